@@ -1,0 +1,36 @@
+//! Generated gRPC contracts of Seteli.
+//!
+//! Every context's package from `proto/seteli/<context>/v1` is a module here
+//! (`seteli_api::providers::v1`, …), with prost messages and tonic clients and servers.
+//! [`FILE_DESCRIPTOR_SET`] is the encoded descriptor set that server reflection serves.
+//! Nothing here is written by hand but these module declarations.
+
+#![allow(missing_docs, clippy::all, clippy::pedantic)]
+
+/// Encoded `FileDescriptorSet` of every contract, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/seteli_descriptor.bin"));
+
+/// `seteli.common.v1`: types shared by every context.
+pub mod common {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.common.v1.rs"));
+    }
+}
+
+/// `seteli.audit.v1`: the audit log of personal-data access.
+pub mod audit {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.audit.v1.rs"));
+    }
+}
+
+/// `seteli.providers.v1`: the provider registry.
+pub mod providers {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.providers.v1.rs"));
+    }
+}
