@@ -1,0 +1,184 @@
+//! The database: sqlx `Any` on an SQLite file (default) or PostgreSQL (by URL).
+//!
+//! Keep to the portable subset DESIGN.md lists (`TEXT`, `BIGINT`, `DOUBLE PRECISION`, booleans
+//! as 0/1, money as cents, dates as `YYYY-MM-DD`, instants as microseconds, `$n` placeholders,
+//! `ON CONFLICT`, `RETURNING`): every migration and query runs unchanged on both.
+//!
+//! Migrations are compiled into the binary. The platform's own tables (idempotency, audit) come
+//! first (versions below 100); a service's own start at 100. On PostgreSQL sqlx's migrator takes
+//! an advisory lock before it reads or creates its table, so replicas starting at once apply
+//! each migration exactly once.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor, SqlSafeStr};
+
+/// A migration compiled into the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationFile {
+    /// Version; services use 100 and up.
+    pub version: i64,
+    /// Short description.
+    pub description: &'static str,
+    /// Portable SQL.
+    pub sql: &'static str,
+}
+
+/// The platform's own tables, in every service's database.
+pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[MigrationFile {
+    version: 1,
+    description: "platform idempotency and audit",
+    sql: include_str!("../migrations/0001_platform.sql"),
+}];
+
+/// Which database engine a URL chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool plus what the health probe needs to know.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: AnyPool,
+    backend: Backend,
+    sqlite_file: Option<PathBuf>,
+}
+
+impl Database {
+    /// Connects (creating the SQLite file and its folder when missing).
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        install_default_drivers();
+        let (backend, sqlite_file) = if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = rest.split('?').next().unwrap_or_default();
+            let file = (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path));
+            if let Some(dir) = file.as_ref().and_then(|f| f.parent()) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+            }
+            (Backend::Sqlite, file)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, None)
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://");
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; the busy timeout makes a writer
+                        // wait for another instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_file,
+        })
+    }
+
+    /// Applies the platform's and then the service's migrations.
+    pub async fn migrate(&self, service: &[MigrationFile]) -> anyhow::Result<()> {
+        let migrations = PLATFORM_MIGRATIONS
+            .iter()
+            .chain(service)
+            .map(|m| {
+                Migration::new(
+                    m.version,
+                    Cow::Borrowed(m.description),
+                    MigrationType::Simple,
+                    m.sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        let migrator = Migrator::with_migrations(migrations);
+        // PostgreSQL: sqlx holds an advisory lock for the whole run. SQLite has no such lock;
+        // each migration commits atomically with its bookkeeping row, so a replica that lost a
+        // race (e.g. "table already exists") rolls back and, on retry, finds it applied.
+        let attempts = if self.backend == Backend::Sqlite {
+            5
+        } else {
+            1
+        };
+        let mut attempt = 1;
+        loop {
+            match migrator.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < attempts => {
+                    tracing::info!(error = %e, attempt, "migration raced another replica; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("database migration failed")),
+            }
+        }
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers now. For SQLite the file must also still be where it was
+    /// (a volume that went away leaves open handles working on a deleted file).
+    pub async fn ping(&self) -> bool {
+        if let Some(file) = &self.sqlite_file {
+            if !file.exists() {
+                return false;
+            }
+        }
+        let probe = async {
+            let mut conn = self.pool.acquire().await?;
+            conn.execute("SELECT 1").await?;
+            Ok::<_, sqlx::Error>(())
+        };
+        matches!(
+            tokio::time::timeout(Duration::from_secs(3), probe).await,
+            Ok(Ok(()))
+        )
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A new UUIDv7 id as text.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

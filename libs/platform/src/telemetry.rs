@@ -1,0 +1,254 @@
+//! Tracing, W3C trace context and Prometheus metrics.
+//!
+//! [`GrpcTelemetryLayer`] wraps every call: it reads (or starts) the W3C `traceparent` and the
+//! `x-request-id`, puts a [`TraceContext`] into the request's extensions, opens a `grpc` span
+//! with method, request id and trace id, and counts the call and its duration:
+//! `grpc_server_requests_total{service,method,code}` and
+//! `grpc_server_request_duration_seconds{service,method}`.
+//! Outgoing calls to other services use [`TraceContext::child_traceparent`] and forward the
+//! caller's token (see [`crate::server::forward`]).
+
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use http::{HeaderMap, Request, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tower::{Layer, Service};
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Starts logging to stdout; a second call (tests) is ignored.
+pub fn init_tracing(filter: &str, format: LogFormat) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// The process-wide Prometheus recorder (installed once).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("grpc_server_request_duration_seconds".into()),
+                    &[
+                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    ],
+                )
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder is installed: render an empty, detached one.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// W3C trace context and request id of one call.
+#[derive(Debug, Clone)]
+pub struct TraceContext {
+    /// 32 hex digits.
+    pub trace_id: String,
+    /// 16 hex digits: this server's span.
+    pub span_id: String,
+    /// Trace flags (`01` sampled).
+    pub flags: String,
+    /// The caller's `x-request-id`, or a new one.
+    pub request_id: String,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let id = uuid::Uuid::new_v4();
+    id.as_bytes()
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl TraceContext {
+    /// Reads `traceparent` and `x-request-id`, starting new ones when absent or malformed.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let parent = headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_traceparent);
+        let request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128)
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let (trace_id, flags) = parent.unwrap_or_else(|| (random_hex(16), "01".into()));
+        Self {
+            trace_id,
+            span_id: random_hex(8),
+            flags,
+            request_id,
+        }
+    }
+
+    /// A `traceparent` for a call this server makes: same trace, this span as parent.
+    pub fn child_traceparent(&self) -> String {
+        format!("00-{}-{}-{}", self.trace_id, self.span_id, self.flags)
+    }
+}
+
+fn parse_traceparent(v: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = v.trim().split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match parts.as_slice() {
+        [version, trace, span, flags]
+            if hex(version, 2)
+                && *version != "ff"
+                && hex(trace, 32)
+                && hex(span, 16)
+                && hex(flags, 2)
+                && trace.bytes().any(|b| b != b'0')
+                && span.bytes().any(|b| b != b'0') =>
+        {
+            Some((trace.to_ascii_lowercase(), flags.to_ascii_lowercase()))
+        }
+        _ => None,
+    }
+}
+
+/// Tower layer adding trace context, a span and metrics to every gRPC call.
+#[derive(Debug, Clone)]
+pub struct GrpcTelemetryLayer {
+    service: &'static str,
+}
+
+impl GrpcTelemetryLayer {
+    /// A layer labelling metrics with `service`.
+    pub fn new(service: &'static str) -> Self {
+        Self { service }
+    }
+}
+
+impl<S> Layer<S> for GrpcTelemetryLayer {
+    type Service = GrpcTelemetry<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        GrpcTelemetry {
+            inner,
+            service: self.service,
+        }
+    }
+}
+
+/// The service made by [`GrpcTelemetryLayer`].
+#[derive(Debug, Clone)]
+pub struct GrpcTelemetry<S> {
+    inner: S,
+    service: &'static str,
+}
+
+impl<S, B, RB> Service<Request<B>> for GrpcTelemetry<S>
+where
+    S: Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let ctx = TraceContext::from_headers(req.headers());
+        let path = req.uri().path().to_owned();
+        let span = tracing::info_span!(
+            "grpc",
+            method = %path,
+            request_id = %ctx.request_id,
+            trace_id = %ctx.trace_id,
+            span_id = %ctx.span_id,
+            caller = tracing::field::Empty,
+        );
+        req.extensions_mut().insert(ctx);
+        // Take the service that was driven to readiness; leave a clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let service = self.service;
+        Box::pin(
+            async move {
+                let started = Instant::now();
+                let result = inner.call(req).await;
+                let code = match &result {
+                    Ok(res) => res
+                        .headers()
+                        .get("grpc-status")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<i32>().ok())
+                        .map(|c| format!("{:?}", tonic::Code::from(c)))
+                        .unwrap_or_else(|| "Ok".into()),
+                    Err(_) => "Transport".into(),
+                };
+                let (grpc_service, method) = path
+                    .trim_start_matches('/')
+                    .split_once('/')
+                    .map(|(s, m)| (s.to_owned(), m.to_owned()))
+                    .unwrap_or_else(|| (path.clone(), String::new()));
+                let elapsed = started.elapsed().as_secs_f64();
+                tracing::debug!(code = %code, elapsed_ms = elapsed * 1000.0, "call finished");
+                metrics::counter!("grpc_server_requests_total",
+                    "service" => service, "grpc_service" => grpc_service.clone(),
+                    "method" => method.clone(), "code" => code)
+                .increment(1);
+                metrics::histogram!("grpc_server_request_duration_seconds",
+                    "service" => service, "grpc_service" => grpc_service, "method" => method)
+                .record(elapsed);
+                result
+            }
+            .instrument(span),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_traceparent_is_continued() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                .parse()
+                .expect("header"),
+        );
+        let ctx = TraceContext::from_headers(&h);
+        assert_eq!(ctx.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+        let child = ctx.child_traceparent();
+        assert!(child.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+        assert!(!child.contains("00f067aa0ba902b7"));
+    }
+
+    #[test]
+    fn a_malformed_traceparent_starts_a_new_trace() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "traceparent",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"
+                .parse()
+                .expect("header"),
+        );
+        let ctx = TraceContext::from_headers(&h);
+        assert_eq!(ctx.trace_id.len(), 32);
+        assert_ne!(ctx.trace_id, "00000000000000000000000000000000");
+    }
+}
