@@ -1,0 +1,306 @@
+//! The platform under the registry: input errors, idempotency, health, migrations, audit.
+
+mod common;
+
+use common::*;
+use seteli_api::audit::v1::ListAuditEntriesRequest;
+use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
+use seteli_api::providers::v1 as pb;
+use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, wait_for_health, with_token};
+use std::time::Duration;
+use tonic::Code;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+#[tokio::test]
+async fn malformed_input_names_every_bad_field() {
+    let server = start().await;
+    let a = actors(&server);
+    let mut c = client(&server);
+    let mut d = details("", "1234567-2", pb::LegalForm::Unspecified);
+    d.iban = "FI21 1234 5600 0007 86".into();
+    d.bic = "??".into();
+    d.contact = None;
+    let err = c
+        .create_provider(with_token(
+            &a.admin,
+            pb::CreateProviderRequest {
+                request_id: rid(),
+                details: Some(d),
+            },
+        ))
+        .await
+        .expect_err("malformed");
+    let fields = bad_fields(&err);
+    for f in [
+        "details.name",
+        "details.business_id",
+        "details.legal_form",
+        "details.contact.name",
+        "details.contact.email",
+        "details.iban",
+        "details.bic",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} not in {fields:?}");
+    }
+    // A missing request id, an unknown service and an impossible date are named too.
+    let err = c
+        .create_provider(with_token(
+            &a.admin,
+            pb::CreateProviderRequest {
+                request_id: String::new(),
+                details: Some(details("A ry", "1234560-4", pb::LegalForm::Association)),
+            },
+        ))
+        .await
+        .expect_err("no request id");
+    assert_eq!(bad_fields(&err), vec!["request_id".to_owned()]);
+    let p = create(
+        &mut c,
+        &a.admin,
+        details("A ry", "1234560-4", pb::LegalForm::Association),
+    )
+    .await;
+    let err = c
+        .add_document(with_token(
+            &a.admin,
+            pb::AddDocumentRequest {
+                request_id: rid(),
+                provider_id: p.id.clone(),
+                document: Some(pb::Document {
+                    kind: pb::DocumentKind::TaxCertificate as i32,
+                    issued_on: date(2026, 2, 30),
+                    file_reference: "x.pdf".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .expect_err("30 February");
+    assert_eq!(bad_fields(&err), vec!["document.issued_on".to_owned()]);
+    let err = set_offering(
+        &mut c,
+        &a.admin,
+        &p.id,
+        seteli_api::common::v1::ServiceType::Unspecified,
+        100,
+        0,
+    )
+    .await
+    .expect_err("no service");
+    assert_eq!(bad_fields(&err), vec!["offering.service_type".to_owned()]);
+    // A duplicate business id is ALREADY_EXISTS, not INTERNAL.
+    let err = c
+        .create_provider(with_token(
+            &a.admin,
+            pb::CreateProviderRequest {
+                request_id: rid(),
+                details: Some(details("A again", "1234560-4", pb::LegalForm::Association)),
+            },
+        ))
+        .await
+        .expect_err("duplicate");
+    assert_eq!(err.code(), Code::AlreadyExists);
+}
+
+#[tokio::test]
+async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
+    let server = start().await;
+    let a = actors(&server);
+    let request = pb::CreateProviderRequest {
+        request_id: rid(),
+        details: Some(details(
+            "Kaksoset ry",
+            "1234560-4",
+            pb::LegalForm::Association,
+        )),
+    };
+    let calls = (0..4).map(|_| {
+        let mut c = client(&server);
+        let r = with_token(&a.admin, request.clone());
+        async move { c.create_provider(r).await }
+    });
+    let results = futures::future::join_all(calls).await;
+    let ids: Vec<String> = results
+        .into_iter()
+        .map(|r| {
+            r.expect("every retry answers")
+                .into_inner()
+                .provider
+                .expect("p")
+                .id
+        })
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+    let mut c = client(&server);
+    let all = c
+        .list_providers(with_token(
+            &a.admin,
+            pb::ListProvidersRequest {
+                state: 0,
+                page_size: 0,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .providers;
+    assert_eq!(all.len(), 1);
+    // The same id with a different request is refused.
+    let mut other = request.clone();
+    other.details = Some(details(
+        "Toinen ry",
+        "1234561-2",
+        pb::LegalForm::Association,
+    ));
+    let err = c
+        .create_provider(with_token(&a.admin, other))
+        .await
+        .expect_err("reused id");
+    assert_eq!(bad_fields(&err), vec!["request_id".to_owned()]);
+}
+
+#[tokio::test]
+async fn health_follows_the_database() {
+    let server = start().await;
+    let service = "seteli.providers.v1.ProvidersService";
+    let wait = Duration::from_secs(20);
+    wait_for_health(server.channel(), service, ServingStatus::Serving, wait)
+        .await
+        .expect("serving at start");
+    server.db.take_away().await;
+    wait_for_health(server.channel(), service, ServingStatus::NotServing, wait)
+        .await
+        .expect("not serving without a database");
+    wait_for_health(server.channel(), "", ServingStatus::NotServing, wait)
+        .await
+        .expect("overall not serving");
+    server.db.bring_back().await;
+    wait_for_health(server.channel(), service, ServingStatus::Serving, wait)
+        .await
+        .expect("serving again");
+    // And it answers calls again.
+    let a = actors(&server);
+    let mut c = client(&server);
+    create(
+        &mut c,
+        &a.admin,
+        details("Takaisin ry", "1234560-4", pb::LegalForm::Association),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn health_turns_not_serving_when_draining() {
+    let server = start().await;
+    let channel = server.channel();
+    wait_for_health(
+        channel.clone(),
+        "",
+        ServingStatus::Serving,
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("serving");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn three_replicas_migrate_one_fresh_database_at_once() {
+    let db = TestDatabase::fresh().await;
+    let url = db.url.clone();
+    let keys = TestKeys::new();
+    let start = |db: TestDatabase, keys: TestKeys| {
+        TestServer::start_with(
+            seteli_providers::DEFAULTS,
+            keys,
+            db,
+            |c| {
+                c.vars
+                    .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
+            },
+            seteli_providers::serve,
+        )
+    };
+    // Three servers on the same database, started together.
+    let (s1, s2, s3) = tokio::join!(
+        start(db, keys),
+        start(TestDatabase::shared(&url), TestKeys::new()),
+        start(TestDatabase::shared(&url), TestKeys::new())
+    );
+    for s in [&s1, &s2, &s3] {
+        wait_for_health(
+            s.channel(),
+            "",
+            ServingStatus::Serving,
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("every replica serves");
+    }
+    // All three work against the one schema.
+    let a = actors(&s2);
+    let mut c = client(&s2);
+    create(
+        &mut c,
+        &a.admin,
+        details("Replica ry", "1234560-4", pb::LegalForm::Association),
+    )
+    .await;
+    let a3 = actors(&s3);
+    let err = client(&s3)
+        .create_provider(with_token(
+            &a3.admin,
+            pb::CreateProviderRequest {
+                request_id: rid(),
+                details: Some(details(
+                    "Replica ry",
+                    "1234560-4",
+                    pb::LegalForm::Association,
+                )),
+            },
+        ))
+        .await
+        .expect_err("the same table");
+    assert_eq!(err.code(), Code::AlreadyExists);
+    for s in [s1, s2, s3] {
+        s.stop().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn staff_data_access_is_audited() {
+    let server = start().await;
+    let a = actors(&server);
+    let mut c = client(&server);
+    let p = complete_provider(&mut c, &a.admin, "Audit ry", "1234560-4", KUOPIO).await;
+    c.get_provider(with_token(
+        &a.social_worker,
+        pb::GetProviderRequest {
+            provider_id: p.id.clone(),
+        },
+    ))
+    .await
+    .expect("read");
+    let entries = AuditServiceClient::new(server.channel())
+        .list_audit_entries(with_token(&a.auditor, ListAuditEntriesRequest::default()))
+        .await
+        .expect("audit")
+        .into_inner()
+        .entries;
+    let read = entries
+        .iter()
+        .find(|e| e.action == "GetProvider")
+        .expect("the read is audited");
+    assert_eq!(read.subject_id, p.id);
+    assert_eq!(
+        read.actor.as_ref().map(|a| a.role.as_str()),
+        Some("social_worker")
+    );
+    assert!(!read.request_id.is_empty());
+    let writes = entries
+        .iter()
+        .filter(|e| e.action == "AddStaffMember")
+        .count();
+    assert_eq!(writes, 2, "both staff additions are audited");
+}
