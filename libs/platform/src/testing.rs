@@ -119,14 +119,15 @@ impl TestDatabase {
     }
 }
 
-/// A signing key for one test, with its JWKS written to a file.
-#[derive(Debug)]
+/// A signing key for one test, with its JWKS written to a file. Clones share the key, so
+/// several services in one test trust the same tokens.
+#[derive(Debug, Clone)]
 pub struct TestKeys {
     /// The signing key.
     pub key: DevKey,
     /// The JWKS file the server reads.
     pub jwks_path: PathBuf,
-    _dir: TempDir,
+    _dir: std::sync::Arc<TempDir>,
 }
 
 impl TestKeys {
@@ -139,7 +140,7 @@ impl TestKeys {
         Self {
             key,
             jwks_path,
-            _dir: dir,
+            _dir: std::sync::Arc::new(dir),
         }
     }
 
