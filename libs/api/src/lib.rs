@@ -34,3 +34,11 @@ pub mod providers {
         include!(concat!(env!("OUT_DIR"), "/seteli.providers.v1.rs"));
     }
 }
+
+/// `seteli.vouchers.v1`: clients, ceiling prices, service decisions and vouchers.
+pub mod vouchers {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.vouchers.v1.rs"));
+    }
+}
