@@ -64,6 +64,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `SETELI_DRAIN_SECONDS`: how long health says NOT_SERVING before the server stops accepting.
     pub drain: Duration,
+    /// `SETELI_SHUTDOWN_GRACE_SECONDS`: after the drain, how long calls in flight may finish.
+    pub shutdown_grace: Duration,
     /// `SETELI_HEALTH_INTERVAL_MS`: how often the database is probed for health.
     pub health_interval: Duration,
     /// `SETELI_CORS_ALLOWED_ORIGINS`: browser origins allowed to call over gRPC-Web; empty: none.
@@ -128,6 +130,11 @@ impl Config {
             log_filter: get("SETELI_LOG").unwrap_or_else(|| "info".into()),
             log_format,
             drain: Duration::from_secs(parse_or(&get, "SETELI_DRAIN_SECONDS", 5)?),
+            shutdown_grace: Duration::from_secs(parse_or(
+                &get,
+                "SETELI_SHUTDOWN_GRACE_SECONDS",
+                25,
+            )?),
             health_interval: Duration::from_millis(parse_or(
                 &get,
                 "SETELI_HEALTH_INTERVAL_MS",

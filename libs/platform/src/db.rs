@@ -63,11 +63,11 @@ impl Database {
         {
             let path = rest.split('?').next().unwrap_or_default();
             let file = (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path));
-            if let Some(dir) = file.as_ref().and_then(|f| f.parent()) {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
-                }
+            if let Some(dir) = file.as_ref().and_then(|f| f.parent())
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
             }
             (Backend::Sqlite, file)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -151,10 +151,10 @@ impl Database {
     /// Whether the database answers now. For SQLite the file must also still be where it was
     /// (a volume that went away leaves open handles working on a deleted file).
     pub async fn ping(&self) -> bool {
-        if let Some(file) = &self.sqlite_file {
-            if !file.exists() {
-                return false;
-            }
+        if let Some(file) = &self.sqlite_file
+            && !file.exists()
+        {
+            return false;
         }
         let probe = async {
             let mut conn = self.pool.acquire().await?;

@@ -120,20 +120,32 @@ impl Platform {
         };
 
         let drain = self.config.drain;
-        let drain_reporter = reporter.clone();
+        let grace = self.config.shutdown_grace;
+        let mut drain_reporter = reporter.clone();
         let drain_names = names.clone();
         let drain_flag = draining.clone();
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let drained = async move {
             shutdown.await;
             tracing::info!(service, ?drain, "draining: health NOT_SERVING");
             drain_flag.store(true, Ordering::SeqCst);
             set_all(&drain_reporter, &drain_names, ServingStatus::NotServing).await;
             tokio::time::sleep(drain).await;
+            // End open health Watch streams, or they would hold the shutdown open for ever.
+            for name in &drain_names {
+                drain_reporter.clear_service_status(name).await;
+            }
+            let _ = stopping_tx.send(true);
             tracing::info!(service, "no longer accepting; finishing calls in flight");
+        };
+        // Calls still running `grace` after the drain are cut off.
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
         };
 
         tracing::info!(service, grpc = %listener.local_addr()?, "serving");
-        let result = Server::builder()
+        let server = Server::builder()
             .accept_http1(true)
             .layer(cors(&self.config.cors_allowed_origins))
             .layer(tonic_web::GrpcWebLayer::new())
@@ -141,8 +153,14 @@ impl Platform {
             .add_routes(routes)
             .add_service(health)
             .add_service(reflection)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drained)
-            .await;
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drained);
+        let result = tokio::select! {
+            result = server => result,
+            () = deadline => {
+                tracing::warn!(service, ?grace, "calls still running after the grace period: stopping anyway");
+                Ok(())
+            }
+        };
         monitor.abort();
         if let Some(stop) = metrics_stop {
             let _ = stop.send(());

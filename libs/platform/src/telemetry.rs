@@ -122,6 +122,30 @@ fn parse_traceparent(v: &str) -> Option<(String, String)> {
     }
 }
 
+/// The canonical gRPC name of a status code, as in `grpc_server_requests_total{code}`.
+pub fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
 /// Tower layer adding trace context, a span and metrics to every gRPC call.
 #[derive(Debug, Clone)]
 pub struct GrpcTelemetryLayer {
@@ -193,9 +217,9 @@ where
                         .get("grpc-status")
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.parse::<i32>().ok())
-                        .map(|c| format!("{:?}", tonic::Code::from(c)))
-                        .unwrap_or_else(|| "Ok".into()),
-                    Err(_) => "Transport".into(),
+                        .map(|c| code_name(tonic::Code::from(c)))
+                        .unwrap_or("OK"),
+                    Err(_) => "TRANSPORT_ERROR",
                 };
                 let (grpc_service, method) = path
                     .trim_start_matches('/')

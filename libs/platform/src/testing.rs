@@ -262,6 +262,13 @@ impl TestServer {
         with_token(token, message)
     }
 
+    /// Sends the shutdown signal without waiting (the server drains, then stops).
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Stops the server and returns how its `serve` ended.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {

@@ -21,6 +21,25 @@ use sqlx::{AnyConnection, Row};
 
 use crate::domain::{self, ProviderState};
 
+/// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
+type HistoryRow = (String, i64, String, String, String, String, String, String);
+/// A site row: id, kind, name, street address, postal code, municipality, latitude, longitude.
+type SiteRow = (String, String, String, String, String, String, f64, f64);
+/// A search row: provider id, name, unit price cents, then the site's columns.
+type CandidateRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    f64,
+    f64,
+);
+
 const PROVIDER_COLUMNS: &str = "id, name, business_id, legal_form, contact_name, contact_email, \
     contact_phone, contact_address, iban, bic, einvoice_address, supplier_number, \
     uses_subcontractors, state, state_reasons, version, created_at, updated_at";
@@ -367,7 +386,7 @@ pub async fn list_history(
     limit: i64,
 ) -> Result<Vec<(pb::HistoryEntry, String)>, AppError> {
     let (at, id) = after.unwrap_or((i64::MIN, String::new()));
-    let rows: Vec<(String, i64, String, String, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT id, occurred_at, actor_subject, actor_role, organisation, action, summary, request_id \
          FROM provider_history WHERE provider_id = $1 \
          AND (occurred_at > $2 OR (occurred_at = $2 AND id > $3)) \
@@ -545,7 +564,7 @@ async fn load_sites(
     conn: &mut AnyConnection,
     provider_id: &str,
 ) -> Result<Vec<pb::Site>, AppError> {
-    let sites: Vec<(String, String, String, String, String, String, f64, f64)> = sqlx::query_as(
+    let sites: Vec<SiteRow> = sqlx::query_as(
         "SELECT id, kind, name, street_address, postal_code, municipality, latitude, longitude \
          FROM provider_sites WHERE provider_id = $1 ORDER BY name, id",
     )
@@ -555,7 +574,7 @@ async fn load_sites(
     Ok(sites.into_iter().map(site_from_row).collect())
 }
 
-fn site_from_row(r: (String, String, String, String, String, String, f64, f64)) -> pb::Site {
+fn site_from_row(r: SiteRow) -> pb::Site {
     pb::Site {
         id: r.0,
         kind: domain::site_kind_from_code(&r.1) as i32,
@@ -638,19 +657,7 @@ pub async fn search_candidates(
     bounds: domain::BoundingBox,
     include_worker_locations: bool,
 ) -> Result<Vec<Candidate>, AppError> {
-    let rows: Vec<(
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        f64,
-        f64,
-    )> = sqlx::query_as(
+    let rows: Vec<CandidateRow> = sqlx::query_as(
         "SELECT p.id, p.name, o.unit_price_cents, s.id, s.kind, s.name, s.street_address, \
              s.postal_code, s.municipality, s.latitude, s.longitude \
              FROM providers p \

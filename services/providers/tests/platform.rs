@@ -191,21 +191,6 @@ async fn health_follows_the_database() {
 }
 
 #[tokio::test]
-async fn health_turns_not_serving_when_draining() {
-    let server = start().await;
-    let channel = server.channel();
-    wait_for_health(
-        channel.clone(),
-        "",
-        ServingStatus::Serving,
-        Duration::from_secs(20),
-    )
-    .await
-    .expect("serving");
-    server.stop().await.expect("clean stop");
-}
-
-#[tokio::test]
 async fn three_replicas_migrate_one_fresh_database_at_once() {
     let db = TestDatabase::fresh().await;
     let url = db.url.clone();
