@@ -11,10 +11,17 @@ use seteli_platform::devkeys::DevKey;
 
 fn main() {
     let key = DevKey::generate("bench");
-    let verifier = Verifier::from_jwks_json(&key.jwks_json(), "seteli-bench", "seteli")
-        .expect("verifier");
+    let verifier =
+        Verifier::from_jwks_json(&key.jwks_json(), "seteli-bench", "seteli").expect("verifier");
     let token = key
-        .token("seteli-bench", "seteli", "bench-user", "provider_user", Some("p-1"), 3600)
+        .token(
+            "seteli-bench",
+            "seteli",
+            "bench-user",
+            "provider_user",
+            Some("p-1"),
+            3600,
+        )
         .expect("token");
     for _ in 0..200 {
         verifier.verify(&token).expect("warm-up");
