@@ -20,6 +20,7 @@ use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
 use crate::domain::{self, BoundingBox, CeilingPrices, ProviderState};
+use crate::prices::CeilingPriceSource;
 use crate::store::{self, ChildTable, Detail, Visibility};
 
 /// Default search radius: the rulebooks' 0–20 km (PROV-DISTANCE).
@@ -29,7 +30,7 @@ pub const DEFAULT_RADIUS_KM: f64 = 20.0;
 #[derive(Debug, Clone)]
 pub struct ProvidersApi {
     db: Database,
-    ceiling_prices: CeilingPrices,
+    ceiling_prices: CeilingPriceSource,
     today: fn() -> NaiveDate,
 }
 
@@ -40,8 +41,8 @@ fn today_in_finland() -> NaiveDate {
 }
 
 impl ProvidersApi {
-    /// Handlers over `db`, checking PROV-PRICE against `ceiling_prices`.
-    pub fn new(db: Database, ceiling_prices: CeilingPrices) -> Self {
+    /// Handlers over `db`, checking PROV-PRICE against the prices of `ceiling_prices`.
+    pub fn new(db: Database, ceiling_prices: CeilingPriceSource) -> Self {
         Self {
             db,
             ceiling_prices,
@@ -49,9 +50,21 @@ impl ProvidersApi {
         }
     }
 
-    fn approval_violations(&self, facts: &store::Facts) -> Vec<Violation> {
+    /// The ceiling prices in force today (PROV-PRICE), from the vouchers service or the
+    /// configuration; asked on behalf of `caller`.
+    async fn prices_today(
+        &self,
+        caller: &Caller,
+        trace: Option<&TraceContext>,
+    ) -> Result<CeilingPrices, AppError> {
+        self.ceiling_prices
+            .in_force_on(caller, trace, (self.today)())
+            .await
+    }
+
+    fn approval_violations(&self, facts: &store::Facts, ceiling: &CeilingPrices) -> Vec<Violation> {
         let today = (self.today)();
-        let prices = |s: ServiceType| self.ceiling_prices.price_on(s, today);
+        let prices = |s: ServiceType| ceiling.price_on(s, today);
         check_approval(
             &ProviderFacts {
                 legal_form: facts.legal_form,
@@ -65,6 +78,10 @@ impl ProvidersApi {
             &prices,
         )
     }
+}
+
+fn trace_of<T>(req: &Request<T>) -> Option<TraceContext> {
+    req.extensions().get::<TraceContext>().cloned()
 }
 
 fn request_id_of<T>(req: &Request<T>) -> String {
@@ -116,9 +133,11 @@ impl ProvidersApi {
     /// Runs an edit of provider `id`'s data once per request id: authorises, locks the provider,
     /// applies `edit` (which returns a history summary), keeps an approved provider within the
     /// approval rules, records history and answers with the provider.
+    #[allow(clippy::too_many_arguments)]
     async fn edit<Req: prost::Message>(
         &self,
         caller: Caller,
+        trace: Option<TraceContext>,
         request_id: &str,
         request: &Req,
         action: &'static str,
@@ -128,6 +147,17 @@ impl ProvidersApi {
         let this = self.clone();
         let request_id_owned = request_id.to_owned();
         let scope = caller.clone();
+        // An approved provider's edit is checked against today's ceiling prices: ask for them
+        // before the transaction, so no lock is held over a call to another service.
+        let now = {
+            let mut conn = self.db.pool().acquire().await?;
+            store::state_of(&mut conn, &id).await?
+        };
+        let prefetched = if now == Some(ProviderState::Approved) {
+            Some(self.prices_today(&caller, trace.as_ref()).await?)
+        } else {
+            None
+        };
         let resp: pb::GetProviderResponse =
             run_once(&self.db, &scope, request_id, request, move |tx: &mut Tx| {
                 Box::pin(async move {
@@ -139,8 +169,13 @@ impl ProvidersApi {
                     let summary = edit(conn).await?;
                     if state == ProviderState::Approved {
                         // An approved provider must go on meeting the approval rules.
+                        let prices = match prefetched {
+                            Some(p) => p,
+                            // Approved in the meantime: ask now.
+                            None => this.prices_today(&caller, trace.as_ref()).await?,
+                        };
                         let facts = store::load_facts(conn, &id).await?;
-                        let violations = this.approval_violations(&facts);
+                        let violations = this.approval_violations(&facts, &prices);
                         if !violations.is_empty() {
                             return Err(AppError::RuleViolations(violations));
                         }
@@ -165,6 +200,7 @@ impl ProvidersApi {
     async fn transition<Req: prost::Message>(
         &self,
         caller: Caller,
+        trace: Option<TraceContext>,
         request_id: &str,
         request: &Req,
         action: &'static str,
@@ -177,6 +213,11 @@ impl ProvidersApi {
         let this = self.clone();
         let request_id_owned = request_id.to_owned();
         let scope = caller.clone();
+        let prices = if check_rules {
+            Some(self.prices_today(&caller, trace.as_ref()).await?)
+        } else {
+            None
+        };
         let resp: pb::GetProviderResponse =
             run_once(&self.db, &scope, request_id, request, move |tx: &mut Tx| {
                 Box::pin(async move {
@@ -185,9 +226,9 @@ impl ProvidersApi {
                     if store::lock_for_change(conn, &id, from).await?.is_none() {
                         return Err(not_in_state(action, state));
                     }
-                    if check_rules {
+                    if let Some(prices) = &prices {
                         let facts = store::load_facts(conn, &id).await?;
-                        let violations = this.approval_violations(&facts);
+                        let violations = this.approval_violations(&facts, prices);
                         if !violations.is_empty() {
                             return Err(AppError::RuleViolations(violations));
                         }
@@ -366,6 +407,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::UpdateProviderRequest>,
     ) -> Result<Response<pb::UpdateProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let details = domain::validate_details(req.details.as_ref())?;
@@ -373,6 +415,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .edit(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "UpdateProvider",
@@ -397,6 +440,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::AddSiteRequest>,
     ) -> Result<Response<pb::AddSiteResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let (site, kind) = domain::validate_site(req.site.as_ref())?;
@@ -404,6 +448,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .edit(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "AddSite",
@@ -428,11 +473,13 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::RemoveSiteRequest>,
     ) -> Result<Response<pb::RemoveSiteResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let provider = self
                 .remove_child(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "RemoveSite",
@@ -453,14 +500,18 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::SetOfferingRequest>,
     ) -> Result<Response<pb::SetOfferingResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let (offering, cents) = domain::validate_offering(req.offering.as_ref())?;
+            // PROV-PRICE is checked whatever the state: today's ceiling prices first.
+            let prices = self.prices_today(&caller, trace.as_ref()).await?;
             let this = self.clone();
             let id = req.provider_id.clone();
             let provider = self
                 .edit(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "SetOffering",
@@ -475,7 +526,7 @@ impl ProvidersService for ProvidersApi {
                                 ..facts
                             };
                             let violations: Vec<Violation> = this
-                                .approval_violations(&only_this)
+                                .approval_violations(&only_this, &prices)
                                 .into_iter()
                                 .filter(|v| {
                                     matches!(
@@ -511,12 +562,14 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::RemoveOfferingRequest>,
     ) -> Result<Response<pb::RemoveOfferingResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let service = service_type("service_type", req.service_type)?;
             let provider = self
                 .remove_child(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "RemoveOffering",
@@ -537,6 +590,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::AddStaffMemberRequest>,
     ) -> Result<Response<pb::AddStaffMemberResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let (staff, qualification) = domain::validate_staff(req.staff_member.as_ref())?;
@@ -546,6 +600,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .edit(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "AddStaffMember",
@@ -586,11 +641,13 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::RemoveStaffMemberRequest>,
     ) -> Result<Response<pb::RemoveStaffMemberResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let provider = self
                 .remove_child(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "RemoveStaffMember",
@@ -611,6 +668,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::AddDocumentRequest>,
     ) -> Result<Response<pb::AddDocumentResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let (doc, file) = domain::validate_document(req.document.as_ref())?;
@@ -618,6 +676,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .edit(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "AddDocument",
@@ -642,11 +701,13 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::RemoveDocumentRequest>,
     ) -> Result<Response<pb::RemoveDocumentResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let provider = self
                 .remove_child(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "RemoveDocument",
@@ -667,6 +728,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::SetSoteriClassesRequest>,
     ) -> Result<Response<pb::SetSoteriClassesResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             let classes = domain::validate_soteri(&req.soteri_classes)?;
@@ -674,6 +736,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .edit(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "SetSoteriClasses",
@@ -698,12 +761,14 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::SubmitProviderRequest>,
     ) -> Result<Response<pb::SubmitProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             caller.require(&[Role::ProviderUser, Role::CountyAdmin])?;
             let provider = self
                 .transition(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "SubmitProvider",
@@ -726,12 +791,14 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::ApproveProviderRequest>,
     ) -> Result<Response<pb::ApproveProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             caller.require(&[Role::CountyAdmin])?;
             let provider = self
                 .transition(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "ApproveProvider",
@@ -754,6 +821,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::RejectProviderRequest>,
     ) -> Result<Response<pb::RejectProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             caller.require(&[Role::CountyAdmin])?;
@@ -761,6 +829,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .transition(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "RejectProvider",
@@ -783,6 +852,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::SuspendProviderRequest>,
     ) -> Result<Response<pb::SuspendProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             caller.require(&[Role::CountyAdmin])?;
@@ -790,6 +860,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .transition(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "SuspendProvider",
@@ -812,12 +883,14 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::ResumeProviderRequest>,
     ) -> Result<Response<pb::ResumeProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             caller.require(&[Role::CountyAdmin])?;
             let provider = self
                 .transition(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "ResumeProvider",
@@ -840,6 +913,7 @@ impl ProvidersService for ProvidersApi {
         request: Request<pb::RevokeProviderRequest>,
     ) -> Result<Response<pb::RevokeProviderResponse>, Status> {
         let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
         let req = request.into_inner();
         ok(async {
             caller.require(&[Role::CountyAdmin])?;
@@ -847,6 +921,7 @@ impl ProvidersService for ProvidersApi {
             let provider = self
                 .transition(
                     caller,
+                    trace,
                     &req.request_id,
                     &req,
                     "RevokeProvider",
@@ -1030,6 +1105,7 @@ impl ProvidersApi {
     async fn remove_child<Req: prost::Message>(
         &self,
         caller: Caller,
+        trace: Option<TraceContext>,
         request_id: &str,
         request: &Req,
         action: &'static str,
@@ -1052,6 +1128,7 @@ impl ProvidersApi {
         let key = key.trim().to_owned();
         self.edit(
             caller,
+            trace,
             request_id,
             request,
             action,

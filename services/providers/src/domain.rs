@@ -392,8 +392,8 @@ pub fn facts_of(p: &pb::Provider) -> Result<Facts, AppError> {
     })
 }
 
-/// Ceiling prices (kattohinnat) per service and effective date, from configuration
-/// (`SETELI_CEILING_PRICES`) until the vouchers service owns the price lists.
+/// Ceiling prices (kattohinnat) per service and effective date: from configuration
+/// (`SETELI_CEILING_PRICES`), or as read from the vouchers service (see [`crate::prices`]).
 ///
 /// Format: comma-separated `SERVICE@YYYY-MM-DD=EUROS`, e.g.
 /// `KTT_INDIVIDUAL@2024-01-01=62.00,SK_GROUP@2026-01-01=48.50`.
@@ -427,6 +427,11 @@ impl CeilingPrices {
             entries.push((service, from, price));
         }
         Ok(Self { entries })
+    }
+
+    /// Prices from `(service, effective from, price)` entries.
+    pub fn from_entries(entries: Vec<(ServiceType, NaiveDate, Decimal)>) -> Self {
+        Self { entries }
     }
 
     /// The ceiling price of `service` in force on `on`, if any.

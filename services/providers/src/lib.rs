@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod prices;
 pub mod store;
 
 use futures::future::BoxFuture;
@@ -38,15 +39,22 @@ pub const MIGRATIONS: &[MigrationFile] = &[MigrationFile {
 
 /// Serves the registry on `listener` until `shutdown` resolves, then drains.
 ///
-/// Service configuration beyond the platform's: `SETELI_CEILING_PRICES` (see
+/// Service configuration beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service
+/// whose ceiling price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see
 /// [`domain::CeilingPrices`]).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: BoxFuture<'static, ()>,
 ) -> anyhow::Result<()> {
-    let prices = domain::CeilingPrices::parse(config.var("SETELI_CEILING_PRICES").unwrap_or(""))
-        .map_err(|e| anyhow::anyhow!("configuration key SETELI_CEILING_PRICES: {e}"))?;
+    let prices = match config.var("SETELI_VOUCHERS_URL") {
+        Some(url) => prices::CeilingPriceSource::vouchers(url)
+            .map_err(|e| anyhow::anyhow!("configuration key SETELI_VOUCHERS_URL: {e}"))?,
+        None => prices::CeilingPriceSource::Config(
+            domain::CeilingPrices::parse(config.var("SETELI_CEILING_PRICES").unwrap_or(""))
+                .map_err(|e| anyhow::anyhow!("configuration key SETELI_CEILING_PRICES: {e}"))?,
+        ),
+    };
     let platform = Platform::start(config, MIGRATIONS).await?;
     let api = api::ProvidersApi::new(platform.db.clone(), prices);
     let routes = Routes::new(InterceptedService::new(
