@@ -1,0 +1,247 @@
+//! Clients: the identity code checked and masked, every read and write audited, idempotent
+//! creation, bad input and roles.
+
+mod common;
+
+use common::*;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::testing::with_token;
+use tonic::Code;
+
+#[tokio::test]
+async fn clients_are_masked_in_lists_and_every_access_is_audited() {
+    let env = start().await;
+    let mut c = env.v();
+    let sw = env.social_worker();
+    let code = hetu(ymd(1985, 3, 14), 401);
+    let created = create_client(&env, client_details(&code, "Siilinjärvi", SIILINJARVI)).await;
+    assert_eq!(created.identity_code, code);
+    assert_eq!(created.identity_code_masked, "140385-****");
+
+    let got = c
+        .get_client(with_token(
+            &sw,
+            pb::GetClientRequest {
+                client_id: created.id.clone(),
+            },
+        ))
+        .await
+        .expect("get")
+        .into_inner()
+        .client
+        .expect("client");
+    assert_eq!(got, created);
+
+    let mut details = client_details(&code, "Kuopio", KUOPIO);
+    details.name = "Matti Uusinimi".into();
+    let updated = c
+        .update_client(with_token(
+            &sw,
+            pb::UpdateClientRequest {
+                request_id: rid(),
+                client_id: created.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .expect("update")
+        .into_inner()
+        .client
+        .expect("client");
+    assert_eq!(updated.name, "Matti Uusinimi");
+    assert_eq!(updated.version, created.version + 1);
+
+    // Lists show the masked code only; a search by the full code finds the client.
+    client_at(&env, 402, KUOPIO).await;
+    let listed = c
+        .list_clients(with_token(&sw, pb::ListClientsRequest::default()))
+        .await
+        .expect("list")
+        .into_inner()
+        .clients;
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|x| x.identity_code.is_empty()));
+    assert!(
+        listed
+            .iter()
+            .all(|x| x.identity_code_masked.ends_with("****"))
+    );
+    let found = c
+        .list_clients(with_token(
+            &sw,
+            pb::ListClientsRequest {
+                identity_code: code.to_lowercase(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("search")
+        .into_inner()
+        .clients;
+    assert_eq!(
+        found.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        vec![created.id.as_str()]
+    );
+    // Paging, one at a time.
+    let first = c
+        .list_clients(with_token(
+            &sw,
+            pb::ListClientsRequest {
+                page_size: 1,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("page 1")
+        .into_inner();
+    assert_eq!(first.clients.len(), 1);
+    let second = c
+        .list_clients(with_token(
+            &sw,
+            pb::ListClientsRequest {
+                page_size: 1,
+                page_token: first.next_page_token.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("page 2")
+        .into_inner();
+    assert_eq!(second.clients.len(), 1);
+    assert_ne!(first.clients[0].id, second.clients[0].id);
+
+    let entries = audit_actions(&env, &created.id).await;
+    for action in ["CreateClient", "GetClient", "UpdateClient", "ListClients"] {
+        assert!(
+            entries.iter().any(|(a, _)| a == action),
+            "{action} missing in {entries:?}"
+        );
+    }
+    // Only auditors read the audit log.
+    let err = seteli_api::audit::v1::audit_service_client::AuditServiceClient::new(
+        env.vouchers.channel(),
+    )
+    .list_audit_entries(with_token(&sw, Default::default()))
+    .await
+    .expect_err("social worker");
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn a_client_is_registered_once() {
+    let env = start().await;
+    let mut c = env.v();
+    let req = pb::CreateClientRequest {
+        request_id: rid(),
+        details: Some(client_details(
+            &hetu(ymd(1990, 1, 1), 410),
+            "Kuopio",
+            KUOPIO,
+        )),
+    };
+    let first = c
+        .create_client(with_token(&env.social_worker(), req.clone()))
+        .await
+        .expect("create")
+        .into_inner();
+    let retry = c
+        .create_client(with_token(&env.social_worker(), req.clone()))
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(first, retry);
+    let err = c
+        .create_client(with_token(
+            &env.social_worker(),
+            pb::CreateClientRequest {
+                request_id: rid(),
+                details: req.details,
+            },
+        ))
+        .await
+        .expect_err("duplicate");
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert!(!err.message().contains("010190"), "{}", err.message());
+}
+
+#[tokio::test]
+async fn bad_client_input_names_every_field_and_roles_are_enforced() {
+    let env = start().await;
+    let mut c = env.v();
+    let err = c
+        .create_client(with_token(
+            &env.social_worker(),
+            pb::CreateClientRequest {
+                request_id: rid(),
+                details: Some(pb::ClientDetails {
+                    identity_code: "010190-123X".into(),
+                    name: " ".into(),
+                    home_municipality: String::new(),
+                    home_coordinates: point((95.0, 27.0)),
+                    contact: Some(pb::ClientContact {
+                        email: "not-an-address".into(),
+                        ..Default::default()
+                    }),
+                }),
+            },
+        ))
+        .await
+        .expect_err("invalid");
+    let mut fields = bad_fields(&err);
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec![
+            "details.contact.email",
+            "details.home_coordinates",
+            "details.home_municipality",
+            "details.identity_code",
+            "details.name",
+        ]
+    );
+    // A provider's user does not register clients, nor read one it has no voucher for.
+    let provider_user = env.provider_user("some-provider");
+    let err = c
+        .create_client(with_token(
+            &provider_user,
+            pb::CreateClientRequest {
+                request_id: rid(),
+                details: Some(client_details(
+                    &hetu(ymd(1990, 1, 1), 420),
+                    "Kuopio",
+                    KUOPIO,
+                )),
+            },
+        ))
+        .await
+        .expect_err("provider user");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let client = client_at(&env, 421, KUOPIO).await;
+    let err = c
+        .get_client(with_token(
+            &provider_user,
+            pb::GetClientRequest {
+                client_id: client.id.clone(),
+            },
+        ))
+        .await
+        .expect_err("no voucher with them");
+    assert_eq!(err.code(), Code::NotFound);
+    let err = c
+        .get_client(with_token(
+            &env.social_worker(),
+            pb::GetClientRequest {
+                client_id: "missing".into(),
+            },
+        ))
+        .await
+        .expect_err("missing");
+    assert_eq!(err.code(), Code::NotFound);
+    let err = c
+        .get_client(tonic::Request::new(pb::GetClientRequest {
+            client_id: client.id,
+        }))
+        .await
+        .expect_err("no token");
+    assert_eq!(err.code(), Code::Unauthenticated);
+}

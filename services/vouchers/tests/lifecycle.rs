@@ -1,0 +1,440 @@
+//! The voucher's life cycle: units used (CAP-UNITS under concurrency), start, completion,
+//! interruption, cancellation, the expiry sweep, and the change feed that follows it all.
+
+mod common;
+
+use common::*;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::testing::with_token;
+use tonic::Code;
+
+/// An ASSIGNED KTT voucher (30 h) of a new client with `provider`.
+async fn assigned(env: &Env, provider: &str, individual: u16) -> pb::Voucher {
+    let client = client_at(env, individual, KUOPIO).await;
+    let v = issue(env, ktt_decision(&client.id)).await.expect("issue");
+    choose(env, &v.id, provider).await.expect("choose");
+    accept(env, provider, &v.id).await.expect("accept")
+}
+
+#[tokio::test]
+async fn units_are_consumed_within_the_grant_even_concurrently() {
+    let env = start().await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Yksikkö ry", 2_100_001, KUOPIO).await;
+    let v = assigned(&env, &provider, 301).await;
+    // Outside the validity: TERM-VALIDITY.
+    let err = record_units(&env, &provider, &v.id, 100, days(today(), -1))
+        .await
+        .expect_err("before validity");
+    assert_eq!(rule_ids(&err), vec!["TERM-VALIDITY".to_owned()]);
+    // The first units start the service.
+    let used = record_units(&env, &provider, &v.id, 100, today())
+        .await
+        .expect("first hour");
+    assert_eq!(used.state, pb::VoucherState::Active as i32);
+    assert_eq!(used.started_on, d(today()));
+    assert_eq!(used.units_used.map(|u| u.hundredths), Some(100));
+    assert_eq!(used.units_left.map(|u| u.hundredths), Some(2900));
+    // Ten concurrent 5-hour records on 29 hours left: exactly five fit (CAP-UNITS).
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let mut c = env.v();
+        let token = env.provider_user(&provider);
+        let req = pb::RecordUnitsUsedRequest {
+            request_id: rid(),
+            voucher_id: v.id.clone(),
+            units_delta: units(5),
+            used_on: d(today()),
+        };
+        tasks.push(tokio::spawn(async move {
+            c.record_units_used(with_token(&token, req)).await
+        }));
+    }
+    let mut fitted = 0;
+    for t in tasks {
+        match t.await.expect("join") {
+            Ok(_) => fitted += 1,
+            Err(e) => assert_eq!(rule_ids(&e), vec!["CAP-UNITS".to_owned()]),
+        }
+    }
+    assert_eq!(fitted, 5);
+    // A retry does not count twice.
+    let req = pb::RecordUnitsUsedRequest {
+        request_id: rid(),
+        voucher_id: v.id.clone(),
+        units_delta: units(-1),
+        used_on: d(today()),
+    };
+    let mut c = env.v();
+    let user = env.provider_user(&provider);
+    let first = c
+        .record_units_used(with_token(&user, req.clone()))
+        .await
+        .expect("release")
+        .into_inner();
+    let again = c
+        .record_units_used(with_token(&user, req))
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(first, again);
+    let after = again.voucher.expect("voucher");
+    assert_eq!(after.units_used.map(|u| u.hundredths), Some(2500));
+    assert_eq!(after.units_left.map(|u| u.hundredths), Some(500));
+    // Zero units is not a request.
+    let err = record_units(&env, &provider, &v.id, 0, today())
+        .await
+        .expect_err("zero");
+    assert_eq!(bad_fields(&err), vec!["units_delta".to_owned()]);
+    // Complete it; no more units can be used.
+    let done = c
+        .complete_voucher(with_token(
+            &user,
+            pb::CompleteVoucherRequest {
+                request_id: rid(),
+                voucher_id: v.id.clone(),
+                completed_on: d(today()),
+            },
+        ))
+        .await
+        .expect("complete")
+        .into_inner()
+        .voucher
+        .expect("voucher");
+    assert_eq!(done.state, pb::VoucherState::Completed as i32);
+    let err = record_units(&env, &provider, &v.id, 100, today())
+        .await
+        .expect_err("completed");
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
+}
+
+#[tokio::test]
+async fn start_interrupt_and_cancel_follow_the_state_machine() {
+    let env = start().await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Tila ry", 2_200_001, KUOPIO).await;
+    let user = env.provider_user(&provider);
+    let mut c = env.v();
+    // Explicit start: on a valid day only.
+    let v = assigned(&env, &provider, 311).await;
+    let start_on = |on| pb::StartVoucherRequest {
+        request_id: rid(),
+        voucher_id: v.id.clone(),
+        started_on: d(on),
+    };
+    let err = c
+        .start_voucher(with_token(&user, start_on(days(today(), -3))))
+        .await
+        .expect_err("before validity");
+    assert_eq!(rule_ids(&err), vec!["TERM-VALIDITY".to_owned()]);
+    let started = c
+        .start_voucher(with_token(&user, start_on(today())))
+        .await
+        .expect("start")
+        .into_inner()
+        .voucher
+        .expect("voucher");
+    assert_eq!(started.state, pb::VoucherState::Active as i32);
+    // A started voucher cannot be cancelled.
+    let cancel = |id: &str| pb::CancelVoucherRequest {
+        request_id: rid(),
+        voucher_id: id.into(),
+        reason: "Asiakas muutti".into(),
+    };
+    let err = c
+        .cancel_voucher(with_token(&env.social_worker(), cancel(&v.id)))
+        .await
+        .expect_err("started");
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
+    // PROC-INTERRUPT: the reason and the date are required.
+    let err = c
+        .interrupt_voucher(with_token(
+            &user,
+            pb::InterruptVoucherRequest {
+                request_id: rid(),
+                voucher_id: v.id.clone(),
+                reason: " ".into(),
+                interrupted_on: None,
+            },
+        ))
+        .await
+        .expect_err("no reason");
+    let mut fields = bad_fields(&err);
+    fields.sort();
+    assert_eq!(fields, vec!["interrupted_on", "reason"]);
+    let stopped = c
+        .interrupt_voucher(with_token(
+            &user,
+            pb::InterruptVoucherRequest {
+                request_id: rid(),
+                voucher_id: v.id.clone(),
+                reason: "Asiakas ei ole tavoitettavissa".into(),
+                interrupted_on: d(today()),
+            },
+        ))
+        .await
+        .expect("interrupt")
+        .into_inner()
+        .voucher
+        .expect("voucher");
+    assert_eq!(stopped.state, pb::VoucherState::Interrupted as i32);
+    assert_eq!(stopped.end_reason, "Asiakas ei ole tavoitettavissa");
+    assert_eq!(stopped.ended_on, d(today()));
+    // Cancelling before the start.
+    let client = client_at(&env, 312, KUOPIO).await;
+    let w = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let cancelled = c
+        .cancel_voucher(with_token(&env.social_worker(), cancel(&w.id)))
+        .await
+        .expect("cancel")
+        .into_inner()
+        .voucher
+        .expect("voucher");
+    assert_eq!(cancelled.state, pb::VoucherState::Cancelled as i32);
+    // A cancelled voucher no longer holds its period: a new decision may take it.
+    issue(&env, ktt_decision(&client.id))
+        .await
+        .expect("new decision after cancellation");
+    let err = c
+        .cancel_voucher(with_token(&user, cancel(&w.id)))
+        .await
+        .expect_err("provider");
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
+    let env = start().await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Vanha ry", 2_300_001, KUOPIO).await;
+    // Two vouchers whose validity ended last month; one was used.
+    let from = days(today(), -130);
+    let until = seteli_rules::terms::validity_end(from, 3);
+    assert!(until < today());
+    let past = |client_id: &str| {
+        let mut decision = ktt_decision(client_id);
+        decision.decision_date = d(from);
+        decision.valid_from = d(from);
+        decision.valid_until = d(until);
+        decision
+    };
+    let unused_client = client_at(&env, 321, KUOPIO).await;
+    let unused = issue(&env, past(&unused_client.id)).await.expect("issue");
+    let used_client = client_at(&env, 322, KUOPIO).await;
+    let used = issue(&env, past(&used_client.id)).await.expect("issue");
+    choose(&env, &used.id, &provider).await.expect("choose");
+    accept(&env, &provider, &used.id).await.expect("accept");
+    record_units(&env, &provider, &used.id, 300, from)
+        .await
+        .expect("units on a valid day");
+    let current = assigned(&env, &provider, 323).await;
+
+    let mut c = env.v();
+    let err = c
+        .expire_vouchers(with_token(
+            &env.admin(),
+            pb::ExpireVouchersRequest {
+                request_id: rid(),
+                as_of: d(days(today(), 1)),
+            },
+        ))
+        .await
+        .expect_err("future");
+    assert_eq!(bad_fields(&err), vec!["as_of".to_owned()]);
+    let swept = c
+        .expire_vouchers(with_token(
+            &env.admin(),
+            pb::ExpireVouchersRequest {
+                request_id: rid(),
+                as_of: None,
+            },
+        ))
+        .await
+        .expect("sweep")
+        .into_inner();
+    assert_eq!(swept.expired_voucher_ids, vec![unused.id.clone()]);
+    assert_eq!(swept.completed_voucher_ids, vec![used.id.clone()]);
+    let state = |id: &str| {
+        let mut c = env.v();
+        let token = env.social_worker();
+        let id = id.to_owned();
+        async move {
+            c.get_voucher(with_token(
+                &token,
+                pb::GetVoucherRequest {
+                    voucher_id: id,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("get")
+            .into_inner()
+            .voucher
+            .expect("voucher")
+            .state
+        }
+    };
+    assert_eq!(state(&unused.id).await, pb::VoucherState::Expired as i32);
+    assert_eq!(state(&used.id).await, pb::VoucherState::Completed as i32);
+    assert_eq!(state(&current.id).await, pb::VoucherState::Assigned as i32);
+    // Listing by state and dates.
+    let expired = c
+        .list_vouchers(with_token(
+            &env.social_worker(),
+            pb::ListVouchersRequest {
+                state: pb::VoucherState::Expired as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .vouchers;
+    assert_eq!(expired.len(), 1);
+    let valid_now = c
+        .list_vouchers(with_token(
+            &env.social_worker(),
+            pb::ListVouchersRequest {
+                valid_from: d(today()),
+                valid_until: d(today()),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .vouchers;
+    assert_eq!(
+        valid_now.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+        vec![current.id.as_str()]
+    );
+}
+
+#[tokio::test]
+async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
+    let env = start().await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Syöte ry", 2_400_001, KUOPIO).await;
+    let v = assigned(&env, &provider, 331).await;
+    record_units(&env, &provider, &v.id, 200, today())
+        .await
+        .expect("units");
+    let mut c = env.v();
+    let token = env.keys.token("finance_system", None);
+    let page = |after: i64, size: i32| pb::ListVoucherChangesRequest {
+        after_sequence: after,
+        page_size: size,
+    };
+    let all = c
+        .list_voucher_changes(with_token(&token, page(0, 0)))
+        .await
+        .expect("feed")
+        .into_inner();
+    let kinds: Vec<i32> = all.changes.iter().map(|ch| ch.kind).collect();
+    use pb::VoucherChangeKind as K;
+    assert_eq!(
+        kinds,
+        vec![
+            K::Issued as i32,
+            K::ProviderChosen as i32,
+            K::Accepted as i32,
+            K::Started as i32,
+            K::UnitsChanged as i32,
+        ]
+    );
+    let sequences: Vec<i64> = all.changes.iter().map(|ch| ch.sequence).collect();
+    assert_eq!(sequences, vec![1, 2, 3, 4, 5]);
+    assert_eq!(all.last_sequence, 5);
+    for ch in &all.changes {
+        let voucher = ch.voucher.as_ref().expect("snapshot");
+        let client = voucher.client.as_ref().expect("client");
+        assert!(client.name.is_empty() && client.identity_code_masked.is_empty());
+        assert!(!client.client_id.is_empty());
+        assert!(
+            voucher
+                .decision
+                .as_ref()
+                .expect("decision")
+                .employment_plan
+                .is_none()
+        );
+    }
+    let last = all
+        .changes
+        .last()
+        .and_then(|ch| ch.voucher.clone())
+        .expect("last");
+    assert_eq!(last.units_used.map(|u| u.hundredths), Some(200));
+    // Resuming from a cursor, two at a time, sees the same changes once each.
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let p = c
+            .list_voucher_changes(with_token(&token, page(after, 2)))
+            .await
+            .expect("page")
+            .into_inner();
+        if p.changes.is_empty() {
+            assert_eq!(p.last_sequence, after);
+            break;
+        }
+        seen.extend(p.changes.iter().map(|ch| ch.sequence));
+        after = p.last_sequence;
+    }
+    assert_eq!(seen, sequences);
+    // A new change comes after the cursor.
+    record_units(&env, &provider, &v.id, 100, today())
+        .await
+        .expect("more units");
+    let next = c
+        .list_voucher_changes(with_token(&token, page(after, 0)))
+        .await
+        .expect("next")
+        .into_inner();
+    assert_eq!(
+        next.changes
+            .iter()
+            .map(|ch| ch.sequence)
+            .collect::<Vec<_>>(),
+        vec![6]
+    );
+    let err = c
+        .list_voucher_changes(with_token(&token, page(-1, 0)))
+        .await
+        .expect_err("negative");
+    assert_eq!(bad_fields(&err), vec!["after_sequence".to_owned()]);
+}
+
+#[tokio::test]
+async fn every_read_of_a_clients_voucher_is_audited() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 341, KUOPIO).await;
+    let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let mut c = env.v();
+    c.get_voucher(with_token(
+        &env.social_worker(),
+        pb::GetVoucherRequest {
+            voucher_id: v.id.clone(),
+            ..Default::default()
+        },
+    ))
+    .await
+    .expect("get");
+    c.list_vouchers(with_token(
+        &env.social_worker(),
+        pb::ListVouchersRequest {
+            client_id: client.id.clone(),
+            ..Default::default()
+        },
+    ))
+    .await
+    .expect("list");
+    let entries = audit_actions(&env, &client.id).await;
+    for action in ["CreateClient", "IssueVoucher", "GetVoucher", "ListVouchers"] {
+        assert!(
+            entries.iter().any(|(a, _)| a == action),
+            "{action} missing in {entries:?}"
+        );
+    }
+}
