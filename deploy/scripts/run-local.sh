@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SERVICES=(providers)
+SERVICES=(providers vouchers)
 cargo build --quiet --bins
 bin=target/debug
 
@@ -14,6 +14,9 @@ set -a
 source deploy/dev.env
 set +a
 export SETELI_JWKS_PATH=deploy/dev-keys/jwks.json
+# Each service finds the others on their local ports.
+export SETELI_PROVIDERS_URL=http://127.0.0.1:50051
+export SETELI_VOUCHERS_URL=http://127.0.0.1:50052
 
 pids=()
 cleanup() {
@@ -31,6 +34,7 @@ cat <<TXT
 
 Seteli is starting on localhost (SQLite under ./data/):
   providers   gRPC + gRPC-Web  127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
+  vouchers    gRPC + gRPC-Web  127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
 
 A token to call it with (roles: social_worker, provider_user, county_admin, finance_system, auditor):
   TOKEN=\$(target/debug/seteli-dev token --role county_admin)
