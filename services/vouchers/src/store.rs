@@ -414,7 +414,7 @@ pub struct VoucherRow {
     pub units_granted: i64,
     /// Units used, hundredths.
     pub units_used: i64,
-    /// Whether the decision has a distance exemption.
+    /// The chosen provider (pending acceptance while ISSUED), if any.
     pub chosen_provider: Option<String>,
     /// The full contract view (county).
     pub view: pb::Voucher,
@@ -711,7 +711,7 @@ pub async fn start(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Result<
 
 /// Consumes (`delta > 0`: ASSIGNED or ACTIVE, an ASSIGNED voucher becomes ACTIVE) or releases
 /// (`delta < 0`: ACTIVE, COMPLETED or INTERRUPTED) units, never beyond the granted units
-/// (CAP-UNITS) nor below zero. Returns the state before the change, or `None` when refused.
+/// (CAP-UNITS) nor below zero. `false` when refused.
 pub async fn record_units(
     conn: &mut AnyConnection,
     id: &str,
@@ -837,11 +837,12 @@ pub async fn sweep(
 // ------------------------------------------------------------------------------ change feed
 
 /// Appends a change of `v` (as it is after the change) to the feed; the sequence comes from
-/// the `voucher_feed` counter in the same transaction.
+/// the `voucher_feed` counter in the same transaction. The change belongs to `v`'s chosen
+/// provider, or, when the change cleared it (a decline), to `previous_provider`.
 pub async fn append_change(
     conn: &mut AnyConnection,
     v: &VoucherRow,
-    provider_id: Option<&str>,
+    previous_provider: Option<&str>,
     kind: ChangeKind,
     caller: &Caller,
     request_id: &str,
@@ -856,8 +857,9 @@ pub async fn append_change(
     .bind(sequence)
     .bind(&v.id)
     .bind(
-        provider_id
-            .or(v.chosen_provider.as_deref())
+        v.chosen_provider
+            .as_deref()
+            .or(previous_provider)
             .map(str::to_owned),
     )
     .bind(kind.code())
