@@ -34,6 +34,7 @@ pub mod geo;
 pub mod groups;
 pub mod ids;
 pub mod money;
+pub mod prices;
 pub mod process;
 pub mod provider;
 pub mod reports;

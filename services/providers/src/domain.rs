@@ -2,12 +2,9 @@
 //! input, ceiling prices from configuration, and conversions between contract and rule types.
 //! The rulebook rules themselves live in `seteli_rules::provider`.
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::convert::{coordinates, date, money, service_type};
 use seteli_platform::{AppError, FieldErrors};
-use seteli_rules::ServiceType;
 use seteli_rules::provider::{
     DocumentKind, LegalForm, Offering, ProviderDocument, Qualification, StaffMember,
 };
@@ -392,57 +389,7 @@ pub fn facts_of(p: &pb::Provider) -> Result<Facts, AppError> {
     })
 }
 
-/// Ceiling prices (kattohinnat) per service and effective date: from configuration
-/// (`SETELI_CEILING_PRICES`), or as read from the vouchers service (see [`crate::prices`]).
-///
-/// Format: comma-separated `SERVICE@YYYY-MM-DD=EUROS`, e.g.
-/// `KTT_INDIVIDUAL@2024-01-01=62.00,SK_GROUP@2026-01-01=48.50`.
-#[derive(Debug, Clone, Default)]
-pub struct CeilingPrices {
-    entries: Vec<(ServiceType, NaiveDate, Decimal)>,
-}
-
-impl CeilingPrices {
-    /// Parses the configuration value.
-    pub fn parse(value: &str) -> Result<Self, String> {
-        let mut entries = Vec::new();
-        for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let (key, price) = item
-                .split_once('=')
-                .ok_or_else(|| format!("`{item}`: expected SERVICE@DATE=PRICE"))?;
-            let (service, from) = key
-                .split_once('@')
-                .ok_or_else(|| format!("`{item}`: expected SERVICE@DATE=PRICE"))?;
-            let service = ServiceType::from_code(service.trim())
-                .ok_or_else(|| format!("`{item}`: unknown service {service}"))?;
-            let from = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d")
-                .map_err(|e| format!("`{item}`: date: {e}"))?;
-            let price: Decimal = price
-                .trim()
-                .parse()
-                .map_err(|e| format!("`{item}`: price: {e}"))?;
-            if price.is_sign_negative() {
-                return Err(format!("`{item}`: negative price"));
-            }
-            entries.push((service, from, price));
-        }
-        Ok(Self { entries })
-    }
-
-    /// Prices from `(service, effective from, price)` entries.
-    pub fn from_entries(entries: Vec<(ServiceType, NaiveDate, Decimal)>) -> Self {
-        Self { entries }
-    }
-
-    /// The ceiling price of `service` in force on `on`, if any.
-    pub fn price_on(&self, service: ServiceType, on: NaiveDate) -> Option<Decimal> {
-        self.entries
-            .iter()
-            .filter(|(s, from, _)| *s == service && *from <= on)
-            .max_by_key(|(_, from, _)| *from)
-            .map(|(_, _, p)| *p)
-    }
-}
+pub use seteli_rules::prices::CeilingPrices;
 
 /// A latitude/longitude box around a point, for the SQL prefilter of a radius search.
 #[derive(Debug, Clone, Copy)]
@@ -470,34 +417,5 @@ impl BoundingBox {
             min_lon: lon - dlon,
             max_lon: lon + dlon,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ceiling_prices_pick_the_one_in_force() {
-        let p = CeilingPrices::parse(
-            "KTT_INDIVIDUAL@2024-01-01=60.00, KTT_INDIVIDUAL@2025-01-01=62.50",
-        )
-        .expect("parse");
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-        assert_eq!(
-            p.price_on(ServiceType::KttIndividual, d("2024-06-01")),
-            Some(Decimal::new(6000, 2))
-        );
-        assert_eq!(
-            p.price_on(ServiceType::KttIndividual, d("2025-06-01")),
-            Some(Decimal::new(6250, 2))
-        );
-        assert_eq!(
-            p.price_on(ServiceType::KttIndividual, d("2023-06-01")),
-            None
-        );
-        assert_eq!(p.price_on(ServiceType::SkGroup, d("2025-06-01")), None);
-        assert!(CeilingPrices::parse("NOPE@2024-01-01=1").is_err());
-        assert!(CeilingPrices::parse("KTT_GROUP=1").is_err());
     }
 }
