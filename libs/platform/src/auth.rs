@@ -98,6 +98,17 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The service itself, acting on its own schedule (e.g. a nightly sweep): recorded in
+    /// histories and audit entries as subject `system:<job>`, with the county's authority.
+    pub fn system(job: &str) -> Caller {
+        Caller {
+            subject: format!("system:{job}"),
+            role: Role::CountyAdmin,
+            provider_id: None,
+            token: String::new(),
+        }
+    }
+
     /// The caller of a request (set by the [`Authenticator`] interceptor).
     pub fn of<T>(request: &Request<T>) -> Result<Caller, AppError> {
         request

@@ -1226,29 +1226,7 @@ impl VouchersService for VouchersApi {
                 move |tx: &mut Tx| {
                     Box::pin(async move {
                         let conn: &mut AnyConnection = tx;
-                        let (expired, completed) = store::sweep(conn, as_of).await?;
-                        let changes = expired
-                            .iter()
-                            .map(|id| (id, ChangeKind::Expired))
-                            .chain(completed.iter().map(|id| (id, ChangeKind::Completed)));
-                        for (id, kind) in changes {
-                            let v = store::load_voucher(conn, id)
-                                .await?
-                                .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
-                            audit::record(
-                                &mut *conn,
-                                &c,
-                                &request_id,
-                                Access {
-                                    subject_kind: CLIENT,
-                                    subject_id: &v.client_id,
-                                    action: "ExpireVouchers",
-                                    purpose: "voucher_service",
-                                },
-                            )
-                            .await?;
-                            store::append_change(conn, &v, None, kind, &c, &request_id).await?;
-                        }
+                        let (expired, completed) = expire_due(conn, &c, &request_id, as_of).await?;
                         Ok(pb::ExpireVouchersResponse {
                             expired_voucher_ids: expired,
                             completed_voucher_ids: completed,
@@ -1309,4 +1287,40 @@ fn describe(e: AppError) -> String {
             .join("; "),
         other => other.to_string(),
     }
+}
+
+/// Expires the vouchers whose end passed unused and completes the used ones (as of `as_of`),
+/// with an audit entry and a feed entry for each; every transition is a conditional update, so
+/// concurrent sweeps (several replicas, or the RPC beside the scheduled sweep) change each
+/// voucher once.
+pub async fn expire_due(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    request_id: &str,
+    as_of: chrono::NaiveDate,
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let (expired, completed) = store::sweep(conn, as_of).await?;
+    let changes = expired
+        .iter()
+        .map(|id| (id, ChangeKind::Expired))
+        .chain(completed.iter().map(|id| (id, ChangeKind::Completed)));
+    for (id, kind) in changes {
+        let v = store::load_voucher(conn, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+        audit::record(
+            &mut *conn,
+            caller,
+            request_id,
+            Access {
+                subject_kind: CLIENT,
+                subject_id: &v.client_id,
+                action: "ExpireVouchers",
+                purpose: "voucher_service",
+            },
+        )
+        .await?;
+        store::append_change(conn, &v, None, kind, caller, request_id).await?;
+    }
+    Ok((expired, completed))
 }

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod jobs;
 pub mod store;
 pub mod upstream;
 
@@ -45,7 +46,10 @@ pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
 ///
 /// Service configuration beyond the platform's: `SETELI_PROVIDERS_URL` (the provider
 /// registry, default [`DEFAULT_PROVIDERS_URL`]) and `SETELI_DISTANCE_LIMIT_KM` (PROV-DISTANCE,
-/// default 20).
+/// default 20), `SETELI_EXPIRY_SWEEP_SECONDS` (how often vouchers whose end passed are expired
+/// or completed; default 3600, 0 turns the schedule off) and `SETELI_SEED_CEILING_PRICES`
+/// (dev: prices recorded at start when the price list is empty; format of
+/// [`seteli_rules::prices::CeilingPrices::parse`]).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
@@ -70,18 +74,45 @@ pub async fn serve(
         }
         .into());
     }
+    let seed = seteli_rules::prices::CeilingPrices::parse(
+        config.var("SETELI_SEED_CEILING_PRICES").unwrap_or(""),
+    )
+    .map_err(|message| ConfigError {
+        key: "SETELI_SEED_CEILING_PRICES".into(),
+        message,
+    })?;
+    let sweep_every: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
     let platform = Platform::start(config, MIGRATIONS).await?;
+    jobs::seed_prices(&platform.db, &seed).await?;
+    // Stops with the runtime's task when `serve` returns (the guard aborts it).
+    let sweeper = (sweep_every > 0).then(|| {
+        AbortOnDrop(tokio::spawn(jobs::sweep_periodically(
+            platform.db.clone(),
+            std::time::Duration::from_secs(sweep_every),
+        )))
+    });
     let api = api::VouchersApi::new(platform.db.clone(), providers, limit);
     let routes = Routes::new(InterceptedService::new(
         VouchersServiceServer::new(api),
         platform.authenticator(),
     ));
-    platform
+    let result = platform
         .serve(
             routes,
             &["seteli.vouchers.v1.VouchersService"],
             listener,
             shutdown,
         )
-        .await
+        .await;
+    drop(sweeper);
+    result
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -438,3 +438,66 @@ async fn every_read_of_a_clients_voucher_is_audited() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_scheduled_sweep_expires_as_the_service_itself() {
+    let env = start().await;
+    set_prices(&env).await;
+    let from = days(today(), -130);
+    let until = seteli_rules::terms::validity_end(from, 3);
+    let client = client_at(&env, 331, KUOPIO).await;
+    let mut decision = ktt_decision(&client.id);
+    decision.decision_date = d(from);
+    decision.valid_from = d(from);
+    decision.valid_until = d(until);
+    let voucher = issue(&env, decision).await.expect("issue");
+
+    // What the schedule runs (SETELI_EXPIRY_SWEEP_SECONDS), once, on the service's database.
+    let db = seteli_platform::db::Database::connect(&env.vouchers.db.url, 2)
+        .await
+        .expect("database");
+    let system = seteli_platform::auth::Caller::system("expiry-sweep");
+    let (expired, completed) = seteli_vouchers::jobs::sweep_once(&db, &system)
+        .await
+        .expect("sweep");
+    assert_eq!((expired, completed), (1, 0));
+    // A second run (another replica) changes nothing.
+    let again = seteli_vouchers::jobs::sweep_once(&db, &system)
+        .await
+        .expect("sweep again");
+    assert_eq!(again, (0, 0));
+
+    let state = env
+        .v()
+        .get_voucher(with_token(
+            &env.social_worker(),
+            pb::GetVoucherRequest {
+                voucher_id: voucher.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("get")
+        .into_inner()
+        .voucher
+        .expect("voucher")
+        .state;
+    assert_eq!(state, pb::VoucherState::Expired as i32);
+    use seteli_api::audit::v1::ListAuditEntriesRequest;
+    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
+    let entries = AuditServiceClient::new(env.vouchers.channel())
+        .list_audit_entries(with_token(
+            &env.auditor(),
+            ListAuditEntriesRequest {
+                actor_subject: "system:expiry-sweep".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("audit")
+        .into_inner()
+        .entries;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].subject_id, client.id);
+    db.close().await;
+}

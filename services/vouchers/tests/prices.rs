@@ -267,3 +267,74 @@ async fn the_registry_answers_unavailable_when_the_vouchers_service_is_down() {
         .expect_err("no prices to check against");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
 }
+
+#[tokio::test]
+async fn a_dev_platform_starts_with_seeded_prices_only_when_the_list_is_empty() {
+    let keys = seteli_platform::testing::TestKeys::new();
+    let db = seteli_platform::testing::TestDatabase::fresh().await;
+    let url = db.url.clone();
+    let seeded = |prices: &'static str| {
+        move |c: &mut seteli_platform::config::Config| {
+            c.vars
+                .insert("SETELI_SEED_CEILING_PRICES".into(), prices.into());
+            c.vars
+                .insert("SETELI_EXPIRY_SWEEP_SECONDS".into(), "0".into());
+        }
+    };
+    // `db` owns the database for the whole test; each server gets a handle on it.
+    let first = seteli_platform::testing::TestServer::start_with(
+        seteli_vouchers::DEFAULTS,
+        keys.clone(),
+        seteli_platform::testing::TestDatabase::shared(&url),
+        seeded("SK_GROUP@2026-01-01=35.00,KTT_INDIVIDUAL@2024-01-01=65.00"),
+        seteli_vouchers::serve,
+    )
+    .await;
+    let admin = keys.token("county_admin", None);
+    let in_force = |server: &seteli_platform::testing::TestServer| {
+        let mut c = seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient::new(
+            server.channel(),
+        );
+        let admin = admin.clone();
+        async move {
+            c.get_ceiling_price(with_token(
+                &admin,
+                pb::GetCeilingPriceRequest {
+                    service_type: ServiceType::SkGroup as i32,
+                    on: d(ymd(2026, 6, 1)),
+                },
+            ))
+            .await
+            .expect("seeded price")
+            .into_inner()
+            .ceiling_price
+            .and_then(|p| p.unit_price)
+        }
+    };
+    assert_eq!(in_force(&first).await, Some(Money { cents: 3500 }));
+    first.stop().await.expect("stop");
+    // Restarted with another seed: the list is not empty, nothing changes.
+    let second = seteli_platform::testing::TestServer::start_with(
+        seteli_vouchers::DEFAULTS,
+        keys.clone(),
+        seteli_platform::testing::TestDatabase::shared(&url),
+        seeded("SK_GROUP@2026-01-01=99.00"),
+        seteli_vouchers::serve,
+    )
+    .await;
+    assert_eq!(in_force(&second).await, Some(Money { cents: 3500 }));
+    // A malformed seed stops the service with the key named.
+    let bad = seteli_platform::testing::TestServer::start_with(
+        seteli_vouchers::DEFAULTS,
+        keys.clone(),
+        seteli_platform::testing::TestDatabase::shared(&url),
+        seeded("SK_GROUP=1"),
+        seteli_vouchers::serve,
+    )
+    .await;
+    let err = bad.stop().await.expect_err("bad seed");
+    assert!(
+        err.to_string().contains("SETELI_SEED_CEILING_PRICES"),
+        "{err}"
+    );
+}
