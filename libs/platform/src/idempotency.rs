@@ -87,6 +87,36 @@ where
     Ok(response)
 }
 
+/// The stored first answer to `(caller, request_id)`, if that request already completed: lets a
+/// handler that must call another service before its transaction answer a retry without
+/// calling again (and without failing when that service is down). A different request under
+/// the same id is refused as in [`run_once`].
+pub async fn answered<Req, Resp>(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+    request: &Req,
+) -> Result<Option<Resp>, AppError>
+where
+    Req: Message,
+    Resp: Message + Default,
+{
+    validate_request_id(request_id)?;
+    let scope = caller.scope();
+    let known: Option<(String,)> = sqlx::query_as(
+        "SELECT request_hash FROM platform_idempotency WHERE caller = $1 AND request_id = $2",
+    )
+    .bind(&scope)
+    .bind(request_id)
+    .fetch_optional(db.pool())
+    .await?;
+    if known.is_none() {
+        return Ok(None);
+    }
+    let fingerprint = hex(&Sha256::digest(request.encode_to_vec()));
+    replay(db, &scope, request_id, &fingerprint).await.map(Some)
+}
+
 async fn replay<Resp: Message + Default>(
     db: &Database,
     scope: &str,

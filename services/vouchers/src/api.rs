@@ -12,7 +12,7 @@ use seteli_platform::auth::{Caller, Role};
 use seteli_platform::convert::{date, service_type};
 use seteli_platform::db::{Database, new_id};
 use seteli_platform::error::AppError;
-use seteli_platform::idempotency::{Tx, run_once};
+use seteli_platform::idempotency::{self, Tx, run_once};
 use seteli_platform::paging;
 use seteli_platform::telemetry::TraceContext;
 use seteli_rules::process::{ProcessConfig, StartFacts, check_start};
@@ -767,6 +767,12 @@ impl VouchersService for VouchersApi {
             caller.require(COUNTY_CLIENT_ROLES)?;
             let id = required_id("voucher_id", &req.voucher_id)?;
             let provider_id = required_id("provider_id", &req.provider_id)?;
+            // A retry of a completed choice answers from the store, even with providers down.
+            if let Some(first) =
+                idempotency::answered(&self.db, &caller, &req.request_id, &req).await?
+            {
+                return Ok(first);
+            }
             let v = self.visible_voucher(&caller, &id).await?;
             let home = {
                 let mut conn = self.db.pool().acquire().await?;

@@ -419,3 +419,47 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
         );
     }
 }
+
+#[tokio::test]
+async fn a_retried_choice_answers_from_the_store_even_with_the_registry_down() {
+    let env = start().await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Muisti ry", 1_700_001, KUOPIO).await;
+    let client = client_at(&env, 240, KUOPIO).await;
+    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let request = pb::ChooseProviderRequest {
+        request_id: rid(),
+        voucher_id: v.id.clone(),
+        provider_id: provider.clone(),
+    };
+    let token = env.social_worker();
+    let first = env
+        .v()
+        .choose_provider(with_token(&token, request.clone()))
+        .await
+        .expect("choose")
+        .into_inner();
+    let Env {
+        keys: _keys,
+        providers,
+        vouchers,
+    } = env;
+    providers.stop().await.expect("registry stops");
+    let mut c = seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient::new(
+        vouchers.channel(),
+    );
+    let retry = c
+        .choose_provider(with_token(&token, request.clone()))
+        .await
+        .expect("the retry is answered from the store")
+        .into_inner();
+    assert_eq!(retry, first);
+    // A new choice does need the registry.
+    let mut fresh = request;
+    fresh.request_id = rid();
+    let err = c
+        .choose_provider(with_token(&token, fresh))
+        .await
+        .expect_err("registry down");
+    assert_eq!(err.code(), Code::Unavailable);
+}
