@@ -15,7 +15,7 @@ use seteli_platform::idempotency::{Tx, run_once};
 use seteli_platform::paging;
 use seteli_platform::telemetry::TraceContext;
 use seteli_rules::provider::{ProviderFacts, check_approval};
-use seteli_rules::{ServiceType, Violation, geo};
+use seteli_rules::{ServiceType, Violation, geo, rule_ids};
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
 
@@ -195,21 +195,46 @@ impl ProvidersApi {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored answer has no provider")))
     }
 
-    /// Runs a state transition once per request id.
-    #[allow(clippy::too_many_arguments)]
-    async fn transition<Req: prost::Message>(
+    /// Runs a change of approval state once per request id: authorises, refuses a change from
+    /// a state the transition does not start from, checks every approval rule when the
+    /// transition asks for it, records the reasons and the history.
+    async fn change_state<R: StateChange>(
+        &self,
+        request: Request<R>,
+        t: &'static Transition,
+    ) -> Result<pb::Provider, Status> {
+        let caller = Caller::of(&request)?;
+        let trace = trace_of(&request);
+        let req = request.into_inner();
+        let result = async {
+            caller.require(t.roles)?;
+            let reasons = match req.reasons() {
+                Some((field, given)) => reasons_of(&given, field)?,
+                None => Vec::new(),
+            };
+            self.transition(caller, trace, &req, t, reasons).await
+        }
+        .await;
+        result.map_err(Status::from)
+    }
+
+    async fn transition<R: StateChange>(
         &self,
         caller: Caller,
         trace: Option<TraceContext>,
-        request_id: &str,
-        request: &Req,
-        action: &'static str,
-        id: String,
-        from: &'static [ProviderState],
-        to: ProviderState,
+        request: &R,
+        t: &'static Transition,
         reasons: Vec<String>,
-        check_rules: bool,
     ) -> Result<pb::Provider, AppError> {
+        let Transition {
+            action,
+            from,
+            to,
+            check_rules,
+            ..
+        } = *t;
+        let (request_id, id) = request.ids();
+        let id = id.to_owned();
         let this = self.clone();
         let request_id_owned = request_id.to_owned();
         let scope = caller.clone();
@@ -254,6 +279,110 @@ impl ProvidersApi {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored answer has no provider")))
     }
 }
+
+/// One change of a provider's approval state: who may make it, from which states, to which,
+/// and whether every approval rule is checked first.
+#[derive(Debug)]
+struct Transition {
+    action: &'static str,
+    roles: &'static [Role],
+    from: &'static [ProviderState],
+    to: ProviderState,
+    check_rules: bool,
+}
+
+use ProviderState::{Approved, Draft, Rejected, Submitted, Suspended};
+
+const SUBMIT: Transition = Transition {
+    action: "SubmitProvider",
+    roles: &[Role::ProviderUser, Role::CountyAdmin],
+    from: &[Draft, Rejected],
+    to: Submitted,
+    check_rules: true,
+};
+const APPROVE: Transition = Transition {
+    action: "ApproveProvider",
+    roles: &[Role::CountyAdmin],
+    from: &[Submitted],
+    to: Approved,
+    check_rules: true,
+};
+const REJECT: Transition = Transition {
+    action: "RejectProvider",
+    roles: &[Role::CountyAdmin],
+    from: &[Submitted],
+    to: Rejected,
+    check_rules: false,
+};
+const SUSPEND: Transition = Transition {
+    action: "SuspendProvider",
+    roles: &[Role::CountyAdmin],
+    from: &[Approved],
+    to: Suspended,
+    check_rules: false,
+};
+const RESUME: Transition = Transition {
+    action: "ResumeProvider",
+    roles: &[Role::CountyAdmin],
+    from: &[Suspended],
+    to: Approved,
+    check_rules: true,
+};
+const REVOKE: Transition = Transition {
+    action: "RevokeProvider",
+    roles: &[Role::CountyAdmin],
+    from: &[Approved, Suspended],
+    to: ProviderState::Revoked,
+    check_rules: false,
+};
+
+/// A request that changes a provider's approval state.
+trait StateChange: prost::Message + Send + Sync + 'static {
+    /// `(request_id, provider_id)`.
+    fn ids(&self) -> (&str, &str);
+    /// The field holding the reasons, and the reasons, when the change requires them.
+    fn reasons(&self) -> Option<(&'static str, Vec<String>)> {
+        None
+    }
+}
+
+macro_rules! state_change {
+    ($($t:ty),*) => {$(
+        impl StateChange for $t {
+            fn ids(&self) -> (&str, &str) {
+                (&self.request_id, &self.provider_id)
+            }
+        }
+    )*};
+}
+state_change!(
+    pb::SubmitProviderRequest,
+    pb::ApproveProviderRequest,
+    pb::ResumeProviderRequest
+);
+
+impl StateChange for pb::RejectProviderRequest {
+    fn ids(&self) -> (&str, &str) {
+        (&self.request_id, &self.provider_id)
+    }
+    fn reasons(&self) -> Option<(&'static str, Vec<String>)> {
+        Some(("reasons", self.reasons.clone()))
+    }
+}
+
+macro_rules! state_change_with_reason {
+    ($($t:ty),*) => {$(
+        impl StateChange for $t {
+            fn ids(&self) -> (&str, &str) {
+                (&self.request_id, &self.provider_id)
+            }
+            fn reasons(&self) -> Option<(&'static str, Vec<String>)> {
+                Some(("reason", vec![self.reason.clone()]))
+            }
+        }
+    )*};
+}
+state_change_with_reason!(pb::SuspendProviderRequest, pb::RevokeProviderRequest);
 
 fn reasons_of(reasons: &[String], field: &str) -> Result<Vec<String>, AppError> {
     let reasons: Vec<String> = reasons
@@ -531,7 +660,9 @@ impl ProvidersService for ProvidersApi {
                                 .filter(|v| {
                                     matches!(
                                         v.rule,
-                                        "PROV-PRICE" | "CAP-GROUP-SIZE" | "KTT-COMPANY"
+                                        rule_ids::PROV_PRICE
+                                            | rule_ids::CAP_GROUP_SIZE
+                                            | rule_ids::KTT_COMPANY
                                     )
                                 })
                                 .collect();
@@ -760,183 +891,60 @@ impl ProvidersService for ProvidersApi {
         &self,
         request: Request<pb::SubmitProviderRequest>,
     ) -> Result<Response<pb::SubmitProviderResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let trace = trace_of(&request);
-        let req = request.into_inner();
-        ok(async {
-            caller.require(&[Role::ProviderUser, Role::CountyAdmin])?;
-            let provider = self
-                .transition(
-                    caller,
-                    trace,
-                    &req.request_id,
-                    &req,
-                    "SubmitProvider",
-                    req.provider_id.clone(),
-                    &[ProviderState::Draft, ProviderState::Rejected],
-                    ProviderState::Submitted,
-                    vec![],
-                    true,
-                )
-                .await?;
-            Ok(pb::SubmitProviderResponse {
-                provider: Some(provider),
-            })
-        }
-        .await)
+        let provider = self.change_state(request, &SUBMIT).await?;
+        Ok(Response::new(pb::SubmitProviderResponse {
+            provider: Some(provider),
+        }))
     }
 
     async fn approve_provider(
         &self,
         request: Request<pb::ApproveProviderRequest>,
     ) -> Result<Response<pb::ApproveProviderResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let trace = trace_of(&request);
-        let req = request.into_inner();
-        ok(async {
-            caller.require(&[Role::CountyAdmin])?;
-            let provider = self
-                .transition(
-                    caller,
-                    trace,
-                    &req.request_id,
-                    &req,
-                    "ApproveProvider",
-                    req.provider_id.clone(),
-                    &[ProviderState::Submitted],
-                    ProviderState::Approved,
-                    vec![],
-                    true,
-                )
-                .await?;
-            Ok(pb::ApproveProviderResponse {
-                provider: Some(provider),
-            })
-        }
-        .await)
+        let provider = self.change_state(request, &APPROVE).await?;
+        Ok(Response::new(pb::ApproveProviderResponse {
+            provider: Some(provider),
+        }))
     }
 
     async fn reject_provider(
         &self,
         request: Request<pb::RejectProviderRequest>,
     ) -> Result<Response<pb::RejectProviderResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let trace = trace_of(&request);
-        let req = request.into_inner();
-        ok(async {
-            caller.require(&[Role::CountyAdmin])?;
-            let reasons = reasons_of(&req.reasons, "reasons")?;
-            let provider = self
-                .transition(
-                    caller,
-                    trace,
-                    &req.request_id,
-                    &req,
-                    "RejectProvider",
-                    req.provider_id.clone(),
-                    &[ProviderState::Submitted],
-                    ProviderState::Rejected,
-                    reasons,
-                    false,
-                )
-                .await?;
-            Ok(pb::RejectProviderResponse {
-                provider: Some(provider),
-            })
-        }
-        .await)
+        let provider = self.change_state(request, &REJECT).await?;
+        Ok(Response::new(pb::RejectProviderResponse {
+            provider: Some(provider),
+        }))
     }
 
     async fn suspend_provider(
         &self,
         request: Request<pb::SuspendProviderRequest>,
     ) -> Result<Response<pb::SuspendProviderResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let trace = trace_of(&request);
-        let req = request.into_inner();
-        ok(async {
-            caller.require(&[Role::CountyAdmin])?;
-            let reasons = reasons_of(std::slice::from_ref(&req.reason), "reason")?;
-            let provider = self
-                .transition(
-                    caller,
-                    trace,
-                    &req.request_id,
-                    &req,
-                    "SuspendProvider",
-                    req.provider_id.clone(),
-                    &[ProviderState::Approved],
-                    ProviderState::Suspended,
-                    reasons,
-                    false,
-                )
-                .await?;
-            Ok(pb::SuspendProviderResponse {
-                provider: Some(provider),
-            })
-        }
-        .await)
+        let provider = self.change_state(request, &SUSPEND).await?;
+        Ok(Response::new(pb::SuspendProviderResponse {
+            provider: Some(provider),
+        }))
     }
 
     async fn resume_provider(
         &self,
         request: Request<pb::ResumeProviderRequest>,
     ) -> Result<Response<pb::ResumeProviderResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let trace = trace_of(&request);
-        let req = request.into_inner();
-        ok(async {
-            caller.require(&[Role::CountyAdmin])?;
-            let provider = self
-                .transition(
-                    caller,
-                    trace,
-                    &req.request_id,
-                    &req,
-                    "ResumeProvider",
-                    req.provider_id.clone(),
-                    &[ProviderState::Suspended],
-                    ProviderState::Approved,
-                    vec![],
-                    true,
-                )
-                .await?;
-            Ok(pb::ResumeProviderResponse {
-                provider: Some(provider),
-            })
-        }
-        .await)
+        let provider = self.change_state(request, &RESUME).await?;
+        Ok(Response::new(pb::ResumeProviderResponse {
+            provider: Some(provider),
+        }))
     }
 
     async fn revoke_provider(
         &self,
         request: Request<pb::RevokeProviderRequest>,
     ) -> Result<Response<pb::RevokeProviderResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let trace = trace_of(&request);
-        let req = request.into_inner();
-        ok(async {
-            caller.require(&[Role::CountyAdmin])?;
-            let reasons = reasons_of(std::slice::from_ref(&req.reason), "reason")?;
-            let provider = self
-                .transition(
-                    caller,
-                    trace,
-                    &req.request_id,
-                    &req,
-                    "RevokeProvider",
-                    req.provider_id.clone(),
-                    &[ProviderState::Approved, ProviderState::Suspended],
-                    ProviderState::Revoked,
-                    reasons,
-                    false,
-                )
-                .await?;
-            Ok(pb::RevokeProviderResponse {
-                provider: Some(provider),
-            })
-        }
-        .await)
+        let provider = self.change_state(request, &REVOKE).await?;
+        Ok(Response::new(pb::RevokeProviderResponse {
+            provider: Some(provider),
+        }))
     }
 
     async fn search_providers(
