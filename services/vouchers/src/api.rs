@@ -185,16 +185,13 @@ impl VouchersApi {
                     let after = store::load_voucher(conn, &id)
                         .await?
                         .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
-                    audit::record(
+                    audit_client(
                         &mut *conn,
                         &caller,
                         &request_id_owned,
-                        Access {
-                            subject_kind: CLIENT,
-                            subject_id: &after.client_id,
-                            action,
-                            purpose: "voucher_service",
-                        },
+                        &after.client_id,
+                        action,
+                        "voucher_service",
                     )
                     .await?;
                     for kind in kinds {
@@ -251,16 +248,13 @@ impl VouchersService for VouchersApi {
                         let conn: &mut AnyConnection = tx;
                         let id = new_id();
                         store::insert_client(conn, &id, &input).await?;
-                        audit::record(
+                        audit_client(
                             &mut *conn,
                             &c,
                             &request_id,
-                            Access {
-                                subject_kind: CLIENT,
-                                subject_id: &id,
-                                action: "CreateClient",
-                                purpose: "client_register",
-                            },
+                            &id,
+                            "CreateClient",
+                            "client_register",
                         )
                         .await?;
                         let client = store::load_client(conn, &id).await?;
@@ -293,20 +287,18 @@ impl VouchersService for VouchersApi {
             let client = store::load_client(&mut conn, &id)
                 .await?
                 .ok_or_else(not_found)?;
-            audit::record(
+            let purpose = if caller.role == Role::ProviderUser {
+                "service_delivery"
+            } else {
+                "client_register"
+            };
+            audit_client(
                 &mut *conn,
                 &caller,
                 &request_id_of(trace.as_ref()),
-                Access {
-                    subject_kind: CLIENT,
-                    subject_id: &id,
-                    action: "GetClient",
-                    purpose: if caller.role == Role::ProviderUser {
-                        "service_delivery"
-                    } else {
-                        "client_register"
-                    },
-                },
+                &id,
+                "GetClient",
+                purpose,
             )
             .await?;
             let client = if caller.role == Role::ProviderUser {
@@ -344,16 +336,13 @@ impl VouchersService for VouchersApi {
                         if !store::update_client(conn, &id, &input).await? {
                             return Err(AppError::NotFound(format!("client {id}")));
                         }
-                        audit::record(
+                        audit_client(
                             &mut *conn,
                             &c,
                             &request_id,
-                            Access {
-                                subject_kind: CLIENT,
-                                subject_id: &id,
-                                action: "UpdateClient",
-                                purpose: "client_register",
-                            },
+                            &id,
+                            "UpdateClient",
+                            "client_register",
                         )
                         .await?;
                         let client = store::load_client(conn, &id).await?;
@@ -397,16 +386,13 @@ impl VouchersService for VouchersApi {
             clients.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             let request_id = request_id_of(trace.as_ref());
             for c in &clients {
-                audit::record(
+                audit_client(
                     &mut *conn,
                     &caller,
                     &request_id,
-                    Access {
-                        subject_kind: CLIENT,
-                        subject_id: &c.id,
-                        action: "ListClients",
-                        purpose: "client_register",
-                    },
+                    &c.id,
+                    "ListClients",
+                    "client_register",
                 )
                 .await?;
             }
@@ -604,16 +590,13 @@ impl VouchersService for VouchersApi {
                             conn, &id, &number, &decision, &evaluated, &c.subject,
                         )
                         .await?;
-                        audit::record(
+                        audit_client(
                             &mut *conn,
                             &c,
                             &request_id,
-                            Access {
-                                subject_kind: CLIENT,
-                                subject_id: &decision.client_id,
-                                action: "IssueVoucher",
-                                purpose: "voucher_issuance",
-                            },
+                            &decision.client_id,
+                            "IssueVoucher",
+                            "voucher_issuance",
                         )
                         .await?;
                         let v = store::load_voucher(conn, &id)
@@ -661,16 +644,13 @@ impl VouchersService for VouchersApi {
             let v = row
                 .filter(|v| visible(&caller, v))
                 .ok_or_else(|| AppError::NotFound(format!("voucher {what}")))?;
-            audit::record(
+            audit_client(
                 &mut *conn,
                 &caller,
                 &request_id_of(trace.as_ref()),
-                Access {
-                    subject_kind: CLIENT,
-                    subject_id: &v.client_id,
-                    action: "GetVoucher",
-                    purpose: "voucher_service",
-                },
+                &v.client_id,
+                "GetVoucher",
+                "voucher_service",
             )
             .await?;
             Ok(pb::GetVoucherResponse {
@@ -729,16 +709,13 @@ impl VouchersService for VouchersApi {
                     continue;
                 }
                 audited.push(&v.client_id);
-                audit::record(
+                audit_client(
                     &mut *conn,
                     &caller,
                     &request_id,
-                    Access {
-                        subject_kind: CLIENT,
-                        subject_id: &v.client_id,
-                        action: "ListVouchers",
-                        purpose: "voucher_service",
-                    },
+                    &v.client_id,
+                    "ListVouchers",
+                    "voucher_service",
                 )
                 .await?;
             }
@@ -1314,19 +1291,42 @@ pub async fn expire_due(
         let v = store::load_voucher(conn, id)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
-        audit::record(
+        audit_client(
             &mut *conn,
             caller,
             request_id,
-            Access {
-                subject_kind: CLIENT,
-                subject_id: &v.client_id,
-                action: "ExpireVouchers",
-                purpose: "voucher_service",
-            },
+            &v.client_id,
+            "ExpireVouchers",
+            "voucher_service",
         )
         .await?;
         store::append_change(conn, &v, None, kind, caller, request_id).await?;
     }
     Ok((expired, completed))
+}
+
+/// Records an access to a client's personal data (DESIGN.md, Security; 703/2023).
+async fn audit_client<'e, E>(
+    executor: E,
+    caller: &Caller,
+    request_id: &str,
+    client_id: &str,
+    action: &str,
+    purpose: &str,
+) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    audit::record(
+        executor,
+        caller,
+        request_id,
+        Access {
+            subject_kind: CLIENT,
+            subject_id: client_id,
+            action,
+            purpose,
+        },
+    )
+    .await
 }
