@@ -333,3 +333,50 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+
+    #[test]
+    fn a_forwarded_call_carries_the_token_request_id_and_trace() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        headers.insert("x-request-id", http::HeaderValue::from_static("req-42"));
+        let incoming = TraceContext::from_headers(&headers);
+        let caller = Caller {
+            subject: "sw-1".into(),
+            role: Role::SocialWorker,
+            provider_id: None,
+            token: "abc.def.ghi".into(),
+        };
+        let outgoing = forward(&caller, Some(&incoming), ());
+        let md = outgoing.metadata();
+        assert_eq!(
+            md.get("authorization").and_then(|v| v.to_str().ok()),
+            Some("Bearer abc.def.ghi")
+        );
+        assert_eq!(
+            md.get("x-request-id").and_then(|v| v.to_str().ok()),
+            Some("req-42")
+        );
+        let parent = md
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        // Same trace, and this server's span as the parent of the next hop.
+        assert!(
+            parent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{parent}"
+        );
+        assert!(parent.contains(&incoming.span_id), "{parent}");
+        assert!(!parent.contains("00f067aa0ba902b7"), "{parent}");
+    }
+}
