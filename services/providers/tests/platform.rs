@@ -289,3 +289,75 @@ async fn staff_data_access_is_audited() {
         .count();
     assert_eq!(writes, 2, "both staff additions are audited");
 }
+
+/// Calls each listed RPC with an empty request and collects the status codes of the failures.
+macro_rules! empty_calls {
+    ($client:expr, $token:expr, [$($rpc:ident),* $(,)?]) => {{
+        let mut failures = Vec::new();
+        $(
+            if let Err(status) = $client
+                .$rpc(with_token($token, Default::default()))
+                .await
+            {
+                failures.push((stringify!($rpc), status));
+            }
+        )*
+        failures
+    }};
+}
+
+#[tokio::test]
+async fn empty_requests_from_every_role_are_user_errors_never_internal() {
+    let server = start().await;
+    let mut c = client(&server);
+    for (role, provider) in [
+        ("county_admin", None),
+        ("social_worker", None),
+        ("provider_user", Some("p-unknown")),
+        ("finance_system", None),
+        ("auditor", None),
+    ] {
+        let token = server.keys.token(role, provider);
+        let failures = empty_calls!(
+            c,
+            &token,
+            [
+                create_provider,
+                get_provider,
+                list_providers,
+                update_provider,
+                add_site,
+                remove_site,
+                set_offering,
+                remove_offering,
+                add_staff_member,
+                remove_staff_member,
+                add_document,
+                remove_document,
+                set_soteri_classes,
+                submit_provider,
+                approve_provider,
+                reject_provider,
+                suspend_provider,
+                resume_provider,
+                revoke_provider,
+                search_providers,
+                check_provider_for_service,
+                list_provider_history,
+            ]
+        );
+        assert!(!failures.is_empty());
+        for (rpc, status) in failures {
+            assert!(
+                matches!(
+                    status.code(),
+                    Code::InvalidArgument
+                        | Code::NotFound
+                        | Code::PermissionDenied
+                        | Code::FailedPrecondition
+                ),
+                "{role} {rpc}: {status:?}"
+            );
+        }
+    }
+}

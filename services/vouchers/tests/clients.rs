@@ -245,3 +245,73 @@ async fn bad_client_input_names_every_field_and_roles_are_enforced() {
         .expect_err("no token");
     assert_eq!(err.code(), Code::Unauthenticated);
 }
+
+/// Calls each listed RPC with an empty request and collects the failures.
+macro_rules! empty_calls {
+    ($client:expr, $token:expr, [$($rpc:ident),* $(,)?]) => {{
+        let mut failures = Vec::new();
+        $(
+            if let Err(status) = $client
+                .$rpc(with_token($token, Default::default()))
+                .await
+            {
+                failures.push((stringify!($rpc), status));
+            }
+        )*
+        failures
+    }};
+}
+
+#[tokio::test]
+async fn empty_requests_from_every_role_are_user_errors_never_internal() {
+    let env = start().await;
+    let mut c = env.v();
+    for (role, provider) in [
+        ("county_admin", None),
+        ("social_worker", None),
+        ("provider_user", Some("p-unknown")),
+        ("finance_system", None),
+        ("auditor", None),
+    ] {
+        let token = env.keys.token(role, provider);
+        let failures = empty_calls!(
+            c,
+            &token,
+            [
+                create_client,
+                get_client,
+                update_client,
+                list_clients,
+                set_ceiling_price,
+                get_ceiling_price,
+                list_ceiling_prices,
+                issue_voucher,
+                get_voucher,
+                list_vouchers,
+                choose_provider,
+                accept_voucher,
+                decline_voucher,
+                start_voucher,
+                record_units_used,
+                complete_voucher,
+                interrupt_voucher,
+                cancel_voucher,
+                expire_vouchers,
+                list_voucher_changes,
+            ]
+        );
+        assert!(!failures.is_empty());
+        for (rpc, status) in failures {
+            assert!(
+                matches!(
+                    status.code(),
+                    tonic::Code::InvalidArgument
+                        | tonic::Code::NotFound
+                        | tonic::Code::PermissionDenied
+                        | tonic::Code::FailedPrecondition
+                ),
+                "{role} {rpc}: {status:?}"
+            );
+        }
+    }
+}
