@@ -329,3 +329,47 @@ pub async fn wait_for_health(
         .await
         .map_err(|_| format!("health of {service:?} did not become {want:?} in {timeout:?}"))?
 }
+
+/// The rule ids of a FAILED_PRECONDITION status (its precondition violations' `type`s).
+pub fn rule_ids(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+    status
+        .get_details_precondition_failure()
+        .expect("precondition failure details")
+        .violations
+        .into_iter()
+        .map(|v| v.r#type)
+        .collect()
+}
+
+/// The fields named by an INVALID_ARGUMENT status's bad-request violations.
+pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("bad request details")
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
+
+/// Calls each listed RPC of `$client` with an empty request carrying `$token` and returns the
+/// failures as `(rpc name, status)`.
+#[macro_export]
+macro_rules! empty_calls {
+    ($client:expr, $token:expr, [$($rpc:ident),* $(,)?]) => {{
+        let mut failures = Vec::new();
+        $(
+            if let Err(status) = $client
+                .$rpc($crate::testing::with_token($token, Default::default()))
+                .await
+            {
+                failures.push((stringify!($rpc), status));
+            }
+        )*
+        failures
+    }};
+}

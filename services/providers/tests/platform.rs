@@ -290,22 +290,6 @@ async fn staff_data_access_is_audited() {
     assert_eq!(writes, 2, "both staff additions are audited");
 }
 
-/// Calls each listed RPC with an empty request and collects the status codes of the failures.
-macro_rules! empty_calls {
-    ($client:expr, $token:expr, [$($rpc:ident),* $(,)?]) => {{
-        let mut failures = Vec::new();
-        $(
-            if let Err(status) = $client
-                .$rpc(with_token($token, Default::default()))
-                .await
-            {
-                failures.push((stringify!($rpc), status));
-            }
-        )*
-        failures
-    }};
-}
-
 #[tokio::test]
 async fn empty_requests_from_every_role_are_user_errors_never_internal() {
     let server = start().await;
@@ -318,7 +302,7 @@ async fn empty_requests_from_every_role_are_user_errors_never_internal() {
         ("auditor", None),
     ] {
         let token = server.keys.token(role, provider);
-        let failures = empty_calls!(
+        let failures = seteli_platform::empty_calls!(
             c,
             &token,
             [

@@ -246,22 +246,6 @@ async fn bad_client_input_names_every_field_and_roles_are_enforced() {
     assert_eq!(err.code(), Code::Unauthenticated);
 }
 
-/// Calls each listed RPC with an empty request and collects the failures.
-macro_rules! empty_calls {
-    ($client:expr, $token:expr, [$($rpc:ident),* $(,)?]) => {{
-        let mut failures = Vec::new();
-        $(
-            if let Err(status) = $client
-                .$rpc(with_token($token, Default::default()))
-                .await
-            {
-                failures.push((stringify!($rpc), status));
-            }
-        )*
-        failures
-    }};
-}
-
 #[tokio::test]
 async fn empty_requests_from_every_role_are_user_errors_never_internal() {
     let env = start().await;
@@ -274,7 +258,7 @@ async fn empty_requests_from_every_role_are_user_errors_never_internal() {
         ("auditor", None),
     ] {
         let token = env.keys.token(role, provider);
-        let failures = empty_calls!(
+        let failures = seteli_platform::empty_calls!(
             c,
             &token,
             [

@@ -6,6 +6,8 @@ use seteli_api::common::v1::{Coordinates, Date, Money, ServiceType};
 use seteli_api::providers::v1 as pb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_platform::testing::{TestServer, with_token};
+#[allow(unused_imports)] // not every test binary uses both
+pub use seteli_platform::testing::{bad_fields, rule_ids};
 use tonic::transport::Channel;
 
 /// Placeholder ceiling prices for tests (the county's real ones are configuration).
@@ -316,30 +318,4 @@ pub async fn approve(
     ))
     .await
     .map(|r| r.into_inner().provider.expect("provider"))
-}
-
-/// The rule ids of a FAILED_PRECONDITION status's precondition violations.
-pub fn rule_ids(status: &tonic::Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
-    status
-        .get_details_precondition_failure()
-        .expect("precondition failure details")
-        .violations
-        .into_iter()
-        .map(|v| v.r#type)
-        .collect()
-}
-
-/// The fields of an INVALID_ARGUMENT status's bad-request violations.
-pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("bad request details")
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
 }

@@ -10,6 +10,8 @@ use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as pb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, with_token};
+#[allow(unused_imports)] // not every test binary uses both
+pub use seteli_platform::testing::{bad_fields, rule_ids};
 use tonic::transport::Channel;
 
 /// Placeholder ceiling prices the registry checks offerings against in these tests.
@@ -490,32 +492,6 @@ pub async fn approved_provider(env: &Env, name: &str, seed: u32, at: (f64, f64))
         .await
         .expect("approve");
     id
-}
-
-/// The rule ids of a FAILED_PRECONDITION status.
-pub fn rule_ids(status: &tonic::Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
-    status
-        .get_details_precondition_failure()
-        .expect("precondition failure details")
-        .violations
-        .into_iter()
-        .map(|v| v.r#type)
-        .collect()
-}
-
-/// The fields of an INVALID_ARGUMENT status.
-pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("bad request details")
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
 }
 
 /// Audit entries about a subject, as an auditor reads them from the vouchers service.
