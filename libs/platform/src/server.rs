@@ -36,6 +36,10 @@ use crate::telemetry::{GrpcTelemetryLayer, TraceContext, init_tracing, metrics_h
 /// The gRPC name of the audit service every service serves.
 const AUDIT_SERVICE: &str = "seteli.audit.v1.AuditService";
 
+/// Health name for liveness probes: SERVING while the process runs, whatever the database
+/// does, so an outage takes pods out of rotation (readiness, `""`) without restarting them.
+pub const LIVENESS: &str = "seteli.liveness";
+
 /// A started service's shared parts: configuration, migrated database, token verifier.
 #[derive(Debug, Clone)]
 pub struct Platform {
@@ -87,6 +91,9 @@ impl Platform {
         names.push(String::new());
         let (reporter, health) = tonic_health::server::health_reporter();
         set_all(&reporter, &names, ServingStatus::Serving).await;
+        reporter
+            .set_service_status(LIVENESS, ServingStatus::Serving)
+            .await;
 
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(seteli_api::FILE_DESCRIPTOR_SET)
@@ -132,7 +139,7 @@ impl Platform {
             set_all(&drain_reporter, &drain_names, ServingStatus::NotServing).await;
             tokio::time::sleep(drain).await;
             // End open health Watch streams, or they would hold the shutdown open for ever.
-            for name in &drain_names {
+            for name in drain_names.iter().map(String::as_str).chain([LIVENESS]) {
                 drain_reporter.clear_service_status(name).await;
             }
             let _ = stopping_tx.send(true);

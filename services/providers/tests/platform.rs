@@ -175,6 +175,15 @@ async fn health_follows_the_database() {
     wait_for_health(server.channel(), "", ServingStatus::NotServing, wait)
         .await
         .expect("overall not serving");
+    // Liveness does not follow the database: an outage must not restart the pods.
+    wait_for_health(
+        server.channel(),
+        seteli_platform::server::LIVENESS,
+        ServingStatus::Serving,
+        wait,
+    )
+    .await
+    .expect("still alive");
     server.db.bring_back().await;
     wait_for_health(server.channel(), service, ServingStatus::Serving, wait)
         .await
