@@ -66,6 +66,9 @@ pub struct Config {
     pub drain: Duration,
     /// `SETELI_SHUTDOWN_GRACE_SECONDS`: after the drain, how long calls in flight may finish.
     pub shutdown_grace: Duration,
+    /// `SETELI_UPSTREAM_RESOLVE_SECONDS`: how often another service's host name is resolved
+    /// again, so calls spread over its current pods (see [`crate::client`]).
+    pub upstream_resolve_every: Duration,
     /// `SETELI_HEALTH_INTERVAL_MS`: how often the database is probed for health.
     pub health_interval: Duration,
     /// `SETELI_CORS_ALLOWED_ORIGINS`: browser origins allowed to call over gRPC-Web; empty: none.
@@ -134,6 +137,11 @@ impl Config {
                 &get,
                 "SETELI_SHUTDOWN_GRACE_SECONDS",
                 25,
+            )?),
+            upstream_resolve_every: Duration::from_secs(parse_or(
+                &get,
+                "SETELI_UPSTREAM_RESOLVE_SECONDS",
+                30,
             )?),
             health_interval: Duration::from_millis(parse_or(
                 &get,

@@ -14,10 +14,12 @@
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023) and the
 //!   `seteli.audit.v1.AuditService` that auditors query;
 //! - [`error`]: one error type mapped to rich gRPC statuses (rule violations carry rule ids);
+//! - [`client`]: channels to other services, balanced per call over every ready pod;
 //! - [`server`]: health, reflection, gRPC-Web with CORS, metrics endpoint, graceful drain.
 
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod convert;
 pub mod db;

@@ -48,7 +48,7 @@ pub async fn serve(
     shutdown: BoxFuture<'static, ()>,
 ) -> anyhow::Result<()> {
     let prices = match config.var("SETELI_VOUCHERS_URL") {
-        Some(url) => prices::CeilingPriceSource::vouchers(url)
+        Some(url) => prices::CeilingPriceSource::vouchers(url, config.upstream_resolve_every)
             .map_err(|e| anyhow::anyhow!("configuration key SETELI_VOUCHERS_URL: {e}"))?,
         None => prices::CeilingPriceSource::Config(
             domain::CeilingPrices::parse(config.var("SETELI_CEILING_PRICES").unwrap_or(""))

@@ -15,7 +15,7 @@ use seteli_platform::auth::Caller;
 use seteli_platform::convert::{date, service_type, to_date};
 use seteli_platform::server::forward;
 use seteli_platform::telemetry::TraceContext;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use crate::domain::CeilingPrices;
 
@@ -30,11 +30,8 @@ pub enum CeilingPriceSource {
 
 impl CeilingPriceSource {
     /// Asks the vouchers service at `url` (connects lazily).
-    pub fn vouchers(url: &str) -> anyhow::Result<Self> {
-        let channel = Endpoint::from_shared(url.to_owned())?
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
-            .connect_lazy();
+    pub fn vouchers(url: &str, resolve_every: Duration) -> anyhow::Result<Self> {
+        let channel = seteli_platform::client::channel(url, resolve_every)?;
         Ok(Self::Vouchers(VouchersServiceClient::new(channel)))
     }
 
@@ -58,10 +55,10 @@ impl CeilingPriceSource {
                 ..Default::default()
             },
         );
-        let response = client
-            .clone()
-            .list_ceiling_prices(request)
-            .await
+        let mut client = client.clone();
+        let call = async move { Ok(client.list_ceiling_prices(request).await) };
+        let response = seteli_platform::client::with_deadline("vouchers", call)
+            .await?
             .map_err(|status| {
                 tracing::warn!(code = ?status.code(), message = status.message(), "vouchers call failed");
                 AppError::Unavailable(

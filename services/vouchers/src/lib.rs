@@ -59,10 +59,11 @@ pub async fn serve(
         .var("SETELI_PROVIDERS_URL")
         .unwrap_or(DEFAULT_PROVIDERS_URL)
         .to_owned();
-    let providers = upstream::Providers::new(&providers_url).map_err(|e| ConfigError {
-        key: "SETELI_PROVIDERS_URL".into(),
-        message: e.to_string(),
-    })?;
+    let providers = upstream::Providers::new(&providers_url, config.upstream_resolve_every)
+        .map_err(|e| ConfigError {
+            key: "SETELI_PROVIDERS_URL".into(),
+            message: e.to_string(),
+        })?;
     let limit: f64 = config.var_or(
         "SETELI_DISTANCE_LIMIT_KM",
         seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM,

@@ -12,7 +12,7 @@ use seteli_platform::auth::Caller;
 use seteli_platform::server::forward;
 use seteli_platform::telemetry::TraceContext;
 use tonic::Code;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 /// A client of `seteli.providers.v1.ProvidersService` (connects lazily).
 #[derive(Debug, Clone)]
@@ -22,11 +22,8 @@ pub struct Providers {
 
 impl Providers {
     /// A client of the registry at `url` (e.g. `http://127.0.0.1:50051`).
-    pub fn new(url: &str) -> anyhow::Result<Self> {
-        let channel = Endpoint::from_shared(url.to_owned())?
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
-            .connect_lazy();
+    pub fn new(url: &str, resolve_every: Duration) -> anyhow::Result<Self> {
+        let channel = seteli_platform::client::channel(url, resolve_every)?;
         Ok(Self {
             client: ProvidersServiceClient::new(channel),
         })
@@ -51,7 +48,8 @@ impl Providers {
             },
         );
         let mut client = self.client.clone();
-        match client.check_provider_for_service(request).await {
+        let call = async move { Ok(client.check_provider_for_service(request).await) };
+        match seteli_platform::client::with_deadline("providers", call).await? {
             Ok(r) => Ok(r.into_inner()),
             Err(status) => Err(map_status(&status, provider_id)),
         }

@@ -1,0 +1,158 @@
+//! Channels to other Seteli services, balanced per call.
+//!
+//! gRPC multiplexes every call on one long-lived HTTP/2 connection, so a single connection to a
+//! Kubernetes Service name would pin a client to one pod. For a host name, [`channel`] resolves
+//! it every `SETELI_UPSTREAM_RESOLVE_SECONDS` (headless Services answer with every ready pod),
+//! keeps a connection per address and spreads calls over them (tonic's power-of-two-choices
+//! balancer); addresses that leave DNS (drained, gone) are dropped. An IP address is used as it
+//! is. Every call also gets a deadline ([`with_deadline`]), so a call never waits for ever for
+//! an address to appear.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tonic::transport::channel::Change;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::error::AppError;
+
+/// How long one call to another service may take before it counts as unavailable.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(10);
+
+fn endpoint(uri: String) -> anyhow::Result<Endpoint> {
+    Ok(Endpoint::from_shared(uri)?
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(CALL_DEADLINE)
+        .tcp_keepalive(Some(Duration::from_secs(30)))
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_while_idle(true))
+}
+
+/// A channel to the service at `url` (`http://name:port` or `http://1.2.3.4:port`), resolving a
+/// host name every `resolve_every`. Must be called inside the Tokio runtime.
+pub fn channel(url: &str, resolve_every: Duration) -> anyhow::Result<Channel> {
+    let uri: http::Uri = url.parse()?;
+    let scheme = uri.scheme_str().unwrap_or("http").to_owned();
+    let host = uri
+        .host()
+        .ok_or_else(|| anyhow::anyhow!("{url}: no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(endpoint(url.to_owned())?.connect_lazy());
+    }
+    let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
+    tokio::spawn(async move {
+        let mut known: HashSet<SocketAddr> = HashSet::new();
+        loop {
+            match tokio::net::lookup_host((host.as_str(), port)).await {
+                Ok(found) => {
+                    let now: HashSet<SocketAddr> = found.collect();
+                    for gone in known.difference(&now) {
+                        if changes.send(Change::Remove(*gone)).await.is_err() {
+                            return;
+                        }
+                    }
+                    for new in now.difference(&known) {
+                        let Ok(ep) = endpoint(format!("{scheme}://{new}")) else {
+                            continue;
+                        };
+                        if changes.send(Change::Insert(*new, ep)).await.is_err() {
+                            return;
+                        }
+                    }
+                    if now != known {
+                        tracing::info!(%host, addresses = now.len(), "upstream addresses changed");
+                    }
+                    known = now;
+                }
+                // Keep the addresses we had: a DNS hiccup must not empty the balancer.
+                Err(e) => tracing::warn!(%host, error = %e, "cannot resolve upstream"),
+            }
+            if changes.is_closed() {
+                return;
+            }
+            tokio::time::sleep(resolve_every).await;
+        }
+    });
+    Ok(channel)
+}
+
+/// Runs a call to another service with [`CALL_DEADLINE`]; past it the call is `UNAVAILABLE`
+/// naming `service`.
+pub async fn with_deadline<T>(
+    service: &str,
+    call: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    tokio::time::timeout(CALL_DEADLINE, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(AppError::Unavailable(format!(
+                "the {service} service did not answer in time; retry later"
+            )))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+
+    #[tokio::test]
+    async fn a_host_name_is_resolved_and_called() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (_reporter, health) = tonic_health::server::health_reporter();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(health)
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        let channel =
+            channel(&format!("http://localhost:{port}"), Duration::from_secs(1)).expect("channel");
+        let answer = with_deadline("test", async {
+            HealthClient::new(channel)
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map_err(|s| AppError::Unavailable(s.to_string()))
+        })
+        .await
+        .expect("answered through the balancer");
+        assert_eq!(answer.into_inner().status, 1);
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_name_that_never_resolves_is_unavailable_not_a_hang() {
+        let channel =
+            channel("http://no-such-host.invalid:50051", Duration::from_secs(60)).expect("channel");
+        let started = std::time::Instant::now();
+        let err = tokio::time::timeout(
+            CALL_DEADLINE + Duration::from_secs(5),
+            with_deadline("test", async {
+                HealthClient::new(channel)
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .map_err(|s| AppError::Unavailable(s.to_string()))
+            }),
+        )
+        .await
+        .expect("bounded by the deadline")
+        .expect_err("no address");
+        assert!(matches!(err, AppError::Unavailable(_)), "{err:?}");
+        assert!(started.elapsed() >= Duration::from_secs(1));
+    }
+}
