@@ -452,11 +452,10 @@ impl ProvidersService for ProvidersApi {
         ok(async {
             let mut conn = self.db.pool().acquire().await?;
             let id = req.provider_id.trim();
-            let state = store::state_of(&mut conn, id)
+            store::state_of(&mut conn, id)
                 .await?
                 .filter(|s| may_see(&caller, id, *s))
                 .ok_or_else(|| AppError::NotFound(format!("provider {id}")))?;
-            let _ = state;
             let detail = if caller.role == Role::ProviderUser && !caller.is_user_of(id) {
                 Detail::Public
             } else {

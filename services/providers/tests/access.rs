@@ -156,9 +156,16 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
         .await
         .expect_err("B's draft is invisible to A");
     assert_eq!(err.code(), Code::NotFound);
-    let err = add_site(&mut c, &user_a, &pb_.id)
-        .await
-        .expect_err("cannot edit B");
+    let err = try_add_site(
+        &mut c,
+        &user_a,
+        &pb_.id,
+        pb::SiteKind::Site,
+        KUOPIO,
+        "Kuopio",
+    )
+    .await
+    .expect_err("cannot edit B");
     assert_eq!(err.code(), Code::NotFound);
     let err = submit(&mut c, &user_a, &pb_.id)
         .await
@@ -182,7 +189,16 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
     ))
     .await
     .expect("own draft");
-    add_site(&mut c, &user_a, &pa.id).await.expect("own edit");
+    try_add_site(
+        &mut c,
+        &user_a,
+        &pa.id,
+        pb::SiteKind::Site,
+        KUOPIO,
+        "Kuopio",
+    )
+    .await
+    .expect("own edit");
 }
 
 #[tokio::test]
@@ -214,35 +230,15 @@ async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
         .expect("provider");
     assert!(seen.staff.is_empty() && seen.documents.is_empty());
     assert!(!seen.offerings.is_empty());
-    let err = add_site(&mut c, &user_a, &pb_.id)
-        .await
-        .expect_err("cannot edit B");
-    assert_eq!(err.code(), Code::PermissionDenied);
-}
-
-async fn add_site(
-    c: &mut seteli_api::providers::v1::providers_service_client::ProvidersServiceClient<
-        tonic::transport::Channel,
-    >,
-    token: &str,
-    provider_id: &str,
-) -> Result<pb::Provider, tonic::Status> {
-    c.add_site(with_token(
-        token,
-        pb::AddSiteRequest {
-            request_id: rid(),
-            provider_id: provider_id.into(),
-            site: Some(pb::Site {
-                kind: pb::SiteKind::Site as i32,
-                name: "Toimipiste".into(),
-                street_address: "Katu 2".into(),
-                postal_code: "70100".into(),
-                municipality: "Kuopio".into(),
-                coordinates: point(KUOPIO),
-                ..Default::default()
-            }),
-        },
-    ))
+    let err = try_add_site(
+        &mut c,
+        &user_a,
+        &pb_.id,
+        pb::SiteKind::Site,
+        KUOPIO,
+        "Kuopio",
+    )
     .await
-    .map(|r| r.into_inner().provider.expect("provider"))
+    .expect_err("cannot edit B");
+    assert_eq!(err.code(), Code::PermissionDenied);
 }

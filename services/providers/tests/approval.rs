@@ -398,9 +398,16 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
     ))
     .await
     .expect("revoke");
-    let err = add_site_result(&mut c, &a.admin, &p.id)
-        .await
-        .expect_err("revoked is final");
+    let err = try_add_site(
+        &mut c,
+        &a.admin,
+        &p.id,
+        pb::SiteKind::Site,
+        KUOPIO,
+        "Kuopio",
+    )
+    .await
+    .expect_err("revoked is final");
     assert_eq!(err.code(), tonic::Code::FailedPrecondition);
 
     let history = c
@@ -435,32 +442,6 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
             .iter()
             .all(|e| e.actor.as_ref().is_some_and(|a| a.role == "county_admin"))
     );
-}
-
-async fn add_site_result(
-    c: &mut seteli_api::providers::v1::providers_service_client::ProvidersServiceClient<
-        tonic::transport::Channel,
-    >,
-    token: &str,
-    provider_id: &str,
-) -> Result<tonic::Response<pb::AddSiteResponse>, tonic::Status> {
-    c.add_site(with_token(
-        token,
-        pb::AddSiteRequest {
-            request_id: rid(),
-            provider_id: provider_id.into(),
-            site: Some(pb::Site {
-                kind: pb::SiteKind::Site as i32,
-                name: "x".into(),
-                street_address: "x".into(),
-                postal_code: "70100".into(),
-                municipality: "Kuopio".into(),
-                coordinates: point(KUOPIO),
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
 }
 
 #[tokio::test]

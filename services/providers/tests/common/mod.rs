@@ -106,14 +106,14 @@ pub async fn create(
     .expect("provider")
 }
 
-pub async fn add_site(
+pub async fn try_add_site(
     c: &mut ProvidersServiceClient<Channel>,
     token: &str,
     provider_id: &str,
     kind: pb::SiteKind,
     at: (f64, f64),
     municipality: &str,
-) -> pb::Provider {
+) -> Result<pb::Provider, tonic::Status> {
     c.add_site(with_token(
         token,
         pb::AddSiteRequest {
@@ -131,10 +131,21 @@ pub async fn add_site(
         },
     ))
     .await
-    .expect("add site")
-    .into_inner()
-    .provider
-    .expect("provider")
+    .map(|r| r.into_inner().provider.expect("provider"))
+}
+
+/// Adds a site, which must succeed.
+pub async fn add_site(
+    c: &mut ProvidersServiceClient<Channel>,
+    token: &str,
+    provider_id: &str,
+    kind: pb::SiteKind,
+    at: (f64, f64),
+    municipality: &str,
+) -> pb::Provider {
+    try_add_site(c, token, provider_id, kind, at, municipality)
+        .await
+        .expect("add site")
 }
 
 pub async fn set_offering(
