@@ -1,12 +1,13 @@
 //! Cancellations, absences and billing of what did not happen (RULES.md §6):
-//! BILL-REALISED, BILL-NO-SHOW, BILL-PROVIDER-CANCEL, ABS-RECORD, ABS-KELA, ABS-SICK-CERT,
-//! ABS-REPEATED and SK-NO-SHOW-REPORT.
+//! BILL-REALISED, BILL-NO-SHOW, BILL-PROVIDER-CANCEL, ABS-RECORD, ABS-KELA (and Kela's TT3
+//! absence notice), ABS-PROLONGED, ABS-SICK-CERT, ABS-REPEATED, SK-NO-SHOW-REPORT and
+//! NO-EXTRA-FEES.
 
-use crate::calendar::{DeadlineRoll, add_business_days, roll_deadline};
+use crate::calendar::{DeadlineRoll, add_business_days, plus_days, roll_deadline};
 use crate::catalogue::ServiceType;
 use crate::rule_ids::{
-    ABS_KELA, ABS_RECORD, ABS_REPEATED, ABS_SICK_CERT, BILL_NO_SHOW, BILL_PROVIDER_CANCEL,
-    BILL_REALISED, SK_NO_SHOW_REPORT,
+    ABS_KELA, ABS_PROLONGED, ABS_RECORD, ABS_REPEATED, ABS_SICK_CERT, BILL_NO_SHOW,
+    BILL_PROVIDER_CANCEL, BILL_REALISED, NO_EXTRA_FEES, SK_NO_SHOW_REPORT,
 };
 use crate::violation::Violation;
 use chrono::{Datelike, NaiveDate};
@@ -180,20 +181,67 @@ pub fn check_billing(items: &[BilledItem]) -> Vec<Violation> {
     out
 }
 
-/// A provider's cancellation and its follow-up.
+/// A provider's cancellation and its follow-up (BILL-PROVIDER-CANCEL, KTT 3, SK 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProviderCancellation {
     /// The agreed session date.
     pub session_date: NaiveDate,
+    /// The reason: a substitute worker would not suit the client in the situation (the only
+    /// reason a provider may cancel for).
+    pub substitute_unsuitable: bool,
+    /// When the provider learned of what led to the cancellation.
+    pub learned_on: NaiveDate,
+    /// When the client was told of the cancellation, if they were.
+    pub client_told_on: Option<NaiveDate>,
     /// A replacement time was agreed with the client.
     pub replacement_agreed: bool,
     /// The situation is documented in the client's daily record.
     pub documented: bool,
 }
 
-/// BILL-PROVIDER-CANCEL: after a provider cancellation a replacement is agreed and documented.
+/// BILL-PROVIDER-CANCEL (KTT 3, SK 5): a provider may cancel an agreed session only when a
+/// substitute worker would not suit the client; the client is told at once (on the day the
+/// provider learned of it: [`ProviderCancellation::learned_on`]); a replacement time is
+/// agreed and the situation documented in the client's daily record. The cancelled session
+/// is never billable ([`check_billing`]).
 pub fn check_provider_cancellation(c: &ProviderCancellation) -> Vec<Violation> {
     let mut out = Vec::new();
+    // BILL-PROVIDER-CANCEL
+    if !c.substitute_unsuitable {
+        out.push(Violation::of(
+            BILL_PROVIDER_CANCEL,
+            format!(
+                "Palveluntuottaja voi perua käynnin {} vain, jos sijaistyöntekijän käyttäminen \
+                 ei ole asiakkaan kannalta tarkoituksenmukaista.",
+                c.session_date
+            ),
+            format!(
+                "The provider may cancel the session of {} only when a substitute worker would \
+                 not suit the client.",
+                c.session_date
+            ),
+        ));
+    }
+    match c.client_told_on {
+        Some(told) if told <= c.learned_on => {}
+        told => {
+            let (fi, en) = match told {
+                Some(t) => (format!("vasta {t}"), format!("only on {t}")),
+                None => ("ei lainkaan".to_string(), "not at all".to_string()),
+            };
+            out.push(Violation::of(
+                BILL_PROVIDER_CANCEL,
+                format!(
+                    "Peruutuksesta on ilmoitettava asiakkaalle välittömästi ({}); ilmoitettu {fi}.",
+                    c.learned_on
+                ),
+                format!(
+                    "The client must be told of the cancellation at once ({}); told {en}.",
+                    c.learned_on
+                ),
+            ));
+        }
+    }
     if !c.replacement_agreed {
         out.push(Violation::of(
             BILL_PROVIDER_CANCEL,
@@ -454,6 +502,351 @@ pub fn check_no_show_report(
         .collect()
 }
 
+// ------------------------------------------------------------------ Kela's absence notice
+
+coded_enum! {
+    /// The reason of a KTT absence as Kela's TT3 notice knows it (ABS-KELA).
+    AbsenceReason, 5 {
+        /// The client's own illness (over 3 days needs a certificate: ABS-SICK-CERT).
+        OwnIllness = "OWN_ILLNESS", "oma sairaus";
+        /// Illness of the client's child under 10 (at most [`CHILD_ILLNESS_MAX_DAYS`] days).
+        ChildIllness = "CHILD_ILLNESS", "alle 10-vuotiaan lapsen sairaus";
+        /// A job interview or similar.
+        JobInterview = "JOB_INTERVIEW", "työhaastattelu tai vastaava";
+        /// A public office of trust (julkinen luottamustoimi).
+        PublicOffice = "PUBLIC_OFFICE", "julkinen luottamustoimi";
+        /// Any other reason: the benefit is lost for that day.
+        Other = "OTHER", "muu syy";
+    }
+}
+
+/// Days of a child's illness that keep the benefit, per consecutive episode (ABS-KELA).
+pub const CHILD_ILLNESS_MAX_DAYS: usize = 4;
+/// Kela's absence notice goes at least every two weeks: a day is reported within this many
+/// days (ABS-KELA).
+pub const KELA_NOTICE_INTERVAL_DAYS: u64 = 14;
+
+/// One day on Kela's TT3 absence notice ("Ilmoitus poissaolosta").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KelaDayStatus {
+    /// The service was arranged and the client attended.
+    Present,
+    /// The service was arranged and the client should have attended, but was absent.
+    Absent(AbsenceReason),
+    /// No service is arranged that day (public holiday, break): "palvelua ei järjestetä";
+    /// not an absence.
+    NotArranged,
+}
+
+/// A day of a KTT client's service as Kela is told of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KelaDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// Present, absent with the reason, or no service arranged.
+    pub status: KelaDayStatus,
+}
+
+/// A TT3 notice sent to Kela for one client, covering `covers_from..=covers_until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KelaNotice {
+    /// When it was sent.
+    pub sent_on: NaiveDate,
+    /// First day covered.
+    pub covers_from: NaiveDate,
+    /// Last day covered.
+    pub covers_until: NaiveDate,
+}
+
+/// ABS-KELA: for each absent day, whether the client keeps the benefit for it: own illness,
+/// a job interview or similar and a public office of trust keep it; a child's illness keeps
+/// it for at most [`CHILD_ILLNESS_MAX_DAYS`] consecutive absent days (an episode, counted over
+/// the arranged days; a present day ends it); any other reason loses it. Days sorted by date.
+pub fn benefit_kept(days: &[KelaDay]) -> Vec<(NaiveDate, bool)> {
+    let mut sorted: Vec<KelaDay> = days.to_vec();
+    sorted.sort_by_key(|d| d.date);
+    let mut out = Vec::new();
+    let mut child_run = 0usize;
+    // ABS-KELA: which absent days keep the benefit.
+    for d in sorted {
+        match d.status {
+            KelaDayStatus::NotArranged => {}
+            KelaDayStatus::Present => child_run = 0,
+            KelaDayStatus::Absent(reason) => {
+                let kept = match reason {
+                    AbsenceReason::ChildIllness => {
+                        child_run = child_run.saturating_add(1);
+                        child_run <= CHILD_ILLNESS_MAX_DAYS
+                    }
+                    AbsenceReason::OwnIllness
+                    | AbsenceReason::JobInterview
+                    | AbsenceReason::PublicOffice => true,
+                    AbsenceReason::Other => false,
+                };
+                if reason != AbsenceReason::ChildIllness {
+                    child_run = 0;
+                }
+                out.push((d.date, kept));
+            }
+        }
+    }
+    out
+}
+
+/// ABS-KELA (KTT 3): the provider sends Kela's absence notice (TT3) at least every two weeks,
+/// one per client, listing every arranged day present or absent: each arranged day must be on
+/// a notice sent within [`KELA_NOTICE_INTERVAL_DAYS`] days of it (the deadline rolled by
+/// `roll`). A day past its deadline on no notice, or on a notice sent late, is a violation
+/// (one per kind, naming the first such day and the count). Days with no service arranged
+/// need not be listed. Not applied to SK.
+pub fn check_kela_notices(
+    service: ServiceType,
+    days: &[KelaDay],
+    notices: &[KelaNotice],
+    as_of: NaiveDate,
+    roll: DeadlineRoll,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    if !service.is_ktt() {
+        return out;
+    }
+    let mut missing: Vec<NaiveDate> = Vec::new();
+    let mut late: Vec<NaiveDate> = Vec::new();
+    for d in days
+        .iter()
+        .filter(|d| d.status != KelaDayStatus::NotArranged)
+    {
+        let due = roll_deadline(plus_days(d.date, KELA_NOTICE_INTERVAL_DAYS), roll);
+        let first = notices
+            .iter()
+            .filter(|n| n.covers_from <= d.date && d.date <= n.covers_until)
+            .map(|n| n.sent_on)
+            .min();
+        match first {
+            Some(sent) if sent <= due => {}
+            Some(_) => late.push(d.date),
+            None if as_of > due => missing.push(d.date),
+            None => {}
+        }
+    }
+    missing.sort_unstable();
+    late.sort_unstable();
+    // ABS-KELA
+    if let Some(first) = missing.first() {
+        out.push(Violation::of(
+            ABS_KELA,
+            format!(
+                "Kelan poissaoloilmoitus (TT3) puuttuu {} päivältä (ensimmäinen {first}); \
+                 ilmoitus lähetetään vähintään kahden viikon välein.",
+                missing.len()
+            ),
+            format!(
+                "Kela's absence notice (TT3) is missing for {} day(s) (first {first}); it goes at \
+                 least every two weeks.",
+                missing.len()
+            ),
+        ));
+    }
+    if let Some(first) = late.first() {
+        out.push(Violation::of(
+            ABS_KELA,
+            format!(
+                "{} päivää (ensimmäinen {first}) ilmoitettiin Kelalle yli kahden viikon kuluttua.",
+                late.len()
+            ),
+            format!(
+                "{} day(s) (first {first}) were reported to Kela more than two weeks later.",
+                late.len()
+            ),
+        ));
+    }
+    out
+}
+
+// ------------------------------------------------------------------ ABS-PROLONGED
+
+/// Default of [`ProlongedAbsenceConfig::consecutive_absent_days`].
+pub const DEFAULT_PROLONGED_ABSENCE_DAYS: usize = 5;
+
+/// Configuration of ABS-PROLONGED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProlongedAbsenceConfig {
+    /// This many consecutive arranged days absent (any cause) make a prolonged absence
+    /// (default [`DEFAULT_PROLONGED_ABSENCE_DAYS`] = 5).
+    pub consecutive_absent_days: usize,
+    /// Business days allowed for "at once" (default 1: by the next business day).
+    pub notify_within_business_days: u32,
+    /// Deadline rolling.
+    pub roll: DeadlineRoll,
+}
+
+impl Default for ProlongedAbsenceConfig {
+    fn default() -> Self {
+        Self {
+            consecutive_absent_days: DEFAULT_PROLONGED_ABSENCE_DAYS,
+            notify_within_business_days: 1,
+            roll: DeadlineRoll::NextBusinessDay,
+        }
+    }
+}
+
+/// A day the service was arranged and the client should have attended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrangedDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// The client attended.
+    pub attended: bool,
+}
+
+/// ABS-PROLONGED (KTT 2.2.3 (9), 2.2.4 (9)): prolonged absences of any cause are told to the
+/// social worker at once: [`ProlongedAbsenceConfig::consecutive_absent_days`] consecutive
+/// arranged days absent (days with no service arranged are left out and do not break the run)
+/// → notify by the next business day. Applies to KTT work activity (`KTT_ASSESSMENT`,
+/// `KTT_WORK_CAPACITY`, the sections the rule comes from). The outcome's `repeated_since` is
+/// the day the absence became prolonged. (A service not going as planned is told with
+/// [`crate::process::check_notice`] and `NoticeKind::NotGoingAsPlanned`.)
+pub fn check_prolonged_absence(
+    service: ServiceType,
+    days: &[ArrangedDay],
+    notified_on: Option<NaiveDate>,
+    as_of: NaiveDate,
+    cfg: &ProlongedAbsenceConfig,
+) -> FollowUp {
+    let mut out = FollowUp::default();
+    if !service.is_ktt_work_activity() {
+        return out;
+    }
+    let mut sorted: Vec<ArrangedDay> = days.to_vec();
+    sorted.sort_by_key(|d| d.date);
+    let threshold = cfg.consecutive_absent_days.max(1);
+    let mut run = 0usize;
+    for d in &sorted {
+        if d.attended {
+            run = 0;
+            continue;
+        }
+        run = run.saturating_add(1);
+        if run >= threshold {
+            out.repeated_since = Some(d.date);
+            break;
+        }
+    }
+    if let Some(since) = out.repeated_since {
+        let due = roll_deadline(
+            add_business_days(since, cfg.notify_within_business_days),
+            cfg.roll,
+        );
+        out.notify_social_worker_by = Some(due);
+        let late = match notified_on {
+            Some(n) => n > due,
+            None => as_of > due,
+        };
+        if late {
+            // ABS-PROLONGED
+            out.violations.push(Violation::of(
+                ABS_PROLONGED,
+                format!(
+                    "Pitkittyneestä poissaolosta ({threshold} peräkkäistä päivää, {since} \
+                     alkaen) on ilmoitettava omatyöntekijälle välittömästi, viimeistään {due}."
+                ),
+                format!(
+                    "A prolonged absence ({threshold} consecutive arranged days, as of {since}) \
+                     must be told to the social worker at once, by {due}."
+                ),
+            ));
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------ NO-EXTRA-FEES
+
+/// Who a charge is made to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Payer {
+    /// The county (the voucher).
+    County,
+    /// The client.
+    Client,
+}
+
+/// What an invoice line (or any charge) is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChargeKind {
+    /// Realised units (hours or days) of the voucher.
+    RealisedUnits,
+    /// An allowed no-show unit (BILL-NO-SHOW).
+    NoShow,
+    /// An introductory visit (tutustumiskäynti): never charged.
+    IntroductoryVisit,
+    /// A follow-up meeting with the county: attended without extra pay.
+    FollowUpMeeting,
+    /// Materials, equipment, travel or any other cost of arranging the service.
+    Costs,
+    /// A client fee or co-payment (SK is free to the client, 734/1992).
+    ClientFee,
+    /// Anything else.
+    Other,
+}
+
+/// One charge on an invoice, or to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charge {
+    /// What it is for.
+    pub kind: ChargeKind,
+    /// Who pays.
+    pub payer: Payer,
+    /// The amount (EUR).
+    pub amount: Decimal,
+}
+
+/// NO-EXTRA-FEES (KTT 6, SK 6, KTT 1.2, SK 2.3): the voucher covers every cost. An invoice to
+/// the county carries only realised units and allowed no-shows (their amounts are
+/// BILL-REALISED / BILL-NO-SHOW): any other line — an introductory visit, a follow-up
+/// meeting, costs, fees — is refused, whatever its amount; nothing at all is charged to the
+/// client.
+pub fn check_charges(charges: &[Charge]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for c in charges {
+        // NO-EXTRA-FEES
+        if c.payer == Payer::Client {
+            out.push(Violation::of(
+                NO_EXTRA_FEES,
+                format!(
+                    "Asiakkaalta ei voi periä mitään ({} €): palveluseteli kattaa kaikki kustannukset.",
+                    c.amount
+                ),
+                format!(
+                    "Nothing may be charged to the client ({} EUR): the voucher covers every cost.",
+                    c.amount
+                ),
+            ));
+            continue;
+        }
+        let what = match c.kind {
+            ChargeKind::RealisedUnits | ChargeKind::NoShow => continue,
+            ChargeKind::IntroductoryVisit => ("tutustumiskäynti", "an introductory visit"),
+            ChargeKind::FollowUpMeeting => ("seurantatapaaminen", "a follow-up meeting"),
+            ChargeKind::Costs => ("kulut", "costs"),
+            ChargeKind::ClientFee => ("asiakasmaksu", "a client fee"),
+            ChargeKind::Other => ("muu veloitus", "another charge"),
+        };
+        out.push(Violation::of(
+            NO_EXTRA_FEES,
+            format!(
+                "Laskulla voi olla vain toteutuneita yksiköitä ja sallittuja poisjääntejä, ei: {} ({} €).",
+                what.0, c.amount
+            ),
+            format!(
+                "An invoice carries only realised units and allowed no-shows, not {} ({} EUR).",
+                what.1, c.amount
+            ),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,6 +951,9 @@ mod tests {
     fn provider_cancellation_follow_up() {
         let ok = ProviderCancellation {
             session_date: d(2026, 3, 2),
+            substitute_unsuitable: true,
+            learned_on: d(2026, 2, 27),
+            client_told_on: Some(d(2026, 2, 27)),
             replacement_agreed: true,
             documented: true,
         };
@@ -568,6 +964,231 @@ mod tests {
             ..ok
         };
         assert_eq!(check_provider_cancellation(&bad).len(), 2);
+        // Only when a substitute would not suit the client.
+        let no_reason = ProviderCancellation {
+            substitute_unsuitable: false,
+            ..ok
+        };
+        assert!(has_rule(
+            &check_provider_cancellation(&no_reason),
+            BILL_PROVIDER_CANCEL
+        ));
+        // The client is told at once: the day the provider learned of it.
+        let told_late = ProviderCancellation {
+            client_told_on: Some(d(2026, 2, 28)),
+            ..ok
+        };
+        let v = check_provider_cancellation(&told_late);
+        assert_eq!(v.len(), 1);
+        assert!(v[0].message_en.contains("at once"));
+        let never_told = ProviderCancellation {
+            client_told_on: None,
+            ..ok
+        };
+        assert_eq!(check_provider_cancellation(&never_told).len(), 1);
+    }
+
+    #[test]
+    fn kela_benefit_per_reason() {
+        let day = |n, status| KelaDay {
+            date: d(2026, 3, n),
+            status,
+        };
+        use AbsenceReason::*;
+        use KelaDayStatus::*;
+        let days = [
+            day(2, Absent(OwnIllness)),
+            day(3, Absent(JobInterview)),
+            day(4, Absent(PublicOffice)),
+            day(5, Absent(Other)),
+            day(6, NotArranged),
+            day(9, Absent(ChildIllness)),
+            day(10, Absent(ChildIllness)),
+            day(11, Absent(ChildIllness)),
+            day(12, NotArranged),
+            day(13, Absent(ChildIllness)),
+            day(16, Absent(ChildIllness)),
+            day(17, Present),
+            day(18, Absent(ChildIllness)),
+        ];
+        let kept = benefit_kept(&days);
+        assert_eq!(
+            kept,
+            vec![
+                (d(2026, 3, 2), true),
+                (d(2026, 3, 3), true),
+                (d(2026, 3, 4), true),
+                (d(2026, 3, 5), false),
+                (d(2026, 3, 9), true),
+                (d(2026, 3, 10), true),
+                (d(2026, 3, 11), true),
+                (d(2026, 3, 13), true),
+                (d(2026, 3, 16), false), // the fifth day of the child's illness
+                (d(2026, 3, 18), true),  // a new episode
+            ]
+        );
+        for r in AbsenceReason::ALL {
+            assert_eq!(AbsenceReason::from_code(r.code()), Some(r));
+        }
+    }
+
+    #[test]
+    fn kela_notices_every_two_weeks() {
+        use KelaDayStatus::*;
+        let days: Vec<KelaDay> = (2..=13)
+            .map(|n| KelaDay {
+                date: d(2026, 3, n),
+                status: if n == 6 {
+                    NotArranged
+                } else if n == 10 {
+                    Absent(AbsenceReason::OwnIllness)
+                } else {
+                    Present
+                },
+            })
+            .collect();
+        let on_time = [KelaNotice {
+            sent_on: d(2026, 3, 16),
+            covers_from: d(2026, 3, 2),
+            covers_until: d(2026, 3, 15),
+        }];
+        let kela = |n: &[KelaNotice], as_of| {
+            check_kela_notices(
+                ServiceType::KttWorkCapacity,
+                &days,
+                n,
+                as_of,
+                DeadlineRoll::NextBusinessDay,
+            )
+        };
+        assert!(kela(&on_time, d(2026, 4, 1)).is_empty());
+        // Nothing sent: not yet due on 16.3. (2.3. + 14 days), overdue on 17.3.
+        assert!(kela(&[], d(2026, 3, 16)).is_empty());
+        let v = kela(&[], d(2026, 3, 17));
+        assert!(has_rule(&v, ABS_KELA));
+        assert!(v[0].message_en.contains("first 2026-03-02"));
+        // One notice for four weeks: the first days are late.
+        let monthly = [KelaNotice {
+            sent_on: d(2026, 3, 31),
+            covers_from: d(2026, 3, 1),
+            covers_until: d(2026, 3, 31),
+        }];
+        let v = kela(&monthly, d(2026, 4, 1));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].message_en.contains("more than two weeks"));
+        // Not applied to SK.
+        assert!(
+            check_kela_notices(
+                ServiceType::SkParticipation,
+                &days,
+                &[],
+                d(2026, 5, 1),
+                DeadlineRoll::Exact
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn prolonged_absence() {
+        let cfg = ProlongedAbsenceConfig::default();
+        let days = |absent: &[u32]| -> Vec<ArrangedDay> {
+            [2, 3, 4, 5, 9, 10, 11, 12]
+                .into_iter()
+                .map(|n| ArrangedDay {
+                    date: d(2026, 3, n),
+                    attended: !absent.contains(&n),
+                })
+                .collect()
+        };
+        // Four absent days: not yet prolonged.
+        let f = check_prolonged_absence(
+            ServiceType::KttAssessment,
+            &days(&[2, 3, 4, 5]),
+            None,
+            d(2026, 3, 31),
+            &cfg,
+        );
+        assert!(f.violations.is_empty() && f.repeated_since.is_none());
+        // Five consecutive arranged days absent (a week-end between does not break it).
+        let five = days(&[4, 5, 9, 10, 11]);
+        let f = check_prolonged_absence(
+            ServiceType::KttAssessment,
+            &five,
+            None,
+            d(2026, 3, 12),
+            &cfg,
+        );
+        assert_eq!(f.repeated_since, Some(d(2026, 3, 11)));
+        assert_eq!(f.notify_social_worker_by, Some(d(2026, 3, 12)));
+        assert!(f.violations.is_empty());
+        let f = check_prolonged_absence(
+            ServiceType::KttAssessment,
+            &five,
+            None,
+            d(2026, 3, 13),
+            &cfg,
+        );
+        assert!(has_rule(&f.violations, ABS_PROLONGED));
+        let f = check_prolonged_absence(
+            ServiceType::KttWorkCapacity,
+            &five,
+            Some(d(2026, 3, 12)),
+            d(2026, 3, 31),
+            &cfg,
+        );
+        assert!(f.violations.is_empty());
+        // Broken by attendance.
+        let broken = days(&[2, 3, 4, 9, 10]);
+        assert!(
+            check_prolonged_absence(
+                ServiceType::KttAssessment,
+                &broken,
+                None,
+                d(2026, 3, 31),
+                &cfg
+            )
+            .repeated_since
+            .is_none()
+        );
+        // Other services: NOTIFY-CHANGE covers them.
+        assert!(
+            check_prolonged_absence(
+                ServiceType::SkSupportedWork,
+                &five,
+                None,
+                d(2026, 3, 31),
+                &cfg
+            )
+            .violations
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn no_extra_fees() {
+        let c = |kind, payer, amount| Charge {
+            kind,
+            payer,
+            amount,
+        };
+        let ok = [
+            c(ChargeKind::RealisedUnits, Payer::County, dec!(600)),
+            c(ChargeKind::NoShow, Payer::County, dec!(60)),
+        ];
+        assert!(check_charges(&ok).is_empty());
+        for kind in [
+            ChargeKind::IntroductoryVisit,
+            ChargeKind::FollowUpMeeting,
+            ChargeKind::Costs,
+            ChargeKind::ClientFee,
+            ChargeKind::Other,
+        ] {
+            let v = check_charges(&[c(kind, Payer::County, dec!(0))]);
+            assert!(has_rule(&v, NO_EXTRA_FEES), "{kind:?}");
+        }
+        let v = check_charges(&[c(ChargeKind::RealisedUnits, Payer::Client, dec!(5))]);
+        assert!(has_rule(&v, NO_EXTRA_FEES));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! value to [`RULEBOOKS`] (plus tests). The rulebook in force on a decision's date governs
 //! that voucher for its whole life; see [`rulebook_for`].
 
+use crate::rule_ids::RULEBOOK_IN_FORCE;
+use crate::violation::Violation;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::fmt;
@@ -135,6 +137,23 @@ impl ServiceType {
         )
     }
 
+    /// KTT work activity (KTT_ASSESSMENT, KTT_WORK_CAPACITY): days of work activity that
+    /// include individual coaching (KTT 2.2.3 (5), 2.2.4 (5)); per person 1–4 days a week.
+    pub fn is_ktt_work_activity(self) -> bool {
+        matches!(
+            self,
+            ServiceType::KttAssessment | ServiceType::KttWorkCapacity
+        )
+    }
+
+    /// Services whose delivery includes individual or group coaching by the provider's client
+    /// staff (PROV-STAFF-COACH: KTT 1.1 (2), SK 2.1 (2)): every KTT service (individual and
+    /// group coaching, and the coaching inside KTT work activity) and the SK coaching services.
+    /// SK supported work's coaching competence is PROV-STAFF-WORK (SK 2.1 (3)).
+    pub fn includes_coaching(self) -> bool {
+        self.is_ktt() || self.is_coaching()
+    }
+
     /// Group services (KTT_GROUP, SK_GROUP).
     pub fn is_group(self) -> bool {
         matches!(self, ServiceType::KttGroup | ServiceType::SkGroup)
@@ -251,6 +270,8 @@ pub struct ServiceTerms {
     pub weekly_min_sessions: Option<u32>,
     /// Hours of an activity day (day-unit work activity).
     pub day_hours: Option<HoursRange>,
+    /// Minimum hours of one group session (KTT group: a session *lasts* 4 h).
+    pub session_hours_min: Option<u32>,
     /// Maximum hours of one group session.
     pub session_hours_max: Option<u32>,
     /// SK excursion allowance over the session maximum.
@@ -349,6 +370,58 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
+impl RuleError {
+    /// The refusal this error is for a decision: a [`RULEBOOK_IN_FORCE`] violation.
+    pub fn violation(&self) -> Violation {
+        // RULEBOOK-IN-FORCE
+        match self {
+            RuleError::NoRulebook { service, date } => Violation::of(
+                RULEBOOK_IN_FORCE,
+                format!(
+                    "Palvelulle {} ei ole {date} voimassa olevaa {}-sääntökirjaa.",
+                    service.code(),
+                    service.rulebook_code()
+                ),
+                format!(
+                    "No {} rulebook covers service {} on {date}.",
+                    service.rulebook_code(),
+                    service.code()
+                ),
+            ),
+            RuleError::ServiceNotInRulebook { service, version } => Violation::of(
+                RULEBOOK_IN_FORCE,
+                format!(
+                    "{}-sääntökirjan versio {version} ei sisällä palvelua {}.",
+                    service.rulebook_code(),
+                    service.code()
+                ),
+                format!(
+                    "The {} rulebook version {version} does not list service {}.",
+                    service.rulebook_code(),
+                    service.code()
+                ),
+            ),
+        }
+    }
+}
+
+impl From<RuleError> for Violation {
+    fn from(e: RuleError) -> Self {
+        e.violation()
+    }
+}
+
+/// RULEBOOK-IN-FORCE: a decision for `service` on `date` needs a rulebook version in force
+/// on that date that lists the service (e.g. SK before 2026-01-01 is refused: the earlier SK
+/// rulebook is not ours). Empty when [`rulebook_for`] finds one.
+pub fn check_rulebook_in_force(service: ServiceType, date: NaiveDate) -> Vec<Violation> {
+    // RULEBOOK-IN-FORCE
+    match rulebook_for(service, date) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![e.violation()],
+    }
+}
+
 const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     match NaiveDate::from_ymd_opt(y, m, d) {
         Some(date) => date,
@@ -366,6 +439,7 @@ const NO_TERMS: ServiceTerms = ServiceTerms {
     weekly_cap: None,
     weekly_min_sessions: None,
     day_hours: None,
+    session_hours_min: None,
     session_hours_max: None,
     excursions: None,
     group_size_max: None,
@@ -396,6 +470,7 @@ pub const KTT_2024_SERVICES: [ServiceTerms; 4] = [
         validity_months_min: 3,
         validity_months_max: 4,
         weekly_cap: Some(2),
+        session_hours_min: Some(4),
         session_hours_max: Some(4),
         group_size_max: Some(GROUP_SIZE_MAX),
         ..NO_TERMS
@@ -661,6 +736,31 @@ mod tests {
             }
         );
         assert!(rulebook_in(&books, ServiceType::KttGroup, d(2026, 6, 1)).is_ok());
+    }
+
+    #[test]
+    fn rulebook_in_force_is_a_violation() {
+        let v = check_rulebook_in_force(ServiceType::SkGroup, d(2025, 12, 31));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule, RULEBOOK_IN_FORCE);
+        assert!(!v[0].section.is_empty());
+        assert!(check_rulebook_in_force(ServiceType::SkGroup, d(2026, 1, 1)).is_empty());
+        assert!(check_rulebook_in_force(ServiceType::KttGroup, d(2024, 1, 1)).is_empty());
+        let e = RuleError::ServiceNotInRulebook {
+            service: ServiceType::KttGroup,
+            version: "2027-01-01",
+        };
+        assert_eq!(Violation::from(e).rule, RULEBOOK_IN_FORCE);
+    }
+
+    #[test]
+    fn service_groups() {
+        assert!(ServiceType::KttAssessment.is_ktt_work_activity());
+        assert!(!ServiceType::SkSupportedWork.is_ktt_work_activity());
+        for s in ServiceType::ALL {
+            assert_eq!(s.includes_coaching(), s.is_ktt() || s.is_coaching(), "{s}");
+        }
+        assert!(!ServiceType::SkParticipation.includes_coaching());
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Provider distance (PROV-DISTANCE): great-circle distance between the provider's site and
-//! the client's home, by the haversine formula on a sphere of the mean Earth radius.
+//! Provider distance (PROV-DISTANCE): great-circle distance between the provider's place of
+//! service and the client's home, by the haversine formula on a sphere of the mean Earth
+//! radius. A place counts if it is the provider's site (toimipiste), or — for SK only — the
+//! work location of one of the provider's workers (SK 6); the nearest counting place decides.
 
+use crate::catalogue::ServiceType;
 use crate::rule_ids::PROV_DISTANCE;
 use crate::violation::Violation;
 use std::fmt;
@@ -84,6 +87,104 @@ pub fn check_distance(distance_km: f64, limit_km: f64, exemption: bool) -> Vec<V
     )]
 }
 
+/// What a provider's place of service is (PROV-DISTANCE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PlaceKind {
+    /// The provider's own site (toimipiste): counts for every service.
+    Site,
+    /// A worker's work location (työntekijän työskentelypaikka): counts for SK only (SK 6).
+    WorkerLocation,
+}
+
+impl PlaceKind {
+    /// Whether a place of this kind counts for PROV-DISTANCE of `service`: a site always, a
+    /// worker's work location only under SK ("toimipiste tai palveluntuottajan työntekijän
+    /// työskentelypaikka", SK 6; KTT 5 names only the site).
+    pub fn counts_for(self, service: ServiceType) -> bool {
+        match self {
+            PlaceKind::Site => true,
+            PlaceKind::WorkerLocation => service.is_sk(),
+        }
+    }
+}
+
+/// A provider's place of service with its coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServicePlace {
+    /// Site or worker's work location.
+    pub kind: PlaceKind,
+    /// Where it is.
+    pub coordinates: Coordinates,
+}
+
+/// The nearest counting place of [`nearest_place`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NearestPlace {
+    /// Its index in the `places` given.
+    pub index: usize,
+    /// Its kind.
+    pub kind: PlaceKind,
+    /// Great-circle distance from the client's home, in km.
+    pub distance_km: f64,
+}
+
+/// The nearest of `places` that counts for `service` ([`PlaceKind::counts_for`]), from the
+/// client's `home`; `None` when no place counts. Ties go to the first such place.
+pub fn nearest_place(
+    service: ServiceType,
+    places: &[ServicePlace],
+    home: Coordinates,
+) -> Option<NearestPlace> {
+    places
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind.counts_for(service))
+        .map(|(index, p)| NearestPlace {
+            index,
+            kind: p.kind,
+            distance_km: distance_km(home, p.coordinates),
+        })
+        .fold(None, |best: Option<NearestPlace>, p| match best {
+            Some(b) if b.distance_km <= p.distance_km => Some(b),
+            _ => Some(p),
+        })
+}
+
+/// PROV-DISTANCE over a provider's places: the nearest counting place ([`nearest_place`]) is
+/// within `limit_km` of the client's home, or the decision carries a permission. A provider
+/// with no counting place is never near (a violation without a permission).
+pub fn check_provider_distance(
+    service: ServiceType,
+    places: &[ServicePlace],
+    home: Coordinates,
+    limit_km: f64,
+    exemption: bool,
+) -> Vec<Violation> {
+    match nearest_place(service, places, home) {
+        Some(p) => check_distance(p.distance_km, limit_km, exemption),
+        None if exemption => Vec::new(),
+        // PROV-DISTANCE
+        None => vec![Violation::of(
+            PROV_DISTANCE,
+            format!(
+                "Palveluntuottajalla ei ole palvelulle {} laskettavaa toimipistettä{}, eikä \
+                 päätöksessä ole lupaa lähialueen ulkopuoliseen tuottajaan.",
+                service.code(),
+                if service.is_sk() {
+                    " tai työntekijän työskentelypaikkaa"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "The provider has no place of service that counts for {} and the decision carries \
+                 no permission to choose a provider further away.",
+                service.code()
+            ),
+        )],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +217,54 @@ mod tests {
         // Antipodes do not produce NaN.
         let c = Coordinates::new(0.0, 180.0).unwrap();
         assert!(distance_km(a, c).is_finite());
+    }
+
+    #[test]
+    fn nearest_counting_place() {
+        let home = Coordinates::new(62.8924, 27.6770).unwrap(); // Kuopio
+        let siilinjarvi = Coordinates::new(63.0745, 27.6603).unwrap(); // ≈ 20.3 km
+        let near = Coordinates::new(62.90, 27.70).unwrap(); // ≈ 1.4 km
+        let places = [
+            ServicePlace {
+                kind: PlaceKind::Site,
+                coordinates: siilinjarvi,
+            },
+            ServicePlace {
+                kind: PlaceKind::WorkerLocation,
+                coordinates: near,
+            },
+        ];
+        // SK counts the worker's location.
+        let sk = nearest_place(ServiceType::SkIndividual, &places, home).unwrap();
+        assert_eq!((sk.index, sk.kind), (1, PlaceKind::WorkerLocation));
+        assert!(sk.distance_km < 2.0);
+        assert!(
+            check_provider_distance(ServiceType::SkIndividual, &places, home, 20.0, false)
+                .is_empty()
+        );
+        // KTT does not: the site is 20.3 km away.
+        let ktt = nearest_place(ServiceType::KttIndividual, &places, home).unwrap();
+        assert_eq!(ktt.index, 0);
+        let v = check_provider_distance(ServiceType::KttIndividual, &places, home, 20.0, false);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule, PROV_DISTANCE);
+        assert!(
+            check_provider_distance(ServiceType::KttIndividual, &places, home, 20.0, true)
+                .is_empty()
+        );
+        // Only worker locations, KTT: no counting place.
+        let workers = [places[1]];
+        assert!(nearest_place(ServiceType::KttGroup, &workers, home).is_none());
+        assert_eq!(
+            check_provider_distance(ServiceType::KttGroup, &workers, home, 20.0, false).len(),
+            1
+        );
+        assert!(
+            check_provider_distance(ServiceType::KttGroup, &workers, home, 20.0, true).is_empty()
+        );
+        assert!(nearest_place(ServiceType::SkGroup, &[], home).is_none());
+        assert!(PlaceKind::WorkerLocation.counts_for(ServiceType::SkParticipation));
+        assert!(!PlaceKind::WorkerLocation.counts_for(ServiceType::KttAssessment));
     }
 
     #[test]

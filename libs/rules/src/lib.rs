@@ -10,21 +10,41 @@
 //!
 //! | module | rules |
 //! | --- | --- |
-//! | [`catalogue`] | rulebooks by effective date, the service catalogue (RULES.md §3) |
+//! | [`catalogue`] | rulebooks by effective date, the service catalogue (RULES.md §3), RULEBOOK-IN-FORCE |
 //! | [`eligibility`] | ELIG-*, KTT-ELIG-*, SK-ELIG-NEED, SK-TTV-4DAYS |
-//! | [`terms`] | TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY, VOUCHER-VALUE, VOUCHER-EXTENSION |
-//! | [`sessions`] | session admission (CAP-*, COACHING-NOT-DURING-WORK, PROC-COACH) and period review |
-//! | [`process`] | PROC-START, PROC-COACH, KTT-STEWARD, PROC-CONTRACT, NOTIFY-CHANGE, PROC-INTERRUPT |
-//! | [`absences`] | BILL-*, ABS-*, SK-NO-SHOW-REPORT |
+//! | [`terms`] | TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY, VOUCHER-VALUE, VOUCHER-EXTENSION, use dates and units |
+//! | [`sessions`] | session admission (CAP-*, COACHING-NOT-DURING-WORK, PROC-COACH, KTT-GROUP-DISCUSSIONS) and period review |
+//! | [`process`] | PROC-START, PROC-COACH, KTT-STEWARD, PROC-CONTRACT, NOTIFY-CHANGE, PROC-INTERRUPT, notices (ABS-PROLONGED, PROV-DAMAGE-NOTICE) |
+//! | [`absences`] | BILL-*, ABS-* (Kela TT3, ABS-PROLONGED), SK-NO-SHOW-REPORT, NO-EXTRA-FEES |
 //! | [`reports`] | REP-*, ARCHIVE |
 //! | [`groups`] | SK-GROUP-MIN-FILL, SK-GROUP-LATE-JOIN |
-//! | [`provider`] | PROV-*, KTT-COMPANY, CAP-GROUP-SIZE of offerings |
-//! | [`geo`] | PROV-DISTANCE |
+//! | [`provider`] | PROV-*, KTT-COMPANY, CAP-GROUP-SIZE of offerings, choosing a provider |
+//! | [`geo`] | PROV-DISTANCE (nearest counting place of service) |
 //! | [`calendar`] | Finnish holidays and business days |
 //! | [`ids`] | henkilötunnus, Y-tunnus, IBAN, BIC, OVT, viitenumero, RF reference |
 //! | [`money`] | exact money, cents, rounding |
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+
+/// An enum with stable SCREAMING_SNAKE codes and Finnish names (`ALL`, `code`, `from_code`,
+/// `name_fi`).
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident, $n:literal { $( $(#[$vm:meta])* $v:ident = $code:literal, $fi:literal; )* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $( $(#[$vm])* $v, )* }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; $n] = [ $( $name::$v, )* ];
+            /// The stable SCREAMING_SNAKE code.
+            pub fn code(self) -> &'static str { match self { $( $name::$v => $code, )* } }
+            /// Parses a code of [`Self::code`] (exact).
+            pub fn from_code(s: &str) -> Option<Self> { Self::ALL.into_iter().find(|x| x.code() == s) }
+            /// Finnish name.
+            pub fn name_fi(self) -> &'static str { match self { $( $name::$v => $fi, )* } }
+        }
+    };
+}
 
 pub mod absences;
 pub mod calendar;
@@ -44,9 +64,13 @@ pub mod terms;
 pub mod violation;
 
 pub use catalogue::{
-    RuleError, Rulebook, ServiceTerms, ServiceType, Unit, rulebook_for, terms_for,
+    RuleError, Rulebook, ServiceTerms, ServiceType, Unit, check_rulebook_in_force, rulebook_for,
+    terms_for,
 };
-pub use geo::{Coordinates, GeoError, check_distance, distance_km};
+pub use geo::{
+    Coordinates, GeoError, PlaceKind, ServicePlace, check_distance, check_provider_distance,
+    distance_km, nearest_place,
+};
 pub use ids::IdError;
-pub use provider::check_approval;
+pub use provider::{check_approval, check_choice, check_offering, check_provider_approval};
 pub use violation::{Violation, has_rule};

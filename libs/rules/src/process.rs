@@ -1,26 +1,34 @@
-//! From decision to sessions, and what must be told (RULES.md §5, §6): PROC-COACH,
-//! KTT-STEWARD, PROC-START, PROC-CONTRACT, NOTIFY-CHANGE and PROC-INTERRUPT.
+//! From decision to sessions, and what must be told (RULES.md §4–§6): PROC-COACH,
+//! KTT-STEWARD, PROC-START, PROC-CONTRACT, NOTIFY-CHANGE, PROC-INTERRUPT, ABS-PROLONGED (a
+//! service not going as planned) and PROV-DAMAGE-NOTICE.
 //!
 //! "Without delay" and "at once" are configurable as business days (default: by the next
-//! business day).
+//! business day). Deadlines roll to the next business day (RULES.md §9, Act 150/1930 § 5).
 
 use crate::calendar::{DeadlineRoll, add_business_days, roll_deadline};
 use crate::catalogue::ServiceType;
 use crate::rule_ids::{
-    KTT_NOT_ONLY_REMOTE, KTT_STEWARD, NOTIFY_CHANGE, PROC_COACH, PROC_CONTRACT, PROC_INTERRUPT,
-    PROC_START,
+    ABS_PROLONGED, KTT_NOT_ONLY_REMOTE, KTT_STEWARD, NOTIFY_CHANGE, PROC_COACH, PROC_CONTRACT,
+    PROC_INTERRUPT, PROC_START, PROV_DAMAGE_NOTICE,
 };
 use crate::sessions::Modality;
 use crate::violation::Violation;
 use chrono::NaiveDate;
 
+/// Default of [`ProcessConfig::start_within_business_days`] (RULES.md §5: 10 business days).
+pub const DEFAULT_START_WITHIN_BUSINESS_DAYS: u32 = 10;
+/// Default of [`ProcessConfig::notify_within_business_days`]: by the next business day.
+pub const DEFAULT_NOTIFY_WITHIN_BUSINESS_DAYS: u32 = 1;
+
 /// Configuration of the process deadlines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcessConfig {
-    /// PROC-START: business days after the order within which a new client is taken when no
-    /// start date was agreed (default 5).
+    /// PROC-START: business days after the client chose the provider (ChooseProvider) within
+    /// which the service starts when no start date was agreed (default
+    /// [`DEFAULT_START_WITHIN_BUSINESS_DAYS`] = 10).
     pub start_within_business_days: u32,
-    /// NOTIFY-CHANGE / PROC-INTERRUPT: business days allowed for "without delay" (default 1).
+    /// NOTIFY-CHANGE / PROC-INTERRUPT / ABS-PROLONGED / PROV-DAMAGE-NOTICE: business days
+    /// allowed for "without delay" and "at once" (default 1).
     pub notify_within_business_days: u32,
     /// Deadline rolling.
     pub roll: DeadlineRoll,
@@ -29,29 +37,57 @@ pub struct ProcessConfig {
 impl Default for ProcessConfig {
     fn default() -> Self {
         Self {
-            start_within_business_days: 5,
-            notify_within_business_days: 1,
+            start_within_business_days: DEFAULT_START_WITHIN_BUSINESS_DAYS,
+            notify_within_business_days: DEFAULT_NOTIFY_WITHIN_BUSINESS_DAYS,
             roll: DeadlineRoll::NextBusinessDay,
         }
     }
 }
 
 /// The start-of-service checklist of a service: the rule ids that must be satisfied.
+/// KTT-STEWARD only for KTT work activity (optional for coaching), PROC-CONTRACT for KTT.
 pub fn start_checklist(service: ServiceType) -> Vec<&'static str> {
     let mut v = vec![PROC_COACH, PROC_START];
-    if service.is_ktt() {
+    if service.is_ktt_work_activity() {
         v.push(KTT_STEWARD);
+    }
+    if service.is_ktt() {
         v.push(PROC_CONTRACT);
     }
     v
 }
 
-/// The facts of a client's start with a provider.
+/// The facts of a client's start with a provider, as the start rules need them dated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceStart {
+    /// The service.
+    pub service: ServiceType,
+    /// PROC-START counts from here: the day the client chose the provider (ChooseProvider),
+    /// i.e. ordered the service from it.
+    pub provider_chosen_on: NaiveDate,
+    /// A start date agreed separately with the client and social worker (or a closed group's
+    /// announced start); replaces the default limit.
+    pub agreed_start: Option<NaiveDate>,
+    /// When the service actually started (its first day), if it has.
+    pub started_on: Option<NaiveDate>,
+    /// Today (Europe/Helsinki).
+    pub as_of: NaiveDate,
+    /// When the client–provider contract was made (KTT: the responsible coach is named then).
+    pub contract_made_on: Option<NaiveDate>,
+    /// PROC-COACH: when the responsible coach was named, if they were.
+    pub responsible_coach_named_on: Option<NaiveDate>,
+    /// KTT-STEWARD: when the chief shop steward of the work place was notified, if they were.
+    pub steward_notified_on: Option<NaiveDate>,
+}
+
+/// The facts of a client's start with a provider (the original, undated form of
+/// [`ServiceStart`]; kept for existing callers of [`check_start`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StartFacts {
     /// The service.
     pub service: ServiceType,
-    /// When the service was ordered from the provider (the voucher was taken to it).
+    /// When the service was ordered from the provider: the day the client chose it
+    /// (ChooseProvider). Passing "today" here makes PROC-START unable to fail.
     pub ordered_on: NaiveDate,
     /// A start date agreed separately with the client and social worker (or a closed group's
     /// announced start).
@@ -66,20 +102,65 @@ pub struct StartFacts {
     pub steward_notified: bool,
 }
 
-/// The latest start date of PROC-START.
-pub fn latest_start(f: &StartFacts, cfg: &ProcessConfig) -> NaiveDate {
+impl From<&StartFacts> for ServiceStart {
+    /// Undated facts: a named coach and a notified steward count as done before anything
+    /// (their dates cannot be checked).
+    fn from(f: &StartFacts) -> Self {
+        ServiceStart {
+            service: f.service,
+            provider_chosen_on: f.ordered_on,
+            agreed_start: f.agreed_start,
+            started_on: f.started_on,
+            as_of: f.as_of,
+            contract_made_on: None,
+            responsible_coach_named_on: f.responsible_coach_named.then_some(NaiveDate::MIN),
+            steward_notified_on: f.steward_notified.then_some(NaiveDate::MIN),
+        }
+    }
+}
+
+/// The latest start date of PROC-START: the agreed start, else
+/// [`ProcessConfig::start_within_business_days`] business days after the provider was chosen
+/// (rolled to a business day).
+pub fn latest_service_start(f: &ServiceStart, cfg: &ProcessConfig) -> NaiveDate {
     f.agreed_start.unwrap_or_else(|| {
         roll_deadline(
-            add_business_days(f.ordered_on, cfg.start_within_business_days),
+            add_business_days(f.provider_chosen_on, cfg.start_within_business_days),
             cfg.roll,
         )
     })
 }
 
-/// PROC-START, PROC-COACH and KTT-STEWARD at the start of a service.
-pub fn check_start(f: &StartFacts, cfg: &ProcessConfig) -> Vec<Violation> {
+/// The latest start date of PROC-START for [`StartFacts`] (see [`latest_service_start`]).
+pub fn latest_start(f: &StartFacts, cfg: &ProcessConfig) -> NaiveDate {
+    latest_service_start(&ServiceStart::from(f), cfg)
+}
+
+/// PROC-COACH: the day by which the responsible coach must be named — KTT at the contract
+/// ("heti sopimusta tehtäessä"; the start when the contract date is not known), SK at the
+/// service start ("heti palvelun käynnistyessä"). `None` while neither has happened.
+pub fn coach_due_by(
+    service: ServiceType,
+    contract_made_on: Option<NaiveDate>,
+    started_on: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    if service.is_ktt() {
+        contract_made_on.or(started_on)
+    } else {
+        started_on
+    }
+}
+
+/// PROC-START, PROC-COACH and KTT-STEWARD at the start of a service:
+/// - PROC-START: the service starts by [`latest_service_start`] (counted from the day the
+///   provider was chosen); not started when `as_of` is past it is a violation too;
+/// - PROC-COACH: the responsible coach is named by [`coach_due_by`];
+/// - KTT-STEWARD: KTT work activity (`KTT_ASSESSMENT`, `KTT_WORK_CAPACITY`) cannot start
+///   before the chief shop steward is notified; for KTT coaching the notice is optional.
+///   A notice date is never after the start (nor after `as_of`).
+pub fn check_service_start(f: &ServiceStart, cfg: &ProcessConfig) -> Vec<Violation> {
     let mut out = Vec::new();
-    let latest = latest_start(f, cfg);
+    let latest = latest_service_start(f, cfg);
     // PROC-START
     let late = match f.started_on {
         Some(s) => s > latest,
@@ -88,28 +169,72 @@ pub fn check_start(f: &StartFacts, cfg: &ProcessConfig) -> Vec<Violation> {
     if late {
         out.push(Violation::of(
             PROC_START,
-            format!("Uusi asiakas on otettava vastaan viipymättä, viimeistään {latest}."),
-            format!("A new client must be taken without delay, at the latest on {latest}."),
+            format!(
+                "Uusi asiakas on otettava vastaan viipymättä: palveluntuottaja valittiin {}, \
+                 palvelun on alettava viimeistään {latest}.",
+                f.provider_chosen_on
+            ),
+            format!(
+                "A new client must be taken without delay: the provider was chosen on {}, the \
+                 service must start by {latest}.",
+                f.provider_chosen_on
+            ),
         ));
     }
-    let started = f.started_on.is_some_and(|s| s <= f.as_of);
+    let started = f.started_on.filter(|s| *s <= f.as_of);
+
     // PROC-COACH
-    if started && !f.responsible_coach_named {
+    if let Some(due) = coach_due_by(f.service, f.contract_made_on, started)
+        && due <= f.as_of
+        && f.responsible_coach_named_on.is_none_or(|n| n > due)
+    {
+        let (fi, en) = if f.service.is_ktt() {
+            ("sopimusta tehtäessä", "when the contract is made")
+        } else {
+            ("palvelun käynnistyessä", "when the service starts")
+        };
         out.push(Violation::of(
             PROC_COACH,
-            "Asiakkaalle on nimettävä vastuuohjaaja sopimusta tehtäessä.",
-            "A responsible coach must be named at contract start.",
+            format!("Asiakkaalle on nimettävä vastuuohjaaja {fi} ({due})."),
+            format!("A responsible coach must be named {en} ({due})."),
         ));
     }
+
     // KTT-STEWARD
-    if started && f.service.is_ktt() && !f.steward_notified {
-        out.push(Violation::of(
-            KTT_STEWARD,
-            "Kuntouttavan työtoiminnan aloittamisesta on ilmoitettava työtoimintapaikan pääluottamusmiehelle (189/2001 16 §).",
-            "The chief shop steward of the work place must be notified of the start of KTT (189/2001 s. 16).",
-        ));
+    if f.service.is_ktt() {
+        match (f.steward_notified_on, started) {
+            (None, Some(_)) if f.service.is_ktt_work_activity() => out.push(Violation::of(
+                KTT_STEWARD,
+                "Kuntouttavan työtoiminnan aloittamisesta on ilmoitettava työtoimintapaikan \
+                 pääluottamusmiehelle ennen ensimmäistä toimintapäivää (189/2001 16 §).",
+                "The chief shop steward of the work place must be notified before the first day \
+                 of KTT work activity (189/2001 s. 16).",
+            )),
+            (Some(n), _) if f.started_on.is_some_and(|s| n > s) || n > f.as_of => {
+                out.push(Violation::of(
+                    KTT_STEWARD,
+                    format!(
+                        "Pääluottamusmiehelle ilmoittamisen päivä {n} ei voi olla palvelun \
+                         alkamisen tai tämän päivän jälkeen."
+                    ),
+                    format!(
+                        "The chief shop steward's notice date {n} cannot be after the start or \
+                         after today."
+                    ),
+                ))
+            }
+            _ => {}
+        }
     }
     out
+}
+
+/// PROC-START, PROC-COACH and KTT-STEWARD for undated [`StartFacts`]: [`check_service_start`]
+/// with the coach and steward taken as done before anything when their flags are set (their
+/// dates cannot be checked). Kept for existing callers; new callers use
+/// [`check_service_start`] with the ChooseProvider date, so that PROC-START can fail.
+pub fn check_start(f: &StartFacts, cfg: &ProcessConfig) -> Vec<Violation> {
+    check_service_start(&ServiceStart::from(f), cfg)
 }
 
 /// What the client–provider contract records (PROC-CONTRACT, KTT 2.2, 3).
@@ -121,21 +246,32 @@ pub struct ContractFacts<'a> {
     pub delivery_modes: &'a [Modality],
     /// Agreed share of remote coaching, in percent.
     pub remote_share_percent: Option<u8>,
+    /// The tools used ("käytettävät välineet"), e.g. "puhelin", "Teams", "työvälineet".
+    pub tools: &'a [&'a str],
 }
 
-/// PROC-CONTRACT (KTT): delivery modes recorded; if remote is among them, the remote share is
-/// recorded (0–100). KTT-NOT-ONLY-REMOTE: a KTT contract is never remote only. SK contracts
-/// are not checked (SK 4.2 asks only that modes are agreed).
+/// PROC-CONTRACT (KTT 2.2, 3): delivery modes recorded; the tools used recorded (at least one
+/// non-blank); if remote is among the modes, the remote share is recorded (0–100), and a
+/// remote share above 0 needs remote among the modes. KTT-NOT-ONLY-REMOTE: a KTT contract is
+/// never remote only. SK contracts are not checked (SK 4.2 asks only that modes are agreed).
 pub fn check_contract(c: &ContractFacts<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     if !c.service.is_ktt() {
         return out;
     }
+    // PROC-CONTRACT
     if c.delivery_modes.is_empty() {
         out.push(Violation::of(
             PROC_CONTRACT,
             "Sopimukseen on kirjattava palvelun toteutustavat.",
             "The contract must record the delivery modes.",
+        ));
+    }
+    if !c.tools.iter().any(|t| !t.trim().is_empty()) {
+        out.push(Violation::of(
+            PROC_CONTRACT,
+            "Sopimukseen on kirjattava käytettävät välineet.",
+            "The contract must record the tools used.",
         ));
     }
     let remote = c.delivery_modes.contains(&Modality::Remote);
@@ -149,6 +285,15 @@ pub fn check_contract(c: &ContractFacts<'_>) -> Vec<Violation> {
             PROC_CONTRACT,
             format!("Etävalmennuksen osuus {p} % ei ole välillä 0–100."),
             format!("Remote share {p} % is not within 0-100."),
+        )),
+        Some(p) if p > 0 && !remote => out.push(Violation::of(
+            PROC_CONTRACT,
+            format!(
+                "Etävalmennuksen osuus on {p} %, mutta etävalmennus ei ole sovittu toteutustapa."
+            ),
+            format!(
+                "A remote share of {p} % is recorded but remote coaching is not an agreed mode."
+            ),
         )),
         _ => {}
     }
@@ -173,11 +318,16 @@ pub enum NoticeKind {
     Change,
     /// PROC-INTERRUPT: the service stopped or never started for client reasons.
     Interruption,
+    /// ABS-PROLONGED (KTT 2.2.3 (9), 2.2.4 (9)): the service is not going as planned and as
+    /// agreed (prolonged absences: [`crate::absences::check_prolonged_absence`]).
+    NotGoingAsPlanned,
+    /// PROV-DAMAGE-NOTICE (KTT 1.4, SK 2.5): a damage in the service.
+    Damage,
 }
 
-/// NOTIFY-CHANGE / PROC-INTERRUPT: the social worker is told without delay (by
-/// `occurred_on` + [`ProcessConfig::notify_within_business_days`]). Realised sessions of an
-/// interrupted service stay billable.
+/// NOTIFY-CHANGE / PROC-INTERRUPT / ABS-PROLONGED / PROV-DAMAGE-NOTICE: the social worker is
+/// told without delay (by `occurred_on` + [`ProcessConfig::notify_within_business_days`],
+/// rolled). Realised sessions of an interrupted service stay billable.
 pub fn check_notice(
     kind: NoticeKind,
     occurred_on: NaiveDate,
@@ -206,6 +356,16 @@ pub fn check_notice(
             PROC_INTERRUPT,
             "Palvelun keskeytymisestä tai käynnistymättä jäämisestä",
             "The interruption (or non-start) of the service",
+        ),
+        NoticeKind::NotGoingAsPlanned => (
+            ABS_PROLONGED,
+            "Tilanteesta, jossa palvelu ei etene suunnitelman mukaisesti,",
+            "A service not going as planned",
+        ),
+        NoticeKind::Damage => (
+            PROV_DAMAGE_NOTICE,
+            "Palvelussa sattuneesta vahingosta",
+            "A damage in the service",
         ),
     };
     vec![Violation::of(
@@ -240,14 +400,28 @@ mod tests {
         }
     }
 
+    fn service_start() -> ServiceStart {
+        ServiceStart {
+            service: ServiceType::KttWorkCapacity,
+            provider_chosen_on: d(2026, 3, 2),
+            agreed_start: None,
+            started_on: Some(d(2026, 3, 9)),
+            as_of: d(2026, 3, 20),
+            contract_made_on: Some(d(2026, 3, 4)),
+            responsible_coach_named_on: Some(d(2026, 3, 4)),
+            steward_notified_on: Some(d(2026, 3, 6)),
+        }
+    }
+
     #[test]
     fn start_rules() {
         let cfg = ProcessConfig::default();
         assert!(check_start(&start(), &cfg).is_empty());
-        assert_eq!(latest_start(&start(), &cfg), d(2026, 3, 9));
+        // 10 business days after Monday 2.3.2026.
+        assert_eq!(latest_start(&start(), &cfg), d(2026, 3, 16));
         let v = check_start(
             &StartFacts {
-                started_on: Some(d(2026, 3, 10)),
+                started_on: Some(d(2026, 3, 17)),
                 responsible_coach_named: false,
                 steward_notified: false,
                 ..start()
@@ -269,12 +443,142 @@ mod tests {
         assert!(check_start(&sk, &cfg).is_empty());
         let waiting = StartFacts {
             started_on: None,
-            as_of: d(2026, 3, 10),
+            as_of: d(2026, 3, 17),
             ..start()
         };
         assert!(has_rule(&check_start(&waiting, &cfg), PROC_START));
-        assert_eq!(start_checklist(ServiceType::KttGroup).len(), 4);
+        assert_eq!(
+            start_checklist(ServiceType::KttAssessment),
+            vec![PROC_COACH, PROC_START, KTT_STEWARD, PROC_CONTRACT]
+        );
+        assert_eq!(
+            start_checklist(ServiceType::KttGroup),
+            vec![PROC_COACH, PROC_START, PROC_CONTRACT]
+        );
         assert_eq!(start_checklist(ServiceType::SkGroup).len(), 2);
+    }
+
+    #[test]
+    fn proc_start_counts_from_the_choice() {
+        let cfg = ProcessConfig::default();
+        assert!(check_service_start(&service_start(), &cfg).is_empty());
+        // Chosen on 2.3., started on 17.3.: later than 10 business days.
+        let late = ServiceStart {
+            started_on: Some(d(2026, 3, 17)),
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&late, &cfg), PROC_START));
+        // The start agreed with the social worker replaces the default.
+        let agreed = ServiceStart {
+            agreed_start: Some(d(2026, 3, 20)),
+            ..late
+        };
+        assert!(!has_rule(&check_service_start(&agreed, &cfg), PROC_START));
+        // Not started and past the limit.
+        let waiting = ServiceStart {
+            started_on: None,
+            as_of: d(2026, 3, 17),
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&waiting, &cfg), PROC_START));
+        // A configured limit.
+        let five = ProcessConfig {
+            start_within_business_days: 5,
+            ..cfg
+        };
+        assert!(!has_rule(
+            &check_service_start(&service_start(), &five),
+            PROC_START
+        ));
+        let v = check_service_start(
+            &ServiceStart {
+                started_on: Some(d(2026, 3, 10)),
+                ..service_start()
+            },
+            &five,
+        );
+        assert!(has_rule(&v, PROC_START));
+    }
+
+    #[test]
+    fn ktt_steward_for_work_activity_only_and_dated() {
+        let cfg = ProcessConfig::default();
+        // Work activity: required by the start.
+        let none = ServiceStart {
+            steward_notified_on: None,
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&none, &cfg), KTT_STEWARD));
+        // Not yet started: nothing is due.
+        let before = ServiceStart {
+            started_on: None,
+            as_of: d(2026, 3, 5),
+            ..none
+        };
+        assert!(check_service_start(&before, &cfg).is_empty());
+        // The date cannot be after the start.
+        let after = ServiceStart {
+            steward_notified_on: Some(d(2026, 3, 10)),
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&after, &cfg), KTT_STEWARD));
+        let same_day = ServiceStart {
+            steward_notified_on: Some(d(2026, 3, 9)),
+            ..service_start()
+        };
+        assert!(check_service_start(&same_day, &cfg).is_empty());
+        // Optional for coaching.
+        for service in [ServiceType::KttIndividual, ServiceType::KttGroup] {
+            let coaching = ServiceStart {
+                service,
+                steward_notified_on: None,
+                ..service_start()
+            };
+            assert!(check_service_start(&coaching, &cfg).is_empty(), "{service}");
+        }
+        // SK: no steward at all.
+        let sk = ServiceStart {
+            service: ServiceType::SkSupportedWork,
+            steward_notified_on: Some(d(2026, 12, 1)),
+            ..service_start()
+        };
+        assert!(check_service_start(&sk, &cfg).is_empty());
+    }
+
+    #[test]
+    fn proc_coach_ktt_at_contract_sk_at_start() {
+        let cfg = ProcessConfig::default();
+        // KTT: named after the contract was made.
+        let late = ServiceStart {
+            responsible_coach_named_on: Some(d(2026, 3, 5)),
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&late, &cfg), PROC_COACH));
+        // SK: by the start is enough.
+        let sk = ServiceStart {
+            service: ServiceType::SkIndividual,
+            responsible_coach_named_on: Some(d(2026, 3, 9)),
+            ..service_start()
+        };
+        assert!(check_service_start(&sk, &cfg).is_empty());
+        let sk_late = ServiceStart {
+            responsible_coach_named_on: Some(d(2026, 3, 10)),
+            ..sk
+        };
+        assert!(has_rule(&check_service_start(&sk_late, &cfg), PROC_COACH));
+        let sk_never = ServiceStart {
+            responsible_coach_named_on: None,
+            ..sk
+        };
+        assert!(has_rule(&check_service_start(&sk_never, &cfg), PROC_COACH));
+        assert_eq!(
+            coach_due_by(ServiceType::KttGroup, None, Some(d(2026, 3, 9))),
+            Some(d(2026, 3, 9))
+        );
+        assert_eq!(
+            coach_due_by(ServiceType::SkGroup, Some(d(2026, 3, 4)), None),
+            None
+        );
     }
 
     #[test]
@@ -284,8 +588,25 @@ mod tests {
             service: ServiceType::KttIndividual,
             delivery_modes: &both,
             remote_share_percent: Some(30),
+            tools: &["puhelin", "Teams"],
         };
         assert!(check_contract(&ok).is_empty());
+        let v = check_contract(&ContractFacts {
+            tools: &[" "],
+            ..ok
+        });
+        assert!(has_rule(&v, PROC_CONTRACT));
+        let v = check_contract(&ContractFacts {
+            delivery_modes: &[Modality::OnSite],
+            ..ok
+        });
+        assert!(has_rule(&v, PROC_CONTRACT));
+        let on_site = ContractFacts {
+            delivery_modes: &[Modality::OnSite],
+            remote_share_percent: None,
+            ..ok
+        };
+        assert!(check_contract(&on_site).is_empty());
         let v = check_contract(&ContractFacts {
             remote_share_percent: None,
             ..ok
@@ -316,6 +637,7 @@ mod tests {
             service: ServiceType::SkIndividual,
             delivery_modes: &[Modality::Remote],
             remote_share_percent: Some(100),
+            tools: &[],
         };
         assert!(check_contract(&sk).is_empty());
     }
@@ -352,5 +674,25 @@ mod tests {
             &cfg,
         );
         assert!(has_rule(&v, PROC_INTERRUPT));
+        let v = check_notice(NoticeKind::Damage, occurred, None, d(2026, 3, 10), &cfg);
+        assert!(has_rule(&v, PROV_DAMAGE_NOTICE));
+        assert!(
+            check_notice(
+                NoticeKind::Damage,
+                occurred,
+                Some(occurred),
+                d(2026, 3, 10),
+                &cfg
+            )
+            .is_empty()
+        );
+        let v = check_notice(
+            NoticeKind::NotGoingAsPlanned,
+            occurred,
+            Some(d(2026, 3, 11)),
+            d(2026, 3, 20),
+            &cfg,
+        );
+        assert!(has_rule(&v, ABS_PROLONGED));
     }
 }

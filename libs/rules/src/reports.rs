@@ -18,6 +18,8 @@ pub const SHORT_CONTRACT_INTERIM_DAYS_BEFORE_END: u64 = 7;
 pub const FINAL_DAYS_AFTER_END: u64 = 14;
 /// The SK maximum contract period in months.
 pub const SK_MAX_CONTRACT_MONTHS: u32 = 4;
+/// SK contracts of at most this many months are "short" (interim report 1 week before the end).
+pub const SK_SHORT_CONTRACT_MONTHS: u32 = 2;
 
 /// Kind of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,7 +54,11 @@ pub struct ReportFacts {
     pub valid_until: NaiveDate,
     /// The service was interrupted (or never started) and ended on this date.
     pub interrupted_on: Option<NaiveDate>,
-    /// SK: the service continues with a new period (a linked extension voucher).
+    /// The service was completed (ended as planned, possibly before the last valid day) on
+    /// this date.
+    pub completed_on: Option<NaiveDate>,
+    /// SK: the service continues with a new period (a continuing decision, i.e. an extension
+    /// voucher linked to this one, has been issued).
     pub continues: bool,
     /// How deadlines on weekends and holidays are moved.
     pub roll: DeadlineRoll,
@@ -72,55 +78,53 @@ fn obligation(
     }
 }
 
+impl ReportFacts {
+    /// The day the service ends: the completion or interruption date, or the last valid day,
+    /// whichever comes first ("kahden viikon kuluessa palvelun päättymisestä", SK 3.1).
+    pub fn service_end(&self) -> NaiveDate {
+        [self.interrupted_on, self.completed_on]
+            .into_iter()
+            .flatten()
+            .fold(self.valid_until, NaiveDate::min)
+    }
+}
+
 /// The reports a voucher's period requires, with due dates:
-/// - REP-INTERIM (KTT_INDIVIDUAL, KTT_WORK_CAPACITY): 21 days before the period ends;
-/// - REP-INTERIM-SK (SK): when the service continues with a new period, 21 days before the
-///   end (7 days for contracts of at most 2 months); and for contracts longer than the
-///   4-month maximum contract period, 21 days before its 4-month mark;
-/// - REP-FINAL (all): at the latest 14 days after the end.
+/// - REP-INTERIM (every KTT service; KTT 4 is rulebook-wide): 21 days before the period ends;
+/// - REP-INTERIM-SK (SK): only when the service continues with a new period (an extension
+///   linked to the voucher has been issued): 21 days before the period ends, 7 days for
+///   short contracts of at most 2 months. A voucher that simply ends owes only REP-FINAL;
+/// - REP-FINAL (all): at the latest 14 days after the service ends ([`ReportFacts::service_end`]).
 ///
-/// An interruption ends the period on the interruption date: interim reports not yet due by
-/// then are dropped, and the final report is due 14 days after the interruption.
+/// A service that ends before its last valid day (completion or interruption) drops the
+/// interim reports not yet due by then. Due dates roll by [`ReportFacts::roll`].
 pub fn report_obligations(f: &ReportFacts) -> Vec<ReportObligation> {
-    let end = match f.interrupted_on {
-        Some(i) if i < f.valid_until => i,
-        _ => f.valid_until,
-    };
-    let interrupted = end < f.valid_until;
+    let end = f.service_end();
+    let ended_early = end < f.valid_until;
     let mut interims: Vec<(&'static str, NaiveDate)> = Vec::new();
-    match f.service {
-        ServiceType::KttIndividual | ServiceType::KttWorkCapacity => {
-            interims.push((
-                REP_INTERIM,
-                minus_days(f.valid_until, INTERIM_DAYS_BEFORE_END),
-            ));
-        }
-        s if s.is_sk() => {
-            let four_month_end = validity_end(f.valid_from, SK_MAX_CONTRACT_MONTHS);
-            if f.valid_until > four_month_end {
-                interims.push((
-                    REP_INTERIM_SK,
-                    minus_days(four_month_end, INTERIM_DAYS_BEFORE_END),
-                ));
-            }
-            if f.continues && !interrupted {
-                let short = f.valid_until <= validity_end(f.valid_from, 2);
-                let before = if short {
-                    SHORT_CONTRACT_INTERIM_DAYS_BEFORE_END
-                } else {
-                    INTERIM_DAYS_BEFORE_END
-                };
-                interims.push((REP_INTERIM_SK, minus_days(f.valid_until, before)));
-            }
-        }
-        _ => {}
+    if f.service.is_ktt() {
+        // REP-INTERIM
+        interims.push((
+            REP_INTERIM,
+            minus_days(f.valid_until, INTERIM_DAYS_BEFORE_END),
+        ));
+    } else if f.continues && !ended_early {
+        // REP-INTERIM-SK
+        let short = f.valid_until <= validity_end(f.valid_from, SK_SHORT_CONTRACT_MONTHS);
+        let before = if short {
+            SHORT_CONTRACT_INTERIM_DAYS_BEFORE_END
+        } else {
+            INTERIM_DAYS_BEFORE_END
+        };
+        interims.push((REP_INTERIM_SK, minus_days(f.valid_until, before)));
     }
     let mut out: Vec<ReportObligation> = interims
         .into_iter()
         .map(|(rule, due)| (rule, due.max(f.valid_from)))
-        .filter(|(_, due)| !interrupted || *due <= end)
+        .filter(|(_, due)| !ended_early || *due <= end)
         .map(|(rule, due)| obligation(ReportKind::Interim, rule, due, f.roll))
         .collect();
+    // REP-FINAL
     out.push(obligation(
         ReportKind::Final,
         REP_FINAL,
@@ -309,6 +313,7 @@ mod tests {
             valid_from: d(2026, 2, 1),
             valid_until: d(2026, 5, 31),
             interrupted_on: None,
+            completed_on: None,
             continues: false,
             roll: DeadlineRoll::Exact,
         }
@@ -333,12 +338,59 @@ mod tests {
         });
         assert_eq!(o[0].due, d(2026, 5, 11));
         assert_eq!(o[1].due, d(2026, 6, 15));
-        // KTT group: final only.
-        let o = report_obligations(&ReportFacts {
-            service: ServiceType::KttGroup,
+        // Every KTT service owes the interim report (KTT 4 is rulebook-wide).
+        for service in [
+            ServiceType::KttIndividual,
+            ServiceType::KttGroup,
+            ServiceType::KttAssessment,
+            ServiceType::KttWorkCapacity,
+        ] {
+            let o = report_obligations(&ReportFacts { service, ..ktt() });
+            assert_eq!(o.len(), 2, "{service}");
+            assert_eq!((o[0].rule, o[0].due), (REP_INTERIM, d(2026, 5, 10)));
+        }
+    }
+
+    #[test]
+    fn final_report_counts_from_the_actual_end() {
+        // Completed on 15.4. although valid until 31.5.: due 29.4., and the interim (10.5.)
+        // is no longer owed.
+        let done = ReportFacts {
+            completed_on: Some(d(2026, 4, 15)),
             ..ktt()
-        });
+        };
+        assert_eq!(done.service_end(), d(2026, 4, 15));
+        let o = report_obligations(&done);
         assert_eq!(o.len(), 1);
+        assert_eq!((o[0].rule, o[0].due), (REP_FINAL, d(2026, 4, 29)));
+        let v = check_reports(
+            &done,
+            &[SubmittedReport {
+                kind: ReportKind::Final,
+                submitted_on: d(2026, 5, 20),
+            }],
+            d(2026, 6, 1),
+        );
+        assert!(has_rule(&v, REP_FINAL));
+        // The earlier of completion and interruption; a date after the validity changes nothing.
+        let both = ReportFacts {
+            completed_on: Some(d(2026, 4, 15)),
+            interrupted_on: Some(d(2026, 4, 1)),
+            ..ktt()
+        };
+        assert_eq!(both.service_end(), d(2026, 4, 1));
+        let after = ReportFacts {
+            completed_on: Some(d(2026, 7, 1)),
+            ..ktt()
+        };
+        assert_eq!(after.service_end(), d(2026, 5, 31));
+        // SK too.
+        let sk = ReportFacts {
+            service: ServiceType::SkGroup,
+            completed_on: Some(d(2026, 3, 2)),
+            ..ktt()
+        };
+        assert_eq!(report_obligations(&sk)[0].due, d(2026, 3, 16));
     }
 
     #[test]
@@ -377,15 +429,29 @@ mod tests {
             ..sk
         };
         assert_eq!(report_obligations(&short)[0].due, d(2026, 3, 24));
-        // Six-month contract: interim before the 4-month mark.
+        // A six-month voucher that simply ends owes only the final report ...
         let long = ReportFacts {
             service: ServiceType::SkParticipation,
             valid_until: d(2026, 7, 31),
             ..sk
         };
         let o = report_obligations(&long);
-        assert_eq!((o[0].rule, o[0].due), (REP_INTERIM_SK, d(2026, 5, 10)));
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].rule, REP_FINAL);
+        // ... and, when the service continues, the interim 3 weeks before its end.
+        let o = report_obligations(&ReportFacts {
+            continues: true,
+            ..long
+        });
         assert_eq!(o.len(), 2);
+        assert_eq!((o[0].rule, o[0].due), (REP_INTERIM_SK, d(2026, 7, 10)));
+        // A continuing service that ends early owes no interim.
+        let o = report_obligations(&ReportFacts {
+            continues: true,
+            interrupted_on: Some(d(2026, 3, 1)),
+            ..sk
+        });
+        assert_eq!(o.len(), 1);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Admitting a session to a voucher (RULES.md §3, §5) and the period-level checks.
 //!
 //! [`check_session`] answers "may this session be recorded, given the voucher and what is
-//! already recorded?": PROC-COACH, TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY (ISO week),
-//! CAP-DAY-LENGTH, CAP-SESSION-LENGTH (with the SK excursion allowance), CAP-GROUP-SIZE and
-//! COACHING-NOT-DURING-WORK. [`review_period`] looks at a voucher's sessions as a whole:
-//! KTT-NOT-ONLY-REMOTE, KTT-GROUP-DISCUSSIONS and the SK-GROUP-WEEKLY warning.
+//! already recorded?": PROC-COACH, TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY (ISO week; KTT work
+//! activity also per person across vouchers), CAP-DAY-LENGTH, CAP-SESSION-LENGTH (KTT group
+//! lasts 4 h; SK with the excursion allowance), CAP-GROUP-SIZE, KTT-GROUP-DISCUSSIONS (only on
+//! KTT group vouchers) and COACHING-NOT-DURING-WORK (KTT only, both orders).
+//! [`review_period`] looks at a voucher's sessions as a whole: KTT-NOT-ONLY-REMOTE,
+//! KTT-GROUP-DISCUSSIONS and the SK-GROUP-WEEKLY warning.
 
 use crate::calendar::{minus_days, plus_days, plus_months};
 use crate::catalogue::{RuleError, ServiceTerms, ServiceType, Unit, terms_for};
@@ -32,8 +34,13 @@ pub enum SessionKind {
     /// A session of the service itself; consumes units.
     Regular,
     /// An individual discussion that belongs to KTT group coaching (KTT 2.2.2 (5)); included
-    /// in the day price, consumes no units.
+    /// in the day price, consumes no units. Exists only on `KTT_GROUP` vouchers.
     IndividualDiscussion,
+    /// The individual coaching included in KTT work activity (`KTT_ASSESSMENT`,
+    /// `KTT_WORK_CAPACITY`: KTT 2.2.3 (5), 2.2.4 (5)); included in the day price, consumes no
+    /// units, never at the same time as the client's work activity. Exists only on those
+    /// vouchers.
+    IndividualCoaching,
 }
 
 /// A clock interval on a date.
@@ -69,7 +76,8 @@ pub struct Session {
     pub kind: SessionKind,
     /// An SK group excursion day (may exceed the session maximum within the allowance).
     pub excursion: bool,
-    /// Start and end time, where known (COACHING-NOT-DURING-WORK).
+    /// Start and end time (COACHING-NOT-DURING-WORK). Required of KTT individual coaching
+    /// and KTT work-activity sessions: without them such a session cannot pass.
     pub time: Option<(NaiveTime, NaiveTime)>,
 }
 
@@ -78,7 +86,7 @@ impl Session {
     pub fn consumed_units(&self) -> Decimal {
         match self.kind {
             SessionKind::Regular => self.units,
-            SessionKind::IndividualDiscussion => Decimal::ZERO,
+            SessionKind::IndividualDiscussion | SessionKind::IndividualCoaching => Decimal::ZERO,
         }
     }
 
@@ -129,8 +137,19 @@ pub struct SessionContext<'a> {
     pub recorded: &'a [Session],
     /// The group, for group services.
     pub group: Option<GroupContext>,
-    /// The client's work-activity slots (from any voucher), for COACHING-NOT-DURING-WORK.
+    /// The client's work-activity slots on *other* vouchers (KTT_ASSESSMENT /
+    /// KTT_WORK_CAPACITY days), for COACHING-NOT-DURING-WORK when coaching is recorded. Work
+    /// days recorded on this voucher are taken from `recorded`.
     pub work_activity: &'a [TimeSlot],
+    /// The client's KTT individual-coaching slots on *other* vouchers (KTT_INDIVIDUAL
+    /// sessions, and the coaching inside other KTT work-activity vouchers), for
+    /// COACHING-NOT-DURING-WORK when a work day is recorded over existing coaching. Coaching
+    /// recorded on this voucher is taken from `recorded`.
+    pub coaching: &'a [TimeSlot],
+    /// The dates of the client's KTT work-activity days (KTT_ASSESSMENT, KTT_WORK_CAPACITY)
+    /// on *other* vouchers, for the per-person CAP-WEEKLY of KTT work activity (1–4 days a
+    /// week across vouchers, KTT 2.2.3, 2.2.4).
+    pub other_ktt_work_days: &'a [NaiveDate],
     /// PROC-COACH: the provider has named the client's responsible coach.
     pub responsible_coach_named: bool,
 }
@@ -209,6 +228,61 @@ pub fn check_session(
         ));
     }
 
+    match session.kind {
+        SessionKind::Regular => {}
+        // KTT-GROUP-DISCUSSIONS: individual discussions exist only on KTT group vouchers.
+        SessionKind::IndividualDiscussion => {
+            if v.service != ServiceType::KttGroup {
+                out.push(Violation::of(
+                    KTT_GROUP_DISCUSSIONS,
+                    format!(
+                        "Yksilökeskustelut kuuluvat vain kuntouttavan työtoiminnan \
+                         ryhmävalmennukseen, eivät palveluun {}.",
+                        v.service.code()
+                    ),
+                    format!(
+                        "Individual discussions belong only to KTT group coaching, not to {}.",
+                        v.service.code()
+                    ),
+                ));
+            }
+            if session.hours <= Decimal::ZERO {
+                out.push(Violation::of(
+                    KTT_GROUP_DISCUSSIONS,
+                    "Yksilökeskustelun keston on oltava positiivinen.",
+                    "An individual discussion must last a positive number of hours.",
+                ));
+            }
+        }
+        // CAP-UNITS: the coaching included in the day price exists only on KTT work activity.
+        SessionKind::IndividualCoaching => {
+            if !v.service.is_ktt_work_activity() {
+                out.push(Violation::new(
+                    CAP_UNITS,
+                    sec,
+                    format!(
+                        "Palveluun {} ei sisälly päivähintaan kuuluvaa yksilövalmennusta; \
+                         valmennus kirjataan omana käyntinään.",
+                        v.service.code()
+                    ),
+                    format!(
+                        "{} includes no individual coaching in its day price; record coaching \
+                         as a regular session of a coaching voucher.",
+                        v.service.code()
+                    ),
+                ));
+            }
+            if session.hours <= Decimal::ZERO {
+                out.push(Violation::new(
+                    CAP_UNITS,
+                    sec,
+                    "Yksilövalmennuksen keston on oltava positiivinen.",
+                    "Individual coaching must last a positive number of hours.",
+                ));
+            }
+        }
+    }
+
     if regular {
         // CAP-UNITS: positive, whole days, one day per date, within the cap.
         if session.units <= Decimal::ZERO {
@@ -260,6 +334,7 @@ pub fn check_session(
         }
 
         // CAP-WEEKLY (ISO week)
+        let mut weekly_reported = false;
         if let Some(weekly) = effective_weekly_cap(terms, v) {
             let week_used = sum_units(
                 ctx.recorded
@@ -268,6 +343,7 @@ pub fn check_session(
             );
             let after = week_used.saturating_add(session.units.max(Decimal::ZERO));
             if after > weekly {
+                weekly_reported = true;
                 let w = session.date.iso_week();
                 out.push(Violation::new(
                     CAP_WEEKLY,
@@ -279,6 +355,45 @@ pub fn check_session(
                     ),
                     format!(
                         "ISO week {}-W{:02} would use {after} units; the weekly cap is {weekly}.",
+                        w.year(),
+                        w.week()
+                    ),
+                ));
+            }
+        }
+
+        // CAP-WEEKLY per person: KTT work activity is 1–4 days a week for the client, across
+        // vouchers (KTT 2.2.3, 2.2.4: "henkilö voi osallistua työtoimintaan 1–4 päivänä viikossa").
+        if v.service.is_ktt_work_activity()
+            && !weekly_reported
+            && let Some(per_person) = terms.weekly_cap
+        {
+            let mut days: Vec<NaiveDate> = ctx
+                .recorded
+                .iter()
+                .filter(|r| r.kind == SessionKind::Regular)
+                .map(|r| r.date)
+                .chain(ctx.other_ktt_work_days.iter().copied())
+                .chain(std::iter::once(session.date))
+                .filter(|d| same_iso_week(*d, session.date))
+                .collect();
+            days.sort_unstable();
+            days.dedup();
+            let n = u32::try_from(days.len()).unwrap_or(u32::MAX);
+            if n > per_person {
+                let w = session.date.iso_week();
+                out.push(Violation::new(
+                    CAP_WEEKLY,
+                    sec,
+                    format!(
+                        "Asiakkaalla olisi viikolla {}/{} {n} kuntouttavan työtoiminnan päivää \
+                         kaikilla seteleillä yhteensä; enintään {per_person}.",
+                        w.week(),
+                        w.year()
+                    ),
+                    format!(
+                        "The client would have {n} KTT work-activity days in ISO week {}-W{:02} \
+                         across vouchers; at most {per_person}.",
                         w.year(),
                         w.week()
                     ),
@@ -303,6 +418,24 @@ pub fn check_session(
                     ),
                 ));
             }
+        }
+
+        // CAP-SESSION-LENGTH: a KTT group session lasts 4 h (a shorter one is no group day).
+        if let Some(min) = terms.session_hours_min.map(Decimal::from)
+            && session.hours < min
+        {
+            out.push(Violation::new(
+                CAP_SESSION_LENGTH,
+                sec,
+                format!(
+                    "Ryhmävalmennuskerran kesto on {min} h; {} h:n kerta ei ole ryhmäpäivä.",
+                    session.hours
+                ),
+                format!(
+                    "A group session lasts {min} h; a session of {} h is not a group day.",
+                    session.hours
+                ),
+            ));
         }
 
         // CAP-SESSION-LENGTH (with the SK excursion allowance)
@@ -377,26 +510,86 @@ pub fn check_session(
         }
     }
 
-    // COACHING-NOT-DURING-WORK
-    if (v.service.is_coaching() || session.kind == SessionKind::IndividualDiscussion)
-        && let Some(slot) = session.slot()
-        && let Some(w) = ctx.work_activity.iter().find(|w| w.overlaps(&slot))
-    {
-        out.push(Violation::of(
-            COACHING_NOT_DURING_WORK,
-            format!(
-                "Valmennusta ei voi antaa työtoiminnan aikana ({} klo {}–{}).",
-                w.date,
-                w.start.format("%H:%M"),
-                w.end.format("%H:%M")
-            ),
-            format!(
-                "Coaching cannot be given during work activity ({} {}-{}).",
-                w.date,
-                w.start.format("%H:%M"),
-                w.end.format("%H:%M")
-            ),
-        ));
+    // COACHING-NOT-DURING-WORK (KTT only; SK has no such rule, KTT group is not individual
+    // coaching). Both orders: coaching recorded over work, and work recorded over coaching.
+    let ktt_coaching = (regular && v.service == ServiceType::KttIndividual)
+        || (session.kind == SessionKind::IndividualCoaching && v.service.is_ktt_work_activity());
+    let ktt_work_day = regular && v.service.is_ktt_work_activity();
+    if ktt_coaching || ktt_work_day {
+        match session.slot() {
+            None => out.push(Violation::of(
+                COACHING_NOT_DURING_WORK,
+                "Kuntouttavan työtoiminnan yksilövalmennukselle ja työtoimintapäivälle on \
+                 kirjattava kellonajat, jotta niiden päällekkäisyys voidaan tarkistaa.",
+                "KTT individual coaching and KTT work days must carry clock times, so that \
+                 coaching is shown not to be given during work activity.",
+            )),
+            Some(slot) if slot.start >= slot.end => out.push(Violation::of(
+                COACHING_NOT_DURING_WORK,
+                format!(
+                    "Käynnin alkamisajan ({}) on oltava ennen päättymisaikaa ({}).",
+                    slot.start.format("%H:%M"),
+                    slot.end.format("%H:%M")
+                ),
+                format!(
+                    "The session's start ({}) must be before its end ({}).",
+                    slot.start.format("%H:%M"),
+                    slot.end.format("%H:%M")
+                ),
+            )),
+            Some(slot) => {
+                let mut others: Vec<TimeSlot> = Vec::new();
+                if ktt_coaching {
+                    others.extend_from_slice(ctx.work_activity);
+                    if v.service.is_ktt_work_activity() {
+                        others.extend(
+                            ctx.recorded
+                                .iter()
+                                .filter(|r| r.kind == SessionKind::Regular)
+                                .filter_map(Session::slot),
+                        );
+                    }
+                } else {
+                    others.extend_from_slice(ctx.coaching);
+                    others.extend(
+                        ctx.recorded
+                            .iter()
+                            .filter(|r| r.kind == SessionKind::IndividualCoaching)
+                            .filter_map(Session::slot),
+                    );
+                }
+                if let Some(w) = others.iter().find(|w| w.overlaps(&slot)) {
+                    let (start, end) = (w.start.format("%H:%M"), w.end.format("%H:%M"));
+                    out.push(if ktt_coaching {
+                        Violation::of(
+                            COACHING_NOT_DURING_WORK,
+                            format!(
+                                "Yksilövalmennusta ei voi antaa työtoiminnan aikana ({} klo {start}–{end}).",
+                                w.date
+                            ),
+                            format!(
+                                "Individual coaching cannot be given during work activity ({} {start}-{end}).",
+                                w.date
+                            ),
+                        )
+                    } else {
+                        Violation::of(
+                            COACHING_NOT_DURING_WORK,
+                            format!(
+                                "Työtoimintaa ei voi kirjata samaan aikaan kuin asiakkaan \
+                                 yksilövalmennus ({} klo {start}–{end}).",
+                                w.date
+                            ),
+                            format!(
+                                "Work activity cannot be recorded at the same time as the client's \
+                                 individual coaching ({} {start}-{end}).",
+                                w.date
+                            ),
+                        )
+                    });
+                }
+            }
+        }
     }
     Ok(out)
 }
@@ -577,7 +770,7 @@ mod tests {
             modality: Modality::OnSite,
             kind: SessionKind::Regular,
             excursion: false,
-            time: None,
+            time: Some((t(8), t(14))),
         }
     }
 
@@ -590,6 +783,8 @@ mod tests {
                 provider_max: Some(10),
             }),
             work_activity: &[],
+            coaching: &[],
+            other_ktt_work_days: &[],
             responsible_coach_named: true,
         }
     }
@@ -823,6 +1018,231 @@ mod tests {
             ..during
         };
         assert!(check_session(&c, &other_day).unwrap().is_empty());
+        // Without clock times KTT coaching cannot pass; nor with a reversed interval.
+        let untimed = Session {
+            time: None,
+            ..after
+        };
+        assert!(has_rule(
+            &check_session(&c, &untimed).unwrap(),
+            COACHING_NOT_DURING_WORK
+        ));
+        let reversed = Session {
+            time: Some((t(15), t(13))),
+            ..after
+        };
+        assert!(has_rule(
+            &check_session(&c, &reversed).unwrap(),
+            COACHING_NOT_DURING_WORK
+        ));
+    }
+
+    #[test]
+    fn coaching_rule_is_ktt_individual_only() {
+        let work = [TimeSlot {
+            date: d(2026, 2, 3),
+            start: t(9),
+            end: t(13),
+        }];
+        // SK has no such rule; KTT group coaching is not individual coaching.
+        for (service, units) in [
+            (ServiceType::SkIndividual, dec!(2)),
+            (ServiceType::SkIndividualDailyLiving, dec!(2)),
+            (ServiceType::SkGroup, dec!(2)),
+        ] {
+            let v = voucher(service, dec!(40));
+            let c = SessionContext {
+                work_activity: &work,
+                ..ctx(&v, &[])
+            };
+            let during = Session {
+                time: Some((t(10), t(12))),
+                ..s(d(2026, 2, 3), units, dec!(2))
+            };
+            assert!(check_session(&c, &during).unwrap().is_empty(), "{service}");
+            let untimed = Session {
+                time: None,
+                ..during
+            };
+            assert!(check_session(&c, &untimed).unwrap().is_empty(), "{service}");
+        }
+        let g = voucher(ServiceType::KttGroup, dec!(30));
+        let c = SessionContext {
+            work_activity: &work,
+            ..ctx(&g, &[])
+        };
+        let group_day = Session {
+            time: Some((t(9), t(13))),
+            ..s(d(2026, 2, 3), dec!(1), dec!(4))
+        };
+        assert!(check_session(&c, &group_day).unwrap().is_empty());
+        let talk = Session {
+            kind: SessionKind::IndividualDiscussion,
+            time: Some((t(10), t(11))),
+            ..s(d(2026, 2, 3), dec!(0), dec!(1))
+        };
+        assert!(check_session(&c, &talk).unwrap().is_empty());
+    }
+
+    #[test]
+    fn work_day_recorded_over_coaching() {
+        // The other order: a KTT work day over the client's existing individual coaching.
+        let v = voucher(ServiceType::KttWorkCapacity, dec!(60));
+        let coaching = [TimeSlot {
+            date: d(2026, 2, 3),
+            start: t(10),
+            end: t(11),
+        }];
+        let c = SessionContext {
+            coaching: &coaching,
+            ..ctx(&v, &[])
+        };
+        let day = Session {
+            time: Some((t(8), t(13))),
+            ..s(d(2026, 2, 3), dec!(1), dec!(5))
+        };
+        let r = check_session(&c, &day).unwrap();
+        assert!(has_rule(&r, COACHING_NOT_DURING_WORK), "{r:?}");
+        assert!(r[0].message_en.contains("Work activity"));
+        let afternoon = Session {
+            time: Some((t(11), t(16))),
+            ..day
+        };
+        assert!(check_session(&c, &afternoon).unwrap().is_empty());
+        // A work day without clock times cannot pass.
+        let untimed = Session {
+            time: None,
+            ..afternoon
+        };
+        assert!(has_rule(
+            &check_session(&c, &untimed).unwrap(),
+            COACHING_NOT_DURING_WORK
+        ));
+        // The coaching inside work activity, against the voucher's own work days.
+        let recorded = [afternoon];
+        let own = SessionContext {
+            coaching: &[],
+            ..ctx(&v, &recorded)
+        };
+        let inside = Session {
+            kind: SessionKind::IndividualCoaching,
+            time: Some((t(12), t(13))),
+            ..s(d(2026, 2, 3), dec!(0), dec!(1))
+        };
+        assert!(has_rule(
+            &check_session(&own, &inside).unwrap(),
+            COACHING_NOT_DURING_WORK
+        ));
+        let before = Session {
+            time: Some((t(9), t(10))),
+            ..inside
+        };
+        assert!(check_session(&own, &before).unwrap().is_empty());
+        assert_eq!(before.consumed_units(), dec!(0));
+        // ... and a work day over coaching recorded on the same voucher.
+        let coached = [before];
+        let own = ctx(&v, &coached);
+        let over = Session {
+            time: Some((t(8), t(12))),
+            ..s(d(2026, 2, 3), dec!(1), dec!(4))
+        };
+        assert!(has_rule(
+            &check_session(&own, &over).unwrap(),
+            COACHING_NOT_DURING_WORK
+        ));
+        // Included coaching exists only on KTT work activity.
+        let sk = voucher(ServiceType::SkSupportedWork, dec!(54));
+        assert!(has_rule(
+            &check_session(&ctx(&sk, &[]), &inside).unwrap(),
+            CAP_UNITS
+        ));
+    }
+
+    #[test]
+    fn ktt_work_days_per_person_across_vouchers() {
+        let v = voucher(ServiceType::KttAssessment, dec!(60));
+        // Mon and Tue on this voucher, Wed and Thu on another KTT work-activity voucher.
+        let rec = [
+            s(d(2026, 2, 2), dec!(1), dec!(5)),
+            s(d(2026, 2, 3), dec!(1), dec!(5)),
+        ];
+        let other = [d(2026, 2, 4), d(2026, 2, 5), d(2026, 2, 12)];
+        let c = SessionContext {
+            other_ktt_work_days: &other,
+            ..ctx(&v, &rec)
+        };
+        let friday = s(d(2026, 2, 6), dec!(1), dec!(5));
+        let r = check_session(&c, &friday).unwrap();
+        assert!(has_rule(&r, CAP_WEEKLY), "{r:?}");
+        assert!(r[0].message_en.contains("across vouchers"));
+        // Without the other voucher the day fits.
+        assert!(check_session(&ctx(&v, &rec), &friday).unwrap().is_empty());
+        // A day already counted on the other voucher is not counted twice.
+        let mut two_other = [d(2026, 2, 4), d(2026, 2, 3)];
+        two_other.sort();
+        let c2 = SessionContext {
+            other_ktt_work_days: &two_other,
+            ..ctx(&v, &rec)
+        };
+        assert!(
+            check_session(&c2, &s(d(2026, 2, 5), dec!(1), dec!(5)))
+                .unwrap()
+                .is_empty()
+        );
+        // Next week starts afresh.
+        assert!(
+            check_session(&c, &s(d(2026, 2, 9), dec!(1), dec!(5)))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn ktt_group_session_lasts_four_hours() {
+        let k = voucher(ServiceType::KttGroup, dec!(30));
+        let r = check_session(&ctx(&k, &[]), &s(d(2026, 2, 3), dec!(1), dec!(1))).unwrap();
+        assert!(has_rule(&r, CAP_SESSION_LENGTH));
+        assert!(r[0].message_en.contains("not a group day"));
+        assert!(
+            check_session(&ctx(&k, &[]), &s(d(2026, 2, 3), dec!(1), dec!(4)))
+                .unwrap()
+                .is_empty()
+        );
+        // SK group has no minimum.
+        let g = voucher(ServiceType::SkGroup, dec!(80));
+        assert!(
+            check_session(&ctx(&g, &[]), &s(d(2026, 2, 3), dec!(1), dec!(1)))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn individual_discussions_only_on_ktt_group() {
+        let talk = Session {
+            kind: SessionKind::IndividualDiscussion,
+            ..s(d(2026, 2, 3), dec!(0), dec!(1))
+        };
+        let k = voucher(ServiceType::KttGroup, dec!(30));
+        assert!(check_session(&ctx(&k, &[]), &talk).unwrap().is_empty());
+        for service in [
+            ServiceType::SkIndividual,
+            ServiceType::SkGroup,
+            ServiceType::KttIndividual,
+            ServiceType::KttAssessment,
+        ] {
+            let v = voucher(service, dec!(30));
+            let r = check_session(&ctx(&v, &[]), &talk).unwrap();
+            assert!(has_rule(&r, KTT_GROUP_DISCUSSIONS), "{service}: {r:?}");
+        }
+        let empty = Session {
+            hours: dec!(0),
+            ..talk
+        };
+        assert!(has_rule(
+            &check_session(&ctx(&k, &[]), &empty).unwrap(),
+            KTT_GROUP_DISCUSSIONS
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Voucher terms (RULES.md §3): TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY, VOUCHER-VALUE,
-//! SK-TTV-4DAYS and VOUCHER-EXTENSION.
+//! SK-TTV-4DAYS, VOUCHER-EXTENSION and RULEBOOK-IN-FORCE; and the use of a voucher's
+//! validity and units ([`check_use_date`], [`check_units_available`]).
 //!
 //! Validity in months: a voucher valid for *N months* from `valid_from` ends at the latest on
 //! `valid_from + N months − 1 day` (chrono's month arithmetic, clamped to the month's end).
@@ -46,7 +47,8 @@ pub struct TermsDecision {
     pub rulebook_version: &'static str,
     /// The governing service terms.
     pub terms: &'static ServiceTerms,
-    /// The weekly cap to store on the voucher (requested or default); `None` = no weekly cap.
+    /// The weekly cap to store on the voucher (requested or default, never above the
+    /// rulebook's); `None` = no weekly cap.
     pub weekly_cap: Option<Decimal>,
     /// The unit cap of the rulebook (with the variant), if any.
     pub unit_cap: Option<Decimal>,
@@ -77,8 +79,18 @@ pub(crate) fn iso_weeks_touched(from: NaiveDate, until: NaiveDate) -> u32 {
     u32::try_from(days / 7 + 1).unwrap_or(u32::MAX)
 }
 
+/// [`check_terms`] with a decision date no rulebook covers reported as its
+/// RULEBOOK-IN-FORCE violation (the refusal a caller passes on) instead of an error.
+pub fn check_terms_in_force(req: &VoucherRequest) -> Result<TermsDecision, Vec<Violation>> {
+    check_terms(req).map_err(|e| vec![e.violation()])
+}
+
 /// Checks a voucher's terms against the rulebook in force on the decision date and computes
-/// the defaults (weekly cap) and the value. A decision date no rulebook covers is an error.
+/// the defaults (weekly cap) and the value. A decision date no rulebook covers is an error
+/// (see [`RuleError::violation`] / [`check_terms_in_force`] for its RULEBOOK-IN-FORCE refusal).
+///
+/// CAP-WEEKLY bounds the grant too: granted units ≤ weekly cap × the ISO weeks the validity
+/// touches (RULES.md §3), whether or not the service also has a unit cap.
 pub fn check_terms(req: &VoucherRequest) -> Result<TermsDecision, RuleError> {
     let book = rulebook_for(req.service, req.decision_date)?;
     let terms = book
@@ -199,27 +211,25 @@ pub fn check_terms(req: &VoucherRequest) -> Result<TermsDecision, RuleError> {
         (Some(w), _) => Some(w),
         (None, d) => d,
     };
-    // Without an explicit unit cap, the weekly cap bounds the units over the validity.
-    if let (None, Some(w)) = (unit_cap, weekly_cap)
-        && req.valid_until >= req.valid_from
+    // CAP-WEEKLY: the weekly cap also bounds the grant, unit cap or not.
+    if let Some(most) = weekly_bound(weekly_cap, req.valid_from, req.valid_until)
+        && req.units > most
     {
-        let weeks = Decimal::from(iso_weeks_touched(req.valid_from, req.valid_until));
-        let most = w.checked_mul(weeks).unwrap_or(Decimal::MAX);
-        if req.units > most {
-            out.push(Violation::new(
-                CAP_UNITS,
-                sec,
-                format!(
-                    "Myönnetty määrä {} ylittää viikkoenimmäismäärän salliman määrän {most} \
-                     voimassaoloaikana.",
-                    req.units
-                ),
-                format!(
-                    "Granted units {} exceed what the weekly cap allows over the validity ({most}).",
-                    req.units
-                ),
-            ));
-        }
+        let weeks = iso_weeks_touched(req.valid_from, req.valid_until);
+        out.push(Violation::new(
+            CAP_WEEKLY,
+            sec,
+            format!(
+                "Myönnetty määrä {} ylittää viikkoenimmäismäärän salliman määrän {most} \
+                 ({weeks} viikkoa voimassaoloaikana).",
+                req.units
+            ),
+            format!(
+                "Granted units {} exceed what the weekly cap allows over the validity \
+                 ({most} in {weeks} ISO weeks).",
+                req.units
+            ),
+        ));
     }
 
     // VOUCHER-VALUE
@@ -243,6 +253,82 @@ pub fn check_terms(req: &VoucherRequest) -> Result<TermsDecision, RuleError> {
     })
 }
 
+/// The most units a weekly cap lets a voucher use over its validity: the cap × the ISO weeks
+/// the validity touches (`None` without a weekly cap, or when the validity is reversed).
+pub fn weekly_bound(
+    weekly_cap: Option<Decimal>,
+    valid_from: NaiveDate,
+    valid_until: NaiveDate,
+) -> Option<Decimal> {
+    let w = weekly_cap?;
+    if valid_until < valid_from {
+        return None;
+    }
+    let weeks = Decimal::from(iso_weeks_touched(valid_from, valid_until));
+    Some(w.checked_mul(weeks).unwrap_or(Decimal::MAX))
+}
+
+/// VOUCHER-EXTENSION (SK 6): whether vouchers for `a` and `b` count as the same service, so
+/// that one client may not hold two of them at overlapping times (and one may continue the
+/// other). A service is the same as itself; `SK_INDIVIDUAL` and `SK_INDIVIDUAL_DAILY_LIVING`
+/// are one "Yksilövalmennus -seteli" granted on two sets of terms, so they may not overlap.
+pub fn may_not_overlap(a: ServiceType, b: ServiceType) -> bool {
+    // VOUCHER-EXTENSION
+    fn family(s: ServiceType) -> ServiceType {
+        match s {
+            ServiceType::SkIndividualDailyLiving => ServiceType::SkIndividual,
+            other => other,
+        }
+    }
+    family(a) == family(b)
+}
+
+/// TERM-VALIDITY of a use date: units are used, and a service starts, only on a day within
+/// the voucher's validity `valid_from..=valid_until`.
+pub fn check_use_date(
+    valid_from: NaiveDate,
+    valid_until: NaiveDate,
+    on: NaiveDate,
+) -> Vec<Violation> {
+    if on >= valid_from && on <= valid_until {
+        return Vec::new();
+    }
+    // TERM-VALIDITY
+    vec![Violation::of(
+        TERM_VALIDITY,
+        format!("Päivä {on} ei ole setelin voimassaoloaikana {valid_from}–{valid_until}."),
+        format!("{on} is outside the voucher's validity {valid_from} to {valid_until}."),
+    )]
+}
+
+/// CAP-UNITS of a use: `requested` more units fit in a voucher of `granted` units of which
+/// `used` are used. A non-positive request is a violation too (nothing to use).
+pub fn check_units_available(
+    granted: Decimal,
+    used: Decimal,
+    requested: Decimal,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    // CAP-UNITS
+    if requested <= Decimal::ZERO {
+        out.push(Violation::of(
+            CAP_UNITS,
+            format!("Käytettävän määrän {requested} on oltava positiivinen."),
+            format!("The units to use ({requested}) must be positive."),
+        ));
+        return out;
+    }
+    let left = granted.saturating_sub(used);
+    if requested > left {
+        out.push(Violation::of(
+            CAP_UNITS,
+            format!("Setelillä on jäljellä {left} yksikköä; {requested} ei mahdu."),
+            format!("The voucher has {left} units left; {requested} do not fit."),
+        ));
+    }
+    out
+}
+
 /// A voucher as VOUCHER-EXTENSION sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VoucherSpan<'a> {
@@ -260,23 +346,25 @@ pub struct VoucherSpan<'a> {
 
 /// VOUCHER-EXTENSION (KTT 5, SK 6): an extension is a new voucher linked to the one it
 /// continues (same service, ended before the new one starts), and one client holds no two
-/// overlapping vouchers for the same service. `existing` are the client's other vouchers.
+/// overlapping vouchers for the same service. "Same service" is [`may_not_overlap`]:
+/// `SK_INDIVIDUAL` and `SK_INDIVIDUAL_DAILY_LIVING` count as one. `existing` are the client's
+/// other vouchers.
 pub fn check_extension(new: &VoucherSpan<'_>, existing: &[VoucherSpan<'_>]) -> Vec<Violation> {
     let mut out = Vec::new();
     for e in existing
         .iter()
-        .filter(|e| e.id != new.id && e.service == new.service)
+        .filter(|e| e.id != new.id && may_not_overlap(e.service, new.service))
     {
         if e.valid_from <= new.valid_until && new.valid_from <= e.valid_until {
             out.push(Violation::of(
                 VOUCHER_EXTENSION,
                 format!(
                     "Asiakkaalla on jo palvelun {} seteli {} ({}–{}), joka on voimassa päällekkäin.",
-                    new.service.code(), e.id, e.valid_from, e.valid_until
+                    e.service.code(), e.id, e.valid_from, e.valid_until
                 ),
                 format!(
                     "The client already holds {} voucher {} ({} to {}) overlapping this one.",
-                    new.service.code(), e.id, e.valid_from, e.valid_until
+                    e.service.code(), e.id, e.valid_from, e.valid_until
                 ),
             ));
         }
@@ -289,7 +377,7 @@ pub fn check_extension(new: &VoucherSpan<'_>, existing: &[VoucherSpan<'_>]) -> V
                 format!("The continued voucher {prev_id} is not the client's."),
             )),
             Some(prev) => {
-                if prev.service != new.service {
+                if !may_not_overlap(prev.service, new.service) {
                     out.push(Violation::of(
                         VOUCHER_EXTENSION,
                         "Jatkoseteli on eri palvelulle kuin jatkettava seteli.",
@@ -447,7 +535,153 @@ mod tests {
             ..g
         })
         .unwrap();
-        assert!(has_rule(&t.violations, CAP_UNITS));
+        assert!(has_rule(&t.violations, CAP_WEEKLY));
+        assert!(!has_rule(&t.violations, CAP_UNITS));
+    }
+
+    #[test]
+    fn weekly_cap_bounds_the_grant_even_with_a_unit_cap() {
+        // 54 supported-work days in one month: within the unit cap, far above 3 a week.
+        let one_month = VoucherRequest {
+            service: ServiceType::SkSupportedWork,
+            valid_from: d(2026, 2, 2),
+            valid_until: d(2026, 3, 1),
+            units: dec!(54),
+            ..req()
+        };
+        let t = check_terms(&one_month).unwrap();
+        assert!(has_rule(&t.violations, CAP_WEEKLY), "{:?}", t.violations);
+        assert!(!has_rule(&t.violations, CAP_UNITS));
+        // 2.2.–1.3.2026 is 4 ISO weeks: 12 days fit, 13 do not.
+        assert_eq!(
+            weekly_bound(Some(dec!(3)), d(2026, 2, 2), d(2026, 3, 1)),
+            Some(dec!(12))
+        );
+        let fits = check_terms(&VoucherRequest {
+            units: dec!(12),
+            ..one_month
+        })
+        .unwrap();
+        assert!(fits.violations.is_empty(), "{:?}", fits.violations);
+        assert!(has_rule(
+            &check_terms(&VoucherRequest {
+                units: dec!(13),
+                ..one_month
+            })
+            .unwrap()
+            .violations,
+            CAP_WEEKLY
+        ));
+        // A lower weekly cap on the voucher bounds the grant too.
+        let t = check_terms(&VoucherRequest {
+            units: dec!(12),
+            weekly_cap: Some(dec!(2)),
+            ..one_month
+        })
+        .unwrap();
+        assert!(has_rule(&t.violations, CAP_WEEKLY));
+        // SK group: 5 h a week; 80 h over 4 months fits (17 weeks), not over one month.
+        let g = VoucherRequest {
+            service: ServiceType::SkGroup,
+            units: dec!(80),
+            ..req()
+        };
+        assert!(check_terms(&g).unwrap().violations.is_empty());
+        assert!(has_rule(
+            &check_terms(&VoucherRequest {
+                valid_until: d(2026, 2, 28),
+                ..g
+            })
+            .unwrap()
+            .violations,
+            CAP_WEEKLY
+        ));
+        // Reversed validity: no bound (TERM-VALIDITY reports it).
+        assert_eq!(
+            weekly_bound(Some(dec!(3)), d(2026, 3, 1), d(2026, 2, 1)),
+            None
+        );
+        assert_eq!(weekly_bound(None, d(2026, 2, 1), d(2026, 3, 1)), None);
+    }
+
+    #[test]
+    fn rulebook_in_force_refusal() {
+        let early = VoucherRequest {
+            decision_date: d(2025, 12, 31),
+            ..req()
+        };
+        let v = check_terms_in_force(&early).unwrap_err();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule, crate::rule_ids::RULEBOOK_IN_FORCE);
+        assert!(check_terms_in_force(&req()).is_ok());
+    }
+
+    #[test]
+    fn use_date_and_units() {
+        let (from, until) = (d(2026, 2, 1), d(2026, 5, 31));
+        assert!(check_use_date(from, until, from).is_empty());
+        assert!(check_use_date(from, until, until).is_empty());
+        assert!(has_rule(
+            &check_use_date(from, until, d(2026, 1, 31)),
+            TERM_VALIDITY
+        ));
+        assert!(has_rule(
+            &check_use_date(from, until, d(2026, 6, 1)),
+            TERM_VALIDITY
+        ));
+        assert!(check_units_available(dec!(40), dec!(38), dec!(2)).is_empty());
+        let v = check_units_available(dec!(40), dec!(38), dec!(2.5));
+        assert!(has_rule(&v, CAP_UNITS));
+        assert!(v[0].message_en.contains("2 units left"));
+        assert!(has_rule(
+            &check_units_available(dec!(40), dec!(0), dec!(0)),
+            CAP_UNITS
+        ));
+        assert!(has_rule(
+            &check_units_available(dec!(40), dec!(0), dec!(-1)),
+            CAP_UNITS
+        ));
+    }
+
+    #[test]
+    fn overlap_families() {
+        use ServiceType::*;
+        assert!(may_not_overlap(SkIndividual, SkIndividualDailyLiving));
+        assert!(may_not_overlap(SkIndividualDailyLiving, SkIndividual));
+        assert!(may_not_overlap(KttGroup, KttGroup));
+        assert!(!may_not_overlap(SkIndividual, SkGroup));
+        assert!(!may_not_overlap(KttIndividual, SkIndividual));
+        assert!(!may_not_overlap(KttAssessment, KttWorkCapacity));
+        for a in ServiceType::ALL {
+            for b in ServiceType::ALL {
+                assert_eq!(may_not_overlap(a, b), may_not_overlap(b, a));
+            }
+        }
+        let individual = VoucherSpan {
+            id: "i",
+            service: SkIndividual,
+            valid_from: d(2026, 1, 1),
+            valid_until: d(2026, 4, 30),
+            continues: None,
+        };
+        let daily = VoucherSpan {
+            id: "dl",
+            service: SkIndividualDailyLiving,
+            valid_from: d(2026, 3, 1),
+            valid_until: d(2026, 8, 31),
+            continues: None,
+        };
+        assert!(has_rule(
+            &check_extension(&daily, &[individual]),
+            VOUCHER_EXTENSION
+        ));
+        // Continuing the same "Yksilövalmennus -seteli" on the other terms is an extension.
+        let continued = VoucherSpan {
+            valid_from: d(2026, 5, 1),
+            continues: Some("i"),
+            ..daily
+        };
+        assert!(check_extension(&continued, &[individual]).is_empty());
     }
 
     #[test]
@@ -461,10 +695,11 @@ mod tests {
         assert_eq!(t.weekly_cap, Some(dec!(3)));
         let t = check_terms(&VoucherRequest {
             weekly_cap: Some(dec!(2)),
+            units: dec!(36),
             ..sw
         })
         .unwrap();
-        assert!(t.violations.is_empty());
+        assert!(t.violations.is_empty(), "{:?}", t.violations);
         assert_eq!(t.weekly_cap, Some(dec!(2)));
         let t = check_terms(&VoucherRequest {
             weekly_cap: Some(dec!(4)),

@@ -21,6 +21,10 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
+fn t(h: u32) -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap()
+}
+
 fn date_in(range: std::ops::Range<i64>) -> impl Strategy<Value = NaiveDate> {
     range.prop_map(|n| d(1970, 1, 1) + chrono::Duration::days(n))
 }
@@ -68,13 +72,15 @@ proptest! {
                 modality: if remote { Modality::Remote } else { Modality::OnSite },
                 kind: SessionKind::Regular,
                 excursion,
-                time: None,
+                time: Some((t(8), t(14))),
             };
             let ctx = SessionContext {
                 voucher: &v,
                 recorded: &recorded,
                 group: Some(GroupContext { participants: 5, provider_max: Some(10) }),
                 work_activity: &[],
+                coaching: &[],
+                other_ktt_work_days: &[],
                 responsible_coach_named: true,
             };
             if check_session(&ctx, &s).unwrap().is_empty() {
@@ -103,6 +109,9 @@ proptest! {
             if let Some(max) = terms.session_hours_max {
                 prop_assert!(s.hours <= Decimal::from(max) || (s.excursion && terms.excursions.is_some()));
             }
+            if let Some(min) = terms.session_hours_min {
+                prop_assert!(s.hours >= Decimal::from(min));
+            }
             if service.unit() == Unit::Day {
                 prop_assert_eq!(recorded.iter().filter(|o| o.date == s.date).count(), 1);
             }
@@ -111,6 +120,38 @@ proptest! {
             let max = Decimal::from(terms.session_hours_max.unwrap_or(0));
             let n = recorded.iter().filter(|s| s.hours > max).count();
             prop_assert!(n <= allowance.max_days as usize);
+        }
+    }
+
+    #[test]
+    fn accepted_grants_fit_the_weekly_cap(
+        service in service(),
+        from_offset in 0i64..60,
+        months in 1u32..7,
+        extra_days in -3i64..3,
+        units in 1u32..140,
+        weekly in proptest::option::of(1u32..6),
+    ) {
+        let valid_from = d(2026, 1, 5) + chrono::Duration::days(from_offset);
+        let valid_until = seteli_rules::terms::validity_end(valid_from, months) + chrono::Duration::days(extra_days);
+        let req = seteli_rules::terms::VoucherRequest {
+            service,
+            decision_date: d(2026, 1, 2),
+            valid_from,
+            valid_until,
+            units: Decimal::from(units),
+            weekly_cap: weekly.map(Decimal::from),
+            unit_price: Decimal::from(50),
+            four_day_variant: false,
+        };
+        let t = seteli_rules::terms::check_terms(&req).unwrap();
+        if t.violations.is_empty() {
+            if let Some(most) = seteli_rules::terms::weekly_bound(t.weekly_cap, valid_from, valid_until) {
+                prop_assert!(req.units <= most);
+            }
+            if let Some(cap) = t.unit_cap {
+                prop_assert!(req.units <= cap);
+            }
         }
     }
 
@@ -257,6 +298,7 @@ fn greedy_admission_fills_exactly_to_the_caps() {
         (ServiceType::SkSupportedWork, false, 51),
         (ServiceType::SkSupportedWork, true, 68),
         (ServiceType::KttGroup, false, 34),
+        (ServiceType::KttAssessment, false, 68),
         (ServiceType::SkIndividual, false, 40),
         (ServiceType::SkGroup, false, 80),
     ] {
@@ -283,7 +325,7 @@ fn greedy_admission_fills_exactly_to_the_caps() {
                 modality: Modality::OnSite,
                 kind: SessionKind::Regular,
                 excursion: false,
-                time: None,
+                time: Some((t(8), t(14))),
             };
             let ctx = SessionContext {
                 voucher: &v,
@@ -293,6 +335,8 @@ fn greedy_admission_fills_exactly_to_the_caps() {
                     provider_max: Some(10),
                 }),
                 work_activity: &[],
+                coaching: &[],
+                other_ktt_work_days: &[],
                 responsible_coach_named: true,
             };
             if check_session(&ctx, &s).unwrap().is_empty() {
@@ -300,7 +344,8 @@ fn greedy_admission_fills_exactly_to_the_caps() {
             }
             date = date.succ_opt().unwrap();
         }
-        // Day services: 17 ISO weeks (2.2.–31.5.2026) × weekly cap, below the unit cap (54 / 72).
+        // Day services: 17 ISO weeks (2.2.–31.5.2026) × weekly cap, below the unit cap (54 / 72;
+        // KTT work activity has none: 4 × 17).
         // SK individual: the 40 h cap; SK group: 5 h a week × 17 = 85 > the 80 h cap.
         assert_eq!(recorded.len(), expected, "{service:?} variant {variant}");
     }

@@ -4,16 +4,20 @@
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use seteli_rules::absences::{self, AgreedSession, BilledItem, BilledKind};
+use seteli_rules::absences::{
+    self, AgreedSession, ArrangedDay, BilledItem, BilledKind, Charge, ChargeKind, Payer,
+    ProlongedAbsenceConfig,
+};
 use seteli_rules::calendar::DeadlineRoll;
 use seteli_rules::eligibility::{
     self, EligibilityFacts, EmploymentPlan, FourDayRequest, NeedAssessment, PlanKind,
     UnemploymentBenefit,
 };
 use seteli_rules::groups::{self, GroupMode, GroupStartAction, GroupStartFacts};
-use seteli_rules::process::{self, ContractFacts, NoticeKind, ProcessConfig, StartFacts};
+use seteli_rules::process::{self, ContractFacts, NoticeKind, ProcessConfig, ServiceStart};
 use seteli_rules::provider::{
-    DocumentKind, LegalForm, Offering, ProviderDocument, ProviderFacts, Qualification, StaffMember,
+    ApprovalFacts, DocumentKind, LegalForm, Offering, ProviderDocument, ProviderFacts,
+    Qualification, StaffMember, StaffRecord,
 };
 use seteli_rules::reports::{self, ClosureFacts, ReportFacts};
 use seteli_rules::rule_ids::{self, *};
@@ -22,7 +26,10 @@ use seteli_rules::sessions::{
     VoucherTerms,
 };
 use seteli_rules::terms::{self, VoucherRequest, VoucherSpan};
-use seteli_rules::{ServiceType, Violation, check_approval, check_distance};
+use seteli_rules::{
+    ServiceType, Violation, check_approval, check_distance, check_provider_approval,
+    check_rulebook_in_force,
+};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -75,6 +82,11 @@ fn voucher(service: ServiceType, units: Decimal) -> VoucherTerms {
     }
 }
 
+fn t(h: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, 0, 0).unwrap()
+}
+
+/// A session 8–14 (KTT coaching and work days need clock times).
 fn session(date: NaiveDate, units: Decimal, hours: Decimal) -> Session {
     Session {
         date,
@@ -83,12 +95,12 @@ fn session(date: NaiveDate, units: Decimal, hours: Decimal) -> Session {
         modality: Modality::OnSite,
         kind: SessionKind::Regular,
         excursion: false,
-        time: None,
+        time: Some((t(8), t(14))),
     }
 }
 
-fn admit(v: &VoucherTerms, recorded: &[Session], s: &Session) -> Vec<Violation> {
-    let ctx = SessionContext {
+fn context<'a>(v: &'a VoucherTerms, recorded: &'a [Session]) -> SessionContext<'a> {
+    SessionContext {
         voucher: v,
         recorded,
         group: Some(GroupContext {
@@ -96,9 +108,14 @@ fn admit(v: &VoucherTerms, recorded: &[Session], s: &Session) -> Vec<Violation> 
             provider_max: Some(8),
         }),
         work_activity: &[],
+        coaching: &[],
+        other_ktt_work_days: &[],
         responsible_coach_named: true,
-    };
-    sessions::check_session(&ctx, s).unwrap()
+    }
+}
+
+fn admit(v: &VoucherTerms, recorded: &[Session], s: &Session) -> Vec<Violation> {
+    sessions::check_session(&context(v, recorded), s).unwrap()
 }
 
 fn docs() -> Vec<ProviderDocument> {
@@ -157,8 +174,54 @@ fn ktt_report() -> ReportFacts {
         valid_from: d(2026, 2, 2),
         valid_until: d(2026, 6, 1),
         interrupted_on: None,
+        completed_on: None,
         continues: false,
         roll: DeadlineRoll::NextBusinessDay,
+    }
+}
+
+fn record(qualification: Qualification, does_coaching: bool) -> StaffRecord {
+    StaffRecord {
+        qualification,
+        register_number: qualification
+            .requires_register_number()
+            .then(|| "12".to_string()),
+        degree_accepted_by_county: false,
+        does_coaching,
+    }
+}
+
+fn approval_records(
+    legal_form: LegalForm,
+    staff: &[StaffRecord],
+    offerings: &[Offering],
+    soteri: &[u32],
+) -> Vec<Violation> {
+    let documents = docs();
+    check_provider_approval(
+        &ApprovalFacts {
+            legal_form,
+            uses_subcontractors: false,
+            documents: &documents,
+            staff,
+            offerings,
+            soteri_classes: soteri,
+        },
+        d(2026, 2, 1),
+        &|_| Some(dec!(70)),
+    )
+}
+
+fn service_start() -> ServiceStart {
+    ServiceStart {
+        service: ServiceType::KttAssessment,
+        provider_chosen_on: d(2026, 2, 2),
+        agreed_start: None,
+        started_on: Some(d(2026, 2, 9)),
+        as_of: d(2026, 2, 20),
+        contract_made_on: Some(d(2026, 2, 4)),
+        responsible_coach_named_on: Some(d(2026, 2, 4)),
+        steward_notified_on: Some(d(2026, 2, 6)),
     }
 }
 
@@ -278,14 +341,11 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
             let v = voucher(SkGroup, dec!(80));
             let s = session(d(2026, 2, 3), dec!(2), dec!(2));
             let mut ctx = SessionContext {
-                voucher: &v,
-                recorded: &[],
                 group: Some(GroupContext {
                     participants: 9,
                     provider_max: Some(8),
                 }),
-                work_activity: &[],
-                responsible_coach_named: true,
+                ..context(&v, &[])
             };
             let broken = sessions::check_session(&ctx, &s).unwrap();
             ctx.group = Some(GroupContext {
@@ -310,7 +370,7 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
         VOUCHER_EXTENSION => {
             let a = VoucherSpan {
                 id: "a",
-                service: SkGroup,
+                service: SkIndividual,
                 valid_from: d(2026, 1, 1),
                 valid_until: d(2026, 4, 30),
                 continues: None,
@@ -322,8 +382,11 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
                 continues: Some("a"),
                 ..a
             };
+            // Daily-living coaching is the same "Yksilövalmennus -seteli": no overlap.
             let overlapping = VoucherSpan {
+                service: SkIndividualDailyLiving,
                 valid_from: d(2026, 4, 1),
+                continues: None,
                 ..b
             };
             (
@@ -331,11 +394,27 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
                 terms::check_extension(&b, &[a]),
             )
         }
+        RULEBOOK_IN_FORCE => (
+            check_rulebook_in_force(SkGroup, d(2025, 12, 31)),
+            check_rulebook_in_force(SkGroup, d(2026, 1, 1)),
+        ),
         KTT_COMPANY => {
             let (dd, st) = (docs(), staff());
             (
-                approval(LegalForm::Company, &dd, &st, &[offer(KttAssessment)], &[]),
-                approval(LegalForm::Company, &dd, &st, &[offer(KttIndividual)], &[]),
+                approval(
+                    LegalForm::Cooperative,
+                    &dd,
+                    &st,
+                    &[offer(KttAssessment)],
+                    &[],
+                ),
+                approval(
+                    LegalForm::Cooperative,
+                    &dd,
+                    &st,
+                    &[offer(KttIndividual)],
+                    &[],
+                ),
             )
         }
         KTT_NOT_ONLY_REMOTE => {
@@ -360,19 +439,15 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
             )
         }
         COACHING_NOT_DURING_WORK => {
-            let v = voucher(SkIndividual, dec!(40));
-            let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+            let v = voucher(KttIndividual, dec!(30));
             let work = [TimeSlot {
                 date: d(2026, 2, 3),
                 start: t(8),
                 end: t(12),
             }];
             let ctx = SessionContext {
-                voucher: &v,
-                recorded: &[],
-                group: None,
                 work_activity: &work,
-                responsible_coach_named: true,
+                ..context(&v, &[])
             };
             let s = session(d(2026, 2, 3), dec!(1), dec!(1));
             (
@@ -443,52 +518,50 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
             )
         }
         PROV_STAFF_SOCIAL => {
-            let dd = docs();
-            let no_reg = [StaffMember {
-                qualification: Qualification::Sosionomi,
-                register_number: None,
-            }];
-            let reg = [StaffMember {
-                qualification: Qualification::Sosionomi,
-                register_number: Some("5".into()),
-            }];
+            // Another social-science degree counts only once the county accepted it.
+            let coach = record(Qualification::UasSocialOrHealth, true);
+            let not_accepted = [
+                record(Qualification::OtherSocialScienceDegree, false),
+                coach.clone(),
+            ];
+            let accepted = [
+                StaffRecord {
+                    degree_accepted_by_county: true,
+                    ..not_accepted[0].clone()
+                },
+                coach,
+            ];
             (
-                approval(
+                approval_records(
                     LegalForm::Association,
-                    &dd,
-                    &no_reg,
+                    &not_accepted,
                     &[offer(KttIndividual)],
                     &[],
                 ),
-                approval(
+                approval_records(
                     LegalForm::Association,
-                    &dd,
-                    &reg,
+                    &accepted,
                     &[offer(KttIndividual)],
                     &[],
                 ),
             )
         }
         PROV_STAFF_COACH => {
-            let dd = docs();
-            let weak = [StaffMember {
-                qualification: Qualification::CommunityPedagogueAviRegistered,
-                register_number: None,
-            }];
+            // KTT work activity includes individual coaching: every coach qualifies.
+            let weak = [
+                record(Qualification::Sosionomi, true),
+                record(Qualification::CommunityPedagogue, true),
+            ];
             let strong = [
                 weak[0].clone(),
-                StaffMember {
-                    qualification: Qualification::CollegeSocialOrHealth,
-                    register_number: None,
-                },
+                record(Qualification::CommunityPedagogue, false),
             ];
             (
-                approval(LegalForm::Association, &dd, &weak, &[offer(KttGroup)], &[]),
-                approval(
+                approval_records(LegalForm::Association, &weak, &[offer(KttAssessment)], &[]),
+                approval_records(
                     LegalForm::Association,
-                    &dd,
                     &strong,
-                    &[offer(KttGroup)],
+                    &[offer(KttAssessment)],
                     &[],
                 ),
             )
@@ -555,35 +628,37 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
             let v = voucher(SkIndividual, dec!(40));
             let s = session(d(2026, 2, 3), dec!(1), dec!(1));
             let mut ctx = SessionContext {
-                voucher: &v,
-                recorded: &[],
                 group: None,
-                work_activity: &[],
                 responsible_coach_named: false,
+                ..context(&v, &[])
             };
             let broken = sessions::check_session(&ctx, &s).unwrap();
             ctx.responsible_coach_named = true;
             (broken, sessions::check_session(&ctx, &s).unwrap())
         }
-        KTT_STEWARD | PROC_START => {
+        KTT_STEWARD => {
             let cfg = ProcessConfig::default();
-            let ok = StartFacts {
-                service: KttAssessment,
-                ordered_on: d(2026, 2, 2),
-                agreed_start: None,
-                started_on: Some(d(2026, 2, 4)),
-                as_of: d(2026, 2, 20),
-                responsible_coach_named: true,
-                steward_notified: true,
-            };
-            let bad = StartFacts {
-                started_on: Some(d(2026, 2, 20)),
-                steward_notified: false,
-                ..ok
+            // Notified only after the work activity started.
+            let late = ServiceStart {
+                steward_notified_on: Some(d(2026, 2, 10)),
+                ..service_start()
             };
             (
-                process::check_start(&bad, &cfg),
-                process::check_start(&ok, &cfg),
+                process::check_service_start(&late, &cfg),
+                process::check_service_start(&service_start(), &cfg),
+            )
+        }
+        PROC_START => {
+            let cfg = ProcessConfig::default();
+            // Chosen on 2.2., started on 17.2.: over 10 business days.
+            let late = ServiceStart {
+                started_on: Some(d(2026, 2, 17)),
+                steward_notified_on: Some(d(2026, 2, 6)),
+                ..service_start()
+            };
+            (
+                process::check_service_start(&late, &cfg),
+                process::check_service_start(&service_start(), &cfg),
             )
         }
         PROC_CONTRACT => {
@@ -592,16 +667,14 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
                 service: KttIndividual,
                 delivery_modes: &modes,
                 remote_share_percent: Some(20),
+                tools: &["puhelin"],
             };
             (
-                process::check_contract(&ContractFacts {
-                    remote_share_percent: None,
-                    ..ok
-                }),
+                process::check_contract(&ContractFacts { tools: &[], ..ok }),
                 process::check_contract(&ok),
             )
         }
-        BILL_REALISED | BILL_NO_SHOW | BILL_PROVIDER_CANCEL => {
+        BILL_REALISED | BILL_NO_SHOW => {
             let i = |day, kind, r, b| BilledItem {
                 date: d(2026, 3, day),
                 kind,
@@ -613,15 +686,36 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
                     i(2, BilledKind::Realised, dec!(1), dec!(2)),
                     i(3, BilledKind::NoShow, dec!(0), dec!(1)),
                     i(4, BilledKind::NoShow, dec!(0), dec!(1)),
-                    i(5, BilledKind::ProviderCancelled, dec!(0), dec!(1)),
                 ]),
                 absences::check_billing(&[
                     i(2, BilledKind::Realised, dec!(1), dec!(1)),
                     i(3, BilledKind::NoShow, dec!(0), dec!(1)),
                     i(4, BilledKind::NoShow, dec!(0), dec!(0)),
-                    i(5, BilledKind::ProviderCancelled, dec!(0), dec!(0)),
                 ]),
             )
+        }
+        BILL_PROVIDER_CANCEL => {
+            let ok = absences::ProviderCancellation {
+                session_date: d(2026, 3, 5),
+                substitute_unsuitable: true,
+                learned_on: d(2026, 3, 4),
+                client_told_on: Some(d(2026, 3, 4)),
+                replacement_agreed: true,
+                documented: true,
+            };
+            let mut broken = absences::check_billing(&[BilledItem {
+                date: d(2026, 3, 5),
+                kind: BilledKind::ProviderCancelled,
+                realised_units: dec!(0),
+                billed_units: dec!(1),
+            }]);
+            broken.extend(absences::check_provider_cancellation(
+                &absences::ProviderCancellation {
+                    client_told_on: Some(d(2026, 3, 5)),
+                    ..ok
+                },
+            ));
+            (broken, absences::check_provider_cancellation(&ok))
         }
         ABS_RECORD | ABS_KELA => {
             let ok = absences::AbsenceEntry {
@@ -638,6 +732,34 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
             (
                 absences::check_absences(KttGroup, &[bad]),
                 absences::check_absences(KttGroup, &[ok]),
+            )
+        }
+        ABS_PROLONGED => {
+            let days: Vec<ArrangedDay> = [2, 3, 4, 5, 6, 9]
+                .into_iter()
+                .map(|n| ArrangedDay {
+                    date: d(2026, 3, n),
+                    attended: n == 9,
+                })
+                .collect();
+            let cfg = ProlongedAbsenceConfig::default();
+            (
+                absences::check_prolonged_absence(
+                    KttWorkCapacity,
+                    &days,
+                    None,
+                    d(2026, 3, 10),
+                    &cfg,
+                )
+                .violations,
+                absences::check_prolonged_absence(
+                    KttWorkCapacity,
+                    &days,
+                    Some(d(2026, 3, 9)),
+                    d(2026, 3, 10),
+                    &cfg,
+                )
+                .violations,
             )
         }
         ABS_SICK_CERT => {
@@ -684,12 +806,29 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
                 absences::check_no_show_report(SkGroup, &ns, &ns),
             )
         }
-        NOTIFY_CHANGE | PROC_INTERRUPT => {
+        NO_EXTRA_FEES => {
+            let line = |kind, payer| Charge {
+                kind,
+                payer,
+                amount: dec!(25),
+            };
+            (
+                absences::check_charges(&[
+                    line(ChargeKind::RealisedUnits, Payer::County),
+                    line(ChargeKind::IntroductoryVisit, Payer::County),
+                ]),
+                absences::check_charges(&[
+                    line(ChargeKind::RealisedUnits, Payer::County),
+                    line(ChargeKind::NoShow, Payer::County),
+                ]),
+            )
+        }
+        NOTIFY_CHANGE | PROC_INTERRUPT | PROV_DAMAGE_NOTICE => {
             let cfg = ProcessConfig::default();
-            let kind = if rule == NOTIFY_CHANGE {
-                NoticeKind::Change
-            } else {
-                NoticeKind::Interruption
+            let kind = match rule {
+                NOTIFY_CHANGE => NoticeKind::Change,
+                PROC_INTERRUPT => NoticeKind::Interruption,
+                _ => NoticeKind::Damage,
             };
             (
                 process::check_notice(
@@ -709,6 +848,7 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
             )
         }
         REP_INTERIM | REP_FINAL => {
+            // KTT group owes the interim report too (KTT 4 is rulebook-wide).
             let on_time = [
                 reports::SubmittedReport {
                     kind: reports::ReportKind::Interim,
@@ -719,9 +859,13 @@ fn scenario(rule: &str) -> (Vec<Violation>, Vec<Violation>) {
                     submitted_on: d(2026, 6, 15),
                 },
             ];
+            let group = ReportFacts {
+                service: KttGroup,
+                ..ktt_report()
+            };
             (
-                reports::check_reports(&ktt_report(), &[], d(2026, 7, 1)),
-                reports::check_reports(&ktt_report(), &on_time, d(2026, 7, 1)),
+                reports::check_reports(&group, &[], d(2026, 7, 1)),
+                reports::check_reports(&group, &on_time, d(2026, 7, 1)),
             )
         }
         REP_INTERIM_SK => {
@@ -832,7 +976,10 @@ fn rule_ids_are_unique_and_well_formed() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), n);
-    assert_eq!(n, 49);
+    assert_eq!(n, 53);
+    for refusal in rule_ids::REFUSALS {
+        assert!(rule_ids::info(refusal).is_none(), "{refusal} is in ALL");
+    }
     for r in rule_ids::ALL {
         assert!(
             r.id.chars()
@@ -877,4 +1024,254 @@ fn rule_ids_match_rules_md_when_available() {
             "constant {id} is not in RULES.md"
         );
     }
+}
+
+/// Issue 9: each disagreement between RULES.md and this crate, broken and seen by its id.
+#[test]
+fn issue_9_disagreements_are_fixed() {
+    use ServiceType::*;
+    let has = |v: &[Violation], rule: &str| v.iter().any(|x| x.rule == rule);
+
+    // KTT-COMPANY: a cooperative or "other" form offers only individual coaching under KTT;
+    // an association, foundation or public body anything.
+    let (dd, st) = (docs(), staff());
+    for form in [LegalForm::Cooperative, LegalForm::Other, LegalForm::Company] {
+        for s in [KttGroup, KttAssessment, KttWorkCapacity] {
+            assert!(has(
+                &approval(form, &dd, &st, &[offer(s)], &[]),
+                KTT_COMPANY
+            ));
+        }
+        assert!(!has(
+            &approval(form, &dd, &st, &[offer(SkGroup)], &[2903]),
+            KTT_COMPANY
+        ));
+    }
+    for form in [
+        LegalForm::Association,
+        LegalForm::Foundation,
+        LegalForm::PublicBody,
+    ] {
+        assert!(!has(
+            &approval(form, &dd, &st, &[offer(KttWorkCapacity)], &[]),
+            KTT_COMPANY
+        ));
+    }
+
+    // COACHING-NOT-DURING-WORK: not for SK nor group coaching; no clock times cannot pass;
+    // a work day recorded over coaching is checked too.
+    let work = [TimeSlot {
+        date: d(2026, 2, 3),
+        start: t(8),
+        end: t(12),
+    }];
+    for s in [SkIndividual, SkGroup, KttGroup] {
+        let v = voucher(s, dec!(40));
+        let ctx = SessionContext {
+            work_activity: &work,
+            ..context(&v, &[])
+        };
+        let hours = if s == KttGroup { dec!(4) } else { dec!(2) };
+        let units = if s == KttGroup { dec!(1) } else { dec!(2) };
+        let r = sessions::check_session(&ctx, &session(d(2026, 2, 3), units, hours)).unwrap();
+        assert!(!has(&r, COACHING_NOT_DURING_WORK), "{s}: {r:?}");
+    }
+    let ind = voucher(KttIndividual, dec!(30));
+    let untimed = Session {
+        time: None,
+        ..session(d(2026, 2, 3), dec!(1), dec!(1))
+    };
+    assert!(has(&admit(&ind, &[], &untimed), COACHING_NOT_DURING_WORK));
+    let wc = voucher(KttWorkCapacity, dec!(60));
+    let coaching = [TimeSlot {
+        date: d(2026, 2, 3),
+        start: t(9),
+        end: t(10),
+    }];
+    let ctx = SessionContext {
+        coaching: &coaching,
+        ..context(&wc, &[])
+    };
+    let day = session(d(2026, 2, 3), dec!(1), dec!(5));
+    assert!(has(
+        &sessions::check_session(&ctx, &day).unwrap(),
+        COACHING_NOT_DURING_WORK
+    ));
+
+    // PROV-DOCS: no group insurance is asked of an SK-only provider.
+    let mut no_group = docs();
+    no_group.retain(|x| x.kind != DocumentKind::GroupInsurance);
+    assert!(
+        approval(
+            LegalForm::Association,
+            &no_group,
+            &st,
+            &[offer(SkGroup)],
+            &[2903]
+        )
+        .is_empty()
+    );
+    assert!(has(
+        &approval(
+            LegalForm::Association,
+            &no_group,
+            &st,
+            &[offer(KttGroup)],
+            &[]
+        ),
+        PROV_DOCS
+    ));
+
+    // PROV-STAFF-SOCIAL: an other social-science degree is not accepted automatically (the
+    // old StaffMember cannot carry the county's acceptance).
+    let other_degree = [
+        StaffMember {
+            qualification: Qualification::OtherSocialScienceDegree,
+            register_number: None,
+        },
+        StaffMember {
+            qualification: Qualification::UasSocialOrHealth,
+            register_number: None,
+        },
+    ];
+    let v = approval(
+        LegalForm::Association,
+        &dd,
+        &other_degree,
+        &[offer(SkGroup)],
+        &[2903],
+    );
+    assert!(has(&v, PROV_STAFF_SOCIAL));
+
+    // PROV-STAFF-COACH: every coach, and KTT work activity too.
+    let v = approval_records(
+        LegalForm::Association,
+        &[
+            record(Qualification::Sosionomi, false),
+            record(Qualification::WorkGuidance, false),
+        ],
+        &[offer(KttWorkCapacity)],
+        &[],
+    );
+    assert!(has(&v, PROV_STAFF_COACH));
+
+    // CAP-WEEKLY: 54 supported-work days in one month; KTT work days across vouchers.
+    let one_month = terms::check_terms(&VoucherRequest {
+        valid_from: d(2026, 2, 2),
+        valid_until: d(2026, 3, 1),
+        ..request(SkSupportedWork, dec!(54))
+    })
+    .unwrap();
+    assert!(has(&one_month.violations, CAP_WEEKLY));
+    let assessment = voucher(KttAssessment, dec!(60));
+    let rec = [session(d(2026, 2, 2), dec!(1), dec!(5))];
+    let other = [d(2026, 2, 3), d(2026, 2, 4), d(2026, 2, 5)];
+    let ctx = SessionContext {
+        other_ktt_work_days: &other,
+        ..context(&assessment, &rec)
+    };
+    assert!(has(
+        &sessions::check_session(&ctx, &session(d(2026, 2, 6), dec!(1), dec!(5))).unwrap(),
+        CAP_WEEKLY
+    ));
+
+    // VOUCHER-EXTENSION: SK individual and daily-living coaching may not overlap.
+    assert!(terms::may_not_overlap(
+        SkIndividual,
+        SkIndividualDailyLiving
+    ));
+
+    // RULEBOOK-IN-FORCE: a decision on a date no rulebook covers.
+    let early = terms::check_terms_in_force(&VoucherRequest {
+        decision_date: d(2025, 6, 1),
+        ..request(SkGroup, dec!(80))
+    })
+    .unwrap_err();
+    assert!(has(&early, RULEBOOK_IN_FORCE));
+    assert!(seteli_rules::rulebook_for(SkGroup, d(2025, 6, 1)).is_err());
+
+    // PROC-START can fail (counted from the choice); KTT-STEWARD not asked of coaching, dated.
+    let cfg = ProcessConfig::default();
+    let late = ServiceStart {
+        started_on: Some(d(2026, 2, 17)),
+        ..service_start()
+    };
+    assert!(has(&process::check_service_start(&late, &cfg), PROC_START));
+    let coaching_start = ServiceStart {
+        service: KttIndividual,
+        steward_notified_on: None,
+        ..service_start()
+    };
+    assert!(process::check_service_start(&coaching_start, &cfg).is_empty());
+
+    // An approved provider with an expired liability insurance or tax certificate cannot be
+    // chosen from the expiry date.
+    let mut expiring = docs();
+    for doc in &mut expiring {
+        if doc.kind == DocumentKind::TaxCertificate {
+            doc.expires_on = Some(d(2026, 3, 31));
+        }
+    }
+    assert!(
+        seteli_rules::provider::check_choosable(&expiring, false, SkGroup, d(2026, 3, 31))
+            .is_empty()
+    );
+    assert!(has(
+        &seteli_rules::provider::check_choosable(&expiring, false, SkGroup, d(2026, 4, 1)),
+        PROV_DOCS
+    ));
+
+    // A KTT group session of 1 h is no group day; discussions only on KTT group vouchers.
+    let group = voucher(KttGroup, dec!(30));
+    assert!(has(
+        &admit(&group, &[], &session(d(2026, 2, 3), dec!(1), dec!(1))),
+        CAP_SESSION_LENGTH
+    ));
+    let talk = Session {
+        kind: SessionKind::IndividualDiscussion,
+        ..session(d(2026, 2, 3), dec!(0), dec!(1))
+    };
+    assert!(has(
+        &admit(&voucher(SkIndividual, dec!(40)), &[], &talk),
+        KTT_GROUP_DISCUSSIONS
+    ));
+    assert!(admit(&group, &[], &talk).is_empty());
+
+    // REP-INTERIM for all four KTT services; REP-FINAL from the actual end; no SK interim for
+    // a voucher that simply ends.
+    for s in [KttIndividual, KttGroup, KttAssessment, KttWorkCapacity] {
+        let o = reports::report_obligations(&ReportFacts {
+            service: s,
+            ..ktt_report()
+        });
+        assert!(o.iter().any(|x| x.rule == REP_INTERIM), "{s}");
+    }
+    let completed = ReportFacts {
+        completed_on: Some(d(2026, 3, 2)),
+        ..ktt_report()
+    };
+    let v = reports::check_reports(&completed, &[], d(2026, 3, 17));
+    assert!(has(&v, REP_FINAL));
+    let six_months = reports::report_obligations(&ReportFacts {
+        service: SkParticipation,
+        valid_until: d(2026, 8, 1),
+        ..ktt_report()
+    });
+    assert!(six_months.iter().all(|x| x.rule != REP_INTERIM_SK));
+
+    // ABS-KELA: Kela's TT3 notice at least every two weeks.
+    let days = [absences::KelaDay {
+        date: d(2026, 3, 2),
+        status: absences::KelaDayStatus::Present,
+    }];
+    assert!(has(
+        &absences::check_kela_notices(
+            KttGroup,
+            &days,
+            &[],
+            d(2026, 3, 17),
+            DeadlineRoll::NextBusinessDay
+        ),
+        ABS_KELA
+    ));
 }
