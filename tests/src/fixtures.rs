@@ -1,7 +1,6 @@
-//! Shared fixtures: the vouchers service and the provider registry running side by side with
-//! one signing key, clients, ceiling prices, approved providers and decisions.
-
-#![allow(dead_code)]
+//! Fixtures per context, in one place: the provider registry (draft and approved providers)
+//! and the voucher service (clients, ceiling prices, decisions, chosen and accepted vouchers),
+//! running side by side with one signing key.
 
 use chrono::NaiveDate;
 use seteli_api::common::v1::{Coordinates, Date, Money, ServiceType};
@@ -9,82 +8,32 @@ use seteli_api::providers::v1 as ppb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as pb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
-use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, with_token};
-#[allow(unused_imports)] // not every test binary uses both
+use seteli_platform::testing::with_token;
 pub use seteli_platform::testing::{bad_fields, rule_ids};
 use tonic::transport::Channel;
 
-/// Placeholder ceiling prices the registry checks offerings against in these tests.
-pub const REGISTRY_PRICES: &str = "KTT_INDIVIDUAL@2024-01-01=65.00,KTT_GROUP@2024-01-01=90.00,\
-SK_GROUP@2026-01-01=35.00,SK_SUPPORTED_WORK@2026-01-01=85.00";
+pub use crate::kit::{Env, REGISTRY_PRICES, Svc};
 
 /// Kuopio market square.
 pub const KUOPIO: (f64, f64) = (62.8924, 27.6770);
 /// Siilinjärvi centre.
 pub const SIILINJARVI: (f64, f64) = (63.0745, 27.6600);
 
-/// Both services, trusting the same key.
-pub struct Env {
-    pub keys: TestKeys,
-    pub providers: TestServer,
-    pub vouchers: TestServer,
-}
-
+/// Clients of the voucher service and the provider registry.
 impl Env {
+    /// A voucher service client.
     pub fn v(&self) -> VouchersServiceClient<Channel> {
-        VouchersServiceClient::new(self.vouchers.channel())
+        VouchersServiceClient::new(self.vouchers().channel())
     }
+    /// A provider registry client.
     pub fn p(&self) -> ProvidersServiceClient<Channel> {
-        ProvidersServiceClient::new(self.providers.channel())
-    }
-    pub fn social_worker(&self) -> String {
-        self.keys.token("social_worker", None)
-    }
-    pub fn admin(&self) -> String {
-        self.keys.token("county_admin", None)
-    }
-    pub fn auditor(&self) -> String {
-        self.keys.token("auditor", None)
-    }
-    pub fn provider_user(&self, provider_id: &str) -> String {
-        self.keys.token_as(
-            &format!("user-of-{provider_id}"),
-            "provider_user",
-            Some(provider_id),
-        )
+        ProvidersServiceClient::new(self.providers().channel())
     }
 }
 
 /// The registry (with configured prices) and the vouchers service asking it.
 pub async fn start() -> Env {
-    let keys = TestKeys::new();
-    let providers = TestServer::start_with(
-        seteli_providers::DEFAULTS,
-        keys.clone(),
-        TestDatabase::fresh().await,
-        |c| {
-            c.vars
-                .insert("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into());
-        },
-        seteli_providers::serve,
-    )
-    .await;
-    let url = providers.url();
-    let vouchers = TestServer::start_with(
-        seteli_vouchers::DEFAULTS,
-        keys.clone(),
-        TestDatabase::fresh().await,
-        move |c| {
-            c.vars.insert("SETELI_PROVIDERS_URL".into(), url);
-        },
-        seteli_vouchers::serve,
-    )
-    .await;
-    Env {
-        keys,
-        providers,
-        vouchers,
-    }
+    Env::start(&[Svc::Providers, Svc::Vouchers]).await
 }
 
 pub fn rid() -> String {
@@ -92,7 +41,7 @@ pub fn rid() -> String {
 }
 
 pub fn today() -> NaiveDate {
-    seteli_vouchers::domain::today_in_finland()
+    seteli_platform::clock::Clock::system().today()
 }
 
 pub fn d(date: NaiveDate) -> Option<Date> {
@@ -498,7 +447,7 @@ pub async fn approved_provider(env: &Env, name: &str, seed: u32, at: (f64, f64))
 pub async fn audit_actions(env: &Env, subject_id: &str) -> Vec<(String, String)> {
     use seteli_api::audit::v1::ListAuditEntriesRequest;
     use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    AuditServiceClient::new(env.vouchers.channel())
+    AuditServiceClient::new(env.vouchers().channel())
         .list_audit_entries(with_token(
             &env.auditor(),
             ListAuditEntriesRequest {

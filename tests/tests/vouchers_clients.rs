@@ -1,11 +1,9 @@
 //! Clients: the identity code checked and masked, every read and write audited, idempotent
 //! creation, bad input and roles.
 
-mod common;
-
-use common::*;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
 use tonic::Code;
 
 #[tokio::test]
@@ -119,7 +117,7 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
     }
     // Only auditors read the audit log.
     let err = seteli_api::audit::v1::audit_service_client::AuditServiceClient::new(
-        env.vouchers.channel(),
+        env.vouchers().channel(),
     )
     .list_audit_entries(with_token(&sw, Default::default()))
     .await

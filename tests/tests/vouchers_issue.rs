@@ -1,12 +1,10 @@
 //! Service decisions: every eligibility and terms rule broken and seen with its id, the value
 //! and rulebook snapshot, extensions, overlaps under concurrency, idempotency and bad input.
 
-mod common;
-
-use common::*;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
 use tonic::Code;
 
 fn has(status: &tonic::Status, rule: &str) -> bool {
@@ -362,4 +360,44 @@ async fn malformed_decisions_name_every_bad_field() {
         .await
         .expect_err("unknown client");
     assert_eq!(err.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn individual_coaching_and_its_daily_living_variant_never_overlap() {
+    let env = start().await;
+    set_price(&env, ServiceType::SkIndividual, ymd(2026, 1, 1), 6000).await;
+    set_price(
+        &env,
+        ServiceType::SkIndividualDailyLiving,
+        ymd(2026, 1, 1),
+        6000,
+    )
+    .await;
+    let client = client_at(&env, 160, KUOPIO).await;
+    let mut coaching = sk_decision(&client.id);
+    coaching.service_type = ServiceType::SkIndividual as i32;
+    coaching.granted_units = units(20);
+    issue(&env, coaching).await.expect("individual coaching");
+    // SK 6: one "Yksilövalmennus" voucher granted on two bases; the same period twice is
+    // VOUCHER-EXTENSION's overlap.
+    let mut daily = sk_decision(&client.id);
+    daily.service_type = ServiceType::SkIndividualDailyLiving as i32;
+    daily.granted_units = units(20);
+    if let Some(n) = daily.need_assessment.as_mut() {
+        n.daily_living_need = true;
+    }
+    let err = issue(&env, daily).await.expect_err("overlap");
+    assert!(has(&err, "VOUCHER-EXTENSION"), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_decision_date_no_rulebook_covers_is_rulebook_in_force() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 170, KUOPIO).await;
+    let mut decision = ktt_decision(&client.id);
+    // Before the first KTT rulebook took effect.
+    decision.decision_date = d(ymd(2019, 6, 3));
+    let err = issue(&env, decision).await.expect_err("no rulebook");
+    assert!(has(&err, "RULEBOOK-IN-FORCE"), "{err:?}");
 }

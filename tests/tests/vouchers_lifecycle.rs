@@ -1,11 +1,9 @@
 //! The voucher's life cycle: units used (CAP-UNITS under concurrency), start, completion,
 //! interruption, cancellation, the expiry sweep, and the change feed that follows it all.
 
-mod common;
-
-use common::*;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
 use tonic::Code;
 
 /// An ASSIGNED KTT voucher (30 h) of a new client with `provider`.
@@ -453,16 +451,17 @@ async fn the_scheduled_sweep_expires_as_the_service_itself() {
     let voucher = issue(&env, decision).await.expect("issue");
 
     // What the schedule runs (SETELI_EXPIRY_SWEEP_SECONDS), once, on the service's database.
-    let db = seteli_platform::db::Database::connect(&env.vouchers.db.url, 2)
+    let db = seteli_platform::db::Database::connect(&env.vouchers().db.url, 2)
         .await
         .expect("database");
-    let system = seteli_platform::auth::Caller::system("expiry-sweep");
-    let (expired, completed) = seteli_vouchers::jobs::sweep_once(&db, &system)
+    let system =
+        seteli_platform::rpc::Ctx::system("expiry-sweep", seteli_platform::clock::Clock::system());
+    let (expired, completed) = seteli_vouchers::ops::sweep_once(&db, &system)
         .await
         .expect("sweep");
     assert_eq!((expired, completed), (1, 0));
     // A second run (another replica) changes nothing.
-    let again = seteli_vouchers::jobs::sweep_once(&db, &system)
+    let again = seteli_vouchers::ops::sweep_once(&db, &system)
         .await
         .expect("sweep again");
     assert_eq!(again, (0, 0));
@@ -485,7 +484,7 @@ async fn the_scheduled_sweep_expires_as_the_service_itself() {
     assert_eq!(state, pb::VoucherState::Expired as i32);
     use seteli_api::audit::v1::ListAuditEntriesRequest;
     use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let entries = AuditServiceClient::new(env.vouchers.channel())
+    let entries = AuditServiceClient::new(env.vouchers().channel())
         .list_audit_entries(with_token(
             &env.auditor(),
             ListAuditEntriesRequest {

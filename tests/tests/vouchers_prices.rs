@@ -1,13 +1,11 @@
 //! Ceiling price lists: history, the price in force, and the provider registry's PROV-PRICE
 //! reading them from here.
 
-mod common;
-
-use common::*;
 use seteli_api::common::v1::{Money, ServiceType};
 use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, with_token};
+use seteli_tests::fixtures::*;
 use tonic::Code;
 
 #[tokio::test]
@@ -132,26 +130,22 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
 
 /// The vouchers service alone (its provider registry is not needed for prices).
 async fn vouchers_alone(keys: &TestKeys) -> TestServer {
-    TestServer::start_with(
-        seteli_vouchers::DEFAULTS,
+    TestServer::start_with::<seteli_vouchers::Vouchers>(
         keys.clone(),
         TestDatabase::fresh().await,
         |_| {},
-        seteli_vouchers::serve,
     )
     .await
 }
 
 /// The registry reading ceiling prices from `vouchers_url` (no configured prices).
 async fn registry_reading_from(keys: &TestKeys, vouchers_url: String) -> TestServer {
-    TestServer::start_with(
-        seteli_providers::DEFAULTS,
+    TestServer::start_with::<seteli_providers::Providers>(
         keys.clone(),
         TestDatabase::fresh().await,
         move |c| {
             c.vars.insert("SETELI_VOUCHERS_URL".into(), vouchers_url);
         },
-        seteli_providers::serve,
     )
     .await
 }
@@ -282,12 +276,10 @@ async fn a_dev_platform_starts_with_seeded_prices_only_when_the_list_is_empty() 
         }
     };
     // `db` owns the database for the whole test; each server gets a handle on it.
-    let first = seteli_platform::testing::TestServer::start_with(
-        seteli_vouchers::DEFAULTS,
+    let first = seteli_platform::testing::TestServer::start_with::<seteli_vouchers::Vouchers>(
         keys.clone(),
         seteli_platform::testing::TestDatabase::shared(&url),
         seeded("SK_GROUP@2026-01-01=35.00,KTT_INDIVIDUAL@2024-01-01=65.00"),
-        seteli_vouchers::serve,
     )
     .await;
     let admin = keys.token("county_admin", None);
@@ -314,22 +306,18 @@ async fn a_dev_platform_starts_with_seeded_prices_only_when_the_list_is_empty() 
     assert_eq!(in_force(&first).await, Some(Money { cents: 3500 }));
     first.stop().await.expect("stop");
     // Restarted with another seed: the list is not empty, nothing changes.
-    let second = seteli_platform::testing::TestServer::start_with(
-        seteli_vouchers::DEFAULTS,
+    let second = seteli_platform::testing::TestServer::start_with::<seteli_vouchers::Vouchers>(
         keys.clone(),
         seteli_platform::testing::TestDatabase::shared(&url),
         seeded("SK_GROUP@2026-01-01=99.00"),
-        seteli_vouchers::serve,
     )
     .await;
     assert_eq!(in_force(&second).await, Some(Money { cents: 3500 }));
     // A malformed seed stops the service with the key named.
-    let bad = seteli_platform::testing::TestServer::start_with(
-        seteli_vouchers::DEFAULTS,
+    let bad = seteli_platform::testing::TestServer::start_with::<seteli_vouchers::Vouchers>(
         keys.clone(),
         seteli_platform::testing::TestDatabase::shared(&url),
         seeded("SK_GROUP=1"),
-        seteli_vouchers::serve,
     )
     .await;
     let err = bad.stop().await.expect_err("bad seed");

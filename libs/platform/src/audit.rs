@@ -10,12 +10,13 @@ use seteli_api::audit::v1::audit_service_server::AuditService;
 use seteli_api::audit::v1::{AuditEntry, ListAuditEntriesRequest, ListAuditEntriesResponse};
 use seteli_api::common::v1::Actor;
 use sqlx::{Any, Executor};
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
 use crate::auth::{Caller, Role};
 use crate::db::{Database, new_id, now_micros};
-use crate::error::AppError;
-use crate::paging;
+use crate::error::{AppError, AppResult};
+use crate::paging::Paging;
+use crate::rpc::{self, Answer, Ctx};
 
 /// What a personal-data access was about.
 #[derive(Debug, Clone, Copy)]
@@ -91,65 +92,58 @@ impl AuditService for AuditApi {
     async fn list_audit_entries(
         &self,
         request: Request<ListAuditEntriesRequest>,
-    ) -> Result<Response<ListAuditEntriesResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        caller.require(&[Role::Auditor])?;
-        let req = request.into_inner();
-        let limit = paging::page_size(req.page_size, 100, 500)?;
-        // Cursor: "<occurred_at>|<id>" of the last entry of the previous page (newest first).
-        let (before_at, before_id) = match paging::decode_token(&req.page_token)? {
-            Some(c) => {
-                let (at, id) = c
-                    .split_once('|')
-                    .and_then(|(a, i)| a.parse::<i64>().ok().map(|a| (a, i.to_owned())))
-                    .ok_or_else(|| AppError::invalid("page_token", "malformed"))?;
-                (at, id)
-            }
-            None => (i64::MAX, String::new()),
-        };
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, occurred_at, actor_subject, actor_role, organisation, subject_kind, \
-             subject_id, action, purpose, request_id FROM platform_audit_log \
-             WHERE ($1 = '' OR subject_id = $1) AND ($2 = '' OR actor_subject = $2) \
-             AND (occurred_at < $3 OR (occurred_at = $3 AND ($4 = '' OR id < $4))) \
-             ORDER BY occurred_at DESC, id DESC LIMIT $5",
-        )
-        .bind(&req.subject_id)
-        .bind(&req.actor_subject)
-        .bind(before_at)
-        .bind(&before_id)
-        .bind(limit + 1)
-        .fetch_all(self.db.pool())
-        .await
-        .map_err(AppError::from)?;
-        let more = rows.len() as i64 > limit;
-        let entries: Vec<AuditEntry> = rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|r| AuditEntry {
-                id: r.0,
-                occurred_at_micros: r.1,
-                actor: Some(Actor {
-                    subject: r.2,
-                    role: r.3,
-                    organisation: r.4,
-                }),
-                subject_kind: r.5,
-                subject_id: r.6,
-                action: r.7,
-                purpose: r.8,
-                request_id: r.9,
-            })
-            .collect();
-        let next_page_token = match entries.last() {
-            Some(last) if more => {
-                paging::encode_token(&format!("{}|{}", last.occurred_at_micros, last.id))
-            }
-            _ => String::new(),
-        };
-        Ok(Response::new(ListAuditEntriesResponse {
-            entries,
-            next_page_token,
-        }))
+    ) -> Answer<ListAuditEntriesResponse> {
+        rpc::unary(self, request, list_audit_entries).await
     }
+}
+
+/// Audit entries, newest first, for an auditor.
+async fn list_audit_entries(
+    api: &AuditApi,
+    ctx: Ctx,
+    req: ListAuditEntriesRequest,
+) -> AppResult<ListAuditEntriesResponse> {
+    ctx.caller.require(&[Role::Auditor])?;
+    let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
+    // Sort key: (occurred_at, id) of the last entry of the previous page (newest first).
+    let (before_at, before_id) = page
+        .after::<(i64, String)>()?
+        .unwrap_or((i64::MAX, String::new()));
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, occurred_at, actor_subject, actor_role, organisation, subject_kind, \
+         subject_id, action, purpose, request_id FROM platform_audit_log \
+         WHERE ($1 = '' OR subject_id = $1) AND ($2 = '' OR actor_subject = $2) \
+         AND (occurred_at < $3 OR (occurred_at = $3 AND ($4 = '' OR id < $4))) \
+         ORDER BY occurred_at DESC, id DESC LIMIT $5",
+    )
+    .bind(&req.subject_id)
+    .bind(&req.actor_subject)
+    .bind(before_at)
+    .bind(&before_id)
+    .bind(page.fetch())
+    .fetch_all(api.db.pool())
+    .await?;
+    let entries: Vec<AuditEntry> = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.0,
+            occurred_at_micros: r.1,
+            actor: Some(Actor {
+                subject: r.2,
+                role: r.3,
+                organisation: r.4,
+            }),
+            subject_kind: r.5,
+            subject_id: r.6,
+            action: r.7,
+            purpose: r.8,
+            request_id: r.9,
+        })
+        .collect();
+    let (entries, next_page_token) =
+        page.cut(entries, |last| (last.occurred_at_micros, last.id.clone()));
+    Ok(ListAuditEntriesResponse {
+        entries,
+        next_page_token,
+    })
 }

@@ -19,7 +19,9 @@ use tonic::Request;
 use tonic::metadata::MetadataMap;
 use tonic::service::Interceptor;
 
+use crate::clock::Clock;
 use crate::error::AppError;
+use crate::telemetry::TraceContext;
 
 /// The roles of the design (DESIGN.md, Security).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,6 +89,8 @@ pub struct Claims {
 /// An authenticated caller, put into every request's extensions by [`Authenticator`].
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// Token issuer (`iss`): subjects are unique only within their issuer.
+    pub issuer: String,
     /// Token subject.
     pub subject: String,
     /// Role.
@@ -102,6 +106,7 @@ impl Caller {
     /// histories and audit entries as subject `system:<job>`, with the county's authority.
     pub fn system(job: &str) -> Caller {
         Caller {
+            issuer: "seteli".into(),
             subject: format!("system:{job}"),
             role: Role::CountyAdmin,
             provider_id: None,
@@ -140,9 +145,16 @@ impl Caller {
         self.role == Role::ProviderUser && self.provider_id.as_deref() == Some(provider_id)
     }
 
-    /// The idempotency scope of this caller.
+    /// The idempotency scope of this caller: issuer, role, subject and provider, so two
+    /// identities that share a subject (another issuer, another provider) never share answers.
     pub fn scope(&self) -> String {
-        format!("{}:{}", self.role.as_str(), self.subject)
+        format!(
+            "{}|{}|{}|{}",
+            self.issuer,
+            self.role.as_str(),
+            self.subject,
+            self.provider_id.as_deref().unwrap_or("")
+        )
     }
 }
 
@@ -274,6 +286,7 @@ impl Verifier {
             ));
         }
         Ok(Caller {
+            issuer: self.issuer.clone(),
             subject: claims.sub,
             role,
             provider_id: if role == Role::ProviderUser {
@@ -305,20 +318,30 @@ pub fn bearer_token(metadata: &MetadataMap) -> Result<&str, AppError> {
 #[derive(Clone, Debug)]
 pub struct Authenticator {
     verifier: Arc<Verifier>,
+    clock: Clock,
 }
 
 impl Authenticator {
-    /// An interceptor over `verifier`.
-    pub fn new(verifier: Arc<Verifier>) -> Self {
-        Self { verifier }
+    /// An interceptor over `verifier`, handing `clock` to every operation.
+    pub fn new(verifier: Arc<Verifier>, clock: Clock) -> Self {
+        Self { verifier, clock }
     }
 }
 
 impl Interceptor for Authenticator {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, tonic::Status> {
-        let caller = bearer_token(request.metadata()).and_then(|t| self.verifier.verify(t))?;
+        let verified = bearer_token(request.metadata()).and_then(|t| self.verifier.verify(t));
+        let caller = verified.map_err(|e| {
+            let request_id = request
+                .extensions()
+                .get::<TraceContext>()
+                .map(|t| t.request_id.clone())
+                .unwrap_or_default();
+            crate::rpc::to_status(e, &request_id)
+        })?;
         tracing::Span::current().record("caller", caller.subject.as_str());
         request.extensions_mut().insert(caller);
+        request.extensions_mut().insert(self.clock.clone());
         Ok(request)
     }
 }

@@ -1,25 +1,51 @@
-//! Idempotent mutations by client-chosen `request_id` (DESIGN.md, Contracts).
+//! The one idempotent change primitive (DESIGN.md, Contracts): a mutation runs once per caller
+//! and client-chosen `request_id`, and a retry gets the first answer.
 //!
-//! The first statement of the mutation's transaction claims `(caller, request_id)` with an
-//! `INSERT … ON CONFLICT DO NOTHING`; the mutation then runs in the same transaction and its
-//! answer is stored before commit. A concurrent twin blocks on the claim (PostgreSQL row lock,
-//! SQLite write lock) until the first commits, then finds the stored answer. A failed mutation
-//! rolls its claim back, so errors are not remembered: a retry after fixing the cause runs again.
-//! The same id with a different request is refused with `INVALID_ARGUMENT` on `request_id`.
+//! An operation that changes something does, in this order:
+//!
+//! 1. [`Change::new`] — checks the `request_id`, fingerprints the request;
+//! 2. [`Change::replay`] — a retry is answered from the store *first*: before any call to
+//!    another service and before authorisation against today's state is run again (so a retry
+//!    still gets its answer when a dependency is down or the object has moved on);
+//! 3. whatever must happen outside the transaction (asking another service);
+//! 4. [`Change::apply`] or [`Change::apply_to`] — one transaction whose first statement claims
+//!    `(scope, request_id)` (a concurrent twin blocks on it, then finds the stored answer), which
+//!    for an aggregate then locks its root row *before* reading it, runs the body (the change,
+//!    history, audit, feed), stores the answer and commits.
+//!
+//! A failed change rolls its claim back, so errors are not remembered: a retry after fixing the
+//! cause runs again. The same id with a different request is refused with `INVALID_ARGUMENT` on
+//! `request_id`. The scope is the caller's issuer, role, subject and provider
+//! ([`crate::auth::Caller::scope`]). Any protobuf message can be the stored answer.
+
+use std::future::Future;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures::future::BoxFuture;
 use prost::Message;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
-use crate::auth::Caller;
-use crate::db::{Database, now_micros};
-use crate::error::AppError;
+use crate::db::Database;
+use crate::error::{AppError, AppResult};
+use crate::rpc::Ctx;
 
 /// A transaction of the `Any` driver.
 pub type Tx = Transaction<'static, Any>;
+
+/// The root of an aggregate that [`Change::apply_to`] locks and loads.
+pub trait Aggregate: Sized + Send {
+    /// The table of the root rows, keyed by a `TEXT` column `id`.
+    const TABLE: &'static str;
+    /// What it is called in a `NOT_FOUND` message, e.g. `voucher`.
+    const KIND: &'static str;
+    /// Loads the root (already locked) with what the change needs.
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl Future<Output = AppResult<Option<Self>>> + Send + 'c;
+}
 
 /// Checks the shape of a request id: 1–128 printable ASCII characters.
 pub fn validate_request_id(request_id: &str) -> Result<(), AppError> {
@@ -38,117 +64,171 @@ pub fn validate_request_id(request_id: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Runs `mutation` once per `(caller, request_id)`; a retry returns the first answer.
-///
-/// `request` is the whole request message: its encoding is fingerprinted to refuse a reused id
-/// with a different request.
-pub async fn run_once<Req, Resp, F>(
-    db: &Database,
-    caller: &Caller,
-    request_id: &str,
-    request: &Req,
-    mutation: F,
-) -> Result<Resp, AppError>
-where
-    Req: Message,
-    Resp: Message + Default,
-    F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<Resp, AppError>>,
-{
-    validate_request_id(request_id)?;
-    let scope = caller.scope();
-    let fingerprint = hex(&Sha256::digest(request.encode_to_vec()));
-    let mut tx = db.pool().begin().await?;
-    let claimed = sqlx::query(
-        "INSERT INTO platform_idempotency (caller, request_id, request_hash, response, created_at) \
-         VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (caller, request_id) DO NOTHING",
-    )
-    .bind(&scope)
-    .bind(request_id)
-    .bind(&fingerprint)
-    .bind(now_micros())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !claimed {
-        tx.rollback().await?;
-        return replay(db, &scope, request_id, &fingerprint).await;
-    }
-    let response = mutation(&mut tx).await?;
-    sqlx::query(
-        "UPDATE platform_idempotency SET response = $1 WHERE caller = $2 AND request_id = $3",
-    )
-    .bind(STANDARD.encode(response.encode_to_vec()))
-    .bind(&scope)
-    .bind(request_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(response)
+/// One idempotent change, from its request to its stored answer.
+#[derive(Debug)]
+pub struct Change<'a> {
+    db: &'a Database,
+    scope: String,
+    request_id: String,
+    fingerprint: String,
+    now_micros: i64,
 }
 
-/// The stored first answer to `(caller, request_id)`, if that request already completed: lets a
-/// handler that must call another service before its transaction answer a retry without
-/// calling again (and without failing when that service is down). A different request under
-/// the same id is refused as in [`run_once`].
-pub async fn answered<Req, Resp>(
-    db: &Database,
-    caller: &Caller,
-    request_id: &str,
-    request: &Req,
-) -> Result<Option<Resp>, AppError>
-where
-    Req: Message,
-    Resp: Message + Default,
-{
-    validate_request_id(request_id)?;
-    let scope = caller.scope();
-    let known: Option<(String,)> = sqlx::query_as(
-        "SELECT request_hash FROM platform_idempotency WHERE caller = $1 AND request_id = $2",
-    )
-    .bind(&scope)
-    .bind(request_id)
-    .fetch_optional(db.pool())
-    .await?;
-    if known.is_none() {
-        return Ok(None);
+impl<'a> Change<'a> {
+    /// A change for `request` (the whole request message, fingerprinted so a reused id with a
+    /// different request is refused) under `request_id`.
+    pub fn new<Req: Message>(
+        db: &'a Database,
+        ctx: &Ctx,
+        request_id: &str,
+        request: &Req,
+    ) -> AppResult<Self> {
+        validate_request_id(request_id)?;
+        Ok(Self {
+            db,
+            scope: ctx.caller.scope(),
+            request_id: request_id.to_owned(),
+            fingerprint: hex(&Sha256::digest(request.encode_to_vec())),
+            now_micros: ctx.now_micros(),
+        })
     }
-    let fingerprint = hex(&Sha256::digest(request.encode_to_vec()));
-    replay(db, &scope, request_id, &fingerprint).await.map(Some)
+
+    /// The stored first answer, if this request already completed.
+    pub async fn replay<Resp: Message + Default>(&self) -> AppResult<Option<Resp>> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT request_hash, response FROM platform_idempotency \
+             WHERE caller = $1 AND request_id = $2",
+        )
+        .bind(&self.scope)
+        .bind(&self.request_id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        match row {
+            None => Ok(None),
+            Some((hash, response)) => self.decode(&hash, response).map(Some),
+        }
+    }
+
+    /// Runs `body` in the change's transaction (after the claim) and stores its answer.
+    pub async fn apply<Resp, F>(self, body: F) -> AppResult<Resp>
+    where
+        Resp: Message + Default,
+        F: for<'t> FnOnce(&'t mut AnyConnection) -> BoxFuture<'t, AppResult<Resp>>,
+    {
+        let mut tx = self.db.pool().begin().await?;
+        if !self.claim(&mut tx).await? {
+            tx.rollback().await?;
+            return self.replayed().await;
+        }
+        let response = body(&mut tx).await?;
+        self.store(&mut tx, &response).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    /// Changes the aggregate `id`: after the claim, locks its root row, loads it (`NOT_FOUND`
+    /// unless `visible` says the caller may know it) and runs `body` on it.
+    pub async fn apply_to<A, Resp, F>(
+        self,
+        id: &str,
+        visible: impl FnOnce(&A) -> bool + Send,
+        body: F,
+    ) -> AppResult<Resp>
+    where
+        A: Aggregate,
+        Resp: Message + Default,
+        F: for<'t> FnOnce(&'t mut AnyConnection, A) -> BoxFuture<'t, AppResult<Resp>>,
+    {
+        let mut tx = self.db.pool().begin().await?;
+        if !self.claim(&mut tx).await? {
+            tx.rollback().await?;
+            return self.replayed().await;
+        }
+        let not_found = || AppError::NotFound(format!("{} {id}", A::KIND));
+        lock_row(&mut tx, A::TABLE, id).await?;
+        let root = A::load(&mut tx, id)
+            .await?
+            .filter(|a| visible(a))
+            .ok_or_else(not_found)?;
+        let response = body(&mut tx, root).await?;
+        self.store(&mut tx, &response).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    async fn claim(&self, tx: &mut AnyConnection) -> AppResult<bool> {
+        Ok(sqlx::query(
+            "INSERT INTO platform_idempotency (caller, request_id, request_hash, response, created_at) \
+             VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (caller, request_id) DO NOTHING",
+        )
+        .bind(&self.scope)
+        .bind(&self.request_id)
+        .bind(&self.fingerprint)
+        .bind(self.now_micros)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn store<Resp: Message>(&self, tx: &mut AnyConnection, response: &Resp) -> AppResult<()> {
+        sqlx::query(
+            "UPDATE platform_idempotency SET response = $1 WHERE caller = $2 AND request_id = $3",
+        )
+        .bind(STANDARD.encode(response.encode_to_vec()))
+        .bind(&self.scope)
+        .bind(&self.request_id)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The answer of a twin that claimed first and has committed.
+    async fn replayed<Resp: Message + Default>(&self) -> AppResult<Resp> {
+        self.replay().await?.ok_or_else(|| {
+            AppError::Unavailable(
+                "a concurrent request with the same request_id did not finish; retry".into(),
+            )
+        })
+    }
+
+    fn decode<Resp: Message + Default>(
+        &self,
+        hash: &str,
+        response: Option<String>,
+    ) -> AppResult<Resp> {
+        if hash != self.fingerprint {
+            return Err(AppError::invalid(
+                "request_id",
+                "this request_id was already used for a different request",
+            ));
+        }
+        let encoded = response.ok_or_else(|| {
+            AppError::Unavailable("the first request with this request_id is still running".into())
+        })?;
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored response is corrupt: {e}")))?;
+        Resp::decode(bytes.as_slice())
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored response is corrupt: {e}")))
+    }
 }
 
-async fn replay<Resp: Message + Default>(
-    db: &Database,
-    scope: &str,
-    request_id: &str,
-    fingerprint: &str,
-) -> Result<Resp, AppError> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT request_hash, response FROM platform_idempotency WHERE caller = $1 AND request_id = $2",
-    )
-    .bind(scope)
-    .bind(request_id)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some((hash, response)) = row else {
-        return Err(AppError::Unavailable(
-            "a concurrent request with the same request_id did not finish; retry".into(),
-        ));
+/// Locks the row `id` of `table` for the rest of the transaction (PostgreSQL: `FOR UPDATE`;
+/// SQLite: the transaction already holds the database's write lock since its claim).
+pub async fn lock_row(conn: &mut AnyConnection, table: &str, id: &str) -> AppResult<()> {
+    let sql = if conn.backend_name().eq_ignore_ascii_case("postgres")
+        || conn.backend_name().eq_ignore_ascii_case("postgresql")
+    {
+        format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE")
+    } else {
+        format!("SELECT id FROM {table} WHERE id = $1")
     };
-    if hash != fingerprint {
-        return Err(AppError::invalid(
-            "request_id",
-            "this request_id was already used for a different request",
-        ));
-    }
-    let encoded = response.ok_or_else(|| {
-        AppError::Unavailable("the first request with this request_id is still running".into())
-    })?;
-    let bytes = STANDARD
-        .decode(encoded)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored response is corrupt: {e}")))?;
-    Resp::decode(bytes.as_slice())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored response is corrupt: {e}")))
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -17,6 +17,7 @@ use tonic::transport::channel::Change;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::error::AppError;
+use crate::rpc::Ctx;
 
 /// How long one call to another service may take before it counts as unavailable.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(10);
@@ -154,5 +155,95 @@ mod tests {
         .expect_err("no address");
         assert!(matches!(err, AppError::Unavailable(_)), "{err:?}");
         assert!(started.elapsed() >= Duration::from_secs(1));
+    }
+}
+
+/// A client of another Seteli service's published contract: a generated client `C` over a
+/// balanced [`channel`], called on behalf of the operation's caller with its token and trace
+/// forwarded, a deadline, and one mapping of the downstream status ([`downstream_error`]).
+#[derive(Debug, Clone)]
+pub struct Upstream<C> {
+    service: &'static str,
+    client: C,
+}
+
+impl<C: Clone> Upstream<C> {
+    /// A client of `service` at `url`, made from a channel by `make` (e.g.
+    /// `ProvidersServiceClient::new`). Connects lazily; must be called inside the runtime.
+    pub fn connect(
+        service: &'static str,
+        url: &str,
+        resolve_every: Duration,
+        make: impl FnOnce(Channel) -> C,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            service,
+            client: make(channel(url, resolve_every)?),
+        })
+    }
+
+    /// Calls `rpc` with `message` on behalf of `ctx`'s caller.
+    pub async fn call<M, T, Fut>(
+        &self,
+        ctx: &Ctx,
+        message: M,
+        rpc: impl FnOnce(C, tonic::Request<M>) -> Fut,
+    ) -> Result<T, AppError>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let call = rpc(self.client.clone(), ctx.forward(message));
+        let service = self.service;
+        with_deadline(service, async move {
+            call.await
+                .map(tonic::Response::into_inner)
+                .map_err(|status| downstream_error(service, &status))
+        })
+        .await
+    }
+}
+
+/// What a status from another service means to our caller: the caller's own mistakes
+/// (not found, invalid, not allowed, a refused precondition) pass through with their message;
+/// anything else means the dependency cannot serve now, `UNAVAILABLE` (retryable).
+pub fn downstream_error(service: &str, status: &tonic::Status) -> AppError {
+    use tonic::Code;
+    let message = format!("{service}: {}", status.message());
+    match status.code() {
+        Code::NotFound => AppError::NotFound(message),
+        Code::InvalidArgument => AppError::InvalidArgument(
+            tonic_types::StatusExt::get_error_details(status)
+                .bad_request()
+                .map(|b| {
+                    b.field_violations
+                        .iter()
+                        .map(|f| crate::error::FieldViolation {
+                            field: f.field.clone(),
+                            description: format!("{service}: {}", f.description),
+                        })
+                        .collect()
+                })
+                .filter(|v: &Vec<_>| !v.is_empty())
+                .unwrap_or_else(|| {
+                    vec![crate::error::FieldViolation {
+                        field: String::new(),
+                        description: message.clone(),
+                    }]
+                }),
+        ),
+        Code::FailedPrecondition => AppError::StateConflict(message),
+        Code::PermissionDenied => AppError::PermissionDenied(message),
+        Code::Unauthenticated => AppError::Unauthenticated(message),
+        code => {
+            tracing::warn!(
+                service,
+                ?code,
+                message = status.message(),
+                "upstream call failed"
+            );
+            AppError::Unavailable(format!(
+                "the {service} service cannot answer now; retry later"
+            ))
+        }
     }
 }

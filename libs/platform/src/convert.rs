@@ -51,20 +51,79 @@ pub fn to_money(cents: i64) -> common::Money {
     common::Money { cents }
 }
 
+/// A model enum with a protobuf twin; implemented by [`crate::pb_enum!`], never by hand, so the
+/// two lists cannot drift apart.
+pub trait PbEnum: Sized + Copy {
+    /// The protobuf enum value of `self`.
+    fn to_pb(self) -> i32;
+    /// The model value of a protobuf enum value; `None` for `_UNSPECIFIED` and unknown values.
+    fn from_pb(value: i32) -> Option<Self>;
+
+    /// The value of a required enum field; `INVALID_ARGUMENT` on `field` when unset or unknown.
+    fn required(field: &str, value: i32) -> Result<Self, AppError> {
+        Self::from_pb(value)
+            .ok_or_else(|| AppError::invalid(field, "required: one of the listed values"))
+    }
+
+    /// The value of an optional enum field (`_UNSPECIFIED` means none).
+    fn optional(field: &str, value: i32) -> Result<Option<Self>, AppError> {
+        if value == 0 {
+            Ok(None)
+        } else {
+            Self::required(field, value).map(Some)
+        }
+    }
+}
+
+/// Pairs a model enum with its protobuf enum, variant by variant:
+///
+/// ```ignore
+/// pb_enum!(VoucherState, pb::VoucherState {
+///     Issued => Issued,
+///     Active => Active,
+/// });
+/// ```
+#[macro_export]
+macro_rules! pb_enum {
+    ($model:ty, $pb:ty { $($m:ident => $p:ident),+ $(,)? }) => {
+        impl $crate::convert::PbEnum for $model {
+            fn to_pb(self) -> i32 {
+                match self {
+                    $(Self::$m => <$pb>::$p as i32,)+
+                }
+            }
+            fn from_pb(value: i32) -> Option<Self> {
+                match <$pb>::try_from(value).ok()? {
+                    $(<$pb>::$p => Some(Self::$m),)+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+crate::pb_enum!(ServiceType, common::ServiceType {
+    KttIndividual => KttIndividual,
+    KttGroup => KttGroup,
+    KttAssessment => KttAssessment,
+    KttWorkCapacity => KttWorkCapacity,
+    SkIndividual => SkIndividual,
+    SkIndividualDailyLiving => SkIndividualDailyLiving,
+    SkGroup => SkGroup,
+    SkSupportedWork => SkSupportedWork,
+    SkParticipation => SkParticipation,
+});
+
 /// The contract enum value as a rulebook service; `INVALID_ARGUMENT` when unset or unknown.
 pub fn service_type(field: &str, value: i32) -> Result<ServiceType, AppError> {
-    common::ServiceType::try_from(value)
-        .ok()
-        .filter(|s| *s != common::ServiceType::Unspecified)
-        .and_then(|s| ServiceType::from_code(s.as_str_name().trim_start_matches("SERVICE_TYPE_")))
+    ServiceType::from_pb(value)
         .ok_or_else(|| AppError::invalid(field, "required: one of the nine voucher services"))
 }
 
 /// A rulebook service as the contract enum value.
 pub fn to_service_type(s: ServiceType) -> i32 {
-    common::ServiceType::from_str_name(&format!("SERVICE_TYPE_{}", s.code()))
-        .map(|v| v as i32)
-        .unwrap_or_default()
+    s.to_pb()
 }
 
 /// Contract coordinates as checked WGS84 coordinates.

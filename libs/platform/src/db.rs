@@ -75,6 +75,18 @@ impl Database {
         } else {
             anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://");
         };
+        // A missing SQLite file is created once, here; the pool then opens it read-write only,
+        // so a file that vanishes while serving is an outage (health NOT_SERVING), never a
+        // fresh empty database that answers "no such table".
+        let pool_url = if backend == Backend::Sqlite && url.contains("mode=rwc") {
+            let conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+                .await
+                .with_context(|| format!("cannot create the {backend:?} database"))?;
+            sqlx::Connection::close(conn).await?;
+            url.replace("mode=rwc", "mode=rw")
+        } else {
+            url.to_owned()
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
@@ -90,7 +102,7 @@ impl Database {
                     Ok(())
                 })
             })
-            .connect(url)
+            .connect(&pool_url)
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
         Ok(Self {

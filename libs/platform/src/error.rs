@@ -7,10 +7,11 @@
 //! - `NOT_FOUND`, `ALREADY_EXISTS`, `PERMISSION_DENIED`, `UNAUTHENTICATED`;
 //! - `UNAVAILABLE` when the database or another service cannot be reached;
 //! - `INTERNAL` only for our own faults, with a generic message (details go to the log).
+//!
+//! The mapping itself lives in [`crate::rpc::to_status`], the one place an error becomes a
+//! `Status`.
 
 use seteli_rules::Violation;
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 
 /// A field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,72 +81,6 @@ impl From<sqlx::Error> for AppError {
                 Self::AlreadyExists("an object with the same key exists".into())
             }
             _ => Self::Internal(anyhow::Error::new(e)),
-        }
-    }
-}
-
-impl From<AppError> for Status {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::InvalidArgument(fields) => {
-                let mut details = ErrorDetails::new();
-                let summary = fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.description))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                for f in fields {
-                    details.add_bad_request_violation(f.field, f.description);
-                }
-                Status::with_error_details(
-                    Code::InvalidArgument,
-                    format!("invalid request: {summary}"),
-                    details,
-                )
-            }
-            AppError::RuleViolations(violations) => {
-                let mut details = ErrorDetails::new();
-                let ids = violations
-                    .iter()
-                    .map(|v| v.rule)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let finnish = violations
-                    .iter()
-                    .map(|v| format!("{} ({}): {}", v.rule, v.section, v.message_fi))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                for v in &violations {
-                    details.add_precondition_failure_violation(
-                        v.rule,
-                        v.section,
-                        format!(
-                            "{} ({}): {} — {}",
-                            v.rule, v.section, v.message_en, v.message_fi
-                        ),
-                    );
-                }
-                details.set_localized_message("fi-FI", finnish);
-                Status::with_error_details(
-                    Code::FailedPrecondition,
-                    format!("rules not met: {ids}"),
-                    details,
-                )
-            }
-            AppError::StateConflict(msg) => {
-                let mut details = ErrorDetails::new();
-                details.add_precondition_failure_violation(STATE_TRANSITION, "", msg.clone());
-                Status::with_error_details(Code::FailedPrecondition, msg, details)
-            }
-            AppError::NotFound(m) => Status::not_found(m),
-            AppError::AlreadyExists(m) => Status::already_exists(m),
-            AppError::PermissionDenied(m) => Status::permission_denied(m),
-            AppError::Unauthenticated(m) => Status::unauthenticated(m),
-            AppError::Unavailable(m) => Status::unavailable(m),
-            AppError::Internal(err) => {
-                tracing::error!(error = format!("{err:#}"), "internal error");
-                Status::internal("internal error; see the service log")
-            }
         }
     }
 }

@@ -1,8 +1,15 @@
 //! What every Seteli service shares.
 //!
-//! A service crate is thin: it declares its migrations and its gRPC handlers, and hands them to
-//! [`server::Platform`], which brings the rest —
+//! A service crate is thin: it implements [`server::Service`] (migrations, settings, gRPC
+//! services, jobs) and its handlers are one line each through [`rpc::unary`]; the platform
+//! brings the rest —
 //!
+//! - [`rpc`]: the RPC boundary — [`rpc::Ctx`] (caller, trace, Finnish clock) and the only place
+//!   an error becomes a `Status`;
+//! - [`change`]: the one idempotent change primitive (replay first, claim, lock, change, store
+//!   the answer);
+//! - [`paging`]: one opaque, versioned page cursor;
+//! - [`clock`]: "today" in Europe/Helsinki, injectable;
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;
 //! - [`telemetry`]: tracing (readable or JSON), a span per call with request id and W3C trace
@@ -10,26 +17,30 @@
 //! - [`auth`]: JWT verification against a JWKS file (issuer, audience, `exp` required, algorithm
 //!   pinned per key), the roles of the design and provider scoping;
 //! - [`db`]: sqlx `Any` on SQLite or PostgreSQL, migrations under a lock, a health probe;
-//! - [`idempotency`]: a mutation runs once per caller and `request_id`;
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023) and the
 //!   `seteli.audit.v1.AuditService` that auditors query;
 //! - [`error`]: one error type mapped to rich gRPC statuses (rule violations carry rule ids);
-//! - [`client`]: channels to other services, balanced per call over every ready pod;
+//! - [`client`]: calls to other services, balanced per call over every ready pod, with one
+//!   mapping of a downstream status;
 //! - [`server`]: health, reflection, gRPC-Web with CORS, metrics endpoint, graceful drain.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod audit;
 pub mod auth;
+pub mod change;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod convert;
 pub mod db;
 pub mod devkeys;
 pub mod error;
-pub mod idempotency;
 pub mod paging;
+pub mod rpc;
 pub mod server;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{AppError, FieldErrors};
+pub use error::{AppError, AppResult, FieldErrors};

@@ -1,9 +1,10 @@
 //! Server bootstrap shared by every service.
 //!
-//! A service gives its gRPC routes to [`Platform::serve`], which adds
+//! A service implements [`Service`] (defaults, migrations, typed settings, gRPC services and
+//! jobs); [`main`] and [`serve`] boot it. [`Platform::serve`] adds
 //! - `grpc.health.v1` (SERVING while the database answers; NOT_SERVING while it does not and
 //!   from the moment a drain starts),
-//! - server reflection (`grpc.reflection.v1`) for every Seteli contract,
+//! - server reflection (`grpc.reflection.v1` and `v1alpha`) for every Seteli contract,
 //! - gRPC-Web (HTTP/1.1) with CORS for the configured browser origins,
 //! - the telemetry layer (span per call, metrics) and `/metrics` over plain HTTP,
 //! - `seteli.audit.v1.AuditService` over the service's own audit log,
@@ -20,28 +21,27 @@ use futures::future::BoxFuture;
 use http::HeaderName;
 use seteli_api::audit::v1::audit_service_server::AuditServiceServer;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::audit::AuditApi;
 use crate::auth::{Authenticator, Caller, Verifier};
-use crate::config::{Config, ServiceDefaults};
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError, ServiceDefaults};
 use crate::db::{Database, MigrationFile};
 use crate::telemetry::{GrpcTelemetryLayer, TraceContext, init_tracing, metrics_handle};
-
-/// The gRPC name of the audit service every service serves.
-const AUDIT_SERVICE: &str = "seteli.audit.v1.AuditService";
 
 /// Health name for liveness probes: SERVING while the process runs, whatever the database
 /// does, so an outage takes pods out of rotation (readiness, `""`) without restarting them.
 pub const LIVENESS: &str = "seteli.liveness";
 
 /// A started service's shared parts: configuration, migrated database, token verifier.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Platform {
     /// Configuration.
     pub config: Config,
@@ -49,6 +49,10 @@ pub struct Platform {
     pub db: Database,
     /// Verifies bearer tokens.
     pub verifier: Arc<Verifier>,
+    /// Where every operation reads "now" and "today".
+    pub clock: Clock,
+    /// A bound listener for `/metrics`, used instead of binding `SETELI_METRICS_ADDR`.
+    pub metrics_listener: Option<TcpListener>,
 }
 
 impl Platform {
@@ -67,27 +71,43 @@ impl Platform {
             config,
             db,
             verifier,
+            clock: Clock::system(),
+            metrics_listener: None,
         })
     }
 
-    /// The interceptor that authenticates every call.
+    /// The interceptor that authenticates every call and hands it the clock.
     pub fn authenticator(&self) -> Authenticator {
-        Authenticator::new(self.verifier.clone())
+        Authenticator::new(self.verifier.clone(), self.clock.clone())
     }
 
-    /// Serves `routes` (plus health, reflection, audit) on `listener` until `shutdown`
-    /// resolves, then drains. `grpc_services` are the fully qualified names of the services in
-    /// `routes`, for per-service health.
+    /// An empty set of gRPC services and jobs, to be filled by [`Service::build`].
+    pub fn routes(&self) -> Built {
+        Built {
+            routes: Routes::default(),
+            names: Vec::new(),
+            jobs: Vec::new(),
+            authenticator: self.authenticator(),
+        }
+    }
+
+    /// Serves `built` (plus health, reflection, audit) on `listener` until `shutdown`
+    /// resolves, then drains; the jobs of `built` run until the drain starts.
     pub async fn serve(
         self,
-        routes: Routes,
-        grpc_services: &[&str],
+        built: Built,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let service = self.config.service;
+        let Built {
+            routes,
+            names: grpc_services,
+            jobs,
+            ..
+        } = built;
         let mut names: Vec<String> = grpc_services.iter().map(|s| (*s).to_owned()).collect();
-        names.push(AUDIT_SERVICE.to_owned());
+        names.push(<AuditServiceServer<AuditApi> as NamedService>::NAME.to_owned());
         names.push(String::new());
         let (reporter, health) = tonic_health::server::health_reporter();
         set_all(&reporter, &names, ServingStatus::Serving).await;
@@ -95,10 +115,16 @@ impl Platform {
             .set_service_status(LIVENESS, ServingStatus::Serving)
             .await;
 
+        // Reflection in both versions: grpcurl and tonic speak v1; Postman, Python's
+        // grpcio-reflection and older grpcurl only v1alpha.
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(seteli_api::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(seteli_api::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()?;
 
         let routes = routes.add_service(InterceptedService::new(
             AuditServiceServer::new(AuditApi::new(self.db.clone())),
@@ -115,9 +141,13 @@ impl Platform {
             self.config.health_interval,
         ));
 
-        let (metrics_stop, metrics_task) = match self.config.metrics_addr {
-            Some(addr) => {
-                let listener = TcpListener::bind(addr).await?;
+        let metrics_listener = match (self.metrics_listener, self.config.metrics_addr) {
+            (Some(listener), _) => Some(listener),
+            (None, Some(addr)) => Some(TcpListener::bind(addr).await?),
+            (None, None) => None,
+        };
+        let (metrics_stop, metrics_task) = match metrics_listener {
+            Some(listener) => {
                 tracing::info!(service, metrics = %listener.local_addr()?, "metrics listening");
                 let (tx, rx) = tokio::sync::oneshot::channel::<()>();
                 let task = tokio::spawn(serve_metrics(listener, rx));
@@ -125,6 +155,22 @@ impl Platform {
             }
             None => (None, None),
         };
+
+        // Background jobs run until the drain starts (a job stopped at an await point rolls
+        // its open transaction back).
+        let (jobs_stop, jobs_stopping) = tokio::sync::watch::channel(false);
+        let job_tasks: Vec<_> = jobs
+            .into_iter()
+            .map(|(name, job)| {
+                let mut stopping = jobs_stopping.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = job => tracing::info!(job = name, "job finished"),
+                        _ = stopping.wait_for(|s| *s) => tracing::info!(job = name, "job stopped"),
+                    }
+                })
+            })
+            .collect();
 
         let drain = self.config.drain;
         let grace = self.config.shutdown_grace;
@@ -134,6 +180,7 @@ impl Platform {
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let drained = async move {
             shutdown.await;
+            let _ = jobs_stop.send(true);
             tracing::info!(service, ?drain, "draining: health NOT_SERVING");
             drain_flag.store(true, Ordering::SeqCst);
             set_all(&drain_reporter, &drain_names, ServingStatus::NotServing).await;
@@ -160,7 +207,12 @@ impl Platform {
             .add_routes(routes)
             .add_service(health)
             .add_service(reflection)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drained);
+            .add_service(reflection_v1alpha)
+            .serve_with_incoming_shutdown(
+                // Small answers must not wait behind Nagle's algorithm and delayed ACKs.
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                drained,
+            );
         let result = tokio::select! {
             result = server => result,
             () = deadline => {
@@ -169,6 +221,9 @@ impl Platform {
             }
         };
         monitor.abort();
+        for task in job_tasks {
+            task.abort();
+        }
         if let Some(stop) = metrics_stop {
             let _ = stop.send(());
         }
@@ -308,16 +363,128 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// A Seteli service, as the platform boots it: its defaults, migrations, settings, gRPC
+/// services and jobs. `main.rs` is `seteli_platform::server::main::<MyService>()`; tests call
+/// [`serve`] with a listener on port 0.
+pub trait Service: 'static {
+    /// Name, local ports, default database file.
+    const DEFAULTS: ServiceDefaults;
+    /// The service's own migrations (the platform's come first, automatically).
+    const MIGRATIONS: &'static [MigrationFile];
+    /// The service's typed settings beyond the platform's, read once at start.
+    type Settings: Send + 'static;
+
+    /// Reads the settings from `config`; a bad value is a [`ConfigError`] naming its key.
+    fn settings(config: &Config) -> Result<Self::Settings, ConfigError>;
+
+    /// Builds the gRPC services and background jobs on the started platform
+    /// (`platform.routes().grpc(…).job(…)`).
+    fn build(
+        platform: &Platform,
+        settings: Self::Settings,
+    ) -> impl Future<Output = anyhow::Result<Built>> + Send;
+}
+
+/// What a service serves: its gRPC services (authenticated, named for health by their
+/// `NamedService::NAME`) and its background jobs.
+pub struct Built {
+    routes: Routes,
+    names: Vec<&'static str>,
+    jobs: Vec<(&'static str, BoxFuture<'static, ()>)>,
+    authenticator: Authenticator,
+}
+
+impl std::fmt::Debug for Built {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Built")
+            .field("services", &self.names)
+            .field(
+                "jobs",
+                &self.jobs.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Built {
+    /// Adds a generated gRPC server; every call to it is authenticated first.
+    pub fn grpc<S>(mut self, server: S) -> Self
+    where
+        S: NamedService,
+        InterceptedService<S, Authenticator>: tower::Service<http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <InterceptedService<S, Authenticator> as tower::Service<
+            http::Request<tonic::body::Body>,
+        >>::Response: axum::response::IntoResponse,
+        <InterceptedService<S, Authenticator> as tower::Service<
+            http::Request<tonic::body::Body>,
+        >>::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes = self
+            .routes
+            .add_service(InterceptedService::new(server, self.authenticator.clone()));
+        self
+    }
+
+    /// Adds a background job (a feed follower, a sweep), stopped when the drain starts.
+    pub fn job(
+        mut self,
+        name: &'static str,
+        job: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        self.jobs.push((name, Box::pin(job)));
+        self
+    }
+}
+
+/// Runs service `S` on `listener` with `config` until `shutdown` resolves, then drains.
+pub async fn serve<S: Service>(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_with_clock::<S>(config, Clock::system(), listener, shutdown).await
+}
+
+/// [`serve`] with an injected clock (tests pin "today").
+pub async fn serve_with_clock<S: Service>(
+    config: Config,
+    clock: Clock,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_on::<S>(config, clock, listener, None, shutdown).await
+}
+
+/// [`serve_with_clock`] with the metrics endpoint on an already bound `metrics` listener
+/// (tests learn its port from the listener instead of probing for a free one).
+pub async fn serve_on<S: Service>(
+    config: Config,
+    clock: Clock,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let settings = S::settings(&config)?;
+    let mut platform = Platform::start(config, S::MIGRATIONS).await?;
+    platform.clock = clock;
+    platform.metrics_listener = metrics;
+    let built = S::build(&platform, settings).await?;
+    platform.serve(built, listener, shutdown).await
+}
+
 /// The whole of a service's `main`: config from the environment, bind, serve until SIGTERM.
-pub async fn run_main<F, Fut>(defaults: ServiceDefaults, serve: F) -> ExitCode
-where
-    F: FnOnce(Config, TcpListener, BoxFuture<'static, ()>) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>>,
-{
-    let config = match Config::from_env(defaults) {
+pub async fn main<S: Service>() -> ExitCode {
+    let name = S::DEFAULTS.name;
+    let config = match Config::from_env(S::DEFAULTS) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("seteli-{}: {e}", defaults.name);
+            eprintln!("seteli-{name}: {e}");
             return ExitCode::from(2);
         }
     };
@@ -325,18 +492,23 @@ where
         Ok(l) => l,
         Err(e) => {
             eprintln!(
-                "seteli-{}: cannot listen on {} (SETELI_GRPC_ADDR): {e}",
-                defaults.name, config.grpc_addr
+                "seteli-{name}: cannot listen on {} (SETELI_GRPC_ADDR): {e}",
+                config.grpc_addr
             );
             return ExitCode::from(2);
         }
     };
-    match serve(config, listener, Box::pin(shutdown_signal())).await {
+    match serve::<S>(config, listener, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let code = if e.downcast_ref::<ConfigError>().is_some() {
+                2
+            } else {
+                1
+            };
             tracing::error!(error = format!("{e:#}"), "service failed");
-            eprintln!("seteli-{}: {e:#}", defaults.name);
-            ExitCode::FAILURE
+            eprintln!("seteli-{name}: {e:#}");
+            ExitCode::from(code)
         }
     }
 }
@@ -358,6 +530,7 @@ mod tests {
         headers.insert("x-request-id", http::HeaderValue::from_static("req-42"));
         let incoming = TraceContext::from_headers(&headers);
         let caller = Caller {
+            issuer: "test".into(),
             subject: "sw-1".into(),
             role: Role::SocialWorker,
             provider_id: None,

@@ -5,11 +5,9 @@
 //! database on that server. `make test` runs the whole suite both ways.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use futures::future::BoxFuture;
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -17,8 +15,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::clock::Clock;
 use crate::config::{Config, ServiceDefaults};
 use crate::devkeys::DevKey;
+use crate::server::{Service, serve_on};
 
 /// Issuer of test tokens.
 pub const ISSUER: &str = "seteli-test";
@@ -119,6 +119,34 @@ impl TestDatabase {
     }
 }
 
+impl Drop for TestDatabase {
+    /// Drops the PostgreSQL database this test created (SQLite files go with the folder).
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: use a thread with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.ok()?;
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await
+                .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: could not drop a test database");
+        }
+    }
+}
+
 /// A signing key for one test, with its JWKS written to a file. Clones share the key, so
 /// several services in one test trust the same tokens.
 #[derive(Debug, Clone)]
@@ -186,6 +214,8 @@ pub fn test_config(defaults: ServiceDefaults, db: &TestDatabase, keys: &TestKeys
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where its `/metrics` endpoint listens.
+    pub metrics_addr: SocketAddr,
     /// Its keys.
     pub keys: TestKeys,
     /// Its database.
@@ -195,49 +225,51 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a service on port 0 with a fresh database; `tweak` may change its configuration.
-    pub async fn start<F, Fut>(
-        defaults: ServiceDefaults,
-        tweak: impl FnOnce(&mut Config),
-        serve: F,
-    ) -> Self
-    where
-        F: FnOnce(Config, TcpListener, BoxFuture<'static, ()>) -> Fut,
-        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
-    {
-        Self::start_with(
-            defaults,
-            TestKeys::new(),
-            TestDatabase::fresh().await,
-            tweak,
-            serve,
-        )
-        .await
+    /// Starts service `S` on port 0 with fresh keys and a fresh database; `tweak` may change
+    /// its configuration.
+    pub async fn start<S: Service>(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with::<S>(TestKeys::new(), TestDatabase::fresh().await, tweak).await
     }
 
-    /// Starts a service with given keys and database.
-    pub async fn start_with<F, Fut>(
-        defaults: ServiceDefaults,
+    /// Starts service `S` with given keys and database.
+    pub async fn start_with<S: Service>(
         keys: TestKeys,
         db: TestDatabase,
         tweak: impl FnOnce(&mut Config),
-        serve: F,
-    ) -> Self
-    where
-        F: FnOnce(Config, TcpListener, BoxFuture<'static, ()>) -> Fut,
-        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
-    {
-        let mut config = test_config(defaults, &db, &keys);
+    ) -> Self {
+        Self::start_with_clock::<S>(keys, db, Clock::system(), tweak).await
+    }
+
+    /// Starts service `S` with given keys, database and clock (a pinned "today").
+    pub async fn start_with_clock<S: Service>(
+        keys: TestKeys,
+        db: TestDatabase,
+        clock: Clock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = test_config(S::DEFAULTS, &db, &keys);
         tweak(&mut config);
+        // The port comes from the listener the server keeps: never bind, drop and rebind.
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let shutdown: BoxFuture<'static, ()> = Box::pin(async move {
+        let shutdown = async move {
             let _ = rx.await;
-        });
-        let task = tokio::spawn(serve(config, listener, shutdown));
+        };
+        let metrics = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind metrics");
+        let metrics_addr = metrics.local_addr().expect("metrics addr");
+        let task = tokio::spawn(serve_on::<S>(
+            config,
+            clock,
+            listener,
+            Some(metrics),
+            shutdown,
+        ));
         Self {
             addr,
+            metrics_addr,
             keys,
             db,
             stop: Some(tx),
@@ -372,4 +404,120 @@ macro_rules! empty_calls {
         )*
         failures
     }};
+}
+
+/// One RPC of a Seteli contract, as the descriptor set lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rpc {
+    /// Fully qualified service, e.g. `seteli.vouchers.v1.VouchersService`.
+    pub service: String,
+    /// Method name, e.g. `GetVoucher`.
+    pub method: String,
+    /// Whether the server answers with a stream.
+    pub server_streaming: bool,
+}
+
+impl Rpc {
+    /// The HTTP/2 path of the RPC.
+    pub fn path(&self) -> String {
+        format!("/{}/{}", self.service, self.method)
+    }
+}
+
+/// Every RPC of the services in protobuf `package` (e.g. `seteli.vouchers.v1`), read from the
+/// compiled descriptor set: a new RPC in a `.proto` is listed without editing any test.
+pub fn rpcs_of(package: &str) -> Vec<Rpc> {
+    use prost::Message;
+    let set = prost_types::FileDescriptorSet::decode(seteli_api::FILE_DESCRIPTOR_SET)
+        .expect("descriptor set");
+    set.file
+        .iter()
+        .filter(|f| f.package() == package)
+        .flat_map(|f| {
+            f.service.iter().flat_map(move |s| {
+                s.method.iter().map(move |m| Rpc {
+                    service: format!("{}.{}", f.package(), s.name()),
+                    method: m.name().to_owned(),
+                    server_streaming: m.server_streaming(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Sends `message` (encoded protobuf bytes; empty = every field unset) to `rpc` with `token`
+/// (none when empty) and returns the status it answered (`Code::Ok` on success; for a stream,
+/// the status after its first message or its end).
+pub async fn call_raw(channel: Channel, rpc: &Rpc, token: &str, message: Vec<u8>) -> tonic::Status {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    if let Err(e) = grpc.ready().await {
+        return tonic::Status::unavailable(format!("not ready: {e}"));
+    }
+    let mut request = tonic::Request::new(message);
+    if !token.is_empty() {
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header value"),
+        );
+    }
+    let path: http::uri::PathAndQuery = rpc.path().parse().expect("rpc path");
+    if rpc.server_streaming {
+        match grpc.server_streaming(request, path, RawCodec).await {
+            Ok(response) => match response.into_inner().message().await {
+                Ok(_) => tonic::Status::ok(""),
+                Err(status) => status,
+            },
+            Err(status) => status,
+        }
+    } else {
+        match grpc.unary(request, path, RawCodec).await {
+            Ok(_) => tonic::Status::ok(""),
+            Err(status) => status,
+        }
+    }
+}
+
+/// A codec that passes protobuf bytes through unchanged, to call any RPC by name.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        use bytes::Buf;
+        let mut out = vec![0; src.remaining()];
+        src.copy_to_slice(&mut out);
+        Ok(Some(out))
+    }
 }

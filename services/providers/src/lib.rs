@@ -7,66 +7,66 @@
 //! `seteli_rules::provider` at once. Clients choosing a provider search approved ones near a
 //! point (PROV-DISTANCE).
 //!
-//! [`serve`] is the whole service; `main.rs` only reads the environment and calls it.
+//! [`Providers`] is the service as the platform boots it. Its modules, each calling only those
+//! below it: [`api`] (one line per RPC) → [`ops`] (the workflows and the settings) →
+//! [`access`] (who may do what) → [`wire`] (protobuf ↔ model) → [`model`] (the types and the
+//! state table) → [`store`] (SQL).
+//!
+//! Settings beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service whose ceiling
+//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`ops::settings`]).
 
+pub mod access;
 pub mod api;
-pub mod domain;
-pub mod prices;
+pub mod model;
+pub mod ops;
 pub mod store;
+pub mod wire;
 
-use futures::future::BoxFuture;
+use std::future::Future;
+
 use seteli_api::providers::v1::providers_service_server::ProvidersServiceServer;
-use seteli_platform::config::{Config, ServiceDefaults};
+use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
 use seteli_platform::db::MigrationFile;
-use seteli_platform::server::Platform;
+use seteli_platform::server::{Built, Platform, Service};
 use tokio::net::TcpListener;
-use tonic::service::Routes;
-use tonic::service::interceptor::InterceptedService;
 
-/// Local defaults: gRPC on 50051, metrics on 9101, `data/providers.db`.
-pub const DEFAULTS: ServiceDefaults = ServiceDefaults {
-    name: "providers",
-    grpc_port: 50051,
-    metrics_port: 9101,
-};
+/// The provider registry service.
+#[derive(Debug, Clone, Copy)]
+pub struct Providers;
 
-/// The registry's migrations (platform tables come first, automatically).
-pub const MIGRATIONS: &[MigrationFile] = &[MigrationFile {
-    version: 100,
-    description: "provider registry",
-    sql: include_str!("../migrations/0100_providers.sql"),
-}];
+impl Service for Providers {
+    /// gRPC on 50051, metrics on 9101, `data/providers.db`.
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "providers",
+        grpc_port: 50051,
+        metrics_port: 9101,
+    };
+
+    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
+        version: 100,
+        description: "provider registry",
+        sql: include_str!("../migrations/0100_providers.sql"),
+    }];
+
+    type Settings = ops::Settings;
+
+    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
+        ops::settings(config)
+    }
+
+    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+        let app = ops::App::new(platform, settings)?;
+        Ok(platform
+            .routes()
+            .grpc(ProvidersServiceServer::new(api::ProvidersApi::new(app))))
+    }
+}
 
 /// Serves the registry on `listener` until `shutdown` resolves, then drains.
-///
-/// Service configuration beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service
-/// whose ceiling price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see
-/// [`domain::CeilingPrices`]).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
-    shutdown: BoxFuture<'static, ()>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let prices = match config.var("SETELI_VOUCHERS_URL") {
-        Some(url) => prices::CeilingPriceSource::vouchers(url, config.upstream_resolve_every)
-            .map_err(|e| anyhow::anyhow!("configuration key SETELI_VOUCHERS_URL: {e}"))?,
-        None => prices::CeilingPriceSource::Config(
-            domain::CeilingPrices::parse(config.var("SETELI_CEILING_PRICES").unwrap_or(""))
-                .map_err(|e| anyhow::anyhow!("configuration key SETELI_CEILING_PRICES: {e}"))?,
-        ),
-    };
-    let platform = Platform::start(config, MIGRATIONS).await?;
-    let api = api::ProvidersApi::new(platform.db.clone(), prices);
-    let routes = Routes::new(InterceptedService::new(
-        ProvidersServiceServer::new(api),
-        platform.authenticator(),
-    ));
-    platform
-        .serve(
-            routes,
-            &["seteli.providers.v1.ProvidersService"],
-            listener,
-            shutdown,
-        )
-        .await
+    seteli_platform::server::serve::<Providers>(config, listener, shutdown).await
 }

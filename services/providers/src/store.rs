@@ -1,25 +1,24 @@
-//! SQL of the provider registry. Portable across SQLite and PostgreSQL (`Any` driver).
+//! The registry's SQL, returning model types. Portable across SQLite and PostgreSQL (`Any`
+//! driver): see DESIGN.md, Data.
 //!
-//! Every change to a provider first bumps its `version` with a conditional `UPDATE`
-//! ([`lock_for_change`]); that row lock serialises concurrent changes to one provider on
-//! PostgreSQL (SQLite serialises all writers), so checks that read the provider's facts and the
-//! change they guard see the same data.
+//! A change to one provider runs through `seteli_platform::change::Change::apply_to`, which
+//! locks the provider's row (PostgreSQL: `SELECT … FOR UPDATE`; SQLite serialises every
+//! writer) before [`ProviderRoot`]'s `load` reads it, so the checks that read a provider's
+//! facts and the change they guard see the same data. [`touch`] then bumps its version.
 
-use seteli_api::common::v1::{Actor, Coordinates};
-use seteli_api::providers::v1 as pb;
+use chrono::NaiveDate;
 use seteli_platform::AppError;
-use seteli_platform::auth::Caller;
-use seteli_platform::convert::{parse_stored_date, store_date, to_date, to_money, to_service_type};
-use seteli_platform::db::{new_id, now_micros};
+use seteli_platform::change::Aggregate;
+use seteli_platform::db::new_id;
 use seteli_rules::ServiceType;
-use seteli_rules::provider::{
-    DocumentKind, LegalForm, Offering as RuleOffering, ProviderDocument, Qualification,
-    StaffMember as RuleStaff,
-};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::{self, ProviderState};
+use crate::model::{
+    BoundingBox, Candidate, Contact, Detail, Details, Document, DocumentKind, HistoryEntry,
+    LegalForm, Offering, Provider, ProviderRoot, ProviderState, Qualification, Site, SiteKind,
+    StaffMember, Stamp, Visibility,
+};
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
 type HistoryRow = (String, i64, String, String, String, String, String, String);
@@ -44,36 +43,39 @@ const PROVIDER_COLUMNS: &str = "id, name, business_id, legal_form, contact_name,
     contact_phone, contact_address, iban, bic, einvoice_address, supplier_number, \
     uses_subcontractors, state, state_reasons, version, created_at, updated_at";
 
-/// Basic details as validated for storage.
-#[derive(Debug, Clone)]
-pub struct Details {
-    /// Name.
-    pub name: String,
-    /// Y-tunnus.
-    pub business_id: String,
-    /// Legal form.
-    pub legal_form: LegalForm,
-    /// Contact.
-    pub contact: pb::Contact,
-    /// Normalised IBAN.
-    pub iban: String,
-    /// BIC.
-    pub bic: String,
-    /// OVT e-invoice address or empty.
-    pub einvoice_address: String,
-    /// The county's supplier number or empty.
-    pub supplier_number: String,
-    /// Uses subcontractors.
-    pub uses_subcontractors: bool,
+/// A stored code this version does not know: our own data is corrupt, never the caller's fault.
+fn unknown(what: &str, code: &str) -> AppError {
+    AppError::Internal(anyhow::anyhow!("unknown stored {what} {code:?}"))
 }
 
-/// Inserts a new DRAFT provider.
+fn parse_state(code: &str) -> Result<ProviderState, AppError> {
+    ProviderState::from_code(code).ok_or_else(|| unknown("provider state", code))
+}
+
+fn date(s: &str) -> Result<NaiveDate, AppError> {
+    seteli_platform::convert::parse_stored_date(s)
+}
+
+impl Aggregate for ProviderRoot {
+    const TABLE: &'static str = "providers";
+    const KIND: &'static str = "provider";
+
+    async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Self>, AppError> {
+        let state = state_of(conn, id).await?;
+        Ok(state.map(|state| ProviderRoot {
+            id: id.to_owned(),
+            state,
+        }))
+    }
+}
+
+/// Inserts a new DRAFT provider; `ALREADY_EXISTS` when its business id is registered.
 pub async fn insert_provider(
     conn: &mut AnyConnection,
     id: &str,
     d: &Details,
+    now_micros: i64,
 ) -> Result<(), AppError> {
-    let now = now_micros();
     let result = sqlx::query(
         "INSERT INTO providers (id, name, business_id, legal_form, contact_name, contact_email, \
          contact_phone, contact_address, iban, bic, einvoice_address, supplier_number, \
@@ -95,19 +97,23 @@ pub async fn insert_provider(
     .bind(&d.supplier_number)
     .bind(i64::from(d.uses_subcontractors))
     .bind(ProviderState::Draft.code())
-    .bind(now)
+    .bind(now_micros)
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
-        return Err(AppError::AlreadyExists(format!(
-            "a provider with business id {} is already registered",
-            d.business_id
-        )));
+        return Err(already_registered(d));
     }
     Ok(())
 }
 
-/// Replaces the basic details.
+fn already_registered(d: &Details) -> AppError {
+    AppError::AlreadyExists(format!(
+        "a provider with business id {} is already registered",
+        d.business_id
+    ))
+}
+
+/// Replaces the basic details; `ALREADY_EXISTS` when another provider has the business id.
 pub async fn update_details(
     conn: &mut AnyConnection,
     id: &str,
@@ -135,12 +141,7 @@ pub async fn update_details(
     .await;
     match result {
         Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(AppError::AlreadyExists(format!(
-                "a provider with business id {} is already registered",
-                d.business_id
-            )))
-        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(already_registered(d)),
         Err(e) => Err(e.into()),
     }
 }
@@ -154,35 +155,20 @@ pub async fn state_of(
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|(s,)| domain::parse_state(&s)).transpose()
+    row.map(|(s,)| parse_state(&s)).transpose()
 }
 
-/// Bumps the version of a provider in one of `allowed` states, taking its row lock; returns its
-/// state, or `None` when it is in another state.
-pub async fn lock_for_change(
-    conn: &mut AnyConnection,
-    id: &str,
-    allowed: &[ProviderState],
-) -> Result<Option<ProviderState>, AppError> {
-    // The allowed states are our own constants, never input.
-    let states = allowed
-        .iter()
-        .map(|s| format!("'{}'", s.code()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "UPDATE providers SET version = version + 1, updated_at = $2 \
-         WHERE id = $1 AND state IN ({states}) RETURNING state"
-    );
-    let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+/// Bumps the version of a provider (whose row the change holds locked).
+pub async fn touch(conn: &mut AnyConnection, id: &str, now_micros: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE providers SET version = version + 1, updated_at = $2 WHERE id = $1")
         .bind(id)
-        .bind(now_micros())
-        .fetch_optional(&mut *conn)
+        .bind(now_micros)
+        .execute(&mut *conn)
         .await?;
-    row.map(|(s,)| domain::parse_state(&s)).transpose()
+    Ok(())
 }
 
-/// Moves the provider to `to` with `reasons` (the caller holds its lock).
+/// Moves the provider to `to` with `reasons`.
 pub async fn set_state(
     conn: &mut AnyConnection,
     id: &str,
@@ -198,40 +184,52 @@ pub async fn set_state(
     Ok(())
 }
 
-/// Adds a site.
+/// Adds a site; returns its new id.
 pub async fn insert_site(
     conn: &mut AnyConnection,
     provider_id: &str,
-    site: &pb::Site,
-    kind: &str,
+    site: &Site,
 ) -> Result<String, AppError> {
     let id = new_id();
-    let c = site.coordinates.unwrap_or_default();
     sqlx::query(
         "INSERT INTO provider_sites (id, provider_id, kind, name, street_address, postal_code, \
          municipality, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(provider_id)
-    .bind(kind)
+    .bind(site.kind.code())
     .bind(&site.name)
     .bind(&site.street_address)
     .bind(&site.postal_code)
     .bind(&site.municipality)
-    .bind(c.latitude)
-    .bind(c.longitude)
+    .bind(site.latitude)
+    .bind(site.longitude)
     .execute(&mut *conn)
     .await?;
     Ok(id)
 }
 
-/// Deletes a child row (`table` is one of our own table names); `false` when none matched.
+/// The child tables of a provider that can lose a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildTable {
+    /// Sites, by id.
+    Sites,
+    /// Offerings, by service code.
+    Offerings,
+    /// Staff, by id.
+    Staff,
+    /// Documents, by id.
+    Documents,
+}
+
+/// Deletes a child row; `false` when none matched.
 pub async fn delete_child(
     conn: &mut AnyConnection,
     table: ChildTable,
     provider_id: &str,
     key: &str,
 ) -> Result<bool, AppError> {
+    // Table and column are our own constants, never input.
     let (table, column) = match table {
         ChildTable::Sites => ("provider_sites", "id"),
         ChildTable::Offerings => ("provider_offerings", "service_type"),
@@ -247,26 +245,11 @@ pub async fn delete_child(
     Ok(result.rows_affected() > 0)
 }
 
-/// The child tables of a provider that can lose a row.
-#[derive(Debug, Clone, Copy)]
-pub enum ChildTable {
-    /// Sites, by id.
-    Sites,
-    /// Offerings, by service code.
-    Offerings,
-    /// Staff, by id.
-    Staff,
-    /// Documents, by id.
-    Documents,
-}
-
 /// Adds or replaces an offering.
 pub async fn upsert_offering(
     conn: &mut AnyConnection,
     provider_id: &str,
-    service: ServiceType,
-    unit_price_cents: i64,
-    max_group_size: i64,
+    o: &Offering,
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO provider_offerings (provider_id, service_type, unit_price_cents, max_group_size) \
@@ -274,20 +257,19 @@ pub async fn upsert_offering(
          DO UPDATE SET unit_price_cents = excluded.unit_price_cents, max_group_size = excluded.max_group_size",
     )
     .bind(provider_id)
-    .bind(service.code())
-    .bind(unit_price_cents)
-    .bind(max_group_size)
+    .bind(o.service.code())
+    .bind(o.unit_price_cents)
+    .bind(i64::from(o.max_group_size.unwrap_or(0)))
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Adds a staff member.
+/// Adds a staff member; returns their new id.
 pub async fn insert_staff(
     conn: &mut AnyConnection,
     provider_id: &str,
-    s: &pb::StaffMember,
-    qualification: Qualification,
+    s: &StaffMember,
 ) -> Result<String, AppError> {
     let id = new_id();
     sqlx::query(
@@ -296,22 +278,22 @@ pub async fn insert_staff(
     )
     .bind(&id)
     .bind(provider_id)
-    .bind(s.name.trim())
-    .bind(s.role.trim())
-    .bind(qualification.code())
-    .bind(s.register_number.trim())
+    .bind(&s.name)
+    .bind(&s.role)
+    .bind(s.qualification.code())
+    .bind(&s.register_number)
     .execute(&mut *conn)
     .await?;
     Ok(id)
 }
 
-/// Adds a document.
+/// Adds a document; returns its new id.
 pub async fn insert_document(
     conn: &mut AnyConnection,
     provider_id: &str,
-    doc: &ProviderDocument,
-    file_reference: &str,
+    doc: &Document,
 ) -> Result<String, AppError> {
+    use seteli_platform::convert::store_date;
     let id = new_id();
     sqlx::query(
         "INSERT INTO provider_documents (id, provider_id, kind, issued_on, expires_on, file_reference) \
@@ -322,7 +304,7 @@ pub async fn insert_document(
     .bind(doc.kind.code())
     .bind(store_date(doc.issued_on))
     .bind(doc.expires_on.map(store_date))
-    .bind(file_reference)
+    .bind(&doc.file_reference)
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -355,10 +337,8 @@ pub async fn replace_soteri(
 pub async fn record_history(
     conn: &mut AnyConnection,
     provider_id: &str,
-    caller: &Caller,
-    action: &str,
+    stamp: &Stamp,
     summary: &str,
-    request_id: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO provider_history (id, provider_id, occurred_at, actor_subject, actor_role, \
@@ -366,25 +346,25 @@ pub async fn record_history(
     )
     .bind(new_id())
     .bind(provider_id)
-    .bind(now_micros())
-    .bind(&caller.subject)
-    .bind(caller.role.as_str())
-    .bind(caller.organisation())
-    .bind(action)
+    .bind(stamp.at_micros)
+    .bind(&stamp.subject)
+    .bind(&stamp.role)
+    .bind(&stamp.organisation)
+    .bind(&stamp.action)
     .bind(summary)
-    .bind(request_id)
+    .bind(&stamp.request_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// A page of history, oldest first, after `after` (`occurred_at|id`).
+/// Up to `limit` history entries, oldest first, after the entry `after` (`occurred_at`, id).
 pub async fn list_history(
     conn: &mut AnyConnection,
     provider_id: &str,
     after: Option<(i64, String)>,
     limit: i64,
-) -> Result<Vec<(pb::HistoryEntry, String)>, AppError> {
+) -> Result<Vec<HistoryEntry>, AppError> {
     let (at, id) = after.unwrap_or((i64::MIN, String::new()));
     let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT id, occurred_at, actor_subject, actor_role, organisation, action, summary, request_id \
@@ -400,74 +380,63 @@ pub async fn list_history(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                pb::HistoryEntry {
-                    occurred_at_micros: r.1,
-                    actor: Some(Actor {
-                        subject: r.2,
-                        role: r.3,
-                        organisation: r.4,
-                    }),
-                    action: r.5,
-                    summary: r.6,
-                    request_id: r.7,
-                },
-                r.0,
-            )
+        .map(|r| HistoryEntry {
+            id: r.0,
+            stamp: Stamp {
+                at_micros: r.1,
+                subject: r.2,
+                role: r.3,
+                organisation: r.4,
+                action: r.5,
+                request_id: r.7,
+            },
+            summary: r.6,
         })
         .collect())
 }
 
-fn provider_from_row(r: &AnyRow) -> Result<pb::Provider, AppError> {
+fn provider_from_row(r: &AnyRow) -> Result<Provider, AppError> {
     let text = |i: usize| r.try_get::<String, _>(i);
-    let legal_form = LegalForm::from_code(&text(3)?)
-        .map(domain::legal_form_to_pb)
-        .unwrap_or_default();
-    let state = domain::parse_state(&text(13)?)?;
+    let legal_form = text(3)?;
     let reasons: Vec<String> = serde_json::from_str(&text(14)?).unwrap_or_default();
-    Ok(pb::Provider {
+    Ok(Provider {
         id: text(0)?,
-        details: Some(pb::ProviderDetails {
+        details: Details {
             name: text(1)?,
             business_id: text(2)?,
-            legal_form,
-            contact: Some(pb::Contact {
+            legal_form: LegalForm::from_code(&legal_form)
+                .ok_or_else(|| unknown("legal form", &legal_form))?,
+            contact: Contact {
                 name: text(4)?,
                 email: text(5)?,
                 phone: text(6)?,
                 postal_address: text(7)?,
-            }),
+            },
             iban: text(8)?,
             bic: text(9)?,
             einvoice_address: text(10)?,
             supplier_number: text(11)?,
             uses_subcontractors: r.try_get::<i64, _>(12)? != 0,
-        }),
-        state: state.to_pb(),
+        },
+        state: parse_state(&text(13)?)?,
         state_reasons: reasons,
         version: r.try_get(15)?,
         created_at_micros: r.try_get(16)?,
         updated_at_micros: r.try_get(17)?,
-        ..Default::default()
+        sites: Vec::new(),
+        offerings: Vec::new(),
+        soteri_classes: Vec::new(),
+        staff: Vec::new(),
+        documents: Vec::new(),
     })
 }
 
-/// What of a provider to load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    /// Details, state, sites, offerings and Soteri classes.
-    Public,
-    /// Also staff and documents (the provider's own users and the county).
-    Full,
-}
-
-/// Loads a provider, or `None`.
+/// Loads a provider with `detail`, or `None`.
 pub async fn load_provider(
     conn: &mut AnyConnection,
     id: &str,
     detail: Detail,
-) -> Result<Option<pb::Provider>, AppError> {
+) -> Result<Option<Provider>, AppError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {PROVIDER_COLUMNS} FROM providers WHERE id = $1"
     )))
@@ -482,7 +451,7 @@ pub async fn load_provider(
 
 async fn fill_children(
     conn: &mut AnyConnection,
-    p: &mut pb::Provider,
+    p: &mut Provider,
     detail: Detail,
 ) -> Result<(), AppError> {
     p.sites = load_sites(conn, &p.id).await?;
@@ -495,14 +464,14 @@ async fn fill_children(
     .await?;
     p.offerings = offerings
         .into_iter()
-        .filter_map(|(s, price, size)| {
-            ServiceType::from_code(&s).map(|st| pb::Offering {
-                service_type: to_service_type(st),
-                unit_price: Some(to_money(price)),
-                max_group_size: i32::try_from(size).unwrap_or_default(),
+        .map(|(s, price, size)| {
+            Ok(Offering {
+                service: ServiceType::from_code(&s).ok_or_else(|| unknown("service", &s))?,
+                unit_price_cents: price,
+                max_group_size: u32::try_from(size).ok().filter(|n| *n > 0),
             })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     let classes: Vec<(i64,)> = sqlx::query_as(
         "SELECT soteri_class FROM provider_soteri_classes WHERE provider_id = $1 ORDER BY soteri_class",
     )
@@ -513,57 +482,53 @@ async fn fill_children(
         .into_iter()
         .filter_map(|(c,)| i32::try_from(c).ok())
         .collect();
-    if detail == Detail::Full {
-        let staff: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT id, name, role, qualification, register_number FROM provider_staff \
-             WHERE provider_id = $1 ORDER BY name, id",
-        )
-        .bind(&p.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        p.staff = staff
-            .into_iter()
-            .map(|(id, name, role, q, reg)| pb::StaffMember {
+    if detail == Detail::Public {
+        return Ok(());
+    }
+    let staff: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, role, qualification, register_number FROM provider_staff \
+         WHERE provider_id = $1 ORDER BY name, id",
+    )
+    .bind(&p.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    p.staff = staff
+        .into_iter()
+        .map(|(id, name, role, q, register_number)| {
+            Ok(StaffMember {
                 id,
                 name,
                 role,
                 qualification: Qualification::from_code(&q)
-                    .map(domain::qualification_to_pb)
-                    .unwrap_or_default(),
-                register_number: reg,
+                    .ok_or_else(|| unknown("qualification", &q))?,
+                register_number,
             })
-            .collect();
-        let docs: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT id, kind, issued_on, expires_on, file_reference FROM provider_documents \
-             WHERE provider_id = $1 ORDER BY kind, issued_on, id",
-        )
-        .bind(&p.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        p.documents = docs
-            .into_iter()
-            .map(|(id, kind, issued, expires, file)| {
-                Ok(pb::Document {
-                    id,
-                    kind: DocumentKind::from_code(&kind)
-                        .map(domain::document_kind_to_pb)
-                        .unwrap_or_default(),
-                    issued_on: Some(to_date(parse_stored_date(&issued)?)),
-                    expires_on: expires
-                        .map(|e| parse_stored_date(&e).map(to_date))
-                        .transpose()?,
-                    file_reference: file,
-                })
+        })
+        .collect::<Result<_, AppError>>()?;
+    let docs: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT id, kind, issued_on, expires_on, file_reference FROM provider_documents \
+         WHERE provider_id = $1 ORDER BY kind, issued_on, id",
+    )
+    .bind(&p.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    p.documents = docs
+        .into_iter()
+        .map(|(id, kind, issued, expires, file_reference)| {
+            Ok(Document {
+                id,
+                kind: DocumentKind::from_code(&kind)
+                    .ok_or_else(|| unknown("document kind", &kind))?,
+                issued_on: date(&issued)?,
+                expires_on: expires.as_deref().map(date).transpose()?,
+                file_reference,
             })
-            .collect::<Result<_, AppError>>()?;
-    }
+        })
+        .collect::<Result<_, AppError>>()?;
     Ok(())
 }
 
-async fn load_sites(
-    conn: &mut AnyConnection,
-    provider_id: &str,
-) -> Result<Vec<pb::Site>, AppError> {
+async fn load_sites(conn: &mut AnyConnection, provider_id: &str) -> Result<Vec<Site>, AppError> {
     let sites: Vec<SiteRow> = sqlx::query_as(
         "SELECT id, kind, name, street_address, postal_code, municipality, latitude, longitude \
          FROM provider_sites WHERE provider_id = $1 ORDER BY name, id",
@@ -571,33 +536,31 @@ async fn load_sites(
     .bind(provider_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(sites.into_iter().map(site_from_row).collect())
+    sites.into_iter().map(site_from_row).collect()
 }
 
-fn site_from_row(r: SiteRow) -> pb::Site {
-    pb::Site {
+fn site_from_row(r: SiteRow) -> Result<Site, AppError> {
+    Ok(Site {
         id: r.0,
-        kind: domain::site_kind_from_code(&r.1) as i32,
+        kind: SiteKind::from_code(&r.1).ok_or_else(|| unknown("site kind", &r.1))?,
         name: r.2,
         street_address: r.3,
         postal_code: r.4,
         municipality: r.5,
-        coordinates: Some(Coordinates {
-            latitude: r.6,
-            longitude: r.7,
-        }),
-    }
+        latitude: r.6,
+        longitude: r.7,
+    })
 }
 
-/// A page of providers by name, after the cursor `name|id`, optionally in one state, and
-/// limited to APPROVED ones plus `own_provider` when `approved_only`.
+/// Up to `limit` providers by name (with [`Detail::Public`]) after the provider `after`
+/// (name, id), optionally only in `state`, and only those `visibility` shows.
 pub async fn list_providers(
     conn: &mut AnyConnection,
     state: Option<ProviderState>,
     visibility: Visibility<'_>,
     after: Option<(String, String)>,
     limit: i64,
-) -> Result<Vec<pb::Provider>, AppError> {
+) -> Result<Vec<Provider>, AppError> {
     let (after_name, after_id) = after.unwrap_or_default();
     let (approved_only, own) = match visibility {
         Visibility::All => (0_i64, ""),
@@ -610,7 +573,7 @@ pub async fn list_providers(
          AND (name > $4 OR (name = $4 AND id > $5)) \
          ORDER BY name, id LIMIT $6"
     )))
-    .bind(state.map(|s| s.code()).unwrap_or_default())
+    .bind(state.map(ProviderState::code).unwrap_or_default())
     .bind(approved_only)
     .bind(own)
     .bind(after_name)
@@ -627,35 +590,12 @@ pub async fn list_providers(
     Ok(out)
 }
 
-/// Which providers a caller may list.
-#[derive(Debug, Clone, Copy)]
-pub enum Visibility<'a> {
-    /// Every provider (county roles).
-    All,
-    /// APPROVED providers and the caller's own (provider users).
-    ApprovedAndOwn(&'a str),
-}
-
-/// A place of service of an approved provider offering a service, within a bounding box.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    /// Provider id.
-    pub provider_id: String,
-    /// Provider name.
-    pub name: String,
-    /// Unit price, cents.
-    pub unit_price_cents: i64,
-    /// The site.
-    pub site: pb::Site,
-}
-
-/// Sites of APPROVED providers offering `service` inside a lat/lon box. Worker locations count
-/// only when `include_worker_locations` (SK, PROV-DISTANCE).
+/// Every place of service (sites and worker locations) of APPROVED providers offering
+/// `service` inside `bounds`.
 pub async fn search_candidates(
     conn: &mut AnyConnection,
     service: ServiceType,
-    bounds: domain::BoundingBox,
-    include_worker_locations: bool,
+    bounds: BoundingBox,
 ) -> Result<Vec<Candidate>, AppError> {
     let rows: Vec<CandidateRow> = sqlx::query_as(
         "SELECT p.id, p.name, o.unit_price_cents, s.id, s.kind, s.name, s.street_address, \
@@ -664,49 +604,23 @@ pub async fn search_candidates(
              JOIN provider_offerings o ON o.provider_id = p.id \
              JOIN provider_sites s ON s.provider_id = p.id \
              WHERE p.state = 'APPROVED' AND o.service_type = $1 \
-             AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5 \
-             AND ($6 = 1 OR s.kind = 'SITE')",
+             AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5",
     )
     .bind(service.code())
     .bind(bounds.min_lat)
     .bind(bounds.max_lat)
     .bind(bounds.min_lon)
     .bind(bounds.max_lon)
-    .bind(i64::from(include_worker_locations))
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Candidate {
-            provider_id: r.0,
-            name: r.1,
-            unit_price_cents: r.2,
-            site: site_from_row((r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10)),
+    rows.into_iter()
+        .map(|r| {
+            Ok(Candidate {
+                provider_id: r.0,
+                name: r.1,
+                unit_price_cents: r.2,
+                site: site_from_row((r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))?,
+            })
         })
-        .collect())
-}
-
-/// The facts the approval rules read, as owned values.
-#[derive(Debug, Clone)]
-pub struct Facts {
-    /// Legal form.
-    pub legal_form: LegalForm,
-    /// Uses subcontractors.
-    pub uses_subcontractors: bool,
-    /// Documents.
-    pub documents: Vec<ProviderDocument>,
-    /// Staff.
-    pub staff: Vec<RuleStaff>,
-    /// Offerings.
-    pub offerings: Vec<RuleOffering>,
-    /// Soteri classes.
-    pub soteri_classes: Vec<u32>,
-}
-
-/// Loads the approval facts of a provider.
-pub async fn load_facts(conn: &mut AnyConnection, id: &str) -> Result<Facts, AppError> {
-    let p = load_provider(conn, id, Detail::Full)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("provider {id}")))?;
-    domain::facts_of(&p)
+        .collect()
 }

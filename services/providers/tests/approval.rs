@@ -501,3 +501,139 @@ async fn pages_through_providers_by_name() {
         .expect_err("page too large");
     assert_eq!(bad_fields(&err), vec!["page_size".to_owned()]);
 }
+
+/// Every page of ListProviders with `page_size`, followed to the end: the names in order.
+async fn all_names(
+    c: &mut seteli_api::providers::v1::providers_service_client::ProvidersServiceClient<
+        tonic::transport::Channel,
+    >,
+    token: &str,
+    page_size: i32,
+) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = c
+            .list_providers(with_token(
+                token,
+                pb::ListProvidersRequest {
+                    state: 0,
+                    page_size,
+                    page_token: page_token.clone(),
+                },
+            ))
+            .await
+            .expect("list")
+            .into_inner();
+        names.extend(
+            page.providers
+                .into_iter()
+                .map(|p| p.details.expect("details").name),
+        );
+        if page.next_page_token.is_empty() {
+            return names;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+#[tokio::test]
+async fn a_name_with_a_bar_pages_correctly() {
+    let server = start().await;
+    let a = actors(&server);
+    let mut c = client(&server);
+    for (name, id) in [
+        ("Aa|Bb ry", "1234572-7"),
+        ("Aa ry", "1234560-4"),
+        ("Aa|Aa|Cc ry", "1234561-2"),
+        ("Aa|", "1234562-0"),
+    ] {
+        create(
+            &mut c,
+            &a.admin,
+            details(name, id, pb::LegalForm::Association),
+        )
+        .await;
+    }
+    // One page of all, in the database's order of names.
+    let whole = all_names(&mut c, &a.admin, 0).await;
+    assert_eq!(whole.len(), 4, "{whole:?}");
+    // Page by page, a `|` in a name neither skips nor repeats a provider.
+    assert_eq!(all_names(&mut c, &a.admin, 1).await, whole);
+    assert_eq!(all_names(&mut c, &a.admin, 3).await, whole);
+    // A token that is not one of ours is refused, not misread.
+    let err = c
+        .list_providers(with_token(
+            &a.admin,
+            pb::ListProvidersRequest {
+                state: 0,
+                page_size: 1,
+                page_token: "Aa|Bb ry|x".into(),
+            },
+        ))
+        .await
+        .expect_err("foreign token");
+    assert_eq!(bad_fields(&err), vec!["page_token".to_owned()]);
+}
+
+#[tokio::test]
+async fn pages_through_the_history_oldest_first() {
+    let server = start().await;
+    let a = actors(&server);
+    let mut c = client(&server);
+    let p = complete_provider(&mut c, &a.admin, "Historia ry", "1234571-9", KUOPIO).await;
+    let page = |page_size: i32, page_token: String| pb::ListProviderHistoryRequest {
+        provider_id: p.id.clone(),
+        page_size,
+        page_token,
+    };
+    let whole = c
+        .list_provider_history(with_token(&a.admin, page(0, String::new())))
+        .await
+        .expect("history")
+        .into_inner();
+    assert!(whole.next_page_token.is_empty());
+    assert!(whole.entries.len() > 3, "{:?}", whole.entries);
+    let mut paged = Vec::new();
+    let mut token = String::new();
+    loop {
+        let next = c
+            .list_provider_history(with_token(&a.admin, page(2, token)))
+            .await
+            .expect("page")
+            .into_inner();
+        assert!(next.entries.len() <= 2);
+        paged.extend(next.entries);
+        if next.next_page_token.is_empty() {
+            break;
+        }
+        token = next.next_page_token;
+    }
+    assert_eq!(paged, whole.entries);
+    // A ListProviders token is not a history token.
+    create(
+        &mut c,
+        &a.admin,
+        details("Toinen ry", "1234572-7", pb::LegalForm::Association),
+    )
+    .await;
+    let providers_token = c
+        .list_providers(with_token(
+            &a.admin,
+            pb::ListProvidersRequest {
+                state: 0,
+                page_size: 1,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .next_page_token;
+    assert!(!providers_token.is_empty());
+    let err = c
+        .list_provider_history(with_token(&a.admin, page(2, providers_token)))
+        .await
+        .expect_err("foreign token");
+    assert_eq!(bad_fields(&err), vec!["page_token".to_owned()]);
+}

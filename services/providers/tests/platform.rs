@@ -205,16 +205,10 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
     let url = db.url.clone();
     let keys = TestKeys::new();
     let start = |db: TestDatabase, keys: TestKeys| {
-        TestServer::start_with(
-            seteli_providers::DEFAULTS,
-            keys,
-            db,
-            |c| {
-                c.vars
-                    .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
-            },
-            seteli_providers::serve,
-        )
+        TestServer::start_with::<Providers>(keys, db, |c| {
+            c.vars
+                .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
+        })
     };
     // Three servers on the same database, started together.
     let (s1, s2, s3) = tokio::join!(
@@ -353,4 +347,55 @@ async fn empty_requests_from_every_role_are_user_errors_never_internal() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_retried_edit_is_answered_from_the_store_and_changes_nothing_again() {
+    let server = start().await;
+    let a = actors(&server);
+    let mut c = client(&server);
+    let p = create(
+        &mut c,
+        &a.admin,
+        details("Uusinta ry", "1234560-4", pb::LegalForm::Association),
+    )
+    .await;
+    let request = pb::AddSiteRequest {
+        request_id: rid(),
+        provider_id: p.id.clone(),
+        site: Some(pb::Site {
+            kind: pb::SiteKind::Site as i32,
+            name: "Kuopio site".into(),
+            street_address: "Katu 1".into(),
+            postal_code: "70100".into(),
+            municipality: "Kuopio".into(),
+            coordinates: point(KUOPIO),
+            ..Default::default()
+        }),
+    };
+    let first = c
+        .add_site(with_token(&a.admin, request.clone()))
+        .await
+        .expect("first")
+        .into_inner();
+    let again = c
+        .add_site(with_token(&a.admin, request))
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(first, again);
+    let now = c
+        .get_provider(with_token(
+            &a.admin,
+            pb::GetProviderRequest {
+                provider_id: p.id.clone(),
+            },
+        ))
+        .await
+        .expect("get")
+        .into_inner()
+        .provider
+        .expect("provider");
+    assert_eq!(now.sites.len(), 1);
+    assert_eq!(Some(now.version), first.provider.map(|p| p.version));
 }

@@ -30,15 +30,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 async fn start_with_origin() -> TestServer {
-    TestServer::start(
-        seteli_providers::DEFAULTS,
-        |c| {
-            c.vars
-                .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
-            c.cors_allowed_origins = vec!["http://portal.example".into()];
-        },
-        seteli_providers::serve,
-    )
+    TestServer::start::<Providers>(|c| {
+        c.vars
+            .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
+        c.cors_allowed_origins = vec!["http://portal.example".into()];
+    })
     .await
 }
 
@@ -134,20 +130,8 @@ async fn reflection_lists_the_services() {
 
 #[tokio::test]
 async fn metrics_count_calls_by_method_and_code() {
-    // A free port for the metrics listener.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("probe")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let server = TestServer::start(
-        seteli_providers::DEFAULTS,
-        |c| {
-            c.metrics_addr = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-        },
-        seteli_providers::serve,
-    )
-    .await;
+    // The test server's metrics listener is bound on port 0 before it starts.
+    let server = TestServer::start::<Providers>(|_| {}).await;
     let a = actors(&server);
     let mut c = client(&server);
     c.get_provider(seteli_platform::testing::with_token(
@@ -159,7 +143,7 @@ async fn metrics_count_calls_by_method_and_code() {
     .await
     .expect_err("not found");
     let metrics = http1(
-        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        server.metrics_addr,
         "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         b"",
     )
@@ -178,12 +162,7 @@ async fn metrics_count_calls_by_method_and_code() {
 
 #[tokio::test]
 async fn a_drain_reports_not_serving_before_the_server_stops() {
-    let mut server = TestServer::start(
-        seteli_providers::DEFAULTS,
-        |c| c.drain = Duration::from_millis(500),
-        seteli_providers::serve,
-    )
-    .await;
+    let mut server = TestServer::start::<Providers>(|c| c.drain = Duration::from_millis(500)).await;
     let wait = Duration::from_secs(20);
     wait_for_health(server.channel(), "", ServingStatus::Serving, wait)
         .await

@@ -8,112 +8,70 @@
 //! ACTIVE → COMPLETED (or INTERRUPTED, CANCELLED, EXPIRED), units used, and a change feed that
 //! `attendance` and `reporting` follow by sequence number.
 //!
-//! [`serve`] is the whole service; `main.rs` only reads the environment and calls it.
+//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
+//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
+//! [`wire`] (protobuf ↔ model, redacted views) → [`model`] → [`store`] (SQL); [`jobs`] runs
+//! scheduled work through [`ops`].
+//!
+//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_PROVIDERS_URL`,
+//! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`.
 
+pub mod access;
 pub mod api;
-pub mod domain;
 pub mod jobs;
+pub mod model;
+pub mod ops;
 pub mod store;
-pub mod upstream;
+pub mod wire;
 
-use futures::future::BoxFuture;
 use seteli_api::vouchers::v1::vouchers_service_server::VouchersServiceServer;
 use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
 use seteli_platform::db::MigrationFile;
-use seteli_platform::server::Platform;
+use seteli_platform::server::{Built, Platform, Service};
 use tokio::net::TcpListener;
-use tonic::service::Routes;
-use tonic::service::interceptor::InterceptedService;
 
-/// Local defaults: gRPC on 50052, metrics on 9102, `data/vouchers.db`.
-pub const DEFAULTS: ServiceDefaults = ServiceDefaults {
-    name: "vouchers",
-    grpc_port: 50052,
-    metrics_port: 9102,
-};
+/// The voucher service, as the platform boots it.
+#[derive(Debug, Clone, Copy)]
+pub struct Vouchers;
 
-/// The service's migrations (platform tables come first, automatically).
-pub const MIGRATIONS: &[MigrationFile] = &[MigrationFile {
-    version: 100,
-    description: "vouchers",
-    sql: include_str!("../migrations/0100_vouchers.sql"),
-}];
+impl Service for Vouchers {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "vouchers",
+        grpc_port: 50052,
+        metrics_port: 9102,
+    };
+    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
+        version: 100,
+        description: "vouchers",
+        sql: include_str!("../migrations/0100_vouchers.sql"),
+    }];
+    type Settings = ops::Settings;
 
-/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
-pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
+    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
+        ops::Settings::read(config)
+    }
+
+    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+        ops::seed_prices(&platform.db, &settings.seed_prices).await?;
+        let app = ops::App::new(platform.db.clone(), &settings)?;
+        let mut built = platform
+            .routes()
+            .grpc(VouchersServiceServer::new(api::VouchersApi(app)));
+        if let Some(every) = settings.sweep_every {
+            built = built.job(
+                "expiry-sweep",
+                jobs::sweep_periodically(platform.db.clone(), platform.clock.clone(), every),
+            );
+        }
+        Ok(built)
+    }
+}
 
 /// Serves the voucher service on `listener` until `shutdown` resolves, then drains.
-///
-/// Service configuration beyond the platform's: `SETELI_PROVIDERS_URL` (the provider
-/// registry, default [`DEFAULT_PROVIDERS_URL`]) and `SETELI_DISTANCE_LIMIT_KM` (PROV-DISTANCE,
-/// default 20), `SETELI_EXPIRY_SWEEP_SECONDS` (how often vouchers whose end passed are expired
-/// or completed; default 3600, 0 turns the schedule off) and `SETELI_SEED_CEILING_PRICES`
-/// (dev: prices recorded at start when the price list is empty; format of
-/// [`seteli_rules::prices::CeilingPrices::parse`]).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
-    shutdown: BoxFuture<'static, ()>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let providers_url = config
-        .var("SETELI_PROVIDERS_URL")
-        .unwrap_or(DEFAULT_PROVIDERS_URL)
-        .to_owned();
-    let providers = upstream::Providers::new(&providers_url, config.upstream_resolve_every)
-        .map_err(|e| ConfigError {
-            key: "SETELI_PROVIDERS_URL".into(),
-            message: e.to_string(),
-        })?;
-    let limit: f64 = config.var_or(
-        "SETELI_DISTANCE_LIMIT_KM",
-        seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM,
-    )?;
-    if !(limit.is_finite() && limit > 0.0) {
-        return Err(ConfigError {
-            key: "SETELI_DISTANCE_LIMIT_KM".into(),
-            message: "must be a positive number of kilometres".into(),
-        }
-        .into());
-    }
-    let seed = seteli_rules::prices::CeilingPrices::parse(
-        config.var("SETELI_SEED_CEILING_PRICES").unwrap_or(""),
-    )
-    .map_err(|message| ConfigError {
-        key: "SETELI_SEED_CEILING_PRICES".into(),
-        message,
-    })?;
-    let sweep_every: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
-    let platform = Platform::start(config, MIGRATIONS).await?;
-    jobs::seed_prices(&platform.db, &seed).await?;
-    // Stops with the runtime's task when `serve` returns (the guard aborts it).
-    let sweeper = (sweep_every > 0).then(|| {
-        AbortOnDrop(tokio::spawn(jobs::sweep_periodically(
-            platform.db.clone(),
-            std::time::Duration::from_secs(sweep_every),
-        )))
-    });
-    let api = api::VouchersApi::new(platform.db.clone(), providers, limit);
-    let routes = Routes::new(InterceptedService::new(
-        VouchersServiceServer::new(api),
-        platform.authenticator(),
-    ));
-    let result = platform
-        .serve(
-            routes,
-            &["seteli.vouchers.v1.VouchersService"],
-            listener,
-            shutdown,
-        )
-        .await;
-    drop(sweeper);
-    result
-}
-
-/// Aborts a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    seteli_platform::server::serve::<Vouchers>(config, listener, shutdown).await
 }

@@ -25,7 +25,10 @@ use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::{
+use seteli_platform::change::Aggregate;
+use seteli_platform::convert::PbEnum;
+
+use crate::model::{
     self, ChangeKind, ClientFacts, ClientInput, DecisionInput, Evaluated, ExistingVoucher,
     VoucherState,
 };
@@ -461,10 +464,10 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         }),
         unit_price: Some(to_money(r.try_get("unit_price_cents")?)),
         value: Some(to_money(r.try_get("value_cents")?)),
-        units_granted: Some(domain::to_units(granted)),
-        units_used: Some(domain::to_units(used)),
-        units_left: Some(domain::to_units(granted - used)),
-        weekly_cap: weekly.map(domain::to_units),
+        units_granted: Some(model::to_units(granted)),
+        units_used: Some(model::to_units(used)),
+        units_left: Some(model::to_units(granted - used)),
+        weekly_cap: weekly.map(model::to_units),
         provider_id: provider_id.clone().unwrap_or_default(),
         provider_name: r.try_get("provider_name")?,
         provider_distance_km: r.try_get("provider_distance_km")?,
@@ -538,6 +541,25 @@ pub async fn insert_voucher(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+impl Aggregate for VoucherRow {
+    const TABLE: &'static str = "vouchers";
+    const KIND: &'static str = "voucher";
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+        load_voucher(conn, id)
+    }
+}
+
+/// How many ceiling prices are recorded.
+pub async fn count_prices(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ceiling_prices")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(count)
 }
 
 /// Loads a voucher by id, or `None`.
@@ -842,13 +864,13 @@ pub async fn sweep(
 pub async fn append_change(
     conn: &mut AnyConnection,
     v: &VoucherRow,
+    snapshot: &pb::Voucher,
     previous_provider: Option<&str>,
     kind: ChangeKind,
     caller: &Caller,
     request_id: &str,
 ) -> Result<i64, AppError> {
     let sequence = bump_counter(conn, "voucher_feed", 1).await?;
-    let snapshot = crate::api::feed_view(&v.view);
     sqlx::query(
         "INSERT INTO voucher_changes (sequence, voucher_id, provider_id, kind, occurred_at, \
          actor_subject, actor_role, organisation, request_id, snapshot) \
@@ -903,7 +925,9 @@ pub async fn list_changes(
                     })?;
                 Ok(pb::VoucherChange {
                     sequence,
-                    kind: ChangeKind::pb_of_code(&kind),
+                    kind: ChangeKind::parse(&kind)
+                        .map(PbEnum::to_pb)
+                        .unwrap_or_default(),
                     occurred_at_micros: at,
                     actor: Some(Actor {
                         subject,

@@ -8,6 +8,7 @@ use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_platform::testing::{TestServer, with_token};
 #[allow(unused_imports)] // not every test binary uses both
 pub use seteli_platform::testing::{bad_fields, rule_ids};
+pub use seteli_providers::Providers;
 use tonic::transport::Channel;
 
 /// Placeholder ceiling prices for tests (the county's real ones are configuration).
@@ -24,14 +25,10 @@ pub const SIILINJARVI: (f64, f64) = (63.0745, 27.6600);
 pub const IISALMI: (f64, f64) = (63.5581, 27.1906);
 
 pub async fn start() -> TestServer {
-    TestServer::start(
-        seteli_providers::DEFAULTS,
-        |c| {
-            c.vars
-                .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
-        },
-        seteli_providers::serve,
-    )
+    TestServer::start::<Providers>(|c| {
+        c.vars
+            .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
+    })
     .await
 }
 

@@ -1,0 +1,214 @@
+//! The RPC boundary: where a gRPC request becomes an operation call, and where an
+//! [`AppError`] becomes a `Status` (nowhere else).
+//!
+//! A handler in a service's `api.rs` is one line:
+//!
+//! ```ignore
+//! async fn get_voucher(&self, r: Request<pb::GetVoucherRequest>) -> Answer<pb::GetVoucherResponse> {
+//!     rpc::unary(&self.0, r, ops::get_voucher).await
+//! }
+//! ```
+//!
+//! The operation (`ops.rs`) gets a [`Ctx`] — who calls, the trace and correlation id, and the
+//! clock whose [`Ctx::today`] is the Finnish date — and the decoded request, and returns an
+//! [`AppResult`]. Every error leaves with `RequestInfo` (the request id, so a caller can quote it
+//! to the county's support and find the log line); `UNAVAILABLE` also carries `RetryInfo`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::auth::Caller;
+use crate::clock::Clock;
+use crate::error::{AppError, AppResult, STATE_TRANSITION};
+use crate::telemetry::TraceContext;
+
+/// What a handler answers.
+pub type Answer<T> = Result<Response<T>, Status>;
+
+/// How long a caller should wait before retrying an `UNAVAILABLE` answer.
+pub const RETRY_AFTER: Duration = Duration::from_millis(500);
+
+/// The context of one operation: the caller, the trace and the clock.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Who calls (verified token).
+    pub caller: Caller,
+    /// Trace context and correlation (request) id of the call.
+    pub trace: TraceContext,
+    /// Where "now" and "today" come from.
+    pub clock: Clock,
+}
+
+impl Ctx {
+    /// A context for the service's own scheduled work (`system:<job>`), with a fresh trace.
+    pub fn system(job: &str, clock: Clock) -> Self {
+        Self {
+            caller: Caller::system(job),
+            trace: TraceContext::from_headers(&http::HeaderMap::new()),
+            clock,
+        }
+    }
+
+    /// The call's correlation id (`x-request-id`, or one made up for it).
+    pub fn request_id(&self) -> &str {
+        &self.trace.request_id
+    }
+
+    /// Today in Finland (Europe/Helsinki): the rulebooks' "today" (RULES.md §9).
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
+    /// Now, in microseconds since the epoch (UTC).
+    pub fn now_micros(&self) -> i64 {
+        self.clock.now_micros()
+    }
+
+    /// An outgoing request to another service on this caller's behalf: the caller's token, the
+    /// request id and a child `traceparent`.
+    pub fn forward<T>(&self, message: T) -> Request<T> {
+        crate::server::forward(&self.caller, Some(&self.trace), message)
+    }
+}
+
+/// Builds the [`Ctx`] of a request that passed the [`crate::auth::Authenticator`].
+pub fn ctx_of<T>(request: &Request<T>) -> Result<Ctx, AppError> {
+    let caller = Caller::of(request)?;
+    let trace = request
+        .extensions()
+        .get::<TraceContext>()
+        .cloned()
+        .unwrap_or_else(|| TraceContext::from_headers(&http::HeaderMap::new()));
+    let clock = request
+        .extensions()
+        .get::<Clock>()
+        .cloned()
+        .unwrap_or_default();
+    Ok(Ctx {
+        caller,
+        trace,
+        clock,
+    })
+}
+
+/// Runs one unary RPC: builds the [`Ctx`], calls `op` with the service's state and the request
+/// message, and maps its error to a rich `Status`.
+pub async fn unary<'a, S, Req, Resp, Fut>(
+    state: &'a S,
+    request: Request<Req>,
+    op: impl FnOnce(&'a S, Ctx, Req) -> Fut,
+) -> Answer<Resp>
+where
+    S: ?Sized,
+    Fut: Future<Output = AppResult<Resp>> + 'a,
+{
+    let request_id = request
+        .extensions()
+        .get::<TraceContext>()
+        .map(|t| t.request_id.clone())
+        .unwrap_or_default();
+    let ctx = match ctx_of(&request) {
+        Ok(ctx) => ctx,
+        Err(e) => return Err(to_status(e, &request_id)),
+    };
+    op(state, ctx, request.into_inner())
+        .await
+        .map(Response::new)
+        .map_err(|e| to_status(e, &request_id))
+}
+
+/// The `Status` an error answers with. `request_id` goes into `RequestInfo`.
+pub fn to_status(e: AppError, request_id: &str) -> Status {
+    let mut details = ErrorDetails::new();
+    if !request_id.is_empty() {
+        details.set_request_info(request_id, "");
+    }
+    let (code, message) = match e {
+        AppError::InvalidArgument(fields) => {
+            let summary = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.description))
+                .collect::<Vec<_>>()
+                .join("; ");
+            for f in fields {
+                details.add_bad_request_violation(f.field, f.description);
+            }
+            (Code::InvalidArgument, format!("invalid request: {summary}"))
+        }
+        AppError::RuleViolations(violations) => {
+            let ids = violations
+                .iter()
+                .map(|v| v.rule)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let finnish = violations
+                .iter()
+                .map(|v| format!("{} ({}): {}", v.rule, v.section, v.message_fi))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for v in &violations {
+                details.add_precondition_failure_violation(
+                    v.rule,
+                    v.section,
+                    format!(
+                        "{} ({}): {} — {}",
+                        v.rule, v.section, v.message_en, v.message_fi
+                    ),
+                );
+            }
+            details.set_localized_message("fi-FI", finnish);
+            (Code::FailedPrecondition, format!("rules not met: {ids}"))
+        }
+        AppError::StateConflict(msg) => {
+            details.add_precondition_failure_violation(STATE_TRANSITION, "", msg.clone());
+            (Code::FailedPrecondition, msg)
+        }
+        AppError::NotFound(m) => (Code::NotFound, m),
+        AppError::AlreadyExists(m) => (Code::AlreadyExists, m),
+        AppError::PermissionDenied(m) => (Code::PermissionDenied, m),
+        AppError::Unauthenticated(m) => (Code::Unauthenticated, m),
+        AppError::Unavailable(m) => {
+            details.set_retry_info(Some(RETRY_AFTER));
+            (Code::Unavailable, m)
+        }
+        AppError::Internal(err) => {
+            tracing::error!(error = format!("{err:#}"), request_id, "internal error");
+            (
+                Code::Internal,
+                "internal error; see the service log".to_owned(),
+            )
+        }
+    };
+    Status::with_error_details(code, message, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_carries_the_request_id_and_unavailable_says_when_to_retry() {
+        let status = to_status(AppError::Unavailable("db down".into()), "req-7");
+        assert_eq!(status.code(), Code::Unavailable);
+        let details = status.get_error_details();
+        assert_eq!(
+            details.request_info().map(|r| r.request_id.as_str()),
+            Some("req-7")
+        );
+        assert_eq!(
+            details.retry_info().and_then(|r| r.retry_delay),
+            Some(RETRY_AFTER)
+        );
+        let status = to_status(AppError::NotFound("x".into()), "req-8");
+        let details = status.get_error_details();
+        assert_eq!(
+            details.request_info().map(|r| r.request_id.as_str()),
+            Some("req-8")
+        );
+        assert!(details.retry_info().is_none());
+    }
+}

@@ -1,0 +1,252 @@
+//! Who may do what in the registry, in one table ([`rule`]): which roles may call each RPC,
+//! and who may act on the provider it names; and which providers and fields a caller sees.
+//!
+//! Every signed-in role sees APPROVED providers; the county's roles see every provider; a
+//! provider's own users see their own. A provider a caller may not see answers `NOT_FOUND`
+//! (its existence is not theirs to know) before any `PERMISSION_DENIED` about it. Staff and
+//! documents are shown to the county and the provider's own users only.
+
+use seteli_platform::AppError;
+use seteli_platform::auth::{Caller, Role};
+
+use crate::model::{Detail, ProviderState, Visibility};
+
+/// The RPCs of `seteli.providers.v1.ProvidersService`. [`Rpc::name`] is also the action a
+/// provider's history and the audit log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the variants are the contract's RPCs, documented there
+pub enum Rpc {
+    CreateProvider,
+    GetProvider,
+    ListProviders,
+    UpdateProvider,
+    AddSite,
+    RemoveSite,
+    SetOffering,
+    RemoveOffering,
+    AddStaffMember,
+    RemoveStaffMember,
+    AddDocument,
+    RemoveDocument,
+    SetSoteriClasses,
+    SubmitProvider,
+    ApproveProvider,
+    RejectProvider,
+    SuspendProvider,
+    ResumeProvider,
+    RevokeProvider,
+    SearchProviders,
+    CheckProviderForService,
+    ListProviderHistory,
+}
+
+impl Rpc {
+    /// Every RPC.
+    pub const ALL: [Rpc; 22] = [
+        Rpc::CreateProvider,
+        Rpc::GetProvider,
+        Rpc::ListProviders,
+        Rpc::UpdateProvider,
+        Rpc::AddSite,
+        Rpc::RemoveSite,
+        Rpc::SetOffering,
+        Rpc::RemoveOffering,
+        Rpc::AddStaffMember,
+        Rpc::RemoveStaffMember,
+        Rpc::AddDocument,
+        Rpc::RemoveDocument,
+        Rpc::SetSoteriClasses,
+        Rpc::SubmitProvider,
+        Rpc::ApproveProvider,
+        Rpc::RejectProvider,
+        Rpc::SuspendProvider,
+        Rpc::ResumeProvider,
+        Rpc::RevokeProvider,
+        Rpc::SearchProviders,
+        Rpc::CheckProviderForService,
+        Rpc::ListProviderHistory,
+    ];
+
+    /// The RPC's name in the contract, e.g. `SetOffering`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rpc::CreateProvider => "CreateProvider",
+            Rpc::GetProvider => "GetProvider",
+            Rpc::ListProviders => "ListProviders",
+            Rpc::UpdateProvider => "UpdateProvider",
+            Rpc::AddSite => "AddSite",
+            Rpc::RemoveSite => "RemoveSite",
+            Rpc::SetOffering => "SetOffering",
+            Rpc::RemoveOffering => "RemoveOffering",
+            Rpc::AddStaffMember => "AddStaffMember",
+            Rpc::RemoveStaffMember => "RemoveStaffMember",
+            Rpc::AddDocument => "AddDocument",
+            Rpc::RemoveDocument => "RemoveDocument",
+            Rpc::SetSoteriClasses => "SetSoteriClasses",
+            Rpc::SubmitProvider => "SubmitProvider",
+            Rpc::ApproveProvider => "ApproveProvider",
+            Rpc::RejectProvider => "RejectProvider",
+            Rpc::SuspendProvider => "SuspendProvider",
+            Rpc::ResumeProvider => "ResumeProvider",
+            Rpc::RevokeProvider => "RevokeProvider",
+            Rpc::SearchProviders => "SearchProviders",
+            Rpc::CheckProviderForService => "CheckProviderForService",
+            Rpc::ListProviderHistory => "ListProviderHistory",
+        }
+    }
+}
+
+/// Who may act on the provider an RPC names, once they may see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnProvider {
+    /// Seeing it is enough (or the RPC names no provider).
+    Anyone,
+    /// The provider's own users and callers with one of these roles; anyone else is refused
+    /// with the message.
+    OwnUsersOr(&'static [Role], &'static str),
+}
+
+/// Who may call an RPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Roles that may call it at all (checked first: `PERMISSION_DENIED`).
+    pub roles: &'static [Role],
+    /// Who may act on the provider it names.
+    pub on_provider: OnProvider,
+}
+
+const EVERY_ROLE: &[Role] = &[
+    Role::SocialWorker,
+    Role::ProviderUser,
+    Role::CountyAdmin,
+    Role::FinanceSystem,
+    Role::Auditor,
+];
+const COUNTY_ADMIN: &[Role] = &[Role::CountyAdmin];
+const EDITORS: OnProvider = OnProvider::OwnUsersOr(
+    COUNTY_ADMIN,
+    "only the provider's own users and county administrators edit a provider",
+);
+
+/// The access table of the registry.
+pub const fn rule(rpc: Rpc) -> Rule {
+    use OnProvider::{Anyone, OwnUsersOr};
+    let (roles, on_provider): (&'static [Role], OnProvider) = match rpc {
+        Rpc::CreateProvider => (COUNTY_ADMIN, Anyone),
+        Rpc::GetProvider
+        | Rpc::ListProviders
+        | Rpc::SearchProviders
+        | Rpc::CheckProviderForService => (EVERY_ROLE, Anyone),
+        Rpc::UpdateProvider
+        | Rpc::AddSite
+        | Rpc::RemoveSite
+        | Rpc::SetOffering
+        | Rpc::RemoveOffering
+        | Rpc::AddStaffMember
+        | Rpc::RemoveStaffMember
+        | Rpc::AddDocument
+        | Rpc::RemoveDocument
+        | Rpc::SetSoteriClasses => (EVERY_ROLE, EDITORS),
+        Rpc::SubmitProvider => (&[Role::ProviderUser, Role::CountyAdmin], EDITORS),
+        Rpc::ApproveProvider
+        | Rpc::RejectProvider
+        | Rpc::SuspendProvider
+        | Rpc::ResumeProvider
+        | Rpc::RevokeProvider => (COUNTY_ADMIN, EDITORS),
+        Rpc::ListProviderHistory => (
+            EVERY_ROLE,
+            OwnUsersOr(
+                &[Role::CountyAdmin, Role::Auditor],
+                "the history is for the county and the provider's own users",
+            ),
+        ),
+    };
+    Rule { roles, on_provider }
+}
+
+/// `PERMISSION_DENIED` unless the caller's role may call `rpc`.
+pub fn may_call(caller: &Caller, rpc: Rpc) -> Result<(), AppError> {
+    caller.require(rule(rpc).roles)
+}
+
+/// `PERMISSION_DENIED` unless the caller may act on provider `id` (which they may see)
+/// through `rpc`.
+pub fn may_act_on(caller: &Caller, rpc: Rpc, id: &str) -> Result<(), AppError> {
+    match rule(rpc).on_provider {
+        OnProvider::Anyone => Ok(()),
+        OnProvider::OwnUsersOr(roles, _)
+            if roles.contains(&caller.role) || caller.is_user_of(id) =>
+        {
+            Ok(())
+        }
+        OnProvider::OwnUsersOr(_, refusal) => Err(AppError::PermissionDenied(refusal.into())),
+    }
+}
+
+/// Whether the caller may see provider `id` in `state`: county roles see all; a provider user
+/// sees its own provider and approved ones.
+pub fn may_see(caller: &Caller, id: &str, state: ProviderState) -> bool {
+    caller.role != Role::ProviderUser || caller.is_user_of(id) || state == ProviderState::Approved
+}
+
+/// What of provider `id` the caller sees: everything, except that another provider's user
+/// sees no staff or documents.
+pub fn detail(caller: &Caller, id: &str) -> Detail {
+    if caller.role == Role::ProviderUser && !caller.is_user_of(id) {
+        Detail::Public
+    } else {
+        Detail::Full
+    }
+}
+
+/// Which providers the caller's lists show.
+pub fn listing(caller: &Caller) -> Visibility<'_> {
+    match (caller.role, caller.provider_id.as_deref()) {
+        (Role::ProviderUser, Some(own)) => Visibility::ApprovedAndOwn(own),
+        _ => Visibility::All,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, provider_id: Option<&str>) -> Caller {
+        Caller {
+            issuer: "test".into(),
+            subject: "s".into(),
+            role,
+            provider_id: provider_id.map(str::to_owned),
+            token: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_table_names_every_rpc_of_the_contract() {
+        let contract: Vec<String> = seteli_platform::testing::rpcs_of("seteli.providers.v1")
+            .into_iter()
+            .map(|r| r.method)
+            .collect();
+        let ours: Vec<&str> = Rpc::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(contract.len(), ours.len(), "{contract:?} vs {ours:?}");
+        for name in &contract {
+            assert!(ours.contains(&name.as_str()), "{name} has no access rule");
+        }
+    }
+
+    #[test]
+    fn a_provider_user_edits_only_its_own_provider() {
+        let own = caller(Role::ProviderUser, Some("p1"));
+        assert!(may_act_on(&own, Rpc::AddSite, "p1").is_ok());
+        assert!(may_act_on(&own, Rpc::AddSite, "p2").is_err());
+        assert!(may_call(&own, Rpc::ApproveProvider).is_err());
+        assert!(may_call(&own, Rpc::SubmitProvider).is_ok());
+        assert!(!may_see(&own, "p2", ProviderState::Draft));
+        assert!(may_see(&own, "p2", ProviderState::Approved));
+        assert_eq!(detail(&own, "p2"), Detail::Public);
+        assert_eq!(detail(&own, "p1"), Detail::Full);
+        let worker = caller(Role::SocialWorker, None);
+        assert!(may_act_on(&worker, Rpc::AddSite, "p1").is_err());
+        assert!(may_act_on(&caller(Role::Auditor, None), Rpc::ListProviderHistory, "p1").is_ok());
+    }
+}

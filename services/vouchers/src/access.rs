@@ -1,0 +1,85 @@
+//! Who may call what in the voucher service, and which vouchers they see: one table.
+//!
+//! | RPC | roles |
+//! | --- | --- |
+//! | CreateClient, UpdateClient, ListClients, ChooseProvider, CancelVoucher | social worker, county admin |
+//! | GetClient | social worker, county admin, provider's user (only clients with a voucher of theirs) |
+//! | SetCeilingPrice, ExpireVouchers | county admin |
+//! | GetCeilingPrice, ListCeilingPrices | every role |
+//! | IssueVoucher | social worker |
+//! | GetVoucher, ListVouchers | social worker, county admin, finance system, provider's user (own vouchers) |
+//! | AcceptVoucher, DeclineVoucher, StartVoucher | provider's user |
+//! | RecordUnitsUsed | provider's user, county admin |
+//! | CompleteVoucher | provider's user, social worker, county admin |
+//! | InterruptVoucher | provider's user, social worker |
+//! | ListVoucherChanges | every role but a provider's user sees only its own vouchers' changes |
+//!
+//! A voucher another provider holds answers `NOT_FOUND`, never `PERMISSION_DENIED`: its
+//! existence is not the caller's business.
+
+use seteli_platform::auth::{Caller, Role};
+
+use crate::store::VoucherRow;
+
+/// The county's staff who keep the client register and decide.
+pub const COUNTY_STAFF: &[Role] = &[Role::SocialWorker, Role::CountyAdmin];
+/// Who may read clients (a provider's user only its own vouchers' clients).
+pub const CLIENT_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
+/// The county's administrators.
+pub const ADMIN: &[Role] = &[Role::CountyAdmin];
+/// Who issues vouchers.
+pub const ISSUERS: &[Role] = &[Role::SocialWorker];
+/// Who may read vouchers.
+pub const VOUCHER_READERS: &[Role] = &[
+    Role::SocialWorker,
+    Role::CountyAdmin,
+    Role::FinanceSystem,
+    Role::ProviderUser,
+];
+/// The provider's side of a voucher.
+pub const PROVIDER: &[Role] = &[Role::ProviderUser];
+/// Who records units used.
+pub const UNIT_RECORDERS: &[Role] = &[Role::ProviderUser, Role::CountyAdmin];
+/// Who completes a voucher.
+pub const COMPLETERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker, Role::CountyAdmin];
+/// Who interrupts a voucher (PROC-INTERRUPT).
+pub const INTERRUPTERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker];
+/// Who follows the change feed.
+pub const FEED_READERS: &[Role] = &[
+    Role::SocialWorker,
+    Role::CountyAdmin,
+    Role::FinanceSystem,
+    Role::Auditor,
+    Role::ProviderUser,
+];
+
+/// Whether `caller` may know voucher `v` exists: county roles see all; a provider's user only
+/// vouchers whose chosen provider is its own.
+pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
+    match caller.role {
+        Role::ProviderUser => v
+            .chosen_provider
+            .as_deref()
+            .is_some_and(|p| caller.is_user_of(p)),
+        Role::SocialWorker | Role::CountyAdmin | Role::FinanceSystem => true,
+        Role::Auditor => false,
+    }
+}
+
+/// The provider whose vouchers' changes `caller` may follow (`""`: all).
+pub fn feed_scope(caller: &Caller) -> String {
+    if caller.role == Role::ProviderUser {
+        caller.provider_id.clone().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// Why the county processes the client's data in a read by `caller` (the audit purpose).
+pub fn client_purpose(caller: &Caller) -> &'static str {
+    if caller.role == Role::ProviderUser {
+        "service_delivery"
+    } else {
+        "client_register"
+    }
+}

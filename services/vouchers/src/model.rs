@@ -1,0 +1,288 @@
+//! The voucher context's own types: the voucher state machine, the kinds of change the feed
+//! carries, units, and the checked inputs of clients and decisions.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::pb_enum;
+use seteli_rules::ServiceType;
+
+/// State of a voucher (see the life cycle in the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoucherState {
+    /// Issued; a chosen provider may be pending acceptance.
+    Issued,
+    /// Accepted by the chosen provider.
+    Assigned,
+    /// Service running.
+    Active,
+    /// Service ended.
+    Completed,
+    /// Stopped for the client's reasons (PROC-INTERRUPT).
+    Interrupted,
+    /// Cancelled before it started.
+    Cancelled,
+    /// Validity ended unused.
+    Expired,
+}
+
+impl VoucherState {
+    /// Every state.
+    pub const ALL: [VoucherState; 7] = [
+        Self::Issued,
+        Self::Assigned,
+        Self::Active,
+        Self::Completed,
+        Self::Interrupted,
+        Self::Cancelled,
+        Self::Expired,
+    ];
+
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Issued => "ISSUED",
+            Self::Assigned => "ASSIGNED",
+            Self::Active => "ACTIVE",
+            Self::Completed => "COMPLETED",
+            Self::Interrupted => "INTERRUPTED",
+            Self::Cancelled => "CANCELLED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.code() == s)
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("unknown stored voucher state {s:?}"))
+            })
+    }
+
+    /// States in which a voucher counts as held by its client for VOUCHER-EXTENSION's overlap
+    /// check. Cancelled, expired and interrupted vouchers no longer hold the period.
+    pub const HELD: &'static [VoucherState] =
+        &[Self::Issued, Self::Assigned, Self::Active, Self::Completed];
+}
+
+/// What a voucher change was (the change feed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// IssueVoucher.
+    Issued,
+    /// ChooseProvider.
+    ProviderChosen,
+    /// AcceptVoucher.
+    Accepted,
+    /// DeclineVoucher.
+    Declined,
+    /// Started (explicitly or by the first units).
+    Started,
+    /// RecordUnitsUsed.
+    UnitsChanged,
+    /// Completed.
+    Completed,
+    /// Interrupted.
+    Interrupted,
+    /// Cancelled.
+    Cancelled,
+    /// Expired.
+    Expired,
+}
+
+impl ChangeKind {
+    /// Every kind.
+    pub const ALL: [ChangeKind; 10] = [
+        Self::Issued,
+        Self::ProviderChosen,
+        Self::Accepted,
+        Self::Declined,
+        Self::Started,
+        Self::UnitsChanged,
+        Self::Completed,
+        Self::Interrupted,
+        Self::Cancelled,
+        Self::Expired,
+    ];
+
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Issued => "ISSUED",
+            Self::ProviderChosen => "PROVIDER_CHOSEN",
+            Self::Accepted => "ACCEPTED",
+            Self::Declined => "DECLINED",
+            Self::Started => "STARTED",
+            Self::UnitsChanged => "UNITS_CHANGED",
+            Self::Completed => "COMPLETED",
+            Self::Interrupted => "INTERRUPTED",
+            Self::Cancelled => "CANCELLED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// Hundredths of a unit as an exact decimal.
+pub fn units_decimal(hundredths: i64) -> Decimal {
+    Decimal::new(hundredths, 2)
+}
+
+/// Contract units.
+pub fn to_units(hundredths: i64) -> pb::Units {
+    pb::Units { hundredths }
+}
+
+/// A decimal number of units as hundredths (the rulebook caps are whole numbers).
+pub fn decimal_hundredths(d: Decimal) -> Option<i64> {
+    let h = d.checked_mul(Decimal::ONE_HUNDRED)?;
+    if !h.fract().is_zero() {
+        return None;
+    }
+    i64::try_from(h).ok()
+}
+
+/// Largest accepted quantity of units: 100 000 units (far above any rulebook cap).
+pub const MAX_UNITS_HUNDREDTHS: i64 = 10_000_000;
+
+/// A client's details, checked.
+#[derive(Debug, Clone)]
+pub struct ClientInput {
+    /// The identity code, normalised (upper case).
+    pub identity_code: String,
+    /// The masked identity code.
+    pub identity_code_masked: String,
+    /// Date of birth from the identity code.
+    pub birth_date: NaiveDate,
+    /// Name.
+    pub name: String,
+    /// Home municipality.
+    pub home_municipality: String,
+    /// Home latitude.
+    pub latitude: f64,
+    /// Home longitude.
+    pub longitude: f64,
+    /// Contact.
+    pub contact: pb::ClientContact,
+}
+
+/// A service decision, checked for shape (the rules come later, in `ops`).
+#[derive(Debug, Clone)]
+pub struct DecisionInput {
+    /// The client.
+    pub client_id: String,
+    /// The service.
+    pub service: ServiceType,
+    /// Decision date.
+    pub decision_date: NaiveDate,
+    /// First valid day.
+    pub valid_from: NaiveDate,
+    /// Last valid day.
+    pub valid_until: NaiveDate,
+    /// Granted units, hundredths.
+    pub units: i64,
+    /// Requested weekly cap, hundredths.
+    pub weekly_cap: Option<i64>,
+    /// Distance exemption given.
+    pub distance_exemption: bool,
+    /// The voucher continued, if an extension.
+    pub continues: Option<String>,
+    /// The decision as recorded (trimmed).
+    pub recorded: pb::ServiceDecision,
+}
+
+/// The client facts a decision is checked against.
+#[derive(Debug, Clone)]
+pub struct ClientFacts {
+    /// Date of birth.
+    pub birth_date: NaiveDate,
+    /// Home municipality.
+    pub municipality: String,
+}
+
+/// Another voucher of the client, for VOUCHER-EXTENSION.
+#[derive(Debug, Clone)]
+pub struct ExistingVoucher {
+    /// Id.
+    pub id: String,
+    /// Service.
+    pub service: ServiceType,
+    /// First valid day.
+    pub valid_from: NaiveDate,
+    /// Last valid day.
+    pub valid_until: NaiveDate,
+    /// Whether it still holds its period (see [`VoucherState::HELD`]).
+    pub held: bool,
+}
+
+/// What a decision that passed every rule fixes on its voucher.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// Rulebook code.
+    pub rulebook_code: &'static str,
+    /// Rulebook version.
+    pub rulebook_version: &'static str,
+    /// Rulebook effective date.
+    pub rulebook_effective_from: NaiveDate,
+    /// Weekly cap in force, hundredths.
+    pub weekly_cap: Option<i64>,
+    /// Unit price, cents.
+    pub unit_price_cents: i64,
+    /// Value, cents (VOUCHER-VALUE).
+    pub value_cents: i64,
+}
+
+pb_enum!(VoucherState, pb::VoucherState {
+    Issued => Issued,
+    Assigned => Assigned,
+    Active => Active,
+    Completed => Completed,
+    Interrupted => Interrupted,
+    Cancelled => Cancelled,
+    Expired => Expired,
+});
+
+pb_enum!(ChangeKind, pb::VoucherChangeKind {
+    Issued => Issued,
+    ProviderChosen => ProviderChosen,
+    Accepted => Accepted,
+    Declined => Declined,
+    Started => Started,
+    UnitsChanged => UnitsChanged,
+    Completed => Completed,
+    Interrupted => Interrupted,
+    Cancelled => Cancelled,
+    Expired => Expired,
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seteli_platform::convert::PbEnum;
+
+    #[test]
+    fn states_and_kinds_round_trip() {
+        for s in VoucherState::ALL {
+            assert_eq!(VoucherState::parse(s.code()).ok(), Some(s));
+            assert_eq!(VoucherState::from_pb(s.to_pb()), Some(s));
+        }
+        for k in ChangeKind::ALL {
+            assert_eq!(ChangeKind::parse(k.code()), Some(k));
+            assert_eq!(ChangeKind::from_pb(k.to_pb()), Some(k));
+        }
+    }
+
+    #[test]
+    fn hundredths() {
+        assert_eq!(decimal_hundredths(Decimal::new(25, 1)), Some(250));
+        assert_eq!(decimal_hundredths(Decimal::new(1, 3)), None);
+        assert_eq!(units_decimal(150), Decimal::new(15, 1));
+    }
+}

@@ -1,0 +1,1368 @@
+//! The voucher service's workflows: validate → decide with `seteli_rules` → change through the
+//! store. `api.rs` calls one function here per RPC; `jobs.rs` calls the sweep.
+//!
+//! Every change runs through [`seteli_platform::change::Change`]: once per `request_id`, in one
+//! transaction that locks the voucher before reading it, writes the audit entry for the client
+//! and appends to the change feed.
+
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate};
+use futures::future::BoxFuture;
+use seteli_api::common::v1::Coordinates;
+use seteli_api::providers::v1 as ppb;
+use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::audit::{self, Access};
+use seteli_platform::auth::{Caller, Role};
+use seteli_platform::change::Change;
+use seteli_platform::client::Upstream;
+use seteli_platform::config::{Config, ConfigError};
+use seteli_platform::convert::{PbEnum, date, service_type, store_date};
+use seteli_platform::db::{Database, new_id};
+use seteli_platform::paging::Paging;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult, FieldErrors};
+use seteli_rules::eligibility::{
+    EligibilityFacts, EmploymentPlan, FourDayRequest, NeedAssessment, PlanKind,
+    UnemploymentBenefit, check_eligibility,
+};
+use seteli_rules::prices::CeilingPrices;
+use seteli_rules::process::{ProcessConfig, StartFacts, check_start};
+use seteli_rules::rule_ids::{
+    PROVIDER_NOT_APPROVED, SERVICE_NOT_OFFERED, SK_ELIG_NEED, VOUCHER_VALUE,
+};
+use seteli_rules::terms::{
+    VoucherRequest, VoucherSpan, check_extension, check_terms_in_force, check_units_available,
+    check_use_date,
+};
+use seteli_rules::{ServiceType, Violation, check_distance};
+use sqlx::AnyConnection;
+use tonic::transport::Channel;
+
+use crate::access;
+use crate::model::{
+    ChangeKind, ClientFacts, DecisionInput, Evaluated, ExistingVoucher, VoucherState,
+    decimal_hundredths, units_decimal,
+};
+use crate::store::{self, VoucherFilter, VoucherRow};
+use crate::wire::{self, describe, required_id, required_text};
+
+/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
+pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
+
+/// Subject kind of every audit entry this service writes.
+const CLIENT: &str = "client";
+
+/// The voucher service's settings beyond the platform's, read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `SETELI_PROVIDERS_URL`: the provider registry.
+    pub providers_url: String,
+    /// `SETELI_DISTANCE_LIMIT_KM`: PROV-DISTANCE's limit (default 20).
+    pub distance_limit_km: f64,
+    /// `SETELI_SEED_CEILING_PRICES` (dev): prices recorded at start when the list is empty.
+    pub seed_prices: CeilingPrices,
+    /// `SETELI_EXPIRY_SWEEP_SECONDS`: how often ended vouchers are expired or completed;
+    /// `None` (0) turns the schedule off.
+    pub sweep_every: Option<Duration>,
+    /// How often the registry's address is resolved again.
+    pub resolve_every: Duration,
+}
+
+impl Settings {
+    /// Reads the settings; a bad value names its key.
+    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+        let limit: f64 = config.var_or(
+            "SETELI_DISTANCE_LIMIT_KM",
+            seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM,
+        )?;
+        if !(limit.is_finite() && limit > 0.0) {
+            return Err(ConfigError {
+                key: "SETELI_DISTANCE_LIMIT_KM".into(),
+                message: "must be a positive number of kilometres".into(),
+            });
+        }
+        let seed_prices = CeilingPrices::parse(
+            config.var("SETELI_SEED_CEILING_PRICES").unwrap_or(""),
+        )
+        .map_err(|message| ConfigError {
+            key: "SETELI_SEED_CEILING_PRICES".into(),
+            message,
+        })?;
+        let sweep_seconds: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
+        Ok(Self {
+            providers_url: config
+                .var("SETELI_PROVIDERS_URL")
+                .unwrap_or(DEFAULT_PROVIDERS_URL)
+                .to_owned(),
+            distance_limit_km: limit,
+            seed_prices,
+            sweep_every: (sweep_seconds > 0).then(|| Duration::from_secs(sweep_seconds)),
+            resolve_every: config.upstream_resolve_every,
+        })
+    }
+}
+
+/// What every operation works with.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The service's database.
+    pub db: Database,
+    /// The provider registry.
+    pub providers: Upstream<ProvidersServiceClient<Channel>>,
+    /// PROV-DISTANCE's limit in km.
+    pub distance_limit_km: f64,
+}
+
+impl App {
+    /// The operations over `db`, asking the registry named in `settings`.
+    pub fn new(db: Database, settings: &Settings) -> anyhow::Result<Self> {
+        let providers = Upstream::connect(
+            "providers",
+            &settings.providers_url,
+            settings.resolve_every,
+            ProvidersServiceClient::new,
+        )
+        .map_err(|e| ConfigError {
+            key: "SETELI_PROVIDERS_URL".into(),
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            db,
+            providers,
+            distance_limit_km: settings.distance_limit_km,
+        })
+    }
+}
+
+// ------------------------------------------------------------------------------ clients
+
+/// CreateClient.
+pub async fn create_client(
+    app: &App,
+    ctx: Ctx,
+    req: pb::CreateClientRequest,
+) -> AppResult<pb::CreateClientResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let input = wire::validate_client(req.details.as_ref())?;
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                let id = new_id();
+                store::insert_client(conn, &id, &input).await?;
+                audit_client(
+                    conn,
+                    &ctx,
+                    &req.request_id,
+                    &id,
+                    "CreateClient",
+                    "client_register",
+                )
+                .await?;
+                let client = store::load_client(conn, &id).await?;
+                Ok(pb::CreateClientResponse { client })
+            })
+        })
+        .await
+}
+
+/// GetClient.
+pub async fn get_client(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetClientRequest,
+) -> AppResult<pb::GetClientResponse> {
+    ctx.caller.require(access::CLIENT_READERS)?;
+    let id = required_id("client_id", &req.client_id)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let not_found = || AppError::NotFound(format!("client {id}"));
+    if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref())
+        && !store::client_has_voucher_with(&mut conn, &id, own).await?
+    {
+        return Err(not_found());
+    }
+    let client = store::load_client(&mut conn, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let purpose = access::client_purpose(&ctx.caller);
+    audit_client(&mut conn, &ctx, ctx.request_id(), &id, "GetClient", purpose).await?;
+    let client = if ctx.caller.role == Role::ProviderUser {
+        wire::client_for_provider(&client)
+    } else {
+        client
+    };
+    Ok(pb::GetClientResponse {
+        client: Some(client),
+    })
+}
+
+/// UpdateClient.
+pub async fn update_client(
+    app: &App,
+    ctx: Ctx,
+    req: pb::UpdateClientRequest,
+) -> AppResult<pb::UpdateClientResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("client_id", &req.client_id)?;
+    let input = wire::validate_client(req.details.as_ref())?;
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                if !store::update_client(conn, &id, &input).await? {
+                    return Err(AppError::NotFound(format!("client {id}")));
+                }
+                audit_client(
+                    conn,
+                    &ctx,
+                    &req.request_id,
+                    &id,
+                    "UpdateClient",
+                    "client_register",
+                )
+                .await?;
+                let client = store::load_client(conn, &id).await?;
+                Ok(pb::UpdateClientResponse { client })
+            })
+        })
+        .await
+}
+
+/// ListClients: by name; lists show the masked identity code only.
+pub async fn list_clients(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListClientsRequest,
+) -> AppResult<pb::ListClientsResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
+    let identity_code = if req.identity_code.trim().is_empty() {
+        String::new()
+    } else {
+        seteli_rules::ids::parse_hetu(&req.identity_code)
+            .map_err(|e| AppError::invalid("identity_code", e.to_string()))?
+            .to_string()
+    };
+    let after = page.after::<(String, String)>()?;
+    let mut conn = app.db.pool().acquire().await?;
+    let rows = store::list_clients(&mut conn, &identity_code, after, page.fetch()).await?;
+    let (mut clients, next_page_token) = page.cut(rows, |c| (c.name.clone(), c.id.clone()));
+    for c in &clients {
+        audit_client(
+            &mut conn,
+            &ctx,
+            ctx.request_id(),
+            &c.id,
+            "ListClients",
+            "client_register",
+        )
+        .await?;
+    }
+    for c in &mut clients {
+        c.identity_code.clear();
+    }
+    Ok(pb::ListClientsResponse {
+        clients,
+        next_page_token,
+    })
+}
+
+// ------------------------------------------------------------------------------ prices
+
+/// SetCeilingPrice: recorded with history, never overwritten.
+pub async fn set_ceiling_price(
+    app: &App,
+    ctx: Ctx,
+    req: pb::SetCeilingPriceRequest,
+) -> AppResult<pb::SetCeilingPriceResponse> {
+    ctx.caller.require(access::ADMIN)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let mut errors = FieldErrors::new();
+    let service = errors.take(
+        "service_type",
+        service_type("service_type", req.service_type).map_err(describe),
+    );
+    let from = errors.take(
+        "effective_from",
+        date("effective_from", req.effective_from.as_ref()).map_err(describe),
+    );
+    let cents = req.unit_price.map(|m| m.cents);
+    errors.check(
+        !cents.is_some_and(|c| (1..=100_000_000).contains(&c)),
+        "unit_price",
+        "required: a positive amount of cents, at most 1 000 000 EUR",
+    );
+    errors.finish()?;
+    let (Some(service), Some(from), Some(cents)) = (service, from, cents) else {
+        return Err(AppError::invalid("service_type", "invalid"));
+    };
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                let row =
+                    store::insert_price(conn, &ctx.caller, &req.request_id, service, from, cents)
+                        .await?;
+                Ok(pb::SetCeilingPriceResponse {
+                    ceiling_price: Some(row.price),
+                })
+            })
+        })
+        .await
+}
+
+/// GetCeilingPrice: the price in force on a date (default today).
+pub async fn get_ceiling_price(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetCeilingPriceRequest,
+) -> AppResult<pb::GetCeilingPriceResponse> {
+    let service = service_type("service_type", req.service_type)?;
+    let on = wire::optional_date("on", req.on.as_ref())?.unwrap_or_else(|| ctx.today());
+    let mut conn = app.db.pool().acquire().await?;
+    let row = store::price_on(&mut conn, service, on)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no ceiling price of {} in force on {on}",
+                service.code()
+            ))
+        })?;
+    Ok(pb::GetCeilingPriceResponse {
+        ceiling_price: Some(row.price),
+    })
+}
+
+/// ListCeilingPrices: the history, or the prices in force on a date.
+pub async fn list_ceiling_prices(
+    app: &App,
+    _ctx: Ctx,
+    req: pb::ListCeilingPricesRequest,
+) -> AppResult<pb::ListCeilingPricesResponse> {
+    let service = ServiceType::optional("service_type", req.service_type)?;
+    let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
+    let mut conn = app.db.pool().acquire().await?;
+    if let Some(on) = wire::optional_date("in_force_on", req.in_force_on.as_ref())? {
+        let mut ceiling_prices = Vec::new();
+        for s in ServiceType::ALL
+            .into_iter()
+            .filter(|s| service.is_none_or(|x| x == *s))
+        {
+            if let Some(row) = store::price_on(&mut conn, s, on).await? {
+                ceiling_prices.push(row.price);
+            }
+        }
+        return Ok(pb::ListCeilingPricesResponse {
+            ceiling_prices,
+            next_page_token: String::new(),
+        });
+    }
+    let after = page.after::<(String, String, i64)>()?;
+    let rows = store::list_prices(&mut conn, service, after, page.fetch()).await?;
+    let (rows, next_page_token) = page.cut(rows, |last| {
+        (last.service.clone(), last.effective_from.clone(), last.seq)
+    });
+    Ok(pb::ListCeilingPricesResponse {
+        ceiling_prices: rows.into_iter().map(|r| r.price).collect(),
+        next_page_token,
+    })
+}
+
+// ------------------------------------------------------------------------------ vouchers
+
+/// IssueVoucher: a decision checked against every rule at once becomes a voucher.
+pub async fn issue_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::IssueVoucherRequest,
+) -> AppResult<pb::IssueVoucherResponse> {
+    ctx.caller.require(access::ISSUERS)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let decision = wire::validate_decision(req.decision.as_ref())?;
+    let year = ctx.today().year();
+    let answer: pb::GetVoucherResponse = change
+        .apply(move |conn| {
+            Box::pin(async move {
+                // The client's issue lock first: overlap checks of one client's decisions run
+                // one after the other (VOUCHER-EXTENSION).
+                let client = store::lock_client_for_issue(conn, &decision.client_id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("client {}", decision.client_id)))?;
+                // VOUCHER-VALUE: the ceiling price in force on the decision date.
+                let price = store::price_on(conn, decision.service, decision.decision_date)
+                    .await?
+                    .map(|p| p.cents);
+                let existing = store::client_vouchers(conn, &decision.client_id).await?;
+                let evaluated = evaluate_decision(&decision, &client, price, &existing)?;
+                let number = store::next_voucher_number(conn, year).await?;
+                let id = new_id();
+                store::insert_voucher(
+                    conn,
+                    &id,
+                    &number,
+                    &decision,
+                    &evaluated,
+                    &ctx.caller.subject,
+                )
+                .await?;
+                audit_client(
+                    conn,
+                    &ctx,
+                    &req.request_id,
+                    &decision.client_id,
+                    "IssueVoucher",
+                    "voucher_issuance",
+                )
+                .await?;
+                let v = store::load_voucher(conn, &id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+                append_change(conn, &ctx, &req.request_id, &v, None, ChangeKind::Issued).await?;
+                Ok(pb::GetVoucherResponse {
+                    voucher: Some(v.view),
+                })
+            })
+        })
+        .await?;
+    Ok(pb::IssueVoucherResponse {
+        voucher: answer.voucher,
+    })
+}
+
+/// GetVoucher: by id or number.
+pub async fn get_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetVoucherRequest,
+) -> AppResult<pb::GetVoucherResponse> {
+    ctx.caller.require(access::VOUCHER_READERS)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let (what, row) = if !req.voucher_id.trim().is_empty() {
+        let id = req.voucher_id.trim();
+        (id.to_owned(), store::load_voucher(&mut conn, id).await?)
+    } else if !req.voucher_number.trim().is_empty() {
+        let n = req.voucher_number.trim().to_ascii_uppercase();
+        let row = store::load_voucher_by_number(&mut conn, &n).await?;
+        (n, row)
+    } else {
+        return Err(AppError::invalid(
+            "voucher_id",
+            "required: a voucher id or a voucher number",
+        ));
+    };
+    let v = row
+        .filter(|v| access::may_see(&ctx.caller, v))
+        .ok_or_else(|| AppError::NotFound(format!("voucher {what}")))?;
+    audit_client(
+        &mut conn,
+        &ctx,
+        ctx.request_id(),
+        &v.client_id,
+        "GetVoucher",
+        "voucher_service",
+    )
+    .await?;
+    Ok(pb::GetVoucherResponse {
+        voucher: Some(wire::voucher_for(&ctx.caller, &v.view)),
+    })
+}
+
+/// ListVouchers: newest first; a provider's user sees only its own provider's vouchers.
+pub async fn list_vouchers(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListVouchersRequest,
+) -> AppResult<pb::ListVouchersResponse> {
+    ctx.caller.require(access::VOUCHER_READERS)?;
+    let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
+    let state = VoucherState::optional("state", req.state)?;
+    let mut filter = VoucherFilter {
+        client_id: req.client_id.trim().to_owned(),
+        provider_id: req.provider_id.trim().to_owned(),
+        state: state.map(|s| s.code().to_owned()).unwrap_or_default(),
+        valid_on_or_after: wire::optional_date("valid_from", req.valid_from.as_ref())?
+            .map(store_date)
+            .unwrap_or_default(),
+        valid_on_or_before: wire::optional_date("valid_until", req.valid_until.as_ref())?
+            .map(store_date)
+            .unwrap_or_default(),
+    };
+    if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref()) {
+        if !filter.provider_id.is_empty() && filter.provider_id != own {
+            return Ok(pb::ListVouchersResponse::default());
+        }
+        filter.provider_id = own.to_owned();
+    }
+    let before = page.after::<(i64, String)>()?;
+    let mut conn = app.db.pool().acquire().await?;
+    let rows = store::list_vouchers(&mut conn, &filter, before, page.fetch()).await?;
+    let (rows, next_page_token) =
+        page.cut(rows, |last| (last.view.created_at_micros, last.id.clone()));
+    let mut audited: Vec<&str> = Vec::new();
+    for v in &rows {
+        if audited.contains(&v.client_id.as_str()) {
+            continue;
+        }
+        audited.push(&v.client_id);
+        audit_client(
+            &mut conn,
+            &ctx,
+            ctx.request_id(),
+            &v.client_id,
+            "ListVouchers",
+            "voucher_service",
+        )
+        .await?;
+    }
+    Ok(pb::ListVouchersResponse {
+        vouchers: rows
+            .iter()
+            .map(|v| wire::voucher_for(&ctx.caller, &v.view))
+            .collect(),
+        next_page_token,
+    })
+}
+
+/// ChooseProvider: the registry is asked (approval, offering, distance) before the
+/// transaction, so no lock is held over a network call; a retry is answered from the store
+/// first, even with the registry down.
+pub async fn choose_provider(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ChooseProviderRequest,
+) -> AppResult<pb::ChooseProviderResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    if let Some(first) = change.replay().await? {
+        return Ok(first);
+    }
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let provider_id = required_id("provider_id", &req.provider_id)?;
+    let v = visible_voucher(app, &ctx.caller, &id).await?;
+    let home = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::load_client(&mut conn, &v.client_id)
+            .await?
+            .and_then(|c| c.home_coordinates)
+            .ok_or_else(|| AppError::NotFound(format!("client {}", v.client_id)))?
+    };
+    let exemption = v
+        .view
+        .decision
+        .as_ref()
+        .is_some_and(|d| d.distance_exemption.is_some());
+    let check = app
+        .providers
+        .call(
+            &ctx,
+            ppb::CheckProviderForServiceRequest {
+                provider_id: provider_id.clone(),
+                service_type: v.service.to_pb(),
+                near: Some(Coordinates {
+                    latitude: home.latitude,
+                    longitude: home.longitude,
+                }),
+            },
+            |mut c, r| async move { c.check_provider_for_service(r).await },
+        )
+        .await?;
+    let mut violations = Vec::new();
+    if !check.approved {
+        violations.push(Violation::new(
+            PROVIDER_NOT_APPROVED,
+            "",
+            format!("Palveluntuottaja {} ei ole hyväksytty.", check.name),
+            format!("Provider {} is not approved.", check.name),
+        ));
+    }
+    if !check.offers_service {
+        violations.push(Violation::new(
+            SERVICE_NOT_OFFERED,
+            "",
+            format!(
+                "Palveluntuottaja {} ei tarjoa palvelua {}.",
+                check.name,
+                v.service.code()
+            ),
+            format!(
+                "Provider {} does not offer {}.",
+                check.name,
+                v.service.code()
+            ),
+        ));
+    }
+    // PROV-DISTANCE: a place of service within the limit, unless the decision exempts. A
+    // provider with no place of service that counts (negative distance) is never near.
+    violations.extend(check_distance(
+        check.nearest_distance_km,
+        app.distance_limit_km,
+        exemption,
+    ));
+    if !violations.is_empty() {
+        return Err(AppError::RuleViolations(violations));
+    }
+    let name = check.name.clone();
+    let distance = (check.nearest_distance_km.max(0.0) * 1000.0).round() / 1000.0;
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "ChooseProvider",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                if !store::choose_provider(conn, &v.id, &provider_id, &name, distance).await? {
+                    return Err(not_in_state("choose a provider for", v.state));
+                }
+                Ok(vec![ChangeKind::ProviderChosen])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::ChooseProviderResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// AcceptVoucher: the chosen provider takes the voucher on (PROC-COACH, KTT-STEWARD).
+pub async fn accept_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::AcceptVoucherRequest,
+) -> AppResult<pb::AcceptVoucherResponse> {
+    ctx.caller.require(access::PROVIDER)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let coach = req.responsible_coach.trim().to_owned();
+    if coach.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "responsible_coach",
+            "at most 200 characters",
+        ));
+    }
+    let steward = wire::optional_date("steward_notified_on", req.steward_notified_on.as_ref())?;
+    let own = ctx.caller.provider_id.clone().unwrap_or_default();
+    let today = ctx.today();
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "AcceptVoucher",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                // PROC-COACH, KTT-STEWARD: the start checklist, as of acceptance.
+                let violations: Vec<Violation> = check_start(
+                    &StartFacts {
+                        service: v.service,
+                        ordered_on: today,
+                        agreed_start: None,
+                        started_on: Some(today),
+                        as_of: today,
+                        responsible_coach_named: !coach.is_empty(),
+                        steward_notified: steward.is_some(),
+                    },
+                    &ProcessConfig::default(),
+                );
+                if !violations.is_empty() {
+                    return Err(AppError::RuleViolations(violations));
+                }
+                if !store::accept(conn, &v.id, &own, &coach, steward).await? {
+                    return Err(not_in_state("accept", v.state));
+                }
+                Ok(vec![ChangeKind::Accepted])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::AcceptVoucherResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// DeclineVoucher: the chosen provider says no, with a reason.
+pub async fn decline_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::DeclineVoucherRequest,
+) -> AppResult<pb::DeclineVoucherResponse> {
+    ctx.caller.require(access::PROVIDER)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let own = ctx.caller.provider_id.clone().unwrap_or_default();
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "DeclineVoucher",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                if !store::decline(conn, &v.id, &own, &reason).await? {
+                    return Err(not_in_state("decline", v.state));
+                }
+                Ok(vec![ChangeKind::Declined])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::DeclineVoucherResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// StartVoucher: the service starts on a day within the validity (TERM-VALIDITY).
+pub async fn start_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::StartVoucherRequest,
+) -> AppResult<pb::StartVoucherResponse> {
+    ctx.caller.require(access::PROVIDER)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let on = date("started_on", req.started_on.as_ref())?;
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "StartVoucher",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                if v.state == VoucherState::Assigned {
+                    within_validity(v, on)?;
+                }
+                if !store::start(conn, &v.id, on).await? {
+                    return Err(not_in_state("start", v.state));
+                }
+                Ok(vec![ChangeKind::Started])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::StartVoucherResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// RecordUnitsUsed: one conditional update that never over-consumes (CAP-UNITS); the first
+/// units start an assigned voucher.
+pub async fn record_units_used(
+    app: &App,
+    ctx: Ctx,
+    req: pb::RecordUnitsUsedRequest,
+) -> AppResult<pb::RecordUnitsUsedResponse> {
+    ctx.caller.require(access::UNIT_RECORDERS)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let delta = req.units_delta.map(|u| u.hundredths).unwrap_or_default();
+    if delta == 0 || delta.abs() > 10_000_000 {
+        return Err(AppError::invalid(
+            "units_delta",
+            "required: hundredths of a unit, positive to consume or negative to release",
+        ));
+    }
+    let on = date("used_on", req.used_on.as_ref())?;
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "RecordUnitsUsed",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                // TERM-VALIDITY: units only on valid days.
+                within_validity(v, on)?;
+                if store::record_units(conn, &v.id, delta, on).await? {
+                    return Ok(if delta > 0 && v.state == VoucherState::Assigned {
+                        vec![ChangeKind::Started, ChangeKind::UnitsChanged]
+                    } else {
+                        vec![ChangeKind::UnitsChanged]
+                    });
+                }
+                // Refused: say why (the voucher is locked, so `v` is as it is now).
+                let state_ok = if delta > 0 {
+                    matches!(v.state, VoucherState::Assigned | VoucherState::Active)
+                } else {
+                    matches!(
+                        v.state,
+                        VoucherState::Active | VoucherState::Completed | VoucherState::Interrupted
+                    )
+                };
+                if !state_ok {
+                    return Err(not_in_state(
+                        if delta > 0 {
+                            "use units of"
+                        } else {
+                            "release units of"
+                        },
+                        v.state,
+                    ));
+                }
+                if delta < 0 {
+                    return Err(AppError::invalid(
+                        "units_delta",
+                        "releases more units than are used",
+                    ));
+                }
+                Err(units_left_violation(v, delta))
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::RecordUnitsUsedResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// CompleteVoucher.
+pub async fn complete_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::CompleteVoucherRequest,
+) -> AppResult<pb::CompleteVoucherResponse> {
+    ctx.caller.require(access::COMPLETERS)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let on = date("completed_on", req.completed_on.as_ref())?;
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "CompleteVoucher",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                if !store::complete(conn, &v.id, on).await? {
+                    return Err(not_in_state("complete", v.state));
+                }
+                Ok(vec![ChangeKind::Completed])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::CompleteVoucherResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// InterruptVoucher: PROC-INTERRUPT records why and when.
+pub async fn interrupt_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::InterruptVoucherRequest,
+) -> AppResult<pb::InterruptVoucherResponse> {
+    ctx.caller.require(access::INTERRUPTERS)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let mut errors = FieldErrors::new();
+    let reason = errors.take(
+        "reason",
+        required_text("reason", &req.reason, 2000).map_err(describe),
+    );
+    let on = errors.take(
+        "interrupted_on",
+        date("interrupted_on", req.interrupted_on.as_ref()).map_err(describe),
+    );
+    errors.finish()?;
+    let (Some(reason), Some(on)) = (reason, on) else {
+        return Err(AppError::invalid("reason", "required"));
+    };
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "InterruptVoucher",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                if !store::interrupt(conn, &v.id, on, &reason).await? {
+                    return Err(not_in_state("interrupt", v.state));
+                }
+                Ok(vec![ChangeKind::Interrupted])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::InterruptVoucherResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// CancelVoucher: before the service started, as of today.
+pub async fn cancel_voucher(
+    app: &App,
+    ctx: Ctx,
+    req: pb::CancelVoucherRequest,
+) -> AppResult<pb::CancelVoucherResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let today = ctx.today();
+    let voucher = change_voucher(
+        change,
+        &ctx,
+        &req.request_id,
+        "CancelVoucher",
+        &id,
+        Box::new(move |conn, v| {
+            Box::pin(async move {
+                if !store::cancel(conn, &v.id, today, &reason).await? {
+                    return Err(not_in_state("cancel", v.state));
+                }
+                Ok(vec![ChangeKind::Cancelled])
+            })
+        }),
+    )
+    .await?;
+    Ok(pb::CancelVoucherResponse {
+        voucher: Some(voucher),
+    })
+}
+
+/// ExpireVouchers: the sweep on demand (as of a date not after today).
+pub async fn expire_vouchers(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ExpireVouchersRequest,
+) -> AppResult<pb::ExpireVouchersResponse> {
+    ctx.caller.require(access::ADMIN)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let today = ctx.today();
+    let as_of = wire::optional_date("as_of", req.as_of.as_ref())?.unwrap_or(today);
+    if as_of > today {
+        return Err(AppError::invalid("as_of", "must not be after today"));
+    }
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                let (expired, completed) = expire_due(conn, &ctx, &req.request_id, as_of).await?;
+                Ok(pb::ExpireVouchersResponse {
+                    expired_voucher_ids: expired,
+                    completed_voucher_ids: completed,
+                })
+            })
+        })
+        .await
+}
+
+/// ListVoucherChanges: the feed after a sequence number, oldest first.
+pub async fn list_voucher_changes(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListVoucherChangesRequest,
+) -> AppResult<pb::ListVoucherChangesResponse> {
+    ctx.caller.require(access::FEED_READERS)?;
+    if req.after_sequence < 0 {
+        return Err(AppError::invalid("after_sequence", "must not be negative"));
+    }
+    let limit = seteli_platform::paging::page_size(req.page_size, 100, 1000)?;
+    let provider = access::feed_scope(&ctx.caller);
+    let mut conn = app.db.pool().acquire().await?;
+    let changes = store::list_changes(&mut conn, req.after_sequence, &provider, limit).await?;
+    let last_sequence = changes
+        .last()
+        .map(|c| c.sequence)
+        .unwrap_or(req.after_sequence);
+    Ok(pb::ListVoucherChangesResponse {
+        changes,
+        last_sequence,
+    })
+}
+
+// ------------------------------------------------------------------------------ scheduled work
+
+/// One expiry sweep as of today, as the service itself; returns how many vouchers expired and
+/// completed.
+pub async fn sweep_once(db: &Database, ctx: &Ctx) -> AppResult<(usize, usize)> {
+    let mut tx = db.pool().begin().await?;
+    let request_id = format!("sweep-{}", new_id());
+    let (expired, completed) = expire_due(&mut tx, ctx, &request_id, ctx.today()).await?;
+    tx.commit().await?;
+    Ok((expired.len(), completed.len()))
+}
+
+/// Dev convenience (`SETELI_SEED_CEILING_PRICES`): when the price list is empty, records these
+/// prices so a local platform can issue vouchers at once. Production prices are set by a
+/// county administrator (SetCeilingPrice), with history.
+pub async fn seed_prices(db: &Database, prices: &CeilingPrices) -> anyhow::Result<()> {
+    if prices.entries().is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.pool().begin().await?;
+    if store::count_prices(&mut tx).await? > 0 {
+        return Ok(());
+    }
+    let caller = Caller::system("price-seed");
+    for (service, from, price) in prices.entries() {
+        let cents = seteli_rules::money::to_cents(*price).ok_or_else(|| {
+            anyhow::anyhow!("SETELI_SEED_CEILING_PRICES: {price} is not whole cents")
+        })?;
+        store::insert_price(&mut tx, &caller, "seed", *service, *from, cents)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding ceiling prices: {e}"))?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        prices = prices.entries().len(),
+        "seeded the empty ceiling price list (dev)"
+    );
+    Ok(())
+}
+
+/// Expires the vouchers whose end passed unused and completes the used ones (as of `as_of`),
+/// with an audit entry and a feed entry for each; every transition is a conditional update, so
+/// concurrent sweeps (several replicas, or the RPC beside the scheduled sweep) change each
+/// voucher once.
+async fn expire_due(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    as_of: NaiveDate,
+) -> AppResult<(Vec<String>, Vec<String>)> {
+    let (expired, completed) = store::sweep(conn, as_of).await?;
+    let changes = expired
+        .iter()
+        .map(|id| (id, ChangeKind::Expired))
+        .chain(completed.iter().map(|id| (id, ChangeKind::Completed)));
+    for (id, kind) in changes {
+        let v = store::load_voucher(conn, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+        audit_client(
+            conn,
+            ctx,
+            request_id,
+            &v.client_id,
+            "ExpireVouchers",
+            "voucher_service",
+        )
+        .await?;
+        append_change(conn, ctx, request_id, &v, None, kind).await?;
+    }
+    Ok((expired, completed))
+}
+
+// ------------------------------------------------------------------------------ helpers
+
+/// One change of a voucher, run inside [`change_voucher`]: gets the voucher as locked and
+/// loaded in the transaction, makes its conditional UPDATE, and returns the feed entries.
+type VoucherOp = Box<
+    dyn for<'t> FnOnce(
+            &'t mut AnyConnection,
+            &'t VoucherRow,
+        ) -> BoxFuture<'t, AppResult<Vec<ChangeKind>>>
+        + Send,
+>;
+
+/// Changes voucher `id` through `change`: locks and loads it (NOT_FOUND when the caller may
+/// not see it), applies `op`, audits the client access, appends the feed entries and answers
+/// with the voucher as the caller may see it.
+async fn change_voucher(
+    change: Change<'_>,
+    ctx: &Ctx,
+    request_id: &str,
+    action: &'static str,
+    id: &str,
+    op: VoucherOp,
+) -> AppResult<pb::Voucher> {
+    let caller = ctx.caller.clone();
+    let (ctx, request_id) = (ctx.clone(), request_id.to_owned());
+    let answer: pb::GetVoucherResponse = change
+        .apply_to(
+            id,
+            |v: &VoucherRow| access::may_see(&caller, v),
+            move |conn, before: VoucherRow| {
+                Box::pin(async move {
+                    let (ctx, request_id) = (&ctx, request_id.as_str());
+                    let kinds = op(conn, &before).await?;
+                    let after = store::load_voucher(conn, &before.id)
+                        .await?
+                        .ok_or_else(|| AppError::NotFound(format!("voucher {}", before.id)))?;
+                    audit_client(
+                        conn,
+                        ctx,
+                        request_id,
+                        &after.client_id,
+                        action,
+                        "voucher_service",
+                    )
+                    .await?;
+                    for kind in kinds {
+                        append_change(
+                            conn,
+                            ctx,
+                            request_id,
+                            &after,
+                            before.chosen_provider.as_deref(),
+                            kind,
+                        )
+                        .await?;
+                    }
+                    Ok(pb::GetVoucherResponse {
+                        voucher: Some(wire::voucher_for(&ctx.caller, &after.view)),
+                    })
+                })
+            },
+        )
+        .await?;
+    answer
+        .voucher
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored answer has no voucher")))
+}
+
+/// Appends a change of `v` to the feed, carrying the feed's view of the voucher.
+async fn append_change(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    v: &VoucherRow,
+    previous_provider: Option<&str>,
+    kind: ChangeKind,
+) -> AppResult<i64> {
+    let snapshot = wire::feed_view(&v.view);
+    store::append_change(
+        conn,
+        v,
+        &snapshot,
+        previous_provider,
+        kind,
+        &ctx.caller,
+        request_id,
+    )
+    .await
+}
+
+/// Loads a voucher the caller may see, outside a transaction.
+async fn visible_voucher(app: &App, caller: &Caller, id: &str) -> AppResult<VoucherRow> {
+    let mut conn = app.db.pool().acquire().await?;
+    store::load_voucher(&mut conn, id)
+        .await?
+        .filter(|v| access::may_see(caller, v))
+        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))
+}
+
+fn not_in_state(verb: &str, state: VoucherState) -> AppError {
+    AppError::StateConflict(format!("cannot {verb} a voucher that is {}", state.code()))
+}
+
+/// Records an access to a client's personal data (DESIGN.md, Security; 703/2023).
+async fn audit_client(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    client_id: &str,
+    action: &str,
+    purpose: &str,
+) -> AppResult<()> {
+    audit::record(
+        &mut *conn,
+        &ctx.caller,
+        request_id,
+        Access {
+            subject_kind: CLIENT,
+            subject_id: client_id,
+            action,
+            purpose,
+        },
+    )
+    .await
+}
+
+/// TERM-VALIDITY: units and starts only within the voucher's validity (decided by the rules
+/// crate).
+fn within_validity(v: &VoucherRow, on: NaiveDate) -> AppResult<()> {
+    refuse(check_use_date(v.valid_from, v.valid_until, on))
+}
+
+/// CAP-UNITS: `delta` more units do not fit on the voucher (decided by the rules crate).
+fn units_left_violation(v: &VoucherRow, delta: i64) -> AppError {
+    let violations = check_units_available(
+        units_decimal(v.units_granted),
+        units_decimal(v.units_used),
+        units_decimal(delta),
+    );
+    refuse(violations).err().unwrap_or_else(|| {
+        AppError::StateConflict("the voucher changed while its units were recorded; retry".into())
+    })
+}
+
+/// `Ok` when no rule is broken, else every broken rule at once.
+fn refuse(violations: Vec<Violation>) -> AppResult<()> {
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::RuleViolations(violations))
+    }
+}
+
+/// Checks a decision against every rule at once: eligibility, terms, value and extension.
+/// `price_cents` is the ceiling price in force on the decision date, if any.
+fn evaluate_decision(
+    d: &DecisionInput,
+    client: &ClientFacts,
+    price_cents: Option<i64>,
+    existing: &[ExistingVoucher],
+) -> Result<Evaluated, AppError> {
+    let r = &d.recorded;
+    let plan = r.employment_plan.as_ref().and_then(|p| {
+        let kind = match pb::PlanKind::try_from(p.kind) {
+            Ok(pb::PlanKind::ActivationPlan) => PlanKind::ActivationPlan,
+            Ok(pb::PlanKind::MultiSectoralEmploymentPlan) => PlanKind::MultiSectoralEmploymentPlan,
+            _ => return None,
+        };
+        Some(EmploymentPlan {
+            kind,
+            reference: p.reference.as_str(),
+        })
+    });
+    let benefit = match pb::UnemploymentBenefit::try_from(r.unemployment_benefit) {
+        Ok(pb::UnemploymentBenefit::LabourMarketSubsidy) => {
+            UnemploymentBenefit::LabourMarketSubsidy
+        }
+        Ok(pb::UnemploymentBenefit::SocialAssistance) => UnemploymentBenefit::SocialAssistance,
+        _ => UnemploymentBenefit::None,
+    };
+    // SK-ELIG-NEED: the rules crate takes the assessment's findings; the decision must also
+    // record the assessment's reference (RULES.md: "a … service-need assessment identified").
+    // An assessment without a reference counts as none.
+    let need = r
+        .need_assessment
+        .as_ref()
+        .filter(|n| !n.reference.trim().is_empty())
+        .map(|n| NeedAssessment {
+            social_rehabilitation_need: n.social_rehabilitation_need,
+            daily_living_need: n.daily_living_need,
+        });
+    let missing_need_reference = d.service.is_sk()
+        && r.need_assessment
+            .as_ref()
+            .is_some_and(|n| n.reference.trim().is_empty());
+    let four_day = r.four_day_variant.as_ref().map(|v| FourDayRequest {
+        not_entitled_to_ktt: v.not_entitled_to_ktt,
+        justification: v.justification.as_str(),
+    });
+
+    // ELIG-AGE, ELIG-RESIDENCE, KTT-ELIG-UNEMPLOYED, KTT-ELIG-PLAN, SK-ELIG-NEED, SK-TTV-4DAYS
+    let mut violations = check_eligibility(&EligibilityFacts {
+        service: d.service,
+        start_date: d.valid_from,
+        birth_date: client.birth_date,
+        municipality: &client.municipality,
+        job_search_in_force: r.job_search_in_force,
+        benefit,
+        plan,
+        need_assessment: need,
+        four_day_variant: four_day,
+    });
+    if missing_need_reference && !violations.iter().any(|v| v.rule == SK_ELIG_NEED) {
+        violations.push(Violation::of(
+            SK_ELIG_NEED,
+            "Päätökseen on kirjattava palvelutarpeen arvioinnin viite.",
+            "The decision must record the reference of the service-need assessment.",
+        ));
+    }
+
+    // TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY, SK-TTV-4DAYS, VOUCHER-VALUE
+    let terms = match check_terms_in_force(&VoucherRequest {
+        service: d.service,
+        decision_date: d.decision_date,
+        valid_from: d.valid_from,
+        valid_until: d.valid_until,
+        units: units_decimal(d.units),
+        weekly_cap: d.weekly_cap.map(units_decimal),
+        unit_price: price_cents
+            .map(seteli_rules::money::from_cents)
+            .unwrap_or_default(),
+        four_day_variant: four_day.is_some(),
+    }) {
+        Ok(terms) => terms,
+        // RULEBOOK-IN-FORCE: no rulebook covers the decision date; reported with the rest.
+        Err(refusal) => {
+            violations.extend(refusal);
+            return Err(AppError::RuleViolations(violations));
+        }
+    };
+    let rulebook = seteli_rules::rulebook_for(d.service, d.decision_date)
+        .map_err(|e| AppError::RuleViolations(vec![e.violation()]))?;
+    let price_missing = price_cents.is_none();
+    for v in terms.violations {
+        // The rules crate reports a zero price as VOUCHER-VALUE; with no price at all the
+        // message below says what is really missing.
+        if price_missing && v.rule == VOUCHER_VALUE {
+            continue;
+        }
+        violations.push(v);
+    }
+    // VOUCHER-VALUE: value = units × the ceiling price in force on the decision date.
+    if price_missing {
+        violations.push(Violation::of(
+            VOUCHER_VALUE,
+            format!(
+                "Palvelulle {} ei ole päätöspäivänä {} voimassa olevaa kattohintaa, joten setelin \
+                 arvoa ei voi laskea.",
+                d.service.code(),
+                d.decision_date
+            ),
+            format!(
+                "No ceiling price of {} is in force on the decision date {}: the voucher's value \
+                 cannot be computed.",
+                d.service.code(),
+                d.decision_date
+            ),
+        ));
+    }
+
+    // VOUCHER-EXTENSION
+    let new_id = "(new)";
+    let spans: Vec<VoucherSpan<'_>> = existing
+        .iter()
+        .filter(|e| e.held || d.continues.as_deref() == Some(e.id.as_str()))
+        .map(|e| VoucherSpan {
+            id: &e.id,
+            service: e.service,
+            valid_from: e.valid_from,
+            valid_until: e.valid_until,
+            continues: None,
+        })
+        .collect();
+    violations.extend(check_extension(
+        &VoucherSpan {
+            id: new_id,
+            service: d.service,
+            valid_from: d.valid_from,
+            valid_until: d.valid_until,
+            continues: d.continues.as_deref(),
+        },
+        &spans,
+    ));
+
+    if !violations.is_empty() {
+        return Err(AppError::RuleViolations(violations));
+    }
+    let unit_price_cents = price_cents.unwrap_or_default();
+    let value_cents = seteli_rules::money::to_cents(terms.value).ok_or_else(|| {
+        AppError::invalid(
+            "decision.granted_units",
+            "the voucher's value is out of range",
+        )
+    })?;
+    let weekly_cap = match terms.weekly_cap {
+        Some(w) => Some(
+            decimal_hundredths(w)
+                .ok_or_else(|| AppError::invalid("decision.weekly_cap", "at most two decimals"))?,
+        ),
+        None => None,
+    };
+    Ok(Evaluated {
+        rulebook_code: terms.rulebook_code,
+        rulebook_version: terms.rulebook_version,
+        rulebook_effective_from: rulebook.effective_from,
+        weekly_cap,
+        unit_price_cents,
+        value_cents,
+    })
+}

@@ -1,0 +1,298 @@
+//! Protobuf ↔ model: requests checked into model inputs (every malformed field at once), and
+//! the views of a voucher or client that each role gets.
+
+use chrono::NaiveDate;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::auth::{Caller, Role};
+use seteli_platform::convert::{coordinates, date, service_type};
+use seteli_platform::{AppError, FieldErrors};
+
+use crate::model::{ClientInput, DecisionInput, MAX_UNITS_HUNDREDTHS};
+
+/// Checks a client's details; every malformed field at once. The identity code is checked
+/// with `seteli_rules::ids::parse_hetu` and never echoed.
+pub fn validate_client(d: Option<&pb::ClientDetails>) -> Result<ClientInput, AppError> {
+    let d = d.ok_or_else(|| AppError::invalid("details", "required"))?;
+    let mut errors = FieldErrors::new();
+    let hetu = errors.take(
+        "details.identity_code",
+        seteli_rules::ids::parse_hetu(&d.identity_code),
+    );
+    let name = d.name.trim().to_owned();
+    errors.check(
+        name.is_empty() || name.chars().count() > 200,
+        "details.name",
+        "required, at most 200 characters",
+    );
+    let municipality = d.home_municipality.trim().to_owned();
+    errors.check(
+        municipality.is_empty() || municipality.chars().count() > 100,
+        "details.home_municipality",
+        "required, at most 100 characters",
+    );
+    let point = match coordinates("details.home_coordinates", d.home_coordinates.as_ref()) {
+        Ok(p) => Some(p),
+        Err(AppError::InvalidArgument(v)) => {
+            for f in v {
+                errors.add(f.field, f.description);
+            }
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let contact = d.contact.clone().unwrap_or_default();
+    let email = contact.email.trim();
+    errors.check(
+        !(email.is_empty()
+            || (email.contains('@')
+                && !email.starts_with('@')
+                && !email.ends_with('@')
+                && !email.contains(' '))),
+        "details.contact.email",
+        "must be an e-mail address or empty",
+    );
+    errors.check(
+        contact.phone.chars().count() > 50,
+        "details.contact.phone",
+        "at most 50 characters",
+    );
+    errors.check(
+        contact.postal_address.chars().count() > 300,
+        "details.contact.postal_address",
+        "at most 300 characters",
+    );
+    errors.finish()?;
+    let (Some(hetu), Some(point)) = (hetu, point) else {
+        return Err(AppError::invalid("details", "invalid"));
+    };
+    Ok(ClientInput {
+        identity_code: hetu.to_string(),
+        identity_code_masked: hetu.masked(),
+        birth_date: hetu.birth_date(),
+        name,
+        home_municipality: municipality,
+        latitude: point.lat,
+        longitude: point.lon,
+        contact: pb::ClientContact {
+            phone: contact.phone.trim().to_owned(),
+            email: email.to_owned(),
+            postal_address: contact.postal_address.trim().to_owned(),
+        },
+    })
+}
+
+fn field_of(errors: &mut FieldErrors, r: Result<NaiveDate, AppError>) -> Option<NaiveDate> {
+    match r {
+        Ok(d) => Some(d),
+        Err(AppError::InvalidArgument(v)) => {
+            for f in v {
+                errors.add(f.field, f.description);
+            }
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Checks a decision's shape; every malformed field at once.
+pub fn validate_decision(d: Option<&pb::ServiceDecision>) -> Result<DecisionInput, AppError> {
+    let d = d.ok_or_else(|| AppError::invalid("decision", "required"))?;
+    let mut errors = FieldErrors::new();
+    errors.check(
+        d.client_id.trim().is_empty(),
+        "decision.client_id",
+        "required",
+    );
+    let service = match service_type("decision.service_type", d.service_type) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            errors.add(
+                "decision.service_type",
+                "required: one of the nine voucher services",
+            );
+            None
+        }
+    };
+    let decision_date = field_of(
+        &mut errors,
+        date("decision.decision_date", d.decision_date.as_ref()),
+    );
+    let valid_from = field_of(
+        &mut errors,
+        date("decision.valid_from", d.valid_from.as_ref()),
+    );
+    let valid_until = field_of(
+        &mut errors,
+        date("decision.valid_until", d.valid_until.as_ref()),
+    );
+    let units = d.granted_units.map(|u| u.hundredths);
+    errors.check(
+        !units.is_some_and(|u| (1..=MAX_UNITS_HUNDREDTHS).contains(&u)),
+        "decision.granted_units",
+        "required: a positive number of hundredths of a unit, at most 100 000 units",
+    );
+    let weekly_cap = d.weekly_cap.map(|u| u.hundredths);
+    errors.check(
+        weekly_cap.is_some_and(|w| !(1..=MAX_UNITS_HUNDREDTHS).contains(&w)),
+        "decision.weekly_cap",
+        "when set: a positive number of hundredths of a unit",
+    );
+    errors.check(
+        pb::UnemploymentBenefit::try_from(d.unemployment_benefit).is_err(),
+        "decision.unemployment_benefit",
+        "unknown value",
+    );
+    if let Some(plan) = &d.employment_plan {
+        errors.check(
+            !matches!(
+                pb::PlanKind::try_from(plan.kind),
+                Ok(pb::PlanKind::ActivationPlan | pb::PlanKind::MultiSectoralEmploymentPlan)
+            ),
+            "decision.employment_plan.kind",
+            "required when a plan is given",
+        );
+        errors.check(
+            plan.reference.chars().count() > 200,
+            "decision.employment_plan.reference",
+            "at most 200 characters",
+        );
+    }
+    if let Some(n) = &d.need_assessment {
+        errors.check(
+            n.reference.chars().count() > 200,
+            "decision.need_assessment.reference",
+            "at most 200 characters",
+        );
+    }
+    if let Some(v) = &d.four_day_variant {
+        errors.check(
+            v.justification.chars().count() > 2000,
+            "decision.four_day_variant.justification",
+            "at most 2000 characters",
+        );
+    }
+    if let Some(x) = &d.distance_exemption {
+        errors.check(
+            x.reason.trim().is_empty() || x.reason.chars().count() > 2000,
+            "decision.distance_exemption.reason",
+            "required when an exemption is given, at most 2000 characters",
+        );
+    }
+    errors.finish()?;
+    let (Some(service), Some(decision_date), Some(valid_from), Some(valid_until), Some(units)) =
+        (service, decision_date, valid_from, valid_until, units)
+    else {
+        return Err(AppError::invalid("decision", "invalid"));
+    };
+    let mut recorded = d.clone();
+    recorded.client_id = d.client_id.trim().to_owned();
+    recorded.continues_voucher_id = d.continues_voucher_id.trim().to_owned();
+    Ok(DecisionInput {
+        client_id: recorded.client_id.clone(),
+        service,
+        decision_date,
+        valid_from,
+        valid_until,
+        units,
+        weekly_cap,
+        distance_exemption: d.distance_exemption.is_some(),
+        continues: Some(recorded.continues_voucher_id.clone()).filter(|c| !c.is_empty()),
+        recorded,
+    })
+}
+
+/// The decision as a provider's user sees it: service, dates, units and weekly cap; none of
+/// the client's eligibility facts.
+pub fn decision_for_provider(d: &pb::ServiceDecision) -> pb::ServiceDecision {
+    pb::ServiceDecision {
+        client_id: d.client_id.clone(),
+        service_type: d.service_type,
+        decision_date: d.decision_date,
+        valid_from: d.valid_from,
+        valid_until: d.valid_until,
+        granted_units: d.granted_units,
+        weekly_cap: d.weekly_cap,
+        continues_voucher_id: d.continues_voucher_id.clone(),
+        ..Default::default()
+    }
+}
+
+/// A trimmed, required free-text field of at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("required, at most {max} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// The voucher as a provider's user sees it: the decision without eligibility facts.
+pub fn provider_view(v: &pb::Voucher) -> pb::Voucher {
+    let mut out = v.clone();
+    out.decision = v.decision.as_ref().map(decision_for_provider);
+    out
+}
+
+/// The voucher as the change feed carries it: no client personal data, no eligibility facts.
+pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
+    let mut out = provider_view(v);
+    out.client = v.client.as_ref().map(|c| pb::ClientSummary {
+        client_id: c.client_id.clone(),
+        ..Default::default()
+    });
+    out
+}
+
+/// The voucher as `caller` may see it.
+pub fn voucher_for(caller: &Caller, v: &pb::Voucher) -> pb::Voucher {
+    if caller.role == Role::ProviderUser {
+        provider_view(v)
+    } else {
+        v.clone()
+    }
+}
+
+/// A client as a provider's user sees it: name and masked identity code.
+pub fn client_for_provider(c: &pb::Client) -> pb::Client {
+    pb::Client {
+        id: c.id.clone(),
+        identity_code_masked: c.identity_code_masked.clone(),
+        name: c.name.clone(),
+        version: c.version,
+        created_at_micros: c.created_at_micros,
+        updated_at_micros: c.updated_at_micros,
+        ..Default::default()
+    }
+}
+
+/// A required id field (trimmed, 1–100 characters).
+pub fn required_id(field: &str, value: &str) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 100 {
+        return Err(AppError::invalid(field, "required"));
+    }
+    Ok(v.to_owned())
+}
+
+/// An optional date field.
+pub fn optional_date(
+    field: &str,
+    d: Option<&seteli_api::common::v1::Date>,
+) -> Result<Option<NaiveDate>, AppError> {
+    d.map(|d| date(field, Some(d))).transpose()
+}
+
+/// The descriptions of an `INVALID_ARGUMENT`, to fold into a collection of field errors.
+pub fn describe(e: AppError) -> String {
+    match e {
+        AppError::InvalidArgument(v) => v
+            .into_iter()
+            .map(|f| f.description)
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
