@@ -5,6 +5,7 @@
 //! - [`kit`]: start any set of services on port 0, with one signing key (so one token works
 //!   everywhere), a fresh database each (SQLite, or PostgreSQL when `SETELI_TEST_POSTGRES` is
 //!   set; PostgreSQL test databases are dropped afterwards), each wired to the others' URLs;
+//! - [`registry`]: the provider registry alone, and a provider that meets every approval rule;
 //! - [`fixtures`]: ready-made objects per context — approved providers, clients, ceiling
 //!   prices, issued, chosen and accepted vouchers — so a test says only what it is about;
 //! - [`conformance`]: what every service must do, checked the same way for each: every RPC
@@ -19,3 +20,4 @@
 pub mod conformance;
 pub mod fixtures;
 pub mod kit;
+pub mod registry;

@@ -388,24 +388,6 @@ pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
         .collect()
 }
 
-/// Calls each listed RPC of `$client` with an empty request carrying `$token` and returns the
-/// failures as `(rpc name, status)`.
-#[macro_export]
-macro_rules! empty_calls {
-    ($client:expr, $token:expr, [$($rpc:ident),* $(,)?]) => {{
-        let mut failures = Vec::new();
-        $(
-            if let Err(status) = $client
-                .$rpc($crate::testing::with_token($token, Default::default()))
-                .await
-            {
-                failures.push((stringify!($rpc), status));
-            }
-        )*
-        failures
-    }};
-}
-
 /// One RPC of a Seteli contract, as the descriptor set lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rpc {

@@ -1,12 +1,10 @@
-//! Shared test fixtures: a running registry and a provider that meets every approval rule.
-
-#![allow(dead_code)]
+//! Fixtures of the provider registry on its own: a running registry with configured ceiling
+//! prices, and a provider that meets every approval rule.
 
 use seteli_api::common::v1::{Coordinates, Date, Money, ServiceType};
 use seteli_api::providers::v1 as pb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_platform::testing::{TestServer, with_token};
-#[allow(unused_imports)] // not every test binary uses both
 pub use seteli_platform::testing::{bad_fields, rule_ids};
 pub use seteli_providers::Providers;
 use tonic::transport::Channel;

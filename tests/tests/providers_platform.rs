@@ -1,8 +1,6 @@
 //! The platform under the registry: input errors, idempotency, health, migrations, audit.
 
-mod common;
-
-use common::*;
+use seteli_tests::registry::*;
 use seteli_api::audit::v1::ListAuditEntriesRequest;
 use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
 use seteli_api::providers::v1 as pb;
@@ -161,45 +159,6 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
 }
 
 #[tokio::test]
-async fn health_follows_the_database() {
-    let server = start().await;
-    let service = "seteli.providers.v1.ProvidersService";
-    let wait = Duration::from_secs(20);
-    wait_for_health(server.channel(), service, ServingStatus::Serving, wait)
-        .await
-        .expect("serving at start");
-    server.db.take_away().await;
-    wait_for_health(server.channel(), service, ServingStatus::NotServing, wait)
-        .await
-        .expect("not serving without a database");
-    wait_for_health(server.channel(), "", ServingStatus::NotServing, wait)
-        .await
-        .expect("overall not serving");
-    // Liveness does not follow the database: an outage must not restart the pods.
-    wait_for_health(
-        server.channel(),
-        seteli_platform::server::LIVENESS,
-        ServingStatus::Serving,
-        wait,
-    )
-    .await
-    .expect("still alive");
-    server.db.bring_back().await;
-    wait_for_health(server.channel(), service, ServingStatus::Serving, wait)
-        .await
-        .expect("serving again");
-    // And it answers calls again.
-    let a = actors(&server);
-    let mut c = client(&server);
-    create(
-        &mut c,
-        &a.admin,
-        details("Takaisin ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn three_replicas_migrate_one_fresh_database_at_once() {
     let db = TestDatabase::fresh().await;
     let url = db.url.clone();
@@ -291,62 +250,6 @@ async fn staff_data_access_is_audited() {
         .filter(|e| e.action == "AddStaffMember")
         .count();
     assert_eq!(writes, 2, "both staff additions are audited");
-}
-
-#[tokio::test]
-async fn empty_requests_from_every_role_are_user_errors_never_internal() {
-    let server = start().await;
-    let mut c = client(&server);
-    for (role, provider) in [
-        ("county_admin", None),
-        ("social_worker", None),
-        ("provider_user", Some("p-unknown")),
-        ("finance_system", None),
-        ("auditor", None),
-    ] {
-        let token = server.keys.token(role, provider);
-        let failures = seteli_platform::empty_calls!(
-            c,
-            &token,
-            [
-                create_provider,
-                get_provider,
-                list_providers,
-                update_provider,
-                add_site,
-                remove_site,
-                set_offering,
-                remove_offering,
-                add_staff_member,
-                remove_staff_member,
-                add_document,
-                remove_document,
-                set_soteri_classes,
-                submit_provider,
-                approve_provider,
-                reject_provider,
-                suspend_provider,
-                resume_provider,
-                revoke_provider,
-                search_providers,
-                check_provider_for_service,
-                list_provider_history,
-            ]
-        );
-        assert!(!failures.is_empty());
-        for (rpc, status) in failures {
-            assert!(
-                matches!(
-                    status.code(),
-                    Code::InvalidArgument
-                        | Code::NotFound
-                        | Code::PermissionDenied
-                        | Code::FailedPrecondition
-                ),
-                "{role} {rpc}: {status:?}"
-            );
-        }
-    }
 }
 
 #[tokio::test]

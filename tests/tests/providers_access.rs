@@ -1,10 +1,8 @@
 //! Authentication and object-level access: every token failure, roles, provider scoping.
 
-mod common;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
+use seteli_tests::registry::*;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::devkeys::DevKey;
 use seteli_platform::testing::{AUDIENCE, ISSUER, with_token};

@@ -1,8 +1,6 @@
 //! Approval of providers: every rule broken shows its id, all at once; the happy path; search.
 
-mod common;
-
-use common::*;
+use seteli_tests::registry::*;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
