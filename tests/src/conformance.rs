@@ -7,10 +7,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use seteli_platform::testing::{Rpc, TestServer, call_raw, rpcs_of, wait_for_health};
+use seteli_platform::testing::{Rpc, TestServer, call_raw, call_raw_as, rpcs_of, wait_for_health};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_types::StatusExt;
 
 use crate::kit::{Env, Svc};
 
@@ -92,6 +93,29 @@ pub async fn every_rpc_answers_an_empty_request_from_every_role(svc: Svc) {
                         | Code::Unavailable
                 ),
                 "{} as {role}: {status:?}",
+                rpc.path()
+            );
+        }
+    }
+}
+
+/// Every error names the call's request id (`RequestInfo`), whether the token or the request
+/// was refused, so a caller can quote it and the log line be found.
+pub async fn every_error_carries_the_request_id(svc: Svc) {
+    let env = Env::start(&[svc]).await;
+    let server = env.server(svc);
+    for rpc in rpcs(svc) {
+        for token in [String::new(), env.token("county_admin", None)] {
+            let id = format!("conf-{}", rpc.method);
+            let status = call_raw_as(server.channel(), &rpc, &token, &id, Vec::new()).await;
+            if status.code() == Code::Ok {
+                continue;
+            }
+            let info = status.get_error_details().request_info().cloned();
+            assert_eq!(
+                info.map(|i| i.request_id),
+                Some(id),
+                "{}: {status:?}",
                 rpc.path()
             );
         }

@@ -19,6 +19,11 @@ macro_rules! conformance {
             }
 
             #[tokio::test]
+            async fn every_error_carries_the_request_id() {
+                conformance::every_error_carries_the_request_id($svc).await;
+            }
+
+            #[tokio::test]
             async fn health_follows_the_database() {
                 conformance::health_follows_the_database($svc).await;
             }

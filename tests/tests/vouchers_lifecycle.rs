@@ -500,3 +500,47 @@ async fn the_scheduled_sweep_expires_as_the_service_itself() {
     assert_eq!(entries[0].subject_id, client.id);
     db.close().await;
 }
+
+#[tokio::test]
+async fn racing_first_consumptions_start_a_voucher_once() {
+    let env = start().await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Kiire ry", 1_900_001, KUOPIO).await;
+    let client = client_at(&env, 341, KUOPIO).await;
+    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    choose(&env, &v.id, &provider).await.expect("choose");
+    accept(&env, &provider, &v.id).await.expect("accept");
+    // Twenty first consumptions at once: the voucher is locked before it is read, so only the
+    // first sees it ASSIGNED and only one STARTED reaches the feed.
+    let calls = (0..20).map(|_| record_units(&env, &provider, &v.id, 100, today()));
+    for result in futures::future::join_all(calls).await {
+        result.expect("units recorded");
+    }
+    let changes = env
+        .v()
+        .list_voucher_changes(with_token(
+            &env.admin(),
+            pb::ListVoucherChangesRequest {
+                after_sequence: 0,
+                page_size: 1000,
+            },
+        ))
+        .await
+        .expect("feed")
+        .into_inner()
+        .changes;
+    let started = changes
+        .iter()
+        .filter(|c| {
+            c.kind == pb::VoucherChangeKind::Started as i32
+                && c.voucher.as_ref().is_some_and(|x| x.id == v.id)
+        })
+        .count();
+    let kinds: Vec<i32> = changes.iter().map(|c| c.kind).collect();
+    assert_eq!(started, 1, "feed kinds: {kinds:?}");
+    let units = changes
+        .iter()
+        .filter(|c| c.kind == pb::VoucherChangeKind::UnitsChanged as i32)
+        .count();
+    assert_eq!(units, 20);
+}

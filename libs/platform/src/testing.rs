@@ -431,6 +431,17 @@ pub fn rpcs_of(package: &str) -> Vec<Rpc> {
 /// (none when empty) and returns the status it answered (`Code::Ok` on success; for a stream,
 /// the status after its first message or its end).
 pub async fn call_raw(channel: Channel, rpc: &Rpc, token: &str, message: Vec<u8>) -> tonic::Status {
+    call_raw_as(channel, rpc, token, "", message).await
+}
+
+/// [`call_raw`] with an `x-request-id` (none when empty).
+pub async fn call_raw_as(
+    channel: Channel,
+    rpc: &Rpc,
+    token: &str,
+    request_id: &str,
+    message: Vec<u8>,
+) -> tonic::Status {
     let mut grpc = tonic::client::Grpc::new(channel);
     if let Err(e) = grpc.ready().await {
         return tonic::Status::unavailable(format!("not ready: {e}"));
@@ -441,6 +452,11 @@ pub async fn call_raw(channel: Channel, rpc: &Rpc, token: &str, message: Vec<u8>
             "authorization",
             format!("Bearer {token}").parse().expect("header value"),
         );
+    }
+    if !request_id.is_empty() {
+        request
+            .metadata_mut()
+            .insert("x-request-id", request_id.parse().expect("header value"));
     }
     let path: http::uri::PathAndQuery = rpc.path().parse().expect("rpc path");
     if rpc.server_streaming {
