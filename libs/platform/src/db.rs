@@ -49,6 +49,8 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
+    /// One connection of its own for the health probe.
+    probe: AnyPool,
     backend: Backend,
     sqlite_file: Option<PathBuf>,
 }
@@ -98,6 +100,10 @@ impl Database {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                    } else {
+                        // A stuck statement, lock wait or forgotten transaction ends with an
+                        // error the caller may retry, instead of holding a connection for ever.
+                        conn.execute(SESSION_TIMEOUTS).await?;
                     }
                     Ok(())
                 })
@@ -105,8 +111,18 @@ impl Database {
             .connect(&pool_url)
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+        // The health probe has a connection of its own: a pool saturated by requests must not
+        // read as "database down" (and take every replica out of rotation at the busiest time).
+        let probe = AnyPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(3))
+            .idle_timeout(Some(Duration::from_secs(60)))
+            .connect_lazy(&pool_url)
+            .with_context(|| format!("cannot connect to the {backend:?} database"))?;
         Ok(Self {
             pool,
+            probe,
             backend,
             sqlite_file,
         })
@@ -127,7 +143,10 @@ impl Database {
                 )
             })
             .collect();
-        let migrator = Migrator::with_migrations(migrations);
+        let mut migrator = Migrator::with_migrations(migrations);
+        // Expand/contract: an older release still starts after a newer one migrated the
+        // database; migrations it does not know are not an error.
+        migrator.set_ignore_missing(true);
         // PostgreSQL: sqlx holds an advisory lock for the whole run. SQLite has no such lock;
         // each migration commits atomically with its bookkeeping row, so a replica that lost a
         // race (e.g. "table already exists") rolls back and, on retry, finds it applied.
@@ -169,7 +188,7 @@ impl Database {
             return false;
         }
         let probe = async {
-            let mut conn = self.pool.acquire().await?;
+            let mut conn = self.probe.acquire().await?;
             conn.execute("SELECT 1").await?;
             Ok::<_, sqlx::Error>(())
         };
@@ -179,11 +198,17 @@ impl Database {
         )
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.probe.close().await;
     }
 }
+
+/// PostgreSQL session limits set on every connection: `statement_timeout`, `lock_timeout`,
+/// `idle_in_transaction_session_timeout`.
+pub const SESSION_TIMEOUTS: &str = "SET statement_timeout = '30s'; SET lock_timeout = '10s'; \
+     SET idle_in_transaction_session_timeout = '60s'";
 
 /// Microseconds since the Unix epoch, now.
 pub fn now_micros() -> i64 {

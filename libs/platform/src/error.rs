@@ -52,6 +52,9 @@ pub enum AppError {
     /// A dependency (database, another service) cannot be reached.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The change lost a race with another (serialization failure, deadlock); retry it.
+    #[error("aborted: {0}")]
+    Aborted(String),
     /// Our own fault; the caller sees a generic message.
     #[error("internal: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -80,8 +83,72 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Self::AlreadyExists("an object with the same key exists".into())
             }
+            sqlx::Error::Database(db) => match retryable(db.code().as_deref()) {
+                Some(retry) => {
+                    tracing::warn!(error = %e, "database asked for a retry");
+                    retry
+                }
+                None => Self::Internal(anyhow::Error::new(e)),
+            },
             _ => Self::Internal(anyhow::Error::new(e)),
         }
+    }
+}
+
+/// What a database error code means to the caller when it is worth a retry:
+/// PostgreSQL's serialization failure and deadlock (`40001`, `40P01`) are `ABORTED` (the
+/// change lost a race), a lock or statement timeout (`55P03`, `57014`), a shutting-down or
+/// starting server (`57P01`–`57P03`) and too many connections (`53300`) are `UNAVAILABLE`;
+/// SQLite's busy and locked (`5`, `6`, and their extended codes) are `UNAVAILABLE`. Both carry
+/// `RetryInfo`.
+pub fn retryable(code: Option<&str>) -> Option<AppError> {
+    let code = code?;
+    let busy = |what: &str| {
+        Some(AppError::Unavailable(format!(
+            "the database is {what}; retry"
+        )))
+    };
+    match code {
+        "40001" | "40P01" => Some(AppError::Aborted(
+            "the change collided with another; retry".into(),
+        )),
+        "55P03" | "57014" => busy("busy"),
+        "57P01" | "57P02" | "57P03" => busy("restarting"),
+        "53300" => busy("out of connections"),
+        c if c
+            .parse::<i64>()
+            .is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6) =>
+        {
+            busy("busy")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_database_errors_are_unavailable_or_aborted() {
+        for code in [
+            "57P01", "57P03", "53300", "55P03", "57014", "5", "6", "517", "262",
+        ] {
+            assert!(
+                matches!(retryable(Some(code)), Some(AppError::Unavailable(_))),
+                "{code}"
+            );
+        }
+        for code in ["40001", "40P01"] {
+            assert!(
+                matches!(retryable(Some(code)), Some(AppError::Aborted(_))),
+                "{code}"
+            );
+        }
+        for code in ["23503", "42P01", "1", "19"] {
+            assert!(retryable(Some(code)).is_none(), "{code}");
+        }
+        assert!(retryable(None).is_none());
     }
 }
 

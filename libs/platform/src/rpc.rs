@@ -175,6 +175,10 @@ pub fn to_status(e: AppError, request_id: &str) -> Status {
             details.set_retry_info(Some(RETRY_AFTER));
             (Code::Unavailable, m)
         }
+        AppError::Aborted(m) => {
+            details.set_retry_info(Some(RETRY_AFTER));
+            (Code::Aborted, m)
+        }
         AppError::Internal(err) => {
             tracing::error!(error = format!("{err:#}"), request_id, "internal error");
             (
