@@ -323,6 +323,29 @@ pub async fn metrics_count_calls_by_method_and_code(svc: Svc) {
     assert!(text.contains("grpc_server_request_duration_seconds_bucket"));
 }
 
+/// Calls to paths that are no RPC of ours leave one `unknown` label, not a series per path.
+pub async fn unknown_paths_do_not_grow_the_metrics(svc: Svc) {
+    let env = Env::start(&[svc]).await;
+    let server = env.server(svc);
+    for n in 0..20 {
+        let rpc = Rpc {
+            service: format!("attack.Service{n}"),
+            method: format!("Probe{n}"),
+            server_streaming: false,
+        };
+        let _ = call_raw(server.channel(), &rpc, "", Vec::new()).await;
+    }
+    let text = scrape(server).await;
+    assert!(!text.contains("attack.Service"), "{text}");
+    assert!(!text.contains("Probe1"), "{text}");
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("grpc_server_requests_total") && l.contains("method=\"unknown\"")
+        ),
+        "{text}"
+    );
+}
+
 /// The text of a server's `/metrics`.
 pub async fn scrape(server: &TestServer) -> String {
     let metrics = http1(

@@ -44,6 +44,11 @@ macro_rules! conformance {
             }
 
             #[tokio::test]
+            async fn unknown_paths_do_not_grow_the_metrics() {
+                conformance::unknown_paths_do_not_grow_the_metrics($svc).await;
+            }
+
+            #[tokio::test]
             async fn metrics_count_calls_by_method_and_code() {
                 conformance::metrics_count_calls_by_method_and_code($svc).await;
             }

@@ -79,3 +79,38 @@ async fn postgresql_sessions_have_timeouts() {
     drop(conn);
     database.close().await;
 }
+
+#[tokio::test]
+async fn idempotency_answers_are_purged_after_the_retention() {
+    let db = TestDatabase::fresh().await;
+    let database = Database::connect(&db.url, 2).await.expect("connect");
+    database.migrate(&[]).await.expect("platform tables");
+    let day = 24 * 3600 * 1_000_000_i64;
+    let now = 100 * day;
+    for (i, age_days) in [10_i64, 8, 6, 1].into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO platform_idempotency (caller, request_id, request_hash, response, \
+             created_at) VALUES ('c', $1, 'h', 'a', $2)",
+        )
+        .bind(format!("r{i}"))
+        .bind(now - age_days * day)
+        .execute(database.pool())
+        .await
+        .expect("insert");
+    }
+    let removed = seteli_platform::change::purge_answers(
+        &database,
+        seteli_platform::change::DEFAULT_RETENTION,
+        now,
+    )
+    .await
+    .expect("purge");
+    assert_eq!(removed, 2);
+    let left: Vec<(String,)> =
+        sqlx::query_as("SELECT request_id FROM platform_idempotency ORDER BY request_id")
+            .fetch_all(database.pool())
+            .await
+            .expect("left");
+    assert_eq!(left, vec![("r2".to_owned(),), ("r3".to_owned(),)]);
+    database.close().await;
+}

@@ -214,6 +214,41 @@ impl<'a> Change<'a> {
     }
 }
 
+/// How long stored answers are kept by default: a week, far longer than any client retries.
+pub const DEFAULT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Rows removed per statement by [`purge_answers`], so the purge never holds a long lock.
+const PURGE_BATCH: i64 = 500;
+
+/// Removes stored answers older than `retention` (as of `now_micros`), in batches of
+/// [`PURGE_BATCH`]; returns how many went. Answers can hold personal data, and the table would
+/// otherwise only grow.
+pub async fn purge_answers(
+    db: &Database,
+    retention: std::time::Duration,
+    now_micros: i64,
+) -> AppResult<u64> {
+    let cutoff =
+        now_micros.saturating_sub(i64::try_from(retention.as_micros()).unwrap_or(i64::MAX));
+    let mut removed = 0;
+    loop {
+        let batch = sqlx::query(
+            "DELETE FROM platform_idempotency WHERE (caller, request_id) IN \
+             (SELECT caller, request_id FROM platform_idempotency WHERE created_at < $1 \
+              ORDER BY created_at LIMIT $2)",
+        )
+        .bind(cutoff)
+        .bind(PURGE_BATCH)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+        removed += batch;
+        if batch < u64::try_from(PURGE_BATCH).unwrap_or(u64::MAX) {
+            return Ok(removed);
+        }
+    }
+}
+
 /// Locks the row `id` of `table` for the rest of the transaction (PostgreSQL: `FOR UPDATE`;
 /// SQLite: the transaction already holds the database's write lock since its claim).
 pub async fn lock_row(conn: &mut AnyConnection, table: &str, id: &str) -> AppResult<()> {

@@ -30,11 +30,18 @@ pub struct MigrationFile {
 }
 
 /// The platform's own tables, in every service's database.
-pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[MigrationFile {
-    version: 1,
-    description: "platform idempotency and audit",
-    sql: include_str!("../migrations/0001_platform.sql"),
-}];
+pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
+    MigrationFile {
+        version: 1,
+        description: "platform idempotency and audit",
+        sql: include_str!("../migrations/0001_platform.sql"),
+    },
+    MigrationFile {
+        version: 2,
+        description: "idempotency retention index",
+        sql: include_str!("../migrations/0002_idempotency_retention.sql"),
+    },
+];
 
 /// Which database engine a URL chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use http::HeaderName;
@@ -157,7 +158,31 @@ impl Platform {
         };
 
         // Background jobs run until the drain starts (a job stopped at an await point rolls
-        // its open transaction back).
+        // its open transaction back). Every service purges its old idempotency answers.
+        let mut jobs = jobs;
+        let retention_hours: u64 = self.config.var_or(
+            "SETELI_IDEMPOTENCY_RETENTION_HOURS",
+            crate::change::DEFAULT_RETENTION.as_secs() / 3600,
+        )?;
+        if retention_hours > 0 {
+            let (db, clock) = (self.db.clone(), self.clock.clone());
+            let retention = Duration::from_secs(retention_hours.saturating_mul(3600));
+            jobs.push((
+                "idempotency-retention",
+                Box::pin(async move {
+                    let mut ticker = tokio::time::interval(Duration::from_secs(3600));
+                    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        ticker.tick().await;
+                        match crate::change::purge_answers(&db, retention, clock.now_micros()).await {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(removed = n, "purged old idempotency answers"),
+                            Err(e) => tracing::warn!(error = %e, "idempotency purge failed; next run retries"),
+                        }
+                    }
+                }),
+            ));
+        }
         let (jobs_stop, jobs_stopping) = tokio::sync::watch::channel(false);
         let job_tasks: Vec<_> = jobs
             .into_iter()

@@ -122,6 +122,55 @@ fn parse_traceparent(v: &str) -> Option<(String, String)> {
     }
 }
 
+/// The labels of a path that is no RPC of ours.
+const UNKNOWN_ROUTE: (&str, &str) = ("unknown", "unknown");
+
+/// The `(service, method)` of a known RPC path (`/pkg.Service/Method`): the Seteli contracts,
+/// health and reflection; `None` for anything else.
+pub fn known_method(path: &str) -> Option<(&'static str, &'static str)> {
+    static KNOWN: std::sync::OnceLock<
+        std::collections::HashMap<String, (&'static str, &'static str)>,
+    > = std::sync::OnceLock::new();
+    KNOWN
+        .get_or_init(|| {
+            use prost::Message;
+            let mut known = std::collections::HashMap::new();
+            let mut add = |service: String, method: String| {
+                let path = format!("/{service}/{method}");
+                let service: &'static str = Box::leak(service.into_boxed_str());
+                let method: &'static str = Box::leak(method.into_boxed_str());
+                known.insert(path, (service, method));
+            };
+            for set in [
+                seteli_api::FILE_DESCRIPTOR_SET,
+                tonic_health::pb::FILE_DESCRIPTOR_SET,
+            ] {
+                let Ok(set) = prost_types::FileDescriptorSet::decode(set) else {
+                    continue;
+                };
+                for file in &set.file {
+                    for svc in &file.service {
+                        for m in &svc.method {
+                            add(
+                                format!("{}.{}", file.package(), svc.name()),
+                                m.name().to_owned(),
+                            );
+                        }
+                    }
+                }
+            }
+            for version in ["v1", "v1alpha"] {
+                add(
+                    format!("grpc.reflection.{version}.ServerReflection"),
+                    "ServerReflectionInfo".to_owned(),
+                );
+            }
+            known
+        })
+        .get(path)
+        .copied()
+}
+
 /// The canonical gRPC name of a status code, as in `grpc_server_requests_total{code}`.
 pub fn code_name(code: tonic::Code) -> &'static str {
     use tonic::Code;
@@ -221,16 +270,14 @@ where
                         .unwrap_or("OK"),
                     Err(_) => "TRANSPORT_ERROR",
                 };
-                let (grpc_service, method) = path
-                    .trim_start_matches('/')
-                    .split_once('/')
-                    .map(|(s, m)| (s.to_owned(), m.to_owned()))
-                    .unwrap_or_else(|| (path.clone(), String::new()));
+                // Labels come from the contract, never from the raw path: anyone who reaches
+                // the port could otherwise grow the metrics without bound, one path at a time.
+                let (grpc_service, method) = known_method(&path).unwrap_or(UNKNOWN_ROUTE);
                 let elapsed = started.elapsed().as_secs_f64();
                 tracing::debug!(code = %code, elapsed_ms = elapsed * 1000.0, "call finished");
                 metrics::counter!("grpc_server_requests_total",
-                    "service" => service, "grpc_service" => grpc_service.clone(),
-                    "method" => method.clone(), "code" => code)
+                    "service" => service, "grpc_service" => grpc_service,
+                    "method" => method, "code" => code)
                 .increment(1);
                 metrics::histogram!("grpc_server_request_duration_seconds",
                     "service" => service, "grpc_service" => grpc_service, "method" => method)
@@ -244,6 +291,29 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::known_method;
+
+    #[test]
+    fn only_rpcs_of_the_contracts_get_their_own_labels() {
+        assert_eq!(
+            known_method("/seteli.vouchers.v1.VouchersService/GetVoucher"),
+            Some(("seteli.vouchers.v1.VouchersService", "GetVoucher"))
+        );
+        assert!(known_method("/grpc.health.v1.Health/Check").is_some());
+        assert!(
+            known_method("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
+                .is_some()
+        );
+        for junk in [
+            "/",
+            "/x/y",
+            "/seteli.vouchers.v1.VouchersService/Nope",
+            "/a/b/c",
+        ] {
+            assert_eq!(known_method(junk), None, "{junk}");
+        }
+    }
+
     use super::*;
 
     #[test]
