@@ -169,7 +169,11 @@ pub fn ktt_decision(client_id: &str) -> pb::ServiceDecision {
 
 /// An SK group coaching decision for 40 hours over 2 months from today.
 pub fn sk_decision(client_id: &str) -> pb::ServiceDecision {
-    let from = today();
+    sk_decision_on(client_id, today())
+}
+
+/// An SK group coaching decision for 40 hours over 2 months from `from`, decided that day.
+pub fn sk_decision_on(client_id: &str, from: NaiveDate) -> pb::ServiceDecision {
     pb::ServiceDecision {
         client_id: client_id.into(),
         service_type: ServiceType::SkGroup as i32,
@@ -204,6 +208,17 @@ pub async fn choose(
     voucher_id: &str,
     provider_id: &str,
 ) -> Result<pb::Voucher, tonic::Status> {
+    choose_with_start(env, voucher_id, provider_id, None).await
+}
+
+/// The client's choice with a start date agreed with the client and the social worker (it
+/// replaces PROC-START's default limit).
+pub async fn choose_with_start(
+    env: &Env,
+    voucher_id: &str,
+    provider_id: &str,
+    agreed_start: Option<NaiveDate>,
+) -> Result<pb::Voucher, tonic::Status> {
     env.v()
         .choose_provider(with_token(
             &env.social_worker(),
@@ -211,8 +226,38 @@ pub async fn choose(
                 request_id: rid(),
                 voucher_id: voucher_id.into(),
                 provider_id: provider_id.into(),
+                agreed_start_on: agreed_start.and_then(d),
             },
         ))
+        .await
+        .map(|r| r.into_inner().voucher.expect("voucher"))
+}
+
+/// A StartVoucher request: the service started `on`, naming `coach` (empty: the one named at
+/// acceptance) and the steward notice `steward` (unset: the one recorded).
+pub fn start_request(
+    voucher_id: &str,
+    on: NaiveDate,
+    coach: &str,
+    steward: Option<NaiveDate>,
+) -> pb::StartVoucherRequest {
+    pb::StartVoucherRequest {
+        request_id: rid(),
+        voucher_id: voucher_id.into(),
+        started_on: d(on),
+        responsible_coach: coach.into(),
+        steward_notified_on: steward.and_then(d),
+    }
+}
+
+/// The provider's user starts the service as `req` says.
+pub async fn start_service(
+    env: &Env,
+    provider_id: &str,
+    req: pb::StartVoucherRequest,
+) -> Result<pb::Voucher, tonic::Status> {
+    env.v()
+        .start_voucher(with_token(&env.provider_user(provider_id), req))
         .await
         .map(|r| r.into_inner().voucher.expect("voucher"))
 }
@@ -466,4 +511,45 @@ pub async fn audit_actions(env: &Env, subject_id: &str) -> Vec<(String, String)>
             (e.action, e.actor.map(|a| a.role).unwrap_or_default())
         })
         .collect()
+}
+
+/// The voucher service alone with its clock pinned to noon of `today` (Europe/Helsinki),
+/// asking `env`'s registry and trusting `env`'s key: for a rule that depends on the day of a
+/// call, e.g. a document that has expired by the day of the choice. Its own fresh database.
+pub async fn vouchers_on(env: &Env, today: NaiveDate) -> seteli_platform::testing::TestServer {
+    let db = seteli_platform::testing::TestDatabase::fresh().await;
+    vouchers_with(env, Some(today), db).await
+}
+
+/// The voucher service on the system clock over the database of `earlier` (e.g. a
+/// [`vouchers_on`] of a past day, which must outlive it, as it owns the database): the days
+/// after what `earlier` recorded.
+pub async fn vouchers_after(
+    env: &Env,
+    earlier: &seteli_platform::testing::TestServer,
+) -> seteli_platform::testing::TestServer {
+    let db = seteli_platform::testing::TestDatabase::shared(&earlier.db.url);
+    vouchers_with(env, None, db).await
+}
+
+async fn vouchers_with(
+    env: &Env,
+    today: Option<NaiveDate>,
+    db: seteli_platform::testing::TestDatabase,
+) -> seteli_platform::testing::TestServer {
+    use seteli_platform::clock::Clock;
+    let clock = match today {
+        Some(day) => Clock::fixed(day.and_hms_opt(12, 0, 0).expect("noon").and_utc()),
+        None => Clock::system(),
+    };
+    let providers = env.providers().url();
+    seteli_platform::testing::TestServer::start_with_clock::<seteli_vouchers::Vouchers>(
+        env.keys.clone(),
+        db,
+        clock,
+        |c| {
+            c.vars.insert("SETELI_PROVIDERS_URL".into(), providers);
+        },
+    )
+    .await
 }

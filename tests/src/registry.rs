@@ -325,3 +325,99 @@ pub async fn approve(
     .await
     .map(|r| r.into_inner().provider.expect("provider"))
 }
+
+/// A staff member with a qualification; the facts of the staff rules unstated.
+pub fn staff_member(name: &str, q: pb::Qualification, register_number: &str) -> pb::StaffMember {
+    pb::StaffMember {
+        name: name.into(),
+        role: "ohjaaja".into(),
+        qualification: q as i32,
+        register_number: register_number.into(),
+        ..Default::default()
+    }
+}
+
+/// Adds `member` as given (its county acceptance and coaching work included).
+pub async fn try_add_staff_member(
+    c: &mut ProvidersServiceClient<Channel>,
+    token: &str,
+    provider_id: &str,
+    member: pb::StaffMember,
+) -> Result<pb::Provider, tonic::Status> {
+    c.add_staff_member(with_token(
+        token,
+        pb::AddStaffMemberRequest {
+            request_id: rid(),
+            provider_id: provider_id.into(),
+            staff_member: Some(member),
+        },
+    ))
+    .await
+    .map(|r| r.into_inner().provider.expect("provider"))
+}
+
+/// Removes staff member `name` of the provider.
+pub async fn remove_staff_named(
+    c: &mut ProvidersServiceClient<Channel>,
+    token: &str,
+    provider: &pb::Provider,
+    name: &str,
+) -> pb::Provider {
+    let id = provider
+        .staff
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| panic!("no staff member {name}"));
+    c.remove_staff_member(with_token(
+        token,
+        pb::RemoveStaffMemberRequest {
+            request_id: rid(),
+            provider_id: provider.id.clone(),
+            staff_member_id: id,
+        },
+    ))
+    .await
+    .expect("remove staff member")
+    .into_inner()
+    .provider
+    .expect("provider")
+}
+
+/// A DRAFT provider of `legal_form` with a site at KUOPIO, the documents of `documents` (in
+/// force until 2099) and Soteri class 2903, but no staff and no offerings.
+pub async fn provider_without_staff(
+    c: &mut ProvidersServiceClient<Channel>,
+    token: &str,
+    name: &str,
+    business_id: &str,
+    legal_form: pb::LegalForm,
+    documents: &[pb::DocumentKind],
+) -> pb::Provider {
+    let p = create(c, token, details(name, business_id, legal_form)).await;
+    add_site(c, token, &p.id, pb::SiteKind::Site, KUOPIO, "Kuopio").await;
+    for kind in documents {
+        add_document(
+            c,
+            token,
+            &p.id,
+            *kind,
+            date(2026, 1, 15),
+            date(2099, 12, 31),
+        )
+        .await;
+    }
+    c.set_soteri_classes(with_token(
+        token,
+        pb::SetSoteriClassesRequest {
+            request_id: rid(),
+            provider_id: p.id.clone(),
+            soteri_classes: vec![2903],
+        },
+    ))
+    .await
+    .expect("soteri")
+    .into_inner()
+    .provider
+    .expect("provider")
+}

@@ -2,10 +2,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use seteli_tests::registry::*;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::devkeys::DevKey;
 use seteli_platform::testing::{AUDIENCE, ISSUER, with_token};
+use seteli_tests::registry::*;
 use tonic::Code;
 
 fn list() -> pb::ListProvidersRequest {

@@ -1,9 +1,9 @@
 //! Approval of providers: every rule broken shows its id, all at once; the happy path; search.
 
-use seteli_tests::registry::*;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
+use seteli_tests::registry::*;
 
 #[tokio::test]
 async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {

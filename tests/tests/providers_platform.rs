@@ -1,10 +1,10 @@
 //! The platform under the registry: input errors, idempotency, health, migrations, audit.
 
-use seteli_tests::registry::*;
 use seteli_api::audit::v1::ListAuditEntriesRequest;
 use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, wait_for_health, with_token};
+use seteli_tests::registry::*;
 use std::time::Duration;
 use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;

@@ -404,6 +404,7 @@ async fn a_retried_choice_answers_from_the_store_even_with_the_registry_down() {
         request_id: rid(),
         voucher_id: v.id.clone(),
         provider_id: provider.clone(),
+        ..Default::default()
     };
     let token = env.social_worker();
     let first = env

@@ -401,3 +401,74 @@ async fn a_decision_date_no_rulebook_covers_is_rulebook_in_force() {
     let err = issue(&env, decision).await.expect_err("no rulebook");
     assert!(has(&err, "RULEBOOK-IN-FORCE"), "{err:?}");
 }
+
+#[tokio::test]
+async fn the_weekly_cap_bounds_the_grant_of_supported_work() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 180, KUOPIO).await;
+    let supported_work = |months: u32, days: i64| {
+        let mut decision = sk_decision(&client.id);
+        decision.service_type = ServiceType::SkSupportedWork as i32;
+        decision.valid_until = d(seteli_rules::terms::validity_end(today(), months));
+        decision.granted_units = units(days);
+        decision
+    };
+    // CAP-WEEKLY: 54 days within the 54-day cap, but at 3 days a week one month holds at most
+    // 3 × the 4–6 ISO weeks it touches.
+    let err = issue(&env, supported_work(1, 54))
+        .await
+        .expect_err("54 days in one month");
+    assert_eq!(rule_ids(&err), vec!["CAP-WEEKLY".to_owned()]);
+    // Three days a week for a month fits; so do 54 days over four months.
+    let month = issue(&env, supported_work(1, 12))
+        .await
+        .expect("12 days in a month");
+    assert_eq!(month.weekly_cap.map(|u| u.hundredths), Some(300));
+    let other = client_at(&env, 181, KUOPIO).await;
+    let mut four_months = supported_work(4, 54);
+    four_months.client_id = other.id.clone();
+    issue(&env, four_months).await.expect("54 days in 4 months");
+}
+
+#[tokio::test]
+async fn daily_living_coaching_may_continue_individual_coaching_as_an_extension() {
+    let env = start().await;
+    for service in [
+        ServiceType::SkIndividual,
+        ServiceType::SkIndividualDailyLiving,
+    ] {
+        set_price(&env, service, ymd(2026, 1, 1), 6000).await;
+    }
+    let client = client_at(&env, 190, KUOPIO).await;
+    let mut coaching = sk_decision(&client.id);
+    coaching.service_type = ServiceType::SkIndividual as i32;
+    coaching.granted_units = units(20);
+    let first = issue(&env, coaching).await.expect("individual coaching");
+    // SK 6: one "Yksilövalmennus" voucher on two sets of terms; the daily-living one continues
+    // the first from the day after it ends.
+    let next_from = days(seteli_rules::terms::validity_end(today(), 2), 1);
+    let mut daily = sk_decision_on(&client.id, today());
+    daily.service_type = ServiceType::SkIndividualDailyLiving as i32;
+    daily.valid_from = d(next_from);
+    daily.valid_until = d(seteli_rules::terms::validity_end(next_from, 2));
+    daily.granted_units = units(20);
+    daily.continues_voucher_id = first.id.clone();
+    if let Some(n) = daily.need_assessment.as_mut() {
+        n.daily_living_need = true;
+    }
+    let v = issue(&env, daily.clone()).await.expect("extension");
+    assert_eq!(v.decision.expect("decision").continues_voucher_id, first.id);
+    // Starting before the first ends is an overlap, not an extension.
+    let client2 = client_at(&env, 191, KUOPIO).await;
+    let mut coaching = sk_decision(&client2.id);
+    coaching.service_type = ServiceType::SkIndividual as i32;
+    coaching.granted_units = units(20);
+    let first = issue(&env, coaching).await.expect("individual coaching");
+    let mut early = daily;
+    early.client_id = client2.id.clone();
+    early.valid_from = d(days(next_from, -7));
+    early.continues_voucher_id = first.id.clone();
+    let err = issue(&env, early).await.expect_err("overlapping extension");
+    assert!(has(&err, "VOUCHER-EXTENSION"), "{err:?}");
+}

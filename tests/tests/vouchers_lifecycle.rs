@@ -20,11 +20,16 @@ async fn units_are_consumed_within_the_grant_even_concurrently() {
     set_prices(&env).await;
     let provider = approved_provider(&env, "Yksikkö ry", 2_100_001, KUOPIO).await;
     let v = assigned(&env, &provider, 301).await;
-    // Outside the validity: TERM-VALIDITY.
+    // Outside the validity: TERM-VALIDITY. The first units start the voucher, so the start
+    // checklist applies too: the steward notice recorded at acceptance (today) is dated after
+    // that start (KTT-STEWARD).
     let err = record_units(&env, &provider, &v.id, 100, days(today(), -1))
         .await
         .expect_err("before validity");
-    assert_eq!(rule_ids(&err), vec!["TERM-VALIDITY".to_owned()]);
+    assert_eq!(
+        rule_ids(&err),
+        vec!["TERM-VALIDITY".to_owned(), "KTT-STEWARD".to_owned()]
+    );
     // The first units start the service.
     let used = record_units(&env, &provider, &v.id, 100, today())
         .await
@@ -119,12 +124,18 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
         request_id: rid(),
         voucher_id: v.id.clone(),
         started_on: d(on),
+        ..Default::default()
     };
+    // Before the validity (TERM-VALIDITY), and before the steward notice recorded at
+    // acceptance today (KTT-STEWARD: a notice is never dated after the start).
     let err = c
         .start_voucher(with_token(&user, start_on(days(today(), -3))))
         .await
         .expect_err("before validity");
-    assert_eq!(rule_ids(&err), vec!["TERM-VALIDITY".to_owned()]);
+    assert_eq!(
+        rule_ids(&err),
+        vec!["TERM-VALIDITY".to_owned(), "KTT-STEWARD".to_owned()]
+    );
     let started = c
         .start_voucher(with_token(&user, start_on(today())))
         .await
@@ -221,7 +232,15 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
     let used_client = client_at(&env, 322, KUOPIO).await;
     let used = issue(&env, past(&used_client.id)).await.expect("issue");
     choose(&env, &used.id, &provider).await.expect("choose");
-    accept(&env, &provider, &used.id).await.expect("accept");
+    // No steward notice (optional for coaching): one dated today would postdate the start the
+    // first units below record (KTT-STEWARD).
+    env.v()
+        .accept_voucher(with_token(
+            &env.provider_user(&provider),
+            accept_request(&used.id, "Olli Ohjaaja", None),
+        ))
+        .await
+        .expect("accept");
     record_units(&env, &provider, &used.id, 300, from)
         .await
         .expect("units on a valid day");

@@ -183,6 +183,18 @@ pub fn may_act_on(caller: &Caller, rpc: Rpc, id: &str) -> Result<(), AppError> {
     }
 }
 
+/// `PERMISSION_DENIED` unless the caller may record that the county accepted a staff member's
+/// other social-science degree (PROV-STAFF-SOCIAL, case by case): `county_admin` only.
+pub fn may_accept_degree(caller: &Caller) -> Result<(), AppError> {
+    if caller.role == Role::CountyAdmin {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(
+            "only a county administrator accepts an other social-science degree".into(),
+        ))
+    }
+}
+
 /// Whether the caller may see provider `id` in `state`: county roles see all; a provider user
 /// sees its own provider and approved ones.
 pub fn may_see(caller: &Caller, id: &str, state: ProviderState) -> bool {
@@ -248,5 +260,7 @@ mod tests {
         let worker = caller(Role::SocialWorker, None);
         assert!(may_act_on(&worker, Rpc::AddSite, "p1").is_err());
         assert!(may_act_on(&caller(Role::Auditor, None), Rpc::ListProviderHistory, "p1").is_ok());
+        assert!(may_accept_degree(&own).is_err());
+        assert!(may_accept_degree(&caller(Role::CountyAdmin, None)).is_ok());
     }
 }

@@ -42,11 +42,18 @@ impl Service for Providers {
         metrics_port: 9101,
     };
 
-    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
-        version: 100,
-        description: "provider registry",
-        sql: include_str!("../migrations/0100_providers.sql"),
-    }];
+    const MIGRATIONS: &'static [MigrationFile] = &[
+        MigrationFile {
+            version: 100,
+            description: "provider registry",
+            sql: include_str!("../migrations/0100_providers.sql"),
+        },
+        MigrationFile {
+            version: 101,
+            description: "staff facts of the staff rules",
+            sql: include_str!("../migrations/0101_staff_facts.sql"),
+        },
+    ];
 
     type Settings = ops::Settings;
 

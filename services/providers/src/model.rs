@@ -7,10 +7,10 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use seteli_rules::ServiceType;
-use seteli_rules::geo::Coordinates;
+use seteli_rules::geo::{Coordinates, PlaceKind, ServicePlace};
 pub use seteli_rules::provider::{DocumentKind, LegalForm, Qualification};
 use seteli_rules::provider::{
-    Offering as RuleOffering, ProviderDocument, StaffMember as RuleStaff,
+    Offering as RuleOffering, ProviderDocument, StaffMember as RuleStaff, StaffRecord,
 };
 
 /// Approval state of a provider.
@@ -141,6 +141,15 @@ impl SiteKind {
             .into_iter()
             .find(|k| k.code() == code)
     }
+
+    /// The place kind PROV-DISTANCE reads (whether it counts is the rules' to say:
+    /// `seteli_rules::geo::PlaceKind::counts_for`).
+    pub fn place_kind(self) -> PlaceKind {
+        match self {
+            Self::Site => PlaceKind::Site,
+            Self::WorkerLocation => PlaceKind::WorkerLocation,
+        }
+    }
 }
 
 /// The provider's contact person.
@@ -205,6 +214,14 @@ impl Site {
     pub fn point(&self) -> Option<Coordinates> {
         Coordinates::new(self.latitude, self.longitude).ok()
     }
+
+    /// The place of service as PROV-DISTANCE reads it, when the stored coordinates are valid.
+    pub fn place(&self) -> Option<ServicePlace> {
+        self.point().map(|coordinates| ServicePlace {
+            kind: self.kind.place_kind(),
+            coordinates,
+        })
+    }
 }
 
 /// A service offered at the provider's own unit price.
@@ -247,6 +264,27 @@ pub struct StaffMember {
     pub qualification: Qualification,
     /// Professional register number (JulkiSuosikki), or empty.
     pub register_number: String,
+    /// PROV-STAFF-SOCIAL: the county accepted the member's other social-science degree.
+    pub degree_accepted_by_county: bool,
+    /// PROV-STAFF-COACH: whether the member does coaching client work; `None` when not stated
+    /// (the rules presume it from the qualification).
+    pub does_coaching: Option<bool>,
+}
+
+impl StaffMember {
+    /// The member as the staff rules read it: what is not stated is presumed as
+    /// `seteli_rules::provider::StaffRecord::from` presumes it.
+    pub fn rule(&self) -> StaffRecord {
+        let presumed = StaffRecord::from(&RuleStaff {
+            qualification: self.qualification,
+            register_number: Some(self.register_number.clone()).filter(|r| !r.is_empty()),
+        });
+        StaffRecord {
+            degree_accepted_by_county: self.degree_accepted_by_county,
+            does_coaching: self.does_coaching.unwrap_or(presumed.does_coaching),
+            ..presumed
+        }
+    }
 }
 
 /// A document the provider supplied. `id` is empty until stored.
@@ -330,8 +368,8 @@ pub struct Facts {
     pub uses_subcontractors: bool,
     /// Documents.
     pub documents: Vec<ProviderDocument>,
-    /// Staff.
-    pub staff: Vec<RuleStaff>,
+    /// Staff, with the facts the staff rules need.
+    pub staff: Vec<StaffRecord>,
     /// Offerings.
     pub offerings: Vec<RuleOffering>,
     /// Soteri classes.
@@ -353,14 +391,7 @@ impl Facts {
                     expires_on: d.expires_on,
                 })
                 .collect(),
-            staff: p
-                .staff
-                .iter()
-                .map(|s| RuleStaff {
-                    qualification: s.qualification,
-                    register_number: Some(s.register_number.clone()).filter(|r| !r.is_empty()),
-                })
-                .collect(),
+            staff: p.staff.iter().map(StaffMember::rule).collect(),
             offerings: p.offerings.iter().map(Offering::rule).collect(),
             soteri_classes: p
                 .soteri_classes
@@ -454,6 +485,46 @@ mod tests {
             assert_eq!(SiteKind::from_code(k.code()), Some(k));
         }
         assert_eq!(ProviderState::from_code("draft"), None);
+    }
+
+    #[test]
+    fn unstated_staff_facts_are_the_rules_presumption() {
+        let member = |qualification, does_coaching| StaffMember {
+            id: String::new(),
+            name: String::new(),
+            role: String::new(),
+            qualification,
+            register_number: String::new(),
+            degree_accepted_by_county: false,
+            does_coaching,
+        };
+        assert!(
+            member(Qualification::CommunityPedagogue, None)
+                .rule()
+                .does_coaching
+        );
+        assert!(!member(Qualification::OtherField, None).rule().does_coaching);
+        assert!(
+            member(Qualification::OtherField, Some(true))
+                .rule()
+                .does_coaching
+        );
+        assert!(
+            !member(Qualification::Sosionomi, Some(false))
+                .rule()
+                .does_coaching
+        );
+        let accepted = StaffMember {
+            degree_accepted_by_county: true,
+            ..member(Qualification::OtherSocialScienceDegree, Some(false))
+        };
+        assert!(accepted.rule().is_social_welfare_professional("SK"));
+        assert_eq!(
+            member(Qualification::Sosionomi, None)
+                .rule()
+                .register_number,
+            None
+        );
     }
 
     #[test]

@@ -28,16 +28,17 @@ use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::server::Platform;
 use seteli_platform::{AppError, AppResult};
+use seteli_rules::geo::{Coordinates, ServicePlace, nearest_place};
 use seteli_rules::prices::CeilingPrices;
-use seteli_rules::provider::{ProviderFacts, check_approval};
-use seteli_rules::{ServiceType, Violation, geo, rule_ids};
+use seteli_rules::provider::{ApprovalFacts, LegalForm, check_offering, check_provider_approval};
+use seteli_rules::{ServiceType, Violation};
 use sqlx::AnyConnection;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::access::{self, Rpc};
 use crate::model::{
-    BoundingBox, Candidate, Detail, Facts, Offering, ProviderRoot, ProviderState, Site, SiteKind,
-    Stamp, StateChange,
+    BoundingBox, Candidate, Detail, Facts, Offering, ProviderRoot, ProviderState, Site, Stamp,
+    StateChange,
 };
 use crate::store::{self, ChildTable};
 use crate::wire;
@@ -153,11 +154,12 @@ impl CeilingPriceSource {
 // ---------------------------------------------------------------------------------------------
 // The rules, each decided by `seteli_rules` and chosen here in one place.
 
-/// Every approval rule of `seteli_rules::provider::check_approval` on `facts`, on `today`.
+/// Every approval rule of `seteli_rules::provider::check_provider_approval` on `facts` (staff
+/// with their county-accepted degrees and coaching work), on `today`.
 fn approval_violations(facts: &Facts, prices: &CeilingPrices, today: NaiveDate) -> Vec<Violation> {
     let ceiling = |s: ServiceType| prices.price_on(s, today);
-    check_approval(
-        &ProviderFacts {
+    check_provider_approval(
+        &ApprovalFacts {
             legal_form: facts.legal_form,
             uses_subcontractors: facts.uses_subcontractors,
             documents: &facts.documents,
@@ -171,35 +173,29 @@ fn approval_violations(facts: &Facts, prices: &CeilingPrices, today: NaiveDate) 
 }
 
 /// The rules an offering must meet when it is set, whatever the provider's state (a price above
-/// the ceiling is never stored): the offering rules of `check_approval`, on this offering alone
-/// with the provider's other facts.
+/// the ceiling is never stored): `seteli_rules::provider::check_offering` (PROV-PRICE,
+/// CAP-GROUP-SIZE, KTT-COMPANY) against the ceiling price in force on `today`.
 fn offering_violations(
-    facts: Facts,
+    legal_form: LegalForm,
     offering: &Offering,
     prices: &CeilingPrices,
     today: NaiveDate,
 ) -> Vec<Violation> {
-    // PROV-PRICE, CAP-GROUP-SIZE, KTT-COMPANY
-    let only_this = Facts {
-        offerings: vec![offering.rule()],
-        ..facts
-    };
-    approval_violations(&only_this, prices, today)
-        .into_iter()
-        .filter(|v| {
-            matches!(
-                v.rule,
-                rule_ids::PROV_PRICE | rule_ids::CAP_GROUP_SIZE | rule_ids::KTT_COMPANY
-            )
-        })
-        .collect()
+    let ceiling = prices.price_on(offering.service, today);
+    check_offering(legal_form, &offering.rule(), ceiling, today)
 }
 
-/// Whether a place of service of `kind` counts for the distance to a client of `service`: a
-/// site always; a worker's work location only for SK services.
-fn counts_for_distance(service: ServiceType, kind: SiteKind) -> bool {
-    // PROV-DISTANCE
-    kind == SiteKind::Site || service.is_sk()
+/// The nearest of `sites` that counts for PROV-DISTANCE of `service` from `near`
+/// (`seteli_rules::geo::nearest_place`): its index in `sites` and its distance in km.
+fn nearest_site(service: ServiceType, sites: &[&Site], near: Coordinates) -> Option<(usize, f64)> {
+    // Sites whose stored coordinates are invalid are no place of service.
+    let (index, places): (Vec<usize>, Vec<ServicePlace>) = sites
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.place().map(|p| (i, p)))
+        .unzip();
+    let nearest = nearest_place(service, &places, near)?;
+    Some((*index.get(nearest.index)?, nearest.distance_km))
 }
 
 /// `FAILED_PRECONDITION` listing every rule in `violations`, if any.
@@ -352,6 +348,8 @@ impl Edit {
                             None => self.source.in_force_on(ctx, today).await?,
                         };
                         let facts = facts_of(conn, &root.id).await?;
+                        // PROV-DOCS, PROV-INSURANCE, PROV-STAFF-SOCIAL, PROV-STAFF-COACH, PROV-STAFF-WORK,
+                        // PROV-SOTERI, KTT-COMPANY, PROV-PRICE, CAP-GROUP-SIZE
                         refuse(approval_violations(&facts, &prices, today))?;
                     }
                     let stamp = stamp(ctx, self.rpc, &self.request_id);
@@ -408,6 +406,8 @@ where
                 }
                 if let Some(prices) = &prices {
                     let facts = facts_of(conn, &root.id).await?;
+                    // PROV-DOCS, PROV-INSURANCE, PROV-STAFF-SOCIAL, PROV-STAFF-COACH, PROV-STAFF-WORK,
+                    // PROV-SOTERI, KTT-COMPANY, PROV-PRICE, CAP-GROUP-SIZE
                     refuse(approval_violations(&facts, prices, today))?;
                 }
                 store::touch(conn, &root.id, ctx.now_micros()).await?;
@@ -612,8 +612,12 @@ pub async fn set_offering(
         &req.provider_id,
         move |conn, id| {
             Box::pin(async move {
-                let facts = facts_of(conn, id).await?;
-                refuse(offering_violations(facts, &offering, &prices, today))?;
+                let provider = store::load_provider(conn, id, Detail::Public)
+                    .await?
+                    .ok_or_else(|| not_found(id))?;
+                let legal_form = provider.details.legal_form;
+                // PROV-PRICE, CAP-GROUP-SIZE, KTT-COMPANY
+                refuse(offering_violations(legal_form, &offering, &prices, today))?;
                 store::upsert_offering(conn, id, &offering).await?;
                 let (service, price) = (offering.service.code(), offering.unit_price());
                 Ok(format!("offering {service} at {price} EUR"))
@@ -659,6 +663,10 @@ pub async fn add_staff_member(
     let rpc = Rpc::AddStaffMember;
     access::may_call(&ctx.caller, rpc)?;
     let staff = wire::staff_member(req.staff_member.as_ref())?;
+    // PROV-STAFF-SOCIAL: an other social-science degree counts once the county accepted it.
+    if staff.degree_accepted_by_county {
+        access::may_accept_degree(&ctx.caller)?;
+    }
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
@@ -931,24 +939,28 @@ pub async fn search_providers(
     let mut conn = app.db.pool().acquire().await?;
     let bounds = BoundingBox::around(q.near, q.radius_km);
     let candidates = store::search_candidates(&mut conn, q.service, bounds).await?;
-    let mut nearest: HashMap<String, (f64, Candidate)> = HashMap::new();
+    // PROV-DISTANCE: each provider by its nearest place of service that counts for the
+    // service (`seteli_rules::geo::nearest_place`), within the radius.
+    let mut by_provider: HashMap<String, Vec<Candidate>> = HashMap::new();
     for c in candidates {
-        if !counts_for_distance(q.service, c.site.kind) {
+        by_provider
+            .entry(c.provider_id.clone())
+            .or_default()
+            .push(c);
+    }
+    let mut matches: Vec<(f64, Candidate)> = Vec::new();
+    for places in by_provider.into_values() {
+        let sites: Vec<&Site> = places.iter().map(|c| &c.site).collect();
+        let Some((index, d)) = nearest_site(q.service, &sites, q.near) else {
             continue;
-        }
-        let Some(at) = c.site.point() else { continue };
-        let d = geo::distance_km(q.near, at);
+        };
         if d > q.radius_km {
             continue;
         }
-        match nearest.get(&c.provider_id) {
-            Some((best, _)) if *best <= d => {}
-            _ => {
-                nearest.insert(c.provider_id.clone(), (d, c));
-            }
+        if let Some(c) = places.into_iter().nth(index) {
+            matches.push((d, c));
         }
     }
-    let mut matches: Vec<(f64, Candidate)> = nearest.into_values().collect();
     matches.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.name.cmp(&b.1.name)));
     matches.truncate(q.limit);
     Ok(pb::SearchProvidersResponse {
@@ -960,7 +972,9 @@ pub async fn search_providers(
 }
 
 /// CheckProviderForService: whether a provider may deliver a service to a client at a point
-/// (approval, offering, the distance of its nearest place of service that counts).
+/// (approval, offering, the distance of its nearest place of service that counts), with the
+/// facts the voucher service checks a choice against on its day (`seteli_rules::provider::
+/// check_choice`): places of service, and documents for callers who may see them.
 pub async fn check_provider_for_service(
     app: &App,
     ctx: Ctx,
@@ -969,20 +983,17 @@ pub async fn check_provider_for_service(
     access::may_call(&ctx.caller, Rpc::CheckProviderForService)?;
     let (service, near) = wire::service_near(req.service_type, req.near.as_ref())?;
     let id = req.provider_id.trim();
+    let detail = access::detail(&ctx.caller, id);
     let mut conn = app.db.pool().acquire().await?;
-    let provider = store::load_provider(&mut conn, id, Detail::Public)
+    let provider = store::load_provider(&mut conn, id, detail)
         .await?
         .filter(|p| access::may_see(&ctx.caller, id, p.state))
         .ok_or_else(|| not_found(id))?;
     let offering = provider.offerings.iter().find(|o| o.service == service);
-    let nearest = provider
-        .sites
-        .iter()
-        .filter(|s| counts_for_distance(service, s.kind))
-        .filter_map(Site::point)
-        .map(|at| geo::distance_km(near, at))
-        .min_by(f64::total_cmp);
-    Ok(wire::check_view(&provider, offering, nearest))
+    // PROV-DISTANCE
+    let sites: Vec<&Site> = provider.sites.iter().collect();
+    let nearest = nearest_site(service, &sites, near).map(|(_, d)| d);
+    Ok(wire::check_view(&provider, offering, nearest, detail))
 }
 
 /// ListProviderHistory: who changed what on a provider, oldest first.
@@ -1038,31 +1049,8 @@ mod tests {
     }
 
     #[test]
-    fn a_worker_location_counts_for_sk_only() {
-        assert!(counts_for_distance(
-            ServiceType::SkGroup,
-            SiteKind::WorkerLocation
-        ));
-        assert!(!counts_for_distance(
-            ServiceType::KttIndividual,
-            SiteKind::WorkerLocation
-        ));
-        assert!(counts_for_distance(
-            ServiceType::KttIndividual,
-            SiteKind::Site
-        ));
-    }
-
-    #[test]
     fn only_the_offering_rules_are_checked_when_an_offering_is_set() {
-        let facts = Facts {
-            legal_form: seteli_rules::provider::LegalForm::Company,
-            uses_subcontractors: false,
-            documents: Vec::new(),
-            staff: Vec::new(),
-            offerings: Vec::new(),
-            soteri_classes: Vec::new(),
-        };
+        use seteli_rules::rule_ids;
         let offering = Offering {
             service: ServiceType::KttGroup,
             unit_price_cents: 9_001,
@@ -1070,11 +1058,12 @@ mod tests {
         };
         let prices = CeilingPrices::parse("KTT_GROUP@2024-01-01=90.00").expect("prices");
         let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
-        let mut ids: Vec<&str> = offering_violations(facts, &offering, &prices, today)
+        let mut ids: Vec<&str> = offering_violations(LegalForm::Company, &offering, &prices, today)
             .iter()
             .map(|v| v.rule)
             .collect();
         ids.sort_unstable();
+        ids.dedup();
         assert_eq!(
             ids,
             vec![
@@ -1083,5 +1072,43 @@ mod tests {
                 rule_ids::PROV_PRICE
             ]
         );
+        // An association may arrange KTT group coaching; a cooperative may not (KTT 1).
+        let fine = Offering {
+            unit_price_cents: 9_000,
+            max_group_size: Some(12),
+            ..offering
+        };
+        assert!(offering_violations(LegalForm::Association, &fine, &prices, today).is_empty());
+        assert!(
+            offering_violations(LegalForm::Cooperative, &fine, &prices, today)
+                .iter()
+                .all(|v| v.rule == rule_ids::KTT_COMPANY)
+        );
+    }
+
+    #[test]
+    fn the_nearest_site_is_the_rules_choice() {
+        use crate::model::SiteKind;
+        let site = |kind, latitude: f64| Site {
+            id: String::new(),
+            kind,
+            name: String::new(),
+            street_address: String::new(),
+            postal_code: String::new(),
+            municipality: String::new(),
+            latitude,
+            longitude: 27.6770,
+        };
+        let far = site(SiteKind::Site, 63.5);
+        let bad = site(SiteKind::Site, 99.0);
+        let worker = site(SiteKind::WorkerLocation, 62.9);
+        let sites = vec![&bad, &far, &worker];
+        let home = Coordinates::new(62.8924, 27.6770).expect("home");
+        // SK counts the worker's location; KTT only the site (and never one without a position).
+        let (i, d) = nearest_site(ServiceType::SkGroup, &sites, home).expect("sk");
+        assert_eq!((i, d < 1.0), (2, true));
+        let (i, d) = nearest_site(ServiceType::KttIndividual, &sites, home).expect("ktt");
+        assert_eq!((i, d > 60.0), (1, true));
+        assert!(nearest_site(ServiceType::KttIndividual, &[&worker], home).is_none());
     }
 }

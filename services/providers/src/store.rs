@@ -22,6 +22,9 @@ use crate::model::{
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
 type HistoryRow = (String, i64, String, String, String, String, String, String);
+/// A staff row: id, name, role, qualification, register number, degree accepted by the county
+/// (0/1), does coaching (0/1, NULL when not stated).
+type StaffRow = (String, String, String, String, String, i64, Option<i64>);
 /// A site row: id, kind, name, street address, postal code, municipality, latitude, longitude.
 type SiteRow = (String, String, String, String, String, String, f64, f64);
 /// A search row: provider id, name, unit price cents, then the site's columns.
@@ -273,8 +276,8 @@ pub async fn insert_staff(
 ) -> Result<String, AppError> {
     let id = new_id();
     sqlx::query(
-        "INSERT INTO provider_staff (id, provider_id, name, role, qualification, register_number) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO provider_staff (id, provider_id, name, role, qualification, register_number, \
+         degree_accepted_by_county, does_coaching) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(provider_id)
@@ -282,6 +285,8 @@ pub async fn insert_staff(
     .bind(&s.role)
     .bind(s.qualification.code())
     .bind(&s.register_number)
+    .bind(i64::from(s.degree_accepted_by_county))
+    .bind(s.does_coaching.map(i64::from))
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -485,16 +490,16 @@ async fn fill_children(
     if detail == Detail::Public {
         return Ok(());
     }
-    let staff: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, role, qualification, register_number FROM provider_staff \
-         WHERE provider_id = $1 ORDER BY name, id",
+    let staff: Vec<StaffRow> = sqlx::query_as(
+        "SELECT id, name, role, qualification, register_number, degree_accepted_by_county, \
+         does_coaching FROM provider_staff WHERE provider_id = $1 ORDER BY name, id",
     )
     .bind(&p.id)
     .fetch_all(&mut *conn)
     .await?;
     p.staff = staff
         .into_iter()
-        .map(|(id, name, role, q, register_number)| {
+        .map(|(id, name, role, q, register_number, accepted, coaching)| {
             Ok(StaffMember {
                 id,
                 name,
@@ -502,6 +507,8 @@ async fn fill_children(
                 qualification: Qualification::from_code(&q)
                     .ok_or_else(|| unknown("qualification", &q))?,
                 register_number,
+                degree_accepted_by_county: accepted != 0,
+                does_coaching: coaching.map(|c| c != 0),
             })
         })
         .collect::<Result<_, AppError>>()?;

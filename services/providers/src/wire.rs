@@ -238,6 +238,12 @@ pub fn staff_member(s: Option<&pb::StaffMember>) -> Result<StaffMember, AppError
         "staff_member.register_number",
         "at most 50 characters",
     );
+    // PROV-STAFF-SOCIAL: the county accepts only an other social-science degree case by case.
+    errors.check(
+        s.degree_accepted_by_county && q.is_some_and(|q| !q.needs_county_acceptance()),
+        "staff_member.degree_accepted_by_county",
+        "only for QUALIFICATION_OTHER_SOCIAL_SCIENCE_DEGREE",
+    );
     errors.finish()?;
     Ok(StaffMember {
         id: String::new(),
@@ -245,6 +251,8 @@ pub fn staff_member(s: Option<&pb::StaffMember>) -> Result<StaffMember, AppError
         role: s.role.trim().to_owned(),
         qualification: q.unwrap_or(Qualification::OtherField),
         register_number: s.register_number.trim().to_owned(),
+        degree_accepted_by_county: s.degree_accepted_by_county,
+        does_coaching: s.does_coaching,
     })
 }
 
@@ -430,6 +438,8 @@ pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
                     role: s.role.clone(),
                     qualification: qualification_to_pb(s.qualification),
                     register_number: s.register_number.clone(),
+                    degree_accepted_by_county: s.degree_accepted_by_county,
+                    does_coaching: s.does_coaching,
                 })
                 .collect()
         } else {
@@ -464,18 +474,35 @@ pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
 }
 
 /// Whether `p` may deliver a service it offers as `offering`, its nearest place of service
-/// that counts `nearest_km` away (`-1` when none does).
+/// that counts `nearest_km` away (`-1` when none does), with the facts a choice is checked
+/// against: its places of service and (with [`Detail::Full`]) its documents' dates.
 pub fn check_view(
     p: &Provider,
     offering: Option<&Offering>,
     nearest_km: Option<f64>,
+    detail: Detail,
 ) -> pb::CheckProviderForServiceResponse {
+    let documents = if detail == Detail::Full {
+        p.documents
+            .iter()
+            .map(|doc| pb::DocumentValidity {
+                kind: document_kind_to_pb(doc.kind),
+                issued_on: Some(to_date(doc.issued_on)),
+                expires_on: doc.expires_on.map(to_date),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     pb::CheckProviderForServiceResponse {
         approved: p.state == ProviderState::Approved,
         offers_service: offering.is_some(),
         unit_price: offering.map(|o| to_money(o.unit_price_cents)),
         nearest_distance_km: nearest_km.unwrap_or(-1.0),
         name: p.details.name.clone(),
+        uses_subcontractors: p.details.uses_subcontractors,
+        documents,
+        places: p.sites.iter().map(site_view).collect(),
     }
 }
 

@@ -3,10 +3,12 @@
 //! Clients (identity code checked and masked, every access audited), the county's ceiling
 //! price lists with history, service decisions checked against the rulebooks
 //! (`seteli_rules`: eligibility, terms, value, extension) and the vouchers they create, the
-//! client's choice of provider (checked with `providers`: approval, offering, PROV-DISTANCE)
-//! and the provider's acceptance (PROC-COACH, KTT-STEWARD), the life cycle ISSUED → ASSIGNED →
-//! ACTIVE → COMPLETED (or INTERRUPTED, CANCELLED, EXPIRED), units used, and a change feed that
-//! `attendance` and `reporting` follow by sequence number.
+//! client's choice of provider (the registry's facts checked with
+//! `seteli_rules::provider::check_choice`: approval, offering, documents in force on the day,
+//! PROV-DISTANCE), the provider's acceptance and the start (the start checklist with real dates:
+//! PROC-START, PROC-COACH, KTT-STEWARD), the life cycle ISSUED → ASSIGNED → ACTIVE → COMPLETED
+//! (or INTERRUPTED, CANCELLED, EXPIRED), units used, and a change feed that `attendance` and
+//! `reporting` follow by sequence number.
 //!
 //! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
 //! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
@@ -40,11 +42,18 @@ impl Service for Vouchers {
         grpc_port: 50052,
         metrics_port: 9102,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
-        version: 100,
-        description: "vouchers",
-        sql: include_str!("../migrations/0100_vouchers.sql"),
-    }];
+    const MIGRATIONS: &'static [MigrationFile] = &[
+        MigrationFile {
+            version: 100,
+            description: "vouchers",
+            sql: include_str!("../migrations/0100_vouchers.sql"),
+        },
+        MigrationFile {
+            version: 101,
+            description: "start checklist dates",
+            sql: include_str!("../migrations/0101_start_dates.sql"),
+        },
+    ];
     type Settings = ops::Settings;
 
     fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {

@@ -222,6 +222,24 @@ pub struct ExistingVoucher {
     pub held: bool,
 }
 
+/// The dates of a voucher's start checklist (PROC-START, PROC-COACH, KTT-STEWARD), as stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartDates {
+    /// When the client chose the pending or accepting provider; `None` for a choice recorded
+    /// before the date was stored.
+    pub provider_chosen_on: Option<NaiveDate>,
+    /// A start date agreed at the choice.
+    pub agreed_start_on: Option<NaiveDate>,
+    /// When the provider accepted (the contract was made).
+    pub accepted_on: Option<NaiveDate>,
+    /// When the responsible coach was named.
+    pub coach_named_on: Option<NaiveDate>,
+    /// When the chief shop steward was notified.
+    pub steward_notified_on: Option<NaiveDate>,
+    /// When the service started.
+    pub started_on: Option<NaiveDate>,
+}
+
 /// What a decision that passed every rule fixes on its voucher.
 #[derive(Debug, Clone)]
 pub struct Evaluated {

@@ -27,25 +27,25 @@ use seteli_rules::eligibility::{
     EligibilityFacts, EmploymentPlan, FourDayRequest, NeedAssessment, PlanKind,
     UnemploymentBenefit, check_eligibility,
 };
+use seteli_rules::geo::{Coordinates as Point, nearest_place};
 use seteli_rules::prices::CeilingPrices;
-use seteli_rules::process::{ProcessConfig, StartFacts, check_start};
-use seteli_rules::rule_ids::{
-    PROVIDER_NOT_APPROVED, SERVICE_NOT_OFFERED, SK_ELIG_NEED, VOUCHER_VALUE,
-};
+use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
+use seteli_rules::provider::{ChoiceFacts, check_choice};
+use seteli_rules::rule_ids::{SK_ELIG_NEED, VOUCHER_VALUE};
 use seteli_rules::terms::{
     VoucherRequest, VoucherSpan, check_extension, check_terms_in_force, check_units_available,
     check_use_date,
 };
-use seteli_rules::{ServiceType, Violation, check_distance};
+use seteli_rules::{ServiceType, Violation};
 use sqlx::AnyConnection;
 use tonic::transport::Channel;
 
 use crate::access;
 use crate::model::{
-    ChangeKind, ClientFacts, DecisionInput, Evaluated, ExistingVoucher, VoucherState,
+    ChangeKind, ClientFacts, DecisionInput, Evaluated, ExistingVoucher, StartDates, VoucherState,
     decimal_hundredths, units_decimal,
 };
-use crate::store::{self, VoucherFilter, VoucherRow};
+use crate::store::{self, Choice, VoucherFilter, VoucherRow};
 use crate::wire::{self, describe, required_id, required_text};
 
 /// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
@@ -524,9 +524,12 @@ pub async fn list_vouchers(
     })
 }
 
-/// ChooseProvider: the registry is asked (approval, offering, distance) before the
-/// transaction, so no lock is held over a network call; a retry is answered from the store
-/// first, even with the registry down.
+/// ChooseProvider: the registry is asked for the provider's facts before the transaction, so
+/// no lock is held over a network call; a retry is answered from the store first, even with the
+/// registry down. Whether the provider may be chosen today is `seteli_rules::provider::
+/// check_choice` (approved, offering the service, PROV-DOCS and PROV-INSURANCE in force on the
+/// day of the choice, PROV-DISTANCE); an agreed start must be a day of the validity
+/// (TERM-VALIDITY). The day of the choice is recorded: PROC-START counts from it.
 pub async fn choose_provider(
     app: &App,
     ctx: Ctx,
@@ -539,6 +542,7 @@ pub async fn choose_provider(
     }
     let id = required_id("voucher_id", &req.voucher_id)?;
     let provider_id = required_id("provider_id", &req.provider_id)?;
+    let agreed_start_on = wire::optional_date("agreed_start_on", req.agreed_start_on.as_ref())?;
     let v = visible_voucher(app, &ctx.caller, &id).await?;
     let home = {
         let mut conn = app.db.pool().acquire().await?;
@@ -547,6 +551,9 @@ pub async fn choose_provider(
             .and_then(|c| c.home_coordinates)
             .ok_or_else(|| AppError::NotFound(format!("client {}", v.client_id)))?
     };
+    let home = Point::new(home.latitude, home.longitude).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("stored home coordinates are invalid: {e}"))
+    })?;
     let exemption = v
         .view
         .decision
@@ -560,50 +567,43 @@ pub async fn choose_provider(
                 provider_id: provider_id.clone(),
                 service_type: v.service.to_pb(),
                 near: Some(Coordinates {
-                    latitude: home.latitude,
-                    longitude: home.longitude,
+                    latitude: home.lat,
+                    longitude: home.lon,
                 }),
             },
             |mut c, r| async move { c.check_provider_for_service(r).await },
         )
         .await?;
-    let mut violations = Vec::new();
-    if !check.approved {
-        violations.push(Violation::new(
-            PROVIDER_NOT_APPROVED,
-            "",
-            format!("Palveluntuottaja {} ei ole hyväksytty.", check.name),
-            format!("Provider {} is not approved.", check.name),
-        ));
+    let today = ctx.today();
+    let documents = wire::provider_documents(&check);
+    let places = wire::provider_places(&check);
+    // PROVIDER-NOT-APPROVED, SERVICE-NOT-OFFERED, PROV-DOCS, PROV-INSURANCE, PROV-DISTANCE
+    let mut violations = check_choice(&ChoiceFacts {
+        provider_name: &check.name,
+        service: v.service,
+        approved: check.approved,
+        offers_service: check.offers_service,
+        uses_subcontractors: check.uses_subcontractors,
+        documents: &documents,
+        places: &places,
+        home,
+        distance_limit_km: app.distance_limit_km,
+        distance_exemption: exemption,
+        on: today,
+    });
+    // TERM-VALIDITY: the service starts only on a day of the validity.
+    if let Some(start) = agreed_start_on {
+        violations.extend(check_use_date(v.valid_from, v.valid_until, start));
     }
-    if !check.offers_service {
-        violations.push(Violation::new(
-            SERVICE_NOT_OFFERED,
-            "",
-            format!(
-                "Palveluntuottaja {} ei tarjoa palvelua {}.",
-                check.name,
-                v.service.code()
-            ),
-            format!(
-                "Provider {} does not offer {}.",
-                check.name,
-                v.service.code()
-            ),
-        ));
-    }
-    // PROV-DISTANCE: a place of service within the limit, unless the decision exempts. A
-    // provider with no place of service that counts (negative distance) is never near.
-    violations.extend(check_distance(
-        check.nearest_distance_km,
-        app.distance_limit_km,
-        exemption,
-    ));
-    if !violations.is_empty() {
-        return Err(AppError::RuleViolations(violations));
-    }
-    let name = check.name.clone();
-    let distance = (check.nearest_distance_km.max(0.0) * 1000.0).round() / 1000.0;
+    refuse(violations)?;
+    let distance = nearest_place(v.service, &places, home).map_or(0.0, |p| p.distance_km);
+    let choice = Choice {
+        provider_id,
+        provider_name: check.name.clone(),
+        distance_km: (distance * 1000.0).round() / 1000.0,
+        chosen_on: today,
+        agreed_start_on,
+    };
     let voucher = change_voucher(
         change,
         &ctx,
@@ -612,7 +612,7 @@ pub async fn choose_provider(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::choose_provider(conn, &v.id, &provider_id, &name, distance).await? {
+                if !store::choose_provider(conn, &v.id, &choice).await? {
                     return Err(not_in_state("choose a provider for", v.state));
                 }
                 Ok(vec![ChangeKind::ProviderChosen])
@@ -625,7 +625,10 @@ pub async fn choose_provider(
     })
 }
 
-/// AcceptVoucher: the chosen provider takes the voucher on (PROC-COACH, KTT-STEWARD).
+/// AcceptVoucher: the chosen provider takes the voucher on; the contract is made today. The
+/// start checklist as of today (`seteli_rules::process::check_service_start`, not started yet):
+/// PROC-START (the limit counted from the day of the choice has not passed), PROC-COACH (KTT:
+/// the responsible coach is named at the contract), KTT-STEWARD (a notice date not after today).
 pub async fn accept_voucher(
     app: &App,
     ctx: Ctx,
@@ -634,13 +637,7 @@ pub async fn accept_voucher(
     ctx.caller.require(access::PROVIDER)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
-    let coach = req.responsible_coach.trim().to_owned();
-    if coach.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "responsible_coach",
-            "at most 200 characters",
-        ));
-    }
+    let coach = optional_coach(&req.responsible_coach)?;
     let steward = wire::optional_date("steward_notified_on", req.steward_notified_on.as_ref())?;
     let own = ctx.caller.provider_id.clone().unwrap_or_default();
     let today = ctx.today();
@@ -652,23 +649,16 @@ pub async fn accept_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                // PROC-COACH, KTT-STEWARD: the start checklist, as of acceptance.
-                let violations: Vec<Violation> = check_start(
-                    &StartFacts {
-                        service: v.service,
-                        ordered_on: today,
-                        agreed_start: None,
-                        started_on: Some(today),
-                        as_of: today,
-                        responsible_coach_named: !coach.is_empty(),
-                        steward_notified: steward.is_some(),
-                    },
-                    &ProcessConfig::default(),
-                );
-                if !violations.is_empty() {
-                    return Err(AppError::RuleViolations(violations));
-                }
-                if !store::accept(conn, &v.id, &own, &coach, steward).await? {
+                // PROC-START, PROC-COACH, KTT-STEWARD
+                let dates = StartDates {
+                    accepted_on: Some(today),
+                    coach_named_on: (!coach.is_empty()).then_some(today),
+                    steward_notified_on: steward,
+                    started_on: None,
+                    ..v.start
+                };
+                refuse(start_checklist(v, &dates, today))?;
+                if !store::accept(conn, &v.id, &own, &coach, steward, today).await? {
                     return Err(not_in_state("accept", v.state));
                 }
                 Ok(vec![ChangeKind::Accepted])
@@ -713,7 +703,11 @@ pub async fn decline_voucher(
     })
 }
 
-/// StartVoucher: the service starts on a day within the validity (TERM-VALIDITY).
+/// StartVoucher: the service starts on a day within the validity (TERM-VALIDITY), with the
+/// start checklist (`seteli_rules::process::check_service_start`): PROC-START (by the agreed
+/// start, or the limit counted from the day of the choice), PROC-COACH (SK: named by the start;
+/// a coach named here is named on the start day) and KTT-STEWARD (KTT work activity: notified
+/// no later than the start; a notice date never after the start nor after today).
 pub async fn start_voucher(
     app: &App,
     ctx: Ctx,
@@ -722,7 +716,33 @@ pub async fn start_voucher(
     ctx.caller.require(access::PROVIDER)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
-    let on = date("started_on", req.started_on.as_ref())?;
+    let mut errors = FieldErrors::new();
+    let on = errors.take(
+        "started_on",
+        date("started_on", req.started_on.as_ref()).map_err(describe),
+    );
+    let coach = errors.take(
+        "responsible_coach",
+        optional_coach(&req.responsible_coach).map_err(describe),
+    );
+    let steward = errors.take(
+        "steward_notified_on",
+        wire::optional_date("steward_notified_on", req.steward_notified_on.as_ref())
+            .map_err(describe),
+    );
+    errors.finish()?;
+    let (Some(on), Some(coach), Some(steward)) = (on, coach, steward) else {
+        return Err(AppError::invalid("started_on", "required"));
+    };
+    let today = ctx.today();
+    // A start is recorded when it happened: a future start would skip the start checklist
+    // (PROC-COACH, KTT-STEWARD are due by the start) and make the voucher ACTIVE too early.
+    if on > today {
+        return Err(AppError::invalid(
+            "started_on",
+            "must not be after today: record the start on the day it happens",
+        ));
+    }
     let voucher = change_voucher(
         change,
         &ctx,
@@ -731,10 +751,14 @@ pub async fn start_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
+                let (coach, dates) = started(v, on, &coach, steward);
                 if v.state == VoucherState::Assigned {
-                    within_validity(v, on)?;
+                    // TERM-VALIDITY, PROC-START, PROC-COACH, KTT-STEWARD
+                    let mut violations = check_use_date(v.valid_from, v.valid_until, on);
+                    violations.extend(start_checklist(v, &dates, today));
+                    refuse(violations)?;
                 }
-                if !store::start(conn, &v.id, on).await? {
+                if !store::start(conn, &v.id, on, &coach, &dates).await? {
                     return Err(not_in_state("start", v.state));
                 }
                 Ok(vec![ChangeKind::Started])
@@ -765,6 +789,7 @@ pub async fn record_units_used(
         ));
     }
     let on = date("used_on", req.used_on.as_ref())?;
+    let today = ctx.today();
     let voucher = change_voucher(
         change,
         &ctx,
@@ -774,7 +799,14 @@ pub async fn record_units_used(
         Box::new(move |conn, v| {
             Box::pin(async move {
                 // TERM-VALIDITY: units only on valid days.
-                within_validity(v, on)?;
+                let mut violations = check_use_date(v.valid_from, v.valid_until, on);
+                // The first units start an assigned voucher: StartVoucher's checklist on the day
+                // used (PROC-START, PROC-COACH, KTT-STEWARD).
+                if delta > 0 && v.state == VoucherState::Assigned {
+                    let (_, dates) = started(v, on, "", None);
+                    violations.extend(start_checklist(v, &dates, today));
+                }
+                refuse(violations)?;
                 if store::record_units(conn, &v.id, delta, on).await? {
                     return Ok(if delta > 0 && v.state == VoucherState::Assigned {
                         vec![ChangeKind::Started, ChangeKind::UnitsChanged]
@@ -1172,10 +1204,64 @@ async fn audit_client(
     .await
 }
 
-/// TERM-VALIDITY: units and starts only within the voucher's validity (decided by the rules
-/// crate).
-fn within_validity(v: &VoucherRow, on: NaiveDate) -> AppResult<()> {
-    refuse(check_use_date(v.valid_from, v.valid_until, on))
+/// A responsible coach's name as given (trimmed; empty when none is named).
+fn optional_coach(given: &str) -> AppResult<String> {
+    let coach = given.trim();
+    if coach.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "responsible_coach",
+            "at most 200 characters",
+        ));
+    }
+    Ok(coach.to_owned())
+}
+
+/// The coach and the checklist dates of voucher `v` started `on`: a coach given now (other than
+/// the one named) is named on the start day, a steward notice given now replaces the recorded
+/// one.
+fn started(
+    v: &VoucherRow,
+    on: NaiveDate,
+    coach: &str,
+    steward: Option<NaiveDate>,
+) -> (String, StartDates) {
+    let renamed = !coach.is_empty() && coach != v.responsible_coach;
+    let dates = StartDates {
+        coach_named_on: if renamed {
+            Some(on)
+        } else {
+            v.start.coach_named_on
+        },
+        steward_notified_on: steward.or(v.start.steward_notified_on),
+        started_on: Some(on),
+        ..v.start
+    };
+    let coach = if renamed { coach } else { &v.responsible_coach };
+    (coach.to_owned(), dates)
+}
+
+/// The start checklist of voucher `v` with `dates` as of `today`
+/// (`seteli_rules::process::check_service_start`: PROC-START, PROC-COACH, KTT-STEWARD).
+fn start_checklist(v: &VoucherRow, dates: &StartDates, today: NaiveDate) -> Vec<Violation> {
+    // A choice or a coach recorded before their dates were stored: PROC-START counts from today
+    // (it cannot fail, as before) and the coach counts as named before anything.
+    let coach_named = !v.responsible_coach.is_empty() || dates.coach_named_on.is_some();
+    let coach_named_on = dates
+        .coach_named_on
+        .or_else(|| coach_named.then_some(NaiveDate::MIN));
+    check_service_start(
+        &ServiceStart {
+            service: v.service,
+            provider_chosen_on: dates.provider_chosen_on.unwrap_or(today),
+            agreed_start: dates.agreed_start_on,
+            started_on: dates.started_on,
+            as_of: today,
+            contract_made_on: dates.accepted_on,
+            responsible_coach_named_on: coach_named_on,
+            steward_notified_on: dates.steward_notified_on,
+        },
+        &ProcessConfig::default(),
+    )
 }
 
 /// CAP-UNITS: `delta` more units do not fit on the voucher (decided by the rules crate).

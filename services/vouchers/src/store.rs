@@ -30,7 +30,7 @@ use seteli_platform::convert::PbEnum;
 
 use crate::model::{
     self, ChangeKind, ClientFacts, ClientInput, DecisionInput, Evaluated, ExistingVoucher,
-    VoucherState,
+    StartDates, VoucherState,
 };
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -395,6 +395,7 @@ const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.serv
     v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
     v.provider_distance_km, v.responsible_coach, v.steward_notified_on, v.declined_reason, \
     v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
+    v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, \
     c.name AS client_name, c.identity_code_masked AS client_masked \
     FROM vouchers v JOIN clients c ON c.id = v.client_id";
 
@@ -419,12 +420,22 @@ pub struct VoucherRow {
     pub units_used: i64,
     /// The chosen provider (pending acceptance while ISSUED), if any.
     pub chosen_provider: Option<String>,
+    /// The responsible coach named, or empty.
+    pub responsible_coach: String,
+    /// The dates of the start checklist.
+    pub start: StartDates,
     /// The full contract view (county).
     pub view: pb::Voucher,
 }
 
 fn opt_date(s: Option<String>) -> Result<Option<seteli_api::common::v1::Date>, AppError> {
     s.map(|d| parse_stored_date(&d).map(to_date)).transpose()
+}
+
+fn opt_naive(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>, AppError> {
+    r.try_get::<Option<String>, _>(column)?
+        .map(|d| parse_stored_date(&d))
+        .transpose()
 }
 
 fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
@@ -445,6 +456,14 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         .and_then(|b| pb::ServiceDecision::decode(b.as_slice()).ok())
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored decision is corrupt")))?;
     let provider_id: Option<String> = r.try_get("provider_id")?;
+    let start = StartDates {
+        provider_chosen_on: opt_naive(r, "provider_chosen_on")?,
+        agreed_start_on: opt_naive(r, "agreed_start_on")?,
+        accepted_on: opt_naive(r, "accepted_on")?,
+        coach_named_on: opt_naive(r, "coach_named_on")?,
+        steward_notified_on: opt_naive(r, "steward_notified_on")?,
+        started_on: opt_naive(r, "started_on")?,
+    };
     let view = pb::Voucher {
         id: r.try_get("id")?,
         voucher_number: r.try_get("voucher_number")?,
@@ -472,14 +491,17 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         provider_name: r.try_get("provider_name")?,
         provider_distance_km: r.try_get("provider_distance_km")?,
         responsible_coach: r.try_get("responsible_coach")?,
-        steward_notified_on: opt_date(r.try_get("steward_notified_on")?)?,
+        steward_notified_on: start.steward_notified_on.map(to_date),
         declined_reason: r.try_get("declined_reason")?,
-        started_on: opt_date(r.try_get("started_on")?)?,
+        started_on: start.started_on.map(to_date),
         ended_on: opt_date(r.try_get("ended_on")?)?,
         end_reason: r.try_get("end_reason")?,
         version: r.try_get("version")?,
         created_at_micros: r.try_get("created_at")?,
         updated_at_micros: r.try_get("updated_at")?,
+        provider_chosen_on: start.provider_chosen_on.map(to_date),
+        agreed_start_on: start.agreed_start_on.map(to_date),
+        accepted_on: start.accepted_on.map(to_date),
     };
     Ok(VoucherRow {
         id: view.id.clone(),
@@ -495,6 +517,8 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         units_granted: granted,
         units_used: used,
         chosen_provider: provider_id,
+        responsible_coach: view.responsible_coach.clone(),
+        start,
         view,
     })
 }
@@ -642,24 +666,39 @@ async fn changed(r: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> Result<bo
     Ok(r?.rows_affected() > 0)
 }
 
+/// The client's choice of provider, as ChooseProvider records it.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The provider.
+    pub provider_id: String,
+    /// Its name.
+    pub provider_name: String,
+    /// Distance from the client's home to its nearest place of service that counts, km.
+    pub distance_km: f64,
+    /// The day of the choice (PROC-START counts from it).
+    pub chosen_on: NaiveDate,
+    /// A start date agreed at the choice.
+    pub agreed_start_on: Option<NaiveDate>,
+}
+
 /// ISSUED: records the client's choice of provider (replacing a pending one).
 pub async fn choose_provider(
     conn: &mut AnyConnection,
     id: &str,
-    provider_id: &str,
-    provider_name: &str,
-    distance_km: f64,
+    choice: &Choice,
 ) -> Result<bool, AppError> {
     changed(
         sqlx::query(
             "UPDATE vouchers SET provider_id = $2, provider_name = $3, provider_distance_km = $4, \
-             declined_reason = '', version = version + 1, updated_at = $5 \
-             WHERE id = $1 AND state = 'ISSUED'",
+             provider_chosen_on = $5, agreed_start_on = $6, declined_reason = '', \
+             version = version + 1, updated_at = $7 WHERE id = $1 AND state = 'ISSUED'",
         )
         .bind(id)
-        .bind(provider_id)
-        .bind(provider_name)
-        .bind(distance_km)
+        .bind(&choice.provider_id)
+        .bind(&choice.provider_name)
+        .bind(choice.distance_km)
+        .bind(store_date(choice.chosen_on))
+        .bind(choice.agreed_start_on.map(store_date))
         .bind(now_micros())
         .execute(&mut *conn)
         .await,
@@ -667,24 +706,29 @@ pub async fn choose_provider(
     .await
 }
 
-/// ISSUED with `provider_id` chosen → ASSIGNED.
+/// ISSUED with `provider_id` chosen → ASSIGNED: the contract made `on`, the coach (if named)
+/// named then.
 pub async fn accept(
     conn: &mut AnyConnection,
     id: &str,
     provider_id: &str,
     coach: &str,
     steward_notified_on: Option<NaiveDate>,
+    on: NaiveDate,
 ) -> Result<bool, AppError> {
     changed(
         sqlx::query(
             "UPDATE vouchers SET state = 'ASSIGNED', responsible_coach = $3, \
-             steward_notified_on = $4, version = version + 1, updated_at = $5 \
+             steward_notified_on = $4, accepted_on = $5, coach_named_on = $6, \
+             version = version + 1, updated_at = $7 \
              WHERE id = $1 AND state = 'ISSUED' AND provider_id = $2",
         )
         .bind(id)
         .bind(provider_id)
         .bind(coach)
         .bind(steward_notified_on.map(store_date))
+        .bind(store_date(on))
+        .bind((!coach.is_empty()).then(|| store_date(on)))
         .bind(now_micros())
         .execute(&mut *conn)
         .await,
@@ -702,7 +746,8 @@ pub async fn decline(
     changed(
         sqlx::query(
             "UPDATE vouchers SET provider_id = NULL, provider_name = '', \
-             provider_distance_km = 0.0, declined_reason = $3, version = version + 1, \
+             provider_distance_km = 0.0, provider_chosen_on = NULL, agreed_start_on = NULL, \
+             declined_reason = $3, version = version + 1, \
              updated_at = $4 WHERE id = $1 AND state = 'ISSUED' AND provider_id = $2",
         )
         .bind(id)
@@ -715,15 +760,26 @@ pub async fn decline(
     .await
 }
 
-/// ASSIGNED → ACTIVE.
-pub async fn start(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Result<bool, AppError> {
+/// ASSIGNED → ACTIVE `on`, with the responsible coach and the steward notice as the start
+/// checklist saw them.
+pub async fn start(
+    conn: &mut AnyConnection,
+    id: &str,
+    on: NaiveDate,
+    coach: &str,
+    dates: &StartDates,
+) -> Result<bool, AppError> {
     changed(
         sqlx::query(
-            "UPDATE vouchers SET state = 'ACTIVE', started_on = $2, version = version + 1, \
-             updated_at = $3 WHERE id = $1 AND state = 'ASSIGNED'",
+            "UPDATE vouchers SET state = 'ACTIVE', started_on = $2, responsible_coach = $3, \
+             coach_named_on = $4, steward_notified_on = $5, version = version + 1, \
+             updated_at = $6 WHERE id = $1 AND state = 'ASSIGNED'",
         )
         .bind(id)
         .bind(store_date(on))
+        .bind(coach)
+        .bind(dates.coach_named_on.map(store_date))
+        .bind(dates.steward_notified_on.map(store_date))
         .bind(now_micros())
         .execute(&mut *conn)
         .await,

@@ -2,10 +2,13 @@
 //! the views of a voucher or client that each role gets.
 
 use chrono::NaiveDate;
+use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::convert::{coordinates, date, service_type};
 use seteli_platform::{AppError, FieldErrors};
+use seteli_rules::geo::{Coordinates, PlaceKind, ServicePlace};
+use seteli_rules::provider::{DocumentKind, ProviderDocument};
 
 use crate::model::{ClientInput, DecisionInput, MAX_UNITS_HUNDREDTHS};
 
@@ -283,6 +286,69 @@ pub fn optional_date(
     d: Option<&seteli_api::common::v1::Date>,
 ) -> Result<Option<NaiveDate>, AppError> {
     d.map(|d| date(field, Some(d))).transpose()
+}
+
+/// The registry's document kind as the rules name it (an exhaustive match: a kind added to the
+/// contract without its twin does not compile); `None` when unspecified or unknown.
+fn document_kind(kind: i32) -> Option<DocumentKind> {
+    use ppb::DocumentKind as K;
+    Some(match K::try_from(kind).ok()? {
+        K::Unspecified => return None,
+        K::ServiceDescription => DocumentKind::ServiceDescription,
+        K::StaffForm => DocumentKind::StaffForm,
+        K::SelfMonitoringPlan => DocumentKind::SelfMonitoringPlan,
+        K::LiabilityInsurance => DocumentKind::LiabilityInsurance,
+        K::GroupInsurance => DocumentKind::GroupInsurance,
+        K::TaxCertificate => DocumentKind::TaxCertificate,
+        K::PensionInsuranceCertificate => DocumentKind::PensionInsuranceCertificate,
+        K::AviLicenceOrRegistration => DocumentKind::AviLicenceOrRegistration,
+        K::SubcontractorStatement => DocumentKind::SubcontractorStatement,
+    })
+}
+
+/// The documents of a registry answer as the rules read them (PROV-DOCS, PROV-INSURANCE); an
+/// entry the registry should never send (no kind, no issue date, a bad date) is logged and
+/// left out, so it counts as missing.
+pub fn provider_documents(answer: &ppb::CheckProviderForServiceResponse) -> Vec<ProviderDocument> {
+    let mut out = Vec::with_capacity(answer.documents.len());
+    for d in &answer.documents {
+        let kind = document_kind(d.kind);
+        let issued_on = date("issued_on", d.issued_on.as_ref()).ok();
+        let expires_on = optional_date("expires_on", d.expires_on.as_ref());
+        let (Some(kind), Some(issued_on), Ok(expires_on)) = (kind, issued_on, expires_on) else {
+            tracing::warn!(
+                kind = d.kind,
+                "the registry answered a malformed document; ignored"
+            );
+            continue;
+        };
+        out.push(ProviderDocument {
+            kind,
+            issued_on,
+            expires_on,
+        });
+    }
+    out
+}
+
+/// The places of service of a registry answer as PROV-DISTANCE reads them (sites and workers'
+/// work locations; whether each counts is the rules' to say); one without a kind or valid
+/// coordinates is left out.
+pub fn provider_places(answer: &ppb::CheckProviderForServiceResponse) -> Vec<ServicePlace> {
+    answer
+        .places
+        .iter()
+        .filter_map(|site| {
+            let kind = match ppb::SiteKind::try_from(site.kind).ok()? {
+                ppb::SiteKind::Site => PlaceKind::Site,
+                ppb::SiteKind::WorkerLocation => PlaceKind::WorkerLocation,
+                ppb::SiteKind::Unspecified => return None,
+            };
+            let at = site.coordinates.as_ref()?;
+            let coordinates = Coordinates::new(at.latitude, at.longitude).ok()?;
+            Some(ServicePlace { kind, coordinates })
+        })
+        .collect()
 }
 
 /// The descriptions of an `INVALID_ARGUMENT`, to fold into a collection of field errors.
