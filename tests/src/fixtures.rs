@@ -553,3 +553,371 @@ async fn vouchers_with(
     )
     .await
 }
+
+// ------------------------------------------------------------------------------ attendance
+
+use seteli_api::attendance::v1 as apb;
+use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+
+/// A client of the attendance service.
+impl Env {
+    pub fn a(&self) -> AttendanceServiceClient<Channel> {
+        AttendanceServiceClient::new(self.attendance().channel())
+    }
+}
+
+/// The registry, vouchers and attendance following it, with the county's prices set.
+pub async fn start_attendance() -> Env {
+    let env = Env::start(&[Svc::Providers, Svc::Vouchers, Svc::Attendance]).await;
+    set_prices(&env).await;
+    env
+}
+
+/// A decision for `service` from `from` to `until` (decided on `from`) of `units_granted`.
+pub fn decision(
+    client_id: &str,
+    service: ServiceType,
+    from: NaiveDate,
+    until: NaiveDate,
+    units_granted: i64,
+) -> pb::ServiceDecision {
+    let base = if matches!(
+        service,
+        ServiceType::KttIndividual
+            | ServiceType::KttGroup
+            | ServiceType::KttAssessment
+            | ServiceType::KttWorkCapacity
+    ) {
+        ktt_decision(client_id)
+    } else {
+        sk_decision(client_id)
+    };
+    pb::ServiceDecision {
+        service_type: service as i32,
+        decision_date: d(from),
+        valid_from: d(from),
+        valid_until: d(until),
+        granted_units: units(units_granted),
+        ..base
+    }
+}
+
+/// A voucher issued on `decision`, chosen for and accepted by `provider_id` (ASSIGNED, coach
+/// named): ready for sessions.
+pub async fn active_voucher(env: &Env, provider_id: &str, decision: pb::ServiceDecision) -> String {
+    let v = issue(env, decision).await.expect("issue");
+    choose(env, &v.id, provider_id).await.expect("choose");
+    accept(env, provider_id, &v.id).await.expect("accept");
+    v.id
+}
+
+/// A KTT individual coaching voucher of 30 h (a fresh client) valid from `from` to `until`.
+pub async fn ktt_voucher(
+    env: &Env,
+    provider_id: &str,
+    individual: u16,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> String {
+    let c = client_at(env, individual, SIILINJARVI).await;
+    active_voucher(
+        env,
+        provider_id,
+        decision(&c.id, ServiceType::KttIndividual, from, until, 30),
+    )
+    .await
+}
+
+/// An SK group coaching voucher of 40 h (a fresh client) valid from `from` to `until`.
+pub async fn sk_group_voucher(
+    env: &Env,
+    provider_id: &str,
+    individual: u16,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> String {
+    let c = client_at(env, individual, SIILINJARVI).await;
+    active_voucher(
+        env,
+        provider_id,
+        decision(&c.id, ServiceType::SkGroup, from, until, 40),
+    )
+    .await
+}
+
+pub fn clock(h: i32, m: i32) -> Option<apb::ClockTime> {
+    Some(apb::ClockTime {
+        hours: h,
+        minutes: m,
+    })
+}
+
+/// A session on `date` from `from` to `to` o'clock, on site.
+pub fn at(date: NaiveDate, from: i32, to: i32) -> apb::SessionDetails {
+    apb::SessionDetails {
+        date: d(date),
+        start_time: clock(from, 0),
+        end_time: clock(to, 0),
+        modality: apb::Modality::OnSite as i32,
+        notes: "Harjoiteltiin arjen taitoja.".into(),
+        ..Default::default()
+    }
+}
+
+/// A group session of `hours` on `date` with `participants`, on site.
+pub fn group(date: NaiveDate, hours: i64, participants: i32) -> apb::SessionDetails {
+    apb::SessionDetails {
+        date: d(date),
+        hours: Some(apb::Units {
+            hundredths: hours * 100,
+        }),
+        modality: apb::Modality::OnSite as i32,
+        participants,
+        ..Default::default()
+    }
+}
+
+pub fn record_request(voucher_id: &str, details: apb::SessionDetails) -> apb::RecordSessionRequest {
+    apb::RecordSessionRequest {
+        request_id: rid(),
+        voucher_id: voucher_id.into(),
+        details: Some(details),
+        replaces_session_id: String::new(),
+    }
+}
+
+/// Records a session as a user of `provider_id`.
+pub async fn record(
+    env: &Env,
+    provider_id: &str,
+    voucher_id: &str,
+    details: apb::SessionDetails,
+) -> Result<apb::Session, tonic::Status> {
+    env.a()
+        .record_session(with_token(
+            &env.provider_user(provider_id),
+            record_request(voucher_id, details),
+        ))
+        .await
+        .map(|r| r.into_inner().session.expect("session"))
+}
+
+/// Cancels a session as a user of `provider_id`.
+pub async fn cancel(
+    env: &Env,
+    provider_id: &str,
+    session_id: &str,
+    cancellation: apb::Cancellation,
+) -> Result<apb::Session, tonic::Status> {
+    env.a()
+        .cancel_session(with_token(
+            &env.provider_user(provider_id),
+            apb::CancelSessionRequest {
+                request_id: rid(),
+                session_id: session_id.into(),
+                cancellation: Some(cancellation),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().session.expect("session"))
+}
+
+/// The units used on a voucher, in hundredths, as attendance counts them.
+pub async fn units_used(env: &Env, voucher_id: &str) -> i64 {
+    env.a()
+        .get_voucher_usage(with_token(
+            &env.admin(),
+            apb::GetVoucherUsageRequest {
+                voucher_id: voucher_id.into(),
+            },
+        ))
+        .await
+        .expect("usage")
+        .into_inner()
+        .usage
+        .and_then(|u| u.units_used)
+        .map(|u| u.hundredths)
+        .expect("units used")
+}
+
+/// The billable vouchers of a provider's month.
+pub async fn billable(env: &Env, provider_id: &str, y: i32, m: i32) -> Vec<apb::VoucherBillable> {
+    env.a()
+        .list_billable_items(with_token(
+            &env.finance(),
+            apb::ListBillableItemsRequest {
+                provider_id: provider_id.into(),
+                year: y,
+                month: m,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("billable items")
+        .into_inner()
+        .vouchers
+}
+
+/// Alerts as `token` lists them with `filter`.
+pub async fn alerts(env: &Env, token: &str, filter: apb::ListAlertsRequest) -> Vec<apb::Alert> {
+    env.a()
+        .list_alerts(with_token(token, filter))
+        .await
+        .expect("alerts")
+        .into_inner()
+        .alerts
+}
+
+/// Polls `check` until it holds, for at most 20 s (never a bare sleep as readiness).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+// ------------------------------------------------------------------------------ attendance: KTT and groups
+
+/// The registry (with the ceiling prices of every service, KTT work activity included),
+/// vouchers and attendance, with the county's prices set for every service the attendance
+/// tests use (KTT group and KTT work activity too).
+pub async fn start_attendance_all_services() -> Env {
+    let env = Env::start_tweaked(
+        &[Svc::Providers, Svc::Vouchers, Svc::Attendance],
+        |svc, c| {
+            if svc == Svc::Providers {
+                c.vars.insert(
+                    "SETELI_CEILING_PRICES".into(),
+                    crate::registry::CEILING_PRICES.into(),
+                );
+            }
+        },
+    )
+    .await;
+    set_prices(&env).await;
+    set_price(&env, ServiceType::KttGroup, ymd(2024, 1, 1), 9000).await;
+    set_price(&env, ServiceType::KttAssessment, ymd(2024, 1, 1), 9500).await;
+    set_price(&env, ServiceType::KttWorkCapacity, ymd(2024, 1, 1), 9500).await;
+    env
+}
+
+/// An APPROVED association (see [`approved_provider`]) that also offers KTT group coaching
+/// (groups of at most 12) and both KTT work-activity services. Needs
+/// [`start_attendance_all_services`] (the registry's prices of KTT work activity).
+pub async fn ktt_provider(env: &Env, name: &str, seed: u32, at: (f64, f64)) -> String {
+    let id = approved_provider(env, name, seed, at).await;
+    let admin = env.admin();
+    for (service, cents, size) in [
+        (ServiceType::KttGroup, 8500, 12),
+        (ServiceType::KttAssessment, 9000, 0),
+        (ServiceType::KttWorkCapacity, 9000, 0),
+    ] {
+        env.p()
+            .set_offering(with_token(
+                &admin,
+                ppb::SetOfferingRequest {
+                    request_id: rid(),
+                    provider_id: id.clone(),
+                    offering: Some(ppb::Offering {
+                        service_type: service as i32,
+                        unit_price: Some(Money { cents }),
+                        max_group_size: size,
+                    }),
+                },
+            ))
+            .await
+            .expect("KTT offering");
+    }
+    id
+}
+
+/// A voucher of `service` for an existing client, valid from `from` to `until` with
+/// `units_granted`, chosen for and accepted by `provider_id` with the chief shop steward told on
+/// `from` (KTT-STEWARD: required of KTT work activity, not after the start): ready for sessions.
+pub async fn voucher_for_client(
+    env: &Env,
+    provider_id: &str,
+    client_id: &str,
+    service: ServiceType,
+    (from, until): (NaiveDate, NaiveDate),
+    units_granted: i64,
+) -> String {
+    let v = issue(
+        env,
+        decision(client_id, service, from, until, units_granted),
+    )
+    .await
+    .expect("issue");
+    choose(env, &v.id, provider_id).await.expect("choose");
+    env.v()
+        .accept_voucher(with_token(
+            &env.provider_user(provider_id),
+            accept_request(&v.id, "Olli Ohjaaja", Some(from)),
+        ))
+        .await
+        .expect("accept");
+    v.id
+}
+
+/// A group as `provider_id`'s user creates it.
+pub async fn create_group(
+    env: &Env,
+    provider_id: &str,
+    details: apb::GroupDetails,
+) -> Result<apb::Group, tonic::Status> {
+    env.a()
+        .create_group(with_token(
+            &env.provider_user(provider_id),
+            apb::CreateGroupRequest {
+                request_id: rid(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().group.expect("group"))
+}
+
+/// Group details: `service`, open or closed, of `max_size`, announced to start on `start`.
+pub fn group_details(
+    service: ServiceType,
+    mode: apb::GroupMode,
+    max_size: i32,
+    start: NaiveDate,
+) -> apb::GroupDetails {
+    apb::GroupDetails {
+        service_type: service as i32,
+        name: "Arjen taidot".into(),
+        mode: mode as i32,
+        max_size,
+        announced_start: d(start),
+        schedule: "ti ja to klo 9–12".into(),
+    }
+}
+
+/// Enrols a voucher in a group as `provider_id`'s user, joining on `joins_on` (unset: the
+/// default).
+pub async fn enrol(
+    env: &Env,
+    provider_id: &str,
+    group_id: &str,
+    voucher_id: &str,
+    joins_on: Option<NaiveDate>,
+) -> Result<apb::EnrolClientResponse, tonic::Status> {
+    env.a()
+        .enrol_client(with_token(
+            &env.provider_user(provider_id),
+            apb::EnrolClientRequest {
+                request_id: rid(),
+                group_id: group_id.into(),
+                voucher_id: voucher_id.into(),
+                joins_on: joins_on.and_then(d),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}

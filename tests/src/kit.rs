@@ -19,17 +19,20 @@ pub enum Svc {
     Providers,
     /// The voucher service.
     Vouchers,
+    /// The attendance service (follows the voucher feed).
+    Attendance,
 }
 
 impl Svc {
     /// Every service, in start order (a service starts after those it calls).
-    pub const ALL: [Svc; 2] = [Svc::Providers, Svc::Vouchers];
+    pub const ALL: [Svc; 3] = [Svc::Providers, Svc::Vouchers, Svc::Attendance];
 
     /// The service's name (`DEFAULTS.name`).
     pub fn name(self) -> &'static str {
         match self {
             Svc::Providers => seteli_providers::Providers::DEFAULTS.name,
             Svc::Vouchers => seteli_vouchers::Vouchers::DEFAULTS.name,
+            Svc::Attendance => seteli_attendance::Attendance::DEFAULTS.name,
         }
     }
 
@@ -38,8 +41,15 @@ impl Svc {
         match self {
             Svc::Providers => "seteli.providers.v1",
             Svc::Vouchers => "seteli.vouchers.v1",
+            Svc::Attendance => "seteli.attendance.v1",
         }
     }
+}
+
+/// The bearer token the attendance service follows the voucher feed with in tests: a county
+/// administrator's, as `SETELI_VOUCHERS_FEED_TOKEN` documents (no service accounts yet).
+pub fn feed_token(keys: &TestKeys) -> String {
+    keys.token_as("system:attendance-feed", "county_admin", None)
 }
 
 /// Running services.
@@ -47,6 +57,8 @@ pub struct Env {
     /// The key every service trusts.
     pub keys: TestKeys,
     servers: BTreeMap<Svc, TestServer>,
+    /// Servers stopped by [`Env::restart`], kept because they own their databases.
+    retired: Vec<TestServer>,
 }
 
 impl Env {
@@ -86,10 +98,26 @@ impl Env {
                     TestServer::start_with::<seteli_vouchers::Vouchers>(keys.clone(), db, wire)
                         .await
                 }
+                Svc::Attendance => {
+                    let feed_token = feed_token(&keys);
+                    TestServer::start_with::<seteli_attendance::Attendance>(keys.clone(), db, |c| {
+                        if vouchers_url.is_some() {
+                            c.vars
+                                .insert("SETELI_VOUCHERS_FEED_TOKEN".into(), feed_token);
+                            c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
+                        }
+                        wire(c);
+                    })
+                    .await
+                }
             };
             servers.insert(svc, server);
         }
-        Env { keys, servers }
+        Env {
+            keys,
+            servers,
+            retired: Vec::new(),
+        }
     }
 
     /// A running service.
@@ -114,6 +142,63 @@ impl Env {
     /// The voucher service.
     pub fn vouchers(&self) -> &TestServer {
         self.server(Svc::Vouchers)
+    }
+
+    /// The attendance service.
+    pub fn attendance(&self) -> &TestServer {
+        self.server(Svc::Attendance)
+    }
+
+    /// Restarts `svc`: stops it (waiting until its port is closed) and starts it again on the
+    /// same database, wired to the running services as at the first start.
+    pub async fn restart(&mut self, svc: Svc) {
+        let mut stopped = self.take(svc);
+        stopped.begin_shutdown();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(stopped.addr).await.is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} did not stop",
+                svc.name()
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let db = seteli_platform::testing::TestDatabase::shared(&stopped.db.url);
+        let url_of = |s: Svc| self.servers.get(&s).map(TestServer::url);
+        let (providers_url, vouchers_url) = (url_of(Svc::Providers), url_of(Svc::Vouchers));
+        let token = feed_token(&self.keys);
+        let wire = |c: &mut Config| {
+            if let Some(url) = &providers_url {
+                c.vars.insert("SETELI_PROVIDERS_URL".into(), url.clone());
+            }
+            if let Some(url) = &vouchers_url {
+                c.vars.insert("SETELI_VOUCHERS_URL".into(), url.clone());
+                c.vars
+                    .insert("SETELI_VOUCHERS_FEED_TOKEN".into(), token.clone());
+                c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
+            }
+        };
+        let keys = self.keys.clone();
+        let server = match svc {
+            Svc::Providers => {
+                TestServer::start_with::<seteli_providers::Providers>(keys, db, |c| {
+                    c.vars
+                        .insert("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into());
+                    wire(c);
+                })
+                .await
+            }
+            Svc::Vouchers => {
+                TestServer::start_with::<seteli_vouchers::Vouchers>(keys, db, wire).await
+            }
+            Svc::Attendance => {
+                TestServer::start_with::<seteli_attendance::Attendance>(keys, db, wire).await
+            }
+        };
+        // The stopped server owns its database: keep it until the environment ends.
+        self.retired.push(stopped);
+        self.servers.insert(svc, server);
     }
 
     /// A token of `role` (and `provider_id` for a provider's user).

@@ -59,4 +59,5 @@ macro_rules! conformance {
 conformance! {
     providers => Svc::Providers;
     vouchers => Svc::Vouchers;
+    attendance => Svc::Attendance;
 }

@@ -42,3 +42,11 @@ pub mod vouchers {
         include!(concat!(env!("OUT_DIR"), "/seteli.vouchers.v1.rs"));
     }
 }
+
+/// `seteli.attendance.v1`: sessions, cancellations, absences, alerts and billable items.
+pub mod attendance {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.attendance.v1.rs"));
+    }
+}

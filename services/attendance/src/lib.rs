@@ -1,0 +1,103 @@
+//! The attendance service of Seteli: `seteli.attendance.v1`.
+//!
+//! What providers record day to day — sessions on a voucher (hours, or activity days with their
+//! hours; on site, by phone or by video), corrections and voids with history, cancellations and
+//! no-shows, KTT absences with Kela's reasons — checked against the voucher's terms with
+//! `seteli_rules` (`sessions::check_session` with every session of the client in scope,
+//! `absences::*`); the alerts the rules raise (ABS-REPEATED, ABS-SICK-CERT, ABS-PROLONGED,
+//! ABS-KELA) with a change feed `reporting` follows; the units used per voucher (the count
+//! `vouchers` shows); and the billable items `billing` invoices.
+//!
+//! Groups (SK and KTT group coaching): open or closed, a maximum size (CAP-GROUP-SIZE), an
+//! announced start that a closed SK group may cancel or delay (SK-GROUP-MIN-FILL, notices as
+//! alerts), enrolments (SK-GROUP-LATE-JOIN; none after the start of a closed KTT group), and a
+//! group session that marks every enrolled client present, absent or a no-show in one call,
+//! each through the same path as RecordSession, CancelSession or RecordAbsence. The provider's
+//! own offering size is not checked yet: attendance follows only vouchers; it is to be checked
+//! when attendance consults the providers contract.
+//!
+//! Vouchers are *followed*, never read: [`jobs::follow_vouchers`] applies
+//! `seteli.vouchers.v1` `ListVoucherChanges` by sequence number, storing the last applied
+//! sequence in the same transaction as the voucher it changed; [`ops::catch_up`] also runs on
+//! demand before a session on an unknown (or stale) voucher is refused.
+//!
+//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
+//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
+//! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
+//! through [`ops`].
+//!
+//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
+//! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` or
+//! `finance_system` token; the platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
+
+pub mod access;
+pub mod api;
+pub mod jobs;
+pub mod model;
+pub mod ops;
+pub mod store;
+pub mod wire;
+
+use seteli_api::attendance::v1::attendance_service_server::AttendanceServiceServer;
+use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::db::MigrationFile;
+use seteli_platform::server::{Built, Platform, Service};
+use tokio::net::TcpListener;
+
+/// The attendance service, as the platform boots it.
+#[derive(Debug, Clone, Copy)]
+pub struct Attendance;
+
+impl Service for Attendance {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "attendance",
+        grpc_port: 50053,
+        metrics_port: 9103,
+    };
+    const MIGRATIONS: &'static [MigrationFile] = &[
+        MigrationFile {
+            version: 100,
+            description: "attendance",
+            sql: include_str!("../migrations/0100_attendance.sql"),
+        },
+        MigrationFile {
+            version: 101,
+            description: "attendance groups",
+            sql: include_str!("../migrations/0101_groups.sql"),
+        },
+    ];
+    type Settings = ops::Settings;
+
+    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
+        ops::Settings::read(config)
+    }
+
+    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+        let mut built = platform
+            .routes()
+            .grpc(AttendanceServiceServer::new(api::AttendanceApi(
+                app.clone(),
+            )));
+        if app.follows_feed() {
+            built = built.job(
+                "voucher-feed",
+                jobs::follow_vouchers(app, settings.feed_poll),
+            );
+        } else {
+            tracing::warn!(
+                "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, sessions cannot be recorded"
+            );
+        }
+        Ok(built)
+    }
+}
+
+/// Serves the attendance service on `listener` until `shutdown` resolves, then drains.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    seteli_platform::server::serve::<Attendance>(config, listener, shutdown).await
+}

@@ -1,0 +1,537 @@
+//! The attendance context's own types: sessions, their states and kinds, absences, alerts, and
+//! the followed voucher's terms as the rules crate wants them.
+
+use chrono::{NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+use seteli_api::attendance::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::pb_enum;
+use seteli_rules::ServiceType;
+use seteli_rules::sessions::{self, VoucherTerms};
+
+/// A model enum with stable stored codes (`code`, `parse`, `ALL`).
+macro_rules! coded {
+    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $v:ident = $code:literal, )* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $( $(#[$vm])* $v, )* }
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[ $( $name::$v, )* ];
+            /// Stored code.
+            pub fn code(self) -> &'static str { match self { $( $name::$v => $code, )* } }
+            /// Parses a stored code.
+            pub fn parse(s: &str) -> Result<Self, AppError> {
+                Self::ALL.iter().copied().find(|x| x.code() == s).ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!(concat!("unknown stored ", stringify!($name), " {:?}"), s))
+                })
+            }
+        }
+    };
+}
+
+coded! {
+    /// How a session is delivered.
+    Modality {
+        /// On site, in person.
+        OnSite = "ON_SITE",
+        /// Remote, by phone.
+        Phone = "PHONE",
+        /// Remote, by video.
+        Video = "VIDEO",
+    }
+}
+coded! {
+    /// What a session is.
+    SessionKind {
+        /// A session of the voucher's service.
+        Regular = "REGULAR",
+        /// A KTT group individual discussion.
+        IndividualDiscussion = "INDIVIDUAL_DISCUSSION",
+        /// The individual coaching included in KTT work activity.
+        IndividualCoaching = "INDIVIDUAL_COACHING",
+    }
+}
+coded! {
+    /// State of a session.
+    SessionStatus {
+        /// Recorded.
+        Recorded = "RECORDED",
+        /// The client cancelled before the session day.
+        CancelledByClient = "CANCELLED_BY_CLIENT",
+        /// The client cancelled on the day or did not come.
+        NoShow = "NO_SHOW",
+        /// The provider cancelled.
+        CancelledByProvider = "CANCELLED_BY_PROVIDER",
+        /// Voided: it never happened.
+        Voided = "VOIDED",
+    }
+}
+coded! {
+    /// What a day recorded with RecordAbsence is.
+    AbsenceKind {
+        /// Arranged, and the client was absent.
+        Absent = "ABSENT",
+        /// No service arranged that day.
+        NotArranged = "NOT_ARRANGED",
+    }
+}
+coded! {
+    /// Kela's absence reasons (ABS-KELA).
+    AbsenceReason {
+        /// Own illness.
+        OwnIllness = "OWN_ILLNESS",
+        /// Illness of a child under 10.
+        ChildIllness = "CHILD_ILLNESS",
+        /// A job interview or similar.
+        JobInterview = "JOB_INTERVIEW",
+        /// A public office of trust.
+        PublicOffice = "PUBLIC_OFFICE",
+        /// Any other reason.
+        Other = "OTHER",
+    }
+}
+coded! {
+    /// State of an alert.
+    AlertState {
+        /// To be done.
+        Open = "OPEN",
+        /// Done.
+        Resolved = "RESOLVED",
+    }
+}
+coded! {
+    /// Who must act on an alert.
+    Audience {
+        /// The provider acts.
+        Provider = "PROVIDER",
+        /// The social worker must be told.
+        SocialWorker = "SOCIAL_WORKER",
+    }
+}
+
+coded! {
+    /// Open or closed group.
+    GroupMode {
+        /// Individual start dates.
+        Open = "OPEN",
+        /// One announced start.
+        Closed = "CLOSED",
+    }
+}
+coded! {
+    /// State of a group.
+    GroupState {
+        /// Announced (running from its start).
+        Announced = "ANNOUNCED",
+        /// Cancelled (SK-GROUP-MIN-FILL).
+        Cancelled = "CANCELLED",
+    }
+}
+coded! {
+    /// State of an enrolment.
+    EnrolmentState {
+        /// Enrolled.
+        Enrolled = "ENROLLED",
+        /// Withdrawn.
+        Withdrawn = "WITHDRAWN",
+    }
+}
+coded! {
+    /// How a client took part in a group session.
+    Presence {
+        /// Present.
+        Present = "PRESENT",
+        /// Absent (an absence with a reason).
+        Absent = "ABSENT",
+        /// A no-show.
+        NoShow = "NO_SHOW",
+    }
+}
+
+pb_enum!(GroupMode, pb::GroupMode {
+    Open => Open,
+    Closed => Closed,
+});
+pb_enum!(GroupState, pb::GroupState {
+    Announced => Announced,
+    Cancelled => Cancelled,
+});
+pb_enum!(EnrolmentState, pb::EnrolmentState {
+    Enrolled => Enrolled,
+    Withdrawn => Withdrawn,
+});
+pb_enum!(Presence, pb::Presence {
+    Present => Present,
+    Absent => Absent,
+    NoShow => NoShow,
+});
+pb_enum!(Modality, pb::Modality {
+    OnSite => OnSite,
+    Phone => Phone,
+    Video => Video,
+});
+pb_enum!(SessionKind, pb::SessionKind {
+    Regular => Regular,
+    IndividualDiscussion => IndividualDiscussion,
+    IndividualCoaching => IndividualCoaching,
+});
+pb_enum!(SessionStatus, pb::SessionStatus {
+    Recorded => Recorded,
+    CancelledByClient => CancelledByClient,
+    NoShow => NoShow,
+    CancelledByProvider => CancelledByProvider,
+    Voided => Voided,
+});
+pb_enum!(AbsenceKind, pb::AbsenceKind {
+    Absent => Absent,
+    NotArranged => NotArranged,
+});
+pb_enum!(AbsenceReason, pb::AbsenceReason {
+    OwnIllness => OwnIllness,
+    ChildIllness => ChildIllness,
+    JobInterview => JobInterview,
+    PublicOffice => PublicOffice,
+    Other => Other,
+});
+pb_enum!(AlertState, pb::AlertState {
+    Open => Open,
+    Resolved => Resolved,
+});
+pb_enum!(Audience, pb::AlertAudience {
+    Provider => Provider,
+    SocialWorker => SocialWorker,
+});
+
+impl Modality {
+    /// The rules crate's modality: phone and video are remote.
+    pub fn rules(self) -> sessions::Modality {
+        match self {
+            Modality::OnSite => sessions::Modality::OnSite,
+            Modality::Phone | Modality::Video => sessions::Modality::Remote,
+        }
+    }
+}
+
+impl GroupMode {
+    /// The rules crate's group mode.
+    pub fn rules(self) -> seteli_rules::groups::GroupMode {
+        match self {
+            GroupMode::Open => seteli_rules::groups::GroupMode::Open,
+            GroupMode::Closed => seteli_rules::groups::GroupMode::Closed,
+        }
+    }
+}
+
+impl SessionKind {
+    /// The rules crate's session kind.
+    pub fn rules(self) -> sessions::SessionKind {
+        match self {
+            SessionKind::Regular => sessions::SessionKind::Regular,
+            SessionKind::IndividualDiscussion => sessions::SessionKind::IndividualDiscussion,
+            SessionKind::IndividualCoaching => sessions::SessionKind::IndividualCoaching,
+        }
+    }
+}
+
+/// Hundredths as an exact decimal.
+pub fn dec(hundredths: i64) -> Decimal {
+    Decimal::new(hundredths, 2)
+}
+
+/// Contract units.
+pub fn to_units(hundredths: i64) -> pb::Units {
+    pb::Units { hundredths }
+}
+
+/// A voucher as followed from the feed, with attendance's count of units used.
+#[derive(Debug, Clone)]
+pub struct Voucher {
+    /// Id.
+    pub id: String,
+    /// Client.
+    pub client_id: String,
+    /// Provider (empty until one is chosen).
+    pub provider_id: String,
+    /// Service.
+    pub service: ServiceType,
+    /// State code of `seteli.vouchers.v1.VoucherState` without its prefix, e.g. `ACTIVE`.
+    pub state: String,
+    /// Decision date (selects the rulebook).
+    pub decision_date: NaiveDate,
+    /// First valid day.
+    pub valid_from: NaiveDate,
+    /// Last valid day.
+    pub valid_until: NaiveDate,
+    /// Units granted, hundredths.
+    pub units_granted: i64,
+    /// Weekly cap in force, hundredths.
+    pub weekly_cap: Option<i64>,
+    /// The responsible coach (PROC-COACH); empty until named.
+    pub responsible_coach: String,
+    /// The social worker who issued it (subject of their token).
+    pub social_worker: String,
+    /// When it ended, if it did.
+    pub ended_on: Option<NaiveDate>,
+    /// The voucher's version as of the last change followed.
+    pub version: i64,
+    /// The feed sequence of that change.
+    pub feed_sequence: i64,
+    /// Units used, hundredths (attendance's count).
+    pub units_used: i64,
+}
+
+impl Voucher {
+    /// The terms a session is admitted against. The feed carries no SK-TTV-4DAYS flag (the
+    /// decision's eligibility facts are not in it); the variant is the only way an SK supported
+    /// work voucher gets a weekly cap above 3 days, so a cap above 3 marks it.
+    pub fn terms(&self, no_show_units: i64) -> VoucherTerms {
+        VoucherTerms {
+            service: self.service,
+            decision_date: self.decision_date,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            granted_units: dec(self.units_granted.saturating_sub(no_show_units)),
+            weekly_cap: self.weekly_cap.map(dec),
+            four_day_variant: self.service == ServiceType::SkSupportedWork
+                && self.weekly_cap.is_some_and(|w| w > 300),
+        }
+    }
+
+    /// Whether a session on `date` may be recorded in the voucher's state: ASSIGNED or ACTIVE,
+    /// or a day up to the end of a COMPLETED or INTERRUPTED one (recorded late).
+    pub fn takes_sessions_on(&self, date: NaiveDate) -> bool {
+        match self.state.as_str() {
+            "ASSIGNED" | "ACTIVE" => true,
+            "COMPLETED" | "INTERRUPTED" => self.ended_on.is_some_and(|end| date <= end),
+            _ => false,
+        }
+    }
+}
+
+/// A session, checked for shape (the rules come later, in `ops`).
+#[derive(Debug, Clone)]
+pub struct SessionInput {
+    /// Date.
+    pub date: NaiveDate,
+    /// Clock times.
+    pub time: Option<(NaiveTime, NaiveTime)>,
+    /// Hours, hundredths.
+    pub hours: i64,
+    /// Modality.
+    pub modality: Modality,
+    /// Kind.
+    pub kind: SessionKind,
+    /// SK group excursion day.
+    pub excursion: bool,
+    /// Group participants (0: not given).
+    pub participants: u32,
+    /// The group's maximum size, for a session recorded through a group (CAP-GROUP-SIZE).
+    pub group_max: Option<u32>,
+    /// The details as recorded (trimmed, coach filled in).
+    pub details: pb::SessionDetails,
+}
+
+/// A session as stored.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// Id.
+    pub id: String,
+    /// Voucher.
+    pub voucher_id: String,
+    /// Client.
+    pub client_id: String,
+    /// Provider.
+    pub provider_id: String,
+    /// Service.
+    pub service: ServiceType,
+    /// Date.
+    pub date: NaiveDate,
+    /// Clock times.
+    pub time: Option<(NaiveTime, NaiveTime)>,
+    /// Hours, hundredths.
+    pub hours: i64,
+    /// Units consumed while recorded, hundredths.
+    pub units: i64,
+    /// Modality.
+    pub modality: Modality,
+    /// Kind.
+    pub kind: SessionKind,
+    /// Excursion day.
+    pub excursion: bool,
+    /// State.
+    pub status: SessionStatus,
+    /// The invoice, once invoiced.
+    pub invoice_id: Option<String>,
+    /// Units invoiced, once invoiced.
+    pub invoiced_units: Option<i64>,
+    /// Changed after it was invoiced.
+    pub corrected_after_invoicing: bool,
+    /// The contract view.
+    pub view: pb::Session,
+}
+
+impl SessionRow {
+    /// The session as the rules crate sees it.
+    pub fn rules(&self) -> sessions::Session {
+        sessions::Session {
+            date: self.date,
+            units: dec(self.units),
+            hours: dec(self.hours),
+            modality: self.modality.rules(),
+            kind: self.kind.rules(),
+            excursion: self.excursion,
+            time: self.time,
+        }
+    }
+}
+
+/// An absence or a day with no service arranged, as stored.
+#[derive(Debug, Clone)]
+pub struct AbsenceRow {
+    /// Day.
+    pub date: NaiveDate,
+    /// Kind.
+    pub kind: AbsenceKind,
+    /// Reason (absences).
+    pub reason: Option<AbsenceReason>,
+    /// Certificate delivered.
+    pub certificate_delivered: bool,
+    /// Certificate required from the first day.
+    pub certificate_first_day: bool,
+    /// The contract view.
+    pub view: pb::Absence,
+}
+
+/// An alert to raise.
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    /// One alert per rule and occasion: raising the same key again does nothing.
+    pub dedup_key: String,
+    /// Rule id.
+    pub rule_id: &'static str,
+    /// Who must act.
+    pub audience: Audience,
+    /// What to do, English.
+    pub message_en: String,
+    /// What to do, Finnish.
+    pub message_fi: String,
+    /// By when.
+    pub due_on: NaiveDate,
+    /// The session or absence it is about.
+    pub subject_id: String,
+}
+
+/// A group, checked for shape.
+#[derive(Debug, Clone)]
+pub struct GroupInput {
+    /// SK_GROUP or KTT_GROUP.
+    pub service: ServiceType,
+    /// Name.
+    pub name: String,
+    /// Open or closed.
+    pub mode: GroupMode,
+    /// Maximum size as asked (CAP-GROUP-SIZE is checked by the rules crate).
+    pub max_size: u32,
+    /// The announced start.
+    pub announced_start: NaiveDate,
+    /// The schedule.
+    pub schedule: String,
+}
+
+/// An enrolment as stored.
+#[derive(Debug, Clone)]
+pub struct EnrolmentRow {
+    /// Group.
+    pub group_id: String,
+    /// Voucher.
+    pub voucher_id: String,
+    /// Client.
+    pub client_id: String,
+    /// The day the client joins.
+    pub joins_on: NaiveDate,
+    /// State.
+    pub state: EnrolmentState,
+    /// The day it was enrolled.
+    pub enrolled_on: NaiveDate,
+    /// The day it was withdrawn.
+    pub withdrawn_on: Option<NaiveDate>,
+    /// Why it was withdrawn.
+    pub withdrawal_reason: String,
+}
+
+impl EnrolmentRow {
+    /// Whether the client was enrolled at the end of `day` (enrolled on or before it, not
+    /// withdrawn by then).
+    pub fn enrolled_at_end_of(&self, day: NaiveDate) -> bool {
+        self.enrolled_on <= day && self.withdrawn_on.is_none_or(|w| w > day)
+    }
+
+    /// Whether the client is in the group on `day` (joined on or before it, not withdrawn on
+    /// or before it).
+    pub fn attends_on(&self, day: NaiveDate) -> bool {
+        self.joins_on <= day && self.withdrawn_on.is_none_or(|w| w > day)
+    }
+}
+
+/// A group as stored, with its enrolments.
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    /// Id.
+    pub id: String,
+    /// Provider.
+    pub provider_id: String,
+    /// Service.
+    pub service: ServiceType,
+    /// Name.
+    pub name: String,
+    /// Open or closed.
+    pub mode: GroupMode,
+    /// Maximum size.
+    pub max_size: u32,
+    /// The start announced in advance.
+    pub announced_start: NaiveDate,
+    /// The start in force (delayed or not).
+    pub start: NaiveDate,
+    /// Schedule.
+    pub schedule: String,
+    /// State.
+    pub state: GroupState,
+    /// Why it was cancelled or delayed.
+    pub decision_reason: String,
+    /// Version.
+    pub version: i64,
+    /// Created, microseconds.
+    pub created_at: i64,
+    /// Changed, microseconds.
+    pub updated_at: i64,
+    /// Enrolments, by voucher id.
+    pub enrolments: Vec<EnrolmentRow>,
+}
+
+impl GroupRow {
+    /// Enrolments in force now.
+    pub fn enrolled(&self) -> impl Iterator<Item = &EnrolmentRow> {
+        self.enrolments
+            .iter()
+            .filter(|e| e.state == EnrolmentState::Enrolled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seteli_platform::convert::PbEnum;
+
+    #[test]
+    fn codes_round_trip() {
+        for s in SessionStatus::ALL {
+            assert_eq!(SessionStatus::parse(s.code()).ok(), Some(*s));
+            assert_eq!(SessionStatus::from_pb(s.to_pb()), Some(*s));
+        }
+        for m in Modality::ALL {
+            assert_eq!(Modality::from_pb(m.to_pb()), Some(*m));
+        }
+        assert_eq!(AbsenceReason::from_pb(0), None);
+    }
+}

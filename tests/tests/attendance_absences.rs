@@ -1,0 +1,130 @@
+//! KTT absences (ABS-RECORD, ABS-KELA, ABS-SICK-CERT): deadlines in business days across
+//! Finnish holidays (Easter, Midsummer Eve, Christmas).
+
+use seteli_api::attendance::v1 as apb;
+use seteli_platform::testing::with_token;
+use seteli_rules::terms::validity_end;
+use seteli_tests::fixtures::*;
+
+async fn absence(
+    env: &Env,
+    p: &str,
+    v: &str,
+    date: chrono::NaiveDate,
+    reason: apb::AbsenceReason,
+) -> Result<apb::RecordAbsenceResponse, tonic::Status> {
+    env.a()
+        .record_absence(with_token(
+            &env.provider_user(p),
+            apb::RecordAbsenceRequest {
+                request_id: rid(),
+                voucher_id: v.into(),
+                date: d(date),
+                kind: apb::AbsenceKind::Absent as i32,
+                reason: reason as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
+    alerts
+        .iter()
+        .filter(|a| a.rule_id == rule)
+        .filter_map(|a| a.due_on)
+        .map(|x| ymd(x.year, x.month as u32, x.day as u32))
+        .collect()
+}
+
+#[tokio::test]
+async fn kela_notices_are_due_in_business_days_across_holidays() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_031, SIILINJARVI).await;
+    let spring = ymd(2026, 3, 1);
+    let v = ktt_voucher(&env, &p, 131, spring, validity_end(spring, 4)).await;
+    let err = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 3, 19),
+        apb::AbsenceReason::Unspecified,
+    )
+    .await
+    .expect_err("no reason");
+    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    // 2026-03-20 + 14 days = Good Friday 3 April: past Easter Monday to Tuesday 7 April.
+    let a = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 3, 20),
+        apb::AbsenceReason::JobInterview,
+    )
+    .await
+    .expect("absence");
+    assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 4, 7)]);
+    // 2026-06-05 + 14 days = Midsummer Eve (Friday 19 June): Monday 22 June.
+    let a = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 6, 5),
+        apb::AbsenceReason::PublicOffice,
+    )
+    .await
+    .expect("absence");
+    assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 6, 22)]);
+    // 2026-12-10 + 14 days = Christmas Eve: past Christmas, Boxing Day and Sunday to 28 Dec.
+    let winter = ymd(2026, 11, 1);
+    let w = ktt_voucher(&env, &p, 132, winter, validity_end(winter, 3)).await;
+    let a = absence(&env, &p, &w, ymd(2026, 12, 10), apb::AbsenceReason::Other)
+        .await
+        .expect("absence");
+    assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 12, 28)]);
+}
+
+#[tokio::test]
+async fn a_sick_absence_over_three_days_needs_a_certificate() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_032, SIILINJARVI).await;
+    let spring = ymd(2026, 3, 1);
+    let v = ktt_voucher(&env, &p, 133, spring, validity_end(spring, 4)).await;
+    // Thursday 2 April, then Tuesday 7 April: Good Friday to Easter Monday do not break the
+    // run, which is six days long.
+    let first = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 4, 2),
+        apb::AbsenceReason::OwnIllness,
+    )
+    .await
+    .expect("day 1");
+    assert!(due(&first.alerts, "ABS-SICK-CERT").is_empty());
+    let second = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 4, 7),
+        apb::AbsenceReason::OwnIllness,
+    )
+    .await
+    .expect("day 2");
+    assert_eq!(due(&second.alerts, "ABS-SICK-CERT").len(), 1);
+    let listed = env
+        .a()
+        .list_absences(with_token(
+            &env.social_worker(),
+            apb::ListAbsencesRequest {
+                voucher_id: v.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("absences")
+        .into_inner()
+        .absences;
+    assert_eq!(listed.len(), 2);
+}

@@ -1,0 +1,390 @@
+//! Sessions: admission by the rules crate (each rule broken and passed), units used,
+//! idempotency, concurrency, access and audit, corrections and voids.
+
+use seteli_api::attendance::v1 as apb;
+use seteli_platform::testing::with_token;
+use seteli_rules::terms::validity_end;
+use seteli_tests::fixtures::*;
+use tonic::Code;
+
+const OCT: (i32, u32, u32) = (2026, 10, 1);
+
+fn oct1() -> chrono::NaiveDate {
+    ymd(OCT.0, OCT.1, OCT.2)
+}
+
+async fn ktt(env: &Env, provider: &str, individual: u16) -> String {
+    ktt_voucher(env, provider, individual, oct1(), validity_end(oct1(), 3)).await
+}
+
+#[tokio::test]
+async fn a_session_is_admitted_counted_and_kept_with_its_history() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_001, SIILINJARVI).await;
+    // Recorded at once after acceptance: attendance catches up with the feed on demand.
+    let v = ktt(&env, &p, 101).await;
+    let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
+        .await
+        .expect("admitted");
+    assert_eq!(s.status, apb::SessionStatus::Recorded as i32);
+    assert_eq!(s.units.map(|u| u.hundredths), Some(200));
+    assert_eq!(
+        s.details.as_ref().map(|d| d.coach.as_str()),
+        Some("Olli Ohjaaja")
+    );
+    assert_eq!(units_used(&env, &v).await, 200);
+    let got = env
+        .a()
+        .get_session(with_token(
+            &env.social_worker(),
+            apb::GetSessionRequest {
+                session_id: s.id.clone(),
+            },
+        ))
+        .await
+        .expect("social worker reads it")
+        .into_inner();
+    assert_eq!(got.history.len(), 1);
+    assert_eq!(got.history[0].action, "RECORDED");
+}
+
+#[tokio::test]
+async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_002, SIILINJARVI).await;
+    let v = ktt(&env, &p, 102).await;
+    let mut big = at(ymd(2027, 3, 1), 8, 9);
+    big.start_time = None;
+    big.end_time = None;
+    big.hours = Some(apb::Units { hundredths: 2400 });
+    record(&env, &p, &v, at(ymd(2026, 10, 1), 0, 23))
+        .await
+        .expect("23 h");
+    let mut over = at(ymd(2027, 3, 1), 8, 16);
+    over.modality = apb::Modality::OnSite as i32;
+    let err = record(&env, &p, &v, over).await.expect_err("refused");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    let ids = rule_ids(&err);
+    assert!(ids.contains(&"TERM-VALIDITY".to_owned()), "{ids:?}");
+    assert!(ids.contains(&"CAP-UNITS".to_owned()), "{ids:?}");
+    // Within: 7 h more fits exactly.
+    record(&env, &p, &v, at(ymd(2026, 10, 2), 8, 15))
+        .await
+        .expect("the last 7 h");
+    assert_eq!(units_used(&env, &v).await, 3000);
+}
+
+#[tokio::test]
+async fn ktt_coaching_needs_clock_times() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_003, SIILINJARVI).await;
+    let v = ktt(&env, &p, 103).await;
+    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0))
+        .await
+        .expect_err("no clock times");
+    assert_eq!(rule_ids(&err), vec!["COACHING-NOT-DURING-WORK"]);
+}
+
+#[tokio::test]
+async fn individual_discussions_exist_only_on_ktt_group_vouchers() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_004, SIILINJARVI).await;
+    let v = ktt(&env, &p, 104).await;
+    let mut talk = at(ymd(2026, 10, 6), 10, 11);
+    talk.kind = apb::SessionKind::IndividualDiscussion as i32;
+    let err = record(&env, &p, &v, talk)
+        .await
+        .expect_err("not on KTT individual");
+    assert!(rule_ids(&err).contains(&"KTT-GROUP-DISCUSSIONS".to_owned()));
+}
+
+#[tokio::test]
+async fn ktt_is_not_only_remote_over_an_ended_period() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_005, SIILINJARVI).await;
+    let from = ymd(2026, 6, 1);
+    let v = ktt_voucher(&env, &p, 105, from, validity_end(from, 3)).await;
+    let mut phone = at(ymd(2026, 7, 1), 9, 10);
+    phone.modality = apb::Modality::Phone as i32;
+    let err = record(&env, &p, &v, phone.clone())
+        .await
+        .expect_err("only remote over the ended period");
+    assert_eq!(rule_ids(&err), vec!["KTT-NOT-ONLY-REMOTE"]);
+    record(&env, &p, &v, at(ymd(2026, 7, 2), 9, 10))
+        .await
+        .expect("on site");
+    record(&env, &p, &v, phone)
+        .await
+        .expect("remote beside on site");
+}
+
+#[tokio::test]
+async fn sk_group_session_length_size_and_excursions() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_006, SIILINJARVI).await;
+    let v = sk_group_voucher(&env, &p, 106, oct1(), validity_end(oct1(), 3)).await;
+    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 4, 13))
+        .await
+        .expect_err("too long, too big");
+    let ids = rule_ids(&err);
+    assert!(ids.contains(&"CAP-SESSION-LENGTH".to_owned()), "{ids:?}");
+    assert!(ids.contains(&"CAP-GROUP-SIZE".to_owned()), "{ids:?}");
+    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 0))
+        .await
+        .expect_err("no group size");
+    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 12))
+        .await
+        .expect("3 h, 12 clients");
+    // Excursion days may be longer: the allowance of the 4-month period.
+    let mut granted = 0;
+    for day in [12, 19, 26] {
+        let mut trip = group(ymd(2026, 10, day), 5, 6);
+        trip.excursion = true;
+        if record(&env, &p, &v, trip).await.is_ok() {
+            granted += 1;
+        } else {
+            break;
+        }
+    }
+    assert!((1..=2).contains(&granted), "{granted} excursion days");
+    let mut trip = group(ymd(2026, 11, 2), 5, 6);
+    trip.excursion = true;
+    let err = record(&env, &p, &v, trip)
+        .await
+        .expect_err("allowance used");
+    assert!(rule_ids(&err).contains(&"CAP-SESSION-LENGTH".to_owned()));
+}
+
+#[tokio::test]
+async fn the_weekly_cap_counts_iso_weeks() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_007, SIILINJARVI).await;
+    let v = sk_group_voucher(&env, &p, 107, oct1(), validity_end(oct1(), 3)).await;
+    // Sunday 2026-11-01 ends ISO week 44; Monday 2026-11-02 starts week 45.
+    record(&env, &p, &v, group(ymd(2026, 10, 31), 2, 6))
+        .await
+        .expect("Sat");
+    record(&env, &p, &v, group(ymd(2026, 11, 1), 3, 6))
+        .await
+        .expect("Sun");
+    record(&env, &p, &v, group(ymd(2026, 11, 2), 3, 6))
+        .await
+        .expect("Mon, new week");
+    let err = record(&env, &p, &v, group(ymd(2026, 11, 8), 3, 6))
+        .await
+        .expect_err("6 h in week 45");
+    assert_eq!(rule_ids(&err), vec!["CAP-WEEKLY"]);
+    record(&env, &p, &v, group(ymd(2026, 11, 9), 3, 6))
+        .await
+        .expect("week 46");
+}
+
+#[tokio::test]
+async fn concurrent_records_admit_exactly_the_units_left() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_008, SIILINJARVI).await;
+    let v = ktt(&env, &p, 108).await;
+    record(&env, &p, &v, at(ymd(2026, 10, 1), 0, 20))
+        .await
+        .expect("20 h");
+    let token = env.provider_user(&p);
+    let calls = (0..100).map(|i| {
+        let mut client = env.a();
+        let req = record_request(&v, at(ymd(2026, 10, 2 + (i % 20)), 9, 10));
+        let token = token.clone();
+        async move { client.record_session(with_token(&token, req)).await }
+    });
+    let results = futures::future::join_all(calls).await;
+    let admitted = results.iter().filter(|r| r.is_ok()).count();
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(rule_ids(r), vec!["CAP-UNITS"], "{r:?}");
+    }
+    assert_eq!(admitted, 10);
+    assert_eq!(units_used(&env, &v).await, 3000);
+}
+
+#[tokio::test]
+async fn the_same_request_id_records_once() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_009, SIILINJARVI).await;
+    let v = ktt(&env, &p, 109).await;
+    let req = record_request(&v, at(ymd(2026, 10, 5), 9, 11));
+    let token = env.provider_user(&p);
+    let first = env
+        .a()
+        .record_session(with_token(&token, req.clone()))
+        .await
+        .expect("first")
+        .into_inner();
+    let again = env
+        .a()
+        .record_session(with_token(&token, req.clone()))
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(first.session.map(|s| s.id), again.session.map(|s| s.id));
+    assert_eq!(units_used(&env, &v).await, 200);
+    let mut other = req;
+    other.details = Some(at(ymd(2026, 10, 6), 9, 11));
+    let err = env
+        .a()
+        .record_session(with_token(&token, other))
+        .await
+        .expect_err("same id, other request");
+    assert_eq!(err.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_010, SIILINJARVI).await;
+    let q = approved_provider(&env, "Toinen ry", 2_000_010, SIILINJARVI).await;
+    let v = ktt(&env, &p, 110).await;
+    let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
+        .await
+        .expect("own");
+    let err = record(&env, &q, &v, at(ymd(2026, 10, 6), 9, 11))
+        .await
+        .expect_err("another provider's voucher");
+    assert_eq!(err.code(), Code::NotFound);
+    let other = env.provider_user(&q);
+    let err = env
+        .a()
+        .get_session(with_token(
+            &other,
+            apb::GetSessionRequest {
+                session_id: s.id.clone(),
+            },
+        ))
+        .await
+        .expect_err("not theirs");
+    assert_eq!(err.code(), Code::NotFound);
+    let err = env
+        .a()
+        .list_sessions(with_token(
+            &other,
+            apb::ListSessionsRequest {
+                voucher_id: v.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect_err("not theirs");
+    assert_eq!(err.code(), Code::NotFound);
+    // Every read and write of the client's data is audited in attendance.
+    use seteli_api::audit::v1::ListAuditEntriesRequest;
+    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
+    let entries = AuditServiceClient::new(env.attendance().channel())
+        .list_audit_entries(with_token(
+            &env.auditor(),
+            ListAuditEntriesRequest {
+                subject_id: s.client_id.clone(),
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("audit")
+        .into_inner()
+        .entries;
+    assert!(entries.iter().any(|e| e.action == "RecordSession"));
+}
+
+#[tokio::test]
+async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_011, SIILINJARVI).await;
+    let v = ktt(&env, &p, 111).await;
+    let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
+        .await
+        .expect("2 h");
+    let token = env.provider_user(&p);
+    let fixed = env
+        .a()
+        .correct_session(with_token(
+            &token,
+            apb::CorrectSessionRequest {
+                request_id: rid(),
+                session_id: s.id.clone(),
+                details: Some(at(ymd(2026, 10, 5), 9, 12)),
+                reason: "kesti kolme tuntia".into(),
+            },
+        ))
+        .await
+        .expect("corrected")
+        .into_inner()
+        .session
+        .expect("session");
+    assert_eq!(fixed.version, 2);
+    assert_eq!(units_used(&env, &v).await, 300);
+    let t = record(&env, &p, &v, at(ymd(2026, 10, 6), 9, 10))
+        .await
+        .expect("1 h");
+    env.a()
+        .void_session(with_token(
+            &token,
+            apb::VoidSessionRequest {
+                request_id: rid(),
+                session_id: t.id.clone(),
+                reason: "kirjattu väärälle asiakkaalle".into(),
+            },
+        ))
+        .await
+        .expect("voided");
+    assert_eq!(units_used(&env, &v).await, 300);
+    // Invoiced: locked for the provider; the county corrects, shown as such.
+    env.a()
+        .mark_items_invoiced(with_token(
+            &env.finance(),
+            apb::MarkItemsInvoicedRequest {
+                request_id: rid(),
+                invoice_id: "INV-1".into(),
+                item_ids: vec![s.id.clone()],
+            },
+        ))
+        .await
+        .expect("invoiced");
+    let correct = |token: String| {
+        let mut c = env.a();
+        let id = s.id.clone();
+        async move {
+            c.correct_session(with_token(
+                &token,
+                apb::CorrectSessionRequest {
+                    request_id: rid(),
+                    session_id: id,
+                    details: Some(at(ymd(2026, 10, 5), 9, 13)),
+                    reason: "4 h".into(),
+                },
+            ))
+            .await
+        }
+    };
+    let err = correct(token.clone()).await.expect_err("locked");
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    correct(env.admin()).await.expect("county corrects");
+    let items = billable(&env, &p, 2026, 10).await;
+    let item = items[0]
+        .items
+        .iter()
+        .find(|i| i.item_id == s.id)
+        .expect("item");
+    assert!(item.corrected_after_invoicing);
+    assert_eq!(item.invoiced_units.map(|u| u.hundredths), Some(300));
+    assert_eq!(item.units.map(|u| u.hundredths), Some(400));
+    let history = env
+        .a()
+        .get_session(with_token(
+            &env.admin(),
+            apb::GetSessionRequest {
+                session_id: s.id.clone(),
+            },
+        ))
+        .await
+        .expect("read")
+        .into_inner()
+        .history;
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["RECORDED", "CORRECTED", "INVOICED", "CORRECTED"]);
+}
