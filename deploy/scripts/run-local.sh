@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SERVICES=(providers vouchers)
+SERVICES=(providers vouchers attendance)
 cargo build --quiet --bins
 bin=target/debug
 
@@ -17,6 +17,12 @@ export SETELI_JWKS_PATH=deploy/dev-keys/jwks.json
 # Each service finds the others on their local ports.
 export SETELI_PROVIDERS_URL=http://127.0.0.1:50051
 export SETELI_VOUCHERS_URL=http://127.0.0.1:50052
+export SETELI_ATTENDANCE_URL=http://127.0.0.1:50053
+# attendance follows the vouchers change feed with a token of its own (the platform has no
+# service accounts yet): a dev county_admin token, signed with the dev key, valid for 30 days.
+# A secret: only attendance gets it, as SETELI_VOUCHERS_FEED_TOKEN (see the loop below).
+feed_token="$("$bin/seteli-dev" token --role county_admin --subject attendance-feed \
+  --ttl 2592000 --dir deploy/dev-keys)"
 
 pids=()
 cleanup() {
@@ -26,7 +32,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 for svc in "${SERVICES[@]}"; do
-  "$bin/seteli-$svc" &
+  if [[ "$svc" == attendance ]]; then
+    SETELI_VOUCHERS_FEED_TOKEN="$feed_token" "$bin/seteli-$svc" &
+  else
+    "$bin/seteli-$svc" &
+  fi
   pids+=($!)
 done
 
@@ -35,6 +45,8 @@ cat <<TXT
 Seteli is starting on localhost (SQLite under ./data/):
   providers   gRPC + gRPC-Web  127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   vouchers    gRPC + gRPC-Web  127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
+  attendance  gRPC + gRPC-Web  127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
+              (follows the vouchers feed with a dev county_admin token, SETELI_VOUCHERS_FEED_TOKEN)
 
 A token to call it with (roles: social_worker, provider_user, county_admin, finance_system, auditor):
   TOKEN=\$(target/debug/seteli-dev token --role county_admin)
