@@ -23,6 +23,10 @@ export SETELI_ATTENDANCE_URL=http://127.0.0.1:50053
 # A secret: only attendance gets it, as SETELI_VOUCHERS_FEED_TOKEN (see the loop below).
 feed_token="$("$bin/seteli-dev" token --role county_admin --subject attendance-feed \
   --ttl 2592000 --dir deploy/dev-keys)"
+# vouchers follows attendance's usage feed (the units used) likewise, with its own dev token:
+# only vouchers gets it, as SETELI_ATTENDANCE_FEED_TOKEN.
+usage_token="$("$bin/seteli-dev" token --role county_admin --subject usage-feed \
+  --ttl 2592000 --dir deploy/dev-keys)"
 
 pids=()
 cleanup() {
@@ -34,6 +38,8 @@ trap cleanup EXIT INT TERM
 for svc in "${SERVICES[@]}"; do
   if [[ "$svc" == attendance ]]; then
     SETELI_VOUCHERS_FEED_TOKEN="$feed_token" "$bin/seteli-$svc" &
+  elif [[ "$svc" == vouchers ]]; then
+    SETELI_ATTENDANCE_FEED_TOKEN="$usage_token" "$bin/seteli-$svc" &
   else
     "$bin/seteli-$svc" &
   fi
@@ -45,6 +51,7 @@ cat <<TXT
 Seteli is starting on localhost (SQLite under ./data/):
   providers   gRPC + gRPC-Web  127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   vouchers    gRPC + gRPC-Web  127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
+              (follows attendance's usage feed with a dev county_admin token, SETELI_ATTENDANCE_FEED_TOKEN)
   attendance  gRPC + gRPC-Web  127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
               (follows the vouchers feed with a dev county_admin token, SETELI_VOUCHERS_FEED_TOKEN)
 

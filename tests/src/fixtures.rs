@@ -289,6 +289,9 @@ pub async fn accept(
         .map(|r| r.into_inner().voucher.expect("voucher"))
 }
 
+/// Calls the deprecated RecordUnitsUsed (always refused: units are recorded as sessions in
+/// attendance).
+#[allow(deprecated)]
 pub async fn record_units(
     env: &Env,
     provider_id: &str,
@@ -308,6 +311,14 @@ pub async fn record_units(
         ))
         .await
         .map(|r| r.into_inner().voucher.expect("voucher"))
+}
+
+/// Asserts the refusal of the retired RecordUnitsUsed: FAILED_PRECONDITION, pointing to
+/// attendance.
+pub fn assert_units_are_recorded_in_attendance(result: Result<pb::Voucher, tonic::Status>) {
+    let err = result.expect_err("RecordUnitsUsed is retired");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err:?}");
+    assert!(err.message().contains("attendance"), "{err:?}");
 }
 
 /// A Y-tunnus from a seed (the first valid body at or after it).
@@ -604,10 +615,19 @@ pub fn decision(
 
 /// A voucher issued on `decision`, chosen for and accepted by `provider_id` (ASSIGNED, coach
 /// named): ready for sessions.
+///
+/// For KTT work activity the chief shop steward is told on the voucher's first valid day, so
+/// sessions from then on may start the service (KTT-STEWARD).
 pub async fn active_voucher(env: &Env, provider_id: &str, decision: pb::ServiceDecision) -> String {
+    let from = decision.valid_from;
     let v = issue(env, decision).await.expect("issue");
     choose(env, &v.id, provider_id).await.expect("choose");
-    accept(env, provider_id, &v.id).await.expect("accept");
+    let mut request = accept_request(&v.id, "Olli Ohjaaja", None);
+    request.steward_notified_on = from;
+    env.v()
+        .accept_voucher(with_token(&env.provider_user(provider_id), request))
+        .await
+        .expect("accept");
     v.id
 }
 
@@ -766,6 +786,54 @@ pub async fn alerts(env: &Env, token: &str, filter: apb::ListAlertsRequest) -> V
         .expect("alerts")
         .into_inner()
         .alerts
+}
+
+/// A voucher as the county administrator reads it from the voucher service.
+pub async fn get_voucher(env: &Env, voucher_id: &str) -> pb::Voucher {
+    env.v()
+        .get_voucher(with_token(
+            &env.admin(),
+            pb::GetVoucherRequest {
+                voucher_id: voucher_id.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("get voucher")
+        .into_inner()
+        .voucher
+        .expect("voucher")
+}
+
+/// Waits (polling, at most 20 s) until the voucher service shows attendance's count of the
+/// units used on the voucher, and returns the voucher then.
+pub async fn voucher_shows_usage(env: &Env, voucher_id: &str) -> pb::Voucher {
+    let used = units_used(env, voucher_id).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let v = get_voucher(env, voucher_id).await;
+        if v.units_used.map(|u| u.hundredths) == Some(used) {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: vouchers shows {used} hundredths used on {voucher_id}, not {:?}",
+            v.units_used
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Records a session in attendance as a user of `provider_id` (the units used are counted
+/// there), then waits until the voucher service shows the count; returns the voucher then.
+pub async fn use_units(
+    env: &Env,
+    provider_id: &str,
+    voucher_id: &str,
+    details: apb::SessionDetails,
+) -> Result<pb::Voucher, tonic::Status> {
+    record(env, provider_id, voucher_id, details).await?;
+    Ok(voucher_shows_usage(env, voucher_id).await)
 }
 
 /// Polls `check` until it holds, for at most 20 s (never a bare sleep as readiness).

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use seteli_platform::clock::Clock;
 use seteli_platform::config::Config;
 use seteli_platform::server::Service;
 use seteli_platform::testing::{TestDatabase, TestKeys, TestServer};
+use tokio::net::TcpListener;
 
 /// Placeholder ceiling prices the registry checks offerings against when `vouchers` is not
 /// started beside it.
@@ -24,7 +26,8 @@ pub enum Svc {
 }
 
 impl Svc {
-    /// Every service, in start order (a service starts after those it calls).
+    /// Every service, in start order (listeners are all bound first, so a service may call one
+    /// started after it).
     pub const ALL: [Svc; 3] = [Svc::Providers, Svc::Vouchers, Svc::Attendance];
 
     /// The service's name (`DEFAULTS.name`).
@@ -46,10 +49,66 @@ impl Svc {
     }
 }
 
-/// The bearer token the attendance service follows the voucher feed with in tests: a county
-/// administrator's, as `SETELI_VOUCHERS_FEED_TOKEN` documents (no service accounts yet).
+/// The bearer token the feed followers use in tests (attendance following the voucher feed,
+/// vouchers following attendance's usage feed): a county administrator's, as
+/// `SETELI_VOUCHERS_FEED_TOKEN` and `SETELI_ATTENDANCE_FEED_TOKEN` document (no service accounts
+/// yet).
 pub fn feed_token(keys: &TestKeys) -> String {
     keys.token_as("system:attendance-feed", "county_admin", None)
+}
+
+/// Starts `svc` on `listener`, wired to the services in `urls` (the attendance feed followers
+/// get a feed token and a 50 ms poll when the service they follow runs), then `tweak`.
+async fn launch(
+    svc: Svc,
+    listener: TcpListener,
+    keys: TestKeys,
+    db: TestDatabase,
+    urls: &BTreeMap<Svc, String>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestServer {
+    let token = feed_token(&keys);
+    let wire = |c: &mut Config| {
+        if svc == Svc::Providers {
+            c.vars
+                .insert("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into());
+        }
+        for (other, key) in [
+            (Svc::Providers, "SETELI_PROVIDERS_URL"),
+            (Svc::Vouchers, "SETELI_VOUCHERS_URL"),
+            (Svc::Attendance, "SETELI_ATTENDANCE_URL"),
+        ] {
+            if let Some(url) = urls.get(&other).filter(|_| other != svc) {
+                c.vars.insert(key.into(), url.clone());
+            }
+        }
+        let follows = match svc {
+            Svc::Attendance => Some((Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")),
+            Svc::Vouchers => Some((Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN")),
+            Svc::Providers => None,
+        };
+        if let Some((followed, key)) = follows
+            && urls.contains_key(&followed)
+        {
+            c.vars.insert(key.into(), token.clone());
+            c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
+        }
+        tweak(c);
+    };
+    let clock = Clock::system();
+    match svc {
+        Svc::Providers => {
+            TestServer::start_on::<seteli_providers::Providers>(listener, keys, db, clock, wire)
+                .await
+        }
+        Svc::Vouchers => {
+            TestServer::start_on::<seteli_vouchers::Vouchers>(listener, keys, db, clock, wire).await
+        }
+        Svc::Attendance => {
+            TestServer::start_on::<seteli_attendance::Attendance>(listener, keys, db, clock, wire)
+                .await
+        }
+    }
 }
 
 /// Running services.
@@ -67,50 +126,24 @@ impl Env {
         Self::start_tweaked(services, |_, _| {}).await
     }
 
-    /// Starts `services`; `tweak` may change each one's configuration.
+    /// Starts `services`; `tweak` may change each one's configuration. Every listener is
+    /// bound before any service starts, so each service's configuration names all the others'
+    /// URLs (vouchers follows attendance, which follows vouchers).
     pub async fn start_tweaked(services: &[Svc], tweak: impl Fn(Svc, &mut Config)) -> Env {
         let keys = TestKeys::new();
-        let mut servers: BTreeMap<Svc, TestServer> = BTreeMap::new();
+        let mut listeners = Vec::new();
         for svc in Svc::ALL.into_iter().filter(|s| services.contains(s)) {
-            let url_of = |s: Svc| servers.get(&s).map(TestServer::url);
-            let providers_url = url_of(Svc::Providers);
-            let vouchers_url = url_of(Svc::Vouchers);
-            let wire = |c: &mut Config| {
-                if let Some(url) = &providers_url {
-                    c.vars.insert("SETELI_PROVIDERS_URL".into(), url.clone());
-                }
-                if let Some(url) = &vouchers_url {
-                    c.vars.insert("SETELI_VOUCHERS_URL".into(), url.clone());
-                }
-                tweak(svc, c);
-            };
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            listeners.push((svc, listener));
+        }
+        let urls: BTreeMap<Svc, String> = listeners
+            .iter()
+            .map(|(svc, l)| (*svc, format!("http://{}", l.local_addr().expect("addr"))))
+            .collect();
+        let mut servers: BTreeMap<Svc, TestServer> = BTreeMap::new();
+        for (svc, listener) in listeners {
             let db = TestDatabase::fresh().await;
-            let server = match svc {
-                Svc::Providers => {
-                    TestServer::start_with::<seteli_providers::Providers>(keys.clone(), db, |c| {
-                        c.vars
-                            .insert("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into());
-                        wire(c);
-                    })
-                    .await
-                }
-                Svc::Vouchers => {
-                    TestServer::start_with::<seteli_vouchers::Vouchers>(keys.clone(), db, wire)
-                        .await
-                }
-                Svc::Attendance => {
-                    let feed_token = feed_token(&keys);
-                    TestServer::start_with::<seteli_attendance::Attendance>(keys.clone(), db, |c| {
-                        if vouchers_url.is_some() {
-                            c.vars
-                                .insert("SETELI_VOUCHERS_FEED_TOKEN".into(), feed_token);
-                            c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
-                        }
-                        wire(c);
-                    })
-                    .await
-                }
-            };
+            let server = launch(svc, listener, keys.clone(), db, &urls, |c| tweak(svc, c)).await;
             servers.insert(svc, server);
         }
         Env {
@@ -165,37 +198,28 @@ impl Env {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         let db = seteli_platform::testing::TestDatabase::shared(&stopped.db.url);
-        let url_of = |s: Svc| self.servers.get(&s).map(TestServer::url);
-        let (providers_url, vouchers_url) = (url_of(Svc::Providers), url_of(Svc::Vouchers));
-        let token = feed_token(&self.keys);
-        let wire = |c: &mut Config| {
-            if let Some(url) = &providers_url {
-                c.vars.insert("SETELI_PROVIDERS_URL".into(), url.clone());
-            }
-            if let Some(url) = &vouchers_url {
-                c.vars.insert("SETELI_VOUCHERS_URL".into(), url.clone());
-                c.vars
-                    .insert("SETELI_VOUCHERS_FEED_TOKEN".into(), token.clone());
-                c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
-            }
-        };
-        let keys = self.keys.clone();
-        let server = match svc {
-            Svc::Providers => {
-                TestServer::start_with::<seteli_providers::Providers>(keys, db, |c| {
-                    c.vars
-                        .insert("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into());
-                    wire(c);
-                })
-                .await
-            }
-            Svc::Vouchers => {
-                TestServer::start_with::<seteli_vouchers::Vouchers>(keys, db, wire).await
-            }
-            Svc::Attendance => {
-                TestServer::start_with::<seteli_attendance::Attendance>(keys, db, wire).await
+        // The same address: the others keep the URL they were configured with.
+        let listener = loop {
+            match TcpListener::bind(stopped.addr).await {
+                Ok(l) => break l,
+                Err(e) => {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "{} cannot listen on {} again: {e}",
+                        svc.name(),
+                        stopped.addr
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
             }
         };
+        let mut urls: BTreeMap<Svc, String> = self
+            .servers
+            .iter()
+            .map(|(s, server)| (*s, server.url()))
+            .collect();
+        urls.insert(svc, stopped.url());
+        let server = launch(svc, listener, self.keys.clone(), db, &urls, |_| {}).await;
         // The stopped server owns its database: keep it until the environment ends.
         self.retired.push(stopped);
         self.servers.insert(svc, server);

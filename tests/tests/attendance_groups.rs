@@ -276,11 +276,53 @@ async fn a_closed_ktt_group_has_neither_allowance() {
 }
 
 #[tokio::test]
-async fn a_group_takes_at_most_twelve_clients() {
+async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
     let env = start_attendance().await;
     let p = approved_provider(&env, "Valmennus ry", 1_000_045, SIILINJARVI).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_045, SIILINJARVI).await;
     let start = today();
+    // The provider offers SK groups of at most 8 (asked of the registry): a group of 9 is too
+    // big for its own offering.
+    let err = create_group(
+        &env,
+        &p,
+        group_details(ServiceType::SkGroup, apb::GroupMode::Open, 9, start),
+    )
+    .await
+    .expect_err("larger than the offering");
+    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    create_group(
+        &env,
+        &p,
+        group_details(ServiceType::SkGroup, apb::GroupMode::Open, 8, start),
+    )
+    .await
+    .expect("the offering's size");
+    // A service the provider does not offer at all.
+    let err = create_group(
+        &env,
+        &p,
+        group_details(ServiceType::KttGroup, apb::GroupMode::Open, 4, start),
+    )
+    .await
+    .expect_err("KTT groups not offered");
+    assert_eq!(rule_ids(&err), vec!["SERVICE-NOT-OFFERED"]);
+    // Groups of 12 offered: the rulebook's 12 is the limit.
+    env.p()
+        .set_offering(with_token(
+            &env.admin(),
+            seteli_api::providers::v1::SetOfferingRequest {
+                request_id: rid(),
+                provider_id: p.clone(),
+                offering: Some(seteli_api::providers::v1::Offering {
+                    service_type: ServiceType::SkGroup as i32,
+                    unit_price: Some(seteli_api::common::v1::Money { cents: 3000 }),
+                    max_group_size: 12,
+                }),
+            },
+        ))
+        .await
+        .expect("offering of 12");
     let err = create_group(
         &env,
         &p,

@@ -216,3 +216,41 @@ async fn five_arranged_days_absent_are_told_to_the_social_worker() {
     .await;
     assert!(listed.iter().any(|a| a.rule_id == "ABS-PROLONGED"));
 }
+
+#[tokio::test]
+async fn the_first_work_day_is_a_start_and_needs_the_stewards_notice() {
+    let env = start_attendance_all_services().await;
+    let p = ktt_provider(&env, "Työpaja ry", 1_000_056, SIILINJARVI).await;
+    let c = client_at(&env, 256, SIILINJARVI).await;
+    let (from, until) = october();
+    // Accepted without a notice to the chief shop steward: allowed, it is due by the start.
+    let v = issue(
+        &env,
+        decision(&c.id, ServiceType::KttAssessment, from, until, 40),
+    )
+    .await
+    .expect("issue");
+    choose(&env, &v.id, &p).await.expect("choose");
+    env.v()
+        .accept_voucher(with_token(
+            &env.provider_user(&p),
+            accept_request(&v.id, "Olli Ohjaaja", None),
+        ))
+        .await
+        .expect("accepted before the notice");
+    // The first work day recorded in attendance starts the service: KTT-STEWARD (KTT 2.2.2).
+    let day = ymd(2026, 10, 5);
+    let err = record(&env, &p, &v.id, at(day, 9, 13))
+        .await
+        .expect_err("work activity without the steward's notice");
+    assert!(rule_ids(&err).iter().any(|r| r == "KTT-STEWARD"), "{err:?}");
+    // Started with the notice (StartVoucher), the work day is admitted.
+    start_service(&env, &p, start_request(&v.id, day, "", Some(day)))
+        .await
+        .expect("started with the notice");
+    let (env, p, id) = (&env, &p, &v.id);
+    eventually("attendance follows the start", || async move {
+        record(env, p, id, at(day, 9, 13)).await.is_ok()
+    })
+    .await;
+}

@@ -1,4 +1,4 @@
-//! The voucher's life cycle: units used (CAP-UNITS under concurrency), start, completion,
+//! The voucher's life cycle: units used (attendance's count, followed), start, completion,
 //! interruption, cancellation, the expiry sweep, and the change feed that follows it all.
 
 use seteli_api::vouchers::v1 as pb;
@@ -15,84 +15,56 @@ async fn assigned(env: &Env, provider: &str, individual: u16) -> pb::Voucher {
 }
 
 #[tokio::test]
-async fn units_are_consumed_within_the_grant_even_concurrently() {
-    let env = start().await;
-    set_prices(&env).await;
+async fn units_used_are_attendances_count() {
+    let env = start_attendance().await;
     let provider = approved_provider(&env, "Yksikkö ry", 2_100_001, KUOPIO).await;
     let v = assigned(&env, &provider, 301).await;
-    // Outside the validity: TERM-VALIDITY. The first units start the voucher, so the start
-    // checklist applies too: the steward notice recorded at acceptance (today) is dated after
-    // that start (KTT-STEWARD).
-    let err = record_units(&env, &provider, &v.id, 100, days(today(), -1))
-        .await
-        .expect_err("before validity");
-    assert_eq!(
-        rule_ids(&err),
-        vec!["TERM-VALIDITY".to_owned(), "KTT-STEWARD".to_owned()]
+    // RecordUnitsUsed is retired: attendance is the only bookkeeper (no second count).
+    assert_units_are_recorded_in_attendance(
+        record_units(&env, &provider, &v.id, 100, today()).await,
     );
-    // The first units start the service.
-    let used = record_units(&env, &provider, &v.id, 100, today())
+    // A session in attendance is the units used; the first units start the service on the
+    // session's day.
+    let session = record(&env, &provider, &v.id, at(today(), 8, 9))
         .await
         .expect("first hour");
-    assert_eq!(used.state, pb::VoucherState::Active as i32);
-    assert_eq!(used.started_on, d(today()));
+    let used = voucher_shows_usage(&env, &v.id).await;
     assert_eq!(used.units_used.map(|u| u.hundredths), Some(100));
     assert_eq!(used.units_left.map(|u| u.hundredths), Some(2900));
-    // Ten concurrent 5-hour records on 29 hours left: exactly five fit (CAP-UNITS).
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let mut c = env.v();
-        let token = env.provider_user(&provider);
-        let req = pb::RecordUnitsUsedRequest {
-            request_id: rid(),
-            voucher_id: v.id.clone(),
-            units_delta: units(5),
-            used_on: d(today()),
-        };
-        tasks.push(tokio::spawn(async move {
-            c.record_units_used(with_token(&token, req)).await
-        }));
-    }
-    let mut fitted = 0;
-    for t in tasks {
-        match t.await.expect("join") {
-            Ok(_) => fitted += 1,
-            Err(e) => assert_eq!(rule_ids(&e), vec!["CAP-UNITS".to_owned()]),
-        }
-    }
-    assert_eq!(fitted, 5);
-    // A retry does not count twice.
-    let req = pb::RecordUnitsUsedRequest {
-        request_id: rid(),
-        voucher_id: v.id.clone(),
-        units_delta: units(-1),
-        used_on: d(today()),
-    };
-    let mut c = env.v();
-    let user = env.provider_user(&provider);
-    let first = c
-        .record_units_used(with_token(&user, req.clone()))
+    assert_eq!(used.state, pb::VoucherState::Active as i32);
+    assert_eq!(used.started_on, d(today()));
+    // More units, and a release (a voided session) are followed too (CAP-UNITS under
+    // concurrency is attendance's: attendance_sessions).
+    use_units(&env, &provider, &v.id, at(days(today(), 1), 8, 11))
         .await
-        .expect("release")
-        .into_inner();
-    let again = c
-        .record_units_used(with_token(&user, req))
+        .expect("three more hours");
+    assert_eq!(
+        get_voucher(&env, &v.id)
+            .await
+            .units_used
+            .map(|u| u.hundredths),
+        Some(400)
+    );
+    env.a()
+        .void_session(with_token(
+            &env.provider_user(&provider),
+            seteli_api::attendance::v1::VoidSessionRequest {
+                request_id: rid(),
+                session_id: session.id.clone(),
+                reason: "Kirjattu väärälle asiakkaalle.".into(),
+            },
+        ))
         .await
-        .expect("retry")
-        .into_inner();
-    assert_eq!(first, again);
-    let after = again.voucher.expect("voucher");
-    assert_eq!(after.units_used.map(|u| u.hundredths), Some(2500));
-    assert_eq!(after.units_left.map(|u| u.hundredths), Some(500));
-    // Zero units is not a request.
-    let err = record_units(&env, &provider, &v.id, 0, today())
-        .await
-        .expect_err("zero");
-    assert_eq!(bad_fields(&err), vec!["units_delta".to_owned()]);
-    // Complete it; no more units can be used.
-    let done = c
+        .expect("void");
+    let after = voucher_shows_usage(&env, &v.id).await;
+    assert_eq!(after.units_used.map(|u| u.hundredths), Some(300));
+    assert_eq!(after.units_left.map(|u| u.hundredths), Some(2700));
+    assert_eq!(after.state, pb::VoucherState::Active as i32);
+    // Complete it; RecordUnitsUsed stays refused.
+    let done = env
+        .v()
         .complete_voucher(with_token(
-            &user,
+            &env.provider_user(&provider),
             pb::CompleteVoucherRequest {
                 request_id: rid(),
                 voucher_id: v.id.clone(),
@@ -105,10 +77,61 @@ async fn units_are_consumed_within_the_grant_even_concurrently() {
         .voucher
         .expect("voucher");
     assert_eq!(done.state, pb::VoucherState::Completed as i32);
-    let err = record_units(&env, &provider, &v.id, 100, today())
+    assert_units_are_recorded_in_attendance(
+        record_units(&env, &provider, &v.id, 100, today()).await,
+    );
+}
+
+#[tokio::test]
+async fn the_usage_follower_resumes_after_a_restart_of_vouchers_without_losing_or_repeating() {
+    let mut env = start_attendance().await;
+    let provider = approved_provider(&env, "Jatko ry", 2_100_101, KUOPIO).await;
+    let v = assigned(&env, &provider, 302).await;
+    use_units(&env, &provider, &v.id, at(today(), 8, 9))
         .await
-        .expect_err("completed");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
+        .expect("first hour");
+    // Vouchers restarts; sessions recorded while it is away are followed once it is back.
+    let url = env.vouchers().url();
+    env.restart(Svc::Vouchers).await;
+    assert_eq!(env.vouchers().url(), url, "attendance keeps the URL");
+    for day in 1..=3 {
+        record(&env, &provider, &v.id, at(days(today(), day), 8, 10))
+            .await
+            .expect("session");
+    }
+    let shown = voucher_shows_usage(&env, &v.id).await;
+    assert_eq!(shown.units_used.map(|u| u.hundredths), Some(700));
+    // Each usage change applied once: one UNITS_CHANGED per change of the count, one STARTED.
+    let changes = env
+        .v()
+        .list_voucher_changes(with_token(
+            &env.admin(),
+            pb::ListVoucherChangesRequest {
+                after_sequence: 0,
+                page_size: 1000,
+            },
+        ))
+        .await
+        .expect("feed")
+        .into_inner()
+        .changes;
+    let of = |kind: pb::VoucherChangeKind| {
+        changes
+            .iter()
+            .filter(|c| c.kind == kind as i32)
+            .map(|c| {
+                c.voucher
+                    .as_ref()
+                    .and_then(|x| x.units_used)
+                    .map(|u| u.hundredths)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(pb::VoucherChangeKind::Started).len(), 1);
+    assert_eq!(
+        of(pb::VoucherChangeKind::UnitsChanged),
+        vec![Some(100), Some(300), Some(500), Some(700)]
+    );
 }
 
 #[tokio::test]
@@ -213,8 +236,7 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
 
 #[tokio::test]
 async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
-    let env = start().await;
-    set_prices(&env).await;
+    let env = start_attendance().await;
     let provider = approved_provider(&env, "Vanha ry", 2_300_001, KUOPIO).await;
     // Two vouchers whose validity ended last month; one was used.
     let from = days(today(), -130);
@@ -241,7 +263,8 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         ))
         .await
         .expect("accept");
-    record_units(&env, &provider, &used.id, 300, from)
+    // Three hours on the first valid day, recorded in attendance (it starts the voucher).
+    use_units(&env, &provider, &used.id, at(from, 8, 11))
         .await
         .expect("units on a valid day");
     let current = assigned(&env, &provider, 323).await;
@@ -329,11 +352,10 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
 
 #[tokio::test]
 async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
-    let env = start().await;
-    set_prices(&env).await;
+    let env = start_attendance().await;
     let provider = approved_provider(&env, "Syöte ry", 2_400_001, KUOPIO).await;
     let v = assigned(&env, &provider, 331).await;
-    record_units(&env, &provider, &v.id, 200, today())
+    use_units(&env, &provider, &v.id, at(today(), 8, 10))
         .await
         .expect("units");
     let mut c = env.v();
@@ -400,7 +422,7 @@ async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
     }
     assert_eq!(seen, sequences);
     // A new change comes after the cursor.
-    record_units(&env, &provider, &v.id, 100, today())
+    use_units(&env, &provider, &v.id, at(days(today(), 1), 8, 9))
         .await
         .expect("more units");
     let next = c
@@ -521,20 +543,32 @@ async fn the_scheduled_sweep_expires_as_the_service_itself() {
 }
 
 #[tokio::test]
-async fn racing_first_consumptions_start_a_voucher_once() {
-    let env = start().await;
-    set_prices(&env).await;
+async fn racing_starts_and_first_sessions_start_a_voucher_once() {
+    let env = start_attendance().await;
     let provider = approved_provider(&env, "Kiire ry", 1_900_001, KUOPIO).await;
-    let client = client_at(&env, 341, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
-    choose(&env, &v.id, &provider).await.expect("choose");
-    accept(&env, &provider, &v.id).await.expect("accept");
-    // Twenty first consumptions at once: the voucher is locked before it is read, so only the
-    // first sees it ASSIGNED and only one STARTED reaches the feed.
-    let calls = (0..20).map(|_| record_units(&env, &provider, &v.id, 100, today()));
-    for result in futures::future::join_all(calls).await {
-        result.expect("units recorded");
+    let v = assigned(&env, &provider, 341).await;
+    // Explicit starts and first sessions (whose units start the voucher through the usage
+    // feed) at once: every start is a conditional update of an ASSIGNED voucher, so only one
+    // STARTED reaches the feed. (CAP-UNITS under concurrency: attendance_sessions.)
+    let starts =
+        (0..10).map(|_| start_service(&env, &provider, start_request(&v.id, today(), "", None)));
+    let sessions = (0..3).map(|day| record(&env, &provider, &v.id, at(days(today(), day), 8, 9)));
+    let (starts, sessions) = futures::future::join(
+        futures::future::join_all(starts),
+        futures::future::join_all(sessions),
+    )
+    .await;
+    for result in starts {
+        if let Err(e) = result {
+            assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        }
     }
+    for result in sessions {
+        result.expect("session recorded");
+    }
+    let shown = voucher_shows_usage(&env, &v.id).await;
+    assert_eq!(shown.units_used.map(|u| u.hundredths), Some(300));
+    assert_eq!(shown.state, pb::VoucherState::Active as i32);
     let changes = env
         .v()
         .list_voucher_changes(with_token(
@@ -557,9 +591,4 @@ async fn racing_first_consumptions_start_a_voucher_once() {
         .count();
     let kinds: Vec<i32> = changes.iter().map(|c| c.kind).collect();
     assert_eq!(started, 1, "feed kinds: {kinds:?}");
-    let units = changes
-        .iter()
-        .filter(|c| c.kind == pb::VoucherChangeKind::UnitsChanged as i32)
-        .count();
-    assert_eq!(units, 20);
 }

@@ -277,6 +277,44 @@ impl TestServer {
         }
     }
 
+    /// Starts service `S` on a listener bound beforehand (so that every service's URL is known
+    /// before any starts, e.g. two services that call each other), with given keys, database
+    /// and clock.
+    pub async fn start_on<S: Service>(
+        listener: TcpListener,
+        keys: TestKeys,
+        db: TestDatabase,
+        clock: Clock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = test_config(S::DEFAULTS, &db, &keys);
+        tweak(&mut config);
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = rx.await;
+        };
+        let metrics = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind metrics");
+        let metrics_addr = metrics.local_addr().expect("metrics addr");
+        let task = tokio::spawn(serve_on::<S>(
+            config,
+            clock,
+            listener,
+            Some(metrics),
+            shutdown,
+        ));
+        Self {
+            addr,
+            metrics_addr,
+            keys,
+            db,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
     /// The server's URL, e.g. for another service's configuration.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

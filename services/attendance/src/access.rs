@@ -8,7 +8,7 @@
 //! | ListBillableItems | finance system, county admin, provider's user (own provider) |
 //! | MarkItemsInvoiced | finance system, county admin |
 //! | ListAlerts, ResolveAlert | social worker, county admin, provider's user (own provider) |
-//! | ListAlertChanges | county admin, social worker, finance system |
+//! | ListAlertChanges, ListUsageChanges | county admin, social worker, finance system |
 //! | GetFeedStatus | county admin |
 //! | CreateGroup, EnrolClient, WithdrawEnrolment, RecordGroupSession, CancelGroup, DelayGroupStart | provider's user (own groups, own vouchers) |
 //! | GetGroup, ListGroups | social worker, county admin, provider's user (own groups) |
@@ -33,7 +33,7 @@ pub const BILLING_READERS: &[Role] = &[Role::FinanceSystem, Role::CountyAdmin, R
 pub const INVOICERS: &[Role] = &[Role::FinanceSystem, Role::CountyAdmin];
 /// Who reads and resolves alerts.
 pub const ALERT_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
-/// Who follows the alert feed.
+/// Who follows the alert feed and the usage feed.
 pub const FEED_READERS: &[Role] = &[Role::CountyAdmin, Role::SocialWorker, Role::FinanceSystem];
 /// The county's administrators.
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];

@@ -149,4 +149,10 @@ impl AttendanceService for AttendanceApi {
     ) -> Answer<pb::DelayGroupStartResponse> {
         unary(&self.0, r, ops::delay_group_start).await
     }
+    async fn list_usage_changes(
+        &self,
+        r: Request<pb::ListUsageChangesRequest>,
+    ) -> Answer<pb::ListUsageChangesResponse> {
+        unary(&self.0, r, ops::list_usage_changes).await
+    }
 }

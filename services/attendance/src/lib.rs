@@ -5,16 +5,18 @@
 //! no-shows, KTT absences with Kela's reasons — checked against the voucher's terms with
 //! `seteli_rules` (`sessions::check_session` with every session of the client in scope,
 //! `absences::*`); the alerts the rules raise (ABS-REPEATED, ABS-SICK-CERT, ABS-PROLONGED,
-//! ABS-KELA) with a change feed `reporting` follows; the units used per voucher (the count
-//! `vouchers` shows); and the billable items `billing` invoices.
+//! ABS-KELA) with a change feed `reporting` follows; the units used per voucher — attendance is
+//! their only bookkeeper: every change of the count is published on the usage feed
+//! (`ListUsageChanges`, written in the same transaction, sequenced by a counter row) that
+//! `vouchers` follows to show it; and the billable items `billing` invoices.
 //!
 //! Groups (SK and KTT group coaching): open or closed, a maximum size (CAP-GROUP-SIZE), an
 //! announced start that a closed SK group may cancel or delay (SK-GROUP-MIN-FILL, notices as
 //! alerts), enrolments (SK-GROUP-LATE-JOIN; none after the start of a closed KTT group), and a
 //! group session that marks every enrolled client present, absent or a no-show in one call,
-//! each through the same path as RecordSession, CancelSession or RecordAbsence. The provider's
-//! own offering size is not checked yet: attendance follows only vouchers; it is to be checked
-//! when attendance consults the providers contract.
+//! each through the same path as RecordSession, CancelSession or RecordAbsence. A group's
+//! maximum size is at most the provider's own offering's size, read from `seteli.providers.v1`
+//! GetProvider with the caller's token.
 //!
 //! Vouchers are *followed*, never read: [`jobs::follow_vouchers`] applies
 //! `seteli.vouchers.v1` `ListVoucherChanges` by sequence number, storing the last applied
@@ -27,6 +29,7 @@
 //! through [`ops`].
 //!
 //! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
+//! `SETELI_PROVIDERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` or
 //! `finance_system` token; the platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
 
@@ -64,6 +67,16 @@ impl Service for Attendance {
             version: 101,
             description: "attendance groups",
             sql: include_str!("../migrations/0101_groups.sql"),
+        },
+        MigrationFile {
+            version: 102,
+            description: "usage feed",
+            sql: include_str!("../migrations/0102_usage_feed.sql"),
+        },
+        MigrationFile {
+            version: 103,
+            description: "start facts",
+            sql: include_str!("../migrations/0103_start_facts.sql"),
         },
     ];
     type Settings = ops::Settings;

@@ -279,6 +279,21 @@ pub struct Voucher {
     pub feed_sequence: i64,
     /// Units used, hundredths (attendance's count).
     pub units_used: i64,
+    /// The start facts vouchers recorded (PROC-START, PROC-COACH, KTT-STEWARD).
+    pub start: StartDates,
+}
+
+/// The dated start facts of a voucher, as the vouchers feed carries them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartDates {
+    /// The day the client chose the provider (PROC-START counts from it).
+    pub provider_chosen_on: Option<NaiveDate>,
+    /// A start agreed at the choice, replacing the default limit.
+    pub agreed_start_on: Option<NaiveDate>,
+    /// The day the provider accepted (the client–provider contract).
+    pub accepted_on: Option<NaiveDate>,
+    /// The day the chief shop steward was notified (KTT work activity).
+    pub steward_notified_on: Option<NaiveDate>,
 }
 
 impl Voucher {

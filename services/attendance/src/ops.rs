@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use chrono::{Datelike, Days, NaiveDate};
 use seteli_api::attendance::v1 as pb;
+use seteli_api::providers::v1 as ppb;
+use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access};
@@ -36,10 +38,11 @@ use seteli_rules::check_offering;
 use seteli_rules::groups::{
     GroupStartAction, GroupStartFacts, check_group_start, check_late_join, min_fill_check_date,
 };
+use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
 use seteli_rules::provider::{LegalForm, Offering};
 use seteli_rules::rule_ids::{
-    ABS_KELA, ABS_RECORD, CAP_GROUP_SIZE, KTT_NOT_ONLY_REMOTE, PROC_COACH, SK_GROUP_LATE_JOIN,
-    SK_GROUP_MIN_FILL,
+    ABS_KELA, ABS_RECORD, CAP_GROUP_SIZE, KTT_NOT_ONLY_REMOTE, KTT_STEWARD, PROC_COACH, PROC_START,
+    SERVICE_NOT_OFFERED, SK_GROUP_LATE_JOIN, SK_GROUP_MIN_FILL,
 };
 use seteli_rules::sessions::{
     DEFAULT_DISCUSSION_HOURS_PER_MONTH, GroupContext, PeriodFacts, Session, SessionContext,
@@ -53,14 +56,17 @@ use tonic::transport::Channel;
 use crate::access;
 use crate::model::{
     AbsenceKind, AbsenceReason, AbsenceRow, AlertState, Audience, GroupMode, GroupRow, GroupState,
-    NewAlert, Presence, SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, dec,
-    to_units,
+    NewAlert, Presence, SessionInput, SessionKind, SessionRow, SessionStatus, StartDates, Voucher,
+    dec, to_units,
 };
 use crate::store::{self, AlertFilter, SessionFilter};
 use crate::wire::{self, required_id, required_text};
 
 /// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
 pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
+
+/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
+pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
 
 /// Voucher changes asked for per page.
 const FEED_PAGE: i32 = 500;
@@ -73,6 +79,8 @@ const CLIENT: &str = "client";
 pub struct Settings {
     /// `SETELI_VOUCHERS_URL`: the voucher service.
     pub vouchers_url: String,
+    /// `SETELI_PROVIDERS_URL`: the provider registry (the offering's group size).
+    pub providers_url: String,
     /// `SETELI_VOUCHERS_FEED_TOKEN`: the bearer token the follower calls the voucher feed
     /// with (a `county_admin` or `finance_system` token). Unset: vouchers are not followed.
     pub feed_token: Option<String>,
@@ -97,6 +105,10 @@ impl Settings {
                 .var("SETELI_VOUCHERS_URL")
                 .unwrap_or(DEFAULT_VOUCHERS_URL)
                 .to_owned(),
+            providers_url: config
+                .var("SETELI_PROVIDERS_URL")
+                .unwrap_or(DEFAULT_PROVIDERS_URL)
+                .to_owned(),
             feed_token: config
                 .var("SETELI_VOUCHERS_FEED_TOKEN")
                 .map(|t| t.trim().to_owned()),
@@ -113,6 +125,8 @@ pub struct App {
     pub db: Database,
     /// The voucher service.
     pub vouchers: Upstream<VouchersServiceClient<Channel>>,
+    /// The provider registry.
+    pub providers: Upstream<ProvidersServiceClient<Channel>>,
     /// The follower's identity (`system:voucher-feed` with the configured token), if any.
     feed_ctx: Option<Ctx>,
     /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
@@ -132,6 +146,16 @@ impl App {
             key: "SETELI_VOUCHERS_URL".into(),
             message: e.to_string(),
         })?;
+        let providers = Upstream::connect(
+            "providers",
+            &settings.providers_url,
+            settings.resolve_every,
+            ProvidersServiceClient::new,
+        )
+        .map_err(|e| ConfigError {
+            key: "SETELI_PROVIDERS_URL".into(),
+            message: e.to_string(),
+        })?;
         let feed_ctx = settings.feed_token.as_ref().map(|token| {
             let mut ctx = Ctx::system("voucher-feed", clock.clone());
             ctx.caller.token = token.clone();
@@ -140,6 +164,7 @@ impl App {
         Ok(Self {
             db,
             vouchers,
+            providers,
             feed_ctx,
             feed_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
@@ -250,6 +275,12 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
         version: v.version,
         feed_sequence: change.sequence,
         units_used: 0,
+        start: StartDates {
+            provider_chosen_on: day(v.provider_chosen_on.as_ref()),
+            agreed_start_on: day(v.agreed_start_on.as_ref()),
+            accepted_on: day(v.accepted_on.as_ref()),
+            steward_notified_on: day(v.steward_notified_on.as_ref()),
+        },
     })
 }
 
@@ -438,6 +469,40 @@ async fn admit(
     // activity), CAP-DAY-LENGTH, CAP-SESSION-LENGTH, CAP-GROUP-SIZE, KTT-GROUP-DISCUSSIONS,
     // COACHING-NOT-DURING-WORK (both orders)
     let mut violations = check_session(&context, &proposed).map_err(rule_error)?;
+    // PROC-START, PROC-COACH, KTT-STEWARD: the first session on an ASSIGNED voucher starts the
+    // service, so it is checked as a start on its day, as StartVoucher would check it. (Later
+    // sessions follow a start already checked, even while the feed still says ASSIGNED.)
+    let first_units = own.iter().filter(live).all(|r| r.units == 0);
+    if v.state == "ASSIGNED"
+        && units > 0
+        && first_units
+        && let Some(chosen) = v.start.provider_chosen_on
+    {
+        let coach_named_on = (!v.responsible_coach.trim().is_empty())
+            .then_some(v.start.accepted_on.unwrap_or(s.date));
+        let start = check_service_start(
+            &ServiceStart {
+                service: v.service,
+                provider_chosen_on: chosen,
+                agreed_start: v.start.agreed_start_on,
+                started_on: Some(s.date),
+                as_of: today,
+                contract_made_on: v.start.accepted_on,
+                responsible_coach_named_on: coach_named_on,
+                steward_notified_on: v.start.steward_notified_on,
+            },
+            &ProcessConfig::default(),
+        );
+        // PROC-COACH is check_session's already (a coach named for the session); the start
+        // adds the dated checks.
+        for x in start {
+            if (x.rule == PROC_START || x.rule == KTT_STEWARD)
+                && !violations.iter().any(|y| y.rule == x.rule)
+            {
+                violations.push(x);
+            }
+        }
+    }
     // KTT-NOT-ONLY-REMOTE over the period (a refusal once it ended, a warning before);
     // KTT-GROUP-DISCUSSIONS per ended month and SK-GROUP-WEEKLY are warnings on the voucher.
     let mut after = recorded.clone();
@@ -479,8 +544,26 @@ async fn update_units(conn: &mut AnyConnection, v: &Voucher) -> AppResult<()> {
         .filter(|s| s.status == SessionStatus::Recorded)
         .map(|s| s.units)
         .sum();
-    let used = recorded + no_show_allowance(&sessions).values().sum::<i64>();
+    let allowance = no_show_allowance(&sessions);
+    let used = recorded + allowance.values().sum::<i64>();
+    // The earliest day with units counted: the start of the service when these are the first.
+    let first_used_on = sessions
+        .iter()
+        .filter(|s| match s.status {
+            SessionStatus::Recorded => s.units > 0,
+            SessionStatus::NoShow => allowance.get(&s.id).is_some_and(|u| *u > 0),
+            _ => false,
+        })
+        .map(|s| s.date)
+        .min();
+    // Read inside the transaction (the voucher is locked): a change made earlier in the same
+    // transaction (a group session's no-show) counts.
+    let before = store::units_used_now(conn, &v.id).await?;
     if store::set_units_used(conn, &v.id, used).await? {
+        // The usage feed `vouchers` follows: written with the change that moved the count.
+        if before != Some(used) {
+            store::append_usage_change(conn, &v.id, used, first_used_on).await?;
+        }
         return Ok(());
     }
     // CAP-UNITS (decided by the rules crate)
@@ -1083,6 +1166,29 @@ pub async fn get_voucher_usage(
             feed_sequence: v.feed_sequence,
             sessions,
         }),
+    })
+}
+
+/// ListUsageChanges: the usage feed after a sequence number, oldest first.
+pub async fn list_usage_changes(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListUsageChangesRequest,
+) -> AppResult<pb::ListUsageChangesResponse> {
+    ctx.caller.require(access::FEED_READERS)?;
+    if req.after_sequence < 0 {
+        return Err(AppError::invalid("after_sequence", "must not be negative"));
+    }
+    let limit = page_size(req.page_size, 100, 1000)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let changes = store::list_usage_changes(&mut conn, req.after_sequence, limit).await?;
+    let last_sequence = changes
+        .last()
+        .map(|c| c.sequence)
+        .unwrap_or(req.after_sequence);
+    Ok(pb::ListUsageChangesResponse {
+        changes,
+        last_sequence,
     })
 }
 
@@ -1707,13 +1813,18 @@ pub async fn list_alert_changes(
 
 // ------------------------------------------------------------------------------ groups
 
-/// CAP-GROUP-SIZE of a group's maximum size: the rules crate's offering rule for a group size
-/// (1–12), the only CAP-GROUP-SIZE check it has for a size alone. The provider's own offering
-/// size is not known here (attendance follows vouchers only); it is to be checked when
-/// attendance consults the providers contract.
-fn group_size_violations(service: ServiceType, max_size: u32, on: NaiveDate) -> Vec<Violation> {
+/// CAP-GROUP-SIZE of a group's maximum size: at most 12 and at most the provider's own
+/// offering's group size (`offered`, from the registry). Both decided by the rules crate: the
+/// offering rule for a size alone (1–12), then `check_session`'s group rule with the group full
+/// (`max_size` clients) in a group of the provider's size.
+fn group_size_violations(
+    service: ServiceType,
+    max_size: u32,
+    offered: u32,
+    on: NaiveDate,
+) -> AppResult<Vec<Violation>> {
     // CAP-GROUP-SIZE (legal form and price are placeholders: only CAP-GROUP-SIZE is kept)
-    check_offering(
+    let alone: Vec<Violation> = check_offering(
         LegalForm::Association,
         &Offering {
             service,
@@ -1725,7 +1836,91 @@ fn group_size_violations(service: ServiceType, max_size: u32, on: NaiveDate) -> 
     )
     .into_iter()
     .filter(|x| x.rule == CAP_GROUP_SIZE)
-    .collect()
+    .collect();
+    if !alone.is_empty() {
+        return Ok(alone);
+    }
+    // CAP-GROUP-SIZE against the provider's size: a full group of `max_size` clients, in a
+    // session the rules admit otherwise (a probe on a voucher of the service valid that day).
+    let terms = seteli_rules::sessions::VoucherTerms {
+        service,
+        decision_date: on,
+        valid_from: on,
+        valid_until: on,
+        granted_units: rust_decimal::Decimal::ONE_HUNDRED,
+        weekly_cap: None,
+        four_day_variant: false,
+    };
+    let probe = Session {
+        date: on,
+        units: rust_decimal::Decimal::ONE,
+        hours: rust_decimal::Decimal::ONE,
+        modality: seteli_rules::sessions::Modality::OnSite,
+        kind: seteli_rules::sessions::SessionKind::Regular,
+        excursion: false,
+        time: None,
+    };
+    let context = SessionContext {
+        voucher: &terms,
+        recorded: &[],
+        group: Some(GroupContext {
+            participants: max_size,
+            provider_max: Some(offered),
+        }),
+        work_activity: &[],
+        coaching: &[],
+        other_ktt_work_days: &[],
+        responsible_coach_named: true,
+    };
+    Ok(check_session(&context, &probe)
+        .map_err(rule_error)?
+        .into_iter()
+        .filter(|x| x.rule == CAP_GROUP_SIZE)
+        .collect())
+}
+
+/// The maximum group size of `provider_id`'s offering of `service`, as the registry tells the
+/// caller (its token forwarded). SERVICE-NOT-OFFERED when the provider does not offer it.
+async fn offered_group_size(
+    app: &App,
+    ctx: &Ctx,
+    provider_id: &str,
+    service: ServiceType,
+) -> AppResult<u32> {
+    let provider = app
+        .providers
+        .call(
+            ctx,
+            ppb::GetProviderRequest {
+                provider_id: provider_id.to_owned(),
+            },
+            |mut c, r| async move { c.get_provider(r).await },
+        )
+        .await?
+        .provider
+        .ok_or_else(|| AppError::NotFound(format!("provider {provider_id}")))?;
+    let offering = provider
+        .offerings
+        .iter()
+        .find(|o| o.service_type == service.to_pb());
+    let name = provider
+        .details
+        .as_ref()
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    match offering {
+        Some(o) => Ok(u32::try_from(o.max_group_size).unwrap_or_default()),
+        None => Err(AppError::RuleViolations(vec![Violation::new(
+            SERVICE_NOT_OFFERED,
+            "",
+            format!(
+                "Palveluntuottaja {} ei tarjoa palvelua {}.",
+                name,
+                service.code()
+            ),
+            format!("Provider {name} does not offer {}.", service.code()),
+        )])),
+    }
 }
 
 /// CAP-GROUP-SIZE of an enrolment: `clients` in the group (the new one included) against the
@@ -1781,16 +1976,22 @@ pub async fn create_group(
 ) -> AppResult<pb::CreateGroupResponse> {
     ctx.caller.require(access::RECORDERS)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    // A retry is answered from the store, even with the registry down.
+    if let Some(first) = change.replay().await? {
+        return Ok(first);
+    }
     let input = wire::validate_group(req.details.as_ref())?;
     let provider = access::own_provider(&ctx.caller)
         .filter(|p| !p.is_empty())
         .ok_or_else(|| AppError::PermissionDenied("a provider's user creates groups".into()))?;
-    // CAP-GROUP-SIZE
+    // CAP-GROUP-SIZE: at most 12 and at most the provider's offering (asked of the registry).
+    let offered = offered_group_size(app, &ctx, &provider, input.service).await?;
     refuse(group_size_violations(
         input.service,
         input.max_size,
+        offered,
         ctx.today(),
-    ))?;
+    )?)?;
     change
         .apply(move |conn| {
             Box::pin(async move {

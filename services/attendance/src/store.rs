@@ -30,7 +30,7 @@ use sqlx::{AnyConnection, Row};
 use crate::model::{
     AbsenceKind, AbsenceReason, AbsenceRow, AlertState, Audience, EnrolmentRow, EnrolmentState,
     GroupInput, GroupMode, GroupRow, GroupState, Modality, NewAlert, SessionInput, SessionKind,
-    SessionRow, SessionStatus, Voucher, to_units,
+    SessionRow, SessionStatus, StartDates, Voucher, to_units,
 };
 use crate::wire::{parse_stored_time, store_time};
 
@@ -105,8 +105,10 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     sqlx::query(
         "INSERT INTO vouchers (id, client_id, provider_id, service_type, state, decision_date, \
          valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
-         ended_on, voucher_version, feed_sequence, units_used, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16) \
+         ended_on, voucher_version, feed_sequence, units_used, updated_at, provider_chosen_on, \
+         agreed_start_on, accepted_on, steward_notified_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, \
+                 $17, $18, $19, $20) \
          ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
          state = excluded.state, valid_from = excluded.valid_from, \
          valid_until = excluded.valid_until, units_granted = excluded.units_granted, \
@@ -114,7 +116,10 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
          social_worker = CASE WHEN excluded.social_worker = '' THEN vouchers.social_worker \
                          ELSE excluded.social_worker END, \
          ended_on = excluded.ended_on, voucher_version = excluded.voucher_version, \
-         feed_sequence = excluded.feed_sequence, updated_at = excluded.updated_at \
+         feed_sequence = excluded.feed_sequence, updated_at = excluded.updated_at, \
+         provider_chosen_on = excluded.provider_chosen_on, \
+         agreed_start_on = excluded.agreed_start_on, accepted_on = excluded.accepted_on, \
+         steward_notified_on = excluded.steward_notified_on \
          WHERE vouchers.feed_sequence < excluded.feed_sequence",
     )
     .bind(&v.id)
@@ -133,6 +138,10 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     .bind(v.version)
     .bind(v.feed_sequence)
     .bind(now_micros())
+    .bind(v.start.provider_chosen_on.map(store_date))
+    .bind(v.start.agreed_start_on.map(store_date))
+    .bind(v.start.accepted_on.map(store_date))
+    .bind(v.start.steward_notified_on.map(store_date))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -140,7 +149,8 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
     valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
-    ended_on, voucher_version, feed_sequence, units_used";
+    ended_on, voucher_version, feed_sequence, units_used, provider_chosen_on, agreed_start_on, \
+    accepted_on, steward_notified_on";
 
 fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     Ok(Voucher {
@@ -160,6 +170,12 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         version: r.try_get("voucher_version")?,
         feed_sequence: r.try_get("feed_sequence")?,
         units_used: r.try_get("units_used")?,
+        start: StartDates {
+            provider_chosen_on: opt_stored_date(r.try_get("provider_chosen_on")?)?,
+            agreed_start_on: opt_stored_date(r.try_get("agreed_start_on")?)?,
+            accepted_on: opt_stored_date(r.try_get("accepted_on")?)?,
+            steward_notified_on: opt_stored_date(r.try_get("steward_notified_on")?)?,
+        },
     })
 }
 
@@ -213,6 +229,77 @@ pub async fn set_units_used(
     .execute(&mut *conn)
     .await?;
     Ok(r.rows_affected() > 0)
+}
+
+/// The units used on a voucher as stored now (inside a transaction that locked the voucher),
+/// or `None` when attendance does not follow it.
+pub async fn units_used_now(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Option<i64>, AppError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT units_used FROM vouchers WHERE id = $1")
+        .bind(voucher_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|(u,)| u))
+}
+
+// ------------------------------------------------------------------------------ usage feed
+
+/// Appends a change of a voucher's units used to the usage feed; the sequence comes from the
+/// `usage_feed` counter in the same transaction (locked until commit: sequence order is commit
+/// order).
+pub async fn append_usage_change(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    units_used: i64,
+    first_used_on: Option<NaiveDate>,
+) -> Result<i64, AppError> {
+    let (sequence,): (i64,) = sqlx::query_as(
+        "UPDATE attendance_counters SET value = value + 1 WHERE name = 'usage_feed' \
+         RETURNING value",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO usage_changes (sequence, voucher_id, units_used, first_used_on, occurred_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sequence)
+    .bind(voucher_id)
+    .bind(units_used)
+    .bind(first_used_on.map(store_date))
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(sequence)
+}
+
+/// Usage changes after `after`, oldest first.
+pub async fn list_usage_changes(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<pb::UsageChange>, AppError> {
+    let rows: Vec<(i64, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at FROM usage_changes \
+         WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(sequence, voucher_id, used, first, at)| {
+            Ok(pb::UsageChange {
+                sequence,
+                voucher_id,
+                units_used: Some(to_units(used)),
+                first_used_on: opt_stored_date(first)?.map(to_date),
+                occurred_at_micros: at,
+            })
+        })
+        .collect()
 }
 
 /// Takes the client's lock (see the module doc).

@@ -9,7 +9,7 @@
 //! | IssueVoucher | social worker |
 //! | GetVoucher, ListVouchers | social worker, county admin, finance system, provider's user (own vouchers) |
 //! | AcceptVoucher, DeclineVoucher, StartVoucher | provider's user |
-//! | RecordUnitsUsed | provider's user, county admin |
+//! | RecordUnitsUsed (deprecated: always refused, units are recorded in attendance) | provider's user, county admin |
 //! | CompleteVoucher | provider's user, social worker, county admin |
 //! | InterruptVoucher | provider's user, social worker |
 //! | ListVoucherChanges | every role but a provider's user sees only its own vouchers' changes |

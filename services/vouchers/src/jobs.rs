@@ -1,4 +1,5 @@
-//! What the service does on its own schedule: the expiry sweep. Stopped by the drain.
+//! What the service does on its own schedule: the expiry sweep and following attendance's
+//! usage feed. Stopped by the drain.
 
 use std::time::Duration;
 
@@ -6,7 +7,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
 
-use crate::ops;
+use crate::ops::{self, App};
 
 /// Runs the expiry sweep every `every` as the service's own `system:expiry-sweep` identity.
 /// Safe with several replicas: each voucher's transition is one conditional update.
@@ -22,6 +23,36 @@ pub async fn sweep_periodically(db: Database, clock: Clock, every: Duration) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "expiry sweep failed; next run retries"),
+        }
+    }
+}
+
+/// Follows `seteli.attendance.v1` ListUsageChanges every `every`: the units used each voucher
+/// shows are attendance's count. Restart-safe and safe with several replicas: each page is
+/// applied in one transaction that moves the stored cursor, so a change is applied exactly
+/// once whoever applies it.
+pub async fn follow_usage(app: App, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        ticker.tick().await;
+        match ops::catch_up_usage(&app).await {
+            Ok(applied) => {
+                if applied > 0 {
+                    tracing::debug!(applied, "usage changes applied");
+                }
+                if failing {
+                    tracing::info!("attendance's usage feed reachable again");
+                }
+                failing = false;
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot follow attendance's usage feed; retrying");
+                }
+                failing = true;
+            }
         }
     }
 }

@@ -7,8 +7,11 @@
 //! `seteli_rules::provider::check_choice`: approval, offering, documents in force on the day,
 //! PROV-DISTANCE), the provider's acceptance and the start (the start checklist with real dates:
 //! PROC-START, PROC-COACH, KTT-STEWARD), the life cycle ISSUED → ASSIGNED → ACTIVE → COMPLETED
-//! (or INTERRUPTED, CANCELLED, EXPIRED), units used, and a change feed that `attendance` and
-//! `reporting` follow by sequence number.
+//! (or INTERRUPTED, CANCELLED, EXPIRED), the units used as `attendance` counts them (its only
+//! bookkeeper: [`jobs::follow_usage`] follows `seteli.attendance.v1` ListUsageChanges by
+//! sequence, storing the cursor in the same transaction as the vouchers it changed; the first
+//! units start an ASSIGNED voucher), and a change feed that `attendance` and `reporting` follow
+//! by sequence number.
 //!
 //! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
 //! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
@@ -16,7 +19,9 @@
 //! scheduled work through [`ops`].
 //!
 //! Settings beyond the platform's ([`ops::Settings`]): `SETELI_PROVIDERS_URL`,
-//! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`.
+//! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`,
+//! `SETELI_ATTENDANCE_URL`, `SETELI_ATTENDANCE_FEED_TOKEN` (the usage follower's bearer token:
+//! a `county_admin` or `finance_system` token), `SETELI_FEED_POLL_MS`.
 
 pub mod access;
 pub mod api;
@@ -53,6 +58,11 @@ impl Service for Vouchers {
             description: "start checklist dates",
             sql: include_str!("../migrations/0101_start_dates.sql"),
         },
+        MigrationFile {
+            version: 102,
+            description: "usage feed follower",
+            sql: include_str!("../migrations/0102_usage_follower.sql"),
+        },
     ];
     type Settings = ops::Settings;
 
@@ -62,10 +72,17 @@ impl Service for Vouchers {
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         ops::seed_prices(&platform.db, &settings.seed_prices).await?;
-        let app = ops::App::new(platform.db.clone(), &settings)?;
+        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let mut built = platform
             .routes()
-            .grpc(VouchersServiceServer::new(api::VouchersApi(app)));
+            .grpc(VouchersServiceServer::new(api::VouchersApi(app.clone())));
+        if app.follows_usage() {
+            built = built.job("usage-feed", jobs::follow_usage(app, settings.feed_poll));
+        } else {
+            tracing::warn!(
+                "SETELI_ATTENDANCE_FEED_TOKEN is not set: attendance's usage feed is not followed, vouchers show no units used"
+            );
+        }
         if let Some(every) = settings.sweep_every {
             built = built.job(
                 "expiry-sweep",

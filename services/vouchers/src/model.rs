@@ -81,7 +81,7 @@ pub enum ChangeKind {
     Declined,
     /// Started (explicitly or by the first units).
     Started,
-    /// RecordUnitsUsed.
+    /// The units used changed (attendance's usage feed).
     UnitsChanged,
     /// Completed.
     Completed,

@@ -5,18 +5,22 @@
 //! transaction that locks the voucher before reading it, writes the audit entry for the client
 //! and appends to the change feed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
 use futures::future::BoxFuture;
+use seteli_api::attendance::v1 as apb;
+use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
 use seteli_api::common::v1::Coordinates;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::auth::{Caller, Role};
-use seteli_platform::change::Change;
+use seteli_platform::change::{Change, lock_row};
 use seteli_platform::client::Upstream;
+use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, service_type, store_date};
 use seteli_platform::db::{Database, new_id};
@@ -33,8 +37,7 @@ use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
 use seteli_rules::provider::{ChoiceFacts, check_choice};
 use seteli_rules::rule_ids::{SK_ELIG_NEED, VOUCHER_VALUE};
 use seteli_rules::terms::{
-    VoucherRequest, VoucherSpan, check_extension, check_terms_in_force, check_units_available,
-    check_use_date,
+    VoucherRequest, VoucherSpan, check_extension, check_terms_in_force, check_use_date,
 };
 use seteli_rules::{ServiceType, Violation};
 use sqlx::AnyConnection;
@@ -51,6 +54,12 @@ use crate::wire::{self, describe, required_id, required_text};
 /// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
 pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
 
+/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
+pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+
+/// Usage changes asked for per page.
+const USAGE_PAGE: i32 = 500;
+
 /// Subject kind of every audit entry this service writes.
 const CLIENT: &str = "client";
 
@@ -66,6 +75,13 @@ pub struct Settings {
     /// `SETELI_EXPIRY_SWEEP_SECONDS`: how often ended vouchers are expired or completed;
     /// `None` (0) turns the schedule off.
     pub sweep_every: Option<Duration>,
+    /// `SETELI_ATTENDANCE_URL`: the attendance service (its usage feed).
+    pub attendance_url: String,
+    /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the follower calls attendance's usage
+    /// feed with (a `county_admin` or `finance_system` token). Unset: usage is not followed.
+    pub feed_token: Option<String>,
+    /// `SETELI_FEED_POLL_MS`: how often the usage feed is polled (default 1000).
+    pub feed_poll: Duration,
     /// How often the registry's address is resolved again.
     pub resolve_every: Duration,
 }
@@ -91,6 +107,13 @@ impl Settings {
             message,
         })?;
         let sweep_seconds: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
+        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
+        if poll_ms == 0 {
+            return Err(ConfigError {
+                key: "SETELI_FEED_POLL_MS".into(),
+                message: "must be at least 1".into(),
+            });
+        }
         Ok(Self {
             providers_url: config
                 .var("SETELI_PROVIDERS_URL")
@@ -99,6 +122,15 @@ impl Settings {
             distance_limit_km: limit,
             seed_prices,
             sweep_every: (sweep_seconds > 0).then(|| Duration::from_secs(sweep_seconds)),
+            attendance_url: config
+                .var("SETELI_ATTENDANCE_URL")
+                .unwrap_or(DEFAULT_ATTENDANCE_URL)
+                .to_owned(),
+            feed_token: config
+                .var("SETELI_ATTENDANCE_FEED_TOKEN")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            feed_poll: Duration::from_millis(poll_ms),
             resolve_every: config.upstream_resolve_every,
         })
     }
@@ -113,11 +145,17 @@ pub struct App {
     pub providers: Upstream<ProvidersServiceClient<Channel>>,
     /// PROV-DISTANCE's limit in km.
     pub distance_limit_km: f64,
+    /// The attendance service (its usage feed).
+    pub attendance: Upstream<AttendanceServiceClient<Channel>>,
+    /// The usage follower's identity (`system:usage-feed` with the configured token), if any.
+    feed_ctx: Option<Ctx>,
+    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
+    feed_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
     /// The operations over `db`, asking the registry named in `settings`.
-    pub fn new(db: Database, settings: &Settings) -> anyhow::Result<Self> {
+    pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
         let providers = Upstream::connect(
             "providers",
             &settings.providers_url,
@@ -128,11 +166,34 @@ impl App {
             key: "SETELI_PROVIDERS_URL".into(),
             message: e.to_string(),
         })?;
+        let attendance = Upstream::connect(
+            "attendance",
+            &settings.attendance_url,
+            settings.resolve_every,
+            AttendanceServiceClient::new,
+        )
+        .map_err(|e| ConfigError {
+            key: "SETELI_ATTENDANCE_URL".into(),
+            message: e.to_string(),
+        })?;
+        let feed_ctx = settings.feed_token.as_ref().map(|token| {
+            let mut ctx = Ctx::system("usage-feed", clock);
+            ctx.caller.token = token.clone();
+            ctx
+        });
         Ok(Self {
             db,
             providers,
             distance_limit_km: settings.distance_limit_km,
+            attendance,
+            feed_ctx,
+            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
+    }
+
+    /// Whether attendance's usage feed is followed (a token is configured).
+    pub fn follows_usage(&self) -> bool {
+        self.feed_ctx.is_some()
     }
 }
 
@@ -771,82 +832,20 @@ pub async fn start_voucher(
     })
 }
 
-/// RecordUnitsUsed: one conditional update that never over-consumes (CAP-UNITS); the first
-/// units start an assigned voucher.
+/// RecordUnitsUsed (deprecated): refused. `attendance` is the only bookkeeper of the units
+/// used; this service follows its usage feed ([`catch_up_usage`]), so a second way to count
+/// would be bookkeeping that can disagree.
 pub async fn record_units_used(
-    app: &App,
+    _app: &App,
     ctx: Ctx,
-    req: pb::RecordUnitsUsedRequest,
+    _req: pb::RecordUnitsUsedRequest,
 ) -> AppResult<pb::RecordUnitsUsedResponse> {
     ctx.caller.require(access::UNIT_RECORDERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    let id = required_id("voucher_id", &req.voucher_id)?;
-    let delta = req.units_delta.map(|u| u.hundredths).unwrap_or_default();
-    if delta == 0 || delta.abs() > 10_000_000 {
-        return Err(AppError::invalid(
-            "units_delta",
-            "required: hundredths of a unit, positive to consume or negative to release",
-        ));
-    }
-    let on = date("used_on", req.used_on.as_ref())?;
-    let today = ctx.today();
-    let voucher = change_voucher(
-        change,
-        &ctx,
-        &req.request_id,
-        "RecordUnitsUsed",
-        &id,
-        Box::new(move |conn, v| {
-            Box::pin(async move {
-                // TERM-VALIDITY: units only on valid days.
-                let mut violations = check_use_date(v.valid_from, v.valid_until, on);
-                // The first units start an assigned voucher: StartVoucher's checklist on the day
-                // used (PROC-START, PROC-COACH, KTT-STEWARD).
-                if delta > 0 && v.state == VoucherState::Assigned {
-                    let (_, dates) = started(v, on, "", None);
-                    violations.extend(start_checklist(v, &dates, today));
-                }
-                refuse(violations)?;
-                if store::record_units(conn, &v.id, delta, on).await? {
-                    return Ok(if delta > 0 && v.state == VoucherState::Assigned {
-                        vec![ChangeKind::Started, ChangeKind::UnitsChanged]
-                    } else {
-                        vec![ChangeKind::UnitsChanged]
-                    });
-                }
-                // Refused: say why (the voucher is locked, so `v` is as it is now).
-                let state_ok = if delta > 0 {
-                    matches!(v.state, VoucherState::Assigned | VoucherState::Active)
-                } else {
-                    matches!(
-                        v.state,
-                        VoucherState::Active | VoucherState::Completed | VoucherState::Interrupted
-                    )
-                };
-                if !state_ok {
-                    return Err(not_in_state(
-                        if delta > 0 {
-                            "use units of"
-                        } else {
-                            "release units of"
-                        },
-                        v.state,
-                    ));
-                }
-                if delta < 0 {
-                    return Err(AppError::invalid(
-                        "units_delta",
-                        "releases more units than are used",
-                    ));
-                }
-                Err(units_left_violation(v, delta))
-            })
-        }),
-    )
-    .await?;
-    Ok(pb::RecordUnitsUsedResponse {
-        voucher: Some(voucher),
-    })
+    Err(AppError::StateConflict(
+        "RecordUnitsUsed is retired: units are recorded as sessions in attendance \
+         (seteli.attendance.v1 RecordSession), and the voucher shows attendance's count"
+            .into(),
+    ))
 }
 
 /// CompleteVoucher.
@@ -1006,6 +1005,105 @@ pub async fn list_voucher_changes(
 }
 
 // ------------------------------------------------------------------------------ scheduled work
+
+/// Applies every change of attendance's usage feed not applied yet; returns how many were
+/// applied. Each page is one transaction that moves the stored cursor.
+pub async fn catch_up_usage(app: &App) -> AppResult<usize> {
+    let Some(ctx) = &app.feed_ctx else {
+        return Ok(0);
+    };
+    let _one_at_a_time = app.feed_lock.lock().await;
+    let mut total = 0;
+    loop {
+        let after = {
+            let mut conn = app.db.pool().acquire().await?;
+            store::cursor(&mut conn).await?.0
+        };
+        let page = app
+            .attendance
+            .call(
+                ctx,
+                apb::ListUsageChangesRequest {
+                    after_sequence: after,
+                    page_size: USAGE_PAGE,
+                },
+                |mut c, r| async move { c.list_usage_changes(r).await },
+            )
+            .await?;
+        let n = page.changes.len();
+        if n == 0 {
+            break;
+        }
+        total += apply_usage(&app.db, ctx, &page.changes).await?;
+        if n < usize::try_from(USAGE_PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Applies a page of usage changes in one transaction that moves the cursor: changes at or
+/// below the stored cursor (applied by another replica meanwhile) are skipped. Each voucher is
+/// locked before it is read; its units used are set to attendance's count (a UNITS_CHANGED
+/// entry on this service's feed), and the first units start an ASSIGNED voucher on the
+/// earliest day with units (STARTED): attendance admits sessions on ASSIGNED vouchers.
+async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> AppResult<usize> {
+    let mut tx = db.pool().begin().await?;
+    let (mut last, _) = store::lock_cursor(&mut tx).await?;
+    let mut applied = 0usize;
+    for change in changes {
+        if change.sequence <= last {
+            continue;
+        }
+        last = change.sequence;
+        applied += 1;
+        let used = change.units_used.map(|u| u.hundredths).unwrap_or_default();
+        let first_used_on = change
+            .first_used_on
+            .as_ref()
+            .and_then(|d| date("first_used_on", Some(d)).ok());
+        lock_row(&mut tx, "vouchers", &change.voucher_id).await?;
+        let Some(before) = store::load_voucher(&mut tx, &change.voucher_id).await? else {
+            tracing::warn!(
+                sequence = change.sequence,
+                "a usage change of an unknown voucher; skipped"
+            );
+            continue;
+        };
+        if before.units_used == used {
+            continue;
+        }
+        let request_id = format!("usage-{}", change.sequence);
+        let mut kinds = Vec::new();
+        if used > 0
+            && before.state == VoucherState::Assigned
+            && let Some(on) = first_used_on
+            && store::start_by_usage(&mut tx, &before.id, on).await?
+        {
+            kinds.push(ChangeKind::Started);
+        }
+        store::set_units_used(&mut tx, &before.id, used).await?;
+        kinds.push(ChangeKind::UnitsChanged);
+        let after = store::load_voucher(&mut tx, &before.id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("voucher {}", before.id)))?;
+        audit_client(
+            &mut tx,
+            ctx,
+            &request_id,
+            &after.client_id,
+            "FollowUsage",
+            "voucher_service",
+        )
+        .await?;
+        for kind in kinds {
+            append_change(&mut tx, ctx, &request_id, &after, None, kind).await?;
+        }
+    }
+    store::advance_cursor(&mut tx, last, i64::try_from(applied).unwrap_or(i64::MAX)).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
 
 /// One expiry sweep as of today, as the service itself; returns how many vouchers expired and
 /// completed.
@@ -1262,18 +1360,6 @@ fn start_checklist(v: &VoucherRow, dates: &StartDates, today: NaiveDate) -> Vec<
         },
         &ProcessConfig::default(),
     )
-}
-
-/// CAP-UNITS: `delta` more units do not fit on the voucher (decided by the rules crate).
-fn units_left_violation(v: &VoucherRow, delta: i64) -> AppError {
-    let violations = check_units_available(
-        units_decimal(v.units_granted),
-        units_decimal(v.units_used),
-        units_decimal(delta),
-    );
-    refuse(violations).err().unwrap_or_else(|| {
-        AppError::StateConflict("the voucher changed while its units were recorded; retry".into())
-    })
 }
 
 /// `Ok` when no rule is broken, else every broken rule at once.

@@ -3,8 +3,9 @@
 //! Concurrency without read-then-write:
 //! - every voucher transition is one conditional `UPDATE … WHERE state IN (…)`; zero rows
 //!   means another change won, and the caller answers FAILED_PRECONDITION;
-//! - units are consumed by `UPDATE … SET units_used = units_used + $n WHERE … AND
-//!   units_used + $n <= units_granted` (CAP-UNITS);
+//! - the units used are attendance's count, set from its usage feed; the feed's cursor row
+//!   is locked by an `UPDATE … RETURNING` before a page is applied ([`lock_cursor`]), so a
+//!   change is applied exactly once;
 //! - counters (change feed sequence, voucher numbers, price recording order) are one
 //!   `UPDATE … RETURNING` (or an upsert) inside the transaction that uses them; the counter row
 //!   stays locked until commit, so sequence order is commit order;
@@ -787,28 +788,40 @@ pub async fn start(
     .await
 }
 
-/// Consumes (`delta > 0`: ASSIGNED or ACTIVE, an ASSIGNED voucher becomes ACTIVE) or releases
-/// (`delta < 0`: ACTIVE, COMPLETED or INTERRUPTED) units, never beyond the granted units
-/// (CAP-UNITS) nor below zero. `false` when refused.
-pub async fn record_units(
+/// Sets the units used as attendance counts them (its usage feed); `false` when there is no
+/// such voucher. Attendance never exceeds the grant (CAP-UNITS is admitted there).
+pub async fn set_units_used(
     conn: &mut AnyConnection,
     id: &str,
-    delta: i64,
-    on: NaiveDate,
+    used: i64,
 ) -> Result<bool, AppError> {
-    // CAP-UNITS: one conditional UPDATE; the units can never exceed the grant.
     changed(
         sqlx::query(
-            "UPDATE vouchers SET units_used = units_used + $2, \
-             state = CASE WHEN state = 'ASSIGNED' THEN 'ACTIVE' ELSE state END, \
-             started_on = CASE WHEN state = 'ASSIGNED' THEN $3 ELSE started_on END, \
-             version = version + 1, updated_at = $4 \
-             WHERE id = $1 AND units_used + $2 <= units_granted AND units_used + $2 >= 0 \
-             AND (($2 > 0 AND state IN ('ASSIGNED', 'ACTIVE')) \
-                  OR ($2 < 0 AND state IN ('ACTIVE', 'COMPLETED', 'INTERRUPTED')))",
+            "UPDATE vouchers SET units_used = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $1",
         )
         .bind(id)
-        .bind(delta)
+        .bind(used)
+        .bind(now_micros())
+        .execute(&mut *conn)
+        .await,
+    )
+    .await
+}
+
+/// ASSIGNED → ACTIVE `on` because attendance reports the first units used (the service has
+/// started). `false` when the voucher is not ASSIGNED (already started, or ended).
+pub async fn start_by_usage(
+    conn: &mut AnyConnection,
+    id: &str,
+    on: NaiveDate,
+) -> Result<bool, AppError> {
+    changed(
+        sqlx::query(
+            "UPDATE vouchers SET state = 'ACTIVE', started_on = $2, version = version + 1, \
+             updated_at = $3 WHERE id = $1 AND state = 'ASSIGNED'",
+        )
+        .bind(id)
         .bind(store_date(on))
         .bind(now_micros())
         .execute(&mut *conn)
@@ -995,4 +1008,44 @@ pub async fn list_changes(
             },
         )
         .collect()
+}
+
+// ------------------------------------------------------------------------------ usage feed
+
+/// Locks the usage feed's cursor and returns `(last_sequence, changes_applied)`.
+pub async fn lock_cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
+    let (last, applied): (i64, i64) = sqlx::query_as(
+        "UPDATE feed_cursors SET last_sequence = last_sequence \
+         WHERE name = 'attendance_usage' RETURNING last_sequence, changes_applied",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((last, applied))
+}
+
+/// Moves the usage feed's cursor to `last`, counting `applied` more changes.
+pub async fn advance_cursor(
+    conn: &mut AnyConnection,
+    last: i64,
+    applied: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE feed_cursors SET last_sequence = $1, changes_applied = changes_applied + $2 \
+         WHERE name = 'attendance_usage'",
+    )
+    .bind(last)
+    .bind(applied)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `(last_sequence, changes_applied)` of the usage feed, without locking.
+pub async fn cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
+    let (last, applied): (i64, i64) = sqlx::query_as(
+        "SELECT last_sequence, changes_applied FROM feed_cursors WHERE name = 'attendance_usage'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((last, applied))
 }
