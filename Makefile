@@ -4,7 +4,7 @@ CARGO ?= cargo
 # PostgreSQL server used by `make test-postgres`; each test creates its own fresh database on it.
 SETELI_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run token test test-sqlite test-postgres lint fmt bench k8s-check proto-check ci
+.PHONY: help run token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas ci
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -17,10 +17,10 @@ token: ## Mint a dev token: make token ROLE=county_admin [PROVIDER=<id>]
 
 test: test-sqlite test-postgres ## Run every test on SQLite and on PostgreSQL
 
-test-sqlite: ## Run every test on SQLite only
+test-sqlite: einvoice-schemas ## Run every test on SQLite only
 	$(CARGO) nextest run --workspace --no-fail-fast
 
-test-postgres: ## Run every test on PostgreSQL only (needs a server: SETELI_TEST_POSTGRES)
+test-postgres: einvoice-schemas ## Run every test on PostgreSQL only (needs a server: SETELI_TEST_POSTGRES)
 	@# Each test makes its own seteli_test_* database; drop those left by earlier runs.
 	@psql "$(SETELI_TEST_POSTGRES)" -Atqc "SELECT 'DROP DATABASE IF EXISTS ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'seteli\_test\_%'" 2>/dev/null | psql "$(SETELI_TEST_POSTGRES)" -q >/dev/null 2>&1 || true
 	SETELI_TEST_POSTGRES=$(SETELI_TEST_POSTGRES) $(CARGO) nextest run --workspace --no-fail-fast
@@ -37,6 +37,9 @@ bench: ## Run the benchmarks (release build; each fails when over its budget)
 
 k8s-check: ## Render both kustomize overlays and validate them offline against the Kubernetes schemas
 	@deploy/scripts/k8s-check.sh
+
+einvoice-schemas: ## Fetch the official Finvoice 3.0 / UBL 2.1 schemas (pinned, sha256) and lxml for the billing tests
+	@deploy/scripts/einvoice-schemas.sh
 
 proto-check: ## buf lint (STANDARD) and buf breaking against main
 	@deploy/scripts/proto-check.sh

@@ -989,3 +989,144 @@ pub async fn enrol(
         .await
         .map(|r| r.into_inner())
 }
+
+// ------------------------------------------------------------------------------ billing
+
+use seteli_api::billing::v1 as bpb;
+use seteli_api::billing::v1::billing_service_client::BillingServiceClient;
+
+/// A client of the billing service.
+impl Env {
+    pub fn b(&self) -> BillingServiceClient<Channel> {
+        BillingServiceClient::new(self.billing().channel())
+    }
+}
+
+/// The registry, vouchers, attendance and billing, with the county's prices set.
+pub async fn start_billing() -> Env {
+    let env = Env::start(&[Svc::Providers, Svc::Vouchers, Svc::Attendance, Svc::Billing]).await;
+    set_prices(&env).await;
+    env
+}
+
+/// The first day of the month `back` months before today's (1: last month, a closed one).
+pub fn month_ago(back: u32) -> NaiveDate {
+    use chrono::Datelike;
+    let t = today();
+    ymd(t.year(), t.month(), 1)
+        .checked_sub_months(chrono::Months::new(back))
+        .expect("month")
+}
+
+/// Generates `provider_id`'s invoice of the month starting on `month` as `token`'s holder.
+pub async fn generate(
+    env: &Env,
+    token: &str,
+    provider_id: &str,
+    month: NaiveDate,
+) -> Result<bpb::GenerateInvoiceResponse, tonic::Status> {
+    use chrono::Datelike;
+    env.b()
+        .generate_invoice(with_token(
+            token,
+            bpb::GenerateInvoiceRequest {
+                request_id: rid(),
+                provider_id: provider_id.into(),
+                year: month.year(),
+                month: month.month() as i32,
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// An invoice as `token`'s holder sees it.
+pub async fn invoice(env: &Env, token: &str, id: &str) -> Result<bpb::Invoice, tonic::Status> {
+    env.b()
+        .get_invoice(with_token(
+            token,
+            bpb::GetInvoiceRequest {
+                invoice_id: id.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().invoice.expect("invoice"))
+}
+
+/// Submits (the provider's user), then approves (the county) an invoice.
+pub async fn submit_and_approve_invoice(env: &Env, provider_id: &str, id: &str) -> bpb::Invoice {
+    env.b()
+        .submit_invoice(with_token(
+            &env.provider_user(provider_id),
+            bpb::SubmitInvoiceRequest {
+                request_id: rid(),
+                invoice_id: id.into(),
+            },
+        ))
+        .await
+        .expect("submit");
+    env.b()
+        .approve_invoice(with_token(
+            &env.admin(),
+            bpb::ApproveInvoiceRequest {
+                request_id: rid(),
+                invoice_id: id.into(),
+            },
+        ))
+        .await
+        .expect("approve")
+        .into_inner()
+        .invoice
+        .expect("invoice")
+}
+
+/// A voucher of `service` with `units_granted` (hundredths) for a fresh client, chosen for and
+/// accepted by `provider_id`, valid from two months ago for three months (started then).
+pub async fn past_voucher(
+    env: &Env,
+    provider_id: &str,
+    individual: u16,
+    service: ServiceType,
+    units_granted: i64,
+) -> String {
+    let from = month_ago(2);
+    let c = client_at(env, individual, SIILINJARVI).await;
+    voucher_for_client(
+        env,
+        provider_id,
+        &c.id,
+        service,
+        (from, seteli_rules::terms::validity_end(from, 3)),
+        units_granted / 100,
+    )
+    .await
+}
+
+/// A KTT individual voucher of 30 h (see [`past_voucher`]) with a session of `hours` on each of
+/// `days` of the month starting on `month`.
+pub async fn billed_voucher(
+    env: &Env,
+    provider_id: &str,
+    individual: u16,
+    month: NaiveDate,
+    days: &[u32],
+    hours: i32,
+) -> String {
+    let v = past_voucher(
+        env,
+        provider_id,
+        individual,
+        ServiceType::KttIndividual,
+        3000,
+    )
+    .await;
+    for day in days {
+        let date = month.with_day0(day - 1).expect("day");
+        record(env, provider_id, &v, at(date, 9, 9 + hours))
+            .await
+            .expect("session");
+    }
+    v
+}
+
+use chrono::Datelike as _;

@@ -23,12 +23,14 @@ pub enum Svc {
     Vouchers,
     /// The attendance service (follows the voucher feed).
     Attendance,
+    /// The billing service (asks attendance, vouchers and providers with its upstream token).
+    Billing,
 }
 
 impl Svc {
     /// Every service, in start order (listeners are all bound first, so a service may call one
     /// started after it).
-    pub const ALL: [Svc; 3] = [Svc::Providers, Svc::Vouchers, Svc::Attendance];
+    pub const ALL: [Svc; 4] = [Svc::Providers, Svc::Vouchers, Svc::Attendance, Svc::Billing];
 
     /// The service's name (`DEFAULTS.name`).
     pub fn name(self) -> &'static str {
@@ -36,6 +38,7 @@ impl Svc {
             Svc::Providers => seteli_providers::Providers::DEFAULTS.name,
             Svc::Vouchers => seteli_vouchers::Vouchers::DEFAULTS.name,
             Svc::Attendance => seteli_attendance::Attendance::DEFAULTS.name,
+            Svc::Billing => seteli_billing::Billing::DEFAULTS.name,
         }
     }
 
@@ -45,6 +48,7 @@ impl Svc {
             Svc::Providers => "seteli.providers.v1",
             Svc::Vouchers => "seteli.vouchers.v1",
             Svc::Attendance => "seteli.attendance.v1",
+            Svc::Billing => "seteli.billing.v1",
         }
     }
 }
@@ -85,13 +89,17 @@ async fn launch(
         let follows = match svc {
             Svc::Attendance => Some((Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")),
             Svc::Vouchers => Some((Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN")),
-            Svc::Providers => None,
+            Svc::Providers | Svc::Billing => None,
         };
         if let Some((followed, key)) = follows
             && urls.contains_key(&followed)
         {
             c.vars.insert(key.into(), token.clone());
             c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
+        }
+        if svc == Svc::Billing {
+            c.vars
+                .insert("SETELI_BILLING_UPSTREAM_TOKEN".into(), token.clone());
         }
         tweak(c);
     };
@@ -107,6 +115,9 @@ async fn launch(
         Svc::Attendance => {
             TestServer::start_on::<seteli_attendance::Attendance>(listener, keys, db, clock, wire)
                 .await
+        }
+        Svc::Billing => {
+            TestServer::start_on::<seteli_billing::Billing>(listener, keys, db, clock, wire).await
         }
     }
 }
@@ -180,6 +191,11 @@ impl Env {
     /// The attendance service.
     pub fn attendance(&self) -> &TestServer {
         self.server(Svc::Attendance)
+    }
+
+    /// The billing service.
+    pub fn billing(&self) -> &TestServer {
+        self.server(Svc::Billing)
     }
 
     /// Restarts `svc`: stops it (waiting until its port is closed) and starts it again on the

@@ -60,4 +60,5 @@ conformance! {
     providers => Svc::Providers;
     vouchers => Svc::Vouchers;
     attendance => Svc::Attendance;
+    billing => Svc::Billing;
 }

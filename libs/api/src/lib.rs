@@ -50,3 +50,11 @@ pub mod attendance {
         include!(concat!(env!("OUT_DIR"), "/seteli.attendance.v1.rs"));
     }
 }
+
+/// `seteli.billing.v1`: invoices, their approval, the financial system's pull and e-invoices.
+pub mod billing {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.billing.v1.rs"));
+    }
+}

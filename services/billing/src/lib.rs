@@ -1,0 +1,90 @@
+//! The billing service of Seteli: `seteli.billing.v1`.
+//!
+//! From realised sessions to approved invoices the county's financial system pulls exactly once:
+//!
+//! - **Generation** ([`ops::generate_invoice`]): a provider's invoice of a closed month, made
+//!   from `attendance`'s billable items (ListBillableItems, the month and the months before it
+//!   for items recorded late), each voucher's terms from `vouchers` (GetVoucher: number, price
+//!   snapshot, grant, value) and the seller from `providers` (GetProvider). A line per voucher;
+//!   what a line may bill is decided in [`plan`] with `seteli_rules` (BILL-REALISED,
+//!   BILL-NO-SHOW, BILL-PROVIDER-CANCEL, NO-EXTRA-FEES, SK-NO-SHOW-REPORT, the caps of the
+//!   voucher's units and value). Lines keep the item ids they bill; a month is generated once;
+//!   an item corrected down after it was billed is credited on a credit note. The items are
+//!   then marked invoiced in `attendance` ([`jobs::mark_invoiced`] retries what fails).
+//! - **States**: DRAFT → SUBMITTED → APPROVED / RETURNED → EXPORTED → PAID ([`model::InvoiceState::MOVES`]).
+//! - **The pull**: approved invoices in approval order (the export sequence, assigned in commit
+//!   order), paged or streamed, until acknowledged; the acknowledgement is one conditional
+//!   `UPDATE`, so each invoice has exactly one acknowledged export.
+//! - **E-invoices** ([`einvoice`]): Finvoice 3.0 and Peppol BIS Billing 3.0 UBL, written with
+//!   `quick-xml`.
+//!
+//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
+//! below it: [`api`] → [`ops`] → [`access`] → [`einvoice`] / [`plan`] → [`wire`] → [`model`] →
+//! [`store`]; [`jobs`] runs through [`ops`].
+//!
+//! Settings beyond the platform's: see [`ops::Settings`].
+
+pub mod access;
+pub mod api;
+pub mod einvoice;
+pub mod jobs;
+pub mod model;
+pub mod ops;
+pub mod plan;
+pub mod store;
+pub mod wire;
+
+use seteli_api::billing::v1::billing_service_server::BillingServiceServer;
+use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::db::MigrationFile;
+use seteli_platform::server::{Built, Platform, Service};
+use tokio::net::TcpListener;
+
+/// The billing service, as the platform boots it.
+#[derive(Debug, Clone, Copy)]
+pub struct Billing;
+
+impl Service for Billing {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "billing",
+        grpc_port: 50055,
+        metrics_port: 9105,
+    };
+    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
+        version: 100,
+        description: "billing",
+        sql: include_str!("../migrations/0100_billing.sql"),
+    }];
+    type Settings = ops::Settings;
+
+    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
+        ops::Settings::read(config)
+    }
+
+    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+        let mut built = platform
+            .routes()
+            .grpc(BillingServiceServer::new(api::BillingApi(app.clone())));
+        if app.has_upstream() {
+            built = built.job(
+                "mark-invoiced",
+                jobs::mark_invoiced(app, settings.mark_poll),
+            );
+        } else {
+            tracing::warn!(
+                "SETELI_BILLING_UPSTREAM_TOKEN is not set: invoices cannot be generated"
+            );
+        }
+        Ok(built)
+    }
+}
+
+/// Serves the billing service on `listener` until `shutdown` resolves, then drains.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    seteli_platform::server::serve::<Billing>(config, listener, shutdown).await
+}

