@@ -388,3 +388,50 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
     let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
     assert_eq!(actions, ["RECORDED", "CORRECTED", "INVOICED", "CORRECTED"]);
 }
+
+#[tokio::test]
+async fn an_sk_session_needs_a_responsible_coach() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Ohjaus ry", 1_000_007, SIILINJARVI).await;
+    let c = client_at(&env, 107, SIILINJARVI).await;
+    let v = issue(
+        &env,
+        decision(
+            &c.id,
+            seteli_api::common::v1::ServiceType::SkGroup,
+            oct1(),
+            validity_end(oct1(), 3),
+            40,
+        ),
+    )
+    .await
+    .expect("issue");
+    choose(&env, &v.id, &p).await.expect("choose");
+    // SK may be accepted before the coach is named; the coach is due by the start (PROC-COACH).
+    env.v()
+        .accept_voucher(with_token(
+            &env.provider_user(&p),
+            accept_request(&v.id, "", None),
+        ))
+        .await
+        .expect("accepted without a coach");
+    let err = record(&env, &p, &v.id, group(ymd(2026, 10, 5), 3, 8))
+        .await
+        .expect_err("no responsible coach");
+    assert!(rule_ids(&err).iter().any(|r| r == "PROC-COACH"), "{err:?}");
+    // Named at the start (StartVoucher), the session is admitted.
+    start_service(
+        &env,
+        &p,
+        start_request(&v.id, ymd(2026, 10, 5), "Sanna Ohjaaja", None),
+    )
+    .await
+    .expect("started with a coach");
+    let (env, p, id) = (&env, &p, &v.id);
+    eventually("attendance follows the coach", || async move {
+        record(env, p, id, group(ymd(2026, 10, 5), 3, 8))
+            .await
+            .is_ok()
+    })
+    .await;
+}
