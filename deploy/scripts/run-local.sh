@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SERVICES=(providers vouchers attendance)
+SERVICES=(providers vouchers attendance billing)
 cargo build --quiet --bins
 bin=target/debug
 
@@ -18,6 +18,7 @@ export SETELI_JWKS_PATH=deploy/dev-keys/jwks.json
 export SETELI_PROVIDERS_URL=http://127.0.0.1:50051
 export SETELI_VOUCHERS_URL=http://127.0.0.1:50052
 export SETELI_ATTENDANCE_URL=http://127.0.0.1:50053
+export SETELI_BILLING_URL=http://127.0.0.1:50055
 # attendance follows the vouchers change feed with a token of its own (the platform has no
 # service accounts yet): a dev county_admin token, signed with the dev key, valid for 30 days.
 # A secret: only attendance gets it, as SETELI_VOUCHERS_FEED_TOKEN (see the loop below).
@@ -26,6 +27,11 @@ feed_token="$("$bin/seteli-dev" token --role county_admin --subject attendance-f
 # vouchers follows attendance's usage feed (the units used) likewise, with its own dev token:
 # only vouchers gets it, as SETELI_ATTENDANCE_FEED_TOKEN.
 usage_token="$("$bin/seteli-dev" token --role county_admin --subject usage-feed \
+  --ttl 2592000 --dir deploy/dev-keys)"
+# billing calls attendance, vouchers and providers with its own dev county_admin token: only
+# billing gets it, as SETELI_BILLING_UPSTREAM_TOKEN. Its buyer (the county) is the service's
+# built-in development default (SETELI_BILLING_BUYER_*).
+billing_token="$("$bin/seteli-dev" token --role county_admin --subject billing-upstream \
   --ttl 2592000 --dir deploy/dev-keys)"
 
 pids=()
@@ -40,6 +46,8 @@ for svc in "${SERVICES[@]}"; do
     SETELI_VOUCHERS_FEED_TOKEN="$feed_token" "$bin/seteli-$svc" &
   elif [[ "$svc" == vouchers ]]; then
     SETELI_ATTENDANCE_FEED_TOKEN="$usage_token" "$bin/seteli-$svc" &
+  elif [[ "$svc" == billing ]]; then
+    SETELI_BILLING_UPSTREAM_TOKEN="$billing_token" "$bin/seteli-$svc" &
   else
     "$bin/seteli-$svc" &
   fi
@@ -54,6 +62,8 @@ Seteli is starting on localhost (SQLite under ./data/):
               (follows attendance's usage feed with a dev county_admin token, SETELI_ATTENDANCE_FEED_TOKEN)
   attendance  gRPC + gRPC-Web  127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
               (follows the vouchers feed with a dev county_admin token, SETELI_VOUCHERS_FEED_TOKEN)
+  billing     gRPC + gRPC-Web  127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics
+              (calls attendance, vouchers, providers with a dev county_admin token, SETELI_BILLING_UPSTREAM_TOKEN)
 
 A token to call it with (roles: social_worker, provider_user, county_admin, finance_system, auditor):
   TOKEN=\$(target/debug/seteli-dev token --role county_admin)
