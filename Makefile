@@ -3,6 +3,8 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # PostgreSQL server used by `make test-postgres`; each test creates its own fresh database on it.
 SETELI_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres
+# PostgreSQL server `make bench` also measures billing on (a fresh database it drops); empty: SQLite only.
+SETELI_BENCH_POSTGRES ?=
 
 .PHONY: help run token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas ci
 
@@ -34,6 +36,8 @@ fmt: ## Format the code
 
 bench: ## Run the benchmarks (release build; each fails when over its budget)
 	$(CARGO) bench -p seteli-platform --bench auth
+	@# billing: a month's invoicing and 10,000 exports; PostgreSQL too when SETELI_BENCH_POSTGRES is set.
+	SETELI_BENCH_POSTGRES=$(SETELI_BENCH_POSTGRES) $(CARGO) bench -p seteli-billing --bench invoicing
 
 k8s-check: ## Render both kustomize overlays and validate them offline against the Kubernetes schemas
 	@deploy/scripts/k8s-check.sh

@@ -313,107 +313,21 @@ pub async fn generate_invoice(
     let response = change
         .apply(move |conn| {
             Box::pin(async move {
-                store::lock_provider(conn, &provider).await?;
-                if let Some(docs) = store::generation(conn, &provider, &month).await? {
-                    return answer(conn, docs, false).await;
-                }
-                let billed = store::item_totals_since(conn, &provider, since).await?;
-                let totals = store::voucher_totals(conn, &provider).await?;
-                let mut billed_of: HashMap<&str, Vec<&ItemTotal>> = HashMap::new();
-                for b in &billed {
-                    billed_of.entry(b.voucher_id.as_str()).or_default().push(b);
-                }
-                // Every voucher with items now or billed items in the window.
-                let empty = FeedVoucher {
-                    voucher_id: String::new(),
-                    service: None,
-                    items: Vec::new(),
-                };
-                let mut vouchers: Vec<&str> = feed.keys().map(String::as_str).collect();
-                vouchers.extend(billed_of.keys().filter(|v| !feed.contains_key(**v)));
-                let mut plans = Vec::new();
-                let mut violations = Vec::new();
-                for v in vouchers {
-                    let Some(t) = terms.get(v) else {
-                        // Billed before, not offered now, terms never fetched: nothing to do
-                        // without them; the next generation fetches them.
-                        continue;
-                    };
-                    let input = VoucherInput {
-                        feed: feed.get(v).unwrap_or(&empty),
-                        terms: t,
-                        billed: billed_of.get(v).map_or(&[][..], Vec::as_slice),
-                        total: totals.get(v).copied().unwrap_or_default(),
-                        provider_price_cents: seller.prices.get(&t.service).copied(),
-                    };
-                    match plan::plan_voucher(input) {
-                        Ok(p) => plans.push((t.clone(), p)),
-                        Err(v) => violations.extend(v),
-                    }
-                }
-                if !violations.is_empty() {
-                    return Err(AppError::RuleViolations(violations));
-                }
-                plans.sort_by(|a, b| a.0.voucher_number.cmp(&b.0.voucher_number));
-                let doc = |credit: bool| Draft {
-                    provider: &provider,
-                    month: &month,
-                    first,
-                    seller: &seller,
-                    settings: &settings,
-                    today,
-                    credit,
-                };
-                let invoice_lines: Vec<_> = plans
-                    .iter()
-                    .filter_map(|(t, p)| p.invoice.as_ref().map(|l| (t, l)))
-                    .collect();
-                let credit_lines: Vec<_> = plans
-                    .iter()
-                    .filter_map(|(t, p)| p.credit.as_ref().map(|l| (t, l)))
-                    .collect();
-                let report: Vec<pb::NoShowEntry> = plans
-                    .iter()
-                    .flat_map(|(t, p)| {
-                        p.no_show_report.iter().map(|(d, u)| pb::NoShowEntry {
-                            voucher_number: t.voucher_number.clone(),
-                            date: Some(to_date(*d)),
-                            billed_units: Some(to_units(*u)),
-                        })
-                    })
-                    .collect();
-                let invoice = if invoice_lines.is_empty() {
-                    None
-                } else {
-                    Some(
-                        doc(false)
-                            .write(conn, &invoice_lines, report, Vec::new())
-                            .await?,
-                    )
-                };
-                let credit = if credit_lines.is_empty() {
-                    None
-                } else {
-                    let credited = credited_numbers(conn, &credit_lines).await?;
-                    Some(
-                        doc(true)
-                            .write(conn, &credit_lines, Vec::new(), credited)
-                            .await?,
-                    )
-                };
-                store::claim_generation(
+                write_month(
                     conn,
-                    &provider,
-                    &month,
-                    invoice.as_ref().map(|i| i.id.as_str()),
-                    credit.as_ref().map(|i| i.id.as_str()),
+                    MonthFacts {
+                        provider: &provider,
+                        month: &month,
+                        first,
+                        since,
+                        seller: &seller,
+                        feed: &feed,
+                        terms: &terms,
+                        settings: &settings,
+                        today,
+                    },
                 )
-                .await?;
-                Ok(pb::GenerateInvoiceResponse {
-                    invoice,
-                    credit_note: credit,
-                    generated: true,
-                })
+                .await
             })
         })
         .await?;
@@ -427,6 +341,150 @@ pub async fn generate_invoice(
         }
     }
     Ok(response)
+}
+
+/// What a month's generation works from once the other services were asked.
+#[derive(Debug, Clone, Copy)]
+pub struct MonthFacts<'a> {
+    /// The provider.
+    pub provider: &'a str,
+    /// The month, `YYYY-MM`.
+    pub month: &'a str,
+    /// Its first day.
+    pub first: NaiveDate,
+    /// The first day of the earliest month searched for items recorded late.
+    pub since: NaiveDate,
+    /// The seller (the provider, from the registry).
+    pub seller: &'a Seller,
+    /// Attendance's billable items, by voucher.
+    pub feed: &'a HashMap<String, FeedVoucher>,
+    /// The vouchers' terms, by voucher.
+    pub terms: &'a HashMap<String, crate::model::VoucherTerms>,
+    /// The settings.
+    pub settings: &'a Settings,
+    /// The issue date.
+    pub today: NaiveDate,
+}
+
+/// GenerateInvoice's work inside its transaction: locks the provider, plans every voucher
+/// ([`plan::plan_voucher`]) and writes the month's invoice and credit note (or answers the
+/// documents of a month generated before). Public for the benchmark (`benches/invoicing.rs`).
+pub async fn write_month(
+    conn: &mut sqlx::AnyConnection,
+    facts: MonthFacts<'_>,
+) -> AppResult<pb::GenerateInvoiceResponse> {
+    let MonthFacts {
+        provider,
+        month,
+        first,
+        since,
+        seller,
+        feed,
+        terms,
+        settings,
+        today,
+    } = facts;
+    store::lock_provider(conn, provider).await?;
+    if let Some(docs) = store::generation(conn, provider, month).await? {
+        return answer(conn, docs, false).await;
+    }
+    let billed = store::item_totals_since(conn, provider, since).await?;
+    let totals = store::voucher_totals(conn, provider).await?;
+    let mut billed_of: HashMap<&str, Vec<&ItemTotal>> = HashMap::new();
+    for b in &billed {
+        billed_of.entry(b.voucher_id.as_str()).or_default().push(b);
+    }
+    // Every voucher with items now or billed items in the window.
+    let empty = FeedVoucher {
+        voucher_id: String::new(),
+        service: None,
+        items: Vec::new(),
+    };
+    let mut vouchers: Vec<&str> = feed.keys().map(String::as_str).collect();
+    vouchers.extend(billed_of.keys().filter(|v| !feed.contains_key(**v)));
+    let mut plans = Vec::new();
+    let mut violations = Vec::new();
+    for v in vouchers {
+        let Some(t) = terms.get(v) else {
+            // Billed before, not offered now, terms never fetched: nothing to do
+            // without them; the next generation fetches them.
+            continue;
+        };
+        let input = VoucherInput {
+            feed: feed.get(v).unwrap_or(&empty),
+            terms: t,
+            billed: billed_of.get(v).map_or(&[][..], Vec::as_slice),
+            total: totals.get(v).copied().unwrap_or_default(),
+            provider_price_cents: seller.prices.get(&t.service).copied(),
+        };
+        match plan::plan_voucher(input) {
+            Ok(p) => plans.push((t.clone(), p)),
+            Err(v) => violations.extend(v),
+        }
+    }
+    if !violations.is_empty() {
+        return Err(AppError::RuleViolations(violations));
+    }
+    plans.sort_by(|a, b| a.0.voucher_number.cmp(&b.0.voucher_number));
+    let doc = |credit: bool| Draft {
+        provider,
+        month,
+        first,
+        seller,
+        settings,
+        today,
+        credit,
+    };
+    let invoice_lines: Vec<_> = plans
+        .iter()
+        .filter_map(|(t, p)| p.invoice.as_ref().map(|l| (t, l)))
+        .collect();
+    let credit_lines: Vec<_> = plans
+        .iter()
+        .filter_map(|(t, p)| p.credit.as_ref().map(|l| (t, l)))
+        .collect();
+    let report: Vec<pb::NoShowEntry> = plans
+        .iter()
+        .flat_map(|(t, p)| {
+            p.no_show_report.iter().map(|(d, u)| pb::NoShowEntry {
+                voucher_number: t.voucher_number.clone(),
+                date: Some(to_date(*d)),
+                billed_units: Some(to_units(*u)),
+            })
+        })
+        .collect();
+    let invoice = if invoice_lines.is_empty() {
+        None
+    } else {
+        Some(
+            doc(false)
+                .write(conn, &invoice_lines, report, Vec::new())
+                .await?,
+        )
+    };
+    let credit = if credit_lines.is_empty() {
+        None
+    } else {
+        let credited = credited_numbers(conn, &credit_lines).await?;
+        Some(
+            doc(true)
+                .write(conn, &credit_lines, Vec::new(), credited)
+                .await?,
+        )
+    };
+    store::claim_generation(
+        conn,
+        provider,
+        month,
+        invoice.as_ref().map(|i| i.id.as_str()),
+        credit.as_ref().map(|i| i.id.as_str()),
+    )
+    .await?;
+    Ok(pb::GenerateInvoiceResponse {
+        invoice,
+        credit_note: credit,
+        generated: true,
+    })
 }
 
 /// The numbers of the invoices whose items a credit note credits.
