@@ -1130,3 +1130,168 @@ pub async fn billed_voucher(
 }
 
 use chrono::Datelike as _;
+
+// ------------------------------------------------------------------------------ reporting
+
+use seteli_api::reporting::v1 as rpb;
+use seteli_api::reporting::v1::reporting_service_client::ReportingServiceClient;
+
+/// A client of the reporting service.
+impl Env {
+    pub fn r(&self) -> ReportingServiceClient<Channel> {
+        ReportingServiceClient::new(self.reporting().channel())
+    }
+}
+
+/// The registry, vouchers and reporting following it, with the county's prices set.
+pub async fn start_reporting() -> Env {
+    let env = Env::start(&[Svc::Providers, Svc::Vouchers, Svc::Reporting]).await;
+    set_prices(&env).await;
+    env
+}
+
+/// ListObligations as `token` with `req` (every page).
+pub async fn list_obligations(
+    env: &Env,
+    token: &str,
+    req: rpb::ListObligationsRequest,
+) -> Result<Vec<rpb::Obligation>, tonic::Status> {
+    let mut out = Vec::new();
+    let mut req = req;
+    loop {
+        let page = env
+            .r()
+            .list_obligations(with_token(token, req.clone()))
+            .await?
+            .into_inner();
+        out.extend(page.obligations);
+        if page.next_page_token.is_empty() {
+            return Ok(out);
+        }
+        req.page_token = page.next_page_token;
+    }
+}
+
+/// The owed obligations of a voucher as the county administrator lists them: `(rule, due)`.
+pub async fn owed(env: &Env, voucher_id: &str) -> Vec<(String, NaiveDate)> {
+    list_obligations(env, &env.admin(), rpb::ListObligationsRequest::default())
+        .await
+        .expect("obligations")
+        .into_iter()
+        .filter(|o| o.voucher_id == voucher_id)
+        .map(|o| {
+            let due = o.due_on.expect("due");
+            (
+                o.rule,
+                ymd(
+                    due.year,
+                    u32::try_from(due.month).expect("month"),
+                    u32::try_from(due.day).expect("day"),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Waits until reporting owes exactly `expected` `(rule, due)` on `voucher_id`, and returns it.
+pub async fn owed_becomes(
+    env: &Env,
+    voucher_id: &str,
+    expected: &[(&str, NaiveDate)],
+) -> Vec<(String, NaiveDate)> {
+    let want: Vec<(String, NaiveDate)> = expected
+        .iter()
+        .map(|(r, d)| ((*r).to_owned(), *d))
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut last = owed(env, voucher_id).await;
+        last.sort();
+        let mut w = want.clone();
+        w.sort();
+        if last == w {
+            return last;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: obligations of {voucher_id} are {last:?}, expected {w:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The report id (obligation id) of `rule` on `voucher_id`.
+pub fn report_id(voucher_id: &str, rule: &str) -> String {
+    format!("{voucher_id}/{rule}")
+}
+
+/// Every section of a final report, filled in.
+pub fn full_sections() -> rpb::ReportSections {
+    rpb::ReportSections {
+        goals_and_attainment: "Tavoite: säännöllinen päivärytmi. Toteutui.".into(),
+        changes: "Osallistuminen kasvoi kahdesta neljään päivään viikossa.".into(),
+        means_with_examples: "Ryhmätehtävät, esim. kahvilan vuorot.".into(),
+        follow_up_plan: "Jatkuu työkokeiluna.".into(),
+        notes: String::new(),
+    }
+}
+
+/// Saves a draft of `report` as a user of `provider_id`.
+pub async fn save_draft(
+    env: &Env,
+    provider_id: &str,
+    report: &str,
+    sections: rpb::ReportSections,
+) -> Result<rpb::Report, tonic::Status> {
+    env.r()
+        .save_report_draft(with_token(
+            &env.provider_user(provider_id),
+            rpb::SaveReportDraftRequest {
+                request_id: rid(),
+                report_id: report.into(),
+                sections: Some(sections),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().report.expect("report"))
+}
+
+/// Submits `report` as a user of `provider_id`.
+pub async fn submit_report(
+    env: &Env,
+    provider_id: &str,
+    report: &str,
+) -> Result<rpb::Report, tonic::Status> {
+    env.r()
+        .submit_report(with_token(
+            &env.provider_user(provider_id),
+            rpb::SubmitReportRequest {
+                request_id: rid(),
+                report_id: report.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().report.expect("report"))
+}
+
+/// Audit entries about a subject, as an auditor reads them from the reporting service.
+pub async fn reporting_audit_actions(env: &Env, subject_id: &str) -> Vec<String> {
+    use seteli_api::audit::v1::ListAuditEntriesRequest;
+    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
+    AuditServiceClient::new(env.reporting().channel())
+        .list_audit_entries(with_token(
+            &env.auditor(),
+            ListAuditEntriesRequest {
+                subject_id: subject_id.into(),
+                page_size: 500,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("audit entries")
+        .into_inner()
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}

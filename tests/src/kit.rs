@@ -25,12 +25,20 @@ pub enum Svc {
     Attendance,
     /// The billing service (asks attendance, vouchers and providers with its upstream token).
     Billing,
+    /// The reporting service (follows the voucher feed).
+    Reporting,
 }
 
 impl Svc {
     /// Every service, in start order (listeners are all bound first, so a service may call one
     /// started after it).
-    pub const ALL: [Svc; 4] = [Svc::Providers, Svc::Vouchers, Svc::Attendance, Svc::Billing];
+    pub const ALL: [Svc; 5] = [
+        Svc::Providers,
+        Svc::Vouchers,
+        Svc::Attendance,
+        Svc::Billing,
+        Svc::Reporting,
+    ];
 
     /// The service's name (`DEFAULTS.name`).
     pub fn name(self) -> &'static str {
@@ -39,6 +47,7 @@ impl Svc {
             Svc::Vouchers => seteli_vouchers::Vouchers::DEFAULTS.name,
             Svc::Attendance => seteli_attendance::Attendance::DEFAULTS.name,
             Svc::Billing => seteli_billing::Billing::DEFAULTS.name,
+            Svc::Reporting => seteli_reporting::Reporting::DEFAULTS.name,
         }
     }
 
@@ -49,6 +58,7 @@ impl Svc {
             Svc::Vouchers => "seteli.vouchers.v1",
             Svc::Attendance => "seteli.attendance.v1",
             Svc::Billing => "seteli.billing.v1",
+            Svc::Reporting => "seteli.reporting.v1",
         }
     }
 }
@@ -87,7 +97,7 @@ async fn launch(
             }
         }
         let follows = match svc {
-            Svc::Attendance => Some((Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")),
+            Svc::Attendance | Svc::Reporting => Some((Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")),
             Svc::Vouchers => Some((Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN")),
             Svc::Providers | Svc::Billing => None,
         };
@@ -118,6 +128,10 @@ async fn launch(
         }
         Svc::Billing => {
             TestServer::start_on::<seteli_billing::Billing>(listener, keys, db, clock, wire).await
+        }
+        Svc::Reporting => {
+            TestServer::start_on::<seteli_reporting::Reporting>(listener, keys, db, clock, wire)
+                .await
         }
     }
 }
@@ -196,6 +210,11 @@ impl Env {
     /// The billing service.
     pub fn billing(&self) -> &TestServer {
         self.server(Svc::Billing)
+    }
+
+    /// The reporting service.
+    pub fn reporting(&self) -> &TestServer {
+        self.server(Svc::Reporting)
     }
 
     /// Restarts `svc`: stops it (waiting until its port is closed) and starts it again on the

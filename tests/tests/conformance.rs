@@ -61,4 +61,5 @@ conformance! {
     vouchers => Svc::Vouchers;
     attendance => Svc::Attendance;
     billing => Svc::Billing;
+    reporting => Svc::Reporting;
 }

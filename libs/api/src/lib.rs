@@ -58,3 +58,11 @@ pub mod billing {
         include!(concat!(env!("OUT_DIR"), "/seteli.billing.v1.rs"));
     }
 }
+
+/// `seteli.reporting.v1`: report obligations, interim and final reports.
+pub mod reporting {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.reporting.v1.rs"));
+    }
+}

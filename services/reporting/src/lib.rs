@@ -1,0 +1,86 @@
+//! The reporting service of Seteli: `seteli.reporting.v1`.
+//!
+//! The interim and final reports a provider owes the social worker for each voucher (RULES.md
+//! §7): the obligations and their due dates come from `seteli_rules::reports`
+//! (`report_obligations`: REP-INTERIM, REP-INTERIM-SK, REP-FINAL, due dates rolled over
+//! weekends and holidays), kept current as the voucher is extended, interrupted, completed
+//! early or cancelled; the reports go from draft to submitted (late ones marked late, by
+//! `check_reports`; a final report missing a required section refused by
+//! `check_final_report_contents`) to acknowledged or back for a revision.
+//!
+//! Vouchers are *followed*, never read: [`jobs::follow_vouchers`] applies `seteli.vouchers.v1`
+//! `ListVoucherChanges` by sequence number, storing the last applied sequence in the same
+//! transaction as the obligations it changed; [`ops::catch_up`] also runs on demand before an
+//! unknown report is answered NOT_FOUND.
+//!
+//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
+//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
+//! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
+//! through [`ops`].
+//!
+//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
+//! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` token; the
+//! platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
+
+pub mod access;
+pub mod api;
+pub mod jobs;
+pub mod model;
+pub mod ops;
+pub mod store;
+pub mod wire;
+
+use seteli_api::reporting::v1::reporting_service_server::ReportingServiceServer;
+use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::db::MigrationFile;
+use seteli_platform::server::{Built, Platform, Service};
+use tokio::net::TcpListener;
+
+/// The reporting service, as the platform boots it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reporting;
+
+impl Service for Reporting {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "reporting",
+        grpc_port: 50054,
+        metrics_port: 9104,
+    };
+    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
+        version: 100,
+        description: "reporting",
+        sql: include_str!("../migrations/0100_reporting.sql"),
+    }];
+    type Settings = ops::Settings;
+
+    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
+        ops::Settings::read(config)
+    }
+
+    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+        let mut built = platform
+            .routes()
+            .grpc(ReportingServiceServer::new(api::ReportingApi(app.clone())));
+        if app.follows_feed() {
+            built = built.job(
+                "voucher-feed",
+                jobs::follow_vouchers(app, settings.feed_poll),
+            );
+        } else {
+            tracing::warn!(
+                "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, no report obligations are derived"
+            );
+        }
+        Ok(built)
+    }
+}
+
+/// Serves the reporting service on `listener` until `shutdown` resolves, then drains.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    seteli_platform::server::serve::<Reporting>(config, listener, shutdown).await
+}

@@ -1,0 +1,331 @@
+//! SQL of the reporting service, returning model types. Portable over SQLite and PostgreSQL.
+
+use chrono::NaiveDate;
+use seteli_platform::AppError;
+use seteli_platform::change::Aggregate;
+use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_platform::db::now_micros;
+use seteli_rules::ServiceType;
+use seteli_rules::reports::ReportObligation;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::model::{
+    ObligationRow, ReportState, Sections, Voucher, kind_code, kind_from_code, obligation_id,
+};
+
+fn corrupt(what: &str, value: &str) -> AppError {
+    AppError::Internal(anyhow::anyhow!("unknown stored {what} {value:?}"))
+}
+
+fn service_of(code: &str) -> Result<ServiceType, AppError> {
+    ServiceType::from_code(code).ok_or_else(|| corrupt("service", code))
+}
+
+fn opt_stored_date(s: Option<String>) -> Result<Option<NaiveDate>, AppError> {
+    s.map(|d| parse_stored_date(&d)).transpose()
+}
+
+// ------------------------------------------------------------------------------ voucher feed
+
+/// Locks the voucher feed's cursor and returns `(last_sequence, changes_applied)`.
+pub async fn lock_cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE feed_cursors SET last_sequence = last_sequence WHERE name = 'vouchers' \
+         RETURNING last_sequence, changes_applied",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the voucher feed cursor is missing")))
+}
+
+/// Moves the cursor to `last_sequence`, counting `applied` more changes.
+pub async fn advance_cursor(
+    conn: &mut AnyConnection,
+    last_sequence: i64,
+    applied: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE feed_cursors SET last_sequence = $1, changes_applied = changes_applied + $2 \
+         WHERE name = 'vouchers'",
+    )
+    .bind(last_sequence)
+    .bind(applied)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `(last_sequence, changes_applied, vouchers followed)`.
+pub async fn feed_status(conn: &mut AnyConnection) -> Result<(i64, i64, i64), AppError> {
+    let (last, applied): (i64, i64) = sqlx::query_as(
+        "SELECT last_sequence, changes_applied FROM feed_cursors WHERE name = 'vouchers'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vouchers")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((last, applied, n))
+}
+
+/// Inserts or updates a followed voucher from the change with sequence `v.feed_sequence`,
+/// unless it already has that change or a newer one. The social worker is set by the ISSUED
+/// change only (an empty one keeps the stored).
+pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO vouchers (id, client_id, provider_id, social_worker, service_type, state, \
+         valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
+         social_worker = CASE WHEN excluded.social_worker = '' THEN vouchers.social_worker \
+                         ELSE excluded.social_worker END, \
+         state = excluded.state, valid_from = excluded.valid_from, \
+         valid_until = excluded.valid_until, ended_on = excluded.ended_on, \
+         continues_voucher_id = excluded.continues_voucher_id, \
+         feed_sequence = excluded.feed_sequence \
+         WHERE vouchers.feed_sequence < excluded.feed_sequence",
+    )
+    .bind(&v.id)
+    .bind(&v.client_id)
+    .bind(&v.provider_id)
+    .bind(&v.social_worker)
+    .bind(v.service.code())
+    .bind(&v.state)
+    .bind(store_date(v.valid_from))
+    .bind(store_date(v.valid_until))
+    .bind(v.ended_on.map(store_date))
+    .bind(&v.continues_voucher_id)
+    .bind(v.feed_sequence)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, social_worker, service_type, state, \
+    valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence";
+
+fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
+    Ok(Voucher {
+        id: r.try_get("id")?,
+        client_id: r.try_get("client_id")?,
+        provider_id: r.try_get("provider_id")?,
+        social_worker: r.try_get("social_worker")?,
+        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        state: r.try_get("state")?,
+        valid_from: parse_stored_date(&r.try_get::<String, _>("valid_from")?)?,
+        valid_until: parse_stored_date(&r.try_get::<String, _>("valid_until")?)?,
+        ended_on: opt_stored_date(r.try_get("ended_on")?)?,
+        continues_voucher_id: r.try_get("continues_voucher_id")?,
+        feed_sequence: r.try_get("feed_sequence")?,
+    })
+}
+
+/// A followed voucher, or `None`.
+pub async fn load_voucher(conn: &mut AnyConnection, id: &str) -> Result<Option<Voucher>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(voucher_from_row).transpose()
+}
+
+/// Whether an extension continuing voucher `id` has been issued (and not cancelled or expired).
+pub async fn is_continued(conn: &mut AnyConnection, id: &str) -> Result<bool, AppError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM vouchers WHERE continues_voucher_id = $1 \
+         AND state NOT IN ('CANCELLED', 'EXPIRED')",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+// ------------------------------------------------------------------------------ obligations
+
+const OBLIGATION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, social_worker, \
+    service_type, kind, rule, due_on, active, report_state, goals_and_attainment, changes, \
+    means_with_examples, follow_up_plan, notes, submitted_on, late, revision_reason, version";
+
+fn obligation_from_row(r: &AnyRow) -> Result<ObligationRow, AppError> {
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("report_state")?;
+    Ok(ObligationRow {
+        id: r.try_get("id")?,
+        voucher_id: r.try_get("voucher_id")?,
+        client_id: r.try_get("client_id")?,
+        provider_id: r.try_get("provider_id")?,
+        social_worker: r.try_get("social_worker")?,
+        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        kind: kind_from_code(&kind).ok_or_else(|| corrupt("report kind", &kind))?,
+        rule: r.try_get("rule")?,
+        due_on: parse_stored_date(&r.try_get::<String, _>("due_on")?)?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        state: ReportState::from_code(&state).ok_or_else(|| corrupt("report state", &state))?,
+        sections: Sections {
+            goals_and_attainment: r.try_get("goals_and_attainment")?,
+            changes: r.try_get("changes")?,
+            means_with_examples: r.try_get("means_with_examples")?,
+            follow_up_plan: r.try_get("follow_up_plan")?,
+            notes: r.try_get("notes")?,
+        },
+        submitted_on: opt_stored_date(r.try_get("submitted_on")?)?,
+        late: r.try_get::<i64, _>("late")? != 0,
+        revision_reason: r.try_get("revision_reason")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// An obligation with its report, or `None`.
+pub async fn load_obligation(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<ObligationRow>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {OBLIGATION_COLUMNS} FROM obligations WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(obligation_from_row).transpose()
+}
+
+impl Aggregate for ObligationRow {
+    const TABLE: &'static str = "obligations";
+    const KIND: &'static str = "report";
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+        load_obligation(conn, id)
+    }
+}
+
+/// Every obligation ever derived for voucher `voucher_id` (owed or not).
+pub async fn voucher_obligations(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Vec<ObligationRow>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {OBLIGATION_COLUMNS} FROM obligations WHERE voucher_id = $1 ORDER BY id"
+    )))
+    .bind(voucher_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(obligation_from_row).collect()
+}
+
+/// Records that voucher `v` owes `o` (a new obligation, or a new due date and the voucher's
+/// current provider and social worker for a known one).
+pub async fn owe(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    o: &ReportObligation,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO obligations (id, voucher_id, client_id, provider_id, social_worker, \
+         service_type, kind, rule, due_on, active, report_state, goals_and_attainment, changes, \
+         means_with_examples, follow_up_plan, notes, submitted_on, late, revision_reason, \
+         version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 'NOT_STARTED', '', '', '', '', '', \
+                 NULL, 0, '', 0, $10) \
+         ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
+         social_worker = excluded.social_worker, due_on = excluded.due_on, active = 1, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(obligation_id(&v.id, o.rule))
+    .bind(&v.id)
+    .bind(&v.client_id)
+    .bind(&v.provider_id)
+    .bind(&v.social_worker)
+    .bind(v.service.code())
+    .bind(kind_code(o.kind))
+    .bind(o.rule)
+    .bind(store_date(o.due))
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks obligation `id` as no longer owed.
+pub async fn drop_obligation(conn: &mut AnyConnection, id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE obligations SET active = 0, updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now_micros())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores the report of `o` (state, text, submission, revision reason) as version
+/// `o.version`.
+pub async fn save_report(conn: &mut AnyConnection, o: &ObligationRow) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE obligations SET report_state = $2, goals_and_attainment = $3, changes = $4, \
+         means_with_examples = $5, follow_up_plan = $6, notes = $7, submitted_on = $8, \
+         late = $9, revision_reason = $10, version = $11, updated_at = $12 WHERE id = $1",
+    )
+    .bind(&o.id)
+    .bind(o.state.code())
+    .bind(&o.sections.goals_and_attainment)
+    .bind(&o.sections.changes)
+    .bind(&o.sections.means_with_examples)
+    .bind(&o.sections.follow_up_plan)
+    .bind(&o.sections.notes)
+    .bind(o.submitted_on.map(store_date))
+    .bind(i64::from(o.late))
+    .bind(&o.revision_reason)
+    .bind(o.version)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Which obligations a list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ObligationFilter {
+    /// Only this provider's (empty: any).
+    pub provider_id: String,
+    /// Only this social worker's (empty: any).
+    pub social_worker: String,
+    /// `DUE`, `OVERDUE`, `SUBMITTED` or empty (any), as of `today`.
+    pub status: &'static str,
+    /// The day the status is judged on.
+    pub today: NaiveDate,
+}
+
+/// A page of owed obligations by due date after the cursor `(due_on, id)`.
+pub async fn list_obligations(
+    conn: &mut AnyConnection,
+    f: &ObligationFilter,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> Result<Vec<ObligationRow>, AppError> {
+    let (a_due, a_id) = after.unwrap_or_default();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {OBLIGATION_COLUMNS} FROM obligations WHERE active = 1 \
+         AND ($1 = '' OR provider_id = $1) AND ($2 = '' OR social_worker = $2) \
+         AND ($3 = '' \
+              OR ($3 = 'SUBMITTED' AND report_state IN ('SUBMITTED', 'ACKNOWLEDGED')) \
+              OR ($3 = 'DUE' AND report_state NOT IN ('SUBMITTED', 'ACKNOWLEDGED') \
+                  AND due_on >= $4) \
+              OR ($3 = 'OVERDUE' AND report_state NOT IN ('SUBMITTED', 'ACKNOWLEDGED') \
+                  AND due_on < $4)) \
+         AND (due_on > $5 OR (due_on = $5 AND id > $6)) ORDER BY due_on, id LIMIT $7"
+    )))
+    .bind(&f.provider_id)
+    .bind(&f.social_worker)
+    .bind(f.status)
+    .bind(store_date(f.today))
+    .bind(a_due)
+    .bind(a_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(obligation_from_row).collect()
+}
