@@ -435,3 +435,47 @@ async fn an_sk_session_needs_a_responsible_coach() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_social_worker_reads_only_their_own_clients_sessions() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_012, SIILINJARVI).await;
+    let v = ktt(&env, &p, 112).await;
+    let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
+        .await
+        .expect("recorded");
+    let get = |token: String| {
+        let mut client = env.a();
+        let id = s.id.clone();
+        async move {
+            client
+                .get_session(with_token(
+                    &token,
+                    apb::GetSessionRequest { session_id: id },
+                ))
+                .await
+        }
+    };
+    // The social worker who issued the voucher reads its sessions.
+    get(env.social_worker()).await.expect("own client");
+    // Another social worker does not know they exist.
+    let colleague = env
+        .keys
+        .token_as("another-social-worker", "social_worker", None);
+    let err = get(colleague.clone()).await.expect_err("not their client");
+    assert_eq!(err.code(), Code::NotFound);
+    let err = env
+        .a()
+        .list_sessions(with_token(
+            &colleague,
+            apb::ListSessionsRequest {
+                voucher_id: v.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect_err("not their client");
+    assert_eq!(err.code(), Code::NotFound);
+    // The county's administrator reads every client's.
+    get(env.admin()).await.expect("county admin");
+}

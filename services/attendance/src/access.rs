@@ -13,9 +13,10 @@
 //! | CreateGroup, EnrolClient, WithdrawEnrolment, RecordGroupSession, CancelGroup, DelayGroupStart | provider's user (own groups, own vouchers) |
 //! | GetGroup, ListGroups | social worker, county admin, provider's user (own groups) |
 //!
-//! Social workers read every client's data, as in `vouchers` (which has no per-worker caseload
-//! yet). Another provider's voucher or session answers `NOT_FOUND`, never
-//! `PERMISSION_DENIED`: its existence is not the caller's business.
+//! A social worker reads the sessions, absences and usage of their own clients: the vouchers
+//! they issued (the feed's ISSUED change names them). Another provider's or another social
+//! worker's voucher or session answers `NOT_FOUND`, never `PERMISSION_DENIED`: its existence
+//! is not the caller's business.
 
 use seteli_platform::auth::{Caller, Role};
 
@@ -42,7 +43,8 @@ pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
     match caller.role {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
-        Role::SocialWorker | Role::CountyAdmin => true,
+        Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
+        Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor => false,
     }
 }
