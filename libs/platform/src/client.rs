@@ -16,6 +16,7 @@ use std::time::Duration;
 use tonic::transport::channel::Change;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::config::ConfigError;
 use crate::error::AppError;
 use crate::rpc::Ctx;
 
@@ -168,17 +169,23 @@ pub struct Upstream<C> {
 }
 
 impl<C: Clone> Upstream<C> {
-    /// A client of `service` at `url`, made from a channel by `make` (e.g.
-    /// `ProvidersServiceClient::new`). Connects lazily; must be called inside the runtime.
+    /// A client of `service` at `url` (read from the setting `key`), made from a channel by
+    /// `make` (e.g. `ProvidersServiceClient::new`). A URL that is no URL is a [`ConfigError`]
+    /// naming `key`. Connects lazily; must be called inside the runtime.
     pub fn connect(
         service: &'static str,
+        key: &str,
         url: &str,
         resolve_every: Duration,
         make: impl FnOnce(Channel) -> C,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, ConfigError> {
+        let channel = channel(url, resolve_every).map_err(|e| ConfigError {
+            key: key.to_owned(),
+            message: e.to_string(),
+        })?;
         Ok(Self {
             service,
-            client: make(channel(url, resolve_every)?),
+            client: make(channel),
         })
     }
 

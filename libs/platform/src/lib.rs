@@ -9,6 +9,7 @@
 //! - [`change`]: the one idempotent change primitive (replay first, claim, lock, change, store
 //!   the answer);
 //! - [`paging`]: one opaque, versioned page cursor;
+//! - [`feed`]: the cursor and identity of a follower of another service's change feed;
 //! - [`clock`]: "today" in Europe/Helsinki, injectable;
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;
@@ -36,6 +37,7 @@ pub mod convert;
 pub mod db;
 pub mod devkeys;
 pub mod error;
+pub mod feed;
 pub mod paging;
 pub mod rpc;
 pub mod server;

@@ -23,6 +23,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, store_date};
 use seteli_platform::db::{Database, new_id};
+use seteli_platform::feed::{self, Cursor};
 use seteli_platform::paging::{Paging, page_size};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
@@ -61,6 +62,9 @@ use crate::model::{
 };
 use crate::store::{self, AlertFilter, SessionFilter};
 use crate::wire::{self, required_id, required_text};
+
+/// The vouchers feed this service follows (its row in `feed_cursors`).
+const VOUCHER_FEED: Cursor = Cursor("vouchers");
 
 /// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
 pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
@@ -138,29 +142,19 @@ impl App {
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
         let vouchers = Upstream::connect(
             "vouchers",
+            "SETELI_VOUCHERS_URL",
             &settings.vouchers_url,
             settings.resolve_every,
             VouchersServiceClient::new,
-        )
-        .map_err(|e| ConfigError {
-            key: "SETELI_VOUCHERS_URL".into(),
-            message: e.to_string(),
-        })?;
+        )?;
         let providers = Upstream::connect(
             "providers",
+            "SETELI_PROVIDERS_URL",
             &settings.providers_url,
             settings.resolve_every,
             ProvidersServiceClient::new,
-        )
-        .map_err(|e| ConfigError {
-            key: "SETELI_PROVIDERS_URL".into(),
-            message: e.to_string(),
-        })?;
-        let feed_ctx = settings.feed_token.as_ref().map(|token| {
-            let mut ctx = Ctx::system("voucher-feed", clock.clone());
-            ctx.caller.token = token.clone();
-            ctx
-        });
+        )?;
+        let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());
         Ok(Self {
             db,
             vouchers,
@@ -188,7 +182,7 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
     loop {
         let after = {
             let mut conn = app.db.pool().acquire().await?;
-            store::feed_status(&mut conn).await?.0
+            VOUCHER_FEED.read(&mut conn).await?.0
         };
         let page = app
             .vouchers
@@ -217,7 +211,7 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
 /// the stored cursor (applied by another replica meanwhile) are skipped.
 async fn apply_changes(db: &Database, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
     let mut tx = db.pool().begin().await?;
-    let (mut last, _) = store::lock_cursor(&mut tx).await?;
+    let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {
         if change.sequence <= last {
@@ -233,7 +227,7 @@ async fn apply_changes(db: &Database, changes: &[vpb::VoucherChange]) -> AppResu
         last = change.sequence;
         applied += 1;
     }
-    store::advance_cursor(&mut tx, last, i64::try_from(applied).unwrap_or(i64::MAX)).await?;
+    VOUCHER_FEED.advance(&mut tx, last, applied).await?;
     tx.commit().await?;
     Ok(applied)
 }
@@ -292,7 +286,8 @@ pub async fn get_feed_status(
 ) -> AppResult<pb::GetFeedStatusResponse> {
     ctx.caller.require(access::ADMIN)?;
     let mut conn = app.db.pool().acquire().await?;
-    let (last_sequence, changes_applied, vouchers) = store::feed_status(&mut conn).await?;
+    let (last_sequence, changes_applied) = VOUCHER_FEED.read(&mut conn).await?;
+    let vouchers = store::count_vouchers(&mut conn).await?;
     Ok(pb::GetFeedStatusResponse {
         last_sequence,
         changes_applied,

@@ -7,7 +7,7 @@
 //!   after the other; the units used move with one conditional `UPDATE … WHERE $n <=
 //!   units_granted` ([`set_units_used`]);
 //! - the voucher feed's cursor row is locked by an `UPDATE … RETURNING` before a page is
-//!   applied ([`lock_cursor`]), and a voucher is upserted only when its change is newer than
+//!   applied (`seteli_platform::feed::Cursor::lock`), and a voucher is upserted only when its change is newer than
 //!   the one it has ([`upsert_voucher`]): a change is applied exactly once;
 //! - alerts are raised once per occasion (a unique `dedup_key`), and the alert feed's sequence
 //!   comes from a counter row locked until commit, so sequence order is commit order.
@@ -57,45 +57,12 @@ fn opt_stored_date(s: Option<String>) -> Result<Option<NaiveDate>, AppError> {
 
 // ------------------------------------------------------------------------------ voucher feed
 
-/// Locks the voucher feed's cursor and returns `(last_sequence, changes_applied)`.
-pub async fn lock_cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE feed_cursors SET last_sequence = last_sequence WHERE name = 'vouchers' \
-         RETURNING last_sequence, changes_applied",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the voucher feed cursor is missing")))
-}
-
-/// Moves the cursor to `last_sequence`, counting `applied` more changes.
-pub async fn advance_cursor(
-    conn: &mut AnyConnection,
-    last_sequence: i64,
-    applied: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE feed_cursors SET last_sequence = $1, changes_applied = changes_applied + $2 \
-         WHERE name = 'vouchers'",
-    )
-    .bind(last_sequence)
-    .bind(applied)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// `(last_sequence, changes_applied, vouchers followed)`.
-pub async fn feed_status(conn: &mut AnyConnection) -> Result<(i64, i64, i64), AppError> {
-    let (last, applied): (i64, i64) = sqlx::query_as(
-        "SELECT last_sequence, changes_applied FROM feed_cursors WHERE name = 'vouchers'",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+/// How many vouchers this service follows.
+pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vouchers")
         .fetch_one(&mut *conn)
         .await?;
-    Ok((last, applied, n))
+    Ok(n)
 }
 
 /// Inserts or updates a followed voucher from a change with sequence `v.feed_sequence`, unless

@@ -206,32 +206,28 @@ pub struct App {
 impl App {
     /// The operations over `db`, asking the services named in `settings`.
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
-        let connect_error = |key: &str| {
-            let key = key.to_owned();
-            move |e: anyhow::Error| config_error(&key, e)
-        };
         Ok(Self {
             attendance: Upstream::connect(
                 "attendance",
+                "SETELI_ATTENDANCE_URL",
                 &settings.attendance_url,
                 settings.resolve_every,
                 AttendanceServiceClient::new,
-            )
-            .map_err(connect_error("SETELI_ATTENDANCE_URL"))?,
+            )?,
             vouchers: Upstream::connect(
                 "vouchers",
+                "SETELI_VOUCHERS_URL",
                 &settings.vouchers_url,
                 settings.resolve_every,
                 VouchersServiceClient::new,
-            )
-            .map_err(connect_error("SETELI_VOUCHERS_URL"))?,
+            )?,
             providers: Upstream::connect(
                 "providers",
+                "SETELI_PROVIDERS_URL",
                 &settings.providers_url,
                 settings.resolve_every,
                 ProvidersServiceClient::new,
-            )
-            .map_err(connect_error("SETELI_PROVIDERS_URL"))?,
+            )?,
             db,
             settings: Arc::new(settings.clone()),
             clock,

@@ -109,10 +109,15 @@ impl App {
     pub fn new(platform: &Platform, settings: Settings) -> anyhow::Result<Self> {
         let prices = match settings.prices {
             PriceSettings::Configured(prices) => CeilingPriceSource::Configured(prices),
-            PriceSettings::Vouchers { url, resolve_every } => CeilingPriceSource::Vouchers(
-                Upstream::connect("vouchers", &url, resolve_every, VouchersServiceClient::new)
-                    .map_err(|e| anyhow::anyhow!("configuration key {VOUCHERS_URL}: {e}"))?,
-            ),
+            PriceSettings::Vouchers { url, resolve_every } => {
+                CeilingPriceSource::Vouchers(Upstream::connect(
+                    "vouchers",
+                    VOUCHERS_URL,
+                    &url,
+                    resolve_every,
+                    VouchersServiceClient::new,
+                )?)
+            }
         };
         Ok(Self {
             db: platform.db.clone(),

@@ -28,45 +28,12 @@ fn opt_stored_date(s: Option<String>) -> Result<Option<NaiveDate>, AppError> {
 
 // ------------------------------------------------------------------------------ voucher feed
 
-/// Locks the voucher feed's cursor and returns `(last_sequence, changes_applied)`.
-pub async fn lock_cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE feed_cursors SET last_sequence = last_sequence WHERE name = 'vouchers' \
-         RETURNING last_sequence, changes_applied",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the voucher feed cursor is missing")))
-}
-
-/// Moves the cursor to `last_sequence`, counting `applied` more changes.
-pub async fn advance_cursor(
-    conn: &mut AnyConnection,
-    last_sequence: i64,
-    applied: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE feed_cursors SET last_sequence = $1, changes_applied = changes_applied + $2 \
-         WHERE name = 'vouchers'",
-    )
-    .bind(last_sequence)
-    .bind(applied)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// `(last_sequence, changes_applied, vouchers followed)`.
-pub async fn feed_status(conn: &mut AnyConnection) -> Result<(i64, i64, i64), AppError> {
-    let (last, applied): (i64, i64) = sqlx::query_as(
-        "SELECT last_sequence, changes_applied FROM feed_cursors WHERE name = 'vouchers'",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+/// How many vouchers this service follows.
+pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vouchers")
         .fetch_one(&mut *conn)
         .await?;
-    Ok((last, applied, n))
+    Ok(n)
 }
 
 /// Inserts or updates a followed voucher from the change with sequence `v.feed_sequence`,

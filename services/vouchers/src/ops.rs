@@ -24,6 +24,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, service_type, store_date};
 use seteli_platform::db::{Database, new_id};
+use seteli_platform::feed::{self, Cursor};
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult, FieldErrors};
@@ -50,6 +51,9 @@ use crate::model::{
 };
 use crate::store::{self, Choice, VoucherFilter, VoucherRow};
 use crate::wire::{self, describe, required_id, required_text};
+
+/// Attendance's usage feed this service follows (its row in `feed_cursors`).
+const USAGE_FEED: Cursor = Cursor("attendance_usage");
 
 /// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
 pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
@@ -158,29 +162,19 @@ impl App {
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
         let providers = Upstream::connect(
             "providers",
+            "SETELI_PROVIDERS_URL",
             &settings.providers_url,
             settings.resolve_every,
             ProvidersServiceClient::new,
-        )
-        .map_err(|e| ConfigError {
-            key: "SETELI_PROVIDERS_URL".into(),
-            message: e.to_string(),
-        })?;
+        )?;
         let attendance = Upstream::connect(
             "attendance",
+            "SETELI_ATTENDANCE_URL",
             &settings.attendance_url,
             settings.resolve_every,
             AttendanceServiceClient::new,
-        )
-        .map_err(|e| ConfigError {
-            key: "SETELI_ATTENDANCE_URL".into(),
-            message: e.to_string(),
-        })?;
-        let feed_ctx = settings.feed_token.as_ref().map(|token| {
-            let mut ctx = Ctx::system("usage-feed", clock);
-            ctx.caller.token = token.clone();
-            ctx
-        });
+        )?;
+        let feed_ctx = feed::follower("usage-feed", settings.feed_token.as_ref(), clock);
         Ok(Self {
             db,
             providers,
@@ -1017,7 +1011,7 @@ pub async fn catch_up_usage(app: &App) -> AppResult<usize> {
     loop {
         let after = {
             let mut conn = app.db.pool().acquire().await?;
-            store::cursor(&mut conn).await?.0
+            USAGE_FEED.read(&mut conn).await?.0
         };
         let page = app
             .attendance
@@ -1049,7 +1043,7 @@ pub async fn catch_up_usage(app: &App) -> AppResult<usize> {
 /// earliest day with units (STARTED): attendance admits sessions on ASSIGNED vouchers.
 async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> AppResult<usize> {
     let mut tx = db.pool().begin().await?;
-    let (mut last, _) = store::lock_cursor(&mut tx).await?;
+    let (mut last, _) = USAGE_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {
         if change.sequence <= last {
@@ -1100,7 +1094,7 @@ async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> 
             append_change(&mut tx, ctx, &request_id, &after, None, kind).await?;
         }
     }
-    store::advance_cursor(&mut tx, last, i64::try_from(applied).unwrap_or(i64::MAX)).await?;
+    USAGE_FEED.advance(&mut tx, last, applied).await?;
     tx.commit().await?;
     Ok(applied)
 }

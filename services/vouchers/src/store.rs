@@ -4,7 +4,7 @@
 //! - every voucher transition is one conditional `UPDATE … WHERE state IN (…)`; zero rows
 //!   means another change won, and the caller answers FAILED_PRECONDITION;
 //! - the units used are attendance's count, set from its usage feed; the feed's cursor row
-//!   is locked by an `UPDATE … RETURNING` before a page is applied ([`lock_cursor`]), so a
+//!   is locked by an `UPDATE … RETURNING` before a page is applied (`seteli_platform::feed::Cursor::lock`), so a
 //!   change is applied exactly once;
 //! - counters (change feed sequence, voucher numbers, price recording order) are one
 //!   `UPDATE … RETURNING` (or an upsert) inside the transaction that uses them; the counter row
@@ -1011,41 +1011,3 @@ pub async fn list_changes(
 }
 
 // ------------------------------------------------------------------------------ usage feed
-
-/// Locks the usage feed's cursor and returns `(last_sequence, changes_applied)`.
-pub async fn lock_cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
-    let (last, applied): (i64, i64) = sqlx::query_as(
-        "UPDATE feed_cursors SET last_sequence = last_sequence \
-         WHERE name = 'attendance_usage' RETURNING last_sequence, changes_applied",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((last, applied))
-}
-
-/// Moves the usage feed's cursor to `last`, counting `applied` more changes.
-pub async fn advance_cursor(
-    conn: &mut AnyConnection,
-    last: i64,
-    applied: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE feed_cursors SET last_sequence = $1, changes_applied = changes_applied + $2 \
-         WHERE name = 'attendance_usage'",
-    )
-    .bind(last)
-    .bind(applied)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// `(last_sequence, changes_applied)` of the usage feed, without locking.
-pub async fn cursor(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
-    let (last, applied): (i64, i64) = sqlx::query_as(
-        "SELECT last_sequence, changes_applied FROM feed_cursors WHERE name = 'attendance_usage'",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((last, applied))
-}
