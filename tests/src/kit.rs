@@ -79,6 +79,7 @@ async fn launch(
     keys: TestKeys,
     db: TestDatabase,
     urls: &BTreeMap<Svc, String>,
+    clock: Clock,
     tweak: impl FnOnce(&mut Config),
 ) -> TestServer {
     let token = feed_token(&keys);
@@ -113,7 +114,6 @@ async fn launch(
         }
         tweak(c);
     };
-    let clock = Clock::system();
     match svc {
         Svc::Providers => {
             TestServer::start_on::<seteli_providers::Providers>(listener, keys, db, clock, wire)
@@ -143,6 +143,8 @@ pub struct Env {
     servers: BTreeMap<Svc, TestServer>,
     /// Servers stopped by [`Env::restart`], kept because they own their databases.
     retired: Vec<TestServer>,
+    /// The clock every service reads "now" and "today" from (the system clock unless pinned).
+    clock: Clock,
 }
 
 impl Env {
@@ -155,6 +157,13 @@ impl Env {
     /// bound before any service starts, so each service's configuration names all the others'
     /// URLs (vouchers follows attendance, which follows vouchers).
     pub async fn start_tweaked(services: &[Svc], tweak: impl Fn(Svc, &mut Config)) -> Env {
+        Self::start_at(services, Clock::system(), tweak).await
+    }
+
+    /// Starts `services` with every one reading "now" from `clock` (e.g. [`Clock::fixed`], so a
+    /// month can be closed or a deadline passed without waiting for the calendar); `tweak` as in
+    /// [`Env::start_tweaked`]. Tokens still expire by the system clock.
+    pub async fn start_at(services: &[Svc], clock: Clock, tweak: impl Fn(Svc, &mut Config)) -> Env {
         let keys = TestKeys::new();
         let mut listeners = Vec::new();
         for svc in Svc::ALL.into_iter().filter(|s| services.contains(s)) {
@@ -168,13 +177,17 @@ impl Env {
         let mut servers: BTreeMap<Svc, TestServer> = BTreeMap::new();
         for (svc, listener) in listeners {
             let db = TestDatabase::fresh().await;
-            let server = launch(svc, listener, keys.clone(), db, &urls, |c| tweak(svc, c)).await;
+            let server = launch(svc, listener, keys.clone(), db, &urls, clock.clone(), |c| {
+                tweak(svc, c)
+            })
+            .await;
             servers.insert(svc, server);
         }
         Env {
             keys,
             servers,
             retired: Vec::new(),
+            clock,
         }
     }
 
@@ -254,7 +267,16 @@ impl Env {
             .map(|(s, server)| (*s, server.url()))
             .collect();
         urls.insert(svc, stopped.url());
-        let server = launch(svc, listener, self.keys.clone(), db, &urls, |_| {}).await;
+        let server = launch(
+            svc,
+            listener,
+            self.keys.clone(),
+            db,
+            &urls,
+            self.clock.clone(),
+            |_| {},
+        )
+        .await;
         // The stopped server owns its database: keep it until the environment ends.
         self.retired.push(stopped);
         self.servers.insert(svc, server);
