@@ -27,6 +27,7 @@ pub mod api;
 pub mod jobs;
 pub mod model;
 pub mod ops;
+pub mod pdf;
 pub mod store;
 pub mod wire;
 
