@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Render every kustomize overlay and validate each object offline against the Kubernetes
 # OpenAPI schemas, strictly (an unknown or misspelt field fails), for every Kubernetes
-# version we support. No cluster needed. `make k8s-check` runs this; so does CI.
+# version we support, and checks that the NetworkPolicies allow exactly the calls the services
+# make (check-network-paths.py). No cluster needed. `make k8s-check` runs this; so does CI.
 #
 # Needs: kubectl (with its built-in kustomize) and python3. Installs PyPI kubernetes-validate
 # (which ships the schemas) into .venv/ at the repo root on first run; later runs reuse it.
@@ -73,6 +74,12 @@ for overlay in "${OVERLAYS[@]}"; do
       echo "k8s-check: ok   $overlay: $objects objects valid against Kubernetes $version (strict)"
     fi
   done
+  # The NetworkPolicies open exactly the calls the services make (read from their code and
+  # config.env): deploy/scripts/check-network-paths.py.
+  if ! "$VENV/bin/python" deploy/scripts/check-network-paths.py "$rendered"; then
+    echo "k8s-check: FAIL $overlay: network paths" >&2
+    failed=1
+  fi
 done
 
 if [[ "$failed" -ne 0 ]]; then

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SERVICES=(providers vouchers attendance billing)
+SERVICES=(providers vouchers attendance reporting billing)
 cargo build --quiet --bins
 bin=target/debug
 
@@ -18,6 +18,7 @@ export SETELI_JWKS_PATH=deploy/dev-keys/jwks.json
 export SETELI_PROVIDERS_URL=http://127.0.0.1:50051
 export SETELI_VOUCHERS_URL=http://127.0.0.1:50052
 export SETELI_ATTENDANCE_URL=http://127.0.0.1:50053
+export SETELI_REPORTING_URL=http://127.0.0.1:50054
 export SETELI_BILLING_URL=http://127.0.0.1:50055
 # attendance follows the vouchers change feed with a token of its own (the platform has no
 # service accounts yet): a dev county_admin token, signed with the dev key, valid for 30 days.
@@ -33,6 +34,11 @@ usage_token="$("$bin/seteli-dev" token --role county_admin --subject usage-feed 
 # built-in development default (SETELI_BILLING_BUYER_*).
 billing_token="$("$bin/seteli-dev" token --role county_admin --subject billing-upstream \
   --ttl 2592000 --dir deploy/dev-keys)"
+# reporting follows the vouchers change feed (report obligations) and attendance's feed with
+# its own dev token: only reporting gets it, as SETELI_VOUCHERS_FEED_TOKEN and
+# SETELI_ATTENDANCE_FEED_TOKEN.
+reporting_token="$("$bin/seteli-dev" token --role county_admin --subject reporting-feed \
+  --ttl 2592000 --dir deploy/dev-keys)"
 
 pids=()
 cleanup() {
@@ -46,6 +52,9 @@ for svc in "${SERVICES[@]}"; do
     SETELI_VOUCHERS_FEED_TOKEN="$feed_token" "$bin/seteli-$svc" &
   elif [[ "$svc" == vouchers ]]; then
     SETELI_ATTENDANCE_FEED_TOKEN="$usage_token" "$bin/seteli-$svc" &
+  elif [[ "$svc" == reporting ]]; then
+    SETELI_VOUCHERS_FEED_TOKEN="$reporting_token" SETELI_ATTENDANCE_FEED_TOKEN="$reporting_token" \
+      "$bin/seteli-$svc" &
   elif [[ "$svc" == billing ]]; then
     SETELI_BILLING_UPSTREAM_TOKEN="$billing_token" "$bin/seteli-$svc" &
   else
@@ -62,6 +71,8 @@ Seteli is starting on localhost (SQLite under ./data/):
               (follows attendance's usage feed with a dev county_admin token, SETELI_ATTENDANCE_FEED_TOKEN)
   attendance  gRPC + gRPC-Web  127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
               (follows the vouchers feed with a dev county_admin token, SETELI_VOUCHERS_FEED_TOKEN)
+  reporting   gRPC + gRPC-Web  127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
+              (follows the vouchers and attendance feeds with a dev county_admin token)
   billing     gRPC + gRPC-Web  127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics
               (calls attendance, vouchers, providers with a dev county_admin token, SETELI_BILLING_UPSTREAM_TOKEN)
 
