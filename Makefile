@@ -6,7 +6,7 @@ SETELI_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres
 # PostgreSQL server `make bench` also measures billing on (a fresh database it drops); empty: SQLite only.
 SETELI_BENCH_POSTGRES ?=
 
-.PHONY: help run token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas ci
+.PHONY: help run token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas web ci
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,10 +19,10 @@ token: ## Mint a dev token: make token ROLE=county_admin [PROVIDER=<id>]
 
 test: test-sqlite test-postgres ## Run every test on SQLite and on PostgreSQL
 
-test-sqlite: einvoice-schemas ## Run every test on SQLite only
+test-sqlite: einvoice-schemas web ## Run every test on SQLite only
 	$(CARGO) nextest run --workspace --no-fail-fast
 
-test-postgres: einvoice-schemas ## Run every test on PostgreSQL only (needs a server: SETELI_TEST_POSTGRES)
+test-postgres: einvoice-schemas web ## Run every test on PostgreSQL only (needs a server: SETELI_TEST_POSTGRES)
 	@# Each test makes its own seteli_test_* database; drop those left by earlier runs.
 	@psql "$(SETELI_TEST_POSTGRES)" -Atqc "SELECT 'DROP DATABASE IF EXISTS ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'seteli\_test\_%'" 2>/dev/null | psql "$(SETELI_TEST_POSTGRES)" -q >/dev/null 2>&1 || true
 	SETELI_TEST_POSTGRES=$(SETELI_TEST_POSTGRES) $(CARGO) nextest run --workspace --no-fail-fast
@@ -44,6 +44,9 @@ k8s-check: ## Render both kustomize overlays and validate them offline against t
 
 einvoice-schemas: ## Fetch the official Finvoice 3.0 / UBL 2.1 schemas (pinned, sha256) and lxml for the billing tests
 	@deploy/scripts/einvoice-schemas.sh
+
+web: ## Build the browser portal (web/: gRPC-Web voucher lookup) into web/dist; npm ci from web/package-lock.json
+	@web/build.sh
 
 proto-check: ## buf lint (STANDARD) and buf breaking against main
 	@deploy/scripts/proto-check.sh
