@@ -1729,3 +1729,53 @@ impl Browser {
         let _ = tokio::time::timeout(BROWSER_PATIENCE, self.child.wait()).await;
     }
 }
+
+// ------------------------------------------------------------------------------ journey (the CLI)
+
+/// The running services as the `seteli` command-line client sees them: their URLs, and dev
+/// tokens minted with the kit's key for the kit's issuer.
+pub fn cli_platform(env: &Env) -> seteli_cli::conn::Platform {
+    use seteli_cli::conn::{DevTokens, Endpoints, Platform, Tokens};
+    let url = |svc: Svc| env.server(svc).url();
+    Platform::new(
+        Endpoints {
+            providers: url(Svc::Providers),
+            vouchers: url(Svc::Vouchers),
+            attendance: url(Svc::Attendance),
+            reporting: url(Svc::Reporting),
+            billing: url(Svc::Billing),
+        },
+        Tokens::Dev(DevTokens::new(
+            env.keys.key.clone(),
+            seteli_platform::testing::ISSUER,
+            seteli_platform::testing::AUDIENCE,
+        )),
+    )
+}
+
+/// The `seteli` binary's arguments that point it at `env`'s `services`, with a dev key folder
+/// (written into `keys_dir`) holding the kit's signing key. Its environment must name the kit's
+/// issuer: `SETELI_JWT_ISSUER` = [`seteli_platform::testing::ISSUER`].
+pub fn cli_args(env: &Env, services: &[Svc], keys_dir: &std::path::Path) -> Vec<String> {
+    std::fs::create_dir_all(keys_dir).expect("keys dir");
+    std::fs::write(
+        keys_dir.join("signing-key.pem"),
+        env.keys.key.to_pem().expect("pem"),
+    )
+    .expect("write key");
+    std::fs::write(keys_dir.join("jwks.json"), env.keys.key.jwks_json()).expect("write jwks");
+    let mut args = vec!["--keys".to_owned(), keys_dir.display().to_string()];
+    for (flag, svc) in [
+        ("--providers-url", Svc::Providers),
+        ("--vouchers-url", Svc::Vouchers),
+        ("--attendance-url", Svc::Attendance),
+        ("--reporting-url", Svc::Reporting),
+        ("--billing-url", Svc::Billing),
+    ] {
+        if services.contains(&svc) {
+            args.push(flag.to_owned());
+            args.push(env.server(svc).url());
+        }
+    }
+    args
+}

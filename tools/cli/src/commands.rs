@@ -1,0 +1,621 @@
+//! Runs one command: calls [`crate::actions`] and prints what it answered.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::CommandFactory as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use seteli_api::attendance::v1 as apb;
+use seteli_api::billing::v1 as bpb;
+use seteli_api::providers::v1 as ppb;
+use seteli_api::reporting::v1 as rpb;
+use seteli_api::vouchers::v1 as vpb;
+use serde_json::Value;
+
+use crate::actions::{self, date, today};
+use crate::cli::*;
+use crate::conn::{DevTokens, Platform};
+use crate::output::{self, Out, at, record, rows};
+
+/// The role a `--as` or `--role` names.
+pub fn role_of(r: RoleArg) -> crate::conn::Role {
+    use crate::conn::Role;
+    match r {
+        RoleArg::SocialWorker => Role::SocialWorker,
+        RoleArg::ProviderUser => Role::ProviderUser,
+        RoleArg::CountyAdmin => Role::CountyAdmin,
+        RoleArg::FinanceSystem => Role::FinanceSystem,
+        RoleArg::Auditor => Role::Auditor,
+    }
+}
+
+fn format_of(f: FormatArg) -> bpb::ExportFormat {
+    match f {
+        FormatArg::Finvoice => bpb::ExportFormat::Finvoice30,
+        FormatArg::Ubl => bpb::ExportFormat::PeppolBis30,
+    }
+}
+
+fn list(v: &Value, field: &str) -> Vec<Value> {
+    at(v, field).as_array().cloned().unwrap_or_default()
+}
+
+/// Runs `command` against `platform`, printing through `out`.
+pub async fn run(platform: &Platform, global: &Global, out: Out, command: Command) -> anyhow::Result<()> {
+    let p = platform;
+    match command {
+        Command::Token(a) => {
+            let dev = DevTokens::from_dir(&global.keys)?;
+            let token = dev.mint(
+                role_of(a.role).name(),
+                a.provider.as_deref(),
+                a.subject.as_deref(),
+                a.ttl,
+            )?;
+            if out.json {
+                println!("{}", serde_json::json!({ "token": token }));
+            } else {
+                println!("{token}");
+            }
+        }
+        Command::Health { wait } => health(p, out, wait).await?,
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "seteli", &mut std::io::stdout());
+        }
+        Command::Provider(c) => provider(p, out, c).await?,
+        Command::Client(c) => client(p, out, c).await?,
+        Command::Voucher(c) => voucher(p, out, c).await?,
+        Command::Session(c) => session(p, out, c).await?,
+        Command::Absence(c) => absence(p, out, c).await?,
+        Command::Report(c) => report(p, out, c).await?,
+        Command::Invoice(c) => invoice(p, out, c).await?,
+        Command::Demo(a) => {
+            let summary = crate::demo::run(
+                p,
+                &crate::demo::Options {
+                    out: a.out,
+                    feed_wait: Duration::from_secs(a.wait),
+                    progress: !out.json,
+                },
+            )
+            .await?;
+            out.print_value(&summary.to_json(), |_| summary.human())?;
+        }
+    }
+    Ok(())
+}
+
+async fn health(p: &Platform, out: Out, wait: u64) -> anyhow::Result<()> {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    let mut answers = Vec::new();
+    for (name, url, channel) in p.channels()? {
+        let status = loop {
+            let mut client = HealthClient::new(channel.clone());
+            let mut req = tonic::Request::new(HealthCheckRequest {
+                service: String::new(),
+            });
+            req.set_timeout(Duration::from_secs(2));
+            let status = match client.check(req).await {
+                Ok(r) => tonic_health::pb::health_check_response::ServingStatus::try_from(
+                    r.into_inner().status,
+                )
+                .map(|s| s.as_str_name().to_owned())
+                .unwrap_or_else(|_| "UNKNOWN".into()),
+                Err(e) => format!("DOWN ({})", crate::failure::code_name(e.code())),
+            };
+            if status == "SERVING" || Instant::now() >= deadline {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        answers.push(serde_json::json!({"service": name, "url": url, "status": status}));
+    }
+    let all = answers.iter().all(|a| a["status"] == "SERVING");
+    out.print_value(&Value::Array(answers), |v| {
+        rows(
+            v.as_array().map(Vec::as_slice).unwrap_or_default(),
+            &[
+                ("service", "service", output::Fmt::Text),
+                ("url", "url", output::Fmt::Text),
+                ("status", "status", output::Fmt::Text),
+            ],
+        )
+    })?;
+    if !all {
+        anyhow::bail!("not every service is serving");
+    }
+    Ok(())
+}
+
+async fn provider(p: &Platform, out: Out, c: ProviderCmd) -> anyhow::Result<()> {
+    const T: &str = "seteli.providers.v1.Provider";
+    match c {
+        ProviderCmd::Register {
+            name,
+            business_id,
+            legal_form,
+            municipality,
+            at,
+            offers,
+        } => {
+            let spec = actions::ProviderSpec {
+                name,
+                business_id,
+                legal_form: match legal_form {
+                    LegalFormArg::Company => ppb::LegalForm::Company,
+                    LegalFormArg::Association => ppb::LegalForm::Association,
+                    LegalFormArg::Foundation => ppb::LegalForm::Foundation,
+                    LegalFormArg::Cooperative => ppb::LegalForm::Cooperative,
+                },
+                municipality,
+                at,
+                offerings: offers,
+            };
+            let provider = actions::register_provider(p, &spec).await?;
+            out.print(&provider, T, |v| record(v, output::PROVIDER))
+        }
+        ProviderCmd::Approve { id } => {
+            let provider = actions::approve_provider(p, &id).await?;
+            out.print(&provider, T, |v| record(v, output::PROVIDER))
+        }
+        ProviderCmd::Get { id } => {
+            let provider = actions::get_provider(p, &id).await?;
+            out.print(&provider, T, |v| record(v, output::PROVIDER))
+        }
+        ProviderCmd::List => {
+            let all = actions::list_providers(p).await?;
+            out.print(&all, "seteli.providers.v1.ListProvidersResponse", |v| {
+                rows(&list(v, "providers"), output::PROVIDER)
+            })
+        }
+    }
+}
+
+async fn client(p: &Platform, out: Out, c: ClientCmd) -> anyhow::Result<()> {
+    match c {
+        ClientCmd::Add {
+            name,
+            identity_code,
+            municipality,
+            at,
+            phone,
+        } => {
+            let client = actions::add_client(
+                p,
+                vpb::ClientDetails {
+                    identity_code,
+                    name,
+                    home_municipality: municipality,
+                    home_coordinates: Some(seteli_api::common::v1::Coordinates {
+                        latitude: at.0,
+                        longitude: at.1,
+                    }),
+                    contact: Some(vpb::ClientContact {
+                        phone,
+                        ..Default::default()
+                    }),
+                },
+            )
+            .await?;
+            out.print(&client, "seteli.vouchers.v1.Client", |v| record(v, output::CLIENT))
+        }
+        ClientCmd::List => {
+            let all = actions::list_clients(p).await?;
+            out.print(&all, "seteli.vouchers.v1.ListClientsResponse", |v| {
+                rows(&list(v, "clients"), output::CLIENT)
+            })
+        }
+    }
+}
+
+/// A decision of `service` for `client`, valid `from`–`until`, granting `units`, with the
+/// facts its rulebook asks of it (a KTT activation plan and job search; an SK assessment).
+pub fn decision(
+    client: &str,
+    service: seteli_api::common::v1::ServiceType,
+    (from, until): (chrono::NaiveDate, chrono::NaiveDate),
+    units: f64,
+    plan: &str,
+    assessment: &str,
+) -> vpb::ServiceDecision {
+    let ktt = service.as_str_name().starts_with("SERVICE_TYPE_KTT");
+    vpb::ServiceDecision {
+        client_id: client.into(),
+        service_type: service as i32,
+        decision_date: date(from),
+        valid_from: date(from),
+        valid_until: date(until),
+        granted_units: Some(vpb::Units {
+            hundredths: actions::hundredths(units),
+        }),
+        job_search_in_force: ktt,
+        unemployment_benefit: if ktt {
+            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
+        } else {
+            vpb::UnemploymentBenefit::Unspecified as i32
+        },
+        employment_plan: ktt.then(|| vpb::EmploymentPlan {
+            kind: vpb::PlanKind::ActivationPlan as i32,
+            reference: plan.into(),
+        }),
+        need_assessment: (!ktt).then(|| vpb::NeedAssessment {
+            reference: assessment.into(),
+            social_rehabilitation_need: true,
+            daily_living_need: service
+                == seteli_api::common::v1::ServiceType::SkIndividualDailyLiving,
+        }),
+        ..Default::default()
+    }
+}
+
+async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
+    const T: &str = "seteli.vouchers.v1.Voucher";
+    let show = |v: &vpb::Voucher| out.print(v, T, |j| record(j, output::VOUCHER));
+    match c {
+        VoucherCmd::Issue {
+            client,
+            service,
+            from,
+            until,
+            months,
+            units,
+            plan,
+            assessment,
+        } => {
+            let from = from.unwrap_or_else(today);
+            let until = until.unwrap_or_else(|| seteli_rules::terms::validity_end(from, months));
+            let v = actions::issue_voucher(
+                p,
+                decision(&client, service, (from, until), units, &plan, &assessment),
+            )
+            .await?;
+            show(&v)
+        }
+        VoucherCmd::Choose {
+            id,
+            provider,
+            agreed_start,
+        } => show(&actions::choose_provider(p, &id, &provider, agreed_start).await?),
+        VoucherCmd::Accept {
+            id,
+            provider,
+            coach,
+            steward_notified,
+        } => show(&actions::accept_voucher(p, &provider, &id, &coach, steward_notified).await?),
+        VoucherCmd::Get { id } => show(&actions::get_voucher(p, &id).await?),
+        VoucherCmd::List { client, provider } => {
+            let all = actions::list_vouchers(p, client.as_deref(), provider.as_deref()).await?;
+            out.print(&all, "seteli.vouchers.v1.ListVouchersResponse", |v| {
+                rows(&list(v, "vouchers"), output::VOUCHER)
+            })
+        }
+    }
+}
+
+async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
+    match c {
+        SessionCmd::Record {
+            voucher,
+            provider,
+            date: on,
+            start,
+            end,
+            hours,
+            participants,
+            coach,
+            notes,
+            replaces,
+        } => {
+            let clock = |t: Option<(i32, i32)>| {
+                t.map(|(hours, minutes)| apb::ClockTime { hours, minutes })
+            };
+            let details = apb::SessionDetails {
+                date: date(on),
+                start_time: clock(start),
+                end_time: clock(end),
+                hours: hours.map(|h| apb::Units {
+                    hundredths: actions::hundredths(h),
+                }),
+                modality: apb::Modality::OnSite as i32,
+                coach,
+                notes,
+                participants,
+                ..Default::default()
+            };
+            let r = actions::record_session(p, &provider, &voucher, details, replaces.as_deref())
+                .await?;
+            out.print(&r, "seteli.attendance.v1.RecordSessionResponse", |v| {
+                let mut s = record(at(v, "session"), output::SESSION);
+                for w in list(v, "warnings") {
+                    s.push_str(&format!(
+                        "\nwarning {}: {}",
+                        output::show(at(&w, "rule_id"), output::Fmt::Text),
+                        output::show(at(&w, "message_fi"), output::Fmt::Text)
+                    ));
+                }
+                s
+            })
+        }
+        SessionCmd::Cancel {
+            id,
+            provider,
+            by,
+            on,
+            substitute_unsuitable,
+            client_told,
+            replacement,
+            documentation,
+        } => {
+            let s = actions::cancel_session(
+                p,
+                &provider,
+                &id,
+                apb::Cancellation {
+                    by: match by {
+                        ByArg::Client => apb::CancelledBy::Client,
+                        ByArg::Provider => apb::CancelledBy::Provider,
+                    } as i32,
+                    cancelled_on: on.and_then(date),
+                    substitute_unsuitable,
+                    client_told_on: client_told.and_then(date),
+                    replacement_session_id: replacement,
+                    documentation,
+                },
+            )
+            .await?;
+            out.print(&s, "seteli.attendance.v1.Session", |v| record(v, output::SESSION))
+        }
+        SessionCmd::List { voucher } => {
+            let all = actions::list_sessions(p, &voucher).await?;
+            out.print(&all, "seteli.attendance.v1.ListSessionsResponse", |v| {
+                rows(&list(v, "sessions"), output::SESSION)
+            })
+        }
+    }
+}
+
+async fn absence(p: &Platform, out: Out, c: AbsenceCmd) -> anyhow::Result<()> {
+    match c {
+        AbsenceCmd::Record {
+            voucher,
+            provider,
+            date: on,
+            reason,
+            not_arranged,
+            certificate,
+            notes,
+        } => {
+            let reason = reason.map(|r| match r {
+                ReasonArg::OwnIllness => apb::AbsenceReason::OwnIllness,
+                ReasonArg::ChildIllness => apb::AbsenceReason::ChildIllness,
+                ReasonArg::JobInterview => apb::AbsenceReason::JobInterview,
+                ReasonArg::PublicOffice => apb::AbsenceReason::PublicOffice,
+                ReasonArg::Other => apb::AbsenceReason::Other,
+            });
+            let r = actions::record_absence(
+                p,
+                &provider,
+                apb::RecordAbsenceRequest {
+                    voucher_id: voucher,
+                    date: date(on),
+                    kind: if not_arranged {
+                        apb::AbsenceKind::NotArranged
+                    } else {
+                        apb::AbsenceKind::Absent
+                    } as i32,
+                    reason: reason.map(|r| r as i32).unwrap_or_default(),
+                    notes,
+                    certificate_delivered: certificate,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            out.print(&r, "seteli.attendance.v1.RecordAbsenceResponse", |v| {
+                let mut s = record(at(v, "absence"), output::ABSENCE);
+                for a in list(v, "alerts") {
+                    s.push_str(&format!(
+                        "\nalert {}: {}",
+                        output::show(at(&a, "rule_id"), output::Fmt::Text),
+                        output::show(at(&a, "message_fi"), output::Fmt::Text)
+                    ));
+                }
+                s
+            })
+        }
+        AbsenceCmd::List { voucher } => {
+            let all = actions::list_absences(p, &voucher).await?;
+            out.print(&all, "seteli.attendance.v1.ListAbsencesResponse", |v| {
+                rows(&list(v, "absences"), output::ABSENCE)
+            })
+        }
+    }
+}
+
+async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
+    const T: &str = "seteli.reporting.v1.Report";
+    match c {
+        ReportCmd::List { provider, status } => {
+            let status = match status {
+                None => rpb::ObligationStatus::Unspecified,
+                Some(StatusArg::Due) => rpb::ObligationStatus::Due,
+                Some(StatusArg::Overdue) => rpb::ObligationStatus::Overdue,
+                Some(StatusArg::Submitted) => rpb::ObligationStatus::Submitted,
+            };
+            let all = actions::list_obligations(p, provider.as_deref(), status).await?;
+            out.print(&all, "seteli.reporting.v1.ListObligationsResponse", |v| {
+                rows(&list(v, "obligations"), output::OBLIGATION)
+            })
+        }
+        ReportCmd::Get { id } => {
+            let r = actions::get_report(p, &id).await?;
+            out.print(&r, T, |v| record(v, output::REPORT))
+        }
+        ReportCmd::Write {
+            id,
+            provider,
+            goals,
+            changes,
+            means,
+            follow_up,
+            notes,
+        } => {
+            let r = actions::save_report(
+                p,
+                &provider,
+                &id,
+                rpb::ReportSections {
+                    goals_and_attainment: goals,
+                    changes,
+                    means_with_examples: means,
+                    follow_up_plan: follow_up,
+                    notes,
+                },
+            )
+            .await?;
+            out.print(&r, T, |v| record(v, output::REPORT))
+        }
+        ReportCmd::Submit { id, provider } => {
+            let r = actions::submit_report(p, &provider, &id).await?;
+            out.print(&r, T, |v| record(v, output::REPORT))
+        }
+    }
+}
+
+async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
+    const T: &str = "seteli.billing.v1.Invoice";
+    match c {
+        InvoiceCmd::Generate {
+            provider,
+            month: (year, month),
+            county,
+        } => {
+            let r = actions::generate_invoice(p, &provider, year, month, county).await?;
+            out.print(&r, "seteli.billing.v1.GenerateInvoiceResponse", |v| {
+                let mut s = record(at(v, "invoice"), output::INVOICE);
+                if !at(v, "credit_note").is_null() && !at(v, "credit_note.id").as_str().unwrap_or("").is_empty() {
+                    s.push_str("\ncredit note:\n");
+                    s.push_str(&record(at(v, "credit_note"), output::INVOICE));
+                }
+                s
+            })
+        }
+        InvoiceCmd::Submit { id, provider } => {
+            let i = actions::submit_invoice(p, &provider, &id).await?;
+            out.print(&i, T, |v| record(v, output::INVOICE))
+        }
+        InvoiceCmd::Approve { id } => {
+            let i = actions::approve_invoice(p, &id).await?;
+            out.print(&i, T, |v| record(v, output::INVOICE))
+        }
+        InvoiceCmd::Get { id } => {
+            let i = actions::get_invoice(p, &id).await?;
+            out.print(&i, T, |v| {
+                let mut s = record(v, output::INVOICE);
+                s.push('\n');
+                s.push_str(&rows(
+                    &list(v, "lines"),
+                    &[
+                        ("line", "line_number", output::Fmt::Text),
+                        ("voucher", "voucher_number", output::Fmt::Text),
+                        ("service", "service_type", output::Fmt::Enum("SERVICE_TYPE_")),
+                        ("realised", "realised_units", output::Fmt::Units),
+                        ("no-show", "no_show_units", output::Fmt::Units),
+                        ("unit price", "unit_price", output::Fmt::Money),
+                        ("amount", "amount", output::Fmt::Money),
+                    ],
+                ));
+                s
+            })
+        }
+        InvoiceCmd::List { provider } => {
+            let all = actions::list_invoices(p, provider.as_deref()).await?;
+            out.print(&all, "seteli.billing.v1.ListInvoicesResponse", |v| {
+                rows(&list(v, "invoices"), output::INVOICE)
+            })
+        }
+        InvoiceCmd::Pull {
+            out: dir,
+            formats,
+            no_ack,
+        } => {
+            let formats: Vec<bpb::ExportFormat> = if formats.is_empty() {
+                vec![bpb::ExportFormat::Finvoice30, bpb::ExportFormat::PeppolBis30]
+            } else {
+                formats.into_iter().map(format_of).collect()
+            };
+            let bar = spinner("pulling approved invoices", out.json);
+            let pulled = actions::pull_invoices(p, &formats, &dir, !no_ack, |i| {
+                bar.inc(1);
+                bar.set_message(format!("pulled {}", i.invoice_number));
+            })
+            .await?;
+            bar.finish_and_clear();
+            let v = Value::Array(
+                pulled
+                    .iter()
+                    .map(|x| {
+                        serde_json::json!({
+                            "invoice_id": x.invoice.id,
+                            "invoice_number": x.invoice.invoice_number,
+                            "total_cents": x.invoice.total.as_ref().map(|m| m.cents).unwrap_or_default(),
+                            "files": x.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+                            "acknowledged": x.ack.map(|a| a.as_str_name()),
+                        })
+                    })
+                    .collect(),
+            );
+            out.print_value(&v, |v| {
+                format!(
+                    "{}\n{} invoice(s) written to {}",
+                    rows(
+                        v.as_array().map(Vec::as_slice).unwrap_or_default(),
+                        &[
+                            ("invoice", "invoice_number", output::Fmt::Text),
+                            ("files", "files", output::Fmt::Text),
+                            ("acknowledged", "acknowledged", output::Fmt::Enum("ACK_OUTCOME_")),
+                        ],
+                    ),
+                    pulled.len(),
+                    dir.display()
+                )
+            })
+        }
+        InvoiceCmd::Export {
+            id,
+            format,
+            out: file,
+        } => {
+            let doc = actions::export_invoice(p, &id, format_of(format)).await?;
+            if let Some(parent) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&file, &doc.content)
+                .with_context(|| format!("writing {}", file.display()))?;
+            let v = serde_json::json!({
+                "file": file.display().to_string(),
+                "content_type": doc.content_type,
+                "bytes": doc.content.len(),
+            });
+            out.print_value(&v, |_| {
+                format!("wrote {} ({} bytes, {})", file.display(), doc.content.len(), doc.content_type)
+            })
+        }
+    }
+}
+
+/// A progress bar counting items, hidden when printing JSON (or when stderr is no terminal).
+pub fn spinner(message: &str, hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar.set_message(message.to_owned());
+    bar
+}

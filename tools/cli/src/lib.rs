@@ -1,0 +1,90 @@
+//! `seteli`: the command-line client of the Seteli platform.
+//!
+//! For people and scripts alike, on the generated gRPC clients of `seteli_api`: mint a dev
+//! token; register and approve a provider; add a client; issue a voucher; choose and accept;
+//! record sessions, cancellations and absences; write and submit reports; generate, submit and
+//! approve invoices; pull them as the financial system and write the Finvoice and UBL files.
+//! `seteli demo` walks one realistic month of all of it (`make demo`).
+//!
+//! - [`cli`]: the command line (clap; `seteli completions <shell>` prints completions);
+//! - [`conn`]: where the services listen and which token each call carries;
+//! - [`actions`]: one function per step, each with the role that takes it;
+//! - [`commands`]: runs a command and prints its answer through [`output`] — tables for
+//!   people, `--json` (the protobuf JSON mapping) for scripts;
+//! - [`failure`]: a refusal's rule ids, sections and Finnish message, from the status details;
+//! - [`demo`]: the month.
+
+pub mod actions;
+pub mod cli;
+pub mod commands;
+pub mod conn;
+pub mod demo;
+pub mod failure;
+pub mod output;
+
+use std::process::ExitCode;
+
+pub use cli::Cli;
+use conn::{DevTokens, Endpoints, Platform, Tokens};
+use output::Out;
+
+/// The platform `cli`'s options name: its URLs, and its token or the dev key.
+pub fn platform(global: &cli::Global) -> anyhow::Result<Platform> {
+    let endpoints = Endpoints {
+        providers: global.providers_url.clone(),
+        vouchers: global.vouchers_url.clone(),
+        attendance: global.attendance_url.clone(),
+        reporting: global.reporting_url.clone(),
+        billing: global.billing_url.clone(),
+    };
+    let tokens = match &global.token {
+        Some(t) if !t.trim().is_empty() => Tokens::Fixed(t.trim().to_owned()),
+        _ => Tokens::Dev(DevTokens::from_dir(&global.keys)?),
+    };
+    let mut p = Platform::new(endpoints, tokens);
+    p.role_override = global.as_role.map(commands::role_of);
+    Ok(p)
+}
+
+/// Runs the command line: 0 when done, 1 when a call was refused or failed (the refusal is
+/// printed: its rule ids and Finnish message; as JSON with `--json`).
+pub async fn run(cli: Cli) -> ExitCode {
+    let out = Out {
+        json: cli.global.json,
+    };
+    let result = match &cli.command {
+        // Minting and completions need no platform (nor a dev key for completions).
+        cli::Command::Completions { .. } | cli::Command::Token(_) => {
+            let p = Platform::new(Endpoints::default(), Tokens::Fixed(String::new()));
+            commands::run(&p, &cli.global, out, cli.command).await
+        }
+        _ => match platform(&cli.global) {
+            Ok(p) => commands::run(&p, &cli.global, out, cli.command).await,
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e, out);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints `e`: a refused call with its rules and Finnish message, anything else as its chain.
+pub fn report_error(e: &anyhow::Error, out: Out) {
+    let refusal = failure::status_of(e).map(failure::Refusal::of);
+    if out.json {
+        let v = match &refusal {
+            Some(r) => serde_json::json!({ "error": r.to_json(), "context": format!("{e}") }),
+            None => serde_json::json!({ "error": { "message": format!("{e:#}") } }),
+        };
+        println!("{v}");
+    } else {
+        match refusal {
+            Some(r) => eprintln!("seteli: {e}\n{}", r.human()),
+            None => eprintln!("seteli: {e:#}"),
+        }
+    }
+}

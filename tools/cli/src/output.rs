@@ -1,0 +1,266 @@
+//! What the client prints: tables for people, JSON for scripts.
+//!
+//! Every answer is first turned into JSON by the protobuf JSON mapping, read from the
+//! contracts' own descriptor set (`seteli_api::FILE_DESCRIPTOR_SET`, through `prost-reflect`):
+//! field names as in the `.proto`, enums by name, every field present. `--json` prints that;
+//! a table picks columns out of it by path, so both show the same data.
+
+use std::sync::OnceLock;
+
+use anyhow::Context as _;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
+use serde_json::Value;
+
+fn pool() -> &'static DescriptorPool {
+    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(seteli_api::FILE_DESCRIPTOR_SET)
+            .unwrap_or_else(|e| panic!("the compiled descriptor set does not decode: {e}"))
+    })
+}
+
+/// `message` (of protobuf type `full_name`, e.g. `seteli.vouchers.v1.Voucher`) as JSON.
+pub fn json_of(message: &impl prost::Message, full_name: &str) -> anyhow::Result<Value> {
+    let descriptor = pool()
+        .get_message_by_name(full_name)
+        .with_context(|| format!("no message {full_name} in the contracts"))?;
+    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
+        .with_context(|| format!("decoding {full_name}"))?;
+    let options = SerializeOptions::new()
+        .use_proto_field_name(true)
+        .skip_default_fields(false)
+        .stringify_64_bit_integers(false);
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::new(&mut out);
+    dynamic
+        .serialize_with_options(&mut serializer, &options)
+        .with_context(|| format!("writing {full_name} as JSON"))?;
+    Ok(serde_json::from_slice(&out)?)
+}
+
+/// How a column's value is shown to people.
+#[derive(Debug, Clone, Copy)]
+pub enum Fmt {
+    /// As it is (strings unquoted).
+    Text,
+    /// A `seteli.common.v1.Date` as `YYYY-MM-DD`.
+    Date,
+    /// A `Money` as euros.
+    Money,
+    /// A `Units` (hundredths) as a decimal.
+    Units,
+    /// An enum value without its type prefix (`VOUCHER_STATE_ACTIVE` → `ACTIVE`).
+    Enum(&'static str),
+    /// How many items a list holds.
+    Count,
+}
+
+/// One column: header, path into the JSON (dot-separated), format.
+pub type Column = (&'static str, &'static str, Fmt);
+
+/// The value at dot-separated `path` of `v`.
+pub fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
+    path.split('.')
+        .filter(|p| !p.is_empty())
+        .fold(v, |v, key| v.get(key).unwrap_or(&Value::Null))
+}
+
+fn int(v: &Value, key: &str) -> i64 {
+    match v.get(key) {
+        Some(Value::Number(n)) => n.as_i64().unwrap_or_default(),
+        Some(Value::String(s)) => s.parse().unwrap_or_default(),
+        _ => 0,
+    }
+}
+
+/// `v` shown as `fmt` says.
+pub fn show(v: &Value, fmt: Fmt) -> String {
+    match fmt {
+        _ if v.is_null() => String::new(),
+        Fmt::Text => match v {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items.iter().map(|i| show(i, Fmt::Text)).collect::<Vec<_>>().join(", "),
+            other => other.to_string(),
+        },
+        Fmt::Date => {
+            let (y, m, d) = (int(v, "year"), int(v, "month"), int(v, "day"));
+            if y == 0 {
+                String::new()
+            } else {
+                format!("{y:04}-{m:02}-{d:02}")
+            }
+        }
+        Fmt::Money => {
+            let cents = int(v, "cents");
+            format!("{}{}.{:02} €", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+        }
+        Fmt::Units => {
+            let h = int(v, "hundredths");
+            let whole = h.abs() / 100;
+            let frac = h.abs() % 100;
+            let sign = if h < 0 { "-" } else { "" };
+            if frac == 0 {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{frac:02}")
+            }
+        }
+        Fmt::Enum(prefix) => v
+            .as_str()
+            .map(|s| s.strip_prefix(prefix).unwrap_or(s).to_owned())
+            .unwrap_or_else(|| v.to_string()),
+        Fmt::Count => v.as_array().map(|a| a.len().to_string()).unwrap_or_default(),
+    }
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+/// One object as a two-column table of `columns`.
+pub fn record(v: &Value, columns: &[Column]) -> String {
+    let mut t = table();
+    t.set_header(vec!["field", "value"]);
+    for (header, path, fmt) in columns {
+        t.add_row(vec![(*header).to_owned(), show(at(v, path), *fmt)]);
+    }
+    t.to_string()
+}
+
+/// A list of objects as a table with `columns`, one row each.
+pub fn rows(items: &[Value], columns: &[Column]) -> String {
+    let mut t = table();
+    t.set_header(columns.iter().map(|(h, _, _)| *h).collect::<Vec<_>>());
+    for item in items {
+        t.add_row(
+            columns
+                .iter()
+                .map(|(_, path, fmt)| show(at(item, path), *fmt))
+                .collect::<Vec<_>>(),
+        );
+    }
+    t.to_string()
+}
+
+/// How the client prints: JSON or tables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Out {
+    /// Print JSON instead of tables.
+    pub json: bool,
+}
+
+impl Out {
+    /// Prints `message` (of type `full_name`): JSON, or `human` of its JSON.
+    pub fn print(
+        &self,
+        message: &impl prost::Message,
+        full_name: &str,
+        human: impl FnOnce(&Value) -> String,
+    ) -> anyhow::Result<()> {
+        let v = json_of(message, full_name)?;
+        self.print_value(&v, human)
+    }
+
+    /// Prints `v`: JSON, or `human` of it.
+    pub fn print_value(&self, v: &Value, human: impl FnOnce(&Value) -> String) -> anyhow::Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(v)?);
+        } else {
+            println!("{}", human(v));
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------------------ column sets
+
+/// A provider's columns.
+pub const PROVIDER: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("name", "details.name", Fmt::Text),
+    ("business id", "details.business_id", Fmt::Text),
+    ("state", "state", Fmt::Enum("PROVIDER_STATE_")),
+    ("offerings", "offerings", Fmt::Count),
+    ("sites", "sites", Fmt::Count),
+];
+
+/// A client's columns.
+pub const CLIENT: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("name", "name", Fmt::Text),
+    ("identity code", "identity_code_masked", Fmt::Text),
+    ("municipality", "home_municipality", Fmt::Text),
+];
+
+/// A voucher's columns.
+pub const VOUCHER: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("number", "voucher_number", Fmt::Text),
+    ("service", "decision.service_type", Fmt::Enum("SERVICE_TYPE_")),
+    ("state", "state", Fmt::Enum("VOUCHER_STATE_")),
+    ("valid from", "decision.valid_from", Fmt::Date),
+    ("valid until", "decision.valid_until", Fmt::Date),
+    ("granted", "units_granted", Fmt::Units),
+    ("used", "units_used", Fmt::Units),
+    ("value", "value", Fmt::Money),
+    ("provider", "provider_name", Fmt::Text),
+];
+
+/// A session's columns.
+pub const SESSION: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("date", "details.date", Fmt::Date),
+    ("status", "status", Fmt::Enum("SESSION_STATUS_")),
+    ("units", "units", Fmt::Units),
+    ("coach", "details.coach", Fmt::Text),
+    ("invoice", "invoice_id", Fmt::Text),
+];
+
+/// An absence's columns.
+pub const ABSENCE: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("date", "date", Fmt::Date),
+    ("kind", "kind", Fmt::Enum("ABSENCE_KIND_")),
+    ("reason", "reason", Fmt::Enum("ABSENCE_REASON_")),
+    ("certificate", "certificate_delivered", Fmt::Text),
+];
+
+/// An obligation's columns (a report's, under `obligation.` in a report).
+pub const OBLIGATION: &[Column] = &[
+    ("report id", "id", Fmt::Text),
+    ("rule", "rule", Fmt::Text),
+    ("due", "due_on", Fmt::Date),
+    ("status", "status", Fmt::Enum("OBLIGATION_STATUS_")),
+    ("report", "report_state", Fmt::Enum("REPORT_STATE_")),
+    ("submitted", "submitted_on", Fmt::Date),
+    ("late", "late", Fmt::Text),
+];
+
+/// A report's columns.
+pub const REPORT: &[Column] = &[
+    ("report id", "obligation.id", Fmt::Text),
+    ("rule", "obligation.rule", Fmt::Text),
+    ("due", "obligation.due_on", Fmt::Date),
+    ("state", "obligation.report_state", Fmt::Enum("REPORT_STATE_")),
+    ("submitted", "obligation.submitted_on", Fmt::Date),
+    ("late", "obligation.late", Fmt::Text),
+    ("version", "version", Fmt::Text),
+];
+
+/// An invoice's columns.
+pub const INVOICE: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("number", "invoice_number", Fmt::Text),
+    ("kind", "kind", Fmt::Enum("INVOICE_KIND_")),
+    ("seller", "seller.name", Fmt::Text),
+    ("year", "year", Fmt::Text),
+    ("month", "month", Fmt::Text),
+    ("state", "state", Fmt::Enum("INVOICE_STATE_")),
+    ("lines", "lines", Fmt::Count),
+    ("total", "total", Fmt::Money),
+];
