@@ -64,7 +64,11 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
 
     // Three providers, all approved.
     assert_eq!(s.providers.len(), 3);
-    assert!(s.providers.iter().all(|p| p.state == "APPROVED"), "{:?}", s.providers);
+    assert!(
+        s.providers.iter().all(|p| p.state == "APPROVED"),
+        "{:?}",
+        s.providers
+    );
     // Five vouchers over KTT and SK, each accepted by its provider.
     let services: Vec<ServiceType> = s.vouchers.iter().map(|v| v.service).collect();
     assert!(services.contains(&ServiceType::KttIndividual));
@@ -81,7 +85,9 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
     assert_eq!(r.code, "FAILED_PRECONDITION", "{r:?}");
     assert_eq!(r.rule_ids(), ["CAP-SESSION-LENGTH"], "{r:?}");
     assert!(
-        r.message_fi.as_deref().is_some_and(|m| m.contains("CAP-SESSION-LENGTH") && m.len() > 20),
+        r.message_fi
+            .as_deref()
+            .is_some_and(|m| m.contains("CAP-SESSION-LENGTH") && m.len() > 20),
         "{r:?}"
     );
     assert!(r.request_id.is_some(), "{r:?}");
@@ -102,14 +108,22 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
     let refused_day = seteli_cli::actions::date(s.rejected.date);
     assert!(!eeros.is_empty());
     assert!(
-        eeros.iter().all(|x| x.details.as_ref().and_then(|d| d.date) != refused_day),
+        eeros
+            .iter()
+            .all(|x| x.details.as_ref().and_then(|d| d.date) != refused_day),
         "the refused session was recorded"
     );
 
     // The no-show, the provider's cancellation and the session that replaced it.
-    assert_eq!(session(&env, &s.no_show).await.status, apb::SessionStatus::NoShow as i32);
+    assert_eq!(
+        session(&env, &s.no_show).await.status,
+        apb::SessionStatus::NoShow as i32
+    );
     let cancelled = session(&env, &s.provider_cancelled).await;
-    assert_eq!(cancelled.status, apb::SessionStatus::CancelledByProvider as i32);
+    assert_eq!(
+        cancelled.status,
+        apb::SessionStatus::CancelledByProvider as i32
+    );
     let c = cancelled.cancellation.expect("cancellation");
     assert!(c.substitute_unsuitable && !c.documentation.is_empty());
     assert_eq!(c.replacement_session_id, s.replacement);
@@ -146,10 +160,19 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
     // weeks ago).
     let lauri = &s.vouchers[4];
     let overdue: Vec<&str> = s.overdue().iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(overdue, [format!("{}/REP-INTERIM", lauri.id)], "{:?}", s.obligations);
+    assert_eq!(
+        overdue,
+        [format!("{}/REP-INTERIM", lauri.id)],
+        "{:?}",
+        s.obligations
+    );
     assert_eq!(s.submitted_reports.len(), 4);
     for id in &s.submitted_reports {
-        let o = s.obligations.iter().find(|o| &o.id == id).expect("obligation");
+        let o = s
+            .obligations
+            .iter()
+            .find(|o| &o.id == id)
+            .expect("obligation");
         assert_eq!(o.status, rpb::ObligationStatus::Submitted as i32, "{o:?}");
         let (due, submitted) = (
             seteli_cli::actions::naive(o.due_on.as_ref()).expect("due"),
@@ -201,18 +224,36 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
             .find(|inv| inv.provider_id == v.provider_id)
             .expect("the provider's invoice");
         assert_eq!(invoice.state, bpb::InvoiceState::Approved as i32);
-        assert_eq!((invoice.year, invoice.month), (s.month.0, i32::try_from(s.month.1).expect("month")));
+        assert_eq!(
+            (invoice.year, invoice.month),
+            (s.month.0, i32::try_from(s.month.1).expect("month"))
+        );
         let line = invoice
             .lines
             .iter()
             .find(|l| l.voucher_id == v.id)
             .unwrap_or_else(|| panic!("no line of {} on {}", v.number, invoice.invoice_number));
         assert_eq!(line.voucher_number, v.number);
-        assert_eq!(line.realised_units.as_ref().map(|u| u.hundredths), Some(realised), "{line:?}");
-        assert_eq!(line.no_show_units.as_ref().map(|u| u.hundredths).unwrap_or(0), no_show, "{line:?}");
+        assert_eq!(
+            line.realised_units.as_ref().map(|u| u.hundredths),
+            Some(realised),
+            "{line:?}"
+        );
+        assert_eq!(
+            line.no_show_units
+                .as_ref()
+                .map(|u| u.hundredths)
+                .unwrap_or(0),
+            no_show,
+            "{line:?}"
+        );
         assert_eq!(line.unit_price.as_ref().map(|m| m.cents), Some(cents));
         let amount = (realised + no_show) * cents / 100;
-        assert_eq!(line.amount.as_ref().map(|m| m.cents), Some(amount), "{line:?}");
+        assert_eq!(
+            line.amount.as_ref().map(|m| m.cents),
+            Some(amount),
+            "{line:?}"
+        );
         *totals.entry(invoice.id.clone()).or_default() += amount;
     }
     for invoice in &s.invoices {
@@ -228,15 +269,26 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
     // and acknowledged it: exported, and never pulled again.
     assert_eq!(s.pulled.len(), 3);
     for p in &s.pulled {
-        assert_eq!(p.ack, Some(bpb::AckOutcome::Acknowledged), "{}", p.invoice.invoice_number);
+        assert_eq!(
+            p.ack,
+            Some(bpb::AckOutcome::Acknowledged),
+            "{}",
+            p.invoice.invoice_number
+        );
         assert_eq!(p.files.len(), 2);
         for f in &p.files {
             assert!(f.starts_with(out.path()), "{}", f.display());
             let xml = std::fs::read_to_string(f).expect("e-invoice file");
             assert!(xml.contains(&p.invoice.invoice_number), "{}", f.display());
-            assert!(xml.contains("<Finvoice") || xml.contains("<Invoice"), "{}", f.display());
+            assert!(
+                xml.contains("<Finvoice") || xml.contains("<Invoice"),
+                "{}",
+                f.display()
+            );
         }
-        let now = invoice(&env, &env.admin(), &p.invoice.id).await.expect("invoice");
+        let now = invoice(&env, &env.admin(), &p.invoice.id)
+            .await
+            .expect("invoice");
         assert_eq!(now.state, bpb::InvoiceState::Exported as i32);
     }
     let again = seteli_cli::actions::pull_invoices(

@@ -16,12 +16,19 @@ pub const KID: &str = "seteli-dev-1";
 pub const DEFAULT_DIR: &str = "deploy/dev-keys";
 
 /// The dev signing key in `dir` (`signing-key.pem`, with its public `jwks.json`): read when it
-/// exists, else generated and written. A missing `jwks.json` is written again from the key.
+/// exists (its key id from `jwks.json`, else [`KID`]), else generated and written. A missing
+/// `jwks.json` is written again from the key.
 pub fn keys(dir: &Path) -> anyhow::Result<DevKey> {
     let pem_path = dir.join("signing-key.pem");
     let jwks_path = dir.join("jwks.json");
     if pem_path.exists() {
-        let key = DevKey::from_pem(KID, &std::fs::read_to_string(&pem_path)?)?;
+        // The key id is the one its JWKS publishes (a key written elsewhere may have its own).
+        let kid = std::fs::read_to_string(&jwks_path)
+            .ok()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+            .and_then(|j| j["keys"][0]["kid"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| KID.to_owned());
+        let key = DevKey::from_pem(&kid, &std::fs::read_to_string(&pem_path)?)?;
         if !jwks_path.exists() {
             std::fs::write(&jwks_path, key.jwks_json())?;
         }
@@ -61,7 +68,12 @@ pub fn audience() -> String {
 
 /// Signs `req` with `key` for `issuer` and `audience`; refuses an unknown role and a
 /// `provider_user` without a provider.
-pub fn mint(key: &DevKey, issuer: &str, audience: &str, req: &TokenRequest) -> anyhow::Result<String> {
+pub fn mint(
+    key: &DevKey,
+    issuer: &str,
+    audience: &str,
+    req: &TokenRequest,
+) -> anyhow::Result<String> {
     if Role::parse(&req.role).is_none() {
         anyhow::bail!(
             "unknown role {}: social_worker, provider_user, county_admin, finance_system or auditor",

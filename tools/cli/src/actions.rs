@@ -153,7 +153,11 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
         .context("AddDocument")?;
     }
     for (name, q, register) in [
-        ("Sanna Sosionomi", ppb::Qualification::Sosionomi, "JS-123456"),
+        (
+            "Sanna Sosionomi",
+            ppb::Qualification::Sosionomi,
+            "JS-123456",
+        ),
         ("Olli Ohjaaja", ppb::Qualification::UasSocialOrHealth, ""),
     ] {
         c.add_staff_member(p.request(
@@ -454,8 +458,16 @@ pub async fn get_voucher(p: &Platform, id_or_number: &str) -> anyhow::Result<vpb
             Role::CountyAdmin,
             None,
             vpb::GetVoucherRequest {
-                voucher_id: if number { String::new() } else { id_or_number.into() },
-                voucher_number: if number { id_or_number.into() } else { String::new() },
+                voucher_id: if number {
+                    String::new()
+                } else {
+                    id_or_number.into()
+                },
+                voucher_number: if number {
+                    id_or_number.into()
+                } else {
+                    String::new()
+                },
             },
         )?)
         .await
@@ -567,7 +579,10 @@ pub async fn cancel_session(
 }
 
 /// The sessions of a voucher (all pages), as a county administrator lists them.
-pub async fn list_sessions(p: &Platform, voucher: &str) -> anyhow::Result<apb::ListSessionsResponse> {
+pub async fn list_sessions(
+    p: &Platform,
+    voucher: &str,
+) -> anyhow::Result<apb::ListSessionsResponse> {
     let mut c = p.attendance()?;
     let mut all = apb::ListSessionsResponse::default();
     let mut token = String::new();
@@ -615,7 +630,10 @@ pub async fn record_absence(
 }
 
 /// The absences of a voucher (all pages), as a county administrator lists them.
-pub async fn list_absences(p: &Platform, voucher: &str) -> anyhow::Result<apb::ListAbsencesResponse> {
+pub async fn list_absences(
+    p: &Platform,
+    voucher: &str,
+) -> anyhow::Result<apb::ListAbsencesResponse> {
     let mut c = p.attendance()?;
     let mut all = apb::ListAbsencesResponse::default();
     let mut token = String::new();
@@ -743,7 +761,11 @@ pub async fn save_report(
 }
 
 /// Submits a report to the social worker, as a user of `provider`.
-pub async fn submit_report(p: &Platform, provider: &str, report: &str) -> anyhow::Result<rpb::Report> {
+pub async fn submit_report(
+    p: &Platform,
+    provider: &str,
+    report: &str,
+) -> anyhow::Result<rpb::Report> {
     p.reporting()?
         .submit_report(p.request(
             Role::ProviderUser,
@@ -793,7 +815,11 @@ pub async fn generate_invoice(
 }
 
 /// Submits an invoice for approval, as a user of `provider`.
-pub async fn submit_invoice(p: &Platform, provider: &str, invoice: &str) -> anyhow::Result<bpb::Invoice> {
+pub async fn submit_invoice(
+    p: &Platform,
+    provider: &str,
+    invoice: &str,
+) -> anyhow::Result<bpb::Invoice> {
     p.billing()?
         .submit_invoice(p.request(
             Role::ProviderUser,
@@ -896,7 +922,11 @@ pub struct Pulled {
     pub ack: Option<bpb::AckOutcome>,
 }
 
-fn write_document(dir: &Path, invoice: &bpb::Invoice, doc: &bpb::Document) -> anyhow::Result<PathBuf> {
+fn write_document(
+    dir: &Path,
+    invoice: &bpb::Invoice,
+    doc: &bpb::Document,
+) -> anyhow::Result<PathBuf> {
     let format = bpb::ExportFormat::try_from(doc.format).unwrap_or(bpb::ExportFormat::Unspecified);
     let name = if doc.file_name.is_empty() {
         format!("{}-{}.xml", invoice.invoice_number, format_name(format))
@@ -943,7 +973,9 @@ pub async fn pull_invoices(
         let Some(approved) = item.invoice else {
             continue;
         };
-        let invoice = approved.invoice.context("an approved invoice without its invoice")?;
+        let invoice = approved
+            .invoice
+            .context("an approved invoice without its invoice")?;
         let files = approved
             .documents
             .iter()

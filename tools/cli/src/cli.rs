@@ -34,22 +34,52 @@ pub struct Global {
     #[arg(long = "as", value_enum, global = true)]
     pub as_role: Option<RoleArg>,
     /// The dev signing key's folder (signing-key.pem, jwks.json), as `make run` makes it.
-    #[arg(long, env = "SETELI_DEV_KEYS", default_value = "deploy/dev-keys", global = true)]
+    #[arg(
+        long,
+        env = "SETELI_DEV_KEYS",
+        default_value = "deploy/dev-keys",
+        global = true
+    )]
     pub keys: PathBuf,
     /// The provider registry.
-    #[arg(long, env = "SETELI_PROVIDERS_URL", default_value = "http://127.0.0.1:50051", global = true)]
+    #[arg(
+        long,
+        env = "SETELI_PROVIDERS_URL",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
     pub providers_url: String,
     /// The voucher service.
-    #[arg(long, env = "SETELI_VOUCHERS_URL", default_value = "http://127.0.0.1:50052", global = true)]
+    #[arg(
+        long,
+        env = "SETELI_VOUCHERS_URL",
+        default_value = "http://127.0.0.1:50052",
+        global = true
+    )]
     pub vouchers_url: String,
     /// The attendance service.
-    #[arg(long, env = "SETELI_ATTENDANCE_URL", default_value = "http://127.0.0.1:50053", global = true)]
+    #[arg(
+        long,
+        env = "SETELI_ATTENDANCE_URL",
+        default_value = "http://127.0.0.1:50053",
+        global = true
+    )]
     pub attendance_url: String,
     /// The reporting service.
-    #[arg(long, env = "SETELI_REPORTING_URL", default_value = "http://127.0.0.1:50054", global = true)]
+    #[arg(
+        long,
+        env = "SETELI_REPORTING_URL",
+        default_value = "http://127.0.0.1:50054",
+        global = true
+    )]
     pub reporting_url: String,
     /// The billing service.
-    #[arg(long, env = "SETELI_BILLING_URL", default_value = "http://127.0.0.1:50055", global = true)]
+    #[arg(
+        long,
+        env = "SETELI_BILLING_URL",
+        default_value = "http://127.0.0.1:50055",
+        global = true
+    )]
     pub billing_url: String,
 }
 
@@ -584,11 +614,17 @@ pub fn parse_service(s: &str) -> Result<seteli_api::common::v1::ServiceType, Str
 }
 
 fn parse_offer(s: &str) -> Result<(seteli_api::common::v1::ServiceType, i64, i32), String> {
-    let (service, rest) = s.split_once('=').ok_or("expected SERVICE=EUR[:GROUP SIZE]")?;
+    let (service, rest) = s
+        .split_once('=')
+        .ok_or("expected SERVICE=EUR[:GROUP SIZE]")?;
     let (price, size) = match rest.split_once(':') {
         Some((p, n)) => (p, n.parse().map_err(|_| "bad group size")?),
         None => (rest, 0),
     };
     let euros: f64 = price.parse().map_err(|_| "bad price")?;
-    Ok((parse_service(service)?, (euros * 100.0).round() as i64, size))
+    Ok((
+        parse_service(service)?,
+        (euros * 100.0).round() as i64,
+        size,
+    ))
 }

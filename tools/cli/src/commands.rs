@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::CommandFactory as _;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::billing::v1 as bpb;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::reporting::v1 as rpb;
 use seteli_api::vouchers::v1 as vpb;
-use serde_json::Value;
 
 use crate::actions::{self, date, today};
 use crate::cli::*;
@@ -41,7 +41,12 @@ fn list(v: &Value, field: &str) -> Vec<Value> {
 }
 
 /// Runs `command` against `platform`, printing through `out`.
-pub async fn run(platform: &Platform, global: &Global, out: Out, command: Command) -> anyhow::Result<()> {
+pub async fn run(
+    platform: &Platform,
+    global: &Global,
+    out: Out,
+    command: Command,
+) -> anyhow::Result<()> {
     let p = platform;
     match command {
         Command::Token(a) => {
@@ -199,7 +204,9 @@ async fn client(p: &Platform, out: Out, c: ClientCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            out.print(&client, "seteli.vouchers.v1.Client", |v| record(v, output::CLIENT))
+            out.print(&client, "seteli.vouchers.v1.Client", |v| {
+                record(v, output::CLIENT)
+            })
         }
         ClientCmd::List => {
             let all = actions::list_clients(p).await?;
@@ -308,9 +315,8 @@ async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
             notes,
             replaces,
         } => {
-            let clock = |t: Option<(i32, i32)>| {
-                t.map(|(hours, minutes)| apb::ClockTime { hours, minutes })
-            };
+            let clock =
+                |t: Option<(i32, i32)>| t.map(|(hours, minutes)| apb::ClockTime { hours, minutes });
             let details = apb::SessionDetails {
                 date: date(on),
                 start_time: clock(start),
@@ -365,7 +371,9 @@ async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            out.print(&s, "seteli.attendance.v1.Session", |v| record(v, output::SESSION))
+            out.print(&s, "seteli.attendance.v1.Session", |v| {
+                record(v, output::SESSION)
+            })
         }
         SessionCmd::List { voucher } => {
             let all = actions::list_sessions(p, &voucher).await?;
@@ -494,7 +502,9 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
             let r = actions::generate_invoice(p, &provider, year, month, county).await?;
             out.print(&r, "seteli.billing.v1.GenerateInvoiceResponse", |v| {
                 let mut s = record(at(v, "invoice"), output::INVOICE);
-                if !at(v, "credit_note").is_null() && !at(v, "credit_note.id").as_str().unwrap_or("").is_empty() {
+                if !at(v, "credit_note").is_null()
+                    && !at(v, "credit_note.id").as_str().unwrap_or("").is_empty()
+                {
                     s.push_str("\ncredit note:\n");
                     s.push_str(&record(at(v, "credit_note"), output::INVOICE));
                 }
@@ -519,7 +529,11 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
                     &[
                         ("line", "line_number", output::Fmt::Text),
                         ("voucher", "voucher_number", output::Fmt::Text),
-                        ("service", "service_type", output::Fmt::Enum("SERVICE_TYPE_")),
+                        (
+                            "service",
+                            "service_type",
+                            output::Fmt::Enum("SERVICE_TYPE_"),
+                        ),
                         ("realised", "realised_units", output::Fmt::Units),
                         ("no-show", "no_show_units", output::Fmt::Units),
                         ("unit price", "unit_price", output::Fmt::Money),
@@ -541,7 +555,10 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
             no_ack,
         } => {
             let formats: Vec<bpb::ExportFormat> = if formats.is_empty() {
-                vec![bpb::ExportFormat::Finvoice30, bpb::ExportFormat::PeppolBis30]
+                vec![
+                    bpb::ExportFormat::Finvoice30,
+                    bpb::ExportFormat::PeppolBis30,
+                ]
             } else {
                 formats.into_iter().map(format_of).collect()
             };
@@ -574,7 +591,11 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
                         &[
                             ("invoice", "invoice_number", output::Fmt::Text),
                             ("files", "files", output::Fmt::Text),
-                            ("acknowledged", "acknowledged", output::Fmt::Enum("ACK_OUTCOME_")),
+                            (
+                                "acknowledged",
+                                "acknowledged",
+                                output::Fmt::Enum("ACK_OUTCOME_")
+                            ),
                         ],
                     ),
                     pulled.len(),
@@ -599,7 +620,12 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
                 "bytes": doc.content.len(),
             });
             out.print_value(&v, |_| {
-                format!("wrote {} ({} bytes, {})", file.display(), doc.content.len(), doc.content_type)
+                format!(
+                    "wrote {} ({} bytes, {})",
+                    file.display(),
+                    doc.content.len(),
+                    doc.content_type
+                )
             })
         }
     }

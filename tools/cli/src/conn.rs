@@ -201,14 +201,18 @@ impl Platform {
 
     /// A client of the provider registry.
     pub fn providers(&self) -> anyhow::Result<ProvidersServiceClient<Channel>> {
-        Ok(ProvidersServiceClient::new(Self::channel(&self.endpoints.providers)?)
-            .max_decoding_message_size(MAX_MESSAGE))
+        Ok(
+            ProvidersServiceClient::new(Self::channel(&self.endpoints.providers)?)
+                .max_decoding_message_size(MAX_MESSAGE),
+        )
     }
 
     /// A client of the voucher service.
     pub fn vouchers(&self) -> anyhow::Result<VouchersServiceClient<Channel>> {
-        Ok(VouchersServiceClient::new(Self::channel(&self.endpoints.vouchers)?)
-            .max_decoding_message_size(MAX_MESSAGE))
+        Ok(
+            VouchersServiceClient::new(Self::channel(&self.endpoints.vouchers)?)
+                .max_decoding_message_size(MAX_MESSAGE),
+        )
     }
 
     /// A client of the attendance service.
@@ -229,8 +233,10 @@ impl Platform {
 
     /// A client of the billing service.
     pub fn billing(&self) -> anyhow::Result<BillingServiceClient<Channel>> {
-        Ok(BillingServiceClient::new(Self::channel(&self.endpoints.billing)?)
-            .max_decoding_message_size(MAX_MESSAGE))
+        Ok(
+            BillingServiceClient::new(Self::channel(&self.endpoints.billing)?)
+                .max_decoding_message_size(MAX_MESSAGE),
+        )
     }
 
     /// Each service's name with a channel to it (health checks).

@@ -28,13 +28,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{Datelike, NaiveDate, Weekday};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
 use seteli_api::attendance::v1 as apb;
 use seteli_api::billing::v1 as bpb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::reporting::v1 as rpb;
 use seteli_api::vouchers::v1 as vpb;
-use serde_json::{Value, json};
 
 use crate::actions::{self, Pulled, today};
 use crate::conn::Platform;
@@ -231,7 +231,11 @@ impl Summary {
             self.today,
             rows(
                 &list("providers"),
-                &[("name", "name", Fmt::Text), ("state", "state", Fmt::Text), ("id", "id", Fmt::Text)]
+                &[
+                    ("name", "name", Fmt::Text),
+                    ("state", "state", Fmt::Text),
+                    ("id", "id", Fmt::Text)
+                ]
             ),
             rows(
                 &list("vouchers"),
@@ -319,8 +323,12 @@ fn business_id(seed: u32) -> anyhow::Result<String> {
 }
 
 fn hetu(seed: u32, n: u32) -> anyhow::Result<String> {
-    let birth = NaiveDate::from_ymd_opt(1985 + (seed % 15) as i32, 1 + n % 12, 1 + (seed / 7 + n) % 28)
-        .context("birth date")?;
+    let birth = NaiveDate::from_ymd_opt(
+        1985 + (seed % 15) as i32,
+        1 + n % 12,
+        1 + (seed / 7 + n) % 28,
+    )
+    .context("birth date")?;
     let individual = u16::try_from(2 + (seed / 13 + n * 37) % 897).unwrap_or(2);
     Ok(seteli_rules::ids::format_hetu(birth, individual)?)
 }
@@ -364,8 +372,16 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
     // 1. The county's ceiling prices (a dev platform seeds them; set them when missing).
     bar.set_message("ceiling prices");
     for (service, from, cents) in [
-        (ServiceType::KttIndividual, NaiveDate::from_ymd_opt(2024, 1, 1), 6500),
-        (ServiceType::SkGroup, NaiveDate::from_ymd_opt(2026, 1, 1), 3500),
+        (
+            ServiceType::KttIndividual,
+            NaiveDate::from_ymd_opt(2024, 1, 1),
+            6500,
+        ),
+        (
+            ServiceType::SkGroup,
+            NaiveDate::from_ymd_opt(2026, 1, 1),
+            3500,
+        ),
     ] {
         if actions::ceiling_price(p, service).await?.is_none() {
             actions::set_ceiling_price(p, service, from.context("date")?, cents).await?;
@@ -381,14 +397,20 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
             ppb::LegalForm::Association,
             "Kuopio",
             KUOPIO,
-            vec![(ServiceType::KttIndividual, 6000, 0), (ServiceType::SkGroup, 3000, 8)],
+            vec![
+                (ServiceType::KttIndividual, 6000, 0),
+                (ServiceType::SkGroup, 3000, 8),
+            ],
         ),
         (
             "Siilinjärven Osallisuussäätiö sr",
             ppb::LegalForm::Foundation,
             "Siilinjärvi",
             SIILINJARVI,
-            vec![(ServiceType::KttIndividual, 6200, 0), (ServiceType::SkGroup, 3200, 10)],
+            vec![
+                (ServiceType::KttIndividual, 6200, 0),
+                (ServiceType::SkGroup, 3200, 10),
+            ],
         ),
         (
             "Valmennus Virta Oy",
@@ -477,7 +499,14 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
         };
         let v = actions::issue_voucher(
             p,
-            crate::commands::decision(&client.id, service, (from, until), units, "AS-2026-0042", "PTA-2026-77"),
+            crate::commands::decision(
+                &client.id,
+                service,
+                (from, until),
+                units,
+                "AS-2026-0042",
+                "PTA-2026-77",
+            ),
         )
         .await
         .with_context(|| format!("issuing {name}'s voucher"))?;
@@ -663,13 +692,18 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
     // 5. Reports: the obligations follow the vouchers; Lauri's interim report is left overdue.
     step("reports");
     let ours = |o: &rpb::Obligation| vouchers.iter().any(|v| v.id == o.voucher_id);
-    actions::eventually("the report obligations of every demo voucher", o.feed_wait, || async {
-        let all = actions::list_obligations(p, None, rpb::ObligationStatus::Unspecified).await?;
-        let known = vouchers
-            .iter()
-            .all(|v| all.obligations.iter().any(|o| o.voucher_id == v.id));
-        Ok(known.then_some(()))
-    })
+    actions::eventually(
+        "the report obligations of every demo voucher",
+        o.feed_wait,
+        || async {
+            let all =
+                actions::list_obligations(p, None, rpb::ObligationStatus::Unspecified).await?;
+            let known = vouchers
+                .iter()
+                .all(|v| all.obligations.iter().any(|o| o.voucher_id == v.id));
+            Ok(known.then_some(()))
+        },
+    )
     .await?;
     let sections = |interim: bool| rpb::ReportSections {
         goals_and_attainment: "Tavoite: säännöllinen päivärytmi ja työelämävalmiudet. \
@@ -741,7 +775,10 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
     let invoice_dir = o.out.join("invoices");
     let pulled = actions::pull_invoices(
         p,
-        &[bpb::ExportFormat::Finvoice30, bpb::ExportFormat::PeppolBis30],
+        &[
+            bpb::ExportFormat::Finvoice30,
+            bpb::ExportFormat::PeppolBis30,
+        ],
         &invoice_dir,
         true,
         |i| bar.set_message(format!("pulled {}", i.invoice_number)),

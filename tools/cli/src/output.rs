@@ -81,7 +81,11 @@ pub fn show(v: &Value, fmt: Fmt) -> String {
         _ if v.is_null() => String::new(),
         Fmt::Text => match v {
             Value::String(s) => s.clone(),
-            Value::Array(items) => items.iter().map(|i| show(i, Fmt::Text)).collect::<Vec<_>>().join(", "),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| show(i, Fmt::Text))
+                .collect::<Vec<_>>()
+                .join(", "),
             other => other.to_string(),
         },
         Fmt::Date => {
@@ -94,7 +98,12 @@ pub fn show(v: &Value, fmt: Fmt) -> String {
         }
         Fmt::Money => {
             let cents = int(v, "cents");
-            format!("{}{}.{:02} €", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+            format!(
+                "{}{}.{:02} €",
+                if cents < 0 { "-" } else { "" },
+                cents.abs() / 100,
+                cents.abs() % 100
+            )
         }
         Fmt::Units => {
             let h = int(v, "hundredths");
@@ -111,7 +120,10 @@ pub fn show(v: &Value, fmt: Fmt) -> String {
             .as_str()
             .map(|s| s.strip_prefix(prefix).unwrap_or(s).to_owned())
             .unwrap_or_else(|| v.to_string()),
-        Fmt::Count => v.as_array().map(|a| a.len().to_string()).unwrap_or_default(),
+        Fmt::Count => v
+            .as_array()
+            .map(|a| a.len().to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -167,7 +179,11 @@ impl Out {
     }
 
     /// Prints `v`: JSON, or `human` of it.
-    pub fn print_value(&self, v: &Value, human: impl FnOnce(&Value) -> String) -> anyhow::Result<()> {
+    pub fn print_value(
+        &self,
+        v: &Value,
+        human: impl FnOnce(&Value) -> String,
+    ) -> anyhow::Result<()> {
         if self.json {
             println!("{}", serde_json::to_string_pretty(v)?);
         } else {
@@ -201,7 +217,11 @@ pub const CLIENT: &[Column] = &[
 pub const VOUCHER: &[Column] = &[
     ("id", "id", Fmt::Text),
     ("number", "voucher_number", Fmt::Text),
-    ("service", "decision.service_type", Fmt::Enum("SERVICE_TYPE_")),
+    (
+        "service",
+        "decision.service_type",
+        Fmt::Enum("SERVICE_TYPE_"),
+    ),
     ("state", "state", Fmt::Enum("VOUCHER_STATE_")),
     ("valid from", "decision.valid_from", Fmt::Date),
     ("valid until", "decision.valid_until", Fmt::Date),
@@ -246,7 +266,11 @@ pub const REPORT: &[Column] = &[
     ("report id", "obligation.id", Fmt::Text),
     ("rule", "obligation.rule", Fmt::Text),
     ("due", "obligation.due_on", Fmt::Date),
-    ("state", "obligation.report_state", Fmt::Enum("REPORT_STATE_")),
+    (
+        "state",
+        "obligation.report_state",
+        Fmt::Enum("REPORT_STATE_"),
+    ),
     ("submitted", "obligation.submitted_on", Fmt::Date),
     ("late", "obligation.late", Fmt::Text),
     ("version", "version", Fmt::Text),

@@ -1,0 +1,252 @@
+//! The `seteli` binary itself, run as a person or a script would, against services the kit
+//! started on port 0: JSON for scripts, tables for people, a refusal's rule id and Finnish
+//! message, dev tokens, shell completions.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use seteli_tests::fixtures::*;
+
+/// The `seteli` binary, built once (a dependency's binary is not built for the tests).
+fn seteli() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "-q", "-p", "seteli-cli", "--bin", "seteli"])
+                .status()
+                .expect("cargo build");
+            assert!(status.success(), "building seteli failed");
+            // target/debug/deps/cli-… → target/debug/seteli
+            let exe = std::env::current_exe().expect("test executable");
+            let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+            let bin = dir.join(format!("seteli{}", std::env::consts::EXE_SUFFIX));
+            assert!(bin.exists(), "{} not built", bin.display());
+            bin
+        })
+        .clone()
+}
+
+struct Cli {
+    args: Vec<String>,
+    _keys: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new(env: &Env, services: &[Svc]) -> Self {
+        let keys = tempfile::tempdir().expect("tempdir");
+        let args = cli_args(env, services, keys.path());
+        Cli { args, _keys: keys }
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(seteli());
+        cmd.args(&self.args)
+            .args(args)
+            .env("SETELI_JWT_ISSUER", seteli_platform::testing::ISSUER)
+            .env("SETELI_JWT_AUDIENCE", seteli_platform::testing::AUDIENCE)
+            .env_remove("SETELI_TOKEN");
+        cmd.output().await.expect("run seteli")
+    }
+
+    async fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all).await;
+        assert!(
+            out.status.success(),
+            "seteli {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    }
+}
+
+#[tokio::test]
+async fn a_script_issues_a_voucher_and_reads_the_json() {
+    let env = start().await;
+    set_prices(&env).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let hetu = hetu(ymd(1990, 5, 5), 321);
+    let client = cli
+        .json(&[
+            "client",
+            "add",
+            "--name",
+            "Aino Asiakas",
+            "--identity-code",
+            &hetu,
+            "--municipality",
+            "Kuopio",
+            "--at",
+            "62.8924,27.6770",
+        ])
+        .await;
+    let client_id = client["id"].as_str().expect("client id").to_owned();
+    assert_eq!(client["name"], "Aino Asiakas");
+
+    let voucher = cli
+        .json(&[
+            "voucher",
+            "issue",
+            "--client",
+            &client_id,
+            "--service",
+            "KTT_INDIVIDUAL",
+            "--units",
+            "30",
+        ])
+        .await;
+    assert_eq!(voucher["state"], "VOUCHER_STATE_ISSUED");
+    assert_eq!(
+        voucher["decision"]["service_type"],
+        "SERVICE_TYPE_KTT_INDIVIDUAL"
+    );
+    assert_eq!(voucher["units_granted"]["hundredths"], 3000);
+    let number = voucher["voucher_number"].as_str().expect("number");
+    assert!(number.starts_with("PS-"), "{number}");
+
+    // The same voucher, read by its number, as a table for people.
+    let out = cli.run(&["voucher", "get", number]).await;
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(number) && table.contains("ISSUED"),
+        "{table}"
+    );
+    assert!(
+        table.contains("KTT_INDIVIDUAL") && table.contains("30"),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_shows_the_rule_id_and_the_finnish_message() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 322, KUOPIO).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    // KTT individual coaching is at most 30 h a period (CAP-UNITS).
+    let args = [
+        "voucher",
+        "issue",
+        "--client",
+        &client.id,
+        "--service",
+        "KTT_INDIVIDUAL",
+        "--units",
+        "31",
+    ];
+
+    let mut json_args = vec!["--json"];
+    json_args.extend_from_slice(&args);
+    let out = cli.run(&json_args).await;
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(v["error"]["code"], "FAILED_PRECONDITION", "{v}");
+    let rules: Vec<&str> = v["error"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(rules, ["CAP-UNITS"], "{v}");
+    let fi = v["error"]["message_fi"].as_str().expect("Finnish message");
+    assert!(fi.contains("CAP-UNITS"), "{fi}");
+    assert!(
+        v["error"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{v}"
+    );
+
+    // For people: the rule with its section, and the Finnish message.
+    let out = cli.run(&args).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("FAILED_PRECONDITION"), "{err}");
+    assert!(err.contains("rule CAP-UNITS"), "{err}");
+    assert!(
+        err.contains("suomeksi:") && err.contains(fi.lines().next().unwrap_or("?")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_field() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 323, KUOPIO).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    // Only a social worker issues vouchers.
+    let out = cli
+        .run(&[
+            "--json",
+            "--as",
+            "finance_system",
+            "voucher",
+            "issue",
+            "--client",
+            &client.id,
+            "--service",
+            "KTT_INDIVIDUAL",
+            "--units",
+            "10",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(v["error"]["code"], "PERMISSION_DENIED", "{v}");
+    // A malformed identity code: INVALID_ARGUMENT naming the field.
+    let out = cli
+        .run(&[
+            "--json",
+            "client",
+            "add",
+            "--name",
+            "X",
+            "--identity-code",
+            "not-a-hetu",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
+    let fields: Vec<&str> = v["error"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert!(fields.iter().any(|f| f.contains("identity_code")), "{v}");
+}
+
+#[tokio::test]
+async fn dev_tokens_health_and_completions() {
+    let env = start().await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let out = cli.run(&["token", "--role", "county_admin"]).await;
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    // The token works: the registry lists providers with it.
+    let out = cli
+        .run(&["--json", "--token", &token, "provider", "list"])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["providers"].is_array(), "{v}");
+    // A provider's user needs its provider.
+    let out = cli.run(&["token", "--role", "provider_user"]).await;
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = cli.run(&["completions", "bash"]).await;
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("seteli"));
+}
