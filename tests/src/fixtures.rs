@@ -1779,3 +1779,197 @@ pub fn cli_args(env: &Env, services: &[Svc], keys_dir: &std::path::Path) -> Vec<
     }
     args
 }
+
+// ------------------------------------------------------------------------------ reporting: delivery
+
+/// The text of a PDF as an extractor (`pdf-extract`, not the generator) reads it, every page.
+pub fn pdf_text_of(bytes: &[u8]) -> String {
+    pdf_extract::extract_text_from_mem(bytes).expect("text extracted from the PDF")
+}
+
+/// `text` without any whitespace: an extractor breaks lines where the layout wrapped them.
+pub fn squeezed(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether the extracted `text` holds `wanted`, whitespace aside.
+pub fn pdf_holds(text: &str, wanted: &str) -> bool {
+    squeezed(text).contains(&squeezed(wanted))
+}
+
+/// GetReportPdf as `token`.
+pub async fn report_pdf(
+    env: &Env,
+    token: &str,
+    report: &str,
+) -> Result<rpb::GetReportPdfResponse, tonic::Status> {
+    env.r()
+        .get_report_pdf(with_token(
+            token,
+            rpb::GetReportPdfRequest {
+                report_id: report.into(),
+            },
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// GetReport as `token`.
+pub async fn get_report(env: &Env, token: &str, report: &str) -> Result<rpb::Report, tonic::Status> {
+    env.r()
+        .get_report(with_token(
+            token,
+            rpb::GetReportRequest {
+                report_id: report.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().report.expect("report"))
+}
+
+/// A social worker other than the one who issues the kit's vouchers.
+pub fn other_social_worker(env: &Env) -> String {
+    env.keys
+        .token_as("another-social-worker", "social_worker", None)
+}
+
+/// Interrupts `voucher_id` today as a user of `provider_id` (the final report is then owed 14
+/// days from today) and waits until reporting owes it.
+pub async fn interrupt_today(env: &Env, provider_id: &str, voucher_id: &str) {
+    env.v()
+        .interrupt_voucher(with_token(
+            &env.provider_user(provider_id),
+            pb::InterruptVoucherRequest {
+                request_id: rid(),
+                voucher_id: voucher_id.into(),
+                reason: "Palvelu ei sopinut asiakkaalle.".into(),
+                interrupted_on: d(today()),
+            },
+        ))
+        .await
+        .expect("interrupt");
+    owed_becomes(
+        env,
+        voucher_id,
+        &[(
+            "REP-FINAL",
+            seteli_rules::calendar::next_business_day_on_or_after(days(today(), 14)),
+        )],
+    )
+    .await;
+}
+
+/// MarkClientCopyGiven as a user of `provider_id`, today.
+pub async fn mark_client_copy(
+    env: &Env,
+    provider_id: &str,
+    report: &str,
+) -> Result<rpb::Report, tonic::Status> {
+    env.r()
+        .mark_client_copy_given(with_token(
+            &env.provider_user(provider_id),
+            rpb::MarkClientCopyGivenRequest {
+                request_id: rid(),
+                report_id: report.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().report.expect("report"))
+}
+
+/// MarkDeliveredToCounty as a user of `provider_id`, today, by `channel`.
+pub async fn mark_delivered(
+    env: &Env,
+    provider_id: &str,
+    report: &str,
+    channel: &str,
+) -> Result<rpb::Report, tonic::Status> {
+    env.r()
+        .mark_delivered_to_county(with_token(
+            &env.provider_user(provider_id),
+            rpb::MarkDeliveredToCountyRequest {
+                request_id: rid(),
+                report_id: report.into(),
+                channel: channel.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().report.expect("report"))
+}
+
+/// GetClosingChecklist as `token`.
+pub async fn closing_checklist(
+    env: &Env,
+    token: &str,
+    voucher_id: &str,
+) -> Result<rpb::ClosingChecklist, tonic::Status> {
+    env.r()
+        .get_closing_checklist(with_token(
+            token,
+            rpb::GetClosingChecklistRequest {
+                voucher_id: voucher_id.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().checklist.expect("checklist"))
+}
+
+/// MarkClosingItem `item` of `voucher_id` as `token`, today.
+pub async fn mark_closing_item(
+    env: &Env,
+    token: &str,
+    voucher_id: &str,
+    item: rpb::ClosingItem,
+) -> Result<rpb::ClosingChecklist, tonic::Status> {
+    env.r()
+        .mark_closing_item(with_token(
+            token,
+            rpb::MarkClosingItemRequest {
+                request_id: rid(),
+                voucher_id: voucher_id.into(),
+                item: item as i32,
+                note: "Lomake täytetty.".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().checklist.expect("checklist"))
+}
+
+/// Whether `item` of a checklist is done (`None` when the checklist has no such item).
+pub fn item_done(checklist: &rpb::ClosingChecklist, item: rpb::ClosingItem) -> Option<bool> {
+    checklist
+        .items
+        .iter()
+        .find(|i| i.item == item as i32)
+        .map(|i| i.done)
+}
+
+/// An extension of `previous` (the same service for the same client, from the day after it
+/// ends for `months` months), chosen for and accepted by `provider_id`; returns its id and
+/// validity.
+pub async fn continue_voucher(
+    env: &Env,
+    provider_id: &str,
+    previous: &str,
+    months: u32,
+) -> (String, NaiveDate, NaiveDate) {
+    let before = get_voucher(env, previous).await;
+    let dec = before.decision.expect("decision");
+    let prev_until = dec.valid_until.expect("valid until");
+    let prev_until = ymd(
+        prev_until.year,
+        u32::try_from(prev_until.month).expect("month"),
+        u32::try_from(prev_until.day).expect("day"),
+    );
+    let from = days(prev_until, 1);
+    let until = seteli_rules::terms::validity_end(from, months);
+    let client_id = before.client.expect("client").client_id;
+    let service = ServiceType::try_from(dec.service_type).expect("service");
+    let mut next = decision(&client_id, service, from, until, 20);
+    next.decision_date = d(today());
+    next.continues_voucher_id = previous.into();
+    (active_voucher(env, provider_id, next).await, from, until)
+}

@@ -46,3 +46,69 @@ pub fn purpose(caller: &Caller) -> &'static str {
         _ => "service_follow_up",
     }
 }
+
+// ------------------------------------------------------------------------------ delivery and the closing checklist
+//
+// | RPC | roles |
+// | --- | --- |
+// | GetReportPdf | a user of the voucher's provider, the voucher's social worker; nobody else |
+// | MarkClientCopyGiven, MarkDeliveredToCounty | a user of the voucher's provider |
+// | GetClosingChecklist | a user of the voucher's provider, the voucher's social worker, county admin |
+// | MarkClosingItem | REP-FEEDBACK items: a user of the voucher's provider; ARCHIVE: the voucher's social worker, county admin |
+//
+// The printed report is the client's paper copy and the county's: it goes to the provider
+// who wrote it and the social worker whose client it is, not to every social worker and not
+// to the county's administrators (who read the report itself).
+
+/// Who may print a report (more narrowly decided by [`may_print`]).
+pub const PRINTERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker];
+/// Who marks a report's delivery (REP-DELIVERY).
+pub const DELIVERERS: &[Role] = &[Role::ProviderUser];
+/// Who reads a voucher's closing checklist, and who may mark one of its items (each item
+/// more narrowly decided by [`may_mark`]).
+pub const CLOSERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker, Role::CountyAdmin];
+
+/// Whether `caller` may print the report of `o`: a user of its provider, or its voucher's
+/// social worker.
+pub fn may_print(caller: &Caller, o: &ObligationRow) -> bool {
+    match caller.role {
+        Role::ProviderUser => may_write(caller, o),
+        Role::SocialWorker => !o.social_worker.is_empty() && o.social_worker == caller.subject,
+        _ => false,
+    }
+}
+
+/// Whether `caller` may know voucher `v`'s closing checklist: a user of its provider, its
+/// social worker, or the county's administrator.
+pub fn may_see_closing(caller: &Caller, v: &crate::model::Voucher) -> bool {
+    match caller.role {
+        Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
+        Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
+        Role::CountyAdmin => true,
+        Role::FinanceSystem | Role::Auditor => false,
+    }
+}
+
+/// Whether `caller` marks `item` of voucher `v` done: the provider's duties (REP-DELIVERY,
+/// REP-FEEDBACK) by a user of its provider; ARCHIVE by the county, the records' controller
+/// (the voucher's social worker or the county's administrator).
+pub fn may_mark(
+    caller: &Caller,
+    v: &crate::model::Voucher,
+    item: crate::model::ClosingItem,
+) -> bool {
+    use crate::model::ClosingItem;
+    match item {
+        ClosingItem::ArchivedToCounty => match caller.role {
+            Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
+            Role::CountyAdmin => true,
+            _ => false,
+        },
+        ClosingItem::ClientCopyGiven
+        | ClosingItem::DeliveredToCounty
+        | ClosingItem::ProviderFeedbackForm
+        | ClosingItem::ClientFeedbackCollected => {
+            !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id)
+        }
+    }
+}

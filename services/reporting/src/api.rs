@@ -53,4 +53,36 @@ impl ReportingService for ReportingApi {
     ) -> Answer<pb::GetFeedStatusResponse> {
         unary(&self.0, r, ops::get_feed_status).await
     }
+
+    // Delivery (REP-DELIVERY) and the closing checklist
+    async fn get_report_pdf(
+        &self,
+        r: Request<pb::GetReportPdfRequest>,
+    ) -> Answer<pb::GetReportPdfResponse> {
+        unary(&self.0, r, crate::delivery::get_report_pdf).await
+    }
+    async fn mark_client_copy_given(
+        &self,
+        r: Request<pb::MarkClientCopyGivenRequest>,
+    ) -> Answer<pb::MarkClientCopyGivenResponse> {
+        unary(&self.0, r, crate::delivery::mark_client_copy_given).await
+    }
+    async fn mark_delivered_to_county(
+        &self,
+        r: Request<pb::MarkDeliveredToCountyRequest>,
+    ) -> Answer<pb::MarkDeliveredToCountyResponse> {
+        unary(&self.0, r, crate::delivery::mark_delivered_to_county).await
+    }
+    async fn get_closing_checklist(
+        &self,
+        r: Request<pb::GetClosingChecklistRequest>,
+    ) -> Answer<pb::GetClosingChecklistResponse> {
+        unary(&self.0, r, crate::delivery::get_closing_checklist).await
+    }
+    async fn mark_closing_item(
+        &self,
+        r: Request<pb::MarkClosingItemRequest>,
+    ) -> Answer<pb::MarkClosingItemResponse> {
+        unary(&self.0, r, crate::delivery::mark_closing_item).await
+    }
 }

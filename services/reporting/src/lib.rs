@@ -24,6 +24,7 @@
 
 pub mod access;
 pub mod api;
+pub mod delivery;
 pub mod jobs;
 pub mod model;
 pub mod ops;
@@ -47,11 +48,18 @@ impl Service for Reporting {
         grpc_port: 50054,
         metrics_port: 9104,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
-        version: 100,
-        description: "reporting",
-        sql: include_str!("../migrations/0100_reporting.sql"),
-    }];
+    const MIGRATIONS: &'static [MigrationFile] = &[
+        MigrationFile {
+            version: 100,
+            description: "reporting",
+            sql: include_str!("../migrations/0100_reporting.sql"),
+        },
+        MigrationFile {
+            version: 101,
+            description: "delivery",
+            sql: include_str!("../migrations/0101_delivery.sql"),
+        },
+    ];
     type Settings = ops::Settings;
 
     fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {

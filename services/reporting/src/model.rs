@@ -200,3 +200,133 @@ pub struct ObligationRow {
     /// Version, increased by every change of the report.
     pub version: i64,
 }
+
+// ------------------------------------------------------------------------------ delivery and the closing checklist
+
+/// A step recorded as done when a report is delivered (REP-DELIVERY) or a service closes
+/// (REP-FEEDBACK, ARCHIVE): the items of `seteli_rules::reports::ClosureFacts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ClosingItem {
+    /// REP-DELIVERY: the report's paper copy given to the client (marked on a report).
+    ClientCopyGiven,
+    /// REP-DELIVERY: the report delivered to the county by the agreed channel (on a report).
+    DeliveredToCounty,
+    /// REP-FEEDBACK (KTT): the provider feedback form filled in for the client.
+    ProviderFeedbackForm,
+    /// REP-FEEDBACK (KTT): client feedback collected on the county's form.
+    ClientFeedbackCollected,
+    /// ARCHIVE (SK): the client records archived to the county, their controller.
+    ArchivedToCounty,
+}
+
+impl ClosingItem {
+    /// Every item, in checklist order.
+    pub const ALL: [ClosingItem; 5] = [
+        Self::ClientCopyGiven,
+        Self::DeliveredToCounty,
+        Self::ProviderFeedbackForm,
+        Self::ClientFeedbackCollected,
+        Self::ArchivedToCounty,
+    ];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ClientCopyGiven => "CLIENT_COPY_GIVEN",
+            Self::DeliveredToCounty => "DELIVERED_TO_COUNTY",
+            Self::ProviderFeedbackForm => "PROVIDER_FEEDBACK_FORM",
+            Self::ClientFeedbackCollected => "CLIENT_FEEDBACK_COLLECTED",
+            Self::ArchivedToCounty => "ARCHIVED_TO_COUNTY",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.code() == s)
+    }
+
+    /// The RULES.md rule that asks for it.
+    pub fn rule(self) -> &'static str {
+        use seteli_rules::rule_ids as r;
+        match self {
+            Self::ClientCopyGiven | Self::DeliveredToCounty => r::REP_DELIVERY,
+            Self::ProviderFeedbackForm | Self::ClientFeedbackCollected => r::REP_FEEDBACK,
+            Self::ArchivedToCounty => r::ARCHIVE,
+        }
+    }
+
+    /// Whether it is marked on a report (the delivery marks) rather than on the voucher.
+    pub fn on_report(self) -> bool {
+        matches!(self, Self::ClientCopyGiven | Self::DeliveredToCounty)
+    }
+
+    /// Whether a service's closing checklist has it: REP-DELIVERY always, REP-FEEDBACK for
+    /// KTT, ARCHIVE for SK (as `seteli_rules::reports::check_closure` asks).
+    pub fn applies_to(self, service: ServiceType) -> bool {
+        match self {
+            Self::ClientCopyGiven | Self::DeliveredToCounty => true,
+            Self::ProviderFeedbackForm | Self::ClientFeedbackCollected => service.is_ktt(),
+            Self::ArchivedToCounty => service.is_sk(),
+        }
+    }
+}
+
+pb_enum!(ClosingItem, pb::ClosingItem {
+    ClientCopyGiven => ClientCopyGiven,
+    DeliveredToCounty => DeliveredToCounty,
+    ProviderFeedbackForm => ProviderFeedbackForm,
+    ClientFeedbackCollected => ClientFeedbackCollected,
+    ArchivedToCounty => ArchivedToCounty,
+});
+
+/// Who recorded a step as done, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoneMark {
+    /// The day it was done.
+    pub done_on: NaiveDate,
+    /// When it was recorded, microseconds UTC.
+    pub recorded_at: i64,
+    /// The recorder's token subject.
+    pub by_subject: String,
+    /// The recorder's role.
+    pub by_role: String,
+    /// The recorder's organisation (provider id, or `county`).
+    pub by_organisation: String,
+    /// The delivery channel, a form's reference, the archive's receipt; may be empty.
+    pub note: String,
+}
+
+/// A recorded step: on which voucher and report (`""` for a voucher's own items), and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMark {
+    /// The voucher.
+    pub voucher_id: String,
+    /// The report (obligation) id of a delivery mark; empty for a voucher's closing item.
+    pub report_id: String,
+    /// The step.
+    pub item: ClosingItem,
+    /// When and by whom.
+    pub mark: DoneMark,
+}
+
+/// An earlier period's part of an SK interim report (REP-INTERIM-SK, SK 3.1: a continued
+/// service's interim reports supplement the same report, the periods told apart by dates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatedSection {
+    /// The earlier period's report (obligation) id.
+    pub report_id: String,
+    /// The earlier period's voucher.
+    pub voucher_id: String,
+    /// First day of the period.
+    pub period_from: NaiveDate,
+    /// Last day of the period.
+    pub period_until: NaiveDate,
+    /// When it was submitted: the section's date.
+    pub dated_on: NaiveDate,
+    /// Its text.
+    pub sections: Sections,
+}
+
+/// A followed voucher as the root of its closing marks (locked while one is added).
+#[derive(Debug, Clone)]
+pub struct ClosingVoucher(pub Voucher);

@@ -61,6 +61,9 @@ pub struct Settings {
     pub feed_poll: Duration,
     /// How often the voucher service's address is resolved again.
     pub resolve_every: Duration,
+    /// `SETELI_COUNTY_NAME`: the county's name printed on report PDFs (REP-DELIVERY); default
+    /// [`crate::delivery::DEFAULT_COUNTY_NAME`].
+    pub county_name: String,
 }
 
 impl Settings {
@@ -84,6 +87,12 @@ impl Settings {
                 .filter(|t| !t.is_empty()),
             feed_poll: Duration::from_millis(poll_ms),
             resolve_every: config.upstream_resolve_every,
+            county_name: config
+                .var("SETELI_COUNTY_NAME")
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or(crate::delivery::DEFAULT_COUNTY_NAME)
+                .to_owned(),
         })
     }
 }
@@ -99,6 +108,8 @@ pub struct App {
     feed_ctx: Option<Ctx>,
     /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
     feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The county's name on printed reports (`SETELI_COUNTY_NAME`).
+    pub county_name: String,
 }
 
 impl App {
@@ -117,6 +128,7 @@ impl App {
             vouchers,
             feed_ctx,
             feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            county_name: settings.county_name.clone(),
         })
     }
 
@@ -275,7 +287,7 @@ pub async fn get_feed_status(
 
 /// Runs `attempt`; when it answers NOT_FOUND, catches up with the voucher feed (the voucher
 /// may just have been issued) and runs it once more.
-async fn with_fresh_vouchers<T, F, Fut>(app: &App, attempt: F) -> AppResult<T>
+pub(crate) async fn with_fresh_vouchers<T, F, Fut>(app: &App, attempt: F) -> AppResult<T>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = AppResult<T>>,
@@ -341,7 +353,11 @@ pub async fn list_obligations(
 }
 
 /// The audit entry of an access to a report's text.
-fn report_access<'a>(caller: &Caller, o: &'a ObligationRow, action: &'a str) -> Access<'a> {
+pub(crate) fn report_access<'a>(
+    caller: &Caller,
+    o: &'a ObligationRow,
+    action: &'a str,
+) -> Access<'a> {
     Access {
         subject_kind: CLIENT,
         subject_id: &o.client_id,
@@ -373,8 +389,11 @@ pub async fn get_report(
         report_access(&ctx.caller, &o, "GetReport"),
     )
     .await?;
+    let mut report = wire::to_report(&o, ctx.today());
+    // REP-DELIVERY marks; an SK interim report's earlier dated sections (REP-INTERIM-SK)
+    crate::delivery::decorate(&mut *app.db.pool().acquire().await?, &o, &mut report).await?;
     Ok(pb::GetReportResponse {
-        report: Some(wire::to_report(&o, ctx.today())),
+        report: Some(report),
     })
 }
 
@@ -536,7 +555,9 @@ async fn change_report<Req: prost::Message>(
                                 report_access(&caller, &o, name),
                             )
                             .await?;
-                            Ok(wire::to_report(&o, today))
+                            let mut report = wire::to_report(&o, today);
+                            crate::delivery::decorate(&mut *conn, &o, &mut report).await?;
+                            Ok(report)
                         })
                     },
                 )

@@ -2,11 +2,11 @@
 //!
 //! The reporting service prints a report for the client's paper copy (REP-DELIVERY) and Kela's
 //! absence notice (ABS-KELA) from the same model: a [`Document`] has a title, a header block of
-//! labelled [`Field`]s, and [`Section`]s (optionally dated) of [`Block`]s — paragraphs, labelled
-//! fields and simple [`Table`]s with a header row. [`Document::render`] lays it out on A4
-//! pages itself — long text wraps at word boundaries and flows onto further pages, a table
-//! repeats its header row on each page it spans, each page has a footer with "Sivu n / m" — and
-//! writes the PDF with `krilla` (the Typst project's PDF writer).
+//! labelled [`Field`]s, and [`Section`]s (optionally dated) of [`Block`]s — sub-headings,
+//! paragraphs, labelled fields and simple [`Table`]s with a header row. [`Document::render`]
+//! lays it out on A4 pages itself — long text wraps at word boundaries and flows onto further
+//! pages, a table repeats its header row on each page it spans, each page has a footer with
+//! "Sivu n / m" — and writes the PDF with `krilla` (the Typst project's PDF writer).
 //!
 //! Fonts: DejaVu Sans and DejaVu Sans Bold, subset to Latin-1 and Latin Extended-A and
 //! embedded in the binary (`assets/fonts/`, with their licence), so ä, ö, å, Ä, Ö, Å print
@@ -90,6 +90,8 @@ pub struct Section {
 /// One piece of a section's content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
+    /// A bold sub-heading inside a section, kept with the line after it.
+    Heading(String),
     /// Running text: wraps at word boundaries; `\n` breaks a line, an empty line leaves space.
     Paragraph(String),
     /// Labelled fields, as in the header block.
@@ -191,6 +193,12 @@ impl Section {
     /// Dates the section.
     pub fn dated(mut self, date: NaiveDate) -> Self {
         self.date = Some(date);
+        self
+    }
+
+    /// Adds a bold sub-heading.
+    pub fn heading(mut self, text: impl Into<String>) -> Self {
+        self.blocks.push(Block::Heading(text.into()));
         self
     }
 
@@ -308,7 +316,11 @@ impl Face {
     /// The width of `text` at `size` (characters the font lacks measured as `?`).
     fn width(&self, text: &str, size: f32) -> f32 {
         text.chars()
-            .map(|ch| self.glyph(ch).or_else(|| self.glyph('?')).map_or(0.0, |g| g.1))
+            .map(|ch| {
+                self.glyph(ch)
+                    .or_else(|| self.glyph('?'))
+                    .map_or(0.0, |g| g.1)
+            })
             .sum::<f32>()
             * size
     }
@@ -595,6 +607,15 @@ impl Layout<'_> {
         self.y += 4.0;
         for block in &section.blocks {
             match block {
+                Block::Heading(text) => {
+                    self.y += 2.0;
+                    let lh = Self::line_height(BODY_SIZE);
+                    // Never the last line of a page.
+                    let lines = wrap(&self.faces.bold, text, BODY_SIZE, CONTENT_WIDTH).len();
+                    self.room_for(lh * (lines as f32 + 2.0));
+                    self.text_block(MARGIN_X, CONTENT_WIDTH, text, BODY_SIZE, true);
+                    self.y += 1.0;
+                }
                 Block::Paragraph(text) => {
                     self.text_block(MARGIN_X, CONTENT_WIDTH, text, BODY_SIZE, false);
                     self.y += 5.0;
@@ -626,10 +647,7 @@ impl Layout<'_> {
                 vec![1.0; columns]
             };
         let total: f32 = weights.iter().sum();
-        let widths: Vec<f32> = weights
-            .iter()
-            .map(|w| CONTENT_WIDTH * w / total)
-            .collect();
+        let widths: Vec<f32> = weights.iter().map(|w| CONTENT_WIDTH * w / total).collect();
         let cell_lines = |face: &Face, cells: &[String]| -> Vec<Vec<String>> {
             widths
                 .iter()
@@ -644,10 +662,9 @@ impl Layout<'_> {
         let lh = Self::line_height(TABLE_SIZE);
         let header_height = Self::row_height(&header, lh);
         // The header and the first row start together.
-        let first = table
-            .rows
-            .first()
-            .map_or(0.0, |r| Self::row_height(&cell_lines(&self.faces.regular, r), lh));
+        let first = table.rows.first().map_or(0.0, |r| {
+            Self::row_height(&cell_lines(&self.faces.regular, r), lh)
+        });
         self.room_for(header_height + first.min(3.0 * lh + 2.0 * CELL_PADDING));
         self.table_row(&widths, &header, true);
         for row in &table.rows {
@@ -721,8 +738,7 @@ impl Layout<'_> {
             });
             if let Some(footer) = footer {
                 let width = CONTENT_WIDTH - number_width - COLUMN_GAP;
-                if let Some(line) = wrap(regular, footer, FOOTER_SIZE, width).into_iter().next()
-                {
+                if let Some(line) = wrap(regular, footer, FOOTER_SIZE, width).into_iter().next() {
                     ops.push(Op::Text {
                         x: MARGIN_X,
                         baseline: FOOTER_BASELINE,
@@ -877,7 +893,9 @@ mod tests {
             for op in ops {
                 if let Op::Text { baseline, text, .. } = op {
                     assert!(
-                        *baseline <= CONTENT_BOTTOM || text.starts_with("Sivu") || text.starts_with("Pohjois"),
+                        *baseline <= CONTENT_BOTTOM
+                            || text.starts_with("Sivu")
+                            || text.starts_with("Pohjois"),
                         "page {index}: {text} at {baseline}"
                     );
                 }
@@ -908,7 +926,12 @@ mod tests {
     fn an_empty_document_renders() {
         assert!(Document::default().render().is_ok());
         let table = Table::new(Vec::<String>::new()).row(["orphan"]);
-        assert!(Document::new("x").section(Section::new("t").table(table)).render().is_ok());
+        assert!(
+            Document::new("x")
+                .section(Section::new("t").table(table))
+                .render()
+                .is_ok()
+        );
     }
 
     #[test]

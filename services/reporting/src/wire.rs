@@ -116,5 +116,97 @@ pub fn to_report(o: &ObligationRow, today: NaiveDate) -> pb::Report {
         }),
         revision_reason: o.revision_reason.clone(),
         version: o.version,
+        // Filled by `crate::delivery::decorate`.
+        delivery: None,
+        earlier_sections: Vec::new(),
+    }
+}
+
+// ------------------------------------------------------------------------------ delivery and the closing checklist
+
+/// The longest note on a done step (a delivery channel, a form's reference), in characters.
+pub const MAX_MARK_NOTE: usize = 500;
+
+/// An optional note: trimmed, at most [`MAX_MARK_NOTE`] characters.
+pub fn optional_note(field: &str, value: &str) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.chars().count() > MAX_MARK_NOTE {
+        return Err(AppError::invalid(field, "at most 500 characters"));
+    }
+    Ok(v.to_owned())
+}
+
+/// The day a step was done: `today` when unset; never after `today`, never before `earliest`.
+pub fn done_on(
+    field: &str,
+    value: Option<&seteli_api::common::v1::Date>,
+    today: NaiveDate,
+    earliest: Option<NaiveDate>,
+) -> Result<NaiveDate, AppError> {
+    let day = match value {
+        None => today,
+        Some(_) => seteli_platform::convert::date(field, value)?,
+    };
+    if day > today {
+        return Err(AppError::invalid(field, "must not be in the future"));
+    }
+    if let Some(earliest) = earliest.filter(|e| day < *e) {
+        return Err(AppError::invalid(
+            field,
+            format!("must not be before {earliest} (the report's submission)"),
+        ));
+    }
+    Ok(day)
+}
+
+/// A report's text as the contract shows it.
+pub fn to_sections(s: &Sections) -> pb::ReportSections {
+    pb::ReportSections {
+        goals_and_attainment: s.goals_and_attainment.clone(),
+        changes: s.changes.clone(),
+        means_with_examples: s.means_with_examples.clone(),
+        follow_up_plan: s.follow_up_plan.clone(),
+        notes: s.notes.clone(),
+    }
+}
+
+/// A done step as the contract shows it.
+pub fn to_done_mark(m: &crate::model::DoneMark) -> pb::DoneMark {
+    pb::DoneMark {
+        done_on: Some(to_date(m.done_on)),
+        recorded_at_micros: m.recorded_at,
+        recorded_by: Some(seteli_api::common::v1::Actor {
+            subject: m.by_subject.clone(),
+            role: m.by_role.clone(),
+            organisation: m.by_organisation.clone(),
+        }),
+        note: m.note.clone(),
+    }
+}
+
+/// The delivery marks of report `report_id` among a voucher's `marks`.
+pub fn to_delivery(marks: &[crate::model::StoredMark], report_id: &str) -> pb::ReportDelivery {
+    use crate::model::ClosingItem;
+    let find = |item: ClosingItem| {
+        marks
+            .iter()
+            .find(|m| m.report_id == report_id && m.item == item)
+            .map(|m| to_done_mark(&m.mark))
+    };
+    pb::ReportDelivery {
+        client_copy_given: find(ClosingItem::ClientCopyGiven),
+        delivered_to_county: find(ClosingItem::DeliveredToCounty),
+    }
+}
+
+/// An earlier period's dated section as the contract shows it.
+pub fn to_dated_section(s: &crate::model::DatedSection) -> pb::DatedSection {
+    pb::DatedSection {
+        report_id: s.report_id.clone(),
+        voucher_id: s.voucher_id.clone(),
+        period_from: Some(to_date(s.period_from)),
+        period_until: Some(to_date(s.period_until)),
+        dated_on: Some(to_date(s.dated_on)),
+        sections: Some(to_sections(&s.sections)),
     }
 }

@@ -1,0 +1,687 @@
+//! Delivery of reports (REP-DELIVERY) and a voucher's closing checklist (REP-FEEDBACK, ARCHIVE):
+//! workflows at the level of [`crate::ops`], one function per RPC.
+//!
+//! - **The printed report** ([`get_report_pdf`]): a report in Finnish for the client's paper
+//!   copy and the county, laid out by [`crate::pdf`]. The voucher's number, its provider's name
+//!   and the client's name are read from the voucher service with the caller's own token (what
+//!   the caller may see there is what gets printed); nothing else of the client is printed. An
+//!   SK interim report of a continued service prints the earlier periods' dated sections first
+//!   (REP-INTERIM-SK, SK 3.1: "seuraavat väliraportit kirjataan samaa pohjaa täydentäen (eri
+//!   jaksojen palautteet voi erottaa päivämäärillä)").
+//! - **Delivery marks** ([`mark_client_copy_given`], [`mark_delivered_to_county`]): once per
+//!   report, on a submitted report only, with who and when.
+//! - **The closing checklist** ([`get_closing_checklist`], [`mark_closing_item`]): what
+//!   `seteli_rules::reports::check_closure` asks when a service ends — the final report's paper
+//!   copy and delivery (REP-DELIVERY), KTT's provider feedback form and client feedback
+//!   (REP-FEEDBACK), SK's records archived to the county (ARCHIVE).
+//!
+//! Every mark is one idempotent change ([`Change::apply_to`]) that locks its report or voucher
+//! row, so the same step is never recorded twice.
+
+use prost::Message;
+use seteli_api::common::v1::Date;
+use seteli_api::reporting::v1 as pb;
+use seteli_api::vouchers::v1 as vpb;
+use seteli_platform::audit;
+use seteli_platform::change::Change;
+use seteli_platform::convert::{PbEnum, to_date, to_service_type};
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::Violation;
+use seteli_rules::reports::{ClosureFacts, ReportKind, check_closure};
+use seteli_rules::rule_ids::{ARCHIVE, REP_DELIVERY, REP_FEEDBACK, REP_FINAL};
+use sqlx::AnyConnection;
+
+use crate::access;
+use crate::model::{
+    ClosingItem, ClosingVoucher, DatedSection, DoneMark, ObligationRow, ReportState, Sections,
+    StoredMark, Voucher, obligation_id,
+};
+use crate::ops::{App, report_access, with_fresh_vouchers};
+use crate::pdf::{Document, Section, finnish_date};
+use crate::store;
+use crate::wire::{self, required_id};
+
+/// The county printed on reports when `SETELI_COUNTY_NAME` is not set: the county whose
+/// rulebooks Seteli follows.
+pub const DEFAULT_COUNTY_NAME: &str = "Pohjois-Savon hyvinvointialue";
+
+/// The media type of a printed report.
+const PDF: &str = "application/pdf";
+
+/// Adds what delivery knows to a report's view: its delivery marks (REP-DELIVERY), and for an
+/// SK interim report the earlier periods' dated sections (REP-INTERIM-SK).
+pub async fn decorate(
+    conn: &mut AnyConnection,
+    o: &ObligationRow,
+    report: &mut pb::Report,
+) -> AppResult<()> {
+    let marks = store::voucher_marks(conn, &o.voucher_id).await?;
+    report.delivery = Some(wire::to_delivery(&marks, &o.id));
+    report.earlier_sections = store::earlier_sections(conn, o)
+        .await?
+        .iter()
+        .map(wire::to_dated_section)
+        .collect();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------ the printed report
+
+/// GetReportPdf.
+pub async fn get_report_pdf(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetReportPdfRequest,
+) -> AppResult<pb::GetReportPdfResponse> {
+    ctx.caller.require(access::PRINTERS)?;
+    let id = required_id("report_id", &req.report_id)?;
+    let o = with_fresh_vouchers(app, || async {
+        let mut conn = app.db.pool().acquire().await?;
+        store::load_obligation(&mut conn, &id)
+            .await?
+            .filter(|o| access::may_see(&ctx.caller, o))
+            .ok_or_else(|| AppError::NotFound(format!("report {id}")))
+    })
+    .await?;
+    if !access::may_print(&ctx.caller, &o) {
+        return Err(AppError::PermissionDenied(
+            "a report is printed by a user of the voucher's provider or by the voucher's social \
+             worker only"
+                .into(),
+        ));
+    }
+    if o.state == ReportState::NotStarted {
+        return Err(AppError::StateConflict(format!(
+            "report {} has nothing written yet: there is nothing to print",
+            o.id
+        )));
+    }
+    let (followed, earlier) = {
+        let mut conn = app.db.pool().acquire().await?;
+        let followed = store::load_voucher(&mut conn, &o.voucher_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("report {id}")))?;
+        let earlier = store::earlier_sections(&mut conn, &o).await?;
+        (followed, earlier)
+    };
+    // The voucher's number and names, as the caller may see them.
+    let voucher = app
+        .vouchers
+        .call(
+            &ctx,
+            vpb::GetVoucherRequest {
+                voucher_id: o.voucher_id.clone(),
+                voucher_number: String::new(),
+            },
+            |mut c, r| async move { c.get_voucher(r).await },
+        )
+        .await?
+        .voucher
+        .unwrap_or_default();
+    let printed = Printed {
+        county: app.county_name.clone(),
+        voucher_number: non_empty(&voucher.voucher_number, &o.voucher_id),
+        provider_name: non_empty(&voucher.provider_name, &o.provider_id),
+        client_name: voucher.client.map(|c| c.name).unwrap_or_default(),
+    };
+    let file_name = format!(
+        "{}-{}.pdf",
+        match o.kind {
+            ReportKind::Interim => "valiraportti",
+            ReportKind::Final => "loppuraportti",
+        },
+        printed
+            .voucher_number
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+    );
+    let document = report_document(&printed, &o, &followed, &earlier);
+    let content = tokio::task::spawn_blocking(move || document.render())
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a report: {e}")))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    // Report text is client personal data.
+    audit::record(
+        app.db.pool(),
+        &ctx.caller,
+        ctx.request_id(),
+        report_access(&ctx.caller, &o, "GetReportPdf"),
+    )
+    .await?;
+    Ok(pb::GetReportPdfResponse {
+        file_name,
+        content_type: PDF.into(),
+        content,
+    })
+}
+
+fn non_empty(value: &str, fallback: &str) -> String {
+    if value.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// What a printed report says of its county, voucher, provider and client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printed {
+    /// The county's name.
+    pub county: String,
+    /// The voucher's number (its id when the number is not known).
+    pub voucher_number: String,
+    /// The provider's name (its id when the name is not known).
+    pub provider_name: String,
+    /// The client's name, and nothing more of the client.
+    pub client_name: String,
+}
+
+/// The Finnish headings of a report's sections, in print order.
+fn topics(s: &Sections) -> [(&'static str, &str); 5] {
+    [
+        (
+            "Palvelun tavoitteet ja niiden toteutuminen",
+            &s.goals_and_attainment,
+        ),
+        ("Palvelun aikana toteutuneet muutokset", &s.changes),
+        ("Käytetyt keinot ja esimerkit", &s.means_with_examples),
+        ("Realistinen jatkosuunnitelma", &s.follow_up_plan),
+        ("Muuta", &s.notes),
+    ]
+}
+
+fn period(from: chrono::NaiveDate, until: chrono::NaiveDate) -> String {
+    format!("{}–{}", finnish_date(from), finnish_date(until))
+}
+
+/// The printed report: the county, provider, voucher number, client's name, service, period
+/// and dates in the header; then, for an SK interim report of a continued service, each earlier
+/// period's sections dated by their submission; then the report's own sections.
+pub fn report_document(
+    printed: &Printed,
+    o: &ObligationRow,
+    v: &Voucher,
+    earlier: &[DatedSection],
+) -> Document {
+    let title = match o.kind {
+        ReportKind::Interim => "Väliraportti",
+        ReportKind::Final => "Loppuraportti",
+    };
+    let mut own_period = period(v.valid_from, v.valid_until);
+    if let Some(ended) = v.ended_on.filter(|e| *e < v.valid_until) {
+        own_period.push_str(&format!(" (päättyi {})", finnish_date(ended)));
+    }
+    let state = match o.state {
+        ReportState::NotStarted => "Ei aloitettu".to_owned(),
+        ReportState::Draft => "Luonnos – ei vielä palautettu".to_owned(),
+        ReportState::RevisionRequested => "Palautettu täydennettäväksi".to_owned(),
+        ReportState::Submitted | ReportState::Acknowledged => {
+            let on = o.submitted_on.map(finnish_date).unwrap_or_default();
+            let mut s = format!("Palautettu {on}");
+            if o.state == ReportState::Acknowledged {
+                s.push_str(", vastaanotettu");
+            }
+            if o.late {
+                s.push_str(" (myöhässä)");
+            }
+            s
+        }
+    };
+    let mut doc = Document::new(title)
+        .subtitle(printed.county.clone())
+        .field("Palveluntuottaja", printed.provider_name.clone())
+        .field("Palveluseteli", printed.voucher_number.clone())
+        .field("Asiakas", printed.client_name.clone())
+        .field("Palvelu", o.service.name_fi())
+        .field("Palvelujakso", own_period.clone())
+        .field("Määräpäivä", finnish_date(o.due_on))
+        .field("Tila", state)
+        .field(
+            "Sääntökirja",
+            seteli_rules::rule_ids::section(&o.rule).to_owned(),
+        )
+        .footer(format!(
+            "Luottamuksellinen · {} · palveluseteli {}",
+            printed.county, printed.voucher_number
+        ));
+    if o.state == ReportState::RevisionRequested && !o.revision_reason.is_empty() {
+        doc = doc.section(Section::new("Täydennyspyyntö").paragraph(o.revision_reason.clone()));
+    }
+    let with_topics = |mut section: Section, s: &Sections| {
+        let mut any = false;
+        for (heading, text) in topics(s) {
+            if !text.trim().is_empty() {
+                section = section.heading(heading).paragraph(text);
+                any = true;
+            }
+        }
+        if !any {
+            section = section.paragraph("(ei kirjattu)");
+        }
+        section
+    };
+    if earlier.is_empty() {
+        let mut any = false;
+        for (heading, text) in topics(&o.sections) {
+            if !text.trim().is_empty() {
+                doc = doc.section(Section::new(heading).paragraph(text));
+                any = true;
+            }
+        }
+        if !any {
+            doc = doc.section(Section::new("Raportti").paragraph("(ei kirjattu)"));
+        }
+    } else {
+        // SK 3.1: the same report, supplemented period by period, each dated.
+        for e in earlier {
+            let section = Section::new(format!("Jakso {}", period(e.period_from, e.period_until)))
+                .dated(e.dated_on);
+            doc = doc.section(with_topics(section, &e.sections));
+        }
+        let mut section = Section::new(format!("Jakso {own_period}"));
+        if let Some(on) = o.submitted_on.filter(|_| o.state.handed_in()) {
+            section = section.dated(on);
+        }
+        doc = doc.section(with_topics(section, &o.sections));
+    }
+    doc
+}
+
+// ------------------------------------------------------------------------------ delivery marks
+
+/// A refusal of REP-DELIVERY.
+fn rep_delivery(message_fi: &str, message_en: &str) -> AppError {
+    AppError::RuleViolations(vec![Violation::of(REP_DELIVERY, message_fi, message_en)])
+}
+
+/// Records `item` (a delivery mark) on report `report_id` as one idempotent change for `req`.
+#[allow(clippy::too_many_arguments)]
+async fn mark_report<Req: Message>(
+    app: &App,
+    ctx: &Ctx,
+    request_id: &str,
+    req: &Req,
+    report_id: &str,
+    item: ClosingItem,
+    day: (&'static str, Option<Date>),
+    note: String,
+) -> AppResult<pb::Report> {
+    with_fresh_vouchers(app, || {
+        let (field, day) = (day.0, day.1);
+        let note = note.clone();
+        async move {
+            let change = Change::new(&app.db, ctx, request_id, req)?;
+            let caller = ctx.caller.clone();
+            let request = ctx.request_id().to_owned();
+            let today = ctx.today();
+            let now = ctx.now_micros();
+            change
+                .apply_to::<ObligationRow, _, _>(
+                    report_id,
+                    |o| access::may_see(&ctx.caller, o),
+                    move |conn, o| {
+                        Box::pin(async move {
+                            if !access::may_write(&caller, &o) {
+                                return Err(AppError::PermissionDenied(
+                                    "only a user of the voucher's provider delivers its reports"
+                                        .into(),
+                                ));
+                            }
+                            // REP-DELIVERY: what is delivered is the submitted report.
+                            if !o.state.handed_in() {
+                                return Err(rep_delivery(
+                                    "Vain palautettu raportti toimitetaan asiakkaalle ja \
+                                     hyvinvointialueelle.",
+                                    "Only a submitted report is delivered to the client and the \
+                                     county; this one is not submitted.",
+                                ));
+                            }
+                            let marks = store::voucher_marks(&mut *conn, &o.voucher_id).await?;
+                            if marks.iter().any(|m| m.report_id == o.id && m.item == item) {
+                                return Err(AppError::StateConflict(format!(
+                                    "report {}: {} is already marked",
+                                    o.id,
+                                    item.code()
+                                )));
+                            }
+                            let done_on =
+                                wire::done_on(field, day.as_ref(), today, o.submitted_on)?;
+                            store::add_mark(
+                                &mut *conn,
+                                &StoredMark {
+                                    voucher_id: o.voucher_id.clone(),
+                                    report_id: o.id.clone(),
+                                    item,
+                                    mark: DoneMark {
+                                        done_on,
+                                        recorded_at: now,
+                                        by_subject: caller.subject.clone(),
+                                        by_role: caller.role.as_str().to_owned(),
+                                        by_organisation: caller.organisation(),
+                                        note,
+                                    },
+                                },
+                            )
+                            .await?;
+                            let action = match item {
+                                ClosingItem::ClientCopyGiven => "MarkClientCopyGiven",
+                                _ => "MarkDeliveredToCounty",
+                            };
+                            audit::record(
+                                &mut *conn,
+                                &caller,
+                                &request,
+                                report_access(&caller, &o, action),
+                            )
+                            .await?;
+                            let mut report = wire::to_report(&o, today);
+                            decorate(&mut *conn, &o, &mut report).await?;
+                            Ok(report)
+                        })
+                    },
+                )
+                .await
+        }
+    })
+    .await
+}
+
+/// MarkClientCopyGiven.
+pub async fn mark_client_copy_given(
+    app: &App,
+    ctx: Ctx,
+    req: pb::MarkClientCopyGivenRequest,
+) -> AppResult<pb::MarkClientCopyGivenResponse> {
+    ctx.caller.require(access::DELIVERERS)?;
+    let id = required_id("report_id", &req.report_id)?;
+    let note = wire::optional_note("note", &req.note)?;
+    let report = mark_report(
+        app,
+        &ctx,
+        &req.request_id,
+        &req,
+        &id,
+        ClosingItem::ClientCopyGiven,
+        ("given_on", req.given_on),
+        note,
+    )
+    .await?;
+    Ok(pb::MarkClientCopyGivenResponse {
+        report: Some(report),
+    })
+}
+
+/// MarkDeliveredToCounty.
+pub async fn mark_delivered_to_county(
+    app: &App,
+    ctx: Ctx,
+    req: pb::MarkDeliveredToCountyRequest,
+) -> AppResult<pb::MarkDeliveredToCountyResponse> {
+    ctx.caller.require(access::DELIVERERS)?;
+    let id = required_id("report_id", &req.report_id)?;
+    let channel = wire::optional_note("channel", &req.channel)?;
+    let report = mark_report(
+        app,
+        &ctx,
+        &req.request_id,
+        &req,
+        &id,
+        ClosingItem::DeliveredToCounty,
+        ("delivered_on", req.delivered_on),
+        channel,
+    )
+    .await?;
+    Ok(pb::MarkDeliveredToCountyResponse {
+        report: Some(report),
+    })
+}
+
+// ------------------------------------------------------------------------------ the closing checklist
+
+/// Voucher `v`'s closing checklist on `today`: its items (those `check_closure` asks of its
+/// service), each done or not, and what is still missing.
+async fn checklist(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    today: chrono::NaiveDate,
+) -> AppResult<pb::ClosingChecklist> {
+    let continues = store::is_continued(conn, &v.id).await?;
+    let end = v.report_facts(continues).map(|f| f.service_end());
+    let marks = store::voucher_marks(conn, &v.id).await?;
+    let final_report = obligation_id(&v.id, REP_FINAL);
+    let mark_of = |item: ClosingItem| {
+        let on = if item.on_report() {
+            final_report.as_str()
+        } else {
+            ""
+        };
+        marks
+            .iter()
+            .find(|m| m.item == item && m.report_id == on)
+            .map(|m| &m.mark)
+    };
+    let done = |item: ClosingItem| mark_of(item).is_some();
+    // REP-DELIVERY, REP-FEEDBACK (KTT), ARCHIVE (SK)
+    let outstanding = check_closure(&ClosureFacts {
+        service: Some(v.service),
+        paper_copy_to_client: done(ClosingItem::ClientCopyGiven),
+        delivered_to_county: done(ClosingItem::DeliveredToCounty),
+        provider_feedback_form: done(ClosingItem::ProviderFeedbackForm),
+        client_feedback_collected: done(ClosingItem::ClientFeedbackCollected),
+        archived_to_county: done(ClosingItem::ArchivedToCounty),
+    });
+    let items = ClosingItem::ALL
+        .into_iter()
+        .filter(|item| item.applies_to(v.service))
+        .map(|item| pb::ClosingChecklistItem {
+            item: item.to_pb(),
+            rule: item.rule().to_owned(),
+            done: done(item),
+            mark: mark_of(item).map(wire::to_done_mark),
+            report_id: if item.on_report() {
+                final_report.clone()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    Ok(pb::ClosingChecklist {
+        voucher_id: v.id.clone(),
+        service_type: to_service_type(v.service),
+        service_end: end.map(to_date),
+        service_ended: end.is_some_and(|e| e <= today),
+        items,
+        complete: outstanding.is_empty(),
+        outstanding: outstanding
+            .into_iter()
+            .map(|x| pb::ClosingGap {
+                rule: x.rule.to_owned(),
+                message_en: x.message_en,
+                message_fi: x.message_fi,
+            })
+            .collect(),
+    })
+}
+
+/// GetClosingChecklist.
+pub async fn get_closing_checklist(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetClosingChecklistRequest,
+) -> AppResult<pb::GetClosingChecklistResponse> {
+    ctx.caller.require(access::CLOSERS)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let checklist = with_fresh_vouchers(app, || async {
+        let mut conn = app.db.pool().acquire().await?;
+        let v = store::load_voucher(&mut conn, &id)
+            .await?
+            .filter(|v| access::may_see_closing(&ctx.caller, v))
+            .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+        checklist(&mut conn, &v, ctx.today()).await
+    })
+    .await?;
+    Ok(pb::GetClosingChecklistResponse {
+        checklist: Some(checklist),
+    })
+}
+
+/// Why voucher `v`'s `item` cannot be marked done on `today`, by the rule that says so.
+async fn closing_refusal(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    item: ClosingItem,
+    today: chrono::NaiveDate,
+) -> AppResult<Option<Violation>> {
+    let continues = store::is_continued(conn, &v.id).await?;
+    let Some(end) = v.report_facts(continues).map(|f| f.service_end()) else {
+        return Err(AppError::StateConflict(format!(
+            "voucher {} is {}: its service never ran, nothing is closed",
+            v.id, v.state
+        )));
+    };
+    Ok(match item {
+        // REP-FEEDBACK (KTT 4): KTT's forms, when the service ends.
+        ClosingItem::ProviderFeedbackForm | ClosingItem::ClientFeedbackCollected => {
+            if !v.service.is_ktt() {
+                Some(Violation::of(
+                    REP_FEEDBACK,
+                    "Palveluntuottajapalaute ja asiakaspalaute kuuluvat kuntouttavaan \
+                     työtoimintaan; sosiaalisessa kuntoutuksessa niitä ei kirjata.",
+                    "The provider feedback form and the client feedback are KTT's; an SK \
+                     service has none.",
+                ))
+            } else if end > today {
+                Some(Violation::of(
+                    REP_FEEDBACK,
+                    format!(
+                        "Palaute kerätään palvelun päättyessä; palvelu päättyy {}.",
+                        finnish_date(end)
+                    ),
+                    format!("Feedback is collected when the service ends; it ends on {end}."),
+                ))
+            } else {
+                None
+            }
+        }
+        // ARCHIVE (SK 3.2): the SK client records, once complete with the final report.
+        ClosingItem::ArchivedToCounty => {
+            let final_report = store::load_obligation(conn, &obligation_id(&v.id, REP_FINAL))
+                .await?
+                .filter(|o| o.active || o.state.handed_in());
+            if !v.service.is_sk() {
+                Some(Violation::of(
+                    ARCHIVE,
+                    "Arkistointi rekisterinpitäjälle kirjataan sosiaalisen kuntoutuksen \
+                     palveluille; kuntouttavassa työtoiminnassa se noudattaa yleistä \
+                     sääntökirjaa.",
+                    "Archiving to the controller is recorded for SK services; KTT follows the \
+                     county's general rulebook.",
+                ))
+            } else if !final_report.is_some_and(|o| o.state.handed_in()) {
+                Some(Violation::of(
+                    ARCHIVE,
+                    "Asiakasasiakirjat arkistoidaan, kun loppuraportti on palautettu; sitä ei \
+                     ole palautettu.",
+                    "The client records are archived once the final report is submitted; it \
+                     is not.",
+                ))
+            } else {
+                None
+            }
+        }
+        ClosingItem::ClientCopyGiven | ClosingItem::DeliveredToCounty => None,
+    })
+}
+
+/// MarkClosingItem.
+pub async fn mark_closing_item(
+    app: &App,
+    ctx: Ctx,
+    req: pb::MarkClosingItemRequest,
+) -> AppResult<pb::MarkClosingItemResponse> {
+    ctx.caller.require(access::CLOSERS)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let item = ClosingItem::required("item", req.item)?;
+    if item.on_report() {
+        return Err(AppError::invalid(
+            "item",
+            "the delivery items are marked on the final report: MarkClientCopyGiven, \
+             MarkDeliveredToCounty",
+        ));
+    }
+    let note = wire::optional_note("note", &req.note)?;
+    let (ctx, req, id) = (&ctx, &req, id.as_str());
+    with_fresh_vouchers(app, || {
+        let (note, day) = (note.clone(), req.done_on);
+        async move {
+            let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+            let caller = ctx.caller.clone();
+            let today = ctx.today();
+            let now = ctx.now_micros();
+            change
+                .apply_to::<ClosingVoucher, _, _>(
+                    id,
+                    |c| access::may_see_closing(&ctx.caller, &c.0),
+                    move |conn, ClosingVoucher(v)| {
+                        Box::pin(async move {
+                            if !access::may_mark(&caller, &v, item) {
+                                return Err(AppError::PermissionDenied(
+                                    match item {
+                                        ClosingItem::ArchivedToCounty => {
+                                            "the county marks the records archived: the \
+                                             voucher's social worker or the county's \
+                                             administrator"
+                                        }
+                                        _ => "a user of the voucher's provider marks its feedback",
+                                    }
+                                    .into(),
+                                ));
+                            }
+                            let done_on = wire::done_on("done_on", day.as_ref(), today, None)?;
+                            if let Some(refusal) =
+                                closing_refusal(&mut *conn, &v, item, today).await?
+                            {
+                                return Err(AppError::RuleViolations(vec![refusal]));
+                            }
+                            let marks = store::voucher_marks(&mut *conn, &v.id).await?;
+                            if marks
+                                .iter()
+                                .any(|m| m.item == item && m.report_id.is_empty())
+                            {
+                                return Err(AppError::StateConflict(format!(
+                                    "voucher {}: {} is already marked",
+                                    v.id,
+                                    item.code()
+                                )));
+                            }
+                            store::add_mark(
+                                &mut *conn,
+                                &StoredMark {
+                                    voucher_id: v.id.clone(),
+                                    report_id: String::new(),
+                                    item,
+                                    mark: DoneMark {
+                                        done_on,
+                                        recorded_at: now,
+                                        by_subject: caller.subject.clone(),
+                                        by_role: caller.role.as_str().to_owned(),
+                                        by_organisation: caller.organisation(),
+                                        note,
+                                    },
+                                },
+                            )
+                            .await?;
+                            let checklist = checklist(&mut *conn, &v, today).await?;
+                            Ok(pb::MarkClosingItemResponse {
+                                checklist: Some(checklist),
+                            })
+                        })
+                    },
+                )
+                .await
+        }
+    })
+    .await
+}
