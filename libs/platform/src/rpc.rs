@@ -134,8 +134,11 @@ pub fn to_status(e: AppError, request_id: &str) -> Status {
                 .map(|f| format!("{}: {}", f.field, f.description))
                 .collect::<Vec<_>>()
                 .join("; ");
-            for f in fields {
-                details.add_bad_request_violation(f.field, f.description);
+            for f in fields.into_iter().take(MAX_VIOLATIONS) {
+                details.add_bad_request_violation(
+                    bounded(f.field, MAX_DETAIL),
+                    bounded(f.description, MAX_DETAIL),
+                );
             }
             (Code::InvalidArgument, format!("invalid request: {summary}"))
         }
@@ -150,21 +153,28 @@ pub fn to_status(e: AppError, request_id: &str) -> Status {
                 .map(|v| format!("{} ({}): {}", v.rule, v.section, v.message_fi))
                 .collect::<Vec<_>>()
                 .join("\n");
-            for v in &violations {
+            for v in violations.iter().take(MAX_RULE_VIOLATIONS) {
                 details.add_precondition_failure_violation(
                     v.rule,
                     v.section,
-                    format!(
-                        "{} ({}): {} — {}",
-                        v.rule, v.section, v.message_en, v.message_fi
+                    bounded(
+                        format!(
+                            "{} ({}): {} — {}",
+                            v.rule, v.section, v.message_en, v.message_fi
+                        ),
+                        MAX_RULE_TEXT,
                     ),
                 );
             }
-            details.set_localized_message("fi-FI", finnish);
+            details.set_localized_message("fi-FI", bounded(finnish, 2 * MAX_RULE_TEXT));
             (Code::FailedPrecondition, format!("rules not met: {ids}"))
         }
         AppError::StateConflict(msg) => {
-            details.add_precondition_failure_violation(STATE_TRANSITION, "", msg.clone());
+            details.add_precondition_failure_violation(
+                STATE_TRANSITION,
+                "",
+                bounded(msg.clone(), MAX_DETAIL),
+            );
             (Code::FailedPrecondition, msg)
         }
         AppError::NotFound(m) => (Code::NotFound, m),
@@ -187,12 +197,67 @@ pub fn to_status(e: AppError, request_id: &str) -> Status {
             )
         }
     };
-    Status::with_error_details(code, message, details)
+    Status::with_error_details(code, bounded(message, MAX_MESSAGE), details)
+}
+
+/// Longest `grpc-message` sent, in bytes. Messages may quote what the caller sent (an unknown
+/// id, a bad value); unbounded, a long input would make the status headers larger than a
+/// client accepts (HTTP/2's header list limit, 16 KiB in tonic: the message percent-encoded,
+/// the details base64), and the client would see a protocol error instead of the answer.
+pub const MAX_MESSAGE: usize = 500;
+/// Longest field name or description in the error details, in bytes.
+pub const MAX_DETAIL: usize = 200;
+/// Longest rule violation text (id, section, English and Finnish message), in bytes.
+pub const MAX_RULE_TEXT: usize = 800;
+/// Most invalid fields listed in the error details.
+pub const MAX_VIOLATIONS: usize = 10;
+/// Most rule violations listed in the error details (a check reports a handful at most).
+pub const MAX_RULE_VIOLATIONS: usize = 5;
+
+/// `text` cut to at most `max` bytes (on a character boundary), marked with `…`.
+fn bounded(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut short = text;
+    short.truncate(cut);
+    short.push('…');
+    short
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_quoting_a_huge_input_still_fits_in_the_status_headers() {
+        let huge = "ä".repeat(70_000);
+        let fields = (0..100)
+            .map(|i| crate::error::FieldViolation {
+                field: format!("f{i}-{huge}"),
+                description: huge.clone(),
+            })
+            .collect();
+        for e in [
+            AppError::NotFound(format!("provider {huge}")),
+            AppError::InvalidArgument(fields),
+            AppError::StateConflict(huge.clone()),
+        ] {
+            let status = to_status(e, "req-1");
+            assert!(status.message().len() <= MAX_MESSAGE);
+            let response = status.into_http::<()>();
+            let size: usize = response
+                .headers()
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len() + 32)
+                .sum();
+            assert!(size < 16 * 1024, "status headers of {size} bytes");
+        }
+    }
 
     #[test]
     fn every_error_carries_the_request_id_and_unavailable_says_when_to_retry() {
