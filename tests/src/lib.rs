@@ -14,10 +14,13 @@
 //!   `INTERNAL`; health follows the database and the drain; reflection v1 and v1alpha;
 //!   gRPC-Web; metrics.
 //!
+//! - [`process`]: a service as a real child process, to kill -9 or run with flags.
+//!
 //! Tests live in `tests/tests/<context>_<topic>.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 pub mod conformance;
 pub mod fixtures;
 pub mod kit;
+pub mod process;
 pub mod registry;

@@ -28,6 +28,19 @@ pub enum LogFormat {
     Json,
 }
 
+/// When a service applies its database migrations (`SETELI_MIGRATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrateMode {
+    /// `on-start` (the default): every starting process migrates (replicas take turns on
+    /// PostgreSQL's advisory lock), fine for short migrations and a laptop.
+    OnStart,
+    /// `wait`: the serving process never migrates; it waits until another process — a
+    /// Kubernetes Job running `seteli-<service> --migrate-only` — has applied every migration
+    /// it knows, for at most `SETELI_MIGRATE_TIMEOUT_SECONDS`. A long migration then cannot
+    /// crash-loop the serving pods.
+    Wait,
+}
+
 /// Per-service defaults: each service has its own local ports so all five run side by side.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceDefaults {
@@ -52,6 +65,11 @@ pub struct Config {
     pub database_url: String,
     /// `SETELI_DB_MAX_CONNECTIONS`: pool size.
     pub db_max_connections: u32,
+    /// `SETELI_MIGRATE`: migrate on start, or wait for a `--migrate-only` run.
+    pub migrate: MigrateMode,
+    /// `SETELI_MIGRATE_TIMEOUT_SECONDS`: how long `--migrate-only` may run, and how long a
+    /// waiting service waits for it (default 600).
+    pub migrate_timeout: Duration,
     /// `SETELI_JWKS_PATH`: JWKS file with the public keys that sign tokens.
     pub jwks_path: PathBuf,
     /// `SETELI_JWT_ISSUER`: the only accepted `iss`.
@@ -125,6 +143,21 @@ impl Config {
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| format!("sqlite://data/{}.db?mode=rwc", defaults.name)),
             db_max_connections,
+            migrate: match get("SETELI_MIGRATE").as_deref().map(str::trim) {
+                None | Some("" | "on-start") => MigrateMode::OnStart,
+                Some("wait") => MigrateMode::Wait,
+                Some(other) => {
+                    return Err(ConfigError {
+                        key: "SETELI_MIGRATE".into(),
+                        message: format!("`{other}` is neither `on-start` nor `wait`"),
+                    });
+                }
+            },
+            migrate_timeout: Duration::from_secs(parse_or(
+                &get,
+                "SETELI_MIGRATE_TIMEOUT_SECONDS",
+                600,
+            )?),
             jwks_path: get("SETELI_JWKS_PATH")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("deploy/dev-keys/jwks.json")),

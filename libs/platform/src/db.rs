@@ -176,6 +176,56 @@ impl Database {
         }
     }
 
+    /// The migrations of this binary (the platform's and `service`) the database has not
+    /// applied yet, by version; all of them on a database never migrated.
+    pub async fn missing_migrations(&self, service: &[MigrationFile]) -> anyhow::Result<Vec<i64>> {
+        let applied: Vec<i64> =
+            match sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(applied) => applied,
+                // No bookkeeping table yet: nothing was ever applied.
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some("42P01")
+                        || e.message().contains("no such table") =>
+                {
+                    Vec::new()
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("reading applied migrations")),
+            };
+        Ok(PLATFORM_MIGRATIONS
+            .iter()
+            .chain(service)
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// Waits, polling once a second for at most `timeout`, until every migration this binary
+    /// knows is applied (by a `--migrate-only` run elsewhere).
+    pub async fn wait_for_migrations(
+        &self,
+        service: &[MigrationFile],
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let missing = self.missing_migrations(service).await?;
+            if missing.is_empty() {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                anyhow::bail!(
+                    "the database lacks migrations {missing:?} after waiting {timeout:?} \
+                     (SETELI_MIGRATE=wait): run this binary with --migrate-only"
+                );
+            }
+            tracing::info!(?missing, "waiting for the database to be migrated (--migrate-only)");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     /// The pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

@@ -38,6 +38,7 @@ pub mod db;
 pub mod devkeys;
 pub mod error;
 pub mod feed;
+pub mod leader;
 pub mod paging;
 pub mod rpc;
 pub mod server;

@@ -33,7 +33,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::audit::AuditApi;
 use crate::auth::{Authenticator, Caller, Verifier};
 use crate::clock::Clock;
-use crate::config::{Config, ConfigError, ServiceDefaults};
+use crate::config::{Config, ConfigError, MigrateMode, ServiceDefaults};
 use crate::db::{Database, MigrationFile};
 use crate::telemetry::{GrpcTelemetryLayer, TraceContext, init_tracing, metrics_handle};
 
@@ -66,7 +66,13 @@ impl Platform {
             &config.jwt_audience,
         )?);
         let db = Database::connect(&config.database_url, config.db_max_connections).await?;
-        db.migrate(migrations).await?;
+        match config.migrate {
+            MigrateMode::OnStart => db.migrate(migrations).await?,
+            MigrateMode::Wait => {
+                db.wait_for_migrations(migrations, config.migrate_timeout)
+                    .await?
+            }
+        }
         tracing::info!(service = config.service, backend = ?db.backend(), "database ready");
         Ok(Self {
             config,
@@ -183,11 +189,15 @@ impl Platform {
                 }),
             ));
         }
+        // One replica at a time runs each job (crate::leader); the others wait their turn.
+        let lease = Duration::from_secs(self.config.var_or("SETELI_JOB_LEASE_SECONDS", 5u64)?.max(1));
         let (jobs_stop, jobs_stopping) = tokio::sync::watch::channel(false);
         let job_tasks: Vec<_> = jobs
             .into_iter()
             .map(|(name, job)| {
                 let mut stopping = jobs_stopping.clone();
+                let job =
+                    crate::leader::run_exclusively(self.db.clone(), service, name, job, lease);
                 tokio::spawn(async move {
                     tokio::select! {
                         () = job => tracing::info!(job = name, "job finished"),
@@ -503,9 +513,43 @@ pub async fn serve_on<S: Service>(
     platform.serve(built, listener, shutdown).await
 }
 
-/// The whole of a service's `main`: config from the environment, bind, serve until SIGTERM.
+/// Applies the platform's and `S`'s migrations and returns, within
+/// `SETELI_MIGRATE_TIMEOUT_SECONDS`: what `seteli-<service> --migrate-only` runs (as a
+/// Kubernetes Job before the serving pods, which run with `SETELI_MIGRATE=wait`).
+pub async fn migrate_only<S: Service>(config: &Config) -> anyhow::Result<()> {
+    init_tracing(&config.log_filter, config.log_format);
+    let db = Database::connect(&config.database_url, 1).await?;
+    let result = tokio::time::timeout(config.migrate_timeout, db.migrate(S::MIGRATIONS)).await;
+    db.close().await;
+    match result {
+        Ok(migrated) => migrated,
+        Err(_) => anyhow::bail!(
+            "migrations did not finish within {:?} (SETELI_MIGRATE_TIMEOUT_SECONDS)",
+            config.migrate_timeout
+        ),
+    }
+}
+
+/// The whole of a service's `main`: config from the environment, bind, serve until SIGTERM;
+/// or, with `--migrate-only`, migrate the database and exit.
 pub async fn main<S: Service>() -> ExitCode {
+    main_with_args::<S>(std::env::args().skip(1).collect()).await
+}
+
+/// [`main`] with the command-line arguments after the program name given (a binary that
+/// hosts several services takes its own first).
+pub async fn main_with_args<S: Service>(args: Vec<String>) -> ExitCode {
     let name = S::DEFAULTS.name;
+    let migrate_only_requested = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => false,
+        ["--migrate-only"] => true,
+        _ => {
+            eprintln!(
+                "usage: seteli-{name} [--migrate-only]\n  configuration comes from the environment (SETELI_*, DATABASE_URL)"
+            );
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env(S::DEFAULTS) {
         Ok(c) => c,
         Err(e) => {
@@ -513,6 +557,18 @@ pub async fn main<S: Service>() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if migrate_only_requested {
+        return match migrate_only::<S>(&config).await {
+            Ok(()) => {
+                tracing::info!(service = name, "database migrated");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("seteli-{name}: {e:#}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let listener = match TcpListener::bind(config.grpc_addr).await {
         Ok(l) => l,
         Err(e) => {
