@@ -592,3 +592,41 @@ async fn racing_starts_and_first_sessions_start_a_voucher_once() {
     let kinds: Vec<i32> = changes.iter().map(|c| c.kind).collect();
     assert_eq!(started, 1, "feed kinds: {kinds:?}");
 }
+
+#[tokio::test]
+async fn the_scheduled_sweep_commits_in_small_batches() {
+    let env = start().await;
+    set_prices(&env).await;
+    let from = days(today(), -130);
+    let until = seteli_rules::terms::validity_end(from, 3);
+    for individual in 341..346 {
+        let client = client_at(&env, individual, KUOPIO).await;
+        let mut decision = ktt_decision(&client.id);
+        decision.decision_date = d(from);
+        decision.valid_from = d(from);
+        decision.valid_until = d(until);
+        issue(&env, decision).await.expect("issue");
+    }
+    let db = seteli_platform::db::Database::connect(&env.vouchers().db.url, 2)
+        .await
+        .expect("database");
+    let system =
+        seteli_platform::rpc::Ctx::system("expiry-sweep", seteli_platform::clock::Clock::system());
+    // Five due, at most two per transaction: three commits, each voucher changed once.
+    let outcome = seteli_vouchers::ops::sweep_in_batches(&db, &system, 2)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        outcome,
+        seteli_vouchers::ops::SweepOutcome {
+            expired: 5,
+            completed: 0,
+            batches: 3
+        }
+    );
+    let again = seteli_vouchers::ops::sweep_in_batches(&db, &system, 2)
+        .await
+        .expect("sweep again");
+    assert_eq!((again.expired, again.completed, again.batches), (0, 0, 1));
+    db.close().await;
+}

@@ -964,7 +964,7 @@ pub async fn expire_vouchers(
     change
         .apply(move |conn| {
             Box::pin(async move {
-                let (expired, completed) = expire_due(conn, &ctx, &req.request_id, as_of).await?;
+                let (expired, completed) = expire_due(conn, &ctx, &req.request_id, as_of, i64::MAX).await?;
                 Ok(pb::ExpireVouchersResponse {
                     expired_voucher_ids: expired,
                     completed_voucher_ids: completed,
@@ -1102,11 +1102,46 @@ async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> 
 /// One expiry sweep as of today, as the service itself; returns how many vouchers expired and
 /// completed.
 pub async fn sweep_once(db: &Database, ctx: &Ctx) -> AppResult<(usize, usize)> {
-    let mut tx = db.pool().begin().await?;
-    let request_id = format!("sweep-{}", new_id());
-    let (expired, completed) = expire_due(&mut tx, ctx, &request_id, ctx.today()).await?;
-    tx.commit().await?;
-    Ok((expired.len(), completed.len()))
+    sweep_in_batches(db, ctx, SWEEP_BATCH)
+        .await
+        .map(|s| (s.expired, s.completed))
+}
+
+/// How many vouchers one transaction of the scheduled sweep changes at most.
+pub const SWEEP_BATCH: i64 = 200;
+
+/// What a scheduled sweep did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepOutcome {
+    /// Vouchers expired unused.
+    pub expired: usize,
+    /// Vouchers completed.
+    pub completed: usize,
+    /// Transactions committed (each at most `batch` vouchers per transition).
+    pub batches: usize,
+}
+
+/// The scheduled sweep as of today in transactions of at most `batch` vouchers per transition,
+/// each committed before the next begins, so no lock is held long whatever is due.
+pub async fn sweep_in_batches(db: &Database, ctx: &Ctx, batch: i64) -> AppResult<SweepOutcome> {
+    let mut outcome = SweepOutcome {
+        expired: 0,
+        completed: 0,
+        batches: 0,
+    };
+    loop {
+        let mut tx = db.pool().begin().await?;
+        let request_id = format!("sweep-{}", new_id());
+        let (expired, completed) =
+            expire_due(&mut tx, ctx, &request_id, ctx.today(), batch).await?;
+        tx.commit().await?;
+        outcome.batches += 1;
+        outcome.expired += expired.len();
+        outcome.completed += completed.len();
+        if (expired.len() as i64) < batch && (completed.len() as i64) < batch {
+            return Ok(outcome);
+        }
+    }
 }
 
 /// Dev convenience (`SETELI_SEED_CEILING_PRICES`): when the price list is empty, records these
@@ -1146,8 +1181,9 @@ async fn expire_due(
     ctx: &Ctx,
     request_id: &str,
     as_of: NaiveDate,
+    limit: i64,
 ) -> AppResult<(Vec<String>, Vec<String>)> {
-    let (expired, completed) = store::sweep(conn, as_of).await?;
+    let (expired, completed) = store::sweep(conn, as_of, limit).await?;
     let changes = expired
         .iter()
         .map(|id| (id, ChangeKind::Expired))
