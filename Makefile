@@ -6,13 +6,16 @@ SETELI_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres
 # PostgreSQL server `make bench` also measures billing on (a fresh database it drops); empty: SQLite only.
 SETELI_BENCH_POSTGRES ?=
 
-.PHONY: help run token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas web ci
+.PHONY: help run demo token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas web ci
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: ## Start every service locally on SQLite with dev keys (Ctrl-C stops them)
 	@deploy/scripts/run-local.sh
+
+demo: ## Walk one month of the journey against the running `make run` (files under ./data/demo/)
+	@$(CARGO) run -q -p seteli-cli --bin seteli -- demo --out data/demo
 
 token: ## Mint a dev token: make token ROLE=county_admin [PROVIDER=<id>]
 	@$(CARGO) run -q -p seteli-devtool -- token --role $(ROLE) $(if $(PROVIDER),--provider $(PROVIDER),)

@@ -63,9 +63,15 @@ for svc in "${SERVICES[@]}"; do
   pids+=($!)
 done
 
+# Every service answers its health check before we say where it listens.
+if ! "$bin/seteli" health --wait 120 >/dev/null; then
+  "$bin/seteli" health || true
+  echo "run-local: not every service became SERVING; see the logs above" >&2
+fi
+
 cat <<TXT
 
-Seteli is starting on localhost (SQLite under ./data/):
+Seteli is running on localhost (SQLite under ./data/):
   providers   gRPC + gRPC-Web  127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   vouchers    gRPC + gRPC-Web  127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
               (follows attendance's usage feed with a dev county_admin token, SETELI_ATTENDANCE_FEED_TOKEN)
@@ -76,8 +82,14 @@ Seteli is starting on localhost (SQLite under ./data/):
   billing     gRPC + gRPC-Web  127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics
               (calls attendance, vouchers, providers with a dev county_admin token, SETELI_BILLING_UPSTREAM_TOKEN)
 
+The command-line client (it mints a dev token of each step's role by itself):
+  target/debug/seteli health
+  target/debug/seteli provider list
+  target/debug/seteli --help                  # every command; --json for scripts
+  make demo                                   # one month of the journey, files under ./data/demo/
 A token to call it with (roles: social_worker, provider_user, county_admin, finance_system, auditor):
-  TOKEN=\$(target/debug/seteli-dev token --role county_admin)
+  TOKEN=\$(target/debug/seteli token --role county_admin)
+  TOKEN=\$(target/debug/seteli token --role provider_user --provider <provider id>)
 Then, e.g. with grpcurl (server reflection is on):
   grpcurl -plaintext -H "authorization: Bearer \$TOKEN" 127.0.0.1:50051 list
   grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"page_size": 10}' \\

@@ -195,6 +195,10 @@ impl Summary {
             },
             "obligations": self.obligations.iter().map(|o| json!({
                 "id": o.id, "rule": o.rule,
+                "voucher_number": self.vouchers.iter().find(|v| v.id == o.voucher_id)
+                    .map(|v| v.number.clone()),
+                "client": self.vouchers.iter().find(|v| v.id == o.voucher_id)
+                    .map(|v| v.client.clone()),
                 "due_on": actions::naive(o.due_on.as_ref()).map(date),
                 "status": rpb::ObligationStatus::try_from(o.status)
                     .map(|s| state_name(s.as_str_name(), "OBLIGATION_STATUS_")).unwrap_or_default(),
@@ -271,7 +275,8 @@ impl Summary {
             rows(
                 &list("obligations"),
                 &[
-                    ("report", "id", Fmt::Text),
+                    ("voucher", "voucher_number", Fmt::Text),
+                    ("client", "client", Fmt::Text),
                     ("rule", "rule", Fmt::Text),
                     ("due", "due_on", Fmt::Text),
                     ("status", "status", Fmt::Text),

@@ -143,8 +143,13 @@ impl Refusal {
             if !r.section.is_empty() {
                 out.push_str(&format!(" ({})", r.section));
             }
-            if !r.description.is_empty() && r.description != r.id {
-                out.push_str(&format!(": {}", r.description));
+            // The services' descriptions start with the id and section again: say them once.
+            let text = r
+                .description
+                .strip_prefix(&format!("{} ({}): ", r.id, r.section))
+                .unwrap_or(&r.description);
+            if !text.is_empty() && text != r.id {
+                out.push_str(&format!(": {text}"));
             }
         }
         for (field, why) in &self.fields {
