@@ -12,6 +12,7 @@
 //! | GetFeedStatus | county admin |
 //! | CreateGroup, EnrolClient, WithdrawEnrolment, RecordGroupSession, CancelGroup, DelayGroupStart | provider's user (own groups, own vouchers) |
 //! | GetGroup, ListGroups | social worker, county admin, provider's user (own groups) |
+//! | ListVoucherActivity | county admin (figures only, for `reporting`'s follow-up) |
 //!
 //! A social worker reads the sessions, absences and usage of their own clients: the vouchers
 //! they issued (the feed's ISSUED change names them). Another provider's or another social
@@ -36,6 +37,8 @@ pub const INVOICERS: &[Role] = &[Role::FinanceSystem, Role::CountyAdmin];
 pub const ALERT_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
 /// Who follows the alert feed and the usage feed.
 pub const FEED_READERS: &[Role] = &[Role::CountyAdmin, Role::SocialWorker, Role::FinanceSystem];
+/// Who reads the per-voucher activity figures (the county's follow-up).
+pub const ACTIVITY_READERS: &[Role] = &[Role::CountyAdmin];
 /// The county's administrators.
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 

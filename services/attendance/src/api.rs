@@ -155,4 +155,10 @@ impl AttendanceService for AttendanceApi {
     ) -> Answer<pb::ListUsageChangesResponse> {
         unary(&self.0, r, ops::list_usage_changes).await
     }
+    async fn list_voucher_activity(
+        &self,
+        r: Request<pb::ListVoucherActivityRequest>,
+    ) -> Answer<pb::ListVoucherActivityResponse> {
+        unary(&self.0, r, ops::list_voucher_activity).await
+    }
 }
