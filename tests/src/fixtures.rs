@@ -1780,6 +1780,181 @@ pub fn cli_args(env: &Env, services: &[Svc], keys_dir: &std::path::Path) -> Vec<
     args
 }
 
+// ------------------------------------------------------------------------------ reporting-notices
+
+/// The registry (with every service's ceiling prices), vouchers, attendance and reporting
+/// (following both), every one reading "today" as `today` (noon, Europe/Helsinki), with the
+/// county's prices set for every service: notices, Kela absence notices and the follow-up.
+pub async fn start_reporting_on(today: NaiveDate) -> Env {
+    let clock = seteli_platform::clock::Clock::fixed(
+        today
+            .and_hms_opt(10, 0, 0)
+            .expect("10:00 UTC is noon in Finland")
+            .and_utc(),
+    );
+    let env = Env::start_at(
+        &[
+            Svc::Providers,
+            Svc::Vouchers,
+            Svc::Attendance,
+            Svc::Reporting,
+        ],
+        clock,
+        |svc, c| {
+            if svc == Svc::Providers {
+                c.vars.insert(
+                    "SETELI_CEILING_PRICES".into(),
+                    crate::registry::CEILING_PRICES.into(),
+                );
+            }
+        },
+    )
+    .await;
+    set_prices(&env).await;
+    set_price(&env, ServiceType::KttGroup, ymd(2024, 1, 1), 9000).await;
+    set_price(&env, ServiceType::KttAssessment, ymd(2024, 1, 1), 9500).await;
+    set_price(&env, ServiceType::KttWorkCapacity, ymd(2024, 1, 1), 9500).await;
+    env
+}
+
+/// ListNotices as `token` with `req` (every page).
+pub async fn list_notices(
+    env: &Env,
+    token: &str,
+    req: rpb::ListNoticesRequest,
+) -> Result<Vec<rpb::Notice>, tonic::Status> {
+    let mut out = Vec::new();
+    let mut req = req;
+    loop {
+        let page = env
+            .r()
+            .list_notices(with_token(token, req.clone()))
+            .await?
+            .into_inner();
+        out.extend(page.notices);
+        if page.next_page_token.is_empty() {
+            return Ok(out);
+        }
+        req.page_token = page.next_page_token;
+    }
+}
+
+/// Waits (at most 20 s) until `token`'s ListNotices of `voucher_id` holds a notice of every
+/// rule in `rules`, and returns the notices then.
+pub async fn notices_of(
+    env: &Env,
+    token: &str,
+    voucher_id: &str,
+    rules: &[&str],
+) -> Vec<rpb::Notice> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = list_notices(
+            env,
+            token,
+            rpb::ListNoticesRequest {
+                voucher_id: voucher_id.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("notices");
+        if rules.iter().all(|r| got.iter().any(|n| n.rule == *r)) {
+            return got;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: notices of {voucher_id} are {:?}, expected {rules:?}",
+            got.iter().map(|n| &n.rule).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A contract date as a calendar date.
+pub fn day_of(x: Option<Date>) -> NaiveDate {
+    let x = x.expect("date");
+    ymd(
+        x.year,
+        u32::try_from(x.month).expect("month"),
+        u32::try_from(x.day).expect("day"),
+    )
+}
+
+/// Records an absence (or a day with no service arranged) as a user of `provider_id`.
+pub async fn record_absence(
+    env: &Env,
+    provider_id: &str,
+    voucher_id: &str,
+    date: NaiveDate,
+    kind: apb::AbsenceKind,
+    reason: apb::AbsenceReason,
+) -> Result<apb::RecordAbsenceResponse, tonic::Status> {
+    env.a()
+        .record_absence(with_token(
+            &env.provider_user(provider_id),
+            apb::RecordAbsenceRequest {
+                request_id: rid(),
+                voucher_id: voucher_id.into(),
+                date: d(date),
+                kind: kind as i32,
+                reason: reason as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// A session on `date` that the client did not come to (a no-show), as a user of
+/// `provider_id`.
+pub async fn no_show(env: &Env, provider_id: &str, voucher_id: &str, date: NaiveDate) {
+    let s = record(env, provider_id, voucher_id, at(date, 9, 11))
+        .await
+        .expect("session");
+    let s = cancel(
+        env,
+        provider_id,
+        &s.id,
+        apb::Cancellation {
+            by: apb::CancelledBy::Client as i32,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("no-show");
+    assert_eq!(s.status, apb::SessionStatus::NoShow as i32);
+}
+
+/// Waits (at most 20 s) until reporting knows that the service of `voucher_id` started, i.e.
+/// its Kela absence notices are listed for the county administrator.
+pub async fn kela_notices_listed(env: &Env, voucher_id: &str) -> Vec<rpb::KelaNoticeSummary> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = env
+            .r()
+            .list_kela_notices(with_token(
+                &env.admin(),
+                rpb::ListKelaNoticesRequest {
+                    voucher_id: voucher_id.into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("Kela notices")
+            .into_inner()
+            .notices;
+        if !got.is_empty() {
+            return got;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: no Kela notices of {voucher_id}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 // ------------------------------------------------------------------------------ reporting: delivery
 
 /// The text of a PDF as an extractor (`pdf-extract`, not the generator) reads it, every page.

@@ -25,7 +25,7 @@ pub enum Svc {
     Attendance,
     /// The billing service (asks attendance, vouchers and providers with its upstream token).
     Billing,
-    /// The reporting service (follows the voucher feed).
+    /// The reporting service (follows the voucher feed and attendance's alert feed).
     Reporting,
 }
 
@@ -97,15 +97,18 @@ async fn launch(
                 c.vars.insert(key.into(), url.clone());
             }
         }
-        let follows = match svc {
-            Svc::Attendance | Svc::Reporting => Some((Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")),
-            Svc::Vouchers => Some((Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN")),
-            Svc::Providers | Svc::Billing => None,
+        // Reporting follows both the voucher feed and attendance's alert feed.
+        let follows: &[(Svc, &str)] = match svc {
+            Svc::Attendance => &[(Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")],
+            Svc::Reporting => &[
+                (Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN"),
+                (Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN"),
+            ],
+            Svc::Vouchers => &[(Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN")],
+            Svc::Providers | Svc::Billing => &[],
         };
-        if let Some((followed, key)) = follows
-            && urls.contains_key(&followed)
-        {
-            c.vars.insert(key.into(), token.clone());
+        for (_, key) in follows.iter().filter(|(f, _)| urls.contains_key(f)) {
+            c.vars.insert((*key).into(), token.clone());
             c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
         }
         if svc == Svc::Billing {

@@ -47,6 +47,64 @@ pub fn purpose(caller: &Caller) -> &'static str {
     }
 }
 
+// ------------------------------------------------------------------------------ notices, Kela, follow-up
+//
+// | RPC | roles |
+// | --- | --- |
+// | ListNotices, GetNotice | social worker (own clients' only), provider's user (own provider's vouchers), county admin |
+// | NotifyChange, NotifyDamage | provider's user (own provider's vouchers) |
+// | AcknowledgeNotice | the notice's social worker, county admin |
+// | ListKelaNotices, GetKelaNotice, GetKelaNoticePdf | provider's user (own), social worker (own clients), county admin |
+// | MarkKelaNoticeSent | provider's user (own provider's vouchers) |
+// | GetFollowUp, ExportFollowUpCsv | county admin, auditor (aggregates: no client data) |
+//
+// Unlike reports, a social worker sees only the notices and Kela notices of their own clients
+// (the vouchers they issued); another's answer NOT_FOUND.
+
+/// Who reads notices.
+pub const NOTICE_READERS: &[Role] = &[Role::SocialWorker, Role::ProviderUser, Role::CountyAdmin];
+/// Who tells the social worker (NOTIFY-CHANGE, PROV-DAMAGE-NOTICE).
+pub const NOTICE_TELLERS: &[Role] = &[Role::ProviderUser];
+/// Who acknowledges notices.
+pub const NOTICE_ACKNOWLEDGERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin];
+/// Who reads Kela absence notices.
+pub const KELA_READERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker, Role::CountyAdmin];
+/// Who marks Kela absence notices sent.
+pub const KELA_SENDERS: &[Role] = &[Role::ProviderUser];
+/// Who reads the county's follow-up.
+pub const FOLLOW_UP_READERS: &[Role] = &[Role::CountyAdmin, Role::Auditor];
+
+/// Whether `caller` may know notice `n` exists: its social worker, a user of its provider, or
+/// the county's administrator.
+pub fn may_see_notice(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
+    match caller.role {
+        Role::ProviderUser => !n.provider_id.is_empty() && caller.is_user_of(&n.provider_id),
+        Role::SocialWorker => !n.social_worker.is_empty() && n.social_worker == caller.subject,
+        Role::CountyAdmin => true,
+        Role::FinanceSystem | Role::Auditor => false,
+    }
+}
+
+/// Whether `caller` acknowledges notice `n`: its social worker or the county's administrator.
+pub fn may_acknowledge(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
+    match caller.role {
+        Role::SocialWorker => n.social_worker == caller.subject,
+        Role::CountyAdmin => true,
+        _ => false,
+    }
+}
+
+/// Whether `caller` may know the client data of voucher `v` (its notices and Kela notices): a
+/// user of its provider, its social worker, or the county's administrator.
+pub fn may_see_voucher(caller: &Caller, v: &crate::model::Voucher) -> bool {
+    match caller.role {
+        Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
+        Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
+        Role::CountyAdmin => true,
+        Role::FinanceSystem | Role::Auditor => false,
+    }
+}
+
 // ------------------------------------------------------------------------------ delivery and the closing checklist
 //
 // | RPC | roles |

@@ -7,6 +7,7 @@ use seteli_platform::rpc::{Answer, unary};
 use tonic::Request;
 
 use crate::ops::{self, App};
+use crate::{followup, kela, notices};
 
 /// The reporting service's handlers.
 #[derive(Debug, Clone)]
@@ -52,6 +53,71 @@ impl ReportingService for ReportingApi {
         r: Request<pb::GetFeedStatusRequest>,
     ) -> Answer<pb::GetFeedStatusResponse> {
         unary(&self.0, r, ops::get_feed_status).await
+    }
+
+    // Notices, Kela absence notices (ABS-KELA) and the county follow-up
+    async fn list_notices(
+        &self,
+        r: Request<pb::ListNoticesRequest>,
+    ) -> Answer<pb::ListNoticesResponse> {
+        unary(&self.0, r, notices::list_notices).await
+    }
+    async fn get_notice(&self, r: Request<pb::GetNoticeRequest>) -> Answer<pb::GetNoticeResponse> {
+        unary(&self.0, r, notices::get_notice).await
+    }
+    async fn notify_change(
+        &self,
+        r: Request<pb::NotifyChangeRequest>,
+    ) -> Answer<pb::NotifyChangeResponse> {
+        unary(&self.0, r, notices::notify_change).await
+    }
+    async fn notify_damage(
+        &self,
+        r: Request<pb::NotifyDamageRequest>,
+    ) -> Answer<pb::NotifyDamageResponse> {
+        unary(&self.0, r, notices::notify_damage).await
+    }
+    async fn acknowledge_notice(
+        &self,
+        r: Request<pb::AcknowledgeNoticeRequest>,
+    ) -> Answer<pb::AcknowledgeNoticeResponse> {
+        unary(&self.0, r, notices::acknowledge_notice).await
+    }
+    async fn list_kela_notices(
+        &self,
+        r: Request<pb::ListKelaNoticesRequest>,
+    ) -> Answer<pb::ListKelaNoticesResponse> {
+        unary(&self.0, r, kela::list_kela_notices).await
+    }
+    async fn get_kela_notice(
+        &self,
+        r: Request<pb::GetKelaNoticeRequest>,
+    ) -> Answer<pb::GetKelaNoticeResponse> {
+        unary(&self.0, r, kela::get_kela_notice).await
+    }
+    async fn get_kela_notice_pdf(
+        &self,
+        r: Request<pb::GetKelaNoticePdfRequest>,
+    ) -> Answer<pb::GetKelaNoticePdfResponse> {
+        unary(&self.0, r, kela::get_kela_notice_pdf).await
+    }
+    async fn mark_kela_notice_sent(
+        &self,
+        r: Request<pb::MarkKelaNoticeSentRequest>,
+    ) -> Answer<pb::MarkKelaNoticeSentResponse> {
+        unary(&self.0, r, kela::mark_kela_notice_sent).await
+    }
+    async fn get_follow_up(
+        &self,
+        r: Request<pb::GetFollowUpRequest>,
+    ) -> Answer<pb::GetFollowUpResponse> {
+        unary(&self.0, r, followup::get_follow_up).await
+    }
+    async fn export_follow_up_csv(
+        &self,
+        r: Request<pb::ExportFollowUpCsvRequest>,
+    ) -> Answer<pb::ExportFollowUpCsvResponse> {
+        unary(&self.0, r, followup::export_follow_up_csv).await
     }
 
     // Delivery (REP-DELIVERY) and the closing checklist

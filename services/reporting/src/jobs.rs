@@ -32,3 +32,32 @@ pub async fn follow_vouchers(app: App, every: Duration) {
         }
     }
 }
+
+/// Follows `seteli.attendance.v1` ListAlertChanges every `every`, turning the alerts the social
+/// worker must know of into notices ([`crate::notices::catch_up_alerts`]); restart-safe and
+/// safe with several replicas in the same way as [`follow_vouchers`].
+pub async fn follow_attendance(app: App, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        ticker.tick().await;
+        match crate::notices::catch_up_alerts(&app).await {
+            Ok(applied) => {
+                if applied > 0 {
+                    tracing::debug!(applied, "attendance alert changes applied");
+                }
+                if failing {
+                    tracing::info!("attendance alert feed reachable again");
+                }
+                failing = false;
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot follow the attendance alert feed; retrying");
+                }
+                failing = true;
+            }
+        }
+    }
+}

@@ -18,15 +18,28 @@
 //! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
 //! through [`ops`].
 //!
+//! Notices to social workers ([`notices`]): attendance's alerts (followed by
+//! [`jobs::follow_attendance`] from `seteli.attendance.v1` ListAlertChanges, cursor stored with
+//! what it applied), interruptions from the voucher feed, and what the provider's user tells
+//! (NOTIFY-CHANGE, PROV-DAMAGE-NOTICE); an inbox per social worker with acknowledgement, and
+//! "without delay" measured. Kela's absence notices for KTT ([`kela`], ABS-KELA) as data, PDF
+//! and a list due and sent; the county's follow-up of a period as data and CSV ([`followup`]).
+//!
 //! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` token; the
-//! platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
+//! platform has no service accounts yet), `SETELI_FEED_POLL_MS`; `SETELI_ATTENDANCE_URL`,
+//! `SETELI_ATTENDANCE_FEED_TOKEN` (the alert follower's bearer token, also used for the
+//! follow-up's figures: a `county_admin` token; unset: alerts are not followed),
+//! `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS` (what "without delay" allows, default 1).
 
 pub mod access;
 pub mod api;
 pub mod delivery;
+pub mod followup;
 pub mod jobs;
+pub mod kela;
 pub mod model;
+pub mod notices;
 pub mod ops;
 pub mod pdf;
 pub mod store;
@@ -59,6 +72,11 @@ impl Service for Reporting {
             description: "delivery",
             sql: include_str!("../migrations/0101_delivery.sql"),
         },
+        MigrationFile {
+            version: 102,
+            description: "notices",
+            sql: include_str!("../migrations/0102_notices.sql"),
+        },
     ];
     type Settings = ops::Settings;
 
@@ -71,6 +89,16 @@ impl Service for Reporting {
         let mut built = platform
             .routes()
             .grpc(ReportingServiceServer::new(api::ReportingApi(app.clone())));
+        if app.attendance.follows_feed() {
+            built = built.job(
+                "attendance-feed",
+                jobs::follow_attendance(app.clone(), settings.feed_poll),
+            );
+        } else {
+            tracing::warn!(
+                "SETELI_ATTENDANCE_FEED_TOKEN is not set: attendance's alerts are not followed, no notices come from them"
+            );
+        }
         if app.follows_feed() {
             built = built.job(
                 "voucher-feed",

@@ -201,6 +201,294 @@ pub struct ObligationRow {
     pub version: i64,
 }
 
+// ------------------------------------------------------------------------------ notices
+
+/// What a notice to the social worker is about: each kind is asked for by one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// ABS-SICK-CERT (an attendance alert).
+    SickCertificate,
+    /// ABS-REPEATED (an attendance alert to the social worker).
+    RepeatedNoShows,
+    /// ABS-PROLONGED (an attendance alert).
+    ProlongedAbsence,
+    /// PROC-INTERRUPT (the voucher's interruption).
+    Interruption,
+    /// NOTIFY-CHANGE (told by the provider's user).
+    SituationChange,
+    /// PROV-DAMAGE-NOTICE (told by the provider's user).
+    Damage,
+    /// SK-GROUP-MIN-FILL (an attendance alert to the social worker).
+    GroupCancelledOrDelayed,
+}
+
+impl NoticeKind {
+    /// Every kind.
+    pub const ALL: [NoticeKind; 7] = [
+        Self::SickCertificate,
+        Self::RepeatedNoShows,
+        Self::ProlongedAbsence,
+        Self::Interruption,
+        Self::SituationChange,
+        Self::Damage,
+        Self::GroupCancelledOrDelayed,
+    ];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SickCertificate => "SICK_CERTIFICATE",
+            Self::RepeatedNoShows => "REPEATED_NO_SHOWS",
+            Self::ProlongedAbsence => "PROLONGED_ABSENCE",
+            Self::Interruption => "INTERRUPTION",
+            Self::SituationChange => "SITUATION_CHANGE",
+            Self::Damage => "DAMAGE",
+            Self::GroupCancelledOrDelayed => "GROUP_CANCELLED_OR_DELAYED",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.code() == s)
+    }
+
+    /// The RULES.md rule that asks for the notice.
+    pub fn rule(self) -> &'static str {
+        use seteli_rules::rule_ids as r;
+        match self {
+            Self::SickCertificate => r::ABS_SICK_CERT,
+            Self::RepeatedNoShows => r::ABS_REPEATED,
+            Self::ProlongedAbsence => r::ABS_PROLONGED,
+            Self::Interruption => r::PROC_INTERRUPT,
+            Self::SituationChange => r::NOTIFY_CHANGE,
+            Self::Damage => r::PROV_DAMAGE_NOTICE,
+            Self::GroupCancelledOrDelayed => r::SK_GROUP_MIN_FILL,
+        }
+    }
+
+    /// The notice an attendance alert of `rule` for `to_social_worker` (its audience) makes,
+    /// if any: ABS-PROLONGED, and ABS-REPEATED and SK-GROUP-MIN-FILL addressed to the social
+    /// worker; ABS-SICK-CERT (addressed to the provider, who sees that Kela gets the
+    /// certificate) is passed on for the social worker's information. Others (ABS-KELA, the
+    /// provider's "contact the client") are the provider's to do.
+    pub fn of_alert(rule: &str, to_social_worker: bool) -> Option<Self> {
+        use seteli_rules::rule_ids as r;
+        match rule {
+            x if x == r::ABS_SICK_CERT => Some(Self::SickCertificate),
+            x if x == r::ABS_PROLONGED => Some(Self::ProlongedAbsence),
+            x if x == r::ABS_REPEATED && to_social_worker => Some(Self::RepeatedNoShows),
+            x if x == r::SK_GROUP_MIN_FILL && to_social_worker => {
+                Some(Self::GroupCancelledOrDelayed)
+            }
+            _ => None,
+        }
+    }
+}
+
+pb_enum!(NoticeKind, pb::NoticeKind {
+    SickCertificate => SickCertificate,
+    RepeatedNoShows => RepeatedNoShows,
+    ProlongedAbsence => ProlongedAbsence,
+    Interruption => Interruption,
+    SituationChange => SituationChange,
+    Damage => Damage,
+    GroupCancelledOrDelayed => GroupCancelledOrDelayed,
+});
+
+/// Where a notice stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeState {
+    /// Told, not acknowledged yet.
+    Open,
+    /// Acknowledged by the social worker.
+    Acknowledged,
+}
+
+impl NoticeState {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Open => "OPEN",
+            Self::Acknowledged => "ACKNOWLEDGED",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::Open, Self::Acknowledged]
+            .into_iter()
+            .find(|x| x.code() == s)
+    }
+}
+
+pb_enum!(NoticeState, pb::NoticeState {
+    Open => Open,
+    Acknowledged => Acknowledged,
+});
+
+/// What changed in the client's situation (NOTIFY-CHANGE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SituationChange {
+    /// Working hours.
+    WorkingHours,
+    /// Functional capacity.
+    FunctionalCapacity,
+    /// The service turns out not to fit.
+    ServiceNotFitting,
+    /// Concern for the client.
+    Concern,
+    /// Another change that affects the service.
+    Other,
+}
+
+impl SituationChange {
+    /// Every value.
+    pub const ALL: [SituationChange; 5] = [
+        Self::WorkingHours,
+        Self::FunctionalCapacity,
+        Self::ServiceNotFitting,
+        Self::Concern,
+        Self::Other,
+    ];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::WorkingHours => "WORKING_HOURS",
+            Self::FunctionalCapacity => "FUNCTIONAL_CAPACITY",
+            Self::ServiceNotFitting => "SERVICE_NOT_FITTING",
+            Self::Concern => "CONCERN",
+            Self::Other => "OTHER",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.code() == s)
+    }
+
+    /// In Finnish and English, for the notice's message.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Self::WorkingHours => (
+                "Asiakkaan työajat ovat muuttuneet",
+                "The client's working hours changed",
+            ),
+            Self::FunctionalCapacity => (
+                "Asiakkaan toimintakyky on muuttunut",
+                "The client's functional capacity changed",
+            ),
+            Self::ServiceNotFitting => (
+                "Palvelu ei näytä sopivan asiakkaalle",
+                "The service does not seem to fit the client",
+            ),
+            Self::Concern => ("Huoli asiakkaasta", "Concern for the client"),
+            Self::Other => (
+                "Asiakkaan tilanteessa on palveluun vaikuttava muutos",
+                "A change in the client's situation affects the service",
+            ),
+        }
+    }
+}
+
+pb_enum!(SituationChange, pb::SituationChange {
+    WorkingHours => WorkingHours,
+    FunctionalCapacity => FunctionalCapacity,
+    ServiceNotFitting => ServiceNotFitting,
+    Concern => Concern,
+    Other => Other,
+});
+
+/// Who did something, as recorded (a token's subject, role and organisation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// Token subject.
+    pub subject: String,
+    /// Role, e.g. `provider_user`.
+    pub role: String,
+    /// The provider id, or `county`.
+    pub organisation: String,
+}
+
+/// A notice to a social worker (the aggregate root of its acknowledgement).
+#[derive(Debug, Clone)]
+pub struct NoticeRow {
+    /// UUIDv7.
+    pub id: String,
+    /// What made it, once: `alert:<id>`, `interrupted:<voucher id>`, `told:<id>`.
+    pub source_key: String,
+    /// What it is about.
+    pub kind: NoticeKind,
+    /// The voucher.
+    pub voucher_id: String,
+    /// The client (audit subject).
+    pub client_id: String,
+    /// The voucher's provider.
+    pub provider_id: String,
+    /// The social worker told.
+    pub social_worker: String,
+    /// The alert, absence, session or group it comes from.
+    pub subject_id: String,
+    /// NOTIFY-CHANGE: what changed.
+    pub situation_change: Option<SituationChange>,
+    /// When it happened.
+    pub occurred_on: NaiveDate,
+    /// By when the social worker had to be told.
+    pub due_on: NaiveDate,
+    /// When it was told, microseconds UTC.
+    pub told_at: i64,
+    /// The Finnish day it was told.
+    pub told_on: NaiveDate,
+    /// Told after `due_on`.
+    pub late: bool,
+    /// Who told.
+    pub told_by: Actor,
+    /// What it is, in English.
+    pub message_en: String,
+    /// What it is, in Finnish.
+    pub message_fi: String,
+    /// The provider's own words.
+    pub details: String,
+    /// Open or acknowledged.
+    pub state: NoticeState,
+    /// When acknowledged, microseconds UTC (0 before).
+    pub acknowledged_at: i64,
+    /// Who acknowledged.
+    pub acknowledged_by: Actor,
+    /// The note given on acknowledging.
+    pub acknowledgement_note: String,
+    /// Version, increased by every change.
+    pub version: i64,
+}
+
+// ------------------------------------------------------------------------------ Kela notices
+
+/// A followed voucher's facts a Kela absence notice needs beyond [`Voucher`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceStart {
+    /// The voucher.
+    pub voucher_id: String,
+    /// Its number, e.g. `PS-2026-000123`.
+    pub voucher_number: String,
+    /// When the service started; `None` before it does.
+    pub started_on: Option<NaiveDate>,
+}
+
+/// A Kela absence notice marked sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KelaSent {
+    /// The voucher.
+    pub voucher_id: String,
+    /// The period's first day.
+    pub period_from: NaiveDate,
+    /// When it was sent.
+    pub sent_on: NaiveDate,
+    /// Sent after its due date (ABS-KELA).
+    pub late: bool,
+    /// Who marked it.
+    pub sent_by: Actor,
+}
+
 // ------------------------------------------------------------------------------ delivery and the closing checklist
 
 /// A step recorded as done when a report is delivered (REP-DELIVERY) or a service closes

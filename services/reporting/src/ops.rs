@@ -64,6 +64,15 @@ pub struct Settings {
     /// `SETELI_COUNTY_NAME`: the county's name printed on report PDFs (REP-DELIVERY); default
     /// [`crate::delivery::DEFAULT_COUNTY_NAME`].
     pub county_name: String,
+    /// `SETELI_ATTENDANCE_URL`: the attendance service (its alert feed, and on-demand reads for
+    /// Kela absence notices and the follow-up).
+    pub attendance_url: String,
+    /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the alert follower (and the follow-up's
+    /// figures) call attendance with (a `county_admin` token). Unset: alerts are not followed.
+    pub attendance_feed_token: Option<String>,
+    /// `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS`: the business days "without delay" allows a notice
+    /// to the social worker (NOTIFY-CHANGE, PROC-INTERRUPT, PROV-DAMAGE-NOTICE; default 1).
+    pub notify_within_business_days: u32,
 }
 
 impl Settings {
@@ -93,6 +102,18 @@ impl Settings {
                 .filter(|n| !n.is_empty())
                 .unwrap_or(crate::delivery::DEFAULT_COUNTY_NAME)
                 .to_owned(),
+            attendance_url: config
+                .var("SETELI_ATTENDANCE_URL")
+                .unwrap_or(crate::notices::DEFAULT_ATTENDANCE_URL)
+                .to_owned(),
+            attendance_feed_token: config
+                .var("SETELI_ATTENDANCE_FEED_TOKEN")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            notify_within_business_days: config.var_or(
+                "SETELI_NOTIFY_WITHIN_BUSINESS_DAYS",
+                seteli_rules::process::ProcessConfig::default().notify_within_business_days,
+            )?,
         })
     }
 }
@@ -110,6 +131,8 @@ pub struct App {
     feed_lock: Arc<tokio::sync::Mutex<()>>,
     /// The county's name on printed reports (`SETELI_COUNTY_NAME`).
     pub county_name: String,
+    /// The attendance service: its alert feed and on-demand reads (notices, Kela, follow-up).
+    pub attendance: crate::notices::AttendanceLink,
 }
 
 impl App {
@@ -123,12 +146,14 @@ impl App {
             VouchersServiceClient::new,
         )?;
         let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());
+        let attendance = crate::notices::AttendanceLink::new(settings, clock)?;
         Ok(Self {
             db,
             vouchers,
             feed_ctx,
             feed_lock: Arc::new(tokio::sync::Mutex::new(())),
             county_name: settings.county_name.clone(),
+            attendance,
         })
     }
 
@@ -167,7 +192,7 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
         if n == 0 {
             break;
         }
-        total += apply_changes(&app.db, &page.changes).await?;
+        total += apply_changes(app, &page.changes).await?;
         if n < usize::try_from(FEED_PAGE).unwrap_or(usize::MAX) {
             break;
         }
@@ -177,8 +202,8 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
 
 /// Applies a page of changes in one transaction that moves the cursor: changes at or below
 /// the stored cursor (applied by another replica meanwhile) are skipped.
-async fn apply_changes(db: &Database, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
-    let mut tx = db.pool().begin().await?;
+async fn apply_changes(app: &App, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
+    let mut tx = app.db.pool().begin().await?;
     let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {
@@ -192,6 +217,8 @@ async fn apply_changes(db: &Database, changes: &[vpb::VoucherChange]) -> AppResu
                 if !v.continues_voucher_id.is_empty() {
                     refresh(&mut tx, &v.continues_voucher_id).await?;
                 }
+                // The Kela notices' service start, and PROC-INTERRUPT notices.
+                crate::notices::on_voucher_change(&mut tx, app, change).await?;
             }
             None => tracing::warn!(
                 sequence = change.sequence,
@@ -278,10 +305,15 @@ pub async fn get_feed_status(
     let mut conn = app.db.pool().acquire().await?;
     let (last_sequence, changes_applied) = VOUCHER_FEED.read(&mut conn).await?;
     let vouchers = store::count_vouchers(&mut conn).await?;
+    let (attendance_last_sequence, attendance_changes_applied) =
+        crate::notices::ALERT_FEED.read(&mut conn).await?;
     Ok(pb::GetFeedStatusResponse {
         last_sequence,
         changes_applied,
         vouchers,
+        attendance_last_sequence,
+        attendance_changes_applied,
+        notices: store::count_notices(&mut conn).await?,
     })
 }
 

@@ -297,6 +297,391 @@ pub async fn list_obligations(
     rows.iter().map(obligation_from_row).collect()
 }
 
+// ------------------------------------------------------------------------------ notices
+
+const NOTICE_COLUMNS: &str = "id, source_key, kind, voucher_id, client_id, provider_id, \
+    social_worker, subject_id, situation_change, occurred_on, due_on, told_at, told_on, late, \
+    told_by_subject, told_by_role, told_by_organisation, message_en, message_fi, details, state, \
+    acknowledged_at, ack_subject, ack_role, ack_organisation, ack_note, version";
+
+fn notice_from_row(r: &AnyRow) -> Result<crate::model::NoticeRow, AppError> {
+    use crate::model::{Actor, NoticeKind, NoticeRow, NoticeState, SituationChange};
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    let change: String = r.try_get("situation_change")?;
+    Ok(NoticeRow {
+        id: r.try_get("id")?,
+        source_key: r.try_get("source_key")?,
+        kind: NoticeKind::from_code(&kind).ok_or_else(|| corrupt("notice kind", &kind))?,
+        voucher_id: r.try_get("voucher_id")?,
+        client_id: r.try_get("client_id")?,
+        provider_id: r.try_get("provider_id")?,
+        social_worker: r.try_get("social_worker")?,
+        subject_id: r.try_get("subject_id")?,
+        situation_change: if change.is_empty() {
+            None
+        } else {
+            Some(
+                SituationChange::from_code(&change)
+                    .ok_or_else(|| corrupt("situation change", &change))?,
+            )
+        },
+        occurred_on: parse_stored_date(&r.try_get::<String, _>("occurred_on")?)?,
+        due_on: parse_stored_date(&r.try_get::<String, _>("due_on")?)?,
+        told_at: r.try_get("told_at")?,
+        told_on: parse_stored_date(&r.try_get::<String, _>("told_on")?)?,
+        late: r.try_get::<i64, _>("late")? != 0,
+        told_by: Actor {
+            subject: r.try_get("told_by_subject")?,
+            role: r.try_get("told_by_role")?,
+            organisation: r.try_get("told_by_organisation")?,
+        },
+        message_en: r.try_get("message_en")?,
+        message_fi: r.try_get("message_fi")?,
+        details: r.try_get("details")?,
+        state: NoticeState::from_code(&state).ok_or_else(|| corrupt("notice state", &state))?,
+        acknowledged_at: r.try_get("acknowledged_at")?,
+        acknowledged_by: Actor {
+            subject: r.try_get("ack_subject")?,
+            role: r.try_get("ack_role")?,
+            organisation: r.try_get("ack_organisation")?,
+        },
+        acknowledgement_note: r.try_get("ack_note")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// Stores a new notice unless one with its `source_key` exists; `true` when it was stored.
+pub async fn insert_notice(
+    conn: &mut AnyConnection,
+    n: &crate::model::NoticeRow,
+) -> Result<bool, AppError> {
+    let r = sqlx::query(
+        "INSERT INTO notices (id, source_key, kind, rule, voucher_id, client_id, provider_id, \
+         social_worker, subject_id, situation_change, occurred_on, due_on, told_at, told_on, \
+         late, told_by_subject, told_by_role, told_by_organisation, message_en, message_fi, \
+         details, state, acknowledged_at, ack_subject, ack_role, ack_organisation, ack_note, \
+         version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
+         ON CONFLICT (source_key) DO NOTHING",
+    )
+    .bind(&n.id)
+    .bind(&n.source_key)
+    .bind(n.kind.code())
+    .bind(n.kind.rule())
+    .bind(&n.voucher_id)
+    .bind(&n.client_id)
+    .bind(&n.provider_id)
+    .bind(&n.social_worker)
+    .bind(&n.subject_id)
+    .bind(n.situation_change.map(|c| c.code()).unwrap_or_default())
+    .bind(store_date(n.occurred_on))
+    .bind(store_date(n.due_on))
+    .bind(n.told_at)
+    .bind(store_date(n.told_on))
+    .bind(i64::from(n.late))
+    .bind(&n.told_by.subject)
+    .bind(&n.told_by.role)
+    .bind(&n.told_by.organisation)
+    .bind(&n.message_en)
+    .bind(&n.message_fi)
+    .bind(&n.details)
+    .bind(n.state.code())
+    .bind(n.acknowledged_at)
+    .bind(&n.acknowledged_by.subject)
+    .bind(&n.acknowledged_by.role)
+    .bind(&n.acknowledged_by.organisation)
+    .bind(&n.acknowledgement_note)
+    .bind(n.version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A notice, or `None`.
+pub async fn load_notice(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<crate::model::NoticeRow>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(notice_from_row).transpose()
+}
+
+impl Aggregate for crate::model::NoticeRow {
+    const TABLE: &'static str = "notices";
+    const KIND: &'static str = "notice";
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+        load_notice(conn, id)
+    }
+}
+
+/// Stores a notice's acknowledgement as version `n.version`.
+pub async fn save_notice_acknowledgement(
+    conn: &mut AnyConnection,
+    n: &crate::model::NoticeRow,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE notices SET state = $2, acknowledged_at = $3, ack_subject = $4, ack_role = $5, \
+         ack_organisation = $6, ack_note = $7, version = $8 WHERE id = $1",
+    )
+    .bind(&n.id)
+    .bind(n.state.code())
+    .bind(n.acknowledged_at)
+    .bind(&n.acknowledged_by.subject)
+    .bind(&n.acknowledged_by.role)
+    .bind(&n.acknowledged_by.organisation)
+    .bind(&n.acknowledgement_note)
+    .bind(n.version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Which notices a list asks for (empty strings and `None`: any).
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFilter {
+    /// Only this social worker's.
+    pub social_worker: String,
+    /// Only this provider's.
+    pub provider_id: String,
+    /// Only this voucher's.
+    pub voucher_id: String,
+    /// Only in this state (code).
+    pub state: String,
+    /// Only of this kind (code).
+    pub kind: String,
+    /// Only those told late.
+    pub late_only: bool,
+}
+
+/// A page of notices, the latest told first, after the cursor `(told_at, id)`.
+pub async fn list_notices(
+    conn: &mut AnyConnection,
+    f: &NoticeFilter,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<crate::model::NoticeRow>, AppError> {
+    let (a_at, a_id) = after.unwrap_or((i64::MAX, String::new()));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices \
+         WHERE ($1 = '' OR social_worker = $1) AND ($2 = '' OR provider_id = $2) \
+         AND ($3 = '' OR voucher_id = $3) AND ($4 = '' OR state = $4) \
+         AND ($5 = '' OR kind = $5) AND ($6 = 0 OR late = 1) \
+         AND (told_at < $7 OR (told_at = $7 AND ($8 = '' OR id < $8))) \
+         ORDER BY told_at DESC, id DESC LIMIT $9"
+    )))
+    .bind(&f.social_worker)
+    .bind(&f.provider_id)
+    .bind(&f.voucher_id)
+    .bind(&f.state)
+    .bind(&f.kind)
+    .bind(i64::from(f.late_only))
+    .bind(a_at)
+    .bind(a_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(notice_from_row).collect()
+}
+
+/// How many notices are kept.
+pub async fn count_notices(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notices")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------ Kela notices
+
+/// Records a followed voucher's number and service start from the change with sequence
+/// `seq`, unless a newer change was recorded.
+pub async fn upsert_service_start(
+    conn: &mut AnyConnection,
+    s: &crate::model::ServiceStart,
+    seq: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO voucher_starts (voucher_id, voucher_number, started_on, feed_sequence) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (voucher_id) DO UPDATE SET voucher_number = excluded.voucher_number, \
+         started_on = excluded.started_on, feed_sequence = excluded.feed_sequence \
+         WHERE voucher_starts.feed_sequence < excluded.feed_sequence",
+    )
+    .bind(&s.voucher_id)
+    .bind(&s.voucher_number)
+    .bind(s.started_on.map(store_date))
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A followed voucher's number and service start, or `None`.
+pub async fn load_service_start(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Option<crate::model::ServiceStart>, AppError> {
+    let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT voucher_id, voucher_number, started_on FROM voucher_starts WHERE voucher_id = $1",
+    )
+    .bind(voucher_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(voucher_id, voucher_number, started_on)| {
+        Ok(crate::model::ServiceStart {
+            voucher_id,
+            voucher_number,
+            started_on: opt_stored_date(started_on)?,
+        })
+    })
+    .transpose()
+}
+
+/// The followed vouchers of the KTT services whose service has started, with their start:
+/// only `provider_id`'s, `social_worker`'s, or voucher `voucher_id` when not empty.
+pub async fn started_ktt_vouchers(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    social_worker: &str,
+    voucher_id: &str,
+) -> Result<Vec<(Voucher, NaiveDate)>, AppError> {
+    let ktt: Vec<String> = ServiceType::ALL
+        .into_iter()
+        .filter(|s| s.is_ktt())
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT v.id, v.client_id, v.provider_id, v.social_worker, v.service_type, v.state, \
+         v.valid_from, v.valid_until, v.ended_on, v.continues_voucher_id, v.feed_sequence, \
+         s.started_on FROM vouchers v JOIN voucher_starts s ON s.voucher_id = v.id \
+         WHERE s.started_on IS NOT NULL AND v.service_type IN ({}) \
+         AND ($1 = '' OR v.provider_id = $1) AND ($2 = '' OR v.social_worker = $2) \
+         AND ($3 = '' OR v.id = $3) ORDER BY v.id",
+        ktt.join(", ")
+    )))
+    .bind(provider_id)
+    .bind(social_worker)
+    .bind(voucher_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let started: String = r.try_get("started_on")?;
+            Ok((voucher_from_row(r)?, parse_stored_date(&started)?))
+        })
+        .collect()
+}
+
+fn kela_sent_from_row(r: &AnyRow) -> Result<crate::model::KelaSent, AppError> {
+    Ok(crate::model::KelaSent {
+        voucher_id: r.try_get("voucher_id")?,
+        period_from: parse_stored_date(&r.try_get::<String, _>("period_from")?)?,
+        sent_on: parse_stored_date(&r.try_get::<String, _>("sent_on")?)?,
+        late: r.try_get::<i64, _>("late")? != 0,
+        sent_by: crate::model::Actor {
+            subject: r.try_get("sent_by_subject")?,
+            role: r.try_get("sent_by_role")?,
+            organisation: r.try_get("sent_by_organisation")?,
+        },
+    })
+}
+
+/// The Kela absence notices of voucher `voucher_id` marked sent.
+pub async fn kela_sent(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Vec<crate::model::KelaSent>, AppError> {
+    let rows = sqlx::query(
+        "SELECT voucher_id, period_from, sent_on, late, sent_by_subject, sent_by_role, \
+         sent_by_organisation FROM kela_notices_sent WHERE voucher_id = $1 ORDER BY period_from",
+    )
+    .bind(voucher_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(kela_sent_from_row).collect()
+}
+
+/// Marks a Kela absence notice sent, once: `false` when it already was.
+pub async fn insert_kela_sent(
+    conn: &mut AnyConnection,
+    s: &crate::model::KelaSent,
+    sent_at: i64,
+) -> Result<bool, AppError> {
+    let r = sqlx::query(
+        "INSERT INTO kela_notices_sent (voucher_id, period_from, sent_on, late, sent_at, \
+         sent_by_subject, sent_by_role, sent_by_organisation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (voucher_id, period_from) DO NOTHING",
+    )
+    .bind(&s.voucher_id)
+    .bind(store_date(s.period_from))
+    .bind(store_date(s.sent_on))
+    .bind(i64::from(s.late))
+    .bind(sent_at)
+    .bind(&s.sent_by.subject)
+    .bind(&s.sent_by.role)
+    .bind(&s.sent_by.organisation)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+// ------------------------------------------------------------------------------ follow-up
+
+/// An owed obligation as the follow-up counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReport {
+    /// The service.
+    pub service: ServiceType,
+    /// The provider.
+    pub provider_id: String,
+    /// Due date.
+    pub due_on: NaiveDate,
+    /// Handed in (submitted or acknowledged).
+    pub handed_in: bool,
+    /// Submitted after its due date.
+    pub late: bool,
+}
+
+/// The owed obligations due within `from..=until`.
+pub async fn reports_due_between(
+    conn: &mut AnyConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<DueReport>, AppError> {
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT service_type, provider_id, due_on, report_state, late FROM obligations \
+         WHERE active = 1 AND due_on >= $1 AND due_on <= $2",
+    )
+    .bind(store_date(from))
+    .bind(store_date(until))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(service, provider_id, due, state, late)| {
+            let state =
+                ReportState::from_code(&state).ok_or_else(|| corrupt("report state", &state))?;
+            Ok(DueReport {
+                service: service_of(&service)?,
+                provider_id,
+                due_on: parse_stored_date(&due)?,
+                handed_in: state.handed_in(),
+                late: late != 0,
+            })
+        })
+        .collect()
+}
+
 // ------------------------------------------------------------------------------ delivery and the closing checklist
 
 const MARK_COLUMNS: &str = "voucher_id, report_id, item, done_on, recorded_at, by_subject, \

@@ -122,6 +122,85 @@ pub fn to_report(o: &ObligationRow, today: NaiveDate) -> pb::Report {
     }
 }
 
+// ------------------------------------------------------------------------------ notices, Kela
+
+/// The longest description a provider's user gives a notice, in characters.
+pub const MAX_NOTICE_TEXT: usize = 4_000;
+
+/// A recorded actor as the contract shows it.
+pub fn to_actor(a: &crate::model::Actor) -> Option<seteli_api::common::v1::Actor> {
+    (!a.subject.is_empty()).then(|| seteli_api::common::v1::Actor {
+        subject: a.subject.clone(),
+        role: a.role.clone(),
+        organisation: a.organisation.clone(),
+    })
+}
+
+/// The caller as a recorded actor.
+pub fn actor_of(caller: &seteli_platform::auth::Caller) -> crate::model::Actor {
+    crate::model::Actor {
+        subject: caller.subject.clone(),
+        role: caller.role.as_str().to_owned(),
+        organisation: caller.organisation(),
+    }
+}
+
+/// A notice as the contract shows it.
+pub fn to_notice(n: &crate::model::NoticeRow) -> pb::Notice {
+    pb::Notice {
+        id: n.id.clone(),
+        kind: n.kind.to_pb(),
+        rule: n.kind.rule().to_owned(),
+        voucher_id: n.voucher_id.clone(),
+        client_id: n.client_id.clone(),
+        provider_id: n.provider_id.clone(),
+        social_worker: n.social_worker.clone(),
+        occurred_on: Some(to_date(n.occurred_on)),
+        due_on: Some(to_date(n.due_on)),
+        told_at_micros: n.told_at,
+        told_on: Some(to_date(n.told_on)),
+        late: n.late,
+        told_by: to_actor(&n.told_by),
+        message_en: n.message_en.clone(),
+        message_fi: n.message_fi.clone(),
+        details: n.details.clone(),
+        situation_change: n.situation_change.map(|c| c.to_pb()).unwrap_or_default(),
+        subject_id: n.subject_id.clone(),
+        state: n.state.to_pb(),
+        acknowledged_at_micros: n.acknowledged_at,
+        acknowledged_by: to_actor(&n.acknowledged_by),
+        acknowledgement_note: n.acknowledgement_note.clone(),
+        version: n.version,
+    }
+}
+
+/// An optional enum filter: `None` when unspecified, INVALID_ARGUMENT when unknown.
+pub fn optional_enum<T: PbEnum>(field: &str, value: i32) -> Result<Option<T>, AppError> {
+    if value == 0 {
+        return Ok(None);
+    }
+    T::from_pb(value)
+        .map(Some)
+        .ok_or_else(|| AppError::invalid(field, "one of the listed values"))
+}
+
+/// A required day: INVALID_ARGUMENT when unset or not a date.
+pub fn required_day(
+    field: &str,
+    d: Option<&seteli_api::common::v1::Date>,
+) -> Result<NaiveDate, AppError> {
+    seteli_platform::convert::date(field, d)
+}
+
+/// A Kela absence notice's status filter.
+pub fn kela_status_filter(value: i32) -> Result<Option<pb::KelaNoticeStatus>, AppError> {
+    match pb::KelaNoticeStatus::try_from(value) {
+        Ok(pb::KelaNoticeStatus::Unspecified) => Ok(None),
+        Ok(s) => Ok(Some(s)),
+        Err(_) => Err(AppError::invalid("status", "one of the listed values")),
+    }
+}
+
 // ------------------------------------------------------------------------------ delivery and the closing checklist
 
 /// The longest note on a done step (a delivery channel, a form's reference), in characters.

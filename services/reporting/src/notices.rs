@@ -1,0 +1,700 @@
+//! Notices to the social worker: what the provider must tell "without delay" (RULES.md §6),
+//! gathered in one inbox per social worker, acknowledged there, and measured — each notice
+//! has when it happened, by when it was due to be told, and when it was told.
+//!
+//! Where notices come from:
+//! - attendance's alerts, followed from `seteli.attendance.v1` ListAlertChanges
+//!   ([`catch_up_alerts`], run by [`crate::jobs::follow_attendance`]): ABS-SICK-CERT,
+//!   ABS-PROLONGED, and ABS-REPEATED and SK-GROUP-MIN-FILL (a closed group cancelled or
+//!   delayed) addressed to the social worker ([`NoticeKind::of_alert`]); each page applied in
+//!   one transaction with the cursor, as the voucher feed is;
+//! - the voucher feed: an interruption (PROC-INTERRUPT) makes a notice in the transaction that
+//!   applies it ([`on_voucher_change`]), which also records the service start the Kela
+//!   absence notices count their periods from;
+//! - the provider's user: [`notify_change`] (NOTIFY-CHANGE) and [`notify_damage`]
+//!   (PROV-DAMAGE-NOTICE).
+//!
+//! "Told" is when the notice reached the social worker's inbox: the call that told it, or, for
+//! a followed change, the earlier of when the upstream recorded it and when it was applied here.
+//! "Without delay" is `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS` business days after it happened
+//! (default 1, rolled past weekends and holidays), decided by `seteli_rules::process::
+//! check_notice`; an attendance alert's due date is attendance's.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate};
+use seteli_api::attendance::v1 as apb;
+use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+use seteli_api::reporting::v1 as pb;
+use seteli_api::vouchers::v1 as vpb;
+use seteli_platform::audit::{self, Access};
+use seteli_platform::auth::Role;
+use seteli_platform::change::Change;
+use seteli_platform::client::Upstream;
+use seteli_platform::clock::{Clock, finnish_date};
+use seteli_platform::convert::{PbEnum, date};
+use seteli_platform::db::new_id;
+use seteli_platform::feed::{self, Cursor};
+use seteli_platform::paging::Paging;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::calendar::{add_business_days, roll_deadline};
+use seteli_rules::process::{NoticeKind as RuleNotice, ProcessConfig, check_notice};
+use sqlx::AnyConnection;
+use tonic::transport::Channel;
+
+use crate::access;
+use crate::model::{Actor, NoticeKind, NoticeRow, NoticeState, ServiceStart, SituationChange};
+use crate::ops::{self, App, Settings};
+use crate::store::{self, NoticeFilter};
+use crate::wire::{self, MAX_NOTICE_TEXT, MAX_REASON, required_id, required_text};
+
+/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
+pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+
+/// Attendance's alert feed (its row in `feed_cursors`).
+pub const ALERT_FEED: Cursor = Cursor("attendance_alerts");
+
+/// Alert changes asked for per page.
+const FEED_PAGE: i32 = 500;
+
+/// Subject kind of the audit entries.
+const CLIENT: &str = "client";
+
+/// The attendance service as reporting uses it: the alert feed it follows, and the calls
+/// Kela absence notices and the follow-up make.
+#[derive(Debug, Clone)]
+pub struct AttendanceLink {
+    /// The attendance service.
+    pub client: Upstream<AttendanceServiceClient<Channel>>,
+    /// The follower's identity (`system:attendance-feed` with the configured token), if any.
+    feed_ctx: Option<Ctx>,
+    /// One catch-up at a time in this process.
+    lock: Arc<tokio::sync::Mutex<()>>,
+    /// The service's clock (when a followed notice reached the inbox).
+    clock: Clock,
+    /// "Without delay" for NOTIFY-CHANGE, PROC-INTERRUPT and PROV-DAMAGE-NOTICE.
+    pub notify: ProcessConfig,
+}
+
+impl AttendanceLink {
+    /// The attendance service named in `settings`, followed when a token is configured.
+    pub fn new(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+        let client = Upstream::connect(
+            "attendance",
+            "SETELI_ATTENDANCE_URL",
+            &settings.attendance_url,
+            settings.resolve_every,
+            AttendanceServiceClient::new,
+        )?;
+        let feed_ctx = feed::follower(
+            "attendance-feed",
+            settings.attendance_feed_token.as_ref(),
+            clock.clone(),
+        );
+        Ok(Self {
+            client,
+            feed_ctx,
+            lock: Arc::new(tokio::sync::Mutex::new(())),
+            clock,
+            notify: ProcessConfig {
+                notify_within_business_days: settings.notify_within_business_days,
+                ..ProcessConfig::default()
+            },
+        })
+    }
+
+    /// Whether the alert feed is followed (a token is configured).
+    pub fn follows_feed(&self) -> bool {
+        self.feed_ctx.is_some()
+    }
+
+    /// The service's own identity towards attendance, when configured.
+    pub fn service_ctx(&self) -> Option<&Ctx> {
+        self.feed_ctx.as_ref()
+    }
+
+    /// When a change recorded upstream at `recorded_at` (microseconds, the upstream's clock)
+    /// reached the inbox: the earlier of that and now.
+    fn told_at(&self, recorded_at: i64) -> i64 {
+        let now = self.clock.now_micros();
+        if recorded_at > 0 {
+            recorded_at.min(now)
+        } else {
+            now
+        }
+    }
+}
+
+/// The Finnish day of an instant in microseconds.
+fn day_of(micros: i64) -> NaiveDate {
+    DateTime::from_timestamp_micros(micros)
+        .map(finnish_date)
+        .unwrap_or_default()
+}
+
+/// By when a notice of something that happened on `occurred_on` is due: "without delay", as
+/// `seteli_rules::process::check_notice` counts it.
+fn due_after(occurred_on: NaiveDate, cfg: &ProcessConfig) -> NaiveDate {
+    roll_deadline(
+        add_business_days(occurred_on, cfg.notify_within_business_days),
+        cfg.roll,
+    )
+}
+
+/// Whether a notice told on `told_on` of what happened on `occurred_on` was late, by the rule
+/// of `kind` (NOTIFY-CHANGE, PROC-INTERRUPT, PROV-DAMAGE-NOTICE).
+fn told_late(
+    kind: RuleNotice,
+    occurred_on: NaiveDate,
+    told_on: NaiveDate,
+    cfg: &ProcessConfig,
+) -> bool {
+    // NOTIFY-CHANGE / PROC-INTERRUPT / PROV-DAMAGE-NOTICE: "without delay"
+    !check_notice(kind, occurred_on, Some(told_on), told_on, cfg).is_empty()
+}
+
+// ------------------------------------------------------------------------------ alert feed
+
+/// Applies every attendance alert change not applied yet; returns how many were applied.
+pub async fn catch_up_alerts(app: &App) -> AppResult<usize> {
+    let link = &app.attendance;
+    let Some(ctx) = &link.feed_ctx else {
+        return Ok(0);
+    };
+    let _one_at_a_time = link.lock.lock().await;
+    let mut total = 0;
+    loop {
+        let after = {
+            let mut conn = app.db.pool().acquire().await?;
+            ALERT_FEED.read(&mut conn).await?.0
+        };
+        let page = link
+            .client
+            .call(
+                ctx,
+                apb::ListAlertChangesRequest {
+                    after_sequence: after,
+                    page_size: FEED_PAGE,
+                },
+                |mut c, r| async move { c.list_alert_changes(r).await },
+            )
+            .await?;
+        let n = page.changes.len();
+        if n == 0 {
+            break;
+        }
+        total += apply_alerts(app, &page.changes).await?;
+        if n < usize::try_from(FEED_PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Applies a page of alert changes in one transaction that moves the cursor.
+async fn apply_alerts(app: &App, changes: &[apb::AlertChange]) -> AppResult<usize> {
+    let mut tx = app.db.pool().begin().await?;
+    let (mut last, _) = ALERT_FEED.lock(&mut tx).await?;
+    let mut applied = 0usize;
+    for change in changes {
+        if change.sequence <= last {
+            continue;
+        }
+        if change.kind == apb::AlertChangeKind::Raised as i32
+            && let Some(alert) = &change.alert
+        {
+            let to_social_worker = alert.audience == apb::AlertAudience::SocialWorker as i32;
+            if let Some(kind) = NoticeKind::of_alert(&alert.rule_id, to_social_worker) {
+                let notice = alert_notice(&mut tx, &app.attendance, kind, alert).await?;
+                store::insert_notice(&mut tx, &notice).await?;
+            }
+        }
+        last = change.sequence;
+        applied += 1;
+    }
+    ALERT_FEED.advance(&mut tx, last, applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// The notice an attendance alert makes: told when it was raised (or reached this service),
+/// due when attendance says the social worker must know.
+async fn alert_notice(
+    conn: &mut AnyConnection,
+    link: &AttendanceLink,
+    kind: NoticeKind,
+    a: &apb::Alert,
+) -> AppResult<NoticeRow> {
+    let social_worker = store::load_voucher(conn, &a.voucher_id)
+        .await?
+        .map(|v| v.social_worker)
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| a.social_worker.clone());
+    let told_at = link.told_at(a.created_at_micros);
+    let told_on = day_of(told_at);
+    let due_on = date("due_on", a.due_on.as_ref()).unwrap_or(told_on);
+    Ok(NoticeRow {
+        id: new_id(),
+        source_key: format!("alert:{}", a.id),
+        kind,
+        voucher_id: a.voucher_id.clone(),
+        client_id: a.client_id.clone(),
+        provider_id: a.provider_id.clone(),
+        social_worker,
+        subject_id: a.subject_id.clone(),
+        situation_change: None,
+        occurred_on: told_on,
+        due_on,
+        told_at,
+        told_on,
+        late: told_on > due_on,
+        told_by: Actor {
+            subject: "system:attendance".into(),
+            role: String::new(),
+            organisation: a.provider_id.clone(),
+        },
+        message_en: a.message_en.clone(),
+        message_fi: a.message_fi.clone(),
+        details: String::new(),
+        state: NoticeState::Open,
+        acknowledged_at: 0,
+        acknowledged_by: Actor::default(),
+        acknowledgement_note: String::new(),
+        version: 1,
+    })
+}
+
+// ------------------------------------------------------------------------------ voucher feed
+
+/// What a voucher change means here beyond its report obligations, in the transaction that
+/// applies it: the voucher's number and service start (for Kela absence notices), and for an
+/// interruption a PROC-INTERRUPT notice to the voucher's social worker. An interruption the
+/// social worker made themselves is recorded already acknowledged by them.
+pub async fn on_voucher_change(
+    conn: &mut AnyConnection,
+    app: &App,
+    change: &vpb::VoucherChange,
+) -> AppResult<()> {
+    let Some(v) = change.voucher.as_ref() else {
+        return Ok(());
+    };
+    store::upsert_service_start(
+        conn,
+        &ServiceStart {
+            voucher_id: v.id.clone(),
+            voucher_number: v.voucher_number.clone(),
+            started_on: date("started_on", v.started_on.as_ref()).ok(),
+        },
+        change.sequence,
+    )
+    .await?;
+    if change.kind != vpb::VoucherChangeKind::Interrupted as i32 {
+        return Ok(());
+    }
+    let Some(followed) = store::load_voucher(conn, &v.id).await? else {
+        return Ok(());
+    };
+    let cfg = &app.attendance.notify;
+    let told_at = app.attendance.told_at(change.occurred_at_micros);
+    let told_on = day_of(told_at);
+    let occurred_on = followed.ended_on.unwrap_or(told_on);
+    let actor = change
+        .actor
+        .as_ref()
+        .map(|a| Actor {
+            subject: a.subject.clone(),
+            role: a.role.clone(),
+            organisation: a.organisation.clone(),
+        })
+        .unwrap_or_default();
+    let by_social_worker = actor.role == Role::SocialWorker.as_str();
+    let reason = v.end_reason.trim();
+    let notice = NoticeRow {
+        id: new_id(),
+        source_key: format!("interrupted:{}", v.id),
+        kind: NoticeKind::Interruption,
+        voucher_id: v.id.clone(),
+        client_id: followed.client_id.clone(),
+        provider_id: followed.provider_id.clone(),
+        social_worker: followed.social_worker.clone(),
+        subject_id: v.id.clone(),
+        situation_change: None,
+        occurred_on,
+        due_on: due_after(occurred_on, cfg),
+        told_at,
+        told_on,
+        // PROC-INTERRUPT: the provider contacts the social worker at once
+        late: told_late(RuleNotice::Interruption, occurred_on, told_on, cfg),
+        told_by: actor.clone(),
+        message_en: format!("The service was interrupted on {occurred_on}. Reason: {reason}"),
+        message_fi: format!("Palvelu keskeytyi {occurred_on}. Syy: {reason}"),
+        details: String::new(),
+        state: if by_social_worker {
+            NoticeState::Acknowledged
+        } else {
+            NoticeState::Open
+        },
+        acknowledged_at: if by_social_worker { told_at } else { 0 },
+        acknowledged_by: if by_social_worker {
+            actor
+        } else {
+            Actor::default()
+        },
+        acknowledgement_note: if by_social_worker {
+            "The social worker interrupted the service.".into()
+        } else {
+            String::new()
+        },
+        version: 1,
+    };
+    store::insert_notice(conn, &notice).await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------ telling
+
+/// A followed voucher the caller's provider serves: NOT_FOUND otherwise (after catching up
+/// once with the voucher feed, so a voucher just accepted is known).
+async fn own_voucher(app: &App, ctx: &Ctx, id: &str) -> AppResult<crate::model::Voucher> {
+    let load = || async {
+        let mut conn = app.db.pool().acquire().await?;
+        Ok::<_, AppError>(
+            store::load_voucher(&mut conn, id)
+                .await?
+                .filter(|v| access::may_see_voucher(&ctx.caller, v)),
+        )
+    };
+    if let Some(v) = load().await? {
+        return Ok(v);
+    }
+    if let Err(e) = ops::catch_up(app).await {
+        tracing::debug!(error = %e, "catching up on demand failed");
+    }
+    load()
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))
+}
+
+/// What the provider's user tells.
+struct Told {
+    kind: NoticeKind,
+    rule: RuleNotice,
+    situation_change: Option<SituationChange>,
+    occurred_on: NaiveDate,
+    description: String,
+}
+
+/// A day something happened: not after today.
+fn occurred(
+    field: &str,
+    d: Option<&seteli_api::common::v1::Date>,
+    today: NaiveDate,
+) -> AppResult<NaiveDate> {
+    let day = wire::required_day(field, d)?;
+    if day > today {
+        return Err(AppError::invalid(field, "not after today"));
+    }
+    Ok(day)
+}
+
+/// Stores what the provider's user told as one idempotent change, audited.
+async fn tell<Req: prost::Message>(
+    app: &App,
+    ctx: &Ctx,
+    request_id: &str,
+    req: &Req,
+    voucher_id: &str,
+    told: Told,
+) -> AppResult<pb::Notice> {
+    let change = Change::new(&app.db, ctx, request_id, req)?;
+    if let Some(first) = change.replay::<pb::Notice>().await? {
+        return Ok(first);
+    }
+    let v = own_voucher(app, ctx, voucher_id).await?;
+    let cfg = app.attendance.notify;
+    let told_at = ctx.now_micros();
+    let told_on = ctx.today();
+    let (what_fi, what_en) = match told.situation_change {
+        Some(c) => c.words(),
+        None => (
+            "Palvelussa on sattunut vahinko",
+            "A damage happened in the service",
+        ),
+    };
+    let id = new_id();
+    let notice = NoticeRow {
+        id: id.clone(),
+        source_key: format!("told:{id}"),
+        kind: told.kind,
+        voucher_id: v.id.clone(),
+        client_id: v.client_id.clone(),
+        provider_id: v.provider_id.clone(),
+        social_worker: v.social_worker.clone(),
+        subject_id: String::new(),
+        situation_change: told.situation_change,
+        occurred_on: told.occurred_on,
+        due_on: due_after(told.occurred_on, &cfg),
+        told_at,
+        told_on,
+        // NOTIFY-CHANGE, PROV-DAMAGE-NOTICE: without delay
+        late: told_late(told.rule, told.occurred_on, told_on, &cfg),
+        told_by: wire::actor_of(&ctx.caller),
+        message_en: format!("{what_en} ({}).", told.occurred_on),
+        message_fi: format!("{what_fi} ({}).", told.occurred_on),
+        details: told.description,
+        state: NoticeState::Open,
+        acknowledged_at: 0,
+        acknowledged_by: Actor::default(),
+        acknowledgement_note: String::new(),
+        version: 1,
+    };
+    let caller = ctx.caller.clone();
+    let request = ctx.request_id().to_owned();
+    let action = match told.kind {
+        NoticeKind::Damage => "NotifyDamage",
+        _ => "NotifyChange",
+    };
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                store::insert_notice(conn, &notice).await?;
+                audit::record(
+                    &mut *conn,
+                    &caller,
+                    &request,
+                    Access {
+                        subject_kind: CLIENT,
+                        subject_id: &notice.client_id,
+                        action,
+                        purpose: access::purpose(&caller),
+                    },
+                )
+                .await?;
+                Ok(wire::to_notice(&notice))
+            })
+        })
+        .await
+}
+
+/// NotifyChange (NOTIFY-CHANGE).
+pub async fn notify_change(
+    app: &App,
+    ctx: Ctx,
+    req: pb::NotifyChangeRequest,
+) -> AppResult<pb::NotifyChangeResponse> {
+    ctx.caller.require(access::NOTICE_TELLERS)?;
+    let voucher_id = required_id("voucher_id", &req.voucher_id)?;
+    let situation_change = SituationChange::from_pb(req.situation_change).ok_or_else(|| {
+        AppError::invalid("situation_change", "required: one of the listed values")
+    })?;
+    let occurred_on = occurred("occurred_on", req.occurred_on.as_ref(), ctx.today())?;
+    let description = required_text("description", &req.description, MAX_NOTICE_TEXT)?;
+    let notice = tell(
+        app,
+        &ctx,
+        &req.request_id,
+        &req,
+        &voucher_id,
+        Told {
+            kind: NoticeKind::SituationChange,
+            rule: RuleNotice::Change,
+            situation_change: Some(situation_change),
+            occurred_on,
+            description,
+        },
+    )
+    .await?;
+    Ok(pb::NotifyChangeResponse {
+        notice: Some(notice),
+    })
+}
+
+/// NotifyDamage (PROV-DAMAGE-NOTICE).
+pub async fn notify_damage(
+    app: &App,
+    ctx: Ctx,
+    req: pb::NotifyDamageRequest,
+) -> AppResult<pb::NotifyDamageResponse> {
+    ctx.caller.require(access::NOTICE_TELLERS)?;
+    let voucher_id = required_id("voucher_id", &req.voucher_id)?;
+    let occurred_on = occurred("occurred_on", req.occurred_on.as_ref(), ctx.today())?;
+    let description = required_text("description", &req.description, MAX_NOTICE_TEXT)?;
+    let notice = tell(
+        app,
+        &ctx,
+        &req.request_id,
+        &req,
+        &voucher_id,
+        Told {
+            kind: NoticeKind::Damage,
+            rule: RuleNotice::Damage,
+            situation_change: None,
+            occurred_on,
+            description,
+        },
+    )
+    .await?;
+    Ok(pb::NotifyDamageResponse {
+        notice: Some(notice),
+    })
+}
+
+// ------------------------------------------------------------------------------ reading
+
+/// The audit entry of reading or changing a notice.
+fn notice_access<'a>(ctx: &Ctx, client_id: &'a str, action: &'a str) -> Access<'a> {
+    Access {
+        subject_kind: CLIENT,
+        subject_id: client_id,
+        action,
+        purpose: access::purpose(&ctx.caller),
+    }
+}
+
+/// ListNotices.
+pub async fn list_notices(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListNoticesRequest,
+) -> AppResult<pb::ListNoticesResponse> {
+    ctx.caller.require(access::NOTICE_READERS)?;
+    let mut filter = NoticeFilter {
+        social_worker: req.social_worker.trim().to_owned(),
+        provider_id: req.provider_id.trim().to_owned(),
+        voucher_id: req.voucher_id.trim().to_owned(),
+        state: wire::optional_enum::<NoticeState>("state", req.state)?
+            .map(|s| s.code().to_owned())
+            .unwrap_or_default(),
+        kind: wire::optional_enum::<NoticeKind>("kind", req.kind)?
+            .map(|k| k.code().to_owned())
+            .unwrap_or_default(),
+        late_only: req.late_only,
+    };
+    match ctx.caller.role {
+        Role::SocialWorker => {
+            if !filter.social_worker.is_empty() && filter.social_worker != ctx.caller.subject {
+                return Err(AppError::NotFound(format!(
+                    "social worker {}",
+                    filter.social_worker
+                )));
+            }
+            filter.social_worker = ctx.caller.subject.clone();
+        }
+        Role::ProviderUser => {
+            let own = ctx.caller.provider_id.clone().unwrap_or_default();
+            if !filter.provider_id.is_empty() && filter.provider_id != own {
+                return Err(AppError::NotFound(format!(
+                    "provider {}",
+                    filter.provider_id
+                )));
+            }
+            filter.provider_id = own;
+        }
+        _ => {}
+    }
+    let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
+    let after = page.after::<(i64, String)>()?;
+    let mut conn = app.db.pool().acquire().await?;
+    let rows = store::list_notices(&mut conn, &filter, after, page.fetch()).await?;
+    let (rows, next_page_token) = page.cut(rows, |last| (last.told_at, last.id.clone()));
+    let mut audited: Vec<&str> = Vec::new();
+    for n in &rows {
+        if !audited.contains(&n.client_id.as_str()) {
+            audited.push(&n.client_id);
+            audit::record(
+                &mut *conn,
+                &ctx.caller,
+                ctx.request_id(),
+                notice_access(&ctx, &n.client_id, "ListNotices"),
+            )
+            .await?;
+        }
+    }
+    Ok(pb::ListNoticesResponse {
+        notices: rows.iter().map(wire::to_notice).collect(),
+        next_page_token,
+    })
+}
+
+/// GetNotice.
+pub async fn get_notice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetNoticeRequest,
+) -> AppResult<pb::GetNoticeResponse> {
+    ctx.caller.require(access::NOTICE_READERS)?;
+    let id = required_id("notice_id", &req.notice_id)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let n = store::load_notice(&mut conn, &id)
+        .await?
+        .filter(|n| access::may_see_notice(&ctx.caller, n))
+        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
+    audit::record(
+        &mut *conn,
+        &ctx.caller,
+        ctx.request_id(),
+        notice_access(&ctx, &n.client_id, "GetNotice"),
+    )
+    .await?;
+    Ok(pb::GetNoticeResponse {
+        notice: Some(wire::to_notice(&n)),
+    })
+}
+
+/// AcknowledgeNotice: OPEN → ACKNOWLEDGED, by the notice's social worker (or the county's
+/// administrator); once per `request_id`, audited.
+pub async fn acknowledge_notice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::AcknowledgeNoticeRequest,
+) -> AppResult<pb::AcknowledgeNoticeResponse> {
+    ctx.caller.require(access::NOTICE_ACKNOWLEDGERS)?;
+    let id = required_id("notice_id", &req.notice_id)?;
+    let note = req.note.trim().to_owned();
+    if note.chars().count() > MAX_REASON {
+        return Err(AppError::invalid("note", "at most 2000 characters"));
+    }
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let caller = ctx.caller.clone();
+    let request = ctx.request_id().to_owned();
+    let now = ctx.now_micros();
+    let notice = change
+        .apply_to::<NoticeRow, _, _>(
+            &id,
+            |n| access::may_acknowledge(&ctx.caller, n),
+            move |conn, mut n| {
+                Box::pin(async move {
+                    if n.state != NoticeState::Open {
+                        return Err(AppError::StateConflict(format!(
+                            "notice {} is already acknowledged",
+                            n.id
+                        )));
+                    }
+                    n.state = NoticeState::Acknowledged;
+                    n.acknowledged_at = now;
+                    n.acknowledged_by = wire::actor_of(&caller);
+                    n.acknowledgement_note = note;
+                    n.version += 1;
+                    store::save_notice_acknowledgement(&mut *conn, &n).await?;
+                    audit::record(
+                        &mut *conn,
+                        &caller,
+                        &request,
+                        Access {
+                            subject_kind: CLIENT,
+                            subject_id: &n.client_id,
+                            action: "AcknowledgeNotice",
+                            purpose: access::purpose(&caller),
+                        },
+                    )
+                    .await?;
+                    Ok(wire::to_notice(&n))
+                })
+            },
+        )
+        .await?;
+    Ok(pb::AcknowledgeNoticeResponse {
+        notice: Some(notice),
+    })
+}
