@@ -12,6 +12,9 @@
 //! Another provider's invoice, and for the financial system an invoice not approved yet,
 //! answers `NOT_FOUND`: its existence is not the caller's business. Social workers have no
 //! business with invoices. No invoice holds client data (a line names the voucher number).
+//! The financial system gets what an invoice must carry: the lines (voucher number, units,
+//! price, amount) and the SK no-show report, but not the items of a line, whose dates say when
+//! the voucher's client came to a session ([`sees_items`]).
 
 use seteli_platform::auth::{Caller, Role};
 
@@ -57,4 +60,10 @@ pub fn may_act_for(caller: &Caller, provider_id: &str) -> bool {
 /// The provider a provider's user is confined to (`None` for county roles).
 pub fn own_provider(caller: &Caller) -> Option<String> {
     (caller.role == Role::ProviderUser).then(|| caller.provider_id.clone().unwrap_or_default())
+}
+
+/// Whether `caller` reads the items of a line (the sessions billed, with their dates): everyone
+/// who reads invoices but the financial system, which needs only the invoice.
+pub fn sees_items(caller: &Caller) -> bool {
+    caller.role != Role::FinanceSystem
 }

@@ -15,9 +15,9 @@
 //! - a credit note is a UBL `CreditNote` (381) or Finvoice `INV02` with negative amounts, naming
 //!   the invoices it credits.
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use seteli_api::billing::v1 as pb;
@@ -46,22 +46,43 @@ fn xml_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing the e-invoice: {e}"))
 }
 
-/// A thin layer over `quick_xml::Writer`: start, end, and text leaves.
-struct Xml {
-    w: Writer<Vec<u8>>,
+/// A thin layer over `quick_xml::Writer` on a borrowed buffer: start, end, and text leaves.
+/// What it writes again and again reuses the [`Exporter`]'s scratch space: one start tag whose
+/// name and attributes are replaced in place, and one string numbers and dates are formatted
+/// into.
+struct Xml<'b> {
+    w: Writer<&'b mut Vec<u8>>,
+    start: &'b mut BytesStart<'static>,
+    scratch: &'b mut String,
 }
 
-impl Xml {
-    fn new() -> AppResult<Self> {
-        let mut w = Writer::new_with_indent(Vec::with_capacity(8192), b' ', 1);
+impl<'b> Xml<'b> {
+    fn new(e: &'b mut Exporter) -> AppResult<Self> {
+        e.buf.clear();
+        let mut w = Writer::new(&mut e.buf);
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
             .map_err(xml_error)?;
-        Ok(Self { w })
+        w.get_mut().push(b'\n');
+        Ok(Self {
+            w,
+            start: &mut e.start,
+            scratch: &mut e.scratch,
+        })
     }
 
     fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> AppResult<()> {
-        let start = BytesStart::new(name).with_attributes(attrs.iter().copied());
-        self.w.write_event(Event::Start(start)).map_err(xml_error)
+        if attrs.is_empty() {
+            return self
+                .w
+                .write_event(Event::Start(BytesStart::new(name)))
+                .map_err(xml_error);
+        }
+        self.start.clear_attributes();
+        self.start.set_name(name.as_bytes());
+        self.start.extend_attributes(attrs.iter().copied());
+        self.w
+            .write_event(Event::Start(self.start.borrow()))
+            .map_err(xml_error)
     }
 
     fn close(&mut self, name: &str) -> AppResult<()> {
@@ -82,23 +103,76 @@ impl Xml {
         self.leaf(name, &[], text)
     }
 
-    fn finish(self) -> AppResult<Vec<u8>> {
-        let mut out = self.w.into_inner();
-        out.write_all(b"\n").map_err(xml_error)?;
-        Ok(out)
+    /// A leaf whose text `write` formats (into the scratch string); `plain`: the text is only
+    /// digits, separators and signs, which XML never escapes, so it is not scanned for escapes.
+    fn formatted(
+        &mut self,
+        name: &str,
+        attrs: &[(&str, &str)],
+        plain: bool,
+        write: impl FnOnce(&mut String) -> std::fmt::Result,
+    ) -> AppResult<()> {
+        self.scratch.clear();
+        write(self.scratch).map_err(xml_error)?;
+        self.open(name, attrs)?;
+        let text = if plain {
+            BytesText::from_escaped(self.scratch.as_str())
+        } else {
+            BytesText::new(self.scratch.as_str())
+        };
+        self.w.write_event(Event::Text(text)).map_err(xml_error)?;
+        self.close(name)
+    }
+
+    /// Cents as `123.45` (UBL) or `123,45` (Finvoice).
+    fn money(
+        &mut self,
+        name: &str,
+        attrs: &[(&str, &str)],
+        cents: i64,
+        separator: char,
+    ) -> AppResult<()> {
+        self.formatted(name, attrs, true, |t| write_money(t, cents, separator))
+    }
+
+    /// A date as `CCYYMMDD` (Finvoice, with its `Format` attribute) or ISO `CCYY-MM-DD` (UBL).
+    fn date(&mut self, name: &str, d: NaiveDate, finvoice: bool) -> AppResult<()> {
+        if finvoice {
+            self.formatted(name, &[("Format", "CCYYMMDD")], true, |t| {
+                write!(t, "{:04}{:02}{:02}", d.year(), d.month(), d.day())
+            })
+        } else {
+            self.formatted(name, &[], true, |t| {
+                write!(t, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+            })
+        }
+    }
+
+    fn finish(mut self) {
+        self.w.get_mut().push(b'\n');
     }
 }
 
 /// At most `n` characters of `s`.
-fn cut(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
+fn cut(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
 }
 
-/// Cents as `123.45` (UBL) or `123,45` (Finvoice).
-fn money(cents: i64, separator: char) -> String {
+/// Cents as `123.45` / `123,45`.
+fn write_money(out: &mut String, cents: i64, separator: char) -> std::fmt::Result {
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
-    format!("{sign}{}{separator}{:02}", c / 100, c % 100)
+    write!(out, "{sign}{}{separator}{:02}", c / 100, c % 100)
+}
+
+/// Cents as `123.45` (UBL) or `123,45` (Finvoice), as a string.
+fn money(cents: i64, separator: char) -> String {
+    let mut out = String::with_capacity(12);
+    let _ = write_money(&mut out, cents, separator);
+    out
 }
 
 /// Units in hundredths as `1.50` / `1,50`.
@@ -106,28 +180,49 @@ fn quantity(hundredths: i64, separator: char) -> String {
     money(hundredths, separator)
 }
 
+/// A line's realised units, hundredths.
+fn realised(l: &pb::InvoiceLine) -> i64 {
+    l.realised_units.map(|u| u.hundredths).unwrap_or_default()
+}
+
+/// A line's no-show units, hundredths.
+fn no_shows(l: &pb::InvoiceLine) -> i64 {
+    l.no_show_units.map(|u| u.hundredths).unwrap_or_default()
+}
+
 fn day(d: Option<&seteli_api::common::v1::Date>) -> AppResult<NaiveDate> {
     date("date", d).map_err(|_| AppError::Internal(anyhow::anyhow!("invoice without a date")))
 }
 
 /// What the document needs of an invoice, resolved once.
-struct Facts {
+struct Facts<'i> {
     credit: bool,
-    seller: pb::Party,
-    buyer: pb::Party,
+    seller: &'i pb::Party,
+    buyer: &'i pb::Party,
     issue: NaiveDate,
     due: NaiveDate,
     period: (NaiveDate, NaiveDate),
     total: i64,
 }
 
-impl Facts {
-    fn of(i: &pb::Invoice) -> AppResult<Self> {
+/// The party of an invoice without one (never written so).
+static NO_PARTY: pb::Party = pb::Party {
+    name: String::new(),
+    business_id: String::new(),
+    einvoice_address: String::new(),
+    street_address: String::new(),
+    postal_code: String::new(),
+    town: String::new(),
+    country_code: String::new(),
+};
+
+impl<'i> Facts<'i> {
+    fn of(i: &'i pb::Invoice) -> AppResult<Self> {
         let (first, last) = crate::wire::month_bounds(i.year, i.month)?;
         Ok(Self {
             credit: i.kind == pb::InvoiceKind::CreditNote as i32,
-            seller: i.seller.clone().unwrap_or_default(),
-            buyer: i.buyer.clone().unwrap_or_default(),
+            seller: i.seller.as_ref().unwrap_or(&NO_PARTY),
+            buyer: i.buyer.as_ref().unwrap_or(&NO_PARTY),
             issue: day(i.issue_date.as_ref())?,
             due: day(i.due_date.as_ref())?,
             period: (first, last),
@@ -196,32 +291,76 @@ fn no_show_note(i: &pb::Invoice) -> Option<String> {
     ))
 }
 
-/// The invoice in `format`.
-pub fn document(i: &pb::Invoice, format: pb::ExportFormat) -> AppResult<pb::Document> {
-    let (content, suffix) = match format {
-        pb::ExportFormat::Finvoice30 => (finvoice(i)?, "finvoice"),
-        pb::ExportFormat::PeppolBis30 => (ubl(i)?, "ubl"),
-        pb::ExportFormat::Unspecified => {
-            return Err(AppError::invalid("format", "required"));
+/// Writes e-invoices one after the other into one reusable buffer: each document is written
+/// there and copied out at its exact size, so a pull of thousands of invoices grows no buffer
+/// per document.
+#[derive(Debug)]
+pub struct Exporter {
+    buf: Vec<u8>,
+    start: BytesStart<'static>,
+    scratch: String,
+}
+
+impl Default for Exporter {
+    fn default() -> Self {
+        Self {
+            buf: Vec::new(),
+            start: BytesStart::new("x").into_owned(),
+            scratch: String::new(),
         }
-    };
-    Ok(pb::Document {
-        format: format as i32,
-        file_name: format!("{}-{suffix}.xml", i.invoice_number),
-        content_type: "application/xml".into(),
-        content,
-    })
+    }
+}
+
+impl Exporter {
+    /// An exporter with room for a large invoice.
+    pub fn new() -> Self {
+        Self {
+            buf: Vec::with_capacity(64 * 1024),
+            scratch: String::with_capacity(256),
+            ..Self::default()
+        }
+    }
+
+    /// The invoice in `format`.
+    pub fn document(
+        &mut self,
+        i: &pb::Invoice,
+        format: pb::ExportFormat,
+    ) -> AppResult<pb::Document> {
+        let suffix = match format {
+            pb::ExportFormat::Finvoice30 => {
+                finvoice(Xml::new(self)?, i)?;
+                "finvoice"
+            }
+            pb::ExportFormat::PeppolBis30 => {
+                ubl(Xml::new(self)?, i)?;
+                "ubl"
+            }
+            pb::ExportFormat::Unspecified => {
+                return Err(AppError::invalid("format", "required"));
+            }
+        };
+        Ok(pb::Document {
+            format: format as i32,
+            file_name: format!("{}-{suffix}.xml", i.invoice_number),
+            content_type: "application/xml".into(),
+            content: self.buf.clone(),
+        })
+    }
+}
+
+/// The invoice in `format` (one document; [`Exporter`] writes many).
+pub fn document(i: &pb::Invoice, format: pb::ExportFormat) -> AppResult<pb::Document> {
+    Exporter::default().document(i, format)
 }
 
 // ------------------------------------------------------------------------------ Finvoice 3.0
 
 /// Finvoice 3.0.
-pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
+fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     let f = Facts::of(i)?;
     let sign = if f.credit { -1 } else { 1 };
-    let fdate = |d: NaiveDate| d.format("%Y%m%d").to_string();
     let eur = [("AmountCurrencyIdentifier", "EUR")];
-    let mut x = Xml::new()?;
     x.open(
         "Finvoice",
         &[
@@ -237,8 +376,8 @@ pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         &[("SchemeID", "0212")],
         &f.seller.business_id,
     )?;
-    x.text("SellerOrganisationName", &cut(&f.seller.name, 70))?;
-    party_address(&mut x, "Seller", &f.seller)?;
+    x.text("SellerOrganisationName", cut(&f.seller.name, 70))?;
+    party_address(&mut x, "Seller", f.seller)?;
     x.close("SellerPartyDetails")?;
     x.text("SellerOrganisationUnitNumber", &f.seller.einvoice_address)?;
     // Buyer.
@@ -248,8 +387,8 @@ pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         &[("SchemeID", "0212")],
         &f.buyer.business_id,
     )?;
-    x.text("BuyerOrganisationName", &cut(&f.buyer.name, 70))?;
-    party_address(&mut x, "Buyer", &f.buyer)?;
+    x.text("BuyerOrganisationName", cut(&f.buyer.name, 70))?;
+    party_address(&mut x, "Buyer", f.buyer)?;
     x.close("BuyerPartyDetails")?;
     x.text("BuyerOrganisationUnitNumber", &f.buyer.einvoice_address)?;
     // Invoice details.
@@ -267,52 +406,36 @@ pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
     x.text("InvoiceTypeText", text)?;
     x.text("OriginCode", "Original")?;
     x.text("InvoiceNumber", &i.invoice_number)?;
-    x.leaf("InvoiceDate", &[("Format", "CCYYMMDD")], &fdate(f.issue))?;
+    x.date("InvoiceDate", f.issue, true)?;
     if let Some(original) = i.credits_invoice_numbers.first() {
         x.text("OriginalInvoiceNumber", original)?;
     }
-    x.leaf(
-        "InvoicingPeriodStartDate",
-        &[("Format", "CCYYMMDD")],
-        &fdate(f.period.0),
-    )?;
-    x.leaf(
-        "InvoicingPeriodEndDate",
-        &[("Format", "CCYYMMDD")],
-        &fdate(f.period.1),
-    )?;
+    x.date("InvoicingPeriodStartDate", f.period.0, true)?;
+    x.date("InvoicingPeriodEndDate", f.period.1, true)?;
     if let [only] = i.lines.as_slice() {
         x.text("OrderIdentifier", &only.voucher_number)?;
     }
-    x.text("BuyerReferenceIdentifier", &cut(&i.buyer_reference, 70))?;
-    x.leaf(
-        "InvoiceTotalVatExcludedAmount",
-        &eur,
-        &money(sign * f.total, ','),
-    )?;
+    x.text("BuyerReferenceIdentifier", cut(&i.buyer_reference, 70))?;
+    x.money("InvoiceTotalVatExcludedAmount", &eur, sign * f.total, ',')?;
     x.leaf("InvoiceTotalVatAmount", &eur, "0,00")?;
-    x.leaf(
-        "InvoiceTotalVatIncludedAmount",
-        &eur,
-        &money(sign * f.total, ','),
-    )?;
+    x.money("InvoiceTotalVatIncludedAmount", &eur, sign * f.total, ',')?;
     x.open("VatSpecificationDetails", &[])?;
-    x.leaf("VatBaseAmount", &eur, &money(sign * f.total, ','))?;
+    x.money("VatBaseAmount", &eur, sign * f.total, ',')?;
     x.text("VatRatePercent", "0")?;
     x.text("VatCode", "E")?;
     x.leaf("VatRateAmount", &eur, "0,00")?;
-    x.text("VatFreeText", &cut(VAT_EXEMPTION_REASON, 70))?;
+    x.text("VatFreeText", cut(VAT_EXEMPTION_REASON, 70))?;
     x.text("VatExemptionReasonCode", VAT_EXEMPTION_CODE)?;
     x.close("VatSpecificationDetails")?;
     if let Some(note) = no_show_note(i) {
-        x.text("InvoiceFreeText", &cut(&note, 512))?;
+        x.text("InvoiceFreeText", cut(&note, 512))?;
     }
     x.open("PaymentTermsDetails", &[])?;
     x.text(
         "PaymentTermsFreeText",
         &format!("{} pv netto", (f.due - f.issue).num_days()),
     )?;
-    x.leaf("InvoiceDueDate", &[("Format", "CCYYMMDD")], &fdate(f.due))?;
+    x.date("InvoiceDueDate", f.due, true)?;
     x.close("PaymentTermsDetails")?;
     x.close("InvoiceDetails")?;
     // Rows.
@@ -333,54 +456,49 @@ pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         )?;
         x.text(
             "ArticleName",
-            &cut(g.service.map(ServiceType::name_fi).unwrap_or_default(), 100),
+            cut(g.service.map(ServiceType::name_fi).unwrap_or_default(), 100),
         )?;
-        x.leaf(
+        x.money(
             "DeliveredQuantity",
             &[("QuantityUnitCode", unit)],
-            &quantity(g.units, ','),
+            g.units,
+            ',',
         )?;
-        x.leaf(
+        x.money(
             "InvoicedQuantity",
             &[("QuantityUnitCode", unit), ("QuantityUnitCodeUN", unit_un)],
-            &quantity(sign * g.units, ','),
+            sign * g.units,
+            ',',
         )?;
-        x.leaf(
+        x.money(
             "UnitPriceAmount",
             &[("AmountCurrencyIdentifier", "EUR")],
-            &money(g.price, ','),
+            g.price,
+            ',',
         )?;
         x.text("RowIdentifier", &l.voucher_number)?;
-        x.text(
-            "RowFreeText",
-            &format!(
-                "Palveluseteli {}: toteutuneet {} {unit}, poisjäännit {} {unit}",
-                l.voucher_number,
-                quantity(
-                    l.realised_units.map(|u| u.hundredths).unwrap_or_default(),
-                    ','
-                ),
-                quantity(
-                    l.no_show_units.map(|u| u.hundredths).unwrap_or_default(),
-                    ','
-                ),
-            ),
-        )?;
+        x.formatted("RowFreeText", &[], false, |t| {
+            write!(t, "Palveluseteli {}: toteutuneet ", l.voucher_number)?;
+            write_money(t, realised(l), ',')?;
+            write!(t, " {unit}, poisjäännit ")?;
+            write_money(t, no_shows(l), ',')?;
+            write!(t, " {unit}")
+        })?;
         if g.allowance > 0 {
-            x.leaf("RowDiscountAmount", &eur, &money(sign * g.allowance, ','))?;
+            x.money("RowDiscountAmount", &eur, sign * g.allowance, ',')?;
             x.text("RowDiscountTypeText", "Setelin arvo käytetty")?;
         }
         x.text("RowVatRatePercent", "0")?;
         x.text("RowVatCode", "E")?;
         x.leaf("RowVatAmount", &eur, "0,00")?;
-        x.leaf("RowVatExcludedAmount", &eur, &money(sign * g.amount, ','))?;
-        x.leaf("RowAmount", &eur, &money(sign * g.amount, ','))?;
+        x.money("RowVatExcludedAmount", &eur, sign * g.amount, ',')?;
+        x.money("RowAmount", &eur, sign * g.amount, ',')?;
         x.close("InvoiceRow")?;
     }
     // Payment.
     x.open("EpiDetails", &[])?;
     x.open("EpiIdentificationDetails", &[])?;
-    x.leaf("EpiDate", &[("Format", "CCYYMMDD")], &fdate(f.issue))?;
+    x.date("EpiDate", f.issue, true)?;
     x.text("EpiReference", &i.invoice_number)?;
     x.close("EpiIdentificationDetails")?;
     x.open("EpiPartyDetails", &[])?;
@@ -392,7 +510,7 @@ pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
     )?;
     x.close("EpiBfiPartyDetails")?;
     x.open("EpiBeneficiaryPartyDetails", &[])?;
-    x.text("EpiNameAddressDetails", &cut(&f.seller.name, 35))?;
+    x.text("EpiNameAddressDetails", cut(&f.seller.name, 35))?;
     x.leaf(
         "EpiAccountID",
         &[("IdentificationSchemeName", "IBAN")],
@@ -406,17 +524,14 @@ pub fn finvoice(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         &[("IdentificationSchemeName", "SPY")],
         &i.payment_reference,
     )?;
-    x.leaf("EpiInstructedAmount", &eur, &money(sign * f.total, ','))?;
+    x.money("EpiInstructedAmount", &eur, sign * f.total, ',')?;
     x.leaf("EpiCharge", &[("ChargeOption", "SLEV")], "SLEV")?;
-    x.leaf(
-        "EpiDateOptionDate",
-        &[("Format", "CCYYMMDD")],
-        &fdate(f.due),
-    )?;
+    x.date("EpiDateOptionDate", f.due, true)?;
     x.close("EpiPaymentInstructionDetails")?;
     x.close("EpiDetails")?;
     x.close("Finvoice")?;
-    x.finish()
+    x.finish();
+    Ok(())
 }
 
 /// `<{role}PostalAddressDetails>`, when the address is complete enough for the schema.
@@ -425,26 +540,35 @@ fn party_address(x: &mut Xml, role: &str, p: &pb::Party) -> AppResult<()> {
     if !(long_enough(&p.street_address) && long_enough(&p.town) && long_enough(&p.postal_code)) {
         return Ok(());
     }
-    x.open(&format!("{role}PostalAddressDetails"), &[])?;
-    x.text(&format!("{role}StreetName"), &cut(&p.street_address, 35))?;
-    x.text(&format!("{role}TownName"), &cut(&p.town, 35))?;
-    x.text(
-        &format!("{role}PostCodeIdentifier"),
-        &cut(&p.postal_code, 35),
-    )?;
+    let [details, street, town, postcode] = match role {
+        "Seller" => [
+            "SellerPostalAddressDetails",
+            "SellerStreetName",
+            "SellerTownName",
+            "SellerPostCodeIdentifier",
+        ],
+        _ => [
+            "BuyerPostalAddressDetails",
+            "BuyerStreetName",
+            "BuyerTownName",
+            "BuyerPostCodeIdentifier",
+        ],
+    };
+    x.open(details, &[])?;
+    x.text(street, cut(&p.street_address, 35))?;
+    x.text(town, cut(&p.town, 35))?;
+    x.text(postcode, cut(&p.postal_code, 35))?;
     x.text("CountryCode", &p.country_code)?;
-    x.close(&format!("{role}PostalAddressDetails"))
+    x.close(details)
 }
 
 // ------------------------------------------------------------------------------ Peppol BIS 3.0
 
 /// Peppol BIS Billing 3.0 UBL: an `Invoice`, or a `CreditNote` for a credit note.
-pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
+fn ubl(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     let f = Facts::of(i)?;
-    let iso = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let eur = [("currencyID", "EUR")];
     let root = if f.credit { "CreditNote" } else { "Invoice" };
-    let mut x = Xml::new()?;
     x.open(
         root,
         &[
@@ -463,11 +587,11 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
     x.text("cbc:CustomizationID", PEPPOL_CUSTOMIZATION)?;
     x.text("cbc:ProfileID", PEPPOL_PROFILE)?;
     x.text("cbc:ID", &i.invoice_number)?;
-    x.text("cbc:IssueDate", &iso(f.issue))?;
+    x.date("cbc:IssueDate", f.issue, false)?;
     if f.credit {
         x.text("cbc:CreditNoteTypeCode", "381")?;
     } else {
-        x.text("cbc:DueDate", &iso(f.due))?;
+        x.date("cbc:DueDate", f.due, false)?;
         x.text("cbc:InvoiceTypeCode", "380")?;
     }
     if let Some(note) = no_show_note(i) {
@@ -476,8 +600,8 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
     x.text("cbc:DocumentCurrencyCode", "EUR")?;
     x.text("cbc:BuyerReference", &i.buyer_reference)?;
     x.open("cac:InvoicePeriod", &[])?;
-    x.text("cbc:StartDate", &iso(f.period.0))?;
-    x.text("cbc:EndDate", &iso(f.period.1))?;
+    x.date("cbc:StartDate", f.period.0, false)?;
+    x.date("cbc:EndDate", f.period.1, false)?;
     x.close("cac:InvoicePeriod")?;
     if let [only] = i.lines.as_slice() {
         x.open("cac:OrderReference", &[])?;
@@ -491,8 +615,8 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         x.close("cac:InvoiceDocumentReference")?;
         x.close("cac:BillingReference")?;
     }
-    ubl_party(&mut x, "cac:AccountingSupplierParty", &f.seller)?;
-    ubl_party(&mut x, "cac:AccountingCustomerParty", &f.buyer)?;
+    ubl_party(&mut x, "cac:AccountingSupplierParty", f.seller)?;
+    ubl_party(&mut x, "cac:AccountingCustomerParty", f.buyer)?;
     x.open("cac:PaymentMeans", &[])?;
     x.leaf(
         "cbc:PaymentMeansCode",
@@ -500,7 +624,7 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         "58",
     )?;
     if f.credit {
-        x.text("cbc:PaymentDueDate", &iso(f.due))?;
+        x.date("cbc:PaymentDueDate", f.due, false)?;
     }
     x.text("cbc:PaymentID", &i.rf_reference)?;
     x.open("cac:PayeeFinancialAccount", &[])?;
@@ -550,8 +674,8 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         };
         x.open(line_tag, &[])?;
         x.text("cbc:ID", &l.line_number.to_string())?;
-        x.leaf(quantity_tag, &[("unitCode", unit)], &quantity(g.units, '.'))?;
-        x.leaf("cbc:LineExtensionAmount", &eur, &money(g.amount, '.'))?;
+        x.money(quantity_tag, &[("unitCode", unit)], g.units, '.')?;
+        x.money("cbc:LineExtensionAmount", &eur, g.amount, '.')?;
         x.open("cac:OrderLineReference", &[])?;
         x.text("cbc:LineID", &l.voucher_number)?;
         x.close("cac:OrderLineReference")?;
@@ -562,26 +686,17 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
                 "cbc:AllowanceChargeReason",
                 "Setelin jäljellä oleva arvo / voucher value left",
             )?;
-            x.leaf("cbc:Amount", &eur, &money(g.allowance, '.'))?;
-            x.leaf("cbc:BaseAmount", &eur, &money(g.gross, '.'))?;
+            x.money("cbc:Amount", &eur, g.allowance, '.')?;
+            x.money("cbc:BaseAmount", &eur, g.gross, '.')?;
             x.close("cac:AllowanceCharge")?;
         }
         x.open("cac:Item", &[])?;
-        x.text(
-            "cbc:Description",
-            &format!(
-                "Palveluseteli {}: toteutuneet {}, poisjäännit {}",
-                l.voucher_number,
-                quantity(
-                    l.realised_units.map(|u| u.hundredths).unwrap_or_default(),
-                    ','
-                ),
-                quantity(
-                    l.no_show_units.map(|u| u.hundredths).unwrap_or_default(),
-                    ','
-                ),
-            ),
-        )?;
+        x.formatted("cbc:Description", &[], false, |t| {
+            write!(t, "Palveluseteli {}: toteutuneet ", l.voucher_number)?;
+            write_money(t, realised(l), ',')?;
+            t.push_str(", poisjäännit ");
+            write_money(t, no_shows(l), ',')
+        })?;
         x.text(
             "cbc:Name",
             g.service
@@ -597,12 +712,13 @@ pub fn ubl(i: &pb::Invoice) -> AppResult<Vec<u8>> {
         tax_category(&mut x, "cac:ClassifiedTaxCategory", false)?;
         x.close("cac:Item")?;
         x.open("cac:Price", &[])?;
-        x.leaf("cbc:PriceAmount", &eur, &money(g.price, '.'))?;
+        x.money("cbc:PriceAmount", &eur, g.price, '.')?;
         x.close("cac:Price")?;
         x.close(line_tag)?;
     }
     x.close(root)?;
-    x.finish()
+    x.finish();
+    Ok(())
 }
 
 fn ubl_party(x: &mut Xml, tag: &str, p: &pb::Party) -> AppResult<()> {

@@ -147,13 +147,45 @@ pub struct InvoiceRow {
     pub items_marked: bool,
     /// Version.
     pub version: i64,
-    /// The document as generated.
+    /// The document as generated, its lines without their items (those are rows of
+    /// `invoice_items`; a body stored before they moved out may still carry them).
     pub body: pb::Invoice,
 }
 
 impl InvoiceRow {
-    /// The contract view: the document with its current state.
+    /// The contract view: the document with its current state, its lines without their items
+    /// (what the financial system gets, and all an e-invoice needs; see [`InvoiceRow::view_with`]).
     pub fn view(&self) -> pb::Invoice {
+        let mut invoice = self.state_view();
+        // Stored before the items moved out of the body: take them off here.
+        for l in &mut invoice.lines {
+            l.items.clear();
+        }
+        invoice
+    }
+
+    /// The contract view with each line's items (`items`: by voucher, in order, as
+    /// [`crate::store::document_items`] reads them).
+    pub fn view_with(&self, items: Vec<(String, pb::InvoicedItem)>) -> pb::Invoice {
+        let mut invoice = self.state_view();
+        if invoice.lines.iter().any(|l| !l.items.is_empty()) {
+            return invoice; // stored with its items
+        }
+        let line_of: std::collections::HashMap<String, usize> = invoice
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(n, l)| (l.voucher_id.clone(), n))
+            .collect();
+        for (voucher, item) in items {
+            if let Some(n) = line_of.get(&voucher) {
+                invoice.lines[*n].items.push(item);
+            }
+        }
+        invoice
+    }
+
+    fn state_view(&self) -> pb::Invoice {
         pb::Invoice {
             state: self.state.to_pb(),
             returned_reason: self.returned_reason.clone(),

@@ -302,7 +302,7 @@ pub async fn generate_invoice(
         .checked_sub_months(Months::new(app.settings.lookback_months))
         .unwrap_or(first);
     let feed = fetch_billable(app, &up, &provider, since, first).await?;
-    let terms = fetch_terms(app, &up, feed.keys().cloned().collect()).await?;
+    let (terms, fetched_terms) = fetch_terms(app, &up, feed.keys().cloned().collect()).await?;
 
     let today = ctx.today();
     let settings = app.settings.clone();
@@ -319,6 +319,7 @@ pub async fn generate_invoice(
                         seller: &seller,
                         feed: &feed,
                         terms: &terms,
+                        fetched_terms: &fetched_terms,
                         settings: &settings,
                         today,
                     },
@@ -356,6 +357,9 @@ pub struct MonthFacts<'a> {
     pub feed: &'a HashMap<String, FeedVoucher>,
     /// The vouchers' terms, by voucher.
     pub terms: &'a HashMap<String, crate::model::VoucherTerms>,
+    /// Those of the terms `vouchers` was asked for now: cached in the generation's transaction
+    /// (one commit, not one more).
+    pub fetched_terms: &'a [crate::model::VoucherTerms],
     /// The settings.
     pub settings: &'a Settings,
     /// The issue date.
@@ -377,6 +381,7 @@ pub async fn write_month(
         seller,
         feed,
         terms,
+        fetched_terms,
         settings,
         today,
     } = facts;
@@ -384,6 +389,7 @@ pub async fn write_month(
     if let Some(docs) = store::generation(conn, provider, month).await? {
         return answer(conn, docs, false).await;
     }
+    store::put_voucher_terms(conn, fetched_terms).await?;
     let billed = store::item_totals_since(conn, provider, since).await?;
     let totals = store::voucher_totals(conn, provider).await?;
     let mut billed_of: HashMap<&str, Vec<&ItemTotal>> = HashMap::new();
@@ -531,6 +537,7 @@ impl Draft<'_> {
         let mut entries = Vec::new();
         let mut pb_lines = Vec::new();
         for (n, (t, line)) in lines.iter().enumerate() {
+            // The items go on the line after the body is stored without them.
             pb_lines.push(pb::InvoiceLine {
                 line_number: i32::try_from(n + 1).unwrap_or(i32::MAX),
                 voucher_id: t.voucher_id.clone(),
@@ -541,17 +548,7 @@ impl Draft<'_> {
                 unit_price: Some(to_money(line.unit_price_cents)),
                 amount: Some(to_money(line.cents())),
                 capped_units: Some(to_units(line.capped_units)),
-                items: line
-                    .items
-                    .iter()
-                    .map(|i| pb::InvoicedItem {
-                        item_id: i.item_id.clone(),
-                        date: Some(to_date(i.date)),
-                        kind: i.kind.to_pb(),
-                        units: Some(to_units(i.units)),
-                        amount: Some(to_money(i.cents)),
-                    })
-                    .collect(),
+                items: Vec::new(),
             });
             let sign = if self.credit { -1 } else { 1 };
             entries.extend(line.items.iter().map(|i| ItemEntry {
@@ -608,6 +605,20 @@ impl Draft<'_> {
         };
         store::insert_invoice(conn, number, self.month, &body).await?;
         store::add_items(conn, &id, self.provider, &entries).await?;
+        let mut body = body;
+        for (pb_line, (_, line)) in body.lines.iter_mut().zip(lines) {
+            pb_line.items = line
+                .items
+                .iter()
+                .map(|i| pb::InvoicedItem {
+                    item_id: i.item_id.clone(),
+                    date: Some(to_date(i.date)),
+                    kind: i.kind.to_pb(),
+                    units: Some(to_units(i.units)),
+                    amount: Some(to_money(i.cents)),
+                })
+                .collect();
+        }
         Ok(body)
     }
 }
@@ -631,9 +642,32 @@ async fn load_view(
     conn: &mut sqlx::AnyConnection,
     id: Option<String>,
 ) -> AppResult<Option<pb::Invoice>> {
-    match id {
-        Some(id) => Ok(store::load_invoice(conn, &id).await?.map(|r| r.view())),
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    match store::load_invoice(conn, &id).await? {
+        Some(row) => Ok(Some(full_view(conn, &row).await?)),
         None => Ok(None),
+    }
+}
+
+/// The invoice with each line's items.
+async fn full_view(conn: &mut sqlx::AnyConnection, row: &InvoiceRow) -> AppResult<pb::Invoice> {
+    let items = store::document_items(conn, &row.id).await?;
+    Ok(row.view_with(items))
+}
+
+/// The invoice as `caller` reads it: with the lines' items unless [`access::sees_items`] says
+/// not.
+async fn view_for(
+    conn: &mut sqlx::AnyConnection,
+    caller: &seteli_platform::auth::Caller,
+    row: &InvoiceRow,
+) -> AppResult<pb::Invoice> {
+    if access::sees_items(caller) {
+        full_view(conn, row).await
+    } else {
+        Ok(row.view())
     }
 }
 
@@ -695,25 +729,17 @@ async fn fetch_billable(
     Ok(out)
 }
 
-/// The terms of `vouchers`: cached, or asked of `vouchers` (and cached).
+/// The terms of `vouchers`, by voucher: cached, or asked of `vouchers`; and those asked (for
+/// the generation to cache).
 async fn fetch_terms(
     app: &App,
     up: &Ctx,
     vouchers: Vec<String>,
-) -> AppResult<HashMap<String, crate::model::VoucherTerms>> {
-    let mut known = HashMap::new();
-    let mut missing = Vec::new();
-    {
-        let mut conn = app.db.pool().acquire().await?;
-        for v in vouchers {
-            match store::voucher_terms(&mut conn, &v).await? {
-                Some(t) => {
-                    known.insert(v, t);
-                }
-                None => missing.push(v),
-            }
-        }
-    }
+) -> AppResult<(
+    HashMap<String, crate::model::VoucherTerms>,
+    Vec<crate::model::VoucherTerms>,
+)> {
+    let (mut known, missing) = cached_terms(&app.db, vouchers).await?;
     let fetched: Vec<crate::model::VoucherTerms> = futures::stream::iter(missing)
         .map(|v| async move {
             let voucher = app
@@ -734,12 +760,25 @@ async fn fetch_terms(
         .buffer_unordered(VOUCHER_CALLS)
         .try_collect()
         .await?;
-    let mut conn = app.db.pool().acquire().await?;
-    for t in fetched {
-        store::put_voucher_terms(&mut conn, &t).await?;
-        known.insert(t.voucher_id.clone(), t);
-    }
-    Ok(known)
+    known.extend(fetched.iter().map(|t| (t.voucher_id.clone(), t.clone())));
+    Ok((known, fetched))
+}
+
+/// The cached terms of `vouchers`, and the vouchers whose terms are not cached yet (each
+/// once). Public for the benchmark.
+pub async fn cached_terms(
+    db: &Database,
+    mut vouchers: Vec<String>,
+) -> AppResult<(HashMap<String, crate::model::VoucherTerms>, Vec<String>)> {
+    vouchers.sort();
+    vouchers.dedup();
+    let mut conn = db.pool().acquire().await?;
+    let known = store::voucher_terms(&mut conn, &vouchers).await?;
+    let missing = vouchers
+        .into_iter()
+        .filter(|v| !known.contains_key(v))
+        .collect();
+    Ok((known, missing))
 }
 
 /// Tells attendance a document's items are invoiced on it, and records that it did.
@@ -826,8 +865,9 @@ pub async fn get_invoice(
     ctx.caller.require(access::READERS)?;
     let id = required_id("invoice_id", &req.invoice_id)?;
     let row = visible(app, &ctx, &id).await?;
+    let mut conn = app.db.pool().acquire().await?;
     Ok(pb::GetInvoiceResponse {
-        invoice: Some(row.view()),
+        invoice: Some(view_for(&mut conn, &ctx.caller, &row).await?),
     })
 }
 
@@ -930,7 +970,7 @@ async fn move_invoice(
                         .await?
                         .ok_or_else(|| AppError::NotFound(format!("invoice {id_owned}")))?;
                     Ok(Answer {
-                        invoice: Some(row.view()),
+                        invoice: Some(view_for(conn, &caller2, &row).await?),
                     })
                 })
             },
@@ -1039,11 +1079,17 @@ pub async fn record_payment(
 
 // ------------------------------------------------------------------------------ the pull
 
-fn approved(row: &InvoiceRow, formats: &[pb::ExportFormat]) -> AppResult<pb::ApprovedInvoice> {
+/// An approved invoice as the financial system pulls it: the invoice (lines without items,
+/// [`access::sees_items`]) and its documents, written by `exporter`.
+fn approved(
+    exporter: &mut einvoice::Exporter,
+    row: &InvoiceRow,
+    formats: &[pb::ExportFormat],
+) -> AppResult<pb::ApprovedInvoice> {
     let invoice = row.view();
     let documents = formats
         .iter()
-        .map(|f| einvoice::document(&invoice, *f))
+        .map(|f| exporter.document(&invoice, *f))
         .collect::<AppResult<Vec<_>>>()?;
     Ok(pb::ApprovedInvoice {
         invoice: Some(invoice),
@@ -1066,10 +1112,11 @@ pub async fn list_approved_invoices(
     let mut conn = app.db.pool().acquire().await?;
     let rows = store::approved_after(&mut conn, after, page.fetch()).await?;
     let (rows, next_page_token) = page.cut(rows, |r| (r.export_sequence.unwrap_or_default(),));
+    let mut exporter = einvoice::Exporter::new();
     Ok(pb::ListApprovedInvoicesResponse {
         invoices: rows
             .iter()
-            .map(|r| approved(r, &formats))
+            .map(|r| approved(&mut exporter, r, &formats))
             .collect::<AppResult<_>>()?,
         next_page_token,
     })
@@ -1092,6 +1139,7 @@ pub async fn stream_approved_invoices(
     let request_id = ctx.request_id().to_owned();
     let mut after = req.after_sequence;
     tokio::spawn(async move {
+        let mut exporter = einvoice::Exporter::new();
         loop {
             let rows = async {
                 let mut conn = db.pool().acquire().await?;
@@ -1108,7 +1156,7 @@ pub async fn stream_approved_invoices(
             let last = rows.len() < usize::try_from(PULL_CHUNK).unwrap_or(usize::MAX);
             for r in &rows {
                 after = r.export_sequence.unwrap_or(after);
-                let message = approved(r, &formats)
+                let message = approved(&mut exporter, r, &formats)
                     .map(|i| pb::StreamApprovedInvoicesResponse { invoice: Some(i) })
                     .map_err(|e| to_status(e, &request_id));
                 if tx.send(message).await.is_err() {

@@ -19,7 +19,7 @@ use prost::Message;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
-use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_date, to_money};
 use seteli_platform::db::now_micros;
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
@@ -29,8 +29,47 @@ use crate::model::{
     InvoiceKind, InvoiceRow, InvoiceState, ItemKind, ItemTotal, VoucherTerms, VoucherTotal,
 };
 
-/// Rows per multi-row `INSERT` (7 parameters each: far below either backend's limit).
-const BATCH: usize = 400;
+/// Parameters per multi-row statement (far below either backend's limit: PostgreSQL 65,535,
+/// SQLite 32,766).
+const PARAMETERS_PER_STATEMENT: usize = 2800;
+
+/// Rows of `columns` parameters per multi-row statement.
+fn rows_per_statement(columns: usize) -> usize {
+    (PARAMETERS_PER_STATEMENT / columns).max(1)
+}
+
+/// How a generated statement names its parameters on `conn`'s backend: `$1, $2, …` on
+/// PostgreSQL, `?` on SQLite. SQLite takes `$N` too, but sqlx then asks each parameter's name
+/// and SQLite finds it by a linear scan, so binding a statement of N `$N` parameters takes time
+/// quadratic in N (2,800 took ~9 ms); anonymous `?` parameters bind in order, in linear time.
+/// Only the multi-row statements generated here use `?`; the rest of the SQL is one dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    Numbered,
+    Anonymous,
+}
+
+impl Placeholders {
+    fn of(conn: &AnyConnection) -> Self {
+        let name = conn.backend_name();
+        if name.eq_ignore_ascii_case("postgres") || name.eq_ignore_ascii_case("postgresql") {
+            Placeholders::Numbered
+        } else {
+            Placeholders::Anonymous
+        }
+    }
+
+    /// Appends the `n`th parameter (from 1).
+    fn push(self, sql: &mut String, n: usize) {
+        match self {
+            Placeholders::Numbered => {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            Placeholders::Anonymous => sql.push('?'),
+        }
+    }
+}
 
 fn encode<M: Message>(m: &M) -> String {
     STANDARD.encode(m.encode_to_vec())
@@ -184,11 +223,12 @@ pub async fn add_items(
     provider_id: &str,
     items: &[ItemEntry],
 ) -> Result<(), AppError> {
-    for chunk in items.chunks(BATCH) {
+    let style = Placeholders::of(conn);
+    for chunk in items.chunks(rows_per_statement(7)) {
         let mut sql = String::from(
             "INSERT INTO invoice_items (invoice_id, item_id, voucher_id, kind, item_date, units, cents) VALUES ",
         );
-        push_values(&mut sql, chunk.len(), 7);
+        push_values(&mut sql, style, chunk.len(), 7);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for i in chunk {
             q = q
@@ -205,7 +245,7 @@ pub async fn add_items(
         let mut sql = String::from(
             "INSERT INTO item_totals (item_id, provider_id, voucher_id, kind, item_date, units, cents) VALUES ",
         );
-        push_values(&mut sql, chunk.len(), 7);
+        push_values(&mut sql, style, chunk.len(), 7);
         sql.push_str(
             " ON CONFLICT (item_id) DO UPDATE SET units = item_totals.units + excluded.units, \
              cents = item_totals.cents + excluded.cents",
@@ -230,11 +270,11 @@ pub async fn add_items(
         t.cents += i.cents;
     }
     let per_voucher: Vec<(&str, VoucherTotal)> = per_voucher.into_iter().collect();
-    for chunk in per_voucher.chunks(BATCH) {
+    for chunk in per_voucher.chunks(rows_per_statement(4)) {
         let mut sql = String::from(
             "INSERT INTO voucher_totals (voucher_id, provider_id, units, cents) VALUES ",
         );
-        push_values(&mut sql, chunk.len(), 4);
+        push_values(&mut sql, style, chunk.len(), 4);
         sql.push_str(
             " ON CONFLICT (voucher_id) DO UPDATE SET units = voucher_totals.units + excluded.units, \
              cents = voucher_totals.cents + excluded.cents",
@@ -248,7 +288,9 @@ pub async fn add_items(
     Ok(())
 }
 
-fn push_values(sql: &mut String, rows: usize, columns: usize) {
+/// Appends `rows` tuples of `columns` parameters, numbered from 1.
+fn push_values(sql: &mut String, style: Placeholders, rows: usize, columns: usize) {
+    sql.reserve(rows * columns * 7);
     let mut n = 0;
     for r in 0..rows {
         if r > 0 {
@@ -260,8 +302,7 @@ fn push_values(sql: &mut String, rows: usize, columns: usize) {
                 sql.push_str(", ");
             }
             n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            style.push(sql, n);
         }
         sql.push(')');
     }
@@ -278,6 +319,38 @@ pub async fn invoice_item_ids(
             .fetch_all(&mut *conn)
             .await?;
     Ok(rows.into_iter().map(|(i,)| i).collect())
+}
+
+/// A document's items by voucher (its lines), as [`add_items`] wrote them (units and money
+/// positive on either kind of document), in date order.
+pub async fn document_items(
+    conn: &mut AnyConnection,
+    invoice_id: &str,
+) -> Result<Vec<(String, pb::InvoicedItem)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT item_id, voucher_id, kind, item_date, units, cents FROM invoice_items \
+         WHERE invoice_id = $1 ORDER BY item_date, item_id",
+    )
+    .bind(invoice_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let date = parse_stored_date(&r.try_get::<String, _>("item_date")?)?;
+            Ok((
+                r.try_get("voucher_id")?,
+                pb::InvoicedItem {
+                    item_id: r.try_get("item_id")?,
+                    date: Some(to_date(date)),
+                    kind: ItemKind::parse(&r.try_get::<String, _>("kind")?)?.to_pb(),
+                    units: Some(pb::Units {
+                        hundredths: r.try_get("units")?,
+                    }),
+                    amount: Some(to_money(r.try_get("cents")?)),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// The numbers of the invoices (not credit notes) that billed item `item_id`.
@@ -297,48 +370,78 @@ pub async fn invoice_numbers_of(
 
 // ------------------------------------------------------------------------------ voucher terms
 
-/// The cached terms of the given vouchers.
+/// Ids per `IN (…)` list when looking terms up.
+const TERMS_PER_LOOKUP: usize = 500;
+
+/// The cached terms of those of `voucher_ids` billing knows, by voucher (a query per
+/// [`TERMS_PER_LOOKUP`] ids).
 pub async fn voucher_terms(
     conn: &mut AnyConnection,
-    voucher_id: &str,
-) -> Result<Option<VoucherTerms>, AppError> {
-    let row = sqlx::query(
-        "SELECT voucher_id, voucher_number, service_type, unit_price_cents, units_granted, \
-         value_cents FROM voucher_terms WHERE voucher_id = $1",
-    )
-    .bind(voucher_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| {
-        Ok(VoucherTerms {
-            voucher_id: r.try_get("voucher_id")?,
-            voucher_number: r.try_get("voucher_number")?,
-            service: service_of(&r.try_get::<String, _>("service_type")?)?,
-            unit_price_cents: r.try_get("unit_price_cents")?,
-            units_granted: r.try_get("units_granted")?,
-            value_cents: r.try_get("value_cents")?,
-        })
-    })
-    .transpose()
+    voucher_ids: &[String],
+) -> Result<HashMap<String, VoucherTerms>, AppError> {
+    let style = Placeholders::of(conn);
+    let mut out = HashMap::with_capacity(voucher_ids.len());
+    for chunk in voucher_ids.chunks(TERMS_PER_LOOKUP) {
+        let mut sql = String::from(
+            "SELECT voucher_id, voucher_number, service_type, unit_price_cents, units_granted, \
+             value_cents FROM voucher_terms WHERE voucher_id IN (",
+        );
+        for n in 1..=chunk.len() {
+            if n > 1 {
+                sql.push_str(", ");
+            }
+            style.push(&mut sql, n);
+        }
+        sql.push(')');
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let t = VoucherTerms {
+                voucher_id: r.try_get("voucher_id")?,
+                voucher_number: r.try_get("voucher_number")?,
+                service: service_of(&r.try_get::<String, _>("service_type")?)?,
+                unit_price_cents: r.try_get("unit_price_cents")?,
+                units_granted: r.try_get("units_granted")?,
+                value_cents: r.try_get("value_cents")?,
+            };
+            out.insert(t.voucher_id.clone(), t);
+        }
+    }
+    Ok(out)
 }
 
-/// Caches a voucher's terms.
-pub async fn put_voucher_terms(conn: &mut AnyConnection, t: &VoucherTerms) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO voucher_terms (voucher_id, voucher_number, service_type, unit_price_cents, \
-         units_granted, value_cents) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (voucher_id) DO UPDATE SET voucher_number = excluded.voucher_number, \
-         service_type = excluded.service_type, unit_price_cents = excluded.unit_price_cents, \
-         units_granted = excluded.units_granted, value_cents = excluded.value_cents",
-    )
-    .bind(&t.voucher_id)
-    .bind(&t.voucher_number)
-    .bind(t.service.code())
-    .bind(t.unit_price_cents)
-    .bind(t.units_granted)
-    .bind(t.value_cents)
-    .execute(&mut *conn)
-    .await?;
+/// Caches vouchers' terms: multi-row upserts, so the caller's one transaction holds them all
+/// (a commit per voucher cost a disk flush each).
+pub async fn put_voucher_terms(
+    conn: &mut AnyConnection,
+    terms: &[VoucherTerms],
+) -> Result<(), AppError> {
+    let style = Placeholders::of(conn);
+    for chunk in terms.chunks(rows_per_statement(6)) {
+        let mut sql = String::from(
+            "INSERT INTO voucher_terms (voucher_id, voucher_number, service_type, \
+             unit_price_cents, units_granted, value_cents) VALUES ",
+        );
+        push_values(&mut sql, style, chunk.len(), 6);
+        sql.push_str(
+            " ON CONFLICT (voucher_id) DO UPDATE SET voucher_number = excluded.voucher_number, \
+             service_type = excluded.service_type, unit_price_cents = excluded.unit_price_cents, \
+             units_granted = excluded.units_granted, value_cents = excluded.value_cents",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for t in chunk {
+            q = q
+                .bind(&t.voucher_id)
+                .bind(&t.voucher_number)
+                .bind(t.service.code())
+                .bind(t.unit_price_cents)
+                .bind(t.units_granted)
+                .bind(t.value_cents);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -367,13 +470,26 @@ fn invoice_from_row(r: &AnyRow) -> Result<InvoiceRow, AppError> {
     })
 }
 
-/// Writes a new document (DRAFT).
+/// Writes a new document (DRAFT). Its body is stored without the lines' items: those are the
+/// rows of `invoice_items` ([`add_items`], [`document_items`]), so reading an invoice to pull or
+/// export it does not decode a few hundred items it does not use.
 pub async fn insert_invoice(
     conn: &mut AnyConnection,
     number: i64,
     period: &str,
     body: &pb::Invoice,
 ) -> Result<(), AppError> {
+    let stripped;
+    let body = if body.lines.iter().any(|l| !l.items.is_empty()) {
+        let mut b = body.clone();
+        for l in &mut b.lines {
+            l.items.clear();
+        }
+        stripped = b;
+        &stripped
+    } else {
+        body
+    };
     let kind = if body.kind == pb::InvoiceKind::CreditNote as i32 {
         InvoiceKind::CreditNote
     } else {
