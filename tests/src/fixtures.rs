@@ -1990,7 +1990,11 @@ pub async fn report_pdf(
 }
 
 /// GetReport as `token`.
-pub async fn get_report(env: &Env, token: &str, report: &str) -> Result<rpb::Report, tonic::Status> {
+pub async fn get_report(
+    env: &Env,
+    token: &str,
+    report: &str,
+) -> Result<rpb::Report, tonic::Status> {
     env.r()
         .get_report(with_token(
             token,

@@ -49,7 +49,11 @@ async fn a_report_prints_in_finnish_for_its_provider_and_its_social_worker_only(
         .expect("the provider prints its report");
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(pdf.content.starts_with(b"%PDF-"));
-    assert!(pdf.file_name.starts_with("loppuraportti-"), "{}", pdf.file_name);
+    assert!(
+        pdf.file_name.starts_with("loppuraportti-"),
+        "{}",
+        pdf.file_name
+    );
     assert!(pdf.file_name.ends_with(".pdf"), "{}", pdf.file_name);
     let text = pdf_text_of(&pdf.content);
     let voucher = get_voucher(&env, &v).await;
@@ -79,7 +83,10 @@ async fn a_report_prints_in_finnish_for_its_provider_and_its_social_worker_only(
     }
     // As little of the client as a paper copy needs: the name, no identity code.
     let hetu_prefix = &hetu(ymd(1990, 5, 5), 401)[..6];
-    assert!(!text.contains(hetu_prefix), "identity code printed:\n{text}");
+    assert!(
+        !text.contains(hetu_prefix),
+        "identity code printed:\n{text}"
+    );
     // The same report prints to the same bytes.
     let again = report_pdf(&env, &env.provider_user(&p), &id)
         .await
@@ -94,7 +101,10 @@ async fn a_report_prints_in_finnish_for_its_provider_and_its_social_worker_only(
     let by_worker = report_pdf(&env, &env.social_worker(), &id)
         .await
         .expect("the voucher's social worker prints it");
-    assert!(pdf_holds(&pdf_text_of(&by_worker.content), &sections.changes));
+    assert!(pdf_holds(
+        &pdf_text_of(&by_worker.content),
+        &sections.changes
+    ));
 
     // Nobody else: another provider does not know it, another social worker, the county's
     // administrator, the auditor and the financial system may not print it.
@@ -113,9 +123,13 @@ async fn a_report_prints_in_finnish_for_its_provider_and_its_social_worker_only(
             .expect_err("not theirs to print");
         assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
     }
-    let unknown = report_pdf(&env, &env.provider_user(&p), &report_id("nope", "REP-FINAL"))
-        .await
-        .expect_err("unknown");
+    let unknown = report_pdf(
+        &env,
+        &env.provider_user(&p),
+        &report_id("nope", "REP-FINAL"),
+    )
+    .await
+    .expect_err("unknown");
     assert_eq!(unknown.code(), Code::NotFound);
     let empty = report_pdf(&env, &env.provider_user(&p), " ")
         .await
@@ -179,7 +193,12 @@ async fn a_draft_prints_marked_as_a_draft_and_an_unwritten_report_does_not_print
             .expect("a draft prints")
             .content,
     );
-    for wanted in ["Väliraportti", "Luonnos", "Muuta", "Väliarvio: edistystä näkyy."] {
+    for wanted in [
+        "Väliraportti",
+        "Luonnos",
+        "Muuta",
+        "Väliarvio: edistystä näkyy.",
+    ] {
         assert!(pdf_holds(&text, wanted), "{wanted:?} not in:\n{text}");
     }
 }
@@ -236,15 +255,15 @@ async fn a_long_report_wraps_and_flows_onto_further_pages() {
     let mut at = 0;
     for n in 1..=150 {
         let sentence = squeezed(&format!("Viikolla {n} harjoiteltiin"));
-        let found = text[at..]
-            .find(&sentence)
-            .unwrap_or_else(|| {
-                let near: String = text[at..].chars().take(300).collect();
-                panic!("sentence {n} missing or out of order; next: {near}")
-            });
+        let found = text[at..].find(&sentence).unwrap_or_else(|| {
+            let near: String = text[at..].chars().take(300).collect();
+            panic!("sentence {n} missing or out of order; next: {near}")
+        });
         at += found + sentence.len();
     }
-    let end = text.find("LOPPUMERKKI-äöå").expect("the end of the long section");
+    let end = text
+        .find("LOPPUMERKKI-äöå")
+        .expect("the end of the long section");
     let plan = text
         .find(&squeezed(&full_sections().follow_up_plan))
         .expect("the plan");
@@ -389,14 +408,30 @@ async fn rep_feedback_is_the_providers_to_mark_when_a_ktt_service_ends() {
     let list = closing_checklist(&env, &provider_user, &v)
         .await
         .expect("checklist");
-    let items: Vec<(i32, String)> = list.items.iter().map(|i| (i.item, i.rule.clone())).collect();
+    let items: Vec<(i32, String)> = list
+        .items
+        .iter()
+        .map(|i| (i.item, i.rule.clone()))
+        .collect();
     assert_eq!(
         items,
         vec![
-            (rpb::ClosingItem::ClientCopyGiven as i32, "REP-DELIVERY".into()),
-            (rpb::ClosingItem::DeliveredToCounty as i32, "REP-DELIVERY".into()),
-            (rpb::ClosingItem::ProviderFeedbackForm as i32, "REP-FEEDBACK".into()),
-            (rpb::ClosingItem::ClientFeedbackCollected as i32, "REP-FEEDBACK".into()),
+            (
+                rpb::ClosingItem::ClientCopyGiven as i32,
+                "REP-DELIVERY".into()
+            ),
+            (
+                rpb::ClosingItem::DeliveredToCounty as i32,
+                "REP-DELIVERY".into()
+            ),
+            (
+                rpb::ClosingItem::ProviderFeedbackForm as i32,
+                "REP-FEEDBACK".into()
+            ),
+            (
+                rpb::ClosingItem::ClientFeedbackCollected as i32,
+                "REP-FEEDBACK".into()
+            ),
         ]
     );
     assert!(!list.complete && !list.service_ended);
@@ -434,14 +469,10 @@ async fn rep_feedback_is_the_providers_to_mark_when_a_ktt_service_ends() {
     .await
     .expect_err("ARCHIVE is SK's");
     assert_eq!(rule_ids(&archive), vec!["ARCHIVE".to_owned()]);
-    let delivery_item = mark_closing_item(
-        &env,
-        &provider_user,
-        &v,
-        rpb::ClosingItem::ClientCopyGiven,
-    )
-    .await
-    .expect_err("marked on the report");
+    let delivery_item =
+        mark_closing_item(&env, &provider_user, &v, rpb::ClosingItem::ClientCopyGiven)
+            .await
+            .expect_err("marked on the report");
     assert_eq!(delivery_item.code(), Code::InvalidArgument);
 
     // The service completes today: the provider marks both feedback items.
@@ -539,9 +570,14 @@ async fn rep_feedback_is_the_providers_to_mark_when_a_ktt_service_ends() {
         closing_checklist(env_ref, token, voucher).await.is_ok()
     })
     .await;
-    let sk = mark_closing_item(&env, &provider_user, &s, rpb::ClosingItem::ProviderFeedbackForm)
-        .await
-        .expect_err("SK");
+    let sk = mark_closing_item(
+        &env,
+        &provider_user,
+        &s,
+        rpb::ClosingItem::ProviderFeedbackForm,
+    )
+    .await
+    .expect_err("SK");
     assert_eq!(rule_ids(&sk), vec!["REP-FEEDBACK".to_owned()]);
 }
 
@@ -604,7 +640,10 @@ async fn archive_is_the_countys_to_mark_once_an_sk_final_report_is_in() {
         .as_ref()
         .and_then(|m| m.recorded_by.clone())
         .expect("who");
-    assert_eq!((by.role.as_str(), by.organisation.as_str()), ("social_worker", "county"));
+    assert_eq!(
+        (by.role.as_str(), by.organisation.as_str()),
+        ("social_worker", "county")
+    );
     assert!(!list.complete);
     let twice = mark_closing_item(&env, &env.admin(), &s, rpb::ClosingItem::ArchivedToCounty)
         .await
@@ -613,7 +652,9 @@ async fn archive_is_the_countys_to_mark_once_an_sk_final_report_is_in() {
 
     // Delivered both ways: complete.
     mark_client_copy(&env, &p, &id).await.expect("copy");
-    mark_delivered(&env, &p, &id, "posti").await.expect("delivered");
+    mark_delivered(&env, &p, &id, "posti")
+        .await
+        .expect("delivered");
     let done = closing_checklist(&env, &provider_user, &s)
         .await
         .expect("checklist");
@@ -651,9 +692,10 @@ async fn an_sk_interim_report_prints_the_earlier_periods_dated() {
     let (_c, _, _) = continue_voucher(&env, &p, &b, 2).await;
     let second = report_id(&b, "REP-INTERIM-SK");
     let (env_ref, token, report) = (&env, &provider_user, &second);
-    eventually("the second period's interim report is owed", || async move {
-        get_report(env_ref, token, report).await.is_ok()
-    })
+    eventually(
+        "the second period's interim report is owed",
+        || async move { get_report(env_ref, token, report).await.is_ok() },
+    )
     .await;
     save_draft(
         &env,

@@ -310,3 +310,128 @@ async fn another_providers_reports_are_not_found() {
         .expect_err("finance");
     assert_eq!(finance.code(), Code::PermissionDenied);
 }
+
+#[tokio::test]
+async fn an_sk_service_that_continues_adds_dated_sections_to_the_same_report() {
+    let env = start_reporting().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_341, SIILINJARVI).await;
+    let provider_user = env.provider_user(&p);
+    let from = today();
+    let until = validity_end(from, 2);
+    let a = sk_group_voucher(&env, &p, 341, from, until).await;
+    let final_of = |u| ("REP-FINAL", next_business_day_on_or_after(days(u, 14)));
+    // An SK voucher that simply ends owes only the final report.
+    owed_becomes(&env, &a, &[final_of(until)]).await;
+
+    // Continued: the first period owes its interim report (a 2-month contract: a week before
+    // its end, REP-INTERIM-SK).
+    let (b, b_from, b_until) = continue_voucher(&env, &p, &a, 2).await;
+    owed_becomes(
+        &env,
+        &a,
+        &[
+            (
+                "REP-INTERIM-SK",
+                next_business_day_on_or_after(days(until, -7)),
+            ),
+            final_of(until),
+        ],
+    )
+    .await;
+    let first = report_id(&a, "REP-INTERIM-SK");
+    let first_text = rpb::ReportSections {
+        goals_and_attainment: "Ryhmään kiinnittyminen.".into(),
+        notes: "Jakso 1: osallistui kahdesti viikossa.".into(),
+        ..Default::default()
+    };
+    save_draft(&env, &p, &first, first_text.clone())
+        .await
+        .expect("draft");
+    let submitted = submit_report(&env, &p, &first).await.expect("submitted");
+    assert!(submitted.earlier_sections.is_empty());
+
+    // Continued again (for four months): the second period's interim report is the same
+    // report supplemented — it carries the first period's text, dated by its submission.
+    let (c, c_from, c_until) = continue_voucher(&env, &p, &b, 4).await;
+    owed_becomes(
+        &env,
+        &b,
+        &[
+            (
+                "REP-INTERIM-SK",
+                next_business_day_on_or_after(days(b_until, -7)),
+            ),
+            final_of(b_until),
+        ],
+    )
+    .await;
+    let second = report_id(&b, "REP-INTERIM-SK");
+    let read = get_report(&env, &provider_user, &second)
+        .await
+        .expect("second period");
+    assert_eq!(
+        read.earlier_sections.len(),
+        1,
+        "{:?}",
+        read.earlier_sections
+    );
+    let dated = &read.earlier_sections[0];
+    assert_eq!(dated.report_id, first);
+    assert_eq!(dated.voucher_id, a);
+    assert_eq!(
+        (dated.period_from, dated.period_until, dated.dated_on),
+        (d(from), d(until), d(today()))
+    );
+    assert_eq!(dated.sections.as_ref(), Some(&first_text));
+    let second_text = rpb::ReportSections {
+        notes: "Jakso 2: asioi kaupassa itsenäisesti.".into(),
+        ..Default::default()
+    };
+    save_draft(&env, &p, &second, second_text.clone())
+        .await
+        .expect("draft");
+    let submitted = submit_report(&env, &p, &second).await.expect("submitted");
+    assert_eq!(submitted.earlier_sections.len(), 1);
+    assert_eq!(submitted.sections.as_ref(), Some(&second_text));
+
+    // A third period (the four-month one continues too: three weeks before its end) carries
+    // both earlier periods, oldest first, each with its own dates.
+    continue_voucher(&env, &p, &c, 1).await;
+    owed_becomes(
+        &env,
+        &c,
+        &[
+            (
+                "REP-INTERIM-SK",
+                next_business_day_on_or_after(days(c_until, -21)),
+            ),
+            final_of(c_until),
+        ],
+    )
+    .await;
+    let third = get_report(&env, &env.social_worker(), &report_id(&c, "REP-INTERIM-SK"))
+        .await
+        .expect("third period");
+    let periods: Vec<_> = third
+        .earlier_sections
+        .iter()
+        .map(|s| (s.voucher_id.clone(), s.period_from, s.period_until))
+        .collect();
+    assert_eq!(
+        periods,
+        vec![
+            (a.clone(), d(from), d(until)),
+            (b.clone(), d(b_from), d(b_until)),
+        ]
+    );
+    assert_eq!(
+        third.earlier_sections[1].sections.as_ref(),
+        Some(&second_text)
+    );
+    assert!(c_from > b_until);
+    // A final report is a report of its own: it carries no earlier periods.
+    let final_report = get_report(&env, &provider_user, &report_id(&b, "REP-FINAL"))
+        .await
+        .expect("final");
+    assert!(final_report.earlier_sections.is_empty());
+}

@@ -18,6 +18,12 @@
 //! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
 //! through [`ops`].
 //!
+//! Delivery ([`delivery`], REP-DELIVERY): each report printed in Finnish by [`pdf`] for the
+//! client's paper copy and the county (the county's name from `SETELI_COUNTY_NAME`), marks for
+//! "client copy given" and "delivered to the county"; and a voucher's closing checklist, as
+//! `seteli_rules::reports::check_closure` asks (REP-DELIVERY, REP-FEEDBACK for KTT, ARCHIVE for
+//! SK). An SK interim report of a continued service carries the earlier periods' dated sections.
+//!
 //! Notices to social workers ([`notices`]): attendance's alerts (followed by
 //! [`jobs::follow_attendance`] from `seteli.attendance.v1` ListAlertChanges, cursor stored with
 //! what it applied), interruptions from the voucher feed, and what the provider's user tells
