@@ -61,7 +61,7 @@ async fn list(
         .map(|r| r.into_inner().notices)
 }
 
-fn day<'a>(n: &'a rpb::KelaNotice, date: chrono::NaiveDate) -> &'a rpb::KelaDay {
+fn day(n: &rpb::KelaNotice, date: chrono::NaiveDate) -> &rpb::KelaDay {
     n.days
         .iter()
         .find(|x| day_of(x.date) == date)
