@@ -34,6 +34,7 @@ pub fn base_vars(keys: &TestKeys, database_url: &str) -> Vec<(String, String)> {
         ("SETELI_DRAIN_SECONDS".into(), "0".into()),
         ("SETELI_HEALTH_INTERVAL_MS".into(), "50".into()),
         ("SETELI_LOG".into(), "warn".into()),
+        ("SETELI_DEV".into(), "true".into()),
     ]
 }
 

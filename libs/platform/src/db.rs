@@ -43,6 +43,35 @@ pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
     },
 ];
 
+/// Outside dev mode (`SETELI_DEV`), a PostgreSQL `DATABASE_URL` must ask for an encrypted,
+/// verified connection: `sslmode=verify-full` (the server's certificate must chain to a trusted
+/// root — `sslrootcert=<file>` for the county's own CA — and name the host). Anything less lets
+/// whoever sits between the pod and the database read client data or pose as the database.
+pub fn require_verified_tls(database_url: &str, dev: bool) -> Result<(), crate::config::ConfigError> {
+    let postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+    if dev || !postgres {
+        return Ok(());
+    }
+    let verify_full = database_url
+        .split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .any(|pair| pair.eq_ignore_ascii_case("sslmode=verify-full"))
+        })
+        .unwrap_or(false);
+    if verify_full {
+        Ok(())
+    } else {
+        Err(crate::config::ConfigError {
+            key: "DATABASE_URL".into(),
+            message: "a PostgreSQL URL must set sslmode=verify-full (with sslrootcert=<CA file> \
+                      for the county's own CA) outside dev mode (SETELI_DEV=true)"
+                .into(),
+        })
+    }
+}
+
 /// Which database engine a URL chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -275,4 +304,24 @@ pub fn now_micros() -> i64 {
 /// A new UUIDv7 id as text.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_dev_postgresql_needs_verify_full_and_sqlite_does_not() {
+        let plain = "postgres://seteli:pw@db.internal:5432/vouchers";
+        let err = require_verified_tls(plain, false).expect_err("cleartext in production");
+        assert_eq!(err.key, "DATABASE_URL");
+        assert!(!err.to_string().contains("pw"), "never print the password");
+        for weak in ["?sslmode=require", "?sslmode=prefer", "?sslmode=verify-ca"] {
+            assert!(require_verified_tls(&format!("{plain}{weak}"), false).is_err(), "{weak}");
+        }
+        let verified = format!("{plain}?sslrootcert=/etc/seteli/ca.pem&sslmode=verify-full");
+        require_verified_tls(&verified, false).expect("verify-full");
+        require_verified_tls(plain, true).expect("dev mode");
+        require_verified_tls("sqlite://data/vouchers.db?mode=rwc", false).expect("a file");
+    }
 }

@@ -27,6 +27,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod change;
@@ -39,6 +40,7 @@ pub mod devkeys;
 pub mod error;
 pub mod feed;
 pub mod leader;
+pub mod limits;
 pub mod paging;
 pub mod rpc;
 pub mod server;

@@ -65,6 +65,7 @@ impl Platform {
             &config.jwt_issuer,
             &config.jwt_audience,
         )?);
+        crate::db::require_verified_tls(&config.database_url, config.var_or("SETELI_DEV", false)?)?;
         let db = Database::connect(&config.database_url, config.db_max_connections).await?;
         match config.migrate {
             MigrateMode::OnStart => db.migrate(migrations).await?,
@@ -233,12 +234,24 @@ impl Platform {
             tokio::time::sleep(grace).await;
         };
 
+        // Limits no caller gets past (issue 14): calls at once (shed beyond), HTTP/2 streams per
+        // connection, and how long a call may run (then CANCELLED, its transaction rolled back).
+        let max_concurrent: usize = self.config.var_or(
+            "SETELI_MAX_CONCURRENT_REQUESTS",
+            crate::admission::DEFAULT_MAX_CONCURRENT_REQUESTS,
+        )?;
+        let max_streams: u32 = self.config.var_or("SETELI_MAX_STREAMS_PER_CONNECTION", 128)?;
+        let request_timeout: u64 = self.config.var_or("SETELI_REQUEST_TIMEOUT_SECONDS", 30)?;
+
         tracing::info!(service, grpc = %listener.local_addr()?, "serving");
         let server = Server::builder()
             .accept_http1(true)
+            .max_concurrent_streams(Some(max_streams.max(1)))
+            .timeout(Duration::from_secs(request_timeout.max(1)))
             .layer(cors(&self.config.cors_allowed_origins))
             .layer(tonic_web::GrpcWebLayer::new())
             .layer(GrpcTelemetryLayer::new(service))
+            .layer(crate::admission::AdmissionLayer::new(max_concurrent))
             .add_routes(routes)
             .add_service(health)
             .add_service(reflection)
@@ -518,6 +531,7 @@ pub async fn serve_on<S: Service>(
 /// Kubernetes Job before the serving pods, which run with `SETELI_MIGRATE=wait`).
 pub async fn migrate_only<S: Service>(config: &Config) -> anyhow::Result<()> {
     init_tracing(&config.log_filter, config.log_format);
+    crate::db::require_verified_tls(&config.database_url, config.var_or("SETELI_DEV", false)?)?;
     let db = Database::connect(&config.database_url, 1).await?;
     let result = tokio::time::timeout(config.migrate_timeout, db.migrate(S::MIGRATIONS)).await;
     db.close().await;

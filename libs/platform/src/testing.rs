@@ -206,6 +206,8 @@ pub fn test_config(defaults: ServiceDefaults, db: &TestDatabase, keys: &TestKeys
     vars.insert("SETELI_HEALTH_INTERVAL_MS".into(), "50".into());
     vars.insert("SETELI_LOG".into(), "warn".into());
     vars.insert("SETELI_DB_MAX_CONNECTIONS".into(), "5".into());
+    // Dev mode: test keys, and PostgreSQL without TLS on the local test server.
+    vars.insert("SETELI_DEV".into(), "true".into());
     Config::from_vars(defaults, vars).expect("test config")
 }
 
