@@ -167,7 +167,17 @@ impl Env {
     /// month can be closed or a deadline passed without waiting for the calendar); `tweak` as in
     /// [`Env::start_tweaked`]. Tokens still expire by the system clock.
     pub async fn start_at(services: &[Svc], clock: Clock, tweak: impl Fn(Svc, &mut Config)) -> Env {
-        let keys = TestKeys::new();
+        Self::start_keyed(TestKeys::new(), services, clock, tweak).await
+    }
+
+    /// [`Env::start_at`] with keys made beforehand, so `tweak` can hand a service a token of
+    /// them (e.g. to follow a service that runs outside the environment).
+    pub async fn start_keyed(
+        keys: TestKeys,
+        services: &[Svc],
+        clock: Clock,
+        tweak: impl Fn(Svc, &mut Config),
+    ) -> Env {
         let mut listeners = Vec::new();
         for svc in Svc::ALL.into_iter().filter(|s| services.contains(s)) {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

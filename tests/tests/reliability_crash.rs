@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use seteli_api::attendance::v1 as apb;
+use seteli_api::vouchers::v1 as pb;
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
 use seteli_platform::testing::{TestDatabase, with_token};
 use seteli_tests::fixtures::*;
@@ -50,7 +51,28 @@ fn retryable(status: &tonic::Status) -> bool {
 
 #[tokio::test]
 async fn acknowledged_sessions_survive_kill_9_exactly_once() {
-    let env = Env::start(&[Svc::Providers, Svc::Vouchers]).await;
+    // Vouchers follows the attendance process's usage feed (STARTED on the first units), through
+    // every kill: its address is chosen first.
+    let attendance_addr = seteli_tests::process::free_addr();
+    let keys = seteli_platform::testing::TestKeys::new();
+    let follower_token = feed_token(&keys);
+    let env = Env::start_keyed(
+        keys,
+        &[Svc::Providers, Svc::Vouchers],
+        seteli_platform::clock::Clock::system(),
+        |svc, c| {
+            if svc == Svc::Vouchers {
+                c.vars.insert(
+                    "SETELI_ATTENDANCE_URL".into(),
+                    format!("http://{attendance_addr}"),
+                );
+                c.vars
+                    .insert("SETELI_ATTENDANCE_FEED_TOKEN".into(), follower_token.clone());
+                c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
+            }
+        },
+    )
+    .await;
     set_prices(&env).await;
     let provider = approved_provider(&env, "Kestävä Työ Oy", 1_600_001, SIILINJARVI).await;
     let today = today();
@@ -71,6 +93,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
     ]);
     let mut attendance =
         ServiceProcess::new(env!("CARGO_BIN_EXE_seteli-under-test"), "attendance", vars);
+    attendance.addr = attendance_addr;
     attendance.spawn();
     attendance.ready().await;
 
@@ -81,6 +104,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
         .connect_lazy();
     let token = env.provider_user(&provider);
     let answered = Arc::new(AtomicUsize::new(0));
+    let retried = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + DEADLINE;
 
     // One writer per voucher: each session has its own idempotency key, sent again (the
@@ -90,6 +114,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
         let channel = channel.clone();
         let token = token.clone();
         let answered = answered.clone();
+        let retried = retried.clone();
         writers.push(tokio::spawn(async move {
             let mut client = AttendanceServiceClient::new(channel);
             let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
@@ -110,6 +135,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
                             break Answer::Admitted(r.into_inner().session.expect("session").id);
                         }
                         Err(status) if retryable(&status) => {
+                            retried.fetch_add(1, Ordering::SeqCst);
                             tokio::time::sleep(Duration::from_millis(10)).await;
                         }
                         Err(status) => {
@@ -244,11 +270,72 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
             .count() as i64;
         assert_eq!(last_per_voucher.get(voucher), Some(&(200 * admitted)));
     }
+    // Vouchers, following the feed across the kills, started each voucher exactly once and
+    // numbered its own feed without a gap.
+    let started = |changes: &[pb::VoucherChange], voucher: &str| {
+        changes
+            .iter()
+            .filter(|c| {
+                c.kind == pb::VoucherChangeKind::Started as i32
+                    && c.voucher.as_ref().is_some_and(|v| v.id == voucher)
+            })
+            .count()
+    };
+    let following = Instant::now() + Duration::from_secs(30);
+    let changes = loop {
+        let changes = voucher_changes(&env).await;
+        if vouchers.iter().all(|v| started(&changes, v) >= 1) {
+            break changes;
+        }
+        assert!(
+            Instant::now() < following,
+            "vouchers did not start every voucher from the usage feed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for voucher in &vouchers {
+        assert_eq!(started(&changes, voucher), 1, "{voucher} started twice");
+    }
+    for (i, change) in changes.iter().enumerate() {
+        assert_eq!(change.sequence, i as i64 + 1, "a gap in the voucher feed");
+    }
     eprintln!(
-        "kill -9 rounds: {}; writes answered: {}; sessions admitted and found: {admitted_total}",
+        "kill -9 rounds: {}; writes answered: {}; sends retried after a kill: {}; sessions \
+         acknowledged and found exactly once: {admitted_total}",
         KILL_AFTER.len(),
-        answered.load(Ordering::SeqCst)
+        answered.load(Ordering::SeqCst),
+        retried.load(Ordering::SeqCst)
     );
+    assert!(
+        retried.load(Ordering::SeqCst) > 0,
+        "no write was in flight at a kill: the test proved nothing"
+    );
+}
+
+/// Every change of vouchers' feed, oldest first.
+async fn voucher_changes(env: &Env) -> Vec<pb::VoucherChange> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = env
+            .v()
+            .list_voucher_changes(with_token(
+                &env.admin(),
+                pb::ListVoucherChangesRequest {
+                    after_sequence: after,
+                    page_size: 1000,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("voucher feed")
+            .into_inner();
+        if page.changes.is_empty() {
+            return all;
+        }
+        after = page.last_sequence;
+        all.extend(page.changes);
+    }
 }
 
 async fn units_used_at(
