@@ -1745,11 +1745,11 @@ pub fn cli_platform(env: &Env) -> seteli_cli::conn::Platform {
             reporting: url(Svc::Reporting),
             billing: url(Svc::Billing),
         },
-        Tokens::Dev(DevTokens::new(
+        Tokens::Dev(Box::new(DevTokens::new(
             env.keys.key.clone(),
             seteli_platform::testing::ISSUER,
             seteli_platform::testing::AUDIENCE,
-        )),
+        ))),
     )
 }
 

@@ -7,25 +7,9 @@ use std::process::Output;
 
 use seteli_tests::fixtures::*;
 
-/// The `seteli` binary, built once (a dependency's binary is not built for the tests).
+/// The `seteli` binary (the same `main`, built with the tests: `src/bin/seteli-cli-under-test.rs`).
 fn seteli() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = std::process::Command::new(cargo)
-                .args(["build", "-q", "-p", "seteli-cli", "--bin", "seteli"])
-                .status()
-                .expect("cargo build");
-            assert!(status.success(), "building seteli failed");
-            // target/debug/deps/cli-… → target/debug/seteli
-            let exe = std::env::current_exe().expect("test executable");
-            let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-            let bin = dir.join(format!("seteli{}", std::env::consts::EXE_SUFFIX));
-            assert!(bin.exists(), "{} not built", bin.display());
-            bin
-        })
-        .clone()
+    PathBuf::from(env!("CARGO_BIN_EXE_seteli-cli-under-test"))
 }
 
 struct Cli {

@@ -1,8 +1,8 @@
 //! The whole voucher journey through the public gRPC APIs, all five services on port 0: the
 //! month `make demo` walks (`seteli_cli::demo`, the same code), then every outcome checked
 //! through the services' own APIs — approvals, the refused session's rule and Finnish message,
-//! the no-show, the provider's cancellation and its replacement, the Kela absence, the overdue
-//! and the late reports, the invoices' lines and totals, the financial system's exactly-once
+//! the no-show, the provider's cancellation and its replacement, the Kela absence and its
+//! notice, the overdue and the late reports and their PDFs, the invoices' lines and totals, the financial system's exactly-once
 //! pull and its Finvoice and UBL files. Runs on SQLite, and on PostgreSQL with
 //! `SETELI_TEST_POSTGRES`.
 
@@ -200,6 +200,68 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
     assert_eq!(
         report.obligation.expect("obligation").report_state,
         rpb::ReportState::Submitted as i32
+    );
+
+    // Each submitted report's printable PDF (REP-DELIVERY), as its provider fetched it.
+    assert_eq!(s.report_pdfs.len(), 4, "{:?}", s.report_pdfs);
+    for f in &s.report_pdfs {
+        assert!(f.starts_with(out.path().join("reports")), "{}", f.display());
+        let pdf = std::fs::read(f).expect("report PDF");
+        assert!(
+            pdf.starts_with(b"%PDF-") && pdf.len() > 500,
+            "{}",
+            f.display()
+        );
+    }
+
+    // Kela's absence notices (ABS-KELA) of the KTT clients' periods in the month, as PDFs; the
+    // absent client's notice shows the day absent for her own illness, the benefit kept.
+    assert!(s.kela_notices.len() >= 3, "{:?}", s.kela_notices);
+    for f in &s.kela_notices {
+        assert!(f.starts_with(out.path().join("kela")), "{}", f.display());
+        assert!(
+            std::fs::read(f).expect("Kela PDF").starts_with(b"%PDF-"),
+            "{}",
+            f.display()
+        );
+    }
+    let ill_day = seteli_cli::actions::naive(s.absence.date.as_ref()).expect("absence day");
+    assert!(
+        s.kela_notices
+            .iter()
+            .any(|f| f.to_string_lossy().contains(&kaisa.number)),
+        "{:?}",
+        s.kela_notices
+    );
+    let notice = env
+        .r()
+        .get_kela_notice(with_token(
+            &env.admin(),
+            rpb::GetKelaNoticeRequest {
+                voucher_id: kaisa.id.clone(),
+                day: seteli_cli::actions::date(ill_day),
+            },
+        ))
+        .await
+        .expect("Kela notice")
+        .into_inner()
+        .notice
+        .expect("notice");
+    let day = notice
+        .days
+        .iter()
+        .find(|d| d.date == seteli_cli::actions::date(ill_day))
+        .expect("the day of illness on the notice");
+    assert_eq!(day.status, rpb::KelaDayStatus::Absent as i32, "{day:?}");
+    assert_eq!(
+        day.reason,
+        rpb::KelaAbsenceReason::OwnIllness as i32,
+        "{day:?}"
+    );
+    assert!(day.benefit_kept, "{day:?}");
+    assert!(
+        notice.absent_days >= 1 && notice.present_days >= 1,
+        "{notice:?}"
     );
 
     // Invoices: one per provider, each line the realised units and the allowed no-show at the

@@ -782,6 +782,112 @@ pub async fn submit_report(
         .context("no report in the answer")
 }
 
+/// The printable PDF of a report (REP-DELIVERY): as a user of `provider` (the voucher's), or,
+/// without one, as the voucher's social worker. County administrators read the report itself.
+pub async fn report_pdf(
+    p: &Platform,
+    provider: Option<&str>,
+    report: &str,
+) -> anyhow::Result<rpb::GetReportPdfResponse> {
+    let role = if provider.is_some() {
+        Role::ProviderUser
+    } else {
+        Role::SocialWorker
+    };
+    Ok(p.reporting()?
+        .get_report_pdf(p.request(
+            role,
+            provider,
+            rpb::GetReportPdfRequest {
+                report_id: report.into(),
+            },
+        )?)
+        .await
+        .context("GetReportPdf")?
+        .into_inner())
+}
+
+/// Kela's absence notices (ABS-KELA), every page: of `provider` as its user, or every one as a
+/// county administrator; of one voucher when `voucher` is given.
+pub async fn list_kela_notices(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: Option<&str>,
+    status: rpb::KelaNoticeStatus,
+) -> anyhow::Result<rpb::ListKelaNoticesResponse> {
+    let mut c = p.reporting()?;
+    let mut all = rpb::ListKelaNoticesResponse::default();
+    let mut token = String::new();
+    let role = if provider.is_some() {
+        Role::ProviderUser
+    } else {
+        Role::CountyAdmin
+    };
+    loop {
+        let page = c
+            .list_kela_notices(p.request(
+                role,
+                provider,
+                rpb::ListKelaNoticesRequest {
+                    provider_id: provider.unwrap_or_default().into(),
+                    voucher_id: voucher.unwrap_or_default().into(),
+                    status: status as i32,
+                    page_size: 500,
+                    page_token: token,
+                },
+            )?)
+            .await
+            .context("ListKelaNotices")?
+            .into_inner();
+        all.notices.extend(page.notices);
+        if page.next_page_token.is_empty() {
+            return Ok(all);
+        }
+        token = page.next_page_token;
+    }
+}
+
+/// The Kela absence notice of the period holding `day` on a KTT voucher, as a printable PDF,
+/// as a user of `provider` (or a county administrator without one).
+pub async fn kela_notice_pdf(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: &str,
+    day: NaiveDate,
+) -> anyhow::Result<rpb::GetKelaNoticePdfResponse> {
+    let role = if provider.is_some() {
+        Role::ProviderUser
+    } else {
+        Role::CountyAdmin
+    };
+    Ok(p.reporting()?
+        .get_kela_notice_pdf(p.request(
+            role,
+            provider,
+            rpb::GetKelaNoticePdfRequest {
+                voucher_id: voucher.into(),
+                day: date(day),
+            },
+        )?)
+        .await
+        .context("GetKelaNoticePdf")?
+        .into_inner())
+}
+
+/// Writes `content` into `dir` as `name` (only its last component: a name from a service never
+/// leaves the folder), creating the folder.
+pub fn write_file(dir: &Path, name: &str, content: &[u8]) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .context("an empty file name")?;
+    let path = dir.join(name);
+    std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
 // ------------------------------------------------------------------------------ billing
 
 /// Generates `provider`'s invoice of a closed month, as its user (or, with `as_county`, as a

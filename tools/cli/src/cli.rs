@@ -128,6 +128,9 @@ pub enum Command {
     /// Reports: list obligations, write, submit, read.
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Kela's absence notices (ABS-KELA): list, print.
+    #[command(subcommand)]
+    Kela(KelaCmd),
     /// Invoices: generate, submit, approve, pull as the financial system, export.
     #[command(subcommand)]
     Invoice(InvoiceCmd),
@@ -487,6 +490,46 @@ pub enum ReportCmd {
         /// The provider whose user submits.
         #[arg(long)]
         provider: String,
+    },
+    /// Fetch a report's printable PDF (REP-DELIVERY): as the provider's user, or without
+    /// --provider as the voucher's social worker.
+    Pdf {
+        /// The report id.
+        id: String,
+        /// The voucher's provider, whose user fetches it.
+        #[arg(long)]
+        provider: Option<String>,
+        /// The file to write (default: the service's file name in the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `seteli kela …`.
+#[derive(Debug, Subcommand)]
+pub enum KelaCmd {
+    /// Kela absence notices due and sent (a provider's, as its user; or every one).
+    List {
+        /// Only this provider's, as its user.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Only this voucher's.
+        #[arg(long)]
+        voucher: Option<String>,
+    },
+    /// Write the notice of the two-week period holding a day, as a PDF.
+    Pdf {
+        /// The KTT voucher.
+        voucher: String,
+        /// Any day of the period.
+        #[arg(long, value_parser = parse_date)]
+        day: chrono::NaiveDate,
+        /// The voucher's provider, whose user fetches it (default: the county).
+        #[arg(long)]
+        provider: Option<String>,
+        /// The folder to write it into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
 }
 

@@ -74,6 +74,7 @@ pub async fn run(
         Command::Absence(c) => absence(p, out, c).await?,
         Command::Report(c) => report(p, out, c).await?,
         Command::Invoice(c) => invoice(p, out, c).await?,
+        Command::Kela(c) => kela(p, out, c).await?,
         Command::Demo(a) => {
             let summary = crate::demo::run(
                 p,
@@ -487,6 +488,81 @@ async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
         ReportCmd::Submit { id, provider } => {
             let r = actions::submit_report(p, &provider, &id).await?;
             out.print(&r, T, |v| record(v, output::REPORT))
+        }
+        ReportCmd::Pdf {
+            id,
+            provider,
+            out: file,
+        } => {
+            let pdf = actions::report_pdf(p, provider.as_deref(), &id).await?;
+            let path = match file {
+                Some(f) => {
+                    let dir = f
+                        .parent()
+                        .map(std::path::Path::to_path_buf)
+                        .unwrap_or_default();
+                    let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+                    actions::write_file(&dir, &name.unwrap_or(pdf.file_name.clone()), &pdf.content)?
+                }
+                None => {
+                    actions::write_file(std::path::Path::new("."), &pdf.file_name, &pdf.content)?
+                }
+            };
+            written(out, &path, pdf.content.len(), &pdf.content_type)
+        }
+    }
+}
+
+fn written(
+    out: Out,
+    path: &std::path::Path,
+    bytes: usize,
+    content_type: &str,
+) -> anyhow::Result<()> {
+    let v = serde_json::json!({
+        "file": path.display().to_string(),
+        "content_type": content_type,
+        "bytes": bytes,
+    });
+    out.print_value(&v, |_| {
+        format!("wrote {} ({bytes} bytes, {content_type})", path.display())
+    })
+}
+
+async fn kela(p: &Platform, out: Out, c: KelaCmd) -> anyhow::Result<()> {
+    match c {
+        KelaCmd::List { provider, voucher } => {
+            let all = actions::list_kela_notices(
+                p,
+                provider.as_deref(),
+                voucher.as_deref(),
+                rpb::KelaNoticeStatus::Unspecified,
+            )
+            .await?;
+            out.print(&all, "seteli.reporting.v1.ListKelaNoticesResponse", |v| {
+                rows(
+                    &list(v, "notices"),
+                    &[
+                        ("id", "id", output::Fmt::Text),
+                        ("from", "period_from", output::Fmt::Date),
+                        ("until", "period_until", output::Fmt::Date),
+                        ("due", "due_on", output::Fmt::Date),
+                        ("status", "status", output::Fmt::Enum("KELA_NOTICE_STATUS_")),
+                        ("sent", "sent_on", output::Fmt::Date),
+                        ("late", "late", output::Fmt::Text),
+                    ],
+                )
+            })
+        }
+        KelaCmd::Pdf {
+            voucher,
+            day,
+            provider,
+            out: dir,
+        } => {
+            let pdf = actions::kela_notice_pdf(p, provider.as_deref(), &voucher, day).await?;
+            let path = actions::write_file(&dir, &pdf.file_name, &pdf.content)?;
+            written(out, &path, pdf.content.len(), &pdf.content_type)
         }
     }
 }

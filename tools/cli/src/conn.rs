@@ -135,7 +135,7 @@ pub enum Tokens {
     /// Every call carries this token.
     Fixed(String),
     /// A dev token of the call's role is minted (an hour's validity).
-    Dev(DevTokens),
+    Dev(Box<DevTokens>),
 }
 
 /// The running platform as the client sees it: its addresses and the caller's tokens.

@@ -39,11 +39,17 @@ pub fn platform(global: &cli::Global) -> anyhow::Result<Platform> {
     };
     let tokens = match &global.token {
         Some(t) if !t.trim().is_empty() => Tokens::Fixed(t.trim().to_owned()),
-        _ => Tokens::Dev(DevTokens::from_dir(&global.keys)?),
+        _ => Tokens::Dev(Box::new(DevTokens::from_dir(&global.keys)?)),
     };
     let mut p = Platform::new(endpoints, tokens);
     p.role_override = global.as_role.map(commands::role_of);
     Ok(p)
+}
+
+/// The binary's `main`: parses the process's arguments and runs them.
+pub async fn main() -> ExitCode {
+    use clap::Parser as _;
+    run(Cli::parse()).await
 }
 
 /// Runs the command line: 0 when done, 1 when a call was refused or failed (the refusal is
