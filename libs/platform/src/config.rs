@@ -76,6 +76,27 @@ pub struct Config {
     pub jwt_issuer: String,
     /// `SETELI_JWT_AUDIENCE`: the only accepted `aud`.
     pub jwt_audience: String,
+    /// `SETELI_DEV`: dev mode (`true`/`false`, default `false`). Only in dev mode does a service
+    /// start with the dev issuer (`seteli-dev`) or the dev signing key's id in its JWKS.
+    pub dev: bool,
+    /// `SETELI_JWKS_URL`: an `http(s)://` URL of the identity provider's JWKS. When set, keys
+    /// come from there (fetched at start, refreshed) and `SETELI_JWKS_PATH` is not read.
+    pub jwks_url: Option<String>,
+    /// `SETELI_JWKS_REFRESH_SECONDS`: how often the JWKS (URL or file) is read again (default
+    /// 300); an unknown `kid` also triggers a read, at most once per 30 s.
+    pub jwks_refresh: Duration,
+    /// `SETELI_JWT_MAX_LIFETIME_SECONDS`: the longest a token may live, `exp - iat` (from now
+    /// when it has no `iat`); default 86,400 (24 h).
+    pub jwt_max_lifetime: Duration,
+    /// `SETELI_JWT_ROLE_CLAIM`: where the role is in a token — a claim name or a dotted path
+    /// such as `realm_access.roles` (default `role`).
+    pub jwt_role_claim: String,
+    /// `SETELI_JWT_PROVIDER_CLAIM`: where a provider user's provider id is in a token (default
+    /// `provider_id`).
+    pub jwt_provider_claim: String,
+    /// `SETELI_JWT_CACHE_SIZE`: how many verified tokens are remembered until their `exp`
+    /// (default 10,000; `0` verifies every call).
+    pub jwt_cache_size: usize,
     /// `SETELI_LOG`: tracing filter directives.
     pub log_filter: String,
     /// `SETELI_LOG_FORMAT`: `text` or `json`.
@@ -132,6 +153,39 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        let jwks_url = match get("SETELI_JWKS_URL") {
+            Some(url) => Some(jwks_url("SETELI_JWKS_URL", url.trim())?),
+            None => None,
+        };
+        let jwks_refresh: u64 = parse_or(&get, "SETELI_JWKS_REFRESH_SECONDS", 300)?;
+        if jwks_refresh == 0 {
+            return Err(ConfigError {
+                key: "SETELI_JWKS_REFRESH_SECONDS".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        let jwt_max_lifetime: u64 = parse_or(&get, "SETELI_JWT_MAX_LIFETIME_SECONDS", 86_400)?;
+        if jwt_max_lifetime == 0 {
+            return Err(ConfigError {
+                key: "SETELI_JWT_MAX_LIFETIME_SECONDS".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        let claim = |key: &str, default: &str| -> Result<String, ConfigError> {
+            let value = get(key).map(|v| v.trim().to_owned());
+            let value = value.unwrap_or_else(|| default.to_owned());
+            if value.split('.').any(str::is_empty) {
+                return Err(ConfigError {
+                    key: key.into(),
+                    message: format!(
+                        "`{value}` is neither a claim name nor a dotted path such as `realm_access.roles`"
+                    ),
+                });
+            }
+            Ok(value)
+        };
+        let jwt_role_claim = claim("SETELI_JWT_ROLE_CLAIM", "role")?;
+        let jwt_provider_claim = claim("SETELI_JWT_PROVIDER_CLAIM", "provider_id")?;
         Ok(Self {
             service: defaults.name,
             grpc_addr: parse_or(
@@ -163,6 +217,13 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("deploy/dev-keys/jwks.json")),
             jwt_issuer: get("SETELI_JWT_ISSUER").unwrap_or_else(|| "seteli-dev".into()),
             jwt_audience: get("SETELI_JWT_AUDIENCE").unwrap_or_else(|| "seteli".into()),
+            dev: parse_or(&get, "SETELI_DEV", false)?,
+            jwks_url,
+            jwks_refresh: Duration::from_secs(jwks_refresh),
+            jwt_max_lifetime: Duration::from_secs(jwt_max_lifetime),
+            jwt_role_claim,
+            jwt_provider_claim,
+            jwt_cache_size: parse_or(&get, "SETELI_JWT_CACHE_SIZE", 10_000)?,
             log_filter: get("SETELI_LOG").unwrap_or_else(|| "info".into()),
             log_format,
             drain: Duration::from_secs(parse_or(&get, "SETELI_DRAIN_SECONDS", 5)?),
@@ -231,6 +292,23 @@ where
     })
 }
 
+/// Checks a JWKS URL: `http://` or `https://` with a host.
+fn jwks_url(key: &str, value: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| ConfigError {
+        key: key.into(),
+        message: format!("`{value}` {why}"),
+    };
+    let uri: http::Uri = value.parse().map_err(|_| bad("is not a URL"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => return Err(bad("is not an http:// or https:// URL")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    Ok(value.to_owned())
+}
+
 /// Parses `key` with `get`, or returns `default` when it is unset.
 pub fn parse_or<T: FromStr>(
     get: &impl Fn(&str) -> Option<String>,
@@ -280,6 +358,44 @@ mod tests {
         assert_eq!(err.key, "SETELI_LOG_FORMAT");
         let err = with(&[("SETELI_DB_MAX_CONNECTIONS", "0")]).expect_err("must fail");
         assert_eq!(err.key, "SETELI_DB_MAX_CONNECTIONS");
+    }
+
+    #[test]
+    fn token_settings_have_defaults_and_name_their_keys() {
+        let c = with(&[]).expect("defaults");
+        assert!(!c.dev, "dev mode is off unless asked for");
+        assert_eq!(c.jwks_url, None);
+        assert_eq!(c.jwks_refresh, Duration::from_secs(300));
+        assert_eq!(c.jwt_max_lifetime, Duration::from_secs(86_400));
+        assert_eq!(c.jwt_role_claim, "role");
+        assert_eq!(c.jwt_provider_claim, "provider_id");
+        assert_eq!(c.jwt_cache_size, 10_000);
+        let c = with(&[
+            ("SETELI_DEV", "true"),
+            (
+                "SETELI_JWKS_URL",
+                "https://idp.example.fi/realms/county/protocol/openid-connect/certs",
+            ),
+            ("SETELI_JWT_ROLE_CLAIM", "realm_access.roles"),
+            ("SETELI_JWT_PROVIDER_CLAIM", "seteli_provider"),
+        ])
+        .expect("config");
+        assert!(c.dev);
+        assert!(c.jwks_url.is_some());
+        assert_eq!(c.jwt_role_claim, "realm_access.roles");
+        for (key, value) in [
+            ("SETELI_DEV", "yes please"),
+            ("SETELI_JWKS_URL", "ftp://idp.example.fi/jwks"),
+            ("SETELI_JWKS_URL", "/etc/jwks.json"),
+            ("SETELI_JWKS_REFRESH_SECONDS", "0"),
+            ("SETELI_JWT_MAX_LIFETIME_SECONDS", "0"),
+            ("SETELI_JWT_ROLE_CLAIM", "realm_access..roles"),
+            ("SETELI_JWT_PROVIDER_CLAIM", "."),
+            ("SETELI_JWT_CACHE_SIZE", "-1"),
+        ] {
+            let err = with(&[(key, value)]).expect_err(value);
+            assert_eq!(err.key, key, "{value}");
+        }
     }
 
     #[test]

@@ -15,8 +15,10 @@
 //!   with defaults that work on a laptop and an error that names the bad key;
 //! - [`telemetry`]: tracing (readable or JSON), a span per call with request id and W3C trace
 //!   context, Prometheus metrics;
-//! - [`auth`]: JWT verification against a JWKS file (issuer, audience, `exp` required, algorithm
-//!   pinned per key), the roles of the design and provider scoping;
+//! - [`auth`]: JWT verification as identity providers issue tokens (issuer, audience string or
+//!   array, `exp`/`nbf`/lifetime, `typ`, `sub`, algorithm pinned per key, role and provider
+//!   claims where configuration says), a cache of verified tokens, the roles of the design and
+//!   provider scoping; [`jwks`]: its keys from a JWKS file or URL, refreshed without a restart;
 //! - [`db`]: sqlx `Any` on SQLite or PostgreSQL, migrations under a lock, a health probe;
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023) and the
 //!   `seteli.audit.v1.AuditService` that auditors query;
@@ -39,6 +41,7 @@ pub mod db;
 pub mod devkeys;
 pub mod error;
 pub mod feed;
+pub mod jwks;
 pub mod leader;
 pub mod limits;
 pub mod paging;
@@ -47,5 +50,6 @@ pub mod server;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod token_cache;
 
 pub use error::{AppError, AppResult, FieldErrors};

@@ -60,11 +60,7 @@ impl Platform {
     /// Starts logging, connects to and migrates the database, loads the JWKS.
     pub async fn start(config: Config, migrations: &[MigrationFile]) -> anyhow::Result<Self> {
         init_tracing(&config.log_filter, config.log_format);
-        let verifier = Arc::new(Verifier::from_jwks_file(
-            &config.jwks_path,
-            &config.jwt_issuer,
-            &config.jwt_audience,
-        )?);
+        let verifier = Arc::new(Verifier::from_config(&config).await?);
         crate::db::require_verified_tls(&config.database_url, config.var_or("SETELI_DEV", false)?)?;
         let db = Database::connect(&config.database_url, config.db_max_connections).await?;
         match config.migrate {

@@ -1,0 +1,75 @@
+//! Verified tokens remembered until they expire, so a caller's repeated token is not verified
+//! again (an Ed25519 verification costs more than a whole bare gRPC call).
+//!
+//! Keyed by the SHA-256 of the token string, bounded (least recently used entries go first,
+//! `quick_cache`'s CLOCK-Pro), and tied to one version of the trusted keys: an entry made
+//! under another key set generation is ignored, and the whole cache is cleared whenever the
+//! JWKS changes, so a key removed from the JWKS stops its tokens at once.
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::auth::Caller;
+
+/// A token's cache key: the SHA-256 of the token string.
+pub(crate) type TokenHash = [u8; 32];
+
+/// The cache key of `token`.
+pub(crate) fn hash(token: &str) -> TokenHash {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// One verified token.
+pub(crate) struct Entry {
+    /// Who the token says is calling.
+    pub caller: Caller,
+    /// The token's `exp`: the entry is worthless from then on.
+    pub exp: i64,
+    /// The key set generation the token was verified under.
+    pub generation: u64,
+}
+
+/// A bounded map of verified tokens; size 0 remembers nothing.
+pub(crate) struct TokenCache {
+    entries: Option<quick_cache::sync::Cache<TokenHash, Arc<Entry>>>,
+}
+
+impl TokenCache {
+    /// A cache of at most `capacity` tokens.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: (capacity > 0).then(|| quick_cache::sync::Cache::new(capacity)),
+        }
+    }
+
+    /// Whether the cache remembers anything at all.
+    pub fn enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
+    /// The caller of a token verified under key set `generation` that has not expired at `now`.
+    pub fn get(&self, key: &TokenHash, now: i64, generation: u64) -> Option<Caller> {
+        let entry = self.entries.as_ref()?.get(key)?;
+        (entry.generation == generation && now < entry.exp).then(|| entry.caller.clone())
+    }
+
+    /// Remembers a verified token.
+    pub fn insert(&self, key: TokenHash, entry: Entry) {
+        if let Some(entries) = &self.entries {
+            entries.insert(key, Arc::new(entry));
+        }
+    }
+
+    /// Forgets every token (the keys changed).
+    pub fn clear(&self) {
+        if let Some(entries) = &self.entries {
+            entries.clear();
+        }
+    }
+
+    /// How many tokens are remembered.
+    pub fn len(&self) -> usize {
+        self.entries.as_ref().map_or(0, |e| e.len())
+    }
+}
