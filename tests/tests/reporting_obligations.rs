@@ -336,7 +336,7 @@ async fn due_dates_move_over_easter_midsummer_and_christmas_for_every_service_an
     let decided = on(2026, 1, 2);
     let cases = cases();
     let mut individual = 500;
-    let mut expected: Vec<(String, String, Vec<(&str, chrono::NaiveDate)>)> = Vec::new();
+    let mut expected: Vec<Expected> = Vec::new();
     let mut issue_for = async |service: ServiceType,
                                from: chrono::NaiveDate,
                                until: chrono::NaiveDate,
@@ -486,6 +486,9 @@ fn per_holiday(cases: &[Case], months: u32, n: usize) -> Vec<&Case> {
     })
     .collect()
 }
+
+/// A voucher of the holiday test: `(what it is, its id, the (rule, due date)s it must owe)`.
+type Expected = (String, String, Vec<(&'static str, chrono::NaiveDate)>);
 
 /// Whether a contract of `months` ending on `until` can be issued: its end is where the
 /// month arithmetic lands exactly.
