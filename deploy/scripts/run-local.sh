@@ -14,6 +14,8 @@ set -a
 source deploy/dev.env
 set +a
 export SETELI_JWKS_PATH=deploy/dev-keys/jwks.json
+# Dev mode (also in deploy/dev.env): the dev issuer and dev key are refused without it.
+export SETELI_DEV=true
 # Each service finds the others on their local ports.
 export SETELI_PROVIDERS_URL=http://127.0.0.1:50051
 export SETELI_VOUCHERS_URL=http://127.0.0.1:50052

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! seteli-dev keys  [--dir deploy/dev-keys]
-//!     Writes signing-key.pem (Ed25519, PKCS#8) and jwks.json into DIR unless they exist.
+//!     Writes signing-key.pem (Ed25519, PKCS#8 v1 PEM, mode 0600) and jwks.json into DIR
+//!     unless they exist (an older v2 or world-readable key is rewritten, the same key).
 //! seteli-dev token --role ROLE [--provider ID] [--subject SUB] [--ttl SECONDS] [--dir DIR]
 //!     Prints a token signed with DIR/signing-key.pem (issuer seteli-dev, audience seteli,
 //!     or SETELI_JWT_ISSUER / SETELI_JWT_AUDIENCE).

@@ -81,6 +81,12 @@ impl DevKey {
         Ok(bytes.to_pkcs8_pem(LineEnding::LF)?.to_string())
     }
 
+    /// The private key as PKCS#8 v2 PEM (with the public key), as `seteli-dev` wrote it before
+    /// and OpenSSL 3 refuses: only to test that such a key is read and rewritten.
+    pub fn to_pem_v2(&self) -> anyhow::Result<String> {
+        Ok(self.signing.to_pkcs8_pem(LineEnding::LF)?.to_string())
+    }
+
     /// Writes the private key to `path` as [`DevKey::to_pem`], readable by its owner only
     /// (mode 0600 on Unix): through a temporary file in the same folder, renamed into place,
     /// so the key is never readable by others, not even for a moment, and an existing file is
@@ -114,6 +120,16 @@ impl DevKey {
             let _ = std::fs::remove_file(&temporary);
         }
         written
+    }
+
+    /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout`
+    /// prints it.
+    pub fn public_pem(&self) -> anyhow::Result<String> {
+        use ed25519_dalek::pkcs8::EncodePublicKey;
+        Ok(self
+            .signing
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)?)
     }
 
     /// The public key as a JWK (`alg` pinned to EdDSA, `use` sig).
@@ -213,11 +229,7 @@ mod tests {
         let again = DevKey::from_pem("k", &pem).unwrap();
         assert_eq!(again.jwk(), key.jwk());
         // What ed25519_dalek writes by itself (v2) is still read, and recognised as not v1.
-        let v2 = key
-            .signing
-            .to_pkcs8_pem(LineEnding::LF)
-            .unwrap()
-            .to_string();
+        let v2 = key.to_pem_v2().unwrap();
         assert!(!is_pkcs8_v1(&v2));
         assert_eq!(DevKey::from_pem("k", &v2).unwrap().jwk(), key.jwk());
     }

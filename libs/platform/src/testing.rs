@@ -559,3 +559,69 @@ impl tonic::codec::Decoder for RawCodec {
         Ok(Some(out))
     }
 }
+
+/// A JWKS published over HTTP on port 0, as an identity provider publishes it: the document
+/// can be replaced (a key rotation) and every fetch is counted.
+#[derive(Debug)]
+pub struct JwksServer {
+    /// Where the JWKS is, for `SETELI_JWKS_URL` (`http://127.0.0.1:<port>/jwks.json`).
+    pub url: String,
+    state: std::sync::Arc<JwksState>,
+    task: JoinHandle<()>,
+}
+
+#[derive(Debug)]
+struct JwksState {
+    document: std::sync::Mutex<String>,
+    fetches: std::sync::atomic::AtomicUsize,
+}
+
+impl JwksServer {
+    /// Serves `document` (a JWKS JSON text) until dropped.
+    pub async fn start(document: String) -> Self {
+        use axum::routing::get;
+        let state = std::sync::Arc::new(JwksState {
+            document: std::sync::Mutex::new(document),
+            fetches: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let served = state.clone();
+        let app = axum::Router::new().route(
+            "/jwks.json",
+            get(move || {
+                let state = served.clone();
+                async move {
+                    state
+                        .fetches
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let body = state.document.lock().expect("jwks document").clone();
+                    ([(http::header::CONTENT_TYPE, "application/json")], body)
+                }
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind jwks");
+        let url = format!(
+            "http://{}/jwks.json",
+            listener.local_addr().expect("jwks addr")
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, state, task }
+    }
+
+    /// Publishes `document` instead (the next fetch gets it).
+    pub fn publish(&self, document: String) {
+        *self.state.document.lock().expect("jwks document") = document;
+    }
+
+    /// How many times the JWKS has been fetched.
+    pub fn fetches(&self) -> usize {
+        self.state.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
