@@ -149,12 +149,7 @@ impl ServiceProcess {
     pub async fn ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            assert!(
-                self.running(),
-                "{} exited: {}",
-                self.service,
-                self.log()
-            );
+            assert!(self.running(), "{} exited: {}", self.service, self.log());
             if self.health().await == Some(ServingStatus::Serving as i32) {
                 return;
             }

@@ -60,6 +60,7 @@ const PROVIDERS: &[(&str, u8)] = &[
     ("ResumeProvider", CA),
     ("RevokeProvider", CA),
     ("ListProviderHistory", EVERY),
+    ("ApproveBankDetails", CA),
 ];
 
 /// services/vouchers/src/access.rs.

@@ -48,9 +48,7 @@ fn pki(name: &str) -> Pki {
     Pki {
         ca_pem: ca_cert.pem(),
         server_cert: server_cert.der().clone(),
-        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(
-            server_key.serialize_der().into(),
-        ),
+        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
     }
 }
 
@@ -135,7 +133,11 @@ fn upstream_of(server: &str) -> SocketAddr {
 async fn outside_dev_mode_a_postgresql_url_without_verify_full_is_refused_naming_it() {
     let keys = TestKeys::new();
     let db = TestDatabase::fresh().await;
-    let mut config = test_config(<seteli_providers::Providers as seteli_platform::server::Service>::DEFAULTS, &db, &keys);
+    let mut config = test_config(
+        <seteli_providers::Providers as seteli_platform::server::Service>::DEFAULTS,
+        &db,
+        &keys,
+    );
     config.vars.insert("SETELI_DEV".into(), "false".into());
     config.database_url = "postgres://seteli:secret@db.internal:5432/providers".into();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -153,7 +155,10 @@ async fn outside_dev_mode_a_postgresql_url_without_verify_full_is_refused_naming
     let message = format!("{err:#}");
     assert!(message.contains("DATABASE_URL"), "{message}");
     assert!(message.contains("verify-full"), "{message}");
-    assert!(!message.contains("secret"), "the password must not be printed: {message}");
+    assert!(
+        !message.contains("secret"),
+        "the password must not be printed: {message}"
+    );
 }
 
 #[tokio::test]
@@ -173,18 +178,24 @@ async fn the_service_reaches_postgresql_over_verified_tls_and_refuses_a_stranger
     let db = TestDatabase::fresh().await;
     let keys = TestKeys::new();
     let url = through(&db, front, &ca_file);
-    let mut config = test_config(<seteli_providers::Providers as seteli_platform::server::Service>::DEFAULTS, &db, &keys);
+    let mut config = test_config(
+        <seteli_providers::Providers as seteli_platform::server::Service>::DEFAULTS,
+        &db,
+        &keys,
+    );
     config.database_url = url.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(seteli_platform::server::serve::<seteli_providers::Providers>(
-        config,
-        listener,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let serving = tokio::spawn(
+        seteli_platform::server::serve::<seteli_providers::Providers>(
+            config,
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+        ),
+    );
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect_lazy();
@@ -214,7 +225,11 @@ async fn the_service_reaches_postgresql_over_verified_tls_and_refuses_a_stranger
     let stranger = pki("Stranger");
     let (front, _) = tls_front(upstream, &stranger).await;
     let other = TestDatabase::fresh().await;
-    let mut config = test_config(<seteli_providers::Providers as seteli_platform::server::Service>::DEFAULTS, &other, &keys);
+    let mut config = test_config(
+        <seteli_providers::Providers as seteli_platform::server::Service>::DEFAULTS,
+        &other,
+        &keys,
+    );
     config.database_url = through(&other, front, &ca_file);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let refused = tokio::time::timeout(

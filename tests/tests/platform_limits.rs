@@ -42,7 +42,10 @@ impl Lock {
             }
             Backend::Postgres => {
                 let mut conn = sqlx::PgConnection::connect(url).await.expect("postgres");
-                sqlx::query("BEGIN").execute(&mut conn).await.expect("begin");
+                sqlx::query("BEGIN")
+                    .execute(&mut conn)
+                    .await
+                    .expect("begin");
                 sqlx::query("LOCK TABLE platform_idempotency IN ACCESS EXCLUSIVE MODE")
                     .execute(&mut conn)
                     .await
@@ -55,10 +58,16 @@ impl Lock {
     async fn release(self) {
         match self {
             Lock::Sqlite(mut c) => {
-                sqlx::query("ROLLBACK").execute(&mut c).await.expect("release");
+                sqlx::query("ROLLBACK")
+                    .execute(&mut c)
+                    .await
+                    .expect("release");
             }
             Lock::Postgres(mut c) => {
-                sqlx::query("ROLLBACK").execute(&mut c).await.expect("release");
+                sqlx::query("ROLLBACK")
+                    .execute(&mut c)
+                    .await
+                    .expect("release");
             }
         }
     }

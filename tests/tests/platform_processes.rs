@@ -101,7 +101,10 @@ async fn a_waiting_pod_gives_up_naming_migrate_only_and_bad_flags_are_refused() 
     let mut bad = ServiceProcess::new(
         BINARY,
         "providers",
-        with(base_vars(&keys, &db.url), &[("SETELI_MIGRATE", "sometimes")]),
+        with(
+            base_vars(&keys, &db.url),
+            &[("SETELI_MIGRATE", "sometimes")],
+        ),
     );
     bad.spawn();
     let status = bad.exit(Duration::from_secs(20)).await;
@@ -149,9 +152,11 @@ async fn one_replica_runs_each_job_and_another_takes_over_when_it_is_killed() {
     let mut first = replica(&db.url);
     first.spawn();
     first.ready().await;
-    until("the first replica runs the job", Duration::from_secs(10), async || {
-        leads(&first, JOB).await == Some(true)
-    })
+    until(
+        "the first replica runs the job",
+        Duration::from_secs(10),
+        async || leads(&first, JOB).await == Some(true),
+    )
     .await;
     if std::env::var("SETELI_TEST_POSTGRES").is_err() {
         // SQLite: one process per database file, so there is no second replica to keep out.
@@ -161,11 +166,17 @@ async fn one_replica_runs_each_job_and_another_takes_over_when_it_is_killed() {
     let mut second = replica(&db.url);
     second.spawn();
     second.ready().await;
-    until("the second replica waits its turn", Duration::from_secs(10), async || {
-        leads(&second, JOB).await == Some(false)
-    })
+    until(
+        "the second replica waits its turn",
+        Duration::from_secs(10),
+        async || leads(&second, JOB).await == Some(false),
+    )
     .await;
-    assert_eq!(leads(&first, JOB).await, Some(true), "two replicas ran the job");
+    assert_eq!(
+        leads(&first, JOB).await,
+        Some(true),
+        "two replicas ran the job"
+    );
 
     first.kill_9();
     until(

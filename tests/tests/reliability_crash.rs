@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use seteli_api::attendance::v1 as apb;
-use seteli_api::vouchers::v1 as pb;
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::{TestDatabase, with_token};
 use seteli_tests::fixtures::*;
 use seteli_tests::kit::feed_token;
@@ -66,8 +66,10 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
                     "SETELI_ATTENDANCE_URL".into(),
                     format!("http://{attendance_addr}"),
                 );
-                c.vars
-                    .insert("SETELI_ATTENDANCE_FEED_TOKEN".into(), follower_token.clone());
+                c.vars.insert(
+                    "SETELI_ATTENDANCE_FEED_TOKEN".into(),
+                    follower_token.clone(),
+                );
                 c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
             }
         },

@@ -166,9 +166,16 @@ async fn the_database_going_away_under_load_is_unavailable_then_serves_again() {
     let mut proxy = Proxy::start(upstream).await;
     let proxied_url = db
         .url
-        .replacen(&upstream.port().to_string(), &proxy.addr.port().to_string(), 1)
+        .replacen(
+            &upstream.port().to_string(),
+            &proxy.addr.port().to_string(),
+            1,
+        )
         .replacen("localhost", "127.0.0.1", 1);
-    assert_ne!(proxied_url, db.url, "the service must reach PostgreSQL through the proxy");
+    assert_ne!(
+        proxied_url, db.url,
+        "the service must reach PostgreSQL through the proxy"
+    );
     let keys = TestKeys::new();
     let vouchers = TestServer::start_with::<seteli_vouchers::Vouchers>(
         keys.clone(),

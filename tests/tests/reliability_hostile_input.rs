@@ -77,9 +77,9 @@ fn an_i64(rng: &mut Rng) -> i64 {
 
 fn a_value(rng: &mut Rng, kind: &Kind, known: &[String], depth: u32) -> Value {
     match kind {
-        Kind::Double => Value::F64(
-            [0.0, -1.0, f64::NAN, f64::INFINITY, 62.89, 1e308][rng.below(6)],
-        ),
+        Kind::Double => {
+            Value::F64([0.0, -1.0, f64::NAN, f64::INFINITY, 62.89, 1e308][rng.below(6)])
+        }
         Kind::Float => Value::F32([0.0, -1.0, f32::NAN, f32::INFINITY, 27.6][rng.below(5)]),
         Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => Value::I32(an_i64(rng) as i32),
         Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => Value::I64(an_i64(rng)),

@@ -19,8 +19,8 @@ use futures::future::BoxFuture;
 use http::{Request, Response};
 use tokio::sync::Semaphore;
 use tonic::Status;
-use tower::{Layer, Service};
 use tonic_types::{ErrorDetails, StatusExt};
+use tower::{Layer, Service};
 
 /// Default of `SETELI_MAX_CONCURRENT_REQUESTS`.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;

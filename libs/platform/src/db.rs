@@ -47,8 +47,12 @@ pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
 /// verified connection: `sslmode=verify-full` (the server's certificate must chain to a trusted
 /// root — `sslrootcert=<file>` for the county's own CA — and name the host). Anything less lets
 /// whoever sits between the pod and the database read client data or pose as the database.
-pub fn require_verified_tls(database_url: &str, dev: bool) -> Result<(), crate::config::ConfigError> {
-    let postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+pub fn require_verified_tls(
+    database_url: &str,
+    dev: bool,
+) -> Result<(), crate::config::ConfigError> {
+    let postgres =
+        database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
     if dev || !postgres {
         return Ok(());
     }
@@ -208,21 +212,22 @@ impl Database {
     /// The migrations of this binary (the platform's and `service`) the database has not
     /// applied yet, by version; all of them on a database never migrated.
     pub async fn missing_migrations(&self, service: &[MigrationFile]) -> anyhow::Result<Vec<i64>> {
-        let applied: Vec<i64> =
-            match sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await
+        let applied: Vec<i64> = match sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_all(&self.pool)
+        .await
+        {
+            Ok(applied) => applied,
+            // No bookkeeping table yet: nothing was ever applied.
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("42P01")
+                    || e.message().contains("no such table") =>
             {
-                Ok(applied) => applied,
-                // No bookkeeping table yet: nothing was ever applied.
-                Err(sqlx::Error::Database(e))
-                    if e.code().as_deref() == Some("42P01")
-                        || e.message().contains("no such table") =>
-                {
-                    Vec::new()
-                }
-                Err(e) => return Err(anyhow::Error::new(e).context("reading applied migrations")),
-            };
+                Vec::new()
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("reading applied migrations")),
+        };
         Ok(PLATFORM_MIGRATIONS
             .iter()
             .chain(service)
@@ -250,7 +255,10 @@ impl Database {
                      (SETELI_MIGRATE=wait): run this binary with --migrate-only"
                 );
             }
-            tracing::info!(?missing, "waiting for the database to be migrated (--migrate-only)");
+            tracing::info!(
+                ?missing,
+                "waiting for the database to be migrated (--migrate-only)"
+            );
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
@@ -317,7 +325,10 @@ mod tests {
         assert_eq!(err.key, "DATABASE_URL");
         assert!(!err.to_string().contains("pw"), "never print the password");
         for weak in ["?sslmode=require", "?sslmode=prefer", "?sslmode=verify-ca"] {
-            assert!(require_verified_tls(&format!("{plain}{weak}"), false).is_err(), "{weak}");
+            assert!(
+                require_verified_tls(&format!("{plain}{weak}"), false).is_err(),
+                "{weak}"
+            );
         }
         let verified = format!("{plain}?sslrootcert=/etc/seteli/ca.pem&sslmode=verify-full");
         require_verified_tls(&verified, false).expect("verify-full");

@@ -111,8 +111,17 @@ mod tests {
 
     #[test]
     fn lock_keys_are_stable_and_distinct_per_service_and_job() {
-        assert_eq!(lock_key("vouchers", "expiry"), lock_key("vouchers", "expiry"));
-        assert_ne!(lock_key("vouchers", "expiry"), lock_key("vouchers", "usage-feed"));
-        assert_ne!(lock_key("vouchers", "expiry"), lock_key("attendance", "expiry"));
+        assert_eq!(
+            lock_key("vouchers", "expiry"),
+            lock_key("vouchers", "expiry")
+        );
+        assert_ne!(
+            lock_key("vouchers", "expiry"),
+            lock_key("vouchers", "usage-feed")
+        );
+        assert_ne!(
+            lock_key("vouchers", "expiry"),
+            lock_key("attendance", "expiry")
+        );
     }
 }

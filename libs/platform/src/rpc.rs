@@ -104,6 +104,7 @@ pub async fn unary<'a, S, Req, Resp, Fut>(
 ) -> Answer<Resp>
 where
     S: ?Sized,
+    Req: prost::Message,
     Fut: Future<Output = AppResult<Resp>> + 'a,
 {
     let request_id = request
@@ -115,10 +116,24 @@ where
         Ok(ctx) => ctx,
         Err(e) => return Err(to_status(e, &request_id)),
     };
+    check_limits(&request).map_err(|e| to_status(e, &request_id))?;
     op(state, ctx, request.into_inner())
         .await
         .map(Response::new)
         .map_err(|e| to_status(e, &request_id))
+}
+
+/// Checks every string and list of `request` against [`crate::limits`] (by the RPC path the
+/// admission layer recorded); for handlers that do not go through [`unary`], e.g. streams.
+pub fn check_limits<Req: prost::Message>(request: &Request<Req>) -> Result<(), AppError> {
+    match request
+        .extensions()
+        .get::<crate::admission::RpcPath>()
+        .and_then(|p| p.service_and_method())
+    {
+        Some((service, method)) => crate::limits::check_request(service, method, request.get_ref()),
+        None => Ok(()),
+    }
 }
 
 /// The `Status` an error answers with. `request_id` goes into `RequestInfo`.
@@ -153,6 +168,9 @@ pub fn to_status(e: AppError, request_id: &str) -> Status {
                 .map(|v| format!("{} ({}): {}", v.rule, v.section, v.message_fi))
                 .collect::<Vec<_>>()
                 .join("\n");
+            // Every broken rule is listed (a caller fixes them all at once); their texts share
+            // one budget, so many violations get shorter texts, never a header too large.
+            let each = (RULE_TEXT_BUDGET / violations.len().max(1)).clamp(120, MAX_RULE_TEXT);
             for v in violations.iter().take(MAX_RULE_VIOLATIONS) {
                 details.add_precondition_failure_violation(
                     v.rule,
@@ -162,7 +180,7 @@ pub fn to_status(e: AppError, request_id: &str) -> Status {
                             "{} ({}): {} — {}",
                             v.rule, v.section, v.message_en, v.message_fi
                         ),
-                        MAX_RULE_TEXT,
+                        each,
                     ),
                 );
             }
@@ -211,8 +229,10 @@ pub const MAX_DETAIL: usize = 200;
 pub const MAX_RULE_TEXT: usize = 800;
 /// Most invalid fields listed in the error details.
 pub const MAX_VIOLATIONS: usize = 10;
-/// Most rule violations listed in the error details (a check reports a handful at most).
-pub const MAX_RULE_VIOLATIONS: usize = 5;
+/// Most rule violations listed in the error details (every rule of a rulebook check fits).
+pub const MAX_RULE_VIOLATIONS: usize = 40;
+/// Bytes of rule texts in one status, shared by its violations.
+const RULE_TEXT_BUDGET: usize = 4_800;
 
 /// `text` cut to at most `max` bytes (on a character boundary), marked with `…`.
 fn bounded(text: String, max: usize) -> String {
@@ -242,10 +262,37 @@ mod tests {
                 description: huge.clone(),
             })
             .collect();
+        // Thirty broken rules with long texts: every id is still listed.
+        let rules = (0..30)
+            .map(|_| seteli_rules::Violation {
+                rule: "PROV-DOCS",
+                section: "KTT 1.2, SK 2.3",
+                message_fi: "ö".repeat(2_000),
+                message_en: "e".repeat(2_000),
+            })
+            .collect();
+        let broken = to_status(AppError::RuleViolations(rules), "req-2");
+        assert_eq!(
+            broken
+                .get_error_details()
+                .precondition_failure()
+                .map(|p| p.violations.len()),
+            Some(30)
+        );
         for e in [
             AppError::NotFound(format!("provider {huge}")),
             AppError::InvalidArgument(fields),
             AppError::StateConflict(huge.clone()),
+            AppError::RuleViolations(
+                (0..60)
+                    .map(|_| seteli_rules::Violation {
+                        rule: "PROV-DOCS",
+                        section: "KTT 1.2, SK 2.3",
+                        message_fi: huge.clone(),
+                        message_en: huge.clone(),
+                    })
+                    .collect(),
+            ),
         ] {
             let status = to_status(e, "req-1");
             assert!(status.message().len() <= MAX_MESSAGE);

@@ -9,7 +9,7 @@
 use seteli_platform::AppError;
 use seteli_platform::auth::{Caller, Role};
 
-use crate::model::{Detail, ProviderState, Visibility};
+use crate::model::{Detail, Details, ProviderState, Visibility};
 
 /// The RPCs of `seteli.providers.v1.ProvidersService`. [`Rpc::name`] is also the action a
 /// provider's history and the audit log record.
@@ -38,11 +38,12 @@ pub enum Rpc {
     SearchProviders,
     CheckProviderForService,
     ListProviderHistory,
+    ApproveBankDetails,
 }
 
 impl Rpc {
     /// Every RPC.
-    pub const ALL: [Rpc; 22] = [
+    pub const ALL: [Rpc; 23] = [
         Rpc::CreateProvider,
         Rpc::GetProvider,
         Rpc::ListProviders,
@@ -65,6 +66,7 @@ impl Rpc {
         Rpc::SearchProviders,
         Rpc::CheckProviderForService,
         Rpc::ListProviderHistory,
+        Rpc::ApproveBankDetails,
     ];
 
     /// The RPC's name in the contract, e.g. `SetOffering`.
@@ -92,6 +94,7 @@ impl Rpc {
             Rpc::SearchProviders => "SearchProviders",
             Rpc::CheckProviderForService => "CheckProviderForService",
             Rpc::ListProviderHistory => "ListProviderHistory",
+            Rpc::ApproveBankDetails => "ApproveBankDetails",
         }
     }
 }
@@ -152,7 +155,8 @@ pub const fn rule(rpc: Rpc) -> Rule {
         | Rpc::RejectProvider
         | Rpc::SuspendProvider
         | Rpc::ResumeProvider
-        | Rpc::RevokeProvider => (COUNTY_ADMIN, EDITORS),
+        | Rpc::RevokeProvider
+        | Rpc::ApproveBankDetails => (COUNTY_ADMIN, EDITORS),
         Rpc::ListProviderHistory => (
             EVERY_ROLE,
             OwnUsersOr(
@@ -195,6 +199,49 @@ pub fn may_accept_degree(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+/// What a provider's own user may change of its basic details (UpdateProvider), against what is
+/// stored (`current`, in `state`): the county's supplier number never; the business id and
+/// legal form not once the provider has been submitted (the county checked them). Returns the
+/// details to store and, when the user asked for other bank details once submitted, the IBAN
+/// and BIC to hold for the county's approval instead. The county's own roles change everything
+/// directly.
+pub fn owned_fields(
+    caller: &Caller,
+    state: ProviderState,
+    current: &Details,
+    mut requested: Details,
+) -> Result<(Details, Option<(String, String)>), AppError> {
+    if caller.role != Role::ProviderUser {
+        return Ok((requested, None));
+    }
+    let submitted = state != ProviderState::Draft;
+    let mut county_owned = Vec::new();
+    if requested.supplier_number != current.supplier_number {
+        county_owned.push("details.supplier_number");
+    }
+    if submitted && requested.business_id != current.business_id {
+        county_owned.push("details.business_id");
+    }
+    if submitted && requested.legal_form != current.legal_form {
+        county_owned.push("details.legal_form");
+    }
+    if !county_owned.is_empty() {
+        return Err(AppError::PermissionDenied(format!(
+            "the county's to change, not the provider's: {}",
+            county_owned.join(", ")
+        )));
+    }
+    let bank_changed = requested.iban != current.iban || requested.bic != current.bic;
+    if submitted && bank_changed {
+        let asked = (
+            std::mem::replace(&mut requested.iban, current.iban.clone()),
+            std::mem::replace(&mut requested.bic, current.bic.clone()),
+        );
+        return Ok((requested, Some(asked)));
+    }
+    Ok((requested, None))
+}
+
 /// Whether the caller may see provider `id` in `state`: county roles see all; a provider user
 /// sees its own provider and approved ones.
 pub fn may_see(caller: &Caller, id: &str, state: ProviderState) -> bool {
@@ -202,7 +249,9 @@ pub fn may_see(caller: &Caller, id: &str, state: ProviderState) -> bool {
 }
 
 /// What of provider `id` the caller sees: everything, except that another provider's user
-/// sees no staff or documents.
+/// sees no staff, documents, bank details, contact person, supplier number or e-invoice
+/// address (see `wire::provider_view`): only what choosing and working beside a provider
+/// needs — the name, business id, sites, services and prices.
 pub fn detail(caller: &Caller, id: &str) -> Detail {
     if caller.role == Role::ProviderUser && !caller.is_user_of(id) {
         Detail::Public

@@ -53,6 +53,11 @@ impl Service for Providers {
             description: "staff facts of the staff rules",
             sql: include_str!("../migrations/0101_staff_facts.sql"),
         },
+        MigrationFile {
+            version: 102,
+            description: "bank details waiting for the county",
+            sql: include_str!("../migrations/0102_pending_bank_details.sql"),
+        },
     ];
 
     type Settings = ops::Settings;

@@ -348,6 +348,22 @@ pub struct Provider {
     pub staff: Vec<StaffMember>,
     /// Documents, by kind and issue date ([`Detail::Full`] only).
     pub documents: Vec<Document>,
+    /// Bank details the provider's user asked for, waiting for the county.
+    pub pending_bank: Option<PendingBank>,
+}
+
+/// A change of bank details a provider's own user asked for: not used (not on invoices) until
+/// a county administrator approves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingBank {
+    /// The IBAN asked for (normalised).
+    pub iban: String,
+    /// The BIC asked for.
+    pub bic: String,
+    /// When, microseconds since the epoch.
+    pub requested_at_micros: i64,
+    /// Who asked.
+    pub requested_by: String,
 }
 
 /// The root of a provider as a change locks and loads it.

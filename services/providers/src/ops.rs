@@ -18,7 +18,7 @@ use seteli_api::providers::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access};
-use seteli_platform::auth::Caller;
+use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::Change;
 use seteli_platform::client::Upstream;
 use seteli_platform::config::{Config, ConfigError};
@@ -37,8 +37,8 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::access::{self, Rpc};
 use crate::model::{
-    BoundingBox, Candidate, Detail, Facts, Offering, ProviderRoot, ProviderState, Site, Stamp,
-    StateChange,
+    BoundingBox, Candidate, Detail, Facts, Offering, PendingBank, ProviderRoot, ProviderState,
+    Site, Stamp, StateChange,
 };
 use crate::store::{self, ChildTable};
 use crate::wire;
@@ -506,7 +506,9 @@ pub async fn list_providers(
     Ok(pb::ListProvidersResponse {
         providers: rows
             .iter()
-            .map(|p| wire::provider_view(p, Detail::Public))
+            // A list carries no staff or documents (not loaded); the details each caller may
+            // see (access::detail): another provider's user no bank details or contact.
+            .map(|p| wire::provider_view(p, access::detail(&ctx.caller, &p.id)))
             .collect(),
         next_page_token,
     })
@@ -527,16 +529,75 @@ pub async fn update_provider(
     }
     let ids = (req.request_id.as_str(), req.provider_id.as_str());
     let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
+    let (caller, now) = (ctx.caller.clone(), ctx.now_micros());
     edit.apply(
         change,
         &req.provider_id,
         move |conn, id| {
             Box::pin(async move {
+                let current = store::load_provider(conn, id, Detail::Public)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("provider {id}")))?;
+                // What is the county's stays the county's; a provider's new bank details wait.
+                let (details, asked) =
+                    access::owned_fields(&caller, current.state, &current.details, details)?;
                 store::update_details(conn, id, &details).await?;
-                Ok("details replaced".to_owned())
+                match asked {
+                    Some((iban, bic)) => {
+                        let pending = PendingBank {
+                            iban,
+                            bic,
+                            requested_at_micros: now,
+                            requested_by: caller.subject.clone(),
+                        };
+                        store::set_pending_bank(conn, id, &pending).await?;
+                        Ok(
+                            "details replaced; new bank details wait for the county's approval"
+                                .to_owned(),
+                        )
+                    }
+                    None => {
+                        if caller.role != Role::ProviderUser {
+                            store::clear_pending_bank(conn, id).await?;
+                        }
+                        Ok("details replaced".to_owned())
+                    }
+                }
             })
         },
         |provider| pb::UpdateProviderResponse { provider },
+    )
+    .await
+}
+
+/// ApproveBankDetails: puts the bank details a provider's user asked for in force.
+pub async fn approve_bank_details(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ApproveBankDetailsRequest,
+) -> AppResult<pb::ApproveBankDetailsResponse> {
+    let rpc = Rpc::ApproveBankDetails;
+    access::may_call(&ctx.caller, rpc)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    if let Some(first) = change.replay().await? {
+        return Ok(first);
+    }
+    let ids = (req.request_id.as_str(), req.provider_id.as_str());
+    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
+    edit.apply(
+        change,
+        &req.provider_id,
+        move |conn, id| {
+            Box::pin(async move {
+                if !store::approve_pending_bank(conn, id).await? {
+                    return Err(AppError::StateConflict(
+                        "no bank details wait for approval".into(),
+                    ));
+                }
+                Ok("bank details approved".to_owned())
+            })
+        },
+        |provider| pb::ApproveBankDetailsResponse { provider },
     )
     .await
 }

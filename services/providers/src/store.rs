@@ -16,8 +16,8 @@ use sqlx::{AnyConnection, Row};
 
 use crate::model::{
     BoundingBox, Candidate, Contact, Detail, Details, Document, DocumentKind, HistoryEntry,
-    LegalForm, Offering, Provider, ProviderRoot, ProviderState, Qualification, Site, SiteKind,
-    StaffMember, Stamp, Visibility,
+    LegalForm, Offering, PendingBank, Provider, ProviderRoot, ProviderState, Qualification, Site,
+    SiteKind, StaffMember, Stamp, Visibility,
 };
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
@@ -44,7 +44,8 @@ type CandidateRow = (
 
 const PROVIDER_COLUMNS: &str = "id, name, business_id, legal_form, contact_name, contact_email, \
     contact_phone, contact_address, iban, bic, einvoice_address, supplier_number, \
-    uses_subcontractors, state, state_reasons, version, created_at, updated_at";
+    uses_subcontractors, state, state_reasons, version, created_at, updated_at, \
+    pending_iban, pending_bic, pending_bank_at, pending_bank_by";
 
 /// A stored code this version does not know: our own data is corrupt, never the caller's fault.
 fn unknown(what: &str, code: &str) -> AppError {
@@ -114,6 +115,51 @@ fn already_registered(d: &Details) -> AppError {
         "a provider with business id {} is already registered",
         d.business_id
     ))
+}
+
+/// Records bank details provider `id`'s user asked for, to wait for the county.
+pub async fn set_pending_bank(
+    conn: &mut AnyConnection,
+    id: &str,
+    pending: &PendingBank,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE providers SET pending_iban = $2, pending_bic = $3, pending_bank_at = $4, \
+         pending_bank_by = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&pending.iban)
+    .bind(&pending.bic)
+    .bind(pending.requested_at_micros)
+    .bind(&pending.requested_by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Puts provider `id`'s pending bank details in force; `false` when none were pending.
+pub async fn approve_pending_bank(conn: &mut AnyConnection, id: &str) -> Result<bool, AppError> {
+    let done = sqlx::query(
+        "UPDATE providers SET iban = pending_iban, bic = pending_bic, pending_iban = '', \
+         pending_bic = '', pending_bank_at = 0, pending_bank_by = '' \
+         WHERE id = $1 AND pending_iban <> ''",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets provider `id`'s pending bank details (the county set the bank details itself).
+pub async fn clear_pending_bank(conn: &mut AnyConnection, id: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE providers SET pending_iban = '', pending_bic = '', pending_bank_at = 0, \
+         pending_bank_by = '' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Replaces the basic details; `ALREADY_EXISTS` when another provider has the business id.
@@ -433,6 +479,13 @@ fn provider_from_row(r: &AnyRow) -> Result<Provider, AppError> {
         soteri_classes: Vec::new(),
         staff: Vec::new(),
         documents: Vec::new(),
+        pending_bank: Some(PendingBank {
+            iban: text(18)?,
+            bic: text(19)?,
+            requested_at_micros: r.try_get(20)?,
+            requested_by: text(21)?,
+        })
+        .filter(|p| !p.iban.is_empty()),
     })
 }
 

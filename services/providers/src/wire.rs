@@ -392,23 +392,34 @@ pub fn site_view(s: &Site) -> pb::Site {
 pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
     let full = detail == Detail::Full;
     let d = &p.details;
+    // Another provider's user (Detail::Public) gets no bank details, contact person, supplier
+    // number or e-invoice address (access::detail).
+    let private = |value: &String| if full { value.clone() } else { String::new() };
     pb::Provider {
         id: p.id.clone(),
         details: Some(pb::ProviderDetails {
             name: d.name.clone(),
             business_id: d.business_id.clone(),
             legal_form: legal_form_to_pb(d.legal_form),
-            contact: Some(pb::Contact {
+            contact: full.then(|| pb::Contact {
                 name: d.contact.name.clone(),
                 email: d.contact.email.clone(),
                 phone: d.contact.phone.clone(),
                 postal_address: d.contact.postal_address.clone(),
             }),
-            iban: d.iban.clone(),
-            bic: d.bic.clone(),
-            einvoice_address: d.einvoice_address.clone(),
-            supplier_number: d.supplier_number.clone(),
+            iban: private(&d.iban),
+            bic: private(&d.bic),
+            einvoice_address: private(&d.einvoice_address),
+            supplier_number: private(&d.supplier_number),
             uses_subcontractors: d.uses_subcontractors,
+        }),
+        pending_bank_details: p.pending_bank.as_ref().filter(|_| full).map(|b| {
+            pb::BankDetailsChange {
+                iban: b.iban.clone(),
+                bic: b.bic.clone(),
+                requested_at_micros: b.requested_at_micros,
+                requested_by: b.requested_by.clone(),
+            }
         }),
         state: p.state.to_pb(),
         state_reasons: p.state_reasons.clone(),
