@@ -274,3 +274,34 @@ async fn a_connection_is_offered_a_bounded_number_of_streams() {
     assert_eq!(send.current_max_send_streams(), 7);
     driver.abort();
 }
+
+#[tokio::test]
+async fn a_request_larger_than_the_message_limit_is_refused_before_it_is_read() {
+    let providers = TestServer::start::<seteli_providers::Providers>(|c| {
+        c.vars
+            .insert("SETELI_MAX_MESSAGE_BYTES".into(), "2048".into());
+    })
+    .await;
+    let token = providers.keys.token("county_admin", None);
+    let refused = seteli_api::providers::v1::providers_service_client::ProvidersServiceClient::new(
+        providers.channel(),
+    )
+    .create_provider(with_token(
+        &token,
+        ppb::CreateProviderRequest {
+            request_id: rid(),
+            details: Some(ppb::ProviderDetails {
+                name: "n".repeat(900),
+                contact: Some(ppb::Contact {
+                    name: "c".repeat(900),
+                    email: "e".repeat(900),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .expect_err("2.7 KB over a 2 KB limit");
+    assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
+}

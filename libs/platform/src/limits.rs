@@ -12,6 +12,11 @@
 //! - every repeated field up to [`MAX_LIST_ITEMS`] items; nesting up to [`MAX_DEPTH`].
 //!
 //! A request over a limit is `INVALID_ARGUMENT` naming each field (`details.name`).
+//!
+//! Whole messages are bounded too, in both directions: [`max_message_bytes`]
+//! (`SETELI_MAX_MESSAGE_BYTES`, default 4 MiB), set on every generated server by its service
+//! (`max_decoding_message_size`, `max_encoding_message_size`); a larger request is
+//! `OUT_OF_RANGE` before it is decoded.
 
 use std::sync::OnceLock;
 
@@ -29,6 +34,24 @@ pub const SHORT_TEXT_BYTES: usize = 1024;
 pub const MAX_LIST_ITEMS: usize = 10_000;
 /// Deepest nesting of messages checked (deeper requests are refused).
 pub const MAX_DEPTH: usize = 16;
+
+/// Default of `SETELI_MAX_MESSAGE_BYTES`.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The largest request or answer a service takes or sends, in bytes
+/// (`SETELI_MAX_MESSAGE_BYTES`, default 4 MiB; at least 64 KiB).
+pub fn max_message_bytes(
+    config: &crate::config::Config,
+) -> Result<usize, crate::config::ConfigError> {
+    let bytes: usize = config.var_or("SETELI_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
+    if bytes < 64 * 1024 && !config.var_or("SETELI_DEV", false)? {
+        return Err(crate::config::ConfigError {
+            key: "SETELI_MAX_MESSAGE_BYTES".into(),
+            message: format!("{bytes} is below 65536: report and invoice answers would not fit"),
+        });
+    }
+    Ok(bytes)
+}
 
 /// Field names (or name endings) of free text written by people.
 const FREE_TEXT: &[&str] = &[

@@ -187,7 +187,8 @@ impl Platform {
             ));
         }
         // One replica at a time runs each job (crate::leader); the others wait their turn.
-        let lease = Duration::from_secs(self.config.var_or("SETELI_JOB_LEASE_SECONDS", 5u64)?.max(1));
+        let lease =
+            Duration::from_secs(self.config.var_or("SETELI_JOB_LEASE_SECONDS", 5u64)?.max(1));
         let (jobs_stop, jobs_stopping) = tokio::sync::watch::channel(false);
         let job_tasks: Vec<_> = jobs
             .into_iter()
@@ -236,7 +237,9 @@ impl Platform {
             "SETELI_MAX_CONCURRENT_REQUESTS",
             crate::admission::DEFAULT_MAX_CONCURRENT_REQUESTS,
         )?;
-        let max_streams: u32 = self.config.var_or("SETELI_MAX_STREAMS_PER_CONNECTION", 128)?;
+        let max_streams: u32 = self
+            .config
+            .var_or("SETELI_MAX_STREAMS_PER_CONNECTION", 128)?;
         let request_timeout: u64 = self.config.var_or("SETELI_REQUEST_TIMEOUT_SECONDS", 30)?;
 
         tracing::info!(service, grpc = %listener.local_addr()?, "serving");

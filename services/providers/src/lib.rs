@@ -68,9 +68,12 @@ impl Service for Providers {
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         let app = ops::App::new(platform, settings)?;
-        Ok(platform
-            .routes()
-            .grpc(ProvidersServiceServer::new(api::ProvidersApi::new(app))))
+        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
+        Ok(platform.routes().grpc(
+            ProvidersServiceServer::new(api::ProvidersApi::new(app))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        ))
     }
 }
 

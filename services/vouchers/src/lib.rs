@@ -73,9 +73,12 @@ impl Service for Vouchers {
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         ops::seed_prices(&platform.db, &settings.seed_prices).await?;
         let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let mut built = platform
-            .routes()
-            .grpc(VouchersServiceServer::new(api::VouchersApi(app.clone())));
+        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
+        let mut built = platform.routes().grpc(
+            VouchersServiceServer::new(api::VouchersApi(app.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        );
         if app.follows_usage() {
             built = built.job("usage-feed", jobs::follow_usage(app, settings.feed_poll));
         } else {

@@ -964,7 +964,8 @@ pub async fn expire_vouchers(
     change
         .apply(move |conn| {
             Box::pin(async move {
-                let (expired, completed) = expire_due(conn, &ctx, &req.request_id, as_of, i64::MAX).await?;
+                let (expired, completed) =
+                    expire_due(conn, &ctx, &req.request_id, as_of, i64::MAX).await?;
                 Ok(pb::ExpireVouchersResponse {
                     expired_voucher_ids: expired,
                     completed_voucher_ids: completed,
