@@ -1,9 +1,10 @@
 //! Monthly invoices from attendance's billable items: a line per voucher at the provider's
-//! price, one no-show unit per calendar month (BILL-NO-SHOW), nothing twice, late sessions on
-//! the next invoice, corrections as credit notes, closed months only, and who may generate.
-//! (SK-NO-SHOW-REPORT and the caps are unit-tested in `seteli_billing::plan`: an SK voucher's
-//! past month cannot be recorded through today's API, and attendance never offers more than a
-//! voucher's units.)
+//! price, one no-show unit per calendar month (BILL-NO-SHOW), nothing twice (also when two
+//! generations of a month run at once), late sessions on the next invoice, corrections as
+//! credit notes, closed months only, who may generate, and who sees what: a provider's user
+//! its own invoices only, the financial system approved invoices only and no client data.
+//! (The other rules, with "today" pinned: `billing_rules.rs`; the cap by units and a refused
+//! extra fee, against a stand-in attendance: `billing_upstream.rs`.)
 
 use chrono::Datelike;
 use seteli_api::attendance::v1 as apb;
@@ -245,4 +246,246 @@ async fn who_may_generate_and_who_sees_an_invoice() {
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains("Meikäläinen"));
     assert!(!text.contains(&hetu(ymd(1990, 5, 5), 331)));
+}
+
+#[tokio::test]
+async fn two_generations_of_a_month_at_once_bill_it_once() {
+    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
+    let p = approved_provider(&env, "Valmennus ry", 1_100_051, SIILINJARVI).await;
+    let v = voucher_granting(
+        &env,
+        &p,
+        351,
+        seteli_api::common::v1::ServiceType::KttIndividual,
+        ymd(2026, 3, 2),
+        3000,
+    )
+    .await;
+    for day in [7, 8, 9] {
+        record(&env, &p, &v, at(ymd(2026, 4, day), 9, 11))
+            .await
+            .expect("session");
+    }
+    let april = ymd(2026, 4, 1);
+    // The county and the provider's user at once, each with its own request id.
+    let (county, theirs) = (env.admin(), env.provider_user(&p));
+    let (a, b) = tokio::join!(
+        generate(&env, &county, &p, april),
+        generate(&env, &theirs, &p, april)
+    );
+    let (a, b) = (a.expect("county"), b.expect("provider"));
+    assert_eq!(
+        [a.generated, b.generated].iter().filter(|g| **g).count(),
+        1,
+        "one of them generated the month, the other found it"
+    );
+    let (ia, ib) = (a.invoice.expect("invoice"), b.invoice.expect("invoice"));
+    assert_eq!(ia.id, ib.id);
+    assert_eq!(line_units(&ia.lines[0]), (600, 0));
+    assert_eq!(
+        ia.lines[0].items.len(),
+        3,
+        "the items are on the answer of both"
+    );
+    assert_eq!(ib.lines[0].items, ia.lines[0].items);
+    // One invoice of the month, each item on it once; attendance knows that invoice.
+    let list = env
+        .b()
+        .list_invoices(with_token(
+            &env.admin(),
+            bpb::ListInvoicesRequest {
+                provider_id: p.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .invoices;
+    assert_eq!(list.len(), 1);
+    let (env_ref, p_ref, id) = (&env, &p, &ia.id);
+    eventually("attendance marks the items invoiced", || async move {
+        billable(env_ref, p_ref, 2026, 4).await[0]
+            .items
+            .iter()
+            .all(|i| i.invoice_id == *id)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones_without_client_data()
+ {
+    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
+    let p = approved_provider(&env, "Valmennus ry", 1_100_061, SIILINJARVI).await;
+    let other = approved_provider(&env, "Toinen ry", 1_100_071, SIILINJARVI).await;
+    let client = client_at(&env, 361, SIILINJARVI).await;
+    let v = voucher_for_client(
+        &env,
+        &p,
+        &client.id,
+        seteli_api::common::v1::ServiceType::KttIndividual,
+        (
+            ymd(2026, 3, 2),
+            seteli_rules::terms::validity_end(ymd(2026, 3, 2), 3),
+        ),
+        30,
+    )
+    .await;
+    let s = record(&env, &p, &v, at(ymd(2026, 4, 7), 9, 11))
+        .await
+        .expect("session");
+    let missed = record(&env, &p, &v, at(ymd(2026, 4, 9), 9, 10))
+        .await
+        .expect("session");
+    cancel(&env, &p, &missed.id, no_show())
+        .await
+        .expect("no-show");
+    let inv = generated(&env, &p, ymd(2026, 4, 1))
+        .await
+        .invoice
+        .expect("invoice");
+
+    // Another provider's user: the invoice does not exist for it, whatever it tries.
+    let theirs = env.provider_user(&other);
+    assert_eq!(
+        invoice(&env, &theirs, &inv.id)
+            .await
+            .expect_err("get")
+            .code(),
+        Code::NotFound
+    );
+    let export = export_as(&env, &theirs, &inv.id, bpb::ExportFormat::Finvoice30).await;
+    assert_eq!(export.expect_err("export").code(), Code::NotFound);
+    let submit = env
+        .b()
+        .submit_invoice(with_token(
+            &theirs,
+            bpb::SubmitInvoiceRequest {
+                request_id: rid(),
+                invoice_id: inv.id.clone(),
+            },
+        ))
+        .await;
+    assert_eq!(submit.expect_err("submit").code(), Code::NotFound);
+    let listed = env
+        .b()
+        .list_invoices(with_token(
+            &theirs,
+            bpb::ListInvoicesRequest {
+                provider_id: p.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .invoices;
+    assert!(listed.is_empty(), "{listed:?}");
+
+    // The financial system, before the approval: nothing, in any way it may ask.
+    let finance = env.finance();
+    assert_eq!(
+        invoice(&env, &finance, &inv.id)
+            .await
+            .expect_err("get")
+            .code(),
+        Code::NotFound
+    );
+    let export = export_as(&env, &finance, &inv.id, bpb::ExportFormat::PeppolBis30).await;
+    assert_eq!(export.expect_err("export").code(), Code::NotFound);
+    let list = |token: String| {
+        let mut b = env.b();
+        async move {
+            b.list_invoices(with_token(&token, bpb::ListInvoicesRequest::default()))
+                .await
+                .expect("list")
+                .into_inner()
+                .invoices
+        }
+    };
+    assert!(list(finance.clone()).await.is_empty());
+    let pull = |token: String| {
+        let mut b = env.b();
+        async move {
+            b.list_approved_invoices(with_token(
+                &token,
+                bpb::ListApprovedInvoicesRequest {
+                    formats: vec![
+                        bpb::ExportFormat::Finvoice30 as i32,
+                        bpb::ExportFormat::PeppolBis30 as i32,
+                    ],
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("pull")
+            .into_inner()
+        }
+    };
+    assert!(pull(finance.clone()).await.invoices.is_empty());
+
+    // Approved: the invoice and its documents, carrying what an invoice must (the voucher
+    // number as the order reference) and nothing of the client: no name, identity code,
+    // contact, client id, nor the sessions (their ids and dates: the lines come without items).
+    submit_and_approve_invoice(&env, &p, &inv.id).await;
+    let seen = invoice(&env, &finance, &inv.id).await.expect("approved");
+    assert!(seen.lines.iter().all(|l| l.items.is_empty()), "{seen:?}");
+    assert_eq!(line_units(&seen.lines[0]), (200, 100));
+    let full = invoice(&env, &env.admin(), &inv.id).await.expect("county");
+    assert_eq!(full.lines[0].items.len(), 2, "the county sees the items");
+    let pulled = pull(finance.clone()).await;
+    assert_eq!(pulled.invoices.len(), 1);
+    // What it received, and whether that carries the lines (the list does not).
+    let mut received: Vec<(bool, Vec<u8>)> = vec![
+        (true, prost::Message::encode_to_vec(&seen)),
+        (true, prost::Message::encode_to_vec(&pulled)),
+        (
+            false,
+            prost::Message::encode_to_vec(&bpb::ListInvoicesResponse {
+                invoices: list(finance.clone()).await,
+                next_page_token: String::new(),
+            }),
+        ),
+    ];
+    for format in [
+        bpb::ExportFormat::Finvoice30,
+        bpb::ExportFormat::PeppolBis30,
+    ] {
+        received.push((
+            true,
+            export_as(&env, &finance, &inv.id, format)
+                .await
+                .expect("export")
+                .content,
+        ));
+    }
+    let details = client_details(&hetu(ymd(1990, 5, 5), 361), "Kuopio", SIILINJARVI);
+    let contact = details.contact.clone().expect("contact");
+    let forbidden = [
+        details.name.as_str(),
+        details.identity_code.as_str(),
+        contact.phone.as_str(),
+        contact.email.as_str(),
+        contact.postal_address.as_str(),
+        client.id.as_str(),
+        s.id.as_str(),
+        missed.id.as_str(),
+        "2026-04-07",
+        "20260407",
+    ];
+    for (lines, bytes) in &received {
+        let text = String::from_utf8_lossy(bytes);
+        assert_eq!(
+            text.contains(&inv.lines[0].voucher_number),
+            *lines,
+            "{text}"
+        );
+        for f in forbidden {
+            assert!(
+                !text.contains(f),
+                "{f:?} reached the financial system: {text}"
+            );
+        }
+    }
 }

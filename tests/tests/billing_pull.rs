@@ -350,3 +350,154 @@ async fn two_pullers_at_once_and_a_puller_that_dies_deliver_each_invoice_once() 
             .all(|r| r.outcome == bpb::AckOutcome::AlreadyAcknowledged as i32)
     );
 }
+
+async fn return_invoice(env: &Env, id: &str) -> Result<bpb::Invoice, tonic::Status> {
+    env.b()
+        .return_invoice(with_token(
+            &env.admin(),
+            bpb::ReturnInvoiceRequest {
+                request_id: rid(),
+                invoice_id: id.into(),
+                reason: "Kustannuspaikka puuttuu.".into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().invoice.expect("invoice"))
+}
+
+/// RecordPayment as the county administrator (who sees invoices in every state; the financial
+/// system does not know of one before its approval).
+async fn pay(env: &Env, id: &str) -> Result<bpb::Invoice, tonic::Status> {
+    env.b()
+        .record_payment(with_token(
+            &env.admin(),
+            bpb::RecordPaymentRequest {
+                request_id: rid(),
+                invoice_id: id.into(),
+                paid_on: d(ymd(2026, 5, 20)),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().invoice.expect("invoice"))
+}
+
+/// A move of the state table, by the role that may make it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Move {
+    Submit,
+    Approve,
+    Return,
+    Pay,
+}
+
+async fn make(env: &Env, provider: &str, id: &str, m: Move) -> Result<bpb::Invoice, tonic::Status> {
+    match m {
+        Move::Submit => submit(env, &env.provider_user(provider), id).await,
+        Move::Approve => approve(env, &env.admin(), id).await,
+        Move::Return => return_invoice(env, id).await,
+        Move::Pay => pay(env, id).await,
+    }
+}
+
+/// Tries each of `wrong` on invoice `id` (now in `state`): each is refused with
+/// STATE-TRANSITION; an acknowledgement (when `ack_outcome` is given) answers that outcome; and
+/// the invoice is as it was.
+async fn refused(
+    env: &Env,
+    provider: &str,
+    id: &str,
+    state: bpb::InvoiceState,
+    wrong: &[Move],
+    ack_outcome: Option<bpb::AckOutcome>,
+) {
+    let before = invoice(env, &env.admin(), id).await.expect("invoice");
+    assert_eq!(before.state, state as i32);
+    for m in wrong {
+        let err = make(env, provider, id, *m)
+            .await
+            .expect_err("not in the state table");
+        assert_eq!(err.code(), Code::FailedPrecondition, "{m:?} from {state:?}");
+        assert_eq!(
+            rule_ids(&err),
+            vec!["STATE-TRANSITION"],
+            "{m:?} from {state:?}"
+        );
+    }
+    if let Some(outcome) = ack_outcome {
+        let results = ack(env, "wrong-state", &[id.to_owned()]).await;
+        assert_eq!(results[0].outcome, outcome as i32, "ack from {state:?}");
+    }
+    let after = invoice(env, &env.admin(), id).await.expect("invoice");
+    assert_eq!(
+        (after.state, after.version, after.export_id),
+        (before.state, before.version, before.export_id)
+    );
+}
+
+#[tokio::test]
+async fn every_move_the_state_table_does_not_allow_is_refused() {
+    use bpb::AckOutcome::{AlreadyAcknowledged, NotApproved};
+    use bpb::InvoiceState as S;
+    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
+    let p = approved_provider(&env, "Valmennus ry", 1_200_301, SIILINJARVI).await;
+    let v = voucher_granting(
+        &env,
+        &p,
+        471,
+        seteli_api::common::v1::ServiceType::KttIndividual,
+        ymd(2026, 3, 2),
+        3000,
+    )
+    .await;
+    record(&env, &p, &v, at(ymd(2026, 4, 7), 9, 11))
+        .await
+        .expect("session");
+    let id = generated(&env, &p, ymd(2026, 4, 1))
+        .await
+        .invoice
+        .expect("invoice")
+        .id;
+    let step = |m: Move, to: S| {
+        let (env, p, id) = (&env, &p, &id);
+        async move {
+            let moved = make(env, p, id, m).await.expect("in the state table");
+            assert_eq!(moved.state, to as i32, "{m:?}");
+        }
+    };
+    let all = [Move::Submit, Move::Approve, Move::Return, Move::Pay];
+
+    // DRAFT → SUBMITTED only.
+    let wrong = [Move::Approve, Move::Return, Move::Pay];
+    refused(&env, &p, &id, S::Draft, &wrong, Some(NotApproved)).await;
+    step(Move::Submit, S::Submitted).await;
+    // SUBMITTED → APPROVED or RETURNED.
+    let wrong = [Move::Submit, Move::Pay];
+    refused(&env, &p, &id, S::Submitted, &wrong, Some(NotApproved)).await;
+    step(Move::Return, S::Returned).await;
+    // RETURNED → SUBMITTED only.
+    let wrong = [Move::Approve, Move::Return, Move::Pay];
+    refused(&env, &p, &id, S::Returned, &wrong, Some(NotApproved)).await;
+    step(Move::Submit, S::Submitted).await;
+    step(Move::Approve, S::Approved).await;
+    // APPROVED → EXPORTED only, by the financial system's acknowledgement.
+    refused(&env, &p, &id, S::Approved, &all, None).await;
+    let results = ack(&env, "export-1", std::slice::from_ref(&id)).await;
+    assert_eq!(results[0].outcome, bpb::AckOutcome::Acknowledged as i32);
+    // EXPORTED → PAID only; acknowledged once.
+    let wrong = [Move::Submit, Move::Approve, Move::Return];
+    refused(
+        &env,
+        &p,
+        &id,
+        S::Exported,
+        &wrong,
+        Some(AlreadyAcknowledged),
+    )
+    .await;
+    step(Move::Pay, S::Paid).await;
+    // PAID: the end.
+    refused(&env, &p, &id, S::Paid, &all, Some(AlreadyAcknowledged)).await;
+    let paid = invoice(&env, &env.admin(), &id).await.expect("invoice");
+    assert_eq!(paid.export_id, "export-1");
+    assert_eq!(paid.paid_on, d(ymd(2026, 5, 20)));
+}
