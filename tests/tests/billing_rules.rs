@@ -10,7 +10,10 @@
 //!   realised units and allowed no-shows is billed;
 //! - SK-NO-SHOW-REPORT: an SK voucher's no-shows, billed or not, are listed on the invoice and in
 //!   both e-invoices; a KTT voucher's are not;
-//! - the cap by money: the last invoice bills only what the voucher's value has left.
+//! - the cap by money: the last invoice bills only what the voucher's value has left;
+//! - what configuration decides (buyer, buyer reference, payment terms) and what every invoice
+//!   carries (VAT 0 % exempt under the VAT act § 37, viitenumero and RF reference), in both
+//!   e-invoices, validated against the official schemas.
 //!
 //! The cap by units and a refusal of NO-EXTRA-FEES need an attendance that offers what the real
 //! one never does: `billing_upstream.rs`.
@@ -193,12 +196,20 @@ async fn a_month_ends_at_its_last_day_and_no_shows_count_per_calendar_month() {
 }
 
 #[tokio::test]
-async fn a_month_is_closed_the_configured_days_after_its_end() {
-    // SETELI_BILLING_CLOSE_DAYS=3: April may be invoiced from 4 May; today is 3 May.
+async fn a_month_is_closed_and_an_invoice_made_as_configured() {
+    // SETELI_BILLING_CLOSE_DAYS=3: April may be invoiced from 4 May; today is 3 May. The buyer
+    // and the payment terms are configuration too.
     let env = start_billing_on(ymd(2026, 5, 3), |svc, c| {
         if svc == Svc::Billing {
-            c.vars
-                .insert("SETELI_BILLING_CLOSE_DAYS".into(), "3".into());
+            for (key, value) in [
+                ("SETELI_BILLING_CLOSE_DAYS", "3"),
+                ("SETELI_BILLING_PAYMENT_TERMS_DAYS", "30"),
+                ("SETELI_BILLING_BUYER_NAME", "Esimerkin hyvinvointialue"),
+                ("SETELI_BILLING_BUYER_BUSINESS_ID", "0737546-2"),
+                ("SETELI_BILLING_BUYER_REFERENCE", "KP-4711 Palvelusetelit"),
+            ] {
+                c.vars.insert(key.into(), value.into());
+            }
         }
     })
     .await;
@@ -217,6 +228,25 @@ async fn a_month_is_closed_the_configured_days_after_its_end() {
     assert!(err.message().contains("2026-05-04"), "{err:?}");
     let m = generated(&env, &p, march()).await.invoice.expect("March");
     assert_eq!(line_units(&m.lines[0]), (100, 0));
+    // Issued today, due 30 days later; the buyer as configured (its OVT from its Y-tunnus).
+    assert_eq!(m.issue_date, d(ymd(2026, 5, 3)));
+    assert_eq!(m.due_date, d(ymd(2026, 6, 2)));
+    let buyer = m.buyer.clone().expect("buyer");
+    assert_eq!(
+        (buyer.name.as_str(), buyer.business_id.as_str()),
+        ("Esimerkin hyvinvointialue", "0737546-2")
+    );
+    assert_eq!(buyer.einvoice_address, "003707375462");
+    assert_eq!(m.buyer_reference, "KP-4711 Palvelusetelit");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (finvoice, ubl) = validated_documents(&env, &m.id, dir.path()).await;
+    assert!(finvoice.contains("<InvoiceDueDate Format=\"CCYYMMDD\">20260602<"));
+    assert!(finvoice.contains("<BuyerReferenceIdentifier>KP-4711 Palvelusetelit<"));
+    assert!(finvoice.contains("<BuyerOrganisationUnitNumber>003707375462<"));
+    assert!(ubl.contains("<cbc:DueDate>2026-06-02<"));
+    assert!(ubl.contains("<cbc:BuyerReference>KP-4711 Palvelusetelit<"));
+    assert!(ubl.contains("<cbc:EndpointID schemeID=\"0216\">003707375462<"));
+    assert!(ubl.contains("<cbc:Name>Esimerkin hyvinvointialue<"));
 }
 
 #[tokio::test]
@@ -288,6 +318,18 @@ async fn cancelled_sessions_and_anything_but_realised_units_and_allowed_no_shows
     assert!(!ubl.contains("<cbc:ChargeIndicator>true"));
     assert!(!ubl.contains("<cac:AllowanceCharge>"), "not capped either");
     assert!(ubl.contains("<cbc:PayableAmount currencyID=\"EUR\">300.00<"));
+    // VAT 0 %, exempt as a social service (VAT act § 37), in both.
+    assert!(ubl.contains("<cbc:TaxExemptionReasonCode>VATEX-EU-132-1G<"));
+    assert!(ubl.contains("AVL 37 §"));
+    assert!(ubl.contains("<cbc:ID>E</cbc:ID><cbc:Percent>0</cbc:Percent>"));
+    assert!(finvoice.contains("<VatRatePercent>0</VatRatePercent><VatCode>E</VatCode>"));
+    assert!(finvoice.contains("AVL 37 §"));
+    // The payment reference: a viitenumero in Finvoice, its RF form in UBL.
+    assert!(finvoice.contains(&format!(
+        "<EpiRemittanceInfoIdentifier IdentificationSchemeName=\"SPY\">{}<",
+        inv.payment_reference
+    )));
+    assert!(ubl.contains(&format!("<cbc:PaymentID>{}<", inv.rf_reference)));
 }
 
 #[tokio::test]
