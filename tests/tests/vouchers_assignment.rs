@@ -277,7 +277,10 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
         .expect("voucher");
     let summary = got.client.clone().expect("client");
     assert_eq!(summary.name, "Matti Meikäläinen");
-    assert_eq!(summary.identity_code_masked, "050590-****");
+    assert!(
+        summary.identity_code_masked.starts_with("******-***"),
+        "no birth date"
+    );
     let decision = got.decision.clone().expect("decision");
     assert!(decision.employment_plan.is_none());
     assert_eq!(decision.unemployment_benefit, 0);
@@ -296,7 +299,10 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
         .client
         .expect("client");
     assert_eq!(seen.name, "Matti Meikäläinen");
-    assert_eq!(seen.identity_code_masked, "050590-****");
+    assert!(
+        seen.identity_code_masked.starts_with("******-***"),
+        "no birth date"
+    );
     assert!(seen.identity_code.is_empty());
     assert!(seen.contact.is_none() && seen.home_coordinates.is_none());
     assert!(seen.home_municipality.is_empty());

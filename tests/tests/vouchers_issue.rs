@@ -33,7 +33,10 @@ async fn an_issued_voucher_snapshots_rulebook_price_value_and_number() {
     let year = today().format("%Y").to_string();
     assert_eq!(v.voucher_number, format!("PS-{year}-000001"));
     let c = v.client.clone().expect("client");
-    assert_eq!(c.identity_code_masked, "050590-****");
+    assert!(
+        c.identity_code_masked.starts_with("******-***"),
+        "no birth date"
+    );
     // SK group: the weekly cap defaults to the rulebook's 5 hours.
     let sk_client = client_at(&env, 102, KUOPIO).await;
     let sk = issue(&env, sk_decision(&sk_client.id))

@@ -157,9 +157,12 @@ impl Hetu {
     pub fn age_on(&self, date: NaiveDate) -> Option<u32> {
         age_on(self.birth_date, date)
     }
-    /// The code with the individual number and check character hidden, e.g. `"010190-****"`.
+    /// The code with the birth date and the individual number hidden, e.g. `"******-***A"`:
+    /// the century sign and the check character tell a provider's staff which code to compare
+    /// a client's own card with, without giving away the birth date, age or sex.
     pub fn masked(&self) -> String {
-        format!("{}{}****", self.date_part(), self.sign)
+        let check = self.to_string().chars().last().unwrap_or('*');
+        format!("******{}***{check}", self.sign)
     }
     fn date_part(&self) -> String {
         format!(
@@ -670,13 +673,13 @@ mod tests {
         let h = parse_hetu("131052-308T").unwrap();
         assert_eq!(h.birth_date(), d(1952, 10, 13));
         assert!(!h.is_temporary());
-        assert_eq!(h.masked(), "131052-****");
+        assert_eq!(h.masked(), "******-***T");
         assert_eq!(h.to_string(), "131052-308T");
         let h = parse_hetu("010594Y9021").unwrap();
         assert_eq!(h.birth_date(), d(1994, 5, 1));
         assert!(h.is_temporary());
         assert_eq!(h.individual_number(), 902);
-        assert_eq!(h.masked(), "010594Y****");
+        assert_eq!(h.masked(), "******Y***1");
         assert_eq!(
             parse_hetu("010594Y9032").unwrap().birth_date(),
             d(1994, 5, 1)

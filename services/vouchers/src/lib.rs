@@ -63,6 +63,11 @@ impl Service for Vouchers {
             description: "usage feed follower",
             sql: include_str!("../migrations/0102_usage_follower.sql"),
         },
+        MigrationFile {
+            version: 103,
+            description: "identity codes masked without the birth date",
+            sql: include_str!("../migrations/0103_identity_mask.sql"),
+        },
     ];
     type Settings = ops::Settings;
 

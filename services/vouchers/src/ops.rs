@@ -216,7 +216,10 @@ pub async fn create_client(
                     "client_register",
                 )
                 .await?;
-                let client = store::load_client(conn, &id).await?;
+                // The caller sent the full code; the answer does not echo it (least data).
+                let client = store::load_client(conn, &id)
+                    .await?
+                    .map(wire::client_answer);
                 Ok(pb::CreateClientResponse { client })
             })
         })
@@ -278,7 +281,9 @@ pub async fn update_client(
                     "client_register",
                 )
                 .await?;
-                let client = store::load_client(conn, &id).await?;
+                let client = store::load_client(conn, &id)
+                    .await?
+                    .map(wire::client_answer);
                 Ok(pb::UpdateClientResponse { client })
             })
         })

@@ -249,13 +249,22 @@ pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
     out
 }
 
-/// The voucher as `caller` may see it.
+/// The voucher as `caller` may see it: a provider's user without the decision's eligibility
+/// facts; the county's financial system without them and without the client's name and code
+/// (what it pays needs neither); the county's staff all of it.
 pub fn voucher_for(caller: &Caller, v: &pb::Voucher) -> pb::Voucher {
-    if caller.role == Role::ProviderUser {
-        provider_view(v)
-    } else {
-        v.clone()
+    match caller.role {
+        Role::ProviderUser => provider_view(v),
+        Role::FinanceSystem => feed_view(v),
+        _ => v.clone(),
     }
+}
+
+/// A client as CreateClient and UpdateClient answer: without the full identity code the caller
+/// has just sent (GetClient shows it to the county's staff).
+pub fn client_answer(mut c: pb::Client) -> pb::Client {
+    c.identity_code.clear();
+    c
 }
 
 /// A client as a provider's user sees it: name and masked identity code.

@@ -1,0 +1,97 @@
+//! Least data in the voucher service (issue 14): the county's financial system reads what it
+//! pays for — not the client's name or identity code, not the decision's eligibility facts;
+//! the masked identity code gives away no birth date, also for clients stored before the
+//! mask changed.
+
+use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
+
+use seteli_api::vouchers::v1 as pb;
+
+#[tokio::test]
+async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility_facts() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 501, KUOPIO).await;
+    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let seen = env
+        .v()
+        .get_voucher(with_token(
+            &env.finance(),
+            pb::GetVoucherRequest {
+                voucher_id: voucher.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("finance reads the voucher")
+        .into_inner()
+        .voucher
+        .expect("voucher");
+    assert_eq!(seen.voucher_number, voucher.voucher_number);
+    assert_eq!(seen.value, voucher.value, "what it pays for is there");
+    let summary = seen.client.expect("client summary");
+    assert_eq!(summary.client_id, client.id);
+    assert!(summary.name.is_empty() && summary.identity_code_masked.is_empty());
+    let decision = seen.decision.expect("decision");
+    assert!(decision.employment_plan.is_none() && decision.need_assessment.is_none());
+    assert_eq!(decision.unemployment_benefit, 0);
+    // The social worker still reads it all.
+    let full = env
+        .v()
+        .get_voucher(with_token(
+            &env.social_worker(),
+            pb::GetVoucherRequest {
+                voucher_id: voucher.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("the social worker reads it")
+        .into_inner()
+        .voucher
+        .expect("voucher");
+    assert!(full.decision.expect("decision").employment_plan.is_some());
+    assert!(!full.client.expect("client").name.is_empty());
+}
+
+#[tokio::test]
+async fn the_stored_masks_are_redone_without_the_birth_date() {
+    let env = start().await;
+    let client = client_at(&env, 502, KUOPIO).await;
+    let masked = client.identity_code_masked.clone();
+    assert!(masked.starts_with("******-***"), "{masked}");
+    // A mask stored by an earlier release (the birth date shown), re-masked by migration 103.
+    let db = seteli_platform::db::Database::connect(&env.vouchers().db.url, 1)
+        .await
+        .expect("database");
+    sqlx::query("UPDATE clients SET identity_code_masked = '050590-****' WHERE id = $1")
+        .bind(&client.id)
+        .execute(db.pool())
+        .await
+        .expect("an old mask");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(include_str!(
+        "../../services/vouchers/migrations/0103_identity_mask.sql"
+    )))
+    .execute(db.pool())
+    .await
+    .expect("migration 103");
+    db.close().await;
+    let got = env
+        .v()
+        .get_client(with_token(
+            &env.social_worker(),
+            pb::GetClientRequest {
+                client_id: client.id.clone(),
+            },
+        ))
+        .await
+        .expect("get")
+        .into_inner()
+        .client
+        .expect("client");
+    assert_eq!(
+        got.identity_code_masked, masked,
+        "the SQL masks as the code does"
+    );
+}
