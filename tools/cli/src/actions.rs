@@ -41,6 +41,115 @@ pub fn hundredths(units: f64) -> i64 {
     (units * 100.0).round() as i64
 }
 
+// ------------------------------------------------------------------------------ calling
+
+/// Calls `rpc` on (a clone of) `client` with `message`, carrying the token that `p` gives the
+/// `caller`: a future of the answer's message, or of the failure with the RPC's `name` as its
+/// context (the `tonic::Status` stays reachable through `downcast_ref`). The client and the
+/// request are made before the future, which owns them and so borrows nothing.
+macro_rules! call {
+    ($p:ident, $caller:expr, $client:ident.$rpc:ident($message:expr), $name:literal) => {{
+        let mut client = $client.clone();
+        let (role, provider): Caller = $caller;
+        let request = $p.request(role, provider, $message);
+        async move { anyhow::Ok(client.$rpc(request?).await.context($name)?.into_inner()) }
+    }};
+    // The answer's `field`, which must be there.
+    (
+        $p:ident, $caller:expr, $client:ident.$rpc:ident($message:expr), $name:literal
+        => $field:ident
+    ) => {{
+        let answer = call!($p, $caller, $client.$rpc($message), $name);
+        async move {
+            let what = concat!("no ", stringify!($field), " in the answer");
+            answer.await?.$field.context(what)
+        }
+    }};
+}
+
+/// `None` when the answer was NOT_FOUND (not there, or not yet), else the answer.
+fn found<T>(answer: anyhow::Result<T>) -> anyhow::Result<Option<T>> {
+    match answer {
+        Ok(v) => Ok(Some(v)),
+        Err(e)
+            if e.downcast_ref::<tonic::Status>()
+                .is_some_and(|s| s.code() == tonic::Code::NotFound) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Who calls: a role, and the provider of a provider's user.
+type Caller<'a> = (Role, Option<&'a str>);
+
+/// A county administrator.
+const ADMIN: Caller = (Role::CountyAdmin, None);
+/// A social worker.
+const WORKER: Caller = (Role::SocialWorker, None);
+/// The county's financial system.
+const FINANCE: Caller = (Role::FinanceSystem, None);
+
+/// A user of `provider`.
+fn user(provider: &str) -> Caller<'_> {
+    (Role::ProviderUser, Some(provider))
+}
+
+/// A user of `provider` when one is named, else `otherwise`.
+fn provider_user_or(provider: Option<&str>, otherwise: Role) -> Role {
+    if provider.is_some() {
+        Role::ProviderUser
+    } else {
+        otherwise
+    }
+}
+
+/// The answer of a paged listing, gathered page by page.
+trait Paged: Default {
+    /// Moves `page`'s items into `self`; the next page's token (empty after the last).
+    fn absorb(&mut self, page: Self) -> String;
+}
+
+macro_rules! paged {
+    ($($answer:ty => $items:ident),* $(,)?) => {$(
+        impl Paged for $answer {
+            fn absorb(&mut self, page: Self) -> String {
+                self.$items.extend(page.$items);
+                page.next_page_token
+            }
+        }
+    )*};
+}
+
+paged! {
+    ppb::ListProvidersResponse => providers,
+    vpb::ListClientsResponse => clients,
+    vpb::ListVouchersResponse => vouchers,
+    apb::ListSessionsResponse => sessions,
+    apb::ListAbsencesResponse => absences,
+    rpb::ListObligationsResponse => obligations,
+    rpb::ListKelaNoticesResponse => notices,
+    bpb::ListInvoicesResponse => invoices,
+}
+
+/// Every page of a listing, `page(token)` fetching one: the items of all of them (the other
+/// fields of the answer left default).
+async fn every_page<R, F>(mut page: impl FnMut(String) -> F) -> anyhow::Result<R>
+where
+    R: Paged,
+    F: std::future::Future<Output = anyhow::Result<R>>,
+{
+    let mut all = R::default();
+    let mut token = String::new();
+    loop {
+        token = all.absorb(page(token).await?);
+        if token.is_empty() {
+            return Ok(all);
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------ providers
 
 /// What a provider registers with: enough to meet every approval rule (a site, the required
@@ -80,77 +189,61 @@ fn provider_of(p: Option<ppb::Provider>) -> anyhow::Result<ppb::Provider> {
 /// Registers `spec` as a county administrator: creates the provider, adds its site,
 /// documents, staff, offerings and Soteri class, and submits it for approval.
 pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Result<ppb::Provider> {
-    let admin = Role::CountyAdmin;
-    let mut c = p.providers()?;
-    let created = c
-        .create_provider(p.request(
-            admin,
-            None,
-            ppb::CreateProviderRequest {
-                request_id: request_id(),
-                details: Some(ppb::ProviderDetails {
-                    name: spec.name.clone(),
-                    business_id: spec.business_id.clone(),
-                    legal_form: spec.legal_form as i32,
-                    contact: Some(ppb::Contact {
-                        name: "Maija Meikäläinen".into(),
-                        email: "maija@example.fi".into(),
-                        phone: "+358 40 123 4567".into(),
-                        postal_address: format!("Kauppakatu 1, {}", spec.municipality),
-                    }),
-                    iban: "FI21 1234 5600 0007 85".into(),
-                    bic: "NDEAFIHH".into(),
-                    ..Default::default()
-                }),
-            },
-        )?)
-        .await
-        .context("CreateProvider")?
-        .into_inner()
-        .provider;
-    let id = provider_of(created)?.id;
-    c.add_site(p.request(
-        admin,
-        None,
-        ppb::AddSiteRequest {
-            request_id: request_id(),
-            provider_id: id.clone(),
-            site: Some(ppb::Site {
-                kind: ppb::SiteKind::Site as i32,
-                name: format!("{} toimipiste", spec.municipality),
-                street_address: "Kauppakatu 1".into(),
-                postal_code: "70100".into(),
-                municipality: spec.municipality.clone(),
-                coordinates: Some(Coordinates {
-                    latitude: spec.at.0,
-                    longitude: spec.at.1,
-                }),
-                ..Default::default()
-            }),
-        },
-    )?)
-    .await
-    .context("AddSite")?;
+    let c = p.providers()?;
+    let details = ppb::ProviderDetails {
+        name: spec.name.clone(),
+        business_id: spec.business_id.clone(),
+        legal_form: spec.legal_form as i32,
+        contact: Some(ppb::Contact {
+            name: "Maija Meikäläinen".into(),
+            email: "maija@example.fi".into(),
+            phone: "+358 40 123 4567".into(),
+            postal_address: format!("Kauppakatu 1, {}", spec.municipality),
+        }),
+        iban: "FI21 1234 5600 0007 85".into(),
+        bic: "NDEAFIHH".into(),
+        ..Default::default()
+    };
+    let created = ppb::CreateProviderRequest {
+        request_id: request_id(),
+        details: Some(details),
+    };
+    let created = call!(p, ADMIN, c.create_provider(created), "CreateProvider").await?;
+    let id = provider_of(created.provider)?.id;
+    let site = ppb::Site {
+        kind: ppb::SiteKind::Site as i32,
+        name: format!("{} toimipiste", spec.municipality),
+        street_address: "Kauppakatu 1".into(),
+        postal_code: "70100".into(),
+        municipality: spec.municipality.clone(),
+        coordinates: Some(Coordinates {
+            latitude: spec.at.0,
+            longitude: spec.at.1,
+        }),
+        ..Default::default()
+    };
+    let site = ppb::AddSiteRequest {
+        request_id: request_id(),
+        provider_id: id.clone(),
+        site: Some(site),
+    };
+    call!(p, ADMIN, c.add_site(site), "AddSite").await?;
     let issued = today() - chrono::Duration::days(60);
     let expires = today() + chrono::Duration::days(3 * 365);
     for kind in REQUIRED_DOCUMENTS {
-        c.add_document(p.request(
-            admin,
-            None,
-            ppb::AddDocumentRequest {
-                request_id: request_id(),
-                provider_id: id.clone(),
-                document: Some(ppb::Document {
-                    kind: kind as i32,
-                    issued_on: date(issued),
-                    expires_on: date(expires),
-                    file_reference: format!("docs/{}.pdf", kind.as_str_name().to_lowercase()),
-                    ..Default::default()
-                }),
-            },
-        )?)
-        .await
-        .context("AddDocument")?;
+        let document = ppb::Document {
+            kind: kind as i32,
+            issued_on: date(issued),
+            expires_on: date(expires),
+            file_reference: format!("docs/{}.pdf", kind.as_str_name().to_lowercase()),
+            ..Default::default()
+        };
+        let document = ppb::AddDocumentRequest {
+            request_id: request_id(),
+            provider_id: id.clone(),
+            document: Some(document),
+        };
+        call!(p, ADMIN, c.add_document(document), "AddDocument").await?;
     }
     for (name, q, register) in [
         (
@@ -160,197 +253,120 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
         ),
         ("Olli Ohjaaja", ppb::Qualification::UasSocialOrHealth, ""),
     ] {
-        c.add_staff_member(p.request(
-            admin,
-            None,
-            ppb::AddStaffMemberRequest {
-                request_id: request_id(),
-                provider_id: id.clone(),
-                staff_member: Some(ppb::StaffMember {
-                    name: name.into(),
-                    role: "ohjaaja".into(),
-                    qualification: q as i32,
-                    register_number: register.into(),
-                    ..Default::default()
-                }),
-            },
-        )?)
-        .await
-        .context("AddStaffMember")?;
-    }
-    for (service, cents, size) in &spec.offerings {
-        c.set_offering(p.request(
-            admin,
-            None,
-            ppb::SetOfferingRequest {
-                request_id: request_id(),
-                provider_id: id.clone(),
-                offering: Some(ppb::Offering {
-                    service_type: *service as i32,
-                    unit_price: Some(Money { cents: *cents }),
-                    max_group_size: *size,
-                }),
-            },
-        )?)
-        .await
-        .context("SetOffering")?;
-    }
-    c.set_soteri_classes(p.request(
-        admin,
-        None,
-        ppb::SetSoteriClassesRequest {
+        let member = ppb::StaffMember {
+            name: name.into(),
+            role: "ohjaaja".into(),
+            qualification: q as i32,
+            register_number: register.into(),
+            ..Default::default()
+        };
+        let member = ppb::AddStaffMemberRequest {
             request_id: request_id(),
             provider_id: id.clone(),
-            soteri_classes: vec![2903],
-        },
-    )?)
-    .await
-    .context("SetSoteriClasses")?;
-    let submitted = c
-        .submit_provider(p.request(
-            admin,
-            None,
-            ppb::SubmitProviderRequest {
-                request_id: request_id(),
-                provider_id: id,
-            },
-        )?)
-        .await
-        .context("SubmitProvider")?
-        .into_inner()
-        .provider;
-    provider_of(submitted)
+            staff_member: Some(member),
+        };
+        call!(p, ADMIN, c.add_staff_member(member), "AddStaffMember").await?;
+    }
+    for (service, cents, size) in &spec.offerings {
+        let offering = ppb::Offering {
+            service_type: *service as i32,
+            unit_price: Some(Money { cents: *cents }),
+            max_group_size: *size,
+        };
+        let offering = ppb::SetOfferingRequest {
+            request_id: request_id(),
+            provider_id: id.clone(),
+            offering: Some(offering),
+        };
+        call!(p, ADMIN, c.set_offering(offering), "SetOffering").await?;
+    }
+    let classes = ppb::SetSoteriClassesRequest {
+        request_id: request_id(),
+        provider_id: id.clone(),
+        soteri_classes: vec![2903],
+    };
+    call!(p, ADMIN, c.set_soteri_classes(classes), "SetSoteriClasses").await?;
+    let submit = ppb::SubmitProviderRequest {
+        request_id: request_id(),
+        provider_id: id,
+    };
+    let answer = call!(p, ADMIN, c.submit_provider(submit), "SubmitProvider").await?;
+    provider_of(answer.provider)
 }
 
 /// Approves a submitted provider, as a county administrator.
 pub async fn approve_provider(p: &Platform, id: &str) -> anyhow::Result<ppb::Provider> {
-    let r = p
-        .providers()?
-        .approve_provider(p.request(
-            Role::CountyAdmin,
-            None,
-            ppb::ApproveProviderRequest {
-                request_id: request_id(),
-                provider_id: id.into(),
-            },
-        )?)
-        .await
-        .context("ApproveProvider")?;
-    provider_of(r.into_inner().provider)
+    let request = ppb::ApproveProviderRequest {
+        request_id: request_id(),
+        provider_id: id.into(),
+    };
+    let c = p.providers()?;
+    let answer = call!(p, ADMIN, c.approve_provider(request), "ApproveProvider").await?;
+    provider_of(answer.provider)
 }
 
 /// A provider, as a county administrator sees it.
 pub async fn get_provider(p: &Platform, id: &str) -> anyhow::Result<ppb::Provider> {
-    let r = p
-        .providers()?
-        .get_provider(p.request(
-            Role::CountyAdmin,
-            None,
-            ppb::GetProviderRequest {
-                provider_id: id.into(),
-            },
-        )?)
-        .await
-        .context("GetProvider")?;
-    provider_of(r.into_inner().provider)
+    let request = ppb::GetProviderRequest {
+        provider_id: id.into(),
+    };
+    let c = p.providers()?;
+    let answer = call!(p, ADMIN, c.get_provider(request), "GetProvider").await?;
+    provider_of(answer.provider)
 }
 
 /// Every provider (all pages), as a county administrator lists them.
 pub async fn list_providers(p: &Platform) -> anyhow::Result<ppb::ListProvidersResponse> {
-    let mut c = p.providers()?;
-    let mut all = ppb::ListProvidersResponse::default();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .list_providers(p.request(
-                Role::CountyAdmin,
-                None,
-                ppb::ListProvidersRequest {
-                    page_size: 500,
-                    page_token: token,
-                    ..Default::default()
-                },
-            )?)
-            .await
-            .context("ListProviders")?
-            .into_inner();
-        all.providers.extend(page.providers);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.providers()?;
+    every_page(|page_token| {
+        let request = ppb::ListProvidersRequest {
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, ADMIN, c.list_providers(request), "ListProviders")
+    })
+    .await
 }
 
 // ------------------------------------------------------------------------------ clients and vouchers
 
 /// Registers a client, as a social worker.
 pub async fn add_client(p: &Platform, details: vpb::ClientDetails) -> anyhow::Result<vpb::Client> {
-    p.vouchers()?
-        .create_client(p.request(
-            Role::SocialWorker,
-            None,
-            vpb::CreateClientRequest {
-                request_id: request_id(),
-                details: Some(details),
-            },
-        )?)
-        .await
-        .context("CreateClient")?
-        .into_inner()
-        .client
-        .context("no client in the answer")
+    let request = vpb::CreateClientRequest {
+        request_id: request_id(),
+        details: Some(details),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.create_client(request), "CreateClient" => client).await
 }
 
 /// Every client (all pages), as a social worker lists them.
 pub async fn list_clients(p: &Platform) -> anyhow::Result<vpb::ListClientsResponse> {
-    let mut c = p.vouchers()?;
-    let mut all = vpb::ListClientsResponse::default();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .list_clients(p.request(
-                Role::SocialWorker,
-                None,
-                vpb::ListClientsRequest {
-                    page_size: 500,
-                    page_token: token,
-                    ..Default::default()
-                },
-            )?)
-            .await
-            .context("ListClients")?
-            .into_inner();
-        all.clients.extend(page.clients);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.vouchers()?;
+    every_page(|page_token| {
+        let request = vpb::ListClientsRequest {
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, WORKER, c.list_clients(request), "ListClients")
+    })
+    .await
 }
 
 /// The ceiling price of `service` in force today, if any (any role may read prices).
 pub async fn ceiling_price(p: &Platform, service: ServiceType) -> anyhow::Result<Option<i64>> {
-    match p
-        .vouchers()?
-        .get_ceiling_price(p.request(
-            Role::CountyAdmin,
-            None,
-            vpb::GetCeilingPriceRequest {
-                service_type: service as i32,
-                on: None,
-            },
-        )?)
-        .await
-    {
-        Ok(r) => Ok(r
-            .into_inner()
-            .ceiling_price
-            .and_then(|c| c.unit_price)
-            .map(|m| m.cents)),
-        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
-        Err(s) => Err(s).context("GetCeilingPrice"),
-    }
+    let request = vpb::GetCeilingPriceRequest {
+        service_type: service as i32,
+        on: None,
+    };
+    let c = p.vouchers()?;
+    let r = call!(p, ADMIN, c.get_ceiling_price(request), "GetCeilingPrice");
+    Ok(found(r.await)?
+        .and_then(|r| r.ceiling_price)
+        .and_then(|c| c.unit_price)
+        .map(|m| m.cents))
 }
 
 /// Records a ceiling price of `service` from `from`, as a county administrator.
@@ -360,20 +376,15 @@ pub async fn set_ceiling_price(
     from: NaiveDate,
     cents: i64,
 ) -> anyhow::Result<vpb::CeilingPrice> {
-    p.vouchers()?
-        .set_ceiling_price(p.request(
-            Role::CountyAdmin,
-            None,
-            vpb::SetCeilingPriceRequest {
-                request_id: request_id(),
-                service_type: service as i32,
-                effective_from: date(from),
-                unit_price: Some(Money { cents }),
-            },
-        )?)
-        .await
-        .context("SetCeilingPrice")?
-        .into_inner()
+    let request = vpb::SetCeilingPriceRequest {
+        request_id: request_id(),
+        service_type: service as i32,
+        effective_from: date(from),
+        unit_price: Some(Money { cents }),
+    };
+    let c = p.vouchers()?;
+    call!(p, ADMIN, c.set_ceiling_price(request), "SetCeilingPrice")
+        .await?
         .ceiling_price
         .context("no price in the answer")
 }
@@ -383,20 +394,12 @@ pub async fn issue_voucher(
     p: &Platform,
     decision: vpb::ServiceDecision,
 ) -> anyhow::Result<vpb::Voucher> {
-    p.vouchers()?
-        .issue_voucher(p.request(
-            Role::SocialWorker,
-            None,
-            vpb::IssueVoucherRequest {
-                request_id: request_id(),
-                decision: Some(decision),
-            },
-        )?)
-        .await
-        .context("IssueVoucher")?
-        .into_inner()
-        .voucher
-        .context("no voucher in the answer")
+    let request = vpb::IssueVoucherRequest {
+        request_id: request_id(),
+        decision: Some(decision),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.issue_voucher(request), "IssueVoucher" => voucher).await
 }
 
 /// Records the client's choice of `provider`, as a social worker.
@@ -406,22 +409,14 @@ pub async fn choose_provider(
     provider: &str,
     agreed_start: Option<NaiveDate>,
 ) -> anyhow::Result<vpb::Voucher> {
-    p.vouchers()?
-        .choose_provider(p.request(
-            Role::SocialWorker,
-            None,
-            vpb::ChooseProviderRequest {
-                request_id: request_id(),
-                voucher_id: voucher.into(),
-                provider_id: provider.into(),
-                agreed_start_on: agreed_start.and_then(date),
-            },
-        )?)
-        .await
-        .context("ChooseProvider")?
-        .into_inner()
-        .voucher
-        .context("no voucher in the answer")
+    let request = vpb::ChooseProviderRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        provider_id: provider.into(),
+        agreed_start_on: agreed_start.and_then(date),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.choose_provider(request), "ChooseProvider" => voucher).await
 }
 
 /// The chosen provider's user accepts the voucher, naming the responsible coach.
@@ -432,49 +427,29 @@ pub async fn accept_voucher(
     coach: &str,
     steward_notified: Option<NaiveDate>,
 ) -> anyhow::Result<vpb::Voucher> {
-    p.vouchers()?
-        .accept_voucher(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            vpb::AcceptVoucherRequest {
-                request_id: request_id(),
-                voucher_id: voucher.into(),
-                responsible_coach: coach.into(),
-                steward_notified_on: steward_notified.and_then(date),
-            },
-        )?)
-        .await
-        .context("AcceptVoucher")?
-        .into_inner()
-        .voucher
-        .context("no voucher in the answer")
+    let request = vpb::AcceptVoucherRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        responsible_coach: coach.into(),
+        steward_notified_on: steward_notified.and_then(date),
+    };
+    let c = p.vouchers()?;
+    call!(p, user(provider), c.accept_voucher(request), "AcceptVoucher" => voucher).await
 }
 
 /// A voucher by id or number, as a county administrator reads it.
 pub async fn get_voucher(p: &Platform, id_or_number: &str) -> anyhow::Result<vpb::Voucher> {
-    let number = id_or_number.starts_with("PS-");
-    p.vouchers()?
-        .get_voucher(p.request(
-            Role::CountyAdmin,
-            None,
-            vpb::GetVoucherRequest {
-                voucher_id: if number {
-                    String::new()
-                } else {
-                    id_or_number.into()
-                },
-                voucher_number: if number {
-                    id_or_number.into()
-                } else {
-                    String::new()
-                },
-            },
-        )?)
-        .await
-        .context("GetVoucher")?
-        .into_inner()
-        .voucher
-        .context("no voucher in the answer")
+    let (voucher_id, voucher_number) = if id_or_number.starts_with("PS-") {
+        (String::new(), id_or_number.into())
+    } else {
+        (id_or_number.into(), String::new())
+    };
+    let request = vpb::GetVoucherRequest {
+        voucher_id,
+        voucher_number,
+    };
+    let c = p.vouchers()?;
+    call!(p, ADMIN, c.get_voucher(request), "GetVoucher" => voucher).await
 }
 
 /// Vouchers (all pages) of a client and/or provider, as a county administrator lists them.
@@ -483,31 +458,18 @@ pub async fn list_vouchers(
     client: Option<&str>,
     provider: Option<&str>,
 ) -> anyhow::Result<vpb::ListVouchersResponse> {
-    let mut c = p.vouchers()?;
-    let mut all = vpb::ListVouchersResponse::default();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .list_vouchers(p.request(
-                Role::CountyAdmin,
-                None,
-                vpb::ListVouchersRequest {
-                    client_id: client.unwrap_or_default().into(),
-                    provider_id: provider.unwrap_or_default().into(),
-                    page_size: 500,
-                    page_token: token,
-                    ..Default::default()
-                },
-            )?)
-            .await
-            .context("ListVouchers")?
-            .into_inner();
-        all.vouchers.extend(page.vouchers);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.vouchers()?;
+    every_page(|page_token| {
+        let request = vpb::ListVouchersRequest {
+            client_id: client.unwrap_or_default().into(),
+            provider_id: provider.unwrap_or_default().into(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, ADMIN, c.list_vouchers(request), "ListVouchers")
+    })
+    .await
 }
 
 // ------------------------------------------------------------------------------ attendance
@@ -538,20 +500,20 @@ pub async fn record_session(
     details: apb::SessionDetails,
     replaces: Option<&str>,
 ) -> anyhow::Result<apb::RecordSessionResponse> {
-    Ok(p.attendance()?
-        .record_session(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            apb::RecordSessionRequest {
-                request_id: request_id(),
-                voucher_id: voucher.into(),
-                details: Some(details),
-                replaces_session_id: replaces.unwrap_or_default().into(),
-            },
-        )?)
-        .await
-        .context("RecordSession")?
-        .into_inner())
+    let request = apb::RecordSessionRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        details: Some(details),
+        replaces_session_id: replaces.unwrap_or_default().into(),
+    };
+    let c = p.attendance()?;
+    call!(
+        p,
+        user(provider),
+        c.record_session(request),
+        "RecordSession"
+    )
+    .await
 }
 
 /// Cancels a session, as a user of `provider`.
@@ -561,21 +523,13 @@ pub async fn cancel_session(
     session: &str,
     cancellation: apb::Cancellation,
 ) -> anyhow::Result<apb::Session> {
-    p.attendance()?
-        .cancel_session(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            apb::CancelSessionRequest {
-                request_id: request_id(),
-                session_id: session.into(),
-                cancellation: Some(cancellation),
-            },
-        )?)
-        .await
-        .context("CancelSession")?
-        .into_inner()
-        .session
-        .context("no session in the answer")
+    let request = apb::CancelSessionRequest {
+        request_id: request_id(),
+        session_id: session.into(),
+        cancellation: Some(cancellation),
+    };
+    let c = p.attendance()?;
+    call!(p, user(provider), c.cancel_session(request), "CancelSession" => session).await
 }
 
 /// The sessions of a voucher (all pages), as a county administrator lists them.
@@ -583,30 +537,17 @@ pub async fn list_sessions(
     p: &Platform,
     voucher: &str,
 ) -> anyhow::Result<apb::ListSessionsResponse> {
-    let mut c = p.attendance()?;
-    let mut all = apb::ListSessionsResponse::default();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .list_sessions(p.request(
-                Role::CountyAdmin,
-                None,
-                apb::ListSessionsRequest {
-                    voucher_id: voucher.into(),
-                    page_size: 500,
-                    page_token: token,
-                    ..Default::default()
-                },
-            )?)
-            .await
-            .context("ListSessions")?
-            .into_inner();
-        all.sessions.extend(page.sessions);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.attendance()?;
+    every_page(|page_token| {
+        let request = apb::ListSessionsRequest {
+            voucher_id: voucher.into(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, ADMIN, c.list_sessions(request), "ListSessions")
+    })
+    .await
 }
 
 /// Records an absence (or a day with no service arranged), as a user of `provider`.
@@ -615,18 +556,18 @@ pub async fn record_absence(
     provider: &str,
     req: apb::RecordAbsenceRequest,
 ) -> anyhow::Result<apb::RecordAbsenceResponse> {
-    Ok(p.attendance()?
-        .record_absence(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            apb::RecordAbsenceRequest {
-                request_id: request_id(),
-                ..req
-            },
-        )?)
-        .await
-        .context("RecordAbsence")?
-        .into_inner())
+    let request = apb::RecordAbsenceRequest {
+        request_id: request_id(),
+        ..req
+    };
+    let c = p.attendance()?;
+    call!(
+        p,
+        user(provider),
+        c.record_absence(request),
+        "RecordAbsence"
+    )
+    .await
 }
 
 /// The absences of a voucher (all pages), as a county administrator lists them.
@@ -634,48 +575,26 @@ pub async fn list_absences(
     p: &Platform,
     voucher: &str,
 ) -> anyhow::Result<apb::ListAbsencesResponse> {
-    let mut c = p.attendance()?;
-    let mut all = apb::ListAbsencesResponse::default();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .list_absences(p.request(
-                Role::CountyAdmin,
-                None,
-                apb::ListAbsencesRequest {
-                    voucher_id: voucher.into(),
-                    page_size: 500,
-                    page_token: token,
-                },
-            )?)
-            .await
-            .context("ListAbsences")?
-            .into_inner();
-        all.absences.extend(page.absences);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.attendance()?;
+    every_page(|page_token| {
+        let request = apb::ListAbsencesRequest {
+            voucher_id: voucher.into(),
+            page_size: 500,
+            page_token,
+        };
+        call!(p, ADMIN, c.list_absences(request), "ListAbsences")
+    })
+    .await
 }
 
 /// The units used on a voucher as attendance counts them, once attendance follows it.
 pub async fn usage(p: &Platform, voucher: &str) -> anyhow::Result<Option<apb::VoucherUsage>> {
-    match p
-        .attendance()?
-        .get_voucher_usage(p.request(
-            Role::CountyAdmin,
-            None,
-            apb::GetVoucherUsageRequest {
-                voucher_id: voucher.into(),
-            },
-        )?)
-        .await
-    {
-        Ok(r) => Ok(r.into_inner().usage),
-        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
-        Err(s) => Err(s).context("GetVoucherUsage"),
-    }
+    let request = apb::GetVoucherUsageRequest {
+        voucher_id: voucher.into(),
+    };
+    let c = p.attendance()?;
+    let r = call!(p, ADMIN, c.get_voucher_usage(request), "GetVoucherUsage");
+    Ok(found(r.await)?.and_then(|r| r.usage))
 }
 
 // ------------------------------------------------------------------------------ reporting
@@ -687,53 +606,28 @@ pub async fn list_obligations(
     provider: Option<&str>,
     status: rpb::ObligationStatus,
 ) -> anyhow::Result<rpb::ListObligationsResponse> {
-    let mut c = p.reporting()?;
-    let mut all = rpb::ListObligationsResponse::default();
-    let mut token = String::new();
-    let role = if provider.is_some() {
-        Role::ProviderUser
-    } else {
-        Role::CountyAdmin
-    };
-    loop {
-        let page = c
-            .list_obligations(p.request(
-                role,
-                provider,
-                rpb::ListObligationsRequest {
-                    provider_id: provider.unwrap_or_default().into(),
-                    status: status as i32,
-                    page_size: 500,
-                    page_token: token,
-                    ..Default::default()
-                },
-            )?)
-            .await
-            .context("ListObligations")?
-            .into_inner();
-        all.obligations.extend(page.obligations);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.reporting()?;
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    every_page(|page_token| {
+        let request = rpb::ListObligationsRequest {
+            provider_id: provider.unwrap_or_default().into(),
+            status: status as i32,
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, caller, c.list_obligations(request), "ListObligations")
+    })
+    .await
 }
 
 /// A report, as a county administrator reads it.
 pub async fn get_report(p: &Platform, report: &str) -> anyhow::Result<rpb::Report> {
-    p.reporting()?
-        .get_report(p.request(
-            Role::CountyAdmin,
-            None,
-            rpb::GetReportRequest {
-                report_id: report.into(),
-            },
-        )?)
-        .await
-        .context("GetReport")?
-        .into_inner()
-        .report
-        .context("no report in the answer")
+    let request = rpb::GetReportRequest {
+        report_id: report.into(),
+    };
+    let c = p.reporting()?;
+    call!(p, ADMIN, c.get_report(request), "GetReport" => report).await
 }
 
 /// Saves a draft of a report, as a user of `provider`.
@@ -743,21 +637,13 @@ pub async fn save_report(
     report: &str,
     sections: rpb::ReportSections,
 ) -> anyhow::Result<rpb::Report> {
-    p.reporting()?
-        .save_report_draft(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            rpb::SaveReportDraftRequest {
-                request_id: request_id(),
-                report_id: report.into(),
-                sections: Some(sections),
-            },
-        )?)
-        .await
-        .context("SaveReportDraft")?
-        .into_inner()
-        .report
-        .context("no report in the answer")
+    let request = rpb::SaveReportDraftRequest {
+        request_id: request_id(),
+        report_id: report.into(),
+        sections: Some(sections),
+    };
+    let c = p.reporting()?;
+    call!(p, user(provider), c.save_report_draft(request), "SaveReportDraft" => report).await
 }
 
 /// Submits a report to the social worker, as a user of `provider`.
@@ -766,20 +652,12 @@ pub async fn submit_report(
     provider: &str,
     report: &str,
 ) -> anyhow::Result<rpb::Report> {
-    p.reporting()?
-        .submit_report(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            rpb::SubmitReportRequest {
-                request_id: request_id(),
-                report_id: report.into(),
-            },
-        )?)
-        .await
-        .context("SubmitReport")?
-        .into_inner()
-        .report
-        .context("no report in the answer")
+    let request = rpb::SubmitReportRequest {
+        request_id: request_id(),
+        report_id: report.into(),
+    };
+    let c = p.reporting()?;
+    call!(p, user(provider), c.submit_report(request), "SubmitReport" => report).await
 }
 
 /// The printable PDF of a report (REP-DELIVERY): as a user of `provider` (the voucher's), or,
@@ -789,22 +667,12 @@ pub async fn report_pdf(
     provider: Option<&str>,
     report: &str,
 ) -> anyhow::Result<rpb::GetReportPdfResponse> {
-    let role = if provider.is_some() {
-        Role::ProviderUser
-    } else {
-        Role::SocialWorker
+    let request = rpb::GetReportPdfRequest {
+        report_id: report.into(),
     };
-    Ok(p.reporting()?
-        .get_report_pdf(p.request(
-            role,
-            provider,
-            rpb::GetReportPdfRequest {
-                report_id: report.into(),
-            },
-        )?)
-        .await
-        .context("GetReportPdf")?
-        .into_inner())
+    let caller = (provider_user_or(provider, Role::SocialWorker), provider);
+    let c = p.reporting()?;
+    call!(p, caller, c.get_report_pdf(request), "GetReportPdf").await
 }
 
 /// Kela's absence notices (ABS-KELA), every page: of `provider` as its user, or every one as a
@@ -815,36 +683,19 @@ pub async fn list_kela_notices(
     voucher: Option<&str>,
     status: rpb::KelaNoticeStatus,
 ) -> anyhow::Result<rpb::ListKelaNoticesResponse> {
-    let mut c = p.reporting()?;
-    let mut all = rpb::ListKelaNoticesResponse::default();
-    let mut token = String::new();
-    let role = if provider.is_some() {
-        Role::ProviderUser
-    } else {
-        Role::CountyAdmin
-    };
-    loop {
-        let page = c
-            .list_kela_notices(p.request(
-                role,
-                provider,
-                rpb::ListKelaNoticesRequest {
-                    provider_id: provider.unwrap_or_default().into(),
-                    voucher_id: voucher.unwrap_or_default().into(),
-                    status: status as i32,
-                    page_size: 500,
-                    page_token: token,
-                },
-            )?)
-            .await
-            .context("ListKelaNotices")?
-            .into_inner();
-        all.notices.extend(page.notices);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.reporting()?;
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    every_page(|page_token| {
+        let request = rpb::ListKelaNoticesRequest {
+            provider_id: provider.unwrap_or_default().into(),
+            voucher_id: voucher.unwrap_or_default().into(),
+            status: status as i32,
+            page_size: 500,
+            page_token,
+        };
+        call!(p, caller, c.list_kela_notices(request), "ListKelaNotices")
+    })
+    .await
 }
 
 /// The Kela absence notice of the period holding `day` on a KTT voucher, as a printable PDF,
@@ -855,23 +706,19 @@ pub async fn kela_notice_pdf(
     voucher: &str,
     day: NaiveDate,
 ) -> anyhow::Result<rpb::GetKelaNoticePdfResponse> {
-    let role = if provider.is_some() {
-        Role::ProviderUser
-    } else {
-        Role::CountyAdmin
+    let request = rpb::GetKelaNoticePdfRequest {
+        voucher_id: voucher.into(),
+        day: date(day),
     };
-    Ok(p.reporting()?
-        .get_kela_notice_pdf(p.request(
-            role,
-            provider,
-            rpb::GetKelaNoticePdfRequest {
-                voucher_id: voucher.into(),
-                day: date(day),
-            },
-        )?)
-        .await
-        .context("GetKelaNoticePdf")?
-        .into_inner())
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    let c = p.reporting()?;
+    call!(
+        p,
+        caller,
+        c.get_kela_notice_pdf(request),
+        "GetKelaNoticePdf"
+    )
+    .await
 }
 
 /// Writes `content` into `dir` as `name` (only its last component: a name from a service never
@@ -904,20 +751,15 @@ pub async fn generate_invoice(
     } else {
         Role::ProviderUser
     };
-    Ok(p.billing()?
-        .generate_invoice(p.request(
-            role,
-            Some(provider),
-            bpb::GenerateInvoiceRequest {
-                request_id: request_id(),
-                provider_id: provider.into(),
-                year,
-                month: i32::try_from(month).context("month")?,
-            },
-        )?)
-        .await
-        .context("GenerateInvoice")?
-        .into_inner())
+    let c = p.billing()?;
+    let request = bpb::GenerateInvoiceRequest {
+        request_id: request_id(),
+        provider_id: provider.into(),
+        year,
+        month: i32::try_from(month).context("month")?,
+    };
+    let caller = (role, Some(provider));
+    call!(p, caller, c.generate_invoice(request), "GenerateInvoice").await
 }
 
 /// Submits an invoice for approval, as a user of `provider`.
@@ -926,55 +768,31 @@ pub async fn submit_invoice(
     provider: &str,
     invoice: &str,
 ) -> anyhow::Result<bpb::Invoice> {
-    p.billing()?
-        .submit_invoice(p.request(
-            Role::ProviderUser,
-            Some(provider),
-            bpb::SubmitInvoiceRequest {
-                request_id: request_id(),
-                invoice_id: invoice.into(),
-            },
-        )?)
-        .await
-        .context("SubmitInvoice")?
-        .into_inner()
-        .invoice
-        .context("no invoice in the answer")
+    let request = bpb::SubmitInvoiceRequest {
+        request_id: request_id(),
+        invoice_id: invoice.into(),
+    };
+    let c = p.billing()?;
+    call!(p, user(provider), c.submit_invoice(request), "SubmitInvoice" => invoice).await
 }
 
 /// Approves a submitted invoice, as a county administrator.
 pub async fn approve_invoice(p: &Platform, invoice: &str) -> anyhow::Result<bpb::Invoice> {
-    p.billing()?
-        .approve_invoice(p.request(
-            Role::CountyAdmin,
-            None,
-            bpb::ApproveInvoiceRequest {
-                request_id: request_id(),
-                invoice_id: invoice.into(),
-            },
-        )?)
-        .await
-        .context("ApproveInvoice")?
-        .into_inner()
-        .invoice
-        .context("no invoice in the answer")
+    let request = bpb::ApproveInvoiceRequest {
+        request_id: request_id(),
+        invoice_id: invoice.into(),
+    };
+    let c = p.billing()?;
+    call!(p, ADMIN, c.approve_invoice(request), "ApproveInvoice" => invoice).await
 }
 
 /// An invoice, as a county administrator reads it.
 pub async fn get_invoice(p: &Platform, invoice: &str) -> anyhow::Result<bpb::Invoice> {
-    p.billing()?
-        .get_invoice(p.request(
-            Role::CountyAdmin,
-            None,
-            bpb::GetInvoiceRequest {
-                invoice_id: invoice.into(),
-            },
-        )?)
-        .await
-        .context("GetInvoice")?
-        .into_inner()
-        .invoice
-        .context("no invoice in the answer")
+    let request = bpb::GetInvoiceRequest {
+        invoice_id: invoice.into(),
+    };
+    let c = p.billing()?;
+    call!(p, ADMIN, c.get_invoice(request), "GetInvoice" => invoice).await
 }
 
 /// Invoices (all pages) of a provider, or every one, as a county administrator lists them.
@@ -982,30 +800,17 @@ pub async fn list_invoices(
     p: &Platform,
     provider: Option<&str>,
 ) -> anyhow::Result<bpb::ListInvoicesResponse> {
-    let mut c = p.billing()?;
-    let mut all = bpb::ListInvoicesResponse::default();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .list_invoices(p.request(
-                Role::CountyAdmin,
-                None,
-                bpb::ListInvoicesRequest {
-                    provider_id: provider.unwrap_or_default().into(),
-                    page_size: 100,
-                    page_token: token,
-                    ..Default::default()
-                },
-            )?)
-            .await
-            .context("ListInvoices")?
-            .into_inner();
-        all.invoices.extend(page.invoices);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        token = page.next_page_token;
-    }
+    let c = p.billing()?;
+    every_page(|page_token| {
+        let request = bpb::ListInvoicesRequest {
+            provider_id: provider.unwrap_or_default().into(),
+            page_size: 100,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, ADMIN, c.list_invoices(request), "ListInvoices")
+    })
+    .await
 }
 
 /// The file extension-free stem and extension of a format's documents.
@@ -1061,19 +866,18 @@ pub async fn pull_invoices(
     mut progress: impl FnMut(&bpb::Invoice),
 ) -> anyhow::Result<Vec<Pulled>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut c = p.billing()?;
-    let mut stream = c
-        .stream_approved_invoices(p.request(
-            Role::FinanceSystem,
-            None,
-            bpb::StreamApprovedInvoicesRequest {
-                after_sequence: 0,
-                formats: formats.iter().map(|f| *f as i32).collect(),
-            },
-        )?)
-        .await
-        .context("StreamApprovedInvoices")?
-        .into_inner();
+    let c = p.billing()?;
+    let request = bpb::StreamApprovedInvoicesRequest {
+        after_sequence: 0,
+        formats: formats.iter().map(|f| *f as i32).collect(),
+    };
+    let stream = call!(
+        p,
+        FINANCE,
+        c.stream_approved_invoices(request),
+        "StreamApprovedInvoices"
+    );
+    let mut stream = stream.await?;
     let mut pulled = Vec::new();
     while let Some(item) = stream.message().await.context("StreamApprovedInvoices")? {
         let Some(approved) = item.invoice else {
@@ -1102,20 +906,17 @@ pub async fn pull_invoices(
                 export_id: format!("demo-export-{}", p.invoice.invoice_number),
             })
             .collect();
-        let results = c
-            .acknowledge_invoices(p.request(
-                Role::FinanceSystem,
-                None,
-                bpb::AcknowledgeInvoicesRequest {
-                    request_id: request_id(),
-                    acknowledgements: acks,
-                },
-            )?)
-            .await
-            .context("AcknowledgeInvoices")?
-            .into_inner()
-            .results;
-        for r in results {
+        let request = bpb::AcknowledgeInvoicesRequest {
+            request_id: request_id(),
+            acknowledgements: acks,
+        };
+        let acked = call!(
+            p,
+            FINANCE,
+            c.acknowledge_invoices(request),
+            "AcknowledgeInvoices"
+        );
+        for r in acked.await?.results {
             if let Some(p) = pulled.iter_mut().find(|p| p.invoice.id == r.invoice_id) {
                 p.ack = bpb::AckOutcome::try_from(r.outcome).ok();
             }
@@ -1130,20 +931,12 @@ pub async fn export_invoice(
     invoice: &str,
     format: bpb::ExportFormat,
 ) -> anyhow::Result<bpb::Document> {
-    p.billing()?
-        .export_invoice(p.request(
-            Role::CountyAdmin,
-            None,
-            bpb::ExportInvoiceRequest {
-                invoice_id: invoice.into(),
-                format: format as i32,
-            },
-        )?)
-        .await
-        .context("ExportInvoice")?
-        .into_inner()
-        .document
-        .context("no document in the answer")
+    let request = bpb::ExportInvoiceRequest {
+        invoice_id: invoice.into(),
+        format: format as i32,
+    };
+    let c = p.billing()?;
+    call!(p, ADMIN, c.export_invoice(request), "ExportInvoice" => document).await
 }
 
 // ------------------------------------------------------------------------------ waiting

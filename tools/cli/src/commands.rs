@@ -15,7 +15,7 @@ use seteli_api::vouchers::v1 as vpb;
 use crate::actions::{self, date, today};
 use crate::cli::*;
 use crate::conn::{DevTokens, Platform};
-use crate::output::{self, Out, at, record, rows};
+use crate::output::{self, Out, at, items, record, rows, rule_notes};
 
 /// The role a `--as` or `--role` names.
 pub fn role_of(r: RoleArg) -> crate::conn::Role {
@@ -34,10 +34,6 @@ fn format_of(f: FormatArg) -> bpb::ExportFormat {
         FormatArg::Finvoice => bpb::ExportFormat::Finvoice30,
         FormatArg::Ubl => bpb::ExportFormat::PeppolBis30,
     }
-}
-
-fn list(v: &Value, field: &str) -> Vec<Value> {
-    at(v, field).as_array().cloned().unwrap_or_default()
 }
 
 /// Runs `command` against `platform`, printing through `out`.
@@ -136,7 +132,7 @@ async fn health(p: &Platform, out: Out, wait: u64) -> anyhow::Result<()> {
 }
 
 async fn provider(p: &Platform, out: Out, c: ProviderCmd) -> anyhow::Result<()> {
-    const T: &str = "seteli.providers.v1.Provider";
+    let show = |x: &ppb::Provider| out.record(x, output::PROVIDER);
     match c {
         ProviderCmd::Register {
             name,
@@ -159,23 +155,11 @@ async fn provider(p: &Platform, out: Out, c: ProviderCmd) -> anyhow::Result<()> 
                 at,
                 offerings: offers,
             };
-            let provider = actions::register_provider(p, &spec).await?;
-            out.print(&provider, T, |v| record(v, output::PROVIDER))
+            show(&actions::register_provider(p, &spec).await?)
         }
-        ProviderCmd::Approve { id } => {
-            let provider = actions::approve_provider(p, &id).await?;
-            out.print(&provider, T, |v| record(v, output::PROVIDER))
-        }
-        ProviderCmd::Get { id } => {
-            let provider = actions::get_provider(p, &id).await?;
-            out.print(&provider, T, |v| record(v, output::PROVIDER))
-        }
-        ProviderCmd::List => {
-            let all = actions::list_providers(p).await?;
-            out.print(&all, "seteli.providers.v1.ListProvidersResponse", |v| {
-                rows(&list(v, "providers"), output::PROVIDER)
-            })
-        }
+        ProviderCmd::Approve { id } => show(&actions::approve_provider(p, &id).await?),
+        ProviderCmd::Get { id } => show(&actions::get_provider(p, &id).await?),
+        ProviderCmd::List => out.rows(&actions::list_providers(p).await?, output::PROVIDER),
     }
 }
 
@@ -205,16 +189,9 @@ async fn client(p: &Platform, out: Out, c: ClientCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            out.print(&client, "seteli.vouchers.v1.Client", |v| {
-                record(v, output::CLIENT)
-            })
+            out.record(&client, output::CLIENT)
         }
-        ClientCmd::List => {
-            let all = actions::list_clients(p).await?;
-            out.print(&all, "seteli.vouchers.v1.ListClientsResponse", |v| {
-                rows(&list(v, "clients"), output::CLIENT)
-            })
-        }
+        ClientCmd::List => out.rows(&actions::list_clients(p).await?, output::CLIENT),
     }
 }
 
@@ -259,8 +236,7 @@ pub fn decision(
 }
 
 async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
-    const T: &str = "seteli.vouchers.v1.Voucher";
-    let show = |v: &vpb::Voucher| out.print(v, T, |j| record(j, output::VOUCHER));
+    let show = |x: &vpb::Voucher| out.record(x, output::VOUCHER);
     match c {
         VoucherCmd::Issue {
             client,
@@ -293,12 +269,10 @@ async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
             steward_notified,
         } => show(&actions::accept_voucher(p, &provider, &id, &coach, steward_notified).await?),
         VoucherCmd::Get { id } => show(&actions::get_voucher(p, &id).await?),
-        VoucherCmd::List { client, provider } => {
-            let all = actions::list_vouchers(p, client.as_deref(), provider.as_deref()).await?;
-            out.print(&all, "seteli.vouchers.v1.ListVouchersResponse", |v| {
-                rows(&list(v, "vouchers"), output::VOUCHER)
-            })
-        }
+        VoucherCmd::List { client, provider } => out.rows(
+            &actions::list_vouchers(p, client.as_deref(), provider.as_deref()).await?,
+            output::VOUCHER,
+        ),
     }
 }
 
@@ -333,16 +307,8 @@ async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
             };
             let r = actions::record_session(p, &provider, &voucher, details, replaces.as_deref())
                 .await?;
-            out.print(&r, "seteli.attendance.v1.RecordSessionResponse", |v| {
-                let mut s = record(at(v, "session"), output::SESSION);
-                for w in list(v, "warnings") {
-                    s.push_str(&format!(
-                        "\nwarning {}: {}",
-                        output::show(at(&w, "rule_id"), output::Fmt::Text),
-                        output::show(at(&w, "message_fi"), output::Fmt::Text)
-                    ));
-                }
-                s
+            out.print(&r, |v| {
+                record(at(v, "session"), output::SESSION) + &rule_notes(v, "warnings", "warning")
             })
         }
         SessionCmd::Cancel {
@@ -372,15 +338,10 @@ async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            out.print(&s, "seteli.attendance.v1.Session", |v| {
-                record(v, output::SESSION)
-            })
+            out.record(&s, output::SESSION)
         }
         SessionCmd::List { voucher } => {
-            let all = actions::list_sessions(p, &voucher).await?;
-            out.print(&all, "seteli.attendance.v1.ListSessionsResponse", |v| {
-                rows(&list(v, "sessions"), output::SESSION)
-            })
+            out.rows(&actions::list_sessions(p, &voucher).await?, output::SESSION)
         }
     }
 }
@@ -421,29 +382,18 @@ async fn absence(p: &Platform, out: Out, c: AbsenceCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            out.print(&r, "seteli.attendance.v1.RecordAbsenceResponse", |v| {
-                let mut s = record(at(v, "absence"), output::ABSENCE);
-                for a in list(v, "alerts") {
-                    s.push_str(&format!(
-                        "\nalert {}: {}",
-                        output::show(at(&a, "rule_id"), output::Fmt::Text),
-                        output::show(at(&a, "message_fi"), output::Fmt::Text)
-                    ));
-                }
-                s
+            out.print(&r, |v| {
+                record(at(v, "absence"), output::ABSENCE) + &rule_notes(v, "alerts", "alert")
             })
         }
         AbsenceCmd::List { voucher } => {
-            let all = actions::list_absences(p, &voucher).await?;
-            out.print(&all, "seteli.attendance.v1.ListAbsencesResponse", |v| {
-                rows(&list(v, "absences"), output::ABSENCE)
-            })
+            out.rows(&actions::list_absences(p, &voucher).await?, output::ABSENCE)
         }
     }
 }
 
 async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
-    const T: &str = "seteli.reporting.v1.Report";
+    let show = |x: &rpb::Report| out.record(x, output::REPORT);
     match c {
         ReportCmd::List { provider, status } => {
             let status = match status {
@@ -452,15 +402,12 @@ async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
                 Some(StatusArg::Overdue) => rpb::ObligationStatus::Overdue,
                 Some(StatusArg::Submitted) => rpb::ObligationStatus::Submitted,
             };
-            let all = actions::list_obligations(p, provider.as_deref(), status).await?;
-            out.print(&all, "seteli.reporting.v1.ListObligationsResponse", |v| {
-                rows(&list(v, "obligations"), output::OBLIGATION)
-            })
+            out.rows(
+                &actions::list_obligations(p, provider.as_deref(), status).await?,
+                output::OBLIGATION,
+            )
         }
-        ReportCmd::Get { id } => {
-            let r = actions::get_report(p, &id).await?;
-            out.print(&r, T, |v| record(v, output::REPORT))
-        }
+        ReportCmd::Get { id } => show(&actions::get_report(p, &id).await?),
         ReportCmd::Write {
             id,
             provider,
@@ -483,11 +430,10 @@ async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            out.print(&r, T, |v| record(v, output::REPORT))
+            show(&r)
         }
         ReportCmd::Submit { id, provider } => {
-            let r = actions::submit_report(p, &provider, &id).await?;
-            out.print(&r, T, |v| record(v, output::REPORT))
+            show(&actions::submit_report(p, &provider, &id).await?)
         }
         ReportCmd::Pdf {
             id,
@@ -539,20 +485,18 @@ async fn kela(p: &Platform, out: Out, c: KelaCmd) -> anyhow::Result<()> {
                 rpb::KelaNoticeStatus::Unspecified,
             )
             .await?;
-            out.print(&all, "seteli.reporting.v1.ListKelaNoticesResponse", |v| {
-                rows(
-                    &list(v, "notices"),
-                    &[
-                        ("id", "id", output::Fmt::Text),
-                        ("from", "period_from", output::Fmt::Date),
-                        ("until", "period_until", output::Fmt::Date),
-                        ("due", "due_on", output::Fmt::Date),
-                        ("status", "status", output::Fmt::Enum("KELA_NOTICE_STATUS_")),
-                        ("sent", "sent_on", output::Fmt::Date),
-                        ("late", "late", output::Fmt::Text),
-                    ],
-                )
-            })
+            out.rows(
+                &all,
+                &[
+                    ("id", "id", output::Fmt::Text),
+                    ("from", "period_from", output::Fmt::Date),
+                    ("until", "period_until", output::Fmt::Date),
+                    ("due", "due_on", output::Fmt::Date),
+                    ("status", "status", output::Fmt::Enum("KELA_NOTICE_STATUS_")),
+                    ("sent", "sent_on", output::Fmt::Date),
+                    ("late", "late", output::Fmt::Text),
+                ],
+            )
         }
         KelaCmd::Pdf {
             voucher,
@@ -568,7 +512,7 @@ async fn kela(p: &Platform, out: Out, c: KelaCmd) -> anyhow::Result<()> {
 }
 
 async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
-    const T: &str = "seteli.billing.v1.Invoice";
+    let show = |x: &bpb::Invoice| out.record(x, output::INVOICE);
     match c {
         InvoiceCmd::Generate {
             provider,
@@ -576,7 +520,7 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
             county,
         } => {
             let r = actions::generate_invoice(p, &provider, year, month, county).await?;
-            out.print(&r, "seteli.billing.v1.GenerateInvoiceResponse", |v| {
+            out.print(&r, |v| {
                 let mut s = record(at(v, "invoice"), output::INVOICE);
                 if !at(v, "credit_note").is_null()
                     && !at(v, "credit_note.id").as_str().unwrap_or("").is_empty()
@@ -588,20 +532,16 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
             })
         }
         InvoiceCmd::Submit { id, provider } => {
-            let i = actions::submit_invoice(p, &provider, &id).await?;
-            out.print(&i, T, |v| record(v, output::INVOICE))
+            show(&actions::submit_invoice(p, &provider, &id).await?)
         }
-        InvoiceCmd::Approve { id } => {
-            let i = actions::approve_invoice(p, &id).await?;
-            out.print(&i, T, |v| record(v, output::INVOICE))
-        }
+        InvoiceCmd::Approve { id } => show(&actions::approve_invoice(p, &id).await?),
         InvoiceCmd::Get { id } => {
             let i = actions::get_invoice(p, &id).await?;
-            out.print(&i, T, |v| {
+            out.print(&i, |v| {
                 let mut s = record(v, output::INVOICE);
                 s.push('\n');
                 s.push_str(&rows(
-                    &list(v, "lines"),
+                    &items(v, "lines"),
                     &[
                         ("line", "line_number", output::Fmt::Text),
                         ("voucher", "voucher_number", output::Fmt::Text),
@@ -619,12 +559,10 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
                 s
             })
         }
-        InvoiceCmd::List { provider } => {
-            let all = actions::list_invoices(p, provider.as_deref()).await?;
-            out.print(&all, "seteli.billing.v1.ListInvoicesResponse", |v| {
-                rows(&list(v, "invoices"), output::INVOICE)
-            })
-        }
+        InvoiceCmd::List { provider } => out.rows(
+            &actions::list_invoices(p, provider.as_deref()).await?,
+            output::INVOICE,
+        ),
         InvoiceCmd::Pull {
             out: dir,
             formats,
@@ -690,19 +628,7 @@ async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {
             }
             std::fs::write(&file, &doc.content)
                 .with_context(|| format!("writing {}", file.display()))?;
-            let v = serde_json::json!({
-                "file": file.display().to_string(),
-                "content_type": doc.content_type,
-                "bytes": doc.content.len(),
-            });
-            out.print_value(&v, |_| {
-                format!(
-                    "wrote {} ({} bytes, {})",
-                    file.display(),
-                    doc.content.len(),
-                    doc.content_type
-                )
-            })
+            written(out, &file, doc.content.len(), &doc.content_type)
         }
     }
 }

@@ -12,6 +12,11 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
 use serde_json::Value;
+use seteli_api::attendance::v1 as apb;
+use seteli_api::billing::v1 as bpb;
+use seteli_api::providers::v1 as ppb;
+use seteli_api::reporting::v1 as rpb;
+use seteli_api::vouchers::v1 as vpb;
 
 fn pool() -> &'static DescriptorPool {
     static POOL: OnceLock<DescriptorPool> = OnceLock::new();
@@ -65,6 +70,26 @@ pub fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
     path.split('.')
         .filter(|p| !p.is_empty())
         .fold(v, |v, key| v.get(key).unwrap_or(&Value::Null))
+}
+
+/// The items of the list at dot-separated `path` of `v` (none when it is no list).
+pub fn items(v: &Value, path: &str) -> Vec<Value> {
+    at(v, path).as_array().cloned().unwrap_or_default()
+}
+
+/// The rule notes (warnings, alerts) listed at `path` of `v`, a line each after a newline:
+/// `<label> <rule id>: <Finnish message>`.
+pub fn rule_notes(v: &Value, path: &str, label: &str) -> String {
+    items(v, path)
+        .iter()
+        .map(|n| {
+            format!(
+                "\n{label} {}: {}",
+                show(at(n, "rule_id"), Fmt::Text),
+                show(at(n, "message_fi"), Fmt::Text)
+            )
+        })
+        .collect()
 }
 
 fn int(v: &Value, key: &str) -> i64 {
@@ -159,6 +184,52 @@ pub fn rows(items: &[Value], columns: &[Column]) -> String {
     t.to_string()
 }
 
+/// A contract message the client prints, with its full protobuf name (which the JSON mapping
+/// looks up in the descriptor set; the generated types do not carry it).
+pub trait Proto: prost::Message {
+    /// The full name, e.g. `seteli.vouchers.v1.Voucher`.
+    const NAME: &'static str;
+}
+
+/// The answer of a listing: a message with a list of items.
+pub trait Listing: Proto {
+    /// The field of the items, e.g. `vouchers`.
+    const ITEMS: &'static str;
+}
+
+macro_rules! protos {
+    ($($message:ty => $name:literal $(, items in $items:literal)?;)*) => {$(
+        impl Proto for $message {
+            const NAME: &'static str = $name;
+        }
+        $(impl Listing for $message {
+            const ITEMS: &'static str = $items;
+        })?
+    )*};
+}
+
+protos! {
+    ppb::Provider => "seteli.providers.v1.Provider";
+    ppb::ListProvidersResponse => "seteli.providers.v1.ListProvidersResponse", items in "providers";
+    vpb::Client => "seteli.vouchers.v1.Client";
+    vpb::ListClientsResponse => "seteli.vouchers.v1.ListClientsResponse", items in "clients";
+    vpb::Voucher => "seteli.vouchers.v1.Voucher";
+    vpb::ListVouchersResponse => "seteli.vouchers.v1.ListVouchersResponse", items in "vouchers";
+    apb::RecordSessionResponse => "seteli.attendance.v1.RecordSessionResponse";
+    apb::Session => "seteli.attendance.v1.Session";
+    apb::ListSessionsResponse => "seteli.attendance.v1.ListSessionsResponse", items in "sessions";
+    apb::RecordAbsenceResponse => "seteli.attendance.v1.RecordAbsenceResponse";
+    apb::ListAbsencesResponse => "seteli.attendance.v1.ListAbsencesResponse", items in "absences";
+    rpb::Report => "seteli.reporting.v1.Report";
+    rpb::ListObligationsResponse =>
+        "seteli.reporting.v1.ListObligationsResponse", items in "obligations";
+    rpb::ListKelaNoticesResponse =>
+        "seteli.reporting.v1.ListKelaNoticesResponse", items in "notices";
+    bpb::GenerateInvoiceResponse => "seteli.billing.v1.GenerateInvoiceResponse";
+    bpb::Invoice => "seteli.billing.v1.Invoice";
+    bpb::ListInvoicesResponse => "seteli.billing.v1.ListInvoicesResponse", items in "invoices";
+}
+
 /// How the client prints: JSON or tables.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Out {
@@ -167,15 +238,24 @@ pub struct Out {
 }
 
 impl Out {
-    /// Prints `message` (of type `full_name`): JSON, or `human` of its JSON.
-    pub fn print(
+    /// Prints `message`: JSON, or `human` of its JSON.
+    pub fn print<M: Proto>(
         &self,
-        message: &impl prost::Message,
-        full_name: &str,
+        message: &M,
         human: impl FnOnce(&Value) -> String,
     ) -> anyhow::Result<()> {
-        let v = json_of(message, full_name)?;
+        let v = json_of(message, M::NAME)?;
         self.print_value(&v, human)
+    }
+
+    /// Prints `message`: JSON, or a two-column table of `columns`.
+    pub fn record(&self, message: &impl Proto, columns: &[Column]) -> anyhow::Result<()> {
+        self.print(message, |v| record(v, columns))
+    }
+
+    /// Prints a listing: JSON, or its items as a table of `columns`, one row each.
+    pub fn rows<L: Listing>(&self, listing: &L, columns: &[Column]) -> anyhow::Result<()> {
+        self.print(listing, |v| rows(&items(v, L::ITEMS), columns))
     }
 
     /// Prints `v`: JSON, or `human` of it.
