@@ -76,14 +76,7 @@ pub async fn get_report_pdf(
 ) -> AppResult<pb::GetReportPdfResponse> {
     ctx.caller.require(access::PRINTERS)?;
     let id = required_id("report_id", &req.report_id)?;
-    let o = with_fresh_vouchers(app, || async {
-        let mut conn = app.db.pool().acquire().await?;
-        store::load_obligation(&mut conn, &id)
-            .await?
-            .filter(|o| access::may_see(&ctx.caller, o))
-            .ok_or_else(|| AppError::NotFound(format!("report {id}")))
-    })
-    .await?;
+    let o = crate::ops::visible_report(app, &ctx, &id).await?;
     if !access::may_print(&ctx.caller, &o) {
         return Err(AppError::PermissionDenied(
             "a report is printed by a user of the voucher's provider or by the voucher's social \
@@ -296,20 +289,70 @@ fn rep_delivery(message_fi: &str, message_en: &str) -> AppError {
     AppError::RuleViolations(vec![Violation::of(REP_DELIVERY, message_fi, message_en)])
 }
 
-/// Records `item` (a delivery mark) on report `report_id` as one idempotent change for `req`.
-#[allow(clippy::too_many_arguments)]
-async fn mark_report<Req: Message>(
-    app: &App,
-    ctx: &Ctx,
-    request_id: &str,
-    req: &Req,
-    report_id: &str,
-    item: ClosingItem,
-    day: (&'static str, Option<Date>),
+/// A step done on `done_on` as `caller` records it at `recorded_at` (microseconds).
+fn done_by(
+    caller: &seteli_platform::auth::Caller,
+    done_on: chrono::NaiveDate,
+    recorded_at: i64,
     note: String,
-) -> AppResult<pb::Report> {
+) -> DoneMark {
+    DoneMark {
+        done_on,
+        recorded_at,
+        by_subject: caller.subject.clone(),
+        by_role: caller.role.as_str().to_owned(),
+        by_organisation: caller.organisation(),
+        note,
+    }
+}
+
+/// A request to record one delivery mark on a report (REP-DELIVERY).
+trait MarkRequest: Message {
+    /// The mark it records.
+    const ITEM: ClosingItem;
+    /// Its RPC, as audited.
+    const ACTION: &'static str;
+    /// The name of its day field (for errors).
+    const DAY_FIELD: &'static str;
+    /// The name of its free-text field (for errors).
+    const NOTE_FIELD: &'static str;
+    /// Its request id, report id, day and free text.
+    fn parts(&self) -> (&str, &str, Option<Date>, &str);
+}
+
+impl MarkRequest for pb::MarkClientCopyGivenRequest {
+    const ITEM: ClosingItem = ClosingItem::ClientCopyGiven;
+    const ACTION: &'static str = "MarkClientCopyGiven";
+    const DAY_FIELD: &'static str = "given_on";
+    const NOTE_FIELD: &'static str = "note";
+    fn parts(&self) -> (&str, &str, Option<Date>, &str) {
+        (&self.request_id, &self.report_id, self.given_on, &self.note)
+    }
+}
+
+impl MarkRequest for pb::MarkDeliveredToCountyRequest {
+    const ITEM: ClosingItem = ClosingItem::DeliveredToCounty;
+    const ACTION: &'static str = "MarkDeliveredToCounty";
+    const DAY_FIELD: &'static str = "delivered_on";
+    const NOTE_FIELD: &'static str = "channel";
+    fn parts(&self) -> (&str, &str, Option<Date>, &str) {
+        (
+            &self.request_id,
+            &self.report_id,
+            self.delivered_on,
+            &self.channel,
+        )
+    }
+}
+
+/// Records the mark `req` asks for on its report as one idempotent change for `req`.
+async fn mark_report<Req: MarkRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<pb::Report> {
+    ctx.caller.require(access::DELIVERERS)?;
+    let (request_id, report_id, day, note) = req.parts();
+    let report_id = &required_id("report_id", report_id)?;
+    let note = wire::optional_note(Req::NOTE_FIELD, note)?;
+    let (item, field) = (Req::ITEM, Req::DAY_FIELD);
     with_fresh_vouchers(app, || {
-        let (field, day) = (day.0, day.1);
         let note = note.clone();
         async move {
             let change = Change::new(&app.db, ctx, request_id, req)?;
@@ -354,26 +397,15 @@ async fn mark_report<Req: Message>(
                                     voucher_id: o.voucher_id.clone(),
                                     report_id: o.id.clone(),
                                     item,
-                                    mark: DoneMark {
-                                        done_on,
-                                        recorded_at: now,
-                                        by_subject: caller.subject.clone(),
-                                        by_role: caller.role.as_str().to_owned(),
-                                        by_organisation: caller.organisation(),
-                                        note,
-                                    },
+                                    mark: done_by(&caller, done_on, now, note),
                                 },
                             )
                             .await?;
-                            let action = match item {
-                                ClosingItem::ClientCopyGiven => "MarkClientCopyGiven",
-                                _ => "MarkDeliveredToCounty",
-                            };
                             audit::record(
                                 &mut *conn,
                                 &caller,
                                 &request,
-                                report_access(&caller, &o, action),
+                                report_access(&caller, &o, Req::ACTION),
                             )
                             .await?;
                             let mut report = wire::to_report(&o, today);
@@ -394,23 +426,8 @@ pub async fn mark_client_copy_given(
     ctx: Ctx,
     req: pb::MarkClientCopyGivenRequest,
 ) -> AppResult<pb::MarkClientCopyGivenResponse> {
-    ctx.caller.require(access::DELIVERERS)?;
-    let id = required_id("report_id", &req.report_id)?;
-    let note = wire::optional_note("note", &req.note)?;
-    let report = mark_report(
-        app,
-        &ctx,
-        &req.request_id,
-        &req,
-        &id,
-        ClosingItem::ClientCopyGiven,
-        ("given_on", req.given_on),
-        note,
-    )
-    .await?;
-    Ok(pb::MarkClientCopyGivenResponse {
-        report: Some(report),
-    })
+    let report = Some(mark_report(app, &ctx, &req).await?);
+    Ok(pb::MarkClientCopyGivenResponse { report })
 }
 
 /// MarkDeliveredToCounty.
@@ -419,23 +436,8 @@ pub async fn mark_delivered_to_county(
     ctx: Ctx,
     req: pb::MarkDeliveredToCountyRequest,
 ) -> AppResult<pb::MarkDeliveredToCountyResponse> {
-    ctx.caller.require(access::DELIVERERS)?;
-    let id = required_id("report_id", &req.report_id)?;
-    let channel = wire::optional_note("channel", &req.channel)?;
-    let report = mark_report(
-        app,
-        &ctx,
-        &req.request_id,
-        &req,
-        &id,
-        ClosingItem::DeliveredToCounty,
-        ("delivered_on", req.delivered_on),
-        channel,
-    )
-    .await?;
-    Ok(pb::MarkDeliveredToCountyResponse {
-        report: Some(report),
-    })
+    let report = Some(mark_report(app, &ctx, &req).await?);
+    Ok(pb::MarkDeliveredToCountyResponse { report })
 }
 
 // ------------------------------------------------------------------------------ the closing checklist
@@ -662,14 +664,7 @@ pub async fn mark_closing_item(
                                     voucher_id: v.id.clone(),
                                     report_id: String::new(),
                                     item,
-                                    mark: DoneMark {
-                                        done_on,
-                                        recorded_at: now,
-                                        by_subject: caller.subject.clone(),
-                                        by_role: caller.role.as_str().to_owned(),
-                                        by_organisation: caller.organisation(),
-                                        note,
-                                    },
+                                    mark: done_by(&caller, done_on, now, note),
                                 },
                             )
                             .await?;

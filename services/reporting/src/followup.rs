@@ -79,9 +79,7 @@ async fn activity(app: &App, ctx: &Ctx, q: &Query) -> AppResult<Vec<apb::Voucher
             ));
         }
     };
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MAX_PAGES {
+    let read = |page_token| async move {
         let page = app
             .attendance
             .client
@@ -91,20 +89,17 @@ async fn activity(app: &App, ctx: &Ctx, q: &Query) -> AppResult<Vec<apb::Voucher
                     period_from: Some(to_date(q.from)),
                     period_until: Some(to_date(q.until)),
                     page_size: 1000,
-                    page_token: token,
+                    page_token,
                 },
                 |mut c, r| async move { c.list_voucher_activity(r).await },
             )
             .await?;
-        out.extend(page.vouchers);
-        if page.next_page_token.is_empty() {
-            return Ok(out);
-        }
-        token = page.next_page_token;
-    }
-    Err(AppError::Unavailable(
-        "too many vouchers in the period for one follow-up".into(),
-    ))
+        Ok((page.vouchers, page.next_page_token))
+    };
+    crate::ops::every_page(MAX_PAGES, read, || {
+        AppError::Unavailable("too many vouchers in the period for one follow-up".into())
+    })
+    .await
 }
 
 /// A share as a rate (0 when there is nothing to share).
@@ -229,14 +224,19 @@ pub async fn get_follow_up(
     ctx: Ctx,
     req: pb::GetFollowUpRequest,
 ) -> AppResult<pb::GetFollowUpResponse> {
+    let q = asked(&ctx, &req)?;
+    follow_up(app, &ctx, &q).await
+}
+
+/// The follow-up `req` asks for, when the caller may read follow-ups.
+fn asked(ctx: &Ctx, req: &pb::GetFollowUpRequest) -> AppResult<Query> {
     ctx.caller.require(access::FOLLOW_UP_READERS)?;
-    let q = query(
+    query(
         req.period_from.as_ref(),
         req.period_until.as_ref(),
         req.service_type,
         &req.provider_id,
-    )?;
-    follow_up(app, &ctx, &q).await
+    )
 }
 
 /// The CSV header row.
@@ -303,12 +303,21 @@ pub async fn export_follow_up_csv(
     ctx: Ctx,
     req: pb::ExportFollowUpCsvRequest,
 ) -> AppResult<pb::ExportFollowUpCsvResponse> {
-    ctx.caller.require(access::FOLLOW_UP_READERS)?;
-    let q = query(
-        req.period_from.as_ref(),
-        req.period_until.as_ref(),
-        req.service_type,
-        &req.provider_id,
+    // The export asks the same as GetFollowUp.
+    let pb::ExportFollowUpCsvRequest {
+        period_from,
+        period_until,
+        service_type,
+        provider_id,
+    } = req;
+    let q = asked(
+        &ctx,
+        &pb::GetFollowUpRequest {
+            period_from,
+            period_until,
+            service_type,
+            provider_id,
+        },
     )?;
     let data = follow_up(app, &ctx, &q).await?;
     Ok(pb::ExportFollowUpCsvResponse {

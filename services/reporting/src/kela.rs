@@ -292,11 +292,16 @@ async fn voucher_period(
     Ok((v, period))
 }
 
+/// More of `voucher_id`'s `what` in attendance than one notice reads.
+fn too_many(voucher_id: &str, what: &str) -> AppError {
+    AppError::Unavailable(format!(
+        "voucher {voucher_id} has more {what} than one notice reads"
+    ))
+}
+
 /// Every page of `voucher_id`'s sessions, as the caller reads them from attendance.
 async fn sessions(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::Session>> {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MAX_PAGES {
+    let read = |page_token| async move {
         let page = app
             .attendance
             .client
@@ -305,28 +310,20 @@ async fn sessions(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::
                 apb::ListSessionsRequest {
                     voucher_id: voucher_id.to_owned(),
                     page_size: 500,
-                    page_token: token,
+                    page_token,
                     ..Default::default()
                 },
                 |mut c, r| async move { c.list_sessions(r).await },
             )
             .await?;
-        out.extend(page.sessions);
-        if page.next_page_token.is_empty() {
-            return Ok(out);
-        }
-        token = page.next_page_token;
-    }
-    Err(AppError::Unavailable(format!(
-        "voucher {voucher_id} has more sessions than one notice reads"
-    )))
+        Ok((page.sessions, page.next_page_token))
+    };
+    ops::every_page(MAX_PAGES, read, || too_many(voucher_id, "sessions")).await
 }
 
 /// Every page of `voucher_id`'s absences, as the caller reads them from attendance.
 async fn absences(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::Absence>> {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MAX_PAGES {
+    let read = |page_token| async move {
         let page = app
             .attendance
             .client
@@ -335,20 +332,14 @@ async fn absences(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::
                 apb::ListAbsencesRequest {
                     voucher_id: voucher_id.to_owned(),
                     page_size: 500,
-                    page_token: token,
+                    page_token,
                 },
                 |mut c, r| async move { c.list_absences(r).await },
             )
             .await?;
-        out.extend(page.absences);
-        if page.next_page_token.is_empty() {
-            return Ok(out);
-        }
-        token = page.next_page_token;
-    }
-    Err(AppError::Unavailable(format!(
-        "voucher {voucher_id} has more absences than one notice reads"
-    )))
+        Ok((page.absences, page.next_page_token))
+    };
+    ops::every_page(MAX_PAGES, read, || too_many(voucher_id, "absences")).await
 }
 
 /// A contract date as a calendar date (`None` when unset or impossible).

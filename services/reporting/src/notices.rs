@@ -477,37 +477,79 @@ async fn tell<Req: prost::Message>(
         .await
 }
 
+/// A provider's user telling the social worker something (a notice the user writes).
+trait TellRequest: prost::Message {
+    /// What kind of notice it is, and under which rule.
+    const KIND: NoticeKind;
+    /// The rule the notice is told under.
+    const RULE: RuleNotice;
+    /// Its request id, voucher id, day it happened and description.
+    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str);
+    /// The situation change it tells of, when it tells of one.
+    fn situation_change(&self) -> AppResult<Option<SituationChange>> {
+        Ok(None)
+    }
+}
+
+impl TellRequest for pb::NotifyChangeRequest {
+    const KIND: NoticeKind = NoticeKind::SituationChange;
+    const RULE: RuleNotice = RuleNotice::Change;
+    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str) {
+        (
+            &self.request_id,
+            &self.voucher_id,
+            self.occurred_on.as_ref(),
+            &self.description,
+        )
+    }
+    fn situation_change(&self) -> AppResult<Option<SituationChange>> {
+        SituationChange::from_pb(self.situation_change)
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::invalid("situation_change", "required: one of the listed values")
+            })
+    }
+}
+
+impl TellRequest for pb::NotifyDamageRequest {
+    const KIND: NoticeKind = NoticeKind::Damage;
+    const RULE: RuleNotice = RuleNotice::Damage;
+    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str) {
+        (
+            &self.request_id,
+            &self.voucher_id,
+            self.occurred_on.as_ref(),
+            &self.description,
+        )
+    }
+}
+
+/// Checks what `req` tells, then tells it (see [`tell`]).
+async fn notify<Req: TellRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<pb::Notice> {
+    ctx.caller.require(access::NOTICE_TELLERS)?;
+    let (request_id, voucher_id, occurred_on, description) = req.parts();
+    let voucher_id = required_id("voucher_id", voucher_id)?;
+    let situation_change = req.situation_change()?;
+    let occurred_on = occurred("occurred_on", occurred_on, ctx.today())?;
+    let description = required_text("description", description, MAX_NOTICE_TEXT)?;
+    let told = Told {
+        kind: Req::KIND,
+        rule: Req::RULE,
+        situation_change,
+        occurred_on,
+        description,
+    };
+    tell(app, ctx, request_id, req, &voucher_id, told).await
+}
+
 /// NotifyChange (NOTIFY-CHANGE).
 pub async fn notify_change(
     app: &App,
     ctx: Ctx,
     req: pb::NotifyChangeRequest,
 ) -> AppResult<pb::NotifyChangeResponse> {
-    ctx.caller.require(access::NOTICE_TELLERS)?;
-    let voucher_id = required_id("voucher_id", &req.voucher_id)?;
-    let situation_change = SituationChange::from_pb(req.situation_change).ok_or_else(|| {
-        AppError::invalid("situation_change", "required: one of the listed values")
-    })?;
-    let occurred_on = occurred("occurred_on", req.occurred_on.as_ref(), ctx.today())?;
-    let description = required_text("description", &req.description, MAX_NOTICE_TEXT)?;
-    let notice = tell(
-        app,
-        &ctx,
-        &req.request_id,
-        &req,
-        &voucher_id,
-        Told {
-            kind: NoticeKind::SituationChange,
-            rule: RuleNotice::Change,
-            situation_change: Some(situation_change),
-            occurred_on,
-            description,
-        },
-    )
-    .await?;
-    Ok(pb::NotifyChangeResponse {
-        notice: Some(notice),
-    })
+    let notice = Some(notify(app, &ctx, &req).await?);
+    Ok(pb::NotifyChangeResponse { notice })
 }
 
 /// NotifyDamage (PROV-DAMAGE-NOTICE).
@@ -516,28 +558,8 @@ pub async fn notify_damage(
     ctx: Ctx,
     req: pb::NotifyDamageRequest,
 ) -> AppResult<pb::NotifyDamageResponse> {
-    ctx.caller.require(access::NOTICE_TELLERS)?;
-    let voucher_id = required_id("voucher_id", &req.voucher_id)?;
-    let occurred_on = occurred("occurred_on", req.occurred_on.as_ref(), ctx.today())?;
-    let description = required_text("description", &req.description, MAX_NOTICE_TEXT)?;
-    let notice = tell(
-        app,
-        &ctx,
-        &req.request_id,
-        &req,
-        &voucher_id,
-        Told {
-            kind: NoticeKind::Damage,
-            rule: RuleNotice::Damage,
-            situation_change: None,
-            occurred_on,
-            description,
-        },
-    )
-    .await?;
-    Ok(pb::NotifyDamageResponse {
-        notice: Some(notice),
-    })
+    let notice = Some(notify(app, &ctx, &req).await?);
+    Ok(pb::NotifyDamageResponse { notice })
 }
 
 // ------------------------------------------------------------------------------ reading
@@ -550,6 +572,22 @@ fn notice_access<'a>(ctx: &Ctx, client_id: &'a str, action: &'a str) -> Access<'
         action,
         purpose: access::purpose(&ctx.caller),
     }
+}
+
+/// Audits `ctx`'s caller reading (by `action`) a notice about `client_id`.
+async fn audit_read(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    client_id: &str,
+    action: &str,
+) -> AppResult<()> {
+    audit::record(
+        &mut *conn,
+        &ctx.caller,
+        ctx.request_id(),
+        notice_access(ctx, client_id, action),
+    )
+    .await
 }
 
 /// ListNotices.
@@ -602,13 +640,7 @@ pub async fn list_notices(
     for n in &rows {
         if !audited.contains(&n.client_id.as_str()) {
             audited.push(&n.client_id);
-            audit::record(
-                &mut *conn,
-                &ctx.caller,
-                ctx.request_id(),
-                notice_access(&ctx, &n.client_id, "ListNotices"),
-            )
-            .await?;
+            audit_read(&mut conn, &ctx, &n.client_id, "ListNotices").await?;
         }
     }
     Ok(pb::ListNoticesResponse {
@@ -630,13 +662,7 @@ pub async fn get_notice(
         .await?
         .filter(|n| access::may_see_notice(&ctx.caller, n))
         .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
-    audit::record(
-        &mut *conn,
-        &ctx.caller,
-        ctx.request_id(),
-        notice_access(&ctx, &n.client_id, "GetNotice"),
-    )
-    .await?;
+    audit_read(&mut conn, &ctx, &n.client_id, "GetNotice").await?;
     Ok(pb::GetNoticeResponse {
         notice: Some(wire::to_notice(&n)),
     })

@@ -336,6 +336,44 @@ where
     }
 }
 
+/// Every page of a listing read from another service: `page(token)` reads the page at `token`
+/// (empty: the first) and answers its items and the next page's token (empty: none). After
+/// `max_pages` pages with more to come, answers `too_many()` instead.
+pub(crate) async fn every_page<T, F, Fut>(
+    max_pages: usize,
+    mut page: F,
+    too_many: impl FnOnce() -> AppError,
+) -> AppResult<Vec<T>>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = AppResult<(Vec<T>, String)>>,
+{
+    let mut out = Vec::new();
+    let mut token = String::new();
+    for _ in 0..max_pages {
+        let (items, next) = page(token).await?;
+        out.extend(items);
+        if next.is_empty() {
+            return Ok(out);
+        }
+        token = next;
+    }
+    Err(too_many())
+}
+
+/// Report `id` if the caller may see it (NOT_FOUND otherwise), catching up with the voucher
+/// feed first when it is not known yet.
+pub(crate) async fn visible_report(app: &App, ctx: &Ctx, id: &str) -> AppResult<ObligationRow> {
+    with_fresh_vouchers(app, || async {
+        let mut conn = app.db.pool().acquire().await?;
+        store::load_obligation(&mut conn, id)
+            .await?
+            .filter(|o| access::may_see(&ctx.caller, o))
+            .ok_or_else(|| AppError::NotFound(format!("report {id}")))
+    })
+    .await
+}
+
 // ------------------------------------------------------------------------------ obligations
 
 /// ListObligations.
@@ -406,14 +444,7 @@ pub async fn get_report(
 ) -> AppResult<pb::GetReportResponse> {
     ctx.caller.require(access::READERS)?;
     let id = required_id("report_id", &req.report_id)?;
-    let o = with_fresh_vouchers(app, || async {
-        let mut conn = app.db.pool().acquire().await?;
-        store::load_obligation(&mut conn, &id)
-            .await?
-            .filter(|o| access::may_see(&ctx.caller, o))
-            .ok_or_else(|| AppError::NotFound(format!("report {id}")))
-    })
-    .await?;
+    let o = visible_report(app, &ctx, &id).await?;
     audit::record(
         app.db.pool(),
         &ctx.caller,

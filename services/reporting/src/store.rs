@@ -160,16 +160,24 @@ pub async fn load_obligation(
     row.as_ref().map(obligation_from_row).transpose()
 }
 
-impl Aggregate for ObligationRow {
-    const TABLE: &'static str = "obligations";
-    const KIND: &'static str = "report";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_obligation(conn, id)
-    }
+/// Implements [`Aggregate`] for a row type: the table it is stored in, its name in errors and
+/// the function that loads it by id.
+macro_rules! aggregate {
+    ($row:ty, $table:literal, $kind:literal, $load:ident) => {
+        impl Aggregate for $row {
+            const TABLE: &'static str = $table;
+            const KIND: &'static str = $kind;
+            fn load<'c>(
+                conn: &'c mut AnyConnection,
+                id: &'c str,
+            ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+                $load(conn, id)
+            }
+        }
+    };
 }
+
+aggregate!(ObligationRow, "obligations", "report", load_obligation);
 
 /// Every obligation ever derived for voucher `voucher_id` (owed or not).
 pub async fn voucher_obligations(
@@ -413,16 +421,7 @@ pub async fn load_notice(
     row.as_ref().map(notice_from_row).transpose()
 }
 
-impl Aggregate for crate::model::NoticeRow {
-    const TABLE: &'static str = "notices";
-    const KIND: &'static str = "notice";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_notice(conn, id)
-    }
-}
+aggregate!(crate::model::NoticeRow, "notices", "notice", load_notice);
 
 /// Stores a notice's acknowledgement as version `n.version`.
 pub async fn save_notice_acknowledgement(
@@ -742,16 +741,12 @@ pub async fn add_mark(
     Ok(())
 }
 
-impl Aggregate for crate::model::ClosingVoucher {
-    const TABLE: &'static str = "vouchers";
-    const KIND: &'static str = "voucher";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_closing_voucher(conn, id)
-    }
-}
+aggregate!(
+    crate::model::ClosingVoucher,
+    "vouchers",
+    "voucher",
+    load_closing_voucher
+);
 
 /// A followed voucher as the root of its closing marks, or `None`.
 pub async fn load_closing_voucher(
