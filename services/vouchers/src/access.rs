@@ -15,10 +15,13 @@
 //! | ListVoucherChanges | every role but a provider's user sees only its own vouchers' changes |
 //!
 //! A voucher another provider holds answers `NOT_FOUND`, never `PERMISSION_DENIED`: its
-//! existence is not the caller's business.
+//! existence is not the caller's business. So does, to a provider's user, a voucher that ended
+//! more than `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS` (90) days ago, and its client ([`may_read`]).
 
+use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};
 
+use crate::model::VoucherState;
 use crate::store::VoucherRow;
 
 /// The county's staff who keep the client register and decide.
@@ -64,6 +67,43 @@ pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
         Role::SocialWorker | Role::CountyAdmin | Role::FinanceSystem => true,
         Role::Auditor => false,
     }
+}
+
+/// The states in which a voucher's service has ended.
+pub const ENDED: &[VoucherState] = &[
+    VoucherState::Completed,
+    VoucherState::Interrupted,
+    VoucherState::Cancelled,
+    VoucherState::Expired,
+];
+
+/// Whether `caller` may still read voucher `v` on `today`: as [`may_see`], except that a
+/// provider's user reads an ended voucher (and its client) only for `after_end_days` after its
+/// end (`SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`, for the final report and the last invoice),
+/// then it is NOT_FOUND to them: the provider's need for the client's data has ended.
+pub fn may_read(caller: &Caller, v: &VoucherRow, today: NaiveDate, after_end_days: i64) -> bool {
+    may_see(caller, v)
+        && (caller.role != Role::ProviderUser || !ended_before(v, today, after_end_days))
+}
+
+/// Whether `v` ended more than `days` days before `today`.
+fn ended_before(v: &VoucherRow, today: NaiveDate, days: i64) -> bool {
+    if !ENDED.contains(&v.state) {
+        return false;
+    }
+    let end = v
+        .view
+        .ended_on
+        .as_ref()
+        .and_then(|d| {
+            NaiveDate::from_ymd_opt(
+                d.year,
+                u32::try_from(d.month).ok()?,
+                u32::try_from(d.day).ok()?,
+            )
+        })
+        .unwrap_or(v.valid_until);
+    today > end + chrono::Days::new(days.max(0) as u64)
 }
 
 /// The provider whose vouchers' changes `caller` may follow (`""`: all).

@@ -88,6 +88,9 @@ pub struct Settings {
     pub feed_poll: Duration,
     /// How often the registry's address is resolved again.
     pub resolve_every: Duration,
+    /// `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`: how long after a voucher ends its provider's
+    /// users still read it and its client (default 90: the final report, the last invoice).
+    pub provider_access_after_end_days: i64,
 }
 
 impl Settings {
@@ -136,6 +139,16 @@ impl Settings {
                 .filter(|t| !t.is_empty()),
             feed_poll: Duration::from_millis(poll_ms),
             resolve_every: config.upstream_resolve_every,
+            provider_access_after_end_days: {
+                let days: i64 = config.var_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?;
+                if days < 0 {
+                    return Err(ConfigError {
+                        key: "SETELI_PROVIDER_ACCESS_AFTER_END_DAYS".into(),
+                        message: "must not be negative".into(),
+                    });
+                }
+                days
+            },
         })
     }
 }
@@ -155,6 +168,8 @@ pub struct App {
     feed_ctx: Option<Ctx>,
     /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
     feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// How long after a voucher ends its provider's users still read it (days).
+    pub provider_access_after_end_days: i64,
 }
 
 impl App {
@@ -182,6 +197,7 @@ impl App {
             attendance,
             feed_ctx,
             feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            provider_access_after_end_days: settings.provider_access_after_end_days,
         })
     }
 
@@ -237,7 +253,13 @@ pub async fn get_client(
     let mut conn = app.db.pool().acquire().await?;
     let not_found = || AppError::NotFound(format!("client {id}"));
     if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref())
-        && !store::client_has_voucher_with(&mut conn, &id, own).await?
+        && !store::client_has_voucher_with(
+            &mut conn,
+            &id,
+            own,
+            ctx.today() - chrono::Days::new(app.provider_access_after_end_days as u64),
+        )
+        .await?
     {
         return Err(not_found());
     }
@@ -511,8 +533,9 @@ pub async fn get_voucher(
             "required: a voucher id or a voucher number",
         ));
     };
+    let (today, days) = (ctx.today(), app.provider_access_after_end_days);
     let v = row
-        .filter(|v| access::may_see(&ctx.caller, v))
+        .filter(|v| access::may_read(&ctx.caller, v, today, days))
         .ok_or_else(|| AppError::NotFound(format!("voucher {what}")))?;
     audit_client(
         &mut conn,
@@ -547,12 +570,16 @@ pub async fn list_vouchers(
         valid_on_or_before: wire::optional_date("valid_until", req.valid_until.as_ref())?
             .map(store_date)
             .unwrap_or_default(),
+        ended_on_or_after: String::new(),
     };
     if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref()) {
         if !filter.provider_id.is_empty() && filter.provider_id != own {
             return Ok(pb::ListVouchersResponse::default());
         }
         filter.provider_id = own.to_owned();
+        // Ended vouchers only for the period after the end (access::may_read).
+        filter.ended_on_or_after =
+            store_date(ctx.today() - chrono::Days::new(app.provider_access_after_end_days as u64));
     }
     let before = page.after::<(i64, String)>()?;
     let mut conn = app.db.pool().acquire().await?;

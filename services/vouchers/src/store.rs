@@ -176,18 +176,23 @@ pub async fn load_client(
     row.as_ref().map(client_from_row).transpose()
 }
 
-/// Whether `provider_id` is the chosen provider of any voucher of the client.
+/// Whether `provider_id` is the chosen provider of any voucher of the client that has not
+/// ended, or ended on or after `ended_on_or_after`.
 pub async fn client_has_voucher_with(
     conn: &mut AnyConnection,
     client_id: &str,
     provider_id: &str,
+    ended_on_or_after: NaiveDate,
 ) -> Result<bool, AppError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM vouchers WHERE client_id = $1 AND provider_id = $2 LIMIT 1")
-            .bind(client_id)
-            .bind(provider_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM vouchers WHERE client_id = $1 AND provider_id = $2 \
+         AND (state NOT IN ({ENDED_STATES}) OR COALESCE(ended_on, valid_until) >= $3) LIMIT 1"
+    )))
+    .bind(client_id)
+    .bind(provider_id)
+    .bind(store_date(ended_on_or_after))
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(row.is_some())
 }
 
@@ -628,6 +633,8 @@ pub struct VoucherFilter {
     pub valid_on_or_after: String,
     /// First valid day on or before this date.
     pub valid_on_or_before: String,
+    /// Ended vouchers only when they ended on or after this date (`""`: all).
+    pub ended_on_or_after: String,
 }
 
 /// A page of vouchers, newest first, after the cursor `(created_at, id)`.
@@ -643,6 +650,8 @@ pub async fn list_vouchers(
          AND ($3 = '' OR v.state = $3) AND ($4 = '' OR v.valid_until >= $4) \
          AND ($5 = '' OR v.valid_from <= $5) \
          AND (v.created_at < $6 OR (v.created_at = $6 AND v.id < $7)) \
+         AND ($9 = '' OR v.state NOT IN ({ENDED_STATES}) \
+              OR COALESCE(v.ended_on, v.valid_until) >= $9) \
          ORDER BY v.created_at DESC, v.id DESC LIMIT $8"
     )))
     .bind(&f.client_id)
@@ -653,10 +662,14 @@ pub async fn list_vouchers(
     .bind(at)
     .bind(id)
     .bind(limit)
+    .bind(&f.ended_on_or_after)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(voucher_from_row).collect()
 }
+
+/// The states in which a voucher's service has ended, as SQL (access::ENDED).
+const ENDED_STATES: &str = "'COMPLETED', 'INTERRUPTED', 'CANCELLED', 'EXPIRED'";
 
 // ------------------------------------------------------------------------------ transitions
 //

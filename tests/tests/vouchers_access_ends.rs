@@ -1,0 +1,131 @@
+//! Access that ends (issue 14): a provider's user reads an ended voucher and its client for
+//! `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS` (90) days after the end — for the final report and
+//! the last invoice — and then they are NOT_FOUND to it; the county still reads them.
+//!
+//! Time moves by restarting vouchers on a later pinned clock (`Env::restart_at`).
+
+use chrono::{Duration, Utc};
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::clock::Clock;
+use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
+use tonic::Code;
+
+/// What a provider's user can read of `voucher` and `client`: (voucher, client, listed).
+async fn provider_reads(
+    env: &Env,
+    provider: &str,
+    voucher: &str,
+    client: &str,
+) -> (bool, bool, bool) {
+    let token = env.provider_user(provider);
+    let voucher_read = match env
+        .v()
+        .get_voucher(with_token(
+            &token,
+            pb::GetVoucherRequest {
+                voucher_id: voucher.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+    {
+        Ok(_) => true,
+        Err(status) => {
+            assert_eq!(status.code(), Code::NotFound, "{status:?}");
+            false
+        }
+    };
+    let client_read = match env
+        .v()
+        .get_client(with_token(
+            &token,
+            pb::GetClientRequest {
+                client_id: client.into(),
+            },
+        ))
+        .await
+    {
+        Ok(_) => true,
+        Err(status) => {
+            assert_eq!(status.code(), Code::NotFound, "{status:?}");
+            false
+        }
+    };
+    let listed = env
+        .v()
+        .list_vouchers(with_token(&token, pb::ListVouchersRequest::default()))
+        .await
+        .expect("list")
+        .into_inner()
+        .vouchers
+        .iter()
+        .any(|v| v.id == voucher);
+    (voucher_read, client_read, listed)
+}
+
+#[tokio::test]
+async fn a_providers_access_to_an_ended_voucher_and_its_client_ends_after_the_period() {
+    let start = Utc::now();
+    let mut env = Env::start_at(
+        &[Svc::Providers, Svc::Vouchers],
+        Clock::fixed(start),
+        |_, _| {},
+    )
+    .await;
+    set_prices(&env).await;
+    let provider = approved_provider(&env, "Päättyvä Palvelu Oy", 1_950_001, SIILINJARVI).await;
+    let client = client_at(&env, 195, SIILINJARVI).await;
+    let voucher = active_voucher(&env, &provider, ktt_decision(&client.id)).await;
+    assert_eq!(
+        provider_reads(&env, &provider, &voucher, &client.id).await,
+        (true, true, true)
+    );
+    // The social worker cancels it today.
+    env.v()
+        .cancel_voucher(with_token(
+            &env.social_worker(),
+            pb::CancelVoucherRequest {
+                request_id: rid(),
+                voucher_id: voucher.clone(),
+                reason: "Asiakas muutti pois hyvinvointialueelta.".into(),
+            },
+        ))
+        .await
+        .expect("cancel");
+
+    // 90 days on: still readable, for the final report and the last invoice.
+    env.restart_at(Svc::Vouchers, Clock::fixed(start + Duration::days(90)))
+        .await;
+    assert_eq!(
+        provider_reads(&env, &provider, &voucher, &client.id).await,
+        (true, true, true)
+    );
+    // 91 days on: gone for the provider.
+    env.restart_at(Svc::Vouchers, Clock::fixed(start + Duration::days(91)))
+        .await;
+    assert_eq!(
+        provider_reads(&env, &provider, &voucher, &client.id).await,
+        (false, false, false)
+    );
+    // The county keeps its register.
+    env.v()
+        .get_voucher(with_token(
+            &env.social_worker(),
+            pb::GetVoucherRequest {
+                voucher_id: voucher.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("the county reads it");
+    env.v()
+        .get_client(with_token(
+            &env.social_worker(),
+            pb::GetClientRequest {
+                client_id: client.id.clone(),
+            },
+        ))
+        .await
+        .expect("and the client");
+}
