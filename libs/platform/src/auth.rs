@@ -394,7 +394,7 @@ impl Verifier {
         let cache = &self.store.cache;
         let hash = cache.enabled().then(|| token_cache::hash(token));
         if let Some(hash) = &hash
-            && let Some(caller) = cache.get(hash, now, self.store.generation())
+            && let Some(caller) = cache.get(hash, token, now, self.store.generation())
         {
             return Ok(caller);
         }
@@ -436,7 +436,7 @@ impl Verifier {
         let Some(pinned) = keys.get(kid) else {
             self.store.request_refresh();
             return Err(unauthenticated(format!(
-                "unknown signing key `{}` (the key set is being read again)",
+                "unknown signing key `{}` (keys are read again on an unknown key, at most every 30 s)",
                 cut(kid)
             )));
         };
@@ -877,8 +877,13 @@ mod tests {
         assert_eq!(v.cached_tokens(), 0);
         v.verify_at(&token, NOW).unwrap();
         assert_eq!(v.cached_tokens(), 1);
-        v.verify_at(&token, NOW + 1).unwrap();
+        let cached = v.verify_at(&token, NOW + 1).unwrap();
         assert_eq!(v.cached_tokens(), 1);
+        assert_eq!(
+            cached.token, token,
+            "a cache hit still carries the token to forward"
+        );
+        assert_eq!(cached.subject, "u-1");
         // At exp the entry no longer answers: the token is checked again (within the leeway
         // still valid), and after the leeway refused.
         assert!(v.verify_at(&token, NOW + 300).is_ok());

@@ -22,7 +22,8 @@ pub(crate) fn hash(token: &str) -> TokenHash {
 
 /// One verified token.
 pub(crate) struct Entry {
-    /// Who the token says is calling.
+    /// Who the token says is calling, without the token itself (the caller of a cache hit
+    /// holds it already; not keeping it halves the memory an entry takes).
     pub caller: Caller,
     /// The token's `exp`: the entry is worthless from then on.
     pub exp: i64,
@@ -48,15 +49,20 @@ impl TokenCache {
         self.entries.is_some()
     }
 
-    /// The caller of a token verified under key set `generation` that has not expired at `now`.
-    pub fn get(&self, key: &TokenHash, now: i64, generation: u64) -> Option<Caller> {
+    /// The caller of `token` (whose hash is `key`) when it was verified under key set
+    /// `generation` and has not expired at `now`.
+    pub fn get(&self, key: &TokenHash, token: &str, now: i64, generation: u64) -> Option<Caller> {
         let entry = self.entries.as_ref()?.get(key)?;
-        (entry.generation == generation && now < entry.exp).then(|| entry.caller.clone())
+        (entry.generation == generation && now < entry.exp).then(|| Caller {
+            token: token.to_owned(),
+            ..entry.caller.clone()
+        })
     }
 
-    /// Remembers a verified token.
-    pub fn insert(&self, key: TokenHash, entry: Entry) {
+    /// Remembers a verified token (its caller is kept without the token string).
+    pub fn insert(&self, key: TokenHash, mut entry: Entry) {
         if let Some(entries) = &self.entries {
+            entry.caller.token = String::new();
             entries.insert(key, Arc::new(entry));
         }
     }
