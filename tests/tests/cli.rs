@@ -35,9 +35,7 @@ impl Cli {
     }
 
     async fn json(&self, args: &[&str]) -> serde_json::Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all).await;
+        let out = self.run(&[&["--json"], args].concat()).await;
         assert!(
             out.status.success(),
             "seteli {args:?}: {}{}",
@@ -46,6 +44,36 @@ impl Cli {
         );
         serde_json::from_slice(&out.stdout).expect("JSON on stdout")
     }
+
+    /// Runs `args` with `--json`, expecting a refusal (exit code 1): the error it printed.
+    async fn refused(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(&[&["--json"], args].concat()).await;
+        assert_eq!(out.status.code(), Some(1), "seteli {args:?}");
+        serde_json::from_slice(&out.stdout).expect("JSON error")
+    }
+}
+
+/// Prices set, a client (`individual` its henkilötunnus's number) and the CLI on the platform.
+async fn a_client(individual: u16) -> (Env, String, Cli) {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, individual, KUOPIO).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    (env, client.id, cli)
+}
+
+/// `voucher issue` of KTT individual coaching, `units` hours, for `client`.
+fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
+    [
+        "voucher",
+        "issue",
+        "--client",
+        client,
+        "--service",
+        "KTT_INDIVIDUAL",
+        "--units",
+        units,
+    ]
 }
 
 #[tokio::test]
@@ -108,27 +136,11 @@ async fn a_script_issues_a_voucher_and_reads_the_json() {
 
 #[tokio::test]
 async fn a_refusal_shows_the_rule_id_and_the_finnish_message() {
-    let env = start().await;
-    set_prices(&env).await;
-    let client = client_at(&env, 322, KUOPIO).await;
-    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let (_env, client, cli) = a_client(322).await;
     // KTT individual coaching is at most 30 h a period (CAP-UNITS).
-    let args = [
-        "voucher",
-        "issue",
-        "--client",
-        &client.id,
-        "--service",
-        "KTT_INDIVIDUAL",
-        "--units",
-        "31",
-    ];
+    let args = issue(&client, "31");
 
-    let mut json_args = vec!["--json"];
-    json_args.extend_from_slice(&args);
-    let out = cli.run(&json_args).await;
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    let v = cli.refused(&args).await;
     assert_eq!(v["error"]["code"], "FAILED_PRECONDITION", "{v}");
     let rules: Vec<&str> = v["error"]["rules"]
         .as_array()
@@ -160,43 +172,21 @@ async fn a_refusal_shows_the_rule_id_and_the_finnish_message() {
 
 #[tokio::test]
 async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_field() {
-    let env = start().await;
-    set_prices(&env).await;
-    let client = client_at(&env, 323, KUOPIO).await;
-    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let (_env, client, cli) = a_client(323).await;
     // Only a social worker issues vouchers.
-    let out = cli
-        .run(&[
-            "--json",
-            "--as",
-            "finance_system",
-            "voucher",
-            "issue",
-            "--client",
-            &client.id,
-            "--service",
-            "KTT_INDIVIDUAL",
-            "--units",
-            "10",
-        ])
-        .await;
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    let as_finance = [&["--as", "finance_system"][..], &issue(&client, "10")].concat();
+    let v = cli.refused(&as_finance).await;
     assert_eq!(v["error"]["code"], "PERMISSION_DENIED", "{v}");
     // A malformed identity code: INVALID_ARGUMENT naming the field.
-    let out = cli
-        .run(&[
-            "--json",
-            "client",
-            "add",
-            "--name",
-            "X",
-            "--identity-code",
-            "not-a-hetu",
-        ])
-        .await;
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    let bad_hetu = [
+        "client",
+        "add",
+        "--name",
+        "X",
+        "--identity-code",
+        "not-a-hetu",
+    ];
+    let v = cli.refused(&bad_hetu).await;
     assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
     let fields: Vec<&str> = v["error"]["fields"]
         .as_array()

@@ -307,6 +307,19 @@ pub enum VoucherCmd {
     },
 }
 
+/// What a provider's user records a day of (a session, an absence) on.
+#[derive(Debug, Args)]
+pub struct RecordedDay {
+    /// The voucher id.
+    pub voucher: String,
+    /// The provider whose user records.
+    #[arg(long)]
+    pub provider: String,
+    /// The day.
+    #[arg(long, value_parser = parse_date)]
+    pub date: chrono::NaiveDate,
+}
+
 /// Who cancelled a session.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ByArg {
@@ -321,14 +334,9 @@ pub enum ByArg {
 pub enum SessionCmd {
     /// Record a session as the provider's user.
     Record {
-        /// The voucher id.
-        voucher: String,
-        /// The provider whose user records.
-        #[arg(long)]
-        provider: String,
-        /// The day.
-        #[arg(long, value_parser = parse_date)]
-        date: chrono::NaiveDate,
+        /// The voucher, the provider and the day.
+        #[command(flatten)]
+        day: RecordedDay,
         /// Start time HH:MM.
         #[arg(long, value_parser = parse_time)]
         start: Option<(i32, i32)>,
@@ -404,14 +412,9 @@ pub enum ReasonArg {
 pub enum AbsenceCmd {
     /// Record an absence (or a day with no service arranged) as the provider's user.
     Record {
-        /// The voucher id.
-        voucher: String,
-        /// The provider whose user records.
-        #[arg(long)]
-        provider: String,
-        /// The day.
-        #[arg(long, value_parser = parse_date)]
-        date: chrono::NaiveDate,
+        /// The voucher, the provider and the day.
+        #[command(flatten)]
+        day: RecordedDay,
         /// The Kela reason of an absence.
         #[arg(long, value_enum, conflicts_with = "not_arranged")]
         reason: Option<ReasonArg>,

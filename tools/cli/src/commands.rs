@@ -48,7 +48,7 @@ pub async fn run(
         Command::Token(a) => {
             let dev = DevTokens::from_dir(&global.keys)?;
             let token = dev.mint(
-                role_of(a.role).name(),
+                role_of(a.role).as_str(),
                 a.provider.as_deref(),
                 a.subject.as_deref(),
                 a.ttl,
@@ -279,9 +279,12 @@ async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
 async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
     match c {
         SessionCmd::Record {
-            voucher,
-            provider,
-            date: on,
+            day:
+                RecordedDay {
+                    voucher,
+                    provider,
+                    date: on,
+                },
             start,
             end,
             hours,
@@ -349,9 +352,12 @@ async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Result<()> {
 async fn absence(p: &Platform, out: Out, c: AbsenceCmd) -> anyhow::Result<()> {
     match c {
         AbsenceCmd::Record {
-            voucher,
-            provider,
-            date: on,
+            day:
+                RecordedDay {
+                    voucher,
+                    provider,
+                    date: on,
+                },
             reason,
             not_arranged,
             certificate,

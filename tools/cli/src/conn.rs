@@ -20,33 +20,8 @@ use tonic::transport::{Channel, Endpoint};
 /// The largest answer accepted (a pull of approved invoices carries their e-invoices).
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
-/// The roles of the platform, as tokens name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// A county social worker (issues vouchers, reads their clients' data).
-    SocialWorker,
-    /// A user of one provider (needs the provider's id).
-    ProviderUser,
-    /// A county administrator.
-    CountyAdmin,
-    /// The county's financial system.
-    FinanceSystem,
-    /// An auditor.
-    Auditor,
-}
-
-impl Role {
-    /// The role's name in a token.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::SocialWorker => "social_worker",
-            Role::ProviderUser => "provider_user",
-            Role::CountyAdmin => "county_admin",
-            Role::FinanceSystem => "finance_system",
-            Role::Auditor => "auditor",
-        }
-    }
-}
+/// The roles of the platform, as tokens name them (`Role::as_str`).
+pub use seteli_platform::auth::Role;
 
 /// The base URLs of the five services.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +143,7 @@ impl Platform {
                 if role == Role::ProviderUser && provider.is_none() {
                     anyhow::bail!("acting as a provider's user needs the provider: --provider ID");
                 }
-                dev.mint(role.name(), provider, None, 3600)
+                dev.mint(role.as_str(), provider, None, 3600)
             }
         }
     }
@@ -199,46 +174,6 @@ impl Platform {
             .connect_lazy())
     }
 
-    /// A client of the provider registry.
-    pub fn providers(&self) -> anyhow::Result<ProvidersServiceClient<Channel>> {
-        Ok(
-            ProvidersServiceClient::new(Self::channel(&self.endpoints.providers)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
-    }
-
-    /// A client of the voucher service.
-    pub fn vouchers(&self) -> anyhow::Result<VouchersServiceClient<Channel>> {
-        Ok(
-            VouchersServiceClient::new(Self::channel(&self.endpoints.vouchers)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
-    }
-
-    /// A client of the attendance service.
-    pub fn attendance(&self) -> anyhow::Result<AttendanceServiceClient<Channel>> {
-        Ok(
-            AttendanceServiceClient::new(Self::channel(&self.endpoints.attendance)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
-    }
-
-    /// A client of the reporting service.
-    pub fn reporting(&self) -> anyhow::Result<ReportingServiceClient<Channel>> {
-        Ok(
-            ReportingServiceClient::new(Self::channel(&self.endpoints.reporting)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
-    }
-
-    /// A client of the billing service.
-    pub fn billing(&self) -> anyhow::Result<BillingServiceClient<Channel>> {
-        Ok(
-            BillingServiceClient::new(Self::channel(&self.endpoints.billing)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
-    }
-
     /// Each service's name with a channel to it (health checks).
     pub fn channels(&self) -> anyhow::Result<Vec<(&'static str, String, Channel)>> {
         let e = &self.endpoints;
@@ -253,6 +188,32 @@ impl Platform {
         .map(|(name, url)| Ok((name, url.clone(), Self::channel(url)?)))
         .collect()
     }
+}
+
+/// `Platform`'s method per service: a client of it, taking answers up to `MAX_MESSAGE`.
+macro_rules! clients {
+    ($($(#[$doc:meta])* $service:ident: $client:ident;)*) => {
+        impl Platform {$(
+            $(#[$doc])*
+            pub fn $service(&self) -> anyhow::Result<$client<Channel>> {
+                let channel = Self::channel(&self.endpoints.$service)?;
+                Ok($client::new(channel).max_decoding_message_size(MAX_MESSAGE))
+            }
+        )*}
+    };
+}
+
+clients! {
+    /// A client of the provider registry.
+    providers: ProvidersServiceClient;
+    /// A client of the voucher service.
+    vouchers: VouchersServiceClient;
+    /// A client of the attendance service.
+    attendance: AttendanceServiceClient;
+    /// A client of the reporting service.
+    reporting: ReportingServiceClient;
+    /// A client of the billing service.
+    billing: BillingServiceClient;
 }
 
 /// A fresh idempotency key for a mutation.
