@@ -1,7 +1,9 @@
 //! Configuration from the environment.
 //!
 //! Every key is `SETELI_…` except `DATABASE_URL`. Defaults let a newcomer run a service on a
-//! laptop with nothing set; a value that does not parse is an error naming the key.
+//! laptop with nothing set but `SETELI_DEV=true` (`make run` sets it: the default issuer and the
+//! dev keys are refused outside dev mode); a value that does not parse is an error naming the
+//! key.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
