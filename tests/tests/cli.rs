@@ -62,6 +62,12 @@ async fn a_client(individual: u16) -> (Env, String, Cli) {
     (env, client.id, cli)
 }
 
+/// The `key` of each item of a refusal's `list` (its rules' ids, its fields' names).
+fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a str> {
+    let items = refusal["error"][list].as_array().expect(list);
+    items.iter().filter_map(|i| i[key].as_str()).collect()
+}
+
 /// `voucher issue` of KTT individual coaching, `units` hours, for `client`.
 fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
     [
@@ -142,13 +148,7 @@ async fn a_refusal_shows_the_rule_id_and_the_finnish_message() {
 
     let v = cli.refused(&args).await;
     assert_eq!(v["error"]["code"], "FAILED_PRECONDITION", "{v}");
-    let rules: Vec<&str> = v["error"]["rules"]
-        .as_array()
-        .expect("rules")
-        .iter()
-        .filter_map(|r| r["id"].as_str())
-        .collect();
-    assert_eq!(rules, ["CAP-UNITS"], "{v}");
+    assert_eq!(each(&v, "rules", "id"), ["CAP-UNITS"], "{v}");
     let fi = v["error"]["message_fi"].as_str().expect("Finnish message");
     assert!(fi.contains("CAP-UNITS"), "{fi}");
     assert!(
@@ -188,12 +188,7 @@ async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_fi
     ];
     let v = cli.refused(&bad_hetu).await;
     assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
-    let fields: Vec<&str> = v["error"]["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter_map(|f| f["field"].as_str())
-        .collect();
+    let fields = each(&v, "fields", "field");
     assert!(fields.iter().any(|f| f.contains("identity_code")), "{v}");
 }
 
