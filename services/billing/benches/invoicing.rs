@@ -198,17 +198,12 @@ async fn backend_rows(
 
     let providers: Vec<Synthetic> = (0..PROVIDERS).map(|n| synthesize(n, first)).collect();
     sql_time::start();
-    let (seconds, invoices, phases) = bounded(
+    let (seconds, invoices, billed, phases) = bounded(
         "month",
         invoice_month(&db, settings, providers, first, today),
     )
     .await??;
     sql_time::report(&format!("{backend}: month"), seconds);
-    let billed: usize = invoices
-        .iter()
-        .flat_map(|i| &i.lines)
-        .map(|l| l.items.len())
-        .sum();
     println!(
         "{backend}: month: {} invoices, {} items billed; {phases}",
         invoices.len(),
@@ -411,13 +406,14 @@ async fn invoice_month(
     providers: Vec<Synthetic>,
     first: NaiveDate,
     today: NaiveDate,
-) -> anyhow::Result<(f64, Vec<pb::Invoice>, String)> {
+) -> anyhow::Result<(f64, Vec<pb::Invoice>, usize, String)> {
     let month = period(first.year(), first.month());
     let since = first
         .checked_sub_months(Months::new(settings.lookback_months))
         .unwrap_or(first);
     let ctx = Ctx::system("bench", Clock::system());
     let mut invoices = Vec::new();
+    let mut billed = 0usize;
     let (mut before, mut transaction, mut marking) =
         (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let start = Instant::now();
@@ -492,7 +488,7 @@ async fn invoice_month(
             .flatten()
         {
             let mut conn = db.pool().acquire().await?;
-            black_box(store::invoice_item_ids(&mut conn, &doc.id).await?);
+            billed += black_box(store::invoice_item_ids(&mut conn, &doc.id).await?).len();
             store::set_marked(&mut conn, &doc.id).await?;
         }
         marking += t.elapsed();
@@ -505,7 +501,7 @@ async fn invoice_month(
         transaction.as_secs_f64(),
         marking.as_secs_f64()
     );
-    Ok((seconds, invoices, phases))
+    Ok((seconds, invoices, billed, phases))
 }
 
 // ------------------------------------------------------------------------------ the export
@@ -513,15 +509,13 @@ async fn invoice_month(
 /// The XML alone: 10,000 invoices (the month's, in turn) written in both formats.
 async fn xml_only(invoices: &[pb::Invoice]) -> anyhow::Result<Row> {
     anyhow::ensure!(!invoices.is_empty(), "no invoices");
-    // As the pull has them: lines without items.
-    let invoices: Vec<pb::Invoice> = invoices
-        .iter()
-        .map(|i| {
-            let mut i = i.clone();
-            i.lines.iter_mut().for_each(|l| l.items.clear());
-            i
-        })
-        .collect();
+    // As the pull has them (and write_month answers them): lines without items.
+    anyhow::ensure!(
+        invoices
+            .iter()
+            .all(|i| i.lines.iter().all(|l| l.items.is_empty())),
+        "lines with items"
+    );
     let start = Instant::now();
     let mut bytes = 0usize;
     let mut exporter = einvoice::Exporter::new();
@@ -757,9 +751,16 @@ impl BenchDatabase {
                 conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .await?;
                 conn.close().await?;
-                let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+                // The same server and options (e.g. `?sslmode=…`), another database.
+                let (path, query) = admin.split_once('?').map_or((admin, ""), |(p, q)| (p, q));
+                let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+                let query = if query.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{query}")
+                };
                 Ok(Self {
-                    url: format!("{base}/{name}"),
+                    url: format!("{base}/{name}{query}"),
                     postgres: Some((admin.to_owned(), name)),
                     _dir: dir,
                 })

@@ -168,20 +168,7 @@ impl InvoiceRow {
     /// [`crate::store::document_items`] reads them).
     pub fn view_with(&self, items: Vec<(String, pb::InvoicedItem)>) -> pb::Invoice {
         let mut invoice = self.state_view();
-        if invoice.lines.iter().any(|l| !l.items.is_empty()) {
-            return invoice; // stored with its items
-        }
-        let line_of: std::collections::HashMap<String, usize> = invoice
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(n, l)| (l.voucher_id.clone(), n))
-            .collect();
-        for (voucher, item) in items {
-            if let Some(n) = line_of.get(&voucher) {
-                invoice.lines[*n].items.push(item);
-            }
-        }
+        fill_items(&mut invoice, items);
         invoice
     }
 
@@ -205,6 +192,26 @@ impl InvoiceRow {
             lines: Vec::new(),
             no_show_report: Vec::new(),
             ..self.view()
+        }
+    }
+}
+
+/// Puts `items` (by voucher, in order, as [`crate::store::document_items`] reads them) on the
+/// lines of `invoice`, unless its lines carry their items already (a body or an answer stored
+/// before the items moved out).
+pub fn fill_items(invoice: &mut pb::Invoice, items: Vec<(String, pb::InvoicedItem)>) {
+    if invoice.lines.iter().any(|l| !l.items.is_empty()) {
+        return;
+    }
+    let line_of: std::collections::HashMap<String, usize> = invoice
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(n, l)| (l.voucher_id.clone(), n))
+        .collect();
+    for (voucher, item) in items {
+        if let Some(n) = line_of.get(&voucher) {
+            invoice.lines[*n].items.push(item);
         }
     }
 }

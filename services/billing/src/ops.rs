@@ -268,7 +268,7 @@ pub async fn generate_invoice(
     ctx.caller.require(access::GENERATORS)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     if let Some(first) = change.replay().await? {
-        return Ok(first);
+        return with_items(app, first).await;
     }
     let provider = required_id("provider_id", &req.provider_id)?;
     let (first, last) = wire::month_bounds(req.year, req.month)?;
@@ -289,9 +289,10 @@ pub async fn generate_invoice(
         let mut conn = app.db.pool().acquire().await?;
         if let Some(docs) = store::generation(&mut conn, &provider, &month).await? {
             drop(conn);
-            return change
+            let first = change
                 .apply(move |conn| Box::pin(async move { answer(conn, docs, false).await }))
-                .await;
+                .await?;
+            return with_items(app, first).await;
         }
     }
 
@@ -337,6 +338,26 @@ pub async fn generate_invoice(
             tracing::warn!(error = %e, invoice = %doc.id, "attendance not told yet; retrying later");
         }
     }
+    with_items(app, response).await
+}
+
+/// Puts each document's items back on its lines: the stored answer of a generation leaves them
+/// out ([`write_month`]), so what a retry is answered from stays a few KiB however many items
+/// a month has (and goes to the database as one statement of one TLS record: see
+/// `store::POSTGRES_PARAMETERS`). The items of a document never change, so the first answer and
+/// a retry's are the same.
+async fn with_items(
+    app: &App,
+    mut response: pb::GenerateInvoiceResponse,
+) -> AppResult<pb::GenerateInvoiceResponse> {
+    let mut conn = app.db.pool().acquire().await?;
+    for doc in [&mut response.invoice, &mut response.credit_note]
+        .into_iter()
+        .flatten()
+    {
+        let items = store::document_items(&mut conn, &doc.id).await?;
+        crate::model::fill_items(doc, items);
+    }
     Ok(response)
 }
 
@@ -368,7 +389,8 @@ pub struct MonthFacts<'a> {
 
 /// GenerateInvoice's work inside its transaction: locks the provider, plans every voucher
 /// ([`plan::plan_voucher`]) and writes the month's invoice and credit note (or answers the
-/// documents of a month generated before). Public for the benchmark (`benches/invoicing.rs`).
+/// documents of a month generated before). The answer's lines come without their items (the
+/// caller puts them back after the commit). Public for the benchmark (`benches/invoicing.rs`).
 pub async fn write_month(
     conn: &mut sqlx::AnyConnection,
     facts: MonthFacts<'_>,
@@ -537,7 +559,7 @@ impl Draft<'_> {
         let mut entries = Vec::new();
         let mut pb_lines = Vec::new();
         for (n, (t, line)) in lines.iter().enumerate() {
-            // The items go on the line after the body is stored without them.
+            // The items are rows of their own (`store::add_items`), not part of the body.
             pb_lines.push(pb::InvoiceLine {
                 line_number: i32::try_from(n + 1).unwrap_or(i32::MAX),
                 voucher_id: t.voucher_id.clone(),
@@ -605,20 +627,6 @@ impl Draft<'_> {
         };
         store::insert_invoice(conn, number, self.month, &body).await?;
         store::add_items(conn, &id, self.provider, &entries).await?;
-        let mut body = body;
-        for (pb_line, (_, line)) in body.lines.iter_mut().zip(lines) {
-            pb_line.items = line
-                .items
-                .iter()
-                .map(|i| pb::InvoicedItem {
-                    item_id: i.item_id.clone(),
-                    date: Some(to_date(i.date)),
-                    kind: i.kind.to_pb(),
-                    units: Some(to_units(i.units)),
-                    amount: Some(to_money(i.cents)),
-                })
-                .collect();
-        }
         Ok(body)
     }
 }
@@ -645,10 +653,7 @@ async fn load_view(
     let Some(id) = id else {
         return Ok(None);
     };
-    match store::load_invoice(conn, &id).await? {
-        Some(row) => Ok(Some(full_view(conn, &row).await?)),
-        None => Ok(None),
-    }
+    Ok(store::load_invoice(conn, &id).await?.map(|row| row.view()))
 }
 
 /// The invoice with each line's items.

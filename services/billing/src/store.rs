@@ -29,13 +29,21 @@ use crate::model::{
     InvoiceKind, InvoiceRow, InvoiceState, ItemKind, ItemTotal, VoucherTerms, VoucherTotal,
 };
 
-/// Parameters per multi-row statement (far below either backend's limit: PostgreSQL 65,535,
-/// SQLite 32,766).
-const PARAMETERS_PER_STATEMENT: usize = 2800;
+/// Parameters per multi-row statement on SQLite (its limit is 32,766).
+const SQLITE_PARAMETERS: usize = 2800;
+/// Parameters per multi-row statement on PostgreSQL: about 12 KiB of them, so a statement goes
+/// out in one TLS record (16 KiB). sqlx 0.9.0 leaves Nagle's algorithm on (it does not set
+/// TCP_NODELAY: launchbadge/sqlx#4335), and over TLS a statement written in two records waits
+/// for the server's delayed ACK, ~40 ms each time.
+const POSTGRES_PARAMETERS: usize = 504;
 
-/// Rows of `columns` parameters per multi-row statement.
-fn rows_per_statement(columns: usize) -> usize {
-    (PARAMETERS_PER_STATEMENT / columns).max(1)
+/// Rows of `columns` parameters per multi-row statement on `conn`'s backend.
+fn rows_per_statement(conn: &AnyConnection, columns: usize) -> usize {
+    let parameters = match Placeholders::of(conn) {
+        Placeholders::Numbered => POSTGRES_PARAMETERS,
+        Placeholders::Anonymous => SQLITE_PARAMETERS,
+    };
+    (parameters / columns).max(1)
 }
 
 /// How a generated statement names its parameters on `conn`'s backend: `$1, $2, …` on
@@ -224,7 +232,7 @@ pub async fn add_items(
     items: &[ItemEntry],
 ) -> Result<(), AppError> {
     let style = Placeholders::of(conn);
-    for chunk in items.chunks(rows_per_statement(7)) {
+    for chunk in items.chunks(rows_per_statement(conn, 7)) {
         let mut sql = String::from(
             "INSERT INTO invoice_items (invoice_id, item_id, voucher_id, kind, item_date, units, cents) VALUES ",
         );
@@ -270,7 +278,7 @@ pub async fn add_items(
         t.cents += i.cents;
     }
     let per_voucher: Vec<(&str, VoucherTotal)> = per_voucher.into_iter().collect();
-    for chunk in per_voucher.chunks(rows_per_statement(4)) {
+    for chunk in per_voucher.chunks(rows_per_statement(conn, 4)) {
         let mut sql = String::from(
             "INSERT INTO voucher_totals (voucher_id, provider_id, units, cents) VALUES ",
         );
@@ -371,7 +379,7 @@ pub async fn invoice_numbers_of(
 // ------------------------------------------------------------------------------ voucher terms
 
 /// Ids per `IN (…)` list when looking terms up.
-const TERMS_PER_LOOKUP: usize = 500;
+const TERMS_PER_LOOKUP: usize = 200;
 
 /// The cached terms of those of `voucher_ids` billing knows, by voucher (a query per
 /// [`TERMS_PER_LOOKUP`] ids).
@@ -419,7 +427,7 @@ pub async fn put_voucher_terms(
     terms: &[VoucherTerms],
 ) -> Result<(), AppError> {
     let style = Placeholders::of(conn);
-    for chunk in terms.chunks(rows_per_statement(6)) {
+    for chunk in terms.chunks(rows_per_statement(conn, 6)) {
         let mut sql = String::from(
             "INSERT INTO voucher_terms (voucher_id, voucher_number, service_type, \
              unit_price_cents, units_granted, value_cents) VALUES ",
