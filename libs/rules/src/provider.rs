@@ -808,6 +808,27 @@ pub struct ChoiceFacts<'a> {
     pub on: NaiveDate,
 }
 
+/// [`PROVIDER_NOT_APPROVED`] for work on a voucher: a provider that is not APPROVED now —
+/// suspended or revoked after it was chosen — may not accept or start a voucher or record
+/// sessions on one until the county resumes it.
+pub fn check_provider_may_work(approved: bool, provider_name: &str) -> Vec<Violation> {
+    if approved {
+        return Vec::new();
+    }
+    vec![Violation::new(
+        PROVIDER_NOT_APPROVED,
+        "",
+        format!(
+            "Palveluntuottaja {provider_name} ei ole nyt hyväksytty (keskeytetty tai peruttu): \
+             se ei voi ottaa vastaan tai aloittaa palvelua eikä kirjata käyntejä."
+        ),
+        format!(
+            "Provider {provider_name} is not approved now (suspended or revoked): it may not \
+             accept or start a service or record sessions."
+        ),
+    )]
+}
+
 /// Every reason the provider may not be chosen for the voucher: [`PROVIDER_NOT_APPROVED`],
 /// [`SERVICE_NOT_OFFERED`] (refusals, no section), the documents of [`check_choosable`]
 /// (PROV-DOCS, PROV-INSURANCE) and PROV-DISTANCE over its counting places
@@ -1425,5 +1446,13 @@ mod tests {
             &check_approval(&facts, d(2026, 3, 1), &ceiling),
             PROV_PRICE
         ));
+    }
+
+    #[test]
+    fn a_provider_that_is_not_approved_may_not_work_on_vouchers() {
+        let refused = check_provider_may_work(false, "Keskeytetty Oy");
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].rule, PROVIDER_NOT_APPROVED);
+        assert!(check_provider_may_work(true, "Hyväksytty Oy").is_empty());
     }
 }

@@ -616,6 +616,34 @@ async fn voucher_of_session(app: &App, session_id: &str) -> AppResult<String> {
         .ok_or_else(|| AppError::NotFound(format!("session {session_id}")))
 }
 
+/// PROVIDER-NOT-APPROVED: a provider's user works on vouchers only while the provider is
+/// APPROVED — a suspended or revoked provider may not record sessions or absences (asked of
+/// the registry now, with the caller's token; other roles pass).
+async fn require_provider_may_work(app: &App, ctx: &Ctx) -> AppResult<()> {
+    let (seteli_platform::auth::Role::ProviderUser, Some(own)) =
+        (ctx.caller.role, ctx.caller.provider_id.clone())
+    else {
+        return Ok(());
+    };
+    let provider = app
+        .providers
+        .call(
+            ctx,
+            ppb::GetProviderRequest {
+                provider_id: own.clone(),
+            },
+            |mut c, r| async move { c.get_provider(r).await },
+        )
+        .await?
+        .provider
+        .ok_or_else(|| AppError::NotFound(format!("provider {own}")))?;
+    let approved = provider.state == ppb::ProviderState::Approved as i32;
+    let name = provider.details.map(|d| d.name).unwrap_or(own);
+    refuse(seteli_rules::provider::check_provider_may_work(
+        approved, &name,
+    ))
+}
+
 /// RecordSession.
 pub async fn record_session(
     app: &App,
@@ -623,6 +651,7 @@ pub async fn record_session(
     req: pb::RecordSessionRequest,
 ) -> AppResult<pb::RecordSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
+    require_provider_may_work(app, &ctx).await?;
     with_fresh_voucher(app, || try_record_session(app, &ctx, &req)).await
 }
 
@@ -1382,6 +1411,7 @@ pub async fn record_absence(
     req: pb::RecordAbsenceRequest,
 ) -> AppResult<pb::RecordAbsenceResponse> {
     ctx.caller.require(access::RECORDERS)?;
+    require_provider_may_work(app, &ctx).await?;
     with_fresh_voucher(app, || try_record_absence(app, &ctx, &req)).await
 }
 
@@ -2411,6 +2441,7 @@ pub async fn record_group_session(
     req: pb::RecordGroupSessionRequest,
 ) -> AppResult<pb::RecordGroupSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
+    require_provider_may_work(app, &ctx).await?;
     with_fresh_voucher(app, || try_record_group_session(app, &ctx, &req)).await
 }
 

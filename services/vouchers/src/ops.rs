@@ -722,6 +722,7 @@ pub async fn accept_voucher(
     req: pb::AcceptVoucherRequest,
 ) -> AppResult<pb::AcceptVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
+    require_provider_may_work(app, &ctx).await?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let coach = optional_coach(&req.responsible_coach)?;
@@ -801,6 +802,7 @@ pub async fn start_voucher(
     req: pb::StartVoucherRequest,
 ) -> AppResult<pb::StartVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
+    require_provider_may_work(app, &ctx).await?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
@@ -1327,6 +1329,32 @@ async fn append_change(
         request_id,
     )
     .await
+}
+
+/// PROVIDER-NOT-APPROVED: a provider's user works on vouchers only while the provider is
+/// APPROVED — a suspended or revoked provider may not accept or start a voucher (asked of the
+/// registry now, with the caller's token; other roles pass).
+async fn require_provider_may_work(app: &App, ctx: &Ctx) -> AppResult<()> {
+    let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.clone()) else {
+        return Ok(());
+    };
+    let provider = app
+        .providers
+        .call(
+            ctx,
+            ppb::GetProviderRequest {
+                provider_id: own.clone(),
+            },
+            |mut c, r| async move { c.get_provider(r).await },
+        )
+        .await?
+        .provider
+        .ok_or_else(|| AppError::NotFound(format!("provider {own}")))?;
+    let approved = provider.state == ppb::ProviderState::Approved as i32;
+    let name = provider.details.map(|d| d.name).unwrap_or(own);
+    refuse(seteli_rules::provider::check_provider_may_work(
+        approved, &name,
+    ))
 }
 
 /// Loads a voucher the caller may see, outside a transaction.
