@@ -1150,26 +1150,69 @@ pub async fn start_reporting() -> Env {
     env
 }
 
+/// Every item of a paged listing from page `first` on: `page(token)` reads the page at `token`
+/// and answers its items and the next page's token (empty after the last page).
+pub async fn all_pages<T, F, Fut>(first: String, mut page: F) -> Result<Vec<T>, tonic::Status>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut out = Vec::new();
+    let mut token = first;
+    loop {
+        let (items, next) = page(token).await?;
+        out.extend(items);
+        if next.is_empty() {
+            return Ok(out);
+        }
+        token = next;
+    }
+}
+
+/// Polls `fetch` (every 20 ms, at most 20 s) until `done` holds of what it answers, and returns
+/// that; on timing out panics with `timed_out` of the last answer.
+pub async fn poll_until<T, F, Fut>(
+    mut fetch: F,
+    done: impl Fn(&T) -> bool,
+    timed_out: impl Fn(&T) -> String,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = fetch().await;
+        if done(&got) {
+            return got;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: {}",
+            timed_out(&got)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// ListObligations as `token` with `req` (every page).
 pub async fn list_obligations(
     env: &Env,
     token: &str,
     req: rpb::ListObligationsRequest,
 ) -> Result<Vec<rpb::Obligation>, tonic::Status> {
-    let mut out = Vec::new();
-    let mut req = req;
-    loop {
-        let page = env
-            .r()
-            .list_obligations(with_token(token, req.clone()))
-            .await?
-            .into_inner();
-        out.extend(page.obligations);
-        if page.next_page_token.is_empty() {
-            return Ok(out);
+    all_pages(req.page_token.clone(), |page_token| {
+        let req = rpb::ListObligationsRequest {
+            page_token,
+            ..req.clone()
+        };
+        async move {
+            let page = env.r().list_obligations(with_token(token, req)).await?;
+            let page = page.into_inner();
+            Ok((page.obligations, page.next_page_token))
         }
-        req.page_token = page.next_page_token;
-    }
+    })
+    .await
 }
 
 /// The owed obligations of a voucher as the county administrator lists them: `(rule, due)`.
@@ -1179,17 +1222,7 @@ pub async fn owed(env: &Env, voucher_id: &str) -> Vec<(String, NaiveDate)> {
         .expect("obligations")
         .into_iter()
         .filter(|o| o.voucher_id == voucher_id)
-        .map(|o| {
-            let due = o.due_on.expect("due");
-            (
-                o.rule,
-                ymd(
-                    due.year,
-                    u32::try_from(due.month).expect("month"),
-                    u32::try_from(due.day).expect("day"),
-                ),
-            )
-        })
+        .map(|o| (o.rule, day_of(o.due_on)))
         .collect()
 }
 
@@ -1199,25 +1232,21 @@ pub async fn owed_becomes(
     voucher_id: &str,
     expected: &[(&str, NaiveDate)],
 ) -> Vec<(String, NaiveDate)> {
-    let want: Vec<(String, NaiveDate)> = expected
+    let mut w: Vec<(String, NaiveDate)> = expected
         .iter()
         .map(|(r, d)| ((*r).to_owned(), *d))
         .collect();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let mut last = owed(env, voucher_id).await;
-        last.sort();
-        let mut w = want.clone();
-        w.sort();
-        if last == w {
-            return last;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out: obligations of {voucher_id} are {last:?}, expected {w:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    w.sort();
+    poll_until(
+        || async {
+            let mut last = owed(env, voucher_id).await;
+            last.sort();
+            last
+        },
+        |last| *last == w,
+        |last| format!("obligations of {voucher_id} are {last:?}, expected {w:?}"),
+    )
+    .await
 }
 
 /// The report id (obligation id) of `rule` on `voucher_id`.
@@ -1823,20 +1852,18 @@ pub async fn list_notices(
     token: &str,
     req: rpb::ListNoticesRequest,
 ) -> Result<Vec<rpb::Notice>, tonic::Status> {
-    let mut out = Vec::new();
-    let mut req = req;
-    loop {
-        let page = env
-            .r()
-            .list_notices(with_token(token, req.clone()))
-            .await?
-            .into_inner();
-        out.extend(page.notices);
-        if page.next_page_token.is_empty() {
-            return Ok(out);
+    all_pages(req.page_token.clone(), |page_token| {
+        let req = rpb::ListNoticesRequest {
+            page_token,
+            ..req.clone()
+        };
+        async move {
+            let page = env.r().list_notices(with_token(token, req)).await?;
+            let page = page.into_inner();
+            Ok((page.notices, page.next_page_token))
         }
-        req.page_token = page.next_page_token;
-    }
+    })
+    .await
 }
 
 /// Waits (at most 20 s) until `token`'s ListNotices of `voucher_id` holds a notice of every
@@ -1847,28 +1874,23 @@ pub async fn notices_of(
     voucher_id: &str,
     rules: &[&str],
 ) -> Vec<rpb::Notice> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let got = list_notices(
-            env,
-            token,
-            rpb::ListNoticesRequest {
-                voucher_id: voucher_id.into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("notices");
-        if rules.iter().all(|r| got.iter().any(|n| n.rule == *r)) {
-            return got;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out: notices of {voucher_id} are {:?}, expected {rules:?}",
-            got.iter().map(|n| &n.rule).collect::<Vec<_>>()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let of_voucher = rpb::ListNoticesRequest {
+        voucher_id: voucher_id.into(),
+        ..Default::default()
+    };
+    poll_until(
+        || async {
+            list_notices(env, token, of_voucher.clone())
+                .await
+                .expect("notices")
+        },
+        |got| rules.iter().all(|r| got.iter().any(|n| n.rule == *r)),
+        |got| {
+            let told: Vec<_> = got.iter().map(|n| &n.rule).collect();
+            format!("notices of {voucher_id} are {told:?}, expected {rules:?}")
+        },
+    )
+    .await
 }
 
 /// A contract date as a calendar date.
@@ -1926,33 +1948,43 @@ pub async fn no_show(env: &Env, provider_id: &str, voucher_id: &str, date: Naive
     assert_eq!(s.status, apb::SessionStatus::NoShow as i32);
 }
 
+/// ListKelaNotices as `token` with `req` (every page).
+pub async fn list_kela_notices(
+    env: &Env,
+    token: &str,
+    req: rpb::ListKelaNoticesRequest,
+) -> Result<Vec<rpb::KelaNoticeSummary>, tonic::Status> {
+    all_pages(req.page_token.clone(), |page_token| {
+        let req = rpb::ListKelaNoticesRequest {
+            page_token,
+            ..req.clone()
+        };
+        async move {
+            let page = env.r().list_kela_notices(with_token(token, req)).await?;
+            let page = page.into_inner();
+            Ok((page.notices, page.next_page_token))
+        }
+    })
+    .await
+}
+
 /// Waits (at most 20 s) until reporting knows that the service of `voucher_id` started, i.e.
 /// its Kela absence notices are listed for the county administrator.
 pub async fn kela_notices_listed(env: &Env, voucher_id: &str) -> Vec<rpb::KelaNoticeSummary> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let got = env
-            .r()
-            .list_kela_notices(with_token(
-                &env.admin(),
-                rpb::ListKelaNoticesRequest {
-                    voucher_id: voucher_id.into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("Kela notices")
-            .into_inner()
-            .notices;
-        if !got.is_empty() {
-            return got;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out: no Kela notices of {voucher_id}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let of_voucher = rpb::ListKelaNoticesRequest {
+        voucher_id: voucher_id.into(),
+        ..Default::default()
+    };
+    poll_until(
+        || async {
+            list_kela_notices(env, &env.admin(), of_voucher.clone())
+                .await
+                .expect("Kela notices")
+        },
+        |got| !got.is_empty(),
+        |_| format!("no Kela notices of {voucher_id}"),
+    )
+    .await
 }
 
 // ------------------------------------------------------------------------------ reporting: delivery
@@ -2012,21 +2044,30 @@ pub fn other_social_worker(env: &Env) -> String {
         .token_as("another-social-worker", "social_worker", None)
 }
 
-/// Interrupts `voucher_id` today as a user of `provider_id` (the final report is then owed 14
-/// days from today) and waits until reporting owes it.
-pub async fn interrupt_today(env: &Env, provider_id: &str, voucher_id: &str) {
+/// The reason [`interrupt_on`] gives.
+pub const INTERRUPTION_REASON: &str = "Asiakas muutti paikkakunnalta.";
+
+/// Interrupts `voucher_id` as `token` (its provider's user or its social worker), the service
+/// ending on `on`, for [`INTERRUPTION_REASON`].
+pub async fn interrupt_on(env: &Env, token: &str, voucher_id: &str, on: NaiveDate) {
     env.v()
         .interrupt_voucher(with_token(
-            &env.provider_user(provider_id),
+            token,
             pb::InterruptVoucherRequest {
                 request_id: rid(),
                 voucher_id: voucher_id.into(),
-                reason: "Palvelu ei sopinut asiakkaalle.".into(),
-                interrupted_on: d(today()),
+                reason: INTERRUPTION_REASON.into(),
+                interrupted_on: d(on),
             },
         ))
         .await
         .expect("interrupt");
+}
+
+/// Interrupts `voucher_id` today as a user of `provider_id` (the final report is then owed 14
+/// days from today) and waits until reporting owes it.
+pub async fn interrupt_today(env: &Env, provider_id: &str, voucher_id: &str) {
+    interrupt_on(env, &env.provider_user(provider_id), voucher_id, today()).await;
     owed_becomes(
         env,
         voucher_id,
@@ -2137,13 +2178,7 @@ pub async fn continue_voucher(
 ) -> (String, NaiveDate, NaiveDate) {
     let before = get_voucher(env, previous).await;
     let dec = before.decision.expect("decision");
-    let prev_until = dec.valid_until.expect("valid until");
-    let prev_until = ymd(
-        prev_until.year,
-        u32::try_from(prev_until.month).expect("month"),
-        u32::try_from(prev_until.day).expect("day"),
-    );
-    let from = days(prev_until, 1);
+    let from = days(day_of(dec.valid_until), 1);
     let until = seteli_rules::terms::validity_end(from, months);
     let client_id = before.client.expect("client").client_id;
     let service = ServiceType::try_from(dec.service_type).expect("service");

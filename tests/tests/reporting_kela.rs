@@ -50,17 +50,6 @@ async fn mark_sent(
         .map(|r| r.into_inner().notice.expect("notice"))
 }
 
-async fn list(
-    env: &Env,
-    token: &str,
-    req: rpb::ListKelaNoticesRequest,
-) -> Result<Vec<rpb::KelaNoticeSummary>, tonic::Status> {
-    env.r()
-        .list_kela_notices(with_token(token, req))
-        .await
-        .map(|r| r.into_inner().notices)
-}
-
 fn day(n: &rpb::KelaNotice, date: chrono::NaiveDate) -> &rpb::KelaDay {
     n.days
         .iter()
@@ -71,13 +60,7 @@ fn day(n: &rpb::KelaNotice, date: chrono::NaiveDate) -> &rpb::KelaDay {
 /// The text of a PDF, as a PDF text extractor reads it (not as the generator meant it).
 fn pdf_text(bytes: &[u8]) -> String {
     assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    pdf_extract::extract_text_from_mem(bytes).expect("text extracted from the PDF")
-}
-
-/// Text without its white space: a table cell wrapped onto two lines extracts without the
-/// space at the break.
-fn squeezed(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
+    pdf_text_of(bytes)
 }
 
 #[tokio::test]
@@ -271,7 +254,7 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
         .await
         .expect_err("tomorrow");
     assert_eq!(bad_fields(&err), vec!["sent_on"]);
-    let still_overdue = list(
+    let still_overdue = list_kela_notices(
         &env,
         &user,
         rpb::ListKelaNoticesRequest {
@@ -283,7 +266,7 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
     .expect("overdue");
     assert_eq!(still_overdue.len(), 1);
     assert_eq!(day_of(still_overdue[0].period_from), ymd(2026, 3, 16));
-    let sent = list(
+    let sent = list_kela_notices(
         &env,
         &user,
         rpb::ListKelaNoticesRequest {
@@ -295,28 +278,16 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
     .expect("sent");
     assert_eq!(sent.len(), 2);
     // Paging, one a page, by due date.
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = env
-            .r()
-            .list_kela_notices(with_token(
-                &user,
-                rpb::ListKelaNoticesRequest {
-                    page_size: 1,
-                    page_token: token,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("page")
-            .into_inner();
-        seen.extend(page.notices.into_iter().map(|n| day_of(n.due_on)));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let one_a_page = rpb::ListKelaNoticesRequest {
+        page_size: 1,
+        ..Default::default()
+    };
+    let seen: Vec<_> = list_kela_notices(&env, &user, one_a_page)
+        .await
+        .expect("pages")
+        .into_iter()
+        .map(|n| day_of(n.due_on))
+        .collect();
     assert_eq!(seen.len(), 4);
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
 
@@ -334,7 +305,7 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
         Code::NotFound
     );
     assert!(
-        list(&env, &other, rpb::ListKelaNoticesRequest::default())
+        list_kela_notices(&env, &other, rpb::ListKelaNoticesRequest::default())
             .await
             .expect("theirs")
             .is_empty()
@@ -355,13 +326,13 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
         Code::NotFound
     );
     assert!(
-        list(&env, &stranger, rpb::ListKelaNoticesRequest::default())
+        list_kela_notices(&env, &stranger, rpb::ListKelaNoticesRequest::default())
             .await
             .expect("theirs")
             .is_empty()
     );
     assert_eq!(
-        list(
+        list_kela_notices(
             &env,
             &stranger,
             rpb::ListKelaNoticesRequest {
@@ -432,7 +403,7 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
         .await
         .expect_err("not started");
     assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
-    let none = list(
+    let none = list_kela_notices(
         &env,
         &user,
         rpb::ListKelaNoticesRequest {

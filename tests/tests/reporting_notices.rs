@@ -7,7 +7,6 @@
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::reporting::v1 as rpb;
-use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
@@ -401,27 +400,10 @@ async fn told_notices_and_interruptions_measure_without_delay() {
 
     // Interruptions from the voucher feed (PROC-INTERRUPT): one the provider made, a week
     // late, and one the social worker made, which is theirs already.
-    let interrupt = |voucher: String, token: String, on: chrono::NaiveDate| {
-        let mut client = env.v();
-        async move {
-            client
-                .interrupt_voucher(with_token(
-                    &token,
-                    vpb::InterruptVoucherRequest {
-                        request_id: rid(),
-                        voucher_id: voucher,
-                        reason: "Asiakas muutti paikkakunnalta.".into(),
-                        interrupted_on: d(on),
-                    },
-                ))
-                .await
-                .expect("interrupted")
-        }
-    };
     let w = ktt_voucher(&env, &p, 812, from, validity_end(from, 3)).await;
-    interrupt(w.clone(), user.clone(), ymd(2026, 4, 1)).await;
+    interrupt_on(&env, &user, &w, ymd(2026, 4, 1)).await;
     let x = ktt_voucher(&env, &p, 813, from, validity_end(from, 3)).await;
-    interrupt(x.clone(), env.social_worker(), today).await;
+    interrupt_on(&env, &env.social_worker(), &x, today).await;
     let sw = env.social_worker();
     let by_provider = notices_of(&env, &sw, &w, &["PROC-INTERRUPT"]).await;
     let n = one(&by_provider, "PROC-INTERRUPT");
@@ -430,7 +412,7 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     assert_eq!(day_of(n.due_on), ymd(2026, 4, 2));
     assert!(n.late);
     assert_eq!(n.state, rpb::NoticeState::Open as i32);
-    assert!(n.message_fi.contains("muutti"), "{n:?}");
+    assert!(n.message_fi.contains(INTERRUPTION_REASON), "{n:?}");
     let by_worker = notices_of(&env, &sw, &x, &["PROC-INTERRUPT"]).await;
     let n = one(&by_worker, "PROC-INTERRUPT");
     assert!(!n.late);
@@ -461,28 +443,16 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     assert_eq!(damages.len(), 1);
     assert_eq!(damages[0].id, damage.id);
     // Paging: one at a time, the latest told first, nothing twice.
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = env
-            .r()
-            .list_notices(with_token(
-                &sw,
-                rpb::ListNoticesRequest {
-                    page_size: 1,
-                    page_token: token,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("page")
-            .into_inner();
-        seen.extend(page.notices.into_iter().map(|n| (n.told_at_micros, n.id)));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let one_a_page = rpb::ListNoticesRequest {
+        page_size: 1,
+        ..Default::default()
+    };
+    let seen: Vec<_> = list_notices(&env, &sw, one_a_page)
+        .await
+        .expect("pages")
+        .into_iter()
+        .map(|n| (n.told_at_micros, n.id))
+        .collect();
     assert_eq!(seen.len(), 4);
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "{seen:?}");
 }

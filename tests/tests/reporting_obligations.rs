@@ -129,18 +129,7 @@ async fn interruption_completion_and_cancellation_move_rep_final() {
         ],
     )
     .await;
-    env.v()
-        .interrupt_voucher(with_token(
-            &env.provider_user(&p),
-            vpb::InterruptVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                reason: "Asiakas muutti paikkakunnalta.".into(),
-                interrupted_on: d(from),
-            },
-        ))
-        .await
-        .expect("interrupt");
+    interrupt_on(&env, &env.provider_user(&p), &v, from).await;
     owed_becomes(&env, &v, &[(FINAL, rolled(days(from, 14)))]).await;
 
     // Completed early: the same, counted from the completion.
@@ -539,18 +528,7 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
     assert_eq!(owed_before.len(), 2);
 
     // While reporting does not poll: the voucher is interrupted and another is issued.
-    env.v()
-        .interrupt_voucher(with_token(
-            &env.provider_user(&p),
-            vpb::InterruptVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                reason: "Asiakas muutti paikkakunnalta.".into(),
-                interrupted_on: d(from),
-            },
-        ))
-        .await
-        .expect("interrupt");
+    interrupt_on(&env, &env.provider_user(&p), &v, from).await;
     let w = ktt_voucher(&env, &p, 352, from, until).await;
     let (head, count) = voucher_feed(&env).await;
     assert!(head > before.last_sequence);

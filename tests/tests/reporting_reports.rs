@@ -3,7 +3,6 @@
 //! and another provider's reports answering NOT_FOUND.
 
 use seteli_api::reporting::v1 as rpb;
-use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_rules::calendar::next_business_day_on_or_after;
 use seteli_rules::terms::validity_end;
@@ -16,18 +15,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
     let p = approved_provider(&env, "Valmennus ry", 1_000_321, SIILINJARVI).await;
     let from = today();
     let v = ktt_voucher(&env, &p, 321, from, validity_end(from, 3)).await;
-    env.v()
-        .interrupt_voucher(with_token(
-            &env.provider_user(&p),
-            vpb::InterruptVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                reason: "Palvelu ei sopinut asiakkaalle.".into(),
-                interrupted_on: d(from),
-            },
-        ))
-        .await
-        .expect("interrupt");
+    interrupt_on(&env, &env.provider_user(&p), &v, from).await;
     owed_becomes(
         &env,
         &v,

@@ -530,17 +530,29 @@ async fn audit_read(app: &App, ctx: &Ctx, v: &Voucher, action: &str) -> AppResul
     .await
 }
 
+/// The Kela notice a request asks for (of the period holding `day` on voucher `voucher_id`),
+/// with its voucher and period; for those who may read Kela notices only.
+async fn asked_notice(
+    app: &App,
+    ctx: &Ctx,
+    voucher_id: &str,
+    day: Option<&seteli_api::common::v1::Date>,
+) -> AppResult<(Voucher, Period, pb::KelaNotice)> {
+    ctx.caller.require(access::KELA_READERS)?;
+    let id = required_id("voucher_id", voucher_id)?;
+    let day = wire::required_day("day", day)?;
+    let (v, period) = voucher_period(app, ctx, &id, day).await?;
+    let notice = build(app, ctx, &v, period).await?;
+    Ok((v, period, notice))
+}
+
 /// GetKelaNotice.
 pub async fn get_kela_notice(
     app: &App,
     ctx: Ctx,
     req: pb::GetKelaNoticeRequest,
 ) -> AppResult<pb::GetKelaNoticeResponse> {
-    ctx.caller.require(access::KELA_READERS)?;
-    let id = required_id("voucher_id", &req.voucher_id)?;
-    let day = wire::required_day("day", req.day.as_ref())?;
-    let (v, period) = voucher_period(app, &ctx, &id, day).await?;
-    let notice = build(app, &ctx, &v, period).await?;
+    let (v, _, notice) = asked_notice(app, &ctx, &req.voucher_id, req.day.as_ref()).await?;
     audit_read(app, &ctx, &v, "GetKelaNotice").await?;
     Ok(pb::GetKelaNoticeResponse {
         notice: Some(notice),
@@ -661,11 +673,7 @@ pub async fn get_kela_notice_pdf(
     ctx: Ctx,
     req: pb::GetKelaNoticePdfRequest,
 ) -> AppResult<pb::GetKelaNoticePdfResponse> {
-    ctx.caller.require(access::KELA_READERS)?;
-    let id = required_id("voucher_id", &req.voucher_id)?;
-    let day = wire::required_day("day", req.day.as_ref())?;
-    let (v, period) = voucher_period(app, &ctx, &id, day).await?;
-    let notice = build(app, &ctx, &v, period).await?;
+    let (v, period, notice) = asked_notice(app, &ctx, &req.voucher_id, req.day.as_ref()).await?;
     let content = document(&notice)
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a Kela notice: {e}")))?;

@@ -312,8 +312,18 @@ const NOTICE_COLUMNS: &str = "id, source_key, kind, voucher_id, client_id, provi
     told_by_subject, told_by_role, told_by_organisation, message_en, message_fi, details, state, \
     acknowledged_at, ack_subject, ack_role, ack_organisation, ack_note, version";
 
+/// The actor stored in the columns `{prefix}_subject`, `{prefix}_role` and
+/// `{prefix}_organisation` of `r`.
+fn actor_from(r: &AnyRow, prefix: &str) -> Result<crate::model::Actor, AppError> {
+    Ok(crate::model::Actor {
+        subject: r.try_get(format!("{prefix}_subject").as_str())?,
+        role: r.try_get(format!("{prefix}_role").as_str())?,
+        organisation: r.try_get(format!("{prefix}_organisation").as_str())?,
+    })
+}
+
 fn notice_from_row(r: &AnyRow) -> Result<crate::model::NoticeRow, AppError> {
-    use crate::model::{Actor, NoticeKind, NoticeRow, NoticeState, SituationChange};
+    use crate::model::{NoticeKind, NoticeRow, NoticeState, SituationChange};
     let kind: String = r.try_get("kind")?;
     let state: String = r.try_get("state")?;
     let change: String = r.try_get("situation_change")?;
@@ -339,21 +349,13 @@ fn notice_from_row(r: &AnyRow) -> Result<crate::model::NoticeRow, AppError> {
         told_at: r.try_get("told_at")?,
         told_on: parse_stored_date(&r.try_get::<String, _>("told_on")?)?,
         late: r.try_get::<i64, _>("late")? != 0,
-        told_by: Actor {
-            subject: r.try_get("told_by_subject")?,
-            role: r.try_get("told_by_role")?,
-            organisation: r.try_get("told_by_organisation")?,
-        },
+        told_by: actor_from(r, "told_by")?,
         message_en: r.try_get("message_en")?,
         message_fi: r.try_get("message_fi")?,
         details: r.try_get("details")?,
         state: NoticeState::from_code(&state).ok_or_else(|| corrupt("notice state", &state))?,
         acknowledged_at: r.try_get("acknowledged_at")?,
-        acknowledged_by: Actor {
-            subject: r.try_get("ack_subject")?,
-            role: r.try_get("ack_role")?,
-            organisation: r.try_get("ack_organisation")?,
-        },
+        acknowledged_by: actor_from(r, "ack")?,
         acknowledgement_note: r.try_get("ack_note")?,
         version: r.try_get("version")?,
     })
