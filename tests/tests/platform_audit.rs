@@ -1,0 +1,81 @@
+//! The audit log (issue 14, 703/2023): append-only in the database itself — no UPDATE or
+//! DELETE of it succeeds, whoever connects as the service — and an auditor's own queries are
+//! recorded like any other access.
+
+use seteli_api::audit::v1::ListAuditEntriesRequest;
+use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
+use seteli_platform::db::Database;
+use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
+
+#[tokio::test]
+async fn no_update_or_delete_of_the_audit_log_succeeds() {
+    let env = Env::start(&[Svc::Vouchers]).await;
+    let client = client_at(&env, 701, KUOPIO).await;
+    let db = Database::connect(&env.vouchers().db.url, 1)
+        .await
+        .expect("the service's own database");
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM platform_audit_log WHERE subject_id = $1",
+        )
+        .bind(&client.id)
+        .fetch_one(db.pool())
+        .await
+        .expect("count")
+    };
+    let before = count().await;
+    assert!(before >= 1, "creating the client was recorded");
+    let update = sqlx::query("UPDATE platform_audit_log SET purpose = 'nothing to see'")
+        .execute(db.pool())
+        .await;
+    assert!(update.is_err(), "an UPDATE of the audit log went through");
+    let delete = sqlx::query("DELETE FROM platform_audit_log WHERE subject_id = $1")
+        .bind(&client.id)
+        .execute(db.pool())
+        .await;
+    let message = delete
+        .expect_err("a DELETE of the audit log went through")
+        .to_string();
+    assert!(message.contains("append-only"), "{message}");
+    assert_eq!(count().await, before);
+    // Appending still works: the service goes on recording.
+    client_at(&env, 702, KUOPIO).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn an_auditors_query_is_recorded_too() {
+    let env = Env::start(&[Svc::Vouchers]).await;
+    let client = client_at(&env, 703, KUOPIO).await;
+    let auditor = env.keys.token_as("auditor-7", "auditor", None);
+    let mut audit = AuditServiceClient::new(env.vouchers().channel());
+    audit
+        .list_audit_entries(with_token(
+            &auditor,
+            ListAuditEntriesRequest {
+                subject_id: client.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("the auditor reads about the client");
+    let own = audit
+        .list_audit_entries(with_token(
+            &auditor,
+            ListAuditEntriesRequest {
+                actor_subject: "auditor-7".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("the auditor's own trail")
+        .into_inner()
+        .entries;
+    assert!(
+        own.iter().any(|e| e.action == "ListAuditEntries"
+            && e.subject_kind == "audit_log"
+            && e.subject_id == client.id),
+        "{own:?}"
+    );
+}
