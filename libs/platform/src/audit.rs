@@ -4,7 +4,10 @@
 //! (subject kind and id), what (the RPC), why (the purpose), when and under which request id.
 //! Writes record inside the mutation's transaction, so an entry exists exactly when the change
 //! does; reads record before the data is answered. Auditors query it through
-//! `seteli.audit.v1.AuditService`, which every service serves for its own database.
+//! `seteli.audit.v1.AuditService`, which every service serves for its own database — and each
+//! of their queries is itself recorded (subject kind `audit_log`). The table is append-only:
+//! the database refuses every UPDATE and DELETE of it (a trigger on both backends, installed
+//! with the migrations: [`crate::db::Database::migrate`]).
 
 use seteli_api::audit::v1::audit_service_server::AuditService;
 use seteli_api::audit::v1::{AuditEntry, ListAuditEntriesRequest, ListAuditEntriesResponse};
@@ -142,6 +145,26 @@ async fn list_audit_entries(
         .collect();
     let (entries, next_page_token) =
         page.cut(entries, |last| (last.occurred_at_micros, last.id.clone()));
+    // Who watches the watchers: an auditor's query is an access too (recorded
+    // before the answer leaves, after the read, so it is not in its own answer).
+    let whose = if req.subject_id.is_empty() {
+        "*"
+    } else {
+        req.subject_id.as_str()
+    };
+    record(
+        api.db.pool(),
+        &ctx.caller,
+        ctx.request_id(),
+        Access {
+            subject_kind: "audit_log",
+            subject_id: whose,
+            action: "ListAuditEntries",
+            purpose: "audit",
+        },
+    )
+    .await?;
+
     Ok(ListAuditEntriesResponse {
         entries,
         next_page_token,

@@ -198,7 +198,7 @@ impl Database {
         let mut attempt = 1;
         loop {
             match migrator.run(&self.pool).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => return self.protect_audit_log().await,
                 Err(e) if attempt < attempts => {
                     tracing::info!(error = %e, attempt, "migration raced another replica; retrying");
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
@@ -261,6 +261,42 @@ impl Database {
             );
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+    }
+
+    /// Makes the audit log append-only: a trigger refuses every UPDATE and DELETE of
+    /// `platform_audit_log` (703/2023: the log of who saw a client's data cannot be edited by
+    /// the service it watches). Idempotent; on PostgreSQL under a transaction-scoped advisory
+    /// lock, so replicas starting at once install it once.
+    pub async fn protect_audit_log(&self) -> anyhow::Result<()> {
+        let statements: &[&str] = match self.backend {
+            Backend::Sqlite => &[
+                "CREATE TRIGGER IF NOT EXISTS platform_audit_log_no_update \
+                 BEFORE UPDATE ON platform_audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                "CREATE TRIGGER IF NOT EXISTS platform_audit_log_no_delete \
+                 BEFORE DELETE ON platform_audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            ],
+            Backend::Postgres => &[
+                "SELECT pg_advisory_xact_lock(7322480001)",
+                "CREATE OR REPLACE FUNCTION platform_audit_log_append_only() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                 RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = '42501'; \
+                 END $$",
+                "DROP TRIGGER IF EXISTS platform_audit_log_append_only ON platform_audit_log",
+                "CREATE TRIGGER platform_audit_log_append_only \
+                 BEFORE UPDATE OR DELETE OR TRUNCATE ON platform_audit_log \
+                 FOR EACH STATEMENT EXECUTE FUNCTION platform_audit_log_append_only()",
+            ],
+        };
+        let mut tx = self.pool.begin().await?;
+        for statement in statements {
+            tx.execute(*statement)
+                .await
+                .context("making the audit log append-only")?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The pool.

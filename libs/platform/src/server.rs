@@ -153,6 +153,9 @@ impl Platform {
         let (metrics_stop, metrics_task) = match metrics_listener {
             Some(listener) => {
                 tracing::info!(service, metrics = %listener.local_addr()?, "metrics listening");
+                // The recorder is installed now, before any job or call records a metric (one
+                // recorded before it would be lost, e.g. a job's seteli_job_leader).
+                let _ = metrics_handle();
                 let (tx, rx) = tokio::sync::oneshot::channel::<()>();
                 let task = tokio::spawn(serve_metrics(listener, rx));
                 (Some(tx), Some(task))
