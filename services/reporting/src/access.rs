@@ -137,14 +137,10 @@ pub fn may_print(caller: &Caller, o: &ObligationRow) -> bool {
 }
 
 /// Whether `caller` may know voucher `v`'s closing checklist: a user of its provider, its
-/// social worker, or the county's administrator.
+/// social worker, or the county's administrator (those who may know its client data, see
+/// [`may_see_voucher`]).
 pub fn may_see_closing(caller: &Caller, v: &crate::model::Voucher) -> bool {
-    match caller.role {
-        Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
-        Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
-        Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor => false,
-    }
+    may_see_voucher(caller, v)
 }
 
 /// Whether `caller` marks `item` of voucher `v` done: the provider's duties (REP-DELIVERY,

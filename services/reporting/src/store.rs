@@ -589,11 +589,7 @@ fn kela_sent_from_row(r: &AnyRow) -> Result<crate::model::KelaSent, AppError> {
         period_from: parse_stored_date(&r.try_get::<String, _>("period_from")?)?,
         sent_on: parse_stored_date(&r.try_get::<String, _>("sent_on")?)?,
         late: r.try_get::<i64, _>("late")? != 0,
-        sent_by: crate::model::Actor {
-            subject: r.try_get("sent_by_subject")?,
-            role: r.try_get("sent_by_role")?,
-            organisation: r.try_get("sent_by_organisation")?,
-        },
+        sent_by: actor_from(r, "sent_by")?,
     })
 }
 
