@@ -326,7 +326,6 @@ async fn voucher_changes(env: &Env) -> Vec<pb::VoucherChange> {
                 pb::ListVoucherChangesRequest {
                     after_sequence: after,
                     page_size: 1000,
-                    ..Default::default()
                 },
             ))
             .await
