@@ -92,9 +92,12 @@ impl Service for Reporting {
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let mut built = platform
-            .routes()
-            .grpc(ReportingServiceServer::new(api::ReportingApi(app.clone())));
+        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
+        let mut built = platform.routes().grpc(
+            ReportingServiceServer::new(api::ReportingApi(app.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        );
         if app.attendance.follows_feed() {
             built = built.job(
                 "attendance-feed",
