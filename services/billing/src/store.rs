@@ -224,7 +224,10 @@ pub struct ItemEntry {
     pub cents: i64,
 }
 
-/// Writes a document's items and moves the item and voucher totals by them.
+/// Writes a document's items and moves the item and voucher totals by them. What is the same
+/// on every row (the document, the provider) goes once per statement, not once per row
+/// (`INSERT … SELECT $1, v.* FROM (VALUES …) AS v`), so more rows fit in a statement of one TLS
+/// record ([`POSTGRES_PARAMETERS`]).
 pub async fn add_items(
     conn: &mut AnyConnection,
     invoice_id: &str,
@@ -232,15 +235,27 @@ pub async fn add_items(
     items: &[ItemEntry],
 ) -> Result<(), AppError> {
     let style = Placeholders::of(conn);
-    for chunk in items.chunks(rows_per_statement(conn, 7)) {
-        let mut sql = String::from(
-            "INSERT INTO invoice_items (invoice_id, item_id, voucher_id, kind, item_date, units, cents) VALUES ",
+    let rows = rows_per_statement(conn, 6).saturating_sub(1).max(1);
+    // SQLite reads `INSERT … SELECT … ON CONFLICT` only with a WHERE in the SELECT.
+    let insert = |table: &str, first: &str, tail: &str, n: usize| {
+        let mut sql = format!(
+            "INSERT INTO {table} ({first}, item_id, voucher_id, kind, item_date, units, cents) \
+             SELECT "
         );
-        push_values(&mut sql, style, chunk.len(), 7);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        style.push(&mut sql, 1);
+        sql.push_str(
+            ", v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ",
+        );
+        push_values_from(&mut sql, style, 2, n, 6);
+        sql.push_str(") AS v");
+        sql.push_str(tail);
+        sql
+    };
+    for chunk in items.chunks(rows) {
+        let sql = insert("invoice_items", "invoice_id", "", chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id);
         for i in chunk {
             q = q
-                .bind(invoice_id)
                 .bind(&i.item_id)
                 .bind(&i.voucher_id)
                 .bind(i.kind.code())
@@ -250,19 +265,18 @@ pub async fn add_items(
         }
         q.execute(&mut *conn).await?;
 
-        let mut sql = String::from(
-            "INSERT INTO item_totals (item_id, provider_id, voucher_id, kind, item_date, units, cents) VALUES ",
-        );
-        push_values(&mut sql, style, chunk.len(), 7);
-        sql.push_str(
-            " ON CONFLICT (item_id) DO UPDATE SET units = item_totals.units + excluded.units, \
+        let sql = insert(
+            "item_totals",
+            "provider_id",
+            " WHERE 1 = 1 ON CONFLICT (item_id) DO UPDATE SET \
+             units = item_totals.units + excluded.units, \
              cents = item_totals.cents + excluded.cents",
+            chunk.len(),
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(provider_id);
         for i in chunk {
             q = q
                 .bind(&i.item_id)
-                .bind(provider_id)
                 .bind(&i.voucher_id)
                 .bind(i.kind.code())
                 .bind(store_date(i.date))
@@ -298,8 +312,19 @@ pub async fn add_items(
 
 /// Appends `rows` tuples of `columns` parameters, numbered from 1.
 fn push_values(sql: &mut String, style: Placeholders, rows: usize, columns: usize) {
+    push_values_from(sql, style, 1, rows, columns);
+}
+
+/// Appends `rows` tuples of `columns` parameters, numbered from `first`.
+fn push_values_from(
+    sql: &mut String,
+    style: Placeholders,
+    first: usize,
+    rows: usize,
+    columns: usize,
+) {
     sql.reserve(rows * columns * 7);
-    let mut n = 0;
+    let mut n = first - 1;
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
