@@ -33,7 +33,7 @@ use crate::model::{
 const SQLITE_PARAMETERS: usize = 2800;
 /// Parameters per multi-row statement on PostgreSQL: about 12 KiB of them, so a statement goes
 /// out in one TLS record (16 KiB). sqlx 0.9.0 leaves Nagle's algorithm on (it does not set
-/// TCP_NODELAY: launchbadge/sqlx#4335), and over TLS a statement written in two records waits
+/// TCP_NODELAY: transact-rs/sqlx#4335), and over TLS a statement written in two records waits
 /// for the server's delayed ACK, ~40 ms each time.
 const POSTGRES_PARAMETERS: usize = 504;
 
