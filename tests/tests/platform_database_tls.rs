@@ -138,7 +138,7 @@ async fn outside_dev_mode_a_postgresql_url_without_verify_full_is_refused_naming
         &db,
         &keys,
     );
-    config.vars.insert("SETELI_DEV".into(), "false".into());
+    config.dev = false;
     config.database_url = "postgres://seteli:secret@db.internal:5432/providers".into();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let err = tokio::time::timeout(

@@ -215,6 +215,19 @@ fn random_sequences_of_session_operations_keep_every_invariant() {
             // Each sequence on a voucher of its own (a fresh client).
             let n = individual.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let voucher = ktt_voucher(&env, &provider, n, from, until).await;
+            // Attendance learns of the voucher from the vouchers feed: wait until it has.
+            let known = || async {
+                env.a()
+                    .get_voucher_usage(with_token(
+                        &env.admin(),
+                        apb::GetVoucherUsageRequest {
+                            voucher_id: voucher.clone(),
+                        },
+                    ))
+                    .await
+                    .is_ok()
+            };
+            eventually("attendance knows the voucher", known).await;
             for op in &ops {
                 if apply(&env, &provider, &voucher, from, op).await {
                     admitted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

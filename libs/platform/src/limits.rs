@@ -44,7 +44,7 @@ pub fn max_message_bytes(
     config: &crate::config::Config,
 ) -> Result<usize, crate::config::ConfigError> {
     let bytes: usize = config.var_or("SETELI_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)?;
-    if bytes < 64 * 1024 && !config.var_or("SETELI_DEV", false)? {
+    if bytes < 64 * 1024 && !config.dev {
         return Err(crate::config::ConfigError {
             key: "SETELI_MAX_MESSAGE_BYTES".into(),
             message: format!("{bytes} is below 65536: report and invoice answers would not fit"),

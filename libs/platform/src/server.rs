@@ -61,7 +61,7 @@ impl Platform {
     pub async fn start(config: Config, migrations: &[MigrationFile]) -> anyhow::Result<Self> {
         init_tracing(&config.log_filter, config.log_format);
         let verifier = Arc::new(Verifier::from_config(&config).await?);
-        crate::db::require_verified_tls(&config.database_url, config.var_or("SETELI_DEV", false)?)?;
+        crate::db::require_verified_tls(&config.database_url, config.dev)?;
         let db = Database::connect(&config.database_url, config.db_max_connections).await?;
         match config.migrate {
             MigrateMode::OnStart => db.migrate(migrations).await?,
@@ -533,7 +533,7 @@ pub async fn serve_on<S: Service>(
 /// Kubernetes Job before the serving pods, which run with `SETELI_MIGRATE=wait`).
 pub async fn migrate_only<S: Service>(config: &Config) -> anyhow::Result<()> {
     init_tracing(&config.log_filter, config.log_format);
-    crate::db::require_verified_tls(&config.database_url, config.var_or("SETELI_DEV", false)?)?;
+    crate::db::require_verified_tls(&config.database_url, config.dev)?;
     let db = Database::connect(&config.database_url, 1).await?;
     let result = tokio::time::timeout(config.migrate_timeout, db.migrate(S::MIGRATIONS)).await;
     db.close().await;
