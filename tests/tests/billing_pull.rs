@@ -150,6 +150,8 @@ async fn the_life_cycle_by_role() {
         .await
         .expect("ok");
     assert_eq!(submitted.state, bpb::InvoiceState::Submitted as i32);
+    // The provider's user reads the items billed; the financial system (below) does not.
+    assert_eq!(submitted.lines[0].items.len(), 1);
     assert_eq!(
         approve(&env, &env.provider_user(&p), &inv.id)
             .await
@@ -223,6 +225,7 @@ async fn the_life_cycle_by_role() {
         .expect("ok");
     assert_eq!(paid.state, bpb::InvoiceState::Paid as i32);
     assert_eq!(paid.export_id, "batch-1");
+    assert!(paid.lines[0].items.is_empty(), "{paid:?}");
     // The provider's user may neither pull nor pay.
     assert_eq!(
         pay(env.provider_user(&p))
