@@ -63,9 +63,12 @@ impl Service for Billing {
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let mut built = platform
-            .routes()
-            .grpc(BillingServiceServer::new(api::BillingApi(app.clone())));
+        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
+        let mut built = platform.routes().grpc(
+            BillingServiceServer::new(api::BillingApi(app.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        );
         if app.has_upstream() {
             built = built.job(
                 "mark-invoiced",
