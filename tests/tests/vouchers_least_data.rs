@@ -95,3 +95,37 @@ async fn the_stored_masks_are_redone_without_the_birth_date() {
         "the SQL masks as the code does"
     );
 }
+
+#[tokio::test]
+async fn a_refused_issue_or_choice_still_leaves_its_audit_entry() {
+    let env = start().await;
+    set_prices(&env).await;
+    // IssueVoucher reads the client's age and municipality before refusing (ELIG-AGE,
+    // ELIG-RESIDENCE): the refusal is an access to the client's data.
+    let born = today() - chrono::Months::new(17 * 12);
+    let young = create_client(
+        &env,
+        client_details(&hetu(born, 130), "Helsinki", (60.1699, 24.9384)),
+    )
+    .await;
+    issue(&env, ktt_decision(&young.id))
+        .await
+        .expect_err("refused");
+    let actions = audit_actions(&env, &young.id).await;
+    assert!(
+        actions.iter().any(|(action, _)| action == "IssueVoucher"),
+        "{actions:?}"
+    );
+    // ChooseProvider reads the client's home before refusing a provider too far away.
+    let client = client_at(&env, 131, KUOPIO).await;
+    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let far = approved_provider(&env, "Kaukana Oy", 1_970_001, (60.1699, 24.9384)).await;
+    choose(&env, &voucher.id, &far)
+        .await
+        .expect_err("PROV-DISTANCE");
+    let actions = audit_actions(&env, &client.id).await;
+    assert!(
+        actions.iter().any(|(action, _)| action == "ChooseProvider"),
+        "{actions:?}"
+    );
+}

@@ -463,6 +463,7 @@ pub async fn issue_voucher(
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let decision = wire::validate_decision(req.decision.as_ref())?;
     let year = ctx.today().year();
+    let (refusal_ctx, client_id) = (ctx.clone(), decision.client_id.clone());
     let answer: pb::GetVoucherResponse = change
         .apply(move |conn| {
             Box::pin(async move {
@@ -506,10 +507,60 @@ pub async fn issue_voucher(
                 })
             })
         })
+        .await
+        .or_else_audit(
+            app,
+            &refusal_ctx,
+            &client_id,
+            "IssueVoucher",
+            "voucher_issuance",
+        )
         .await?;
     Ok(pb::IssueVoucherResponse {
         voucher: answer.voucher,
     })
+}
+
+/// A refusal that read a client's data (age, municipality, home, earlier vouchers) is an
+/// access too (703/2023), but its transaction — and the audit entry written in it — rolled
+/// back: [`AuditRefusal::or_else_audit`] records it again, on its own, before answering.
+trait AuditRefusal<T> {
+    /// On a rule refusal, records `action` on client `client_id`, then passes the result on.
+    async fn or_else_audit(
+        self,
+        app: &App,
+        ctx: &Ctx,
+        client_id: &str,
+        action: &str,
+        purpose: &str,
+    ) -> AppResult<T>;
+}
+
+impl<T> AuditRefusal<T> for AppResult<T> {
+    async fn or_else_audit(
+        self,
+        app: &App,
+        ctx: &Ctx,
+        client_id: &str,
+        action: &str,
+        purpose: &str,
+    ) -> AppResult<T> {
+        if let Err(AppError::RuleViolations(_)) = &self {
+            audit::record(
+                app.db.pool(),
+                &ctx.caller,
+                ctx.request_id(),
+                Access {
+                    subject_kind: CLIENT,
+                    subject_id: client_id,
+                    action,
+                    purpose,
+                },
+            )
+            .await?;
+        }
+        self
+    }
 }
 
 /// GetVoucher: by id or number.
@@ -682,7 +733,10 @@ pub async fn choose_provider(
     if let Some(start) = agreed_start_on {
         violations.extend(check_use_date(v.valid_from, v.valid_until, start));
     }
-    refuse(violations)?;
+    // The client's home was read for PROV-DISTANCE: a refusal is recorded as an access.
+    refuse(violations)
+        .or_else_audit(app, &ctx, &v.client_id, "ChooseProvider", "voucher_service")
+        .await?;
     let distance = nearest_place(v.service, &places, home).map_or(0.0, |p| p.distance_km);
     let choice = Choice {
         provider_id,
