@@ -20,6 +20,20 @@ pub fn free_addr() -> SocketAddr {
         .expect("free port")
 }
 
+/// The address of the PostgreSQL server a `postgres://user@host:port/db` URL names (e.g.
+/// `SETELI_TEST_POSTGRES`), for tests that put something between a service and it.
+pub fn postgres_server_addr(url: &str) -> SocketAddr {
+    use std::net::ToSocketAddrs;
+    url.split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("host:port in the PostgreSQL URL")
+        .to_socket_addrs()
+        .expect("resolve")
+        .next()
+        .expect("an address")
+}
+
 /// The environment a service process needs to run with the test keys on `database_url`.
 pub fn base_vars(keys: &TestKeys, database_url: &str) -> Vec<(String, String)> {
     vec![

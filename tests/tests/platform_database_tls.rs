@@ -115,20 +115,6 @@ fn through(db: &TestDatabase, front: SocketAddr, ca_file: &std::path::Path) -> S
     )
 }
 
-fn upstream_of(server: &str) -> SocketAddr {
-    use std::net::ToSocketAddrs;
-    let host_port = server
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("host:port in SETELI_TEST_POSTGRES");
-    host_port
-        .to_socket_addrs()
-        .expect("resolve")
-        .next()
-        .expect("an address")
-}
-
 #[tokio::test]
 async fn outside_dev_mode_a_postgresql_url_without_verify_full_is_refused_naming_it() {
     let keys = TestKeys::new();
@@ -167,7 +153,7 @@ async fn the_service_reaches_postgresql_over_verified_tls_and_refuses_a_stranger
         // Needs a PostgreSQL server: the PostgreSQL run (make test-postgres) checks this.
         return;
     };
-    let upstream = upstream_of(&server);
+    let upstream = seteli_tests::process::postgres_server_addr(&server);
     let ours = pki("Seteli");
     let dir = tempfile::tempdir().expect("dir");
     let ca_file = dir.path().join("ca.pem");

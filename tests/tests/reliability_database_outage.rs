@@ -151,18 +151,7 @@ async fn the_database_going_away_under_load_is_unavailable_then_serves_again() {
         return sqlite_write_lock_held_past_the_busy_timeout_is_unavailable().await;
     };
     let db = TestDatabase::fresh().await;
-    let upstream: SocketAddr = {
-        let host_port = server
-            .split('@')
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .expect("host:port in SETELI_TEST_POSTGRES");
-        tokio::net::lookup_host(host_port)
-            .await
-            .expect("resolve")
-            .next()
-            .expect("an address")
-    };
+    let upstream = seteli_tests::process::postgres_server_addr(&server);
     let mut proxy = Proxy::start(upstream).await;
     let proxied_url = db
         .url
