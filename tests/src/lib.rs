@@ -14,7 +14,8 @@
 //!   `INTERNAL`; health follows the database and the drain; reflection v1 and v1alpha;
 //!   gRPC-Web; metrics.
 //!
-//! - [`process`]: a service as a real child process, to kill -9 or run with flags.
+//! - [`process`]: a service as a real child process, to kill -9 or run with flags;
+//! - [`pki`]: a CA and a `localhost` server certificate made in the test, for the TLS tests.
 //!
 //! Tests live in `tests/tests/<context>_<topic>.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -22,5 +23,6 @@
 pub mod conformance;
 pub mod fixtures;
 pub mod kit;
+pub mod pki;
 pub mod process;
 pub mod registry;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use seteli_api::providers::v1 as pb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_platform::testing::{TestDatabase, TestKeys, test_config, with_token};
+use seteli_tests::pki::Pki;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -24,33 +25,6 @@ use tokio_rustls::rustls;
 const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
 /// PostgreSQL's `GSSENCRequest` (libpq may ask first): answered "no".
 const GSSENC_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30];
-
-/// A certificate authority and a server certificate for `localhost`/127.0.0.1 it signed.
-struct Pki {
-    ca_pem: String,
-    server_cert: rustls::pki_types::CertificateDer<'static>,
-    server_key: rustls::pki_types::PrivateKeyDer<'static>,
-}
-
-fn pki(name: &str) -> Pki {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, format!("{name} test CA"));
-    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
-    let server_key = rcgen::KeyPair::generate().expect("server key");
-    let server = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
-        .expect("server params");
-    let server_cert = server
-        .signed_by(&server_key, &ca_cert, &ca_key)
-        .expect("server certificate");
-    Pki {
-        ca_pem: ca_cert.pem(),
-        server_cert: server_cert.der().clone(),
-        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
-    }
-}
 
 /// Starts the TLS front for PostgreSQL at `upstream`; returns its address and a count of
 /// completed TLS handshakes.
@@ -154,7 +128,7 @@ async fn the_service_reaches_postgresql_over_verified_tls_and_refuses_a_stranger
         return;
     };
     let upstream = seteli_tests::process::postgres_server_addr(&server);
-    let ours = pki("Seteli");
+    let ours = Pki::new("Seteli");
     let dir = tempfile::tempdir().expect("dir");
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &ours.ca_pem).expect("write CA");
@@ -208,7 +182,7 @@ async fn the_service_reaches_postgresql_over_verified_tls_and_refuses_a_stranger
     let _ = serving.await;
 
     // A database whose certificate another CA signed is not trusted: the service does not start.
-    let stranger = pki("Stranger");
+    let stranger = Pki::new("Stranger");
     let (front, _) = tls_front(upstream, &stranger).await;
     let other = TestDatabase::fresh().await;
     let mut config = test_config(

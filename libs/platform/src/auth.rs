@@ -230,7 +230,7 @@ impl ClaimPath {
 pub struct TokenPolicy {
     /// The only accepted `iss` (`SETELI_JWT_ISSUER`).
     pub issuer: String,
-    /// The audience `aud` must name (`SETELI_JWT_AUDIENCE`).
+    /// The audiences `aud` must name one of (`SETELI_JWT_AUDIENCE`, comma-separated).
     pub audience: String,
     /// The longest accepted `exp - iat`, in seconds (`SETELI_JWT_MAX_LIFETIME_SECONDS`).
     pub max_lifetime_seconds: i64,
@@ -445,7 +445,15 @@ impl Verifier {
         }
         let mut validation = Validation::new(pinned.algorithm);
         validation.set_issuer(&[&self.policy.issuer]);
-        validation.set_audience(&[&self.policy.audience]);
+        // SETELI_JWT_AUDIENCE may list several (a service's own and the portal's): any will do.
+        let audiences: Vec<&str> = self
+            .policy
+            .audience
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
+        validation.set_audience(&audiences);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         // Time is checked below, against `now`, with the same leeway for exp, nbf and iat.
         validation.validate_exp = false;
@@ -673,6 +681,30 @@ mod tests {
             Err(AppError::Unauthenticated(why)) => why,
             other => panic!("expected UNAUTHENTICATED, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_service_accepts_its_own_audience_and_the_portals_but_no_other_services() {
+        // SETELI_JWT_AUDIENCE="seteli-portal, seteli-vouchers" on the voucher service.
+        let (key, v) = setup(|p| p.audience = "seteli-portal, seteli-vouchers".into());
+        for aud in [
+            json!("seteli-vouchers"),
+            json!("seteli-portal"),
+            json!(["x", "seteli-vouchers"]),
+        ] {
+            let token = key
+                .sign_json(&with(claims(), json!({ "aud": aud })), Some("JWT"))
+                .unwrap();
+            assert_eq!(v.verify_at(&token, NOW).unwrap().subject, "u-1", "{aud}");
+        }
+        // A token meant for billing is not a token for vouchers.
+        let token = key
+            .sign_json(
+                &with(claims(), json!({"aud": "seteli-billing"})),
+                Some("JWT"),
+            )
+            .unwrap();
+        assert!(refused(&v, &token).contains("audience"));
     }
 
     #[test]

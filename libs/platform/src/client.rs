@@ -6,15 +6,17 @@
 //! keeps a connection per address and spreads calls over them (tonic's power-of-two-choices
 //! balancer); addresses that leave DNS (drained, gone) are dropped. An IP address is used as it
 //! is. Every call also gets a deadline ([`with_deadline`]), so a call never waits for ever for
-//! an address to appear.
+//! an address to appear. An `https://` URL is called over TLS (rustls), trusting
+//! `SETELI_UPSTREAM_CA_FILE` (issue 14); the caller's token is forwarded either way.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tonic::transport::channel::Change;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use crate::config::ConfigError;
 use crate::error::AppError;
@@ -23,18 +25,61 @@ use crate::rpc::Ctx;
 /// How long one call to another service may take before it counts as unavailable.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(10);
 
-fn endpoint(uri: String) -> anyhow::Result<Endpoint> {
-    Ok(Endpoint::from_shared(uri)?
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(CALL_DEADLINE)
-        .tcp_keepalive(Some(Duration::from_secs(30)))
-        .http2_keep_alive_interval(Duration::from_secs(30))
-        .keep_alive_while_idle(true))
+/// How a service calls the others (from [`crate::config::Config::upstream`]).
+#[derive(Debug, Clone)]
+pub struct UpstreamOptions {
+    /// How often a host name is resolved again (`SETELI_UPSTREAM_RESOLVE_SECONDS`).
+    pub resolve_every: Duration,
+    /// The CA certificate (PEM) that signs the other services' certificates
+    /// (`SETELI_UPSTREAM_CA_FILE`), for `https://` URLs; unset: the system's roots.
+    pub ca_file: Option<PathBuf>,
 }
 
-/// A channel to the service at `url` (`http://name:port` or `http://1.2.3.4:port`), resolving a
-/// host name every `resolve_every`. Must be called inside the Tokio runtime.
-pub fn channel(url: &str, resolve_every: Duration) -> anyhow::Result<Channel> {
+impl UpstreamOptions {
+    /// Cleartext or system-trusted upstreams, resolved every `resolve_every`.
+    pub fn resolving_every(resolve_every: Duration) -> Self {
+        Self {
+            resolve_every,
+            ca_file: None,
+        }
+    }
+
+    /// The TLS settings for an `https://` upstream whose certificate names `host`.
+    fn tls_for(&self, host: &str) -> anyhow::Result<ClientTlsConfig> {
+        let tls = ClientTlsConfig::new().domain_name(host);
+        Ok(match &self.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    anyhow::anyhow!("SETELI_UPSTREAM_CA_FILE {}: {e}", path.display())
+                })?;
+                tls.ca_certificate(Certificate::from_pem(pem))
+            }
+            None => tls.with_native_roots(),
+        })
+    }
+}
+
+fn endpoint(uri: String, tls: Option<&ClientTlsConfig>) -> anyhow::Result<Endpoint> {
+    let endpoint = Endpoint::from_shared(uri)?
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(CALL_DEADLINE)
+        // Small calls must not wait behind Nagle's algorithm and delayed ACKs (tonic's default
+        // is the same; said here so it stays so).
+        .tcp_nodelay(true)
+        .tcp_keepalive(Some(Duration::from_secs(30)))
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_while_idle(true);
+    Ok(match tls {
+        Some(tls) => endpoint.tls_config(tls.clone())?,
+        None => endpoint,
+    })
+}
+
+/// A channel to the service at `url` (`http://name:port`, `https://name:port` or an IP address
+/// in place of the name), resolving a host name every `options.resolve_every`. Over `https`
+/// the certificate must name the URL's host and be signed by `options.ca_file` (or a system
+/// root). Must be called inside the Tokio runtime.
+pub fn channel(url: &str, options: &UpstreamOptions) -> anyhow::Result<Channel> {
     let uri: http::Uri = url.parse()?;
     let scheme = uri.scheme_str().unwrap_or("http").to_owned();
     let host = uri
@@ -46,9 +91,15 @@ pub fn channel(url: &str, resolve_every: Duration) -> anyhow::Result<Channel> {
     let port = uri
         .port_u16()
         .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let tls = match scheme.as_str() {
+        "https" => Some(options.tls_for(&host)?),
+        "http" => None,
+        other => anyhow::bail!("{url}: scheme {other} is neither http nor https"),
+    };
     if host.parse::<IpAddr>().is_ok() {
-        return Ok(endpoint(url.to_owned())?.connect_lazy());
+        return Ok(endpoint(url.to_owned(), tls.as_ref())?.connect_lazy());
     }
+    let resolve_every = options.resolve_every;
     let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
     tokio::spawn(async move {
         let mut known: HashSet<SocketAddr> = HashSet::new();
@@ -62,7 +113,7 @@ pub fn channel(url: &str, resolve_every: Duration) -> anyhow::Result<Channel> {
                         }
                     }
                     for new in now.difference(&known) {
-                        let Ok(ep) = endpoint(format!("{scheme}://{new}")) else {
+                        let Ok(ep) = endpoint(format!("{scheme}://{new}"), tls.as_ref()) else {
                             continue;
                         };
                         if changes.send(Change::Insert(*new, ep)).await.is_err() {
@@ -119,8 +170,11 @@ mod tests {
                 .add_service(health)
                 .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
         );
-        let channel =
-            channel(&format!("http://localhost:{port}"), Duration::from_secs(1)).expect("channel");
+        let channel = channel(
+            &format!("http://localhost:{port}"),
+            &UpstreamOptions::resolving_every(Duration::from_secs(1)),
+        )
+        .expect("channel");
         let answer = with_deadline("test", async {
             HealthClient::new(channel)
                 .check(HealthCheckRequest {
@@ -137,8 +191,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_name_that_never_resolves_is_unavailable_not_a_hang() {
-        let channel =
-            channel("http://no-such-host.invalid:50051", Duration::from_secs(60)).expect("channel");
+        let channel = channel(
+            "http://no-such-host.invalid:50051",
+            &UpstreamOptions::resolving_every(Duration::from_secs(60)),
+        )
+        .expect("channel");
         let started = std::time::Instant::now();
         let err = tokio::time::timeout(
             CALL_DEADLINE + Duration::from_secs(5),
@@ -176,10 +233,10 @@ impl<C: Clone> Upstream<C> {
         service: &'static str,
         key: &str,
         url: &str,
-        resolve_every: Duration,
+        options: &UpstreamOptions,
         make: impl FnOnce(Channel) -> C,
     ) -> Result<Self, ConfigError> {
-        let channel = channel(url, resolve_every).map_err(|e| ConfigError {
+        let channel = channel(url, options).map_err(|e| ConfigError {
             key: key.to_owned(),
             message: e.to_string(),
         })?;

@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crate::client::UpstreamOptions;
+
 /// A configuration value that could not be used.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration key {key}: {message}")]
@@ -54,6 +56,15 @@ pub struct ServiceDefaults {
     pub metrics_port: u16,
 }
 
+/// The server's TLS identity: PEM files of its certificate chain and private key.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    /// `SETELI_TLS_CERT_FILE`.
+    pub cert_file: PathBuf,
+    /// `SETELI_TLS_KEY_FILE`.
+    pub key_file: PathBuf,
+}
+
 /// Everything a service needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -76,7 +87,10 @@ pub struct Config {
     pub jwks_path: PathBuf,
     /// `SETELI_JWT_ISSUER`: the only accepted `iss`.
     pub jwt_issuer: String,
-    /// `SETELI_JWT_AUDIENCE`: the only accepted `aud`.
+    /// `SETELI_JWT_AUDIENCE`: the accepted audiences, comma-separated; a token's `aud` must name
+    /// one of them. Give each service its own (`seteli-vouchers`) beside the portal's when the
+    /// identity provider issues per-service audiences; the portal's token is forwarded between
+    /// services, so the portal's audience stays in every list that serves it.
     pub jwt_audience: String,
     /// `SETELI_DEV`: dev mode (`true`/`false`, default `false`). Only in dev mode does a service
     /// start with the dev issuer (`seteli-dev`) or the dev signing key's id in its JWKS.
@@ -107,9 +121,17 @@ pub struct Config {
     pub drain: Duration,
     /// `SETELI_SHUTDOWN_GRACE_SECONDS`: after the drain, how long calls in flight may finish.
     pub shutdown_grace: Duration,
-    /// `SETELI_UPSTREAM_RESOLVE_SECONDS`: how often another service's host name is resolved
-    /// again, so calls spread over its current pods (see [`crate::client`]).
-    pub upstream_resolve_every: Duration,
+    /// How this service calls the others: `SETELI_UPSTREAM_RESOLVE_SECONDS` (how often their
+    /// host names are resolved again) and `SETELI_UPSTREAM_CA_FILE` (the CA that signs their
+    /// certificates, for `https://` upstream URLs). See [`crate::client`].
+    pub upstream: UpstreamOptions,
+    /// `SETELI_TLS_CERT_FILE` and `SETELI_TLS_KEY_FILE` (PEM, both or neither): serve gRPC over
+    /// TLS. Off when unset.
+    pub tls: Option<ServerTls>,
+    /// `SETELI_PLAINTEXT_HEALTH_ADDR`: with TLS on, where `grpc.health.v1` alone is also served
+    /// in cleartext, for the kubelet's gRPC probes (they cannot speak TLS). It answers nothing
+    /// but health. Off when unset.
+    pub plaintext_health_addr: Option<SocketAddr>,
     /// `SETELI_HEALTH_INTERVAL_MS`: how often the database is probed for health.
     pub health_interval: Duration,
     /// `SETELI_CORS_ALLOWED_ORIGINS`: browser origins allowed to call over gRPC-Web; empty: none.
@@ -234,11 +256,37 @@ impl Config {
                 "SETELI_SHUTDOWN_GRACE_SECONDS",
                 25,
             )?),
-            upstream_resolve_every: Duration::from_secs(parse_or(
-                &get,
-                "SETELI_UPSTREAM_RESOLVE_SECONDS",
-                30,
-            )?),
+            upstream: UpstreamOptions {
+                resolve_every: Duration::from_secs(parse_or(
+                    &get,
+                    "SETELI_UPSTREAM_RESOLVE_SECONDS",
+                    30,
+                )?),
+                ca_file: get("SETELI_UPSTREAM_CA_FILE").map(PathBuf::from),
+            },
+            tls: match (get("SETELI_TLS_CERT_FILE"), get("SETELI_TLS_KEY_FILE")) {
+                (None, None) => None,
+                (Some(cert), Some(key)) => Some(ServerTls {
+                    cert_file: cert.into(),
+                    key_file: key.into(),
+                }),
+                (Some(_), None) => {
+                    return Err(ConfigError {
+                        key: "SETELI_TLS_KEY_FILE".into(),
+                        message: "SETELI_TLS_CERT_FILE is set: the key must be set too".into(),
+                    });
+                }
+                (None, Some(_)) => {
+                    return Err(ConfigError {
+                        key: "SETELI_TLS_CERT_FILE".into(),
+                        message: "SETELI_TLS_KEY_FILE is set: the certificate must be set too"
+                            .into(),
+                    });
+                }
+            },
+            plaintext_health_addr: get("SETELI_PLAINTEXT_HEALTH_ADDR")
+                .map(|v| parse("SETELI_PLAINTEXT_HEALTH_ADDR", &v))
+                .transpose()?,
             health_interval: Duration::from_millis(parse_or(
                 &get,
                 "SETELI_HEALTH_INTERVAL_MS",
@@ -341,6 +389,28 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Config::from_vars(DEFAULTS, map)
+    }
+
+    #[test]
+    fn tls_needs_both_the_certificate_and_the_key_and_names_the_missing_one() {
+        let c = with(&[]).expect("defaults");
+        assert!(
+            c.tls.is_none() && c.plaintext_health_addr.is_none() && c.upstream.ca_file.is_none()
+        );
+        let err = with(&[("SETELI_TLS_CERT_FILE", "/tls/tls.crt")]).expect_err("no key");
+        assert_eq!(err.key, "SETELI_TLS_KEY_FILE");
+        let err = with(&[("SETELI_TLS_KEY_FILE", "/tls/tls.key")]).expect_err("no certificate");
+        assert_eq!(err.key, "SETELI_TLS_CERT_FILE");
+        let c = with(&[
+            ("SETELI_TLS_CERT_FILE", "/tls/tls.crt"),
+            ("SETELI_TLS_KEY_FILE", "/tls/tls.key"),
+            ("SETELI_UPSTREAM_CA_FILE", "/tls/ca.crt"),
+            ("SETELI_PLAINTEXT_HEALTH_ADDR", "0.0.0.0:50060"),
+        ])
+        .expect("TLS");
+        assert_eq!(c.tls.expect("on").key_file, PathBuf::from("/tls/tls.key"));
+        assert_eq!(c.upstream.ca_file, Some(PathBuf::from("/tls/ca.crt")));
+        assert_eq!(c.plaintext_health_addr.map(|a| a.port()), Some(50060));
     }
 
     #[test]

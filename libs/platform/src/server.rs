@@ -208,6 +208,8 @@ impl Platform {
             })
             .collect();
 
+        // Set once the main server has stopped: ends the cleartext health server too.
+        let (stopped_tx, _) = tokio::sync::watch::channel(false);
         let drain = self.config.drain;
         let grace = self.config.shutdown_grace;
         let mut drain_reporter = reporter.clone();
@@ -245,8 +247,38 @@ impl Platform {
             .var_or("SETELI_MAX_STREAMS_PER_CONNECTION", 128)?;
         let request_timeout: u64 = self.config.var_or("SETELI_REQUEST_TIMEOUT_SECONDS", 30)?;
 
-        tracing::info!(service, grpc = %listener.local_addr()?, "serving");
-        let server = Server::builder()
+        // Service-to-service TLS (issue 14): the server's own certificate, when configured.
+        let mut builder = Server::builder();
+        if let Some(tls) = &self.config.tls {
+            builder = builder.tls_config(server_tls(tls)?)?;
+        }
+        // With TLS on, the kubelet's gRPC probes (which cannot speak TLS) get health alone in
+        // cleartext on their own port; it stops with the main server.
+        let plaintext_health = match self.config.plaintext_health_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr).await?;
+                tracing::info!(service, health = %listener.local_addr()?, "cleartext health listening");
+                let health = health.clone();
+                let mut stopped = stopped_tx.subscribe();
+                Some(tokio::spawn(async move {
+                    let result = Server::builder()
+                        .add_service(health)
+                        .serve_with_incoming_shutdown(
+                            TcpIncoming::from(listener).with_nodelay(Some(true)),
+                            async move {
+                                let _ = stopped.wait_for(|s| *s).await;
+                            },
+                        )
+                        .await;
+                    if let Err(e) = result {
+                        tracing::warn!(error = %e, "cleartext health stopped");
+                    }
+                }))
+            }
+            None => None,
+        };
+        tracing::info!(service, grpc = %listener.local_addr()?, tls = self.config.tls.is_some(), "serving");
+        let server = builder
             .accept_http1(true)
             .max_concurrent_streams(Some(max_streams.max(1)))
             .timeout(Duration::from_secs(request_timeout.max(1)))
@@ -271,6 +303,10 @@ impl Platform {
             }
         };
         monitor.abort();
+        let _ = stopped_tx.send(true);
+        if let Some(task) = plaintext_health {
+            let _ = task.await;
+        }
         for task in job_tasks {
             task.abort();
         }
@@ -284,6 +320,17 @@ impl Platform {
         tracing::info!(service, "stopped");
         Ok(result?)
     }
+}
+
+/// The rustls server configuration of `tls`'s PEM files; an unreadable file names its key.
+fn server_tls(tls: &crate::config::ServerTls) -> anyhow::Result<tonic::transport::ServerTlsConfig> {
+    let read = |key: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("{key} {}: {e}", path.display()))
+    };
+    let cert = read("SETELI_TLS_CERT_FILE", &tls.cert_file)?;
+    let key = read("SETELI_TLS_KEY_FILE", &tls.key_file)?;
+    Ok(tonic::transport::ServerTlsConfig::new()
+        .identity(tonic::transport::Identity::from_pem(cert, key)))
 }
 
 async fn set_all(

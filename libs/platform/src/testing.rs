@@ -222,6 +222,9 @@ pub struct TestServer {
     pub keys: TestKeys,
     /// Its database.
     pub db: TestDatabase,
+    /// With TLS on: the CA the server's certificate chains to (its `SETELI_UPSTREAM_CA_FILE`,
+    /// which a TLS test sets to the CA that signed every service).
+    tls_ca: Option<std::path::PathBuf>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -251,6 +254,7 @@ impl TestServer {
     ) -> Self {
         let mut config = test_config(S::DEFAULTS, &db, &keys);
         tweak(&mut config);
+        let tls_ca = tls_ca(&config);
         // The port comes from the listener the server keeps: never bind, drop and rebind.
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -274,6 +278,7 @@ impl TestServer {
             metrics_addr,
             keys,
             db,
+            tls_ca,
             stop: Some(tx),
             task: Some(task),
         }
@@ -291,6 +296,7 @@ impl TestServer {
     ) -> Self {
         let mut config = test_config(S::DEFAULTS, &db, &keys);
         tweak(&mut config);
+        let tls_ca = tls_ca(&config);
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let shutdown = async move {
@@ -312,21 +318,38 @@ impl TestServer {
             metrics_addr,
             keys,
             db,
+            tls_ca,
             stop: Some(tx),
             task: Some(task),
         }
     }
 
-    /// The server's URL, e.g. for another service's configuration.
+    /// The server's URL, e.g. for another service's configuration: `https://localhost:<port>`
+    /// when it serves TLS (its certificate names `localhost`), else `http://<addr>`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls_ca {
+            Some(_) => format!("https://localhost:{}", self.addr.port()),
+            None => format!("http://{}", self.addr),
+        }
     }
 
-    /// A channel to the server (connects lazily; calls wait for the server to accept).
+    /// A channel to the server (connects lazily; calls wait for the server to accept); over
+    /// TLS, trusting the server's CA.
     pub fn channel(&self) -> Channel {
-        Endpoint::from_shared(self.url())
-            .expect("endpoint")
-            .connect_lazy()
+        let endpoint = Endpoint::from_shared(self.url()).expect("endpoint");
+        let endpoint = match &self.tls_ca {
+            Some(ca) => endpoint
+                .tls_config(
+                    tonic::transport::ClientTlsConfig::new()
+                        .domain_name("localhost")
+                        .ca_certificate(tonic::transport::Certificate::from_pem(
+                            std::fs::read(ca).expect("the test CA"),
+                        )),
+                )
+                .expect("TLS endpoint"),
+            None => endpoint,
+        };
+        endpoint.connect_lazy()
     }
 
     /// A request carrying `token`.
@@ -359,6 +382,18 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// The CA a TLS test server's certificate chains to: its upstream CA (see
+/// [`TestServer::url`]). A server without TLS has none.
+fn tls_ca(config: &Config) -> Option<std::path::PathBuf> {
+    config.tls.as_ref().map(|_| {
+        config
+            .upstream
+            .ca_file
+            .clone()
+            .expect("a TLS test server needs SETELI_UPSTREAM_CA_FILE: the CA that signed it")
+    })
 }
 
 /// A request carrying `authorization: Bearer <token>`.

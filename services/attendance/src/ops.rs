@@ -18,7 +18,7 @@ use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::change::{Change, lock_row};
-use seteli_platform::client::Upstream;
+use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, store_date};
@@ -91,7 +91,7 @@ pub struct Settings {
     /// `SETELI_FEED_POLL_MS`: how often the feed is polled (default 1000).
     pub feed_poll: Duration,
     /// How often the voucher service's address is resolved again.
-    pub resolve_every: Duration,
+    pub upstream: UpstreamOptions,
 }
 
 impl Settings {
@@ -117,7 +117,7 @@ impl Settings {
                 .var("SETELI_VOUCHERS_FEED_TOKEN")
                 .map(|t| t.trim().to_owned()),
             feed_poll: Duration::from_millis(poll_ms),
-            resolve_every: config.upstream_resolve_every,
+            upstream: config.upstream.clone(),
         })
     }
 }
@@ -144,14 +144,14 @@ impl App {
             "vouchers",
             "SETELI_VOUCHERS_URL",
             &settings.vouchers_url,
-            settings.resolve_every,
+            &settings.upstream,
             VouchersServiceClient::new,
         )?;
         let providers = Upstream::connect(
             "providers",
             "SETELI_PROVIDERS_URL",
             &settings.providers_url,
-            settings.resolve_every,
+            &settings.upstream,
             ProvidersServiceClient::new,
         )?;
         let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());

@@ -22,7 +22,7 @@ use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::change::Change;
-use seteli_platform::client::Upstream;
+use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, to_date, to_money, to_service_type};
@@ -107,7 +107,7 @@ pub struct Settings {
     /// told of are retried (default 5000).
     pub mark_poll: Duration,
     /// How often the other services' addresses are resolved again.
-    pub resolve_every: Duration,
+    pub upstream: UpstreamOptions,
 }
 
 fn config_error(key: &str, message: impl std::fmt::Display) -> ConfigError {
@@ -181,7 +181,7 @@ impl Settings {
             close_days,
             lookback_months,
             mark_poll: Duration::from_millis(mark_ms),
-            resolve_every: config.upstream_resolve_every,
+            upstream: config.upstream.clone(),
         })
     }
 }
@@ -211,21 +211,21 @@ impl App {
                 "attendance",
                 "SETELI_ATTENDANCE_URL",
                 &settings.attendance_url,
-                settings.resolve_every,
+                &settings.upstream,
                 AttendanceServiceClient::new,
             )?,
             vouchers: Upstream::connect(
                 "vouchers",
                 "SETELI_VOUCHERS_URL",
                 &settings.vouchers_url,
-                settings.resolve_every,
+                &settings.upstream,
                 VouchersServiceClient::new,
             )?,
             providers: Upstream::connect(
                 "providers",
                 "SETELI_PROVIDERS_URL",
                 &settings.providers_url,
-                settings.resolve_every,
+                &settings.upstream,
                 ProvidersServiceClient::new,
             )?,
             db,

@@ -10,7 +10,6 @@
 //! Also here: the registry's settings and where PROV-PRICE's ceiling prices come from.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
@@ -20,7 +19,7 @@ use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::Change;
-use seteli_platform::client::Upstream;
+use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, service_type, to_date};
 use seteli_platform::db::{Database, new_id};
@@ -65,7 +64,7 @@ enum PriceSettings {
     Configured(CeilingPrices),
     Vouchers {
         url: String,
-        resolve_every: Duration,
+        upstream: UpstreamOptions,
     },
 }
 
@@ -85,7 +84,7 @@ pub fn settings(config: &Config) -> Result<Settings, ConfigError> {
             }
             PriceSettings::Vouchers {
                 url: url.to_owned(),
-                resolve_every: config.upstream_resolve_every,
+                upstream: config.upstream.clone(),
             }
         }
         None => PriceSettings::Configured(
@@ -109,12 +108,12 @@ impl App {
     pub fn new(platform: &Platform, settings: Settings) -> anyhow::Result<Self> {
         let prices = match settings.prices {
             PriceSettings::Configured(prices) => CeilingPriceSource::Configured(prices),
-            PriceSettings::Vouchers { url, resolve_every } => {
+            PriceSettings::Vouchers { url, upstream } => {
                 CeilingPriceSource::Vouchers(Upstream::connect(
                     "vouchers",
                     VOUCHERS_URL,
                     &url,
-                    resolve_every,
+                    &upstream,
                     VouchersServiceClient::new,
                 )?)
             }

@@ -84,7 +84,7 @@ impl AttendanceLink {
             "attendance",
             "SETELI_ATTENDANCE_URL",
             &settings.attendance_url,
-            settings.resolve_every,
+            &settings.upstream,
             AttendanceServiceClient::new,
         )?;
         let feed_ctx = feed::follower(

@@ -15,7 +15,7 @@ use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::Change;
-use seteli_platform::client::Upstream;
+use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date};
@@ -60,7 +60,7 @@ pub struct Settings {
     /// `SETELI_FEED_POLL_MS`: how often the feed is polled (default 1000).
     pub feed_poll: Duration,
     /// How often the voucher service's address is resolved again.
-    pub resolve_every: Duration,
+    pub upstream: UpstreamOptions,
     /// `SETELI_COUNTY_NAME`: the county's name printed on report PDFs (REP-DELIVERY); default
     /// [`crate::delivery::DEFAULT_COUNTY_NAME`].
     pub county_name: String,
@@ -95,7 +95,7 @@ impl Settings {
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty()),
             feed_poll: Duration::from_millis(poll_ms),
-            resolve_every: config.upstream_resolve_every,
+            upstream: config.upstream.clone(),
             county_name: config
                 .var("SETELI_COUNTY_NAME")
                 .map(str::trim)
@@ -142,7 +142,7 @@ impl App {
             "vouchers",
             "SETELI_VOUCHERS_URL",
             &settings.vouchers_url,
-            settings.resolve_every,
+            &settings.upstream,
             VouchersServiceClient::new,
         )?;
         let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());

@@ -19,7 +19,7 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::{Change, lock_row};
-use seteli_platform::client::Upstream;
+use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, service_type, store_date};
@@ -87,7 +87,7 @@ pub struct Settings {
     /// `SETELI_FEED_POLL_MS`: how often the usage feed is polled (default 1000).
     pub feed_poll: Duration,
     /// How often the registry's address is resolved again.
-    pub resolve_every: Duration,
+    pub upstream: UpstreamOptions,
     /// `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`: how long after a voucher ends its provider's
     /// users still read it and its client (default 90: the final report, the last invoice).
     pub provider_access_after_end_days: i64,
@@ -138,7 +138,7 @@ impl Settings {
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty()),
             feed_poll: Duration::from_millis(poll_ms),
-            resolve_every: config.upstream_resolve_every,
+            upstream: config.upstream.clone(),
             provider_access_after_end_days: {
                 let days: i64 = config.var_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?;
                 if days < 0 {
@@ -179,14 +179,14 @@ impl App {
             "providers",
             "SETELI_PROVIDERS_URL",
             &settings.providers_url,
-            settings.resolve_every,
+            &settings.upstream,
             ProvidersServiceClient::new,
         )?;
         let attendance = Upstream::connect(
             "attendance",
             "SETELI_ATTENDANCE_URL",
             &settings.attendance_url,
-            settings.resolve_every,
+            &settings.upstream,
             AttendanceServiceClient::new,
         )?;
         let feed_ctx = feed::follower("usage-feed", settings.feed_token.as_ref(), clock);
