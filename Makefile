@@ -41,6 +41,8 @@ bench: ## Run the benchmarks (release build; each fails when over its budget)
 	$(CARGO) bench -p seteli-platform --bench auth
 	@# billing: a month's invoicing and 10,000 exports; PostgreSQL too when SETELI_BENCH_POSTGRES is set.
 	SETELI_BENCH_POSTGRES=$(SETELI_BENCH_POSTGRES) $(CARGO) bench -p seteli-billing --bench invoicing
+	@# load: registry, vouchers, attendance as processes beside bare tonic (echo, one insert); SQLite, PostgreSQL too when set; ~2½ min.
+	SETELI_BENCH_POSTGRES=$(SETELI_BENCH_POSTGRES) $(CARGO) run --release -q -p seteli-loadbench
 
 k8s-check: ## Render both kustomize overlays and validate them offline against the Kubernetes schemas
 	@deploy/scripts/k8s-check.sh
