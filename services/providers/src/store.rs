@@ -22,11 +22,34 @@ use crate::model::{
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
 type HistoryRow = (String, i64, String, String, String, String, String, String);
-/// A staff row: id, name, role, qualification, register number, degree accepted by the county
-/// (0/1), does coaching (0/1, NULL when not stated).
-type StaffRow = (String, String, String, String, String, i64, Option<i64>);
+/// A staff row: provider id, id, name, role, qualification, register number, degree accepted by
+/// the county (0/1), does coaching (0/1, NULL when not stated).
+type StaffRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+);
 /// A site row: id, kind, name, street address, postal code, municipality, latitude, longitude.
 type SiteRow = (String, String, String, String, String, String, f64, f64);
+/// A site row led by its provider's id.
+type ProviderSiteRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    f64,
+    f64,
+);
+/// A document row: provider id, id, kind, issued on, expires on, file reference.
+type DocumentRow = (String, String, String, String, Option<String>, String);
 /// A search row: provider id, name, unit price cents, then the site's columns.
 type CandidateRow = (
     String,
@@ -502,101 +525,168 @@ pub async fn load_provider(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let mut p = provider_from_row(&row)?;
-    fill_children(conn, &mut p, detail).await?;
+    let mut one = [provider_from_row(&row)?];
+    fill_children(conn, &mut one, detail).await?;
+    let [p] = one;
     Ok(Some(p))
 }
 
+/// The most providers whose children one statement asks for: a page (at most 500 and the one
+/// that tells whether another page follows) fits in one, and SQLite's oldest limit of 999
+/// parameters is never reached.
+const PROVIDERS_PER_STATEMENT: usize = 900;
+
+/// Child rows of the providers `ids`, in `sql`'s order: `sql` selects the provider id first and
+/// says `IN ({ids})` where the ids' placeholders go. One statement per
+/// [`PROVIDERS_PER_STATEMENT`] ids, so a page costs the same few statements however many
+/// providers it holds (no query per provider). Portable: a list of `$n` placeholders, not
+/// PostgreSQL's `= ANY($1)`, which the `Any` driver cannot bind.
+async fn children_of<R>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    ids: &[&str],
+) -> Result<Vec<R>, AppError>
+where
+    R: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(PROVIDERS_PER_STATEMENT) {
+        let placeholders = (1..=chunk.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Only placeholders are spliced in; the ids themselves are bound.
+        let sql = sql.replace("{ids}", &placeholders);
+        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
+/// Fills the sites, offerings and Soteri classes (and with [`Detail::Full`] the staff and
+/// documents) of every provider in `page`: one statement per child table for the whole page.
 async fn fill_children(
     conn: &mut AnyConnection,
-    p: &mut Provider,
+    page: &mut [Provider],
     detail: Detail,
 ) -> Result<(), AppError> {
-    p.sites = load_sites(conn, &p.id).await?;
-    let offerings: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT service_type, unit_price_cents, max_group_size FROM provider_offerings \
-         WHERE provider_id = $1 ORDER BY service_type",
-    )
-    .bind(&p.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    p.offerings = offerings
-        .into_iter()
-        .map(|(s, price, size)| {
-            Ok(Offering {
-                service: ServiceType::from_code(&s).ok_or_else(|| unknown("service", &s))?,
-                unit_price_cents: price,
-                max_group_size: u32::try_from(size).ok().filter(|n| *n > 0),
-            })
+    if page.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = page.iter().map(|p| p.id.clone()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let at: std::collections::HashMap<&str, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    // Rows come back ordered by provider, then as each list is shown; a row of a provider not
+    // on the page cannot come back (the statement asks for these ids only).
+    let owner = |provider_id: &str| -> Result<usize, AppError> {
+        at.get(provider_id).copied().ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "a child row of provider {provider_id:?} not asked for"
+            ))
         })
-        .collect::<Result<_, AppError>>()?;
-    let classes: Vec<(i64,)> = sqlx::query_as(
-        "SELECT soteri_class FROM provider_soteri_classes WHERE provider_id = $1 ORDER BY soteri_class",
+    };
+
+    let sites: Vec<ProviderSiteRow> = children_of(
+        conn,
+        "SELECT provider_id, id, kind, name, street_address, postal_code, municipality, \
+             latitude, longitude FROM provider_sites WHERE provider_id IN ({ids}) \
+             ORDER BY provider_id, name, id",
+        &ids,
     )
-    .bind(&p.id)
-    .fetch_all(&mut *conn)
     .await?;
-    p.soteri_classes = classes
-        .into_iter()
-        .filter_map(|(c,)| i32::try_from(c).ok())
-        .collect();
+    for (provider_id, id, kind, name, street, postal, municipality, lat, lon) in sites {
+        let i = owner(&provider_id)?;
+        page[i].sites.push(site_from_row((
+            id,
+            kind,
+            name,
+            street,
+            postal,
+            municipality,
+            lat,
+            lon,
+        ))?);
+    }
+
+    let offerings: Vec<(String, String, i64, i64)> = children_of(
+        conn,
+        "SELECT provider_id, service_type, unit_price_cents, max_group_size \
+         FROM provider_offerings WHERE provider_id IN ({ids}) ORDER BY provider_id, service_type",
+        &ids,
+    )
+    .await?;
+    for (provider_id, s, price, size) in offerings {
+        let i = owner(&provider_id)?;
+        page[i].offerings.push(Offering {
+            service: ServiceType::from_code(&s).ok_or_else(|| unknown("service", &s))?,
+            unit_price_cents: price,
+            max_group_size: u32::try_from(size).ok().filter(|n| *n > 0),
+        });
+    }
+
+    let classes: Vec<(String, i64)> = children_of(
+        conn,
+        "SELECT provider_id, soteri_class FROM provider_soteri_classes \
+         WHERE provider_id IN ({ids}) ORDER BY provider_id, soteri_class",
+        &ids,
+    )
+    .await?;
+    for (provider_id, class) in classes {
+        let i = owner(&provider_id)?;
+        if let Ok(class) = i32::try_from(class) {
+            page[i].soteri_classes.push(class);
+        }
+    }
+
     if detail == Detail::Public {
         return Ok(());
     }
-    let staff: Vec<StaffRow> = sqlx::query_as(
-        "SELECT id, name, role, qualification, register_number, degree_accepted_by_county, \
-         does_coaching FROM provider_staff WHERE provider_id = $1 ORDER BY name, id",
-    )
-    .bind(&p.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    p.staff = staff
-        .into_iter()
-        .map(|(id, name, role, q, register_number, accepted, coaching)| {
-            Ok(StaffMember {
-                id,
-                name,
-                role,
-                qualification: Qualification::from_code(&q)
-                    .ok_or_else(|| unknown("qualification", &q))?,
-                register_number,
-                degree_accepted_by_county: accepted != 0,
-                does_coaching: coaching.map(|c| c != 0),
-            })
-        })
-        .collect::<Result<_, AppError>>()?;
-    let docs: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, kind, issued_on, expires_on, file_reference FROM provider_documents \
-         WHERE provider_id = $1 ORDER BY kind, issued_on, id",
-    )
-    .bind(&p.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    p.documents = docs
-        .into_iter()
-        .map(|(id, kind, issued, expires, file_reference)| {
-            Ok(Document {
-                id,
-                kind: DocumentKind::from_code(&kind)
-                    .ok_or_else(|| unknown("document kind", &kind))?,
-                issued_on: date(&issued)?,
-                expires_on: expires.as_deref().map(date).transpose()?,
-                file_reference,
-            })
-        })
-        .collect::<Result<_, AppError>>()?;
-    Ok(())
-}
 
-async fn load_sites(conn: &mut AnyConnection, provider_id: &str) -> Result<Vec<Site>, AppError> {
-    let sites: Vec<SiteRow> = sqlx::query_as(
-        "SELECT id, kind, name, street_address, postal_code, municipality, latitude, longitude \
-         FROM provider_sites WHERE provider_id = $1 ORDER BY name, id",
+    let staff: Vec<StaffRow> = children_of(
+        conn,
+        "SELECT provider_id, id, name, role, qualification, register_number, \
+             degree_accepted_by_county, does_coaching FROM provider_staff \
+             WHERE provider_id IN ({ids}) ORDER BY provider_id, name, id",
+        &ids,
     )
-    .bind(provider_id)
-    .fetch_all(&mut *conn)
     .await?;
-    sites.into_iter().map(site_from_row).collect()
+    for (provider_id, id, name, role, q, register_number, accepted, coaching) in staff {
+        let i = owner(&provider_id)?;
+        page[i].staff.push(StaffMember {
+            id,
+            name,
+            role,
+            qualification: Qualification::from_code(&q)
+                .ok_or_else(|| unknown("qualification", &q))?,
+            register_number,
+            degree_accepted_by_county: accepted != 0,
+            does_coaching: coaching.map(|c| c != 0),
+        });
+    }
+
+    let docs: Vec<DocumentRow> = children_of(
+        conn,
+        "SELECT provider_id, id, kind, issued_on, expires_on, file_reference \
+         FROM provider_documents WHERE provider_id IN ({ids}) \
+         ORDER BY provider_id, kind, issued_on, id",
+        &ids,
+    )
+    .await?;
+    for (provider_id, id, kind, issued, expires, file_reference) in docs {
+        let i = owner(&provider_id)?;
+        page[i].documents.push(Document {
+            id,
+            kind: DocumentKind::from_code(&kind).ok_or_else(|| unknown("document kind", &kind))?,
+            issued_on: date(&issued)?,
+            expires_on: expires.as_deref().map(date).transpose()?,
+            file_reference,
+        });
+    }
+    Ok(())
 }
 
 fn site_from_row(r: SiteRow) -> Result<Site, AppError> {
@@ -641,13 +731,12 @@ pub async fn list_providers(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut p = provider_from_row(&row)?;
-        fill_children(conn, &mut p, Detail::Public).await?;
-        out.push(p);
-    }
-    Ok(out)
+    let mut page = rows
+        .iter()
+        .map(provider_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    fill_children(conn, &mut page, Detail::Public).await?;
+    Ok(page)
 }
 
 /// Every place of service (sites and worker locations) of APPROVED providers offering
