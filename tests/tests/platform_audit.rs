@@ -79,3 +79,47 @@ async fn an_auditors_query_is_recorded_too() {
         "{own:?}"
     );
 }
+
+#[tokio::test]
+async fn the_subjects_of_a_list_entry_are_append_only_too() {
+    let env = Env::start(&[Svc::Vouchers]).await;
+    let first = client_at(&env, 704, KUOPIO).await;
+    client_at(&env, 705, KUOPIO).await;
+    env.v()
+        .list_clients(with_token(
+            &env.admin(),
+            seteli_api::vouchers::v1::ListClientsRequest::default(),
+        ))
+        .await
+        .expect("a list read of both clients");
+    let db = Database::connect(&env.vouchers().db.url, 1)
+        .await
+        .expect("the service's own database");
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM platform_audit_subject WHERE subject_id = $1",
+        )
+        .bind(&first.id)
+        .fetch_one(db.pool())
+        .await
+        .expect("count")
+    };
+    assert_eq!(count().await, 1, "the list entry names the client");
+    let update = sqlx::query("UPDATE platform_audit_subject SET subject_id = 'someone else'")
+        .execute(db.pool())
+        .await;
+    assert!(
+        update.is_err(),
+        "an UPDATE of the audit subjects went through"
+    );
+    let delete = sqlx::query("DELETE FROM platform_audit_subject WHERE subject_id = $1")
+        .bind(&first.id)
+        .execute(db.pool())
+        .await;
+    assert!(
+        delete.is_err(),
+        "a DELETE of the audit subjects went through"
+    );
+    assert_eq!(count().await, 1);
+    db.close().await;
+}

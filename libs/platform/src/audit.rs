@@ -2,21 +2,40 @@
 //!
 //! Every read or write of personal data records who (subject, role, organisation), whose data
 //! (subject kind and id), what (the RPC), why (the purpose), when and under which request id.
-//! Writes record inside the mutation's transaction, so an entry exists exactly when the change
-//! does; reads record before the data is answered. Auditors query it through
-//! `seteli.audit.v1.AuditService`, which every service serves for its own database — and each
-//! of their queries is itself recorded (subject kind `audit_log`). The table is append-only:
-//! the database refuses every UPDATE and DELETE of it (a trigger on both backends, installed
-//! with the migrations: [`crate::db::Database::migrate`]).
+//!
+//! - **Writes** record inside the mutation's transaction ([`record`]), so an entry exists
+//!   exactly when the change does.
+//! - **Reads** record before the data is answered, through the database's [`AuditWriter`]
+//!   ([`record_read`], [`record_read_of_many`]): concurrent reads' entries are written
+//!   together, one multi-row INSERT and one commit per batch, and each caller waits for its
+//!   batch's commit — a read whose entry could not be written fails instead of answering
+//!   unaudited. So a read costs a share of one commit, not a commit of its own (issue 15).
+//! - **A list or feed read** is one entry naming every subject it showed: the entry's
+//!   `subject_id` lists them (comma-separated), and each is also a row of
+//!   `platform_audit_subject`, so an auditor asking about one subject finds the entry.
+//! - **A replayed answer** (an idempotent retry, [`crate::change::Change::replay`]) is an
+//!   access too: it records an entry for the subjects the first call recorded, its action
+//!   marked [`REPLAY_SUFFIX`].
+//!
+//! Auditors query the log through `seteli.audit.v1.AuditService`, which every service serves
+//! for its own database — and each of their queries is itself recorded (subject kind
+//! `audit_log`). Both tables are append-only: the database refuses every UPDATE and DELETE of
+//! them (a trigger on both backends, installed with the migrations:
+//! [`crate::db::Database::migrate`]).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use seteli_api::audit::v1::audit_service_server::AuditService;
 use seteli_api::audit::v1::{AuditEntry, ListAuditEntriesRequest, ListAuditEntriesResponse};
 use seteli_api::common::v1::Actor;
-use sqlx::{Any, Executor};
+use sqlx::{Any, AnyPool, Executor};
+use tokio::sync::{mpsc, oneshot};
 use tonic::Request;
 
 use crate::auth::{Caller, Role};
-use crate::db::{Database, new_id, now_micros};
+use crate::db::{Backend, Database, new_id, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::paging::Paging;
 use crate::rpc::{self, Answer, Ctx};
@@ -34,7 +53,30 @@ pub struct Access<'a> {
     pub purpose: &'a str,
 }
 
-/// Records one access with `executor` (a transaction for writes, the pool for reads).
+/// A read that showed several data subjects of one kind in one call (a list page, a feed
+/// page): one entry names them all.
+#[derive(Debug, Clone)]
+pub struct AccessOfMany<'a> {
+    /// Kind of the data subjects: `client`, …
+    pub subject_kind: &'a str,
+    /// Their ids (repeats and order do not matter; none: nothing is recorded).
+    pub subject_ids: Vec<String>,
+    /// What was done: the RPC name, e.g. `ListVouchers`.
+    pub action: &'a str,
+    /// Why: the purpose of the processing.
+    pub purpose: &'a str,
+}
+
+/// What the action of an entry for a replayed answer ends with: `IssueVoucher (replay)`.
+pub const REPLAY_SUFFIX: &str = " (replay)";
+
+/// Separates the subject ids of a many-subject entry in its `subject_id`.
+const SUBJECT_SEPARATOR: &str = ",";
+
+/// Records one access with `executor`: inside a mutation's transaction (so the entry commits
+/// with the change), or on its own. A change's entries are also kept with its stored answer,
+/// so a replay of it is recorded for the same subjects ([`crate::change::Change::replay`]).
+/// Reads record with [`record_read`] instead.
 pub async fn record<'e, E>(
     executor: E,
     caller: &Caller,
@@ -61,8 +103,468 @@ where
     .bind(request_id)
     .execute(executor)
     .await?;
+    let _outside_a_change = RECORDED.try_with(|recorded| {
+        recorded.borrow_mut().push(Recorded {
+            kind: access.subject_kind.to_owned(),
+            id: access.subject_id.to_owned(),
+            action: access.action.to_owned(),
+            purpose: access.purpose.to_owned(),
+        })
+    });
     Ok(())
 }
+
+/// Records a read of one subject's data before it is answered: the entry goes to the
+/// database's [`AuditWriter`] with the other reads of the moment and this returns once its
+/// batch has committed. An error means the entry is not durable: fail the read.
+pub async fn record_read(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+    access: Access<'_>,
+) -> AppResult<()> {
+    let entry = Entry::new(
+        caller,
+        request_id,
+        access.subject_kind,
+        vec![access.subject_id.to_owned()],
+        access.action,
+        access.purpose,
+    );
+    db.audit_writer().write(db, vec![entry]).await
+}
+
+/// Records a read that showed several subjects (a list or a feed page) as one entry naming
+/// them all, like [`record_read`]. Nothing is recorded when it showed none.
+pub async fn record_read_of_many(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+    access: AccessOfMany<'_>,
+) -> AppResult<()> {
+    if access.subject_ids.is_empty() {
+        return Ok(());
+    }
+    let entry = Entry::new(
+        caller,
+        request_id,
+        access.subject_kind,
+        access.subject_ids,
+        access.action,
+        access.purpose,
+    );
+    db.audit_writer().write(db, vec![entry]).await
+}
+
+// ------------------------------------------------------------------------------ replays
+
+/// An access a change recorded ([`record`] inside [`recording`]), kept with the change's
+/// stored answer (`platform_idempotency.audited`) for its replays.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Recorded {
+    kind: String,
+    id: String,
+    action: String,
+    purpose: String,
+}
+
+tokio::task_local! {
+    /// The accesses recorded so far by the change running on this task.
+    static RECORDED: RefCell<Vec<Recorded>>;
+}
+
+/// Runs `body` (a change's transaction body) and returns with its output the accesses it
+/// recorded with [`record`].
+pub(crate) async fn recording<F: Future>(body: F) -> (F::Output, Vec<Recorded>) {
+    RECORDED
+        .scope(RefCell::new(Vec::new()), async move {
+            let output = body.await;
+            let recorded = RECORDED.with(|r| r.take());
+            (output, recorded)
+        })
+        .await
+}
+
+/// The accesses of a change as stored with its answer.
+pub(crate) fn encode_recorded(recorded: &[Recorded]) -> AppResult<String> {
+    serde_json::to_string(recorded)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("encoding audited subjects: {e}")))
+}
+
+/// The accesses stored with a change's answer.
+pub(crate) fn decode_recorded(stored: &str) -> AppResult<Vec<Recorded>> {
+    serde_json::from_str(stored)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored audited subjects: {e}")))
+}
+
+/// The accesses of a change stored before the answers kept them (an answer stored by an
+/// older release): its entries in the log, by the change's request id and the same actor.
+pub(crate) async fn recorded_in_log(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+) -> AppResult<Vec<Recorded>> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT subject_kind, subject_id, action, purpose FROM platform_audit_log \
+         WHERE request_id = $1 AND actor_subject = $2 AND actor_role = $3 \
+         ORDER BY occurred_at, id",
+    )
+    .bind(request_id)
+    .bind(&caller.subject)
+    .bind(caller.role.as_str())
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| !r.2.ends_with(REPLAY_SUFFIX))
+        .flat_map(|(kind, ids, action, purpose)| {
+            ids.split(SUBJECT_SEPARATOR)
+                .map(|id| Recorded {
+                    kind: kind.clone(),
+                    id: id.to_owned(),
+                    action: action.clone(),
+                    purpose: purpose.clone(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
+/// Records that a stored answer was served again to `caller`: one entry per kind, action and
+/// purpose the first call recorded, naming the same subjects, its action marked
+/// [`REPLAY_SUFFIX`]; like a read, it returns once the entries are durable.
+pub(crate) async fn record_replay(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+    recorded: Vec<Recorded>,
+) -> AppResult<()> {
+    let mut groups: Vec<(Recorded, Vec<String>)> = Vec::new();
+    for r in recorded {
+        match groups.iter_mut().find(|(g, _)| {
+            (g.kind.as_str(), g.action.as_str(), g.purpose.as_str())
+                == (r.kind.as_str(), r.action.as_str(), r.purpose.as_str())
+        }) {
+            Some((_, ids)) => ids.push(r.id),
+            None => {
+                let id = r.id.clone();
+                groups.push((r, vec![id]));
+            }
+        }
+    }
+    let entries: Vec<Entry> = groups
+        .into_iter()
+        .map(|(g, ids)| {
+            let action = format!("{}{REPLAY_SUFFIX}", g.action);
+            Entry::new(caller, request_id, &g.kind, ids, &action, &g.purpose)
+        })
+        .collect();
+    db.audit_writer().write(db, entries).await
+}
+
+// ------------------------------------------------------------------------------ group commit
+
+/// One entry on its way to the log.
+#[derive(Debug)]
+struct Entry {
+    id: String,
+    occurred_at: i64,
+    actor_subject: String,
+    actor_role: &'static str,
+    organisation: String,
+    subject_kind: String,
+    /// Sorted, without repeats; at least one.
+    subjects: Vec<String>,
+    action: String,
+    purpose: String,
+    request_id: String,
+}
+
+impl Entry {
+    fn new(
+        caller: &Caller,
+        request_id: &str,
+        subject_kind: &str,
+        mut subjects: Vec<String>,
+        action: &str,
+        purpose: &str,
+    ) -> Self {
+        subjects.sort_unstable();
+        subjects.dedup();
+        Self {
+            id: new_id(),
+            occurred_at: now_micros(),
+            actor_subject: caller.subject.clone(),
+            actor_role: caller.role.as_str(),
+            organisation: caller.organisation(),
+            subject_kind: subject_kind.to_owned(),
+            subjects,
+            action: action.to_owned(),
+            purpose: purpose.to_owned(),
+            request_id: request_id.to_owned(),
+        }
+    }
+}
+
+/// Entries of one call, and where its caller waits for their batch's commit.
+struct Pending {
+    entries: Vec<Entry>,
+    done: oneshot::Sender<AppResult<()>>,
+}
+
+/// Calls whose entries one batch (one transaction) writes at most.
+const MAX_BATCH: usize = 512;
+/// Parameters per multi-row statement on SQLite (its limit is 32,766; see
+/// `services/billing/src/store.rs` for why `?` placeholders there).
+const SQLITE_PARAMETERS: usize = 2800;
+/// Parameters per multi-row statement on PostgreSQL: a statement fits one TLS record (as in
+/// `services/billing/src/store.rs`).
+const POSTGRES_PARAMETERS: usize = 504;
+
+/// The group commit of one database's read-audit entries: a task that takes every entry
+/// waiting, writes them with multi-row INSERTs in one transaction, and tells each caller
+/// how its batch ended. Batches form by themselves: while one commits, the next gathers, so
+/// a lone read waits for nothing but its own commit and a busy service commits once for
+/// many reads. The task starts with the first entry (on the runtime of that call, again if
+/// that runtime has gone) and ends when the database handle is dropped.
+#[derive(Clone, Default)]
+pub struct AuditWriter {
+    queue: Arc<Mutex<Option<mpsc::UnboundedSender<Pending>>>>,
+    counts: Arc<Counts>,
+}
+
+/// What a writer has done so far.
+#[derive(Debug, Default)]
+struct Counts {
+    submitted: std::sync::atomic::AtomicU64,
+    entries: std::sync::atomic::AtomicU64,
+    batches: std::sync::atomic::AtomicU64,
+}
+
+impl fmt::Debug for AuditWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuditWriter")
+            .field("entries", &self.entries_written())
+            .field("batches", &self.batches_written())
+            .finish()
+    }
+}
+
+impl AuditWriter {
+    /// Calls whose entries were handed to the writer so far (written or not yet).
+    pub fn calls_submitted(&self) -> u64 {
+        self.counts
+            .submitted
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Entries committed so far.
+    pub fn entries_written(&self) -> u64 {
+        self.counts
+            .entries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Batches (transactions) committed so far: fewer than the entries when reads overlap.
+    pub fn batches_written(&self) -> u64 {
+        self.counts
+            .batches
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Hands `entries` to the batch task of `db` and waits for their batch's commit.
+    async fn write(&self, db: &Database, entries: Vec<Entry>) -> AppResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (done, committed) = oneshot::channel();
+        let mut pending = Pending { entries, done };
+        // A runtime that started the task may have ended (and the task with it): once more
+        // with a task on this one.
+        for _ in 0..2 {
+            let queue = self.queue(db);
+            match queue.send(pending) {
+                Ok(()) => {
+                    self.counts
+                        .submitted
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return committed.await.unwrap_or_else(|_| Err(stopped()));
+                }
+                Err(mpsc::error::SendError(back)) => pending = back,
+            }
+        }
+        Err(stopped())
+    }
+
+    /// The running batch task's queue, started when there is none.
+    fn queue(&self, db: &Database) -> mpsc::UnboundedSender<Pending> {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(running) = queue.as_ref().filter(|q| !q.is_closed()) {
+            return running.clone();
+        }
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write_batches(
+            db.pool().clone(),
+            db.backend(),
+            receiver,
+            self.counts.clone(),
+        ));
+        *queue = Some(sender.clone());
+        sender
+    }
+}
+
+fn stopped() -> AppError {
+    AppError::Unavailable("the audit log writer stopped; retry".into())
+}
+
+/// The batch task: takes what waits (at most [`MAX_BATCH`] calls), writes it in one
+/// transaction, answers each caller, again until the queue closes.
+async fn write_batches(
+    pool: AnyPool,
+    backend: Backend,
+    mut queue: mpsc::UnboundedReceiver<Pending>,
+    counts: Arc<Counts>,
+) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Reads that became ready at the same moment join this batch.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let entries: Vec<&Entry> = batch.iter().flat_map(|p| &p.entries).collect();
+        let result = insert_batch(&pool, backend, &entries).await;
+        if result.is_ok() {
+            use std::sync::atomic::Ordering::Relaxed;
+            counts.batches.fetch_add(1, Relaxed);
+            counts.entries.fetch_add(entries.len() as u64, Relaxed);
+        }
+        let failure = result.err().map(AppError::from);
+        if let Some(e) = &failure {
+            tracing::error!(error = %e, entries = entries.len(), "audit entries not written; their reads fail");
+        }
+        for p in batch.drain(..) {
+            let answer = match &failure {
+                None => Ok(()),
+                Some(e) => Err(share(e)),
+            };
+            // A caller that gave up no longer waits; its entry is written all the same.
+            let _ = p.done.send(answer);
+        }
+    }
+}
+
+/// The error of a batch, for each of its callers.
+fn share(e: &AppError) -> AppError {
+    match e {
+        AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        AppError::Aborted(m) => AppError::Aborted(m.clone()),
+        other => AppError::Internal(anyhow::anyhow!("the audit entry was not written: {other}")),
+    }
+}
+
+/// Writes `entries` and the subject rows of the many-subject ones: one statement and commit
+/// when they fit one, else one transaction of multi-row statements.
+async fn insert_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    entries: &[&Entry],
+) -> Result<(), sqlx::Error> {
+    let subjects: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e.subjects.len() > 1)
+        .flat_map(|e| e.subjects.iter().map(|s| (e.id.as_str(), s.as_str())))
+        .collect();
+    let entry_rows = rows_per_statement(backend, 10);
+    if subjects.is_empty() && entries.len() <= entry_rows {
+        return insert_entries(pool, backend, entries).await;
+    }
+    let mut tx = pool.begin().await?;
+    for chunk in entries.chunks(entry_rows) {
+        insert_entries(&mut *tx, backend, chunk).await?;
+    }
+    for chunk in subjects.chunks(rows_per_statement(backend, 2)) {
+        let mut sql = String::from("INSERT INTO platform_audit_subject (entry_id, subject_id) ");
+        push_values(&mut sql, backend, chunk.len(), 2);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (entry, subject) in chunk {
+            query = query.bind(*entry).bind(*subject);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// One multi-row INSERT of `entries`.
+async fn insert_entries<'e, E>(
+    executor: E,
+    backend: Backend,
+    entries: &[&Entry],
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let mut sql = String::from(
+        "INSERT INTO platform_audit_log (id, occurred_at, actor_subject, actor_role, \
+         organisation, subject_kind, subject_id, action, purpose, request_id) ",
+    );
+    push_values(&mut sql, backend, entries.len(), 10);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for e in entries {
+        query = query
+            .bind(e.id.as_str())
+            .bind(e.occurred_at)
+            .bind(e.actor_subject.as_str())
+            .bind(e.actor_role)
+            .bind(e.organisation.as_str())
+            .bind(e.subject_kind.as_str())
+            .bind(e.subjects.join(SUBJECT_SEPARATOR))
+            .bind(e.action.as_str())
+            .bind(e.purpose.as_str())
+            .bind(e.request_id.as_str());
+    }
+    query.execute(executor).await?;
+    Ok(())
+}
+
+/// Rows of `columns` parameters per multi-row statement on `backend`.
+fn rows_per_statement(backend: Backend, columns: usize) -> usize {
+    let parameters = match backend {
+        Backend::Postgres => POSTGRES_PARAMETERS,
+        Backend::Sqlite => SQLITE_PARAMETERS,
+    };
+    (parameters / columns).max(1)
+}
+
+/// Appends `VALUES (…), (…)` for `rows` rows of `columns` parameters: `$n` on PostgreSQL,
+/// `?` on SQLite (which binds `$n` in time quadratic in their number).
+fn push_values(sql: &mut String, backend: Backend, rows: usize, columns: usize) {
+    sql.push_str("VALUES ");
+    let mut n = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            match backend {
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                Backend::Sqlite => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+}
+
+// ------------------------------------------------------------------------------ the auditors' API
 
 /// `seteli.audit.v1.AuditService` over one service's database.
 #[derive(Debug, Clone)]
@@ -100,7 +602,8 @@ impl AuditService for AuditApi {
     }
 }
 
-/// Audit entries, newest first, for an auditor.
+/// Audit entries, newest first, for an auditor. An entry about several subjects (a list read)
+/// is found by any of them; its `subject_id` names them all, comma-separated.
 async fn list_audit_entries(
     api: &AuditApi,
     ctx: Ctx,
@@ -115,7 +618,9 @@ async fn list_audit_entries(
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, occurred_at, actor_subject, actor_role, organisation, subject_kind, \
          subject_id, action, purpose, request_id FROM platform_audit_log \
-         WHERE ($1 = '' OR subject_id = $1) AND ($2 = '' OR actor_subject = $2) \
+         WHERE ($1 = '' OR subject_id = $1 OR id IN \
+                (SELECT entry_id FROM platform_audit_subject WHERE subject_id = $1)) \
+         AND ($2 = '' OR actor_subject = $2) \
          AND (occurred_at < $3 OR (occurred_at = $3 AND ($4 = '' OR id < $4))) \
          ORDER BY occurred_at DESC, id DESC LIMIT $5",
     )
@@ -152,8 +657,8 @@ async fn list_audit_entries(
     } else {
         req.subject_id.as_str()
     };
-    record(
-        api.db.pool(),
+    record_read(
+        &api.db,
         &ctx.caller,
         ctx.request_id(),
         Access {

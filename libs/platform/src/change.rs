@@ -17,6 +17,11 @@
 //! cause runs again. The same id with a different request is refused with `INVALID_ARGUMENT` on
 //! `request_id`. The scope is the caller's issuer, role, subject and provider
 //! ([`crate::auth::Caller::scope`]). Any protobuf message can be the stored answer.
+//!
+//! A replayed answer may hold personal data, so serving it is an access (703/2023): the
+//! accesses the first call recorded ([`crate::audit::record`] in the body) are kept with its
+//! answer, and every replay records them again for the replaying caller, marked
+//! [`crate::audit::REPLAY_SUFFIX`], before the answer leaves.
 
 use std::future::Future;
 
@@ -27,6 +32,8 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Transaction};
 
+use crate::audit::{self, Recorded};
+use crate::auth::Caller;
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::rpc::Ctx;
@@ -72,6 +79,8 @@ pub struct Change<'a> {
     request_id: String,
     fingerprint: String,
     now_micros: i64,
+    /// Who asks: a replay is recorded as their access.
+    caller: Caller,
 }
 
 impl<'a> Change<'a> {
@@ -90,23 +99,33 @@ impl<'a> Change<'a> {
             request_id: request_id.to_owned(),
             fingerprint: hex(&Sha256::digest(request.encode_to_vec())),
             now_micros: ctx.now_micros(),
+            caller: ctx.caller.clone(),
         })
     }
 
-    /// The stored first answer, if this request already completed.
+    /// The stored first answer, if this request already completed. Serving it is recorded
+    /// first: an audit entry for each subject the first call recorded, for this caller (an
+    /// error when that entry cannot be written: the answer is not served unaudited).
     pub async fn replay<Resp: Message + Default>(&self) -> AppResult<Option<Resp>> {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT request_hash, response FROM platform_idempotency \
+        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT request_hash, response, audited FROM platform_idempotency \
              WHERE caller = $1 AND request_id = $2",
         )
         .bind(&self.scope)
         .bind(&self.request_id)
         .fetch_optional(self.db.pool())
         .await?;
-        match row {
-            None => Ok(None),
-            Some((hash, response)) => self.decode(&hash, response).map(Some),
-        }
+        let Some((hash, response, audited)) = row else {
+            return Ok(None);
+        };
+        let answer = self.decode(&hash, response)?;
+        let recorded = match audited {
+            Some(stored) => audit::decode_recorded(&stored)?,
+            // Stored by an older release: what the log holds under this request id.
+            None => audit::recorded_in_log(self.db, &self.caller, &self.request_id).await?,
+        };
+        audit::record_replay(self.db, &self.caller, &self.request_id, recorded).await?;
+        Ok(Some(answer))
     }
 
     /// Runs `body` in the change's transaction (after the claim) and stores its answer.
@@ -120,8 +139,9 @@ impl<'a> Change<'a> {
             tx.rollback().await?;
             return self.replayed().await;
         }
-        let response = body(&mut tx).await?;
-        self.store(&mut tx, &response).await?;
+        let (response, recorded) = audit::recording(body(&mut tx)).await;
+        let response = response?;
+        self.store(&mut tx, &response, &recorded).await?;
         tx.commit().await?;
         Ok(response)
     }
@@ -150,8 +170,9 @@ impl<'a> Change<'a> {
             .await?
             .filter(|a| visible(a))
             .ok_or_else(not_found)?;
-        let response = body(&mut tx, root).await?;
-        self.store(&mut tx, &response).await?;
+        let (response, recorded) = audit::recording(body(&mut tx, root)).await;
+        let response = response?;
+        self.store(&mut tx, &response, &recorded).await?;
         tx.commit().await?;
         Ok(response)
     }
@@ -171,11 +192,19 @@ impl<'a> Change<'a> {
             == 1)
     }
 
-    async fn store<Resp: Message>(&self, tx: &mut AnyConnection, response: &Resp) -> AppResult<()> {
+    /// Stores the answer and the accesses recorded in producing it (for its replays).
+    async fn store<Resp: Message>(
+        &self,
+        tx: &mut AnyConnection,
+        response: &Resp,
+        recorded: &[Recorded],
+    ) -> AppResult<()> {
         sqlx::query(
-            "UPDATE platform_idempotency SET response = $1 WHERE caller = $2 AND request_id = $3",
+            "UPDATE platform_idempotency SET response = $1, audited = $2 \
+             WHERE caller = $3 AND request_id = $4",
         )
         .bind(STANDARD.encode(response.encode_to_vec()))
+        .bind(audit::encode_recorded(recorded)?)
         .bind(&self.scope)
         .bind(&self.request_id)
         .execute(&mut *tx)

@@ -41,6 +41,11 @@ pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
         description: "idempotency retention index",
         sql: include_str!("../migrations/0002_idempotency_retention.sql"),
     },
+    MigrationFile {
+        version: 3,
+        description: "audit entries of many subjects; audited subjects of stored answers",
+        sql: include_str!("../migrations/0003_audit_subjects.sql"),
+    },
 ];
 
 /// Outside dev mode (`SETELI_DEV`), a PostgreSQL `DATABASE_URL` must ask for an encrypted,
@@ -93,6 +98,8 @@ pub struct Database {
     probe: AnyPool,
     backend: Backend,
     sqlite_file: Option<PathBuf>,
+    /// The group commit of read-audit entries (one per database: [`crate::audit`]).
+    audit: crate::audit::AuditWriter,
 }
 
 impl Database {
@@ -165,6 +172,7 @@ impl Database {
             probe,
             backend,
             sqlite_file,
+            audit: Default::default(),
         })
     }
 
@@ -264,7 +272,7 @@ impl Database {
     }
 
     /// Makes the audit log append-only: a trigger refuses every UPDATE and DELETE of
-    /// `platform_audit_log` (703/2023: the log of who saw a client's data cannot be edited by
+    /// `platform_audit_log` and `platform_audit_subject` (703/2023: the log of who saw a client's data cannot be edited by
     /// the service it watches). Idempotent; on PostgreSQL under a transaction-scoped advisory
     /// lock, so replicas starting at once install it once.
     pub async fn protect_audit_log(&self) -> anyhow::Result<()> {
@@ -275,6 +283,12 @@ impl Database {
                  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
                 "CREATE TRIGGER IF NOT EXISTS platform_audit_log_no_delete \
                  BEFORE DELETE ON platform_audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                "CREATE TRIGGER IF NOT EXISTS platform_audit_subject_no_update \
+                 BEFORE UPDATE ON platform_audit_subject \
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                "CREATE TRIGGER IF NOT EXISTS platform_audit_subject_no_delete \
+                 BEFORE DELETE ON platform_audit_subject \
                  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
             ],
             Backend::Postgres => &[
@@ -287,6 +301,11 @@ impl Database {
                 "CREATE TRIGGER platform_audit_log_append_only \
                  BEFORE UPDATE OR DELETE OR TRUNCATE ON platform_audit_log \
                  FOR EACH STATEMENT EXECUTE FUNCTION platform_audit_log_append_only()",
+                "DROP TRIGGER IF EXISTS platform_audit_subject_append_only \
+                 ON platform_audit_subject",
+                "CREATE TRIGGER platform_audit_subject_append_only \
+                 BEFORE UPDATE OR DELETE OR TRUNCATE ON platform_audit_subject \
+                 FOR EACH STATEMENT EXECUTE FUNCTION platform_audit_log_append_only()",
             ],
         };
         let mut tx = self.pool.begin().await?;
@@ -297,6 +316,11 @@ impl Database {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The writer of this database's read-audit entries.
+    pub fn audit_writer(&self) -> &crate::audit::AuditWriter {
+        &self.audit
     }
 
     /// The pool.

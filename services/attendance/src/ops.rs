@@ -16,7 +16,7 @@ use seteli_api::providers::v1 as ppb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
-use seteli_platform::audit::{self, Access};
+use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::change::{Change, lock_row};
 use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
@@ -577,7 +577,37 @@ fn not_in_state(what: &str) -> AppError {
     AppError::StateConflict(what.to_owned())
 }
 
-/// Records an access to a client's personal data (DESIGN.md, Security; 703/2023).
+/// Records a read of a client's personal data before it is answered (DESIGN.md, Security;
+/// 703/2023), grouped with the other reads of the moment ([`audit::record_read`]).
+async fn read_client(app: &App, ctx: &Ctx, client_id: &str, action: &str) -> AppResult<()> {
+    let access = Access {
+        subject_kind: CLIENT,
+        subject_id: client_id,
+        action,
+        purpose: access::purpose(&ctx.caller),
+    };
+    audit::record_read(&app.db, &ctx.caller, ctx.request_id(), access).await
+}
+
+/// Records a read that showed several clients (a list, a feed page) as one entry naming them
+/// all ([`audit::record_read_of_many`]).
+async fn read_clients(
+    app: &App,
+    ctx: &Ctx,
+    client_ids: Vec<String>,
+    action: &str,
+) -> AppResult<()> {
+    let access = AccessOfMany {
+        subject_kind: CLIENT,
+        subject_ids: client_ids,
+        action,
+        purpose: access::purpose(&ctx.caller),
+    };
+    audit::record_read_of_many(&app.db, &ctx.caller, ctx.request_id(), access).await
+}
+
+/// Records an access to a client's personal data inside a change's transaction (DESIGN.md,
+/// Security; 703/2023).
 async fn audit_client(
     conn: &mut AnyConnection,
     ctx: &Ctx,
@@ -765,15 +795,9 @@ pub async fn get_session(
         .await?
         .filter(|v| access::may_see(&ctx.caller, v))
         .ok_or_else(not_found)?;
-    audit_client(
-        &mut conn,
-        &ctx,
-        ctx.request_id(),
-        &v.client_id,
-        "GetSession",
-    )
-    .await?;
     let history = store::history(&mut conn, &id).await?;
+    drop(conn);
+    read_client(app, &ctx, &v.client_id, "GetSession").await?;
     Ok(pb::GetSessionResponse {
         session: Some(s.view),
         history,
@@ -810,16 +834,10 @@ pub async fn list_sessions(
     }
     let after = page.after::<(String, String)>()?;
     let rows = store::list_sessions(&mut conn, &filter, after, page.fetch()).await?;
+    drop(conn);
     let (rows, next_page_token) = page.cut(rows, |s| (store_date(s.date), s.id.clone()));
     if !rows.is_empty() {
-        audit_client(
-            &mut conn,
-            &ctx,
-            ctx.request_id(),
-            &filter.client_id,
-            "ListSessions",
-        )
-        .await?;
+        read_client(app, &ctx, &filter.client_id, "ListSessions").await?;
     }
     Ok(pb::ListSessionsResponse {
         sessions: rows.into_iter().map(|s| s.view).collect(),
@@ -1167,15 +1185,9 @@ pub async fn get_voucher_usage(
         .await?
         .filter(|v| access::may_see(&ctx.caller, v))
         .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
-    audit_client(
-        &mut conn,
-        &ctx,
-        ctx.request_id(),
-        &v.client_id,
-        "GetVoucherUsage",
-    )
-    .await?;
     let sessions = store::count_sessions(&mut conn, &id).await?;
+    drop(conn);
+    read_client(app, &ctx, &v.client_id, "GetVoucherUsage").await?;
     Ok(pb::GetVoucherUsageResponse {
         usage: Some(pb::VoucherUsage {
             voucher_id: v.id,
@@ -1210,6 +1222,14 @@ pub async fn list_usage_changes(
         .last()
         .map(|c| c.sequence)
         .unwrap_or(req.after_sequence);
+    // A voucher's use of the service is its client's data: one entry naming the page's clients.
+    let shown = if changes.is_empty() {
+        Vec::new()
+    } else {
+        store::clients_of_usage_changes(&mut conn, req.after_sequence, last_sequence).await?
+    };
+    drop(conn);
+    read_clients(app, &ctx, shown, "ListUsageChanges").await?;
     Ok(pb::ListUsageChangesResponse {
         changes,
         last_sequence,
@@ -1303,14 +1323,6 @@ pub async fn list_billable_items(
         if items.is_empty() {
             continue;
         }
-        audit_client(
-            &mut conn,
-            &ctx,
-            ctx.request_id(),
-            &v.client_id,
-            "ListBillableItems",
-        )
-        .await?;
         let sum = |k: pb::BillableKind| {
             items
                 .iter()
@@ -1327,6 +1339,9 @@ pub async fn list_billable_items(
             items,
         });
     }
+    drop(conn);
+    let shown = vouchers.iter().map(|v| v.client_id.clone()).collect();
+    read_clients(app, &ctx, shown, "ListBillableItems").await?;
     Ok(pb::ListBillableItemsResponse {
         vouchers,
         next_page_token,
@@ -1711,15 +1726,9 @@ pub async fn list_absences(
         .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
     let after = page.after::<(String, String)>()?;
     let rows = store::list_absences(&mut conn, &id, after, page.fetch()).await?;
+    drop(conn);
     let (rows, next_page_token) = page.cut(rows, |a| (store_date(a.date), a.view.id.clone()));
-    audit_client(
-        &mut conn,
-        &ctx,
-        ctx.request_id(),
-        &v.client_id,
-        "ListAbsences",
-    )
-    .await?;
+    read_client(app, &ctx, &v.client_id, "ListAbsences").await?;
     Ok(pb::ListAbsencesResponse {
         absences: rows.into_iter().map(|a| a.view).collect(),
         next_page_token,
@@ -1762,20 +1771,9 @@ pub async fn list_alerts(
             a.id.clone(),
         )
     });
-    let mut audited: Vec<&str> = Vec::new();
-    for a in &alerts {
-        if !audited.contains(&a.client_id.as_str()) {
-            audited.push(&a.client_id);
-            audit_client(
-                &mut conn,
-                &ctx,
-                ctx.request_id(),
-                &a.client_id,
-                "ListAlerts",
-            )
-            .await?;
-        }
-    }
+    drop(conn);
+    let shown = alerts.iter().map(|a| a.client_id.clone()).collect();
+    read_clients(app, &ctx, shown, "ListAlerts").await?;
     Ok(pb::ListAlertsResponse {
         alerts,
         next_page_token,
@@ -1826,6 +1824,14 @@ pub async fn list_alert_changes(
     let limit = page_size(req.page_size, 100, 1000)?;
     let mut conn = app.db.pool().acquire().await?;
     let changes = store::list_alert_changes(&mut conn, req.after_sequence, limit).await?;
+    drop(conn);
+    // An alert names its client: one entry naming the page's clients.
+    let shown = changes
+        .iter()
+        .filter_map(|c| c.alert.as_ref())
+        .map(|a| a.client_id.clone())
+        .collect();
+    read_clients(app, &ctx, shown, "ListAlertChanges").await?;
     let last_sequence = changes
         .last()
         .map(|c| c.sequence)
@@ -2043,13 +2049,9 @@ pub async fn get_group(
         .await?
         .filter(|g| access::may_see_group(&ctx.caller, g))
         .ok_or_else(|| AppError::NotFound(format!("group {id}")))?;
-    let mut audited: Vec<&str> = Vec::new();
-    for e in &g.enrolments {
-        if !audited.contains(&e.client_id.as_str()) {
-            audited.push(&e.client_id);
-            audit_client(&mut conn, &ctx, ctx.request_id(), &e.client_id, "GetGroup").await?;
-        }
-    }
+    drop(conn);
+    let shown = g.enrolments.iter().map(|e| e.client_id.clone()).collect();
+    read_clients(app, &ctx, shown, "GetGroup").await?;
     Ok(pb::GetGroupResponse {
         group: Some(wire::group_view(&g, true)),
     })

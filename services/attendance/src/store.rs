@@ -269,6 +269,23 @@ pub async fn list_usage_changes(
         .collect()
 }
 
+/// The clients whose vouchers the usage changes after `after` up to `last` are about (the
+/// audit entry of a feed read).
+pub async fn clients_of_usage_changes(
+    conn: &mut AnyConnection,
+    after: i64,
+    last: i64,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT client_id FROM vouchers WHERE id IN \
+         (SELECT voucher_id FROM usage_changes WHERE sequence > $1 AND sequence <= $2)",
+    )
+    .bind(after)
+    .bind(last)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
 /// Takes the client's lock (see the module doc).
 pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<(), AppError> {
     sqlx::query(

@@ -473,6 +473,7 @@ pub async fn get_provider(
         .await?
         .filter(|p| access::may_see(&ctx.caller, id, p.state))
         .ok_or_else(|| not_found(id))?;
+    drop(conn);
     if !provider.staff.is_empty() {
         // Staff names are personal data.
         let entry = Access {
@@ -481,7 +482,7 @@ pub async fn get_provider(
             action: Rpc::GetProvider.name(),
             purpose: PURPOSE,
         };
-        audit::record(&mut *conn, &ctx.caller, ctx.request_id(), entry).await?;
+        audit::record_read(&app.db, &ctx.caller, ctx.request_id(), entry).await?;
     }
     Ok(pb::GetProviderResponse {
         provider: Some(wire::provider_view(&provider, detail)),

@@ -136,8 +136,8 @@ pub async fn get_report_pdf(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a report: {e}")))?
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     // Report text is client personal data.
-    audit::record(
-        app.db.pool(),
+    audit::record_read(
+        &app.db,
         &ctx.caller,
         ctx.request_id(),
         report_access(&ctx.caller, &o, "GetReportPdf"),

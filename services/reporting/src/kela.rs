@@ -516,8 +516,8 @@ async fn build(app: &App, ctx: &Ctx, v: &Voucher, period: Period) -> AppResult<p
 
 /// The audit entry of reading a client's Kela notice.
 async fn audit_read(app: &App, ctx: &Ctx, v: &Voucher, action: &str) -> AppResult<()> {
-    audit::record(
-        app.db.pool(),
+    audit::record_read(
+        &app.db,
         &ctx.caller,
         ctx.request_id(),
         Access {

@@ -27,7 +27,7 @@ use seteli_api::attendance::v1 as apb;
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
 use seteli_api::reporting::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
-use seteli_platform::audit::{self, Access};
+use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::auth::Role;
 use seteli_platform::change::Change;
 use seteli_platform::client::Upstream;
@@ -574,15 +574,11 @@ fn notice_access<'a>(ctx: &Ctx, client_id: &'a str, action: &'a str) -> Access<'
     }
 }
 
-/// Audits `ctx`'s caller reading (by `action`) a notice about `client_id`.
-async fn audit_read(
-    conn: &mut AnyConnection,
-    ctx: &Ctx,
-    client_id: &str,
-    action: &str,
-) -> AppResult<()> {
-    audit::record(
-        &mut *conn,
+/// Audits `ctx`'s caller reading (by `action`) a notice about `client_id`, grouped with the
+/// other reads of the moment ([`audit::record_read`]).
+async fn audit_read(app: &App, ctx: &Ctx, client_id: &str, action: &str) -> AppResult<()> {
+    audit::record_read(
+        &app.db,
         &ctx.caller,
         ctx.request_id(),
         notice_access(ctx, client_id, action),
@@ -635,14 +631,16 @@ pub async fn list_notices(
     let after = page.after::<(i64, String)>()?;
     let mut conn = app.db.pool().acquire().await?;
     let rows = store::list_notices(&mut conn, &filter, after, page.fetch()).await?;
+    drop(conn);
     let (rows, next_page_token) = page.cut(rows, |last| (last.told_at, last.id.clone()));
-    let mut audited: Vec<&str> = Vec::new();
-    for n in &rows {
-        if !audited.contains(&n.client_id.as_str()) {
-            audited.push(&n.client_id);
-            audit_read(&mut conn, &ctx, &n.client_id, "ListNotices").await?;
-        }
-    }
+    // One entry naming every client of the page.
+    let access = AccessOfMany {
+        subject_kind: CLIENT,
+        subject_ids: rows.iter().map(|n| n.client_id.clone()).collect(),
+        action: "ListNotices",
+        purpose: access::purpose(&ctx.caller),
+    };
+    audit::record_read_of_many(&app.db, &ctx.caller, ctx.request_id(), access).await?;
     Ok(pb::ListNoticesResponse {
         notices: rows.iter().map(wire::to_notice).collect(),
         next_page_token,
@@ -662,7 +660,8 @@ pub async fn get_notice(
         .await?
         .filter(|n| access::may_see_notice(&ctx.caller, n))
         .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
-    audit_read(&mut conn, &ctx, &n.client_id, "GetNotice").await?;
+    drop(conn);
+    audit_read(app, &ctx, &n.client_id, "GetNotice").await?;
     Ok(pb::GetNoticeResponse {
         notice: Some(wire::to_notice(&n)),
     })

@@ -445,8 +445,8 @@ pub async fn get_report(
     ctx.caller.require(access::READERS)?;
     let id = required_id("report_id", &req.report_id)?;
     let o = visible_report(app, &ctx, &id).await?;
-    audit::record(
-        app.db.pool(),
+    audit::record_read(
+        &app.db,
         &ctx.caller,
         ctx.request_id(),
         report_access(&ctx.caller, &o, "GetReport"),

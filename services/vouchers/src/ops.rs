@@ -16,7 +16,7 @@ use seteli_api::common::v1::Coordinates;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::audit::{self, Access};
+use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::{Change, lock_row};
 use seteli_platform::client::{Upstream, UpstreamOptions};
@@ -266,8 +266,9 @@ pub async fn get_client(
     let client = store::load_client(&mut conn, &id)
         .await?
         .ok_or_else(not_found)?;
+    drop(conn);
     let purpose = access::client_purpose(&ctx.caller);
-    audit_client(&mut conn, &ctx, ctx.request_id(), &id, "GetClient", purpose).await?;
+    read_client(app, &ctx, &id, "GetClient", purpose).await?;
     let client = if ctx.caller.role == Role::ProviderUser {
         wire::client_for_provider(&client)
     } else {
@@ -330,18 +331,10 @@ pub async fn list_clients(
     let after = page.after::<(String, String)>()?;
     let mut conn = app.db.pool().acquire().await?;
     let rows = store::list_clients(&mut conn, &identity_code, after, page.fetch()).await?;
+    drop(conn);
     let (mut clients, next_page_token) = page.cut(rows, |c| (c.name.clone(), c.id.clone()));
-    for c in &clients {
-        audit_client(
-            &mut conn,
-            &ctx,
-            ctx.request_id(),
-            &c.id,
-            "ListClients",
-            "client_register",
-        )
-        .await?;
-    }
+    let shown = clients.iter().map(|c| c.id.clone()).collect();
+    read_clients(app, &ctx, shown, "ListClients", "client_register").await?;
     for c in &mut clients {
         c.identity_code.clear();
     }
@@ -546,18 +539,7 @@ impl<T> AuditRefusal<T> for AppResult<T> {
         purpose: &str,
     ) -> AppResult<T> {
         if let Err(AppError::RuleViolations(_)) = &self {
-            audit::record(
-                app.db.pool(),
-                &ctx.caller,
-                ctx.request_id(),
-                Access {
-                    subject_kind: CLIENT,
-                    subject_id: client_id,
-                    action,
-                    purpose,
-                },
-            )
-            .await?;
+            read_client(app, ctx, client_id, action, purpose).await?;
         }
         self
     }
@@ -588,15 +570,8 @@ pub async fn get_voucher(
     let v = row
         .filter(|v| access::may_read(&ctx.caller, v, today, days))
         .ok_or_else(|| AppError::NotFound(format!("voucher {what}")))?;
-    audit_client(
-        &mut conn,
-        &ctx,
-        ctx.request_id(),
-        &v.client_id,
-        "GetVoucher",
-        "voucher_service",
-    )
-    .await?;
+    drop(conn);
+    read_client(app, &ctx, &v.client_id, "GetVoucher", "voucher_service").await?;
     Ok(pb::GetVoucherResponse {
         voucher: Some(wire::voucher_for(&ctx.caller, &v.view)),
     })
@@ -635,24 +610,11 @@ pub async fn list_vouchers(
     let before = page.after::<(i64, String)>()?;
     let mut conn = app.db.pool().acquire().await?;
     let rows = store::list_vouchers(&mut conn, &filter, before, page.fetch()).await?;
+    drop(conn);
     let (rows, next_page_token) =
         page.cut(rows, |last| (last.view.created_at_micros, last.id.clone()));
-    let mut audited: Vec<&str> = Vec::new();
-    for v in &rows {
-        if audited.contains(&v.client_id.as_str()) {
-            continue;
-        }
-        audited.push(&v.client_id);
-        audit_client(
-            &mut conn,
-            &ctx,
-            ctx.request_id(),
-            &v.client_id,
-            "ListVouchers",
-            "voucher_service",
-        )
-        .await?;
-    }
+    let shown = rows.iter().map(|v| v.client_id.clone()).collect();
+    read_clients(app, &ctx, shown, "ListVouchers", "voucher_service").await?;
     Ok(pb::ListVouchersResponse {
         vouchers: rows
             .iter()
@@ -1077,6 +1039,14 @@ pub async fn list_voucher_changes(
     let provider = access::feed_scope(&ctx.caller);
     let mut conn = app.db.pool().acquire().await?;
     let changes = store::list_changes(&mut conn, req.after_sequence, &provider, limit).await?;
+    drop(conn);
+    // The snapshots are vouchers of clients: one entry naming every client of the page.
+    let shown = changes
+        .iter()
+        .filter_map(|c| c.voucher.as_ref()?.client.as_ref())
+        .map(|c| c.client_id.clone())
+        .collect();
+    read_clients(app, &ctx, shown, "ListVoucherChanges", "voucher_service").await?;
     let last_sequence = changes
         .last()
         .map(|c| c.sequence)
@@ -1424,7 +1394,44 @@ fn not_in_state(verb: &str, state: VoucherState) -> AppError {
     AppError::StateConflict(format!("cannot {verb} a voucher that is {}", state.code()))
 }
 
-/// Records an access to a client's personal data (DESIGN.md, Security; 703/2023).
+/// Records a read of a client's personal data before it is answered (DESIGN.md, Security;
+/// 703/2023), grouped with the other reads of the moment ([`audit::record_read`]).
+async fn read_client(
+    app: &App,
+    ctx: &Ctx,
+    client_id: &str,
+    action: &str,
+    purpose: &str,
+) -> AppResult<()> {
+    let access = Access {
+        subject_kind: CLIENT,
+        subject_id: client_id,
+        action,
+        purpose,
+    };
+    audit::record_read(&app.db, &ctx.caller, ctx.request_id(), access).await
+}
+
+/// Records a read that showed several clients (a list, a feed page) as one entry naming them
+/// all ([`audit::record_read_of_many`]).
+async fn read_clients(
+    app: &App,
+    ctx: &Ctx,
+    client_ids: Vec<String>,
+    action: &str,
+    purpose: &str,
+) -> AppResult<()> {
+    let access = AccessOfMany {
+        subject_kind: CLIENT,
+        subject_ids: client_ids,
+        action,
+        purpose,
+    };
+    audit::record_read_of_many(&app.db, &ctx.caller, ctx.request_id(), access).await
+}
+
+/// Records an access to a client's personal data inside a change's transaction (DESIGN.md,
+/// Security; 703/2023).
 async fn audit_client(
     conn: &mut AnyConnection,
     ctx: &Ctx,
