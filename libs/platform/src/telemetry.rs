@@ -10,11 +10,11 @@
 
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use http::{HeaderMap, Request, Response};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
@@ -31,24 +31,52 @@ pub fn init_tracing(filter: &str, format: LogFormat) {
     };
 }
 
-/// The process-wide Prometheus recorder (installed once).
+/// The upper bounds (seconds) of the buckets of every histogram the platform records, e.g.
+/// `grpc_server_request_duration_seconds`. With buckets, a histogram's rendered state is a
+/// fixed set of counters (not a summary over every sample).
+pub const HISTOGRAM_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// How often the process-wide recorder folds the samples recorded since into its histograms'
+/// buckets. Until then the exporter keeps every sample (8 bytes and more each, ~25 B a call):
+/// left to `/metrics` scrapes alone, a pod nobody scrapes grew by every call (issue 15).
+pub const METRICS_UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A Prometheus recorder with the platform's buckets, kept up every `every` by a thread of its
+/// own whether or not anyone scrapes it, so its memory stays flat: at most the samples of one
+/// interval wait to be folded into buckets. The thread lives as long as the process.
+pub fn kept_recorder(every: Duration) -> PrometheusRecorder {
+    let recorder = PrometheusBuilder::new()
+        .set_buckets(HISTOGRAM_BUCKETS)
+        .unwrap_or_else(|_| PrometheusBuilder::new())
+        .build_recorder();
+    let handle = recorder.handle();
+    let upkeep = std::thread::Builder::new()
+        .name("seteli-metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = upkeep {
+        tracing::warn!(error = %e, "no metrics upkeep thread: samples wait for a scrape");
+    }
+    recorder
+}
+
+/// The process-wide Prometheus recorder (installed once, kept up every
+/// [`METRICS_UPKEEP_INTERVAL`]).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    Matcher::Full("grpc_server_request_duration_seconds".into()),
-                    &[
-                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                    ],
-                )
-                .unwrap_or_else(|_| PrometheusBuilder::new());
-            match builder.install_recorder() {
-                Ok(handle) => handle,
-                // Another recorder is installed: render an empty, detached one.
-                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
-            }
+            let recorder = kept_recorder(METRICS_UPKEEP_INTERVAL);
+            let handle = recorder.handle();
+            // Another recorder installed first leaves this one detached: it renders empty.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
         })
         .clone()
 }
@@ -344,5 +372,60 @@ mod tests {
         let ctx = TraceContext::from_headers(&h);
         assert_eq!(ctx.trace_id.len(), 32);
         assert_ne!(ctx.trace_id, "00000000000000000000000000000000");
+    }
+    /// This process's resident memory in bytes (Linux), `None` elsewhere.
+    fn resident_bytes() -> Option<u64> {
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some(pages * 4096)
+    }
+
+    /// Records `calls` durations into `recorder`'s request histogram, in batches with a pause
+    /// between them (time passing, as between calls on a server); the growth of the resident
+    /// memory meanwhile. Nothing renders (nobody scrapes).
+    fn growth_recording(recorder: &PrometheusRecorder, calls: usize) -> u64 {
+        let histogram = metrics::with_local_recorder(recorder, || {
+            metrics::histogram!("grpc_server_request_duration_seconds",
+                "service" => "test", "grpc_service" => "test.v1.Test", "method" => "Get")
+        });
+        let before = resident_bytes().unwrap_or(0);
+        for batch in 0..calls / 50_000 {
+            for i in 0..50_000 {
+                histogram.record(f64::from((batch + i) as u32 % 1000) / 10_000.0);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        resident_bytes().unwrap_or(0).saturating_sub(before)
+    }
+
+    #[test]
+    fn an_unscraped_recorder_stays_flat() {
+        if resident_bytes().is_none() {
+            return; // Not Linux: nothing to measure with.
+        }
+        const CALLS: usize = 4_000_000;
+        const MIB: u64 = 1024 * 1024;
+        // The platform's recorder, kept up (here every 2 ms, as every 5 s in a pod): the
+        // samples of one interval wait at most.
+        let kept = growth_recording(&kept_recorder(Duration::from_millis(2)), CALLS);
+        // What it was before (the recorder nobody keeps up until a scrape): every sample stays.
+        // Measured second, so its growth does not hide in memory the first one freed.
+        let unkept = PrometheusBuilder::new()
+            .set_buckets(HISTOGRAM_BUCKETS)
+            .expect("buckets")
+            .build_recorder();
+        let grew = growth_recording(&unkept, CALLS);
+        println!("{CALLS} calls: kept +{kept} B, unkept +{grew} B resident");
+        assert!(
+            grew > 24 * MIB,
+            "the measure sees samples piling up: {} MiB",
+            grew / MIB
+        );
+        assert!(
+            kept < 8 * MIB,
+            "{CALLS} calls grew a kept recorder by {} MiB (unkept: {} MiB)",
+            kept / MIB,
+            grew / MIB
+        );
     }
 }
