@@ -273,7 +273,8 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
         assert_eq!(last_per_voucher.get(voucher), Some(&(200 * admitted)));
     }
     // Vouchers, following the feed across the kills, started each voucher exactly once and
-    // numbered its own feed without a gap.
+    // numbered its own feed in increasing order (not consecutive: on PostgreSQL a change is
+    // numbered by its transaction id, issue 15).
     let started = |changes: &[pb::VoucherChange], voucher: &str| {
         changes
             .iter()
@@ -298,9 +299,10 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
     for voucher in &vouchers {
         assert_eq!(started(&changes, voucher), 1, "{voucher} started twice");
     }
-    for (i, change) in changes.iter().enumerate() {
-        assert_eq!(change.sequence, i as i64 + 1, "a gap in the voucher feed");
-    }
+    assert!(
+        changes.windows(2).all(|w| w[0].sequence < w[1].sequence),
+        "the voucher feed goes back"
+    );
     eprintln!(
         "kill -9 rounds: {}; writes answered: {}; sends retried after a kill: {}; sessions \
          acknowledged and found exactly once: {admitted_total}",

@@ -381,9 +381,10 @@ async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
             K::UnitsChanged as i32,
         ]
     );
+    // Increasing, not consecutive (PostgreSQL numbers a change by its transaction, issue 15).
     let sequences: Vec<i64> = all.changes.iter().map(|ch| ch.sequence).collect();
-    assert_eq!(sequences, vec![1, 2, 3, 4, 5]);
-    assert_eq!(all.last_sequence, 5);
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+    assert_eq!(Some(all.last_sequence), sequences.last().copied());
     for ch in &all.changes {
         let voucher = ch.voucher.as_ref().expect("snapshot");
         let client = voucher.client.as_ref().expect("client");
@@ -430,13 +431,8 @@ async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
         .await
         .expect("next")
         .into_inner();
-    assert_eq!(
-        next.changes
-            .iter()
-            .map(|ch| ch.sequence)
-            .collect::<Vec<_>>(),
-        vec![6]
-    );
+    assert_eq!(next.changes.len(), 1);
+    assert!(next.changes[0].sequence > after);
     let err = c
         .list_voucher_changes(with_token(&token, page(-1, 0)))
         .await

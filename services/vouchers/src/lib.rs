@@ -68,6 +68,11 @@ impl Service for Vouchers {
             description: "identity codes masked without the birth date",
             sql: include_str!("../migrations/0103_identity_mask.sql"),
         },
+        MigrationFile {
+            version: 104,
+            description: "change feed without a counter row",
+            sql: include_str!("../migrations/0104_feed_without_counter.sql"),
+        },
     ];
     type Settings = ops::Settings;
 
@@ -77,6 +82,7 @@ impl Service for Vouchers {
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         ops::seed_prices(&platform.db, &settings.seed_prices).await?;
+        store::align_feed_with_transaction_ids(&platform.db).await?;
         let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(
