@@ -1,0 +1,57 @@
+//! A call made one at a time is answered at once: no small answer waits behind Nagle's
+//! algorithm and the peer's delayed ACK (~40 ms on Linux loopback), which once made every
+//! sequential call take at least 40 ms (issue 15). The server sets `TCP_NODELAY` on every
+//! accepted socket; tonic's client `Endpoint` does by default.
+//!
+//! Not a speed target (those are `make bench`'s): the median of sequential calls on an open
+//! channel tells a stalled socket (every call ≥ 40 ms) from a working one (a few ms even in a
+//! debug build on a busy machine).
+
+use std::time::{Duration, Instant};
+
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::testing::with_token;
+use seteli_tests::fixtures::*;
+
+/// Sequential calls measured.
+const CALLS: usize = 21;
+/// Well under the ~40 ms a Nagle / delayed-ACK stall adds to every call.
+const MEDIAN_LIMIT: Duration = Duration::from_millis(20);
+
+#[tokio::test]
+async fn sequential_get_voucher_calls_do_not_wait_for_delayed_acks() {
+    let env = start().await;
+    set_prices(&env).await;
+    let client = client_at(&env, 101, KUOPIO).await;
+    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let token = env.social_worker();
+    // One open channel, as a portal keeps it; the first call opens the connection.
+    let mut vouchers = env.v();
+    let get = || {
+        with_token(
+            &token,
+            pb::GetVoucherRequest {
+                voucher_id: voucher.id.clone(),
+                ..Default::default()
+            },
+        )
+    };
+    vouchers.get_voucher(get()).await.expect("first call");
+    let mut took = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let sent = Instant::now();
+        let got = vouchers.get_voucher(get()).await.expect("get voucher");
+        took.push(sent.elapsed());
+        assert_eq!(
+            got.into_inner().voucher.map(|v| v.id),
+            Some(voucher.id.clone())
+        );
+    }
+    took.sort();
+    let median = took[CALLS / 2];
+    assert!(
+        median < MEDIAN_LIMIT,
+        "the median of {CALLS} sequential GetVoucher calls took {median:?} (all: {took:?}): \
+         a small answer waits for a delayed ACK — TCP_NODELAY missing on a socket?"
+    );
+}
