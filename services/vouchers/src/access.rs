@@ -17,6 +17,15 @@
 //! A voucher another provider holds answers `NOT_FOUND`, never `PERMISSION_DENIED`: its
 //! existence is not the caller's business. So does, to a provider's user, a voucher that ended
 //! more than `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS` (90) days ago, and its client ([`may_read`]).
+//!
+//! Which fields each role's job needs (least data, issue 14; the views are in `wire.rs`):
+//!
+//! | data | social worker, county admin | provider's user | finance system | feed (ListVoucherChanges) |
+//! | --- | --- | --- | --- | --- |
+//! | voucher terms, state, units | all | own vouchers | all | all |
+//! | decision's eligibility facts (benefit, need assessment) | yes | no (`provider_view`) | no (`feed_view`) | no |
+//! | client's name and masked identity code | yes | own vouchers' clients (`client_for_provider`) | no (`feed_view`: the client id only) | no |
+//! | client's full identity code, address, home coordinates | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no | no | no |
 
 use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};
