@@ -25,7 +25,7 @@
 //! | voucher terms, state, units | all | own vouchers | all | all |
 //! | decision's eligibility facts (benefit, need assessment) | yes | no (`provider_view`) | no (`feed_view`) | no |
 //! | client's name and masked identity code | yes | own vouchers' clients (`client_for_provider`) | no (`feed_view`: the client id only) | no |
-//! | client's full identity code, address, home coordinates | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no | no | no |
+//! | client's full identity code, home municipality and coordinates, contact | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no | no | no |
 
 use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};
