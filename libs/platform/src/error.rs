@@ -125,6 +125,16 @@ pub fn retryable(code: Option<&str>) -> Option<AppError> {
     }
 }
 
+/// `Ok` when no rule is broken, else every broken rule at once (`FAILED_PRECONDITION` listing
+/// each rule id).
+pub fn refuse(violations: Vec<Violation>) -> AppResult<()> {
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::RuleViolations(violations))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,11 +18,12 @@ use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::change::{Change, lock_row};
-use seteli_platform::client::{Upstream, UpstreamOptions};
+use seteli_platform::client::{Upstream, UpstreamOptions, require_provider_may_work};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, store_date};
 use seteli_platform::db::{Database, new_id};
+use seteli_platform::error::refuse;
 use seteli_platform::feed::{self, Cursor};
 use seteli_platform::paging::{Paging, page_size};
 use seteli_platform::rpc::Ctx;
@@ -349,15 +350,6 @@ fn to_warning(v: Violation) -> pb::Warning {
     }
 }
 
-/// `Ok` when no rule is broken, else every broken rule at once.
-fn refuse(violations: Vec<Violation>) -> AppResult<()> {
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::RuleViolations(violations))
-    }
-}
-
 /// BILL-NO-SHOW: the units billable for each no-show of one voucher (one unit per calendar
 /// month at most, decided by the rules crate), never more than the session's own units.
 fn no_show_allowance(sessions: &[SessionRow]) -> HashMap<String, i64> {
@@ -646,34 +638,6 @@ async fn voucher_of_session(app: &App, session_id: &str) -> AppResult<String> {
         .ok_or_else(|| AppError::NotFound(format!("session {session_id}")))
 }
 
-/// PROVIDER-NOT-APPROVED: a provider's user works on vouchers only while the provider is
-/// APPROVED — a suspended or revoked provider may not record sessions or absences (asked of
-/// the registry now, with the caller's token; other roles pass).
-async fn require_provider_may_work(app: &App, ctx: &Ctx) -> AppResult<()> {
-    let (seteli_platform::auth::Role::ProviderUser, Some(own)) =
-        (ctx.caller.role, ctx.caller.provider_id.clone())
-    else {
-        return Ok(());
-    };
-    let provider = app
-        .providers
-        .call(
-            ctx,
-            ppb::GetProviderRequest {
-                provider_id: own.clone(),
-            },
-            |mut c, r| async move { c.get_provider(r).await },
-        )
-        .await?
-        .provider
-        .ok_or_else(|| AppError::NotFound(format!("provider {own}")))?;
-    let approved = provider.state == ppb::ProviderState::Approved as i32;
-    let name = provider.details.map(|d| d.name).unwrap_or(own);
-    refuse(seteli_rules::provider::check_provider_may_work(
-        approved, &name,
-    ))
-}
-
 /// RecordSession.
 pub async fn record_session(
     app: &App,
@@ -681,7 +645,7 @@ pub async fn record_session(
     req: pb::RecordSessionRequest,
 ) -> AppResult<pb::RecordSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    require_provider_may_work(app, &ctx).await?;
+    require_provider_may_work(&app.providers, &ctx).await?;
     with_fresh_voucher(app, || try_record_session(app, &ctx, &req)).await
 }
 
@@ -1426,7 +1390,7 @@ pub async fn record_absence(
     req: pb::RecordAbsenceRequest,
 ) -> AppResult<pb::RecordAbsenceResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    require_provider_may_work(app, &ctx).await?;
+    require_provider_may_work(&app.providers, &ctx).await?;
     with_fresh_voucher(app, || try_record_absence(app, &ctx, &req)).await
 }
 
@@ -2443,7 +2407,7 @@ pub async fn record_group_session(
     req: pb::RecordGroupSessionRequest,
 ) -> AppResult<pb::RecordGroupSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    require_provider_may_work(app, &ctx).await?;
+    require_provider_may_work(&app.providers, &ctx).await?;
     with_fresh_voucher(app, || try_record_group_session(app, &ctx, &req)).await
 }
 

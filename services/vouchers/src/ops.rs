@@ -19,11 +19,12 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::{Change, lock_row};
-use seteli_platform::client::{Upstream, UpstreamOptions};
+use seteli_platform::client::{Upstream, UpstreamOptions, require_provider_may_work};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::{PbEnum, date, service_type, store_date};
 use seteli_platform::db::{Database, new_id};
+use seteli_platform::error::refuse;
 use seteli_platform::feed::{self, Cursor};
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
@@ -738,7 +739,7 @@ pub async fn accept_voucher(
     req: pb::AcceptVoucherRequest,
 ) -> AppResult<pb::AcceptVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
-    require_provider_may_work(app, &ctx).await?;
+    require_provider_may_work(&app.providers, &ctx).await?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let coach = optional_coach(&req.responsible_coach)?;
@@ -818,7 +819,7 @@ pub async fn start_voucher(
     req: pb::StartVoucherRequest,
 ) -> AppResult<pb::StartVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
-    require_provider_may_work(app, &ctx).await?;
+    require_provider_may_work(&app.providers, &ctx).await?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
@@ -1355,32 +1356,6 @@ async fn append_change(
     .await
 }
 
-/// PROVIDER-NOT-APPROVED: a provider's user works on vouchers only while the provider is
-/// APPROVED — a suspended or revoked provider may not accept or start a voucher (asked of the
-/// registry now, with the caller's token; other roles pass).
-async fn require_provider_may_work(app: &App, ctx: &Ctx) -> AppResult<()> {
-    let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.clone()) else {
-        return Ok(());
-    };
-    let provider = app
-        .providers
-        .call(
-            ctx,
-            ppb::GetProviderRequest {
-                provider_id: own.clone(),
-            },
-            |mut c, r| async move { c.get_provider(r).await },
-        )
-        .await?
-        .provider
-        .ok_or_else(|| AppError::NotFound(format!("provider {own}")))?;
-    let approved = provider.state == ppb::ProviderState::Approved as i32;
-    let name = provider.details.map(|d| d.name).unwrap_or(own);
-    refuse(seteli_rules::provider::check_provider_may_work(
-        approved, &name,
-    ))
-}
-
 /// Loads a voucher the caller may see, outside a transaction.
 async fn visible_voucher(app: &App, caller: &Caller, id: &str) -> AppResult<VoucherRow> {
     let mut conn = app.db.pool().acquire().await?;
@@ -1512,15 +1487,6 @@ fn start_checklist(v: &VoucherRow, dates: &StartDates, today: NaiveDate) -> Vec<
         },
         &ProcessConfig::default(),
     )
-}
-
-/// `Ok` when no rule is broken, else every broken rule at once.
-fn refuse(violations: Vec<Violation>) -> AppResult<()> {
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::RuleViolations(violations))
-    }
 }
 
 /// Checks a decision against every rule at once: eligibility, terms, value and extension.
