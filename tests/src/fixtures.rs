@@ -499,8 +499,8 @@ pub async fn approved_provider(env: &Env, name: &str, seed: u32, at: (f64, f64))
     id
 }
 
-/// Audit entries about a subject, as an auditor reads them from the vouchers service.
-pub async fn audit_actions(env: &Env, subject_id: &str) -> Vec<(String, String)> {
+/// Every audit entry an auditor finds about `subject_id` on the voucher service.
+pub async fn audit_entries(env: &Env, subject_id: &str) -> Vec<seteli_api::audit::v1::AuditEntry> {
     use seteli_api::audit::v1::ListAuditEntriesRequest;
     use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
     AuditServiceClient::new(env.vouchers().channel())
@@ -516,6 +516,13 @@ pub async fn audit_actions(env: &Env, subject_id: &str) -> Vec<(String, String)>
         .expect("audit entries")
         .into_inner()
         .entries
+}
+
+/// Audit entries about a client, as (action, role) pairs an auditor reads from the vouchers
+/// service.
+pub async fn audit_actions(env: &Env, subject_id: &str) -> Vec<(String, String)> {
+    audit_entries(env, subject_id)
+        .await
         .into_iter()
         .map(|e| {
             assert_eq!(e.subject_kind, "client");

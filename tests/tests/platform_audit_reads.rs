@@ -6,31 +6,13 @@
 
 use std::collections::HashSet;
 
-use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-use seteli_api::audit::v1::{AuditEntry, ListAuditEntriesRequest};
+use seteli_api::audit::v1::AuditEntry;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::auth::Caller;
 use seteli_platform::db::{Backend, Database};
 use seteli_platform::testing::{TestDatabase, with_token};
 use seteli_tests::fixtures::*;
-
-/// Every entry an auditor finds about `subject_id` on the voucher service.
-async fn entries_about(env: &Env, subject_id: &str) -> Vec<AuditEntry> {
-    AuditServiceClient::new(env.vouchers().channel())
-        .list_audit_entries(with_token(
-            &env.auditor(),
-            ListAuditEntriesRequest {
-                subject_id: subject_id.into(),
-                page_size: 500,
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("audit entries")
-        .into_inner()
-        .entries
-}
 
 fn get_voucher(id: &str) -> pb::GetVoucherRequest {
     pb::GetVoucherRequest {
@@ -63,7 +45,7 @@ async fn concurrent_reads_are_all_recorded_durably() {
     for read in reads {
         answered.insert(read.await.expect("read"));
     }
-    let recorded: HashSet<String> = entries_about(&env, &client.id)
+    let recorded: HashSet<String> = audit_entries(&env, &client.id)
         .await
         .into_iter()
         .filter(|e| e.action == "GetVoucher")
@@ -93,7 +75,7 @@ async fn a_list_read_is_one_entry_found_by_each_subject() {
     assert_eq!(listed.len(), 3);
     let mut ids = HashSet::new();
     for client in &clients {
-        let found: Vec<AuditEntry> = entries_about(&env, client)
+        let found: Vec<AuditEntry> = audit_entries(&env, client)
             .await
             .into_iter()
             .filter(|e| e.action == "ListVouchers")
@@ -247,7 +229,7 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
             .await
             .expect("issue");
     }
-    let entries = entries_about(&env, &client_id).await;
+    let entries = audit_entries(&env, &client_id).await;
     let with_action = |action: &str| -> Vec<&AuditEntry> {
         entries.iter().filter(|e| e.action == action).collect()
     };
@@ -291,7 +273,7 @@ async fn a_change_feed_page_is_recorded_for_its_reader() {
         .expect("feed page")
         .into_inner();
     assert!(!page.changes.is_empty());
-    let read: Vec<AuditEntry> = entries_about(&env, &client.id)
+    let read: Vec<AuditEntry> = audit_entries(&env, &client.id)
         .await
         .into_iter()
         .filter(|e| e.action == "ListVoucherChanges")

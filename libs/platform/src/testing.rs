@@ -252,36 +252,9 @@ impl TestServer {
         clock: Clock,
         tweak: impl FnOnce(&mut Config),
     ) -> Self {
-        let mut config = test_config(S::DEFAULTS, &db, &keys);
-        tweak(&mut config);
-        let tls_ca = tls_ca(&config);
         // The port comes from the listener the server keeps: never bind, drop and rebind.
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = rx.await;
-        };
-        let metrics = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind metrics");
-        let metrics_addr = metrics.local_addr().expect("metrics addr");
-        let task = tokio::spawn(serve_on::<S>(
-            config,
-            clock,
-            listener,
-            Some(metrics),
-            shutdown,
-        ));
-        Self {
-            addr,
-            metrics_addr,
-            keys,
-            db,
-            tls_ca,
-            stop: Some(tx),
-            task: Some(task),
-        }
+        Self::start_on::<S>(listener, keys, db, clock, tweak).await
     }
 
     /// Starts service `S` on a listener bound beforehand (so that every service's URL is known
