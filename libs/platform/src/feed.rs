@@ -6,6 +6,12 @@
 //! keeps two replicas from applying the same page. The cursor is a row of the service's
 //! `feed_cursors (name TEXT PRIMARY KEY, last_sequence BIGINT, changes_applied BIGINT)` table,
 //! created with its starting row by the service's migration.
+//!
+//! The publishing side, a feed this service numbers and serves, is [`published`].
+
+pub mod published;
+
+pub use published::PublishedFeed;
 
 use sqlx::AnyConnection;
 

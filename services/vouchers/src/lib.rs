@@ -82,7 +82,9 @@ impl Service for Vouchers {
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
         ops::seed_prices(&platform.db, &settings.seed_prices).await?;
-        store::align_feed_with_transaction_ids(&platform.db).await?;
+        store::VOUCHER_FEED
+            .align_with_transaction_ids(&platform.db)
+            .await?;
         let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(

@@ -10,8 +10,8 @@
 //!   upsert) inside the transaction that uses them; the counter row stays locked until commit,
 //!   so their order is commit order;
 //! - the change feed takes no shared lock on PostgreSQL: a change is numbered by its
-//!   transaction's id and readers stop below the oldest transaction still running (see
-//!   [`append_change`] and the section comment above it);
+//!   transaction's id and readers stop below the oldest transaction still running
+//!   ([`VOUCHER_FEED`], `seteli_platform::feed::published`);
 //! - issuing a voucher first bumps the client's `issue_lock` (a row lock on PostgreSQL; SQLite
 //!   serialises writers), so two decisions for one client check overlaps one after the other.
 
@@ -25,6 +25,7 @@ use seteli_platform::AppError;
 use seteli_platform::auth::Caller;
 use seteli_platform::convert::{parse_stored_date, store_date, to_date, to_money, to_service_type};
 use seteli_platform::db::{new_id, now_micros};
+use seteli_platform::feed::PublishedFeed;
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -946,65 +947,24 @@ pub async fn sweep(
 
 // ------------------------------------------------------------------------------ change feed
 //
-// The feed's promise: a reader that resumes after the last sequence it saw never misses a
-// change. Sequences increase along the feed and are never reused, but they are not consecutive.
-//
-// - SQLite serialises writers (a write transaction holds the database's write lock from its
-//   idempotency claim to its commit), so a change takes `MAX(sequence) + 1` and sequence order
-//   is commit order; readers need no bound.
-// - PostgreSQL runs writers side by side, with no shared row to wait on (issue 15: one counter
-//   row used to serialise every voucher mutation). A change's sequence is its transaction's id
-//   (`pg_current_xact_id()`, 64 bits, never reused) plus `voucher_feed_xid_offset`, shifted
-//   left by [`FEED_ORDINAL_BITS`], plus its ordinal within the transaction. Readers return only
-//   changes of transactions below the oldest one still running
-//   (`pg_snapshot_xmin(pg_current_snapshot())`, the reading statement's own snapshot): each of
-//   those has committed or rolled back, and every transaction that is still running or starts
-//   later has an id at or above that bound, so no change can appear later below a sequence a
-//   reader was already given. Ordering by the transaction id, not by commit order, is what
-//   makes the bound sound: a `nextval` sequence would let a transaction still in flight hold a
-//   smaller number than a change already shown. The cost: a change shows on the feed once every
-//   older write transaction of the cluster has ended (milliseconds; the session timeouts in
-//   `seteli_platform::db::SESSION_TIMEOUTS` bound a stuck one).
+// How the feed is numbered and read without a shared counter row on either backend, so that a
+// reader resuming after the last sequence it saw never misses a change:
+// `seteli_platform::feed::published`.
 
-/// Bits of a PostgreSQL feed sequence below the transaction id: the ordinal of a change within
-/// its transaction, so one transaction may append at most 65,536 changes (the largest, a usage
-/// feed page, appends at most two per usage change).
-pub const FEED_ORDINAL_BITS: u32 = 16;
-// The SQL below spells the range out as 65536.
-const _: () = assert!(1 << FEED_ORDINAL_BITS == 65536);
-
-/// How long a PostgreSQL feed read waits for changes already committed to settle (every older
-/// transaction to end) before it answers without them.
-const FEED_SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// Whether `conn` talks to PostgreSQL (else SQLite).
-fn is_postgres(conn: &AnyConnection) -> bool {
-    let name = conn.backend_name();
-    name.eq_ignore_ascii_case("postgres") || name.eq_ignore_ascii_case("postgresql")
-}
+/// The voucher feed: `voucher_changes`, its PostgreSQL offset in `voucher_counters`.
+pub const VOUCHER_FEED: PublishedFeed = PublishedFeed {
+    table: "voucher_changes",
+    counters: "voucher_counters",
+    offset: "voucher_feed_xid_offset",
+};
 
 /// The columns a change is stored with, after `sequence`.
 const CHANGE_COLUMNS: &str = "voucher_id, provider_id, kind, occurred_at, actor_subject, \
      actor_role, organisation, request_id, snapshot";
 
-/// SQLite: the next number after the feed's head (writers are serialised).
-const APPEND_SQLITE: &str = "SELECT COALESCE(MAX(sequence), 0) + 1 AS next, \
-     $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM voucher_changes";
-
-/// PostgreSQL: `own` is the first sequence of this transaction's range; `next` the one after
-/// the transaction's last change (it sees its own rows; no other transaction writes in the
-/// range). No row when the range is full.
-const APPEND_POSTGRES: &str = "SELECT next, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM ( \
-     SELECT own.first, COALESCE((SELECT MAX(sequence) + 1 FROM voucher_changes \
-       WHERE sequence >= own.first AND sequence < own.first + 65536), own.first) AS next \
-     FROM (SELECT (pg_current_xact_id()::text::bigint + value) * 65536 AS first \
-       FROM voucher_counters WHERE name = 'voucher_feed_xid_offset') AS own \
-     ) AS position WHERE next < first + 65536";
-
 /// Appends a change of `v` (as it is after the change) to the feed and returns its sequence
-/// (how it is numbered on each backend: see the section comment above; no lock is taken on
-/// PostgreSQL). The change belongs to `v`'s chosen provider, or, when the change cleared it (a
-/// decline), to `previous_provider`.
+/// (no lock is taken on PostgreSQL). The change belongs to `v`'s chosen provider, or, when the
+/// change cleared it (a decline), to `previous_provider`.
 pub async fn append_change(
     conn: &mut AnyConnection,
     v: &VoucherRow,
@@ -1014,151 +974,56 @@ pub async fn append_change(
     caller: &Caller,
     request_id: &str,
 ) -> Result<i64, AppError> {
-    let numbered = if is_postgres(conn) {
-        APPEND_POSTGRES
-    } else {
-        APPEND_SQLITE
-    };
-    // Only the constant texts above are formatted in: no input reaches the SQL text.
-    let row: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO voucher_changes (sequence, {CHANGE_COLUMNS}) {numbered} RETURNING sequence"
-    )))
-    .bind(&v.id)
-    .bind(
-        v.chosen_provider
-            .as_deref()
-            .or(previous_provider)
-            .map(str::to_owned),
-    )
-    .bind(kind.code())
-    .bind(now_micros())
-    .bind(&caller.subject)
-    .bind(caller.role.as_str())
-    .bind(caller.organisation())
-    .bind(request_id)
-    .bind(STANDARD.encode(snapshot.encode_to_vec()))
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|(sequence,)| sequence).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "one transaction appended more than 65,536 voucher changes"
-        ))
-    })
+    // Only the constant names above reach the SQL text: no input does.
+    let statement = sqlx::AssertSqlSafe(VOUCHER_FEED.append_statement(conn, CHANGE_COLUMNS));
+    let query = sqlx::query_as(statement)
+        .bind(&v.id)
+        .bind(
+            v.chosen_provider
+                .as_deref()
+                .or(previous_provider)
+                .map(str::to_owned),
+        )
+        .bind(kind.code())
+        .bind(now_micros())
+        .bind(&caller.subject)
+        .bind(caller.role.as_str())
+        .bind(caller.organisation())
+        .bind(request_id)
+        .bind(STANDARD.encode(snapshot.encode_to_vec()));
+    VOUCHER_FEED.append(conn, query).await
 }
 
-/// On PostgreSQL, makes sure new changes number above the feed's head: after a logical restore
-/// into another cluster (whose transaction ids are behind the old one's), or on the first start
-/// after the counter-numbered feed, raises `voucher_feed_xid_offset` so that the next
-/// transaction's first sequence is above every stored one. Run at start, before serving; a
-/// no-op read when nothing is wrong. Nothing to do on SQLite.
-pub async fn align_feed_with_transaction_ids(
-    db: &seteli_platform::db::Database,
-) -> anyhow::Result<()> {
-    if db.backend() != seteli_platform::db::Backend::Postgres {
-        return Ok(());
-    }
-    let mut conn = db.pool().acquire().await?;
-    // `xmax` of a snapshot: no transaction has this id yet, every later one has a larger id.
-    let (head, floor): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM voucher_changes), \
-         (SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + value) * 65536 \
-          FROM voucher_counters WHERE name = 'voucher_feed_xid_offset')",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    if head < floor {
-        return Ok(());
-    }
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    // Waits for every transaction that appended a change and keeps new ones out until commit.
-    sqlx::query("LOCK TABLE voucher_changes IN EXCLUSIVE MODE")
-        .execute(&mut *tx)
-        .await?;
-    let (head, own): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM voucher_changes), \
-         pg_current_xact_id()::text::bigint",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    // Every later transaction has an id above `own`, so its first sequence is above `head`.
-    let offset = (head >> FEED_ORDINAL_BITS) + 1 - own;
-    let raised = sqlx::query(
-        "UPDATE voucher_counters SET value = $1 \
-         WHERE name = 'voucher_feed_xid_offset' AND value < $1",
-    )
-    .bind(offset)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    if raised > 0 {
-        tracing::warn!(
-            head,
-            offset,
-            "the voucher feed's head was above this cluster's transaction ids (a restore into \
-             another cluster?); new changes number above it"
-        );
-    }
-    Ok(())
-}
-
-/// Changes after `after`, oldest first, optionally only of one provider's vouchers. On
-/// PostgreSQL only changes of transactions older than every one still running (see the section
-/// comment above), so a later read never finds a new change below one returned now; a page that
-/// is not full waits up to [`FEED_SETTLE_WAIT`] for the changes committed before the read.
+/// Changes after `after`, oldest first, optionally only of one provider's vouchers; only
+/// settled ones on PostgreSQL ([`PublishedFeed::settled_read`]).
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
     provider_id: &str,
     limit: i64,
 ) -> Result<Vec<pb::VoucherChange>, AppError> {
-    const SETTLED_POSTGRES: &str = "AND sequence < (SELECT \
-         (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + value) * 65536 \
-         FROM voucher_counters WHERE name = 'voucher_feed_xid_offset')";
-    let postgres = is_postgres(conn);
-    let settled = if postgres { SETTLED_POSTGRES } else { "" };
-    // On PostgreSQL a page that is not full may have left out changes already committed, of
-    // transactions younger than one still running. The read waits for those (a few
-    // milliseconds, at most FEED_SETTLE_WAIT), so a caller that saw its write answered finds it
-    // on the feed; the bound alone is what keeps the promise.
-    let deadline = tokio::time::Instant::now() + FEED_SETTLE_WAIT;
-    let mut newest: Option<i64> = None;
+    let mut read = VOUCHER_FEED.settled_read(conn, after, limit);
     let rows = loop {
-        // Only the constant text above is formatted in: no input reaches the SQL text.
+        // Only the constant condition is formatted in: no input reaches the SQL text.
         let rows: Vec<(i64, String, i64, String, String, String, String)> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT sequence, kind, occurred_at, actor_subject, actor_role, organisation, \
                  snapshot FROM voucher_changes \
                  WHERE sequence > $1 AND ($2 = '' OR provider_id = $2) \
-                 {settled} ORDER BY sequence LIMIT $3"
+                 {} ORDER BY sequence LIMIT $3",
+                read.condition()
             )))
             .bind(after)
             .bind(provider_id)
             .bind(limit)
             .fetch_all(&mut *conn)
             .await?;
-        if !postgres || i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit {
+        if read
+            .is_answer(conn, rows.len(), rows.last().map(|r| r.0))
+            .await?
+        {
             break rows;
         }
-        let newest = match newest {
-            Some(n) => n,
-            None => {
-                let (n,): (i64,) = sqlx::query_as(
-                    "SELECT COALESCE(MAX(sequence), 0) FROM voucher_changes \
-                     WHERE sequence > $1 AND ($2 = '' OR provider_id = $2)",
-                )
-                .bind(after)
-                .bind(provider_id)
-                .fetch_one(&mut *conn)
-                .await?;
-                *newest.insert(n)
-            }
-        };
-        let given = rows.last().map_or(after, |r| r.0);
-        if given >= newest || tokio::time::Instant::now() >= deadline {
-            break rows;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     };
     rows.into_iter()
         .map(
