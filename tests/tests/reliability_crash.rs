@@ -1,7 +1,7 @@
 //! Crash safety: attendance, a real child process, is killed with SIGKILL (kill -9) while
 //! providers record sessions concurrently and retry whatever was not answered. After each
 //! restart every acknowledged session is there exactly once, every retry of an unanswered
-//! write lands once, units never pass the grant and the usage feed has no gaps.
+//! write lands once, units never pass the grant and the usage feed misses nothing.
 //!
 //! The child is `seteli-under-test attendance` (tests/src/bin): the service's own `main`,
 //! configured from the environment as a pod is, on the test's fresh database; providers and
@@ -238,7 +238,8 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
         admitted_total += admitted.len();
     }
 
-    // The usage feed: sequences 1, 2, 3 … without a gap, each voucher's last change its total.
+    // The usage feed: sequences increasing (not consecutive: on PostgreSQL a change is numbered
+    // by its transaction id, issue 15), each voucher's last change its total.
     let mut after = 0;
     let mut last_per_voucher: BTreeMap<String, i64> = BTreeMap::new();
     loop {
@@ -257,7 +258,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
             break;
         }
         for change in page.changes {
-            assert_eq!(change.sequence, after + 1, "a gap in the usage feed");
+            assert!(change.sequence > after, "the usage feed went back");
             after = change.sequence;
             last_per_voucher.insert(
                 change.voucher_id,

@@ -78,6 +78,11 @@ impl Service for Attendance {
             description: "start facts",
             sql: include_str!("../migrations/0103_start_facts.sql"),
         },
+        MigrationFile {
+            version: 104,
+            description: "feeds without counters",
+            sql: include_str!("../migrations/0104_feeds_without_counters.sql"),
+        },
     ];
     type Settings = ops::Settings;
 
@@ -86,6 +91,9 @@ impl Service for Attendance {
     }
 
     async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+        for feed in [store::USAGE_FEED, store::ALERT_FEED] {
+            feed.align_with_transaction_ids(&platform.db).await?;
+        }
         let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(

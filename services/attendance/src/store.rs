@@ -9,8 +9,10 @@
 //! - the voucher feed's cursor row is locked by an `UPDATE … RETURNING` before a page is
 //!   applied (`seteli_platform::feed::Cursor::lock`), and a voucher is upserted only when its change is newer than
 //!   the one it has ([`upsert_voucher`]): a change is applied exactly once;
-//! - alerts are raised once per occasion (a unique `dedup_key`), and the alert feed's sequence
-//!   comes from a counter row locked until commit, so sequence order is commit order.
+//! - alerts are raised once per occasion (a unique `dedup_key`);
+//! - the usage and alert feeds take no shared lock on PostgreSQL: a change is numbered by its
+//!   transaction's id and readers stop below the oldest transaction still running
+//!   ([`USAGE_FEED`], `seteli_platform::feed::published`).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -23,6 +25,7 @@ use seteli_platform::auth::Caller;
 use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_date, to_service_type};
 use seteli_platform::db::{new_id, now_micros};
+use seteli_platform::feed::PublishedFeed;
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -213,49 +216,69 @@ pub async fn units_used_now(
 
 // ------------------------------------------------------------------------------ usage feed
 
-/// Appends a change of a voucher's units used to the usage feed; the sequence comes from the
-/// `usage_feed` counter in the same transaction (locked until commit: sequence order is commit
-/// order).
+/// The usage feed `vouchers` follows: `usage_changes`, numbered and read as
+/// `seteli_platform::feed::published` says (no shared counter row; a reader resuming after the
+/// last sequence it saw never misses a change).
+pub const USAGE_FEED: PublishedFeed = PublishedFeed {
+    table: "usage_changes",
+    counters: "attendance_counters",
+    offset: "usage_feed_xid_offset",
+};
+
+/// The alert feed `reporting` follows: `alert_changes`, numbered and read as the usage feed.
+pub const ALERT_FEED: PublishedFeed = PublishedFeed {
+    table: "alert_changes",
+    counters: "attendance_counters",
+    offset: "alert_feed_xid_offset",
+};
+
+/// Appends a change of a voucher's units used to the usage feed, in the transaction that moved
+/// the count; its sequence ([`USAGE_FEED`]).
 pub async fn append_usage_change(
     conn: &mut AnyConnection,
     voucher_id: &str,
     units_used: i64,
     first_used_on: Option<NaiveDate>,
 ) -> Result<i64, AppError> {
-    let (sequence,): (i64,) = sqlx::query_as(
-        "UPDATE attendance_counters SET value = value + 1 WHERE name = 'usage_feed' \
-         RETURNING value",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO usage_changes (sequence, voucher_id, units_used, first_used_on, occurred_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(sequence)
-    .bind(voucher_id)
-    .bind(units_used)
-    .bind(first_used_on.map(store_date))
-    .bind(now_micros())
-    .execute(&mut *conn)
-    .await?;
-    Ok(sequence)
+    // Only constant names reach the SQL text: no input does.
+    let statement = sqlx::AssertSqlSafe(
+        USAGE_FEED.append_statement(conn, "voucher_id, units_used, first_used_on, occurred_at"),
+    );
+    let query = sqlx::query_as(statement)
+        .bind(voucher_id)
+        .bind(units_used)
+        .bind(first_used_on.map(store_date))
+        .bind(now_micros());
+    USAGE_FEED.append(conn, query).await
 }
 
-/// Usage changes after `after`, oldest first.
+/// Usage changes after `after`, oldest first; only settled ones on PostgreSQL
+/// ([`PublishedFeed::settled_read`]).
 pub async fn list_usage_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::UsageChange>, AppError> {
-    let rows: Vec<(i64, String, i64, Option<String>, i64)> = sqlx::query_as(
-        "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at FROM usage_changes \
-         WHERE sequence > $1 ORDER BY sequence LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut read = USAGE_FEED.settled_read(conn, after, limit);
+    let rows = loop {
+        // Only the constant condition is formatted in: no input reaches the SQL text.
+        let rows: Vec<(i64, String, i64, Option<String>, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at \
+                 FROM usage_changes WHERE sequence > $1 {} ORDER BY sequence LIMIT $2",
+                read.condition()
+            )))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+        if read
+            .is_answer(conn, rows.len(), rows.last().map(|r| r.0))
+            .await?
+        {
+            break rows;
+        }
+    };
     rows.into_iter()
         .map(|(sequence, voucher_id, used, first, at)| {
             Ok(pb::UsageChange {
@@ -915,45 +938,48 @@ pub async fn list_alerts(
     rows.iter().map(alert_from_row).collect()
 }
 
-/// Appends an alert change to the feed; the sequence comes from the `alert_feed` counter in
-/// the same transaction.
+/// Appends an alert change to the feed; its sequence ([`ALERT_FEED`]).
 pub async fn append_alert_change(
     conn: &mut AnyConnection,
     alert: &pb::Alert,
     kind: pb::AlertChangeKind,
 ) -> Result<i64, AppError> {
-    let (sequence,): (i64,) = sqlx::query_as(
-        "UPDATE attendance_counters SET value = value + 1 WHERE name = 'alert_feed' \
-         RETURNING value",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO alert_changes (sequence, alert_id, kind, snapshot) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(sequence)
-    .bind(&alert.id)
-    .bind(kind.as_str_name())
-    .bind(encode(alert))
-    .execute(&mut *conn)
-    .await?;
-    Ok(sequence)
+    // Only constant names reach the SQL text: no input does.
+    let statement =
+        sqlx::AssertSqlSafe(ALERT_FEED.append_statement(conn, "alert_id, kind, snapshot"));
+    let query = sqlx::query_as(statement)
+        .bind(&alert.id)
+        .bind(kind.as_str_name())
+        .bind(encode(alert));
+    ALERT_FEED.append(conn, query).await
 }
 
-/// Alert changes after `after`, oldest first.
+/// Alert changes after `after`, oldest first; only settled ones on PostgreSQL
+/// ([`PublishedFeed::settled_read`]).
 pub async fn list_alert_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::AlertChange>, AppError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT sequence, kind, snapshot FROM alert_changes WHERE sequence > $1 \
-         ORDER BY sequence LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut read = ALERT_FEED.settled_read(conn, after, limit);
+    let rows = loop {
+        // Only the constant condition is formatted in: no input reaches the SQL text.
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT sequence, kind, snapshot FROM alert_changes \
+             WHERE sequence > $1 {} ORDER BY sequence LIMIT $2",
+            read.condition()
+        )))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        if read
+            .is_answer(conn, rows.len(), rows.last().map(|r| r.0))
+            .await?
+        {
+            break rows;
+        }
+    };
     rows.into_iter()
         .map(|(sequence, kind, snapshot)| {
             Ok(pb::AlertChange {
