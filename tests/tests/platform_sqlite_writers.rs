@@ -3,6 +3,10 @@
 //! commit, which keeps the write lock short) and a busy timeout, so 32 writers committing at
 //! once through one pool all succeed: none sees `SQLITE_BUSY` ("database is locked"). The same
 //! load runs on PostgreSQL. Latency is the benchmark's business, not this test's.
+//!
+//! On SQLite, write transactions of one process take turns in the database's write gate
+//! (`Database::begin_write`), in the order they asked, instead of racing for SQLite's lock in
+//! its busy handler.
 
 use std::sync::Arc;
 
@@ -83,5 +87,62 @@ async fn concurrent_writers_all_commit() {
         .await
         .expect("sum");
     assert_eq!((claims, total), (WRITERS * EACH, WRITERS * EACH));
+    db.close().await;
+}
+
+/// Writers waiting in `begin_write` on SQLite: none begins while another's transaction is
+/// open, and they go in the order they asked. (PostgreSQL runs write transactions side by side:
+/// there each begins at once.)
+#[tokio::test]
+async fn sqlite_write_transactions_take_turns_in_arrival_order() {
+    let t = TestDatabase::fresh().await;
+    let db = Database::connect(&t.url, 10).await.expect("connect");
+    db.pool()
+        .execute("CREATE TABLE turns (n INTEGER PRIMARY KEY, writer TEXT NOT NULL)")
+        .await
+        .expect("turns");
+    async fn take_turn(tx: &mut seteli_platform::db::WriteTransaction, writer: &str) {
+        sqlx::query("INSERT INTO turns (n, writer) SELECT COALESCE(MAX(n), 0) + 1, $1 FROM turns")
+            .bind(writer)
+            .execute(&mut **tx)
+            .await
+            .expect("a turn");
+    }
+    let mut first = db.begin_write().await.expect("first");
+    take_turn(&mut first, "first").await;
+    if db.backend() != Backend::Sqlite {
+        // Side by side: a second write transaction begins while the first is open.
+        let mut second = db.begin_write().await.expect("second");
+        sqlx::query("INSERT INTO turns (n, writer) VALUES (2, 'second')")
+            .execute(&mut *second)
+            .await
+            .expect("a write beside the first");
+        second.rollback().await.expect("rollback");
+        first.commit().await.expect("commit");
+        db.close().await;
+        return;
+    }
+    let second = db.begin_write();
+    let third = db.begin_write();
+    tokio::pin!(second, third);
+    // Asked in this order: second, then third; neither begins while the first is open.
+    assert!(futures::poll!(&mut second).is_pending());
+    assert!(futures::poll!(&mut third).is_pending());
+    first.commit().await.expect("commit");
+    let mut second = second.await.expect("second");
+    assert!(
+        futures::poll!(&mut third).is_pending(),
+        "the third waits while the second's transaction is open"
+    );
+    take_turn(&mut second, "second").await;
+    second.commit().await.expect("commit");
+    let mut third = third.await.expect("third");
+    take_turn(&mut third, "third").await;
+    third.commit().await.expect("commit");
+    let order: Vec<String> = sqlx::query_scalar("SELECT writer FROM turns ORDER BY n")
+        .fetch_all(db.pool())
+        .await
+        .expect("order");
+    assert_eq!(order, ["first", "second", "third"]);
     db.close().await;
 }

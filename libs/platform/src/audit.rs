@@ -405,6 +405,7 @@ impl AuditWriter {
         let (sender, receiver) = mpsc::unbounded_channel();
         tokio::spawn(write_batches(
             db.pool().clone(),
+            db.write_gate().cloned(),
             db.backend(),
             receiver,
             self.counts.clone(),
@@ -422,6 +423,7 @@ fn stopped() -> AppError {
 /// transaction, answers each caller, again until the queue closes.
 async fn write_batches(
     pool: AnyPool,
+    gate: Option<crate::db::WriteGate>,
     backend: Backend,
     mut queue: mpsc::UnboundedReceiver<Pending>,
     counts: Arc<Counts>,
@@ -437,7 +439,10 @@ async fn write_batches(
             }
         }
         let entries: Vec<&Entry> = batch.iter().flat_map(|p| &p.entries).collect();
-        let result = insert_batch(&pool, backend, &entries).await;
+        let result = match crate::db::pass_write_gate(gate.as_ref()).await {
+            Ok(_turn) => insert_batch(&pool, backend, &entries).await,
+            Err(e) => Err(e),
+        };
         if result.is_ok() {
             use std::sync::atomic::Ordering::Relaxed;
             counts.batches.fetch_add(1, Relaxed);

@@ -134,7 +134,7 @@ impl<'a> Change<'a> {
         Resp: Message + Default,
         F: for<'t> FnOnce(&'t mut AnyConnection) -> BoxFuture<'t, AppResult<Resp>>,
     {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !self.claim(&mut tx).await? {
             tx.rollback().await?;
             return self.replayed().await;
@@ -159,7 +159,7 @@ impl<'a> Change<'a> {
         Resp: Message + Default,
         F: for<'t> FnOnce(&'t mut AnyConnection, A) -> BoxFuture<'t, AppResult<Resp>>,
     {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !self.claim(&mut tx).await? {
             tx.rollback().await?;
             return self.replayed().await;

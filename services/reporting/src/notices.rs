@@ -194,7 +194,7 @@ pub async fn catch_up_alerts(app: &App) -> AppResult<usize> {
 
 /// Applies a page of alert changes in one transaction that moves the cursor.
 async fn apply_alerts(app: &App, changes: &[apb::AlertChange]) -> AppResult<usize> {
-    let mut tx = app.db.pool().begin().await?;
+    let mut tx = app.db.begin_write().await?;
     let (mut last, _) = ALERT_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {

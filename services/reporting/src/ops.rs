@@ -203,7 +203,7 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
 /// Applies a page of changes in one transaction that moves the cursor: changes at or below
 /// the stored cursor (applied by another replica meanwhile) are skipped.
 async fn apply_changes(app: &App, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
-    let mut tx = app.db.pool().begin().await?;
+    let mut tx = app.db.begin_write().await?;
     let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {

@@ -1102,7 +1102,7 @@ pub async fn catch_up_usage(app: &App) -> AppResult<usize> {
 /// entry on this service's feed), and the first units start an ASSIGNED voucher on the
 /// earliest day with units (STARTED): attendance admits sessions on ASSIGNED vouchers.
 async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> AppResult<usize> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let (mut last, _) = USAGE_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {
@@ -1190,7 +1190,7 @@ pub async fn sweep_in_batches(db: &Database, ctx: &Ctx, batch: i64) -> AppResult
         batches: 0,
     };
     loop {
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin_write().await?;
         let request_id = format!("sweep-{}", new_id());
         let (expired, completed) =
             expire_due(&mut tx, ctx, &request_id, ctx.today(), batch).await?;
@@ -1211,7 +1211,7 @@ pub async fn seed_prices(db: &Database, prices: &CeilingPrices) -> anyhow::Resul
     if prices.entries().is_empty() {
         return Ok(());
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     if store::count_prices(&mut tx).await? > 0 {
         return Ok(());
     }
