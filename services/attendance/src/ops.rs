@@ -211,7 +211,7 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
 /// Applies a page of changes in one transaction that moves the cursor: changes at or below
 /// the stored cursor (applied by another replica meanwhile) are skipped.
 async fn apply_changes(db: &Database, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
     let mut applied = 0usize;
     for change in changes {
@@ -335,6 +335,10 @@ struct Admission {
     units: i64,
     /// Warnings on the voucher.
     warnings: Vec<pb::Warning>,
+    /// Every session of the voucher (any state, without the excluded one) as admission read
+    /// them in this transaction: what the units are recounted from after the write, without
+    /// reading them again.
+    voucher_sessions: Vec<SessionRow>,
 }
 
 fn rule_error(e: RuleError) -> AppError {
@@ -393,24 +397,16 @@ async fn admit(
         (SessionKind::Regular, Unit::Hour) => s.hours,
         _ => 0,
     };
-    let all: Vec<SessionRow> = store::client_sessions(conn, &v.client_id)
-        .await?
-        .into_iter()
-        .filter(|r| Some(r.id.as_str()) != exclude)
-        .collect();
-    let own: Vec<SessionRow> = all
-        .iter()
-        .filter(|r| r.voucher_id == v.id)
-        .cloned()
-        .collect();
+    let (own, other_vouchers): (Vec<SessionRow>, Vec<SessionRow>) =
+        store::client_sessions(conn, &v.client_id)
+            .await?
+            .into_iter()
+            .filter(|r| Some(r.id.as_str()) != exclude)
+            .partition(|r| r.voucher_id == v.id);
     let no_show_units: i64 = no_show_allowance(&own).values().sum();
     let live = |r: &&SessionRow| r.status == SessionStatus::Recorded;
     let recorded: Vec<Session> = own.iter().filter(live).map(SessionRow::rules).collect();
-    let others: Vec<&SessionRow> = all
-        .iter()
-        .filter(live)
-        .filter(|r| r.voucher_id != v.id)
-        .collect();
+    let others: Vec<&SessionRow> = other_vouchers.iter().filter(live).collect();
     let slot = |r: &&SessionRow| {
         r.time.map(|(start, end)| TimeSlot {
             date: r.date,
@@ -513,6 +509,7 @@ async fn admit(
     Ok(Admission {
         units,
         warnings: warnings.into_iter().map(to_warning).collect(),
+        voucher_sessions: own,
     })
 }
 
@@ -526,12 +523,21 @@ async fn update_units(conn: &mut AnyConnection, v: &Voucher) -> AppResult<()> {
         NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
     )
     .await?;
+    count_units(conn, v, &sessions).await
+}
+
+/// [`update_units`] from `sessions`, every session of `v` as they stand in this transaction.
+async fn count_units(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    sessions: &[SessionRow],
+) -> AppResult<()> {
     let recorded: i64 = sessions
         .iter()
         .filter(|s| s.status == SessionStatus::Recorded)
         .map(|s| s.units)
         .sum();
-    let allowance = no_show_allowance(&sessions);
+    let allowance = no_show_allowance(sessions);
     let used = recorded + allowance.values().sum::<i64>();
     // The earliest day with units counted: the start of the service when these are the first.
     let first_used_on = sessions
@@ -723,10 +729,13 @@ async fn record_admitted(
             ));
         }
     }
-    let admission = admit(conn, v, input, None, ctx.today()).await?;
+    let mut admission = admit(conn, v, input, None, ctx.today()).await?;
     let id = new_id();
     store::insert_session(conn, &id, v, input, admission.units, replaces).await?;
-    update_units(conn, v).await?;
+    // The voucher's sessions as admission read them, and the new one as stored.
+    let mut sessions = std::mem::take(&mut admission.voucher_sessions);
+    sessions.extend(store::load_session(conn, &id).await?);
+    count_units(conn, v, &sessions).await?;
     store::append_history(
         conn,
         &id,
