@@ -55,3 +55,39 @@ async fn sequential_get_voucher_calls_do_not_wait_for_delayed_acks() {
          a small answer waits for a delayed ACK — TCP_NODELAY missing on a socket?"
     );
 }
+
+/// A statement larger than one TLS record (16 KiB) goes to PostgreSQL in more than one write;
+/// without `TCP_NODELAY` on the database socket the later piece waits for the server's delayed
+/// ACK, ~40 ms a statement (sqlx 0.9.0 stopped setting it; the workspace patches it back, see
+/// the root `Cargo.toml`). A multi-row audit insert of a list read is such a statement: the
+/// load bench's ListVouchers on PostgreSQL ran at 210 req/s instead of ~1,600. On SQLite there
+/// is no socket and this passes trivially.
+#[tokio::test]
+async fn a_statement_larger_than_a_tls_record_does_not_wait_for_a_delayed_ack() {
+    use seteli_platform::db::Database;
+    use seteli_platform::testing::TestDatabase;
+
+    let t = TestDatabase::fresh().await;
+    let db = Database::connect(&t.url, 1).await.expect("connect");
+    let text = "Harjoiteltiin arjen taitoja. ".repeat(1_500); // ~43 KB
+    let mut conn = db.pool().acquire().await.expect("a connection");
+    let length = || sqlx::query_scalar::<_, i64>("SELECT LENGTH($1)").bind(&text);
+    length().fetch_one(&mut *conn).await.expect("prepared");
+    let mut took = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let sent = Instant::now();
+        let n = length().fetch_one(&mut *conn).await.expect("length");
+        took.push(sent.elapsed());
+        assert_eq!(n, text.len() as i64);
+    }
+    took.sort();
+    let median = took[CALLS / 2];
+    assert!(
+        median < MEDIAN_LIMIT,
+        "the median of {CALLS} statements of {} bytes took {median:?} (all: {took:?}): the \
+         database socket waits for delayed ACKs — TCP_NODELAY missing?",
+        text.len()
+    );
+    drop(conn);
+    db.close().await;
+}
