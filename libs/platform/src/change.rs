@@ -281,9 +281,7 @@ pub async fn purge_answers(
 /// Locks the row `id` of `table` for the rest of the transaction (PostgreSQL: `FOR UPDATE`;
 /// SQLite: the transaction already holds the database's write lock since its claim).
 pub async fn lock_row(conn: &mut AnyConnection, table: &str, id: &str) -> AppResult<()> {
-    let sql = if conn.backend_name().eq_ignore_ascii_case("postgres")
-        || conn.backend_name().eq_ignore_ascii_case("postgresql")
-    {
+    let sql = if crate::db::is_postgres(conn) {
         format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE")
     } else {
         format!("SELECT id FROM {table} WHERE id = $1")

@@ -90,6 +90,13 @@ pub enum Backend {
     Postgres,
 }
 
+/// Whether `conn` talks to PostgreSQL (else SQLite): for SQL that differs by backend inside a
+/// transaction, where only the connection is at hand.
+pub fn is_postgres(conn: &sqlx::AnyConnection) -> bool {
+    let name = conn.backend_name();
+    name.eq_ignore_ascii_case("postgres") || name.eq_ignore_ascii_case("postgresql")
+}
+
 /// A connection pool plus what the health probe needs to know.
 #[derive(Debug, Clone)]
 pub struct Database {

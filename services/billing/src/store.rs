@@ -59,8 +59,7 @@ enum Placeholders {
 
 impl Placeholders {
     fn of(conn: &AnyConnection) -> Self {
-        let name = conn.backend_name();
-        if name.eq_ignore_ascii_case("postgres") || name.eq_ignore_ascii_case("postgresql") {
+        if seteli_platform::db::is_postgres(conn) {
             Placeholders::Numbered
         } else {
             Placeholders::Anonymous
