@@ -240,45 +240,47 @@ pub async fn append_usage_change(
     units_used: i64,
     first_used_on: Option<NaiveDate>,
 ) -> Result<i64, AppError> {
-    // Only constant names reach the SQL text: no input does.
-    let statement = sqlx::AssertSqlSafe(
-        USAGE_FEED.append_statement(conn, "voucher_id, units_used, first_used_on, occurred_at"),
-    );
-    let query = sqlx::query_as(statement)
-        .bind(voucher_id)
-        .bind(units_used)
-        .bind(first_used_on.map(store_date))
-        .bind(now_micros());
-    USAGE_FEED.append(conn, query).await
+    USAGE_FEED
+        .append(
+            conn,
+            "voucher_id, units_used, first_used_on, occurred_at",
+            |query| {
+                query
+                    .bind(voucher_id)
+                    .bind(units_used)
+                    .bind(first_used_on.map(store_date))
+                    .bind(now_micros())
+            },
+        )
+        .await
 }
 
 /// Usage changes after `after`, oldest first; only settled ones on PostgreSQL
-/// ([`PublishedFeed::settled_read`]).
+/// ([`PublishedFeed::read_page`]).
 pub async fn list_usage_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::UsageChange>, AppError> {
-    let mut read = USAGE_FEED.settled_read(conn, after, limit);
-    let rows = loop {
-        // Only the constant condition is formatted in: no input reaches the SQL text.
-        let rows: Vec<(i64, String, i64, Option<String>, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at \
-                 FROM usage_changes WHERE sequence > $1 {} ORDER BY sequence LIMIT $2",
-                read.condition()
-            )))
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?;
-        if read
-            .is_answer(conn, rows.len(), rows.last().map(|r| r.0))
-            .await?
-        {
-            break rows;
-        }
-    };
+    type UsageRecord = (i64, String, i64, Option<String>, i64);
+    let rows = USAGE_FEED
+        .read_page(
+            conn,
+            after,
+            limit,
+            |settled| {
+                // Only the constant condition is formatted in: no input reaches the SQL text.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at \
+                     FROM usage_changes WHERE sequence > $1 {settled} \
+                     ORDER BY sequence LIMIT $2"
+                )))
+                .bind(after)
+                .bind(limit)
+            },
+            |r: &UsageRecord| r.0,
+        )
+        .await?;
     rows.into_iter()
         .map(|(sequence, voucher_id, used, first, at)| {
             Ok(pb::UsageChange {
@@ -944,42 +946,40 @@ pub async fn append_alert_change(
     alert: &pb::Alert,
     kind: pb::AlertChangeKind,
 ) -> Result<i64, AppError> {
-    // Only constant names reach the SQL text: no input does.
-    let statement =
-        sqlx::AssertSqlSafe(ALERT_FEED.append_statement(conn, "alert_id, kind, snapshot"));
-    let query = sqlx::query_as(statement)
-        .bind(&alert.id)
-        .bind(kind.as_str_name())
-        .bind(encode(alert));
-    ALERT_FEED.append(conn, query).await
+    ALERT_FEED
+        .append(conn, "alert_id, kind, snapshot", |query| {
+            query
+                .bind(&alert.id)
+                .bind(kind.as_str_name())
+                .bind(encode(alert))
+        })
+        .await
 }
 
 /// Alert changes after `after`, oldest first; only settled ones on PostgreSQL
-/// ([`PublishedFeed::settled_read`]).
+/// ([`PublishedFeed::read_page`]).
 pub async fn list_alert_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::AlertChange>, AppError> {
-    let mut read = ALERT_FEED.settled_read(conn, after, limit);
-    let rows = loop {
-        // Only the constant condition is formatted in: no input reaches the SQL text.
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT sequence, kind, snapshot FROM alert_changes \
-             WHERE sequence > $1 {} ORDER BY sequence LIMIT $2",
-            read.condition()
-        )))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
+    let rows = ALERT_FEED
+        .read_page(
+            conn,
+            after,
+            limit,
+            |settled| {
+                // Only the constant condition is formatted in: no input reaches the SQL text.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT sequence, kind, snapshot FROM alert_changes \
+                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
+                )))
+                .bind(after)
+                .bind(limit)
+            },
+            |r: &(i64, String, String)| r.0,
+        )
         .await?;
-        if read
-            .is_answer(conn, rows.len(), rows.last().map(|r| r.0))
-            .await?
-        {
-            break rows;
-        }
-    };
     rows.into_iter()
         .map(|(sequence, kind, snapshot)| {
             Ok(pb::AlertChange {

@@ -974,57 +974,56 @@ pub async fn append_change(
     caller: &Caller,
     request_id: &str,
 ) -> Result<i64, AppError> {
-    // Only the constant names above reach the SQL text: no input does.
-    let statement = sqlx::AssertSqlSafe(VOUCHER_FEED.append_statement(conn, CHANGE_COLUMNS));
-    let query = sqlx::query_as(statement)
-        .bind(&v.id)
-        .bind(
-            v.chosen_provider
-                .as_deref()
-                .or(previous_provider)
-                .map(str::to_owned),
-        )
-        .bind(kind.code())
-        .bind(now_micros())
-        .bind(&caller.subject)
-        .bind(caller.role.as_str())
-        .bind(caller.organisation())
-        .bind(request_id)
-        .bind(STANDARD.encode(snapshot.encode_to_vec()));
-    VOUCHER_FEED.append(conn, query).await
+    VOUCHER_FEED
+        .append(conn, CHANGE_COLUMNS, |query| {
+            query
+                .bind(&v.id)
+                .bind(
+                    v.chosen_provider
+                        .as_deref()
+                        .or(previous_provider)
+                        .map(str::to_owned),
+                )
+                .bind(kind.code())
+                .bind(now_micros())
+                .bind(&caller.subject)
+                .bind(caller.role.as_str())
+                .bind(caller.organisation())
+                .bind(request_id)
+                .bind(STANDARD.encode(snapshot.encode_to_vec()))
+        })
+        .await
 }
 
 /// Changes after `after`, oldest first, optionally only of one provider's vouchers; only
-/// settled ones on PostgreSQL ([`PublishedFeed::settled_read`]).
+/// settled ones on PostgreSQL ([`PublishedFeed::read_page`]).
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
     provider_id: &str,
     limit: i64,
 ) -> Result<Vec<pb::VoucherChange>, AppError> {
-    let mut read = VOUCHER_FEED.settled_read(conn, after, limit);
-    let rows = loop {
-        // Only the constant condition is formatted in: no input reaches the SQL text.
-        let rows: Vec<(i64, String, i64, String, String, String, String)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT sequence, kind, occurred_at, actor_subject, actor_role, organisation, \
-                 snapshot FROM voucher_changes \
-                 WHERE sequence > $1 AND ($2 = '' OR provider_id = $2) \
-                 {} ORDER BY sequence LIMIT $3",
-                read.condition()
-            )))
-            .bind(after)
-            .bind(provider_id)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?;
-        if read
-            .is_answer(conn, rows.len(), rows.last().map(|r| r.0))
-            .await?
-        {
-            break rows;
-        }
-    };
+    type ChangeRecord = (i64, String, i64, String, String, String, String);
+    let rows = VOUCHER_FEED
+        .read_page(
+            conn,
+            after,
+            limit,
+            |settled| {
+                // Only the constant condition is formatted in: no input reaches the SQL text.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT sequence, kind, occurred_at, actor_subject, actor_role, \
+                     organisation, snapshot FROM voucher_changes \
+                     WHERE sequence > $1 AND ($2 = '' OR provider_id = $2) \
+                     {settled} ORDER BY sequence LIMIT $3"
+                )))
+                .bind(after)
+                .bind(provider_id)
+                .bind(limit)
+            },
+            |r: &ChangeRecord| r.0,
+        )
+        .await?;
     rows.into_iter()
         .map(
             |(sequence, kind, at, subject, role, organisation, snapshot)| {

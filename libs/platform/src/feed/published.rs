@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use sqlx::AnyConnection;
 
-use crate::db::{Backend, Database};
+use crate::db::{Backend, Database, is_postgres};
 use crate::error::{AppError, AppResult};
 
 /// Bits of a PostgreSQL feed sequence below the transaction id: the ordinal of a change within
@@ -46,12 +46,6 @@ pub const SETTLE_WAIT: Duration = Duration::from_secs(3);
 /// How often a read waiting for changes to settle looks again.
 const SETTLE_POLL: Duration = Duration::from_millis(2);
 
-/// Whether `conn` talks to PostgreSQL (else SQLite).
-pub fn is_postgres(conn: &AnyConnection) -> bool {
-    let name = conn.backend_name();
-    name.eq_ignore_ascii_case("postgres") || name.eq_ignore_ascii_case("postgresql")
-}
-
 /// One published feed: its table (`sequence BIGINT NOT NULL PRIMARY KEY` and the change's
 /// columns) and where its PostgreSQL offset is kept. The names are SQL identifiers written in
 /// the service's code, never input.
@@ -66,17 +60,24 @@ pub struct PublishedFeed {
     pub offset: &'static str,
 }
 
+/// A query of a feed's changes, bound and ready to run.
+pub type ChangeQuery<'q, R> = sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments>;
+
 impl PublishedFeed {
-    /// The statement that appends one change: `INSERT INTO <table> (sequence, <columns>) …
-    /// RETURNING sequence`, where the values of `columns` (comma-separated) are bound as
-    /// `$1 … $n` in that order. Run it with [`PublishedFeed::append`].
-    pub fn append_statement(&self, conn: &AnyConnection, columns: &str) -> String {
+    /// Appends one change in the caller's transaction and returns its sequence: `columns`
+    /// (comma-separated, after `sequence`) are the ones `bind` binds values for, in that order.
+    pub async fn append<'q>(
+        &self,
+        conn: &mut AnyConnection,
+        columns: &str,
+        bind: impl FnOnce(ChangeQuery<'q, (i64,)>) -> ChangeQuery<'q, (i64,)>,
+    ) -> AppResult<i64> {
         let table = self.table;
         let values = (1..=columns.split(',').count())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        if is_postgres(conn) {
+        let statement = if is_postgres(conn) {
             // `first`: the first sequence of this transaction's range; `next`: the one after
             // its last change (it sees its own rows; no other transaction writes in the
             // range). No row when the range is full.
@@ -98,17 +99,11 @@ impl PublishedFeed {
                  SELECT COALESCE(MAX(sequence), 0) + 1, {values} FROM {table} \
                  RETURNING sequence"
             )
-        }
-    }
-
-    /// Runs an [`PublishedFeed::append_statement`] with its values bound and returns the new
-    /// change's sequence.
-    pub async fn append(
-        &self,
-        conn: &mut AnyConnection,
-        statement: sqlx::query::QueryAs<'_, sqlx::Any, (i64,), sqlx::any::AnyArguments>,
-    ) -> AppResult<i64> {
-        let row = statement.fetch_optional(&mut *conn).await?;
+        };
+        // Only the service's constant names reach the SQL text: no input does.
+        let row = bind(sqlx::query_as(sqlx::AssertSqlSafe(statement)))
+            .fetch_optional(&mut *conn)
+            .await?;
         row.map(|(sequence,)| sequence).ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!(
                 "one transaction appended more than 65,536 changes to {}",
@@ -117,39 +112,69 @@ impl PublishedFeed {
         })
     }
 
-    /// The condition (starting with `AND`) that keeps a read to settled changes: on PostgreSQL
-    /// those of transactions older than every one still running; nothing on SQLite.
-    pub fn settled_condition(&self, conn: &AnyConnection) -> String {
-        if is_postgres(conn) {
-            format!(
-                "AND sequence < (SELECT \
-                 (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + value) * 65536 \
-                 FROM {} WHERE name = '{}')",
-                self.counters, self.offset
-            )
-        } else {
-            String::new()
-        }
+    /// The lowest sequence a transaction starting after `pg_snapshot_<edge>` of the current
+    /// snapshot can take (`xmin`: the oldest still running; `xmax`: the first not yet
+    /// started), as a PostgreSQL scalar subquery.
+    fn first_sequence_after(&self, edge: &str) -> String {
+        format!(
+            "(SELECT (pg_snapshot_{edge}(pg_current_snapshot())::text::bigint + value) * 65536 \
+             FROM {} WHERE name = '{}')",
+            self.counters, self.offset
+        )
     }
 
-    /// Starts a read of a page of at most `limit` changes after `after`: the caller reads the
-    /// page with the read's [`SettledRead::condition`] until [`SettledRead::is_answer`] says
-    /// the page is the answer.
+    /// Reads a page of at most `limit` changes after `after`, oldest first. `query` makes the
+    /// page's query from the condition it must carry (starting with `AND`, or empty: on
+    /// PostgreSQL it keeps the read to changes of transactions older than every one still
+    /// running; nothing on SQLite); `sequence` is a change's.
     ///
     /// On PostgreSQL a page that is not full may have left out changes already committed, of
     /// transactions younger than one still running. The read waits for those (a few
     /// milliseconds, at most [`SETTLE_WAIT`]), so a caller that saw its write answered finds it
     /// on the feed; the bound alone is what keeps the promise.
-    pub fn settled_read(&self, conn: &AnyConnection, after: i64, limit: i64) -> SettledRead {
-        SettledRead {
-            feed: *self,
-            postgres: is_postgres(conn),
-            condition: self.settled_condition(conn),
-            after,
-            limit,
-            head: None,
-            caught_up: false,
-            deadline: tokio::time::Instant::now() + SETTLE_WAIT,
+    pub async fn read_page<'q, R>(
+        &self,
+        conn: &mut AnyConnection,
+        after: i64,
+        limit: i64,
+        query: impl Fn(&str) -> ChangeQuery<'q, R>,
+        sequence: impl Fn(&R) -> i64,
+    ) -> AppResult<Vec<R>>
+    where
+        R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        if !is_postgres(conn) {
+            return Ok(query("").fetch_all(&mut *conn).await?);
+        }
+        let settled = format!("AND sequence < {}", self.first_sequence_after("xmin"));
+        let deadline = tokio::time::Instant::now() + SETTLE_WAIT;
+        // The feed's newest sequence, settled or not, when the first page came back short.
+        let mut head: Option<i64> = None;
+        loop {
+            let rows = query(&settled).fetch_all(&mut *conn).await?;
+            if i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit {
+                return Ok(rows);
+            }
+            // The newest sequence of any reader's changes (a filtered read waits for the whole
+            // feed's, which settles as soon) and the bound a read would have now.
+            let (newest, bound): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM {}), {}",
+                self.table,
+                self.first_sequence_after("xmin")
+            )))
+            .fetch_one(&mut *conn)
+            .await?;
+            let head = *head.get_or_insert(newest);
+            if rows.last().map_or(after, &sequence) >= head
+                || tokio::time::Instant::now() >= deadline
+            {
+                return Ok(rows);
+            }
+            if bound > head {
+                // Everything committed before the first look has settled: one more read has it.
+                return Ok(query(&settled).fetch_all(&mut *conn).await?);
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
         }
     }
 
@@ -166,9 +191,8 @@ impl PublishedFeed {
         let mut conn = db.pool().acquire().await?;
         // `xmax` of a snapshot: no transaction has this id yet, every later one has a larger id.
         let (head, floor): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM {table}), \
-             (SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + value) * 65536 \
-              FROM {counters} WHERE name = '{offset_name}')"
+            "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM {table}), {}",
+            self.first_sequence_after("xmax")
         )))
         .fetch_one(&mut *conn)
         .await?;
@@ -209,70 +233,5 @@ impl PublishedFeed {
             );
         }
         Ok(())
-    }
-}
-
-/// A read of one page of a [`PublishedFeed`] in progress ([`PublishedFeed::settled_read`]).
-#[derive(Debug)]
-pub struct SettledRead {
-    feed: PublishedFeed,
-    postgres: bool,
-    condition: String,
-    after: i64,
-    limit: i64,
-    /// The feed's newest sequence, settled or not, when the first page came back short.
-    head: Option<i64>,
-    /// Whether every change up to `head` had settled when last looked.
-    caught_up: bool,
-    deadline: tokio::time::Instant,
-}
-
-impl SettledRead {
-    /// The condition (starting with `AND`, or empty) the page's query must carry
-    /// ([`PublishedFeed::settled_condition`]).
-    pub fn condition(&self) -> &str {
-        &self.condition
-    }
-
-    /// Whether the page just read (`count` changes, the last numbered `last`) is the answer.
-    /// When it is not, the caller reads the page again: this has waited (a poll interval) for
-    /// the changes committed before the read to settle, or seen them settle.
-    pub async fn is_answer(
-        &mut self,
-        conn: &mut AnyConnection,
-        count: usize,
-        last: Option<i64>,
-    ) -> AppResult<bool> {
-        if !self.postgres
-            || i64::try_from(count).unwrap_or(i64::MAX) >= self.limit
-            || self.caught_up
-        {
-            return Ok(true);
-        }
-        // The newest sequence of any reader's changes (a filtered read waits for the whole
-        // feed's, which settles as soon) and the bound a read would have now.
-        let PublishedFeed {
-            table,
-            counters,
-            offset,
-        } = self.feed;
-        let (head, bound): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM {table}), \
-             (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + value) * 65536 \
-              FROM {counters} WHERE name = '{offset}')"
-        )))
-        .fetch_one(&mut *conn)
-        .await?;
-        let head = *self.head.get_or_insert(head);
-        if last.unwrap_or(self.after) >= head || tokio::time::Instant::now() >= self.deadline {
-            return Ok(true);
-        }
-        if bound > head {
-            // Everything committed before the first look has settled: one more read has it.
-            self.caught_up = true;
-            return Ok(false);
-        }
-        tokio::time::sleep(SETTLE_POLL).await;
-        Ok(false)
     }
 }
