@@ -15,12 +15,14 @@
 //!   gRPC-Web; metrics.
 //!
 //! - [`process`]: a service as a real child process, to kill -9 or run with flags;
+//! - [`feed_readers`]: readers paging a change feed while writers run, and what they must see;
 //! - [`pki`]: a CA and a `localhost` server certificate made in the test, for the TLS tests.
 //!
 //! Tests live in `tests/tests/<context>_<topic>.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 pub mod conformance;
+pub mod feed_readers;
 pub mod fixtures;
 pub mod kit;
 pub mod pki;

@@ -11,14 +11,14 @@
 //! a change a reader's cursor passed. On SQLite writers are serialised, and the test checks the
 //! same promise.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use seteli_api::attendance::v1 as apb;
 use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
+use seteli_tests::feed_readers::Readers;
 use seteli_tests::fixtures::*;
 use seteli_tests::kit::feed_token;
 
@@ -42,47 +42,6 @@ async fn page(env: &Env, after: i64, page_size: i32) -> apb::ListUsageChangesRes
         .await
         .expect("usage changes")
         .into_inner()
-}
-
-/// Follows the feed from the beginning in pages of `page_size`, checking every page continues
-/// above the cursor, until the writers are done and `expected` (once known) changes were seen;
-/// returns the sequences seen, in the order given.
-async fn follow(
-    env: &Env,
-    page_size: i32,
-    writing: &AtomicBool,
-    expected: &AtomicUsize,
-) -> Vec<i64> {
-    let mut seen = Vec::new();
-    let mut after = 0;
-    let mut deadline = None;
-    loop {
-        let done = !writing.load(Ordering::SeqCst);
-        if done && deadline.is_none() {
-            deadline = Some(Instant::now() + Duration::from_secs(30));
-        }
-        let got = page(env, after, page_size).await;
-        for change in &got.changes {
-            assert!(
-                change.sequence > after,
-                "the feed went back: {} after {after}",
-                change.sequence
-            );
-            after = change.sequence;
-            seen.push(change.sequence);
-        }
-        assert_eq!(got.last_sequence, after, "last_sequence is the cursor");
-        if done && seen.len() >= expected.load(Ordering::SeqCst) {
-            return seen;
-        }
-        if deadline.is_some_and(|d| Instant::now() > d) {
-            // A change passed by the cursor never comes: say how far the reader got.
-            return seen;
-        }
-        if got.changes.is_empty() {
-            tokio::task::yield_now().await;
-        }
-    }
 }
 
 /// Records `SESSIONS` one-minute sessions on `voucher` on `day`, one after the other; returns
@@ -120,17 +79,17 @@ async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_r
             .push(ktt_voucher(&env, &provider, 700 + i as u16, from, validity_end(from, 3)).await);
     }
 
-    let writing = Arc::new(AtomicBool::new(true));
-    // Unknown (usize::MAX) until the writers are done.
-    let expected = Arc::new(AtomicUsize::new(usize::MAX));
-    let readers: Vec<_> = (0..READERS)
-        .map(|r| {
-            let (env, writing, expected) = (env.clone(), writing.clone(), expected.clone());
-            // Small pages of different sizes, so cursors sit at different places.
-            let size = [1, 2, 5, 50][r % 4];
-            tokio::spawn(async move { follow(&env, size, &writing, &expected).await })
-        })
-        .collect();
+    let readers = Readers::start(READERS, {
+        let env = env.clone();
+        move |after, size| {
+            let env = env.clone();
+            async move {
+                let got = page(&env, after, size).await;
+                let sequences = got.changes.iter().map(|c| c.sequence).collect();
+                (sequences, got.last_sequence)
+            }
+        }
+    });
 
     let started = Instant::now();
     let writers: Vec<_> = vouchers
@@ -146,8 +105,7 @@ async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_r
     }
     let took = started.elapsed();
     // Each admitted session moved its voucher's units used: one change each.
-    expected.store(answered, Ordering::SeqCst);
-    writing.store(false, Ordering::SeqCst);
+    readers.writers_done(answered);
 
     // The final full read: every change, once, increasing; each voucher's last one its total.
     let mut all = Vec::new();
@@ -179,18 +137,7 @@ async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_r
         );
     }
 
-    for (r, reader) in readers.into_iter().enumerate() {
-        let seen = reader.await.expect("reader");
-        let distinct: BTreeSet<i64> = seen.iter().copied().collect();
-        assert_eq!(distinct.len(), seen.len(), "reader {r} saw a change twice");
-        let missed: Vec<&i64> = all.iter().filter(|s| !distinct.contains(s)).collect();
-        assert!(
-            missed.is_empty(),
-            "reader {r} never saw {} of {answered} changes (its cursor passed them): {missed:?}",
-            missed.len()
-        );
-        assert_eq!(seen, all, "reader {r} saw exactly the feed, in order");
-    }
+    readers.assert_each_saw(&all).await;
     eprintln!(
         "{answered} sessions by {WRITERS} writers in {took:?} ({:.0}/s) while {READERS} readers paged",
         answered as f64 / took.as_secs_f64()
