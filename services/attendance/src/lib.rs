@@ -83,6 +83,11 @@ impl Service for Attendance {
             description: "feeds without counters",
             sql: include_str!("../migrations/0104_feeds_without_counters.sql"),
         },
+        MigrationFile {
+            version: 105,
+            description: "usage versions",
+            sql: include_str!("../migrations/0105_usage_versions.sql"),
+        },
     ];
     type Settings = ops::Settings;
 

@@ -552,10 +552,10 @@ async fn count_units(
     // Read inside the transaction (the voucher is locked): a change made earlier in the same
     // transaction (a group session's no-show) counts.
     let before = store::units_used_now(conn, &v.id).await?;
-    if store::set_units_used(conn, &v.id, used).await? {
+    if let Some(usage_version) = store::set_units_used(conn, &v.id, used).await? {
         // The usage feed `vouchers` follows: written with the change that moved the count.
         if before != Some(used) {
-            store::append_usage_change(conn, &v.id, used, first_used_on).await?;
+            store::append_usage_change(conn, &v.id, used, first_used_on, usage_version).await?;
         }
         return Ok(());
     }

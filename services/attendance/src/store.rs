@@ -69,7 +69,9 @@ pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
 }
 
 /// Inserts or updates a followed voucher from a change with sequence `v.feed_sequence`, unless
-/// it already has that change or a newer one. The units used are attendance's own and never
+/// it already has that change or a newer one: newer by the voucher's version first, since two
+/// changes of one voucher can stand in the feed in the other order than they were made (the
+/// feed is numbered by transaction id), then by sequence. The units used are attendance's own and never
 /// touched here; the social worker is set by the ISSUED change only.
 pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(), AppError> {
     sqlx::query(
@@ -90,7 +92,8 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
          provider_chosen_on = excluded.provider_chosen_on, \
          agreed_start_on = excluded.agreed_start_on, accepted_on = excluded.accepted_on, \
          steward_notified_on = excluded.steward_notified_on \
-         WHERE vouchers.feed_sequence < excluded.feed_sequence",
+         WHERE (vouchers.voucher_version, vouchers.feed_sequence) \
+             < (excluded.voucher_version, excluded.feed_sequence)",
     )
     .bind(&v.id)
     .bind(&v.client_id)
@@ -185,20 +188,23 @@ pub async fn client_vouchers(
     rows.iter().map(voucher_from_row).collect()
 }
 
-/// Sets the units used (CAP-UNITS: never above the granted units); `false` when refused.
+/// Sets the units used (CAP-UNITS: never above the granted units) and moves the voucher's
+/// usage version on; the new version, or `None` when refused. The voucher is locked, so
+/// versions follow the order the counts were made in.
 pub async fn set_units_used(
     conn: &mut AnyConnection,
     voucher_id: &str,
     used: i64,
-) -> Result<bool, AppError> {
-    let r = sqlx::query(
-        "UPDATE vouchers SET units_used = $2 WHERE id = $1 AND $2 <= units_granted AND $2 >= 0",
+) -> Result<Option<i64>, AppError> {
+    let version: Option<(i64,)> = sqlx::query_as(
+        "UPDATE vouchers SET units_used = $2, usage_version = usage_version + 1 \
+         WHERE id = $1 AND $2 <= units_granted AND $2 >= 0 RETURNING usage_version",
     )
     .bind(voucher_id)
     .bind(used)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(r.rows_affected() > 0)
+    Ok(version.map(|(v,)| v))
 }
 
 /// The units used on a voucher as stored now (inside a transaction that locked the voucher),
@@ -233,23 +239,25 @@ pub const ALERT_FEED: PublishedFeed = PublishedFeed {
 };
 
 /// Appends a change of a voucher's units used to the usage feed, in the transaction that moved
-/// the count; its sequence ([`USAGE_FEED`]).
+/// the count, with the usage version [`set_units_used`] gave it; its sequence ([`USAGE_FEED`]).
 pub async fn append_usage_change(
     conn: &mut AnyConnection,
     voucher_id: &str,
     units_used: i64,
     first_used_on: Option<NaiveDate>,
+    usage_version: i64,
 ) -> Result<i64, AppError> {
     USAGE_FEED
         .append(
             conn,
-            "voucher_id, units_used, first_used_on, occurred_at",
+            "voucher_id, units_used, first_used_on, occurred_at, usage_version",
             |query| {
                 query
                     .bind(voucher_id)
                     .bind(units_used)
                     .bind(first_used_on.map(store_date))
                     .bind(now_micros())
+                    .bind(usage_version)
             },
         )
         .await
@@ -262,7 +270,7 @@ pub async fn list_usage_changes(
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::UsageChange>, AppError> {
-    type UsageRecord = (i64, String, i64, Option<String>, i64);
+    type UsageRecord = (i64, String, i64, Option<String>, i64, i64);
     let rows = USAGE_FEED
         .read_page(
             conn,
@@ -271,8 +279,8 @@ pub async fn list_usage_changes(
             |settled| {
                 // Only the constant condition is formatted in: no input reaches the SQL text.
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at \
-                     FROM usage_changes WHERE sequence > $1 {settled} \
+                    "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at, \
+                     usage_version FROM usage_changes WHERE sequence > $1 {settled} \
                      ORDER BY sequence LIMIT $2"
                 )))
                 .bind(after)
@@ -282,13 +290,14 @@ pub async fn list_usage_changes(
         )
         .await?;
     rows.into_iter()
-        .map(|(sequence, voucher_id, used, first, at)| {
+        .map(|(sequence, voucher_id, used, first, at, usage_version)| {
             Ok(pb::UsageChange {
                 sequence,
                 voucher_id,
                 units_used: Some(to_units(used)),
                 first_used_on: opt_stored_date(first)?.map(to_date),
                 occurred_at_micros: at,
+                usage_version,
             })
         })
         .collect()

@@ -813,6 +813,7 @@ mod tests {
             valid_until: d(2026, 6, 30),
             ended_on: None,
             continues_voucher_id: String::new(),
+            version: 1,
             feed_sequence: 1,
         };
         let p = Period {

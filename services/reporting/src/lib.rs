@@ -83,6 +83,11 @@ impl Service for Reporting {
             description: "notices",
             sql: include_str!("../migrations/0102_notices.sql"),
         },
+        MigrationFile {
+            version: 103,
+            description: "voucher versions",
+            sql: include_str!("../migrations/0103_voucher_versions.sql"),
+        },
     ];
     type Settings = ops::Settings;
 

@@ -31,6 +31,9 @@ pub struct Voucher {
     pub ended_on: Option<NaiveDate>,
     /// An extension: the voucher it continues (empty otherwise).
     pub continues_voucher_id: String,
+    /// The voucher's version in the change last applied (changes of one voucher may stand in
+    /// the feed in another order than they were made: the higher version wins).
+    pub version: i64,
     /// The feed sequence of the change last applied.
     pub feed_sequence: i64,
 }

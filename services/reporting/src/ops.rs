@@ -264,6 +264,7 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
         valid_until: day(d.valid_until.as_ref())?,
         ended_on: day(v.ended_on.as_ref()),
         continues_voucher_id: d.continues_voucher_id.clone(),
+        version: v.version,
         feed_sequence: change.sequence,
     })
 }

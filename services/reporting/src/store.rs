@@ -37,21 +37,25 @@ pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
 }
 
 /// Inserts or updates a followed voucher from the change with sequence `v.feed_sequence`,
-/// unless it already has that change or a newer one. The social worker is set by the ISSUED
+/// unless it already has that change or a newer one: newer by the voucher's version first (two
+/// changes of one voucher can stand in the feed in the other order than they were made), then
+/// by sequence. The social worker is set by the ISSUED
 /// change only (an empty one keeps the stored).
 pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO vouchers (id, client_id, provider_id, social_worker, service_type, state, \
-         valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence, \
+         voucher_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
          social_worker = CASE WHEN excluded.social_worker = '' THEN vouchers.social_worker \
                          ELSE excluded.social_worker END, \
          state = excluded.state, valid_from = excluded.valid_from, \
          valid_until = excluded.valid_until, ended_on = excluded.ended_on, \
          continues_voucher_id = excluded.continues_voucher_id, \
-         feed_sequence = excluded.feed_sequence \
-         WHERE vouchers.feed_sequence < excluded.feed_sequence",
+         feed_sequence = excluded.feed_sequence, voucher_version = excluded.voucher_version \
+         WHERE (vouchers.voucher_version, vouchers.feed_sequence) \
+             < (excluded.voucher_version, excluded.feed_sequence)",
     )
     .bind(&v.id)
     .bind(&v.client_id)
@@ -64,13 +68,14 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     .bind(v.ended_on.map(store_date))
     .bind(&v.continues_voucher_id)
     .bind(v.feed_sequence)
+    .bind(v.version)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, social_worker, service_type, state, \
-    valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence";
+    valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence, voucher_version";
 
 fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     Ok(Voucher {
@@ -84,6 +89,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         valid_until: parse_stored_date(&r.try_get::<String, _>("valid_until")?)?,
         ended_on: opt_stored_date(r.try_get("ended_on")?)?,
         continues_voucher_id: r.try_get("continues_voucher_id")?,
+        version: r.try_get("voucher_version")?,
         feed_sequence: r.try_get("feed_sequence")?,
     })
 }
@@ -564,7 +570,7 @@ pub async fn started_ktt_vouchers(
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT v.id, v.client_id, v.provider_id, v.social_worker, v.service_type, v.state, \
          v.valid_from, v.valid_until, v.ended_on, v.continues_voucher_id, v.feed_sequence, \
-         s.started_on FROM vouchers v JOIN voucher_starts s ON s.voucher_id = v.id \
+         v.voucher_version, s.started_on FROM vouchers v JOIN voucher_starts s ON s.voucher_id = v.id \
          WHERE s.started_on IS NOT NULL AND v.service_type IN ({}) \
          AND ($1 = '' OR v.provider_id = $1) AND ($2 = '' OR v.social_worker = $2) \
          AND ($3 = '' OR v.id = $3) ORDER BY v.id",

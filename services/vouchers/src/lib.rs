@@ -73,6 +73,11 @@ impl Service for Vouchers {
             description: "change feed without a counter row",
             sql: include_str!("../migrations/0104_feed_without_counter.sql"),
         },
+        MigrationFile {
+            version: 105,
+            description: "usage versions",
+            sql: include_str!("../migrations/0105_usage_versions.sql"),
+        },
     ];
     type Settings = ops::Settings;
 

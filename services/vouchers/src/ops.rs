@@ -1097,7 +1097,8 @@ pub async fn catch_up_usage(app: &App) -> AppResult<usize> {
 }
 
 /// Applies a page of usage changes in one transaction that moves the cursor: changes at or
-/// below the stored cursor (applied by another replica meanwhile) are skipped. Each voucher is
+/// below the stored cursor (applied by another replica meanwhile) are skipped, and so is a
+/// change older than the voucher's last one applied (its `usage_version`). Each voucher is
 /// locked before it is read; its units used are set to attendance's count (a UNITS_CHANGED
 /// entry on this service's feed), and the first units start an ASSIGNED voucher on the
 /// earliest day with units (STARTED): attendance admits sessions on ASSIGNED vouchers.
@@ -1124,6 +1125,14 @@ async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> 
             );
             continue;
         };
+        // A change of this voucher made before the last one applied, standing after it in the
+        // feed (a transaction that took its id first and committed second): older news.
+        if change.usage_version > 0 {
+            if change.usage_version <= store::usage_version(&mut tx, &before.id).await? {
+                continue;
+            }
+            store::set_usage_version(&mut tx, &before.id, change.usage_version).await?;
+        }
         if before.units_used == used {
             continue;
         }

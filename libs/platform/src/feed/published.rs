@@ -21,6 +21,14 @@
 //!   every older write transaction of the cluster has ended (milliseconds; the session timeouts
 //!   in [`crate::db::SESSION_TIMEOUTS`] bound a stuck one).
 //!
+//! What the sequence does **not** give on PostgreSQL is one aggregate's order: a transaction
+//! takes its id at its first write (the idempotency claim), then may wait for the aggregate's
+//! lock behind another one, which commits first with a larger id. Its change is made second but
+//! stands first. So a change that states an aggregate's state carries the aggregate's own
+//! version (bumped under its lock), and a follower keeps the highest version it has seen, not
+//! the change it saw last (the voucher feed: `Voucher.version`; the usage feed:
+//! `UsageChange.usage_version`).
+//!
 //! The offset is a row `(name, value)` of the service's counters table, 0 unless
 //! [`PublishedFeed::align_with_transaction_ids`] found the feed's head above the cluster's
 //! transaction ids (the first start after a counter-numbered feed, or a restore into another
