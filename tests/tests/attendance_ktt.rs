@@ -138,6 +138,52 @@ async fn ktt_work_activity_is_four_days_a_week_per_person() {
         .expect("the next week");
 }
 
+/// The per-person weekly cap across two vouchers when the last day of a week is asked for on
+/// both at once: RecordSession decides on a read before it locks (issue 15), and the write
+/// takes the decision only if no change of the client's sessions landed since; otherwise it
+/// decides again. Exactly one fourth day is admitted each week.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_weekly_cap_across_vouchers_holds_when_both_record_at_once() {
+    let env = start_attendance_all_services().await;
+    let p = ktt_provider(&env, "Työpaja ry", 1_000_057, SIILINJARVI).await;
+    let c = client_at(&env, 257, SIILINJARVI).await;
+    let assessment =
+        voucher_for_client(&env, &p, &c.id, ServiceType::KttAssessment, october(), 40).await;
+    let capacity =
+        voucher_for_client(&env, &p, &c.id, ServiceType::KttWorkCapacity, october(), 40).await;
+    let token = env.provider_user(&p);
+    // ISO weeks 41–45 start on Mondays 5, 12, 19, 26 October and 2 November.
+    for monday in [
+        ymd(2026, 10, 5),
+        ymd(2026, 10, 12),
+        ymd(2026, 10, 19),
+        ymd(2026, 10, 26),
+    ] {
+        for (v, offset) in [(&assessment, 0), (&capacity, 1), (&assessment, 2)] {
+            record(&env, &p, v, at(days(monday, offset), 9, 14))
+                .await
+                .expect("three work days");
+        }
+        // Thursday to Sunday, on alternating vouchers, all at once: room for one.
+        let calls = (3..7).map(|offset| {
+            let v = if offset % 2 == 0 {
+                &assessment
+            } else {
+                &capacity
+            };
+            let req = record_request(v, at(days(monday, offset), 9, 14));
+            let (mut client, token) = (env.a(), token.clone());
+            async move { client.record_session(with_token(&token, req)).await }
+        });
+        let results = futures::future::join_all(calls).await;
+        for r in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(rule_ids(r), vec!["CAP-WEEKLY"], "{r:?}");
+        }
+        let admitted = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(admitted, 1, "fourth days admitted in the week of {monday}");
+    }
+}
+
 #[tokio::test]
 async fn a_ktt_work_day_lasts_four_to_six_hours() {
     let env = start_attendance_all_services().await;

@@ -479,3 +479,55 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
     // The county's administrator reads every client's.
     get(env.admin()).await.expect("county admin");
 }
+
+/// The rules run before the write lock (issue 15): while another transaction holds the
+/// voucher's row (and, on SQLite, the database's write lock), a session the rules refuse is
+/// answered with its rule id, and an admitted one waits for the lock and is then written.
+/// Deciding under the claim and the lock, the refusal waited too (on SQLite until the busy
+/// timeout, then UNAVAILABLE; on PostgreSQL until the lock went).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_does_not_wait_for_the_write_lock() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_000_012, SIILINJARVI).await;
+    let v = ktt(&env, &p, 112).await;
+    record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
+        .await
+        .expect("the voucher is followed");
+    let outside = seteli_platform::db::Database::connect(&env.attendance().db.url, 1)
+        .await
+        .expect("the attendance database");
+    let mut holder = outside.pool().begin().await.expect("begin");
+    sqlx::query("UPDATE vouchers SET id = id WHERE id = $1")
+        .bind(&v)
+        .execute(&mut *holder)
+        .await
+        .expect("the voucher's row, locked");
+
+    let waiting = tokio::spawn({
+        let (mut client, token) = (env.a(), env.provider_user(&p));
+        let req = record_request(&v, at(ymd(2026, 10, 6), 9, 11));
+        async move { client.record_session(with_token(&token, req)).await }
+    });
+    // A deadlock guard, not a speed check: deciding under the lock never returns here.
+    let refused = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        record(&env, &p, &v, at(ymd(2027, 6, 1), 9, 11)),
+    )
+    .await
+    .expect("the refusal did not wait for the lock")
+    .expect_err("after the voucher's validity");
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(
+        rule_ids(&refused).contains(&"TERM-VALIDITY".to_owned()),
+        "{refused:?}"
+    );
+    assert!(!waiting.is_finished(), "an admitted session waits to write");
+
+    holder.commit().await.expect("release");
+    let written = waiting
+        .await
+        .expect("task")
+        .expect("admitted once the lock went");
+    assert!(written.into_inner().session.is_some());
+    assert_eq!(units_used(&env, &v).await, 400);
+}

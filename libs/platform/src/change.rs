@@ -13,6 +13,10 @@
 //!    for an aggregate then locks its root row *before* reading it, runs the body (the change,
 //!    history, audit, feed), stores the answer and commits.
 //!
+//! [`Change::apply_to_decided`] is step 4 for a change whose rules read much: it decides on a
+//! read first, then claims, locks and writes, deciding again under the lock only when what it
+//! decided on has moved.
+//!
 //! A failed change rolls its claim back, so errors are not remembered: a retry after fixing the
 //! cause runs again. The same id with a different request is refused with `INVALID_ARGUMENT` on
 //! `request_id`. The scope is the caller's issuer, role, subject and provider
@@ -52,6 +56,17 @@ pub trait Aggregate: Sized + Send {
         conn: &'c mut AnyConnection,
         id: &'c str,
     ) -> impl Future<Output = AppResult<Option<Self>>> + Send + 'c;
+}
+
+/// What [`Change::apply_to_decided`] decided on a read, before the write lock.
+pub trait Decision: Send + Sized {
+    /// Under the write lock, with the root locked: takes the further locks the write needs and
+    /// says whether every other input of the decision is still as it was read. It should
+    /// compare versions, not read the inputs again; `false` decides again under the locks.
+    fn still_holds<'c>(
+        &'c self,
+        conn: &'c mut AnyConnection,
+    ) -> impl Future<Output = AppResult<bool>> + Send + 'c;
 }
 
 /// Checks the shape of a request id: 1–128 printable ASCII characters.
@@ -171,6 +186,72 @@ impl<'a> Change<'a> {
             .filter(|a| visible(a))
             .ok_or_else(not_found)?;
         let (response, recorded) = audit::recording(body(&mut tx, root)).await;
+        let response = response?;
+        self.store(&mut tx, &response, &recorded).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    /// Changes the aggregate `id` with its decision taken *before* the write lock: the rules
+    /// are evaluated on a read, so neither the idempotency claim nor the root's lock is held
+    /// while they run, and a refusal never waits for either.
+    ///
+    /// 1. Without a transaction: loads the root (`NOT_FOUND` unless `visible`) and runs
+    ///    `decide` on it — its reads and the rules. A refusal is answered from here, unless a
+    ///    twin with the same `request_id` committed meanwhile (then its answer is served).
+    /// 2. In the change's transaction: claims, locks the root, loads it again and calls
+    ///    [`Decision::still_holds`] (always: it takes whatever further locks the write needs).
+    ///    When the root is equal to the one decided on and the decision holds, `write` runs
+    ///    with it; otherwise `decide` runs again, under the locks, on what is there now (so a
+    ///    decision never outlives its inputs), and `write` runs with that.
+    ///
+    /// `decide` must read the versions its [`Decision::still_holds`] compares *before* the
+    /// data they guard (a change that lands in between then shows as a newer version).
+    pub async fn apply_to_decided<A, D, Resp, Decide, Write>(
+        self,
+        id: &str,
+        visible: impl Fn(&A) -> bool + Send,
+        decide: Decide,
+        write: Write,
+    ) -> AppResult<Resp>
+    where
+        A: Aggregate + PartialEq,
+        D: Decision,
+        Resp: Message + Default,
+        Decide: for<'t> Fn(&'t mut AnyConnection, &'t A) -> BoxFuture<'t, AppResult<D>> + Send,
+        Write: for<'t> FnOnce(&'t mut AnyConnection, A, D) -> BoxFuture<'t, AppResult<Resp>>,
+    {
+        let not_found = || AppError::NotFound(format!("{} {id}", A::KIND));
+        let decided = {
+            let mut conn = self.db.pool().acquire().await?;
+            match A::load(&mut conn, id).await?.filter(|a| visible(a)) {
+                None => Err(not_found()),
+                Some(root) => decide(&mut conn, &root).await.map(|d| (root, d)),
+            }
+            // The read connection goes back before anything else is asked of the pool.
+        };
+        let (decided_on, decision) = match decided {
+            Ok(decided) => decided,
+            // A twin that committed after this request's replay check: its answer.
+            Err(refused) => return self.replay().await?.ok_or(refused),
+        };
+        let mut tx = self.db.begin_write().await?;
+        if !self.claim(&mut tx).await? {
+            tx.rollback().await?;
+            return self.replayed().await;
+        }
+        lock_row(&mut tx, A::TABLE, id).await?;
+        let root = A::load(&mut tx, id)
+            .await?
+            .filter(|a| visible(a))
+            .ok_or_else(not_found)?;
+        let holds = decision.still_holds(&mut tx).await?;
+        let decision = if holds && root == decided_on {
+            decision
+        } else {
+            decide(&mut tx, &root).await?
+        };
+        let (response, recorded) = audit::recording(write(&mut tx, root, decision)).await;
         let response = response?;
         self.store(&mut tx, &response, &recorded).await?;
         tx.commit().await?;

@@ -245,7 +245,7 @@ pub fn to_units(hundredths: i64) -> pb::Units {
 }
 
 /// A voucher as followed from the feed, with attendance's count of units used.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Voucher {
     /// Id.
     pub id: String,

@@ -5,6 +5,10 @@
 //! voucher: once per `request_id`, in one transaction that locks the voucher, then the client
 //! ([`store::lock_client`]), reads every session of the client, admits with the rules crate,
 //! writes the session, its history, the units used, the alerts and the audit entry.
+//!
+//! RecordSession, the busiest, decides first on a read ([`Change::apply_to_decided`]): the
+//! rules run without the claim or any lock, and the transaction only checks that the voucher
+//! and the client's sessions (their version in `client_locks`) are as they were decided on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::audit::{self, Access, AccessOfMany};
-use seteli_platform::change::{Change, lock_row};
+use seteli_platform::change::{Change, Decision, lock_row};
 use seteli_platform::client::{Upstream, UpstreamOptions, require_provider_may_work};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
@@ -662,26 +666,27 @@ async fn try_record_session(
 ) -> AppResult<pb::RecordSessionResponse> {
     let change = Change::new(&app.db, ctx, &req.request_id, req)?;
     let voucher_id = required_id("voucher_id", &req.voucher_id)?;
-    let mut input = wire::validate_session(req.details.as_ref(), "")?;
+    let input = wire::validate_session(req.details.as_ref(), "")?;
     let replaces = Some(req.replaces_session_id.trim().to_owned()).filter(|r| !r.is_empty());
     let caller = ctx.caller.clone();
+    let today = ctx.today();
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
+    // The rules run on a read, outside the claim and the voucher's lock; the write checks that
+    // neither the voucher nor the client's sessions moved since (Change::apply_to_decided).
     change
-        .apply_to(
+        .apply_to_decided(
             &voucher_id,
             |v: &Voucher| access::may_record(&caller, v),
-            move |conn, v: Voucher| {
+            |conn, v| {
+                let input = input.clone();
+                let replaces = replaces.clone();
+                Box::pin(async move { decide_session(conn, v, input, replaces, today).await })
+            },
+            move |conn, v, decided| {
                 Box::pin(async move {
-                    let (id, admission) = record_admitted(
-                        conn,
-                        &ctx,
-                        &request_id,
-                        &v,
-                        &mut input,
-                        replaces.as_deref(),
-                    )
-                    .await?;
+                    let (id, admission) =
+                        write_session(conn, &ctx, &request_id, &v, decided).await?;
                     let session = store::load_session(conn, &id).await?.map(|s| s.view);
                     Ok(pb::RecordSessionResponse {
                         session,
@@ -693,29 +698,48 @@ async fn try_record_session(
         .await
 }
 
-/// Records `input` on `v` inside the change's transaction (the voucher locked): the voucher's
-/// state, the client's lock, the replaced session, admission by the rules crate, the session,
-/// its history, the units used and the audit entry. RecordSession and RecordGroupSession both
-/// come this way. Returns the new session's id.
-async fn record_admitted(
+/// A session admitted by the rules, with what the admission was decided on.
+struct DecidedSession {
+    /// The session as it will be stored (its coach filled in from the voucher).
+    input: SessionInput,
+    /// The session it replaces, if any.
+    replaces: Option<String>,
+    admission: Admission,
+    /// The client whose sessions were read, and their version ([`store::client_version`])
+    /// read before them.
+    client_id: String,
+    client_version: i64,
+}
+
+impl Decision for DecidedSession {
+    /// Takes the client's lock: the decision holds when no change of the client's sessions
+    /// landed since they were read.
+    async fn still_holds(&self, conn: &mut AnyConnection) -> AppResult<bool> {
+        Ok(store::lock_client(conn, &self.client_id).await? == self.client_version)
+    }
+}
+
+/// Decides whether `input` may be recorded on `v`: the voucher's state, the replaced session,
+/// admission by the rules crate over every session of the client. Only reads.
+async fn decide_session(
     conn: &mut AnyConnection,
-    ctx: &Ctx,
-    request_id: &str,
     v: &Voucher,
-    input: &mut SessionInput,
-    replaces: Option<&str>,
-) -> AppResult<(String, Admission)> {
+    mut input: SessionInput,
+    replaces: Option<String>,
+    today: NaiveDate,
+) -> AppResult<DecidedSession> {
+    // Before the sessions: a change of them landing in between shows as a newer version.
+    let client_version = store::client_version(conn, &v.client_id).await?;
     if !v.takes_sessions_on(input.date) {
         return Err(not_in_state(&format!(
             "the voucher is {}: no session on {}",
             v.state, input.date
         )));
     }
-    store::lock_client(conn, &v.client_id).await?;
     if input.details.coach.is_empty() {
         input.details.coach = v.responsible_coach.clone();
     }
-    if let Some(r) = replaces {
+    if let Some(r) = replaces.as_deref() {
         let old = session_of(conn, v, r).await.map_err(|_| {
             AppError::invalid("replaces_session_id", "no such session on the voucher")
         })?;
@@ -729,9 +753,49 @@ async fn record_admitted(
             ));
         }
     }
-    let mut admission = admit(conn, v, input, None, ctx.today()).await?;
+    let admission = admit(conn, v, &input, None, today).await?;
+    Ok(DecidedSession {
+        input,
+        replaces,
+        admission,
+        client_id: v.client_id.clone(),
+        client_version,
+    })
+}
+
+/// Records `input` on `v` inside the change's transaction (the voucher locked), deciding under
+/// the client's lock: RecordGroupSession comes this way for each client present. Returns the
+/// new session's id.
+async fn record_admitted(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    v: &Voucher,
+    input: SessionInput,
+) -> AppResult<(String, Admission)> {
+    store::lock_client(conn, &v.client_id).await?;
+    let decided = decide_session(conn, v, input, None, ctx.today()).await?;
+    write_session(conn, ctx, request_id, v, decided).await
+}
+
+/// Writes a decided session inside the change's transaction (the voucher and the client
+/// locked, the decision still holding): the session, its history, the units used and the audit
+/// entry. Returns the new session's id.
+async fn write_session(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    v: &Voucher,
+    decided: DecidedSession,
+) -> AppResult<(String, Admission)> {
+    let DecidedSession {
+        input,
+        replaces,
+        mut admission,
+        ..
+    } = decided;
     let id = new_id();
-    store::insert_session(conn, &id, v, input, admission.units, replaces).await?;
+    store::insert_session(conn, &id, v, &input, admission.units, replaces.as_deref()).await?;
     // The voucher's sessions as admission read them, and the new one as stored.
     let mut sessions = std::mem::take(&mut admission.voucher_sessions);
     sessions.extend(store::load_session(conn, &id).await?);
@@ -2598,8 +2662,7 @@ async fn try_record_group_session(
                                     &ctx,
                                     &request_id,
                                     v,
-                                    &mut input,
-                                    None,
+                                    input,
                                 )
                                 .await
                                 {

@@ -320,16 +320,27 @@ pub async fn clients_of_usage_changes(
     .await?)
 }
 
-/// Takes the client's lock (see the module doc).
-pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<(), AppError> {
-    sqlx::query(
+/// Takes the client's lock (see the module doc) and returns the version of its sessions before
+/// this change ([`client_version`]).
+pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i64, AppError> {
+    let (after,): (i64,) = sqlx::query_as(
         "INSERT INTO client_locks (client_id, n) VALUES ($1, 1) \
-         ON CONFLICT (client_id) DO UPDATE SET n = client_locks.n + 1",
+         ON CONFLICT (client_id) DO UPDATE SET n = client_locks.n + 1 RETURNING n",
     )
     .bind(client_id)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    Ok(after - 1)
+}
+
+/// The version of a client's sessions: how many changes of them took [`lock_client`] (0 before
+/// the first). Read before the sessions, it tells under the lock whether they moved since.
+pub async fn client_version(conn: &mut AnyConnection, client_id: &str) -> Result<i64, AppError> {
+    let n: Option<(i64,)> = sqlx::query_as("SELECT n FROM client_locks WHERE client_id = $1")
+        .bind(client_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(n.map_or(0, |(n,)| n))
 }
 
 // ------------------------------------------------------------------------------ sessions
