@@ -395,18 +395,28 @@ async fn admit(
     exclude: Option<&str>,
     today: NaiveDate,
 ) -> AppResult<Admission> {
+    let sessions = store::client_sessions(conn, &v.client_id).await?;
+    admit_among(sessions, v, s, exclude, today)
+}
+
+/// [`admit`] against `sessions`, every session of the client as read.
+fn admit_among(
+    sessions: Vec<SessionRow>,
+    v: &Voucher,
+    s: &SessionInput,
+    exclude: Option<&str>,
+    today: NaiveDate,
+) -> AppResult<Admission> {
     let terms = seteli_rules::terms_for(v.service, v.decision_date).map_err(rule_error)?;
     let units = match (s.kind, terms.unit) {
         (SessionKind::Regular, Unit::Day) => 100,
         (SessionKind::Regular, Unit::Hour) => s.hours,
         _ => 0,
     };
-    let (own, other_vouchers): (Vec<SessionRow>, Vec<SessionRow>) =
-        store::client_sessions(conn, &v.client_id)
-            .await?
-            .into_iter()
-            .filter(|r| Some(r.id.as_str()) != exclude)
-            .partition(|r| r.voucher_id == v.id);
+    let (own, other_vouchers): (Vec<SessionRow>, Vec<SessionRow>) = sessions
+        .into_iter()
+        .filter(|r| Some(r.id.as_str()) != exclude)
+        .partition(|r| r.voucher_id == v.id);
     let no_show_units: i64 = no_show_allowance(&own).values().sum();
     let live = |r: &&SessionRow| r.status == SessionStatus::Recorded;
     let recorded: Vec<Session> = own.iter().filter(live).map(SessionRow::rules).collect();
@@ -705,8 +715,8 @@ struct DecidedSession {
     /// The session it replaces, if any.
     replaces: Option<String>,
     admission: Admission,
-    /// The client whose sessions were read, and their version ([`store::client_version`])
-    /// read before them.
+    /// The client whose sessions were read, and their version read with them
+    /// ([`store::client_sessions_with_version`]).
     client_id: String,
     client_version: i64,
 }
@@ -728,21 +738,25 @@ async fn decide_session(
     replaces: Option<String>,
     today: NaiveDate,
 ) -> AppResult<DecidedSession> {
-    // Before the sessions: a change of them landing in between shows as a newer version.
-    let client_version = store::client_version(conn, &v.client_id).await?;
     if !v.takes_sessions_on(input.date) {
         return Err(not_in_state(&format!(
             "the voucher is {}: no session on {}",
             v.state, input.date
         )));
     }
+    // Every session the decision reads, with their version, in one statement.
+    let (sessions, client_version) =
+        store::client_sessions_with_version(conn, &v.client_id).await?;
     if input.details.coach.is_empty() {
         input.details.coach = v.responsible_coach.clone();
     }
     if let Some(r) = replaces.as_deref() {
-        let old = session_of(conn, v, r).await.map_err(|_| {
-            AppError::invalid("replaces_session_id", "no such session on the voucher")
-        })?;
+        let old = sessions
+            .iter()
+            .find(|s| s.id == r && s.voucher_id == v.id)
+            .ok_or_else(|| {
+                AppError::invalid("replaces_session_id", "no such session on the voucher")
+            })?;
         if !matches!(
             old.status,
             SessionStatus::Recorded | SessionStatus::CancelledByProvider
@@ -753,7 +767,7 @@ async fn decide_session(
             ));
         }
     }
-    let admission = admit(conn, v, &input, None, today).await?;
+    let admission = admit_among(sessions, v, &input, None, today)?;
     Ok(DecidedSession {
         input,
         replaces,

@@ -321,7 +321,7 @@ pub async fn clients_of_usage_changes(
 }
 
 /// Takes the client's lock (see the module doc) and returns the version of its sessions before
-/// this change ([`client_version`]).
+/// this change ([`client_sessions_with_version`]).
 pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i64, AppError> {
     let (after,): (i64,) = sqlx::query_as(
         "INSERT INTO client_locks (client_id, n) VALUES ($1, 1) \
@@ -333,14 +333,31 @@ pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i6
     Ok(after - 1)
 }
 
-/// The version of a client's sessions: how many changes of them took [`lock_client`] (0 before
-/// the first). Read before the sessions, it tells under the lock whether they moved since.
-pub async fn client_version(conn: &mut AnyConnection, client_id: &str) -> Result<i64, AppError> {
-    let n: Option<(i64,)> = sqlx::query_as("SELECT n FROM client_locks WHERE client_id = $1")
-        .bind(client_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(n.map_or(0, |(n,)| n))
+/// Every session of a client, any state, by date, and their version: how many changes of
+/// them took [`lock_client`] (0 before the first, or when the client has no session yet). One
+/// statement, so one snapshot: a change landing after it shows under the lock as a newer
+/// version.
+pub async fn client_sessions_with_version(
+    conn: &mut AnyConnection,
+    client_id: &str,
+) -> Result<(Vec<SessionRow>, i64), AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS}, \
+         (SELECT n FROM client_locks WHERE client_id = $1) AS client_version \
+         FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
+    )))
+    .bind(client_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let version = match rows.first() {
+        Some(r) => r.try_get::<Option<i64>, _>("client_version")?.unwrap_or(0),
+        None => 0,
+    };
+    let sessions = rows
+        .iter()
+        .map(session_from_row)
+        .collect::<Result<_, _>>()?;
+    Ok((sessions, version))
 }
 
 // ------------------------------------------------------------------------------ sessions
