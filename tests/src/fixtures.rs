@@ -749,8 +749,8 @@ pub async fn cancel(
         .map(|r| r.into_inner().session.expect("session"))
 }
 
-/// The units used on a voucher, in hundredths, as attendance counts them.
-pub async fn units_used(env: &Env, voucher_id: &str) -> i64 {
+/// A voucher as attendance follows and counts it (GetVoucherUsage, as an admin).
+pub async fn voucher_usage(env: &Env, voucher_id: &str) -> apb::VoucherUsage {
     env.a()
         .get_voucher_usage(with_token(
             &env.admin(),
@@ -762,7 +762,14 @@ pub async fn units_used(env: &Env, voucher_id: &str) -> i64 {
         .expect("usage")
         .into_inner()
         .usage
-        .and_then(|u| u.units_used)
+        .expect("usage")
+}
+
+/// The units used on a voucher, in hundredths, as attendance counts them.
+pub async fn units_used(env: &Env, voucher_id: &str) -> i64 {
+    voucher_usage(env, voucher_id)
+        .await
+        .units_used
         .map(|u| u.hundredths)
         .expect("units used")
 }

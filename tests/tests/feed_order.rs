@@ -43,21 +43,6 @@ async fn copy_oldest_change_to_head(
         .expect("the head")
 }
 
-async fn usage(env: &Env, voucher_id: &str) -> apb::VoucherUsage {
-    env.a()
-        .get_voucher_usage(with_token(
-            &env.admin(),
-            apb::GetVoucherUsageRequest {
-                voucher_id: voucher_id.into(),
-            },
-        ))
-        .await
-        .expect("usage")
-        .into_inner()
-        .usage
-        .expect("usage")
-}
-
 #[tokio::test]
 async fn vouchers_keeps_the_newest_usage_of_a_voucher_whatever_the_feed_order() {
     let env = start_attendance().await;
@@ -136,7 +121,7 @@ async fn attendance_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order(
     })
     .await;
 
-    let followed = usage(&env, &v).await;
+    let followed = voucher_usage(&env, &v).await;
     assert_eq!(
         (followed.voucher_state.as_str(), followed.voucher_version),
         ("ACTIVE", newest.version),
