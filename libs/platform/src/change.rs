@@ -38,7 +38,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 
 use crate::audit::{self, Recorded};
 use crate::auth::Caller;
-use crate::db::Database;
+use crate::db::{Database, WriteTransaction};
 use crate::error::{AppError, AppResult};
 use crate::rpc::Ctx;
 
@@ -149,16 +149,11 @@ impl<'a> Change<'a> {
         Resp: Message + Default,
         F: for<'t> FnOnce(&'t mut AnyConnection) -> BoxFuture<'t, AppResult<Resp>>,
     {
-        let mut tx = self.db.begin_write().await?;
-        if !self.claim(&mut tx).await? {
-            tx.rollback().await?;
+        let Some(mut tx) = self.begin_claimed().await? else {
             return self.replayed().await;
-        }
-        let (response, recorded) = audit::recording(body(&mut tx)).await;
-        let response = response?;
-        self.store(&mut tx, &response, &recorded).await?;
-        tx.commit().await?;
-        Ok(response)
+        };
+        let answered = audit::recording(body(&mut tx)).await;
+        self.commit_answer(tx, answered).await
     }
 
     /// Changes the aggregate `id`: after the claim, locks its root row, loads it (`NOT_FOUND`
@@ -174,22 +169,12 @@ impl<'a> Change<'a> {
         Resp: Message + Default,
         F: for<'t> FnOnce(&'t mut AnyConnection, A) -> BoxFuture<'t, AppResult<Resp>>,
     {
-        let mut tx = self.db.begin_write().await?;
-        if !self.claim(&mut tx).await? {
-            tx.rollback().await?;
+        let Some(mut tx) = self.begin_claimed().await? else {
             return self.replayed().await;
-        }
-        let not_found = || AppError::NotFound(format!("{} {id}", A::KIND));
-        lock_row(&mut tx, A::TABLE, id).await?;
-        let root = A::load(&mut tx, id)
-            .await?
-            .filter(|a| visible(a))
-            .ok_or_else(not_found)?;
-        let (response, recorded) = audit::recording(body(&mut tx, root)).await;
-        let response = response?;
-        self.store(&mut tx, &response, &recorded).await?;
-        tx.commit().await?;
-        Ok(response)
+        };
+        let root = lock_visible_root(&mut tx, id, visible).await?;
+        let answered = audit::recording(body(&mut tx, root)).await;
+        self.commit_answer(tx, answered).await
     }
 
     /// Changes the aggregate `id` with its decision taken *before* the write lock: the rules
@@ -221,11 +206,10 @@ impl<'a> Change<'a> {
         Decide: for<'t> Fn(&'t mut AnyConnection, &'t A) -> BoxFuture<'t, AppResult<D>> + Send,
         Write: for<'t> FnOnce(&'t mut AnyConnection, A, D) -> BoxFuture<'t, AppResult<Resp>>,
     {
-        let not_found = || AppError::NotFound(format!("{} {id}", A::KIND));
         let decided = {
             let mut conn = self.db.pool().acquire().await?;
             match A::load(&mut conn, id).await?.filter(|a| visible(a)) {
-                None => Err(not_found()),
+                None => Err(not_found::<A>(id)),
                 Some(root) => decide(&mut conn, &root).await.map(|d| (root, d)),
             }
             // The read connection goes back before anything else is asked of the pool.
@@ -235,23 +219,40 @@ impl<'a> Change<'a> {
             // A twin that committed after this request's replay check: its answer.
             Err(refused) => return self.replay().await?.ok_or(refused),
         };
-        let mut tx = self.db.begin_write().await?;
-        if !self.claim(&mut tx).await? {
-            tx.rollback().await?;
+        let Some(mut tx) = self.begin_claimed().await? else {
             return self.replayed().await;
-        }
-        lock_row(&mut tx, A::TABLE, id).await?;
-        let root = A::load(&mut tx, id)
-            .await?
-            .filter(|a| visible(a))
-            .ok_or_else(not_found)?;
+        };
+        let root = lock_visible_root(&mut tx, id, visible).await?;
         let holds = decision.still_holds(&mut tx).await?;
         let decision = if holds && root == decided_on {
             decision
         } else {
             decide(&mut tx, &root).await?
         };
-        let (response, recorded) = audit::recording(write(&mut tx, root, decision)).await;
+        let answered = audit::recording(write(&mut tx, root, decision)).await;
+        self.commit_answer(tx, answered).await
+    }
+
+    /// Begins the change's transaction with its claim; `None` (rolled back) when a twin with
+    /// the same `request_id` claimed first: its answer is this request's
+    /// ([`Change::replayed`]).
+    async fn begin_claimed(&self) -> AppResult<Option<WriteTransaction>> {
+        let mut tx = self.db.begin_write().await?;
+        if self.claim(&mut tx).await? {
+            Ok(Some(tx))
+        } else {
+            tx.rollback().await?;
+            Ok(None)
+        }
+    }
+
+    /// Stores the body's answer with the accesses it recorded and commits; a failed body
+    /// rolls everything back, its claim included.
+    async fn commit_answer<Resp: Message>(
+        &self,
+        mut tx: WriteTransaction,
+        (response, recorded): (AppResult<Resp>, Vec<Recorded>),
+    ) -> AppResult<Resp> {
         let response = response?;
         self.store(&mut tx, &response, &recorded).await?;
         tx.commit().await?;
@@ -357,6 +358,25 @@ pub async fn purge_answers(
             return Ok(removed);
         }
     }
+}
+
+/// The `NOT_FOUND` of aggregate `id`, e.g. "voucher 0190…".
+fn not_found<A: Aggregate>(id: &str) -> AppError {
+    AppError::NotFound(format!("{} {id}", A::KIND))
+}
+
+/// Locks the root row of aggregate `id` and loads it: `NOT_FOUND` unless it exists and
+/// `visible` says the caller may know it.
+async fn lock_visible_root<A: Aggregate>(
+    conn: &mut AnyConnection,
+    id: &str,
+    visible: impl FnOnce(&A) -> bool,
+) -> AppResult<A> {
+    lock_row(conn, A::TABLE, id).await?;
+    A::load(conn, id)
+        .await?
+        .filter(|a| visible(a))
+        .ok_or_else(|| not_found::<A>(id))
 }
 
 /// Locks the row `id` of `table` for the rest of the transaction (PostgreSQL: `FOR UPDATE`;
