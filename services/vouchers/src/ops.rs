@@ -1127,11 +1127,10 @@ async fn apply_usage(db: &Database, ctx: &Ctx, changes: &[apb::UsageChange]) -> 
         };
         // A change of this voucher made before the last one applied, standing after it in the
         // feed (a transaction that took its id first and committed second): older news.
-        if change.usage_version > 0 {
-            if change.usage_version <= store::usage_version(&mut tx, &before.id).await? {
-                continue;
-            }
-            store::set_usage_version(&mut tx, &before.id, change.usage_version).await?;
+        if change.usage_version > 0
+            && !store::advance_usage_version(&mut tx, &before.id, change.usage_version).await?
+        {
+            continue;
         }
         if before.units_used == used {
             continue;

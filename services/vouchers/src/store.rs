@@ -826,27 +826,22 @@ pub async fn set_units_used(
     .await
 }
 
-/// The usage version of the last usage change applied to voucher `id` (0 when none had one).
-pub async fn usage_version(conn: &mut AnyConnection, id: &str) -> Result<i64, AppError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT usage_version FROM vouchers WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map_or(0, |(v,)| v))
-}
-
-/// Notes that the usage change of `version` was applied to voucher `id` (never moves back).
-pub async fn set_usage_version(
+/// Moves voucher `id`'s usage version up to `version` (attendance's `UsageChange.
+/// usage_version`); `false` when the voucher already has that version or a newer one: the
+/// change is older than what it shows.
+pub async fn advance_usage_version(
     conn: &mut AnyConnection,
     id: &str,
     version: i64,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE vouchers SET usage_version = $2 WHERE id = $1 AND usage_version < $2")
-        .bind(id)
-        .bind(version)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+) -> Result<bool, AppError> {
+    let moved =
+        sqlx::query("UPDATE vouchers SET usage_version = $2 WHERE id = $1 AND usage_version < $2")
+            .bind(id)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    Ok(moved > 0)
 }
 
 /// ASSIGNED → ACTIVE `on` because attendance reports the first units used (the service has
