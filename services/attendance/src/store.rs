@@ -548,13 +548,7 @@ pub async fn client_sessions(
     conn: &mut AnyConnection,
     client_id: &str,
 ) -> Result<Vec<SessionRow>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
-    )))
-    .bind(client_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(session_from_row).collect()
+    Ok(client_sessions_with_version(conn, client_id).await?.0)
 }
 
 /// Every session of a voucher dated in `[from, until]`, any state, by date.
