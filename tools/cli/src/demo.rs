@@ -504,7 +504,7 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
         };
         let v = actions::issue_voucher(
             p,
-            crate::commands::decision(
+            actions::decision(
                 &client.id,
                 service,
                 (from, until),
