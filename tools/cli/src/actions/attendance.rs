@@ -131,3 +131,33 @@ pub async fn usage(p: &Platform, voucher: &str) -> anyhow::Result<Option<apb::Vo
     let r = call!(p, ADMIN, c.get_voucher_usage(request), "GetVoucherUsage");
     Ok(found(r.await)?.and_then(|r| r.usage))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_at_a_time_of_day_on_site() {
+        let on = NaiveDate::from_ymd_opt(2026, 3, 10).expect("a day");
+        let s = session_at(on, (9, 0), (11, 30));
+        assert_eq!(s.date, date(on));
+        assert_eq!(
+            s.start_time,
+            Some(apb::ClockTime {
+                hours: 9,
+                minutes: 0
+            })
+        );
+        assert_eq!(
+            s.end_time,
+            Some(apb::ClockTime {
+                hours: 11,
+                minutes: 30
+            })
+        );
+        assert_eq!(s.modality, apb::Modality::OnSite as i32);
+        assert!(!s.notes.is_empty());
+        assert_eq!(s.participants, 0);
+        assert_eq!(s.hours, None);
+    }
+}

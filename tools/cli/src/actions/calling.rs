@@ -118,3 +118,83 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use anyhow::Context as _;
+
+    use super::*;
+
+    #[test]
+    fn not_found_is_none_even_under_context() {
+        let missing: anyhow::Result<i32> =
+            Err(tonic::Status::not_found("no price")).context("GetCeilingPrice");
+        assert_eq!(found(missing).expect("not an error"), None);
+        assert_eq!(found(anyhow::Ok(7)).expect("an answer"), Some(7));
+    }
+
+    #[test]
+    fn any_other_failure_stays_an_error() {
+        let refused: anyhow::Result<i32> =
+            Err(tonic::Status::failed_precondition("no")).context("GetVoucherUsage");
+        assert!(found(refused).is_err());
+        assert!(found::<i32>(Err(anyhow::anyhow!("connection refused"))).is_err());
+    }
+
+    #[test]
+    fn a_provider_named_means_its_user() {
+        assert_eq!(
+            provider_user_or(Some("p-1"), Role::CountyAdmin),
+            Role::ProviderUser
+        );
+        assert_eq!(provider_user_or(None, Role::CountyAdmin), Role::CountyAdmin);
+        assert_eq!(
+            provider_user_or(None, Role::SocialWorker),
+            Role::SocialWorker
+        );
+        assert_eq!(user("p-1"), (Role::ProviderUser, Some("p-1")));
+    }
+
+    #[tokio::test]
+    async fn every_page_follows_the_tokens_to_the_last_page() {
+        let asked = RefCell::new(Vec::new());
+        let page = |token: String| {
+            asked.borrow_mut().push(token.clone());
+            let (id, next) = match token.as_str() {
+                "" => ("a", "t1"),
+                "t1" => ("b", "t2"),
+                _ => ("c", ""),
+            };
+            std::future::ready(anyhow::Ok(ppb::ListProvidersResponse {
+                providers: vec![ppb::Provider {
+                    id: id.into(),
+                    ..Default::default()
+                }],
+                next_page_token: next.into(),
+            }))
+        };
+        let all: ppb::ListProvidersResponse = every_page(page).await.expect("every page");
+        let ids: Vec<_> = all.providers.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(all.next_page_token, "");
+        assert_eq!(*asked.borrow(), ["", "t1", "t2"]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_page_fails_the_listing() {
+        let page = |token: String| {
+            std::future::ready(if token.is_empty() {
+                anyhow::Ok(vpb::ListClientsResponse {
+                    next_page_token: "t1".into(),
+                    ..Default::default()
+                })
+            } else {
+                Err(anyhow::anyhow!("page two failed"))
+            })
+        };
+        let answer: anyhow::Result<vpb::ListClientsResponse> = every_page(page).await;
+        assert!(answer.is_err());
+    }
+}

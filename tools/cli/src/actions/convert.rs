@@ -28,3 +28,45 @@ pub fn today() -> NaiveDate {
 pub fn hundredths(units: f64) -> i64 {
     (units * 100.0).round() as i64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a calendar day")
+    }
+
+    #[test]
+    fn a_date_goes_to_the_contract_and_back() {
+        let d = date(day(2026, 2, 28)).expect("a contract date");
+        assert_eq!((d.year, d.month, d.day), (2026, 2, 28));
+        assert_eq!(naive(Some(&d)), Some(day(2026, 2, 28)));
+    }
+
+    #[test]
+    fn a_contract_date_that_is_no_calendar_day_is_none() {
+        assert_eq!(naive(None), None);
+        let feb30 = Date {
+            year: 2026,
+            month: 2,
+            day: 30,
+        };
+        assert_eq!(naive(Some(&feb30)), None);
+        let negative = Date {
+            year: 2026,
+            month: -1,
+            day: 1,
+        };
+        assert_eq!(naive(Some(&negative)), None);
+    }
+
+    #[test]
+    fn units_are_rounded_to_hundredths() {
+        assert_eq!(hundredths(1.5), 150);
+        assert_eq!(hundredths(30.0), 3000);
+        assert_eq!(hundredths(0.333), 33);
+        assert_eq!(hundredths(0.125), 13);
+        assert_eq!(hundredths(0.0), 0);
+    }
+}

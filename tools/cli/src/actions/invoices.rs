@@ -210,3 +210,53 @@ pub async fn export_invoice(
     let c = p.billing()?;
     call!(p, ADMIN, c.export_invoice(request), "ExportInvoice" => document).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_has_its_file_name() {
+        assert_eq!(format_name(bpb::ExportFormat::Finvoice30), "finvoice");
+        assert_eq!(format_name(bpb::ExportFormat::PeppolBis30), "ubl");
+        assert_eq!(format_name(bpb::ExportFormat::Unspecified), "unspecified");
+    }
+
+    #[test]
+    fn a_document_is_written_under_its_name_or_the_invoice_number() {
+        let dir = std::env::temp_dir().join(format!("seteli-cli-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let invoice = bpb::Invoice {
+            id: "inv-1".into(),
+            invoice_number: "2026-000042".into(),
+            ..Default::default()
+        };
+        let doc = |format: bpb::ExportFormat, name: &str| bpb::Document {
+            format: format as i32,
+            file_name: name.into(),
+            content: b"<Invoice/>".to_vec(),
+            ..Default::default()
+        };
+        let named = write_document(&dir, &invoice, &doc(bpb::ExportFormat::Finvoice30, "a.xml"));
+        let unnamed = write_document(&dir, &invoice, &doc(bpb::ExportFormat::PeppolBis30, ""));
+        let escaping = write_document(
+            &dir,
+            &invoice,
+            &doc(bpb::ExportFormat::Finvoice30, "../../b.xml"),
+        );
+        let nameless = write_document(&dir, &invoice, &doc(bpb::ExportFormat::Finvoice30, ".."));
+        let written = [named, unnamed, escaping, nameless].map(|r| r.expect("written"));
+        let content = std::fs::read(&written[1]).expect("read back");
+        std::fs::remove_dir_all(&dir).expect("cleaned up");
+        assert_eq!(
+            written,
+            [
+                dir.join("a.xml"),
+                dir.join("2026-000042-ubl.xml"),
+                dir.join("b.xml"),
+                dir.join("inv-1.xml"),
+            ]
+        );
+        assert_eq!(content, b"<Invoice/>");
+    }
+}

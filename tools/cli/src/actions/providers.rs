@@ -185,3 +185,28 @@ pub async fn list_providers(p: &Platform) -> anyhow::Result<ppb::ListProvidersRe
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_required_documents_are_eight_distinct_kinds() {
+        let mut kinds: Vec<i32> = REQUIRED_DOCUMENTS.iter().map(|k| *k as i32).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), 8);
+        assert!(!kinds.contains(&(ppb::DocumentKind::Unspecified as i32)));
+    }
+
+    #[test]
+    fn an_answer_without_its_provider_is_an_error() {
+        assert!(provider_of(None).is_err());
+        let p = provider_of(Some(ppb::Provider {
+            id: "p-1".into(),
+            ..Default::default()
+        }))
+        .expect("the provider");
+        assert_eq!(p.id, "p-1");
+    }
+}

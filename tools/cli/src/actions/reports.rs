@@ -146,3 +146,46 @@ pub fn write_file(dir: &Path, name: &str, content: &[u8]) -> anyhow::Result<Path
     std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder under the system's temporary one, removed when dropped.
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new() -> Self {
+            Folder(std::env::temp_dir().join(format!("seteli-cli-{}", uuid::Uuid::new_v4())))
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn writes_into_the_folder_creating_it() {
+        let dir = Folder::new();
+        let path =
+            write_file(&dir.0.join("reports"), "PS-1-REP-FINAL.pdf", b"%PDF").expect("written");
+        assert_eq!(path, dir.0.join("reports").join("PS-1-REP-FINAL.pdf"));
+        assert_eq!(std::fs::read(&path).expect("read back"), b"%PDF");
+    }
+
+    #[test]
+    fn a_name_from_a_service_never_leaves_the_folder() {
+        let dir = Folder::new();
+        let path = write_file(&dir.0, "../../etc/notice.pdf", b"x").expect("written");
+        assert_eq!(path, dir.0.join("notice.pdf"));
+    }
+
+    #[test]
+    fn an_empty_name_is_refused() {
+        let dir = Folder::new();
+        assert!(write_file(&dir.0, "", b"x").is_err());
+        assert!(write_file(&dir.0, "..", b"x").is_err());
+    }
+}

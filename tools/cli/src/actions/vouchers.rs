@@ -190,3 +190,75 @@ pub async fn list_vouchers(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn months() -> (NaiveDate, NaiveDate) {
+        (
+            NaiveDate::from_ymd_opt(2026, 1, 5).expect("a day"),
+            NaiveDate::from_ymd_opt(2026, 4, 4).expect("a day"),
+        )
+    }
+
+    #[test]
+    fn a_ktt_decision_carries_the_activation_plan_and_job_search() {
+        let (from, until) = months();
+        let d = decision(
+            "c-1",
+            ServiceType::KttIndividual,
+            (from, until),
+            30.5,
+            "AS-1",
+            "PTA-1",
+        );
+        assert_eq!(d.client_id, "c-1");
+        assert_eq!(d.service_type, ServiceType::KttIndividual as i32);
+        assert_eq!(d.decision_date, date(from));
+        assert_eq!(d.valid_from, date(from));
+        assert_eq!(d.valid_until, date(until));
+        assert_eq!(d.granted_units, Some(vpb::Units { hundredths: 3050 }));
+        assert!(d.job_search_in_force);
+        assert_eq!(
+            d.unemployment_benefit,
+            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
+        );
+        assert_eq!(
+            d.employment_plan,
+            Some(vpb::EmploymentPlan {
+                kind: vpb::PlanKind::ActivationPlan as i32,
+                reference: "AS-1".into(),
+            })
+        );
+        assert_eq!(d.need_assessment, None);
+    }
+
+    #[test]
+    fn an_sk_decision_carries_the_need_assessment() {
+        let d = decision("c-2", ServiceType::SkGroup, months(), 40.0, "AS-1", "PTA-1");
+        assert!(!d.job_search_in_force);
+        assert_eq!(
+            d.unemployment_benefit,
+            vpb::UnemploymentBenefit::Unspecified as i32
+        );
+        assert_eq!(d.employment_plan, None);
+        let a = d.need_assessment.expect("an assessment");
+        assert_eq!(a.reference, "PTA-1");
+        assert!(a.social_rehabilitation_need);
+        assert!(!a.daily_living_need);
+    }
+
+    #[test]
+    fn only_daily_living_coaching_asks_for_a_daily_living_need() {
+        let d = decision(
+            "c-3",
+            ServiceType::SkIndividualDailyLiving,
+            months(),
+            10.0,
+            "",
+            "PTA-2",
+        );
+        assert!(d.need_assessment.expect("an assessment").daily_living_need);
+    }
+}

@@ -21,3 +21,42 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waits_until_the_check_answers() {
+        let mut calls = 0;
+        let v = eventually("the third call", Duration::from_secs(5), || {
+            calls += 1;
+            let n = calls;
+            async move { anyhow::Ok((n == 3).then_some(n)) }
+        })
+        .await
+        .expect("answered in time");
+        assert_eq!(v, 3);
+        assert_eq!(calls, 3);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_the_limit_naming_what_it_waited_for() {
+        let e = eventually("nothing", Duration::ZERO, || async {
+            anyhow::Ok(None::<()>)
+        })
+        .await
+        .expect_err("never answered");
+        assert!(e.to_string().contains("waiting for nothing"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_failing_check_fails_at_once() {
+        let e = eventually("a failure", Duration::from_secs(5), || async {
+            Err::<Option<()>, _>(anyhow::anyhow!("refused"))
+        })
+        .await
+        .expect_err("failed");
+        assert_eq!(e.to_string(), "refused");
+    }
+}
