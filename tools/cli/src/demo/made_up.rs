@@ -39,3 +39,48 @@ pub(super) fn hetu(seed: u32, n: u32) -> anyhow::Result<String> {
 pub(super) const KUOPIO: (f64, f64) = (62.8924, 27.6770);
 /// Siilinjärvi centre.
 pub(super) const SIILINJARVI: (f64, f64) = (63.0745, 27.6600);
+
+#[cfg(test)]
+mod tests {
+    use chrono::Datelike;
+
+    use super::*;
+
+    #[test]
+    fn a_business_id_is_a_valid_y_tunnus_for_any_seed() {
+        for seed in [0, 1, 42, 8_999_999, u32::MAX - 3, u32::MAX] {
+            let id = business_id(seed).expect("a Y-tunnus");
+            assert!(seteli_rules::ids::validate_y_tunnus(&id).is_ok(), "{id}");
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_business_id_and_the_providers_differ() {
+        let s = 123_456;
+        assert_eq!(business_id(s).ok(), business_id(s).ok());
+        assert_ne!(business_id(s).ok(), business_id(s + 101).ok());
+    }
+
+    #[test]
+    fn a_hetu_is_valid_and_born_between_1985_and_1999() {
+        for seed in [0, 7, 1_000_003, u32::MAX] {
+            for n in 0..5 {
+                let code = hetu(seed, n).expect("an identity code");
+                let parsed = seteli_rules::ids::parse_hetu(&code).expect("valid");
+                assert!(
+                    (1985..=1999).contains(&parsed.birth_date().year()),
+                    "{code}"
+                );
+                assert!(!parsed.is_temporary(), "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_five_clients_of_one_run_get_five_codes() {
+        let mut codes: Vec<String> = (0..5).map(|n| hetu(99, n).expect("a code")).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 5);
+    }
+}

@@ -25,6 +25,14 @@ pub struct Options {
     pub progress: bool,
 }
 
+/// The first day of the month walked: the one before `today`'s (closed, so it can be
+/// invoiced).
+fn month_walked(today: NaiveDate) -> anyhow::Result<NaiveDate> {
+    NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
+        .context("last month")
+}
+
 /// Runs the month against `p`; see [`crate::demo`].
 pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
     let bar = if o.progress {
@@ -42,9 +50,7 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
         bar.set_message(msg.to_owned());
     };
     let t = today();
-    let month_first = NaiveDate::from_ymd_opt(t.year(), t.month(), 1)
-        .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
-        .context("last month")?;
+    let month_first = month_walked(t)?;
     let notes: Vec<String> = Vec::new();
 
     bar.set_message("ceiling prices");
@@ -103,4 +109,25 @@ pub async fn run(p: &Platform, o: &Options) -> anyhow::Result<Summary> {
         kela_notices,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a calendar day")
+    }
+
+    #[test]
+    fn the_month_walked_is_last_month() {
+        assert_eq!(month_walked(day(2026, 3, 15)).ok(), Some(day(2026, 2, 1)));
+        assert_eq!(month_walked(day(2026, 3, 1)).ok(), Some(day(2026, 2, 1)));
+        assert_eq!(month_walked(day(2024, 3, 31)).ok(), Some(day(2024, 2, 1)));
+    }
+
+    #[test]
+    fn in_january_the_month_walked_is_last_years_december() {
+        assert_eq!(month_walked(day(2026, 1, 31)).ok(), Some(day(2025, 12, 1)));
+    }
 }

@@ -216,3 +216,47 @@ pub(super) async fn sessions(
         absence,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a calendar day")
+    }
+
+    #[test]
+    fn the_tuesdays_of_february_2026() {
+        assert_eq!(
+            weekdays(day(2026, 2, 1), Weekday::Tue),
+            [
+                day(2026, 2, 3),
+                day(2026, 2, 10),
+                day(2026, 2, 17),
+                day(2026, 2, 24)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_month_may_hold_five_of_a_weekday_and_the_first_counts() {
+        // March 2026 starts on a Sunday.
+        let sundays = weekdays(day(2026, 3, 1), Weekday::Sun);
+        assert_eq!(sundays.len(), 5);
+        assert_eq!(sundays.first(), Some(&day(2026, 3, 1)));
+        assert_eq!(sundays.last(), Some(&day(2026, 3, 29)));
+    }
+
+    #[test]
+    fn every_day_is_that_weekday_in_that_month() {
+        for first in [day(2025, 12, 1), day(2024, 2, 1)] {
+            let mondays = weekdays(first, Weekday::Mon);
+            assert!(mondays.len() >= 4);
+            assert!(
+                mondays
+                    .iter()
+                    .all(|d| d.weekday() == Weekday::Mon && d.month() == first.month())
+            );
+        }
+    }
+}

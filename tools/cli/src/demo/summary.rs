@@ -273,3 +273,197 @@ impl Summary {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use seteli_api::common::v1::Money;
+
+    use super::*;
+    use crate::failure::BrokenRule;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a calendar day")
+    }
+
+    fn session(id: &str, status: &str) -> DemoSession {
+        DemoSession {
+            voucher_id: "v-1".into(),
+            session_id: id.into(),
+            date: day(2026, 2, 3),
+            status: status.into(),
+        }
+    }
+
+    fn obligation(id: &str, status: rpb::ObligationStatus) -> rpb::Obligation {
+        rpb::Obligation {
+            id: id.into(),
+            voucher_id: "v-1".into(),
+            rule: "REP-INTERIM".into(),
+            due_on: actions::date(day(2026, 3, 1)),
+            status: status as i32,
+            ..Default::default()
+        }
+    }
+
+    fn summary() -> Summary {
+        Summary {
+            today: day(2026, 3, 10),
+            month: (2026, 2),
+            providers: vec![DemoProvider {
+                id: "p-1".into(),
+                name: "Kuopion Kuntoutuspolku ry".into(),
+                state: "APPROVED".into(),
+            }],
+            vouchers: vec![DemoVoucher {
+                id: "v-1".into(),
+                number: "PS-2026-000001".into(),
+                client: "Aino Asiakas".into(),
+                service: ServiceType::KttIndividual,
+                provider_id: "p-1".into(),
+                provider_name: "Kuopion Kuntoutuspolku ry".into(),
+                valid_from: day(2025, 12, 18),
+                valid_until: day(2026, 3, 17),
+            }],
+            sessions: vec![
+                session("s-1", "RECORDED"),
+                session("s-2", "NO_SHOW"),
+                session("s-3", "CANCELLED_BY_PROVIDER"),
+                session("s-4", "RECORDED"),
+            ],
+            rejected: Rejected {
+                voucher_id: "v-2".into(),
+                date: day(2026, 2, 3),
+                refusal: Refusal {
+                    code: "FAILED_PRECONDITION".into(),
+                    message: "refused".into(),
+                    rules: vec![BrokenRule {
+                        id: "CAP-SESSION-LENGTH".into(),
+                        section: "SK 4.2.2".into(),
+                        description: String::new(),
+                    }],
+                    fields: Vec::new(),
+                    message_fi: None,
+                    reason: None,
+                    request_id: None,
+                },
+            },
+            no_show: "s-2".into(),
+            provider_cancelled: "s-3".into(),
+            replacement: "s-4".into(),
+            absence: apb::Absence {
+                id: "a-1".into(),
+                voucher_id: "v-1".into(),
+                date: actions::date(day(2026, 2, 11)),
+                reason: apb::AbsenceReason::OwnIllness as i32,
+                ..Default::default()
+            },
+            obligations: vec![
+                obligation("o-1", rpb::ObligationStatus::Overdue),
+                obligation("o-2", rpb::ObligationStatus::Submitted),
+            ],
+            submitted_reports: vec!["v-1/REP-INTERIM".into()],
+            invoices: vec![bpb::Invoice {
+                id: "i-1".into(),
+                invoice_number: "2026-000042".into(),
+                provider_id: "p-1".into(),
+                state: bpb::InvoiceState::Approved as i32,
+                total: Some(Money { cents: 12_000 }),
+                lines: vec![Default::default(), Default::default()],
+                ..Default::default()
+            }],
+            pulled: vec![Pulled {
+                invoice: bpb::Invoice {
+                    id: "i-1".into(),
+                    invoice_number: "2026-000042".into(),
+                    ..Default::default()
+                },
+                files: vec![PathBuf::from("out/invoices/2026-000042-finvoice.xml")],
+                ack: Some(bpb::AckOutcome::Acknowledged),
+            }],
+            report_pdfs: vec![PathBuf::from("out/reports/PS-2026-000001-REP-INTERIM.pdf")],
+            kela_notices: vec![PathBuf::from("out/kela/PS-2026-000001-2026-02-02.pdf")],
+            notes: vec!["a step the platform cannot take yet".into()],
+        }
+    }
+
+    #[test]
+    fn a_state_name_drops_its_prefix_when_it_has_it() {
+        assert_eq!(
+            state_name("PROVIDER_STATE_APPROVED", "PROVIDER_STATE_"),
+            "APPROVED"
+        );
+        assert_eq!(state_name("APPROVED", "PROVIDER_STATE_"), "APPROVED");
+    }
+
+    #[test]
+    fn only_the_overdue_obligations_are_overdue() {
+        let s = summary();
+        let ids: Vec<_> = s.overdue().iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, ["o-1"]);
+    }
+
+    #[test]
+    fn the_json_names_enums_without_prefixes_and_joins_the_vouchers() {
+        let v = summary().to_json();
+        assert_eq!(v["today"], "2026-03-10");
+        assert_eq!(v["month"], "2026-02");
+        assert_eq!(v["vouchers"][0]["service"], "KTT_INDIVIDUAL");
+        assert_eq!(v["vouchers"][0]["valid_until"], "2026-03-17");
+        assert_eq!(v["sessions"].as_array().map(Vec::len), Some(4));
+        assert_eq!(v["rejected_session"]["voucher_id"], "v-2");
+        assert_eq!(
+            v["rejected_session"]["refusal"]["rules"][0]["id"],
+            "CAP-SESSION-LENGTH"
+        );
+        assert_eq!(v["kela_absence"]["date"], "2026-02-11");
+        assert_eq!(v["kela_absence"]["reason"], "OWN_ILLNESS");
+        assert_eq!(v["obligations"][0]["voucher_number"], "PS-2026-000001");
+        assert_eq!(v["obligations"][0]["client"], "Aino Asiakas");
+        assert_eq!(v["obligations"][0]["due_on"], "2026-03-01");
+        assert_eq!(v["obligations"][0]["status"], "OVERDUE");
+        assert_eq!(v["obligations"][1]["status"], "SUBMITTED");
+        assert_eq!(v["invoices"][0]["state"], "APPROVED");
+        assert_eq!(v["invoices"][0]["total_cents"], 12_000);
+        assert_eq!(v["invoices"][0]["lines"], 2);
+        assert_eq!(v["pulled"][0]["acknowledged"], "ACKNOWLEDGED");
+        assert_eq!(
+            v["pulled"][0]["files"][0],
+            "out/invoices/2026-000042-finvoice.xml"
+        );
+        assert_eq!(v["notes"][0], "a step the platform cannot take yet");
+    }
+
+    #[test]
+    fn for_people_it_counts_the_sessions_and_lists_every_file() {
+        let h = summary().human();
+        assert!(
+            h.starts_with("Seteli demo: 2026-02 walked (today is 2026-03-10)\n"),
+            "{h}"
+        );
+        assert!(
+            h.contains(
+                "\nSessions: 2 recorded, 1 no-show, 1 cancelled by the provider (replaced)\n"
+            ),
+            "{h}"
+        );
+        assert!(h.contains("Refused session on 2026-02-03:\nrefused: FAILED_PRECONDITION"));
+        assert!(
+            h.contains("Kela absence: 2026-02-11 (OWN_ILLNESS)\n"),
+            "{h}"
+        );
+        for f in [
+            "  out/invoices/2026-000042-finvoice.xml\n",
+            "  out/reports/PS-2026-000001-REP-INTERIM.pdf\n",
+            "  out/kela/PS-2026-000001-2026-02-02.pdf\n",
+        ] {
+            assert!(h.contains(f), "{f} in {h}");
+        }
+        assert!(
+            h.ends_with("note: a step the platform cannot take yet\n"),
+            "{h}"
+        );
+        for column in ["Kuopion Kuntoutuspolku ry", "PS-2026-000001", "REP-INTERIM"] {
+            assert!(h.contains(column), "{column} in {h}");
+        }
+    }
+}
