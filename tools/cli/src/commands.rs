@@ -195,46 +195,6 @@ async fn client(p: &Platform, out: Out, c: ClientCmd) -> anyhow::Result<()> {
     }
 }
 
-/// A decision of `service` for `client`, valid `from`–`until`, granting `units`, with the
-/// facts its rulebook asks of it (a KTT activation plan and job search; an SK assessment).
-pub fn decision(
-    client: &str,
-    service: seteli_api::common::v1::ServiceType,
-    (from, until): (chrono::NaiveDate, chrono::NaiveDate),
-    units: f64,
-    plan: &str,
-    assessment: &str,
-) -> vpb::ServiceDecision {
-    let ktt = service.as_str_name().starts_with("SERVICE_TYPE_KTT");
-    vpb::ServiceDecision {
-        client_id: client.into(),
-        service_type: service as i32,
-        decision_date: date(from),
-        valid_from: date(from),
-        valid_until: date(until),
-        granted_units: Some(vpb::Units {
-            hundredths: actions::hundredths(units),
-        }),
-        job_search_in_force: ktt,
-        unemployment_benefit: if ktt {
-            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
-        } else {
-            vpb::UnemploymentBenefit::Unspecified as i32
-        },
-        employment_plan: ktt.then(|| vpb::EmploymentPlan {
-            kind: vpb::PlanKind::ActivationPlan as i32,
-            reference: plan.into(),
-        }),
-        need_assessment: (!ktt).then(|| vpb::NeedAssessment {
-            reference: assessment.into(),
-            social_rehabilitation_need: true,
-            daily_living_need: service
-                == seteli_api::common::v1::ServiceType::SkIndividualDailyLiving,
-        }),
-        ..Default::default()
-    }
-}
-
 async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
     let show = |x: &vpb::Voucher| out.record(x, output::VOUCHER);
     match c {
@@ -252,7 +212,7 @@ async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
             let until = until.unwrap_or_else(|| seteli_rules::terms::validity_end(from, months));
             let v = actions::issue_voucher(
                 p,
-                decision(&client, service, (from, until), units, &plan, &assessment),
+                actions::decision(&client, service, (from, until), units, &plan, &assessment),
             )
             .await?;
             show(&v)

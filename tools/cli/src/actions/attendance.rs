@@ -1,0 +1,163 @@
+//! Attendance: sessions recorded, cancelled and listed, absences, and the units a voucher has
+//! used as attendance counts them; each recorded as a user of the voucher's provider.
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as apb;
+
+use super::calling::{ADMIN, call, every_page, found, user};
+use super::convert::date;
+use crate::conn::{Platform, request_id};
+
+/// A session on `on` from `from` to `to` (hours, minutes), on site, with notes.
+pub fn session_at(on: NaiveDate, from: (i32, i32), to: (i32, i32)) -> apb::SessionDetails {
+    apb::SessionDetails {
+        date: date(on),
+        start_time: Some(apb::ClockTime {
+            hours: from.0,
+            minutes: from.1,
+        }),
+        end_time: Some(apb::ClockTime {
+            hours: to.0,
+            minutes: to.1,
+        }),
+        modality: apb::Modality::OnSite as i32,
+        notes: "Harjoiteltiin arjen taitoja.".into(),
+        ..Default::default()
+    }
+}
+
+/// Records a session, as a user of `provider`.
+pub async fn record_session(
+    p: &Platform,
+    provider: &str,
+    voucher: &str,
+    details: apb::SessionDetails,
+    replaces: Option<&str>,
+) -> anyhow::Result<apb::RecordSessionResponse> {
+    let request = apb::RecordSessionRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        details: Some(details),
+        replaces_session_id: replaces.unwrap_or_default().into(),
+    };
+    let c = p.attendance()?;
+    call!(
+        p,
+        user(provider),
+        c.record_session(request),
+        "RecordSession"
+    )
+    .await
+}
+
+/// Cancels a session, as a user of `provider`.
+pub async fn cancel_session(
+    p: &Platform,
+    provider: &str,
+    session: &str,
+    cancellation: apb::Cancellation,
+) -> anyhow::Result<apb::Session> {
+    let request = apb::CancelSessionRequest {
+        request_id: request_id(),
+        session_id: session.into(),
+        cancellation: Some(cancellation),
+    };
+    let c = p.attendance()?;
+    call!(p, user(provider), c.cancel_session(request), "CancelSession" => session).await
+}
+
+/// The sessions of a voucher (all pages), as a county administrator lists them.
+pub async fn list_sessions(
+    p: &Platform,
+    voucher: &str,
+) -> anyhow::Result<apb::ListSessionsResponse> {
+    let c = p.attendance()?;
+    every_page(|page_token| {
+        let request = apb::ListSessionsRequest {
+            voucher_id: voucher.into(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, ADMIN, c.list_sessions(request), "ListSessions")
+    })
+    .await
+}
+
+/// Records an absence (or a day with no service arranged), as a user of `provider`.
+pub async fn record_absence(
+    p: &Platform,
+    provider: &str,
+    req: apb::RecordAbsenceRequest,
+) -> anyhow::Result<apb::RecordAbsenceResponse> {
+    let request = apb::RecordAbsenceRequest {
+        request_id: request_id(),
+        ..req
+    };
+    let c = p.attendance()?;
+    call!(
+        p,
+        user(provider),
+        c.record_absence(request),
+        "RecordAbsence"
+    )
+    .await
+}
+
+/// The absences of a voucher (all pages), as a county administrator lists them.
+pub async fn list_absences(
+    p: &Platform,
+    voucher: &str,
+) -> anyhow::Result<apb::ListAbsencesResponse> {
+    let c = p.attendance()?;
+    every_page(|page_token| {
+        let request = apb::ListAbsencesRequest {
+            voucher_id: voucher.into(),
+            page_size: 500,
+            page_token,
+        };
+        call!(p, ADMIN, c.list_absences(request), "ListAbsences")
+    })
+    .await
+}
+
+/// The units used on a voucher as attendance counts them, once attendance follows it.
+pub async fn usage(p: &Platform, voucher: &str) -> anyhow::Result<Option<apb::VoucherUsage>> {
+    let request = apb::GetVoucherUsageRequest {
+        voucher_id: voucher.into(),
+    };
+    let c = p.attendance()?;
+    let r = call!(p, ADMIN, c.get_voucher_usage(request), "GetVoucherUsage");
+    Ok(found(r.await)?.and_then(|r| r.usage))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_at_a_time_of_day_on_site() {
+        let on = NaiveDate::from_ymd_opt(2026, 3, 10).expect("a day");
+        let s = session_at(on, (9, 0), (11, 30));
+        assert_eq!(s.date, date(on));
+        assert_eq!(
+            s.start_time,
+            Some(apb::ClockTime {
+                hours: 9,
+                minutes: 0
+            })
+        );
+        assert_eq!(
+            s.end_time,
+            Some(apb::ClockTime {
+                hours: 11,
+                minutes: 30
+            })
+        );
+        assert_eq!(s.modality, apb::Modality::OnSite as i32);
+        assert!(!s.notes.is_empty());
+        assert_eq!(s.participants, 0);
+        assert_eq!(s.hours, None);
+    }
+}

@@ -1,0 +1,264 @@
+//! Clients, ceiling prices and vouchers: registering a client, the county's prices, the service
+//! decision a voucher is issued on, the client's choice and the provider's acceptance.
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use seteli_api::common::v1::{Money, ServiceType};
+use seteli_api::vouchers::v1 as vpb;
+
+use super::calling::{ADMIN, WORKER, call, every_page, found, user};
+use super::convert::{date, hundredths};
+use crate::conn::{Platform, request_id};
+
+/// Registers a client, as a social worker.
+pub async fn add_client(p: &Platform, details: vpb::ClientDetails) -> anyhow::Result<vpb::Client> {
+    let request = vpb::CreateClientRequest {
+        request_id: request_id(),
+        details: Some(details),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.create_client(request), "CreateClient" => client).await
+}
+
+/// Every client (all pages), as a social worker lists them.
+pub async fn list_clients(p: &Platform) -> anyhow::Result<vpb::ListClientsResponse> {
+    let c = p.vouchers()?;
+    every_page(|page_token| {
+        let request = vpb::ListClientsRequest {
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, WORKER, c.list_clients(request), "ListClients")
+    })
+    .await
+}
+
+/// The ceiling price of `service` in force today, if any (any role may read prices).
+pub async fn ceiling_price(p: &Platform, service: ServiceType) -> anyhow::Result<Option<i64>> {
+    let request = vpb::GetCeilingPriceRequest {
+        service_type: service as i32,
+        on: None,
+    };
+    let c = p.vouchers()?;
+    let r = call!(p, ADMIN, c.get_ceiling_price(request), "GetCeilingPrice");
+    Ok(found(r.await)?
+        .and_then(|r| r.ceiling_price)
+        .and_then(|c| c.unit_price)
+        .map(|m| m.cents))
+}
+
+/// Records a ceiling price of `service` from `from`, as a county administrator.
+pub async fn set_ceiling_price(
+    p: &Platform,
+    service: ServiceType,
+    from: NaiveDate,
+    cents: i64,
+) -> anyhow::Result<vpb::CeilingPrice> {
+    let request = vpb::SetCeilingPriceRequest {
+        request_id: request_id(),
+        service_type: service as i32,
+        effective_from: date(from),
+        unit_price: Some(Money { cents }),
+    };
+    let c = p.vouchers()?;
+    call!(p, ADMIN, c.set_ceiling_price(request), "SetCeilingPrice")
+        .await?
+        .ceiling_price
+        .context("no price in the answer")
+}
+
+/// A decision of `service` for `client`, valid `from`–`until`, granting `units`, with the
+/// facts its rulebook asks of it (a KTT activation plan and job search; an SK assessment).
+pub fn decision(
+    client: &str,
+    service: seteli_api::common::v1::ServiceType,
+    (from, until): (chrono::NaiveDate, chrono::NaiveDate),
+    units: f64,
+    plan: &str,
+    assessment: &str,
+) -> vpb::ServiceDecision {
+    let ktt = service.as_str_name().starts_with("SERVICE_TYPE_KTT");
+    vpb::ServiceDecision {
+        client_id: client.into(),
+        service_type: service as i32,
+        decision_date: date(from),
+        valid_from: date(from),
+        valid_until: date(until),
+        granted_units: Some(vpb::Units {
+            hundredths: hundredths(units),
+        }),
+        job_search_in_force: ktt,
+        unemployment_benefit: if ktt {
+            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
+        } else {
+            vpb::UnemploymentBenefit::Unspecified as i32
+        },
+        employment_plan: ktt.then(|| vpb::EmploymentPlan {
+            kind: vpb::PlanKind::ActivationPlan as i32,
+            reference: plan.into(),
+        }),
+        need_assessment: (!ktt).then(|| vpb::NeedAssessment {
+            reference: assessment.into(),
+            social_rehabilitation_need: true,
+            daily_living_need: service
+                == seteli_api::common::v1::ServiceType::SkIndividualDailyLiving,
+        }),
+        ..Default::default()
+    }
+}
+
+/// Issues a voucher on `decision`, as a social worker.
+pub async fn issue_voucher(
+    p: &Platform,
+    decision: vpb::ServiceDecision,
+) -> anyhow::Result<vpb::Voucher> {
+    let request = vpb::IssueVoucherRequest {
+        request_id: request_id(),
+        decision: Some(decision),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.issue_voucher(request), "IssueVoucher" => voucher).await
+}
+
+/// Records the client's choice of `provider`, as a social worker.
+pub async fn choose_provider(
+    p: &Platform,
+    voucher: &str,
+    provider: &str,
+    agreed_start: Option<NaiveDate>,
+) -> anyhow::Result<vpb::Voucher> {
+    let request = vpb::ChooseProviderRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        provider_id: provider.into(),
+        agreed_start_on: agreed_start.and_then(date),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.choose_provider(request), "ChooseProvider" => voucher).await
+}
+
+/// The chosen provider's user accepts the voucher, naming the responsible coach.
+pub async fn accept_voucher(
+    p: &Platform,
+    provider: &str,
+    voucher: &str,
+    coach: &str,
+    steward_notified: Option<NaiveDate>,
+) -> anyhow::Result<vpb::Voucher> {
+    let request = vpb::AcceptVoucherRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        responsible_coach: coach.into(),
+        steward_notified_on: steward_notified.and_then(date),
+    };
+    let c = p.vouchers()?;
+    call!(p, user(provider), c.accept_voucher(request), "AcceptVoucher" => voucher).await
+}
+
+/// A voucher by id or number, as a county administrator reads it.
+pub async fn get_voucher(p: &Platform, id_or_number: &str) -> anyhow::Result<vpb::Voucher> {
+    let (voucher_id, voucher_number) = if id_or_number.starts_with("PS-") {
+        (String::new(), id_or_number.into())
+    } else {
+        (id_or_number.into(), String::new())
+    };
+    let request = vpb::GetVoucherRequest {
+        voucher_id,
+        voucher_number,
+    };
+    let c = p.vouchers()?;
+    call!(p, ADMIN, c.get_voucher(request), "GetVoucher" => voucher).await
+}
+
+/// Vouchers (all pages) of a client and/or provider, as a county administrator lists them.
+pub async fn list_vouchers(
+    p: &Platform,
+    client: Option<&str>,
+    provider: Option<&str>,
+) -> anyhow::Result<vpb::ListVouchersResponse> {
+    let c = p.vouchers()?;
+    every_page(|page_token| {
+        let request = vpb::ListVouchersRequest {
+            client_id: client.unwrap_or_default().into(),
+            provider_id: provider.unwrap_or_default().into(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, ADMIN, c.list_vouchers(request), "ListVouchers")
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn months() -> (NaiveDate, NaiveDate) {
+        (
+            NaiveDate::from_ymd_opt(2026, 1, 5).expect("a day"),
+            NaiveDate::from_ymd_opt(2026, 4, 4).expect("a day"),
+        )
+    }
+
+    #[test]
+    fn a_ktt_decision_carries_the_activation_plan_and_job_search() {
+        let (from, until) = months();
+        let d = decision(
+            "c-1",
+            ServiceType::KttIndividual,
+            (from, until),
+            30.5,
+            "AS-1",
+            "PTA-1",
+        );
+        assert_eq!(d.client_id, "c-1");
+        assert_eq!(d.service_type, ServiceType::KttIndividual as i32);
+        assert_eq!(d.decision_date, date(from));
+        assert_eq!(d.valid_from, date(from));
+        assert_eq!(d.valid_until, date(until));
+        assert_eq!(d.granted_units, Some(vpb::Units { hundredths: 3050 }));
+        assert!(d.job_search_in_force);
+        assert_eq!(
+            d.unemployment_benefit,
+            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
+        );
+        assert_eq!(
+            d.employment_plan,
+            Some(vpb::EmploymentPlan {
+                kind: vpb::PlanKind::ActivationPlan as i32,
+                reference: "AS-1".into(),
+            })
+        );
+        assert_eq!(d.need_assessment, None);
+    }
+
+    #[test]
+    fn an_sk_decision_carries_the_need_assessment() {
+        let d = decision("c-2", ServiceType::SkGroup, months(), 40.0, "AS-1", "PTA-1");
+        assert!(!d.job_search_in_force);
+        assert_eq!(
+            d.unemployment_benefit,
+            vpb::UnemploymentBenefit::Unspecified as i32
+        );
+        assert_eq!(d.employment_plan, None);
+        let a = d.need_assessment.expect("an assessment");
+        assert_eq!(a.reference, "PTA-1");
+        assert!(a.social_rehabilitation_need);
+        assert!(!a.daily_living_need);
+    }
+
+    #[test]
+    fn only_daily_living_coaching_asks_for_a_daily_living_need() {
+        let d = decision(
+            "c-3",
+            ServiceType::SkIndividualDailyLiving,
+            months(),
+            10.0,
+            "",
+            "PTA-2",
+        );
+        assert!(d.need_assessment.expect("an assessment").daily_living_need);
+    }
+}
