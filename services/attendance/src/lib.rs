@@ -28,13 +28,14 @@
 //! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
 //! through [`ops`].
 //!
-//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
+//! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_PROVIDERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` or
 //! `finance_system` token; the platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod jobs;
 pub mod model;
 pub mod ops;
@@ -89,17 +90,17 @@ impl Service for Attendance {
             sql: include_str!("../migrations/0105_usage_versions.sql"),
         },
     ];
-    type Settings = ops::Settings;
+    type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
-        ops::Settings::read(config)
+    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
+        app::Settings::read(config)
     }
 
-    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+    async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         for feed in [store::USAGE_FEED, store::ALERT_FEED] {
             feed.align_with_transaction_ids(&platform.db).await?;
         }
-        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+        let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(
             AttendanceServiceServer::new(api::AttendanceApi(app.clone()))
