@@ -266,3 +266,193 @@ pub(super) async fn count_units(
         "the voucher changed while its units were counted; retry".into(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use seteli_rules::rule_ids::{CAP_UNITS, PROC_COACH, PROC_START, TERM_VALIDITY};
+
+    use super::*;
+    use crate::ops::testing::{day, input, session, voucher};
+
+    /// The rule ids of a refusal by the rules.
+    fn refused_by(r: AppResult<Admission>) -> Vec<&'static str> {
+        match r {
+            Err(AppError::RuleViolations(v)) => v.iter().map(|x| x.rule).collect(),
+            Err(e) => panic!("refused otherwise: {e}"),
+            Ok(a) => panic!("admitted with {} units", a.units),
+        }
+    }
+
+    #[test]
+    fn no_show_allowance_is_one_unit_per_calendar_month_per_voucher() {
+        let sessions = [
+            // Listed out of date order: the earliest no-show of a month takes the unit.
+            session("b", "v1", day(2026, 3, 20), SessionStatus::NoShow, 150),
+            session("a", "v1", day(2026, 3, 5), SessionStatus::NoShow, 150),
+            session("c", "v1", day(2026, 4, 1), SessionStatus::NoShow, 200),
+            session("r", "v1", day(2026, 3, 6), SessionStatus::Recorded, 100),
+            session(
+                "x",
+                "v1",
+                day(2026, 3, 7),
+                SessionStatus::CancelledByClient,
+                100,
+            ),
+        ];
+        let allowance = no_show_allowance(&sessions);
+        assert_eq!(allowance.get("a"), Some(&100));
+        assert_eq!(
+            allowance.get("b"),
+            Some(&0),
+            "a second no-show in March bills nothing"
+        );
+        assert_eq!(allowance.get("c"), Some(&100), "April has its own unit");
+        assert_eq!(allowance.len(), 3, "only no-shows are in the allowance");
+    }
+
+    #[test]
+    fn no_show_allowance_never_exceeds_the_sessions_units_and_uses_up_the_month() {
+        let sessions = [
+            session("half", "v1", day(2026, 3, 2), SessionStatus::NoShow, 50),
+            session("later", "v1", day(2026, 3, 9), SessionStatus::NoShow, 150),
+        ];
+        let allowance = no_show_allowance(&sessions);
+        assert_eq!(allowance.get("half"), Some(&50));
+        assert_eq!(allowance.get("later"), Some(&0));
+    }
+
+    #[test]
+    fn no_show_allowance_orders_a_day_by_session_id() {
+        let sessions = [
+            session("s2", "v1", day(2026, 3, 2), SessionStatus::NoShow, 100),
+            session("s1", "v1", day(2026, 3, 2), SessionStatus::NoShow, 100),
+        ];
+        let allowance = no_show_allowance(&sessions);
+        assert_eq!((allowance["s1"], allowance["s2"]), (100, 0));
+        assert!(no_show_allowance(&[]).is_empty());
+    }
+
+    #[test]
+    fn admits_an_hour_session_at_its_hours_with_the_vouchers_own_sessions() {
+        let v = voucher(ServiceType::SkIndividual, 4000);
+        let sessions = vec![
+            session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 150),
+            // Another voucher of the client: not counted, not returned.
+            session("o1", "v2", day(2026, 3, 2), SessionStatus::Recorded, 3900),
+        ];
+        let a = admit_among(
+            sessions,
+            &v,
+            &input(day(2026, 3, 4), 150),
+            None,
+            day(2026, 3, 4),
+        )
+        .expect("admitted");
+        assert_eq!(a.units, 150);
+        assert!(a.warnings.is_empty());
+        let ids: Vec<&str> = a.voucher_sessions.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["s1"]);
+    }
+
+    #[test]
+    fn a_day_service_counts_one_unit_and_a_discussion_none() {
+        let v = voucher(ServiceType::SkParticipation, 7800);
+        let a = admit_among(
+            Vec::new(),
+            &v,
+            &input(day(2026, 3, 4), 350),
+            None,
+            day(2026, 3, 4),
+        )
+        .expect("an activity day of 3.5 h");
+        assert_eq!(a.units, 100);
+
+        let v = voucher(ServiceType::KttGroup, 5000);
+        let discussion = SessionInput {
+            kind: SessionKind::IndividualDiscussion,
+            ..input(day(2026, 3, 4), 100)
+        };
+        let a = admit_among(Vec::new(), &v, &discussion, None, day(2026, 3, 4))
+            .expect("a KTT group's individual discussion");
+        assert_eq!(a.units, 0);
+    }
+
+    #[test]
+    fn units_beyond_the_grant_are_refused_and_the_no_show_allowance_counts() {
+        let v = voucher(ServiceType::SkIndividual, 300);
+        let recorded = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 100);
+        let next = input(day(2026, 3, 9), 150);
+        // 1 + 1.5 of 3 units.
+        admit_among(vec![recorded.clone()], &v, &next, None, day(2026, 3, 9)).expect("within");
+        // A no-show bills its one unit of the grant: 1 + 1 + 1.5 > 3.
+        let no_show = session("n1", "v1", day(2026, 3, 3), SessionStatus::NoShow, 150);
+        let r = admit_among(vec![recorded, no_show], &v, &next, None, day(2026, 3, 9));
+        assert_eq!(refused_by(r), [CAP_UNITS]);
+    }
+
+    #[test]
+    fn the_corrected_session_is_not_counted_against_its_correction() {
+        let v = voucher(ServiceType::SkIndividual, 200);
+        let s1 = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 150);
+        let corrected = input(day(2026, 3, 2), 200);
+        let a = admit_among(
+            vec![s1.clone()],
+            &v,
+            &corrected,
+            Some("s1"),
+            day(2026, 3, 2),
+        )
+        .expect("1.5 h corrected to 2 h of 2");
+        assert!(a.voucher_sessions.is_empty());
+        let r = admit_among(vec![s1], &v, &corrected, None, day(2026, 3, 2));
+        assert_eq!(refused_by(r), [CAP_UNITS]);
+    }
+
+    #[test]
+    fn no_coach_and_a_day_outside_the_validity_are_refused() {
+        let v = Voucher {
+            responsible_coach: " ".into(),
+            ..voucher(ServiceType::SkIndividual, 4000)
+        };
+        let r = admit_among(
+            Vec::new(),
+            &v,
+            &input(day(2026, 6, 1), 100),
+            None,
+            day(2026, 6, 1),
+        );
+        let rules = refused_by(r);
+        assert!(rules.contains(&PROC_COACH), "{rules:?}");
+        assert!(rules.contains(&TERM_VALIDITY), "{rules:?}");
+    }
+
+    #[test]
+    fn the_first_session_on_an_assigned_voucher_is_checked_as_the_start() {
+        let assigned = Voucher {
+            state: "ASSIGNED".into(),
+            start: crate::model::StartDates {
+                provider_chosen_on: Some(day(2026, 2, 2)),
+                accepted_on: Some(day(2026, 2, 3)),
+                ..Default::default()
+            },
+            ..voucher(ServiceType::SkIndividual, 4000)
+        };
+        // Within ten business days of the choice (by 2026-02-16): in time.
+        let on_time = input(day(2026, 2, 10), 100);
+        admit_among(Vec::new(), &assigned, &on_time, None, day(2026, 2, 10)).expect("in time");
+        // Two months later: PROC-START.
+        let late = input(day(2026, 4, 1), 100);
+        let r = admit_among(Vec::new(), &assigned, &late, None, day(2026, 4, 1));
+        assert_eq!(refused_by(r), [PROC_START]);
+        // Not the first session with units: the start was checked before.
+        let earlier = session("s1", "v1", day(2026, 2, 10), SessionStatus::Recorded, 100);
+        admit_among(vec![earlier], &assigned, &late, None, day(2026, 4, 1))
+            .expect("a later session");
+        // An ACTIVE voucher has started.
+        let active = Voucher {
+            state: "ACTIVE".into(),
+            ..assigned
+        };
+        admit_among(Vec::new(), &active, &late, None, day(2026, 4, 1)).expect("started");
+    }
+}

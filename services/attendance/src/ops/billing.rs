@@ -196,3 +196,110 @@ pub async fn mark_items_invoiced(
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::testing::{day, session};
+
+    fn kind(item: &pb::BillableItem) -> pb::BillableKind {
+        pb::BillableKind::try_from(item.kind).expect("a known kind")
+    }
+
+    fn units(item: &pb::BillableItem) -> i64 {
+        item.units.map(|u| u.hundredths).unwrap_or(-1)
+    }
+
+    #[test]
+    fn realised_sessions_up_to_today_and_no_shows_with_their_allowance() {
+        let today = day(2026, 3, 20);
+        let sessions = [
+            session("r1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 150),
+            session("r2", "v1", day(2026, 3, 20), SessionStatus::Recorded, 100),
+            // Not realised yet.
+            session("r3", "v1", day(2026, 3, 21), SessionStatus::Recorded, 100),
+            session("n1", "v1", day(2026, 3, 3), SessionStatus::NoShow, 150),
+            // Listed with zero units (SK-NO-SHOW-REPORT): March's unit is billed.
+            session("n2", "v1", day(2026, 3, 10), SessionStatus::NoShow, 150),
+        ];
+        let items = billable_items(&sessions, today).expect("billable");
+        let got: Vec<(&str, pb::BillableKind, i64)> = items
+            .iter()
+            .map(|i| (i.item_id.as_str(), kind(i), units(i)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("r1", pb::BillableKind::Realised, 150),
+                ("r2", pb::BillableKind::Realised, 100),
+                ("n1", pb::BillableKind::NoShow, 100),
+                ("n2", pb::BillableKind::NoShow, 0),
+            ]
+        );
+        let r1 = &items[0];
+        assert_eq!(r1.session_id, "r1");
+        assert_eq!(
+            r1.date,
+            Some(seteli_platform::convert::to_date(day(2026, 3, 2)))
+        );
+        assert!(r1.invoice_id.is_empty() && !r1.corrected_after_invoicing);
+    }
+
+    #[test]
+    fn cancellations_voids_and_other_kinds_are_not_billable() {
+        let on = day(2026, 3, 2);
+        let sessions = [
+            session("p", "v1", on, SessionStatus::CancelledByProvider, 150),
+            session("c", "v1", on, SessionStatus::CancelledByClient, 150),
+            session("x", "v1", on, SessionStatus::Voided, 150),
+            SessionRow {
+                kind: SessionKind::IndividualDiscussion,
+                ..session("d", "v1", on, SessionStatus::Recorded, 0)
+            },
+        ];
+        let items = billable_items(&sessions, day(2026, 3, 31)).expect("billable");
+        assert!(items.is_empty(), "{items:?}");
+    }
+
+    #[test]
+    fn an_invoiced_session_shows_whether_it_changed_since() {
+        let invoiced = |s: SessionRow, units: i64| SessionRow {
+            invoice_id: Some("inv-1".into()),
+            invoiced_units: Some(units),
+            ..s
+        };
+        let on = day(2026, 3, 2);
+        let sessions = [
+            invoiced(session("same", "v1", on, SessionStatus::Recorded, 150), 150),
+            // Voided after invoicing: listed at zero units, as a correction.
+            invoiced(session("void", "v1", on, SessionStatus::Voided, 150), 150),
+            // Corrected after invoicing (the units did not change).
+            SessionRow {
+                corrected_after_invoicing: true,
+                ..invoiced(session("fix", "v1", on, SessionStatus::Recorded, 150), 150)
+            },
+        ];
+        let items = billable_items(&sessions, day(2026, 3, 31)).expect("billable");
+        let got: Vec<(&str, pb::BillableKind, i64, bool)> = items
+            .iter()
+            .map(|i| {
+                assert_eq!(i.invoice_id, "inv-1");
+                assert_eq!(i.invoiced_units.map(|u| u.hundredths), Some(150));
+                (
+                    i.item_id.as_str(),
+                    kind(i),
+                    units(i),
+                    i.corrected_after_invoicing,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("same", pb::BillableKind::Realised, 150, false),
+                ("void", pb::BillableKind::Realised, 0, true),
+                ("fix", pb::BillableKind::Realised, 150, true),
+            ]
+        );
+    }
+}

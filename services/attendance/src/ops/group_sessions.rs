@@ -273,3 +273,131 @@ async fn try_record_group_session(
         )
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(voucher_id: &str, presence: pb::Presence, reason: i32) -> pb::PresenceMark {
+        pb::PresenceMark {
+            voucher_id: voucher_id.into(),
+            presence: presence as i32,
+            absence_reason: reason,
+            notes: String::new(),
+        }
+    }
+
+    /// The one field a refusal names.
+    fn field(r: AppResult<Vec<Mark>>) -> String {
+        match r {
+            Err(AppError::InvalidArgument(v)) if v.len() == 1 => v[0].field.clone(),
+            other => panic!("not one invalid field: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn checks_every_mark_and_keeps_their_order() {
+        let illness = pb::AbsenceReason::OwnIllness as i32;
+        let marks = [
+            pb::PresenceMark {
+                notes: "  came late \n".into(),
+                ..mark(" v1 ", pb::Presence::Present, 0)
+            },
+            mark("v2", pb::Presence::Absent, illness),
+            mark("v3", pb::Presence::NoShow, 0),
+        ];
+        let got = validate_marks(&marks).expect("valid");
+        let seen: Vec<(&str, Presence, Option<AbsenceReason>, &str)> = got
+            .iter()
+            .map(|m| {
+                (
+                    m.voucher_id.as_str(),
+                    m.presence,
+                    m.reason,
+                    m.notes.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("v1", Presence::Present, None, "came late"),
+                ("v2", Presence::Absent, Some(AbsenceReason::OwnIllness), ""),
+                ("v3", Presence::NoShow, None, ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_to_a_hundred_marks() {
+        assert_eq!(field(validate_marks(&[])), "marks");
+        let many: Vec<pb::PresenceMark> = (0..101)
+            .map(|i| mark(&format!("v{i}"), pb::Presence::Present, 0))
+            .collect();
+        assert_eq!(field(validate_marks(&many)), "marks");
+        assert_eq!(
+            validate_marks(&many[..100]).map(|m| m.len()).ok(),
+            Some(100)
+        );
+    }
+
+    #[test]
+    fn a_voucher_marked_twice_is_refused() {
+        let marks = [
+            mark("v1", pb::Presence::Present, 0),
+            mark("v2", pb::Presence::Present, 0),
+            // The same voucher once trimmed.
+            mark(" v1", pb::Presence::NoShow, 0),
+        ];
+        assert_eq!(field(validate_marks(&marks)), "marks[2].voucher_id");
+    }
+
+    #[test]
+    fn an_unknown_or_missing_presence_or_voucher_is_refused() {
+        let unset = mark("v1", pb::Presence::Unspecified, 0);
+        assert_eq!(field(validate_marks(&[unset])), "marks[0].presence");
+        let unknown = pb::PresenceMark {
+            presence: 99,
+            ..mark("v1", pb::Presence::Present, 0)
+        };
+        assert_eq!(field(validate_marks(&[unknown])), "marks[0].presence");
+        let no_voucher = mark("  ", pb::Presence::Present, 0);
+        assert_eq!(field(validate_marks(&[no_voucher])), "marks[0].voucher_id");
+    }
+
+    #[test]
+    fn only_an_absence_has_a_reason_and_it_must() {
+        let illness = pb::AbsenceReason::OwnIllness as i32;
+        let ok = mark("v1", pb::Presence::Present, 0);
+        let absent = mark("v2", pb::Presence::Absent, 0);
+        assert_eq!(
+            field(validate_marks(&[ok.clone(), absent])),
+            "marks[1].absence_reason"
+        );
+        let present = mark("v2", pb::Presence::Present, illness);
+        assert_eq!(
+            field(validate_marks(&[ok.clone(), present])),
+            "marks[1].absence_reason"
+        );
+        let no_show = mark("v2", pb::Presence::NoShow, illness);
+        assert_eq!(
+            field(validate_marks(&[ok.clone(), no_show])),
+            "marks[1].absence_reason"
+        );
+        let unknown_reason = mark("v2", pb::Presence::Absent, 99);
+        assert_eq!(
+            field(validate_marks(&[ok, unknown_reason])),
+            "marks[1].absence_reason"
+        );
+    }
+
+    #[test]
+    fn notes_are_at_most_2000_characters() {
+        let long = |n: usize| pb::PresenceMark {
+            notes: "ä".repeat(n),
+            ..mark("v1", pb::Presence::Present, 0)
+        };
+        assert!(validate_marks(&[long(2000)]).is_ok());
+        assert_eq!(field(validate_marks(&[long(2001)])), "marks[0].notes");
+    }
+}

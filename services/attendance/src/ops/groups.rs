@@ -626,3 +626,100 @@ async fn decide_start(
         .await?;
     Ok((answer.group.unwrap_or_default(), answer.alerts))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EnrolmentRow;
+    use crate::ops::testing::{day, voucher};
+
+    fn rules(v: &[Violation]) -> Vec<&'static str> {
+        v.iter().map(|x| x.rule).collect()
+    }
+
+    fn group(max_size: u32) -> GroupRow {
+        GroupRow {
+            id: "g1".into(),
+            provider_id: "p1".into(),
+            service: ServiceType::SkGroup,
+            name: "Tiistairyhmä".into(),
+            mode: GroupMode::Closed,
+            max_size,
+            announced_start: day(2026, 3, 2),
+            start: day(2026, 3, 2),
+            schedule: "Tue 10-12".into(),
+            state: GroupState::Announced,
+            decision_reason: String::new(),
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+            enrolments: Vec::<EnrolmentRow>::new(),
+        }
+    }
+
+    #[test]
+    fn a_group_size_within_twelve_and_the_providers_offering_is_allowed() {
+        let on = day(2026, 3, 2);
+        for (service, max_size, offered) in [
+            (ServiceType::SkGroup, 8, 10),
+            (ServiceType::SkGroup, 10, 10),
+            (ServiceType::KttGroup, 12, 12),
+            (ServiceType::SkGroup, 1, 12),
+        ] {
+            let found = group_size_violations(service, max_size, offered, on).expect("a rulebook");
+            assert!(
+                found.is_empty(),
+                "{service:?} {max_size}/{offered}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_larger_than_twelve_or_the_offering_or_empty_is_refused() {
+        let on = day(2026, 3, 2);
+        for (max_size, offered) in [(13, 12), (0, 12), (10, 8)] {
+            let found =
+                group_size_violations(ServiceType::SkGroup, max_size, offered, on).expect("book");
+            assert_eq!(rules(&found), [CAP_GROUP_SIZE], "{max_size}/{offered}");
+        }
+        // One refusal for a size beyond 12, not a second one from the provider's size.
+        let found = group_size_violations(ServiceType::KttGroup, 20, 6, on).expect("book");
+        assert_eq!(rules(&found), [CAP_GROUP_SIZE]);
+    }
+
+    #[test]
+    fn a_group_size_needs_a_rulebook_in_force() {
+        // SK has no rulebook before 2026: the probe session cannot be judged.
+        match group_size_violations(ServiceType::SkGroup, 8, 10, day(2025, 6, 2)) {
+            Err(AppError::RuleViolations(v)) => {
+                assert_eq!(rules(&v), [seteli_rules::rule_ids::RULEBOOK_IN_FORCE]);
+            }
+            other => panic!("not refused by the rulebook: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_enrolment_fits_the_groups_size_and_the_rulebooks_twelve() {
+        let v = voucher(ServiceType::SkGroup, 8000);
+        let on = day(2026, 3, 3);
+        let found = |g: &GroupRow, clients| enrolment_size_violations(&v, g, on, clients);
+        assert!(found(&group(6), 6).expect("book").is_empty());
+        assert_eq!(rules(&found(&group(6), 7).expect("book")), [CAP_GROUP_SIZE]);
+        assert!(found(&group(12), 12).expect("book").is_empty());
+        // A group stored larger than 12 still takes at most 12.
+        assert_eq!(
+            rules(&found(&group(15), 13).expect("book")),
+            [CAP_GROUP_SIZE]
+        );
+    }
+
+    #[test]
+    fn an_enrolment_is_judged_on_its_size_only() {
+        // A day outside the voucher's validity breaks TERM-VALIDITY for a session, but the
+        // probe stands for the enrolment: only CAP-GROUP-SIZE is kept (the caller checks the
+        // day itself).
+        let v = voucher(ServiceType::SkGroup, 8000);
+        let found = enrolment_size_violations(&v, &group(6), day(2026, 7, 1), 3).expect("book");
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
