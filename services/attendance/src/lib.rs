@@ -23,10 +23,16 @@
 //! sequence in the same transaction as the voucher it changed; [`ops::catch_up`] also runs on
 //! demand before a session on an unknown (or stale) voucher is refused.
 //!
-//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
-//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
-//! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
-//! through [`ops`].
+//! Inside, in the order of every Seteli service (`docs/new-service.md`): [`api`] (one line per
+//! RPC) → [`app`] (the settings and the [`app::App`] every operation is given: the composition)
+//! → [`ops`] (the workflows, one module per capability: `ops/sessions.rs` with
+//! `ops/admission.rs` and `ops/cancellations.rs`, `ops/absences.rs`, `ops/groups.rs` with
+//! `ops/group_sessions.rs`, `ops/billing.rs`, `ops/alerts.rs`, `ops/usage.rs`,
+//! `ops/activity.rs`, `ops/voucher_feed.rs`, and `ops/common.rs` for what they share) →
+//! [`access`] (who sees what) → [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL,
+//! `store/<capability>.rs` cut by the same capabilities); [`jobs`] runs the feed follower
+//! through [`ops`]. No two modules use each other both ways: no cycle, at any level
+//! (`deploy/scripts/structure-check.py`).
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_PROVIDERS_URL`,
