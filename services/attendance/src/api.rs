@@ -6,7 +6,8 @@ use seteli_api::attendance::v1::attendance_service_server::AttendanceService;
 use seteli_platform::rpc::{Answer, unary};
 use tonic::Request;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// The attendance service's handlers.
 #[derive(Debug, Clone)]

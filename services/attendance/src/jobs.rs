@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// Follows `seteli.vouchers.v1` ListVoucherChanges every `every`. Restart-safe and safe with
 /// several replicas: each page is applied in one transaction that moves the stored cursor, so

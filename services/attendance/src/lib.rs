@@ -23,18 +23,25 @@
 //! sequence in the same transaction as the voucher it changed; [`ops::catch_up`] also runs on
 //! demand before a session on an unknown (or stale) voucher is refused.
 //!
-//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
-//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
-//! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
-//! through [`ops`].
+//! Inside, in the order of every Seteli service (`docs/new-service.md`): [`api`] (one line per
+//! RPC) → [`app`] (the settings and the [`app::App`] every operation is given: the composition)
+//! → [`ops`] (the workflows, one module per capability: `ops/sessions.rs` with
+//! `ops/admission.rs` and `ops/cancellations.rs`, `ops/absences.rs`, `ops/groups.rs` with
+//! `ops/group_sessions.rs`, `ops/billing.rs`, `ops/alerts.rs`, `ops/usage.rs`,
+//! `ops/activity.rs`, `ops/voucher_feed.rs`, and `ops/common.rs` for what they share) →
+//! [`access`] (who sees what) → [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL,
+//! `store/<capability>.rs` cut by the same capabilities); [`jobs`] runs the feed follower
+//! through [`ops`]. No two modules use each other both ways: no cycle, at any level
+//! (`deploy/scripts/structure-check.py`).
 //!
-//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
+//! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_PROVIDERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` or
 //! `finance_system` token; the platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod jobs;
 pub mod model;
 pub mod ops;
@@ -89,17 +96,17 @@ impl Service for Attendance {
             sql: include_str!("../migrations/0105_usage_versions.sql"),
         },
     ];
-    type Settings = ops::Settings;
+    type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
-        ops::Settings::read(config)
+    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
+        app::Settings::read(config)
     }
 
-    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+    async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         for feed in [store::USAGE_FEED, store::ALERT_FEED] {
             feed.align_with_transaction_ids(&platform.db).await?;
         }
-        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+        let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(
             AttendanceServiceServer::new(api::AttendanceApi(app.clone()))

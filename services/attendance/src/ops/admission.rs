@@ -1,0 +1,458 @@
+//! Admission of a session by the rules crate, and what a voucher's sessions count.
+//!
+//! A session is admitted against every session of the client (`check_session`, the period
+//! review, and the start of the service on the first session of an ASSIGNED voucher). What
+//! counts on a voucher is its recorded sessions and its no-shows within the allowance
+//! (BILL-NO-SHOW: one unit per calendar month); the count is stored with one conditional update
+//! that never exceeds the grant (CAP-UNITS), and every change of it is published on the usage
+//! feed `vouchers` follows, in the same transaction. Billing uses the same allowance.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as pb;
+use seteli_platform::error::refuse;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::absences::billable_no_show_units;
+use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
+use seteli_rules::rule_ids::{KTT_NOT_ONLY_REMOTE, KTT_STEWARD, PROC_START};
+use seteli_rules::sessions::{
+    DEFAULT_DISCUSSION_HOURS_PER_MONTH, GroupContext, PeriodFacts, Session, SessionContext,
+    TimeSlot, check_session, review_period,
+};
+use seteli_rules::terms::check_units_available;
+use seteli_rules::{ServiceType, Unit};
+use sqlx::AnyConnection;
+
+use super::common::{rule_error, to_warning};
+use crate::model::{SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, dec};
+use crate::store;
+
+/// What admission decided.
+pub(super) struct Admission {
+    /// Units the session consumes, hundredths.
+    pub(super) units: i64,
+    /// Warnings on the voucher.
+    pub(super) warnings: Vec<pb::Warning>,
+    /// Every session of the voucher (any state, without the excluded one) as admission read
+    /// them in this transaction: what the units are recounted from after the write, without
+    /// reading them again.
+    pub(super) voucher_sessions: Vec<SessionRow>,
+}
+
+/// BILL-NO-SHOW: the units billable for each no-show of one voucher (one unit per calendar
+/// month at most, decided by the rules crate), never more than the session's own units.
+pub(super) fn no_show_allowance(sessions: &[SessionRow]) -> HashMap<String, i64> {
+    let mut no_shows: Vec<&SessionRow> = sessions
+        .iter()
+        .filter(|s| s.status == SessionStatus::NoShow)
+        .collect();
+    no_shows.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    let mut billed: Vec<NaiveDate> = Vec::new();
+    let mut out = HashMap::new();
+    for s in no_shows {
+        // BILL-NO-SHOW
+        let allowed = billable_no_show_units(s.date, &billed);
+        let hundredths = i64::try_from(
+            (allowed * rust_decimal::Decimal::ONE_HUNDRED)
+                .trunc()
+                .mantissa(),
+        )
+        .unwrap_or_default();
+        let units = hundredths.min(s.units);
+        if hundredths > 0 {
+            billed.push(s.date);
+        }
+        out.insert(s.id.clone(), units);
+    }
+    out
+}
+
+/// Admits `s` on `v` against every session of the client (without `exclude`, the session
+/// being corrected): `check_session` and the period review.
+pub(super) async fn admit(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    s: &SessionInput,
+    exclude: Option<&str>,
+    today: NaiveDate,
+) -> AppResult<Admission> {
+    let sessions = store::client_sessions(conn, &v.client_id).await?;
+    admit_among(sessions, v, s, exclude, today)
+}
+
+/// [`admit`] against `sessions`, every session of the client as read.
+pub(super) fn admit_among(
+    sessions: Vec<SessionRow>,
+    v: &Voucher,
+    s: &SessionInput,
+    exclude: Option<&str>,
+    today: NaiveDate,
+) -> AppResult<Admission> {
+    let terms = seteli_rules::terms_for(v.service, v.decision_date).map_err(rule_error)?;
+    let units = match (s.kind, terms.unit) {
+        (SessionKind::Regular, Unit::Day) => 100,
+        (SessionKind::Regular, Unit::Hour) => s.hours,
+        _ => 0,
+    };
+    let (own, other_vouchers): (Vec<SessionRow>, Vec<SessionRow>) = sessions
+        .into_iter()
+        .filter(|r| Some(r.id.as_str()) != exclude)
+        .partition(|r| r.voucher_id == v.id);
+    let no_show_units: i64 = no_show_allowance(&own).values().sum();
+    let live = |r: &&SessionRow| r.status == SessionStatus::Recorded;
+    let recorded: Vec<Session> = own.iter().filter(live).map(SessionRow::rules).collect();
+    let others: Vec<&SessionRow> = other_vouchers.iter().filter(live).collect();
+    let slot = |r: &&SessionRow| {
+        r.time.map(|(start, end)| TimeSlot {
+            date: r.date,
+            start,
+            end,
+        })
+    };
+    let is_work =
+        |r: &&&SessionRow| r.service.is_ktt_work_activity() && r.kind == SessionKind::Regular;
+    let work_activity: Vec<TimeSlot> = others.iter().filter(is_work).filter_map(slot).collect();
+    let coaching: Vec<TimeSlot> = others
+        .iter()
+        .filter(|r| {
+            (r.service == ServiceType::KttIndividual && r.kind == SessionKind::Regular)
+                || (r.service.is_ktt_work_activity() && r.kind == SessionKind::IndividualCoaching)
+        })
+        .filter_map(slot)
+        .collect();
+    let other_work_days: Vec<NaiveDate> = others.iter().filter(is_work).map(|r| r.date).collect();
+    let voucher = v.terms(no_show_units);
+    let proposed = Session {
+        date: s.date,
+        units: dec(units),
+        hours: dec(s.hours),
+        modality: s.modality.rules(),
+        kind: s.kind.rules(),
+        excursion: s.excursion,
+        time: s.time,
+    };
+    let context = SessionContext {
+        voucher: &voucher,
+        recorded: &recorded,
+        group: (v.service.is_group() && s.participants > 0).then_some(GroupContext {
+            participants: s.participants,
+            provider_max: s.group_max,
+        }),
+        work_activity: &work_activity,
+        coaching: &coaching,
+        other_ktt_work_days: &other_work_days,
+        responsible_coach_named: !v.responsible_coach.trim().is_empty(),
+    };
+    // PROC-COACH, TERM-VALIDITY, CAP-UNITS, CAP-WEEKLY (per voucher; per person for KTT work
+    // activity), CAP-DAY-LENGTH, CAP-SESSION-LENGTH, CAP-GROUP-SIZE, KTT-GROUP-DISCUSSIONS,
+    // COACHING-NOT-DURING-WORK (both orders)
+    let mut violations = check_session(&context, &proposed).map_err(rule_error)?;
+    // PROC-START, PROC-COACH, KTT-STEWARD: the first session on an ASSIGNED voucher starts the
+    // service, so it is checked as a start on its day, as StartVoucher would check it. (Later
+    // sessions follow a start already checked, even while the feed still says ASSIGNED.)
+    let first_units = own.iter().filter(live).all(|r| r.units == 0);
+    if v.state == "ASSIGNED"
+        && units > 0
+        && first_units
+        && let Some(chosen) = v.start.provider_chosen_on
+    {
+        let coach_named_on = (!v.responsible_coach.trim().is_empty())
+            .then_some(v.start.accepted_on.unwrap_or(s.date));
+        let start = check_service_start(
+            &ServiceStart {
+                service: v.service,
+                provider_chosen_on: chosen,
+                agreed_start: v.start.agreed_start_on,
+                started_on: Some(s.date),
+                as_of: today,
+                contract_made_on: v.start.accepted_on,
+                responsible_coach_named_on: coach_named_on,
+                steward_notified_on: v.start.steward_notified_on,
+            },
+            &ProcessConfig::default(),
+        );
+        // PROC-COACH is check_session's already (a coach named for the session); the start
+        // adds the dated checks.
+        for x in start {
+            if (x.rule == PROC_START || x.rule == KTT_STEWARD)
+                && !violations.iter().any(|y| y.rule == x.rule)
+            {
+                violations.push(x);
+            }
+        }
+    }
+    // KTT-NOT-ONLY-REMOTE over the period (a refusal once it ended, a warning before);
+    // KTT-GROUP-DISCUSSIONS per ended month and SK-GROUP-WEEKLY are warnings on the voucher.
+    let mut after = recorded.clone();
+    after.push(proposed);
+    let review = review_period(&PeriodFacts {
+        voucher: &voucher,
+        sessions: &after,
+        as_of: today,
+        min_discussion_hours_per_month: DEFAULT_DISCUSSION_HOURS_PER_MONTH,
+    })
+    .map_err(rule_error)?;
+    let mut warnings = review.warnings;
+    for x in review.violations {
+        if x.rule == KTT_NOT_ONLY_REMOTE {
+            violations.push(x);
+        } else {
+            warnings.push(x);
+        }
+    }
+    refuse(violations)?;
+    Ok(Admission {
+        units,
+        warnings: warnings.into_iter().map(to_warning).collect(),
+        voucher_sessions: own,
+    })
+}
+
+/// Recounts the units used on `v` (recorded sessions and allowed no-shows) and stores them
+/// with one conditional update that never exceeds the grant (CAP-UNITS).
+pub(super) async fn update_units(conn: &mut AnyConnection, v: &Voucher) -> AppResult<()> {
+    let sessions = store::voucher_sessions_between(
+        conn,
+        &v.id,
+        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+    )
+    .await?;
+    count_units(conn, v, &sessions).await
+}
+
+/// [`update_units`] from `sessions`, every session of `v` as they stand in this transaction.
+pub(super) async fn count_units(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    sessions: &[SessionRow],
+) -> AppResult<()> {
+    let recorded: i64 = sessions
+        .iter()
+        .filter(|s| s.status == SessionStatus::Recorded)
+        .map(|s| s.units)
+        .sum();
+    let allowance = no_show_allowance(sessions);
+    let used = recorded + allowance.values().sum::<i64>();
+    // The earliest day with units counted: the start of the service when these are the first.
+    let first_used_on = sessions
+        .iter()
+        .filter(|s| match s.status {
+            SessionStatus::Recorded => s.units > 0,
+            SessionStatus::NoShow => allowance.get(&s.id).is_some_and(|u| *u > 0),
+            _ => false,
+        })
+        .map(|s| s.date)
+        .min();
+    // Read inside the transaction (the voucher is locked): a change made earlier in the same
+    // transaction (a group session's no-show) counts.
+    let before = store::units_used_now(conn, &v.id).await?;
+    if let Some(usage_version) = store::set_units_used(conn, &v.id, used).await? {
+        // The usage feed `vouchers` follows: written with the change that moved the count.
+        if before != Some(used) {
+            store::append_usage_change(conn, &v.id, used, first_used_on, usage_version).await?;
+        }
+        return Ok(());
+    }
+    // CAP-UNITS (decided by the rules crate)
+    let violations = check_units_available(
+        dec(v.units_granted),
+        dec(v.units_used),
+        dec(used - v.units_used),
+    );
+    refuse(violations)?;
+    Err(AppError::StateConflict(
+        "the voucher changed while its units were counted; retry".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use seteli_rules::rule_ids::{CAP_UNITS, PROC_COACH, PROC_START, TERM_VALIDITY};
+
+    use super::*;
+    use crate::ops::testing::{day, input, session, voucher};
+
+    /// The rule ids of a refusal by the rules.
+    fn refused_by(r: AppResult<Admission>) -> Vec<&'static str> {
+        match r {
+            Err(AppError::RuleViolations(v)) => v.iter().map(|x| x.rule).collect(),
+            Err(e) => panic!("refused otherwise: {e}"),
+            Ok(a) => panic!("admitted with {} units", a.units),
+        }
+    }
+
+    #[test]
+    fn no_show_allowance_is_one_unit_per_calendar_month_per_voucher() {
+        let sessions = [
+            // Listed out of date order: the earliest no-show of a month takes the unit.
+            session("b", "v1", day(2026, 3, 20), SessionStatus::NoShow, 150),
+            session("a", "v1", day(2026, 3, 5), SessionStatus::NoShow, 150),
+            session("c", "v1", day(2026, 4, 1), SessionStatus::NoShow, 200),
+            session("r", "v1", day(2026, 3, 6), SessionStatus::Recorded, 100),
+            session(
+                "x",
+                "v1",
+                day(2026, 3, 7),
+                SessionStatus::CancelledByClient,
+                100,
+            ),
+        ];
+        let allowance = no_show_allowance(&sessions);
+        assert_eq!(allowance.get("a"), Some(&100));
+        assert_eq!(
+            allowance.get("b"),
+            Some(&0),
+            "a second no-show in March bills nothing"
+        );
+        assert_eq!(allowance.get("c"), Some(&100), "April has its own unit");
+        assert_eq!(allowance.len(), 3, "only no-shows are in the allowance");
+    }
+
+    #[test]
+    fn no_show_allowance_never_exceeds_the_sessions_units_and_uses_up_the_month() {
+        let sessions = [
+            session("half", "v1", day(2026, 3, 2), SessionStatus::NoShow, 50),
+            session("later", "v1", day(2026, 3, 9), SessionStatus::NoShow, 150),
+        ];
+        let allowance = no_show_allowance(&sessions);
+        assert_eq!(allowance.get("half"), Some(&50));
+        assert_eq!(allowance.get("later"), Some(&0));
+    }
+
+    #[test]
+    fn no_show_allowance_orders_a_day_by_session_id() {
+        let sessions = [
+            session("s2", "v1", day(2026, 3, 2), SessionStatus::NoShow, 100),
+            session("s1", "v1", day(2026, 3, 2), SessionStatus::NoShow, 100),
+        ];
+        let allowance = no_show_allowance(&sessions);
+        assert_eq!((allowance["s1"], allowance["s2"]), (100, 0));
+        assert!(no_show_allowance(&[]).is_empty());
+    }
+
+    #[test]
+    fn admits_an_hour_session_at_its_hours_with_the_vouchers_own_sessions() {
+        let v = voucher(ServiceType::SkIndividual, 4000);
+        let sessions = vec![
+            session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 150),
+            // Another voucher of the client: not counted, not returned.
+            session("o1", "v2", day(2026, 3, 2), SessionStatus::Recorded, 3900),
+        ];
+        let a = admit_among(
+            sessions,
+            &v,
+            &input(day(2026, 3, 4), 150),
+            None,
+            day(2026, 3, 4),
+        )
+        .expect("admitted");
+        assert_eq!(a.units, 150);
+        assert!(a.warnings.is_empty());
+        let ids: Vec<&str> = a.voucher_sessions.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["s1"]);
+    }
+
+    #[test]
+    fn a_day_service_counts_one_unit_and_a_discussion_none() {
+        let v = voucher(ServiceType::SkParticipation, 7800);
+        let a = admit_among(
+            Vec::new(),
+            &v,
+            &input(day(2026, 3, 4), 350),
+            None,
+            day(2026, 3, 4),
+        )
+        .expect("an activity day of 3.5 h");
+        assert_eq!(a.units, 100);
+
+        let v = voucher(ServiceType::KttGroup, 5000);
+        let discussion = SessionInput {
+            kind: SessionKind::IndividualDiscussion,
+            ..input(day(2026, 3, 4), 100)
+        };
+        let a = admit_among(Vec::new(), &v, &discussion, None, day(2026, 3, 4))
+            .expect("a KTT group's individual discussion");
+        assert_eq!(a.units, 0);
+    }
+
+    #[test]
+    fn units_beyond_the_grant_are_refused_and_the_no_show_allowance_counts() {
+        let v = voucher(ServiceType::SkIndividual, 300);
+        let recorded = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 100);
+        let next = input(day(2026, 3, 9), 150);
+        // 1 + 1.5 of 3 units.
+        admit_among(vec![recorded.clone()], &v, &next, None, day(2026, 3, 9)).expect("within");
+        // A no-show bills its one unit of the grant: 1 + 1 + 1.5 > 3.
+        let no_show = session("n1", "v1", day(2026, 3, 3), SessionStatus::NoShow, 150);
+        let r = admit_among(vec![recorded, no_show], &v, &next, None, day(2026, 3, 9));
+        assert_eq!(refused_by(r), [CAP_UNITS]);
+    }
+
+    #[test]
+    fn the_corrected_session_is_not_counted_against_its_correction() {
+        let v = voucher(ServiceType::SkIndividual, 200);
+        let s1 = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 150);
+        let corrected = input(day(2026, 3, 2), 200);
+        let a = admit_among(
+            vec![s1.clone()],
+            &v,
+            &corrected,
+            Some("s1"),
+            day(2026, 3, 2),
+        )
+        .expect("1.5 h corrected to 2 h of 2");
+        assert!(a.voucher_sessions.is_empty());
+        let r = admit_among(vec![s1], &v, &corrected, None, day(2026, 3, 2));
+        assert_eq!(refused_by(r), [CAP_UNITS]);
+    }
+
+    #[test]
+    fn no_coach_and_a_day_outside_the_validity_are_refused() {
+        let v = Voucher {
+            responsible_coach: " ".into(),
+            ..voucher(ServiceType::SkIndividual, 4000)
+        };
+        let r = admit_among(
+            Vec::new(),
+            &v,
+            &input(day(2026, 6, 1), 100),
+            None,
+            day(2026, 6, 1),
+        );
+        let rules = refused_by(r);
+        assert!(rules.contains(&PROC_COACH), "{rules:?}");
+        assert!(rules.contains(&TERM_VALIDITY), "{rules:?}");
+    }
+
+    #[test]
+    fn the_first_session_on_an_assigned_voucher_is_checked_as_the_start() {
+        let assigned = Voucher {
+            state: "ASSIGNED".into(),
+            start: crate::model::StartDates {
+                provider_chosen_on: Some(day(2026, 2, 2)),
+                accepted_on: Some(day(2026, 2, 3)),
+                ..Default::default()
+            },
+            ..voucher(ServiceType::SkIndividual, 4000)
+        };
+        // Within ten business days of the choice (by 2026-02-16): in time.
+        let on_time = input(day(2026, 2, 10), 100);
+        admit_among(Vec::new(), &assigned, &on_time, None, day(2026, 2, 10)).expect("in time");
+        // Two months later: PROC-START.
+        let late = input(day(2026, 4, 1), 100);
+        let r = admit_among(Vec::new(), &assigned, &late, None, day(2026, 4, 1));
+        assert_eq!(refused_by(r), [PROC_START]);
+        // Not the first session with units: the start was checked before.
+        let earlier = session("s1", "v1", day(2026, 2, 10), SessionStatus::Recorded, 100);
+        admit_among(vec![earlier], &assigned, &late, None, day(2026, 4, 1))
+            .expect("a later session");
+        // An ACTIVE voucher has started.
+        let active = Voucher {
+            state: "ACTIVE".into(),
+            ..assigned
+        };
+        admit_among(Vec::new(), &active, &late, None, day(2026, 4, 1)).expect("started");
+    }
+}

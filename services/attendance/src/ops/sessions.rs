@@ -1,0 +1,414 @@
+//! Sessions: RecordSession, GetSession, ListSessions, CorrectSession, VoidSession, and the
+//! single path every recorded session goes through (RecordGroupSession's too).
+//!
+//! Every change of a voucher's sessions runs through [`Change::apply_to`] on the followed
+//! voucher: once per `request_id`, in one transaction that locks the voucher, then the client
+//! ([`store::lock_client`]), reads every session of the client, admits with the rules crate
+//! ([`super::admission`]), writes the session, its history, the units used, the alerts and the
+//! audit entry.
+//!
+//! RecordSession, the busiest, decides first on a read ([`Change::apply_to_decided`]): the
+//! rules run without the claim or any lock, and the transaction only checks that the voucher
+//! and the client's sessions (their version in `client_locks`) are as they were decided on.
+
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as pb;
+use seteli_platform::change::{Change, Decision};
+use seteli_platform::client::require_provider_may_work;
+use seteli_platform::convert::{PbEnum, store_date};
+use seteli_platform::db::new_id;
+use seteli_platform::paging::Paging;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use sqlx::AnyConnection;
+
+use super::admission::{Admission, admit, admit_among, count_units, update_units};
+use super::common::{audit_client, not_in_state, read_client};
+use super::voucher_feed::with_fresh_voucher;
+use crate::access;
+use crate::app::App;
+use crate::model::{SessionInput, SessionRow, SessionStatus, Voucher};
+use crate::store::{self, SessionFilter};
+use crate::wire::{self, required_id, required_text};
+
+/// A session of `v` by id, inside the transaction; NOT_FOUND when it is another voucher's.
+pub(super) async fn session_of(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    id: &str,
+) -> AppResult<SessionRow> {
+    store::load_session(conn, id)
+        .await?
+        .filter(|s| s.voucher_id == v.id)
+        .ok_or_else(|| AppError::NotFound(format!("session {id}")))
+}
+
+/// The voucher of a session (sessions never move between vouchers), for locking it.
+pub(super) async fn voucher_of_session(app: &App, session_id: &str) -> AppResult<String> {
+    let mut conn = app.db.pool().acquire().await?;
+    store::load_session(&mut conn, session_id)
+        .await?
+        .map(|s| s.voucher_id)
+        .ok_or_else(|| AppError::NotFound(format!("session {session_id}")))
+}
+
+/// RecordSession.
+pub async fn record_session(
+    app: &App,
+    ctx: Ctx,
+    req: pb::RecordSessionRequest,
+) -> AppResult<pb::RecordSessionResponse> {
+    ctx.caller.require(access::RECORDERS)?;
+    require_provider_may_work(&app.providers, &ctx).await?;
+    with_fresh_voucher(app, || try_record_session(app, &ctx, &req)).await
+}
+
+async fn try_record_session(
+    app: &App,
+    ctx: &Ctx,
+    req: &pb::RecordSessionRequest,
+) -> AppResult<pb::RecordSessionResponse> {
+    let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+    let voucher_id = required_id("voucher_id", &req.voucher_id)?;
+    let input = wire::validate_session(req.details.as_ref(), "")?;
+    let replaces = Some(req.replaces_session_id.trim().to_owned()).filter(|r| !r.is_empty());
+    let caller = ctx.caller.clone();
+    let today = ctx.today();
+    let ctx = ctx.clone();
+    let request_id = req.request_id.clone();
+    // The rules run on a read, outside the claim and the voucher's lock; the write checks that
+    // neither the voucher nor the client's sessions moved since (Change::apply_to_decided).
+    change
+        .apply_to_decided(
+            &voucher_id,
+            |v: &Voucher| access::may_record(&caller, v),
+            |conn, v| {
+                let input = input.clone();
+                let replaces = replaces.clone();
+                Box::pin(async move { decide_session(conn, v, input, replaces, today).await })
+            },
+            move |conn, v, decided| {
+                Box::pin(async move {
+                    let (id, admission) =
+                        write_session(conn, &ctx, &request_id, &v, decided).await?;
+                    let session = store::load_session(conn, &id).await?.map(|s| s.view);
+                    Ok(pb::RecordSessionResponse {
+                        session,
+                        warnings: admission.warnings,
+                    })
+                })
+            },
+        )
+        .await
+}
+
+/// A session admitted by the rules, with what the admission was decided on.
+struct DecidedSession {
+    /// The session as it will be stored (its coach filled in from the voucher).
+    input: SessionInput,
+    /// The session it replaces, if any.
+    replaces: Option<String>,
+    admission: Admission,
+    /// The client whose sessions were read, and their version read with them
+    /// ([`store::client_sessions_with_version`]).
+    client_id: String,
+    client_version: i64,
+}
+
+impl Decision for DecidedSession {
+    /// Takes the client's lock: the decision holds when no change of the client's sessions
+    /// landed since they were read.
+    async fn still_holds(&self, conn: &mut AnyConnection) -> AppResult<bool> {
+        Ok(store::lock_client(conn, &self.client_id).await? == self.client_version)
+    }
+}
+
+/// Decides whether `input` may be recorded on `v`: the voucher's state, the replaced session,
+/// admission by the rules crate over every session of the client. Only reads.
+async fn decide_session(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    mut input: SessionInput,
+    replaces: Option<String>,
+    today: NaiveDate,
+) -> AppResult<DecidedSession> {
+    if !v.takes_sessions_on(input.date) {
+        return Err(not_in_state(&format!(
+            "the voucher is {}: no session on {}",
+            v.state, input.date
+        )));
+    }
+    // Every session the decision reads, with their version, in one statement.
+    let (sessions, client_version) =
+        store::client_sessions_with_version(conn, &v.client_id).await?;
+    if input.details.coach.is_empty() {
+        input.details.coach = v.responsible_coach.clone();
+    }
+    if let Some(r) = replaces.as_deref() {
+        let old = sessions
+            .iter()
+            .find(|s| s.id == r && s.voucher_id == v.id)
+            .ok_or_else(|| {
+                AppError::invalid("replaces_session_id", "no such session on the voucher")
+            })?;
+        if !matches!(
+            old.status,
+            SessionStatus::Recorded | SessionStatus::CancelledByProvider
+        ) {
+            return Err(AppError::invalid(
+                "replaces_session_id",
+                "only a session the provider cancels (or will) is replaced",
+            ));
+        }
+    }
+    let admission = admit_among(sessions, v, &input, None, today)?;
+    Ok(DecidedSession {
+        input,
+        replaces,
+        admission,
+        client_id: v.client_id.clone(),
+        client_version,
+    })
+}
+
+/// Records `input` on `v` inside the change's transaction (the voucher locked), deciding under
+/// the client's lock: RecordGroupSession comes this way for each client present. Returns the
+/// new session's id.
+pub(super) async fn record_admitted(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    v: &Voucher,
+    input: SessionInput,
+) -> AppResult<(String, Admission)> {
+    store::lock_client(conn, &v.client_id).await?;
+    let decided = decide_session(conn, v, input, None, ctx.today()).await?;
+    write_session(conn, ctx, request_id, v, decided).await
+}
+
+/// Writes a decided session inside the change's transaction (the voucher and the client
+/// locked, the decision still holding): the session, its history, the units used and the audit
+/// entry. Returns the new session's id.
+async fn write_session(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    v: &Voucher,
+    decided: DecidedSession,
+) -> AppResult<(String, Admission)> {
+    let DecidedSession {
+        input,
+        replaces,
+        mut admission,
+        ..
+    } = decided;
+    let id = new_id();
+    store::insert_session(conn, &id, v, &input, admission.units, replaces.as_deref()).await?;
+    // The voucher's sessions as admission read them, and the new one as stored.
+    let mut sessions = std::mem::take(&mut admission.voucher_sessions);
+    sessions.extend(store::load_session(conn, &id).await?);
+    count_units(conn, v, &sessions).await?;
+    store::append_history(
+        conn,
+        &id,
+        1,
+        "RECORDED",
+        "",
+        &input.details,
+        &ctx.caller,
+        request_id,
+    )
+    .await?;
+    audit_client(conn, ctx, request_id, &v.client_id, "RecordSession").await?;
+    Ok((id, admission))
+}
+
+/// GetSession.
+pub async fn get_session(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetSessionRequest,
+) -> AppResult<pb::GetSessionResponse> {
+    ctx.caller.require(access::READERS)?;
+    let id = required_id("session_id", &req.session_id)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let not_found = || AppError::NotFound(format!("session {id}"));
+    let s = store::load_session(&mut conn, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let v = store::load_voucher(&mut conn, &s.voucher_id)
+        .await?
+        .filter(|v| access::may_see(&ctx.caller, v))
+        .ok_or_else(not_found)?;
+    let history = store::history(&mut conn, &id).await?;
+    drop(conn);
+    read_client(app, &ctx, &v.client_id, "GetSession").await?;
+    Ok(pb::GetSessionResponse {
+        session: Some(s.view),
+        history,
+    })
+}
+
+/// ListSessions: of a voucher, or of a client (a provider's user: its own vouchers only).
+pub async fn list_sessions(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListSessionsRequest,
+) -> AppResult<pb::ListSessionsResponse> {
+    ctx.caller.require(access::READERS)?;
+    let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
+    let status = SessionStatus::optional("status", req.status)?;
+    let mut filter = SessionFilter {
+        voucher_id: req.voucher_id.trim().to_owned(),
+        client_id: req.client_id.trim().to_owned(),
+        provider_id: access::own_provider(&ctx.caller).unwrap_or_default(),
+        status: status.map(|s| s.code().to_owned()).unwrap_or_default(),
+    };
+    let mut conn = app.db.pool().acquire().await?;
+    if !filter.voucher_id.is_empty() {
+        let v = store::load_voucher(&mut conn, &filter.voucher_id)
+            .await?
+            .filter(|v| access::may_see(&ctx.caller, v))
+            .ok_or_else(|| AppError::NotFound(format!("voucher {}", filter.voucher_id)))?;
+        filter.client_id = v.client_id;
+    } else if filter.client_id.is_empty() {
+        return Err(AppError::invalid(
+            "voucher_id",
+            "required: a voucher id or a client id",
+        ));
+    }
+    let after = page.after::<(String, String)>()?;
+    let rows = store::list_sessions(&mut conn, &filter, after, page.fetch()).await?;
+    drop(conn);
+    let (rows, next_page_token) = page.cut(rows, |s| (store_date(s.date), s.id.clone()));
+    if !rows.is_empty() {
+        read_client(app, &ctx, &filter.client_id, "ListSessions").await?;
+    }
+    Ok(pb::ListSessionsResponse {
+        sessions: rows.into_iter().map(|s| s.view).collect(),
+        next_page_token,
+    })
+}
+
+/// CorrectSession.
+pub async fn correct_session(
+    app: &App,
+    ctx: Ctx,
+    req: pb::CorrectSessionRequest,
+) -> AppResult<pb::CorrectSessionResponse> {
+    ctx.caller.require(access::CORRECTORS)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("session_id", &req.session_id)?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let mut input = wire::validate_session(req.details.as_ref(), "")?;
+    let voucher_id = voucher_of_session(app, &id).await?;
+    let caller = ctx.caller.clone();
+    let request_id = req.request_id.clone();
+    change
+        .apply_to(
+            &voucher_id,
+            |v: &Voucher| access::may_correct(&caller, v),
+            move |conn, v: Voucher| {
+                Box::pin(async move {
+                    store::lock_client(conn, &v.client_id).await?;
+                    let s = session_of(conn, &v, &id).await?;
+                    changeable(&ctx, &s)?;
+                    if !v.takes_sessions_on(input.date) {
+                        return Err(not_in_state(&format!(
+                            "the voucher is {}: no session on {}",
+                            v.state, input.date
+                        )));
+                    }
+                    if input.details.coach.is_empty() {
+                        input.details.coach = v.responsible_coach.clone();
+                    }
+                    let admission = admit(conn, &v, &input, Some(&id), ctx.today()).await?;
+                    let version =
+                        store::correct_session(conn, &id, &input, admission.units).await?;
+                    update_units(conn, &v).await?;
+                    store::append_history(
+                        conn,
+                        &id,
+                        version,
+                        "CORRECTED",
+                        &reason,
+                        &input.details,
+                        &ctx.caller,
+                        &request_id,
+                    )
+                    .await?;
+                    audit_client(conn, &ctx, &request_id, &v.client_id, "CorrectSession").await?;
+                    let session = store::load_session(conn, &id).await?.map(|s| s.view);
+                    Ok(pb::CorrectSessionResponse {
+                        session,
+                        warnings: admission.warnings,
+                    })
+                })
+            },
+        )
+        .await
+}
+
+/// A recorded session may be changed; once invoiced only by `county_admin` (a correction after
+/// invoicing).
+pub(super) fn changeable(ctx: &Ctx, s: &SessionRow) -> AppResult<()> {
+    if s.status != SessionStatus::Recorded {
+        return Err(not_in_state(&format!(
+            "the session is {}: only a recorded session changes",
+            s.status.code()
+        )));
+    }
+    if s.invoice_id.is_some() && ctx.caller.role != seteli_platform::auth::Role::CountyAdmin {
+        return Err(not_in_state(
+            "the session is invoiced and locked; the county corrects it",
+        ));
+    }
+    Ok(())
+}
+
+/// VoidSession.
+pub async fn void_session(
+    app: &App,
+    ctx: Ctx,
+    req: pb::VoidSessionRequest,
+) -> AppResult<pb::VoidSessionResponse> {
+    ctx.caller.require(access::CORRECTORS)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("session_id", &req.session_id)?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let voucher_id = voucher_of_session(app, &id).await?;
+    let caller = ctx.caller.clone();
+    let request_id = req.request_id.clone();
+    change
+        .apply_to(
+            &voucher_id,
+            |v: &Voucher| access::may_correct(&caller, v),
+            move |conn, v: Voucher| {
+                Box::pin(async move {
+                    store::lock_client(conn, &v.client_id).await?;
+                    let s = session_of(conn, &v, &id).await?;
+                    changeable(&ctx, &s)?;
+                    let version = store::set_status(conn, &id, SessionStatus::Voided, None)
+                        .await?
+                        .ok_or_else(|| not_in_state("the session changed; retry"))?;
+                    update_units(conn, &v).await?;
+                    let details = s.view.details.clone().unwrap_or_default();
+                    store::append_history(
+                        conn,
+                        &id,
+                        version,
+                        "VOIDED",
+                        &reason,
+                        &details,
+                        &ctx.caller,
+                        &request_id,
+                    )
+                    .await?;
+                    audit_client(conn, &ctx, &request_id, &v.client_id, "VoidSession").await?;
+                    let session = store::load_session(conn, &id).await?.map(|s| s.view);
+                    Ok(pb::VoidSessionResponse { session })
+                })
+            },
+        )
+        .await
+}

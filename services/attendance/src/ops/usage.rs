@@ -1,0 +1,79 @@
+//! The units used per voucher as attendance keeps them: GetVoucherUsage, and the usage feed
+//! (ListUsageChanges) `vouchers` follows. The count itself moves in [`super::admission`].
+
+use seteli_api::attendance::v1 as pb;
+use seteli_platform::convert::PbEnum;
+use seteli_platform::paging::page_size;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+
+use super::common::{read_client, read_clients};
+use crate::access;
+use crate::app::App;
+use crate::model::to_units;
+use crate::store;
+use crate::wire::required_id;
+
+/// GetVoucherUsage.
+pub async fn get_voucher_usage(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetVoucherUsageRequest,
+) -> AppResult<pb::GetVoucherUsageResponse> {
+    ctx.caller.require(access::READERS)?;
+    let id = required_id("voucher_id", &req.voucher_id)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let v = store::load_voucher(&mut conn, &id)
+        .await?
+        .filter(|v| access::may_see(&ctx.caller, v))
+        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+    let sessions = store::count_sessions(&mut conn, &id).await?;
+    drop(conn);
+    read_client(app, &ctx, &v.client_id, "GetVoucherUsage").await?;
+    Ok(pb::GetVoucherUsageResponse {
+        usage: Some(pb::VoucherUsage {
+            voucher_id: v.id,
+            client_id: v.client_id,
+            provider_id: v.provider_id,
+            service_type: v.service.to_pb(),
+            voucher_state: v.state,
+            units_granted: Some(to_units(v.units_granted)),
+            units_used: Some(to_units(v.units_used)),
+            units_left: Some(to_units(v.units_granted - v.units_used)),
+            voucher_version: v.version,
+            feed_sequence: v.feed_sequence,
+            sessions,
+        }),
+    })
+}
+
+/// ListUsageChanges: the usage feed after a sequence number, oldest first.
+pub async fn list_usage_changes(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListUsageChangesRequest,
+) -> AppResult<pb::ListUsageChangesResponse> {
+    ctx.caller.require(access::FEED_READERS)?;
+    if req.after_sequence < 0 {
+        return Err(AppError::invalid("after_sequence", "must not be negative"));
+    }
+    let limit = page_size(req.page_size, 100, 1000)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let changes = store::list_usage_changes(&mut conn, req.after_sequence, limit).await?;
+    let last_sequence = changes
+        .last()
+        .map(|c| c.sequence)
+        .unwrap_or(req.after_sequence);
+    // A voucher's use of the service is its client's data: one entry naming the page's clients.
+    let shown = if changes.is_empty() {
+        Vec::new()
+    } else {
+        store::clients_of_usage_changes(&mut conn, req.after_sequence, last_sequence).await?
+    };
+    drop(conn);
+    read_clients(app, &ctx, shown, "ListUsageChanges").await?;
+    Ok(pb::ListUsageChangesResponse {
+        changes,
+        last_sequence,
+    })
+}

@@ -1,0 +1,382 @@
+//! Sessions (`sessions`, `session_history`) and the client's lock (`client_locks`) every change of
+//! a client's sessions takes, whose counter is also the version of those sessions.
+
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as pb;
+use seteli_api::common::v1::Actor;
+use seteli_platform::AppError;
+use seteli_platform::auth::Caller;
+use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_service_type};
+use seteli_platform::db::now_micros;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{decode, encode, service_of};
+use crate::model::{
+    Modality, SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, to_units,
+};
+use crate::wire::{parse_stored_time, store_time};
+
+const SESSION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_type, \
+    session_date, start_time, end_time, hours, units, modality, kind, excursion, status, \
+    details, cancellation, replaces_session_id, invoice_id, invoiced_units, \
+    corrected_after_invoicing, version, created_at, updated_at";
+
+fn session_from_row(r: &AnyRow) -> Result<SessionRow, AppError> {
+    let service = service_of(&r.try_get::<String, _>("service_type")?)?;
+    let date = parse_stored_date(&r.try_get::<String, _>("session_date")?)?;
+    let start: Option<String> = r.try_get("start_time")?;
+    let end: Option<String> = r.try_get("end_time")?;
+    let time = match (start, end) {
+        (Some(s), Some(e)) => Some((parse_stored_time(&s)?, parse_stored_time(&e)?)),
+        _ => None,
+    };
+    let status = SessionStatus::parse(&r.try_get::<String, _>("status")?)?;
+    let units: i64 = r.try_get("units")?;
+    let details: pb::SessionDetails = decode(&r.try_get::<String, _>("details")?)?;
+    let cancellation: Option<String> = r.try_get("cancellation")?;
+    let cancellation = cancellation
+        .map(|c| decode::<pb::Cancellation>(&c))
+        .transpose()?;
+    let invoice_id: Option<String> = r.try_get("invoice_id")?;
+    let view = pb::Session {
+        id: r.try_get("id")?,
+        voucher_id: r.try_get("voucher_id")?,
+        client_id: r.try_get("client_id")?,
+        provider_id: r.try_get("provider_id")?,
+        service_type: to_service_type(service),
+        details: Some(details),
+        units: Some(to_units(units)),
+        status: status.to_pb(),
+        cancellation,
+        replaces_session_id: r
+            .try_get::<Option<String>, _>("replaces_session_id")?
+            .unwrap_or_default(),
+        invoice_id: invoice_id.clone().unwrap_or_default(),
+        version: r.try_get("version")?,
+        created_at_micros: r.try_get("created_at")?,
+        updated_at_micros: r.try_get("updated_at")?,
+    };
+    Ok(SessionRow {
+        id: view.id.clone(),
+        voucher_id: view.voucher_id.clone(),
+        client_id: view.client_id.clone(),
+        provider_id: view.provider_id.clone(),
+        service,
+        date,
+        time,
+        hours: r.try_get("hours")?,
+        units,
+        modality: Modality::parse(&r.try_get::<String, _>("modality")?)?,
+        kind: SessionKind::parse(&r.try_get::<String, _>("kind")?)?,
+        excursion: r.try_get::<i64, _>("excursion")? != 0,
+        status,
+        invoice_id,
+        invoiced_units: r.try_get("invoiced_units")?,
+        corrected_after_invoicing: r.try_get::<i64, _>("corrected_after_invoicing")? != 0,
+        view,
+    })
+}
+
+/// Takes the client's lock (see the module doc) and returns the version of its sessions before
+/// this change ([`client_sessions_with_version`]).
+pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i64, AppError> {
+    let (after,): (i64,) = sqlx::query_as(
+        "INSERT INTO client_locks (client_id, n) VALUES ($1, 1) \
+         ON CONFLICT (client_id) DO UPDATE SET n = client_locks.n + 1 RETURNING n",
+    )
+    .bind(client_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(after - 1)
+}
+
+/// Every session of a client, any state, by date, and their version: how many changes of
+/// them took [`lock_client`] (0 before the first, or when the client has no session yet). One
+/// statement, so one snapshot: a change landing after it shows under the lock as a newer
+/// version.
+pub async fn client_sessions_with_version(
+    conn: &mut AnyConnection,
+    client_id: &str,
+) -> Result<(Vec<SessionRow>, i64), AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS}, \
+         (SELECT n FROM client_locks WHERE client_id = $1) AS client_version \
+         FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
+    )))
+    .bind(client_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let version = match rows.first() {
+        Some(r) => r.try_get::<Option<i64>, _>("client_version")?.unwrap_or(0),
+        None => 0,
+    };
+    let sessions = rows
+        .iter()
+        .map(session_from_row)
+        .collect::<Result<_, _>>()?;
+    Ok((sessions, version))
+}
+
+/// Inserts a RECORDED session.
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    id: &str,
+    v: &Voucher,
+    s: &SessionInput,
+    units: i64,
+    replaces: Option<&str>,
+) -> Result<(), AppError> {
+    let now = now_micros();
+    sqlx::query(
+        "INSERT INTO sessions (id, voucher_id, client_id, provider_id, service_type, \
+         session_date, start_time, end_time, hours, units, modality, kind, excursion, status, \
+         details, cancellation, replaces_session_id, invoice_id, invoiced_units, invoiced_kind, \
+         corrected_after_invoicing, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'RECORDED', $14, NULL, \
+         $15, NULL, NULL, NULL, 0, 1, $16, $16)",
+    )
+    .bind(id)
+    .bind(&v.id)
+    .bind(&v.client_id)
+    .bind(&v.provider_id)
+    .bind(v.service.code())
+    .bind(store_date(s.date))
+    .bind(s.time.map(|(a, _)| store_time(a)))
+    .bind(s.time.map(|(_, b)| store_time(b)))
+    .bind(s.hours)
+    .bind(units)
+    .bind(s.modality.code())
+    .bind(s.kind.code())
+    .bind(i64::from(s.excursion))
+    .bind(encode(&s.details))
+    .bind(replaces.map(str::to_owned))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a session's details (a correction); marks it corrected after invoicing when it was
+/// invoiced. Returns the new version.
+pub async fn correct_session(
+    conn: &mut AnyConnection,
+    id: &str,
+    s: &SessionInput,
+    units: i64,
+) -> Result<i64, AppError> {
+    let (version,): (i64,) = sqlx::query_as(
+        "UPDATE sessions SET session_date = $2, start_time = $3, end_time = $4, hours = $5, \
+         units = $6, modality = $7, kind = $8, excursion = $9, details = $10, \
+         corrected_after_invoicing = CASE WHEN invoice_id IS NULL THEN 0 ELSE 1 END, \
+         version = version + 1, updated_at = $11 WHERE id = $1 RETURNING version",
+    )
+    .bind(id)
+    .bind(store_date(s.date))
+    .bind(s.time.map(|(a, _)| store_time(a)))
+    .bind(s.time.map(|(_, b)| store_time(b)))
+    .bind(s.hours)
+    .bind(units)
+    .bind(s.modality.code())
+    .bind(s.kind.code())
+    .bind(i64::from(s.excursion))
+    .bind(encode(&s.details))
+    .bind(now_micros())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(version)
+}
+
+/// Moves a RECORDED session to `status` (a cancellation, a no-show or a void); `false` when it
+/// is no longer RECORDED. Returns the new version when changed.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: SessionStatus,
+    cancellation: Option<&pb::Cancellation>,
+) -> Result<Option<i64>, AppError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE sessions SET status = $2, cancellation = $3, \
+         corrected_after_invoicing = CASE WHEN invoice_id IS NULL THEN 0 ELSE 1 END, \
+         version = version + 1, updated_at = $4 \
+         WHERE id = $1 AND status = 'RECORDED' RETURNING version",
+    )
+    .bind(id)
+    .bind(status.code())
+    .bind(cancellation.map(encode))
+    .bind(now_micros())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(v,)| v))
+}
+
+/// Links a replacement session to the provider-cancelled session it replaces.
+pub async fn link_replacement(
+    conn: &mut AnyConnection,
+    replacement: &str,
+    replaced: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE sessions SET replaces_session_id = $2 WHERE id = $1")
+        .bind(replacement)
+        .bind(replaced)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Loads a session, or `None`.
+pub async fn load_session(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<SessionRow>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(session_from_row).transpose()
+}
+
+/// Every session of a client, any state, by date.
+pub async fn client_sessions(
+    conn: &mut AnyConnection,
+    client_id: &str,
+) -> Result<Vec<SessionRow>, AppError> {
+    Ok(client_sessions_with_version(conn, client_id).await?.0)
+}
+
+/// Every session of a voucher dated in `[from, until]`, any state, by date.
+pub async fn voucher_sessions_between(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<SessionRow>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE voucher_id = $1 \
+         AND session_date >= $2 AND session_date <= $3 ORDER BY session_date, id"
+    )))
+    .bind(voucher_id)
+    .bind(store_date(from))
+    .bind(store_date(until))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(session_from_row).collect()
+}
+
+/// How many sessions a voucher has (any state).
+pub async fn count_sessions(conn: &mut AnyConnection, voucher_id: &str) -> Result<i64, AppError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE voucher_id = $1")
+        .bind(voucher_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n)
+}
+
+/// Filters of a session listing (empty strings: no filter).
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Voucher.
+    pub voucher_id: String,
+    /// Client.
+    pub client_id: String,
+    /// Only this provider's (a provider's user).
+    pub provider_id: String,
+    /// State code.
+    pub status: String,
+}
+
+/// A page of sessions by date after the cursor `(date, id)`.
+pub async fn list_sessions(
+    conn: &mut AnyConnection,
+    f: &SessionFilter,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> Result<Vec<SessionRow>, AppError> {
+    let (a_date, a_id) = after.unwrap_or_default();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE ($1 = '' OR voucher_id = $1) \
+         AND ($2 = '' OR client_id = $2) AND ($3 = '' OR provider_id = $3) \
+         AND ($4 = '' OR status = $4) \
+         AND (session_date > $5 OR (session_date = $5 AND id > $6)) \
+         ORDER BY session_date, id LIMIT $7"
+    )))
+    .bind(&f.voucher_id)
+    .bind(&f.client_id)
+    .bind(&f.provider_id)
+    .bind(&f.status)
+    .bind(a_date)
+    .bind(a_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(session_from_row).collect()
+}
+
+/// Appends a revision of a session to its history.
+#[allow(clippy::too_many_arguments)]
+pub async fn append_history(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    version: i64,
+    action: &str,
+    reason: &str,
+    details: &pb::SessionDetails,
+    caller: &Caller,
+    request_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO session_history (session_id, version, action, reason, details, at, \
+         actor_subject, actor_role, organisation, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(session_id)
+    .bind(version)
+    .bind(action)
+    .bind(reason)
+    .bind(encode(details))
+    .bind(now_micros())
+    .bind(&caller.subject)
+    .bind(caller.role.as_str())
+    .bind(caller.organisation())
+    .bind(request_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A stored revision: version, action, reason, details, at, subject, role, organisation.
+type RevisionRow = (i64, String, String, String, i64, String, String, String);
+
+/// A session's revisions, oldest first.
+pub async fn history(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> Result<Vec<pb::SessionRevision>, AppError> {
+    let rows: Vec<RevisionRow> = sqlx::query_as(
+        "SELECT version, action, reason, details, at, actor_subject, actor_role, organisation \
+         FROM session_history WHERE session_id = $1 ORDER BY version",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(version, action, reason, details, at, subject, role, organisation)| {
+                Ok(pb::SessionRevision {
+                    version,
+                    action,
+                    reason,
+                    details: Some(decode(&details)?),
+                    at_micros: at,
+                    actor: Some(Actor {
+                        subject,
+                        role,
+                        organisation,
+                    }),
+                })
+            },
+        )
+        .collect()
+}

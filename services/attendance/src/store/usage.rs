@@ -1,0 +1,137 @@
+//! The units used per voucher (a column of the followed copy, attendance's own) and the usage
+//! feed `vouchers` follows ([`USAGE_FEED`]): a count moves with one conditional update that never
+//! exceeds the grant, and its change is appended in the same transaction.
+
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::convert::{store_date, to_date};
+use seteli_platform::db::now_micros;
+use seteli_platform::feed::PublishedFeed;
+use sqlx::AnyConnection;
+
+use super::opt_stored_date;
+use crate::model::to_units;
+
+/// The usage feed `vouchers` follows: `usage_changes`, numbered and read as
+/// `seteli_platform::feed::published` says (no shared counter row; a reader resuming after the
+/// last sequence it saw never misses a change).
+pub const USAGE_FEED: PublishedFeed = PublishedFeed {
+    table: "usage_changes",
+    counters: "attendance_counters",
+    offset: "usage_feed_xid_offset",
+};
+
+/// Sets the units used (CAP-UNITS: never above the granted units) and moves the voucher's
+/// usage version on; the new version, or `None` when refused. The voucher is locked, so
+/// versions follow the order the counts were made in.
+pub async fn set_units_used(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    used: i64,
+) -> Result<Option<i64>, AppError> {
+    let version: Option<(i64,)> = sqlx::query_as(
+        "UPDATE vouchers SET units_used = $2, usage_version = usage_version + 1 \
+         WHERE id = $1 AND $2 <= units_granted AND $2 >= 0 RETURNING usage_version",
+    )
+    .bind(voucher_id)
+    .bind(used)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(version.map(|(v,)| v))
+}
+
+/// The units used on a voucher as stored now (inside a transaction that locked the voucher),
+/// or `None` when attendance does not follow it.
+pub async fn units_used_now(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Option<i64>, AppError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT units_used FROM vouchers WHERE id = $1")
+        .bind(voucher_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|(u,)| u))
+}
+
+/// Appends a change of a voucher's units used to the usage feed, in the transaction that moved
+/// the count, with the usage version [`set_units_used`] gave it; its sequence ([`USAGE_FEED`]).
+pub async fn append_usage_change(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    units_used: i64,
+    first_used_on: Option<NaiveDate>,
+    usage_version: i64,
+) -> Result<i64, AppError> {
+    USAGE_FEED
+        .append(
+            conn,
+            "voucher_id, units_used, first_used_on, occurred_at, usage_version",
+            |query| {
+                query
+                    .bind(voucher_id)
+                    .bind(units_used)
+                    .bind(first_used_on.map(store_date))
+                    .bind(now_micros())
+                    .bind(usage_version)
+            },
+        )
+        .await
+}
+
+/// Usage changes after `after`, oldest first; only settled ones on PostgreSQL
+/// ([`PublishedFeed::read_page`]).
+pub async fn list_usage_changes(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<pb::UsageChange>, AppError> {
+    type UsageRecord = (i64, String, i64, Option<String>, i64, i64);
+    let rows = USAGE_FEED
+        .read_page(
+            conn,
+            after,
+            limit,
+            |settled| {
+                // Only the constant condition is formatted in: no input reaches the SQL text.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at, \
+                     usage_version FROM usage_changes WHERE sequence > $1 {settled} \
+                     ORDER BY sequence LIMIT $2"
+                )))
+                .bind(after)
+                .bind(limit)
+            },
+            |r: &UsageRecord| r.0,
+        )
+        .await?;
+    rows.into_iter()
+        .map(|(sequence, voucher_id, used, first, at, usage_version)| {
+            Ok(pb::UsageChange {
+                sequence,
+                voucher_id,
+                units_used: Some(to_units(used)),
+                first_used_on: opt_stored_date(first)?.map(to_date),
+                occurred_at_micros: at,
+                usage_version,
+            })
+        })
+        .collect()
+}
+
+/// The clients whose vouchers the usage changes after `after` up to `last` are about (the
+/// audit entry of a feed read).
+pub async fn clients_of_usage_changes(
+    conn: &mut AnyConnection,
+    after: i64,
+    last: i64,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT client_id FROM vouchers WHERE id IN \
+         (SELECT voucher_id FROM usage_changes WHERE sequence > $1 AND sequence <= $2)",
+    )
+    .bind(after)
+    .bind(last)
+    .fetch_all(&mut *conn)
+    .await?)
+}

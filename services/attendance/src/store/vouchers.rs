@@ -1,0 +1,141 @@
+//! The followed copy of the vouchers (`vouchers`): written only by the voucher feed
+//! ([`upsert_voucher`], newer changes only), read by every capability and locked by every change
+//! of a voucher's sessions ([`seteli_platform::change::Aggregate`]).
+
+use seteli_platform::AppError;
+use seteli_platform::change::Aggregate;
+use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_platform::db::now_micros;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{opt_stored_date, service_of};
+use crate::model::{StartDates, Voucher};
+
+/// How many vouchers this service follows.
+pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vouchers")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n)
+}
+
+/// Inserts or updates a followed voucher from a change with sequence `v.feed_sequence`, unless
+/// it already has that change or a newer one: newer by the voucher's version first, since two
+/// changes of one voucher can stand in the feed in the other order than they were made (the
+/// feed is numbered by transaction id), then by sequence. The units used are attendance's own and never
+/// touched here; the social worker is set by the ISSUED change only.
+pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO vouchers (id, client_id, provider_id, service_type, state, decision_date, \
+         valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
+         ended_on, voucher_version, feed_sequence, units_used, updated_at, provider_chosen_on, \
+         agreed_start_on, accepted_on, steward_notified_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, \
+                 $17, $18, $19, $20) \
+         ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
+         state = excluded.state, valid_from = excluded.valid_from, \
+         valid_until = excluded.valid_until, units_granted = excluded.units_granted, \
+         weekly_cap = excluded.weekly_cap, responsible_coach = excluded.responsible_coach, \
+         social_worker = CASE WHEN excluded.social_worker = '' THEN vouchers.social_worker \
+                         ELSE excluded.social_worker END, \
+         ended_on = excluded.ended_on, voucher_version = excluded.voucher_version, \
+         feed_sequence = excluded.feed_sequence, updated_at = excluded.updated_at, \
+         provider_chosen_on = excluded.provider_chosen_on, \
+         agreed_start_on = excluded.agreed_start_on, accepted_on = excluded.accepted_on, \
+         steward_notified_on = excluded.steward_notified_on \
+         WHERE (vouchers.voucher_version, vouchers.feed_sequence) \
+             < (excluded.voucher_version, excluded.feed_sequence)",
+    )
+    .bind(&v.id)
+    .bind(&v.client_id)
+    .bind(&v.provider_id)
+    .bind(v.service.code())
+    .bind(&v.state)
+    .bind(store_date(v.decision_date))
+    .bind(store_date(v.valid_from))
+    .bind(store_date(v.valid_until))
+    .bind(v.units_granted)
+    .bind(v.weekly_cap)
+    .bind(&v.responsible_coach)
+    .bind(&v.social_worker)
+    .bind(v.ended_on.map(store_date))
+    .bind(v.version)
+    .bind(v.feed_sequence)
+    .bind(now_micros())
+    .bind(v.start.provider_chosen_on.map(store_date))
+    .bind(v.start.agreed_start_on.map(store_date))
+    .bind(v.start.accepted_on.map(store_date))
+    .bind(v.start.steward_notified_on.map(store_date))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
+    valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
+    ended_on, voucher_version, feed_sequence, units_used, provider_chosen_on, agreed_start_on, \
+    accepted_on, steward_notified_on";
+
+fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
+    Ok(Voucher {
+        id: r.try_get("id")?,
+        client_id: r.try_get("client_id")?,
+        provider_id: r.try_get("provider_id")?,
+        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        state: r.try_get("state")?,
+        decision_date: parse_stored_date(&r.try_get::<String, _>("decision_date")?)?,
+        valid_from: parse_stored_date(&r.try_get::<String, _>("valid_from")?)?,
+        valid_until: parse_stored_date(&r.try_get::<String, _>("valid_until")?)?,
+        units_granted: r.try_get("units_granted")?,
+        weekly_cap: r.try_get("weekly_cap")?,
+        responsible_coach: r.try_get("responsible_coach")?,
+        social_worker: r.try_get("social_worker")?,
+        ended_on: opt_stored_date(r.try_get("ended_on")?)?,
+        version: r.try_get("voucher_version")?,
+        feed_sequence: r.try_get("feed_sequence")?,
+        units_used: r.try_get("units_used")?,
+        start: StartDates {
+            provider_chosen_on: opt_stored_date(r.try_get("provider_chosen_on")?)?,
+            agreed_start_on: opt_stored_date(r.try_get("agreed_start_on")?)?,
+            accepted_on: opt_stored_date(r.try_get("accepted_on")?)?,
+            steward_notified_on: opt_stored_date(r.try_get("steward_notified_on")?)?,
+        },
+    })
+}
+
+/// Loads a followed voucher, or `None`.
+pub async fn load_voucher(conn: &mut AnyConnection, id: &str) -> Result<Option<Voucher>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(voucher_from_row).transpose()
+}
+
+impl Aggregate for Voucher {
+    const TABLE: &'static str = "vouchers";
+    const KIND: &'static str = "voucher";
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+        load_voucher(conn, id)
+    }
+}
+
+/// Every followed voucher of a client (for the checks across the client's vouchers).
+pub async fn client_vouchers(
+    conn: &mut AnyConnection,
+    client_id: &str,
+) -> Result<Vec<Voucher>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE client_id = $1 ORDER BY id"
+    )))
+    .bind(client_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(voucher_from_row).collect()
+}
