@@ -103,7 +103,7 @@ where
             Err(_) => {
                 metrics::counter!("seteli_requests_shed_total").increment(1);
                 let mut details = ErrorDetails::new();
-                details.set_retry_info(Some(crate::rpc::RETRY_AFTER));
+                details.set_retry_info(Some(crate::status::RETRY_AFTER));
                 let status = Status::with_error_details(
                     tonic::Code::ResourceExhausted,
                     "the service is at its limit of concurrent calls; retry",

@@ -632,7 +632,7 @@ impl Interceptor for Authenticator {
                 .get::<TraceContext>()
                 .map(|t| t.request_id.clone())
                 .unwrap_or_default();
-            crate::rpc::to_status(e, &request_id)
+            crate::status::to_status(e, &request_id)
         })?;
         tracing::Span::current().record("caller", caller.subject.as_str());
         request.extensions_mut().insert(caller);

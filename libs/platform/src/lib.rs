@@ -47,6 +47,7 @@ pub mod limits;
 pub mod paging;
 pub mod rpc;
 pub mod server;
+pub mod status;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
