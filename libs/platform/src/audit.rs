@@ -34,9 +34,9 @@ use sqlx::{Any, AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
 use tonic::Request;
 
-use crate::auth::{Caller, Role};
 use crate::db::{Backend, Database, new_id, now_micros};
 use crate::error::{AppError, AppResult};
+use crate::identity::{Caller, Role};
 use crate::paging::Paging;
 use crate::rpc::{self, Answer, Ctx};
 

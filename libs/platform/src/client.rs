@@ -258,7 +258,7 @@ pub async fn require_provider_may_work(
     providers: &Upstream<ProvidersServiceClient<Channel>>,
     ctx: &Ctx,
 ) -> Result<(), AppError> {
-    let (crate::auth::Role::ProviderUser, Some(own)) =
+    let (crate::identity::Role::ProviderUser, Some(own)) =
         (ctx.caller.role, ctx.caller.provider_id.clone())
     else {
         return Ok(());

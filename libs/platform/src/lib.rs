@@ -41,6 +41,7 @@ pub mod db;
 pub mod devkeys;
 pub mod error;
 pub mod feed;
+pub mod identity;
 pub mod jwks;
 pub mod leader;
 pub mod limits;

@@ -19,9 +19,9 @@ use std::future::Future;
 use chrono::NaiveDate;
 use tonic::{Request, Response, Status};
 
-use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
+use crate::identity::Caller;
 use crate::telemetry::TraceContext;
 
 pub use crate::status::{

@@ -31,10 +31,11 @@ use tonic_health::ServingStatus;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::audit::AuditApi;
-use crate::auth::{Authenticator, Caller, Verifier};
+use crate::auth::{Authenticator, Verifier};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, MigrateMode, ServiceDefaults};
 use crate::db::{Database, MigrationFile};
+use crate::identity::Caller;
 use crate::telemetry::{GrpcTelemetryLayer, TraceContext, init_tracing, metrics_handle};
 
 /// Health name for liveness probes: SERVING while the process runs, whatever the database
@@ -660,7 +661,7 @@ pub async fn main_with_args<S: Service>(args: Vec<String>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Role;
+    use crate::identity::Role;
 
     #[test]
     fn a_forwarded_call_carries_the_token_request_id_and_trace() {
