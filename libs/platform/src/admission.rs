@@ -9,7 +9,7 @@
 //! pod is not restarted for being busy. Counted as `seteli_requests_shed_total`.
 //!
 //! The layer also puts the call's [`RpcPath`] into the request's extensions, so the RPC
-//! boundary ([`crate::rpc::unary`]) knows which method's limits to check
+//! boundary (the `rpc` module, above this one) knows which method's limits to check
 //! ([`crate::limits`]).
 
 use std::sync::Arc;

@@ -71,11 +71,12 @@ impl Ctx {
     /// An outgoing request to another service on this caller's behalf: the caller's token, the
     /// request id and a child `traceparent`.
     pub fn forward<T>(&self, message: T) -> Request<T> {
-        crate::server::forward(&self.caller, Some(&self.trace), message)
+        forward(&self.caller, Some(&self.trace), message)
     }
 }
 
-/// Builds the [`Ctx`] of a request that passed the [`crate::auth::Authenticator`].
+/// Builds the [`Ctx`] of a request whose token verified (the caller and clock the
+/// authenticating interceptor put into its extensions, the trace the telemetry layer did).
 pub fn ctx_of<T>(request: &Request<T>) -> Result<Ctx, AppError> {
     let caller = Caller::of(request)?;
     let trace = request
@@ -133,5 +134,72 @@ pub fn check_limits<Req: prost::Message>(request: &Request<Req>) -> Result<(), A
     {
         Some((service, method)) => crate::limits::check_request(service, method, request.get_ref()),
         None => Ok(()),
+    }
+}
+
+/// An outgoing request to another service on behalf of `caller`: forwards the caller's token,
+/// the request id and the trace (as a child `traceparent`).
+pub fn forward<T>(caller: &Caller, trace: Option<&TraceContext>, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    let md = request.metadata_mut();
+    if let Ok(v) = format!("Bearer {}", caller.token).parse() {
+        md.insert("authorization", v);
+    }
+    if let Some(trace) = trace {
+        if let Ok(v) = trace.child_traceparent().parse() {
+            md.insert("traceparent", v);
+        }
+        if let Ok(v) = trace.request_id.parse() {
+            md.insert("x-request-id", v);
+        }
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Role;
+
+    #[test]
+    fn a_forwarded_call_carries_the_token_request_id_and_trace() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        headers.insert("x-request-id", http::HeaderValue::from_static("req-42"));
+        let incoming = TraceContext::from_headers(&headers);
+        let caller = Caller {
+            issuer: "test".into(),
+            subject: "sw-1".into(),
+            role: Role::SocialWorker,
+            provider_id: None,
+            token: "abc.def.ghi".into(),
+        };
+        let outgoing = forward(&caller, Some(&incoming), ());
+        let md = outgoing.metadata();
+        assert_eq!(
+            md.get("authorization").and_then(|v| v.to_str().ok()),
+            Some("Bearer abc.def.ghi")
+        );
+        assert_eq!(
+            md.get("x-request-id").and_then(|v| v.to_str().ok()),
+            Some("req-42")
+        );
+        let parent = md
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        // Same trace, and this server's span as the parent of the next hop.
+        assert!(
+            parent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{parent}"
+        );
+        assert!(parent.contains(&incoming.span_id), "{parent}");
+        assert!(!parent.contains("00f067aa0ba902b7"), "{parent}");
     }
 }
