@@ -31,6 +31,7 @@
 
 pub mod admission;
 pub mod audit;
+pub mod audit_api;
 pub mod auth;
 pub mod change;
 pub mod client;

@@ -30,7 +30,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::audit::AuditApi;
+use crate::audit_api::AuditApi;
 use crate::auth::{Authenticator, Verifier};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, MigrateMode, ServiceDefaults};
