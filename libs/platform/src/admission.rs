@@ -9,7 +9,7 @@
 //! pod is not restarted for being busy. Counted as `seteli_requests_shed_total`.
 //!
 //! The layer also puts the call's [`RpcPath`] into the request's extensions, so the RPC
-//! boundary ([`crate::rpc::unary`]) knows which method's limits to check
+//! boundary (the `rpc` module, above this one) knows which method's limits to check
 //! ([`crate::limits`]).
 
 use std::sync::Arc;
@@ -103,7 +103,7 @@ where
             Err(_) => {
                 metrics::counter!("seteli_requests_shed_total").increment(1);
                 let mut details = ErrorDetails::new();
-                details.set_retry_info(Some(crate::rpc::RETRY_AFTER));
+                details.set_retry_info(Some(crate::status::RETRY_AFTER));
                 let status = Status::with_error_details(
                     tonic::Code::ResourceExhausted,
                     "the service is at its limit of concurrent calls; retry",

@@ -13,13 +13,13 @@
 //! - **A list or feed read** is one entry naming every subject it showed: the entry's
 //!   `subject_id` lists them (comma-separated), and each is also a row of
 //!   `platform_audit_subject`, so an auditor asking about one subject finds the entry.
-//! - **A replayed answer** (an idempotent retry, [`crate::change::Change::replay`]) is an
-//!   access too: it records an entry for the subjects the first call recorded, its action
+//! - **A replayed answer** (an idempotent retry: the change primitive's `Change::replay`, above
+//!   this module) is an access too: it records an entry for the subjects the first call recorded, its action
 //!   marked [`REPLAY_SUFFIX`].
 //!
-//! Auditors query the log through `seteli.audit.v1.AuditService`, which every service serves
-//! for its own database — and each of their queries is itself recorded (subject kind
-//! `audit_log`). Both tables are append-only: the database refuses every UPDATE and DELETE of
+//! Auditors query the log through `seteli.audit.v1.AuditService` (the `audit_api` module, above
+//! this one), which every service serves for its own database — and each of their queries is
+//! itself recorded (subject kind `audit_log`). Both tables are append-only: the database refuses every UPDATE and DELETE of
 //! them (a trigger on both backends, installed with the migrations:
 //! [`crate::db::Database::migrate`]).
 
@@ -27,18 +27,12 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use seteli_api::audit::v1::audit_service_server::AuditService;
-use seteli_api::audit::v1::{AuditEntry, ListAuditEntriesRequest, ListAuditEntriesResponse};
-use seteli_api::common::v1::Actor;
 use sqlx::{Any, AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
-use tonic::Request;
 
-use crate::auth::{Caller, Role};
 use crate::db::{Backend, Database, new_id, now_micros};
 use crate::error::{AppError, AppResult};
-use crate::paging::Paging;
-use crate::rpc::{self, Answer, Ctx};
+use crate::identity::Caller;
 
 /// What a personal-data access was about.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +69,7 @@ const SUBJECT_SEPARATOR: &str = ",";
 
 /// Records one access with `executor`: inside a mutation's transaction (so the entry commits
 /// with the change), or on its own. A change's entries are also kept with its stored answer,
-/// so a replay of it is recorded for the same subjects ([`crate::change::Change::replay`]).
+/// so a replay of it is recorded for the same subjects (`Change::replay`).
 /// Reads record with [`record_read`] instead.
 pub async fn record<'e, E>(
     executor: E,
@@ -350,6 +344,14 @@ impl fmt::Debug for AuditWriter {
     }
 }
 
+impl Database {
+    /// The writer of this database's read-audit entries: one per database, shared by every
+    /// clone of the handle (kept by the database, defined here with the writer).
+    pub fn audit_writer(&self) -> Arc<AuditWriter> {
+        self.per_database::<AuditWriter>()
+    }
+}
+
 impl AuditWriter {
     /// Calls whose entries were handed to the writer so far (written or not yet).
     pub fn calls_submitted(&self) -> u64 {
@@ -569,114 +571,76 @@ fn push_values(sql: &mut String, backend: Backend, rows: usize, columns: usize) 
     }
 }
 
-// ------------------------------------------------------------------------------ the auditors' API
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Role;
 
-/// `seteli.audit.v1.AuditService` over one service's database.
-#[derive(Debug, Clone)]
-pub struct AuditApi {
-    db: Database,
-}
-
-impl AuditApi {
-    /// The service over `db`.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    #[test]
+    fn values_are_numbered_on_postgresql_and_question_marks_on_sqlite() {
+        let mut sql = String::new();
+        push_values(&mut sql, Backend::Postgres, 2, 3);
+        assert_eq!(sql, "VALUES ($1, $2, $3), ($4, $5, $6)");
+        let mut sql = String::new();
+        push_values(&mut sql, Backend::Sqlite, 2, 2);
+        assert_eq!(sql, "VALUES (?, ?), (?, ?)");
     }
-}
 
-type Row = (
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-#[tonic::async_trait]
-impl AuditService for AuditApi {
-    async fn list_audit_entries(
-        &self,
-        request: Request<ListAuditEntriesRequest>,
-    ) -> Answer<ListAuditEntriesResponse> {
-        rpc::unary(self, request, list_audit_entries).await
+    #[test]
+    fn a_statement_holds_as_many_rows_as_its_backends_parameters_allow() {
+        assert_eq!(rows_per_statement(Backend::Postgres, 10), 50);
+        assert_eq!(rows_per_statement(Backend::Sqlite, 10), 280);
+        assert_eq!(rows_per_statement(Backend::Postgres, 2), 252);
+        // Never zero, however wide the row.
+        assert_eq!(rows_per_statement(Backend::Postgres, 10_000), 1);
     }
-}
 
-/// Audit entries, newest first, for an auditor. An entry about several subjects (a list read)
-/// is found by any of them; its `subject_id` names them all, comma-separated.
-async fn list_audit_entries(
-    api: &AuditApi,
-    ctx: Ctx,
-    req: ListAuditEntriesRequest,
-) -> AppResult<ListAuditEntriesResponse> {
-    ctx.caller.require(&[Role::Auditor])?;
-    let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
-    // Sort key: (occurred_at, id) of the last entry of the previous page (newest first).
-    let (before_at, before_id) = page
-        .after::<(i64, String)>()?
-        .unwrap_or((i64::MAX, String::new()));
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, occurred_at, actor_subject, actor_role, organisation, subject_kind, \
-         subject_id, action, purpose, request_id FROM platform_audit_log \
-         WHERE ($1 = '' OR subject_id = $1 OR id IN \
-                (SELECT entry_id FROM platform_audit_subject WHERE subject_id = $1)) \
-         AND ($2 = '' OR actor_subject = $2) \
-         AND (occurred_at < $3 OR (occurred_at = $3 AND ($4 = '' OR id < $4))) \
-         ORDER BY occurred_at DESC, id DESC LIMIT $5",
-    )
-    .bind(&req.subject_id)
-    .bind(&req.actor_subject)
-    .bind(before_at)
-    .bind(&before_id)
-    .bind(page.fetch())
-    .fetch_all(api.db.pool())
-    .await?;
-    let entries: Vec<AuditEntry> = rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            id: r.0,
-            occurred_at_micros: r.1,
-            actor: Some(Actor {
-                subject: r.2,
-                role: r.3,
-                organisation: r.4,
-            }),
-            subject_kind: r.5,
-            subject_id: r.6,
-            action: r.7,
-            purpose: r.8,
-            request_id: r.9,
-        })
-        .collect();
-    let (entries, next_page_token) =
-        page.cut(entries, |last| (last.occurred_at_micros, last.id.clone()));
-    // Who watches the watchers: an auditor's query is an access too (recorded
-    // before the answer leaves, after the read, so it is not in its own answer).
-    let whose = if req.subject_id.is_empty() {
-        "*"
-    } else {
-        req.subject_id.as_str()
-    };
-    record_read(
-        &api.db,
-        &ctx.caller,
-        ctx.request_id(),
-        Access {
-            subject_kind: "audit_log",
-            subject_id: whose,
-            action: "ListAuditEntries",
-            purpose: "audit",
-        },
-    )
-    .await?;
+    #[test]
+    fn an_entry_names_each_subject_once_in_order() {
+        let caller = Caller {
+            issuer: "idp".into(),
+            subject: "p-user".into(),
+            role: Role::ProviderUser,
+            provider_id: Some("p-1".into()),
+            token: String::new(),
+        };
+        let ids = ["c-2", "c-1", "c-2", "c-3"].map(str::to_owned).to_vec();
+        let entry = Entry::new(&caller, "req-1", "client", ids, "ListVouchers", "care");
+        assert_eq!(entry.subjects, ["c-1", "c-2", "c-3"]);
+        assert_eq!(entry.subjects.join(SUBJECT_SEPARATOR), "c-1,c-2,c-3");
+        assert_eq!(entry.actor_role, "provider_user");
+        assert_eq!(entry.organisation, "p-1");
+    }
 
-    Ok(ListAuditEntriesResponse {
-        entries,
-        next_page_token,
-    })
+    #[test]
+    fn a_failed_batch_keeps_retryable_errors_retryable_for_each_caller() {
+        assert!(matches!(
+            share(&AppError::Unavailable("busy".into())),
+            AppError::Unavailable(m) if m == "busy"
+        ));
+        assert!(matches!(
+            share(&AppError::Aborted("race".into())),
+            AppError::Aborted(m) if m == "race"
+        ));
+        assert!(matches!(
+            share(&AppError::Internal(anyhow::anyhow!("disk"))),
+            AppError::Internal(e) if e.to_string().contains("disk")
+        ));
+    }
+
+    #[test]
+    fn a_changes_accesses_read_back_as_stored() {
+        let recorded = vec![Recorded {
+            kind: "client".into(),
+            id: "c-1".into(),
+            action: "IssueVoucher".into(),
+            purpose: "voucher_issuance".into(),
+        }];
+        let stored = encode_recorded(&recorded).unwrap();
+        assert_eq!(decode_recorded(&stored).unwrap(), recorded);
+        assert!(matches!(
+            decode_recorded("not json"),
+            Err(AppError::Internal(_))
+        ));
+    }
 }

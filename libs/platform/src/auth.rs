@@ -31,7 +31,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use jsonwebtoken::Validation;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tonic::Request;
 use tonic::metadata::MetadataMap;
@@ -39,150 +38,16 @@ use tonic::service::Interceptor;
 
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
-use crate::devkeys::DEV_ISSUER;
 use crate::error::AppError;
+use crate::identity::DEV_ISSUER;
 use crate::jwks::{JwksSource, KeySet, KeyStore, spawn_refresher};
 use crate::telemetry::TraceContext;
 use crate::token_cache::{self, Entry, TokenCache};
 
+pub use crate::identity::{Caller, Claims, Role};
+
 /// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECONDS: i64 = 30;
-
-/// The roles of the design (DESIGN.md, Security).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The county's social worker (sosiaalihuollon omatyöntekijä).
-    SocialWorker,
-    /// A provider's staff member; always scoped to one provider.
-    ProviderUser,
-    /// The county's administrator: prices, provider approval.
-    CountyAdmin,
-    /// The county's financial system.
-    FinanceSystem,
-    /// Reads the audit log.
-    Auditor,
-}
-
-impl Role {
-    /// The role's claim value, e.g. `county_admin`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::SocialWorker => "social_worker",
-            Role::ProviderUser => "provider_user",
-            Role::CountyAdmin => "county_admin",
-            Role::FinanceSystem => "finance_system",
-            Role::Auditor => "auditor",
-        }
-    }
-
-    /// Parses a claim value.
-    pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::SocialWorker,
-            Role::ProviderUser,
-            Role::CountyAdmin,
-            Role::FinanceSystem,
-            Role::Auditor,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-}
-
-/// The claims of a token in Seteli's own layout, as `seteli-dev` and the tests mint them
-/// (verification reads any layout: see [`TokenPolicy`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    /// Subject: the user or system.
-    pub sub: String,
-    /// Issuer.
-    pub iss: String,
-    /// Audience.
-    pub aud: String,
-    /// Expiry, seconds since the epoch.
-    pub exp: i64,
-    /// Issued at, seconds since the epoch.
-    #[serde(default)]
-    pub iat: i64,
-    /// The caller's role.
-    pub role: String,
-    /// For `provider_user`: the provider the user works for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_id: Option<String>,
-}
-
-/// An authenticated caller, put into every request's extensions by [`Authenticator`].
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// Token issuer (`iss`): subjects are unique only within their issuer.
-    pub issuer: String,
-    /// Token subject.
-    pub subject: String,
-    /// Role.
-    pub role: Role,
-    /// The provider of a `provider_user`; `None` for county roles.
-    pub provider_id: Option<String>,
-    /// The raw bearer token, forwarded on calls to other services.
-    pub token: String,
-}
-
-impl Caller {
-    /// The service itself, acting on its own schedule (e.g. a nightly sweep): recorded in
-    /// histories and audit entries as subject `system:<job>`, with the county's authority.
-    pub fn system(job: &str) -> Caller {
-        Caller {
-            issuer: "seteli".into(),
-            subject: format!("system:{job}"),
-            role: Role::CountyAdmin,
-            provider_id: None,
-            token: String::new(),
-        }
-    }
-
-    /// The caller of a request (set by the [`Authenticator`] interceptor).
-    pub fn of<T>(request: &Request<T>) -> Result<Caller, AppError> {
-        request
-            .extensions()
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(|| AppError::Unauthenticated("no verified caller".into()))
-    }
-
-    /// The organisation acting: the provider id for provider users, `county` otherwise.
-    pub fn organisation(&self) -> String {
-        self.provider_id.clone().unwrap_or_else(|| "county".into())
-    }
-
-    /// `PERMISSION_DENIED` unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::PermissionDenied(format!(
-                "role {} may not do this",
-                self.role.as_str()
-            )))
-        }
-    }
-
-    /// Whether the caller is a provider user of `provider_id`.
-    pub fn is_user_of(&self, provider_id: &str) -> bool {
-        self.role == Role::ProviderUser && self.provider_id.as_deref() == Some(provider_id)
-    }
-
-    /// The idempotency scope of this caller: issuer, role, subject and provider, so two
-    /// identities that share a subject (another issuer, another provider) never share answers.
-    pub fn scope(&self) -> String {
-        format!(
-            "{}|{}|{}|{}",
-            self.issuer,
-            self.role.as_str(),
-            self.subject,
-            self.provider_id.as_deref().unwrap_or("")
-        )
-    }
-}
 
 /// Where a claim is in a token: a claim name (`role`), or a dotted path into nested objects
 /// (`realm_access.roles`). A top-level claim whose own name is the whole string (a namespaced
@@ -632,7 +497,7 @@ impl Interceptor for Authenticator {
                 .get::<TraceContext>()
                 .map(|t| t.request_id.clone())
                 .unwrap_or_default();
-            crate::rpc::to_status(e, &request_id)
+            crate::status::to_status(e, &request_id)
         })?;
         tracing::Span::current().record("caller", caller.subject.as_str());
         request.extensions_mut().insert(caller);

@@ -20,7 +20,7 @@
 //! A failed change rolls its claim back, so errors are not remembered: a retry after fixing the
 //! cause runs again. The same id with a different request is refused with `INVALID_ARGUMENT` on
 //! `request_id`. The scope is the caller's issuer, role, subject and provider
-//! ([`crate::auth::Caller::scope`]). Any protobuf message can be the stored answer.
+//! ([`crate::identity::Caller::scope`]). Any protobuf message can be the stored answer.
 //!
 //! A replayed answer may hold personal data, so serving it is an access (703/2023): the
 //! accesses the first call recorded ([`crate::audit::record`] in the body) are kept with its
@@ -37,9 +37,9 @@ use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Transaction};
 
 use crate::audit::{self, Recorded};
-use crate::auth::Caller;
 use crate::db::{Database, WriteTransaction};
 use crate::error::{AppError, AppResult};
+use crate::identity::Caller;
 use crate::rpc::Ctx;
 
 /// A transaction of the `Any` driver.

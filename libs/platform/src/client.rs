@@ -12,7 +12,6 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use seteli_api::providers::v1 as ppb;
@@ -24,41 +23,23 @@ use crate::config::ConfigError;
 use crate::error::AppError;
 use crate::rpc::Ctx;
 
+pub use crate::config::UpstreamOptions;
+
 /// How long one call to another service may take before it counts as unavailable.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(10);
 
-/// How a service calls the others (from [`crate::config::Config::upstream`]).
-#[derive(Debug, Clone)]
-pub struct UpstreamOptions {
-    /// How often a host name is resolved again (`SETELI_UPSTREAM_RESOLVE_SECONDS`).
-    pub resolve_every: Duration,
-    /// The CA certificate (PEM) that signs the other services' certificates
-    /// (`SETELI_UPSTREAM_CA_FILE`), for `https://` URLs; unset: the system's roots.
-    pub ca_file: Option<PathBuf>,
-}
-
-impl UpstreamOptions {
-    /// Cleartext or system-trusted upstreams, resolved every `resolve_every`.
-    pub fn resolving_every(resolve_every: Duration) -> Self {
-        Self {
-            resolve_every,
-            ca_file: None,
+/// The TLS settings for an `https://` upstream whose certificate names `host`: signed by
+/// `options.ca_file`, or by a system root when it is unset.
+fn tls_for(options: &UpstreamOptions, host: &str) -> anyhow::Result<ClientTlsConfig> {
+    let tls = ClientTlsConfig::new().domain_name(host);
+    Ok(match &options.ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("SETELI_UPSTREAM_CA_FILE {}: {e}", path.display()))?;
+            tls.ca_certificate(Certificate::from_pem(pem))
         }
-    }
-
-    /// The TLS settings for an `https://` upstream whose certificate names `host`.
-    fn tls_for(&self, host: &str) -> anyhow::Result<ClientTlsConfig> {
-        let tls = ClientTlsConfig::new().domain_name(host);
-        Ok(match &self.ca_file {
-            Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    anyhow::anyhow!("SETELI_UPSTREAM_CA_FILE {}: {e}", path.display())
-                })?;
-                tls.ca_certificate(Certificate::from_pem(pem))
-            }
-            None => tls.with_native_roots(),
-        })
-    }
+        None => tls.with_native_roots(),
+    })
 }
 
 fn endpoint(uri: String, tls: Option<&ClientTlsConfig>) -> anyhow::Result<Endpoint> {
@@ -94,7 +75,7 @@ pub fn channel(url: &str, options: &UpstreamOptions) -> anyhow::Result<Channel> 
         .port_u16()
         .unwrap_or(if scheme == "https" { 443 } else { 80 });
     let tls = match scheme.as_str() {
-        "https" => Some(options.tls_for(&host)?),
+        "https" => Some(tls_for(options, &host)?),
         "http" => None,
         other => anyhow::bail!("{url}: scheme {other} is neither http nor https"),
     };
@@ -277,7 +258,7 @@ pub async fn require_provider_may_work(
     providers: &Upstream<ProvidersServiceClient<Channel>>,
     ctx: &Ctx,
 ) -> Result<(), AppError> {
-    let (crate::auth::Role::ProviderUser, Some(own)) =
+    let (crate::identity::Role::ProviderUser, Some(own)) =
         (ctx.caller.role, ctx.caller.provider_id.clone())
     else {
         return Ok(());

@@ -2,7 +2,7 @@
 //!
 //! The rulebooks count days in Finland (RULES.md §9): "today" is the Europe/Helsinki calendar
 //! date, which is UTC+3 in summer and UTC+2 in winter. The clock is injected (a [`Clock`] in
-//! every [`crate::rpc::Ctx`]) so tests can pin it to a date without waiting for one.
+//! every operation's context, `rpc::Ctx`) so tests can pin it to a date without waiting for one.
 
 use std::sync::Arc;
 

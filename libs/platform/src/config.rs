@@ -11,8 +11,6 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use crate::client::UpstreamOptions;
-
 /// A configuration value that could not be used.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration key {key}: {message}")]
@@ -63,6 +61,27 @@ pub struct ServerTls {
     pub cert_file: PathBuf,
     /// `SETELI_TLS_KEY_FILE`.
     pub key_file: PathBuf,
+}
+
+/// How a service calls the others ([`Config::upstream`]; the channels themselves are the
+/// `client` module's).
+#[derive(Debug, Clone)]
+pub struct UpstreamOptions {
+    /// How often a host name is resolved again (`SETELI_UPSTREAM_RESOLVE_SECONDS`).
+    pub resolve_every: Duration,
+    /// The CA certificate (PEM) that signs the other services' certificates
+    /// (`SETELI_UPSTREAM_CA_FILE`), for `https://` URLs; unset: the system's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl UpstreamOptions {
+    /// Cleartext or system-trusted upstreams, resolved every `resolve_every`.
+    pub fn resolving_every(resolve_every: Duration) -> Self {
+        Self {
+            resolve_every,
+            ca_file: None,
+        }
+    }
 }
 
 /// Everything a service needs to start.
@@ -123,7 +142,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// How this service calls the others: `SETELI_UPSTREAM_RESOLVE_SECONDS` (how often their
     /// host names are resolved again) and `SETELI_UPSTREAM_CA_FILE` (the CA that signs their
-    /// certificates, for `https://` upstream URLs). See [`crate::client`].
+    /// certificates, for `https://` upstream URLs), for the `client` module's channels.
     pub upstream: UpstreamOptions,
     /// `SETELI_TLS_CERT_FILE` and `SETELI_TLS_KEY_FILE` (PEM, both or neither): serve gRPC over
     /// TLS. Off when unset.

@@ -9,8 +9,11 @@
 //! an advisory lock before it reads or creates its table, so replicas starting at once apply
 //! each migration exactly once.
 
+use std::any::{Any, TypeId};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -105,11 +108,24 @@ pub struct Database {
     probe: AnyPool,
     backend: Backend,
     sqlite_file: Option<PathBuf>,
-    /// The group commit of read-audit entries (one per database: [`crate::audit`]).
-    audit: crate::audit::AuditWriter,
+    /// What the layers above keep once per database ([`Database::per_database`]).
+    per_database: Arc<PerDatabase>,
     /// SQLite only: the one write transaction of this process at a time
     /// ([`Database::begin_write`]).
     write_gate: Option<WriteGate>,
+}
+
+/// State the layers above this one keep once per database, one value per type (the audit
+/// log's group commit is one): made on first use, shared by every clone of the handle, dropped
+/// with the last.
+#[derive(Default)]
+struct PerDatabase(Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
+
+impl std::fmt::Debug for PerDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.0.lock().map_or(0, |m| m.len());
+        f.debug_struct("PerDatabase").field("kept", &kept).finish()
+    }
 }
 
 /// SQLite's write lock, taken in this process first: writers queue on it in order (FIFO)
@@ -256,7 +272,7 @@ impl Database {
             probe,
             backend,
             sqlite_file,
-            audit: Default::default(),
+            per_database: Default::default(),
             write_gate: (backend == Backend::Sqlite).then(WriteGate::default),
         })
     }
@@ -421,9 +437,22 @@ impl Database {
         Ok(())
     }
 
-    /// The writer of this database's read-audit entries.
-    pub fn audit_writer(&self) -> &crate::audit::AuditWriter {
-        &self.audit
+    /// The one `T` of this database (made with `T::default()` on first use), shared by every
+    /// clone of the handle and dropped with the last: how a layer above keeps per-database
+    /// state (the audit log's group commit) without this module knowing its type.
+    pub(crate) fn per_database<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut kept = self
+            .per_database
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let value = kept
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()))
+            .clone();
+        value
+            .downcast::<T>()
+            .unwrap_or_else(|_| unreachable!("a value is kept under its own type's id"))
     }
 
     /// The pool.
@@ -480,6 +509,30 @@ pub fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn per_database_state_is_one_value_per_type_shared_by_every_clone() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        #[derive(Default)]
+        struct Counter(AtomicU64);
+        let db = Database::connect("sqlite::memory:", 1).await.unwrap();
+        db.per_database::<Counter>()
+            .0
+            .fetch_add(1, Ordering::Relaxed);
+        let clone = db.clone();
+        assert_eq!(clone.per_database::<Counter>().0.load(Ordering::Relaxed), 1);
+        // Another type has a value of its own.
+        assert_eq!(*db.per_database::<String>(), "");
+        // Another database has its own.
+        let other = Database::connect("sqlite::memory:", 1).await.unwrap();
+        assert_eq!(other.per_database::<Counter>().0.load(Ordering::Relaxed), 0);
+        // Dropped with the last handle.
+        let kept = Arc::downgrade(&db.per_database::<Counter>());
+        drop(db);
+        assert!(kept.upgrade().is_some(), "a clone still holds it");
+        drop(clone);
+        assert!(kept.upgrade().is_none());
+    }
 
     #[test]
     fn outside_dev_postgresql_needs_verify_full_and_sqlite_does_not() {

@@ -17,14 +17,9 @@ use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, KeypairBytes, PrivateKeyInfo};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
-use crate::auth::Claims;
+use crate::identity::Claims;
 
-/// The issuer of dev tokens (`seteli-dev token`, `make run`): refused outside dev mode.
-pub const DEV_ISSUER: &str = "seteli-dev";
-
-/// The key id of the dev signing key `seteli-dev keys` writes: a JWKS holding it is refused
-/// outside dev mode.
-pub const DEV_KID: &str = "seteli-dev-1";
+pub use crate::identity::{DEV_ISSUER, DEV_KID};
 
 /// A signing key with its key id.
 #[derive(Clone)]

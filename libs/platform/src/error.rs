@@ -8,7 +8,7 @@
 //! - `UNAVAILABLE` when the database or another service cannot be reached;
 //! - `INTERNAL` only for our own faults, with a generic message (details go to the log).
 //!
-//! The mapping itself lives in [`crate::rpc::to_status`], the one place an error becomes a
+//! The mapping itself is the `status` module's `to_status`, the one place an error becomes a
 //! `Status`.
 
 use seteli_rules::Violation;

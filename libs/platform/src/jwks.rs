@@ -36,7 +36,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::config::ConfigError;
-use crate::devkeys::DEV_KID;
+use crate::identity::DEV_KID;
 use crate::token_cache::TokenCache;
 
 /// The least time between two fetches caused by unknown key ids.

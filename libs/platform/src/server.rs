@@ -30,12 +30,14 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::audit::AuditApi;
-use crate::auth::{Authenticator, Caller, Verifier};
+use crate::audit_api::AuditApi;
+use crate::auth::{Authenticator, Verifier};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, MigrateMode, ServiceDefaults};
 use crate::db::{Database, MigrationFile};
-use crate::telemetry::{GrpcTelemetryLayer, TraceContext, init_tracing, metrics_handle};
+use crate::telemetry::{GrpcTelemetryLayer, init_tracing, metrics_handle};
+
+pub use crate::rpc::forward;
 
 /// Health name for liveness probes: SERVING while the process runs, whatever the database
 /// does, so an outage takes pods out of rotation (readiness, `""`) without restarting them.
@@ -419,25 +421,6 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-/// An outgoing request to another service on behalf of `caller`: forwards the caller's token,
-/// the request id and the trace (as a child `traceparent`).
-pub fn forward<T>(caller: &Caller, trace: Option<&TraceContext>, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    let md = request.metadata_mut();
-    if let Ok(v) = format!("Bearer {}", caller.token).parse() {
-        md.insert("authorization", v);
-    }
-    if let Some(trace) = trace {
-        if let Ok(v) = trace.child_traceparent().parse() {
-            md.insert("traceparent", v);
-        }
-        if let Ok(v) = trace.request_id.parse() {
-            md.insert("x-request-id", v);
-        }
-    }
-    request
-}
-
 /// Resolves on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -654,53 +637,5 @@ pub async fn main_with_args<S: Service>(args: Vec<String>) -> ExitCode {
             eprintln!("seteli-{name}: {e:#}");
             ExitCode::from(code)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::Role;
-
-    #[test]
-    fn a_forwarded_call_carries_the_token_request_id_and_trace() {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(
-            "traceparent",
-            http::HeaderValue::from_static(
-                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            ),
-        );
-        headers.insert("x-request-id", http::HeaderValue::from_static("req-42"));
-        let incoming = TraceContext::from_headers(&headers);
-        let caller = Caller {
-            issuer: "test".into(),
-            subject: "sw-1".into(),
-            role: Role::SocialWorker,
-            provider_id: None,
-            token: "abc.def.ghi".into(),
-        };
-        let outgoing = forward(&caller, Some(&incoming), ());
-        let md = outgoing.metadata();
-        assert_eq!(
-            md.get("authorization").and_then(|v| v.to_str().ok()),
-            Some("Bearer abc.def.ghi")
-        );
-        assert_eq!(
-            md.get("x-request-id").and_then(|v| v.to_str().ok()),
-            Some("req-42")
-        );
-        let parent = md
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        // Same trace, and this server's span as the parent of the next hop.
-        assert!(
-            parent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
-            "{parent}"
-        );
-        assert!(parent.contains(&incoming.span_id), "{parent}");
-        assert!(!parent.contains("00f067aa0ba902b7"), "{parent}");
     }
 }

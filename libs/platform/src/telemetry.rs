@@ -6,7 +6,7 @@
 //! `grpc_server_requests_total{service,method,code}` and
 //! `grpc_server_request_duration_seconds{service,method}`.
 //! Outgoing calls to other services use [`TraceContext::child_traceparent`] and forward the
-//! caller's token (see [`crate::server::forward`]).
+//! caller's token (the RPC boundary's `forward`).
 
 use std::sync::OnceLock;
 use std::task::{Context, Poll};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::auth::Caller;
+use crate::identity::Caller;
 
 /// A token's cache key: the SHA-256 of the token string.
 pub(crate) type TokenHash = [u8; 32];
@@ -77,5 +77,77 @@ impl TokenCache {
     /// How many tokens are remembered.
     pub fn len(&self) -> usize {
         self.entries.as_ref().map_or(0, |e| e.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Role;
+
+    fn entry(exp: i64, generation: u64) -> Entry {
+        Entry {
+            caller: Caller {
+                issuer: "idp".into(),
+                subject: "u-1".into(),
+                role: Role::SocialWorker,
+                provider_id: None,
+                token: "the-token".into(),
+            },
+            exp,
+            generation,
+        }
+    }
+
+    #[test]
+    fn a_token_answers_until_its_exp_under_its_key_generation_only() {
+        let cache = TokenCache::new(10);
+        assert!(cache.enabled());
+        let key = hash("the-token");
+        cache.insert(key, entry(100, 1));
+        assert_eq!(cache.len(), 1);
+        let hit = cache.get(&key, "the-token", 99, 1).expect("remembered");
+        assert_eq!(hit.subject, "u-1");
+        assert_eq!(
+            hit.token, "the-token",
+            "the caller's own token is handed back"
+        );
+        assert!(cache.get(&key, "the-token", 100, 1).is_none(), "expired");
+        assert!(cache.get(&key, "the-token", 99, 2).is_none(), "other keys");
+        assert!(cache.get(&hash("another"), "another", 99, 1).is_none());
+        cache.clear();
+        assert_eq!(cache.len(), 0);
+        assert!(cache.get(&key, "the-token", 99, 1).is_none());
+    }
+
+    #[test]
+    fn an_entry_does_not_keep_the_token_string() {
+        let cache = TokenCache::new(10);
+        let key = hash("the-token");
+        cache.insert(key, entry(100, 1));
+        let kept = cache
+            .entries
+            .as_ref()
+            .and_then(|e| e.get(&key))
+            .expect("kept");
+        assert!(kept.caller.token.is_empty());
+    }
+
+    #[test]
+    fn a_cache_of_size_zero_remembers_nothing() {
+        let cache = TokenCache::new(0);
+        assert!(!cache.enabled());
+        let key = hash("the-token");
+        cache.insert(key, entry(100, 1));
+        assert_eq!(cache.len(), 0);
+        assert!(cache.get(&key, "the-token", 1, 1).is_none());
+    }
+
+    #[test]
+    fn the_key_is_the_sha256_of_the_token() {
+        assert_eq!(hash("a"), hash("a"));
+        assert_ne!(hash("a"), hash("b"));
+        // SHA-256("abc"), FIPS 180-2's first example.
+        assert_eq!(&hash("abc")[..4], &[0xba, 0x78, 0x16, 0xbf]);
     }
 }

@@ -1,0 +1,258 @@
+//! Who a caller is, once their token has verified: the [`Role`]s of the design, the [`Caller`]
+//! every operation gets, the [`Claims`] of a token in Seteli's own layout, and the dev issuer
+//! and key id a service refuses outside dev mode. Verifying tokens is the `auth` module's; this
+//! is what the rest of the platform needs to know about the result.
+
+use serde::{Deserialize, Serialize};
+use tonic::Request;
+
+use crate::error::AppError;
+
+/// The issuer of dev tokens (`seteli-dev token`, `make run`): refused outside dev mode.
+pub const DEV_ISSUER: &str = "seteli-dev";
+
+/// The key id of the dev signing key `seteli-dev keys` writes: a JWKS holding it is refused
+/// outside dev mode.
+pub const DEV_KID: &str = "seteli-dev-1";
+
+/// The roles of the design (DESIGN.md, Security).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The county's social worker (sosiaalihuollon omatyöntekijä).
+    SocialWorker,
+    /// A provider's staff member; always scoped to one provider.
+    ProviderUser,
+    /// The county's administrator: prices, provider approval.
+    CountyAdmin,
+    /// The county's financial system.
+    FinanceSystem,
+    /// Reads the audit log.
+    Auditor,
+}
+
+impl Role {
+    /// The role's claim value, e.g. `county_admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SocialWorker => "social_worker",
+            Role::ProviderUser => "provider_user",
+            Role::CountyAdmin => "county_admin",
+            Role::FinanceSystem => "finance_system",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// Parses a claim value.
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::SocialWorker,
+            Role::ProviderUser,
+            Role::CountyAdmin,
+            Role::FinanceSystem,
+            Role::Auditor,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// The claims of a token in Seteli's own layout, as `seteli-dev` and the tests mint them
+/// (verification reads any layout: the token policy says where the claims are).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Subject: the user or system.
+    pub sub: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Issued at, seconds since the epoch.
+    #[serde(default)]
+    pub iat: i64,
+    /// The caller's role.
+    pub role: String,
+    /// For `provider_user`: the provider the user works for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+}
+
+/// An authenticated caller, put into every request's extensions when its token verified.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Token issuer (`iss`): subjects are unique only within their issuer.
+    pub issuer: String,
+    /// Token subject.
+    pub subject: String,
+    /// Role.
+    pub role: Role,
+    /// The provider of a `provider_user`; `None` for county roles.
+    pub provider_id: Option<String>,
+    /// The raw bearer token, forwarded on calls to other services.
+    pub token: String,
+}
+
+impl Caller {
+    /// The service itself, acting on its own schedule (e.g. a nightly sweep): recorded in
+    /// histories and audit entries as subject `system:<job>`, with the county's authority.
+    pub fn system(job: &str) -> Caller {
+        Caller {
+            issuer: "seteli".into(),
+            subject: format!("system:{job}"),
+            role: Role::CountyAdmin,
+            provider_id: None,
+            token: String::new(),
+        }
+    }
+
+    /// The caller of a request (put there by the interceptor that verified its token).
+    pub fn of<T>(request: &Request<T>) -> Result<Caller, AppError> {
+        request
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| AppError::Unauthenticated("no verified caller".into()))
+    }
+
+    /// The organisation acting: the provider id for provider users, `county` otherwise.
+    pub fn organisation(&self) -> String {
+        self.provider_id.clone().unwrap_or_else(|| "county".into())
+    }
+
+    /// `PERMISSION_DENIED` unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::PermissionDenied(format!(
+                "role {} may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// Whether the caller is a provider user of `provider_id`.
+    pub fn is_user_of(&self, provider_id: &str) -> bool {
+        self.role == Role::ProviderUser && self.provider_id.as_deref() == Some(provider_id)
+    }
+
+    /// The idempotency scope of this caller: issuer, role, subject and provider, so two
+    /// identities that share a subject (another issuer, another provider) never share answers.
+    pub fn scope(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.issuer,
+            self.role.as_str(),
+            self.subject,
+            self.provider_id.as_deref().unwrap_or("")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLES: [Role; 5] = [
+        Role::SocialWorker,
+        Role::ProviderUser,
+        Role::CountyAdmin,
+        Role::FinanceSystem,
+        Role::Auditor,
+    ];
+
+    fn caller(role: Role, provider_id: Option<&str>) -> Caller {
+        Caller {
+            issuer: "idp".into(),
+            subject: "u-1".into(),
+            role,
+            provider_id: provider_id.map(str::to_owned),
+            token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_role_reads_back_from_its_claim_value_and_nothing_else_is_a_role() {
+        for role in ROLES {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            // The claim value is also the role's serde name.
+            assert_eq!(
+                serde_json::to_value(role).unwrap(),
+                serde_json::json!(role.as_str())
+            );
+        }
+        for other in ["", "admin", "County_Admin", "county_admin ", "auditors"] {
+            assert_eq!(Role::parse(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_provider_user_is_a_user_of_its_own_provider_only() {
+        let user = caller(Role::ProviderUser, Some("p-1"));
+        assert!(user.is_user_of("p-1"));
+        assert!(!user.is_user_of("p-2"));
+        assert_eq!(user.organisation(), "p-1");
+        // A county role is nobody's provider user, even with a provider id at hand.
+        let admin = caller(Role::CountyAdmin, Some("p-1"));
+        assert!(!admin.is_user_of("p-1"));
+        assert_eq!(caller(Role::SocialWorker, None).organisation(), "county");
+    }
+
+    #[test]
+    fn require_admits_the_listed_roles_and_names_the_callers_otherwise() {
+        let worker = caller(Role::SocialWorker, None);
+        assert!(
+            worker
+                .require(&[Role::CountyAdmin, Role::SocialWorker])
+                .is_ok()
+        );
+        match worker.require(&[Role::Auditor]) {
+            Err(AppError::PermissionDenied(m)) => assert!(m.contains("social_worker"), "{m}"),
+            other => panic!("expected PERMISSION_DENIED, got {other:?}"),
+        }
+        assert!(worker.require(&[]).is_err());
+    }
+
+    #[test]
+    fn two_identities_sharing_a_subject_have_different_scopes() {
+        let a = caller(Role::ProviderUser, Some("p-1"));
+        let other_provider = caller(Role::ProviderUser, Some("p-2"));
+        let other_issuer = Caller {
+            issuer: "idp-2".into(),
+            ..a.clone()
+        };
+        let other_role = caller(Role::SocialWorker, None);
+        assert_eq!(a.scope(), "idp|provider_user|u-1|p-1");
+        for b in [other_provider, other_issuer, other_role] {
+            assert_ne!(a.scope(), b.scope());
+        }
+        // The token is not part of the scope: a new token of the same identity replays.
+        let renewed = Caller {
+            token: "t2".into(),
+            ..a.clone()
+        };
+        assert_eq!(a.scope(), renewed.scope());
+    }
+
+    #[test]
+    fn the_system_caller_acts_with_the_countys_authority_under_its_job_name() {
+        let system = Caller::system("sweep");
+        assert_eq!(system.subject, "system:sweep");
+        assert_eq!(system.role, Role::CountyAdmin);
+        assert_eq!(system.organisation(), "county");
+        assert!(system.token.is_empty());
+    }
+
+    #[test]
+    fn a_request_without_a_verified_caller_is_unauthenticated() {
+        let mut request = Request::new(());
+        assert!(matches!(
+            Caller::of(&request),
+            Err(AppError::Unauthenticated(_))
+        ));
+        request.extensions_mut().insert(caller(Role::Auditor, None));
+        assert_eq!(Caller::of(&request).unwrap().role, Role::Auditor);
+    }
+}
