@@ -260,8 +260,9 @@ pub enum LedgerDay {
 /// ABS-REPEATED, "repeated absences" (RULES.md §10: "toistuvasti … ilman perusteltua syytä"):
 /// the voucher's days as agreed sessions for [`crate::absences::check_absence_follow_up`],
 /// where an absence whose reason keeps no benefit ([`benefit_kept`]: any other reason, or a
-/// child's illness past its days) counts as a no-show does and an absence that keeps it breaks
-/// a run as an attended day does. Sorted by date.
+/// child's illness past its days) counts as a no-show does, and an absence with a reason that
+/// keeps it is left out (it neither continues nor breaks a run, as before this reading). Sorted
+/// by date.
 pub fn repeated_absences(days: &[(NaiveDate, LedgerDay)]) -> Vec<AgreedSession> {
     let kela: Vec<KelaDay> = days
         .iter()
@@ -274,16 +275,21 @@ pub fn repeated_absences(days: &[(NaiveDate, LedgerDay)]) -> Vec<AgreedSession> 
         })
         .collect();
     let kept = benefit_kept(&kela);
+    let unjustified = |date: &NaiveDate| kept.iter().any(|(day, benefit)| day == date && !*benefit);
     let mut out: Vec<AgreedSession> = days
         .iter()
-        .map(|(date, d)| AgreedSession {
-            date: *date,
-            no_show: match d {
+        .filter_map(|(date, d)| {
+            let no_show = match d {
                 LedgerDay::Attended => false,
                 LedgerDay::NoShow => true,
-                LedgerDay::Absent(_) => kept.iter().any(|(day, benefit)| day == date && !*benefit),
-            },
-            client_contacted: true,
+                LedgerDay::Absent(_) if unjustified(date) => true,
+                LedgerDay::Absent(_) => return None,
+            };
+            Some(AgreedSession {
+                date: *date,
+                no_show,
+                client_contacted: true,
+            })
         })
         .collect();
     out.sort_by_key(|s| s.date);

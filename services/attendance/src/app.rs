@@ -14,6 +14,7 @@ use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed;
 use seteli_platform::rpc::Ctx;
+use seteli_rules::ledger::AheadReasons;
 use tonic::transport::Channel;
 
 /// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
@@ -36,6 +37,10 @@ pub struct Settings {
     pub feed_poll: Duration,
     /// How often the voucher service's address is resolved again.
     pub upstream: UpstreamOptions,
+    /// `SETELI_ABSENCE_REASONS_AHEAD`: the absence reasons that may be recorded before their
+    /// day (ABS-RECORD, RULES.md §10), comma-separated `AbsenceReason` codes plus
+    /// `OWN_ILLNESS_CERTIFIED`; default `JOB_INTERVIEW,PUBLIC_OFFICE,OWN_ILLNESS_CERTIFIED`.
+    pub absences_ahead: AheadReasons,
 }
 
 impl Settings {
@@ -62,6 +67,15 @@ impl Settings {
                 .map(|t| t.trim().to_owned()),
             feed_poll: Duration::from_millis(poll_ms),
             upstream: config.upstream.clone(),
+            absences_ahead: match config.var("SETELI_ABSENCE_REASONS_AHEAD") {
+                None => AheadReasons::default(),
+                Some(list) => AheadReasons::parse(list).map_err(|code| ConfigError {
+                    key: "SETELI_ABSENCE_REASONS_AHEAD".into(),
+                    message: format!(
+                        "{code} is no absence reason (JOB_INTERVIEW, PUBLIC_OFFICE, OWN_ILLNESS_CERTIFIED, …)"
+                    ),
+                })?,
+            },
         })
     }
 }
@@ -79,6 +93,8 @@ pub struct App {
     pub(crate) feed_ctx: Option<Ctx>,
     /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
     pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The absence reasons that may be recorded before their day ([`Settings::absences_ahead`]).
+    pub absences_ahead: Arc<AheadReasons>,
 }
 
 impl App {
@@ -105,6 +121,7 @@ impl App {
             providers,
             feed_ctx,
             feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            absences_ahead: Arc::new(settings.absences_ahead.clone()),
         })
     }
 

@@ -14,6 +14,7 @@ use seteli_api::attendance::v1 as pb;
 use seteli_platform::error::refuse;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::absences::billable_no_show_units;
+use seteli_rules::ledger::{Booked, check_one_record_per_hour};
 use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
 use seteli_rules::rule_ids::{KTT_NOT_ONLY_REMOTE, KTT_STEWARD, PROC_START};
 use seteli_rules::sessions::{
@@ -25,6 +26,7 @@ use seteli_rules::{ServiceType, Unit};
 use sqlx::AnyConnection;
 
 use super::common::{rule_error, to_warning};
+use super::ledger::not_an_absence_day;
 use crate::model::{SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, dec};
 use crate::store;
 
@@ -78,6 +80,7 @@ pub(super) async fn admit(
     today: NaiveDate,
 ) -> AppResult<Admission> {
     let sessions = store::client_sessions(conn, &v.client_id).await?;
+    not_an_absence_day(conn, v, s.date).await?;
     admit_among(sessions, v, s, exclude, today)
 }
 
@@ -148,6 +151,24 @@ pub(super) fn admit_among(
     // activity), CAP-DAY-LENGTH, CAP-SESSION-LENGTH, CAP-GROUP-SIZE, KTT-GROUP-DISCUSSIONS,
     // COACHING-NOT-DURING-WORK (both orders)
     let mut violations = check_session(&context, &proposed).map_err(rule_error)?;
+    // BILL-REALISED: one record per hour on the voucher, whatever its other sessions' state
+    // of realisation (RULES.md §10); a no-show holds its hour too.
+    let whole_day = |kind: SessionKind| terms.unit == Unit::Day && kind == SessionKind::Regular;
+    let booked: Vec<Booked> = own
+        .iter()
+        .filter(|r| matches!(r.status, SessionStatus::Recorded | SessionStatus::NoShow))
+        .map(|r| Booked {
+            date: r.date,
+            slot: slot(&r),
+            whole_day: whole_day(r.kind),
+        })
+        .collect();
+    let this = Booked {
+        date: s.date,
+        slot: proposed.slot(),
+        whole_day: whole_day(s.kind),
+    };
+    violations.extend(check_one_record_per_hour(&this, &booked));
     // PROC-START, PROC-COACH, KTT-STEWARD: the first session on an ASSIGNED voucher starts the
     // service, so it is checked as a start on its day, as StartVoucher would check it. (Later
     // sessions follow a start already checked, even while the feed still says ASSIGNED.)

@@ -4,11 +4,13 @@
 //!
 //! The capabilities, each using only those it names (and `common`), so never in a cycle:
 //!
-//! - `sessions` → admission, voucher_feed: record, read, correct and void a session;
-//! - `admission`: a session admitted by the rules crate, the no-show allowance, the units used
-//!   recounted and published on the usage feed;
-//! - `cancellations` → sessions, admission, alerts: CancelSession, the no-show and its alerts;
-//! - `absences` → alerts, voucher_feed: RecordAbsence, ListAbsences and their alerts;
+//! - `sessions` → admission, ledger, groups, voucher_feed: record, read, correct and void a session;
+//! - `admission` → ledger: a session admitted by the rules crate (one record per hour among
+//!   them), the no-show allowance, the units used recounted and published on the usage feed;
+//! - `ledger` → alerts: the ledger as a whole (RULES.md §10): a day attended or missed,
+//!   replacements, repeated absences;
+//! - `cancellations` → sessions, admission, ledger, alerts: CancelSession, the no-show and its alerts;
+//! - `absences` → alerts, ledger, voucher_feed: RecordAbsence, ListAbsences and their alerts;
 //! - `groups` → alerts, voucher_feed: groups, enrolments, the start decision;
 //! - `group_sessions` → sessions, cancellations, absences, voucher_feed: RecordGroupSession;
 //! - `billing` → admission: the billable items and their invoicing;
@@ -26,6 +28,7 @@ mod cancellations;
 mod common;
 mod group_sessions;
 mod groups;
+mod ledger;
 mod sessions;
 mod usage;
 mod voucher_feed;
