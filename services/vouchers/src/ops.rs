@@ -5,27 +5,20 @@
 //! transaction that locks the voucher before reading it, writes the audit entry for the client
 //! and appends to the change feed.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{Datelike, NaiveDate};
 use futures::future::BoxFuture;
 use seteli_api::attendance::v1 as apb;
-use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
 use seteli_api::common::v1::Coordinates;
 use seteli_api::providers::v1 as ppb;
-use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::{Change, lock_row};
-use seteli_platform::client::{Upstream, UpstreamOptions, require_provider_may_work};
-use seteli_platform::clock::Clock;
-use seteli_platform::config::{Config, ConfigError};
+use seteli_platform::client::require_provider_may_work;
 use seteli_platform::convert::{PbEnum, date, service_type, store_date};
 use seteli_platform::db::{Database, new_id};
 use seteli_platform::error::refuse;
-use seteli_platform::feed::{self, Cursor};
+use seteli_platform::feed::Cursor;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult, FieldErrors};
@@ -43,9 +36,9 @@ use seteli_rules::terms::{
 };
 use seteli_rules::{ServiceType, Violation};
 use sqlx::AnyConnection;
-use tonic::transport::Channel;
 
 use crate::access;
+use crate::app::App;
 use crate::model::{
     ChangeKind, ClientFacts, DecisionInput, Evaluated, ExistingVoucher, StartDates, VoucherState,
     decimal_hundredths, units_decimal,
@@ -56,157 +49,11 @@ use crate::wire::{self, describe, required_id, required_text};
 /// Attendance's usage feed this service follows (its row in `feed_cursors`).
 const USAGE_FEED: Cursor = Cursor("attendance_usage");
 
-/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
-pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
-
-/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
-pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
-
 /// Usage changes asked for per page.
 const USAGE_PAGE: i32 = 500;
 
 /// Subject kind of every audit entry this service writes.
 const CLIENT: &str = "client";
-
-/// The voucher service's settings beyond the platform's, read once at start.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// `SETELI_PROVIDERS_URL`: the provider registry.
-    pub providers_url: String,
-    /// `SETELI_DISTANCE_LIMIT_KM`: PROV-DISTANCE's limit (default 20).
-    pub distance_limit_km: f64,
-    /// `SETELI_SEED_CEILING_PRICES` (dev): prices recorded at start when the list is empty.
-    pub seed_prices: CeilingPrices,
-    /// `SETELI_EXPIRY_SWEEP_SECONDS`: how often ended vouchers are expired or completed;
-    /// `None` (0) turns the schedule off.
-    pub sweep_every: Option<Duration>,
-    /// `SETELI_ATTENDANCE_URL`: the attendance service (its usage feed).
-    pub attendance_url: String,
-    /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the follower calls attendance's usage
-    /// feed with (a `county_admin` or `finance_system` token). Unset: usage is not followed.
-    pub feed_token: Option<String>,
-    /// `SETELI_FEED_POLL_MS`: how often the usage feed is polled (default 1000).
-    pub feed_poll: Duration,
-    /// How often the registry's address is resolved again.
-    pub upstream: UpstreamOptions,
-    /// `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`: how long after a voucher ends its provider's
-    /// users still read it and its client (default 90: the final report, the last invoice).
-    pub provider_access_after_end_days: i64,
-}
-
-impl Settings {
-    /// Reads the settings; a bad value names its key.
-    pub fn read(config: &Config) -> Result<Self, ConfigError> {
-        let limit: f64 = config.var_or(
-            "SETELI_DISTANCE_LIMIT_KM",
-            seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM,
-        )?;
-        if !(limit.is_finite() && limit > 0.0) {
-            return Err(ConfigError {
-                key: "SETELI_DISTANCE_LIMIT_KM".into(),
-                message: "must be a positive number of kilometres".into(),
-            });
-        }
-        let seed_prices = CeilingPrices::parse(
-            config.var("SETELI_SEED_CEILING_PRICES").unwrap_or(""),
-        )
-        .map_err(|message| ConfigError {
-            key: "SETELI_SEED_CEILING_PRICES".into(),
-            message,
-        })?;
-        let sweep_seconds: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
-        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
-        if poll_ms == 0 {
-            return Err(ConfigError {
-                key: "SETELI_FEED_POLL_MS".into(),
-                message: "must be at least 1".into(),
-            });
-        }
-        Ok(Self {
-            providers_url: config
-                .var("SETELI_PROVIDERS_URL")
-                .unwrap_or(DEFAULT_PROVIDERS_URL)
-                .to_owned(),
-            distance_limit_km: limit,
-            seed_prices,
-            sweep_every: (sweep_seconds > 0).then(|| Duration::from_secs(sweep_seconds)),
-            attendance_url: config
-                .var("SETELI_ATTENDANCE_URL")
-                .unwrap_or(DEFAULT_ATTENDANCE_URL)
-                .to_owned(),
-            feed_token: config
-                .var("SETELI_ATTENDANCE_FEED_TOKEN")
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
-            feed_poll: Duration::from_millis(poll_ms),
-            upstream: config.upstream.clone(),
-            provider_access_after_end_days: {
-                let days: i64 = config.var_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?;
-                if days < 0 {
-                    return Err(ConfigError {
-                        key: "SETELI_PROVIDER_ACCESS_AFTER_END_DAYS".into(),
-                        message: "must not be negative".into(),
-                    });
-                }
-                days
-            },
-        })
-    }
-}
-
-/// What every operation works with.
-#[derive(Debug, Clone)]
-pub struct App {
-    /// The service's database.
-    pub db: Database,
-    /// The provider registry.
-    pub providers: Upstream<ProvidersServiceClient<Channel>>,
-    /// PROV-DISTANCE's limit in km.
-    pub distance_limit_km: f64,
-    /// The attendance service (its usage feed).
-    pub attendance: Upstream<AttendanceServiceClient<Channel>>,
-    /// The usage follower's identity (`system:usage-feed` with the configured token), if any.
-    feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
-    feed_lock: Arc<tokio::sync::Mutex<()>>,
-    /// How long after a voucher ends its provider's users still read it (days).
-    pub provider_access_after_end_days: i64,
-}
-
-impl App {
-    /// The operations over `db`, asking the registry named in `settings`.
-    pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
-        let providers = Upstream::connect(
-            "providers",
-            "SETELI_PROVIDERS_URL",
-            &settings.providers_url,
-            &settings.upstream,
-            ProvidersServiceClient::new,
-        )?;
-        let attendance = Upstream::connect(
-            "attendance",
-            "SETELI_ATTENDANCE_URL",
-            &settings.attendance_url,
-            &settings.upstream,
-            AttendanceServiceClient::new,
-        )?;
-        let feed_ctx = feed::follower("usage-feed", settings.feed_token.as_ref(), clock);
-        Ok(Self {
-            db,
-            providers,
-            distance_limit_km: settings.distance_limit_km,
-            attendance,
-            feed_ctx,
-            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
-            provider_access_after_end_days: settings.provider_access_after_end_days,
-        })
-    }
-
-    /// Whether attendance's usage feed is followed (a token is configured).
-    pub fn follows_usage(&self) -> bool {
-        self.feed_ctx.is_some()
-    }
-}
 
 // ------------------------------------------------------------------------------ clients
 
