@@ -261,3 +261,244 @@ fn evaluate_decision(
         value_cents,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use seteli_rules::ServiceType;
+    use seteli_rules::rule_ids::{
+        ELIG_AGE, KTT_ELIG_PLAN, KTT_ELIG_UNEMPLOYED, RULEBOOK_IN_FORCE, VOUCHER_EXTENSION,
+    };
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    /// An SK individual coaching decision that passes every rule: 40 hours, February to May.
+    fn sk_decision() -> DecisionInput {
+        DecisionInput {
+            client_id: "c1".into(),
+            service: ServiceType::SkIndividual,
+            decision_date: d(2026, 1, 10),
+            valid_from: d(2026, 2, 1),
+            valid_until: d(2026, 5, 31),
+            units: 4000,
+            weekly_cap: None,
+            distance_exemption: false,
+            continues: None,
+            recorded: pb::ServiceDecision {
+                need_assessment: Some(pb::NeedAssessment {
+                    reference: "PTA-2026-17".into(),
+                    social_rehabilitation_need: true,
+                    daily_living_need: false,
+                }),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// A KTT individual coaching decision that passes every rule: 30 hours, February to May.
+    fn ktt_decision() -> DecisionInput {
+        DecisionInput {
+            service: ServiceType::KttIndividual,
+            units: 3000,
+            recorded: pb::ServiceDecision {
+                job_search_in_force: true,
+                unemployment_benefit: pb::UnemploymentBenefit::LabourMarketSubsidy as i32,
+                employment_plan: Some(pb::EmploymentPlan {
+                    kind: pb::PlanKind::ActivationPlan as i32,
+                    reference: "AS-123".into(),
+                }),
+                ..Default::default()
+            },
+            ..sk_decision()
+        }
+    }
+
+    fn client() -> ClientFacts {
+        ClientFacts {
+            birth_date: d(1990, 5, 17),
+            municipality: "Iisalmi".into(),
+        }
+    }
+
+    fn held(id: &str, service: ServiceType, from: NaiveDate, until: NaiveDate) -> ExistingVoucher {
+        ExistingVoucher {
+            id: id.into(),
+            service,
+            valid_from: from,
+            valid_until: until,
+            held: true,
+        }
+    }
+
+    /// The rule ids of a refusal, in order (panics on anything else).
+    fn refused(r: Result<Evaluated, AppError>) -> Vec<&'static str> {
+        match r {
+            Err(AppError::RuleViolations(v)) => v.iter().map(|v| v.rule).collect(),
+            other => panic!("expected a rule refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_decision_is_priced_with_the_rulebook_in_force() {
+        let e = evaluate_decision(&sk_decision(), &client(), Some(6550), &[]).expect("valid");
+        assert_eq!(e.unit_price_cents, 6550);
+        // VOUCHER-VALUE: 40 h × 65.50 EUR.
+        assert_eq!(e.value_cents, 262_000);
+        assert_eq!((e.rulebook_code, e.rulebook_version), ("SK", "2026-01-01"));
+        assert_eq!(e.rulebook_effective_from, d(2026, 1, 1));
+
+        let e = evaluate_decision(&ktt_decision(), &client(), Some(5999), &[]).expect("valid");
+        assert_eq!(e.value_cents, 30 * 5999);
+        assert_eq!((e.rulebook_code, e.rulebook_version), ("KTT", "2024-01-01"));
+    }
+
+    #[test]
+    fn no_price_in_force_is_one_voucher_value_refusal_that_says_so() {
+        match evaluate_decision(&sk_decision(), &client(), None, &[]) {
+            Err(AppError::RuleViolations(v)) => {
+                assert_eq!(v.len(), 1, "{v:?}");
+                assert_eq!(v[0].rule, VOUCHER_VALUE);
+                assert!(
+                    v[0].message_en
+                        .contains("No ceiling price of SK_INDIVIDUAL")
+                );
+                assert!(v[0].message_en.contains("2026-01-10"));
+            }
+            other => panic!("expected VOUCHER-VALUE, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_assessment_without_a_reference_counts_as_none() {
+        let mut decision = sk_decision();
+        if let Some(n) = decision.recorded.need_assessment.as_mut() {
+            n.reference = "  ".into();
+        }
+        // Reported once, not once by the rules crate and once more here.
+        assert_eq!(
+            refused(evaluate_decision(&decision, &client(), Some(6550), &[])),
+            vec![SK_ELIG_NEED]
+        );
+    }
+
+    #[test]
+    fn ktt_plan_and_benefit_map_from_the_contract() {
+        let mut decision = ktt_decision();
+        decision.recorded.unemployment_benefit = pb::UnemploymentBenefit::SocialAssistance as i32;
+        if let Some(p) = decision.recorded.employment_plan.as_mut() {
+            p.kind = pb::PlanKind::MultiSectoralEmploymentPlan as i32;
+        }
+        assert!(evaluate_decision(&decision, &client(), Some(5999), &[]).is_ok());
+
+        // An unspecified plan kind is no plan; an unspecified benefit is none.
+        let mut decision = ktt_decision();
+        decision.recorded.unemployment_benefit = 0;
+        if let Some(p) = decision.recorded.employment_plan.as_mut() {
+            p.kind = 0;
+        }
+        assert_eq!(
+            refused(evaluate_decision(&decision, &client(), Some(5999), &[])),
+            vec![KTT_ELIG_UNEMPLOYED, KTT_ELIG_PLAN]
+        );
+    }
+
+    #[test]
+    fn the_age_is_counted_on_the_first_valid_day() {
+        let young = ClientFacts {
+            birth_date: d(2008, 2, 2),
+            ..client()
+        };
+        // 17 on 2026-02-01, 18 the next day.
+        assert_eq!(
+            refused(evaluate_decision(&sk_decision(), &young, Some(6550), &[])),
+            vec![ELIG_AGE]
+        );
+        let decision = DecisionInput {
+            valid_from: d(2026, 2, 2),
+            ..sk_decision()
+        };
+        assert!(evaluate_decision(&decision, &young, Some(6550), &[]).is_ok());
+    }
+
+    #[test]
+    fn a_decision_before_any_rulebook_is_refused_with_the_rest() {
+        let decision = DecisionInput {
+            decision_date: d(2025, 6, 1),
+            ..sk_decision()
+        };
+        let young = ClientFacts {
+            birth_date: d(2010, 1, 1),
+            ..client()
+        };
+        assert_eq!(
+            refused(evaluate_decision(&decision, &young, Some(6550), &[])),
+            vec![ELIG_AGE, RULEBOOK_IN_FORCE]
+        );
+    }
+
+    #[test]
+    fn only_held_vouchers_of_the_same_service_overlap() {
+        let overlapping = held(
+            "v-old",
+            ServiceType::SkIndividual,
+            d(2026, 1, 1),
+            d(2026, 2, 28),
+        );
+        assert_eq!(
+            refused(evaluate_decision(
+                &sk_decision(),
+                &client(),
+                Some(6550),
+                std::slice::from_ref(&overlapping)
+            )),
+            vec![VOUCHER_EXTENSION]
+        );
+        // Ended (not held) it no longer overlaps anything the client holds.
+        let ended = ExistingVoucher {
+            held: false,
+            ..overlapping.clone()
+        };
+        assert!(evaluate_decision(&sk_decision(), &client(), Some(6550), &[ended]).is_ok());
+        // Another service does not count.
+        let other = ExistingVoucher {
+            service: ServiceType::KttIndividual,
+            ..overlapping
+        };
+        assert!(evaluate_decision(&sk_decision(), &client(), Some(6550), &[other]).is_ok());
+    }
+
+    #[test]
+    fn an_extension_continues_an_ended_voucher_of_the_client() {
+        let previous = ExistingVoucher {
+            held: false,
+            ..held(
+                "v-prev",
+                ServiceType::SkIndividual,
+                d(2025, 10, 1),
+                d(2026, 1, 31),
+            )
+        };
+        let extension = DecisionInput {
+            continues: Some("v-prev".into()),
+            ..sk_decision()
+        };
+        assert!(
+            evaluate_decision(
+                &extension,
+                &client(),
+                Some(6550),
+                std::slice::from_ref(&previous)
+            )
+            .is_ok()
+        );
+        // A voucher that is not the client's cannot be continued.
+        assert_eq!(
+            refused(evaluate_decision(&extension, &client(), Some(6550), &[])),
+            vec![VOUCHER_EXTENSION]
+        );
+    }
+}

@@ -525,3 +525,185 @@ fn start_checklist(v: &VoucherRow, dates: &StartDates, today: NaiveDate) -> Vec<
         &ProcessConfig::default(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use seteli_rules::ServiceType;
+    use seteli_rules::rule_ids::{KTT_STEWARD, PROC_COACH, PROC_START};
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    fn voucher(service: ServiceType, coach: &str, start: StartDates) -> VoucherRow {
+        VoucherRow {
+            id: "v1".into(),
+            client_id: "c1".into(),
+            service,
+            state: VoucherState::Assigned,
+            valid_from: d(2026, 3, 1),
+            valid_until: d(2026, 6, 30),
+            units_granted: 3000,
+            units_used: 0,
+            chosen_provider: Some("p1".into()),
+            responsible_coach: coach.into(),
+            start,
+            view: pb::Voucher::default(),
+        }
+    }
+
+    fn rules(violations: &[Violation]) -> Vec<&'static str> {
+        violations.iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn a_coach_is_trimmed_and_at_most_200_characters() {
+        assert_eq!(
+            optional_coach("  Maija Mehiläinen ").unwrap(),
+            "Maija Mehiläinen"
+        );
+        assert_eq!(optional_coach("   ").unwrap(), "");
+        // Characters, not bytes: 200 two-byte letters are fine.
+        assert_eq!(
+            optional_coach(&"ä".repeat(200)).unwrap().chars().count(),
+            200
+        );
+        match optional_coach(&"a".repeat(201)) {
+            Err(AppError::InvalidArgument(fields)) => {
+                assert_eq!(fields[0].field, "responsible_coach");
+            }
+            other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_coach_at_the_start_is_named_on_the_start_day() {
+        let recorded = StartDates {
+            provider_chosen_on: Some(d(2026, 3, 2)),
+            accepted_on: Some(d(2026, 3, 3)),
+            coach_named_on: Some(d(2026, 3, 3)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::SkIndividual, "Old Coach", recorded);
+        let (coach, dates) = started(&v, d(2026, 3, 9), "New Coach", None);
+        assert_eq!(coach, "New Coach");
+        assert_eq!(dates.coach_named_on, Some(d(2026, 3, 9)));
+        assert_eq!(dates.started_on, Some(d(2026, 3, 9)));
+        // The rest of the checklist is kept as recorded.
+        assert_eq!(dates.provider_chosen_on, Some(d(2026, 3, 2)));
+        assert_eq!(dates.accepted_on, Some(d(2026, 3, 3)));
+    }
+
+    #[test]
+    fn the_named_coach_given_again_or_none_keeps_the_recorded_naming() {
+        let recorded = StartDates {
+            coach_named_on: Some(d(2026, 3, 3)),
+            steward_notified_on: Some(d(2026, 3, 1)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::KttWorkCapacity, "Coach", recorded);
+        for given in ["", "Coach"] {
+            let (coach, dates) = started(&v, d(2026, 3, 9), given, None);
+            assert_eq!(coach, "Coach");
+            assert_eq!(dates.coach_named_on, Some(d(2026, 3, 3)));
+            assert_eq!(dates.steward_notified_on, Some(d(2026, 3, 1)));
+        }
+        // A steward notice given at the start replaces the recorded one.
+        let (_, dates) = started(&v, d(2026, 3, 9), "", Some(d(2026, 3, 6)));
+        assert_eq!(dates.steward_notified_on, Some(d(2026, 3, 6)));
+    }
+
+    #[test]
+    fn a_start_within_ten_business_days_of_the_choice_with_a_coach_passes() {
+        let dates = StartDates {
+            provider_chosen_on: Some(d(2026, 3, 2)),
+            accepted_on: Some(d(2026, 3, 3)),
+            coach_named_on: Some(d(2026, 3, 5)),
+            started_on: Some(d(2026, 3, 5)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::SkIndividual, "Coach", dates);
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 3, 5))),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn a_late_start_without_a_coach_breaks_proc_start_and_proc_coach() {
+        let dates = StartDates {
+            provider_chosen_on: Some(d(2026, 3, 2)),
+            accepted_on: Some(d(2026, 3, 3)),
+            started_on: Some(d(2026, 4, 1)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::SkIndividual, "", dates);
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 4, 1))),
+            vec![PROC_START, PROC_COACH]
+        );
+    }
+
+    #[test]
+    fn a_choice_recorded_without_its_date_counts_from_today() {
+        // Vouchers chosen before the day of the choice was stored: PROC-START cannot fail.
+        let dates = StartDates {
+            started_on: Some(d(2026, 4, 1)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::SkIndividual, "Coach", dates);
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 4, 1))),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn a_coach_recorded_without_its_date_counts_as_named_before_anything() {
+        // KTT: the coach is due at the contract; one recorded before the dates were is in time.
+        let dates = StartDates {
+            provider_chosen_on: Some(d(2026, 3, 2)),
+            accepted_on: Some(d(2026, 3, 3)),
+            ..StartDates::default()
+        };
+        let named = voucher(ServiceType::KttIndividual, "Coach", dates);
+        assert_eq!(
+            rules(&start_checklist(&named, &dates, d(2026, 3, 3))),
+            Vec::<&str>::new()
+        );
+        let unnamed = voucher(ServiceType::KttIndividual, "", dates);
+        assert_eq!(
+            rules(&start_checklist(&unnamed, &dates, d(2026, 3, 3))),
+            vec![PROC_COACH]
+        );
+    }
+
+    #[test]
+    fn ktt_work_activity_starts_only_after_the_steward_is_notified() {
+        let mut dates = StartDates {
+            provider_chosen_on: Some(d(2026, 3, 2)),
+            accepted_on: Some(d(2026, 3, 3)),
+            coach_named_on: Some(d(2026, 3, 3)),
+            started_on: Some(d(2026, 3, 9)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::KttWorkCapacity, "Coach", dates);
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 3, 9))),
+            vec![KTT_STEWARD]
+        );
+        dates.steward_notified_on = Some(d(2026, 3, 6));
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 3, 9))),
+            Vec::<&str>::new()
+        );
+        // A notice dated after the start is no notice before it.
+        dates.steward_notified_on = Some(d(2026, 3, 10));
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 3, 10))),
+            vec![KTT_STEWARD]
+        );
+    }
+}
