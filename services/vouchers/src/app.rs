@@ -161,3 +161,76 @@ impl App {
         self.feed_ctx.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::config::ServiceDefaults;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let defaults = ServiceDefaults {
+            name: "vouchers",
+            grpc_port: 50052,
+            metrics_port: 9102,
+        };
+        Config::from_vars(defaults, vars).expect("config")
+    }
+
+    fn refused_key(vars: &[(&str, &str)]) -> String {
+        Settings::read(&config(vars)).expect_err("a bad value").key
+    }
+
+    #[test]
+    fn defaults_follow_no_usage_feed_and_sweep_hourly() {
+        let s = Settings::read(&config(&[])).expect("defaults");
+        assert_eq!(s.providers_url, DEFAULT_PROVIDERS_URL);
+        assert_eq!(s.attendance_url, DEFAULT_ATTENDANCE_URL);
+        assert_eq!(
+            s.distance_limit_km,
+            seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM
+        );
+        assert!(s.seed_prices.entries().is_empty());
+        assert_eq!(s.sweep_every, Some(Duration::from_secs(3600)));
+        assert_eq!(s.feed_token, None);
+        assert_eq!(s.feed_poll, Duration::from_millis(1000));
+        assert_eq!(s.provider_access_after_end_days, 90);
+    }
+
+    #[test]
+    fn the_feed_token_is_trimmed_and_a_zero_sweep_turns_the_schedule_off() {
+        let s = Settings::read(&config(&[
+            ("SETELI_ATTENDANCE_FEED_TOKEN", "  tok.en  "),
+            ("SETELI_EXPIRY_SWEEP_SECONDS", "0"),
+            ("SETELI_FEED_POLL_MS", "250"),
+            ("SETELI_DISTANCE_LIMIT_KM", "35.5"),
+            ("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", "0"),
+        ]))
+        .expect("valid");
+        assert_eq!(s.feed_token.as_deref(), Some("tok.en"));
+        assert_eq!(s.sweep_every, None);
+        assert_eq!(s.feed_poll, Duration::from_millis(250));
+        assert_eq!(s.distance_limit_km, 35.5);
+        assert_eq!(s.provider_access_after_end_days, 0);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        for (key, value) in [
+            ("SETELI_DISTANCE_LIMIT_KM", "0"),
+            ("SETELI_DISTANCE_LIMIT_KM", "-3"),
+            ("SETELI_DISTANCE_LIMIT_KM", "inf"),
+            ("SETELI_DISTANCE_LIMIT_KM", "far"),
+            ("SETELI_FEED_POLL_MS", "0"),
+            ("SETELI_EXPIRY_SWEEP_SECONDS", "-1"),
+            ("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", "-1"),
+            ("SETELI_SEED_CEILING_PRICES", "KTT_INDIVIDUAL"),
+        ] {
+            assert_eq!(refused_key(&[(key, value)]), key, "{key}={value}");
+        }
+    }
+}
