@@ -561,13 +561,16 @@ mod tests {
     #[test]
     fn a_coach_is_trimmed_and_at_most_200_characters() {
         assert_eq!(
-            optional_coach("  Maija Mehiläinen ").unwrap(),
+            optional_coach("  Maija Mehiläinen ").expect("a coach"),
             "Maija Mehiläinen"
         );
-        assert_eq!(optional_coach("   ").unwrap(), "");
+        assert_eq!(optional_coach("   ").expect("no coach"), "");
         // Characters, not bytes: 200 two-byte letters are fine.
         assert_eq!(
-            optional_coach(&"ä".repeat(200)).unwrap().chars().count(),
+            optional_coach(&"ä".repeat(200))
+                .expect("200 letters")
+                .chars()
+                .count(),
             200
         );
         match optional_coach(&"a".repeat(201)) {
