@@ -223,3 +223,98 @@ impl App {
         self.settings.upstream_token.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let defaults = seteli_platform::config::ServiceDefaults {
+            name: "billing",
+            grpc_port: 50055,
+            metrics_port: 9105,
+        };
+        Settings::read(&Config::from_vars(defaults, vars).expect("config"))
+    }
+
+    fn refused_key(vars: &[(&str, &str)]) -> String {
+        read(vars).expect_err("a bad value").key
+    }
+
+    #[test]
+    fn the_defaults_are_the_dev_county() {
+        let s = read(&[]).expect("defaults");
+        assert_eq!(s.buyer.business_id, "3221331-8");
+        // The OVT form of the Y-tunnus.
+        assert_eq!(s.buyer.einvoice_address, "003732213318");
+        assert_eq!(s.buyer.reference, "SOTE-PALVELUSETELI");
+        assert_eq!(
+            (s.payment_terms_days, s.close_days, s.lookback_months),
+            (21, 0, 12)
+        );
+        assert_eq!(s.mark_poll, Duration::from_millis(5000));
+        assert_eq!(s.attendance_url, DEFAULT_ATTENDANCE_URL);
+        assert_eq!(s.vouchers_url, DEFAULT_VOUCHERS_URL);
+        assert_eq!(s.providers_url, DEFAULT_PROVIDERS_URL);
+        assert!(s.upstream_token.is_none());
+    }
+
+    #[test]
+    fn given_values_are_trimmed_and_kept() {
+        let s = read(&[
+            ("SETELI_BILLING_UPSTREAM_TOKEN", " token "),
+            ("SETELI_BILLING_BUYER_BUSINESS_ID", "0112038-9"),
+            ("SETELI_BILLING_BUYER_EINVOICE_ADDRESS", " 003701120389100 "),
+            ("SETELI_BILLING_BUYER_REFERENCE", " KP-1234 "),
+            ("SETELI_BILLING_PAYMENT_TERMS_DAYS", "14"),
+            ("SETELI_BILLING_MARK_POLL_MS", "250"),
+            ("SETELI_VOUCHERS_URL", "http://vouchers:50052"),
+        ])
+        .expect("settings");
+        assert_eq!(s.upstream_token.as_deref(), Some("token"));
+        assert_eq!(s.buyer.business_id, "0112038-9");
+        assert_eq!(s.buyer.einvoice_address, "003701120389100");
+        assert_eq!(s.buyer.reference, "KP-1234");
+        assert_eq!(s.payment_terms_days, 14);
+        assert_eq!(s.mark_poll, Duration::from_millis(250));
+        assert_eq!(s.vouchers_url, "http://vouchers:50052");
+    }
+
+    #[test]
+    fn the_ovt_default_follows_the_business_id() {
+        let s = read(&[("SETELI_BILLING_BUYER_BUSINESS_ID", "0112038-9")]).expect("settings");
+        assert_eq!(s.buyer.einvoice_address, "003701120389");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        for (key, value) in [
+            ("SETELI_BILLING_BUYER_BUSINESS_ID", "0112038-8"),
+            ("SETELI_BILLING_BUYER_EINVOICE_ADDRESS", "12345"),
+            ("SETELI_BILLING_BUYER_REFERENCE", &"x".repeat(71)),
+            ("SETELI_BILLING_PAYMENT_TERMS_DAYS", "366"),
+            ("SETELI_BILLING_PAYMENT_TERMS_DAYS", "three weeks"),
+            ("SETELI_BILLING_LOOKBACK_MONTHS", "61"),
+            ("SETELI_BILLING_MARK_POLL_MS", "0"),
+        ] {
+            assert_eq!(refused_key(&[(key, value)]), key, "{key}={value}");
+        }
+        // A blank value is no value: the default.
+        let s = read(&[("SETELI_BILLING_BUYER_REFERENCE", " ")]).expect("blank");
+        assert_eq!(s.buyer.reference, "SOTE-PALVELUSETELI");
+        // The limits themselves are fine.
+        assert!(
+            read(&[
+                ("SETELI_BILLING_BUYER_REFERENCE", &"x".repeat(70)),
+                ("SETELI_BILLING_PAYMENT_TERMS_DAYS", "365"),
+                ("SETELI_BILLING_LOOKBACK_MONTHS", "60"),
+                ("SETELI_BILLING_MARK_POLL_MS", "1"),
+            ])
+            .is_ok()
+        );
+    }
+}

@@ -35,6 +35,14 @@ pub(super) async fn credited_numbers(
     Ok(numbers)
 }
 
+/// The due date of a document issued on `issued`: `payment_terms_days` later
+/// (`SETELI_BILLING_PAYMENT_TERMS_DAYS`).
+fn due_on(issued: NaiveDate, payment_terms_days: u32) -> NaiveDate {
+    issued
+        .checked_add_days(Days::new(u64::from(payment_terms_days)))
+        .unwrap_or(issued)
+}
+
 /// A document about to be written.
 pub(super) struct Draft<'a> {
     pub(super) provider: &'a str,
@@ -88,10 +96,7 @@ impl Draft<'_> {
         }
         let total: i64 = lines.iter().map(|(_, l)| l.cents()).sum();
         let s = self.settings;
-        let due = self
-            .today
-            .checked_add_days(Days::new(u64::from(s.payment_terms_days)))
-            .unwrap_or(self.today);
+        let due = due_on(self.today, s.payment_terms_days);
         let body = pb::Invoice {
             id: id.clone(),
             invoice_number: number.to_string(),
@@ -132,5 +137,22 @@ impl Draft<'_> {
         store::insert_invoice(conn, number, self.month, &body).await?;
         store::add_items(conn, &id, self.provider, &entries).await?;
         Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn a_document_is_due_the_payment_terms_after_its_issue() {
+        assert_eq!(due_on(day(2026, 2, 1), 21), day(2026, 2, 22));
+        assert_eq!(due_on(day(2026, 12, 20), 14), day(2027, 1, 3));
+        assert_eq!(due_on(day(2026, 3, 5), 0), day(2026, 3, 5));
+        assert_eq!(due_on(NaiveDate::MAX, 1), NaiveDate::MAX);
     }
 }

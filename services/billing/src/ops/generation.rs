@@ -40,9 +40,7 @@ pub async fn generate_invoice(
     if !access::may_act_for(&ctx.caller, &provider) {
         return Err(AppError::NotFound(format!("provider {provider}")));
     }
-    let closes_on = last
-        .checked_add_days(Days::new(u64::from(app.settings.close_days) + 1))
-        .unwrap_or(last);
+    let closes_on = closes_on(last, app.settings.close_days);
     if ctx.today() < closes_on {
         return Err(AppError::StateConflict(format!(
             "{} is not closed yet: it may be invoiced from {closes_on}",
@@ -104,6 +102,13 @@ pub async fn generate_invoice(
         }
     }
     with_items(app, response).await
+}
+
+/// The first day a month whose last day is `last` may be invoiced: `close_days` days after the
+/// first day of the next month (`SETELI_BILLING_CLOSE_DAYS`).
+fn closes_on(last: NaiveDate, close_days: u32) -> NaiveDate {
+    last.checked_add_days(Days::new(u64::from(close_days) + 1))
+        .unwrap_or(last)
 }
 
 /// Puts each document's items back on its lines: the stored answer of a generation leaves them
@@ -299,4 +304,22 @@ async fn load_view(
         return Ok(None);
     };
     Ok(store::load_invoice(conn, &id).await?.map(|row| row.view()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn a_month_closes_close_days_into_the_next() {
+        assert_eq!(closes_on(day(2026, 1, 31), 0), day(2026, 2, 1));
+        assert_eq!(closes_on(day(2026, 2, 28), 5), day(2026, 3, 6));
+        assert_eq!(closes_on(day(2025, 12, 31), 10), day(2026, 1, 11));
+        // Past the calendar's end: the last day itself.
+        assert_eq!(closes_on(NaiveDate::MAX, 0), NaiveDate::MAX);
+    }
 }

@@ -112,6 +112,26 @@ pub async fn stream_approved_invoices(
     Ok(ReceiverStream::new(rx))
 }
 
+/// What one acknowledgement answers, from what [`store::acknowledge`] found (`None`: this call
+/// acknowledged it): a repeat of the winning export is acknowledged again, another export is
+/// told the winner's, an invoice not (or no longer) approved nor exported is NOT_APPROVED.
+fn ack_outcome(
+    found: Option<(Option<InvoiceState>, String)>,
+    export_id: String,
+) -> (pb::AckOutcome, String) {
+    match found {
+        None => (pb::AckOutcome::Acknowledged, export_id),
+        Some((Some(InvoiceState::Exported | InvoiceState::Paid), winner)) => {
+            if winner == export_id {
+                (pb::AckOutcome::Acknowledged, winner)
+            } else {
+                (pb::AckOutcome::AlreadyAcknowledged, winner)
+            }
+        }
+        Some(_) => (pb::AckOutcome::NotApproved, String::new()),
+    }
+}
+
 /// AcknowledgeInvoices.
 pub async fn acknowledge_invoices(
     app: &App,
@@ -126,18 +146,8 @@ pub async fn acknowledge_invoices(
             Box::pin(async move {
                 let mut results = Vec::new();
                 for (invoice_id, export_id) in acks {
-                    let (outcome, export) =
-                        match store::acknowledge(conn, &invoice_id, &export_id).await? {
-                            None => (pb::AckOutcome::Acknowledged, export_id),
-                            Some((Some(InvoiceState::Exported | InvoiceState::Paid), winner)) => {
-                                if winner == export_id {
-                                    (pb::AckOutcome::Acknowledged, winner)
-                                } else {
-                                    (pb::AckOutcome::AlreadyAcknowledged, winner)
-                                }
-                            }
-                            Some(_) => (pb::AckOutcome::NotApproved, String::new()),
-                        };
+                    let found = store::acknowledge(conn, &invoice_id, &export_id).await?;
+                    let (outcome, export) = ack_outcome(found, export_id);
                     results.push(pb::AckResult {
                         invoice_id,
                         outcome: outcome as i32,
@@ -148,4 +158,46 @@ pub async fn acknowledge_invoices(
             })
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(
+        found: Option<(Option<InvoiceState>, &str)>,
+        export: &str,
+    ) -> (pb::AckOutcome, String) {
+        ack_outcome(found.map(|(s, w)| (s, w.to_owned())), export.to_owned())
+    }
+
+    #[test]
+    fn each_invoice_has_one_acknowledged_export() {
+        use pb::AckOutcome::{Acknowledged, AlreadyAcknowledged, NotApproved};
+        // This call moved it.
+        assert_eq!(outcome(None, "e1"), (Acknowledged, "e1".into()));
+        // A retry of the winning export, also after the payment.
+        for state in [InvoiceState::Exported, InvoiceState::Paid] {
+            assert_eq!(
+                outcome(Some((Some(state), "e1")), "e1"),
+                (Acknowledged, "e1".into())
+            );
+            assert_eq!(
+                outcome(Some((Some(state), "e1")), "e2"),
+                (AlreadyAcknowledged, "e1".into())
+            );
+        }
+        // Not approved yet, returned, or no such invoice.
+        for state in [
+            Some(InvoiceState::Draft),
+            Some(InvoiceState::Submitted),
+            Some(InvoiceState::Returned),
+            None,
+        ] {
+            assert_eq!(
+                outcome(Some((state, "")), "e1"),
+                (NotApproved, String::new())
+            );
+        }
+    }
 }
