@@ -66,3 +66,56 @@ pub(super) async fn provider_answer(
         .ok_or_else(|| not_found(id))?;
     Ok(wire::provider_view(&p, detail))
 }
+
+/// A request that changes one provider, an edit of its data ([`super::edit::edit`]) or a
+/// change of its approval state ([`super::approval`]): its RPC, the request id it runs once
+/// under and the provider it names, and its answer, which carries the provider as it then is.
+pub(super) trait ProviderChange: prost::Message + Send + Sized + 'static {
+    /// The RPC's answer.
+    type Answer: prost::Message + Default + Send + 'static;
+    /// The RPC.
+    const RPC: Rpc;
+    /// The request id and the provider, as given.
+    fn ids(&self) -> (&str, &str);
+    /// The answer carrying `provider`.
+    fn answer(provider: Option<pb::Provider>) -> Self::Answer;
+}
+
+/// [`ProviderChange`] for each `Rpc: Request => Answer` (each request names `request_id` and
+/// `provider_id`, each answer carries `provider`).
+macro_rules! provider_changes {
+    ($($rpc:ident: $req:ident => $answer:ident,)*) => {$(
+        impl ProviderChange for pb::$req {
+            type Answer = pb::$answer;
+            const RPC: Rpc = Rpc::$rpc;
+            fn ids(&self) -> (&str, &str) {
+                (&self.request_id, &self.provider_id)
+            }
+            fn answer(provider: Option<pb::Provider>) -> pb::$answer {
+                pb::$answer { provider }
+            }
+        }
+    )*};
+}
+
+provider_changes! {
+    // The edits of a provider's data.
+    UpdateProvider: UpdateProviderRequest => UpdateProviderResponse,
+    ApproveBankDetails: ApproveBankDetailsRequest => ApproveBankDetailsResponse,
+    AddSite: AddSiteRequest => AddSiteResponse,
+    RemoveSite: RemoveSiteRequest => RemoveSiteResponse,
+    SetOffering: SetOfferingRequest => SetOfferingResponse,
+    RemoveOffering: RemoveOfferingRequest => RemoveOfferingResponse,
+    AddStaffMember: AddStaffMemberRequest => AddStaffMemberResponse,
+    RemoveStaffMember: RemoveStaffMemberRequest => RemoveStaffMemberResponse,
+    AddDocument: AddDocumentRequest => AddDocumentResponse,
+    RemoveDocument: RemoveDocumentRequest => RemoveDocumentResponse,
+    SetSoteriClasses: SetSoteriClassesRequest => SetSoteriClassesResponse,
+    // The changes of its approval state.
+    SubmitProvider: SubmitProviderRequest => SubmitProviderResponse,
+    ApproveProvider: ApproveProviderRequest => ApproveProviderResponse,
+    RejectProvider: RejectProviderRequest => RejectProviderResponse,
+    SuspendProvider: SuspendProviderRequest => SuspendProviderResponse,
+    ResumeProvider: ResumeProviderRequest => ResumeProviderResponse,
+    RevokeProvider: RevokeProviderRequest => RevokeProviderResponse,
+}

@@ -1,13 +1,11 @@
 //! The documents a provider is approved on (with their issue and expiry dates) and its Soteri
-//! service classes.
+//! service classes. Each an edit through [`super::edit::edit`].
 
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppResult;
-use seteli_platform::change::Change;
 use seteli_platform::rpc::Ctx;
 
-use super::edit::{Edit, remove};
-use crate::access::{self, Rpc};
+use super::edit::{Prices, edit, remove};
 use crate::app::App;
 use crate::store::{self, ChildTable};
 use crate::wire;
@@ -18,29 +16,16 @@ pub async fn add_document(
     ctx: Ctx,
     req: pb::AddDocumentRequest,
 ) -> AppResult<pb::AddDocumentResponse> {
-    let rpc = Rpc::AddDocument;
-    access::may_call(&ctx.caller, rpc)?;
-    let document = wire::document(req.document.as_ref())?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move {
-                let doc_id = store::insert_document(conn, id, &document).await?;
-                Ok(format!(
-                    "document {doc_id} ({}) added",
-                    document.kind.code()
-                ))
-            })
-        },
-        |provider| pb::AddDocumentResponse { provider },
-    )
+    let read = |_: &Ctx, req: &pb::AddDocumentRequest| wire::document(req.document.as_ref());
+    edit(app, ctx, req, Prices::IfApproved, read, |on, document| {
+        Box::pin(async move {
+            let doc_id = store::insert_document(on.conn, on.id, &document).await?;
+            Ok(format!(
+                "document {doc_id} ({}) added",
+                document.kind.code()
+            ))
+        })
+    })
     .await
 }
 
@@ -50,23 +35,11 @@ pub async fn remove_document(
     ctx: Ctx,
     req: pb::RemoveDocumentRequest,
 ) -> AppResult<pb::RemoveDocumentResponse> {
-    let rpc = Rpc::RemoveDocument;
-    access::may_call(&ctx.caller, rpc)?;
-    let key = wire::child_key("document_id", &req.document_id)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move { remove(conn, ChildTable::Documents, id, &key).await })
-        },
-        |provider| pb::RemoveDocumentResponse { provider },
-    )
+    let read =
+        |_: &Ctx, req: &pb::RemoveDocumentRequest| wire::child_key("document_id", &req.document_id);
+    edit(app, ctx, req, Prices::IfApproved, read, |on, key| {
+        Box::pin(async move { remove(on.conn, ChildTable::Documents, on.id, &key).await })
+    })
     .await
 }
 
@@ -76,25 +49,13 @@ pub async fn set_soteri_classes(
     ctx: Ctx,
     req: pb::SetSoteriClassesRequest,
 ) -> AppResult<pb::SetSoteriClassesResponse> {
-    let rpc = Rpc::SetSoteriClasses;
-    access::may_call(&ctx.caller, rpc)?;
-    let classes = wire::soteri_classes(&req.soteri_classes)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move {
-                store::replace_soteri(conn, id, &classes).await?;
-                Ok(format!("Soteri classes {classes:?}"))
-            })
-        },
-        |provider| pb::SetSoteriClassesResponse { provider },
-    )
+    let read =
+        |_: &Ctx, req: &pb::SetSoteriClassesRequest| wire::soteri_classes(&req.soteri_classes);
+    edit(app, ctx, req, Prices::IfApproved, read, |on, classes| {
+        Box::pin(async move {
+            store::replace_soteri(on.conn, on.id, &classes).await?;
+            Ok(format!("Soteri classes {classes:?}"))
+        })
+    })
     .await
 }

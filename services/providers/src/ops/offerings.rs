@@ -1,17 +1,16 @@
 //! Where and what a provider offers: its places of service (sites, and for SK its workers'
 //! work locations) and its offerings at its own prices, each offering checked against the
-//! ceiling price in force whatever the provider's state.
+//! ceiling price in force whatever the provider's state. Each an edit through
+//! [`super::edit::edit`].
 
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppResult;
-use seteli_platform::change::Change;
 use seteli_platform::convert::service_type;
 use seteli_platform::rpc::Ctx;
 
 use super::common::not_found;
-use super::edit::{Edit, remove};
+use super::edit::{Prices, Step, edit, remove};
 use super::rules::{offering_violations, refuse};
-use crate::access::{self, Rpc};
 use crate::app::App;
 use crate::model::Detail;
 use crate::store::{self, ChildTable};
@@ -23,26 +22,13 @@ pub async fn add_site(
     ctx: Ctx,
     req: pb::AddSiteRequest,
 ) -> AppResult<pb::AddSiteResponse> {
-    let rpc = Rpc::AddSite;
-    access::may_call(&ctx.caller, rpc)?;
-    let site = wire::site(req.site.as_ref())?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move {
-                let site_id = store::insert_site(conn, id, &site).await?;
-                Ok(format!("site {site_id} ({}) added", site.name.trim()))
-            })
-        },
-        |provider| pb::AddSiteResponse { provider },
-    )
+    let read = |_: &Ctx, req: &pb::AddSiteRequest| wire::site(req.site.as_ref());
+    edit(app, ctx, req, Prices::IfApproved, read, |on, site| {
+        Box::pin(async move {
+            let site_id = store::insert_site(on.conn, on.id, &site).await?;
+            Ok(format!("site {site_id} ({}) added", site.name.trim()))
+        })
+    })
     .await
 }
 
@@ -52,21 +38,10 @@ pub async fn remove_site(
     ctx: Ctx,
     req: pb::RemoveSiteRequest,
 ) -> AppResult<pb::RemoveSiteResponse> {
-    let rpc = Rpc::RemoveSite;
-    access::may_call(&ctx.caller, rpc)?;
-    let key = wire::child_key("site_id", &req.site_id)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| Box::pin(async move { remove(conn, ChildTable::Sites, id, &key).await }),
-        |provider| pb::RemoveSiteResponse { provider },
-    )
+    let read = |_: &Ctx, req: &pb::RemoveSiteRequest| wire::child_key("site_id", &req.site_id);
+    edit(app, ctx, req, Prices::IfApproved, read, |on, key| {
+        Box::pin(async move { remove(on.conn, ChildTable::Sites, on.id, &key).await })
+    })
     .await
 }
 
@@ -77,35 +52,22 @@ pub async fn set_offering(
     ctx: Ctx,
     req: pb::SetOfferingRequest,
 ) -> AppResult<pb::SetOfferingResponse> {
-    let rpc = Rpc::SetOffering;
-    access::may_call(&ctx.caller, rpc)?;
-    let offering = wire::offering(req.offering.as_ref())?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let today = ctx.today();
-    let prices = app.prices.in_force_on(&ctx, today).await?;
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, Some(prices.clone())).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move {
-                let provider = store::load_provider(conn, id, Detail::Public)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                let legal_form = provider.details.legal_form;
-                // PROV-PRICE, CAP-GROUP-SIZE, KTT-COMPANY
-                refuse(offering_violations(legal_form, &offering, &prices, today))?;
-                store::upsert_offering(conn, id, &offering).await?;
-                let (service, price) = (offering.service.code(), offering.unit_price());
-                Ok(format!("offering {service} at {price} EUR"))
-            })
-        },
-        |provider| pb::SetOfferingResponse { provider },
-    )
+    let read = |_: &Ctx, req: &pb::SetOfferingRequest| wire::offering(req.offering.as_ref());
+    edit(app, ctx, req, Prices::Always, read, |on, offering| {
+        Box::pin(async move {
+            let (prices, today) = (on.prices()?, on.today);
+            let Step { conn, id, .. } = on;
+            let provider = store::load_provider(conn, id, Detail::Public)
+                .await?
+                .ok_or_else(|| not_found(id))?;
+            let legal_form = provider.details.legal_form;
+            // PROV-PRICE, CAP-GROUP-SIZE, KTT-COMPANY
+            refuse(offering_violations(legal_form, &offering, prices, today))?;
+            store::upsert_offering(conn, id, &offering).await?;
+            let (service, price) = (offering.service.code(), offering.unit_price());
+            Ok(format!("offering {service} at {price} EUR"))
+        })
+    })
     .await
 }
 
@@ -115,22 +77,10 @@ pub async fn remove_offering(
     ctx: Ctx,
     req: pb::RemoveOfferingRequest,
 ) -> AppResult<pb::RemoveOfferingResponse> {
-    let rpc = Rpc::RemoveOffering;
-    access::may_call(&ctx.caller, rpc)?;
-    let service = service_type("service_type", req.service_type)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move { remove(conn, ChildTable::Offerings, id, service.code()).await })
-        },
-        |provider| pb::RemoveOfferingResponse { provider },
-    )
+    let read =
+        |_: &Ctx, req: &pb::RemoveOfferingRequest| service_type("service_type", req.service_type);
+    edit(app, ctx, req, Prices::IfApproved, read, |on, service| {
+        Box::pin(async move { remove(on.conn, ChildTable::Offerings, on.id, service.code()).await })
+    })
     .await
 }

@@ -13,7 +13,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
 use super::common::{PURPOSE, STAFF, not_found, provider_answer, stamp};
-use super::edit::Edit;
+use super::edit::{Prices, Step, edit};
 use crate::access::{self, Rpc};
 use crate::app::App;
 use crate::model::{Detail, PendingBank, ProviderState};
@@ -109,53 +109,41 @@ pub async fn update_provider(
     ctx: Ctx,
     req: pb::UpdateProviderRequest,
 ) -> AppResult<pb::UpdateProviderResponse> {
-    let rpc = Rpc::UpdateProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let details = wire::details(req.details.as_ref())?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    let (caller, now) = (ctx.caller.clone(), ctx.now_micros());
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move {
-                let current = store::load_provider(conn, id, Detail::Public)
-                    .await?
-                    .ok_or_else(|| AppError::NotFound(format!("provider {id}")))?;
-                // What is the county's stays the county's; a provider's new bank details wait.
-                let (details, asked) =
-                    access::owned_fields(&caller, current.state, &current.details, details)?;
-                store::update_details(conn, id, &details).await?;
-                match asked {
-                    Some((iban, bic)) => {
-                        let pending = PendingBank {
-                            iban,
-                            bic,
-                            requested_at_micros: now,
-                            requested_by: caller.subject.clone(),
-                        };
-                        store::set_pending_bank(conn, id, &pending).await?;
-                        Ok(
-                            "details replaced; new bank details wait for the county's approval"
-                                .to_owned(),
-                        )
-                    }
-                    None => {
-                        if caller.role != Role::ProviderUser {
-                            store::clear_pending_bank(conn, id).await?;
-                        }
-                        Ok("details replaced".to_owned())
-                    }
+    let read = |_: &Ctx, req: &pb::UpdateProviderRequest| wire::details(req.details.as_ref());
+    edit(app, ctx, req, Prices::IfApproved, read, |on, details| {
+        Box::pin(async move {
+            let Step { conn, id, ctx, .. } = on;
+            let (caller, now) = (&ctx.caller, ctx.now_micros());
+            let current = store::load_provider(conn, id, Detail::Public)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("provider {id}")))?;
+            // What is the county's stays the county's; a provider's new bank details wait.
+            let (details, asked) =
+                access::owned_fields(caller, current.state, &current.details, details)?;
+            store::update_details(conn, id, &details).await?;
+            match asked {
+                Some((iban, bic)) => {
+                    let pending = PendingBank {
+                        iban,
+                        bic,
+                        requested_at_micros: now,
+                        requested_by: caller.subject.clone(),
+                    };
+                    store::set_pending_bank(conn, id, &pending).await?;
+                    Ok(
+                        "details replaced; new bank details wait for the county's approval"
+                            .to_owned(),
+                    )
                 }
-            })
-        },
-        |provider| pb::UpdateProviderResponse { provider },
-    )
+                None => {
+                    if caller.role != Role::ProviderUser {
+                        store::clear_pending_bank(conn, id).await?;
+                    }
+                    Ok("details replaced".to_owned())
+                }
+            }
+        })
+    })
     .await
 }
 
@@ -165,29 +153,17 @@ pub async fn approve_bank_details(
     ctx: Ctx,
     req: pb::ApproveBankDetailsRequest,
 ) -> AppResult<pb::ApproveBankDetailsResponse> {
-    let rpc = Rpc::ApproveBankDetails;
-    access::may_call(&ctx.caller, rpc)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    let edit = Edit::prepare(app, &ctx, rpc, ids, None).await?;
-    edit.apply(
-        change,
-        &req.provider_id,
-        move |conn, id| {
-            Box::pin(async move {
-                if !store::approve_pending_bank(conn, id).await? {
-                    return Err(AppError::StateConflict(
-                        "no bank details wait for approval".into(),
-                    ));
-                }
-                Ok("bank details approved".to_owned())
-            })
-        },
-        |provider| pb::ApproveBankDetailsResponse { provider },
-    )
+    let read = |_: &Ctx, _: &pb::ApproveBankDetailsRequest| Ok(());
+    edit(app, ctx, req, Prices::IfApproved, read, |on, ()| {
+        Box::pin(async move {
+            if !store::approve_pending_bank(on.conn, on.id).await? {
+                return Err(AppError::StateConflict(
+                    "no bank details wait for approval".into(),
+                ));
+            }
+            Ok("bank details approved".to_owned())
+        })
+    })
     .await
 }
 
