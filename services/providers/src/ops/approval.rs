@@ -7,56 +7,83 @@ use seteli_platform::AppResult;
 use seteli_platform::change::Change;
 use seteli_platform::rpc::Ctx;
 
-use super::common::{facts_of, not_in_state, provider_answer, stamp, visible_to};
+use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
 use super::rules::{approval_violations, refuse};
-use crate::access::{self, Rpc};
+use crate::access;
 use crate::app::App;
 use crate::model::{ProviderRoot, StateChange};
 use crate::store;
 use crate::wire;
 
-/// A change of approval state: the RPC asking for it, its row of the state table, its reasons.
-pub(super) struct StateStep {
-    rpc: Rpc,
-    change: StateChange,
-    reasons: Vec<String>,
+/// A state RPC's row of the state RPCs' table below.
+trait StateRpc: ProviderChange {
+    /// Its change of state: its row of the state table ([`StateChange::transition`]).
+    const CHANGE: StateChange;
+    /// The reasons it records, checked; none unless it gives them.
+    fn reasons(&self) -> AppResult<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
-/// Changes provider `provider_id`'s approval state as `step` says, once per `request_id`:
-/// refuses a change from a state the transition does not start from, checks every approval
-/// rule when the transition asks for it, records the reasons and the history, and answers
-/// with `answer` of the provider.
-pub(super) async fn change_state<Req, Resp>(
-    app: &App,
-    ctx: &Ctx,
-    step: StateStep,
-    req: &Req,
-    (request_id, provider_id): (&str, &str),
-    answer: fn(Option<pb::Provider>) -> Resp,
-) -> AppResult<Resp>
-where
-    Req: prost::Message,
-    Resp: prost::Message + Default + Send + 'static,
-{
-    let change = Change::new(&app.db, ctx, request_id, req)?;
+// The state RPCs: each one's change of state, and where its reasons come from.
+impl StateRpc for pb::SubmitProviderRequest {
+    const CHANGE: StateChange = StateChange::Submit;
+}
+impl StateRpc for pb::ApproveProviderRequest {
+    const CHANGE: StateChange = StateChange::Approve;
+}
+impl StateRpc for pb::RejectProviderRequest {
+    const CHANGE: StateChange = StateChange::Reject;
+    fn reasons(&self) -> AppResult<Vec<String>> {
+        wire::reasons("reasons", &self.reasons)
+    }
+}
+impl StateRpc for pb::SuspendProviderRequest {
+    const CHANGE: StateChange = StateChange::Suspend;
+    fn reasons(&self) -> AppResult<Vec<String>> {
+        wire::reasons("reason", std::slice::from_ref(&self.reason))
+    }
+}
+impl StateRpc for pb::ResumeProviderRequest {
+    const CHANGE: StateChange = StateChange::Resume;
+}
+impl StateRpc for pb::RevokeProviderRequest {
+    const CHANGE: StateChange = StateChange::Revoke;
+    fn reasons(&self) -> AppResult<Vec<String>> {
+        wire::reasons("reason", std::slice::from_ref(&self.reason))
+    }
+}
+
+/// Changes the approval state of the provider `req` names as its row of the table says, once
+/// per caller and request id: the caller must be allowed the RPC and give the reasons it
+/// records; a retry is answered from the store; today's ceiling prices are asked for (before
+/// the transaction) when the transition checks the rules. In the transaction, the provider's
+/// row locked: the caller must act on this provider, the transition must start from its
+/// state, every approval rule is checked when the transition asks for it, the reasons and the
+/// history are recorded, and the answer carries the provider.
+async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult<Req::Answer> {
+    let rpc = Req::RPC;
+    access::may_call(&ctx.caller, rpc)?;
+    let reasons = req.reasons()?;
+    let (request_id, provider_id) = req.ids();
+    let change = Change::new(&app.db, &ctx, request_id, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
     }
-    let transition = step.change.transition();
+    let transition = Req::CHANGE.transition();
     let today = ctx.today();
     let prices = if transition.checks_rules {
-        Some(app.prices.in_force_on(ctx, today).await?)
+        Some(app.prices.in_force_on(&ctx, today).await?)
     } else {
         None
     };
-    let (body_ctx, request_id) = (ctx.clone(), request_id.to_owned());
+    let (caller, request_id) = (ctx.caller.clone(), request_id.to_owned());
     change
-        .apply_to::<ProviderRoot, _, _>(provider_id, visible_to(&ctx.caller), move |conn, root| {
+        .apply_to::<ProviderRoot, _, _>(provider_id, visible_to(&caller), move |conn, root| {
             Box::pin(async move {
-                let ctx = body_ctx;
-                access::may_act_on(&ctx.caller, step.rpc, &root.id)?;
+                access::may_act_on(&ctx.caller, rpc, &root.id)?;
                 if !transition.from.contains(&root.state) {
-                    return Err(not_in_state(step.rpc.name(), root.state));
+                    return Err(not_in_state(rpc.name(), root.state));
                 }
                 if let Some(prices) = &prices {
                     let facts = facts_of(conn, &root.id).await?;
@@ -65,14 +92,16 @@ where
                     refuse(approval_violations(&facts, prices, today))?;
                 }
                 store::touch(conn, &root.id, ctx.now_micros()).await?;
-                store::set_state(conn, &root.id, transition.to, &step.reasons).await?;
+                store::set_state(conn, &root.id, transition.to, &reasons).await?;
                 let mut summary = format!("{} → {}", root.state.code(), transition.to.code());
-                if !step.reasons.is_empty() {
-                    summary = format!("{summary}: {}", step.reasons.join("; "));
+                if !reasons.is_empty() {
+                    summary = format!("{summary}: {}", reasons.join("; "));
                 }
-                let stamp = stamp(&ctx, step.rpc, &request_id);
+                let stamp = stamp(&ctx, rpc, &request_id);
                 store::record_history(conn, &root.id, &stamp, &summary).await?;
-                Ok(answer(Some(provider_answer(conn, &ctx, &root.id).await?)))
+                Ok(Req::answer(Some(
+                    provider_answer(conn, &ctx, &root.id).await?,
+                )))
             })
         })
         .await
@@ -84,18 +113,7 @@ pub async fn submit_provider(
     ctx: Ctx,
     req: pb::SubmitProviderRequest,
 ) -> AppResult<pb::SubmitProviderResponse> {
-    let rpc = Rpc::SubmitProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let step = StateStep {
-        rpc,
-        change: StateChange::Submit,
-        reasons: Vec::new(),
-    };
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    change_state(app, &ctx, step, &req, ids, |provider| {
-        pb::SubmitProviderResponse { provider }
-    })
-    .await
+    change_state(app, ctx, req).await
 }
 
 /// ApproveProvider: SUBMITTED → APPROVED after checking every approval rule again.
@@ -104,18 +122,7 @@ pub async fn approve_provider(
     ctx: Ctx,
     req: pb::ApproveProviderRequest,
 ) -> AppResult<pb::ApproveProviderResponse> {
-    let rpc = Rpc::ApproveProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let step = StateStep {
-        rpc,
-        change: StateChange::Approve,
-        reasons: Vec::new(),
-    };
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    change_state(app, &ctx, step, &req, ids, |provider| {
-        pb::ApproveProviderResponse { provider }
-    })
-    .await
+    change_state(app, ctx, req).await
 }
 
 /// RejectProvider: SUBMITTED → REJECTED with reasons.
@@ -124,18 +131,7 @@ pub async fn reject_provider(
     ctx: Ctx,
     req: pb::RejectProviderRequest,
 ) -> AppResult<pb::RejectProviderResponse> {
-    let rpc = Rpc::RejectProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let step = StateStep {
-        rpc,
-        change: StateChange::Reject,
-        reasons: wire::reasons("reasons", &req.reasons)?,
-    };
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    change_state(app, &ctx, step, &req, ids, |provider| {
-        pb::RejectProviderResponse { provider }
-    })
-    .await
+    change_state(app, ctx, req).await
 }
 
 /// SuspendProvider: APPROVED → SUSPENDED with a reason.
@@ -144,18 +140,7 @@ pub async fn suspend_provider(
     ctx: Ctx,
     req: pb::SuspendProviderRequest,
 ) -> AppResult<pb::SuspendProviderResponse> {
-    let rpc = Rpc::SuspendProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let step = StateStep {
-        rpc,
-        change: StateChange::Suspend,
-        reasons: wire::reasons("reason", std::slice::from_ref(&req.reason))?,
-    };
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    change_state(app, &ctx, step, &req, ids, |provider| {
-        pb::SuspendProviderResponse { provider }
-    })
-    .await
+    change_state(app, ctx, req).await
 }
 
 /// ResumeProvider: SUSPENDED → APPROVED after checking every approval rule again.
@@ -164,18 +149,7 @@ pub async fn resume_provider(
     ctx: Ctx,
     req: pb::ResumeProviderRequest,
 ) -> AppResult<pb::ResumeProviderResponse> {
-    let rpc = Rpc::ResumeProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let step = StateStep {
-        rpc,
-        change: StateChange::Resume,
-        reasons: Vec::new(),
-    };
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    change_state(app, &ctx, step, &req, ids, |provider| {
-        pb::ResumeProviderResponse { provider }
-    })
-    .await
+    change_state(app, ctx, req).await
 }
 
 /// RevokeProvider: APPROVED or SUSPENDED → REVOKED, for good, with a reason.
@@ -184,16 +158,5 @@ pub async fn revoke_provider(
     ctx: Ctx,
     req: pb::RevokeProviderRequest,
 ) -> AppResult<pb::RevokeProviderResponse> {
-    let rpc = Rpc::RevokeProvider;
-    access::may_call(&ctx.caller, rpc)?;
-    let step = StateStep {
-        rpc,
-        change: StateChange::Revoke,
-        reasons: wire::reasons("reason", std::slice::from_ref(&req.reason))?,
-    };
-    let ids = (req.request_id.as_str(), req.provider_id.as_str());
-    change_state(app, &ctx, step, &req, ids, |provider| {
-        pb::RevokeProviderResponse { provider }
-    })
-    .await
+    change_state(app, ctx, req).await
 }
