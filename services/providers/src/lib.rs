@@ -10,8 +10,8 @@
 //! [`Providers`] is the service as the platform boots it. Its modules, each calling only those
 //! below it: [`api`] (one line per RPC) → [`app`] (the settings, the source of ceiling prices,
 //! the composition) → [`ops`] (one module per capability: `ops/registration.rs`,
-//! `offerings.rs`, `staff.rs`, `documents.rs` through the edit frame of `edit.rs`;
-//! `approval.rs`; `search.rs`) → [`access`] (who may do what) →
+//! `offerings.rs`, `staff.rs`, `documents.rs`, whose edits take the one path of `edit.rs`;
+//! `approval.rs`, the state RPCs from one table; `search.rs`) → [`access`] (who may do what) →
 //! [`wire`] (protobuf ↔ model) → [`model`] (the types and the state table) → [`store`] (SQL).
 //! The registry has no jobs.
 //!

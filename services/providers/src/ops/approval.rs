@@ -160,3 +160,102 @@ pub async fn revoke_provider(
 ) -> AppResult<pb::RevokeProviderResponse> {
     change_state(app, ctx, req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Rpc;
+    use crate::model::ProviderState;
+
+    fn refused_field(r: AppResult<Vec<String>>) -> String {
+        match r {
+            Err(seteli_platform::AppError::InvalidArgument(v)) => v[0].field.clone(),
+            other => panic!("not INVALID_ARGUMENT: {other:?}"),
+        }
+    }
+
+    /// Each state RPC's row: its RPC, the state it leads to, whether it checks the rules.
+    fn row<R: StateRpc>() -> (Rpc, ProviderState, bool) {
+        let t = R::CHANGE.transition();
+        (R::RPC, t.to, t.checks_rules)
+    }
+
+    #[test]
+    fn each_state_rpc_has_its_row_of_the_state_table() {
+        use ProviderState::{Approved, Rejected, Revoked, Submitted, Suspended};
+        assert_eq!(
+            [
+                row::<pb::SubmitProviderRequest>(),
+                row::<pb::ApproveProviderRequest>(),
+                row::<pb::RejectProviderRequest>(),
+                row::<pb::SuspendProviderRequest>(),
+                row::<pb::ResumeProviderRequest>(),
+                row::<pb::RevokeProviderRequest>(),
+            ],
+            [
+                (Rpc::SubmitProvider, Submitted, true),
+                (Rpc::ApproveProvider, Approved, true),
+                (Rpc::RejectProvider, Rejected, false),
+                (Rpc::SuspendProvider, Suspended, false),
+                (Rpc::ResumeProvider, Approved, true),
+                (Rpc::RevokeProvider, Revoked, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_reject_suspend_and_revoke_record_reasons() {
+        // The others record none, whatever the request.
+        assert!(
+            pb::SubmitProviderRequest::default()
+                .reasons()
+                .expect("none")
+                .is_empty()
+        );
+        assert!(
+            pb::ApproveProviderRequest::default()
+                .reasons()
+                .expect("none")
+                .is_empty()
+        );
+        assert!(
+            pb::ResumeProviderRequest::default()
+                .reasons()
+                .expect("none")
+                .is_empty()
+        );
+        // Rejecting takes a list: blanks dropped, the rest trimmed; at least one.
+        let reject = pb::RejectProviderRequest {
+            reasons: vec!["  ".into(), " no insurance ".into(), "no staff".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            reject.reasons().expect("reasons"),
+            vec!["no insurance".to_owned(), "no staff".to_owned()]
+        );
+        let none = pb::RejectProviderRequest::default();
+        assert_eq!(refused_field(none.reasons()), "reasons");
+        // Suspending and revoking take one reason.
+        let suspend = pb::SuspendProviderRequest {
+            reason: " complaints ".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            suspend.reasons().expect("reason"),
+            vec!["complaints".to_owned()]
+        );
+        assert_eq!(
+            refused_field(pb::SuspendProviderRequest::default().reasons()),
+            "reason"
+        );
+        assert_eq!(
+            refused_field(pb::RevokeProviderRequest::default().reasons()),
+            "reason"
+        );
+        let revoke = pb::RevokeProviderRequest {
+            reason: "fraud".into(),
+            ..Default::default()
+        };
+        assert_eq!(revoke.reasons().expect("reason"), vec!["fraud".to_owned()]);
+    }
+}

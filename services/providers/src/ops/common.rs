@@ -119,3 +119,47 @@ provider_changes! {
     ResumeProvider: ResumeProviderRequest => ResumeProviderResponse,
     RevokeProvider: RevokeProviderRequest => RevokeProviderResponse,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use seteli_platform::auth::Role;
+    use seteli_platform::clock::Clock;
+
+    use super::*;
+
+    #[test]
+    fn the_history_stamp_says_who_did_what_when() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 2, 10, 0, 0)
+            .single()
+            .expect("time");
+        let mut ctx = Ctx::system("test", Clock::fixed(at));
+        ctx.caller.subject = "user-1".into();
+        ctx.caller.role = Role::ProviderUser;
+        ctx.caller.provider_id = Some("p-1".into());
+        let s = stamp(&ctx, Rpc::AddSite, "req-1");
+        assert_eq!(
+            (s.subject.as_str(), s.role.as_str(), s.organisation.as_str()),
+            ("user-1", Role::ProviderUser.as_str(), "p-1")
+        );
+        assert_eq!(
+            (s.action.as_str(), s.request_id.as_str()),
+            ("AddSite", "req-1")
+        );
+        assert_eq!(s.at_micros, at.timestamp_micros());
+        // The county's own people act for the county.
+        ctx.caller.provider_id = None;
+        assert_eq!(stamp(&ctx, Rpc::AddSite, "req-1").organisation, "county");
+    }
+
+    #[test]
+    fn a_change_names_its_action_and_the_state_it_found() {
+        match not_in_state("SubmitProvider", ProviderState::Approved) {
+            AppError::StateConflict(m) => {
+                assert_eq!(m, "cannot SubmitProvider a provider that is APPROVED");
+            }
+            other => panic!("not a state conflict: {other:?}"),
+        }
+    }
+}

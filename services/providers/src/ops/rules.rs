@@ -141,4 +141,56 @@ mod tests {
         assert_eq!((i, d > 60.0), (1, true));
         assert!(nearest_site(ServiceType::KttIndividual, &[&worker], home).is_none());
     }
+
+    #[test]
+    fn the_approval_rules_use_the_ceiling_price_in_force_today() {
+        use rust_decimal::Decimal;
+        use seteli_rules::provider::Offering as RuleOffering;
+        use seteli_rules::rule_ids;
+        let facts = Facts {
+            legal_form: LegalForm::Company,
+            uses_subcontractors: false,
+            documents: Vec::new(),
+            staff: Vec::new(),
+            offerings: vec![RuleOffering {
+                service: ServiceType::KttIndividual,
+                unit_price: Decimal::new(6_500, 2),
+                max_group_size: None,
+            }],
+            soteri_classes: Vec::new(),
+        };
+        let prices =
+            CeilingPrices::parse("KTT_INDIVIDUAL@2024-01-01=60.00,KTT_INDIVIDUAL@2026-07-01=70.00")
+                .expect("prices");
+        let rules = |y, m, d| -> Vec<&str> {
+            let on = NaiveDate::from_ymd_opt(y, m, d).expect("date");
+            approval_violations(&facts, &prices, on)
+                .iter()
+                .map(|v| v.rule)
+                .collect()
+        };
+        // 65.00 is above the ceiling of 60.00 until it rises to 70.00.
+        let before = rules(2026, 6, 30);
+        assert!(before.contains(&rule_ids::PROV_PRICE), "{before:?}");
+        let after = rules(2026, 7, 1);
+        assert!(!after.contains(&rule_ids::PROV_PRICE), "{after:?}");
+        // Every other rule is checked at once: no documents, no insurance.
+        for rules in [&before, &after] {
+            assert!(rules.contains(&rule_ids::PROV_DOCS), "{rules:?}");
+            assert!(rules.contains(&rule_ids::PROV_INSURANCE), "{rules:?}");
+        }
+    }
+
+    #[test]
+    fn refuse_lists_every_broken_rule() {
+        assert!(refuse(Vec::new()).is_ok());
+        let broken = vec![
+            Violation::of(seteli_rules::rule_ids::PROV_DOCS, "fi", "en"),
+            Violation::of(seteli_rules::rule_ids::PROV_PRICE, "fi", "en"),
+        ];
+        match refuse(broken) {
+            Err(AppError::RuleViolations(v)) => assert_eq!(v.len(), 2),
+            other => panic!("not a refusal: {other:?}"),
+        }
+    }
 }
