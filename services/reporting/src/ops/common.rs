@@ -118,3 +118,69 @@ pub(super) fn told_late(
     // NOTIFY-CHANGE / PROC-INTERRUPT / PROV-DAMAGE-NOTICE: "without delay"
     !check_notice(kind, occurred_on, Some(told_on), told_on, cfg).is_empty()
 }
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use seteli_rules::calendar::DeadlineRoll;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    fn micros(y: i32, m: u32, day: u32, h: u32, min: u32) -> i64 {
+        Utc.with_ymd_and_hms(y, m, day, h, min, 0)
+            .single()
+            .expect("an instant")
+            .timestamp_micros()
+    }
+
+    #[test]
+    fn a_followed_change_was_told_when_recorded_unless_that_is_later_than_now() {
+        let now = micros(2026, 4, 7, 9, 0);
+        let clock = Clock::fixed(Utc.timestamp_micros(now).single().expect("an instant"));
+        let earlier = micros(2026, 4, 6, 15, 30);
+        assert_eq!(told_at(&clock, earlier), earlier);
+        // An upstream clock ahead of ours, or no time recorded: now.
+        assert_eq!(told_at(&clock, micros(2026, 4, 7, 9, 5)), now);
+        assert_eq!(told_at(&clock, 0), now);
+    }
+
+    #[test]
+    fn the_day_of_an_instant_is_the_finnish_day() {
+        // 22:30 UTC on 31 March is 01:30 on 1 April in Helsinki (EEST, UTC+3).
+        assert_eq!(day_of(micros(2026, 3, 31, 22, 30)), d(2026, 4, 1));
+        assert_eq!(day_of(micros(2026, 3, 31, 20, 30)), d(2026, 3, 31));
+    }
+
+    #[test]
+    fn without_delay_is_the_next_business_day() {
+        let cfg = ProcessConfig::default();
+        // Tuesday → Wednesday; Friday → Monday; Maundy Thursday 2026 → the Tuesday after Easter.
+        assert_eq!(due_after(d(2026, 3, 10), &cfg), d(2026, 3, 11));
+        assert_eq!(due_after(d(2026, 3, 13), &cfg), d(2026, 3, 16));
+        assert_eq!(due_after(d(2026, 4, 2), &cfg), d(2026, 4, 7));
+        let two_days = ProcessConfig {
+            notify_within_business_days: 2,
+            roll: DeadlineRoll::NextBusinessDay,
+            ..cfg
+        };
+        assert_eq!(due_after(d(2026, 3, 10), &two_days), d(2026, 3, 12));
+    }
+
+    #[test]
+    fn a_notice_told_after_its_due_day_is_late() {
+        let cfg = ProcessConfig::default();
+        let friday = d(2026, 3, 13);
+        for kind in [
+            RuleNotice::Change,
+            RuleNotice::Interruption,
+            RuleNotice::Damage,
+        ] {
+            assert!(!told_late(kind, friday, friday, &cfg), "{kind:?}");
+            assert!(!told_late(kind, friday, d(2026, 3, 16), &cfg), "{kind:?}");
+            assert!(told_late(kind, friday, d(2026, 3, 17), &cfg), "{kind:?}");
+        }
+    }
+}

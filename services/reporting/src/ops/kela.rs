@@ -712,4 +712,106 @@ mod tests {
         assert!(!sent_late(&v, p, d(2026, 3, 16)));
         assert!(sent_late(&v, p, d(2026, 3, 17)));
     }
+
+    fn session(date: NaiveDate, status: apb::SessionStatus) -> apb::Session {
+        apb::Session {
+            details: Some(apb::SessionDetails {
+                date: Some(to_date(date)),
+                ..Default::default()
+            }),
+            status: status as i32,
+            ..Default::default()
+        }
+    }
+
+    fn absence(
+        date: NaiveDate,
+        kind: apb::AbsenceKind,
+        reason: apb::AbsenceReason,
+    ) -> apb::Absence {
+        apb::Absence {
+            date: Some(to_date(date)),
+            kind: kind as i32,
+            reason: reason as i32,
+            certificate_delivered: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_day_on_the_notice_is_what_attendance_recorded_for_it() {
+        use apb::SessionStatus as S;
+        let (mon, tue, wed, thu) = (d(2026, 3, 2), d(2026, 3, 3), d(2026, 3, 4), d(2026, 3, 5));
+        let sessions = [
+            session(mon, S::Recorded),
+            session(tue, S::NoShow),
+            session(wed, S::CancelledByClient),
+            session(thu, S::CancelledByProvider),
+            // Present despite a recorded absence that day: present wins.
+            session(d(2026, 3, 9), S::Recorded),
+        ];
+        let absences = [
+            absence(
+                d(2026, 3, 9),
+                apb::AbsenceKind::Absent,
+                apb::AbsenceReason::OwnIllness,
+            ),
+            absence(
+                d(2026, 3, 10),
+                apb::AbsenceKind::Absent,
+                apb::AbsenceReason::ChildIllness,
+            ),
+            absence(
+                d(2026, 3, 11),
+                apb::AbsenceKind::NotArranged,
+                apb::AbsenceReason::Unspecified,
+            ),
+        ];
+        let day = |date| day_status(date, &sessions, &absences);
+        assert_eq!(day(mon).status, KelaDayStatus::Present);
+        let no_show = day(tue);
+        assert_eq!(no_show.status, KelaDayStatus::Absent(AbsenceReason::Other));
+        assert_eq!(no_show.note, "ei saapunut");
+        assert_eq!(day(wed).note, "asiakas perui");
+        assert_eq!(day(wed).status, KelaDayStatus::Absent(AbsenceReason::Other));
+        assert_eq!(day(thu).status, KelaDayStatus::NotArranged);
+        assert_eq!(day(thu).note, "palveluntuottaja perui");
+        assert_eq!(day(d(2026, 3, 9)).status, KelaDayStatus::Present);
+        let ill = day(d(2026, 3, 10));
+        assert_eq!(
+            ill.status,
+            KelaDayStatus::Absent(AbsenceReason::ChildIllness)
+        );
+        assert!(ill.certificate_delivered);
+        let not_arranged = day(d(2026, 3, 11));
+        assert_eq!(not_arranged.status, KelaDayStatus::NotArranged);
+        assert_eq!(not_arranged.note, "kirjattu");
+        // Nothing recorded: a holiday by its name, any other day as no service day.
+        let good_friday = d(2026, 4, 3);
+        assert_eq!(
+            day(good_friday).note,
+            holiday_on(good_friday)
+                .map(|h| h.name_fi())
+                .unwrap_or_default()
+        );
+        assert_eq!(day(d(2026, 3, 12)).note, "ei palvelupäivää");
+        assert_eq!(day(d(2026, 3, 12)).status, KelaDayStatus::NotArranged);
+    }
+
+    #[test]
+    fn attendance_s_absence_reason_is_kela_s() {
+        assert_eq!(
+            kela_reason(apb::AbsenceReason::JobInterview as i32),
+            AbsenceReason::JobInterview
+        );
+        assert_eq!(
+            kela_reason(apb::AbsenceReason::Unspecified as i32),
+            AbsenceReason::Other
+        );
+        assert_eq!(kela_reason(99), AbsenceReason::Other);
+        for r in AbsenceReason::ALL {
+            let pb_reason = reason_to_pb(r);
+            assert_ne!(pb_reason, pb::KelaAbsenceReason::Unspecified, "{r:?}");
+        }
+    }
 }

@@ -405,3 +405,30 @@ pub async fn acknowledge_notice(
         notice: Some(notice),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::convert::to_date;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    #[test]
+    fn what_is_told_happened_on_a_day_not_after_today() {
+        let today = d(2026, 4, 7);
+        for day in [d(2026, 4, 7), d(2026, 1, 2)] {
+            assert_eq!(
+                occurred("occurred_on", Some(&to_date(day)), today).ok(),
+                Some(day)
+            );
+        }
+        assert!(matches!(
+            occurred("occurred_on", Some(&to_date(d(2026, 4, 8))), today),
+            Err(AppError::InvalidArgument(_))
+        ));
+        assert!(occurred("occurred_on", None, today).is_err());
+    }
+}

@@ -289,3 +289,115 @@ where
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use seteli_platform::convert::to_date;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    fn change(kind: vpb::VoucherChangeKind, state: vpb::VoucherState) -> vpb::VoucherChange {
+        vpb::VoucherChange {
+            sequence: 42,
+            kind: kind as i32,
+            occurred_at_micros: 1,
+            actor: Some(seteli_api::common::v1::Actor {
+                subject: "sw-1".into(),
+                role: "social_worker".into(),
+                organisation: "county".into(),
+            }),
+            voucher: Some(vpb::Voucher {
+                id: "v-2".into(),
+                client: Some(vpb::ClientSummary {
+                    client_id: "c-1".into(),
+                    ..Default::default()
+                }),
+                decision: Some(vpb::ServiceDecision {
+                    service_type: ServiceType::SkGroup.to_pb(),
+                    valid_from: Some(to_date(d(2026, 3, 2))),
+                    valid_until: Some(to_date(d(2026, 8, 31))),
+                    continues_voucher_id: "v-1".into(),
+                    ..Default::default()
+                }),
+                state: state as i32,
+                provider_id: "p-1".into(),
+                ended_on: None,
+                version: 3,
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn an_issued_voucher_is_followed_with_its_social_worker() {
+        let v = followed(&change(
+            vpb::VoucherChangeKind::Issued,
+            vpb::VoucherState::Issued,
+        ))
+        .expect("a usable voucher");
+        assert_eq!(
+            v,
+            Voucher {
+                id: "v-2".into(),
+                client_id: "c-1".into(),
+                provider_id: "p-1".into(),
+                social_worker: "sw-1".into(),
+                service: ServiceType::SkGroup,
+                state: "ISSUED".into(),
+                valid_from: d(2026, 3, 2),
+                valid_until: d(2026, 8, 31),
+                ended_on: None,
+                continues_voucher_id: "v-1".into(),
+                version: 3,
+                feed_sequence: 42,
+            }
+        );
+    }
+
+    #[test]
+    fn a_later_change_names_no_social_worker_and_carries_the_end() {
+        let mut c = change(
+            vpb::VoucherChangeKind::Interrupted,
+            vpb::VoucherState::Interrupted,
+        );
+        if let Some(v) = c.voucher.as_mut() {
+            v.ended_on = Some(to_date(d(2026, 5, 15)));
+        }
+        let v = followed(&c).expect("a usable voucher");
+        // The provider's user interrupted it: the stored social worker is kept (upsert_voucher).
+        assert_eq!(v.social_worker, "");
+        assert_eq!(v.state, "INTERRUPTED");
+        assert_eq!(v.ended_on, Some(d(2026, 5, 15)));
+    }
+
+    #[test]
+    fn a_change_without_a_usable_voucher_is_not_followed() {
+        let mut no_decision = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        if let Some(v) = no_decision.voucher.as_mut() {
+            v.decision = None;
+        }
+        assert_eq!(followed(&no_decision), None);
+        let mut no_client = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        if let Some(v) = no_client.voucher.as_mut() {
+            v.client = None;
+        }
+        assert_eq!(followed(&no_client), None);
+        let mut no_service = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        if let Some(d) = no_service
+            .voucher
+            .as_mut()
+            .and_then(|v| v.decision.as_mut())
+        {
+            d.service_type = 0;
+        }
+        assert_eq!(followed(&no_service), None);
+        let mut no_voucher = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        no_voucher.voucher = None;
+        assert_eq!(followed(&no_voucher), None);
+    }
+}
