@@ -195,3 +195,68 @@ impl AttendanceLink {
         self.feed_ctx.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::server::Service;
+
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let config = Config::from_vars(crate::Reporting::DEFAULTS, vars).expect("config");
+        Settings::read(&config)
+    }
+
+    #[test]
+    fn the_defaults_follow_nothing_and_print_the_county_of_the_rulebooks() {
+        let s = read(&[]).expect("defaults");
+        assert_eq!(s.vouchers_url, DEFAULT_VOUCHERS_URL);
+        assert_eq!(s.attendance_url, DEFAULT_ATTENDANCE_URL);
+        assert_eq!(s.county_name, DEFAULT_COUNTY_NAME);
+        assert!(s.feed_token.is_none() && s.attendance_feed_token.is_none());
+        assert_eq!(s.feed_poll, Duration::from_millis(1000));
+        assert_eq!(
+            s.notify_within_business_days,
+            ProcessConfig::default().notify_within_business_days
+        );
+    }
+
+    #[test]
+    fn given_values_are_trimmed_and_kept() {
+        let s = read(&[
+            ("SETELI_VOUCHERS_URL", "http://vouchers:50052"),
+            ("SETELI_VOUCHERS_FEED_TOKEN", " voucher-token "),
+            ("SETELI_ATTENDANCE_URL", "http://attendance:50053"),
+            ("SETELI_ATTENDANCE_FEED_TOKEN", " attendance-token "),
+            ("SETELI_COUNTY_NAME", " Kuopion kaupunki "),
+            ("SETELI_FEED_POLL_MS", "250"),
+            ("SETELI_NOTIFY_WITHIN_BUSINESS_DAYS", "2"),
+        ])
+        .expect("settings");
+        assert_eq!(s.vouchers_url, "http://vouchers:50052");
+        assert_eq!(s.feed_token.as_deref(), Some("voucher-token"));
+        assert_eq!(s.attendance_url, "http://attendance:50053");
+        assert_eq!(s.attendance_feed_token.as_deref(), Some("attendance-token"));
+        assert_eq!(s.county_name, "Kuopion kaupunki");
+        assert_eq!(s.feed_poll, Duration::from_millis(250));
+        assert_eq!(s.notify_within_business_days, 2);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let key = |vars: &[(&str, &str)]| read(vars).expect_err("a bad value").key;
+        assert_eq!(key(&[("SETELI_FEED_POLL_MS", "0")]), "SETELI_FEED_POLL_MS");
+        assert_eq!(
+            key(&[("SETELI_FEED_POLL_MS", "soon")]),
+            "SETELI_FEED_POLL_MS"
+        );
+        assert_eq!(
+            key(&[("SETELI_NOTIFY_WITHIN_BUSINESS_DAYS", "-1")]),
+            "SETELI_NOTIFY_WITHIN_BUSINESS_DAYS"
+        );
+    }
+}
