@@ -6,7 +6,8 @@ use seteli_api::vouchers::v1::vouchers_service_server::VouchersService;
 use seteli_platform::rpc::{Answer, unary};
 use tonic::Request;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// The voucher service's handlers.
 #[derive(Debug, Clone)]

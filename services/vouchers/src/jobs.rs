@@ -7,7 +7,8 @@ use seteli_platform::clock::Clock;
 use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// Runs the expiry sweep every `every` as the service's own `system:expiry-sweep` identity.
 /// Safe with several replicas: each voucher's transition is one conditional update.

@@ -14,17 +14,23 @@
 //! by sequence number.
 //!
 //! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
-//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
-//! [`wire`] (protobuf ↔ model, redacted views) → [`model`] → [`store`] (SQL); [`jobs`] runs
-//! scheduled work through [`ops`].
+//! below it: [`api`] (one line per RPC) → [`app`] (Settings, the App with its upstreams: the
+//! composition every operation works with) → [`ops`] (the workflows, one module per
+//! capability: `clients`, `prices`, `decisions`, `vouchers`, `lifecycle`, `usage_feed`,
+//! `voucher_feed`, `sweep`, with what they share in `common`; re-exported as `ops::x`) →
+//! [`access`] (who sees what) → [`wire`] (protobuf ↔ model, redacted views) → [`model`] →
+//! [`store`] (SQL, cut by the same capabilities: `store/<capability>`); [`jobs`] runs the
+//! scheduled work (the expiry sweep, the usage follower) through [`ops`].
 //!
-//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_PROVIDERS_URL`,
+//! Settings beyond the platform's ([`app::Settings`]): `SETELI_PROVIDERS_URL`,
 //! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`,
 //! `SETELI_ATTENDANCE_URL`, `SETELI_ATTENDANCE_FEED_TOKEN` (the usage follower's bearer token:
-//! a `county_admin` or `finance_system` token), `SETELI_FEED_POLL_MS`.
+//! a `county_admin` or `finance_system` token), `SETELI_FEED_POLL_MS`,
+//! `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`.
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod jobs;
 pub mod model;
 pub mod ops;
@@ -79,18 +85,18 @@ impl Service for Vouchers {
             sql: include_str!("../migrations/0105_usage_versions.sql"),
         },
     ];
-    type Settings = ops::Settings;
+    type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
-        ops::Settings::read(config)
+    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
+        app::Settings::read(config)
     }
 
-    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
+    async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         ops::seed_prices(&platform.db, &settings.seed_prices).await?;
         store::VOUCHER_FEED
             .align_with_transaction_ids(&platform.db)
             .await?;
-        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+        let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(
             VouchersServiceServer::new(api::VouchersApi(app.clone()))

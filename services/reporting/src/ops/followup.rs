@@ -1,0 +1,360 @@
+//! The county's follow-up of a period: per service and provider, the vouchers valid on some day
+//! of it, units granted and used, the reports due in it (overdue, submitted late), and the
+//! no-show and absence rates — as data and as CSV.
+//!
+//! The voucher figures come from `seteli.attendance.v1` ListVoucherActivity (attendance keeps
+//! sessions, absences and the units used), read with this service's own attendance token
+//! (`SETELI_ATTENDANCE_FEED_TOKEN`) when it has one, else the caller's; the report figures
+//! from this service's obligations. Figures only, no client data: nothing is audited.
+//!
+//! - vouchers: valid on some day of the period, placed with a provider, not cancelled;
+//! - no-show rate: no-shows ÷ (realised sessions + no-shows) in the period;
+//! - absence rate: recorded absences ÷ (realised sessions + no-shows + absences);
+//! - reports overdue: due in the period, not handed in, and the due date has passed today.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as apb;
+use seteli_api::reporting::v1 as pb;
+use seteli_platform::auth::Role;
+use seteli_platform::convert::{PbEnum, store_date, to_date};
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::ServiceType;
+
+use super::common::every_page;
+use crate::access;
+use crate::app::App;
+use crate::store;
+use crate::wire;
+
+/// The longest period, in days after its first day.
+const MAX_PERIOD_DAYS: i64 = 366;
+
+/// Attendance pages read at most (1000 vouchers each).
+const MAX_PAGES: usize = 1000;
+
+/// What a follow-up asks for.
+#[derive(Debug, Clone)]
+struct Query {
+    from: NaiveDate,
+    until: NaiveDate,
+    service: Option<ServiceType>,
+    provider_id: String,
+}
+
+fn query(
+    from: Option<&seteli_api::common::v1::Date>,
+    until: Option<&seteli_api::common::v1::Date>,
+    service: i32,
+    provider_id: &str,
+) -> AppResult<Query> {
+    let from = wire::required_day("period_from", from)?;
+    let until = wire::required_day("period_until", until)?;
+    if until < from || (until - from).num_days() > MAX_PERIOD_DAYS {
+        return Err(AppError::invalid(
+            "period_until",
+            "not before period_from, at most 366 days after it",
+        ));
+    }
+    Ok(Query {
+        from,
+        until,
+        service: wire::optional_enum::<ServiceType>("service_type", service)?,
+        provider_id: provider_id.trim().to_owned(),
+    })
+}
+
+/// Every voucher's activity in the period, from attendance.
+async fn activity(app: &App, ctx: &Ctx, q: &Query) -> AppResult<Vec<apb::VoucherActivity>> {
+    let caller_reads = ctx.caller.role == Role::CountyAdmin;
+    let as_whom = match app.attendance.service_ctx() {
+        Some(own) => own,
+        None if caller_reads => ctx,
+        None => {
+            return Err(AppError::Unavailable(
+                "the follow-up's figures need SETELI_ATTENDANCE_FEED_TOKEN; ask the county's \
+                 administrator"
+                    .into(),
+            ));
+        }
+    };
+    let read = |page_token| async move {
+        let page = app
+            .attendance
+            .client
+            .call(
+                as_whom,
+                apb::ListVoucherActivityRequest {
+                    period_from: Some(to_date(q.from)),
+                    period_until: Some(to_date(q.until)),
+                    page_size: 1000,
+                    page_token,
+                },
+                |mut c, r| async move { c.list_voucher_activity(r).await },
+            )
+            .await?;
+        Ok((page.vouchers, page.next_page_token))
+    };
+    every_page(MAX_PAGES, read, || {
+        AppError::Unavailable("too many vouchers in the period for one follow-up".into())
+    })
+    .await
+}
+
+/// A share as a rate (0 when there is nothing to share).
+fn rate(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        // Counts far below 2^52: exact as f64.
+        #[allow(clippy::cast_precision_loss)]
+        let r = part as f64 / whole as f64;
+        r
+    }
+}
+
+/// Fills the rates of a row from its counts.
+fn with_rates(mut r: pb::FollowUpRow) -> pb::FollowUpRow {
+    r.sessions_arranged = r.sessions_realised + r.no_shows;
+    r.no_show_rate = rate(r.no_shows, r.sessions_arranged);
+    r.absence_rate = rate(r.absences, r.sessions_arranged + r.absences);
+    r
+}
+
+/// Adds `b`'s counts to `a`.
+fn add(a: &mut pb::FollowUpRow, b: &pb::FollowUpRow) {
+    a.vouchers += b.vouchers;
+    a.units_granted_hundredths += b.units_granted_hundredths;
+    a.units_used_hundredths += b.units_used_hundredths;
+    a.units_used_total_hundredths += b.units_used_total_hundredths;
+    a.sessions_realised += b.sessions_realised;
+    a.no_shows += b.no_shows;
+    a.absences += b.absences;
+    a.reports_due += b.reports_due;
+    a.reports_overdue += b.reports_overdue;
+    a.reports_submitted_late += b.reports_submitted_late;
+}
+
+/// The position of a service in the catalogue (rows are ordered by it).
+fn order(s: ServiceType) -> usize {
+    ServiceType::ALL
+        .iter()
+        .position(|x| *x == s)
+        .unwrap_or(usize::MAX)
+}
+
+/// The rows being summed, by service (catalogue order) and provider.
+type Rows = BTreeMap<(usize, String), pb::FollowUpRow>;
+
+/// The row of `service` and `provider_id`, new when there is none yet.
+fn row<'a>(rows: &'a mut Rows, service: ServiceType, provider_id: &str) -> &'a mut pb::FollowUpRow {
+    rows.entry((order(service), provider_id.to_owned()))
+        .or_insert_with(|| pb::FollowUpRow {
+            service_type: service.to_pb(),
+            provider_id: provider_id.to_owned(),
+            ..Default::default()
+        })
+}
+
+/// The follow-up of `q` as of `ctx.today()`.
+async fn follow_up(app: &App, ctx: &Ctx, q: &Query) -> AppResult<pb::GetFollowUpResponse> {
+    let wanted = |service: ServiceType, provider_id: &str| {
+        q.service.is_none_or(|s| s == service)
+            && (q.provider_id.is_empty() || q.provider_id == provider_id)
+            && !provider_id.is_empty()
+    };
+    let mut rows: Rows = BTreeMap::new();
+    for a in activity(app, ctx, q).await? {
+        let Some(service) = ServiceType::from_pb(a.service_type) else {
+            continue;
+        };
+        if a.voucher_state == "CANCELLED" || !wanted(service, &a.provider_id) {
+            continue;
+        }
+        let units = |u: Option<&apb::Units>| u.map_or(0, |u| u.hundredths);
+        let r = row(&mut rows, service, &a.provider_id);
+        r.vouchers += 1;
+        r.units_granted_hundredths += units(a.units_granted.as_ref());
+        r.units_used_hundredths += units(a.units_realised.as_ref());
+        r.units_used_total_hundredths += units(a.units_used.as_ref());
+        r.sessions_realised += a.sessions_realised;
+        r.no_shows += a.no_shows;
+        r.absences += a.absences;
+    }
+    let today = ctx.today();
+    let reports = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::reports_due_between(&mut conn, q.from, q.until).await?
+    };
+    for d in reports {
+        if !wanted(d.service, &d.provider_id) {
+            continue;
+        }
+        let r = row(&mut rows, d.service, &d.provider_id);
+        r.reports_due += 1;
+        if !d.handed_in && d.due_on < today {
+            r.reports_overdue += 1;
+        }
+        if d.handed_in && d.late {
+            r.reports_submitted_late += 1;
+        }
+    }
+    let rows: Vec<pb::FollowUpRow> = rows.into_values().map(with_rates).collect();
+    let mut totals: BTreeMap<usize, pb::FollowUpRow> = BTreeMap::new();
+    for r in &rows {
+        let service = ServiceType::from_pb(r.service_type).map_or(usize::MAX, order);
+        let t = totals.entry(service).or_insert_with(|| pb::FollowUpRow {
+            service_type: r.service_type,
+            ..Default::default()
+        });
+        add(t, r);
+    }
+    Ok(pb::GetFollowUpResponse {
+        period_from: Some(to_date(q.from)),
+        period_until: Some(to_date(q.until)),
+        rows,
+        service_totals: totals.into_values().map(with_rates).collect(),
+    })
+}
+
+/// GetFollowUp.
+pub async fn get_follow_up(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetFollowUpRequest,
+) -> AppResult<pb::GetFollowUpResponse> {
+    let q = asked(&ctx, &req)?;
+    follow_up(app, &ctx, &q).await
+}
+
+/// The follow-up `req` asks for, when the caller may read follow-ups.
+fn asked(ctx: &Ctx, req: &pb::GetFollowUpRequest) -> AppResult<Query> {
+    ctx.caller.require(access::FOLLOW_UP_READERS)?;
+    query(
+        req.period_from.as_ref(),
+        req.period_until.as_ref(),
+        req.service_type,
+        &req.provider_id,
+    )
+}
+
+/// The CSV header row.
+pub const CSV_HEADER: [&str; 16] = [
+    "service_type",
+    "service_name_fi",
+    "provider_id",
+    "vouchers",
+    "units_granted",
+    "units_used_in_period",
+    "units_used_total",
+    "sessions_arranged",
+    "sessions_realised",
+    "no_shows",
+    "absences",
+    "no_show_rate",
+    "absence_rate",
+    "reports_due",
+    "reports_overdue",
+    "reports_submitted_late",
+];
+
+/// Hundredths as a decimal with two places, e.g. `1250` → `12.50`.
+fn hundredths(h: i64) -> String {
+    let sign = if h < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", (h / 100).abs(), (h % 100).abs())
+}
+
+/// The follow-up's rows as CSV (UTF-8, comma-separated, the header first).
+pub fn to_csv(rows: &[pb::FollowUpRow]) -> AppResult<Vec<u8>> {
+    let fail =
+        |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing the follow-up CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER).map_err(fail)?;
+    for r in rows {
+        let service = ServiceType::from_pb(r.service_type);
+        w.write_record([
+            service.map(|s| s.code()).unwrap_or_default().to_owned(),
+            service.map(|s| s.name_fi()).unwrap_or_default().to_owned(),
+            r.provider_id.clone(),
+            r.vouchers.to_string(),
+            hundredths(r.units_granted_hundredths),
+            hundredths(r.units_used_hundredths),
+            hundredths(r.units_used_total_hundredths),
+            r.sessions_arranged.to_string(),
+            r.sessions_realised.to_string(),
+            r.no_shows.to_string(),
+            r.absences.to_string(),
+            format!("{:.4}", r.no_show_rate),
+            format!("{:.4}", r.absence_rate),
+            r.reports_due.to_string(),
+            r.reports_overdue.to_string(),
+            r.reports_submitted_late.to_string(),
+        ])
+        .map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the follow-up CSV: {e}")))
+}
+
+/// ExportFollowUpCsv.
+pub async fn export_follow_up_csv(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ExportFollowUpCsvRequest,
+) -> AppResult<pb::ExportFollowUpCsvResponse> {
+    // The export asks the same as GetFollowUp.
+    let pb::ExportFollowUpCsvRequest {
+        period_from,
+        period_until,
+        service_type,
+        provider_id,
+    } = req;
+    let q = asked(
+        &ctx,
+        &pb::GetFollowUpRequest {
+            period_from,
+            period_until,
+            service_type,
+            provider_id,
+        },
+    )?;
+    let data = follow_up(app, &ctx, &q).await?;
+    Ok(pb::ExportFollowUpCsvResponse {
+        file_name: format!(
+            "seuranta-{}-{}.csv",
+            store_date(q.from),
+            store_date(q.until)
+        ),
+        content_type: "text/csv; charset=utf-8".into(),
+        content: to_csv(&data.rows)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hundredths_print_with_two_places() {
+        assert_eq!(hundredths(1250), "12.50");
+        assert_eq!(hundredths(5), "0.05");
+        assert_eq!(hundredths(0), "0.00");
+        assert_eq!(hundredths(-150), "-1.50");
+    }
+
+    #[test]
+    fn rates_are_shares_of_what_was_arranged() {
+        let r = with_rates(pb::FollowUpRow {
+            sessions_realised: 6,
+            no_shows: 2,
+            absences: 2,
+            ..Default::default()
+        });
+        assert_eq!(r.sessions_arranged, 8);
+        assert!((r.no_show_rate - 0.25).abs() < 1e-12);
+        assert!((r.absence_rate - 0.2).abs() < 1e-12);
+        assert!(with_rates(pb::FollowUpRow::default()).no_show_rate.abs() < f64::EPSILON);
+    }
+}

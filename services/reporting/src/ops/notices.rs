@@ -1,0 +1,434 @@
+//! Notices to the social worker: what the provider must tell "without delay" (RULES.md §6),
+//! gathered in one inbox per social worker, acknowledged there, and measured — each notice
+//! has when it happened, by when it was due to be told, and when it was told.
+//!
+//! Where notices come from:
+//! - attendance's alerts ([`super::alert_feed`]);
+//! - the voucher feed: an interruption (PROC-INTERRUPT) makes a notice in the transaction that
+//!   applies it ([`super::voucher_feed`]);
+//! - the provider's user: [`notify_change`] (NOTIFY-CHANGE) and [`notify_damage`]
+//!   (PROV-DAMAGE-NOTICE), here, with the inbox itself: [`list_notices`], [`get_notice`],
+//!   [`acknowledge_notice`].
+//!
+//! "Told" is when the notice reached the social worker's inbox: the call that told it, or, for
+//! a followed change, the earlier of when the upstream recorded it and when it was applied here.
+//! "Without delay" is `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS` business days after it happened
+//! (default 1, rolled past weekends and holidays), decided by `seteli_rules::process::
+//! check_notice`; an attendance alert's due date is attendance's.
+
+use chrono::NaiveDate;
+use seteli_api::reporting::v1 as pb;
+use seteli_platform::audit::{self, Access, AccessOfMany};
+use seteli_platform::auth::Role;
+use seteli_platform::change::Change;
+use seteli_platform::convert::PbEnum;
+use seteli_platform::db::new_id;
+use seteli_platform::paging::Paging;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::process::NoticeKind as RuleNotice;
+
+use super::common::{CLIENT, due_after, told_late};
+use super::voucher_feed::catch_up;
+use crate::access;
+use crate::app::App;
+use crate::model::{Actor, NoticeKind, NoticeRow, NoticeState, SituationChange};
+use crate::store::{self, NoticeFilter};
+use crate::wire::{self, MAX_NOTICE_TEXT, MAX_REASON, required_id, required_text};
+
+/// A followed voucher the caller's provider serves: NOT_FOUND otherwise (after catching up
+/// once with the voucher feed, so a voucher just accepted is known).
+async fn own_voucher(app: &App, ctx: &Ctx, id: &str) -> AppResult<crate::model::Voucher> {
+    let load = || async {
+        let mut conn = app.db.pool().acquire().await?;
+        Ok::<_, AppError>(
+            store::load_voucher(&mut conn, id)
+                .await?
+                .filter(|v| access::may_see_voucher(&ctx.caller, v)),
+        )
+    };
+    if let Some(v) = load().await? {
+        return Ok(v);
+    }
+    if let Err(e) = catch_up(app).await {
+        tracing::debug!(error = %e, "catching up on demand failed");
+    }
+    load()
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))
+}
+
+/// What the provider's user tells.
+struct Told {
+    kind: NoticeKind,
+    rule: RuleNotice,
+    situation_change: Option<SituationChange>,
+    occurred_on: NaiveDate,
+    description: String,
+}
+
+/// A day something happened: not after today.
+fn occurred(
+    field: &str,
+    d: Option<&seteli_api::common::v1::Date>,
+    today: NaiveDate,
+) -> AppResult<NaiveDate> {
+    let day = wire::required_day(field, d)?;
+    if day > today {
+        return Err(AppError::invalid(field, "not after today"));
+    }
+    Ok(day)
+}
+
+/// Stores what the provider's user told as one idempotent change, audited.
+async fn tell<Req: prost::Message>(
+    app: &App,
+    ctx: &Ctx,
+    request_id: &str,
+    req: &Req,
+    voucher_id: &str,
+    told: Told,
+) -> AppResult<pb::Notice> {
+    let change = Change::new(&app.db, ctx, request_id, req)?;
+    if let Some(first) = change.replay::<pb::Notice>().await? {
+        return Ok(first);
+    }
+    let v = own_voucher(app, ctx, voucher_id).await?;
+    let cfg = app.attendance.notify;
+    let told_at = ctx.now_micros();
+    let told_on = ctx.today();
+    let (what_fi, what_en) = match told.situation_change {
+        Some(c) => c.words(),
+        None => (
+            "Palvelussa on sattunut vahinko",
+            "A damage happened in the service",
+        ),
+    };
+    let id = new_id();
+    let notice = NoticeRow {
+        id: id.clone(),
+        source_key: format!("told:{id}"),
+        kind: told.kind,
+        voucher_id: v.id.clone(),
+        client_id: v.client_id.clone(),
+        provider_id: v.provider_id.clone(),
+        social_worker: v.social_worker.clone(),
+        subject_id: String::new(),
+        situation_change: told.situation_change,
+        occurred_on: told.occurred_on,
+        due_on: due_after(told.occurred_on, &cfg),
+        told_at,
+        told_on,
+        // NOTIFY-CHANGE, PROV-DAMAGE-NOTICE: without delay
+        late: told_late(told.rule, told.occurred_on, told_on, &cfg),
+        told_by: wire::actor_of(&ctx.caller),
+        message_en: format!("{what_en} ({}).", told.occurred_on),
+        message_fi: format!("{what_fi} ({}).", told.occurred_on),
+        details: told.description,
+        state: NoticeState::Open,
+        acknowledged_at: 0,
+        acknowledged_by: Actor::default(),
+        acknowledgement_note: String::new(),
+        version: 1,
+    };
+    let caller = ctx.caller.clone();
+    let request = ctx.request_id().to_owned();
+    let action = match told.kind {
+        NoticeKind::Damage => "NotifyDamage",
+        _ => "NotifyChange",
+    };
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                store::insert_notice(conn, &notice).await?;
+                audit::record(
+                    &mut *conn,
+                    &caller,
+                    &request,
+                    Access {
+                        subject_kind: CLIENT,
+                        subject_id: &notice.client_id,
+                        action,
+                        purpose: access::purpose(&caller),
+                    },
+                )
+                .await?;
+                Ok(wire::to_notice(&notice))
+            })
+        })
+        .await
+}
+
+/// A provider's user telling the social worker something (a notice the user writes).
+trait TellRequest: prost::Message {
+    /// What kind of notice it is, and under which rule.
+    const KIND: NoticeKind;
+    /// The rule the notice is told under.
+    const RULE: RuleNotice;
+    /// Its request id, voucher id, day it happened and description.
+    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str);
+    /// The situation change it tells of, when it tells of one.
+    fn situation_change(&self) -> AppResult<Option<SituationChange>> {
+        Ok(None)
+    }
+}
+
+impl TellRequest for pb::NotifyChangeRequest {
+    const KIND: NoticeKind = NoticeKind::SituationChange;
+    const RULE: RuleNotice = RuleNotice::Change;
+    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str) {
+        (
+            &self.request_id,
+            &self.voucher_id,
+            self.occurred_on.as_ref(),
+            &self.description,
+        )
+    }
+    fn situation_change(&self) -> AppResult<Option<SituationChange>> {
+        SituationChange::from_pb(self.situation_change)
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::invalid("situation_change", "required: one of the listed values")
+            })
+    }
+}
+
+impl TellRequest for pb::NotifyDamageRequest {
+    const KIND: NoticeKind = NoticeKind::Damage;
+    const RULE: RuleNotice = RuleNotice::Damage;
+    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str) {
+        (
+            &self.request_id,
+            &self.voucher_id,
+            self.occurred_on.as_ref(),
+            &self.description,
+        )
+    }
+}
+
+/// Checks what `req` tells, then tells it (see [`tell`]).
+async fn notify<Req: TellRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<pb::Notice> {
+    ctx.caller.require(access::NOTICE_TELLERS)?;
+    let (request_id, voucher_id, occurred_on, description) = req.parts();
+    let voucher_id = required_id("voucher_id", voucher_id)?;
+    let situation_change = req.situation_change()?;
+    let occurred_on = occurred("occurred_on", occurred_on, ctx.today())?;
+    let description = required_text("description", description, MAX_NOTICE_TEXT)?;
+    let told = Told {
+        kind: Req::KIND,
+        rule: Req::RULE,
+        situation_change,
+        occurred_on,
+        description,
+    };
+    tell(app, ctx, request_id, req, &voucher_id, told).await
+}
+
+/// NotifyChange (NOTIFY-CHANGE).
+pub async fn notify_change(
+    app: &App,
+    ctx: Ctx,
+    req: pb::NotifyChangeRequest,
+) -> AppResult<pb::NotifyChangeResponse> {
+    let notice = Some(notify(app, &ctx, &req).await?);
+    Ok(pb::NotifyChangeResponse { notice })
+}
+
+/// NotifyDamage (PROV-DAMAGE-NOTICE).
+pub async fn notify_damage(
+    app: &App,
+    ctx: Ctx,
+    req: pb::NotifyDamageRequest,
+) -> AppResult<pb::NotifyDamageResponse> {
+    let notice = Some(notify(app, &ctx, &req).await?);
+    Ok(pb::NotifyDamageResponse { notice })
+}
+
+// ------------------------------------------------------------------------------ reading
+
+/// The audit entry of reading or changing a notice.
+fn notice_access<'a>(ctx: &Ctx, client_id: &'a str, action: &'a str) -> Access<'a> {
+    Access {
+        subject_kind: CLIENT,
+        subject_id: client_id,
+        action,
+        purpose: access::purpose(&ctx.caller),
+    }
+}
+
+/// Audits `ctx`'s caller reading (by `action`) a notice about `client_id`, grouped with the
+/// other reads of the moment ([`audit::record_read`]).
+async fn audit_read(app: &App, ctx: &Ctx, client_id: &str, action: &str) -> AppResult<()> {
+    audit::record_read(
+        &app.db,
+        &ctx.caller,
+        ctx.request_id(),
+        notice_access(ctx, client_id, action),
+    )
+    .await
+}
+
+/// ListNotices.
+pub async fn list_notices(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListNoticesRequest,
+) -> AppResult<pb::ListNoticesResponse> {
+    ctx.caller.require(access::NOTICE_READERS)?;
+    let mut filter = NoticeFilter {
+        social_worker: req.social_worker.trim().to_owned(),
+        provider_id: req.provider_id.trim().to_owned(),
+        voucher_id: req.voucher_id.trim().to_owned(),
+        state: wire::optional_enum::<NoticeState>("state", req.state)?
+            .map(|s| s.code().to_owned())
+            .unwrap_or_default(),
+        kind: wire::optional_enum::<NoticeKind>("kind", req.kind)?
+            .map(|k| k.code().to_owned())
+            .unwrap_or_default(),
+        late_only: req.late_only,
+    };
+    match ctx.caller.role {
+        Role::SocialWorker => {
+            if !filter.social_worker.is_empty() && filter.social_worker != ctx.caller.subject {
+                return Err(AppError::NotFound(format!(
+                    "social worker {}",
+                    filter.social_worker
+                )));
+            }
+            filter.social_worker = ctx.caller.subject.clone();
+        }
+        Role::ProviderUser => {
+            let own = ctx.caller.provider_id.clone().unwrap_or_default();
+            if !filter.provider_id.is_empty() && filter.provider_id != own {
+                return Err(AppError::NotFound(format!(
+                    "provider {}",
+                    filter.provider_id
+                )));
+            }
+            filter.provider_id = own;
+        }
+        _ => {}
+    }
+    let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
+    let after = page.after::<(i64, String)>()?;
+    let mut conn = app.db.pool().acquire().await?;
+    let rows = store::list_notices(&mut conn, &filter, after, page.fetch()).await?;
+    drop(conn);
+    let (rows, next_page_token) = page.cut(rows, |last| (last.told_at, last.id.clone()));
+    // One entry naming every client of the page.
+    let access = AccessOfMany {
+        subject_kind: CLIENT,
+        subject_ids: rows.iter().map(|n| n.client_id.clone()).collect(),
+        action: "ListNotices",
+        purpose: access::purpose(&ctx.caller),
+    };
+    audit::record_read_of_many(&app.db, &ctx.caller, ctx.request_id(), access).await?;
+    Ok(pb::ListNoticesResponse {
+        notices: rows.iter().map(wire::to_notice).collect(),
+        next_page_token,
+    })
+}
+
+/// GetNotice.
+pub async fn get_notice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetNoticeRequest,
+) -> AppResult<pb::GetNoticeResponse> {
+    ctx.caller.require(access::NOTICE_READERS)?;
+    let id = required_id("notice_id", &req.notice_id)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let n = store::load_notice(&mut conn, &id)
+        .await?
+        .filter(|n| access::may_see_notice(&ctx.caller, n))
+        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
+    drop(conn);
+    audit_read(app, &ctx, &n.client_id, "GetNotice").await?;
+    Ok(pb::GetNoticeResponse {
+        notice: Some(wire::to_notice(&n)),
+    })
+}
+
+/// AcknowledgeNotice: OPEN → ACKNOWLEDGED, by the notice's social worker (or the county's
+/// administrator); once per `request_id`, audited.
+pub async fn acknowledge_notice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::AcknowledgeNoticeRequest,
+) -> AppResult<pb::AcknowledgeNoticeResponse> {
+    ctx.caller.require(access::NOTICE_ACKNOWLEDGERS)?;
+    let id = required_id("notice_id", &req.notice_id)?;
+    let note = req.note.trim().to_owned();
+    if note.chars().count() > MAX_REASON {
+        return Err(AppError::invalid("note", "at most 2000 characters"));
+    }
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let caller = ctx.caller.clone();
+    let request = ctx.request_id().to_owned();
+    let now = ctx.now_micros();
+    let notice = change
+        .apply_to::<NoticeRow, _, _>(
+            &id,
+            |n| access::may_acknowledge(&ctx.caller, n),
+            move |conn, mut n| {
+                Box::pin(async move {
+                    if n.state != NoticeState::Open {
+                        return Err(AppError::StateConflict(format!(
+                            "notice {} is already acknowledged",
+                            n.id
+                        )));
+                    }
+                    n.state = NoticeState::Acknowledged;
+                    n.acknowledged_at = now;
+                    n.acknowledged_by = wire::actor_of(&caller);
+                    n.acknowledgement_note = note;
+                    n.version += 1;
+                    store::save_notice_acknowledgement(&mut *conn, &n).await?;
+                    audit::record(
+                        &mut *conn,
+                        &caller,
+                        &request,
+                        Access {
+                            subject_kind: CLIENT,
+                            subject_id: &n.client_id,
+                            action: "AcknowledgeNotice",
+                            purpose: access::purpose(&caller),
+                        },
+                    )
+                    .await?;
+                    Ok(wire::to_notice(&n))
+                })
+            },
+        )
+        .await?;
+    Ok(pb::AcknowledgeNoticeResponse {
+        notice: Some(notice),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::convert::to_date;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    #[test]
+    fn what_is_told_happened_on_a_day_not_after_today() {
+        let today = d(2026, 4, 7);
+        for day in [d(2026, 4, 7), d(2026, 1, 2)] {
+            assert_eq!(
+                occurred("occurred_on", Some(&to_date(day)), today).ok(),
+                Some(day)
+            );
+        }
+        assert!(matches!(
+            occurred("occurred_on", Some(&to_date(d(2026, 4, 8))), today),
+            Err(AppError::InvalidArgument(_))
+        ));
+        assert!(occurred("occurred_on", None, today).is_err());
+    }
+}

@@ -1,0 +1,236 @@
+//! The composition of the voucher service: its settings beyond the platform's ([`Settings`],
+//! read once at start), the upstreams it calls (the provider registry, attendance's usage feed)
+//! and the [`App`] every operation in [`crate::ops`] works with. Nothing here decides anything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
+use seteli_platform::client::{Upstream, UpstreamOptions};
+use seteli_platform::clock::Clock;
+use seteli_platform::config::{Config, ConfigError};
+use seteli_platform::db::Database;
+use seteli_platform::feed;
+use seteli_platform::rpc::Ctx;
+use seteli_rules::prices::CeilingPrices;
+use tonic::transport::Channel;
+
+/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
+pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
+
+/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
+pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+
+/// The voucher service's settings beyond the platform's, read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `SETELI_PROVIDERS_URL`: the provider registry.
+    pub providers_url: String,
+    /// `SETELI_DISTANCE_LIMIT_KM`: PROV-DISTANCE's limit (default 20).
+    pub distance_limit_km: f64,
+    /// `SETELI_SEED_CEILING_PRICES` (dev): prices recorded at start when the list is empty.
+    pub seed_prices: CeilingPrices,
+    /// `SETELI_EXPIRY_SWEEP_SECONDS`: how often ended vouchers are expired or completed;
+    /// `None` (0) turns the schedule off.
+    pub sweep_every: Option<Duration>,
+    /// `SETELI_ATTENDANCE_URL`: the attendance service (its usage feed).
+    pub attendance_url: String,
+    /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the follower calls attendance's usage
+    /// feed with (a `county_admin` or `finance_system` token). Unset: usage is not followed.
+    pub feed_token: Option<String>,
+    /// `SETELI_FEED_POLL_MS`: how often the usage feed is polled (default 1000).
+    pub feed_poll: Duration,
+    /// How often the registry's address is resolved again.
+    pub upstream: UpstreamOptions,
+    /// `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`: how long after a voucher ends its provider's
+    /// users still read it and its client (default 90: the final report, the last invoice).
+    pub provider_access_after_end_days: i64,
+}
+
+impl Settings {
+    /// Reads the settings; a bad value names its key.
+    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+        let limit: f64 = config.var_or(
+            "SETELI_DISTANCE_LIMIT_KM",
+            seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM,
+        )?;
+        if !(limit.is_finite() && limit > 0.0) {
+            return Err(ConfigError {
+                key: "SETELI_DISTANCE_LIMIT_KM".into(),
+                message: "must be a positive number of kilometres".into(),
+            });
+        }
+        let seed_prices = CeilingPrices::parse(
+            config.var("SETELI_SEED_CEILING_PRICES").unwrap_or(""),
+        )
+        .map_err(|message| ConfigError {
+            key: "SETELI_SEED_CEILING_PRICES".into(),
+            message,
+        })?;
+        let sweep_seconds: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
+        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
+        if poll_ms == 0 {
+            return Err(ConfigError {
+                key: "SETELI_FEED_POLL_MS".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(Self {
+            providers_url: config
+                .var("SETELI_PROVIDERS_URL")
+                .unwrap_or(DEFAULT_PROVIDERS_URL)
+                .to_owned(),
+            distance_limit_km: limit,
+            seed_prices,
+            sweep_every: (sweep_seconds > 0).then(|| Duration::from_secs(sweep_seconds)),
+            attendance_url: config
+                .var("SETELI_ATTENDANCE_URL")
+                .unwrap_or(DEFAULT_ATTENDANCE_URL)
+                .to_owned(),
+            feed_token: config
+                .var("SETELI_ATTENDANCE_FEED_TOKEN")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            feed_poll: Duration::from_millis(poll_ms),
+            upstream: config.upstream.clone(),
+            provider_access_after_end_days: {
+                let days: i64 = config.var_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?;
+                if days < 0 {
+                    return Err(ConfigError {
+                        key: "SETELI_PROVIDER_ACCESS_AFTER_END_DAYS".into(),
+                        message: "must not be negative".into(),
+                    });
+                }
+                days
+            },
+        })
+    }
+}
+
+/// What every operation works with.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The service's database.
+    pub db: Database,
+    /// The provider registry.
+    pub providers: Upstream<ProvidersServiceClient<Channel>>,
+    /// PROV-DISTANCE's limit in km.
+    pub distance_limit_km: f64,
+    /// The attendance service (its usage feed).
+    pub attendance: Upstream<AttendanceServiceClient<Channel>>,
+    /// The usage follower's identity (`system:usage-feed` with the configured token), if any.
+    pub(crate) feed_ctx: Option<Ctx>,
+    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
+    pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// How long after a voucher ends its provider's users still read it (days).
+    pub provider_access_after_end_days: i64,
+}
+
+impl App {
+    /// The operations over `db`, asking the registry named in `settings`.
+    pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
+        let providers = Upstream::connect(
+            "providers",
+            "SETELI_PROVIDERS_URL",
+            &settings.providers_url,
+            &settings.upstream,
+            ProvidersServiceClient::new,
+        )?;
+        let attendance = Upstream::connect(
+            "attendance",
+            "SETELI_ATTENDANCE_URL",
+            &settings.attendance_url,
+            &settings.upstream,
+            AttendanceServiceClient::new,
+        )?;
+        let feed_ctx = feed::follower("usage-feed", settings.feed_token.as_ref(), clock);
+        Ok(Self {
+            db,
+            providers,
+            distance_limit_km: settings.distance_limit_km,
+            attendance,
+            feed_ctx,
+            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            provider_access_after_end_days: settings.provider_access_after_end_days,
+        })
+    }
+
+    /// Whether attendance's usage feed is followed (a token is configured).
+    pub fn follows_usage(&self) -> bool {
+        self.feed_ctx.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::config::ServiceDefaults;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let defaults = ServiceDefaults {
+            name: "vouchers",
+            grpc_port: 50052,
+            metrics_port: 9102,
+        };
+        Config::from_vars(defaults, vars).expect("config")
+    }
+
+    fn refused_key(vars: &[(&str, &str)]) -> String {
+        Settings::read(&config(vars)).expect_err("a bad value").key
+    }
+
+    #[test]
+    fn defaults_follow_no_usage_feed_and_sweep_hourly() {
+        let s = Settings::read(&config(&[])).expect("defaults");
+        assert_eq!(s.providers_url, DEFAULT_PROVIDERS_URL);
+        assert_eq!(s.attendance_url, DEFAULT_ATTENDANCE_URL);
+        assert_eq!(
+            s.distance_limit_km,
+            seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM
+        );
+        assert!(s.seed_prices.entries().is_empty());
+        assert_eq!(s.sweep_every, Some(Duration::from_secs(3600)));
+        assert_eq!(s.feed_token, None);
+        assert_eq!(s.feed_poll, Duration::from_millis(1000));
+        assert_eq!(s.provider_access_after_end_days, 90);
+    }
+
+    #[test]
+    fn the_feed_token_is_trimmed_and_a_zero_sweep_turns_the_schedule_off() {
+        let s = Settings::read(&config(&[
+            ("SETELI_ATTENDANCE_FEED_TOKEN", "  tok.en  "),
+            ("SETELI_EXPIRY_SWEEP_SECONDS", "0"),
+            ("SETELI_FEED_POLL_MS", "250"),
+            ("SETELI_DISTANCE_LIMIT_KM", "35.5"),
+            ("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", "0"),
+        ]))
+        .expect("valid");
+        assert_eq!(s.feed_token.as_deref(), Some("tok.en"));
+        assert_eq!(s.sweep_every, None);
+        assert_eq!(s.feed_poll, Duration::from_millis(250));
+        assert_eq!(s.distance_limit_km, 35.5);
+        assert_eq!(s.provider_access_after_end_days, 0);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        for (key, value) in [
+            ("SETELI_DISTANCE_LIMIT_KM", "0"),
+            ("SETELI_DISTANCE_LIMIT_KM", "-3"),
+            ("SETELI_DISTANCE_LIMIT_KM", "inf"),
+            ("SETELI_DISTANCE_LIMIT_KM", "far"),
+            ("SETELI_FEED_POLL_MS", "0"),
+            ("SETELI_EXPIRY_SWEEP_SECONDS", "-1"),
+            ("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", "-1"),
+            ("SETELI_SEED_CEILING_PRICES", "KTT_INDIVIDUAL"),
+        ] {
+            assert_eq!(refused_key(&[(key, value)]), key, "{key}={value}");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Clients: registering them (identity code checked, answered without it), reading one (a
+//! provider's user only while it serves the client) and listing them by name; every read and
+//! change is audited.
+
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::auth::Role;
+use seteli_platform::change::Change;
+use seteli_platform::db::new_id;
+use seteli_platform::paging::Paging;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+
+use super::common::{audit_client, read_client, read_clients};
+use crate::access;
+use crate::app::App;
+use crate::store;
+use crate::wire::{self, required_id};
+
+/// CreateClient.
+pub async fn create_client(
+    app: &App,
+    ctx: Ctx,
+    req: pb::CreateClientRequest,
+) -> AppResult<pb::CreateClientResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let input = wire::validate_client(req.details.as_ref())?;
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                let id = new_id();
+                store::insert_client(conn, &id, &input).await?;
+                audit_client(
+                    conn,
+                    &ctx,
+                    &req.request_id,
+                    &id,
+                    "CreateClient",
+                    "client_register",
+                )
+                .await?;
+                // The caller sent the full code; the answer does not echo it (least data).
+                let client = store::load_client(conn, &id)
+                    .await?
+                    .map(wire::client_answer);
+                Ok(pb::CreateClientResponse { client })
+            })
+        })
+        .await
+}
+
+/// GetClient.
+pub async fn get_client(
+    app: &App,
+    ctx: Ctx,
+    req: pb::GetClientRequest,
+) -> AppResult<pb::GetClientResponse> {
+    ctx.caller.require(access::CLIENT_READERS)?;
+    let id = required_id("client_id", &req.client_id)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let not_found = || AppError::NotFound(format!("client {id}"));
+    if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref())
+        && !store::client_has_voucher_with(
+            &mut conn,
+            &id,
+            own,
+            ctx.today() - chrono::Days::new(app.provider_access_after_end_days as u64),
+        )
+        .await?
+    {
+        return Err(not_found());
+    }
+    let client = store::load_client(&mut conn, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    drop(conn);
+    let purpose = access::client_purpose(&ctx.caller);
+    read_client(app, &ctx, &id, "GetClient", purpose).await?;
+    let client = if ctx.caller.role == Role::ProviderUser {
+        wire::client_for_provider(&client)
+    } else {
+        client
+    };
+    Ok(pb::GetClientResponse {
+        client: Some(client),
+    })
+}
+
+/// UpdateClient.
+pub async fn update_client(
+    app: &App,
+    ctx: Ctx,
+    req: pb::UpdateClientRequest,
+) -> AppResult<pb::UpdateClientResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let id = required_id("client_id", &req.client_id)?;
+    let input = wire::validate_client(req.details.as_ref())?;
+    change
+        .apply(move |conn| {
+            Box::pin(async move {
+                if !store::update_client(conn, &id, &input).await? {
+                    return Err(AppError::NotFound(format!("client {id}")));
+                }
+                audit_client(
+                    conn,
+                    &ctx,
+                    &req.request_id,
+                    &id,
+                    "UpdateClient",
+                    "client_register",
+                )
+                .await?;
+                let client = store::load_client(conn, &id)
+                    .await?
+                    .map(wire::client_answer);
+                Ok(pb::UpdateClientResponse { client })
+            })
+        })
+        .await
+}
+
+/// ListClients: by name; lists show the masked identity code only.
+pub async fn list_clients(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListClientsRequest,
+) -> AppResult<pb::ListClientsResponse> {
+    ctx.caller.require(access::COUNTY_STAFF)?;
+    let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
+    let identity_code = if req.identity_code.trim().is_empty() {
+        String::new()
+    } else {
+        seteli_rules::ids::parse_hetu(&req.identity_code)
+            .map_err(|e| AppError::invalid("identity_code", e.to_string()))?
+            .to_string()
+    };
+    let after = page.after::<(String, String)>()?;
+    let mut conn = app.db.pool().acquire().await?;
+    let rows = store::list_clients(&mut conn, &identity_code, after, page.fetch()).await?;
+    drop(conn);
+    let (mut clients, next_page_token) = page.cut(rows, |c| (c.name.clone(), c.id.clone()));
+    let shown = clients.iter().map(|c| c.id.clone()).collect();
+    read_clients(app, &ctx, shown, "ListClients", "client_register").await?;
+    for c in &mut clients {
+        c.identity_code.clear();
+    }
+    Ok(pb::ListClientsResponse {
+        clients,
+        next_page_token,
+    })
+}

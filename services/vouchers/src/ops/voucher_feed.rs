@@ -1,0 +1,43 @@
+//! The change feed this service publishes (ListVoucherChanges): what `attendance` and
+//! `reporting` follow by sequence number, scoped to a provider for its users.
+
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+
+use super::common::read_clients;
+use crate::access;
+use crate::app::App;
+use crate::store;
+
+/// ListVoucherChanges: the feed after a sequence number, oldest first.
+pub async fn list_voucher_changes(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ListVoucherChangesRequest,
+) -> AppResult<pb::ListVoucherChangesResponse> {
+    ctx.caller.require(access::FEED_READERS)?;
+    if req.after_sequence < 0 {
+        return Err(AppError::invalid("after_sequence", "must not be negative"));
+    }
+    let limit = seteli_platform::paging::page_size(req.page_size, 100, 1000)?;
+    let provider = access::feed_scope(&ctx.caller);
+    let mut conn = app.db.pool().acquire().await?;
+    let changes = store::list_changes(&mut conn, req.after_sequence, &provider, limit).await?;
+    drop(conn);
+    // The snapshots are vouchers of clients: one entry naming every client of the page.
+    let shown = changes
+        .iter()
+        .filter_map(|c| c.voucher.as_ref()?.client.as_ref())
+        .map(|c| c.client_id.clone())
+        .collect();
+    read_clients(app, &ctx, shown, "ListVoucherChanges", "voucher_service").await?;
+    let last_sequence = changes
+        .last()
+        .map(|c| c.sequence)
+        .unwrap_or(req.after_sequence);
+    Ok(pb::ListVoucherChangesResponse {
+        changes,
+        last_sequence,
+    })
+}

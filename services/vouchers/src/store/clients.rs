@@ -1,0 +1,168 @@
+//! Clients as stored: registering and updating them (one identity code, one client), reading
+//! one or a page by name, and whether a provider serves (or lately served) a client.
+
+use chrono::NaiveDate;
+use seteli_api::common::v1::Coordinates;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::convert::store_date;
+use seteli_platform::db::now_micros;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::common::ENDED_STATES;
+use crate::model::ClientInput;
+
+const CLIENT_COLUMNS: &str = "id, identity_code, identity_code_masked, name, home_municipality, \
+    home_latitude, home_longitude, contact_phone, contact_email, contact_address, version, \
+    created_at, updated_at";
+
+fn client_from_row(r: &AnyRow) -> Result<pb::Client, AppError> {
+    Ok(pb::Client {
+        id: r.try_get("id")?,
+        identity_code: r.try_get("identity_code")?,
+        identity_code_masked: r.try_get("identity_code_masked")?,
+        name: r.try_get("name")?,
+        home_municipality: r.try_get("home_municipality")?,
+        home_coordinates: Some(Coordinates {
+            latitude: r.try_get("home_latitude")?,
+            longitude: r.try_get("home_longitude")?,
+        }),
+        contact: Some(pb::ClientContact {
+            phone: r.try_get("contact_phone")?,
+            email: r.try_get("contact_email")?,
+            postal_address: r.try_get("contact_address")?,
+        }),
+        version: r.try_get("version")?,
+        created_at_micros: r.try_get("created_at")?,
+        updated_at_micros: r.try_get("updated_at")?,
+    })
+}
+
+const DUPLICATE_CLIENT: &str = "a client with this identity code is already registered";
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Inserts a client; ALREADY_EXISTS when the identity code is registered.
+pub async fn insert_client(
+    conn: &mut AnyConnection,
+    id: &str,
+    c: &ClientInput,
+) -> Result<(), AppError> {
+    let now = now_micros();
+    let result = sqlx::query(
+        "INSERT INTO clients (id, identity_code, identity_code_masked, birth_date, name, \
+         home_municipality, home_latitude, home_longitude, contact_phone, contact_email, \
+         contact_address, version, issue_lock, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12) \
+         ON CONFLICT (identity_code) DO NOTHING",
+    )
+    .bind(id)
+    .bind(&c.identity_code)
+    .bind(&c.identity_code_masked)
+    .bind(store_date(c.birth_date))
+    .bind(&c.name)
+    .bind(&c.home_municipality)
+    .bind(c.latitude)
+    .bind(c.longitude)
+    .bind(&c.contact.phone)
+    .bind(&c.contact.email)
+    .bind(&c.contact.postal_address)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() == 0 {
+        return Err(AppError::AlreadyExists(DUPLICATE_CLIENT.into()));
+    }
+    Ok(())
+}
+
+/// Replaces a client's details; `false` when there is no such client.
+pub async fn update_client(
+    conn: &mut AnyConnection,
+    id: &str,
+    c: &ClientInput,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE clients SET identity_code = $2, identity_code_masked = $3, birth_date = $4, \
+         name = $5, home_municipality = $6, home_latitude = $7, home_longitude = $8, \
+         contact_phone = $9, contact_email = $10, contact_address = $11, \
+         version = version + 1, updated_at = $12 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&c.identity_code)
+    .bind(&c.identity_code_masked)
+    .bind(store_date(c.birth_date))
+    .bind(&c.name)
+    .bind(&c.home_municipality)
+    .bind(c.latitude)
+    .bind(c.longitude)
+    .bind(&c.contact.phone)
+    .bind(&c.contact.email)
+    .bind(&c.contact.postal_address)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await;
+    match result {
+        Ok(r) => Ok(r.rows_affected() > 0),
+        Err(e) if is_unique_violation(&e) => Err(AppError::AlreadyExists(DUPLICATE_CLIENT.into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Loads a client with everything (county view), or `None`.
+pub async fn load_client(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<pb::Client>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(client_from_row).transpose()
+}
+
+/// Whether `provider_id` is the chosen provider of any voucher of the client that has not
+/// ended, or ended on or after `ended_on_or_after`.
+pub async fn client_has_voucher_with(
+    conn: &mut AnyConnection,
+    client_id: &str,
+    provider_id: &str,
+    ended_on_or_after: NaiveDate,
+) -> Result<bool, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM vouchers WHERE client_id = $1 AND provider_id = $2 \
+         AND (state NOT IN ({ENDED_STATES}) OR COALESCE(ended_on, valid_until) >= $3) LIMIT 1"
+    )))
+    .bind(client_id)
+    .bind(provider_id)
+    .bind(store_date(ended_on_or_after))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// A page of clients by name after the cursor `(name, id)`, optionally one identity code.
+pub async fn list_clients(
+    conn: &mut AnyConnection,
+    identity_code: &str,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> Result<Vec<pb::Client>, AppError> {
+    let (after_name, after_id) = after.unwrap_or_default();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLIENT_COLUMNS} FROM clients WHERE ($1 = '' OR identity_code = $1) \
+         AND (name > $2 OR (name = $2 AND id > $3)) ORDER BY name, id LIMIT $4"
+    )))
+    .bind(identity_code)
+    .bind(after_name)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(client_from_row).collect()
+}

@@ -1,0 +1,73 @@
+//! The units used as attendance's usage feed reports them: the count itself, the voucher's usage
+//! version (so older news is skipped) and the start the first units make.
+//!
+//! Each transition returns whether its conditional UPDATE changed the voucher; `false` means it
+//! was not in a state (or assignment) that allows the change.
+
+use chrono::NaiveDate;
+use seteli_platform::AppError;
+use seteli_platform::convert::store_date;
+use seteli_platform::db::now_micros;
+use sqlx::AnyConnection;
+
+use super::common::changed;
+
+/// Sets the units used as attendance counts them (its usage feed); `false` when there is no
+/// such voucher. Attendance never exceeds the grant (CAP-UNITS is admitted there).
+pub async fn set_units_used(
+    conn: &mut AnyConnection,
+    id: &str,
+    used: i64,
+) -> Result<bool, AppError> {
+    changed(
+        sqlx::query(
+            "UPDATE vouchers SET units_used = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(used)
+        .bind(now_micros())
+        .execute(&mut *conn)
+        .await,
+    )
+    .await
+}
+
+/// Moves voucher `id`'s usage version up to `version` (attendance's `UsageChange.
+/// usage_version`); `false` when the voucher already has that version or a newer one: the
+/// change is older than what it shows.
+pub async fn advance_usage_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+) -> Result<bool, AppError> {
+    let moved =
+        sqlx::query("UPDATE vouchers SET usage_version = $2 WHERE id = $1 AND usage_version < $2")
+            .bind(id)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    Ok(moved > 0)
+}
+
+/// ASSIGNED → ACTIVE `on` because attendance reports the first units used (the service has
+/// started). `false` when the voucher is not ASSIGNED (already started, or ended).
+pub async fn start_by_usage(
+    conn: &mut AnyConnection,
+    id: &str,
+    on: NaiveDate,
+) -> Result<bool, AppError> {
+    changed(
+        sqlx::query(
+            "UPDATE vouchers SET state = 'ACTIVE', started_on = $2, version = version + 1, \
+             updated_at = $3 WHERE id = $1 AND state = 'ASSIGNED'",
+        )
+        .bind(id)
+        .bind(store_date(on))
+        .bind(now_micros())
+        .execute(&mut *conn)
+        .await,
+    )
+    .await
+}

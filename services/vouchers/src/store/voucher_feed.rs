@@ -1,0 +1,122 @@
+//! The change feed this service publishes (`voucher_changes`): appending a change with the
+//! voucher's snapshot and reading a page after a sequence number.
+//!
+//! How the feed is numbered and read without a shared counter row on either backend, so that a
+//! reader resuming after the last sequence it saw never misses a change:
+//! `seteli_platform::feed::published`.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use prost::Message;
+use seteli_api::common::v1::Actor;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::auth::Caller;
+use seteli_platform::convert::PbEnum;
+use seteli_platform::db::now_micros;
+use seteli_platform::feed::PublishedFeed;
+use sqlx::AnyConnection;
+
+use super::vouchers::VoucherRow;
+use crate::model::ChangeKind;
+
+/// The voucher feed: `voucher_changes`, its PostgreSQL offset in `voucher_counters`.
+pub const VOUCHER_FEED: PublishedFeed = PublishedFeed {
+    table: "voucher_changes",
+    counters: "voucher_counters",
+    offset: "voucher_feed_xid_offset",
+};
+
+/// The columns a change is stored with, after `sequence`.
+const CHANGE_COLUMNS: &str = "voucher_id, provider_id, kind, occurred_at, actor_subject, \
+     actor_role, organisation, request_id, snapshot";
+
+/// Appends a change of `v` (as it is after the change) to the feed and returns its sequence
+/// (no lock is taken on PostgreSQL). The change belongs to `v`'s chosen provider, or, when the
+/// change cleared it (a decline), to `previous_provider`.
+pub async fn append_change(
+    conn: &mut AnyConnection,
+    v: &VoucherRow,
+    snapshot: &pb::Voucher,
+    previous_provider: Option<&str>,
+    kind: ChangeKind,
+    caller: &Caller,
+    request_id: &str,
+) -> Result<i64, AppError> {
+    VOUCHER_FEED
+        .append(conn, CHANGE_COLUMNS, |query| {
+            query
+                .bind(&v.id)
+                .bind(
+                    v.chosen_provider
+                        .as_deref()
+                        .or(previous_provider)
+                        .map(str::to_owned),
+                )
+                .bind(kind.code())
+                .bind(now_micros())
+                .bind(&caller.subject)
+                .bind(caller.role.as_str())
+                .bind(caller.organisation())
+                .bind(request_id)
+                .bind(STANDARD.encode(snapshot.encode_to_vec()))
+        })
+        .await
+}
+
+/// Changes after `after`, oldest first, optionally only of one provider's vouchers; only
+/// settled ones on PostgreSQL ([`PublishedFeed::read_page`]).
+pub async fn list_changes(
+    conn: &mut AnyConnection,
+    after: i64,
+    provider_id: &str,
+    limit: i64,
+) -> Result<Vec<pb::VoucherChange>, AppError> {
+    type ChangeRecord = (i64, String, i64, String, String, String, String);
+    let rows = VOUCHER_FEED
+        .read_page(
+            conn,
+            after,
+            limit,
+            |settled| {
+                // Only the constant condition is formatted in: no input reaches the SQL text.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT sequence, kind, occurred_at, actor_subject, actor_role, \
+                     organisation, snapshot FROM voucher_changes \
+                     WHERE sequence > $1 AND ($2 = '' OR provider_id = $2) \
+                     {settled} ORDER BY sequence LIMIT $3"
+                )))
+                .bind(after)
+                .bind(provider_id)
+                .bind(limit)
+            },
+            |r: &ChangeRecord| r.0,
+        )
+        .await?;
+    rows.into_iter()
+        .map(
+            |(sequence, kind, at, subject, role, organisation, snapshot)| {
+                let voucher = STANDARD
+                    .decode(snapshot)
+                    .ok()
+                    .and_then(|b| pb::Voucher::decode(b.as_slice()).ok())
+                    .ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!("stored change is corrupt"))
+                    })?;
+                Ok(pb::VoucherChange {
+                    sequence,
+                    kind: ChangeKind::parse(&kind)
+                        .map(PbEnum::to_pb)
+                        .unwrap_or_default(),
+                    occurred_at_micros: at,
+                    actor: Some(Actor {
+                        subject,
+                        role,
+                        organisation,
+                    }),
+                    voucher: Some(voucher),
+                })
+            },
+        )
+        .collect()
+}

@@ -1,0 +1,238 @@
+//! Vouchers as stored and read: the row with its contract view and start checklist dates, the
+//! voucher as the platform's change aggregate, by id or number, and a filtered page newest first.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::NaiveDate;
+use prost::Message;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::AppError;
+use seteli_platform::change::Aggregate;
+use seteli_platform::convert::{PbEnum, parse_stored_date, to_date, to_money};
+use seteli_rules::ServiceType;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::common::ENDED_STATES;
+use crate::model::{self, StartDates, VoucherState};
+
+const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.service_type, \
+    v.state, v.decision_date, v.valid_from, v.valid_until, v.units_granted, v.units_used, \
+    v.weekly_cap, v.unit_price_cents, v.value_cents, v.rulebook_code, v.rulebook_version, \
+    v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
+    v.provider_distance_km, v.responsible_coach, v.steward_notified_on, v.declined_reason, \
+    v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
+    v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, \
+    c.name AS client_name, c.identity_code_masked AS client_masked \
+    FROM vouchers v JOIN clients c ON c.id = v.client_id";
+
+/// A voucher as stored.
+#[derive(Debug, Clone)]
+pub struct VoucherRow {
+    /// Id.
+    pub id: String,
+    /// Client id.
+    pub client_id: String,
+    /// Service.
+    pub service: ServiceType,
+    /// State.
+    pub state: VoucherState,
+    /// First valid day.
+    pub valid_from: NaiveDate,
+    /// Last valid day.
+    pub valid_until: NaiveDate,
+    /// Units granted, hundredths.
+    pub units_granted: i64,
+    /// Units used, hundredths.
+    pub units_used: i64,
+    /// The chosen provider (pending acceptance while ISSUED), if any.
+    pub chosen_provider: Option<String>,
+    /// The responsible coach named, or empty.
+    pub responsible_coach: String,
+    /// The dates of the start checklist.
+    pub start: StartDates,
+    /// The full contract view (county).
+    pub view: pb::Voucher,
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<seteli_api::common::v1::Date>, AppError> {
+    s.map(|d| parse_stored_date(&d).map(to_date)).transpose()
+}
+
+fn opt_naive(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>, AppError> {
+    r.try_get::<Option<String>, _>(column)?
+        .map(|d| parse_stored_date(&d))
+        .transpose()
+}
+
+fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
+    let service_code: String = r.try_get("service_type")?;
+    let service = ServiceType::from_code(&service_code).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("unknown stored service {service_code:?}"))
+    })?;
+    let state = VoucherState::parse(&r.try_get::<String, _>("state")?)?;
+    let valid_from = parse_stored_date(&r.try_get::<String, _>("valid_from")?)?;
+    let valid_until = parse_stored_date(&r.try_get::<String, _>("valid_until")?)?;
+    let granted: i64 = r.try_get("units_granted")?;
+    let used: i64 = r.try_get("units_used")?;
+    let weekly: Option<i64> = r.try_get("weekly_cap")?;
+    let decision_b64: String = r.try_get("decision")?;
+    let decision = STANDARD
+        .decode(decision_b64)
+        .ok()
+        .and_then(|b| pb::ServiceDecision::decode(b.as_slice()).ok())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored decision is corrupt")))?;
+    let provider_id: Option<String> = r.try_get("provider_id")?;
+    let start = StartDates {
+        provider_chosen_on: opt_naive(r, "provider_chosen_on")?,
+        agreed_start_on: opt_naive(r, "agreed_start_on")?,
+        accepted_on: opt_naive(r, "accepted_on")?,
+        coach_named_on: opt_naive(r, "coach_named_on")?,
+        steward_notified_on: opt_naive(r, "steward_notified_on")?,
+        started_on: opt_naive(r, "started_on")?,
+    };
+    let view = pb::Voucher {
+        id: r.try_get("id")?,
+        voucher_number: r.try_get("voucher_number")?,
+        client: Some(pb::ClientSummary {
+            client_id: r.try_get("client_id")?,
+            name: r.try_get("client_name")?,
+            identity_code_masked: r.try_get("client_masked")?,
+        }),
+        decision: Some(decision),
+        state: state.to_pb(),
+        rulebook: Some(pb::RulebookVersion {
+            code: r.try_get("rulebook_code")?,
+            version: r.try_get("rulebook_version")?,
+            effective_from: Some(to_date(parse_stored_date(
+                &r.try_get::<String, _>("rulebook_effective_from")?,
+            )?)),
+        }),
+        unit_price: Some(to_money(r.try_get("unit_price_cents")?)),
+        value: Some(to_money(r.try_get("value_cents")?)),
+        units_granted: Some(model::to_units(granted)),
+        units_used: Some(model::to_units(used)),
+        units_left: Some(model::to_units(granted - used)),
+        weekly_cap: weekly.map(model::to_units),
+        provider_id: provider_id.clone().unwrap_or_default(),
+        provider_name: r.try_get("provider_name")?,
+        provider_distance_km: r.try_get("provider_distance_km")?,
+        responsible_coach: r.try_get("responsible_coach")?,
+        steward_notified_on: start.steward_notified_on.map(to_date),
+        declined_reason: r.try_get("declined_reason")?,
+        started_on: start.started_on.map(to_date),
+        ended_on: opt_date(r.try_get("ended_on")?)?,
+        end_reason: r.try_get("end_reason")?,
+        version: r.try_get("version")?,
+        created_at_micros: r.try_get("created_at")?,
+        updated_at_micros: r.try_get("updated_at")?,
+        provider_chosen_on: start.provider_chosen_on.map(to_date),
+        agreed_start_on: start.agreed_start_on.map(to_date),
+        accepted_on: start.accepted_on.map(to_date),
+    };
+    Ok(VoucherRow {
+        id: view.id.clone(),
+        client_id: view
+            .client
+            .as_ref()
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default(),
+        service,
+        state,
+        valid_from,
+        valid_until,
+        units_granted: granted,
+        units_used: used,
+        chosen_provider: provider_id,
+        responsible_coach: view.responsible_coach.clone(),
+        start,
+        view,
+    })
+}
+
+impl Aggregate for VoucherRow {
+    const TABLE: &'static str = "vouchers";
+    const KIND: &'static str = "voucher";
+    fn load<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
+        load_voucher(conn, id)
+    }
+}
+
+/// Loads a voucher by id, or `None`.
+pub async fn load_voucher(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<VoucherRow>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{VOUCHER_SELECT} WHERE v.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(voucher_from_row).transpose()
+}
+
+/// Loads a voucher by its number, or `None`.
+pub async fn load_voucher_by_number(
+    conn: &mut AnyConnection,
+    number: &str,
+) -> Result<Option<VoucherRow>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{VOUCHER_SELECT} WHERE v.voucher_number = $1"
+    )))
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(voucher_from_row).transpose()
+}
+
+/// Filters of a voucher listing (empty strings: no filter).
+#[derive(Debug, Clone, Default)]
+pub struct VoucherFilter {
+    /// Client id.
+    pub client_id: String,
+    /// Provider id.
+    pub provider_id: String,
+    /// State code.
+    pub state: String,
+    /// Last valid day on or after this date.
+    pub valid_on_or_after: String,
+    /// First valid day on or before this date.
+    pub valid_on_or_before: String,
+    /// Ended vouchers only when they ended on or after this date (`""`: all).
+    pub ended_on_or_after: String,
+}
+
+/// A page of vouchers, newest first, after the cursor `(created_at, id)`.
+pub async fn list_vouchers(
+    conn: &mut AnyConnection,
+    f: &VoucherFilter,
+    before: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<VoucherRow>, AppError> {
+    let (at, id) = before.unwrap_or((i64::MAX, String::new()));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{VOUCHER_SELECT} WHERE ($1 = '' OR v.client_id = $1) AND ($2 = '' OR v.provider_id = $2) \
+         AND ($3 = '' OR v.state = $3) AND ($4 = '' OR v.valid_until >= $4) \
+         AND ($5 = '' OR v.valid_from <= $5) \
+         AND (v.created_at < $6 OR (v.created_at = $6 AND v.id < $7)) \
+         AND ($9 = '' OR v.state NOT IN ({ENDED_STATES}) \
+              OR COALESCE(v.ended_on, v.valid_until) >= $9) \
+         ORDER BY v.created_at DESC, v.id DESC LIMIT $8"
+    )))
+    .bind(&f.client_id)
+    .bind(&f.provider_id)
+    .bind(&f.state)
+    .bind(&f.valid_on_or_after)
+    .bind(&f.valid_on_or_before)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .bind(&f.ended_on_or_after)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(voucher_from_row).collect()
+}
