@@ -95,6 +95,11 @@ impl Service for Attendance {
             description: "usage versions",
             sql: include_str!("../migrations/0105_usage_versions.sql"),
         },
+        MigrationFile {
+            version: 106,
+            description: "agreed sessions",
+            sql: include_str!("../migrations/0106_agreed_sessions.sql"),
+        },
     ];
     type Settings = app::Settings;
 

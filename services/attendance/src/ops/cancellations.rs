@@ -133,7 +133,7 @@ pub async fn cancel_session(
                     let version = store::set_status(conn, &id, status, Some(&c))
                         .await?
                         .ok_or_else(|| not_in_state("the session changed; retry"))?;
-                    update_units(conn, &v).await?;
+                    update_units(conn, &v, ctx.today()).await?;
                     let details = s.view.details.clone().unwrap_or_default();
                     store::append_history(
                         conn,
@@ -233,7 +233,7 @@ pub(super) async fn mark_no_show(
     let version = store::set_status(conn, session_id, status, Some(&cancellation))
         .await?
         .ok_or_else(|| not_in_state("the session changed; retry"))?;
-    update_units(conn, v).await?;
+    update_units(conn, v, ctx.today()).await?;
     let details = s.view.details.clone().unwrap_or_default();
     store::append_history(
         conn,

@@ -15,7 +15,8 @@
 //! - `group_sessions` → sessions, cancellations, absences, voucher_feed: RecordGroupSession;
 //! - `billing` → admission: the billable items and their invoicing;
 //! - `alerts`: raising an alert, listing and resolving them, the alert feed;
-//! - `usage`: GetVoucherUsage and the usage feed; `activity`: the activity figures;
+//! - `usage` → admission: GetVoucherUsage, the usage feed, the recount as days pass;
+//! - `activity`: the activity figures;
 //! - `voucher_feed`: the followed copy of the vouchers, and the retry on an old view of one;
 //! - `common`: the audit of client data, the rules' answers as errors and warnings.
 
@@ -44,7 +45,7 @@ pub use groups::{
     withdraw_enrolment,
 };
 pub use sessions::{correct_session, get_session, list_sessions, record_session, void_session};
-pub use usage::{get_voucher_usage, list_usage_changes};
+pub use usage::{get_voucher_usage, list_usage_changes, recount_due};
 pub use voucher_feed::{catch_up, get_feed_status};
 
 #[cfg(test)]

@@ -236,7 +236,7 @@ async fn write_session(
     // The voucher's sessions as admission read them, and the new one as stored.
     let mut sessions = std::mem::take(&mut admission.voucher_sessions);
     sessions.extend(store::load_session(conn, &id).await?);
-    count_units(conn, v, &sessions).await?;
+    count_units(conn, v, &sessions, ctx.today()).await?;
     store::append_history(
         conn,
         &id,
@@ -354,7 +354,7 @@ pub async fn correct_session(
                     let admission = admit(conn, &v, &input, Some(&id), ctx.today()).await?;
                     let version =
                         store::correct_session(conn, &id, &input, admission.units).await?;
-                    update_units(conn, &v).await?;
+                    update_units(conn, &v, ctx.today()).await?;
                     store::append_history(
                         conn,
                         &id,
@@ -420,7 +420,7 @@ pub async fn void_session(
                     let version = store::set_status(conn, &id, SessionStatus::Voided, None)
                         .await?
                         .ok_or_else(|| not_in_state("the session changed; retry"))?;
-                    update_units(conn, &v).await?;
+                    update_units(conn, &v, ctx.today()).await?;
                     let details = s.view.details.clone().unwrap_or_default();
                     store::append_history(
                         conn,
