@@ -6,7 +6,8 @@ use seteli_api::billing::v1::billing_service_server::BillingService;
 use seteli_platform::rpc::{Answer, unary};
 use tonic::Request;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// The billing service's handlers.
 #[derive(Debug, Clone)]

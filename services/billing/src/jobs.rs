@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// Every `every`, tells attendance of the documents it has not been told of yet
 /// (MarkItemsInvoiced; idempotent on attendance's side, so a repeat is harmless).

@@ -19,13 +19,16 @@
 //!   `quick-xml`.
 //!
 //! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
-//! below it: [`api`] → [`ops`] → [`access`] → [`einvoice`] / [`plan`] → [`wire`] → [`model`] →
-//! [`store`]; [`jobs`] runs through [`ops`].
+//! below it: [`api`] (one line per RPC) → [`app`] (the settings and the composition) →
+//! [`ops`] (one module per capability: `ops/generation.rs` with `upstream.rs`, `documents.rs`
+//! and `marking.rs`, `reads.rs`, `states.rs`, `pull.rs`) → [`access`] → [`einvoice`] /
+//! [`plan`] → [`wire`] → [`model`] → [`store`]; [`jobs`] runs through [`ops`].
 //!
-//! Settings beyond the platform's: see [`ops::Settings`].
+//! Settings beyond the platform's: see [`app::Settings`].
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod einvoice;
 pub mod jobs;
 pub mod model;
@@ -55,14 +58,14 @@ impl Service for Billing {
         description: "billing",
         sql: include_str!("../migrations/0100_billing.sql"),
     }];
-    type Settings = ops::Settings;
+    type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
-        ops::Settings::read(config)
+    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
+        app::Settings::read(config)
     }
 
-    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
-        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+    async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
+        let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(
             BillingServiceServer::new(api::BillingApi(app.clone()))

@@ -7,7 +7,8 @@ use seteli_api::providers::v1::providers_service_server::ProvidersService;
 use seteli_platform::rpc::{self, Answer};
 use tonic::Request;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// The registry's gRPC handlers.
 #[derive(Debug, Clone)]

@@ -8,15 +8,19 @@
 //! point (PROV-DISTANCE).
 //!
 //! [`Providers`] is the service as the platform boots it. Its modules, each calling only those
-//! below it: [`api`] (one line per RPC) → [`ops`] (the workflows and the settings) →
-//! [`access`] (who may do what) → [`wire`] (protobuf ↔ model) → [`model`] (the types and the
-//! state table) → [`store`] (SQL).
+//! below it: [`api`] (one line per RPC) → [`app`] (the settings, the source of ceiling prices,
+//! the composition) → [`ops`] (one module per capability: `ops/registration.rs`,
+//! `offerings.rs`, `staff.rs`, `documents.rs`, whose edits take the one path of `edit.rs`;
+//! `approval.rs`, the state RPCs from one table; `search.rs`) → [`access`] (who may do what) →
+//! [`wire`] (protobuf ↔ model) → [`model`] (the types and the state table) → [`store`] (SQL).
+//! The registry has no jobs.
 //!
 //! Settings beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service whose ceiling
-//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`ops::settings`]).
+//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`app::settings`]).
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod model;
 pub mod ops;
 pub mod store;
@@ -60,14 +64,14 @@ impl Service for Providers {
         },
     ];
 
-    type Settings = ops::Settings;
+    type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
-        ops::settings(config)
+    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
+        app::settings(config)
     }
 
-    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
-        let app = ops::App::new(platform, settings)?;
+    async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
+        let app = app::App::new(platform, settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         Ok(platform.routes().grpc(
             ProvidersServiceServer::new(api::ProvidersApi::new(app))

@@ -6,8 +6,8 @@ use seteli_api::reporting::v1::reporting_service_server::ReportingService;
 use seteli_platform::rpc::{Answer, unary};
 use tonic::Request;
 
-use crate::ops::{self, App};
-use crate::{followup, kela, notices};
+use crate::app::App;
+use crate::ops;
 
 /// The reporting service's handlers.
 #[derive(Debug, Clone)]
@@ -60,64 +60,64 @@ impl ReportingService for ReportingApi {
         &self,
         r: Request<pb::ListNoticesRequest>,
     ) -> Answer<pb::ListNoticesResponse> {
-        unary(&self.0, r, notices::list_notices).await
+        unary(&self.0, r, ops::list_notices).await
     }
     async fn get_notice(&self, r: Request<pb::GetNoticeRequest>) -> Answer<pb::GetNoticeResponse> {
-        unary(&self.0, r, notices::get_notice).await
+        unary(&self.0, r, ops::get_notice).await
     }
     async fn notify_change(
         &self,
         r: Request<pb::NotifyChangeRequest>,
     ) -> Answer<pb::NotifyChangeResponse> {
-        unary(&self.0, r, notices::notify_change).await
+        unary(&self.0, r, ops::notify_change).await
     }
     async fn notify_damage(
         &self,
         r: Request<pb::NotifyDamageRequest>,
     ) -> Answer<pb::NotifyDamageResponse> {
-        unary(&self.0, r, notices::notify_damage).await
+        unary(&self.0, r, ops::notify_damage).await
     }
     async fn acknowledge_notice(
         &self,
         r: Request<pb::AcknowledgeNoticeRequest>,
     ) -> Answer<pb::AcknowledgeNoticeResponse> {
-        unary(&self.0, r, notices::acknowledge_notice).await
+        unary(&self.0, r, ops::acknowledge_notice).await
     }
     async fn list_kela_notices(
         &self,
         r: Request<pb::ListKelaNoticesRequest>,
     ) -> Answer<pb::ListKelaNoticesResponse> {
-        unary(&self.0, r, kela::list_kela_notices).await
+        unary(&self.0, r, ops::list_kela_notices).await
     }
     async fn get_kela_notice(
         &self,
         r: Request<pb::GetKelaNoticeRequest>,
     ) -> Answer<pb::GetKelaNoticeResponse> {
-        unary(&self.0, r, kela::get_kela_notice).await
+        unary(&self.0, r, ops::get_kela_notice).await
     }
     async fn get_kela_notice_pdf(
         &self,
         r: Request<pb::GetKelaNoticePdfRequest>,
     ) -> Answer<pb::GetKelaNoticePdfResponse> {
-        unary(&self.0, r, kela::get_kela_notice_pdf).await
+        unary(&self.0, r, ops::get_kela_notice_pdf).await
     }
     async fn mark_kela_notice_sent(
         &self,
         r: Request<pb::MarkKelaNoticeSentRequest>,
     ) -> Answer<pb::MarkKelaNoticeSentResponse> {
-        unary(&self.0, r, kela::mark_kela_notice_sent).await
+        unary(&self.0, r, ops::mark_kela_notice_sent).await
     }
     async fn get_follow_up(
         &self,
         r: Request<pb::GetFollowUpRequest>,
     ) -> Answer<pb::GetFollowUpResponse> {
-        unary(&self.0, r, followup::get_follow_up).await
+        unary(&self.0, r, ops::get_follow_up).await
     }
     async fn export_follow_up_csv(
         &self,
         r: Request<pb::ExportFollowUpCsvRequest>,
     ) -> Answer<pb::ExportFollowUpCsvResponse> {
-        unary(&self.0, r, followup::export_follow_up_csv).await
+        unary(&self.0, r, ops::export_follow_up_csv).await
     }
 
     // Delivery (REP-DELIVERY) and the closing checklist
@@ -125,30 +125,30 @@ impl ReportingService for ReportingApi {
         &self,
         r: Request<pb::GetReportPdfRequest>,
     ) -> Answer<pb::GetReportPdfResponse> {
-        unary(&self.0, r, crate::delivery::get_report_pdf).await
+        unary(&self.0, r, ops::get_report_pdf).await
     }
     async fn mark_client_copy_given(
         &self,
         r: Request<pb::MarkClientCopyGivenRequest>,
     ) -> Answer<pb::MarkClientCopyGivenResponse> {
-        unary(&self.0, r, crate::delivery::mark_client_copy_given).await
+        unary(&self.0, r, ops::mark_client_copy_given).await
     }
     async fn mark_delivered_to_county(
         &self,
         r: Request<pb::MarkDeliveredToCountyRequest>,
     ) -> Answer<pb::MarkDeliveredToCountyResponse> {
-        unary(&self.0, r, crate::delivery::mark_delivered_to_county).await
+        unary(&self.0, r, ops::mark_delivered_to_county).await
     }
     async fn get_closing_checklist(
         &self,
         r: Request<pb::GetClosingChecklistRequest>,
     ) -> Answer<pb::GetClosingChecklistResponse> {
-        unary(&self.0, r, crate::delivery::get_closing_checklist).await
+        unary(&self.0, r, ops::get_closing_checklist).await
     }
     async fn mark_closing_item(
         &self,
         r: Request<pb::MarkClosingItemRequest>,
     ) -> Answer<pb::MarkClosingItemResponse> {
-        unary(&self.0, r, crate::delivery::mark_closing_item).await
+        unary(&self.0, r, ops::mark_closing_item).await
     }
 }

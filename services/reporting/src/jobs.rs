@@ -1,8 +1,10 @@
-//! What the service does on its own schedule: following the voucher feed. Stopped by the drain.
+//! What the service does on its own schedule: following the voucher feed and attendance's alert
+//! feed. Stopped by the drain.
 
 use std::time::Duration;
 
-use crate::ops::{self, App};
+use crate::app::App;
+use crate::ops;
 
 /// Follows `seteli.vouchers.v1` ListVoucherChanges every `every`. Restart-safe and safe with
 /// several replicas: each page is applied in one transaction that moves the stored cursor, so
@@ -34,7 +36,7 @@ pub async fn follow_vouchers(app: App, every: Duration) {
 }
 
 /// Follows `seteli.attendance.v1` ListAlertChanges every `every`, turning the alerts the social
-/// worker must know of into notices ([`crate::notices::catch_up_alerts`]); restart-safe and
+/// worker must know of into notices ([`crate::ops::catch_up_alerts`]); restart-safe and
 /// safe with several replicas in the same way as [`follow_vouchers`].
 pub async fn follow_attendance(app: App, every: Duration) {
     let mut ticker = tokio::time::interval(every);
@@ -42,7 +44,7 @@ pub async fn follow_attendance(app: App, every: Duration) {
     let mut failing = false;
     loop {
         ticker.tick().await;
-        match crate::notices::catch_up_alerts(&app).await {
+        match ops::catch_up_alerts(&app).await {
             Ok(applied) => {
                 if applied > 0 {
                     tracing::debug!(applied, "attendance alert changes applied");

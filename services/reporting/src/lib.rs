@@ -13,25 +13,36 @@
 //! transaction as the obligations it changed; [`ops::catch_up`] also runs on demand before an
 //! unknown report is answered NOT_FOUND.
 //!
-//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
-//! below it: [`api`] (one line per RPC) → [`ops`] (workflows) → [`access`] (who sees what) →
-//! [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL); [`jobs`] runs the feed follower
-//! through [`ops`].
-//!
-//! Delivery ([`delivery`], REP-DELIVERY): each report printed in Finnish by [`pdf`] for the
-//! client's paper copy and the county (the county's name from `SETELI_COUNTY_NAME`), marks for
-//! "client copy given" and "delivered to the county"; and a voucher's closing checklist, as
+//! Delivery (REP-DELIVERY): each report printed in Finnish by [`pdf`] for the client's paper
+//! copy and the county (the county's name from `SETELI_COUNTY_NAME`), marks for "client copy
+//! given" and "delivered to the county"; and a voucher's closing checklist, as
 //! `seteli_rules::reports::check_closure` asks (REP-DELIVERY, REP-FEEDBACK for KTT, ARCHIVE for
 //! SK). An SK interim report of a continued service carries the earlier periods' dated sections.
 //!
-//! Notices to social workers ([`notices`]): attendance's alerts (followed by
-//! [`jobs::follow_attendance`] from `seteli.attendance.v1` ListAlertChanges, cursor stored with
-//! what it applied), interruptions from the voucher feed, and what the provider's user tells
-//! (NOTIFY-CHANGE, PROV-DAMAGE-NOTICE); an inbox per social worker with acknowledgement, and
-//! "without delay" measured. Kela's absence notices for KTT ([`kela`], ABS-KELA) as data, PDF
-//! and a list due and sent; the county's follow-up of a period as data and CSV ([`followup`]).
+//! Notices to social workers: attendance's alerts (followed by [`jobs::follow_attendance`] from
+//! `seteli.attendance.v1` ListAlertChanges, cursor stored with what it applied), interruptions
+//! from the voucher feed, and what the provider's user tells (NOTIFY-CHANGE,
+//! PROV-DAMAGE-NOTICE); an inbox per social worker with acknowledgement, and "without delay"
+//! measured. Kela's absence notices for KTT (ABS-KELA) as data, PDF and a list due and sent;
+//! the county's follow-up of a period as data and CSV.
 //!
-//! Settings beyond the platform's ([`ops::Settings`]): `SETELI_VOUCHERS_URL`,
+//! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
+//! below it:
+//!
+//! - [`api`]: one line per RPC, `ops::x`;
+//! - [`app`]: [`app::Settings`] and [`app::App`] — the upstreams (vouchers, attendance) and the
+//!   two followers' identities; the composition and nothing else;
+//! - [`ops`]: the workflows, one module per capability (`ops/voucher_feed.rs`, `alert_feed`,
+//!   `reports`, `delivery`, `notices`, `kela`, `followup`, and `common` for what several
+//!   share), re-exported so `api.rs` names each as `ops::x`;
+//! - [`pdf`]: the printable documents — the document model, fonts, layout and writer, and the
+//!   two documents printed (`pdf::report`, `pdf::kela`);
+//! - [`access`] (who sees what) → [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL,
+//!   `store/<capability>.rs` cut like `ops`).
+//!
+//! [`jobs`] runs the two feed followers through [`ops`].
+//!
+//! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` token; the
 //! platform has no service accounts yet), `SETELI_FEED_POLL_MS`; `SETELI_ATTENDANCE_URL`,
 //! `SETELI_ATTENDANCE_FEED_TOKEN` (the alert follower's bearer token, also used for the
@@ -40,12 +51,9 @@
 
 pub mod access;
 pub mod api;
-pub mod delivery;
-pub mod followup;
+pub mod app;
 pub mod jobs;
-pub mod kela;
 pub mod model;
-pub mod notices;
 pub mod ops;
 pub mod pdf;
 pub mod store;
@@ -89,14 +97,14 @@ impl Service for Reporting {
             sql: include_str!("../migrations/0103_voucher_versions.sql"),
         },
     ];
-    type Settings = ops::Settings;
+    type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<ops::Settings, ConfigError> {
-        ops::Settings::read(config)
+    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
+        app::Settings::read(config)
     }
 
-    async fn build(platform: &Platform, settings: ops::Settings) -> anyhow::Result<Built> {
-        let app = ops::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
+    async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
+        let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
         let mut built = platform.routes().grpc(
             ReportingServiceServer::new(api::ReportingApi(app.clone()))

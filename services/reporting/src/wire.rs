@@ -116,7 +116,7 @@ pub fn to_report(o: &ObligationRow, today: NaiveDate) -> pb::Report {
         }),
         revision_reason: o.revision_reason.clone(),
         version: o.version,
-        // Filled by `crate::delivery::decorate`.
+        // Filled by `crate::ops` (the report's delivery marks and earlier sections).
         delivery: None,
         earlier_sections: Vec::new(),
     }
@@ -190,6 +190,11 @@ pub fn required_day(
     d: Option<&seteli_api::common::v1::Date>,
 ) -> Result<NaiveDate, AppError> {
     seteli_platform::convert::date(field, d)
+}
+
+/// A contract date as a calendar date (`None` when unset or impossible).
+pub fn calendar_day(d: Option<&seteli_api::common::v1::Date>) -> Option<NaiveDate> {
+    seteli_platform::convert::date("date", d).ok()
 }
 
 /// A Kela absence notice's status filter.

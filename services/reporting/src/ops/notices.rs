@@ -3,16 +3,12 @@
 //! has when it happened, by when it was due to be told, and when it was told.
 //!
 //! Where notices come from:
-//! - attendance's alerts, followed from `seteli.attendance.v1` ListAlertChanges
-//!   ([`catch_up_alerts`], run by [`crate::jobs::follow_attendance`]): ABS-SICK-CERT,
-//!   ABS-PROLONGED, and ABS-REPEATED and SK-GROUP-MIN-FILL (a closed group cancelled or
-//!   delayed) addressed to the social worker ([`NoticeKind::of_alert`]); each page applied in
-//!   one transaction with the cursor, as the voucher feed is;
+//! - attendance's alerts ([`super::alert_feed`]);
 //! - the voucher feed: an interruption (PROC-INTERRUPT) makes a notice in the transaction that
-//!   applies it ([`on_voucher_change`]), which also records the service start the Kela
-//!   absence notices count their periods from;
+//!   applies it ([`super::voucher_feed`]);
 //! - the provider's user: [`notify_change`] (NOTIFY-CHANGE) and [`notify_damage`]
-//!   (PROV-DAMAGE-NOTICE).
+//!   (PROV-DAMAGE-NOTICE), here, with the inbox itself: [`list_notices`], [`get_notice`],
+//!   [`acknowledge_notice`].
 //!
 //! "Told" is when the notice reached the social worker's inbox: the call that told it, or, for
 //! a followed change, the earlier of when the upstream recorded it and when it was applied here.
@@ -20,339 +16,25 @@
 //! (default 1, rolled past weekends and holidays), decided by `seteli_rules::process::
 //! check_notice`; an attendance alert's due date is attendance's.
 
-use std::sync::Arc;
-
-use chrono::{DateTime, NaiveDate};
-use seteli_api::attendance::v1 as apb;
-use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+use chrono::NaiveDate;
 use seteli_api::reporting::v1 as pb;
-use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::auth::Role;
 use seteli_platform::change::Change;
-use seteli_platform::client::Upstream;
-use seteli_platform::clock::{Clock, finnish_date};
-use seteli_platform::convert::{PbEnum, date};
+use seteli_platform::convert::PbEnum;
 use seteli_platform::db::new_id;
-use seteli_platform::feed::{self, Cursor};
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
-use seteli_rules::calendar::{add_business_days, roll_deadline};
-use seteli_rules::process::{NoticeKind as RuleNotice, ProcessConfig, check_notice};
-use sqlx::AnyConnection;
-use tonic::transport::Channel;
+use seteli_rules::process::NoticeKind as RuleNotice;
 
+use super::common::{CLIENT, due_after, told_late};
+use super::voucher_feed::catch_up;
 use crate::access;
-use crate::model::{Actor, NoticeKind, NoticeRow, NoticeState, ServiceStart, SituationChange};
-use crate::ops::{self, App, Settings};
+use crate::app::App;
+use crate::model::{Actor, NoticeKind, NoticeRow, NoticeState, SituationChange};
 use crate::store::{self, NoticeFilter};
 use crate::wire::{self, MAX_NOTICE_TEXT, MAX_REASON, required_id, required_text};
-
-/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
-pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
-
-/// Attendance's alert feed (its row in `feed_cursors`).
-pub const ALERT_FEED: Cursor = Cursor("attendance_alerts");
-
-/// Alert changes asked for per page.
-const FEED_PAGE: i32 = 500;
-
-/// Subject kind of the audit entries.
-const CLIENT: &str = "client";
-
-/// The attendance service as reporting uses it: the alert feed it follows, and the calls
-/// Kela absence notices and the follow-up make.
-#[derive(Debug, Clone)]
-pub struct AttendanceLink {
-    /// The attendance service.
-    pub client: Upstream<AttendanceServiceClient<Channel>>,
-    /// The follower's identity (`system:attendance-feed` with the configured token), if any.
-    feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process.
-    lock: Arc<tokio::sync::Mutex<()>>,
-    /// The service's clock (when a followed notice reached the inbox).
-    clock: Clock,
-    /// "Without delay" for NOTIFY-CHANGE, PROC-INTERRUPT and PROV-DAMAGE-NOTICE.
-    pub notify: ProcessConfig,
-}
-
-impl AttendanceLink {
-    /// The attendance service named in `settings`, followed when a token is configured.
-    pub fn new(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
-        let client = Upstream::connect(
-            "attendance",
-            "SETELI_ATTENDANCE_URL",
-            &settings.attendance_url,
-            &settings.upstream,
-            AttendanceServiceClient::new,
-        )?;
-        let feed_ctx = feed::follower(
-            "attendance-feed",
-            settings.attendance_feed_token.as_ref(),
-            clock.clone(),
-        );
-        Ok(Self {
-            client,
-            feed_ctx,
-            lock: Arc::new(tokio::sync::Mutex::new(())),
-            clock,
-            notify: ProcessConfig {
-                notify_within_business_days: settings.notify_within_business_days,
-                ..ProcessConfig::default()
-            },
-        })
-    }
-
-    /// Whether the alert feed is followed (a token is configured).
-    pub fn follows_feed(&self) -> bool {
-        self.feed_ctx.is_some()
-    }
-
-    /// The service's own identity towards attendance, when configured.
-    pub fn service_ctx(&self) -> Option<&Ctx> {
-        self.feed_ctx.as_ref()
-    }
-
-    /// When a change recorded upstream at `recorded_at` (microseconds, the upstream's clock)
-    /// reached the inbox: the earlier of that and now.
-    fn told_at(&self, recorded_at: i64) -> i64 {
-        let now = self.clock.now_micros();
-        if recorded_at > 0 {
-            recorded_at.min(now)
-        } else {
-            now
-        }
-    }
-}
-
-/// The Finnish day of an instant in microseconds.
-fn day_of(micros: i64) -> NaiveDate {
-    DateTime::from_timestamp_micros(micros)
-        .map(finnish_date)
-        .unwrap_or_default()
-}
-
-/// By when a notice of something that happened on `occurred_on` is due: "without delay", as
-/// `seteli_rules::process::check_notice` counts it.
-fn due_after(occurred_on: NaiveDate, cfg: &ProcessConfig) -> NaiveDate {
-    roll_deadline(
-        add_business_days(occurred_on, cfg.notify_within_business_days),
-        cfg.roll,
-    )
-}
-
-/// Whether a notice told on `told_on` of what happened on `occurred_on` was late, by the rule
-/// of `kind` (NOTIFY-CHANGE, PROC-INTERRUPT, PROV-DAMAGE-NOTICE).
-fn told_late(
-    kind: RuleNotice,
-    occurred_on: NaiveDate,
-    told_on: NaiveDate,
-    cfg: &ProcessConfig,
-) -> bool {
-    // NOTIFY-CHANGE / PROC-INTERRUPT / PROV-DAMAGE-NOTICE: "without delay"
-    !check_notice(kind, occurred_on, Some(told_on), told_on, cfg).is_empty()
-}
-
-// ------------------------------------------------------------------------------ alert feed
-
-/// Applies every attendance alert change not applied yet; returns how many were applied.
-pub async fn catch_up_alerts(app: &App) -> AppResult<usize> {
-    let link = &app.attendance;
-    let Some(ctx) = &link.feed_ctx else {
-        return Ok(0);
-    };
-    let _one_at_a_time = link.lock.lock().await;
-    let mut total = 0;
-    loop {
-        let after = {
-            let mut conn = app.db.pool().acquire().await?;
-            ALERT_FEED.read(&mut conn).await?.0
-        };
-        let page = link
-            .client
-            .call(
-                ctx,
-                apb::ListAlertChangesRequest {
-                    after_sequence: after,
-                    page_size: FEED_PAGE,
-                },
-                |mut c, r| async move { c.list_alert_changes(r).await },
-            )
-            .await?;
-        let n = page.changes.len();
-        if n == 0 {
-            break;
-        }
-        total += apply_alerts(app, &page.changes).await?;
-        if n < usize::try_from(FEED_PAGE).unwrap_or(usize::MAX) {
-            break;
-        }
-    }
-    Ok(total)
-}
-
-/// Applies a page of alert changes in one transaction that moves the cursor.
-async fn apply_alerts(app: &App, changes: &[apb::AlertChange]) -> AppResult<usize> {
-    let mut tx = app.db.begin_write().await?;
-    let (mut last, _) = ALERT_FEED.lock(&mut tx).await?;
-    let mut applied = 0usize;
-    for change in changes {
-        if change.sequence <= last {
-            continue;
-        }
-        if change.kind == apb::AlertChangeKind::Raised as i32
-            && let Some(alert) = &change.alert
-        {
-            let to_social_worker = alert.audience == apb::AlertAudience::SocialWorker as i32;
-            if let Some(kind) = NoticeKind::of_alert(&alert.rule_id, to_social_worker) {
-                let notice = alert_notice(&mut tx, &app.attendance, kind, alert).await?;
-                store::insert_notice(&mut tx, &notice).await?;
-            }
-        }
-        last = change.sequence;
-        applied += 1;
-    }
-    ALERT_FEED.advance(&mut tx, last, applied).await?;
-    tx.commit().await?;
-    Ok(applied)
-}
-
-/// The notice an attendance alert makes: told when it was raised (or reached this service),
-/// due when attendance says the social worker must know.
-async fn alert_notice(
-    conn: &mut AnyConnection,
-    link: &AttendanceLink,
-    kind: NoticeKind,
-    a: &apb::Alert,
-) -> AppResult<NoticeRow> {
-    let social_worker = store::load_voucher(conn, &a.voucher_id)
-        .await?
-        .map(|v| v.social_worker)
-        .filter(|w| !w.is_empty())
-        .unwrap_or_else(|| a.social_worker.clone());
-    let told_at = link.told_at(a.created_at_micros);
-    let told_on = day_of(told_at);
-    let due_on = date("due_on", a.due_on.as_ref()).unwrap_or(told_on);
-    Ok(NoticeRow {
-        id: new_id(),
-        source_key: format!("alert:{}", a.id),
-        kind,
-        voucher_id: a.voucher_id.clone(),
-        client_id: a.client_id.clone(),
-        provider_id: a.provider_id.clone(),
-        social_worker,
-        subject_id: a.subject_id.clone(),
-        situation_change: None,
-        occurred_on: told_on,
-        due_on,
-        told_at,
-        told_on,
-        late: told_on > due_on,
-        told_by: Actor {
-            subject: "system:attendance".into(),
-            role: String::new(),
-            organisation: a.provider_id.clone(),
-        },
-        message_en: a.message_en.clone(),
-        message_fi: a.message_fi.clone(),
-        details: String::new(),
-        state: NoticeState::Open,
-        acknowledged_at: 0,
-        acknowledged_by: Actor::default(),
-        acknowledgement_note: String::new(),
-        version: 1,
-    })
-}
-
-// ------------------------------------------------------------------------------ voucher feed
-
-/// What a voucher change means here beyond its report obligations, in the transaction that
-/// applies it: the voucher's number and service start (for Kela absence notices), and for an
-/// interruption a PROC-INTERRUPT notice to the voucher's social worker. An interruption the
-/// social worker made themselves is recorded already acknowledged by them.
-pub async fn on_voucher_change(
-    conn: &mut AnyConnection,
-    app: &App,
-    change: &vpb::VoucherChange,
-) -> AppResult<()> {
-    let Some(v) = change.voucher.as_ref() else {
-        return Ok(());
-    };
-    store::upsert_service_start(
-        conn,
-        &ServiceStart {
-            voucher_id: v.id.clone(),
-            voucher_number: v.voucher_number.clone(),
-            started_on: date("started_on", v.started_on.as_ref()).ok(),
-        },
-        change.sequence,
-    )
-    .await?;
-    if change.kind != vpb::VoucherChangeKind::Interrupted as i32 {
-        return Ok(());
-    }
-    let Some(followed) = store::load_voucher(conn, &v.id).await? else {
-        return Ok(());
-    };
-    let cfg = &app.attendance.notify;
-    let told_at = app.attendance.told_at(change.occurred_at_micros);
-    let told_on = day_of(told_at);
-    let occurred_on = followed.ended_on.unwrap_or(told_on);
-    let actor = change
-        .actor
-        .as_ref()
-        .map(|a| Actor {
-            subject: a.subject.clone(),
-            role: a.role.clone(),
-            organisation: a.organisation.clone(),
-        })
-        .unwrap_or_default();
-    let by_social_worker = actor.role == Role::SocialWorker.as_str();
-    let reason = v.end_reason.trim();
-    let notice = NoticeRow {
-        id: new_id(),
-        source_key: format!("interrupted:{}", v.id),
-        kind: NoticeKind::Interruption,
-        voucher_id: v.id.clone(),
-        client_id: followed.client_id.clone(),
-        provider_id: followed.provider_id.clone(),
-        social_worker: followed.social_worker.clone(),
-        subject_id: v.id.clone(),
-        situation_change: None,
-        occurred_on,
-        due_on: due_after(occurred_on, cfg),
-        told_at,
-        told_on,
-        // PROC-INTERRUPT: the provider contacts the social worker at once
-        late: told_late(RuleNotice::Interruption, occurred_on, told_on, cfg),
-        told_by: actor.clone(),
-        message_en: format!("The service was interrupted on {occurred_on}. Reason: {reason}"),
-        message_fi: format!("Palvelu keskeytyi {occurred_on}. Syy: {reason}"),
-        details: String::new(),
-        state: if by_social_worker {
-            NoticeState::Acknowledged
-        } else {
-            NoticeState::Open
-        },
-        acknowledged_at: if by_social_worker { told_at } else { 0 },
-        acknowledged_by: if by_social_worker {
-            actor
-        } else {
-            Actor::default()
-        },
-        acknowledgement_note: if by_social_worker {
-            "The social worker interrupted the service.".into()
-        } else {
-            String::new()
-        },
-        version: 1,
-    };
-    store::insert_notice(conn, &notice).await?;
-    Ok(())
-}
-
-// ------------------------------------------------------------------------------ telling
 
 /// A followed voucher the caller's provider serves: NOT_FOUND otherwise (after catching up
 /// once with the voucher feed, so a voucher just accepted is known).
@@ -368,7 +50,7 @@ async fn own_voucher(app: &App, ctx: &Ctx, id: &str) -> AppResult<crate::model::
     if let Some(v) = load().await? {
         return Ok(v);
     }
-    if let Err(e) = ops::catch_up(app).await {
+    if let Err(e) = catch_up(app).await {
         tracing::debug!(error = %e, "catching up on demand failed");
     }
     load()
@@ -722,4 +404,31 @@ pub async fn acknowledge_notice(
     Ok(pb::AcknowledgeNoticeResponse {
         notice: Some(notice),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::convert::to_date;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    #[test]
+    fn what_is_told_happened_on_a_day_not_after_today() {
+        let today = d(2026, 4, 7);
+        for day in [d(2026, 4, 7), d(2026, 1, 2)] {
+            assert_eq!(
+                occurred("occurred_on", Some(&to_date(day)), today).ok(),
+                Some(day)
+            );
+        }
+        assert!(matches!(
+            occurred("occurred_on", Some(&to_date(d(2026, 4, 8))), today),
+            Err(AppError::InvalidArgument(_))
+        ));
+        assert!(occurred("occurred_on", None, today).is_err());
+    }
 }

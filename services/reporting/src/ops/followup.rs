@@ -23,8 +23,9 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
 
+use super::common::every_page;
 use crate::access;
-use crate::ops::App;
+use crate::app::App;
 use crate::store;
 use crate::wire;
 
@@ -96,7 +97,7 @@ async fn activity(app: &App, ctx: &Ctx, q: &Query) -> AppResult<Vec<apb::Voucher
             .await?;
         Ok((page.vouchers, page.next_page_token))
     };
-    crate::ops::every_page(MAX_PAGES, read, || {
+    every_page(MAX_PAGES, read, || {
         AppError::Unavailable("too many vouchers in the period for one follow-up".into())
     })
     .await

@@ -1,13 +1,13 @@
 //! Delivery of reports (REP-DELIVERY) and a voucher's closing checklist (REP-FEEDBACK, ARCHIVE):
-//! workflows at the level of [`crate::ops`], one function per RPC.
+//! one function per RPC.
 //!
 //! - **The printed report** ([`get_report_pdf`]): a report in Finnish for the client's paper
-//!   copy and the county, laid out by [`crate::pdf`]. The voucher's number, its provider's name
-//!   and the client's name are read from the voucher service with the caller's own token (what
-//!   the caller may see there is what gets printed); nothing else of the client is printed. An
-//!   SK interim report of a continued service prints the earlier periods' dated sections first
-//!   (REP-INTERIM-SK, SK 3.1: "seuraavat väliraportit kirjataan samaa pohjaa täydentäen (eri
-//!   jaksojen palautteet voi erottaa päivämäärillä)").
+//!   copy and the county, laid out by [`crate::pdf::report`]. The voucher's number, its
+//!   provider's name and the client's name are read from the voucher service with the caller's
+//!   own token (what the caller may see there is what gets printed); nothing else of the client
+//!   is printed. An SK interim report of a continued service prints the earlier periods' dated
+//!   sections first (REP-INTERIM-SK, SK 3.1: "seuraavat väliraportit kirjataan samaa pohjaa
+//!   täydentäen (eri jaksojen palautteet voi erottaa päivämäärillä)").
 //! - **Delivery marks** ([`mark_client_copy_given`], [`mark_delivered_to_county`]): once per
 //!   report, on a submitted report only, with who and when.
 //! - **The closing checklist** ([`get_closing_checklist`], [`mark_closing_item`]): what
@@ -32,41 +32,22 @@ use seteli_rules::reports::{ClosureFacts, ReportKind, check_closure};
 use seteli_rules::rule_ids::{ARCHIVE, REP_DELIVERY, REP_FEEDBACK, REP_FINAL};
 use sqlx::AnyConnection;
 
+use super::common::{decorate, report_access};
+use super::reports::visible_report;
+use super::voucher_feed::with_fresh_vouchers;
 use crate::access;
+use crate::app::App;
 use crate::model::{
-    ClosingItem, ClosingVoucher, DatedSection, DoneMark, ObligationRow, ReportState, Sections,
-    StoredMark, Voucher, obligation_id,
+    ClosingItem, ClosingVoucher, DoneMark, ObligationRow, ReportState, StoredMark, Voucher,
+    obligation_id,
 };
-use crate::ops::{App, report_access, with_fresh_vouchers};
-use crate::pdf::{Document, Section, finnish_date};
+use crate::pdf::finnish_date;
+use crate::pdf::report::{Printed, report_document};
 use crate::store;
 use crate::wire::{self, required_id};
 
-/// The county printed on reports when `SETELI_COUNTY_NAME` is not set: the county whose
-/// rulebooks Seteli follows.
-pub const DEFAULT_COUNTY_NAME: &str = "Pohjois-Savon hyvinvointialue";
-
 /// The media type of a printed report.
 const PDF: &str = "application/pdf";
-
-/// Adds what delivery knows to a report's view: its delivery marks (REP-DELIVERY), and for an
-/// SK interim report the earlier periods' dated sections (REP-INTERIM-SK).
-pub async fn decorate(
-    conn: &mut AnyConnection,
-    o: &ObligationRow,
-    report: &mut pb::Report,
-) -> AppResult<()> {
-    let marks = store::voucher_marks(conn, &o.voucher_id).await?;
-    report.delivery = Some(wire::to_delivery(&marks, &o.id));
-    report.earlier_sections = store::earlier_sections(conn, o)
-        .await?
-        .iter()
-        .map(wire::to_dated_section)
-        .collect();
-    Ok(())
-}
-
-// ------------------------------------------------------------------------------ the printed report
 
 /// GetReportPdf.
 pub async fn get_report_pdf(
@@ -76,7 +57,7 @@ pub async fn get_report_pdf(
 ) -> AppResult<pb::GetReportPdfResponse> {
     ctx.caller.require(access::PRINTERS)?;
     let id = required_id("report_id", &req.report_id)?;
-    let o = crate::ops::visible_report(app, &ctx, &id).await?;
+    let o = visible_report(app, &ctx, &id).await?;
     if !access::may_print(&ctx.caller, &o) {
         return Err(AppError::PermissionDenied(
             "a report is printed by a user of the voucher's provider or by the voucher's social \
@@ -156,130 +137,6 @@ fn non_empty(value: &str, fallback: &str) -> String {
     } else {
         value.to_owned()
     }
-}
-
-/// What a printed report says of its county, voucher, provider and client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Printed {
-    /// The county's name.
-    pub county: String,
-    /// The voucher's number (its id when the number is not known).
-    pub voucher_number: String,
-    /// The provider's name (its id when the name is not known).
-    pub provider_name: String,
-    /// The client's name, and nothing more of the client.
-    pub client_name: String,
-}
-
-/// The Finnish headings of a report's sections, in print order.
-fn topics(s: &Sections) -> [(&'static str, &str); 5] {
-    [
-        (
-            "Palvelun tavoitteet ja niiden toteutuminen",
-            &s.goals_and_attainment,
-        ),
-        ("Palvelun aikana toteutuneet muutokset", &s.changes),
-        ("Käytetyt keinot ja esimerkit", &s.means_with_examples),
-        ("Realistinen jatkosuunnitelma", &s.follow_up_plan),
-        ("Muuta", &s.notes),
-    ]
-}
-
-fn period(from: chrono::NaiveDate, until: chrono::NaiveDate) -> String {
-    format!("{}–{}", finnish_date(from), finnish_date(until))
-}
-
-/// The printed report: the county, provider, voucher number, client's name, service, period
-/// and dates in the header; then, for an SK interim report of a continued service, each earlier
-/// period's sections dated by their submission; then the report's own sections.
-pub fn report_document(
-    printed: &Printed,
-    o: &ObligationRow,
-    v: &Voucher,
-    earlier: &[DatedSection],
-) -> Document {
-    let title = match o.kind {
-        ReportKind::Interim => "Väliraportti",
-        ReportKind::Final => "Loppuraportti",
-    };
-    let mut own_period = period(v.valid_from, v.valid_until);
-    if let Some(ended) = v.ended_on.filter(|e| *e < v.valid_until) {
-        own_period.push_str(&format!(" (päättyi {})", finnish_date(ended)));
-    }
-    let state = match o.state {
-        ReportState::NotStarted => "Ei aloitettu".to_owned(),
-        ReportState::Draft => "Luonnos – ei vielä palautettu".to_owned(),
-        ReportState::RevisionRequested => "Palautettu täydennettäväksi".to_owned(),
-        ReportState::Submitted | ReportState::Acknowledged => {
-            let on = o.submitted_on.map(finnish_date).unwrap_or_default();
-            let mut s = format!("Palautettu {on}");
-            if o.state == ReportState::Acknowledged {
-                s.push_str(", vastaanotettu");
-            }
-            if o.late {
-                s.push_str(" (myöhässä)");
-            }
-            s
-        }
-    };
-    let mut doc = Document::new(title)
-        .subtitle(printed.county.clone())
-        .field("Palveluntuottaja", printed.provider_name.clone())
-        .field("Palveluseteli", printed.voucher_number.clone())
-        .field("Asiakas", printed.client_name.clone())
-        .field("Palvelu", o.service.name_fi())
-        .field("Palvelujakso", own_period.clone())
-        .field("Määräpäivä", finnish_date(o.due_on))
-        .field("Tila", state)
-        .field(
-            "Sääntökirja",
-            seteli_rules::rule_ids::section(&o.rule).to_owned(),
-        )
-        .footer(format!(
-            "Luottamuksellinen · {} · palveluseteli {}",
-            printed.county, printed.voucher_number
-        ));
-    if o.state == ReportState::RevisionRequested && !o.revision_reason.is_empty() {
-        doc = doc.section(Section::new("Täydennyspyyntö").paragraph(o.revision_reason.clone()));
-    }
-    let with_topics = |mut section: Section, s: &Sections| {
-        let mut any = false;
-        for (heading, text) in topics(s) {
-            if !text.trim().is_empty() {
-                section = section.heading(heading).paragraph(text);
-                any = true;
-            }
-        }
-        if !any {
-            section = section.paragraph("(ei kirjattu)");
-        }
-        section
-    };
-    if earlier.is_empty() {
-        let mut any = false;
-        for (heading, text) in topics(&o.sections) {
-            if !text.trim().is_empty() {
-                doc = doc.section(Section::new(heading).paragraph(text));
-                any = true;
-            }
-        }
-        if !any {
-            doc = doc.section(Section::new("Raportti").paragraph("(ei kirjattu)"));
-        }
-    } else {
-        // SK 3.1: the same report, supplemented period by period, each dated.
-        for e in earlier {
-            let section = Section::new(format!("Jakso {}", period(e.period_from, e.period_until)))
-                .dated(e.dated_on);
-            doc = doc.section(with_topics(section, &e.sections));
-        }
-        let mut section = Section::new(format!("Jakso {own_period}"));
-        if let Some(on) = o.submitted_on.filter(|_| o.state.handed_in()) {
-            section = section.dated(on);
-        }
-        doc = doc.section(with_topics(section, &o.sections));
-    }
-    doc
 }
 
 // ------------------------------------------------------------------------------ delivery marks

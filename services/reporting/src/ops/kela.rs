@@ -1,7 +1,7 @@
 //! Kela's absence notice (ABS-KELA, KTT 3; Kela's form TT3 "Ilmoitus poissaolosta"): for each
 //! KTT client (voucher) and two-week period of the service, every day present, absent with the
 //! reason Kela asks for, or with no service arranged ("palvelua ei järjestetä"); as data, as a
-//! printable PDF ([`crate::pdf`]), and as a list of the notices due and sent.
+//! printable PDF ([`crate::pdf::kela`]), and as a list of the notices due and sent.
 //!
 //! The periods count from the day the service started (followed from the voucher feed) in
 //! steps of 14 days to the day it ends (completed, interrupted, or the last valid day). A
@@ -22,7 +22,7 @@
 //! Whether an absent day keeps the benefit is `seteli_rules::absences::benefit_kept`. SK
 //! vouchers have no Kela notice: asking for one is refused with ABS-KELA.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as apb;
 use seteli_api::reporting::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
@@ -41,12 +41,14 @@ use seteli_rules::absences::{
 use seteli_rules::calendar::{DeadlineRoll, holiday_on, roll_deadline};
 use seteli_rules::rule_ids::ABS_KELA;
 
+use super::common::every_page;
+use super::voucher_feed::catch_up;
 use crate::access;
+use crate::app::App;
 use crate::model::{KelaSent, Voucher};
-use crate::ops::{self, App};
-use crate::pdf::{Document, Section, Table, finnish_date};
+use crate::pdf;
 use crate::store;
-use crate::wire::{self, required_id};
+use crate::wire::{self, calendar_day as day_of, required_id};
 
 /// Days in a Kela notice's period.
 const PERIOD_DAYS: u64 = 14;
@@ -263,7 +265,7 @@ async fn voucher_period(
     };
     let (mut v, mut start) = load().await?;
     if v.is_none() || start.is_none() {
-        if let Err(e) = ops::catch_up(app).await {
+        if let Err(e) = catch_up(app).await {
             tracing::debug!(error = %e, "catching up on demand failed");
         }
         (v, start) = load().await?;
@@ -318,7 +320,7 @@ async fn sessions(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::
             .await?;
         Ok((page.sessions, page.next_page_token))
     };
-    ops::every_page(MAX_PAGES, read, || too_many(voucher_id, "sessions")).await
+    every_page(MAX_PAGES, read, || too_many(voucher_id, "sessions")).await
 }
 
 /// Every page of `voucher_id`'s absences, as the caller reads them from attendance.
@@ -339,12 +341,7 @@ async fn absences(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::
             .await?;
         Ok((page.absences, page.next_page_token))
     };
-    ops::every_page(MAX_PAGES, read, || too_many(voucher_id, "absences")).await
-}
-
-/// A contract date as a calendar date (`None` when unset or impossible).
-fn day_of(d: Option<&seteli_api::common::v1::Date>) -> Option<NaiveDate> {
-    seteli_platform::convert::date("date", d).ok()
+    every_page(MAX_PAGES, read, || too_many(voucher_id, "absences")).await
 }
 
 /// Attendance's absence reason as Kela's.
@@ -559,114 +556,6 @@ pub async fn get_kela_notice(
     })
 }
 
-/// Finnish weekday abbreviations, Monday first.
-const WEEKDAYS_FI: [&str; 7] = ["ma", "ti", "ke", "to", "pe", "la", "su"];
-
-/// Kela's reason in Finnish.
-fn reason_fi(r: i32) -> &'static str {
-    match pb::KelaAbsenceReason::try_from(r) {
-        Ok(pb::KelaAbsenceReason::OwnIllness) => AbsenceReason::OwnIllness.name_fi(),
-        Ok(pb::KelaAbsenceReason::ChildIllness) => AbsenceReason::ChildIllness.name_fi(),
-        Ok(pb::KelaAbsenceReason::JobInterview) => AbsenceReason::JobInterview.name_fi(),
-        Ok(pb::KelaAbsenceReason::PublicOffice) => AbsenceReason::PublicOffice.name_fi(),
-        Ok(pb::KelaAbsenceReason::Other) => AbsenceReason::Other.name_fi(),
-        _ => "",
-    }
-}
-
-/// The printable notice (Finnish).
-pub fn document(n: &pb::KelaNotice) -> Document {
-    let s = n.summary.clone().unwrap_or_default();
-    let day =
-        |d: Option<&seteli_api::common::v1::Date>| day_of(d).map(finnish_date).unwrap_or_default();
-    let mut table = Table::new([
-        "Päivä",
-        "Tila",
-        "Poissaolon syy",
-        "Etuus säilyy",
-        "Huomautus",
-    ])
-    .widths([0.18, 0.22, 0.26, 0.12, 0.22]);
-    for d in &n.days {
-        let date = day_of(d.date.as_ref());
-        let weekday = date
-            .map(|x| WEEKDAYS_FI[x.weekday().num_days_from_monday() as usize])
-            .unwrap_or_default();
-        let (status, reason, kept) = match pb::KelaDayStatus::try_from(d.status) {
-            Ok(pb::KelaDayStatus::Present) => ("läsnä", "", ""),
-            Ok(pb::KelaDayStatus::Absent) => (
-                "poissa",
-                reason_fi(d.reason),
-                if d.benefit_kept { "kyllä" } else { "ei" },
-            ),
-            _ => ("palvelua ei järjestetä", "", ""),
-        };
-        let mut note = d.note.clone();
-        if d.certificate_delivered {
-            note = format!("{note} todistus toimitettu").trim().to_owned();
-        }
-        table = table.row([
-            format!("{weekday} {}", date.map(finnish_date).unwrap_or_default()),
-            status.to_owned(),
-            reason.to_owned(),
-            kept.to_owned(),
-            note,
-        ]);
-    }
-    let sent = if s.status == pb::KelaNoticeStatus::Sent as i32 {
-        format!(
-            "lähetetty {}{}",
-            day(s.sent_on.as_ref()),
-            if s.late { " (myöhässä)" } else { "" }
-        )
-    } else {
-        "ei lähetetty".to_owned()
-    };
-    let service = seteli_rules::ServiceType::from_pb(n.service_type)
-        .map(|x| x.name_fi())
-        .unwrap_or_default();
-    Document::new("Ilmoitus poissaolosta (TT3)")
-        .subtitle("Kuntouttava työtoiminta – poissaoloilmoitus Kelalle")
-        .field("Asiakas", n.client_name.clone())
-        .field("Henkilötunnus", n.client_identity_code_masked.clone())
-        .field("Palveluntuottaja", n.provider_name.clone())
-        .field("Palveluseteli", n.voucher_number.clone())
-        .field("Palvelu", service)
-        .field(
-            "Ajanjakso",
-            format!(
-                "{}–{}",
-                day(s.period_from.as_ref()),
-                day(s.period_until.as_ref())
-            ),
-        )
-        .field("Ilmoitettava viimeistään", day(s.due_on.as_ref()))
-        .field("Tila", sent)
-        .section(
-            Section::new("Päivät")
-                .paragraph(
-                    "Jokainen ajanjakson päivä: läsnä, poissa syineen tai \"palvelua ei \
-                     järjestetä\" (esim. arkipyhä tai tauko; ei poissaolo).",
-                )
-                .table(table),
-        )
-        .section(
-            Section::new("Yhteenveto")
-                .field("Läsnäolopäivät", n.present_days.to_string())
-                .field("Poissaolopäivät", n.absent_days.to_string())
-                .field(
-                    "Poissaolopäivät, joilta etuus menetetään",
-                    n.benefit_lost_days.to_string(),
-                )
-                .paragraph(if n.complete {
-                    "Ajanjakso on päättynyt."
-                } else {
-                    "Ajanjakso on kesken: päivät tähän päivään asti."
-                }),
-        )
-        .footer("Seteli – Pohjois-Savon hyvinvointialue (ABS-KELA, KTT 3)")
-}
-
 /// GetKelaNoticePdf.
 pub async fn get_kela_notice_pdf(
     app: &App,
@@ -674,7 +563,7 @@ pub async fn get_kela_notice_pdf(
     req: pb::GetKelaNoticePdfRequest,
 ) -> AppResult<pb::GetKelaNoticePdfResponse> {
     let (v, period, notice) = asked_notice(app, &ctx, &req.voucher_id, req.day.as_ref()).await?;
-    let content = document(&notice)
+    let content = pdf::kela::document(&notice)
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a Kela notice: {e}")))?;
     audit_read(app, &ctx, &v, "GetKelaNoticePdf").await?;
@@ -822,5 +711,107 @@ mod tests {
         };
         assert!(!sent_late(&v, p, d(2026, 3, 16)));
         assert!(sent_late(&v, p, d(2026, 3, 17)));
+    }
+
+    fn session(date: NaiveDate, status: apb::SessionStatus) -> apb::Session {
+        apb::Session {
+            details: Some(apb::SessionDetails {
+                date: Some(to_date(date)),
+                ..Default::default()
+            }),
+            status: status as i32,
+            ..Default::default()
+        }
+    }
+
+    fn absence(
+        date: NaiveDate,
+        kind: apb::AbsenceKind,
+        reason: apb::AbsenceReason,
+    ) -> apb::Absence {
+        apb::Absence {
+            date: Some(to_date(date)),
+            kind: kind as i32,
+            reason: reason as i32,
+            certificate_delivered: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_day_on_the_notice_is_what_attendance_recorded_for_it() {
+        use apb::SessionStatus as S;
+        let (mon, tue, wed, thu) = (d(2026, 3, 2), d(2026, 3, 3), d(2026, 3, 4), d(2026, 3, 5));
+        let sessions = [
+            session(mon, S::Recorded),
+            session(tue, S::NoShow),
+            session(wed, S::CancelledByClient),
+            session(thu, S::CancelledByProvider),
+            // Present despite a recorded absence that day: present wins.
+            session(d(2026, 3, 9), S::Recorded),
+        ];
+        let absences = [
+            absence(
+                d(2026, 3, 9),
+                apb::AbsenceKind::Absent,
+                apb::AbsenceReason::OwnIllness,
+            ),
+            absence(
+                d(2026, 3, 10),
+                apb::AbsenceKind::Absent,
+                apb::AbsenceReason::ChildIllness,
+            ),
+            absence(
+                d(2026, 3, 11),
+                apb::AbsenceKind::NotArranged,
+                apb::AbsenceReason::Unspecified,
+            ),
+        ];
+        let day = |date| day_status(date, &sessions, &absences);
+        assert_eq!(day(mon).status, KelaDayStatus::Present);
+        let no_show = day(tue);
+        assert_eq!(no_show.status, KelaDayStatus::Absent(AbsenceReason::Other));
+        assert_eq!(no_show.note, "ei saapunut");
+        assert_eq!(day(wed).note, "asiakas perui");
+        assert_eq!(day(wed).status, KelaDayStatus::Absent(AbsenceReason::Other));
+        assert_eq!(day(thu).status, KelaDayStatus::NotArranged);
+        assert_eq!(day(thu).note, "palveluntuottaja perui");
+        assert_eq!(day(d(2026, 3, 9)).status, KelaDayStatus::Present);
+        let ill = day(d(2026, 3, 10));
+        assert_eq!(
+            ill.status,
+            KelaDayStatus::Absent(AbsenceReason::ChildIllness)
+        );
+        assert!(ill.certificate_delivered);
+        let not_arranged = day(d(2026, 3, 11));
+        assert_eq!(not_arranged.status, KelaDayStatus::NotArranged);
+        assert_eq!(not_arranged.note, "kirjattu");
+        // Nothing recorded: a holiday by its name, any other day as no service day.
+        let good_friday = d(2026, 4, 3);
+        assert_eq!(
+            day(good_friday).note,
+            holiday_on(good_friday)
+                .map(|h| h.name_fi())
+                .unwrap_or_default()
+        );
+        assert_eq!(day(d(2026, 3, 12)).note, "ei palvelupäivää");
+        assert_eq!(day(d(2026, 3, 12)).status, KelaDayStatus::NotArranged);
+    }
+
+    #[test]
+    fn attendance_s_absence_reason_is_kela_s() {
+        assert_eq!(
+            kela_reason(apb::AbsenceReason::JobInterview as i32),
+            AbsenceReason::JobInterview
+        );
+        assert_eq!(
+            kela_reason(apb::AbsenceReason::Unspecified as i32),
+            AbsenceReason::Other
+        );
+        assert_eq!(kela_reason(99), AbsenceReason::Other);
+        for r in AbsenceReason::ALL {
+            let pb_reason = reason_to_pb(r);
+            assert_ne!(pb_reason, pb::KelaAbsenceReason::Unspecified, "{r:?}");
+        }
     }
 }

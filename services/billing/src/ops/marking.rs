@@ -1,0 +1,78 @@
+//! Telling `attendance` which items a document invoiced (MarkItemsInvoiced, in chunks, one by
+//! one when a chunk is refused), right after generation and again from the retry job
+//! ([`crate::jobs::mark_invoiced`]) for every document it has not been told of yet.
+
+use seteli_api::attendance::v1 as apb;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+
+use crate::app::App;
+use crate::store;
+
+/// Items per MarkItemsInvoiced call (attendance takes at most 1000).
+const MARK_CHUNK: usize = 1000;
+
+/// Tells attendance a document's items are invoiced on it, and records that it did.
+pub(super) async fn mark_document(app: &App, up: &Ctx, invoice_id: &str) -> AppResult<()> {
+    let items = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::invoice_item_ids(&mut conn, invoice_id).await?
+    };
+    for (n, chunk) in items.chunks(MARK_CHUNK).enumerate() {
+        let request = apb::MarkItemsInvoicedRequest {
+            request_id: format!("billing-{invoice_id}-{n}"),
+            invoice_id: invoice_id.to_owned(),
+            item_ids: chunk.to_vec(),
+        };
+        let marked = app
+            .attendance
+            .call(up, request, |mut c, r| async move {
+                c.mark_items_invoiced(r).await
+            })
+            .await;
+        match marked {
+            Ok(_) => {}
+            // One refused item (e.g. corrected again since) refuses the batch: mark the others
+            // one by one; the refused one is billed again by the next generation as it is then.
+            Err(AppError::StateConflict(_) | AppError::InvalidArgument(_)) => {
+                for item in chunk {
+                    let one = apb::MarkItemsInvoicedRequest {
+                        request_id: format!("billing-{invoice_id}-{item}"),
+                        invoice_id: invoice_id.to_owned(),
+                        item_ids: vec![item.clone()],
+                    };
+                    let r = app
+                        .attendance
+                        .call(
+                            up,
+                            one,
+                            |mut c, r| async move { c.mark_items_invoiced(r).await },
+                        )
+                        .await;
+                    match r {
+                        Ok(_) | Err(AppError::StateConflict(_) | AppError::InvalidArgument(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    store::set_marked(&mut conn, invoice_id).await
+}
+
+/// Tells attendance of every document it has not been told of yet; returns how many.
+pub async fn mark_pending(app: &App) -> AppResult<usize> {
+    let ctx = Ctx::system("billing-mark", app.clock.clone());
+    let up = app.upstream(&ctx)?;
+    let pending = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::unmarked(&mut conn, 100).await?
+    };
+    let n = pending.len();
+    for id in pending {
+        mark_document(app, &up, &id).await?;
+    }
+    Ok(n)
+}

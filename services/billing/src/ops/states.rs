@@ -1,0 +1,193 @@
+//! Moving an invoice along its state table ([`crate::model::InvoiceState::MOVES`]): the
+//! provider submits it, the county approves it (which gives it its place in the export
+//! sequence) or returns it with a reason, and records its payment.
+
+use seteli_api::billing::v1 as pb;
+use seteli_platform::auth::Caller;
+use seteli_platform::change::Change;
+use seteli_platform::db::Database;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+
+use crate::access;
+use crate::app::App;
+use crate::model::InvoiceRow;
+use crate::model::InvoiceState;
+use crate::store::{self, StateFacts};
+use crate::wire::{self, required_id, required_text};
+
+/// Moves an invoice along the state table. The stored answer (what a retry gets) is the
+/// invoice without its lines' items, a few KiB however large the invoice; the items are put
+/// back afterwards for a caller who reads them ([`access::sees_items`]).
+async fn move_invoice(
+    db: &Database,
+    change: Change<'_>,
+    ctx: &Ctx,
+    id: &str,
+    to: InvoiceState,
+    may: fn(&Caller, &InvoiceRow) -> bool,
+    facts: StateFacts,
+) -> AppResult<pb::Invoice> {
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Answer {
+        #[prost(message, optional, tag = "1")]
+        invoice: Option<pb::Invoice>,
+    }
+    let caller = ctx.caller.clone();
+    let caller2 = ctx.caller.clone();
+    let id_owned = id.to_owned();
+    let answer: Answer = change
+        .apply_to::<InvoiceRow, _, _>(
+            id,
+            move |i| access::may_see(&caller, i),
+            move |conn, row| {
+                Box::pin(async move {
+                    if !may(&caller2, &row) {
+                        return Err(AppError::PermissionDenied(format!(
+                            "role {} may not move this invoice to {}",
+                            caller2.role.as_str(),
+                            to.code()
+                        )));
+                    }
+                    if !row.state.may_move(to) {
+                        return Err(AppError::StateConflict(format!(
+                            "invoice {} is {}: it cannot become {}",
+                            row.body.invoice_number,
+                            row.state.code(),
+                            to.code()
+                        )));
+                    }
+                    let mut facts = facts;
+                    if to == InvoiceState::Approved {
+                        let seq = store::next_counter(conn, "export_sequence").await?;
+                        facts.approved = Some((seteli_platform::db::now_micros(), seq));
+                    }
+                    if !store::move_state(conn, &id_owned, to, &facts).await? {
+                        return Err(AppError::StateConflict(format!(
+                            "invoice {} moved meanwhile",
+                            row.body.invoice_number
+                        )));
+                    }
+                    let row = store::load_invoice(conn, &id_owned)
+                        .await?
+                        .ok_or_else(|| AppError::NotFound(format!("invoice {id_owned}")))?;
+                    Ok(Answer {
+                        invoice: Some(row.view()),
+                    })
+                })
+            },
+        )
+        .await?;
+    let mut invoice = answer
+        .invoice
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored answer has no invoice")))?;
+    if access::sees_items(&ctx.caller) {
+        let mut conn = db.pool().acquire().await?;
+        let items = store::document_items(&mut conn, &invoice.id).await?;
+        crate::model::fill_items(&mut invoice, items);
+    } else {
+        // An answer stored before it left them out.
+        invoice.lines.iter_mut().for_each(|l| l.items.clear());
+    }
+    Ok(invoice)
+}
+
+/// SubmitInvoice.
+pub async fn submit_invoice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::SubmitInvoiceRequest,
+) -> AppResult<pb::SubmitInvoiceResponse> {
+    ctx.caller.require(access::SUBMITTERS)?;
+    let id = required_id("invoice_id", &req.invoice_id)?;
+    let invoice = move_invoice(
+        &app.db,
+        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        &ctx,
+        &id,
+        InvoiceState::Submitted,
+        |c, i| c.is_user_of(&i.provider_id),
+        StateFacts::default(),
+    )
+    .await?;
+    Ok(pb::SubmitInvoiceResponse {
+        invoice: Some(invoice),
+    })
+}
+
+/// ApproveInvoice.
+pub async fn approve_invoice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ApproveInvoiceRequest,
+) -> AppResult<pb::ApproveInvoiceResponse> {
+    ctx.caller.require(access::APPROVERS)?;
+    let id = required_id("invoice_id", &req.invoice_id)?;
+    let invoice = move_invoice(
+        &app.db,
+        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        &ctx,
+        &id,
+        InvoiceState::Approved,
+        |_, _| true,
+        StateFacts::default(),
+    )
+    .await?;
+    Ok(pb::ApproveInvoiceResponse {
+        invoice: Some(invoice),
+    })
+}
+
+/// ReturnInvoice.
+pub async fn return_invoice(
+    app: &App,
+    ctx: Ctx,
+    req: pb::ReturnInvoiceRequest,
+) -> AppResult<pb::ReturnInvoiceResponse> {
+    ctx.caller.require(access::APPROVERS)?;
+    let id = required_id("invoice_id", &req.invoice_id)?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let invoice = move_invoice(
+        &app.db,
+        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        &ctx,
+        &id,
+        InvoiceState::Returned,
+        |_, _| true,
+        StateFacts {
+            returned_reason: Some(reason),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(pb::ReturnInvoiceResponse {
+        invoice: Some(invoice),
+    })
+}
+
+/// RecordPayment.
+pub async fn record_payment(
+    app: &App,
+    ctx: Ctx,
+    req: pb::RecordPaymentRequest,
+) -> AppResult<pb::RecordPaymentResponse> {
+    ctx.caller.require(access::PAYERS)?;
+    let id = required_id("invoice_id", &req.invoice_id)?;
+    let paid_on = wire::paid_on(req.paid_on.as_ref())?;
+    let invoice = move_invoice(
+        &app.db,
+        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        &ctx,
+        &id,
+        InvoiceState::Paid,
+        |_, _| true,
+        StateFacts {
+            paid_on: Some(paid_on),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(pb::RecordPaymentResponse {
+        invoice: Some(invoice),
+    })
+}

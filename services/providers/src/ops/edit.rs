@@ -1,0 +1,158 @@
+//! The one path of every edit of a provider's data (not of its approval state): the caller
+//! allowed the RPC, the request read, once per request id, today's ceiling prices asked for
+//! before any lock when they are needed; then in one transaction the provider's row locked, the
+//! caller allowed on this provider and the provider editable, the edit's own step, an approved
+//! provider checked against every approval rule again, the history recorded. Each edit RPC
+//! gives only what it reads from its request and its step.
+
+use chrono::NaiveDate;
+use futures::future::BoxFuture;
+use seteli_platform::change::Change;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::prices::CeilingPrices;
+use sqlx::AnyConnection;
+
+use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
+use super::rules::{approval_violations, refuse};
+use crate::access;
+use crate::app::App;
+use crate::model::{ProviderRoot, ProviderState};
+use crate::store::{self, ChildTable};
+
+/// When an edit needs today's ceiling prices, asked for before its transaction (so no lock is
+/// held over a call to the vouchers service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Prices {
+    /// When the provider is approved: it must still meet every approval rule after the edit.
+    IfApproved,
+    /// Always: the step checks against them (SetOffering: PROV-PRICE).
+    Always,
+}
+
+/// What an edit's step works with.
+pub(super) struct Step<'t> {
+    /// The edit's transaction, the provider's row locked.
+    pub(super) conn: &'t mut AnyConnection,
+    /// The provider.
+    pub(super) id: &'t str,
+    /// The call.
+    pub(super) ctx: &'t Ctx,
+    /// The day [`Step::prices`] are of.
+    pub(super) today: NaiveDate,
+    /// Today's ceiling prices when they were asked for before the transaction.
+    pub(super) prices: Option<&'t CeilingPrices>,
+}
+
+impl<'t> Step<'t> {
+    /// The ceiling prices in force on [`Step::today`], which an edit of [`Prices::Always`]
+    /// always has.
+    pub(super) fn prices(&self) -> AppResult<&'t CeilingPrices> {
+        self.prices.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "an edit without Prices::Always asked for the ceiling prices"
+            ))
+        })
+    }
+}
+
+/// Edits the provider `req` names, once per caller and request id:
+///
+/// 1. the caller must be allowed the RPC; `read` checks the request and gives what the step
+///    needs (before the replay, so a bad request is refused as it always is);
+/// 2. a retry is answered from the store;
+/// 3. today's ceiling prices are asked for as `prices` says;
+/// 4. in the change's transaction, the provider's row locked (`NOT_FOUND` unless the caller
+///    may see it): the caller must edit this provider and it must not be REVOKED; then `step`
+///    changes its data and says what for the history; an approved provider must still meet
+///    every approval rule; the history records the step; the answer carries the provider as
+///    the caller now sees it.
+pub(super) async fn edit<Req, T, S>(
+    app: &App,
+    ctx: Ctx,
+    req: Req,
+    prices: Prices,
+    read: impl FnOnce(&Ctx, &Req) -> AppResult<T>,
+    step: S,
+) -> AppResult<Req::Answer>
+where
+    Req: ProviderChange,
+    T: Send + 'static,
+    S: for<'t> FnOnce(Step<'t>, T) -> BoxFuture<'t, AppResult<String>> + Send + 'static,
+{
+    let rpc = Req::RPC;
+    access::may_call(&ctx.caller, rpc)?;
+    let input = read(&ctx, &req)?;
+    let (request_id, provider_id) = req.ids();
+    let change = Change::new(&app.db, &ctx, request_id, &req)?;
+    if let Some(first) = change.replay().await? {
+        return Ok(first);
+    }
+    let today = ctx.today();
+    let prices = match prices {
+        Prices::Always => Some(app.prices.in_force_on(&ctx, today).await?),
+        Prices::IfApproved => {
+            let mut conn = app.db.pool().acquire().await?;
+            if store::state_of(&mut conn, provider_id).await? == Some(ProviderState::Approved) {
+                Some(app.prices.in_force_on(&ctx, today).await?)
+            } else {
+                None
+            }
+        }
+    };
+    let (source, request_id, caller) = (
+        app.prices.clone(),
+        request_id.to_owned(),
+        ctx.caller.clone(),
+    );
+    change
+        .apply_to::<ProviderRoot, _, _>(provider_id, visible_to(&caller), move |conn, root| {
+            Box::pin(async move {
+                access::may_act_on(&ctx.caller, rpc, &root.id)?;
+                if !ProviderState::EDITABLE.contains(&root.state) {
+                    return Err(not_in_state("change", root.state));
+                }
+                store::touch(conn, &root.id, ctx.now_micros()).await?;
+                let on = Step {
+                    conn: &mut *conn,
+                    id: &root.id,
+                    ctx: &ctx,
+                    today,
+                    prices: prices.as_ref(),
+                };
+                let summary = step(on, input).await?;
+                if root.state == ProviderState::Approved {
+                    let today = ctx.today();
+                    let prices = match prices {
+                        Some(prices) => prices,
+                        // Approved since the prices were asked for: ask now.
+                        None => source.in_force_on(&ctx, today).await?,
+                    };
+                    let facts = facts_of(conn, &root.id).await?;
+                    // PROV-DOCS, PROV-INSURANCE, PROV-STAFF-SOCIAL, PROV-STAFF-COACH, PROV-STAFF-WORK,
+                    // PROV-SOTERI, KTT-COMPANY, PROV-PRICE, CAP-GROUP-SIZE
+                    refuse(approval_violations(&facts, &prices, today))?;
+                }
+                let stamp = stamp(&ctx, rpc, &request_id);
+                store::record_history(conn, &root.id, &stamp, &summary).await?;
+                Ok(Req::answer(Some(
+                    provider_answer(conn, &ctx, &root.id).await?,
+                )))
+            })
+        })
+        .await
+}
+
+/// The step of a removal: removes a child row of provider `id`; `NOT_FOUND` when it has none
+/// under `key`.
+pub(super) async fn remove(
+    conn: &mut AnyConnection,
+    table: ChildTable,
+    id: &str,
+    key: &str,
+) -> AppResult<String> {
+    if !store::delete_child(conn, table, id, key).await? {
+        return Err(AppError::NotFound(format!("{key} of provider {id}")));
+    }
+    Ok(format!("{key} removed"))
+}

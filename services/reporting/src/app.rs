@@ -1,0 +1,262 @@
+//! The reporting service's composition: its settings beyond the platform's ([`Settings`]) and
+//! what every operation works with ([`App`]: the database, the voucher service and its feed
+//! follower's identity, the county's name for printing, and the attendance service with its
+//! alert-feed follower ([`AttendanceLink`])). Built once at start by `lib.rs`; the operations
+//! in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
+use seteli_platform::client::{Upstream, UpstreamOptions};
+use seteli_platform::clock::Clock;
+use seteli_platform::config::{Config, ConfigError};
+use seteli_platform::db::Database;
+use seteli_platform::feed;
+use seteli_platform::rpc::Ctx;
+use seteli_rules::process::ProcessConfig;
+use tonic::transport::Channel;
+
+/// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
+pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
+
+/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
+pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+
+/// The county printed on reports when `SETELI_COUNTY_NAME` is not set: the county whose
+/// rulebooks Seteli follows.
+pub const DEFAULT_COUNTY_NAME: &str = "Pohjois-Savon hyvinvointialue";
+
+/// The reporting service's settings beyond the platform's, read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `SETELI_VOUCHERS_URL`: the voucher service.
+    pub vouchers_url: String,
+    /// `SETELI_VOUCHERS_FEED_TOKEN`: the bearer token the follower calls the voucher feed
+    /// with (a `county_admin` token). Unset: vouchers are not followed.
+    pub feed_token: Option<String>,
+    /// `SETELI_FEED_POLL_MS`: how often the feed is polled (default 1000).
+    pub feed_poll: Duration,
+    /// How often the voucher service's address is resolved again.
+    pub upstream: UpstreamOptions,
+    /// `SETELI_COUNTY_NAME`: the county's name printed on report PDFs (REP-DELIVERY); default
+    /// [`DEFAULT_COUNTY_NAME`].
+    pub county_name: String,
+    /// `SETELI_ATTENDANCE_URL`: the attendance service (its alert feed, and on-demand reads for
+    /// Kela absence notices and the follow-up).
+    pub attendance_url: String,
+    /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the alert follower (and the follow-up's
+    /// figures) call attendance with (a `county_admin` token). Unset: alerts are not followed.
+    pub attendance_feed_token: Option<String>,
+    /// `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS`: the business days "without delay" allows a notice
+    /// to the social worker (NOTIFY-CHANGE, PROC-INTERRUPT, PROV-DAMAGE-NOTICE; default 1).
+    pub notify_within_business_days: u32,
+}
+
+impl Settings {
+    /// Reads the settings; a bad value names its key.
+    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
+        if poll_ms == 0 {
+            return Err(ConfigError {
+                key: "SETELI_FEED_POLL_MS".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(Self {
+            vouchers_url: config
+                .var("SETELI_VOUCHERS_URL")
+                .unwrap_or(DEFAULT_VOUCHERS_URL)
+                .to_owned(),
+            feed_token: config
+                .var("SETELI_VOUCHERS_FEED_TOKEN")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            feed_poll: Duration::from_millis(poll_ms),
+            upstream: config.upstream.clone(),
+            county_name: config
+                .var("SETELI_COUNTY_NAME")
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or(DEFAULT_COUNTY_NAME)
+                .to_owned(),
+            attendance_url: config
+                .var("SETELI_ATTENDANCE_URL")
+                .unwrap_or(DEFAULT_ATTENDANCE_URL)
+                .to_owned(),
+            attendance_feed_token: config
+                .var("SETELI_ATTENDANCE_FEED_TOKEN")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            notify_within_business_days: config.var_or(
+                "SETELI_NOTIFY_WITHIN_BUSINESS_DAYS",
+                ProcessConfig::default().notify_within_business_days,
+            )?,
+        })
+    }
+}
+
+/// What every operation works with.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The service's database.
+    pub db: Database,
+    /// The voucher service.
+    pub vouchers: Upstream<VouchersServiceClient<Channel>>,
+    /// The follower's identity (`system:voucher-feed` with the configured token), if any.
+    pub(crate) feed_ctx: Option<Ctx>,
+    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
+    pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The county's name on printed reports (`SETELI_COUNTY_NAME`).
+    pub county_name: String,
+    /// The attendance service: its alert feed and on-demand reads (notices, Kela, follow-up).
+    pub attendance: AttendanceLink,
+}
+
+impl App {
+    /// The operations over `db`, following the voucher service named in `settings`.
+    pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
+        let vouchers = Upstream::connect(
+            "vouchers",
+            "SETELI_VOUCHERS_URL",
+            &settings.vouchers_url,
+            &settings.upstream,
+            VouchersServiceClient::new,
+        )?;
+        let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());
+        let attendance = AttendanceLink::new(settings, clock)?;
+        Ok(Self {
+            db,
+            vouchers,
+            feed_ctx,
+            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            county_name: settings.county_name.clone(),
+            attendance,
+        })
+    }
+
+    /// Whether the voucher feed is followed (a token is configured).
+    pub fn follows_feed(&self) -> bool {
+        self.feed_ctx.is_some()
+    }
+}
+
+/// The attendance service as reporting uses it: the alert feed it follows, and the calls
+/// Kela absence notices and the follow-up make.
+#[derive(Debug, Clone)]
+pub struct AttendanceLink {
+    /// The attendance service.
+    pub client: Upstream<AttendanceServiceClient<Channel>>,
+    /// The follower's identity (`system:attendance-feed` with the configured token), if any.
+    pub(crate) feed_ctx: Option<Ctx>,
+    /// One catch-up at a time in this process.
+    pub(crate) lock: Arc<tokio::sync::Mutex<()>>,
+    /// The service's clock (when a followed notice reached the inbox).
+    pub(crate) clock: Clock,
+    /// "Without delay" for NOTIFY-CHANGE, PROC-INTERRUPT and PROV-DAMAGE-NOTICE.
+    pub notify: ProcessConfig,
+}
+
+impl AttendanceLink {
+    /// The attendance service named in `settings`, followed when a token is configured.
+    pub fn new(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+        let client = Upstream::connect(
+            "attendance",
+            "SETELI_ATTENDANCE_URL",
+            &settings.attendance_url,
+            &settings.upstream,
+            AttendanceServiceClient::new,
+        )?;
+        let feed_ctx = feed::follower(
+            "attendance-feed",
+            settings.attendance_feed_token.as_ref(),
+            clock.clone(),
+        );
+        Ok(Self {
+            client,
+            feed_ctx,
+            lock: Arc::new(tokio::sync::Mutex::new(())),
+            clock,
+            notify: ProcessConfig {
+                notify_within_business_days: settings.notify_within_business_days,
+                ..ProcessConfig::default()
+            },
+        })
+    }
+
+    /// Whether the alert feed is followed (a token is configured).
+    pub fn follows_feed(&self) -> bool {
+        self.feed_ctx.is_some()
+    }
+
+    /// The service's own identity towards attendance, when configured.
+    pub fn service_ctx(&self) -> Option<&Ctx> {
+        self.feed_ctx.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use seteli_platform::server::Service;
+
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let config = Config::from_vars(crate::Reporting::DEFAULTS, vars).expect("config");
+        Settings::read(&config)
+    }
+
+    #[test]
+    fn the_defaults_follow_nothing_and_print_the_county_of_the_rulebooks() {
+        let s = read(&[]).expect("defaults");
+        assert_eq!(s.vouchers_url, DEFAULT_VOUCHERS_URL);
+        assert_eq!(s.attendance_url, DEFAULT_ATTENDANCE_URL);
+        assert_eq!(s.county_name, DEFAULT_COUNTY_NAME);
+        assert!(s.feed_token.is_none() && s.attendance_feed_token.is_none());
+        assert_eq!(s.feed_poll, Duration::from_millis(1000));
+        assert_eq!(
+            s.notify_within_business_days,
+            ProcessConfig::default().notify_within_business_days
+        );
+    }
+
+    #[test]
+    fn given_values_are_trimmed_and_kept() {
+        let s = read(&[
+            ("SETELI_VOUCHERS_URL", "http://vouchers:50052"),
+            ("SETELI_VOUCHERS_FEED_TOKEN", " voucher-token "),
+            ("SETELI_ATTENDANCE_URL", "http://attendance:50053"),
+            ("SETELI_ATTENDANCE_FEED_TOKEN", " attendance-token "),
+            ("SETELI_COUNTY_NAME", " Kuopion kaupunki "),
+            ("SETELI_FEED_POLL_MS", "250"),
+            ("SETELI_NOTIFY_WITHIN_BUSINESS_DAYS", "2"),
+        ])
+        .expect("settings");
+        assert_eq!(s.vouchers_url, "http://vouchers:50052");
+        assert_eq!(s.feed_token.as_deref(), Some("voucher-token"));
+        assert_eq!(s.attendance_url, "http://attendance:50053");
+        assert_eq!(s.attendance_feed_token.as_deref(), Some("attendance-token"));
+        assert_eq!(s.county_name, "Kuopion kaupunki");
+        assert_eq!(s.feed_poll, Duration::from_millis(250));
+        assert_eq!(s.notify_within_business_days, 2);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let key = |vars: &[(&str, &str)]| read(vars).expect_err("a bad value").key;
+        assert_eq!(key(&[("SETELI_FEED_POLL_MS", "0")]), "SETELI_FEED_POLL_MS");
+        assert_eq!(
+            key(&[("SETELI_FEED_POLL_MS", "soon")]),
+            "SETELI_FEED_POLL_MS"
+        );
+        assert_eq!(
+            key(&[("SETELI_NOTIFY_WITHIN_BUSINESS_DAYS", "-1")]),
+            "SETELI_NOTIFY_WITHIN_BUSINESS_DAYS"
+        );
+    }
+}

@@ -1,0 +1,403 @@
+//! The followed vouchers: [`catch_up`] applies `seteli.vouchers.v1` ListVoucherChanges by
+//! sequence number, each page in one transaction that moves the stored cursor, and a change
+//! applied there does everything it means here — the voucher's copy, its report obligations
+//! derived again ([`refresh`]), the Kela notices' service start and, for an interruption, a
+//! PROC-INTERRUPT notice to the social worker ([`on_voucher_change`]). [`with_fresh_vouchers`]
+//! is the on-demand catch-up before an unknown voucher or report is answered NOT_FOUND;
+//! GetFeedStatus reports both followed feeds.
+
+use seteli_api::reporting::v1 as pb;
+use seteli_api::vouchers::v1 as vpb;
+use seteli_platform::auth::Role;
+use seteli_platform::convert::{PbEnum, date};
+use seteli_platform::db::new_id;
+use seteli_platform::feed::Cursor;
+use seteli_platform::rpc::Ctx;
+use seteli_platform::{AppError, AppResult};
+use seteli_rules::ServiceType;
+use seteli_rules::process::NoticeKind as RuleNotice;
+use seteli_rules::reports::report_obligations;
+use sqlx::AnyConnection;
+
+use super::alert_feed::ALERT_FEED;
+use super::common::{day_of, due_after, told_at, told_late};
+use crate::access;
+use crate::app::App;
+use crate::model::{
+    Actor, NoticeKind, NoticeRow, NoticeState, ServiceStart, Voucher, obligation_id,
+};
+use crate::store;
+
+/// The vouchers feed this service follows (its row in `feed_cursors`).
+const VOUCHER_FEED: Cursor = Cursor("vouchers");
+
+/// Voucher changes asked for per page.
+const FEED_PAGE: i32 = 500;
+
+/// Applies every voucher change not applied yet; returns how many were applied.
+pub async fn catch_up(app: &App) -> AppResult<usize> {
+    let Some(ctx) = &app.feed_ctx else {
+        return Ok(0);
+    };
+    let _one_at_a_time = app.feed_lock.lock().await;
+    let mut total = 0;
+    loop {
+        let after = {
+            let mut conn = app.db.pool().acquire().await?;
+            VOUCHER_FEED.read(&mut conn).await?.0
+        };
+        let page = app
+            .vouchers
+            .call(
+                ctx,
+                vpb::ListVoucherChangesRequest {
+                    after_sequence: after,
+                    page_size: FEED_PAGE,
+                },
+                |mut c, r| async move { c.list_voucher_changes(r).await },
+            )
+            .await?;
+        let n = page.changes.len();
+        if n == 0 {
+            break;
+        }
+        total += apply_changes(app, &page.changes).await?;
+        if n < usize::try_from(FEED_PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Applies a page of changes in one transaction that moves the cursor: changes at or below
+/// the stored cursor (applied by another replica meanwhile) are skipped.
+async fn apply_changes(app: &App, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
+    let mut tx = app.db.begin_write().await?;
+    let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
+    let mut applied = 0usize;
+    for change in changes {
+        if change.sequence <= last {
+            continue;
+        }
+        match followed(change) {
+            Some(v) => {
+                store::upsert_voucher(&mut tx, &v).await?;
+                refresh(&mut tx, &v.id).await?;
+                if !v.continues_voucher_id.is_empty() {
+                    refresh(&mut tx, &v.continues_voucher_id).await?;
+                }
+                // The Kela notices' service start, and PROC-INTERRUPT notices.
+                on_voucher_change(&mut tx, app, change).await?;
+            }
+            None => tracing::warn!(
+                sequence = change.sequence,
+                "a voucher change without a usable voucher; skipped"
+            ),
+        }
+        last = change.sequence;
+        applied += 1;
+    }
+    VOUCHER_FEED.advance(&mut tx, last, applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// The voucher a change carries, as reporting follows it.
+fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
+    let v = change.voucher.as_ref()?;
+    let d = v.decision.as_ref()?;
+    let service = ServiceType::from_pb(d.service_type)?;
+    let day = |x: Option<&seteli_api::common::v1::Date>| date("date", x).ok();
+    let state = vpb::VoucherState::try_from(v.state)
+        .ok()?
+        .as_str_name()
+        .trim_start_matches("VOUCHER_STATE_")
+        .to_owned();
+    let issued = change.kind == vpb::VoucherChangeKind::Issued as i32;
+    Some(Voucher {
+        id: v.id.clone(),
+        client_id: v.client.as_ref()?.client_id.clone(),
+        provider_id: v.provider_id.clone(),
+        social_worker: if issued {
+            change
+                .actor
+                .as_ref()
+                .map(|a| a.subject.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        },
+        service,
+        state,
+        valid_from: day(d.valid_from.as_ref())?,
+        valid_until: day(d.valid_until.as_ref())?,
+        ended_on: day(v.ended_on.as_ref()),
+        continues_voucher_id: d.continues_voucher_id.clone(),
+        version: v.version,
+        feed_sequence: change.sequence,
+    })
+}
+
+/// Derives the report obligations of voucher `voucher_id` again from its followed state: the
+/// rulebooks' obligations are owed (new ones added, due dates moved); one no longer owed is
+/// dropped unless its report was already handed in.
+async fn refresh(conn: &mut AnyConnection, voucher_id: &str) -> AppResult<()> {
+    let Some(v) = store::load_voucher(conn, voucher_id).await? else {
+        return Ok(());
+    };
+    let continues = store::is_continued(conn, voucher_id).await?;
+    let owed = v
+        .report_facts(continues)
+        // REP-INTERIM, REP-INTERIM-SK, REP-FINAL (due dates rolled by the calendar)
+        .map(|f| report_obligations(&f))
+        .unwrap_or_default();
+    for o in &owed {
+        store::owe(conn, &v, o).await?;
+    }
+    for known in store::voucher_obligations(conn, voucher_id).await? {
+        let still_owed = owed
+            .iter()
+            .any(|o| obligation_id(&v.id, o.rule) == known.id);
+        if known.active && !still_owed && !known.state.handed_in() {
+            store::drop_obligation(conn, &known.id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What a voucher change means here beyond its report obligations, in the transaction that
+/// applies it: the voucher's number and service start (for Kela absence notices), and for an
+/// interruption a PROC-INTERRUPT notice to the voucher's social worker. An interruption the
+/// social worker made themselves is recorded already acknowledged by them.
+pub async fn on_voucher_change(
+    conn: &mut AnyConnection,
+    app: &App,
+    change: &vpb::VoucherChange,
+) -> AppResult<()> {
+    let Some(v) = change.voucher.as_ref() else {
+        return Ok(());
+    };
+    store::upsert_service_start(
+        conn,
+        &ServiceStart {
+            voucher_id: v.id.clone(),
+            voucher_number: v.voucher_number.clone(),
+            started_on: date("started_on", v.started_on.as_ref()).ok(),
+        },
+        change.sequence,
+    )
+    .await?;
+    if change.kind != vpb::VoucherChangeKind::Interrupted as i32 {
+        return Ok(());
+    }
+    let Some(followed) = store::load_voucher(conn, &v.id).await? else {
+        return Ok(());
+    };
+    let cfg = &app.attendance.notify;
+    let told_at = told_at(&app.attendance.clock, change.occurred_at_micros);
+    let told_on = day_of(told_at);
+    let occurred_on = followed.ended_on.unwrap_or(told_on);
+    let actor = change
+        .actor
+        .as_ref()
+        .map(|a| Actor {
+            subject: a.subject.clone(),
+            role: a.role.clone(),
+            organisation: a.organisation.clone(),
+        })
+        .unwrap_or_default();
+    let by_social_worker = actor.role == Role::SocialWorker.as_str();
+    let reason = v.end_reason.trim();
+    let notice = NoticeRow {
+        id: new_id(),
+        source_key: format!("interrupted:{}", v.id),
+        kind: NoticeKind::Interruption,
+        voucher_id: v.id.clone(),
+        client_id: followed.client_id.clone(),
+        provider_id: followed.provider_id.clone(),
+        social_worker: followed.social_worker.clone(),
+        subject_id: v.id.clone(),
+        situation_change: None,
+        occurred_on,
+        due_on: due_after(occurred_on, cfg),
+        told_at,
+        told_on,
+        // PROC-INTERRUPT: the provider contacts the social worker at once
+        late: told_late(RuleNotice::Interruption, occurred_on, told_on, cfg),
+        told_by: actor.clone(),
+        message_en: format!("The service was interrupted on {occurred_on}. Reason: {reason}"),
+        message_fi: format!("Palvelu keskeytyi {occurred_on}. Syy: {reason}"),
+        details: String::new(),
+        state: if by_social_worker {
+            NoticeState::Acknowledged
+        } else {
+            NoticeState::Open
+        },
+        acknowledged_at: if by_social_worker { told_at } else { 0 },
+        acknowledged_by: if by_social_worker {
+            actor
+        } else {
+            Actor::default()
+        },
+        acknowledgement_note: if by_social_worker {
+            "The social worker interrupted the service.".into()
+        } else {
+            String::new()
+        },
+        version: 1,
+    };
+    store::insert_notice(conn, &notice).await?;
+    Ok(())
+}
+
+/// GetFeedStatus.
+pub async fn get_feed_status(
+    app: &App,
+    ctx: Ctx,
+    _req: pb::GetFeedStatusRequest,
+) -> AppResult<pb::GetFeedStatusResponse> {
+    ctx.caller.require(access::ADMIN)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let (last_sequence, changes_applied) = VOUCHER_FEED.read(&mut conn).await?;
+    let vouchers = store::count_vouchers(&mut conn).await?;
+    let (attendance_last_sequence, attendance_changes_applied) = ALERT_FEED.read(&mut conn).await?;
+    Ok(pb::GetFeedStatusResponse {
+        last_sequence,
+        changes_applied,
+        vouchers,
+        attendance_last_sequence,
+        attendance_changes_applied,
+        notices: store::count_notices(&mut conn).await?,
+    })
+}
+
+/// Runs `attempt`; when it answers NOT_FOUND, catches up with the voucher feed (the voucher
+/// may just have been issued) and runs it once more.
+pub(super) async fn with_fresh_vouchers<T, F, Fut>(app: &App, attempt: F) -> AppResult<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = AppResult<T>>,
+{
+    match attempt().await {
+        Err(e @ AppError::NotFound(_)) => match catch_up(app).await {
+            Ok(_) => attempt().await,
+            Err(feed) => {
+                tracing::debug!(error = %feed, "catching up on demand failed");
+                Err(e)
+            }
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use seteli_platform::convert::to_date;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
+    }
+
+    fn change(kind: vpb::VoucherChangeKind, state: vpb::VoucherState) -> vpb::VoucherChange {
+        vpb::VoucherChange {
+            sequence: 42,
+            kind: kind as i32,
+            occurred_at_micros: 1,
+            actor: Some(seteli_api::common::v1::Actor {
+                subject: "sw-1".into(),
+                role: "social_worker".into(),
+                organisation: "county".into(),
+            }),
+            voucher: Some(vpb::Voucher {
+                id: "v-2".into(),
+                client: Some(vpb::ClientSummary {
+                    client_id: "c-1".into(),
+                    ..Default::default()
+                }),
+                decision: Some(vpb::ServiceDecision {
+                    service_type: ServiceType::SkGroup.to_pb(),
+                    valid_from: Some(to_date(d(2026, 3, 2))),
+                    valid_until: Some(to_date(d(2026, 8, 31))),
+                    continues_voucher_id: "v-1".into(),
+                    ..Default::default()
+                }),
+                state: state as i32,
+                provider_id: "p-1".into(),
+                ended_on: None,
+                version: 3,
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn an_issued_voucher_is_followed_with_its_social_worker() {
+        let v = followed(&change(
+            vpb::VoucherChangeKind::Issued,
+            vpb::VoucherState::Issued,
+        ))
+        .expect("a usable voucher");
+        assert_eq!(
+            v,
+            Voucher {
+                id: "v-2".into(),
+                client_id: "c-1".into(),
+                provider_id: "p-1".into(),
+                social_worker: "sw-1".into(),
+                service: ServiceType::SkGroup,
+                state: "ISSUED".into(),
+                valid_from: d(2026, 3, 2),
+                valid_until: d(2026, 8, 31),
+                ended_on: None,
+                continues_voucher_id: "v-1".into(),
+                version: 3,
+                feed_sequence: 42,
+            }
+        );
+    }
+
+    #[test]
+    fn a_later_change_names_no_social_worker_and_carries_the_end() {
+        let mut c = change(
+            vpb::VoucherChangeKind::Interrupted,
+            vpb::VoucherState::Interrupted,
+        );
+        if let Some(v) = c.voucher.as_mut() {
+            v.ended_on = Some(to_date(d(2026, 5, 15)));
+        }
+        let v = followed(&c).expect("a usable voucher");
+        // The provider's user interrupted it: the stored social worker is kept (upsert_voucher).
+        assert_eq!(v.social_worker, "");
+        assert_eq!(v.state, "INTERRUPTED");
+        assert_eq!(v.ended_on, Some(d(2026, 5, 15)));
+    }
+
+    #[test]
+    fn a_change_without_a_usable_voucher_is_not_followed() {
+        let mut no_decision = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        if let Some(v) = no_decision.voucher.as_mut() {
+            v.decision = None;
+        }
+        assert_eq!(followed(&no_decision), None);
+        let mut no_client = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        if let Some(v) = no_client.voucher.as_mut() {
+            v.client = None;
+        }
+        assert_eq!(followed(&no_client), None);
+        let mut no_service = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        if let Some(d) = no_service
+            .voucher
+            .as_mut()
+            .and_then(|v| v.decision.as_mut())
+        {
+            d.service_type = 0;
+        }
+        assert_eq!(followed(&no_service), None);
+        let mut no_voucher = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
+        no_voucher.voucher = None;
+        assert_eq!(followed(&no_voucher), None);
+    }
+}

@@ -1,0 +1,54 @@
+//! The follow-up's report figures: the owed obligations due in a period.
+
+use chrono::NaiveDate;
+use seteli_platform::AppError;
+use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_rules::ServiceType;
+use sqlx::AnyConnection;
+
+use super::common::{corrupt, service_of};
+use crate::model::ReportState;
+
+/// An owed obligation as the follow-up counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReport {
+    /// The service.
+    pub service: ServiceType,
+    /// The provider.
+    pub provider_id: String,
+    /// Due date.
+    pub due_on: NaiveDate,
+    /// Handed in (submitted or acknowledged).
+    pub handed_in: bool,
+    /// Submitted after its due date.
+    pub late: bool,
+}
+
+/// The owed obligations due within `from..=until`.
+pub async fn reports_due_between(
+    conn: &mut AnyConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<DueReport>, AppError> {
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT service_type, provider_id, due_on, report_state, late FROM obligations \
+         WHERE active = 1 AND due_on >= $1 AND due_on <= $2",
+    )
+    .bind(store_date(from))
+    .bind(store_date(until))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(service, provider_id, due, state, late)| {
+            let state =
+                ReportState::from_code(&state).ok_or_else(|| corrupt("report state", &state))?;
+            Ok(DueReport {
+                service: service_of(&service)?,
+                provider_id,
+                due_on: parse_stored_date(&due)?,
+                handed_in: state.handed_in(),
+                late: late != 0,
+            })
+        })
+        .collect()
+}
