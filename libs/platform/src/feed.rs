@@ -8,14 +8,14 @@
 //! created with its starting row by the service's migration.
 //!
 //! The following side, once for every follower (the catch-up loop, the page transaction, the
-//! ticker and the on-demand catch-up), is [`follower`]: a service writes only its
+//! ticker and the on-demand catch-up), is [`following`]: a service writes only its
 //! [`FeedApply`] and keeps a [`Follower`]. The publishing side, a feed this service numbers and
 //! serves, is [`published`].
 
-pub mod follower;
+pub mod following;
 pub mod published;
 
-pub use follower::{FeedApply, FeedLog, Follower};
+pub use following::{FeedApply, FeedLog, Follower};
 pub use published::PublishedFeed;
 
 use sqlx::AnyConnection;

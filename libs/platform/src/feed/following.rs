@@ -104,7 +104,7 @@ impl<A: FeedApply> fmt::Debug for Follower<A> {
 }
 
 impl<A: FeedApply> Follower<A> {
-    /// Follows `feed` into `db`, reading it as `ctx` (see [`super::follower`]); with no
+    /// Follows `feed` into `db`, reading it as `ctx` (see [`super::follower()`]); with no
     /// identity the feed is not followed and every catch-up applies nothing.
     pub fn new(feed: A, db: Database, ctx: Option<Ctx>) -> Self {
         Self {
