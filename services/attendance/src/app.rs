@@ -1,9 +1,8 @@
 //! The attendance service's composition: its settings beyond the platform's ([`Settings`]) and
 //! what every operation works with ([`App`]: the database, the voucher service and the provider
-//! registry as upstreams, the voucher-feed follower's identity). Built once at start by
-//! `lib.rs`; the operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
+//! registry as upstreams, the voucher-feed follower). Built once at start by `lib.rs`; the
+//! operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
@@ -12,8 +11,7 @@ use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
-use seteli_platform::feed;
-use seteli_platform::rpc::Ctx;
+use seteli_platform::feed::{self, Follower};
 use tonic::transport::Channel;
 
 /// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
@@ -75,10 +73,17 @@ pub struct App {
     pub vouchers: Upstream<VouchersServiceClient<Channel>>,
     /// The provider registry.
     pub providers: Upstream<ProvidersServiceClient<Channel>>,
-    /// The follower's identity (`system:voucher-feed` with the configured token), if any.
-    pub(crate) feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
-    pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The voucher feed's follower, as `system:voucher-feed` with the configured token (none:
+    /// not followed).
+    pub(crate) voucher_feed: Follower<VoucherFeed>,
+}
+
+/// The voucher feed as attendance follows it: `seteli.vouchers.v1` ListVoucherChanges, each
+/// change applied to the followed copy of its voucher (`ops::voucher_feed`).
+#[derive(Debug, Clone)]
+pub struct VoucherFeed {
+    /// The voucher service.
+    pub(crate) vouchers: Upstream<VouchersServiceClient<Channel>>,
 }
 
 impl App {
@@ -98,18 +103,23 @@ impl App {
             &settings.upstream,
             ProvidersServiceClient::new,
         )?;
-        let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());
+        let voucher_feed = Follower::new(
+            VoucherFeed {
+                vouchers: vouchers.clone(),
+            },
+            db.clone(),
+            feed::follower("voucher-feed", settings.feed_token.as_ref(), clock),
+        );
         Ok(Self {
             db,
             vouchers,
             providers,
-            feed_ctx,
-            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            voucher_feed,
         })
     }
 
     /// Whether the voucher feed is followed (a token is configured).
     pub fn follows_feed(&self) -> bool {
-        self.feed_ctx.is_some()
+        self.voucher_feed.follows()
     }
 }
