@@ -7,10 +7,15 @@
 //! `feed_cursors (name TEXT PRIMARY KEY, last_sequence BIGINT, changes_applied BIGINT)` table,
 //! created with its starting row by the service's migration.
 //!
-//! The publishing side, a feed this service numbers and serves, is [`published`].
+//! The following side, once for every follower (the catch-up loop, the page transaction, the
+//! ticker and the on-demand catch-up), is [`following`]: a service writes only its
+//! [`FeedApply`] and keeps a [`Follower`]. The publishing side, a feed this service numbers and
+//! serves, is [`published`].
 
+pub mod following;
 pub mod published;
 
+pub use following::{FeedApply, FeedLog, Follower};
 pub use published::PublishedFeed;
 
 use sqlx::AnyConnection;

@@ -9,8 +9,9 @@
 //! - [`change`]: the one idempotent change primitive (replay first, claim, lock, change, store
 //!   the answer);
 //! - [`paging`]: one opaque, versioned page cursor;
-//! - [`feed`]: the cursor and identity of a follower of another service's change feed, and the
-//!   feeds a service publishes;
+//! - [`feed`]: following another service's change feed (one [`feed::Follower`] for every
+//!   follower: its cursor, catch-up, ticker and on-demand catch-up), and the feeds a service
+//!   publishes;
 //! - [`clock`]: "today" in Europe/Helsinki, injectable;
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;

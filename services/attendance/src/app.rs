@@ -1,7 +1,7 @@
 //! The attendance service's composition: its settings beyond the platform's ([`Settings`]) and
 //! what every operation works with ([`App`]: the database, the voucher service and the provider
-//! registry as upstreams, the voucher-feed follower's identity). Built once at start by
-//! `lib.rs`; the operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
+//! registry as upstreams, the voucher-feed follower). Built once at start by `lib.rs`; the
+//! operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +12,7 @@ use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
-use seteli_platform::feed;
-use seteli_platform::rpc::Ctx;
+use seteli_platform::feed::{self, Follower};
 use seteli_rules::ledger::AheadReasons;
 use tonic::transport::Channel;
 
@@ -41,6 +40,9 @@ pub struct Settings {
     /// day (ABS-RECORD, RULES.md §10), comma-separated `AbsenceReason` codes plus
     /// `OWN_ILLNESS_CERTIFIED`; default `JOB_INTERVIEW,PUBLIC_OFFICE,OWN_ILLNESS_CERTIFIED`.
     pub absences_ahead: AheadReasons,
+    /// `SETELI_USAGE_RECOUNT_SECONDS`: how often the units of agreed sessions whose day has
+    /// come are moved from reserved to used (default 300; `0`: never, as a test may want).
+    pub recount_every: Option<Duration>,
 }
 
 impl Settings {
@@ -67,6 +69,10 @@ impl Settings {
                 .map(|t| t.trim().to_owned()),
             feed_poll: Duration::from_millis(poll_ms),
             upstream: config.upstream.clone(),
+            recount_every: match config.var_or("SETELI_USAGE_RECOUNT_SECONDS", 300u64)? {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds)),
+            },
             absences_ahead: match config.var("SETELI_ABSENCE_REASONS_AHEAD") {
                 None => AheadReasons::default(),
                 Some(list) => AheadReasons::parse(list).map_err(|code| ConfigError {
@@ -89,12 +95,21 @@ pub struct App {
     pub vouchers: Upstream<VouchersServiceClient<Channel>>,
     /// The provider registry.
     pub providers: Upstream<ProvidersServiceClient<Channel>>,
-    /// The follower's identity (`system:voucher-feed` with the configured token), if any.
-    pub(crate) feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
-    pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The voucher feed's follower, as `system:voucher-feed` with the configured token (none:
+    /// not followed).
+    pub(crate) voucher_feed: Follower<VoucherFeed>,
     /// The absence reasons that may be recorded before their day ([`Settings::absences_ahead`]).
     pub absences_ahead: Arc<AheadReasons>,
+    /// The clock the service reads "today" from (the recount as days pass).
+    pub clock: Clock,
+}
+
+/// The voucher feed as attendance follows it: `seteli.vouchers.v1` ListVoucherChanges, each
+/// change applied to the followed copy of its voucher (`ops::voucher_feed`).
+#[derive(Debug, Clone)]
+pub struct VoucherFeed {
+    /// The voucher service.
+    pub(crate) vouchers: Upstream<VouchersServiceClient<Channel>>,
 }
 
 impl App {
@@ -114,19 +129,25 @@ impl App {
             &settings.upstream,
             ProvidersServiceClient::new,
         )?;
-        let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());
+        let voucher_feed = Follower::new(
+            VoucherFeed {
+                vouchers: vouchers.clone(),
+            },
+            db.clone(),
+            feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone()),
+        );
         Ok(Self {
             db,
             vouchers,
             providers,
-            feed_ctx,
-            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            voucher_feed,
             absences_ahead: Arc::new(settings.absences_ahead.clone()),
+            clock,
         })
     }
 
     /// Whether the voucher feed is followed (a token is configured).
     pub fn follows_feed(&self) -> bool {
-        self.feed_ctx.is_some()
+        self.voucher_feed.follows()
     }
 }

@@ -30,8 +30,9 @@
 //! `ops/group_sessions.rs`, `ops/billing.rs`, `ops/alerts.rs`, `ops/usage.rs`,
 //! `ops/activity.rs`, `ops/voucher_feed.rs`, and `ops/common.rs` for what they share) →
 //! [`access`] (who sees what) → [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL,
-//! `store/<capability>.rs` cut by the same capabilities); [`jobs`] runs the feed follower
-//! through [`ops`]. No two modules use each other both ways: no cycle, at any level
+//! `store/<capability>.rs` cut by the same capabilities); [`jobs`] runs the voucher feed's
+//! follower (the platform's `feed::Follower`, kept in the [`app::App`], applying each change
+//! through `ops/voucher_feed.rs`). No two modules use each other both ways: no cycle, at any level
 //! (`deploy/scripts/structure-check.py`).
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
@@ -118,6 +119,9 @@ impl Service for Attendance {
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         );
+        if let Some(every) = settings.recount_every {
+            built = built.job("usage-recount", jobs::recount_usage(app.clone(), every));
+        }
         if app.follows_feed() {
             built = built.job(
                 "voucher-feed",

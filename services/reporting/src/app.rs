@@ -1,10 +1,10 @@
 //! The reporting service's composition: its settings beyond the platform's ([`Settings`]) and
 //! what every operation works with ([`App`]: the database, the voucher service and its feed
-//! follower's identity, the county's name for printing, and the attendance service with its
-//! alert-feed follower ([`AttendanceLink`])). Built once at start by `lib.rs`; the operations
-//! in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
+//! follower ([`VoucherFeed`]), the county's name for printing, and the attendance service with
+//! its alert-feed follower ([`AttendanceLink`], [`AlertFeed`])). Built once at start by
+//! `lib.rs`; the operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it; what a
+//! followed change does is in `ops/voucher_feed.rs` and `ops/alert_feed.rs`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
@@ -13,7 +13,7 @@ use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
-use seteli_platform::feed;
+use seteli_platform::feed::{self, Follower};
 use seteli_platform::rpc::Ctx;
 use seteli_rules::process::ProcessConfig;
 use tonic::transport::Channel;
@@ -104,10 +104,9 @@ pub struct App {
     pub db: Database,
     /// The voucher service.
     pub vouchers: Upstream<VouchersServiceClient<Channel>>,
-    /// The follower's identity (`system:voucher-feed` with the configured token), if any.
-    pub(crate) feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
-    pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The voucher feed's follower, as `system:voucher-feed` with the configured token (none:
+    /// not followed).
+    pub(crate) voucher_feed: Follower<VoucherFeed>,
     /// The county's name on printed reports (`SETELI_COUNTY_NAME`).
     pub county_name: String,
     /// The attendance service: its alert feed and on-demand reads (notices, Kela, follow-up).
@@ -124,13 +123,20 @@ impl App {
             &settings.upstream,
             VouchersServiceClient::new,
         )?;
-        let feed_ctx = feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone());
-        let attendance = AttendanceLink::new(settings, clock)?;
+        let attendance = AttendanceLink::new(settings, &db, clock.clone())?;
+        let voucher_feed = Follower::new(
+            VoucherFeed {
+                vouchers: vouchers.clone(),
+                notify: attendance.notify,
+                clock: clock.clone(),
+            },
+            db.clone(),
+            feed::follower("voucher-feed", settings.feed_token.as_ref(), clock),
+        );
         Ok(Self {
             db,
             vouchers,
-            feed_ctx,
-            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            voucher_feed,
             county_name: settings.county_name.clone(),
             attendance,
         })
@@ -138,8 +144,20 @@ impl App {
 
     /// Whether the voucher feed is followed (a token is configured).
     pub fn follows_feed(&self) -> bool {
-        self.feed_ctx.is_some()
+        self.voucher_feed.follows()
     }
+}
+
+/// The voucher feed as reporting follows it: `seteli.vouchers.v1` ListVoucherChanges, each
+/// change applied with all it means here (`ops::voucher_feed`).
+#[derive(Debug, Clone)]
+pub struct VoucherFeed {
+    /// The voucher service.
+    pub(crate) vouchers: Upstream<VouchersServiceClient<Channel>>,
+    /// "Without delay" for the PROC-INTERRUPT notice an interruption makes.
+    pub(crate) notify: ProcessConfig,
+    /// The service's clock (when a followed notice reached the inbox).
+    pub(crate) clock: Clock,
 }
 
 /// The attendance service as reporting uses it: the alert feed it follows, and the calls
@@ -148,19 +166,16 @@ impl App {
 pub struct AttendanceLink {
     /// The attendance service.
     pub client: Upstream<AttendanceServiceClient<Channel>>,
-    /// The follower's identity (`system:attendance-feed` with the configured token), if any.
-    pub(crate) feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process.
-    pub(crate) lock: Arc<tokio::sync::Mutex<()>>,
-    /// The service's clock (when a followed notice reached the inbox).
-    pub(crate) clock: Clock,
+    /// The alert feed's follower, as `system:attendance-feed` with the configured token (none:
+    /// not followed).
+    pub(crate) alerts: Follower<AlertFeed>,
     /// "Without delay" for NOTIFY-CHANGE, PROC-INTERRUPT and PROV-DAMAGE-NOTICE.
     pub notify: ProcessConfig,
 }
 
 impl AttendanceLink {
     /// The attendance service named in `settings`, followed when a token is configured.
-    pub fn new(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+    pub fn new(settings: &Settings, db: &Database, clock: Clock) -> anyhow::Result<Self> {
         let client = Upstream::connect(
             "attendance",
             "SETELI_ATTENDANCE_URL",
@@ -168,16 +183,21 @@ impl AttendanceLink {
             &settings.upstream,
             AttendanceServiceClient::new,
         )?;
-        let feed_ctx = feed::follower(
-            "attendance-feed",
-            settings.attendance_feed_token.as_ref(),
-            clock.clone(),
+        let alerts = Follower::new(
+            AlertFeed {
+                attendance: client.clone(),
+                clock: clock.clone(),
+            },
+            db.clone(),
+            feed::follower(
+                "attendance-feed",
+                settings.attendance_feed_token.as_ref(),
+                clock,
+            ),
         );
         Ok(Self {
             client,
-            feed_ctx,
-            lock: Arc::new(tokio::sync::Mutex::new(())),
-            clock,
+            alerts,
             notify: ProcessConfig {
                 notify_within_business_days: settings.notify_within_business_days,
                 ..ProcessConfig::default()
@@ -187,13 +207,23 @@ impl AttendanceLink {
 
     /// Whether the alert feed is followed (a token is configured).
     pub fn follows_feed(&self) -> bool {
-        self.feed_ctx.is_some()
+        self.alerts.follows()
     }
 
     /// The service's own identity towards attendance, when configured.
     pub fn service_ctx(&self) -> Option<&Ctx> {
-        self.feed_ctx.as_ref()
+        self.alerts.ctx()
     }
+}
+
+/// Attendance's alert feed as reporting follows it: `seteli.attendance.v1` ListAlertChanges,
+/// the alerts the social worker must know of becoming notices (`ops::alert_feed`).
+#[derive(Debug, Clone)]
+pub struct AlertFeed {
+    /// The attendance service.
+    pub(crate) attendance: Upstream<AttendanceServiceClient<Channel>>,
+    /// The service's clock (when a followed notice reached the inbox).
+    pub(crate) clock: Clock,
 }
 
 #[cfg(test)]

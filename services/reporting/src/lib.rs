@@ -31,7 +31,8 @@
 //!
 //! - [`api`]: one line per RPC, `ops::x`;
 //! - [`app`]: [`app::Settings`] and [`app::App`] — the upstreams (vouchers, attendance) and the
-//!   two followers' identities; the composition and nothing else;
+//!   two feed followers (the platform's `feed::Follower`, applying through
+//!   `ops/voucher_feed.rs` and `ops/alert_feed.rs`); the composition and nothing else;
 //! - [`ops`]: the workflows, one module per capability (`ops/voucher_feed.rs`, `alert_feed`,
 //!   `reports`, `delivery`, `notices`, `kela`, `followup`, and `common` for what several
 //!   share), re-exported so `api.rs` names each as `ops::x`;
@@ -40,7 +41,7 @@
 //! - [`access`] (who sees what) → [`wire`] (protobuf ↔ model) → [`model`] → [`store`] (SQL,
 //!   `store/<capability>.rs` cut like `ops`).
 //!
-//! [`jobs`] runs the two feed followers through [`ops`].
+//! [`jobs`] runs the two feed followers the [`app::App`] keeps.
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` token; the

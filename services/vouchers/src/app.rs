@@ -2,7 +2,6 @@
 //! read once at start), the upstreams it calls (the provider registry, attendance's usage feed)
 //! and the [`App`] every operation in [`crate::ops`] works with. Nothing here decides anything.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
@@ -11,8 +10,7 @@ use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
-use seteli_platform::feed;
-use seteli_platform::rpc::Ctx;
+use seteli_platform::feed::{self, Follower};
 use seteli_rules::prices::CeilingPrices;
 use tonic::transport::Channel;
 
@@ -119,12 +117,19 @@ pub struct App {
     pub distance_limit_km: f64,
     /// The attendance service (its usage feed).
     pub attendance: Upstream<AttendanceServiceClient<Channel>>,
-    /// The usage follower's identity (`system:usage-feed` with the configured token), if any.
-    pub(crate) feed_ctx: Option<Ctx>,
-    /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
-    pub(crate) feed_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The usage feed's follower, as `system:usage-feed` with the configured token (none: not
+    /// followed).
+    pub(crate) usage_feed: Follower<UsageFeed>,
     /// How long after a voucher ends its provider's users still read it (days).
     pub provider_access_after_end_days: i64,
+}
+
+/// Attendance's usage feed as this service follows it: `seteli.attendance.v1`
+/// ListUsageChanges, each change setting its voucher's units used (`ops::usage_feed`).
+#[derive(Debug, Clone)]
+pub struct UsageFeed {
+    /// The attendance service.
+    pub(crate) attendance: Upstream<AttendanceServiceClient<Channel>>,
 }
 
 impl App {
@@ -144,21 +149,26 @@ impl App {
             &settings.upstream,
             AttendanceServiceClient::new,
         )?;
-        let feed_ctx = feed::follower("usage-feed", settings.feed_token.as_ref(), clock);
+        let usage_feed = Follower::new(
+            UsageFeed {
+                attendance: attendance.clone(),
+            },
+            db.clone(),
+            feed::follower("usage-feed", settings.feed_token.as_ref(), clock),
+        );
         Ok(Self {
             db,
             providers,
             distance_limit_km: settings.distance_limit_km,
             attendance,
-            feed_ctx,
-            feed_lock: Arc::new(tokio::sync::Mutex::new(())),
+            usage_feed,
             provider_access_after_end_days: settings.provider_access_after_end_days,
         })
     }
 
     /// Whether attendance's usage feed is followed (a token is configured).
     pub fn follows_usage(&self) -> bool {
-        self.feed_ctx.is_some()
+        self.usage_feed.follows()
     }
 }
 

@@ -31,29 +31,7 @@ pub async fn sweep_periodically(db: Database, clock: Clock, every: Duration) {
 /// Follows `seteli.attendance.v1` ListUsageChanges every `every`: the units used each voucher
 /// shows are attendance's count. Restart-safe and safe with several replicas: each page is
 /// applied in one transaction that moves the stored cursor, so a change is applied exactly
-/// once whoever applies it.
+/// once whoever applies it ([`seteli_platform::feed::Follower::run`]).
 pub async fn follow_usage(app: App, every: Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut failing = false;
-    loop {
-        ticker.tick().await;
-        match ops::catch_up_usage(&app).await {
-            Ok(applied) => {
-                if applied > 0 {
-                    tracing::debug!(applied, "usage changes applied");
-                }
-                if failing {
-                    tracing::info!("attendance's usage feed reachable again");
-                }
-                failing = false;
-            }
-            Err(e) => {
-                if !failing {
-                    tracing::warn!(error = %e, "cannot follow attendance's usage feed; retrying");
-                }
-                failing = true;
-            }
-        }
-    }
+    app.usage_feed.run(every).await;
 }

@@ -20,7 +20,9 @@
 //! `voucher_feed`, `sweep`, with what they share in `common`; re-exported as `ops::x`) →
 //! [`access`] (who sees what) → [`wire`] (protobuf ↔ model, redacted views) → [`model`] →
 //! [`store`] (SQL, cut by the same capabilities: `store/<capability>`); [`jobs`] runs the
-//! scheduled work (the expiry sweep, the usage follower) through [`ops`].
+//! scheduled work: the expiry sweep through [`ops`], and the usage follower (the platform's
+//! `feed::Follower`, kept in the [`app::App`], applying each change through
+//! `ops/usage_feed.rs`).
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_PROVIDERS_URL`,
 //! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`,

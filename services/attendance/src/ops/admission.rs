@@ -359,9 +359,21 @@ mod tests {
         let sessions = [
             session("past", "v1", day(2026, 3, 2), SessionStatus::Recorded, 200),
             session("today", "v1", day(2026, 3, 9), SessionStatus::Recorded, 100),
-            session("ahead", "v1", day(2026, 3, 16), SessionStatus::Recorded, 150),
+            session(
+                "ahead",
+                "v1",
+                day(2026, 3, 16),
+                SessionStatus::Recorded,
+                150,
+            ),
             session("no-show", "v1", day(2026, 3, 5), SessionStatus::NoShow, 100),
-            session("off", "v1", day(2026, 3, 20), SessionStatus::CancelledByClient, 100),
+            session(
+                "off",
+                "v1",
+                day(2026, 3, 20),
+                SessionStatus::CancelledByClient,
+                100,
+            ),
         ];
         let (count, first) = units_as_of(&sessions, day(2026, 3, 9));
         assert_eq!(

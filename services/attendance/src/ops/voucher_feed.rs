@@ -1,90 +1,80 @@
-//! Following the voucher feed: `seteli.vouchers.v1` ListVoucherChanges applied page by page
-//! ([`catch_up`], run by [`crate::jobs::follow_vouchers`] and on demand), GetFeedStatus, and the
-//! retry of a request an old view of its voucher refused (`with_fresh_voucher`).
+//! Following the voucher feed: `seteli.vouchers.v1` ListVoucherChanges applied change by
+//! change ([`VoucherFeed`]'s [`FeedApply`], caught up by [`catch_up`], by
+//! [`crate::jobs::follow_vouchers`] and on demand), GetFeedStatus, and the retry of a request an
+//! old view of its voucher refused (`with_fresh_voucher`).
 //!
 //! Attendance never reads a voucher from the voucher service: it keeps the copy the feed gives
-//! it (`vouchers` table), each page applied in one transaction that moves the stored cursor, so
-//! a change is applied exactly once whichever replica applies it.
+//! it (`vouchers` table), each page applied in one transaction that moves the stored cursor
+//! ([`seteli_platform::feed::Follower`]), so a change is applied exactly once whichever replica
+//! applies it.
 
 use seteli_api::attendance::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::convert::{PbEnum, date};
-use seteli_platform::db::Database;
-use seteli_platform::feed::Cursor;
+use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
 use seteli_rules::rule_ids::PROC_COACH;
+use sqlx::AnyConnection;
 
 use crate::access;
-use crate::app::App;
+use crate::app::{App, VoucherFeed};
 use crate::model::{StartDates, Voucher};
 use crate::store;
 
-/// The vouchers feed this service follows (its row in `feed_cursors`).
-const VOUCHER_FEED: Cursor = Cursor("vouchers");
-
-/// Voucher changes asked for per page.
-const FEED_PAGE: i32 = 500;
-
-/// Applies every voucher change not applied yet; returns how many were applied.
-pub async fn catch_up(app: &App) -> AppResult<usize> {
-    let Some(ctx) = &app.feed_ctx else {
-        return Ok(0);
+impl FeedApply for VoucherFeed {
+    type Change = vpb::VoucherChange;
+    /// The vouchers feed this service follows (its row in `feed_cursors`).
+    const CURSOR: Cursor = Cursor("vouchers");
+    const LOG: FeedLog = FeedLog {
+        applied: "voucher changes applied",
+        reachable_again: "voucher feed reachable again",
+        cannot_follow: "cannot follow the voucher feed; retrying",
     };
-    let _one_at_a_time = app.feed_lock.lock().await;
-    let mut total = 0;
-    loop {
-        let after = {
-            let mut conn = app.db.pool().acquire().await?;
-            VOUCHER_FEED.read(&mut conn).await?.0
-        };
-        let page = app
+
+    fn sequence(change: &vpb::VoucherChange) -> i64 {
+        change.sequence
+    }
+
+    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<vpb::VoucherChange>> {
+        let page = self
             .vouchers
             .call(
                 ctx,
                 vpb::ListVoucherChangesRequest {
                     after_sequence: after,
-                    page_size: FEED_PAGE,
+                    page_size: limit,
                 },
                 |mut c, r| async move { c.list_voucher_changes(r).await },
             )
             .await?;
-        let n = page.changes.len();
-        if n == 0 {
-            break;
-        }
-        total += apply_changes(&app.db, &page.changes).await?;
-        if n < usize::try_from(FEED_PAGE).unwrap_or(usize::MAX) {
-            break;
-        }
+        Ok(page.changes)
     }
-    Ok(total)
-}
 
-/// Applies a page of changes in one transaction that moves the cursor: changes at or below
-/// the stored cursor (applied by another replica meanwhile) are skipped.
-async fn apply_changes(db: &Database, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
-    let mut tx = db.begin_write().await?;
-    let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
-    let mut applied = 0usize;
-    for change in changes {
-        if change.sequence <= last {
-            continue;
-        }
+    /// Stores the voucher the change carries, unless the copy already has a newer version of
+    /// it (`store::upsert_voucher`: the feed's order is not one voucher's order). A change
+    /// without a usable voucher is skipped, and still moves the cursor.
+    async fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        _ctx: &Ctx,
+        change: &vpb::VoucherChange,
+    ) -> AppResult<()> {
         match followed(change) {
-            Some(v) => store::upsert_voucher(&mut tx, &v).await?,
+            Some(v) => store::upsert_voucher(conn, &v).await?,
             None => tracing::warn!(
                 sequence = change.sequence,
                 "a voucher change without a usable voucher; skipped"
             ),
         }
-        last = change.sequence;
-        applied += 1;
+        Ok(())
     }
-    VOUCHER_FEED.advance(&mut tx, last, applied).await?;
-    tx.commit().await?;
-    Ok(applied)
+}
+
+/// Applies every voucher change not applied yet; returns how many were applied.
+pub async fn catch_up(app: &App) -> AppResult<usize> {
+    app.voucher_feed.catch_up().await
 }
 
 /// The voucher a change carries, as attendance follows it.
@@ -142,7 +132,7 @@ pub async fn get_feed_status(
 ) -> AppResult<pb::GetFeedStatusResponse> {
     ctx.caller.require(access::ADMIN)?;
     let mut conn = app.db.pool().acquire().await?;
-    let (last_sequence, changes_applied) = VOUCHER_FEED.read(&mut conn).await?;
+    let (last_sequence, changes_applied) = VoucherFeed::CURSOR.read(&mut conn).await?;
     let vouchers = store::count_vouchers(&mut conn).await?;
     Ok(pb::GetFeedStatusResponse {
         last_sequence,
@@ -168,16 +158,43 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = AppResult<T>>,
 {
-    match attempt().await {
-        // Retried even when this catch-up found nothing: the follower may have applied the
-        // news between the attempt and the catch-up.
-        Err(e) if maybe_stale(&e) => match catch_up(app).await {
-            Ok(_) => attempt().await,
-            Err(feed) => {
-                tracing::debug!(error = %feed, "catching up on demand failed");
-                Err(e)
-            }
-        },
-        other => other,
+    app.voucher_feed.fresh(attempt, maybe_stale).await
+}
+
+#[cfg(test)]
+mod tests {
+    use seteli_rules::Violation;
+    use seteli_rules::rule_ids::CAP_GROUP_SIZE;
+
+    use super::*;
+
+    fn violation(rule: &'static str) -> AppError {
+        AppError::RuleViolations(vec![Violation::of(rule, "", "")])
+    }
+
+    #[test]
+    fn an_unknown_voucher_another_state_or_no_coach_yet_may_be_an_old_view() {
+        assert!(maybe_stale(&AppError::NotFound("voucher v1".into())));
+        assert!(maybe_stale(&AppError::StateConflict(
+            "voucher v1 is ASSIGNED".into()
+        )));
+        assert!(maybe_stale(&violation(PROC_COACH)));
+        assert!(maybe_stale(&AppError::RuleViolations(vec![
+            Violation::of(CAP_GROUP_SIZE, "", ""),
+            Violation::of(PROC_COACH, "", ""),
+        ])));
+    }
+
+    #[test]
+    fn other_refusals_are_not_retried() {
+        assert!(!maybe_stale(&violation(CAP_GROUP_SIZE)));
+        assert!(!maybe_stale(&AppError::invalid(
+            "hours",
+            "must be positive"
+        )));
+        assert!(!maybe_stale(&AppError::PermissionDenied(
+            "not yours".into()
+        )));
+        assert!(!maybe_stale(&AppError::Unavailable("the database".into())));
     }
 }

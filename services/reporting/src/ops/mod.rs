@@ -1,10 +1,11 @@
 //! The reporting service's workflows, one module per capability: validate → decide with
 //! `seteli_rules` → change through the store. `api.rs` calls one function re-exported here per
-//! RPC; `jobs.rs` calls [`catch_up`] and [`catch_up_alerts`].
+//! RPC; `jobs.rs` runs the two feed followers the app keeps, which apply each change through
+//! `voucher_feed` and `alert_feed`; [`catch_up`] and [`catch_up_alerts`] catch up on demand.
 //!
 //! The capabilities, each using only those it names (and `common`), so never in a cycle:
 //!
-//! - `voucher_feed` → alert_feed: the followed vouchers and all a change of one means here
+//! - `voucher_feed`: the followed vouchers and all a change of one means here
 //!   (obligations derived again, the Kela service start, PROC-INTERRUPT notices), the on-demand
 //!   catch-up, GetFeedStatus;
 //! - `alert_feed`: attendance's alerts for the social worker, followed into notices;

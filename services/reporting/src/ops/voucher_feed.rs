@@ -1,6 +1,8 @@
-//! The followed vouchers: [`catch_up`] applies `seteli.vouchers.v1` ListVoucherChanges by
-//! sequence number, each page in one transaction that moves the stored cursor, and a change
-//! applied there does everything it means here — the voucher's copy, its report obligations
+//! The followed vouchers: [`VoucherFeed`]'s [`FeedApply`] applies `seteli.vouchers.v1`
+//! ListVoucherChanges by sequence number (caught up by [`catch_up`], by
+//! [`crate::jobs::follow_vouchers`] and on demand), each page in one transaction that moves the
+//! stored cursor ([`seteli_platform::feed::Follower`]), and a change applied there does
+//! everything it means here — the voucher's copy, its report obligations
 //! derived again ([`refresh`]), the Kela notices' service start and, for an interruption, a
 //! PROC-INTERRUPT notice to the social worker ([`on_voucher_change`]). [`with_fresh_vouchers`]
 //! is the on-demand catch-up before an unknown voucher or report is answered NOT_FOUND;
@@ -11,7 +13,7 @@ use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::auth::Role;
 use seteli_platform::convert::{PbEnum, date};
 use seteli_platform::db::new_id;
-use seteli_platform::feed::Cursor;
+use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
@@ -19,87 +21,75 @@ use seteli_rules::process::NoticeKind as RuleNotice;
 use seteli_rules::reports::report_obligations;
 use sqlx::AnyConnection;
 
-use super::alert_feed::ALERT_FEED;
 use super::common::{day_of, due_after, told_at, told_late};
 use crate::access;
-use crate::app::App;
+use crate::app::{AlertFeed, App, VoucherFeed};
 use crate::model::{
     Actor, NoticeKind, NoticeRow, NoticeState, ServiceStart, Voucher, obligation_id,
 };
 use crate::store;
 
-/// The vouchers feed this service follows (its row in `feed_cursors`).
-const VOUCHER_FEED: Cursor = Cursor("vouchers");
-
-/// Voucher changes asked for per page.
-const FEED_PAGE: i32 = 500;
-
-/// Applies every voucher change not applied yet; returns how many were applied.
-pub async fn catch_up(app: &App) -> AppResult<usize> {
-    let Some(ctx) = &app.feed_ctx else {
-        return Ok(0);
+impl FeedApply for VoucherFeed {
+    type Change = vpb::VoucherChange;
+    /// The vouchers feed this service follows (its row in `feed_cursors`).
+    const CURSOR: Cursor = Cursor("vouchers");
+    const LOG: FeedLog = FeedLog {
+        applied: "voucher changes applied",
+        reachable_again: "voucher feed reachable again",
+        cannot_follow: "cannot follow the voucher feed; retrying",
     };
-    let _one_at_a_time = app.feed_lock.lock().await;
-    let mut total = 0;
-    loop {
-        let after = {
-            let mut conn = app.db.pool().acquire().await?;
-            VOUCHER_FEED.read(&mut conn).await?.0
-        };
-        let page = app
+
+    fn sequence(change: &vpb::VoucherChange) -> i64 {
+        change.sequence
+    }
+
+    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<vpb::VoucherChange>> {
+        let page = self
             .vouchers
             .call(
                 ctx,
                 vpb::ListVoucherChangesRequest {
                     after_sequence: after,
-                    page_size: FEED_PAGE,
+                    page_size: limit,
                 },
                 |mut c, r| async move { c.list_voucher_changes(r).await },
             )
             .await?;
-        let n = page.changes.len();
-        if n == 0 {
-            break;
-        }
-        total += apply_changes(app, &page.changes).await?;
-        if n < usize::try_from(FEED_PAGE).unwrap_or(usize::MAX) {
-            break;
-        }
+        Ok(page.changes)
     }
-    Ok(total)
-}
 
-/// Applies a page of changes in one transaction that moves the cursor: changes at or below
-/// the stored cursor (applied by another replica meanwhile) are skipped.
-async fn apply_changes(app: &App, changes: &[vpb::VoucherChange]) -> AppResult<usize> {
-    let mut tx = app.db.begin_write().await?;
-    let (mut last, _) = VOUCHER_FEED.lock(&mut tx).await?;
-    let mut applied = 0usize;
-    for change in changes {
-        if change.sequence <= last {
-            continue;
-        }
+    /// Stores the voucher the change carries (`store::upsert_voucher` keeps the newer version),
+    /// derives its report obligations again (and those of the voucher it continues) and does
+    /// what the change means for notices. A change without a usable voucher is skipped, and
+    /// still moves the cursor.
+    async fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        _ctx: &Ctx,
+        change: &vpb::VoucherChange,
+    ) -> AppResult<()> {
         match followed(change) {
             Some(v) => {
-                store::upsert_voucher(&mut tx, &v).await?;
-                refresh(&mut tx, &v.id).await?;
+                store::upsert_voucher(conn, &v).await?;
+                refresh(conn, &v.id).await?;
                 if !v.continues_voucher_id.is_empty() {
-                    refresh(&mut tx, &v.continues_voucher_id).await?;
+                    refresh(conn, &v.continues_voucher_id).await?;
                 }
                 // The Kela notices' service start, and PROC-INTERRUPT notices.
-                on_voucher_change(&mut tx, app, change).await?;
+                on_voucher_change(conn, self, change).await?;
             }
             None => tracing::warn!(
                 sequence = change.sequence,
                 "a voucher change without a usable voucher; skipped"
             ),
         }
-        last = change.sequence;
-        applied += 1;
+        Ok(())
     }
-    VOUCHER_FEED.advance(&mut tx, last, applied).await?;
-    tx.commit().await?;
-    Ok(applied)
+}
+
+/// Applies every voucher change not applied yet; returns how many were applied.
+pub async fn catch_up(app: &App) -> AppResult<usize> {
+    app.voucher_feed.catch_up().await
 }
 
 /// The voucher a change carries, as reporting follows it.
@@ -171,7 +161,7 @@ async fn refresh(conn: &mut AnyConnection, voucher_id: &str) -> AppResult<()> {
 /// social worker made themselves is recorded already acknowledged by them.
 pub async fn on_voucher_change(
     conn: &mut AnyConnection,
-    app: &App,
+    feed: &VoucherFeed,
     change: &vpb::VoucherChange,
 ) -> AppResult<()> {
     let Some(v) = change.voucher.as_ref() else {
@@ -193,8 +183,8 @@ pub async fn on_voucher_change(
     let Some(followed) = store::load_voucher(conn, &v.id).await? else {
         return Ok(());
     };
-    let cfg = &app.attendance.notify;
-    let told_at = told_at(&app.attendance.clock, change.occurred_at_micros);
+    let cfg = &feed.notify;
+    let told_at = told_at(&feed.clock, change.occurred_at_micros);
     let told_on = day_of(told_at);
     let occurred_on = followed.ended_on.unwrap_or(told_on);
     let actor = change
@@ -258,9 +248,10 @@ pub async fn get_feed_status(
 ) -> AppResult<pb::GetFeedStatusResponse> {
     ctx.caller.require(access::ADMIN)?;
     let mut conn = app.db.pool().acquire().await?;
-    let (last_sequence, changes_applied) = VOUCHER_FEED.read(&mut conn).await?;
+    let (last_sequence, changes_applied) = VoucherFeed::CURSOR.read(&mut conn).await?;
     let vouchers = store::count_vouchers(&mut conn).await?;
-    let (attendance_last_sequence, attendance_changes_applied) = ALERT_FEED.read(&mut conn).await?;
+    let (attendance_last_sequence, attendance_changes_applied) =
+        AlertFeed::CURSOR.read(&mut conn).await?;
     Ok(pb::GetFeedStatusResponse {
         last_sequence,
         changes_applied,
@@ -278,16 +269,12 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = AppResult<T>>,
 {
-    match attempt().await {
-        Err(e @ AppError::NotFound(_)) => match catch_up(app).await {
-            Ok(_) => attempt().await,
-            Err(feed) => {
-                tracing::debug!(error = %feed, "catching up on demand failed");
-                Err(e)
-            }
-        },
-        other => other,
-    }
+    app.voucher_feed.fresh(attempt, unknown_yet).await
+}
+
+/// Whether a refusal may come from a voucher not followed yet: NOT_FOUND.
+fn unknown_yet(e: &AppError) -> bool {
+    matches!(e, AppError::NotFound(_))
 }
 
 #[cfg(test)]
@@ -373,6 +360,16 @@ mod tests {
         assert_eq!(v.social_worker, "");
         assert_eq!(v.state, "INTERRUPTED");
         assert_eq!(v.ended_on, Some(d(2026, 5, 15)));
+    }
+
+    #[test]
+    fn only_not_found_may_be_a_voucher_not_followed_yet() {
+        assert!(unknown_yet(&AppError::NotFound("voucher v-2".into())));
+        assert!(!unknown_yet(&AppError::StateConflict("ended".into())));
+        assert!(!unknown_yet(&AppError::PermissionDenied(
+            "not yours".into()
+        )));
+        assert!(!unknown_yet(&AppError::Unavailable("vouchers".into())));
     }
 
     #[test]
