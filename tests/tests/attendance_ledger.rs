@@ -436,3 +436,53 @@ async fn absences_without_a_reason_repeat_as_no_shows_do() {
         assert!(!repeated(&a.alerts), "{:?}", a.alerts);
     }
 }
+
+#[tokio::test]
+async fn an_agreed_session_reserves_its_units_and_is_realised_when_its_day_comes() {
+    let mut env = start_on_today().await;
+    let (p, v) = provider_and_voucher(&env, 1_024_011, 211).await;
+    let held = record(&env, &p, &v, at(earlier(1), 0, 20))
+        .await
+        .expect("20 h held");
+    let agreed = record(&env, &p, &v, at(later(6), 9, 11))
+        .await
+        .expect("2 h agreed for next week");
+    let usage = voucher_usage(&env, &v).await;
+    let hundredths = |u: Option<apb::Units>| u.map(|u| u.hundredths);
+    assert_eq!(hundredths(usage.units_used), Some(2000));
+    assert_eq!(hundredths(usage.units_reserved), Some(200));
+    assert_eq!(hundredths(usage.units_left), Some(800));
+    // The voucher shows them apart.
+    let shown = voucher_shows_usage(&env, &v).await;
+    eventually("vouchers shows the reserved units", || async {
+        get_voucher(&env, &v)
+            .await
+            .units_reserved
+            .map(|u| u.hundredths)
+            == Some(200)
+    })
+    .await;
+    assert_eq!(shown.units_used.map(|u| u.hundredths), Some(2000));
+    // Reserved units count against the grant: nobody overbooks it.
+    let err = record(&env, &p, &v, at(later(7), 8, 17))
+        .await
+        .expect_err("9 h more would pass the 30 h with the agreed 2 h");
+    assert!(rule_ids(&err).contains(&"CAP-UNITS".to_owned()), "{err:?}");
+    // Not billable before its day.
+    assert_eq!(billable_october(&env, &p).await, [held.id.clone()]);
+    // A week later, attendance counts it as used and offers it for billing.
+    let next_week = Clock::fixed(later(7).and_hms_opt(10, 0, 0).expect("10:00").and_utc());
+    env.restart_at(Svc::Attendance, next_week).await;
+    eventually("the agreed session is realised", || async {
+        let u = voucher_usage(&env, &v).await;
+        hundredths(u.units_used) == Some(2200) && hundredths(u.units_reserved) == Some(0)
+    })
+    .await;
+    assert_eq!(billable_october(&env, &p).await, [held.id, agreed.id]);
+    eventually("vouchers follows the realised units", || async {
+        let shown = get_voucher(&env, &v).await;
+        shown.units_used.map(|u| u.hundredths) == Some(2200)
+            && shown.units_reserved.map(|u| u.hundredths) == Some(0)
+    })
+    .await;
+}
