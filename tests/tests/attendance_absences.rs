@@ -79,9 +79,16 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
     // 2026-12-10 + 14 days = Christmas Eve: past Christmas, Boxing Day and Sunday to 28 Dec.
     let winter = ymd(2026, 11, 1);
     let w = ktt_voucher(&env, &p, 132, winter, validity_end(winter, 3)).await;
-    let a = absence(&env, &p, &w, ymd(2026, 12, 10), apb::AbsenceReason::Other)
-        .await
-        .expect("absence");
+    // A job interview may be recorded ahead of its day (ABS-RECORD, RULES.md §10).
+    let a = absence(
+        &env,
+        &p,
+        &w,
+        ymd(2026, 12, 10),
+        apb::AbsenceReason::JobInterview,
+    )
+    .await
+    .expect("absence");
     assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 12, 28)]);
 }
 

@@ -133,9 +133,15 @@ async fn sk_group_session_length_size_and_excursions() {
         .await
         .expect_err("no group size");
     assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
-    record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 12))
+    // The rulebook allows 12, the provider's offering 8: a group session is held to both, as
+    // CreateGroup holds a group (CAP-GROUP-SIZE).
+    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 9))
         .await
-        .expect("3 h, 12 clients");
+        .expect_err("more than the provider offers");
+    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 8))
+        .await
+        .expect("3 h, 8 clients");
     // Excursion days may be longer: the allowance of the 4-month period.
     let mut granted = 0;
     for day in [12, 19, 26] {
@@ -191,7 +197,9 @@ async fn concurrent_records_admit_exactly_the_units_left() {
     let token = env.provider_user(&p);
     let calls = (0..100).map(|i| {
         let mut client = env.a();
-        let req = record_request(&v, at(ymd(2026, 10, 2 + (i % 20)), 9, 10));
+        // 100 different hours (20 days × 8–13), so only the cap can refuse one.
+        let hour = 8 + i32::try_from(i / 20).expect("small");
+        let req = record_request(&v, at(ymd(2026, 10, 2 + (i % 20)), hour, hour + 1));
         let token = token.clone();
         async move { client.record_session(with_token(&token, req)).await }
     });

@@ -1,5 +1,7 @@
 //! The voucher's life cycle: units used (attendance's count, followed), start, completion,
 //! interruption, cancellation, the expiry sweep, and the change feed that follows it all.
+//! Sessions here are of today: one dated later is agreed, its units reserved, not used
+//! (RULES.md §10; attendance_ledger).
 
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
@@ -35,7 +37,7 @@ async fn units_used_are_attendances_count() {
     assert_eq!(used.started_on, d(today()));
     // More units, and a release (a voided session) are followed too (CAP-UNITS under
     // concurrency is attendance's: attendance_sessions).
-    use_units(&env, &provider, &v.id, at(days(today(), 1), 8, 11))
+    use_units(&env, &provider, &v.id, at(today(), 9, 12))
         .await
         .expect("three more hours");
     assert_eq!(
@@ -95,9 +97,14 @@ async fn the_usage_follower_resumes_after_a_restart_of_vouchers_without_losing_o
     env.restart(Svc::Vouchers).await;
     assert_eq!(env.vouchers().url(), url, "attendance keeps the URL");
     for day in 1..=3 {
-        record(&env, &provider, &v.id, at(days(today(), day), 8, 10))
-            .await
-            .expect("session");
+        record(
+            &env,
+            &provider,
+            &v.id,
+            at(today(), 7 + 2 * day, 9 + 2 * day),
+        )
+        .await
+        .expect("session");
     }
     let shown = voucher_shows_usage(&env, &v.id).await;
     assert_eq!(shown.units_used.map(|u| u.hundredths), Some(700));
@@ -423,7 +430,7 @@ async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
     }
     assert_eq!(seen, sequences);
     // A new change comes after the cursor.
-    use_units(&env, &provider, &v.id, at(days(today(), 1), 8, 9))
+    use_units(&env, &provider, &v.id, at(today(), 21, 22))
         .await
         .expect("more units");
     let next = c
@@ -548,7 +555,7 @@ async fn racing_starts_and_first_sessions_start_a_voucher_once() {
     // STARTED reaches the feed. (CAP-UNITS under concurrency: attendance_sessions.)
     let starts =
         (0..10).map(|_| start_service(&env, &provider, start_request(&v.id, today(), "", None)));
-    let sessions = (0..3).map(|day| record(&env, &provider, &v.id, at(days(today(), day), 8, 9)));
+    let sessions = (0..3).map(|day| record(&env, &provider, &v.id, at(today(), 8 + day, 9 + day)));
     let (starts, sessions) = futures::future::join(
         futures::future::join_all(starts),
         futures::future::join_all(sessions),

@@ -16,6 +16,7 @@
 //! | [`sessions`] | session admission (CAP-*, COACHING-NOT-DURING-WORK, PROC-COACH, KTT-GROUP-DISCUSSIONS) and period review |
 //! | [`process`] | PROC-START, PROC-COACH, KTT-STEWARD, PROC-CONTRACT, NOTIFY-CHANGE, PROC-INTERRUPT, notices (ABS-PROLONGED, PROV-DAMAGE-NOTICE) |
 //! | [`absences`] | BILL-*, ABS-* (Kela TT3, ABS-PROLONGED), SK-NO-SHOW-REPORT, NO-EXTRA-FEES |
+//! | [`ledger`] | RULES.md §10, the ledger as a whole: one record per hour, a day attended or missed, no-shows and absences in time, replacements, repeated absences (BILL-REALISED, BILL-NO-SHOW, BILL-PROVIDER-CANCEL, ABS-RECORD, ABS-REPEATED) |
 //! | [`reports`] | REP-*, ARCHIVE |
 //! | [`groups`] | SK-GROUP-MIN-FILL, SK-GROUP-LATE-JOIN |
 //! | [`provider`] | PROV-*, KTT-COMPANY, CAP-GROUP-SIZE of offerings, choosing a provider |
@@ -53,6 +54,7 @@ pub mod eligibility;
 pub mod geo;
 pub mod groups;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod prices;
 pub mod process;

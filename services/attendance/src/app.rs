@@ -3,6 +3,7 @@
 //! registry as upstreams, the voucher-feed follower). Built once at start by `lib.rs`; the
 //! operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
@@ -12,6 +13,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed::{self, Follower};
+use seteli_rules::ledger::AheadReasons;
 use tonic::transport::Channel;
 
 /// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
@@ -34,6 +36,13 @@ pub struct Settings {
     pub feed_poll: Duration,
     /// How often the voucher service's address is resolved again.
     pub upstream: UpstreamOptions,
+    /// `SETELI_ABSENCE_REASONS_AHEAD`: the absence reasons that may be recorded before their
+    /// day (ABS-RECORD, RULES.md §10), comma-separated `AbsenceReason` codes plus
+    /// `OWN_ILLNESS_CERTIFIED`; default `JOB_INTERVIEW,PUBLIC_OFFICE,OWN_ILLNESS_CERTIFIED`.
+    pub absences_ahead: AheadReasons,
+    /// `SETELI_USAGE_RECOUNT_SECONDS`: how often the units of agreed sessions whose day has
+    /// come are moved from reserved to used (default 300; `0`: never, as a test may want).
+    pub recount_every: Option<Duration>,
 }
 
 impl Settings {
@@ -60,6 +69,19 @@ impl Settings {
                 .map(|t| t.trim().to_owned()),
             feed_poll: Duration::from_millis(poll_ms),
             upstream: config.upstream.clone(),
+            recount_every: match config.var_or("SETELI_USAGE_RECOUNT_SECONDS", 300u64)? {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds)),
+            },
+            absences_ahead: match config.var("SETELI_ABSENCE_REASONS_AHEAD") {
+                None => AheadReasons::default(),
+                Some(list) => AheadReasons::parse(list).map_err(|code| ConfigError {
+                    key: "SETELI_ABSENCE_REASONS_AHEAD".into(),
+                    message: format!(
+                        "{code} is no absence reason (JOB_INTERVIEW, PUBLIC_OFFICE, OWN_ILLNESS_CERTIFIED, …)"
+                    ),
+                })?,
+            },
         })
     }
 }
@@ -76,6 +98,10 @@ pub struct App {
     /// The voucher feed's follower, as `system:voucher-feed` with the configured token (none:
     /// not followed).
     pub(crate) voucher_feed: Follower<VoucherFeed>,
+    /// The absence reasons that may be recorded before their day ([`Settings::absences_ahead`]).
+    pub absences_ahead: Arc<AheadReasons>,
+    /// The clock the service reads "today" from (the recount as days pass).
+    pub clock: Clock,
 }
 
 /// The voucher feed as attendance follows it: `seteli.vouchers.v1` ListVoucherChanges, each
@@ -108,13 +134,15 @@ impl App {
                 vouchers: vouchers.clone(),
             },
             db.clone(),
-            feed::follower("voucher-feed", settings.feed_token.as_ref(), clock),
+            feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone()),
         );
         Ok(Self {
             db,
             vouchers,
             providers,
             voucher_feed,
+            absences_ahead: Arc::new(settings.absences_ahead.clone()),
+            clock,
         })
     }
 

@@ -96,6 +96,11 @@ impl Service for Attendance {
             description: "usage versions",
             sql: include_str!("../migrations/0105_usage_versions.sql"),
         },
+        MigrationFile {
+            version: 106,
+            description: "agreed sessions",
+            sql: include_str!("../migrations/0106_agreed_sessions.sql"),
+        },
     ];
     type Settings = app::Settings;
 
@@ -114,6 +119,9 @@ impl Service for Attendance {
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         );
+        if let Some(every) = settings.recount_every {
+            built = built.job("usage-recount", jobs::recount_usage(app.clone(), every));
+        }
         if app.follows_feed() {
             built = built.job(
                 "voucher-feed",

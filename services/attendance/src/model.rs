@@ -277,8 +277,10 @@ pub struct Voucher {
     pub version: i64,
     /// The feed sequence of that change.
     pub feed_sequence: i64,
-    /// Units used, hundredths (attendance's count).
+    /// Units used, hundredths (attendance's count): realised sessions and allowed no-shows.
     pub units_used: i64,
+    /// Units reserved, hundredths: sessions agreed for a later day than the count's.
+    pub units_reserved: i64,
     /// The start facts vouchers recorded (PROC-START, PROC-COACH, KTT-STEWARD).
     pub start: StartDates,
 }
@@ -322,6 +324,16 @@ impl Voucher {
             _ => false,
         }
     }
+}
+
+/// A voucher's count of units, hundredths (RULES.md §10, "realised, not planned").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitCount {
+    /// Used: realised sessions (their day has come) and allowed no-shows.
+    pub used: i64,
+    /// Reserved: recorded sessions agreed for a later day; they count against the grant
+    /// (nobody overbooks) but are not used, and never billable, until their day comes.
+    pub reserved: i64,
 }
 
 /// A session, checked for shape (the rules come later, in `ops`).

@@ -86,6 +86,11 @@ impl Service for Vouchers {
             description: "usage versions",
             sql: include_str!("../migrations/0105_usage_versions.sql"),
         },
+        MigrationFile {
+            version: 106,
+            description: "units reserved",
+            sql: include_str!("../migrations/0106_units_reserved.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -2,6 +2,8 @@
 //! ListAbsences, with the alerts an absence raises: ABS-KELA (Kela's TT3 notice), ABS-SICK-CERT
 //! over a run of sick days, ABS-PROLONGED over the voucher's arranged days.
 
+use std::sync::Arc;
+
 use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::change::Change;
@@ -12,17 +14,20 @@ use seteli_platform::error::refuse;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
+use seteli_rules::absences::AbsenceReason as RuleReason;
 use seteli_rules::absences::{
     AbsenceEntry, ArrangedDay, KELA_NOTICE_INTERVAL_DAYS, ProlongedAbsenceConfig, SickAbsence,
     check_absences, check_prolonged_absence, check_sick_absence,
 };
 use seteli_rules::calendar::{DeadlineRoll, is_business_day, roll_deadline};
+use seteli_rules::ledger::{AheadReasons, check_absence_in_time, check_day_not_attended};
 use seteli_rules::rule_ids::{ABS_KELA, ABS_RECORD};
 use seteli_rules::terms::check_use_date;
 use sqlx::AnyConnection;
 
 use super::alerts::raise;
 use super::common::{audit_client, read_client};
+use super::ledger::repeated_absences_alert;
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
 use crate::app::App;
@@ -71,6 +76,7 @@ async fn try_record_absence(
     let caller = ctx.caller.clone();
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
+    let ahead = app.absences_ahead.clone();
     change
         .apply_to(
             &voucher_id,
@@ -89,6 +95,7 @@ async fn try_record_absence(
                             notes,
                             delivered,
                             first_day,
+                            ahead,
                         },
                     )
                     .await
@@ -106,6 +113,8 @@ pub(super) struct AbsenceInput {
     pub(super) notes: String,
     pub(super) delivered: bool,
     pub(super) first_day: bool,
+    /// The reasons that may be recorded before their day (ABS-RECORD, RULES.md §10).
+    pub(super) ahead: Arc<AheadReasons>,
 }
 
 /// Records an absence on `v` inside the change's transaction: TERM-VALIDITY, ABS-RECORD,
@@ -124,6 +133,7 @@ pub(super) async fn record_absence_in(
         notes,
         delivered,
         first_day,
+        ahead,
     } = input;
     let today = ctx.today();
     // TERM-VALIDITY: only days of the voucher's validity.
@@ -149,6 +159,23 @@ pub(super) async fn record_absence_in(
             return Err(AppError::invalid("reason", "required of an absence"));
         }
     }
+    // ABS-RECORD, "a day is either attended or missed" (RULES.md §10): no absence on a day the
+    // voucher has a session held or missed; the client's lock orders this against sessions
+    // recorded at the same moment (their decision holds only while the lock's version does).
+    store::lock_client(conn, &v.client_id).await?;
+    let held: Vec<NaiveDate> = store::client_sessions(conn, &v.client_id)
+        .await?
+        .iter()
+        .filter(|s| s.voucher_id == v.id)
+        .filter(|s| matches!(s.status, SessionStatus::Recorded | SessionStatus::NoShow))
+        .map(|s| s.date)
+        .collect();
+    let mut violations = check_day_not_attended(day, &held);
+    // ABS-RECORD: an absence is recorded on or after its day, except reasons known ahead.
+    if let Some(r) = reason.and_then(|r| RuleReason::from_code(r.code())) {
+        violations.extend(check_absence_in_time(day, today, r, delivered, &ahead));
+    }
+    refuse(violations)?;
     let id = new_id();
     store::insert_absence(
         conn, &id, v, day, kind, reason, &notes, delivered, first_day,
@@ -180,6 +207,8 @@ pub(super) async fn record_absence_in(
         );
     }
     alerts.extend(absence_alerts(conn, ctx, v, &id, day, today).await?);
+    // ABS-REPEATED: absences without a reason that keeps the benefit count as no-shows do.
+    alerts.extend(repeated_absences_alert(conn, ctx, v, &id, today).await?);
     audit_client(conn, ctx, request_id, &v.client_id, "RecordAbsence").await?;
     let absence = store::voucher_absences(conn, &v.id)
         .await?

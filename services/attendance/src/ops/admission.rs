@@ -14,6 +14,7 @@ use seteli_api::attendance::v1 as pb;
 use seteli_platform::error::refuse;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::absences::billable_no_show_units;
+use seteli_rules::ledger::{Booked, check_one_record_per_hour};
 use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
 use seteli_rules::rule_ids::{KTT_NOT_ONLY_REMOTE, KTT_STEWARD, PROC_START};
 use seteli_rules::sessions::{
@@ -25,7 +26,8 @@ use seteli_rules::{ServiceType, Unit};
 use sqlx::AnyConnection;
 
 use super::common::{rule_error, to_warning};
-use crate::model::{SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, dec};
+use super::ledger::not_an_absence_day;
+use crate::model::{SessionInput, SessionKind, SessionRow, SessionStatus, UnitCount, Voucher, dec};
 use crate::store;
 
 /// What admission decided.
@@ -78,6 +80,7 @@ pub(super) async fn admit(
     today: NaiveDate,
 ) -> AppResult<Admission> {
     let sessions = store::client_sessions(conn, &v.client_id).await?;
+    not_an_absence_day(conn, v, s.date).await?;
     admit_among(sessions, v, s, exclude, today)
 }
 
@@ -148,6 +151,24 @@ pub(super) fn admit_among(
     // activity), CAP-DAY-LENGTH, CAP-SESSION-LENGTH, CAP-GROUP-SIZE, KTT-GROUP-DISCUSSIONS,
     // COACHING-NOT-DURING-WORK (both orders)
     let mut violations = check_session(&context, &proposed).map_err(rule_error)?;
+    // BILL-REALISED: one record per hour on the voucher, whatever its other sessions' state
+    // of realisation (RULES.md §10); a no-show holds its hour too.
+    let whole_day = |kind: SessionKind| terms.unit == Unit::Day && kind == SessionKind::Regular;
+    let booked: Vec<Booked> = own
+        .iter()
+        .filter(|r| matches!(r.status, SessionStatus::Recorded | SessionStatus::NoShow))
+        .map(|r| Booked {
+            date: r.date,
+            slot: slot(&r),
+            whole_day: whole_day(r.kind),
+        })
+        .collect();
+    let this = Booked {
+        date: s.date,
+        slot: proposed.slot(),
+        whole_day: whole_day(s.kind),
+    };
+    violations.extend(check_one_record_per_hour(&this, &booked));
     // PROC-START, PROC-COACH, KTT-STEWARD: the first session on an ASSIGNED voucher starts the
     // service, so it is checked as a start on its day, as StartVoucher would check it. (Later
     // sessions follow a start already checked, even while the feed still says ASSIGNED.)
@@ -209,9 +230,14 @@ pub(super) fn admit_among(
     })
 }
 
-/// Recounts the units used on `v` (recorded sessions and allowed no-shows) and stores them
-/// with one conditional update that never exceeds the grant (CAP-UNITS).
-pub(super) async fn update_units(conn: &mut AnyConnection, v: &Voucher) -> AppResult<()> {
+/// Recounts the units used and reserved on `v` as of `today` (realised sessions and allowed
+/// no-shows; sessions agreed for a later day) and stores them with one conditional update that
+/// never lets them exceed the grant (CAP-UNITS).
+pub(super) async fn update_units(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+    today: NaiveDate,
+) -> AppResult<()> {
     let sessions = store::voucher_sessions_between(
         conn,
         &v.id,
@@ -219,7 +245,39 @@ pub(super) async fn update_units(conn: &mut AnyConnection, v: &Voucher) -> AppRe
         NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
     )
     .await?;
-    count_units(conn, v, &sessions).await
+    count_units(conn, v, &sessions, today).await
+}
+
+/// BILL-REALISED, "realised, not planned" (RULES.md §10): what `sessions` (every session of one
+/// voucher) count as of `today` — a recorded session whose day has come is used, one agreed for
+/// a later day reserved; no-shows within the allowance (BILL-NO-SHOW) are used — and the
+/// earliest day with units used (the start of the service when these are the first).
+pub(super) fn units_as_of(
+    sessions: &[SessionRow],
+    today: NaiveDate,
+) -> (UnitCount, Option<NaiveDate>) {
+    let recorded = |realised: bool| {
+        sessions
+            .iter()
+            .filter(|s| s.status == SessionStatus::Recorded && (s.date <= today) == realised)
+            .map(|s| s.units)
+            .sum::<i64>()
+    };
+    let allowance = no_show_allowance(sessions);
+    let count = UnitCount {
+        used: recorded(true) + allowance.values().sum::<i64>(),
+        reserved: recorded(false),
+    };
+    let first_used_on = sessions
+        .iter()
+        .filter(|s| match s.status {
+            SessionStatus::Recorded => s.units > 0 && s.date <= today,
+            SessionStatus::NoShow => allowance.get(&s.id).is_some_and(|u| *u > 0),
+            _ => false,
+        })
+        .map(|s| s.date)
+        .min();
+    (count, first_used_on)
 }
 
 /// [`update_units`] from `sessions`, every session of `v` as they stand in this transaction.
@@ -227,39 +285,25 @@ pub(super) async fn count_units(
     conn: &mut AnyConnection,
     v: &Voucher,
     sessions: &[SessionRow],
+    today: NaiveDate,
 ) -> AppResult<()> {
-    let recorded: i64 = sessions
-        .iter()
-        .filter(|s| s.status == SessionStatus::Recorded)
-        .map(|s| s.units)
-        .sum();
-    let allowance = no_show_allowance(sessions);
-    let used = recorded + allowance.values().sum::<i64>();
-    // The earliest day with units counted: the start of the service when these are the first.
-    let first_used_on = sessions
-        .iter()
-        .filter(|s| match s.status {
-            SessionStatus::Recorded => s.units > 0,
-            SessionStatus::NoShow => allowance.get(&s.id).is_some_and(|u| *u > 0),
-            _ => false,
-        })
-        .map(|s| s.date)
-        .min();
+    let (count, first_used_on) = units_as_of(sessions, today);
     // Read inside the transaction (the voucher is locked): a change made earlier in the same
     // transaction (a group session's no-show) counts.
-    let before = store::units_used_now(conn, &v.id).await?;
-    if let Some(usage_version) = store::set_units_used(conn, &v.id, used).await? {
+    let before = store::units_now(conn, &v.id).await?;
+    if let Some(usage_version) = store::set_units(conn, &v.id, count, today).await? {
         // The usage feed `vouchers` follows: written with the change that moved the count.
-        if before != Some(used) {
-            store::append_usage_change(conn, &v.id, used, first_used_on, usage_version).await?;
+        if before != Some(count) {
+            store::append_usage_change(conn, &v.id, count, first_used_on, usage_version).await?;
         }
         return Ok(());
     }
-    // CAP-UNITS (decided by the rules crate)
+    // CAP-UNITS (decided by the rules crate): used and reserved together within the grant.
+    let held = v.units_used + v.units_reserved;
     let violations = check_units_available(
         dec(v.units_granted),
-        dec(v.units_used),
-        dec(used - v.units_used),
+        dec(held),
+        dec(count.used + count.reserved - held),
     );
     refuse(violations)?;
     Err(AppError::StateConflict(
@@ -308,6 +352,51 @@ mod tests {
         );
         assert_eq!(allowance.get("c"), Some(&100), "April has its own unit");
         assert_eq!(allowance.len(), 3, "only no-shows are in the allowance");
+    }
+
+    #[test]
+    fn agreed_sessions_are_reserved_until_their_day_and_realised_ones_used() {
+        let sessions = [
+            session("past", "v1", day(2026, 3, 2), SessionStatus::Recorded, 200),
+            session("today", "v1", day(2026, 3, 9), SessionStatus::Recorded, 100),
+            session(
+                "ahead",
+                "v1",
+                day(2026, 3, 16),
+                SessionStatus::Recorded,
+                150,
+            ),
+            session("no-show", "v1", day(2026, 3, 5), SessionStatus::NoShow, 100),
+            session(
+                "off",
+                "v1",
+                day(2026, 3, 20),
+                SessionStatus::CancelledByClient,
+                100,
+            ),
+        ];
+        let (count, first) = units_as_of(&sessions, day(2026, 3, 9));
+        assert_eq!(
+            count,
+            UnitCount {
+                used: 400,
+                reserved: 150
+            }
+        );
+        assert_eq!(first, Some(day(2026, 3, 2)));
+        // A week later the agreed session is realised: its units move from reserved to used.
+        let (count, _) = units_as_of(&sessions, day(2026, 3, 16));
+        assert_eq!(
+            count,
+            UnitCount {
+                used: 550,
+                reserved: 0
+            }
+        );
+        // Only agreed sessions: nothing used yet, and no day of first use (the service has not
+        // started).
+        let (count, first) = units_as_of(&sessions[2..3], day(2026, 3, 9));
+        assert_eq!((count.used, count.reserved, first), (0, 150, None));
     }
 
     #[test]

@@ -9,15 +9,17 @@ use seteli_platform::error::refuse;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::absences::{
-    AgreedSession, CancellationClass, CancelledBy, ProviderCancellation, RepeatedAbsenceConfig,
-    check_absence_follow_up, check_provider_cancellation, classify,
+    CancellationClass, CancelledBy, ProviderCancellation, RepeatedAbsenceConfig,
+    check_provider_cancellation, classify,
 };
 use seteli_rules::calendar::{add_business_days, roll_deadline};
+use seteli_rules::ledger::check_no_show_of_the_day;
 use sqlx::AnyConnection;
 
 use super::admission::update_units;
 use super::alerts::raise;
 use super::common::{audit_client, not_in_state};
+use super::ledger::{repeated_absences_alert, replacement_check};
 use super::sessions::{changeable, session_of, voucher_of_session};
 use crate::access;
 use crate::app::App;
@@ -75,6 +77,12 @@ pub async fn cancel_session(
                     let s = session_of(conn, &v, &id).await?;
                     changeable(&ctx, &s)?;
                     let today = ctx.today();
+                    if cancelled_on.is_some_and(|on| on > today) {
+                        return Err(AppError::invalid(
+                            "cancellation.cancelled_on",
+                            "a cancellation is dated on the day it was made, not later than today",
+                        ));
+                    }
                     let class = classify(&seteli_rules::absences::Cancellation {
                         session_date: s.date,
                         cancelled_on,
@@ -83,25 +91,41 @@ pub async fn cancel_session(
                     let replacement = c.replacement_session_id.trim().to_owned();
                     let status = match class {
                         CancellationClass::ProviderCancelled => {
-                            let agreed = !replacement.is_empty()
-                                && replacement != s.id
-                                && store::load_session(conn, &replacement).await?.is_some_and(
-                                    |r| r.voucher_id == v.id && r.status == SessionStatus::Recorded,
-                                );
+                            let learned_on = cancelled_on.unwrap_or(today);
+                            let found = if replacement.is_empty() || replacement == s.id {
+                                None
+                            } else {
+                                store::load_session(conn, &replacement).await?.filter(|r| {
+                                    r.voucher_id == v.id && r.status == SessionStatus::Recorded
+                                })
+                            };
                             // BILL-PROVIDER-CANCEL
-                            refuse(check_provider_cancellation(&ProviderCancellation {
-                                session_date: s.date,
-                                substitute_unsuitable: c.substitute_unsuitable,
-                                learned_on: cancelled_on.unwrap_or(today),
-                                client_told_on: told,
-                                replacement_agreed: agreed,
-                                documented: !c.documentation.trim().is_empty(),
-                            }))?;
+                            let mut violations =
+                                check_provider_cancellation(&ProviderCancellation {
+                                    session_date: s.date,
+                                    substitute_unsuitable: c.substitute_unsuitable,
+                                    learned_on,
+                                    client_told_on: told,
+                                    replacement_agreed: found.is_some(),
+                                    documented: !c.documentation.trim().is_empty(),
+                                });
+                            // BILL-PROVIDER-CANCEL: a replacement is a new time, one to one
+                            // (RULES.md §10).
+                            if let Some(r) = &found {
+                                violations.extend(
+                                    replacement_check(conn, &v, &s, r.date, learned_on, Some(r))
+                                        .await?,
+                                );
+                            }
+                            refuse(violations)?;
                             store::link_replacement(conn, &replacement, &s.id).await?;
                             SessionStatus::CancelledByProvider
                         }
-                        // BILL-NO-SHOW
-                        CancellationClass::NoShow => SessionStatus::NoShow,
+                        // BILL-NO-SHOW: of the day, never ahead of it (RULES.md §10).
+                        CancellationClass::NoShow => {
+                            refuse(check_no_show_of_the_day(s.date, today))?;
+                            SessionStatus::NoShow
+                        }
                         CancellationClass::ClientCancelledInTime => {
                             SessionStatus::CancelledByClient
                         }
@@ -109,7 +133,7 @@ pub async fn cancel_session(
                     let version = store::set_status(conn, &id, status, Some(&c))
                         .await?
                         .ok_or_else(|| not_in_state("the session changed; retry"))?;
-                    update_units(conn, &v).await?;
+                    update_units(conn, &v, ctx.today()).await?;
                     let details = s.view.details.clone().unwrap_or_default();
                     store::append_history(
                         conn,
@@ -173,43 +197,8 @@ async fn no_show_alerts(
         )
         .await?,
     );
-    // ABS-REPEATED: repeated no-shows → the social worker.
-    let sessions = store::client_sessions(conn, &v.client_id).await?;
-    let agreed: Vec<AgreedSession> = sessions
-        .iter()
-        .filter(|x| x.voucher_id == v.id && x.date <= today)
-        .filter(|x| matches!(x.status, SessionStatus::Recorded | SessionStatus::NoShow))
-        .map(|x| AgreedSession {
-            date: x.date,
-            no_show: x.status == SessionStatus::NoShow,
-            client_contacted: true,
-        })
-        .collect();
-    let follow_up = check_absence_follow_up(&agreed, None, today, &cfg);
-    if let (Some(since), Some(due)) = (follow_up.repeated_since, follow_up.notify_social_worker_by)
-    {
-        raised.extend(
-            raise(
-                conn,
-                ctx,
-                v,
-                NewAlert {
-                    dedup_key: format!("ABS-REPEATED:social-worker:{}:{since}", v.id),
-                    rule_id: seteli_rules::rule_ids::ABS_REPEATED,
-                    audience: Audience::SocialWorker,
-                    message_en: format!(
-                        "Repeated no-shows (as of {since}): notify the social worker without delay."
-                    ),
-                    message_fi: format!(
-                        "Toistuvat poisjäännit ({since} alkaen): ilmoita omatyöntekijälle viipymättä."
-                    ),
-                    due_on: due,
-                    subject_id: s.id.clone(),
-                },
-            )
-            .await?,
-        );
-    }
+    // ABS-REPEATED: repeated no-shows (and absences without a reason) → the social worker.
+    raised.extend(repeated_absences_alert(conn, ctx, v, &s.id, today).await?);
     Ok(raised)
 }
 
@@ -229,7 +218,11 @@ pub(super) async fn mark_no_show(
         cancelled_on: None,
         by: CancelledBy::Client,
     }) {
-        CancellationClass::NoShow => SessionStatus::NoShow,
+        CancellationClass::NoShow => {
+            // BILL-NO-SHOW: of the day, never ahead of it (RULES.md §10).
+            refuse(check_no_show_of_the_day(s.date, ctx.today()))?;
+            SessionStatus::NoShow
+        }
         CancellationClass::ClientCancelledInTime => SessionStatus::CancelledByClient,
         CancellationClass::ProviderCancelled => SessionStatus::CancelledByProvider,
     };
@@ -240,7 +233,7 @@ pub(super) async fn mark_no_show(
     let version = store::set_status(conn, session_id, status, Some(&cancellation))
         .await?
         .ok_or_else(|| not_in_state("the session changed; retry"))?;
-    update_units(conn, v).await?;
+    update_units(conn, v, ctx.today()).await?;
     let details = s.view.details.clone().unwrap_or_default();
     store::append_history(
         conn,

@@ -127,6 +127,7 @@ async fn try_record_group_session(
     let caller = ctx.caller.clone();
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
+    let ahead = app.absences_ahead.clone();
     change
         .apply_to(
             &group_id,
@@ -226,8 +227,14 @@ async fn try_record_group_session(
                                     Err(e) => return Err(e),
                                 };
                                 if m.presence == Presence::NoShow {
-                                    outcome.alerts =
-                                        mark_no_show(conn, &ctx, &request_id, v, &id).await?;
+                                    match mark_no_show(conn, &ctx, &request_id, v, &id).await {
+                                        Ok(alerts) => outcome.alerts = alerts,
+                                        Err(AppError::RuleViolations(x)) => {
+                                            refused.extend(of_voucher(&v.id, x));
+                                            continue;
+                                        }
+                                        Err(e) => return Err(e),
+                                    }
                                 }
                                 outcome.session =
                                     store::load_session(conn, &id).await?.map(|s| s.view);
@@ -246,6 +253,7 @@ async fn try_record_group_session(
                                         notes: m.notes.clone(),
                                         delivered: false,
                                         first_day: false,
+                                        ahead: ahead.clone(),
                                     },
                                 )
                                 .await;

@@ -104,7 +104,7 @@ fn group_size_violations(
 
 /// The maximum group size of `provider_id`'s offering of `service`, as the registry tells the
 /// caller (its token forwarded). SERVICE-NOT-OFFERED when the provider does not offer it.
-async fn offered_group_size(
+pub(super) async fn offered_group_size(
     app: &App,
     ctx: &Ctx,
     provider_id: &str,

@@ -4,16 +4,19 @@
 //!
 //! The capabilities, each using only those it names (and `common`), so never in a cycle:
 //!
-//! - `sessions` → admission, voucher_feed: record, read, correct and void a session;
-//! - `admission`: a session admitted by the rules crate, the no-show allowance, the units used
-//!   recounted and published on the usage feed;
-//! - `cancellations` → sessions, admission, alerts: CancelSession, the no-show and its alerts;
-//! - `absences` → alerts, voucher_feed: RecordAbsence, ListAbsences and their alerts;
+//! - `sessions` → admission, ledger, groups, voucher_feed: record, read, correct and void a session;
+//! - `admission` → ledger: a session admitted by the rules crate (one record per hour among
+//!   them), the no-show allowance, the units used recounted and published on the usage feed;
+//! - `ledger` → alerts: the ledger as a whole (RULES.md §10): a day attended or missed,
+//!   replacements, repeated absences;
+//! - `cancellations` → sessions, admission, ledger, alerts: CancelSession, the no-show and its alerts;
+//! - `absences` → alerts, ledger, voucher_feed: RecordAbsence, ListAbsences and their alerts;
 //! - `groups` → alerts, voucher_feed: groups, enrolments, the start decision;
 //! - `group_sessions` → sessions, cancellations, absences, voucher_feed: RecordGroupSession;
 //! - `billing` → admission: the billable items and their invoicing;
 //! - `alerts`: raising an alert, listing and resolving them, the alert feed;
-//! - `usage`: GetVoucherUsage and the usage feed; `activity`: the activity figures;
+//! - `usage` → admission: GetVoucherUsage, the usage feed, the recount as days pass;
+//! - `activity`: the activity figures;
 //! - `voucher_feed`: the followed copy of the vouchers, and the retry on an old view of one;
 //! - `common`: the audit of client data, the rules' answers as errors and warnings.
 
@@ -26,6 +29,7 @@ mod cancellations;
 mod common;
 mod group_sessions;
 mod groups;
+mod ledger;
 mod sessions;
 mod usage;
 mod voucher_feed;
@@ -41,7 +45,7 @@ pub use groups::{
     withdraw_enrolment,
 };
 pub use sessions::{correct_session, get_session, list_sessions, record_session, void_session};
-pub use usage::{get_voucher_usage, list_usage_changes};
+pub use usage::{get_voucher_usage, list_usage_changes, recount_due};
 pub use voucher_feed::{catch_up, get_feed_status};
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use seteli_platform::change::{Change, Decision};
 use seteli_platform::client::require_provider_may_work;
 use seteli_platform::convert::{PbEnum, store_date};
 use seteli_platform::db::new_id;
+use seteli_platform::error::refuse;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
@@ -24,6 +25,8 @@ use sqlx::AnyConnection;
 
 use super::admission::{Admission, admit, admit_among, count_units, update_units};
 use super::common::{audit_client, not_in_state, read_client};
+use super::groups::offered_group_size;
+use super::ledger::{not_an_absence_day, replacement_check};
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
 use crate::app::App;
@@ -70,7 +73,18 @@ async fn try_record_session(
 ) -> AppResult<pb::RecordSessionResponse> {
     let change = Change::new(&app.db, ctx, &req.request_id, req)?;
     let voucher_id = required_id("voucher_id", &req.voucher_id)?;
-    let input = wire::validate_session(req.details.as_ref(), "")?;
+    let mut input = wire::validate_session(req.details.as_ref(), "")?;
+    // CAP-GROUP-SIZE: a group session is held to the provider's own offering, as a group is
+    // (CreateGroup, RecordGroupSession), wherever it is recorded.
+    if input.participants > 0 {
+        let followed = {
+            let mut conn = app.db.pool().acquire().await?;
+            store::load_voucher(&mut conn, &voucher_id).await?
+        };
+        if let Some(v) = followed.filter(|v| v.service.is_group() && !v.provider_id.is_empty()) {
+            input.group_max = Some(offered_group_size(app, ctx, &v.provider_id, v.service).await?);
+        }
+    }
     let replaces = Some(req.replaces_session_id.trim().to_owned()).filter(|r| !r.is_empty());
     let caller = ctx.caller.clone();
     let today = ctx.today();
@@ -160,7 +174,22 @@ async fn decide_session(
                 "only a session the provider cancels (or will) is replaced",
             ));
         }
+        // BILL-PROVIDER-CANCEL: after a cancellation already made, the replacement is dated on
+        // or after it and is its only one (RULES.md §10); a session the provider will cancel
+        // is checked when it is.
+        if old.status == SessionStatus::CancelledByProvider {
+            let cancelled_on = old
+                .view
+                .cancellation
+                .as_ref()
+                .and_then(|c| c.cancelled_on.as_ref())
+                .and_then(|d| seteli_platform::convert::date("cancelled_on", Some(d)).ok())
+                .unwrap_or(old.date);
+            let old = old.clone();
+            refuse(replacement_check(conn, v, &old, input.date, cancelled_on, None).await?)?;
+        }
     }
+    not_an_absence_day(conn, v, input.date).await?;
     let admission = admit_among(sessions, v, &input, None, today)?;
     Ok(DecidedSession {
         input,
@@ -207,7 +236,7 @@ async fn write_session(
     // The voucher's sessions as admission read them, and the new one as stored.
     let mut sessions = std::mem::take(&mut admission.voucher_sessions);
     sessions.extend(store::load_session(conn, &id).await?);
-    count_units(conn, v, &sessions).await?;
+    count_units(conn, v, &sessions, ctx.today()).await?;
     store::append_history(
         conn,
         &id,
@@ -325,7 +354,7 @@ pub async fn correct_session(
                     let admission = admit(conn, &v, &input, Some(&id), ctx.today()).await?;
                     let version =
                         store::correct_session(conn, &id, &input, admission.units).await?;
-                    update_units(conn, &v).await?;
+                    update_units(conn, &v, ctx.today()).await?;
                     store::append_history(
                         conn,
                         &id,
@@ -391,7 +420,7 @@ pub async fn void_session(
                     let version = store::set_status(conn, &id, SessionStatus::Voided, None)
                         .await?
                         .ok_or_else(|| not_in_state("the session changed; retry"))?;
-                    update_units(conn, &v).await?;
+                    update_units(conn, &v, ctx.today()).await?;
                     let details = s.view.details.clone().unwrap_or_default();
                     store::append_history(
                         conn,

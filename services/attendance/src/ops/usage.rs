@@ -1,12 +1,18 @@
-//! The units used per voucher as attendance keeps them: GetVoucherUsage, and the usage feed
-//! (ListUsageChanges) `vouchers` follows. The count itself moves in [`super::admission`].
+//! The units used and reserved per voucher as attendance keeps them: GetVoucherUsage, the usage
+//! feed (ListUsageChanges) `vouchers` follows, and the recount as days pass, which moves agreed
+//! sessions whose day has come from reserved to used ([`recount_due`]). The count itself is
+//! made in [`super::admission`].
 
+use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
+use seteli_platform::change::lock_row;
 use seteli_platform::convert::PbEnum;
+use seteli_platform::db::Database;
 use seteli_platform::paging::page_size;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
+use super::admission::update_units;
 use super::common::{read_client, read_clients};
 use crate::access;
 use crate::app::App;
@@ -39,7 +45,8 @@ pub async fn get_voucher_usage(
             voucher_state: v.state,
             units_granted: Some(to_units(v.units_granted)),
             units_used: Some(to_units(v.units_used)),
-            units_left: Some(to_units(v.units_granted - v.units_used)),
+            units_left: Some(to_units(v.units_granted - v.units_used - v.units_reserved)),
+            units_reserved: Some(to_units(v.units_reserved)),
             voucher_version: v.version,
             feed_sequence: v.feed_sequence,
             sessions,
@@ -76,4 +83,34 @@ pub async fn list_usage_changes(
         changes,
         last_sequence,
     })
+}
+
+/// Vouchers recounted per read of those due.
+const RECOUNT_BATCH: i64 = 100;
+
+/// The recount as days pass (BILL-REALISED, RULES.md §10 "realised, not planned"): every
+/// voucher holding an agreed session whose day has come since its last count is counted again
+/// as of `today`, each in a transaction of its own under the voucher's lock, so its units move
+/// from reserved to used and the usage feed tells `vouchers`. Safe beside writes and other
+/// replicas: a voucher counted today is not due again. Returns how many were recounted.
+pub async fn recount_due(db: &Database, today: NaiveDate) -> AppResult<usize> {
+    let mut recounted = 0;
+    loop {
+        let due = {
+            let mut conn = db.pool().acquire().await?;
+            store::vouchers_to_recount(&mut conn, today, RECOUNT_BATCH).await?
+        };
+        if due.is_empty() {
+            return Ok(recounted);
+        }
+        for id in due {
+            let mut tx = db.begin_write().await?;
+            lock_row(&mut tx, "vouchers", &id).await?;
+            if let Some(v) = store::load_voucher(&mut tx, &id).await? {
+                update_units(&mut tx, &v, today).await?;
+            }
+            tx.commit().await?;
+            recounted += 1;
+        }
+    }
 }

@@ -114,6 +114,7 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
         version: v.version,
         feed_sequence: change.sequence,
         units_used: 0,
+        units_reserved: 0,
         start: StartDates {
             provider_chosen_on: day(v.provider_chosen_on.as_ref()),
             agreed_start_on: day(v.agreed_start_on.as_ref()),

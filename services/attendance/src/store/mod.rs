@@ -5,7 +5,7 @@
 //!   ([`seteli_platform::change::Change::apply_to`]) and then the client's row in
 //!   `client_locks` ([`lock_client`]), so the checks over every session of the client run one
 //!   after the other; the units used move with one conditional `UPDATE … WHERE $n <=
-//!   units_granted` ([`set_units_used`]);
+//!   units_granted` ([`set_units`]);
 //! - the voucher feed's cursor row is locked by an `UPDATE … RETURNING` before a page is
 //!   applied (`seteli_platform::feed::Cursor::lock`), and a voucher is upserted only when its change is newer than
 //!   the one it has ([`upsert_voucher`]): a change is applied exactly once;
@@ -52,8 +52,8 @@ pub use sessions::{
     lock_client, set_status, voucher_sessions_between,
 };
 pub use usage::{
-    USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units_used,
-    units_used_now,
+    USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,
+    units_now, vouchers_to_recount,
 };
 pub use vouchers::{client_vouchers, count_vouchers, load_voucher, upsert_voucher};
 

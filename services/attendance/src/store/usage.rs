@@ -1,6 +1,8 @@
-//! The units used per voucher (a column of the followed copy, attendance's own) and the usage
-//! feed `vouchers` follows ([`USAGE_FEED`]): a count moves with one conditional update that never
-//! exceeds the grant, and its change is appended in the same transaction.
+//! The units used and reserved per voucher (columns of the followed copy, attendance's own) and
+//! the usage feed `vouchers` follows ([`USAGE_FEED`]): a count moves with one conditional update
+//! that never lets the two exceed the grant, and its change is appended in the same
+//! transaction. Used are realised sessions and allowed no-shows; reserved are agreed sessions,
+//! dated after the day of the count (RULES.md §10, "realised, not planned").
 
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
@@ -11,7 +13,7 @@ use seteli_platform::feed::PublishedFeed;
 use sqlx::AnyConnection;
 
 use super::opt_stored_date;
-use crate::model::to_units;
+use crate::model::{UnitCount, to_units};
 
 /// The usage feed `vouchers` follows: `usage_changes`, numbered and read as
 /// `seteli_platform::feed::published` says (no shared counter row; a reader resuming after the
@@ -22,55 +24,84 @@ pub const USAGE_FEED: PublishedFeed = PublishedFeed {
     offset: "usage_feed_xid_offset",
 };
 
-/// Sets the units used (CAP-UNITS: never above the granted units) and moves the voucher's
-/// usage version on; the new version, or `None` when refused. The voucher is locked, so
-/// versions follow the order the counts were made in.
-pub async fn set_units_used(
+/// Sets the units used and reserved (CAP-UNITS: together never above the granted units) as
+/// counted on `counted_on`, and moves the voucher's usage version on; the new version, or
+/// `None` when refused. The voucher is locked, so versions follow the order the counts were
+/// made in.
+pub async fn set_units(
     conn: &mut AnyConnection,
     voucher_id: &str,
-    used: i64,
+    count: UnitCount,
+    counted_on: NaiveDate,
 ) -> Result<Option<i64>, AppError> {
     let version: Option<(i64,)> = sqlx::query_as(
-        "UPDATE vouchers SET units_used = $2, usage_version = usage_version + 1 \
-         WHERE id = $1 AND $2 <= units_granted AND $2 >= 0 RETURNING usage_version",
+        "UPDATE vouchers SET units_used = $2, units_reserved = $3, counted_on = $4, \
+         usage_version = usage_version + 1 \
+         WHERE id = $1 AND $2 + $3 <= units_granted AND $2 >= 0 AND $3 >= 0 \
+         RETURNING usage_version",
     )
     .bind(voucher_id)
-    .bind(used)
+    .bind(count.used)
+    .bind(count.reserved)
+    .bind(store_date(counted_on))
     .fetch_optional(&mut *conn)
     .await?;
     Ok(version.map(|(v,)| v))
 }
 
-/// The units used on a voucher as stored now (inside a transaction that locked the voucher),
-/// or `None` when attendance does not follow it.
-pub async fn units_used_now(
+/// The units used and reserved on a voucher as stored now (inside a transaction that locked
+/// the voucher), or `None` when attendance does not follow it.
+pub async fn units_now(
     conn: &mut AnyConnection,
     voucher_id: &str,
-) -> Result<Option<i64>, AppError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT units_used FROM vouchers WHERE id = $1")
-        .bind(voucher_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(|(u,)| u))
+) -> Result<Option<UnitCount>, AppError> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT units_used, units_reserved FROM vouchers WHERE id = $1")
+            .bind(voucher_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(used, reserved)| UnitCount { used, reserved }))
 }
 
-/// Appends a change of a voucher's units used to the usage feed, in the transaction that moved
-/// the count, with the usage version [`set_units_used`] gave it; its sequence ([`USAGE_FEED`]).
+/// Vouchers whose count was made before `today` and that hold a recorded session dated after
+/// that count and no later than today: agreed sessions whose day has come, so their units move
+/// from reserved to used (a count made before 0106 has no day and is made again once). At most
+/// `limit`, by id.
+pub async fn vouchers_to_recount(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT v.id FROM vouchers v WHERE v.counted_on < $1 AND EXISTS (\
+         SELECT 1 FROM sessions s WHERE s.voucher_id = v.id AND s.status = 'RECORDED' \
+         AND s.session_date > v.counted_on AND s.session_date <= $1) \
+         ORDER BY v.id LIMIT $2",
+    )
+    .bind(store_date(today))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Appends a change of a voucher's units used and reserved to the usage feed, in the
+/// transaction that moved the count, with the usage version [`set_units`] gave it; its sequence ([`USAGE_FEED`]).
 pub async fn append_usage_change(
     conn: &mut AnyConnection,
     voucher_id: &str,
-    units_used: i64,
+    count: UnitCount,
     first_used_on: Option<NaiveDate>,
     usage_version: i64,
 ) -> Result<i64, AppError> {
     USAGE_FEED
         .append(
             conn,
-            "voucher_id, units_used, first_used_on, occurred_at, usage_version",
+            "voucher_id, units_used, units_reserved, first_used_on, occurred_at, usage_version",
             |query| {
                 query
                     .bind(voucher_id)
-                    .bind(units_used)
+                    .bind(count.used)
+                    .bind(count.reserved)
                     .bind(first_used_on.map(store_date))
                     .bind(now_micros())
                     .bind(usage_version)
@@ -86,7 +117,7 @@ pub async fn list_usage_changes(
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::UsageChange>, AppError> {
-    type UsageRecord = (i64, String, i64, Option<String>, i64, i64);
+    type UsageRecord = (i64, String, i64, i64, Option<String>, i64, i64);
     let rows = USAGE_FEED
         .read_page(
             conn,
@@ -95,8 +126,8 @@ pub async fn list_usage_changes(
             |settled| {
                 // Only the constant condition is formatted in: no input reaches the SQL text.
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, voucher_id, units_used, first_used_on, occurred_at, \
-                     usage_version FROM usage_changes WHERE sequence > $1 {settled} \
+                    "SELECT sequence, voucher_id, units_used, units_reserved, first_used_on, \
+                     occurred_at, usage_version FROM usage_changes WHERE sequence > $1 {settled} \
                      ORDER BY sequence LIMIT $2"
                 )))
                 .bind(after)
@@ -106,16 +137,19 @@ pub async fn list_usage_changes(
         )
         .await?;
     rows.into_iter()
-        .map(|(sequence, voucher_id, used, first, at, usage_version)| {
-            Ok(pb::UsageChange {
-                sequence,
-                voucher_id,
-                units_used: Some(to_units(used)),
-                first_used_on: opt_stored_date(first)?.map(to_date),
-                occurred_at_micros: at,
-                usage_version,
-            })
-        })
+        .map(
+            |(sequence, voucher_id, used, reserved, first, at, usage_version)| {
+                Ok(pb::UsageChange {
+                    sequence,
+                    voucher_id,
+                    units_used: Some(to_units(used)),
+                    units_reserved: Some(to_units(reserved)),
+                    first_used_on: opt_stored_date(first)?.map(to_date),
+                    occurred_at_micros: at,
+                    usage_version,
+                })
+            },
+        )
         .collect()
 }
 

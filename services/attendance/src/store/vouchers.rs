@@ -23,8 +23,8 @@ pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
 /// Inserts or updates a followed voucher from a change with sequence `v.feed_sequence`, unless
 /// it already has that change or a newer one: newer by the voucher's version first, since two
 /// changes of one voucher can stand in the feed in the other order than they were made (the
-/// feed is numbered by transaction id), then by sequence. The units used are attendance's own and never
-/// touched here; the social worker is set by the ISSUED change only.
+/// feed is numbered by transaction id), then by sequence. The units used and reserved are attendance's
+/// own and never touched here; the social worker is set by the ISSUED change only.
 pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO vouchers (id, client_id, provider_id, service_type, state, decision_date, \
@@ -74,8 +74,8 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
     valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
-    ended_on, voucher_version, feed_sequence, units_used, provider_chosen_on, agreed_start_on, \
-    accepted_on, steward_notified_on";
+    ended_on, voucher_version, feed_sequence, units_used, units_reserved, provider_chosen_on, \
+    agreed_start_on, accepted_on, steward_notified_on";
 
 fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     Ok(Voucher {
@@ -95,6 +95,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         version: r.try_get("voucher_version")?,
         feed_sequence: r.try_get("feed_sequence")?,
         units_used: r.try_get("units_used")?,
+        units_reserved: r.try_get("units_reserved")?,
         start: StartDates {
             provider_chosen_on: opt_stored_date(r.try_get("provider_chosen_on")?)?,
             agreed_start_on: opt_stored_date(r.try_get("agreed_start_on")?)?,

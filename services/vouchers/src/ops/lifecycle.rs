@@ -547,6 +547,7 @@ mod tests {
             valid_until: d(2026, 6, 30),
             units_granted: 3000,
             units_used: 0,
+            units_reserved: 0,
             chosen_provider: Some("p1".into()),
             responsible_coach: coach.into(),
             start,

@@ -67,7 +67,7 @@ impl FeedApply for UsageFeed {
     /// Applies a usage change inside its page's transaction (which skips changes at or below
     /// the stored cursor, applied by another replica meanwhile); a change older than the
     /// voucher's last one applied (its `usage_version`) is skipped too. The voucher is locked
-    /// before it is read; its units used are set to attendance's count (a UNITS_CHANGED entry
+    /// before it is read; its units used and reserved are set to attendance's count (a UNITS_CHANGED entry
     /// on this service's feed), and the first units start an ASSIGNED voucher on the earliest
     /// day with units (STARTED): attendance admits sessions on ASSIGNED vouchers.
     async fn apply(
@@ -77,6 +77,10 @@ impl FeedApply for UsageFeed {
         change: &apb::UsageChange,
     ) -> AppResult<()> {
         let used = change.units_used.map(|u| u.hundredths).unwrap_or_default();
+        let reserved = change
+            .units_reserved
+            .map(|u| u.hundredths)
+            .unwrap_or_default();
         let first_used_on = change
             .first_used_on
             .as_ref()
@@ -96,7 +100,7 @@ impl FeedApply for UsageFeed {
         {
             return Ok(());
         }
-        if before.units_used == used {
+        if before.units_used == used && before.units_reserved == reserved {
             return Ok(());
         }
         let request_id = format!("usage-{}", change.sequence);
@@ -108,7 +112,7 @@ impl FeedApply for UsageFeed {
         {
             kinds.push(ChangeKind::Started);
         }
-        store::set_units_used(conn, &before.id, used).await?;
+        store::set_units(conn, &before.id, used, reserved).await?;
         kinds.push(ChangeKind::UnitsChanged);
         let after = store::load_voucher(conn, &before.id)
             .await?

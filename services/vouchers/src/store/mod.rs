@@ -36,7 +36,7 @@ pub use decisions::{client_vouchers, insert_voucher, lock_client_for_issue, next
 pub use lifecycle::{Choice, accept, cancel, choose_provider, complete, decline, interrupt, start};
 pub use prices::{PriceRow, count_prices, insert_price, list_prices, price_on};
 pub use sweep::sweep;
-pub use usage_feed::{advance_usage_version, set_units_used, start_by_usage};
+pub use usage_feed::{advance_usage_version, set_units, start_by_usage};
 pub use voucher_feed::{VOUCHER_FEED, append_change, list_changes};
 pub use vouchers::{
     VoucherFilter, VoucherRow, list_vouchers, load_voucher, load_voucher_by_number,

@@ -12,20 +12,23 @@ use sqlx::AnyConnection;
 
 use super::common::changed;
 
-/// Sets the units used as attendance counts them (its usage feed); `false` when there is no
-/// such voucher. Attendance never exceeds the grant (CAP-UNITS is admitted there).
-pub async fn set_units_used(
+/// Sets the units used and reserved as attendance counts them (its usage feed); `false` when
+/// there is no such voucher. Attendance never lets the two exceed the grant (CAP-UNITS is
+/// admitted there).
+pub async fn set_units(
     conn: &mut AnyConnection,
     id: &str,
     used: i64,
+    reserved: i64,
 ) -> Result<bool, AppError> {
     changed(
         sqlx::query(
-            "UPDATE vouchers SET units_used = $2, version = version + 1, updated_at = $3 \
-             WHERE id = $1",
+            "UPDATE vouchers SET units_used = $2, units_reserved = $3, version = version + 1, \
+             updated_at = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(used)
+        .bind(reserved)
         .bind(now_micros())
         .execute(&mut *conn)
         .await,

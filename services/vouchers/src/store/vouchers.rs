@@ -18,8 +18,8 @@ use crate::model::{self, StartDates, VoucherState};
 
 const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.service_type, \
     v.state, v.decision_date, v.valid_from, v.valid_until, v.units_granted, v.units_used, \
-    v.weekly_cap, v.unit_price_cents, v.value_cents, v.rulebook_code, v.rulebook_version, \
-    v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
+    v.units_reserved, v.weekly_cap, v.unit_price_cents, v.value_cents, v.rulebook_code, \
+    v.rulebook_version, v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
     v.provider_distance_km, v.responsible_coach, v.steward_notified_on, v.declined_reason, \
     v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
     v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, \
@@ -45,6 +45,8 @@ pub struct VoucherRow {
     pub units_granted: i64,
     /// Units used, hundredths.
     pub units_used: i64,
+    /// Units reserved by agreed sessions, hundredths (attendance's count).
+    pub units_reserved: i64,
     /// The chosen provider (pending acceptance while ISSUED), if any.
     pub chosen_provider: Option<String>,
     /// The responsible coach named, or empty.
@@ -75,6 +77,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
     let valid_until = parse_stored_date(&r.try_get::<String, _>("valid_until")?)?;
     let granted: i64 = r.try_get("units_granted")?;
     let used: i64 = r.try_get("units_used")?;
+    let reserved: i64 = r.try_get("units_reserved")?;
     let weekly: Option<i64> = r.try_get("weekly_cap")?;
     let decision_b64: String = r.try_get("decision")?;
     let decision = STANDARD
@@ -112,7 +115,8 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         value: Some(to_money(r.try_get("value_cents")?)),
         units_granted: Some(model::to_units(granted)),
         units_used: Some(model::to_units(used)),
-        units_left: Some(model::to_units(granted - used)),
+        units_left: Some(model::to_units(granted - used - reserved)),
+        units_reserved: Some(model::to_units(reserved)),
         weekly_cap: weekly.map(model::to_units),
         provider_id: provider_id.clone().unwrap_or_default(),
         provider_name: r.try_get("provider_name")?,
@@ -143,6 +147,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         valid_until,
         units_granted: granted,
         units_used: used,
+        units_reserved: reserved,
         chosen_provider: provider_id,
         responsible_coach: view.responsible_coach.clone(),
         start,
