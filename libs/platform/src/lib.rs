@@ -26,6 +26,7 @@
 //! - [`db`]: sqlx `Any` on SQLite or PostgreSQL, migrations under a lock, a health probe;
 //!   [`leader`]: one replica at a time runs each job;
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023);
+//!   [`client_data`]: a client's reads and accesses as a service records them;
 //!   [`audit_api`]: the `seteli.audit.v1.AuditService` that auditors query;
 //! - [`error`]: one error type mapped to rich gRPC statuses (rule violations carry rule ids);
 //! - [`admission`] and [`limits`]: how many calls at once, how large a request;
@@ -45,7 +46,7 @@
 //! 2. [`convert`], [`paging`], [`telemetry`], [`limits`], [`status`], [`identity`], [`db`]
 //! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
-//! 5. [`auth`], [`change`], [`client`], [`feed`], [`audit_api`]
+//! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
 //! 6. [`server`]
 //! 7. `testing` (the test kit, behind the feature of that name)
 
@@ -57,6 +58,7 @@ pub mod audit_api;
 pub mod auth;
 pub mod change;
 pub mod client;
+pub mod client_data;
 pub mod clock;
 pub mod config;
 pub mod convert;
