@@ -11,7 +11,7 @@
 //! - [`paging`]: one opaque, versioned page cursor;
 //! - [`feed`]: following another service's change feed (one [`feed::Follower`] for every
 //!   follower: its cursor, catch-up, ticker and on-demand catch-up), and the feeds a service
-//!   publishes;
+//!   publishes; [`followed`]: the page call of each feed of the contract;
 //! - [`clock`]: "today" in Europe/Helsinki, injectable;
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;
@@ -47,7 +47,7 @@
 //! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
 //! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
-//! 6. [`server`]
+//! 6. [`followed`], [`server`]
 //! 7. `testing` (the test kit, behind the feature of that name)
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -66,6 +66,7 @@ pub mod db;
 pub mod devkeys;
 pub mod error;
 pub mod feed;
+pub mod followed;
 pub mod identity;
 pub mod jwks;
 pub mod leader;
