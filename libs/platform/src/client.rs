@@ -229,6 +229,23 @@ impl<C: Clone> Upstream<C> {
         })
     }
 
+    /// [`Upstream::connect`] with the setting named as every service names it
+    /// ([`url_key`](crate::config::url_key)`(service)`, e.g. `SETELI_VOUCHERS_URL`).
+    pub fn of(
+        service: &'static str,
+        url: &str,
+        options: &UpstreamOptions,
+        make: impl FnOnce(Channel) -> C,
+    ) -> Result<Self, ConfigError> {
+        Self::connect(
+            service,
+            &crate::config::url_key(service),
+            url,
+            options,
+            make,
+        )
+    }
+
     /// Calls `rpc` with `message` on behalf of `ctx`'s caller.
     pub async fn call<M, T, Fut>(
         &self,

@@ -342,6 +342,30 @@ impl Config {
         }
     }
 
+    /// A service's own variable, trimmed (a token, a name); `None` when unset or blank.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.var(key).map(|v| v.trim().to_owned())
+    }
+
+    /// Where `service` is: [`url_key`]`(service)` trimmed, or its [`default_url`] (empty for a
+    /// service without one, which fails as no URL where it is dialled).
+    pub fn service_url(&self, service: &str) -> String {
+        self.text(&url_key(service))
+            .unwrap_or_else(|| default_url(service).unwrap_or_default().to_owned())
+    }
+
+    /// How often something is polled: `key` in milliseconds (`default_ms` when unset), at
+    /// least 1.
+    pub fn poll_ms(&self, key: &str, default_ms: u64) -> Result<Duration, ConfigError> {
+        match self.var_or(key, default_ms)? {
+            0 => Err(ConfigError {
+                key: key.into(),
+                message: "must be at least 1".into(),
+            }),
+            ms => Ok(Duration::from_millis(ms)),
+        }
+    }
+
     /// A service's own variable that must be set.
     pub fn require_var(&self, key: &str) -> Result<&str, ConfigError> {
         self.var(key).ok_or_else(|| ConfigError {
@@ -376,6 +400,29 @@ fn jwks_url(key: &str, value: &str) -> Result<String, ConfigError> {
         return Err(bad("has no host"));
     }
     Ok(value.to_owned())
+}
+
+/// Where the provider registry listens on a developer's machine (`make run`).
+pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
+/// Where the voucher service listens on a developer's machine (`make run`).
+pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
+/// Where the attendance service listens on a developer's machine (`make run`).
+pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+
+/// Where `service` (`providers`, `vouchers`, `attendance`: the services others call) listens
+/// on a developer's machine; `None` for a service no other one calls.
+pub fn default_url(service: &str) -> Option<&'static str> {
+    match service {
+        "providers" => Some(DEFAULT_PROVIDERS_URL),
+        "vouchers" => Some(DEFAULT_VOUCHERS_URL),
+        "attendance" => Some(DEFAULT_ATTENDANCE_URL),
+        _ => None,
+    }
+}
+
+/// The setting that names where `service` is: `SETELI_<SERVICE>_URL`.
+pub fn url_key(service: &str) -> String {
+    format!("SETELI_{}_URL", service.to_ascii_uppercase())
 }
 
 /// Parses `key` with `get`, or returns `default` when it is unset.
@@ -430,6 +477,39 @@ mod tests {
         assert_eq!(c.tls.expect("on").key_file, PathBuf::from("/tls/tls.key"));
         assert_eq!(c.upstream.ca_file, Some(PathBuf::from("/tls/ca.crt")));
         assert_eq!(c.plaintext_health_addr.map(|a| a.port()), Some(50060));
+    }
+
+    #[test]
+    fn service_urls_tokens_and_polls_read_with_their_defaults() {
+        let c = with(&[
+            ("SETELI_VOUCHERS_URL", " http://vouchers:50052 "),
+            ("SETELI_A_TOKEN", "  secret "),
+            ("SETELI_BLANK_TOKEN", "   "),
+            ("SETELI_POLL_MS", "250"),
+            ("SETELI_ZERO_MS", "0"),
+        ])
+        .expect("config");
+        assert_eq!(c.service_url("vouchers"), "http://vouchers:50052");
+        assert_eq!(c.service_url("providers"), DEFAULT_PROVIDERS_URL);
+        assert_eq!(c.service_url("attendance"), DEFAULT_ATTENDANCE_URL);
+        assert_eq!(c.service_url("billing"), "");
+        assert_eq!(url_key("attendance"), "SETELI_ATTENDANCE_URL");
+        assert_eq!(c.text("SETELI_A_TOKEN").as_deref(), Some("secret"));
+        assert_eq!(c.text("SETELI_BLANK_TOKEN"), None);
+        assert_eq!(c.text("SETELI_UNSET_TOKEN"), None);
+        assert_eq!(
+            c.poll_ms("SETELI_POLL_MS", 1000).expect("set"),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            c.poll_ms("SETELI_UNSET_MS", 1000).expect("default"),
+            Duration::from_millis(1000)
+        );
+        let err = c.poll_ms("SETELI_ZERO_MS", 1000).expect_err("zero");
+        assert_eq!(
+            (err.key.as_str(), err.message.as_str()),
+            ("SETELI_ZERO_MS", "must be at least 1")
+        );
     }
 
     #[test]

@@ -160,6 +160,37 @@ mod tests {
         }
         assert!(retryable(None).is_none());
     }
+
+    #[test]
+    fn refuse_lists_every_broken_rule() {
+        assert!(refuse(Vec::new()).is_ok());
+        let broken = vec![
+            Violation::of(seteli_rules::rule_ids::PROV_DOCS, "fi", "en"),
+            Violation::of(seteli_rules::rule_ids::PROV_PRICE, "fi", "en"),
+        ];
+        match refuse(broken) {
+            Err(AppError::RuleViolations(v)) => assert_eq!(v.len(), 2),
+            other => panic!("not a refusal: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn field_text_is_trimmed_and_bounded() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(errors.text("a", "  Ella  ", 4), "Ella");
+        errors.finish().unwrap();
+        let mut errors = FieldErrors::new();
+        assert_eq!(errors.text("a", "  ", 4), "");
+        errors.text("b", "Ellen", 4);
+        match errors.finish() {
+            Err(AppError::InvalidArgument(v)) => {
+                assert_eq!(v.len(), 2);
+                assert_eq!(v[1].field, "b");
+                assert_eq!(v[1].description, "required, at most 4 characters");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 /// Collects field violations so a request's every malformed field is reported at once.
@@ -185,6 +216,16 @@ impl FieldErrors {
         if bad {
             self.add(field, description);
         }
+    }
+
+    /// `value` trimmed; a violation of `field` when that is empty or longer than `max`
+    /// characters ("required, at most `max` characters").
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.is_empty() || v.chars().count() > max {
+            self.add(field, format!("required, at most {max} characters"));
+        }
+        v.to_owned()
     }
 
     /// Records an error from `r`, passing the value through when it is fine.

@@ -11,7 +11,7 @@
 //! - [`paging`]: one opaque, versioned page cursor;
 //! - [`feed`]: following another service's change feed (one [`feed::Follower`] for every
 //!   follower: its cursor, catch-up, ticker and on-demand catch-up), and the feeds a service
-//!   publishes;
+//!   publishes; [`followed`]: the page call of each feed of the contract;
 //! - [`clock`]: "today" in Europe/Helsinki, injectable;
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;
@@ -26,6 +26,7 @@
 //! - [`db`]: sqlx `Any` on SQLite or PostgreSQL, migrations under a lock, a health probe;
 //!   [`leader`]: one replica at a time runs each job;
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023);
+//!   [`client_data`]: a client's reads and accesses as a service records them;
 //!   [`audit_api`]: the `seteli.audit.v1.AuditService` that auditors query;
 //! - [`error`]: one error type mapped to rich gRPC statuses (rule violations carry rule ids);
 //! - [`admission`] and [`limits`]: how many calls at once, how large a request;
@@ -45,8 +46,8 @@
 //! 2. [`convert`], [`paging`], [`telemetry`], [`limits`], [`status`], [`identity`], [`db`]
 //! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
-//! 5. [`auth`], [`change`], [`client`], [`feed`], [`audit_api`]
-//! 6. [`server`]
+//! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
+//! 6. [`followed`], [`server`]
 //! 7. `testing` (the test kit, behind the feature of that name)
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -57,6 +58,7 @@ pub mod audit_api;
 pub mod auth;
 pub mod change;
 pub mod client;
+pub mod client_data;
 pub mod clock;
 pub mod config;
 pub mod convert;
@@ -64,6 +66,7 @@ pub mod db;
 pub mod devkeys;
 pub mod error;
 pub mod feed;
+pub mod followed;
 pub mod identity;
 pub mod jwks;
 pub mod leader;

@@ -520,6 +520,46 @@ impl Built {
         self.jobs.push((name, Box::pin(job)));
         self
     }
+
+    /// Adds the job `name` that `job` makes when `runs` (what it needs is configured, e.g. a
+    /// feed's token); otherwise logs `otherwise` as a warning: what the service goes without.
+    pub fn job_if<F>(
+        self,
+        runs: bool,
+        name: &'static str,
+        job: impl FnOnce() -> F,
+        otherwise: &str,
+    ) -> Self
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        if runs {
+            self.job(name, job())
+        } else {
+            tracing::warn!("{otherwise}");
+            self
+        }
+    }
+}
+
+/// A service's generated gRPC server `$server` on `$platform`'s routes, with the request and
+/// answer size limit of its configuration ([`crate::limits::max_message_bytes`]): a
+/// `Result<Built, ConfigError>`.
+///
+/// ```ignore
+/// let built = seteli_platform::grpc_routes!(platform, BillingServiceServer::new(api))?;
+/// ```
+#[macro_export]
+macro_rules! grpc_routes {
+    ($platform:expr, $server:expr) => {
+        $crate::limits::max_message_bytes(&$platform.config).map(|max| {
+            $platform.routes().grpc(
+                $server
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+        })
+    };
 }
 
 /// Runs service `S` on `listener` with `config` until `shutdown` resolves, then drains.

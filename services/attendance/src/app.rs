@@ -16,11 +16,7 @@ use seteli_platform::feed::{self, Follower};
 use seteli_rules::ledger::AheadReasons;
 use tonic::transport::Channel;
 
-/// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
-pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
-
-/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
-pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
+pub use seteli_platform::config::{DEFAULT_PROVIDERS_URL, DEFAULT_VOUCHERS_URL};
 
 /// The attendance service's settings beyond the platform's, read once at start.
 #[derive(Debug, Clone)]
@@ -48,26 +44,11 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings; a bad value names its key.
     pub fn read(config: &Config) -> Result<Self, ConfigError> {
-        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
-        if poll_ms == 0 {
-            return Err(ConfigError {
-                key: "SETELI_FEED_POLL_MS".into(),
-                message: "must be at least 1".into(),
-            });
-        }
         Ok(Self {
-            vouchers_url: config
-                .var("SETELI_VOUCHERS_URL")
-                .unwrap_or(DEFAULT_VOUCHERS_URL)
-                .to_owned(),
-            providers_url: config
-                .var("SETELI_PROVIDERS_URL")
-                .unwrap_or(DEFAULT_PROVIDERS_URL)
-                .to_owned(),
-            feed_token: config
-                .var("SETELI_VOUCHERS_FEED_TOKEN")
-                .map(|t| t.trim().to_owned()),
-            feed_poll: Duration::from_millis(poll_ms),
+            vouchers_url: config.service_url("vouchers"),
+            providers_url: config.service_url("providers"),
+            feed_token: config.text("SETELI_VOUCHERS_FEED_TOKEN"),
+            feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
             recount_every: match config.var_or("SETELI_USAGE_RECOUNT_SECONDS", 300u64)? {
                 0 => None,
@@ -115,16 +96,14 @@ pub struct VoucherFeed {
 impl App {
     /// The operations over `db`, following the voucher service named in `settings`.
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
-        let vouchers = Upstream::connect(
+        let vouchers = Upstream::of(
             "vouchers",
-            "SETELI_VOUCHERS_URL",
             &settings.vouchers_url,
             &settings.upstream,
             VouchersServiceClient::new,
         )?;
-        let providers = Upstream::connect(
+        let providers = Upstream::of(
             "providers",
-            "SETELI_PROVIDERS_URL",
             &settings.providers_url,
             &settings.upstream,
             ProvidersServiceClient::new,

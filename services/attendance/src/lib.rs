@@ -113,26 +113,20 @@ impl Service for Attendance {
             feed.align_with_transaction_ids(&platform.db).await?;
         }
         let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
-        let mut built = platform.routes().grpc(
+        let built = seteli_platform::grpc_routes!(
+            platform,
             AttendanceServiceServer::new(api::AttendanceApi(app.clone()))
-                .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
-        );
-        if let Some(every) = settings.recount_every {
-            built = built.job("usage-recount", jobs::recount_usage(app.clone(), every));
-        }
-        if app.follows_feed() {
-            built = built.job(
-                "voucher-feed",
-                jobs::follow_vouchers(app, settings.feed_poll),
-            );
-        } else {
-            tracing::warn!(
-                "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, sessions cannot be recorded"
-            );
-        }
-        Ok(built)
+        )?;
+        let built = match settings.recount_every {
+            Some(every) => built.job("usage-recount", jobs::recount_usage(app.clone(), every)),
+            None => built,
+        };
+        Ok(built.job_if(
+            app.follows_feed(),
+            "voucher-feed",
+            || jobs::follow_vouchers(app, settings.feed_poll),
+            "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, sessions cannot be recorded",
+        ))
     }
 }
 

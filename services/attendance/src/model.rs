@@ -4,31 +4,9 @@
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use seteli_api::attendance::v1 as pb;
-use seteli_platform::AppError;
-use seteli_platform::pb_enum;
+use seteli_platform::{coded, pb_enum};
 use seteli_rules::ServiceType;
 use seteli_rules::sessions::{self, VoucherTerms};
-
-/// A model enum with stable stored codes (`code`, `parse`, `ALL`).
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $v:ident = $code:literal, )* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $( $(#[$vm])* $v, )* }
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[ $( $name::$v, )* ];
-            /// Stored code.
-            pub fn code(self) -> &'static str { match self { $( $name::$v => $code, )* } }
-            /// Parses a stored code.
-            pub fn parse(s: &str) -> Result<Self, AppError> {
-                Self::ALL.iter().copied().find(|x| x.code() == s).ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!(concat!("unknown stored ", stringify!($name), " {:?}"), s))
-                })
-            }
-        }
-    };
-}
 
 coded! {
     /// How a session is delivered.

@@ -1,9 +1,12 @@
 //! Protobuf ↔ model: requests checked into model inputs (every malformed field at once), and
 //! the small conversions the views need.
 
-use chrono::{NaiveDate, NaiveTime, Timelike};
+use chrono::{NaiveTime, Timelike};
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::convert::{PbEnum, date, to_date};
+pub use seteli_platform::convert::{
+    month_bounds, opt_date, optional_date, required_id, required_text,
+};
 use seteli_platform::{AppError, FieldErrors};
 
 use seteli_rules::{ServiceType, groups};
@@ -139,53 +142,6 @@ pub fn validate_session(
     })
 }
 
-/// A trimmed, required free-text field of at most `max` characters.
-pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("required, at most {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
-/// A required id field (trimmed, 1–100 characters).
-pub fn required_id(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.len() > 100 {
-        return Err(AppError::invalid(field, "required"));
-    }
-    Ok(v.to_owned())
-}
-
-/// An optional date field.
-pub fn optional_date(
-    field: &str,
-    d: Option<&seteli_api::common::v1::Date>,
-) -> Result<Option<NaiveDate>, AppError> {
-    d.map(|d| date(field, Some(d))).transpose()
-}
-
-/// An optional contract date.
-pub fn opt_date(d: Option<NaiveDate>) -> Option<seteli_api::common::v1::Date> {
-    d.map(to_date)
-}
-
-/// The first and last day of a calendar month.
-pub fn month_bounds(year: i32, month: i32) -> Result<(NaiveDate, NaiveDate), AppError> {
-    let first = u32::try_from(month)
-        .ok()
-        .and_then(|m| NaiveDate::from_ymd_opt(year, m, 1))
-        .filter(|_| (2000..=2100).contains(&year))
-        .ok_or_else(|| AppError::invalid("month", "required: a year 2000–2100 and a month 1–12"))?;
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .ok_or_else(|| AppError::invalid("month", "out of range"))?;
-    Ok((first, next.pred_opt().unwrap_or(first)))
-}
-
 // ------------------------------------------------------------------------------ groups
 
 /// Checks a group's shape; every malformed field at once. The size's rule (CAP-GROUP-SIZE) is
@@ -199,12 +155,7 @@ pub fn validate_group(d: Option<&pb::GroupDetails>) -> Result<GroupInput, AppErr
         "details.service_type",
         "required: SK_GROUP or KTT_GROUP",
     );
-    let name = d.name.trim().to_owned();
-    errors.check(
-        name.is_empty() || name.chars().count() > 200,
-        "details.name",
-        "required, at most 200 characters",
-    );
+    let name = errors.text("details.name", &d.name, 200);
     let mode = GroupMode::from_pb(d.mode);
     errors.check(mode.is_none(), "details.mode", "required: open or closed");
     let max_size = u32::try_from(d.max_size).ok().filter(|n| *n > 0);
@@ -218,12 +169,7 @@ pub fn validate_group(d: Option<&pb::GroupDetails>) -> Result<GroupInput, AppErr
         date("details.announced_start", d.announced_start.as_ref())
             .map_err(|_| "required: a calendar date"),
     );
-    let schedule = d.schedule.trim().to_owned();
-    errors.check(
-        schedule.is_empty() || schedule.chars().count() > 2000,
-        "details.schedule",
-        "required, at most 2000 characters",
-    );
+    let schedule = errors.text("details.schedule", &d.schedule, 2000);
     errors.finish()?;
     let (Some(service), Some(mode), Some(max_size), Some(announced_start)) =
         (service, mode, max_size, start)

@@ -24,12 +24,9 @@ use seteli_platform::{AppError, AppResult};
 use seteli_rules::ids::{format_y_tunnus, ovt_from_y_tunnus, validate_ovt, validate_y_tunnus};
 use tonic::transport::Channel;
 
-/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
-pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
-/// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
-pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
-/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
-pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+pub use seteli_platform::config::{
+    DEFAULT_ATTENDANCE_URL, DEFAULT_PROVIDERS_URL, DEFAULT_VOUCHERS_URL,
+};
 
 /// The buyer on every invoice: the county, from configuration.
 #[derive(Debug, Clone)]
@@ -125,20 +122,12 @@ impl Settings {
         if lookback_months > 60 {
             return Err(config_error("SETELI_BILLING_LOOKBACK_MONTHS", "at most 60"));
         }
-        let mark_ms: u64 = config.var_or("SETELI_BILLING_MARK_POLL_MS", 5000)?;
-        if mark_ms == 0 {
-            return Err(config_error(
-                "SETELI_BILLING_MARK_POLL_MS",
-                "must be at least 1",
-            ));
-        }
+        let mark_poll = config.poll_ms("SETELI_BILLING_MARK_POLL_MS", 5000)?;
         Ok(Self {
-            attendance_url: text("SETELI_ATTENDANCE_URL", DEFAULT_ATTENDANCE_URL),
-            vouchers_url: text("SETELI_VOUCHERS_URL", DEFAULT_VOUCHERS_URL),
-            providers_url: text("SETELI_PROVIDERS_URL", DEFAULT_PROVIDERS_URL),
-            upstream_token: config
-                .var("SETELI_BILLING_UPSTREAM_TOKEN")
-                .map(|t| t.trim().to_owned()),
+            attendance_url: config.service_url("attendance"),
+            vouchers_url: config.service_url("vouchers"),
+            providers_url: config.service_url("providers"),
+            upstream_token: config.text("SETELI_BILLING_UPSTREAM_TOKEN"),
             buyer: Buyer {
                 name: text("SETELI_BILLING_BUYER_NAME", "Pohjois-Savon hyvinvointialue"),
                 business_id,
@@ -151,7 +140,7 @@ impl Settings {
             payment_terms_days,
             close_days,
             lookback_months,
-            mark_poll: Duration::from_millis(mark_ms),
+            mark_poll,
             upstream: config.upstream.clone(),
         })
     }
@@ -178,23 +167,20 @@ impl App {
     /// The operations over `db`, asking the services named in `settings`.
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
         Ok(Self {
-            attendance: Upstream::connect(
+            attendance: Upstream::of(
                 "attendance",
-                "SETELI_ATTENDANCE_URL",
                 &settings.attendance_url,
                 &settings.upstream,
                 AttendanceServiceClient::new,
             )?,
-            vouchers: Upstream::connect(
+            vouchers: Upstream::of(
                 "vouchers",
-                "SETELI_VOUCHERS_URL",
                 &settings.vouchers_url,
                 &settings.upstream,
                 VouchersServiceClient::new,
             )?,
-            providers: Upstream::connect(
+            providers: Upstream::of(
                 "providers",
-                "SETELI_PROVIDERS_URL",
                 &settings.providers_url,
                 &settings.upstream,
                 ProvidersServiceClient::new,

@@ -66,23 +66,16 @@ impl Service for Billing {
 
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
-        let mut built = platform.routes().grpc(
+        let built = seteli_platform::grpc_routes!(
+            platform,
             BillingServiceServer::new(api::BillingApi(app.clone()))
-                .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
-        );
-        if app.has_upstream() {
-            built = built.job(
-                "mark-invoiced",
-                jobs::mark_invoiced(app, settings.mark_poll),
-            );
-        } else {
-            tracing::warn!(
-                "SETELI_BILLING_UPSTREAM_TOKEN is not set: invoices cannot be generated"
-            );
-        }
-        Ok(built)
+        )?;
+        Ok(built.job_if(
+            app.has_upstream(),
+            "mark-invoiced",
+            || jobs::mark_invoiced(app, settings.mark_poll),
+            "SETELI_BILLING_UPSTREAM_TOKEN is not set: invoices cannot be generated",
+        ))
     }
 }
 

@@ -10,46 +10,13 @@ use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::AppError;
 use seteli_platform::convert::{PbEnum, date};
+pub use seteli_platform::convert::{month_bounds, required_id, required_text};
 use seteli_rules::ServiceType;
 use seteli_rules::ids::{
     ovt_from_y_tunnus, validate_bic, validate_iban, validate_ovt, validate_y_tunnus,
 };
 
 use crate::model::{ItemKind, VoucherTerms};
-
-/// A required text field (trimmed, 1–`max` characters).
-pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("required, at most {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
-/// A required id field (trimmed, 1–100 characters).
-pub fn required_id(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.len() > 100 {
-        return Err(AppError::invalid(field, "required"));
-    }
-    Ok(v.to_owned())
-}
-
-/// The first and last day of a month.
-pub fn month_bounds(year: i32, month: i32) -> Result<(NaiveDate, NaiveDate), AppError> {
-    let first = u32::try_from(month)
-        .ok()
-        .and_then(|m| NaiveDate::from_ymd_opt(year, m, 1))
-        .filter(|_| (2000..=2100).contains(&year))
-        .ok_or_else(|| AppError::invalid("month", "required: a year 2000–2100 and a month 1–12"))?;
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .ok_or_else(|| AppError::invalid("month", "out of range"))?;
-    Ok((first, next.pred_opt().unwrap_or(first)))
-}
 
 /// A month filter of a list: both set, or neither.
 pub fn optional_period(year: i32, month: i32) -> Result<String, AppError> {

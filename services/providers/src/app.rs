@@ -78,15 +78,9 @@ impl App {
     pub fn new(platform: &Platform, settings: Settings) -> anyhow::Result<Self> {
         let prices = match settings.prices {
             PriceSettings::Configured(prices) => CeilingPriceSource::Configured(prices),
-            PriceSettings::Vouchers { url, upstream } => {
-                CeilingPriceSource::Vouchers(Upstream::connect(
-                    "vouchers",
-                    VOUCHERS_URL,
-                    &url,
-                    &upstream,
-                    VouchersServiceClient::new,
-                )?)
-            }
+            PriceSettings::Vouchers { url, upstream } => CeilingPriceSource::Vouchers(
+                Upstream::of("vouchers", &url, &upstream, VouchersServiceClient::new)?,
+            ),
         };
         Ok(Self {
             db: platform.db.clone(),

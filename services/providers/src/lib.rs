@@ -72,12 +72,8 @@ impl Service for Providers {
 
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         let app = app::App::new(platform, settings)?;
-        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
-        Ok(platform.routes().grpc(
-            ProvidersServiceServer::new(api::ProvidersApi::new(app))
-                .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
-        ))
+        let server = ProvidersServiceServer::new(api::ProvidersApi::new(app));
+        Ok(seteli_platform::grpc_routes!(platform, server)?)
     }
 }
 

@@ -33,28 +33,7 @@ seteli_platform::pb_enum!(SiteKind, pb::SiteKind {
     WorkerLocation => WorkerLocation,
 });
 
-/// Pairs a rulebook enum with its protobuf twin as two functions, each an exhaustive match (a
-/// variant added on either side without its twin does not compile).
-macro_rules! rules_enum {
-    ($model:ident, $pb:ident, $to:ident, $from:ident { $($m:ident => $p:ident),+ $(,)? }) => {
-        #[doc = concat!("The contract value of a [`", stringify!($model), "`].")]
-        pub fn $to(value: $model) -> i32 {
-            (match value {
-                $($model::$m => pb::$pb::$p,)+
-            }) as i32
-        }
-
-        #[doc = concat!("The [`", stringify!($model), "`] of a contract value; `None` when unspecified or unknown.")]
-        pub fn $from(value: i32) -> Option<$model> {
-            match pb::$pb::try_from(value).ok()? {
-                $(pb::$pb::$p => Some($model::$m),)+
-                pb::$pb::Unspecified => None,
-            }
-        }
-    };
-}
-
-rules_enum!(LegalForm, LegalForm, legal_form_to_pb, legal_form {
+seteli_platform::pb_enum!(fn legal_form_to_pb, fn legal_form: LegalForm, pb::LegalForm {
     Company => Company,
     Association => Association,
     Foundation => Foundation,
@@ -63,7 +42,7 @@ rules_enum!(LegalForm, LegalForm, legal_form_to_pb, legal_form {
     Other => Other,
 });
 
-rules_enum!(Qualification, Qualification, qualification_to_pb, qualification {
+seteli_platform::pb_enum!(fn qualification_to_pb, fn qualification: Qualification, pb::Qualification {
     Sosionomi => Sosionomi,
     SocialEducator => SocialEducator,
     SocialInstructor => SocialInstructor,
@@ -79,7 +58,7 @@ rules_enum!(Qualification, Qualification, qualification_to_pb, qualification {
     OtherField => OtherField,
 });
 
-rules_enum!(DocumentKind, DocumentKind, document_kind_to_pb, document_kind {
+seteli_platform::pb_enum!(fn document_kind_to_pb, fn document_kind: DocumentKind, pb::DocumentKind {
     ServiceDescription => ServiceDescription,
     StaffForm => StaffForm,
     SelfMonitoringPlan => SelfMonitoringPlan,
@@ -107,12 +86,7 @@ fn describe(e: AppError) -> String {
 pub fn details(d: Option<&pb::ProviderDetails>) -> Result<Details, AppError> {
     let d = d.ok_or_else(|| AppError::invalid("details", "required"))?;
     let mut errors = FieldErrors::new();
-    let name = d.name.trim().to_owned();
-    errors.check(
-        name.is_empty() || name.chars().count() > 200,
-        "details.name",
-        "required, at most 200 characters",
-    );
+    let name = errors.text("details.name", &d.name, 200);
     let business_id = d.business_id.trim().to_owned();
     errors.take(
         "details.business_id",

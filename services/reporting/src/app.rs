@@ -18,11 +18,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_rules::process::ProcessConfig;
 use tonic::transport::Channel;
 
-/// Where the voucher service listens when `SETELI_VOUCHERS_URL` is not set.
-pub const DEFAULT_VOUCHERS_URL: &str = "http://127.0.0.1:50052";
-
-/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
-pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+pub use seteli_platform::config::{DEFAULT_ATTENDANCE_URL, DEFAULT_VOUCHERS_URL};
 
 /// The county printed on reports when `SETELI_COUNTY_NAME` is not set: the county whose
 /// rulebooks Seteli follows.
@@ -57,38 +53,16 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings; a bad value names its key.
     pub fn read(config: &Config) -> Result<Self, ConfigError> {
-        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
-        if poll_ms == 0 {
-            return Err(ConfigError {
-                key: "SETELI_FEED_POLL_MS".into(),
-                message: "must be at least 1".into(),
-            });
-        }
         Ok(Self {
-            vouchers_url: config
-                .var("SETELI_VOUCHERS_URL")
-                .unwrap_or(DEFAULT_VOUCHERS_URL)
-                .to_owned(),
-            feed_token: config
-                .var("SETELI_VOUCHERS_FEED_TOKEN")
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
-            feed_poll: Duration::from_millis(poll_ms),
+            vouchers_url: config.service_url("vouchers"),
+            feed_token: config.text("SETELI_VOUCHERS_FEED_TOKEN"),
+            feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
             county_name: config
-                .var("SETELI_COUNTY_NAME")
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .unwrap_or(DEFAULT_COUNTY_NAME)
-                .to_owned(),
-            attendance_url: config
-                .var("SETELI_ATTENDANCE_URL")
-                .unwrap_or(DEFAULT_ATTENDANCE_URL)
-                .to_owned(),
-            attendance_feed_token: config
-                .var("SETELI_ATTENDANCE_FEED_TOKEN")
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
+                .text("SETELI_COUNTY_NAME")
+                .unwrap_or_else(|| DEFAULT_COUNTY_NAME.to_owned()),
+            attendance_url: config.service_url("attendance"),
+            attendance_feed_token: config.text("SETELI_ATTENDANCE_FEED_TOKEN"),
             notify_within_business_days: config.var_or(
                 "SETELI_NOTIFY_WITHIN_BUSINESS_DAYS",
                 ProcessConfig::default().notify_within_business_days,
@@ -116,9 +90,8 @@ pub struct App {
 impl App {
     /// The operations over `db`, following the voucher service named in `settings`.
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
-        let vouchers = Upstream::connect(
+        let vouchers = Upstream::of(
             "vouchers",
-            "SETELI_VOUCHERS_URL",
             &settings.vouchers_url,
             &settings.upstream,
             VouchersServiceClient::new,
@@ -176,9 +149,8 @@ pub struct AttendanceLink {
 impl AttendanceLink {
     /// The attendance service named in `settings`, followed when a token is configured.
     pub fn new(settings: &Settings, db: &Database, clock: Clock) -> anyhow::Result<Self> {
-        let client = Upstream::connect(
+        let client = Upstream::of(
             "attendance",
-            "SETELI_ATTENDANCE_URL",
             &settings.attendance_url,
             &settings.upstream,
             AttendanceServiceClient::new,

@@ -106,33 +106,22 @@ impl Service for Reporting {
 
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
-        let mut built = platform.routes().grpc(
+        let built = seteli_platform::grpc_routes!(
+            platform,
             ReportingServiceServer::new(api::ReportingApi(app.clone()))
-                .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
+        )?;
+        let built = built.job_if(
+            app.attendance.follows_feed(),
+            "attendance-feed",
+            || jobs::follow_attendance(app.clone(), settings.feed_poll),
+            "SETELI_ATTENDANCE_FEED_TOKEN is not set: attendance's alerts are not followed, no notices come from them",
         );
-        if app.attendance.follows_feed() {
-            built = built.job(
-                "attendance-feed",
-                jobs::follow_attendance(app.clone(), settings.feed_poll),
-            );
-        } else {
-            tracing::warn!(
-                "SETELI_ATTENDANCE_FEED_TOKEN is not set: attendance's alerts are not followed, no notices come from them"
-            );
-        }
-        if app.follows_feed() {
-            built = built.job(
-                "voucher-feed",
-                jobs::follow_vouchers(app, settings.feed_poll),
-            );
-        } else {
-            tracing::warn!(
-                "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, no report obligations are derived"
-            );
-        }
-        Ok(built)
+        Ok(built.job_if(
+            app.follows_feed(),
+            "voucher-feed",
+            || jobs::follow_vouchers(app, settings.feed_poll),
+            "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, no report obligations are derived",
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use seteli_api::reporting::v1 as pb;
 use seteli_platform::AppError;
+pub use seteli_platform::convert::required_text;
 use seteli_platform::convert::{PbEnum, to_date, to_service_type};
 use seteli_platform::error::FieldErrors;
 
@@ -14,25 +15,9 @@ pub const MAX_SECTION: usize = 20_000;
 /// The longest revision reason, in characters.
 pub const MAX_REASON: usize = 2_000;
 
-/// A required id field (trimmed, 1–200 characters).
+/// A required id field (trimmed, 1–200 bytes; reporting has always taken ids this long).
 pub fn required_id(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.len() > 200 {
-        return Err(AppError::invalid(field, "required"));
-    }
-    Ok(v.to_owned())
-}
-
-/// A required text field (trimmed, 1–`max` characters).
-pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("required, at most {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
+    seteli_platform::convert::required_id_within(field, value, 200)
 }
 
 /// A report's text; each section at most [`MAX_SECTION`] characters.

@@ -14,11 +14,7 @@ use seteli_platform::feed::{self, Follower};
 use seteli_rules::prices::CeilingPrices;
 use tonic::transport::Channel;
 
-/// Where the provider registry listens when `SETELI_PROVIDERS_URL` is not set.
-pub const DEFAULT_PROVIDERS_URL: &str = "http://127.0.0.1:50051";
-
-/// Where the attendance service listens when `SETELI_ATTENDANCE_URL` is not set.
-pub const DEFAULT_ATTENDANCE_URL: &str = "http://127.0.0.1:50053";
+pub use seteli_platform::config::{DEFAULT_ATTENDANCE_URL, DEFAULT_PROVIDERS_URL};
 
 /// The voucher service's settings beyond the platform's, read once at start.
 #[derive(Debug, Clone)]
@@ -67,30 +63,14 @@ impl Settings {
             message,
         })?;
         let sweep_seconds: u64 = config.var_or("SETELI_EXPIRY_SWEEP_SECONDS", 3600)?;
-        let poll_ms: u64 = config.var_or("SETELI_FEED_POLL_MS", 1000)?;
-        if poll_ms == 0 {
-            return Err(ConfigError {
-                key: "SETELI_FEED_POLL_MS".into(),
-                message: "must be at least 1".into(),
-            });
-        }
         Ok(Self {
-            providers_url: config
-                .var("SETELI_PROVIDERS_URL")
-                .unwrap_or(DEFAULT_PROVIDERS_URL)
-                .to_owned(),
+            providers_url: config.service_url("providers"),
             distance_limit_km: limit,
             seed_prices,
             sweep_every: (sweep_seconds > 0).then(|| Duration::from_secs(sweep_seconds)),
-            attendance_url: config
-                .var("SETELI_ATTENDANCE_URL")
-                .unwrap_or(DEFAULT_ATTENDANCE_URL)
-                .to_owned(),
-            feed_token: config
-                .var("SETELI_ATTENDANCE_FEED_TOKEN")
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
-            feed_poll: Duration::from_millis(poll_ms),
+            attendance_url: config.service_url("attendance"),
+            feed_token: config.text("SETELI_ATTENDANCE_FEED_TOKEN"),
+            feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
             provider_access_after_end_days: {
                 let days: i64 = config.var_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?;
@@ -135,16 +115,14 @@ pub struct UsageFeed {
 impl App {
     /// The operations over `db`, asking the registry named in `settings`.
     pub fn new(db: Database, clock: Clock, settings: &Settings) -> anyhow::Result<Self> {
-        let providers = Upstream::connect(
+        let providers = Upstream::of(
             "providers",
-            "SETELI_PROVIDERS_URL",
             &settings.providers_url,
             &settings.upstream,
             ProvidersServiceClient::new,
         )?;
-        let attendance = Upstream::connect(
+        let attendance = Upstream::of(
             "attendance",
-            "SETELI_ATTENDANCE_URL",
             &settings.attendance_url,
             &settings.upstream,
             AttendanceServiceClient::new,

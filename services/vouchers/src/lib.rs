@@ -104,26 +104,23 @@ impl Service for Vouchers {
             .align_with_transaction_ids(&platform.db)
             .await?;
         let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
-        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
-        let mut built = platform.routes().grpc(
+        let built = seteli_platform::grpc_routes!(
+            platform,
             VouchersServiceServer::new(api::VouchersApi(app.clone()))
-                .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
+        )?;
+        let built = built.job_if(
+            app.follows_usage(),
+            "usage-feed",
+            || jobs::follow_usage(app, settings.feed_poll),
+            "SETELI_ATTENDANCE_FEED_TOKEN is not set: attendance's usage feed is not followed, vouchers show no units used",
         );
-        if app.follows_usage() {
-            built = built.job("usage-feed", jobs::follow_usage(app, settings.feed_poll));
-        } else {
-            tracing::warn!(
-                "SETELI_ATTENDANCE_FEED_TOKEN is not set: attendance's usage feed is not followed, vouchers show no units used"
-            );
-        }
-        if let Some(every) = settings.sweep_every {
-            built = built.job(
+        Ok(match settings.sweep_every {
+            Some(every) => built.job(
                 "expiry-sweep",
                 jobs::sweep_periodically(platform.db.clone(), platform.clock.clone(), every),
-            );
-        }
-        Ok(built)
+            ),
+            None => built,
+        })
     }
 }
 

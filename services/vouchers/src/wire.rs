@@ -6,6 +6,7 @@ use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::convert::{coordinates, date, service_type};
+pub use seteli_platform::convert::{optional_date, required_id, required_text};
 use seteli_platform::{AppError, FieldErrors};
 use seteli_rules::geo::{Coordinates, PlaceKind, ServicePlace};
 use seteli_rules::provider::{DocumentKind, ProviderDocument};
@@ -21,18 +22,8 @@ pub fn validate_client(d: Option<&pb::ClientDetails>) -> Result<ClientInput, App
         "details.identity_code",
         seteli_rules::ids::parse_hetu(&d.identity_code),
     );
-    let name = d.name.trim().to_owned();
-    errors.check(
-        name.is_empty() || name.chars().count() > 200,
-        "details.name",
-        "required, at most 200 characters",
-    );
-    let municipality = d.home_municipality.trim().to_owned();
-    errors.check(
-        municipality.is_empty() || municipality.chars().count() > 100,
-        "details.home_municipality",
-        "required, at most 100 characters",
-    );
+    let name = errors.text("details.name", &d.name, 200);
+    let municipality = errors.text("details.home_municipality", &d.home_municipality, 100);
     let point = match coordinates("details.home_coordinates", d.home_coordinates.as_ref()) {
         Ok(p) => Some(p),
         Err(AppError::InvalidArgument(v)) => {
@@ -220,18 +211,6 @@ pub fn decision_for_provider(d: &pb::ServiceDecision) -> pb::ServiceDecision {
     }
 }
 
-/// A trimmed, required free-text field of at most `max` characters.
-pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("required, at most {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
 /// The voucher as a provider's user sees it: the decision without eligibility facts.
 pub fn provider_view(v: &pb::Voucher) -> pb::Voucher {
     let mut out = v.clone();
@@ -278,23 +257,6 @@ pub fn client_for_provider(c: &pb::Client) -> pb::Client {
         updated_at_micros: c.updated_at_micros,
         ..Default::default()
     }
-}
-
-/// A required id field (trimmed, 1–100 characters).
-pub fn required_id(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() || v.len() > 100 {
-        return Err(AppError::invalid(field, "required"));
-    }
-    Ok(v.to_owned())
-}
-
-/// An optional date field.
-pub fn optional_date(
-    field: &str,
-    d: Option<&seteli_api::common::v1::Date>,
-) -> Result<Option<NaiveDate>, AppError> {
-    d.map(|d| date(field, Some(d))).transpose()
 }
 
 /// The registry's document kind as the rules name it (an exhaustive match: a kind added to the

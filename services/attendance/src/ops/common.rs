@@ -3,7 +3,7 @@
 //! small conversions of a rules-crate answer into an error or a warning.
 
 use seteli_api::attendance::v1 as pb;
-use seteli_platform::audit::{self, Access, AccessOfMany};
+use seteli_platform::client_data;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::{RuleError, Violation};
@@ -11,9 +11,6 @@ use sqlx::AnyConnection;
 
 use crate::access;
 use crate::app::App;
-
-/// Subject kind of every audit entry this service writes.
-const CLIENT: &str = "client";
 
 pub(super) fn rule_error(e: RuleError) -> AppError {
     AppError::RuleViolations(vec![e.violation()])
@@ -33,41 +30,31 @@ pub(super) fn not_in_state(what: &str) -> AppError {
 }
 
 /// Records a read of a client's personal data before it is answered (DESIGN.md, Security;
-/// 703/2023), grouped with the other reads of the moment ([`audit::record_read`]).
+/// 703/2023), grouped with the other reads of the moment, for the caller's purpose.
 pub(super) async fn read_client(
     app: &App,
     ctx: &Ctx,
     client_id: &str,
     action: &str,
 ) -> AppResult<()> {
-    let access = Access {
-        subject_kind: CLIENT,
-        subject_id: client_id,
-        action,
-        purpose: access::purpose(&ctx.caller),
-    };
-    audit::record_read(&app.db, &ctx.caller, ctx.request_id(), access).await
+    let purpose = access::purpose(&ctx.caller);
+    client_data::read_client(&app.db, ctx, client_id, action, purpose).await
 }
 
 /// Records a read that showed several clients (a list, a feed page) as one entry naming them
-/// all ([`audit::record_read_of_many`]).
+/// all, for the caller's purpose.
 pub(super) async fn read_clients(
     app: &App,
     ctx: &Ctx,
     client_ids: Vec<String>,
     action: &str,
 ) -> AppResult<()> {
-    let access = AccessOfMany {
-        subject_kind: CLIENT,
-        subject_ids: client_ids,
-        action,
-        purpose: access::purpose(&ctx.caller),
-    };
-    audit::record_read_of_many(&app.db, &ctx.caller, ctx.request_id(), access).await
+    let purpose = access::purpose(&ctx.caller);
+    client_data::read_clients(&app.db, ctx, client_ids, action, purpose).await
 }
 
 /// Records an access to a client's personal data inside a change's transaction (DESIGN.md,
-/// Security; 703/2023).
+/// Security; 703/2023), for the caller's purpose.
 pub(super) async fn audit_client(
     conn: &mut AnyConnection,
     ctx: &Ctx,
@@ -75,16 +62,6 @@ pub(super) async fn audit_client(
     client_id: &str,
     action: &str,
 ) -> AppResult<()> {
-    audit::record(
-        &mut *conn,
-        &ctx.caller,
-        request_id,
-        Access {
-            subject_kind: CLIENT,
-            subject_id: client_id,
-            action,
-            purpose: access::purpose(&ctx.caller),
-        },
-    )
-    .await
+    let purpose = access::purpose(&ctx.caller);
+    client_data::audit_client(conn, ctx, request_id, client_id, action, purpose).await
 }

@@ -12,6 +12,7 @@ use seteli_api::attendance::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::convert::{PbEnum, date};
 use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
+use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
@@ -25,31 +26,15 @@ use crate::store;
 
 impl FeedApply for VoucherFeed {
     type Change = vpb::VoucherChange;
-    /// The vouchers feed this service follows (its row in `feed_cursors`).
-    const CURSOR: Cursor = Cursor("vouchers");
-    const LOG: FeedLog = FeedLog {
-        applied: "voucher changes applied",
-        reachable_again: "voucher feed reachable again",
-        cannot_follow: "cannot follow the voucher feed; retrying",
-    };
+    const CURSOR: Cursor = followed::VOUCHERS_CURSOR;
+    const LOG: FeedLog = followed::VOUCHERS_LOG;
 
     fn sequence(change: &vpb::VoucherChange) -> i64 {
         change.sequence
     }
 
     async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<vpb::VoucherChange>> {
-        let page = self
-            .vouchers
-            .call(
-                ctx,
-                vpb::ListVoucherChangesRequest {
-                    after_sequence: after,
-                    page_size: limit,
-                },
-                |mut c, r| async move { c.list_voucher_changes(r).await },
-            )
-            .await?;
-        Ok(page.changes)
+        followed::voucher_changes(&self.vouchers, ctx, after, limit).await
     }
 
     /// Stores the voucher the change carries, unless the copy already has a newer version of

@@ -3,13 +3,15 @@
 //! counts for PROV-DISTANCE, and the refusal listing every broken rule.
 
 use chrono::NaiveDate;
-use seteli_platform::{AppError, AppResult};
 use seteli_rules::geo::{Coordinates, ServicePlace, nearest_place};
 use seteli_rules::prices::CeilingPrices;
 use seteli_rules::provider::{ApprovalFacts, LegalForm, check_offering, check_provider_approval};
 use seteli_rules::{ServiceType, Violation};
 
 use crate::model::{Facts, Offering, Site};
+
+/// `FAILED_PRECONDITION` listing every rule in `violations`, if any.
+pub(super) use seteli_platform::error::refuse;
 
 // The rules, each decided by `seteli_rules` and chosen here in one place.
 
@@ -63,15 +65,6 @@ pub(super) fn nearest_site(
         .unzip();
     let nearest = nearest_place(service, &places, near)?;
     Some((*index.get(nearest.index)?, nearest.distance_km))
-}
-
-/// `FAILED_PRECONDITION` listing every rule in `violations`, if any.
-pub(super) fn refuse(violations: Vec<Violation>) -> AppResult<()> {
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::RuleViolations(violations))
-    }
 }
 
 #[cfg(test)]
@@ -178,19 +171,6 @@ mod tests {
         for rules in [&before, &after] {
             assert!(rules.contains(&rule_ids::PROV_DOCS), "{rules:?}");
             assert!(rules.contains(&rule_ids::PROV_INSURANCE), "{rules:?}");
-        }
-    }
-
-    #[test]
-    fn refuse_lists_every_broken_rule() {
-        assert!(refuse(Vec::new()).is_ok());
-        let broken = vec![
-            Violation::of(seteli_rules::rule_ids::PROV_DOCS, "fi", "en"),
-            Violation::of(seteli_rules::rule_ids::PROV_PRICE, "fi", "en"),
-        ];
-        match refuse(broken) {
-            Err(AppError::RuleViolations(v)) => assert_eq!(v.len(), 2),
-            other => panic!("not a refusal: {other:?}"),
         }
     }
 }

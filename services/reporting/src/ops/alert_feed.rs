@@ -13,6 +13,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::convert::date;
 use seteli_platform::db::new_id;
 use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
+use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use sqlx::AnyConnection;
 
@@ -36,18 +37,7 @@ impl FeedApply for AlertFeed {
     }
 
     async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<apb::AlertChange>> {
-        let page = self
-            .attendance
-            .call(
-                ctx,
-                apb::ListAlertChangesRequest {
-                    after_sequence: after,
-                    page_size: limit,
-                },
-                |mut c, r| async move { c.list_alert_changes(r).await },
-            )
-            .await?;
-        Ok(page.changes)
+        followed::alert_changes(&self.attendance, ctx, after, limit).await
     }
 
     /// A raised alert the social worker must know of becomes a notice; every other change only

@@ -75,7 +75,7 @@ pub async fn get_client(
         .ok_or_else(not_found)?;
     drop(conn);
     let purpose = access::client_purpose(&ctx.caller);
-    read_client(app, &ctx, &id, "GetClient", purpose).await?;
+    read_client(&app.db, &ctx, &id, "GetClient", purpose).await?;
     let client = if ctx.caller.role == Role::ProviderUser {
         wire::client_for_provider(&client)
     } else {
@@ -141,7 +141,7 @@ pub async fn list_clients(
     drop(conn);
     let (mut clients, next_page_token) = page.cut(rows, |c| (c.name.clone(), c.id.clone()));
     let shown = clients.iter().map(|c| c.id.clone()).collect();
-    read_clients(app, &ctx, shown, "ListClients", "client_register").await?;
+    read_clients(&app.db, &ctx, shown, "ListClients", "client_register").await?;
     for c in &mut clients {
         c.identity_code.clear();
     }

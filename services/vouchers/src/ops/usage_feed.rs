@@ -9,6 +9,7 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::change::lock_row;
 use seteli_platform::convert::date;
 use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
+use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use sqlx::AnyConnection;
@@ -50,18 +51,7 @@ impl FeedApply for UsageFeed {
     }
 
     async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<apb::UsageChange>> {
-        let page = self
-            .attendance
-            .call(
-                ctx,
-                apb::ListUsageChangesRequest {
-                    after_sequence: after,
-                    page_size: limit,
-                },
-                |mut c, r| async move { c.list_usage_changes(r).await },
-            )
-            .await?;
-        Ok(page.changes)
+        followed::usage_changes(&self.attendance, ctx, after, limit).await
     }
 
     /// Applies a usage change inside its page's transaction (which skips changes at or below

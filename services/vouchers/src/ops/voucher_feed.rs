@@ -31,7 +31,14 @@ pub async fn list_voucher_changes(
         .filter_map(|c| c.voucher.as_ref()?.client.as_ref())
         .map(|c| c.client_id.clone())
         .collect();
-    read_clients(app, &ctx, shown, "ListVoucherChanges", "voucher_service").await?;
+    read_clients(
+        &app.db,
+        &ctx,
+        shown,
+        "ListVoucherChanges",
+        "voucher_service",
+    )
+    .await?;
     let last_sequence = changes
         .last()
         .map(|c| c.sequence)

@@ -41,7 +41,7 @@ pub async fn get_voucher(
         .filter(|v| access::may_read(&ctx.caller, v, today, days))
         .ok_or_else(|| AppError::NotFound(format!("voucher {what}")))?;
     drop(conn);
-    read_client(app, &ctx, &v.client_id, "GetVoucher", "voucher_service").await?;
+    read_client(&app.db, &ctx, &v.client_id, "GetVoucher", "voucher_service").await?;
     Ok(pb::GetVoucherResponse {
         voucher: Some(wire::voucher_for(&ctx.caller, &v.view)),
     })
@@ -84,7 +84,7 @@ pub async fn list_vouchers(
     let (rows, next_page_token) =
         page.cut(rows, |last| (last.view.created_at_micros, last.id.clone()));
     let shown = rows.iter().map(|v| v.client_id.clone()).collect();
-    read_clients(app, &ctx, shown, "ListVouchers", "voucher_service").await?;
+    read_clients(&app.db, &ctx, shown, "ListVouchers", "voucher_service").await?;
     Ok(pb::ListVouchersResponse {
         vouchers: rows
             .iter()
