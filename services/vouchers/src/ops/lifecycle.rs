@@ -230,10 +230,18 @@ pub async fn start_voucher(
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
-    let on = errors.take(
-        "started_on",
-        date("started_on", req.started_on.as_ref()).map_err(describe),
-    );
+    // KTT-STEWARD: a steward's notice without a start records the notice alone.
+    let notice_only = req.started_on.is_none() && req.steward_notified_on.is_some();
+    let on = if notice_only {
+        Some(None)
+    } else {
+        errors.take(
+            "started_on",
+            date("started_on", req.started_on.as_ref())
+                .map(Some)
+                .map_err(describe),
+        )
+    };
     let coach = errors.take(
         "responsible_coach",
         optional_coach(&req.responsible_coach).map_err(describe),
@@ -250,7 +258,7 @@ pub async fn start_voucher(
     let today = ctx.today();
     // A start is recorded when it happened: a future start would skip the start checklist
     // (PROC-COACH, KTT-STEWARD are due by the start) and make the voucher ACTIVE too early.
-    if on > today {
+    if on.is_some_and(|on| on > today) {
         return Err(AppError::invalid(
             "started_on",
             "must not be after today: record the start on the day it happens",
@@ -264,12 +272,13 @@ pub async fn start_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if v.state == VoucherState::Active
-                    && let Some(notified_on) = steward
+                if let Some(notified_on) = steward
+                    && (v.state == VoucherState::Active
+                        || (on.is_none() && v.state == VoucherState::Assigned))
                 {
-                    // KTT-STEWARD: the notice is recorded (or replaced) on an ACTIVE voucher
-                    // until its first work day is realised (no units used yet); the start and
-                    // the coach stay as recorded.
+                    // KTT-STEWARD: the notice is recorded (or replaced) on an accepted voucher
+                    // without starting it, or on an ACTIVE one, until its first work day is
+                    // realised (no units used yet); the start and the coach stay as recorded.
                     if v.units_used > 0 {
                         return Err(AppError::StateConflict(format!(
                             "voucher {} has used units: its first work day is realised and the \
@@ -277,17 +286,22 @@ pub async fn start_voucher(
                             v.id
                         )));
                     }
-                    let first_day = v.start.started_on.unwrap_or(on);
                     refuse(
-                        check_steward_notice(v.service, Some(notified_on), Some(first_day), today)
-                            .into_iter()
-                            .collect(),
+                        check_steward_notice(
+                            v.service,
+                            Some(notified_on),
+                            v.start.started_on,
+                            today,
+                        )
+                        .into_iter()
+                        .collect(),
                     )?;
                     if !store::record_steward_notice(conn, &v.id, notified_on).await? {
                         return Err(not_in_state("record the steward's notice on", v.state));
                     }
                     return Ok(vec![ChangeKind::Started]);
                 }
+                let on = on.ok_or_else(|| AppError::invalid("started_on", "required"))?;
                 let (coach, dates) = started(v, on, &coach, steward);
                 if v.state == VoucherState::Assigned {
                     // TERM-VALIDITY, PROC-START, PROC-COACH, KTT-STEWARD

@@ -134,8 +134,9 @@ pub async fn start(
     .await
 }
 
-/// KTT-STEWARD on an ACTIVE voucher whose first work day is not realised yet (no units used,
-/// as attendance counts them): records or replaces the steward notice, nothing else.
+/// KTT-STEWARD on an accepted (ASSIGNED) or ACTIVE voucher whose first work day is not
+/// realised yet (no units used, as attendance counts them): records or replaces the steward
+/// notice, nothing else.
 pub async fn record_steward_notice(
     conn: &mut AnyConnection,
     id: &str,
@@ -144,7 +145,8 @@ pub async fn record_steward_notice(
     changed(
         sqlx::query(
             "UPDATE vouchers SET steward_notified_on = $2, version = version + 1, \
-             updated_at = $3 WHERE id = $1 AND state = 'ACTIVE' AND units_used = 0",
+             updated_at = $3 WHERE id = $1 AND state IN ('ASSIGNED', 'ACTIVE') \
+             AND units_used = 0",
         )
         .bind(id)
         .bind(store_date(steward_notified_on))
