@@ -63,8 +63,15 @@ pub struct ServiceStart {
     /// The service.
     pub service: ServiceType,
     /// PROC-START counts from here: the day the client chose the provider (ChooseProvider),
-    /// i.e. ordered the service from it.
+    /// i.e. ordered the service from it (or from [`ServiceStart::valid_from`] when later).
     pub provider_chosen_on: NaiveDate,
+    /// The voucher's first valid day: PROC-START counts from the later of it and the choice
+    /// (RULES.md §10, "Start of service": a voucher valid from a later day cannot start before
+    /// it). `None`: from the choice.
+    pub valid_from: Option<NaiveDate>,
+    /// A continuation (VOUCHER-EXTENSION: the voucher continues another) with the same
+    /// provider: no new client, so PROC-START owes no new start.
+    pub continues_with_same_provider: bool,
     /// A start date agreed separately with the client and social worker (or a closed group's
     /// announced start); replaces the default limit.
     pub agreed_start: Option<NaiveDate>,
@@ -109,6 +116,8 @@ impl From<&StartFacts> for ServiceStart {
         ServiceStart {
             service: f.service,
             provider_chosen_on: f.ordered_on,
+            valid_from: None,
+            continues_with_same_provider: false,
             agreed_start: f.agreed_start,
             started_on: f.started_on,
             as_of: f.as_of,
@@ -120,12 +129,15 @@ impl From<&StartFacts> for ServiceStart {
 }
 
 /// The latest start date of PROC-START: the agreed start, else
-/// [`ProcessConfig::start_within_business_days`] business days after the provider was chosen
-/// (rolled to a business day).
+/// [`ProcessConfig::start_within_business_days`] business days after the later of the day the
+/// provider was chosen and the voucher's first valid day (rolled to a business day).
 pub fn latest_service_start(f: &ServiceStart, cfg: &ProcessConfig) -> NaiveDate {
+    let counted_from = f
+        .valid_from
+        .map_or(f.provider_chosen_on, |v| v.max(f.provider_chosen_on));
     f.agreed_start.unwrap_or_else(|| {
         roll_deadline(
-            add_business_days(f.provider_chosen_on, cfg.start_within_business_days),
+            add_business_days(counted_from, cfg.start_within_business_days),
             cfg.roll,
         )
     })
@@ -152,20 +164,22 @@ pub fn coach_due_by(
 }
 
 /// PROC-START, PROC-COACH and KTT-STEWARD at the start of a service:
-/// - PROC-START: the service starts by [`latest_service_start`] (counted from the day the
-///   provider was chosen); not started when `as_of` is past it is a violation too;
+/// - PROC-START: the service starts by [`latest_service_start`] (counted from the later of the
+///   day the provider was chosen and the first valid day); not started when `as_of` is past it
+///   is a violation too; a continuation with the same provider owes no new start;
 /// - PROC-COACH: the responsible coach is named by [`coach_due_by`];
 /// - KTT-STEWARD: KTT work activity (`KTT_ASSESSMENT`, `KTT_WORK_CAPACITY`) cannot start
-///   before the chief shop steward is notified; for KTT coaching the notice is optional.
-///   A notice date is never after the start (nor after `as_of`).
+///   before the chief shop steward is notified ([`check_steward_notice`], whatever the date
+///   of the start); for KTT coaching the notice is optional.
 pub fn check_service_start(f: &ServiceStart, cfg: &ProcessConfig) -> Vec<Violation> {
     let mut out = Vec::new();
     let latest = latest_service_start(f, cfg);
     // PROC-START
-    let late = match f.started_on {
-        Some(s) => s > latest,
-        None => f.as_of > latest,
-    };
+    let late = !f.continues_with_same_provider
+        && match f.started_on {
+            Some(s) => s > latest,
+            None => f.as_of > latest,
+        };
     if late {
         out.push(Violation::of(
             PROC_START,
@@ -201,32 +215,51 @@ pub fn check_service_start(f: &ServiceStart, cfg: &ProcessConfig) -> Vec<Violati
     }
 
     // KTT-STEWARD
-    if f.service.is_ktt() {
-        match (f.steward_notified_on, started) {
-            (None, Some(_)) if f.service.is_ktt_work_activity() => out.push(Violation::of(
-                KTT_STEWARD,
-                "Kuntouttavan työtoiminnan aloittamisesta on ilmoitettava työtoimintapaikan \
-                 pääluottamusmiehelle ennen ensimmäistä toimintapäivää (189/2001 16 §).",
-                "The chief shop steward of the work place must be notified before the first day \
-                 of KTT work activity (189/2001 s. 16).",
-            )),
-            (Some(n), _) if f.started_on.is_some_and(|s| n > s) || n > f.as_of => {
-                out.push(Violation::of(
-                    KTT_STEWARD,
-                    format!(
-                        "Pääluottamusmiehelle ilmoittamisen päivä {n} ei voi olla palvelun \
-                         alkamisen tai tämän päivän jälkeen."
-                    ),
-                    format!(
-                        "The chief shop steward's notice date {n} cannot be after the start or \
-                         after today."
-                    ),
-                ))
-            }
-            _ => {}
-        }
-    }
+    out.extend(check_steward_notice(
+        f.service,
+        f.steward_notified_on,
+        f.started_on,
+        f.as_of,
+    ));
     out
+}
+
+/// KTT-STEWARD (KTT 2.1, law 189/2001 §16): KTT work activity (`KTT_ASSESSMENT`,
+/// `KTT_WORK_CAPACITY`) has no first work day before the chief shop steward is notified —
+/// whatever the day's date: a first work day agreed for a later day needs the notice as one of
+/// today does (RULES.md §10). `first_day` is the service's first work day (agreed or realised),
+/// if it has one. A notice date is never after the first day nor after `as_of`; for KTT
+/// coaching the notice is optional (but dated the same way when given); SK has none.
+pub fn check_steward_notice(
+    service: ServiceType,
+    notified_on: Option<NaiveDate>,
+    first_day: Option<NaiveDate>,
+    as_of: NaiveDate,
+) -> Option<Violation> {
+    if !service.is_ktt() {
+        return None;
+    }
+    match (notified_on, first_day) {
+        (None, Some(_)) if service.is_ktt_work_activity() => Some(Violation::of(
+            KTT_STEWARD,
+            "Kuntouttavan työtoiminnan aloittamisesta on ilmoitettava työtoimintapaikan \
+             pääluottamusmiehelle ennen ensimmäistä toimintapäivää (189/2001 16 §).",
+            "The chief shop steward of the work place must be notified before the first day \
+             of KTT work activity (189/2001 s. 16).",
+        )),
+        (Some(n), _) if first_day.is_some_and(|s| n > s) || n > as_of => Some(Violation::of(
+            KTT_STEWARD,
+            format!(
+                "Pääluottamusmiehelle ilmoittamisen päivä {n} ei voi olla palvelun alkamisen \
+                 tai tämän päivän jälkeen."
+            ),
+            format!(
+                "The chief shop steward's notice date {n} cannot be after the start or after \
+                 today."
+            ),
+        )),
+        _ => None,
+    }
 }
 
 /// PROC-START, PROC-COACH and KTT-STEWARD for undated [`StartFacts`]: [`check_service_start`]
@@ -404,6 +437,8 @@ mod tests {
         ServiceStart {
             service: ServiceType::KttWorkCapacity,
             provider_chosen_on: d(2026, 3, 2),
+            valid_from: None,
+            continues_with_same_provider: false,
             agreed_start: None,
             started_on: Some(d(2026, 3, 9)),
             as_of: d(2026, 3, 20),
@@ -543,6 +578,109 @@ mod tests {
             ..service_start()
         };
         assert!(check_service_start(&sk, &cfg).is_empty());
+    }
+
+    #[test]
+    fn ktt_steward_holds_for_a_first_work_day_agreed_for_a_later_day() {
+        let cfg = ProcessConfig::default();
+        // KTT-STEWARD: the first work day agreed for 23.3., checked on 20.3. without a notice.
+        let agreed = ServiceStart {
+            started_on: Some(d(2026, 3, 23)),
+            steward_notified_on: None,
+            agreed_start: Some(d(2026, 3, 23)),
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&agreed, &cfg), KTT_STEWARD));
+        // Notified today (before the agreed day): in order.
+        let notified = ServiceStart {
+            steward_notified_on: Some(d(2026, 3, 20)),
+            ..agreed
+        };
+        assert!(check_service_start(&notified, &cfg).is_empty());
+        // The notice function itself: work activity needs it, dated no later than the first
+        // day and today; coaching does not need it; SK has none.
+        let work = ServiceType::KttAssessment;
+        let (first, today) = (Some(d(2026, 3, 23)), d(2026, 3, 20));
+        assert_eq!(
+            check_steward_notice(work, None, first, today).map(|v| v.rule),
+            Some(KTT_STEWARD)
+        );
+        assert!(check_steward_notice(work, None, None, today).is_none());
+        assert!(check_steward_notice(work, Some(d(2026, 3, 23)), first, today).is_some());
+        assert!(check_steward_notice(work, Some(d(2026, 3, 24)), first, d(2026, 3, 25)).is_some());
+        assert!(check_steward_notice(work, Some(d(2026, 3, 19)), first, today).is_none());
+        assert!(check_steward_notice(ServiceType::KttIndividual, None, first, today).is_none());
+        assert!(check_steward_notice(ServiceType::SkSupportedWork, None, first, today).is_none());
+    }
+
+    #[test]
+    fn proc_start_counts_from_the_first_valid_day_when_later() {
+        let cfg = ProcessConfig::default();
+        // PROC-START: chosen 2.3., valid from Monday 4.5.: ten business days from 4.5. (19.5.,
+        // Ascension Day 14.5. is a holiday).
+        let later_validity = ServiceStart {
+            valid_from: Some(d(2026, 5, 4)),
+            started_on: Some(d(2026, 5, 8)),
+            as_of: d(2026, 5, 8),
+            steward_notified_on: Some(d(2026, 5, 4)),
+            ..service_start()
+        };
+        assert_eq!(latest_service_start(&later_validity, &cfg), d(2026, 5, 19));
+        assert!(check_service_start(&later_validity, &cfg).is_empty());
+        // Counted from the choice alone, the same start would be late.
+        let from_choice = ServiceStart {
+            valid_from: None,
+            ..later_validity
+        };
+        assert!(has_rule(
+            &check_service_start(&from_choice, &cfg),
+            PROC_START
+        ));
+        // A first valid day before the choice: still from the choice.
+        let earlier_validity = ServiceStart {
+            valid_from: Some(d(2026, 1, 1)),
+            ..service_start()
+        };
+        assert_eq!(
+            latest_service_start(&earlier_validity, &cfg),
+            d(2026, 3, 16)
+        );
+        // Past the limit counted from the first valid day.
+        let late = ServiceStart {
+            started_on: Some(d(2026, 5, 20)),
+            as_of: d(2026, 5, 20),
+            ..later_validity
+        };
+        assert!(has_rule(&check_service_start(&late, &cfg), PROC_START));
+    }
+
+    #[test]
+    fn proc_start_owes_no_new_start_on_a_continuation_with_the_same_provider() {
+        let cfg = ProcessConfig::default();
+        // PROC-START, VOUCHER-EXTENSION: started two months after the choice.
+        let late = ServiceStart {
+            started_on: Some(d(2026, 5, 4)),
+            as_of: d(2026, 5, 4),
+            ..service_start()
+        };
+        assert!(has_rule(&check_service_start(&late, &cfg), PROC_START));
+        let continuation = ServiceStart {
+            continues_with_same_provider: true,
+            ..late
+        };
+        assert!(!has_rule(
+            &check_service_start(&continuation, &cfg),
+            PROC_START
+        ));
+        // The other start rules still hold on a continuation.
+        let unnotified = ServiceStart {
+            steward_notified_on: None,
+            ..continuation
+        };
+        assert!(has_rule(
+            &check_service_start(&unnotified, &cfg),
+            KTT_STEWARD
+        ));
     }
 
     #[test]

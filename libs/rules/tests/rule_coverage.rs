@@ -216,6 +216,8 @@ fn service_start() -> ServiceStart {
     ServiceStart {
         service: ServiceType::KttAssessment,
         provider_chosen_on: d(2026, 2, 2),
+        valid_from: None,
+        continues_with_same_provider: false,
         agreed_start: None,
         started_on: Some(d(2026, 2, 9)),
         as_of: d(2026, 2, 20),

@@ -101,6 +101,11 @@ impl Service for Attendance {
             description: "agreed sessions",
             sql: include_str!("../migrations/0106_agreed_sessions.sql"),
         },
+        MigrationFile {
+            version: 110,
+            description: "voucher continues",
+            sql: include_str!("../migrations/0110_voucher_continues.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -261,6 +261,8 @@ pub struct Voucher {
     pub units_reserved: i64,
     /// The start facts vouchers recorded (PROC-START, PROC-COACH, KTT-STEWARD).
     pub start: StartDates,
+    /// VOUCHER-EXTENSION: the voucher this one continues, if any (from the decision).
+    pub continues: Option<String>,
 }
 
 /// The dated start facts of a voucher, as the vouchers feed carries them.

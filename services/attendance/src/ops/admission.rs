@@ -15,7 +15,9 @@ use seteli_platform::error::refuse;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::absences::billable_no_show_units;
 use seteli_rules::ledger::{Booked, check_one_record_per_hour};
-use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
+use seteli_rules::process::{
+    ProcessConfig, ServiceStart, check_service_start, check_steward_notice,
+};
 use seteli_rules::rule_ids::{KTT_NOT_ONLY_REMOTE, KTT_STEWARD, PROC_START};
 use seteli_rules::sessions::{
     DEFAULT_DISCUSSION_HOURS_PER_MONTH, GroupContext, PeriodFacts, Session, SessionContext,
@@ -70,6 +72,39 @@ pub(super) fn no_show_allowance(sessions: &[SessionRow]) -> HashMap<String, i64>
     out
 }
 
+/// What the start of a voucher's service is judged with beyond the followed voucher itself
+/// (PROC-START, RULES.md §10 "Start of service"). Read only for an ASSIGNED voucher, whose
+/// first session starts the service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct StartContext {
+    /// VOUCHER-EXTENSION: the voucher continues one of the same provider (no new client, so
+    /// no new start is owed).
+    pub(super) continues_with_same_provider: bool,
+    /// SK 5: the start (announced or delayed) of the closed group the voucher is enrolled in:
+    /// its client's agreed start.
+    pub(super) group_start: Option<NaiveDate>,
+}
+
+/// The [`StartContext`] of `v` as stored in this transaction.
+pub(super) async fn start_context(
+    conn: &mut AnyConnection,
+    v: &Voucher,
+) -> AppResult<StartContext> {
+    if v.state != "ASSIGNED" {
+        return Ok(StartContext::default());
+    }
+    let continues_with_same_provider = match v.continues.as_deref() {
+        Some(continued) if !v.provider_id.is_empty() => store::load_voucher(conn, continued)
+            .await?
+            .is_some_and(|c| c.provider_id == v.provider_id),
+        _ => false,
+    };
+    Ok(StartContext {
+        continues_with_same_provider,
+        group_start: store::closed_group_start(conn, &v.id).await?,
+    })
+}
+
 /// Admits `s` on `v` against every session of the client (without `exclude`, the session
 /// being corrected): `check_session` and the period review.
 pub(super) async fn admit(
@@ -81,16 +116,19 @@ pub(super) async fn admit(
 ) -> AppResult<Admission> {
     let sessions = store::client_sessions(conn, &v.client_id).await?;
     not_an_absence_day(conn, v, s.date).await?;
-    admit_among(sessions, v, s, exclude, today)
+    let start = start_context(conn, v).await?;
+    admit_among(sessions, v, s, exclude, today, start)
 }
 
-/// [`admit`] against `sessions`, every session of the client as read.
+/// [`admit`] against `sessions`, every session of the client as read, with the voucher's
+/// [`StartContext`].
 pub(super) fn admit_among(
     sessions: Vec<SessionRow>,
     v: &Voucher,
     s: &SessionInput,
     exclude: Option<&str>,
     today: NaiveDate,
+    start_facts: StartContext,
 ) -> AppResult<Admission> {
     let terms = seteli_rules::terms_for(v.service, v.decision_date).map_err(rule_error)?;
     let units = match (s.kind, terms.unit) {
@@ -169,9 +207,32 @@ pub(super) fn admit_among(
         whole_day: whole_day(s.kind),
     };
     violations.extend(check_one_record_per_hour(&this, &booked));
+    // KTT-STEWARD: the first work day of KTT work activity — the earliest live regular session
+    // with units, agreed or realised, whatever the voucher's state — needs the steward's notice
+    // given no later than it; checked whenever a session would become the earliest.
+    let first_work_day = own
+        .iter()
+        .filter(live)
+        .filter(|r| r.kind == SessionKind::Regular && r.units > 0)
+        .map(|r| r.date)
+        .min();
+    if v.service.is_ktt_work_activity()
+        && s.kind == SessionKind::Regular
+        && units > 0
+        && first_work_day.is_none_or(|first| s.date < first)
+    {
+        violations.extend(check_steward_notice(
+            v.service,
+            v.start.steward_notified_on,
+            Some(s.date),
+            today,
+        ));
+    }
     // PROC-START, PROC-COACH, KTT-STEWARD: the first session on an ASSIGNED voucher starts the
     // service, so it is checked as a start on its day, as StartVoucher would check it. (Later
     // sessions follow a start already checked, even while the feed still says ASSIGNED.)
+    // PROC-START counts from the later of the choice and the first valid day; a continuation
+    // with the same provider owes none; a closed group's start is the agreed one (SK 5).
     let first_units = own.iter().filter(live).all(|r| r.units == 0);
     if v.state == "ASSIGNED"
         && units > 0
@@ -184,7 +245,9 @@ pub(super) fn admit_among(
             &ServiceStart {
                 service: v.service,
                 provider_chosen_on: chosen,
-                agreed_start: v.start.agreed_start_on,
+                valid_from: Some(v.valid_from),
+                continues_with_same_provider: start_facts.continues_with_same_provider,
+                agreed_start: start_facts.group_start.or(v.start.agreed_start_on),
                 started_on: Some(s.date),
                 as_of: today,
                 contract_made_on: v.start.accepted_on,
@@ -313,7 +376,7 @@ pub(super) async fn count_units(
 
 #[cfg(test)]
 mod tests {
-    use seteli_rules::rule_ids::{CAP_UNITS, PROC_COACH, PROC_START, TERM_VALIDITY};
+    use seteli_rules::rule_ids::{CAP_UNITS, KTT_STEWARD, PROC_COACH, PROC_START, TERM_VALIDITY};
 
     use super::*;
     use crate::ops::testing::{day, input, session, voucher};
@@ -435,6 +498,7 @@ mod tests {
             &input(day(2026, 3, 4), 150),
             None,
             day(2026, 3, 4),
+            StartContext::default(),
         )
         .expect("admitted");
         assert_eq!(a.units, 150);
@@ -452,6 +516,7 @@ mod tests {
             &input(day(2026, 3, 4), 350),
             None,
             day(2026, 3, 4),
+            StartContext::default(),
         )
         .expect("an activity day of 3.5 h");
         assert_eq!(a.units, 100);
@@ -461,8 +526,15 @@ mod tests {
             kind: SessionKind::IndividualDiscussion,
             ..input(day(2026, 3, 4), 100)
         };
-        let a = admit_among(Vec::new(), &v, &discussion, None, day(2026, 3, 4))
-            .expect("a KTT group's individual discussion");
+        let a = admit_among(
+            Vec::new(),
+            &v,
+            &discussion,
+            None,
+            day(2026, 3, 4),
+            StartContext::default(),
+        )
+        .expect("a KTT group's individual discussion");
         assert_eq!(a.units, 0);
     }
 
@@ -472,10 +544,25 @@ mod tests {
         let recorded = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 100);
         let next = input(day(2026, 3, 9), 150);
         // 1 + 1.5 of 3 units.
-        admit_among(vec![recorded.clone()], &v, &next, None, day(2026, 3, 9)).expect("within");
+        admit_among(
+            vec![recorded.clone()],
+            &v,
+            &next,
+            None,
+            day(2026, 3, 9),
+            StartContext::default(),
+        )
+        .expect("within");
         // A no-show bills its one unit of the grant: 1 + 1 + 1.5 > 3.
         let no_show = session("n1", "v1", day(2026, 3, 3), SessionStatus::NoShow, 150);
-        let r = admit_among(vec![recorded, no_show], &v, &next, None, day(2026, 3, 9));
+        let r = admit_among(
+            vec![recorded, no_show],
+            &v,
+            &next,
+            None,
+            day(2026, 3, 9),
+            StartContext::default(),
+        );
         assert_eq!(refused_by(r), [CAP_UNITS]);
     }
 
@@ -490,10 +577,18 @@ mod tests {
             &corrected,
             Some("s1"),
             day(2026, 3, 2),
+            StartContext::default(),
         )
         .expect("1.5 h corrected to 2 h of 2");
         assert!(a.voucher_sessions.is_empty());
-        let r = admit_among(vec![s1], &v, &corrected, None, day(2026, 3, 2));
+        let r = admit_among(
+            vec![s1],
+            &v,
+            &corrected,
+            None,
+            day(2026, 3, 2),
+            StartContext::default(),
+        );
         assert_eq!(refused_by(r), [CAP_UNITS]);
     }
 
@@ -509,6 +604,7 @@ mod tests {
             &input(day(2026, 6, 1), 100),
             None,
             day(2026, 6, 1),
+            StartContext::default(),
         );
         let rules = refused_by(r);
         assert!(rules.contains(&PROC_COACH), "{rules:?}");
@@ -528,20 +624,184 @@ mod tests {
         };
         // Within ten business days of the choice (by 2026-02-16): in time.
         let on_time = input(day(2026, 2, 10), 100);
-        admit_among(Vec::new(), &assigned, &on_time, None, day(2026, 2, 10)).expect("in time");
+        admit_among(
+            Vec::new(),
+            &assigned,
+            &on_time,
+            None,
+            day(2026, 2, 10),
+            StartContext::default(),
+        )
+        .expect("in time");
         // Two months later: PROC-START.
         let late = input(day(2026, 4, 1), 100);
-        let r = admit_among(Vec::new(), &assigned, &late, None, day(2026, 4, 1));
+        let r = admit_among(
+            Vec::new(),
+            &assigned,
+            &late,
+            None,
+            day(2026, 4, 1),
+            StartContext::default(),
+        );
         assert_eq!(refused_by(r), [PROC_START]);
         // Not the first session with units: the start was checked before.
         let earlier = session("s1", "v1", day(2026, 2, 10), SessionStatus::Recorded, 100);
-        admit_among(vec![earlier], &assigned, &late, None, day(2026, 4, 1))
-            .expect("a later session");
+        admit_among(
+            vec![earlier],
+            &assigned,
+            &late,
+            None,
+            day(2026, 4, 1),
+            StartContext::default(),
+        )
+        .expect("a later session");
         // An ACTIVE voucher has started.
         let active = Voucher {
             state: "ACTIVE".into(),
             ..assigned
         };
-        admit_among(Vec::new(), &active, &late, None, day(2026, 4, 1)).expect("started");
+        admit_among(
+            Vec::new(),
+            &active,
+            &late,
+            None,
+            day(2026, 4, 1),
+            StartContext::default(),
+        )
+        .expect("started");
+    }
+
+    #[test]
+    fn a_first_work_day_of_any_date_needs_the_stewards_notice() {
+        // KTT work days and coaching carry clock times (COACHING-NOT-DURING-WORK).
+        let timed = |date| SessionInput {
+            time: Some((
+                chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("09:00"),
+                chrono::NaiveTime::from_hms_opt(13, 0, 0).expect("13:00"),
+            )),
+            ..input(date, 400)
+        };
+        // KTT-STEWARD: KTT work activity, ACTIVE or ASSIGNED alike.
+        let unnotified = voucher(ServiceType::KttWorkCapacity, 3000);
+        let today = day(2026, 3, 2);
+        let agreed = timed(day(2026, 3, 9));
+        let r = admit_among(
+            Vec::new(),
+            &unnotified,
+            &agreed,
+            None,
+            today,
+            StartContext::default(),
+        );
+        assert_eq!(refused_by(r), [KTT_STEWARD]);
+        let notified = Voucher {
+            start: crate::model::StartDates {
+                steward_notified_on: Some(day(2026, 3, 2)),
+                ..Default::default()
+            },
+            ..unnotified.clone()
+        };
+        admit_among(
+            Vec::new(),
+            &notified,
+            &agreed,
+            None,
+            today,
+            StartContext::default(),
+        )
+        .expect("notified before the agreed first day");
+        // A notice dated after the first work day: that day is refused.
+        let late = Voucher {
+            start: crate::model::StartDates {
+                steward_notified_on: Some(day(2026, 3, 2)),
+                ..Default::default()
+            },
+            ..unnotified.clone()
+        };
+        let earlier = timed(day(2026, 2, 27));
+        let r = admit_among(
+            Vec::new(),
+            &late,
+            &earlier,
+            None,
+            today,
+            StartContext::default(),
+        );
+        assert_eq!(refused_by(r), [KTT_STEWARD]);
+        // Not the earliest work day: the first one was checked already.
+        let first = SessionRow {
+            service: ServiceType::KttWorkCapacity,
+            ..session("s1", "v1", day(2026, 3, 9), SessionStatus::Recorded, 100)
+        };
+        let next = timed(day(2026, 3, 16));
+        admit_among(
+            vec![first],
+            &unnotified,
+            &next,
+            None,
+            today,
+            StartContext::default(),
+        )
+        .expect("a later work day");
+        // Coaching needs no notice.
+        let coaching = voucher(ServiceType::KttIndividual, 3000);
+        admit_among(
+            Vec::new(),
+            &coaching,
+            &agreed,
+            None,
+            today,
+            StartContext::default(),
+        )
+        .expect("coaching");
+    }
+
+    #[test]
+    fn proc_start_from_the_first_valid_day_a_continuation_and_a_closed_groups_start() {
+        // PROC-START: chosen 2.2., first session 1.4., two months later.
+        let assigned = Voucher {
+            state: "ASSIGNED".into(),
+            start: crate::model::StartDates {
+                provider_chosen_on: Some(day(2026, 2, 2)),
+                accepted_on: Some(day(2026, 2, 3)),
+                ..Default::default()
+            },
+            ..voucher(ServiceType::SkIndividual, 4000)
+        };
+        let late = input(day(2026, 4, 1), 100);
+        let today = day(2026, 4, 1);
+        let none = StartContext::default();
+        let r = admit_among(Vec::new(), &assigned, &late, None, today, none);
+        assert_eq!(refused_by(r), [PROC_START]);
+        // Valid only from 30.3.: counted from then, in time.
+        let valid_later = Voucher {
+            valid_from: day(2026, 3, 30),
+            ..assigned.clone()
+        };
+        admit_among(Vec::new(), &valid_later, &late, None, today, none)
+            .expect("counted from the first valid day");
+        // VOUCHER-EXTENSION with the same provider: no new start owed.
+        let continuation = StartContext {
+            continues_with_same_provider: true,
+            ..none
+        };
+        admit_among(Vec::new(), &assigned, &late, None, today, continuation)
+            .expect("a continuation");
+        // SK 5: enrolled in a closed group starting 1.4.: its start is the agreed one.
+        let group = StartContext {
+            group_start: Some(day(2026, 4, 1)),
+            ..none
+        };
+        admit_among(Vec::new(), &assigned, &late, None, today, group).expect("the group's start");
+        let after_group = input(day(2026, 4, 2), 100);
+        let r = admit_among(
+            Vec::new(),
+            &assigned,
+            &after_group,
+            None,
+            day(2026, 4, 2),
+            group,
+        );
+        assert_eq!(refused_by(r), [PROC_START]);
     }
 }

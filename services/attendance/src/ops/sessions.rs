@@ -23,7 +23,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use sqlx::AnyConnection;
 
-use super::admission::{Admission, admit, admit_among, count_units, update_units};
+use super::admission::{Admission, admit, admit_among, count_units, start_context, update_units};
 use super::common::{audit_client, not_in_state, read_client};
 use super::groups::offered_group_size;
 use super::ledger::{not_an_absence_day, replacement_check};
@@ -190,7 +190,8 @@ async fn decide_session(
         }
     }
     not_an_absence_day(conn, v, input.date).await?;
-    let admission = admit_among(sessions, v, &input, None, today)?;
+    let start = start_context(conn, v).await?;
+    let admission = admit_among(sessions, v, &input, None, today, start)?;
     Ok(DecidedSession {
         input,
         replaces,

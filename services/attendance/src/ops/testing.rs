@@ -36,6 +36,7 @@ pub(super) fn voucher(service: ServiceType, granted: i64) -> Voucher {
         units_used: 0,
         units_reserved: 0,
         start: StartDates::default(),
+        continues: None,
     }
 }
 

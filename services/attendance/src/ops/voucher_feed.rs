@@ -16,7 +16,7 @@ use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
-use seteli_rules::rule_ids::PROC_COACH;
+use seteli_rules::rule_ids::{KTT_STEWARD, PROC_COACH, PROC_START, TERM_VALIDITY};
 use sqlx::AnyConnection;
 
 use crate::access;
@@ -106,6 +106,7 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
             accepted_on: day(v.accepted_on.as_ref()),
             steward_notified_on: day(v.steward_notified_on.as_ref()),
         },
+        continues: Some(d.continues_voucher_id.trim().to_owned()).filter(|c| !c.is_empty()),
     })
 }
 
@@ -126,15 +127,20 @@ pub async fn get_feed_status(
     })
 }
 
-/// Whether a refusal may come from an old view of the voucher (unknown, another state, no
-/// coach yet): then the feed is caught up on demand and the request tried once more.
+/// Whether a refusal may come from an old view of the voucher (unknown, another state, or a
+/// rule decided on the followed voucher's terms or start facts: no coach yet (PROC-COACH), no
+/// steward's notice yet (KTT-STEWARD), the start facts (PROC-START), the validity
+/// (TERM-VALIDITY)): then the feed is caught up on demand and the request tried once more.
 fn maybe_stale(e: &AppError) -> bool {
     match e {
         AppError::NotFound(_) | AppError::StateConflict(_) => true,
-        AppError::RuleViolations(v) => v.iter().any(|x| x.rule == PROC_COACH),
+        AppError::RuleViolations(v) => v.iter().any(|x| ON_THE_FOLLOWED_VOUCHER.contains(&x.rule)),
         _ => false,
     }
 }
+
+/// The rules a refusal by which may be an old view of the voucher ([`maybe_stale`]).
+const ON_THE_FOLLOWED_VOUCHER: [&str; 4] = [PROC_COACH, KTT_STEWARD, PROC_START, TERM_VALIDITY];
 
 /// Runs `attempt`; when it is refused in a way an old view of the voucher explains, catches up
 /// with the feed and runs it once more.
@@ -164,6 +170,10 @@ mod tests {
             "voucher v1 is ASSIGNED".into()
         )));
         assert!(maybe_stale(&violation(PROC_COACH)));
+        // The steward's notice, the start facts and the validity are the followed voucher's.
+        assert!(maybe_stale(&violation(KTT_STEWARD)));
+        assert!(maybe_stale(&violation(PROC_START)));
+        assert!(maybe_stale(&violation(TERM_VALIDITY)));
         assert!(maybe_stale(&AppError::RuleViolations(vec![
             Violation::of(CAP_GROUP_SIZE, "", ""),
             Violation::of(PROC_COACH, "", ""),

@@ -94,6 +94,24 @@ pub async fn group_enrolments(
     rows.iter().map(enrolment_from_row).collect()
 }
 
+/// SK 5: the start (announced, or as delayed) of the closed, still announced group `voucher_id`
+/// is enrolled in, if any: the agreed start of its client (PROC-START).
+pub async fn closed_group_start(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Option<NaiveDate>, AppError> {
+    let start: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(g.start_on) FROM group_enrolments e \
+         JOIN coaching_groups g ON g.id = e.group_id \
+         WHERE e.voucher_id = $1 AND e.state = 'ENROLLED' AND g.mode = 'CLOSED' \
+         AND g.state = 'ANNOUNCED'",
+    )
+    .bind(voucher_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    start.map(|d| parse_stored_date(&d)).transpose()
+}
+
 /// Loads a group with its enrolments, or `None`.
 pub async fn load_group(conn: &mut AnyConnection, id: &str) -> Result<Option<GroupRow>, AppError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(

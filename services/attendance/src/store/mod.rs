@@ -43,8 +43,8 @@ pub use alerts::{
 };
 pub use billing::{billable_vouchers, mark_invoiced};
 pub use groups::{
-    cancel_group, delay_group, enrol, group_enrolments, insert_group, list_groups, load_group,
-    touch_group, withdraw,
+    cancel_group, closed_group_start, delay_group, enrol, group_enrolments, insert_group,
+    list_groups, load_group, touch_group, withdraw,
 };
 pub use sessions::{
     SessionFilter, append_history, client_sessions, client_sessions_with_version, correct_session,

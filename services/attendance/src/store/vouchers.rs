@@ -30,9 +30,9 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
         "INSERT INTO vouchers (id, client_id, provider_id, service_type, state, decision_date, \
          valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
          ended_on, voucher_version, feed_sequence, units_used, updated_at, provider_chosen_on, \
-         agreed_start_on, accepted_on, steward_notified_on) \
+         agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, \
-                 $17, $18, $19, $20) \
+                 $17, $18, $19, $20, $21) \
          ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
          state = excluded.state, valid_from = excluded.valid_from, \
          valid_until = excluded.valid_until, units_granted = excluded.units_granted, \
@@ -43,7 +43,8 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
          feed_sequence = excluded.feed_sequence, updated_at = excluded.updated_at, \
          provider_chosen_on = excluded.provider_chosen_on, \
          agreed_start_on = excluded.agreed_start_on, accepted_on = excluded.accepted_on, \
-         steward_notified_on = excluded.steward_notified_on \
+         steward_notified_on = excluded.steward_notified_on, \
+         continues_voucher_id = excluded.continues_voucher_id \
          WHERE (vouchers.voucher_version, vouchers.feed_sequence) \
              < (excluded.voucher_version, excluded.feed_sequence)",
     )
@@ -67,6 +68,7 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     .bind(v.start.agreed_start_on.map(store_date))
     .bind(v.start.accepted_on.map(store_date))
     .bind(v.start.steward_notified_on.map(store_date))
+    .bind(v.continues.as_deref())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -75,7 +77,7 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
     valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
     ended_on, voucher_version, feed_sequence, units_used, units_reserved, provider_chosen_on, \
-    agreed_start_on, accepted_on, steward_notified_on";
+    agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id";
 
 fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     Ok(Voucher {
@@ -102,6 +104,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
             accepted_on: opt_stored_date(r.try_get("accepted_on")?)?,
             steward_notified_on: opt_stored_date(r.try_get("steward_notified_on")?)?,
         },
+        continues: r.try_get("continues_voucher_id")?,
     })
 }
 

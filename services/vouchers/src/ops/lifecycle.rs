@@ -17,7 +17,9 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult, FieldErrors};
 use seteli_rules::Violation;
 use seteli_rules::geo::{Coordinates as Point, nearest_place};
-use seteli_rules::process::{ProcessConfig, ServiceStart, check_service_start};
+use seteli_rules::process::{
+    ProcessConfig, ServiceStart, check_service_start, check_steward_notice,
+};
 use seteli_rules::provider::{ChoiceFacts, check_choice};
 use seteli_rules::terms::check_use_date;
 use sqlx::AnyConnection;
@@ -166,7 +168,8 @@ pub async fn accept_voucher(
                     started_on: None,
                     ..v.start
                 };
-                refuse(start_checklist(v, &dates, today))?;
+                let continuation = continues_with_same_provider(conn, v).await?;
+                refuse(start_checklist(v, &dates, today, continuation))?;
                 if !store::accept(conn, &v.id, &own, &coach, steward, today).await? {
                     return Err(not_in_state("accept", v.state));
                 }
@@ -227,10 +230,18 @@ pub async fn start_voucher(
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
-    let on = errors.take(
-        "started_on",
-        date("started_on", req.started_on.as_ref()).map_err(describe),
-    );
+    // KTT-STEWARD: a steward's notice without a start records the notice alone.
+    let notice_only = req.started_on.is_none() && req.steward_notified_on.is_some();
+    let on = if notice_only {
+        Some(None)
+    } else {
+        errors.take(
+            "started_on",
+            date("started_on", req.started_on.as_ref())
+                .map(Some)
+                .map_err(describe),
+        )
+    };
     let coach = errors.take(
         "responsible_coach",
         optional_coach(&req.responsible_coach).map_err(describe),
@@ -247,7 +258,7 @@ pub async fn start_voucher(
     let today = ctx.today();
     // A start is recorded when it happened: a future start would skip the start checklist
     // (PROC-COACH, KTT-STEWARD are due by the start) and make the voucher ACTIVE too early.
-    if on > today {
+    if on.is_some_and(|on| on > today) {
         return Err(AppError::invalid(
             "started_on",
             "must not be after today: record the start on the day it happens",
@@ -261,11 +272,42 @@ pub async fn start_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
+                if let Some(notified_on) = steward
+                    && (v.state == VoucherState::Active
+                        || (on.is_none() && v.state == VoucherState::Assigned))
+                {
+                    // KTT-STEWARD: the notice is recorded (or replaced) on an accepted voucher
+                    // without starting it, or on an ACTIVE one, until its first work day is
+                    // realised (no units used yet); the start and the coach stay as recorded.
+                    if v.units_used > 0 {
+                        return Err(AppError::StateConflict(format!(
+                            "voucher {} has used units: its first work day is realised and the \
+                             steward's notice can no longer be recorded",
+                            v.id
+                        )));
+                    }
+                    refuse(
+                        check_steward_notice(
+                            v.service,
+                            Some(notified_on),
+                            v.start.started_on,
+                            today,
+                        )
+                        .into_iter()
+                        .collect(),
+                    )?;
+                    if !store::record_steward_notice(conn, &v.id, notified_on).await? {
+                        return Err(not_in_state("record the steward's notice on", v.state));
+                    }
+                    return Ok(vec![ChangeKind::Started]);
+                }
+                let on = on.ok_or_else(|| AppError::invalid("started_on", "required"))?;
                 let (coach, dates) = started(v, on, &coach, steward);
                 if v.state == VoucherState::Assigned {
                     // TERM-VALIDITY, PROC-START, PROC-COACH, KTT-STEWARD
                     let mut violations = check_use_date(v.valid_from, v.valid_until, on);
-                    violations.extend(start_checklist(v, &dates, today));
+                    let continuation = continues_with_same_provider(conn, v).await?;
+                    violations.extend(start_checklist(v, &dates, today, continuation));
                     refuse(violations)?;
                 }
                 if !store::start(conn, &v.id, on, &coach, &dates).await? {
@@ -502,9 +544,33 @@ fn started(
     (coach.to_owned(), dates)
 }
 
+/// VOUCHER-EXTENSION: whether `v` continues another voucher of the same provider (the one now
+/// chosen for `v`): no new client, so PROC-START owes no new start.
+async fn continues_with_same_provider(conn: &mut AnyConnection, v: &VoucherRow) -> AppResult<bool> {
+    let continued = v
+        .view
+        .decision
+        .as_ref()
+        .map(|d| d.continues_voucher_id.trim())
+        .filter(|c| !c.is_empty());
+    let (Some(continued), Some(provider)) = (continued, v.chosen_provider.as_deref()) else {
+        return Ok(false);
+    };
+    Ok(store::load_voucher(conn, continued)
+        .await?
+        .is_some_and(|c| c.chosen_provider.as_deref() == Some(provider)))
+}
+
 /// The start checklist of voucher `v` with `dates` as of `today`
 /// (`seteli_rules::process::check_service_start`: PROC-START, PROC-COACH, KTT-STEWARD).
-fn start_checklist(v: &VoucherRow, dates: &StartDates, today: NaiveDate) -> Vec<Violation> {
+/// PROC-START counts from the later of the choice and the first valid day; a continuation
+/// with the same provider (`continuation`) owes no new start.
+fn start_checklist(
+    v: &VoucherRow,
+    dates: &StartDates,
+    today: NaiveDate,
+    continuation: bool,
+) -> Vec<Violation> {
     // A choice or a coach recorded before their dates were stored: PROC-START counts from today
     // (it cannot fail, as before) and the coach counts as named before anything.
     let coach_named = !v.responsible_coach.is_empty() || dates.coach_named_on.is_some();
@@ -515,6 +581,8 @@ fn start_checklist(v: &VoucherRow, dates: &StartDates, today: NaiveDate) -> Vec<
         &ServiceStart {
             service: v.service,
             provider_chosen_on: dates.provider_chosen_on.unwrap_or(today),
+            valid_from: Some(v.valid_from),
+            continues_with_same_provider: continuation,
             agreed_start: dates.agreed_start_on,
             started_on: dates.started_on,
             as_of: today,
@@ -630,7 +698,7 @@ mod tests {
         };
         let v = voucher(ServiceType::SkIndividual, "Coach", dates);
         assert_eq!(
-            rules(&start_checklist(&v, &dates, d(2026, 3, 5))),
+            rules(&start_checklist(&v, &dates, d(2026, 3, 5), false)),
             Vec::<&str>::new()
         );
     }
@@ -645,7 +713,7 @@ mod tests {
         };
         let v = voucher(ServiceType::SkIndividual, "", dates);
         assert_eq!(
-            rules(&start_checklist(&v, &dates, d(2026, 4, 1))),
+            rules(&start_checklist(&v, &dates, d(2026, 4, 1), false)),
             vec![PROC_START, PROC_COACH]
         );
     }
@@ -659,7 +727,7 @@ mod tests {
         };
         let v = voucher(ServiceType::SkIndividual, "Coach", dates);
         assert_eq!(
-            rules(&start_checklist(&v, &dates, d(2026, 4, 1))),
+            rules(&start_checklist(&v, &dates, d(2026, 4, 1), false)),
             Vec::<&str>::new()
         );
     }
@@ -674,12 +742,12 @@ mod tests {
         };
         let named = voucher(ServiceType::KttIndividual, "Coach", dates);
         assert_eq!(
-            rules(&start_checklist(&named, &dates, d(2026, 3, 3))),
+            rules(&start_checklist(&named, &dates, d(2026, 3, 3), false)),
             Vec::<&str>::new()
         );
         let unnamed = voucher(ServiceType::KttIndividual, "", dates);
         assert_eq!(
-            rules(&start_checklist(&unnamed, &dates, d(2026, 3, 3))),
+            rules(&start_checklist(&unnamed, &dates, d(2026, 3, 3), false)),
             vec![PROC_COACH]
         );
     }
@@ -695,19 +763,50 @@ mod tests {
         };
         let v = voucher(ServiceType::KttWorkCapacity, "Coach", dates);
         assert_eq!(
-            rules(&start_checklist(&v, &dates, d(2026, 3, 9))),
+            rules(&start_checklist(&v, &dates, d(2026, 3, 9), false)),
             vec![KTT_STEWARD]
         );
         dates.steward_notified_on = Some(d(2026, 3, 6));
         assert_eq!(
-            rules(&start_checklist(&v, &dates, d(2026, 3, 9))),
+            rules(&start_checklist(&v, &dates, d(2026, 3, 9), false)),
             Vec::<&str>::new()
         );
         // A notice dated after the start is no notice before it.
         dates.steward_notified_on = Some(d(2026, 3, 10));
         assert_eq!(
-            rules(&start_checklist(&v, &dates, d(2026, 3, 10))),
+            rules(&start_checklist(&v, &dates, d(2026, 3, 10), false)),
             vec![KTT_STEWARD]
+        );
+    }
+
+    #[test]
+    fn proc_start_counts_from_a_later_first_valid_day_and_spares_a_continuation() {
+        // PROC-START: chosen 2.3., valid from 1.3. (the helper): from the choice, late on 1.4.
+        let dates = StartDates {
+            provider_chosen_on: Some(d(2026, 3, 2)),
+            accepted_on: Some(d(2026, 3, 3)),
+            coach_named_on: Some(d(2026, 3, 3)),
+            started_on: Some(d(2026, 4, 1)),
+            ..StartDates::default()
+        };
+        let v = voucher(ServiceType::SkIndividual, "Coach", dates);
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 4, 1), false)),
+            vec![PROC_START]
+        );
+        // VOUCHER-EXTENSION with the same provider: no new start owed.
+        assert_eq!(
+            rules(&start_checklist(&v, &dates, d(2026, 4, 1), true)),
+            Vec::<&str>::new()
+        );
+        // Valid only from 30.3.: ten business days from then, so 1.4. is in time.
+        let later = VoucherRow {
+            valid_from: d(2026, 3, 30),
+            ..voucher(ServiceType::SkIndividual, "Coach", dates)
+        };
+        assert_eq!(
+            rules(&start_checklist(&later, &dates, d(2026, 4, 1), false)),
+            Vec::<&str>::new()
         );
     }
 }

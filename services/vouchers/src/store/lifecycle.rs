@@ -134,6 +134,29 @@ pub async fn start(
     .await
 }
 
+/// KTT-STEWARD on an accepted (ASSIGNED) or ACTIVE voucher whose first work day is not
+/// realised yet (no units used, as attendance counts them): records or replaces the steward
+/// notice, nothing else.
+pub async fn record_steward_notice(
+    conn: &mut AnyConnection,
+    id: &str,
+    steward_notified_on: NaiveDate,
+) -> Result<bool, AppError> {
+    changed(
+        sqlx::query(
+            "UPDATE vouchers SET steward_notified_on = $2, version = version + 1, \
+             updated_at = $3 WHERE id = $1 AND state IN ('ASSIGNED', 'ACTIVE') \
+             AND units_used = 0",
+        )
+        .bind(id)
+        .bind(store_date(steward_notified_on))
+        .bind(now_micros())
+        .execute(&mut *conn)
+        .await,
+    )
+    .await
+}
+
 /// ACTIVE → COMPLETED.
 pub async fn complete(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Result<bool, AppError> {
     changed(
