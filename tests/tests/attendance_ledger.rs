@@ -469,7 +469,10 @@ async fn an_agreed_session_reserves_its_units_and_is_realised_when_its_day_comes
         .expect_err("9 h more would pass the 30 h with the agreed 2 h");
     assert!(rule_ids(&err).contains(&"CAP-UNITS".to_owned()), "{err:?}");
     // Not billable before its day.
-    assert_eq!(billable_october(&env, &p).await, [held.id.clone()]);
+    assert_eq!(
+        billable_october(&env, &p).await,
+        std::slice::from_ref(&held.id)
+    );
     // A week later, attendance counts it as used and offers it for billing.
     let next_week = Clock::fixed(later(7).and_hms_opt(10, 0, 0).expect("10:00").and_utc());
     env.restart_at(Svc::Attendance, next_week).await;
