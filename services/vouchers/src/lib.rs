@@ -120,7 +120,12 @@ impl Service for Vouchers {
         if let Some(every) = settings.sweep_every {
             built = built.job(
                 "expiry-sweep",
-                jobs::sweep_periodically(platform.db.clone(), platform.clock.clone(), every),
+                jobs::sweep_periodically(
+                    platform.db.clone(),
+                    platform.clock.clone(),
+                    every,
+                    settings.late_record_grace_days,
+                ),
             );
         }
         Ok(built)
