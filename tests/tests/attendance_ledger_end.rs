@@ -247,11 +247,14 @@ async fn a_voucher_whose_validity_ended_takes_late_records_for_the_grace_period(
     let held = record(&env, &p, &used, at(ymd(2026, 10, 8), 9, 11))
         .await
         .expect("a session of the last week");
-    assert_eq!(billable_ids(&env, &p, 2026, 10).await, [held.id.clone()]);
+    assert_eq!(
+        billable_ids(&env, &p, 2026, 10).await,
+        std::slice::from_ref(&held.id)
+    );
     voucher_shows_usage(&env, &used).await;
     // Used: the sweep completes it at the end of its validity, it does not expire.
     let (expired, completed) = sweep(&env).await;
-    assert_eq!(completed, [used.clone()]);
+    assert_eq!(completed, std::slice::from_ref(&used));
     assert!(expired.is_empty(), "{expired:?}");
     let v = get_voucher(&env, &used).await;
     assert_eq!(state_of(&v), pb::VoucherState::Completed);
@@ -279,7 +282,7 @@ async fn a_voucher_whose_validity_ended_takes_late_records_for_the_grace_period(
         .expect_err("the grace period is over");
     refused_in_state(&err);
     let (expired, completed) = sweep(&env).await;
-    assert_eq!(expired, [unused.clone()]);
+    assert_eq!(expired, std::slice::from_ref(&unused));
     assert!(completed.is_empty());
     assert_eq!(
         state_of(&get_voucher(&env, &unused).await),

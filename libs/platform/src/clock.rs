@@ -82,9 +82,15 @@ mod tests {
         let moved = days.clone();
         let clock =
             Clock::from_fn(move || start + chrono::Duration::days(moved.load(Ordering::SeqCst)));
-        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 10, 14).unwrap());
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 10, 14).unwrap()
+        );
         days.store(15, Ordering::SeqCst);
-        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 10, 29).unwrap());
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 10, 29).unwrap()
+        );
     }
 
     #[test]
