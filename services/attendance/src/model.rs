@@ -320,21 +320,26 @@ impl Voucher {
         }
     }
 
-    /// Whether a session (a no-show, an absence) dated `date` may be recorded on `today` in the
-    /// voucher's state: ASSIGNED or ACTIVE, or a day up to the end of a COMPLETED or
-    /// INTERRUPTED one (recorded late). Nothing lost at the end (RULES.md §10): once the
-    /// validity ended — its last valid day, or the end date — records are taken for
-    /// `grace_days` more days, and refused after them.
+    /// Whether the voucher's state takes a day `date`: ASSIGNED or ACTIVE, or a day up to the
+    /// end of a COMPLETED or INTERRUPTED one (an enrolment's first day, say).
+    pub fn open_on(&self, date: NaiveDate) -> bool {
+        match self.state.as_str() {
+            "ASSIGNED" | "ACTIVE" => true,
+            "COMPLETED" | "INTERRUPTED" => self.ended_on.is_some_and(|end| date <= end),
+            _ => false,
+        }
+    }
+
+    /// Whether a session (a no-show, an absence) dated `date` may be recorded on `today`: the
+    /// state takes the day ([`Voucher::open_on`]), and — nothing lost at the end, for a time
+    /// (RULES.md §10) — once the validity ended (its last valid day, or the end date of a
+    /// completed or interrupted voucher) records are taken for `grace_days` more days only.
     pub fn takes_sessions_on(&self, date: NaiveDate, today: NaiveDate, grace_days: i64) -> bool {
         let last_day = match self.state.as_str() {
-            "ASSIGNED" | "ACTIVE" => self.valid_until,
-            "COMPLETED" | "INTERRUPTED" => match self.ended_on {
-                Some(end) if date <= end => end,
-                _ => return false,
-            },
-            _ => return false,
+            "COMPLETED" | "INTERRUPTED" => self.ended_on.unwrap_or(self.valid_until),
+            _ => self.valid_until,
         };
-        today <= late_records_until(last_day, grace_days)
+        self.open_on(date) && today <= late_records_until(last_day, grace_days)
     }
 }
 

@@ -297,7 +297,6 @@ async fn try_enrol_client(
     let joins_on = wire::optional_date("joins_on", req.joins_on.as_ref())?;
     let caller = ctx.caller.clone();
     let ctx = ctx.clone();
-    let grace_days = app.late_record_grace_days;
     let request_id = req.request_id.clone();
     change
         .apply_to(
@@ -332,7 +331,7 @@ async fn try_enrol_client(
                             format!("not before the group's start {}", g.start),
                         ));
                     }
-                    if !v.takes_sessions_on(joins_on, today, grace_days) {
+                    if !v.open_on(joins_on) {
                         return Err(not_in_state(&format!(
                             "the voucher is {}: it joins no group on {joins_on}",
                             v.state
