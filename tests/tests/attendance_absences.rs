@@ -1,6 +1,9 @@
 //! KTT absences (ABS-RECORD, ABS-KELA, ABS-SICK-CERT): deadlines in business days across
 //! Finnish holidays (Easter, Midsummer Eve, Christmas).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use seteli_api::attendance::v1 as apb;
 use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
@@ -29,6 +32,30 @@ async fn absence(
         .map(|r| r.into_inner())
 }
 
+/// The services on a clock pinned to 20 June 2026, within the spring vouchers' validity, and
+/// moved on by the returned days (from 20 June): the absences below are recorded in time, not
+/// months after their vouchers ended (a late record is taken only for the grace period after
+/// the end, RULES.md §10).
+async fn start_in_june() -> (Env, Arc<AtomicI64>) {
+    let days = Arc::new(AtomicI64::new(0));
+    let moved = days.clone();
+    let june = ymd(2026, 6, 20)
+        .and_hms_opt(10, 0, 0)
+        .expect("10:00")
+        .and_utc();
+    let clock = seteli_platform::clock::Clock::from_fn(move || {
+        june + chrono::Duration::days(moved.load(Ordering::SeqCst))
+    });
+    let env = Env::start_at(
+        &[Svc::Providers, Svc::Vouchers, Svc::Attendance],
+        clock,
+        |_, _| {},
+    )
+    .await;
+    set_prices(&env).await;
+    (env, days)
+}
+
 fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
     alerts
         .iter()
@@ -40,7 +67,7 @@ fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
 
 #[tokio::test]
 async fn kela_notices_are_due_in_business_days_across_holidays() {
-    let env = start_attendance().await;
+    let (env, days) = start_in_june().await;
     let p = approved_provider(&env, "Valmennus ry", 1_000_031, SIILINJARVI).await;
     let spring = ymd(2026, 3, 1);
     let v = ktt_voucher(&env, &p, 131, spring, validity_end(spring, 4)).await;
@@ -77,6 +104,11 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
     .expect("absence");
     assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 6, 22)]);
     // 2026-12-10 + 14 days = Christmas Eve: past Christmas, Boxing Day and Sunday to 28 Dec.
+    // 1 November, the winter voucher's first day (its steward notice is not in the future).
+    days.store(
+        (ymd(2026, 11, 1) - ymd(2026, 6, 20)).num_days(),
+        Ordering::SeqCst,
+    );
     let winter = ymd(2026, 11, 1);
     let w = ktt_voucher(&env, &p, 132, winter, validity_end(winter, 3)).await;
     // A job interview may be recorded ahead of its day (ABS-RECORD, RULES.md §10).
@@ -94,7 +126,7 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
 
 #[tokio::test]
 async fn a_sick_absence_over_three_days_needs_a_certificate() {
-    let env = start_attendance().await;
+    let (env, _days) = start_in_june().await;
     let p = approved_provider(&env, "Valmennus ry", 1_000_032, SIILINJARVI).await;
     let spring = ymd(2026, 3, 1);
     let v = ktt_voucher(&env, &p, 133, spring, validity_end(spring, 4)).await;

@@ -100,7 +100,20 @@ async fn individual_discussions_exist_only_on_ktt_group_vouchers() {
 
 #[tokio::test]
 async fn ktt_is_not_only_remote_over_an_ended_period() {
-    let env = start_attendance().await;
+    // Pinned after the voucher's period (1 June – 31 August 2026) ended, on 10 September: its
+    // sessions are recorded late within the grace period, not months after the voucher ended
+    // (RULES.md §10, "nothing lost at the end").
+    let pinned = ymd(2026, 9, 10)
+        .and_hms_opt(10, 0, 0)
+        .expect("10:00")
+        .and_utc();
+    let env = Env::start_at(
+        &[Svc::Providers, Svc::Vouchers, Svc::Attendance],
+        seteli_platform::clock::Clock::fixed(pinned),
+        |_, _| {},
+    )
+    .await;
+    set_prices(&env).await;
     let p = approved_provider(&env, "Valmennus ry", 1_000_005, SIILINJARVI).await;
     let from = ymd(2026, 6, 1);
     let v = ktt_voucher(&env, &p, 105, from, validity_end(from, 3)).await;

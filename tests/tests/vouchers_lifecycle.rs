@@ -245,11 +245,16 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
 async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
     let env = start_attendance().await;
     let provider = approved_provider(&env, "Vanha ry", 2_300_001, KUOPIO).await;
-    // Two vouchers whose validity ended last month; one was used.
+    // Two vouchers whose validity ended: one last month, unused (its late-record grace period
+    // of 14 days is over too); one a few days ago, used by a session of its validity recorded
+    // late, within the grace period (RULES.md §10, "nothing lost at the end").
     let from = days(today(), -130);
     let until = seteli_rules::terms::validity_end(from, 3);
-    assert!(until < today());
-    let past = |client_id: &str| {
+    assert!(until < days(today(), -14));
+    let used_from = days(today(), -95);
+    let used_until = seteli_rules::terms::validity_end(used_from, 3);
+    assert!(used_until < today() && used_until >= days(today(), -14));
+    let past = |client_id: &str, from: chrono::NaiveDate, until: chrono::NaiveDate| {
         let mut decision = ktt_decision(client_id);
         decision.decision_date = d(from);
         decision.valid_from = d(from);
@@ -257,9 +262,13 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         decision
     };
     let unused_client = client_at(&env, 321, KUOPIO).await;
-    let unused = issue(&env, past(&unused_client.id)).await.expect("issue");
+    let unused = issue(&env, past(&unused_client.id, from, until))
+        .await
+        .expect("issue");
     let used_client = client_at(&env, 322, KUOPIO).await;
-    let used = issue(&env, past(&used_client.id)).await.expect("issue");
+    let used = issue(&env, past(&used_client.id, used_from, used_until))
+        .await
+        .expect("issue");
     choose(&env, &used.id, &provider).await.expect("choose");
     // No steward notice (optional for coaching): one dated today would postdate the start the
     // first units below record (KTT-STEWARD).
@@ -271,7 +280,7 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         .await
         .expect("accept");
     // Three hours on the first valid day, recorded in attendance (it starts the voucher).
-    use_units(&env, &provider, &used.id, at(from, 8, 11))
+    use_units(&env, &provider, &used.id, at(used_from, 8, 11))
         .await
         .expect("units on a valid day");
     let current = assigned(&env, &provider, 323).await;

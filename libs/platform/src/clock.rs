@@ -38,6 +38,13 @@ impl Clock {
         }
     }
 
+    /// A clock that reads `now` each time: a test that moves its days forward.
+    pub fn from_fn(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        Self {
+            fixed: Some(Arc::new(now)),
+        }
+    }
+
     /// The current instant (UTC).
     pub fn now(&self) -> DateTime<Utc> {
         match &self.fixed {
@@ -66,6 +73,25 @@ pub fn finnish_date(at: DateTime<Utc>) -> NaiveDate {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_clock_from_a_function_moves_with_it() {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        let days = Arc::new(AtomicI64::new(0));
+        let start = Utc.with_ymd_and_hms(2026, 10, 14, 10, 0, 0).unwrap();
+        let moved = days.clone();
+        let clock =
+            Clock::from_fn(move || start + chrono::Duration::days(moved.load(Ordering::SeqCst)));
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 10, 14).unwrap()
+        );
+        days.store(15, Ordering::SeqCst);
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 10, 29).unwrap()
+        );
+    }
 
     #[test]
     fn summer_evenings_are_already_tomorrow_in_finland() {

@@ -13,6 +13,8 @@
 //!   ([`AheadReasons`], [`check_absence_in_time`]).
 //! - *A replacement is a new time* ([`check_replacement`]).
 //! - *Repeated absences count as no-shows do* ([`repeated_absences`]).
+//! - *Nothing after the end* ([`after_the_end`]) and *nothing lost at the end*
+//!   ([`LATE_RECORD_GRACE_DAYS`], [`late_records_until`]).
 
 use chrono::NaiveDate;
 
@@ -296,8 +298,56 @@ pub fn repeated_absences(days: &[(NaiveDate, LedgerDay)]) -> Vec<AgreedSession> 
     out
 }
 
+/// "Nothing lost at the end" (RULES.md §10): how many days after a voucher's last valid day
+/// (or its end date) records dated within its validity are still taken, unless configured
+/// otherwise (`SETELI_LATE_RECORD_GRACE_DAYS` in attendance and vouchers).
+pub const LATE_RECORD_GRACE_DAYS: i64 = 14;
+
+/// "Nothing lost at the end" (RULES.md §10): the last day on which a voucher whose validity
+/// ends (or which ended) on `last_day` still takes late records, `grace_days` after it. A
+/// negative grace is read as none.
+pub fn late_records_until(last_day: NaiveDate, grace_days: i64) -> NaiveDate {
+    last_day
+        .checked_add_signed(chrono::Duration::days(grace_days.max(0)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// PROC-INTERRUPT, "nothing after the end" (RULES.md §10): whether a record dated `date` falls
+/// after the end (interruption or completion) of a voucher that ended on `ended_on`; such a
+/// record is never billable.
+pub fn after_the_end(date: NaiveDate, ended_on: Option<NaiveDate>) -> bool {
+    ended_on.is_some_and(|end| date > end)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn late_records_are_taken_for_the_grace_period_after_the_last_day() {
+        let last = NaiveDate::from_ymd_opt(2026, 12, 31).expect("a real date");
+        assert_eq!(
+            late_records_until(last, LATE_RECORD_GRACE_DAYS),
+            NaiveDate::from_ymd_opt(2027, 1, 14).expect("a real date")
+        );
+        assert_eq!(late_records_until(last, 0), last);
+        assert_eq!(late_records_until(last, -3), last);
+        assert_eq!(late_records_until(NaiveDate::MAX, 14), NaiveDate::MAX);
+    }
+
+    #[test]
+    fn only_a_record_dated_after_the_end_is_after_it() {
+        let end = NaiveDate::from_ymd_opt(2026, 10, 20).expect("a real date");
+        assert!(!after_the_end(end, Some(end)));
+        assert!(!after_the_end(
+            end.pred_opt().expect("a real date"),
+            Some(end)
+        ));
+        assert!(after_the_end(
+            end.succ_opt().expect("a real date"),
+            Some(end)
+        ));
+        assert!(!after_the_end(end.succ_opt().expect("a real date"), None));
+    }
     use super::*;
     use crate::absences::{RepeatedAbsenceConfig, check_absence_follow_up};
     use chrono::NaiveTime;

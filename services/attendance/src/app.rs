@@ -39,6 +39,10 @@ pub struct Settings {
     /// `SETELI_USAGE_RECOUNT_SECONDS`: how often the units of agreed sessions whose day has
     /// come are moved from reserved to used (default 300; `0`: never, as a test may want).
     pub recount_every: Option<Duration>,
+    /// `SETELI_LATE_RECORD_GRACE_DAYS`: how many days after a voucher's last valid day (or its
+    /// end date) sessions, no-shows and absences dated within its validity are still recorded
+    /// (default 14; "nothing lost at the end", RULES.md §10).
+    pub late_record_grace_days: i64,
 }
 
 impl Settings {
@@ -50,6 +54,19 @@ impl Settings {
             feed_token: config.text("SETELI_VOUCHERS_FEED_TOKEN"),
             feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
+            late_record_grace_days: {
+                let days: i64 = config.var_or(
+                    "SETELI_LATE_RECORD_GRACE_DAYS",
+                    seteli_rules::ledger::LATE_RECORD_GRACE_DAYS,
+                )?;
+                if days < 0 {
+                    return Err(ConfigError {
+                        key: "SETELI_LATE_RECORD_GRACE_DAYS".into(),
+                        message: "must not be negative".into(),
+                    });
+                }
+                days
+            },
             recount_every: match config.var_or("SETELI_USAGE_RECOUNT_SECONDS", 300u64)? {
                 0 => None,
                 seconds => Some(Duration::from_secs(seconds)),
@@ -83,6 +100,9 @@ pub struct App {
     pub absences_ahead: Arc<AheadReasons>,
     /// The clock the service reads "today" from (the recount as days pass).
     pub clock: Clock,
+    /// How long after a voucher's validity ends late records are taken (days,
+    /// [`Settings::late_record_grace_days`]).
+    pub late_record_grace_days: i64,
 }
 
 /// The voucher feed as attendance follows it: `seteli.vouchers.v1` ListVoucherChanges, each
@@ -122,6 +142,7 @@ impl App {
             voucher_feed,
             absences_ahead: Arc::new(settings.absences_ahead.clone()),
             clock,
+            late_record_grace_days: settings.late_record_grace_days,
         })
     }
 

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::{coded, pb_enum};
 use seteli_rules::ServiceType;
+use seteli_rules::ledger::late_records_until;
 use seteli_rules::sessions::{self, VoucherTerms};
 
 coded! {
@@ -43,6 +44,9 @@ coded! {
         CancelledByProvider = "CANCELLED_BY_PROVIDER",
         /// Voided: it never happened.
         Voided = "VOIDED",
+        /// Agreed for a day after the voucher's end, cancelled by the change that ended it
+        /// (PROC-INTERRUPT, "nothing after the end"): never billable.
+        CancelledAtEnd = "CANCELLED_AT_END",
     }
 }
 coded! {
@@ -160,6 +164,7 @@ pb_enum!(SessionStatus, pb::SessionStatus {
     NoShow => NoShow,
     CancelledByProvider => CancelledByProvider,
     Voided => Voided,
+    CancelledAtEnd => CancelledAtEnd,
 });
 pb_enum!(AbsenceKind, pb::AbsenceKind {
     Absent => Absent,
@@ -295,14 +300,26 @@ impl Voucher {
         }
     }
 
-    /// Whether a session on `date` may be recorded in the voucher's state: ASSIGNED or ACTIVE,
-    /// or a day up to the end of a COMPLETED or INTERRUPTED one (recorded late).
-    pub fn takes_sessions_on(&self, date: NaiveDate) -> bool {
+    /// Whether the voucher's state takes a day `date`: ASSIGNED or ACTIVE, or a day up to the
+    /// end of a COMPLETED or INTERRUPTED one (an enrolment's first day, say).
+    pub fn open_on(&self, date: NaiveDate) -> bool {
         match self.state.as_str() {
             "ASSIGNED" | "ACTIVE" => true,
             "COMPLETED" | "INTERRUPTED" => self.ended_on.is_some_and(|end| date <= end),
             _ => false,
         }
+    }
+
+    /// Whether a session (a no-show, an absence) dated `date` may be recorded on `today`: the
+    /// state takes the day ([`Voucher::open_on`]), and — nothing lost at the end, for a time
+    /// (RULES.md §10) — once the validity ended (its last valid day, or the end date of a
+    /// completed or interrupted voucher) records are taken for `grace_days` more days only.
+    pub fn takes_sessions_on(&self, date: NaiveDate, today: NaiveDate, grace_days: i64) -> bool {
+        let last_day = match self.state.as_str() {
+            "COMPLETED" | "INTERRUPTED" => self.ended_on.unwrap_or(self.valid_until),
+            _ => self.valid_until,
+        };
+        self.open_on(date) && today <= late_records_until(last_day, grace_days)
     }
 }
 
@@ -540,5 +557,59 @@ mod tests {
             assert_eq!(Modality::from_pb(m.to_pb()), Some(*m));
         }
         assert_eq!(AbsenceReason::from_pb(0), None);
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a real date")
+    }
+
+    fn voucher(state: &str, ended_on: Option<NaiveDate>) -> Voucher {
+        Voucher {
+            id: "v1".into(),
+            client_id: "c1".into(),
+            provider_id: "p1".into(),
+            service: ServiceType::KttIndividual,
+            state: state.into(),
+            decision_date: day(2026, 1, 15),
+            valid_from: day(2026, 2, 1),
+            valid_until: day(2026, 5, 31),
+            units_granted: 1000,
+            weekly_cap: None,
+            responsible_coach: String::new(),
+            social_worker: String::new(),
+            ended_on,
+            version: 1,
+            feed_sequence: 1,
+            units_used: 0,
+            units_reserved: 0,
+            start: StartDates::default(),
+            continues: None,
+        }
+    }
+
+    #[test]
+    fn an_open_voucher_takes_late_records_for_the_grace_period_after_its_validity() {
+        let v = voucher("ASSIGNED", None);
+        let last_week = day(2026, 5, 28);
+        assert!(v.takes_sessions_on(last_week, day(2026, 5, 20), 14));
+        assert!(v.takes_sessions_on(last_week, day(2026, 6, 14), 14));
+        assert!(!v.takes_sessions_on(last_week, day(2026, 6, 15), 14));
+        assert!(!v.takes_sessions_on(last_week, day(2026, 6, 1), 0));
+        assert!(voucher("ACTIVE", None).takes_sessions_on(last_week, day(2026, 6, 14), 14));
+    }
+
+    #[test]
+    fn an_ended_voucher_takes_only_days_up_to_its_end_for_the_grace_period() {
+        let end = day(2026, 4, 20);
+        for state in ["COMPLETED", "INTERRUPTED"] {
+            let v = voucher(state, Some(end));
+            assert!(v.takes_sessions_on(end, day(2026, 5, 4), 14), "{state}");
+            assert!(!v.takes_sessions_on(end, day(2026, 5, 5), 14), "{state}");
+            assert!(!v.takes_sessions_on(day(2026, 4, 21), day(2026, 4, 21), 14));
+            assert!(!voucher(state, None).takes_sessions_on(end, end, 14));
+        }
+        for state in ["ISSUED", "EXPIRED", "CANCELLED"] {
+            assert!(!voucher(state, None).takes_sessions_on(day(2026, 5, 1), day(2026, 5, 1), 14));
+        }
     }
 }

@@ -8,6 +8,11 @@
 //!   a provider-cancelled session never reaches the feed (BILL-PROVIDER-CANCEL), and an item of
 //!   any other kind is a charge NO-EXTRA-FEES refuses. An item billed before that the feed no
 //!   longer offers (voided) has target zero.
+//! - PROC-INTERRUPT, "nothing after the end" (RULES.md §10): an item dated after the voucher's
+//!   end (its interruption or completion date, `FeedVoucher::ended_on`) is left out, as one
+//!   the feed no longer offers: never billed, and credited if it was billed before. Left out
+//!   rather than refusing the voucher's line, since the realised items up to the end stay
+//!   billable ("voi laskuttaa toteutuneiden palveluiden osalta").
 //! - target − billed before > 0 goes on the invoice, capped by the units and the money the
 //!   voucher has left (after this run's credits); < 0 goes on the credit note (never a negative
 //!   invoice).
@@ -24,6 +29,7 @@ use seteli_rules::absences::{
     BilledItem, BilledKind, Charge, ChargeKind, Payer, billable_no_show_units, check_billing,
     check_charges, check_no_show_report,
 };
+use seteli_rules::ledger::after_the_end;
 use seteli_rules::money::{line_amount, to_cents};
 
 use crate::model::{ItemKind, ItemTotal, VoucherTerms, VoucherTotal};
@@ -132,7 +138,16 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
     let mut targets: Vec<(String, ItemKind, NaiveDate, i64)> = Vec::new();
     let mut realised_of: HashMap<String, i64> = HashMap::new();
     let mut no_shows: Vec<(&str, NaiveDate, i64)> = Vec::new();
-    for i in &input.feed.items {
+    // PROC-INTERRUPT: nothing dated after the voucher's end is offered.
+    let ended_on = input.feed.ended_on;
+    let in_force = || {
+        input
+            .feed
+            .items
+            .iter()
+            .filter(move |i| !after_the_end(i.date, ended_on))
+    };
+    for i in in_force() {
         match i.kind {
             Some(ItemKind::Realised) => {
                 realised_of.insert(i.item_id.clone(), i.units.max(0));
@@ -173,12 +188,7 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
         targets.push((id.to_string(), ItemKind::NoShow, *date, units));
     }
     // Billed before but no longer offered (voided): nothing stays billed.
-    let offered: HashSet<&str> = input
-        .feed
-        .items
-        .iter()
-        .map(|i| i.item_id.as_str())
-        .collect();
+    let offered: HashSet<&str> = in_force().map(|i| i.item_id.as_str()).collect();
     for b in input.billed {
         if !offered.contains(b.item_id.as_str()) && b.units != 0 {
             targets.push((b.item_id.clone(), b.kind, b.date, 0));
@@ -349,10 +359,21 @@ mod tests {
         billed: &[ItemTotal],
         price: Option<i64>,
     ) -> Result<VoucherPlan, Vec<Violation>> {
+        plan_ended(items, t, billed, price, None)
+    }
+
+    fn plan_ended(
+        items: Vec<FeedItem>,
+        t: &VoucherTerms,
+        billed: &[ItemTotal],
+        price: Option<i64>,
+        ended_on: Option<NaiveDate>,
+    ) -> Result<VoucherPlan, Vec<Violation>> {
         let feed = FeedVoucher {
             voucher_id: "v".into(),
             service: Some(t.service),
             items,
+            ended_on,
         };
         let refs: Vec<&ItemTotal> = billed.iter().collect();
         let total = VoucherTotal {
@@ -377,6 +398,43 @@ mod tests {
         assert_eq!((line.unit_price_cents, line.cents()), (6000, 9000));
         let p = plan(items, &t, &[], Some(7000)).unwrap();
         assert_eq!(p.invoice.unwrap().unit_price_cents, 6500);
+    }
+
+    #[test]
+    fn nothing_dated_after_the_voucher_s_end_is_billed() {
+        let t = terms(ServiceType::KttIndividual, 3000, 6500);
+        let items = vec![
+            item("before", d(10, 15), Some(ItemKind::Realised), 100),
+            item("on", d(10, 20), Some(ItemKind::Realised), 100),
+            item("after", d(10, 22), Some(ItemKind::Realised), 100),
+            item("late-no-show", d(11, 3), Some(ItemKind::NoShow), 100),
+        ];
+        let p = plan_ended(items.clone(), &t, &[], None, Some(d(10, 20))).expect("plan");
+        let line = p.invoice.expect("an invoice");
+        let ids: Vec<&str> = line.items.iter().map(|i| i.item_id.as_str()).collect();
+        assert_eq!(ids, ["before", "on"]);
+        // Billed before the end was known: credited.
+        let billed = [ItemTotal {
+            item_id: "after".into(),
+            voucher_id: "v".into(),
+            kind: ItemKind::Realised,
+            date: d(10, 22),
+            units: 100,
+            cents: 6500,
+        }];
+        let p = plan_ended(items.clone(), &t, &billed, None, Some(d(10, 20))).expect("plan");
+        let credit = p.credit.expect("a credit note");
+        assert_eq!(credit.items.len(), 1);
+        assert_eq!(
+            (credit.items[0].item_id.as_str(), credit.cents()),
+            ("after", 6500)
+        );
+        // A running voucher bills them all.
+        let p = plan_ended(items, &t, &[], None, None).expect("plan");
+        assert_eq!(
+            p.invoice.expect("an invoice").units(ItemKind::Realised),
+            300
+        );
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub struct FeedVoucher {
     pub service: Option<ServiceType>,
     /// Its items.
     pub items: Vec<FeedItem>,
+    /// Its end (interruption or completion date), as attendance follows it: nothing dated
+    /// after it is billed (PROC-INTERRUPT).
+    pub ended_on: Option<NaiveDate>,
 }
 
 /// Adds a page of attendance's billable items to `into`, by voucher.
@@ -111,7 +114,15 @@ pub fn add_billable(into: &mut HashMap<String, FeedVoucher>, page: Vec<apb::Vouc
                 voucher_id: v.voucher_id.clone(),
                 service: ServiceType::from_pb(v.service_type),
                 items: Vec::new(),
+                ended_on: None,
             });
+        if let Some(end) = v
+            .ended_on
+            .as_ref()
+            .and_then(|d| date("ended_on", Some(d)).ok())
+        {
+            entry.ended_on = Some(end);
+        }
         for i in v.items {
             let Some(d) = i.date.as_ref().and_then(|d| date("date", Some(d)).ok()) else {
                 continue;

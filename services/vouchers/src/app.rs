@@ -40,6 +40,10 @@ pub struct Settings {
     /// `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`: how long after a voucher ends its provider's
     /// users still read it and its client (default 90: the final report, the last invoice).
     pub provider_access_after_end_days: i64,
+    /// `SETELI_LATE_RECORD_GRACE_DAYS`: how many days after its last valid day an unused
+    /// voucher waits for late records before the sweep expires it (default 14; "nothing lost
+    /// at the end", RULES.md §10). Attendance takes late records for as long.
+    pub late_record_grace_days: i64,
 }
 
 impl Settings {
@@ -82,6 +86,19 @@ impl Settings {
                 }
                 days
             },
+            late_record_grace_days: {
+                let days: i64 = config.var_or(
+                    "SETELI_LATE_RECORD_GRACE_DAYS",
+                    seteli_rules::ledger::LATE_RECORD_GRACE_DAYS,
+                )?;
+                if days < 0 {
+                    return Err(ConfigError {
+                        key: "SETELI_LATE_RECORD_GRACE_DAYS".into(),
+                        message: "must not be negative".into(),
+                    });
+                }
+                days
+            },
         })
     }
 }
@@ -102,6 +119,8 @@ pub struct App {
     pub(crate) usage_feed: Follower<UsageFeed>,
     /// How long after a voucher ends its provider's users still read it (days).
     pub provider_access_after_end_days: i64,
+    /// How long after its last valid day an unused voucher waits for late records (days).
+    pub late_record_grace_days: i64,
 }
 
 /// Attendance's usage feed as this service follows it: `seteli.attendance.v1`
@@ -141,6 +160,7 @@ impl App {
             attendance,
             usage_feed,
             provider_access_after_end_days: settings.provider_access_after_end_days,
+            late_record_grace_days: settings.late_record_grace_days,
         })
     }
 
@@ -187,6 +207,7 @@ mod tests {
         assert_eq!(s.feed_token, None);
         assert_eq!(s.feed_poll, Duration::from_millis(1000));
         assert_eq!(s.provider_access_after_end_days, 90);
+        assert_eq!(s.late_record_grace_days, 14);
     }
 
     #[test]
@@ -197,6 +218,7 @@ mod tests {
             ("SETELI_FEED_POLL_MS", "250"),
             ("SETELI_DISTANCE_LIMIT_KM", "35.5"),
             ("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", "0"),
+            ("SETELI_LATE_RECORD_GRACE_DAYS", "30"),
         ]))
         .expect("valid");
         assert_eq!(s.feed_token.as_deref(), Some("tok.en"));
@@ -204,6 +226,7 @@ mod tests {
         assert_eq!(s.feed_poll, Duration::from_millis(250));
         assert_eq!(s.distance_limit_km, 35.5);
         assert_eq!(s.provider_access_after_end_days, 0);
+        assert_eq!(s.late_record_grace_days, 30);
     }
 
     #[test]
@@ -216,6 +239,7 @@ mod tests {
             ("SETELI_FEED_POLL_MS", "0"),
             ("SETELI_EXPIRY_SWEEP_SECONDS", "-1"),
             ("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", "-1"),
+            ("SETELI_LATE_RECORD_GRACE_DAYS", "-1"),
             ("SETELI_SEED_CEILING_PRICES", "KTT_INDIVIDUAL"),
         ] {
             assert_eq!(refused_key(&[(key, value)]), key, "{key}={value}");

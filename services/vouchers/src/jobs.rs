@@ -11,14 +11,16 @@ use crate::app::App;
 use crate::ops;
 
 /// Runs the expiry sweep every `every` as the service's own `system:expiry-sweep` identity.
-/// Safe with several replicas: each voucher's transition is one conditional update.
-pub async fn sweep_periodically(db: Database, clock: Clock, every: Duration) {
+/// Safe with several replicas: each voucher's transition is one conditional update. An unused
+/// voucher expires only `grace_days` after its last valid day (late records).
+pub async fn sweep_periodically(db: Database, clock: Clock, every: Duration, grace_days: i64) {
     let ctx = Ctx::system("expiry-sweep", clock);
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match ops::sweep_once(&db, &ctx).await {
+        let swept = ops::sweep_with_grace(&db, &ctx, ops::SWEEP_BATCH, grace_days).await;
+        match swept.map(|s| (s.expired, s.completed)) {
             Ok((expired, completed)) if expired + completed > 0 => {
                 tracing::info!(expired, completed, "expiry sweep");
             }

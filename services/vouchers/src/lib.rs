@@ -117,7 +117,12 @@ impl Service for Vouchers {
         Ok(match settings.sweep_every {
             Some(every) => built.job(
                 "expiry-sweep",
-                jobs::sweep_periodically(platform.db.clone(), platform.clock.clone(), every),
+                jobs::sweep_periodically(
+                    platform.db.clone(),
+                    platform.clock.clone(),
+                    every,
+                    settings.late_record_grace_days,
+                ),
             ),
             None => built,
         })

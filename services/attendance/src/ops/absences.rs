@@ -26,7 +26,7 @@ use seteli_rules::terms::check_use_date;
 use sqlx::AnyConnection;
 
 use super::alerts::raise;
-use super::common::{audit_client, read_client};
+use super::common::{audit_client, not_in_state, read_client};
 use super::ledger::repeated_absences_alert;
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
@@ -77,6 +77,7 @@ async fn try_record_absence(
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
     let ahead = app.absences_ahead.clone();
+    let grace_days = app.late_record_grace_days;
     change
         .apply_to(
             &voucher_id,
@@ -96,6 +97,7 @@ async fn try_record_absence(
                             delivered,
                             first_day,
                             ahead,
+                            grace_days,
                         },
                     )
                     .await
@@ -115,6 +117,9 @@ pub(super) struct AbsenceInput {
     pub(super) first_day: bool,
     /// The reasons that may be recorded before their day (ABS-RECORD, RULES.md §10).
     pub(super) ahead: Arc<AheadReasons>,
+    /// How long after its validity ends the voucher takes late records
+    /// ([`Voucher::takes_sessions_on`]).
+    pub(super) grace_days: i64,
 }
 
 /// Records an absence on `v` inside the change's transaction: TERM-VALIDITY, ABS-RECORD,
@@ -134,8 +139,16 @@ pub(super) async fn record_absence_in(
         delivered,
         first_day,
         ahead,
+        grace_days,
     } = input;
     let today = ctx.today();
+    // The voucher's state, and nothing lost at the end for the grace period (RULES.md §10).
+    if !v.takes_sessions_on(day, today, grace_days) {
+        return Err(not_in_state(&format!(
+            "the voucher is {}: no absence on {day}",
+            v.state
+        )));
+    }
     // TERM-VALIDITY: only days of the voucher's validity.
     refuse(check_use_date(v.valid_from, v.valid_until, day))?;
     let mut kela = Vec::new();

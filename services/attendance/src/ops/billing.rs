@@ -118,6 +118,7 @@ pub async fn list_billable_items(
             realised_units: Some(to_units(sum(pb::BillableKind::Realised))),
             no_show_units: Some(to_units(sum(pb::BillableKind::NoShow))),
             items,
+            ended_on: v.ended_on.map(seteli_platform::convert::to_date),
         });
     }
     drop(conn);

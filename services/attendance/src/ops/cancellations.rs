@@ -67,6 +67,7 @@ pub async fn cancel_session(
     let voucher_id = voucher_of_session(app, &id).await?;
     let caller = ctx.caller.clone();
     let request_id = req.request_id.clone();
+    let grace_days = app.late_record_grace_days;
     change
         .apply_to(
             &voucher_id,
@@ -124,6 +125,13 @@ pub async fn cancel_session(
                         // BILL-NO-SHOW: of the day, never ahead of it (RULES.md §10).
                         CancellationClass::NoShow => {
                             refuse(check_no_show_of_the_day(s.date, today))?;
+                            // Nothing lost at the end, for the grace period only (RULES.md §10).
+                            if !v.takes_sessions_on(s.date, today, grace_days) {
+                                return Err(not_in_state(&format!(
+                                    "the voucher is {}: no no-show on {}",
+                                    v.state, s.date
+                                )));
+                            }
                             SessionStatus::NoShow
                         }
                         CancellationClass::ClientCancelledInTime => {

@@ -128,6 +128,7 @@ async fn try_record_group_session(
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
     let ahead = app.absences_ahead.clone();
+    let grace_days = app.late_record_grace_days;
     change
         .apply_to(
             &group_id,
@@ -216,6 +217,7 @@ async fn try_record_group_session(
                                     &request_id,
                                     v,
                                     input,
+                                    grace_days,
                                 )
                                 .await
                                 {
@@ -254,6 +256,7 @@ async fn try_record_group_session(
                                         delivered: false,
                                         first_day: false,
                                         ahead: ahead.clone(),
+                                        grace_days,
                                     },
                                 )
                                 .await;

@@ -331,7 +331,7 @@ async fn try_enrol_client(
                             format!("not before the group's start {}", g.start),
                         ));
                     }
-                    if !v.takes_sessions_on(joins_on) {
+                    if !v.open_on(joins_on) {
                         return Err(not_in_state(&format!(
                             "the voucher is {}: it joins no group on {joins_on}",
                             v.state

@@ -88,6 +88,7 @@ async fn try_record_session(
     let replaces = Some(req.replaces_session_id.trim().to_owned()).filter(|r| !r.is_empty());
     let caller = ctx.caller.clone();
     let today = ctx.today();
+    let grace_days = app.late_record_grace_days;
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
     // The rules run on a read, outside the claim and the voucher's lock; the write checks that
@@ -99,7 +100,9 @@ async fn try_record_session(
             |conn, v| {
                 let input = input.clone();
                 let replaces = replaces.clone();
-                Box::pin(async move { decide_session(conn, v, input, replaces, today).await })
+                Box::pin(async move {
+                    decide_session(conn, v, input, replaces, today, grace_days).await
+                })
             },
             move |conn, v, decided| {
                 Box::pin(async move {
@@ -138,15 +141,17 @@ impl Decision for DecidedSession {
 }
 
 /// Decides whether `input` may be recorded on `v`: the voucher's state, the replaced session,
-/// admission by the rules crate over every session of the client. Only reads.
+/// admission by the rules crate over every session of the client. Only reads. A voucher whose
+/// validity ended takes it for `grace_days` more ([`Voucher::takes_sessions_on`]).
 async fn decide_session(
     conn: &mut AnyConnection,
     v: &Voucher,
     mut input: SessionInput,
     replaces: Option<String>,
     today: NaiveDate,
+    grace_days: i64,
 ) -> AppResult<DecidedSession> {
-    if !v.takes_sessions_on(input.date) {
+    if !v.takes_sessions_on(input.date, today, grace_days) {
         return Err(not_in_state(&format!(
             "the voucher is {}: no session on {}",
             v.state, input.date
@@ -210,9 +215,10 @@ pub(super) async fn record_admitted(
     request_id: &str,
     v: &Voucher,
     input: SessionInput,
+    grace_days: i64,
 ) -> AppResult<(String, Admission)> {
     store::lock_client(conn, &v.client_id).await?;
-    let decided = decide_session(conn, v, input, None, ctx.today()).await?;
+    let decided = decide_session(conn, v, input, None, ctx.today(), grace_days).await?;
     write_session(conn, ctx, request_id, v, decided).await
 }
 
@@ -334,6 +340,7 @@ pub async fn correct_session(
     let voucher_id = voucher_of_session(app, &id).await?;
     let caller = ctx.caller.clone();
     let request_id = req.request_id.clone();
+    let grace_days = app.late_record_grace_days;
     change
         .apply_to(
             &voucher_id,
@@ -343,7 +350,7 @@ pub async fn correct_session(
                     store::lock_client(conn, &v.client_id).await?;
                     let s = session_of(conn, &v, &id).await?;
                     changeable(&ctx, &s)?;
-                    if !v.takes_sessions_on(input.date) {
+                    if !v.takes_sessions_on(input.date, ctx.today(), grace_days) {
                         return Err(not_in_state(&format!(
                             "the voucher is {}: no session on {}",
                             v.state, input.date

@@ -7,7 +7,12 @@
 //! it (`vouchers` table), each page applied in one transaction that moves the stored cursor
 //! ([`seteli_platform::feed::Follower`]), so a change is applied exactly once whichever replica
 //! applies it.
+//!
+//! A change that ends the voucher (COMPLETED or INTERRUPTED with its end date) also cancels,
+//! in the same transaction, the sessions still agreed for a day after that end
+//! ([`cancel_after_the_end`]: PROC-INTERRUPT, RULES.md §10 "nothing after the end").
 
+use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::convert::{PbEnum, date};
@@ -16,12 +21,15 @@ use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
+use seteli_rules::ledger::after_the_end;
 use seteli_rules::rule_ids::{KTT_STEWARD, PROC_COACH, PROC_START, TERM_VALIDITY};
 use sqlx::AnyConnection;
 
+use super::admission::update_units;
+
 use crate::access;
 use crate::app::{App, VoucherFeed};
-use crate::model::{StartDates, Voucher};
+use crate::model::{SessionRow, SessionStatus, StartDates, Voucher};
 use crate::store;
 
 impl FeedApply for VoucherFeed {
@@ -38,16 +46,23 @@ impl FeedApply for VoucherFeed {
     }
 
     /// Stores the voucher the change carries, unless the copy already has a newer version of
-    /// it (`store::upsert_voucher`: the feed's order is not one voucher's order). A change
-    /// without a usable voucher is skipped, and still moves the cursor.
+    /// it (`store::upsert_voucher`: the feed's order is not one voucher's order), and cancels
+    /// what the stored copy's end leaves after it ([`cancel_after_the_end`]). A change without
+    /// a usable voucher is skipped, and still moves the cursor.
     async fn apply(
         &self,
         conn: &mut AnyConnection,
-        _ctx: &Ctx,
+        ctx: &Ctx,
         change: &vpb::VoucherChange,
     ) -> AppResult<()> {
         match followed(change) {
-            Some(v) => store::upsert_voucher(conn, &v).await?,
+            Some(v) => {
+                store::upsert_voucher(conn, &v).await?;
+                if let Some(stored) = store::load_voucher(conn, &v.id).await? {
+                    let request_id = format!("voucher-change-{}", change.sequence);
+                    cancel_after_the_end(conn, ctx, &stored, &request_id).await?;
+                }
+            }
             None => tracing::warn!(
                 sequence = change.sequence,
                 "a voucher change without a usable voucher; skipped"
@@ -55,6 +70,73 @@ impl FeedApply for VoucherFeed {
         }
         Ok(())
     }
+}
+
+/// PROC-INTERRUPT, "nothing after the end" (RULES.md §10): once `v` is COMPLETED or
+/// INTERRUPTED with its end date, its sessions still agreed for a later day (and not invoiced)
+/// are cancelled by the change that ended it — status CANCELLED_AT_END, a history entry in
+/// the feed's name — and its units recounted, so the usage feed tells vouchers. Realised
+/// sessions up to the end stay as they are (billable). Applying the change again finds
+/// nothing left to cancel.
+async fn cancel_after_the_end(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    v: &Voucher,
+    request_id: &str,
+) -> AppResult<()> {
+    let Some(end) = ended(v) else {
+        return Ok(());
+    };
+    // The client's lock: a session recorded at the same moment sees the cancellation, or is
+    // seen by it.
+    store::lock_client(conn, &v.client_id).await?;
+    let sessions = store::voucher_sessions_between(
+        conn,
+        &v.id,
+        end.succ_opt().unwrap_or(end),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(end),
+    )
+    .await?;
+    let mut cancelled = 0;
+    for s in sessions.iter().filter(|s| cancelled_by_the_end(end, s)) {
+        let Some(version) =
+            store::set_status(conn, &s.id, SessionStatus::CancelledAtEnd, None).await?
+        else {
+            continue;
+        };
+        let details = s.view.details.clone().unwrap_or_default();
+        store::append_history(
+            conn,
+            &s.id,
+            version,
+            "CANCELLED_AT_END",
+            &format!("the voucher ended on {end} (PROC-INTERRUPT)"),
+            &details,
+            &ctx.caller,
+            request_id,
+        )
+        .await?;
+        cancelled += 1;
+    }
+    if cancelled > 0 {
+        update_units(conn, v, ctx.today()).await?;
+    }
+    Ok(())
+}
+
+/// The end date of a voucher that ended with one (COMPLETED or INTERRUPTED).
+fn ended(v: &Voucher) -> Option<NaiveDate> {
+    matches!(v.state.as_str(), "COMPLETED" | "INTERRUPTED")
+        .then_some(v.ended_on)
+        .flatten()
+}
+
+/// Whether `s` is a session the end on `end` cancels: still recorded (agreed), dated after the
+/// end, and not invoiced (an invoiced one is the county's to correct).
+fn cancelled_by_the_end(end: NaiveDate, s: &SessionRow) -> bool {
+    s.status == SessionStatus::Recorded
+        && after_the_end(s.date, Some(end))
+        && s.invoice_id.is_none()
 }
 
 /// Applies every voucher change not applied yet; returns how many were applied.
@@ -178,6 +260,42 @@ mod tests {
             Violation::of(CAP_GROUP_SIZE, "", ""),
             Violation::of(PROC_COACH, "", ""),
         ])));
+    }
+
+    #[test]
+    fn the_end_cancels_only_what_is_still_agreed_after_it() {
+        use crate::ops::testing::{day, session, voucher};
+        let end = day(2026, 10, 20);
+        let agreed = session("a", "v1", day(2026, 10, 22), SessionStatus::Recorded, 100);
+        assert!(cancelled_by_the_end(end, &agreed));
+        // Up to the end: realised, it stays billable.
+        let on_the_end = session("e", "v1", end, SessionStatus::Recorded, 100);
+        assert!(!cancelled_by_the_end(end, &on_the_end));
+        // Already cancelled or invoiced: not the end's to cancel.
+        let gone = session(
+            "c",
+            "v1",
+            day(2026, 11, 3),
+            SessionStatus::CancelledByClient,
+            0,
+        );
+        assert!(!cancelled_by_the_end(end, &gone));
+        let invoiced = SessionRow {
+            invoice_id: Some("i1".into()),
+            ..agreed.clone()
+        };
+        assert!(!cancelled_by_the_end(end, &invoiced));
+
+        let mut v = voucher(ServiceType::KttIndividual, 1000);
+        assert_eq!(ended(&v), None);
+        v.ended_on = Some(end);
+        assert_eq!(ended(&v), None, "an ACTIVE voucher has not ended");
+        for state in ["COMPLETED", "INTERRUPTED"] {
+            v.state = state.into();
+            assert_eq!(ended(&v), Some(end));
+        }
+        v.ended_on = None;
+        assert_eq!(ended(&v), None);
     }
 
     #[test]

@@ -193,6 +193,7 @@ pub async fn write_month(
         voucher_id: String::new(),
         service: None,
         items: Vec::new(),
+        ended_on: None,
     };
     let mut vouchers: Vec<&str> = feed.keys().map(String::as_str).collect();
     vouchers.extend(billed_of.keys().filter(|v| !feed.contains_key(**v)));

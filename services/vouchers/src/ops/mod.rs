@@ -26,7 +26,9 @@ pub use lifecycle::{
     interrupt_voucher, start_voucher,
 };
 pub use prices::{get_ceiling_price, list_ceiling_prices, seed_prices, set_ceiling_price};
-pub use sweep::{SWEEP_BATCH, SweepOutcome, expire_vouchers, sweep_in_batches, sweep_once};
+pub use sweep::{
+    SWEEP_BATCH, SweepOutcome, expire_vouchers, sweep_in_batches, sweep_once, sweep_with_grace,
+};
 pub use usage_feed::{catch_up_usage, record_units_used};
 pub use voucher_feed::list_voucher_changes;
 pub use vouchers::{get_voucher, list_vouchers};

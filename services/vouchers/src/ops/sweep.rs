@@ -1,6 +1,11 @@
 //! The expiry sweep: vouchers whose validity ended are expired (unused) or completed (used),
 //! on demand (ExpireVouchers) or on the service's schedule in small transactions; every
 //! transition is a conditional update, so concurrent sweeps change each voucher once.
+//!
+//! "Nothing lost at the end" (RULES.md §10): a used voucher completes once its validity ended,
+//! as attendance still takes the late records of its last days; an unused one (ASSIGNED, or
+//! ACTIVE with no units used) is decided unused — EXPIRED — only once the late-record grace
+//! period (`SETELI_LATE_RECORD_GRACE_DAYS`, default 14) after its last valid day is over too.
 
 use chrono::NaiveDate;
 use seteli_api::vouchers::v1 as pb;
@@ -8,6 +13,7 @@ use seteli_platform::change::Change;
 use seteli_platform::db::{Database, new_id};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
+use seteli_rules::ledger::LATE_RECORD_GRACE_DAYS;
 use sqlx::AnyConnection;
 
 use super::common::{append_change, audit_client};
@@ -30,11 +36,19 @@ pub async fn expire_vouchers(
     if as_of > today {
         return Err(AppError::invalid("as_of", "must not be after today"));
     }
+    let app = app.clone();
     change
         .apply(move |conn| {
             Box::pin(async move {
-                let (expired, completed) =
-                    expire_due(conn, &ctx, &req.request_id, as_of, i64::MAX).await?;
+                let (expired, completed) = expire_due(
+                    conn,
+                    &ctx,
+                    &req.request_id,
+                    as_of,
+                    app.late_record_grace_days,
+                    i64::MAX,
+                )
+                .await?;
                 Ok(pb::ExpireVouchersResponse {
                     expired_voucher_ids: expired,
                     completed_voucher_ids: completed,
@@ -44,8 +58,8 @@ pub async fn expire_vouchers(
         .await
 }
 
-/// One expiry sweep as of today, as the service itself; returns how many vouchers expired and
-/// completed.
+/// One expiry sweep as of today, as the service itself, with the default late-record grace
+/// period; returns how many vouchers expired and completed.
 pub async fn sweep_once(db: &Database, ctx: &Ctx) -> AppResult<(usize, usize)> {
     sweep_in_batches(db, ctx, SWEEP_BATCH)
         .await
@@ -66,9 +80,21 @@ pub struct SweepOutcome {
     pub batches: usize,
 }
 
-/// The scheduled sweep as of today in transactions of at most `batch` vouchers per transition,
-/// each committed before the next begins, so no lock is held long whatever is due.
+/// [`sweep_with_grace`] with the default late-record grace period
+/// ([`seteli_rules::ledger::LATE_RECORD_GRACE_DAYS`]).
 pub async fn sweep_in_batches(db: &Database, ctx: &Ctx, batch: i64) -> AppResult<SweepOutcome> {
+    sweep_with_grace(db, ctx, batch, LATE_RECORD_GRACE_DAYS).await
+}
+
+/// The scheduled sweep as of today in transactions of at most `batch` vouchers per transition,
+/// each committed before the next begins, so no lock is held long whatever is due; an unused
+/// voucher expires only `grace_days` after its last valid day.
+pub async fn sweep_with_grace(
+    db: &Database,
+    ctx: &Ctx,
+    batch: i64,
+    grace_days: i64,
+) -> AppResult<SweepOutcome> {
     let mut outcome = SweepOutcome {
         expired: 0,
         completed: 0,
@@ -78,7 +104,7 @@ pub async fn sweep_in_batches(db: &Database, ctx: &Ctx, batch: i64) -> AppResult
         let mut tx = db.begin_write().await?;
         let request_id = format!("sweep-{}", new_id());
         let (expired, completed) =
-            expire_due(&mut tx, ctx, &request_id, ctx.today(), batch).await?;
+            expire_due(&mut tx, ctx, &request_id, ctx.today(), grace_days, batch).await?;
         tx.commit().await?;
         outcome.batches += 1;
         outcome.expired += expired.len();
@@ -89,7 +115,16 @@ pub async fn sweep_in_batches(db: &Database, ctx: &Ctx, batch: i64) -> AppResult
     }
 }
 
-/// Expires the vouchers whose end passed unused and completes the used ones (as of `as_of`),
+/// The last valid day an unused voucher must be before to expire as of `as_of`: `grace_days`
+/// earlier, so the whole grace period after its last valid day has passed.
+fn unused_before(as_of: NaiveDate, grace_days: i64) -> NaiveDate {
+    as_of
+        .checked_sub_signed(chrono::Duration::days(grace_days.max(0)))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// Expires the vouchers whose end (and grace period, `grace_days`) passed unused and completes
+/// the used ones (as of `as_of`),
 /// with an audit entry and a feed entry for each; every transition is a conditional update, so
 /// concurrent sweeps (several replicas, or the RPC beside the scheduled sweep) change each
 /// voucher once.
@@ -98,9 +133,11 @@ async fn expire_due(
     ctx: &Ctx,
     request_id: &str,
     as_of: NaiveDate,
+    grace_days: i64,
     limit: i64,
 ) -> AppResult<(Vec<String>, Vec<String>)> {
-    let (expired, completed) = store::sweep(conn, as_of, limit).await?;
+    let (expired, completed) =
+        store::sweep(conn, as_of, unused_before(as_of, grace_days), limit).await?;
     let changes = expired
         .iter()
         .map(|id| (id, ChangeKind::Expired))
@@ -121,4 +158,23 @@ async fn expire_due(
         append_change(conn, ctx, request_id, &v, None, kind).await?;
     }
     Ok((expired, completed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a real date")
+    }
+
+    #[test]
+    fn an_unused_voucher_is_due_only_after_the_grace_period() {
+        // Valid until 31 December: still within the grace on 14 January, due on 15 January.
+        let last = d(2026, 12, 31);
+        assert!(last >= unused_before(d(2027, 1, 14), 14));
+        assert!(last < unused_before(d(2027, 1, 15), 14));
+        assert_eq!(unused_before(d(2027, 1, 1), 0), d(2027, 1, 1));
+        assert_eq!(unused_before(d(2027, 1, 1), -5), d(2027, 1, 1));
+    }
 }
