@@ -13,6 +13,8 @@ use tonic::transport::Endpoint;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use crate::kit::{Svc, assert_hermetic};
+
 /// A free loopback address (a service listens there across its restarts).
 pub fn free_addr() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -81,8 +83,19 @@ impl ServiceProcess {
         }
     }
 
-    /// Starts it with `args` after the service name (e.g. `--migrate-only`).
+    /// Starts it with `args` after the service name (e.g. `--migrate-only`). Its environment
+    /// must name every upstream it would otherwise dial at a default address
+    /// ([`crate::kit::assert_hermetic`]).
     pub fn spawn_with(&mut self, args: &[&str]) {
+        if let Some(svc) = Svc::named(self.service) {
+            assert_hermetic(svc, |key| {
+                self.vars
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            });
+        }
         let log = self.log.reopen().expect("log file");
         let child = Command::new(&self.binary)
             .arg(self.service)

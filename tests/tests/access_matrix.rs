@@ -211,7 +211,7 @@ fn every_rpc_of_every_service_is_in_the_table() {
 
 #[tokio::test]
 async fn every_role_is_refused_every_rpc_it_may_not_call() {
-    let env = Env::start(&Svc::ALL).await;
+    let env = Env::builder().services(&Svc::ALL).start().await;
     let mut refused = 0;
     let mut failures = Vec::new();
     for svc in Svc::ALL {

@@ -7,6 +7,7 @@ use chrono::Datelike;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::billing::v1 as bpb;
 use seteli_platform::testing::with_token;
+use seteli_tests::einvoice::{einvoice_verdict, validate_einvoices};
 use seteli_tests::fixtures::*;
 
 async fn export(env: &Env, id: &str, format: bpb::ExportFormat) -> bpb::Document {

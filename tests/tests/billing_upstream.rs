@@ -213,18 +213,17 @@ impl Service<http::Request<Body>> for StandIn {
 /// `today`; the county's prices set.
 async fn start_with(stand_in: &StandIn, today: NaiveDate) -> Env {
     let url = stand_in.serve().await;
-    let env = Env::start_at(
-        &[Svc::Providers, Svc::Vouchers, Svc::Billing],
-        clock_on(today),
-        move |svc, c| {
+    Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers, Svc::Billing])
+        .clock(clock_on(today))
+        .prices(Prices::County)
+        .tweak(move |svc, c| {
             if svc == Svc::Billing {
                 c.vars.insert("SETELI_ATTENDANCE_URL".into(), url.clone());
             }
-        },
-    )
-    .await;
-    set_prices(&env).await;
-    env
+        })
+        .start()
+        .await
 }
 
 const REALISED: i32 = apb::BillableKind::Realised as i32;

@@ -6,6 +6,7 @@
 //! details; without the page's origin allowed, the browser itself blocks the call.
 
 use seteli_api::vouchers::v1 as pb;
+use seteli_tests::browser::{Browser, serve_static, web_dist};
 use seteli_tests::fixtures::*;
 
 /// The page is ready: its script has run and wired the forms.
@@ -20,13 +21,16 @@ async fn start_portal(allow: bool) -> (Env, String) {
     let dist = web_dist();
     let origin = serve_static(&dist).await;
     let allowed = origin.clone();
-    let env = Env::start_tweaked(&[Svc::Providers, Svc::Vouchers], move |svc, c| {
-        if svc == Svc::Vouchers && allow {
-            c.cors_allowed_origins = vec![allowed.clone()];
-        }
-    })
-    .await;
-    set_prices(&env).await;
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers])
+        .prices(Prices::County)
+        .tweak(move |svc, c| {
+            if svc == Svc::Vouchers && allow {
+                c.cors_allowed_origins = vec![allowed.clone()];
+            }
+        })
+        .start()
+        .await;
     (env, origin)
 }
 

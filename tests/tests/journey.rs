@@ -19,7 +19,7 @@ use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 async fn walk_the_month() -> (Env, Summary, tempfile::TempDir) {
-    let env = Env::start(&Svc::ALL).await;
+    let env = Env::builder().services(&Svc::ALL).start().await;
     let out = tempfile::tempdir().expect("tempdir");
     let summary = demo::run(
         &cli_platform(&env),

@@ -10,7 +10,7 @@ use seteli_tests::fixtures::*;
 
 #[tokio::test]
 async fn no_update_or_delete_of_the_audit_log_succeeds() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     let client = client_at(&env, 701, KUOPIO).await;
     let db = Database::connect(&env.vouchers().db.url, 1)
         .await
@@ -46,7 +46,7 @@ async fn no_update_or_delete_of_the_audit_log_succeeds() {
 
 #[tokio::test]
 async fn an_auditors_query_is_recorded_too() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     let client = client_at(&env, 703, KUOPIO).await;
     let auditor = env.keys.token_as("auditor-7", "auditor", None);
     let mut audit = AuditServiceClient::new(env.vouchers().channel());
@@ -82,7 +82,7 @@ async fn an_auditors_query_is_recorded_too() {
 
 #[tokio::test]
 async fn the_subjects_of_a_list_entry_are_append_only_too() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     let first = client_at(&env, 704, KUOPIO).await;
     client_at(&env, 705, KUOPIO).await;
     env.v()

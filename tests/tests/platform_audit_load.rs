@@ -33,7 +33,7 @@ async fn commits(db: &Database) -> Option<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: run on request"]
 async fn concurrent_get_voucher() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let client = client_at(&env, 801, KUOPIO).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");

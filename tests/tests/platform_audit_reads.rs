@@ -23,7 +23,7 @@ fn get_voucher(id: &str) -> pb::GetVoucherRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_reads_are_all_recorded_durably() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let client = client_at(&env, 811, KUOPIO).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
@@ -56,7 +56,7 @@ async fn concurrent_reads_are_all_recorded_durably() {
 
 #[tokio::test]
 async fn a_list_read_is_one_entry_found_by_each_subject() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let mut clients = Vec::new();
     for n in 0..3 {
@@ -100,7 +100,7 @@ async fn a_list_read_is_one_entry_found_by_each_subject() {
 
 #[tokio::test]
 async fn a_read_whose_entry_cannot_be_written_fails() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let client = client_at(&env, 831, KUOPIO).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
@@ -194,7 +194,7 @@ async fn reads_waiting_together_commit_together() {
 
 #[tokio::test]
 async fn a_replayed_answer_is_recorded_for_the_same_client() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let worker = env.keys.token_as("worker-replay-3", "social_worker", None);
     let create = pb::CreateClientRequest {
@@ -253,7 +253,7 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
 
 #[tokio::test]
 async fn a_change_feed_page_is_recorded_for_its_reader() {
-    let env = Env::start(&[Svc::Vouchers]).await;
+    let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let client = client_at(&env, 851, KUOPIO).await;
     issue(&env, ktt_decision(&client.id)).await.expect("issue");

@@ -12,10 +12,8 @@ use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::db::{Backend, Database};
-use seteli_platform::testing::{
-    TestDatabase, TestKeys, TestServer, bad_fields, wait_for_health, with_token,
-};
-use seteli_tests::fixtures::{client_details, hetu, rid, ymd};
+use seteli_platform::testing::{bad_fields, wait_for_health, with_token};
+use seteli_tests::fixtures::{Env, Svc, client_details, hetu, rid, ymd};
 use sqlx::Connection;
 use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -73,22 +71,28 @@ impl Lock {
     }
 }
 
-async fn vouchers(tweak: impl FnOnce(&mut seteli_platform::config::Config)) -> TestServer {
-    let server = TestServer::start_with::<seteli_vouchers::Vouchers>(
-        TestKeys::new(),
-        TestDatabase::fresh().await,
-        tweak,
-    )
-    .await;
+/// The voucher service alone, serving, its configuration set by `vars`.
+async fn vouchers(vars: &[(&str, &str)]) -> Env {
+    let env = alone(Svc::Vouchers, vars).await;
     wait_for_health(
-        server.channel(),
+        env.vouchers().channel(),
         "",
         ServingStatus::Serving,
         Duration::from_secs(30),
     )
     .await
     .expect("serving");
-    server
+    env
+}
+
+/// `svc` alone, its configuration set by `vars`.
+async fn alone(svc: Svc, vars: &[(&str, &str)]) -> Env {
+    let set = |_: Svc, c: &mut seteli_platform::config::Config| {
+        for (key, value) in vars {
+            c.vars.insert((*key).into(), (*value).into());
+        }
+    };
+    Env::builder().services(&[svc]).tweak(set).start().await
 }
 
 fn new_client(individual: u16) -> pb::CreateClientRequest {
@@ -104,7 +108,8 @@ fn new_client(individual: u16) -> pb::CreateClientRequest {
 
 #[tokio::test]
 async fn a_string_longer_than_its_field_allows_is_refused_naming_the_field() {
-    let providers = TestServer::start::<seteli_providers::Providers>(|_| {}).await;
+    let env = alone(Svc::Providers, &[]).await;
+    let providers = env.providers();
     let token = providers.keys.token("county_admin", None);
     let mut client =
         seteli_api::providers::v1::providers_service_client::ProvidersServiceClient::new(
@@ -130,7 +135,8 @@ async fn a_string_longer_than_its_field_allows_is_refused_naming_the_field() {
         bad_fields(&refused)
     );
     // A person's name is a short field too.
-    let server = vouchers(|_| {}).await;
+    let with_vouchers = vouchers(&[]).await;
+    let server = with_vouchers.vouchers();
     let token = server.keys.token("social_worker", None);
     let mut request = new_client(31);
     if let Some(details) = request.details.as_mut() {
@@ -153,11 +159,8 @@ async fn a_string_longer_than_its_field_allows_is_refused_naming_the_field() {
 
 #[tokio::test]
 async fn beyond_its_limit_of_calls_at_once_a_service_sheds_load_and_health_still_answers() {
-    let server = vouchers(|c| {
-        c.vars
-            .insert("SETELI_MAX_CONCURRENT_REQUESTS".into(), "2".into());
-    })
-    .await;
+    let env = vouchers(&[("SETELI_MAX_CONCURRENT_REQUESTS", "2")]).await;
+    let server = env.vouchers();
     let token = server.keys.token("social_worker", None);
     let lock = Lock::take(&server.db.url).await;
     // Two writes wait on the lock, holding both permits.
@@ -220,11 +223,8 @@ async fn beyond_its_limit_of_calls_at_once_a_service_sheds_load_and_health_still
 
 #[tokio::test]
 async fn a_call_running_longer_than_the_request_timeout_is_cut_off() {
-    let server = vouchers(|c| {
-        c.vars
-            .insert("SETELI_REQUEST_TIMEOUT_SECONDS".into(), "1".into());
-    })
-    .await;
+    let env = vouchers(&[("SETELI_REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    let server = env.vouchers();
     let token = server.keys.token("social_worker", None);
     let lock = Lock::take(&server.db.url).await;
     let started = Instant::now();
@@ -243,11 +243,8 @@ async fn a_call_running_longer_than_the_request_timeout_is_cut_off() {
 
 #[tokio::test]
 async fn a_connection_is_offered_a_bounded_number_of_streams() {
-    let server = vouchers(|c| {
-        c.vars
-            .insert("SETELI_MAX_STREAMS_PER_CONNECTION".into(), "7".into());
-    })
-    .await;
+    let env = vouchers(&[("SETELI_MAX_STREAMS_PER_CONNECTION", "7")]).await;
+    let server = env.vouchers();
     let tcp = tokio::net::TcpStream::connect(server.addr)
         .await
         .expect("connect");
@@ -277,11 +274,8 @@ async fn a_connection_is_offered_a_bounded_number_of_streams() {
 
 #[tokio::test]
 async fn a_request_larger_than_the_message_limit_is_refused_before_it_is_read() {
-    let providers = TestServer::start::<seteli_providers::Providers>(|c| {
-        c.vars
-            .insert("SETELI_MAX_MESSAGE_BYTES".into(), "2048".into());
-    })
-    .await;
+    let env = alone(Svc::Providers, &[("SETELI_MAX_MESSAGE_BYTES", "2048")]).await;
+    let providers = env.providers();
     let token = providers.keys.token("county_admin", None);
     let refused = seteli_api::providers::v1::providers_service_client::ProvidersServiceClient::new(
         providers.channel(),

@@ -10,15 +10,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use seteli_api::common::v1::ServiceType;
 use seteli_platform::client::{self, UpstreamOptions};
-use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ServerTls};
-use seteli_platform::testing::TestKeys;
-use seteli_tests::fixtures::{
-    at, days, ktt_provider, ktt_voucher, set_price, set_prices, today, use_units, ymd,
-};
-use seteli_tests::kit::{Env, Svc};
+use seteli_tests::fixtures::{at, days, ktt_provider, ktt_voucher, today, use_units};
+use seteli_tests::kit::{Env, Prices, Svc};
 use seteli_tests::pki::Pki;
 use tonic::transport::Endpoint;
 use tonic_health::pb::HealthCheckRequest;
@@ -44,7 +39,7 @@ fn tls_files(pki: &Pki) -> TlsFiles {
 }
 
 /// Serve TLS, trust the test CA for upstreams, and call every upstream by `https://localhost`.
-fn on_tls(files: &TlsFiles, svc: Svc, c: &mut Config) {
+fn on_tls(files: &TlsFiles, c: &mut Config) {
     c.tls = Some(ServerTls {
         cert_file: files.cert.clone(),
         key_file: files.key.clone(),
@@ -54,12 +49,6 @@ fn on_tls(files: &TlsFiles, svc: Svc, c: &mut Config) {
         if key.ends_with("_URL") && value.starts_with("http://127.0.0.1:") {
             *value = value.replace("http://127.0.0.1:", "https://localhost:");
         }
-    }
-    if svc == Svc::Providers {
-        c.vars.insert(
-            "SETELI_CEILING_PRICES".into(),
-            seteli_tests::registry::CEILING_PRICES.into(),
-        );
     }
 }
 
@@ -75,20 +64,15 @@ async fn health(channel: tonic::transport::Channel) -> Result<i32, tonic::Status
 #[tokio::test]
 async fn a_voucher_is_chosen_started_and_used_with_every_call_between_services_over_tls() {
     let files = tls_files(&Pki::new("Seteli"));
-    let env = Env::start_keyed(
-        TestKeys::new(),
-        &[Svc::Providers, Svc::Vouchers, Svc::Attendance],
-        Clock::system(),
-        |svc, c| on_tls(&files, svc, c),
-    )
-    .await;
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers, Svc::Attendance])
+        .prices(Prices::Every)
+        .tweak(|_, c| on_tls(&files, c))
+        .start()
+        .await;
     for svc in [Svc::Providers, Svc::Vouchers, Svc::Attendance] {
         assert!(env.server(svc).url().starts_with("https://localhost:"));
     }
-    set_prices(&env).await;
-    set_price(&env, ServiceType::KttGroup, ymd(2024, 1, 1), 9000).await;
-    set_price(&env, ServiceType::KttAssessment, ymd(2024, 1, 1), 9500).await;
-    set_price(&env, ServiceType::KttWorkCapacity, ymd(2024, 1, 1), 9500).await;
 
     // Choosing asks the registry (vouchers → providers); attendance learns the voucher from
     // the voucher feed (attendance → vouchers); the units used come back the same way.
@@ -115,13 +99,11 @@ async fn a_voucher_is_chosen_started_and_used_with_every_call_between_services_o
 async fn an_upstream_whose_certificate_another_ca_signed_is_refused() {
     let ours = tls_files(&Pki::new("Seteli"));
     let stranger = tls_files(&Pki::new("Stranger"));
-    let env = Env::start_keyed(
-        TestKeys::new(),
-        &[Svc::Providers],
-        Clock::system(),
-        |svc, c| on_tls(&ours, svc, c),
-    )
-    .await;
+    let env = Env::builder()
+        .services(&[Svc::Providers])
+        .tweak(|_, c| on_tls(&ours, c))
+        .start()
+        .await;
     let url = env.providers().url();
     let trusting = |ca: &PathBuf| UpstreamOptions {
         resolve_every: Duration::from_secs(30),
@@ -151,16 +133,14 @@ async fn with_tls_on_the_probes_get_health_alone_in_cleartext() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let env = Env::start_keyed(
-        TestKeys::new(),
-        &[Svc::Vouchers],
-        Clock::system(),
-        |svc, c| {
-            on_tls(&files, svc, c);
+    let env = Env::builder()
+        .services(&[Svc::Vouchers])
+        .tweak(|_, c| {
+            on_tls(&files, c);
             c.plaintext_health_addr = Some(([127, 0, 0, 1], port).into());
-        },
-    )
-    .await;
+        })
+        .start()
+        .await;
     assert_eq!(health(env.vouchers().channel()).await.expect("TLS"), 1);
     let probe = Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
         .expect("endpoint")

@@ -5,11 +5,10 @@
 
 use serde_json::{Value, json};
 use seteli_api::providers::v1 as pb;
-use seteli_platform::config::ConfigError;
+use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::devkeys::{DEV_ISSUER, DEV_KID, DevKey, jwks_json_of};
-use seteli_platform::testing::{AUDIENCE, ISSUER, JwksServer, TestServer, with_token};
-use seteli_tests::fixtures::eventually;
-use seteli_tests::registry::*;
+use seteli_platform::testing::{AUDIENCE, ISSUER, JwksServer, with_token};
+use seteli_tests::fixtures::*;
 use tonic::{Code, Status};
 
 fn list() -> pb::ListProvidersRequest {
@@ -45,8 +44,8 @@ fn with(mut base: Value, changes: Value) -> Value {
 }
 
 /// ListProviders with `token`.
-async fn call(server: &TestServer, token: &str) -> Result<(), Status> {
-    client(server)
+async fn call(env: &Env, token: &str) -> Result<(), Status> {
+    env.p()
         .list_providers(with_token(token, list()))
         .await
         .map(|_| ())
@@ -54,8 +53,8 @@ async fn call(server: &TestServer, token: &str) -> Result<(), Status> {
 
 #[tokio::test]
 async fn an_audience_array_and_an_access_token_typ_are_accepted() {
-    let server = start().await;
-    let key = &server.keys.key;
+    let env = registry().await;
+    let key = &env.keys.key;
     for (what, claims, typ) in [
         (
             "aud array",
@@ -67,7 +66,7 @@ async fn an_audience_array_and_an_access_token_typ_are_accepted() {
         ("no iat", with(claims(), json!({"iat": null})), None),
     ] {
         let token = key.sign_json(&claims, typ).expect("sign");
-        call(&server, &token)
+        call(&env, &token)
             .await
             .unwrap_or_else(|e| panic!("{what}: {e:?}"));
     }
@@ -75,8 +74,8 @@ async fn an_audience_array_and_an_access_token_typ_are_accepted() {
 
 #[tokio::test]
 async fn every_nonstandard_token_is_refused_unauthenticated_saying_why() {
-    let server = start().await;
-    let key = &server.keys.key;
+    let env = registry().await;
+    let key = &env.keys.key;
     let cases: Vec<(&str, Value, Option<&str>, &str)> = vec![
         (
             "nbf in the future",
@@ -118,7 +117,7 @@ async fn every_nonstandard_token_is_refused_unauthenticated_saying_why() {
     ];
     for (what, claims, typ, why) in cases {
         let token = key.sign_json(&claims, typ).expect("sign");
-        let err = call(&server, &token).await.expect_err(what);
+        let err = call(&env, &token).await.expect_err(what);
         assert_eq!(err.code(), Code::Unauthenticated, "{what}: {err:?}");
         assert!(err.message().contains(why), "{what}: {err:?}");
     }
@@ -126,14 +125,12 @@ async fn every_nonstandard_token_is_refused_unauthenticated_saying_why() {
 
 #[tokio::test]
 async fn the_role_and_provider_come_from_where_configuration_says() {
-    let server = TestServer::start::<Providers>(|c| {
-        c.vars
-            .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
+    let env = registry_tweaked(|c| {
         c.jwt_role_claim = "realm_access.roles".into();
         c.jwt_provider_claim = "seteli.provider".into();
     })
     .await;
-    let key = &server.keys.key;
+    let key = &env.keys.key;
     // A Keycloak-shaped access token: realm roles in an array among Keycloak's own.
     let keycloak = |roles: Value, provider: Option<&str>| {
         let mut c = json!({
@@ -154,7 +151,8 @@ async fn the_role_and_provider_come_from_where_configuration_says() {
         None,
     );
     // The county admin's role is read from realm_access.roles: it may create a provider.
-    let created = client(&server)
+    let created = env
+        .p()
         .create_provider(with_token(
             &admin,
             pb::CreateProviderRequest {
@@ -172,7 +170,7 @@ async fn the_role_and_provider_come_from_where_configuration_says() {
     let id = created.provider.expect("provider").id;
     // A provider user's provider comes from seteli.provider: it reads its own provider.
     let own = keycloak(json!(["offline_access", "provider_user"]), Some(&id));
-    client(&server)
+    env.p()
         .get_provider(with_token(
             &own,
             pb::GetProviderRequest {
@@ -183,23 +181,27 @@ async fn the_role_and_provider_come_from_where_configuration_says() {
         .expect("provider_user of its own provider");
     // No Seteli role among the realm roles: authenticated, but no access.
     let none = keycloak(json!(["offline_access"]), None);
-    let err = call(&server, &none).await.expect_err("no role");
+    let err = call(&env, &none).await.expect_err("no role");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     // Today's layout (a `role` claim) is not read under this configuration.
-    let today = server.keys.token("county_admin", None);
-    let err = call(&server, &today).await.expect_err("role claim ignored");
+    let today = env.keys.token("county_admin", None);
+    let err = call(&env, &today).await.expect_err("role claim ignored");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
 }
 
+/// The registry alone with every price, its configuration changed by `tweak`.
+async fn registry_tweaked(tweak: impl Fn(&mut Config) + Send + Sync) -> Env {
+    let registry = Env::builder().services(&[Svc::Providers]);
+    registry
+        .prices(Prices::Every)
+        .tweak(|_, c| tweak(c))
+        .start()
+        .await
+}
+
 /// The registry with its keys from `jwks` (a URL), in dev mode as every test server.
-async fn start_with_jwks_url(jwks: &JwksServer) -> TestServer {
-    let url = jwks.url.clone();
-    TestServer::start::<Providers>(move |c| {
-        c.vars
-            .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
-        c.jwks_url = Some(url);
-    })
-    .await
+async fn start_with_jwks_url(jwks: &JwksServer) -> Env {
+    registry_tweaked(|c| c.jwks_url = Some(jwks.url.clone())).await
 }
 
 fn token_of(key: &DevKey) -> String {
@@ -212,29 +214,27 @@ async fn keys_rotate_at_the_jwks_url_without_a_restart() {
     let old = DevKey::generate("idp-2026-01");
     let new = DevKey::generate("idp-2026-02");
     let jwks = JwksServer::start(old.jwks_json()).await;
-    let server = start_with_jwks_url(&jwks).await;
+    let env = start_with_jwks_url(&jwks).await;
     let old_token = token_of(&old);
-    call(&server, &old_token).await.expect("old key");
-    call(&server, &old_token)
-        .await
-        .expect("old key, remembered");
+    call(&env, &old_token).await.expect("old key");
+    call(&env, &old_token).await.expect("old key, remembered");
     assert_eq!(jwks.fetches(), 1, "fetched once at start");
 
     // The identity provider rotates: the new key replaces the old one in its JWKS.
     jwks.publish(new.jwks_json());
     let new_token = token_of(&new);
     // The first call with the new kid makes the service read the JWKS again.
-    let first = call(&server, &new_token).await;
+    let first = call(&env, &new_token).await;
     if let Err(e) = &first {
         assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
     }
     eventually("a token of the rotated key is accepted", || {
-        let (server, token) = (&server, &new_token);
-        async move { call(server, token).await.is_ok() }
+        let (env, token) = (&env, &new_token);
+        async move { call(env, token).await.is_ok() }
     })
     .await;
     // The withdrawn key is no longer trusted, though its token was verified (and cached).
-    let err = call(&server, &old_token).await.expect_err("withdrawn key");
+    let err = call(&env, &old_token).await.expect_err("withdrawn key");
     assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
     assert!(err.message().contains("unknown signing key"), "{err:?}");
     assert_eq!(jwks.fetches(), 2, "one fetch at start, one for the new kid");
@@ -244,12 +244,12 @@ async fn keys_rotate_at_the_jwks_url_without_a_restart() {
 async fn a_storm_of_unknown_key_ids_fetches_the_jwks_at_most_once() {
     let key = DevKey::generate("idp-1");
     let jwks = JwksServer::start(key.jwks_json()).await;
-    let server = start_with_jwks_url(&jwks).await;
+    let env = start_with_jwks_url(&jwks).await;
     let storm = || async {
         let calls = (0..100).map(|i| {
             let token = token_of(&DevKey::generate(&format!("made-up-{i}")));
-            let server = &server;
-            async move { call(server, &token).await }
+            let env = &env;
+            async move { call(env, &token).await }
         });
         for result in futures::future::join_all(calls).await {
             let err = result.expect_err("unknown kid");
@@ -266,16 +266,17 @@ async fn a_storm_of_unknown_key_ids_fetches_the_jwks_at_most_once() {
         2,
         "at most one fetch per 30 s for unknown kids"
     );
-    call(&server, &token_of(&key))
+    call(&env, &token_of(&key))
         .await
         .expect("a good token still works");
 }
 
 /// How the start of a registry configured by `tweak` ended (the server stops at once when its
 /// configuration is refused).
-async fn start_result(tweak: impl FnOnce(&mut seteli_platform::config::Config)) -> String {
-    let server = TestServer::start::<Providers>(tweak).await;
-    match server.stop().await {
+async fn start_result(tweak: impl Fn(&mut Config) + Send + Sync) -> String {
+    let mut env = Env::builder().services(&[Svc::Providers]);
+    env = env.tweak(|_, c| tweak(c));
+    match env.start().await.take(Svc::Providers).stop().await {
         Ok(()) => "started".into(),
         Err(e) => {
             let key = e
@@ -302,7 +303,7 @@ async fn the_dev_issuer_and_dev_key_are_refused_outside_dev_mode() {
     let url = jwks.url.clone();
     let refused = start_result(move |c| {
         c.dev = false;
-        c.jwks_url = Some(url);
+        c.jwks_url = Some(url.clone());
     })
     .await;
     assert!(refused.starts_with("SETELI_JWKS_URL:"), "{refused}");
@@ -310,9 +311,13 @@ async fn the_dev_issuer_and_dev_key_are_refused_outside_dev_mode() {
 
     // In dev mode (as test servers run) the same keys are accepted.
     let url = jwks.url.clone();
-    let server = TestServer::start::<Providers>(move |c| c.jwks_url = Some(url)).await;
+    let env = Env::builder()
+        .services(&[Svc::Providers])
+        .tweak(move |_, c| c.jwks_url = Some(url.clone()))
+        .start()
+        .await;
     call(
-        &server,
+        &env,
         &dev_key
             .token(ISSUER, AUDIENCE, "dev", "auditor", None, 600)
             .expect("sign"),
@@ -325,7 +330,7 @@ async fn the_dev_issuer_and_dev_key_are_refused_outside_dev_mode() {
 async fn a_start_without_usable_keys_is_a_clear_error() {
     let jwks = JwksServer::start(r#"{"keys": []}"#.into()).await;
     let url = jwks.url.clone();
-    let refused = start_result(move |c| c.jwks_url = Some(url)).await;
+    let refused = start_result(move |c| c.jwks_url = Some(url.clone())).await;
     assert!(refused.contains("SETELI_JWKS_URL"), "{refused}");
     assert!(refused.contains("no usable signing key"), "{refused}");
 }

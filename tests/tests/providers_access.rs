@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::devkeys::DevKey;
 use seteli_platform::testing::{AUDIENCE, ISSUER, with_token};
-use seteli_tests::registry::*;
+use seteli_tests::fixtures::*;
 use tonic::Code;
 
 fn list() -> pb::ListProvidersRequest {
@@ -18,9 +18,9 @@ fn list() -> pb::ListProvidersRequest {
 
 #[tokio::test]
 async fn every_bad_token_is_unauthenticated() {
-    let server = start().await;
-    let mut c = client(&server);
-    let key = &server.keys.key;
+    let env = registry().await;
+    let mut c = env.p();
+    let key = &env.keys.key;
     let none_token = format!(
         "{}.{}.",
         URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT","kid":"test-key"}"#),
@@ -73,19 +73,16 @@ async fn every_bad_token_is_unauthenticated() {
         .expect_err("no token");
     assert_eq!(err.code(), Code::Unauthenticated);
     // A good token works.
-    c.list_providers(with_token(
-        &server.keys.token("social_worker", None),
-        list(),
-    ))
-    .await
-    .expect("valid token");
+    c.list_providers(with_token(&env.keys.token("social_worker", None), list()))
+        .await
+        .expect("valid token");
 }
 
 #[tokio::test]
 async fn wrong_roles_are_permission_denied() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let err = c
         .create_provider(with_token(
             &a.social_worker,
@@ -99,7 +96,7 @@ async fn wrong_roles_are_permission_denied() {
     assert_eq!(err.code(), Code::PermissionDenied);
 
     let p = complete_provider(&mut c, &a.admin, "Oma ry", "1234561-2", KUOPIO).await;
-    let own = server.keys.token("provider_user", Some(&p.id));
+    let own = env.keys.token("provider_user", Some(&p.id));
     // A provider's user submits its own provider but cannot approve it.
     submit(&mut c, &own, &p.id).await.expect("own user submits");
     let err = approve(&mut c, &own, &p.id)
@@ -108,17 +105,14 @@ async fn wrong_roles_are_permission_denied() {
     assert_eq!(err.code(), Code::PermissionDenied);
     // A provider_user token without provider_id is refused.
     let err = c
-        .list_providers(with_token(
-            &server.keys.token("provider_user", None),
-            list(),
-        ))
+        .list_providers(with_token(&env.keys.token("provider_user", None), list()))
         .await
         .expect_err("unscoped provider user");
     assert_eq!(err.code(), Code::PermissionDenied);
     // Audit log is for auditors only.
     use seteli_api::audit::v1::ListAuditEntriesRequest;
     use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let err = AuditServiceClient::new(server.channel())
+    let err = AuditServiceClient::new(env.providers().channel())
         .list_audit_entries(with_token(&a.admin, ListAuditEntriesRequest::default()))
         .await
         .expect_err("admin is not an auditor");
@@ -127,9 +121,9 @@ async fn wrong_roles_are_permission_denied() {
 
 #[tokio::test]
 async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let pa = create(
         &mut c,
         &a.admin,
@@ -142,7 +136,7 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
         details("B ry", "1234561-2", pb::LegalForm::Association),
     )
     .await;
-    let user_a = server.keys.token("provider_user", Some(&pa.id));
+    let user_a = env.keys.token("provider_user", Some(&pa.id));
 
     let err = c
         .get_provider(with_token(
@@ -201,9 +195,9 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
 
 #[tokio::test]
 async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let pa = create(
         &mut c,
         &a.admin,
@@ -213,7 +207,7 @@ async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
     let pb_ = complete_provider(&mut c, &a.admin, "B ry", "1234561-2", KUOPIO).await;
     submit(&mut c, &a.admin, &pb_.id).await.expect("submit");
     approve(&mut c, &a.admin, &pb_.id).await.expect("approve");
-    let user_a = server.keys.token("provider_user", Some(&pa.id));
+    let user_a = env.keys.token("provider_user", Some(&pa.id));
     let seen = c
         .get_provider(with_token(
             &user_a,

@@ -3,13 +3,13 @@
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
-use seteli_tests::registry::*;
+use seteli_tests::fixtures::*;
 
 #[tokio::test]
 async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = create(
         &mut c,
         &a.admin,
@@ -61,9 +61,9 @@ async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {
 
 #[tokio::test]
 async fn an_expired_document_breaks_prov_docs() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = create(
         &mut c,
         &a.admin,
@@ -107,9 +107,9 @@ async fn an_expired_document_breaks_prov_docs() {
 
 #[tokio::test]
 async fn a_company_may_offer_only_ktt_individual_coaching() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = create(
         &mut c,
         &a.admin,
@@ -147,9 +147,9 @@ async fn a_company_may_offer_only_ktt_individual_coaching() {
 
 #[tokio::test]
 async fn a_price_above_the_ceiling_is_refused_with_prov_price() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = create(
         &mut c,
         &a.admin,
@@ -167,9 +167,9 @@ async fn a_price_above_the_ceiling_is_refused_with_prov_price() {
 
 #[tokio::test]
 async fn a_group_needs_a_size_of_at_most_twelve() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = create(
         &mut c,
         &a.admin,
@@ -184,9 +184,9 @@ async fn a_group_needs_a_size_of_at_most_twelve() {
 
 #[tokio::test]
 async fn a_complete_provider_is_approved_and_found_nearest_first() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let near = complete_provider(&mut c, &a.admin, "Keskusta ry", "1234566-3", KUOPIO).await;
     let far = complete_provider(
         &mut c,
@@ -279,9 +279,9 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
 
 #[tokio::test]
 async fn a_worker_location_counts_for_sk_but_not_for_ktt() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = complete_provider(&mut c, &a.admin, "Liikkuva ry", "1234570-0", IISALMI).await;
     add_site(
         &mut c,
@@ -322,9 +322,9 @@ async fn a_worker_location_counts_for_sk_but_not_for_ktt() {
 
 #[tokio::test]
 async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = complete_provider(&mut c, &a.admin, "Tila ry", "1234571-9", KUOPIO).await;
     // Approving a draft is a state conflict.
     let err = approve(&mut c, &a.admin, &p.id).await.expect_err("draft");
@@ -444,9 +444,9 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
 
 #[tokio::test]
 async fn pages_through_providers_by_name() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     for (name, id) in [
         ("C ry", "1234572-7"),
         ("A ry", "1234560-4"),
@@ -537,9 +537,9 @@ async fn all_names(
 
 #[tokio::test]
 async fn a_name_with_a_bar_pages_correctly() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     for (name, id) in [
         ("Aa|Bb ry", "1234572-7"),
         ("Aa ry", "1234560-4"),
@@ -576,9 +576,9 @@ async fn a_name_with_a_bar_pages_correctly() {
 
 #[tokio::test]
 async fn pages_through_the_history_oldest_first() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = complete_provider(&mut c, &a.admin, "Historia ry", "1234571-9", KUOPIO).await;
     let page = |page_size: i32, page_token: String| pb::ListProviderHistoryRequest {
         provider_id: p.id.clone(),

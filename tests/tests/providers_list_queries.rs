@@ -13,8 +13,7 @@ use futures::StreamExt;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
-use seteli_tests::fixtures::business_id;
-use seteli_tests::registry::*;
+use seteli_tests::fixtures::*;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
@@ -151,9 +150,9 @@ async fn a_page_costs_the_same_statements_however_many_providers_it_holds() {
     ));
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
 
-    let server = start().await;
-    let a = actors(&server);
-    let c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let c = env.p();
     const PROVIDERS: u32 = 30;
     let mut created: Vec<pb::Provider> = futures::stream::iter(0..PROVIDERS)
         .map(|i| provider(c.clone(), a.admin.clone(), i))

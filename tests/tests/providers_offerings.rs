@@ -6,8 +6,7 @@
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
-use seteli_tests::fixtures::business_id;
-use seteli_tests::registry::*;
+use seteli_tests::fixtures::*;
 
 const KTT_BEYOND_COACHING: [ServiceType; 3] = [
     ServiceType::KttGroup,
@@ -17,9 +16,9 @@ const KTT_BEYOND_COACHING: [ServiceType; 3] = [
 
 #[tokio::test]
 async fn a_cooperative_is_a_company_under_ktt_and_may_offer_only_individual_coaching() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     for (seed, form) in [
         (3_400_001, pb::LegalForm::Cooperative),
         (3_400_101, pb::LegalForm::Company),
@@ -57,9 +56,9 @@ async fn a_cooperative_is_a_company_under_ktt_and_may_offer_only_individual_coac
 
 #[tokio::test]
 async fn an_association_or_foundation_arranging_ktt_group_coaching_is_approved() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     for (seed, form) in [
         (3_500_001, pb::LegalForm::Association),
         (3_500_101, pb::LegalForm::Foundation),
@@ -128,9 +127,9 @@ async fn an_association_or_foundation_arranging_ktt_group_coaching_is_approved()
 
 #[tokio::test]
 async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let without_group_insurance: Vec<pb::DocumentKind> = REQUIRED_DOCUMENTS
         .into_iter()
         .filter(|k| *k != pb::DocumentKind::GroupInsurance)
@@ -189,9 +188,9 @@ async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() 
 
 #[tokio::test]
 async fn the_nearest_place_that_counts_decides_the_distance_a_choice_is_checked_with() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     // Its site in Iisalmi, a worker working in Kuopio.
     let p = complete_provider(
         &mut c,
@@ -244,7 +243,7 @@ async fn the_nearest_place_that_counts_decides_the_distance_a_choice_is_checked_
     assert_eq!(ktt.documents.len(), REQUIRED_DOCUMENTS.len());
     assert!(!ktt.uses_subcontractors);
     // Another provider's user sees no documents.
-    let other = server.keys.token("provider_user", Some("another-provider"));
+    let other = env.keys.token("provider_user", Some("another-provider"));
     let seen = c
         .check_provider_for_service(with_token(&other, check(ServiceType::SkGroup)))
         .await

@@ -3,17 +3,17 @@
 use seteli_api::audit::v1::ListAuditEntriesRequest;
 use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
 use seteli_api::providers::v1 as pb;
-use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, wait_for_health, with_token};
-use seteli_tests::registry::*;
+use seteli_platform::testing::{TestDatabase, wait_for_health, with_token};
+use seteli_tests::fixtures::*;
 use std::time::Duration;
 use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 #[tokio::test]
 async fn malformed_input_names_every_bad_field() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let mut d = details("", "1234567-2", pb::LegalForm::Unspecified);
     d.iban = "FI21 1234 5600 0007 86".into();
     d.bic = "??".into();
@@ -102,8 +102,8 @@ async fn malformed_input_names_every_bad_field() {
 
 #[tokio::test]
 async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
-    let server = start().await;
-    let a = actors(&server);
+    let env = registry().await;
+    let a = actors(&env);
     let request = pb::CreateProviderRequest {
         request_id: rid(),
         details: Some(details(
@@ -113,7 +113,7 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
         )),
     };
     let calls = (0..4).map(|_| {
-        let mut c = client(&server);
+        let mut c = env.p();
         let r = with_token(&a.admin, request.clone());
         async move { c.create_provider(r).await }
     });
@@ -129,7 +129,7 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
         })
         .collect();
     assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
-    let mut c = client(&server);
+    let mut c = env.p();
     let all = c
         .list_providers(with_token(
             &a.admin,
@@ -162,22 +162,22 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
 async fn three_replicas_migrate_one_fresh_database_at_once() {
     let db = TestDatabase::fresh().await;
     let url = db.url.clone();
-    let keys = TestKeys::new();
-    let start = |db: TestDatabase, keys: TestKeys| {
-        TestServer::start_with::<Providers>(keys, db, |c| {
-            c.vars
-                .insert("SETELI_CEILING_PRICES".into(), CEILING_PRICES.into());
-        })
+    let start = |db: TestDatabase| {
+        let registry = Env::builder().services(&[Svc::Providers]);
+        registry
+            .prices(Prices::Every)
+            .database(Svc::Providers, db)
+            .start()
     };
     // Three servers on the same database, started together.
     let (s1, s2, s3) = tokio::join!(
-        start(db, keys),
-        start(TestDatabase::shared(&url), TestKeys::new()),
-        start(TestDatabase::shared(&url), TestKeys::new())
+        start(db),
+        start(TestDatabase::shared(&url)),
+        start(TestDatabase::shared(&url))
     );
     for s in [&s1, &s2, &s3] {
         wait_for_health(
-            s.channel(),
+            s.providers().channel(),
             "",
             ServingStatus::Serving,
             Duration::from_secs(30),
@@ -187,7 +187,7 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
     }
     // All three work against the one schema.
     let a = actors(&s2);
-    let mut c = client(&s2);
+    let mut c = s2.p();
     create(
         &mut c,
         &a.admin,
@@ -195,7 +195,8 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
     )
     .await;
     let a3 = actors(&s3);
-    let err = client(&s3)
+    let err = s3
+        .p()
         .create_provider(with_token(
             &a3.admin,
             pb::CreateProviderRequest {
@@ -210,16 +211,16 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
         .await
         .expect_err("the same table");
     assert_eq!(err.code(), Code::AlreadyExists);
-    for s in [s1, s2, s3] {
-        s.stop().await.expect("stop");
+    for mut s in [s1, s2, s3] {
+        s.take(Svc::Providers).stop().await.expect("stop");
     }
 }
 
 #[tokio::test]
 async fn staff_data_access_is_audited() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = complete_provider(&mut c, &a.admin, "Audit ry", "1234560-4", KUOPIO).await;
     c.get_provider(with_token(
         &a.social_worker,
@@ -229,7 +230,7 @@ async fn staff_data_access_is_audited() {
     ))
     .await
     .expect("read");
-    let entries = AuditServiceClient::new(server.channel())
+    let entries = AuditServiceClient::new(env.providers().channel())
         .list_audit_entries(with_token(&a.auditor, ListAuditEntriesRequest::default()))
         .await
         .expect("audit")
@@ -254,9 +255,9 @@ async fn staff_data_access_is_audited() {
 
 #[tokio::test]
 async fn a_retried_edit_is_answered_from_the_store_and_changes_nothing_again() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = create(
         &mut c,
         &a.admin,

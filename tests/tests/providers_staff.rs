@@ -6,8 +6,7 @@
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
-use seteli_tests::fixtures::business_id;
-use seteli_tests::registry::*;
+use seteli_tests::fixtures::*;
 use tonic::Code;
 
 /// A draft SK group provider meeting every rule but the staff ones (no staff yet).
@@ -40,9 +39,9 @@ fn coach(name: &str, q: pb::Qualification, does_coaching: bool) -> pb::StaffMemb
 
 #[tokio::test]
 async fn an_other_social_science_degree_counts_only_once_the_county_accepted_it() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = sk_group_provider(&mut c, &a.admin, "Sosiaalipsykologit ry", 3_100_001).await;
     let degree = || {
         coach(
@@ -70,7 +69,7 @@ async fn an_other_social_science_degree_counts_only_once_the_county_accepted_it(
 
     // The provider cannot accept its own staff member's degree; the flag means nothing for
     // another qualification.
-    let user = server.keys.token("provider_user", Some(&p.id));
+    let user = env.keys.token("provider_user", Some(&p.id));
     let accepted = pb::StaffMember {
         degree_accepted_by_county: true,
         ..degree()
@@ -126,9 +125,9 @@ async fn an_other_social_science_degree_counts_only_once_the_county_accepted_it(
 
 #[tokio::test]
 async fn every_coach_must_qualify_even_when_another_staff_member_does() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = sk_group_provider(&mut c, &a.admin, "Valmentajat ry", 3_200_001).await;
     try_add_staff_member(
         &mut c,
@@ -199,9 +198,9 @@ async fn every_coach_must_qualify_even_when_another_staff_member_does() {
 
 #[tokio::test]
 async fn a_qualified_member_who_does_not_coach_is_no_coach() {
-    let server = start().await;
-    let a = actors(&server);
-    let mut c = client(&server);
+    let env = registry().await;
+    let a = actors(&env);
+    let mut c = env.p();
     let p = sk_group_provider(&mut c, &a.admin, "Ei valmentajaa ry", 3_300_001).await;
     let sanna = pb::StaffMember {
         does_coaching: Some(false),

@@ -54,28 +54,12 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
     // Vouchers follows the attendance process's usage feed (STARTED on the first units), through
     // every kill: its address is chosen first.
     let attendance_addr = seteli_tests::process::free_addr();
-    let keys = seteli_platform::testing::TestKeys::new();
-    let follower_token = feed_token(&keys);
-    let env = Env::start_keyed(
-        keys,
-        &[Svc::Providers, Svc::Vouchers],
-        seteli_platform::clock::Clock::system(),
-        |svc, c| {
-            if svc == Svc::Vouchers {
-                c.vars.insert(
-                    "SETELI_ATTENDANCE_URL".into(),
-                    format!("http://{attendance_addr}"),
-                );
-                c.vars.insert(
-                    "SETELI_ATTENDANCE_FEED_TOKEN".into(),
-                    follower_token.clone(),
-                );
-                c.vars.insert("SETELI_FEED_POLL_MS".into(), "50".into());
-            }
-        },
-    )
-    .await;
-    set_prices(&env).await;
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers])
+        .outside(Svc::Attendance, format!("http://{attendance_addr}"))
+        .prices(Prices::County)
+        .start()
+        .await;
     let provider = approved_provider(&env, "Kestävä Työ Oy", 1_600_001, SIILINJARVI).await;
     let today = today();
     let from = days(today, -60);

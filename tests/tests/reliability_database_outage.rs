@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use seteli_api::vouchers::v1 as pb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::server::LIVENESS;
-use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, wait_for_health, with_token};
-use seteli_tests::fixtures::{client_details, hetu, rid, ymd};
+use seteli_platform::testing::{TestDatabase, wait_for_health, with_token};
+use seteli_tests::fixtures::{Env, Svc, client_details, hetu, rid, ymd};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tonic::Code;
@@ -144,6 +144,12 @@ fn assert_retryable(status: &tonic::Status) {
     );
 }
 
+/// The voucher service alone on `db`.
+async fn vouchers_on(db: TestDatabase) -> Env {
+    let vouchers = Env::builder().services(&[Svc::Vouchers]);
+    vouchers.database(Svc::Vouchers, db).start().await
+}
+
 #[tokio::test]
 async fn the_database_going_away_under_load_is_unavailable_then_serves_again() {
     let Ok(server) = std::env::var("SETELI_TEST_POSTGRES") else {
@@ -165,13 +171,8 @@ async fn the_database_going_away_under_load_is_unavailable_then_serves_again() {
         proxied_url, db.url,
         "the service must reach PostgreSQL through the proxy"
     );
-    let keys = TestKeys::new();
-    let vouchers = TestServer::start_with::<seteli_vouchers::Vouchers>(
-        keys.clone(),
-        TestDatabase::shared(&proxied_url),
-        |_| {},
-    )
-    .await;
+    let env = vouchers_on(TestDatabase::shared(&proxied_url)).await;
+    let (vouchers, keys) = (env.vouchers(), &env.keys);
     let channel = vouchers.channel();
     let token = keys.token("social_worker", None);
     let mut client = VouchersServiceClient::new(channel.clone());
@@ -253,13 +254,8 @@ async fn the_database_going_away_under_load_is_unavailable_then_serves_again() {
 /// the lock is gone.
 async fn sqlite_write_lock_held_past_the_busy_timeout_is_unavailable() {
     use sqlx::Connection;
-    let keys = TestKeys::new();
-    let vouchers = TestServer::start_with::<seteli_vouchers::Vouchers>(
-        keys.clone(),
-        TestDatabase::fresh().await,
-        |_| {},
-    )
-    .await;
+    let env = vouchers_on(TestDatabase::fresh().await).await;
+    let (vouchers, keys) = (env.vouchers(), &env.keys);
     // Started (migrated) before the other process takes the lock.
     wait_for_health(
         vouchers.channel(),

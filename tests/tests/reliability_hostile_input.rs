@@ -180,7 +180,7 @@ fn seed() -> u64 {
 /// Fuzzes every RPC of `package` on `svc` with every role; panics on an INTERNAL or UNKNOWN
 /// answer or when the service stops serving.
 async fn fuzz(svc: Svc, package: &str) {
-    let env = Env::start(&Svc::ALL).await;
+    let env = Env::builder().services(&Svc::ALL).start().await;
     set_prices(&env).await;
     // Ids that exist, so some requests get past "not found" into the workflows.
     let provider = approved_provider(&env, "Satunnainen Oy", 1_700_001, SIILINJARVI).await;

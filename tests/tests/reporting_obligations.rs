@@ -305,13 +305,12 @@ async fn due_dates_move_over_easter_midsummer_and_christmas_for_every_service_an
             .single()
             .expect("an instant"),
     );
-    let env = Env::start_at(
-        &[Svc::Providers, Svc::Vouchers, Svc::Reporting],
-        clock,
-        |_, _| {},
-    )
-    .await;
-    set_prices(&env).await;
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers, Svc::Reporting])
+        .clock(clock)
+        .prices(Prices::County)
+        .start()
+        .await;
     for (service, from) in [
         (ServiceType::KttGroup, on(2024, 1, 1)),
         (ServiceType::KttAssessment, on(2024, 1, 1)),
@@ -492,17 +491,17 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
     // Reporting polls the voucher feed once an hour here: before the restart it knows exactly
     // what one catch-up on demand brought; after it, the restarted follower (polling as usual)
     // must apply what happened meanwhile, once.
-    let mut env = Env::start_tweaked(
-        &[Svc::Providers, Svc::Vouchers, Svc::Reporting],
-        |svc, c| {
+    let mut env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers, Svc::Reporting])
+        .prices(Prices::County)
+        .tweak(|svc, c| {
             if svc == Svc::Reporting {
                 c.vars
                     .insert("SETELI_FEED_POLL_MS".into(), "3600000".into());
             }
-        },
-    )
-    .await;
-    set_prices(&env).await;
+        })
+        .start()
+        .await;
     let p = approved_provider(&env, "Valmennus ry", 1_000_351, SIILINJARVI).await;
     let from = today();
     let until = validity_end(from, 3);

@@ -67,13 +67,12 @@ async fn provider_reads(
 #[tokio::test]
 async fn a_providers_access_to_an_ended_voucher_and_its_client_ends_after_the_period() {
     let start = Utc::now();
-    let mut env = Env::start_at(
-        &[Svc::Providers, Svc::Vouchers],
-        Clock::fixed(start),
-        |_, _| {},
-    )
-    .await;
-    set_prices(&env).await;
+    let mut env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers])
+        .clock(Clock::fixed(start))
+        .prices(Prices::County)
+        .start()
+        .await;
     let provider = approved_provider(&env, "Päättyvä Palvelu Oy", 1_950_001, SIILINJARVI).await;
     let client = client_at(&env, 195, SIILINJARVI).await;
     let voucher = active_voucher(&env, &provider, ktt_decision(&client.id)).await;

@@ -3,10 +3,9 @@
 //! chosen (PROV-DOCS, PROV-INSURANCE), a worker's work location counts for SK only
 //! (PROV-DISTANCE), and the choice records its day and an agreed start (PROC-START).
 
-use seteli_api::common::v1::{Money, ServiceType};
+use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
-use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
@@ -72,7 +71,7 @@ async fn documents_until(
 
 #[tokio::test]
 async fn a_provider_whose_insurance_expired_may_not_be_chosen_from_the_day_after() {
-    let env = Env::start(&[Svc::Providers]).await;
+    let env = Env::builder().services(&[Svc::Providers]).start().await;
     let expiry = days(today(), 30);
     // Approved today, its liability insurance and tax certificate valid until `expiry`.
     let (mut p, admin) = (env.p(), env.admin());
@@ -95,60 +94,14 @@ async fn a_provider_whose_insurance_expired_may_not_be_chosen_from_the_day_after
     // The voucher service on the last day the documents are valid, then on the day after.
     for (on, in_force) in [(expiry, true), (days(expiry, 1), false)] {
         let vouchers = vouchers_on(&env, on).await;
-        let mut v = VouchersServiceClient::new(vouchers.channel());
-        v.set_ceiling_price(with_token(
-            &env.admin(),
-            pb::SetCeilingPriceRequest {
-                request_id: rid(),
-                service_type: ServiceType::SkGroup as i32,
-                effective_from: d(ymd(2026, 1, 1)),
-                unit_price: Some(Money { cents: 3500 }),
-            },
-        ))
-        .await
-        .expect("price");
-        let client = v
-            .create_client(with_token(
-                &env.social_worker(),
-                pb::CreateClientRequest {
-                    request_id: rid(),
-                    details: Some(client_details(
-                        &hetu(ymd(1990, 5, 5), 401),
-                        "Kuopio",
-                        KUOPIO,
-                    )),
-                },
-            ))
+        set_price(&vouchers, ServiceType::SkGroup, ymd(2026, 1, 1), 3500).await;
+        let client = client_at(&vouchers, 401, KUOPIO).await;
+        let voucher = issue(&vouchers, sk_decision_on(&client.id, on))
             .await
-            .expect("client")
-            .into_inner()
-            .client
-            .expect("client");
-        let voucher = v
-            .issue_voucher(with_token(
-                &env.social_worker(),
-                pb::IssueVoucherRequest {
-                    request_id: rid(),
-                    decision: Some(sk_decision_on(&client.id, on)),
-                },
-            ))
-            .await
-            .expect("issue")
-            .into_inner()
-            .voucher
-            .expect("voucher");
-        let choose = |provider_id: &str| pb::ChooseProviderRequest {
-            request_id: rid(),
-            voucher_id: voucher.id.clone(),
-            provider_id: provider_id.into(),
-            ..Default::default()
-        };
-        let answer = v
-            .choose_provider(with_token(&env.social_worker(), choose(&lapsing)))
-            .await;
+            .expect("issue");
+        let answer = choose(&vouchers, &voucher.id, &lapsing).await;
         if in_force {
             let chosen = answer.expect("documents valid on their last day");
-            let chosen = chosen.into_inner().voucher.expect("voucher");
             assert_eq!(chosen.provider_id, lapsing);
             assert_eq!(chosen.provider_chosen_on, d(on));
         } else {
@@ -173,7 +126,7 @@ async fn a_provider_whose_insurance_expired_may_not_be_chosen_from_the_day_after
             }
         }
         // A provider whose documents run on is chosen that day.
-        v.choose_provider(with_token(&env.social_worker(), choose(&steady)))
+        choose(&vouchers, &voucher.id, &steady)
             .await
             .expect("documents in force");
     }
@@ -181,7 +134,7 @@ async fn a_provider_whose_insurance_expired_may_not_be_chosen_from_the_day_after
 
 #[tokio::test]
 async fn a_workers_location_counts_for_an_sk_choice_but_not_for_ktt() {
-    let env = start().await;
+    let env = start_vouchers().await;
     set_prices(&env).await;
     let (mut p, admin) = (env.p(), env.admin());
     // Its own site in Iisalmi, one of its workers working in Kuopio.
@@ -220,7 +173,7 @@ async fn a_workers_location_counts_for_an_sk_choice_but_not_for_ktt() {
 
 #[tokio::test]
 async fn a_choice_records_its_day_and_an_agreed_start_within_the_validity() {
-    let env = start().await;
+    let env = start_vouchers().await;
     set_prices(&env).await;
     let provider = approved_provider(&env, "Ryhmä ry", 4_400_001, KUOPIO).await;
     let client = client_at(&env, 420, KUOPIO).await;

@@ -4,13 +4,14 @@
 use seteli_api::common::v1::{Money, ServiceType};
 use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, with_token};
+use seteli_platform::testing::{TestDatabase, with_token};
 use seteli_tests::fixtures::*;
+use seteli_tests::kit::ClosedPort;
 use tonic::Code;
 
 #[tokio::test]
 async fn prices_keep_their_history_and_the_latest_in_force_wins() {
-    let env = start().await;
+    let env = start_vouchers().await;
     let mut c = env.v();
     let admin = env.admin();
     let first = set_price(&env, ServiceType::SkGroup, ymd(2026, 1, 1), 3500).await;
@@ -128,28 +129,6 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
     assert_eq!(fields, vec!["effective_from", "service_type", "unit_price"]);
 }
 
-/// The vouchers service alone (its provider registry is not needed for prices).
-async fn vouchers_alone(keys: &TestKeys) -> TestServer {
-    TestServer::start_with::<seteli_vouchers::Vouchers>(
-        keys.clone(),
-        TestDatabase::fresh().await,
-        |_| {},
-    )
-    .await
-}
-
-/// The registry reading ceiling prices from `vouchers_url` (no configured prices).
-async fn registry_reading_from(keys: &TestKeys, vouchers_url: String) -> TestServer {
-    TestServer::start_with::<seteli_providers::Providers>(
-        keys.clone(),
-        TestDatabase::fresh().await,
-        move |c| {
-            c.vars.insert("SETELI_VOUCHERS_URL".into(), vouchers_url);
-        },
-    )
-    .await
-}
-
 fn offering(provider_id: &str, cents: i64) -> ppb::SetOfferingRequest {
     ppb::SetOfferingRequest {
         request_id: rid(),
@@ -164,16 +143,10 @@ fn offering(provider_id: &str, cents: i64) -> ppb::SetOfferingRequest {
 
 #[tokio::test]
 async fn the_provider_registry_checks_prov_price_against_these_prices() {
-    let keys = TestKeys::new();
-    let vouchers = vouchers_alone(&keys).await;
-    let registry = registry_reading_from(&keys, vouchers.url()).await;
-    let env_admin = keys.token("county_admin", None);
-    let mut vc = seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient::new(
-        vouchers.channel(),
-    );
-    let mut pc = seteli_api::providers::v1::providers_service_client::ProvidersServiceClient::new(
-        registry.channel(),
-    );
+    // The registry reads its ceiling prices from the voucher service beside it.
+    let env = start_vouchers().await;
+    let env_admin = env.admin();
+    let (mut vc, mut pc) = (env.v(), env.p());
     let set = |service: ServiceType, cents: i64| pb::SetCeilingPriceRequest {
         request_id: rid(),
         service_type: service as i32,
@@ -219,17 +192,15 @@ async fn the_provider_registry_checks_prov_price_against_these_prices() {
 
 #[tokio::test]
 async fn the_registry_answers_unavailable_when_the_vouchers_service_is_down() {
-    let keys = TestKeys::new();
-    // A port nothing listens on.
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr")
-    };
-    let registry = registry_reading_from(&keys, format!("http://{closed}")).await;
-    let admin = keys.token("county_admin", None);
-    let mut pc = seteli_api::providers::v1::providers_service_client::ProvidersServiceClient::new(
-        registry.channel(),
-    );
+    // The registry reads its prices from a voucher service whose port is held closed.
+    let down = ClosedPort::new();
+    let env = Env::builder()
+        .services(&[Svc::Providers])
+        .outside(Svc::Vouchers, down.url())
+        .start()
+        .await;
+    let admin = env.admin();
+    let mut pc = env.p();
     let p = pc
         .create_provider(with_token(
             &admin,
@@ -267,26 +238,24 @@ async fn a_dev_platform_starts_with_seeded_prices_only_when_the_list_is_empty() 
     let keys = seteli_platform::testing::TestKeys::new();
     let db = seteli_platform::testing::TestDatabase::fresh().await;
     let url = db.url.clone();
-    let seeded = |prices: &'static str| {
-        move |c: &mut seteli_platform::config::Config| {
-            c.vars
-                .insert("SETELI_SEED_CEILING_PRICES".into(), prices.into());
-            c.vars
-                .insert("SETELI_EXPIRY_SWEEP_SECONDS".into(), "0".into());
-        }
-    };
     // `db` owns the database for the whole test; each server gets a handle on it.
-    let first = seteli_platform::testing::TestServer::start_with::<seteli_vouchers::Vouchers>(
-        keys.clone(),
-        seteli_platform::testing::TestDatabase::shared(&url),
-        seeded("SK_GROUP@2026-01-01=35.00,KTT_INDIVIDUAL@2024-01-01=65.00"),
-    )
-    .await;
+    let seeded = |prices: &'static str| {
+        Env::builder()
+            .services(&[Svc::Vouchers])
+            .keys(keys.clone())
+            .database(Svc::Vouchers, TestDatabase::shared(&url))
+            .tweak(move |_, c| {
+                c.vars
+                    .insert("SETELI_SEED_CEILING_PRICES".into(), prices.into());
+                c.vars
+                    .insert("SETELI_EXPIRY_SWEEP_SECONDS".into(), "0".into());
+            })
+            .start()
+    };
+    let mut first = seeded("SK_GROUP@2026-01-01=35.00,KTT_INDIVIDUAL@2024-01-01=65.00").await;
     let admin = keys.token("county_admin", None);
-    let in_force = |server: &seteli_platform::testing::TestServer| {
-        let mut c = seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient::new(
-            server.channel(),
-        );
+    let in_force = |env: &Env| {
+        let mut c = env.v();
         let admin = admin.clone();
         async move {
             c.get_ceiling_price(with_token(
@@ -304,23 +273,13 @@ async fn a_dev_platform_starts_with_seeded_prices_only_when_the_list_is_empty() 
         }
     };
     assert_eq!(in_force(&first).await, Some(Money { cents: 3500 }));
-    first.stop().await.expect("stop");
+    first.take(Svc::Vouchers).stop().await.expect("stop");
     // Restarted with another seed: the list is not empty, nothing changes.
-    let second = seteli_platform::testing::TestServer::start_with::<seteli_vouchers::Vouchers>(
-        keys.clone(),
-        seteli_platform::testing::TestDatabase::shared(&url),
-        seeded("SK_GROUP@2026-01-01=99.00"),
-    )
-    .await;
+    let second = seeded("SK_GROUP@2026-01-01=99.00").await;
     assert_eq!(in_force(&second).await, Some(Money { cents: 3500 }));
     // A malformed seed stops the service with the key named.
-    let bad = seteli_platform::testing::TestServer::start_with::<seteli_vouchers::Vouchers>(
-        keys.clone(),
-        seteli_platform::testing::TestDatabase::shared(&url),
-        seeded("SK_GROUP=1"),
-    )
-    .await;
-    let err = bad.stop().await.expect_err("bad seed");
+    let mut bad = seeded("SK_GROUP=1").await;
+    let err = bad.take(Svc::Vouchers).stop().await.expect_err("bad seed");
     assert!(
         err.to_string().contains("SETELI_SEED_CEILING_PRICES"),
         "{err}"

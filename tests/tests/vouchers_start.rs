@@ -6,22 +6,24 @@
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
-use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 /// The registry and the voucher service, the registry also pricing KTT work activity.
 async fn start_with_work_activity() -> Env {
-    let env = Env::start_tweaked(&[Svc::Providers, Svc::Vouchers], |svc, c| {
-        if svc == Svc::Providers {
-            c.vars.insert(
-                "SETELI_CEILING_PRICES".into(),
-                format!("{REGISTRY_PRICES},KTT_ASSESSMENT@2024-01-01=95.00"),
-            );
-        }
-    })
-    .await;
-    set_prices(&env).await;
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers])
+        .prices(Prices::County)
+        .tweak(|svc, c| {
+            if svc == Svc::Providers {
+                c.vars.insert(
+                    "SETELI_CEILING_PRICES".into(),
+                    format!("{REGISTRY_PRICES},KTT_ASSESSMENT@2024-01-01=95.00"),
+                );
+            }
+        })
+        .start()
+        .await;
     set_price(&env, ServiceType::KttAssessment, ymd(2024, 1, 1), 9500).await;
     env
 }
@@ -76,7 +78,7 @@ async fn accept_with(
 
 #[tokio::test]
 async fn proc_start_counts_from_the_day_the_provider_was_chosen() {
-    let env = start().await;
+    let env = start_vouchers().await;
     set_prices(&env).await;
     let provider = approved_provider(&env, "Viipymättä ry", 5_100_001, KUOPIO).await;
     let client = client_at(&env, 501, KUOPIO).await;
@@ -186,7 +188,7 @@ async fn the_chief_shop_steward_is_notified_by_the_start_of_work_activity() {
 
 #[tokio::test]
 async fn the_responsible_coach_is_named_at_the_ktt_contract_and_by_the_sk_start() {
-    let env = start().await;
+    let env = start_vouchers().await;
     set_prices(&env).await;
     let provider = approved_provider(&env, "Vastuu ry", 5_300_001, KUOPIO).await;
     let client = client_at(&env, 521, KUOPIO).await;
@@ -224,173 +226,88 @@ async fn the_responsible_coach_is_named_at_the_ktt_contract_and_by_the_sk_start(
     assert_eq!(started.state, pb::VoucherState::Active as i32);
 }
 
-/// Calls of the voucher service at `server` (one with a pinned or shared clock).
-struct At<'a> {
-    env: &'a Env,
-    c: VouchersServiceClient<tonic::transport::Channel>,
+/// An SK group voucher for a fresh client in Kuopio, decided on and valid from `from`, issued
+/// by `vouchers` (a voucher service of a pinned or shared clock).
+async fn sk_voucher(vouchers: &Env, individual: u16, from: chrono::NaiveDate) -> pb::Voucher {
+    let client = client_at(vouchers, individual, KUOPIO).await;
+    issue(vouchers, sk_decision_on(&client.id, from))
+        .await
+        .expect("issue")
 }
 
-impl<'a> At<'a> {
-    fn new(env: &'a Env, server: &seteli_platform::testing::TestServer) -> Self {
-        Self {
-            env,
-            c: VouchersServiceClient::new(server.channel()),
-        }
-    }
+/// Accepts the voucher as a user of `provider`, naming Olli Ohjaaja, the steward unstated.
+async fn accept_unstated(
+    vouchers: &Env,
+    voucher_id: &str,
+    provider: &str,
+) -> Result<pb::Voucher, tonic::Status> {
+    let req = accept_request(voucher_id, "Olli Ohjaaja", None);
+    accept_as(vouchers, provider, req).await
+}
 
-    async fn sk_voucher(&mut self, individual: u16, from: chrono::NaiveDate) -> pb::Voucher {
-        let sw = self.env.social_worker();
-        let client = self
-            .c
-            .create_client(with_token(
-                &sw,
-                pb::CreateClientRequest {
-                    request_id: rid(),
-                    details: Some(client_details(
-                        &hetu(ymd(1990, 5, 5), individual),
-                        "Kuopio",
-                        KUOPIO,
-                    )),
-                },
-            ))
-            .await
-            .expect("client")
-            .into_inner()
-            .client
-            .expect("client");
-        self.c
-            .issue_voucher(with_token(
-                &sw,
-                pb::IssueVoucherRequest {
-                    request_id: rid(),
-                    decision: Some(sk_decision_on(&client.id, from)),
-                },
-            ))
-            .await
-            .expect("issue")
-            .into_inner()
-            .voucher
-            .expect("voucher")
-    }
-
-    async fn choose(&mut self, voucher_id: &str, provider: &str) -> pb::Voucher {
-        self.c
-            .choose_provider(with_token(
-                &self.env.social_worker(),
-                pb::ChooseProviderRequest {
-                    request_id: rid(),
-                    voucher_id: voucher_id.into(),
-                    provider_id: provider.into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("choose")
-            .into_inner()
-            .voucher
-            .expect("voucher")
-    }
-
-    async fn accept(
-        &mut self,
-        voucher_id: &str,
-        provider: &str,
-    ) -> Result<pb::Voucher, tonic::Status> {
-        self.c
-            .accept_voucher(with_token(
-                &self.env.provider_user(provider),
-                accept_request(voucher_id, "Olli Ohjaaja", None),
-            ))
-            .await
-            .map(|r| r.into_inner().voucher.expect("voucher"))
-    }
-
-    async fn start(
-        &mut self,
-        voucher_id: &str,
-        provider: &str,
-        on: chrono::NaiveDate,
-    ) -> Result<pb::Voucher, tonic::Status> {
-        self.c
-            .start_voucher(with_token(
-                &self.env.provider_user(provider),
-                start_request(voucher_id, on, "", None),
-            ))
-            .await
-            .map(|r| r.into_inner().voucher.expect("voucher"))
-    }
+/// Starts the service on `on` as a user of `provider`.
+async fn start_on(
+    vouchers: &Env,
+    voucher_id: &str,
+    provider: &str,
+    on: chrono::NaiveDate,
+) -> Result<pb::Voucher, tonic::Status> {
+    start_service(vouchers, provider, start_request(voucher_id, on, "", None)).await
 }
 
 #[tokio::test]
 async fn proc_start_counts_from_the_recorded_day_of_the_choice_not_from_today() {
-    let env = Env::start(&[Svc::Providers]).await;
+    let env = Env::builder().services(&[Svc::Providers]).start().await;
     let provider = approved_provider(&env, "Myöhästyjä ry", 5_400_001, KUOPIO).await;
     // A month ago: the clients chose the provider; it accepted one voucher at once.
     let chosen_on = days(today(), -30);
     let then = vouchers_on(&env, chosen_on).await;
-    let mut at_then = At::new(&env, &then);
-    let price = pb::SetCeilingPriceRequest {
-        request_id: rid(),
-        service_type: ServiceType::SkGroup as i32,
-        effective_from: d(ymd(2026, 1, 1)),
-        unit_price: Some(seteli_api::common::v1::Money { cents: 3500 }),
-    };
-    at_then
-        .c
-        .set_ceiling_price(with_token(&env.admin(), price))
+    set_price(&then, ServiceType::SkGroup, ymd(2026, 1, 1), 3500).await;
+    let accepted = sk_voucher(&then, 531, chosen_on).await;
+    choose(&then, &accepted.id, &provider)
         .await
-        .expect("price");
-    let accepted = at_then.sk_voucher(531, chosen_on).await;
-    at_then.choose(&accepted.id, &provider).await;
-    let a = at_then
-        .accept(&accepted.id, &provider)
+        .expect("choose");
+    let a = accept_unstated(&then, &accepted.id, &provider)
         .await
         .expect("accept");
     assert_eq!(a.provider_chosen_on, d(chosen_on));
-    let pending = at_then.sk_voucher(532, chosen_on).await;
-    at_then.choose(&pending.id, &provider).await;
-    let on_time = at_then.sk_voucher(533, chosen_on).await;
-    at_then.choose(&on_time.id, &provider).await;
-    at_then
-        .accept(&on_time.id, &provider)
+    let pending = sk_voucher(&then, 532, chosen_on).await;
+    choose(&then, &pending.id, &provider).await.expect("choose");
+    let on_time = sk_voucher(&then, 533, chosen_on).await;
+    choose(&then, &on_time.id, &provider).await.expect("choose");
+    accept_unstated(&then, &on_time.id, &provider)
         .await
         .expect("accept");
-    let started = at_then
-        .start(&on_time.id, &provider, chosen_on)
+    let started = start_on(&then, &on_time.id, &provider, chosen_on)
         .await
         .expect("started the day it was chosen");
     assert_eq!(started.started_on, d(chosen_on));
 
     // Today, on the same database: more than 10 business days after the choice.
     let now = vouchers_after(&env, &then).await;
-    let mut at_now = At::new(&env, &now);
-    let err = at_now
-        .start(&accepted.id, &provider, today())
+    let err = start_on(&now, &accepted.id, &provider, today())
         .await
         .expect_err("a month after the choice");
     assert_eq!(rule_ids(&err), vec!["PROC-START".to_owned()]);
     // Not started and past the limit: accepting now is late too.
-    let err = at_now
-        .accept(&pending.id, &provider)
+    let err = accept_unstated(&now, &pending.id, &provider)
         .await
         .expect_err("accepted a month after the choice");
     assert_eq!(rule_ids(&err), vec!["PROC-START".to_owned()]);
     // A new choice is a new order: PROC-START counts from today.
-    let again = at_now.choose(&pending.id, &provider).await;
+    let again = choose(&now, &pending.id, &provider).await.expect("choose");
     assert_eq!(again.provider_chosen_on, d(today()));
-    at_now
-        .accept(&pending.id, &provider)
+    accept_unstated(&now, &pending.id, &provider)
         .await
         .expect("accepted at once");
-    at_now
-        .start(&pending.id, &provider, today())
+    start_on(&now, &pending.id, &provider, today())
         .await
         .expect("started at once");
 }
 
 #[tokio::test]
 async fn a_start_is_recorded_on_the_day_it_happens_not_ahead() {
-    let env = start().await;
+    let env = start_vouchers().await;
     set_prices(&env).await;
     let provider = approved_provider(&env, "Huomenna ry", 5_300_001, KUOPIO).await;
     let client = client_at(&env, 531, KUOPIO).await;
