@@ -1,5 +1,5 @@
 //! What every Seteli service must do, checked the same way for each. A service's conformance
-//! tests are one line per check in `tests/tests/conformance.rs`.
+//! tests are one line per check in `tests/tests/e2e/conformance.rs`.
 //!
 //! The RPCs come from the compiled descriptor set ([`seteli_platform::testing::rpcs_of`]): an RPC
 //! added to a `.proto` is called here without anyone editing a list.

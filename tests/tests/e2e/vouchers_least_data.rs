@@ -71,7 +71,7 @@ async fn the_stored_masks_are_redone_without_the_birth_date() {
         .await
         .expect("an old mask");
     sqlx::raw_sql(sqlx::AssertSqlSafe(include_str!(
-        "../../services/vouchers/migrations/0103_identity_mask.sql"
+        "../../../services/vouchers/migrations/0103_identity_mask.sql"
     )))
     .execute(db.pool())
     .await
