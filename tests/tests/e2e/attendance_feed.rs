@@ -2,32 +2,14 @@
 //! voucher change, on either side's outage.
 
 use seteli_api::attendance::v1 as apb;
-use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
-async fn status(env: &Env) -> apb::GetFeedStatusResponse {
-    env.a()
-        .get_feed_status(with_token(&env.admin(), apb::GetFeedStatusRequest {}))
-        .await
-        .expect("feed status")
-        .into_inner()
-}
-
 /// `(changes, last sequence)` of the voucher feed.
 async fn voucher_feed(env: &Env) -> (i64, i64) {
-    let changes = env
-        .v()
-        .list_voucher_changes(with_token(
-            &env.admin(),
-            vpb::ListVoucherChangesRequest {
-                after_sequence: 0,
-                page_size: 1000,
-            },
-        ))
+    let changes = voucher_feed_page(env, &env.admin(), 0, 1000)
         .await
         .expect("voucher feed")
-        .into_inner()
         .changes;
     (
         changes.len() as i64,
@@ -39,7 +21,7 @@ async fn voucher_feed(env: &Env) -> (i64, i64) {
 async fn caught_up(env: &Env) {
     let (n, last) = voucher_feed(env).await;
     eventually("attendance follows every voucher change", || async {
-        let s = status(env).await;
+        let s = attendance_feed_status(env).await;
         assert!(s.changes_applied <= n, "a change applied twice: {s:?}");
         s.changes_applied == n && s.last_sequence == last
     })
@@ -72,7 +54,7 @@ async fn the_follower_survives_a_restart_of_either_service() {
     let w = issue(&env, ktt_decision(&c2.id)).await.expect("issue");
     choose(&env, &w.id, &p).await.expect("choose");
     caught_up(&env).await;
-    assert_eq!(status(&env).await.vouchers, 2);
+    assert_eq!(attendance_feed_status(&env).await.vouchers, 2);
 
     // Vouchers is away (its database gone): the follower waits and resumes.
     env.vouchers().db.take_away().await;

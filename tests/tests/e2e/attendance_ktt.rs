@@ -277,11 +277,7 @@ async fn the_first_work_day_is_a_start_and_needs_the_stewards_notice() {
     .await
     .expect("issue");
     choose(&env, &v.id, &p).await.expect("choose");
-    env.v()
-        .accept_voucher(with_token(
-            &env.provider_user(&p),
-            accept_request(&v.id, "Olli Ohjaaja", None),
-        ))
+    accept_as(&env, &p, accept_request(&v.id, "Olli Ohjaaja", None))
         .await
         .expect("accepted before the notice");
     // The first work day recorded in attendance starts the service: KTT-STEWARD (KTT 2.2.2).

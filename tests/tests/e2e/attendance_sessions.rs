@@ -249,28 +249,11 @@ async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
         .expect_err("another provider's voucher");
     assert_eq!(err.code(), Code::NotFound);
     let other = env.provider_user(&q);
-    let err = env
-        .a()
-        .get_session(with_token(
-            &other,
-            apb::GetSessionRequest {
-                session_id: s.id.clone(),
-            },
-        ))
+    let err = read_session(&env, &other, &s.id)
         .await
         .expect_err("not theirs");
     assert_eq!(err.code(), Code::NotFound);
-    let err = env
-        .a()
-        .list_sessions(with_token(
-            &other,
-            apb::ListSessionsRequest {
-                voucher_id: v.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect_err("not theirs");
+    let err = sessions_of(&env, &other, &v).await.expect_err("not theirs");
     assert_eq!(err.code(), Code::NotFound);
     // Every read and write of the client's data is audited in attendance.
     use seteli_api::audit::v1::ListAuditEntriesRequest;
@@ -300,36 +283,21 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
         .await
         .expect("2 h");
     let token = env.provider_user(&p);
-    let fixed = env
-        .a()
-        .correct_session(with_token(
-            &token,
-            apb::CorrectSessionRequest {
-                request_id: rid(),
-                session_id: s.id.clone(),
-                details: Some(at(ymd(2026, 10, 5), 9, 12)),
-                reason: "kesti kolme tuntia".into(),
-            },
-        ))
-        .await
-        .expect("corrected")
-        .into_inner()
-        .session
-        .expect("session");
+    let fixed = correct_session(
+        &env,
+        &token,
+        &s.id,
+        at(ymd(2026, 10, 5), 9, 12),
+        "kesti kolme tuntia",
+    )
+    .await
+    .expect("corrected");
     assert_eq!(fixed.version, 2);
     assert_eq!(units_used(&env, &v).await, 300);
     let t = record(&env, &p, &v, at(ymd(2026, 10, 6), 9, 10))
         .await
         .expect("1 h");
-    env.a()
-        .void_session(with_token(
-            &token,
-            apb::VoidSessionRequest {
-                request_id: rid(),
-                session_id: t.id.clone(),
-                reason: "kirjattu väärälle asiakkaalle".into(),
-            },
-        ))
+    void_session(&env, &token, &t.id, "kirjattu väärälle asiakkaalle")
         .await
         .expect("voided");
     assert_eq!(units_used(&env, &v).await, 300);
@@ -345,25 +313,14 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
         ))
         .await
         .expect("invoiced");
-    let correct = |token: String| {
-        let mut c = env.a();
-        let id = s.id.clone();
-        async move {
-            c.correct_session(with_token(
-                &token,
-                apb::CorrectSessionRequest {
-                    request_id: rid(),
-                    session_id: id,
-                    details: Some(at(ymd(2026, 10, 5), 9, 13)),
-                    reason: "4 h".into(),
-                },
-            ))
-            .await
-        }
-    };
-    let err = correct(token.clone()).await.expect_err("locked");
+    let four_hours = || at(ymd(2026, 10, 5), 9, 13);
+    let err = correct_session(&env, &token, &s.id, four_hours(), "4 h")
+        .await
+        .expect_err("locked");
     assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
-    correct(env.admin()).await.expect("county corrects");
+    correct_session(&env, &env.admin(), &s.id, four_hours(), "4 h")
+        .await
+        .expect("county corrects");
     let items = billable(&env, &p, 2026, 10).await;
     let item = items[0]
         .items
@@ -408,11 +365,7 @@ async fn an_sk_session_needs_a_responsible_coach() {
     .expect("issue");
     choose(&env, &v.id, &p).await.expect("choose");
     // SK may be accepted before the coach is named; the coach is due by the start (PROC-COACH).
-    env.v()
-        .accept_voucher(with_token(
-            &env.provider_user(&p),
-            accept_request(&v.id, "", None),
-        ))
+    accept_as(&env, &p, accept_request(&v.id, "", None))
         .await
         .expect("accepted without a coach");
     let err = record(&env, &p, &v.id, group(ymd(2026, 10, 5), 3, 8))
@@ -444,40 +397,26 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
         .expect("recorded");
-    let get = |token: String| {
-        let mut client = env.a();
-        let id = s.id.clone();
-        async move {
-            client
-                .get_session(with_token(
-                    &token,
-                    apb::GetSessionRequest { session_id: id },
-                ))
-                .await
-        }
-    };
     // The social worker who issued the voucher reads its sessions.
-    get(env.social_worker()).await.expect("own client");
+    read_session(&env, &env.social_worker(), &s.id)
+        .await
+        .expect("own client");
     // Another social worker does not know they exist.
     let colleague = env
         .keys
         .token_as("another-social-worker", "social_worker", None);
-    let err = get(colleague.clone()).await.expect_err("not their client");
+    let err = read_session(&env, &colleague, &s.id)
+        .await
+        .expect_err("not their client");
     assert_eq!(err.code(), Code::NotFound);
-    let err = env
-        .a()
-        .list_sessions(with_token(
-            &colleague,
-            apb::ListSessionsRequest {
-                voucher_id: v.clone(),
-                ..Default::default()
-            },
-        ))
+    let err = sessions_of(&env, &colleague, &v)
         .await
         .expect_err("not their client");
     assert_eq!(err.code(), Code::NotFound);
     // The county's administrator reads every client's.
-    get(env.admin()).await.expect("county admin");
+    read_session(&env, &env.admin(), &s.id)
+        .await
+        .expect("county admin");
 }
 
 /// The rules run before the write lock (issue 15): while another transaction holds the

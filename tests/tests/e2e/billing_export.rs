@@ -4,7 +4,6 @@
 //! `deploy/scripts/einvoice-schemas.sh`, `make einvoice-schemas`), with lxml.
 
 use chrono::Datelike;
-use seteli_api::attendance::v1 as apb;
 use seteli_api::billing::v1 as bpb;
 use seteli_platform::testing::with_token;
 use seteli_tests::einvoice::{einvoice_verdict, validate_einvoices};
@@ -40,31 +39,18 @@ async fn invoices_and_credit_notes_validate_against_the_official_schemas() {
         .expect("ok");
     assert_eq!(first.lines.len(), 2);
     // A correction down after invoicing: the next month brings a credit note.
-    let session = env
-        .a()
-        .list_sessions(with_token(
-            &env.admin(),
-            apb::ListSessionsRequest {
-                voucher_id: v.clone(),
-                ..Default::default()
-            },
-        ))
+    let session = sessions_of(&env, &env.admin(), &v)
         .await
         .expect("ok")
-        .into_inner()
-        .sessions
         .remove(0);
-    env.a()
-        .void_session(with_token(
-            &env.admin(),
-            apb::VoidSessionRequest {
-                request_id: rid(),
-                session_id: session.id,
-                reason: "Kirjattu väärälle asiakkaalle.".into(),
-            },
-        ))
-        .await
-        .expect("voided after invoicing");
+    void_session(
+        &env,
+        &env.admin(),
+        &session.id,
+        "Kirjattu väärälle asiakkaalle.",
+    )
+    .await
+    .expect("voided after invoicing");
     let next = generate(&env, &env.admin(), &p, month_ago(1))
         .await
         .expect("ok");

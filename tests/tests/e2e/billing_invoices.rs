@@ -119,37 +119,21 @@ async fn late_sessions_go_to_the_next_invoice_and_corrections_to_a_credit_note()
 
     // After it was invoiced: one session of the closed month is corrected down by the county,
     // one is recorded late, and the last month has its own.
-    let sessions = env
-        .a()
-        .list_sessions(with_token(
-            &env.admin(),
-            apb::ListSessionsRequest {
-                voucher_id: v.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("ok")
-        .into_inner()
-        .sessions;
+    let sessions = sessions_of(&env, &env.admin(), &v).await.expect("ok");
     let corrected = sessions.first().expect("a session").clone();
-    env.a()
-        .correct_session(with_token(
-            &env.admin(),
-            apb::CorrectSessionRequest {
-                request_id: rid(),
-                session_id: corrected.id.clone(),
-                details: Some(at(
-                    chrono::NaiveDate::from_ymd_opt(earlier.year(), earlier.month(), 8)
-                        .expect("ok"),
-                    9,
-                    10,
-                )),
-                reason: "Käynti kesti tunnin.".into(),
-            },
-        ))
-        .await
-        .expect("corrected after invoicing");
+    correct_session(
+        &env,
+        &env.admin(),
+        &corrected.id,
+        at(
+            chrono::NaiveDate::from_ymd_opt(earlier.year(), earlier.month(), 8).expect("ok"),
+            9,
+            10,
+        ),
+        "Käynti kesti tunnin.",
+    )
+    .await
+    .expect("corrected after invoicing");
     let late = record(&env, &p, &v, at(earlier.with_day0(21).expect("ok"), 9, 11))
         .await
         .expect("late session");

@@ -8,9 +8,7 @@
 //! change of a voucher to the head of its feed in the publisher's database, as a late-standing
 //! older change would look. Each follower must skip it.
 
-use seteli_api::attendance::v1 as apb;
 use seteli_platform::db::Database;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 /// Copies the oldest change of `voucher_id` in `table` (of the database at `url`) to the head
@@ -111,12 +109,7 @@ async fn attendance_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order(
     )
     .await;
     eventually("attendance follows the feed past the copy", || async {
-        let status = env
-            .a()
-            .get_feed_status(with_token(&env.admin(), apb::GetFeedStatusRequest {}))
-            .await
-            .expect("feed status")
-            .into_inner();
+        let status = attendance_feed_status(&env).await;
         status.last_sequence >= head
     })
     .await;

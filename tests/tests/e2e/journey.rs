@@ -43,18 +43,9 @@ fn weekdays(first: NaiveDate, day: Weekday) -> Vec<NaiveDate> {
 }
 
 async fn session(env: &Env, id: &str) -> apb::Session {
-    env.a()
-        .get_session(with_token(
-            &env.admin(),
-            apb::GetSessionRequest {
-                session_id: id.into(),
-            },
-        ))
+    read_session(env, &env.admin(), id)
         .await
         .expect("get session")
-        .into_inner()
-        .session
-        .expect("session")
 }
 
 #[tokio::test]
@@ -92,19 +83,9 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
     );
     assert!(r.request_id.is_some(), "{r:?}");
     let eero = &s.rejected.voucher_id;
-    let eeros = env
-        .a()
-        .list_sessions(with_token(
-            &env.admin(),
-            apb::ListSessionsRequest {
-                voucher_id: eero.clone(),
-                ..Default::default()
-            },
-        ))
+    let eeros = sessions_of(&env, &env.admin(), eero)
         .await
-        .expect("sessions")
-        .into_inner()
-        .sessions;
+        .expect("sessions");
     let refused_day = seteli_cli::actions::date(s.rejected.date);
     assert!(!eeros.is_empty());
     assert!(
@@ -184,18 +165,8 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
         }
     }
     // What reporting says now agrees.
-    let report = env
-        .r()
-        .get_report(with_token(
-            &env.admin(),
-            rpb::GetReportRequest {
-                report_id: s.submitted_reports[0].clone(),
-            },
-        ))
+    let report = get_report(&env, &env.admin(), &s.submitted_reports[0])
         .await
-        .expect("report")
-        .into_inner()
-        .report
         .expect("report");
     assert_eq!(
         report.obligation.expect("obligation").report_state,

@@ -260,18 +260,9 @@ async fn a_change_feed_page_is_recorded_for_its_reader() {
     let reader = env
         .keys
         .token_as("system:billing-feed", "finance_system", None);
-    let page = env
-        .v()
-        .list_voucher_changes(with_token(
-            &reader,
-            pb::ListVoucherChangesRequest {
-                after_sequence: 0,
-                page_size: 100,
-            },
-        ))
+    let page = voucher_feed_page(&env, &reader, 0, 100)
         .await
-        .expect("feed page")
-        .into_inner();
+        .expect("feed page");
     assert!(!page.changes.is_empty());
     let read: Vec<AuditEntry> = audit_entries(&env, &client.id)
         .await

@@ -170,13 +170,7 @@ async fn the_role_and_provider_come_from_where_configuration_says() {
     let id = created.provider.expect("provider").id;
     // A provider user's provider comes from seteli.provider: it reads its own provider.
     let own = keycloak(json!(["offline_access", "provider_user"]), Some(&id));
-    env.p()
-        .get_provider(with_token(
-            &own,
-            pb::GetProviderRequest {
-                provider_id: id.clone(),
-            },
-        ))
+    read_provider(&mut env.p(), &own, &id)
         .await
         .expect("provider_user of its own provider");
     // No Seteli role among the realm roles: authenticated, but no access.

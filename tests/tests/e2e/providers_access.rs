@@ -138,13 +138,7 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
     .await;
     let user_a = env.keys.token("provider_user", Some(&pa.id));
 
-    let err = c
-        .get_provider(with_token(
-            &user_a,
-            pb::GetProviderRequest {
-                provider_id: pb_.id.clone(),
-            },
-        ))
+    let err = read_provider(&mut c, &user_a, &pb_.id)
         .await
         .expect_err("B's draft is invisible to A");
     assert_eq!(err.code(), Code::NotFound);
@@ -173,14 +167,9 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
     assert_eq!(listed[0].id, pa.id);
 
     // A's own draft is readable and editable by A.
-    c.get_provider(with_token(
-        &user_a,
-        pb::GetProviderRequest {
-            provider_id: pa.id.clone(),
-        },
-    ))
-    .await
-    .expect("own draft");
+    read_provider(&mut c, &user_a, &pa.id)
+        .await
+        .expect("own draft");
     try_add_site(
         &mut c,
         &user_a,
@@ -208,18 +197,9 @@ async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
     submit(&mut c, &a.admin, &pb_.id).await.expect("submit");
     approve(&mut c, &a.admin, &pb_.id).await.expect("approve");
     let user_a = env.keys.token("provider_user", Some(&pa.id));
-    let seen = c
-        .get_provider(with_token(
-            &user_a,
-            pb::GetProviderRequest {
-                provider_id: pb_.id.clone(),
-            },
-        ))
+    let seen = read_provider(&mut c, &user_a, &pb_.id)
         .await
-        .expect("approved B is public")
-        .into_inner()
-        .provider
-        .expect("provider");
+        .expect("approved B is public");
     assert!(seen.staff.is_empty() && seen.documents.is_empty());
     assert!(!seen.offerings.is_empty());
     let err = try_add_site(

@@ -44,18 +44,7 @@ async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {
         .expect("PROV-DOCS");
     assert!(docs.description.contains("KTT 1.2"), "{}", docs.description);
     // Still a draft.
-    let again = c
-        .get_provider(with_token(
-            &a.admin,
-            pb::GetProviderRequest {
-                provider_id: p.id.clone(),
-            },
-        ))
-        .await
-        .expect("get")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let again = read_provider(&mut c, &a.admin, &p.id).await.expect("get");
     assert_eq!(again.state, pb::ProviderState::Draft as i32);
 }
 
@@ -352,18 +341,7 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
     submit(&mut c, &a.admin, &p.id).await.expect("resubmit");
     approve(&mut c, &a.admin, &p.id).await.expect("approve");
     // An approved provider cannot drop below the rules.
-    let approved = c
-        .get_provider(with_token(
-            &a.admin,
-            pb::GetProviderRequest {
-                provider_id: p.id.clone(),
-            },
-        ))
-        .await
-        .expect("get")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let approved = read_provider(&mut c, &a.admin, &p.id).await.expect("get");
     let insurance = approved
         .documents
         .iter()

@@ -202,18 +202,9 @@ async fn a_page_costs_the_same_statements_however_many_providers_it_holds() {
 
     // GetProvider shares the loading: every child, as the last change answered.
     for changed in &created {
-        let got = c
-            .get_provider(with_token(
-                &a.admin,
-                pb::GetProviderRequest {
-                    provider_id: changed.id.clone(),
-                },
-            ))
+        let got = read_provider(&mut c, &a.admin, &changed.id)
             .await
-            .expect("get")
-            .into_inner()
-            .provider
-            .expect("provider");
+            .expect("get");
         assert_eq!(&got, changed);
     }
 }

@@ -222,14 +222,9 @@ async fn staff_data_access_is_audited() {
     let a = actors(&env);
     let mut c = env.p();
     let p = complete_provider(&mut c, &a.admin, "Audit ry", "1234560-4", KUOPIO).await;
-    c.get_provider(with_token(
-        &a.social_worker,
-        pb::GetProviderRequest {
-            provider_id: p.id.clone(),
-        },
-    ))
-    .await
-    .expect("read");
+    read_provider(&mut c, &a.social_worker, &p.id)
+        .await
+        .expect("read");
     let entries = AuditServiceClient::new(env.providers().channel())
         .list_audit_entries(with_token(&a.auditor, ListAuditEntriesRequest::default()))
         .await
@@ -288,18 +283,7 @@ async fn a_retried_edit_is_answered_from_the_store_and_changes_nothing_again() {
         .expect("retry")
         .into_inner();
     assert_eq!(first, again);
-    let now = c
-        .get_provider(with_token(
-            &a.admin,
-            pb::GetProviderRequest {
-                provider_id: p.id.clone(),
-            },
-        ))
-        .await
-        .expect("get")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let now = read_provider(&mut c, &a.admin, &p.id).await.expect("get");
     assert_eq!(now.sites.len(), 1);
     assert_eq!(Some(now.version), first.provider.map(|p| p.version));
 }

@@ -9,18 +9,9 @@ use seteli_tests::fixtures::*;
 use tonic::Code;
 
 async fn get(env: &Env, token: &str, id: &str) -> ppb::Provider {
-    env.p()
-        .get_provider(with_token(
-            token,
-            ppb::GetProviderRequest {
-                provider_id: id.into(),
-            },
-        ))
+    read_provider(&mut env.p(), token, id)
         .await
         .expect("get provider")
-        .into_inner()
-        .provider
-        .expect("provider")
 }
 
 async fn update(

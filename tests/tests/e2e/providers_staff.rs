@@ -5,7 +5,6 @@
 
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 use tonic::Code;
 
@@ -95,18 +94,7 @@ async fn an_other_social_science_degree_counts_only_once_the_county_accepted_it(
     );
 
     // The county accepts the degree: the same staff now passes.
-    let current = c
-        .get_provider(with_token(
-            &a.admin,
-            pb::GetProviderRequest {
-                provider_id: p.id.clone(),
-            },
-        ))
-        .await
-        .expect("get")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let current = read_provider(&mut c, &a.admin, &p.id).await.expect("get");
     remove_staff_named(&mut c, &a.admin, &current, "Paula Psykologi").await;
     let after = try_add_staff_member(&mut c, &a.admin, &p.id, accepted)
         .await

@@ -306,18 +306,9 @@ async fn voucher_changes(env: &Env) -> Vec<pb::VoucherChange> {
     let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let page = env
-            .v()
-            .list_voucher_changes(with_token(
-                &env.admin(),
-                pb::ListVoucherChangesRequest {
-                    after_sequence: after,
-                    page_size: 1000,
-                },
-            ))
+        let page = voucher_feed_page(env, &env.admin(), after, 1000)
             .await
-            .expect("voucher feed")
-            .into_inner();
+            .expect("voucher feed");
         if page.changes.is_empty() {
             return all;
         }

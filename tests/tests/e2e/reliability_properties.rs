@@ -106,31 +106,10 @@ async fn apply(env: &Env, provider: &str, voucher: &str, from: chrono::NaiveDate
             let Some((id, _)) = before.get(nth % before.len().max(1)).cloned() else {
                 return false;
             };
-            let session = env
-                .a()
-                .get_session(with_token(
-                    &token,
-                    apb::GetSessionRequest {
-                        session_id: id.clone(),
-                    },
-                ))
-                .await
-                .expect("get session")
-                .into_inner()
-                .session
-                .expect("session");
+            let session = read_session(env, &token, &id).await.expect("get session");
             let mut details = session.details.expect("details");
             details.end_time = clock(9 + hours, 0);
-            env.a()
-                .correct_session(with_token(
-                    &token,
-                    apb::CorrectSessionRequest {
-                        request_id: rid(),
-                        session_id: id,
-                        details: Some(details),
-                        reason: "Kirjattu väärä lopetusaika.".into(),
-                    },
-                ))
+            correct_session(env, &token, &id, details, "Kirjattu väärä lopetusaika.")
                 .await
                 .map(|_| ())
         }
@@ -138,15 +117,7 @@ async fn apply(env: &Env, provider: &str, voucher: &str, from: chrono::NaiveDate
             let Some((id, _)) = before.get(nth % before.len().max(1)).cloned() else {
                 return false;
             };
-            env.a()
-                .void_session(with_token(
-                    &token,
-                    apb::VoidSessionRequest {
-                        request_id: rid(),
-                        session_id: id,
-                        reason: "Kirjattu väärälle asiakkaalle.".into(),
-                    },
-                ))
+            void_session(env, &token, &id, "Kirjattu väärälle asiakkaalle.")
                 .await
                 .map(|_| ())
         }

@@ -3,7 +3,6 @@
 //! print it, the delivery marks and their refusals, and each closing item marked by its role.
 
 use seteli_api::reporting::v1 as rpb;
-use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_rules::ServiceType;
 use seteli_rules::calendar::next_business_day_on_or_after;
@@ -479,15 +478,7 @@ async fn rep_feedback_is_the_providers_to_mark_when_a_ktt_service_ends() {
     start_service(&env, &p, start_request(&v, from, "", None))
         .await
         .expect("start");
-    env.v()
-        .complete_voucher(with_token(
-            &provider_user,
-            vpb::CompleteVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                completed_on: d(today()),
-            },
-        ))
+    complete_voucher(&env, &provider_user, &v, d(today()))
         .await
         .expect("complete");
     let (env_ref, token, voucher) = (&env, &provider_user, &v);

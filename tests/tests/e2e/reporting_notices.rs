@@ -253,12 +253,7 @@ async fn attendance_alerts_reach_only_their_social_worker_who_acknowledges_them(
             "{action} in {audited:?}"
         );
     }
-    let status = env
-        .r()
-        .get_feed_status(with_token(&env.admin(), rpb::GetFeedStatusRequest {}))
-        .await
-        .expect("feed status")
-        .into_inner();
+    let status = reporting_feed_status(&env).await;
     assert!(status.attendance_last_sequence > 0);
     assert_eq!(status.notices, 3);
 }

@@ -5,7 +5,6 @@
 use chrono::{Datelike, Weekday};
 use seteli_api::common::v1::ServiceType;
 use seteli_api::reporting::v1 as rpb;
-use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_rules::calendar::{is_holiday, is_weekend, next_business_day_on_or_after};
 use seteli_rules::terms::validity_end;
@@ -137,15 +136,7 @@ async fn interruption_completion_and_cancellation_move_rep_final() {
     start_service(&env, &p, start_request(&w, from, "", None))
         .await
         .expect("start");
-    env.v()
-        .complete_voucher(with_token(
-            &env.provider_user(&p),
-            vpb::CompleteVoucherRequest {
-                request_id: rid(),
-                voucher_id: w.clone(),
-                completed_on: d(from),
-            },
-        ))
+    complete_voucher(&env, &env.provider_user(&p), &w, d(from))
         .await
         .expect("complete");
     owed_becomes(&env, &w, &[(FINAL, rolled(days(from, 14)))]).await;
@@ -167,17 +158,14 @@ async fn interruption_completion_and_cancellation_move_rep_final() {
         ],
     )
     .await;
-    env.v()
-        .cancel_voucher(with_token(
-            &env.social_worker(),
-            vpb::CancelVoucherRequest {
-                request_id: rid(),
-                voucher_id: x.id.clone(),
-                reason: "Asiakas ei tarvitse palvelua.".into(),
-            },
-        ))
-        .await
-        .expect("cancel");
+    cancel_voucher(
+        &env,
+        &env.social_worker(),
+        &x.id,
+        "Asiakas ei tarvitse palvelua.",
+    )
+    .await
+    .expect("cancel");
     owed_becomes(&env, &x.id, &[]).await;
 }
 
@@ -420,7 +408,7 @@ async fn due_dates_move_over_easter_midsummer_and_christmas_for_every_service_an
     let head = voucher_feed(&env).await.0;
     let env_ref = &env;
     eventually("reporting follows the whole voucher feed", || async move {
-        feed_status(env_ref).await.last_sequence == head
+        reporting_feed_status(env_ref).await.last_sequence == head
     })
     .await;
     let all = list_obligations(&env, &env.admin(), rpb::ListObligationsRequest::default())
@@ -517,7 +505,7 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
         ))
         .await
         .expect("caught up on demand");
-    let before = feed_status(&env).await;
+    let before = reporting_feed_status(&env).await;
     let (head, count) = voucher_feed(&env).await;
     assert_eq!(
         (before.last_sequence, before.changes_applied),
@@ -531,7 +519,10 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
     let w = ktt_voucher(&env, &p, 352, from, until).await;
     let (head, count) = voucher_feed(&env).await;
     assert!(head > before.last_sequence);
-    assert_eq!(feed_status(&env).await.last_sequence, before.last_sequence);
+    assert_eq!(
+        reporting_feed_status(&env).await.last_sequence,
+        before.last_sequence
+    );
     assert_eq!(
         owed(&env, &v).await,
         owed_before,
@@ -552,20 +543,11 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
     // Every change of the feed applied exactly once: none missed, none counted twice.
     let (env_ref, target) = (&env, head);
     eventually("the follower reaches the feed's head", || async move {
-        feed_status(env_ref).await.last_sequence == target
+        reporting_feed_status(env_ref).await.last_sequence == target
     })
     .await;
-    let after = feed_status(&env).await;
+    let after = reporting_feed_status(&env).await;
     assert_eq!((after.last_sequence, after.changes_applied), (head, count));
-}
-
-/// GetFeedStatus as the county administrator.
-async fn feed_status(env: &Env) -> rpb::GetFeedStatusResponse {
-    env.r()
-        .get_feed_status(with_token(&env.admin(), rpb::GetFeedStatusRequest {}))
-        .await
-        .expect("feed status")
-        .into_inner()
 }
 
 /// The voucher feed as a follower reads it: `(last sequence, number of changes)`.
@@ -573,18 +555,9 @@ async fn voucher_feed(env: &Env) -> (i64, i64) {
     let mut after = 0;
     let mut count = 0;
     loop {
-        let page = env
-            .v()
-            .list_voucher_changes(with_token(
-                &env.admin(),
-                vpb::ListVoucherChangesRequest {
-                    after_sequence: after,
-                    page_size: 500,
-                },
-            ))
+        let page = voucher_feed_page(env, &env.admin(), after, 500)
             .await
-            .expect("voucher changes")
-            .into_inner();
+            .expect("voucher changes");
         if page.changes.is_empty() {
             return (after, count);
         }

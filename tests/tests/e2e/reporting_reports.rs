@@ -126,19 +126,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
     assert_eq!(late_edit.code(), Code::FailedPrecondition);
 
     // The social worker reads it; every access to the text is audited.
-    let read = env
-        .r()
-        .get_report(with_token(
-            &sw,
-            rpb::GetReportRequest {
-                report_id: id.clone(),
-            },
-        ))
-        .await
-        .expect("read")
-        .into_inner()
-        .report
-        .expect("report");
+    let read = get_report(&env, &sw, &id).await.expect("read");
     assert_eq!(read.sections, Some(full_sections()));
     let client = get_voucher(&env, &v)
         .await
@@ -267,14 +255,7 @@ async fn another_providers_reports_are_not_found() {
         .await
         .expect("own list");
     assert!(own.is_empty(), "{own:?}");
-    let read = env
-        .r()
-        .get_report(with_token(
-            &other,
-            rpb::GetReportRequest {
-                report_id: id.clone(),
-            },
-        ))
+    let read = get_report(&env, &other, &id)
         .await
         .expect_err("another provider's report");
     assert_eq!(read.code(), Code::NotFound);
@@ -288,12 +269,7 @@ async fn another_providers_reports_are_not_found() {
     assert_eq!(submit.code(), Code::NotFound);
 
     // The financial system does not read reports at all.
-    let finance = env
-        .r()
-        .get_report(with_token(
-            &env.finance(),
-            rpb::GetReportRequest { report_id: id },
-        ))
+    let finance = get_report(&env, &env.finance(), &id)
         .await
         .expect_err("finance");
     assert_eq!(finance.code(), Code::PermissionDenied);

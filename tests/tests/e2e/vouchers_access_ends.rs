@@ -19,33 +19,14 @@ async fn provider_reads(
     client: &str,
 ) -> (bool, bool, bool) {
     let token = env.provider_user(provider);
-    let voucher_read = match env
-        .v()
-        .get_voucher(with_token(
-            &token,
-            pb::GetVoucherRequest {
-                voucher_id: voucher.into(),
-                ..Default::default()
-            },
-        ))
-        .await
-    {
+    let voucher_read = match read_voucher(env, &token, voucher).await {
         Ok(_) => true,
         Err(status) => {
             assert_eq!(status.code(), Code::NotFound, "{status:?}");
             false
         }
     };
-    let client_read = match env
-        .v()
-        .get_client(with_token(
-            &token,
-            pb::GetClientRequest {
-                client_id: client.into(),
-            },
-        ))
-        .await
-    {
+    let client_read = match read_client(env, &token, client).await {
         Ok(_) => true,
         Err(status) => {
             assert_eq!(status.code(), Code::NotFound, "{status:?}");
@@ -81,17 +62,14 @@ async fn a_providers_access_to_an_ended_voucher_and_its_client_ends_after_the_pe
         (true, true, true)
     );
     // The social worker cancels it today.
-    env.v()
-        .cancel_voucher(with_token(
-            &env.social_worker(),
-            pb::CancelVoucherRequest {
-                request_id: rid(),
-                voucher_id: voucher.clone(),
-                reason: "Asiakas muutti pois hyvinvointialueelta.".into(),
-            },
-        ))
-        .await
-        .expect("cancel");
+    cancel_voucher(
+        &env,
+        &env.social_worker(),
+        &voucher,
+        "Asiakas muutti pois hyvinvointialueelta.",
+    )
+    .await
+    .expect("cancel");
 
     // 90 days on: still readable, for the final report and the last invoice.
     env.restart_at(Svc::Vouchers, Clock::fixed(start + Duration::days(90)))
@@ -108,23 +86,10 @@ async fn a_providers_access_to_an_ended_voucher_and_its_client_ends_after_the_pe
         (false, false, false)
     );
     // The county keeps its register.
-    env.v()
-        .get_voucher(with_token(
-            &env.social_worker(),
-            pb::GetVoucherRequest {
-                voucher_id: voucher.clone(),
-                ..Default::default()
-            },
-        ))
+    read_voucher(&env, &env.social_worker(), &voucher)
         .await
         .expect("the county reads it");
-    env.v()
-        .get_client(with_token(
-            &env.social_worker(),
-            pb::GetClientRequest {
-                client_id: client.id.clone(),
-            },
-        ))
+    read_client(&env, &env.social_worker(), &client.id)
         .await
         .expect("and the client");
 }

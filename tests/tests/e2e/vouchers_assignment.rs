@@ -118,11 +118,7 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
         .expect_err("nothing named");
     assert_eq!(rule_ids(&err), vec!["PROC-COACH".to_owned()]);
     // Another provider's user does not know the voucher; a social worker does not accept.
-    let err = c
-        .accept_voucher(with_token(
-            &env.provider_user(&other),
-            accept_request(&v.id, "Olli", Some(today())),
-        ))
+    let err = accept_as(&env, &other, accept_request(&v.id, "Olli", Some(today())))
         .await
         .expect_err("other provider");
     assert_eq!(err.code(), Code::NotFound);
@@ -196,44 +192,17 @@ async fn a_declined_voucher_goes_back_to_the_client_and_out_of_the_providers_sig
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
     choose(&env, &v.id, &provider).await.expect("choose");
     let user = env.provider_user(&provider);
-    let mut c = env.v();
-    let err = c
-        .decline_voucher(with_token(
-            &user,
-            pb::DeclineVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.id.clone(),
-                reason: String::new(),
-            },
-        ))
+    let err = decline_voucher(&env, &user, &v.id, "")
         .await
         .expect_err("no reason");
     assert_eq!(bad_fields(&err), vec!["reason".to_owned()]);
-    let declined = c
-        .decline_voucher(with_token(
-            &user,
-            pb::DeclineVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.id.clone(),
-                reason: "Ryhmä on täynnä".into(),
-            },
-        ))
+    let declined = decline_voucher(&env, &user, &v.id, "Ryhmä on täynnä")
         .await
-        .expect("declined")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("declined");
     assert_eq!(declined.state, pb::VoucherState::Issued as i32);
     assert!(declined.provider_id.is_empty());
     assert_eq!(declined.declined_reason, "Ryhmä on täynnä");
-    let err = c
-        .get_voucher(with_token(
-            &user,
-            pb::GetVoucherRequest {
-                voucher_id: v.id.clone(),
-                ..Default::default()
-            },
-        ))
+    let err = read_voucher(&env, &user, &v.id)
         .await
         .expect_err("no longer theirs");
     assert_eq!(err.code(), Code::NotFound);
@@ -257,19 +226,7 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
     let me = env.provider_user(&mine);
 
     // Own voucher: the client's name and masked identity code, not the eligibility facts.
-    let got = c
-        .get_voucher(with_token(
-            &me,
-            pb::GetVoucherRequest {
-                voucher_id: v.id.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("own voucher")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+    let got = read_voucher(&env, &me, &v.id).await.expect("own voucher");
     let summary = got.client.clone().expect("client");
     assert_eq!(summary.name, "Matti Meikäläinen");
     assert!(
@@ -281,18 +238,9 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
     assert_eq!(decision.unemployment_benefit, 0);
     assert_eq!(decision.granted_units, units(30));
     // Own client: name and masked code only.
-    let seen = c
-        .get_client(with_token(
-            &me,
-            pb::GetClientRequest {
-                client_id: client.id.clone(),
-            },
-        ))
+    let seen = read_client(&env, &me, &client.id)
         .await
-        .expect("own client")
-        .into_inner()
-        .client
-        .expect("client");
+        .expect("own client");
     assert_eq!(seen.name, "Matti Meikäläinen");
     assert!(
         seen.identity_code_masked.starts_with("******-***"),
@@ -303,14 +251,7 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
     assert!(seen.home_municipality.is_empty());
 
     // The other provider's voucher and client do not exist for this user.
-    let err = c
-        .get_voucher(with_token(
-            &me,
-            pb::GetVoucherRequest {
-                voucher_id: w.id.clone(),
-                ..Default::default()
-            },
-        ))
+    let err = read_voucher(&env, &me, &w.id)
         .await
         .expect_err("other voucher");
     assert_eq!(err.code(), Code::NotFound);
@@ -325,13 +266,7 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
         .await
         .expect_err("other voucher by number");
     assert_eq!(err.code(), Code::NotFound);
-    let err = c
-        .get_client(with_token(
-            &me,
-            pb::GetClientRequest {
-                client_id: other_client.id.clone(),
-            },
-        ))
+    let err = read_client(&env, &me, &other_client.id)
         .await
         .expect_err("other client");
     assert_eq!(err.code(), Code::NotFound);
@@ -363,17 +298,9 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
         .await
         .expect_err("client register");
     assert_eq!(err.code(), Code::PermissionDenied);
-    let changes = c
-        .list_voucher_changes(with_token(
-            &me,
-            pb::ListVoucherChangesRequest {
-                after_sequence: 0,
-                page_size: 0,
-            },
-        ))
+    let changes = voucher_feed_page(&env, &me, 0, 0)
         .await
         .expect("feed")
-        .into_inner()
         .changes;
     assert!(!changes.is_empty());
     assert!(

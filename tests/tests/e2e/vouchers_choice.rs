@@ -5,7 +5,6 @@
 
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as ppb;
-use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
@@ -21,18 +20,9 @@ async fn documents_until(
 ) {
     let admin = env.admin();
     let mut c = env.p();
-    let p = c
-        .get_provider(with_token(
-            &admin,
-            ppb::GetProviderRequest {
-                provider_id: provider_id.into(),
-            },
-        ))
+    let p = read_provider(&mut c, &admin, provider_id)
         .await
-        .expect("get")
-        .into_inner()
-        .provider
-        .expect("provider");
+        .expect("get");
     for doc in p
         .documents
         .iter()
@@ -192,20 +182,8 @@ async fn a_choice_records_its_day_and_an_agreed_start_within_the_validity() {
     assert_eq!(chosen.provider_chosen_on, d(today()));
     assert_eq!(chosen.agreed_start_on, d(group_start));
     // A decline clears the choice with its dates.
-    let declined = env
-        .v()
-        .decline_voucher(with_token(
-            &env.provider_user(&provider),
-            pb::DeclineVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.id.clone(),
-                reason: "Ryhmä täynnä".into(),
-            },
-        ))
+    let declined = decline_voucher(&env, &env.provider_user(&provider), &v.id, "Ryhmä täynnä")
         .await
-        .expect("decline")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("decline");
     assert!(declined.provider_chosen_on.is_none() && declined.agreed_start_on.is_none());
 }

@@ -24,18 +24,7 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
         )
     );
 
-    let got = c
-        .get_client(with_token(
-            &sw,
-            pb::GetClientRequest {
-                client_id: created.id.clone(),
-            },
-        ))
-        .await
-        .expect("get")
-        .into_inner()
-        .client
-        .expect("client");
+    let got = read_client(&env, &sw, &created.id).await.expect("get");
     // The county's staff read the full code.
     assert_eq!(got.identity_code, code);
     assert_eq!(
@@ -183,25 +172,22 @@ async fn a_client_is_registered_once() {
 async fn bad_client_input_names_every_field_and_roles_are_enforced() {
     let env = start_vouchers().await;
     let mut c = env.v();
-    let err = c
-        .create_client(with_token(
-            &env.social_worker(),
-            pb::CreateClientRequest {
-                request_id: rid(),
-                details: Some(pb::ClientDetails {
-                    identity_code: "010190-123X".into(),
-                    name: " ".into(),
-                    home_municipality: String::new(),
-                    home_coordinates: point((95.0, 27.0)),
-                    contact: Some(pb::ClientContact {
-                        email: "not-an-address".into(),
-                        ..Default::default()
-                    }),
-                }),
-            },
-        ))
-        .await
-        .expect_err("invalid");
+    let err = create_client_as(
+        &env,
+        &env.social_worker(),
+        pb::ClientDetails {
+            identity_code: "010190-123X".into(),
+            name: " ".into(),
+            home_municipality: String::new(),
+            home_coordinates: point((95.0, 27.0)),
+            contact: Some(pb::ClientContact {
+                email: "not-an-address".into(),
+                ..Default::default()
+            }),
+        },
+    )
+    .await
+    .expect_err("invalid");
     let mut fields = bad_fields(&err);
     fields.sort();
     assert_eq!(
@@ -216,39 +202,20 @@ async fn bad_client_input_names_every_field_and_roles_are_enforced() {
     );
     // A provider's user does not register clients, nor read one it has no voucher for.
     let provider_user = env.provider_user("some-provider");
-    let err = c
-        .create_client(with_token(
-            &provider_user,
-            pb::CreateClientRequest {
-                request_id: rid(),
-                details: Some(client_details(
-                    &hetu(ymd(1990, 1, 1), 420),
-                    "Kuopio",
-                    KUOPIO,
-                )),
-            },
-        ))
-        .await
-        .expect_err("provider user");
+    let err = create_client_as(
+        &env,
+        &provider_user,
+        client_details(&hetu(ymd(1990, 1, 1), 420), "Kuopio", KUOPIO),
+    )
+    .await
+    .expect_err("provider user");
     assert_eq!(err.code(), Code::PermissionDenied);
     let client = client_at(&env, 421, KUOPIO).await;
-    let err = c
-        .get_client(with_token(
-            &provider_user,
-            pb::GetClientRequest {
-                client_id: client.id.clone(),
-            },
-        ))
+    let err = read_client(&env, &provider_user, &client.id)
         .await
         .expect_err("no voucher with them");
     assert_eq!(err.code(), Code::NotFound);
-    let err = c
-        .get_client(with_token(
-            &env.social_worker(),
-            pb::GetClientRequest {
-                client_id: "missing".into(),
-            },
-        ))
+    let err = read_client(&env, &env.social_worker(), "missing")
         .await
         .expect_err("missing");
     assert_eq!(err.code(), Code::NotFound);

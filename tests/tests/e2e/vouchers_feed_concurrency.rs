@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::testing::with_token;
 use seteli_tests::feed_readers::Readers;
 use seteli_tests::fixtures::*;
 
@@ -33,17 +32,14 @@ async fn choose_and_decline(env: &Env, voucher: &str, provider: &str, rounds: us
     for round in 0..rounds {
         choose(env, voucher, provider).await.expect("choose");
         answered += 1;
-        env.v()
-            .decline_voucher(with_token(
-                &env.provider_user(provider),
-                pb::DeclineVoucherRequest {
-                    request_id: rid(),
-                    voucher_id: voucher.into(),
-                    reason: format!("full this week ({round})"),
-                },
-            ))
-            .await
-            .expect("decline");
+        decline_voucher(
+            env,
+            &env.provider_user(provider),
+            voucher,
+            &format!("full this week ({round})"),
+        )
+        .await
+        .expect("decline");
         answered += 1;
     }
     answered
@@ -51,17 +47,9 @@ async fn choose_and_decline(env: &Env, voucher: &str, provider: &str, rounds: us
 
 /// One page of the feed after `after`.
 async fn page(env: &Env, after: i64, page_size: i32) -> pb::ListVoucherChangesResponse {
-    env.v()
-        .list_voucher_changes(with_token(
-            &env.admin(),
-            pb::ListVoucherChangesRequest {
-                after_sequence: after,
-                page_size,
-            },
-        ))
+    voucher_feed_page(env, &env.admin(), after, page_size)
         .await
         .expect("voucher changes")
-        .into_inner()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

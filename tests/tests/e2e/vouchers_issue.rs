@@ -299,29 +299,25 @@ async fn a_retried_issue_returns_the_first_voucher() {
 async fn malformed_decisions_name_every_bad_field() {
     let env = start_vouchers().await;
     let mut c = env.v();
-    let err = c
-        .issue_voucher(with_token(
-            &env.social_worker(),
-            pb::IssueVoucherRequest {
-                request_id: rid(),
-                decision: Some(pb::ServiceDecision {
-                    client_id: String::new(),
-                    service_type: 0,
-                    decision_date: Some(seteli_api::common::v1::Date {
-                        year: 2026,
-                        month: 2,
-                        day: 30,
-                    }),
-                    valid_from: None,
-                    valid_until: d(today()),
-                    granted_units: Some(pb::Units { hundredths: -5 }),
-                    distance_exemption: Some(pb::DistanceExemption { reason: " ".into() }),
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .expect_err("invalid");
+    let err = issue(
+        &env,
+        pb::ServiceDecision {
+            client_id: String::new(),
+            service_type: 0,
+            decision_date: Some(seteli_api::common::v1::Date {
+                year: 2026,
+                month: 2,
+                day: 30,
+            }),
+            valid_from: None,
+            valid_until: d(today()),
+            granted_units: Some(pb::Units { hundredths: -5 }),
+            distance_exemption: Some(pb::DistanceExemption { reason: " ".into() }),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("invalid");
     let fields = bad_fields(&err);
     for f in [
         "decision.client_id",

@@ -3,10 +3,7 @@
 //! the masked identity code gives away no birth date, also for clients stored before the
 //! mask changed.
 
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
-
-use seteli_api::vouchers::v1 as pb;
 
 #[tokio::test]
 async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility_facts() {
@@ -14,20 +11,9 @@ async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility
     set_prices(&env).await;
     let client = client_at(&env, 501, KUOPIO).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
-    let seen = env
-        .v()
-        .get_voucher(with_token(
-            &env.finance(),
-            pb::GetVoucherRequest {
-                voucher_id: voucher.id.clone(),
-                ..Default::default()
-            },
-        ))
+    let seen = read_voucher(&env, &env.finance(), &voucher.id)
         .await
-        .expect("finance reads the voucher")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("finance reads the voucher");
     assert_eq!(seen.voucher_number, voucher.voucher_number);
     assert_eq!(seen.value, voucher.value, "what it pays for is there");
     let summary = seen.client.expect("client summary");
@@ -37,20 +23,9 @@ async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility
     assert!(decision.employment_plan.is_none() && decision.need_assessment.is_none());
     assert_eq!(decision.unemployment_benefit, 0);
     // The social worker still reads it all.
-    let full = env
-        .v()
-        .get_voucher(with_token(
-            &env.social_worker(),
-            pb::GetVoucherRequest {
-                voucher_id: voucher.id.clone(),
-                ..Default::default()
-            },
-        ))
+    let full = read_voucher(&env, &env.social_worker(), &voucher.id)
         .await
-        .expect("the social worker reads it")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("the social worker reads it");
     assert!(full.decision.expect("decision").employment_plan.is_some());
     assert!(!full.client.expect("client").name.is_empty());
 }
@@ -77,19 +52,9 @@ async fn the_stored_masks_are_redone_without_the_birth_date() {
     .await
     .expect("migration 103");
     db.close().await;
-    let got = env
-        .v()
-        .get_client(with_token(
-            &env.social_worker(),
-            pb::GetClientRequest {
-                client_id: client.id.clone(),
-            },
-        ))
+    let got = read_client(&env, &env.social_worker(), &client.id)
         .await
-        .expect("get")
-        .into_inner()
-        .client
-        .expect("client");
+        .expect("get");
     assert_eq!(
         got.identity_code_masked, masked,
         "the SQL masks as the code does"

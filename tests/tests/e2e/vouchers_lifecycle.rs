@@ -61,21 +61,9 @@ async fn units_used_are_attendances_count() {
     assert_eq!(after.units_left.map(|u| u.hundredths), Some(2700));
     assert_eq!(after.state, pb::VoucherState::Active as i32);
     // Complete it; RecordUnitsUsed stays refused.
-    let done = env
-        .v()
-        .complete_voucher(with_token(
-            &env.provider_user(&provider),
-            pb::CompleteVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.id.clone(),
-                completed_on: d(today()),
-            },
-        ))
+    let done = complete_voucher(&env, &env.provider_user(&provider), &v.id, d(today()))
         .await
-        .expect("complete")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("complete");
     assert_eq!(done.state, pb::VoucherState::Completed as i32);
     assert_units_are_recorded_in_attendance(
         record_units(&env, &provider, &v.id, 100, today()).await,
@@ -102,18 +90,9 @@ async fn the_usage_follower_resumes_after_a_restart_of_vouchers_without_losing_o
     let shown = voucher_shows_usage(&env, &v.id).await;
     assert_eq!(shown.units_used.map(|u| u.hundredths), Some(700));
     // Each usage change applied once: one UNITS_CHANGED per change of the count, one STARTED.
-    let changes = env
-        .v()
-        .list_voucher_changes(with_token(
-            &env.admin(),
-            pb::ListVoucherChangesRequest {
-                after_sequence: 0,
-                page_size: 1000,
-            },
-        ))
+    let changes = voucher_feed_page(&env, &env.admin(), 0, 1000)
         .await
         .expect("feed")
-        .into_inner()
         .changes;
     let of = |kind: pb::VoucherChangeKind| {
         changes
@@ -179,36 +158,21 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
         .expect_err("started");
     assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
     // PROC-INTERRUPT: the reason and the date are required.
-    let err = c
-        .interrupt_voucher(with_token(
-            &user,
-            pb::InterruptVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.id.clone(),
-                reason: " ".into(),
-                interrupted_on: None,
-            },
-        ))
+    let err = interrupt_voucher(&env, &user, &v.id, " ", None)
         .await
         .expect_err("no reason");
     let mut fields = bad_fields(&err);
     fields.sort();
     assert_eq!(fields, vec!["interrupted_on", "reason"]);
-    let stopped = c
-        .interrupt_voucher(with_token(
-            &user,
-            pb::InterruptVoucherRequest {
-                request_id: rid(),
-                voucher_id: v.id.clone(),
-                reason: "Asiakas ei ole tavoitettavissa".into(),
-                interrupted_on: d(today()),
-            },
-        ))
-        .await
-        .expect("interrupt")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+    let stopped = interrupt_voucher(
+        &env,
+        &user,
+        &v.id,
+        "Asiakas ei ole tavoitettavissa",
+        d(today()),
+    )
+    .await
+    .expect("interrupt");
     assert_eq!(stopped.state, pb::VoucherState::Interrupted as i32);
     assert_eq!(stopped.end_reason, "Asiakas ei ole tavoitettavissa");
     assert_eq!(stopped.ended_on, d(today()));
@@ -256,13 +220,13 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
     choose(&env, &used.id, &provider).await.expect("choose");
     // No steward notice (optional for coaching): one dated today would postdate the start the
     // first units below record (KTT-STEWARD).
-    env.v()
-        .accept_voucher(with_token(
-            &env.provider_user(&provider),
-            accept_request(&used.id, "Olli Ohjaaja", None),
-        ))
-        .await
-        .expect("accept");
+    accept_as(
+        &env,
+        &provider,
+        accept_request(&used.id, "Olli Ohjaaja", None),
+    )
+    .await
+    .expect("accept");
     // Three hours on the first valid day, recorded in attendance (it starts the voucher).
     use_units(&env, &provider, &used.id, at(from, 8, 11))
         .await
@@ -294,25 +258,9 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         .into_inner();
     assert_eq!(swept.expired_voucher_ids, vec![unused.id.clone()]);
     assert_eq!(swept.completed_voucher_ids, vec![used.id.clone()]);
-    let state = |id: &str| {
-        let mut c = env.v();
-        let token = env.social_worker();
-        let id = id.to_owned();
-        async move {
-            c.get_voucher(with_token(
-                &token,
-                pb::GetVoucherRequest {
-                    voucher_id: id,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("get")
-            .into_inner()
-            .voucher
-            .expect("voucher")
-            .state
-        }
+    let state = async |id: &str| {
+        let v = read_voucher(&env, &env.social_worker(), id).await;
+        v.expect("get").state
     };
     assert_eq!(state(&unused.id).await, pb::VoucherState::Expired as i32);
     assert_eq!(state(&used.id).await, pb::VoucherState::Completed as i32);
@@ -447,15 +395,9 @@ async fn every_read_of_a_clients_voucher_is_audited() {
     let client = client_at(&env, 341, KUOPIO).await;
     let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     let mut c = env.v();
-    c.get_voucher(with_token(
-        &env.social_worker(),
-        pb::GetVoucherRequest {
-            voucher_id: v.id.clone(),
-            ..Default::default()
-        },
-    ))
-    .await
-    .expect("get");
+    read_voucher(&env, &env.social_worker(), &v.id)
+        .await
+        .expect("get");
     c.list_vouchers(with_token(
         &env.social_worker(),
         pb::ListVouchersRequest {
@@ -503,20 +445,9 @@ async fn the_scheduled_sweep_expires_as_the_service_itself() {
         .expect("sweep again");
     assert_eq!(again, (0, 0));
 
-    let state = env
-        .v()
-        .get_voucher(with_token(
-            &env.social_worker(),
-            pb::GetVoucherRequest {
-                voucher_id: voucher.id.clone(),
-                ..Default::default()
-            },
-        ))
+    let state = read_voucher(&env, &env.social_worker(), &voucher.id)
         .await
         .expect("get")
-        .into_inner()
-        .voucher
-        .expect("voucher")
         .state;
     assert_eq!(state, pb::VoucherState::Expired as i32);
     use seteli_api::audit::v1::ListAuditEntriesRequest;
@@ -565,18 +496,9 @@ async fn racing_starts_and_first_sessions_start_a_voucher_once() {
     let shown = voucher_shows_usage(&env, &v.id).await;
     assert_eq!(shown.units_used.map(|u| u.hundredths), Some(300));
     assert_eq!(shown.state, pb::VoucherState::Active as i32);
-    let changes = env
-        .v()
-        .list_voucher_changes(with_token(
-            &env.admin(),
-            pb::ListVoucherChangesRequest {
-                after_sequence: 0,
-                page_size: 1000,
-            },
-        ))
+    let changes = voucher_feed_page(&env, &env.admin(), 0, 1000)
         .await
         .expect("feed")
-        .into_inner()
         .changes;
     let started = changes
         .iter()

@@ -67,13 +67,7 @@ async fn accept_with(
     coach: &str,
     steward: Option<chrono::NaiveDate>,
 ) -> Result<pb::Voucher, tonic::Status> {
-    env.v()
-        .accept_voucher(with_token(
-            &env.provider_user(provider),
-            accept_request(voucher_id, coach, steward),
-        ))
-        .await
-        .map(|r| r.into_inner().voucher.expect("voucher"))
+    accept_as(env, provider, accept_request(voucher_id, coach, steward)).await
 }
 
 #[tokio::test]

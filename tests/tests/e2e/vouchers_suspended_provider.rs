@@ -37,14 +37,13 @@ async fn a_suspended_provider_may_not_accept_a_voucher_until_resumed() {
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     choose(&env, &voucher.id, &provider).await.expect("choose");
     suspend(&env, &provider).await;
-    let refused = env
-        .v()
-        .accept_voucher(with_token(
-            &env.provider_user(&provider),
-            accept_request(&voucher.id, "Olli Ohjaaja", Some(today())),
-        ))
-        .await
-        .expect_err("suspended");
+    let refused = accept_as(
+        &env,
+        &provider,
+        accept_request(&voucher.id, "Olli Ohjaaja", Some(today())),
+    )
+    .await
+    .expect_err("suspended");
     assert!(is_not_approved(&refused), "{refused:?}");
     env.p()
         .resume_provider(with_token(
@@ -56,13 +55,13 @@ async fn a_suspended_provider_may_not_accept_a_voucher_until_resumed() {
         ))
         .await
         .expect("resume");
-    env.v()
-        .accept_voucher(with_token(
-            &env.provider_user(&provider),
-            accept_request(&voucher.id, "Olli Ohjaaja", Some(today())),
-        ))
-        .await
-        .expect("accepted once resumed");
+    accept_as(
+        &env,
+        &provider,
+        accept_request(&voucher.id, "Olli Ohjaaja", Some(today())),
+    )
+    .await
+    .expect("accepted once resumed");
 }
 
 #[tokio::test]
