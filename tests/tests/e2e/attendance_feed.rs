@@ -1,8 +1,6 @@
 //! The voucher feed follower: resumable by sequence, restart-safe, never losing nor repeating a
 //! voucher change, on either side's outage.
 
-use seteli_api::attendance::v1 as apb;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 /// `(changes, last sequence)` of the voucher feed.
@@ -69,18 +67,8 @@ async fn the_follower_survives_a_restart_of_either_service() {
     record(&env, &p, &w.id, at(today(), 8, 9))
         .await
         .expect("accepted voucher followed");
-    let usage = env
-        .a()
-        .get_voucher_usage(with_token(
-            &env.admin(),
-            apb::GetVoucherUsageRequest {
-                voucher_id: v.clone(),
-            },
-        ))
+    let usage = voucher_usage_as(&env, &env.admin(), &v)
         .await
-        .expect("usage")
-        .into_inner()
-        .usage
         .expect("usage");
     assert_eq!(usage.voucher_state, "ASSIGNED");
 }

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use seteli_api::attendance::v1 as apb;
-use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::feed_readers::Readers;
 use seteli_tests::fixtures::*;
@@ -31,17 +30,9 @@ const READERS: usize = 4;
 
 /// One page of the usage feed after `after`.
 async fn page(env: &Env, after: i64, page_size: i32) -> apb::ListUsageChangesResponse {
-    env.a()
-        .list_usage_changes(with_token(
-            &feed_token(&env.keys),
-            apb::ListUsageChangesRequest {
-                after_sequence: after,
-                page_size,
-            },
-        ))
+    usage_feed_page(env, &feed_token(&env.keys), after, page_size)
         .await
         .expect("usage changes")
-        .into_inner()
 }
 
 /// Records `SESSIONS` one-minute sessions on `voucher` on `day`, one after the other; returns

@@ -438,37 +438,25 @@ async fn one_call_marks_present_absent_and_no_show() {
     };
     let token = env.provider_user(&p);
     // Every enrolled client is marked, or nothing is.
-    let err = env
-        .a()
-        .record_group_session(with_token(&token, request(3, marks[..2].to_vec())))
+    let err = record_group(&env, &token, request(3, marks[..2].to_vec()))
         .await
         .expect_err("one missing");
     assert_eq!(err.code(), Code::InvalidArgument);
     // A refused mark refuses the call: 4 h is over the SK group session's 3 h, for everyone.
-    let err = env
-        .a()
-        .record_group_session(with_token(&token, request(4, marks.clone())))
+    let err = record_group(&env, &token, request(4, marks.clone()))
         .await
         .expect_err("too long");
     assert!(rule_ids(&err).iter().all(|r| r == "CAP-SESSION-LENGTH"));
     assert_eq!(units_used(&env, &v[0]).await, 0);
     // Another provider's user does not know the group.
-    let err = env
-        .a()
-        .record_group_session(with_token(
-            &env.provider_user(&q),
-            request(3, marks.clone()),
-        ))
+    let err = record_group(&env, &env.provider_user(&q), request(3, marks.clone()))
         .await
         .expect_err("not theirs");
     assert_eq!(err.code(), Code::NotFound);
     let req = request(3, marks.clone());
-    let out = env
-        .a()
-        .record_group_session(with_token(&token, req.clone()))
+    let out = record_group(&env, &token, req.clone())
         .await
         .expect("recorded")
-        .into_inner()
         .outcomes;
     assert_eq!(out.len(), 3);
     let present = out[0].session.as_ref().expect("a session");
@@ -491,12 +479,9 @@ async fn one_call_marks_present_absent_and_no_show() {
     // BILL-NO-SHOW: the month's first no-show is billable, one unit.
     assert_eq!(units_used(&env, &v[2]).await, 100);
     // Once per request id.
-    let again = env
-        .a()
-        .record_group_session(with_token(&token, req))
+    let again = record_group(&env, &token, req)
         .await
         .expect("retry")
-        .into_inner()
         .outcomes;
     assert_eq!(again, out);
     assert_eq!(units_used(&env, &v[0]).await, 300);

@@ -198,15 +198,9 @@ async fn who_may_generate_and_who_sees_an_invoice() {
         .await
         .expect_err("another provider's");
     assert_eq!(err.code(), Code::NotFound);
-    let list = |token: String| {
-        let mut c = env.b();
-        async move {
-            c.list_invoices(with_token(&token, bpb::ListInvoicesRequest::default()))
-                .await
-                .expect("ok")
-                .into_inner()
-                .invoices
-        }
+    let list = async |token: String| {
+        let all = list_invoices(&env, &token, bpb::ListInvoicesRequest::default()).await;
+        all.expect("ok").invoices
     };
     assert_eq!(list(env.provider_user(&p)).await.len(), 1);
     assert!(list(env.provider_user(&other)).await.is_empty());
@@ -273,19 +267,17 @@ async fn two_generations_of_a_month_at_once_bill_it_once() {
     );
     assert_eq!(ib.lines[0].items, ia.lines[0].items);
     // One invoice of the month, each item on it once; attendance knows that invoice.
-    let list = env
-        .b()
-        .list_invoices(with_token(
-            &env.admin(),
-            bpb::ListInvoicesRequest {
-                provider_id: p.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner()
-        .invoices;
+    let list = list_invoices(
+        &env,
+        &env.admin(),
+        bpb::ListInvoicesRequest {
+            provider_id: p.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list")
+    .invoices;
     assert_eq!(list.len(), 1);
     let (env_ref, p_ref, id) = (&env, &p, &ia.id);
     eventually("attendance marks the items invoiced", || async move {
@@ -341,30 +333,19 @@ async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones
     );
     let export = export_as(&env, &theirs, &inv.id, bpb::ExportFormat::Finvoice30).await;
     assert_eq!(export.expect_err("export").code(), Code::NotFound);
-    let submit = env
-        .b()
-        .submit_invoice(with_token(
-            &theirs,
-            bpb::SubmitInvoiceRequest {
-                request_id: rid(),
-                invoice_id: inv.id.clone(),
-            },
-        ))
-        .await;
+    let submit = submit_invoice(&env, &theirs, &inv.id).await;
     assert_eq!(submit.expect_err("submit").code(), Code::NotFound);
-    let listed = env
-        .b()
-        .list_invoices(with_token(
-            &theirs,
-            bpb::ListInvoicesRequest {
-                provider_id: p.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner()
-        .invoices;
+    let listed = list_invoices(
+        &env,
+        &theirs,
+        bpb::ListInvoicesRequest {
+            provider_id: p.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list")
+    .invoices;
     assert!(listed.is_empty(), "{listed:?}");
 
     // The financial system, before the approval: nothing, in any way it may ask.
@@ -378,15 +359,9 @@ async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones
     );
     let export = export_as(&env, &finance, &inv.id, bpb::ExportFormat::PeppolBis30).await;
     assert_eq!(export.expect_err("export").code(), Code::NotFound);
-    let list = |token: String| {
-        let mut b = env.b();
-        async move {
-            b.list_invoices(with_token(&token, bpb::ListInvoicesRequest::default()))
-                .await
-                .expect("list")
-                .into_inner()
-                .invoices
-        }
+    let list = async |token: String| {
+        let all = list_invoices(&env, &token, bpb::ListInvoicesRequest::default()).await;
+        all.expect("list").invoices
     };
     assert!(list(finance.clone()).await.is_empty());
     let pull = |token: String| {

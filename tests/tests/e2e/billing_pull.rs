@@ -12,16 +12,7 @@ use seteli_tests::fixtures::*;
 use tonic::Code;
 
 async fn submit(env: &Env, token: &str, id: &str) -> Result<bpb::Invoice, tonic::Status> {
-    env.b()
-        .submit_invoice(with_token(
-            token,
-            bpb::SubmitInvoiceRequest {
-                request_id: rid(),
-                invoice_id: id.into(),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner().invoice.expect("invoice"))
+    submit_invoice(env, token, id).await
 }
 
 async fn approve(env: &Env, token: &str, id: &str) -> Result<bpb::Invoice, tonic::Status> {
@@ -160,32 +151,12 @@ async fn the_life_cycle_by_role() {
         Code::PermissionDenied
     );
     // Returned with a reason (required), submitted again, approved.
-    let mut b = env.b();
-    let no_reason = b
-        .return_invoice(with_token(
-            &env.admin(),
-            bpb::ReturnInvoiceRequest {
-                request_id: rid(),
-                invoice_id: inv.id.clone(),
-                reason: " ".into(),
-            },
-        ))
+    let no_reason = return_invoice(&env, &env.admin(), &inv.id, " ")
         .await
         .expect_err("refused");
     assert_eq!(bad_fields(&no_reason), vec!["reason"]);
-    let returned = b
-        .return_invoice(with_token(
-            &env.admin(),
-            bpb::ReturnInvoiceRequest {
-                request_id: rid(),
-                invoice_id: inv.id.clone(),
-                reason: "Kustannuspaikka puuttuu.".into(),
-            },
-        ))
+    let returned = return_invoice(&env, &env.admin(), &inv.id, "Kustannuspaikka puuttuu.")
         .await
-        .expect("ok")
-        .into_inner()
-        .invoice
         .expect("ok");
     assert_eq!(returned.state, bpb::InvoiceState::Returned as i32);
     assert_eq!(returned.returned_reason, "Kustannuspaikka puuttuu.");
@@ -354,20 +325,6 @@ async fn two_pullers_at_once_and_a_puller_that_dies_deliver_each_invoice_once() 
     );
 }
 
-async fn return_invoice(env: &Env, id: &str) -> Result<bpb::Invoice, tonic::Status> {
-    env.b()
-        .return_invoice(with_token(
-            &env.admin(),
-            bpb::ReturnInvoiceRequest {
-                request_id: rid(),
-                invoice_id: id.into(),
-                reason: "Kustannuspaikka puuttuu.".into(),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner().invoice.expect("invoice"))
-}
-
 /// RecordPayment as the county administrator (who sees invoices in every state; the financial
 /// system does not know of one before its approval).
 async fn pay(env: &Env, id: &str) -> Result<bpb::Invoice, tonic::Status> {
@@ -397,7 +354,7 @@ async fn make(env: &Env, provider: &str, id: &str, m: Move) -> Result<bpb::Invoi
     match m {
         Move::Submit => submit(env, &env.provider_user(provider), id).await,
         Move::Approve => approve(env, &env.admin(), id).await,
-        Move::Return => return_invoice(env, id).await,
+        Move::Return => return_invoice(env, &env.admin(), id, "Kustannuspaikka puuttuu.").await,
         Move::Pay => pay(env, id).await,
     }
 }

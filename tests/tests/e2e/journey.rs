@@ -204,20 +204,14 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
         "{:?}",
         s.kela_notices
     );
-    let notice = env
-        .r()
-        .get_kela_notice(with_token(
-            &env.admin(),
-            rpb::GetKelaNoticeRequest {
-                voucher_id: kaisa.id.clone(),
-                day: seteli_cli::actions::date(ill_day),
-            },
-        ))
-        .await
-        .expect("Kela notice")
-        .into_inner()
-        .notice
-        .expect("notice");
+    let notice = get_kela_notice(
+        &env,
+        &env.admin(),
+        &kaisa.id,
+        seteli_cli::actions::date(ill_day),
+    )
+    .await
+    .expect("Kela notice");
     let day = notice
         .days
         .iter()

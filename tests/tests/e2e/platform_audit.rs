@@ -85,13 +85,13 @@ async fn the_subjects_of_a_list_entry_are_append_only_too() {
     let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     let first = client_at(&env, 704, KUOPIO).await;
     client_at(&env, 705, KUOPIO).await;
-    env.v()
-        .list_clients(with_token(
-            &env.admin(),
-            seteli_api::vouchers::v1::ListClientsRequest::default(),
-        ))
-        .await
-        .expect("a list read of both clients");
+    list_clients(
+        &env,
+        &env.admin(),
+        seteli_api::vouchers::v1::ListClientsRequest::default(),
+    )
+    .await
+    .expect("a list read of both clients");
     let db = Database::connect(&env.vouchers().db.url, 1)
         .await
         .expect("the service's own database");

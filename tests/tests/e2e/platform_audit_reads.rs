@@ -65,12 +65,9 @@ async fn a_list_read_is_one_entry_found_by_each_subject() {
         clients.push(client.id);
     }
     let token = env.keys.token_as("worker-list-7", "social_worker", None);
-    let listed = env
-        .v()
-        .list_vouchers(with_token(&token, pb::ListVouchersRequest::default()))
+    let listed = list_vouchers(&env, &token, pb::ListVouchersRequest::default())
         .await
         .expect("list vouchers")
-        .into_inner()
         .vouchers;
     assert_eq!(listed.len(), 3);
     let mut ids = HashSet::new();

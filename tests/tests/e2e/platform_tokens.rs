@@ -45,8 +45,7 @@ fn with(mut base: Value, changes: Value) -> Value {
 
 /// ListProviders with `token`.
 async fn call(env: &Env, token: &str) -> Result<(), Status> {
-    env.p()
-        .list_providers(with_token(token, list()))
+    list_providers(&mut env.p(), token, list())
         .await
         .map(|_| ())
 }

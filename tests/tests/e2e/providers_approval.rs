@@ -440,18 +440,17 @@ async fn pages_through_providers_by_name() {
     let mut names = Vec::new();
     let mut token = String::new();
     loop {
-        let page = c
-            .list_providers(with_token(
-                &a.admin,
-                pb::ListProvidersRequest {
-                    state: 0,
-                    page_size: 2,
-                    page_token: token.clone(),
-                },
-            ))
-            .await
-            .expect("list")
-            .into_inner();
+        let page = list_providers(
+            &mut c,
+            &a.admin,
+            pb::ListProvidersRequest {
+                state: 0,
+                page_size: 2,
+                page_token: token.clone(),
+            },
+        )
+        .await
+        .expect("list");
         assert!(page.providers.len() <= 2);
         names.extend(
             page.providers
@@ -464,17 +463,17 @@ async fn pages_through_providers_by_name() {
         token = page.next_page_token;
     }
     assert_eq!(names, vec!["A ry", "B ry", "C ry"]);
-    let err = c
-        .list_providers(with_token(
-            &a.admin,
-            pb::ListProvidersRequest {
-                state: 0,
-                page_size: 1000,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .expect_err("page too large");
+    let err = list_providers(
+        &mut c,
+        &a.admin,
+        pb::ListProvidersRequest {
+            state: 0,
+            page_size: 1000,
+            page_token: String::new(),
+        },
+    )
+    .await
+    .expect_err("page too large");
     assert_eq!(bad_fields(&err), vec!["page_size".to_owned()]);
 }
 
@@ -489,18 +488,17 @@ async fn all_names(
     let mut names = Vec::new();
     let mut page_token = String::new();
     loop {
-        let page = c
-            .list_providers(with_token(
-                token,
-                pb::ListProvidersRequest {
-                    state: 0,
-                    page_size,
-                    page_token: page_token.clone(),
-                },
-            ))
-            .await
-            .expect("list")
-            .into_inner();
+        let page = list_providers(
+            c,
+            token,
+            pb::ListProvidersRequest {
+                state: 0,
+                page_size,
+                page_token: page_token.clone(),
+            },
+        )
+        .await
+        .expect("list");
         names.extend(
             page.providers
                 .into_iter()
@@ -538,17 +536,17 @@ async fn a_name_with_a_bar_pages_correctly() {
     assert_eq!(all_names(&mut c, &a.admin, 1).await, whole);
     assert_eq!(all_names(&mut c, &a.admin, 3).await, whole);
     // A token that is not one of ours is refused, not misread.
-    let err = c
-        .list_providers(with_token(
-            &a.admin,
-            pb::ListProvidersRequest {
-                state: 0,
-                page_size: 1,
-                page_token: "Aa|Bb ry|x".into(),
-            },
-        ))
-        .await
-        .expect_err("foreign token");
+    let err = list_providers(
+        &mut c,
+        &a.admin,
+        pb::ListProvidersRequest {
+            state: 0,
+            page_size: 1,
+            page_token: "Aa|Bb ry|x".into(),
+        },
+    )
+    .await
+    .expect_err("foreign token");
     assert_eq!(bad_fields(&err), vec!["page_token".to_owned()]);
 }
 
@@ -593,19 +591,18 @@ async fn pages_through_the_history_oldest_first() {
         details("Toinen ry", "1234572-7", pb::LegalForm::Association),
     )
     .await;
-    let providers_token = c
-        .list_providers(with_token(
-            &a.admin,
-            pb::ListProvidersRequest {
-                state: 0,
-                page_size: 1,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner()
-        .next_page_token;
+    let providers_token = list_providers(
+        &mut c,
+        &a.admin,
+        pb::ListProvidersRequest {
+            state: 0,
+            page_size: 1,
+            page_token: String::new(),
+        },
+    )
+    .await
+    .expect("list")
+    .next_page_token;
     assert!(!providers_token.is_empty());
     let err = c
         .list_provider_history(with_token(&a.admin, page(2, providers_token)))

@@ -129,16 +129,16 @@ async fn list(
     admin: &str,
     page_size: i32,
 ) -> Vec<pb::Provider> {
-    c.list_providers(with_token(
+    list_providers(
+        c,
         admin,
         pb::ListProvidersRequest {
             page_size,
             ..Default::default()
         },
-    ))
+    )
     .await
     .expect("list")
-    .into_inner()
     .providers
 }
 

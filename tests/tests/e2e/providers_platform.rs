@@ -18,14 +18,7 @@ async fn malformed_input_names_every_bad_field() {
     d.iban = "FI21 1234 5600 0007 86".into();
     d.bic = "??".into();
     d.contact = None;
-    let err = c
-        .create_provider(with_token(
-            &a.admin,
-            pb::CreateProviderRequest {
-                request_id: rid(),
-                details: Some(d),
-            },
-        ))
+    let err = try_create(&mut c, &a.admin, d)
         .await
         .expect_err("malformed");
     let fields = bad_fields(&err);
@@ -87,16 +80,13 @@ async fn malformed_input_names_every_bad_field() {
     .expect_err("no service");
     assert_eq!(bad_fields(&err), vec!["offering.service_type".to_owned()]);
     // A duplicate business id is ALREADY_EXISTS, not INTERNAL.
-    let err = c
-        .create_provider(with_token(
-            &a.admin,
-            pb::CreateProviderRequest {
-                request_id: rid(),
-                details: Some(details("A again", "1234560-4", pb::LegalForm::Association)),
-            },
-        ))
-        .await
-        .expect_err("duplicate");
+    let err = try_create(
+        &mut c,
+        &a.admin,
+        details("A again", "1234560-4", pb::LegalForm::Association),
+    )
+    .await
+    .expect_err("duplicate");
     assert_eq!(err.code(), Code::AlreadyExists);
 }
 
@@ -130,19 +120,18 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
         .collect();
     assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
     let mut c = env.p();
-    let all = c
-        .list_providers(with_token(
-            &a.admin,
-            pb::ListProvidersRequest {
-                state: 0,
-                page_size: 0,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner()
-        .providers;
+    let all = list_providers(
+        &mut c,
+        &a.admin,
+        pb::ListProvidersRequest {
+            state: 0,
+            page_size: 0,
+            page_token: String::new(),
+        },
+    )
+    .await
+    .expect("list")
+    .providers;
     assert_eq!(all.len(), 1);
     // The same id with a different request is refused.
     let mut other = request.clone();
@@ -195,21 +184,13 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
     )
     .await;
     let a3 = actors(&s3);
-    let err = s3
-        .p()
-        .create_provider(with_token(
-            &a3.admin,
-            pb::CreateProviderRequest {
-                request_id: rid(),
-                details: Some(details(
-                    "Replica ry",
-                    "1234560-4",
-                    pb::LegalForm::Association,
-                )),
-            },
-        ))
-        .await
-        .expect_err("the same table");
+    let err = try_create(
+        &mut s3.p(),
+        &a3.admin,
+        details("Replica ry", "1234560-4", pb::LegalForm::Association),
+    )
+    .await
+    .expect_err("the same table");
     assert_eq!(err.code(), Code::AlreadyExists);
     for mut s in [s1, s2, s3] {
         s.take(Svc::Providers).stop().await.expect("stop");

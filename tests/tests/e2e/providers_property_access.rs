@@ -184,13 +184,14 @@ async fn another_providers_user_sees_no_bank_details_or_contact_person() {
     );
     assert!(details.contact.is_none(), "{details:?}");
     assert!(details.supplier_number.is_empty() && details.einvoice_address.is_empty());
-    let listed = env
-        .p()
-        .list_providers(with_token(&stranger, ppb::ListProvidersRequest::default()))
-        .await
-        .expect("list")
-        .into_inner()
-        .providers;
+    let listed = list_providers(
+        &mut env.p(),
+        &stranger,
+        ppb::ListProvidersRequest::default(),
+    )
+    .await
+    .expect("list")
+    .providers;
     let listed_other = listed.iter().find(|p| p.id == id).expect("listed");
     let listed_details = listed_other.details.clone().expect("details");
     assert!(listed_details.iban.is_empty() && listed_details.contact.is_none());

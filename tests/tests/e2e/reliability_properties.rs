@@ -65,18 +65,9 @@ async fn fed_units(env: &Env, voucher: &str) -> Option<i64> {
     let mut after = 0;
     let mut last = None;
     loop {
-        let page = env
-            .a()
-            .list_usage_changes(with_token(
-                &feed_token(&env.keys),
-                apb::ListUsageChangesRequest {
-                    after_sequence: after,
-                    page_size: 1000,
-                },
-            ))
+        let page = usage_feed_page(env, &feed_token(&env.keys), after, 1000)
             .await
-            .expect("usage feed")
-            .into_inner();
+            .expect("usage feed");
         if page.changes.is_empty() {
             return last;
         }
@@ -187,17 +178,7 @@ fn random_sequences_of_session_operations_keep_every_invariant() {
             let n = individual.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let voucher = ktt_voucher(&env, &provider, n, from, until).await;
             // Attendance learns of the voucher from the vouchers feed: wait until it has.
-            let known = || async {
-                env.a()
-                    .get_voucher_usage(with_token(
-                        &env.admin(),
-                        apb::GetVoucherUsageRequest {
-                            voucher_id: voucher.clone(),
-                        },
-                    ))
-                    .await
-                    .is_ok()
-            };
+            let known = || async { voucher_usage_as(&env, &env.admin(), &voucher).await.is_ok() };
             eventually("attendance knows the voucher", known).await;
             for op in &ops {
                 if apply(&env, &provider, &voucher, from, op).await {

@@ -186,19 +186,17 @@ async fn the_follow_up_of_a_month_as_data_and_as_csv() {
 
     // The CSV export parses back to the same figures.
     let (from, until) = april();
-    let csv = env
-        .r()
-        .export_follow_up_csv(with_token(
-            &env.admin(),
-            rpb::ExportFollowUpCsvRequest {
-                period_from: d(from),
-                period_until: d(until),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("CSV")
-        .into_inner();
+    let csv = export_follow_up_csv(
+        &env,
+        &env.admin(),
+        rpb::ExportFollowUpCsvRequest {
+            period_from: d(from),
+            period_until: d(until),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("CSV");
     assert_eq!(csv.content_type, "text/csv; charset=utf-8");
     assert_eq!(csv.file_name, "seuranta-2026-04-01-2026-04-30.csv");
     let mut reader = csv::Reader::from_reader(csv.content.as_slice());
@@ -244,28 +242,27 @@ async fn the_follow_up_of_a_month_as_data_and_as_csv() {
         .expect("SK row");
     assert_eq!(&sk[column("units_used_in_period")], "2.00");
     // The auditor may export too; a provider's user may not.
-    env.r()
-        .export_follow_up_csv(with_token(
-            &env.auditor(),
-            rpb::ExportFollowUpCsvRequest {
-                period_from: d(from),
-                period_until: d(until),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("auditor's CSV");
-    let err = env
-        .r()
-        .export_follow_up_csv(with_token(
-            &env.provider_user(&q),
-            rpb::ExportFollowUpCsvRequest {
-                period_from: d(from),
-                period_until: d(until),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect_err("provider");
+    export_follow_up_csv(
+        &env,
+        &env.auditor(),
+        rpb::ExportFollowUpCsvRequest {
+            period_from: d(from),
+            period_until: d(until),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("auditor's CSV");
+    let err = export_follow_up_csv(
+        &env,
+        &env.provider_user(&q),
+        rpb::ExportFollowUpCsvRequest {
+            period_from: d(from),
+            period_until: d(until),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("provider");
     assert_eq!(err.code(), Code::PermissionDenied);
 }

@@ -17,16 +17,7 @@ async fn get(
     voucher_id: &str,
     day: chrono::NaiveDate,
 ) -> Result<rpb::KelaNotice, tonic::Status> {
-    env.r()
-        .get_kela_notice(with_token(
-            token,
-            rpb::GetKelaNoticeRequest {
-                voucher_id: voucher_id.into(),
-                day: d(day),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner().notice.expect("notice"))
+    get_kela_notice(env, token, voucher_id, d(day)).await
 }
 
 async fn mark_sent(
@@ -419,15 +410,7 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
         .await
         .expect_err("unknown");
     assert_eq!(err.code(), Code::NotFound);
-    let err = env
-        .r()
-        .get_kela_notice(with_token(
-            &user,
-            rpb::GetKelaNoticeRequest {
-                voucher_id: k.clone(),
-                day: None,
-            },
-        ))
+    let err = get_kela_notice(&env, &user, &k, None)
         .await
         .expect_err("no day");
     assert_eq!(bad_fields(&err), vec!["day"]);

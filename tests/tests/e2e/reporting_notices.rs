@@ -313,38 +313,21 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     assert_eq!(again.id, change.id);
 
     // A damage yesterday is told in time.
-    let damage = env
-        .r()
-        .notify_damage(with_token(
-            &user,
-            rpb::NotifyDamageRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                occurred_on: d(ymd(2026, 4, 7)),
-                description: "Asiakkaan puhelin putosi ja näyttö rikkoutui työtehtävässä.".into(),
-            },
-        ))
-        .await
-        .expect("damage")
-        .into_inner()
-        .notice
-        .expect("notice");
+    let damage = notify_damage(
+        &env,
+        &user,
+        &v,
+        d(ymd(2026, 4, 7)),
+        "Asiakkaan puhelin putosi ja näyttö rikkoutui työtehtävässä.",
+    )
+    .await
+    .expect("damage");
     assert_eq!(damage.rule, "PROV-DAMAGE-NOTICE");
     assert_eq!(day_of(damage.due_on), today);
     assert!(!damage.late);
 
     // Mistakes and strangers.
-    let err = env
-        .r()
-        .notify_damage(with_token(
-            &user,
-            rpb::NotifyDamageRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                occurred_on: d(days(today, 1)),
-                description: "huomenna".into(),
-            },
-        ))
+    let err = notify_damage(&env, &user, &v, d(days(today, 1)), "huomenna")
         .await
         .expect_err("tomorrow");
     assert_eq!(bad_fields(&err), vec!["occurred_on"]);
@@ -378,17 +361,7 @@ async fn told_notices_and_interruptions_measure_without_delay() {
         .await
         .expect_err("another provider's client");
     assert_eq!(err.code(), Code::NotFound);
-    let err = env
-        .r()
-        .notify_damage(with_token(
-            &env.social_worker(),
-            rpb::NotifyDamageRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                occurred_on: d(today),
-                description: "x".into(),
-            },
-        ))
+    let err = notify_damage(&env, &env.social_worker(), &v, d(today), "x")
         .await
         .expect_err("the provider tells");
     assert_eq!(err.code(), Code::PermissionDenied);

@@ -7,7 +7,6 @@
 use chrono::{Duration, Utc};
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::clock::Clock;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 use tonic::Code;
 
@@ -33,12 +32,9 @@ async fn provider_reads(
             false
         }
     };
-    let listed = env
-        .v()
-        .list_vouchers(with_token(&token, pb::ListVouchersRequest::default()))
+    let listed = list_vouchers(env, &token, pb::ListVouchersRequest::default())
         .await
         .expect("list")
-        .into_inner()
         .vouchers
         .iter()
         .any(|v| v.id == voucher);

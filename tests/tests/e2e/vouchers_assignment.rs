@@ -270,31 +270,27 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
         .await
         .expect_err("other client");
     assert_eq!(err.code(), Code::NotFound);
-    let listed = c
-        .list_vouchers(with_token(&me, pb::ListVouchersRequest::default()))
+    let listed = list_vouchers(&env, &me, pb::ListVouchersRequest::default())
         .await
         .expect("list")
-        .into_inner()
         .vouchers;
     assert_eq!(
         listed.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
         vec![v.id.as_str()]
     );
-    let listed = c
-        .list_vouchers(with_token(
-            &me,
-            pb::ListVouchersRequest {
-                provider_id: theirs.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("list other")
-        .into_inner()
-        .vouchers;
+    let listed = list_vouchers(
+        &env,
+        &me,
+        pb::ListVouchersRequest {
+            provider_id: theirs.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list other")
+    .vouchers;
     assert!(listed.is_empty());
-    let err = c
-        .list_clients(with_token(&me, pb::ListClientsRequest::default()))
+    let err = list_clients(&env, &me, pb::ListClientsRequest::default())
         .await
         .expect_err("client register");
     assert_eq!(err.code(), Code::PermissionDenied);

@@ -57,11 +57,9 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
 
     // Lists show the masked code only; a search by the full code finds the client.
     client_at(&env, 402, KUOPIO).await;
-    let listed = c
-        .list_clients(with_token(&sw, pb::ListClientsRequest::default()))
+    let listed = list_clients(&env, &sw, pb::ListClientsRequest::default())
         .await
         .expect("list")
-        .into_inner()
         .clients;
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|x| x.identity_code.is_empty()));
@@ -70,47 +68,44 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
             .iter()
             .all(|x| x.identity_code_masked.starts_with("******-***"))
     );
-    let found = c
-        .list_clients(with_token(
-            &sw,
-            pb::ListClientsRequest {
-                identity_code: code.to_lowercase(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("search")
-        .into_inner()
-        .clients;
+    let found = list_clients(
+        &env,
+        &sw,
+        pb::ListClientsRequest {
+            identity_code: code.to_lowercase(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("search")
+    .clients;
     assert_eq!(
         found.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
         vec![created.id.as_str()]
     );
     // Paging, one at a time.
-    let first = c
-        .list_clients(with_token(
-            &sw,
-            pb::ListClientsRequest {
-                page_size: 1,
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("page 1")
-        .into_inner();
+    let first = list_clients(
+        &env,
+        &sw,
+        pb::ListClientsRequest {
+            page_size: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("page 1");
     assert_eq!(first.clients.len(), 1);
-    let second = c
-        .list_clients(with_token(
-            &sw,
-            pb::ListClientsRequest {
-                page_size: 1,
-                page_token: first.next_page_token.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("page 2")
-        .into_inner();
+    let second = list_clients(
+        &env,
+        &sw,
+        pb::ListClientsRequest {
+            page_size: 1,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("page 2");
     assert_eq!(second.clients.len(), 1);
     assert_ne!(first.clients[0].id, second.clients[0].id);
 

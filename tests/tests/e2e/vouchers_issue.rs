@@ -249,18 +249,16 @@ async fn concurrent_overlapping_decisions_issue_exactly_one_voucher() {
         }
     }
     assert_eq!(issued, 1);
-    let list = env
-        .v()
-        .list_vouchers(with_token(
-            &env.social_worker(),
-            pb::ListVouchersRequest {
-                client_id: client.id.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner();
+    let list = list_vouchers(
+        &env,
+        &env.social_worker(),
+        pb::ListVouchersRequest {
+            client_id: client.id.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list");
     assert_eq!(list.vouchers.len(), 1);
 }
 

@@ -266,32 +266,30 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
     assert_eq!(state(&used.id).await, pb::VoucherState::Completed as i32);
     assert_eq!(state(&current.id).await, pb::VoucherState::Assigned as i32);
     // Listing by state and dates.
-    let expired = c
-        .list_vouchers(with_token(
-            &env.social_worker(),
-            pb::ListVouchersRequest {
-                state: pb::VoucherState::Expired as i32,
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner()
-        .vouchers;
+    let expired = list_vouchers(
+        &env,
+        &env.social_worker(),
+        pb::ListVouchersRequest {
+            state: pb::VoucherState::Expired as i32,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list")
+    .vouchers;
     assert_eq!(expired.len(), 1);
-    let valid_now = c
-        .list_vouchers(with_token(
-            &env.social_worker(),
-            pb::ListVouchersRequest {
-                valid_from: d(today()),
-                valid_until: d(today()),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("list")
-        .into_inner()
-        .vouchers;
+    let valid_now = list_vouchers(
+        &env,
+        &env.social_worker(),
+        pb::ListVouchersRequest {
+            valid_from: d(today()),
+            valid_until: d(today()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list")
+    .vouchers;
     assert_eq!(
         valid_now.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
         vec![current.id.as_str()]
@@ -394,17 +392,17 @@ async fn every_read_of_a_clients_voucher_is_audited() {
     set_prices(&env).await;
     let client = client_at(&env, 341, KUOPIO).await;
     let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
-    let mut c = env.v();
     read_voucher(&env, &env.social_worker(), &v.id)
         .await
         .expect("get");
-    c.list_vouchers(with_token(
+    list_vouchers(
+        &env,
         &env.social_worker(),
         pb::ListVouchersRequest {
             client_id: client.id.clone(),
             ..Default::default()
         },
-    ))
+    )
     .await
     .expect("list");
     let entries = audit_actions(&env, &client.id).await;

@@ -201,31 +201,25 @@ async fn the_registry_answers_unavailable_when_the_vouchers_service_is_down() {
         .await;
     let admin = env.admin();
     let mut pc = env.p();
-    let p = pc
-        .create_provider(with_token(
-            &admin,
-            ppb::CreateProviderRequest {
-                request_id: rid(),
-                details: Some(ppb::ProviderDetails {
-                    name: "Katkos ry".into(),
-                    business_id: business_id(3_000_001),
-                    legal_form: ppb::LegalForm::Association as i32,
-                    contact: Some(ppb::Contact {
-                        name: "Maija".into(),
-                        email: "maija@example.fi".into(),
-                        ..Default::default()
-                    }),
-                    iban: "FI21 1234 5600 0007 85".into(),
-                    bic: "NDEAFIHH".into(),
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .expect("a draft needs no prices")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let p = try_create(
+        &mut pc,
+        &admin,
+        ppb::ProviderDetails {
+            name: "Katkos ry".into(),
+            business_id: business_id(3_000_001),
+            legal_form: ppb::LegalForm::Association as i32,
+            contact: Some(ppb::Contact {
+                name: "Maija".into(),
+                email: "maija@example.fi".into(),
+                ..Default::default()
+            }),
+            iban: "FI21 1234 5600 0007 85".into(),
+            bic: "NDEAFIHH".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("a draft needs no prices");
     let err = pc
         .set_offering(with_token(&admin, offering(&p.id, 5000)))
         .await
