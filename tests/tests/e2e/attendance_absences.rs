@@ -40,8 +40,7 @@ fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
 
 #[tokio::test]
 async fn kela_notices_are_due_in_business_days_across_holidays() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_031, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_031).await;
     let spring = ymd(2026, 3, 1);
     let v = ktt_voucher(&env, &p, 131, spring, validity_end(spring, 4)).await;
     let err = absence(
@@ -87,8 +86,7 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
 
 #[tokio::test]
 async fn a_sick_absence_over_three_days_needs_a_certificate() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_032, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_032).await;
     let spring = ymd(2026, 3, 1);
     let v = ktt_voucher(&env, &p, 133, spring, validity_end(spring, 4)).await;
     // Thursday 2 April, then Tuesday 7 April: Good Friday to Easter Monday do not break the

@@ -16,8 +16,7 @@ fn by_client(on: Option<chrono::NaiveDate>) -> apb::Cancellation {
 
 #[tokio::test]
 async fn client_cancellations_and_no_shows_by_calendar_month() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_021, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_021).await;
     let from = ymd(2026, 9, 1);
     let v = ktt_voucher(&env, &p, 121, from, validity_end(from, 3)).await;
     let s = |date| at(date, 9, 11);
@@ -114,8 +113,7 @@ async fn client_cancellations_and_no_shows_by_calendar_month() {
 
 #[tokio::test]
 async fn a_provider_cancellation_is_never_billable_and_needs_a_replacement() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_022, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_022).await;
     let from = ymd(2026, 9, 1);
     let v = ktt_voucher(&env, &p, 122, from, validity_end(from, 3)).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 12), 9, 11))

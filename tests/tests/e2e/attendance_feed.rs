@@ -28,8 +28,7 @@ async fn caught_up(env: &Env) {
 
 #[tokio::test]
 async fn the_follower_survives_a_restart_of_either_service() {
-    let mut env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_041, SIILINJARVI).await;
+    let (mut env, p) = with_provider(start_attendance().await, 1_000_041).await;
     let c = client_at(&env, 141, SIILINJARVI).await;
     let from = today();
     let v = active_voucher(

@@ -67,8 +67,7 @@ fn date_of(x: Option<seteli_api::common::v1::Date>) -> chrono::NaiveDate {
 
 #[tokio::test]
 async fn a_closed_sk_group_under_60_percent_is_cancelled_with_notices() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_041, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_041).await;
     let v = sk_vouchers(&env, &p, 141, 3).await;
     // A week before the start is today: the fill is judged today.
     let start = days(today(), 7);
@@ -141,8 +140,7 @@ async fn a_closed_sk_group_under_60_percent_is_cancelled_with_notices() {
 
 #[tokio::test]
 async fn a_start_is_delayed_by_at_most_ten_business_days() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_042, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_042).await;
     let v = sk_vouchers(&env, &p, 151, 2).await;
     let start = days(today(), 7);
     let g = create_group(
@@ -204,8 +202,7 @@ async fn a_start_is_delayed_by_at_most_ten_business_days() {
 
 #[tokio::test]
 async fn late_joining_a_closed_sk_group_counts_business_days_across_easter() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_043, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_043).await;
     let from = ymd(2026, 3, 2);
     let mut v = Vec::new();
     for i in 0..3 {
@@ -277,8 +274,7 @@ async fn a_closed_ktt_group_has_neither_allowance() {
 
 #[tokio::test]
 async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_045, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_045).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_045, SIILINJARVI).await;
     let start = today();
     // The provider offers SK groups of at most 8 (asked of the registry): a group of 9 is too
@@ -391,8 +387,7 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
 
 #[tokio::test]
 async fn one_call_marks_present_absent_and_no_show() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_046, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_046).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_046, SIILINJARVI).await;
     let v = sk_vouchers(&env, &p, 201, 3).await;
     let day = today();

@@ -19,8 +19,7 @@ async fn ktt(env: &Env, provider: &str, individual: u16) -> String {
 
 #[tokio::test]
 async fn a_session_is_admitted_counted_and_kept_with_its_history() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_001, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_001).await;
     // Recorded at once after acceptance: attendance catches up with the feed on demand.
     let v = ktt(&env, &p, 101).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
@@ -50,8 +49,7 @@ async fn a_session_is_admitted_counted_and_kept_with_its_history() {
 
 #[tokio::test]
 async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_002, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_002).await;
     let v = ktt(&env, &p, 102).await;
     let mut big = at(ymd(2027, 3, 1), 8, 9);
     big.start_time = None;
@@ -76,8 +74,7 @@ async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
 
 #[tokio::test]
 async fn ktt_coaching_needs_clock_times() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_003, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_003).await;
     let v = ktt(&env, &p, 103).await;
     let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0))
         .await
@@ -87,8 +84,7 @@ async fn ktt_coaching_needs_clock_times() {
 
 #[tokio::test]
 async fn individual_discussions_exist_only_on_ktt_group_vouchers() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_004, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_004).await;
     let v = ktt(&env, &p, 104).await;
     let mut talk = at(ymd(2026, 10, 6), 10, 11);
     talk.kind = apb::SessionKind::IndividualDiscussion as i32;
@@ -100,8 +96,7 @@ async fn individual_discussions_exist_only_on_ktt_group_vouchers() {
 
 #[tokio::test]
 async fn ktt_is_not_only_remote_over_an_ended_period() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_005, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_005).await;
     let from = ymd(2026, 6, 1);
     let v = ktt_voucher(&env, &p, 105, from, validity_end(from, 3)).await;
     let mut phone = at(ymd(2026, 7, 1), 9, 10);
@@ -120,8 +115,7 @@ async fn ktt_is_not_only_remote_over_an_ended_period() {
 
 #[tokio::test]
 async fn sk_group_session_length_size_and_excursions() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_006, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_006).await;
     let v = sk_group_voucher(&env, &p, 106, oct1(), validity_end(oct1(), 3)).await;
     let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 4, 13))
         .await
@@ -158,8 +152,7 @@ async fn sk_group_session_length_size_and_excursions() {
 
 #[tokio::test]
 async fn the_weekly_cap_counts_iso_weeks() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_007, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_007).await;
     let v = sk_group_voucher(&env, &p, 107, oct1(), validity_end(oct1(), 3)).await;
     // Sunday 2026-11-01 ends ISO week 44; Monday 2026-11-02 starts week 45.
     record(&env, &p, &v, group(ymd(2026, 10, 31), 2, 6))
@@ -182,8 +175,7 @@ async fn the_weekly_cap_counts_iso_weeks() {
 
 #[tokio::test]
 async fn concurrent_records_admit_exactly_the_units_left() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_008, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_008).await;
     let v = ktt(&env, &p, 108).await;
     record(&env, &p, &v, at(ymd(2026, 10, 1), 0, 20))
         .await
@@ -206,8 +198,7 @@ async fn concurrent_records_admit_exactly_the_units_left() {
 
 #[tokio::test]
 async fn the_same_request_id_records_once() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_009, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_009).await;
     let v = ktt(&env, &p, 109).await;
     let req = record_request(&v, at(ymd(2026, 10, 5), 9, 11));
     let token = env.provider_user(&p);
@@ -237,8 +228,7 @@ async fn the_same_request_id_records_once() {
 
 #[tokio::test]
 async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_010, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_010).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_010, SIILINJARVI).await;
     let v = ktt(&env, &p, 110).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
@@ -276,8 +266,7 @@ async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
 
 #[tokio::test]
 async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_011, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_011).await;
     let v = ktt(&env, &p, 111).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
@@ -391,8 +380,7 @@ async fn an_sk_session_needs_a_responsible_coach() {
 
 #[tokio::test]
 async fn a_social_worker_reads_only_their_own_clients_sessions() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_012, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_012).await;
     let v = ktt(&env, &p, 112).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
@@ -426,8 +414,7 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
 /// timeout, then UNAVAILABLE; on PostgreSQL until the lock went).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_does_not_wait_for_the_write_lock() {
-    let env = start_attendance().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_012, SIILINJARVI).await;
+    let (env, p) = with_provider(start_attendance().await, 1_000_012).await;
     let v = ktt(&env, &p, 112).await;
     record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await

@@ -33,8 +33,7 @@ fn no_show() -> apb::Cancellation {
 
 #[tokio::test]
 async fn a_month_is_invoiced_once_at_the_providers_price_with_one_no_show_unit() {
-    let env = start_billing().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_100_001, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing().await, 1_100_001).await;
     let last = month_ago(1);
     let v = billed_voucher(&env, &p, 301, last, &[3, 10], 2).await;
     // Two no-shows in the month: one unit billable (BILL-NO-SHOW).
@@ -106,8 +105,7 @@ async fn a_month_is_invoiced_once_at_the_providers_price_with_one_no_show_unit()
 
 #[tokio::test]
 async fn late_sessions_go_to_the_next_invoice_and_corrections_to_a_credit_note() {
-    let env = start_billing().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_100_011, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing().await, 1_100_011).await;
     let (earlier, last) = (month_ago(2), month_ago(1));
     let v = billed_voucher(&env, &p, 311, earlier, &[8, 15], 2).await;
     let first = generate(&env, &env.admin(), &p, earlier)
@@ -173,8 +171,7 @@ async fn late_sessions_go_to_the_next_invoice_and_corrections_to_a_credit_note()
 
 #[tokio::test]
 async fn who_may_generate_and_who_sees_an_invoice() {
-    let env = start_billing().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_100_031, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing().await, 1_100_031).await;
     let other = approved_provider(&env, "Toinen ry", 1_100_041, SIILINJARVI).await;
     let last = month_ago(1);
     billed_voucher(&env, &p, 331, last, &[5], 1).await;
@@ -228,8 +225,7 @@ async fn who_may_generate_and_who_sees_an_invoice() {
 
 #[tokio::test]
 async fn two_generations_of_a_month_at_once_bill_it_once() {
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_100_051, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing_on(ymd(2026, 5, 4)).await, 1_100_051).await;
     let v = voucher_granting(
         &env,
         &p,
@@ -292,8 +288,7 @@ async fn two_generations_of_a_month_at_once_bill_it_once() {
 #[tokio::test]
 async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones_without_client_data()
  {
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_100_061, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing_on(ymd(2026, 5, 4)).await, 1_100_061).await;
     let other = approved_provider(&env, "Toinen ry", 1_100_071, SIILINJARVI).await;
     let client = client_at(&env, 361, SIILINJARVI).await;
     let v = voucher_for_client(

@@ -117,8 +117,7 @@ async fn approved_invoices(env: &Env, n: u32) -> Vec<String> {
 
 #[tokio::test]
 async fn the_life_cycle_by_role() {
-    let env = start_billing().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_200_101, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing().await, 1_200_101).await;
     billed_voucher(&env, &p, 451, month_ago(1), &[5], 2).await;
     let inv = generate(&env, &env.admin(), &p, month_ago(1))
         .await
@@ -398,8 +397,7 @@ async fn refused(
 async fn every_move_the_state_table_does_not_allow_is_refused() {
     use bpb::AckOutcome::{AlreadyAcknowledged, NotApproved};
     use bpb::InvoiceState as S;
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_200_301, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing_on(ymd(2026, 5, 4)).await, 1_200_301).await;
     let v = voucher_granting(
         &env,
         &p,

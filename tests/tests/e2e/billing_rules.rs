@@ -90,8 +90,7 @@ fn item_month(i: &bpb::InvoicedItem) -> (i32, i32) {
 
 #[tokio::test]
 async fn the_price_is_the_providers_own_but_never_above_the_vouchers_snapshot() {
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_400_001, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing_on(ymd(2026, 5, 4)).await, 1_400_001).await;
     // The ceiling price rises on 1 April: a voucher decided before keeps its snapshot (65.00).
     set_price(&env, ServiceType::KttIndividual, april(), 7000).await;
     let before = voucher_granting(&env, &p, 601, ServiceType::KttIndividual, from(), 3000).await;
@@ -120,8 +119,7 @@ async fn the_price_is_the_providers_own_but_never_above_the_vouchers_snapshot() 
 #[tokio::test]
 async fn a_month_ends_at_its_last_day_and_no_shows_count_per_calendar_month() {
     // Monday 1 June 2026: May closed today (SETELI_BILLING_CLOSE_DAYS 0), June is open.
-    let env = start_billing_on(ymd(2026, 6, 1), |_, _| {}).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_400_011, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing_on(ymd(2026, 6, 1)).await, 1_400_011).await;
     let v = voucher_granting(&env, &p, 611, ServiceType::KttIndividual, from(), 3000).await;
     // March: the last day's session and a no-show. April: the first day's session and two
     // no-shows (one unit: BILL-NO-SHOW).
@@ -199,7 +197,9 @@ async fn a_month_ends_at_its_last_day_and_no_shows_count_per_calendar_month() {
 async fn a_month_is_closed_and_an_invoice_made_as_configured() {
     // SETELI_BILLING_CLOSE_DAYS=3: April may be invoiced from 4 May; today is 3 May. The buyer
     // and the payment terms are configuration too.
-    let env = start_billing_on(ymd(2026, 5, 3), |svc, c| {
+    let env = Env::builder().services(&BILLING).prices(Prices::County);
+    let env = env.clock(clock_on(ymd(2026, 5, 3)));
+    let env = env.tweak(|svc, c| {
         if svc == Svc::Billing {
             for (key, value) in [
                 ("SETELI_BILLING_CLOSE_DAYS", "3"),
@@ -211,9 +211,8 @@ async fn a_month_is_closed_and_an_invoice_made_as_configured() {
                 c.vars.insert(key.into(), value.into());
             }
         }
-    })
-    .await;
-    let p = approved_provider(&env, "Valmennus ry", 1_400_021, SIILINJARVI).await;
+    });
+    let (env, p) = with_provider(env.start().await, 1_400_021).await;
     let v = voucher_granting(&env, &p, 621, ServiceType::KttIndividual, from(), 3000).await;
     record(&env, &p, &v, at(ymd(2026, 3, 10), 9, 10))
         .await
@@ -251,8 +250,7 @@ async fn a_month_is_closed_and_an_invoice_made_as_configured() {
 
 #[tokio::test]
 async fn cancelled_sessions_and_anything_but_realised_units_and_allowed_no_shows_are_not_billed() {
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_400_031, SIILINJARVI).await;
+    let (env, p) = with_provider(start_billing_on(ymd(2026, 5, 4)).await, 1_400_031).await;
     let v = voucher_granting(&env, &p, 631, ServiceType::KttIndividual, from(), 3000).await;
     let held = record(&env, &p, &v, at(ymd(2026, 4, 7), 9, 11))
         .await
@@ -334,7 +332,7 @@ async fn cancelled_sessions_and_anything_but_realised_units_and_allowed_no_shows
 
 #[tokio::test]
 async fn sk_no_shows_billed_or_not_are_listed_on_the_billing_report() {
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
+    let env = start_billing_on(ymd(2026, 5, 4)).await;
     let p = approved_provider(&env, "Ohjaus ry", 1_400_041, SIILINJARVI).await;
     let sk = voucher_granting(&env, &p, 641, ServiceType::SkGroup, from(), 4000).await;
     let ktt = voucher_granting(&env, &p, 642, ServiceType::KttIndividual, from(), 3000).await;
@@ -418,7 +416,7 @@ async fn sk_no_shows_billed_or_not_are_listed_on_the_billing_report() {
 async fn the_last_invoice_bills_no_more_money_than_the_voucher_has_left() {
     // Half an hour granted at 65.02: the voucher is worth 32.51. Two quarter hours invoiced a
     // month apart are 16.255 each, rounded to 16.26: without the cap, 32.52 would be billed.
-    let env = start_billing_on(ymd(2026, 5, 4), |_, _| {}).await;
+    let env = start_billing_on(ymd(2026, 5, 4)).await;
     set_price(&env, ServiceType::KttIndividual, ymd(2026, 2, 1), 6502).await;
     let p = approved_provider(&env, "Valmennus ry", 1_400_051, SIILINJARVI).await;
     set_provider_price(&env, &p, ServiceType::KttIndividual, 6502).await;

@@ -235,8 +235,7 @@ fn first_of(year: i32, month: u32) -> NaiveDate {
 #[tokio::test]
 async fn billing_never_bills_more_units_than_the_voucher_has_left() {
     let stand_in = StandIn::default();
-    let env = start_with(&stand_in, ymd(2026, 6, 1)).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_500_001, SIILINJARVI).await;
+    let (env, p) = with_provider(start_with(&stand_in, ymd(2026, 6, 1)).await, 1_500_001).await;
     // Two hours granted; the provider's price 60.00.
     let v = voucher_granting(
         &env,
@@ -323,8 +322,7 @@ async fn billing_never_bills_more_units_than_the_voucher_has_left() {
 #[tokio::test]
 async fn an_item_of_any_other_kind_is_refused_as_an_extra_fee() {
     let stand_in = StandIn::default();
-    let env = start_with(&stand_in, ymd(2026, 5, 4)).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_500_011, SIILINJARVI).await;
+    let (env, p) = with_provider(start_with(&stand_in, ymd(2026, 5, 4)).await, 1_500_011).await;
     let v = voucher_granting(
         &env,
         &p,

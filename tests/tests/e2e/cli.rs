@@ -55,8 +55,7 @@ impl Cli {
 
 /// Prices set, a client (`individual` its henkilötunnus's number) and the CLI on the platform.
 async fn a_client(individual: u16) -> (Env, String, Cli) {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, individual, KUOPIO).await;
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
     (env, client.id, cli)
@@ -84,8 +83,7 @@ fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
 
 #[tokio::test]
 async fn a_script_issues_a_voucher_and_reads_the_json() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
     let hetu = hetu(ymd(1990, 5, 5), 321);
     let client = cli
@@ -194,7 +192,7 @@ async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_fi
 
 #[tokio::test]
 async fn dev_tokens_health_and_completions() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
     let out = cli.run(&["token", "--role", "county_admin"]).await;
     assert!(out.status.success());

@@ -20,8 +20,7 @@ const MEDIAN_LIMIT: Duration = Duration::from_millis(20);
 
 #[tokio::test]
 async fn sequential_get_voucher_calls_do_not_wait_for_delayed_acks() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 101, KUOPIO).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     let token = env.social_worker();

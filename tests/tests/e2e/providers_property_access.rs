@@ -35,8 +35,7 @@ async fn update(
 
 #[tokio::test]
 async fn what_is_the_countys_stays_the_countys() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let id = approved_provider(&env, "Oma Polku ry", 1_900_001, SIILINJARVI).await;
     let own = env.provider_user(&id);
     let details = get(&env, &env.admin(), &id).await.details.expect("details");
@@ -111,8 +110,7 @@ async fn what_is_the_countys_stays_the_countys() {
 
 #[tokio::test]
 async fn a_providers_new_bank_details_wait_for_the_county() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let id = approved_provider(&env, "Tilitarkka Oy", 1_900_011, SIILINJARVI).await;
     let own = env.provider_user(&id);
     let before = get(&env, &env.admin(), &id).await.details.expect("details");
@@ -170,8 +168,7 @@ async fn a_providers_new_bank_details_wait_for_the_county() {
 
 #[tokio::test]
 async fn another_providers_user_sees_no_bank_details_or_contact_person() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let id = approved_provider(&env, "Avoin Ovi ry", 1_900_021, SIILINJARVI).await;
     let other = approved_provider(&env, "Naapuri ry", 1_900_022, SIILINJARVI).await;
     let stranger = env.provider_user(&other);

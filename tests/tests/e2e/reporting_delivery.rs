@@ -146,8 +146,7 @@ async fn a_report_prints_in_finnish_for_its_provider_and_its_social_worker_only(
 
 #[tokio::test]
 async fn a_draft_prints_marked_as_a_draft_and_an_unwritten_report_does_not_print() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_411, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_411).await;
     let from = today();
     let until = validity_end(from, 3);
     let v = ktt_voucher(&env, &p, 411, from, until).await;
@@ -204,8 +203,7 @@ async fn a_draft_prints_marked_as_a_draft_and_an_unwritten_report_does_not_print
 
 #[tokio::test]
 async fn a_long_report_wraps_and_flows_onto_further_pages() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_421, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_421).await;
     let v = ktt_voucher(&env, &p, 421, today(), validity_end(today(), 3)).await;
     interrupt_today(&env, &p, &v).await;
     let id = report_id(&v, "REP-FINAL");
@@ -272,8 +270,7 @@ async fn a_long_report_wraps_and_flows_onto_further_pages() {
 
 #[tokio::test]
 async fn delivery_is_marked_on_a_submitted_report_once_with_who_and_when() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_431, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_431).await;
     let v = ktt_voucher(&env, &p, 431, today(), validity_end(today(), 3)).await;
     interrupt_today(&env, &p, &v).await;
     let id = report_id(&v, "REP-FINAL");
@@ -391,8 +388,7 @@ async fn delivery_is_marked_on_a_submitted_report_once_with_who_and_when() {
 
 #[tokio::test]
 async fn rep_feedback_is_the_providers_to_mark_when_a_ktt_service_ends() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_441, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_441).await;
     let from = today();
     let until = validity_end(from, 3);
     let v = ktt_voucher(&env, &p, 441, from, until).await;
@@ -574,8 +570,7 @@ async fn rep_feedback_is_the_providers_to_mark_when_a_ktt_service_ends() {
 
 #[tokio::test]
 async fn archive_is_the_countys_to_mark_once_an_sk_final_report_is_in() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_451, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_451).await;
     let s = sk_group_voucher(&env, &p, 451, today(), validity_end(today(), 2)).await;
     interrupt_today(&env, &p, &s).await;
     let provider_user = env.provider_user(&p);

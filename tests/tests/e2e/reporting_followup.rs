@@ -49,8 +49,7 @@ fn row<'a>(
 async fn the_follow_up_of_a_month_as_data_and_as_csv() {
     // Monday 4 May 2026.
     let today = ymd(2026, 5, 4);
-    let env = start_reporting_on(today).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_841, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_841).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_841, SIILINJARVI).await;
     // Two KTT coaching vouchers of p, valid 2 February – 1 May: their interim reports are due
     // on Friday 10 April (21 days before the end), their final reports after April.

@@ -58,8 +58,7 @@ fn pdf_text(bytes: &[u8]) -> String {
 async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
     // Tuesday 14 April 2026, after Easter.
     let today = ymd(2026, 4, 14);
-    let env = start_reporting_on(today).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_831, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_831).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_831, SIILINJARVI).await;
     let from = ymd(2026, 3, 2);
     let v = ktt_voucher(&env, &p, 831, from, validity_end(from, 3)).await;
@@ -364,8 +363,7 @@ async fn c_of(env: &Env, voucher_id: &str) -> String {
 #[tokio::test]
 async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
     let today = ymd(2026, 4, 14);
-    let env = start_reporting_on(today).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_832, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_832).await;
     let from = ymd(2026, 3, 2);
     let s = sk_group_voucher(&env, &p, 832, from, validity_end(from, 3)).await;
     let user = env.provider_user(&p);

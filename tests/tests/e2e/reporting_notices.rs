@@ -262,8 +262,7 @@ async fn attendance_alerts_reach_only_their_social_worker_who_acknowledges_them(
 async fn told_notices_and_interruptions_measure_without_delay() {
     // Wednesday 8 April 2026, after Easter (Good Friday 3 April, Easter Monday 6 April).
     let today = ymd(2026, 4, 8);
-    let env = start_reporting_on(today).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_811, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_811).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_811, SIILINJARVI).await;
     let from = ymd(2026, 3, 2);
     let v = ktt_voucher(&env, &p, 811, from, validity_end(from, 3)).await;
@@ -429,8 +428,7 @@ async fn told_notices_and_interruptions_measure_without_delay() {
 async fn a_closed_group_cancelled_or_delayed_is_a_notice_to_each_clients_social_worker() {
     // Tuesday 24 March 2026: a week before the groups' announced start on 31 March.
     let today = ymd(2026, 3, 24);
-    let env = start_reporting_on(today).await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_821, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_821).await;
     let from = ymd(2026, 3, 2);
     let mut v = Vec::new();
     for i in 0..3 {

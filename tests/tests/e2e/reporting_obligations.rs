@@ -21,8 +21,7 @@ fn rolled(raw: chrono::NaiveDate) -> chrono::NaiveDate {
 
 #[tokio::test]
 async fn due_dates_move_over_a_weekend_and_a_holiday() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_301, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_301).await;
     let from = today();
 
     // The period ends so that both deadlines fall on a Saturday (they are 35 days apart).
@@ -112,8 +111,7 @@ async fn due_dates_move_over_a_weekend_and_a_holiday() {
 
 #[tokio::test]
 async fn interruption_completion_and_cancellation_move_rep_final() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_311, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_311).await;
     let from = today();
     let until = validity_end(from, 3);
 

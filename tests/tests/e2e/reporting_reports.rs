@@ -11,8 +11,7 @@ use tonic::Code;
 
 #[tokio::test]
 async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_321, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_321).await;
     let from = today();
     let v = ktt_voucher(&env, &p, 321, from, validity_end(from, 3)).await;
     interrupt_on(&env, &env.provider_user(&p), &v, from).await;
@@ -147,8 +146,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
 
 #[tokio::test]
 async fn a_report_submitted_after_its_due_date_is_marked_late() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_331, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_331).await;
     let from = days(today(), -80);
     let until = validity_end(from, 3);
     let v = ktt_voucher(&env, &p, 331, from, until).await;
@@ -218,8 +216,7 @@ async fn a_report_submitted_after_its_due_date_is_marked_late() {
 
 #[tokio::test]
 async fn another_providers_reports_are_not_found() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_341, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_341).await;
     let q = approved_provider(&env, "Toinen ry", 1_000_351, SIILINJARVI).await;
     let from = today();
     let until = validity_end(from, 3);
@@ -277,8 +274,7 @@ async fn another_providers_reports_are_not_found() {
 
 #[tokio::test]
 async fn an_sk_service_that_continues_adds_dated_sections_to_the_same_report() {
-    let env = start_reporting().await;
-    let p = approved_provider(&env, "Valmennus ry", 1_000_341, SIILINJARVI).await;
+    let (env, p) = with_provider(start_reporting().await, 1_000_341).await;
     let provider_user = env.provider_user(&p);
     let from = today();
     let until = validity_end(from, 2);

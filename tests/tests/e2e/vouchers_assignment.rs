@@ -17,8 +17,7 @@ fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 #[tokio::test]
 async fn prov_distance_with_real_coordinates_on_both_sides_of_20_km() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Siilin Paja ry", 1_000_001, SIILINJARVI).await;
     // Kuopio market square is just over 20 km from Siilinjärvi centre; a home 1 km north of
     // it is just under.
@@ -58,8 +57,7 @@ async fn prov_distance_with_real_coordinates_on_both_sides_of_20_km() {
 
 #[tokio::test]
 async fn an_unapproved_provider_or_one_without_the_service_is_refused() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let draft = draft_provider(&mut env.p(), &env.admin(), "Luonnos ry", 1_100_001, KUOPIO).await;
     let approved = approved_provider(&env, "Kuopion Paja ry", 1_200_001, KUOPIO).await;
     let client = client_at(&env, 210, KUOPIO).await;
@@ -101,8 +99,7 @@ async fn the_registry_unreachable_is_unavailable() {
 
 #[tokio::test]
 async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_notice() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Paja ry", 1_300_001, KUOPIO).await;
     let other = approved_provider(&env, "Toinen ry", 1_400_001, KUOPIO).await;
     let client = client_at(&env, 230, KUOPIO).await;
@@ -155,8 +152,7 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
 
 #[tokio::test]
 async fn two_concurrent_acceptances_of_one_voucher_exactly_one_succeeds() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Kilpa ry", 1_500_001, KUOPIO).await;
     let client = client_at(&env, 240, KUOPIO).await;
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
@@ -185,8 +181,7 @@ async fn two_concurrent_acceptances_of_one_voucher_exactly_one_succeeds() {
 
 #[tokio::test]
 async fn a_declined_voucher_goes_back_to_the_client_and_out_of_the_providers_sight() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Täynnä ry", 1_600_001, KUOPIO).await;
     let client = client_at(&env, 250, KUOPIO).await;
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
@@ -210,8 +205,7 @@ async fn a_declined_voucher_goes_back_to_the_client_and_out_of_the_providers_sig
 
 #[tokio::test]
 async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let mine = approved_provider(&env, "Oma ry", 1_700_001, KUOPIO).await;
     let theirs = approved_provider(&env, "Muu ry", 1_800_001, KUOPIO).await;
     let client = client_at(&env, 260, KUOPIO).await;
@@ -319,8 +313,7 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
 
 #[tokio::test]
 async fn a_retried_choice_answers_from_the_store_even_with_the_registry_down() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Muisti ry", 1_700_001, KUOPIO).await;
     let client = client_at(&env, 240, KUOPIO).await;
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");

@@ -124,8 +124,7 @@ async fn a_provider_whose_insurance_expired_may_not_be_chosen_from_the_day_after
 
 #[tokio::test]
 async fn a_workers_location_counts_for_an_sk_choice_but_not_for_ktt() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let (mut p, admin) = (env.p(), env.admin());
     // Its own site in Iisalmi, one of its workers working in Kuopio.
     let id = draft_provider(&mut p, &admin, "Liikkuva ry", 4_300_001, IISALMI).await;
@@ -163,8 +162,7 @@ async fn a_workers_location_counts_for_an_sk_choice_but_not_for_ktt() {
 
 #[tokio::test]
 async fn a_choice_records_its_day_and_an_agreed_start_within_the_validity() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Ryhmä ry", 4_400_001, KUOPIO).await;
     let client = client_at(&env, 420, KUOPIO).await;
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");

@@ -8,7 +8,7 @@ use tonic::Code;
 
 #[tokio::test]
 async fn clients_are_masked_in_lists_and_every_access_is_audited() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let mut c = env.v();
     let sw = env.social_worker();
     let code = hetu(ymd(1985, 3, 14), 401);
@@ -128,7 +128,7 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
 
 #[tokio::test]
 async fn a_client_is_registered_once() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let mut c = env.v();
     let req = pb::CreateClientRequest {
         request_id: rid(),
@@ -165,7 +165,7 @@ async fn a_client_is_registered_once() {
 
 #[tokio::test]
 async fn bad_client_input_names_every_field_and_roles_are_enforced() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let mut c = env.v();
     let err = create_client_as(
         &env,

@@ -54,7 +54,7 @@ async fn page(env: &Env, after: i64, page_size: i32) -> pb::ListVoucherChangesRe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_reader_sees_every_change_once_in_order_while_writers_run_side_by_side() {
-    let env = Arc::new(start_vouchers().await);
+    let env = Arc::new(start_vouchers(Prices::Unset).await);
     set_prices(&env).await;
     let provider = approved_provider(&env, "Rinnakkain Oy", 1_000_151, KUOPIO).await;
     let mut vouchers = Vec::new();

@@ -13,8 +13,7 @@ fn has(status: &tonic::Status, rule: &str) -> bool {
 
 #[tokio::test]
 async fn an_issued_voucher_snapshots_rulebook_price_value_and_number() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 101, KUOPIO).await;
     let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     assert_eq!(v.state, pb::VoucherState::Issued as i32);
@@ -65,8 +64,7 @@ async fn an_issued_voucher_snapshots_rulebook_price_value_and_number() {
 
 #[tokio::test]
 async fn every_eligibility_rule_comes_back_with_its_id_at_once() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     // ELIG-AGE: 17 on the start date; ELIG-RESIDENCE: lives in Helsinki.
     let born = today() - chrono::Months::new(17 * 12);
     let young = create_client(
@@ -139,8 +137,7 @@ async fn every_eligibility_rule_comes_back_with_its_id_at_once() {
 
 #[tokio::test]
 async fn every_terms_rule_comes_back_with_its_id() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 130, KUOPIO).await;
     // TERM-VALIDITY: KTT is 3–4 months; 5 months is too long.
     let mut decision = ktt_decision(&client.id);
@@ -175,7 +172,7 @@ async fn every_terms_rule_comes_back_with_its_id() {
 
 #[tokio::test]
 async fn a_decision_date_without_a_ceiling_price_is_voucher_value() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     // Only a price that starts tomorrow.
     set_price(&env, ServiceType::KttIndividual, days(today(), 1), 6500).await;
     let client = client_at(&env, 140, KUOPIO).await;
@@ -188,8 +185,7 @@ async fn a_decision_date_without_a_ceiling_price_is_voucher_value() {
 
 #[tokio::test]
 async fn an_extension_continues_a_voucher_and_overlaps_are_refused() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 150, KUOPIO).await;
     let first = issue(&env, ktt_decision(&client.id)).await.expect("first");
     // VOUCHER-EXTENSION: the same service over the same period.
@@ -222,8 +218,7 @@ async fn an_extension_continues_a_voucher_and_overlaps_are_refused() {
 
 #[tokio::test]
 async fn concurrent_overlapping_decisions_issue_exactly_one_voucher() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 160, KUOPIO).await;
     let mut tasks = Vec::new();
     for _ in 0..6 {
@@ -264,8 +259,7 @@ async fn concurrent_overlapping_decisions_issue_exactly_one_voucher() {
 
 #[tokio::test]
 async fn a_retried_issue_returns_the_first_voucher() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 170, KUOPIO).await;
     let req = pb::IssueVoucherRequest {
         request_id: rid(),
@@ -295,7 +289,7 @@ async fn a_retried_issue_returns_the_first_voucher() {
 
 #[tokio::test]
 async fn malformed_decisions_name_every_bad_field() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let mut c = env.v();
     let err = issue(
         &env,
@@ -361,7 +355,7 @@ async fn malformed_decisions_name_every_bad_field() {
 
 #[tokio::test]
 async fn individual_coaching_and_its_daily_living_variant_never_overlap() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     set_price(&env, ServiceType::SkIndividual, ymd(2026, 1, 1), 6000).await;
     set_price(
         &env,
@@ -389,8 +383,7 @@ async fn individual_coaching_and_its_daily_living_variant_never_overlap() {
 
 #[tokio::test]
 async fn a_decision_date_no_rulebook_covers_is_rulebook_in_force() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 170, KUOPIO).await;
     let mut decision = ktt_decision(&client.id);
     // Before the first KTT rulebook took effect.
@@ -401,8 +394,7 @@ async fn a_decision_date_no_rulebook_covers_is_rulebook_in_force() {
 
 #[tokio::test]
 async fn the_weekly_cap_bounds_the_grant_of_supported_work() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 180, KUOPIO).await;
     let supported_work = |months: u32, days: i64| {
         let mut decision = sk_decision(&client.id);
@@ -430,7 +422,7 @@ async fn the_weekly_cap_bounds_the_grant_of_supported_work() {
 
 #[tokio::test]
 async fn daily_living_coaching_may_continue_individual_coaching_as_an_extension() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     for service in [
         ServiceType::SkIndividual,
         ServiceType::SkIndividualDailyLiving,

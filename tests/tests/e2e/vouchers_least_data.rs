@@ -7,8 +7,7 @@ use seteli_tests::fixtures::*;
 
 #[tokio::test]
 async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility_facts() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 501, KUOPIO).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     let seen = read_voucher(&env, &env.finance(), &voucher.id)
@@ -32,7 +31,7 @@ async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility
 
 #[tokio::test]
 async fn the_stored_masks_are_redone_without_the_birth_date() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let client = client_at(&env, 502, KUOPIO).await;
     let masked = client.identity_code_masked.clone();
     assert!(masked.starts_with("******-***"), "{masked}");
@@ -63,8 +62,7 @@ async fn the_stored_masks_are_redone_without_the_birth_date() {
 
 #[tokio::test]
 async fn a_refused_issue_or_choice_still_leaves_its_audit_entry() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     // IssueVoucher reads the client's age and municipality before refusing (ELIG-AGE,
     // ELIG-RESIDENCE): the refusal is an access to the client's data.
     let born = today() - chrono::Months::new(17 * 12);

@@ -115,8 +115,7 @@ async fn the_usage_follower_resumes_after_a_restart_of_vouchers_without_losing_o
 
 #[tokio::test]
 async fn start_interrupt_and_cancel_follow_the_state_machine() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Tila ry", 2_200_001, KUOPIO).await;
     let user = env.provider_user(&provider);
     let mut c = env.v();
@@ -388,8 +387,7 @@ async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
 
 #[tokio::test]
 async fn every_read_of_a_clients_voucher_is_audited() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let client = client_at(&env, 341, KUOPIO).await;
     let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     read_voucher(&env, &env.social_worker(), &v.id)
@@ -416,8 +414,7 @@ async fn every_read_of_a_clients_voucher_is_audited() {
 
 #[tokio::test]
 async fn the_scheduled_sweep_expires_as_the_service_itself() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let from = days(today(), -130);
     let until = seteli_rules::terms::validity_end(from, 3);
     let client = client_at(&env, 331, KUOPIO).await;
@@ -511,8 +508,7 @@ async fn racing_starts_and_first_sessions_start_a_voucher_once() {
 
 #[tokio::test]
 async fn the_scheduled_sweep_commits_in_small_batches() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let from = days(today(), -130);
     let until = seteli_rules::terms::validity_end(from, 3);
     for individual in 341..346 {

@@ -11,7 +11,7 @@ use tonic::Code;
 
 #[tokio::test]
 async fn prices_keep_their_history_and_the_latest_in_force_wins() {
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let mut c = env.v();
     let admin = env.admin();
     let first = set_price(&env, ServiceType::SkGroup, ymd(2026, 1, 1), 3500).await;
@@ -144,7 +144,7 @@ fn offering(provider_id: &str, cents: i64) -> ppb::SetOfferingRequest {
 #[tokio::test]
 async fn the_provider_registry_checks_prov_price_against_these_prices() {
     // The registry reads its ceiling prices from the voucher service beside it.
-    let env = start_vouchers().await;
+    let env = start_vouchers(Prices::Unset).await;
     let env_admin = env.admin();
     let (mut vc, mut pc) = (env.v(), env.p());
     let set = |service: ServiceType, cents: i64| pb::SetCeilingPriceRequest {

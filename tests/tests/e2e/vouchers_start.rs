@@ -72,8 +72,7 @@ async fn accept_with(
 
 #[tokio::test]
 async fn proc_start_counts_from_the_day_the_provider_was_chosen() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Viipymättä ry", 5_100_001, KUOPIO).await;
     let client = client_at(&env, 501, KUOPIO).await;
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
@@ -182,8 +181,7 @@ async fn the_chief_shop_steward_is_notified_by_the_start_of_work_activity() {
 
 #[tokio::test]
 async fn the_responsible_coach_is_named_at_the_ktt_contract_and_by_the_sk_start() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Vastuu ry", 5_300_001, KUOPIO).await;
     let client = client_at(&env, 521, KUOPIO).await;
     // KTT: "heti sopimusta tehtäessä" — the acceptance is the contract.
@@ -301,8 +299,7 @@ async fn proc_start_counts_from_the_recorded_day_of_the_choice_not_from_today() 
 
 #[tokio::test]
 async fn a_start_is_recorded_on_the_day_it_happens_not_ahead() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Huomenna ry", 5_300_001, KUOPIO).await;
     let client = client_at(&env, 531, KUOPIO).await;
     let v = issue(&env, sk_decision(&client.id)).await.expect("issue");

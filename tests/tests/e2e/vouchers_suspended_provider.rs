@@ -30,8 +30,7 @@ fn is_not_approved(status: &tonic::Status) -> bool {
 
 #[tokio::test]
 async fn a_suspended_provider_may_not_accept_a_voucher_until_resumed() {
-    let env = start_vouchers().await;
-    set_prices(&env).await;
+    let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Tauolla Oy", 1_960_001, SIILINJARVI).await;
     let client = client_at(&env, 196, SIILINJARVI).await;
     let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
