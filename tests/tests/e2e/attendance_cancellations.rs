@@ -56,15 +56,14 @@ async fn client_cancellations_and_no_shows_by_calendar_month() {
     assert_eq!(november[0].no_show_units.map(|u| u.hundredths), Some(100));
     // Nothing is billed twice.
     let ids: Vec<String> = october[0].items.iter().map(|i| i.item_id.clone()).collect();
-    let mark = |invoice: &str| {
-        let mut c = env.a();
+    let mark = async |invoice: &str| {
         let req = apb::MarkItemsInvoicedRequest {
             request_id: rid(),
             invoice_id: invoice.into(),
             item_ids: ids.clone(),
         };
         let token = env.finance();
-        async move { c.mark_items_invoiced(with_token(&token, req)).await }
+        mark_items_invoiced(&env, &token, req).await
     };
     mark("INV-10").await.expect("invoiced");
     let err = mark("INV-11").await.expect_err("already invoiced");

@@ -30,33 +30,29 @@ async fn decide(
 ) -> Result<(apb::Group, Vec<apb::Alert>), tonic::Status> {
     let token = env.provider_user(p);
     match delay_to {
-        None => env
-            .a()
-            .cancel_group(with_token(
-                &token,
-                apb::CancelGroupRequest {
-                    request_id: rid(),
-                    group_id: group_id.into(),
-                    reason: "liian vähän ilmoittautuneita".into(),
-                },
-            ))
-            .await
-            .map(|r| r.into_inner())
-            .map(|r| (r.group.expect("group"), r.alerts)),
-        Some(new_start) => env
-            .a()
-            .delay_group_start(with_token(
-                &token,
-                apb::DelayGroupStartRequest {
-                    request_id: rid(),
-                    group_id: group_id.into(),
-                    new_start: d(new_start),
-                    reason: "odotetaan ilmoittautumisia".into(),
-                },
-            ))
-            .await
-            .map(|r| r.into_inner())
-            .map(|r| (r.group.expect("group"), r.alerts)),
+        None => cancel_group(
+            env,
+            &token,
+            apb::CancelGroupRequest {
+                request_id: rid(),
+                group_id: group_id.into(),
+                reason: "liian vähän ilmoittautuneita".into(),
+            },
+        )
+        .await
+        .map(|r| (r.group.expect("group"), r.alerts)),
+        Some(new_start) => delay_group_start(
+            env,
+            &token,
+            apb::DelayGroupStartRequest {
+                request_id: rid(),
+                group_id: group_id.into(),
+                new_start: d(new_start),
+                reason: "odotetaan ilmoittautumisia".into(),
+            },
+        )
+        .await
+        .map(|r| (r.group.expect("group"), r.alerts)),
     }
 }
 
@@ -344,14 +340,7 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
     assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
     // Another provider's user does not know the group.
     let other = env.provider_user(&q);
-    let err = env
-        .a()
-        .get_group(with_token(
-            &other,
-            apb::GetGroupRequest {
-                group_id: g.id.clone(),
-            },
-        ))
+    let err = read_group(&env, &other, &g.id)
         .await
         .expect_err("not theirs");
     assert_eq!(err.code(), Code::NotFound);
@@ -368,19 +357,9 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
         .expect_err("not theirs");
     assert_eq!(err.code(), Code::NotFound);
     // The social worker reads it with its enrolments.
-    let got = env
-        .a()
-        .get_group(with_token(
-            &env.social_worker(),
-            apb::GetGroupRequest {
-                group_id: g.id.clone(),
-            },
-        ))
+    let got = read_group(&env, &env.social_worker(), &g.id)
         .await
-        .expect("social worker")
-        .into_inner()
-        .group
-        .expect("group");
+        .expect("social worker");
     assert_eq!(got.enrolled, 12);
     assert_eq!(got.enrolments.len(), 12);
 }

@@ -291,17 +291,17 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
         .expect("voided");
     assert_eq!(units_used(&env, &v).await, 300);
     // Invoiced: locked for the provider; the county corrects, shown as such.
-    env.a()
-        .mark_items_invoiced(with_token(
-            &env.finance(),
-            apb::MarkItemsInvoicedRequest {
-                request_id: rid(),
-                invoice_id: "INV-1".into(),
-                item_ids: vec![s.id.clone()],
-            },
-        ))
-        .await
-        .expect("invoiced");
+    mark_items_invoiced(
+        &env,
+        &env.finance(),
+        apb::MarkItemsInvoicedRequest {
+            request_id: rid(),
+            invoice_id: "INV-1".into(),
+            item_ids: vec![s.id.clone()],
+        },
+    )
+    .await
+    .expect("invoiced");
     let four_hours = || at(ymd(2026, 10, 5), 9, 13);
     let err = correct_session(&env, &token, &s.id, four_hours(), "4 h")
         .await

@@ -9,7 +9,6 @@
 use chrono::Datelike;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::billing::v1 as bpb;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 use tonic::Code;
 
@@ -359,23 +358,20 @@ async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones
         all.expect("list").invoices
     };
     assert!(list(finance.clone()).await.is_empty());
-    let pull = |token: String| {
-        let mut b = env.b();
-        async move {
-            b.list_approved_invoices(with_token(
-                &token,
-                bpb::ListApprovedInvoicesRequest {
-                    formats: vec![
-                        bpb::ExportFormat::Finvoice30 as i32,
-                        bpb::ExportFormat::PeppolBis30 as i32,
-                    ],
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("pull")
-            .into_inner()
-        }
+    let pull = async |token: String| {
+        list_approved_invoices(
+            &env,
+            &token,
+            bpb::ListApprovedInvoicesRequest {
+                formats: vec![
+                    bpb::ExportFormat::Finvoice30 as i32,
+                    bpb::ExportFormat::PeppolBis30 as i32,
+                ],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("pull")
     };
     assert!(pull(finance.clone()).await.invoices.is_empty());
 

@@ -32,20 +32,18 @@ async fn pull(env: &Env, after: i64, page_size: i32) -> Vec<bpb::ApprovedInvoice
     let mut out = Vec::new();
     let mut token = String::new();
     loop {
-        let page = env
-            .b()
-            .list_approved_invoices(with_token(
-                &env.finance(),
-                bpb::ListApprovedInvoicesRequest {
-                    after_sequence: after,
-                    formats: Vec::new(),
-                    page_size,
-                    page_token: token.clone(),
-                },
-            ))
-            .await
-            .expect("pull")
-            .into_inner();
+        let page = list_approved_invoices(
+            env,
+            &env.finance(),
+            bpb::ListApprovedInvoicesRequest {
+                after_sequence: after,
+                formats: Vec::new(),
+                page_size,
+                page_token: token.clone(),
+            },
+        )
+        .await
+        .expect("pull");
         out.extend(page.invoices);
         if page.next_page_token.is_empty() {
             return out;
@@ -166,20 +164,18 @@ async fn the_life_cycle_by_role() {
     assert_eq!(approved.state, bpb::InvoiceState::Approved as i32);
     assert!(approved.export_sequence > 0);
     // Paid only after it was exported.
-    let pay = |token: String| {
-        let mut b = env.b();
+    let pay = async |token: String| {
         let id = inv.id.clone();
-        async move {
-            b.record_payment(with_token(
-                &token,
-                bpb::RecordPaymentRequest {
-                    request_id: rid(),
-                    invoice_id: id,
-                    paid_on: d(today()),
-                },
-            ))
-            .await
-        }
+        record_payment(
+            &env,
+            &token,
+            bpb::RecordPaymentRequest {
+                request_id: rid(),
+                invoice_id: id,
+                paid_on: d(today()),
+            },
+        )
+        .await
     };
     assert_eq!(
         rule_ids(&pay(env.finance()).await.expect_err("refused")),
@@ -187,12 +183,7 @@ async fn the_life_cycle_by_role() {
     );
     let results = ack(&env, "batch-1", std::slice::from_ref(&inv.id)).await;
     assert_eq!(results[0].outcome, bpb::AckOutcome::Acknowledged as i32);
-    let paid = pay(env.finance())
-        .await
-        .expect("ok")
-        .into_inner()
-        .invoice
-        .expect("ok");
+    let paid = pay(env.finance()).await.expect("ok");
     assert_eq!(paid.state, bpb::InvoiceState::Paid as i32);
     assert_eq!(paid.export_id, "batch-1");
     assert!(paid.lines[0].items.is_empty(), "{paid:?}");
@@ -327,17 +318,16 @@ async fn two_pullers_at_once_and_a_puller_that_dies_deliver_each_invoice_once() 
 /// RecordPayment as the county administrator (who sees invoices in every state; the financial
 /// system does not know of one before its approval).
 async fn pay(env: &Env, id: &str) -> Result<bpb::Invoice, tonic::Status> {
-    env.b()
-        .record_payment(with_token(
-            &env.admin(),
-            bpb::RecordPaymentRequest {
-                request_id: rid(),
-                invoice_id: id.into(),
-                paid_on: d(ymd(2026, 5, 20)),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner().invoice.expect("invoice"))
+    record_payment(
+        env,
+        &env.admin(),
+        bpb::RecordPaymentRequest {
+            request_id: rid(),
+            invoice_id: id.into(),
+            paid_on: d(ymd(2026, 5, 20)),
+        },
+    )
+    .await
 }
 
 /// A move of the state table, by the role that may make it.

@@ -15,7 +15,6 @@ use seteli_api::billing::v1 as bpb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::reporting::v1 as rpb;
 use seteli_cli::demo::{self, Summary};
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 async fn walk_the_month() -> (Env, Summary, tempfile::TempDir) {
@@ -120,19 +119,17 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
         .find(|v| v.id == s.absence.voucher_id)
         .expect("the absent client's voucher");
     assert_eq!(kaisa.service, ServiceType::KttIndividual);
-    let absences = env
-        .a()
-        .list_absences(with_token(
-            &env.admin(),
-            apb::ListAbsencesRequest {
-                voucher_id: kaisa.id.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("absences")
-        .into_inner()
-        .absences;
+    let absences = list_absences(
+        &env,
+        &env.admin(),
+        apb::ListAbsencesRequest {
+            voucher_id: kaisa.id.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("absences")
+    .absences;
     assert_eq!(absences.len(), 1);
     assert_eq!(absences[0].id, s.absence.id);
 

@@ -221,8 +221,7 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
         decision: Some(ktt_decision(&client_id)),
     };
     for _ in 0..2 {
-        env.v()
-            .issue_voucher(with_token(&worker, issue_request.clone()))
+        issue_with(&env, &worker, issue_request.clone())
             .await
             .expect("issue");
     }

@@ -118,14 +118,15 @@ async fn a_company_may_offer_only_ktt_individual_coaching() {
     set_offering(&mut c, &a.admin, &q.id, ServiceType::KttGroup, 8000, 10)
         .await
         .expect("association may offer KTT group");
-    c.update_provider(with_token(
+    update_provider(
+        &mut c,
         &a.admin,
         pb::UpdateProviderRequest {
             request_id: rid(),
             provider_id: q.id.clone(),
             details: Some(details("Muuttuva Oy", "1234563-9", pb::LegalForm::Company)),
         },
-    ))
+    )
     .await
     .expect("update");
     let err = submit(&mut c, &a.admin, &q.id)
@@ -193,20 +194,18 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
         assert_eq!(approved.state, pb::ProviderState::Approved as i32);
     }
     // A client 2 km south of Kuopio centre.
-    let found = c
-        .search_providers(with_token(
-            &a.social_worker,
-            pb::SearchProvidersRequest {
-                service_type: ServiceType::KttIndividual as i32,
-                near: point((62.8744, 27.6770)),
-                radius_km: 0.0,
-                page_size: 0,
-            },
-        ))
-        .await
-        .expect("search")
-        .into_inner()
-        .matches;
+    let found = search_providers(
+        &mut c,
+        &a.social_worker,
+        pb::SearchProvidersRequest {
+            service_type: ServiceType::KttIndividual as i32,
+            near: point((62.8744, 27.6770)),
+            radius_km: 0.0,
+            page_size: 0,
+        },
+    )
+    .await
+    .expect("search");
     let names: Vec<&str> = found.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
@@ -220,49 +219,46 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
     );
 
     // With a wider radius, nearest first, Iisalmi (≈ 80 km) still outside 50 km.
-    let wide = c
-        .search_providers(with_token(
-            &a.social_worker,
-            pb::SearchProvidersRequest {
-                service_type: ServiceType::KttIndividual as i32,
-                near: point((62.8744, 27.6770)),
-                radius_km: 50.0,
-                page_size: 0,
-            },
-        ))
-        .await
-        .expect("search")
-        .into_inner()
-        .matches;
+    let wide = search_providers(
+        &mut c,
+        &a.social_worker,
+        pb::SearchProvidersRequest {
+            service_type: ServiceType::KttIndividual as i32,
+            near: point((62.8744, 27.6770)),
+            radius_km: 50.0,
+            page_size: 0,
+        },
+    )
+    .await
+    .expect("search");
     let names: Vec<&str> = wide.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, vec!["Keskusta ry", "Siilinjärven ry"]);
     assert!(wide[0].distance_km < wide[1].distance_km);
 
     // A service nobody offers finds nothing; suspended providers are not found.
-    c.suspend_provider(with_token(
+    suspend_provider(
+        &mut c,
         &a.admin,
         pb::SuspendProviderRequest {
             request_id: rid(),
             provider_id: near.id.clone(),
             reason: "insurance lapsed".into(),
         },
-    ))
+    )
     .await
     .expect("suspend");
-    let after = c
-        .search_providers(with_token(
-            &a.social_worker,
-            pb::SearchProvidersRequest {
-                service_type: ServiceType::KttIndividual as i32,
-                near: point((62.8744, 27.6770)),
-                radius_km: 0.0,
-                page_size: 0,
-            },
-        ))
-        .await
-        .expect("search")
-        .into_inner()
-        .matches;
+    let after = search_providers(
+        &mut c,
+        &a.social_worker,
+        pb::SearchProvidersRequest {
+            service_type: ServiceType::KttIndividual as i32,
+            near: point((62.8744, 27.6770)),
+            radius_km: 0.0,
+            page_size: 0,
+        },
+    )
+    .await
+    .expect("search");
     assert!(after.is_empty(), "{after:?}");
 }
 
@@ -289,23 +285,14 @@ async fn a_worker_location_counts_for_sk_but_not_for_ktt() {
         radius_km: 0.0,
         page_size: 0,
     };
-    let sk = c
-        .search_providers(with_token(&a.social_worker, search(ServiceType::SkGroup)))
+    let sk = search_providers(&mut c, &a.social_worker, search(ServiceType::SkGroup))
         .await
-        .expect("search")
-        .into_inner()
-        .matches;
+        .expect("search");
     assert_eq!(sk.len(), 1);
     assert!(sk[0].distance_km < 0.01);
-    let ktt = c
-        .search_providers(with_token(
-            &a.social_worker,
-            search(ServiceType::KttIndividual),
-        ))
+    let ktt = search_providers(&mut c, &a.social_worker, search(ServiceType::KttIndividual))
         .await
-        .expect("search")
-        .into_inner()
-        .matches;
+        .expect("search");
     assert!(ktt.is_empty(), "{ktt:?}");
 }
 
@@ -347,17 +334,17 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
         .iter()
         .find(|d| d.kind == pb::DocumentKind::LiabilityInsurance as i32)
         .expect("insurance");
-    let err = c
-        .remove_document(with_token(
-            &a.admin,
-            pb::RemoveDocumentRequest {
-                request_id: rid(),
-                provider_id: p.id.clone(),
-                document_id: insurance.id.clone(),
-            },
-        ))
-        .await
-        .expect_err("approved provider keeps its insurance");
+    let err = remove_document(
+        &mut c,
+        &a.admin,
+        pb::RemoveDocumentRequest {
+            request_id: rid(),
+            provider_id: p.id.clone(),
+            document_id: insurance.id.clone(),
+        },
+    )
+    .await
+    .expect_err("approved provider keeps its insurance");
     let mut ids = rule_ids(&err);
     ids.sort();
     assert_eq!(
@@ -386,19 +373,18 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
     .expect_err("revoked is final");
     assert_eq!(err.code(), tonic::Code::FailedPrecondition);
 
-    let history = c
-        .list_provider_history(with_token(
-            &a.admin,
-            pb::ListProviderHistoryRequest {
-                provider_id: p.id.clone(),
-                page_size: 0,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .expect("history")
-        .into_inner()
-        .entries;
+    let history = provider_history(
+        &mut c,
+        &a.admin,
+        pb::ListProviderHistoryRequest {
+            provider_id: p.id.clone(),
+            page_size: 0,
+            page_token: String::new(),
+        },
+    )
+    .await
+    .expect("history")
+    .entries;
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions.first(), Some(&"CreateProvider"));
     for expected in [
@@ -561,21 +547,17 @@ async fn pages_through_the_history_oldest_first() {
         page_size,
         page_token,
     };
-    let whole = c
-        .list_provider_history(with_token(&a.admin, page(0, String::new())))
+    let whole = provider_history(&mut c, &a.admin, page(0, String::new()))
         .await
-        .expect("history")
-        .into_inner();
+        .expect("history");
     assert!(whole.next_page_token.is_empty());
     assert!(whole.entries.len() > 3, "{:?}", whole.entries);
     let mut paged = Vec::new();
     let mut token = String::new();
     loop {
-        let next = c
-            .list_provider_history(with_token(&a.admin, page(2, token)))
+        let next = provider_history(&mut c, &a.admin, page(2, token))
             .await
-            .expect("page")
-            .into_inner();
+            .expect("page");
         assert!(next.entries.len() <= 2);
         paged.extend(next.entries);
         if next.next_page_token.is_empty() {
@@ -604,8 +586,7 @@ async fn pages_through_the_history_oldest_first() {
     .expect("list")
     .next_page_token;
     assert!(!providers_token.is_empty());
-    let err = c
-        .list_provider_history(with_token(&a.admin, page(2, providers_token)))
+    let err = provider_history(&mut c, &a.admin, page(2, providers_token))
         .await
         .expect_err("foreign token");
     assert_eq!(bad_fields(&err), vec!["page_token".to_owned()]);

@@ -5,7 +5,6 @@
 
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 const KTT_BEYOND_COACHING: [ServiceType; 3] = [
@@ -217,22 +216,15 @@ async fn the_nearest_place_that_counts_decides_the_distance_a_choice_is_checked_
         near: point(KUOPIO),
     };
     // SK counts the worker's location (SK 6).
-    let sk = c
-        .check_provider_for_service(with_token(&a.social_worker, check(ServiceType::SkGroup)))
+    let sk = check_provider(&mut c, &a.social_worker, check(ServiceType::SkGroup))
         .await
-        .expect("SK")
-        .into_inner();
+        .expect("SK");
     assert!(sk.approved && sk.offers_service);
     assert!(sk.nearest_distance_km < 0.01, "{}", sk.nearest_distance_km);
     // KTT names only the site (KTT 5): Iisalmi, about 80 km away.
-    let ktt = c
-        .check_provider_for_service(with_token(
-            &a.social_worker,
-            check(ServiceType::KttIndividual),
-        ))
+    let ktt = check_provider(&mut c, &a.social_worker, check(ServiceType::KttIndividual))
         .await
-        .expect("KTT")
-        .into_inner();
+        .expect("KTT");
     assert!(
         ktt.nearest_distance_km > 70.0,
         "{}",
@@ -244,11 +236,9 @@ async fn the_nearest_place_that_counts_decides_the_distance_a_choice_is_checked_
     assert!(!ktt.uses_subcontractors);
     // Another provider's user sees no documents.
     let other = env.keys.token("provider_user", Some("another-provider"));
-    let seen = c
-        .check_provider_for_service(with_token(&other, check(ServiceType::SkGroup)))
+    let seen = check_provider(&mut c, &other, check(ServiceType::SkGroup))
         .await
-        .expect("another provider's user")
-        .into_inner();
+        .expect("another provider's user");
     assert!(seen.documents.is_empty());
     assert_eq!(seen.places.len(), 2);
 }

@@ -20,17 +20,16 @@ async fn update(
     id: &str,
     details: ppb::ProviderDetails,
 ) -> Result<ppb::Provider, tonic::Status> {
-    env.p()
-        .update_provider(with_token(
-            token,
-            ppb::UpdateProviderRequest {
-                request_id: rid(),
-                provider_id: id.into(),
-                details: Some(details),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner().provider.expect("provider"))
+    update_provider(
+        &mut env.p(),
+        token,
+        ppb::UpdateProviderRequest {
+            request_id: rid(),
+            provider_id: id.into(),
+            details: Some(details),
+        },
+    )
+    .await
 }
 
 #[tokio::test]

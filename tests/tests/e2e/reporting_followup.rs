@@ -5,7 +5,6 @@
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::reporting::v1 as rpb;
-use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
 use tonic::Code;
@@ -21,18 +20,17 @@ async fn follow_up(
     provider_id: &str,
 ) -> Result<rpb::GetFollowUpResponse, tonic::Status> {
     let (from, until) = april();
-    env.r()
-        .get_follow_up(with_token(
-            token,
-            rpb::GetFollowUpRequest {
-                period_from: d(from),
-                period_until: d(until),
-                service_type: service.map_or(0, |s| s as i32),
-                provider_id: provider_id.into(),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner())
+    get_follow_up(
+        env,
+        token,
+        rpb::GetFollowUpRequest {
+            period_from: d(from),
+            period_until: d(until),
+            service_type: service.map_or(0, |s| s as i32),
+            provider_id: provider_id.into(),
+        },
+    )
+    .await
 }
 
 fn row<'a>(
@@ -169,18 +167,17 @@ async fn the_follow_up_of_a_month_as_data_and_as_csv() {
             .expect_err("not theirs");
         assert_eq!(err.code(), Code::PermissionDenied);
     }
-    let err = env
-        .r()
-        .get_follow_up(with_token(
-            &env.admin(),
-            rpb::GetFollowUpRequest {
-                period_from: d(ymd(2026, 4, 30)),
-                period_until: d(ymd(2026, 4, 1)),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect_err("backwards");
+    let err = get_follow_up(
+        &env,
+        &env.admin(),
+        rpb::GetFollowUpRequest {
+            period_from: d(ymd(2026, 4, 30)),
+            period_until: d(ymd(2026, 4, 1)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("backwards");
     assert_eq!(bad_fields(&err), vec!["period_until"]);
 
     // The CSV export parses back to the same figures.

@@ -181,18 +181,16 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
     assert_eq!(running.days.len(), 2);
 
     // The printable notice: a PDF whose text holds the days and the reasons.
-    let pdf = env
-        .r()
-        .get_kela_notice_pdf(with_token(
-            &user,
-            rpb::GetKelaNoticePdfRequest {
-                voucher_id: v.clone(),
-                day: d(ymd(2026, 3, 2)),
-            },
-        ))
-        .await
-        .expect("pdf")
-        .into_inner();
+    let pdf = kela_notice_pdf(
+        &env,
+        &user,
+        rpb::GetKelaNoticePdfRequest {
+            voucher_id: v.clone(),
+            day: d(ymd(2026, 3, 2)),
+        },
+    )
+    .await
+    .expect("pdf");
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(
         pdf.file_name.ends_with("2026-03-02.pdf"),
@@ -374,17 +372,16 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
         .await
         .expect_err("SK");
     assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
-    let err = env
-        .r()
-        .get_kela_notice_pdf(with_token(
-            &user,
-            rpb::GetKelaNoticePdfRequest {
-                voucher_id: s.clone(),
-                day: d(ymd(2026, 3, 2)),
-            },
-        ))
-        .await
-        .expect_err("SK");
+    let err = kela_notice_pdf(
+        &env,
+        &user,
+        rpb::GetKelaNoticePdfRequest {
+            voucher_id: s.clone(),
+            day: d(ymd(2026, 3, 2)),
+        },
+    )
+    .await
+    .expect_err("SK");
     assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
     // A KTT service not started yet has no notices.
     let k = ktt_voucher(&env, &p, 833, from, validity_end(from, 3)).await;

@@ -276,14 +276,9 @@ async fn told_notices_and_interruptions_measure_without_delay() {
         occurred_on: d(ymd(2026, 4, 2)),
         description: "Asiakkaan jaksaminen on heikentynyt; päivät lyhennetty.".into(),
     };
-    let change = env
-        .r()
-        .notify_change(with_token(&user, change_req.clone()))
+    let change = notify_change(&env, &user, change_req.clone())
         .await
-        .expect("told")
-        .into_inner()
-        .notice
-        .expect("notice");
+        .expect("told");
     assert_eq!(change.rule, "NOTIFY-CHANGE");
     assert_eq!(change.kind, rpb::NoticeKind::SituationChange as i32);
     assert_eq!(
@@ -301,14 +296,7 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     );
     assert!(change.details.contains("jaksaminen"));
     // A retry answers the first notice.
-    let again = env
-        .r()
-        .notify_change(with_token(&user, change_req))
-        .await
-        .expect("retry")
-        .into_inner()
-        .notice
-        .expect("notice");
+    let again = notify_change(&env, &user, change_req).await.expect("retry");
     assert_eq!(again.id, change.id);
 
     // A damage yesterday is told in time.
@@ -330,35 +318,33 @@ async fn told_notices_and_interruptions_measure_without_delay() {
         .await
         .expect_err("tomorrow");
     assert_eq!(bad_fields(&err), vec!["occurred_on"]);
-    let err = env
-        .r()
-        .notify_change(with_token(
-            &user,
-            rpb::NotifyChangeRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                occurred_on: d(today),
-                description: "muutos".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect_err("what changed");
+    let err = notify_change(
+        &env,
+        &user,
+        rpb::NotifyChangeRequest {
+            request_id: rid(),
+            voucher_id: v.clone(),
+            occurred_on: d(today),
+            description: "muutos".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("what changed");
     assert_eq!(bad_fields(&err), vec!["situation_change"]);
-    let err = env
-        .r()
-        .notify_change(with_token(
-            &env.provider_user(&q),
-            rpb::NotifyChangeRequest {
-                request_id: rid(),
-                voucher_id: v.clone(),
-                situation_change: rpb::SituationChange::Concern as i32,
-                occurred_on: d(today),
-                description: "huoli".into(),
-            },
-        ))
-        .await
-        .expect_err("another provider's client");
+    let err = notify_change(
+        &env,
+        &env.provider_user(&q),
+        rpb::NotifyChangeRequest {
+            request_id: rid(),
+            voucher_id: v.clone(),
+            situation_change: rpb::SituationChange::Concern as i32,
+            occurred_on: d(today),
+            description: "huoli".into(),
+        },
+    )
+    .await
+    .expect_err("another provider's client");
     assert_eq!(err.code(), Code::NotFound);
     let err = notify_damage(&env, &env.social_worker(), &v, d(today), "x")
         .await
@@ -435,38 +421,35 @@ async fn a_closed_group_cancelled_or_delayed_is_a_notice_to_each_clients_social_
         v.push(sk_group_voucher(&env, &p, 821 + i, from, validity_end(from, 3)).await);
     }
     let start = ymd(2026, 3, 31);
-    let decide = |group: apb::Group, delay_to: Option<chrono::NaiveDate>| {
-        let mut client = env.a();
+    let decide = async |group: apb::Group, delay_to: Option<chrono::NaiveDate>| {
         let token = env.provider_user(&p);
-        async move {
-            match delay_to {
-                None => {
-                    client
-                        .cancel_group(with_token(
-                            &token,
-                            apb::CancelGroupRequest {
-                                request_id: rid(),
-                                group_id: group.id,
-                                reason: "liian vähän ilmoittautuneita".into(),
-                            },
-                        ))
-                        .await
-                        .expect("cancelled");
-                }
-                Some(new_start) => {
-                    client
-                        .delay_group_start(with_token(
-                            &token,
-                            apb::DelayGroupStartRequest {
-                                request_id: rid(),
-                                group_id: group.id,
-                                new_start: d(new_start),
-                                reason: "odotetaan ilmoittautumisia".into(),
-                            },
-                        ))
-                        .await
-                        .expect("delayed");
-                }
+        match delay_to {
+            None => {
+                cancel_group(
+                    &env,
+                    &token,
+                    apb::CancelGroupRequest {
+                        request_id: rid(),
+                        group_id: group.id,
+                        reason: "liian vähän ilmoittautuneita".into(),
+                    },
+                )
+                .await
+                .expect("cancelled");
+            }
+            Some(new_start) => {
+                delay_group_start(
+                    &env,
+                    &token,
+                    apb::DelayGroupStartRequest {
+                        request_id: rid(),
+                        group_id: group.id,
+                        new_start: d(new_start),
+                        reason: "odotetaan ilmoittautumisia".into(),
+                    },
+                )
+                .await
+                .expect("delayed");
             }
         }
     };

@@ -51,46 +51,40 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
 
     // The provider cannot review; the social worker asks for a revision with a reason.
     let sw = env.social_worker();
-    let denied = env
-        .r()
-        .acknowledge_report(with_token(
-            &env.provider_user(&p),
-            rpb::AcknowledgeReportRequest {
-                request_id: rid(),
-                report_id: id.clone(),
-            },
-        ))
-        .await
-        .expect_err("provider may not acknowledge");
+    let denied = acknowledge_report(
+        &env,
+        &env.provider_user(&p),
+        rpb::AcknowledgeReportRequest {
+            request_id: rid(),
+            report_id: id.clone(),
+        },
+    )
+    .await
+    .expect_err("provider may not acknowledge");
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let no_reason = env
-        .r()
-        .request_revision(with_token(
-            &sw,
-            rpb::RequestRevisionRequest {
-                request_id: rid(),
-                report_id: id.clone(),
-                reason: " ".into(),
-            },
-        ))
-        .await
-        .expect_err("reason required");
+    let no_reason = request_revision(
+        &env,
+        &sw,
+        rpb::RequestRevisionRequest {
+            request_id: rid(),
+            report_id: id.clone(),
+            reason: " ".into(),
+        },
+    )
+    .await
+    .expect_err("reason required");
     assert_eq!(no_reason.code(), Code::InvalidArgument);
-    let revised = env
-        .r()
-        .request_revision(with_token(
-            &sw,
-            rpb::RequestRevisionRequest {
-                request_id: rid(),
-                report_id: id.clone(),
-                reason: "Lisää esimerkkejä keinoista.".into(),
-            },
-        ))
-        .await
-        .expect("revision")
-        .into_inner()
-        .report
-        .expect("report");
+    let revised = request_revision(
+        &env,
+        &sw,
+        rpb::RequestRevisionRequest {
+            request_id: rid(),
+            report_id: id.clone(),
+            reason: "Lisää esimerkkejä keinoista.".into(),
+        },
+    )
+    .await
+    .expect("revision");
     assert_eq!(revised.revision_reason, "Lisää esimerkkejä keinoista.");
     assert_eq!(
         revised.obligation.as_ref().map(|o| o.report_state),
@@ -100,20 +94,16 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
         .await
         .expect("revised draft");
     submit_report(&env, &p, &id).await.expect("resubmitted");
-    let acknowledged = env
-        .r()
-        .acknowledge_report(with_token(
-            &sw,
-            rpb::AcknowledgeReportRequest {
-                request_id: rid(),
-                report_id: id.clone(),
-            },
-        ))
-        .await
-        .expect("acknowledge")
-        .into_inner()
-        .report
-        .expect("report");
+    let acknowledged = acknowledge_report(
+        &env,
+        &sw,
+        rpb::AcknowledgeReportRequest {
+            request_id: rid(),
+            report_id: id.clone(),
+        },
+    )
+    .await
+    .expect("acknowledge");
     assert_eq!(
         acknowledged.obligation.as_ref().map(|o| o.report_state),
         Some(rpb::ReportState::Acknowledged as i32)

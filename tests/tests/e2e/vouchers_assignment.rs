@@ -105,12 +105,10 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
     let client = client_at(&env, 230, KUOPIO).await;
     let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
     choose(&env, &v.id, &provider).await.expect("choose");
-    let mut c = env.v();
     let user = env.provider_user(&provider);
     // No coach named: PROC-COACH. KTT-STEWARD is not asked of individual coaching (KTT 2.2.1):
     // only work activity (assessment, work capacity) is done at a workplace with a steward.
-    let err = c
-        .accept_voucher(with_token(&user, accept_request(&v.id, " ", None)))
+    let err = accept_with(&env, &user, accept_request(&v.id, " ", None))
         .await
         .expect_err("nothing named");
     assert_eq!(rule_ids(&err), vec!["PROC-COACH".to_owned()]);
@@ -119,24 +117,21 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
         .await
         .expect_err("other provider");
     assert_eq!(err.code(), Code::NotFound);
-    let err = c
-        .accept_voucher(with_token(
-            &env.social_worker(),
-            accept_request(&v.id, "Olli", Some(today())),
-        ))
-        .await
-        .expect_err("social worker");
+    let err = accept_with(
+        &env,
+        &env.social_worker(),
+        accept_request(&v.id, "Olli", Some(today())),
+    )
+    .await
+    .expect_err("social worker");
     assert_eq!(err.code(), Code::PermissionDenied);
-    let accepted = c
-        .accept_voucher(with_token(
-            &user,
-            accept_request(&v.id, "Olli Ohjaaja", Some(today())),
-        ))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+    let accepted = accept_with(
+        &env,
+        &user,
+        accept_request(&v.id, "Olli Ohjaaja", Some(today())),
+    )
+    .await
+    .expect("accepted");
     assert_eq!(accepted.state, pb::VoucherState::Assigned as i32);
     assert_eq!(accepted.responsible_coach, "Olli Ohjaaja");
     assert_eq!(accepted.steward_notified_on, d(today()));
@@ -145,7 +140,7 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
         .await
         .expect("issue SK");
     choose(&env, &sk.id, &provider).await.expect("choose");
-    c.accept_voucher(with_token(&user, accept_request(&sk.id, "Sanna", None)))
+    accept_with(&env, &user, accept_request(&sk.id, "Sanna", None))
         .await
         .expect("SK accepted without a steward notice");
 }
@@ -345,8 +340,7 @@ async fn a_retried_choice_answers_from_the_store_even_with_the_registry_down() {
     // A new choice does need the registry.
     let mut fresh = request;
     fresh.request_id = rid();
-    let err = c
-        .choose_provider(with_token(&token, fresh))
+    let err = choose_with(&env, &token, fresh)
         .await
         .expect_err("registry down");
     assert_eq!(err.code(), Code::Unavailable);

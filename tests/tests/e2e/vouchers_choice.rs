@@ -28,14 +28,15 @@ async fn documents_until(
         .iter()
         .filter(|x| kinds.iter().any(|k| *k as i32 == x.kind))
     {
-        c.remove_document(with_token(
+        remove_document(
+            &mut c,
             &admin,
             ppb::RemoveDocumentRequest {
                 request_id: rid(),
                 provider_id: provider_id.into(),
                 document_id: doc.id.clone(),
             },
-        ))
+        )
         .await
         .expect("remove document");
     }

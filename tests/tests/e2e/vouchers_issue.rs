@@ -226,14 +226,11 @@ async fn concurrent_overlapping_decisions_issue_exactly_one_voucher() {
         let token = env.social_worker();
         let decision = ktt_decision(&client.id);
         tasks.push(tokio::spawn(async move {
-            c.issue_voucher(with_token(
-                &token,
-                pb::IssueVoucherRequest {
-                    request_id: rid(),
-                    decision: Some(decision),
-                },
-            ))
-            .await
+            let req = pb::IssueVoucherRequest {
+                request_id: rid(),
+                decision: Some(decision),
+            };
+            c.issue_voucher(with_token(&token, req)).await
         }));
     }
     let mut issued = 0;
@@ -280,8 +277,7 @@ async fn a_retried_issue_returns_the_first_voucher() {
     // The same id with another request is refused.
     let mut other = req;
     other.decision = Some(sk_decision(&client.id));
-    let err = c
-        .issue_voucher(with_token(&env.social_worker(), other))
+    let err = issue_with(&env, &env.social_worker(), other)
         .await
         .expect_err("reused id");
     assert_eq!(bad_fields(&err), vec!["request_id".to_owned()]);
@@ -290,7 +286,6 @@ async fn a_retried_issue_returns_the_first_voucher() {
 #[tokio::test]
 async fn malformed_decisions_name_every_bad_field() {
     let env = start_vouchers(Prices::Unset).await;
-    let mut c = env.v();
     let err = issue(
         &env,
         pb::ServiceDecision {
@@ -323,28 +318,28 @@ async fn malformed_decisions_name_every_bad_field() {
     }
     // A missing request id.
     let client = client_at(&env, 180, KUOPIO).await;
-    let err = c
-        .issue_voucher(with_token(
-            &env.social_worker(),
-            pb::IssueVoucherRequest {
-                request_id: String::new(),
-                decision: Some(ktt_decision(&client.id)),
-            },
-        ))
-        .await
-        .expect_err("no request id");
+    let err = issue_with(
+        &env,
+        &env.social_worker(),
+        pb::IssueVoucherRequest {
+            request_id: String::new(),
+            decision: Some(ktt_decision(&client.id)),
+        },
+    )
+    .await
+    .expect_err("no request id");
     assert_eq!(bad_fields(&err), vec!["request_id".to_owned()]);
     // Only social workers issue.
-    let err = c
-        .issue_voucher(with_token(
-            &env.admin(),
-            pb::IssueVoucherRequest {
-                request_id: rid(),
-                decision: Some(ktt_decision(&client.id)),
-            },
-        ))
-        .await
-        .expect_err("admin");
+    let err = issue_with(
+        &env,
+        &env.admin(),
+        pb::IssueVoucherRequest {
+            request_id: rid(),
+            decision: Some(ktt_decision(&client.id)),
+        },
+    )
+    .await
+    .expect_err("admin");
     assert_eq!(err.code(), Code::PermissionDenied);
     // An unknown client.
     let err = issue(&env, ktt_decision("no-such-client"))

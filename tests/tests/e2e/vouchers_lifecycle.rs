@@ -118,7 +118,6 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Tila ry", 2_200_001, KUOPIO).await;
     let user = env.provider_user(&provider);
-    let mut c = env.v();
     // Explicit start: on a valid day only.
     let v = assigned(&env, &provider, 311).await;
     let start_on = |on| pb::StartVoucherRequest {
@@ -129,21 +128,16 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     };
     // Before the validity (TERM-VALIDITY), and before the steward notice recorded at
     // acceptance today (KTT-STEWARD: a notice is never dated after the start).
-    let err = c
-        .start_voucher(with_token(&user, start_on(days(today(), -3))))
+    let err = start_as(&env, &user, start_on(days(today(), -3)))
         .await
         .expect_err("before validity");
     assert_eq!(
         rule_ids(&err),
         vec!["TERM-VALIDITY".to_owned(), "KTT-STEWARD".to_owned()]
     );
-    let started = c
-        .start_voucher(with_token(&user, start_on(today())))
+    let started = start_as(&env, &user, start_on(today()))
         .await
-        .expect("start")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("start");
     assert_eq!(started.state, pb::VoucherState::Active as i32);
     // A started voucher cannot be cancelled.
     let cancel = |id: &str| pb::CancelVoucherRequest {
@@ -151,8 +145,7 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
         voucher_id: id.into(),
         reason: "Asiakas muutti".into(),
     };
-    let err = c
-        .cancel_voucher(with_token(&env.social_worker(), cancel(&v.id)))
+    let err = cancel_with(&env, &env.social_worker(), cancel(&v.id))
         .await
         .expect_err("started");
     assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
@@ -178,20 +171,15 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     // Cancelling before the start.
     let client = client_at(&env, 312, KUOPIO).await;
     let w = issue(&env, ktt_decision(&client.id)).await.expect("issue");
-    let cancelled = c
-        .cancel_voucher(with_token(&env.social_worker(), cancel(&w.id)))
+    let cancelled = cancel_with(&env, &env.social_worker(), cancel(&w.id))
         .await
-        .expect("cancel")
-        .into_inner()
-        .voucher
-        .expect("voucher");
+        .expect("cancel");
     assert_eq!(cancelled.state, pb::VoucherState::Cancelled as i32);
     // A cancelled voucher no longer holds its period: a new decision may take it.
     issue(&env, ktt_decision(&client.id))
         .await
         .expect("new decision after cancellation");
-    let err = c
-        .cancel_voucher(with_token(&user, cancel(&w.id)))
+    let err = cancel_with(&env, &user, cancel(&w.id))
         .await
         .expect_err("provider");
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -232,29 +220,27 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         .expect("units on a valid day");
     let current = assigned(&env, &provider, 323).await;
 
-    let mut c = env.v();
-    let err = c
-        .expire_vouchers(with_token(
-            &env.admin(),
-            pb::ExpireVouchersRequest {
-                request_id: rid(),
-                as_of: d(days(today(), 1)),
-            },
-        ))
-        .await
-        .expect_err("future");
+    let err = expire_vouchers(
+        &env,
+        &env.admin(),
+        pb::ExpireVouchersRequest {
+            request_id: rid(),
+            as_of: d(days(today(), 1)),
+        },
+    )
+    .await
+    .expect_err("future");
     assert_eq!(bad_fields(&err), vec!["as_of".to_owned()]);
-    let swept = c
-        .expire_vouchers(with_token(
-            &env.admin(),
-            pb::ExpireVouchersRequest {
-                request_id: rid(),
-                as_of: None,
-            },
-        ))
-        .await
-        .expect("sweep")
-        .into_inner();
+    let swept = expire_vouchers(
+        &env,
+        &env.admin(),
+        pb::ExpireVouchersRequest {
+            request_id: rid(),
+            as_of: None,
+        },
+    )
+    .await
+    .expect("sweep");
     assert_eq!(swept.expired_voucher_ids, vec![unused.id.clone()]);
     assert_eq!(swept.completed_voucher_ids, vec![used.id.clone()]);
     let state = async |id: &str| {

@@ -12,7 +12,6 @@ use tonic::Code;
 #[tokio::test]
 async fn prices_keep_their_history_and_the_latest_in_force_wins() {
     let env = start_vouchers(Prices::Unset).await;
-    let mut c = env.v();
     let admin = env.admin();
     let first = set_price(&env, ServiceType::SkGroup, ymd(2026, 1, 1), 3500).await;
     set_price(&env, ServiceType::SkGroup, ymd(2026, 7, 1), 3700).await;
@@ -29,24 +28,19 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
         on: d(date),
     };
     let price = |r: pb::GetCeilingPriceResponse| r.ceiling_price.and_then(|p| p.unit_price);
-    let june = c
-        .get_ceiling_price(with_token(&admin, on(ymd(2026, 6, 30))))
+    let june = ceiling_price(&env, &admin, on(ymd(2026, 6, 30)))
         .await
-        .expect("june")
-        .into_inner();
+        .expect("june");
     assert_eq!(price(june), Some(Money { cents: 3500 }));
-    let july = c
-        .get_ceiling_price(with_token(&env.social_worker(), on(ymd(2026, 7, 1))))
+    let july = ceiling_price(&env, &env.social_worker(), on(ymd(2026, 7, 1)))
         .await
-        .expect("july")
-        .into_inner();
+        .expect("july");
     assert_eq!(
         july.ceiling_price.as_ref().map(|p| p.id.clone()),
         Some(corrected.id)
     );
     assert_eq!(price(july), Some(Money { cents: 3650 }));
-    let err = c
-        .get_ceiling_price(with_token(&admin, on(ymd(2025, 12, 31))))
+    let err = ceiling_price(&env, &admin, on(ymd(2025, 12, 31)))
         .await
         .expect_err("none in force");
     assert_eq!(err.code(), Code::NotFound);
@@ -55,18 +49,17 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
-        let page = c
-            .list_ceiling_prices(with_token(
-                &admin,
-                pb::ListCeilingPricesRequest {
-                    page_size: 2,
-                    page_token: token.clone(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("list")
-            .into_inner();
+        let page = ceiling_prices(
+            &env,
+            &admin,
+            pb::ListCeilingPricesRequest {
+                page_size: 2,
+                page_token: token.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list");
         all.extend(page.ceiling_prices);
         if page.next_page_token.is_empty() {
             break;
@@ -80,18 +73,17 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
     assert_eq!(cents, vec![6500, 3500, 3700, 3650]);
 
     // In force on a date: one per service.
-    let in_force = c
-        .list_ceiling_prices(with_token(
-            &admin,
-            pb::ListCeilingPricesRequest {
-                in_force_on: d(ymd(2026, 8, 1)),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("in force")
-        .into_inner()
-        .ceiling_prices;
+    let in_force = ceiling_prices(
+        &env,
+        &admin,
+        pb::ListCeilingPricesRequest {
+            in_force_on: d(ymd(2026, 8, 1)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("in force")
+    .ceiling_prices;
     let cents: Vec<i64> = in_force
         .iter()
         .filter_map(|p| p.unit_price.map(|m| m.cents))
@@ -99,31 +91,31 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
     assert_eq!(cents, vec![6500, 3650]);
 
     // Only county administrators set prices; bad input names its fields.
-    let err = c
-        .set_ceiling_price(with_token(
-            &env.social_worker(),
-            pb::SetCeilingPriceRequest {
-                request_id: rid(),
-                service_type: ServiceType::SkGroup as i32,
-                effective_from: d(ymd(2026, 1, 1)),
-                unit_price: Some(Money { cents: 100 }),
-            },
-        ))
-        .await
-        .expect_err("social worker");
+    let err = set_price_with(
+        &env,
+        &env.social_worker(),
+        pb::SetCeilingPriceRequest {
+            request_id: rid(),
+            service_type: ServiceType::SkGroup as i32,
+            effective_from: d(ymd(2026, 1, 1)),
+            unit_price: Some(Money { cents: 100 }),
+        },
+    )
+    .await
+    .expect_err("social worker");
     assert_eq!(err.code(), Code::PermissionDenied);
-    let err = c
-        .set_ceiling_price(with_token(
-            &admin,
-            pb::SetCeilingPriceRequest {
-                request_id: rid(),
-                service_type: 0,
-                effective_from: None,
-                unit_price: Some(Money { cents: -1 }),
-            },
-        ))
-        .await
-        .expect_err("bad");
+    let err = set_price_with(
+        &env,
+        &admin,
+        pb::SetCeilingPriceRequest {
+            request_id: rid(),
+            service_type: 0,
+            effective_from: None,
+            unit_price: Some(Money { cents: -1 }),
+        },
+    )
+    .await
+    .expect_err("bad");
     let mut fields = bad_fields(&err);
     fields.sort();
     assert_eq!(fields, vec!["effective_from", "service_type", "unit_price"]);
@@ -248,23 +240,20 @@ async fn a_dev_platform_starts_with_seeded_prices_only_when_the_list_is_empty() 
     };
     let mut first = seeded("SK_GROUP@2026-01-01=35.00,KTT_INDIVIDUAL@2024-01-01=65.00").await;
     let admin = keys.token("county_admin", None);
-    let in_force = |env: &Env| {
-        let mut c = env.v();
+    let in_force = async |env: &Env| {
         let admin = admin.clone();
-        async move {
-            c.get_ceiling_price(with_token(
-                &admin,
-                pb::GetCeilingPriceRequest {
-                    service_type: ServiceType::SkGroup as i32,
-                    on: d(ymd(2026, 6, 1)),
-                },
-            ))
-            .await
-            .expect("seeded price")
-            .into_inner()
-            .ceiling_price
-            .and_then(|p| p.unit_price)
-        }
+        ceiling_price(
+            env,
+            &admin,
+            pb::GetCeilingPriceRequest {
+                service_type: ServiceType::SkGroup as i32,
+                on: d(ymd(2026, 6, 1)),
+            },
+        )
+        .await
+        .expect("seeded price")
+        .ceiling_price
+        .and_then(|p| p.unit_price)
     };
     assert_eq!(in_force(&first).await, Some(Money { cents: 3500 }));
     first.take(Svc::Vouchers).stop().await.expect("stop");

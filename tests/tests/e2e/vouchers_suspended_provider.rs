@@ -10,17 +10,17 @@ use seteli_tests::fixtures::*;
 use tonic::Code;
 
 async fn suspend(env: &Env, provider: &str) {
-    env.p()
-        .suspend_provider(with_token(
-            &env.admin(),
-            ppb::SuspendProviderRequest {
-                request_id: rid(),
-                provider_id: provider.into(),
-                reason: "Vakuutus lakannut.".into(),
-            },
-        ))
-        .await
-        .expect("suspend");
+    suspend_provider(
+        &mut env.p(),
+        &env.admin(),
+        ppb::SuspendProviderRequest {
+            request_id: rid(),
+            provider_id: provider.into(),
+            reason: "Vakuutus lakannut.".into(),
+        },
+    )
+    .await
+    .expect("suspend");
 }
 
 fn is_not_approved(status: &tonic::Status) -> bool {
