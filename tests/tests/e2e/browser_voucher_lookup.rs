@@ -55,8 +55,7 @@ async fn look_up(browser: &mut Browser, query: &str) {
 #[tokio::test]
 async fn a_social_worker_looks_up_a_voucher_by_number_and_sees_its_data() {
     let (env, origin) = start_portal(true).await;
-    let client = client_at(&env, 301, KUOPIO).await;
-    let voucher = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (client, voucher) = issued(&env, 301, sk_decision).await;
     let provider = approved_provider(&env, "Kuopion Valmennus ry", 1_000_301, KUOPIO).await;
     let voucher = choose(&env, &voucher.id, &provider)
         .await
@@ -124,8 +123,7 @@ async fn a_social_worker_looks_up_a_voucher_by_number_and_sees_its_data() {
 #[tokio::test]
 async fn a_provider_too_far_is_refused_in_the_page_with_its_rule_id_and_finnish_message() {
     let (env, origin) = start_portal(true).await;
-    let client = client_at(&env, 302, KUOPIO).await;
-    let voucher = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (_, voucher) = issued(&env, 302, sk_decision).await;
     // Siilinjärvi centre is just over 20 km from a home at Kuopio market square.
     let far = approved_provider(&env, "Siilin Paja ry", 1_000_302, SIILINJARVI).await;
     let near = approved_provider(&env, "Kuopion Paja ry", 1_000_303, KUOPIO).await;
@@ -195,8 +193,7 @@ async fn a_provider_too_far_is_refused_in_the_page_with_its_rule_id_and_finnish_
 #[tokio::test]
 async fn without_the_pages_origin_allowed_the_browser_blocks_the_call() {
     let (env, origin) = start_portal(false).await;
-    let client = client_at(&env, 303, KUOPIO).await;
-    let voucher = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (_, voucher) = issued(&env, 303, sk_decision).await;
 
     let mut browser = Browser::launch().await;
     browser.open(&page_url(&env, &origin), READY).await;

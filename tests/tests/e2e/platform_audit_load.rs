@@ -35,8 +35,7 @@ async fn commits(db: &Database) -> Option<i64> {
 async fn concurrent_get_voucher() {
     let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
-    let client = client_at(&env, 801, KUOPIO).await;
-    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (_, voucher) = issued(&env, 801, ktt_decision).await;
     let token = env.social_worker();
     let calls = Arc::new(AtomicU64::new(0));
     let db = Database::connect(&env.vouchers().db.url, 1)

@@ -25,8 +25,7 @@ fn get_voucher(id: &str) -> pb::GetVoucherRequest {
 async fn concurrent_reads_are_all_recorded_durably() {
     let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
-    let client = client_at(&env, 811, KUOPIO).await;
-    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (client, voucher) = issued(&env, 811, ktt_decision).await;
     let token = env.social_worker();
     let mut reads = Vec::new();
     for n in 0..40 {
@@ -99,8 +98,7 @@ async fn a_list_read_is_one_entry_found_by_each_subject() {
 async fn a_read_whose_entry_cannot_be_written_fails() {
     let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
-    let client = client_at(&env, 831, KUOPIO).await;
-    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (_, voucher) = issued(&env, 831, ktt_decision).await;
     let db = Database::connect(&env.vouchers().db.url, 1)
         .await
         .expect("the service's database");

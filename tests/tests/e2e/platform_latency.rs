@@ -21,8 +21,7 @@ const MEDIAN_LIMIT: Duration = Duration::from_millis(20);
 #[tokio::test]
 async fn sequential_get_voucher_calls_do_not_wait_for_delayed_acks() {
     let env = start_vouchers(Prices::County).await;
-    let client = client_at(&env, 101, KUOPIO).await;
-    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (_, voucher) = issued(&env, 101, ktt_decision).await;
     let token = env.social_worker();
     // One open channel, as a portal keeps it; the first call opens the connection.
     let mut vouchers = env.v();

@@ -60,8 +60,7 @@ async fn an_unapproved_provider_or_one_without_the_service_is_refused() {
     let env = start_vouchers(Prices::County).await;
     let draft = draft_provider(&mut env.p(), &env.admin(), "Luonnos ry", 1_100_001, KUOPIO).await;
     let approved = approved_provider(&env, "Kuopion Paja ry", 1_200_001, KUOPIO).await;
-    let client = client_at(&env, 210, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (client, v) = issued(&env, 210, sk_decision).await;
     let err = choose(&env, &v.id, &draft).await.expect_err("draft");
     assert_eq!(rule_ids(&err), vec!["PROVIDER-NOT-APPROVED".to_owned()]);
     // Supported work is not among the provider's offerings.
@@ -89,8 +88,7 @@ async fn the_registry_unreachable_is_unavailable() {
         .prices(Prices::County)
         .start()
         .await;
-    let client = client_at(&env, 220, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (_, v) = issued(&env, 220, sk_decision).await;
     let err = choose(&env, &v.id, "any-provider")
         .await
         .expect_err("registry down");
@@ -102,9 +100,7 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Paja ry", 1_300_001, KUOPIO).await;
     let other = approved_provider(&env, "Toinen ry", 1_400_001, KUOPIO).await;
-    let client = client_at(&env, 230, KUOPIO).await;
-    let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
-    choose(&env, &v.id, &provider).await.expect("choose");
+    let (client, v) = chosen(&env, &provider, 230, ktt_decision).await;
     let user = env.provider_user(&provider);
     // No coach named: PROC-COACH. KTT-STEWARD is not asked of individual coaching (KTT 2.2.1):
     // only work activity (assessment, work capacity) is done at a workplace with a steward.
@@ -149,9 +145,7 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
 async fn two_concurrent_acceptances_of_one_voucher_exactly_one_succeeds() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Kilpa ry", 1_500_001, KUOPIO).await;
-    let client = client_at(&env, 240, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
-    choose(&env, &v.id, &provider).await.expect("choose");
+    let (_, v) = chosen(&env, &provider, 240, sk_decision).await;
     let mut tasks = Vec::new();
     for coach in ["Olli", "Sanna"] {
         let mut c = env.v();
@@ -178,9 +172,7 @@ async fn two_concurrent_acceptances_of_one_voucher_exactly_one_succeeds() {
 async fn a_declined_voucher_goes_back_to_the_client_and_out_of_the_providers_sight() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Täynnä ry", 1_600_001, KUOPIO).await;
-    let client = client_at(&env, 250, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
-    choose(&env, &v.id, &provider).await.expect("choose");
+    let (_, v) = chosen(&env, &provider, 250, sk_decision).await;
     let user = env.provider_user(&provider);
     let err = decline_voucher(&env, &user, &v.id, "")
         .await
@@ -310,8 +302,7 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
 async fn a_retried_choice_answers_from_the_store_even_with_the_registry_down() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Muisti ry", 1_700_001, KUOPIO).await;
-    let client = client_at(&env, 240, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (_, v) = issued(&env, 240, sk_decision).await;
     let request = pb::ChooseProviderRequest {
         request_id: rid(),
         voucher_id: v.id.clone(),

@@ -165,8 +165,7 @@ async fn a_workers_location_counts_for_an_sk_choice_but_not_for_ktt() {
 async fn a_choice_records_its_day_and_an_agreed_start_within_the_validity() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Ryhmä ry", 4_400_001, KUOPIO).await;
-    let client = client_at(&env, 420, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
+    let (_, v) = issued(&env, 420, sk_decision).await;
     // TERM-VALIDITY: a start agreed after the validity ends.
     let after = days(seteli_rules::terms::validity_end(today(), 2), 1);
     let err = choose_with_start(&env, &v.id, &provider, Some(after))

@@ -14,8 +14,7 @@ fn has(status: &tonic::Status, rule: &str) -> bool {
 #[tokio::test]
 async fn an_issued_voucher_snapshots_rulebook_price_value_and_number() {
     let env = start_vouchers(Prices::County).await;
-    let client = client_at(&env, 101, KUOPIO).await;
-    let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (_, v) = issued(&env, 101, ktt_decision).await;
     assert_eq!(v.state, pb::VoucherState::Issued as i32);
     let rb = v.rulebook.clone().expect("rulebook");
     assert_eq!(

@@ -8,8 +8,7 @@ use seteli_tests::fixtures::*;
 #[tokio::test]
 async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility_facts() {
     let env = start_vouchers(Prices::County).await;
-    let client = client_at(&env, 501, KUOPIO).await;
-    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (client, voucher) = issued(&env, 501, ktt_decision).await;
     let seen = read_voucher(&env, &env.finance(), &voucher.id)
         .await
         .expect("finance reads the voucher");
@@ -80,8 +79,7 @@ async fn a_refused_issue_or_choice_still_leaves_its_audit_entry() {
         "{actions:?}"
     );
     // ChooseProvider reads the client's home before refusing a provider too far away.
-    let client = client_at(&env, 131, KUOPIO).await;
-    let voucher = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (client, voucher) = issued(&env, 131, ktt_decision).await;
     let far = approved_provider(&env, "Kaukana Oy", 1_970_001, (60.1699, 24.9384)).await;
     choose(&env, &voucher.id, &far)
         .await

@@ -169,8 +169,7 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     assert_eq!(stopped.end_reason, "Asiakas ei ole tavoitettavissa");
     assert_eq!(stopped.ended_on, d(today()));
     // Cancelling before the start.
-    let client = client_at(&env, 312, KUOPIO).await;
-    let w = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (client, w) = issued(&env, 312, ktt_decision).await;
     let cancelled = cancel_with(&env, &env.social_worker(), cancel(&w.id))
         .await
         .expect("cancel");
@@ -374,8 +373,7 @@ async fn the_change_feed_follows_every_change_in_order_without_personal_data() {
 #[tokio::test]
 async fn every_read_of_a_clients_voucher_is_audited() {
     let env = start_vouchers(Prices::County).await;
-    let client = client_at(&env, 341, KUOPIO).await;
-    let v = issue(&env, ktt_decision(&client.id)).await.expect("issue");
+    let (client, v) = issued(&env, 341, ktt_decision).await;
     read_voucher(&env, &env.social_worker(), &v.id)
         .await
         .expect("get");

@@ -74,9 +74,7 @@ async fn accept_with(
 async fn proc_start_counts_from_the_day_the_provider_was_chosen() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Viipymättä ry", 5_100_001, KUOPIO).await;
-    let client = client_at(&env, 501, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
-    choose(&env, &v.id, &provider).await.expect("choose");
+    let (_, v) = chosen(&env, &provider, 501, sk_decision).await;
     let accepted = accept(&env, &provider, &v.id).await.expect("accept");
     assert_eq!(accepted.provider_chosen_on, d(today()));
     assert_eq!(accepted.accepted_on, d(today()));
@@ -88,8 +86,7 @@ async fn proc_start_counts_from_the_day_the_provider_was_chosen() {
     assert_eq!(started.state, pb::VoucherState::Active as i32);
 
     // A start agreed at the choice (a closed group's) is kept on the voucher.
-    let other = client_at(&env, 502, KUOPIO).await;
-    let w = issue(&env, sk_decision(&other.id)).await.expect("issue");
+    let (_, w) = issued(&env, 502, sk_decision).await;
     choose_with_start(&env, &w.id, &provider, Some(today()))
         .await
         .expect("choose with an agreed start");
@@ -168,9 +165,7 @@ async fn the_chief_shop_steward_is_notified_by_the_start_of_work_activity() {
         .expect("started on the day of the notice");
 
     // KTT coaching needs no notice (KTT 2.1: optional for coaching).
-    let third = client_at(&env, 513, KUOPIO).await;
-    let x = issue(&env, ktt_decision(&third.id)).await.expect("issue");
-    choose(&env, &x.id, &provider).await.expect("choose");
+    let (_, x) = chosen(&env, &provider, 513, ktt_decision).await;
     accept_with(&env, &provider, &x.id, "Olli", None)
         .await
         .expect("accept");
@@ -301,9 +296,7 @@ async fn proc_start_counts_from_the_recorded_day_of_the_choice_not_from_today() 
 async fn a_start_is_recorded_on_the_day_it_happens_not_ahead() {
     let env = start_vouchers(Prices::County).await;
     let provider = approved_provider(&env, "Huomenna ry", 5_300_001, KUOPIO).await;
-    let client = client_at(&env, 531, KUOPIO).await;
-    let v = issue(&env, sk_decision(&client.id)).await.expect("issue");
-    choose(&env, &v.id, &provider).await.expect("choose");
+    let (_, v) = chosen(&env, &provider, 531, sk_decision).await;
     accept(&env, &provider, &v.id).await.expect("accept");
     // A start dated tomorrow would make the voucher ACTIVE before anything happened and skip
     // the checklist that is due by the start.
