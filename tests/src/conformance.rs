@@ -188,6 +188,36 @@ pub async fn a_drain_reports_not_serving_before_the_server_stops(svc: Svc) {
         .expect("stopped cleanly after the drain");
 }
 
+/// The services `server` lists over server reflection `$version` (`v1` or `v1alpha`: the same
+/// messages in two packages).
+macro_rules! listed_services {
+    ($version:ident, $server:expr) => {{
+        use tonic_reflection::pb::$version::ServerReflectionRequest;
+        use tonic_reflection::pb::$version::ServerReflectionResponse;
+        use tonic_reflection::pb::$version::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::$version::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::$version::server_reflection_response::MessageResponse;
+        let version = stringify!($version);
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut stream = ServerReflectionClient::new($server.channel())
+            .server_reflection_info(tokio_stream::iter(vec![request]))
+            .await
+            .unwrap_or_else(|e| panic!("reflection {version}: {e:?}"))
+            .into_inner();
+        let answer = stream.message().await;
+        match answer.unwrap_or_else(|e| panic!("{version} message: {e:?}")) {
+            Some(ServerReflectionResponse {
+                message_response: Some(MessageResponse::ListServicesResponse(list)),
+                ..
+            }) => list.service.into_iter().map(|s| s.name).collect::<Vec<_>>(),
+            other => panic!("unexpected {version} answer {other:?}"),
+        }
+    }};
+}
+
 /// Server reflection lists the service, audit and health in both v1 and v1alpha (Postman,
 /// Python's grpcio-reflection and older grpcurl speak only v1alpha).
 pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
@@ -197,58 +227,8 @@ pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
     expected.push("seteli.audit.v1.AuditService".into());
     expected.push("grpc.health.v1.Health".into());
 
-    let names = {
-        use tonic_reflection::pb::v1::ServerReflectionRequest;
-        use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-        use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
-        use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-        let request = ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        };
-        let mut stream = ServerReflectionClient::new(server.channel())
-            .server_reflection_info(tokio_stream::iter(vec![request]))
-            .await
-            .expect("reflection v1")
-            .into_inner();
-        match stream
-            .message()
-            .await
-            .expect("v1 message")
-            .and_then(|r| r.message_response)
-        {
-            Some(MessageResponse::ListServicesResponse(list)) => {
-                list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
-            }
-            other => panic!("unexpected v1 answer {other:?}"),
-        }
-    };
-    let names_alpha = {
-        use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
-        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
-        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
-        use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
-        let request = ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        };
-        let mut stream = ServerReflectionClient::new(server.channel())
-            .server_reflection_info(tokio_stream::iter(vec![request]))
-            .await
-            .expect("reflection v1alpha")
-            .into_inner();
-        match stream
-            .message()
-            .await
-            .expect("v1alpha message")
-            .and_then(|r| r.message_response)
-        {
-            Some(MessageResponse::ListServicesResponse(list)) => {
-                list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
-            }
-            other => panic!("unexpected v1alpha answer {other:?}"),
-        }
-    };
+    let names = listed_services!(v1, server);
+    let names_alpha = listed_services!(v1alpha, server);
     for name in &expected {
         assert!(names.contains(name), "v1: {name} not in {names:?}");
         assert!(

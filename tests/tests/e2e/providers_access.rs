@@ -79,9 +79,7 @@ async fn every_bad_token_is_unauthenticated() {
 
 #[tokio::test]
 async fn wrong_roles_are_permission_denied() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (env, a, mut c) = registry_desk().await;
     let err = try_create(
         &mut c,
         &a.social_worker,
@@ -116,21 +114,9 @@ async fn wrong_roles_are_permission_denied() {
 
 #[tokio::test]
 async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let pa = create(
-        &mut c,
-        &a.admin,
-        details("A ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
-    let pb_ = create(
-        &mut c,
-        &a.admin,
-        details("B ry", "1234561-2", pb::LegalForm::Association),
-    )
-    .await;
+    let (env, a, mut c) = registry_desk().await;
+    let pa = association(&mut c, &a.admin, "A ry", "1234560-4").await;
+    let pb_ = association(&mut c, &a.admin, "B ry", "1234561-2").await;
     let user_a = env.keys.token("provider_user", Some(&pa.id));
 
     let err = read_provider(&mut c, &user_a, &pb_.id)
@@ -177,15 +163,8 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
 
 #[tokio::test]
 async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let pa = create(
-        &mut c,
-        &a.admin,
-        details("A ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
+    let (env, a, mut c) = registry_desk().await;
+    let pa = association(&mut c, &a.admin, "A ry", "1234560-4").await;
     let pb_ = complete_provider(&mut c, &a.admin, "B ry", "1234561-2", KUOPIO).await;
     submit(&mut c, &a.admin, &pb_.id).await.expect("submit");
     approve(&mut c, &a.admin, &pb_.id).await.expect("approve");

@@ -7,15 +7,8 @@ use seteli_tests::fixtures::*;
 
 #[tokio::test]
 async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let p = create(
-        &mut c,
-        &a.admin,
-        details("Tyhjä ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
+    let (_env, a, mut c) = registry_desk().await;
+    let p = association(&mut c, &a.admin, "Tyhjä ry", "1234560-4").await;
     assert_eq!(p.state, pb::ProviderState::Draft as i32);
     // SK coaching offered without Soteri class, staff or documents.
     set_offering(&mut c, &a.admin, &p.id, ServiceType::SkIndividual, 5000, 0)
@@ -50,33 +43,9 @@ async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {
 
 #[tokio::test]
 async fn an_expired_document_breaks_prov_docs() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let p = create(
-        &mut c,
-        &a.admin,
-        details("Vanha ry", "1234561-2", pb::LegalForm::Association),
-    )
-    .await;
-    add_staff(
-        &mut c,
-        &a.admin,
-        &p.id,
-        "S",
-        pb::Qualification::Sosionomi,
-        "JS-1",
-    )
-    .await;
-    add_staff(
-        &mut c,
-        &a.admin,
-        &p.id,
-        "O",
-        pb::Qualification::UasSocialOrHealth,
-        "",
-    )
-    .await;
+    let (_env, a, mut c) = registry_desk().await;
+    let p = association(&mut c, &a.admin, "Vanha ry", "1234561-2").await;
+    add_social_and_coach(&mut c, &a.admin, &p.id, ("S", "O")).await;
     set_offering(&mut c, &a.admin, &p.id, ServiceType::KttIndividual, 6000, 0)
         .await
         .expect("offering");
@@ -96,9 +65,7 @@ async fn an_expired_document_breaks_prov_docs() {
 
 #[tokio::test]
 async fn a_company_may_offer_only_ktt_individual_coaching() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let p = create(
         &mut c,
         &a.admin,
@@ -137,15 +104,8 @@ async fn a_company_may_offer_only_ktt_individual_coaching() {
 
 #[tokio::test]
 async fn a_price_above_the_ceiling_is_refused_with_prov_price() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let p = create(
-        &mut c,
-        &a.admin,
-        details("Kallis ry", "1234564-7", pb::LegalForm::Association),
-    )
-    .await;
+    let (_env, a, mut c) = registry_desk().await;
+    let p = association(&mut c, &a.admin, "Kallis ry", "1234564-7").await;
     let err = set_offering(&mut c, &a.admin, &p.id, ServiceType::KttIndividual, 6501, 0)
         .await
         .expect_err("above 65.00");
@@ -157,15 +117,8 @@ async fn a_price_above_the_ceiling_is_refused_with_prov_price() {
 
 #[tokio::test]
 async fn a_group_needs_a_size_of_at_most_twelve() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let p = create(
-        &mut c,
-        &a.admin,
-        details("Ryhmä ry", "1234565-5", pb::LegalForm::Association),
-    )
-    .await;
+    let (_env, a, mut c) = registry_desk().await;
+    let p = association(&mut c, &a.admin, "Ryhmä ry", "1234565-5").await;
     let err = set_offering(&mut c, &a.admin, &p.id, ServiceType::SkGroup, 3000, 13)
         .await
         .expect_err("13 is too many");
@@ -174,9 +127,7 @@ async fn a_group_needs_a_size_of_at_most_twelve() {
 
 #[tokio::test]
 async fn a_complete_provider_is_approved_and_found_nearest_first() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let near = complete_provider(&mut c, &a.admin, "Keskusta ry", "1234566-3", KUOPIO).await;
     let far = complete_provider(
         &mut c,
@@ -264,9 +215,7 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
 
 #[tokio::test]
 async fn a_worker_location_counts_for_sk_but_not_for_ktt() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let p = complete_provider(&mut c, &a.admin, "Liikkuva ry", "1234570-0", IISALMI).await;
     add_site(
         &mut c,
@@ -298,9 +247,7 @@ async fn a_worker_location_counts_for_sk_but_not_for_ktt() {
 
 #[tokio::test]
 async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let p = complete_provider(&mut c, &a.admin, "Tila ry", "1234571-9", KUOPIO).await;
     // Approving a draft is a state conflict.
     let err = approve(&mut c, &a.admin, &p.id).await.expect_err("draft");
@@ -408,9 +355,7 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
 
 #[tokio::test]
 async fn pages_through_providers_by_name() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     for (name, id) in [
         ("C ry", "1234572-7"),
         ("A ry", "1234560-4"),
@@ -499,9 +444,7 @@ async fn all_names(
 
 #[tokio::test]
 async fn a_name_with_a_bar_pages_correctly() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     for (name, id) in [
         ("Aa|Bb ry", "1234572-7"),
         ("Aa ry", "1234560-4"),
@@ -538,9 +481,7 @@ async fn a_name_with_a_bar_pages_correctly() {
 
 #[tokio::test]
 async fn pages_through_the_history_oldest_first() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let p = complete_provider(&mut c, &a.admin, "Historia ry", "1234571-9", KUOPIO).await;
     let page = |page_size: i32, page_token: String| pb::ListProviderHistoryRequest {
         provider_id: p.id.clone(),
@@ -567,12 +508,7 @@ async fn pages_through_the_history_oldest_first() {
     }
     assert_eq!(paged, whole.entries);
     // A ListProviders token is not a history token.
-    create(
-        &mut c,
-        &a.admin,
-        details("Toinen ry", "1234572-7", pb::LegalForm::Association),
-    )
-    .await;
+    association(&mut c, &a.admin, "Toinen ry", "1234572-7").await;
     let providers_token = list_providers(
         &mut c,
         &a.admin,

@@ -15,9 +15,7 @@ const KTT_BEYOND_COACHING: [ServiceType; 3] = [
 
 #[tokio::test]
 async fn a_cooperative_is_a_company_under_ktt_and_may_offer_only_individual_coaching() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     for (seed, form) in [
         (3_400_001, pb::LegalForm::Cooperative),
         (3_400_101, pb::LegalForm::Company),
@@ -55,9 +53,7 @@ async fn a_cooperative_is_a_company_under_ktt_and_may_offer_only_individual_coac
 
 #[tokio::test]
 async fn an_association_or_foundation_arranging_ktt_group_coaching_is_approved() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     for (seed, form) in [
         (3_500_001, pb::LegalForm::Association),
         (3_500_101, pb::LegalForm::Foundation),
@@ -72,24 +68,7 @@ async fn an_association_or_foundation_arranging_ktt_group_coaching_is_approved()
             &REQUIRED_DOCUMENTS,
         )
         .await;
-        add_staff(
-            &mut c,
-            &a.admin,
-            &p.id,
-            "Sanna",
-            pb::Qualification::Sosionomi,
-            "JS-1",
-        )
-        .await;
-        add_staff(
-            &mut c,
-            &a.admin,
-            &p.id,
-            "Olli",
-            pb::Qualification::UasSocialOrHealth,
-            "",
-        )
-        .await;
+        add_social_and_coach(&mut c, &a.admin, &p.id, ("Sanna", "Olli")).await;
         for service in KTT_BEYOND_COACHING {
             let size = if service == ServiceType::KttGroup {
                 12
@@ -126,9 +105,7 @@ async fn an_association_or_foundation_arranging_ktt_group_coaching_is_approved()
 
 #[tokio::test]
 async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let without_group_insurance: Vec<pb::DocumentKind> = REQUIRED_DOCUMENTS
         .into_iter()
         .filter(|k| *k != pb::DocumentKind::GroupInsurance)
@@ -142,24 +119,7 @@ async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() 
         &without_group_insurance,
     )
     .await;
-    add_staff(
-        &mut c,
-        &a.admin,
-        &p.id,
-        "Sanna",
-        pb::Qualification::Sosionomi,
-        "JS-1",
-    )
-    .await;
-    add_staff(
-        &mut c,
-        &a.admin,
-        &p.id,
-        "Olli",
-        pb::Qualification::UasSocialOrHealth,
-        "",
-    )
-    .await;
+    add_social_and_coach(&mut c, &a.admin, &p.id, ("Sanna", "Olli")).await;
     set_offering(&mut c, &a.admin, &p.id, ServiceType::SkGroup, 3000, 8)
         .await
         .expect("SK group");
@@ -187,9 +147,7 @@ async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() 
 
 #[tokio::test]
 async fn the_nearest_place_that_counts_decides_the_distance_a_choice_is_checked_with() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (env, a, mut c) = registry_desk().await;
     // Its site in Iisalmi, a worker working in Kuopio.
     let p = complete_provider(
         &mut c,

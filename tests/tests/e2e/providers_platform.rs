@@ -11,9 +11,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 
 #[tokio::test]
 async fn malformed_input_names_every_bad_field() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let mut d = details("", "1234567-2", pb::LegalForm::Unspecified);
     d.iban = "FI21 1234 5600 0007 86".into();
     d.bic = "??".into();
@@ -45,12 +43,7 @@ async fn malformed_input_names_every_bad_field() {
         .await
         .expect_err("no request id");
     assert_eq!(bad_fields(&err), vec!["request_id".to_owned()]);
-    let p = create(
-        &mut c,
-        &a.admin,
-        details("A ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
+    let p = association(&mut c, &a.admin, "A ry", "1234560-4").await;
     let err = c
         .add_document(with_token(
             &a.admin,
@@ -177,12 +170,7 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
     // All three work against the one schema.
     let a = actors(&s2);
     let mut c = s2.p();
-    create(
-        &mut c,
-        &a.admin,
-        details("Replica ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
+    association(&mut c, &a.admin, "Replica ry", "1234560-4").await;
     let a3 = actors(&s3);
     let err = try_create(
         &mut s3.p(),
@@ -199,9 +187,7 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
 
 #[tokio::test]
 async fn staff_data_access_is_audited() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (env, a, mut c) = registry_desk().await;
     let p = complete_provider(&mut c, &a.admin, "Audit ry", "1234560-4", KUOPIO).await;
     read_provider(&mut c, &a.social_worker, &p.id)
         .await
@@ -231,15 +217,8 @@ async fn staff_data_access_is_audited() {
 
 #[tokio::test]
 async fn a_retried_edit_is_answered_from_the_store_and_changes_nothing_again() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
-    let p = create(
-        &mut c,
-        &a.admin,
-        details("Uusinta ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await;
+    let (_env, a, mut c) = registry_desk().await;
+    let p = association(&mut c, &a.admin, "Uusinta ry", "1234560-4").await;
     let request = pb::AddSiteRequest {
         request_id: rid(),
         provider_id: p.id.clone(),

@@ -38,9 +38,7 @@ fn coach(name: &str, q: pb::Qualification, does_coaching: bool) -> pb::StaffMemb
 
 #[tokio::test]
 async fn an_other_social_science_degree_counts_only_once_the_county_accepted_it() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (env, a, mut c) = registry_desk().await;
     let p = sk_group_provider(&mut c, &a.admin, "Sosiaalipsykologit ry", 3_100_001).await;
     let degree = || {
         coach(
@@ -113,9 +111,7 @@ async fn an_other_social_science_degree_counts_only_once_the_county_accepted_it(
 
 #[tokio::test]
 async fn every_coach_must_qualify_even_when_another_staff_member_does() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let p = sk_group_provider(&mut c, &a.admin, "Valmentajat ry", 3_200_001).await;
     try_add_staff_member(
         &mut c,
@@ -186,9 +182,7 @@ async fn every_coach_must_qualify_even_when_another_staff_member_does() {
 
 #[tokio::test]
 async fn a_qualified_member_who_does_not_coach_is_no_coach() {
-    let env = registry().await;
-    let a = actors(&env);
-    let mut c = env.p();
+    let (_env, a, mut c) = registry_desk().await;
     let p = sk_group_provider(&mut c, &a.admin, "Ei valmentajaa ry", 3_300_001).await;
     let sanna = pb::StaffMember {
         does_coaching: Some(false),
