@@ -132,20 +132,27 @@ impl ServiceProcess {
     /// Waits (bounded by `within`) for it to exit by itself.
     pub async fn exit(&mut self, within: Duration) -> ExitStatus {
         let deadline = Instant::now() + within;
-        let child = self.child.as_mut().expect("started");
         loop {
+            let child = self.child.as_mut().expect("started");
             if let Some(status) = child.try_wait().expect("wait") {
                 self.child = None;
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not exit: {}",
-                self.service,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.look_again_before(deadline, "exit").await;
         }
+    }
+
+    /// Waits a moment before the next look, failing (with its log) when `deadline` has passed
+    /// and it still did not `what`.
+    async fn look_again_before(&self, deadline: Instant, what: &str) {
+        let log = || self.log();
+        assert!(
+            Instant::now() < deadline,
+            "{} did not {what}: {}",
+            self.service,
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
     /// Whether it still runs.
@@ -180,13 +187,7 @@ impl ServiceProcess {
             if self.health().await == Some(ServingStatus::Serving as i32) {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not become ready: {}",
-                self.service,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.look_again_before(deadline, "become ready").await;
         }
     }
 

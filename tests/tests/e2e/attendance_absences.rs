@@ -2,10 +2,10 @@
 //! Finnish holidays (Easter, Midsummer Eve, Christmas).
 
 use seteli_api::attendance::v1 as apb;
-use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
 
+/// A day absent (`reason`) recorded as a user of `p`.
 async fn absence(
     env: &Env,
     p: &str,
@@ -13,20 +13,13 @@ async fn absence(
     date: chrono::NaiveDate,
     reason: apb::AbsenceReason,
 ) -> Result<apb::RecordAbsenceResponse, tonic::Status> {
-    env.a()
-        .record_absence(with_token(
-            &env.provider_user(p),
-            apb::RecordAbsenceRequest {
-                request_id: rid(),
-                voucher_id: v.into(),
-                date: d(date),
-                kind: apb::AbsenceKind::Absent as i32,
-                reason: reason as i32,
-                ..Default::default()
-            },
-        ))
-        .await
-        .map(|r| r.into_inner())
+    record_absence(env, p, v, date, apb::AbsenceKind::Absent, reason).await
+}
+
+/// A KTT voucher of `p` (a fresh client) valid from 1 March 2026 for four months.
+async fn spring_voucher(env: &Env, p: &str, individual: u16) -> String {
+    let spring = ymd(2026, 3, 1);
+    ktt_voucher(env, p, individual, spring, validity_end(spring, 4)).await
 }
 
 fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
@@ -41,8 +34,7 @@ fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
 #[tokio::test]
 async fn kela_notices_are_due_in_business_days_across_holidays() {
     let (env, p) = with_provider(start_attendance().await, 1_000_031).await;
-    let spring = ymd(2026, 3, 1);
-    let v = ktt_voucher(&env, &p, 131, spring, validity_end(spring, 4)).await;
+    let v = spring_voucher(&env, &p, 131).await;
     let err = absence(
         &env,
         &p,
@@ -87,8 +79,7 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
 #[tokio::test]
 async fn a_sick_absence_over_three_days_needs_a_certificate() {
     let (env, p) = with_provider(start_attendance().await, 1_000_032).await;
-    let spring = ymd(2026, 3, 1);
-    let v = ktt_voucher(&env, &p, 133, spring, validity_end(spring, 4)).await;
+    let v = spring_voucher(&env, &p, 133).await;
     // Thursday 2 April, then Tuesday 7 April: Good Friday to Easter Monday do not break the
     // run, which is six days long.
     let first = absence(

@@ -118,18 +118,14 @@ async fn a_provider_cancellation_is_never_billable_and_needs_a_replacement() {
     let s = record(&env, &p, &v, at(ymd(2026, 10, 12), 9, 11))
         .await
         .expect("s");
-    let err = cancel(
-        &env,
-        &p,
-        &s.id,
-        apb::Cancellation {
-            by: apb::CancelledBy::Provider as i32,
-            cancelled_on: d(ymd(2026, 10, 11)),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("no substitute reasoning, not told, no replacement, not documented");
+    let by_provider = apb::Cancellation {
+        by: apb::CancelledBy::Provider as i32,
+        cancelled_on: d(ymd(2026, 10, 11)),
+        ..Default::default()
+    };
+    let err = cancel(&env, &p, &s.id, by_provider.clone())
+        .await
+        .expect_err("no substitute reasoning, not told, no replacement, not documented");
     assert_eq!(rule_ids(&err), vec!["BILL-PROVIDER-CANCEL"; 4]);
     let replacement = record(&env, &p, &v, at(ymd(2026, 10, 14), 9, 11))
         .await
@@ -139,12 +135,11 @@ async fn a_provider_cancellation_is_never_billable_and_needs_a_replacement() {
         &p,
         &s.id,
         apb::Cancellation {
-            by: apb::CancelledBy::Provider as i32,
-            cancelled_on: d(ymd(2026, 10, 11)),
             substitute_unsuitable: true,
             client_told_on: d(ymd(2026, 10, 11)),
             replacement_session_id: replacement.id.clone(),
             documentation: "Ohjaaja sairastui; sijainen ei sovi asiakkaalle.".into(),
+            ..by_provider
         },
     )
     .await

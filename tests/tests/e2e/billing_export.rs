@@ -5,24 +5,17 @@
 
 use chrono::Datelike;
 use seteli_api::billing::v1 as bpb;
-use seteli_platform::testing::with_token;
 use seteli_tests::einvoice::{einvoice_verdict, validate_einvoices};
 use seteli_tests::fixtures::*;
 
 async fn export(env: &Env, id: &str, format: bpb::ExportFormat) -> bpb::Document {
-    env.b()
-        .export_invoice(with_token(
-            &env.admin(),
-            bpb::ExportInvoiceRequest {
-                invoice_id: id.into(),
-                format: format as i32,
-            },
-        ))
-        .await
-        .expect("export")
-        .into_inner()
-        .document
-        .expect("document")
+    let admin = env.admin();
+    export_as(env, &admin, id, format).await.expect("export")
+}
+
+/// The text of invoice `id` exported in `format` (as the county administrator).
+async fn exported_text(env: &Env, id: &str, format: bpb::ExportFormat) -> String {
+    String::from_utf8(export(env, id, format).await.content).expect("ok")
 }
 
 #[tokio::test]
@@ -76,20 +69,10 @@ async fn invoices_and_credit_notes_validate_against_the_official_schemas() {
             files.push(path);
         }
     }
-    let ubl_credit = String::from_utf8(
-        export(&env, &credit.id, bpb::ExportFormat::PeppolBis30)
-            .await
-            .content,
-    )
-    .expect("ok");
+    let ubl_credit = exported_text(&env, &credit.id, bpb::ExportFormat::PeppolBis30).await;
     assert!(ubl_credit.contains("<CreditNote"));
     assert!(ubl_credit.contains(&first.invoice_number));
-    let finvoice_credit = String::from_utf8(
-        export(&env, &credit.id, bpb::ExportFormat::Finvoice30)
-            .await
-            .content,
-    )
-    .expect("ok");
+    let finvoice_credit = exported_text(&env, &credit.id, bpb::ExportFormat::Finvoice30).await;
     assert!(finvoice_credit.contains("INV02"));
     validate_einvoices(&files);
     // The validators do say no: each document made invalid (a required element removed, an

@@ -262,17 +262,7 @@ async fn two_generations_of_a_month_at_once_bill_it_once() {
     );
     assert_eq!(ib.lines[0].items, ia.lines[0].items);
     // One invoice of the month, each item on it once; attendance knows that invoice.
-    let list = list_invoices(
-        &env,
-        &env.admin(),
-        bpb::ListInvoicesRequest {
-            provider_id: p.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list")
-    .invoices;
+    let list = invoices_of(&env, &env.admin(), &p).await;
     assert_eq!(list.len(), 1);
     let (env_ref, p_ref, id) = (&env, &p, &ia.id);
     eventually("attendance marks the items invoiced", || async move {
@@ -318,41 +308,15 @@ async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones
 
     // Another provider's user: the invoice does not exist for it, whatever it tries.
     let theirs = env.provider_user(&other);
-    assert_eq!(
-        invoice(&env, &theirs, &inv.id)
-            .await
-            .expect_err("get")
-            .code(),
-        Code::NotFound
-    );
-    let export = export_as(&env, &theirs, &inv.id, bpb::ExportFormat::Finvoice30).await;
-    assert_eq!(export.expect_err("export").code(), Code::NotFound);
+    not_found_by(&env, &theirs, &inv.id, bpb::ExportFormat::Finvoice30).await;
     let submit = submit_invoice(&env, &theirs, &inv.id).await;
     assert_eq!(submit.expect_err("submit").code(), Code::NotFound);
-    let listed = list_invoices(
-        &env,
-        &theirs,
-        bpb::ListInvoicesRequest {
-            provider_id: p.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list")
-    .invoices;
+    let listed = invoices_of(&env, &theirs, &p).await;
     assert!(listed.is_empty(), "{listed:?}");
 
     // The financial system, before the approval: nothing, in any way it may ask.
     let finance = env.finance();
-    assert_eq!(
-        invoice(&env, &finance, &inv.id)
-            .await
-            .expect_err("get")
-            .code(),
-        Code::NotFound
-    );
-    let export = export_as(&env, &finance, &inv.id, bpb::ExportFormat::PeppolBis30).await;
-    assert_eq!(export.expect_err("export").code(), Code::NotFound);
+    not_found_by(&env, &finance, &inv.id, bpb::ExportFormat::PeppolBis30).await;
     let list = async |token: String| {
         let all = list_invoices(&env, &token, bpb::ListInvoicesRequest::default()).await;
         all.expect("list").invoices
@@ -438,4 +402,22 @@ async fn providers_see_their_own_invoices_and_the_financial_system_approved_ones
             );
         }
     }
+}
+
+/// Invoice `id` is not found by `token`'s holder: neither read nor exported in `format`.
+async fn not_found_by(env: &Env, token: &str, id: &str, format: bpb::ExportFormat) {
+    let read = invoice(env, token, id).await;
+    assert_eq!(read.expect_err("get").code(), Code::NotFound);
+    let export = export_as(env, token, id, format).await;
+    assert_eq!(export.expect_err("export").code(), Code::NotFound);
+}
+
+/// The invoices of provider `p` as `token`'s holder lists them (one page).
+async fn invoices_of(env: &Env, token: &str, p: &str) -> Vec<bpb::Invoice> {
+    let of_provider = bpb::ListInvoicesRequest {
+        provider_id: p.into(),
+        ..Default::default()
+    };
+    let listed = list_invoices(env, token, of_provider).await;
+    listed.expect("list").invoices
 }

@@ -226,6 +226,12 @@ async fn start_with(stand_in: &StandIn, today: NaiveDate) -> Env {
         .await
 }
 
+/// A KTT individual voucher of `p` from 2 March 2026 granting `hundredths` to a fresh client.
+async fn ktt_from_march(env: &Env, p: &str, individual: u16, hundredths: i64) -> String {
+    let service = ServiceType::KttIndividual;
+    voucher_granting(env, p, individual, service, ymd(2026, 3, 2), hundredths).await
+}
+
 const REALISED: i32 = apb::BillableKind::Realised as i32;
 
 fn first_of(year: i32, month: u32) -> NaiveDate {
@@ -237,15 +243,7 @@ async fn billing_never_bills_more_units_than_the_voucher_has_left() {
     let stand_in = StandIn::default();
     let (env, p) = with_provider(start_with(&stand_in, ymd(2026, 6, 1)).await, 1_500_001).await;
     // Two hours granted; the provider's price 60.00.
-    let v = voucher_granting(
-        &env,
-        &p,
-        701,
-        ServiceType::KttIndividual,
-        ymd(2026, 3, 2),
-        200,
-    )
-    .await;
+    let v = ktt_from_march(&env, &p, 701, 200).await;
     // April: three hours offered.
     let april = [
         (ymd(2026, 4, 7), REALISED, 100, "s-0407"),
@@ -323,15 +321,7 @@ async fn billing_never_bills_more_units_than_the_voucher_has_left() {
 async fn an_item_of_any_other_kind_is_refused_as_an_extra_fee() {
     let stand_in = StandIn::default();
     let (env, p) = with_provider(start_with(&stand_in, ymd(2026, 5, 4)).await, 1_500_011).await;
-    let v = voucher_granting(
-        &env,
-        &p,
-        711,
-        ServiceType::KttIndividual,
-        ymd(2026, 3, 2),
-        3000,
-    )
-    .await;
+    let v = ktt_from_march(&env, &p, 711, 3000).await;
     // An introductory-visit fee, say: a kind attendance's contract does not have.
     let fee_kind = 9;
     stand_in.offer(

@@ -101,13 +101,7 @@ async fn a_social_worker_looks_up_a_voucher_by_number_and_sees_its_data() {
         "{}",
         shown["provider"]
     );
-    assert!(
-        browser
-            .eval("document.querySelector('#refusal').hidden")
-            .await
-            .as_bool()
-            .expect("bool")
-    );
+    assert!(refusal_hidden(&mut browser).await);
 
     // A number that does not exist: the page shows the refusal's code, and no rule.
     look_up(&mut browser, "PS-1999-999999").await;
@@ -177,13 +171,7 @@ async fn a_provider_too_far_is_refused_in_the_page_with_its_rule_id_and_finnish_
         shown["provider"].starts_with("Kuopion Paja ry ("),
         "{shown:?}"
     );
-    assert!(
-        browser
-            .eval("document.querySelector('#refusal').hidden")
-            .await
-            .as_bool()
-            .expect("bool")
-    );
+    assert!(refusal_hidden(&mut browser).await);
     let chosen = get_voucher(&env, &voucher.id).await;
     assert_eq!(chosen.provider_id, near);
     assert_eq!(chosen.state, pb::VoucherState::Issued as i32);
@@ -217,4 +205,12 @@ async fn without_the_pages_origin_allowed_the_browser_blocks_the_call() {
         browser.log()
     );
     browser.close().await;
+}
+
+/// Whether the page hides its refusal box.
+async fn refusal_hidden(browser: &mut Browser) -> bool {
+    let hidden = browser
+        .eval("document.querySelector('#refusal').hidden")
+        .await;
+    hidden.as_bool().expect("bool")
 }

@@ -149,34 +149,26 @@ async fn reporting_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order()
         version: 5,
         feed_sequence: 10 << 16,
     };
-    store::upsert_voucher(&mut conn, &started)
-        .await
-        .expect("applied");
+    // Applies a change, and reads the voucher as followed then.
+    let mut apply = async |change: &Voucher, what: &str| {
+        store::upsert_voucher(&mut conn, change).await.expect(what);
+        let shown = store::load_voucher(&mut conn, "v-1").await.expect("load");
+        shown.expect("followed")
+    };
+    apply(&started, "applied").await;
     let assigned_earlier = Voucher {
         state: "ASSIGNED".into(),
         version: 4,
         feed_sequence: 11 << 16,
         ..started.clone()
     };
-    store::upsert_voucher(&mut conn, &assigned_earlier)
-        .await
-        .expect("skipped");
-    let shown = store::load_voucher(&mut conn, "v-1")
-        .await
-        .expect("load")
-        .expect("followed");
+    let shown = apply(&assigned_earlier, "skipped").await;
     assert_eq!((shown.state.as_str(), shown.version), ("ACTIVE", 5));
     let later_same_version = Voucher {
         provider_id: "p-2".into(),
         feed_sequence: 12 << 16,
         ..started.clone()
     };
-    store::upsert_voucher(&mut conn, &later_same_version)
-        .await
-        .expect("applied");
-    let shown = store::load_voucher(&mut conn, "v-1")
-        .await
-        .expect("load")
-        .expect("followed");
+    let shown = apply(&later_same_version, "applied").await;
     assert_eq!(shown.provider_id, "p-2");
 }

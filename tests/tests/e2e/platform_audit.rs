@@ -12,18 +12,8 @@ use seteli_tests::fixtures::*;
 async fn no_update_or_delete_of_the_audit_log_succeeds() {
     let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     let client = client_at(&env, 701, KUOPIO).await;
-    let db = Database::connect(&env.vouchers().db.url, 1)
-        .await
-        .expect("the service's own database");
-    let count = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM platform_audit_log WHERE subject_id = $1",
-        )
-        .bind(&client.id)
-        .fetch_one(db.pool())
-        .await
-        .expect("count")
-    };
+    let db = own_database(&env).await;
+    let count = || rows_about(&db, "platform_audit_log", &client.id);
     let before = count().await;
     assert!(before >= 1, "creating the client was recorded");
     let update = sqlx::query("UPDATE platform_audit_log SET purpose = 'nothing to see'")
@@ -92,18 +82,8 @@ async fn the_subjects_of_a_list_entry_are_append_only_too() {
     )
     .await
     .expect("a list read of both clients");
-    let db = Database::connect(&env.vouchers().db.url, 1)
-        .await
-        .expect("the service's own database");
-    let count = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM platform_audit_subject WHERE subject_id = $1",
-        )
-        .bind(&first.id)
-        .fetch_one(db.pool())
-        .await
-        .expect("count")
-    };
+    let db = own_database(&env).await;
+    let count = || rows_about(&db, "platform_audit_subject", &first.id);
     assert_eq!(count().await, 1, "the list entry names the client");
     let update = sqlx::query("UPDATE platform_audit_subject SET subject_id = 'someone else'")
         .execute(db.pool())
@@ -122,4 +102,22 @@ async fn the_subjects_of_a_list_entry_are_append_only_too() {
     );
     assert_eq!(count().await, 1);
     db.close().await;
+}
+
+/// The voucher service's own database, as another process reaches it.
+async fn own_database(env: &Env) -> Database {
+    let url = &env.vouchers().db.url;
+    Database::connect(url, 1)
+        .await
+        .expect("the service's own database")
+}
+
+/// The rows of `table` (an audit table of ours) about `subject_id`.
+async fn rows_about(db: &Database, table: &str, subject_id: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE subject_id = $1");
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+        .bind(subject_id)
+        .fetch_one(db.pool())
+        .await
+        .expect("count")
 }

@@ -200,18 +200,13 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
             KUOPIO,
         )),
     };
-    let first = env
-        .v()
-        .create_client(with_token(&worker, create.clone()))
-        .await
-        .expect("create")
-        .into_inner();
-    let again = env
-        .v()
-        .create_client(with_token(&worker, create.clone()))
-        .await
-        .expect("the same answer again")
-        .into_inner();
+    let send = async || {
+        env.v()
+            .create_client(with_token(&worker, create.clone()))
+            .await
+    };
+    let first = send().await.expect("create").into_inner();
+    let again = send().await.expect("the same answer again").into_inner();
     assert_eq!(first, again);
     let client_id = first.client.expect("client").id;
     let issue_request = pb::IssueVoucherRequest {

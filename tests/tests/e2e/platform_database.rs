@@ -41,8 +41,7 @@ async fn a_saturated_request_pool_still_reads_as_healthy() {
 
 #[tokio::test]
 async fn an_older_release_starts_after_a_newer_one_migrated() {
-    let db = TestDatabase::fresh().await;
-    let newer = Database::connect(&db.url, 2).await.expect("connect");
+    let (db, newer) = fresh_database().await;
     newer
         .migrate(&[V100, V101])
         .await
@@ -82,8 +81,7 @@ async fn postgresql_sessions_have_timeouts() {
 
 #[tokio::test]
 async fn idempotency_answers_are_purged_after_the_retention() {
-    let db = TestDatabase::fresh().await;
-    let database = Database::connect(&db.url, 2).await.expect("connect");
+    let (_db, database) = fresh_database().await;
     database.migrate(&[]).await.expect("platform tables");
     let day = 24 * 3600 * 1_000_000_i64;
     let now = 100 * day;
@@ -113,4 +111,11 @@ async fn idempotency_answers_are_purged_after_the_retention() {
             .expect("left");
     assert_eq!(left, vec![("r2".to_owned(),), ("r3".to_owned(),)]);
     database.close().await;
+}
+
+/// A fresh test database, and a pool of two connections to it.
+async fn fresh_database() -> (TestDatabase, Database) {
+    let db = TestDatabase::fresh().await;
+    let pool = Database::connect(&db.url, 2).await.expect("connect");
+    (db, pool)
 }

@@ -100,19 +100,9 @@ async fn outside_dev_mode_a_postgresql_url_without_verify_full_is_refused_naming
     );
     config.dev = false;
     config.database_url = "postgres://seteli:secret@db.internal:5432/providers".into();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let err = tokio::time::timeout(
-        Duration::from_secs(20),
-        seteli_platform::server::serve::<seteli_providers::Providers>(
-            config,
-            listener,
-            std::future::pending(),
-        ),
-    )
-    .await
-    .expect("refused at once, without trying to connect")
-    .expect_err("no verify-full, no start");
-    let message = format!("{err:#}");
+    let message = refused_start(config, Duration::from_secs(20))
+        .await
+        .expect("refused at once, without trying to connect");
     assert!(message.contains("DATABASE_URL"), "{message}");
     assert!(message.contains("verify-full"), "{message}");
     assert!(
@@ -191,21 +181,31 @@ async fn the_service_reaches_postgresql_over_verified_tls_and_refuses_a_stranger
         &keys,
     );
     config.database_url = through(&other, front, &ca_file);
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let refused = tokio::time::timeout(
-        Duration::from_secs(60),
-        seteli_platform::server::serve::<seteli_providers::Providers>(
-            config,
-            listener,
-            std::future::pending(),
-        ),
-    )
-    .await
-    .expect("the connection attempt ends")
-    .expect_err("an untrusted database certificate");
-    let message = format!("{refused:#}").to_lowercase();
+    let refused = refused_start(config, Duration::from_secs(60))
+        .await
+        .expect("the connection attempt ends");
+    let message = refused.to_lowercase();
     assert!(
         message.contains("certificate") || message.contains("tls") || message.contains("issuer"),
         "{message}"
     );
+}
+
+/// Why the registry's start on `config` is refused, with its causes (`None` if it takes longer
+/// than `within`); panics if it serves.
+async fn refused_start(
+    config: seteli_platform::config::Config,
+    within: Duration,
+) -> Option<String> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let serve = seteli_platform::server::serve::<seteli_providers::Providers>(
+        config,
+        listener,
+        std::future::pending(),
+    );
+    let ended = tokio::time::timeout(within, serve).await.ok()?;
+    Some(format!(
+        "{:#}",
+        ended.expect_err("the start must be refused")
+    ))
 }

@@ -22,6 +22,11 @@ fn with(mut vars: Vec<(String, String)>, more: &[(&str, &str)]) -> Vec<(String, 
     vars
 }
 
+/// A registry process on `db_url` with the test keys, and `more` settings.
+fn providers(keys: &TestKeys, db_url: &str, more: &[(&str, &str)]) -> ServiceProcess {
+    ServiceProcess::new(BINARY, "providers", with(base_vars(keys, db_url), more))
+}
+
 async fn missing_migrations(url: &str) -> Vec<i64> {
     let db = Database::connect(url, 1).await.expect("connect");
     let missing = db
@@ -39,16 +44,13 @@ async fn migrate_only_migrates_and_exits_and_waiting_pods_serve_after_it() {
     assert!(!missing_migrations(&db.url).await.is_empty());
 
     // The serving pod starts first and waits: it does not migrate, and does not serve yet.
-    let mut serving = ServiceProcess::new(
-        BINARY,
-        "providers",
-        with(
-            base_vars(&keys, &db.url),
-            &[
-                ("SETELI_MIGRATE", "wait"),
-                ("SETELI_MIGRATE_TIMEOUT_SECONDS", "60"),
-            ],
-        ),
+    let mut serving = providers(
+        &keys,
+        &db.url,
+        &[
+            ("SETELI_MIGRATE", "wait"),
+            ("SETELI_MIGRATE_TIMEOUT_SECONDS", "60"),
+        ],
     );
     serving.spawn();
     assert!(serving.running(), "{}", serving.log());
@@ -62,7 +64,7 @@ async fn migrate_only_migrates_and_exits_and_waiting_pods_serve_after_it() {
     );
 
     // The Job: migrates and exits 0.
-    let mut job = ServiceProcess::new(BINARY, "providers", base_vars(&keys, &db.url));
+    let mut job = providers(&keys, &db.url, &[]);
     job.spawn_with(&["--migrate-only"]);
     let status = job.exit(Duration::from_secs(60)).await;
     assert!(status.success(), "--migrate-only failed: {}", job.log());
@@ -76,36 +78,26 @@ async fn migrate_only_migrates_and_exits_and_waiting_pods_serve_after_it() {
 async fn a_waiting_pod_gives_up_naming_migrate_only_and_bad_flags_are_refused() {
     let keys = TestKeys::new();
     let db = TestDatabase::fresh().await;
-    let mut pod = ServiceProcess::new(
-        BINARY,
-        "providers",
-        with(
-            base_vars(&keys, &db.url),
-            &[
-                ("SETELI_MIGRATE", "wait"),
-                ("SETELI_MIGRATE_TIMEOUT_SECONDS", "1"),
-            ],
-        ),
+    let mut pod = providers(
+        &keys,
+        &db.url,
+        &[
+            ("SETELI_MIGRATE", "wait"),
+            ("SETELI_MIGRATE_TIMEOUT_SECONDS", "1"),
+        ],
     );
     pod.spawn();
     let status = pod.exit(Duration::from_secs(20)).await;
     assert!(!status.success());
     assert!(pod.log().contains("--migrate-only"), "{}", pod.log());
 
-    let mut typo = ServiceProcess::new(BINARY, "providers", base_vars(&keys, &db.url));
+    let mut typo = providers(&keys, &db.url, &[]);
     typo.spawn_with(&["--migrate-onyl"]);
     let status = typo.exit(Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(2), "{}", typo.log());
     assert!(typo.log().contains("usage"), "{}", typo.log());
 
-    let mut bad = ServiceProcess::new(
-        BINARY,
-        "providers",
-        with(
-            base_vars(&keys, &db.url),
-            &[("SETELI_MIGRATE", "sometimes")],
-        ),
-    );
+    let mut bad = providers(&keys, &db.url, &[("SETELI_MIGRATE", "sometimes")]);
     bad.spawn();
     let status = bad.exit(Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(2), "{}", bad.log());
@@ -137,21 +129,22 @@ async fn one_replica_runs_each_job_and_another_takes_over_when_it_is_killed() {
     let keys = TestKeys::new();
     let db = TestDatabase::fresh().await;
     let replica = |db_url: &str| {
-        ServiceProcess::new(
-            BINARY,
-            "providers",
-            with(
-                base_vars(&keys, db_url),
-                &[
-                    ("SETELI_METRICS_ADDR", &free_addr().to_string()),
-                    ("SETELI_JOB_LEASE_SECONDS", "1"),
-                ],
-            ),
+        providers(
+            &keys,
+            db_url,
+            &[
+                ("SETELI_METRICS_ADDR", &free_addr().to_string()),
+                ("SETELI_JOB_LEASE_SECONDS", "1"),
+            ],
         )
     };
-    let mut first = replica(&db.url);
-    first.spawn();
-    first.ready().await;
+    let serving = async |url: &str| {
+        let mut process = replica(url);
+        process.spawn();
+        process.ready().await;
+        process
+    };
+    let mut first = serving(&db.url).await;
     until(
         "the first replica runs the job",
         Duration::from_secs(10),
@@ -163,9 +156,7 @@ async fn one_replica_runs_each_job_and_another_takes_over_when_it_is_killed() {
         return;
     }
 
-    let mut second = replica(&db.url);
-    second.spawn();
-    second.ready().await;
+    let second = serving(&db.url).await;
     until(
         "the second replica waits its turn",
         Duration::from_secs(10),

@@ -34,10 +34,7 @@ async fn update(
 
 #[tokio::test]
 async fn what_is_the_countys_stays_the_countys() {
-    let env = start_vouchers(Prices::County).await;
-    let id = approved_provider(&env, "Oma Polku ry", 1_900_001, SIILINJARVI).await;
-    let own = env.provider_user(&id);
-    let details = get(&env, &env.admin(), &id).await.details.expect("details");
+    let (env, id, own, details) = own_provider("Oma Polku ry", 1_900_001).await;
 
     for (field, changed) in [
         (
@@ -109,10 +106,7 @@ async fn what_is_the_countys_stays_the_countys() {
 
 #[tokio::test]
 async fn a_providers_new_bank_details_wait_for_the_county() {
-    let env = start_vouchers(Prices::County).await;
-    let id = approved_provider(&env, "Tilitarkka Oy", 1_900_011, SIILINJARVI).await;
-    let own = env.provider_user(&id);
-    let before = get(&env, &env.admin(), &id).await.details.expect("details");
+    let (env, id, own, before) = own_provider("Tilitarkka Oy", 1_900_011).await;
     let asked = update(
         &env,
         &own,
@@ -204,4 +198,14 @@ async fn another_providers_user_sees_no_bank_details_or_contact_person() {
         worker.contact.is_some(),
         "a social worker reaches the provider"
     );
+}
+
+/// An approved provider `name` (of `seed`), a token of its user, and its details as the county
+/// reads them.
+async fn own_provider(name: &str, seed: u32) -> (Env, String, String, ppb::ProviderDetails) {
+    let env = start_vouchers(Prices::County).await;
+    let id = approved_provider(&env, name, seed, SIILINJARVI).await;
+    let own = env.provider_user(&id);
+    let details = get(&env, &env.admin(), &id).await.details.expect("details");
+    (env, id, own, details)
 }

@@ -242,28 +242,19 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
         .await
         .expect_err("tomorrow");
     assert_eq!(bad_fields(&err), vec!["sent_on"]);
-    let still_overdue = list_kela_notices(
-        &env,
-        &user,
-        rpb::ListKelaNoticesRequest {
-            status: rpb::KelaNoticeStatus::Overdue as i32,
+    let by_status = async |status: rpb::KelaNoticeStatus| {
+        let of_status = rpb::ListKelaNoticesRequest {
+            status: status as i32,
             ..Default::default()
-        },
-    )
-    .await
-    .expect("overdue");
+        };
+        list_kela_notices(&env, &user, of_status)
+            .await
+            .expect("listed")
+    };
+    let still_overdue = by_status(rpb::KelaNoticeStatus::Overdue).await;
     assert_eq!(still_overdue.len(), 1);
     assert_eq!(day_of(still_overdue[0].period_from), ymd(2026, 3, 16));
-    let sent = list_kela_notices(
-        &env,
-        &user,
-        rpb::ListKelaNoticesRequest {
-            status: rpb::KelaNoticeStatus::Sent as i32,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("sent");
+    let sent = by_status(rpb::KelaNoticeStatus::Sent).await;
     assert_eq!(sent.len(), 2);
     // Paging, one a page, by due date.
     let one_a_page = rpb::ListKelaNoticesRequest {

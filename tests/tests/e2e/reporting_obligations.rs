@@ -19,6 +19,15 @@ fn rolled(raw: chrono::NaiveDate) -> chrono::NaiveDate {
     next_business_day_on_or_after(raw)
 }
 
+/// What a KTT voucher valid until `until` owes while it runs: the interim report 21 days and
+/// the final report 14 days from its end (each rolled to a business day).
+fn interim_and_final(until: chrono::NaiveDate) -> [(&'static str, chrono::NaiveDate); 2] {
+    [
+        (INTERIM, rolled(days(until, -21))),
+        (FINAL, rolled(days(until, 14))),
+    ]
+}
+
 #[tokio::test]
 async fn due_dates_move_over_a_weekend_and_a_holiday() {
     let (env, p) = with_provider(start_reporting().await, 1_000_301).await;
@@ -117,15 +126,7 @@ async fn interruption_completion_and_cancellation_move_rep_final() {
 
     // Interrupted today: REP-FINAL 14 days after today; the interim not yet due is dropped.
     let v = ktt_voucher(&env, &p, 311, from, until).await;
-    owed_becomes(
-        &env,
-        &v,
-        &[
-            (INTERIM, rolled(days(until, -21))),
-            (FINAL, rolled(days(until, 14))),
-        ],
-    )
-    .await;
+    owed_becomes(&env, &v, &interim_and_final(until)).await;
     interrupt_on(&env, &env.provider_user(&p), &v, from).await;
     owed_becomes(&env, &v, &[(FINAL, rolled(days(from, 14)))]).await;
 
@@ -147,15 +148,7 @@ async fn interruption_completion_and_cancellation_move_rep_final() {
     )
     .await
     .expect("issue");
-    owed_becomes(
-        &env,
-        &x.id,
-        &[
-            (INTERIM, rolled(days(until, -21))),
-            (FINAL, rolled(days(until, 14))),
-        ],
-    )
-    .await;
+    owed_becomes(&env, &x.id, &interim_and_final(until)).await;
     cancel_voucher(
         &env,
         &env.social_worker(),
@@ -529,15 +522,7 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
 
     env.restart(Svc::Reporting).await;
     owed_becomes(&env, &v, &[(FINAL, rolled(days(from, 14)))]).await;
-    owed_becomes(
-        &env,
-        &w,
-        &[
-            (INTERIM, rolled(days(until, -21))),
-            (FINAL, rolled(days(until, 14))),
-        ],
-    )
-    .await;
+    owed_becomes(&env, &w, &interim_and_final(until)).await;
     // Every change of the feed applied exactly once: none missed, none counted twice.
     let (env_ref, target) = (&env, head);
     eventually("the follower reaches the feed's head", || async move {

@@ -270,24 +270,18 @@ async fn an_sk_service_that_continues_adds_dated_sections_to_the_same_report() {
     let until = validity_end(from, 2);
     let a = sk_group_voucher(&env, &p, 341, from, until).await;
     let final_of = |u| ("REP-FINAL", next_business_day_on_or_after(days(u, 14)));
+    // A continued period owes its interim report a week before its end, and its final one.
+    let interim_and_final = |u| {
+        let interim = ("REP-INTERIM-SK", next_business_day_on_or_after(days(u, -7)));
+        [interim, final_of(u)]
+    };
     // An SK voucher that simply ends owes only the final report.
     owed_becomes(&env, &a, &[final_of(until)]).await;
 
     // Continued: the first period owes its interim report (a 2-month contract: a week before
     // its end, REP-INTERIM-SK).
     let (b, b_from, b_until) = continue_voucher(&env, &p, &a, 2).await;
-    owed_becomes(
-        &env,
-        &a,
-        &[
-            (
-                "REP-INTERIM-SK",
-                next_business_day_on_or_after(days(until, -7)),
-            ),
-            final_of(until),
-        ],
-    )
-    .await;
+    owed_becomes(&env, &a, &interim_and_final(until)).await;
     let first = report_id(&a, "REP-INTERIM-SK");
     let first_text = rpb::ReportSections {
         goals_and_attainment: "Ryhmään kiinnittyminen.".into(),
@@ -303,18 +297,7 @@ async fn an_sk_service_that_continues_adds_dated_sections_to_the_same_report() {
     // Continued again (for four months): the second period's interim report is the same
     // report supplemented — it carries the first period's text, dated by its submission.
     let (c, c_from, c_until) = continue_voucher(&env, &p, &b, 4).await;
-    owed_becomes(
-        &env,
-        &b,
-        &[
-            (
-                "REP-INTERIM-SK",
-                next_business_day_on_or_after(days(b_until, -7)),
-            ),
-            final_of(b_until),
-        ],
-    )
-    .await;
+    owed_becomes(&env, &b, &interim_and_final(b_until)).await;
     let second = report_id(&b, "REP-INTERIM-SK");
     let read = get_report(&env, &provider_user, &second)
         .await

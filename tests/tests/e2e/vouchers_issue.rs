@@ -88,28 +88,20 @@ async fn every_eligibility_rule_comes_back_with_its_id_at_once() {
     }
 
     let client = client_at(&env, 121, KUOPIO).await;
-    // SK-ELIG-NEED: no assessment found a need.
-    let mut decision = sk_decision(&client.id);
-    decision.need_assessment = Some(pb::NeedAssessment {
-        reference: "PTA-1".into(),
-        social_rehabilitation_need: false,
-        daily_living_need: false,
-    });
-    assert!(has(
-        &issue(&env, decision).await.expect_err("need"),
-        "SK-ELIG-NEED"
-    ));
-    // SK-ELIG-NEED: an assessment without a reference counts as none.
-    let mut decision = sk_decision(&client.id);
-    decision.need_assessment = Some(pb::NeedAssessment {
-        reference: " ".into(),
-        social_rehabilitation_need: true,
-        daily_living_need: false,
-    });
-    assert!(has(
-        &issue(&env, decision).await.expect_err("reference"),
-        "SK-ELIG-NEED"
-    ));
+    // SK-ELIG-NEED: no assessment found a need; an assessment without a reference counts as
+    // none.
+    for (reference, social_rehabilitation_need, what) in
+        [("PTA-1", false, "need"), (" ", true, "reference")]
+    {
+        let mut decision = sk_decision(&client.id);
+        decision.need_assessment = Some(pb::NeedAssessment {
+            reference: reference.into(),
+            social_rehabilitation_need,
+            daily_living_need: false,
+        });
+        let refused = issue(&env, decision).await.expect_err(what);
+        assert!(has(&refused, "SK-ELIG-NEED"), "{what}");
+    }
     // SK-TTV-4DAYS: the 4-day variant on group coaching, for someone entitled to KTT, unjustified.
     let mut decision = sk_decision(&client.id);
     decision.four_day_variant = Some(pb::FourDayVariant {

@@ -73,20 +73,21 @@ async fn a_refused_issue_or_choice_still_leaves_its_audit_entry() {
     issue(&env, ktt_decision(&young.id))
         .await
         .expect_err("refused");
-    let actions = audit_actions(&env, &young.id).await;
-    assert!(
-        actions.iter().any(|(action, _)| action == "IssueVoucher"),
-        "{actions:?}"
-    );
+    assert_audited(&env, &young.id, "IssueVoucher").await;
     // ChooseProvider reads the client's home before refusing a provider too far away.
     let (client, voucher) = issued(&env, 131, ktt_decision).await;
     let far = approved_provider(&env, "Kaukana Oy", 1_970_001, (60.1699, 24.9384)).await;
     choose(&env, &voucher.id, &far)
         .await
         .expect_err("PROV-DISTANCE");
-    let actions = audit_actions(&env, &client.id).await;
+    assert_audited(&env, &client.id, "ChooseProvider").await;
+}
+
+/// The audit trail of `subject_id` holds an entry of `action`.
+async fn assert_audited(env: &Env, subject_id: &str, action: &str) {
+    let actions = audit_actions(env, subject_id).await;
     assert!(
-        actions.iter().any(|(action, _)| action == "ChooseProvider"),
-        "{actions:?}"
+        actions.iter().any(|(a, _)| a == action),
+        "{action}: {actions:?}"
     );
 }

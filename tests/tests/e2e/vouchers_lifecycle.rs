@@ -6,6 +6,12 @@ use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 use tonic::Code;
 
+/// A voucher's units used and left, hundredths.
+fn used_and_left(v: &pb::Voucher) -> (Option<i64>, Option<i64>) {
+    let hundredths = |u: Option<pb::Units>| u.map(|u| u.hundredths);
+    (hundredths(v.units_used), hundredths(v.units_left))
+}
+
 /// An ASSIGNED KTT voucher (30 h) of a new client with `provider`.
 async fn assigned(env: &Env, provider: &str, individual: u16) -> pb::Voucher {
     let client = client_at(env, individual, KUOPIO).await;
@@ -29,8 +35,7 @@ async fn units_used_are_attendances_count() {
         .await
         .expect("first hour");
     let used = voucher_shows_usage(&env, &v.id).await;
-    assert_eq!(used.units_used.map(|u| u.hundredths), Some(100));
-    assert_eq!(used.units_left.map(|u| u.hundredths), Some(2900));
+    assert_eq!(used_and_left(&used), (Some(100), Some(2900)));
     assert_eq!(used.state, pb::VoucherState::Active as i32);
     assert_eq!(used.started_on, d(today()));
     // More units, and a release (a voided session) are followed too (CAP-UNITS under
@@ -45,20 +50,12 @@ async fn units_used_are_attendances_count() {
             .map(|u| u.hundredths),
         Some(400)
     );
-    env.a()
-        .void_session(with_token(
-            &env.provider_user(&provider),
-            seteli_api::attendance::v1::VoidSessionRequest {
-                request_id: rid(),
-                session_id: session.id.clone(),
-                reason: "Kirjattu väärälle asiakkaalle.".into(),
-            },
-        ))
+    let user = env.provider_user(&provider);
+    void_session(&env, &user, &session.id, "Kirjattu väärälle asiakkaalle.")
         .await
         .expect("void");
     let after = voucher_shows_usage(&env, &v.id).await;
-    assert_eq!(after.units_used.map(|u| u.hundredths), Some(300));
-    assert_eq!(after.units_left.map(|u| u.hundredths), Some(2700));
+    assert_eq!(used_and_left(&after), (Some(300), Some(2700)));
     assert_eq!(after.state, pb::VoucherState::Active as i32);
     // Complete it; RecordUnitsUsed stays refused.
     let done = complete_voucher(&env, &env.provider_user(&provider), &v.id, d(today()))
