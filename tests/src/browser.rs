@@ -432,3 +432,43 @@ impl Browser {
         let _ = tokio::time::timeout(BROWSER_PATIENCE, self.child.wait()).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn get(origin: &str, target: &str) -> String {
+        let addr = origin.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("read");
+        answer
+    }
+
+    #[tokio::test]
+    async fn the_static_server_serves_the_index_at_the_root_and_nothing_it_does_not_have() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("index.html"), "<p>portal</p>").expect("write");
+        std::fs::write(dir.path().join("app.js"), "run()").expect("write");
+        let origin = serve_static(dir.path()).await;
+        let root = get(&origin, "/?token=x").await;
+        assert!(root.starts_with("HTTP/1.1 200 OK"), "{root}");
+        assert!(
+            root.contains("text/html") && root.ends_with("<p>portal</p>"),
+            "{root}"
+        );
+        let script = get(&origin, "/app.js#top").await;
+        assert!(
+            script.contains("text/javascript") && script.ends_with("run()"),
+            "{script}"
+        );
+        assert!(
+            get(&origin, "/secret.txt")
+                .await
+                .starts_with("HTTP/1.1 404")
+        );
+    }
+}
