@@ -2,11 +2,12 @@
 //!
 //! The test kit every Seteli service's tests use, and the tests that cross services.
 //!
-//! - [`kit`]: start any set of services on port 0, with one signing key (so one token works
-//!   everywhere), a fresh database each (SQLite, or PostgreSQL when `SETELI_TEST_POSTGRES` is
-//!   set; PostgreSQL test databases are dropped afterwards), each wired to the others' URLs;
-//!   Hermetic: every upstream URL a service reads names a service of the test or a port the
-//!   environment holds closed, never a default address (where `make run` may answer);
+//! - [`kit`]: start any set of services on port 0 with one builder (`Env::builder()`), with
+//!   one signing key (so one token works everywhere), a fresh database each (SQLite, or
+//!   PostgreSQL when `SETELI_TEST_POSTGRES` is set; PostgreSQL test databases are dropped
+//!   afterwards), each wired to the others' URLs. Hermetic: every upstream URL a service reads
+//!   names a service of the test or a port the environment holds closed, never a default
+//!   address (where `make run` may answer);
 //! - [`fixtures`]: ready-made objects per context (`fixtures/<context>.rs`) — the registry
 //!   alone, approved providers, clients, ceiling prices, issued, chosen and accepted vouchers,
 //!   sessions, invoices, reports — so a test says only what it is about;
