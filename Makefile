@@ -30,9 +30,10 @@ test-postgres: einvoice-schemas web ## Run every test on PostgreSQL only (needs 
 	@psql "$(SETELI_TEST_POSTGRES)" -Atqc "SELECT 'DROP DATABASE IF EXISTS ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'seteli\_test\_%'" 2>/dev/null | psql "$(SETELI_TEST_POSTGRES)" -q >/dev/null 2>&1 || true
 	SETELI_TEST_POSTGRES=$(SETELI_TEST_POSTGRES) $(CARGO) nextest run --workspace --no-fail-fast
 
-lint: ## rustfmt check and clippy with warnings denied
+lint: ## rustfmt check, clippy with warnings denied, and the crates' structure (no module cycle, no file past 800 lines)
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	python3 deploy/scripts/structure-check.py
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

@@ -5,7 +5,7 @@
 #   2. TypeScript types of the voucher contract and google.rpc's error details (buf generate
 #      with protoc-gen-es, buf.gen.yaml) into src/gen;
 #   3. a type check (tsc), then one bundle (esbuild) beside index.html and style.css in dist/.
-# tests/tests/browser_voucher_lookup.rs serves dist/ and drives it in headless Chromium.
+# tests/tests/e2e/browser_voucher_lookup.rs serves dist/ and drives it in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")"
 started=$(date +%s%N)

@@ -1,5 +1,5 @@
 //! What every Seteli service must do, checked the same way for each. A service's conformance
-//! tests are one line per check in `tests/tests/conformance.rs`.
+//! tests are one line per check in `tests/tests/e2e/conformance.rs`.
 //!
 //! The RPCs come from the compiled descriptor set ([`seteli_platform::testing::rpcs_of`]): an RPC
 //! added to a `.proto` is called here without anyone editing a list.
@@ -40,7 +40,7 @@ pub fn rpcs(svc: Svc) -> Vec<Rpc> {
 /// Every RPC answers UNAUTHENTICATED to no token, a malformed token, a token signed by another
 /// key, and an expired token.
 pub async fn every_rpc_refuses_a_missing_or_bad_token(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     let stranger = seteli_platform::testing::TestKeys::new();
     let expired = env
@@ -76,7 +76,7 @@ pub async fn every_rpc_refuses_a_missing_or_bad_token(svc: Svc) {
 /// Every RPC, sent an empty request by every role, answers a user error (or succeeds) — never
 /// INTERNAL, UNKNOWN or UNIMPLEMENTED.
 pub async fn every_rpc_answers_an_empty_request_from_every_role(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     for rpc in rpcs(svc) {
         for (role, provider) in ROLES {
@@ -102,7 +102,7 @@ pub async fn every_rpc_answers_an_empty_request_from_every_role(svc: Svc) {
 /// Every error names the call's request id (`RequestInfo`), whether the token or the request
 /// was refused, so a caller can quote it and the log line be found.
 pub async fn every_error_carries_the_request_id(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     for rpc in rpcs(svc) {
         for token in [String::new(), env.token("county_admin", None)] {
@@ -125,7 +125,7 @@ pub async fn every_error_carries_the_request_id(svc: Svc) {
 /// Health is SERVING, turns NOT_SERVING while the database is away (liveness stays SERVING),
 /// and SERVING again when it is back.
 pub async fn health_follows_the_database(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     let names: Vec<String> = rpcs(svc).into_iter().map(|r| r.service).collect();
     let service = names.first().cloned().unwrap_or_default();
@@ -155,7 +155,11 @@ pub async fn health_follows_the_database(svc: Svc) {
 
 /// On shutdown, an open health watch sees NOT_SERVING during the drain, then the server stops.
 pub async fn a_drain_reports_not_serving_before_the_server_stops(svc: Svc) {
-    let mut env = Env::start_tweaked(&[svc], |_, c| c.drain = Duration::from_millis(500)).await;
+    let mut env = Env::builder()
+        .services(&[svc])
+        .tweak(|_, c| c.drain = Duration::from_millis(500))
+        .start()
+        .await;
     let mut server = env.take(svc);
     let service = rpcs(svc)[0].service.clone();
     wait_for_health(server.channel(), "", ServingStatus::Serving, WAIT)
@@ -184,67 +188,47 @@ pub async fn a_drain_reports_not_serving_before_the_server_stops(svc: Svc) {
         .expect("stopped cleanly after the drain");
 }
 
+/// The services `server` lists over server reflection `$version` (`v1` or `v1alpha`: the same
+/// messages in two packages).
+macro_rules! listed_services {
+    ($version:ident, $server:expr) => {{
+        use tonic_reflection::pb::$version::ServerReflectionRequest;
+        use tonic_reflection::pb::$version::ServerReflectionResponse;
+        use tonic_reflection::pb::$version::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::$version::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::$version::server_reflection_response::MessageResponse;
+        let version = stringify!($version);
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut stream = ServerReflectionClient::new($server.channel())
+            .server_reflection_info(tokio_stream::iter(vec![request]))
+            .await
+            .unwrap_or_else(|e| panic!("reflection {version}: {e:?}"))
+            .into_inner();
+        let answer = stream.message().await;
+        match answer.unwrap_or_else(|e| panic!("{version} message: {e:?}")) {
+            Some(ServerReflectionResponse {
+                message_response: Some(MessageResponse::ListServicesResponse(list)),
+                ..
+            }) => list.service.into_iter().map(|s| s.name).collect::<Vec<_>>(),
+            other => panic!("unexpected {version} answer {other:?}"),
+        }
+    }};
+}
+
 /// Server reflection lists the service, audit and health in both v1 and v1alpha (Postman,
 /// Python's grpcio-reflection and older grpcurl speak only v1alpha).
 pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     let mut expected: Vec<String> = rpcs(svc).into_iter().map(|r| r.service).collect();
     expected.push("seteli.audit.v1.AuditService".into());
     expected.push("grpc.health.v1.Health".into());
 
-    let names = {
-        use tonic_reflection::pb::v1::ServerReflectionRequest;
-        use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-        use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
-        use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-        let request = ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        };
-        let mut stream = ServerReflectionClient::new(server.channel())
-            .server_reflection_info(tokio_stream::iter(vec![request]))
-            .await
-            .expect("reflection v1")
-            .into_inner();
-        match stream
-            .message()
-            .await
-            .expect("v1 message")
-            .and_then(|r| r.message_response)
-        {
-            Some(MessageResponse::ListServicesResponse(list)) => {
-                list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
-            }
-            other => panic!("unexpected v1 answer {other:?}"),
-        }
-    };
-    let names_alpha = {
-        use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
-        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
-        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
-        use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
-        let request = ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        };
-        let mut stream = ServerReflectionClient::new(server.channel())
-            .server_reflection_info(tokio_stream::iter(vec![request]))
-            .await
-            .expect("reflection v1alpha")
-            .into_inner();
-        match stream
-            .message()
-            .await
-            .expect("v1alpha message")
-            .and_then(|r| r.message_response)
-        {
-            Some(MessageResponse::ListServicesResponse(list)) => {
-                list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
-            }
-            other => panic!("unexpected v1alpha answer {other:?}"),
-        }
-    };
+    let names = listed_services!(v1, server);
+    let names_alpha = listed_services!(v1alpha, server);
     for name in &expected {
         assert!(names.contains(name), "v1: {name} not in {names:?}");
         assert!(
@@ -257,10 +241,11 @@ pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
 /// A browser's gRPC-Web call from an allowed origin reaches an RPC (its answer carries the CORS
 /// grant and a grpc-status), and a preflight from an unknown origin gets no grant.
 pub async fn grpc_web_from_an_allowed_origin(svc: Svc) {
-    let env = Env::start_tweaked(&[svc], |_, c| {
-        c.cors_allowed_origins = vec!["http://portal.example".into()];
-    })
-    .await;
+    let env = Env::builder()
+        .services(&[svc])
+        .tweak(|_, c| c.cors_allowed_origins = vec!["http://portal.example".into()])
+        .start()
+        .await;
     let server = env.server(svc);
     let rpc = rpcs(svc)
         .into_iter()
@@ -304,7 +289,7 @@ pub async fn grpc_web_from_an_allowed_origin(svc: Svc) {
 
 /// `/metrics` counts calls by method and code.
 pub async fn metrics_count_calls_by_method_and_code(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     let rpc = rpcs(svc)
         .into_iter()
@@ -325,7 +310,7 @@ pub async fn metrics_count_calls_by_method_and_code(svc: Svc) {
 
 /// Calls to paths that are no RPC of ours leave one `unknown` label, not a series per path.
 pub async fn unknown_paths_do_not_grow_the_metrics(svc: Svc) {
-    let env = Env::start(&[svc]).await;
+    let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     for n in 0..20 {
         let rpc = Rpc {

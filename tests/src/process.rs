@@ -13,6 +13,8 @@ use tonic::transport::Endpoint;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use crate::kit::{Svc, assert_hermetic};
+
 /// A free loopback address (a service listens there across its restarts).
 pub fn free_addr() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -81,8 +83,19 @@ impl ServiceProcess {
         }
     }
 
-    /// Starts it with `args` after the service name (e.g. `--migrate-only`).
+    /// Starts it with `args` after the service name (e.g. `--migrate-only`). Its environment
+    /// must name every upstream it would otherwise dial at a default address
+    /// ([`crate::kit::assert_hermetic`]).
     pub fn spawn_with(&mut self, args: &[&str]) {
+        if let Some(svc) = Svc::named(self.service) {
+            assert_hermetic(svc, |key| {
+                self.vars
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            });
+        }
         let log = self.log.reopen().expect("log file");
         let child = Command::new(&self.binary)
             .arg(self.service)
@@ -119,20 +132,27 @@ impl ServiceProcess {
     /// Waits (bounded by `within`) for it to exit by itself.
     pub async fn exit(&mut self, within: Duration) -> ExitStatus {
         let deadline = Instant::now() + within;
-        let child = self.child.as_mut().expect("started");
         loop {
+            let child = self.child.as_mut().expect("started");
             if let Some(status) = child.try_wait().expect("wait") {
                 self.child = None;
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not exit: {}",
-                self.service,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.look_again_before(deadline, "exit").await;
         }
+    }
+
+    /// Waits a moment before the next look, failing (with its log) when `deadline` has passed
+    /// and it still did not `what`.
+    async fn look_again_before(&self, deadline: Instant, what: &str) {
+        let log = || self.log();
+        assert!(
+            Instant::now() < deadline,
+            "{} did not {what}: {}",
+            self.service,
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
     /// Whether it still runs.
@@ -167,13 +187,7 @@ impl ServiceProcess {
             if self.health().await == Some(ServingStatus::Serving as i32) {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not become ready: {}",
-                self.service,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.look_again_before(deadline, "become ready").await;
         }
     }
 

@@ -1,0 +1,157 @@
+//! KTT absences (ABS-RECORD, ABS-KELA, ABS-SICK-CERT): deadlines in business days across
+//! Finnish holidays (Easter, Midsummer Eve, Christmas).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use seteli_api::attendance::v1 as apb;
+use seteli_rules::terms::validity_end;
+use seteli_tests::fixtures::*;
+
+/// A day absent (`reason`) recorded as a user of `p`.
+async fn absence(
+    env: &Env,
+    p: &str,
+    v: &str,
+    date: chrono::NaiveDate,
+    reason: apb::AbsenceReason,
+) -> Result<apb::RecordAbsenceResponse, tonic::Status> {
+    record_absence(env, p, v, date, apb::AbsenceKind::Absent, reason).await
+}
+
+/// A KTT voucher of `p` (a fresh client) valid from 1 March 2026 for four months.
+async fn spring_voucher(env: &Env, p: &str, individual: u16) -> String {
+    let spring = ymd(2026, 3, 1);
+    ktt_voucher(env, p, individual, spring, validity_end(spring, 4)).await
+}
+
+/// The services on a clock pinned to 20 June 2026, within the spring vouchers' validity, and
+/// moved on by the returned days (from 20 June): the absences below are recorded in time, not
+/// months after their vouchers ended (a late record is taken only for the grace period after
+/// the end, RULES.md §10).
+async fn start_in_june() -> (Env, Arc<AtomicI64>) {
+    let days = Arc::new(AtomicI64::new(0));
+    let moved = days.clone();
+    let june = ymd(2026, 6, 20)
+        .and_hms_opt(10, 0, 0)
+        .expect("10:00")
+        .and_utc();
+    let clock = seteli_platform::clock::Clock::from_fn(move || {
+        june + chrono::Duration::days(moved.load(Ordering::SeqCst))
+    });
+    let env = Env::builder()
+        .services(&ATTENDANCE)
+        .prices(Prices::County)
+        .clock(clock)
+        .start()
+        .await;
+    (env, days)
+}
+
+fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
+    alerts
+        .iter()
+        .filter(|a| a.rule_id == rule)
+        .filter_map(|a| a.due_on)
+        .map(|x| ymd(x.year, x.month as u32, x.day as u32))
+        .collect()
+}
+
+#[tokio::test]
+async fn kela_notices_are_due_in_business_days_across_holidays() {
+    let (env, days) = start_in_june().await;
+    let (env, p) = with_provider(env, 1_000_031).await;
+    let v = spring_voucher(&env, &p, 131).await;
+    let err = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 3, 19),
+        apb::AbsenceReason::Unspecified,
+    )
+    .await
+    .expect_err("no reason");
+    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    // 2026-03-20 + 14 days = Good Friday 3 April: past Easter Monday to Tuesday 7 April.
+    let a = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 3, 20),
+        apb::AbsenceReason::JobInterview,
+    )
+    .await
+    .expect("absence");
+    assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 4, 7)]);
+    // 2026-06-05 + 14 days = Midsummer Eve (Friday 19 June): Monday 22 June.
+    let a = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 6, 5),
+        apb::AbsenceReason::PublicOffice,
+    )
+    .await
+    .expect("absence");
+    assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 6, 22)]);
+    // 2026-12-10 + 14 days = Christmas Eve: past Christmas, Boxing Day and Sunday to 28 Dec.
+    // 1 November, the winter voucher's first day (its steward notice is not in the future).
+    days.store(
+        (ymd(2026, 11, 1) - ymd(2026, 6, 20)).num_days(),
+        Ordering::SeqCst,
+    );
+    let winter = ymd(2026, 11, 1);
+    let w = ktt_voucher(&env, &p, 132, winter, validity_end(winter, 3)).await;
+    // A job interview may be recorded ahead of its day (ABS-RECORD, RULES.md §10).
+    let a = absence(
+        &env,
+        &p,
+        &w,
+        ymd(2026, 12, 10),
+        apb::AbsenceReason::JobInterview,
+    )
+    .await
+    .expect("absence");
+    assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 12, 28)]);
+}
+
+#[tokio::test]
+async fn a_sick_absence_over_three_days_needs_a_certificate() {
+    let (env, _days) = start_in_june().await;
+    let (env, p) = with_provider(env, 1_000_032).await;
+    let v = spring_voucher(&env, &p, 133).await;
+    // Thursday 2 April, then Tuesday 7 April: Good Friday to Easter Monday do not break the
+    // run, which is six days long.
+    let first = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 4, 2),
+        apb::AbsenceReason::OwnIllness,
+    )
+    .await
+    .expect("day 1");
+    assert!(due(&first.alerts, "ABS-SICK-CERT").is_empty());
+    let second = absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 4, 7),
+        apb::AbsenceReason::OwnIllness,
+    )
+    .await
+    .expect("day 2");
+    assert_eq!(due(&second.alerts, "ABS-SICK-CERT").len(), 1);
+    let listed = list_absences(
+        &env,
+        &env.social_worker(),
+        apb::ListAbsencesRequest {
+            voucher_id: v.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("absences")
+    .absences;
+    assert_eq!(listed.len(), 2);
+}

@@ -1,0 +1,219 @@
+//! The `seteli` binary itself, run as a person or a script would, against services the kit
+//! started on port 0: JSON for scripts, tables for people, a refusal's rule id and Finnish
+//! message, dev tokens, shell completions.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use seteli_tests::fixtures::*;
+
+/// The `seteli` binary (the same `main`, built with the tests: `src/bin/seteli-cli-under-test.rs`).
+fn seteli() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_seteli-cli-under-test"))
+}
+
+struct Cli {
+    args: Vec<String>,
+    _keys: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new(env: &Env, services: &[Svc]) -> Self {
+        let keys = tempfile::tempdir().expect("tempdir");
+        let args = cli_args(env, services, keys.path());
+        Cli { args, _keys: keys }
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(seteli());
+        cmd.args(&self.args)
+            .args(args)
+            .env("SETELI_JWT_ISSUER", seteli_platform::testing::ISSUER)
+            .env("SETELI_JWT_AUDIENCE", seteli_platform::testing::AUDIENCE)
+            .env_remove("SETELI_TOKEN");
+        cmd.output().await.expect("run seteli")
+    }
+
+    async fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(&[&["--json"], args].concat()).await;
+        assert!(
+            out.status.success(),
+            "seteli {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    }
+
+    /// Runs `args` with `--json`, expecting a refusal (exit code 1): the error it printed.
+    async fn refused(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(&[&["--json"], args].concat()).await;
+        assert_eq!(out.status.code(), Some(1), "seteli {args:?}");
+        serde_json::from_slice(&out.stdout).expect("JSON error")
+    }
+}
+
+/// Prices set, a client (`individual` its henkilötunnus's number) and the CLI on the platform.
+async fn a_client(individual: u16) -> (Env, String, Cli) {
+    let env = start_vouchers(Prices::County).await;
+    let client = client_at(&env, individual, KUOPIO).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    (env, client.id, cli)
+}
+
+/// The `key` of each item of a refusal's `list` (its rules' ids, its fields' names).
+fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a str> {
+    let items = refusal["error"][list].as_array().expect(list);
+    items.iter().filter_map(|i| i[key].as_str()).collect()
+}
+
+/// `voucher issue` of KTT individual coaching, `units` hours, for `client`.
+fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
+    [
+        "voucher",
+        "issue",
+        "--client",
+        client,
+        "--service",
+        "KTT_INDIVIDUAL",
+        "--units",
+        units,
+    ]
+}
+
+#[tokio::test]
+async fn a_script_issues_a_voucher_and_reads_the_json() {
+    let env = start_vouchers(Prices::County).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let hetu = hetu(ymd(1990, 5, 5), 321);
+    let client = cli
+        .json(&[
+            "client",
+            "add",
+            "--name",
+            "Aino Asiakas",
+            "--identity-code",
+            &hetu,
+            "--municipality",
+            "Kuopio",
+            "--at",
+            "62.8924,27.6770",
+        ])
+        .await;
+    let client_id = client["id"].as_str().expect("client id").to_owned();
+    assert_eq!(client["name"], "Aino Asiakas");
+
+    let voucher = cli
+        .json(&[
+            "voucher",
+            "issue",
+            "--client",
+            &client_id,
+            "--service",
+            "KTT_INDIVIDUAL",
+            "--units",
+            "30",
+        ])
+        .await;
+    assert_eq!(voucher["state"], "VOUCHER_STATE_ISSUED");
+    assert_eq!(
+        voucher["decision"]["service_type"],
+        "SERVICE_TYPE_KTT_INDIVIDUAL"
+    );
+    assert_eq!(voucher["units_granted"]["hundredths"], 3000);
+    let number = voucher["voucher_number"].as_str().expect("number");
+    assert!(number.starts_with("PS-"), "{number}");
+
+    // The same voucher, read by its number, as a table for people.
+    let out = cli.run(&["voucher", "get", number]).await;
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(number) && table.contains("ISSUED"),
+        "{table}"
+    );
+    assert!(
+        table.contains("KTT_INDIVIDUAL") && table.contains("30"),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_shows_the_rule_id_and_the_finnish_message() {
+    let (_env, client, cli) = a_client(322).await;
+    // KTT individual coaching is at most 30 h a period (CAP-UNITS).
+    let args = issue(&client, "31");
+
+    let v = cli.refused(&args).await;
+    assert_eq!(v["error"]["code"], "FAILED_PRECONDITION", "{v}");
+    assert_eq!(each(&v, "rules", "id"), ["CAP-UNITS"], "{v}");
+    let fi = v["error"]["message_fi"].as_str().expect("Finnish message");
+    assert!(fi.contains("CAP-UNITS"), "{fi}");
+    assert!(
+        v["error"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{v}"
+    );
+
+    // For people: the rule with its section, and the Finnish message.
+    let out = cli.run(&args).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("FAILED_PRECONDITION"), "{err}");
+    assert!(err.contains("rule CAP-UNITS"), "{err}");
+    assert!(
+        err.contains("suomeksi:") && err.contains(fi.lines().next().unwrap_or("?")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_field() {
+    let (_env, client, cli) = a_client(323).await;
+    // Only a social worker issues vouchers.
+    let as_finance = [&["--as", "finance_system"][..], &issue(&client, "10")].concat();
+    let v = cli.refused(&as_finance).await;
+    assert_eq!(v["error"]["code"], "PERMISSION_DENIED", "{v}");
+    // A malformed identity code: INVALID_ARGUMENT naming the field.
+    let bad_hetu = [
+        "client",
+        "add",
+        "--name",
+        "X",
+        "--identity-code",
+        "not-a-hetu",
+    ];
+    let v = cli.refused(&bad_hetu).await;
+    assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
+    let fields = each(&v, "fields", "field");
+    assert!(fields.iter().any(|f| f.contains("identity_code")), "{v}");
+}
+
+#[tokio::test]
+async fn dev_tokens_health_and_completions() {
+    let env = start_vouchers(Prices::Unset).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let out = cli.run(&["token", "--role", "county_admin"]).await;
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    // The token works: the registry lists providers with it.
+    let out = cli
+        .run(&["--json", "--token", &token, "provider", "list"])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["providers"].is_array(), "{v}");
+    // A provider's user needs its provider.
+    let out = cli.run(&["token", "--role", "provider_user"]).await;
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = cli.run(&["completions", "bash"]).await;
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("seteli"));
+}

@@ -1,0 +1,66 @@
+//! The end-to-end tests, one test binary: each module is one topic of one context
+//! (`<context>_<topic>.rs`), against services the kit starts in this process (or as child
+//! processes of `seteli-under-test`). One binary links the test kit and the five services
+//! once, not once per file.
+
+mod access_matrix;
+mod attendance_absences;
+mod attendance_cancellations;
+mod attendance_feed;
+mod attendance_feed_concurrency;
+mod attendance_groups;
+mod attendance_ktt;
+mod attendance_ledger;
+mod attendance_ledger_end;
+mod attendance_ledger_start;
+mod attendance_sessions;
+mod billing_export;
+mod billing_invoices;
+mod billing_pull;
+mod billing_rules;
+mod billing_upstream;
+mod browser_voucher_lookup;
+mod cli;
+mod conformance;
+mod feed_order;
+mod journey;
+mod kit_hermetic;
+mod platform_audit;
+mod platform_audit_load;
+mod platform_audit_reads;
+mod platform_database;
+mod platform_database_tls;
+mod platform_latency;
+mod platform_limits;
+mod platform_processes;
+mod platform_service_tls;
+mod platform_sqlite_writers;
+mod platform_tokens;
+mod providers_access;
+mod providers_approval;
+mod providers_list_queries;
+mod providers_offerings;
+mod providers_platform;
+mod providers_property_access;
+mod providers_staff;
+mod reliability_crash;
+mod reliability_database_outage;
+mod reliability_hostile_input;
+mod reliability_properties;
+mod reporting_delivery;
+mod reporting_followup;
+mod reporting_kela;
+mod reporting_notices;
+mod reporting_obligations;
+mod reporting_reports;
+mod vouchers_access_ends;
+mod vouchers_assignment;
+mod vouchers_choice;
+mod vouchers_clients;
+mod vouchers_feed_concurrency;
+mod vouchers_issue;
+mod vouchers_least_data;
+mod vouchers_lifecycle;
+mod vouchers_prices;
+mod vouchers_start;
+mod vouchers_suspended_provider;

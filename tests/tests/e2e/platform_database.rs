@@ -1,0 +1,121 @@
+//! The platform's database under faults, on the backend the environment chose: a saturated
+//! pool is not an outage, an older release starts after a newer one migrated, and PostgreSQL
+//! sessions carry statement, lock and idle-transaction timeouts.
+
+use std::time::Duration;
+
+use seteli_platform::db::{Database, MigrationFile};
+use seteli_platform::testing::TestDatabase;
+use sqlx::Row;
+
+const V100: MigrationFile = MigrationFile {
+    version: 100,
+    description: "first",
+    sql: "CREATE TABLE things (id TEXT PRIMARY KEY)",
+};
+const V101: MigrationFile = MigrationFile {
+    version: 101,
+    description: "second",
+    sql: "ALTER TABLE things ADD COLUMN name TEXT",
+};
+
+#[tokio::test]
+async fn a_saturated_request_pool_still_reads_as_healthy() {
+    let db = TestDatabase::fresh().await;
+    let database = Database::connect(&db.url, 1).await.expect("connect");
+    // Every request connection is taken (a busy service), yet the probe answers.
+    let held = database
+        .pool()
+        .acquire()
+        .await
+        .expect("the one request connection");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), database.ping())
+            .await
+            .expect("probe in time"),
+        "a saturated pool read as a database outage"
+    );
+    drop(held);
+    database.close().await;
+}
+
+#[tokio::test]
+async fn an_older_release_starts_after_a_newer_one_migrated() {
+    let (db, newer) = fresh_database().await;
+    newer
+        .migrate(&[V100, V101])
+        .await
+        .expect("newer release migrates");
+    newer.close().await;
+    let older = Database::connect(&db.url, 2).await.expect("connect");
+    older
+        .migrate(&[V100])
+        .await
+        .expect("a migration the older binary does not know is not an error");
+    older.close().await;
+}
+
+#[tokio::test]
+async fn postgresql_sessions_have_timeouts() {
+    let db = TestDatabase::fresh().await;
+    if !db.is_postgres() {
+        return; // SQLite has no server-side sessions to bound.
+    }
+    let database = Database::connect(&db.url, 1).await.expect("connect");
+    let mut conn = database.pool().acquire().await.expect("connection");
+    for (setting, want) in [
+        ("statement_timeout", "30s"),
+        ("lock_timeout", "10s"),
+        ("idle_in_transaction_session_timeout", "1min"),
+    ] {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SHOW {setting}")))
+            .fetch_one(&mut *conn)
+            .await
+            .expect("show");
+        let value: String = row.try_get(0).expect("value");
+        assert_eq!(value, want, "{setting}");
+    }
+    drop(conn);
+    database.close().await;
+}
+
+#[tokio::test]
+async fn idempotency_answers_are_purged_after_the_retention() {
+    let (_db, database) = fresh_database().await;
+    database.migrate(&[]).await.expect("platform tables");
+    let day = 24 * 3600 * 1_000_000_i64;
+    let now = 100 * day;
+    for (i, age_days) in [10_i64, 8, 6, 1].into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO platform_idempotency (caller, request_id, request_hash, response, \
+             created_at) VALUES ('c', $1, 'h', 'a', $2)",
+        )
+        .bind(format!("r{i}"))
+        .bind(now - age_days * day)
+        .execute(database.pool())
+        .await
+        .expect("insert");
+    }
+    let removed = seteli_platform::change::purge_answers(
+        &database,
+        seteli_platform::change::DEFAULT_RETENTION,
+        now,
+    )
+    .await
+    .expect("purge");
+    assert_eq!(removed, 2);
+    let left: Vec<(String,)> =
+        sqlx::query_as("SELECT request_id FROM platform_idempotency ORDER BY request_id")
+            .fetch_all(database.pool())
+            .await
+            .expect("left");
+    assert_eq!(left, vec![("r2".to_owned(),), ("r3".to_owned(),)]);
+    database.close().await;
+}
+
+/// A fresh test database, and a pool of two connections to it.
+async fn fresh_database() -> (TestDatabase, Database) {
+    let db = TestDatabase::fresh().await;
+    let pool = Database::connect(&db.url, 2).await.expect("connect");
+    (db, pool)
+}

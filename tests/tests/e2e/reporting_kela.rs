@@ -1,0 +1,403 @@
+//! Kela's absence notice (ABS-KELA, TT3) for KTT: per client and two-week period from the
+//! service start, each day present, absent with Kela's reason, or with no service arranged
+//! (public holidays included); as data and as a PDF whose extracted text holds it; the list of
+//! notices due and sent, the provider marking one sent (late after its due date). SK vouchers
+//! are refused with ABS-KELA. "Today" is pinned.
+
+use seteli_api::attendance::v1 as apb;
+use seteli_api::reporting::v1 as rpb;
+use seteli_platform::testing::with_token;
+use seteli_rules::terms::validity_end;
+use seteli_tests::fixtures::*;
+use tonic::Code;
+
+async fn get(
+    env: &Env,
+    token: &str,
+    voucher_id: &str,
+    day: chrono::NaiveDate,
+) -> Result<rpb::KelaNotice, tonic::Status> {
+    get_kela_notice(env, token, voucher_id, d(day)).await
+}
+
+async fn mark_sent(
+    env: &Env,
+    token: &str,
+    voucher_id: &str,
+    day: chrono::NaiveDate,
+    sent_on: chrono::NaiveDate,
+) -> Result<rpb::KelaNoticeSummary, tonic::Status> {
+    env.r()
+        .mark_kela_notice_sent(with_token(
+            token,
+            rpb::MarkKelaNoticeSentRequest {
+                request_id: rid(),
+                voucher_id: voucher_id.into(),
+                day: d(day),
+                sent_on: d(sent_on),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().notice.expect("notice"))
+}
+
+fn day(n: &rpb::KelaNotice, date: chrono::NaiveDate) -> &rpb::KelaDay {
+    n.days
+        .iter()
+        .find(|x| day_of(x.date) == date)
+        .unwrap_or_else(|| panic!("{date} on the notice"))
+}
+
+/// The text of a PDF, as a PDF text extractor reads it (not as the generator meant it).
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    pdf_text_of(bytes)
+}
+
+#[tokio::test]
+async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
+    // Tuesday 14 April 2026, after Easter.
+    let today = ymd(2026, 4, 14);
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_831).await;
+    let q = approved_provider(&env, "Toinen ry", 2_000_831, SIILINJARVI).await;
+    let from = ymd(2026, 3, 2);
+    let v = ktt_voucher(&env, &p, 831, from, validity_end(from, 3)).await;
+    let absent =
+        |date, reason| record_absence(&env, &p, &v, date, apb::AbsenceKind::Absent, reason);
+    // Monday 2 March: the first session starts the service.
+    record(&env, &p, &v, at(ymd(2026, 3, 2), 9, 11))
+        .await
+        .expect("present");
+    absent(ymd(2026, 3, 3), apb::AbsenceReason::JobInterview)
+        .await
+        .expect("job interview");
+    no_show(&env, &p, &v, ymd(2026, 3, 4)).await;
+    absent(ymd(2026, 3, 5), apb::AbsenceReason::ChildIllness)
+        .await
+        .expect("child ill");
+    record_absence(
+        &env,
+        &p,
+        &v,
+        ymd(2026, 3, 6),
+        apb::AbsenceKind::NotArranged,
+        apb::AbsenceReason::Unspecified,
+    )
+    .await
+    .expect("a break");
+    record(&env, &p, &v, at(ymd(2026, 3, 9), 9, 11))
+        .await
+        .expect("present");
+    record(&env, &p, &v, at(ymd(2026, 4, 1), 9, 11))
+        .await
+        .expect("present");
+
+    // The periods from the start: 2–15 March (due 16 March), 16–29 March (due 30 March),
+    // 30 March–12 April (due 13 April), 13–26 April (due 27 April, still running).
+    let listed = kela_notices_listed(&env, &v).await;
+    let periods: Vec<_> = listed
+        .iter()
+        .map(|n| {
+            (
+                day_of(n.period_from),
+                day_of(n.period_until),
+                day_of(n.due_on),
+                n.status,
+            )
+        })
+        .collect();
+    let overdue = rpb::KelaNoticeStatus::Overdue as i32;
+    assert_eq!(
+        periods,
+        vec![
+            (ymd(2026, 3, 2), ymd(2026, 3, 15), ymd(2026, 3, 16), overdue),
+            (
+                ymd(2026, 3, 16),
+                ymd(2026, 3, 29),
+                ymd(2026, 3, 30),
+                overdue
+            ),
+            (
+                ymd(2026, 3, 30),
+                ymd(2026, 4, 12),
+                ymd(2026, 4, 13),
+                overdue
+            ),
+            (
+                ymd(2026, 4, 13),
+                ymd(2026, 4, 26),
+                ymd(2026, 4, 27),
+                rpb::KelaNoticeStatus::Due as i32
+            ),
+        ]
+    );
+
+    // The first period, day by day, as the provider's user reads it.
+    let user = env.provider_user(&p);
+    let n = get(&env, &user, &v, ymd(2026, 3, 5)).await.expect("notice");
+    assert_eq!(n.days.len(), 14);
+    assert!(n.complete);
+    assert!(!n.voucher_number.is_empty());
+    assert!(!n.client_name.is_empty());
+    assert_eq!(n.provider_name, "Valmennus ry");
+    let status = |s: rpb::KelaDayStatus| s as i32;
+    let present = day(&n, ymd(2026, 3, 2));
+    assert_eq!(present.status, status(rpb::KelaDayStatus::Present));
+    let interview = day(&n, ymd(2026, 3, 3));
+    assert_eq!(interview.status, status(rpb::KelaDayStatus::Absent));
+    assert_eq!(
+        interview.reason,
+        rpb::KelaAbsenceReason::JobInterview as i32
+    );
+    assert!(interview.benefit_kept);
+    let missing = day(&n, ymd(2026, 3, 4));
+    assert_eq!(missing.status, status(rpb::KelaDayStatus::Absent));
+    assert_eq!(missing.reason, rpb::KelaAbsenceReason::Other as i32);
+    assert!(!missing.benefit_kept, "any other reason loses the benefit");
+    assert_eq!(missing.note, "ei saapunut");
+    let child = day(&n, ymd(2026, 3, 5));
+    assert_eq!(child.reason, rpb::KelaAbsenceReason::ChildIllness as i32);
+    assert!(child.benefit_kept);
+    let paused = day(&n, ymd(2026, 3, 6));
+    assert_eq!(paused.status, status(rpb::KelaDayStatus::NotArranged));
+    assert_eq!(paused.note, "kirjattu");
+    let saturday = day(&n, ymd(2026, 3, 7));
+    assert_eq!(saturday.status, status(rpb::KelaDayStatus::NotArranged));
+    assert_eq!(
+        (n.present_days, n.absent_days, n.benefit_lost_days),
+        (2, 3, 1)
+    );
+    // Over Easter: Good Friday and Easter Monday are days with no service arranged.
+    let easter = get(&env, &user, &v, ymd(2026, 4, 3)).await.expect("Easter");
+    assert_eq!(
+        day(&easter, ymd(2026, 4, 3)).status,
+        status(rpb::KelaDayStatus::NotArranged)
+    );
+    assert_eq!(day(&easter, ymd(2026, 4, 3)).note, "pitkäperjantai");
+    assert_eq!(day(&easter, ymd(2026, 4, 6)).note, "toinen pääsiäispäivä");
+    // The running period: its days up to today.
+    let running = get(&env, &user, &v, today).await.expect("running");
+    assert!(!running.complete);
+    assert_eq!(running.days.len(), 2);
+
+    // The printable notice: a PDF whose text holds the days and the reasons.
+    let pdf = kela_notice_pdf(
+        &env,
+        &user,
+        rpb::GetKelaNoticePdfRequest {
+            voucher_id: v.clone(),
+            day: d(ymd(2026, 3, 2)),
+        },
+    )
+    .await
+    .expect("pdf");
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(
+        pdf.file_name.ends_with("2026-03-02.pdf"),
+        "{}",
+        pdf.file_name
+    );
+    let text = pdf_text(&pdf.content);
+    let squeezed_text = squeezed(&text);
+    for expected in [
+        "Ilmoitus poissaolosta",
+        "Valmennus ry",
+        &n.voucher_number,
+        "työhaastattelu tai vastaava",
+        "alle 10-vuotiaan lapsen sairaus",
+        "ei saapunut",
+        "palvelua ei järjestetä",
+        "2.3.2026",
+    ] {
+        assert!(
+            squeezed_text.contains(&squeezed(expected)),
+            "{expected:?} in the PDF text:\n{text}"
+        );
+    }
+
+    // Marking sent: the third in time, the first late (ABS-KELA); the running one not yet;
+    // none twice.
+    let third = mark_sent(&env, &user, &v, ymd(2026, 4, 1), ymd(2026, 4, 13))
+        .await
+        .expect("sent");
+    assert_eq!(third.status, rpb::KelaNoticeStatus::Sent as i32);
+    assert!(!third.late);
+    let first = mark_sent(&env, &user, &v, ymd(2026, 3, 2), today)
+        .await
+        .expect("sent late");
+    assert!(first.late);
+    assert_eq!(
+        first.sent_by.as_ref().map(|a| a.subject.clone()),
+        Some(format!("user-of-{p}"))
+    );
+    let err = mark_sent(&env, &user, &v, today, today)
+        .await
+        .expect_err("the period runs");
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    let err = mark_sent(&env, &user, &v, ymd(2026, 3, 2), today)
+        .await
+        .expect_err("twice");
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    let err = mark_sent(&env, &user, &v, ymd(2026, 3, 2), days(today, 1))
+        .await
+        .expect_err("tomorrow");
+    assert_eq!(bad_fields(&err), vec!["sent_on"]);
+    let by_status = async |status: rpb::KelaNoticeStatus| {
+        let of_status = rpb::ListKelaNoticesRequest {
+            status: status as i32,
+            ..Default::default()
+        };
+        list_kela_notices(&env, &user, of_status)
+            .await
+            .expect("listed")
+    };
+    let still_overdue = by_status(rpb::KelaNoticeStatus::Overdue).await;
+    assert_eq!(still_overdue.len(), 1);
+    assert_eq!(day_of(still_overdue[0].period_from), ymd(2026, 3, 16));
+    let sent = by_status(rpb::KelaNoticeStatus::Sent).await;
+    assert_eq!(sent.len(), 2);
+    // Paging, one a page, by due date.
+    let one_a_page = rpb::ListKelaNoticesRequest {
+        page_size: 1,
+        ..Default::default()
+    };
+    let seen: Vec<_> = list_kela_notices(&env, &user, one_a_page)
+        .await
+        .expect("pages")
+        .into_iter()
+        .map(|n| day_of(n.due_on))
+        .collect();
+    assert_eq!(seen.len(), 4);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+
+    // Access: the issuing social worker reads it; another social worker and another
+    // provider's user do not know it; only the provider marks it sent.
+    get(&env, &env.social_worker(), &v, ymd(2026, 3, 2))
+        .await
+        .expect("the client's social worker");
+    let other = other_social_worker(&env);
+    assert_eq!(
+        get(&env, &other, &v, ymd(2026, 3, 2))
+            .await
+            .expect_err("another social worker")
+            .code(),
+        Code::NotFound
+    );
+    assert!(
+        list_kela_notices(&env, &other, rpb::ListKelaNoticesRequest::default())
+            .await
+            .expect("theirs")
+            .is_empty()
+    );
+    let stranger = env.provider_user(&q);
+    assert_eq!(
+        get(&env, &stranger, &v, ymd(2026, 3, 2))
+            .await
+            .expect_err("another provider")
+            .code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        mark_sent(&env, &stranger, &v, ymd(2026, 3, 16), today)
+            .await
+            .expect_err("another provider")
+            .code(),
+        Code::NotFound
+    );
+    assert!(
+        list_kela_notices(&env, &stranger, rpb::ListKelaNoticesRequest::default())
+            .await
+            .expect("theirs")
+            .is_empty()
+    );
+    assert_eq!(
+        list_kela_notices(
+            &env,
+            &stranger,
+            rpb::ListKelaNoticesRequest {
+                provider_id: p.clone(),
+                ..Default::default()
+            }
+        )
+        .await
+        .expect_err("another provider's list")
+        .code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        mark_sent(&env, &env.social_worker(), &v, ymd(2026, 3, 16), today)
+            .await
+            .expect_err("the provider sends")
+            .code(),
+        Code::PermissionDenied
+    );
+    let audited = reporting_audit_actions(&env, &c_of(&env, &v).await).await;
+    for action in ["GetKelaNotice", "GetKelaNoticePdf", "MarkKelaNoticeSent"] {
+        assert!(
+            audited.iter().any(|a| a == action),
+            "{action} in {audited:?}"
+        );
+    }
+}
+
+/// The client of a voucher.
+async fn c_of(env: &Env, voucher_id: &str) -> String {
+    get_voucher(env, voucher_id)
+        .await
+        .client
+        .expect("client")
+        .client_id
+}
+
+#[tokio::test]
+async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
+    let today = ymd(2026, 4, 14);
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_832).await;
+    let from = ymd(2026, 3, 2);
+    let s = sk_group_voucher(&env, &p, 832, from, validity_end(from, 3)).await;
+    let user = env.provider_user(&p);
+    // ABS-KELA: only KTT absences go to Kela.
+    let err = get(&env, &user, &s, ymd(2026, 3, 2)).await.expect_err("SK");
+    assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
+    let err = mark_sent(&env, &user, &s, ymd(2026, 3, 2), today)
+        .await
+        .expect_err("SK");
+    assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
+    let err = kela_notice_pdf(
+        &env,
+        &user,
+        rpb::GetKelaNoticePdfRequest {
+            voucher_id: s.clone(),
+            day: d(ymd(2026, 3, 2)),
+        },
+    )
+    .await
+    .expect_err("SK");
+    assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
+    // A KTT service not started yet has no notices.
+    let k = ktt_voucher(&env, &p, 833, from, validity_end(from, 3)).await;
+    let err = get(&env, &user, &k, ymd(2026, 3, 2))
+        .await
+        .expect_err("not started");
+    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    let none = list_kela_notices(
+        &env,
+        &user,
+        rpb::ListKelaNoticesRequest {
+            voucher_id: k.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list");
+    assert!(none.is_empty());
+    // An unknown voucher, a missing day.
+    let err = get(&env, &user, "no-such-voucher", today)
+        .await
+        .expect_err("unknown");
+    assert_eq!(err.code(), Code::NotFound);
+    let err = get_kela_notice(&env, &user, &k, None)
+        .await
+        .expect_err("no day");
+    assert_eq!(bad_fields(&err), vec!["day"]);
+}
