@@ -727,6 +727,12 @@ mod tests {
                     walk(&path, found);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).expect("read");
+                    // A URL the platform's config reads by service name
+                    // (`config.service_url("vouchers")` is SETELI_VOUCHERS_URL).
+                    for (at, _) in text.match_indices("service_url(\"") {
+                        let name = text[at + 13..].split('"').next().unwrap_or_default();
+                        found.insert(seteli_platform::config::url_key(name));
+                    }
                     for (at, _) in text.match_indices("\"SETELI_") {
                         let literal = text[at + 1..].split('"').next().unwrap_or_default();
                         let setting = literal.ends_with("_URL")
