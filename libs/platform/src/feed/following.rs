@@ -210,8 +210,12 @@ impl<A: FeedApply> Follower<A> {
     }
 
     /// Runs `attempt`; when it is refused in a way an old copy of the followed objects may
-    /// explain (`is_stale`), catches up with the feed and runs it once more. When the catch-up
-    /// fails, the first refusal stands.
+    /// explain (`is_stale`), catches up with the feed and runs it again, up to
+    /// [`FRESH_PAUSES`]`.len() + 1` more times, pausing between rounds: the upstream serves only
+    /// settled changes (on PostgreSQL one that an older transaction still open anywhere in its
+    /// cluster could precede is held back a moment), so a change its client has just seen
+    /// committed may reach the feed a little later. When a catch-up fails, the last refusal
+    /// stands; a refusal that stays is answered after at most the sum of the pauses.
     pub async fn fresh<T, F, Fut>(
         &self,
         attempt: F,
@@ -221,20 +225,30 @@ impl<A: FeedApply> Follower<A> {
         F: Fn() -> Fut,
         Fut: Future<Output = AppResult<T>>,
     {
-        match attempt().await {
+        let mut answer = attempt().await;
+        let pauses = std::iter::once(Duration::ZERO).chain(FRESH_PAUSES);
+        for pause in pauses {
+            match &answer {
+                Err(e) if is_stale(e) => {}
+                _ => return answer,
+            }
+            tokio::time::sleep(pause).await;
             // Retried even when this catch-up found nothing: the follower may have applied the
             // news between the attempt and the catch-up.
-            Err(e) if is_stale(&e) => match self.catch_up().await {
-                Ok(_) => attempt().await,
-                Err(feed) => {
-                    tracing::debug!(error = %feed, "catching up on demand failed");
-                    Err(e)
-                }
-            },
-            other => other,
+            if let Err(feed) = self.catch_up().await {
+                tracing::debug!(error = %feed, "catching up on demand failed");
+                return answer;
+            }
+            answer = attempt().await;
         }
+        answer
     }
 }
+
+/// The pauses between the rounds of [`Follower::fresh`] after its first catch-up: what a
+/// refusal that an old copy does not explain costs at most (0.5 s), and how long a change
+/// just committed upstream may take to settle on its feed.
+pub const FRESH_PAUSES: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(400)];
 
 /// What the ticker says after a catch-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,15 +486,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn fresh_catches_up_and_decides_again_once_after_a_stale_refusal() {
+    async fn fresh_catches_up_and_decides_again_after_a_stale_refusal() {
         let f = follower(&[1, 2]).await;
         let (answer, runs) = fresh(&f, &[not_found(), Ok(7)]).await;
         assert_eq!((answer.unwrap(), runs), (7, 2));
         assert_eq!(state(&f).await.0, (2, 2), "caught up in between");
-        // Still refused after the catch-up: that answer stands, no third attempt.
-        let (answer, runs) = fresh(&f, &[not_found(), not_found(), Ok(7)]).await;
+        // Still refused after a catch-up: decided again after a pause, while the news may
+        // still be settling upstream.
+        let (answer, runs) = fresh(&f, &[not_found(), not_found(), not_found(), Ok(7)]).await;
+        assert_eq!((answer.unwrap(), runs), (7, 4));
+        // Refused every round: that answer stands, after the last pause, no fifth attempt.
+        let refused = [not_found(), not_found(), not_found(), not_found(), Ok(7)];
+        let (answer, runs) = fresh(&f, &refused).await;
         assert!(matches!(answer, Err(AppError::NotFound(_))));
-        assert_eq!(runs, 2);
+        assert_eq!(runs, 2 + FRESH_PAUSES.len());
     }
 
     #[tokio::test]
