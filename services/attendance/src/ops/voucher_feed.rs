@@ -22,7 +22,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ServiceType;
 use seteli_rules::ledger::after_the_end;
-use seteli_rules::rule_ids::{KTT_STEWARD, PROC_COACH, PROC_START, TERM_VALIDITY};
+use seteli_rules::rule_ids::{KTT_STEWARD, PROC_COACH, PROC_START};
 use sqlx::AnyConnection;
 
 use super::admission::update_units;
@@ -211,8 +211,10 @@ pub async fn get_feed_status(
 
 /// Whether a refusal may come from an old view of the voucher (unknown, another state, or a
 /// rule decided on the followed voucher's terms or start facts: no coach yet (PROC-COACH), no
-/// steward's notice yet (KTT-STEWARD), the start facts (PROC-START), the validity
-/// (TERM-VALIDITY)): then the feed is caught up on demand and the request tried once more.
+/// steward's notice yet (KTT-STEWARD), the start facts (PROC-START)): then the feed is caught
+/// up on demand and the request decided again. TERM-VALIDITY is not: a voucher's validity never
+/// changes after it is issued (an unknown voucher is NOT_FOUND, an ended one a state), and a
+/// catch-up may wait for the voucher's row, which a refusal must never do.
 fn maybe_stale(e: &AppError) -> bool {
     match e {
         AppError::NotFound(_) | AppError::StateConflict(_) => true,
@@ -222,7 +224,7 @@ fn maybe_stale(e: &AppError) -> bool {
 }
 
 /// The rules a refusal by which may be an old view of the voucher ([`maybe_stale`]).
-const ON_THE_FOLLOWED_VOUCHER: [&str; 4] = [PROC_COACH, KTT_STEWARD, PROC_START, TERM_VALIDITY];
+const ON_THE_FOLLOWED_VOUCHER: [&str; 3] = [PROC_COACH, KTT_STEWARD, PROC_START];
 
 /// Runs `attempt`; when it is refused in a way an old view of the voucher explains, catches up
 /// with the feed and runs it once more.
@@ -255,7 +257,10 @@ mod tests {
         // The steward's notice, the start facts and the validity are the followed voucher's.
         assert!(maybe_stale(&violation(KTT_STEWARD)));
         assert!(maybe_stale(&violation(PROC_START)));
-        assert!(maybe_stale(&violation(TERM_VALIDITY)));
+        // The validity never changes after issue: no catch-up (which may wait for the row).
+        assert!(!maybe_stale(&violation(
+            seteli_rules::rule_ids::TERM_VALIDITY
+        )));
         assert!(maybe_stale(&AppError::RuleViolations(vec![
             Violation::of(CAP_GROUP_SIZE, "", ""),
             Violation::of(PROC_COACH, "", ""),
