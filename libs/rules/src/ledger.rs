@@ -14,9 +14,9 @@
 //! - *A replacement is a new time* ([`check_replacement`]).
 //! - *Repeated absences count as no-shows do* ([`repeated_absences`]).
 //! - *Nothing after the end* ([`after_the_end`]) and *nothing lost at the end*
-//!   ([`LATE_RECORD_GRACE_DAYS`], [`late_records_until`]).
+//!   ([`LATE_RECORD_GRACE_DAYS`], [`late_records_until`], [`takes_late_records`]).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::Violation;
 use crate::absences::{AbsenceReason, AgreedSession, KelaDay, KelaDayStatus, benefit_kept};
@@ -312,6 +312,25 @@ pub fn late_records_until(last_day: NaiveDate, grace_days: i64) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// "Nothing lost at the end" (RULES.md §10): whether a voucher whose validity ends (or which
+/// ended) on `last_day` takes a record on `today`: always up to `last_day`; after it for
+/// `grace_days` ([`late_records_until`]), and never once the invoice of its last month is
+/// approved (`approved_month`: the first day of the latest month of the voucher on an approved
+/// invoice, as billing told attendance).
+pub fn takes_late_records(
+    last_day: NaiveDate,
+    today: NaiveDate,
+    grace_days: i64,
+    approved_month: Option<NaiveDate>,
+) -> bool {
+    if today <= last_day {
+        return true;
+    }
+    let last_month = last_day.with_day(1).unwrap_or(last_day);
+    today <= late_records_until(last_day, grace_days)
+        && approved_month.is_none_or(|approved| approved < last_month)
+}
+
 /// PROC-INTERRUPT, "nothing after the end" (RULES.md §10): whether a record dated `date` falls
 /// after the end (interruption or completion) of a voucher that ended on `ended_on`; such a
 /// record is never billable.
@@ -332,6 +351,20 @@ mod tests {
         assert_eq!(late_records_until(last, 0), last);
         assert_eq!(late_records_until(last, -3), last);
         assert_eq!(late_records_until(NaiveDate::MAX, 14), NaiveDate::MAX);
+    }
+
+    #[test]
+    fn late_records_stop_once_the_last_month_is_approved() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("a real date");
+        let last = day(12, 15);
+        // Within the validity, whatever is approved.
+        assert!(takes_late_records(last, day(12, 15), 14, Some(day(12, 1))));
+        // In the grace period: yes, while the last month is not approved.
+        assert!(takes_late_records(last, day(12, 20), 14, None));
+        assert!(takes_late_records(last, day(12, 20), 14, Some(day(11, 1))));
+        assert!(!takes_late_records(last, day(12, 20), 14, Some(day(12, 1))));
+        // After the grace period: never.
+        assert!(!takes_late_records(last, day(12, 30), 14, None));
     }
 
     #[test]

@@ -106,6 +106,11 @@ impl Service for Attendance {
             description: "voucher continues",
             sql: include_str!("../migrations/0110_voucher_continues.sql"),
         },
+        MigrationFile {
+            version: 111,
+            description: "approved months",
+            sql: include_str!("../migrations/0111_approved_months.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::{coded, pb_enum};
 use seteli_rules::ServiceType;
-use seteli_rules::ledger::late_records_until;
+use seteli_rules::ledger::takes_late_records;
 use seteli_rules::sessions::{self, VoucherTerms};
 
 coded! {
@@ -268,6 +268,9 @@ pub struct Voucher {
     pub start: StartDates,
     /// VOUCHER-EXTENSION: the voucher this one continues, if any (from the decision).
     pub continues: Option<String>,
+    /// The first day of the latest month of this voucher on an invoice billing approved
+    /// (attendance's own, never from the feed): no late record once its last month is.
+    pub approved_month: Option<NaiveDate>,
 }
 
 /// The dated start facts of a voucher, as the vouchers feed carries them.
@@ -313,13 +316,14 @@ impl Voucher {
     /// Whether a session (a no-show, an absence) dated `date` may be recorded on `today`: the
     /// state takes the day ([`Voucher::open_on`]), and — nothing lost at the end, for a time
     /// (RULES.md §10) — once the validity ended (its last valid day, or the end date of a
-    /// completed or interrupted voucher) records are taken for `grace_days` more days only.
+    /// completed or interrupted voucher) records are taken for `grace_days` more days only, and
+    /// not once the invoice of its last month is approved.
     pub fn takes_sessions_on(&self, date: NaiveDate, today: NaiveDate, grace_days: i64) -> bool {
         let last_day = match self.state.as_str() {
             "COMPLETED" | "INTERRUPTED" => self.ended_on.unwrap_or(self.valid_until),
             _ => self.valid_until,
         };
-        self.open_on(date) && today <= late_records_until(last_day, grace_days)
+        self.open_on(date) && takes_late_records(last_day, today, grace_days, self.approved_month)
     }
 }
 
@@ -584,6 +588,7 @@ mod tests {
             units_reserved: 0,
             start: StartDates::default(),
             continues: None,
+            approved_month: None,
         }
     }
 

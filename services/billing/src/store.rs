@@ -725,21 +725,37 @@ pub async fn acknowledge(
     }))
 }
 
-/// Documents whose items `attendance` has not been told of yet, oldest first.
-pub async fn unmarked(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>, AppError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM invoices WHERE items_marked = 0 ORDER BY created_at, id LIMIT $1",
+/// What `attendance` has been told of a document (`items_marked`): nothing yet, its items
+/// invoiced, and its approval (after which its vouchers' months take no late record).
+pub const TOLD_NOTHING: i64 = 0;
+/// Attendance knows the document's items are invoiced.
+pub const TOLD_INVOICED: i64 = 1;
+/// Attendance also knows the document is approved.
+pub const TOLD_APPROVED: i64 = 2;
+
+/// Documents `attendance` has not been told all of yet (their items invoiced, or their
+/// approval), oldest first, each with whether it is approved.
+pub async fn unmarked(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<(String, bool)>, AppError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT id, CASE WHEN approved_at IS NULL THEN 0 ELSE 1 END FROM invoices \
+         WHERE items_marked = 0 OR (approved_at IS NOT NULL AND items_marked < 2) \
+         ORDER BY created_at, id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|(i,)| i).collect())
+    Ok(rows.into_iter().map(|(i, a)| (i, a != 0)).collect())
 }
 
-/// Records that `attendance` knows the document's items are invoiced.
-pub async fn set_marked(conn: &mut AnyConnection, id: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE invoices SET items_marked = 1 WHERE id = $1")
+/// Records what `attendance` now knows of the document ([`TOLD_INVOICED`],
+/// [`TOLD_APPROVED`]); never less than it knew.
+pub async fn set_marked(conn: &mut AnyConnection, id: &str, told: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE invoices SET items_marked = $2 WHERE id = $1 AND items_marked < $2")
         .bind(id)
+        .bind(told)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -61,6 +61,7 @@ async fn client_cancellations_and_no_shows_by_calendar_month() {
             request_id: rid(),
             invoice_id: invoice.into(),
             item_ids: ids.clone(),
+            approved: false,
         };
         let token = env.finance();
         mark_items_invoiced(&env, &token, req).await

@@ -5,13 +5,9 @@
 //! records of its last days for the grace period (14 days), the sweep completes it once used
 //! and expires an unused one only after the grace period, and a late record is refused then.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-
-use chrono::{Days, Duration, NaiveDate};
+use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as apb;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::clock::Clock;
 use seteli_platform::testing::{rule_ids, with_token};
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
@@ -23,23 +19,8 @@ fn first_day() -> NaiveDate {
     ymd(2026, 10, 14)
 }
 
-/// Every service's clock, pinned to a day the test moves ([`Today::set`]).
-#[derive(Clone)]
-struct Today(Arc<AtomicI64>);
-
-impl Today {
-    /// Every service's "today" is `day` from now on.
-    fn set(&self, day: NaiveDate) {
-        self.0
-            .store((day - first_day()).num_days(), Ordering::SeqCst);
-    }
-}
-
-async fn start_on_first_day() -> (Env, Today) {
-    let today = Today(Arc::new(AtomicI64::new(0)));
-    let moved = today.0.clone();
-    let base = first_day().and_hms_opt(10, 0, 0).expect("10:00").and_utc();
-    let clock = Clock::from_fn(move || base + Duration::days(moved.load(Ordering::SeqCst)));
+async fn start_on_first_day() -> (Env, MovedToday) {
+    let (today, clock) = MovedToday::starts(first_day());
     let env = Env::builder()
         .services(&ATTENDANCE)
         .prices(Prices::County)
@@ -299,4 +280,68 @@ async fn a_voucher_whose_validity_ended_takes_late_records_for_the_grace_period(
     // Nothing recorded after the grace period reached the ledger.
     assert_eq!(used_and_reserved(&env, &unused).await, (0, 0));
     assert_eq!(used_and_reserved(&env, &used).await, (200, 0));
+}
+
+#[tokio::test]
+async fn late_records_stop_once_the_last_month_is_approved() {
+    let (today, clock) = MovedToday::starts(first_day());
+    let env = Env::builder()
+        .services(&BILLING)
+        .prices(Prices::County)
+        .clock(clock)
+        .start()
+        .await;
+    let p = approved_provider(&env, "Valmennus ry", 1_024_103, SIILINJARVI).await;
+    let from = ymd(2026, 10, 1);
+    let v = ktt_voucher(&env, &p, 214, from, validity_end(from, 3)).await;
+    let held = record(&env, &p, &v, at(ymd(2026, 10, 12), 9, 11))
+        .await
+        .expect("held on the 12th");
+
+    // 20 October: interrupted that day; its last month is October.
+    let end = ymd(2026, 10, 20);
+    today.set(end);
+    interrupt_on(&env, &env.provider_user(&p), &v, end).await;
+    attendance_sees(&env, &v, "INTERRUPTED").await;
+
+    // 2 November, in the grace period: a late record is taken, and October is invoiced.
+    today.set(ymd(2026, 11, 2));
+    let late = record(&env, &p, &v, at(ymd(2026, 10, 16), 9, 11))
+        .await
+        .expect("a late record in the grace period");
+    let invoice = generated(&env, &p, from).await.invoice.expect("an invoice");
+    let mut on_invoice: Vec<String> = invoice
+        .lines
+        .iter()
+        .flat_map(|l| l.items.iter().map(|i| i.item_id.clone()))
+        .collect();
+    on_invoice.sort();
+    let mut expected = vec![held.id.clone(), late.id.clone()];
+    expected.sort();
+    assert_eq!(on_invoice, expected);
+    // Invoiced but not approved yet: still taken (it goes on the next invoice).
+    let after_invoice = record(&env, &p, &v, at(ymd(2026, 10, 19), 9, 11))
+        .await
+        .expect("not approved yet");
+
+    // Approved: October is paid for, and the voucher takes no late record of any kind.
+    submit_and_approve_invoice(&env, &p, &invoice.id).await;
+    let err = record(&env, &p, &v, at(ymd(2026, 10, 15), 9, 11))
+        .await
+        .expect_err("the last month is approved");
+    refused_in_state(&err);
+    let err = absence(&env, &p, &v, ymd(2026, 10, 13))
+        .await
+        .expect_err("the last month is approved");
+    refused_in_state(&err);
+    // What was recorded before the approval stays billable, on the next invoice.
+    let not_invoiced: Vec<String> = billable(&env, &p, 2026, 10)
+        .await
+        .iter()
+        .flat_map(|v| v.items.iter())
+        .filter(|i| i.invoiced_units.is_none())
+        .map(|i| i.session_id.clone())
+        .collect();
+    assert_eq!(not_invoiced, [after_invoice.id]);
+    assert_eq!(used_and_reserved(&env, &v).await, (600, 0));
 }

@@ -310,6 +310,7 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
             request_id: rid(),
             invoice_id: "INV-1".into(),
             item_ids: vec![s.id.clone()],
+            approved: false,
         },
     )
     .await

@@ -131,7 +131,9 @@ pub async fn list_billable_items(
 }
 
 /// MarkItemsInvoiced: each item at its billable units now; an item on another invoice (and not
-/// corrected since) is refused, so nothing is billed twice.
+/// corrected since) is refused, so nothing is billed twice. With `approved`, each item's month
+/// is also recorded as approved on its voucher (an item already on this invoice is left as it
+/// is): late records stop once a voucher's last month is ([`crate::model::Voucher::takes_sessions_on`]).
 pub async fn mark_items_invoiced(
     app: &App,
     ctx: Ctx,
@@ -145,6 +147,7 @@ pub async fn mark_items_invoiced(
     }
     let items = req.item_ids.clone();
     let request_id = req.request_id.clone();
+    let approved = req.approved;
     change
         .apply(move |conn| {
             Box::pin(async move {
@@ -156,6 +159,15 @@ pub async fn mark_items_invoiced(
                         .ok_or_else(|| AppError::NotFound(format!("billable item {item}")))?;
                     store::lock_client(conn, &s.client_id).await?;
                     let first = s.date.with_day(1).unwrap_or(s.date);
+                    if approved {
+                        // Nothing lost at the end, never after the last month is approved
+                        // (RULES.md §10).
+                        store::record_approved_month(conn, &s.voucher_id, first).await?;
+                        if s.invoice_id.as_deref() == Some(invoice.as_str()) {
+                            marked += 1;
+                            continue;
+                        }
+                    }
                     let last = first
                         .checked_add_months(chrono::Months::new(1))
                         .and_then(|d| d.pred_opt())

@@ -37,6 +37,7 @@ pub(super) fn voucher(service: ServiceType, granted: i64) -> Voucher {
         units_reserved: 0,
         start: StartDates::default(),
         continues: None,
+        approved_month: None,
     }
 }
 

@@ -189,6 +189,7 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
             steward_notified_on: day(v.steward_notified_on.as_ref()),
         },
         continues: Some(d.continues_voucher_id.trim().to_owned()).filter(|c| !c.is_empty()),
+        approved_month: None,
     })
 }
 

@@ -55,7 +55,9 @@ pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,
     units_now, vouchers_to_recount,
 };
-pub use vouchers::{client_vouchers, count_vouchers, load_voucher, upsert_voucher};
+pub use vouchers::{
+    client_vouchers, count_vouchers, load_voucher, record_approved_month, upsert_voucher,
+};
 
 fn encode<M: Message>(m: &M) -> String {
     STANDARD.encode(m.encode_to_vec())

@@ -1,7 +1,9 @@
-//! The followed copy of the vouchers (`vouchers`): written only by the voucher feed
-//! ([`upsert_voucher`], newer changes only), read by every capability and locked by every change
-//! of a voucher's sessions ([`seteli_platform::change::Aggregate`]).
+//! The followed copy of the vouchers (`vouchers`): written by the voucher feed
+//! ([`upsert_voucher`], newer changes only) but for attendance's own columns (the unit counts,
+//! [`record_approved_month`]), read by every capability and locked by every change of a
+//! voucher's sessions ([`seteli_platform::change::Aggregate`]).
 
+use chrono::NaiveDate;
 use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{parse_stored_date, store_date};
@@ -77,7 +79,7 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
     valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
     ended_on, voucher_version, feed_sequence, units_used, units_reserved, provider_chosen_on, \
-    agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id";
+    agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id, approved_month";
 
 fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     Ok(Voucher {
@@ -105,7 +107,27 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
             steward_notified_on: opt_stored_date(r.try_get("steward_notified_on")?)?,
         },
         continues: r.try_get("continues_voucher_id")?,
+        approved_month: opt_stored_date(r.try_get("approved_month")?)?,
     })
+}
+
+/// Records that an invoice billing approved holds the voucher's month starting `month` (the
+/// latest such month is kept): late records stop once its last month is (RULES.md §10).
+pub async fn record_approved_month(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    month: NaiveDate,
+) -> Result<(), AppError> {
+    let month = store_date(month);
+    sqlx::query(
+        "UPDATE vouchers SET approved_month = $2 \
+         WHERE id = $1 AND (approved_month IS NULL OR approved_month < $2)",
+    )
+    .bind(voucher_id)
+    .bind(&month)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Loads a followed voucher, or `None`.

@@ -97,7 +97,7 @@ pub async fn generate_invoice(
         .into_iter()
         .flatten()
     {
-        if let Err(e) = mark_document(app, &up, &doc.id).await {
+        if let Err(e) = mark_document(app, &up, &doc.id, false).await {
             tracing::warn!(error = %e, invoice = %doc.id, "attendance not told yet; retrying later");
         }
     }

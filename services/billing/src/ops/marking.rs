@@ -1,6 +1,7 @@
 //! Telling `attendance` which items a document invoiced (MarkItemsInvoiced, in chunks, one by
-//! one when a chunk is refused), right after generation and again from the retry job
-//! ([`crate::jobs::mark_invoiced`]) for every document it has not been told of yet.
+//! one when a chunk is refused), right after generation, again once it is approved (so that its
+//! vouchers' last months take no late record, RULES.md §10), and from the retry job
+//! ([`crate::jobs::mark_invoiced`]) for every document it has not been told all of yet.
 
 use seteli_api::attendance::v1 as apb;
 use seteli_platform::rpc::Ctx;
@@ -12,17 +13,25 @@ use crate::store;
 /// Items per MarkItemsInvoiced call (attendance takes at most 1000).
 const MARK_CHUNK: usize = 1000;
 
-/// Tells attendance a document's items are invoiced on it, and records that it did.
-pub(super) async fn mark_document(app: &App, up: &Ctx, invoice_id: &str) -> AppResult<()> {
+/// Tells attendance a document's items are invoiced on it (and, with `approved`, that it is
+/// approved), and records that it did.
+pub(super) async fn mark_document(
+    app: &App,
+    up: &Ctx,
+    invoice_id: &str,
+    approved: bool,
+) -> AppResult<()> {
+    let stage = if approved { "approved-" } else { "" };
     let items = {
         let mut conn = app.db.pool().acquire().await?;
         store::invoice_item_ids(&mut conn, invoice_id).await?
     };
     for (n, chunk) in items.chunks(MARK_CHUNK).enumerate() {
         let request = apb::MarkItemsInvoicedRequest {
-            request_id: format!("billing-{invoice_id}-{n}"),
+            request_id: format!("billing-{invoice_id}-{stage}{n}"),
             invoice_id: invoice_id.to_owned(),
             item_ids: chunk.to_vec(),
+            approved,
         };
         let marked = app
             .attendance
@@ -37,9 +46,10 @@ pub(super) async fn mark_document(app: &App, up: &Ctx, invoice_id: &str) -> AppR
             Err(AppError::StateConflict(_) | AppError::InvalidArgument(_)) => {
                 for item in chunk {
                     let one = apb::MarkItemsInvoicedRequest {
-                        request_id: format!("billing-{invoice_id}-{item}"),
+                        request_id: format!("billing-{invoice_id}-{stage}{item}"),
                         invoice_id: invoice_id.to_owned(),
                         item_ids: vec![item.clone()],
+                        approved,
                     };
                     let r = app
                         .attendance
@@ -59,10 +69,15 @@ pub(super) async fn mark_document(app: &App, up: &Ctx, invoice_id: &str) -> AppR
         }
     }
     let mut conn = app.db.pool().acquire().await?;
-    store::set_marked(&mut conn, invoice_id).await
+    let told = if approved {
+        store::TOLD_APPROVED
+    } else {
+        store::TOLD_INVOICED
+    };
+    store::set_marked(&mut conn, invoice_id, told).await
 }
 
-/// Tells attendance of every document it has not been told of yet; returns how many.
+/// Tells attendance of every document it has not been told all of yet; returns how many.
 pub async fn mark_pending(app: &App) -> AppResult<usize> {
     let ctx = Ctx::system("billing-mark", app.clock.clone());
     let up = app.upstream(&ctx)?;
@@ -71,8 +86,8 @@ pub async fn mark_pending(app: &App) -> AppResult<usize> {
         store::unmarked(&mut conn, 100).await?
     };
     let n = pending.len();
-    for id in pending {
-        mark_document(app, &up, &id).await?;
+    for (id, approved) in pending {
+        mark_document(app, &up, &id, approved).await?;
     }
     Ok(n)
 }

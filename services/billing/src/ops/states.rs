@@ -9,6 +9,7 @@ use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
+use super::marking::mark_document;
 use crate::access;
 use crate::app::App;
 use crate::model::InvoiceRow;
@@ -115,7 +116,7 @@ pub async fn submit_invoice(
     })
 }
 
-/// ApproveInvoice.
+/// ApproveInvoice, then tells attendance (MarkItemsInvoiced with `approved`).
 pub async fn approve_invoice(
     app: &App,
     ctx: Ctx,
@@ -133,6 +134,13 @@ pub async fn approve_invoice(
         StateFacts::default(),
     )
     .await?;
+    // Tell attendance the months are paid for (no late record after, RULES.md §10); the job
+    // retries what fails here, and a billing without an upstream token tells nobody.
+    if let Ok(up) = app.upstream(&ctx)
+        && let Err(e) = mark_document(app, &up, &id, true).await
+    {
+        tracing::warn!(error = %e, invoice = %id, "attendance not told of the approval yet; retrying later");
+    }
     Ok(pb::ApproveInvoiceResponse {
         invoice: Some(invoice),
     })
