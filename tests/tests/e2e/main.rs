@@ -12,6 +12,7 @@ mod attendance_groups;
 mod attendance_ktt;
 mod attendance_ledger;
 mod attendance_ledger_end;
+mod attendance_ledger_properties;
 mod attendance_ledger_start;
 mod attendance_sessions;
 mod billing_export;

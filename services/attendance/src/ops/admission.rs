@@ -301,13 +301,7 @@ pub(super) async fn update_units(
     v: &Voucher,
     today: NaiveDate,
 ) -> AppResult<()> {
-    let sessions = store::voucher_sessions_between(
-        conn,
-        &v.id,
-        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default(),
-        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
-    )
-    .await?;
+    let sessions = store::all_voucher_sessions(conn, &v.id).await?;
     count_units(conn, v, &sessions, today).await
 }
 

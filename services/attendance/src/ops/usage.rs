@@ -12,7 +12,7 @@ use seteli_platform::paging::page_size;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
-use super::admission::update_units;
+use super::admission::{units_as_of, update_units};
 use super::common::{read_client, read_clients};
 use crate::access;
 use crate::app::App;
@@ -20,7 +20,8 @@ use crate::model::to_units;
 use crate::store;
 use crate::wire::required_id;
 
-/// GetVoucherUsage.
+/// GetVoucherUsage: the units counted as of today from the voucher's sessions (the stored count
+/// and the usage feed follow at the next recount, [`recount_due`]).
 pub async fn get_voucher_usage(
     app: &App,
     ctx: Ctx,
@@ -33,8 +34,12 @@ pub async fn get_voucher_usage(
         .await?
         .filter(|v| access::may_see(&ctx.caller, v))
         .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
-    let sessions = store::count_sessions(&mut conn, &id).await?;
+    // As of today, even before the recount job moved agreed sessions whose day has come from
+    // reserved to used (RULES.md §10, "realised, not planned").
+    let all = store::all_voucher_sessions(&mut conn, &id).await?;
     drop(conn);
+    let (count, _) = units_as_of(&all, ctx.today());
+    let sessions = i64::try_from(all.len()).unwrap_or(i64::MAX);
     read_client(app, &ctx, &v.client_id, "GetVoucherUsage").await?;
     Ok(pb::GetVoucherUsageResponse {
         usage: Some(pb::VoucherUsage {
@@ -44,9 +49,9 @@ pub async fn get_voucher_usage(
             service_type: v.service.to_pb(),
             voucher_state: v.state,
             units_granted: Some(to_units(v.units_granted)),
-            units_used: Some(to_units(v.units_used)),
-            units_left: Some(to_units(v.units_granted - v.units_used - v.units_reserved)),
-            units_reserved: Some(to_units(v.units_reserved)),
+            units_used: Some(to_units(count.used)),
+            units_left: Some(to_units(v.units_granted - count.used - count.reserved)),
+            units_reserved: Some(to_units(count.reserved)),
             voucher_version: v.version,
             feed_sequence: v.feed_sequence,
             sessions,

@@ -47,9 +47,9 @@ pub use groups::{
     list_groups, load_group, touch_group, withdraw,
 };
 pub use sessions::{
-    SessionFilter, append_history, client_sessions, client_sessions_with_version, correct_session,
-    count_sessions, history, insert_session, link_replacement, list_sessions, load_session,
-    lock_client, set_status, voucher_sessions_between,
+    SessionFilter, all_voucher_sessions, append_history, client_sessions,
+    client_sessions_with_version, correct_session, history, insert_session, link_replacement,
+    list_sessions, load_session, lock_client, set_status, voucher_sessions_between,
 };
 pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,

@@ -265,13 +265,18 @@ pub async fn voucher_sessions_between(
     rows.iter().map(session_from_row).collect()
 }
 
-/// How many sessions a voucher has (any state).
-pub async fn count_sessions(conn: &mut AnyConnection, voucher_id: &str) -> Result<i64, AppError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE voucher_id = $1")
-        .bind(voucher_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(n)
+/// Every session of a voucher, any state, by date.
+pub async fn all_voucher_sessions(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+) -> Result<Vec<SessionRow>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE voucher_id = $1 ORDER BY session_date, id"
+    )))
+    .bind(voucher_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(session_from_row).collect()
 }
 
 /// Filters of a session listing (empty strings: no filter).
