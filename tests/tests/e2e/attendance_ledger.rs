@@ -5,6 +5,7 @@
 
 use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as apb;
+use seteli_api::reporting::v1 as rpb;
 use seteli_platform::clock::Clock;
 use seteli_platform::testing::{rule_ids, with_token};
 use seteli_rules::terms::validity_end;
@@ -26,13 +27,40 @@ fn earlier(days: u64) -> NaiveDate {
 }
 
 async fn start_on_today() -> Env {
-    let clock = Clock::fixed(today().and_hms_opt(10, 0, 0).expect("10:00").and_utc());
     Env::builder()
         .services(&ATTENDANCE)
         .prices(Prices::County)
-        .clock(clock)
+        .clock(clock_on(today()))
         .start()
         .await
+}
+
+/// The registry, vouchers, attendance and reporting (whose Kela notice reads the ledger).
+async fn start_on_today_with_reporting() -> Env {
+    let services = [ATTENDANCE.as_slice(), &[Svc::Reporting]].concat();
+    Env::builder()
+        .services(&services)
+        .prices(Prices::County)
+        .clock(clock_on(today()))
+        .start()
+        .await
+}
+
+/// The days of the Kela notice (ABS-KELA) of the period holding `day`, once reporting knows
+/// the service started.
+async fn kela_days(env: &Env, v: &str, day: NaiveDate) -> Vec<(NaiveDate, i32)> {
+    let notice = poll_until(
+        || async { get_kela_notice(env, &env.admin(), v, d(day)).await },
+        |n| n.is_ok(),
+        |n| format!("reporting never knew the service started: {n:?}"),
+    )
+    .await
+    .expect("the Kela notice");
+    notice
+        .days
+        .iter()
+        .map(|x| (day_of(x.date), x.status))
+        .collect()
 }
 
 /// An approved provider and an active KTT coaching voucher of 30 h from 1 October.
@@ -119,7 +147,7 @@ async fn an_hour_is_recorded_once_on_a_voucher() {
 
 #[tokio::test]
 async fn a_day_is_either_attended_or_missed_in_either_order() {
-    let env = start_on_today().await;
+    let env = start_on_today_with_reporting().await;
     let (p, v) = provider_and_voucher(&env, 1_024_002, 202).await;
     // A session, then an absence on its day.
     let held = record(&env, &p, &v, at(earlier(3), 9, 11))
@@ -148,6 +176,11 @@ async fn a_day_is_either_attended_or_missed_in_either_order() {
     assert_eq!(absence_days(&env, &p, &v).await, vec![d(earlier(2))]);
     assert_eq!(billable_october(&env, &p).await, [held.id]);
     assert_eq!(units_used(&env, &v).await, 200);
+    // Kela is told the same: present the day attended, absent the day missed.
+    let days = kela_days(&env, &v, earlier(3)).await;
+    let on = |day: NaiveDate| days.iter().find(|(d, _)| *d == day).map(|(_, s)| *s);
+    assert_eq!(on(earlier(3)), Some(rpb::KelaDayStatus::Present as i32));
+    assert_eq!(on(earlier(2)), Some(rpb::KelaDayStatus::Absent as i32));
 }
 
 #[tokio::test]
