@@ -344,3 +344,58 @@ async fn a_closed_groups_announced_start_is_its_clients_agreed_start() {
         .expect_err("late for a new client");
     assert!(rule_ids(&err).contains(&"PROC-START".to_owned()), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_closed_groups_delayed_start_is_its_clients_agreed_start() {
+    let env = start_on_today().await;
+    let p = approved_provider(&env, "Ryhmät ry", 1_024_108, SIILINJARVI).await;
+    let from = ymd(2026, 10, 1);
+    let client = sk_group_voucher(&env, &p, 308, from, validity_end(from, 3)).await;
+    // Announced for Wednesday 21 October: its fill is judged today, a week before.
+    let announced = later(7);
+    let details = group_details(ServiceType::SkGroup, apb::GroupMode::Closed, 8, announced);
+    let group = create_group(&env, &p, details).await.expect("closed group");
+    enrol(&env, &p, &group.id, &client, None)
+        .await
+        .expect("enrolled");
+    // The first day on Friday 30 October: late for the announced start, and past ten
+    // business days from the choice.
+    let delayed = later(16);
+    let first_day = |on: NaiveDate| apb::RecordGroupSessionRequest {
+        request_id: rid(),
+        group_id: group.id.clone(),
+        details: Some(apb::GroupSessionDetails {
+            date: d(on),
+            hours: Some(apb::Units { hundredths: 300 }),
+            modality: apb::Modality::OnSite as i32,
+            notes: "Ensimmäinen ryhmäkerta".into(),
+            ..Default::default()
+        }),
+        marks: vec![apb::PresenceMark {
+            voucher_id: client.clone(),
+            presence: apb::Presence::Present as i32,
+            ..Default::default()
+        }],
+    };
+    let token = env.provider_user(&p);
+    let err = env
+        .a()
+        .record_group_session(with_token(&token, first_day(delayed)))
+        .await
+        .expect_err("after the announced start");
+    assert!(rule_ids(&err).contains(&"PROC-START".to_owned()), "{err:?}");
+    // SK 5: the provider delays the start lawfully; the delayed start is the agreed one.
+    let request = apb::DelayGroupStartRequest {
+        request_id: rid(),
+        group_id: group.id.clone(),
+        new_start: d(delayed),
+        reason: "Ryhmä ei täyttynyt ajoissa.".into(),
+    };
+    delay_group_start(&env, &token, request)
+        .await
+        .expect("delayed");
+    env.a()
+        .record_group_session(with_token(&token, first_day(delayed)))
+        .await
+        .expect("the delayed first day");
+}
