@@ -67,6 +67,12 @@ pub fn own_provider(caller: &Caller) -> Option<String> {
     (caller.role == Role::ProviderUser).then(|| caller.provider_id.clone().unwrap_or_default())
 }
 
+/// The social worker a social worker's reads are confined to: the vouchers they are
+/// responsible for (`None` for other roles).
+pub fn own_caseload(caller: &Caller) -> Option<String> {
+    (caller.role == Role::SocialWorker).then(|| caller.subject.clone())
+}
+
 /// Why the client's data is processed by `caller` (the audit purpose).
 pub fn purpose(caller: &Caller) -> &'static str {
     match caller.role {

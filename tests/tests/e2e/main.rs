@@ -3,6 +3,7 @@
 //! processes of `seteli-under-test`). One binary links the test kit and the five services
 //! once, not once per file.
 
+mod access_caseloads;
 mod access_matrix;
 mod attendance_absences;
 mod attendance_cancellations;

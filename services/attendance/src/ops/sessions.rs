@@ -299,6 +299,7 @@ pub async fn list_sessions(
         client_id: req.client_id.trim().to_owned(),
         provider_id: access::own_provider(&ctx.caller).unwrap_or_default(),
         status: status.map(|s| s.code().to_owned()).unwrap_or_default(),
+        social_worker: access::own_caseload(&ctx.caller).unwrap_or_default(),
     };
     let mut conn = app.db.pool().acquire().await?;
     if !filter.voucher_id.is_empty() {
@@ -312,6 +313,13 @@ pub async fn list_sessions(
             "voucher_id",
             "required: a voucher id or a client id",
         ));
+    } else {
+        // By client: only a caller who may see one of the client's vouchers learns the client
+        // has sessions at all, and then of those vouchers only (the filter above).
+        let vouchers = store::client_vouchers(&mut conn, &filter.client_id).await?;
+        if !vouchers.iter().any(|v| access::may_see(&ctx.caller, v)) {
+            return Err(AppError::NotFound(format!("client {}", filter.client_id)));
+        }
     }
     let after = page.after::<(String, String)>()?;
     let rows = store::list_sessions(&mut conn, &filter, after, page.fetch()).await?;

@@ -1,0 +1,75 @@
+//! Least privilege for social workers (issue 30, caseloads): a social worker reads the sessions
+//! of the clients whose vouchers they are responsible for, and another social worker gets the
+//! same NOT_FOUND for a client filter as for the voucher itself — the daily record in a
+//! session's notes is health-related data.
+
+use seteli_api::attendance::v1 as apb;
+use seteli_platform::testing::with_token;
+use seteli_rules::terms::validity_end;
+use seteli_tests::fixtures::*;
+use tonic::Code;
+
+async fn sessions_of_client(
+    env: &Env,
+    token: &str,
+    client_id: &str,
+) -> Result<Vec<apb::Session>, tonic::Status> {
+    env.a()
+        .list_sessions(with_token(
+            token,
+            apb::ListSessionsRequest {
+                client_id: client_id.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|r| r.into_inner().sessions)
+}
+
+#[tokio::test]
+async fn another_social_workers_client_filter_finds_nothing() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_030_001, SIILINJARVI).await;
+    let from = today();
+    let v = ktt_voucher(&env, &p, 501, from, validity_end(from, 3)).await;
+    let mut details = at(today(), 9, 11);
+    details.notes = "Masennusjakso, lääkitys muuttui.".into();
+    record(&env, &p, &v, details).await.expect("session");
+    let client = voucher_usage(&env, &v).await.client_id;
+
+    // The voucher's own social worker and the county's administrator read them.
+    let own = sessions_of_client(&env, &env.social_worker(), &client)
+        .await
+        .expect("own client");
+    assert_eq!(own.len(), 1);
+    assert_eq!(
+        sessions_of_client(&env, &env.admin(), &client)
+            .await
+            .expect("admin")
+            .len(),
+        1
+    );
+    // Another social worker: the same answer as for the voucher, NOT_FOUND.
+    let other = other_social_worker(&env);
+    let err = sessions_of_client(&env, &other, &client)
+        .await
+        .expect_err("not their client");
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    let err = env
+        .a()
+        .list_sessions(with_token(
+            &other,
+            apb::ListSessionsRequest {
+                voucher_id: v.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect_err("not their voucher");
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    // A client nobody holds a voucher for answers the same.
+    let err = sessions_of_client(&env, &other, "no-such-client")
+        .await
+        .expect_err("no such client");
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+}
