@@ -48,6 +48,12 @@ pub fn parse_stored_time(s: &str) -> Result<NaiveTime, AppError> {
 }
 
 /// Checks a session's shape; every malformed field at once. An empty coach is the voucher's
+/// The hours between two clock times, hundredths, rounded to the nearest: what an hour
+/// service's session consumes (09:00–10:30 is 150).
+pub fn clock_hundredths(start: NaiveTime, end: NaiveTime) -> i64 {
+    ((end - start).num_minutes() * 100 + 30) / 60
+}
+
 /// responsible coach.
 pub fn validate_session(
     d: Option<&pb::SessionDetails>,
@@ -81,7 +87,7 @@ pub fn validate_session(
     );
     let from_clock = time
         .filter(|(s, e)| s < e)
-        .map(|(s, e)| ((e - s).num_minutes() * 100 + 30) / 60);
+        .map(|(s, e)| clock_hundredths(s, e));
     let hours = d.hours.map(|h| h.hundredths).or(from_clock);
     errors.check(
         !hours.is_some_and(|h| (1..=MAX_HOURS_HUNDREDTHS).contains(&h)),

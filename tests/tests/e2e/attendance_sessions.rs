@@ -470,3 +470,27 @@ async fn a_refusal_does_not_wait_for_the_write_lock() {
     assert!(written.into_inner().session.is_some());
     assert_eq!(units_used(&env, &v).await, 400);
 }
+
+#[tokio::test]
+async fn an_hour_services_hours_are_its_clock_times() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Tunnit Oy", 1_030_002, SIILINJARVI).await;
+    let v = ktt_voucher(&env, &p, 502, today(), validity_end(today(), 3)).await;
+    // 09:00–10:00 claimed as five hours: refused, nothing consumed.
+    let mut five = at(today(), 9, 10);
+    five.hours = Some(apb::Units { hundredths: 500 });
+    let err = record(&env, &p, &v, five)
+        .await
+        .expect_err("five hours in one");
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(err.message().contains("details.hours"), "{err:?}");
+    assert_eq!(units_used(&env, &v).await, 0);
+    // The same hour given as one hour, or left to the clock times, is taken.
+    let mut one = at(today(), 9, 10);
+    one.hours = Some(apb::Units { hundredths: 100 });
+    record(&env, &p, &v, one).await.expect("one hour");
+    record(&env, &p, &v, between(today(), (10, 0), (11, 30)))
+        .await
+        .expect("an hour and a half from the clock");
+    assert_eq!(units_used(&env, &v).await, 250);
+}

@@ -31,6 +31,7 @@ use super::common::{rule_error, to_warning};
 use super::ledger::not_an_absence_day;
 use crate::model::{SessionInput, SessionKind, SessionRow, SessionStatus, UnitCount, Voucher, dec};
 use crate::store;
+use crate::wire::clock_hundredths;
 
 /// What admission decided.
 pub(super) struct Admission {
@@ -131,6 +132,21 @@ pub(super) fn admit_among(
     start_facts: StartContext,
 ) -> AppResult<Admission> {
     let terms = seteli_rules::terms_for(v.service, v.decision_date).map_err(rule_error)?;
+    // An hour service consumes the hours it was held: given with clock times, they agree.
+    if let (SessionKind::Regular, Unit::Hour, Some((start, end))) = (s.kind, terms.unit, s.time)
+        && s.hours != clock_hundredths(start, end)
+    {
+        return Err(AppError::invalid(
+            "details.hours",
+            format!(
+                "an hour service's hours are its clock times: {}–{} is {} h, not {} h",
+                start.format("%H:%M"),
+                end.format("%H:%M"),
+                dec(clock_hundredths(start, end)),
+                dec(s.hours)
+            ),
+        ));
+    }
     let units = match (s.kind, terms.unit) {
         (SessionKind::Regular, Unit::Day) => 100,
         (SessionKind::Regular, Unit::Hour) => s.hours,
