@@ -3,8 +3,8 @@
 //! processes of `seteli-under-test`). One binary links the test kit and the five services
 //! once, not once per file.
 
-mod access_caseloads;
 mod access_matrix;
+mod access_objects;
 mod attendance_absences;
 mod attendance_cancellations;
 mod attendance_feed;

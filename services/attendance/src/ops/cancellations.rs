@@ -64,7 +64,7 @@ pub async fn cancel_session(
             "at most 4000 characters",
         ));
     }
-    let voucher_id = voucher_of_session(app, &id).await?;
+    let voucher_id = voucher_of_session(app, &id, |v| access::may_record(&ctx.caller, v)).await?;
     let caller = ctx.caller.clone();
     let request_id = req.request_id.clone();
     let grace_days = app.late_record_grace_days;

@@ -46,13 +46,24 @@ pub(super) async fn session_of(
         .ok_or_else(|| AppError::NotFound(format!("session {id}")))
 }
 
-/// The voucher of a session (sessions never move between vouchers), for locking it.
-pub(super) async fn voucher_of_session(app: &App, session_id: &str) -> AppResult<String> {
+/// The voucher of a session the caller may change (`may` on its voucher). A session that does
+/// not exist and one that is not the caller's get one answer, NOT_FOUND naming the session
+/// only: no other object's id, no oracle.
+pub(super) async fn voucher_of_session(
+    app: &App,
+    session_id: &str,
+    may: impl Fn(&Voucher) -> bool,
+) -> AppResult<String> {
+    let not_found = || AppError::NotFound(format!("session {session_id}"));
     let mut conn = app.db.pool().acquire().await?;
-    store::load_session(&mut conn, session_id)
+    let session = store::load_session(&mut conn, session_id)
         .await?
-        .map(|s| s.voucher_id)
-        .ok_or_else(|| AppError::NotFound(format!("session {session_id}")))
+        .ok_or_else(not_found)?;
+    store::load_voucher(&mut conn, &session.voucher_id)
+        .await?
+        .filter(|v| may(v))
+        .map(|v| v.id)
+        .ok_or_else(not_found)
 }
 
 /// RecordSession.
@@ -345,7 +356,7 @@ pub async fn correct_session(
     let id = required_id("session_id", &req.session_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let mut input = wire::validate_session(req.details.as_ref(), "")?;
-    let voucher_id = voucher_of_session(app, &id).await?;
+    let voucher_id = voucher_of_session(app, &id, |v| access::may_correct(&ctx.caller, v)).await?;
     let caller = ctx.caller.clone();
     let request_id = req.request_id.clone();
     let grace_days = app.late_record_grace_days;
@@ -421,7 +432,7 @@ pub async fn void_session(
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("session_id", &req.session_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
-    let voucher_id = voucher_of_session(app, &id).await?;
+    let voucher_id = voucher_of_session(app, &id, |v| access::may_correct(&ctx.caller, v)).await?;
     let caller = ctx.caller.clone();
     let request_id = req.request_id.clone();
     change

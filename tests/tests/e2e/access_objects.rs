@@ -1,7 +1,8 @@
-//! Least privilege for social workers (issue 30, caseloads): a social worker reads the sessions
-//! of the clients whose vouchers they are responsible for, and another social worker gets the
-//! same NOT_FOUND for a client filter as for the voucher itself — the daily record in a
-//! session's notes is health-related data.
+//! Least privilege at the level of objects (issue 30): a social worker reads the sessions of
+//! the clients whose vouchers they are responsible for, and another social worker gets the same
+//! NOT_FOUND for a client filter as for the voucher itself (the daily record in a session's
+//! notes is health-related data); "not yours" and "not there" are one answer naming only what
+//! was asked for.
 
 use seteli_api::attendance::v1 as apb;
 use seteli_platform::testing::with_token;
@@ -71,5 +72,54 @@ async fn another_social_workers_client_filter_finds_nothing() {
     let err = sessions_of_client(&env, &other, "no-such-client")
         .await
         .expect_err("no such client");
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+}
+
+#[tokio::test]
+async fn another_providers_session_is_not_there_and_names_nothing_else() {
+    let env = start_attendance().await;
+    let a = approved_provider(&env, "Valmennus ry", 1_030_003, SIILINJARVI).await;
+    let b = approved_provider(&env, "Kilpailija Oy", 1_030_004, SIILINJARVI).await;
+    let from = today();
+    let v = ktt_voucher(&env, &a, 503, from, validity_end(from, 3)).await;
+    let s = record(&env, &a, &v, at(today(), 9, 11))
+        .await
+        .expect("session");
+    let token = env.provider_user(&b);
+    let not_there = |err: tonic::Status, what: &str| {
+        assert_eq!(err.code(), Code::NotFound, "{what}: {err:?}");
+        assert!(
+            !err.message().contains(&v) && err.message().contains(&s.id),
+            "{what}: {}",
+            err.message()
+        );
+    };
+    let by_client = apb::Cancellation {
+        by: apb::CancelledBy::Client as i32,
+        cancelled_on: d(today()),
+        ..Default::default()
+    };
+    not_there(
+        cancel(&env, &b, &s.id, by_client.clone())
+            .await
+            .expect_err("not B's"),
+        "cancel",
+    );
+    not_there(
+        correct_session(&env, &token, &s.id, at(today(), 9, 10), "Korjaus.")
+            .await
+            .expect_err("not B's"),
+        "correct",
+    );
+    not_there(
+        void_session(&env, &token, &s.id, "Väärä asiakas.")
+            .await
+            .expect_err("not B's"),
+        "void",
+    );
+    // A session that does not exist answers the same.
+    let err = cancel(&env, &b, "01a00000-0000-7000-8000-000000000000", by_client)
+        .await
+        .expect_err("no such session");
     assert_eq!(err.code(), Code::NotFound, "{err:?}");
 }
