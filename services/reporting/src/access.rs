@@ -7,10 +7,10 @@
 //! | AcknowledgeReport, RequestRevision | social worker, county admin |
 //! | GetFeedStatus | county admin |
 //!
-//! Social workers read every voucher's reports, as in `vouchers` and `attendance` (no
-//! per-worker caseload yet); their list defaults to their own vouchers. Another provider's
-//! obligation or report answers `NOT_FOUND`, never `PERMISSION_DENIED`: its existence is not
-//! the caller's business.
+//! A social worker reads and reviews the reports of their own clients only (the vouchers they
+//! are responsible for: their caseload); their list is confined to those. Another provider's
+//! or another social worker's obligation or report answers `NOT_FOUND`, never
+//! `PERMISSION_DENIED`: its existence is not the caller's business.
 
 use seteli_platform::auth::{Caller, Role};
 
@@ -25,11 +25,13 @@ pub const REVIEWERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin];
 /// The county's administrators.
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 
-/// Whether `caller` may know obligation `o` (and its report) exists.
+/// Whether `caller` may know obligation `o` (and its report) exists: a user of its provider,
+/// its voucher's social worker (caseload), or the county's administrator.
 pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
     match caller.role {
         Role::ProviderUser => may_write(caller, o),
-        Role::SocialWorker | Role::CountyAdmin => true,
+        Role::SocialWorker => !o.social_worker.is_empty() && o.social_worker == caller.subject,
+        Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor => false,
     }
 }
@@ -109,32 +111,19 @@ pub fn may_see_voucher(caller: &Caller, v: &crate::model::Voucher) -> bool {
 //
 // | RPC | roles |
 // | --- | --- |
-// | GetReportPdf | a user of the voucher's provider, the voucher's social worker; nobody else |
+// | GetReportPdf | whoever reads the report (GetReport) |
 // | MarkClientCopyGiven, MarkDeliveredToCounty | a user of the voucher's provider |
 // | GetClosingChecklist | a user of the voucher's provider, the voucher's social worker, county admin |
 // | MarkClosingItem | REP-FEEDBACK items: a user of the voucher's provider; ARCHIVE: the voucher's social worker, county admin |
 //
-// The printed report is the client's paper copy and the county's: it goes to the provider
-// who wrote it and the social worker whose client it is, not to every social worker and not
-// to the county's administrators (who read the report itself).
+// The printed report is the report itself on paper: whoever may read it may print it, and
+// for anybody else it is not there (NOT_FOUND), as the report is.
 
-/// Who may print a report (more narrowly decided by [`may_print`]).
-pub const PRINTERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker];
 /// Who marks a report's delivery (REP-DELIVERY).
 pub const DELIVERERS: &[Role] = &[Role::ProviderUser];
 /// Who reads a voucher's closing checklist, and who may mark one of its items (each item
 /// more narrowly decided by [`may_mark`]).
 pub const CLOSERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker, Role::CountyAdmin];
-
-/// Whether `caller` may print the report of `o`: a user of its provider, or its voucher's
-/// social worker.
-pub fn may_print(caller: &Caller, o: &ObligationRow) -> bool {
-    match caller.role {
-        Role::ProviderUser => may_write(caller, o),
-        Role::SocialWorker => !o.social_worker.is_empty() && o.social_worker == caller.subject,
-        _ => false,
-    }
-}
 
 /// Whether `caller` may know voucher `v`'s closing checklist: a user of its provider, its
 /// social worker, or the county's administrator (those who may know its client data, see

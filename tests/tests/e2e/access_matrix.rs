@@ -136,7 +136,7 @@ const REPORTING: &[(&str, u8)] = &[
     ("MarkKelaNoticeSent", PU),
     ("GetFollowUp", CA | AU),
     ("ExportFollowUpCsv", CA | AU),
-    ("GetReportPdf", PU | SW),
+    ("GetReportPdf", PU | SW | CA),
     ("MarkClientCopyGiven", PU),
     ("MarkDeliveredToCounty", PU),
     ("GetClosingChecklist", PU | SW | CA),

@@ -56,7 +56,11 @@ pub async fn list_obligations(
                 return Err(AppError::NotFound(format!("provider {provider_id}")));
             }
         }
-        Role::SocialWorker if social_worker.is_empty() && provider_id.is_empty() => {
+        // A social worker's caseload: their own clients' obligations, whatever was asked.
+        Role::SocialWorker => {
+            if !social_worker.is_empty() && social_worker != ctx.caller.subject {
+                return Err(AppError::NotFound(format!("social worker {social_worker}")));
+            }
             social_worker = ctx.caller.subject.clone();
         }
         _ => {}
