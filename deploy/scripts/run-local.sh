@@ -22,25 +22,22 @@ export SETELI_VOUCHERS_URL=http://127.0.0.1:50052
 export SETELI_ATTENDANCE_URL=http://127.0.0.1:50053
 export SETELI_REPORTING_URL=http://127.0.0.1:50054
 export SETELI_BILLING_URL=http://127.0.0.1:50055
-# attendance follows the vouchers change feed with a token of its own (the platform has no
-# service accounts yet): a dev county_admin token, signed with the dev key, valid for 30 days.
-# A secret: only attendance gets it, as SETELI_VOUCHERS_FEED_TOKEN (see the loop below).
-feed_token="$("$bin/seteli-dev" token --role county_admin --subject attendance-feed \
-  --ttl 2592000 --dir deploy/dev-keys)"
-# vouchers follows attendance's usage feed (the units used) likewise, with its own dev token:
-# only vouchers gets it, as SETELI_ATTENDANCE_FEED_TOKEN.
-usage_token="$("$bin/seteli-dev" token --role county_admin --subject usage-feed \
-  --ttl 2592000 --dir deploy/dev-keys)"
-# billing calls attendance, vouchers and providers with its own dev county_admin token: only
-# billing gets it, as SETELI_BILLING_UPSTREAM_TOKEN. Its buyer (the county) is the service's
-# built-in development default (SETELI_BILLING_BUYER_*).
-billing_token="$("$bin/seteli-dev" token --role county_admin --subject billing-upstream \
-  --ttl 2592000 --dir deploy/dev-keys)"
-# reporting follows the vouchers change feed (report obligations) and attendance's feed with
-# its own dev token: only reporting gets it, as SETELI_VOUCHERS_FEED_TOKEN and
-# SETELI_ATTENDANCE_FEED_TOKEN.
-reporting_token="$("$bin/seteli-dev" token --role county_admin --subject reporting-feed \
-  --ttl 2592000 --dir deploy/dev-keys)"
+# Each service follows feeds and calls other services as itself: a dev token of its own
+# service account (role `service`, the subject naming the service), signed with the dev key,
+# valid for 30 days. A secret: only that service gets it (see the loop below) —
+#   attendance follows the vouchers change feed (SETELI_VOUCHERS_FEED_TOKEN);
+#   vouchers follows attendance's usage feed, the units used (SETELI_ATTENDANCE_FEED_TOKEN);
+#   billing calls attendance, vouchers and providers (SETELI_BILLING_UPSTREAM_TOKEN); its buyer
+#   (the county) is the service's built-in development default (SETELI_BILLING_BUYER_*);
+#   reporting follows the vouchers change feed (report obligations) and attendance's alert feed
+#   and activity figures (SETELI_VOUCHERS_FEED_TOKEN and SETELI_ATTENDANCE_FEED_TOKEN).
+service_token() {
+  "$bin/seteli-dev" token --role service --subject "$1" --ttl 2592000 --dir deploy/dev-keys
+}
+feed_token="$(service_token attendance)"
+usage_token="$(service_token vouchers)"
+billing_token="$(service_token billing)"
+reporting_token="$(service_token reporting)"
 
 pids=()
 cleanup() {

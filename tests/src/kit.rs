@@ -224,12 +224,11 @@ impl Default for ClosedPort {
     }
 }
 
-/// The bearer token the feed followers use in tests (attendance following the voucher feed,
-/// vouchers following attendance's usage feed): a county administrator's, as
-/// `SETELI_VOUCHERS_FEED_TOKEN` and `SETELI_ATTENDANCE_FEED_TOKEN` document (no service accounts
-/// yet).
-pub fn feed_token(keys: &TestKeys) -> String {
-    keys.token_as("system:attendance-feed", "county_admin", None)
+/// The service account token of `svc` (role `service`, the subject naming the service): what
+/// it follows feeds and calls other services with (`SETELI_*_FEED_TOKEN`,
+/// `SETELI_BILLING_UPSTREAM_TOKEN`), and what a test reads a feed as that service with.
+pub fn service_token(keys: &TestKeys, svc: Svc) -> String {
+    keys.token_as(svc.name(), "service", None)
 }
 
 /// The ceiling prices an environment starts with.
@@ -329,7 +328,7 @@ async fn launch(
     clock: Clock,
     tweak: impl FnOnce(&mut Config),
 ) -> (TestServer, BTreeMap<String, String>) {
-    let token = feed_token(&keys);
+    let token = service_token(&keys, svc);
     let mut upstreams = BTreeMap::new();
     let wire = |c: &mut Config| {
         if svc == Svc::Providers {
@@ -682,6 +681,12 @@ impl Env {
     /// A token of `role` (and `provider_id` for a provider's user).
     pub fn token(&self, role: &str, provider_id: Option<&str>) -> String {
         self.keys.token(role, provider_id)
+    }
+
+    /// The service account token of `svc` ([`service_token`]): to read a feed or the billable
+    /// items as the service that follows them.
+    pub fn service(&self, svc: Svc) -> String {
+        service_token(&self.keys, svc)
     }
 
     /// A social worker's token.

@@ -78,7 +78,8 @@ fn owner_only(path: &Path) -> anyhow::Result<bool> {
 /// What a dev token says.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
-    /// The role (`social_worker`, `provider_user`, `county_admin`, `finance_system`, `auditor`).
+    /// The role (`social_worker`, `provider_user`, `county_admin`, `finance_system`, `auditor`,
+    /// or `service`: a service's own account, its subject naming the service).
     pub role: String,
     /// The provider of a `provider_user` (required for that role).
     pub provider: Option<String>,
@@ -99,8 +100,17 @@ pub fn audience() -> String {
     std::env::var("SETELI_JWT_AUDIENCE").unwrap_or_else(|_| "seteli".into())
 }
 
-/// Signs `req` with `key` for `issuer` and `audience`; refuses an unknown role and a
-/// `provider_user` without a provider.
+/// The services a `service` token may name (their own accounts).
+pub const SERVICES: [&str; 5] = [
+    "providers",
+    "vouchers",
+    "attendance",
+    "reporting",
+    "billing",
+];
+
+/// Signs `req` with `key` for `issuer` and `audience`; refuses an unknown role, a
+/// `provider_user` without a provider and a `service` token that names no service.
 pub fn mint(
     key: &DevKey,
     issuer: &str,
@@ -109,12 +119,24 @@ pub fn mint(
 ) -> anyhow::Result<String> {
     if Role::parse(&req.role).is_none() {
         anyhow::bail!(
-            "unknown role {}: social_worker, provider_user, county_admin, finance_system or auditor",
+            "unknown role {}: social_worker, provider_user, county_admin, finance_system, \
+             auditor or service",
             req.role
         );
     }
     if req.role == "provider_user" && req.provider.is_none() {
         anyhow::bail!("a provider_user token needs a provider id");
+    }
+    if req.role == "service"
+        && !req
+            .subject
+            .as_deref()
+            .is_some_and(|s| SERVICES.contains(&s))
+    {
+        anyhow::bail!(
+            "a service token's subject names the service: --subject {}",
+            SERVICES.join("|")
+        );
     }
     let subject = req
         .subject
@@ -133,6 +155,20 @@ pub fn mint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_token_names_its_service() {
+        let key = DevKey::generate("test-key");
+        let request = |subject: Option<&str>| TokenRequest {
+            role: "service".into(),
+            provider: None,
+            subject: subject.map(str::to_owned),
+            ttl_seconds: 60,
+        };
+        assert!(mint(&key, "seteli-dev", "seteli", &request(None)).is_err());
+        assert!(mint(&key, "seteli-dev", "seteli", &request(Some("someone"))).is_err());
+        assert!(mint(&key, "seteli-dev", "seteli", &request(Some("attendance"))).is_ok());
+    }
     use std::path::PathBuf;
     use std::process::Command;
 

@@ -20,7 +20,8 @@ use seteli_devtool::{TokenRequest, audience, issuer, keys, mint};
 fn usage() -> ExitCode {
     eprintln!(
         "usage:\n  seteli-dev keys [--dir DIR]\n  seteli-dev token --role ROLE [--provider ID] [--subject SUB] [--ttl SECONDS] [--dir DIR]\n\
-         roles: social_worker, provider_user (needs --provider), county_admin, finance_system, auditor"
+         roles: social_worker, provider_user (needs --provider), county_admin, finance_system, auditor,\n\
+         service (a service's own account: --subject providers|vouchers|attendance|reporting|billing)"
     );
     ExitCode::from(2)
 }

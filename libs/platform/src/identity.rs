@@ -29,6 +29,10 @@ pub enum Role {
     FinanceSystem,
     /// Reads the audit log.
     Auditor,
+    /// One of Seteli's own services calling another as itself (a service account: following a
+    /// feed, reading billable items); the token's subject names the service, e.g.
+    /// `attendance`. Answered only where that service is named ([`Caller::require_service`]).
+    Service,
 }
 
 impl Role {
@@ -40,6 +44,7 @@ impl Role {
             Role::CountyAdmin => "county_admin",
             Role::FinanceSystem => "finance_system",
             Role::Auditor => "auditor",
+            Role::Service => "service",
         }
     }
 
@@ -51,6 +56,7 @@ impl Role {
             Role::CountyAdmin,
             Role::FinanceSystem,
             Role::Auditor,
+            Role::Service,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -129,6 +135,25 @@ impl Caller {
             Err(AppError::PermissionDenied(format!(
                 "role {} may not do this",
                 self.role.as_str()
+            )))
+        }
+    }
+
+    /// Whether the caller is the service account of `service` (role `service`, subject naming
+    /// the service).
+    pub fn is_service(&self, service: &str) -> bool {
+        self.role == Role::Service && self.subject == service
+    }
+
+    /// `PERMISSION_DENIED` unless the caller is the service account of one of `services`: the
+    /// feeds and the billable items are for the services that follow them, not for people.
+    pub fn require_service(&self, services: &[&str]) -> Result<(), AppError> {
+        if services.iter().any(|s| self.is_service(s)) {
+            Ok(())
+        } else {
+            Err(AppError::PermissionDenied(format!(
+                "only the {} service calls this",
+                services.join(" and ")
             )))
         }
     }

@@ -5,14 +5,18 @@
 //! | RecordSession, CancelSession, RecordAbsence | provider's user (own vouchers) |
 //! | CorrectSession, VoidSession | provider's user (own vouchers, until invoiced), county admin (also after) |
 //! | GetSession, ListSessions, ListAbsences, GetVoucherUsage | social worker, county admin, provider's user (own vouchers) |
-//! | ListBillableItems | finance system, county admin, provider's user (own provider) |
-//! | MarkItemsInvoiced | finance system, county admin |
+//! | ListBillableItems | billing's service account |
+//! | MarkItemsInvoiced | billing's service account (items of the invoice's provider and month) |
 //! | ListAlerts, ResolveAlert | social worker, county admin, provider's user (own provider) |
-//! | ListAlertChanges, ListUsageChanges | county admin, social worker, finance system |
+//! | ListUsageChanges | the vouchers service's account |
+//! | ListAlertChanges | the reporting service's account |
 //! | GetFeedStatus | county admin |
 //! | CreateGroup, EnrolClient, WithdrawEnrolment, RecordGroupSession, CancelGroup, DelayGroupStart | provider's user (own groups, own vouchers) |
 //! | GetGroup, ListGroups | social worker, county admin, provider's user (own groups) |
-//! | ListVoucherActivity | county admin (figures only, for `reporting`'s follow-up) |
+//! | ListVoucherActivity | county admin, the reporting service's account (figures only, for the follow-up) |
+//!
+//! The feeds and the billable items are for the services that follow them (service accounts:
+//! role `service`, the subject naming the service); people get `PERMISSION_DENIED`.
 //!
 //! A social worker reads the sessions, absences and usage of their own clients: the vouchers
 //! they issued (the feed's ISSUED change names them). Another provider's or another social
@@ -29,16 +33,14 @@ pub const RECORDERS: &[Role] = &[Role::ProviderUser];
 pub const CORRECTORS: &[Role] = &[Role::ProviderUser, Role::CountyAdmin];
 /// Who reads sessions, absences and usage.
 pub const READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
-/// Who reads the billable items.
-pub const BILLING_READERS: &[Role] = &[Role::FinanceSystem, Role::CountyAdmin, Role::ProviderUser];
-/// Who marks items invoiced.
-pub const INVOICERS: &[Role] = &[Role::FinanceSystem, Role::CountyAdmin];
+/// The service account that reads the billable items and marks them invoiced.
+pub const BILLING: &[&str] = &["billing"];
 /// Who reads and resolves alerts.
 pub const ALERT_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
-/// Who follows the alert feed and the usage feed.
-pub const FEED_READERS: &[Role] = &[Role::CountyAdmin, Role::SocialWorker, Role::FinanceSystem];
-/// Who reads the per-voucher activity figures (the county's follow-up).
-pub const ACTIVITY_READERS: &[Role] = &[Role::CountyAdmin];
+/// The service account that follows the usage feed (the units used).
+pub const USAGE_FOLLOWERS: &[&str] = &["vouchers"];
+/// The service account that follows the alert feed (and reads the activity figures).
+pub const REPORTING: &[&str] = &["reporting"];
 /// The county's administrators.
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 
@@ -48,7 +50,7 @@ pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
         Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
 }
 
@@ -82,12 +84,22 @@ pub fn purpose(caller: &Caller) -> &'static str {
     }
 }
 
+/// `PERMISSION_DENIED` unless `caller` reads the per-voucher activity figures (the county's
+/// follow-up): the county's administrator or reporting's service account.
+pub fn require_activity_reader(caller: &Caller) -> Result<(), seteli_platform::AppError> {
+    if caller.role == Role::CountyAdmin {
+        Ok(())
+    } else {
+        caller.require_service(REPORTING)
+    }
+}
+
 /// Whether `caller` may know group `g` exists: its provider's users and the county's roles.
 pub fn may_see_group(caller: &Caller, g: &GroupRow) -> bool {
     match caller.role {
         Role::ProviderUser => caller.is_user_of(&g.provider_id),
         Role::SocialWorker | Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
 }
 

@@ -26,7 +26,7 @@ pub struct Settings {
     /// `SETELI_PROVIDERS_URL`: the provider registry (the offering's group size).
     pub providers_url: String,
     /// `SETELI_VOUCHERS_FEED_TOKEN`: the bearer token the follower calls the voucher feed
-    /// with (a `county_admin` or `finance_system` token). Unset: vouchers are not followed.
+    /// with (attendance's own service account: role `service`, subject `attendance`). Unset: vouchers are not followed.
     pub feed_token: Option<String>,
     /// `SETELI_FEED_POLL_MS`: how often the feed is polled (default 1000).
     pub feed_poll: Duration,

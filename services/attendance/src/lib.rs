@@ -37,8 +37,8 @@
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_PROVIDERS_URL`,
-//! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` or
-//! `finance_system` token; the platform has no service accounts yet), `SETELI_FEED_POLL_MS`.
+//! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: attendance's own
+//! service account: role `service`, subject `attendance`), `SETELI_FEED_POLL_MS`.
 
 pub mod access;
 pub mod api;

@@ -4,7 +4,7 @@
 //! `vouchers` and `providers`, the clock of the service's jobs).
 //!
 //! The other services are asked with the service's own configured token
-//! (`SETELI_BILLING_UPSTREAM_TOKEN`, a `county_admin` token), never with the caller's: a
+//! (`SETELI_BILLING_UPSTREAM_TOKEN`, billing's own service account), never with the caller's: a
 //! provider's user may read its billable items but not mark them invoiced, nor read the
 //! provider registry's full record; and generation must not depend on who asked. Billing
 //! confines each caller itself ([`crate::access`]) before it asks (`App::upstream`).
@@ -58,7 +58,7 @@ pub struct Settings {
     /// `SETELI_PROVIDERS_URL`.
     pub providers_url: String,
     /// `SETELI_BILLING_UPSTREAM_TOKEN`: the bearer token billing calls attendance, vouchers
-    /// and providers with (a `county_admin` token; the platform has no service accounts yet).
+    /// and providers with (billing's own service account: role `service`, subject `billing`).
     /// Unset: invoices cannot be generated (UNAVAILABLE).
     pub upstream_token: Option<String>,
     /// The buyer.

@@ -125,6 +125,15 @@ const EVERY_ROLE: &[Role] = &[
     Role::FinanceSystem,
     Role::Auditor,
 ];
+/// Every role, and the services' accounts: billing reads the seller of an invoice.
+const EVERY_ROLE_AND_SERVICES: &[Role] = &[
+    Role::SocialWorker,
+    Role::ProviderUser,
+    Role::CountyAdmin,
+    Role::FinanceSystem,
+    Role::Auditor,
+    Role::Service,
+];
 const COUNTY_ADMIN: &[Role] = &[Role::CountyAdmin];
 const EDITORS: OnProvider = OnProvider::OwnUsersOr(
     COUNTY_ADMIN,
@@ -136,10 +145,10 @@ pub const fn rule(rpc: Rpc) -> Rule {
     use OnProvider::{Anyone, OwnUsersOr};
     let (roles, on_provider): (&'static [Role], OnProvider) = match rpc {
         Rpc::CreateProvider => (COUNTY_ADMIN, Anyone),
-        Rpc::GetProvider
-        | Rpc::ListProviders
-        | Rpc::SearchProviders
-        | Rpc::CheckProviderForService => (EVERY_ROLE, Anyone),
+        Rpc::GetProvider => (EVERY_ROLE_AND_SERVICES, Anyone),
+        Rpc::ListProviders | Rpc::SearchProviders | Rpc::CheckProviderForService => {
+            (EVERY_ROLE, Anyone)
+        }
         Rpc::UpdateProvider
         | Rpc::AddSite
         | Rpc::RemoveSite

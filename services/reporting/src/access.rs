@@ -32,7 +32,7 @@ pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
         Role::ProviderUser => may_write(caller, o),
         Role::SocialWorker => !o.social_worker.is_empty() && o.social_worker == caller.subject,
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
 }
 
@@ -83,7 +83,7 @@ pub fn may_see_notice(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
         Role::ProviderUser => !n.provider_id.is_empty() && caller.is_user_of(&n.provider_id),
         Role::SocialWorker => !n.social_worker.is_empty() && n.social_worker == caller.subject,
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
 }
 
@@ -103,7 +103,7 @@ pub fn may_see_voucher(caller: &Caller, v: &crate::model::Voucher) -> bool {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
         Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
 }
 

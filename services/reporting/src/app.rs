@@ -30,7 +30,7 @@ pub struct Settings {
     /// `SETELI_VOUCHERS_URL`: the voucher service.
     pub vouchers_url: String,
     /// `SETELI_VOUCHERS_FEED_TOKEN`: the bearer token the follower calls the voucher feed
-    /// with (a `county_admin` token). Unset: vouchers are not followed.
+    /// with (reporting's own service account: role `service`, subject `reporting`). Unset: vouchers are not followed.
     pub feed_token: Option<String>,
     /// `SETELI_FEED_POLL_MS`: how often the feed is polled (default 1000).
     pub feed_poll: Duration,
@@ -43,7 +43,7 @@ pub struct Settings {
     /// Kela absence notices and the follow-up).
     pub attendance_url: String,
     /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the alert follower (and the follow-up's
-    /// figures) call attendance with (a `county_admin` token). Unset: alerts are not followed.
+    /// figures) call attendance with (reporting's own service account). Unset: alerts are not followed.
     pub attendance_feed_token: Option<String>,
     /// `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS`: the business days "without delay" allows a notice
     /// to the social worker (NOTIFY-CHANGE, PROC-INTERRUPT, PROV-DAMAGE-NOTICE; default 1).

@@ -44,10 +44,10 @@
 //! [`jobs`] runs the two feed followers the [`app::App`] keeps.
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
-//! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: a `county_admin` token; the
-//! platform has no service accounts yet), `SETELI_FEED_POLL_MS`; `SETELI_ATTENDANCE_URL`,
+//! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: reporting's own
+//! service account: role `service`, subject `reporting`), `SETELI_FEED_POLL_MS`; `SETELI_ATTENDANCE_URL`,
 //! `SETELI_ATTENDANCE_FEED_TOKEN` (the alert follower's bearer token, also used for the
-//! follow-up's figures: a `county_admin` token; unset: alerts are not followed),
+//! follow-up's figures: reporting's own service account; unset: alerts are not followed),
 //! `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS` (what "without delay" allows, default 1).
 
 pub mod access;

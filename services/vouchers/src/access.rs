@@ -7,12 +7,12 @@
 //! | SetCeilingPrice, ExpireVouchers | county admin |
 //! | GetCeilingPrice, ListCeilingPrices | every role |
 //! | IssueVoucher | social worker |
-//! | GetVoucher, ListVouchers | social worker, county admin, finance system, provider's user (own vouchers) |
+//! | GetVoucher, ListVouchers | social worker, county admin, provider's user (own vouchers), billing's service account |
 //! | AcceptVoucher, DeclineVoucher, StartVoucher | provider's user |
 //! | RecordUnitsUsed (deprecated: always refused, units are recorded in attendance) | provider's user, county admin |
 //! | CompleteVoucher | provider's user, social worker, county admin |
 //! | InterruptVoucher | provider's user, social worker |
-//! | ListVoucherChanges | every role but a provider's user sees only its own vouchers' changes |
+//! | ListVoucherChanges | the service accounts of attendance and reporting only |
 //!
 //! A voucher another provider holds answers `NOT_FOUND`, never `PERMISSION_DENIED`: its
 //! existence is not the caller's business. So does, to a provider's user, a voucher that ended
@@ -41,13 +41,15 @@ pub const CLIENT_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Rol
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 /// Who issues vouchers.
 pub const ISSUERS: &[Role] = &[Role::SocialWorker];
-/// Who may read vouchers.
+/// Who may read vouchers (billing's service account: the terms it invoices by).
 pub const VOUCHER_READERS: &[Role] = &[
     Role::SocialWorker,
     Role::CountyAdmin,
-    Role::FinanceSystem,
     Role::ProviderUser,
+    Role::Service,
 ];
+/// The service account that reads vouchers' terms to invoice them.
+pub const BILLING: &str = "billing";
 /// The provider's side of a voucher.
 pub const PROVIDER: &[Role] = &[Role::ProviderUser];
 /// Who records units used.
@@ -56,25 +58,23 @@ pub const UNIT_RECORDERS: &[Role] = &[Role::ProviderUser, Role::CountyAdmin];
 pub const COMPLETERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker, Role::CountyAdmin];
 /// Who interrupts a voucher (PROC-INTERRUPT).
 pub const INTERRUPTERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker];
-/// Who follows the change feed.
-pub const FEED_READERS: &[Role] = &[
-    Role::SocialWorker,
-    Role::CountyAdmin,
-    Role::FinanceSystem,
-    Role::Auditor,
-    Role::ProviderUser,
-];
+/// The service accounts that follow the change feed (ListVoucherChanges): attendance (the
+/// vouchers its sessions are recorded on) and reporting (the report obligations). Nobody else:
+/// the feed names every client's vouchers.
+pub const FEED_FOLLOWERS: &[&str] = &["attendance", "reporting"];
 
-/// Whether `caller` may know voucher `v` exists: county roles see all; a provider's user only
-/// vouchers whose chosen provider is its own.
+/// Whether `caller` may know voucher `v` exists: the county's staff see all; a provider's user
+/// only vouchers whose chosen provider is its own; billing's service account all (it invoices
+/// them: the voucher's terms). The financial system reads invoices, not vouchers.
 pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
     match caller.role {
         Role::ProviderUser => v
             .chosen_provider
             .as_deref()
             .is_some_and(|p| caller.is_user_of(p)),
-        Role::SocialWorker | Role::CountyAdmin | Role::FinanceSystem => true,
-        Role::Auditor => false,
+        Role::SocialWorker | Role::CountyAdmin => true,
+        Role::Service => caller.is_service(BILLING),
+        Role::FinanceSystem | Role::Auditor => false,
     }
 }
 
@@ -113,15 +113,6 @@ fn ended_before(v: &VoucherRow, today: NaiveDate, days: i64) -> bool {
         })
         .unwrap_or(v.valid_until);
     today > end + chrono::Days::new(days.max(0) as u64)
-}
-
-/// The provider whose vouchers' changes `caller` may follow (`""`: all).
-pub fn feed_scope(caller: &Caller) -> String {
-    if caller.role == Role::ProviderUser {
-        caller.provider_id.clone().unwrap_or_default()
-    } else {
-        String::new()
-    }
 }
 
 /// Why the county processes the client's data in a read by `caller` (the audit purpose).

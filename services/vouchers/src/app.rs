@@ -31,7 +31,7 @@ pub struct Settings {
     /// `SETELI_ATTENDANCE_URL`: the attendance service (its usage feed).
     pub attendance_url: String,
     /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the follower calls attendance's usage
-    /// feed with (a `county_admin` or `finance_system` token). Unset: usage is not followed.
+    /// feed with (vouchers' own service account: role `service`, subject `vouchers`). Unset: usage is not followed.
     pub feed_token: Option<String>,
     /// `SETELI_FEED_POLL_MS`: how often the usage feed is polled (default 1000).
     pub feed_poll: Duration,

@@ -27,7 +27,7 @@
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_PROVIDERS_URL`,
 //! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`,
 //! `SETELI_ATTENDANCE_URL`, `SETELI_ATTENDANCE_FEED_TOKEN` (the usage follower's bearer token:
-//! a `county_admin` or `finance_system` token), `SETELI_FEED_POLL_MS`,
+//! vouchers' own service account: role `service`, subject `vouchers`), `SETELI_FEED_POLL_MS`,
 //! `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`.
 
 pub mod access;

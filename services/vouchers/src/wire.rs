@@ -229,13 +229,13 @@ pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
 }
 
 /// The voucher as `caller` may see it: a provider's user without the decision's eligibility
-/// facts; the county's financial system without them and without the client's name and code
-/// (what it pays needs neither); the county's staff all of it.
+/// facts; a service's account (billing invoicing it) without them and without the client's
+/// name and code (what it invoices needs neither); the county's staff all of it.
 pub fn voucher_for(caller: &Caller, v: &pb::Voucher) -> pb::Voucher {
     match caller.role {
+        Role::SocialWorker | Role::CountyAdmin => v.clone(),
         Role::ProviderUser => provider_view(v),
-        Role::FinanceSystem => feed_view(v),
-        _ => v.clone(),
+        Role::Service | Role::FinanceSystem | Role::Auditor => feed_view(v),
     }
 }
 

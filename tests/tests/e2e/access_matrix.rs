@@ -13,14 +13,22 @@ use seteli_tests::conformance::ROLES;
 use seteli_tests::kit::{Env, Svc};
 use tonic::Code;
 
-const SW: u8 = 1; // social_worker
-const PU: u8 = 2; // provider_user
-const CA: u8 = 4; // county_admin
-const FS: u8 = 8; // finance_system
-const AU: u8 = 16; // auditor
-const EVERY: u8 = SW | PU | CA | FS | AU;
+const SW: u16 = 1; // social_worker
+const PU: u16 = 2; // provider_user
+const CA: u16 = 4; // county_admin
+const FS: u16 = 8; // finance_system
+const AU: u16 = 16; // auditor
+const EVERY: u16 = SW | PU | CA | FS | AU;
+// Service accounts (role `service`, the subject naming the service).
+const S_PROVIDERS: u16 = 32;
+const S_VOUCHERS: u16 = 64;
+const S_ATTENDANCE: u16 = 128;
+const S_REPORTING: u16 = 256;
+const S_BILLING: u16 = 512;
+/// Every service account: where the role gate admits role `service` whatever it names.
+const SERVICES: u16 = S_PROVIDERS | S_VOUCHERS | S_ATTENDANCE | S_REPORTING | S_BILLING;
 
-fn bit(role: &str) -> u8 {
+fn bit(role: &str) -> u16 {
     match role {
         "social_worker" => SW,
         "provider_user" => PU,
@@ -31,13 +39,24 @@ fn bit(role: &str) -> u8 {
     }
 }
 
+/// Each service's account and its bit.
+fn service_bit(svc: Svc) -> u16 {
+    match svc {
+        Svc::Providers => S_PROVIDERS,
+        Svc::Vouchers => S_VOUCHERS,
+        Svc::Attendance => S_ATTENDANCE,
+        Svc::Reporting => S_REPORTING,
+        Svc::Billing => S_BILLING,
+    }
+}
+
 /// The audit log, served by every service (`seteli_platform::audit`): auditors only.
-const AUDIT: &[(&str, u8)] = &[("ListAuditEntries", AU)];
+const AUDIT: &[(&str, u16)] = &[("ListAuditEntries", AU)];
 
 /// services/providers/src/access.rs, `rule`.
-const PROVIDERS: &[(&str, u8)] = &[
+const PROVIDERS: &[(&str, u16)] = &[
     ("CreateProvider", CA),
-    ("GetProvider", EVERY),
+    ("GetProvider", EVERY | SERVICES),
     ("ListProviders", EVERY),
     ("SearchProviders", EVERY),
     ("CheckProviderForService", EVERY),
@@ -64,17 +83,17 @@ const PROVIDERS: &[(&str, u8)] = &[
 ];
 
 /// services/vouchers/src/access.rs.
-const VOUCHERS: &[(&str, u8)] = &[
+const VOUCHERS: &[(&str, u16)] = &[
     ("CreateClient", SW | CA),
     ("GetClient", SW | CA | PU),
     ("UpdateClient", SW | CA),
     ("ListClients", SW | CA),
     ("SetCeilingPrice", CA),
-    ("GetCeilingPrice", EVERY),
-    ("ListCeilingPrices", EVERY),
+    ("GetCeilingPrice", EVERY | SERVICES),
+    ("ListCeilingPrices", EVERY | SERVICES),
     ("IssueVoucher", SW),
-    ("GetVoucher", SW | CA | FS | PU),
-    ("ListVouchers", SW | CA | FS | PU),
+    ("GetVoucher", SW | CA | PU | SERVICES),
+    ("ListVouchers", SW | CA | PU | SERVICES),
     ("ChooseProvider", SW | CA),
     ("AcceptVoucher", PU),
     ("DeclineVoucher", PU),
@@ -84,11 +103,11 @@ const VOUCHERS: &[(&str, u8)] = &[
     ("InterruptVoucher", PU | SW),
     ("CancelVoucher", SW | CA),
     ("ExpireVouchers", CA),
-    ("ListVoucherChanges", EVERY),
+    ("ListVoucherChanges", S_ATTENDANCE | S_REPORTING),
 ];
 
 /// services/attendance/src/access.rs.
-const ATTENDANCE: &[(&str, u8)] = &[
+const ATTENDANCE: &[(&str, u16)] = &[
     ("RecordSession", PU),
     ("CancelSession", PU),
     ("RecordAbsence", PU),
@@ -98,12 +117,12 @@ const ATTENDANCE: &[(&str, u8)] = &[
     ("ListSessions", SW | CA | PU),
     ("ListAbsences", SW | CA | PU),
     ("GetVoucherUsage", SW | CA | PU),
-    ("ListBillableItems", FS | CA | PU),
-    ("MarkItemsInvoiced", FS | CA),
+    ("ListBillableItems", S_BILLING),
+    ("MarkItemsInvoiced", S_BILLING),
     ("ListAlerts", SW | CA | PU),
     ("ResolveAlert", SW | CA | PU),
-    ("ListAlertChanges", CA | SW | FS),
-    ("ListUsageChanges", CA | SW | FS),
+    ("ListAlertChanges", S_REPORTING),
+    ("ListUsageChanges", S_VOUCHERS),
     ("GetFeedStatus", CA),
     ("CreateGroup", PU),
     ("EnrolClient", PU),
@@ -113,11 +132,11 @@ const ATTENDANCE: &[(&str, u8)] = &[
     ("DelayGroupStart", PU),
     ("GetGroup", SW | CA | PU),
     ("ListGroups", SW | CA | PU),
-    ("ListVoucherActivity", CA),
+    ("ListVoucherActivity", CA | S_REPORTING),
 ];
 
 /// services/reporting/src/access.rs.
-const REPORTING: &[(&str, u8)] = &[
+const REPORTING: &[(&str, u16)] = &[
     ("ListObligations", PU | SW | CA),
     ("GetReport", PU | SW | CA),
     ("SaveReportDraft", PU),
@@ -144,7 +163,7 @@ const REPORTING: &[(&str, u8)] = &[
 ];
 
 /// services/billing/src/access.rs.
-const BILLING: &[(&str, u8)] = &[
+const BILLING: &[(&str, u16)] = &[
     ("GenerateInvoice", CA | PU),
     ("GetInvoice", CA | AU | PU | FS),
     ("ListInvoices", CA | AU | PU | FS),
@@ -158,7 +177,7 @@ const BILLING: &[(&str, u8)] = &[
     ("RecordPayment", FS | CA),
 ];
 
-fn table(svc: Svc) -> &'static [(&'static str, u8)] {
+fn table(svc: Svc) -> &'static [(&'static str, u16)] {
     match svc {
         Svc::Providers => PROVIDERS,
         Svc::Vouchers => VOUCHERS,
@@ -169,7 +188,7 @@ fn table(svc: Svc) -> &'static [(&'static str, u8)] {
 }
 
 /// Every RPC a service serves: its own contract's and the audit log's.
-fn served(svc: Svc) -> Vec<(seteli_platform::testing::Rpc, u8)> {
+fn served(svc: Svc) -> Vec<(seteli_platform::testing::Rpc, u16)> {
     let own = rpcs_of(svc.package()).into_iter().map(|rpc| {
         let roles = table(svc)
             .iter()
@@ -217,10 +236,16 @@ async fn every_role_is_refused_every_rpc_it_may_not_call() {
     for svc in Svc::ALL {
         let server = env.server(svc);
         for (rpc, admitted) in served(svc) {
-            for (role, provider) in ROLES {
-                let token = env.token(role, provider);
+            let people = ROLES
+                .iter()
+                .map(|(role, provider)| (role.to_string(), env.token(role, *provider), bit(role)));
+            let services = Svc::ALL.into_iter().map(|s| {
+                let who = format!("service {}", s.name());
+                (who, env.service(s), service_bit(s))
+            });
+            for (role, token, role_bit) in people.chain(services) {
                 let status = call_raw(server.channel(), &rpc, &token, Vec::new()).await;
-                let may = admitted & bit(role) != 0;
+                let may = admitted & role_bit != 0;
                 if !may {
                     refused += 1;
                     if status.code() != Code::PermissionDenied {

@@ -57,14 +57,8 @@ async fn client_cancellations_and_no_shows_by_calendar_month() {
     // Nothing is billed twice.
     let ids: Vec<String> = october[0].items.iter().map(|i| i.item_id.clone()).collect();
     let mark = async |invoice: &str| {
-        let req = apb::MarkItemsInvoicedRequest {
-            request_id: rid(),
-            invoice_id: invoice.into(),
-            item_ids: ids.clone(),
-            approved: false,
-        };
-        let token = env.finance();
-        mark_items_invoiced(&env, &token, req).await
+        let req = invoiced_items(invoice, &p, ymd(2026, 10, 1), ids.clone());
+        mark_items_invoiced(&env, &env.service(Svc::Billing), req).await
     };
     mark("INV-10").await.expect("invoiced");
     let err = mark("INV-11").await.expect_err("already invoiced");
@@ -100,7 +94,7 @@ async fn client_cancellations_and_no_shows_by_calendar_month() {
     let feed = env
         .a()
         .list_alert_changes(with_token(
-            &env.admin(),
+            &env.service(Svc::Reporting),
             apb::ListAlertChangesRequest::default(),
         ))
         .await

@@ -5,7 +5,7 @@ use seteli_tests::fixtures::*;
 
 /// `(changes, last sequence)` of the voucher feed.
 async fn voucher_feed(env: &Env) -> (i64, i64) {
-    let changes = voucher_feed_page(env, &env.admin(), 0, 1000)
+    let changes = voucher_feed_page(env, &env.service(Svc::Attendance), 0, 1000)
         .await
         .expect("voucher feed")
         .changes;

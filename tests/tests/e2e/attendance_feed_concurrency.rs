@@ -19,7 +19,6 @@ use seteli_api::attendance::v1 as apb;
 use seteli_rules::terms::validity_end;
 use seteli_tests::feed_readers::Readers;
 use seteli_tests::fixtures::*;
-use seteli_tests::kit::feed_token;
 
 /// Vouchers written side by side, one writer each.
 const WRITERS: usize = 16;
@@ -30,7 +29,7 @@ const READERS: usize = 4;
 
 /// One page of the usage feed after `after`.
 async fn page(env: &Env, after: i64, page_size: i32) -> apb::ListUsageChangesResponse {
-    usage_feed_page(env, &feed_token(&env.keys), after, page_size)
+    usage_feed_page(env, &env.service(Svc::Vouchers), after, page_size)
         .await
         .expect("usage changes")
 }

@@ -303,18 +303,27 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
         .expect("voided");
     assert_eq!(units_used(&env, &v).await, 300);
     // Invoiced: locked for the provider; the county corrects, shown as such.
-    mark_items_invoiced(
-        &env,
-        &env.finance(),
-        apb::MarkItemsInvoicedRequest {
-            request_id: rid(),
-            invoice_id: "INV-1".into(),
-            item_ids: vec![s.id.clone()],
-            approved: false,
-        },
-    )
-    .await
-    .expect("invoiced");
+    let billing = env.service(Svc::Billing);
+    let october = ymd(2026, 10, 1);
+    // Only what an invoice of the provider's month can hold: not another provider's, not a
+    // later month's (issue 30: no made-up invoice locks a provider out).
+    for (provider, month) in [("p-other", october), (p.as_str(), ymd(2026, 9, 1))] {
+        let req = invoiced_items("INV-1", provider, month, vec![s.id.clone()]);
+        let err = mark_items_invoiced(&env, &billing, req)
+            .await
+            .expect_err("not this invoice's");
+        assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    }
+    // Nor by a person: billing's service account only.
+    let req = invoiced_items("INV-1", &p, october, vec![s.id.clone()]);
+    let err = mark_items_invoiced(&env, &env.finance(), req)
+        .await
+        .expect_err("the financial system");
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    let req = invoiced_items("INV-1", &p, october, vec![s.id.clone()]);
+    mark_items_invoiced(&env, &billing, req)
+        .await
+        .expect("invoiced");
     let four_hours = || at(ymd(2026, 10, 5), 9, 13);
     let err = correct_session(&env, &token, &s.id, four_hours(), "4 h")
         .await

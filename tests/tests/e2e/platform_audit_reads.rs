@@ -246,9 +246,7 @@ async fn a_change_feed_page_is_recorded_for_its_reader() {
     set_prices(&env).await;
     let client = client_at(&env, 851, KUOPIO).await;
     issue(&env, ktt_decision(&client.id)).await.expect("issue");
-    let reader = env
-        .keys
-        .token_as("system:billing-feed", "finance_system", None);
+    let reader = env.service(Svc::Reporting);
     let page = voucher_feed_page(&env, &reader, 0, 100)
         .await
         .expect("feed page");
@@ -262,7 +260,7 @@ async fn a_change_feed_page_is_recorded_for_its_reader() {
     let actor = read[0].actor.clone().expect("who");
     assert_eq!(
         (actor.subject.as_str(), actor.role.as_str()),
-        ("system:billing-feed", "finance_system")
+        ("reporting", "service")
     );
     assert_eq!(read[0].subject_id, client.id);
 }

@@ -17,7 +17,6 @@ use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClie
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::{TestDatabase, with_token};
 use seteli_tests::fixtures::*;
-use seteli_tests::kit::feed_token;
 use seteli_tests::process::{ServiceProcess, base_vars};
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
@@ -74,7 +73,10 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
     vars.extend([
         ("SETELI_PROVIDERS_URL".into(), env.providers().url()),
         ("SETELI_VOUCHERS_URL".into(), env.vouchers().url()),
-        ("SETELI_VOUCHERS_FEED_TOKEN".into(), feed_token(&env.keys)),
+        (
+            "SETELI_VOUCHERS_FEED_TOKEN".into(),
+            env.service(Svc::Attendance),
+        ),
         ("SETELI_FEED_POLL_MS".into(), "50".into()),
     ]);
     let mut attendance =
@@ -229,7 +231,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
     loop {
         let page = client
             .list_usage_changes(with_token(
-                &feed_token(&env.keys),
+                &env.service(Svc::Vouchers),
                 apb::ListUsageChangesRequest {
                     after_sequence: after,
                     page_size: 1000,
@@ -306,7 +308,7 @@ async fn voucher_changes(env: &Env) -> Vec<pb::VoucherChange> {
     let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let page = voucher_feed_page(env, &env.admin(), after, 1000)
+        let page = voucher_feed_page(env, &env.service(Svc::Attendance), after, 1000)
             .await
             .expect("voucher feed");
         if page.changes.is_empty() {

@@ -15,7 +15,6 @@ use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use seteli_api::attendance::v1 as apb;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
-use seteli_tests::kit::feed_token;
 use tonic::Code;
 
 /// One operation of a sequence.
@@ -65,7 +64,7 @@ async fn fed_units(env: &Env, voucher: &str) -> Option<i64> {
     let mut after = 0;
     let mut last = None;
     loop {
-        let page = usage_feed_page(env, &feed_token(&env.keys), after, 1000)
+        let page = usage_feed_page(env, &env.service(Svc::Vouchers), after, 1000)
             .await
             .expect("usage feed");
         if page.changes.is_empty() {

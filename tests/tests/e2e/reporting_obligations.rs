@@ -538,7 +538,7 @@ async fn voucher_feed(env: &Env) -> (i64, i64) {
     let mut after = 0;
     let mut count = 0;
     loop {
-        let page = voucher_feed_page(env, &env.admin(), after, 500)
+        let page = voucher_feed_page(env, &env.service(Svc::Attendance), after, 500)
             .await
             .expect("voucher changes");
         if page.changes.is_empty() {

@@ -47,7 +47,7 @@ async fn choose_and_decline(env: &Env, voucher: &str, provider: &str, rounds: us
 
 /// One page of the feed after `after`.
 async fn page(env: &Env, after: i64, page_size: i32) -> pb::ListVoucherChangesResponse {
-    voucher_feed_page(env, &env.admin(), after, page_size)
+    voucher_feed_page(env, &env.service(Svc::Attendance), after, page_size)
         .await
         .expect("voucher changes")
 }

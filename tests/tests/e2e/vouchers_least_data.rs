@@ -6,12 +6,18 @@
 use seteli_tests::fixtures::*;
 
 #[tokio::test]
-async fn the_financial_system_reads_a_voucher_without_client_data_or_eligibility_facts() {
+async fn billing_reads_a_voucher_without_client_data_or_eligibility_facts() {
     let env = start_vouchers(Prices::County).await;
     let (client, voucher) = issued(&env, 501, ktt_decision).await;
-    let seen = read_voucher(&env, &env.finance(), &voucher.id)
+    // The financial system reads invoices, not vouchers (issue 30).
+    let err = read_voucher(&env, &env.finance(), &voucher.id)
         .await
-        .expect("finance reads the voucher");
+        .expect_err("the financial system");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied, "{err:?}");
+    // Billing's service account reads the terms it invoices by, and nothing of the client's.
+    let seen = read_voucher(&env, &env.service(Svc::Billing), &voucher.id)
+        .await
+        .expect("billing reads the voucher");
     assert_eq!(seen.voucher_number, voucher.voucher_number);
     assert_eq!(seen.value, voucher.value, "what it pays for is there");
     let summary = seen.client.expect("client summary");

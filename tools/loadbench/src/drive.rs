@@ -17,7 +17,7 @@ use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::testing::{AUDIENCE, ISSUER, TestDatabase, TestKeys, with_token};
 use seteli_tests::fixtures::{KUOPIO, d, today};
-use seteli_tests::kit::{REGISTRY_PRICES, Svc, feed_token};
+use seteli_tests::kit::{REGISTRY_PRICES, Svc, service_token};
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
@@ -175,8 +175,14 @@ fn service_vars(
     }
     match svc {
         Svc::Providers => vars.push(("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into())),
-        Svc::Vouchers => vars.push(("SETELI_ATTENDANCE_FEED_TOKEN".into(), feed_token(keys))),
-        Svc::Attendance => vars.push(("SETELI_VOUCHERS_FEED_TOKEN".into(), feed_token(keys))),
+        Svc::Vouchers => vars.push((
+            "SETELI_ATTENDANCE_FEED_TOKEN".into(),
+            service_token(keys, Svc::Vouchers),
+        )),
+        Svc::Attendance => vars.push((
+            "SETELI_VOUCHERS_FEED_TOKEN".into(),
+            service_token(keys, Svc::Attendance),
+        )),
         Svc::Billing | Svc::Reporting => {}
     }
     Ok(vars)

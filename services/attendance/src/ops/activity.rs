@@ -20,7 +20,7 @@ pub async fn list_voucher_activity(
     ctx: Ctx,
     req: pb::ListVoucherActivityRequest,
 ) -> AppResult<pb::ListVoucherActivityResponse> {
-    ctx.caller.require(access::ACTIVITY_READERS)?;
+    access::require_activity_reader(&ctx.caller)?;
     let from = date("period_from", req.period_from.as_ref())?;
     let until = date("period_until", req.period_until.as_ref())?;
     if until < from || (until - from).num_days() > 366 {

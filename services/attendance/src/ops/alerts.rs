@@ -111,7 +111,7 @@ pub async fn list_alert_changes(
     ctx: Ctx,
     req: pb::ListAlertChangesRequest,
 ) -> AppResult<pb::ListAlertChangesResponse> {
-    ctx.caller.require(access::FEED_READERS)?;
+    ctx.caller.require_service(access::REPORTING)?;
     if req.after_sequence < 0 {
         return Err(AppError::invalid("after_sequence", "must not be negative"));
     }

@@ -81,13 +81,10 @@ pub async fn list_billable_items(
     ctx: Ctx,
     req: pb::ListBillableItemsRequest,
 ) -> AppResult<pb::ListBillableItemsResponse> {
-    ctx.caller.require(access::BILLING_READERS)?;
+    ctx.caller.require_service(access::BILLING)?;
     let provider = required_id("provider_id", &req.provider_id)?;
     let (first, last) = wire::month_bounds(req.year, req.month)?;
     let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
-    if access::own_provider(&ctx.caller).is_some_and(|own| own != provider) {
-        return Ok(pb::ListBillableItemsResponse::default());
-    }
     let after = page.after::<(String,)>()?.map(|(a,)| a).unwrap_or_default();
     let mut conn = app.db.pool().acquire().await?;
     let ids =
@@ -139,9 +136,11 @@ pub async fn mark_items_invoiced(
     ctx: Ctx,
     req: pb::MarkItemsInvoicedRequest,
 ) -> AppResult<pb::MarkItemsInvoicedResponse> {
-    ctx.caller.require(access::INVOICERS)?;
+    ctx.caller.require_service(access::BILLING)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let invoice = required_id("invoice_id", &req.invoice_id)?;
+    let provider = required_id("provider_id", &req.provider_id)?;
+    let (_, month_last) = wire::month_bounds(req.year, req.month)?;
     if req.item_ids.is_empty() || req.item_ids.len() > 1000 {
         return Err(AppError::invalid("item_ids", "1–1000 item ids"));
     }
@@ -157,6 +156,13 @@ pub async fn mark_items_invoiced(
                     let s = store::load_session(conn, item)
                         .await?
                         .ok_or_else(|| AppError::NotFound(format!("billable item {item}")))?;
+                    // Only what this invoice can hold: its provider's, up to its month.
+                    if s.provider_id != provider || s.date > month_last {
+                        return Err(AppError::invalid(
+                            "item_ids",
+                            format!("{item} is not an item of {provider}'s invoice of the month"),
+                        ));
+                    }
                     store::lock_client(conn, &s.client_id).await?;
                     let first = s.date.with_day(1).unwrap_or(s.date);
                     if approved {

@@ -65,7 +65,7 @@ pub async fn list_usage_changes(
     ctx: Ctx,
     req: pb::ListUsageChangesRequest,
 ) -> AppResult<pb::ListUsageChangesResponse> {
-    ctx.caller.require(access::FEED_READERS)?;
+    ctx.caller.require_service(access::USAGE_FOLLOWERS)?;
     if req.after_sequence < 0 {
         return Err(AppError::invalid("after_sequence", "must not be negative"));
     }

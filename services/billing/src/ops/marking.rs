@@ -22,17 +22,25 @@ pub(super) async fn mark_document(
     approved: bool,
 ) -> AppResult<()> {
     let stage = if approved { "approved-" } else { "" };
-    let items = {
+    let (items, invoice) = {
         let mut conn = app.db.pool().acquire().await?;
-        store::invoice_item_ids(&mut conn, invoice_id).await?
+        let items = store::invoice_item_ids(&mut conn, invoice_id).await?;
+        let invoice = store::load_invoice(&mut conn, invoice_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("invoice {invoice_id}")))?;
+        (items, invoice)
+    };
+    let whose = |request_id: String, item_ids: Vec<String>| apb::MarkItemsInvoicedRequest {
+        request_id,
+        invoice_id: invoice_id.to_owned(),
+        item_ids,
+        approved,
+        provider_id: invoice.provider_id.clone(),
+        year: invoice.body.year,
+        month: invoice.body.month,
     };
     for (n, chunk) in items.chunks(MARK_CHUNK).enumerate() {
-        let request = apb::MarkItemsInvoicedRequest {
-            request_id: format!("billing-{invoice_id}-{stage}{n}"),
-            invoice_id: invoice_id.to_owned(),
-            item_ids: chunk.to_vec(),
-            approved,
-        };
+        let request = whose(format!("billing-{invoice_id}-{stage}{n}"), chunk.to_vec());
         let marked = app
             .attendance
             .call(up, request, |mut c, r| async move {
@@ -45,12 +53,10 @@ pub(super) async fn mark_document(
             // one by one; the refused one is billed again by the next generation as it is then.
             Err(AppError::StateConflict(_) | AppError::InvalidArgument(_)) => {
                 for item in chunk {
-                    let one = apb::MarkItemsInvoicedRequest {
-                        request_id: format!("billing-{invoice_id}-{stage}{item}"),
-                        invoice_id: invoice_id.to_owned(),
-                        item_ids: vec![item.clone()],
-                        approved,
-                    };
+                    let one = whose(
+                        format!("billing-{invoice_id}-{stage}{item}"),
+                        vec![item.clone()],
+                    );
                     let r = app
                         .attendance
                         .call(

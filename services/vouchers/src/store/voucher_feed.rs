@@ -69,7 +69,6 @@ pub async fn append_change(
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
-    provider_id: &str,
     limit: i64,
 ) -> Result<Vec<pb::VoucherChange>, AppError> {
     type ChangeRecord = (i64, String, i64, String, String, String, String);
@@ -83,11 +82,9 @@ pub async fn list_changes(
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT sequence, kind, occurred_at, actor_subject, actor_role, \
                      organisation, snapshot FROM voucher_changes \
-                     WHERE sequence > $1 AND ($2 = '' OR provider_id = $2) \
-                     {settled} ORDER BY sequence LIMIT $3"
+                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
                 )))
                 .bind(after)
-                .bind(provider_id)
                 .bind(limit)
             },
             |r: &ChangeRecord| r.0,
