@@ -198,7 +198,9 @@ async fn a_start_is_delayed_by_at_most_ten_business_days() {
 
 #[tokio::test]
 async fn late_joining_a_closed_sk_group_counts_business_days_across_easter() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_043).await;
+    // "Today" a week before the group starts, within the vouchers from 2 March 2026.
+    let env = start_attendance_on(ymd(2026, 3, 23)).await;
+    let (env, p) = with_provider(env, 1_000_043).await;
     let from = ymd(2026, 3, 2);
     let mut v = Vec::new();
     for i in 0..3 {

@@ -13,13 +13,27 @@ fn oct1() -> chrono::NaiveDate {
     ymd(OCT.0, OCT.1, OCT.2)
 }
 
+/// "Today" for the tests of October 2026's vouchers: within their three months, after the
+/// sessions they record, so the system clock's passing does not end them.
+fn pinned() -> chrono::NaiveDate {
+    ymd(2026, 12, 6)
+}
+
+/// Attendance (and the registry and vouchers) on [`pinned`], with an approved provider of
+/// `seed`.
+async fn started(seed: u32) -> (Env, String) {
+    with_provider(start_attendance_on(pinned()).await, seed).await
+}
+
+/// A KTT individual coaching voucher of 30 h for a fresh client of `provider`, valid from
+/// 1 October 2026 for three months.
 async fn ktt(env: &Env, provider: &str, individual: u16) -> String {
     ktt_voucher(env, provider, individual, oct1(), validity_end(oct1(), 3)).await
 }
 
 #[tokio::test]
 async fn a_session_is_admitted_counted_and_kept_with_its_history() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_001).await;
+    let (env, p) = started(1_000_001).await;
     // Recorded at once after acceptance: attendance catches up with the feed on demand.
     let v = ktt(&env, &p, 101).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
@@ -49,7 +63,7 @@ async fn a_session_is_admitted_counted_and_kept_with_its_history() {
 
 #[tokio::test]
 async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_002).await;
+    let (env, p) = started(1_000_002).await;
     let v = ktt(&env, &p, 102).await;
     let mut big = at(ymd(2027, 3, 1), 8, 9);
     big.start_time = None;
@@ -74,7 +88,7 @@ async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
 
 #[tokio::test]
 async fn ktt_coaching_needs_clock_times() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_003).await;
+    let (env, p) = started(1_000_003).await;
     let v = ktt(&env, &p, 103).await;
     let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0))
         .await
@@ -84,7 +98,7 @@ async fn ktt_coaching_needs_clock_times() {
 
 #[tokio::test]
 async fn individual_discussions_exist_only_on_ktt_group_vouchers() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_004).await;
+    let (env, p) = started(1_000_004).await;
     let v = ktt(&env, &p, 104).await;
     let mut talk = at(ymd(2026, 10, 6), 10, 11);
     talk.kind = apb::SessionKind::IndividualDiscussion as i32;
@@ -119,7 +133,7 @@ async fn ktt_is_not_only_remote_over_an_ended_period() {
 
 #[tokio::test]
 async fn sk_group_session_length_size_and_excursions() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_006).await;
+    let (env, p) = started(1_000_006).await;
     let v = sk_group_voucher(&env, &p, 106, oct1(), validity_end(oct1(), 3)).await;
     let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 4, 13))
         .await
@@ -162,7 +176,7 @@ async fn sk_group_session_length_size_and_excursions() {
 
 #[tokio::test]
 async fn the_weekly_cap_counts_iso_weeks() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_007).await;
+    let (env, p) = started(1_000_007).await;
     let v = sk_group_voucher(&env, &p, 107, oct1(), validity_end(oct1(), 3)).await;
     // Sunday 2026-11-01 ends ISO week 44; Monday 2026-11-02 starts week 45.
     record(&env, &p, &v, group(ymd(2026, 10, 31), 2, 6))
@@ -185,7 +199,7 @@ async fn the_weekly_cap_counts_iso_weeks() {
 
 #[tokio::test]
 async fn concurrent_records_admit_exactly_the_units_left() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_008).await;
+    let (env, p) = started(1_000_008).await;
     let v = ktt(&env, &p, 108).await;
     record(&env, &p, &v, at(ymd(2026, 10, 1), 0, 20))
         .await
@@ -210,7 +224,7 @@ async fn concurrent_records_admit_exactly_the_units_left() {
 
 #[tokio::test]
 async fn the_same_request_id_records_once() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_009).await;
+    let (env, p) = started(1_000_009).await;
     let v = ktt(&env, &p, 109).await;
     let req = record_request(&v, at(ymd(2026, 10, 5), 9, 11));
     let token = env.provider_user(&p);
@@ -240,7 +254,7 @@ async fn the_same_request_id_records_once() {
 
 #[tokio::test]
 async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_010).await;
+    let (env, p) = started(1_000_010).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_010, SIILINJARVI).await;
     let v = ktt(&env, &p, 110).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
@@ -278,7 +292,7 @@ async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
 
 #[tokio::test]
 async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_011).await;
+    let (env, p) = started(1_000_011).await;
     let v = ktt(&env, &p, 111).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
@@ -350,7 +364,7 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
 
 #[tokio::test]
 async fn an_sk_session_needs_a_responsible_coach() {
-    let env = start_attendance().await;
+    let env = start_attendance_on(pinned()).await;
     let p = approved_provider(&env, "Ohjaus ry", 1_000_007, SIILINJARVI).await;
     let c = client_at(&env, 107, SIILINJARVI).await;
     let v = issue(
@@ -393,7 +407,7 @@ async fn an_sk_session_needs_a_responsible_coach() {
 
 #[tokio::test]
 async fn a_social_worker_reads_only_their_own_clients_sessions() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_012).await;
+    let (env, p) = started(1_000_012).await;
     let v = ktt(&env, &p, 112).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
@@ -427,7 +441,7 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
 /// timeout, then UNAVAILABLE; on PostgreSQL until the lock went).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_does_not_wait_for_the_write_lock() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_012).await;
+    let (env, p) = started(1_000_012).await;
     let v = ktt(&env, &p, 112).await;
     record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
