@@ -74,8 +74,11 @@ async fn client_cancellations_and_no_shows_by_calendar_month() {
         mark_items_invoiced(&env, &token, req).await
     };
     mark("INV-10").await.expect("invoiced");
-    let err = mark("INV-11").await.expect_err("already invoiced");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        mark("INV-11").await,
+        ["STATE-TRANSITION"],
+        "already invoiced",
+    );
     // ABS-REPEATED: the provider contacts the client; repeated no-shows reach the social worker.
     let provider_alerts = alerts(
         &env,
@@ -131,10 +134,11 @@ async fn a_provider_cancellation_is_never_billable_and_needs_a_replacement() {
         cancelled_on: d(ymd(2026, 10, 11)),
         ..Default::default()
     };
-    let err = cancel(&env, &p, &s.id, by_provider.clone())
-        .await
-        .expect_err("no substitute reasoning, not told, no replacement, not documented");
-    assert_eq!(rule_ids(&err), vec!["BILL-PROVIDER-CANCEL"; 4]);
+    refused_by(
+        cancel(&env, &p, &s.id, by_provider.clone()).await,
+        vec!["BILL-PROVIDER-CANCEL"; 4],
+        "no substitute reasoning, not told, no replacement, not documented",
+    );
     let replacement = record(&env, &p, &v, at(ymd(2026, 10, 14), 9, 11))
         .await
         .expect("replacement");

@@ -87,10 +87,11 @@ async fn coaching_is_not_given_during_work_activity_in_either_order() {
     record(&env, &p, &work, at(ymd(2026, 10, 5), 9, 14))
         .await
         .expect("work day 9-14");
-    let err = record(&env, &p, &coaching, at(ymd(2026, 10, 5), 10, 11))
-        .await
-        .expect_err("coaching during work");
-    assert_eq!(rule_ids(&err), vec!["COACHING-NOT-DURING-WORK"]);
+    refused_by(
+        record(&env, &p, &coaching, at(ymd(2026, 10, 5), 10, 11)).await,
+        ["COACHING-NOT-DURING-WORK"],
+        "coaching during work",
+    );
     record(&env, &p, &coaching, at(ymd(2026, 10, 5), 14, 15))
         .await
         .expect("coaching after work");
@@ -98,10 +99,11 @@ async fn coaching_is_not_given_during_work_activity_in_either_order() {
     record(&env, &p, &coaching, at(ymd(2026, 10, 6), 9, 10))
         .await
         .expect("coaching 9-10");
-    let err = record(&env, &p, &work, at(ymd(2026, 10, 6), 9, 14))
-        .await
-        .expect_err("work over coaching");
-    assert_eq!(rule_ids(&err), vec!["COACHING-NOT-DURING-WORK"]);
+    refused_by(
+        record(&env, &p, &work, at(ymd(2026, 10, 6), 9, 14)).await,
+        ["COACHING-NOT-DURING-WORK"],
+        "work over coaching",
+    );
     record(&env, &p, &work, at(ymd(2026, 10, 6), 10, 15))
         .await
         .expect("work after coaching");
@@ -139,10 +141,11 @@ async fn ktt_work_activity_is_four_days_a_week_per_person() {
             .expect("a work day");
     }
     for v in [&assessment, &capacity] {
-        let err = record(&env, &p, v, at(ymd(2026, 10, 9), 9, 14))
-            .await
-            .expect_err("a fifth day in the week");
-        assert_eq!(rule_ids(&err), vec!["CAP-WEEKLY"]);
+        refused_by(
+            record(&env, &p, v, at(ymd(2026, 10, 9), 9, 14)).await,
+            ["CAP-WEEKLY"],
+            "a fifth day in the week",
+        );
     }
     record(&env, &p, &capacity, at(ymd(2026, 10, 12), 9, 14))
         .await
@@ -202,10 +205,11 @@ async fn a_ktt_work_day_lasts_four_to_six_hours() {
     let c = client_at(&env, 254, SIILINJARVI).await;
     let v = voucher_for_client(&env, &p, &c.id, ServiceType::KttAssessment, october(), 40).await;
     for (from, to) in [(9, 12), (8, 15)] {
-        let err = record(&env, &p, &v, at(ymd(2026, 10, 5), from, to))
-            .await
-            .expect_err("not 4-6 h");
-        assert_eq!(rule_ids(&err), vec!["CAP-DAY-LENGTH"]);
+        refused_by(
+            record(&env, &p, &v, at(ymd(2026, 10, 5), from, to)).await,
+            ["CAP-DAY-LENGTH"],
+            "not 4-6 h",
+        );
     }
     record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 13))
         .await

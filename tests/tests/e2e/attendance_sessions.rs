@@ -74,8 +74,11 @@ async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
         .expect("23 h");
     let mut over = at(ymd(2027, 3, 1), 8, 16);
     over.modality = apb::Modality::OnSite as i32;
-    let err = record(&env, &p, &v, over).await.expect_err("refused");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    let err = refused_with(
+        record(&env, &p, &v, over).await,
+        Code::FailedPrecondition,
+        "refused",
+    );
     let ids = rule_ids(&err);
     assert!(ids.contains(&"TERM-VALIDITY".to_owned()), "{ids:?}");
     assert!(ids.contains(&"CAP-UNITS".to_owned()), "{ids:?}");
@@ -90,10 +93,11 @@ async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
 async fn ktt_coaching_needs_clock_times() {
     let (env, p) = started(1_000_003).await;
     let v = ktt(&env, &p, 103).await;
-    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0))
-        .await
-        .expect_err("no clock times");
-    assert_eq!(rule_ids(&err), vec!["COACHING-NOT-DURING-WORK"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0)).await,
+        ["COACHING-NOT-DURING-WORK"],
+        "no clock times",
+    );
 }
 
 #[tokio::test]
@@ -119,10 +123,11 @@ async fn ktt_is_not_only_remote_over_an_ended_period() {
     let v = ktt_voucher(&env, &p, 105, from, validity_end(from, 3)).await;
     let mut phone = at(ymd(2026, 7, 1), 9, 10);
     phone.modality = apb::Modality::Phone as i32;
-    let err = record(&env, &p, &v, phone.clone())
-        .await
-        .expect_err("only remote over the ended period");
-    assert_eq!(rule_ids(&err), vec!["KTT-NOT-ONLY-REMOTE"]);
+    refused_by(
+        record(&env, &p, &v, phone.clone()).await,
+        ["KTT-NOT-ONLY-REMOTE"],
+        "only remote over the ended period",
+    );
     record(&env, &p, &v, at(ymd(2026, 7, 2), 9, 10))
         .await
         .expect("on site");
@@ -141,16 +146,18 @@ async fn sk_group_session_length_size_and_excursions() {
     let ids = rule_ids(&err);
     assert!(ids.contains(&"CAP-SESSION-LENGTH".to_owned()), "{ids:?}");
     assert!(ids.contains(&"CAP-GROUP-SIZE".to_owned()), "{ids:?}");
-    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 0))
-        .await
-        .expect_err("no group size");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 0)).await,
+        ["CAP-GROUP-SIZE"],
+        "no group size",
+    );
     // The rulebook allows 12, the provider's offering 8: a group session is held to both, as
     // CreateGroup holds a group (CAP-GROUP-SIZE).
-    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 9))
-        .await
-        .expect_err("more than the provider offers");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 9)).await,
+        ["CAP-GROUP-SIZE"],
+        "more than the provider offers",
+    );
     record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 8))
         .await
         .expect("3 h, 8 clients");
@@ -188,10 +195,11 @@ async fn the_weekly_cap_counts_iso_weeks() {
     record(&env, &p, &v, group(ymd(2026, 11, 2), 3, 6))
         .await
         .expect("Mon, new week");
-    let err = record(&env, &p, &v, group(ymd(2026, 11, 8), 3, 6))
-        .await
-        .expect_err("6 h in week 45");
-    assert_eq!(rule_ids(&err), vec!["CAP-WEEKLY"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 11, 8), 3, 6)).await,
+        ["CAP-WEEKLY"],
+        "6 h in week 45",
+    );
     record(&env, &p, &v, group(ymd(2026, 11, 9), 3, 6))
         .await
         .expect("week 46");
@@ -244,12 +252,11 @@ async fn the_same_request_id_records_once() {
     assert_eq!(units_used(&env, &v).await, 200);
     let mut other = req;
     other.details = Some(at(ymd(2026, 10, 6), 9, 11));
-    let err = env
-        .a()
-        .record_session(with_token(&token, other))
-        .await
-        .expect_err("same id, other request");
-    assert_eq!(err.code(), Code::InvalidArgument);
+    refused_with(
+        env.a().record_session(with_token(&token, other)).await,
+        Code::InvalidArgument,
+        "same id, other request",
+    );
 }
 
 #[tokio::test]
@@ -260,17 +267,22 @@ async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
         .expect("own");
-    let err = record(&env, &q, &v, at(ymd(2026, 10, 6), 9, 11))
-        .await
-        .expect_err("another provider's voucher");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        record(&env, &q, &v, at(ymd(2026, 10, 6), 9, 11)).await,
+        Code::NotFound,
+        "another provider's voucher",
+    );
     let other = env.provider_user(&q);
-    let err = read_session(&env, &other, &s.id)
-        .await
-        .expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = sessions_of(&env, &other, &v).await.expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_session(&env, &other, &s.id).await,
+        Code::NotFound,
+        "not theirs",
+    );
+    refused_with(
+        sessions_of(&env, &other, &v).await,
+        Code::NotFound,
+        "not theirs",
+    );
     // Every read and write of the client's data is audited in attendance.
     use seteli_api::audit::v1::ListAuditEntriesRequest;
     use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
@@ -330,10 +342,11 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
     .await
     .expect("invoiced");
     let four_hours = || at(ymd(2026, 10, 5), 9, 13);
-    let err = correct_session(&env, &token, &s.id, four_hours(), "4 h")
-        .await
-        .expect_err("locked");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        correct_session(&env, &token, &s.id, four_hours(), "4 h").await,
+        ["STATE-TRANSITION"],
+        "locked",
+    );
     correct_session(&env, &env.admin(), &s.id, four_hours(), "4 h")
         .await
         .expect("county corrects");
@@ -420,14 +433,16 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
     let colleague = env
         .keys
         .token_as("another-social-worker", "social_worker", None);
-    let err = read_session(&env, &colleague, &s.id)
-        .await
-        .expect_err("not their client");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = sessions_of(&env, &colleague, &v)
-        .await
-        .expect_err("not their client");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_session(&env, &colleague, &s.id).await,
+        Code::NotFound,
+        "not their client",
+    );
+    refused_with(
+        sessions_of(&env, &colleague, &v).await,
+        Code::NotFound,
+        "not their client",
+    );
     // The county's administrator reads every client's.
     read_session(&env, &env.admin(), &s.id)
         .await
