@@ -483,21 +483,9 @@ async fn one_call_marks_present_absent_and_no_show() {
     assert_eq!(again, out);
     assert_eq!(units_used(&env, &v[0]).await, 300);
     // Audited per client.
-    use seteli_api::audit::v1::ListAuditEntriesRequest;
-    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let entries = AuditServiceClient::new(env.attendance().channel())
-        .list_audit_entries(with_token(
-            &env.auditor(),
-            ListAuditEntriesRequest {
-                subject_id: present.client_id.clone(),
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
+    let entries = audit_entries_of(env.attendance(), &env.auditor(), &present.client_id)
         .await
-        .expect("audit")
-        .into_inner()
-        .entries;
+        .expect("audit");
     assert!(entries.iter().any(|e| e.action == "EnrolClient"));
     assert!(entries.iter().any(|e| e.action == "RecordSession"));
 }

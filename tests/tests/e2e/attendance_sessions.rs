@@ -284,21 +284,9 @@ async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
         "not theirs",
     );
     // Every read and write of the client's data is audited in attendance.
-    use seteli_api::audit::v1::ListAuditEntriesRequest;
-    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let entries = AuditServiceClient::new(env.attendance().channel())
-        .list_audit_entries(with_token(
-            &env.auditor(),
-            ListAuditEntriesRequest {
-                subject_id: s.client_id.clone(),
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
+    let entries = audit_entries_of(env.attendance(), &env.auditor(), &s.client_id)
         .await
-        .expect("audit")
-        .into_inner()
-        .entries;
+        .expect("audit");
     assert!(entries.iter().any(|e| e.action == "RecordSession"));
 }
 
