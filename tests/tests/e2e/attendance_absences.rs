@@ -62,16 +62,18 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
     let (env, days) = start_in_june().await;
     let (env, p) = with_provider(env, 1_000_031).await;
     let v = spring_voucher(&env, &p, 131).await;
-    let err = absence(
-        &env,
-        &p,
-        &v,
-        ymd(2026, 3, 19),
-        apb::AbsenceReason::Unspecified,
-    )
-    .await
-    .expect_err("no reason");
-    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    refused_by(
+        absence(
+            &env,
+            &p,
+            &v,
+            ymd(2026, 3, 19),
+            apb::AbsenceReason::Unspecified,
+        )
+        .await,
+        ["ABS-RECORD"],
+        "no reason",
+    );
     // 2026-03-20 + 14 days = Good Friday 3 April: past Easter Monday to Tuesday 7 April.
     let a = absence(
         &env,

@@ -59,7 +59,8 @@ async fn record_sessions(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_recorded() {
-    let env = Arc::new(start_attendance().await);
+    // "Today" within the three months of the vouchers from 1 October 2026, after their sessions.
+    let env = Arc::new(start_attendance_on(ymd(2026, 12, 6)).await);
     let provider = approved_provider(&env, "Rinnakkain Oy", 1_000_161, SIILINJARVI).await;
     let from = ymd(2026, 10, 1);
     let day = ymd(2026, 10, 5);

@@ -79,10 +79,11 @@ async fn a_closed_sk_group_under_60_percent_is_cancelled_with_notices() {
         enrol(&env, &p, &g.id, x, None).await.expect("enrolled");
     }
     // 3 of 5 is 60 %: not under the minimum fill.
-    let err = decide(&env, &p, &g.id, None)
-        .await
-        .expect_err("60 % enrolled");
-    assert_eq!(rule_ids(&err), vec!["SK-GROUP-MIN-FILL"]);
+    refused_by(
+        decide(&env, &p, &g.id, None).await,
+        ["SK-GROUP-MIN-FILL"],
+        "60 % enrolled",
+    );
     env.a()
         .withdraw_enrolment(with_token(
             &env.provider_user(&p),
@@ -128,10 +129,11 @@ async fn a_closed_sk_group_under_60_percent_is_cancelled_with_notices() {
         && a.audience == apb::AlertAudience::SocialWorker as i32
         && !a.social_worker.is_empty()));
     // Cancelled: no more enrolments.
-    let err = enrol(&env, &p, &g.id, &v[2], None)
-        .await
-        .expect_err("cancelled");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    refused_with(
+        enrol(&env, &p, &g.id, &v[2], None).await,
+        Code::FailedPrecondition,
+        "cancelled",
+    );
 }
 
 #[tokio::test]
@@ -150,10 +152,11 @@ async fn a_start_is_delayed_by_at_most_ten_business_days() {
         enrol(&env, &p, &g.id, x, None).await.expect("enrolled");
     }
     let latest = add_business_days(start, 10);
-    let err = decide(&env, &p, &g.id, Some(days(latest, 1)))
-        .await
-        .expect_err("11 business days");
-    assert_eq!(rule_ids(&err), vec!["SK-GROUP-MIN-FILL"]);
+    refused_by(
+        decide(&env, &p, &g.id, Some(days(latest, 1))).await,
+        ["SK-GROUP-MIN-FILL"],
+        "11 business days",
+    );
     let (delayed, notices) = decide(&env, &p, &g.id, Some(latest))
         .await
         .expect("delayed 10 business days");
@@ -190,15 +193,18 @@ async fn a_start_is_delayed_by_at_most_ten_business_days() {
     )
     .await
     .expect("group");
-    let err = decide(&env, &p, &later.id, None)
-        .await
-        .expect_err("too early");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    refused_with(
+        decide(&env, &p, &later.id, None).await,
+        Code::FailedPrecondition,
+        "too early",
+    );
 }
 
 #[tokio::test]
 async fn late_joining_a_closed_sk_group_counts_business_days_across_easter() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_043).await;
+    // "Today" a week before the group starts, within the vouchers from 2 March 2026.
+    let env = start_attendance_on(ymd(2026, 3, 23)).await;
+    let (env, p) = with_provider(env, 1_000_043).await;
     let from = ymd(2026, 3, 2);
     let mut v = Vec::new();
     for i in 0..3 {
@@ -226,10 +232,11 @@ async fn late_joining_a_closed_sk_group_counts_business_days_across_easter() {
         late.enrolment.map(|e| date_of(e.joins_on)),
         Some(ymd(2026, 4, 15))
     );
-    let err = enrol(&env, &p, &g.id, &v[2], Some(ymd(2026, 4, 16)))
-        .await
-        .expect_err("the eleventh");
-    assert_eq!(rule_ids(&err), vec!["SK-GROUP-LATE-JOIN"]);
+    refused_by(
+        enrol(&env, &p, &g.id, &v[2], Some(ymd(2026, 4, 16))).await,
+        ["SK-GROUP-LATE-JOIN"],
+        "the eleventh",
+    );
 }
 
 #[tokio::test]
@@ -255,17 +262,22 @@ async fn a_closed_ktt_group_has_neither_allowance() {
     enrol(&env, &p, &g.id, &v[0], None)
         .await
         .expect("at the start");
-    let err = enrol(&env, &p, &g.id, &v[1], Some(days(start, 1)))
-        .await
-        .expect_err("a closed KTT group takes no one after its start");
-    assert_eq!(rule_ids(&err), vec!["SK-GROUP-LATE-JOIN"]);
+    refused_by(
+        enrol(&env, &p, &g.id, &v[1], Some(days(start, 1))).await,
+        ["SK-GROUP-LATE-JOIN"],
+        "a closed KTT group takes no one after its start",
+    );
     // 1 of 10 a week before the start, yet no cancellation: the allowance is SK's.
-    let err = decide(&env, &p, &g.id, None).await.expect_err("KTT group");
-    assert_eq!(rule_ids(&err), vec!["SK-GROUP-MIN-FILL"]);
-    let err = decide(&env, &p, &g.id, Some(days(start, 1)))
-        .await
-        .expect_err("KTT group");
-    assert_eq!(rule_ids(&err), vec!["SK-GROUP-MIN-FILL"]);
+    refused_by(
+        decide(&env, &p, &g.id, None).await,
+        ["SK-GROUP-MIN-FILL"],
+        "KTT group",
+    );
+    refused_by(
+        decide(&env, &p, &g.id, Some(days(start, 1))).await,
+        ["SK-GROUP-MIN-FILL"],
+        "KTT group",
+    );
 }
 
 #[tokio::test]
@@ -275,14 +287,16 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
     let start = today();
     // The provider offers SK groups of at most 8 (asked of the registry): a group of 9 is too
     // big for its own offering.
-    let err = create_group(
-        &env,
-        &p,
-        group_details(ServiceType::SkGroup, apb::GroupMode::Open, 9, start),
-    )
-    .await
-    .expect_err("larger than the offering");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        create_group(
+            &env,
+            &p,
+            group_details(ServiceType::SkGroup, apb::GroupMode::Open, 9, start),
+        )
+        .await,
+        ["CAP-GROUP-SIZE"],
+        "larger than the offering",
+    );
     create_group(
         &env,
         &p,
@@ -291,14 +305,16 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
     .await
     .expect("the offering's size");
     // A service the provider does not offer at all.
-    let err = create_group(
-        &env,
-        &p,
-        group_details(ServiceType::KttGroup, apb::GroupMode::Open, 4, start),
-    )
-    .await
-    .expect_err("KTT groups not offered");
-    assert_eq!(rule_ids(&err), vec!["SERVICE-NOT-OFFERED"]);
+    refused_by(
+        create_group(
+            &env,
+            &p,
+            group_details(ServiceType::KttGroup, apb::GroupMode::Open, 4, start),
+        )
+        .await,
+        ["SERVICE-NOT-OFFERED"],
+        "KTT groups not offered",
+    );
     // Groups of 12 offered: the rulebook's 12 is the limit.
     env.p()
         .set_offering(with_token(
@@ -315,14 +331,16 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
         ))
         .await
         .expect("offering of 12");
-    let err = create_group(
-        &env,
-        &p,
-        group_details(ServiceType::SkGroup, apb::GroupMode::Open, 13, start),
-    )
-    .await
-    .expect_err("13");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        create_group(
+            &env,
+            &p,
+            group_details(ServiceType::SkGroup, apb::GroupMode::Open, 13, start),
+        )
+        .await,
+        ["CAP-GROUP-SIZE"],
+        "13",
+    );
     let g = create_group(
         &env,
         &p,
@@ -334,16 +352,18 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
     for x in &v[..12] {
         enrol(&env, &p, &g.id, x, None).await.expect("enrolled");
     }
-    let err = enrol(&env, &p, &g.id, &v[12], None)
-        .await
-        .expect_err("the 13th");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        enrol(&env, &p, &g.id, &v[12], None).await,
+        ["CAP-GROUP-SIZE"],
+        "the 13th",
+    );
     // Another provider's user does not know the group.
     let other = env.provider_user(&q);
-    let err = read_group(&env, &other, &g.id)
-        .await
-        .expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_group(&env, &other, &g.id).await,
+        Code::NotFound,
+        "not theirs",
+    );
     let listed = env
         .a()
         .list_groups(with_token(&other, apb::ListGroupsRequest::default()))
@@ -352,10 +372,11 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
         .into_inner()
         .groups;
     assert!(listed.is_empty());
-    let err = enrol(&env, &q, &g.id, &v[12], None)
-        .await
-        .expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        enrol(&env, &q, &g.id, &v[12], None).await,
+        Code::NotFound,
+        "not theirs",
+    );
     // The social worker reads it with its enrolments.
     let got = read_group(&env, &env.social_worker(), &g.id)
         .await
@@ -412,10 +433,11 @@ async fn one_call_marks_present_absent_and_no_show() {
     };
     let token = env.provider_user(&p);
     // Every enrolled client is marked, or nothing is.
-    let err = record_group(&env, &token, request(3, marks[..2].to_vec()))
-        .await
-        .expect_err("one missing");
-    assert_eq!(err.code(), Code::InvalidArgument);
+    refused_with(
+        record_group(&env, &token, request(3, marks[..2].to_vec())).await,
+        Code::InvalidArgument,
+        "one missing",
+    );
     // A refused mark refuses the call: 4 h is over the SK group session's 3 h, for everyone.
     let err = record_group(&env, &token, request(4, marks.clone()))
         .await
@@ -423,10 +445,11 @@ async fn one_call_marks_present_absent_and_no_show() {
     assert!(rule_ids(&err).iter().all(|r| r == "CAP-SESSION-LENGTH"));
     assert_eq!(units_used(&env, &v[0]).await, 0);
     // Another provider's user does not know the group.
-    let err = record_group(&env, &env.provider_user(&q), request(3, marks.clone()))
-        .await
-        .expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        record_group(&env, &env.provider_user(&q), request(3, marks.clone())).await,
+        Code::NotFound,
+        "not theirs",
+    );
     let req = request(3, marks.clone());
     let out = record_group(&env, &token, req.clone())
         .await
@@ -460,21 +483,9 @@ async fn one_call_marks_present_absent_and_no_show() {
     assert_eq!(again, out);
     assert_eq!(units_used(&env, &v[0]).await, 300);
     // Audited per client.
-    use seteli_api::audit::v1::ListAuditEntriesRequest;
-    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let entries = AuditServiceClient::new(env.attendance().channel())
-        .list_audit_entries(with_token(
-            &env.auditor(),
-            ListAuditEntriesRequest {
-                subject_id: present.client_id.clone(),
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
+    let entries = audit_entries_of(env.attendance(), &env.auditor(), &present.client_id)
         .await
-        .expect("audit")
-        .into_inner()
-        .entries;
+        .expect("audit");
     assert!(entries.iter().any(|e| e.action == "EnrolClient"));
     assert!(entries.iter().any(|e| e.action == "RecordSession"));
 }

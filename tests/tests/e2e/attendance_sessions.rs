@@ -13,13 +13,27 @@ fn oct1() -> chrono::NaiveDate {
     ymd(OCT.0, OCT.1, OCT.2)
 }
 
+/// "Today" for the tests of October 2026's vouchers: within their three months, after the
+/// sessions they record, so the system clock's passing does not end them.
+fn pinned() -> chrono::NaiveDate {
+    ymd(2026, 12, 6)
+}
+
+/// Attendance (and the registry and vouchers) on [`pinned`], with an approved provider of
+/// `seed`.
+async fn started(seed: u32) -> (Env, String) {
+    with_provider(start_attendance_on(pinned()).await, seed).await
+}
+
+/// A KTT individual coaching voucher of 30 h for a fresh client of `provider`, valid from
+/// 1 October 2026 for three months.
 async fn ktt(env: &Env, provider: &str, individual: u16) -> String {
     ktt_voucher(env, provider, individual, oct1(), validity_end(oct1(), 3)).await
 }
 
 #[tokio::test]
 async fn a_session_is_admitted_counted_and_kept_with_its_history() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_001).await;
+    let (env, p) = started(1_000_001).await;
     // Recorded at once after acceptance: attendance catches up with the feed on demand.
     let v = ktt(&env, &p, 101).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
@@ -49,7 +63,7 @@ async fn a_session_is_admitted_counted_and_kept_with_its_history() {
 
 #[tokio::test]
 async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_002).await;
+    let (env, p) = started(1_000_002).await;
     let v = ktt(&env, &p, 102).await;
     let mut big = at(ymd(2027, 3, 1), 8, 9);
     big.start_time = None;
@@ -60,8 +74,11 @@ async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
         .expect("23 h");
     let mut over = at(ymd(2027, 3, 1), 8, 16);
     over.modality = apb::Modality::OnSite as i32;
-    let err = record(&env, &p, &v, over).await.expect_err("refused");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    let err = refused_with(
+        record(&env, &p, &v, over).await,
+        Code::FailedPrecondition,
+        "refused",
+    );
     let ids = rule_ids(&err);
     assert!(ids.contains(&"TERM-VALIDITY".to_owned()), "{ids:?}");
     assert!(ids.contains(&"CAP-UNITS".to_owned()), "{ids:?}");
@@ -74,17 +91,18 @@ async fn validity_and_unit_cap_are_refused_at_once_with_their_ids() {
 
 #[tokio::test]
 async fn ktt_coaching_needs_clock_times() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_003).await;
+    let (env, p) = started(1_000_003).await;
     let v = ktt(&env, &p, 103).await;
-    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0))
-        .await
-        .expect_err("no clock times");
-    assert_eq!(rule_ids(&err), vec!["COACHING-NOT-DURING-WORK"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 10, 5), 2, 0)).await,
+        ["COACHING-NOT-DURING-WORK"],
+        "no clock times",
+    );
 }
 
 #[tokio::test]
 async fn individual_discussions_exist_only_on_ktt_group_vouchers() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_004).await;
+    let (env, p) = started(1_000_004).await;
     let v = ktt(&env, &p, 104).await;
     let mut talk = at(ymd(2026, 10, 6), 10, 11);
     talk.kind = apb::SessionKind::IndividualDiscussion as i32;
@@ -105,10 +123,11 @@ async fn ktt_is_not_only_remote_over_an_ended_period() {
     let v = ktt_voucher(&env, &p, 105, from, validity_end(from, 3)).await;
     let mut phone = at(ymd(2026, 7, 1), 9, 10);
     phone.modality = apb::Modality::Phone as i32;
-    let err = record(&env, &p, &v, phone.clone())
-        .await
-        .expect_err("only remote over the ended period");
-    assert_eq!(rule_ids(&err), vec!["KTT-NOT-ONLY-REMOTE"]);
+    refused_by(
+        record(&env, &p, &v, phone.clone()).await,
+        ["KTT-NOT-ONLY-REMOTE"],
+        "only remote over the ended period",
+    );
     record(&env, &p, &v, at(ymd(2026, 7, 2), 9, 10))
         .await
         .expect("on site");
@@ -119,7 +138,7 @@ async fn ktt_is_not_only_remote_over_an_ended_period() {
 
 #[tokio::test]
 async fn sk_group_session_length_size_and_excursions() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_006).await;
+    let (env, p) = started(1_000_006).await;
     let v = sk_group_voucher(&env, &p, 106, oct1(), validity_end(oct1(), 3)).await;
     let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 4, 13))
         .await
@@ -127,16 +146,18 @@ async fn sk_group_session_length_size_and_excursions() {
     let ids = rule_ids(&err);
     assert!(ids.contains(&"CAP-SESSION-LENGTH".to_owned()), "{ids:?}");
     assert!(ids.contains(&"CAP-GROUP-SIZE".to_owned()), "{ids:?}");
-    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 0))
-        .await
-        .expect_err("no group size");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 0)).await,
+        ["CAP-GROUP-SIZE"],
+        "no group size",
+    );
     // The rulebook allows 12, the provider's offering 8: a group session is held to both, as
     // CreateGroup holds a group (CAP-GROUP-SIZE).
-    let err = record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 9))
-        .await
-        .expect_err("more than the provider offers");
-    assert_eq!(rule_ids(&err), vec!["CAP-GROUP-SIZE"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 9)).await,
+        ["CAP-GROUP-SIZE"],
+        "more than the provider offers",
+    );
     record(&env, &p, &v, group(ymd(2026, 10, 5), 3, 8))
         .await
         .expect("3 h, 8 clients");
@@ -162,7 +183,7 @@ async fn sk_group_session_length_size_and_excursions() {
 
 #[tokio::test]
 async fn the_weekly_cap_counts_iso_weeks() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_007).await;
+    let (env, p) = started(1_000_007).await;
     let v = sk_group_voucher(&env, &p, 107, oct1(), validity_end(oct1(), 3)).await;
     // Sunday 2026-11-01 ends ISO week 44; Monday 2026-11-02 starts week 45.
     record(&env, &p, &v, group(ymd(2026, 10, 31), 2, 6))
@@ -174,10 +195,11 @@ async fn the_weekly_cap_counts_iso_weeks() {
     record(&env, &p, &v, group(ymd(2026, 11, 2), 3, 6))
         .await
         .expect("Mon, new week");
-    let err = record(&env, &p, &v, group(ymd(2026, 11, 8), 3, 6))
-        .await
-        .expect_err("6 h in week 45");
-    assert_eq!(rule_ids(&err), vec!["CAP-WEEKLY"]);
+    refused_by(
+        record(&env, &p, &v, group(ymd(2026, 11, 8), 3, 6)).await,
+        ["CAP-WEEKLY"],
+        "6 h in week 45",
+    );
     record(&env, &p, &v, group(ymd(2026, 11, 9), 3, 6))
         .await
         .expect("week 46");
@@ -185,7 +207,7 @@ async fn the_weekly_cap_counts_iso_weeks() {
 
 #[tokio::test]
 async fn concurrent_records_admit_exactly_the_units_left() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_008).await;
+    let (env, p) = started(1_000_008).await;
     let v = ktt(&env, &p, 108).await;
     record(&env, &p, &v, at(ymd(2026, 10, 1), 0, 20))
         .await
@@ -210,7 +232,7 @@ async fn concurrent_records_admit_exactly_the_units_left() {
 
 #[tokio::test]
 async fn the_same_request_id_records_once() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_009).await;
+    let (env, p) = started(1_000_009).await;
     let v = ktt(&env, &p, 109).await;
     let req = record_request(&v, at(ymd(2026, 10, 5), 9, 11));
     let token = env.provider_user(&p);
@@ -230,55 +252,47 @@ async fn the_same_request_id_records_once() {
     assert_eq!(units_used(&env, &v).await, 200);
     let mut other = req;
     other.details = Some(at(ymd(2026, 10, 6), 9, 11));
-    let err = env
-        .a()
-        .record_session(with_token(&token, other))
-        .await
-        .expect_err("same id, other request");
-    assert_eq!(err.code(), Code::InvalidArgument);
+    refused_with(
+        env.a().record_session(with_token(&token, other)).await,
+        Code::InvalidArgument,
+        "same id, other request",
+    );
 }
 
 #[tokio::test]
 async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_010).await;
+    let (env, p) = started(1_000_010).await;
     let q = approved_provider(&env, "Toinen ry", 2_000_010, SIILINJARVI).await;
     let v = ktt(&env, &p, 110).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
         .expect("own");
-    let err = record(&env, &q, &v, at(ymd(2026, 10, 6), 9, 11))
-        .await
-        .expect_err("another provider's voucher");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        record(&env, &q, &v, at(ymd(2026, 10, 6), 9, 11)).await,
+        Code::NotFound,
+        "another provider's voucher",
+    );
     let other = env.provider_user(&q);
-    let err = read_session(&env, &other, &s.id)
-        .await
-        .expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = sessions_of(&env, &other, &v).await.expect_err("not theirs");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_session(&env, &other, &s.id).await,
+        Code::NotFound,
+        "not theirs",
+    );
+    refused_with(
+        sessions_of(&env, &other, &v).await,
+        Code::NotFound,
+        "not theirs",
+    );
     // Every read and write of the client's data is audited in attendance.
-    use seteli_api::audit::v1::ListAuditEntriesRequest;
-    use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let entries = AuditServiceClient::new(env.attendance().channel())
-        .list_audit_entries(with_token(
-            &env.auditor(),
-            ListAuditEntriesRequest {
-                subject_id: s.client_id.clone(),
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
+    let entries = audit_entries_of(env.attendance(), &env.auditor(), &s.client_id)
         .await
-        .expect("audit")
-        .into_inner()
-        .entries;
+        .expect("audit");
     assert!(entries.iter().any(|e| e.action == "RecordSession"));
 }
 
 #[tokio::test]
 async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_011).await;
+    let (env, p) = started(1_000_011).await;
     let v = ktt(&env, &p, 111).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
@@ -325,10 +339,11 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
         .await
         .expect("invoiced");
     let four_hours = || at(ymd(2026, 10, 5), 9, 13);
-    let err = correct_session(&env, &token, &s.id, four_hours(), "4 h")
-        .await
-        .expect_err("locked");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        correct_session(&env, &token, &s.id, four_hours(), "4 h").await,
+        ["STATE-TRANSITION"],
+        "locked",
+    );
     correct_session(&env, &env.admin(), &s.id, four_hours(), "4 h")
         .await
         .expect("county corrects");
@@ -359,7 +374,7 @@ async fn corrections_and_voids_keep_history_and_lock_after_invoicing() {
 
 #[tokio::test]
 async fn an_sk_session_needs_a_responsible_coach() {
-    let env = start_attendance().await;
+    let env = start_attendance_on(pinned()).await;
     let p = approved_provider(&env, "Ohjaus ry", 1_000_007, SIILINJARVI).await;
     let c = client_at(&env, 107, SIILINJARVI).await;
     let v = issue(
@@ -402,7 +417,7 @@ async fn an_sk_session_needs_a_responsible_coach() {
 
 #[tokio::test]
 async fn a_social_worker_reads_only_their_own_clients_sessions() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_012).await;
+    let (env, p) = started(1_000_012).await;
     let v = ktt(&env, &p, 112).await;
     let s = record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
@@ -415,14 +430,16 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
     let colleague = env
         .keys
         .token_as("another-social-worker", "social_worker", None);
-    let err = read_session(&env, &colleague, &s.id)
-        .await
-        .expect_err("not their client");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = sessions_of(&env, &colleague, &v)
-        .await
-        .expect_err("not their client");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_session(&env, &colleague, &s.id).await,
+        Code::NotFound,
+        "not their client",
+    );
+    refused_with(
+        sessions_of(&env, &colleague, &v).await,
+        Code::NotFound,
+        "not their client",
+    );
     // The county's administrator reads every client's.
     read_session(&env, &env.admin(), &s.id)
         .await
@@ -436,7 +453,7 @@ async fn a_social_worker_reads_only_their_own_clients_sessions() {
 /// timeout, then UNAVAILABLE; on PostgreSQL until the lock went).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_does_not_wait_for_the_write_lock() {
-    let (env, p) = with_provider(start_attendance().await, 1_000_012).await;
+    let (env, p) = started(1_000_012).await;
     let v = ktt(&env, &p, 112).await;
     record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await

@@ -49,10 +49,11 @@ async fn a_month_is_invoiced_once_at_the_providers_price_with_one_no_show_unit()
     }
 
     // The current month is not closed.
-    let err = generate(&env, &env.admin(), &p, month_ago(0))
-        .await
-        .expect_err("open month");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    let err = refused_with(
+        generate(&env, &env.admin(), &p, month_ago(0)).await,
+        Code::FailedPrecondition,
+        "open month",
+    );
     assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
 
     let first = generate(&env, &env.provider_user(&p), &p, last)
@@ -175,13 +176,17 @@ async fn who_may_generate_and_who_sees_an_invoice() {
     let last = month_ago(1);
     billed_voucher(&env, &p, 331, last, &[5], 1).await;
     // Another provider's user may not generate this provider's invoice.
-    let err = generate(&env, &env.provider_user(&other), &p, last)
-        .await
-        .expect_err("not its provider");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        generate(&env, &env.provider_user(&other), &p, last).await,
+        Code::NotFound,
+        "not its provider",
+    );
     for token in [env.finance(), env.social_worker(), env.auditor()] {
-        let err = generate(&env, &token, &p, last).await.expect_err("role");
-        assert_eq!(err.code(), Code::PermissionDenied);
+        refused_with(
+            generate(&env, &token, &p, last).await,
+            Code::PermissionDenied,
+            "role",
+        );
     }
     let inv = generate(&env, &env.admin(), &p, last)
         .await
@@ -190,10 +195,11 @@ async fn who_may_generate_and_who_sees_an_invoice() {
         .expect("ok");
     // A provider's user sees only its own invoices.
     assert!(invoice(&env, &env.provider_user(&p), &inv.id).await.is_ok());
-    let err = invoice(&env, &env.provider_user(&other), &inv.id)
-        .await
-        .expect_err("another provider's");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        invoice(&env, &env.provider_user(&other), &inv.id).await,
+        Code::NotFound,
+        "another provider's",
+    );
     let list = async |token: String| {
         let all = list_invoices(&env, &token, bpb::ListInvoicesRequest::default()).await;
         all.expect("ok").invoices

@@ -119,10 +119,11 @@ async fn the_life_cycle_by_role() {
     billed_voucher(&env, &p, 451, month_ago(1), &[5], 2).await;
     let inv = last_months_invoice(&env, &p).await;
     // A draft is not approved; the county does not submit; the provider does not approve.
-    let err = approve(&env, &env.admin(), &inv.id)
-        .await
-        .expect_err("refused");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        approve(&env, &env.admin(), &inv.id).await,
+        ["STATE-TRANSITION"],
+        "refused",
+    );
     assert_eq!(
         submit(&env, &env.admin(), &inv.id)
             .await

@@ -331,10 +331,11 @@ async fn an_item_of_any_other_kind_is_refused_as_an_extra_fee() {
             (ymd(2026, 4, 8), fee_kind, 100, "fee-0408"),
         ],
     );
-    let err = generate(&env, &env.admin(), &p, first_of(2026, 4))
-        .await
-        .expect_err("an extra fee");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    let err = refused_with(
+        generate(&env, &env.admin(), &p, first_of(2026, 4)).await,
+        Code::FailedPrecondition,
+        "an extra fee",
+    );
     assert!(
         rule_ids(&err).contains(&"NO-EXTRA-FEES".to_owned()),
         "{err:?}"

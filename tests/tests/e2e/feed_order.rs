@@ -11,6 +11,12 @@
 use seteli_platform::db::Database;
 use seteli_tests::fixtures::*;
 
+/// "Today" for the tests of October 2026's vouchers: within their three months, after the
+/// sessions they record, so the system clock's passing does not end them.
+fn pinned() -> chrono::NaiveDate {
+    ymd(2026, 12, 6)
+}
+
 /// Copies the oldest change of `voucher_id` in `table` (of the database at `url`) to the head
 /// of the feed; returns its new sequence.
 async fn copy_oldest_change_to_head(
@@ -43,7 +49,7 @@ async fn copy_oldest_change_to_head(
 
 #[tokio::test]
 async fn vouchers_keeps_the_newest_usage_of_a_voucher_whatever_the_feed_order() {
-    let env = start_attendance().await;
+    let env = start_attendance_on(pinned()).await;
     let p = approved_provider(&env, "Järjestys ry", 1_000_301, SIILINJARVI).await;
     let from = ymd(2026, 10, 1);
     let until = seteli_rules::terms::validity_end(from, 3);
@@ -82,7 +88,7 @@ async fn vouchers_keeps_the_newest_usage_of_a_voucher_whatever_the_feed_order() 
 
 #[tokio::test]
 async fn attendance_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order() {
-    let env = start_attendance().await;
+    let env = start_attendance_on(pinned()).await;
     let p = approved_provider(&env, "Järjestys ry", 1_000_303, SIILINJARVI).await;
     let from = ymd(2026, 10, 1);
     let v = ktt_voucher(

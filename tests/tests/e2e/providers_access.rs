@@ -66,11 +66,11 @@ async fn every_bad_token_is_unauthenticated() {
         assert_eq!(err.code(), Code::Unauthenticated, "{what}: {err:?}");
     }
     // No authorization header at all.
-    let err = c
-        .list_providers(tonic::Request::new(list()))
-        .await
-        .expect_err("no token");
-    assert_eq!(err.code(), Code::Unauthenticated);
+    refused_with(
+        c.list_providers(tonic::Request::new(list())).await,
+        Code::Unauthenticated,
+        "no token",
+    );
     // A good token works.
     list_providers(&mut c, &env.keys.token("social_worker", None), list())
         .await
@@ -80,36 +80,42 @@ async fn every_bad_token_is_unauthenticated() {
 #[tokio::test]
 async fn wrong_roles_are_permission_denied() {
     let (env, a, mut c) = registry_desk().await;
-    let err = try_create(
-        &mut c,
-        &a.social_worker,
-        details("X ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await
-    .expect_err("social worker cannot create");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        try_create(
+            &mut c,
+            &a.social_worker,
+            details("X ry", "1234560-4", pb::LegalForm::Association),
+        )
+        .await,
+        Code::PermissionDenied,
+        "social worker cannot create",
+    );
 
     let p = complete_provider(&mut c, &a.admin, "Oma ry", "1234561-2", KUOPIO).await;
     let own = env.keys.token("provider_user", Some(&p.id));
     // A provider's user submits its own provider but cannot approve it.
     submit(&mut c, &own, &p.id).await.expect("own user submits");
-    let err = approve(&mut c, &own, &p.id)
-        .await
-        .expect_err("cannot self-approve");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        approve(&mut c, &own, &p.id).await,
+        Code::PermissionDenied,
+        "cannot self-approve",
+    );
     // A provider_user token without provider_id is refused.
-    let err = list_providers(&mut c, &env.keys.token("provider_user", None), list())
-        .await
-        .expect_err("unscoped provider user");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        list_providers(&mut c, &env.keys.token("provider_user", None), list()).await,
+        Code::PermissionDenied,
+        "unscoped provider user",
+    );
     // Audit log is for auditors only.
     use seteli_api::audit::v1::ListAuditEntriesRequest;
     use seteli_api::audit::v1::audit_service_client::AuditServiceClient;
-    let err = AuditServiceClient::new(env.providers().channel())
-        .list_audit_entries(with_token(&a.admin, ListAuditEntriesRequest::default()))
-        .await
-        .expect_err("admin is not an auditor");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        AuditServiceClient::new(env.providers().channel())
+            .list_audit_entries(with_token(&a.admin, ListAuditEntriesRequest::default()))
+            .await,
+        Code::PermissionDenied,
+        "admin is not an auditor",
+    );
 }
 
 #[tokio::test]
@@ -119,25 +125,29 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
     let pb_ = association(&mut c, &a.admin, "B ry", "1234561-2").await;
     let user_a = env.keys.token("provider_user", Some(&pa.id));
 
-    let err = read_provider(&mut c, &user_a, &pb_.id)
-        .await
-        .expect_err("B's draft is invisible to A");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = try_add_site(
-        &mut c,
-        &user_a,
-        &pb_.id,
-        pb::SiteKind::Site,
-        KUOPIO,
-        "Kuopio",
-    )
-    .await
-    .expect_err("cannot edit B");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = submit(&mut c, &user_a, &pb_.id)
-        .await
-        .expect_err("cannot submit B");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_provider(&mut c, &user_a, &pb_.id).await,
+        Code::NotFound,
+        "B's draft is invisible to A",
+    );
+    refused_with(
+        try_add_site(
+            &mut c,
+            &user_a,
+            &pb_.id,
+            pb::SiteKind::Site,
+            KUOPIO,
+            "Kuopio",
+        )
+        .await,
+        Code::NotFound,
+        "cannot edit B",
+    );
+    refused_with(
+        submit(&mut c, &user_a, &pb_.id).await,
+        Code::NotFound,
+        "cannot submit B",
+    );
     let listed = list_providers(&mut c, &user_a, list())
         .await
         .expect("list")
@@ -174,15 +184,17 @@ async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
         .expect("approved B is public");
     assert!(seen.staff.is_empty() && seen.documents.is_empty());
     assert!(!seen.offerings.is_empty());
-    let err = try_add_site(
-        &mut c,
-        &user_a,
-        &pb_.id,
-        pb::SiteKind::Site,
-        KUOPIO,
-        "Kuopio",
-    )
-    .await
-    .expect_err("cannot edit B");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        try_add_site(
+            &mut c,
+            &user_a,
+            &pb_.id,
+            pb::SiteKind::Site,
+            KUOPIO,
+            "Kuopio",
+        )
+        .await,
+        Code::PermissionDenied,
+        "cannot edit B",
+    );
 }

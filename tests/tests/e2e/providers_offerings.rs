@@ -127,10 +127,11 @@ async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() 
     submit(&mut c, &a.admin, &p.id).await.expect("submit");
     approve(&mut c, &a.admin, &p.id).await.expect("approve");
     // KTT 1.2 names the group insurance: an approved provider cannot add KTT without it.
-    let err = set_offering(&mut c, &a.admin, &p.id, ServiceType::KttIndividual, 6000, 0)
-        .await
-        .expect_err("KTT without group insurance");
-    assert_eq!(rule_ids(&err), vec!["PROV-DOCS".to_owned()]);
+    refused_by(
+        set_offering(&mut c, &a.admin, &p.id, ServiceType::KttIndividual, 6000, 0).await,
+        ["PROV-DOCS"],
+        "KTT without group insurance",
+    );
     add_document(
         &mut c,
         &a.admin,

@@ -73,14 +73,16 @@ async fn malformed_input_names_every_bad_field() {
     .expect_err("no service");
     assert_eq!(bad_fields(&err), vec!["offering.service_type".to_owned()]);
     // A duplicate business id is ALREADY_EXISTS, not INTERNAL.
-    let err = try_create(
-        &mut c,
-        &a.admin,
-        details("A again", "1234560-4", pb::LegalForm::Association),
-    )
-    .await
-    .expect_err("duplicate");
-    assert_eq!(err.code(), Code::AlreadyExists);
+    refused_with(
+        try_create(
+            &mut c,
+            &a.admin,
+            details("A again", "1234560-4", pb::LegalForm::Association),
+        )
+        .await,
+        Code::AlreadyExists,
+        "duplicate",
+    );
 }
 
 #[tokio::test]
@@ -172,14 +174,16 @@ async fn three_replicas_migrate_one_fresh_database_at_once() {
     let mut c = s2.p();
     association(&mut c, &a.admin, "Replica ry", "1234560-4").await;
     let a3 = actors(&s3);
-    let err = try_create(
-        &mut s3.p(),
-        &a3.admin,
-        details("Replica ry", "1234560-4", pb::LegalForm::Association),
-    )
-    .await
-    .expect_err("the same table");
-    assert_eq!(err.code(), Code::AlreadyExists);
+    refused_with(
+        try_create(
+            &mut s3.p(),
+            &a3.admin,
+            details("Replica ry", "1234560-4", pb::LegalForm::Association),
+        )
+        .await,
+        Code::AlreadyExists,
+        "the same table",
+    );
     for mut s in [s1, s2, s3] {
         s.take(Svc::Providers).stop().await.expect("stop");
     }

@@ -162,10 +162,11 @@ async fn the_follow_up_of_a_month_as_data_and_as_csv() {
         .expect("auditor");
     assert_eq!(audited.rows, got.rows);
     for token in [env.social_worker(), env.provider_user(&p)] {
-        let err = follow_up(&env, &token, None, "")
-            .await
-            .expect_err("not theirs");
-        assert_eq!(err.code(), Code::PermissionDenied);
+        refused_with(
+            follow_up(&env, &token, None, "").await,
+            Code::PermissionDenied,
+            "not theirs",
+        );
     }
     let err = get_follow_up(
         &env,
@@ -249,16 +250,18 @@ async fn the_follow_up_of_a_month_as_data_and_as_csv() {
     )
     .await
     .expect("auditor's CSV");
-    let err = export_follow_up_csv(
-        &env,
-        &env.provider_user(&q),
-        rpb::ExportFollowUpCsvRequest {
-            period_from: d(from),
-            period_until: d(until),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("provider");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        export_follow_up_csv(
+            &env,
+            &env.provider_user(&q),
+            rpb::ExportFollowUpCsvRequest {
+                period_from: d(from),
+                period_until: d(until),
+                ..Default::default()
+            },
+        )
+        .await,
+        Code::PermissionDenied,
+        "provider",
+    );
 }

@@ -230,14 +230,16 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
         first.sent_by.as_ref().map(|a| a.subject.clone()),
         Some(format!("user-of-{p}"))
     );
-    let err = mark_sent(&env, &user, &v, today, today)
-        .await
-        .expect_err("the period runs");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
-    let err = mark_sent(&env, &user, &v, ymd(2026, 3, 2), today)
-        .await
-        .expect_err("twice");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        mark_sent(&env, &user, &v, today, today).await,
+        ["STATE-TRANSITION"],
+        "the period runs",
+    );
+    refused_by(
+        mark_sent(&env, &user, &v, ymd(2026, 3, 2), today).await,
+        ["STATE-TRANSITION"],
+        "twice",
+    );
     let err = mark_sent(&env, &user, &v, ymd(2026, 3, 2), days(today, 1))
         .await
         .expect_err("tomorrow");
@@ -357,29 +359,36 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
     let s = sk_group_voucher(&env, &p, 832, from, validity_end(from, 3)).await;
     let user = env.provider_user(&p);
     // ABS-KELA: only KTT absences go to Kela.
-    let err = get(&env, &user, &s, ymd(2026, 3, 2)).await.expect_err("SK");
-    assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
-    let err = mark_sent(&env, &user, &s, ymd(2026, 3, 2), today)
-        .await
-        .expect_err("SK");
-    assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
-    let err = kela_notice_pdf(
-        &env,
-        &user,
-        rpb::GetKelaNoticePdfRequest {
-            voucher_id: s.clone(),
-            day: d(ymd(2026, 3, 2)),
-        },
-    )
-    .await
-    .expect_err("SK");
-    assert_eq!(rule_ids(&err), vec!["ABS-KELA"]);
+    refused_by(
+        get(&env, &user, &s, ymd(2026, 3, 2)).await,
+        ["ABS-KELA"],
+        "SK",
+    );
+    refused_by(
+        mark_sent(&env, &user, &s, ymd(2026, 3, 2), today).await,
+        ["ABS-KELA"],
+        "SK",
+    );
+    refused_by(
+        kela_notice_pdf(
+            &env,
+            &user,
+            rpb::GetKelaNoticePdfRequest {
+                voucher_id: s.clone(),
+                day: d(ymd(2026, 3, 2)),
+            },
+        )
+        .await,
+        ["ABS-KELA"],
+        "SK",
+    );
     // A KTT service not started yet has no notices.
     let k = ktt_voucher(&env, &p, 833, from, validity_end(from, 3)).await;
-    let err = get(&env, &user, &k, ymd(2026, 3, 2))
-        .await
-        .expect_err("not started");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        get(&env, &user, &k, ymd(2026, 3, 2)).await,
+        ["STATE-TRANSITION"],
+        "not started",
+    );
     let none = list_kela_notices(
         &env,
         &user,
@@ -392,10 +401,11 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
     .expect("list");
     assert!(none.is_empty());
     // An unknown voucher, a missing day.
-    let err = get(&env, &user, "no-such-voucher", today)
-        .await
-        .expect_err("unknown");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        get(&env, &user, "no-such-voucher", today).await,
+        Code::NotFound,
+        "unknown",
+    );
     let err = get_kela_notice(&env, &user, &k, None)
         .await
         .expect_err("no day");

@@ -141,42 +141,49 @@ async fn attendance_alerts_reach_only_their_social_worker_who_acknowledges_them(
         .await
         .expect("own inbox");
     assert!(theirs.is_empty(), "{theirs:?}");
-    let err = list_notices(
-        &env,
-        &other,
-        rpb::ListNoticesRequest {
-            social_worker: "test-social_worker".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("another's inbox");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = get_notice(&env, &other, &prolonged.id)
-        .await
-        .expect_err("another's notice");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = acknowledge(&env, &other, acknowledge_request(&prolonged.id, ""))
-        .await
-        .expect_err("another's notice");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        list_notices(
+            &env,
+            &other,
+            rpb::ListNoticesRequest {
+                social_worker: "test-social_worker".into(),
+                ..Default::default()
+            },
+        )
+        .await,
+        Code::NotFound,
+        "another's inbox",
+    );
+    refused_with(
+        get_notice(&env, &other, &prolonged.id).await,
+        Code::NotFound,
+        "another's notice",
+    );
+    refused_with(
+        acknowledge(&env, &other, acknowledge_request(&prolonged.id, "")).await,
+        Code::NotFound,
+        "another's notice",
+    );
 
     // Another provider's user knows none of them; the provider's own user sees what it told.
-    let err = get_notice(&env, &env.provider_user(&q), &prolonged.id)
-        .await
-        .expect_err("another provider's");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = list_notices(
-        &env,
-        &env.provider_user(&q),
-        rpb::ListNoticesRequest {
-            provider_id: p.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("another provider's list");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        get_notice(&env, &env.provider_user(&q), &prolonged.id).await,
+        Code::NotFound,
+        "another provider's",
+    );
+    refused_with(
+        list_notices(
+            &env,
+            &env.provider_user(&q),
+            rpb::ListNoticesRequest {
+                provider_id: p.clone(),
+                ..Default::default()
+            },
+        )
+        .await,
+        Code::NotFound,
+        "another provider's list",
+    );
     assert!(
         list_notices(
             &env,
@@ -203,14 +210,16 @@ async fn attendance_alerts_reach_only_their_social_worker_who_acknowledges_them(
         prolonged.id
     );
     // A provider's user does not acknowledge.
-    let err = acknowledge(
-        &env,
-        &env.provider_user(&p),
-        acknowledge_request(&prolonged.id, ""),
-    )
-    .await
-    .expect_err("provider");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        acknowledge(
+            &env,
+            &env.provider_user(&p),
+            acknowledge_request(&prolonged.id, ""),
+        )
+        .await,
+        Code::PermissionDenied,
+        "provider",
+    );
 
     // The social worker acknowledges; a retry answers the same; a second acknowledgement is
     // refused.
@@ -228,10 +237,11 @@ async fn attendance_alerts_reach_only_their_social_worker_who_acknowledges_them(
     assert_eq!(acked.version, prolonged.version + 1);
     let again = acknowledge(&env, &sw, req).await.expect("retry");
     assert_eq!(again, acked);
-    let err = acknowledge(&env, &sw, acknowledge_request(&prolonged.id, ""))
-        .await
-        .expect_err("twice");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION"]);
+    refused_by(
+        acknowledge(&env, &sw, acknowledge_request(&prolonged.id, "")).await,
+        ["STATE-TRANSITION"],
+        "twice",
+    );
     let open = list_notices(
         &env,
         &sw,
@@ -332,24 +342,27 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     .await
     .expect_err("what changed");
     assert_eq!(bad_fields(&err), vec!["situation_change"]);
-    let err = notify_change(
-        &env,
-        &env.provider_user(&q),
-        rpb::NotifyChangeRequest {
-            request_id: rid(),
-            voucher_id: v.clone(),
-            situation_change: rpb::SituationChange::Concern as i32,
-            occurred_on: d(today),
-            description: "huoli".into(),
-        },
-    )
-    .await
-    .expect_err("another provider's client");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = notify_damage(&env, &env.social_worker(), &v, d(today), "x")
-        .await
-        .expect_err("the provider tells");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        notify_change(
+            &env,
+            &env.provider_user(&q),
+            rpb::NotifyChangeRequest {
+                request_id: rid(),
+                voucher_id: v.clone(),
+                situation_change: rpb::SituationChange::Concern as i32,
+                occurred_on: d(today),
+                description: "huoli".into(),
+            },
+        )
+        .await,
+        Code::NotFound,
+        "another provider's client",
+    );
+    refused_with(
+        notify_damage(&env, &env.social_worker(), &v, d(today), "x").await,
+        Code::PermissionDenied,
+        "the provider tells",
+    );
 
     // Interruptions from the voucher feed (PROC-INTERRUPT): one the provider made, a week
     // late, and one the social worker made, which is theirs already.

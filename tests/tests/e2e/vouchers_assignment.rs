@@ -41,8 +41,11 @@ async fn prov_distance_with_real_coordinates_on_both_sides_of_20_km() {
     let v = issue(&env, sk_decision(&far_client.id))
         .await
         .expect("issue");
-    let err = choose(&env, &v.id, &provider).await.expect_err("too far");
-    assert_eq!(rule_ids(&err), vec!["PROV-DISTANCE".to_owned()]);
+    refused_by(
+        choose(&env, &v.id, &provider).await,
+        ["PROV-DISTANCE"],
+        "too far",
+    );
 
     // With the decision's exemption the same distance is allowed.
     let exempt_client = client_at(&env, 203, far).await;
@@ -61,21 +64,26 @@ async fn an_unapproved_provider_or_one_without_the_service_is_refused() {
     let draft = draft_provider(&mut env.p(), &env.admin(), "Luonnos ry", 1_100_001, KUOPIO).await;
     let approved = approved_provider(&env, "Kuopion Paja ry", 1_200_001, KUOPIO).await;
     let (client, v) = issued(&env, 210, sk_decision).await;
-    let err = choose(&env, &v.id, &draft).await.expect_err("draft");
-    assert_eq!(rule_ids(&err), vec!["PROVIDER-NOT-APPROVED".to_owned()]);
+    refused_by(
+        choose(&env, &v.id, &draft).await,
+        ["PROVIDER-NOT-APPROVED"],
+        "draft",
+    );
     // Supported work is not among the provider's offerings.
     let mut decision = sk_decision(&client.id);
     decision.service_type = ServiceType::SkSupportedWork as i32;
     decision.granted_units = units(24);
     let sw = issue(&env, decision).await.expect("issue supported work");
-    let err = choose(&env, &sw.id, &approved)
-        .await
-        .expect_err("not offered");
-    assert_eq!(rule_ids(&err), vec!["SERVICE-NOT-OFFERED".to_owned()]);
-    let err = choose(&env, &v.id, "no-such-provider")
-        .await
-        .expect_err("unknown");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_by(
+        choose(&env, &sw.id, &approved).await,
+        ["SERVICE-NOT-OFFERED"],
+        "not offered",
+    );
+    refused_with(
+        choose(&env, &v.id, "no-such-provider").await,
+        Code::NotFound,
+        "unknown",
+    );
     let err = choose(&env, &v.id, " ").await.expect_err("blank");
     assert_eq!(bad_fields(&err), vec!["provider_id".to_owned()]);
 }
@@ -104,23 +112,27 @@ async fn acceptance_names_the_coach_and_individual_coaching_needs_no_steward_not
     let user = env.provider_user(&provider);
     // No coach named: PROC-COACH. KTT-STEWARD is not asked of individual coaching (KTT 2.2.1):
     // only work activity (assessment, work capacity) is done at a workplace with a steward.
-    let err = accept_with(&env, &user, accept_request(&v.id, " ", None))
-        .await
-        .expect_err("nothing named");
-    assert_eq!(rule_ids(&err), vec!["PROC-COACH".to_owned()]);
+    refused_by(
+        accept_with(&env, &user, accept_request(&v.id, " ", None)).await,
+        ["PROC-COACH"],
+        "nothing named",
+    );
     // Another provider's user does not know the voucher; a social worker does not accept.
-    let err = accept_as(&env, &other, accept_request(&v.id, "Olli", Some(today())))
-        .await
-        .expect_err("other provider");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = accept_with(
-        &env,
-        &env.social_worker(),
-        accept_request(&v.id, "Olli", Some(today())),
-    )
-    .await
-    .expect_err("social worker");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        accept_as(&env, &other, accept_request(&v.id, "Olli", Some(today()))).await,
+        Code::NotFound,
+        "other provider",
+    );
+    refused_with(
+        accept_with(
+            &env,
+            &env.social_worker(),
+            accept_request(&v.id, "Olli", Some(today())),
+        )
+        .await,
+        Code::PermissionDenied,
+        "social worker",
+    );
     let accepted = accept_with(
         &env,
         &user,
@@ -164,8 +176,11 @@ async fn two_concurrent_acceptances_of_one_voucher_exactly_one_succeeds() {
     }
     assert_eq!(accepted, 1);
     // A retry of the winning request would replay; a new acceptance is refused.
-    let err = accept(&env, &provider, &v.id).await.expect_err("again");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
+    refused_by(
+        accept(&env, &provider, &v.id).await,
+        ["STATE-TRANSITION"],
+        "again",
+    );
 }
 
 #[tokio::test]
@@ -184,10 +199,11 @@ async fn a_declined_voucher_goes_back_to_the_client_and_out_of_the_providers_sig
     assert_eq!(declined.state, pb::VoucherState::Issued as i32);
     assert!(declined.provider_id.is_empty());
     assert_eq!(declined.declined_reason, "Ryhmä on täynnä");
-    let err = read_voucher(&env, &user, &v.id)
-        .await
-        .expect_err("no longer theirs");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        read_voucher(&env, &user, &v.id).await,
+        Code::NotFound,
+        "no longer theirs",
+    );
 }
 
 #[tokio::test]
@@ -232,25 +248,28 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
     assert!(seen.home_municipality.is_empty());
 
     // The other provider's voucher and client do not exist for this user.
-    let err = read_voucher(&env, &me, &w.id)
-        .await
-        .expect_err("other voucher");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = c
-        .get_voucher(with_token(
+    refused_with(
+        read_voucher(&env, &me, &w.id).await,
+        Code::NotFound,
+        "other voucher",
+    );
+    refused_with(
+        c.get_voucher(with_token(
             &me,
             pb::GetVoucherRequest {
                 voucher_number: w.voucher_number.clone(),
                 ..Default::default()
             },
         ))
-        .await
-        .expect_err("other voucher by number");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = read_client(&env, &me, &other_client.id)
-        .await
-        .expect_err("other client");
-    assert_eq!(err.code(), Code::NotFound);
+        .await,
+        Code::NotFound,
+        "other voucher by number",
+    );
+    refused_with(
+        read_client(&env, &me, &other_client.id).await,
+        Code::NotFound,
+        "other client",
+    );
     let listed = list_vouchers(&env, &me, pb::ListVouchersRequest::default())
         .await
         .expect("list")
@@ -271,15 +290,17 @@ async fn a_providers_user_sees_only_its_own_vouchers_and_only_the_clients_name()
     .expect("list other")
     .vouchers;
     assert!(listed.is_empty());
-    let err = list_clients(&env, &me, pb::ListClientsRequest::default())
-        .await
-        .expect_err("client register");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        list_clients(&env, &me, pb::ListClientsRequest::default()).await,
+        Code::PermissionDenied,
+        "client register",
+    );
     // The change feed is for the services that follow it, not for a provider's staff.
-    let err = voucher_feed_page(&env, &me, 0, 0)
-        .await
-        .expect_err("the feed");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        voucher_feed_page(&env, &me, 0, 0).await,
+        Code::PermissionDenied,
+        "the feed",
+    );
 
     // Every read of the client by the provider's user is audited.
     let entries = audit_actions(&env, &client.id).await;
@@ -326,8 +347,9 @@ async fn a_retried_choice_answers_from_the_store_even_with_the_registry_down() {
     // A new choice does need the registry.
     let mut fresh = request;
     fresh.request_id = rid();
-    let err = choose_with(&env, &token, fresh)
-        .await
-        .expect_err("registry down");
-    assert_eq!(err.code(), Code::Unavailable);
+    refused_with(
+        choose_with(&env, &token, fresh).await,
+        Code::Unavailable,
+        "registry down",
+    );
 }

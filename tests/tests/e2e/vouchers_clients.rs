@@ -117,13 +117,15 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
         );
     }
     // Only auditors read the audit log.
-    let err = seteli_api::audit::v1::audit_service_client::AuditServiceClient::new(
-        env.vouchers().channel(),
-    )
-    .list_audit_entries(with_token(&sw, Default::default()))
-    .await
-    .expect_err("social worker");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        seteli_api::audit::v1::audit_service_client::AuditServiceClient::new(
+            env.vouchers().channel(),
+        )
+        .list_audit_entries(with_token(&sw, Default::default()))
+        .await,
+        Code::PermissionDenied,
+        "social worker",
+    );
 }
 
 #[tokio::test]
@@ -149,17 +151,18 @@ async fn a_client_is_registered_once() {
         .expect("retry")
         .into_inner();
     assert_eq!(first, retry);
-    let err = c
-        .create_client(with_token(
+    let err = refused_with(
+        c.create_client(with_token(
             &env.social_worker(),
             pb::CreateClientRequest {
                 request_id: rid(),
                 details: req.details,
             },
         ))
-        .await
-        .expect_err("duplicate");
-    assert_eq!(err.code(), Code::AlreadyExists);
+        .await,
+        Code::AlreadyExists,
+        "duplicate",
+    );
     assert!(!err.message().contains("010190"), "{}", err.message());
 }
 
@@ -197,28 +200,33 @@ async fn bad_client_input_names_every_field_and_roles_are_enforced() {
     );
     // A provider's user does not register clients, nor read one it has no voucher for.
     let provider_user = env.provider_user("some-provider");
-    let err = create_client_as(
-        &env,
-        &provider_user,
-        client_details(&hetu(ymd(1990, 1, 1), 420), "Kuopio", KUOPIO),
-    )
-    .await
-    .expect_err("provider user");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        create_client_as(
+            &env,
+            &provider_user,
+            client_details(&hetu(ymd(1990, 1, 1), 420), "Kuopio", KUOPIO),
+        )
+        .await,
+        Code::PermissionDenied,
+        "provider user",
+    );
     let client = client_at(&env, 421, KUOPIO).await;
-    let err = read_client(&env, &provider_user, &client.id)
-        .await
-        .expect_err("no voucher with them");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = read_client(&env, &env.social_worker(), "missing")
-        .await
-        .expect_err("missing");
-    assert_eq!(err.code(), Code::NotFound);
-    let err = c
-        .get_client(tonic::Request::new(pb::GetClientRequest {
+    refused_with(
+        read_client(&env, &provider_user, &client.id).await,
+        Code::NotFound,
+        "no voucher with them",
+    );
+    refused_with(
+        read_client(&env, &env.social_worker(), "missing").await,
+        Code::NotFound,
+        "missing",
+    );
+    refused_with(
+        c.get_client(tonic::Request::new(pb::GetClientRequest {
             client_id: client.id,
         }))
-        .await
-        .expect_err("no token");
-    assert_eq!(err.code(), Code::Unauthenticated);
+        .await,
+        Code::Unauthenticated,
+        "no token",
+    );
 }

@@ -167,10 +167,11 @@ async fn a_decision_date_without_a_ceiling_price_is_voucher_value() {
     // Only a price that starts tomorrow.
     set_price(&env, ServiceType::KttIndividual, days(today(), 1), 6500).await;
     let client = client_at(&env, 140, KUOPIO).await;
-    let err = issue(&env, ktt_decision(&client.id))
-        .await
-        .expect_err("no price");
-    assert_eq!(rule_ids(&err), vec!["VOUCHER-VALUE".to_owned()]);
+    let err = refused_by(
+        issue(&env, ktt_decision(&client.id)).await,
+        ["VOUCHER-VALUE"],
+        "no price",
+    );
     assert!(err.message().contains("VOUCHER-VALUE"));
 }
 
@@ -321,22 +322,25 @@ async fn malformed_decisions_name_every_bad_field() {
     .expect_err("no request id");
     assert_eq!(bad_fields(&err), vec!["request_id".to_owned()]);
     // Only social workers issue.
-    let err = issue_with(
-        &env,
-        &env.admin(),
-        pb::IssueVoucherRequest {
-            request_id: rid(),
-            decision: Some(ktt_decision(&client.id)),
-        },
-    )
-    .await
-    .expect_err("admin");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        issue_with(
+            &env,
+            &env.admin(),
+            pb::IssueVoucherRequest {
+                request_id: rid(),
+                decision: Some(ktt_decision(&client.id)),
+            },
+        )
+        .await,
+        Code::PermissionDenied,
+        "admin",
+    );
     // An unknown client.
-    let err = issue(&env, ktt_decision("no-such-client"))
-        .await
-        .expect_err("unknown client");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        issue(&env, ktt_decision("no-such-client")).await,
+        Code::NotFound,
+        "unknown client",
+    );
 }
 
 #[tokio::test]
@@ -391,10 +395,11 @@ async fn the_weekly_cap_bounds_the_grant_of_supported_work() {
     };
     // CAP-WEEKLY: 54 days within the 54-day cap, but at 3 days a week one month holds at most
     // 3 × the 4–6 ISO weeks it touches.
-    let err = issue(&env, supported_work(1, 54))
-        .await
-        .expect_err("54 days in one month");
-    assert_eq!(rule_ids(&err), vec!["CAP-WEEKLY".to_owned()]);
+    refused_by(
+        issue(&env, supported_work(1, 54)).await,
+        ["CAP-WEEKLY"],
+        "54 days in one month",
+    );
     // Three days a week for a month fits; so do 54 days over four months.
     let month = issue(&env, supported_work(1, 12))
         .await

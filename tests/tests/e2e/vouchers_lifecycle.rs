@@ -132,12 +132,10 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     };
     // Before the validity (TERM-VALIDITY), and before the steward notice recorded at
     // acceptance today (KTT-STEWARD: a notice is never dated after the start).
-    let err = start_as(&env, &user, start_on(days(today(), -3)))
-        .await
-        .expect_err("before validity");
-    assert_eq!(
-        rule_ids(&err),
-        vec!["TERM-VALIDITY".to_owned(), "KTT-STEWARD".to_owned()]
+    refused_by(
+        start_as(&env, &user, start_on(days(today(), -3))).await,
+        ["TERM-VALIDITY", "KTT-STEWARD"],
+        "before validity",
     );
     let started = start_as(&env, &user, start_on(today()))
         .await
@@ -149,10 +147,11 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
         voucher_id: id.into(),
         reason: "Asiakas muutti".into(),
     };
-    let err = cancel_with(&env, &env.social_worker(), cancel(&v.id))
-        .await
-        .expect_err("started");
-    assert_eq!(rule_ids(&err), vec!["STATE-TRANSITION".to_owned()]);
+    refused_by(
+        cancel_with(&env, &env.social_worker(), cancel(&v.id)).await,
+        ["STATE-TRANSITION"],
+        "started",
+    );
     // PROC-INTERRUPT: the reason and the date are required.
     let err = interrupt_voucher(&env, &user, &v.id, " ", None)
         .await
@@ -182,10 +181,11 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     issue(&env, ktt_decision(&client.id))
         .await
         .expect("new decision after cancellation");
-    let err = cancel_with(&env, &user, cancel(&w.id))
-        .await
-        .expect_err("provider");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        cancel_with(&env, &user, cancel(&w.id)).await,
+        Code::PermissionDenied,
+        "provider",
+    );
 }
 
 #[tokio::test]

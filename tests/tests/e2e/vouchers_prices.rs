@@ -40,10 +40,11 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
         Some(corrected.id)
     );
     assert_eq!(price(july), Some(Money { cents: 3650 }));
-    let err = ceiling_price(&env, &admin, on(ymd(2025, 12, 31)))
-        .await
-        .expect_err("none in force");
-    assert_eq!(err.code(), Code::NotFound);
+    refused_with(
+        ceiling_price(&env, &admin, on(ymd(2025, 12, 31))).await,
+        Code::NotFound,
+        "none in force",
+    );
 
     // The history, a page at a time.
     let mut all = Vec::new();
@@ -91,19 +92,21 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
     assert_eq!(cents, vec![6500, 3650]);
 
     // Only county administrators set prices; bad input names its fields.
-    let err = set_price_with(
-        &env,
-        &env.social_worker(),
-        pb::SetCeilingPriceRequest {
-            request_id: rid(),
-            service_type: ServiceType::SkGroup as i32,
-            effective_from: d(ymd(2026, 1, 1)),
-            unit_price: Some(Money { cents: 100 }),
-        },
-    )
-    .await
-    .expect_err("social worker");
-    assert_eq!(err.code(), Code::PermissionDenied);
+    refused_with(
+        set_price_with(
+            &env,
+            &env.social_worker(),
+            pb::SetCeilingPriceRequest {
+                request_id: rid(),
+                service_type: ServiceType::SkGroup as i32,
+                effective_from: d(ymd(2026, 1, 1)),
+                unit_price: Some(Money { cents: 100 }),
+            },
+        )
+        .await,
+        Code::PermissionDenied,
+        "social worker",
+    );
     let err = set_price_with(
         &env,
         &admin,
@@ -157,11 +160,12 @@ async fn the_provider_registry_checks_prov_price_against_these_prices() {
     // The fixture offers KTT individual coaching at 60.00 and SK group at 30.00: at the ceiling.
     let id = draft_provider(&mut pc, &env_admin, "Hinta ry", 2_000_001, SIILINJARVI).await;
     // Above the ceiling kept by the vouchers service: PROV-PRICE.
-    let err = pc
-        .set_offering(with_token(&env_admin, offering(&id, 6001)))
-        .await
-        .expect_err("above the ceiling");
-    assert_eq!(rule_ids(&err), vec!["PROV-PRICE".to_owned()]);
+    refused_by(
+        pc.set_offering(with_token(&env_admin, offering(&id, 6001)))
+            .await,
+        ["PROV-PRICE"],
+        "above the ceiling",
+    );
     submit_and_approve(&mut pc, &env_admin, &id)
         .await
         .expect("approved at the ceiling");

@@ -109,30 +109,34 @@ async fn the_chief_shop_steward_is_notified_by_the_start_of_work_activity() {
     choose(&env, &v.id, &provider).await.expect("choose");
     // A notice cannot be dated after today.
     let tomorrow = days(today(), 1);
-    let err = accept_with(&env, &provider, &v.id, "Olli", Some(tomorrow))
-        .await
-        .expect_err("notice dated tomorrow");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD".to_owned()]);
+    refused_by(
+        accept_with(&env, &provider, &v.id, "Olli", Some(tomorrow)).await,
+        ["KTT-STEWARD"],
+        "notice dated tomorrow",
+    );
     // Accepting is not starting: the notice is due by the first day of work activity.
     accept_with(&env, &provider, &v.id, "Olli", None)
         .await
         .expect("accepted before the notice");
-    let err = start_service(&env, &provider, start_request(&v.id, today(), "", None))
-        .await
-        .expect_err("work activity without a notice");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD".to_owned()]);
+    refused_by(
+        start_service(&env, &provider, start_request(&v.id, today(), "", None)).await,
+        ["KTT-STEWARD"],
+        "work activity without a notice",
+    );
     // Units are not recorded here (attendance counts them): no way around the checklist.
     assert_units_are_recorded_in_attendance(
         record_units(&env, &provider, &v.id, 100, today()).await,
     );
-    let err = start_service(
-        &env,
-        &provider,
-        start_request(&v.id, today(), "", Some(tomorrow)),
-    )
-    .await
-    .expect_err("notice dated after the start");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD".to_owned()]);
+    refused_by(
+        start_service(
+            &env,
+            &provider,
+            start_request(&v.id, today(), "", Some(tomorrow)),
+        )
+        .await,
+        ["KTT-STEWARD"],
+        "notice dated after the start",
+    );
     let started = start_service(
         &env,
         &provider,
@@ -152,14 +156,16 @@ async fn the_chief_shop_steward_is_notified_by_the_start_of_work_activity() {
     accept_with(&env, &provider, &w.id, "Olli", Some(today()))
         .await
         .expect("accept");
-    let err = start_service(
-        &env,
-        &provider,
-        start_request(&w.id, days(today(), -3), "", None),
-    )
-    .await
-    .expect_err("started before the notice");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD".to_owned()]);
+    refused_by(
+        start_service(
+            &env,
+            &provider,
+            start_request(&w.id, days(today(), -3), "", None),
+        )
+        .await,
+        ["KTT-STEWARD"],
+        "started before the notice",
+    );
     start_service(&env, &provider, start_request(&w.id, today(), "", None))
         .await
         .expect("started on the day of the notice");
@@ -182,10 +188,11 @@ async fn the_responsible_coach_is_named_at_the_ktt_contract_and_by_the_sk_start(
     // KTT: "heti sopimusta tehtäessä" — the acceptance is the contract.
     let ktt = issue(&env, ktt_decision(&client.id)).await.expect("KTT");
     choose(&env, &ktt.id, &provider).await.expect("choose");
-    let err = accept_with(&env, &provider, &ktt.id, "", None)
-        .await
-        .expect_err("KTT without a coach");
-    assert_eq!(rule_ids(&err), vec!["PROC-COACH".to_owned()]);
+    refused_by(
+        accept_with(&env, &provider, &ktt.id, "", None).await,
+        ["PROC-COACH"],
+        "KTT without a coach",
+    );
     // SK: "heti palvelun käynnistyessä" — by the start.
     let sk = issue(&env, sk_decision(&client.id)).await.expect("SK");
     choose(&env, &sk.id, &provider).await.expect("choose");
@@ -193,10 +200,11 @@ async fn the_responsible_coach_is_named_at_the_ktt_contract_and_by_the_sk_start(
         .await
         .expect("SK accepted before a coach is named");
     assert!(accepted.responsible_coach.is_empty());
-    let err = start_service(&env, &provider, start_request(&sk.id, today(), "", None))
-        .await
-        .expect_err("SK started without a coach");
-    assert_eq!(rule_ids(&err), vec!["PROC-COACH".to_owned()]);
+    refused_by(
+        start_service(&env, &provider, start_request(&sk.id, today(), "", None)).await,
+        ["PROC-COACH"],
+        "SK started without a coach",
+    );
     // Units are not recorded here (attendance counts them, and admits a session only with a
     // responsible coach named: PROC-COACH).
     assert_units_are_recorded_in_attendance(
@@ -272,15 +280,17 @@ async fn proc_start_counts_from_the_recorded_day_of_the_choice_not_from_today() 
 
     // Today, on the same database: more than 10 business days after the choice.
     let now = vouchers_after(&env, &then).await;
-    let err = start_on(&now, &accepted.id, &provider, today())
-        .await
-        .expect_err("a month after the choice");
-    assert_eq!(rule_ids(&err), vec!["PROC-START".to_owned()]);
+    refused_by(
+        start_on(&now, &accepted.id, &provider, today()).await,
+        ["PROC-START"],
+        "a month after the choice",
+    );
     // Not started and past the limit: accepting now is late too.
-    let err = accept_unstated(&now, &pending.id, &provider)
-        .await
-        .expect_err("accepted a month after the choice");
-    assert_eq!(rule_ids(&err), vec!["PROC-START".to_owned()]);
+    refused_by(
+        accept_unstated(&now, &pending.id, &provider).await,
+        ["PROC-START"],
+        "accepted a month after the choice",
+    );
     // A new choice is a new order: PROC-START counts from today.
     let again = choose(&now, &pending.id, &provider).await.expect("choose");
     assert_eq!(again.provider_chosen_on, d(today()));
