@@ -15,7 +15,9 @@
 //! | ListVoucherChanges | the service accounts of attendance and reporting only |
 //!
 //! A voucher another provider holds answers `NOT_FOUND`, never `PERMISSION_DENIED`: its
-//! existence is not the caller's business. So does, to a provider's user, a voucher that ended
+//! existence is not the caller's business. So do, to a social worker, the clients and vouchers
+//! outside their caseload ([`caseload`]: the clients they registered or issued a voucher for,
+//! and the vouchers they issued), in reads, lists and changes alike. So does, to a provider's user, a voucher that ended
 //! more than `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS` (90) days ago, and its client ([`may_read`]).
 //!
 //! Which fields each role's job needs (least data, issue 14; the views are in `wire.rs`):
@@ -63,16 +65,18 @@ pub const INTERRUPTERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker];
 /// the feed names every client's vouchers.
 pub const FEED_FOLLOWERS: &[&str] = &["attendance", "reporting"];
 
-/// Whether `caller` may know voucher `v` exists: the county's staff see all; a provider's user
-/// only vouchers whose chosen provider is its own; billing's service account all (it invoices
-/// them: the voucher's terms). The financial system reads invoices, not vouchers.
+/// Whether `caller` may know voucher `v` exists: a social worker the vouchers they issued
+/// (their caseload), the county's administrators all; a provider's user only vouchers whose
+/// chosen provider is its own; billing's service account all (it invoices them: the voucher's
+/// terms). The financial system reads invoices, not vouchers.
 pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
     match caller.role {
         Role::ProviderUser => v
             .chosen_provider
             .as_deref()
             .is_some_and(|p| caller.is_user_of(p)),
-        Role::SocialWorker | Role::CountyAdmin => true,
+        Role::SocialWorker => v.issued_by == caller.subject,
+        Role::CountyAdmin => true,
         Role::Service => caller.is_service(BILLING),
         Role::FinanceSystem | Role::Auditor => false,
     }
@@ -113,6 +117,13 @@ fn ended_before(v: &VoucherRow, today: NaiveDate, days: i64) -> bool {
         })
         .unwrap_or(v.valid_until);
     today > end + chrono::Days::new(days.max(0) as u64)
+}
+
+/// The social worker whose caseload `caller` is confined to (`None`: not a social worker). A
+/// social worker reads and acts on the clients they registered or issued a voucher for, and
+/// on those vouchers; for anybody else's the answer is NOT_FOUND, as for what is not there.
+pub fn caseload(caller: &Caller) -> Option<&str> {
+    (caller.role == Role::SocialWorker).then_some(caller.subject.as_str())
 }
 
 /// Why the county processes the client's data in a read by `caller` (the audit purpose).

@@ -91,6 +91,11 @@ impl Service for Vouchers {
             description: "units reserved",
             sql: include_str!("../migrations/0106_units_reserved.sql"),
         },
+        MigrationFile {
+            version: 107,
+            description: "client caseloads",
+            sql: include_str!("../migrations/0107_client_caseloads.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -123,3 +123,172 @@ async fn another_providers_session_is_not_there_and_names_nothing_else() {
         .expect_err("no such session");
     assert_eq!(err.code(), Code::NotFound, "{err:?}");
 }
+
+/// Every answer another social worker gets for `client` and its voucher `v`: NOT_FOUND, as for
+/// what is not there.
+async fn not_in_caseload(env: &Env, token: &str, client: &str, v: &str, provider: &str) {
+    use seteli_api::vouchers::v1 as pb;
+    let not_there = |r: Result<_, tonic::Status>, what: &str| {
+        refused_with(r, Code::NotFound, what);
+    };
+    not_there(
+        read_client(env, token, client).await.map(|_| ()),
+        "GetClient",
+    );
+    let details = client_details(&hetu(ymd(1990, 5, 5), 504), "Kuopio", KUOPIO);
+    let update = env
+        .v()
+        .update_client(with_token(
+            token,
+            pb::UpdateClientRequest {
+                request_id: rid(),
+                client_id: client.into(),
+                details: Some(details),
+            },
+        ))
+        .await;
+    not_there(update.map(|_| ()), "UpdateClient");
+    not_there(
+        issue_as(env, token, ktt_decision(client)).await.map(|_| ()),
+        "IssueVoucher",
+    );
+    not_there(read_voucher(env, token, v).await.map(|_| ()), "GetVoucher");
+    not_there(
+        choose_as(env, token, v, provider, None).await.map(|_| ()),
+        "ChooseProvider",
+    );
+    not_there(
+        cancel_voucher(env, token, v, "Asiakas muutti.")
+            .await
+            .map(|_| ()),
+        "CancelVoucher",
+    );
+    not_there(
+        interrupt_voucher(env, token, v, "Asiakas muutti.", d(today()))
+            .await
+            .map(|_| ()),
+        "InterruptVoucher",
+    );
+    // Lists leave them out, the identity code search included.
+    let listed = list_clients(env, token, pb::ListClientsRequest::default())
+        .await
+        .expect("list clients")
+        .clients;
+    assert!(listed.iter().all(|c| c.id != client), "{listed:?}");
+    let by_code = pb::ListClientsRequest {
+        identity_code: hetu(ymd(1990, 5, 5), 504),
+        ..Default::default()
+    };
+    let found = list_clients(env, token, by_code)
+        .await
+        .expect("by identity code")
+        .clients;
+    assert!(found.is_empty(), "{found:?}");
+    let vouchers = list_vouchers(env, token, pb::ListVouchersRequest::default())
+        .await
+        .expect("list vouchers")
+        .vouchers;
+    assert!(vouchers.iter().all(|x| x.id != v), "{vouchers:?}");
+}
+
+#[tokio::test]
+async fn a_social_worker_reads_and_acts_on_their_own_caseload_only() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_030_005, SIILINJARVI).await;
+    // Registered by the county's administrator: nobody's client yet, the intake every social
+    // worker sees.
+    let details = client_details(&hetu(ymd(1990, 5, 5), 504), "Siilinjärvi", SIILINJARVI);
+    let client = create_client_as(&env, &env.admin(), details)
+        .await
+        .expect("registered")
+        .id;
+    let other = other_social_worker(&env);
+    read_client(&env, &other, &client)
+        .await
+        .expect("in the intake, before any decision");
+    // The kit's social worker decides: the client is theirs from now on.
+    let v = issue_as(&env, &env.social_worker(), ktt_decision(&client))
+        .await
+        .expect("issued")
+        .id;
+    not_in_caseload(&env, &other, &client, &v, &p).await;
+    // Their own social worker and the county's administrator still do everything.
+    read_client(&env, &env.social_worker(), &client)
+        .await
+        .expect("own client");
+    read_voucher(&env, &env.admin(), &v)
+        .await
+        .expect("the county's administrator");
+    choose_as(&env, &env.social_worker(), &v, &p, None)
+        .await
+        .expect("own voucher");
+    // A client another social worker registered is theirs, not the kit's social worker's.
+    let details = client_details(&hetu(ymd(1990, 5, 5), 505), "Kuopio", KUOPIO);
+    let theirs = create_client_as(&env, &other, details)
+        .await
+        .expect("registered by the other")
+        .id;
+    refused_with(
+        read_client(&env, &env.social_worker(), &theirs).await,
+        Code::NotFound,
+        "another's client",
+    );
+}
+
+#[tokio::test]
+async fn a_social_worker_resolves_their_own_clients_alerts_and_not_the_providers() {
+    let env = start_attendance().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_030_006, SIILINJARVI).await;
+    let from = days(today(), -20);
+    let v = ktt_voucher(&env, &p, 506, from, validity_end(from, 3)).await;
+    // Two no-shows in a row: ABS-REPEATED for the provider and for the social worker.
+    no_show(&env, &p, &v, days(today(), -1)).await;
+    no_show(&env, &p, &v, today()).await;
+    let mine = env.social_worker();
+    let of = |audience: apb::AlertAudience, list: &[apb::Alert]| {
+        list.iter()
+            .find(|a| a.rule_id == "ABS-REPEATED" && a.audience == audience as i32)
+            .cloned()
+            .expect("an ABS-REPEATED alert")
+    };
+    let everything = alerts(&env, &env.admin(), apb::ListAlertsRequest::default()).await;
+    let providers = of(apb::AlertAudience::Provider, &everything);
+    let social_workers = of(apb::AlertAudience::SocialWorker, &everything);
+    let resolve = |token: String, id: String| {
+        let env = &env;
+        async move {
+            env.a()
+                .resolve_alert(with_token(
+                    &token,
+                    apb::ResolveAlertRequest {
+                        request_id: rid(),
+                        alert_id: id,
+                        resolution: "Soitettu asiakkaalle.".into(),
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner())
+        }
+    };
+    // Another social worker: the client's alerts are not there, even when asked by name.
+    let other = other_social_worker(&env);
+    let asked = apb::ListAlertsRequest {
+        social_worker: "test-social_worker".into(),
+        ..Default::default()
+    };
+    assert!(alerts(&env, &other, asked).await.is_empty());
+    refused_with(
+        resolve(other.clone(), social_workers.id.clone()).await,
+        Code::NotFound,
+        "another's client's alert",
+    );
+    // Their own social worker: not the provider's duty, but their own.
+    refused_with(
+        resolve(mine.clone(), providers.id.clone()).await,
+        Code::PermissionDenied,
+        "the provider's alert",
+    );
+    resolve(mine, social_workers.id)
+        .await
+        .expect("their own alert");
+}

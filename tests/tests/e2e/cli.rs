@@ -56,7 +56,12 @@ impl Cli {
 /// Prices set, a client (`individual` its henkilötunnus's number) and the CLI on the platform.
 async fn a_client(individual: u16) -> (Env, String, Cli) {
     let env = start_vouchers(Prices::County).await;
-    let client = client_at(&env, individual, KUOPIO).await;
+    // Registered by the county's administrator: nobody's client yet, so the CLI's social
+    // worker may decide for them (a social worker's own caseload otherwise).
+    let details = client_details(&hetu(ymd(1990, 5, 5), individual), "Kuopio", KUOPIO);
+    let client = create_client_as(&env, &env.admin(), details)
+        .await
+        .expect("registered");
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
     (env, client.id, cli)
 }

@@ -63,7 +63,7 @@ async fn a_list_read_is_one_entry_found_by_each_subject() {
         issue(&env, ktt_decision(&client.id)).await.expect("issue");
         clients.push(client.id);
     }
-    let token = env.keys.token_as("worker-list-7", "social_worker", None);
+    let token = env.keys.token_as("worker-list-7", "county_admin", None);
     let listed = list_vouchers(&env, &token, pb::ListVouchersRequest::default())
         .await
         .expect("list vouchers")
@@ -83,7 +83,7 @@ async fn a_list_read_is_one_entry_found_by_each_subject() {
         let actor = entry.actor.clone().expect("who");
         assert_eq!(
             (actor.subject.as_str(), actor.role.as_str()),
-            ("worker-list-7", "social_worker")
+            ("worker-list-7", "county_admin")
         );
         assert!(!entry.request_id.is_empty() && entry.occurred_at_micros > 0);
         for c in &clients {

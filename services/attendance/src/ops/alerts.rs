@@ -52,6 +52,13 @@ pub async fn list_alerts(
         }
         filter.provider_id = own;
     }
+    // A social worker's caseload: the alerts of the vouchers they are responsible for.
+    if let Some(own) = access::own_caseload(&ctx.caller) {
+        if !filter.social_worker.is_empty() && filter.social_worker != own {
+            return Ok(pb::ListAlertsResponse::default());
+        }
+        filter.social_worker = own;
+    }
     let after = page.after::<(String, String)>()?;
     let mut conn = app.db.pool().acquire().await?;
     let rows = store::list_alerts(&mut conn, &filter, after, page.fetch()).await?;
@@ -90,8 +97,19 @@ pub async fn resolve_alert(
             Box::pin(async move {
                 let not_found = || AppError::NotFound(format!("alert {id}"));
                 let a = store::load_alert(conn, &id).await?.ok_or_else(not_found)?;
-                if access::own_provider(&ctx.caller).is_some_and(|own| own != a.provider_id) {
+                if access::own_provider(&ctx.caller).is_some_and(|own| own != a.provider_id)
+                    || access::own_caseload(&ctx.caller).is_some_and(|own| own != a.social_worker)
+                {
                     return Err(not_found());
+                }
+                // An alert is resolved by whom it asks to act: a social worker does not close
+                // the provider's duty (contacting the client) for it.
+                if ctx.caller.role == seteli_platform::auth::Role::SocialWorker
+                    && a.audience != pb::AlertAudience::SocialWorker as i32
+                {
+                    return Err(AppError::PermissionDenied(
+                        "the provider's alert is resolved by the provider".into(),
+                    ));
                 }
                 if !store::resolve_alert(conn, &id, &resolution).await? {
                     return Err(not_in_state("the alert is already resolved"));

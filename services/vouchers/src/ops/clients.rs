@@ -1,6 +1,6 @@
 //! Clients: registering them (identity code checked, answered without it), reading one (a
-//! provider's user only while it serves the client) and listing them by name; every read and
-//! change is audited.
+//! provider's user only while it serves the client, a social worker only within their
+//! caseload) and listing them by name; every read and change is audited.
 
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::Role;
@@ -29,7 +29,8 @@ pub async fn create_client(
         .apply(move |conn| {
             Box::pin(async move {
                 let id = new_id();
-                store::insert_client(conn, &id, &input).await?;
+                let created_by = access::caseload(&ctx.caller).unwrap_or_default().to_owned();
+                store::insert_client(conn, &id, &input, &created_by).await?;
                 audit_client(
                     conn,
                     &ctx,
@@ -70,6 +71,11 @@ pub async fn get_client(
     {
         return Err(not_found());
     }
+    if let Some(social_worker) = access::caseload(&ctx.caller)
+        && !store::in_caseload(&mut conn, &id, social_worker).await?
+    {
+        return Err(not_found());
+    }
     let client = store::load_client(&mut conn, &id)
         .await?
         .ok_or_else(not_found)?;
@@ -99,8 +105,14 @@ pub async fn update_client(
     change
         .apply(move |conn| {
             Box::pin(async move {
+                let not_found = || AppError::NotFound(format!("client {id}"));
+                if let Some(social_worker) = access::caseload(&ctx.caller)
+                    && !store::in_caseload(conn, &id, social_worker).await?
+                {
+                    return Err(not_found());
+                }
                 if !store::update_client(conn, &id, &input).await? {
-                    return Err(AppError::NotFound(format!("client {id}")));
+                    return Err(not_found());
                 }
                 audit_client(
                     conn,
@@ -137,7 +149,9 @@ pub async fn list_clients(
     };
     let after = page.after::<(String, String)>()?;
     let mut conn = app.db.pool().acquire().await?;
-    let rows = store::list_clients(&mut conn, &identity_code, after, page.fetch()).await?;
+    let caseload = access::caseload(&ctx.caller).unwrap_or_default();
+    let rows =
+        store::list_clients(&mut conn, &identity_code, caseload, after, page.fetch()).await?;
     drop(conn);
     let (mut clients, next_page_token) = page.cut(rows, |c| (c.name.clone(), c.id.clone()));
     let shown = clients.iter().map(|c| c.id.clone()).collect();

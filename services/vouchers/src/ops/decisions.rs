@@ -42,9 +42,16 @@ pub async fn issue_voucher(
             Box::pin(async move {
                 // The client's issue lock first: overlap checks of one client's decisions run
                 // one after the other (VOUCHER-EXTENSION).
+                let not_found = || AppError::NotFound(format!("client {}", decision.client_id));
                 let client = store::lock_client_for_issue(conn, &decision.client_id)
                     .await?
-                    .ok_or_else(|| AppError::NotFound(format!("client {}", decision.client_id)))?;
+                    .ok_or_else(not_found)?;
+                // Only for a client of the social worker's caseload (or nobody's yet).
+                if let Some(social_worker) = access::caseload(&ctx.caller)
+                    && !store::in_caseload(conn, &decision.client_id, social_worker).await?
+                {
+                    return Err(not_found());
+                }
                 // VOUCHER-VALUE: the ceiling price in force on the decision date.
                 let price = store::price_on(conn, decision.service, decision.decision_date)
                     .await?

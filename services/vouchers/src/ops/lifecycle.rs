@@ -619,6 +619,7 @@ mod tests {
             chosen_provider: Some("p1".into()),
             responsible_coach: coach.into(),
             start,
+            issued_by: "sw-1".into(),
             view: pb::Voucher::default(),
         }
     }

@@ -67,7 +67,13 @@ pub async fn list_vouchers(
             .map(store_date)
             .unwrap_or_default(),
         ended_on_or_after: String::new(),
+        issued_by: String::new(),
     };
+    filter.issued_by = access::caseload(&ctx.caller).unwrap_or_default().to_owned();
+    // A service's account other than billing's sees no voucher (access::may_see).
+    if ctx.caller.role == Role::Service && !ctx.caller.is_service(access::BILLING) {
+        return Ok(pb::ListVouchersResponse::default());
+    }
     if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref()) {
         if !filter.provider_id.is_empty() && filter.provider_id != own {
             return Ok(pb::ListVouchersResponse::default());

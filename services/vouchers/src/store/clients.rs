@@ -50,13 +50,14 @@ pub async fn insert_client(
     conn: &mut AnyConnection,
     id: &str,
     c: &ClientInput,
+    created_by: &str,
 ) -> Result<(), AppError> {
     let now = now_micros();
     let result = sqlx::query(
         "INSERT INTO clients (id, identity_code, identity_code_masked, birth_date, name, \
          home_municipality, home_latitude, home_longitude, contact_phone, contact_email, \
-         contact_address, version, issue_lock, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12) \
+         contact_address, version, issue_lock, created_at, updated_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13) \
          ON CONFLICT (identity_code) DO NOTHING",
     )
     .bind(id)
@@ -71,6 +72,7 @@ pub async fn insert_client(
     .bind(&c.contact.email)
     .bind(&c.contact.postal_address)
     .bind(now)
+    .bind(created_by)
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
@@ -146,22 +148,57 @@ pub async fn client_has_voucher_with(
     Ok(row.is_some())
 }
 
-/// A page of clients by name after the cursor `(name, id)`, optionally one identity code.
+/// The condition that a client row (`clients`, unaliased) is in the caseload of a social worker (`''`:
+/// no caseload, every client), with the social worker bound as placeholder `p`: see
+/// [`in_caseload`].
+fn in_caseload_sql(p: &str) -> String {
+    format!(
+        "({p} = '' OR created_by = {p} OR EXISTS (SELECT 1 FROM vouchers v \
+         WHERE v.client_id = clients.id AND v.issued_by = {p}) OR (created_by = '' AND NOT EXISTS \
+         (SELECT 1 FROM vouchers v WHERE v.client_id = clients.id)))"
+    )
+}
+
+/// Whether client `id` is in `social_worker`'s caseload: registered by them, or holding a
+/// voucher they issued — or nobody's yet (registered by the county's administrator, no voucher
+/// issued: the intake every social worker sees until a decision makes the client someone's).
+pub async fn in_caseload(
+    conn: &mut AnyConnection,
+    id: &str,
+    social_worker: &str,
+) -> Result<bool, AppError> {
+    let found: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM clients WHERE id = $1 AND {}",
+        in_caseload_sql("$2")
+    )))
+    .bind(id)
+    .bind(social_worker)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// A page of clients by name after the cursor `(name, id)`, optionally one identity code, and
+/// only `caseload`'s clients when it names a social worker.
 pub async fn list_clients(
     conn: &mut AnyConnection,
     identity_code: &str,
+    caseload: &str,
     after: Option<(String, String)>,
     limit: i64,
 ) -> Result<Vec<pb::Client>, AppError> {
     let (after_name, after_id) = after.unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CLIENT_COLUMNS} FROM clients WHERE ($1 = '' OR identity_code = $1) \
-         AND (name > $2 OR (name = $2 AND id > $3)) ORDER BY name, id LIMIT $4"
+         AND (name > $2 OR (name = $2 AND id > $3)) AND {} \
+         ORDER BY name, id LIMIT $4",
+        in_caseload_sql("$5")
     )))
     .bind(identity_code)
     .bind(after_name)
     .bind(after_id)
     .bind(limit)
+    .bind(caseload)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(client_from_row).collect()
