@@ -1,6 +1,6 @@
 //! The followed copy of the vouchers (`vouchers`): written by the voucher feed
-//! ([`upsert_voucher`], newer changes only) but for attendance's own columns (the unit counts,
-//! [`record_approved_month`]), read by every capability and locked by every change of a
+//! ([`upsert_voucher`], newer changes only) but for attendance's own columns (the unit counts)
+//! and what it keeps beside it ([`record_approved_month`]), read by every capability and locked by every change of a
 //! voucher's sessions ([`seteli_platform::change::Aggregate`]).
 
 use chrono::NaiveDate;
@@ -79,7 +79,9 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
     valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
     ended_on, voucher_version, feed_sequence, units_used, units_reserved, provider_chosen_on, \
-    agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id, approved_month";
+    agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id, \
+    (SELECT MAX(a.month) FROM approved_months a WHERE a.voucher_id = vouchers.id) \
+    AS approved_month";
 
 fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     Ok(Voucher {
@@ -111,20 +113,20 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
     })
 }
 
-/// Records that an invoice billing approved holds the voucher's month starting `month` (the
-/// latest such month is kept): late records stop once its last month is (RULES.md §10).
+/// Records that an invoice billing approved holds the voucher's month starting `month`: late
+/// records stop once its last month is (RULES.md §10). A row of its own (`approved_months`),
+/// never the voucher's: no lock on the followed voucher is taken.
 pub async fn record_approved_month(
     conn: &mut AnyConnection,
     voucher_id: &str,
     month: NaiveDate,
 ) -> Result<(), AppError> {
-    let month = store_date(month);
     sqlx::query(
-        "UPDATE vouchers SET approved_month = $2 \
-         WHERE id = $1 AND (approved_month IS NULL OR approved_month < $2)",
+        "INSERT INTO approved_months (voucher_id, month) VALUES ($1, $2) \
+         ON CONFLICT (voucher_id, month) DO NOTHING",
     )
     .bind(voucher_id)
-    .bind(&month)
+    .bind(store_date(month))
     .execute(&mut *conn)
     .await?;
     Ok(())
