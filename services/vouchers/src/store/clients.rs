@@ -149,7 +149,9 @@ pub async fn client_has_voucher_with(
 /// A page of clients by name after the client `after_id` (the last of the previous page),
 /// optionally one identity code. The page resumes from that client's `(name, id)` as stored
 /// now, so the page token needs only the id (no name: `seteli_platform::paging`); a client no
-/// longer there refuses the token.
+/// longer there refuses the token. The id comes from the caller: if the list ever shows a
+/// caller only some clients (a caseload), the anchor must be one of them, or the token tells
+/// where another client's name sorts.
 pub async fn list_clients(
     conn: &mut AnyConnection,
     identity_code: &str,
