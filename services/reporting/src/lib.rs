@@ -97,6 +97,11 @@ impl Service for Reporting {
             description: "voucher versions",
             sql: include_str!("../migrations/0103_voucher_versions.sql"),
         },
+        MigrationFile {
+            version: 104,
+            description: "kela backdated",
+            sql: include_str!("../migrations/0104_kela_backdated.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -490,6 +490,8 @@ pub struct KelaSent {
     pub late: bool,
     /// Who marked it.
     pub sent_by: Actor,
+    /// Why `sent_on` is before the day it was marked; empty when it is that day.
+    pub backdated_reason: String,
 }
 
 // ------------------------------------------------------------------------------ delivery and the closing checklist

@@ -59,6 +59,7 @@ mod vouchers_access_ends;
 mod vouchers_assignment;
 mod vouchers_choice;
 mod vouchers_clients;
+mod vouchers_clients_paging;
 mod vouchers_feed_concurrency;
 mod vouchers_issue;
 mod vouchers_least_data;

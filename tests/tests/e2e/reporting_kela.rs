@@ -27,6 +27,17 @@ async fn mark_sent(
     day: chrono::NaiveDate,
     sent_on: chrono::NaiveDate,
 ) -> Result<rpb::KelaNoticeSummary, tonic::Status> {
+    mark_sent_saying(env, token, voucher_id, (day, sent_on), "").await
+}
+
+/// Marks the notice of `day`'s period sent on `sent_on`, with `backdated_reason` `why`.
+async fn mark_sent_saying(
+    env: &Env,
+    token: &str,
+    voucher_id: &str,
+    (day, sent_on): (chrono::NaiveDate, chrono::NaiveDate),
+    why: &str,
+) -> Result<rpb::KelaNoticeSummary, tonic::Status> {
     env.r()
         .mark_kela_notice_sent(with_token(
             token,
@@ -35,6 +46,7 @@ async fn mark_sent(
                 voucher_id: voucher_id.into(),
                 day: d(day),
                 sent_on: d(sent_on),
+                backdated_reason: why.into(),
             },
         ))
         .await
@@ -215,17 +227,21 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
         );
     }
 
-    // Marking sent: the third in time, the first late (ABS-KELA); the running one not yet;
-    // none twice.
-    let third = mark_sent(&env, &user, &v, ymd(2026, 4, 1), ymd(2026, 4, 13))
+    // Marking sent: the third in time (yesterday, saying why it is marked only today), the
+    // first late (ABS-KELA); the running one not yet; none twice.
+    let yesterday = ymd(2026, 4, 13);
+    let why = "lähetetty Kelan asiointipalvelussa 13.4., merkintä jäi tekemättä";
+    let third = mark_sent_saying(&env, &user, &v, (ymd(2026, 4, 1), yesterday), why)
         .await
         .expect("sent");
     assert_eq!(third.status, rpb::KelaNoticeStatus::Sent as i32);
     assert!(!third.late);
+    assert_eq!(third.backdated_reason, why);
     let first = mark_sent(&env, &user, &v, ymd(2026, 3, 2), today)
         .await
         .expect("sent late");
     assert!(first.late);
+    assert_eq!(first.backdated_reason, "", "marked on the day it was sent");
     assert_eq!(
         first.sent_by.as_ref().map(|a| a.subject.clone()),
         Some(format!("user-of-{p}"))
@@ -340,6 +356,88 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
             "{action} in {audited:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_kela_notice_marked_sent_on_an_earlier_day_says_why() {
+    // Issue 30: a provider could mark a late notice sent "on time" by back-dating `sent_on`.
+    // Tuesday 14 April 2026: the notice of 2–15 March was due on Monday 16 March.
+    let today = ymd(2026, 4, 14);
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_834).await;
+    let from = ymd(2026, 3, 2);
+    let v = ktt_voucher(&env, &p, 834, from, validity_end(from, 3)).await;
+    record(&env, &p, &v, at(from, 9, 11))
+        .await
+        .expect("the service starts");
+    kela_notices_listed(&env, &v).await;
+    let user = env.provider_user(&p);
+    let march = ymd(2026, 3, 2);
+
+    // Back-dated to its due date without a reason: refused, naming the field, nothing marked.
+    let err = mark_sent(&env, &user, &v, march, ymd(2026, 3, 16))
+        .await
+        .expect_err("back-dated without a reason");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(bad_fields(&err), vec!["backdated_reason"]);
+    let blank = mark_sent_saying(&env, &user, &v, (march, ymd(2026, 3, 16)), "  ")
+        .await
+        .expect_err("a blank reason");
+    assert_eq!(bad_fields(&blank), vec!["backdated_reason"]);
+    let too_long = "x".repeat(2001);
+    let long = mark_sent_saying(&env, &user, &v, (march, ymd(2026, 3, 16)), &too_long)
+        .await
+        .expect_err("a reason too long");
+    assert_eq!(bad_fields(&long), vec!["backdated_reason"]);
+    let on_today = mark_sent_saying(&env, &user, &v, (march, today), "miksi")
+        .await
+        .expect_err("a reason for today");
+    assert_eq!(bad_fields(&on_today), vec!["backdated_reason"]);
+    let still = kela_notices_listed(&env, &v).await;
+    assert!(
+        still
+            .iter()
+            .any(|n| day_of(n.period_from) == march
+                && n.status == rpb::KelaNoticeStatus::Overdue as i32),
+        "still overdue: {still:?}"
+    );
+
+    // With a reason: marked, the reason on the notice wherever it is read, audited as
+    // back-dated; sent by its due date it is not late.
+    let why = "lähetetty 16.3. postitse, kuittaus löytyi vasta nyt";
+    let sent = mark_sent_saying(&env, &user, &v, (march, ymd(2026, 3, 16)), why)
+        .await
+        .expect("back-dated with a reason");
+    assert_eq!(day_of(sent.sent_on), ymd(2026, 3, 16));
+    assert_eq!(sent.backdated_reason, why);
+    assert!(!sent.late);
+    let notice = get(&env, &user, &v, march).await.expect("the notice");
+    let summary = notice.summary.expect("summary");
+    assert_eq!(summary.backdated_reason, why);
+    let listed = kela_notices_listed(&env, &v).await;
+    let listed = listed
+        .iter()
+        .find(|n| day_of(n.period_from) == march)
+        .expect("listed");
+    assert_eq!(listed.backdated_reason, why);
+    let audited = reporting_audit_actions(&env, &c_of(&env, &v).await).await;
+    assert!(
+        audited
+            .iter()
+            .any(|a| a == "MarkKelaNoticeSent (back-dated)"),
+        "{audited:?}"
+    );
+
+    // Back-dated past its due date, with a reason: still late (ABS-KELA).
+    let late = mark_sent_saying(
+        &env,
+        &user,
+        &v,
+        (ymd(2026, 3, 16), ymd(2026, 4, 1)),
+        "lähetetty 1.4.",
+    )
+    .await
+    .expect("late, back-dated");
+    assert!(late.late);
 }
 
 /// The client of a voucher.

@@ -28,7 +28,6 @@ use seteli_api::reporting::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::audit::{self, Access};
 use seteli_platform::auth::Role;
-use seteli_platform::change::Change;
 use seteli_platform::convert::{PbEnum, store_date, to_date};
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
@@ -49,6 +48,9 @@ use crate::model::{KelaSent, Voucher};
 use crate::pdf;
 use crate::store;
 use crate::wire::{self, calendar_day as day_of, required_id};
+
+mod sent;
+pub use sent::mark_kela_notice_sent;
 
 /// Days in a Kela notice's period.
 const PERIOD_DAYS: u64 = 14;
@@ -172,6 +174,7 @@ fn summary(
         sent_on: sent.map(|s| to_date(s.sent_on)),
         late: sent.is_some_and(|s| s.late),
         sent_by: sent.and_then(|s| wire::to_actor(&s.sent_by)),
+        backdated_reason: sent.map(|s| s.backdated_reason.clone()).unwrap_or_default(),
     }
 }
 
@@ -577,77 +580,6 @@ pub async fn get_kela_notice_pdf(
         content_type: "application/pdf".into(),
         content,
     })
-}
-
-// ------------------------------------------------------------------------------ sent
-
-/// MarkKelaNoticeSent: once per notice, by a user of the voucher's provider, on a day from
-/// the period's last day to today; late when after its due date (ABS-KELA).
-pub async fn mark_kela_notice_sent(
-    app: &App,
-    ctx: Ctx,
-    req: pb::MarkKelaNoticeSentRequest,
-) -> AppResult<pb::MarkKelaNoticeSentResponse> {
-    ctx.caller.require(access::KELA_SENDERS)?;
-    let id = required_id("voucher_id", &req.voucher_id)?;
-    let day = wire::required_day("day", req.day.as_ref())?;
-    let today = ctx.today();
-    let sent_on = match req.sent_on.as_ref() {
-        None => today,
-        Some(_) => wire::required_day("sent_on", req.sent_on.as_ref())?,
-    };
-    if sent_on > today {
-        return Err(AppError::invalid("sent_on", "not after today"));
-    }
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
-    if let Some(first) = change.replay().await? {
-        return Ok(first);
-    }
-    let (v, period) = voucher_period(app, &ctx, &id, day).await?;
-    if sent_on < period.until {
-        return Err(AppError::StateConflict(format!(
-            "the period runs until {}: its notice goes to Kela after that",
-            period.until
-        )));
-    }
-    let mark = KelaSent {
-        voucher_id: v.id.clone(),
-        period_from: period.from,
-        sent_on,
-        // ABS-KELA: at least every two weeks
-        late: sent_late(&v, period, sent_on),
-        sent_by: wire::actor_of(&ctx.caller),
-    };
-    let caller = ctx.caller.clone();
-    let request = ctx.request_id().to_owned();
-    let now = ctx.now_micros();
-    change
-        .apply(move |conn| {
-            Box::pin(async move {
-                if !store::insert_kela_sent(conn, &mark, now).await? {
-                    return Err(AppError::StateConflict(format!(
-                        "the Kela notice of {} from {} is already marked sent",
-                        mark.voucher_id, mark.period_from
-                    )));
-                }
-                audit::record(
-                    &mut *conn,
-                    &caller,
-                    &request,
-                    Access {
-                        subject_kind: "client",
-                        subject_id: &v.client_id,
-                        action: "MarkKelaNoticeSent",
-                        purpose: access::purpose(&caller),
-                    },
-                )
-                .await?;
-                Ok(pb::MarkKelaNoticeSentResponse {
-                    notice: Some(summary(&v, period, Some(&mark), today)),
-                })
-            })
-        })
-        .await
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ fn kela_sent_from_row(r: &AnyRow) -> Result<crate::model::KelaSent, AppError> {
         sent_on: parse_stored_date(&r.try_get::<String, _>("sent_on")?)?,
         late: r.try_get::<i64, _>("late")? != 0,
         sent_by: actor_from(r, "sent_by")?,
+        backdated_reason: r.try_get("backdated_reason")?,
     })
 }
 
@@ -108,7 +109,7 @@ pub async fn kela_sent(
 ) -> Result<Vec<crate::model::KelaSent>, AppError> {
     let rows = sqlx::query(
         "SELECT voucher_id, period_from, sent_on, late, sent_by_subject, sent_by_role, \
-         sent_by_organisation FROM kela_notices_sent WHERE voucher_id = $1 ORDER BY period_from",
+         sent_by_organisation, backdated_reason FROM kela_notices_sent WHERE voucher_id = $1 ORDER BY period_from",
     )
     .bind(voucher_id)
     .fetch_all(&mut *conn)
@@ -124,8 +125,8 @@ pub async fn insert_kela_sent(
 ) -> Result<bool, AppError> {
     let r = sqlx::query(
         "INSERT INTO kela_notices_sent (voucher_id, period_from, sent_on, late, sent_at, \
-         sent_by_subject, sent_by_role, sent_by_organisation) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         sent_by_subject, sent_by_role, sent_by_organisation, backdated_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (voucher_id, period_from) DO NOTHING",
     )
     .bind(&s.voucher_id)
@@ -136,6 +137,7 @@ pub async fn insert_kela_sent(
     .bind(&s.sent_by.subject)
     .bind(&s.sent_by.role)
     .bind(&s.sent_by.organisation)
+    .bind(&s.backdated_reason)
     .execute(&mut *conn)
     .await?;
     Ok(r.rows_affected() == 1)

@@ -15,7 +15,7 @@ mod reports;
 mod vouchers;
 
 pub use delivery::{add_mark, earlier_sections, load_closing_voucher, voucher_marks};
-pub use followup::{DueReport, reports_due_between};
+pub use followup::{DueReport, reports_due_between, voucher_clients};
 pub use kela::{
     insert_kela_sent, kela_sent, load_service_start, started_ktt_vouchers, upsert_service_start,
 };

@@ -147,13 +147,14 @@ pub async fn list_clients(
             .map_err(|e| AppError::invalid("identity_code", e.to_string()))?
             .to_string()
     };
-    let after = page.after::<(String, String)>()?;
+    // The cursor is the last client's id: a name never stands in a page token.
+    let after = page.after_row()?;
     let mut conn = app.db.pool().acquire().await?;
     let caseload = access::caseload(&ctx.caller).unwrap_or_default();
     let rows =
         store::list_clients(&mut conn, &identity_code, caseload, after, page.fetch()).await?;
     drop(conn);
-    let (mut clients, next_page_token) = page.cut(rows, |c| (c.name.clone(), c.id.clone()));
+    let (mut clients, next_page_token) = page.cut_at_row(rows, |c| c.id.clone());
     let shown = clients.iter().map(|c| c.id.clone()).collect();
     read_clients(&app.db, &ctx, shown, "ListClients", "client_register").await?;
     for c in &mut clients {

@@ -178,16 +178,39 @@ pub async fn in_caseload(
     Ok(found.is_some())
 }
 
-/// A page of clients by name after the cursor `(name, id)`, optionally one identity code, and
-/// only `caseload`'s clients when it names a social worker.
+/// A page of clients by name after the client `after_id` (the last of the previous page),
+/// optionally one identity code, and only `caseload`'s clients when it names a social worker.
+/// The page resumes from that client's `(name, id)` as stored now, so the page token needs only
+/// the id (no name: `seteli_platform::paging`); a client no longer there — or outside the
+/// caller's caseload, whose place in the order is not the caller's to learn — refuses the
+/// token.
 pub async fn list_clients(
     conn: &mut AnyConnection,
     identity_code: &str,
     caseload: &str,
-    after: Option<(String, String)>,
+    after_id: Option<String>,
     limit: i64,
 ) -> Result<Vec<pb::Client>, AppError> {
-    let (after_name, after_id) = after.unwrap_or_default();
+    let (after_name, after_id) = match after_id {
+        None => (String::new(), String::new()),
+        Some(id) => {
+            let name: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM clients WHERE id = $1 AND {}",
+                in_caseload_sql("$2")
+            )))
+            .bind(&id)
+            .bind(caseload)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (name,) = name.ok_or_else(|| {
+                AppError::invalid(
+                    "page_token",
+                    "the list changed; start again from the first page",
+                )
+            })?;
+            (name, id)
+        }
+    };
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CLIENT_COLUMNS} FROM clients WHERE ($1 = '' OR identity_code = $1) \
          AND (name > $2 OR (name = $2 AND id > $3)) AND {} \
