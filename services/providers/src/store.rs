@@ -702,19 +702,42 @@ fn site_from_row(r: SiteRow) -> Result<Site, AppError> {
     })
 }
 
-/// Up to `limit` providers by name (with [`Detail::Public`]) after the provider `after`
-/// (name, id), optionally only in `state`, and only those `visibility` shows.
+/// Up to `limit` providers by name (with [`Detail::Public`]) after the provider `after_id`
+/// (by its stored name, then id), optionally only in `state`, and only those `visibility` shows.
 pub async fn list_providers(
     conn: &mut AnyConnection,
     state: Option<ProviderState>,
     visibility: Visibility<'_>,
-    after: Option<(String, String)>,
+    after_id: Option<String>,
     limit: i64,
 ) -> Result<Vec<Provider>, AppError> {
-    let (after_name, after_id) = after.unwrap_or_default();
     let (approved_only, own) = match visibility {
         Visibility::All => (0_i64, ""),
         Visibility::ApprovedAndOwn(own) => (1_i64, own),
+    };
+    // The page resumes from the last provider's name as stored now: the token holds its id only
+    // (a sole trader's business name can be a person's name; `seteli_platform::paging`). An
+    // anchor the caller may not see, or one gone, refuses the token.
+    let (after_name, after_id) = match after_id {
+        None => (String::new(), String::new()),
+        Some(id) => {
+            let name: Option<(String,)> = sqlx::query_as(
+                "SELECT name FROM providers WHERE id = $1 \
+                 AND ($2 = 0 OR state = 'APPROVED' OR id = $3)",
+            )
+            .bind(&id)
+            .bind(approved_only)
+            .bind(own)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (name,) = name.ok_or_else(|| {
+                AppError::invalid(
+                    "page_token",
+                    "the list changed; start again from the first page",
+                )
+            })?;
+            (name, id)
+        }
     };
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {PROVIDER_COLUMNS} FROM providers \

@@ -1,4 +1,4 @@
-//! Paging clients by name (issue 30): the page token is opaque and carries no personal data —
+//! Paging clients and providers by name (issue 30): the page token is opaque and carries no personal data —
 //! no name, no identity code — while paging still returns every client exactly once, in name
 //! order, and a token from another list or an old name cursor is refused, not misread.
 
@@ -98,4 +98,50 @@ async fn client_page_tokens_carry_no_names_and_paging_returns_everyone_once_in_o
         .expect_err("refused");
         assert_eq!(bad_fields(&err), vec!["page_token"]);
     }
+}
+
+#[tokio::test]
+async fn provider_page_tokens_carry_no_names_and_paging_returns_everyone_once() {
+    use seteli_api::providers::v1 as ppb;
+    let (env, a, mut c) = registry_desk().await;
+    // A sole trader's business name can be a person's name.
+    let names = ["Toiminimi Aino Virtanen", "Kuntoutus ry", "Työpaja Oy"];
+    for (seed, name) in (1_030_010..).zip(names) {
+        association(&mut c, &a.admin, name, &business_id(seed)).await;
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = c
+            .list_providers(seteli_platform::testing::with_token(
+                &env.admin(),
+                ppb::ListProvidersRequest {
+                    page_size: 1,
+                    page_token: token.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("a page")
+            .into_inner();
+        seen.extend(page.providers.iter().map(|p| p.id.clone()));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        let decoded = URL_SAFE_NO_PAD
+            .decode(&page.next_page_token)
+            .expect("base64url");
+        let text = String::from_utf8_lossy(&decoded);
+        assert!(
+            names
+                .iter()
+                .all(|n| !text.contains(n) && !text.contains("Virtanen")),
+            "{text}"
+        );
+        token = page.next_page_token;
+    }
+    let mut once = seen.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!((seen.len(), once.len()), (names.len(), names.len()));
 }

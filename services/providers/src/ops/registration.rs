@@ -87,11 +87,12 @@ pub async fn list_providers(
     access::may_call(&ctx.caller, Rpc::ListProviders)?;
     let state = ProviderState::optional("state", req.state)?;
     let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
-    let after = page.after::<(String, String)>()?;
+    // The cursor is the last provider's id: a name never stands in a page token.
+    let after = page.after_row()?;
     let mut conn = app.db.pool().acquire().await?;
     let visibility = access::listing(&ctx.caller);
     let rows = store::list_providers(&mut conn, state, visibility, after, page.fetch()).await?;
-    let (rows, next_page_token) = page.cut(rows, |p| (p.details.name.clone(), p.id.clone()));
+    let (rows, next_page_token) = page.cut_at_row(rows, |p| p.id.clone());
     Ok(pb::ListProvidersResponse {
         providers: rows
             .iter()
