@@ -4,14 +4,18 @@
 //! What goes where:
 //! - seller = the provider: name, Y-tunnus (UBL `0212`), OVT (UBL endpoint `0216`; Finvoice
 //!   `SellerOrganisationUnitNumber`), IBAN and BIC (UBL `PaymentMeans`; Finvoice `EpiDetails`);
+//!   the Y-tunnus is also the seller's tax registration identifier (EN 16931 BT-32: UBL
+//!   `PartyTaxScheme` under `TAX` as `FI` + digits), which an invoice with VAT-exempt lines must
+//!   carry (BR-E-02);
 //! - buyer = the county (configuration): name, Y-tunnus, OVT, buyer reference (cost centre);
 //! - a line per voucher, its order reference = the voucher number (UBL `OrderLineReference`,
 //!   Finvoice `RowIdentifier`); a line capped by what the voucher had left carries the cap as a
-//!   line allowance, so `quantity × price − allowance = line amount`;
+//!   line allowance, so `quantity × price − allowance = line amount`; the line text names the
+//!   realised and no-show units with their unit ("h", "pv");
 //! - the Finnish payment reference (viitenumero; Finvoice `SPY`), the RF reference in UBL's
 //!   `PaymentID`; due date from the configured payment terms;
-//! - VAT 0 %, category E, with the exemption reason (social services, VAT act § 37; code
-//!   VATEX-EU-132-1G);
+//! - VAT 0 %, category E, with the exemption reason code (VATEX-EU-132-1G) and its text
+//!   (social services, VAT act § 37);
 //! - a credit note is a UBL `CreditNote` (381) or Finvoice `INV02` with negative amounts, naming
 //!   the invoices it credits.
 
@@ -226,12 +230,11 @@ impl<'i> Facts<'i> {
     }
 }
 
-/// A line's figures: quantity, price, the gross `quantity × price`, the allowance of the cap,
-/// and the amount.
+/// A line's figures: quantity, price, the allowance of the cap (what `quantity × price` is over
+/// the amount), and the amount.
 struct LineFigures {
     units: i64,
     price: i64,
-    gross: i64,
     allowance: i64,
     amount: i64,
     service: Option<ServiceType>,
@@ -246,7 +249,6 @@ fn figures(l: &pb::InvoiceLine) -> LineFigures {
     LineFigures {
         units,
         price,
-        gross,
         allowance: (gross - amount).max(0),
         amount,
         service: ServiceType::from_pb(l.service_type),
@@ -255,6 +257,22 @@ fn figures(l: &pb::InvoiceLine) -> LineFigures {
 
 fn unit_of(service: Option<ServiceType>) -> Unit {
     service.map_or(Unit::Hour, ServiceType::unit)
+}
+
+/// The unit as written in texts and Finvoice's `QuantityUnitCode`: "h" (hours), "pv" (days).
+fn unit_text(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Hour => "h",
+        Unit::Day => "pv",
+    }
+}
+
+/// The unit as UN/ECE Recommendation 20 code: `HUR` (hour), `DAY` (day).
+fn unit_code(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Hour => "HUR",
+        Unit::Day => "DAY",
+    }
 }
 
 /// The SK no-show report as one note.

