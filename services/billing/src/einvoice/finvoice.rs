@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::AppResult;
 use seteli_rules::ServiceType;
-use seteli_rules::catalogue::Unit;
 
+use super::text::{fit, pieces};
 use super::{
-    Facts, VAT_EXEMPTION_CODE, VAT_EXEMPTION_REASON, Xml, cut, figures, no_show_note, no_shows,
-    realised, unit_of, write_money,
+    Facts, VAT_EXEMPTION_CODE, VAT_EXEMPTION_REASON, Xml, figures, no_show_note, no_shows,
+    realised, unit_code, unit_of, unit_text, write_money,
 };
 
 /// Finvoice 3.0.
@@ -32,10 +32,19 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
         &[("SchemeID", "0212")],
         &f.seller.business_id,
     )?;
-    x.text("SellerOrganisationName", cut(&f.seller.name, 70))?;
+    x.text("SellerOrganisationName", fit(&f.seller.name, 70))?;
     party_address(&mut x, "Seller", f.seller)?;
     x.close("SellerPartyDetails")?;
     x.text("SellerOrganisationUnitNumber", &f.seller.einvoice_address)?;
+    // The seller's tax registration identifier (EN 16931 BT-32), as in the UBL (see
+    // `ubl::seller_tax_registration`): the business id, not a VAT number
+    // (`SellerOrganisationTaxCode` is the VAT identifier, BT-31, which an exempt provider need
+    // not have).
+    if !f.seller.business_id.trim().is_empty() {
+        x.open("SellerInformationDetails", &[])?;
+        x.text("SellerTaxRegistrationText", fit(&f.seller.business_id, 35))?;
+        x.close("SellerInformationDetails")?;
+    }
     // Buyer.
     x.open("BuyerPartyDetails", &[])?;
     x.leaf(
@@ -43,7 +52,7 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
         &[("SchemeID", "0212")],
         &f.buyer.business_id,
     )?;
-    x.text("BuyerOrganisationName", cut(&f.buyer.name, 70))?;
+    x.text("BuyerOrganisationName", fit(&f.buyer.name, 70))?;
     party_address(&mut x, "Buyer", f.buyer)?;
     x.close("BuyerPartyDetails")?;
     x.text("BuyerOrganisationUnitNumber", &f.buyer.einvoice_address)?;
@@ -71,7 +80,7 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     if let [only] = i.lines.as_slice() {
         x.text("OrderIdentifier", &only.voucher_number)?;
     }
-    x.text("BuyerReferenceIdentifier", cut(&i.buyer_reference, 70))?;
+    x.text("BuyerReferenceIdentifier", fit(&i.buyer_reference, 70))?;
     x.money("InvoiceTotalVatExcludedAmount", &eur, sign * f.total, ',')?;
     x.leaf("InvoiceTotalVatAmount", &eur, "0,00")?;
     x.money("InvoiceTotalVatIncludedAmount", &eur, sign * f.total, ',')?;
@@ -80,11 +89,17 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     x.text("VatRatePercent", "0")?;
     x.text("VatCode", "E")?;
     x.leaf("VatRateAmount", &eur, "0,00")?;
-    x.text("VatFreeText", cut(VAT_EXEMPTION_REASON, 70))?;
+    // The reason whole: up to three `VatFreeText`s of 70 characters, split between words.
+    for piece in pieces(VAT_EXEMPTION_REASON, 70, 3) {
+        x.text("VatFreeText", piece)?;
+    }
     x.text("VatExemptionReasonCode", VAT_EXEMPTION_CODE)?;
     x.close("VatSpecificationDetails")?;
     if let Some(note) = no_show_note(i) {
-        x.text("InvoiceFreeText", cut(&note, 512))?;
+        // `InvoiceFreeText` repeats without limit: the whole report, 512 characters a piece.
+        for piece in pieces(&note, 512, usize::MAX) {
+            x.text("InvoiceFreeText", piece)?;
+        }
     }
     x.open("PaymentTermsDetails", &[])?;
     x.text(
@@ -97,14 +112,8 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     // Rows.
     for l in &i.lines {
         let g = figures(l);
-        let unit = match unit_of(g.service) {
-            Unit::Hour => "h",
-            Unit::Day => "pv",
-        };
-        let unit_un = match unit_of(g.service) {
-            Unit::Hour => "HUR",
-            Unit::Day => "DAY",
-        };
+        let unit = unit_text(unit_of(g.service));
+        let unit_un = unit_code(unit_of(g.service));
         x.open("InvoiceRow", &[])?;
         x.text(
             "ArticleIdentifier",
@@ -112,7 +121,7 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
         )?;
         x.text(
             "ArticleName",
-            cut(g.service.map(ServiceType::name_fi).unwrap_or_default(), 100),
+            fit(g.service.map(ServiceType::name_fi).unwrap_or_default(), 100),
         )?;
         x.money(
             "DeliveredQuantity",
@@ -166,7 +175,7 @@ pub(super) fn finvoice(mut x: Xml<'_>, i: &pb::Invoice) -> AppResult<()> {
     )?;
     x.close("EpiBfiPartyDetails")?;
     x.open("EpiBeneficiaryPartyDetails", &[])?;
-    x.text("EpiNameAddressDetails", cut(&f.seller.name, 35))?;
+    x.text("EpiNameAddressDetails", fit(&f.seller.name, 35))?;
     x.leaf(
         "EpiAccountID",
         &[("IdentificationSchemeName", "IBAN")],
@@ -211,9 +220,9 @@ fn party_address(x: &mut Xml, role: &str, p: &pb::Party) -> AppResult<()> {
         ],
     };
     x.open(details, &[])?;
-    x.text(street, cut(&p.street_address, 35))?;
-    x.text(town, cut(&p.town, 35))?;
-    x.text(postcode, cut(&p.postal_code, 35))?;
+    x.text(street, fit(&p.street_address, 35))?;
+    x.text(town, fit(&p.town, 35))?;
+    x.text(postcode, fit(&p.postal_code, 35))?;
     x.text("CountryCode", &p.country_code)?;
     x.close(details)
 }

@@ -5,8 +5,8 @@
 //! - seller = the provider: name, Y-tunnus (UBL `0212`), OVT (UBL endpoint `0216`; Finvoice
 //!   `SellerOrganisationUnitNumber`), IBAN and BIC (UBL `PaymentMeans`; Finvoice `EpiDetails`);
 //!   the Y-tunnus is also the seller's tax registration identifier (EN 16931 BT-32: UBL
-//!   `PartyTaxScheme` under `TAX` as `FI` + digits), which an invoice with VAT-exempt lines must
-//!   carry (BR-E-02);
+//!   `PartyTaxScheme` under `TAX` as `FI` + digits, Finvoice `SellerTaxRegistrationText`), which
+//!   an invoice with VAT-exempt lines must carry (BR-E-02);
 //! - buyer = the county (configuration): name, Y-tunnus, OVT, buyer reference (cost centre);
 //! - a line per voucher, its order reference = the voucher number (UBL `OrderLineReference`,
 //!   Finvoice `RowIdentifier`); a line capped by what the voucher had left carries the cap as a
@@ -15,7 +15,9 @@
 //! - the Finnish payment reference (viitenumero; Finvoice `SPY`), the RF reference in UBL's
 //!   `PaymentID`; due date from the configured payment terms;
 //! - VAT 0 %, category E, with the exemption reason code (VATEX-EU-132-1G) and its text
-//!   (social services, VAT act § 37);
+//!   (social services, VAT act § 37) complete; Finvoice's 70-character `VatFreeText` is repeated
+//!   for the rest rather than cut, and every text fitted to the schema's length is cut at a word
+//!   boundary (`text`);
 //! - a credit note is a UBL `CreditNote` (381) or Finvoice `INV02` with negative amounts, naming
 //!   the invoices it credits.
 
@@ -33,6 +35,7 @@ use seteli_rules::catalogue::Unit;
 use crate::plan::amount_cents;
 
 mod finvoice;
+mod text;
 mod ubl;
 
 /// The VAT exemption reason on every document.
@@ -149,14 +152,6 @@ impl<'b> Xml<'b> {
 
     fn finish(mut self) {
         self.w.get_mut().push(b'\n');
-    }
-}
-
-/// At most `n` characters of `s`.
-fn cut(s: &str, n: usize) -> &str {
-    match s.char_indices().nth(n) {
-        Some((end, _)) => &s[..end],
-        None => s,
     }
 }
 
