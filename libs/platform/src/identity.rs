@@ -48,18 +48,19 @@ impl Role {
         }
     }
 
+    /// Every role, people's and the services' own.
+    pub const ALL: [Role; 6] = [
+        Role::SocialWorker,
+        Role::ProviderUser,
+        Role::CountyAdmin,
+        Role::FinanceSystem,
+        Role::Auditor,
+        Role::Service,
+    ];
+
     /// Parses a claim value.
     pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::SocialWorker,
-            Role::ProviderUser,
-            Role::CountyAdmin,
-            Role::FinanceSystem,
-            Role::Auditor,
-            Role::Service,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 

@@ -126,14 +126,7 @@ const EVERY_ROLE: &[Role] = &[
     Role::Auditor,
 ];
 /// Every role, and the services' accounts: billing reads the seller of an invoice.
-const EVERY_ROLE_AND_SERVICES: &[Role] = &[
-    Role::SocialWorker,
-    Role::ProviderUser,
-    Role::CountyAdmin,
-    Role::FinanceSystem,
-    Role::Auditor,
-    Role::Service,
-];
+const EVERY_ROLE_AND_SERVICES: &[Role] = &Role::ALL;
 const COUNTY_ADMIN: &[Role] = &[Role::CountyAdmin];
 const EDITORS: OnProvider = OnProvider::OwnUsersOr(
     COUNTY_ADMIN,

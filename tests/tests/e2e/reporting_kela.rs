@@ -509,3 +509,70 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
         .expect_err("no day");
     assert_eq!(bad_fields(&err), vec!["day"]);
 }
+
+#[tokio::test]
+async fn kela_gets_the_full_identity_code_from_the_provider_and_nobody_else_sees_it() {
+    // Tuesday 14 April 2026.
+    let today = ymd(2026, 4, 14);
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_841).await;
+    let from = ymd(2026, 3, 2);
+    let v = ktt_voucher(&env, &p, 841, from, validity_end(from, 3)).await;
+    record(&env, &p, &v, at(from, 9, 11))
+        .await
+        .expect("the first session starts the service");
+    // Reporting learns of the start from the vouchers feed.
+    kela_notices_listed(&env, &v).await;
+    let client = voucher_usage(&env, &v).await.client_id;
+    let full = read_client(&env, &env.admin(), &client)
+        .await
+        .expect("the county reads the client")
+        .identity_code;
+    assert!(!full.is_empty() && !full.contains('*'), "{full}");
+    let pdf_of = |token: String| {
+        let env = &env;
+        let v = v.clone();
+        async move {
+            let request = rpb::GetKelaNoticePdfRequest {
+                voucher_id: v,
+                day: d(from),
+            };
+            let pdf = kela_notice_pdf(env, &token, request).await.expect("pdf");
+            squeezed(&pdf_text(&pdf.content))
+        }
+    };
+    // The voucher's provider, who sends it to Kela: the full code, on the data and the paper.
+    let user = env.provider_user(&p);
+    let notice = get(&env, &user, &v, from)
+        .await
+        .expect("the provider's notice");
+    assert_eq!(notice.client_identity_code, full);
+    assert!(pdf_of(user.clone()).await.contains(&squeezed(&full)));
+    // Audited as a read of the full code.
+    let entries = audit_entries(&env, &client).await;
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "GetClient (full identity code)" && e.purpose == "kela_notice"),
+        "{entries:?}"
+    );
+    // The social worker reads the notice with the masked code only, on paper too.
+    let sw = env.social_worker();
+    let theirs = get(&env, &sw, &v, from)
+        .await
+        .expect("the social worker's notice");
+    assert!(theirs.client_identity_code.is_empty());
+    assert!(!pdf_of(sw).await.contains(&squeezed(&full)));
+    // Another provider's user: the client's code is not theirs for any purpose.
+    let q = approved_provider(&env, "Toinen ry", 2_000_841, SIILINJARVI).await;
+    let other = env
+        .v()
+        .get_client(seteli_platform::testing::with_token(
+            &env.provider_user(&q),
+            seteli_api::vouchers::v1::GetClientRequest {
+                client_id: client.clone(),
+                for_kela_notice: true,
+            },
+        ))
+        .await;
+    refused_with(other, Code::NotFound, "another provider");
+}

@@ -224,6 +224,7 @@ async fn bad_client_input_names_every_field_and_roles_are_enforced() {
     refused_with(
         c.get_client(tonic::Request::new(pb::GetClientRequest {
             client_id: client.id,
+            ..Default::default()
         }))
         .await,
         Code::Unauthenticated,

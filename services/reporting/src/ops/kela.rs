@@ -446,6 +446,7 @@ async fn build(app: &App, ctx: &Ctx, v: &Voucher, period: Period) -> AppResult<p
         .await?
         .voucher
         .unwrap_or_default();
+    let identity_code = full_identity_code(app, ctx, &v.client_id).await?;
     let sessions = sessions(app, ctx, &v.id).await?;
     let absences = absences(app, ctx, &v.id).await?;
     let sent = {
@@ -511,7 +512,32 @@ async fn build(app: &App, ctx: &Ctx, v: &Voucher, period: Period) -> AppResult<p
         present_days: present,
         absent_days: absent,
         benefit_lost_days: lost,
+        client_identity_code: identity_code,
     })
+}
+
+/// The client's full identity code for the notice (TT3: Kela identifies the person by it), read
+/// from vouchers with the caller's token when the notice is built — so vouchers decides and
+/// audits who reads it: the voucher's provider (`for_kela_notice`) and the county's
+/// administrator get it; anybody else gets an empty code and sees the masked one.
+async fn full_identity_code(app: &App, ctx: &Ctx, client_id: &str) -> AppResult<String> {
+    if !matches!(ctx.caller.role, Role::ProviderUser | Role::CountyAdmin) {
+        return Ok(String::new());
+    }
+    let client = app
+        .vouchers
+        .call(
+            ctx,
+            vpb::GetClientRequest {
+                client_id: client_id.to_owned(),
+                for_kela_notice: true,
+            },
+            |mut c, r| async move { c.get_client(r).await },
+        )
+        .await?
+        .client
+        .unwrap_or_default();
+    Ok(client.identity_code)
 }
 
 /// The audit entry of reading a client's Kela notice.

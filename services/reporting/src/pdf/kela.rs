@@ -79,7 +79,16 @@ pub fn document(n: &pb::KelaNotice) -> Document {
     Document::new("Ilmoitus poissaolosta (TT3)")
         .subtitle("Kuntouttava työtoiminta – poissaoloilmoitus Kelalle")
         .field("Asiakas", n.client_name.clone())
-        .field("Henkilötunnus", n.client_identity_code_masked.clone())
+        // Kela identifies the person by the full code, which only the voucher's provider and the
+        // county get (KelaNotice.client_identity_code); anybody else's copy carries the mask.
+        .field(
+            "Henkilötunnus",
+            if n.client_identity_code.is_empty() {
+                n.client_identity_code_masked.clone()
+            } else {
+                n.client_identity_code.clone()
+            },
+        )
         .field("Palveluntuottaja", n.provider_name.clone())
         .field("Palveluseteli", n.voucher_number.clone())
         .field("Palvelu", service)
@@ -153,6 +162,7 @@ mod tests {
             voucher_number: "PS-2026-0001".into(),
             client_name: "Åsa Öberg".into(),
             client_identity_code_masked: "010190-****".into(),
+            client_identity_code: String::new(),
             provider_name: "Työpaja Örö Oy".into(),
             service_type: ServiceType::KttWorkCapacity.to_pb(),
             days: vec![

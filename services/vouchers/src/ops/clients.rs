@@ -79,11 +79,32 @@ pub async fn get_client(
     let client = store::load_client(&mut conn, &id)
         .await?
         .ok_or_else(not_found)?;
+    // ABS-KELA: Kela identifies the person by the full identity code, which the provider
+    // sending the TT3 notice of the client's KTT voucher reads, audited as such.
+    let for_kela = ctx.caller.role == Role::ProviderUser
+        && req.for_kela_notice
+        && store::client_has_ktt_voucher_with(
+            &mut conn,
+            &id,
+            ctx.caller.provider_id.as_deref().unwrap_or_default(),
+        )
+        .await?;
     drop(conn);
-    let purpose = access::client_purpose(&ctx.caller);
-    read_client(&app.db, &ctx, &id, "GetClient", purpose).await?;
+    let (action, purpose) = if for_kela {
+        ("GetClient (full identity code)", "kela_notice")
+    } else {
+        ("GetClient", access::client_purpose(&ctx.caller))
+    };
+    read_client(&app.db, &ctx, &id, action, purpose).await?;
     let client = if ctx.caller.role == Role::ProviderUser {
-        wire::client_for_provider(&client)
+        pb::Client {
+            identity_code: if for_kela {
+                client.identity_code.clone()
+            } else {
+                String::new()
+            },
+            ..wire::client_for_provider(&client)
+        }
     } else {
         client
     };

@@ -148,6 +148,24 @@ pub async fn client_has_voucher_with(
     Ok(row.is_some())
 }
 
+/// Whether `provider_id` holds a KTT voucher of client `client_id` (Kela's absence notice, TT3,
+/// is KTT's: ABS-KELA).
+pub async fn client_has_ktt_voucher_with(
+    conn: &mut AnyConnection,
+    client_id: &str,
+    provider_id: &str,
+) -> Result<bool, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM vouchers WHERE client_id = $1 AND provider_id = $2 \
+         AND service_type LIKE 'KTT%' LIMIT 1",
+    )
+    .bind(client_id)
+    .bind(provider_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// The condition that a client row (`clients`, unaliased) is in the caseload of a social worker (`''`:
 /// no caseload, every client), with the social worker bound as placeholder `p`: see
 /// [`in_caseload`].
