@@ -28,6 +28,7 @@
 //! | decision's eligibility facts (benefit, need assessment) | yes | no (`provider_view`) | no (`feed_view`) | no |
 //! | client's name and masked identity code | yes | own vouchers' clients (`client_for_provider`) | no (`feed_view`: the client id only) | no |
 //! | client's full identity code, home municipality and coordinates, contact | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no | no | no |
+//! | free text of the end and decline reasons | yes | own vouchers | no | no (`feed_view`) |
 
 use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};

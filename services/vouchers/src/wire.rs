@@ -225,6 +225,11 @@ pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
         client_id: c.client_id.clone(),
         ..Default::default()
     });
+    // No free text: why a service ended or a provider declined can tell of the client's health
+    // or life ("asiakas joutui sairaalahoitoon"). The state says what happened; the reason is
+    // read through GetVoucher (audited) by those who may see the client.
+    out.end_reason.clear();
+    out.declined_reason.clear();
     out
 }
 

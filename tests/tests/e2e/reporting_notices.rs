@@ -378,7 +378,12 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     assert_eq!(day_of(n.due_on), ymd(2026, 4, 2));
     assert!(n.late);
     assert_eq!(n.state, rpb::NoticeState::Open as i32);
-    assert!(n.message_fi.contains(INTERRUPTION_REASON), "{n:?}");
+    // The feed carries no free text: the notice points to the voucher, whose reason the social
+    // worker reads (audited) — issue 30.
+    let number = read_voucher(&env, &sw, &w).await.expect("the voucher");
+    assert!(n.message_fi.contains(&number.voucher_number), "{n:?}");
+    assert!(!n.message_fi.contains(INTERRUPTION_REASON), "{n:?}");
+    assert_eq!(number.end_reason, INTERRUPTION_REASON);
     let by_worker = notices_of(&env, &sw, &x, &["PROC-INTERRUPT"]).await;
     let n = one(&by_worker, "PROC-INTERRUPT");
     assert!(!n.late);

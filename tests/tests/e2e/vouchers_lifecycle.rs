@@ -171,6 +171,18 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     assert_eq!(stopped.state, pb::VoucherState::Interrupted as i32);
     assert_eq!(stopped.end_reason, "Asiakas ei ole tavoitettavissa");
     assert_eq!(stopped.ended_on, d(today()));
+    // The feed tells the interruption by its state and date, never its free-text reason
+    // (issue 30): those who may see the client read it through GetVoucher.
+    let changes = voucher_feed_page(&env, &env.service(Svc::Reporting), 0, 1000)
+        .await
+        .expect("feed")
+        .changes;
+    let told = changes
+        .iter()
+        .filter_map(|c| c.voucher.as_ref())
+        .find(|x| x.id == v.id && x.state == pb::VoucherState::Interrupted as i32)
+        .expect("the interruption on the feed");
+    assert!(told.end_reason.is_empty() && told.ended_on == d(today()));
     // Cancelling before the start.
     let (client, w) = issued(&env, 312, ktt_decision).await;
     let cancelled = cancel_with(&env, &env.social_worker(), cancel(&w.id))

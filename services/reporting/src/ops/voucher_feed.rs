@@ -182,7 +182,6 @@ pub async fn on_voucher_change(
         })
         .unwrap_or_default();
     let by_social_worker = actor.role == Role::SocialWorker.as_str();
-    let reason = v.end_reason.trim();
     let notice = NoticeRow {
         id: new_id(),
         source_key: format!("interrupted:{}", v.id),
@@ -200,8 +199,15 @@ pub async fn on_voucher_change(
         // PROC-INTERRUPT: the provider contacts the social worker at once
         late: told_late(RuleNotice::Interruption, occurred_on, told_on, cfg),
         told_by: actor.clone(),
-        message_en: format!("The service was interrupted on {occurred_on}. Reason: {reason}"),
-        message_fi: format!("Palvelu keskeytyi {occurred_on}. Syy: {reason}"),
+        // The feed carries no free text: the reason is on the voucher (GetVoucher, audited).
+        message_en: format!(
+            "The service was interrupted on {occurred_on}; the reason is on voucher {}.",
+            v.voucher_number
+        ),
+        message_fi: format!(
+            "Palvelu keskeytyi {occurred_on}; syy näkyy palvelusetelin {} tiedoissa.",
+            v.voucher_number
+        ),
         details: String::new(),
         state: if by_social_worker {
             NoticeState::Acknowledged

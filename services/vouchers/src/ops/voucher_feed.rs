@@ -9,6 +9,7 @@ use super::common::read_clients;
 use crate::access;
 use crate::app::App;
 use crate::store;
+use crate::wire;
 
 /// ListVoucherChanges: the feed after a sequence number, oldest first.
 pub async fn list_voucher_changes(
@@ -22,8 +23,15 @@ pub async fn list_voucher_changes(
     }
     let limit = seteli_platform::paging::page_size(req.page_size, 100, 1000)?;
     let mut conn = app.db.pool().acquire().await?;
-    let changes = store::list_changes(&mut conn, req.after_sequence, limit).await?;
+    let mut changes = store::list_changes(&mut conn, req.after_sequence, limit).await?;
     drop(conn);
+    // Snapshots written before the feed left out free text carry it still: shown as the feed
+    // view is now (idempotent on newer ones).
+    for change in &mut changes {
+        if let Some(v) = change.voucher.as_mut() {
+            *v = wire::feed_view(v);
+        }
+    }
     // The snapshots are vouchers of clients: one entry naming every client of the page.
     let shown = changes
         .iter()
