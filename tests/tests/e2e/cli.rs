@@ -222,3 +222,29 @@ async fn dev_tokens_health_and_completions() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("seteli"));
 }
+
+#[tokio::test]
+async fn a_closed_output_ends_the_command_quietly() {
+    let env = start_vouchers(Prices::County).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    // `seteli … | head -0`: the reader is gone before anything is written.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = tokio::process::Command::new(seteli())
+        .args(&cli.args)
+        .args(["--json", "provider", "list"])
+        .env("SETELI_JWT_ISSUER", seteli_platform::testing::ISSUER)
+        .env("SETELI_JWT_AUDIENCE", seteli_platform::testing::AUDIENCE)
+        .env_remove("SETELI_TOKEN")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        // Not `output()`: it would capture stdout through a pipe of its own.
+        .spawn()
+        .expect("run seteli")
+        .wait_with_output()
+        .await
+        .expect("seteli ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}

@@ -54,14 +54,16 @@ pub async fn run(
                 a.ttl,
             )?;
             if out.json {
-                println!("{}", serde_json::json!({ "token": token }));
+                output::emit(&serde_json::json!({ "token": token }).to_string())?;
             } else {
-                println!("{token}");
+                output::emit(&token)?;
             }
         }
         Command::Health { wait } => health(p, out, wait).await?,
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "seteli", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "seteli", &mut script);
+            output::emit(String::from_utf8_lossy(&script).trim_end())?;
         }
         Command::Provider(c) => provider(p, out, c).await?,
         Command::Client(c) => client(p, out, c).await?,

@@ -71,6 +71,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `seteli … | head`: the reader has what it wanted.
+        Err(e) if e.is::<output::OutputClosed>() => ExitCode::SUCCESS,
         Err(e) => {
             report_error(&e, out);
             ExitCode::FAILURE
@@ -86,7 +88,8 @@ pub fn report_error(e: &anyhow::Error, out: Out) {
             Some(r) => serde_json::json!({ "error": r.to_json(), "context": format!("{e}") }),
             None => serde_json::json!({ "error": { "message": format!("{e:#}") } }),
         };
-        println!("{v}");
+        // A closed output has nobody to tell.
+        let _ = output::emit(&v.to_string());
     } else {
         match refusal {
             Some(r) => eprintln!("seteli: {e}\n{}", r.human()),

@@ -265,11 +265,34 @@ impl Out {
         human: impl FnOnce(&Value) -> String,
     ) -> anyhow::Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(v)?);
+            emit(&serde_json::to_string_pretty(v)?)
         } else {
-            println!("{}", human(v));
+            emit(&human(v))
         }
-        Ok(())
+    }
+}
+
+/// The reader of the output went away (`seteli … | head`): the command ends quietly.
+#[derive(Debug)]
+pub struct OutputClosed;
+
+impl std::fmt::Display for OutputClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the output was closed")
+    }
+}
+
+impl std::error::Error for OutputClosed {}
+
+/// Writes `text` and a newline to standard output; a closed pipe is [`OutputClosed`], never a
+/// panic (as `println!` would).
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(OutputClosed.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
