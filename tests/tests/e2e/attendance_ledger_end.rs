@@ -345,3 +345,31 @@ async fn late_records_stop_once_the_last_month_is_approved() {
     assert_eq!(not_invoiced, [after_invoice.id]);
     assert_eq!(used_and_reserved(&env, &v).await, (600, 0));
 }
+
+#[tokio::test]
+async fn a_no_show_after_an_end_dated_back_is_not_billed() {
+    // Found by the ledger's property test: a no-show of today, then an interruption dated
+    // yesterday; the no-show stayed billable after the end.
+    let (env, _today) = start_on_first_day().await;
+    let p = approved_provider(&env, "Valmennus ry", 1_024_104, SIILINJARVI).await;
+    let from = ymd(2026, 10, 1);
+    let v = ktt_voucher(&env, &p, 215, from, validity_end(from, 3)).await;
+    let s = record(&env, &p, &v, at(first_day(), 8, 9))
+        .await
+        .expect("today");
+    let did_not_come = apb::Cancellation {
+        by: apb::CancelledBy::Client as i32,
+        cancelled_on: d(first_day()),
+        ..Default::default()
+    };
+    cancel(&env, &p, &s.id, did_not_come)
+        .await
+        .expect("a no-show of the day");
+    assert_eq!(billable_ids(&env, &p, 2026, 10).await, [s.id.clone()]);
+    interrupt_on(&env, &env.provider_user(&p), &v, plus(from, 12)).await;
+    attendance_sees(&env, &v, "INTERRUPTED").await;
+    let got = session(&env, &s.id).await.session.expect("session");
+    assert_eq!(got.status, apb::SessionStatus::CancelledAtEnd as i32);
+    assert!(billable_ids(&env, &p, 2026, 10).await.is_empty());
+    assert_eq!(used_and_reserved(&env, &v).await, (0, 0));
+}

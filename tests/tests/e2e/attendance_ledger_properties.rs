@@ -241,7 +241,10 @@ impl Case<'_> {
             assert!(
                 matches!(
                     status.code(),
-                    Code::FailedPrecondition | Code::InvalidArgument | Code::NotFound
+                    Code::FailedPrecondition
+                        | Code::InvalidArgument
+                        | Code::NotFound
+                        | Code::AlreadyExists
                 ),
                 "{op:?} answered {:?}: {}",
                 status.code(),

@@ -99,9 +99,7 @@ async fn cancel_after_the_end(
     .await?;
     let mut cancelled = 0;
     for s in sessions.iter().filter(|s| cancelled_by_the_end(end, s)) {
-        let Some(version) =
-            store::set_status(conn, &s.id, SessionStatus::CancelledAtEnd, None).await?
-        else {
+        let Some(version) = store::cancel_at_end(conn, &s.id).await? else {
             continue;
         };
         let details = s.view.details.clone().unwrap_or_default();
@@ -131,10 +129,12 @@ fn ended(v: &Voucher) -> Option<NaiveDate> {
         .flatten()
 }
 
-/// Whether `s` is a session the end on `end` cancels: still recorded (agreed), dated after the
-/// end, and not invoiced (an invoiced one is the county's to correct).
+/// Whether `s` is a session the end on `end` cancels: still recorded (agreed) or a no-show,
+/// dated after the end, and not invoiced (an invoiced one is the county's to correct). A
+/// no-show after an end dated back (an interruption recorded days later) is no service missed:
+/// nothing after the end is billed (PROC-INTERRUPT, RULES.md §10).
 fn cancelled_by_the_end(end: NaiveDate, s: &SessionRow) -> bool {
-    s.status == SessionStatus::Recorded
+    matches!(s.status, SessionStatus::Recorded | SessionStatus::NoShow)
         && after_the_end(s.date, Some(end))
         && s.invoice_id.is_none()
 }
@@ -277,6 +277,9 @@ mod tests {
         // Up to the end: realised, it stays billable.
         let on_the_end = session("e", "v1", end, SessionStatus::Recorded, 100);
         assert!(!cancelled_by_the_end(end, &on_the_end));
+        // A no-show after an end dated back is no service missed either.
+        let no_show = session("n", "v1", day(2026, 10, 21), SessionStatus::NoShow, 100);
+        assert!(cancelled_by_the_end(end, &no_show));
         // Already cancelled or invoiced: not the end's to cancel.
         let gone = session(
             "c",

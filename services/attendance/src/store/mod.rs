@@ -47,7 +47,7 @@ pub use groups::{
     list_groups, load_group, touch_group, withdraw,
 };
 pub use sessions::{
-    SessionFilter, all_voucher_sessions, append_history, client_sessions,
+    SessionFilter, all_voucher_sessions, append_history, cancel_at_end, client_sessions,
     client_sessions_with_version, correct_session, history, insert_session, link_replacement,
     list_sessions, load_session, lock_client, set_status, voucher_sessions_between,
 };

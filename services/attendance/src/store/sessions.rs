@@ -188,6 +188,21 @@ pub async fn correct_session(
 }
 
 /// Moves a RECORDED session to `status` (a cancellation, a no-show or a void); `false` when it
+/// Cancels a session by the end of its voucher (PROC-INTERRUPT): an agreed one or a no-show,
+/// its cancellation (if any) kept as it was; the new version, or `None` when it is neither any
+/// more.
+pub async fn cancel_at_end(conn: &mut AnyConnection, id: &str) -> Result<Option<i64>, AppError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE sessions SET status = 'CANCELLED_AT_END', version = version + 1, updated_at = $2 \
+         WHERE id = $1 AND status IN ('RECORDED', 'NO_SHOW') RETURNING version",
+    )
+    .bind(id)
+    .bind(now_micros())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(v,)| v))
+}
+
 /// is no longer RECORDED. Returns the new version when changed.
 pub async fn set_status(
     conn: &mut AnyConnection,
