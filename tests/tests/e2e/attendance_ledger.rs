@@ -6,7 +6,6 @@
 use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as apb;
 use seteli_api::reporting::v1 as rpb;
-use seteli_platform::clock::Clock;
 use seteli_platform::testing::{rule_ids, with_token};
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
@@ -153,10 +152,11 @@ async fn a_day_is_either_attended_or_missed_in_either_order() {
     let held = record(&env, &p, &v, at(earlier(3), 9, 11))
         .await
         .expect("held");
-    let err = absence(&env, &p, &v, earlier(3), apb::AbsenceReason::Other, false)
-        .await
-        .expect_err("absent on a day attended");
-    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    refused_by(
+        absence(&env, &p, &v, earlier(3), apb::AbsenceReason::Other, false).await,
+        ["ABS-RECORD"],
+        "absent on a day attended",
+    );
     // An absence, then a session on its day.
     absence(
         &env,
@@ -168,10 +168,11 @@ async fn a_day_is_either_attended_or_missed_in_either_order() {
     )
     .await
     .expect("ill");
-    let err = record(&env, &p, &v, at(earlier(2), 9, 11))
-        .await
-        .expect_err("attended on a day missed");
-    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    refused_by(
+        record(&env, &p, &v, at(earlier(2), 9, 11)).await,
+        ["ABS-RECORD"],
+        "attended on a day missed",
+    );
     // The ledger keeps one of each: the absence stays an absence, the session billable.
     assert_eq!(absence_days(&env, &p, &v).await, vec![d(earlier(2))]);
     assert_eq!(billable_october(&env, &p).await, [held.id]);
@@ -255,19 +256,21 @@ async fn a_no_show_is_of_the_day_and_a_cancellation_before_it_is_free() {
         by: apb::CancelledBy::Client as i32,
         ..Default::default()
     };
-    let err = cancel(&env, &p, &ahead.id, did_not_come.clone())
-        .await
-        .expect_err("no-show three weeks ahead");
-    assert_eq!(rule_ids(&err), vec!["BILL-NO-SHOW"]);
+    refused_by(
+        cancel(&env, &p, &ahead.id, did_not_come.clone()).await,
+        ["BILL-NO-SHOW"],
+        "no-show three weeks ahead",
+    );
     let on_the_day = apb::Cancellation {
         by: apb::CancelledBy::Client as i32,
         cancelled_on: d(later(21)),
         ..Default::default()
     };
-    let err = cancel(&env, &p, &ahead.id, on_the_day)
-        .await
-        .expect_err("cancelled on a day that has not come");
-    assert_eq!(err.code(), Code::InvalidArgument);
+    refused_with(
+        cancel(&env, &p, &ahead.id, on_the_day).await,
+        Code::InvalidArgument,
+        "cancelled on a day that has not come",
+    );
     let today_cancelled = apb::Cancellation {
         by: apb::CancelledBy::Client as i32,
         cancelled_on: d(today()),
@@ -298,21 +301,24 @@ async fn a_no_show_is_of_the_day_and_a_cancellation_before_it_is_free() {
 async fn an_absence_ahead_of_its_day_only_for_a_reason_known_ahead() {
     let env = start_on_today().await;
     let (p, v) = provider_and_voucher(&env, 1_024_006, 206).await;
-    let err = absence(&env, &p, &v, later(7), apb::AbsenceReason::Other, false)
-        .await
-        .expect_err("a reason nobody knows a week ahead");
-    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
-    let err = absence(
-        &env,
-        &p,
-        &v,
-        later(8),
-        apb::AbsenceReason::OwnIllness,
-        false,
-    )
-    .await
-    .expect_err("illness ahead without a certificate");
-    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    refused_by(
+        absence(&env, &p, &v, later(7), apb::AbsenceReason::Other, false).await,
+        ["ABS-RECORD"],
+        "a reason nobody knows a week ahead",
+    );
+    refused_by(
+        absence(
+            &env,
+            &p,
+            &v,
+            later(8),
+            apb::AbsenceReason::OwnIllness,
+            false,
+        )
+        .await,
+        ["ABS-RECORD"],
+        "illness ahead without a certificate",
+    );
     absence(
         &env,
         &p,
@@ -334,7 +340,7 @@ async fn an_absence_ahead_of_its_day_only_for_a_reason_known_ahead() {
 
 #[tokio::test]
 async fn the_reasons_known_ahead_are_the_countys_configuration() {
-    let clock = Clock::fixed(today().and_hms_opt(10, 0, 0).expect("10:00").and_utc());
+    let clock = clock_on(today());
     let env = Env::builder()
         .services(&ATTENDANCE)
         .prices(Prices::County)
@@ -350,17 +356,19 @@ async fn the_reasons_known_ahead_are_the_countys_configuration() {
         .start()
         .await;
     let (p, v) = provider_and_voucher(&env, 1_024_007, 207).await;
-    let err = absence(
-        &env,
-        &p,
-        &v,
-        later(7),
-        apb::AbsenceReason::JobInterview,
-        false,
-    )
-    .await
-    .expect_err("not configured");
-    assert_eq!(rule_ids(&err), vec!["ABS-RECORD"]);
+    refused_by(
+        absence(
+            &env,
+            &p,
+            &v,
+            later(7),
+            apb::AbsenceReason::JobInterview,
+            false,
+        )
+        .await,
+        ["ABS-RECORD"],
+        "not configured",
+    );
     absence(
         &env,
         &p,
@@ -397,15 +405,17 @@ async fn a_replacement_is_a_new_time_and_replaces_one_cancellation() {
     let second = record(&env, &p, &v, at(later(3), 9, 10))
         .await
         .expect("agreed");
-    let err = cancel(
-        &env,
-        &p,
-        &first.id,
-        provider_cancellation(earlier(1), &before.id),
-    )
-    .await
-    .expect_err("a session held before the cancellation replaces nothing");
-    assert_eq!(rule_ids(&err), vec!["BILL-PROVIDER-CANCEL"]);
+    refused_by(
+        cancel(
+            &env,
+            &p,
+            &first.id,
+            provider_cancellation(earlier(1), &before.id),
+        )
+        .await,
+        ["BILL-PROVIDER-CANCEL"],
+        "a session held before the cancellation replaces nothing",
+    );
     let replacement = record(&env, &p, &v, at(later(9), 9, 10))
         .await
         .expect("a new time");
@@ -417,24 +427,27 @@ async fn a_replacement_is_a_new_time_and_replaces_one_cancellation() {
     )
     .await
     .expect("replaced");
-    let err = cancel(
-        &env,
-        &p,
-        &second.id,
-        provider_cancellation(today(), &replacement.id),
-    )
-    .await
-    .expect_err("one replacement for two cancellations");
-    assert_eq!(rule_ids(&err), vec!["BILL-PROVIDER-CANCEL"]);
+    refused_by(
+        cancel(
+            &env,
+            &p,
+            &second.id,
+            provider_cancellation(today(), &replacement.id),
+        )
+        .await,
+        ["BILL-PROVIDER-CANCEL"],
+        "one replacement for two cancellations",
+    );
     // Named on RecordSession too: a second replacement of the same cancellation is refused.
     let mut again = record_request(&v, at(later(10), 9, 10));
     again.replaces_session_id = first.id.clone();
-    let err = env
-        .a()
-        .record_session(with_token(&env.provider_user(&p), again))
-        .await
-        .expect_err("the cancellation already has its replacement");
-    assert_eq!(rule_ids(&err), vec!["BILL-PROVIDER-CANCEL"]);
+    refused_by(
+        env.a()
+            .record_session(with_token(&env.provider_user(&p), again))
+            .await,
+        ["BILL-PROVIDER-CANCEL"],
+        "the cancellation already has its replacement",
+    );
     // The billable feed: the session held; the cancelled one never, the others not yet due.
     let billable_now = billable_october(&env, &p).await;
     assert!(billable_now.contains(&before.id), "{billable_now:?}");
@@ -505,7 +518,7 @@ async fn an_agreed_session_reserves_its_units_and_is_realised_when_its_day_comes
         std::slice::from_ref(&held.id)
     );
     // A week later, attendance counts it as used and offers it for billing.
-    let next_week = Clock::fixed(later(7).and_hms_opt(10, 0, 0).expect("10:00").and_utc());
+    let next_week = clock_on(later(7));
     env.restart_at(Svc::Attendance, next_week).await;
     eventually("the agreed session is realised", || async {
         let u = voucher_usage(&env, &v).await;

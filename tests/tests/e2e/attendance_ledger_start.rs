@@ -9,7 +9,6 @@ use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::clock::Clock;
 use seteli_platform::testing::{rule_ids, with_token};
 use seteli_rules::calendar::add_business_days;
 use seteli_rules::terms::validity_end;
@@ -32,7 +31,7 @@ fn earlier(days: u64) -> NaiveDate {
 
 /// The registry (with KTT work activity's ceiling prices), vouchers and attendance on today.
 async fn start_on_today() -> Env {
-    let clock = Clock::fixed(today().and_hms_opt(10, 0, 0).expect("10:00").and_utc());
+    let clock = clock_on(today());
     Env::builder()
         .services(&ATTENDANCE)
         .prices(Prices::Every)
@@ -118,20 +117,22 @@ async fn a_first_work_day_agreed_for_a_later_day_needs_the_stewards_notice() {
         assert_eq!(rule_ids(&err), vec!["KTT-STEWARD"], "{day}");
     }
     // The notice is never dated after today.
-    let err = notice(&env, &p, &v, later(1))
-        .await
-        .expect_err("a notice of tomorrow");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD"]);
+    refused_by(
+        notice(&env, &p, &v, later(1)).await,
+        ["KTT-STEWARD"],
+        "a notice of tomorrow",
+    );
     // Told yesterday, recorded on the accepted voucher without starting it.
     let told = notice(&env, &p, &v, earlier(1)).await.expect("the notice");
     assert_eq!(state(&told), pb::VoucherState::Assigned);
     assert_eq!(told.steward_notified_on, d(earlier(1)));
     assert_eq!(told.started_on, None);
     // A first work day before the notice is refused; one after it agreed.
-    let err = record(&env, &p, &v, at(earlier(5), 9, 13))
-        .await
-        .expect_err("worked before the notice");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD"]);
+    refused_by(
+        record(&env, &p, &v, at(earlier(5), 9, 13)).await,
+        ["KTT-STEWARD"],
+        "worked before the notice",
+    );
     let agreed = record(&env, &p, &v, at(later(7), 9, 13))
         .await
         .expect("agreed after the notice");
@@ -147,10 +148,11 @@ async fn a_first_work_day_agreed_for_a_later_day_needs_the_stewards_notice() {
     let shown = voucher_shows_usage(&env, &v).await;
     assert_eq!(state(&shown), pb::VoucherState::Active);
     // Realised: the notice can no longer be recorded.
-    let err = notice(&env, &p, &v, earlier(3))
-        .await
-        .expect_err("after the first work day");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    refused_with(
+        notice(&env, &p, &v, earlier(3)).await,
+        Code::FailedPrecondition,
+        "after the first work day",
+    );
     assert_eq!(
         billable(&env, &p, 2026, 10)
             .await
@@ -169,10 +171,11 @@ async fn an_active_voucher_takes_the_notice_until_its_first_work_day_is_realised
     let p = ktt_provider(&env, "Työpaja ry", 1_024_102, SIILINJARVI).await;
     let v = work_voucher(&env, &p, 302).await;
     // StartVoucher checks the notice (KTT-STEWARD) ...
-    let err = start_service(&env, &p, start_request(&v, today(), "", None))
-        .await
-        .expect_err("no notice");
-    assert_eq!(rule_ids(&err), vec!["KTT-STEWARD"]);
+    refused_by(
+        start_service(&env, &p, start_request(&v, today(), "", None)).await,
+        ["KTT-STEWARD"],
+        "no notice",
+    );
     let started = start_service(&env, &p, start_request(&v, today(), "", Some(earlier(1))))
         .await
         .expect("started");
@@ -196,10 +199,11 @@ async fn an_active_voucher_takes_the_notice_until_its_first_work_day_is_realised
         .await
         .expect("realised");
     voucher_shows_usage(&env, &v).await;
-    let err = start_service(&env, &p, start_request(&v, today(), "", Some(earlier(4))))
-        .await
-        .expect_err("realised already");
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    refused_with(
+        start_service(&env, &p, start_request(&v, today(), "", Some(earlier(4)))).await,
+        Code::FailedPrecondition,
+        "realised already",
+    );
 }
 
 #[tokio::test]
@@ -242,10 +246,11 @@ async fn proc_start_counts_from_a_first_valid_day_after_the_choice() {
     )
     .await;
     // PROC-START: fifteen business days after the first valid day is late ...
-    let err = record(&env, &p, &v, at(add_business_days(from, 15), 9, 11))
-        .await
-        .expect_err("late even from the first valid day");
-    assert_eq!(rule_ids(&err), vec!["PROC-START"]);
+    refused_by(
+        record(&env, &p, &v, at(add_business_days(from, 15), 9, 11)).await,
+        ["PROC-START"],
+        "late even from the first valid day",
+    );
     // ... three business days after it is in time (ten business days from the choice would
     // have ended on 28 October, before the voucher was valid).
     record(&env, &p, &v, at(add_business_days(from, 3), 9, 11))
@@ -278,10 +283,11 @@ async fn a_continuation_with_the_same_provider_owes_no_new_start() {
     record(&env, &p, &same_next, at(first, 9, 11))
         .await
         .expect("the same provider goes on");
-    let err = record(&env, &q, &other_next, at(first, 9, 11))
-        .await
-        .expect_err("a new provider takes a new client");
-    assert_eq!(rule_ids(&err), vec!["PROC-START"]);
+    refused_by(
+        record(&env, &q, &other_next, at(first, 9, 11)).await,
+        ["PROC-START"],
+        "a new provider takes a new client",
+    );
 }
 
 #[tokio::test]
