@@ -152,6 +152,9 @@ pub async fn mark_items_invoiced(
             Box::pin(async move {
                 let today = ctx.today();
                 let mut marked = 0;
+                // The (voucher, month) pairs already recorded approved by this call: an
+                // invoice's items share a few.
+                let mut approved_months = std::collections::HashSet::new();
                 for item in &items {
                     let s = store::load_session(conn, item)
                         .await?
@@ -168,7 +171,9 @@ pub async fn mark_items_invoiced(
                     if approved {
                         // Nothing lost at the end, never after the last month is approved
                         // (RULES.md §10).
-                        store::record_approved_month(conn, &s.voucher_id, first).await?;
+                        if approved_months.insert((s.voucher_id.clone(), first)) {
+                            store::record_approved_month(conn, &s.voucher_id, first).await?;
+                        }
                         if s.invoice_id.as_deref() == Some(invoice.as_str()) {
                             marked += 1;
                             continue;
