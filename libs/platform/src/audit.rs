@@ -82,8 +82,8 @@ where
 {
     sqlx::query(
         "INSERT INTO platform_audit_log (id, occurred_at, actor_subject, actor_role, organisation, \
-         subject_kind, subject_id, action, purpose, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         subject_kind, subject_id, action, purpose, request_id, substitute_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(new_id())
     .bind(now_micros())
@@ -95,6 +95,7 @@ where
     .bind(access.action)
     .bind(access.purpose)
     .bind(request_id)
+    .bind(caller.substitute_reason.as_deref().unwrap_or(""))
     .execute(executor)
     .await?;
     let _outside_a_change = RECORDED.try_with(|recorded| {
@@ -272,6 +273,8 @@ struct Entry {
     action: String,
     purpose: String,
     request_id: String,
+    /// A substitute's stated reason (sijaisuus); empty for everybody else.
+    substitute_reason: String,
 }
 
 impl Entry {
@@ -296,6 +299,7 @@ impl Entry {
             action: action.to_owned(),
             purpose: purpose.to_owned(),
             request_id: request_id.to_owned(),
+            substitute_reason: caller.substitute_reason.clone().unwrap_or_default(),
         }
     }
 }
@@ -486,7 +490,7 @@ async fn insert_batch(
         .filter(|e| e.subjects.len() > 1)
         .flat_map(|e| e.subjects.iter().map(|s| (e.id.as_str(), s.as_str())))
         .collect();
-    let entry_rows = rows_per_statement(backend, 10);
+    let entry_rows = rows_per_statement(backend, ENTRY_COLUMNS);
     if subjects.is_empty() && entries.len() <= entry_rows {
         return insert_entries(pool, backend, entries).await;
     }
@@ -517,9 +521,9 @@ where
 {
     let mut sql = String::from(
         "INSERT INTO platform_audit_log (id, occurred_at, actor_subject, actor_role, \
-         organisation, subject_kind, subject_id, action, purpose, request_id) ",
+         organisation, subject_kind, subject_id, action, purpose, request_id, substitute_reason) ",
     );
-    push_values(&mut sql, backend, entries.len(), 10);
+    push_values(&mut sql, backend, entries.len(), ENTRY_COLUMNS);
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for e in entries {
         query = query
@@ -532,11 +536,15 @@ where
             .bind(e.subjects.join(SUBJECT_SEPARATOR))
             .bind(e.action.as_str())
             .bind(e.purpose.as_str())
-            .bind(e.request_id.as_str());
+            .bind(e.request_id.as_str())
+            .bind(e.substitute_reason.as_str());
     }
     query.execute(executor).await?;
     Ok(())
 }
+
+/// The columns of one entry's row in `platform_audit_log`.
+const ENTRY_COLUMNS: usize = 11;
 
 /// Rows of `columns` parameters per multi-row statement on `backend`.
 fn rows_per_statement(backend: Backend, columns: usize) -> usize {
@@ -603,6 +611,8 @@ mod tests {
             role: Role::ProviderUser,
             provider_id: Some("p-1".into()),
             token: String::new(),
+            team: None,
+            substitute_reason: None,
         };
         let ids = ["c-2", "c-1", "c-2", "c-3"].map(str::to_owned).to_vec();
         let entry = Entry::new(&caller, "req-1", "client", ids, "ListVouchers", "care");

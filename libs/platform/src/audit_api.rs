@@ -38,6 +38,7 @@ type Row = (
     String,
     String,
     String,
+    String,
 );
 
 #[tonic::async_trait]
@@ -65,11 +66,12 @@ async fn list_audit_entries(
         .unwrap_or((i64::MAX, String::new()));
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, occurred_at, actor_subject, actor_role, organisation, subject_kind, \
-         subject_id, action, purpose, request_id FROM platform_audit_log \
+         subject_id, action, purpose, request_id, substitute_reason FROM platform_audit_log \
          WHERE ($1 = '' OR subject_id = $1 OR id IN \
                 (SELECT entry_id FROM platform_audit_subject WHERE subject_id = $1)) \
          AND ($2 = '' OR actor_subject = $2) \
          AND (occurred_at < $3 OR (occurred_at = $3 AND ($4 = '' OR id < $4))) \
+         AND ($6 = 0 OR substitute_reason <> '') \
          ORDER BY occurred_at DESC, id DESC LIMIT $5",
     )
     .bind(&req.subject_id)
@@ -77,6 +79,7 @@ async fn list_audit_entries(
     .bind(before_at)
     .bind(&before_id)
     .bind(page.fetch())
+    .bind(i32::from(req.substitute_reads_only))
     .fetch_all(api.db.pool())
     .await?;
     let entries: Vec<AuditEntry> = rows
@@ -94,6 +97,7 @@ async fn list_audit_entries(
             action: r.7,
             purpose: r.8,
             request_id: r.9,
+            substitute_reason: r.10,
         })
         .collect();
     let (entries, next_page_token) =

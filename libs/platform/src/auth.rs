@@ -103,6 +103,8 @@ pub struct TokenPolicy {
     pub role_claim: ClaimPath,
     /// Where a provider user's provider id is (`SETELI_JWT_PROVIDER_CLAIM`).
     pub provider_claim: ClaimPath,
+    /// Where a social worker's team is (`SETELI_JWT_TEAM_CLAIM`).
+    pub team_claim: ClaimPath,
     /// How many verified tokens are remembered (`SETELI_JWT_CACHE_SIZE`; 0: none).
     pub cache_size: usize,
 }
@@ -117,6 +119,7 @@ impl TokenPolicy {
             max_lifetime_seconds: 86_400,
             role_claim: ClaimPath::parse("role").expect("a claim name"),
             provider_claim: ClaimPath::parse("provider_id").expect("a claim name"),
+            team_claim: ClaimPath::parse("team").expect("a claim name"),
             cache_size: 10_000,
         }
     }
@@ -136,6 +139,7 @@ impl TokenPolicy {
                 .unwrap_or(i64::MAX),
             role_claim: path("SETELI_JWT_ROLE_CLAIM", &config.jwt_role_claim)?,
             provider_claim: path("SETELI_JWT_PROVIDER_CLAIM", &config.jwt_provider_claim)?,
+            team_claim: path("SETELI_JWT_TEAM_CLAIM", &config.jwt_team_claim)?,
             cache_size: config.jwt_cache_size,
         })
     }
@@ -406,12 +410,19 @@ impl Verifier {
         } else {
             None
         };
+        let team = (role == Role::SocialWorker)
+            .then(|| self.policy.team_claim.find(&claims))
+            .flatten()
+            .and_then(|v| first_text(v, |_| true))
+            .map(|t| t.trim().to_owned());
         let caller = Caller {
             issuer: self.policy.issuer.clone(),
             subject,
             role,
             provider_id,
             token: token.to_owned(),
+            team,
+            substitute_reason: None,
         };
         Ok((caller, exp, generation))
     }
@@ -474,6 +485,52 @@ pub fn bearer_token(metadata: &MetadataMap) -> Result<&str, AppError> {
         .ok_or_else(|| AppError::Unauthenticated("authorization is not a bearer token".into()))
 }
 
+/// The header in which a social worker states why they read a client's data as a substitute
+/// (sijaisuus) outside their caseload. Its value is ASCII, or percent-encoded UTF-8
+/// (`sijaisuus%3A%20%C3%A4itiysloma`).
+pub const SUBSTITUTE_REASON_HEADER: &str = "x-seteli-substitute-reason";
+
+/// The shortest and longest stated reason, in characters.
+const SUBSTITUTE_REASON_CHARS: std::ops::RangeInclusive<usize> = 3..=300;
+
+/// The reason a social worker states for a substitute's read ([`SUBSTITUTE_REASON_HEADER`]),
+/// for reads only: on a call that changes data, or by any other role, the header means
+/// nothing (a substitute reads; the responsible social worker acts).
+fn substitute_reason<T>(caller: &Caller, request: &Request<T>) -> Result<Option<String>, AppError> {
+    let Some(value) = request.metadata().get(SUBSTITUTE_REASON_HEADER) else {
+        return Ok(None);
+    };
+    let is_read = request
+        .extensions()
+        .get::<crate::telemetry::RpcPath>()
+        .is_some_and(|p| p.is_read());
+    if caller.role != Role::SocialWorker || !is_read {
+        return Ok(None);
+    }
+    let invalid = || {
+        AppError::invalid(
+            SUBSTITUTE_REASON_HEADER,
+            format!(
+                "state why you read as a substitute, {} to {} characters \
+                 (e.g. `sijaisuus: omatyöntekijä lomalla`; percent-encoded UTF-8)",
+                SUBSTITUTE_REASON_CHARS.start(),
+                SUBSTITUTE_REASON_CHARS.end()
+            ),
+        )
+    };
+    let raw = value.to_str().map_err(|_| invalid())?;
+    let text = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| invalid())?;
+    let text = text.trim();
+    if !SUBSTITUTE_REASON_CHARS.contains(&text.chars().count())
+        || text.chars().any(char::is_control)
+    {
+        return Err(invalid());
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// A tonic interceptor that verifies the bearer token and puts the [`Caller`] into the request.
 #[derive(Clone, Debug)]
 pub struct Authenticator {
@@ -492,6 +549,15 @@ impl Interceptor for Authenticator {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, tonic::Status> {
         let verified = bearer_token(request.metadata()).and_then(|t| self.verifier.verify(t));
         let caller = verified.map_err(|e| {
+            let request_id = request
+                .extensions()
+                .get::<TraceContext>()
+                .map(|t| t.request_id.clone())
+                .unwrap_or_default();
+            crate::status::to_status(e, &request_id)
+        })?;
+        let mut caller = caller;
+        caller.substitute_reason = substitute_reason(&caller, &request).map_err(|e| {
             let request_id = request
                 .extensions()
                 .get::<TraceContext>()

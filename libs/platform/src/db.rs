@@ -49,6 +49,11 @@ pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
         description: "audit entries of many subjects; audited subjects of stored answers",
         sql: include_str!("../migrations/0003_audit_subjects.sql"),
     },
+    MigrationFile {
+        version: 4,
+        description: "substitutes' stated reasons in the audit log",
+        sql: include_str!("../migrations/0004_audit_substitutes.sql"),
+    },
 ];
 
 /// Outside dev mode (`SETELI_DEV`), a PostgreSQL `DATABASE_URL` must ask for an encrypted,

@@ -99,6 +99,34 @@ pub struct Caller {
     pub provider_id: Option<String>,
     /// The raw bearer token, forwarded on calls to other services.
     pub token: String,
+    /// A social worker's team (tiimi), where the county's identity provider gives one
+    /// (`SETELI_JWT_TEAM_CLAIM`): the team shares its members' caseloads.
+    pub team: Option<String>,
+    /// Why a social worker reads outside their caseload as a substitute (sijaisuus): the
+    /// `x-seteli-substitute-reason` header of a read (never of a change). Every audit entry
+    /// of the call carries it, and an auditor lists them (ListAuditEntries,
+    /// `substitute_reads_only`).
+    pub substitute_reason: Option<String>,
+}
+
+/// Whose clients a social worker's calls are confined to: their own (the clients they
+/// registered, the vouchers they issued) and, where the identity provider names teams, their
+/// team's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caseload<'a> {
+    /// The social worker's subject.
+    pub social_worker: &'a str,
+    /// Their team; empty when the identity provider names none.
+    pub team: &'a str,
+}
+
+impl Caseload<'_> {
+    /// Whether a client whose responsible social worker is `social_worker` (of `team`, empty
+    /// when unknown) is in this caseload. An object that names no social worker is nobody's.
+    pub fn holds(&self, social_worker: &str, team: &str) -> bool {
+        (!social_worker.is_empty() && social_worker == self.social_worker)
+            || (!self.team.is_empty() && team == self.team)
+    }
 }
 
 impl Caller {
@@ -111,6 +139,8 @@ impl Caller {
             role: Role::CountyAdmin,
             provider_id: None,
             token: String::new(),
+            team: None,
+            substitute_reason: None,
         }
     }
 
@@ -159,6 +189,25 @@ impl Caller {
         }
     }
 
+    /// The caseload a social worker's calls are confined to; `None` for every other role, and
+    /// for a substitute's read with a stated reason (audited, see [`Caller::substitute_reason`]).
+    pub fn caseload(&self) -> Option<Caseload<'_>> {
+        (self.role == Role::SocialWorker && self.substitute_reason.is_none()).then(|| Caseload {
+            social_worker: &self.subject,
+            team: self.team.as_deref().unwrap_or(""),
+        })
+    }
+
+    /// Whether a social worker caller answers for a client whose responsible social worker is
+    /// `social_worker` (of `team`): theirs, their team's, or read as a substitute. `false` for
+    /// every other role (their access is decided otherwise).
+    pub fn answers_for(&self, social_worker: &str, team: &str) -> bool {
+        self.role == Role::SocialWorker
+            && self
+                .caseload()
+                .is_none_or(|own| own.holds(social_worker, team))
+    }
+
     /// Whether the caller is a provider user of `provider_id`.
     pub fn is_user_of(&self, provider_id: &str) -> bool {
         self.role == Role::ProviderUser && self.provider_id.as_deref() == Some(provider_id)
@@ -196,6 +245,8 @@ mod tests {
             role,
             provider_id: provider_id.map(str::to_owned),
             token: "t".into(),
+            team: None,
+            substitute_reason: None,
         }
     }
 
@@ -260,6 +311,24 @@ mod tests {
             ..a.clone()
         };
         assert_eq!(a.scope(), renewed.scope());
+    }
+
+    #[test]
+    fn a_social_worker_answers_for_their_own_and_their_teams_clients_and_reads_as_a_substitute() {
+        let mut worker = caller(Role::SocialWorker, None);
+        assert!(worker.answers_for("u-1", ""));
+        assert!(!worker.answers_for("u-2", ""));
+        assert!(!worker.answers_for("", ""), "an object of nobody's");
+        worker.team = Some("kuopio-pohjoinen".into());
+        assert!(worker.answers_for("u-2", "kuopio-pohjoinen"));
+        assert!(!worker.answers_for("u-2", "kuopio-etela"));
+        assert!(!worker.answers_for("u-2", ""));
+        worker.substitute_reason = Some("sijaisuus".into());
+        assert!(worker.caseload().is_none());
+        assert!(worker.answers_for("u-2", "kuopio-etela"));
+        // Other roles are decided otherwise.
+        assert!(!caller(Role::CountyAdmin, None).answers_for("u-1", ""));
+        assert!(caller(Role::CountyAdmin, None).caseload().is_none());
     }
 
     #[test]

@@ -178,6 +178,8 @@ mod tests {
             role: Role::SocialWorker,
             provider_id: None,
             token: "abc.def.ghi".into(),
+            team: None,
+            substitute_reason: None,
         };
         let outgoing = forward(&caller, Some(&incoming), ());
         let md = outgoing.metadata();

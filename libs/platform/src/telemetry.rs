@@ -81,6 +81,22 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// The path of the gRPC call being served (`/seteli.vouchers.v1.VoucherService/GetClient`),
+/// put into the request's extensions by the telemetry layer.
+#[derive(Debug, Clone)]
+pub struct RpcPath(pub String);
+
+impl RpcPath {
+    /// Whether the RPC only reads (`Get…`, `List…`, `Export…`, `Search…`, `Check…`,
+    /// `Stream…`): the contracts name every call that changes data otherwise.
+    pub fn is_read(&self) -> bool {
+        let method = self.0.rsplit('/').next().unwrap_or_default();
+        ["Get", "List", "Export", "Search", "Check", "Stream"]
+            .iter()
+            .any(|verb| method.starts_with(verb))
+    }
+}
+
 /// W3C trace context and request id of one call.
 #[derive(Debug, Clone)]
 pub struct TraceContext {
@@ -283,6 +299,7 @@ where
             caller = tracing::field::Empty,
         );
         req.extensions_mut().insert(ctx);
+        req.extensions_mut().insert(RpcPath(path.clone()));
         // Take the service that was driven to readiness; leave a clone in its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -346,6 +363,41 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn only_the_verbs_that_read_are_reads() {
+        for read in [
+            "GetClient",
+            "ListVouchers",
+            "ExportInvoice",
+            "SearchProviders",
+            "StreamApprovedInvoices",
+            "CheckProviderForService",
+            "GetReportPdf",
+        ] {
+            assert!(
+                RpcPath(format!("/seteli.x.v1.S/{read}")).is_read(),
+                "{read}"
+            );
+        }
+        for change in [
+            "UpdateClient",
+            "MarkKelaNoticeSent",
+            "CancelVoucher",
+            "RecordSession",
+            "AcknowledgeNotice",
+            "SubmitReport",
+        ] {
+            assert!(
+                !RpcPath(format!("/seteli.x.v1.S/{change}")).is_read(),
+                "{change}"
+            );
+        }
+        assert!(
+            !RpcPath("/seteli.x.v1.Getter/Update".into()).is_read(),
+            "the method, not the service"
+        );
+    }
 
     #[test]
     fn a_valid_traceparent_is_continued() {

@@ -179,6 +179,19 @@ impl TestKeys {
             .expect("sign token")
     }
 
+    /// A valid social worker's token, subject `sub`, in `team` (claim `team`, the default
+    /// `SETELI_JWT_TEAM_CLAIM`).
+    pub fn social_worker_in_team(&self, sub: &str, team: &str) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now, "exp": now + 600,
+            "role": "social_worker", "team": team,
+        });
+        self.key
+            .sign_json(&claims, Some("JWT"))
+            .expect("sign token")
+    }
+
     /// A valid token for `role` (and `provider_id`).
     pub fn token(&self, role: &str, provider_id: Option<&str>) -> String {
         self.token_as(&format!("test-{role}"), role, provider_id)

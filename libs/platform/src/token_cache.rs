@@ -93,6 +93,8 @@ mod tests {
                 role: Role::SocialWorker,
                 provider_id: None,
                 token: "the-token".into(),
+                team: None,
+                substitute_reason: None,
             },
             exp,
             generation,
