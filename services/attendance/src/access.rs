@@ -48,7 +48,9 @@ pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
     match caller.role {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
-        Role::SocialWorker => !v.social_worker.is_empty() && v.social_worker == caller.subject,
+        // Attendance knows the voucher's social worker, not their team: a team member who is
+        // not the voucher's social worker reads here as a substitute, with a stated reason.
+        Role::SocialWorker => caller.answers_for(&v.social_worker, ""),
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
@@ -70,9 +72,9 @@ pub fn own_provider(caller: &Caller) -> Option<String> {
 }
 
 /// The social worker a social worker's reads are confined to: the vouchers they are
-/// responsible for (`None` for other roles).
+/// responsible for (`None` for other roles, and for a substitute's read with a stated reason).
 pub fn own_caseload(caller: &Caller) -> Option<String> {
-    (caller.role == Role::SocialWorker).then(|| caller.subject.clone())
+    caller.caseload().map(|c| c.social_worker.to_owned())
 }
 
 /// Why the client's data is processed by `caller` (the audit purpose).

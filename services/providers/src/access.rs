@@ -281,6 +281,8 @@ mod tests {
             role,
             provider_id: provider_id.map(str::to_owned),
             token: String::new(),
+            team: None,
+            substitute_reason: None,
         }
     }
 

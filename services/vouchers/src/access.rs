@@ -32,6 +32,7 @@
 
 use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};
+pub use seteli_platform::identity::Caseload;
 
 use crate::model::VoucherState;
 use crate::store::VoucherRow;
@@ -76,7 +77,7 @@ pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
             .chosen_provider
             .as_deref()
             .is_some_and(|p| caller.is_user_of(p)),
-        Role::SocialWorker => v.issued_by == caller.subject,
+        Role::SocialWorker => caller.answers_for(&v.issued_by, &v.issued_by_team),
         Role::CountyAdmin => true,
         Role::Service => caller.is_service(BILLING),
         Role::FinanceSystem | Role::Auditor => false,
@@ -120,11 +121,25 @@ fn ended_before(v: &VoucherRow, today: NaiveDate, days: i64) -> bool {
     today > end + chrono::Days::new(days.max(0) as u64)
 }
 
-/// The social worker whose caseload `caller` is confined to (`None`: not a social worker). A
-/// social worker reads and acts on the clients they registered or issued a voucher for, and
-/// on those vouchers; for anybody else's the answer is NOT_FOUND, as for what is not there.
-pub fn caseload(caller: &Caller) -> Option<&str> {
-    (caller.role == Role::SocialWorker).then_some(caller.subject.as_str())
+/// The caseload `caller` is confined to (`None`: not a social worker, or a substitute's read
+/// with a stated reason). A social worker reads and acts on the clients they or their team
+/// registered or issued a voucher for, and on those vouchers; for anybody else's the answer is
+/// NOT_FOUND, as for what is not there.
+pub fn caseload(caller: &Caller) -> Option<Caseload<'_>> {
+    caller.caseload()
+}
+
+/// Whose a client or voucher `caller` registers or issues becomes: the social worker and their
+/// team (empty for the county's administrator: the intake every social worker sees).
+pub fn made_by(caller: &Caller) -> (String, String) {
+    if caller.role == Role::SocialWorker {
+        (
+            caller.subject.clone(),
+            caller.team.clone().unwrap_or_default(),
+        )
+    } else {
+        (String::new(), String::new())
+    }
 }
 
 /// Why the county processes the client's data in a read by `caller` (the audit purpose).

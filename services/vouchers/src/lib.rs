@@ -96,6 +96,11 @@ impl Service for Vouchers {
             description: "client caseloads",
             sql: include_str!("../migrations/0107_client_caseloads.sql"),
         },
+        MigrationFile {
+            version: 109,
+            description: "caseload teams",
+            sql: include_str!("../migrations/0109_caseload_teams.sql"),
+        },
     ];
     type Settings = app::Settings;
 

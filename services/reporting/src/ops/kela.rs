@@ -199,7 +199,12 @@ pub async fn list_kela_notices(
             }
             provider_id = own;
         }
-        Role::SocialWorker => social_worker = ctx.caller.subject.clone(),
+        // Their own clients' (a substitute with a stated reason: everybody's).
+        Role::SocialWorker => {
+            if let Some(own) = ctx.caller.caseload() {
+                social_worker = own.social_worker.to_owned();
+            }
+        }
         _ => {}
     }
     let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;

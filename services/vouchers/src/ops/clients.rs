@@ -29,8 +29,8 @@ pub async fn create_client(
         .apply(move |conn| {
             Box::pin(async move {
                 let id = new_id();
-                let created_by = access::caseload(&ctx.caller).unwrap_or_default().to_owned();
-                store::insert_client(conn, &id, &input, &created_by).await?;
+                let (created_by, team) = access::made_by(&ctx.caller);
+                store::insert_client(conn, &id, &input, &created_by, &team).await?;
                 audit_client(
                     conn,
                     &ctx,
@@ -71,8 +71,8 @@ pub async fn get_client(
     {
         return Err(not_found());
     }
-    if let Some(social_worker) = access::caseload(&ctx.caller)
-        && !store::in_caseload(&mut conn, &id, social_worker).await?
+    if let Some(caseload) = access::caseload(&ctx.caller)
+        && !store::in_caseload(&mut conn, &id, caseload).await?
     {
         return Err(not_found());
     }
@@ -127,8 +127,8 @@ pub async fn update_client(
         .apply(move |conn| {
             Box::pin(async move {
                 let not_found = || AppError::NotFound(format!("client {id}"));
-                if let Some(social_worker) = access::caseload(&ctx.caller)
-                    && !store::in_caseload(conn, &id, social_worker).await?
+                if let Some(caseload) = access::caseload(&ctx.caller)
+                    && !store::in_caseload(conn, &id, caseload).await?
                 {
                     return Err(not_found());
                 }
@@ -171,7 +171,7 @@ pub async fn list_clients(
     // The cursor is the last client's id: a name never stands in a page token.
     let after = page.after_row()?;
     let mut conn = app.db.pool().acquire().await?;
-    let caseload = access::caseload(&ctx.caller).unwrap_or_default();
+    let caseload = access::caseload(&ctx.caller);
     let rows =
         store::list_clients(&mut conn, &identity_code, caseload, after, page.fetch()).await?;
     drop(conn);

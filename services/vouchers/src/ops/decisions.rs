@@ -47,8 +47,8 @@ pub async fn issue_voucher(
                     .await?
                     .ok_or_else(not_found)?;
                 // Only for a client of the social worker's caseload (or nobody's yet).
-                if let Some(social_worker) = access::caseload(&ctx.caller)
-                    && !store::in_caseload(conn, &decision.client_id, social_worker).await?
+                if let Some(caseload) = access::caseload(&ctx.caller)
+                    && !store::in_caseload(conn, &decision.client_id, caseload).await?
                 {
                     return Err(not_found());
                 }
@@ -60,13 +60,14 @@ pub async fn issue_voucher(
                 let evaluated = evaluate_decision(&decision, &client, price, &existing)?;
                 let number = store::next_voucher_number(conn, year).await?;
                 let id = new_id();
+                let team = ctx.caller.team.as_deref().unwrap_or_default();
                 store::insert_voucher(
                     conn,
                     &id,
                     &number,
                     &decision,
                     &evaluated,
-                    &ctx.caller.subject,
+                    (&ctx.caller.subject, team),
                 )
                 .await?;
                 audit_client(

@@ -620,6 +620,7 @@ mod tests {
             responsible_coach: coach.into(),
             start,
             issued_by: "sw-1".into(),
+            issued_by_team: String::new(),
             view: pb::Voucher::default(),
         }
     }

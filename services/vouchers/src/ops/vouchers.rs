@@ -68,8 +68,12 @@ pub async fn list_vouchers(
             .unwrap_or_default(),
         ended_on_or_after: String::new(),
         issued_by: String::new(),
+        issued_by_team: String::new(),
     };
-    filter.issued_by = access::caseload(&ctx.caller).unwrap_or_default().to_owned();
+    if let Some(caseload) = access::caseload(&ctx.caller) {
+        filter.issued_by = caseload.social_worker.to_owned();
+        filter.issued_by_team = caseload.team.to_owned();
+    }
     // A service's account other than billing's sees no voucher (access::may_see).
     if ctx.caller.role == Role::Service && !ctx.caller.is_service(access::BILLING) {
         return Ok(pb::ListVouchersResponse::default());

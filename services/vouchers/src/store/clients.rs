@@ -7,6 +7,7 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::convert::store_date;
 use seteli_platform::db::now_micros;
+use seteli_platform::identity::Caseload;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -51,13 +52,15 @@ pub async fn insert_client(
     id: &str,
     c: &ClientInput,
     created_by: &str,
+    created_by_team: &str,
 ) -> Result<(), AppError> {
     let now = now_micros();
     let result = sqlx::query(
         "INSERT INTO clients (id, identity_code, identity_code_masked, birth_date, name, \
          home_municipality, home_latitude, home_longitude, contact_phone, contact_email, \
-         contact_address, version, issue_lock, created_at, updated_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13) \
+         contact_address, version, issue_lock, created_at, updated_at, created_by, \
+         created_by_team) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13, $14) \
          ON CONFLICT (identity_code) DO NOTHING",
     )
     .bind(id)
@@ -73,6 +76,7 @@ pub async fn insert_client(
     .bind(&c.contact.postal_address)
     .bind(now)
     .bind(created_by)
+    .bind(created_by_team)
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
@@ -167,37 +171,41 @@ pub async fn client_has_ktt_voucher_with(
 }
 
 /// The condition that a client row (`clients`, unaliased) is in the caseload of a social worker (`''`:
-/// no caseload, every client), with the social worker bound as placeholder `p`: see
-/// [`in_caseload`].
-fn in_caseload_sql(p: &str) -> String {
+/// no caseload, every client), with the social worker bound as placeholder `p` and their team
+/// as `t` (`''`: none): see [`in_caseload`].
+fn in_caseload_sql(p: &str, t: &str) -> String {
     format!(
-        "({p} = '' OR created_by = {p} OR EXISTS (SELECT 1 FROM vouchers v \
-         WHERE v.client_id = clients.id AND v.issued_by = {p}) OR (created_by = '' AND NOT EXISTS \
-         (SELECT 1 FROM vouchers v WHERE v.client_id = clients.id)))"
+        "({p} = '' OR created_by = {p} OR ({t} <> '' AND created_by_team = {t}) \
+         OR EXISTS (SELECT 1 FROM vouchers v WHERE v.client_id = clients.id \
+                    AND (v.issued_by = {p} OR ({t} <> '' AND v.issued_by_team = {t}))) \
+         OR (created_by = '' AND NOT EXISTS \
+             (SELECT 1 FROM vouchers v WHERE v.client_id = clients.id)))"
     )
 }
 
-/// Whether client `id` is in `social_worker`'s caseload: registered by them, or holding a
-/// voucher they issued — or nobody's yet (registered by the county's administrator, no voucher
-/// issued: the intake every social worker sees until a decision makes the client someone's).
+/// Whether client `id` is in `caseload`: registered by the social worker or their team, or
+/// holding a voucher they issued — or nobody's yet (registered by the county's administrator,
+/// no voucher issued: the intake every social worker sees until a decision makes the client
+/// someone's).
 pub async fn in_caseload(
     conn: &mut AnyConnection,
     id: &str,
-    social_worker: &str,
+    caseload: Caseload<'_>,
 ) -> Result<bool, AppError> {
     let found: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id FROM clients WHERE id = $1 AND {}",
-        in_caseload_sql("$2")
+        in_caseload_sql("$2", "$3")
     )))
     .bind(id)
-    .bind(social_worker)
+    .bind(caseload.social_worker)
+    .bind(caseload.team)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(found.is_some())
 }
 
 /// A page of clients by name after the client `after_id` (the last of the previous page),
-/// optionally one identity code, and only `caseload`'s clients when it names a social worker.
+/// optionally one identity code, and only `caseload`'s clients when there is one.
 /// The page resumes from that client's `(name, id)` as stored now, so the page token needs only
 /// the id (no name: `seteli_platform::paging`); a client no longer there — or outside the
 /// caller's caseload, whose place in the order is not the caller's to learn — refuses the
@@ -205,19 +213,21 @@ pub async fn in_caseload(
 pub async fn list_clients(
     conn: &mut AnyConnection,
     identity_code: &str,
-    caseload: &str,
+    caseload: Option<Caseload<'_>>,
     after_id: Option<String>,
     limit: i64,
 ) -> Result<Vec<pb::Client>, AppError> {
+    let (social_worker, team) = caseload.map_or(("", ""), |c| (c.social_worker, c.team));
     let (after_name, after_id) = match after_id {
         None => (String::new(), String::new()),
         Some(id) => {
             let name: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT name FROM clients WHERE id = $1 AND {}",
-                in_caseload_sql("$2")
+                in_caseload_sql("$2", "$3")
             )))
             .bind(&id)
-            .bind(caseload)
+            .bind(social_worker)
+            .bind(team)
             .fetch_optional(&mut *conn)
             .await?;
             let (name,) = name.ok_or_else(|| {
@@ -233,13 +243,14 @@ pub async fn list_clients(
         "SELECT {CLIENT_COLUMNS} FROM clients WHERE ($1 = '' OR identity_code = $1) \
          AND (name > $2 OR (name = $2 AND id > $3)) AND {} \
          ORDER BY name, id LIMIT $4",
-        in_caseload_sql("$5")
+        in_caseload_sql("$5", "$6")
     )))
     .bind(identity_code)
     .bind(after_name)
     .bind(after_id)
     .bind(limit)
-    .bind(caseload)
+    .bind(social_worker)
+    .bind(team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(client_from_row).collect()

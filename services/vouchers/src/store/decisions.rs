@@ -82,7 +82,7 @@ pub async fn insert_voucher(
     number: &str,
     d: &DecisionInput,
     e: &Evaluated,
-    issued_by: &str,
+    (issued_by, issued_by_team): (&str, &str),
 ) -> Result<(), AppError> {
     let now = now_micros();
     sqlx::query(
@@ -91,9 +91,10 @@ pub async fn insert_voucher(
          value_cents, rulebook_code, rulebook_version, rulebook_effective_from, \
          distance_exemption, continues_voucher_id, decision, provider_id, provider_name, \
          provider_distance_km, responsible_coach, steward_notified_on, declined_reason, \
-         started_on, ended_on, end_reason, issued_by, version, created_at, updated_at) \
+         started_on, ended_on, end_reason, issued_by, version, created_at, updated_at, \
+         issued_by_team) \
          VALUES ($1, $2, $3, $4, 'ISSUED', $5, $6, $7, $8, 0, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, NULL, '', 0.0, '', NULL, '', NULL, NULL, '', $18, 1, $19, $19)",
+         $16, $17, NULL, '', 0.0, '', NULL, '', NULL, NULL, '', $18, 1, $19, $19, $20)",
     )
     .bind(id)
     .bind(number)
@@ -114,6 +115,7 @@ pub async fn insert_voucher(
     .bind(STANDARD.encode(d.recorded.encode_to_vec()))
     .bind(issued_by)
     .bind(now)
+    .bind(issued_by_team)
     .execute(&mut *conn)
     .await?;
     Ok(())

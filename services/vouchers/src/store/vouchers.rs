@@ -22,7 +22,7 @@ const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.serv
     v.rulebook_version, v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
     v.provider_distance_km, v.responsible_coach, v.steward_notified_on, v.declined_reason, \
     v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
-    v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, v.issued_by, \
+    v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, v.issued_by, v.issued_by_team, \
     c.name AS client_name, c.identity_code_masked AS client_masked \
     FROM vouchers v JOIN clients c ON c.id = v.client_id";
 
@@ -56,6 +56,9 @@ pub struct VoucherRow {
     /// The social worker who issued it (subject of their token): responsible for it and its
     /// client (the caseload, [`crate::access`]).
     pub issued_by: String,
+    /// Their team, where the identity provider names one (empty otherwise): the team shares
+    /// the caseload.
+    pub issued_by_team: String,
     /// The full contract view (county).
     pub view: pb::Voucher,
 }
@@ -139,6 +142,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
     };
     Ok(VoucherRow {
         issued_by: r.try_get("issued_by")?,
+        issued_by_team: r.try_get("issued_by_team")?,
         id: view.id.clone(),
         client_id: view
             .client
@@ -213,8 +217,10 @@ pub struct VoucherFilter {
     pub valid_on_or_before: String,
     /// Ended vouchers only when they ended on or after this date (`""`: all).
     pub ended_on_or_after: String,
-    /// Only vouchers this social worker issued (their caseload; `""`: all).
+    /// Only vouchers this social worker issued (their caseload; `""`: all)…
     pub issued_by: String,
+    /// …or their team did (`""`: no team).
+    pub issued_by_team: String,
 }
 
 /// A page of vouchers, newest first, after the cursor `(created_at, id)`.
@@ -232,7 +238,7 @@ pub async fn list_vouchers(
          AND (v.created_at < $6 OR (v.created_at = $6 AND v.id < $7)) \
          AND ($9 = '' OR v.state NOT IN ({ENDED_STATES}) \
               OR COALESCE(v.ended_on, v.valid_until) >= $9) \
-         AND ($10 = '' OR v.issued_by = $10) \
+         AND ($10 = '' OR v.issued_by = $10 OR ($11 <> '' AND v.issued_by_team = $11)) \
          ORDER BY v.created_at DESC, v.id DESC LIMIT $8"
     )))
     .bind(&f.client_id)
@@ -245,6 +251,7 @@ pub async fn list_vouchers(
     .bind(limit)
     .bind(&f.ended_on_or_after)
     .bind(&f.issued_by)
+    .bind(&f.issued_by_team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(voucher_from_row).collect()
