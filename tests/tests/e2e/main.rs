@@ -5,6 +5,7 @@
 
 mod access_matrix;
 mod access_objects;
+mod access_substitutes;
 mod attendance_absences;
 mod attendance_cancellations;
 mod attendance_feed;
