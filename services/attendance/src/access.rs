@@ -24,6 +24,7 @@
 //! is not the caller's business.
 
 use seteli_platform::auth::{Caller, Role};
+use seteli_platform::identity::Caseload;
 
 use crate::model::{GroupRow, Voucher};
 
@@ -48,9 +49,7 @@ pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
     match caller.role {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
-        // Attendance knows the voucher's social worker, not their team: a team member who is
-        // not the voucher's social worker reads here as a substitute, with a stated reason.
-        Role::SocialWorker => caller.answers_for(&v.social_worker, ""),
+        Role::SocialWorker => caller.answers_for(&v.social_worker, &v.social_worker_team),
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
@@ -71,10 +70,10 @@ pub fn own_provider(caller: &Caller) -> Option<String> {
     (caller.role == Role::ProviderUser).then(|| caller.provider_id.clone().unwrap_or_default())
 }
 
-/// The social worker a social worker's reads are confined to: the vouchers they are
+/// The caseload a social worker's reads are confined to: the vouchers they and their team are
 /// responsible for (`None` for other roles, and for a substitute's read with a stated reason).
-pub fn own_caseload(caller: &Caller) -> Option<String> {
-    caller.caseload().map(|c| c.social_worker.to_owned())
+pub fn own_caseload(caller: &Caller) -> Option<Caseload<'_>> {
+    caller.caseload()
 }
 
 /// Why the client's data is processed by `caller` (the audit purpose).

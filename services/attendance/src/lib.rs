@@ -111,6 +111,11 @@ impl Service for Attendance {
             description: "approved months",
             sql: include_str!("../migrations/0111_approved_months.sql"),
         },
+        MigrationFile {
+            version: 112,
+            description: "caseload teams",
+            sql: include_str!("../migrations/0112_caseload_teams.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -254,6 +254,8 @@ pub struct Voucher {
     pub responsible_coach: String,
     /// The social worker who issued it (subject of their token).
     pub social_worker: String,
+    /// Their team, where the identity provider names one: the team shares the caseload.
+    pub social_worker_team: String,
     /// When it ended, if it did.
     pub ended_on: Option<NaiveDate>,
     /// The voucher's version as of the last change followed.
@@ -581,6 +583,7 @@ mod tests {
             weekly_cap: None,
             responsible_coach: String::new(),
             social_worker: String::new(),
+            social_worker_team: String::new(),
             ended_on,
             version: 1,
             feed_sequence: 1,

@@ -30,7 +30,7 @@ pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
     match caller.role {
         Role::ProviderUser => may_write(caller, o),
-        Role::SocialWorker => caller.answers_for(&o.social_worker, ""),
+        Role::SocialWorker => caller.answers_for(&o.social_worker, &o.social_worker_team),
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
@@ -81,7 +81,7 @@ pub const FOLLOW_UP_READERS: &[Role] = &[Role::CountyAdmin, Role::Auditor];
 pub fn may_see_notice(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
     match caller.role {
         Role::ProviderUser => !n.provider_id.is_empty() && caller.is_user_of(&n.provider_id),
-        Role::SocialWorker => caller.answers_for(&n.social_worker, ""),
+        Role::SocialWorker => caller.answers_for(&n.social_worker, &n.social_worker_team),
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
@@ -90,7 +90,7 @@ pub fn may_see_notice(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
 /// Whether `caller` acknowledges notice `n`: its social worker or the county's administrator.
 pub fn may_acknowledge(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
     match caller.role {
-        Role::SocialWorker => n.social_worker == caller.subject,
+        Role::SocialWorker => caller.answers_for(&n.social_worker, &n.social_worker_team),
         Role::CountyAdmin => true,
         _ => false,
     }
@@ -101,7 +101,7 @@ pub fn may_acknowledge(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
 pub fn may_see_voucher(caller: &Caller, v: &crate::model::Voucher) -> bool {
     match caller.role {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
-        Role::SocialWorker => caller.answers_for(&v.social_worker, ""),
+        Role::SocialWorker => caller.answers_for(&v.social_worker, &v.social_worker_team),
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
@@ -143,7 +143,7 @@ pub fn may_mark(
     use crate::model::ClosingItem;
     match item {
         ClosingItem::ArchivedToCounty => match caller.role {
-            Role::SocialWorker => caller.answers_for(&v.social_worker, ""),
+            Role::SocialWorker => caller.answers_for(&v.social_worker, &v.social_worker_team),
             Role::CountyAdmin => true,
             _ => false,
         },

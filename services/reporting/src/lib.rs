@@ -102,6 +102,11 @@ impl Service for Reporting {
             description: "kela backdated",
             sql: include_str!("../migrations/0104_kela_backdated.sql"),
         },
+        MigrationFile {
+            version: 106,
+            description: "caseload teams",
+            sql: include_str!("../migrations/0106_caseload_teams.sql"),
+        },
     ];
     type Settings = app::Settings;
 

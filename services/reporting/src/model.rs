@@ -19,6 +19,8 @@ pub struct Voucher {
     pub provider_id: String,
     /// The social worker who issued it (token subject); empty when not known yet.
     pub social_worker: String,
+    /// Their team, where the identity provider names one: the team shares the caseload.
+    pub social_worker_team: String,
     /// The service.
     pub service: ServiceType,
     /// The voucher service's state code, e.g. `ACTIVE`.
@@ -180,6 +182,9 @@ pub struct ObligationRow {
     pub provider_id: String,
     /// The voucher's social worker.
     pub social_worker: String,
+    /// The team of the voucher's social worker, where the identity provider names one (read
+    /// from the followed voucher): the team shares the caseload.
+    pub social_worker_team: String,
     /// The service.
     pub service: ServiceType,
     /// Interim or final.
@@ -430,6 +435,9 @@ pub struct NoticeRow {
     pub provider_id: String,
     /// The social worker told.
     pub social_worker: String,
+    /// The team of the voucher's social worker, where the identity provider names one (read
+    /// from the followed voucher): the team shares the caseload.
+    pub social_worker_team: String,
     /// The alert, absence, session or group it comes from.
     pub subject_id: String,
     /// NOTIFY-CHANGE: what changed.

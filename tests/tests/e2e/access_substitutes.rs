@@ -194,3 +194,79 @@ async fn a_team_shares_its_members_clients_and_vouchers() {
         .vouchers;
     assert!(listed.iter().all(|x| x.id != v), "{listed:?}");
 }
+
+#[tokio::test]
+async fn a_team_shares_its_members_sessions_and_reports_too() {
+    use seteli_api::reporting::v1 as rpb;
+    let env = start_reporting_on(today()).await;
+    let p = approved_provider(&env, "Valmennus ry", 1_030_013, SIILINJARVI).await;
+    let anna = env.keys.social_worker_in_team("anna", "pohjoinen");
+    let ben = env.keys.social_worker_in_team("ben", "pohjoinen");
+    let cecilia = env.keys.social_worker_in_team("cecilia", "etela");
+    let details = client_details(&hetu(ymd(1990, 5, 5), 513), "Siilinjärvi", SIILINJARVI);
+    let client = create_client_as(&env, &anna, details)
+        .await
+        .expect("registered by Anna")
+        .id;
+    let v = issue_as(&env, &anna, ktt_decision(&client))
+        .await
+        .expect("issued by Anna")
+        .id;
+    choose_as(&env, &anna, &v, &p, None).await.expect("chosen");
+    accept_as(&env, &p, accept_request(&v, "Olli Ohjaaja", Some(today())))
+        .await
+        .expect("accepted");
+    record(&env, &p, &v, at(today(), 9, 11))
+        .await
+        .expect("session");
+    let owed_now = poll_until(
+        || owed(&env, &v),
+        |o| !o.is_empty(),
+        |o| format!("no obligations of {v} yet: {o:?}"),
+    )
+    .await;
+
+    // Sessions (attendance): Ben by the voucher and by the client; Cecilia neither.
+    let sessions = |token: String, by_client: bool| {
+        let env = &env;
+        let request = apb::ListSessionsRequest {
+            voucher_id: if by_client { String::new() } else { v.clone() },
+            client_id: if by_client {
+                client.clone()
+            } else {
+                String::new()
+            },
+            ..Default::default()
+        };
+        async move {
+            env.a()
+                .list_sessions(with_token(&token, request))
+                .await
+                .map(|r| r.into_inner().sessions)
+        }
+    };
+    for by_client in [false, true] {
+        let seen = sessions(ben.clone(), by_client).await.expect("the team's");
+        assert_eq!(seen.len(), 1, "by client: {by_client}");
+        refused_with(
+            sessions(cecilia.clone(), by_client).await,
+            Code::NotFound,
+            "another team's sessions",
+        );
+    }
+    // Obligations (reporting): Ben's list holds them, Cecilia's does not.
+    let listed = |token: String| {
+        let env = &env;
+        let v = v.clone();
+        async move {
+            list_obligations(env, &token, rpb::ListObligationsRequest::default())
+                .await
+                .expect("obligations")
+                .into_iter()
+                .filter(|o| o.voucher_id == v)
+                .count()
+        }
+    };
+    assert_eq!(listed(ben).await, owed_now.len());
+    assert_eq!(listed(cecilia).await, 0);
+}

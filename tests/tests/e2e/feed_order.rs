@@ -146,6 +146,7 @@ async fn reporting_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order()
         client_id: "c-1".into(),
         provider_id: "p-1".into(),
         social_worker: "sw".into(),
+        social_worker_team: String::new(),
         service: seteli_rules::ServiceType::KttIndividual,
         state: "ACTIVE".into(),
         valid_from: ymd(2026, 10, 1),

@@ -43,6 +43,7 @@ pub async fn list_alerts(
     let mut filter = AlertFilter {
         provider_id: req.provider_id.trim().to_owned(),
         social_worker: req.social_worker.trim().to_owned(),
+        social_worker_team: String::new(),
         voucher_id: req.voucher_id.trim().to_owned(),
         state: state.map(|s| s.code().to_owned()).unwrap_or_default(),
     };
@@ -54,10 +55,11 @@ pub async fn list_alerts(
     }
     // A social worker's caseload: the alerts of the vouchers they are responsible for.
     if let Some(own) = access::own_caseload(&ctx.caller) {
-        if !filter.social_worker.is_empty() && filter.social_worker != own {
+        if !filter.social_worker.is_empty() && filter.social_worker != own.social_worker {
             return Ok(pb::ListAlertsResponse::default());
         }
-        filter.social_worker = own;
+        filter.social_worker = own.social_worker.to_owned();
+        filter.social_worker_team = own.team.to_owned();
     }
     let after = page.after::<(String, String)>()?;
     let mut conn = app.db.pool().acquire().await?;
@@ -97,8 +99,16 @@ pub async fn resolve_alert(
             Box::pin(async move {
                 let not_found = || AppError::NotFound(format!("alert {id}"));
                 let a = store::load_alert(conn, &id).await?.ok_or_else(not_found)?;
+                let team = match access::own_caseload(&ctx.caller) {
+                    Some(_) => store::load_voucher(conn, &a.voucher_id)
+                        .await?
+                        .map(|v| v.social_worker_team)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
                 if access::own_provider(&ctx.caller).is_some_and(|own| own != a.provider_id)
-                    || access::own_caseload(&ctx.caller).is_some_and(|own| own != a.social_worker)
+                    || access::own_caseload(&ctx.caller)
+                        .is_some_and(|own| !own.holds(&a.social_worker, &team))
                 {
                     return Err(not_found());
                 }

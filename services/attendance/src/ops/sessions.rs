@@ -310,8 +310,13 @@ pub async fn list_sessions(
         client_id: req.client_id.trim().to_owned(),
         provider_id: access::own_provider(&ctx.caller).unwrap_or_default(),
         status: status.map(|s| s.code().to_owned()).unwrap_or_default(),
-        social_worker: access::own_caseload(&ctx.caller).unwrap_or_default(),
+        social_worker: String::new(),
+        social_worker_team: String::new(),
     };
+    if let Some(own) = access::own_caseload(&ctx.caller) {
+        filter.social_worker = own.social_worker.to_owned();
+        filter.social_worker_team = own.team.to_owned();
+    }
     let mut conn = app.db.pool().acquire().await?;
     if !filter.voucher_id.is_empty() {
         let v = store::load_voucher(&mut conn, &filter.voucher_id)

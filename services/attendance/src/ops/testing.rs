@@ -30,6 +30,7 @@ pub(super) fn voucher(service: ServiceType, granted: i64) -> Voucher {
         weekly_cap: None,
         responsible_coach: "coach-1".into(),
         social_worker: "sw-1".into(),
+        social_worker_team: String::new(),
         ended_on: None,
         version: 1,
         feed_sequence: 1,

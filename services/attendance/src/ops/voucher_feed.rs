@@ -177,6 +177,7 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
         } else {
             String::new()
         },
+        social_worker_team: v.social_worker_team.clone(),
         ended_on: day(v.ended_on.as_ref()),
         version: v.version,
         feed_sequence: change.sequence,

@@ -110,8 +110,10 @@ pub async fn resolve_alert(
 pub struct AlertFilter {
     /// Provider.
     pub provider_id: String,
-    /// Social worker.
+    /// Social worker…
     pub social_worker: String,
+    /// …or the team of the voucher's social worker (`""`: no team).
+    pub social_worker_team: String,
     /// Voucher.
     pub voucher_id: String,
     /// State code.
@@ -128,7 +130,9 @@ pub async fn list_alerts(
     let (a_due, a_id) = after.unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {ALERT_COLUMNS} FROM alerts WHERE ($1 = '' OR provider_id = $1) \
-         AND ($2 = '' OR social_worker = $2) AND ($3 = '' OR voucher_id = $3) \
+         AND ($2 = '' OR social_worker = $2 OR ($8 <> '' AND voucher_id IN \
+              (SELECT id FROM vouchers WHERE social_worker_team = $8))) \
+         AND ($3 = '' OR voucher_id = $3) \
          AND ($4 = '' OR state = $4) AND (due_on > $5 OR (due_on = $5 AND id > $6)) \
          ORDER BY due_on, id LIMIT $7"
     )))
@@ -139,6 +143,7 @@ pub async fn list_alerts(
     .bind(a_due)
     .bind(a_id)
     .bind(limit)
+    .bind(&f.social_worker_team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(alert_from_row).collect()

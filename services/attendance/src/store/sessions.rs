@@ -305,8 +305,10 @@ pub struct SessionFilter {
     pub provider_id: String,
     /// State code.
     pub status: String,
-    /// Only sessions of vouchers this social worker is responsible for (a social worker).
+    /// Only sessions of vouchers this social worker is responsible for (a social worker)…
     pub social_worker: String,
+    /// …or their team is (`""`: no team).
+    pub social_worker_team: String,
 }
 
 /// A page of sessions by date after the cursor `(date, id)`.
@@ -322,7 +324,8 @@ pub async fn list_sessions(
          AND ($2 = '' OR client_id = $2) AND ($3 = '' OR provider_id = $3) \
          AND ($4 = '' OR status = $4) \
          AND (session_date > $5 OR (session_date = $5 AND id > $6)) \
-         AND ($8 = '' OR voucher_id IN (SELECT id FROM vouchers WHERE social_worker = $8)) \
+         AND ($8 = '' OR voucher_id IN (SELECT id FROM vouchers WHERE social_worker = $8 \
+                                        OR ($9 <> '' AND social_worker_team = $9))) \
          ORDER BY session_date, id LIMIT $7"
     )))
     .bind(&f.voucher_id)
@@ -333,6 +336,7 @@ pub async fn list_sessions(
     .bind(a_id)
     .bind(limit)
     .bind(&f.social_worker)
+    .bind(&f.social_worker_team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(session_from_row).collect()

@@ -32,15 +32,19 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
         "INSERT INTO vouchers (id, client_id, provider_id, service_type, state, decision_date, \
          valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
          ended_on, voucher_version, feed_sequence, units_used, updated_at, provider_chosen_on, \
-         agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id) \
+         agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id, \
+         social_worker_team) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, \
-                 $17, $18, $19, $20, $21) \
+                 $17, $18, $19, $20, $21, $22) \
          ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
          state = excluded.state, valid_from = excluded.valid_from, \
          valid_until = excluded.valid_until, units_granted = excluded.units_granted, \
          weekly_cap = excluded.weekly_cap, responsible_coach = excluded.responsible_coach, \
          social_worker = CASE WHEN excluded.social_worker = '' THEN vouchers.social_worker \
                          ELSE excluded.social_worker END, \
+         social_worker_team = CASE WHEN excluded.social_worker_team = '' \
+                              THEN vouchers.social_worker_team \
+                              ELSE excluded.social_worker_team END, \
          ended_on = excluded.ended_on, voucher_version = excluded.voucher_version, \
          feed_sequence = excluded.feed_sequence, updated_at = excluded.updated_at, \
          provider_chosen_on = excluded.provider_chosen_on, \
@@ -71,6 +75,7 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     .bind(v.start.accepted_on.map(store_date))
     .bind(v.start.steward_notified_on.map(store_date))
     .bind(v.continues.as_deref())
+    .bind(&v.social_worker_team)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -78,7 +83,7 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 
 const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, service_type, state, decision_date, \
     valid_from, valid_until, units_granted, weekly_cap, responsible_coach, social_worker, \
-    ended_on, voucher_version, feed_sequence, units_used, units_reserved, provider_chosen_on, \
+    social_worker_team, ended_on, voucher_version, feed_sequence, units_used, units_reserved, provider_chosen_on, \
     agreed_start_on, accepted_on, steward_notified_on, continues_voucher_id, \
     (SELECT MAX(a.month) FROM approved_months a WHERE a.voucher_id = vouchers.id) \
     AS approved_month";
@@ -97,6 +102,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         weekly_cap: r.try_get("weekly_cap")?,
         responsible_coach: r.try_get("responsible_coach")?,
         social_worker: r.try_get("social_worker")?,
+        social_worker_team: r.try_get("social_worker_team")?,
         ended_on: opt_stored_date(r.try_get("ended_on")?)?,
         version: r.try_get("voucher_version")?,
         feed_sequence: r.try_get("feed_sequence")?,

@@ -74,8 +74,12 @@ async fn alert_notice(
     kind: NoticeKind,
     a: &apb::Alert,
 ) -> AppResult<NoticeRow> {
-    let social_worker = store::load_voucher(conn, &a.voucher_id)
-        .await?
+    let followed = store::load_voucher(conn, &a.voucher_id).await?;
+    let social_worker_team = followed
+        .as_ref()
+        .map(|v| v.social_worker_team.clone())
+        .unwrap_or_default();
+    let social_worker = followed
         .map(|v| v.social_worker)
         .filter(|w| !w.is_empty())
         .unwrap_or_else(|| a.social_worker.clone());
@@ -90,6 +94,7 @@ async fn alert_notice(
         client_id: a.client_id.clone(),
         provider_id: a.provider_id.clone(),
         social_worker,
+        social_worker_team,
         subject_id: a.subject_id.clone(),
         situation_change: None,
         occurred_on: told_on,

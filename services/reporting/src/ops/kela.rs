@@ -191,6 +191,7 @@ pub async fn list_kela_notices(
     let status = wire::kela_status_filter(req.status)?;
     let mut provider_id = req.provider_id.trim().to_owned();
     let mut social_worker = String::new();
+    let mut team = String::new();
     match ctx.caller.role {
         Role::ProviderUser => {
             let own = ctx.caller.provider_id.clone().unwrap_or_default();
@@ -203,6 +204,7 @@ pub async fn list_kela_notices(
         Role::SocialWorker => {
             if let Some(own) = ctx.caller.caseload() {
                 social_worker = own.social_worker.to_owned();
+                team = own.team.to_owned();
             }
         }
         _ => {}
@@ -214,7 +216,7 @@ pub async fn list_kela_notices(
     let vouchers = store::started_ktt_vouchers(
         &mut conn,
         &provider_id,
-        &social_worker,
+        (&social_worker, &team),
         req.voucher_id.trim(),
     )
     .await?;

@@ -113,6 +113,7 @@ async fn tell<Req: prost::Message>(
         client_id: v.client_id.clone(),
         provider_id: v.provider_id.clone(),
         social_worker: v.social_worker.clone(),
+        social_worker_team: v.social_worker_team.clone(),
         subject_id: String::new(),
         situation_change: told.situation_change,
         occurred_on: told.occurred_on,
@@ -277,6 +278,7 @@ pub async fn list_notices(
     ctx.caller.require(access::NOTICE_READERS)?;
     let mut filter = NoticeFilter {
         social_worker: req.social_worker.trim().to_owned(),
+        social_worker_team: String::new(),
         provider_id: req.provider_id.trim().to_owned(),
         voucher_id: req.voucher_id.trim().to_owned(),
         state: wire::optional_enum::<NoticeState>("state", req.state)?
@@ -289,14 +291,15 @@ pub async fn list_notices(
     };
     match ctx.caller.role {
         // A substitute with a stated reason reads as asked (no caseload).
-        Role::SocialWorker if ctx.caller.caseload().is_some() => {
-            if !filter.social_worker.is_empty() && filter.social_worker != ctx.caller.subject {
+        Role::SocialWorker if let Some(own) = ctx.caller.caseload() => {
+            if !filter.social_worker.is_empty() && filter.social_worker != own.social_worker {
                 return Err(AppError::NotFound(format!(
                     "social worker {}",
                     filter.social_worker
                 )));
             }
-            filter.social_worker = ctx.caller.subject.clone();
+            filter.social_worker = own.social_worker.to_owned();
+            filter.social_worker_team = own.team.to_owned();
         }
         Role::ProviderUser => {
             let own = ctx.caller.provider_id.clone().unwrap_or_default();

@@ -47,6 +47,7 @@ pub async fn list_obligations(
     ctx.caller.require(access::READERS)?;
     let mut provider_id = req.provider_id.trim().to_owned();
     let mut social_worker = req.social_worker.trim().to_owned();
+    let mut team = String::new();
     match ctx.caller.role {
         Role::ProviderUser => {
             let own = ctx.caller.provider_id.clone().unwrap_or_default();
@@ -58,17 +59,19 @@ pub async fn list_obligations(
         }
         // A social worker's caseload: their own clients' obligations, whatever was asked (a
         // substitute with a stated reason: as asked).
-        Role::SocialWorker if ctx.caller.caseload().is_some() => {
-            if !social_worker.is_empty() && social_worker != ctx.caller.subject {
+        Role::SocialWorker if let Some(own) = ctx.caller.caseload() => {
+            if !social_worker.is_empty() && social_worker != own.social_worker {
                 return Err(AppError::NotFound(format!("social worker {social_worker}")));
             }
-            social_worker = ctx.caller.subject.clone();
+            social_worker = own.social_worker.to_owned();
+            team = own.team.to_owned();
         }
         _ => {}
     }
     let filter = ObligationFilter {
         provider_id,
         social_worker,
+        social_worker_team: team,
         status: wire::status_filter(req.status)?,
         today: ctx.today(),
     };

@@ -102,6 +102,7 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
         } else {
             String::new()
         },
+        social_worker_team: v.social_worker_team.clone(),
         service,
         state,
         valid_from: day(d.valid_from.as_ref())?,
@@ -190,6 +191,7 @@ pub async fn on_voucher_change(
         client_id: followed.client_id.clone(),
         provider_id: followed.provider_id.clone(),
         social_worker: followed.social_worker.clone(),
+        social_worker_team: followed.social_worker_team.clone(),
         subject_id: v.id.clone(),
         situation_change: None,
         occurred_on,

@@ -61,7 +61,7 @@ pub async fn load_service_start(
 pub async fn started_ktt_vouchers(
     conn: &mut AnyConnection,
     provider_id: &str,
-    social_worker: &str,
+    (social_worker, team): (&str, &str),
     voucher_id: &str,
 ) -> Result<Vec<(Voucher, NaiveDate)>, AppError> {
     let ktt: Vec<String> = ServiceType::ALL
@@ -70,17 +70,20 @@ pub async fn started_ktt_vouchers(
         .map(|s| format!("'{}'", s.code()))
         .collect();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT v.id, v.client_id, v.provider_id, v.social_worker, v.service_type, v.state, \
+        "SELECT v.id, v.client_id, v.provider_id, v.social_worker, v.social_worker_team, \
+         v.service_type, v.state, \
          v.valid_from, v.valid_until, v.ended_on, v.continues_voucher_id, v.feed_sequence, \
          v.voucher_version, s.started_on FROM vouchers v JOIN voucher_starts s ON s.voucher_id = v.id \
          WHERE s.started_on IS NOT NULL AND v.service_type IN ({}) \
-         AND ($1 = '' OR v.provider_id = $1) AND ($2 = '' OR v.social_worker = $2) \
+         AND ($1 = '' OR v.provider_id = $1) \
+         AND ($2 = '' OR v.social_worker = $2 OR ($4 <> '' AND v.social_worker_team = $4)) \
          AND ($3 = '' OR v.id = $3) ORDER BY v.id",
         ktt.join(", ")
     )))
     .bind(provider_id)
     .bind(social_worker)
     .bind(voucher_id)
+    .bind(team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

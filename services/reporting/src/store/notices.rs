@@ -9,7 +9,8 @@ use sqlx::{AnyConnection, Row};
 use super::common::{actor_from, aggregate, corrupt};
 
 const NOTICE_COLUMNS: &str = "id, source_key, kind, voucher_id, client_id, provider_id, \
-    social_worker, subject_id, situation_change, occurred_on, due_on, told_at, told_on, late, \
+    social_worker, COALESCE((SELECT t.social_worker_team FROM vouchers t \
+    WHERE t.id = notices.voucher_id), '') AS social_worker_team, subject_id, situation_change, occurred_on, due_on, told_at, told_on, late, \
     told_by_subject, told_by_role, told_by_organisation, message_en, message_fi, details, state, \
     acknowledged_at, ack_subject, ack_role, ack_organisation, ack_note, version";
 
@@ -26,6 +27,7 @@ fn notice_from_row(r: &AnyRow) -> Result<crate::model::NoticeRow, AppError> {
         client_id: r.try_get("client_id")?,
         provider_id: r.try_get("provider_id")?,
         social_worker: r.try_get("social_worker")?,
+        social_worker_team: r.try_get("social_worker_team")?,
         subject_id: r.try_get("subject_id")?,
         situation_change: if change.is_empty() {
             None
@@ -141,8 +143,10 @@ pub async fn save_notice_acknowledgement(
 /// Which notices a list asks for (empty strings and `None`: any).
 #[derive(Debug, Clone, Default)]
 pub struct NoticeFilter {
-    /// Only this social worker's.
+    /// Only this social worker's…
     pub social_worker: String,
+    /// …or their team's (empty: no team).
+    pub social_worker_team: String,
     /// Only this provider's.
     pub provider_id: String,
     /// Only this voucher's.
@@ -165,7 +169,9 @@ pub async fn list_notices(
     let (a_at, a_id) = after.unwrap_or((i64::MAX, String::new()));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {NOTICE_COLUMNS} FROM notices \
-         WHERE ($1 = '' OR social_worker = $1) AND ($2 = '' OR provider_id = $2) \
+         WHERE ($1 = '' OR social_worker = $1 OR ($10 <> '' AND voucher_id IN \
+                (SELECT id FROM vouchers WHERE social_worker_team = $10))) \
+         AND ($2 = '' OR provider_id = $2) \
          AND ($3 = '' OR voucher_id = $3) AND ($4 = '' OR state = $4) \
          AND ($5 = '' OR kind = $5) AND ($6 = 0 OR late = 1) \
          AND (told_at < $7 OR (told_at = $7 AND ($8 = '' OR id < $8))) \
@@ -180,6 +186,7 @@ pub async fn list_notices(
     .bind(a_at)
     .bind(a_id)
     .bind(limit)
+    .bind(&f.social_worker_team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(notice_from_row).collect()

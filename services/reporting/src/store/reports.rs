@@ -15,6 +15,8 @@ use crate::model::{
 };
 
 const OBLIGATION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, social_worker, \
+    COALESCE((SELECT t.social_worker_team FROM vouchers t WHERE t.id = obligations.voucher_id), \
+    '') AS social_worker_team, \
     service_type, kind, rule, due_on, active, report_state, goals_and_attainment, changes, \
     means_with_examples, follow_up_plan, notes, submitted_on, late, revision_reason, version";
 
@@ -27,6 +29,7 @@ fn obligation_from_row(r: &AnyRow) -> Result<ObligationRow, AppError> {
         client_id: r.try_get("client_id")?,
         provider_id: r.try_get("provider_id")?,
         social_worker: r.try_get("social_worker")?,
+        social_worker_team: r.try_get("social_worker_team")?,
         service: service_of(&r.try_get::<String, _>("service_type")?)?,
         kind: kind_from_code(&kind).ok_or_else(|| corrupt("report kind", &kind))?,
         rule: r.try_get("rule")?,
@@ -150,8 +153,10 @@ pub async fn save_report(conn: &mut AnyConnection, o: &ObligationRow) -> Result<
 pub struct ObligationFilter {
     /// Only this provider's (empty: any).
     pub provider_id: String,
-    /// Only this social worker's (empty: any).
+    /// Only this social worker's (empty: any)…
     pub social_worker: String,
+    /// …or their team's (empty: no team).
+    pub social_worker_team: String,
     /// `DUE`, `OVERDUE`, `SUBMITTED` or empty (any), as of `today`.
     pub status: &'static str,
     /// The day the status is judged on.
@@ -168,7 +173,9 @@ pub async fn list_obligations(
     let (a_due, a_id) = after.unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {OBLIGATION_COLUMNS} FROM obligations WHERE active = 1 \
-         AND ($1 = '' OR provider_id = $1) AND ($2 = '' OR social_worker = $2) \
+         AND ($1 = '' OR provider_id = $1) \
+         AND ($2 = '' OR social_worker = $2 OR ($8 <> '' AND voucher_id IN \
+              (SELECT id FROM vouchers WHERE social_worker_team = $8))) \
          AND ($3 = '' \
               OR ($3 = 'SUBMITTED' AND report_state IN ('SUBMITTED', 'ACKNOWLEDGED')) \
               OR ($3 = 'DUE' AND report_state NOT IN ('SUBMITTED', 'ACKNOWLEDGED') \
@@ -184,6 +191,7 @@ pub async fn list_obligations(
     .bind(a_due)
     .bind(a_id)
     .bind(limit)
+    .bind(&f.social_worker_team)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(obligation_from_row).collect()

@@ -26,11 +26,14 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     sqlx::query(
         "INSERT INTO vouchers (id, client_id, provider_id, social_worker, service_type, state, \
          valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence, \
-         voucher_version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         voucher_version, social_worker_team) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id, \
          social_worker = CASE WHEN excluded.social_worker = '' THEN vouchers.social_worker \
                          ELSE excluded.social_worker END, \
+         social_worker_team = CASE WHEN excluded.social_worker_team = '' \
+                              THEN vouchers.social_worker_team \
+                              ELSE excluded.social_worker_team END, \
          state = excluded.state, valid_from = excluded.valid_from, \
          valid_until = excluded.valid_until, ended_on = excluded.ended_on, \
          continues_voucher_id = excluded.continues_voucher_id, \
@@ -50,12 +53,13 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
     .bind(&v.continues_voucher_id)
     .bind(v.feed_sequence)
     .bind(v.version)
+    .bind(&v.social_worker_team)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, social_worker, \
+const VOUCHER_COLUMNS: &str = "id, client_id, provider_id, social_worker, social_worker_team, \
     service_type, state, valid_from, valid_until, ended_on, continues_voucher_id, feed_sequence, voucher_version";
 
 pub(super) fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
@@ -64,6 +68,7 @@ pub(super) fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         client_id: r.try_get("client_id")?,
         provider_id: r.try_get("provider_id")?,
         social_worker: r.try_get("social_worker")?,
+        social_worker_team: r.try_get("social_worker_team")?,
         service: service_of(&r.try_get::<String, _>("service_type")?)?,
         state: r.try_get("state")?,
         valid_from: parse_stored_date(&r.try_get::<String, _>("valid_from")?)?,

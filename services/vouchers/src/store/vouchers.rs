@@ -101,6 +101,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         started_on: opt_naive(r, "started_on")?,
     };
     let view = pb::Voucher {
+        social_worker_team: r.try_get("issued_by_team")?,
         id: r.try_get("id")?,
         voucher_number: r.try_get("voucher_number")?,
         client: Some(pb::ClientSummary {
