@@ -96,6 +96,11 @@ impl Service for Vouchers {
             description: "client caseloads",
             sql: include_str!("../migrations/0107_client_caseloads.sql"),
         },
+        MigrationFile {
+            version: 108,
+            description: "end and decline reason codes",
+            sql: include_str!("../migrations/0108_reason_kinds.sql"),
+        },
     ];
     type Settings = app::Settings;
 
