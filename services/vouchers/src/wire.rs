@@ -202,9 +202,9 @@ pub fn end_reason_kind(value: i32) -> Result<EndReasonKind, AppError> {
     EndReasonKind::from_pb(value).ok_or_else(|| {
         AppError::invalid(
             "reason_kind",
-            "required: why the service ended as a code (EndReasonKind, e.g. \
-             END_REASON_KIND_CLIENT_MOVED; END_REASON_KIND_OTHER when none fits), beside the \
-             free-text reason: the change feed carries the code only",
+            "required: why the service ended, as an EndReasonKind code \
+             (END_REASON_KIND_OTHER when none fits); the change feed carries it instead of the \
+             free-text reason",
         )
     })
 }
@@ -214,9 +214,9 @@ pub fn decline_reason_kind(value: i32) -> Result<DeclineReasonKind, AppError> {
     DeclineReasonKind::from_pb(value).ok_or_else(|| {
         AppError::invalid(
             "reason_kind",
-            "required: why the provider declined as a code (DeclineReasonKind, e.g. \
-             DECLINE_REASON_KIND_NO_PLACE; DECLINE_REASON_KIND_OTHER when none fits), beside \
-             the free-text reason: the change feed carries the code only",
+            "required: why the provider declined, as a DeclineReasonKind code \
+             (DECLINE_REASON_KIND_OTHER when none fits); the change feed carries it instead of \
+             the free-text reason",
         )
     })
 }
@@ -433,6 +433,18 @@ mod tests {
                 fields(decline_reason_kind(unset_or_unknown).unwrap_err()),
                 ["reason_kind"]
             );
+        }
+        // Whole in the status's field violation (at most 200 characters there).
+        for e in [
+            end_reason_kind(0),
+            decline_reason_kind(0).map(|_| EndReasonKind::Other),
+        ] {
+            match e {
+                Err(AppError::InvalidArgument(v)) => {
+                    assert!(v[0].description.chars().count() <= 200, "{v:?}");
+                }
+                other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+            }
         }
         // Both fields wrong: both told at once.
         let mut errors = FieldErrors::new();
