@@ -29,6 +29,7 @@
 //! | client's name and masked identity code | yes | own vouchers' clients (`client_for_provider`) | no (`feed_view`: the client id only) | no |
 //! | client's full identity code, home municipality and coordinates, contact | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no | no | no |
 //! | free text of the end and decline reasons | yes | own vouchers | no | no (`feed_view`) |
+//! | codes of the end and decline reasons (`end_reason_kind`, `declined_reason_kind`) | yes | own vouchers | yes | yes: what the feed tells of why |
 
 use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};

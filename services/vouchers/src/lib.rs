@@ -97,6 +97,11 @@ impl Service for Vouchers {
             sql: include_str!("../migrations/0107_client_caseloads.sql"),
         },
         MigrationFile {
+            version: 108,
+            description: "end and decline reason codes",
+            sql: include_str!("../migrations/0108_reason_kinds.sql"),
+        },
+        MigrationFile {
             version: 109,
             description: "caseload teams",
             sql: include_str!("../migrations/0109_caseload_teams.sql"),

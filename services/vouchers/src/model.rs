@@ -1,11 +1,12 @@
 //! The voucher context's own types: the voucher state machine, the kinds of change the feed
-//! carries, units, and the checked inputs of clients and decisions.
+//! carries, the codes of why a service ended or a provider declined, units, and the checked
+//! inputs of clients and decisions.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
-use seteli_platform::pb_enum;
+use seteli_platform::{coded, pb_enum};
 use seteli_rules::ServiceType;
 
 /// State of a voucher (see the life cycle in the contract).
@@ -127,6 +128,54 @@ impl ChangeKind {
     /// Parses a stored code.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+coded! {
+    /// Why a service ended before its time (an interruption or a cancellation): the code the
+    /// change feed carries instead of the free-text reason.
+    EndReasonKind {
+        /// The client's state of health (asiakkaan terveydentila).
+        ClientHealth = "CLIENT_HEALTH",
+        /// The client moved away (muutto).
+        ClientMoved = "CLIENT_MOVED",
+        /// The client found work or began studies (työllistyminen tai opiskelu).
+        ClientEmployedOrStudying = "CLIENT_EMPLOYED_OR_STUDYING",
+        /// The client chose to stop or not to start (asiakas keskeytti tai perui).
+        ClientWithdrew = "CLIENT_WITHDREW",
+        /// The client does not take part or cannot be reached.
+        ClientNotAttending = "CLIENT_NOT_ATTENDING",
+        /// The service does not suit the client's needs (palvelu ei sovellu).
+        ServiceNotSuitable = "SERVICE_NOT_SUITABLE",
+        /// The client moves to another service or benefit.
+        OtherService = "OTHER_SERVICE",
+        /// No suitable provider could take the client.
+        NoSuitableProvider = "NO_SUITABLE_PROVIDER",
+        /// The provider cannot continue the service.
+        ProviderCannotContinue = "PROVIDER_CANNOT_CONTINUE",
+        /// The service decision was changed or withdrawn (päätös muuttui).
+        DecisionChanged = "DECISION_CHANGED",
+        /// Another reason (muu syy).
+        Other = "OTHER",
+    }
+}
+
+coded! {
+    /// Why the chosen provider declined a voucher: the code the change feed carries instead of
+    /// the free-text reason.
+    DeclineReasonKind {
+        /// No free place (ei vapaita paikkoja).
+        NoPlace = "NO_PLACE",
+        /// The provider cannot meet the client's needs.
+        CannotMeetNeeds = "CANNOT_MEET_NEEDS",
+        /// The client lives outside the provider's area of operation.
+        OutsideArea = "OUTSIDE_AREA",
+        /// The service cannot start in time.
+        CannotStartInTime = "CANNOT_START_IN_TIME",
+        /// The client could not be reached to agree on the start.
+        ClientNotReached = "CLIENT_NOT_REACHED",
+        /// Another reason (muu syy).
+        Other = "OTHER",
     }
 }
 
@@ -280,6 +329,29 @@ pb_enum!(ChangeKind, pb::VoucherChangeKind {
     Expired => Expired,
 });
 
+pb_enum!(EndReasonKind, pb::EndReasonKind {
+    ClientHealth => ClientHealth,
+    ClientMoved => ClientMoved,
+    ClientEmployedOrStudying => ClientEmployedOrStudying,
+    ClientWithdrew => ClientWithdrew,
+    ClientNotAttending => ClientNotAttending,
+    ServiceNotSuitable => ServiceNotSuitable,
+    OtherService => OtherService,
+    NoSuitableProvider => NoSuitableProvider,
+    ProviderCannotContinue => ProviderCannotContinue,
+    DecisionChanged => DecisionChanged,
+    Other => Other,
+});
+
+pb_enum!(DeclineReasonKind, pb::DeclineReasonKind {
+    NoPlace => NoPlace,
+    CannotMeetNeeds => CannotMeetNeeds,
+    OutsideArea => OutsideArea,
+    CannotStartInTime => CannotStartInTime,
+    ClientNotReached => ClientNotReached,
+    Other => Other,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +367,27 @@ mod tests {
             assert_eq!(ChangeKind::parse(k.code()), Some(k));
             assert_eq!(ChangeKind::from_pb(k.to_pb()), Some(k));
         }
+    }
+
+    #[test]
+    fn reason_codes_are_the_contract_names_without_their_prefix() {
+        for k in EndReasonKind::ALL {
+            assert_eq!(EndReasonKind::parse(k.code()).ok(), Some(*k));
+            assert_eq!(EndReasonKind::from_pb(k.to_pb()), Some(*k));
+            let name = pb::EndReasonKind::try_from(k.to_pb()).expect("a contract value");
+            assert_eq!(name.as_str_name(), format!("END_REASON_KIND_{}", k.code()));
+        }
+        for k in DeclineReasonKind::ALL {
+            assert_eq!(DeclineReasonKind::parse(k.code()).ok(), Some(*k));
+            assert_eq!(DeclineReasonKind::from_pb(k.to_pb()), Some(*k));
+            let name = pb::DeclineReasonKind::try_from(k.to_pb()).expect("a contract value");
+            assert_eq!(
+                name.as_str_name(),
+                format!("DECLINE_REASON_KIND_{}", k.code())
+            );
+        }
+        assert_eq!(EndReasonKind::from_pb(0), None);
+        assert_eq!(DeclineReasonKind::from_pb(0), None);
     }
 
     #[test]

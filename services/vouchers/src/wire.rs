@@ -5,13 +5,15 @@ use chrono::NaiveDate;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::{Caller, Role};
-use seteli_platform::convert::{coordinates, date, service_type};
+use seteli_platform::convert::{PbEnum, coordinates, date, service_type};
 pub use seteli_platform::convert::{optional_date, required_id, required_text};
 use seteli_platform::{AppError, FieldErrors};
 use seteli_rules::geo::{Coordinates, PlaceKind, ServicePlace};
 use seteli_rules::provider::{DocumentKind, ProviderDocument};
 
-use crate::model::{ClientInput, DecisionInput, MAX_UNITS_HUNDREDTHS};
+use crate::model::{
+    ClientInput, DecisionInput, DeclineReasonKind, EndReasonKind, MAX_UNITS_HUNDREDTHS,
+};
 
 /// Checks a client's details; every malformed field at once. The identity code is checked
 /// with `seteli_rules::ids::parse_hetu` and never echoed.
@@ -195,6 +197,46 @@ pub fn validate_decision(d: Option<&pb::ServiceDecision>) -> Result<DecisionInpu
     })
 }
 
+/// The code of why a service ended (InterruptVoucher, CancelVoucher: `reason_kind`); required.
+pub fn end_reason_kind(value: i32) -> Result<EndReasonKind, AppError> {
+    EndReasonKind::from_pb(value).ok_or_else(|| {
+        AppError::invalid(
+            "reason_kind",
+            "required: why the service ended, as an EndReasonKind code \
+             (END_REASON_KIND_OTHER when none fits); the change feed carries it instead of the \
+             free-text reason",
+        )
+    })
+}
+
+/// The code of why a provider declined (DeclineVoucher: `reason_kind`); required.
+pub fn decline_reason_kind(value: i32) -> Result<DeclineReasonKind, AppError> {
+    DeclineReasonKind::from_pb(value).ok_or_else(|| {
+        AppError::invalid(
+            "reason_kind",
+            "required: why the provider declined, as a DeclineReasonKind code \
+             (DECLINE_REASON_KIND_OTHER when none fits); the change feed carries it instead of \
+             the free-text reason",
+        )
+    })
+}
+
+/// Why a voucher ended or was declined, as the life cycle records it: the free text (`reason`:
+/// required, at most 2000 characters) and its code (`reason_kind`, checked by `kind`), each
+/// malformed one added to `errors`; both when both are fine.
+pub fn reason<K>(
+    errors: &mut FieldErrors,
+    text: &str,
+    kind: Result<K, AppError>,
+) -> Option<(String, K)> {
+    let text = errors.take(
+        "reason",
+        required_text("reason", text, 2000).map_err(describe),
+    );
+    let kind = errors.take("reason_kind", kind.map_err(describe));
+    text.zip(kind)
+}
+
 /// The decision as a provider's user sees it: service, dates, units and weekly cap; none of
 /// the client's eligibility facts.
 pub fn decision_for_provider(d: &pb::ServiceDecision) -> pb::ServiceDecision {
@@ -218,7 +260,8 @@ pub fn provider_view(v: &pb::Voucher) -> pb::Voucher {
     out
 }
 
-/// The voucher as the change feed carries it: no client personal data, no eligibility facts.
+/// The voucher as the change feed carries it: no client personal data, no eligibility facts, no
+/// free text (the codes of an end or a decline stay).
 pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
     let mut out = provider_view(v);
     out.client = v.client.as_ref().map(|c| pb::ClientSummary {
@@ -226,7 +269,8 @@ pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
         ..Default::default()
     });
     // No free text: why a service ended or a provider declined can tell of the client's health
-    // or life ("asiakas joutui sairaalahoitoon"). The state says what happened; the reason is
+    // or life ("asiakas joutui sairaalahoitoon"). The state and the reason's code
+    // (`end_reason_kind`, `declined_reason_kind`, kept) say what happened; the reason itself is
     // read through GetVoucher (audited) by those who may see the client.
     out.end_reason.clear();
     out.declined_reason.clear();
@@ -336,5 +380,77 @@ pub fn describe(e: AppError) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fields an INVALID_ARGUMENT names.
+    fn fields<T: std::fmt::Debug>(r: Result<T, AppError>) -> Vec<String> {
+        match r {
+            Err(AppError::InvalidArgument(v)) => v.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_feed_keeps_the_reason_codes_and_drops_the_texts() {
+        let v = pb::Voucher {
+            end_reason: "Asiakas joutui sairaalahoitoon.".into(),
+            end_reason_kind: pb::EndReasonKind::ClientHealth as i32,
+            declined_reason: "Ryhmä on täynnä.".into(),
+            declined_reason_kind: pb::DeclineReasonKind::NoPlace as i32,
+            ..Default::default()
+        };
+        let fed = feed_view(&v);
+        assert!(fed.end_reason.is_empty() && fed.declined_reason.is_empty());
+        assert_eq!(fed.end_reason_kind, pb::EndReasonKind::ClientHealth as i32);
+        assert_eq!(
+            fed.declined_reason_kind,
+            pb::DeclineReasonKind::NoPlace as i32
+        );
+        // Idempotent: the feed shows its stored snapshots through it again.
+        assert_eq!(feed_view(&fed), fed);
+    }
+
+    #[test]
+    fn a_reason_needs_its_code_and_its_text() {
+        assert_eq!(
+            end_reason_kind(pb::EndReasonKind::ClientMoved as i32).expect("a code"),
+            EndReasonKind::ClientMoved
+        );
+        assert_eq!(
+            decline_reason_kind(pb::DeclineReasonKind::Other as i32).expect("a code"),
+            DeclineReasonKind::Other
+        );
+        for unset_or_unknown in [0, 999] {
+            assert_eq!(fields(end_reason_kind(unset_or_unknown)), ["reason_kind"]);
+            assert_eq!(
+                fields(decline_reason_kind(unset_or_unknown)),
+                ["reason_kind"]
+            );
+        }
+        // Whole in the status's field violation (at most 200 characters there).
+        for e in [
+            end_reason_kind(0),
+            decline_reason_kind(0).map(|_| EndReasonKind::Other),
+        ] {
+            match e {
+                Err(AppError::InvalidArgument(v)) => {
+                    assert!(v[0].description.chars().count() <= 200, "{v:?}");
+                }
+                other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+            }
+        }
+        // Both fields wrong: both told at once.
+        let mut errors = FieldErrors::new();
+        assert_eq!(reason(&mut errors, " ", end_reason_kind(0)), None);
+        assert_eq!(fields(errors.finish()), ["reason", "reason_kind"]);
+        let mut errors = FieldErrors::new();
+        let given = reason(&mut errors, " Muutti ", end_reason_kind(2));
+        assert_eq!(given, Some(("Muutti".into(), EndReasonKind::ClientMoved)));
+        errors.finish().expect("no errors");
     }
 }

@@ -158,15 +158,28 @@ async fn not_in_caseload(env: &Env, token: &str, client: &str, v: &str, provider
         "ChooseProvider",
     );
     not_there(
-        cancel_voucher(env, token, v, "Asiakas muutti.")
-            .await
-            .map(|_| ()),
+        cancel_voucher(
+            env,
+            token,
+            v,
+            pb::EndReasonKind::ClientMoved,
+            "Asiakas muutti.",
+        )
+        .await
+        .map(|_| ()),
         "CancelVoucher",
     );
     not_there(
-        interrupt_voucher(env, token, v, "Asiakas muutti.", d(today()))
-            .await
-            .map(|_| ()),
+        interrupt_voucher(
+            env,
+            token,
+            v,
+            pb::EndReasonKind::ClientMoved,
+            "Asiakas muutti.",
+            d(today()),
+        )
+        .await
+        .map(|_| ()),
         "InterruptVoucher",
     );
     // Lists leave them out, the identity code search included.

@@ -97,7 +97,7 @@ async fn a_substitute_reads_with_a_stated_reason_that_the_auditor_lists() {
         request_id: rid(),
         voucher_id: v.clone(),
         reason: "Asiakas muutti.".into(),
-        ..Default::default()
+        reason_kind: pb::EndReasonKind::ClientMoved.into(),
     };
     refused_with(
         env.v()

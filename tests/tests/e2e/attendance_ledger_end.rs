@@ -154,6 +154,7 @@ async fn an_interruption_cancels_what_was_agreed_after_it_and_keeps_what_was_rea
                 voucher_id: v.clone(),
                 reason: "Asiakas muutti pois kunnasta".into(),
                 interrupted_on: d(end),
+                reason_kind: pb::EndReasonKind::ClientMoved.into(),
             },
         ))
         .await

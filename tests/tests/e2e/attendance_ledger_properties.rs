@@ -220,7 +220,9 @@ impl Case<'_> {
             Op::Interrupt { offset } => {
                 let on = d(self.day(*offset));
                 let token = env.provider_user(p);
-                let r = interrupt_voucher(env, &token, v, INTERRUPTION_REASON, on).await;
+                let r =
+                    interrupt_voucher(env, &token, v, INTERRUPTION_KIND, INTERRUPTION_REASON, on)
+                        .await;
                 if r.is_ok() {
                     eventually("attendance follows the interruption", || async {
                         voucher_usage(env, v).await.voucher_state == "INTERRUPTED"

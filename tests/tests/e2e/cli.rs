@@ -1,6 +1,7 @@
 //! The `seteli` binary itself, run as a person or a script would, against services the kit
 //! started on port 0: JSON for scripts, tables for people, a refusal's rule id and Finnish
-//! message, dev tokens, shell completions.
+//! message, a voucher's decline, interruption and cancellation with their reason codes, dev
+//! tokens, shell completions.
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -193,6 +194,76 @@ async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_fi
     assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
     let fields = each(&v, "fields", "field");
     assert!(fields.iter().any(|f| f.contains("identity_code")), "{v}");
+}
+
+#[tokio::test]
+async fn a_decline_an_interruption_and_a_cancellation_each_name_their_reason_code() {
+    let (env, client, cli) = a_client(324).await;
+    let provider = approved_provider(&env, "Syykoodi ry", 1_800_324, KUOPIO).await;
+    let v = cli.json(&issue(&client, "10")).await;
+    let id = v["id"].as_str().expect("voucher id").to_owned();
+    let choose = ["voucher", "choose", &id, "--provider", &provider];
+    cli.json(&choose).await;
+    let declined = cli
+        .json(&[
+            "voucher",
+            "decline",
+            &id,
+            "--provider",
+            &provider,
+            "--reason-kind",
+            "no-place",
+            "--reason",
+            "Ryhmä on täynnä.",
+        ])
+        .await;
+    assert_eq!(
+        declined["declined_reason_kind"], "DECLINE_REASON_KIND_NO_PLACE",
+        "{declined}"
+    );
+    assert_eq!(declined["declined_reason"], "Ryhmä on täynnä.");
+    // Chosen again and accepted; the provider's user interrupts it.
+    cli.json(&choose).await;
+    cli.json(&["voucher", "accept", &id, "--provider", &provider])
+        .await;
+    let stopped = cli
+        .json(&[
+            "voucher",
+            "interrupt",
+            &id,
+            "--provider",
+            &provider,
+            "--reason-kind",
+            "client-health",
+            "--reason",
+            "Asiakas on sairaalahoidossa.",
+        ])
+        .await;
+    assert_eq!(stopped["state"], "VOUCHER_STATE_INTERRUPTED", "{stopped}");
+    assert_eq!(stopped["end_reason_kind"], "END_REASON_KIND_CLIENT_HEALTH");
+    // An interrupted voucher no longer holds its period: a new one, cancelled before its start.
+    let w = cli.json(&issue(&client, "10")).await;
+    let w = w["id"].as_str().expect("voucher id").to_owned();
+    let cancel = ["voucher", "cancel", &w, "--reason", "Asiakas perui."];
+    // Without a code the command line itself refuses, naming the option.
+    let out = cli.run(&cancel).await;
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--reason-kind"), "{err}");
+    let cancelled = cli
+        .json(&[&cancel[..], &["--reason-kind", "client-withdrew"]].concat())
+        .await;
+    assert_eq!(cancelled["state"], "VOUCHER_STATE_CANCELLED", "{cancelled}");
+    assert_eq!(
+        cancelled["end_reason_kind"],
+        "END_REASON_KIND_CLIENT_WITHDREW"
+    );
+    // --help lists every code with its Finnish term.
+    let out = cli.run(&["voucher", "cancel", "--help"]).await;
+    let help = String::from_utf8_lossy(&out.stdout);
+    for code in ["client-moved", "muutto", "decision-changed", "other"] {
+        assert!(help.contains(code), "{code} in {help}");
+    }
 }
 
 #[tokio::test]

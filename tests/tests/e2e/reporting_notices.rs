@@ -2,11 +2,13 @@
 //! ABS-REPEATED, SK-GROUP-MIN-FILL for closed groups cancelled or delayed), interruptions
 //! (PROC-INTERRUPT), changes in the client's situation (NOTIFY-CHANGE) and damages
 //! (PROV-DAMAGE-NOTICE); one inbox per social worker, acknowledged there, and "without delay"
-//! measured. Every environment's "today" is pinned.
+//! measured; an interruption's notice names its reason by the code the voucher feed carries,
+//! never by its free text. Every environment's "today" is pinned.
 
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::reporting::v1 as rpb;
+use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
@@ -383,6 +385,8 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     let number = read_voucher(&env, &sw, &w).await.expect("the voucher");
     assert!(n.message_fi.contains(&number.voucher_number), "{n:?}");
     assert!(!n.message_fi.contains(INTERRUPTION_REASON), "{n:?}");
+    // It names the reason by the code the feed carries (INTERRUPTION_KIND: the client moved).
+    assert!(n.message_fi.contains("syy: muutto"), "{n:?}");
     assert_eq!(number.end_reason, INTERRUPTION_REASON);
     let by_worker = notices_of(&env, &sw, &x, &["PROC-INTERRUPT"]).await;
     let n = one(&by_worker, "PROC-INTERRUPT");
@@ -518,5 +522,46 @@ async fn a_closed_group_cancelled_or_delayed_is_a_notice_to_each_clients_social_
         .await
         .expect("own inbox")
         .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn an_interruption_notice_names_the_reason_by_its_code_and_not_its_words() {
+    let today = today();
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_831).await;
+    let from = days(today, -14);
+    let v = ktt_voucher(&env, &p, 831, from, validity_end(from, 3)).await;
+    let words = "Asiakas joutui psykiatriseen sairaalahoitoon.";
+    interrupt_voucher(
+        &env,
+        &env.provider_user(&p),
+        &v,
+        vpb::EndReasonKind::ClientHealth,
+        words,
+        d(today),
+    )
+    .await
+    .expect("interrupted");
+
+    let sw = env.social_worker();
+    let got = notices_of(&env, &sw, &v, &["PROC-INTERRUPT"]).await;
+    let n = one(&got, "PROC-INTERRUPT");
+    assert_eq!(n.kind, rpb::NoticeKind::Interruption as i32);
+    // The Finnish label of the code, and the voucher whose details hold the words.
+    assert!(
+        n.message_fi.contains("syy: asiakkaan terveydentila"),
+        "{n:?}"
+    );
+    assert!(n.message_en.contains("the client's health"), "{n:?}");
+    let voucher = read_voucher(&env, &sw, &v).await.expect("the voucher");
+    assert!(n.message_fi.contains(&voucher.voucher_number), "{n:?}");
+    // The words themselves never leave the voucher: not in the notice, whoever reads it.
+    for text in [&n.message_fi, &n.message_en, &n.details] {
+        assert!(!text.contains("sairaalahoito"), "{n:?}");
+    }
+    assert_eq!(voucher.end_reason, words);
+    assert_eq!(
+        voucher.end_reason_kind,
+        vpb::EndReasonKind::ClientHealth as i32
     );
 }

@@ -5,6 +5,7 @@
 use chrono::{Datelike, Weekday};
 use seteli_api::common::v1::ServiceType;
 use seteli_api::reporting::v1 as rpb;
+use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::testing::with_token;
 use seteli_rules::calendar::{is_holiday, is_weekend, next_business_day_on_or_after};
 use seteli_rules::terms::validity_end;
@@ -153,6 +154,7 @@ async fn interruption_completion_and_cancellation_move_rep_final() {
         &env,
         &env.social_worker(),
         &x.id,
+        vpb::EndReasonKind::ServiceNotSuitable,
         "Asiakas ei tarvitse palvelua.",
     )
     .await

@@ -62,6 +62,7 @@ async fn a_providers_access_to_an_ended_voucher_and_its_client_ends_after_the_pe
         &env,
         &env.social_worker(),
         &voucher,
+        pb::EndReasonKind::ClientMoved,
         "Asiakas muutti pois hyvinvointialueelta.",
     )
     .await

@@ -189,16 +189,26 @@ async fn a_declined_voucher_goes_back_to_the_client_and_out_of_the_providers_sig
     let provider = approved_provider(&env, "Täynnä ry", 1_600_001, KUOPIO).await;
     let (_, v) = chosen(&env, &provider, 250, sk_decision).await;
     let user = env.provider_user(&provider);
-    let err = decline_voucher(&env, &user, &v.id, "")
+    let err = decline_voucher(&env, &user, &v.id, pb::DeclineReasonKind::NoPlace, "")
         .await
         .expect_err("no reason");
     assert_eq!(bad_fields(&err), vec!["reason".to_owned()]);
-    let declined = decline_voucher(&env, &user, &v.id, "Ryhmä on täynnä")
-        .await
-        .expect("declined");
+    let declined = decline_voucher(
+        &env,
+        &user,
+        &v.id,
+        pb::DeclineReasonKind::NoPlace,
+        "Ryhmä on täynnä",
+    )
+    .await
+    .expect("declined");
     assert_eq!(declined.state, pb::VoucherState::Issued as i32);
     assert!(declined.provider_id.is_empty());
     assert_eq!(declined.declined_reason, "Ryhmä on täynnä");
+    assert_eq!(
+        declined.declined_reason_kind,
+        pb::DeclineReasonKind::NoPlace as i32
+    );
     refused_with(
         read_voucher(&env, &user, &v.id).await,
         Code::NotFound,

@@ -5,6 +5,7 @@
 
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as ppb;
+use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
@@ -184,8 +185,14 @@ async fn a_choice_records_its_day_and_an_agreed_start_within_the_validity() {
     assert_eq!(chosen.provider_chosen_on, d(today()));
     assert_eq!(chosen.agreed_start_on, d(group_start));
     // A decline clears the choice with its dates.
-    let declined = decline_voucher(&env, &env.provider_user(&provider), &v.id, "Ryhmä täynnä")
-        .await
-        .expect("decline");
+    let declined = decline_voucher(
+        &env,
+        &env.provider_user(&provider),
+        &v.id,
+        pb::DeclineReasonKind::NoPlace,
+        "Ryhmä täynnä",
+    )
+    .await
+    .expect("decline");
     assert!(declined.provider_chosen_on.is_none() && declined.agreed_start_on.is_none());
 }

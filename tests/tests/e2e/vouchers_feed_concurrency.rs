@@ -36,6 +36,7 @@ async fn choose_and_decline(env: &Env, voucher: &str, provider: &str, rounds: us
             env,
             &env.provider_user(provider),
             voucher,
+            pb::DeclineReasonKind::NoPlace,
             &format!("full this week ({round})"),
         )
         .await

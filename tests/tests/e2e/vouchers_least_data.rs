@@ -1,8 +1,11 @@
 //! Least data in the voucher service (issue 14): the county's financial system reads what it
 //! pays for — not the client's name or identity code, not the decision's eligibility facts;
 //! the masked identity code gives away no birth date, also for clients stored before the
-//! mask changed.
+//! mask changed. Free text stays where it is needed (issue 30): the change feed tells why a
+//! service ended or a provider declined by a code, never by the reason's words, and a change
+//! without its code is refused.
 
+use seteli_api::vouchers::v1 as pb;
 use seteli_tests::fixtures::*;
 
 #[tokio::test]
@@ -96,4 +99,167 @@ async fn assert_audited(env: &Env, subject_id: &str, action: &str) {
         actions.iter().any(|(a, _)| a == action),
         "{action}: {actions:?}"
     );
+}
+
+#[tokio::test]
+async fn the_feed_tells_why_a_voucher_ended_or_was_declined_by_a_code_never_by_its_words() {
+    let env = start_vouchers(Prices::County).await;
+    let provider = approved_provider(&env, "Syyt ry", 1_700_001, KUOPIO).await;
+    let user = env.provider_user(&provider);
+    let sw = env.social_worker();
+    let words = [
+        "Ryhmä on täynnä, eikä asiakkaan vaikeaa masennusta osata tukea.",
+        "Asiakas joutui psykiatriseen sairaalahoitoon.",
+        "Asiakas aloitti opinnot ammattiopistossa päihdekuntoutuksen jälkeen.",
+    ];
+    // Declined by the chosen provider.
+    let (_, declined) = chosen(&env, &provider, 601, sk_decision).await;
+    let kind = pb::DeclineReasonKind::CannotMeetNeeds;
+    decline_voucher(&env, &user, &declined.id, kind, words[0])
+        .await
+        .expect("declined");
+    // Interrupted by the social worker.
+    let client = client_at(&env, 602, KUOPIO).await;
+    let interrupted = active_voucher(&env, &provider, ktt_decision(&client.id)).await;
+    let kind = pb::EndReasonKind::ClientHealth;
+    interrupt_voucher(&env, &sw, &interrupted, kind, words[1], d(today()))
+        .await
+        .expect("interrupted");
+    // Cancelled before the start.
+    let (_, cancelled) = issued(&env, 603, ktt_decision).await;
+    let kind = pb::EndReasonKind::ClientEmployedOrStudying;
+    cancel_voucher(&env, &sw, &cancelled.id, kind, words[2])
+        .await
+        .expect("cancelled");
+
+    for follower in [Svc::Attendance, Svc::Reporting] {
+        let changes = voucher_feed_page(&env, &env.service(follower), 0, 1000)
+            .await
+            .expect("the feed")
+            .changes;
+        let told = |id: &str, kind: pb::VoucherChangeKind| {
+            changes
+                .iter()
+                .filter(|c| c.kind == kind as i32)
+                .filter_map(|c| c.voucher.clone())
+                .find(|v| v.id == id)
+                .unwrap_or_else(|| panic!("{kind:?} of {id} on the feed"))
+        };
+        let v = told(&declined.id, pb::VoucherChangeKind::Declined);
+        assert_eq!(
+            v.declined_reason_kind,
+            pb::DeclineReasonKind::CannotMeetNeeds as i32
+        );
+        assert!(v.declined_reason.is_empty(), "{v:?}");
+        let v = told(&interrupted, pb::VoucherChangeKind::Interrupted);
+        assert_eq!(v.end_reason_kind, pb::EndReasonKind::ClientHealth as i32);
+        assert!(v.end_reason.is_empty() && v.ended_on == d(today()), "{v:?}");
+        let v = told(&cancelled.id, pb::VoucherChangeKind::Cancelled);
+        assert_eq!(
+            v.end_reason_kind,
+            pb::EndReasonKind::ClientEmployedOrStudying as i32
+        );
+        assert!(v.end_reason.is_empty(), "{v:?}");
+        // Not a word of any reason anywhere on the feed.
+        let feed = format!("{changes:?}");
+        for w in words {
+            assert!(!feed.contains(w), "{w} on the feed");
+        }
+    }
+    // Those who may see the client read the words through GetVoucher (audited), beside the code.
+    let read = read_voucher(&env, &sw, &interrupted).await.expect("read");
+    assert_eq!(read.end_reason, words[1]);
+    assert_eq!(read.end_reason_kind, pb::EndReasonKind::ClientHealth as i32);
+    let read = read_voucher(&env, &sw, &declined.id).await.expect("read");
+    assert_eq!(read.declined_reason, words[0]);
+    assert_eq!(
+        read.declined_reason_kind,
+        pb::DeclineReasonKind::CannotMeetNeeds as i32
+    );
+    // A new choice clears the decline, its code with its words.
+    let again = choose(&env, &declined.id, &provider).await.expect("chosen");
+    assert!(again.declined_reason.is_empty());
+    assert_eq!(again.declined_reason_kind, 0);
+}
+
+#[tokio::test]
+async fn an_end_or_a_decline_without_its_code_is_refused() {
+    let env = start_vouchers(Prices::County).await;
+    let provider = approved_provider(&env, "Koodit ry", 1_700_002, KUOPIO).await;
+    let user = env.provider_user(&provider);
+    let sw = env.social_worker();
+    let (_, chosen_one) = chosen(&env, &provider, 611, sk_decision).await;
+    let client = client_at(&env, 612, KUOPIO).await;
+    let assigned = active_voucher(&env, &provider, ktt_decision(&client.id)).await;
+    let (_, issued_one) = issued(&env, 613, ktt_decision).await;
+
+    // Unset, and a value the contract does not know: INVALID_ARGUMENT on `reason_kind`, with
+    // the words given; nothing changes.
+    for kind in [0, 99] {
+        let err = decline_with(
+            &env,
+            &user,
+            pb::DeclineVoucherRequest {
+                request_id: rid(),
+                voucher_id: chosen_one.id.clone(),
+                reason: "Ryhmä on täynnä.".into(),
+                reason_kind: kind,
+            },
+        )
+        .await
+        .expect_err("a decline without its code");
+        assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+        assert_eq!(bad_fields(&err), ["reason_kind"]);
+        assert!(err.message().contains("DeclineReasonKind"), "{err:?}");
+        let err = interrupt_with(
+            &env,
+            &user,
+            pb::InterruptVoucherRequest {
+                request_id: rid(),
+                voucher_id: assigned.clone(),
+                reason: "Asiakas muutti.".into(),
+                interrupted_on: d(today()),
+                reason_kind: kind,
+            },
+        )
+        .await
+        .expect_err("an interruption without its code");
+        assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+        assert_eq!(bad_fields(&err), ["reason_kind"]);
+        assert!(err.message().contains("EndReasonKind"), "{err:?}");
+        let err = cancel_with(
+            &env,
+            &sw,
+            pb::CancelVoucherRequest {
+                request_id: rid(),
+                voucher_id: issued_one.id.clone(),
+                reason: "Asiakas muutti.".into(),
+                reason_kind: kind,
+            },
+        )
+        .await
+        .expect_err("a cancellation without its code");
+        assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+        assert_eq!(bad_fields(&err), ["reason_kind"]);
+    }
+    // Without its words too: both fields told at once.
+    let err = cancel_with(
+        &env,
+        &sw,
+        pb::CancelVoucherRequest {
+            request_id: rid(),
+            voucher_id: issued_one.id.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("neither");
+    assert_eq!(bad_fields(&err), ["reason", "reason_kind"]);
+    // Nothing changed.
+    let seen = read_voucher(&env, &sw, &chosen_one.id).await.expect("read");
+    assert_eq!(seen.provider_id, provider);
+    let seen = read_voucher(&env, &sw, &assigned).await.expect("read");
+    assert_eq!(seen.state, pb::VoucherState::Assigned as i32);
+    let seen = read_voucher(&env, &sw, &issued_one.id).await.expect("read");
+    assert_eq!(seen.state, pb::VoucherState::Issued as i32);
 }

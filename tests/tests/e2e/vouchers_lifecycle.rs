@@ -146,23 +146,32 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
         request_id: rid(),
         voucher_id: id.into(),
         reason: "Asiakas muutti".into(),
+        reason_kind: pb::EndReasonKind::ClientMoved.into(),
     };
     refused_by(
         cancel_with(&env, &env.social_worker(), cancel(&v.id)).await,
         ["STATE-TRANSITION"],
         "started",
     );
-    // PROC-INTERRUPT: the reason and the date are required.
-    let err = interrupt_voucher(&env, &user, &v.id, " ", None)
-        .await
-        .expect_err("no reason");
+    // PROC-INTERRUPT: the reason, its code and the date are required.
+    let err = interrupt_voucher(
+        &env,
+        &user,
+        &v.id,
+        pb::EndReasonKind::Unspecified,
+        " ",
+        None,
+    )
+    .await
+    .expect_err("no reason");
     let mut fields = bad_fields(&err);
     fields.sort();
-    assert_eq!(fields, vec!["interrupted_on", "reason"]);
+    assert_eq!(fields, vec!["interrupted_on", "reason", "reason_kind"]);
     let stopped = interrupt_voucher(
         &env,
         &user,
         &v.id,
+        pb::EndReasonKind::ClientNotAttending,
         "Asiakas ei ole tavoitettavissa",
         d(today()),
     )
@@ -170,6 +179,10 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     .expect("interrupt");
     assert_eq!(stopped.state, pb::VoucherState::Interrupted as i32);
     assert_eq!(stopped.end_reason, "Asiakas ei ole tavoitettavissa");
+    assert_eq!(
+        stopped.end_reason_kind,
+        pb::EndReasonKind::ClientNotAttending as i32
+    );
     assert_eq!(stopped.ended_on, d(today()));
     // The feed tells the interruption by its state and date, never its free-text reason
     // (issue 30): those who may see the client read it through GetVoucher.

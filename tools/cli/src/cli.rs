@@ -116,7 +116,7 @@ pub enum Command {
     /// Clients: add, list.
     #[command(subcommand)]
     Client(ClientCmd),
-    /// Vouchers: issue, choose a provider, accept, read.
+    /// Vouchers: issue, choose a provider, accept or decline, interrupt, cancel, read.
     #[command(subcommand)]
     Voucher(VoucherCmd),
     /// Sessions: record, cancel (client, no-show, provider), list.
@@ -291,6 +291,50 @@ pub enum VoucherCmd {
         #[arg(long, value_parser = parse_date)]
         steward_notified: Option<chrono::NaiveDate>,
     },
+    /// Decline the voucher as the chosen provider's user: the choice is cleared, the voucher
+    /// goes back to the client.
+    Decline {
+        /// The voucher id.
+        id: String,
+        /// The provider whose user declines.
+        #[arg(long)]
+        provider: String,
+        /// Why, as a code: all the services that follow vouchers learn of it.
+        #[arg(long, value_enum)]
+        reason_kind: DeclineReasonArg,
+        /// Why, in your own words: read only by those who may see the client.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Interrupt the service (PROC-INTERRUPT) as the social worker, or with --provider as the
+    /// provider's user; the social worker gets a notice naming the reason's code.
+    Interrupt {
+        /// The voucher id.
+        id: String,
+        /// Interrupt as this provider's user instead of the social worker.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Why, as a code: all the services that follow vouchers learn of it.
+        #[arg(long, value_enum)]
+        reason_kind: EndReasonArg,
+        /// Why, in your own words: read only by those who may see the client.
+        #[arg(long)]
+        reason: String,
+        /// The day the service stopped (default today).
+        #[arg(long, value_parser = parse_date)]
+        on: Option<chrono::NaiveDate>,
+    },
+    /// Cancel the voucher before the service starts (social worker).
+    Cancel {
+        /// The voucher id.
+        id: String,
+        /// Why, as a code: all the services that follow vouchers learn of it.
+        #[arg(long, value_enum)]
+        reason_kind: EndReasonArg,
+        /// Why, in your own words: read only by those who may see the client.
+        #[arg(long)]
+        reason: String,
+    },
     /// One voucher, by id or number (PS-…).
     Get {
         /// Voucher id or number.
@@ -305,6 +349,50 @@ pub enum VoucherCmd {
         #[arg(long)]
         provider: Option<String>,
     },
+}
+
+/// Why a service ended before its time: an interruption or a cancellation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EndReasonArg {
+    /// The client's state of health (asiakkaan terveydentila).
+    ClientHealth,
+    /// The client moved away (muutto).
+    ClientMoved,
+    /// The client found work or began studies (työllistyminen tai opiskelu).
+    ClientEmployedOrStudying,
+    /// The client chose to stop or not to start (asiakas keskeytti tai perui).
+    ClientWithdrew,
+    /// The client does not take part or cannot be reached (ei osallistu tai ole tavoitettavissa).
+    ClientNotAttending,
+    /// The service does not suit the client (palvelu ei sovellu).
+    ServiceNotSuitable,
+    /// The client moves to another service or benefit (siirtyminen muuhun palveluun).
+    OtherService,
+    /// No suitable provider could take the client (sopivaa palveluntuottajaa ei löytynyt).
+    NoSuitableProvider,
+    /// The provider cannot continue (palveluntuottaja ei voi jatkaa).
+    ProviderCannotContinue,
+    /// The service decision was changed or withdrawn (päätös muuttui).
+    DecisionChanged,
+    /// Another reason (muu syy): say which in --reason.
+    Other,
+}
+
+/// Why the chosen provider declines a voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeclineReasonArg {
+    /// No free place (ei vapaita paikkoja).
+    NoPlace,
+    /// Cannot meet the client's needs (ei pysty vastaamaan asiakkaan tarpeisiin).
+    CannotMeetNeeds,
+    /// The client lives outside the area of operation (toiminta-alueen ulkopuolella).
+    OutsideArea,
+    /// The service cannot start in time (aloitus ei onnistu ajallaan).
+    CannotStartInTime,
+    /// The client could not be reached (asiakasta ei tavoitettu).
+    ClientNotReached,
+    /// Another reason (muu syy): say which in --reason.
+    Other,
 }
 
 /// What a provider's user records a day of (a session, an absence) on.

@@ -29,6 +29,37 @@ pub fn role_of(r: RoleArg) -> crate::conn::Role {
     }
 }
 
+/// The contract's code of why a service ended.
+pub fn end_reason_of(r: EndReasonArg) -> vpb::EndReasonKind {
+    use vpb::EndReasonKind as K;
+    match r {
+        EndReasonArg::ClientHealth => K::ClientHealth,
+        EndReasonArg::ClientMoved => K::ClientMoved,
+        EndReasonArg::ClientEmployedOrStudying => K::ClientEmployedOrStudying,
+        EndReasonArg::ClientWithdrew => K::ClientWithdrew,
+        EndReasonArg::ClientNotAttending => K::ClientNotAttending,
+        EndReasonArg::ServiceNotSuitable => K::ServiceNotSuitable,
+        EndReasonArg::OtherService => K::OtherService,
+        EndReasonArg::NoSuitableProvider => K::NoSuitableProvider,
+        EndReasonArg::ProviderCannotContinue => K::ProviderCannotContinue,
+        EndReasonArg::DecisionChanged => K::DecisionChanged,
+        EndReasonArg::Other => K::Other,
+    }
+}
+
+/// The contract's code of why a provider declined.
+pub fn decline_reason_of(r: DeclineReasonArg) -> vpb::DeclineReasonKind {
+    use vpb::DeclineReasonKind as K;
+    match r {
+        DeclineReasonArg::NoPlace => K::NoPlace,
+        DeclineReasonArg::CannotMeetNeeds => K::CannotMeetNeeds,
+        DeclineReasonArg::OutsideArea => K::OutsideArea,
+        DeclineReasonArg::CannotStartInTime => K::CannotStartInTime,
+        DeclineReasonArg::ClientNotReached => K::ClientNotReached,
+        DeclineReasonArg::Other => K::Other,
+    }
+}
+
 fn format_of(f: FormatArg) -> bpb::ExportFormat {
     match f {
         FormatArg::Finvoice => bpb::ExportFormat::Finvoice30,
@@ -230,6 +261,31 @@ async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
             coach,
             steward_notified,
         } => show(&actions::accept_voucher(p, &provider, &id, &coach, steward_notified).await?),
+        VoucherCmd::Decline {
+            id,
+            provider,
+            reason_kind,
+            reason,
+        } => {
+            let kind = decline_reason_of(reason_kind);
+            show(&actions::decline_voucher(p, &provider, &id, kind, &reason).await?)
+        }
+        VoucherCmd::Interrupt {
+            id,
+            provider,
+            reason_kind,
+            reason,
+            on,
+        } => {
+            let (kind, on) = (end_reason_of(reason_kind), on.unwrap_or_else(today));
+            let v = actions::interrupt_voucher(p, provider.as_deref(), &id, kind, &reason, on);
+            show(&v.await?)
+        }
+        VoucherCmd::Cancel {
+            id,
+            reason_kind,
+            reason,
+        } => show(&actions::cancel_voucher(p, &id, end_reason_of(reason_kind), &reason).await?),
         VoucherCmd::Get { id } => show(&actions::get_voucher(p, &id).await?),
         VoucherCmd::List { client, provider } => out.rows(
             &actions::list_vouchers(p, client.as_deref(), provider.as_deref()).await?,
@@ -614,4 +670,38 @@ pub fn spinner(message: &str, hidden: bool) -> ProgressBar {
     bar.enable_steady_tick(Duration::from_millis(120));
     bar.set_message(message.to_owned());
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum as _;
+
+    use super::*;
+
+    /// The contract values of an enum other than its unspecified 0.
+    fn specified(known: impl Fn(i32) -> bool) -> usize {
+        (1..).take_while(|v| known(*v)).count()
+    }
+
+    /// An argument's name as the contract spells it (`client-moved` → `CLIENT_MOVED`).
+    fn contract_name(arg: &impl clap::ValueEnum) -> String {
+        let value = arg.to_possible_value().expect("listed in --help");
+        value.get_name().replace('-', "_").to_uppercase()
+    }
+
+    #[test]
+    fn every_reason_code_is_the_contracts_of_the_same_name_and_none_is_missing() {
+        for arg in EndReasonArg::value_variants() {
+            let name = format!("END_REASON_KIND_{}", contract_name(arg));
+            assert_eq!(end_reason_of(*arg).as_str_name(), name);
+        }
+        let contract = specified(|v| vpb::EndReasonKind::try_from(v).is_ok());
+        assert_eq!(EndReasonArg::value_variants().len(), contract);
+        for arg in DeclineReasonArg::value_variants() {
+            let name = format!("DECLINE_REASON_KIND_{}", contract_name(arg));
+            assert_eq!(decline_reason_of(*arg).as_str_name(), name);
+        }
+        let contract = specified(|v| vpb::DeclineReasonKind::try_from(v).is_ok());
+        assert_eq!(DeclineReasonArg::value_variants().len(), contract);
+    }
 }

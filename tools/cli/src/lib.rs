@@ -1,8 +1,9 @@
 //! `seteli`: the command-line client of the Seteli platform.
 //!
 //! For people and scripts alike, on the generated gRPC clients of `seteli_api`: mint a dev
-//! token; register and approve a provider; add a client; issue a voucher; choose and accept;
-//! record sessions, cancellations and absences; write and submit reports; generate, submit and
+//! token; register and approve a provider; add a client; issue a voucher; choose and accept
+//! (or decline); interrupt or cancel it, each with its reason's code (`--reason-kind`); record
+//! sessions, cancellations and absences; write and submit reports; generate, submit and
 //! approve invoices; pull them as the financial system and write the Finvoice and UBL files.
 //! `seteli demo` walks one realistic month of all of it (`make demo`).
 //!

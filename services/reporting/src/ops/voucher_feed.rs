@@ -4,7 +4,8 @@
 //! stored cursor ([`seteli_platform::feed::Follower`]), and a change applied there does
 //! everything it means here — the voucher's copy, its report obligations
 //! derived again ([`refresh`]), the Kela notices' service start and, for an interruption, a
-//! PROC-INTERRUPT notice to the social worker ([`on_voucher_change`]). [`with_fresh_vouchers`]
+//! PROC-INTERRUPT notice to the social worker naming the reason by its code's label (the feed
+//! carries no free text; [`on_voucher_change`]). [`with_fresh_vouchers`]
 //! is the on-demand catch-up before an unknown voucher or report is answered NOT_FOUND;
 //! GetFeedStatus reports both followed feeds.
 
@@ -201,15 +202,10 @@ pub async fn on_voucher_change(
         // PROC-INTERRUPT: the provider contacts the social worker at once
         late: told_late(RuleNotice::Interruption, occurred_on, told_on, cfg),
         told_by: actor.clone(),
-        // The feed carries no free text: the reason is on the voucher (GetVoucher, audited).
-        message_en: format!(
-            "The service was interrupted on {occurred_on}; the reason is on voucher {}.",
-            v.voucher_number
-        ),
-        message_fi: format!(
-            "Palvelu keskeytyi {occurred_on}; syy näkyy palvelusetelin {} tiedoissa.",
-            v.voucher_number
-        ),
+        // The feed carries the reason's code, never its free text: the text is on the voucher
+        // (GetVoucher, audited).
+        message_en: interruption_message_en(occurred_on, v),
+        message_fi: interruption_message_fi(occurred_on, v),
         details: String::new(),
         state: if by_social_worker {
             NoticeState::Acknowledged
@@ -231,6 +227,69 @@ pub async fn on_voucher_change(
     };
     store::insert_notice(conn, &notice).await?;
     Ok(())
+}
+
+/// Why a service ended, as the social worker's notice names it: the English and the Finnish
+/// label of the code the voucher feed carries; `None` when unspecified (an interruption
+/// recorded before the codes were) or unknown to this build.
+fn end_reason_label(kind: i32) -> Option<(&'static str, &'static str)> {
+    use vpb::EndReasonKind as K;
+    Some(match K::try_from(kind).ok()? {
+        K::Unspecified => return None,
+        K::ClientHealth => ("the client's health", "asiakkaan terveydentila"),
+        K::ClientMoved => ("the client moved", "muutto"),
+        K::ClientEmployedOrStudying => (
+            "the client found work or began studies",
+            "työllistyminen tai opiskelu",
+        ),
+        K::ClientWithdrew => ("the client withdrew", "asiakas keskeytti"),
+        K::ClientNotAttending => (
+            "the client does not take part or cannot be reached",
+            "asiakas ei osallistu tai ole tavoitettavissa",
+        ),
+        K::ServiceNotSuitable => (
+            "the service does not suit the client",
+            "palvelu ei sovellu asiakkaalle",
+        ),
+        K::OtherService => (
+            "the client moves to another service",
+            "siirtyminen muuhun palveluun",
+        ),
+        K::NoSuitableProvider => (
+            "no suitable provider",
+            "sopivaa palveluntuottajaa ei löytynyt",
+        ),
+        K::ProviderCannotContinue => (
+            "the provider cannot continue",
+            "palveluntuottaja ei voi jatkaa",
+        ),
+        K::DecisionChanged => ("the decision changed", "päätös muuttui"),
+        K::Other => ("another reason", "muu syy"),
+    })
+}
+
+/// The interruption notice's English message: the day, the reason's code by its label, and the
+/// voucher whose details hold the reason in full.
+fn interruption_message_en(on: chrono::NaiveDate, v: &vpb::Voucher) -> String {
+    let number = &v.voucher_number;
+    match end_reason_label(v.end_reason_kind) {
+        Some((en, _)) => format!(
+            "The service was interrupted on {on}: {en}. The reason in full is on voucher {number}."
+        ),
+        None => format!("The service was interrupted on {on}; the reason is on voucher {number}."),
+    }
+}
+
+/// The interruption notice's Finnish message, as [`interruption_message_en`].
+fn interruption_message_fi(on: chrono::NaiveDate, v: &vpb::Voucher) -> String {
+    let number = &v.voucher_number;
+    match end_reason_label(v.end_reason_kind) {
+        Some((_, fi)) => format!(
+            "Palvelu keskeytyi {on}, syy: {fi}. Tarkempi kuvaus näkyy palvelusetelin {number} \
+             tiedoissa."
+        ),
+        None => format!("Palvelu keskeytyi {on}; syy näkyy palvelusetelin {number} tiedoissa."),
+    }
 }
 
 /// GetFeedStatus.
@@ -353,6 +412,36 @@ mod tests {
         assert_eq!(v.social_worker, "");
         assert_eq!(v.state, "INTERRUPTED");
         assert_eq!(v.ended_on, Some(d(2026, 5, 15)));
+    }
+
+    #[test]
+    fn an_interruption_notice_names_the_reason_by_its_label() {
+        let on = d(2026, 5, 15);
+        let mut v = vpb::Voucher {
+            voucher_number: "PS-2026-000123".into(),
+            end_reason_kind: vpb::EndReasonKind::ClientHealth as i32,
+            ..Default::default()
+        };
+        assert_eq!(
+            interruption_message_fi(on, &v),
+            "Palvelu keskeytyi 2026-05-15, syy: asiakkaan terveydentila. Tarkempi kuvaus näkyy \
+             palvelusetelin PS-2026-000123 tiedoissa."
+        );
+        assert_eq!(
+            interruption_message_en(on, &v),
+            "The service was interrupted on 2026-05-15: the client's health. The reason in full \
+             is on voucher PS-2026-000123."
+        );
+        // Every code has its labels; an interruption from before the codes points to the voucher.
+        for kind in 1..=vpb::EndReasonKind::Other as i32 {
+            assert!(end_reason_label(kind).is_some(), "{kind}");
+        }
+        v.end_reason_kind = 0;
+        assert_eq!(
+            interruption_message_fi(on, &v),
+            "Palvelu keskeytyi 2026-05-15; syy näkyy palvelusetelin PS-2026-000123 tiedoissa."
+        );
+        assert_eq!(end_reason_label(999), None);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::access;
 use crate::app::App;
 use crate::model::{ChangeKind, StartDates, VoucherState};
 use crate::store::{self, Choice, VoucherRow};
-use crate::wire::{self, describe, required_id, required_text};
+use crate::wire::{self, describe, required_id};
 
 /// ChooseProvider: the registry is asked for the provider's facts before the transaction, so
 /// no lock is held over a network call; a retry is answered from the store first, even with the
@@ -183,7 +183,8 @@ pub async fn accept_voucher(
     })
 }
 
-/// DeclineVoucher: the chosen provider says no, with a reason.
+/// DeclineVoucher: the chosen provider says no, with a reason: its code (what the feed carries)
+/// and its text.
 pub async fn decline_voucher(
     app: &App,
     ctx: Ctx,
@@ -192,7 +193,16 @@ pub async fn decline_voucher(
     ctx.caller.require(access::PROVIDER)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
-    let reason = required_text("reason", &req.reason, 2000)?;
+    let mut errors = FieldErrors::new();
+    let reason = wire::reason(
+        &mut errors,
+        &req.reason,
+        wire::decline_reason_kind(req.reason_kind),
+    );
+    errors.finish()?;
+    let Some((reason, kind)) = reason else {
+        return Err(AppError::invalid("reason", "required"));
+    };
     let own = ctx.caller.provider_id.clone().unwrap_or_default();
     let voucher = change_voucher(
         change,
@@ -202,7 +212,7 @@ pub async fn decline_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::decline(conn, &v.id, &own, &reason).await? {
+                if !store::decline(conn, &v.id, &own, kind, &reason).await? {
                     return Err(not_in_state("decline", v.state));
                 }
                 Ok(vec![ChangeKind::Declined])
@@ -354,7 +364,8 @@ pub async fn complete_voucher(
     })
 }
 
-/// InterruptVoucher: PROC-INTERRUPT records why and when.
+/// InterruptVoucher: PROC-INTERRUPT records why (its code, what the feed carries, and its text)
+/// and when.
 pub async fn interrupt_voucher(
     app: &App,
     ctx: Ctx,
@@ -364,16 +375,17 @@ pub async fn interrupt_voucher(
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
-    let reason = errors.take(
-        "reason",
-        required_text("reason", &req.reason, 2000).map_err(describe),
+    let reason = wire::reason(
+        &mut errors,
+        &req.reason,
+        wire::end_reason_kind(req.reason_kind),
     );
     let on = errors.take(
         "interrupted_on",
         date("interrupted_on", req.interrupted_on.as_ref()).map_err(describe),
     );
     errors.finish()?;
-    let (Some(reason), Some(on)) = (reason, on) else {
+    let (Some((reason, kind)), Some(on)) = (reason, on) else {
         return Err(AppError::invalid("reason", "required"));
     };
     let voucher = change_voucher(
@@ -384,7 +396,7 @@ pub async fn interrupt_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::interrupt(conn, &v.id, on, &reason).await? {
+                if !store::interrupt(conn, &v.id, on, kind, &reason).await? {
                     return Err(not_in_state("interrupt", v.state));
                 }
                 Ok(vec![ChangeKind::Interrupted])
@@ -397,7 +409,8 @@ pub async fn interrupt_voucher(
     })
 }
 
-/// CancelVoucher: before the service started, as of today.
+/// CancelVoucher: before the service started, as of today, with why (its code, what the feed
+/// carries, and its text).
 pub async fn cancel_voucher(
     app: &App,
     ctx: Ctx,
@@ -406,7 +419,16 @@ pub async fn cancel_voucher(
     ctx.caller.require(access::COUNTY_STAFF)?;
     let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
-    let reason = required_text("reason", &req.reason, 2000)?;
+    let mut errors = FieldErrors::new();
+    let reason = wire::reason(
+        &mut errors,
+        &req.reason,
+        wire::end_reason_kind(req.reason_kind),
+    );
+    errors.finish()?;
+    let Some((reason, kind)) = reason else {
+        return Err(AppError::invalid("reason", "required"));
+    };
     let today = ctx.today();
     let voucher = change_voucher(
         change,
@@ -416,7 +438,7 @@ pub async fn cancel_voucher(
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::cancel(conn, &v.id, today, &reason).await? {
+                if !store::cancel(conn, &v.id, today, kind, &reason).await? {
                     return Err(not_in_state("cancel", v.state));
                 }
                 Ok(vec![ChangeKind::Cancelled])

@@ -11,7 +11,7 @@ use seteli_platform::db::now_micros;
 use sqlx::AnyConnection;
 
 use super::common::changed;
-use crate::model::StartDates;
+use crate::model::{DeclineReasonKind, EndReasonKind, StartDates};
 
 /// The client's choice of provider, as ChooseProvider records it.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub async fn choose_provider(
         sqlx::query(
             "UPDATE vouchers SET provider_id = $2, provider_name = $3, provider_distance_km = $4, \
              provider_chosen_on = $5, agreed_start_on = $6, declined_reason = '', \
-             version = version + 1, updated_at = $7 WHERE id = $1 AND state = 'ISSUED'",
+             declined_reason_kind = '', version = version + 1, updated_at = $7 WHERE id = $1 AND state = 'ISSUED'",
         )
         .bind(id)
         .bind(&choice.provider_id)
@@ -83,24 +83,26 @@ pub async fn accept(
     .await
 }
 
-/// ISSUED with `provider_id` chosen: clears the choice.
+/// ISSUED with `provider_id` chosen: clears the choice, recording why (its code and text).
 pub async fn decline(
     conn: &mut AnyConnection,
     id: &str,
     provider_id: &str,
+    kind: DeclineReasonKind,
     reason: &str,
 ) -> Result<bool, AppError> {
     changed(
         sqlx::query(
             "UPDATE vouchers SET provider_id = NULL, provider_name = '', \
              provider_distance_km = 0.0, provider_chosen_on = NULL, agreed_start_on = NULL, \
-             declined_reason = $3, version = version + 1, \
+             declined_reason = $3, declined_reason_kind = $5, version = version + 1, \
              updated_at = $4 WHERE id = $1 AND state = 'ISSUED' AND provider_id = $2",
         )
         .bind(id)
         .bind(provider_id)
         .bind(reason)
         .bind(now_micros())
+        .bind(kind.code())
         .execute(&mut *conn)
         .await,
     )
@@ -173,46 +175,50 @@ pub async fn complete(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Resu
     .await
 }
 
-/// ASSIGNED or ACTIVE → INTERRUPTED (PROC-INTERRUPT).
+/// ASSIGNED or ACTIVE → INTERRUPTED (PROC-INTERRUPT), with why (its code and text).
 pub async fn interrupt(
     conn: &mut AnyConnection,
     id: &str,
     on: NaiveDate,
+    kind: EndReasonKind,
     reason: &str,
 ) -> Result<bool, AppError> {
     changed(
         sqlx::query(
             "UPDATE vouchers SET state = 'INTERRUPTED', ended_on = $2, end_reason = $3, \
-             version = version + 1, updated_at = $4 \
+             end_reason_kind = $5, version = version + 1, updated_at = $4 \
              WHERE id = $1 AND state IN ('ASSIGNED', 'ACTIVE')",
         )
         .bind(id)
         .bind(store_date(on))
         .bind(reason)
         .bind(now_micros())
+        .bind(kind.code())
         .execute(&mut *conn)
         .await,
     )
     .await
 }
 
-/// ISSUED or ASSIGNED → CANCELLED.
+/// ISSUED or ASSIGNED → CANCELLED, with why (its code and text).
 pub async fn cancel(
     conn: &mut AnyConnection,
     id: &str,
     on: NaiveDate,
+    kind: EndReasonKind,
     reason: &str,
 ) -> Result<bool, AppError> {
     changed(
         sqlx::query(
             "UPDATE vouchers SET state = 'CANCELLED', ended_on = $2, end_reason = $3, \
-             version = version + 1, updated_at = $4 \
+             end_reason_kind = $5, version = version + 1, updated_at = $4 \
              WHERE id = $1 AND state IN ('ISSUED', 'ASSIGNED')",
         )
         .bind(id)
         .bind(store_date(on))
         .bind(reason)
         .bind(now_micros())
+        .bind(kind.code())
         .execute(&mut *conn)
         .await,
     )

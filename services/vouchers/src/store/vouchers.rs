@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::common::ENDED_STATES;
-use crate::model::{self, StartDates, VoucherState};
+use crate::model::{self, DeclineReasonKind, EndReasonKind, StartDates, VoucherState};
 
 const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.service_type, \
     v.state, v.decision_date, v.valid_from, v.valid_until, v.units_granted, v.units_used, \
@@ -22,7 +22,8 @@ const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.serv
     v.rulebook_version, v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
     v.provider_distance_km, v.responsible_coach, v.steward_notified_on, v.declined_reason, \
     v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
-    v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, v.issued_by, v.issued_by_team, \
+    v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, v.issued_by, \
+    v.issued_by_team, v.end_reason_kind, v.declined_reason_kind, \
     c.name AS client_name, c.identity_code_masked AS client_masked \
     FROM vouchers v JOIN clients c ON c.id = v.client_id";
 
@@ -71,6 +72,20 @@ fn opt_naive(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>, AppError> {
     r.try_get::<Option<String>, _>(column)?
         .map(|d| parse_stored_date(&d))
         .transpose()
+}
+
+/// The contract value of a stored reason code: `''` (none, or recorded before the codes were)
+/// is unspecified, 0.
+fn stored_kind<K: PbEnum>(
+    r: &AnyRow,
+    column: &str,
+    parse: fn(&str) -> Result<K, AppError>,
+) -> Result<i32, AppError> {
+    let code: String = r.try_get(column)?;
+    if code.is_empty() {
+        return Ok(0);
+    }
+    parse(&code).map(K::to_pb)
 }
 
 fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
@@ -140,6 +155,8 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
         provider_chosen_on: start.provider_chosen_on.map(to_date),
         agreed_start_on: start.agreed_start_on.map(to_date),
         accepted_on: start.accepted_on.map(to_date),
+        end_reason_kind: stored_kind(r, "end_reason_kind", EndReasonKind::parse)?,
+        declined_reason_kind: stored_kind(r, "declined_reason_kind", DeclineReasonKind::parse)?,
     };
     Ok(VoucherRow {
         issued_by: r.try_get("issued_by")?,

@@ -33,7 +33,8 @@ pub use reports::{
     submit_report, write_file,
 };
 pub use vouchers::{
-    accept_voucher, add_client, ceiling_price, choose_provider, decision, get_voucher,
-    issue_voucher, list_clients, list_vouchers, set_ceiling_price,
+    accept_voucher, add_client, cancel_voucher, ceiling_price, choose_provider, decision,
+    decline_voucher, get_voucher, interrupt_voucher, issue_voucher, list_clients, list_vouchers,
+    set_ceiling_price,
 };
 pub use waiting::eventually;

@@ -1,5 +1,6 @@
 //! Clients, ceiling prices and vouchers: registering a client, the county's prices, the service
-//! decision a voucher is issued on, the client's choice and the provider's acceptance.
+//! decision a voucher is issued on, the client's choice, the provider's acceptance or decline,
+//! and an interruption or a cancellation (each with its reason's code and words).
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -154,6 +155,63 @@ pub async fn accept_voucher(
     };
     let c = p.vouchers()?;
     call!(p, user(provider), c.accept_voucher(request), "AcceptVoucher" => voucher).await
+}
+
+/// The chosen provider's user declines the voucher, for `reason` of `kind`.
+pub async fn decline_voucher(
+    p: &Platform,
+    provider: &str,
+    voucher: &str,
+    kind: vpb::DeclineReasonKind,
+    reason: &str,
+) -> anyhow::Result<vpb::Voucher> {
+    let request = vpb::DeclineVoucherRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        reason: reason.into(),
+        reason_kind: kind.into(),
+    };
+    let c = p.vouchers()?;
+    call!(p, user(provider), c.decline_voucher(request), "DeclineVoucher" => voucher).await
+}
+
+/// Interrupts the service `on` (PROC-INTERRUPT), for `reason` of `kind`: as a social worker,
+/// or as the user of `provider` when one is given.
+pub async fn interrupt_voucher(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: &str,
+    kind: vpb::EndReasonKind,
+    reason: &str,
+    on: NaiveDate,
+) -> anyhow::Result<vpb::Voucher> {
+    let request = vpb::InterruptVoucherRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        reason: reason.into(),
+        interrupted_on: date(on),
+        reason_kind: kind.into(),
+    };
+    let caller = provider.map_or(WORKER, user);
+    let c = p.vouchers()?;
+    call!(p, caller, c.interrupt_voucher(request), "InterruptVoucher" => voucher).await
+}
+
+/// Cancels the voucher before the service starts, for `reason` of `kind`, as a social worker.
+pub async fn cancel_voucher(
+    p: &Platform,
+    voucher: &str,
+    kind: vpb::EndReasonKind,
+    reason: &str,
+) -> anyhow::Result<vpb::Voucher> {
+    let request = vpb::CancelVoucherRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        reason: reason.into(),
+        reason_kind: kind.into(),
+    };
+    let c = p.vouchers()?;
+    call!(p, WORKER, c.cancel_voucher(request), "CancelVoucher" => voucher).await
 }
 
 /// A voucher by id or number, as a county administrator reads it.
