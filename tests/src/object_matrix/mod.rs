@@ -299,6 +299,9 @@ pub struct Answer {
     pub code: tonic::Code,
     /// The status message (empty for a response).
     pub message: String,
+    /// The texts of the status's details: its field violations, rule violations and localized
+    /// message (not its request id, which is each call's own).
+    pub details: String,
     /// The response's bytes (empty for a status).
     pub bytes: Vec<u8>,
 }
@@ -310,30 +313,47 @@ impl Answer {
             Ok(bytes) => Answer {
                 code: tonic::Code::Ok,
                 message: String::new(),
+                details: String::new(),
                 bytes,
             },
             Err(s) => Answer {
                 code: s.code(),
                 message: s.message().to_owned(),
+                details: details_text(&s),
                 bytes: Vec::new(),
             },
         }
     }
 
-    /// Whether the response or the message holds `text` (an id, a code, a subject).
+    /// Whether the response, the message or the details hold `text` (an id, a code, a
+    /// subject).
     pub fn names(&self, text: &str) -> bool {
         !text.is_empty()
             && (self.message.contains(text)
+                || self.details.contains(text)
                 || self.bytes.windows(text.len()).any(|w| w == text.as_bytes()))
     }
 
-    /// The message with each real key replaced by its fake (to compare it with the answer to
-    /// the fakes).
-    pub fn message_as_if(&self, replaced: &[(String, String)]) -> String {
-        replaced
+    /// Whether this refusal is `other`'s with each real key replaced by its fake
+    /// (`replaced`): the same code, message and details.
+    pub fn same_as(&self, other: &Answer, replaced: &[(String, String)]) -> bool {
+        let as_if = |text: &str| {
+            replaced
+                .iter()
+                .fold(text.to_owned(), |t, (real, fake)| t.replace(real, fake))
+        };
+        self.code == other.code
+            && as_if(&self.message) == other.message
+            && as_if(&self.details) == other.details
+    }
+
+    /// The message and the details, with the keys of `asked` taken out (to look for the keys
+    /// that were not asked for: a report id holds its voucher's id).
+    pub fn texts_without(&self, asked: &[String]) -> String {
+        asked
             .iter()
-            .fold(self.message.clone(), |m, (real, fake)| {
-                m.replace(real, fake)
+            .fold(format!("{}\n{}", self.message, self.details), |t, a| {
+                t.replace(a.as_str(), "…")
             })
     }
 
@@ -345,6 +365,28 @@ impl Answer {
             format!("{:?} {:?}", self.code, self.message)
         }
     }
+}
+
+/// The texts of a status's field violations, rule violations and localized message.
+fn details_text(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    let details = status.get_error_details();
+    let fields = details
+        .bad_request()
+        .into_iter()
+        .flat_map(|b| &b.field_violations)
+        .map(|v| format!("{}: {}", v.field, v.description));
+    let rules = details
+        .precondition_failure()
+        .into_iter()
+        .flat_map(|p| &p.violations)
+        .map(|v| format!("{} {}: {}", v.r#type, v.subject, v.description));
+    let localized = details.localized_message().map(|m| m.message.clone());
+    fields
+        .chain(rules)
+        .chain(localized)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -395,7 +437,9 @@ mod tests {
         assert!(ok.names("abc") && !ok.names("abd") && !ok.names(""));
         let refused = Answer::of(Err(tonic::Status::not_found("voucher abc")));
         assert!(refused.names("abc"));
-        let as_if = refused.message_as_if(&[("abc".into(), "xyz".into())]);
-        assert_eq!(as_if, "voucher xyz");
+        let fake = Answer::of(Err(tonic::Status::not_found("voucher xyz")));
+        assert!(refused.same_as(&fake, &[("abc".into(), "xyz".into())]));
+        assert!(!refused.same_as(&fake, &[]));
+        assert_eq!(refused.texts_without(&["abc".into()]), "voucher …\n");
     }
 }

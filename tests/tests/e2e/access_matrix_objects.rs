@@ -21,7 +21,7 @@
 //! else sees (or owns) objects of a kind, and why (what is public by design). Then:
 //! - a caller who may not see an object the request names gets exactly what an id that does
 //!   not exist gets: the same call with each such key replaced by a fresh one of the same shape
-//!   answers the same code and the same message (the keys aside) — so a role the role gate
+//!   answers the same code, the same message and the same details (the keys aside) — so a role the role gate
 //!   refuses answers PERMISSION_DENIED both times;
 //! - a caller who sees the objects but owns none is refused every write on them;
 //! - a read finds what its caller sees: where the same read of fresh keys answers NOT_FOUND,
@@ -400,18 +400,15 @@ async fn run(cell: &Cell<'_>, channel: Channel, token: String) -> Answered {
     }
 }
 
-/// The keys of the world `answer` names that `cell` did not ask for, with the keys asked taken
-/// out of its message first (a report id holds its voucher's id).
+/// The keys of the world a refusal's message or details name that `cell` did not ask for.
 fn unasked_keys(world: &World, cell: &Cell<'_>, answer: &Answer) -> Vec<String> {
     let asked: Vec<String> = cell.named().into_iter().map(|(_, v)| v).collect();
-    let message = asked
-        .iter()
-        .fold(answer.message.clone(), |m, a| m.replace(a.as_str(), "…"));
+    let texts = answer.texts_without(&asked);
     world
         .objects
         .iter()
         .flat_map(|o| o.keys.iter().map(|(_, k)| k.clone()))
-        .filter(|k| !asked.contains(k) && message.contains(k.as_str()))
+        .filter(|k| !asked.contains(k) && texts.contains(k.as_str()))
         .map(|k| world.describe(&k))
         .collect()
 }
@@ -532,7 +529,7 @@ async fn every_caller_gets_not_there_for_every_object_it_may_not_see() {
                 if matches!(fake.code, Code::NotFound | Code::Ok) {
                     *count.entry(scenario(cell)).or_default() += 1;
                 }
-                if a.real.code != fake.code || a.real.message_as_if(pairs) != fake.message {
+                if !a.real.same_as(fake, pairs) {
                     wrong(format!(
                         "got {}, expected what a fresh id gets: {}",
                         a.real.show(),
