@@ -21,7 +21,9 @@
 //! - [`browser`]: the browser portal's build served, and headless Chromium driving it;
 //! - [`einvoice`]: e-invoice files validated against the official schemas;
 //! - [`feed_readers`]: readers paging a change feed while writers run, and what they must see;
-//! - [`pki`]: a CA and a `localhost` server certificate made in the test, for the TLS tests.
+//! - [`pki`]: a CA and a `localhost` server certificate made in the test, for the TLS tests;
+//! - [`object_matrix`]: the object level of the access matrix — which request fields name an
+//!   object (from the descriptor set), requests naming a world's objects, ids that name nothing.
 //!
 //! Tests live in `tests/tests/e2e/<context>_<topic>.rs`, modules of one test binary
 //! (`tests/tests/e2e/main.rs`).
@@ -33,5 +35,6 @@ pub mod einvoice;
 pub mod feed_readers;
 pub mod fixtures;
 pub mod kit;
+pub mod object_matrix;
 pub mod pki;
 pub mod process;

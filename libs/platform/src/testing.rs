@@ -465,6 +465,21 @@ impl Rpc {
     pub fn path(&self) -> String {
         format!("/{}/{}", self.service, self.method)
     }
+
+    /// The descriptor of the RPC's request message (from the compiled descriptor set), to
+    /// build a request field by field with `prost_reflect::DynamicMessage`.
+    pub fn input(&self) -> prost_reflect::MessageDescriptor {
+        static POOL: std::sync::OnceLock<prost_reflect::DescriptorPool> =
+            std::sync::OnceLock::new();
+        let pool = POOL.get_or_init(|| {
+            prost_reflect::DescriptorPool::decode(seteli_api::FILE_DESCRIPTOR_SET)
+                .expect("descriptor set")
+        });
+        pool.get_service_by_name(&self.service)
+            .and_then(|s| s.methods().find(|m| m.name() == self.method))
+            .unwrap_or_else(|| panic!("{} is not in the descriptor set", self.path()))
+            .input()
+    }
 }
 
 /// Every RPC of the services in protobuf `package` (e.g. `seteli.vouchers.v1`), read from the
@@ -503,9 +518,24 @@ pub async fn call_raw_as(
     request_id: &str,
     message: Vec<u8>,
 ) -> tonic::Status {
+    match call_raw_answer(channel, rpc, token, request_id, message).await {
+        Ok(_) => tonic::Status::ok(""),
+        Err(status) => status,
+    }
+}
+
+/// [`call_raw_as`] answering the response's bytes (for a stream, its first message; empty
+/// when it ended without one) or the status it was refused with.
+pub async fn call_raw_answer(
+    channel: Channel,
+    rpc: &Rpc,
+    token: &str,
+    request_id: &str,
+    message: Vec<u8>,
+) -> Result<Vec<u8>, tonic::Status> {
     let mut grpc = tonic::client::Grpc::new(channel);
     if let Err(e) = grpc.ready().await {
-        return tonic::Status::unavailable(format!("not ready: {e}"));
+        return Err(tonic::Status::unavailable(format!("not ready: {e}")));
     }
     let mut request = tonic::Request::new(message);
     if !token.is_empty() {
@@ -521,18 +551,13 @@ pub async fn call_raw_as(
     }
     let path: http::uri::PathAndQuery = rpc.path().parse().expect("rpc path");
     if rpc.server_streaming {
-        match grpc.server_streaming(request, path, RawCodec).await {
-            Ok(response) => match response.into_inner().message().await {
-                Ok(_) => tonic::Status::ok(""),
-                Err(status) => status,
-            },
-            Err(status) => status,
-        }
+        let mut stream = grpc
+            .server_streaming(request, path, RawCodec)
+            .await?
+            .into_inner();
+        Ok(stream.message().await?.unwrap_or_default())
     } else {
-        match grpc.unary(request, path, RawCodec).await {
-            Ok(_) => tonic::Status::ok(""),
-            Err(status) => status,
-        }
+        Ok(grpc.unary(request, path, RawCodec).await?.into_inner())
     }
 }
 

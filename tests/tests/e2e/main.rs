@@ -4,6 +4,7 @@
 //! once, not once per file.
 
 mod access_matrix;
+mod access_matrix_objects;
 mod access_objects;
 mod access_substitutes;
 mod attendance_absences;
