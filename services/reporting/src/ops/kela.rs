@@ -661,6 +661,7 @@ mod tests {
             client_id: "c".into(),
             provider_id: "p".into(),
             social_worker: "s".into(),
+            social_worker_team: String::new(),
             service: seteli_rules::ServiceType::KttWorkCapacity,
             state: "ACTIVE".into(),
             valid_from: d(2026, 3, 2),

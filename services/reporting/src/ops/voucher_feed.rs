@@ -386,6 +386,7 @@ mod tests {
                 client_id: "c-1".into(),
                 provider_id: "p-1".into(),
                 social_worker: "sw-1".into(),
+                social_worker_team: String::new(),
                 service: ServiceType::SkGroup,
                 state: "ISSUED".into(),
                 valid_from: d(2026, 3, 2),
