@@ -16,8 +16,9 @@
 //!
 //! A voucher another provider holds answers `NOT_FOUND`, never `PERMISSION_DENIED`: its
 //! existence is not the caller's business. So do, to a social worker, the clients and vouchers
-//! outside their caseload ([`caseload`]: the clients they registered or issued a voucher for,
-//! and the vouchers they issued), in reads, lists and changes alike. So does, to a provider's user, a voucher that ended
+//! outside their caseload ([`caseload`]: the clients they or their team registered or issued a
+//! voucher for, and those vouchers), in reads, lists and changes alike — unless they read as a
+//! substitute with a stated reason (`x-seteli-substitute-reason`, audited). So does, to a provider's user, a voucher that ended
 //! more than `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS` (90) days ago, and its client ([`may_read`]).
 //!
 //! Which fields each role's job needs (least data, issue 14; the views are in `wire.rs`):
