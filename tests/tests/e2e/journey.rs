@@ -315,6 +315,15 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
             .expect("invoice");
         assert_eq!(now.state, bpb::InvoiceState::Exported as i32);
     }
+    // Every file the financial system pulled passes the official schemas and the official EN
+    // 16931 and Peppol BIS 3.0 rules with no fatal finding, as `make demo` checks its own.
+    let files: Vec<std::path::PathBuf> = s.pulled.iter().flat_map(|p| p.files.clone()).collect();
+    let report = seteli_tests::einvoice::validate_einvoices(&files);
+    assert_eq!(
+        report.ubl_checked,
+        s.pulled.len(),
+        "one UBL invoice per pull"
+    );
     let again = seteli_cli::actions::pull_invoices(
         &cli_platform(&env),
         &[bpb::ExportFormat::Finvoice30],
