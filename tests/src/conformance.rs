@@ -219,7 +219,9 @@ macro_rules! listed_services {
 }
 
 /// Server reflection lists the service, audit and health in both v1 and v1alpha (Postman,
-/// Python's grpcio-reflection and older grpcurl speak only v1alpha).
+/// Python's grpcio-reflection and older grpcurl speak only v1alpha), and no other Seteli
+/// service: a port lists what it serves. A call to another service's RPC on the port answers
+/// UNIMPLEMENTED saying so, not with an empty message.
 pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
     let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
@@ -236,6 +238,24 @@ pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
             "v1alpha: {name} not in {names_alpha:?}"
         );
     }
+    for listed in names.iter().chain(&names_alpha) {
+        assert!(
+            expected.contains(listed) || listed.starts_with("grpc.reflection."),
+            "{} lists {listed}, which it does not serve",
+            svc.name()
+        );
+    }
+    let other = Svc::ALL
+        .into_iter()
+        .find(|s| *s != svc)
+        .expect("another service");
+    let rpc = rpcs(other).into_iter().next().expect("an RPC");
+    let status = call_raw(server.channel(), &rpc, &env.admin(), Vec::new()).await;
+    assert_eq!(status.code(), Code::Unimplemented, "{status:?}");
+    assert!(
+        status.message().contains(&rpc.path()) && status.message().contains("not served"),
+        "{status:?}"
+    );
 }
 
 /// A browser's gRPC-Web call from an allowed origin reaches an RPC (its answer carries the CORS

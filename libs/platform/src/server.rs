@@ -123,14 +123,23 @@ impl Platform {
 
         // Reflection in both versions: grpcurl and tonic speak v1; Postman, Python's
         // grpcio-reflection and older grpcurl only v1alpha.
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(seteli_api::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1()?;
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(seteli_api::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1alpha()?;
+        // Each port lists the services it serves, not every Seteli contract.
+        let advertised = |builder: tonic_reflection::server::Builder<'static>| {
+            names
+                .iter()
+                .filter(|n| !n.is_empty())
+                .chain([
+                    &"grpc.health.v1.Health".to_owned(),
+                    &"grpc.reflection.v1.ServerReflection".to_owned(),
+                    &"grpc.reflection.v1alpha.ServerReflection".to_owned(),
+                ])
+                .fold(builder, |b, name| b.with_service_name(name.clone()))
+                .register_encoded_file_descriptor_set(seteli_api::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection = advertised(tonic_reflection::server::Builder::configure()).build_v1()?;
+        let reflection_v1alpha =
+            advertised(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
 
         let routes = routes.add_service(InterceptedService::new(
             AuditServiceServer::new(AuditApi::new(self.db.clone())),

@@ -307,7 +307,10 @@ where
         Box::pin(
             async move {
                 let started = Instant::now();
-                let result = inner.call(req).await;
+                let mut result = inner.call(req).await;
+                if let Ok(res) = &mut result {
+                    explain_unserved(res.headers_mut(), service, &path);
+                }
                 let code = match &result {
                     Ok(res) => res
                         .headers()
@@ -336,6 +339,29 @@ where
         )
     }
 }
+
+/// Gives an `UNIMPLEMENTED` answer without a message (a service or method this port does not
+/// serve: tonic's router answers so) one that says so, instead of an empty string.
+fn explain_unserved(headers: &mut http::HeaderMap, service: &str, path: &str) {
+    let unimplemented = (tonic::Code::Unimplemented as i32).to_string();
+    if headers.get("grpc-status").and_then(|v| v.to_str().ok()) != Some(unimplemented.as_str())
+        || headers.contains_key("grpc-message")
+    {
+        return;
+    }
+    let message = format!(
+        "{path} is not served on this port (the {service} service): server reflection lists \
+         what it serves"
+    );
+    let encoded = percent_encoding::utf8_percent_encode(&message, GRPC_MESSAGE_ESCAPES).to_string();
+    if let Ok(value) = http::HeaderValue::from_str(&encoded) {
+        headers.insert("grpc-message", value);
+    }
+}
+
+/// What the gRPC spec percent-encodes in `grpc-message`: everything outside printable ASCII,
+/// and `%` itself.
+const GRPC_MESSAGE_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
 
 #[cfg(test)]
 mod tests {
