@@ -1,12 +1,14 @@
 # Seteli — everyday commands. `make help` lists them.
 SHELL := /bin/bash
 CARGO ?= cargo
+# Where cargo puts the debug binaries `make run` builds.
+BIN ?= $(or $(CARGO_TARGET_DIR),target)/debug
 # PostgreSQL server used by `make test-postgres`; each test creates its own fresh database on it.
 SETELI_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres
 # PostgreSQL server `make bench` also measures billing on (a fresh database it drops); empty: SQLite only.
 SETELI_BENCH_POSTGRES ?=
 
-.PHONY: help run demo token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas web ci
+.PHONY: help run demo token test test-sqlite test-postgres lint fmt bench k8s-check proto-check einvoice-schemas web portal ci
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -14,11 +16,17 @@ help: ## List the commands
 run: ## Start every service locally on SQLite with dev keys (Ctrl-C stops them)
 	@deploy/scripts/run-local.sh
 
-demo: ## Walk one month of the journey against the running `make run` (files under ./data/demo/)
-	@$(CARGO) run -q -p seteli-cli --bin seteli -- demo --out data/demo
+demo: einvoice-schemas ## Walk one month of the journey against the running `make run` (files under ./data/demo/), then check its e-invoices with the official schemas and EN 16931 / Peppol rules
+	@# The binaries `make run` built (same command, same features): no second compile.
+	@$(CARGO) build --quiet --bins
+	@$(BIN)/seteli demo --out data/demo
+	@files=$$(find data/demo -name '*.xml' | sort); \
+	  echo "The demo's e-invoices against the official Finvoice 3.0 / UBL 2.1 schemas and EN 16931 / Peppol BIS 3.0 rules:"; \
+	  .venv/bin/python deploy/scripts/validate-einvoice.py $$files && .venv/bin/python deploy/scripts/einvoice-rules.py $$files
 
 token: ## Mint a dev token: make token ROLE=county_admin [PROVIDER=<id>]
-	@$(CARGO) run -q -p seteli-devtool -- token --role $(ROLE) $(if $(PROVIDER),--provider $(PROVIDER),)
+	@$(CARGO) build --quiet --bins
+	@$(BIN)/seteli-dev token --role $(ROLE) $(if $(PROVIDER),--provider $(PROVIDER),)
 
 test: test-sqlite test-postgres ## Run every test on SQLite and on PostgreSQL
 
@@ -53,6 +61,10 @@ einvoice-schemas: ## Fetch the official Finvoice 3.0 / UBL 2.1 schemas and EN 16
 
 web: ## Build the browser portal (web/: gRPC-Web voucher lookup) into web/dist; npm ci from web/package-lock.json
 	@web/build.sh
+
+portal: web ## Serve the browser portal (web/dist) on http://127.0.0.1:3000, an origin `make run` allows
+	@echo "Open http://127.0.0.1:3000/?api=http://127.0.0.1:50052#token=$$($(BIN)/seteli token --role social_worker 2>/dev/null || echo '<a social_worker token: make token ROLE=social_worker>')"
+	@python3 -m http.server --bind 127.0.0.1 --directory web/dist 3000
 
 proto-check: ## buf lint (STANDARD) and buf breaking against main
 	@deploy/scripts/proto-check.sh

@@ -9,10 +9,9 @@ cargo build --quiet --bins
 bin=target/debug
 
 "$bin/seteli-dev" keys --dir deploy/dev-keys
-set -a
-# shellcheck disable=SC1091
-source deploy/dev.env
-set +a
+# deploy/dev.env fills only what is unset: a setting given on the command line wins.
+# shellcheck source=dev-env.sh
+source deploy/scripts/dev-env.sh
 export SETELI_JWKS_PATH=deploy/dev-keys/jwks.json
 # Dev mode (also in deploy/dev.env): the dev issuer and dev key are refused without it.
 export SETELI_DEV=true
@@ -73,13 +72,13 @@ cat <<TXT
 Seteli is running on localhost (SQLite under ./data/):
   providers   gRPC + gRPC-Web  127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   vouchers    gRPC + gRPC-Web  127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
-              (follows attendance's usage feed with a dev county_admin token, SETELI_ATTENDANCE_FEED_TOKEN)
+              (follows attendance's usage feed as its own service account, SETELI_ATTENDANCE_FEED_TOKEN)
   attendance  gRPC + gRPC-Web  127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
-              (follows the vouchers feed with a dev county_admin token, SETELI_VOUCHERS_FEED_TOKEN)
+              (follows the vouchers feed as its own service account, SETELI_VOUCHERS_FEED_TOKEN)
   reporting   gRPC + gRPC-Web  127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
-              (follows the vouchers and attendance feeds with a dev county_admin token)
+              (follows the vouchers and attendance feeds as its own service account)
   billing     gRPC + gRPC-Web  127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics
-              (calls attendance, vouchers, providers with a dev county_admin token, SETELI_BILLING_UPSTREAM_TOKEN)
+              (calls attendance, vouchers, providers as its own service account, SETELI_BILLING_UPSTREAM_TOKEN)
 
 The command-line client (it mints a dev token of each step's role by itself):
   target/debug/seteli health

@@ -156,9 +156,47 @@ function showVoucher(v: Voucher): void {
   element<HTMLElement>("#refusal").hidden = true;
 }
 
-/** Shows a refusal: its code, the rule ids and the Finnish message from its details. */
-function showRefusal(e: unknown): void {
+/**
+ * Why a call got no answer at all (fetch() itself failed, so there is no gRPC status): the
+ * service did not answer (not running, wrong address), or it answered and the browser withheld
+ * the answer because this page's origin is not among the service's SETELI_CORS_ALLOWED_ORIGINS.
+ * A browser does not tell a script which; a `no-cors` request, whose answer the page may not read
+ * but which succeeds whenever the server answers, does.
+ */
+async function whyNoAnswer(api: string): Promise<"cors" | "connection"> {
+  try {
+    await fetch(api, { mode: "no-cors", cache: "no-store" });
+    return "cors";
+  } catch {
+    return "connection";
+  }
+}
+
+/** Shows why a call failed: the service's refusal, or why no answer came. */
+async function showFailure(e: unknown, api: string): Promise<void> {
   const err = ConnectError.from(e);
+  const section = element<HTMLElement>("#refusal");
+  if (!(err.cause instanceof TypeError)) {
+    element<HTMLElement>("#refusal-title").textContent = "Palvelu ei hyväksynyt pyyntöä";
+    section.dataset.kind = "refusal";
+    showRefusal(err);
+    return;
+  }
+  const kind = await whyNoAnswer(api);
+  element<HTMLElement>("#refusal-title").textContent =
+    kind === "cors" ? "Selain esti vastauksen (CORS)" : "Palveluun ei saatu yhteyttä";
+  section.dataset.kind = kind;
+  showRefusal(err);
+  field(section, "message").textContent =
+    kind === "cors"
+      ? `Palvelu ${api} vastasi, mutta tämän sivun alkuperä ${location.origin} ei ole sen ` +
+        "sallimissa (SETELI_CORS_ALLOWED_ORIGINS), joten selain ei antanut vastausta sivulle."
+      : `Palvelu ${api} ei vastannut: se ei ole käynnissä tai osoite on väärä.`;
+  status("error", kind === "cors" ? "Selain esti vastauksen (CORS)." : "Ei yhteyttä palveluun.");
+}
+
+/** Shows a refusal: its code, the rule ids and the Finnish message from its details. */
+function showRefusal(err: ConnectError): void {
   const section = element<HTMLElement>("#refusal");
   field(section, "code").textContent = CODE_NAMES[err.code] ?? String(err.code);
   field(section, "message").textContent = err.rawMessage;
@@ -197,7 +235,11 @@ function showRefusal(e: unknown): void {
   status("error", `Palvelu vastasi: ${CODE_NAMES[err.code] ?? err.code}`);
 }
 
-async function lookup(client: Client<typeof VouchersService>, headers: HeadersInit): Promise<void> {
+async function lookup(
+  client: Client<typeof VouchersService>,
+  headers: HeadersInit,
+  api: string,
+): Promise<void> {
   const query = element<HTMLInputElement>("#voucher-query").value.trim();
   const request = UUID.test(query)
     ? create(GetVoucherRequestSchema, { voucherId: query })
@@ -210,11 +252,15 @@ async function lookup(client: Client<typeof VouchersService>, headers: HeadersIn
     showVoucher(voucher);
     status("ok", `Seteli ${voucher.voucherNumber} löytyi.`);
   } catch (e) {
-    showRefusal(e);
+    await showFailure(e, api);
   }
 }
 
-async function choose(client: Client<typeof VouchersService>, headers: HeadersInit): Promise<void> {
+async function choose(
+  client: Client<typeof VouchersService>,
+  headers: HeadersInit,
+  api: string,
+): Promise<void> {
   const voucherId = element<HTMLElement>("#voucher").dataset.voucherId ?? "";
   const providerId = element<HTMLInputElement>("#provider-id").value.trim();
   status("loading", "Kirjataan valintaa…");
@@ -227,7 +273,7 @@ async function choose(client: Client<typeof VouchersService>, headers: HeadersIn
     showVoucher(voucher);
     status("ok", `Valinta kirjattu setelille ${voucher.voucherNumber}.`);
   } catch (e) {
-    showRefusal(e);
+    await showFailure(e, api);
   }
 }
 
@@ -240,11 +286,11 @@ function main(): void {
   const headers: HeadersInit = token ? { authorization: `Bearer ${token}` } : {};
   element<HTMLFormElement>("#lookup").addEventListener("submit", (e) => {
     e.preventDefault();
-    void lookup(client, headers);
+    void lookup(client, headers, api);
   });
   element<HTMLFormElement>("#choose").addEventListener("submit", (e) => {
     e.preventDefault();
-    void choose(client, headers);
+    void choose(client, headers, api);
   });
   document.body.dataset.ready = "true";
 }

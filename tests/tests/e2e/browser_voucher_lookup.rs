@@ -187,8 +187,20 @@ async fn without_the_pages_origin_allowed_the_browser_blocks_the_call() {
     browser.open(&page_url(&env, &origin), READY).await;
     look_up(&mut browser, &voucher.voucher_number).await;
     let refusal = browser.fields("#refusal").await;
-    // fetch() fails before any gRPC answer is read: connect-web reports it as UNKNOWN.
+    // fetch() fails before any gRPC answer is read: connect-web reports it as UNKNOWN, and the
+    // page finds out why (the service answers a no-cors request) and says so.
     assert_eq!(refusal["code"], "UNKNOWN", "{refusal:?}");
+    assert_eq!(
+        browser
+            .eval("document.querySelector('#refusal').dataset.kind")
+            .await,
+        "cors"
+    );
+    assert!(
+        refusal["message"].contains("SETELI_CORS_ALLOWED_ORIGINS")
+            && refusal["message"].contains(&origin),
+        "{refusal:?}"
+    );
     assert!(
         browser
             .eval("document.querySelector('#voucher').hidden")
@@ -203,6 +215,35 @@ async fn without_the_pages_origin_allowed_the_browser_blocks_the_call() {
             .any(|l| l.contains("blocked by CORS policy")),
         "Chromium did not report the CORS block: {:?}",
         browser.log()
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_service_that_does_not_answer_is_told_apart_from_a_refusal() {
+    let (env, origin) = start_portal(true).await;
+    // A port this environment holds closed: nothing answers there.
+    let page = format!(
+        "{origin}/index.html?api={}#token={}",
+        env.url(Svc::Attendance),
+        env.social_worker()
+    );
+    let mut browser = Browser::launch().await;
+    browser.open(&page, READY).await;
+    look_up(&mut browser, "PS-2026-000001").await;
+    let refusal = browser.fields("#refusal").await;
+    assert_eq!(
+        browser
+            .eval("document.querySelector('#refusal').dataset.kind")
+            .await,
+        "connection"
+    );
+    assert!(refusal["message"].contains("ei vastannut"), "{refusal:?}");
+    assert_eq!(
+        browser
+            .eval("document.querySelector('#refusal-title').textContent")
+            .await,
+        "Palveluun ei saatu yhteyttä"
     );
     browser.close().await;
 }

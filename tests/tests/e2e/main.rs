@@ -26,6 +26,7 @@ mod billing_upstream;
 mod browser_voucher_lookup;
 mod cli;
 mod conformance;
+mod dev_env;
 mod feed_order;
 mod journey;
 mod kit_hermetic;
