@@ -547,24 +547,17 @@ impl Authenticator {
 
 impl Interceptor for Authenticator {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, tonic::Status> {
+        let refused = |e: AppError| {
+            let request_id = request
+                .extensions()
+                .get::<TraceContext>()
+                .map(|t| t.request_id.clone())
+                .unwrap_or_default();
+            crate::status::to_status(e, &request_id)
+        };
         let verified = bearer_token(request.metadata()).and_then(|t| self.verifier.verify(t));
-        let caller = verified.map_err(|e| {
-            let request_id = request
-                .extensions()
-                .get::<TraceContext>()
-                .map(|t| t.request_id.clone())
-                .unwrap_or_default();
-            crate::status::to_status(e, &request_id)
-        })?;
-        let mut caller = caller;
-        caller.substitute_reason = substitute_reason(&caller, &request).map_err(|e| {
-            let request_id = request
-                .extensions()
-                .get::<TraceContext>()
-                .map(|t| t.request_id.clone())
-                .unwrap_or_default();
-            crate::status::to_status(e, &request_id)
-        })?;
+        let mut caller = verified.map_err(refused)?;
+        caller.substitute_reason = substitute_reason(&caller, &request).map_err(refused)?;
         tracing::Span::current().record("caller", caller.subject.as_str());
         request.extensions_mut().insert(caller);
         request.extensions_mut().insert(self.clock.clone());

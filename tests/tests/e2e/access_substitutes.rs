@@ -145,21 +145,50 @@ async fn a_substitute_reads_with_a_stated_reason_that_the_auditor_lists() {
     );
 }
 
-#[tokio::test]
-async fn a_team_shares_its_members_clients_and_vouchers() {
-    let env = start_attendance().await;
+/// Anna and Ben of team "pohjoinen", Cecilia of another, and a client Anna registered and
+/// issued a KTT voucher for.
+struct Team {
+    anna: String,
+    ben: String,
+    cecilia: String,
+    client: String,
+    voucher: String,
+}
+
+async fn team_with_a_client(env: &Env, individual: u16) -> Team {
     let anna = env.keys.social_worker_in_team("anna", "pohjoinen");
-    let ben = env.keys.social_worker_in_team("ben", "pohjoinen");
-    let cecilia = env.keys.social_worker_in_team("cecilia", "etela");
-    let details = client_details(&hetu(ymd(1990, 5, 5), 512), "Siilinjärvi", SIILINJARVI);
-    let client = create_client_as(&env, &anna, details)
+    let details = client_details(
+        &hetu(ymd(1990, 5, 5), individual),
+        "Siilinjärvi",
+        SIILINJARVI,
+    );
+    let client = create_client_as(env, &anna, details)
         .await
         .expect("registered by Anna")
         .id;
-    let v = issue_as(&env, &anna, ktt_decision(&client))
+    let voucher = issue_as(env, &anna, ktt_decision(&client))
         .await
         .expect("issued by Anna")
         .id;
+    Team {
+        ben: env.keys.social_worker_in_team("ben", "pohjoinen"),
+        cecilia: env.keys.social_worker_in_team("cecilia", "etela"),
+        anna,
+        client,
+        voucher,
+    }
+}
+
+#[tokio::test]
+async fn a_team_shares_its_members_clients_and_vouchers() {
+    let env = start_attendance().await;
+    let Team {
+        ben,
+        cecilia,
+        client,
+        voucher: v,
+        ..
+    } = team_with_a_client(&env, 512).await;
     // Ben, in Anna's team: the client and the voucher, in reads and in lists.
     read_client(&env, &ben, &client)
         .await
@@ -200,18 +229,13 @@ async fn a_team_shares_its_members_sessions_and_reports_too() {
     use seteli_api::reporting::v1 as rpb;
     let env = start_reporting_on(today()).await;
     let p = approved_provider(&env, "Valmennus ry", 1_030_013, SIILINJARVI).await;
-    let anna = env.keys.social_worker_in_team("anna", "pohjoinen");
-    let ben = env.keys.social_worker_in_team("ben", "pohjoinen");
-    let cecilia = env.keys.social_worker_in_team("cecilia", "etela");
-    let details = client_details(&hetu(ymd(1990, 5, 5), 513), "Siilinjärvi", SIILINJARVI);
-    let client = create_client_as(&env, &anna, details)
-        .await
-        .expect("registered by Anna")
-        .id;
-    let v = issue_as(&env, &anna, ktt_decision(&client))
-        .await
-        .expect("issued by Anna")
-        .id;
+    let Team {
+        anna,
+        ben,
+        cecilia,
+        client,
+        voucher: v,
+    } = team_with_a_client(&env, 513).await;
     choose_as(&env, &anna, &v, &p, None).await.expect("chosen");
     accept_as(&env, &p, accept_request(&v, "Olli Ohjaaja", Some(today())))
         .await
