@@ -33,10 +33,12 @@ pub fn json_of(message: &impl prost::Message, full_name: &str) -> anyhow::Result
         .with_context(|| format!("no message {full_name} in the contracts"))?;
     let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
         .with_context(|| format!("decoding {full_name}"))?;
+    // The protobuf JSON mapping, as `--json` promises: 64-bit integers as strings (a JSON
+    // number loses precision beyond 2^53 in most readers), field names as in the .proto.
     let options = SerializeOptions::new()
         .use_proto_field_name(true)
         .skip_default_fields(false)
-        .stringify_64_bit_integers(false);
+        .stringify_64_bit_integers(true);
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::new(&mut out);
     dynamic
