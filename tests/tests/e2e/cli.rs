@@ -269,6 +269,48 @@ async fn a_decline_an_interruption_and_a_cancellation_each_name_their_reason_cod
 }
 
 #[tokio::test]
+async fn a_voucher_issued_with_a_distance_exemption_may_go_to_a_provider_far_away() {
+    let (env, client, cli) = a_client(325).await;
+    // Iisalmi is some 75 km from the client's home in Kuopio.
+    let far = approved_provider(&env, "Kaukana ry", 1_800_325, IISALMI).await;
+    let plain = cli.json(&issue(&client, "10")).await;
+    let plain_id = plain["id"].as_str().expect("voucher id").to_owned();
+    let v = cli
+        .refused(&["voucher", "choose", &plain_id, "--provider", &far])
+        .await;
+    assert!(each(&v, "rules", "id").contains(&"PROV-DISTANCE"), "{v}");
+    // The decision is made again, with the permission.
+    cli.json(&[
+        "voucher",
+        "cancel",
+        &plain_id,
+        "--reason-kind",
+        "decision-changed",
+        "--reason",
+        "Uusi päätös.",
+    ])
+    .await;
+    let exempt = [
+        &issue(&client, "10")[..],
+        &[
+            "--distance-exemption",
+            "Lähempänä ei ole palveluntuottajaa.",
+        ],
+    ]
+    .concat();
+    let w = cli.json(&exempt).await;
+    assert_eq!(
+        w["decision"]["distance_exemption"]["reason"], "Lähempänä ei ole palveluntuottajaa.",
+        "{w}"
+    );
+    let id = w["id"].as_str().expect("voucher id");
+    let chosen = cli
+        .json(&["voucher", "choose", id, "--provider", &far])
+        .await;
+    assert_eq!(chosen["provider_id"], far.as_str(), "{chosen}");
+}
+
+#[tokio::test]
 async fn dev_tokens_health_and_completions() {
     let env = start_vouchers(Prices::Unset).await;
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);

@@ -265,6 +265,10 @@ pub enum VoucherCmd {
         /// SK: the service-need assessment's reference (SK-ELIG-NEED).
         #[arg(long, default_value = "PTA-2026-77")]
         assessment: String,
+        /// Permit a provider farther than 20 km from the client's home, and why (PROV-DISTANCE:
+        /// no provider near, or a special need).
+        #[arg(long, value_name = "REASON")]
+        distance_exemption: Option<String>,
     },
     /// Record the client's choice of provider (social worker).
     Choose {

@@ -240,14 +240,15 @@ async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
             units,
             plan,
             assessment,
+            distance_exemption,
         } => {
             let from = from.unwrap_or_else(today);
             let until = until.unwrap_or_else(|| seteli_rules::terms::validity_end(from, months));
-            let v = actions::issue_voucher(
-                p,
-                actions::decision(&client, service, (from, until), units, &plan, &assessment),
-            )
-            .await?;
+            let mut decision =
+                actions::decision(&client, service, (from, until), units, &plan, &assessment);
+            decision.distance_exemption =
+                distance_exemption.map(|reason| vpb::DistanceExemption { reason });
+            let v = actions::issue_voucher(p, decision).await?;
             show(&v)
         }
         VoucherCmd::Choose {
