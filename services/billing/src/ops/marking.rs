@@ -35,6 +35,7 @@ pub(super) async fn mark_document(
         invoice_id: invoice_id.to_owned(),
         item_ids,
         approved,
+        released: false,
         provider_id: invoice.provider_id.clone(),
         year: invoice.body.year,
         month: invoice.body.month,
