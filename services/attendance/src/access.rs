@@ -3,10 +3,10 @@
 //! | RPC | roles |
 //! | --- | --- |
 //! | RecordSession, CancelSession, RecordAbsence | provider's user (own vouchers) |
-//! | CorrectSession, VoidSession | provider's user (own vouchers, until invoiced), county admin (also after) |
+//! | CorrectSession, VoidSession | provider's user (own vouchers, until invoiced, and again once the invoice is returned), county admin (also after) |
 //! | GetSession, ListSessions, ListAbsences, GetVoucherUsage | social worker, county admin, provider's user (own vouchers) |
 //! | ListBillableItems | billing's service account |
-//! | MarkItemsInvoiced | billing's service account (items of the invoice's provider and month) |
+//! | MarkItemsInvoiced | billing's service account (items of the invoice's provider and month; `released`: of its provider) |
 //! | ListAlerts, ResolveAlert | social worker, county admin, provider's user (own provider) |
 //! | ListUsageChanges | the vouchers service's account |
 //! | ListAlertChanges | the reporting service's account |

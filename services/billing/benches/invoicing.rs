@@ -489,7 +489,7 @@ async fn invoice_month(
         {
             let mut conn = db.pool().acquire().await?;
             billed += black_box(store::invoice_item_ids(&mut conn, &doc.id).await?).len();
-            store::set_marked(&mut conn, &doc.id, store::TOLD_INVOICED).await?;
+            store::set_marked(&mut conn, &doc.id, store::TOLD_INVOICED, 0).await?;
         }
         marking += t.elapsed();
         invoices.extend(response.invoice);

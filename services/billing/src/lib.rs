@@ -12,6 +12,9 @@
 //!   an item corrected down after it was billed is credited on a credit note. The items are
 //!   then marked invoiced in `attendance` ([`jobs::mark_invoiced`] retries what fails).
 //! - **States**: DRAFT → SUBMITTED → APPROVED / RETURNED → EXPORTED → PAID ([`model::InvoiceState::MOVES`]).
+//!   A RETURNED document's items are released in `attendance` (the provider corrects or voids
+//!   the sessions) and its month is generated again in place, same number, DRAFT again or
+//!   WITHDRAWN with nothing to bill (`ops/regeneration.rs`); an approved one never changes.
 //! - **The pull**: approved invoices in approval order (the export sequence, assigned in commit
 //!   order), paged or streamed, until acknowledged; the acknowledgement is one conditional
 //!   `UPDATE`, so each invoice has exactly one acknowledged export.
@@ -53,11 +56,18 @@ impl Service for Billing {
         grpc_port: 50055,
         metrics_port: 9105,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[MigrationFile {
-        version: 100,
-        description: "billing",
-        sql: include_str!("../migrations/0100_billing.sql"),
-    }];
+    const MIGRATIONS: &'static [MigrationFile] = &[
+        MigrationFile {
+            version: 100,
+            description: "billing",
+            sql: include_str!("../migrations/0100_billing.sql"),
+        },
+        MigrationFile {
+            version: 105,
+            description: "returned regeneration",
+            sql: include_str!("../migrations/0105_returned_regeneration.sql"),
+        },
+    ];
     type Settings = app::Settings;
 
     fn settings(config: &Config) -> Result<app::Settings, ConfigError> {

@@ -22,6 +22,9 @@ coded! {
         Exported = "EXPORTED",
         /// Paid.
         Paid = "PAID",
+        /// A returned document generated again with nothing left to bill: it bills nothing
+        /// and moves no more (its number is not used again).
+        Withdrawn = "WITHDRAWN",
     }
 }
 pb_enum!(InvoiceState, pb::InvoiceState {
@@ -31,6 +34,7 @@ pb_enum!(InvoiceState, pb::InvoiceState {
     Returned => Returned,
     Exported => Exported,
     Paid => Paid,
+    Withdrawn => Withdrawn,
 });
 
 impl InvoiceState {
@@ -56,6 +60,12 @@ impl InvoiceState {
             .filter(|(_, t)| *t == to)
             .map(|(f, _)| *f)
             .collect()
+    }
+
+    /// Whether `attendance` may be told the document's items are invoiced: not while the county
+    /// has it returned (its items are released for the provider to correct), nor once withdrawn.
+    pub fn holds_items(self) -> bool {
+        !matches!(self, InvoiceState::Returned | InvoiceState::Withdrawn)
     }
 
     /// Approved by the county (what the financial system may see).
@@ -121,8 +131,14 @@ pub struct InvoiceRow {
     pub export_sequence: Option<i64>,
     /// When it was paid.
     pub paid_on: Option<NaiveDate>,
-    /// Whether attendance was told the items are invoiced.
-    pub items_marked: bool,
+    /// What attendance was told of the items ([`crate::store::TOLD_NOTHING`],
+    /// [`crate::store::TOLD_INVOICED`], [`crate::store::TOLD_APPROVED`]).
+    pub items_marked: i64,
+    /// How many times the county returned it: each return asks attendance to release the
+    /// items it then held (the round of the release).
+    pub release_round: i64,
+    /// The last round of release attendance has been told of.
+    pub items_released: i64,
     /// Version.
     pub version: i64,
     /// The document as generated, its lines without their items (those are rows of
@@ -158,7 +174,7 @@ impl InvoiceRow {
             approved_at_micros: self.approved_at,
             export_sequence: self.export_sequence.unwrap_or_default(),
             paid_on: self.paid_on.map(to_date),
-            items_marked: self.items_marked,
+            items_marked: self.items_marked > 0,
             version: self.version,
             ..self.body.clone()
         }

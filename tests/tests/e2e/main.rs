@@ -18,6 +18,7 @@ mod attendance_ledger_end;
 mod attendance_ledger_properties;
 mod attendance_ledger_start;
 mod attendance_sessions;
+mod billing_corrections;
 mod billing_export;
 mod billing_invoices;
 mod billing_pull;

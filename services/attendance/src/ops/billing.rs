@@ -1,6 +1,8 @@
 //! What `billing` invoices: the billable items of a provider's month (ListBillableItems) and
 //! their marking on an invoice (MarkItemsInvoiced), so that nothing is billed twice and a
-//! correction after invoicing shows as such.
+//! correction after invoicing shows as such; and their release when the county returned the
+//! invoice (MarkItemsInvoiced `released`), so that the provider corrects or voids them before
+//! the month is generated again (issue 25).
 
 use chrono::{Datelike, NaiveDate};
 use seteli_api::attendance::v1 as pb;
@@ -144,6 +146,25 @@ pub async fn mark_items_invoiced(
     if req.item_ids.is_empty() || req.item_ids.len() > 1000 {
         return Err(AppError::invalid("item_ids", "1–1000 item ids"));
     }
+    if req.approved && req.released {
+        return Err(AppError::invalid(
+            "released",
+            "an approved invoice is never returned: not with `approved`",
+        ));
+    }
+    if req.released {
+        let items = req.item_ids.clone();
+        let request_id = req.request_id.clone();
+        return change
+            .apply(move |conn| {
+                Box::pin(async move {
+                    let on = (invoice.as_str(), provider.as_str());
+                    let marked = release_items(conn, &ctx, &request_id, on, &items).await?;
+                    Ok(pb::MarkItemsInvoicedResponse { marked })
+                })
+            })
+            .await;
+    }
     let items = req.item_ids.clone();
     let request_id = req.request_id.clone();
     let approved = req.approved;
@@ -219,6 +240,53 @@ pub async fn mark_items_invoiced(
             })
         })
         .await
+}
+
+/// MarkItemsInvoiced with `released`: each item still on returned invoice `invoice` is no
+/// longer invoiced ([`store::release_invoiced`]), so its provider's user corrects or voids it
+/// again ([`super::sessions`]); an item on another invoice or on none is left as it is. Returns
+/// how many were released.
+async fn release_items(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    (invoice, provider): (&str, &str),
+    items: &[String],
+) -> AppResult<i32> {
+    let mut released = 0;
+    for item in items {
+        let s = store::load_session(conn, item)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("billable item {item}")))?;
+        if s.provider_id != provider {
+            return Err(AppError::invalid(
+                "item_ids",
+                format!("{item} is not an item of {provider}'s invoice"),
+            ));
+        }
+        if s.invoice_id.as_deref() != Some(invoice) {
+            continue;
+        }
+        store::lock_client(conn, &s.client_id).await?;
+        if !store::release_invoiced(conn, &s.id, invoice).await? {
+            continue;
+        }
+        let details = s.view.details.clone().unwrap_or_default();
+        store::append_history(
+            conn,
+            &s.id,
+            s.view.version + 1,
+            "RELEASED",
+            invoice,
+            &details,
+            &ctx.caller,
+            request_id,
+        )
+        .await?;
+        audit_client(conn, ctx, request_id, &s.client_id, "MarkItemsInvoiced").await?;
+        released += 1;
+    }
+    Ok(released)
 }
 
 #[cfg(test)]

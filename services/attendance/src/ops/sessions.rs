@@ -411,7 +411,9 @@ pub async fn correct_session(
 }
 
 /// A recorded session may be changed; once invoiced only by `county_admin` (a correction after
-/// invoicing).
+/// invoicing). A session whose invoice the county returned is no longer invoiced (billing
+/// released it: MarkItemsInvoiced `released`), so its provider's user changes it again until the
+/// month is generated again.
 pub(super) fn changeable(ctx: &Ctx, s: &SessionRow) -> AppResult<()> {
     if s.status != SessionStatus::Recorded {
         return Err(not_in_state(&format!(

@@ -1,5 +1,5 @@
-//! The billing side of sessions: which vouchers have sessions in a month, and the mark of a
-//! session on an invoice (never on two).
+//! The billing side of sessions: which vouchers have sessions in a month, the mark of a
+//! session on an invoice (never on two), and its release when the county returned the invoice.
 
 use chrono::NaiveDate;
 use seteli_platform::AppError;
@@ -47,6 +47,27 @@ pub async fn mark_invoiced(
     .bind(session_id)
     .bind(invoice_id)
     .bind(units)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Releases a session from returned invoice `invoice_id`: no longer invoiced (nor corrected
+/// after invoicing), so its provider's user changes it again. `false` when it is not on that
+/// invoice (any more).
+pub async fn release_invoiced(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    invoice_id: &str,
+) -> Result<bool, AppError> {
+    let r = sqlx::query(
+        "UPDATE sessions SET invoice_id = NULL, invoiced_units = NULL, invoiced_kind = NULL, \
+         corrected_after_invoicing = 0, version = version + 1, updated_at = $3 \
+         WHERE id = $1 AND invoice_id = $2",
+    )
+    .bind(session_id)
+    .bind(invoice_id)
     .bind(now_micros())
     .execute(&mut *conn)
     .await?;

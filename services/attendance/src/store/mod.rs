@@ -41,7 +41,7 @@ pub use alerts::{
     ALERT_FEED, AlertFilter, append_alert_change, insert_alert, list_alert_changes, list_alerts,
     load_alert, resolve_alert,
 };
-pub use billing::{billable_vouchers, mark_invoiced};
+pub use billing::{billable_vouchers, mark_invoiced, release_invoiced};
 pub use groups::{
     cancel_group, closed_group_start, delay_group, enrol, group_enrolments, insert_group,
     list_groups, load_group, touch_group, withdraw,

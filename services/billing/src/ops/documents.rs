@@ -1,16 +1,17 @@
 //! Writing one document of a generated month, an invoice or a credit note: its number and
 //! payment references, its lines, its items as rows of their own (negative on a credit note),
-//! its due date and parties; and for a credit note the numbers of the invoices it credits.
+//! its due date and parties; and for a credit note the numbers of the invoices it credits. A
+//! document the county returned is written again in place ([`Draft::rewrite`]).
 
 use chrono::{Datelike, Days, NaiveDate};
 use seteli_api::billing::v1 as pb;
-use seteli_platform::convert::{to_date, to_money, to_service_type};
+use seteli_platform::convert::{PbEnum, to_date, to_money, to_service_type};
 use seteli_platform::db::new_id;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ids::{finnish_reference, rf_reference};
 
 use crate::app::Settings;
-use crate::model::{ItemKind, VoucherTerms, to_units};
+use crate::model::{InvoiceRow, InvoiceState, ItemKind, VoucherTerms, to_units};
 use crate::plan::PlannedLine;
 use crate::store::{self, ItemEntry};
 use crate::wire::Seller;
@@ -55,6 +56,7 @@ pub(super) struct Draft<'a> {
 }
 
 impl Draft<'_> {
+    /// Writes a new document of the month, numbered next.
     pub(super) async fn write(
         &self,
         conn: &mut sqlx::AnyConnection,
@@ -63,11 +65,81 @@ impl Draft<'_> {
         credits: Vec<String>,
     ) -> AppResult<pb::Invoice> {
         let number = store::next_counter(conn, "invoice_number").await?;
+        let created = seteli_platform::db::now_micros();
+        let (body, entries) =
+            self.compose(new_id(), number, created, lines, no_show_report, credits)?;
+        store::insert_invoice(conn, number, self.month, &body).await?;
+        store::add_items(conn, &body.id, self.provider, &entries).await?;
+        Ok(body)
+    }
+
+    /// Writes the month's document again in place of `returned`, one the county returned (its
+    /// billing taken back: `store::unbill`). The same id and the **same invoice number**: the
+    /// county's financial system only ever receives approved documents (the pull, and
+    /// `finance_system` sees nothing else), so a returned number was never used outside Seteli;
+    /// keeping it leaves the numbering without gaps, keeps the payment reference made from it,
+    /// and the provider and the county keep talking of one invoice. Issued today, due by the
+    /// payment terms from today, DRAFT again; with no lines it is WITHDRAWN (`None`): it bills
+    /// nothing, and its number is not used again.
+    pub(super) async fn rewrite(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        returned: &InvoiceRow,
+        lines: &[(&VoucherTerms, &PlannedLine)],
+        no_show_report: Vec<pb::NoShowEntry>,
+        credits: Vec<String>,
+    ) -> AppResult<Option<pb::Invoice>> {
+        let number: i64 = returned.body.invoice_number.parse().map_err(|_| {
+            AppError::Internal(anyhow::anyhow!(
+                "stored invoice number {:?} is not a number",
+                returned.body.invoice_number
+            ))
+        })?;
+        let created = returned.body.created_at_micros;
+        let (mut body, entries) = self.compose(
+            returned.id.clone(),
+            number,
+            created,
+            lines,
+            no_show_report,
+            credits,
+        )?;
+        let state = if lines.is_empty() {
+            InvoiceState::Withdrawn
+        } else {
+            InvoiceState::Draft
+        };
+        body.state = state.to_pb();
+        if !store::replace_returned(conn, &body, state).await? {
+            return Err(AppError::StateConflict(format!(
+                "invoice {number} moved meanwhile"
+            )));
+        }
+        store::add_items(conn, &body.id, self.provider, &entries).await?;
+        if state == InvoiceState::Withdrawn {
+            return Ok(None);
+        }
+        // As stored: its state's facts and version with the new body.
+        let row = store::load_invoice(conn, &body.id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("invoice {number}")))?;
+        Ok(Some(row.view()))
+    }
+
+    /// The document's body (DRAFT) and its items' rows.
+    fn compose(
+        &self,
+        id: String,
+        number: i64,
+        created_at_micros: i64,
+        lines: &[(&VoucherTerms, &PlannedLine)],
+        no_show_report: Vec<pb::NoShowEntry>,
+        credits: Vec<String>,
+    ) -> AppResult<(pb::Invoice, Vec<ItemEntry>)> {
         let reference = finnish_reference(&number.to_string())
             .map_err(|e| AppError::Internal(anyhow::anyhow!("payment reference: {e}")))?;
         let rf = rf_reference(&reference)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("RF reference: {e}")))?;
-        let id = new_id();
         let mut entries = Vec::new();
         let mut pb_lines = Vec::new();
         for (n, (t, line)) in lines.iter().enumerate() {
@@ -98,7 +170,7 @@ impl Draft<'_> {
         let s = self.settings;
         let due = due_on(self.today, s.payment_terms_days);
         let body = pb::Invoice {
-            id: id.clone(),
+            id,
             invoice_number: number.to_string(),
             kind: if self.credit {
                 pb::InvoiceKind::CreditNote
@@ -131,12 +203,10 @@ impl Draft<'_> {
             no_show_report,
             credits_invoice_numbers: credits,
             version: 1,
-            created_at_micros: seteli_platform::db::now_micros(),
+            created_at_micros,
             ..Default::default()
         };
-        store::insert_invoice(conn, number, self.month, &body).await?;
-        store::add_items(conn, &id, self.provider, &entries).await?;
-        Ok(body)
+        Ok((body, entries))
     }
 }
 

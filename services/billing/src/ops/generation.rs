@@ -2,8 +2,10 @@
 //! services first, outside the transaction ([`super::upstream`]), then in one transaction lock
 //! the provider, plan every voucher with [`crate::plan`] and write the month's invoice and
 //! credit note ([`super::documents`]); a month is generated once, and its stored answer leaves
-//! the lines' items out (they are put back for the caller). Attendance is then told which items
-//! were invoiced ([`super::marking`]).
+//! the lines' items out (they are put back for the caller), unless the county returned one of
+//! its documents: then the month is generated again ([`super::regeneration`]), the returned
+//! document replaced by what is realised now. Attendance is then told which items were invoiced
+//! ([`super::marking`]).
 
 use std::collections::HashMap;
 
@@ -15,7 +17,8 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
 use super::documents::{Draft, credited_numbers};
-use super::marking::mark_document;
+use super::marking::tell_attendance;
+use super::regeneration::{MonthDocs, Slot};
 use super::upstream::{fetch_billable, fetch_seller, fetch_terms};
 use crate::access;
 use crate::app::{App, Settings};
@@ -48,19 +51,29 @@ pub async fn generate_invoice(
         )));
     }
     let month = period(first.year(), first.month());
+    let mut returned = Vec::new();
     {
         let mut conn = app.db.pool().acquire().await?;
         if let Some(docs) = store::generation(&mut conn, &provider, &month).await? {
-            drop(conn);
-            let first = change
-                .apply(move |conn| Box::pin(async move { answer(conn, docs, false).await }))
-                .await?;
-            return with_items(app, first).await;
+            let now = MonthDocs::load(&mut conn, &docs).await?;
+            returned.extend(now.returned().map(|d| d.id.clone()));
+            if returned.is_empty() {
+                drop(conn);
+                let first = change
+                    .apply(move |conn| Box::pin(async move { answer(conn, docs, false).await }))
+                    .await?;
+                return with_items(app, first).await;
+            }
         }
     }
 
     // Ask first, outside the transaction.
     let up = app.upstream(&ctx)?;
+    // Generated again: attendance releases the returned documents' items first (if the return
+    // could not tell it), so what it offers now is what the provider corrected.
+    for id in &returned {
+        tell_attendance(app, &up, id).await?;
+    }
     let seller = fetch_seller(app, &up, &provider).await?;
     let since = first
         .checked_sub_months(Months::new(app.settings.lookback_months))
@@ -97,7 +110,7 @@ pub async fn generate_invoice(
         .into_iter()
         .flatten()
     {
-        if let Err(e) = mark_document(app, &up, &doc.id, false).await {
+        if let Err(e) = tell_attendance(app, &up, &doc.id).await {
             tracing::warn!(error = %e, invoice = %doc.id, "attendance not told yet; retrying later");
         }
     }
@@ -114,8 +127,9 @@ fn closes_on(last: NaiveDate, close_days: u32) -> NaiveDate {
 /// Puts each document's items back on its lines: the stored answer of a generation leaves them
 /// out ([`write_month`]), so what a retry is answered from stays a few KiB however many items
 /// a month has (and goes to the database as one statement of one TLS record: see
-/// `store::POSTGRES_PARAMETERS`). The items of a document never change, so the first answer and
-/// a retry's are the same.
+/// `store::POSTGRES_PARAMETERS`). The items of a document change only when the county returned
+/// it and its month is generated again, so the first answer and a retry's are the same until
+/// then.
 async fn with_items(
     app: &App,
     mut response: pb::GenerateInvoiceResponse,
@@ -159,7 +173,10 @@ pub struct MonthFacts<'a> {
 
 /// GenerateInvoice's work inside its transaction: locks the provider, plans every voucher
 /// ([`plan::plan_voucher`]) and writes the month's invoice and credit note (or answers the
-/// documents of a month generated before). The answer's lines come without their items (the
+/// documents of a month generated before). A month one of whose documents the county returned
+/// is generated again: what the returned documents billed is taken back first, and they are
+/// written again in place (invoice lines while the month's invoice is kept as it is wait for a
+/// later month, as items recorded late do). The answer's lines come without their items (the
 /// caller puts them back after the commit). Public for the benchmark (`benches/invoicing.rs`).
 pub async fn write_month(
     conn: &mut sqlx::AnyConnection,
@@ -178,9 +195,17 @@ pub async fn write_month(
         today,
     } = facts;
     store::lock_provider(conn, provider).await?;
-    if let Some(docs) = store::generation(conn, provider, month).await? {
-        return answer(conn, docs, false).await;
-    }
+    let again = match store::generation(conn, provider, month).await? {
+        Some(docs) => {
+            let now = MonthDocs::load(conn, &docs).await?;
+            if !now.any_returned() {
+                return answer(conn, docs, false).await;
+            }
+            now.unbill_returned(conn).await?;
+            Some(now)
+        }
+        None => None,
+    };
     store::put_voucher_terms(conn, fetched_terms).await?;
     let billed = store::item_totals_since(conn, provider, since).await?;
     let totals = store::voucher_totals(conn, provider).await?;
@@ -248,33 +273,59 @@ pub async fn write_month(
             })
         })
         .collect();
-    let invoice = if invoice_lines.is_empty() {
-        None
-    } else {
-        Some(
+    let generated_before = again.is_some();
+    let docs = again.unwrap_or_default();
+    let invoice = match Slot::of(docs.invoice.as_ref()) {
+        Slot::New if invoice_lines.is_empty() => None,
+        Slot::New => Some(
             doc(false)
                 .write(conn, &invoice_lines, report, Vec::new())
                 .await?,
-        )
+        ),
+        Slot::Returned(old) => {
+            doc(false)
+                .rewrite(conn, old, &invoice_lines, report, Vec::new())
+                .await?
+        }
+        // Kept as it is: what is billable beyond it waits for a later month.
+        Slot::Kept(kept) => Some(kept.view()),
     };
-    let credit = if credit_lines.is_empty() {
-        None
-    } else {
-        let credited = credited_numbers(conn, &credit_lines).await?;
-        Some(
+    let credit = match Slot::of(docs.credit.as_ref()) {
+        Slot::New if credit_lines.is_empty() => None,
+        Slot::New => {
+            let credited = credited_numbers(conn, &credit_lines).await?;
+            Some(
+                doc(true)
+                    .write(conn, &credit_lines, Vec::new(), credited)
+                    .await?,
+            )
+        }
+        Slot::Returned(old) => {
+            let credited = credited_numbers(conn, &credit_lines).await?;
             doc(true)
-                .write(conn, &credit_lines, Vec::new(), credited)
-                .await?,
-        )
+                .rewrite(conn, old, &credit_lines, Vec::new(), credited)
+                .await?
+        }
+        Slot::Kept(kept) if credit_lines.is_empty() => Some(kept.view()),
+        // The invoice was planned with these credits given back: never bill it without them.
+        Slot::Kept(kept) => {
+            return Err(AppError::StateConflict(format!(
+                "the month's credit note {} is {}: the corrections credited now go on the next \
+                 month's credit note; generate that month first",
+                kept.body.invoice_number,
+                kept.state.code()
+            )));
+        }
     };
-    store::claim_generation(
-        conn,
-        provider,
-        month,
+    let ids = (
         invoice.as_ref().map(|i| i.id.as_str()),
         credit.as_ref().map(|i| i.id.as_str()),
-    )
-    .await?;
+    );
+    if generated_before {
+        store::set_generation(conn, provider, month, ids.0, ids.1).await?;
+    } else {
+        store::claim_generation(conn, provider, month, ids.0, ids.1).await?;
+    }
     Ok(pb::GenerateInvoiceResponse {
         invoice,
         credit_note: credit,

@@ -4,7 +4,9 @@
 //!
 //! - `generation`: a provider's invoice and credit note of a closed month, from what
 //!   `upstream` asks of the other services, written by `documents`;
-//! - `marking`: telling `attendance` which items were invoiced, and the retry of it;
+//! - `marking`: telling `attendance` which items were invoiced, approved or (returned) released,
+//!   and the retry of it;
+//! - `regeneration`: a month generated again once the county returned one of its documents;
 //! - `reads`: reading invoices and exporting one as an e-invoice;
 //! - `states`: submit, approve, return, record the payment;
 //! - `pull`: the financial system's pull and its acknowledgement.
@@ -14,6 +16,7 @@ mod generation;
 mod marking;
 mod pull;
 mod reads;
+mod regeneration;
 mod states;
 mod upstream;
 

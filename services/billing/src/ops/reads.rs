@@ -68,7 +68,8 @@ pub async fn list_invoices(
     })
 }
 
-/// ExportInvoice.
+/// ExportInvoice; a withdrawn document (a returned one left with nothing to bill) is no
+/// e-invoice.
 pub async fn export_invoice(
     app: &App,
     ctx: Ctx,
@@ -78,6 +79,12 @@ pub async fn export_invoice(
     let id = required_id("invoice_id", &req.invoice_id)?;
     let format = wire::format("format", req.format)?;
     let row = visible(app, &ctx, &id).await?;
+    if row.state == InvoiceState::Withdrawn {
+        return Err(AppError::StateConflict(format!(
+            "invoice {} is WITHDRAWN: it bills nothing",
+            row.body.invoice_number
+        )));
+    }
     Ok(pb::ExportInvoiceResponse {
         document: Some(einvoice::document(&row.view(), format)?),
     })

@@ -1,6 +1,10 @@
 //! Moving an invoice along its state table ([`crate::model::InvoiceState::MOVES`]): the
 //! provider submits it, the county approves it (which gives it its place in the export
-//! sequence) or returns it with a reason, and records its payment.
+//! sequence) or returns it with a reason, and records its payment. Attendance is told what
+//! became of the items ([`super::marking`]): their approval, their release when the county
+//! returns the document (so that the provider corrects or voids the sessions before the month
+//! is generated again: [`super::generation`]), and their marking again when a returned document
+//! is submitted as it is.
 
 use seteli_api::billing::v1 as pb;
 use seteli_platform::auth::Caller;
@@ -9,7 +13,7 @@ use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
-use super::marking::mark_document;
+use super::marking::tell_attendance;
 use crate::access;
 use crate::app::App;
 use crate::model::InvoiceRow;
@@ -69,6 +73,10 @@ async fn move_invoice(
                             row.body.invoice_number
                         )));
                     }
+                    if to == InvoiceState::Returned {
+                        // Attendance is to release its items (a new round), in this commit.
+                        store::begin_release(conn, &id_owned).await?;
+                    }
                     let row = store::load_invoice(conn, &id_owned)
                         .await?
                         .ok_or_else(|| AppError::NotFound(format!("invoice {id_owned}")))?;
@@ -93,7 +101,18 @@ async fn move_invoice(
     Ok(invoice)
 }
 
-/// SubmitInvoice.
+/// Tells attendance what it does not know yet of `id` (after a move); the job retries what
+/// fails here, and a billing without an upstream token tells nobody.
+async fn tell(app: &App, ctx: &Ctx, id: &str, what: &str) {
+    if let Ok(up) = app.upstream(ctx)
+        && let Err(e) = tell_attendance(app, &up, id).await
+    {
+        tracing::warn!(error = %e, invoice = %id, "attendance not told of the {what} yet; retrying later");
+    }
+}
+
+/// SubmitInvoice; a returned document submitted as it is has its items marked invoiced again
+/// (after their release).
 pub async fn submit_invoice(
     app: &App,
     ctx: Ctx,
@@ -111,6 +130,7 @@ pub async fn submit_invoice(
         StateFacts::default(),
     )
     .await?;
+    tell(app, &ctx, &id, "submission").await;
     Ok(pb::SubmitInvoiceResponse {
         invoice: Some(invoice),
     })
@@ -134,19 +154,15 @@ pub async fn approve_invoice(
         StateFacts::default(),
     )
     .await?;
-    // Tell attendance the months are paid for (no late record after, RULES.md §10); the job
-    // retries what fails here, and a billing without an upstream token tells nobody.
-    if let Ok(up) = app.upstream(&ctx)
-        && let Err(e) = mark_document(app, &up, &id, true).await
-    {
-        tracing::warn!(error = %e, invoice = %id, "attendance not told of the approval yet; retrying later");
-    }
+    // Tell attendance the months are paid for (no late record after, RULES.md §10).
+    tell(app, &ctx, &id, "approval").await;
     Ok(pb::ApproveInvoiceResponse {
         invoice: Some(invoice),
     })
 }
 
-/// ReturnInvoice.
+/// ReturnInvoice, then tells attendance to release the items (MarkItemsInvoiced with
+/// `released`): the provider corrects or voids the sessions, and the month is generated again.
 pub async fn return_invoice(
     app: &App,
     ctx: Ctx,
@@ -168,6 +184,7 @@ pub async fn return_invoice(
         },
     )
     .await?;
+    tell(app, &ctx, &id, "return").await;
     Ok(pb::ReturnInvoiceResponse {
         invoice: Some(invoice),
     })

@@ -3,7 +3,9 @@
 //! Concurrency without read-then-write races:
 //! - a generation locks its provider's row in `provider_locks` ([`lock_provider`]) before it
 //!   reads what was billed, and claims its month with a primary key ([`claim_generation`]):
-//!   one month is generated once, and an item is never billed by two generations at once;
+//!   one month is generated once, and an item is never billed by two generations at once
+//!   (a month whose document the county returned is generated again under the same lock:
+//!   `regeneration.rs`);
 //! - every state change is one conditional `UPDATE … WHERE state IN (…)` on the invoice row
 //!   locked by [`seteli_platform::change::Change::apply_to`]; the acknowledgement is
 //!   `UPDATE … WHERE state = 'APPROVED'` ([`acknowledge`]), so of two pullers only one wins;
@@ -27,6 +29,15 @@ use sqlx::{AnyConnection, Row};
 
 use crate::model::{
     InvoiceKind, InvoiceRow, InvoiceState, ItemKind, ItemTotal, VoucherTerms, VoucherTotal,
+};
+
+mod regeneration;
+mod told;
+
+pub use regeneration::{replace_returned, set_generation, unbill};
+pub use told::{
+    TOLD_APPROVED, TOLD_INVOICED, TOLD_NOTHING, begin_release, releasable_items, set_marked,
+    set_released, untold,
 };
 
 /// Parameters per multi-row statement on SQLite (its limit is 32,766).
@@ -480,7 +491,8 @@ pub async fn put_voucher_terms(
 // ------------------------------------------------------------------------------ invoices
 
 const INVOICE_COLUMNS: &str = "id, kind, provider_id, state, returned_reason, export_id, \
-    approved_at, export_sequence, paid_on, items_marked, version, body";
+    approved_at, export_sequence, paid_on, items_marked, release_round, items_released, \
+    version, body";
 
 fn invoice_from_row(r: &AnyRow) -> Result<InvoiceRow, AppError> {
     Ok(InvoiceRow {
@@ -496,10 +508,25 @@ fn invoice_from_row(r: &AnyRow) -> Result<InvoiceRow, AppError> {
             .try_get::<Option<String>, _>("paid_on")?
             .map(|d| parse_stored_date(&d))
             .transpose()?,
-        items_marked: r.try_get::<i64, _>("items_marked")? != 0,
+        items_marked: r.try_get("items_marked")?,
+        release_round: r.try_get("release_round")?,
+        items_released: r.try_get("items_released")?,
         version: r.try_get("version")?,
         body: decode(&r.try_get::<String, _>("body")?)?,
     })
+}
+
+/// `body` without its lines' items (what is stored: they are rows of their own).
+fn without_items(body: &pb::Invoice) -> std::borrow::Cow<'_, pb::Invoice> {
+    if body.lines.iter().any(|l| !l.items.is_empty()) {
+        let mut b = body.clone();
+        for l in &mut b.lines {
+            l.items.clear();
+        }
+        std::borrow::Cow::Owned(b)
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
 }
 
 /// Writes a new document (DRAFT). Its body is stored without the lines' items: those are the
@@ -511,17 +538,7 @@ pub async fn insert_invoice(
     period: &str,
     body: &pb::Invoice,
 ) -> Result<(), AppError> {
-    let stripped;
-    let body = if body.lines.iter().any(|l| !l.items.is_empty()) {
-        let mut b = body.clone();
-        for l in &mut b.lines {
-            l.items.clear();
-        }
-        stripped = b;
-        &stripped
-    } else {
-        body
-    };
+    let body = without_items(body);
     let kind = if body.kind == pb::InvoiceKind::CreditNote as i32 {
         InvoiceKind::CreditNote
     } else {
@@ -541,7 +558,7 @@ pub async fn insert_invoice(
     .bind(InvoiceState::Draft.code())
     .bind(body.total.map(|m| m.cents).unwrap_or_default())
     .bind(body.created_at_micros)
-    .bind(encode(body))
+    .bind(encode(body.as_ref()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -723,40 +740,4 @@ pub async fn acknowledge(
         Some((state, export)) => (Some(InvoiceState::parse(&state)?), export),
         None => (None, String::new()),
     }))
-}
-
-/// What `attendance` has been told of a document (`items_marked`): nothing yet, its items
-/// invoiced, and its approval (after which its vouchers' months take no late record).
-pub const TOLD_NOTHING: i64 = 0;
-/// Attendance knows the document's items are invoiced.
-pub const TOLD_INVOICED: i64 = 1;
-/// Attendance also knows the document is approved.
-pub const TOLD_APPROVED: i64 = 2;
-
-/// Documents `attendance` has not been told all of yet (their items invoiced, or their
-/// approval), oldest first, each with whether it is approved.
-pub async fn unmarked(
-    conn: &mut AnyConnection,
-    limit: i64,
-) -> Result<Vec<(String, bool)>, AppError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT id, CASE WHEN approved_at IS NULL THEN 0 ELSE 1 END FROM invoices \
-         WHERE items_marked = 0 OR (approved_at IS NOT NULL AND items_marked < 2) \
-         ORDER BY created_at, id LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(|(i, a)| (i, a != 0)).collect())
-}
-
-/// Records what `attendance` now knows of the document ([`TOLD_INVOICED`],
-/// [`TOLD_APPROVED`]); never less than it knew.
-pub async fn set_marked(conn: &mut AnyConnection, id: &str, told: i64) -> Result<(), AppError> {
-    sqlx::query("UPDATE invoices SET items_marked = $2 WHERE id = $1 AND items_marked < $2")
-        .bind(id)
-        .bind(told)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
