@@ -171,6 +171,9 @@ mod tests {
         // Billed: never above the voucher's unit price; the voucher's without a provider price.
         assert_eq!(h.billed_price_on(d("2026-10-15"), 6500), 6000);
         assert_eq!(h.billed_price_on(d("2026-12-15"), 6200), 6200);
-        assert_eq!(PriceHistory::default().billed_price_on(d("2026-12-15"), 6500), 6500);
+        assert_eq!(
+            PriceHistory::default().billed_price_on(d("2026-12-15"), 6500),
+            6500
+        );
     }
 }
