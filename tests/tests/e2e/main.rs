@@ -20,6 +20,7 @@ mod attendance_ledger_start;
 mod attendance_sessions;
 mod billing_export;
 mod billing_invoices;
+mod billing_prices;
 mod billing_pull;
 mod billing_rules;
 mod billing_upstream;
