@@ -20,8 +20,8 @@ pub use offerings::upsert_offering;
 
 use crate::model::{
     BoundingBox, Candidate, Contact, Detail, Details, Document, DocumentKind, HistoryEntry,
-    LegalForm, Offering, PendingBank, Provider, ProviderRoot, ProviderState, Qualification, Site,
-    SiteKind, StaffMember, Stamp, Visibility,
+    LegalForm, PendingBank, Provider, ProviderRoot, ProviderState, Qualification, Site, SiteKind,
+    StaffMember, Stamp, Visibility,
 };
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
@@ -596,23 +596,7 @@ async fn fill_children(
         ))?);
     }
 
-    let offerings: Vec<(String, String, i64, i64)> = children_of(
-        conn,
-        "SELECT provider_id, service_type, unit_price_cents, max_group_size \
-         FROM provider_offerings WHERE provider_id IN ({ids}) ORDER BY provider_id, service_type",
-        &ids,
-    )
-    .await?;
-    for (provider_id, s, price, size) in offerings {
-        let i = owner(&provider_id)?;
-        page[i].offerings.push(Offering {
-            service: ServiceType::from_code(&s).ok_or_else(|| unknown("service", &s))?,
-            unit_price_cents: price,
-            max_group_size: u32::try_from(size).ok().filter(|n| *n > 0),
-            prices: Vec::new(),
-        });
-    }
-    offerings::fill_prices(conn, page, &ids).await?;
+    offerings::fill_offerings(conn, page, &ids, &owner).await?;
 
     let classes: Vec<(String, i64)> = children_of(
         conn,

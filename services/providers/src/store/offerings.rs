@@ -8,6 +8,8 @@ use seteli_platform::convert::store_date;
 use sqlx::AnyConnection;
 
 use super::{children_of, date, unknown};
+use seteli_rules::ServiceType;
+
 use crate::model::{Offering, OfferingPrice, Provider};
 
 /// Adds or replaces an offering, its price in force from `effective_from` (replacing a price of
@@ -55,37 +57,57 @@ pub async fn upsert_offering(
     Ok(())
 }
 
-/// A price row: provider id, service code, effective from, unit price cents, set at.
-type PriceRow = (String, String, String, i64, i64);
+/// An offering row with one of its prices (none: an offering stored without a history):
+/// provider id, service code, unit price cents, max group size, then the price's effective from,
+/// unit price cents and set at.
+type OfferingRow = (
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
-/// Fills the price history of every offering of the providers of `page` (whose offerings are
-/// filled), oldest first: one statement per [`super::PROVIDERS_PER_STATEMENT`] providers.
-pub(super) async fn fill_prices(
+/// Fills the offerings of every provider of `page` (`owner`: a provider id's index in it), each
+/// with its price history, oldest first: one statement (per
+/// [`super::PROVIDERS_PER_STATEMENT`] providers) for offerings and prices together.
+pub(super) async fn fill_offerings(
     conn: &mut AnyConnection,
     page: &mut [Provider],
     ids: &[&str],
+    owner: &(dyn Fn(&str) -> Result<usize, AppError> + Sync),
 ) -> Result<(), AppError> {
-    let rows: Vec<PriceRow> = children_of(
+    let rows: Vec<OfferingRow> = children_of(
         conn,
-        "SELECT provider_id, service_type, effective_from, unit_price_cents, set_at \
-         FROM provider_offering_prices WHERE provider_id IN ({ids}) \
-         ORDER BY provider_id, service_type, effective_from",
+        "SELECT o.provider_id, o.service_type, o.unit_price_cents, o.max_group_size, \
+             h.effective_from, h.unit_price_cents, h.set_at \
+         FROM provider_offerings o LEFT JOIN provider_offering_prices h \
+             ON h.provider_id = o.provider_id AND h.service_type = o.service_type \
+         WHERE o.provider_id IN ({ids}) \
+         ORDER BY o.provider_id, o.service_type, h.effective_from",
         ids,
     )
     .await?;
-    for (provider_id, service, from, cents, set_at) in rows {
-        let Some(p) = page.iter_mut().find(|p| p.id == provider_id) else {
-            return Err(unknown("price of provider", &provider_id));
-        };
-        // A removed offering's prices stay for billing, but are no offering's history here.
-        let Some(o) = p.offerings.iter_mut().find(|o| o.service.code() == service) else {
-            continue;
-        };
-        o.prices.push(OfferingPrice {
-            effective_from: date(&from)?,
-            unit_price_cents: cents,
-            set_at_micros: set_at,
-        });
+    for (provider_id, s, price, size, from, cents, set_at) in rows {
+        let offerings = &mut page[owner(&provider_id)?].offerings;
+        let service = ServiceType::from_code(&s).ok_or_else(|| unknown("service", &s))?;
+        if offerings.last().is_none_or(|o| o.service != service) {
+            offerings.push(Offering {
+                service,
+                unit_price_cents: price,
+                max_group_size: u32::try_from(size).ok().filter(|n| *n > 0),
+                prices: Vec::new(),
+            });
+        }
+        if let (Some(from), Some(cents), Some(o)) = (from, cents, offerings.last_mut()) {
+            o.prices.push(OfferingPrice {
+                effective_from: date(&from)?,
+                unit_price_cents: cents,
+                set_at_micros: set_at.unwrap_or_default(),
+            });
+        }
     }
     Ok(())
 }
