@@ -50,6 +50,7 @@ use seteli_platform::db::{Database, new_id, now_micros};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::server::Service;
 use seteli_rules::ServiceType;
+use seteli_rules::prices::PriceHistory;
 use sqlx::{Connection, Executor};
 
 const PROVIDERS: usize = 250;
@@ -359,7 +360,7 @@ fn synthesize(n: usize, first: NaiveDate) -> Synthetic {
 /// Planning alone: every voucher of the month through [`plan::plan_voucher`], nothing billed
 /// before.
 fn plan_only(first: NaiveDate) -> anyhow::Result<Row> {
-    let mut inputs: Vec<(FeedVoucher, VoucherTerms, Option<i64>)> = Vec::new();
+    let mut inputs: Vec<(FeedVoucher, VoucherTerms, Option<PriceHistory>)> = Vec::new();
     for n in 0..PROVIDERS {
         let s = synthesize(n, first);
         let seller = wire::seller(&s.provider)?;
@@ -368,7 +369,7 @@ fn plan_only(first: NaiveDate) -> anyhow::Result<Row> {
         for v in &s.vouchers {
             let terms = wire::voucher_terms(v)?;
             let f = feed.remove(&v.id).context("feed")?;
-            let price = seller.prices.get(&terms.service).copied();
+            let price = seller.prices.get(&terms.service).cloned();
             inputs.push((f, terms, price));
         }
     }
@@ -380,10 +381,10 @@ fn plan_only(first: NaiveDate) -> anyhow::Result<Row> {
             terms,
             billed: &[],
             total: VoucherTotal::default(),
-            provider_price_cents: *price,
+            provider_prices: price.as_ref(),
         })
         .map_err(|v| anyhow::anyhow!("rules refused the plan: {v:?}"))?;
-        billed_units += p.invoice.map_or(0, |l| l.all_units());
+        billed_units += p.invoice.iter().map(|l| l.all_units()).sum::<i64>();
     }
     let seconds = start.elapsed().as_secs_f64();
     black_box(billed_units);

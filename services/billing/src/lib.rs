@@ -5,7 +5,9 @@
 //! - **Generation** ([`ops::generate_invoice`]): a provider's invoice of a closed month, made
 //!   from `attendance`'s billable items (ListBillableItems, the month and the months before it
 //!   for items recorded late), each voucher's terms from `vouchers` (GetVoucher: number, price
-//!   snapshot, grant, value) and the seller from `providers` (GetProvider). A line per voucher;
+//!   snapshot, grant, value) and the seller from `providers` (GetProvider, with each offering's
+//!   price history: an item is billed at the price in force on its date, never above the
+//!   voucher's, PROV-PRICE and VOUCHER-VALUE). A line per voucher and unit price;
 //!   what a line may bill is decided in [`plan`] with `seteli_rules` (BILL-REALISED,
 //!   BILL-NO-SHOW, BILL-PROVIDER-CANCEL, NO-EXTRA-FEES, SK-NO-SHOW-REPORT, the caps of the
 //!   voucher's units and value). Lines keep the item ids they bill; a month is generated once;
@@ -66,6 +68,11 @@ impl Service for Billing {
             version: 105,
             description: "returned regeneration",
             sql: include_str!("../migrations/0105_returned_regeneration.sql"),
+        },
+        MigrationFile {
+            version: 106,
+            description: "the line of each invoiced item",
+            sql: include_str!("../migrations/0106_item_lines.sql"),
         },
     ];
     type Settings = app::Settings;

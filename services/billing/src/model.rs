@@ -158,9 +158,9 @@ impl InvoiceRow {
         invoice
     }
 
-    /// The contract view with each line's items (`items`: by voucher, in order, as
+    /// The contract view with each line's items (`items`: by voucher and line, in order, as
     /// [`crate::store::document_items`] reads them).
-    pub fn view_with(&self, items: Vec<(String, pb::InvoicedItem)>) -> pb::Invoice {
+    pub fn view_with(&self, items: Vec<crate::store::LineItem>) -> pb::Invoice {
         let mut invoice = self.state_view();
         fill_items(&mut invoice, items);
         invoice
@@ -190,23 +190,31 @@ impl InvoiceRow {
     }
 }
 
-/// Puts `items` (by voucher, in order, as [`crate::store::document_items`] reads them) on the
-/// lines of `invoice`, unless its lines carry their items already (a body or an answer stored
-/// before the items moved out).
-pub fn fill_items(invoice: &mut pb::Invoice, items: Vec<(String, pb::InvoicedItem)>) {
+/// Puts `items` (by voucher and line, in order, as [`crate::store::document_items`] reads them)
+/// on the lines of `invoice`, unless its lines carry their items already (a body or an answer
+/// stored before the items moved out). An item that names no line (written before a voucher
+/// could have a line per price) goes on its voucher's first line.
+pub fn fill_items(invoice: &mut pb::Invoice, items: Vec<crate::store::LineItem>) {
     if invoice.lines.iter().any(|l| !l.items.is_empty()) {
         return;
     }
-    let line_of: std::collections::HashMap<String, usize> = invoice
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(n, l)| (l.voucher_id.clone(), n))
+    let mut line_of: std::collections::HashMap<(&str, Option<i32>), usize> =
+        std::collections::HashMap::new();
+    for (n, l) in invoice.lines.iter().enumerate() {
+        line_of.insert((l.voucher_id.as_str(), Some(l.line_number)), n);
+        line_of.entry((l.voucher_id.as_str(), None)).or_insert(n);
+    }
+    let placed: Vec<(usize, pb::InvoicedItem)> = items
+        .into_iter()
+        .filter_map(|(voucher, line, item)| {
+            let n = line_of
+                .get(&(voucher.as_str(), line))
+                .or_else(|| line_of.get(&(voucher.as_str(), None)))?;
+            Some((*n, item))
+        })
         .collect();
-    for (voucher, item) in items {
-        if let Some(n) = line_of.get(&voucher) {
-            invoice.lines[*n].items.push(item);
-        }
+    for (n, item) in placed {
+        invoice.lines[n].items.push(item);
     }
 }
 

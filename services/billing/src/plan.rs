@@ -16,6 +16,10 @@
 //! - target − billed before > 0 goes on the invoice, capped by the units and the money the
 //!   voucher has left (after this run's credits); < 0 goes on the credit note (never a negative
 //!   invoice).
+//! - The price of a day (RULES.md §10, PROV-PRICE, VOUCHER-VALUE): each item is billed (or
+//!   credited) at the provider's price in force on its date, never above the voucher's unit
+//!   price ([`PriceHistory::billed_price_on`]); a voucher whose items fall under two prices gets
+//!   a line per price.
 //! - Money: the line is `units × unit price` rounded to cents half away from zero
 //!   ([`line_amount`]); each item gets the difference of the running line amount, so the items
 //!   add up to the line exactly.
@@ -31,6 +35,7 @@ use seteli_rules::absences::{
 };
 use seteli_rules::ledger::after_the_end;
 use seteli_rules::money::{line_amount, to_cents};
+use seteli_rules::prices::PriceHistory;
 
 use crate::model::{ItemKind, ItemTotal, VoucherTerms, VoucherTotal};
 use crate::wire::FeedVoucher;
@@ -46,8 +51,9 @@ pub struct VoucherInput<'a> {
     pub billed: &'a [&'a ItemTotal],
     /// What was billed of the voucher in all.
     pub total: VoucherTotal,
-    /// The provider's own unit price for the service, cents (`None`: not offered any more).
-    pub provider_price_cents: Option<i64>,
+    /// The provider's own unit prices of the service over time (`None`: not offered any more,
+    /// so the voucher's unit price).
+    pub provider_prices: Option<&'a PriceHistory>,
 }
 
 /// One item on a planned line (units and cents positive: billed, or credited).
@@ -65,10 +71,11 @@ pub struct PlannedItem {
     pub cents: i64,
 }
 
-/// A planned line of one voucher.
+/// A planned line of one voucher at one unit price.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedLine {
-    /// The unit price, cents: the provider's own, never above the voucher's price snapshot.
+    /// The unit price, cents: the provider's own in force on the items' dates, never above the
+    /// voucher's price snapshot.
     pub unit_price_cents: i64,
     /// The items.
     pub items: Vec<PlannedItem>,
@@ -100,10 +107,10 @@ impl PlannedLine {
 /// What one voucher gets on the month's documents.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VoucherPlan {
-    /// The invoice line, if anything is billed.
-    pub invoice: Option<PlannedLine>,
-    /// The credit-note line, if anything is credited.
-    pub credit: Option<PlannedLine>,
+    /// The invoice lines, one per unit price, in date order (none: nothing billed).
+    pub invoice: Vec<PlannedLine>,
+    /// The credit-note lines, one per unit price, in date order (none: nothing credited).
+    pub credit: Vec<PlannedLine>,
     /// SK no-shows for the billing report (SK-NO-SHOW-REPORT): date and units billed for it.
     pub no_show_report: Vec<(NaiveDate, i64)>,
 }
@@ -119,13 +126,35 @@ pub fn amount_cents(units: i64, price_cents: i64) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
+/// Items with their unit prices, cents, grouped into lines: a line per price, in the order
+/// each price first comes; the capped units on the last line.
+fn lines_by_price(items: Vec<(i64, PlannedItem)>, capped_units: i64) -> Vec<PlannedLine> {
+    let mut lines: Vec<PlannedLine> = Vec::new();
+    for (price, item) in items {
+        match lines.iter_mut().find(|l| l.unit_price_cents == price) {
+            Some(line) => line.items.push(item),
+            None => lines.push(PlannedLine {
+                unit_price_cents: price,
+                items: vec![item],
+                capped_units: 0,
+            }),
+        }
+    }
+    if let Some(last) = lines.last_mut() {
+        last.capped_units = capped_units;
+    }
+    lines
+}
+
 /// Plans one voucher, or says which rules its items break.
 pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violation>> {
     let terms = input.terms;
-    let price = input
-        .provider_price_cents
-        .map_or(terms.unit_price_cents, |p| p.min(terms.unit_price_cents))
-        .max(0);
+    // PROV-PRICE, VOUCHER-VALUE: the provider's price in force on the item's date, never above
+    // the voucher's unit price.
+    let price_of = |date: NaiveDate| match input.provider_prices {
+        Some(prices) => prices.billed_price_on(date, terms.unit_price_cents),
+        None => terms.unit_price_cents.max(0),
+    };
     let billed: HashMap<&str, &ItemTotal> = input
         .billed
         .iter()
@@ -162,7 +191,7 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
             None => charges.push(Charge {
                 kind: ChargeKind::Other,
                 payer: Payer::County,
-                amount: Decimal::new(amount_cents(i.units, price), 2),
+                amount: Decimal::new(amount_cents(i.units, price_of(i.date)), 2),
             }),
         }
     }
@@ -196,9 +225,10 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
     }
     targets.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
 
-    // Credits first: what they give back is left for the invoice.
-    let mut credit_items = Vec::new();
-    let (mut cum_units, mut cum_cents) = (0i64, 0i64);
+    // Credits first: what they give back is left for the invoice. Each price's running line
+    // amount: (units, cents).
+    let mut credit_items: Vec<(i64, PlannedItem)> = Vec::new();
+    let mut running_of: HashMap<i64, (i64, i64)> = HashMap::new();
     for (id, kind, date, target) in &targets {
         let Some(b) = billed.get(id.as_str()) else {
             continue;
@@ -207,29 +237,35 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
             continue;
         }
         let units = b.units - target;
-        cum_units += units;
-        let running = amount_cents(cum_units, price);
+        let price = price_of(*date);
+        let (cum_units, cum_cents) = running_of.entry(price).or_default();
+        *cum_units += units;
+        let running = amount_cents(*cum_units, price);
         let cents = if *target == 0 {
             b.cents
         } else {
-            (running - cum_cents).clamp(0, b.cents)
+            (running - *cum_cents).clamp(0, b.cents)
         };
-        cum_cents = running;
-        credit_items.push(PlannedItem {
-            item_id: id.clone(),
-            kind: *kind,
-            date: *date,
-            units,
-            cents,
-        });
+        *cum_cents = running;
+        credit_items.push((
+            price,
+            PlannedItem {
+                item_id: id.clone(),
+                kind: *kind,
+                date: *date,
+                units,
+                cents,
+            },
+        ));
     }
-    let credited_units: i64 = credit_items.iter().map(|i| i.units).sum();
-    let credited_cents: i64 = credit_items.iter().map(|i| i.cents).sum();
+    let credited_units: i64 = credit_items.iter().map(|(_, i)| i.units).sum();
+    let credited_cents: i64 = credit_items.iter().map(|(_, i)| i.cents).sum();
 
     // The invoice, capped by what the voucher has left (CAP-UNITS of the grant, its value).
     let left_units = (terms.units_granted - input.total.units + credited_units).max(0);
     let left_cents = (terms.value_cents - input.total.cents + credited_cents).max(0);
-    let mut invoice_items = Vec::new();
+    let mut invoice_items: Vec<(i64, PlannedItem)> = Vec::new();
+    let mut running_of: HashMap<i64, (i64, i64)> = HashMap::new();
     let (mut units_taken, mut cents_taken, mut capped) = (0i64, 0i64, 0i64);
     for (id, kind, date, target) in &targets {
         let before = billed.get(id.as_str()).map_or(0, |b| b.units);
@@ -244,24 +280,30 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
         }
         capped += delta - take;
         units_taken += take;
-        let running = amount_cents(units_taken, price).min(left_cents);
-        let cents = running - cents_taken;
-        cents_taken = running;
-        invoice_items.push(PlannedItem {
-            item_id: id.clone(),
-            kind: *kind,
-            date: *date,
-            units: take,
-            cents,
-        });
+        let price = price_of(*date);
+        let (cum_units, cum_cents) = running_of.entry(price).or_default();
+        *cum_units += take;
+        let cents = (amount_cents(*cum_units, price) - *cum_cents).min(left_cents - cents_taken);
+        *cum_cents += cents;
+        cents_taken += cents;
+        invoice_items.push((
+            price,
+            PlannedItem {
+                item_id: id.clone(),
+                kind: *kind,
+                date: *date,
+                units: take,
+                cents,
+            },
+        ));
     }
 
     // The rules over what the voucher's items are billed after this run.
     let mut net: HashMap<&str, i64> = billed.iter().map(|(k, b)| (*k, b.units)).collect();
-    for c in &credit_items {
+    for (_, c) in &credit_items {
         *net.entry(c.item_id.as_str()).or_default() -= c.units;
     }
-    for i in &invoice_items {
+    for (_, i) in &invoice_items {
         *net.entry(i.item_id.as_str()).or_default() += i.units;
     }
     let checked: Vec<BilledItem> = targets
@@ -276,7 +318,7 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
             billed_units: dec_units(net.get(id.as_str()).copied().unwrap_or_default()),
         })
         .collect();
-    for i in &invoice_items {
+    for (_, i) in &invoice_items {
         charges.push(Charge {
             kind: match i.kind {
                 ItemKind::Realised => ChargeKind::RealisedUnits,
@@ -307,16 +349,9 @@ pub fn plan_voucher(input: VoucherInput<'_>) -> Result<VoucherPlan, Vec<Violatio
     if !violations.is_empty() {
         return Err(violations);
     }
-    let line = |items: Vec<PlannedItem>, capped_units| {
-        (!items.is_empty()).then_some(PlannedLine {
-            unit_price_cents: price,
-            items,
-            capped_units,
-        })
-    };
     Ok(VoucherPlan {
-        invoice: line(invoice_items, capped),
-        credit: line(credit_items, 0),
+        invoice: lines_by_price(invoice_items, capped),
+        credit: lines_by_price(credit_items, 0),
         no_show_report: report,
     })
 }
@@ -344,6 +379,12 @@ mod tests {
         }
     }
 
+    /// The one line of a voucher's document.
+    fn one(lines: Vec<PlannedLine>) -> PlannedLine {
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        lines.into_iter().next().unwrap()
+    }
+
     fn item(id: &str, date: NaiveDate, kind: Option<ItemKind>, units: i64) -> FeedItem {
         FeedItem {
             item_id: id.into(),
@@ -369,6 +410,17 @@ mod tests {
         price: Option<i64>,
         ended_on: Option<NaiveDate>,
     ) -> Result<VoucherPlan, Vec<Violation>> {
+        let prices = price.map(|p| PriceHistory::new([(d(1, 1), p)]));
+        plan_priced(items, t, billed, prices.as_ref(), ended_on)
+    }
+
+    fn plan_priced(
+        items: Vec<FeedItem>,
+        t: &VoucherTerms,
+        billed: &[ItemTotal],
+        prices: Option<&PriceHistory>,
+        ended_on: Option<NaiveDate>,
+    ) -> Result<VoucherPlan, Vec<Violation>> {
         let feed = FeedVoucher {
             voucher_id: "v".into(),
             service: Some(t.service),
@@ -385,7 +437,7 @@ mod tests {
             terms: t,
             billed: &refs,
             total,
-            provider_price_cents: price,
+            provider_prices: prices,
         })
     }
 
@@ -394,10 +446,56 @@ mod tests {
         let t = terms(ServiceType::KttIndividual, 3000, 6500);
         let items = vec![item("a", d(10, 1), Some(ItemKind::Realised), 150)];
         let p = plan(items.clone(), &t, &[], Some(6000)).unwrap();
-        let line = p.invoice.unwrap();
+        let line = one(p.invoice);
         assert_eq!((line.unit_price_cents, line.cents()), (6000, 9000));
         let p = plan(items, &t, &[], Some(7000)).unwrap();
-        assert_eq!(p.invoice.unwrap().unit_price_cents, 6500);
+        assert_eq!(one(p.invoice).unit_price_cents, 6500);
+    }
+
+    #[test]
+    fn each_item_is_billed_at_the_price_in_force_on_its_date() {
+        // 60.00 from October, 64.00 from 1 December, 68.00 from 15 December; the voucher 65.00.
+        let t = terms(ServiceType::KttIndividual, 3000, 6500);
+        let prices = PriceHistory::new([(d(10, 1), 6000), (d(12, 1), 6400), (d(12, 15), 6800)]);
+        let items = vec![
+            item("oct", d(10, 6), Some(ItemKind::Realised), 200),
+            item("dec", d(12, 7), Some(ItemKind::Realised), 150),
+            item("late", d(12, 16), Some(ItemKind::Realised), 100),
+            item("dec2", d(12, 14), Some(ItemKind::Realised), 50),
+        ];
+        let p = plan_priced(items, &t, &[], Some(&prices), None).unwrap();
+        let lines: Vec<(i64, i64, i64)> = p
+            .invoice
+            .iter()
+            .map(|l| (l.unit_price_cents, l.all_units(), l.cents()))
+            .collect();
+        // A line per price in date order; 68.00 capped by the voucher's 65.00.
+        assert_eq!(
+            lines,
+            vec![(6000, 200, 12000), (6400, 200, 12800), (6500, 100, 6500)]
+        );
+        // Billed before at 60.00 and voided now: credited as billed.
+        let billed = [ItemTotal {
+            item_id: "oct".into(),
+            voucher_id: "v".into(),
+            kind: ItemKind::Realised,
+            date: d(10, 6),
+            units: 200,
+            cents: 12000,
+        }];
+        let p = plan_priced(Vec::new(), &t, &billed, Some(&prices), None).unwrap();
+        let credit = one(p.credit);
+        assert_eq!((credit.unit_price_cents, credit.cents()), (6000, 12000));
+        // The money the voucher has left caps across the lines.
+        let mut t2 = t.clone();
+        t2.value_cents = 15000;
+        let items = vec![
+            item("a", d(11, 30), Some(ItemKind::Realised), 200),
+            item("b", d(12, 1), Some(ItemKind::Realised), 200),
+        ];
+        let p = plan_priced(items, &t2, &[], Some(&prices), None).unwrap();
+        let cents: Vec<i64> = p.invoice.iter().map(PlannedLine::cents).collect();
+        assert_eq!(cents, vec![12000, 3000]);
     }
 
     #[test]
@@ -410,7 +508,7 @@ mod tests {
             item("late-no-show", d(11, 3), Some(ItemKind::NoShow), 100),
         ];
         let p = plan_ended(items.clone(), &t, &[], None, Some(d(10, 20))).expect("plan");
-        let line = p.invoice.expect("an invoice");
+        let line = one(p.invoice);
         let ids: Vec<&str> = line.items.iter().map(|i| i.item_id.as_str()).collect();
         assert_eq!(ids, ["before", "on"]);
         // Billed before the end was known: credited.
@@ -423,7 +521,7 @@ mod tests {
             cents: 6500,
         }];
         let p = plan_ended(items.clone(), &t, &billed, None, Some(d(10, 20))).expect("plan");
-        let credit = p.credit.expect("a credit note");
+        let credit = one(p.credit);
         assert_eq!(credit.items.len(), 1);
         assert_eq!(
             (credit.items[0].item_id.as_str(), credit.cents()),
@@ -431,10 +529,7 @@ mod tests {
         );
         // A running voucher bills them all.
         let p = plan_ended(items, &t, &[], None, None).expect("plan");
-        assert_eq!(
-            p.invoice.expect("an invoice").units(ItemKind::Realised),
-            300
-        );
+        assert_eq!(one(p.invoice).units(ItemKind::Realised), 300);
     }
 
     #[test]
@@ -446,7 +541,7 @@ mod tests {
             item("c", d(11, 2), Some(ItemKind::NoShow), 100),
         ];
         let p = plan(items, &t, &[], None).unwrap();
-        let line = p.invoice.unwrap();
+        let line = one(p.invoice);
         assert_eq!(line.units(ItemKind::NoShow), 200);
         // SK-NO-SHOW-REPORT lists all three, one billed zero.
         assert_eq!(
@@ -471,7 +566,7 @@ mod tests {
             item("a", d(10, 1), Some(ItemKind::Realised), 200),
         ];
         let p = plan(items, &t, &billed, None).unwrap();
-        let line = p.invoice.unwrap();
+        let line = one(p.invoice);
         assert_eq!(
             (line.all_units(), line.cents(), line.capped_units),
             (100, 6500, 100)
@@ -486,7 +581,7 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(p.invoice.unwrap().cents(), 10000);
+        assert_eq!(one(p.invoice).cents(), 10000);
     }
 
     #[test]
@@ -515,12 +610,12 @@ mod tests {
             None,
         )
         .unwrap();
-        assert!(down.invoice.is_none());
-        let credit = down.credit.unwrap();
+        assert!(down.invoice.is_empty());
+        let credit = one(down.credit);
         assert_eq!((credit.all_units(), credit.cents()), (100, 6500));
         // Voided: gone from the feed, credited whole.
         let voided = plan(Vec::new(), &t, &billed, None).unwrap();
-        assert_eq!(voided.credit.unwrap().cents(), 13000);
+        assert_eq!(one(voided.credit).cents(), 13000);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use seteli_rules::ServiceType;
 use seteli_rules::ids::{
     ovt_from_y_tunnus, validate_bic, validate_iban, validate_ovt, validate_y_tunnus,
 };
+use seteli_rules::prices::PriceHistory;
 
 use crate::model::{ItemKind, VoucherTerms};
 
@@ -168,8 +169,9 @@ pub struct Seller {
     pub iban: String,
     /// BIC.
     pub bic: String,
-    /// The provider's own unit price per service, cents.
-    pub prices: HashMap<ServiceType, i64>,
+    /// The provider's own unit prices per service over time (PROV-PRICE): a session is billed
+    /// at the one in force on its date.
+    pub prices: HashMap<ServiceType, PriceHistory>,
 }
 
 fn seller_refusal(what: &str, e: impl std::fmt::Display) -> AppError {
@@ -213,7 +215,7 @@ pub fn seller(p: &ppb::Provider) -> Result<Seller, AppError> {
     let prices = p
         .offerings
         .iter()
-        .filter_map(|o| Some((ServiceType::from_pb(o.service_type)?, o.unit_price?.cents)))
+        .filter_map(|o| Some((ServiceType::from_pb(o.service_type)?, price_history(o)?)))
         .collect();
     Ok(Seller {
         party: pb::Party {
@@ -229,6 +231,24 @@ pub fn seller(p: &ppb::Provider) -> Result<Seller, AppError> {
         bic: d.bic.trim().to_owned(),
         prices,
     })
+}
+
+/// An offering's prices over time as the registry answers them (PROV-PRICE): its price
+/// history, or (a registry that keeps none) its one unit price, in force on every date. `None`
+/// when it has neither.
+pub fn price_history(o: &ppb::Offering) -> Option<PriceHistory> {
+    let dated: Vec<(NaiveDate, i64)> = o
+        .price_history
+        .iter()
+        .filter_map(|p| {
+            let from = date("effective_from", p.effective_from.as_ref()).ok()?;
+            Some((from, p.unit_price?.cents))
+        })
+        .collect();
+    if !dated.is_empty() {
+        return Some(PriceHistory::new(dated));
+    }
+    Some(PriceHistory::new([(NaiveDate::MIN, o.unit_price?.cents)]))
 }
 
 /// `"Kauppakatu 1, 70100 Kuopio"` → street, postal code, town.

@@ -189,6 +189,20 @@ pub fn may_act_on(caller: &Caller, rpc: Rpc, id: &str) -> Result<(), AppError> {
     }
 }
 
+/// `PERMISSION_DENIED` unless the caller may date an offering's price back, before today
+/// (PROV-PRICE): `county_admin` only. A price dated back changes what the sessions delivered
+/// since that day bill when they are not invoiced yet; a provider may not raise the price of
+/// hours already delivered, the county may correct its registry (a price agreed on paper).
+pub fn may_date_price_back(caller: &Caller) -> Result<(), AppError> {
+    if caller.role == Role::CountyAdmin {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(
+            "only a county administrator sets a price in force from a day before today".into(),
+        ))
+    }
+}
+
 /// `PERMISSION_DENIED` unless the caller may record that the county accepted a staff member's
 /// other social-science degree (PROV-STAFF-SOCIAL, case by case): `county_admin` only.
 pub fn may_accept_degree(caller: &Caller) -> Result<(), AppError> {

@@ -62,6 +62,11 @@ impl Service for Providers {
             description: "bank details waiting for the county",
             sql: include_str!("../migrations/0102_pending_bank_details.sql"),
         },
+        MigrationFile {
+            version: 106,
+            description: "offering price history",
+            sql: include_str!("../migrations/0106_offering_prices.sql"),
+        },
     ];
 
     type Settings = app::Settings;

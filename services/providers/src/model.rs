@@ -225,14 +225,27 @@ impl Site {
 }
 
 /// A service offered at the provider's own unit price.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offering {
     /// The service.
     pub service: ServiceType,
-    /// Unit price in cents.
+    /// Unit price in cents: the one in force today (the latest of [`Offering::prices`]).
     pub unit_price_cents: i64,
     /// Largest group, for group services.
     pub max_group_size: Option<u32>,
+    /// The price's history, oldest first (PROV-PRICE); empty on an offering being set.
+    pub prices: Vec<OfferingPrice>,
+}
+
+/// One price of an offering and the first day it is in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferingPrice {
+    /// The first day the price is in force.
+    pub effective_from: NaiveDate,
+    /// Unit price in cents.
+    pub unit_price_cents: i64,
+    /// When it was set, microseconds since the Unix epoch, UTC (0: before prices had dates).
+    pub set_at_micros: i64,
 }
 
 impl Offering {

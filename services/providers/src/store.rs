@@ -14,10 +14,14 @@ use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+mod offerings;
+
+pub use offerings::upsert_offering;
+
 use crate::model::{
     BoundingBox, Candidate, Contact, Detail, Details, Document, DocumentKind, HistoryEntry,
-    LegalForm, Offering, PendingBank, Provider, ProviderRoot, ProviderState, Qualification, Site,
-    SiteKind, StaffMember, Stamp, Visibility,
+    LegalForm, PendingBank, Provider, ProviderRoot, ProviderState, Qualification, Site, SiteKind,
+    StaffMember, Stamp, Visibility,
 };
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
@@ -317,26 +321,6 @@ pub async fn delete_child(
     Ok(result.rows_affected() > 0)
 }
 
-/// Adds or replaces an offering.
-pub async fn upsert_offering(
-    conn: &mut AnyConnection,
-    provider_id: &str,
-    o: &Offering,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO provider_offerings (provider_id, service_type, unit_price_cents, max_group_size) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (provider_id, service_type) \
-         DO UPDATE SET unit_price_cents = excluded.unit_price_cents, max_group_size = excluded.max_group_size",
-    )
-    .bind(provider_id)
-    .bind(o.service.code())
-    .bind(o.unit_price_cents)
-    .bind(i64::from(o.max_group_size.unwrap_or(0)))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Adds a staff member; returns their new id.
 pub async fn insert_staff(
     conn: &mut AnyConnection,
@@ -612,21 +596,7 @@ async fn fill_children(
         ))?);
     }
 
-    let offerings: Vec<(String, String, i64, i64)> = children_of(
-        conn,
-        "SELECT provider_id, service_type, unit_price_cents, max_group_size \
-         FROM provider_offerings WHERE provider_id IN ({ids}) ORDER BY provider_id, service_type",
-        &ids,
-    )
-    .await?;
-    for (provider_id, s, price, size) in offerings {
-        let i = owner(&provider_id)?;
-        page[i].offerings.push(Offering {
-            service: ServiceType::from_code(&s).ok_or_else(|| unknown("service", &s))?,
-            unit_price_cents: price,
-            max_group_size: u32::try_from(size).ok().filter(|n| *n > 0),
-        });
-    }
+    offerings::fill_offerings(conn, page, &ids, &owner).await?;
 
     let classes: Vec<(String, i64)> = children_of(
         conn,

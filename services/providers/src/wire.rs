@@ -5,6 +5,7 @@
 //! `seteli_platform::pb_enum!`, the rulebook's (foreign to this crate, so the macro cannot
 //! implement `PbEnum` for them) with a local `rules_enum!`, two exhaustive matches each.
 
+use chrono::NaiveDate;
 use seteli_api::common::v1 as common;
 use seteli_api::providers::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
@@ -193,7 +194,28 @@ pub fn offering(o: Option<&pb::Offering>) -> Result<Offering, AppError> {
         service,
         unit_price_cents: o.unit_price.map(|m| m.cents).unwrap_or_default(),
         max_group_size: u32::try_from(o.max_group_size).ok().filter(|s| *s > 0),
+        prices: Vec::new(),
     })
+}
+
+/// The first day a price being set is in force (SetOffering's `price_effective_from`): `today`
+/// when unset; never after `today` (`INVALID_ARGUMENT`: the price in force today is what
+/// searches and the approval rules read, and nothing would move a later one into force).
+pub fn price_effective_from(
+    d: Option<&common::Date>,
+    today: NaiveDate,
+) -> Result<NaiveDate, AppError> {
+    let Some(d) = d else {
+        return Ok(today);
+    };
+    let on = date("price_effective_from", Some(d))?;
+    if on > today {
+        return Err(AppError::invalid(
+            "price_effective_from",
+            "a price takes effect today or earlier: set it on the day it takes effect",
+        ));
+    }
+    Ok(on)
 }
 
 /// Checks and trims a new staff member.
@@ -411,6 +433,15 @@ pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
                     .max_group_size
                     .and_then(|n| i32::try_from(n).ok())
                     .unwrap_or_default(),
+                price_history: o
+                    .prices
+                    .iter()
+                    .map(|p| pb::OfferingPrice {
+                        unit_price: Some(to_money(p.unit_price_cents)),
+                        effective_from: Some(to_date(p.effective_from)),
+                        set_at_micros: p.set_at_micros,
+                    })
+                    .collect(),
             })
             .collect(),
         soteri_classes: p.soteri_classes.clone(),

@@ -326,7 +326,9 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
                     service_type: ServiceType::SkGroup as i32,
                     unit_price: Some(seteli_api::common::v1::Money { cents: 3000 }),
                     max_group_size: 12,
+                    ..Default::default()
                 }),
+                price_effective_from: None,
             },
         ))
         .await

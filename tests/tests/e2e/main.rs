@@ -21,6 +21,7 @@ mod attendance_sessions;
 mod billing_corrections;
 mod billing_export;
 mod billing_invoices;
+mod billing_prices;
 mod billing_pull;
 mod billing_rules;
 mod billing_upstream;

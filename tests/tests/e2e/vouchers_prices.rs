@@ -132,7 +132,9 @@ fn offering(provider_id: &str, cents: i64) -> ppb::SetOfferingRequest {
             service_type: ServiceType::KttIndividual as i32,
             unit_price: Some(Money { cents }),
             max_group_size: 0,
+            ..Default::default()
         }),
+        price_effective_from: None,
     }
 }
 

@@ -41,7 +41,9 @@ async fn work_activity_provider(env: &Env, name: &str, seed: u32) -> String {
                     service_type: ServiceType::KttAssessment as i32,
                     unit_price: Some(seteli_api::common::v1::Money { cents: 9000 }),
                     max_group_size: 0,
+                    ..Default::default()
                 }),
+                price_effective_from: None,
             },
         ))
         .await

@@ -143,9 +143,11 @@ impl Draft<'_> {
         let mut entries = Vec::new();
         let mut pb_lines = Vec::new();
         for (n, (t, line)) in lines.iter().enumerate() {
-            // The items are rows of their own (`store::add_items`), not part of the body.
+            // The items are rows of their own (`store::add_items`), not part of the body; each
+            // names its line (a voucher has a line per unit price).
+            let line_number = i32::try_from(n + 1).unwrap_or(i32::MAX);
             pb_lines.push(pb::InvoiceLine {
-                line_number: i32::try_from(n + 1).unwrap_or(i32::MAX),
+                line_number,
                 voucher_id: t.voucher_id.clone(),
                 voucher_number: t.voucher_number.clone(),
                 service_type: to_service_type(t.service),
@@ -164,6 +166,7 @@ impl Draft<'_> {
                 date: i.date,
                 units: sign * i.units,
                 cents: sign * i.cents,
+                line_number,
             }));
         }
         let total: i64 = lines.iter().map(|(_, l)| l.cents()).sum();

@@ -235,7 +235,8 @@ pub async fn write_month(
             terms: t,
             billed: billed_of.get(v).map_or(&[][..], Vec::as_slice),
             total: totals.get(v).copied().unwrap_or_default(),
-            provider_price_cents: seller.prices.get(&t.service).copied(),
+            // PROV-PRICE, VOUCHER-VALUE: each item at the provider's price in force on its date.
+            provider_prices: seller.prices.get(&t.service),
         };
         match plan::plan_voucher(input) {
             Ok(p) => plans.push((t.clone(), p)),
@@ -257,11 +258,11 @@ pub async fn write_month(
     };
     let invoice_lines: Vec<_> = plans
         .iter()
-        .filter_map(|(t, p)| p.invoice.as_ref().map(|l| (t, l)))
+        .flat_map(|(t, p)| p.invoice.iter().map(move |l| (t, l)))
         .collect();
     let credit_lines: Vec<_> = plans
         .iter()
-        .filter_map(|(t, p)| p.credit.as_ref().map(|l| (t, l)))
+        .flat_map(|(t, p)| p.credit.iter().map(move |l| (t, l)))
         .collect();
     let report: Vec<pb::NoShowEntry> = plans
         .iter()

@@ -232,7 +232,13 @@ pub struct ItemEntry {
     pub units: i64,
     /// Signed cents.
     pub cents: i64,
+    /// The number of the document's line it is on.
+    pub line_number: i32,
 }
+
+/// An item of a document as read back: its voucher, the number of its line (`None` when
+/// written before items named their line: the voucher's only line) and the item.
+pub type LineItem = (String, Option<i32>, pb::InvoicedItem);
 
 /// Writes a document's items and moves the item and voucher totals by them. What is the same
 /// on every row (the document, the provider) goes once per statement, not once per row
@@ -261,8 +267,19 @@ pub async fn add_items(
         sql.push_str(tail);
         sql
     };
-    for chunk in items.chunks(rows) {
-        let sql = insert("invoice_items", "invoice_id", "", chunk.len());
+    let item_rows = rows_per_statement(conn, 7).saturating_sub(1).max(1);
+    for chunk in items.chunks(item_rows) {
+        let mut sql = String::from(
+            "INSERT INTO invoice_items \
+             (invoice_id, item_id, voucher_id, kind, item_date, units, cents, line_number) SELECT ",
+        );
+        style.push(&mut sql, 1);
+        sql.push_str(
+            ", v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 \
+             FROM (VALUES ",
+        );
+        push_values_from(&mut sql, style, 2, chunk.len(), 7);
+        sql.push_str(") AS v");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id);
         for i in chunk {
             q = q
@@ -271,10 +288,12 @@ pub async fn add_items(
                 .bind(i.kind.code())
                 .bind(store_date(i.date))
                 .bind(i.units.abs())
-                .bind(i.cents.abs());
+                .bind(i.cents.abs())
+                .bind(i64::from(i.line_number));
         }
         q.execute(&mut *conn).await?;
-
+    }
+    for chunk in items.chunks(rows) {
         let sql = insert(
             "item_totals",
             "provider_id",
@@ -364,15 +383,15 @@ pub async fn invoice_item_ids(
     Ok(rows.into_iter().map(|(i,)| i).collect())
 }
 
-/// A document's items by voucher (its lines), as [`add_items`] wrote them (units and money
+/// A document's items by voucher and line, as [`add_items`] wrote them (units and money
 /// positive on either kind of document), in date order.
 pub async fn document_items(
     conn: &mut AnyConnection,
     invoice_id: &str,
-) -> Result<Vec<(String, pb::InvoicedItem)>, AppError> {
+) -> Result<Vec<LineItem>, AppError> {
     let rows = sqlx::query(
-        "SELECT item_id, voucher_id, kind, item_date, units, cents FROM invoice_items \
-         WHERE invoice_id = $1 ORDER BY item_date, item_id",
+        "SELECT item_id, voucher_id, kind, item_date, units, cents, line_number \
+         FROM invoice_items WHERE invoice_id = $1 ORDER BY item_date, item_id",
     )
     .bind(invoice_id)
     .fetch_all(&mut *conn)
@@ -380,8 +399,10 @@ pub async fn document_items(
     rows.iter()
         .map(|r| {
             let date = parse_stored_date(&r.try_get::<String, _>("item_date")?)?;
+            let line: Option<i64> = r.try_get("line_number")?;
             Ok((
                 r.try_get("voucher_id")?,
+                line.and_then(|n| i32::try_from(n).ok()),
                 pb::InvoicedItem {
                     item_id: r.try_get("item_id")?,
                     date: Some(to_date(date)),

@@ -26,8 +26,12 @@ use crate::store::{self, ChildTable};
 pub(super) enum Prices {
     /// When the provider is approved: it must still meet every approval rule after the edit.
     IfApproved,
-    /// Always: the step checks against them (SetOffering: PROV-PRICE).
-    Always,
+    /// Always: the step checks against them (SetOffering: PROV-PRICE), and against those in
+    /// force on `also_on` too (a price dated back: the ceiling price of its first day).
+    Always {
+        /// Another day whose prices the step needs, if any.
+        also_on: Option<NaiveDate>,
+    },
 }
 
 /// What an edit's step works with.
@@ -38,15 +42,14 @@ pub(super) struct Step<'t> {
     pub(super) id: &'t str,
     /// The call.
     pub(super) ctx: &'t Ctx,
-    /// The day [`Step::prices`] are of.
-    pub(super) today: NaiveDate,
-    /// Today's ceiling prices when they were asked for before the transaction.
+    /// Today's ceiling prices when they were asked for before the transaction (with
+    /// [`Prices::Always`], those in force on its `also_on` day too).
     pub(super) prices: Option<&'t CeilingPrices>,
 }
 
 impl<'t> Step<'t> {
-    /// The ceiling prices in force on [`Step::today`], which an edit of [`Prices::Always`]
-    /// always has.
+    /// The ceiling prices in force today (and on the `also_on` day), which an edit
+    /// of [`Prices::Always`] always has.
     pub(super) fn prices(&self) -> AppResult<&'t CeilingPrices> {
         self.prices.ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!(
@@ -90,7 +93,20 @@ where
     }
     let today = ctx.today();
     let prices = match prices {
-        Prices::Always => Some(app.prices.in_force_on(&ctx, today).await?),
+        Prices::Always { also_on } => {
+            let now = app.prices.in_force_on(&ctx, today).await?;
+            match also_on.filter(|d| *d != today) {
+                // The price in force on a day is the latest effective on or before it: the
+                // entries of both days together answer both.
+                Some(day) => {
+                    let then = app.prices.in_force_on(&ctx, day).await?;
+                    let mut entries = now.entries().to_vec();
+                    entries.extend_from_slice(then.entries());
+                    Some(CeilingPrices::from_entries(entries))
+                }
+                None => Some(now),
+            }
+        }
         Prices::IfApproved => {
             let mut conn = app.db.pool().acquire().await?;
             if store::state_of(&mut conn, provider_id).await? == Some(ProviderState::Approved) {
@@ -117,7 +133,6 @@ where
                     conn: &mut *conn,
                     id: &root.id,
                     ctx: &ctx,
-                    today,
                     prices: prices.as_ref(),
                 };
                 let summary = step(on, input).await?;

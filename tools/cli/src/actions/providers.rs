@@ -129,11 +129,13 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
             service_type: *service as i32,
             unit_price: Some(Money { cents: *cents }),
             max_group_size: *size,
+            ..Default::default()
         };
         let offering = ppb::SetOfferingRequest {
             request_id: request_id(),
             provider_id: id.clone(),
             offering: Some(offering),
+            price_effective_from: None,
         };
         call!(p, ADMIN, c.set_offering(offering), "SetOffering").await?;
     }
