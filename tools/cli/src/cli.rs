@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::kela::KelaCmd;
+
 /// The command-line client of Seteli, the service-voucher platform.
 ///
 /// Every command calls the services' public gRPC APIs. Without --token, each call carries a dev
@@ -128,7 +130,7 @@ pub enum Command {
     /// Reports: list obligations, write, submit, read.
     #[command(subcommand)]
     Report(ReportCmd),
-    /// Kela's absence notices (ABS-KELA): list, print.
+    /// Kela's absence notices (ABS-KELA): list, print, mark sent.
     #[command(subcommand)]
     Kela(KelaCmd),
     /// Invoices: generate, submit, approve, pull as the financial system, export.
@@ -596,34 +598,6 @@ pub enum ReportCmd {
     },
 }
 
-/// `seteli kela …`.
-#[derive(Debug, Subcommand)]
-pub enum KelaCmd {
-    /// Kela absence notices due and sent (a provider's, as its user; or every one).
-    List {
-        /// Only this provider's, as its user.
-        #[arg(long)]
-        provider: Option<String>,
-        /// Only this voucher's.
-        #[arg(long)]
-        voucher: Option<String>,
-    },
-    /// Write the notice of the two-week period holding a day, as a PDF.
-    Pdf {
-        /// The KTT voucher.
-        voucher: String,
-        /// Any day of the period.
-        #[arg(long, value_parser = parse_date)]
-        day: chrono::NaiveDate,
-        /// The voucher's provider, whose user fetches it (default: the county).
-        #[arg(long)]
-        provider: Option<String>,
-        /// The folder to write it into.
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-    },
-}
-
 /// An e-invoice format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -718,7 +692,7 @@ fn parse_point(s: &str) -> Result<(f64, f64), String> {
     ))
 }
 
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "expected YYYY-MM-DD".into())
 }
 
