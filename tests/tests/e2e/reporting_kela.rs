@@ -204,6 +204,8 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
     .await
     .expect("pdf");
     assert_eq!(pdf.content_type, "application/pdf");
+    // Archived by the county (ARCHIVE): PDF/A-2b.
+    assert_pdf_a_2b(&pdf.content);
     assert!(
         pdf.file_name.ends_with("2026-03-02.pdf"),
         "{}",

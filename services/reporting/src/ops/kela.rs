@@ -525,6 +525,7 @@ pub async fn get_kela_notice_pdf(
 ) -> AppResult<pb::GetKelaNoticePdfResponse> {
     let (v, period, notice) = asked_notice(app, &ctx, &req.voucher_id, req.day.as_ref()).await?;
     let content = pdf::kela::document(&notice)
+        .printed_on(ctx.today())
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a Kela notice: {e}")))?;
     audit_read(app, &ctx, &v, "GetKelaNoticePdf").await?;
