@@ -125,7 +125,8 @@ impl Svc {
             Svc::Vouchers => &[PROVIDERS, ATTENDANCE],
             Svc::Attendance => &[VOUCHERS, PROVIDERS],
             Svc::Billing => &[ATTENDANCE, VOUCHERS, PROVIDERS],
-            Svc::Reporting => &[VOUCHERS, ATTENDANCE],
+            // Kela's notice names its provider from the registry.
+            Svc::Reporting => &[VOUCHERS, ATTENDANCE, PROVIDERS],
         }
     }
 
@@ -797,7 +798,11 @@ mod tests {
         let wired = assert_hermetic(Svc::Reporting, |_| Some("https://localhost:4711"));
         assert_eq!(
             wired.keys().collect::<Vec<_>>(),
-            ["SETELI_ATTENDANCE_URL", "SETELI_VOUCHERS_URL"]
+            [
+                "SETELI_ATTENDANCE_URL",
+                "SETELI_PROVIDERS_URL",
+                "SETELI_VOUCHERS_URL"
+            ]
         );
     }
 

@@ -1,13 +1,15 @@
 //! The reporting service's composition: its settings beyond the platform's ([`Settings`]) and
 //! what every operation works with ([`App`]: the database, the voucher service and its feed
 //! follower ([`VoucherFeed`]), the county's name for printing, and the attendance service with
-//! its alert-feed follower ([`AttendanceLink`], [`AlertFeed`])). Built once at start by
+//! its alert-feed follower ([`AttendanceLink`], [`AlertFeed`]), and the provider registry asked
+//! with the service's own account ([`App::service_ctx`])). Built once at start by
 //! `lib.rs`; the operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it; what a
 //! followed change does is in `ops/voucher_feed.rs` and `ops/alert_feed.rs`.
 
 use std::time::Duration;
 
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
+use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::client::{Upstream, UpstreamOptions};
 use seteli_platform::clock::Clock;
@@ -18,7 +20,9 @@ use seteli_platform::rpc::Ctx;
 use seteli_rules::process::ProcessConfig;
 use tonic::transport::Channel;
 
-pub use seteli_platform::config::{DEFAULT_ATTENDANCE_URL, DEFAULT_VOUCHERS_URL};
+pub use seteli_platform::config::{
+    DEFAULT_ATTENDANCE_URL, DEFAULT_PROVIDERS_URL, DEFAULT_VOUCHERS_URL,
+};
 
 /// The county printed on reports when `SETELI_COUNTY_NAME` is not set: the county whose
 /// rulebooks Seteli follows.
@@ -48,6 +52,9 @@ pub struct Settings {
     /// `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS`: the business days "without delay" allows a notice
     /// to the social worker (NOTIFY-CHANGE, PROC-INTERRUPT, PROV-DAMAGE-NOTICE; default 1).
     pub notify_within_business_days: u32,
+    /// `SETELI_PROVIDERS_URL`: the provider registry (the sender's name, business id and
+    /// contact person on Kela's absence notice), asked with the service's own account.
+    pub providers_url: String,
 }
 
 impl Settings {
@@ -67,6 +74,7 @@ impl Settings {
                 "SETELI_NOTIFY_WITHIN_BUSINESS_DAYS",
                 ProcessConfig::default().notify_within_business_days,
             )?,
+            providers_url: config.service_url("providers"),
         })
     }
 }
@@ -85,6 +93,12 @@ pub struct App {
     pub county_name: String,
     /// The attendance service: its alert feed and on-demand reads (notices, Kela, follow-up).
     pub attendance: AttendanceLink,
+    /// The provider registry: the provider on Kela's absence notice.
+    pub providers: Upstream<ProvidersServiceClient<Channel>>,
+    /// The service's own account's bearer token (role `service`, subject `reporting`): the
+    /// token it follows the voucher feed with, else the one it follows attendance with (both
+    /// are reporting's service account; no third secret to rotate). None: neither is set.
+    service_token: Option<String>,
 }
 
 impl App {
@@ -112,7 +126,27 @@ impl App {
             voucher_feed,
             county_name: settings.county_name.clone(),
             attendance,
+            providers: Upstream::of(
+                "providers",
+                &settings.providers_url,
+                &settings.upstream,
+                ProvidersServiceClient::new,
+            )?,
+            service_token: settings
+                .feed_token
+                .clone()
+                .or_else(|| settings.attendance_feed_token.clone()),
         })
+    }
+
+    /// `ctx` with the service's own account's token in place of the caller's (the trace and
+    /// request id stay the caller's), for what reporting asks on its own behalf; None when no
+    /// service account token is configured.
+    pub fn service_ctx(&self, ctx: &Ctx) -> Option<Ctx> {
+        let token = self.service_token.clone()?;
+        let mut own = ctx.clone();
+        own.caller.token = token;
+        Some(own)
     }
 
     /// Whether the voucher feed is followed (a token is configured).
@@ -218,6 +252,7 @@ mod tests {
         let s = read(&[]).expect("defaults");
         assert_eq!(s.vouchers_url, DEFAULT_VOUCHERS_URL);
         assert_eq!(s.attendance_url, DEFAULT_ATTENDANCE_URL);
+        assert_eq!(s.providers_url, DEFAULT_PROVIDERS_URL);
         assert_eq!(s.county_name, DEFAULT_COUNTY_NAME);
         assert!(s.feed_token.is_none() && s.attendance_feed_token.is_none());
         assert_eq!(s.feed_poll, Duration::from_millis(1000));

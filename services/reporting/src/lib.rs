@@ -48,7 +48,9 @@
 //! service account: role `service`, subject `reporting`), `SETELI_FEED_POLL_MS`; `SETELI_ATTENDANCE_URL`,
 //! `SETELI_ATTENDANCE_FEED_TOKEN` (the alert follower's bearer token, also used for the
 //! follow-up's figures: reporting's own service account; unset: alerts are not followed),
-//! `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS` (what "without delay" allows, default 1).
+//! `SETELI_NOTIFY_WITHIN_BUSINESS_DAYS` (what "without delay" allows, default 1);
+//! `SETELI_PROVIDERS_URL` (the provider registry: the provider's name, business id and contact
+//! person on Kela's absence notice, asked with the service account token above).
 
 pub mod access;
 pub mod api;

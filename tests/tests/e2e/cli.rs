@@ -363,3 +363,105 @@ async fn a_closed_output_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
 }
+
+#[tokio::test]
+async fn kela_notices_are_listed_with_name_and_number_marked_sent_and_written_as_pdf() {
+    // Tuesday 14 April 2026: the notice of 2–15 March was due on Monday 16 March.
+    let today = ymd(2026, 4, 14);
+    let (env, p) = with_provider(start_reporting_on(today).await, 1_000_857).await;
+    let from = ymd(2026, 3, 2);
+    let v = ktt_voucher(
+        &env,
+        &p,
+        857,
+        from,
+        seteli_rules::terms::validity_end(from, 3),
+    )
+    .await;
+    record(&env, &p, &v, at(from, 9, 11))
+        .await
+        .expect("the first session starts the service");
+    kela_notices_listed(&env, &v).await;
+    let voucher = get_voucher(&env, &v).await;
+    let name = voucher.client.expect("client").name;
+    let cli = Cli::new(
+        &env,
+        &[
+            Svc::Providers,
+            Svc::Vouchers,
+            Svc::Attendance,
+            Svc::Reporting,
+        ],
+    );
+    let first = format!("{v}/2026-03-02");
+
+    // The list, for people: the voucher number and the client's name; overdue ones marked.
+    let out = cli.run(&["kela", "list", "--provider", &p]).await;
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        voucher.voucher_number.as_str(),
+        name.as_str(),
+        "OVERDUE",
+        "!",
+    ] {
+        assert!(table.contains(expected), "{expected:?} in\n{table}");
+    }
+    assert!(table.contains("3 overdue"), "{table}");
+    // And for scripts.
+    let listed = cli.json(&["kela", "list"]).await;
+    let notices = listed["notices"].as_array().expect("notices");
+    let march = notices
+        .iter()
+        .find(|n| n["id"] == first.as_str())
+        .expect("the notice of 2 March");
+    assert_eq!(march["voucher_number"], voucher.voucher_number.as_str());
+    assert_eq!(march["client_name"], name.as_str());
+    assert_eq!(march["status"], "KELA_NOTICE_STATUS_OVERDUE");
+    assert_eq!(march["overdue"], true);
+
+    // Marked sent on an earlier day: refused without a reason, naming the field.
+    let backdated = ["kela", "mark-sent", &first, "--sent-on", "2026-03-16"];
+    let refused = cli.refused(&backdated).await;
+    assert_eq!(each(&refused, "fields", "field"), ["backdated_reason"]);
+    let why = "lähetetty 16.3. postitse";
+    let sent = cli
+        .json(&[&backdated[..], &["--backdated-reason", why]].concat())
+        .await;
+    assert_eq!(sent["status"], "KELA_NOTICE_STATUS_SENT");
+    assert_eq!(sent["backdated_reason"], why);
+    assert_eq!(sent["late"], false);
+    // Today, with no day given: the next one, late.
+    let second = format!("{v}/2026-03-16");
+    let sent = cli
+        .json(&["kela", "mark-sent", &second, "--provider", &p])
+        .await;
+    assert_eq!(sent["status"], "KELA_NOTICE_STATUS_SENT");
+    assert_eq!(sent["late"], true);
+    let listed = cli.json(&["kela", "list", "--status", "sent"]).await;
+    let ids: Vec<_> = listed["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .map(|n| n["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids, [first.clone(), second]);
+
+    // The PDF, to the file named; never over a file that exists already.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("tt3.pdf");
+    let file_arg = file.display().to_string();
+    let pdf = ["kela", "pdf", &first, "--provider", &p, "--out", &file_arg];
+    let wrote = cli.json(&pdf).await;
+    assert_eq!(wrote["file"], file_arg.as_str());
+    let bytes = std::fs::read(&file).expect("the PDF written");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(squeezed(&pdf_text_of(&bytes)).contains(&squeezed(&voucher.voucher_number)));
+    let again = cli.run(&pdf).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists already"),
+        "{again:?}"
+    );
+    cli.json(&[&pdf[..], &["--force"]].concat()).await;
+}

@@ -48,6 +48,8 @@ async fn a_report_prints_in_finnish_for_whoever_reads_it_and_nobody_else() {
         .expect("the provider prints its report");
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(pdf.content.starts_with(b"%PDF-"));
+    // Archived by the county (ARCHIVE): PDF/A-2b.
+    assert_pdf_a_2b(&pdf.content);
     assert!(
         pdf.file_name.starts_with("loppuraportti-"),
         "{}",

@@ -204,6 +204,8 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
     .await
     .expect("pdf");
     assert_eq!(pdf.content_type, "application/pdf");
+    // Archived by the county (ARCHIVE): PDF/A-2b.
+    assert_pdf_a_2b(&pdf.content);
     assert!(
         pdf.file_name.ends_with("2026-03-02.pdf"),
         "{}",
@@ -575,4 +577,111 @@ async fn kela_gets_the_full_identity_code_from_the_provider_and_nobody_else_sees
         ))
         .await;
     refused_with(other, Code::NotFound, "another provider");
+}
+
+#[tokio::test]
+async fn kela_s_notice_names_the_provider_who_sends_it_and_reads_without_the_registry() {
+    use seteli_api::providers::v1 as ppb;
+    // Tuesday 14 April 2026.
+    let today = ymd(2026, 4, 14);
+    let (mut env, p) = with_provider(start_reporting_on(today).await, 1_000_847).await;
+    // The registry's contact person gets a phone number.
+    let admin = env.admin();
+    let record = env
+        .p()
+        .get_provider(with_token(
+            &admin,
+            ppb::GetProviderRequest {
+                provider_id: p.clone(),
+            },
+        ))
+        .await
+        .expect("the registry's record")
+        .into_inner()
+        .provider
+        .expect("provider");
+    let mut details = record.details.expect("details");
+    let contact = details.contact.get_or_insert_default();
+    contact.name = "Maija Meikäläinen".into();
+    contact.phone = "+358 40 765 4321".into();
+    let business_id = details.business_id.clone();
+    env.p()
+        .update_provider(with_token(
+            &admin,
+            ppb::UpdateProviderRequest {
+                request_id: rid(),
+                provider_id: p.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .expect("a phone for the contact person");
+    let from = ymd(2026, 3, 2);
+    let v = ktt_voucher(&env, &p, 847, from, validity_end(from, 3)).await;
+    record_session_and_follow(&env, &p, &v, from).await;
+
+    // As data and on paper, for the provider who sends it and the social worker alike.
+    let expected = rpb::KelaNoticeProvider {
+        provider_id: p.clone(),
+        name: "Valmennus ry".into(),
+        business_id: business_id.clone(),
+        contact_name: "Maija Meikäläinen".into(),
+        contact_phone: "+358 40 765 4321".into(),
+    };
+    for token in [env.provider_user(&p), env.social_worker()] {
+        let notice = get(&env, &token, &v, from).await.expect("the notice");
+        assert_eq!(notice.provider.as_ref(), Some(&expected));
+        let text = notice_pdf_text(&env, &token, &v, from).await;
+        for fact in [
+            "Valmennus ry",
+            &business_id,
+            "Maija Meikäläinen",
+            "+358 40 765 4321",
+        ] {
+            assert!(
+                squeezed(&text).contains(&squeezed(fact)),
+                "{fact:?} in the PDF text:\n{text}"
+            );
+        }
+    }
+
+    // The registry down: the notice still reads, naming the voucher's provider and asking for
+    // the rest to be completed before it is sent.
+    env.take(Svc::Providers)
+        .stop()
+        .await
+        .expect("stop providers");
+    let user = env.provider_user(&p);
+    let notice = get(&env, &user, &v, from)
+        .await
+        .expect("the notice without the registry");
+    assert_eq!(notice.provider, None);
+    assert_eq!(notice.provider_name, "Valmennus ry");
+    assert_eq!(notice.days.len(), 14);
+    let text = squeezed(&notice_pdf_text(&env, &user, &v, from).await);
+    assert!(text.contains(&squeezed("Valmennus ry")), "{text}");
+    assert!(
+        text.contains(&squeezed("palveluntuottajarekisteri ei vastannut")),
+        "{text}"
+    );
+    assert!(!text.contains(&squeezed(&business_id)), "{text}");
+}
+
+/// Records the session that starts the service of `v` on `from`, and waits until reporting
+/// has followed the start.
+async fn record_session_and_follow(env: &Env, p: &str, v: &str, from: chrono::NaiveDate) {
+    record(env, p, v, at(from, 9, 11))
+        .await
+        .expect("the first session starts the service");
+    kela_notices_listed(env, v).await;
+}
+
+/// The extracted text of the PDF of the notice of `day`'s period, as `token` fetches it.
+async fn notice_pdf_text(env: &Env, token: &str, v: &str, day: chrono::NaiveDate) -> String {
+    let request = rpb::GetKelaNoticePdfRequest {
+        voucher_id: v.into(),
+        day: d(day),
+    };
+    let pdf = kela_notice_pdf(env, token, request).await.expect("pdf");
+    pdf_text(&pdf.content)
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::kela::KelaCmd;
+
 /// The command-line client of Seteli, the service-voucher platform.
 ///
 /// Every command calls the services' public gRPC APIs. Without --token, each call carries a dev
@@ -128,7 +130,7 @@ pub enum Command {
     /// Reports: list obligations, write, submit, read.
     #[command(subcommand)]
     Report(ReportCmd),
-    /// Kela's absence notices (ABS-KELA): list, print.
+    /// Kela's absence notices (ABS-KELA): list, print, mark sent.
     #[command(subcommand)]
     Kela(KelaCmd),
     /// Invoices: generate, submit, approve, pull as the financial system, export.
@@ -600,34 +602,6 @@ pub enum ReportCmd {
     },
 }
 
-/// `seteli kela …`.
-#[derive(Debug, Subcommand)]
-pub enum KelaCmd {
-    /// Kela absence notices due and sent (a provider's, as its user; or every one).
-    List {
-        /// Only this provider's, as its user.
-        #[arg(long)]
-        provider: Option<String>,
-        /// Only this voucher's.
-        #[arg(long)]
-        voucher: Option<String>,
-    },
-    /// Write the notice of the two-week period holding a day, as a PDF.
-    Pdf {
-        /// The KTT voucher.
-        voucher: String,
-        /// Any day of the period.
-        #[arg(long, value_parser = parse_date)]
-        day: chrono::NaiveDate,
-        /// The voucher's provider, whose user fetches it (default: the county).
-        #[arg(long)]
-        provider: Option<String>,
-        /// The folder to write it into.
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-    },
-}
-
 /// An e-invoice format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -724,7 +698,7 @@ fn parse_point(s: &str) -> Result<(f64, f64), String> {
 
 /// A date as `YYYY-MM-DD`; a well-formed day that is not in the calendar (`2026-11-31`) is
 /// named as such, not as a format error.
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     use chrono::format::ParseErrorKind;
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|e| match e.kind() {
         ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => {

@@ -103,7 +103,7 @@ pub async fn run(
         Command::Absence(c) => absence(p, out, c).await?,
         Command::Report(c) => report(p, out, c).await?,
         Command::Invoice(c) => invoice(p, out, c).await?,
-        Command::Kela(c) => kela(p, out, c).await?,
+        Command::Kela(c) => crate::kela::run(p, out, c).await?,
         Command::Demo(a) => {
             let summary = crate::demo::run(
                 p,
@@ -484,7 +484,8 @@ async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
     }
 }
 
-fn written(
+/// Prints that `path` was written: `bytes` of `content_type`.
+pub(crate) fn written(
     out: Out,
     path: &std::path::Path,
     bytes: usize,
@@ -498,42 +499,6 @@ fn written(
     out.print_value(&v, |_| {
         format!("wrote {} ({bytes} bytes, {content_type})", path.display())
     })
-}
-
-async fn kela(p: &Platform, out: Out, c: KelaCmd) -> anyhow::Result<()> {
-    match c {
-        KelaCmd::List { provider, voucher } => {
-            let all = actions::list_kela_notices(
-                p,
-                provider.as_deref(),
-                voucher.as_deref(),
-                rpb::KelaNoticeStatus::Unspecified,
-            )
-            .await?;
-            out.rows(
-                &all,
-                &[
-                    ("id", "id", output::Fmt::Text),
-                    ("from", "period_from", output::Fmt::Date),
-                    ("until", "period_until", output::Fmt::Date),
-                    ("due", "due_on", output::Fmt::Date),
-                    ("status", "status", output::Fmt::Enum("KELA_NOTICE_STATUS_")),
-                    ("sent", "sent_on", output::Fmt::Date),
-                    ("late", "late", output::Fmt::Text),
-                ],
-            )
-        }
-        KelaCmd::Pdf {
-            voucher,
-            day,
-            provider,
-            out: dir,
-        } => {
-            let pdf = actions::kela_notice_pdf(p, provider.as_deref(), &voucher, day).await?;
-            let path = actions::write_file(&dir, &pdf.file_name, &pdf.content)?;
-            written(out, &path, pdf.content.len(), &pdf.content_type)
-        }
-    }
 }
 
 async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {

@@ -3,8 +3,9 @@
 //! For people and scripts alike, on the generated gRPC clients of `seteli_api`: mint a dev
 //! token; register and approve a provider; add a client; issue a voucher; choose and accept
 //! (or decline); interrupt or cancel it, each with its reason's code (`--reason-kind`); record
-//! sessions, cancellations and absences; write and submit reports; generate, submit and
-//! approve invoices; pull them as the financial system and write the Finvoice and UBL files.
+//! sessions, cancellations and absences; write and submit reports; list, print and mark sent
+//! Kela's absence notices; generate, submit and approve invoices; pull them as the financial
+//! system and write the Finvoice and UBL files.
 //! `seteli demo` walks one realistic month of all of it (`make demo`).
 //!
 //! - [`cli`]: the command line (clap; `seteli completions <shell>` prints completions);
@@ -12,6 +13,7 @@
 //! - [`actions`]: one function per step, each with the role that takes it;
 //! - [`commands`]: runs a command and prints its answer through [`output`] — tables for
 //!   people, `--json` (the protobuf JSON mapping) for scripts;
+//! - [`kela`]: Kela's absence notices — list (overdue ones marked), PDF, mark sent;
 //! - [`failure`]: a refusal's rule ids, sections and Finnish message, from the status details;
 //! - [`demo`]: the month.
 
@@ -21,6 +23,7 @@ pub mod commands;
 pub mod conn;
 pub mod demo;
 pub mod failure;
+pub mod kela;
 pub mod output;
 
 use std::process::ExitCode;

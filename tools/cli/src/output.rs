@@ -225,6 +225,7 @@ protos! {
     rpb::Report => "seteli.reporting.v1.Report";
     rpb::ListObligationsResponse =>
         "seteli.reporting.v1.ListObligationsResponse", items in "obligations";
+    rpb::KelaNoticeSummary => "seteli.reporting.v1.KelaNoticeSummary";
     rpb::ListKelaNoticesResponse =>
         "seteli.reporting.v1.ListKelaNoticesResponse", items in "notices";
     bpb::GenerateInvoiceResponse => "seteli.billing.v1.GenerateInvoiceResponse";

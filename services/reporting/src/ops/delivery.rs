@@ -104,7 +104,7 @@ pub async fn get_report_pdf(
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect::<String>()
     );
-    let document = report_document(&printed, &o, &followed, &earlier);
+    let document = report_document(&printed, &o, &followed, &earlier).printed_on(ctx.today());
     let content = tokio::task::spawn_blocking(move || document.render())
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a report: {e}")))?

@@ -19,6 +19,10 @@
 //! - no service arranged: a day recorded so, a session the provider cancelled, a public holiday,
 //!   or a day with nothing arranged for the client.
 //!
+//! The provider who sends it (name, business id, contact person and phone) is read from the
+//! provider registry with reporting's own service account (`kela/provider.rs` says why, and
+//! what the notice shows when the registry does not answer).
+//!
 //! Whether an absent day keeps the benefit is `seteli_rules::absences::benefit_kept`. SK
 //! vouchers have no Kela notice: asking for one is refused with ABS-KELA.
 
@@ -34,10 +38,9 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::Violation;
 use seteli_rules::absences::{
-    AbsenceReason, KELA_NOTICE_INTERVAL_DAYS, KelaDay, KelaDayStatus, KelaNotice, benefit_kept,
-    check_kela_notices,
+    KELA_NOTICE_INTERVAL_DAYS, KelaDay, KelaDayStatus, KelaNotice, benefit_kept, check_kela_notices,
 };
-use seteli_rules::calendar::{DeadlineRoll, holiday_on, roll_deadline};
+use seteli_rules::calendar::{DeadlineRoll, roll_deadline};
 use seteli_rules::rule_ids::ABS_KELA;
 
 use super::common::every_page;
@@ -47,9 +50,12 @@ use crate::app::App;
 use crate::model::{KelaSent, Voucher};
 use crate::pdf;
 use crate::store;
-use crate::wire::{self, calendar_day as day_of, required_id};
+use crate::wire::{self, required_id};
 
+mod days;
+mod provider;
 mod sent;
+use days::{Day, day_status, reason_to_pb};
 pub use sent::mark_kela_notice_sent;
 
 /// Days in a Kela notice's period.
@@ -354,90 +360,8 @@ async fn absences(app: &App, ctx: &Ctx, voucher_id: &str) -> AppResult<Vec<apb::
     every_page(MAX_PAGES, read, || too_many(voucher_id, "absences")).await
 }
 
-/// Attendance's absence reason as Kela's.
-fn kela_reason(reason: i32) -> AbsenceReason {
-    apb::AbsenceReason::try_from(reason)
-        .ok()
-        .and_then(|r| {
-            AbsenceReason::from_code(r.as_str_name().trim_start_matches("ABSENCE_REASON_"))
-        })
-        .unwrap_or(AbsenceReason::Other)
-}
-
-/// Kela's reason in the contract.
-fn reason_to_pb(r: AbsenceReason) -> pb::KelaAbsenceReason {
-    match r {
-        AbsenceReason::OwnIllness => pb::KelaAbsenceReason::OwnIllness,
-        AbsenceReason::ChildIllness => pb::KelaAbsenceReason::ChildIllness,
-        AbsenceReason::JobInterview => pb::KelaAbsenceReason::JobInterview,
-        AbsenceReason::PublicOffice => pb::KelaAbsenceReason::PublicOffice,
-        AbsenceReason::Other => pb::KelaAbsenceReason::Other,
-    }
-}
-
-/// One day of the notice, before the benefit is judged.
-struct Day {
-    status: KelaDayStatus,
-    certificate_delivered: bool,
-    note: String,
-}
-
-/// How `date` shows on the notice, from the voucher's sessions and absences (see the module
-/// documentation for the order in which they count).
-fn day_status(date: NaiveDate, sessions: &[apb::Session], absences: &[apb::Absence]) -> Day {
-    use apb::SessionStatus as S;
-    let on_day =
-        |s: &&apb::Session| day_of(s.details.as_ref().and_then(|d| d.date.as_ref())) == Some(date);
-    let status_of = |s: &apb::Session| S::try_from(s.status).unwrap_or(S::Unspecified);
-    let day_sessions: Vec<&apb::Session> = sessions.iter().filter(on_day).collect();
-    let absence = absences
-        .iter()
-        .find(|a| day_of(a.date.as_ref()) == Some(date));
-    let plain = |status, note: &str| Day {
-        status,
-        certificate_delivered: false,
-        note: note.to_owned(),
-    };
-    if day_sessions.iter().any(|s| status_of(s) == S::Recorded) {
-        return plain(KelaDayStatus::Present, "");
-    }
-    if let Some(a) = absence {
-        if a.kind == apb::AbsenceKind::Absent as i32 {
-            return Day {
-                status: KelaDayStatus::Absent(kela_reason(a.reason)),
-                certificate_delivered: a.certificate_delivered,
-                note: String::new(),
-            };
-        }
-        let note = if a.notes.trim().is_empty() {
-            "kirjattu"
-        } else {
-            a.notes.trim()
-        };
-        return plain(KelaDayStatus::NotArranged, note);
-    }
-    if day_sessions.iter().any(|s| status_of(s) == S::NoShow) {
-        return plain(KelaDayStatus::Absent(AbsenceReason::Other), "ei saapunut");
-    }
-    if day_sessions
-        .iter()
-        .any(|s| status_of(s) == S::CancelledByClient)
-    {
-        return plain(KelaDayStatus::Absent(AbsenceReason::Other), "asiakas perui");
-    }
-    if day_sessions
-        .iter()
-        .any(|s| status_of(s) == S::CancelledByProvider)
-    {
-        return plain(KelaDayStatus::NotArranged, "palveluntuottaja perui");
-    }
-    match holiday_on(date) {
-        Some(h) => plain(KelaDayStatus::NotArranged, h.name_fi()),
-        None => plain(KelaDayStatus::NotArranged, "ei palvelupäivää"),
-    }
-}
-
-/// The notice of `period` of `v` with its days, read with the caller's token.
+/// The notice of `period` of `v` with its days, read with the caller's token; the provider
+/// from the registry with the service's own ([`provider`]).
 async fn build(app: &App, ctx: &Ctx, v: &Voucher, period: Period) -> AppResult<pb::KelaNotice> {
     let today = ctx.today();
     let voucher = app
@@ -520,6 +444,7 @@ async fn build(app: &App, ctx: &Ctx, v: &Voucher, period: Period) -> AppResult<p
         absent_days: absent,
         benefit_lost_days: lost,
         client_identity_code: identity_code,
+        provider: provider::sender(app, ctx, &v.provider_id).await,
     })
 }
 
@@ -600,6 +525,7 @@ pub async fn get_kela_notice_pdf(
 ) -> AppResult<pb::GetKelaNoticePdfResponse> {
     let (v, period, notice) = asked_notice(app, &ctx, &req.voucher_id, req.day.as_ref()).await?;
     let content = pdf::kela::document(&notice)
+        .printed_on(ctx.today())
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a Kela notice: {e}")))?;
     audit_read(app, &ctx, &v, "GetKelaNoticePdf").await?;
@@ -677,107 +603,5 @@ mod tests {
         };
         assert!(!sent_late(&v, p, d(2026, 3, 16)));
         assert!(sent_late(&v, p, d(2026, 3, 17)));
-    }
-
-    fn session(date: NaiveDate, status: apb::SessionStatus) -> apb::Session {
-        apb::Session {
-            details: Some(apb::SessionDetails {
-                date: Some(to_date(date)),
-                ..Default::default()
-            }),
-            status: status as i32,
-            ..Default::default()
-        }
-    }
-
-    fn absence(
-        date: NaiveDate,
-        kind: apb::AbsenceKind,
-        reason: apb::AbsenceReason,
-    ) -> apb::Absence {
-        apb::Absence {
-            date: Some(to_date(date)),
-            kind: kind as i32,
-            reason: reason as i32,
-            certificate_delivered: true,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn a_day_on_the_notice_is_what_attendance_recorded_for_it() {
-        use apb::SessionStatus as S;
-        let (mon, tue, wed, thu) = (d(2026, 3, 2), d(2026, 3, 3), d(2026, 3, 4), d(2026, 3, 5));
-        let sessions = [
-            session(mon, S::Recorded),
-            session(tue, S::NoShow),
-            session(wed, S::CancelledByClient),
-            session(thu, S::CancelledByProvider),
-            // Present despite a recorded absence that day: present wins.
-            session(d(2026, 3, 9), S::Recorded),
-        ];
-        let absences = [
-            absence(
-                d(2026, 3, 9),
-                apb::AbsenceKind::Absent,
-                apb::AbsenceReason::OwnIllness,
-            ),
-            absence(
-                d(2026, 3, 10),
-                apb::AbsenceKind::Absent,
-                apb::AbsenceReason::ChildIllness,
-            ),
-            absence(
-                d(2026, 3, 11),
-                apb::AbsenceKind::NotArranged,
-                apb::AbsenceReason::Unspecified,
-            ),
-        ];
-        let day = |date| day_status(date, &sessions, &absences);
-        assert_eq!(day(mon).status, KelaDayStatus::Present);
-        let no_show = day(tue);
-        assert_eq!(no_show.status, KelaDayStatus::Absent(AbsenceReason::Other));
-        assert_eq!(no_show.note, "ei saapunut");
-        assert_eq!(day(wed).note, "asiakas perui");
-        assert_eq!(day(wed).status, KelaDayStatus::Absent(AbsenceReason::Other));
-        assert_eq!(day(thu).status, KelaDayStatus::NotArranged);
-        assert_eq!(day(thu).note, "palveluntuottaja perui");
-        assert_eq!(day(d(2026, 3, 9)).status, KelaDayStatus::Present);
-        let ill = day(d(2026, 3, 10));
-        assert_eq!(
-            ill.status,
-            KelaDayStatus::Absent(AbsenceReason::ChildIllness)
-        );
-        assert!(ill.certificate_delivered);
-        let not_arranged = day(d(2026, 3, 11));
-        assert_eq!(not_arranged.status, KelaDayStatus::NotArranged);
-        assert_eq!(not_arranged.note, "kirjattu");
-        // Nothing recorded: a holiday by its name, any other day as no service day.
-        let good_friday = d(2026, 4, 3);
-        assert_eq!(
-            day(good_friday).note,
-            holiday_on(good_friday)
-                .map(|h| h.name_fi())
-                .unwrap_or_default()
-        );
-        assert_eq!(day(d(2026, 3, 12)).note, "ei palvelupäivää");
-        assert_eq!(day(d(2026, 3, 12)).status, KelaDayStatus::NotArranged);
-    }
-
-    #[test]
-    fn attendance_s_absence_reason_is_kela_s() {
-        assert_eq!(
-            kela_reason(apb::AbsenceReason::JobInterview as i32),
-            AbsenceReason::JobInterview
-        );
-        assert_eq!(
-            kela_reason(apb::AbsenceReason::Unspecified as i32),
-            AbsenceReason::Other
-        );
-        assert_eq!(kela_reason(99), AbsenceReason::Other);
-        for r in AbsenceReason::ALL {
-            let pb_reason = reason_to_pb(r);
-            assert_ne!(pb_reason, pb::KelaAbsenceReason::Unspecified, "{r:?}");
-        }
     }
 }

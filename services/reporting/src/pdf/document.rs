@@ -19,6 +19,10 @@ pub struct Document {
     pub sections: Vec<Section>,
     /// An optional text at the bottom left of every page (the page number is at the right).
     pub footer: Option<String>,
+    /// The day it was printed: the PDF's creation date, which PDF/A asks for (in the XMP
+    /// history). Unset: the day it is rendered (UTC), so only a dated document renders to the
+    /// same bytes on any day.
+    pub printed_on: Option<NaiveDate>,
 }
 
 /// A labelled value: "Asiakas: Matti M.". Both wrap within their column.
@@ -102,6 +106,12 @@ impl Document {
     /// Adds a section.
     pub fn section(mut self, section: Section) -> Self {
         self.sections.push(section);
+        self
+    }
+
+    /// Sets the day it was printed (the PDF's creation date).
+    pub fn printed_on(mut self, day: NaiveDate) -> Self {
+        self.printed_on = Some(day);
         self
     }
 

@@ -1,6 +1,7 @@
 //! The printed Kela absence notice (ABS-KELA, KTT 3; Kela's form TT3 "Ilmoitus poissaolosta"):
 //! a notice's days in a table — present, absent with the reason and whether the benefit is
-//! kept, or no service arranged — with the period, its due date and whether it was sent.
+//! kept, or no service arranged — with the period, its due date and whether it was sent, and
+//! the provider who sends it: name, business id, contact person and phone (TT3).
 
 use chrono::Datelike;
 use seteli_api::reporting::v1 as pb;
@@ -22,6 +23,29 @@ fn reason_fi(r: i32) -> &'static str {
         Ok(pb::KelaAbsenceReason::PublicOffice) => AbsenceReason::PublicOffice.name_fi(),
         Ok(pb::KelaAbsenceReason::Other) => AbsenceReason::Other.name_fi(),
         _ => "",
+    }
+}
+
+/// Where the registry did not answer: the provider's details are left to be filled in.
+pub const PROVIDER_UNKNOWN: &str =
+    "ei saatavilla (palveluntuottajarekisteri ei vastannut) – täydennä ennen lähettämistä";
+
+/// The provider's part of the header: (label, value) in TT3's order, from the registry's
+/// record on the notice; without one, the voucher's provider name and [`PROVIDER_UNKNOWN`].
+fn provider_fields(n: &pb::KelaNotice) -> [(&'static str, String); 4] {
+    match &n.provider {
+        Some(p) => [
+            ("Palveluntuottaja", p.name.clone()),
+            ("Y-tunnus", p.business_id.clone()),
+            ("Yhteyshenkilö", p.contact_name.clone()),
+            ("Puhelin", p.contact_phone.clone()),
+        ],
+        None => [
+            ("Palveluntuottaja", n.provider_name.clone()),
+            ("Y-tunnus", PROVIDER_UNKNOWN.to_owned()),
+            ("Yhteyshenkilö", PROVIDER_UNKNOWN.to_owned()),
+            ("Puhelin", PROVIDER_UNKNOWN.to_owned()),
+        ],
     }
 }
 
@@ -76,7 +100,7 @@ pub fn document(n: &pb::KelaNotice) -> Document {
     let service = seteli_rules::ServiceType::from_pb(n.service_type)
         .map(|x| x.name_fi())
         .unwrap_or_default();
-    Document::new("Ilmoitus poissaolosta (TT3)")
+    let mut doc = Document::new("Ilmoitus poissaolosta (TT3)")
         .subtitle("Kuntouttava työtoiminta – poissaoloilmoitus Kelalle")
         .field("Asiakas", n.client_name.clone())
         // Kela identifies the person by the full code, which only the voucher's provider and the
@@ -88,9 +112,11 @@ pub fn document(n: &pb::KelaNotice) -> Document {
             } else {
                 n.client_identity_code.clone()
             },
-        )
-        .field("Palveluntuottaja", n.provider_name.clone())
-        .field("Palveluseteli", n.voucher_number.clone())
+        );
+    for (label, value) in provider_fields(n) {
+        doc = doc.field(label, value);
+    }
+    doc.field("Palveluseteli", n.voucher_number.clone())
         .field("Palvelu", service)
         .field(
             "Ajanjakso",
@@ -164,6 +190,13 @@ mod tests {
             client_identity_code_masked: "010190-****".into(),
             client_identity_code: String::new(),
             provider_name: "Työpaja Örö Oy".into(),
+            provider: Some(pb::KelaNoticeProvider {
+                provider_id: "p1".into(),
+                name: "Työpaja Örö Oy".into(),
+                business_id: "0737546-2".into(),
+                contact_name: "Maija Meikäläinen".into(),
+                contact_phone: "+358 40 123 4567".into(),
+            }),
             service_type: ServiceType::KttWorkCapacity.to_pb(),
             days: vec![
                 day(d(2026, 3, 30), pb::KelaDayStatus::Present),
@@ -201,6 +234,10 @@ mod tests {
                 .map(|f| f.value.clone())
         };
         assert_eq!(field("Henkilötunnus").as_deref(), Some("010190-****"));
+        assert_eq!(field("Palveluntuottaja").as_deref(), Some("Työpaja Örö Oy"));
+        assert_eq!(field("Y-tunnus").as_deref(), Some("0737546-2"));
+        assert_eq!(field("Yhteyshenkilö").as_deref(), Some("Maija Meikäläinen"));
+        assert_eq!(field("Puhelin").as_deref(), Some("+358 40 123 4567"));
         assert_eq!(field("Ajanjakso").as_deref(), Some("30.3.2026–12.4.2026"));
         assert_eq!(
             field("Ilmoitettava viimeistään").as_deref(),
@@ -244,7 +281,9 @@ mod tests {
                 ],
             ]
         );
-        assert!(doc.render().is_ok());
+        if let Err(e) = doc.render() {
+            panic!("renders: {e:?}");
+        }
     }
 
     #[test]
@@ -267,5 +306,26 @@ mod tests {
             b,
             Block::Paragraph(p) if p.starts_with("Ajanjakso on kesken")
         )));
+    }
+
+    #[test]
+    fn without_the_registry_the_notice_names_the_voucher_s_provider_and_asks_to_complete_it() {
+        let mut n = notice();
+        n.provider = None;
+        n.provider_name = "Valmennus ry".into();
+        let doc = document(&n);
+        let field = |label: &str| {
+            doc.header
+                .iter()
+                .find(|f| f.label == label)
+                .map(|f| f.value.clone())
+        };
+        assert_eq!(field("Palveluntuottaja").as_deref(), Some("Valmennus ry"));
+        for label in ["Y-tunnus", "Yhteyshenkilö", "Puhelin"] {
+            assert_eq!(field(label).as_deref(), Some(PROVIDER_UNKNOWN), "{label}");
+        }
+        if let Err(e) = doc.render() {
+            panic!("renders: {e:?}");
+        }
     }
 }

@@ -14,8 +14,13 @@
 //! on any machine; `krilla` subsets them again per document and writes a ToUnicode map, so
 //! the text can be extracted and searched. A character the fonts lack prints as `?`.
 //!
-//! The output is deterministic: the same document gives the same bytes (no creation date,
-//! document ids derived from the content).
+//! Archived documents (ARCHIVE): every PDF is PDF/A-2b, written under krilla's archival
+//! validator (`render::ARCHIVAL`), which refuses to finish a document that breaks the standard.
+//! PDF/A asks for a creation date: the day the document was printed ([`Document::printed_on`],
+//! which the service sets from its clock).
+//!
+//! The output is deterministic: the same document, dated, gives the same bytes (document ids
+//! derived from the content).
 //!
 //! Inside: [`Document`] and its parts (`document`), the embedded fonts and line wrapping
 //! (`fonts`), the layout onto pages (`layout`) and the PDF writer (`render`), each using only

@@ -29,8 +29,8 @@ pub use providers::{
     register_provider,
 };
 pub use reports::{
-    get_report, kela_notice_pdf, list_kela_notices, list_obligations, report_pdf, save_report,
-    submit_report, write_file,
+    get_report, kela_notice_pdf, list_kela_notices, list_obligations, mark_kela_notice_sent,
+    notice_voucher, report_pdf, save_report, submit_report, write_file,
 };
 pub use vouchers::{
     accept_voucher, add_client, cancel_voucher, ceiling_price, choose_provider, decision,

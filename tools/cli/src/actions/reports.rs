@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use seteli_api::reporting::v1 as rpb;
+use seteli_api::vouchers::v1 as vpb;
 
-use super::calling::{ADMIN, call, every_page, provider_user_or, user};
+use super::calling::{ADMIN, call, every_page, found, provider_user_or, user};
 use super::convert::date;
 use crate::conn::{Platform, Role, request_id};
 
@@ -131,6 +132,50 @@ pub async fn kela_notice_pdf(
         "GetKelaNoticePdf"
     )
     .await
+}
+
+/// Marks the Kela absence notice of the period holding `day` on a KTT voucher sent, as a user
+/// of `provider` (the voucher's, who sends it to Kela): on `sent_on` (unset: today, as the
+/// service's clock says), an earlier day only with `backdated_reason`.
+pub async fn mark_kela_notice_sent(
+    p: &Platform,
+    provider: &str,
+    (voucher, day): (&str, NaiveDate),
+    sent_on: Option<NaiveDate>,
+    backdated_reason: &str,
+) -> anyhow::Result<rpb::KelaNoticeSummary> {
+    let request = rpb::MarkKelaNoticeSentRequest {
+        request_id: request_id(),
+        voucher_id: voucher.into(),
+        day: date(day),
+        sent_on: sent_on.and_then(date),
+        backdated_reason: backdated_reason.into(),
+    };
+    let c = p.reporting()?;
+    call!(
+        p,
+        user(provider),
+        c.mark_kela_notice_sent(request),
+        "MarkKelaNoticeSent" => notice
+    )
+    .await
+}
+
+/// The voucher of a Kela notice as the caller of the listing reads it (a user of `provider`,
+/// or a county administrator without one): its number and client's name; None when it is not
+/// there for them.
+pub async fn notice_voucher(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: &str,
+) -> anyhow::Result<Option<vpb::Voucher>> {
+    let request = vpb::GetVoucherRequest {
+        voucher_id: voucher.into(),
+        ..Default::default()
+    };
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    let c = p.vouchers()?;
+    found(call!(p, caller, c.get_voucher(request), "GetVoucher" => voucher).await)
 }
 
 /// Writes `content` into `dir` as `name` (only its last component: a name from a service never
