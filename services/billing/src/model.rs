@@ -160,7 +160,7 @@ impl InvoiceRow {
 
     /// The contract view with each line's items (`items`: by voucher and line, in order, as
     /// [`crate::store::document_items`] reads them).
-    pub fn view_with(&self, items: Vec<crate::store::LineItem>) -> pb::Invoice {
+    pub fn view_with(&self, items: Vec<LineItem>) -> pb::Invoice {
         let mut invoice = self.state_view();
         fill_items(&mut invoice, items);
         invoice
@@ -190,11 +190,15 @@ impl InvoiceRow {
     }
 }
 
+/// An item of a document as read back: its voucher, the number of its line (`None` when
+/// written before items named their line: the voucher's only line) and the item.
+pub type LineItem = (String, Option<i32>, pb::InvoicedItem);
+
 /// Puts `items` (by voucher and line, in order, as [`crate::store::document_items`] reads them)
 /// on the lines of `invoice`, unless its lines carry their items already (a body or an answer
 /// stored before the items moved out). An item that names no line (written before a voucher
 /// could have a line per price) goes on its voucher's first line.
-pub fn fill_items(invoice: &mut pb::Invoice, items: Vec<crate::store::LineItem>) {
+pub fn fill_items(invoice: &mut pb::Invoice, items: Vec<LineItem>) {
     if invoice.lines.iter().any(|l| !l.items.is_empty()) {
         return;
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::kela::KelaCmd;
+use crate::values::parse_date;
 
 /// The command-line client of Seteli, the service-voucher platform.
 ///
@@ -696,18 +697,6 @@ fn parse_point(s: &str) -> Result<(f64, f64), String> {
     ))
 }
 
-/// A date as `YYYY-MM-DD`; a well-formed day that is not in the calendar (`2026-11-31`) is
-/// named as such, not as a format error.
-pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    use chrono::format::ParseErrorKind;
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|e| match e.kind() {
-        ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => {
-            format!("{} is not a day of the calendar", s.trim())
-        }
-        _ => "expected YYYY-MM-DD".into(),
-    })
-}
-
 fn parse_month(s: &str) -> Result<(i32, u32), String> {
     let (y, m) = s.split_once('-').ok_or("expected YYYY-MM")?;
     let m: u32 = m.parse().map_err(|_| "expected YYYY-MM")?;
@@ -747,26 +736,4 @@ fn parse_offer(s: &str) -> Result<(seteli_api::common::v1::ServiceType, i64, i32
         (euros * 100.0).round() as i64,
         size,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_date;
-
-    #[test]
-    fn a_day_not_in_the_calendar_is_named_as_such() {
-        assert_eq!(
-            parse_date("2026-11-31").unwrap_err(),
-            "2026-11-31 is not a day of the calendar"
-        );
-        assert_eq!(
-            parse_date("2026-02-29").unwrap_err(),
-            "2026-02-29 is not a day of the calendar"
-        );
-        assert_eq!(parse_date("31.11.2026").unwrap_err(), "expected YYYY-MM-DD");
-        assert_eq!(
-            parse_date("2028-02-29").unwrap(),
-            chrono::NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
-        );
-    }
 }

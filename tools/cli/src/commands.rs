@@ -15,7 +15,7 @@ use seteli_api::vouchers::v1 as vpb;
 use crate::actions::{self, date, today};
 use crate::cli::*;
 use crate::conn::{DevTokens, Platform};
-use crate::output::{self, Out, at, items, record, rows, rule_notes};
+use crate::output::{self, Out, at, items, record, rows, rule_notes, written};
 
 /// The role a `--as` or `--role` names.
 pub fn role_of(r: RoleArg) -> crate::conn::Role {
@@ -482,23 +482,6 @@ async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Result<()> {
             written(out, &path, pdf.content.len(), &pdf.content_type)
         }
     }
-}
-
-/// Prints that `path` was written: `bytes` of `content_type`.
-pub(crate) fn written(
-    out: Out,
-    path: &std::path::Path,
-    bytes: usize,
-    content_type: &str,
-) -> anyhow::Result<()> {
-    let v = serde_json::json!({
-        "file": path.display().to_string(),
-        "content_type": content_type,
-        "bytes": bytes,
-    });
-    out.print_value(&v, |_| {
-        format!("wrote {} ({bytes} bytes, {content_type})", path.display())
-    })
 }
 
 async fn invoice(p: &Platform, out: Out, c: InvoiceCmd) -> anyhow::Result<()> {

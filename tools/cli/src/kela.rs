@@ -16,10 +16,9 @@ use serde_json::Value;
 use seteli_api::reporting::v1 as rpb;
 
 use crate::actions;
-use crate::cli::parse_date;
-use crate::commands::written;
 use crate::conn::Platform;
-use crate::output::{self, Fmt, Out};
+use crate::output::{self, Fmt, Out, written};
+use crate::values::parse_date;
 
 /// `seteli kela …`.
 #[derive(Debug, Subcommand)]

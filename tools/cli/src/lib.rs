@@ -8,7 +8,8 @@
 //! system and write the Finvoice and UBL files.
 //! `seteli demo` walks one realistic month of all of it (`make demo`).
 //!
-//! - [`cli`]: the command line (clap; `seteli completions <shell>` prints completions);
+//! - [`cli`]: the command line (clap; `seteli completions <shell>` prints completions), its
+//!   values parsed by [`values`];
 //! - [`conn`]: where the services listen and which token each call carries;
 //! - [`actions`]: one function per step, each with the role that takes it;
 //! - [`commands`]: runs a command and prints its answer through [`output`] — tables for
@@ -25,6 +26,7 @@ pub mod demo;
 pub mod failure;
 pub mod kela;
 pub mod output;
+pub mod values;
 
 use std::process::ExitCode;
 

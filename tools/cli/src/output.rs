@@ -394,3 +394,20 @@ pub const INVOICE: &[Column] = &[
     ("lines", "lines", Fmt::Count),
     ("total", "total", Fmt::Money),
 ];
+
+/// Prints that `path` was written: `bytes` of `content_type`.
+pub fn written(
+    out: Out,
+    path: &std::path::Path,
+    bytes: usize,
+    content_type: &str,
+) -> anyhow::Result<()> {
+    let v = serde_json::json!({
+        "file": path.display().to_string(),
+        "content_type": content_type,
+        "bytes": bytes,
+    });
+    out.print_value(&v, |_| {
+        format!("wrote {} ({bytes} bytes, {content_type})", path.display())
+    })
+}

@@ -236,9 +236,7 @@ pub struct ItemEntry {
     pub line_number: i32,
 }
 
-/// An item of a document as read back: its voucher, the number of its line (`None` when
-/// written before items named their line: the voucher's only line) and the item.
-pub type LineItem = (String, Option<i32>, pb::InvoicedItem);
+pub use crate::model::LineItem;
 
 /// Writes a document's items and moves the item and voucher totals by them. What is the same
 /// on every row (the document, the provider) goes once per statement, not once per row
