@@ -19,18 +19,19 @@ mod tests {
 
     #[test]
     fn a_day_not_in_the_calendar_is_named_as_such() {
+        let said = |s: &str| parse_date(s).err().unwrap_or_default();
         assert_eq!(
-            parse_date("2026-11-31").unwrap_err(),
+            said("2026-11-31"),
             "2026-11-31 is not a day of the calendar"
         );
         assert_eq!(
-            parse_date("2026-02-29").unwrap_err(),
+            said("2026-02-29"),
             "2026-02-29 is not a day of the calendar"
         );
-        assert_eq!(parse_date("31.11.2026").unwrap_err(), "expected YYYY-MM-DD");
+        assert_eq!(said("31.11.2026"), "expected YYYY-MM-DD");
         assert_eq!(
-            parse_date("2028-02-29").unwrap(),
-            chrono::NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
+            parse_date("2028-02-29").ok(),
+            chrono::NaiveDate::from_ymd_opt(2028, 2, 29)
         );
     }
 }
