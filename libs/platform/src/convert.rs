@@ -243,6 +243,30 @@ pub fn service_type(field: &str, value: i32) -> Result<ServiceType, AppError> {
         .ok_or_else(|| AppError::invalid(field, "required: one of the nine voucher services"))
 }
 
+/// A service as stored (its code, `KTT_INDIVIDUAL`); `INTERNAL` when the stored code is none
+/// of the nine (a corrupt row, not the caller's mistake).
+pub fn stored_service(code: &str) -> Result<ServiceType, AppError> {
+    ServiceType::from_code(code)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored service {code:?}")))
+}
+
+/// A protobuf message as a text column keeps it: base64 of its encoding.
+pub fn store_message<M: prost::Message>(m: &M) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(m.encode_to_vec())
+}
+
+/// A message [`store_message`] kept; `INTERNAL` ("stored `what` is corrupt") when it does not
+/// decode.
+pub fn stored_message<M: prost::Message + Default>(s: &str, what: &str) -> Result<M, AppError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .ok()
+        .and_then(|b| M::decode(b.as_slice()).ok())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored {what} is corrupt")))
+}
+
 /// A rulebook service as the contract enum value.
 pub fn to_service_type(s: ServiceType) -> i32 {
     s.to_pb()
@@ -261,6 +285,24 @@ pub fn coordinates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_message_reads_back_and_a_corrupt_one_is_internal() {
+        let d = to_date(NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"));
+        let kept = store_message(&d);
+        assert_eq!(stored_message::<common::Date>(&kept, "date").ok(), Some(d));
+        for corrupt in ["not base64!", "AAAA//8="] {
+            match stored_message::<common::Date>(corrupt, "date") {
+                Err(AppError::Internal(e)) => assert_eq!(e.to_string(), "stored date is corrupt"),
+                other => panic!("{corrupt}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            stored_service("KTT_INDIVIDUAL").ok(),
+            Some(ServiceType::KttIndividual)
+        );
+        assert!(matches!(stored_service("KTT"), Err(AppError::Internal(_))));
+    }
 
     crate::coded! {
         /// A test enum.

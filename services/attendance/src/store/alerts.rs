@@ -9,8 +9,8 @@ use seteli_platform::feed::PublishedFeed;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{decode, encode};
 use crate::model::{AlertState, Audience, NewAlert, Voucher};
+use seteli_platform::convert::{store_message, stored_message};
 
 /// The alert feed `reporting` follows: `alert_changes`, numbered and read as the usage feed.
 pub const ALERT_FEED: PublishedFeed = PublishedFeed {
@@ -160,7 +160,7 @@ pub async fn append_alert_change(
             query
                 .bind(&alert.id)
                 .bind(kind.as_str_name())
-                .bind(encode(alert))
+                .bind(store_message(alert))
         })
         .await
 }
@@ -196,7 +196,7 @@ pub async fn list_alert_changes(
                 kind: pb::AlertChangeKind::from_str_name(&kind)
                     .map(|k| k as i32)
                     .unwrap_or_default(),
-                alert: Some(decode(&snapshot)?),
+                alert: Some(stored_message(&snapshot, "alert")?),
             })
         })
         .collect()

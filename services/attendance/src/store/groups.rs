@@ -9,10 +9,11 @@ use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{opt_stored_date, service_of};
+use super::opt_stored_date;
 use crate::model::{
     EnrolmentRow, EnrolmentState, GroupInput, GroupMode, GroupRow, GroupState, Voucher,
 };
+use seteli_platform::convert::stored_service;
 
 const GROUP_COLUMNS: &str = "id, provider_id, service_type, name, mode, max_size, \
     announced_start, start_on, schedule, state, decision_reason, version, created_at, updated_at";
@@ -24,7 +25,7 @@ fn group_from_row(r: &AnyRow) -> Result<GroupRow, AppError> {
     Ok(GroupRow {
         id: r.try_get("id")?,
         provider_id: r.try_get("provider_id")?,
-        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        service: stored_service(&r.try_get::<String, _>("service_type")?)?,
         name: r.try_get("name")?,
         mode: GroupMode::parse(&r.try_get::<String, _>("mode")?)?,
         max_size: u32::try_from(r.try_get::<i64, _>("max_size")?).unwrap_or_default(),

@@ -18,13 +18,9 @@
 //! client's lock), `usage` (the units used and the usage feed), `billing`, `absences`, `alerts`
 //! (with the alert feed), `groups`, `activity`; re-exported here, so a caller writes `store::x`.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
-use prost::Message;
 use seteli_platform::AppError;
 use seteli_platform::convert::parse_stored_date;
-use seteli_rules::ServiceType;
 
 mod absences;
 mod activity;
@@ -58,23 +54,6 @@ pub use usage::{
 pub use vouchers::{
     client_vouchers, count_vouchers, load_voucher, record_approved_month, upsert_voucher,
 };
-
-fn encode<M: Message>(m: &M) -> String {
-    STANDARD.encode(m.encode_to_vec())
-}
-
-fn decode<M: Message + Default>(s: &str) -> Result<M, AppError> {
-    STANDARD
-        .decode(s)
-        .ok()
-        .and_then(|b| M::decode(b.as_slice()).ok())
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored message is corrupt")))
-}
-
-fn service_of(code: &str) -> Result<ServiceType, AppError> {
-    ServiceType::from_code(code)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored service {code:?}")))
-}
 
 fn opt_stored_date(s: Option<String>) -> Result<Option<NaiveDate>, AppError> {
     s.map(|d| parse_stored_date(&d)).transpose()

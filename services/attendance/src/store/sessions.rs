@@ -11,11 +11,11 @@ use seteli_platform::db::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{decode, encode, service_of};
 use crate::model::{
     Modality, SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, to_units,
 };
 use crate::wire::{parse_stored_time, store_time};
+use seteli_platform::convert::{store_message, stored_message, stored_service};
 
 const SESSION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_type, \
     session_date, start_time, end_time, hours, units, modality, kind, excursion, status, \
@@ -23,7 +23,7 @@ const SESSION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_t
     corrected_after_invoicing, version, created_at, updated_at";
 
 fn session_from_row(r: &AnyRow) -> Result<SessionRow, AppError> {
-    let service = service_of(&r.try_get::<String, _>("service_type")?)?;
+    let service = stored_service(&r.try_get::<String, _>("service_type")?)?;
     let date = parse_stored_date(&r.try_get::<String, _>("session_date")?)?;
     let start: Option<String> = r.try_get("start_time")?;
     let end: Option<String> = r.try_get("end_time")?;
@@ -33,10 +33,11 @@ fn session_from_row(r: &AnyRow) -> Result<SessionRow, AppError> {
     };
     let status = SessionStatus::parse(&r.try_get::<String, _>("status")?)?;
     let units: i64 = r.try_get("units")?;
-    let details: pb::SessionDetails = decode(&r.try_get::<String, _>("details")?)?;
+    let details: pb::SessionDetails =
+        stored_message(&r.try_get::<String, _>("details")?, "session")?;
     let cancellation: Option<String> = r.try_get("cancellation")?;
     let cancellation = cancellation
-        .map(|c| decode::<pb::Cancellation>(&c))
+        .map(|c| stored_message::<pb::Cancellation>(&c, "cancellation"))
         .transpose()?;
     let invoice_id: Option<String> = r.try_get("invoice_id")?;
     let view = pb::Session {
@@ -149,7 +150,7 @@ pub async fn insert_session(
     .bind(s.modality.code())
     .bind(s.kind.code())
     .bind(i64::from(s.excursion))
-    .bind(encode(&s.details))
+    .bind(store_message(&s.details))
     .bind(replaces.map(str::to_owned))
     .bind(now)
     .execute(&mut *conn)
@@ -180,7 +181,7 @@ pub async fn correct_session(
     .bind(s.modality.code())
     .bind(s.kind.code())
     .bind(i64::from(s.excursion))
-    .bind(encode(&s.details))
+    .bind(store_message(&s.details))
     .bind(now_micros())
     .fetch_one(&mut *conn)
     .await?;
@@ -218,7 +219,7 @@ pub async fn set_status(
     )
     .bind(id)
     .bind(status.code())
-    .bind(cancellation.map(encode))
+    .bind(cancellation.map(store_message))
     .bind(now_micros())
     .fetch_optional(&mut *conn)
     .await?;
@@ -363,7 +364,7 @@ pub async fn append_history(
     .bind(version)
     .bind(action)
     .bind(reason)
-    .bind(encode(details))
+    .bind(store_message(details))
     .bind(now_micros())
     .bind(&caller.subject)
     .bind(caller.role.as_str())
@@ -396,7 +397,7 @@ pub async fn history(
                     version,
                     action,
                     reason,
-                    details: Some(decode(&details)?),
+                    details: Some(stored_message(&details, "session")?),
                     at_micros: at,
                     actor: Some(Actor {
                         subject,

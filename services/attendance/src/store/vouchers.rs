@@ -11,8 +11,9 @@ use seteli_platform::db::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{opt_stored_date, service_of};
+use super::opt_stored_date;
 use crate::model::{StartDates, Voucher};
+use seteli_platform::convert::stored_service;
 
 /// How many vouchers this service follows.
 pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
@@ -93,7 +94,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         id: r.try_get("id")?,
         client_id: r.try_get("client_id")?,
         provider_id: r.try_get("provider_id")?,
-        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        service: stored_service(&r.try_get::<String, _>("service_type")?)?,
         state: r.try_get("state")?,
         decision_date: parse_stored_date(&r.try_get::<String, _>("decision_date")?)?,
         valid_from: parse_stored_date(&r.try_get::<String, _>("valid_from")?)?,

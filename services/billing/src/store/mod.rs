@@ -14,16 +14,15 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
-use prost::Message;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
-use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_date, to_money};
+use seteli_platform::convert::{
+    PbEnum, parse_stored_date, store_date, store_message, stored_message, stored_service, to_date,
+    to_money,
+};
 use seteli_platform::db::now_micros;
-use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -87,23 +86,6 @@ impl Placeholders {
             Placeholders::Anonymous => sql.push('?'),
         }
     }
-}
-
-fn encode<M: Message>(m: &M) -> String {
-    STANDARD.encode(m.encode_to_vec())
-}
-
-fn decode<M: Message + Default>(s: &str) -> Result<M, AppError> {
-    STANDARD
-        .decode(s)
-        .ok()
-        .and_then(|b| M::decode(b.as_slice()).ok())
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored invoice is corrupt")))
-}
-
-fn service_of(code: &str) -> Result<ServiceType, AppError> {
-    ServiceType::from_code(code)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored service {code:?}")))
 }
 
 // ------------------------------------------------------------------------------ counters
@@ -463,7 +445,7 @@ pub async fn voucher_terms(
             let t = VoucherTerms {
                 voucher_id: r.try_get("voucher_id")?,
                 voucher_number: r.try_get("voucher_number")?,
-                service: service_of(&r.try_get::<String, _>("service_type")?)?,
+                service: stored_service(&r.try_get::<String, _>("service_type")?)?,
                 unit_price_cents: r.try_get("unit_price_cents")?,
                 units_granted: r.try_get("units_granted")?,
                 value_cents: r.try_get("value_cents")?,
@@ -531,7 +513,7 @@ fn invoice_from_row(r: &AnyRow) -> Result<InvoiceRow, AppError> {
         release_round: r.try_get("release_round")?,
         items_released: r.try_get("items_released")?,
         version: r.try_get("version")?,
-        body: decode(&r.try_get::<String, _>("body")?)?,
+        body: stored_message(&r.try_get::<String, _>("body")?, "invoice")?,
     })
 }
 
@@ -577,7 +559,7 @@ pub async fn insert_invoice(
     .bind(InvoiceState::Draft.code())
     .bind(body.total.map(|m| m.cents).unwrap_or_default())
     .bind(body.created_at_micros)
-    .bind(encode(body.as_ref()))
+    .bind(store_message(body.as_ref()))
     .execute(&mut *conn)
     .await?;
     Ok(())

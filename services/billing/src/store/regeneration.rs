@@ -8,8 +8,9 @@ use seteli_platform::AppError;
 use seteli_platform::db::now_micros;
 use sqlx::AnyConnection;
 
-use super::{encode, without_items};
+use super::without_items;
 use crate::model::InvoiceState;
+use seteli_platform::convert::store_message;
 
 /// Takes back what document `invoice_id` billed (an invoice) or credited (`credit`: a credit
 /// note) from the item and voucher totals, and forgets its items: it bills nothing until it is
@@ -69,7 +70,7 @@ pub async fn replace_returned(
     .bind(state.code())
     .bind(body.total.map(|m| m.cents).unwrap_or_default())
     .bind(now_micros())
-    .bind(encode(body.as_ref()))
+    .bind(store_message(body.as_ref()))
     .bind(InvoiceState::Returned.code())
     .execute(&mut *conn)
     .await?;

@@ -6,7 +6,6 @@
 use chrono::NaiveDate;
 use seteli_platform::AppError;
 use seteli_platform::convert::parse_stored_date;
-use seteli_rules::ServiceType;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -14,10 +13,6 @@ use crate::model::Actor;
 
 pub(super) fn corrupt(what: &str, value: &str) -> AppError {
     AppError::Internal(anyhow::anyhow!("unknown stored {what} {value:?}"))
-}
-
-pub(super) fn service_of(code: &str) -> Result<ServiceType, AppError> {
-    ServiceType::from_code(code).ok_or_else(|| corrupt("service", code))
 }
 
 pub(super) fn opt_stored_date(s: Option<String>) -> Result<Option<NaiveDate>, AppError> {

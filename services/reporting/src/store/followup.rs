@@ -9,8 +9,9 @@ use seteli_platform::convert::{parse_stored_date, store_date};
 use seteli_rules::ServiceType;
 use sqlx::AnyConnection;
 
-use super::common::{corrupt, service_of};
+use super::common::corrupt;
 use crate::model::ReportState;
+use seteli_platform::convert::stored_service;
 
 /// An owed obligation as the follow-up counts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +50,7 @@ pub async fn reports_due_between(
             let state =
                 ReportState::from_code(&state).ok_or_else(|| corrupt("report state", &state))?;
             Ok(DueReport {
-                service: service_of(&service)?,
+                service: stored_service(&service)?,
                 provider_id,
                 client_id,
                 due_on: parse_stored_date(&due)?,

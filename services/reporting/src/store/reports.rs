@@ -9,10 +9,11 @@ use seteli_rules::reports::ReportObligation;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::common::{aggregate, corrupt, opt_stored_date, service_of};
+use super::common::{aggregate, corrupt, opt_stored_date};
 use crate::model::{
     ObligationRow, ReportState, Sections, Voucher, kind_code, kind_from_code, obligation_id,
 };
+use seteli_platform::convert::stored_service;
 
 const OBLIGATION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, social_worker, \
     COALESCE((SELECT t.social_worker_team FROM vouchers t WHERE t.id = obligations.voucher_id), \
@@ -30,7 +31,7 @@ fn obligation_from_row(r: &AnyRow) -> Result<ObligationRow, AppError> {
         provider_id: r.try_get("provider_id")?,
         social_worker: r.try_get("social_worker")?,
         social_worker_team: r.try_get("social_worker_team")?,
-        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        service: stored_service(&r.try_get::<String, _>("service_type")?)?,
         kind: kind_from_code(&kind).ok_or_else(|| corrupt("report kind", &kind))?,
         rule: r.try_get("rule")?,
         due_on: parse_stored_date(&r.try_get::<String, _>("due_on")?)?,

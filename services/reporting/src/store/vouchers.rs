@@ -6,8 +6,9 @@ use seteli_platform::convert::{parse_stored_date, store_date};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::common::{opt_stored_date, service_of};
+use super::common::opt_stored_date;
 use crate::model::Voucher;
+use seteli_platform::convert::stored_service;
 
 /// How many vouchers this service follows.
 pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
@@ -69,7 +70,7 @@ pub(super) fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         provider_id: r.try_get("provider_id")?,
         social_worker: r.try_get("social_worker")?,
         social_worker_team: r.try_get("social_worker_team")?,
-        service: service_of(&r.try_get::<String, _>("service_type")?)?,
+        service: stored_service(&r.try_get::<String, _>("service_type")?)?,
         state: r.try_get("state")?,
         valid_from: parse_stored_date(&r.try_get::<String, _>("valid_from")?)?,
         valid_until: parse_stored_date(&r.try_get::<String, _>("valid_until")?)?,

@@ -2,11 +2,8 @@
 //! client's other vouchers (VOUCHER-EXTENSION), the year's voucher number and the new ISSUED
 //! voucher with its recorded decision.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use prost::Message;
 use seteli_platform::AppError;
-use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_platform::convert::{parse_stored_date, store_date, store_message};
 use seteli_platform::db::now_micros;
 use seteli_rules::ServiceType;
 use sqlx::AnyConnection;
@@ -112,7 +109,7 @@ pub async fn insert_voucher(
     .bind(store_date(e.rulebook_effective_from))
     .bind(i64::from(d.distance_exemption))
     .bind(d.continues.clone())
-    .bind(STANDARD.encode(d.recorded.encode_to_vec()))
+    .bind(store_message(&d.recorded))
     .bind(issued_by)
     .bind(now)
     .bind(issued_by_team)

@@ -5,14 +5,11 @@
 //! reader resuming after the last sequence it saw never misses a change:
 //! `seteli_platform::feed::published`.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use prost::Message;
 use seteli_api::common::v1::Actor;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::auth::Caller;
-use seteli_platform::convert::PbEnum;
+use seteli_platform::convert::{PbEnum, store_message, stored_message};
 use seteli_platform::db::now_micros;
 use seteli_platform::feed::PublishedFeed;
 use sqlx::AnyConnection;
@@ -59,7 +56,7 @@ pub async fn append_change(
                 .bind(caller.role.as_str())
                 .bind(caller.organisation())
                 .bind(request_id)
-                .bind(STANDARD.encode(snapshot.encode_to_vec()))
+                .bind(store_message(snapshot))
         })
         .await
 }
@@ -93,13 +90,7 @@ pub async fn list_changes(
     rows.into_iter()
         .map(
             |(sequence, kind, at, subject, role, organisation, snapshot)| {
-                let voucher = STANDARD
-                    .decode(snapshot)
-                    .ok()
-                    .and_then(|b| pb::Voucher::decode(b.as_slice()).ok())
-                    .ok_or_else(|| {
-                        AppError::Internal(anyhow::anyhow!("stored change is corrupt"))
-                    })?;
+                let voucher: pb::Voucher = stored_message(&snapshot, "change")?;
                 Ok(pb::VoucherChange {
                     sequence,
                     kind: ChangeKind::parse(&kind)

@@ -1,14 +1,11 @@
 //! Vouchers as stored and read: the row with its contract view and start checklist dates, the
 //! voucher as the platform's change aggregate, by id or number, and a filtered page newest first.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
-use prost::Message;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
-use seteli_platform::convert::{PbEnum, parse_stored_date, to_date, to_money};
+use seteli_platform::convert::{PbEnum, parse_stored_date, stored_message, to_date, to_money};
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -101,11 +98,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
     let reserved: i64 = r.try_get("units_reserved")?;
     let weekly: Option<i64> = r.try_get("weekly_cap")?;
     let decision_b64: String = r.try_get("decision")?;
-    let decision = STANDARD
-        .decode(decision_b64)
-        .ok()
-        .and_then(|b| pb::ServiceDecision::decode(b.as_slice()).ok())
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored decision is corrupt")))?;
+    let decision: pb::ServiceDecision = stored_message(&decision_b64, "decision")?;
     let provider_id: Option<String> = r.try_get("provider_id")?;
     let start = StartDates {
         provider_chosen_on: opt_naive(r, "provider_chosen_on")?,
