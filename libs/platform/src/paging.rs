@@ -101,6 +101,15 @@ impl Paging {
         Ok(self.after::<(String,)>()?.map(|(id,)| id))
     }
 
+    /// The refusal of a row's token ([`Paging::after_row`]) whose row is gone, or is no longer
+    /// the caller's to see: its place in the order is not the caller's to learn.
+    pub fn row_gone() -> AppError {
+        AppError::invalid(
+            "page_token",
+            "the list changed; start again from the first page",
+        )
+    }
+
     /// Like [`Paging::cut`], with the last item's `id` alone as the next page's cursor.
     pub fn cut_at_row<T>(&self, rows: Vec<T>, id: impl FnOnce(&T) -> String) -> (Vec<T>, String) {
         self.cut(rows, |last| (id(last),))

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
 use seteli_platform::db::new_id;
+use seteli_platform::paging::Paging;
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -700,12 +701,7 @@ pub async fn list_providers(
             .bind(own)
             .fetch_optional(&mut *conn)
             .await?;
-            let (name,) = name.ok_or_else(|| {
-                AppError::invalid(
-                    "page_token",
-                    "the list changed; start again from the first page",
-                )
-            })?;
+            let (name,) = name.ok_or_else(Paging::row_gone)?;
             (name, id)
         }
     };

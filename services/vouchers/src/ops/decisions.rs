@@ -60,14 +60,14 @@ pub async fn issue_voucher(
                 let evaluated = evaluate_decision(&decision, &client, price, &existing)?;
                 let number = store::next_voucher_number(conn, year).await?;
                 let id = new_id();
-                let team = ctx.caller.team.as_deref().unwrap_or_default();
+                let (issued_by, team) = access::made_by(&ctx.caller);
                 store::insert_voucher(
                     conn,
                     &id,
                     &number,
                     &decision,
                     &evaluated,
-                    (&ctx.caller.subject, team),
+                    (&issued_by, &team),
                 )
                 .await?;
                 audit_client(

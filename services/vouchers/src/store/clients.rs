@@ -8,6 +8,7 @@ use seteli_platform::AppError;
 use seteli_platform::convert::store_date;
 use seteli_platform::db::now_micros;
 use seteli_platform::identity::Caseload;
+use seteli_platform::paging::Paging;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -230,12 +231,7 @@ pub async fn list_clients(
             .bind(team)
             .fetch_optional(&mut *conn)
             .await?;
-            let (name,) = name.ok_or_else(|| {
-                AppError::invalid(
-                    "page_token",
-                    "the list changed; start again from the first page",
-                )
-            })?;
+            let (name,) = name.ok_or_else(Paging::row_gone)?;
             (name, id)
         }
     };
