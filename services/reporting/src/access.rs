@@ -12,6 +12,7 @@
 //! or another social worker's obligation or report answers `NOT_FOUND`, never
 //! `PERMISSION_DENIED`: its existence is not the caller's business.
 
+use seteli_platform::AppError;
 use seteli_platform::auth::{Caller, Role};
 
 use crate::model::ObligationRow;
@@ -34,6 +35,57 @@ pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service => false,
     }
+}
+
+/// Whose obligations, notices or Kela notices a list of `caller`'s holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListScope {
+    /// Only this provider's (empty: any).
+    pub provider_id: String,
+    /// Only this social worker's (empty: any)…
+    pub social_worker: String,
+    /// …or their team's (empty: no team).
+    pub team: String,
+}
+
+/// The scope of a list `caller` asks for by `provider_id` and `social_worker` (empty: not
+/// asked). A provider's user lists their own provider's (another one asked: NOT_FOUND); a
+/// social worker their own caseload, their team's too (another social worker asked:
+/// NOT_FOUND), or as asked when reading as a substitute with a stated reason; the county's
+/// administrator as asked.
+pub fn list_scope(
+    caller: &Caller,
+    provider_id: &str,
+    social_worker: &str,
+) -> Result<ListScope, AppError> {
+    let mut scope = ListScope {
+        provider_id: provider_id.trim().to_owned(),
+        social_worker: social_worker.trim().to_owned(),
+        team: String::new(),
+    };
+    match caller.role {
+        Role::ProviderUser => {
+            if !scope.provider_id.is_empty() && !caller.is_user_of(&scope.provider_id) {
+                return Err(AppError::NotFound(format!(
+                    "provider {}",
+                    scope.provider_id
+                )));
+            }
+            scope.provider_id = caller.provider_id.clone().unwrap_or_default();
+        }
+        Role::SocialWorker if let Some(own) = caller.caseload() => {
+            if !scope.social_worker.is_empty() && scope.social_worker != own.social_worker {
+                return Err(AppError::NotFound(format!(
+                    "social worker {}",
+                    scope.social_worker
+                )));
+            }
+            scope.social_worker = own.social_worker.to_owned();
+            scope.team = own.team.to_owned();
+        }
+        _ => {}
+    }
+    Ok(scope)
 }
 
 /// Whether `caller` writes the report of `o`: a user of the voucher's provider.
@@ -153,5 +205,64 @@ pub fn may_mark(
         | ClosingItem::ClientFeedbackCollected => {
             !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, provider: Option<&str>, team: Option<&str>) -> Caller {
+        Caller {
+            issuer: "idp".into(),
+            subject: "sw-1".into(),
+            role,
+            provider_id: provider.map(str::to_owned),
+            token: String::new(),
+            team: team.map(str::to_owned),
+            substitute_reason: None,
+        }
+    }
+
+    #[test]
+    fn a_list_is_confined_to_the_callers_provider_or_caseload() {
+        let user = caller(Role::ProviderUser, Some("p-1"), None);
+        assert_eq!(
+            list_scope(&user, "", "").map(|s| s.provider_id).ok(),
+            Some("p-1".into())
+        );
+        assert!(matches!(
+            list_scope(&user, "p-2", ""),
+            Err(AppError::NotFound(_))
+        ));
+        let worker = caller(Role::SocialWorker, None, Some("pohjoinen"));
+        let own = list_scope(&worker, "", "").expect("own");
+        assert_eq!(
+            (own.social_worker.as_str(), own.team.as_str()),
+            ("sw-1", "pohjoinen")
+        );
+        assert!(matches!(
+            list_scope(&worker, "", "sw-2"),
+            Err(AppError::NotFound(_))
+        ));
+        let substitute = Caller {
+            substitute_reason: Some("sijaisuus".into()),
+            ..worker
+        };
+        assert_eq!(
+            list_scope(&substitute, "", "sw-2")
+                .map(|s| s.social_worker)
+                .ok(),
+            Some("sw-2".into())
+        );
+        let admin = caller(Role::CountyAdmin, None, None);
+        assert_eq!(
+            list_scope(&admin, " p-2 ", "sw-2").ok(),
+            Some(ListScope {
+                provider_id: "p-2".into(),
+                social_worker: "sw-2".into(),
+                team: String::new(),
+            })
+        );
     }
 }

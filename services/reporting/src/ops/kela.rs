@@ -195,34 +195,16 @@ pub async fn list_kela_notices(
 ) -> AppResult<pb::ListKelaNoticesResponse> {
     ctx.caller.require(access::KELA_READERS)?;
     let status = wire::kela_status_filter(req.status)?;
-    let mut provider_id = req.provider_id.trim().to_owned();
-    let mut social_worker = String::new();
-    let mut team = String::new();
-    match ctx.caller.role {
-        Role::ProviderUser => {
-            let own = ctx.caller.provider_id.clone().unwrap_or_default();
-            if !provider_id.is_empty() && provider_id != own {
-                return Err(AppError::NotFound(format!("provider {provider_id}")));
-            }
-            provider_id = own;
-        }
-        // Their own clients' (a substitute with a stated reason: everybody's).
-        Role::SocialWorker => {
-            if let Some(own) = ctx.caller.caseload() {
-                social_worker = own.social_worker.to_owned();
-                team = own.team.to_owned();
-            }
-        }
-        _ => {}
-    }
+    // No social worker is asked for: a social worker's own clients' (a substitute's: everybody's).
+    let scope = access::list_scope(&ctx.caller, &req.provider_id, "")?;
     let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
     let after = page.after::<(String, String)>()?;
     let today = ctx.today();
     let mut conn = app.db.pool().acquire().await?;
     let vouchers = store::started_ktt_vouchers(
         &mut conn,
-        &provider_id,
-        (&social_worker, &team),
+        &scope.provider_id,
+        (&scope.social_worker, &scope.team),
         req.voucher_id.trim(),
     )
     .await?;

@@ -19,7 +19,6 @@
 use chrono::NaiveDate;
 use seteli_api::reporting::v1 as pb;
 use seteli_platform::audit::{self, Access, AccessOfMany};
-use seteli_platform::auth::Role;
 use seteli_platform::change::Change;
 use seteli_platform::convert::PbEnum;
 use seteli_platform::db::new_id;
@@ -276,10 +275,11 @@ pub async fn list_notices(
     req: pb::ListNoticesRequest,
 ) -> AppResult<pb::ListNoticesResponse> {
     ctx.caller.require(access::NOTICE_READERS)?;
-    let mut filter = NoticeFilter {
-        social_worker: req.social_worker.trim().to_owned(),
-        social_worker_team: String::new(),
-        provider_id: req.provider_id.trim().to_owned(),
+    let scope = access::list_scope(&ctx.caller, &req.provider_id, &req.social_worker)?;
+    let filter = NoticeFilter {
+        social_worker: scope.social_worker,
+        social_worker_team: scope.team,
+        provider_id: scope.provider_id,
         voucher_id: req.voucher_id.trim().to_owned(),
         state: wire::optional_enum::<NoticeState>("state", req.state)?
             .map(|s| s.code().to_owned())
@@ -289,30 +289,6 @@ pub async fn list_notices(
             .unwrap_or_default(),
         late_only: req.late_only,
     };
-    match ctx.caller.role {
-        // A substitute with a stated reason reads as asked (no caseload).
-        Role::SocialWorker if let Some(own) = ctx.caller.caseload() => {
-            if !filter.social_worker.is_empty() && filter.social_worker != own.social_worker {
-                return Err(AppError::NotFound(format!(
-                    "social worker {}",
-                    filter.social_worker
-                )));
-            }
-            filter.social_worker = own.social_worker.to_owned();
-            filter.social_worker_team = own.team.to_owned();
-        }
-        Role::ProviderUser => {
-            let own = ctx.caller.provider_id.clone().unwrap_or_default();
-            if !filter.provider_id.is_empty() && filter.provider_id != own {
-                return Err(AppError::NotFound(format!(
-                    "provider {}",
-                    filter.provider_id
-                )));
-            }
-            filter.provider_id = own;
-        }
-        _ => {}
-    }
     let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
     let after = page.after::<(i64, String)>()?;
     let mut conn = app.db.pool().acquire().await?;

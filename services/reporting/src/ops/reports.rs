@@ -7,7 +7,7 @@
 
 use seteli_api::reporting::v1 as pb;
 use seteli_platform::audit;
-use seteli_platform::auth::{Caller, Role};
+use seteli_platform::auth::Caller;
 use seteli_platform::change::Change;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
@@ -45,33 +45,11 @@ pub async fn list_obligations(
     req: pb::ListObligationsRequest,
 ) -> AppResult<pb::ListObligationsResponse> {
     ctx.caller.require(access::READERS)?;
-    let mut provider_id = req.provider_id.trim().to_owned();
-    let mut social_worker = req.social_worker.trim().to_owned();
-    let mut team = String::new();
-    match ctx.caller.role {
-        Role::ProviderUser => {
-            let own = ctx.caller.provider_id.clone().unwrap_or_default();
-            if provider_id.is_empty() {
-                provider_id = own;
-            } else if !ctx.caller.is_user_of(&provider_id) {
-                return Err(AppError::NotFound(format!("provider {provider_id}")));
-            }
-        }
-        // A social worker's caseload: their own clients' obligations, whatever was asked (a
-        // substitute with a stated reason: as asked).
-        Role::SocialWorker if let Some(own) = ctx.caller.caseload() => {
-            if !social_worker.is_empty() && social_worker != own.social_worker {
-                return Err(AppError::NotFound(format!("social worker {social_worker}")));
-            }
-            social_worker = own.social_worker.to_owned();
-            team = own.team.to_owned();
-        }
-        _ => {}
-    }
+    let scope = access::list_scope(&ctx.caller, &req.provider_id, &req.social_worker)?;
     let filter = ObligationFilter {
-        provider_id,
-        social_worker,
-        social_worker_team: team,
+        provider_id: scope.provider_id,
+        social_worker: scope.social_worker,
+        social_worker_team: scope.team,
         status: wire::status_filter(req.status)?,
         today: ctx.today(),
     };
