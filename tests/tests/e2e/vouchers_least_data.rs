@@ -8,6 +8,14 @@
 use seteli_api::vouchers::v1 as pb;
 use seteli_tests::fixtures::*;
 
+/// A refusal for a missing or unknown reason code: INVALID_ARGUMENT on `reason_kind` alone,
+/// naming the code's enum (`kind`).
+fn refused_on_reason_kind(err: &tonic::Status, kind: &str) {
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    assert_eq!(bad_fields(err), ["reason_kind"]);
+    assert!(err.message().contains(kind), "{err:?}");
+}
+
 #[tokio::test]
 async fn billing_reads_a_voucher_without_client_data_or_eligibility_facts() {
     let env = start_vouchers(Prices::County).await;
@@ -208,9 +216,7 @@ async fn an_end_or_a_decline_without_its_code_is_refused() {
         )
         .await
         .expect_err("a decline without its code");
-        assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
-        assert_eq!(bad_fields(&err), ["reason_kind"]);
-        assert!(err.message().contains("DeclineReasonKind"), "{err:?}");
+        refused_on_reason_kind(&err, "DeclineReasonKind");
         let err = interrupt_with(
             &env,
             &user,
@@ -224,9 +230,7 @@ async fn an_end_or_a_decline_without_its_code_is_refused() {
         )
         .await
         .expect_err("an interruption without its code");
-        assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
-        assert_eq!(bad_fields(&err), ["reason_kind"]);
-        assert!(err.message().contains("EndReasonKind"), "{err:?}");
+        refused_on_reason_kind(&err, "EndReasonKind");
         let err = cancel_with(
             &env,
             &sw,
@@ -239,8 +243,7 @@ async fn an_end_or_a_decline_without_its_code_is_refused() {
         )
         .await
         .expect_err("a cancellation without its code");
-        assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
-        assert_eq!(bad_fields(&err), ["reason_kind"]);
+        refused_on_reason_kind(&err, "EndReasonKind");
     }
     // Without its words too: both fields told at once.
     let err = cancel_with(
