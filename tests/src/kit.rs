@@ -185,6 +185,39 @@ pub fn port_of(url: &str) -> Option<u16> {
     authority.rsplit(':').next()?.parse().ok()
 }
 
+/// What `bind` binds on a port of the system's choosing (127.0.0.1:0), never one of `make run`'s:
+/// the system may hand out any ephemeral port, 50051–50055 among them, and a service told such
+/// a port would dial what a developer's platform answers ([`assert_hermetic`] refuses it). Such
+/// a port is held while another is taken, so it does not come back.
+fn outside_make_run<T: PortHolder>(mut bind: impl FnMut() -> T) -> T {
+    let mut held = Vec::new();
+    loop {
+        let bound = bind();
+        if !MAKE_RUN_PORTS.contains(&bound.port()) {
+            return bound;
+        }
+        held.push(bound);
+    }
+}
+
+/// Something bound to a local port.
+trait PortHolder {
+    /// The port it holds.
+    fn port(&self) -> u16;
+}
+
+impl PortHolder for TcpSocket {
+    fn port(&self) -> u16 {
+        self.local_addr().expect("its address").port()
+    }
+}
+
+impl PortHolder for std::net::TcpListener {
+    fn port(&self) -> u16 {
+        self.local_addr().expect("its address").port()
+    }
+}
+
 /// A loopback port held closed: bound but never listening, so a dial is refused at once, and
 /// no other process can take the port while this lives. Where a service under test is told a
 /// service that does not run.
@@ -197,10 +230,13 @@ pub struct ClosedPort {
 impl ClosedPort {
     /// Binds a fresh port on 127.0.0.1 (never listens on it).
     pub fn new() -> Self {
-        let socket = TcpSocket::new_v4().expect("a socket");
-        socket
-            .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .expect("bind a port to hold closed");
+        let socket = outside_make_run(|| {
+            let socket = TcpSocket::new_v4().expect("a socket");
+            socket
+                .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .expect("bind a port to hold closed");
+            socket
+        });
         let addr = socket.local_addr().expect("its address");
         Self {
             _socket: socket,
@@ -465,7 +501,10 @@ impl<'a> Builder<'a> {
         let mut urls = BTreeMap::new();
         for svc in Svc::ALL {
             if self.services.contains(&svc) {
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                let listener =
+                    outside_make_run(|| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"));
+                listener.set_nonblocking(true).expect("non-blocking");
+                let listener = TcpListener::from_std(listener).expect("a tokio listener");
                 urls.insert(
                     svc,
                     format!("http://{}", listener.local_addr().expect("addr")),
@@ -782,6 +821,23 @@ mod tests {
         assert!(blank.is_err(), "a blank URL is unset");
         // The registry's upstream has no default: unset, it asks no one.
         assert!(assert_hermetic(Svc::Providers, |_| None).is_empty());
+    }
+
+    struct Fake(u16);
+
+    impl PortHolder for Fake {
+        fn port(&self) -> u16 {
+            self.0
+        }
+    }
+
+    #[test]
+    fn a_make_run_port_the_system_hands_out_is_passed_over() {
+        let mut offered = [50051, 50055, 40000].into_iter();
+        let bound = outside_make_run(|| Fake(offered.next().expect("a port")));
+        assert_eq!(bound.0, 40000);
+        let port = ClosedPort::new().addr().port();
+        assert!(!MAKE_RUN_PORTS.contains(&port), "{port}");
     }
 
     #[test]
