@@ -118,6 +118,11 @@ impl<'a> Change<'a> {
         })
     }
 
+    /// The client-chosen id of this change (the audit log and the feed name it).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
     /// The stored first answer, if this request already completed. Serving it is recorded
     /// first: an audit entry for each subject the first call recorded, for this caller (an
     /// error when that entry cannot be written: the answer is not served unaudited).

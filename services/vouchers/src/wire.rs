@@ -7,7 +7,7 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::convert::{PbEnum, coordinates, date, service_type};
 pub use seteli_platform::convert::{optional_date, required_id, required_text};
-use seteli_platform::{AppError, FieldErrors};
+use seteli_platform::{AppError, AppResult, FieldErrors};
 use seteli_rules::geo::{Coordinates, PlaceKind, ServicePlace};
 use seteli_rules::provider::{DocumentKind, ProviderDocument};
 
@@ -235,6 +235,14 @@ pub fn reason<K>(
     );
     let kind = errors.take("reason_kind", kind.map_err(describe));
     text.zip(kind)
+}
+
+/// [`reason`] of a change that asks for nothing else: both fields, or every malformed one.
+pub fn required_reason<K>(text: &str, kind: Result<K, AppError>) -> AppResult<(String, K)> {
+    let mut errors = FieldErrors::new();
+    let reason = reason(&mut errors, text, kind);
+    errors.finish()?;
+    reason.ok_or_else(|| AppError::invalid("reason", "required"))
 }
 
 /// The decision as a provider's user sees it: service, dates, units and weekly cap; none of
