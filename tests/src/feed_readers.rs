@@ -44,6 +44,28 @@ impl Readers {
         }
     }
 
+    /// Runs `writers` at once (each answers how many changes it made) while the readers read,
+    /// then tells the readers ([`Readers::writers_done`]) of those and of `made_before`,
+    /// changes made before; answers all the changes made, and how long the writers took.
+    pub async fn run_writers<Fut>(
+        &self,
+        writers: impl IntoIterator<Item = Fut>,
+        made_before: usize,
+    ) -> (usize, Duration)
+    where
+        Fut: Future<Output = usize> + Send + 'static,
+    {
+        let started = Instant::now();
+        let tasks: Vec<_> = writers.into_iter().map(tokio::spawn).collect();
+        let mut changes = made_before;
+        for task in tasks {
+            changes += task.await.expect("writer");
+        }
+        let took = started.elapsed();
+        self.writers_done(changes);
+        (changes, took)
+    }
+
     /// The writers are done, having made `changes` changes: the readers stop once they saw
     /// as many.
     pub fn writers_done(&self, changes: usize) {

@@ -82,21 +82,12 @@ async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_r
         }
     });
 
-    let started = Instant::now();
-    let writers: Vec<_> = vouchers
-        .iter()
-        .map(|voucher| {
-            let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
-            tokio::spawn(async move { record_sessions(&env, &provider, &voucher, day).await })
-        })
-        .collect();
-    let mut answered = 0;
-    for writer in writers {
-        answered += writer.await.expect("writer");
-    }
-    let took = started.elapsed();
+    let writers = vouchers.iter().map(|voucher| {
+        let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
+        async move { record_sessions(&env, &provider, &voucher, day).await }
+    });
     // Each admitted session moved its voucher's units used: one change each.
-    readers.writers_done(answered);
+    let (answered, took) = readers.run_writers(writers, 0).await;
 
     // The final full read: every change, once, increasing; each voucher's last one its total.
     let mut all = Vec::new();

@@ -81,20 +81,12 @@ async fn every_reader_sees_every_change_once_in_order_while_writers_run_side_by_
         }
     });
 
-    let started = Instant::now();
-    let writers: Vec<_> = vouchers
-        .iter()
-        .map(|voucher| {
-            let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
-            tokio::spawn(async move { choose_and_decline(&env, &voucher, &provider, ROUNDS).await })
-        })
-        .collect();
-    let mut answered = WRITERS; // the issues above
-    for writer in writers {
-        answered += writer.await.expect("writer");
-    }
-    let took = started.elapsed();
-    readers.writers_done(answered);
+    let writers = vouchers.iter().map(|voucher| {
+        let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
+        async move { choose_and_decline(&env, &voucher, &provider, ROUNDS).await }
+    });
+    // The issues above are changes too.
+    let (answered, took) = readers.run_writers(writers, WRITERS).await;
 
     // The final full read: every answered change, once, increasing.
     let mut all = Vec::new();
