@@ -34,20 +34,8 @@ async fn absence(
     v: &str,
     date: NaiveDate,
 ) -> Result<apb::RecordAbsenceResponse, tonic::Status> {
-    env.a()
-        .record_absence(with_token(
-            &env.provider_user(p),
-            apb::RecordAbsenceRequest {
-                request_id: rid(),
-                voucher_id: v.into(),
-                date: d(date),
-                kind: apb::AbsenceKind::Absent as i32,
-                reason: apb::AbsenceReason::Other as i32,
-                ..Default::default()
-            },
-        ))
-        .await
-        .map(|r| r.into_inner())
+    let (absent, other) = (apb::AbsenceKind::Absent, apb::AbsenceReason::Other);
+    record_absence(env, p, v, date, absent, other).await
 }
 
 /// The session ids the billable feed offers for a month.
