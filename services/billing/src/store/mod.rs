@@ -42,9 +42,10 @@ pub use told::{
 /// Parameters per multi-row statement on SQLite (its limit is 32,766).
 const SQLITE_PARAMETERS: usize = 2800;
 /// Parameters per multi-row statement on PostgreSQL: about 12 KiB of them, so a statement goes
-/// out in one TLS record (16 KiB). sqlx 0.9.0 leaves Nagle's algorithm on (it does not set
-/// TCP_NODELAY: transact-rs/sqlx#4335), and over TLS a statement written in two records waits
-/// for the server's delayed ACK, ~40 ms each time.
+/// out in one TLS record (16 KiB). Chosen when sqlx 0.9.0 left Nagle's algorithm on
+/// (transact-rs/sqlx#4335: a statement in two TLS records waited ~40 ms for the server's delayed
+/// ACK); sqlx 0.9.1 sets TCP_NODELAY again, and the bound stays as a statement size that
+/// PostgreSQL parses quickly.
 const POSTGRES_PARAMETERS: usize = 504;
 
 /// Rows of `columns` parameters per multi-row statement on `conn`'s backend.
