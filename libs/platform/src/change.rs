@@ -58,6 +58,26 @@ pub trait Aggregate: Sized + Send {
     ) -> impl Future<Output = AppResult<Option<Self>>> + Send + 'c;
 }
 
+/// Implements [`Aggregate`] for a root type `$root` kept in table `$table`, called `$kind` in a
+/// `NOT_FOUND`, loaded by the store function `$load(conn, id)`:
+/// `aggregate!(InvoiceRow, "invoices", "invoice", load_invoice);`.
+#[macro_export]
+macro_rules! aggregate {
+    ($root:ty, $table:literal, $kind:literal, $load:path) => {
+        impl $crate::change::Aggregate for $root {
+            const TABLE: &'static str = $table;
+            const KIND: &'static str = $kind;
+
+            async fn load(
+                conn: &mut ::sqlx::AnyConnection,
+                id: &str,
+            ) -> $crate::AppResult<Option<Self>> {
+                $load(conn, id).await
+            }
+        }
+    };
+}
+
 /// What [`Change::apply_to_decided`] decided on a read, before the write lock.
 pub trait Decision: Send + Sized {
     /// Under the write lock, with the root locked: takes the further locks the write needs and

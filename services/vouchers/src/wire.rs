@@ -231,9 +231,9 @@ pub fn reason<K>(
 ) -> Option<(String, K)> {
     let text = errors.take(
         "reason",
-        required_text("reason", text, 2000).map_err(describe),
+        required_text("reason", text, 2000).map_err(AppError::describe),
     );
-    let kind = errors.take("reason_kind", kind.map_err(describe));
+    let kind = errors.take("reason_kind", kind.map_err(AppError::describe));
     text.zip(kind)
 }
 
@@ -377,18 +377,6 @@ pub fn provider_places(answer: &ppb::CheckProviderForServiceResponse) -> Vec<Ser
             Some(ServicePlace { kind, coordinates })
         })
         .collect()
-}
-
-/// The descriptions of an `INVALID_ARGUMENT`, to fold into a collection of field errors.
-pub fn describe(e: AppError) -> String {
-    match e {
-        AppError::InvalidArgument(v) => v
-            .into_iter()
-            .map(|f| f.description)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

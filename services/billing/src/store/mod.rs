@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::AppError;
-use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{
     PbEnum, parse_stored_date, store_date, store_message, stored_message, stored_service, to_date,
     to_money,
@@ -580,16 +579,7 @@ pub async fn load_invoice(
     row.as_ref().map(invoice_from_row).transpose()
 }
 
-impl Aggregate for InvoiceRow {
-    const TABLE: &'static str = "invoices";
-    const KIND: &'static str = "invoice";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_invoice(conn, id)
-    }
-}
+seteli_platform::aggregate!(InvoiceRow, "invoices", "invoice", load_invoice);
 
 /// What a state change also sets.
 #[derive(Debug, Clone, Default)]

@@ -29,7 +29,7 @@ use crate::access;
 use crate::app::App;
 use crate::model::{ChangeKind, StartDates, VoucherState};
 use crate::store::{self, Choice, Ending, VoucherRow};
-use crate::wire::{self, describe, required_id};
+use crate::wire::{self, required_id};
 
 /// ChooseProvider: the registry is asked for the provider's facts before the transaction, so
 /// no lock is held over a network call; a retry is answered from the store first, even with the
@@ -237,17 +237,17 @@ pub async fn start_voucher(
             "started_on",
             date("started_on", req.started_on.as_ref())
                 .map(Some)
-                .map_err(describe),
+                .map_err(AppError::describe),
         )
     };
     let coach = errors.take(
         "responsible_coach",
-        optional_coach(&req.responsible_coach).map_err(describe),
+        optional_coach(&req.responsible_coach).map_err(AppError::describe),
     );
     let steward = errors.take(
         "steward_notified_on",
         wire::optional_date("steward_notified_on", req.steward_notified_on.as_ref())
-            .map_err(describe),
+            .map_err(AppError::describe),
     );
     errors.finish()?;
     let (Some(on), Some(coach), Some(steward)) = (on, coach, steward) else {
@@ -363,7 +363,7 @@ pub async fn interrupt_voucher(
     );
     let on = errors.take(
         "interrupted_on",
-        date("interrupted_on", req.interrupted_on.as_ref()).map_err(describe),
+        date("interrupted_on", req.interrupted_on.as_ref()).map_err(AppError::describe),
     );
     errors.finish()?;
     let (Some((reason, kind)), Some(on)) = (reason, on) else {
