@@ -334,6 +334,7 @@ pub async fn set_price(
             &env.admin(),
             pb::SetCeilingPriceRequest {
                 request_id: uuid::Uuid::now_v7().to_string(),
+                validate_only: false,
                 service_type: service as i32,
                 effective_from: Some(seteli_platform::convert::to_date(from)),
                 unit_price: Some(Money { cents }),
