@@ -626,6 +626,11 @@ impl Env {
             .unwrap_or_else(|| panic!("{} was not started in this test", svc.name()))
     }
 
+    /// The services running in this environment.
+    pub fn started(&self) -> Vec<Svc> {
+        self.servers.keys().copied().collect()
+    }
+
     /// Takes a running service out of the environment (to stop or restart it).
     pub fn take(&mut self, svc: Svc) -> TestServer {
         self.servers
