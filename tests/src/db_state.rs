@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 
 use seteli_platform::audit::VALIDATE_ONLY_SUFFIX;
 use seteli_platform::db::{Backend, Database};
-use seteli_platform::testing::{rpcs_of, wait_for_health};
+use seteli_platform::testing::wait_for_health;
 use sqlx::Row as _;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::kit::{Env, Svc};
-use crate::object_matrix::is_read;
+use crate::object_matrix::{every_rpc, is_read};
 
 /// The audit log's tables, compared without a validation's entries.
 const AUDIT_LOG: &str = "platform_audit_log";
@@ -149,20 +149,12 @@ pub fn validations_audited(before: &Snapshot, after: &Snapshot) -> usize {
 
 /// The names of the read RPCs of every service (from the descriptor set), as an SQL list.
 fn read_actions() -> String {
-    [
-        "seteli.providers.v1",
-        "seteli.vouchers.v1",
-        "seteli.attendance.v1",
-        "seteli.billing.v1",
-        "seteli.reporting.v1",
-        "seteli.audit.v1",
-    ]
-    .into_iter()
-    .flat_map(rpcs_of)
-    .filter(|rpc| is_read(rpc))
-    .map(|rpc| format!("'{}'", rpc.method))
-    .collect::<Vec<_>>()
-    .join(", ")
+    every_rpc()
+        .iter()
+        .filter(|rpc| is_read(rpc))
+        .map(|rpc| format!("'{}'", rpc.method))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Every table of `db`: its name, its columns and the SELECT that reads them as text (the

@@ -184,6 +184,17 @@ where
     got.expect("polled until OK")
 }
 
+/// Every service, with the county's prices, and the world made in them.
+pub async fn started_world() -> (Env, World) {
+    let env = Env::builder()
+        .services(&Svc::ALL)
+        .prices(crate::kit::Prices::County)
+        .start()
+        .await;
+    let world = world(&env).await;
+    (env, world)
+}
+
 /// Makes the world (see the module's documentation) through the public APIs of `env`, which
 /// runs every service with the county's prices.
 pub async fn world(env: &Env) -> World {

@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 use seteli_platform::testing::{Rpc, call_raw_answer, rpcs_of};
 use seteli_tests::fixtures::*;
-use seteli_tests::object_matrix::world::{Obj, Side, Who, World, world};
+use seteli_tests::object_matrix::world::{Obj, Side, Who, World, started_world};
 use seteli_tests::object_matrix::{
     Answer, Fill, Kind, ObjectField, fake_of, is_read, object_fields, request,
 };
@@ -424,12 +424,7 @@ fn found(cell: &Cell<'_>, real: &Answer, fake: &Answer) -> Option<bool> {
 #[tokio::test]
 async fn every_caller_gets_not_there_for_every_object_it_may_not_see() {
     let started = std::time::Instant::now();
-    let env = Env::builder()
-        .services(&Svc::ALL)
-        .prices(Prices::County)
-        .start()
-        .await;
-    let world = world(&env).await;
+    let (env, world) = started_world().await;
     let built = started.elapsed();
     let channels: BTreeMap<Svc, Channel> = Svc::ALL
         .into_iter()

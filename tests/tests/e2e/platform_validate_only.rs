@@ -22,11 +22,11 @@ use seteli_api::billing::v1 as bpb;
 use seteli_api::providers::v1 as ppb;
 use seteli_api::reporting::v1 as rpb;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::testing::{rpcs_of, with_token};
+use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::db_state::{Databases, changes, validations_audited};
 use seteli_tests::fixtures::*;
-use seteli_tests::object_matrix::is_read;
+use seteli_tests::object_matrix::{every_rpc, is_read};
 use tonic::{Code, Status};
 
 /// A request a test sends twice: as a validation, then as itself.
@@ -60,6 +60,26 @@ validate!(
     bpb::SubmitInvoiceRequest,
     bpb::ApproveInvoiceRequest,
 );
+
+/// A call of `method` on the client `client` makes (`env.p()` …) as `token`'s holder, for
+/// [`validate_then_call`]: answering the response's `field`, or the whole response.
+macro_rules! as_caller {
+    ($client:expr, $token:ident, $method:ident => $field:ident) => {
+        |req| {
+            let (mut client, token) = ($client, $token.clone());
+            async move {
+                let answer = client.$method(with_token(&token, req)).await?;
+                Ok(answer.into_inner().$field.expect(stringify!($field)))
+            }
+        }
+    };
+    ($client:expr, $token:ident, $method:ident) => {
+        |req| {
+            let (mut client, token) = ($client, $token.clone());
+            async move { Ok(client.$method(with_token(&token, req)).await?.into_inner()) }
+        }
+    };
+}
 
 /// What a validation and then the call itself answered.
 struct Validated<T> {
@@ -147,35 +167,26 @@ fn unstamped_voucher(v: pb::Voucher) -> pb::Voucher {
 #[test]
 fn every_mutating_request_takes_validate_only() {
     let mut mutations = 0;
-    for package in [
-        "seteli.providers.v1",
-        "seteli.vouchers.v1",
-        "seteli.attendance.v1",
-        "seteli.billing.v1",
-        "seteli.reporting.v1",
-        "seteli.audit.v1",
-    ] {
-        for rpc in rpcs_of(package) {
-            let input = rpc.input();
-            let request_id = input.get_field_by_name("request_id");
-            assert!(
-                request_id.is_some() || is_read(&rpc),
-                "{}: changes something (not a read) but takes no request_id",
-                rpc.path()
-            );
-            if request_id.is_none() {
-                continue;
-            }
-            mutations += 1;
-            let field = input.get_field_by_name("validate_only");
-            assert!(
-                field
-                    .as_ref()
-                    .is_some_and(|f| f.kind() == prost_reflect::Kind::Bool && !f.is_list()),
-                "{}: a request with a request_id takes `bool validate_only` (AIP-163)",
-                rpc.path()
-            );
+    for rpc in every_rpc() {
+        let input = rpc.input();
+        let request_id = input.get_field_by_name("request_id");
+        assert!(
+            request_id.is_some() || is_read(&rpc),
+            "{}: changes something (not a read) but takes no request_id",
+            rpc.path()
+        );
+        if request_id.is_none() {
+            continue;
         }
+        mutations += 1;
+        let field = input.get_field_by_name("validate_only");
+        assert!(
+            field
+                .as_ref()
+                .is_some_and(|f| f.kind() == prost_reflect::Kind::Bool && !f.is_list()),
+            "{}: a request with a request_id takes `bool validate_only` (AIP-163)",
+            rpc.path()
+        );
     }
     // 61 when validate_only came; a generator that lost the RPCs cannot pass.
     assert!(mutations >= 61, "only {mutations} mutating RPCs found");
@@ -197,13 +208,11 @@ async fn a_validated_provider_change_answers_as_the_change_and_writes_nothing() 
             ppb::LegalForm::Association,
         )),
     };
-    let (would, made) = validate_then_call(&dbs, create, |req| {
-        let (mut c, admin) = (env.p(), admin.clone());
-        async move {
-            let answer = c.create_provider(with_token(&admin, req)).await?;
-            Ok(answer.into_inner().provider.expect("provider"))
-        }
-    })
+    let (would, made) = validate_then_call(
+        &dbs,
+        create,
+        as_caller!(env.p(), admin, create_provider => provider),
+    )
     .await
     .answers();
     assert_eq!(
@@ -220,13 +229,7 @@ async fn a_validated_provider_change_answers_as_the_change_and_writes_nothing() 
         validate_only: false,
         provider_id: id.into(),
     };
-    let submit_call = |req: ppb::SubmitProviderRequest| {
-        let (mut c, admin) = (env.p(), admin.clone());
-        async move {
-            let answer = c.submit_provider(with_token(&admin, req)).await?;
-            Ok(answer.into_inner().provider.expect("provider"))
-        }
-    };
+    let submit_call = as_caller!(env.p(), admin, submit_provider => provider);
     let refused = validate_then_call(&dbs, submit(&made.id), submit_call).await;
     let err = refused_with(refused.validated, Code::FailedPrecondition, "incomplete");
     assert!(rule_ids(&err).contains(&"PROV-DOCS".to_owned()), "{err:?}");
@@ -247,34 +250,15 @@ async fn a_validated_provider_change_answers_as_the_change_and_writes_nothing() 
         validate_only: false,
         provider_id: id.clone(),
     };
-    let (would, real) = validate_then_call(&dbs, approve, |req| {
-        let (mut c, admin) = (env.p(), admin.clone());
-        async move {
-            let answer = c.approve_provider(with_token(&admin, req)).await?;
-            Ok(answer.into_inner().provider.expect("provider"))
-        }
-    })
+    let (would, real) = validate_then_call(
+        &dbs,
+        approve,
+        as_caller!(env.p(), admin, approve_provider => provider),
+    )
     .await
     .answers();
     assert_eq!(would.state, ppb::ProviderState::Approved as i32);
     assert_eq!(unstamped(would), unstamped(real));
-}
-
-/// RecordSession as `provider_id`'s user.
-fn record_session<'e>(
-    env: &'e Env,
-    provider_id: &str,
-) -> impl Fn(
-    apb::RecordSessionRequest,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<apb::Session, Status>> + 'e>> {
-    let user = env.provider_user(provider_id);
-    move |req| {
-        let (mut a, user) = (env.a(), user.clone());
-        Box::pin(async move {
-            let answer = a.record_session(with_token(&user, req)).await?;
-            Ok(answer.into_inner().session.expect("session"))
-        })
-    }
 }
 
 #[tokio::test]
@@ -298,13 +282,11 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
             SIILINJARVI,
         )),
     };
-    let (would, client) = validate_then_call(&dbs, create, |req| {
-        let (mut v, worker) = (env.v(), worker.clone());
-        async move {
-            let answer = v.create_client(with_token(&worker, req)).await?;
-            Ok(answer.into_inner().client.expect("client"))
-        }
-    })
+    let (would, client) = validate_then_call(
+        &dbs,
+        create,
+        as_caller!(env.v(), worker, create_client => client),
+    )
     .await
     .answers();
     assert_eq!(would.name, client.name);
@@ -322,13 +304,7 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
         validate_only: false,
         decision: Some(ktt_decision(&client.id)),
     };
-    let issue_call = |req: pb::IssueVoucherRequest| {
-        let (mut v, worker) = (env.v(), worker.clone());
-        async move {
-            let answer = v.issue_voucher(with_token(&worker, req)).await?;
-            Ok(answer.into_inner().voucher.expect("voucher"))
-        }
-    };
+    let issue_call = as_caller!(env.v(), worker, issue_voucher => voucher);
     let issued = validate_then_call(&dbs, issue(), issue_call).await;
     assert!(issued.audited > 0, "the validation's access is audited");
     let (would, voucher) = issued.answers();
@@ -363,13 +339,11 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
         provider_id: provider.clone(),
         agreed_start_on: None,
     };
-    let (would, real) = validate_then_call(&dbs, choose, |req| {
-        let (mut v, worker) = (env.v(), worker.clone());
-        async move {
-            let answer = v.choose_provider(with_token(&worker, req)).await?;
-            Ok(answer.into_inner().voucher.expect("voucher"))
-        }
-    })
+    let (would, real) = validate_then_call(
+        &dbs,
+        choose,
+        as_caller!(env.v(), worker, choose_provider => voucher),
+    )
     .await
     .answers();
     assert_eq!(would.provider_id, provider);
@@ -381,13 +355,11 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
     let user = env.provider_user(&provider);
     let mut accept = accept_request(&voucher.id, "Olli Ohjaaja", None);
     accept.steward_notified_on = d(today());
-    let (would, real) = validate_then_call(&dbs, accept, |req| {
-        let (mut v, user) = (env.v(), user.clone());
-        async move {
-            let answer = v.accept_voucher(with_token(&user, req)).await?;
-            Ok(answer.into_inner().voucher.expect("voucher"))
-        }
-    })
+    let (would, real) = validate_then_call(
+        &dbs,
+        accept,
+        as_caller!(env.v(), user, accept_voucher => voucher),
+    )
     .await
     .answers();
     assert_eq!(would.state, pb::VoucherState::Assigned as i32);
@@ -402,7 +374,12 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
     .await
     .expect("usage");
     let early = record_request(&voucher.id, at(days(today(), -1), 9, 11));
-    let refused = validate_then_call(&dbs, early, record_session(&env, &provider)).await;
+    let refused = validate_then_call(
+        &dbs,
+        early,
+        as_caller!(env.a(), user, record_session => session),
+    )
+    .await;
     let err = refused_with(refused.validated, Code::FailedPrecondition, "early");
     assert!(
         rule_ids(&err).contains(&"TERM-VALIDITY".to_owned()),
@@ -411,7 +388,7 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
     let (would, real) = validate_then_call(
         &dbs,
         record_request(&voucher.id, at(today(), 9, 11)),
-        record_session(&env, &provider),
+        as_caller!(env.a(), user, record_session => session),
     )
     .await
     .answers();
@@ -441,12 +418,10 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
         reason: apb::AbsenceReason::OwnIllness as i32,
         ..Default::default()
     };
-    let (would, real) = validate_then_call(&dbs, absence, |req| {
-        let (mut a, user) = (env.a(), user.clone());
-        async move { Ok(a.record_absence(with_token(&user, req)).await?.into_inner()) }
-    })
-    .await
-    .answers();
+    let (would, real) =
+        validate_then_call(&dbs, absence, as_caller!(env.a(), user, record_absence))
+            .await
+            .answers();
     assert_eq!(
         would.absence.map(|a| a.date),
         real.absence.map(|a| a.date),
@@ -485,13 +460,11 @@ async fn validated_reports_and_invoices_answer_as_the_change_and_write_nothing()
         validate_only: false,
         report_id: report.clone(),
     };
-    let (would, real) = validate_then_call(&dbs, submit, |req| {
-        let (mut r, user) = (env.r(), user.clone());
-        async move {
-            let answer = r.submit_report(with_token(&user, req)).await?;
-            Ok(answer.into_inner().report.expect("report"))
-        }
-    })
+    let (would, real) = validate_then_call(
+        &dbs,
+        submit,
+        as_caller!(env.r(), user, submit_report => report),
+    )
     .await
     .answers();
     let state = |r: &rpb::Report| r.obligation.as_ref().map(|o| o.report_state);
@@ -507,16 +480,10 @@ async fn validated_reports_and_invoices_answer_as_the_change_and_write_nothing()
         year: chrono::Datelike::year(&last_month),
         month: chrono::Datelike::month(&last_month) as i32,
     };
-    let (would, real) = validate_then_call(&dbs, generate, |req| {
-        let (mut b, admin) = (env.b(), admin.clone());
-        async move {
-            Ok(b.generate_invoice(with_token(&admin, req))
-                .await?
-                .into_inner())
-        }
-    })
-    .await
-    .answers();
+    let generate_call = as_caller!(env.b(), admin, generate_invoice);
+    let (would, real) = validate_then_call(&dbs, generate, generate_call)
+        .await
+        .answers();
     let (would, real) = (
         would.invoice.expect("invoice"),
         real.invoice.expect("invoice"),
@@ -541,13 +508,11 @@ async fn validated_reports_and_invoices_answer_as_the_change_and_write_nothing()
         validate_only: false,
         invoice_id: real.id.clone(),
     };
-    let (would, submitted) = validate_then_call(&dbs, submit, |req| {
-        let (mut b, user) = (env.b(), user.clone());
-        async move {
-            let answer = b.submit_invoice(with_token(&user, req)).await?;
-            Ok(answer.into_inner().invoice.expect("invoice"))
-        }
-    })
+    let (would, submitted) = validate_then_call(
+        &dbs,
+        submit,
+        as_caller!(env.b(), user, submit_invoice => invoice),
+    )
     .await
     .answers();
     assert_eq!(would.state, bpb::InvoiceState::Submitted as i32);
@@ -557,13 +522,11 @@ async fn validated_reports_and_invoices_answer_as_the_change_and_write_nothing()
         validate_only: false,
         invoice_id: real.id.clone(),
     };
-    let (would, approved) = validate_then_call(&dbs, approve, |req| {
-        let (mut b, admin) = (env.b(), admin.clone());
-        async move {
-            let answer = b.approve_invoice(with_token(&admin, req)).await?;
-            Ok(answer.into_inner().invoice.expect("invoice"))
-        }
-    })
+    let (would, approved) = validate_then_call(
+        &dbs,
+        approve,
+        as_caller!(env.b(), admin, approve_invoice => invoice),
+    )
     .await
     .answers();
     assert_eq!(would.state, bpb::InvoiceState::Approved as i32);

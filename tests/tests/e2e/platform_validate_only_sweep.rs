@@ -21,7 +21,7 @@ use prost_reflect::{DynamicMessage, Value};
 use seteli_platform::testing::{Rpc, call_raw_answer, rpcs_of};
 use seteli_tests::db_state::{Databases, changes, validations_audited};
 use seteli_tests::fixtures::*;
-use seteli_tests::object_matrix::world::{Side, Who, world};
+use seteli_tests::object_matrix::world::{Side, Who, started_world};
 use seteli_tests::object_matrix::{Answer, Fill, object_fields, request};
 use tonic::Code;
 
@@ -43,12 +43,7 @@ struct Call {
 #[tokio::test]
 async fn every_mutating_rpc_validated_by_every_caller_changes_nothing() {
     let started = std::time::Instant::now();
-    let env = Env::builder()
-        .services(&Svc::ALL)
-        .prices(Prices::County)
-        .start()
-        .await;
-    let world = world(&env).await;
+    let (env, world) = started_world().await;
     let dbs = Databases::of(&env).await;
     let today = today();
 
