@@ -334,6 +334,7 @@ pub async fn set_price(
             &env.admin(),
             pb::SetCeilingPriceRequest {
                 request_id: uuid::Uuid::now_v7().to_string(),
+                validate_only: false,
                 service_type: service as i32,
                 effective_from: Some(seteli_platform::convert::to_date(from)),
                 unit_price: Some(Money { cents }),
@@ -623,6 +624,11 @@ impl Env {
         self.servers
             .get(&svc)
             .unwrap_or_else(|| panic!("{} was not started in this test", svc.name()))
+    }
+
+    /// The services running in this environment.
+    pub fn started(&self) -> Vec<Svc> {
+        self.servers.keys().copied().collect()
     }
 
     /// Takes a running service out of the environment (to stop or restart it).

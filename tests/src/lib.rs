@@ -22,6 +22,8 @@
 //! - [`einvoice`]: e-invoice files validated against the official schemas;
 //! - [`feed_readers`]: readers paging a change feed while writers run, and what they must see;
 //! - [`pki`]: a CA and a `localhost` server certificate made in the test, for the TLS tests;
+//! - [`db_state`]: every row of every table of an environment's databases, to show that calls
+//!   changed nothing (`validate_only`);
 //! - [`object_matrix`]: the object level of the access matrix — which request fields name an
 //!   object (from the descriptor set), requests naming a world's objects, ids that name nothing.
 //!
@@ -31,6 +33,7 @@
 
 pub mod browser;
 pub mod conformance;
+pub mod db_state;
 pub mod einvoice;
 pub mod feed_readers;
 pub mod fixtures;

@@ -16,6 +16,11 @@
 //! - **A replayed answer** (an idempotent retry: the change primitive's `Change::replay`, above
 //!   this module) is an access too: it records an entry for the subjects the first call recorded, its action
 //!   marked [`REPLAY_SUFFIX`].
+//! - **A validation** (a mutation called with `validate_only`, Google AIP-163) changes nothing,
+//!   so its change's entries roll back with it; what it read of personal data to answer is
+//!   still an access: every entry recorded while it runs ([`validating`]), and the accesses its
+//!   rolled-back change had recorded, are written with the action marked
+//!   [`VALIDATE_ONLY_SUFFIX`] — never as a change.
 //!
 //! Auditors query the log through `seteli.audit.v1.AuditService` (the `audit_api` module, above
 //! this one), which every service serves for its own database — and each of their queries is
@@ -64,6 +69,35 @@ pub struct AccessOfMany<'a> {
 /// What the action of an entry for a replayed answer ends with: `IssueVoucher (replay)`.
 pub const REPLAY_SUFFIX: &str = " (replay)";
 
+/// What the action of an entry recorded by a validation ends with: `IssueVoucher (validate
+/// only)` (a mutation called with `validate_only`, Google AIP-163).
+pub const VALIDATE_ONLY_SUFFIX: &str = " (validate only)";
+
+tokio::task_local! {
+    /// Set while a validation runs on this task ([`validating`]).
+    static VALIDATING: ();
+}
+
+/// Runs `call` (one RPC's handling) so that, when `validate_only`, every entry it records is
+/// marked [`VALIDATE_ONLY_SUFFIX`]; otherwise just runs it.
+pub async fn validating<F: Future>(validate_only: bool, call: F) -> F::Output {
+    if validate_only {
+        VALIDATING.scope((), call).await
+    } else {
+        call.await
+    }
+}
+
+/// `action` as an entry records it: marked [`VALIDATE_ONLY_SUFFIX`] while a validation runs
+/// (once).
+fn marked(action: &str) -> std::borrow::Cow<'_, str> {
+    if VALIDATING.try_with(|()| ()).is_ok() && !action.ends_with(VALIDATE_ONLY_SUFFIX) {
+        format!("{action}{VALIDATE_ONLY_SUFFIX}").into()
+    } else {
+        action.into()
+    }
+}
+
 /// Separates the subject ids of a many-subject entry in its `subject_id`.
 const SUBJECT_SEPARATOR: &str = ",";
 
@@ -92,7 +126,7 @@ where
     .bind(caller.organisation())
     .bind(access.subject_kind)
     .bind(access.subject_id)
-    .bind(access.action)
+    .bind(marked(access.action).into_owned())
     .bind(access.purpose)
     .bind(request_id)
     .bind(caller.substitute_reason.as_deref().unwrap_or(""))
@@ -211,7 +245,7 @@ pub(crate) async fn recorded_in_log(
     .await?;
     Ok(rows
         .into_iter()
-        .filter(|r| !r.2.ends_with(REPLAY_SUFFIX))
+        .filter(|r| !r.2.ends_with(REPLAY_SUFFIX) && !r.2.ends_with(VALIDATE_ONLY_SUFFIX))
         .flat_map(|(kind, ids, action, purpose)| {
             ids.split(SUBJECT_SEPARATOR)
                 .map(|id| Recorded {
@@ -234,6 +268,30 @@ pub(crate) async fn record_replay(
     request_id: &str,
     recorded: Vec<Recorded>,
 ) -> AppResult<()> {
+    record_again(db, caller, request_id, recorded, REPLAY_SUFFIX).await
+}
+
+/// Records the accesses of a validated change, which rolled back with their entries (Google
+/// AIP-163: an answer it showed is still an access): as [`record_replay`], marked
+/// [`VALIDATE_ONLY_SUFFIX`].
+pub(crate) async fn record_validation(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+    recorded: Vec<Recorded>,
+) -> AppResult<()> {
+    record_again(db, caller, request_id, recorded, VALIDATE_ONLY_SUFFIX).await
+}
+
+/// Records `recorded` again for `caller` on their own: one entry per kind, action and purpose,
+/// naming the same subjects, its action marked `suffix`; returns once they are durable.
+async fn record_again(
+    db: &Database,
+    caller: &Caller,
+    request_id: &str,
+    recorded: Vec<Recorded>,
+    suffix: &str,
+) -> AppResult<()> {
     let mut groups: Vec<(Recorded, Vec<String>)> = Vec::new();
     for r in recorded {
         match groups.iter_mut().find(|(g, _)| {
@@ -250,7 +308,7 @@ pub(crate) async fn record_replay(
     let entries: Vec<Entry> = groups
         .into_iter()
         .map(|(g, ids)| {
-            let action = format!("{}{REPLAY_SUFFIX}", g.action);
+            let action = format!("{}{suffix}", g.action);
             Entry::new(caller, request_id, &g.kind, ids, &action, &g.purpose)
         })
         .collect();
@@ -296,7 +354,7 @@ impl Entry {
             organisation: caller.organisation(),
             subject_kind: subject_kind.to_owned(),
             subjects,
-            action: action.to_owned(),
+            action: marked(action).into_owned(),
             purpose: purpose.to_owned(),
             request_id: request_id.to_owned(),
             substitute_reason: caller.substitute_reason.clone().unwrap_or_default(),

@@ -3,7 +3,8 @@
 //!
 //! An operation that changes something does, in this order:
 //!
-//! 1. [`Change::new`] — checks the `request_id`, fingerprints the request;
+//! 1. [`Change::new`] — checks the `request_id`, fingerprints the request (a [`Mutation`]:
+//!    every request that changes something has `request_id` and `validate_only`);
 //! 2. [`Change::replay`] — a retry is answered from the store *first*: before any call to
 //!    another service and before authorisation against today's state is run again (so a retry
 //!    still gets its answer when a dependency is down or the object has moved on);
@@ -26,6 +27,16 @@
 //! accesses the first call recorded ([`crate::audit::record`] in the body) are kept with its
 //! answer, and every replay records them again for the replaying caller, marked
 //! [`crate::audit::REPLAY_SUFFIX`], before the answer leaves.
+//!
+//! **Validate only** (Google AIP-163, the request's `validate_only`): the change runs as it
+//! would — the claim, the lock, the rules, the writes, the history, the audit and the feed, in
+//! its one transaction — and is rolled back instead of committed; its answer (or refusal) is
+//! returned as the change would return it. Nothing is replayed and nothing stored: the
+//! `request_id` is checked for its shape only and stays free for the real call. The accesses
+//! the body recorded are recorded again on their own, marked
+//! [`crate::audit::VALIDATE_ONLY_SUFFIX`] (the answer showed the data). What an operation does
+//! outside its database after the change (telling another service) it skips when
+//! [`Change::validate_only`] says so.
 
 use std::future::Future;
 
@@ -33,6 +44,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures::future::BoxFuture;
 use prost::Message;
+use seteli_api::Mutation;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -116,17 +128,16 @@ pub struct Change<'a> {
     now_micros: i64,
     /// Who asks: a replay is recorded as their access.
     caller: Caller,
+    /// Only validate (AIP-163): roll back instead of committing; never replay.
+    validate_only: bool,
 }
 
 impl<'a> Change<'a> {
     /// A change for `request` (the whole request message, fingerprinted so a reused id with a
-    /// different request is refused) under `request_id`.
-    pub fn new<Req: Message>(
-        db: &'a Database,
-        ctx: &Ctx,
-        request_id: &str,
-        request: &Req,
-    ) -> AppResult<Self> {
+    /// different request is refused) under its `request_id`; only validated when it says
+    /// `validate_only`.
+    pub fn new<Req: Mutation>(db: &'a Database, ctx: &Ctx, request: &Req) -> AppResult<Self> {
+        let request_id = request.request_id();
         validate_request_id(request_id)?;
         Ok(Self {
             db,
@@ -135,6 +146,7 @@ impl<'a> Change<'a> {
             fingerprint: hex(&Sha256::digest(request.encode_to_vec())),
             now_micros: ctx.now_micros(),
             caller: ctx.caller.clone(),
+            validate_only: request.validate_only(),
         })
     }
 
@@ -143,10 +155,21 @@ impl<'a> Change<'a> {
         &self.request_id
     }
 
+    /// Whether the request only validates (Google AIP-163): the change is rolled back and
+    /// nothing is replayed or stored; the operation must then skip whatever it would do outside
+    /// its database after the change (telling another service).
+    pub fn validate_only(&self) -> bool {
+        self.validate_only
+    }
+
     /// The stored first answer, if this request already completed. Serving it is recorded
     /// first: an audit entry for each subject the first call recorded, for this caller (an
-    /// error when that entry cannot be written: the answer is not served unaudited).
+    /// error when that entry cannot be written: the answer is not served unaudited). Never
+    /// for a validation: it answers as a new request.
     pub async fn replay<Resp: Message + Default>(&self) -> AppResult<Option<Resp>> {
+        if self.validate_only {
+            return Ok(None);
+        }
         let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT request_hash, response, audited FROM platform_idempotency \
              WHERE caller = $1 AND request_id = $2",
@@ -260,10 +283,12 @@ impl<'a> Change<'a> {
 
     /// Begins the change's transaction with its claim; `None` (rolled back) when a twin with
     /// the same `request_id` claimed first: its answer is this request's
-    /// ([`Change::replayed`]).
+    /// ([`Change::replayed`]). A validation claims too, so it takes the locks the change takes
+    /// in the same order, but goes on as a new request when the id was used: its claim is
+    /// rolled back with the rest.
     async fn begin_claimed(&self) -> AppResult<Option<WriteTransaction>> {
         let mut tx = self.db.begin_write().await?;
-        if self.claim(&mut tx).await? {
+        if self.claim(&mut tx).await? || self.validate_only {
             Ok(Some(tx))
         } else {
             tx.rollback().await?;
@@ -272,13 +297,20 @@ impl<'a> Change<'a> {
     }
 
     /// Stores the body's answer with the accesses it recorded and commits; a failed body
-    /// rolls everything back, its claim included.
+    /// rolls everything back, its claim included. A validation rolls back its answer too, and
+    /// records the accesses again on their own, marked as a validation's.
     async fn commit_answer<Resp: Message>(
         &self,
         mut tx: WriteTransaction,
         (response, recorded): (AppResult<Resp>, Vec<Recorded>),
     ) -> AppResult<Resp> {
         let response = response?;
+        if self.validate_only {
+            tx.rollback().await?;
+            audit::record_validation(self.db, &self.caller, &self.request_id, recorded).await?;
+            tracing::info!(request_id = %self.request_id, "validate only: the change was rolled back");
+            return Ok(response);
+        }
         self.store(&mut tx, &response, &recorded).await?;
         tx.commit().await?;
         Ok(response)

@@ -208,6 +208,7 @@ mod tests {
         use seteli_api::providers::v1 as pb;
         let request = pb::CreateProviderRequest {
             request_id: "r-1".into(),
+            validate_only: false,
             details: Some(pb::ProviderDetails {
                 name: "x".repeat(3_900_000),
                 ..Default::default()
@@ -226,6 +227,7 @@ mod tests {
 
         let fine = pb::CreateProviderRequest {
             request_id: "r-1".into(),
+            validate_only: false,
             details: Some(pb::ProviderDetails {
                 name: "Kuntouttava Työ Oy".into(),
                 ..Default::default()

@@ -97,7 +97,9 @@ pub fn ctx_of<T>(request: &Request<T>) -> Result<Ctx, AppError> {
 }
 
 /// Runs one unary RPC: builds the [`Ctx`], calls `op` with the service's state and the request
-/// message, and maps its error to a rich `Status`.
+/// message, and maps its error to a rich `Status`. A request that only validates (Google
+/// AIP-163: `validate_only`) is said so in the call's span, and every audit entry the call
+/// records is marked as a validation's ([`crate::audit::validating`]).
 pub async fn unary<'a, S, Req, Resp, Fut>(
     state: &'a S,
     request: Request<Req>,
@@ -105,7 +107,7 @@ pub async fn unary<'a, S, Req, Resp, Fut>(
 ) -> Answer<Resp>
 where
     S: ?Sized,
-    Req: prost::Message,
+    Req: seteli_api::RpcRequest,
     Fut: Future<Output = AppResult<Resp>> + 'a,
 {
     let request_id = request
@@ -118,7 +120,11 @@ where
         Err(e) => return Err(to_status(e, &request_id)),
     };
     check_limits(&request).map_err(|e| to_status(e, &request_id))?;
-    op(state, ctx, request.into_inner())
+    let validate_only = request.get_ref().validate_only();
+    if validate_only {
+        tracing::Span::current().record("validate_only", true);
+    }
+    crate::audit::validating(validate_only, op(state, ctx, request.into_inner()))
         .await
         .map(Response::new)
         .map_err(|e| to_status(e, &request_id))

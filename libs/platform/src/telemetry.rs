@@ -297,6 +297,7 @@ where
             trace_id = %ctx.trace_id,
             span_id = %ctx.span_id,
             caller = tracing::field::Empty,
+            validate_only = tracing::field::Empty,
         );
         req.extensions_mut().insert(ctx);
         req.extensions_mut().insert(RpcPath(path.clone()));

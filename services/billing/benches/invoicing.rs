@@ -452,11 +452,12 @@ async fn invoice_month(
         let t = Instant::now();
         let req = pb::GenerateInvoiceRequest {
             request_id: new_id(),
+            validate_only: false,
             provider_id: provider.clone(),
             year: first.year(),
             month: i32::try_from(first.month())?,
         };
-        let change = Change::new(db, &ctx, &req.request_id, &req)?;
+        let change = Change::new(db, &ctx, &req)?;
         let (month, settings) = (month.clone(), settings.clone());
         let response: pb::GenerateInvoiceResponse = change
             .apply(move |conn| {

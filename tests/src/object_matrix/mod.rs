@@ -140,6 +140,16 @@ pub fn object_fields(rpc: &Rpc) -> Vec<ObjectField> {
         .collect()
 }
 
+/// Every RPC of the five services, and of the audit log every one of them serves.
+pub fn every_rpc() -> Vec<Rpc> {
+    crate::kit::Svc::ALL
+        .iter()
+        .map(|s| s.package())
+        .chain(["seteli.audit.v1"])
+        .flat_map(seteli_platform::testing::rpcs_of)
+        .collect()
+}
+
 /// Whether `rpc` only reads (its name says so: Get, List, Search, Check, Export, Stream).
 pub fn is_read(rpc: &Rpc) -> bool {
     ["Get", "List", "Search", "Check", "Export", "Stream"]

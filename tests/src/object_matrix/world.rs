@@ -33,6 +33,58 @@ pub enum Side {
     B,
 }
 
+/// Who calls, in the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    /// The county's administrator.
+    Admin,
+    /// The kit's social worker: both clients are theirs.
+    Sw1,
+    /// Another social worker, with no client.
+    Sw2,
+    /// A user of the provider of a side.
+    User(Side),
+    /// The county's financial system.
+    Finance,
+    /// An auditor.
+    Auditor,
+    /// A service's own account.
+    Service(Svc),
+}
+
+impl Who {
+    /// Every caller: the people, then the five service accounts.
+    pub fn all() -> Vec<Who> {
+        let people = [
+            Who::Admin,
+            Who::Sw1,
+            Who::Sw2,
+            Who::User(Side::A),
+            Who::User(Side::B),
+            Who::Finance,
+            Who::Auditor,
+        ];
+        people
+            .into_iter()
+            .chain(Svc::ALL.into_iter().map(Who::Service))
+            .collect()
+    }
+
+    /// Their token in `env`, whose world is `world`.
+    pub fn token(self, env: &Env, world: &World) -> String {
+        match self {
+            Who::Admin => env.admin(),
+            Who::Sw1 => env.social_worker(),
+            Who::Sw2 => other_social_worker(env),
+            Who::User(Side::A) => env.provider_user(&world.a),
+            Who::User(Side::B) => env.provider_user(&world.b),
+            Who::Finance => env.finance(),
+            Who::Auditor => env.auditor(),
+            Who::Service(svc) => env.service(svc),
+        }
+    }
+}
+
 /// An object of the world and its keys.
 #[derive(Debug, Clone)]
 pub struct Obj {
@@ -130,6 +182,17 @@ where
     )
     .await;
     got.expect("polled until OK")
+}
+
+/// Every service, with the county's prices, and the world made in them.
+pub async fn started_world() -> (Env, World) {
+    let env = Env::builder()
+        .services(&Svc::ALL)
+        .prices(crate::kit::Prices::County)
+        .start()
+        .await;
+    let world = world(&env).await;
+    (env, world)
 }
 
 /// Makes the world (see the module's documentation) through the public APIs of `env`, which

@@ -42,58 +42,12 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 use seteli_platform::testing::{Rpc, call_raw_answer, rpcs_of};
 use seteli_tests::fixtures::*;
-use seteli_tests::object_matrix::world::{Obj, Side, World, world};
+use seteli_tests::object_matrix::world::{Obj, Side, Who, World, started_world};
 use seteli_tests::object_matrix::{
     Answer, Fill, Kind, ObjectField, fake_of, is_read, object_fields, request,
 };
 use tonic::Code;
 use tonic::transport::Channel;
-
-/// Who calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
-    Admin,
-    /// The kit's social worker: both clients are theirs.
-    Sw1,
-    /// Another social worker, with no client.
-    Sw2,
-    /// A user of the provider of a side.
-    User(Side),
-    Finance,
-    Auditor,
-    Service(Svc),
-}
-
-impl Who {
-    fn all() -> Vec<Who> {
-        let people = [
-            Who::Admin,
-            Who::Sw1,
-            Who::Sw2,
-            Who::User(Side::A),
-            Who::User(Side::B),
-            Who::Finance,
-            Who::Auditor,
-        ];
-        people
-            .into_iter()
-            .chain(Svc::ALL.into_iter().map(Who::Service))
-            .collect()
-    }
-
-    fn token(self, env: &Env, world: &World) -> String {
-        match self {
-            Who::Admin => env.admin(),
-            Who::Sw1 => env.social_worker(),
-            Who::Sw2 => other_social_worker(env),
-            Who::User(Side::A) => env.provider_user(&world.a),
-            Who::User(Side::B) => env.provider_user(&world.b),
-            Who::Finance => env.finance(),
-            Who::Auditor => env.auditor(),
-            Who::Service(svc) => env.service(svc),
-        }
-    }
-}
 
 /// Who, beside its owners, sees an object of a kind.
 #[derive(Debug, Clone, Copy)]
@@ -470,12 +424,7 @@ fn found(cell: &Cell<'_>, real: &Answer, fake: &Answer) -> Option<bool> {
 #[tokio::test]
 async fn every_caller_gets_not_there_for_every_object_it_may_not_see() {
     let started = std::time::Instant::now();
-    let env = Env::builder()
-        .services(&Svc::ALL)
-        .prices(Prices::County)
-        .start()
-        .await;
-    let world = world(&env).await;
+    let (env, world) = started_world().await;
     let built = started.elapsed();
     let channels: BTreeMap<Svc, Channel> = Svc::ALL
         .into_iter()

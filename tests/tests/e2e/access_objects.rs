@@ -142,6 +142,7 @@ async fn not_in_caseload(env: &Env, token: &str, client: &str, v: &str, provider
             token,
             pb::UpdateClientRequest {
                 request_id: rid(),
+                validate_only: false,
                 client_id: client.into(),
                 details: Some(details),
             },
@@ -275,6 +276,7 @@ async fn a_social_worker_resolves_their_own_clients_alerts_and_not_the_providers
                     &token,
                     apb::ResolveAlertRequest {
                         request_id: rid(),
+                        validate_only: false,
                         alert_id: id,
                         resolution: "Soitettu asiakkaalle.".into(),
                     },

@@ -95,6 +95,7 @@ async fn a_substitute_reads_with_a_stated_reason_that_the_auditor_lists() {
     // A change with the header is still not theirs.
     let cancel = pb::CancelVoucherRequest {
         request_id: rid(),
+        validate_only: false,
         voucher_id: v.clone(),
         reason: "Asiakas muutti.".into(),
         reason_kind: pb::EndReasonKind::ClientMoved.into(),

@@ -35,6 +35,7 @@ async fn decide(
             &token,
             apb::CancelGroupRequest {
                 request_id: rid(),
+                validate_only: false,
                 group_id: group_id.into(),
                 reason: "liian vähän ilmoittautuneita".into(),
             },
@@ -46,6 +47,7 @@ async fn decide(
             &token,
             apb::DelayGroupStartRequest {
                 request_id: rid(),
+                validate_only: false,
                 group_id: group_id.into(),
                 new_start: d(new_start),
                 reason: "odotetaan ilmoittautumisia".into(),
@@ -89,6 +91,7 @@ async fn a_closed_sk_group_under_60_percent_is_cancelled_with_notices() {
             &env.provider_user(&p),
             apb::WithdrawEnrolmentRequest {
                 request_id: rid(),
+                validate_only: false,
                 group_id: g.id.clone(),
                 voucher_id: v[2].clone(),
                 reason: "muutti pois".into(),
@@ -321,6 +324,7 @@ async fn a_group_takes_at_most_twelve_clients_and_no_more_than_its_offering() {
             &env.admin(),
             seteli_api::providers::v1::SetOfferingRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: p.clone(),
                 offering: Some(seteli_api::providers::v1::Offering {
                     service_type: ServiceType::SkGroup as i32,
@@ -429,6 +433,7 @@ async fn one_call_marks_present_absent_and_no_show() {
     };
     let request = |hours: i64, marks: Vec<apb::PresenceMark>| apb::RecordGroupSessionRequest {
         request_id: rid(),
+        validate_only: false,
         group_id: g.id.clone(),
         details: Some(session(hours)),
         marks,

@@ -85,6 +85,7 @@ async fn sweep(env: &Env) -> (Vec<String>, Vec<String>) {
             &env.admin(),
             pb::ExpireVouchersRequest {
                 request_id: rid(),
+                validate_only: false,
                 as_of: None,
             },
         ))
@@ -133,6 +134,7 @@ async fn an_interruption_cancels_what_was_agreed_after_it_and_keeps_what_was_rea
             &env.provider_user(&p),
             pb::InterruptVoucherRequest {
                 request_id: rid(),
+                validate_only: false,
                 voucher_id: v.clone(),
                 reason: "Asiakas muutti pois kunnasta".into(),
                 interrupted_on: d(end),

@@ -311,6 +311,7 @@ async fn a_closed_groups_announced_start_is_its_clients_agreed_start() {
         .expect("enrolled in the open group");
     let session = |group_id: &str, voucher_id: &str| apb::RecordGroupSessionRequest {
         request_id: rid(),
+        validate_only: false,
         group_id: group_id.into(),
         details: Some(apb::GroupSessionDetails {
             date: d(start),
@@ -358,6 +359,7 @@ async fn a_closed_groups_delayed_start_is_its_clients_agreed_start() {
     let delayed = later(16);
     let first_day = |on: NaiveDate| apb::RecordGroupSessionRequest {
         request_id: rid(),
+        validate_only: false,
         group_id: group.id.clone(),
         details: Some(apb::GroupSessionDetails {
             date: d(on),
@@ -382,6 +384,7 @@ async fn a_closed_groups_delayed_start_is_its_clients_agreed_start() {
     // SK 5: the provider delays the start lawfully; the delayed start is the agreed one.
     let request = apb::DelayGroupStartRequest {
         request_id: rid(),
+        validate_only: false,
         group_id: group.id.clone(),
         new_start: d(delayed),
         reason: "Ryhmä ei täyttynyt ajoissa.".into(),

@@ -21,6 +21,7 @@ async fn approve(env: &Env, token: &str, id: &str) -> Result<bpb::Invoice, tonic
             token,
             bpb::ApproveInvoiceRequest {
                 request_id: rid(),
+                validate_only: false,
                 invoice_id: id.into(),
             },
         ))
@@ -58,6 +59,7 @@ async fn ack(env: &Env, export: &str, ids: &[String]) -> Vec<bpb::AckResult> {
             &env.finance(),
             bpb::AcknowledgeInvoicesRequest {
                 request_id: rid(),
+                validate_only: false,
                 acknowledgements: ids
                     .iter()
                     .map(|id| bpb::Acknowledgement {
@@ -168,6 +170,7 @@ async fn the_life_cycle_by_role() {
             &token,
             bpb::RecordPaymentRequest {
                 request_id: rid(),
+                validate_only: false,
                 invoice_id: id,
                 paid_on: d(today()),
             },
@@ -316,6 +319,7 @@ async fn pay(env: &Env, id: &str) -> Result<bpb::Invoice, tonic::Status> {
         &env.admin(),
         bpb::RecordPaymentRequest {
             request_id: rid(),
+            validate_only: false,
             invoice_id: id.into(),
             paid_on: d(ymd(2026, 5, 20)),
         },

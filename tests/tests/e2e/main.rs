@@ -43,6 +43,8 @@ mod platform_processes;
 mod platform_service_tls;
 mod platform_sqlite_writers;
 mod platform_tokens;
+mod platform_validate_only;
+mod platform_validate_only_sweep;
 mod providers_access;
 mod providers_approval;
 mod providers_list_queries;

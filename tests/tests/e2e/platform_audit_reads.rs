@@ -194,6 +194,7 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
     let worker = env.keys.token_as("worker-replay-3", "social_worker", None);
     let create = pb::CreateClientRequest {
         request_id: rid(),
+        validate_only: false,
         details: Some(client_details(
             &hetu(ymd(1990, 5, 5), 841),
             "Kuopio",
@@ -211,6 +212,7 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
     let client_id = first.client.expect("client").id;
     let issue_request = pb::IssueVoucherRequest {
         request_id: rid(),
+        validate_only: false,
         decision: Some(ktt_decision(&client_id)),
     };
     for _ in 0..2 {

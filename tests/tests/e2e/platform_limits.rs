@@ -100,6 +100,7 @@ async fn alone(svc: Svc, vars: &[(&str, &str)]) -> Env {
 fn new_client(individual: u16) -> pb::CreateClientRequest {
     pb::CreateClientRequest {
         request_id: rid(),
+        validate_only: false,
         details: Some(client_details(
             &hetu(ymd(1979, 8, 8), individual),
             "Kuopio",
@@ -283,6 +284,7 @@ async fn a_request_larger_than_the_message_limit_is_refused_before_it_is_read() 
         &token,
         ppb::CreateProviderRequest {
             request_id: rid(),
+            validate_only: false,
             details: Some(ppb::ProviderDetails {
                 name: "n".repeat(900),
                 contact: Some(ppb::Contact {

@@ -156,6 +156,7 @@ async fn the_role_and_provider_come_from_where_configuration_says() {
             &admin,
             pb::CreateProviderRequest {
                 request_id: rid(),
+                validate_only: false,
                 details: Some(details(
                     "Keycloak ry",
                     "1234560-4",

@@ -91,6 +91,7 @@ async fn a_company_may_offer_only_ktt_individual_coaching() {
         &a.admin,
         pb::UpdateProviderRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: q.id.clone(),
             details: Some(details("Muuttuva Oy", "1234563-9", pb::LegalForm::Company)),
         },
@@ -195,6 +196,7 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
         &a.admin,
         pb::SuspendProviderRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: near.id.clone(),
             reason: "insurance lapsed".into(),
         },
@@ -264,6 +266,7 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
             &a.admin,
             pb::RejectProviderRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: p.id.clone(),
                 reasons: vec!["staff form unsigned".into()],
             },
@@ -292,6 +295,7 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
         &a.admin,
         pb::RemoveDocumentRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: p.id.clone(),
             document_id: insurance.id.clone(),
         },
@@ -308,6 +312,7 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
         &a.admin,
         pb::RevokeProviderRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: p.id.clone(),
             reason: "contract ended".into(),
         },

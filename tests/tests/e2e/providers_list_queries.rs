@@ -113,6 +113,7 @@ async fn provider(
         &admin,
         pb::SetSoteriClassesRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: p.id.clone(),
             soteri_classes: vec![2903, 1000 + i as i32],
         },

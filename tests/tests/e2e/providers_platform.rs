@@ -37,6 +37,7 @@ async fn malformed_input_names_every_bad_field() {
             &a.admin,
             pb::CreateProviderRequest {
                 request_id: String::new(),
+                validate_only: false,
                 details: Some(details("A ry", "1234560-4", pb::LegalForm::Association)),
             },
         ))
@@ -49,6 +50,7 @@ async fn malformed_input_names_every_bad_field() {
             &a.admin,
             pb::AddDocumentRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: p.id.clone(),
                 document: Some(pb::Document {
                     kind: pb::DocumentKind::TaxCertificate as i32,
@@ -91,6 +93,7 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
     let a = actors(&env);
     let request = pb::CreateProviderRequest {
         request_id: rid(),
+        validate_only: false,
         details: Some(details(
             "Kaksoset ry",
             "1234560-4",
@@ -225,6 +228,7 @@ async fn a_retried_edit_is_answered_from_the_store_and_changes_nothing_again() {
     let p = association(&mut c, &a.admin, "Uusinta ry", "1234560-4").await;
     let request = pb::AddSiteRequest {
         request_id: rid(),
+        validate_only: false,
         provider_id: p.id.clone(),
         site: Some(pb::Site {
             kind: pb::SiteKind::Site as i32,

@@ -25,6 +25,7 @@ async fn update(
         token,
         ppb::UpdateProviderRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: id.into(),
             details: Some(details),
         },
@@ -137,6 +138,7 @@ async fn a_providers_new_bank_details_wait_for_the_county() {
                 &token,
                 ppb::ApproveBankDetailsRequest {
                     request_id: rid(),
+                    validate_only: false,
                     provider_id: id,
                 },
             ))

@@ -109,6 +109,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
             for n in 0..SESSIONS_PER_VOUCHER {
                 let request = apb::RecordSessionRequest {
                     request_id: rid(),
+                    validate_only: false,
                     voucher_id: voucher.clone(),
                     details: Some(at(days(today, -50 + n), 9, 11)),
                     replaces_session_id: String::new(),

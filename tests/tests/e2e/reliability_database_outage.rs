@@ -119,6 +119,7 @@ async fn health_becomes(channel: &Channel, status: ServingStatus, within: Durati
 fn create_client_request(individual: u16) -> pb::CreateClientRequest {
     pb::CreateClientRequest {
         request_id: rid(),
+        validate_only: false,
         details: Some(client_details(
             &hetu(ymd(1988, 3, 4), individual),
             "Kuopio",

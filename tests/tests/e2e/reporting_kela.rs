@@ -43,6 +43,7 @@ async fn mark_sent_saying(
             token,
             rpb::MarkKelaNoticeSentRequest {
                 request_id: rid(),
+                validate_only: false,
                 voucher_id: voucher_id.into(),
                 day: d(day),
                 sent_on: d(sent_on),
@@ -610,6 +611,7 @@ async fn kela_s_notice_names_the_provider_who_sends_it_and_reads_without_the_reg
             &admin,
             ppb::UpdateProviderRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: p.clone(),
                 details: Some(details),
             },

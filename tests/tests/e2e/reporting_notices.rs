@@ -29,6 +29,7 @@ async fn get_notice(env: &Env, token: &str, id: &str) -> Result<rpb::Notice, ton
 fn acknowledge_request(id: &str, note: &str) -> rpb::AcknowledgeNoticeRequest {
     rpb::AcknowledgeNoticeRequest {
         request_id: rid(),
+        validate_only: false,
         notice_id: id.into(),
         note: note.into(),
     }
@@ -283,6 +284,7 @@ async fn told_notices_and_interruptions_measure_without_delay() {
     // A change on Thursday 2 April is due by Tuesday 7 April (past Easter); told today: late.
     let change_req = rpb::NotifyChangeRequest {
         request_id: rid(),
+        validate_only: false,
         voucher_id: v.clone(),
         situation_change: rpb::SituationChange::FunctionalCapacity as i32,
         occurred_on: d(ymd(2026, 4, 2)),
@@ -350,6 +352,7 @@ async fn told_notices_and_interruptions_measure_without_delay() {
             &env.provider_user(&q),
             rpb::NotifyChangeRequest {
                 request_id: rid(),
+                validate_only: false,
                 voucher_id: v.clone(),
                 situation_change: rpb::SituationChange::Concern as i32,
                 occurred_on: d(today),
@@ -452,6 +455,7 @@ async fn a_closed_group_cancelled_or_delayed_is_a_notice_to_each_clients_social_
                     &token,
                     apb::CancelGroupRequest {
                         request_id: rid(),
+                        validate_only: false,
                         group_id: group.id,
                         reason: "liian vähän ilmoittautuneita".into(),
                     },
@@ -465,6 +469,7 @@ async fn a_closed_group_cancelled_or_delayed_is_a_notice_to_each_clients_social_
                     &token,
                     apb::DelayGroupStartRequest {
                         request_id: rid(),
+                        validate_only: false,
                         group_id: group.id,
                         new_start: d(new_start),
                         reason: "odotetaan ilmoittautumisia".into(),

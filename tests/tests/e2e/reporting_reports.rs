@@ -56,6 +56,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
         &env.provider_user(&p),
         rpb::AcknowledgeReportRequest {
             request_id: rid(),
+            validate_only: false,
             report_id: id.clone(),
         },
     )
@@ -67,6 +68,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
         &sw,
         rpb::RequestRevisionRequest {
             request_id: rid(),
+            validate_only: false,
             report_id: id.clone(),
             reason: " ".into(),
         },
@@ -79,6 +81,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
         &sw,
         rpb::RequestRevisionRequest {
             request_id: rid(),
+            validate_only: false,
             report_id: id.clone(),
             reason: "Lisää esimerkkejä keinoista.".into(),
         },
@@ -99,6 +102,7 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
         &sw,
         rpb::AcknowledgeReportRequest {
             request_id: rid(),
+            validate_only: false,
             report_id: id.clone(),
         },
     )

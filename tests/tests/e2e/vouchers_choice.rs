@@ -34,6 +34,7 @@ async fn documents_until(
             &admin,
             ppb::RemoveDocumentRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: provider_id.into(),
                 document_id: doc.id.clone(),
             },
@@ -46,6 +47,7 @@ async fn documents_until(
             &admin,
             ppb::AddDocumentRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: provider_id.into(),
                 document: Some(ppb::Document {
                     kind: *kind as i32,
@@ -134,6 +136,7 @@ async fn a_workers_location_counts_for_an_sk_choice_but_not_for_ktt() {
         &admin,
         ppb::AddSiteRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: id.clone(),
             site: Some(ppb::Site {
                 kind: ppb::SiteKind::WorkerLocation as i32,

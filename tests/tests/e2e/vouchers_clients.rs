@@ -42,6 +42,7 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
             &sw,
             pb::UpdateClientRequest {
                 request_id: rid(),
+                validate_only: false,
                 client_id: created.id.clone(),
                 details: Some(details),
             },
@@ -134,6 +135,7 @@ async fn a_client_is_registered_once() {
     let mut c = env.v();
     let req = pb::CreateClientRequest {
         request_id: rid(),
+        validate_only: false,
         details: Some(client_details(
             &hetu(ymd(1990, 1, 1), 410),
             "Kuopio",
@@ -156,6 +158,7 @@ async fn a_client_is_registered_once() {
             &env.social_worker(),
             pb::CreateClientRequest {
                 request_id: rid(),
+                validate_only: false,
                 details: req.details,
             },
         ))

@@ -220,6 +220,7 @@ async fn concurrent_overlapping_decisions_issue_exactly_one_voucher() {
         tasks.push(tokio::spawn(async move {
             let req = pb::IssueVoucherRequest {
                 request_id: rid(),
+                validate_only: false,
                 decision: Some(decision),
             };
             c.issue_voucher(with_token(&token, req)).await
@@ -252,6 +253,7 @@ async fn a_retried_issue_returns_the_first_voucher() {
     let client = client_at(&env, 170, KUOPIO).await;
     let req = pb::IssueVoucherRequest {
         request_id: rid(),
+        validate_only: false,
         decision: Some(ktt_decision(&client.id)),
     };
     let mut c = env.v();
@@ -315,6 +317,7 @@ async fn malformed_decisions_name_every_bad_field() {
         &env.social_worker(),
         pb::IssueVoucherRequest {
             request_id: String::new(),
+            validate_only: false,
             decision: Some(ktt_decision(&client.id)),
         },
     )
@@ -328,6 +331,7 @@ async fn malformed_decisions_name_every_bad_field() {
             &env.admin(),
             pb::IssueVoucherRequest {
                 request_id: rid(),
+                validate_only: false,
                 decision: Some(ktt_decision(&client.id)),
             },
         )

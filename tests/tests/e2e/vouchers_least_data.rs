@@ -209,6 +209,7 @@ async fn an_end_or_a_decline_without_its_code_is_refused() {
             &user,
             pb::DeclineVoucherRequest {
                 request_id: rid(),
+                validate_only: false,
                 voucher_id: chosen_one.id.clone(),
                 reason: "Ryhmä on täynnä.".into(),
                 reason_kind: kind,
@@ -222,6 +223,7 @@ async fn an_end_or_a_decline_without_its_code_is_refused() {
             &user,
             pb::InterruptVoucherRequest {
                 request_id: rid(),
+                validate_only: false,
                 voucher_id: assigned.clone(),
                 reason: "Asiakas muutti.".into(),
                 interrupted_on: d(today()),
@@ -236,6 +238,7 @@ async fn an_end_or_a_decline_without_its_code_is_refused() {
             &sw,
             pb::CancelVoucherRequest {
                 request_id: rid(),
+                validate_only: false,
                 voucher_id: issued_one.id.clone(),
                 reason: "Asiakas muutti.".into(),
                 reason_kind: kind,

@@ -144,6 +144,7 @@ async fn start_interrupt_and_cancel_follow_the_state_machine() {
     // A started voucher cannot be cancelled.
     let cancel = |id: &str| pb::CancelVoucherRequest {
         request_id: rid(),
+        validate_only: false,
         voucher_id: id.into(),
         reason: "Asiakas muutti".into(),
         reason_kind: pb::EndReasonKind::ClientMoved.into(),
@@ -262,6 +263,7 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         &env.admin(),
         pb::ExpireVouchersRequest {
             request_id: rid(),
+            validate_only: false,
             as_of: d(days(today(), 1)),
         },
     )
@@ -273,6 +275,7 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         &env.admin(),
         pb::ExpireVouchersRequest {
             request_id: rid(),
+            validate_only: false,
             as_of: None,
         },
     )

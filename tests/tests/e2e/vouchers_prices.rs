@@ -98,6 +98,7 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
             &env.social_worker(),
             pb::SetCeilingPriceRequest {
                 request_id: rid(),
+                validate_only: false,
                 service_type: ServiceType::SkGroup as i32,
                 effective_from: d(ymd(2026, 1, 1)),
                 unit_price: Some(Money { cents: 100 }),
@@ -112,6 +113,7 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
         &admin,
         pb::SetCeilingPriceRequest {
             request_id: rid(),
+            validate_only: false,
             service_type: 0,
             effective_from: None,
             unit_price: Some(Money { cents: -1 }),
@@ -127,6 +129,7 @@ async fn prices_keep_their_history_and_the_latest_in_force_wins() {
 fn offering(provider_id: &str, cents: i64) -> ppb::SetOfferingRequest {
     ppb::SetOfferingRequest {
         request_id: rid(),
+        validate_only: false,
         provider_id: provider_id.into(),
         offering: Some(ppb::Offering {
             service_type: ServiceType::KttIndividual as i32,
@@ -146,6 +149,7 @@ async fn the_provider_registry_checks_prov_price_against_these_prices() {
     let (mut vc, mut pc) = (env.v(), env.p());
     let set = |service: ServiceType, cents: i64| pb::SetCeilingPriceRequest {
         request_id: rid(),
+        validate_only: false,
         service_type: service as i32,
         effective_from: d(ymd(2024, 1, 1)),
         unit_price: Some(Money { cents }),

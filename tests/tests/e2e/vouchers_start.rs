@@ -36,6 +36,7 @@ async fn work_activity_provider(env: &Env, name: &str, seed: u32) -> String {
             &env.admin(),
             ppb::SetOfferingRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: id.clone(),
                 offering: Some(ppb::Offering {
                     service_type: ServiceType::KttAssessment as i32,

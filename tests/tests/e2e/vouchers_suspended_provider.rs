@@ -15,6 +15,7 @@ async fn suspend(env: &Env, provider: &str) {
         &env.admin(),
         ppb::SuspendProviderRequest {
             request_id: rid(),
+            validate_only: false,
             provider_id: provider.into(),
             reason: "Vakuutus lakannut.".into(),
         },
@@ -49,6 +50,7 @@ async fn a_suspended_provider_may_not_accept_a_voucher_until_resumed() {
             &env.admin(),
             ppb::ResumeProviderRequest {
                 request_id: rid(),
+                validate_only: false,
                 provider_id: provider.clone(),
             },
         ))

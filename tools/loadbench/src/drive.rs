@@ -437,6 +437,7 @@ pub async fn run(time: Duration, warmup: Duration) -> anyhow::Result<Vec<Line>> 
                         &token,
                         apb::RecordSessionRequest {
                             request_id: uuid::Uuid::now_v7().to_string(),
+                            validate_only: false,
                             voucher_id: ids[(n % ids.len() as u64) as usize].clone(),
                             details: Some(apb::SessionDetails {
                                 date: on,

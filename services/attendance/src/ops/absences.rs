@@ -54,7 +54,7 @@ async fn try_record_absence(
     ctx: &Ctx,
     req: &pb::RecordAbsenceRequest,
 ) -> AppResult<pb::RecordAbsenceResponse> {
-    let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+    let change = Change::new(&app.db, ctx, req)?;
     let voucher_id = required_id("voucher_id", &req.voucher_id)?;
     let day = date("date", req.date.as_ref())?;
     let kind = AbsenceKind::required("kind", req.kind)?;

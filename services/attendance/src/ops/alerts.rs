@@ -90,7 +90,7 @@ pub async fn resolve_alert(
     req: pb::ResolveAlertRequest,
 ) -> AppResult<pb::ResolveAlertResponse> {
     ctx.caller.require(access::ALERT_READERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("alert_id", &req.alert_id)?;
     let resolution = required_text("resolution", &req.resolution, 2000)?;
     let request_id = req.request_id.clone();

@@ -139,7 +139,7 @@ pub async fn mark_items_invoiced(
     req: pb::MarkItemsInvoicedRequest,
 ) -> AppResult<pb::MarkItemsInvoicedResponse> {
     ctx.caller.require_service(access::BILLING)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let invoice = required_id("invoice_id", &req.invoice_id)?;
     let provider = required_id("provider_id", &req.provider_id)?;
     let (_, month_last) = wire::month_bounds(req.year, req.month)?;

@@ -34,7 +34,7 @@ pub async fn cancel_session(
     req: pb::CancelSessionRequest,
 ) -> AppResult<pb::CancelSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("session_id", &req.session_id)?;
     let c = req
         .cancellation

@@ -110,7 +110,7 @@ async fn try_record_group_session(
     ctx: &Ctx,
     req: &pb::RecordGroupSessionRequest,
 ) -> AppResult<pb::RecordGroupSessionResponse> {
-    let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+    let change = Change::new(&app.db, ctx, req)?;
     let group_id = required_id("group_id", &req.group_id)?;
     let marks = validate_marks(&req.marks)?;
     // The session's shape, once, for everyone.

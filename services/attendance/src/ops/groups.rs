@@ -198,7 +198,7 @@ pub async fn create_group(
     req: pb::CreateGroupRequest,
 ) -> AppResult<pb::CreateGroupResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     // A retry is answered from the store, even with the registry down.
     if let Some(first) = change.replay().await? {
         return Ok(first);
@@ -291,7 +291,7 @@ async fn try_enrol_client(
     ctx: &Ctx,
     req: &pb::EnrolClientRequest,
 ) -> AppResult<pb::EnrolClientResponse> {
-    let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+    let change = Change::new(&app.db, ctx, req)?;
     let group_id = required_id("group_id", &req.group_id)?;
     let voucher_id = required_id("voucher_id", &req.voucher_id)?;
     let joins_on = wire::optional_date("joins_on", req.joins_on.as_ref())?;
@@ -396,7 +396,7 @@ pub async fn withdraw_enrolment(
     req: pb::WithdrawEnrolmentRequest,
 ) -> AppResult<pb::WithdrawEnrolmentResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let group_id = required_id("group_id", &req.group_id)?;
     let voucher_id = required_id("voucher_id", &req.voucher_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
@@ -437,7 +437,7 @@ pub async fn cancel_group(
     req: pb::CancelGroupRequest,
 ) -> AppResult<pb::CancelGroupResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let group_id = required_id("group_id", &req.group_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let request_id = req.request_id.clone();
@@ -464,7 +464,7 @@ pub async fn delay_group_start(
     req: pb::DelayGroupStartRequest,
 ) -> AppResult<pb::DelayGroupStartResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let group_id = required_id("group_id", &req.group_id)?;
     let new_start = date("new_start", req.new_start.as_ref())?;
     let reason = required_text("reason", &req.reason, 2000)?;

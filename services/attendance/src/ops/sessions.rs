@@ -82,7 +82,7 @@ async fn try_record_session(
     ctx: &Ctx,
     req: &pb::RecordSessionRequest,
 ) -> AppResult<pb::RecordSessionResponse> {
-    let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+    let change = Change::new(&app.db, ctx, req)?;
     let voucher_id = required_id("voucher_id", &req.voucher_id)?;
     let mut input = wire::validate_session(req.details.as_ref(), "")?;
     // CAP-GROUP-SIZE: a group session is held to the provider's own offering, as a group is
@@ -357,7 +357,7 @@ pub async fn correct_session(
     req: pb::CorrectSessionRequest,
 ) -> AppResult<pb::CorrectSessionResponse> {
     ctx.caller.require(access::CORRECTORS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("session_id", &req.session_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let mut input = wire::validate_session(req.details.as_ref(), "")?;
@@ -436,7 +436,7 @@ pub async fn void_session(
     req: pb::VoidSessionRequest,
 ) -> AppResult<pb::VoidSessionResponse> {
     ctx.caller.require(access::CORRECTORS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("session_id", &req.session_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let voucher_id = voucher_of_session(app, &id, |v| access::may_correct(&ctx.caller, v)).await?;

@@ -5,7 +5,8 @@
 //! the lines' items out (they are put back for the caller), unless the county returned one of
 //! its documents: then the month is generated again ([`super::regeneration`]), the returned
 //! document replaced by what is realised now. Attendance is then told which items were invoiced
-//! ([`super::marking`]).
+//! ([`super::marking`]). A validation (`validate_only`, AIP-163) tells attendance nothing, and
+//! answers with the items its rolled-back documents had.
 
 use std::collections::HashMap;
 
@@ -34,7 +35,7 @@ pub async fn generate_invoice(
     req: pb::GenerateInvoiceRequest,
 ) -> AppResult<pb::GenerateInvoiceResponse> {
     ctx.caller.require(access::GENERATORS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     if let Some(first) = change.replay().await? {
         return with_items(app, first).await;
     }
@@ -69,9 +70,11 @@ pub async fn generate_invoice(
 
     // Ask first, outside the transaction.
     let up = app.upstream(&ctx)?;
+    let validate_only = change.validate_only();
     // Generated again: attendance releases the returned documents' items first (if the return
-    // could not tell it), so what it offers now is what the provider corrected.
-    for id in &returned {
+    // could not tell it), so what it offers now is what the provider corrected. Not for a
+    // validation, which changes nothing anywhere: it plans with what attendance offers now.
+    for id in returned.iter().filter(|_| !validate_only) {
         tell_attendance(app, &up, id).await?;
     }
     let seller = fetch_seller(app, &up, &provider).await?;
@@ -86,7 +89,7 @@ pub async fn generate_invoice(
     let response = change
         .apply(move |conn| {
             Box::pin(async move {
-                write_month(
+                let mut written = write_month(
                     conn,
                     MonthFacts {
                         provider: &provider,
@@ -101,10 +104,18 @@ pub async fn generate_invoice(
                         today,
                     },
                 )
-                .await
+                .await?;
+                if validate_only {
+                    // Rolled back: the items are put back before they are gone.
+                    put_items(conn, &mut written).await?;
+                }
+                Ok(written)
             })
         })
         .await?;
+    if validate_only {
+        return Ok(response);
+    }
     // Tell attendance; the job retries what fails here.
     for doc in [&response.invoice, &response.credit_note]
         .into_iter()
@@ -135,14 +146,23 @@ async fn with_items(
     mut response: pb::GenerateInvoiceResponse,
 ) -> AppResult<pb::GenerateInvoiceResponse> {
     let mut conn = app.db.pool().acquire().await?;
+    put_items(&mut conn, &mut response).await?;
+    Ok(response)
+}
+
+/// Puts each document's items (as `conn` sees them) back on its lines.
+async fn put_items(
+    conn: &mut sqlx::AnyConnection,
+    response: &mut pb::GenerateInvoiceResponse,
+) -> AppResult<()> {
     for doc in [&mut response.invoice, &mut response.credit_note]
         .into_iter()
         .flatten()
     {
-        let items = store::document_items(&mut conn, &doc.id).await?;
+        let items = store::document_items(conn, &doc.id).await?;
         crate::model::fill_items(doc, items);
     }
-    Ok(response)
+    Ok(())
 }
 
 /// What a month's generation works from once the other services were asked.

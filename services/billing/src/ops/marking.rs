@@ -114,6 +114,7 @@ async fn call(
         provider_id: invoice.provider_id.clone(),
         year: invoice.body.year,
         month: invoice.body.month,
+        validate_only: false,
     };
     for (n, chunk) in items.chunks(MARK_CHUNK).enumerate() {
         let request = whose(format!("billing-{}-{key}{n}", invoice.id), chunk.to_vec());

@@ -139,7 +139,7 @@ pub async fn acknowledge_invoices(
     req: pb::AcknowledgeInvoicesRequest,
 ) -> AppResult<pb::AcknowledgeInvoicesResponse> {
     ctx.caller.require(access::PULLERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let acks = wire::acknowledgements(&req.acknowledgements)?;
     change
         .apply(move |conn| {

@@ -6,6 +6,7 @@
 //! is generated again: [`super::generation`]), and their marking again when a returned document
 //! is submitted as it is.
 
+use seteli_api::RpcRequest;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::auth::Caller;
 use seteli_platform::change::Change;
@@ -101,9 +102,13 @@ async fn move_invoice(
     Ok(invoice)
 }
 
-/// Tells attendance what it does not know yet of `id` (after a move); the job retries what
-/// fails here, and a billing without an upstream token tells nobody.
-async fn tell(app: &App, ctx: &Ctx, id: &str, what: &str) {
+/// Tells attendance what it does not know yet of `id` (after the move `req` asked for); the job
+/// retries what fails here, and a billing without an upstream token tells nobody. Nor does a
+/// validation (`validate_only`, AIP-163): it moved nothing.
+async fn tell(app: &App, ctx: &Ctx, req: &impl RpcRequest, id: &str, what: &str) {
+    if req.validate_only() {
+        return;
+    }
     if let Ok(up) = app.upstream(ctx)
         && let Err(e) = tell_attendance(app, &up, id).await
     {
@@ -122,7 +127,7 @@ pub async fn submit_invoice(
     let id = required_id("invoice_id", &req.invoice_id)?;
     let invoice = move_invoice(
         &app.db,
-        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        Change::new(&app.db, &ctx, &req)?,
         &ctx,
         &id,
         InvoiceState::Submitted,
@@ -130,7 +135,7 @@ pub async fn submit_invoice(
         StateFacts::default(),
     )
     .await?;
-    tell(app, &ctx, &id, "submission").await;
+    tell(app, &ctx, &req, &id, "submission").await;
     Ok(pb::SubmitInvoiceResponse {
         invoice: Some(invoice),
     })
@@ -146,7 +151,7 @@ pub async fn approve_invoice(
     let id = required_id("invoice_id", &req.invoice_id)?;
     let invoice = move_invoice(
         &app.db,
-        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        Change::new(&app.db, &ctx, &req)?,
         &ctx,
         &id,
         InvoiceState::Approved,
@@ -155,7 +160,7 @@ pub async fn approve_invoice(
     )
     .await?;
     // Tell attendance the months are paid for (no late record after, RULES.md §10).
-    tell(app, &ctx, &id, "approval").await;
+    tell(app, &ctx, &req, &id, "approval").await;
     Ok(pb::ApproveInvoiceResponse {
         invoice: Some(invoice),
     })
@@ -173,7 +178,7 @@ pub async fn return_invoice(
     let reason = required_text("reason", &req.reason, 2000)?;
     let invoice = move_invoice(
         &app.db,
-        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        Change::new(&app.db, &ctx, &req)?,
         &ctx,
         &id,
         InvoiceState::Returned,
@@ -184,7 +189,7 @@ pub async fn return_invoice(
         },
     )
     .await?;
-    tell(app, &ctx, &id, "return").await;
+    tell(app, &ctx, &req, &id, "return").await;
     Ok(pb::ReturnInvoiceResponse {
         invoice: Some(invoice),
     })
@@ -201,7 +206,7 @@ pub async fn record_payment(
     let paid_on = wire::paid_on(req.paid_on.as_ref())?;
     let invoice = move_invoice(
         &app.db,
-        Change::new(&app.db, &ctx, &req.request_id, &req)?,
+        Change::new(&app.db, &ctx, &req)?,
         &ctx,
         &id,
         InvoiceState::Paid,

@@ -65,8 +65,8 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
     let rpc = Req::RPC;
     access::may_call(&ctx.caller, rpc)?;
     let reasons = req.reasons()?;
-    let (request_id, provider_id) = req.ids();
-    let change = Change::new(&app.db, &ctx, request_id, &req)?;
+    let (request_id, provider_id) = (req.request_id(), req.provider_id());
+    let change = Change::new(&app.db, &ctx, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
     }

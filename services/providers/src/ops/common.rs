@@ -2,6 +2,7 @@
 //! the answer as the caller sees the provider, its approval facts as they stand in the
 //! transaction, the errors, and the audit log's names for staff data.
 
+use seteli_api::Mutation;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::auth::Caller;
 use seteli_platform::rpc::Ctx;
@@ -70,13 +71,13 @@ pub(super) async fn provider_answer(
 /// A request that changes one provider, an edit of its data ([`super::edit::edit`]) or a
 /// change of its approval state ([`super::approval`]): its RPC, the request id it runs once
 /// under and the provider it names, and its answer, which carries the provider as it then is.
-pub(super) trait ProviderChange: prost::Message + Send + Sized + 'static {
+pub(super) trait ProviderChange: Mutation + Send + Sized + 'static {
     /// The RPC's answer.
     type Answer: prost::Message + Default + Send + 'static;
     /// The RPC.
     const RPC: Rpc;
-    /// The request id and the provider, as given.
-    fn ids(&self) -> (&str, &str);
+    /// The provider, as given.
+    fn provider_id(&self) -> &str;
     /// The answer carrying `provider`.
     fn answer(provider: Option<pb::Provider>) -> Self::Answer;
 }
@@ -88,8 +89,8 @@ macro_rules! provider_changes {
         impl ProviderChange for pb::$req {
             type Answer = pb::$answer;
             const RPC: Rpc = Rpc::$rpc;
-            fn ids(&self) -> (&str, &str) {
-                (&self.request_id, &self.provider_id)
+            fn provider_id(&self) -> &str {
+                &self.provider_id
             }
             fn answer(provider: Option<pb::Provider>) -> pb::$answer {
                 pb::$answer { provider }

@@ -86,8 +86,8 @@ where
     let rpc = Req::RPC;
     access::may_call(&ctx.caller, rpc)?;
     let input = read(&ctx, &req)?;
-    let (request_id, provider_id) = req.ids();
-    let change = Change::new(&app.db, &ctx, request_id, &req)?;
+    let (request_id, provider_id) = (req.request_id(), req.provider_id());
+    let change = Change::new(&app.db, &ctx, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
     }

@@ -28,7 +28,7 @@ pub async fn create_provider(
 ) -> AppResult<pb::CreateProviderResponse> {
     access::may_call(&ctx.caller, Rpc::CreateProvider)?;
     let details = wire::details(req.details.as_ref())?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
     }

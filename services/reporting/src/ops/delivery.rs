@@ -18,7 +18,7 @@
 //! Every mark is one idempotent change ([`Change::apply_to`]) that locks its report or voucher
 //! row, so the same step is never recorded twice.
 
-use prost::Message;
+use seteli_api::Mutation;
 use seteli_api::common::v1::Date;
 use seteli_api::reporting::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
@@ -157,7 +157,7 @@ fn done_by(
 }
 
 /// A request to record one delivery mark on a report (REP-DELIVERY).
-trait MarkRequest: Message {
+trait MarkRequest: Mutation {
     /// The mark it records.
     const ITEM: ClosingItem;
     /// Its RPC, as audited.
@@ -166,8 +166,8 @@ trait MarkRequest: Message {
     const DAY_FIELD: &'static str;
     /// The name of its free-text field (for errors).
     const NOTE_FIELD: &'static str;
-    /// Its request id, report id, day and free text.
-    fn parts(&self) -> (&str, &str, Option<Date>, &str);
+    /// Its report id, day and free text.
+    fn parts(&self) -> (&str, Option<Date>, &str);
 }
 
 impl MarkRequest for pb::MarkClientCopyGivenRequest {
@@ -175,8 +175,8 @@ impl MarkRequest for pb::MarkClientCopyGivenRequest {
     const ACTION: &'static str = "MarkClientCopyGiven";
     const DAY_FIELD: &'static str = "given_on";
     const NOTE_FIELD: &'static str = "note";
-    fn parts(&self) -> (&str, &str, Option<Date>, &str) {
-        (&self.request_id, &self.report_id, self.given_on, &self.note)
+    fn parts(&self) -> (&str, Option<Date>, &str) {
+        (&self.report_id, self.given_on, &self.note)
     }
 }
 
@@ -185,27 +185,22 @@ impl MarkRequest for pb::MarkDeliveredToCountyRequest {
     const ACTION: &'static str = "MarkDeliveredToCounty";
     const DAY_FIELD: &'static str = "delivered_on";
     const NOTE_FIELD: &'static str = "channel";
-    fn parts(&self) -> (&str, &str, Option<Date>, &str) {
-        (
-            &self.request_id,
-            &self.report_id,
-            self.delivered_on,
-            &self.channel,
-        )
+    fn parts(&self) -> (&str, Option<Date>, &str) {
+        (&self.report_id, self.delivered_on, &self.channel)
     }
 }
 
 /// Records the mark `req` asks for on its report as one idempotent change for `req`.
 async fn mark_report<Req: MarkRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<pb::Report> {
     ctx.caller.require(access::DELIVERERS)?;
-    let (request_id, report_id, day, note) = req.parts();
+    let (report_id, day, note) = req.parts();
     let report_id = &required_id("report_id", report_id)?;
     let note = wire::optional_note(Req::NOTE_FIELD, note)?;
     let (item, field) = (Req::ITEM, Req::DAY_FIELD);
     with_fresh_vouchers(app, || {
         let note = note.clone();
         async move {
-            let change = Change::new(&app.db, ctx, request_id, req)?;
+            let change = Change::new(&app.db, ctx, req)?;
             let caller = ctx.caller.clone();
             let request = ctx.request_id().to_owned();
             let today = ctx.today();
@@ -468,7 +463,7 @@ pub async fn mark_closing_item(
     with_fresh_vouchers(app, || {
         let (note, day) = (note.clone(), req.done_on);
         async move {
-            let change = Change::new(&app.db, ctx, &req.request_id, req)?;
+            let change = Change::new(&app.db, ctx, req)?;
             let caller = ctx.caller.clone();
             let today = ctx.today();
             let now = ctx.now_micros();

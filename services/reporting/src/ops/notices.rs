@@ -17,6 +17,7 @@
 //! check_notice`; an attendance alert's due date is attendance's.
 
 use chrono::NaiveDate;
+use seteli_api::Mutation;
 use seteli_api::reporting::v1 as pb;
 use seteli_platform::audit::{self, Access, AccessOfMany};
 use seteli_platform::change::Change;
@@ -80,15 +81,14 @@ fn occurred(
 }
 
 /// Stores what the provider's user told as one idempotent change, audited.
-async fn tell<Req: prost::Message>(
+async fn tell<Req: Mutation>(
     app: &App,
     ctx: &Ctx,
-    request_id: &str,
     req: &Req,
     voucher_id: &str,
     told: Told,
 ) -> AppResult<pb::Notice> {
-    let change = Change::new(&app.db, ctx, request_id, req)?;
+    let change = Change::new(&app.db, ctx, req)?;
     if let Some(first) = change.replay::<pb::Notice>().await? {
         return Ok(first);
     }
@@ -160,13 +160,13 @@ async fn tell<Req: prost::Message>(
 }
 
 /// A provider's user telling the social worker something (a notice the user writes).
-trait TellRequest: prost::Message {
+trait TellRequest: Mutation {
     /// What kind of notice it is, and under which rule.
     const KIND: NoticeKind;
     /// The rule the notice is told under.
     const RULE: RuleNotice;
-    /// Its request id, voucher id, day it happened and description.
-    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str);
+    /// Its voucher id, day it happened and description.
+    fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str);
     /// The situation change it tells of, when it tells of one.
     fn situation_change(&self) -> AppResult<Option<SituationChange>> {
         Ok(None)
@@ -176,9 +176,8 @@ trait TellRequest: prost::Message {
 impl TellRequest for pb::NotifyChangeRequest {
     const KIND: NoticeKind = NoticeKind::SituationChange;
     const RULE: RuleNotice = RuleNotice::Change;
-    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str) {
+    fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str) {
         (
-            &self.request_id,
             &self.voucher_id,
             self.occurred_on.as_ref(),
             &self.description,
@@ -196,9 +195,8 @@ impl TellRequest for pb::NotifyChangeRequest {
 impl TellRequest for pb::NotifyDamageRequest {
     const KIND: NoticeKind = NoticeKind::Damage;
     const RULE: RuleNotice = RuleNotice::Damage;
-    fn parts(&self) -> (&str, &str, Option<&seteli_api::common::v1::Date>, &str) {
+    fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str) {
         (
-            &self.request_id,
             &self.voucher_id,
             self.occurred_on.as_ref(),
             &self.description,
@@ -209,7 +207,7 @@ impl TellRequest for pb::NotifyDamageRequest {
 /// Checks what `req` tells, then tells it (see [`tell`]).
 async fn notify<Req: TellRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<pb::Notice> {
     ctx.caller.require(access::NOTICE_TELLERS)?;
-    let (request_id, voucher_id, occurred_on, description) = req.parts();
+    let (voucher_id, occurred_on, description) = req.parts();
     let voucher_id = required_id("voucher_id", voucher_id)?;
     let situation_change = req.situation_change()?;
     let occurred_on = occurred("occurred_on", occurred_on, ctx.today())?;
@@ -221,7 +219,7 @@ async fn notify<Req: TellRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<
         occurred_on,
         description,
     };
-    tell(app, ctx, request_id, req, &voucher_id, told).await
+    tell(app, ctx, req, &voucher_id, told).await
 }
 
 /// NotifyChange (NOTIFY-CHANGE).
@@ -342,7 +340,7 @@ pub async fn acknowledge_notice(
     if note.chars().count() > MAX_REASON {
         return Err(AppError::invalid("note", "at most 2000 characters"));
     }
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let caller = ctx.caller.clone();
     let request = ctx.request_id().to_owned();
     let now = ctx.now_micros();

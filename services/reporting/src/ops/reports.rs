@@ -5,6 +5,7 @@
 //! `request_id`, in one transaction that locks the obligation, writes the report and its audit
 //! entry.
 
+use seteli_api::Mutation;
 use seteli_api::reporting::v1 as pb;
 use seteli_platform::audit;
 use seteli_platform::auth::Caller;
@@ -214,10 +215,9 @@ async fn act(
 /// Changes report `id` by `action` as one idempotent change for `req`: NOT_FOUND unless the
 /// caller may see it (after catching up once with the voucher feed); stored with the next
 /// version and audited in the same transaction.
-async fn change_report<Req: prost::Message>(
+async fn change_report<Req: Mutation>(
     app: &App,
     ctx: &Ctx,
-    request_id: &str,
     req: &Req,
     id: &str,
     action: Action,
@@ -225,7 +225,7 @@ async fn change_report<Req: prost::Message>(
     with_fresh_vouchers(app, || {
         let action = action.clone();
         async move {
-            let change = Change::new(&app.db, ctx, request_id, req)?;
+            let change = Change::new(&app.db, ctx, req)?;
             let caller = ctx.caller.clone();
             let request = ctx.request_id().to_owned();
             let today = ctx.today();
@@ -273,15 +273,7 @@ pub async fn save_report_draft(
     ctx.caller.require(access::WRITERS)?;
     let id = required_id("report_id", &req.report_id)?;
     let sections = wire::validate_sections(req.sections.as_ref())?;
-    let report = change_report(
-        app,
-        &ctx,
-        &req.request_id,
-        &req,
-        &id,
-        Action::Draft(sections),
-    )
-    .await?;
+    let report = change_report(app, &ctx, &req, &id, Action::Draft(sections)).await?;
     Ok(pb::SaveReportDraftResponse {
         report: Some(report),
     })
@@ -295,7 +287,7 @@ pub async fn submit_report(
 ) -> AppResult<pb::SubmitReportResponse> {
     ctx.caller.require(access::WRITERS)?;
     let id = required_id("report_id", &req.report_id)?;
-    let report = change_report(app, &ctx, &req.request_id, &req, &id, Action::Submit).await?;
+    let report = change_report(app, &ctx, &req, &id, Action::Submit).await?;
     Ok(pb::SubmitReportResponse {
         report: Some(report),
     })
@@ -309,7 +301,7 @@ pub async fn acknowledge_report(
 ) -> AppResult<pb::AcknowledgeReportResponse> {
     ctx.caller.require(access::REVIEWERS)?;
     let id = required_id("report_id", &req.report_id)?;
-    let report = change_report(app, &ctx, &req.request_id, &req, &id, Action::Acknowledge).await?;
+    let report = change_report(app, &ctx, &req, &id, Action::Acknowledge).await?;
     Ok(pb::AcknowledgeReportResponse {
         report: Some(report),
     })
@@ -324,15 +316,7 @@ pub async fn request_revision(
     ctx.caller.require(access::REVIEWERS)?;
     let id = required_id("report_id", &req.report_id)?;
     let reason = required_text("reason", &req.reason, MAX_REASON)?;
-    let report = change_report(
-        app,
-        &ctx,
-        &req.request_id,
-        &req,
-        &id,
-        Action::Revise(reason),
-    )
-    .await?;
+    let report = change_report(app, &ctx, &req, &id, Action::Revise(reason)).await?;
     Ok(pb::RequestRevisionResponse {
         report: Some(report),
     })

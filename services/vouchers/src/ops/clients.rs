@@ -23,7 +23,7 @@ pub async fn create_client(
     req: pb::CreateClientRequest,
 ) -> AppResult<pb::CreateClientResponse> {
     ctx.caller.require(access::COUNTY_STAFF)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let input = wire::validate_client(req.details.as_ref())?;
     change
         .apply(move |conn| {
@@ -120,7 +120,7 @@ pub async fn update_client(
     req: pb::UpdateClientRequest,
 ) -> AppResult<pb::UpdateClientResponse> {
     ctx.caller.require(access::COUNTY_STAFF)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("client_id", &req.client_id)?;
     let input = wire::validate_client(req.details.as_ref())?;
     change

@@ -33,7 +33,7 @@ pub async fn issue_voucher(
     req: pb::IssueVoucherRequest,
 ) -> AppResult<pb::IssueVoucherResponse> {
     ctx.caller.require(access::ISSUERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let decision = wire::validate_decision(req.decision.as_ref())?;
     let year = ctx.today().year();
     let (refusal_ctx, client_id) = (ctx.clone(), decision.client_id.clone());

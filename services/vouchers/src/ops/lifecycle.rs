@@ -43,7 +43,7 @@ pub async fn choose_provider(
     req: pb::ChooseProviderRequest,
 ) -> AppResult<pb::ChooseProviderResponse> {
     ctx.caller.require(access::COUNTY_STAFF)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
     }
@@ -148,7 +148,7 @@ pub async fn accept_voucher(
 ) -> AppResult<pb::AcceptVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
     require_provider_may_work(&app.providers, &ctx).await?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let coach = optional_coach(&req.responsible_coach)?;
     let steward = wire::optional_date("steward_notified_on", req.steward_notified_on.as_ref())?;
@@ -190,7 +190,7 @@ pub async fn decline_voucher(
     req: pb::DeclineVoucherRequest,
 ) -> AppResult<pb::DeclineVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let (reason, kind) =
         wire::required_reason(&req.reason, wire::decline_reason_kind(req.reason_kind))?;
@@ -225,7 +225,7 @@ pub async fn start_voucher(
 ) -> AppResult<pb::StartVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
     require_provider_may_work(&app.providers, &ctx).await?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
     // KTT-STEWARD: a steward's notice without a start records the notice alone.
@@ -324,7 +324,7 @@ pub async fn complete_voucher(
     req: pb::CompleteVoucherRequest,
 ) -> AppResult<pb::CompleteVoucherResponse> {
     ctx.caller.require(access::COMPLETERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let on = date("completed_on", req.completed_on.as_ref())?;
     let voucher = change_voucher(
@@ -353,7 +353,7 @@ pub async fn interrupt_voucher(
     req: pb::InterruptVoucherRequest,
 ) -> AppResult<pb::InterruptVoucherResponse> {
     ctx.caller.require(access::INTERRUPTERS)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
     let reason = wire::reason(
@@ -395,7 +395,7 @@ pub async fn cancel_voucher(
     req: pb::CancelVoucherRequest,
 ) -> AppResult<pb::CancelVoucherResponse> {
     ctx.caller.require(access::COUNTY_STAFF)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let (reason, kind) =
         wire::required_reason(&req.reason, wire::end_reason_kind(req.reason_kind))?;

@@ -24,7 +24,7 @@ pub async fn set_ceiling_price(
     req: pb::SetCeilingPriceRequest,
 ) -> AppResult<pb::SetCeilingPriceResponse> {
     ctx.caller.require(access::ADMIN)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let mut errors = FieldErrors::new();
     let service = errors.take(
         "service_type",

@@ -30,7 +30,7 @@ pub async fn expire_vouchers(
     req: pb::ExpireVouchersRequest,
 ) -> AppResult<pb::ExpireVouchersResponse> {
     ctx.caller.require(access::ADMIN)?;
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     let today = ctx.today();
     let as_of = wire::optional_date("as_of", req.as_of.as_ref())?.unwrap_or(today);
     if as_of > today {

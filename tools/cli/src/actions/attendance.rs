@@ -37,6 +37,7 @@ pub async fn record_session(
 ) -> anyhow::Result<apb::RecordSessionResponse> {
     let request = apb::RecordSessionRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         details: Some(details),
         replaces_session_id: replaces.unwrap_or_default().into(),
@@ -60,6 +61,7 @@ pub async fn cancel_session(
 ) -> anyhow::Result<apb::Session> {
     let request = apb::CancelSessionRequest {
         request_id: request_id(),
+        validate_only: false,
         session_id: session.into(),
         cancellation: Some(cancellation),
     };

@@ -26,6 +26,7 @@ pub async fn generate_invoice(
     let c = p.billing()?;
     let request = bpb::GenerateInvoiceRequest {
         request_id: request_id(),
+        validate_only: false,
         provider_id: provider.into(),
         year,
         month: i32::try_from(month).context("month")?,
@@ -42,6 +43,7 @@ pub async fn submit_invoice(
 ) -> anyhow::Result<bpb::Invoice> {
     let request = bpb::SubmitInvoiceRequest {
         request_id: request_id(),
+        validate_only: false,
         invoice_id: invoice.into(),
     };
     let c = p.billing()?;
@@ -52,6 +54,7 @@ pub async fn submit_invoice(
 pub async fn approve_invoice(p: &Platform, invoice: &str) -> anyhow::Result<bpb::Invoice> {
     let request = bpb::ApproveInvoiceRequest {
         request_id: request_id(),
+        validate_only: false,
         invoice_id: invoice.into(),
     };
     let c = p.billing()?;
@@ -180,6 +183,7 @@ pub async fn pull_invoices(
             .collect();
         let request = bpb::AcknowledgeInvoicesRequest {
             request_id: request_id(),
+            validate_only: false,
             acknowledgements: acks,
         };
         let acked = call!(

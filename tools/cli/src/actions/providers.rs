@@ -63,6 +63,7 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
     };
     let created = ppb::CreateProviderRequest {
         request_id: request_id(),
+        validate_only: false,
         details: Some(details),
     };
     let created = call!(p, ADMIN, c.create_provider(created), "CreateProvider").await?;
@@ -81,6 +82,7 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
     };
     let site = ppb::AddSiteRequest {
         request_id: request_id(),
+        validate_only: false,
         provider_id: id.clone(),
         site: Some(site),
     };
@@ -97,6 +99,7 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
         };
         let document = ppb::AddDocumentRequest {
             request_id: request_id(),
+            validate_only: false,
             provider_id: id.clone(),
             document: Some(document),
         };
@@ -119,6 +122,7 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
         };
         let member = ppb::AddStaffMemberRequest {
             request_id: request_id(),
+            validate_only: false,
             provider_id: id.clone(),
             staff_member: Some(member),
         };
@@ -133,6 +137,7 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
         };
         let offering = ppb::SetOfferingRequest {
             request_id: request_id(),
+            validate_only: false,
             provider_id: id.clone(),
             offering: Some(offering),
             price_effective_from: None,
@@ -141,12 +146,14 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
     }
     let classes = ppb::SetSoteriClassesRequest {
         request_id: request_id(),
+        validate_only: false,
         provider_id: id.clone(),
         soteri_classes: vec![2903],
     };
     call!(p, ADMIN, c.set_soteri_classes(classes), "SetSoteriClasses").await?;
     let submit = ppb::SubmitProviderRequest {
         request_id: request_id(),
+        validate_only: false,
         provider_id: id,
     };
     let answer = call!(p, ADMIN, c.submit_provider(submit), "SubmitProvider").await?;
@@ -157,6 +164,7 @@ pub async fn register_provider(p: &Platform, spec: &ProviderSpec) -> anyhow::Res
 pub async fn approve_provider(p: &Platform, id: &str) -> anyhow::Result<ppb::Provider> {
     let request = ppb::ApproveProviderRequest {
         request_id: request_id(),
+        validate_only: false,
         provider_id: id.into(),
     };
     let c = p.providers()?;

@@ -52,6 +52,7 @@ pub async fn save_report(
 ) -> anyhow::Result<rpb::Report> {
     let request = rpb::SaveReportDraftRequest {
         request_id: request_id(),
+        validate_only: false,
         report_id: report.into(),
         sections: Some(sections),
     };
@@ -67,6 +68,7 @@ pub async fn submit_report(
 ) -> anyhow::Result<rpb::Report> {
     let request = rpb::SubmitReportRequest {
         request_id: request_id(),
+        validate_only: false,
         report_id: report.into(),
     };
     let c = p.reporting()?;
@@ -146,6 +148,7 @@ pub async fn mark_kela_notice_sent(
 ) -> anyhow::Result<rpb::KelaNoticeSummary> {
     let request = rpb::MarkKelaNoticeSentRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         day: date(day),
         sent_on: sent_on.and_then(date),

@@ -15,6 +15,7 @@ use crate::conn::{Platform, request_id};
 pub async fn add_client(p: &Platform, details: vpb::ClientDetails) -> anyhow::Result<vpb::Client> {
     let request = vpb::CreateClientRequest {
         request_id: request_id(),
+        validate_only: false,
         details: Some(details),
     };
     let c = p.vouchers()?;
@@ -58,6 +59,7 @@ pub async fn set_ceiling_price(
 ) -> anyhow::Result<vpb::CeilingPrice> {
     let request = vpb::SetCeilingPriceRequest {
         request_id: request_id(),
+        validate_only: false,
         service_type: service as i32,
         effective_from: date(from),
         unit_price: Some(Money { cents }),
@@ -116,6 +118,7 @@ pub async fn issue_voucher(
 ) -> anyhow::Result<vpb::Voucher> {
     let request = vpb::IssueVoucherRequest {
         request_id: request_id(),
+        validate_only: false,
         decision: Some(decision),
     };
     let c = p.vouchers()?;
@@ -131,6 +134,7 @@ pub async fn choose_provider(
 ) -> anyhow::Result<vpb::Voucher> {
     let request = vpb::ChooseProviderRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         provider_id: provider.into(),
         agreed_start_on: agreed_start.and_then(date),
@@ -149,6 +153,7 @@ pub async fn accept_voucher(
 ) -> anyhow::Result<vpb::Voucher> {
     let request = vpb::AcceptVoucherRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         responsible_coach: coach.into(),
         steward_notified_on: steward_notified.and_then(date),
@@ -167,6 +172,7 @@ pub async fn decline_voucher(
 ) -> anyhow::Result<vpb::Voucher> {
     let request = vpb::DeclineVoucherRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         reason: reason.into(),
         reason_kind: kind.into(),
@@ -187,6 +193,7 @@ pub async fn interrupt_voucher(
 ) -> anyhow::Result<vpb::Voucher> {
     let request = vpb::InterruptVoucherRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         reason: reason.into(),
         interrupted_on: date(on),
@@ -206,6 +213,7 @@ pub async fn cancel_voucher(
 ) -> anyhow::Result<vpb::Voucher> {
     let request = vpb::CancelVoucherRequest {
         request_id: request_id(),
+        validate_only: false,
         voucher_id: voucher.into(),
         reason: reason.into(),
         reason_kind: kind.into(),

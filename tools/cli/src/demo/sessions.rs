@@ -96,6 +96,7 @@ pub(super) async fn sessions(
                 Some(&kaisa.provider_id),
                 apb::VoidSessionRequest {
                     request_id: crate::conn::request_id(),
+                    validate_only: false,
                     session_id: s.session_id,
                     reason: "Asiakas oli sairaana: kirjattu poissaoloksi.".into(),
                 },

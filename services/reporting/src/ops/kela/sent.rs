@@ -65,7 +65,7 @@ pub async fn mark_kela_notice_sent(
     if sent_on > today {
         return Err(AppError::invalid("sent_on", "not after today"));
     }
-    let change = Change::new(&app.db, &ctx, &req.request_id, &req)?;
+    let change = Change::new(&app.db, &ctx, &req)?;
     // A retry answers as the first call did, even on a later day.
     if let Some(first) = change.replay().await? {
         return Ok(first);
