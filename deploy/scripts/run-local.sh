@@ -24,8 +24,10 @@ export SETELI_BILLING_URL=http://127.0.0.1:50055
 # Each service follows feeds and calls other services as itself: a dev token of its own
 # service account (role `service`, the subject naming the service), signed with the dev key,
 # valid for 30 days. A secret: only that service gets it (see the loop below) —
-#   attendance follows the vouchers change feed (SETELI_VOUCHERS_FEED_TOKEN);
-#   vouchers follows attendance's usage feed, the units used (SETELI_ATTENDANCE_FEED_TOKEN);
+#   attendance follows the vouchers change feed (SETELI_VOUCHERS_FEED_TOKEN) and the registry's
+#   (SETELI_PROVIDERS_FEED_TOKEN: whether a provider may work, its offerings);
+#   vouchers follows attendance's usage feed, the units used (SETELI_ATTENDANCE_FEED_TOKEN), and
+#   the registry's change feed (SETELI_PROVIDERS_FEED_TOKEN);
 #   billing calls attendance, vouchers and providers (SETELI_BILLING_UPSTREAM_TOKEN); its buyer
 #   (the county) is the service's built-in development default (SETELI_BILLING_BUYER_*);
 #   reporting follows the vouchers change feed (report obligations) and attendance's alert feed
@@ -47,9 +49,11 @@ trap cleanup EXIT INT TERM
 
 for svc in "${SERVICES[@]}"; do
   if [[ "$svc" == attendance ]]; then
-    SETELI_VOUCHERS_FEED_TOKEN="$feed_token" "$bin/seteli-$svc" &
+    SETELI_VOUCHERS_FEED_TOKEN="$feed_token" SETELI_PROVIDERS_FEED_TOKEN="$feed_token" \
+      "$bin/seteli-$svc" &
   elif [[ "$svc" == vouchers ]]; then
-    SETELI_ATTENDANCE_FEED_TOKEN="$usage_token" "$bin/seteli-$svc" &
+    SETELI_ATTENDANCE_FEED_TOKEN="$usage_token" SETELI_PROVIDERS_FEED_TOKEN="$usage_token" \
+      "$bin/seteli-$svc" &
   elif [[ "$svc" == reporting ]]; then
     SETELI_VOUCHERS_FEED_TOKEN="$reporting_token" SETELI_ATTENDANCE_FEED_TOKEN="$reporting_token" \
       "$bin/seteli-$svc" &
@@ -72,9 +76,9 @@ cat <<TXT
 Seteli is running on localhost (SQLite under ./data/):
   providers   gRPC + gRPC-Web  127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   vouchers    gRPC + gRPC-Web  127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
-              (follows attendance's usage feed as its own service account, SETELI_ATTENDANCE_FEED_TOKEN)
+              (follows attendance's usage feed and the registry's as its own service account)
   attendance  gRPC + gRPC-Web  127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
-              (follows the vouchers feed as its own service account, SETELI_VOUCHERS_FEED_TOKEN)
+              (follows the vouchers feed and the registry's as its own service account)
   reporting   gRPC + gRPC-Web  127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
               (follows the vouchers and attendance feeds as its own service account)
   billing     gRPC + gRPC-Web  127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics

@@ -43,7 +43,7 @@ pub enum Svc {
     Providers,
     /// The voucher service.
     Vouchers,
-    /// The attendance service (follows the voucher feed).
+    /// The attendance service (follows the voucher feed and the registry's).
     Attendance,
     /// The billing service (asks attendance, vouchers and providers with its upstream token).
     Billing,
@@ -134,13 +134,22 @@ impl Svc {
     /// token setting).
     fn follows(self) -> &'static [(Svc, &'static str)] {
         match self {
-            Svc::Attendance => &[(Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN")],
+            // Attendance follows the voucher feed and the registry's (PROVIDER-NOT-APPROVED,
+            // CAP-GROUP-SIZE).
+            Svc::Attendance => &[
+                (Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN"),
+                (Svc::Providers, "SETELI_PROVIDERS_FEED_TOKEN"),
+            ],
             // Reporting follows both the voucher feed and attendance's alert feed.
             Svc::Reporting => &[
                 (Svc::Vouchers, "SETELI_VOUCHERS_FEED_TOKEN"),
                 (Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN"),
             ],
-            Svc::Vouchers => &[(Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN")],
+            // Vouchers follows attendance's usage feed and the registry's (PROVIDER-NOT-APPROVED).
+            Svc::Vouchers => &[
+                (Svc::Attendance, "SETELI_ATTENDANCE_FEED_TOKEN"),
+                (Svc::Providers, "SETELI_PROVIDERS_FEED_TOKEN"),
+            ],
             Svc::Providers | Svc::Billing => &[],
         }
     }
@@ -629,6 +638,11 @@ impl Env {
     /// The services running in this environment.
     pub fn started(&self) -> Vec<Svc> {
         self.servers.keys().copied().collect()
+    }
+
+    /// Whether `svc` runs in this environment.
+    pub fn runs(&self, svc: Svc) -> bool {
+        self.servers.contains_key(&svc)
     }
 
     /// Takes a running service out of the environment (to stop or restart it).

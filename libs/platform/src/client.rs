@@ -14,8 +14,6 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use seteli_api::providers::v1 as ppb;
-use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use tonic::transport::channel::Change;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
@@ -265,37 +263,6 @@ impl<C: Clone> Upstream<C> {
         })
         .await
     }
-}
-
-/// PROVIDER-NOT-APPROVED: a provider's user works on vouchers (accepts, starts, records) only
-/// while its provider is APPROVED in the registry — asked of `providers` now, with the
-/// caller's token; other roles pass. The rule itself is the rules crate's
-/// `check_provider_may_work`.
-pub async fn require_provider_may_work(
-    providers: &Upstream<ProvidersServiceClient<Channel>>,
-    ctx: &Ctx,
-) -> Result<(), AppError> {
-    let (crate::identity::Role::ProviderUser, Some(own)) =
-        (ctx.caller.role, ctx.caller.provider_id.clone())
-    else {
-        return Ok(());
-    };
-    let provider = providers
-        .call(
-            ctx,
-            ppb::GetProviderRequest {
-                provider_id: own.clone(),
-            },
-            |mut c, r| async move { c.get_provider(r).await },
-        )
-        .await?
-        .provider
-        .ok_or_else(|| AppError::NotFound(format!("provider {own}")))?;
-    let approved = provider.state == ppb::ProviderState::Approved as i32;
-    let name = provider.details.map(|d| d.name).unwrap_or(own);
-    crate::error::refuse(seteli_rules::provider::check_provider_may_work(
-        approved, &name,
-    ))
 }
 
 /// What a status from another service means to our caller: the caller's own mistakes

@@ -1,12 +1,14 @@
 //! The contract's change feeds as a follower reads them: one page call per feed (vouchers'
-//! ListVoucherChanges, attendance's ListUsageChanges and ListAlertChanges), so a
-//! [`FeedApply`](crate::feed::FeedApply) only names the one it follows, and the log lines of
-//! the voucher feed, which more than one service follows.
+//! ListVoucherChanges, attendance's ListUsageChanges and ListAlertChanges, the registry's
+//! ListProviderChanges), so a [`FeedApply`](crate::feed::FeedApply) only names the one it
+//! follows, and the cursors and log lines of the feeds more than one service follows.
 
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::attendance::v1::attendance_service_client::AttendanceServiceClient;
 use seteli_api::common::v1 as common;
+use seteli_api::providers::v1 as ppb;
+use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_rules::ServiceType;
@@ -28,6 +30,16 @@ pub const VOUCHERS_LOG: FeedLog = FeedLog {
     applied: "voucher changes applied",
     reachable_again: "voucher feed reachable again",
     cannot_follow: "cannot follow the voucher feed; retrying",
+};
+
+/// The registry's feed's row in a follower's `feed_cursors`.
+pub const PROVIDERS_CURSOR: Cursor = Cursor("providers");
+
+/// What a follower of the registry's feed logs.
+pub const PROVIDERS_LOG: FeedLog = FeedLog {
+    applied: "provider changes applied",
+    reachable_again: "provider feed reachable again",
+    cannot_follow: "cannot follow the provider feed; retrying",
 };
 
 /// A follower of the voucher feed: what its copy does with a change's voucher. Every one is a
@@ -221,6 +233,25 @@ pub async fn alert_changes(
     let page = attendance
         .call(ctx, request, |mut c, r| async move {
             c.list_alert_changes(r).await
+        })
+        .await?;
+    Ok(page.changes)
+}
+
+/// Up to `limit` provider changes after `after`, read as `ctx`.
+pub async fn provider_changes(
+    providers: &Upstream<ProvidersServiceClient<Channel>>,
+    ctx: &Ctx,
+    after: i64,
+    limit: i32,
+) -> AppResult<Vec<ppb::ProviderChange>> {
+    let request = ppb::ListProviderChangesRequest {
+        after_sequence: after,
+        page_size: limit,
+    };
+    let page = providers
+        .call(ctx, request, |mut c, r| async move {
+            c.list_provider_changes(r).await
         })
         .await?;
     Ok(page.changes)

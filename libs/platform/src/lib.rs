@@ -12,6 +12,8 @@
 //! - [`feed`]: following another service's change feed (one [`feed::Follower`] for every
 //!   follower: its cursor, catch-up, ticker and on-demand catch-up), and the feeds a service
 //!   publishes; [`followed`]: the page call of each feed of the contract;
+//!   [`followed_providers`]: the provider registry as vouchers and attendance follow it, and
+//!   PROVIDER-NOT-APPROVED decided from their copy;
 //! - [`clock`]: "today" in Europe/Helsinki, injectable;
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;
@@ -48,7 +50,8 @@
 //! 4. [`jwks`], [`rpc`]
 //! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
 //! 6. [`followed`], [`server`]
-//! 7. `testing` (the test kit, behind the feature of that name)
+//! 7. [`followed_providers`]
+//! 8. `testing` (the test kit, behind the feature of that name)
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -67,6 +70,7 @@ pub mod devkeys;
 pub mod error;
 pub mod feed;
 pub mod followed;
+pub mod followed_providers;
 pub mod identity;
 pub mod jwks;
 pub mod leader;

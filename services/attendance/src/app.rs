@@ -1,6 +1,6 @@
 //! The attendance service's composition: its settings beyond the platform's ([`Settings`]) and
-//! what every operation works with ([`App`]: the database, the voucher service and the provider
-//! registry as upstreams, the voucher-feed follower). Built once at start by `lib.rs`; the
+//! what every operation works with ([`App`]: the database, the voucher service as an upstream,
+//! the voucher-feed follower and the followed provider registry). Built once at start by `lib.rs`; the
 //! operations in [`crate::ops`] and the jobs in [`crate::jobs`] take it.
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed::{self, Follower};
+use seteli_platform::followed_providers::FollowedProviders;
 use seteli_rules::ledger::AheadReasons;
 use tonic::transport::Channel;
 
@@ -23,12 +24,17 @@ pub use seteli_platform::config::{DEFAULT_PROVIDERS_URL, DEFAULT_VOUCHERS_URL};
 pub struct Settings {
     /// `SETELI_VOUCHERS_URL`: the voucher service.
     pub vouchers_url: String,
-    /// `SETELI_PROVIDERS_URL`: the provider registry (the offering's group size).
+    /// `SETELI_PROVIDERS_URL`: the provider registry, whose change feed is followed (whether a
+    /// provider may work, its offerings' group sizes).
     pub providers_url: String,
     /// `SETELI_VOUCHERS_FEED_TOKEN`: the bearer token the follower calls the voucher feed
     /// with (attendance's own service account: role `service`, subject `attendance`). Unset: vouchers are not followed.
     pub feed_token: Option<String>,
-    /// `SETELI_FEED_POLL_MS`: how often the feed is polled (default 1000).
+    /// `SETELI_PROVIDERS_FEED_TOKEN`: the bearer token the follower calls the registry's change
+    /// feed with (attendance's own service account, as above). Unset: providers are not
+    /// followed, and their users cannot record.
+    pub providers_feed_token: Option<String>,
+    /// `SETELI_FEED_POLL_MS`: how often the followed feeds are polled (default 1000).
     pub feed_poll: Duration,
     /// How often the voucher service's address is resolved again.
     pub upstream: UpstreamOptions,
@@ -52,6 +58,7 @@ impl Settings {
             vouchers_url: config.service_url("vouchers"),
             providers_url: config.service_url("providers"),
             feed_token: config.text("SETELI_VOUCHERS_FEED_TOKEN"),
+            providers_feed_token: config.text("SETELI_PROVIDERS_FEED_TOKEN"),
             feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
             late_record_grace_days: {
@@ -91,11 +98,13 @@ pub struct App {
     pub db: Database,
     /// The voucher service.
     pub vouchers: Upstream<VouchersServiceClient<Channel>>,
-    /// The provider registry.
-    pub providers: Upstream<ProvidersServiceClient<Channel>>,
     /// The voucher feed's follower, as `system:voucher-feed` with the configured token (none:
     /// not followed).
     pub(crate) voucher_feed: Follower<VoucherFeed>,
+    /// The registry's change feed followed into this service's copy, as `system:provider-feed`
+    /// with the configured token (none: not followed): PROVIDER-NOT-APPROVED and the offerings'
+    /// group sizes (CAP-GROUP-SIZE) are decided there.
+    pub followed_providers: FollowedProviders,
     /// The absence reasons that may be recorded before their day ([`Settings::absences_ahead`]).
     pub absences_ahead: Arc<AheadReasons>,
     /// The clock the service reads "today" from (the recount as days pass).
@@ -135,11 +144,20 @@ impl App {
             db.clone(),
             feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone()),
         );
+        let followed_providers = FollowedProviders::new(
+            providers,
+            db.clone(),
+            feed::follower(
+                "provider-feed",
+                settings.providers_feed_token.as_ref(),
+                clock.clone(),
+            ),
+        );
         Ok(Self {
             db,
             vouchers,
-            providers,
             voucher_feed,
+            followed_providers,
             absences_ahead: Arc::new(settings.absences_ahead.clone()),
             clock,
             late_record_grace_days: settings.late_record_grace_days,
@@ -149,5 +167,10 @@ impl App {
     /// Whether the voucher feed is followed (a token is configured).
     pub fn follows_feed(&self) -> bool {
         self.voucher_feed.follows()
+    }
+
+    /// Whether the registry's change feed is followed (a token is configured).
+    pub fn follows_providers(&self) -> bool {
+        self.followed_providers.follows()
     }
 }

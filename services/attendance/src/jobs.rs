@@ -1,5 +1,6 @@
-//! What the service does on its own schedule: following the voucher feed, and recounting the
-//! units of vouchers whose agreed sessions' day has come. Stopped by the drain.
+//! What the service does on its own schedule: following the voucher feed and the registry's
+//! change feed, and recounting the units of vouchers whose agreed sessions' day has come.
+//! Stopped by the drain.
 
 use std::time::Duration;
 
@@ -12,6 +13,13 @@ use crate::ops;
 /// ([`seteli_platform::feed::Follower::run`]).
 pub async fn follow_vouchers(app: App, every: Duration) {
     app.voucher_feed.run(every).await;
+}
+
+/// Follows `seteli.providers.v1` ListProviderChanges every `every` into the service's copy of
+/// the registry (whether a provider may work, its offerings). Restart-safe and safe with
+/// several replicas, as [`follow_vouchers`].
+pub async fn follow_providers(app: App, every: Duration) {
+    app.followed_providers.run(every).await;
 }
 
 /// Every `every` (and at once on start), moves the units of agreed sessions whose day has come

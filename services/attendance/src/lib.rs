@@ -15,8 +15,13 @@
 //! alerts), enrolments (SK-GROUP-LATE-JOIN; none after the start of a closed KTT group), and a
 //! group session that marks every enrolled client present, absent or a no-show in one call,
 //! each through the same path as RecordSession, CancelSession or RecordAbsence. A group's
-//! maximum size is at most the provider's own offering's size, read from `seteli.providers.v1`
-//! GetProvider with the caller's token.
+//! maximum size is at most the provider's own offering's size.
+//!
+//! The provider registry is *followed*, never asked on a request's path: [`jobs::follow_providers`]
+//! applies `seteli.providers.v1` ListProviderChanges into a copy (the platform's
+//! `followed_providers`), from which a provider's user is refused PROVIDER-NOT-APPROVED (its
+//! provider suspended or revoked) and a group held to its offering's size (CAP-GROUP-SIZE); the
+//! copy catches up before it refuses.
 //!
 //! Vouchers are *followed*, never read: [`jobs::follow_vouchers`] applies
 //! `seteli.vouchers.v1` `ListVoucherChanges` by sequence number, storing the last applied
@@ -38,7 +43,8 @@
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_VOUCHERS_URL`,
 //! `SETELI_PROVIDERS_URL`,
 //! `SETELI_VOUCHERS_FEED_TOKEN` (the follower's bearer token: attendance's own
-//! service account: role `service`, subject `attendance`), `SETELI_FEED_POLL_MS`.
+//! service account: role `service`, subject `attendance`), `SETELI_PROVIDERS_FEED_TOKEN` (the
+//! registry follower's, the same account), `SETELI_FEED_POLL_MS`.
 
 pub mod access;
 pub mod api;
@@ -116,6 +122,11 @@ impl Service for Attendance {
             description: "caseload teams",
             sql: include_str!("../migrations/0112_caseload_teams.sql"),
         },
+        MigrationFile {
+            version: 113,
+            description: "followed providers",
+            sql: include_str!("../migrations/0113_followed_providers.sql"),
+        },
     ];
     type Settings = app::Settings;
 
@@ -132,6 +143,12 @@ impl Service for Attendance {
             platform,
             AttendanceServiceServer::new(api::AttendanceApi(app.clone()))
         )?;
+        let built = built.job_if(
+            app.follows_providers(),
+            "provider-feed",
+            || jobs::follow_providers(app.clone(), settings.feed_poll),
+            "SETELI_PROVIDERS_FEED_TOKEN is not set: the provider registry is not followed, providers' users cannot record",
+        );
         let built = match settings.recount_every {
             Some(every) => built.job("usage-recount", jobs::recount_usage(app.clone(), every)),
             None => built,

@@ -4,7 +4,8 @@
 //! Every signed-in role sees APPROVED providers; the county's roles see every provider; a
 //! provider's own users see their own. A provider a caller may not see answers `NOT_FOUND`
 //! (its existence is not theirs to know) before any `PERMISSION_DENIED` about it. Staff and
-//! documents are shown to the county and the provider's own users only.
+//! documents are shown to the county and the provider's own users only. The change feed
+//! (ListProviderChanges) is for the service accounts of [`FEED_FOLLOWERS`] only.
 
 use seteli_platform::AppError;
 use seteli_platform::auth::{Caller, Role};
@@ -39,11 +40,12 @@ pub enum Rpc {
     CheckProviderForService,
     ListProviderHistory,
     ApproveBankDetails,
+    ListProviderChanges,
 }
 
 impl Rpc {
     /// Every RPC.
-    pub const ALL: [Rpc; 23] = [
+    pub const ALL: [Rpc; 24] = [
         Rpc::CreateProvider,
         Rpc::GetProvider,
         Rpc::ListProviders,
@@ -67,6 +69,7 @@ impl Rpc {
         Rpc::CheckProviderForService,
         Rpc::ListProviderHistory,
         Rpc::ApproveBankDetails,
+        Rpc::ListProviderChanges,
     ];
 
     /// The RPC's name in the contract, e.g. `SetOffering`.
@@ -95,6 +98,7 @@ impl Rpc {
             Rpc::CheckProviderForService => "CheckProviderForService",
             Rpc::ListProviderHistory => "ListProviderHistory",
             Rpc::ApproveBankDetails => "ApproveBankDetails",
+            Rpc::ListProviderChanges => "ListProviderChanges",
         }
     }
 }
@@ -128,6 +132,12 @@ const EVERY_ROLE: &[Role] = &[
 /// Every role, and the services' accounts: billing reads the seller of an invoice.
 const EVERY_ROLE_AND_SERVICES: &[Role] = &Role::ALL;
 const COUNTY_ADMIN: &[Role] = &[Role::CountyAdmin];
+/// The services' accounts, of which [`FEED_FOLLOWERS`] read the change feed.
+const SERVICES: &[Role] = &[Role::Service];
+/// The service accounts that follow the registry's change feed (ListProviderChanges): vouchers
+/// (PROVIDER-NOT-APPROVED on acceptance and start) and attendance (PROVIDER-NOT-APPROVED on
+/// recording, CAP-GROUP-SIZE against the offering). Nobody else.
+pub const FEED_FOLLOWERS: &[&str] = &["vouchers", "attendance"];
 const EDITORS: OnProvider = OnProvider::OwnUsersOr(
     COUNTY_ADMIN,
     "only the provider's own users and county administrators edit a provider",
@@ -159,6 +169,7 @@ pub const fn rule(rpc: Rpc) -> Rule {
         | Rpc::ResumeProvider
         | Rpc::RevokeProvider
         | Rpc::ApproveBankDetails => (COUNTY_ADMIN, EDITORS),
+        Rpc::ListProviderChanges => (SERVICES, Anyone),
         Rpc::ListProviderHistory => (
             EVERY_ROLE,
             OwnUsersOr(

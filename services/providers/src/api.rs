@@ -47,4 +47,5 @@ impl ProvidersService for ProvidersApi {
     async fn check_provider_for_service(&self, r: Request<pb::CheckProviderForServiceRequest>) -> Answer<pb::CheckProviderForServiceResponse> { rpc::unary(&self.0, r, ops::check_provider_for_service).await }
     async fn list_provider_history(&self, r: Request<pb::ListProviderHistoryRequest>) -> Answer<pb::ListProviderHistoryResponse> { rpc::unary(&self.0, r, ops::list_provider_history).await }
     async fn approve_bank_details(&self, r: Request<pb::ApproveBankDetailsRequest>) -> Answer<pb::ApproveBankDetailsResponse> { rpc::unary(&self.0, r, ops::approve_bank_details).await }
+    async fn list_provider_changes(&self, r: Request<pb::ListProviderChangesRequest>) -> Answer<pb::ListProviderChangesResponse> { rpc::unary(&self.0, r, ops::list_provider_changes).await }
 }

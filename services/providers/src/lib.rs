@@ -5,15 +5,21 @@
 //! classes, and the county's approval of them (DRAFT → SUBMITTED → APPROVED/REJECTED,
 //! APPROVED ↔ SUSPENDED, REVOKED). Submitting and approving check every approval rule of
 //! `seteli_rules::provider` at once. Clients choosing a provider search approved ones near a
-//! point (PROV-DISTANCE).
+//! point (PROV-DISTANCE). Every change of a provider's name, details, approval state or
+//! offerings appends the provider as it then is to the registry's change feed
+//! (`ListProviderChanges`) in the same transaction: `vouchers` and `attendance` follow it and
+//! decide from their copy whether a provider may work (PROVIDER-NOT-APPROVED) and how large its
+//! groups may be (CAP-GROUP-SIZE), never asking the registry on a request's path. A provider
+//! registered before the feed began gets its first entry when the service starts
+//! ([`ops::publish_unfed`]).
 //!
 //! [`Providers`] is the service as the platform boots it. Its modules, each calling only those
 //! below it: [`api`] (one line per RPC) → [`app`] (the settings, the source of ceiling prices,
 //! the composition) → [`ops`] (one module per capability: `ops/registration.rs`,
 //! `offerings.rs`, `staff.rs`, `documents.rs`, whose edits take the one path of `edit.rs`;
-//! `approval.rs`, the state RPCs from one table; `search.rs`) → [`access`] (who may do what) →
-//! [`wire`] (protobuf ↔ model) → [`model`] (the types and the state table) → [`store`] (SQL).
-//! The registry has no jobs.
+//! `approval.rs`, the state RPCs from one table; `search.rs`; `feed.rs`, the change feed) →
+//! [`access`] (who may do what) → [`wire`] (protobuf ↔ model) → [`model`] (the types and the
+//! state table) → [`store`] (SQL). The registry has no jobs.
 //!
 //! Settings beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service whose ceiling
 //! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`app::settings`]).
@@ -67,6 +73,11 @@ impl Service for Providers {
             description: "offering price history",
             sql: include_str!("../migrations/0106_offering_prices.sql"),
         },
+        MigrationFile {
+            version: 107,
+            description: "provider change feed",
+            sql: include_str!("../migrations/0107_provider_feed.sql"),
+        },
     ];
 
     type Settings = app::Settings;
@@ -76,6 +87,10 @@ impl Service for Providers {
     }
 
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
+        store::PROVIDER_FEED
+            .align_with_transaction_ids(&platform.db)
+            .await?;
+        ops::publish_unfed(&platform.db, &platform.clock).await?;
         let app = app::App::new(platform, settings)?;
         let server = ProvidersServiceServer::new(api::ProvidersApi::new(app));
         Ok(seteli_platform::grpc_routes!(platform, server)?)

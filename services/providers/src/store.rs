@@ -15,8 +15,10 @@ use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+mod feed;
 mod offerings;
 
+pub use feed::{PROVIDER_FEED, append_change, is_fed, list_changes, unfed_providers};
 pub use offerings::upsert_offering;
 
 use crate::model::{

@@ -466,6 +466,22 @@ pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
     }
 }
 
+/// The provider as the registry's change feed carries it (ListProviderChanges): what the
+/// services following the registry decide by — its name and public details, approval state,
+/// offerings with their prices and group sizes, and version — and nothing else: no contact,
+/// bank details, sites, staff, documents or free-text reasons.
+pub fn feed_view(p: &Provider) -> pb::Provider {
+    let public = provider_view(p, Detail::Public);
+    pb::Provider {
+        id: public.id,
+        details: public.details,
+        state: public.state,
+        offerings: public.offerings,
+        version: public.version,
+        ..Default::default()
+    }
+}
+
 /// A search match `distance_km` away (shown to the metre).
 pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
     pb::ProviderMatch {

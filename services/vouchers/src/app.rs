@@ -1,6 +1,7 @@
 //! The composition of the voucher service: its settings beyond the platform's ([`Settings`],
-//! read once at start), the upstreams it calls (the provider registry, attendance's usage feed)
-//! and the [`App`] every operation in [`crate::ops`] works with. Nothing here decides anything.
+//! read once at start), the upstreams it calls and follows (the provider registry and its
+//! change feed, attendance's usage feed) and the [`App`] every operation in [`crate::ops`]
+//! works with. Nothing here decides anything.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed::{self, Follower};
+use seteli_platform::followed_providers::FollowedProviders;
 use seteli_rules::prices::CeilingPrices;
 use tonic::transport::Channel;
 
@@ -33,7 +35,11 @@ pub struct Settings {
     /// `SETELI_ATTENDANCE_FEED_TOKEN`: the bearer token the follower calls attendance's usage
     /// feed with (vouchers' own service account: role `service`, subject `vouchers`). Unset: usage is not followed.
     pub feed_token: Option<String>,
-    /// `SETELI_FEED_POLL_MS`: how often the usage feed is polled (default 1000).
+    /// `SETELI_PROVIDERS_FEED_TOKEN`: the bearer token the follower calls the registry's change
+    /// feed with (vouchers' own service account: role `service`, subject `vouchers`). Unset:
+    /// providers are not followed, and their users cannot accept or start vouchers.
+    pub providers_feed_token: Option<String>,
+    /// `SETELI_FEED_POLL_MS`: how often the followed feeds are polled (default 1000).
     pub feed_poll: Duration,
     /// How often the registry's address is resolved again.
     pub upstream: UpstreamOptions,
@@ -74,6 +80,7 @@ impl Settings {
             sweep_every: (sweep_seconds > 0).then(|| Duration::from_secs(sweep_seconds)),
             attendance_url: config.service_url("attendance"),
             feed_token: config.text("SETELI_ATTENDANCE_FEED_TOKEN"),
+            providers_feed_token: config.text("SETELI_PROVIDERS_FEED_TOKEN"),
             feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
             provider_access_after_end_days: {
@@ -117,6 +124,9 @@ pub struct App {
     /// The usage feed's follower, as `system:usage-feed` with the configured token (none: not
     /// followed).
     pub(crate) usage_feed: Follower<UsageFeed>,
+    /// The registry's change feed followed into this service's copy, as `system:provider-feed`
+    /// with the configured token (none: not followed): PROVIDER-NOT-APPROVED is decided there.
+    pub followed_providers: FollowedProviders,
     /// How long after a voucher ends its provider's users still read it (days).
     pub provider_access_after_end_days: i64,
     /// How long after its last valid day an unused voucher waits for late records (days).
@@ -151,7 +161,16 @@ impl App {
                 attendance: attendance.clone(),
             },
             db.clone(),
-            feed::follower("usage-feed", settings.feed_token.as_ref(), clock),
+            feed::follower("usage-feed", settings.feed_token.as_ref(), clock.clone()),
+        );
+        let followed_providers = FollowedProviders::new(
+            providers.clone(),
+            db.clone(),
+            feed::follower(
+                "provider-feed",
+                settings.providers_feed_token.as_ref(),
+                clock,
+            ),
         );
         Ok(Self {
             db,
@@ -159,6 +178,7 @@ impl App {
             distance_limit_km: settings.distance_limit_km,
             attendance,
             usage_feed,
+            followed_providers,
             provider_access_after_end_days: settings.provider_access_after_end_days,
             late_record_grace_days: settings.late_record_grace_days,
         })
@@ -167,6 +187,11 @@ impl App {
     /// Whether attendance's usage feed is followed (a token is configured).
     pub fn follows_usage(&self) -> bool {
         self.usage_feed.follows()
+    }
+
+    /// Whether the registry's change feed is followed (a token is configured).
+    pub fn follows_providers(&self) -> bool {
+        self.followed_providers.follows()
     }
 }
 
@@ -196,6 +221,7 @@ mod tests {
         assert!(s.seed_prices.entries().is_empty());
         assert_eq!(s.sweep_every, Some(Duration::from_secs(3600)));
         assert_eq!(s.feed_token, None);
+        assert_eq!(s.providers_feed_token, None);
         assert_eq!(s.feed_poll, Duration::from_millis(1000));
         assert_eq!(s.provider_access_after_end_days, 90);
         assert_eq!(s.late_record_grace_days, 14);
@@ -205,6 +231,7 @@ mod tests {
     fn the_feed_token_is_trimmed_and_a_zero_sweep_turns_the_schedule_off() {
         let s = Settings::read(&config(&[
             ("SETELI_ATTENDANCE_FEED_TOKEN", "  tok.en  "),
+            ("SETELI_PROVIDERS_FEED_TOKEN", " registry.tok "),
             ("SETELI_EXPIRY_SWEEP_SECONDS", "0"),
             ("SETELI_FEED_POLL_MS", "250"),
             ("SETELI_DISTANCE_LIMIT_KM", "35.5"),
@@ -213,6 +240,7 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(s.feed_token.as_deref(), Some("tok.en"));
+        assert_eq!(s.providers_feed_token.as_deref(), Some("registry.tok"));
         assert_eq!(s.sweep_every, None);
         assert_eq!(s.feed_poll, Duration::from_millis(250));
         assert_eq!(s.distance_limit_km, 35.5);

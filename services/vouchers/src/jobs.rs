@@ -1,5 +1,5 @@
-//! What the service does on its own schedule: the expiry sweep and following attendance's
-//! usage feed. Stopped by the drain.
+//! What the service does on its own schedule: the expiry sweep, following attendance's usage
+//! feed and the registry's change feed. Stopped by the drain.
 
 use std::time::Duration;
 
@@ -36,4 +36,11 @@ pub async fn sweep_periodically(db: Database, clock: Clock, every: Duration, gra
 /// once whoever applies it ([`seteli_platform::feed::Follower::run`]).
 pub async fn follow_usage(app: App, every: Duration) {
     app.usage_feed.run(every).await;
+}
+
+/// Follows `seteli.providers.v1` ListProviderChanges every `every` into the service's copy of
+/// the registry (whether a provider may work). Restart-safe and safe with several replicas, as
+/// [`follow_usage`].
+pub async fn follow_providers(app: App, every: Duration) {
+    app.followed_providers.run(every).await;
 }

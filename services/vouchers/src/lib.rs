@@ -11,7 +11,11 @@
 //! bookkeeper: [`jobs::follow_usage`] follows `seteli.attendance.v1` ListUsageChanges by
 //! sequence, storing the cursor in the same transaction as the vouchers it changed; the first
 //! units start an ASSIGNED voucher), and a change feed that `attendance` and `reporting` follow
-//! by sequence number.
+//! by sequence number. Whether a provider's user may accept or start a voucher
+//! (PROVIDER-NOT-APPROVED) is decided from this service's copy of the registry
+//! ([`jobs::follow_providers`] follows `seteli.providers.v1` ListProviderChanges, the platform's
+//! `followed_providers`), catching up before it refuses: never asked of the registry on the
+//! request's path.
 //!
 //! Inside, as in every Seteli service (`docs/new-service.md`), each module calls only the ones
 //! below it: [`api`] (one line per RPC) → [`app`] (Settings, the App with its upstreams: the
@@ -20,14 +24,16 @@
 //! `voucher_feed`, `sweep`, with what they share in `common`; re-exported as `ops::x`) →
 //! [`access`] (who sees what) → [`wire`] (protobuf ↔ model, redacted views) → [`model`] →
 //! [`store`] (SQL, cut by the same capabilities: `store/<capability>`); [`jobs`] runs the
-//! scheduled work: the expiry sweep through [`ops`], and the usage follower (the platform's
+//! scheduled work: the expiry sweep through [`ops`], the usage follower (the platform's
 //! `feed::Follower`, kept in the [`app::App`], applying each change through
-//! `ops/usage_feed.rs`).
+//! `ops/usage_feed.rs`) and the registry's follower (`followed_providers`).
 //!
 //! Settings beyond the platform's ([`app::Settings`]): `SETELI_PROVIDERS_URL`,
 //! `SETELI_DISTANCE_LIMIT_KM`, `SETELI_EXPIRY_SWEEP_SECONDS`, `SETELI_SEED_CEILING_PRICES`,
 //! `SETELI_ATTENDANCE_URL`, `SETELI_ATTENDANCE_FEED_TOKEN` (the usage follower's bearer token:
-//! vouchers' own service account: role `service`, subject `vouchers`), `SETELI_FEED_POLL_MS`,
+//! vouchers' own service account: role `service`, subject `vouchers`),
+//! `SETELI_PROVIDERS_FEED_TOKEN` (the registry follower's, the same account),
+//! `SETELI_FEED_POLL_MS`,
 //! `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`.
 
 pub mod access;
@@ -106,6 +112,11 @@ impl Service for Vouchers {
             description: "caseload teams",
             sql: include_str!("../migrations/0109_caseload_teams.sql"),
         },
+        MigrationFile {
+            version: 110,
+            description: "followed providers",
+            sql: include_str!("../migrations/0110_followed_providers.sql"),
+        },
     ];
     type Settings = app::Settings;
 
@@ -123,6 +134,12 @@ impl Service for Vouchers {
             platform,
             VouchersServiceServer::new(api::VouchersApi(app.clone()))
         )?;
+        let built = built.job_if(
+            app.follows_providers(),
+            "provider-feed",
+            || jobs::follow_providers(app.clone(), settings.feed_poll),
+            "SETELI_PROVIDERS_FEED_TOKEN is not set: the provider registry is not followed, providers' users cannot accept or start vouchers",
+        );
         let built = built.job_if(
             app.follows_usage(),
             "usage-feed",

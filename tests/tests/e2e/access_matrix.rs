@@ -80,6 +80,7 @@ const PROVIDERS: &[(&str, u16)] = &[
     ("RevokeProvider", CA),
     ("ListProviderHistory", EVERY),
     ("ApproveBankDetails", CA),
+    ("ListProviderChanges", S_VOUCHERS | S_ATTENDANCE),
 ];
 
 /// services/vouchers/src/access.rs.

@@ -47,6 +47,7 @@ mod platform_validate_only;
 mod platform_validate_only_sweep;
 mod providers_access;
 mod providers_approval;
+mod providers_feed;
 mod providers_list_queries;
 mod providers_offerings;
 mod providers_platform;

@@ -77,6 +77,10 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
             "SETELI_VOUCHERS_FEED_TOKEN".into(),
             env.service(Svc::Attendance),
         ),
+        (
+            "SETELI_PROVIDERS_FEED_TOKEN".into(),
+            env.service(Svc::Attendance),
+        ),
         ("SETELI_FEED_POLL_MS".into(), "50".into()),
     ]);
     let mut attendance =

@@ -175,14 +175,17 @@ fn service_vars(
     }
     match svc {
         Svc::Providers => vars.push(("SETELI_CEILING_PRICES".into(), REGISTRY_PRICES.into())),
-        Svc::Vouchers => vars.push((
-            "SETELI_ATTENDANCE_FEED_TOKEN".into(),
-            service_token(keys, Svc::Vouchers),
-        )),
-        Svc::Attendance => vars.push((
-            "SETELI_VOUCHERS_FEED_TOKEN".into(),
-            service_token(keys, Svc::Attendance),
-        )),
+        // Each follows its feeds as its own service account.
+        Svc::Vouchers => {
+            let token = service_token(keys, Svc::Vouchers);
+            vars.push(("SETELI_ATTENDANCE_FEED_TOKEN".into(), token.clone()));
+            vars.push(("SETELI_PROVIDERS_FEED_TOKEN".into(), token));
+        }
+        Svc::Attendance => {
+            let token = service_token(keys, Svc::Attendance);
+            vars.push(("SETELI_VOUCHERS_FEED_TOKEN".into(), token.clone()));
+            vars.push(("SETELI_PROVIDERS_FEED_TOKEN".into(), token));
+        }
         Svc::Billing | Svc::Reporting => {}
     }
     Ok(vars)

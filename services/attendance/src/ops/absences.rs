@@ -7,7 +7,6 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate};
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::change::Change;
-use seteli_platform::client::require_provider_may_work;
 use seteli_platform::convert::{PbEnum, date, store_date};
 use seteli_platform::db::new_id;
 use seteli_platform::error::refuse;
@@ -45,7 +44,8 @@ pub async fn record_absence(
     req: pb::RecordAbsenceRequest,
 ) -> AppResult<pb::RecordAbsenceResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    require_provider_may_work(&app.providers, &ctx).await?;
+    // PROVIDER-NOT-APPROVED, from the followed registry
+    app.followed_providers.require_may_work(&ctx).await?;
     with_fresh_voucher(app, || try_record_absence(app, &ctx, &req)).await
 }
 

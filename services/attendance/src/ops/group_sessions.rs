@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::change::{Change, lock_row};
-use seteli_platform::client::require_provider_may_work;
 use seteli_platform::convert::PbEnum;
 use seteli_platform::error::refuse;
 use seteli_platform::rpc::Ctx;
@@ -32,7 +31,8 @@ pub async fn record_group_session(
     req: pb::RecordGroupSessionRequest,
 ) -> AppResult<pb::RecordGroupSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    require_provider_may_work(&app.providers, &ctx).await?;
+    // PROVIDER-NOT-APPROVED, from the followed registry
+    app.followed_providers.require_may_work(&ctx).await?;
     with_fresh_voucher(app, || try_record_group_session(app, &ctx, &req)).await
 }
 

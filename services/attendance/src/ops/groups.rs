@@ -1,12 +1,11 @@
 //! Groups (SK and KTT group coaching): CreateGroup, GetGroup, ListGroups, enrolments
 //! (EnrolClient, WithdrawEnrolment) and the start decision of a closed SK group (CancelGroup,
 //! DelayGroupStart, SK-GROUP-MIN-FILL with its notices as alerts). A group's maximum size is at
-//! most 12 and at most the provider's own offering's size, read from the provider registry with
-//! the caller's token (CAP-GROUP-SIZE). A group's sessions are in [`super::group_sessions`].
+//! most 12 and at most the provider's own offering's size, read from this service's copy of the
+//! provider registry (CAP-GROUP-SIZE). A group's sessions are in [`super::group_sessions`].
 
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
-use seteli_api::providers::v1 as ppb;
 use seteli_platform::change::Change;
 use seteli_platform::convert::{PbEnum, date, store_date};
 use seteli_platform::db::new_id;
@@ -102,47 +101,59 @@ fn group_size_violations(
         .collect())
 }
 
-/// The maximum group size of `provider_id`'s offering of `service`, as the registry tells the
-/// caller (its token forwarded). SERVICE-NOT-OFFERED when the provider does not offer it.
+/// The maximum group size of `provider_id`'s offering of `service` (0 for a service without
+/// groups), from the followed registry: NOT_FOUND for a provider the registry does not know,
+/// SERVICE-NOT-OFFERED when it does not offer the service — each only after catching up with
+/// the registry's feed, as the copy may be older than the registry.
 pub(super) async fn offered_group_size(
     app: &App,
-    ctx: &Ctx,
     provider_id: &str,
     service: ServiceType,
 ) -> AppResult<u32> {
-    let provider = app
-        .providers
-        .call(
-            ctx,
-            ppb::GetProviderRequest {
-                provider_id: provider_id.to_owned(),
-            },
-            |mut c, r| async move { c.get_provider(r).await },
+    app.followed_providers
+        .fresh(
+            || followed_group_size(app, provider_id, service),
+            offering_maybe_stale,
         )
+        .await
+}
+
+/// [`offered_group_size`] as the copy stands (no catch-up).
+async fn followed_group_size(app: &App, provider_id: &str, service: ServiceType) -> AppResult<u32> {
+    let provider = app
+        .followed_providers
+        .provider(provider_id)
         .await?
-        .provider
         .ok_or_else(|| AppError::NotFound(format!("provider {provider_id}")))?;
-    let offering = provider
-        .offerings
-        .iter()
-        .find(|o| o.service_type == service.to_pb());
-    let name = provider
-        .details
-        .as_ref()
-        .map(|d| d.name.clone())
-        .unwrap_or_default();
-    match offering {
-        Some(o) => Ok(u32::try_from(o.max_group_size).unwrap_or_default()),
+    match provider.offering(service) {
+        Some(o) => Ok(o.max_group_size),
         None => Err(AppError::RuleViolations(vec![Violation::new(
             SERVICE_NOT_OFFERED,
             "",
             format!(
                 "Palveluntuottaja {} ei tarjoa palvelua {}.",
-                name,
+                provider.name,
                 service.code()
             ),
-            format!("Provider {name} does not offer {}.", service.code()),
+            format!(
+                "Provider {} does not offer {}.",
+                provider.name,
+                service.code()
+            ),
         )])),
+    }
+}
+
+/// Whether a refusal decided on the followed registry may come from an old copy of it: the
+/// provider unknown, the service not offered, or a group larger than the offering's size (the
+/// provider may have just set its offering).
+fn offering_maybe_stale(e: &AppError) -> bool {
+    match e {
+        AppError::NotFound(_) => true,
+        AppError::RuleViolations(v) => v
+            .iter()
+            .any(|x| x.rule == SERVICE_NOT_OFFERED || x.rule == CAP_GROUP_SIZE),
+        _ => false,
     }
 }
 
@@ -207,14 +218,18 @@ pub async fn create_group(
     let provider = access::own_provider(&ctx.caller)
         .filter(|p| !p.is_empty())
         .ok_or_else(|| AppError::PermissionDenied("a provider's user creates groups".into()))?;
-    // CAP-GROUP-SIZE: at most 12 and at most the provider's offering (asked of the registry).
-    let offered = offered_group_size(app, &ctx, &provider, input.service).await?;
-    refuse(group_size_violations(
-        input.service,
-        input.max_size,
-        offered,
-        ctx.today(),
-    )?)?;
+    // CAP-GROUP-SIZE: at most 12 and at most the provider's offering (the followed registry's,
+    // caught up before a refusal).
+    let (today, service, max_size, own) = (ctx.today(), input.service, input.max_size, &provider);
+    app.followed_providers
+        .fresh(
+            || async move {
+                let offered = followed_group_size(app, own, service).await?;
+                refuse(group_size_violations(service, max_size, offered, today)?)
+            },
+            offering_maybe_stale,
+        )
+        .await?;
     change
         .apply(move |conn| {
             Box::pin(async move {

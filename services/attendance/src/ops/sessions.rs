@@ -14,7 +14,6 @@
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::change::{Change, Decision};
-use seteli_platform::client::require_provider_may_work;
 use seteli_platform::convert::{PbEnum, store_date};
 use seteli_platform::db::new_id;
 use seteli_platform::error::refuse;
@@ -73,7 +72,8 @@ pub async fn record_session(
     req: pb::RecordSessionRequest,
 ) -> AppResult<pb::RecordSessionResponse> {
     ctx.caller.require(access::RECORDERS)?;
-    require_provider_may_work(&app.providers, &ctx).await?;
+    // PROVIDER-NOT-APPROVED, from the followed registry
+    app.followed_providers.require_may_work(&ctx).await?;
     with_fresh_voucher(app, || try_record_session(app, &ctx, &req)).await
 }
 
@@ -93,7 +93,7 @@ async fn try_record_session(
             store::load_voucher(&mut conn, &voucher_id).await?
         };
         if let Some(v) = followed.filter(|v| v.service.is_group() && !v.provider_id.is_empty()) {
-            input.group_max = Some(offered_group_size(app, ctx, &v.provider_id, v.service).await?);
+            input.group_max = Some(offered_group_size(app, &v.provider_id, v.service).await?);
         }
     }
     let replaces = Some(req.replaces_session_id.trim().to_owned()).filter(|r| !r.is_empty());

@@ -1,6 +1,7 @@
 //! The provider's approval state: submit, approve, reject, suspend, resume and revoke, each a
 //! row of the state table ([`crate::model::StateChange::transition`]); entering SUBMITTED or
-//! APPROVED checks every approval rule against today's ceiling prices.
+//! APPROVED checks every approval rule against today's ceiling prices. Every change of state is
+//! on the registry's change feed, in its own transaction (`super::feed`).
 
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppResult;
@@ -8,6 +9,7 @@ use seteli_platform::change::Change;
 use seteli_platform::rpc::Ctx;
 
 use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
+use super::feed::publish;
 use super::rules::{approval_violations, refuse};
 use crate::access;
 use crate::app::App;
@@ -59,8 +61,8 @@ impl StateRpc for pb::RevokeProviderRequest {
 /// records; a retry is answered from the store; today's ceiling prices are asked for (before
 /// the transaction) when the transition checks the rules. In the transaction, the provider's
 /// row locked: the caller must act on this provider, the transition must start from its
-/// state, every approval rule is checked when the transition asks for it, the reasons and the
-/// history are recorded, and the answer carries the provider.
+/// state, every approval rule is checked when the transition asks for it, the reasons, the
+/// history and the change feed's entry are recorded, and the answer carries the provider.
 async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult<Req::Answer> {
     let rpc = Req::RPC;
     access::may_call(&ctx.caller, rpc)?;
@@ -99,6 +101,7 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
                 }
                 let stamp = stamp(&ctx, rpc, &request_id);
                 store::record_history(conn, &root.id, &stamp, &summary).await?;
+                publish(conn, rpc, &root.id, &stamp).await?;
                 Ok(Req::answer(Some(
                     provider_answer(conn, &ctx, &root.id).await?,
                 )))

@@ -14,6 +14,7 @@ use seteli_rules::prices::CeilingPrices;
 use sqlx::AnyConnection;
 
 use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
+use super::feed::publish;
 use super::rules::{approval_violations, refuse};
 use crate::access;
 use crate::app::App;
@@ -68,8 +69,9 @@ impl<'t> Step<'t> {
 /// 4. in the change's transaction, the provider's row locked (`NOT_FOUND` unless the caller
 ///    may see it): the caller must edit this provider and it must not be REVOKED; then `step`
 ///    changes its data and says what for the history; an approved provider must still meet
-///    every approval rule; the history records the step; the answer carries the provider as
-///    the caller now sees it.
+///    every approval rule; the history records the step, and the change feed the provider as
+///    it now is when the step may change what the feed carries (`super::feed::publish`); the
+///    answer carries the provider as the caller now sees it.
 pub(super) async fn edit<Req, T, S>(
     app: &App,
     ctx: Ctx,
@@ -150,6 +152,7 @@ where
                 }
                 let stamp = stamp(&ctx, rpc, &request_id);
                 store::record_history(conn, &root.id, &stamp, &summary).await?;
+                publish(conn, rpc, &root.id, &stamp).await?;
                 Ok(Req::answer(Some(
                     provider_answer(conn, &ctx, &root.id).await?,
                 )))

@@ -13,12 +13,15 @@
 //!   documents and Soteri classes: each an edit through the one path of `edit`;
 //! - `approval`: the approval state, the state RPCs from one table;
 //! - `search`: choosing a provider near a point;
+//! - `feed`: the change feed the registry publishes (ListProviderChanges), written by the
+//!   changes of `registration`, `edit` and `approval` in their own transactions;
 //! - `rules` and `common`: the rules chosen in one place, and what every change shares.
 
 mod approval;
 mod common;
 mod documents;
 mod edit;
+mod feed;
 mod offerings;
 mod registration;
 mod rules;
@@ -30,6 +33,7 @@ pub use approval::{
     suspend_provider,
 };
 pub use documents::{add_document, remove_document, set_soteri_classes};
+pub use feed::{FEED_START, list_provider_changes, publish_unfed};
 pub use offerings::{add_site, remove_offering, remove_site, set_offering};
 pub use registration::{
     approve_bank_details, create_provider, get_provider, list_provider_history, list_providers,

@@ -14,6 +14,7 @@ use seteli_platform::{AppError, AppResult};
 
 use super::common::{PURPOSE, STAFF, not_found, provider_answer, stamp};
 use super::edit::{Prices, Step, edit};
+use super::feed::publish;
 use crate::access::{self, Rpc};
 use crate::app::App;
 use crate::model::{Detail, PendingBank, ProviderState};
@@ -40,6 +41,7 @@ pub async fn create_provider(
                 store::insert_provider(conn, &id, &details, ctx.now_micros()).await?;
                 let stamp = stamp(&ctx, Rpc::CreateProvider, &request_id);
                 store::record_history(conn, &id, &stamp, "created as DRAFT").await?;
+                publish(conn, Rpc::CreateProvider, &id, &stamp).await?;
                 Ok(pb::CreateProviderResponse {
                     provider: Some(provider_answer(conn, &ctx, &id).await?),
                 })

@@ -10,7 +10,6 @@ use seteli_api::providers::v1 as ppb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::Caller;
 use seteli_platform::change::Change;
-use seteli_platform::client::require_provider_may_work;
 use seteli_platform::convert::{PbEnum, date};
 use seteli_platform::error::refuse;
 use seteli_platform::rpc::Ctx;
@@ -147,7 +146,8 @@ pub async fn accept_voucher(
     req: pb::AcceptVoucherRequest,
 ) -> AppResult<pb::AcceptVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
-    require_provider_may_work(&app.providers, &ctx).await?;
+    // PROVIDER-NOT-APPROVED, from the followed registry
+    app.followed_providers.require_may_work(&ctx).await?;
     let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let coach = optional_coach(&req.responsible_coach)?;
@@ -224,7 +224,8 @@ pub async fn start_voucher(
     req: pb::StartVoucherRequest,
 ) -> AppResult<pb::StartVoucherResponse> {
     ctx.caller.require(access::PROVIDER)?;
-    require_provider_may_work(&app.providers, &ctx).await?;
+    // PROVIDER-NOT-APPROVED, from the followed registry
+    app.followed_providers.require_may_work(&ctx).await?;
     let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let mut errors = FieldErrors::new();
