@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use seteli_api::attendance::v1 as apb;
+use seteli_api::attendance::v1::AlertChangeKind;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_platform::catalogue::{self, Kind};
 use seteli_platform::testing::with_token;
@@ -165,15 +166,18 @@ fn assert_described_and_catalogued(service: &str, e: &Exposition) {
 /// label matchers, ranges and grouping lists that are not functions, aggregations or keywords
 /// (Grafana's `label_values(metric, label)` counts its metric).
 fn series_named(expr: &str) -> BTreeSet<String> {
-    // Keywords, and the aggregation operators (`max by (service) (…)` puts a keyword between
-    // the operator and its parenthesis).
-    const KEYWORDS: [&str; 25] = [
+    // Grouping keywords: the list in parentheses after them is of labels.
+    const GROUPING: [&str; 6] = [
         "by",
         "without",
         "on",
         "ignoring",
         "group_left",
         "group_right",
+    ];
+    // Other keywords, and the aggregation operators (`max by (service) (…)` puts a keyword
+    // between the operator and its parenthesis).
+    const KEYWORDS: [&str; 19] = [
         "and",
         "or",
         "unless",
@@ -215,16 +219,7 @@ fn series_named(expr: &str) -> BTreeSet<String> {
                 }
                 i += 1;
             }
-            '(' if [
-                "by",
-                "without",
-                "on",
-                "ignoring",
-                "group_left",
-                "group_right",
-            ]
-            .contains(&previous.as_str()) =>
-            {
+            '(' if GROUPING.contains(&previous.as_str()) => {
                 while i < chars.len() && chars[i] != ')' {
                     i += 1;
                 }
@@ -245,7 +240,11 @@ fn series_named(expr: &str) -> BTreeSet<String> {
                 }
                 let called = j < chars.len() && chars[j] == '(';
                 let variable = start > 0 && chars[start - 1] == '$';
-                if !called && !variable && !KEYWORDS.contains(&word.as_str()) {
+                if !called
+                    && !variable
+                    && !KEYWORDS.contains(&word.as_str())
+                    && !GROUPING.contains(&word.as_str())
+                {
                     names.insert(word.clone());
                 }
                 if word == "label_values" && called {
@@ -417,6 +416,20 @@ async fn voucher_page(env: &Env, page_size: i32) -> vpb::ListVoucherChangesRespo
     page.expect("the voucher feed").into_inner()
 }
 
+/// The whole of an attendance feed (one page holds the test's changes), read by `$rpc` with
+/// the token of `Svc::$svc`.
+macro_rules! whole_feed {
+    ($env:expr, $rpc:ident, $request:ident, $svc:ident) => {{
+        let request = apb::$request {
+            after_sequence: 0,
+            page_size: 1000,
+        };
+        let token = $env.service(Svc::$svc);
+        let page = $env.a().$rpc(with_token(&token, request)).await;
+        page.expect(stringify!($rpc)).into_inner()
+    }};
+}
+
 /// When the newest change of `feed` was made (Unix seconds), as its publisher tells the feed's
 /// follower (read to its end: one page holds the test's changes).
 async fn newest_change(env: &Env, feed: &str) -> f64 {
@@ -427,36 +440,19 @@ async fn newest_change(env: &Env, feed: &str) -> f64 {
             (made, page.changes_after)
         }
         "attendance_usage" => {
-            let request = apb::ListUsageChangesRequest {
-                after_sequence: 0,
-                page_size: 1000,
-            };
-            let token = env.service(Svc::Vouchers);
-            let page = env
-                .a()
-                .list_usage_changes(with_token(&token, request))
-                .await;
-            let page = page.expect("the usage feed").into_inner();
+            let page = whole_feed!(env, list_usage_changes, ListUsageChangesRequest, Vouchers);
             let made = page.changes.iter().map(|c| c.occurred_at_micros).max();
             (made, page.changes_after)
         }
         "attendance_alerts" => {
-            let request = apb::ListAlertChangesRequest {
-                after_sequence: 0,
-                page_size: 1000,
-            };
-            let token = env.service(Svc::Reporting);
-            let page = env
-                .a()
-                .list_alert_changes(with_token(&token, request))
-                .await;
-            let page = page.expect("the alert feed").into_inner();
-            let raised = apb::AlertChangeKind::Raised as i32;
-            let made = page
+            let page = whole_feed!(env, list_alert_changes, ListAlertChangesRequest, Reporting);
+            // A raise is made when its alert is; a resolution carries no time.
+            let raised = page
                 .changes
                 .iter()
-                .filter(|c| c.kind == raised)
-                .filter_map(|c| c.alert.as_ref().map(|a| a.created_at_micros))
+                .filter(|c| c.kind == AlertChangeKind::Raised as i32);
+            let made = raised
+                .filter_map(|c| Some(c.alert.as_ref()?.created_at_micros))
                 .max();
             (made, page.changes_after)
         }
