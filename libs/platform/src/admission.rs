@@ -22,6 +22,8 @@ use tonic::Status;
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
+use crate::catalogue::REQUESTS_SHED;
+
 /// Default of `SETELI_MAX_CONCURRENT_REQUESTS`.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
 
@@ -40,13 +42,20 @@ impl RpcPath {
 #[derive(Debug, Clone)]
 pub struct AdmissionLayer {
     permits: Arc<Semaphore>,
+    /// `seteli_requests_shed_total` of the service.
+    shed: metrics::Counter,
 }
 
 impl AdmissionLayer {
-    /// At most `max_concurrent` calls at once (health checks aside).
-    pub fn new(max_concurrent: usize) -> Self {
+    /// At most `max_concurrent` calls at once (health checks aside) to `service`, whose shed
+    /// calls are counted from 0 on (a series shown before its first event, so `rate()` and
+    /// alerts see it).
+    pub fn new(service: &'static str, max_concurrent: usize) -> Self {
+        let shed = metrics::counter!(REQUESTS_SHED.name, "service" => service);
+        shed.increment(0);
         Self {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            shed,
         }
     }
 }
@@ -58,6 +67,7 @@ impl<S> Layer<S> for AdmissionLayer {
         Admission {
             inner,
             permits: self.permits.clone(),
+            shed: self.shed.clone(),
         }
     }
 }
@@ -67,6 +77,7 @@ impl<S> Layer<S> for AdmissionLayer {
 pub struct Admission<S> {
     inner: S,
     permits: Arc<Semaphore>,
+    shed: metrics::Counter,
 }
 
 impl<S, B, RB> Service<Request<B>> for Admission<S>
@@ -101,7 +112,7 @@ where
                 })
             }
             Err(_) => {
-                metrics::counter!("seteli_requests_shed_total").increment(1);
+                self.shed.increment(1);
                 let mut details = ErrorDetails::new();
                 details.set_retry_info(Some(crate::status::RETRY_AFTER));
                 let status = Status::with_error_details(

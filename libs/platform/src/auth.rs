@@ -194,7 +194,13 @@ impl Verifier {
         let keys = source.load(config.dev).await?;
         tracing::info!(source = %source.describe(), kids = keys.kids().join(","), "signing keys loaded");
         let store = Arc::new(KeyStore::new(keys, TokenCache::new(policy.cache_size)));
-        let refresher = spawn_refresher(store.clone(), source, config.jwks_refresh, config.dev);
+        let refresher = spawn_refresher(
+            config.service,
+            store.clone(),
+            source,
+            config.jwks_refresh,
+            config.dev,
+        );
         Ok(Self {
             policy,
             store,

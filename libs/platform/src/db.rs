@@ -118,6 +118,8 @@ pub struct Database {
     /// SQLite only: the one write transaction of this process at a time
     /// ([`Database::begin_write`]).
     write_gate: Option<WriteGate>,
+    /// The service whose database this is ([`Database::owned_by`]).
+    owner: Option<&'static str>,
 }
 
 /// State the layers above this one keep once per database, one value per type (the audit
@@ -279,7 +281,20 @@ impl Database {
             sqlite_file,
             per_database: Default::default(),
             write_gate: (backend == Backend::Sqlite).then(WriteGate::default),
+            owner: None,
         })
+    }
+
+    /// This database as `service`'s own (the server names it at start): what the layers above
+    /// label their metrics with, e.g. a feed follower's `service`.
+    pub fn owned_by(mut self, service: &'static str) -> Self {
+        self.owner = Some(service);
+        self
+    }
+
+    /// The service whose database this is, if it was named ([`Database::owned_by`]).
+    pub fn owner(&self) -> Option<&'static str> {
+        self.owner
     }
 
     /// Begins a write transaction. On SQLite it first waits its turn in this process's write

@@ -81,6 +81,23 @@ impl AppError {
             description: description.into(),
         }])
     }
+
+    /// The error's kind, without its text (`unavailable`, `permission_denied`, `internal` …):
+    /// what a metric's label may say of it (the text can name a person or an object).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidArgument(_) => "invalid_argument",
+            Self::RuleViolations(_) => "rule_violations",
+            Self::StateConflict(_) => "state_conflict",
+            Self::NotFound(_) => "not_found",
+            Self::AlreadyExists(_) => "already_exists",
+            Self::PermissionDenied(_) => "permission_denied",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Unavailable(_) => "unavailable",
+            Self::Aborted(_) => "aborted",
+            Self::Internal(_) => "internal",
+        }
+    }
 }
 
 impl From<sqlx::Error> for AppError {

@@ -10,12 +10,15 @@
 //! The following side, once for every follower (the catch-up loop, the page transaction, the
 //! ticker and the on-demand catch-up), is [`following`]: a service writes only its
 //! [`FeedApply`] and keeps a [`Follower`]. The publishing side, a feed this service numbers and
-//! serves, is [`published`].
+//! serves, is [`published`]. What a follower tells on `/metrics` (its lag and failures) is
+//! [`lag`].
 
 pub mod following;
+pub mod lag;
 pub mod published;
 
-pub use following::{FeedApply, FeedLog, Follower};
+pub use following::{FeedApply, FeedLog, FeedPage, Follower};
+pub use lag::Lag;
 pub use published::PublishedFeed;
 
 use sqlx::AnyConnection;

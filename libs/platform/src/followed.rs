@@ -19,7 +19,7 @@ use sqlx::AnyConnection;
 use crate::client::Upstream;
 use crate::convert::{PbEnum, date};
 use crate::error::AppResult;
-use crate::feed::{Cursor, FeedApply, FeedLog};
+use crate::feed::{Cursor, FeedApply, FeedLog, FeedPage};
 use crate::rpc::Ctx;
 
 /// The voucher feed's row in a follower's `feed_cursors`.
@@ -68,7 +68,16 @@ impl<T: VoucherFollower> FeedApply for T {
         change.sequence
     }
 
-    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<vpb::VoucherChange>> {
+    fn made_at_micros(change: &vpb::VoucherChange) -> Option<i64> {
+        voucher_change_made_at(change)
+    }
+
+    async fn page(
+        &self,
+        ctx: &Ctx,
+        after: i64,
+        limit: i32,
+    ) -> AppResult<FeedPage<vpb::VoucherChange>> {
         voucher_changes(self.vouchers(), ctx, after, limit).await
     }
 
@@ -181,13 +190,13 @@ pub fn day(d: Option<&common::Date>) -> Option<NaiveDate> {
     date("date", d).ok()
 }
 
-/// Up to `limit` voucher changes after `after`, read as `ctx`.
+/// Up to `limit` voucher changes after `after` and how many more there are, read as `ctx`.
 pub async fn voucher_changes(
     vouchers: &Upstream<VouchersServiceClient<Channel>>,
     ctx: &Ctx,
     after: i64,
     limit: i32,
-) -> AppResult<Vec<vpb::VoucherChange>> {
+) -> AppResult<FeedPage<vpb::VoucherChange>> {
     let request = vpb::ListVoucherChangesRequest {
         after_sequence: after,
         page_size: limit,
@@ -197,16 +206,19 @@ pub async fn voucher_changes(
             c.list_voucher_changes(r).await
         })
         .await?;
-    Ok(page.changes)
+    Ok(FeedPage {
+        changes: page.changes,
+        changes_after: page.changes_after,
+    })
 }
 
-/// Up to `limit` usage changes after `after`, read as `ctx`.
+/// Up to `limit` usage changes after `after` and how many more there are, read as `ctx`.
 pub async fn usage_changes(
     attendance: &Upstream<AttendanceServiceClient<Channel>>,
     ctx: &Ctx,
     after: i64,
     limit: i32,
-) -> AppResult<Vec<apb::UsageChange>> {
+) -> AppResult<FeedPage<apb::UsageChange>> {
     let request = apb::ListUsageChangesRequest {
         after_sequence: after,
         page_size: limit,
@@ -216,16 +228,19 @@ pub async fn usage_changes(
             c.list_usage_changes(r).await
         })
         .await?;
-    Ok(page.changes)
+    Ok(FeedPage {
+        changes: page.changes,
+        changes_after: page.changes_after,
+    })
 }
 
-/// Up to `limit` alert changes after `after`, read as `ctx`.
+/// Up to `limit` alert changes after `after` and how many more there are, read as `ctx`.
 pub async fn alert_changes(
     attendance: &Upstream<AttendanceServiceClient<Channel>>,
     ctx: &Ctx,
     after: i64,
     limit: i32,
-) -> AppResult<Vec<apb::AlertChange>> {
+) -> AppResult<FeedPage<apb::AlertChange>> {
     let request = apb::ListAlertChangesRequest {
         after_sequence: after,
         page_size: limit,
@@ -235,7 +250,28 @@ pub async fn alert_changes(
             c.list_alert_changes(r).await
         })
         .await?;
-    Ok(page.changes)
+    Ok(FeedPage {
+        changes: page.changes,
+        changes_after: page.changes_after,
+    })
+}
+
+/// When a voucher change was made (its `occurred_at_micros`; `None` if unset).
+pub fn voucher_change_made_at(change: &vpb::VoucherChange) -> Option<i64> {
+    Some(change.occurred_at_micros).filter(|at| *at > 0)
+}
+
+/// When a usage change was recorded (its `occurred_at_micros`; `None` if unset).
+pub fn usage_change_made_at(change: &apb::UsageChange) -> Option<i64> {
+    Some(change.occurred_at_micros).filter(|at| *at > 0)
+}
+
+/// When an alert change was made, as far as the feed tells: a raise is the alert's
+/// `created_at_micros`; a resolution carries no time of its own (`None`).
+pub fn alert_change_made_at(change: &apb::AlertChange) -> Option<i64> {
+    let raised = change.kind == apb::AlertChangeKind::Raised as i32;
+    let alert = change.alert.as_ref().filter(|_| raised)?;
+    Some(alert.created_at_micros).filter(|at| *at > 0)
 }
 
 /// Up to `limit` provider changes after `after`, read as `ctx`.
@@ -244,7 +280,7 @@ pub async fn provider_changes(
     ctx: &Ctx,
     after: i64,
     limit: i32,
-) -> AppResult<Vec<ppb::ProviderChange>> {
+) -> AppResult<FeedPage<ppb::ProviderChange>> {
     let request = ppb::ListProviderChangesRequest {
         after_sequence: after,
         page_size: limit,
@@ -254,5 +290,8 @@ pub async fn provider_changes(
             c.list_provider_changes(r).await
         })
         .await?;
-    Ok(page.changes)
+    Ok(FeedPage {
+        changes: page.changes,
+        changes_after: page.changes_after,
+    })
 }

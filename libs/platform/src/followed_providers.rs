@@ -38,7 +38,7 @@ use crate::client::Upstream;
 use crate::convert::PbEnum;
 use crate::db::Database;
 use crate::error::{AppError, AppResult, refuse};
-use crate::feed::{Cursor, FeedApply, FeedLog, Follower};
+use crate::feed::{Cursor, FeedApply, FeedLog, FeedPage, Follower};
 use crate::followed;
 use crate::identity::Role;
 use crate::rpc::Ctx;
@@ -58,7 +58,12 @@ impl FeedApply for ProviderFeed {
         change.sequence
     }
 
-    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<ppb::ProviderChange>> {
+    async fn page(
+        &self,
+        ctx: &Ctx,
+        after: i64,
+        limit: i32,
+    ) -> AppResult<FeedPage<ppb::ProviderChange>> {
         followed::provider_changes(&self.providers, ctx, after, limit).await
     }
 

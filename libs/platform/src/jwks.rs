@@ -35,6 +35,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
+use crate::catalogue::JWKS_FETCHES;
 use crate::config::ConfigError;
 use crate::identity::DEV_KID;
 use crate::token_cache::TokenCache;
@@ -368,13 +369,22 @@ impl JwksSource {
 }
 
 /// Keeps `store` current from `source`: every `every`, and when a token names an unknown key
-/// (at most once per [`ON_DEMAND_MIN_INTERVAL`]). Runs until aborted.
+/// (at most once per [`ON_DEMAND_MIN_INTERVAL`]). Runs until aborted. Counted as
+/// `seteli_jwks_fetches_total{service, outcome}`, both outcomes shown from 0 on.
 pub(crate) fn spawn_refresher(
+    service: &'static str,
     store: Arc<KeyStore>,
     source: JwksSource,
     every: Duration,
     dev: bool,
 ) -> tokio::task::AbortHandle {
+    let fetched = |outcome: &'static str| {
+        let counter =
+            metrics::counter!(JWKS_FETCHES.name, "service" => service, "outcome" => outcome);
+        counter.increment(0);
+        counter
+    };
+    let (ok, failed) = (fetched("ok"), fetched("error"));
     tokio::spawn(async move {
         let mut periodic = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -397,7 +407,7 @@ pub(crate) fn spawn_refresher(
             };
             match source.load(dev).await {
                 Ok(keys) => {
-                    metrics::counter!("seteli_jwks_fetches_total", "outcome" => "ok").increment(1);
+                    ok.increment(1);
                     let kids = keys.kids().join(",");
                     if store.replace(keys) {
                         tracing::info!(
@@ -409,8 +419,7 @@ pub(crate) fn spawn_refresher(
                     }
                 }
                 Err(e) => {
-                    metrics::counter!("seteli_jwks_fetches_total", "outcome" => "error")
-                        .increment(1);
+                    failed.increment(1);
                     tracing::warn!(
                         reason,
                         error = format!("{e:#}"),

@@ -19,6 +19,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sqlx::Connection;
 
+use crate::catalogue::JOB_LEADER;
 use crate::db::{Backend, Database};
 
 /// The advisory lock key of `service`'s job `job`: FNV-1a of `seteli-job:<service>:<job>`,
@@ -32,13 +33,19 @@ pub fn lock_key(service: &str, job: &str) -> i64 {
     hash as i64
 }
 
-fn set_leader(job: &'static str, leading: bool) {
-    metrics::gauge!("seteli_job_leader", "job" => job).set(if leading { 1.0 } else { 0.0 });
+/// Sets `seteli_job_leader{service, task}`: the label is `task`, not `job`, which Prometheus
+/// gives every series itself (the scrape job) and would rename ours to `exported_job`.
+fn set_leader(service: &'static str, job: &'static str, leading: bool) {
+    metrics::gauge!(JOB_LEADER.name, "service" => service, "task" => job).set(if leading {
+        1.0
+    } else {
+        0.0
+    });
 }
 
 /// Runs `job` (to its end) while this replica holds the job's lease; tries to take the lease
 /// every `lease` while another replica holds it. Reported as the gauge
-/// `seteli_job_leader{job}` (1 where the job runs).
+/// `seteli_job_leader{service, task}` (1 where the job runs).
 pub async fn run_exclusively(
     db: Database,
     service: &'static str,
@@ -47,7 +54,7 @@ pub async fn run_exclusively(
     lease: Duration,
 ) {
     if db.backend() == Backend::Sqlite {
-        set_leader(name, true);
+        set_leader(service, name, true);
         job.await;
         return;
     }
@@ -75,11 +82,11 @@ pub async fn run_exclusively(
             }
         };
         let Some(mut conn) = held else {
-            set_leader(name, false);
+            set_leader(service, name, false);
             tokio::time::sleep(lease).await;
             continue;
         };
-        set_leader(name, true);
+        set_leader(service, name, true);
         tracing::info!(job = name, "this replica runs the job");
         let lost = async {
             loop {
@@ -93,7 +100,7 @@ pub async fn run_exclusively(
             () = &mut job => true,
             () = lost => false,
         };
-        set_leader(name, false);
+        set_leader(service, name, false);
         if ended {
             let _ = conn.close().await;
             return;

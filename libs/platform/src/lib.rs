@@ -18,7 +18,8 @@
 //! - [`config`]: typed configuration from `SETELI_…` environment variables and `DATABASE_URL`,
 //!   with defaults that work on a laptop and an error that names the bad key;
 //! - [`telemetry`]: tracing (readable or JSON), a span per call with request id and W3C trace
-//!   context, Prometheus metrics;
+//!   context, Prometheus metrics (process metrics included); [`catalogue`]: every series
+//!   exported, with its type, labels and help text;
 //! - [`identity`]: the roles of the design and the verified [`identity::Caller`];
 //!   [`auth`]: JWT verification as identity providers issue tokens (issuer, audience string or
 //!   array, `exp`/`nbf`/lifetime, `typ`, `sub`, algorithm pinned per key, role and provider
@@ -44,7 +45,7 @@
 //! that moved down stays reachable where it was by a re-export (`auth::Role`, `rpc::to_status`,
 //! `server::forward`, `client::UpstreamOptions`, `devkeys::DEV_KID`).
 //!
-//! 1. [`error`], [`clock`], [`config`]
+//! 1. [`error`], [`clock`], [`config`], [`catalogue`]
 //! 2. [`convert`], [`paging`], [`telemetry`], [`limits`], [`status`], [`identity`], [`db`]
 //! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
@@ -59,6 +60,7 @@ pub mod admission;
 pub mod audit;
 pub mod audit_api;
 pub mod auth;
+pub mod catalogue;
 pub mod change;
 pub mod client;
 pub mod client_data;

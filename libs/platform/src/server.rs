@@ -32,10 +32,11 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::audit_api::AuditApi;
 use crate::auth::{Authenticator, Verifier};
+use crate::catalogue::DATABASE_UP;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, MigrateMode, ServiceDefaults};
 use crate::db::{Database, MigrationFile};
-use crate::telemetry::{GrpcTelemetryLayer, init_tracing, metrics_handle};
+use crate::telemetry::{GrpcTelemetryLayer, init_tracing, metrics_handle, render_metrics};
 
 pub use crate::rpc::forward;
 
@@ -62,9 +63,14 @@ impl Platform {
     /// Starts logging, connects to and migrates the database, loads the JWKS.
     pub async fn start(config: Config, migrations: &[MigrationFile]) -> anyhow::Result<Self> {
         init_tracing(&config.log_filter, config.log_format);
+        // The metrics recorder first: a series recorded before it is installed is lost (the
+        // JWKS refresher's, a feed follower's made while the service builds).
+        let _ = metrics_handle();
         let verifier = Arc::new(Verifier::from_config(&config).await?);
         crate::db::require_verified_tls(&config.database_url, config.dev)?;
-        let db = Database::connect(&config.database_url, config.db_max_connections).await?;
+        let db = Database::connect(&config.database_url, config.db_max_connections)
+            .await?
+            .owned_by(config.service);
         match config.migrate {
             MigrateMode::OnStart => db.migrate(migrations).await?,
             MigrateMode::Wait => {
@@ -149,6 +155,7 @@ impl Platform {
         // Health follows the database, except while draining.
         let draining = Arc::new(AtomicBool::new(false));
         let monitor = tokio::spawn(monitor_database(
+            service,
             self.db.clone(),
             reporter.clone(),
             names.clone(),
@@ -164,9 +171,6 @@ impl Platform {
         let (metrics_stop, metrics_task) = match metrics_listener {
             Some(listener) => {
                 tracing::info!(service, metrics = %listener.local_addr()?, "metrics listening");
-                // The recorder is installed now, before any job or call records a metric (one
-                // recorded before it would be lost, e.g. a job's seteli_job_leader).
-                let _ = metrics_handle();
                 let (tx, rx) = tokio::sync::oneshot::channel::<()>();
                 let task = tokio::spawn(serve_metrics(listener, rx));
                 (Some(tx), Some(task))
@@ -296,7 +300,10 @@ impl Platform {
             .layer(cors(&self.config.cors_allowed_origins))
             .layer(tonic_web::GrpcWebLayer::new())
             .layer(GrpcTelemetryLayer::new(service))
-            .layer(crate::admission::AdmissionLayer::new(max_concurrent))
+            .layer(crate::admission::AdmissionLayer::new(
+                service,
+                max_concurrent,
+            ))
             .add_routes(routes)
             .add_service(health)
             .add_service(reflection)
@@ -355,6 +362,7 @@ async fn set_all(
 }
 
 async fn monitor_database(
+    service: &'static str,
     db: Database,
     reporter: tonic_health::server::HealthReporter,
     names: Vec<String>,
@@ -370,6 +378,7 @@ async fn monitor_database(
         if draining.load(Ordering::SeqCst) {
             return;
         }
+        metrics::gauge!(DATABASE_UP.name, "service" => service).set(if ok { 1.0 } else { 0.0 });
         if ok != last_ok {
             if ok {
                 tracing::info!("database reachable again: SERVING");
@@ -382,20 +391,15 @@ async fn monitor_database(
                 ServingStatus::NotServing
             };
             set_all(&reporter, &names, status).await;
-            metrics::gauge!("seteli_database_up").set(if ok { 1.0 } else { 0.0 });
             last_ok = ok;
         }
     }
 }
 
 async fn serve_metrics(listener: TcpListener, stop: tokio::sync::oneshot::Receiver<()>) {
-    let handle = metrics_handle();
     let app = axum::Router::new().route(
         "/metrics",
-        axum::routing::get(move || {
-            let handle = handle.clone();
-            async move { handle.render() }
-        }),
+        axum::routing::get(|| async { render_metrics() }),
     );
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async {

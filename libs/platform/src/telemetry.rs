@@ -3,8 +3,10 @@
 //! [`GrpcTelemetryLayer`] wraps every call: it reads (or starts) the W3C `traceparent` and the
 //! `x-request-id`, puts a [`TraceContext`] into the request's extensions, opens a `grpc` span
 //! with method, request id and trace id, and counts the call and its duration:
-//! `grpc_server_requests_total{service,method,code}` and
-//! `grpc_server_request_duration_seconds{service,method}`.
+//! `grpc_server_requests_total{service,grpc_service,method,code}` and
+//! `grpc_server_request_duration_seconds{service,grpc_service,method}`. `/metrics`
+//! ([`render_metrics`]) adds the process's own series; every series is described from the
+//! [`crate::catalogue`].
 //! Outgoing calls to other services use [`TraceContext::child_traceparent`] and forward the
 //! caller's token (the RPC boundary's `forward`).
 
@@ -19,6 +21,7 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
+use crate::catalogue::{GRPC_REQUEST_DURATION, GRPC_REQUESTS};
 use crate::config::LogFormat;
 
 /// Starts logging to stdout; a second call (tests) is ignored.
@@ -67,7 +70,7 @@ pub fn kept_recorder(every: Duration) -> PrometheusRecorder {
 }
 
 /// The process-wide Prometheus recorder (installed once, kept up every
-/// [`METRICS_UPKEEP_INTERVAL`]).
+/// [`METRICS_UPKEEP_INTERVAL`]), with every series of the [`crate::catalogue`] described.
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
@@ -76,9 +79,21 @@ pub fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Another recorder installed first leaves this one detached: it renders empty.
             let _ = metrics::set_global_recorder(recorder);
+            crate::catalogue::describe_all();
             handle
         })
         .clone()
+}
+
+/// What `/metrics` answers: the process's own series (CPU, memory, file descriptors, threads,
+/// start time; `metrics-process`, from `/proc` on Linux) read now, then every series rendered.
+pub fn render_metrics() -> String {
+    static PROCESS: OnceLock<metrics_process::Collector> = OnceLock::new();
+    let handle = metrics_handle();
+    PROCESS
+        .get_or_init(metrics_process::Collector::default)
+        .collect();
+    handle.render()
 }
 
 /// The path of the gRPC call being served (`/seteli.vouchers.v1.VoucherService/GetClient`),
@@ -327,11 +342,11 @@ where
                 let (grpc_service, method) = known_method(&path).unwrap_or(UNKNOWN_ROUTE);
                 let elapsed = started.elapsed().as_secs_f64();
                 tracing::debug!(code = %code, elapsed_ms = elapsed * 1000.0, "call finished");
-                metrics::counter!("grpc_server_requests_total",
+                metrics::counter!(GRPC_REQUESTS.name,
                     "service" => service, "grpc_service" => grpc_service,
                     "method" => method, "code" => code)
                 .increment(1);
-                metrics::histogram!("grpc_server_request_duration_seconds",
+                metrics::histogram!(GRPC_REQUEST_DURATION.name,
                     "service" => service, "grpc_service" => grpc_service, "method" => method)
                 .record(elapsed);
                 result

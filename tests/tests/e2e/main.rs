@@ -39,6 +39,7 @@ mod platform_database;
 mod platform_database_tls;
 mod platform_latency;
 mod platform_limits;
+mod platform_metrics;
 mod platform_processes;
 mod platform_service_tls;
 mod platform_sqlite_writers;

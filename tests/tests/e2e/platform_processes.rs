@@ -104,9 +104,9 @@ async fn a_waiting_pod_gives_up_naming_migrate_only_and_bad_flags_are_refused() 
     assert!(bad.log().contains("SETELI_MIGRATE"), "{}", bad.log());
 }
 
-/// The job's leader gauge in a process's metrics: `Some(true)` where it runs.
+/// The job's leader gauge in a (providers) process's metrics: `Some(true)` where it runs.
 async fn leads(process: &ServiceProcess, job: &str) -> Option<bool> {
-    let prefix = format!("seteli_job_leader{{job=\"{job}\"}} ");
+    let prefix = format!("seteli_job_leader{{service=\"providers\",task=\"{job}\"}} ");
     process
         .metrics()
         .await

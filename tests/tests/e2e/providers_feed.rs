@@ -45,6 +45,7 @@ async fn the_feed_carries_each_change_of_name_state_and_offerings_for_the_follow
             request_id: rid(),
             provider_id: p.clone(),
             reason: "Vakuutus lakannut.".into(),
+            ..Default::default()
         },
     )
     .await

@@ -133,6 +133,7 @@ async fn a_revoked_provider_may_not_accept_a_voucher_nor_record_sessions() {
                 request_id: rid(),
                 provider_id: provider.clone(),
                 reason: "Sopimusrikkomus.".into(),
+                ..Default::default()
             },
         ))
         .await

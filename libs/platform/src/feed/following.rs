@@ -13,6 +13,8 @@
 //! needs beyond the feed's (an aggregate's version: the published feed's sequence does not
 //! order one aggregate's changes on PostgreSQL, see [`super::published`]) stays in the
 //! follower's [`FeedApply::apply`].
+//!
+//! Each follower reports its lag and failures on `/metrics` ([`super::lag`]).
 
 use std::fmt;
 use std::future::Future;
@@ -22,9 +24,22 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 
 use super::Cursor;
+use super::lag::{FollowerMetrics, Lag};
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::rpc::Ctx;
+
+/// A page of a feed as its publisher answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPage<C> {
+    /// Changes after the sequence asked for, in feed order.
+    pub changes: Vec<C>,
+    /// How many changes the feed had after this page when it was read, as the publisher
+    /// counted them (settled ones on PostgreSQL; counted up to a bound, see
+    /// [`super::published::CHANGES_AFTER_COUNTED_UP_TO`]; 0 from a publisher that does not
+    /// count): the follower's lag ([`super::lag`]).
+    pub changes_after: i64,
+}
 
 /// What one follower applies: the feed it reads and what a change does to its database.
 pub trait FeedApply: Send + Sync + 'static {
@@ -40,14 +55,20 @@ pub trait FeedApply: Send + Sync + 'static {
     /// The change's sequence on the feed (increasing along the feed, with gaps).
     fn sequence(change: &Self::Change) -> i64;
 
-    /// Up to `limit` changes after sequence `after`, in feed order, read as `ctx` (the
-    /// follower's own identity).
+    /// When the change was made (microseconds since the epoch, UTC), if the feed tells: what
+    /// `seteli_feed_newest_applied_change_timestamp_seconds` shows of the newest applied.
+    fn made_at_micros(_change: &Self::Change) -> Option<i64> {
+        None
+    }
+
+    /// Up to `limit` changes after sequence `after`, in feed order, and how many more the
+    /// feed has, read as `ctx` (the follower's own identity).
     fn page(
         &self,
         ctx: &Ctx,
         after: i64,
         limit: i32,
-    ) -> impl Future<Output = AppResult<Vec<Self::Change>>> + Send;
+    ) -> impl Future<Output = AppResult<FeedPage<Self::Change>>> + Send;
 
     /// Applies one change not applied yet, inside the page's transaction (`conn`), as `ctx`.
     /// An error rolls back the whole page and leaves the cursor where it was.
@@ -84,6 +105,8 @@ struct Inner<A> {
     ctx: Option<Ctx>,
     /// One catch-up at a time in this process (replicas are kept apart by the cursor lock).
     one_at_a_time: tokio::sync::Mutex<()>,
+    /// Its series on `/metrics` (only when the feed is followed).
+    metrics: Option<FollowerMetrics>,
 }
 
 impl<A> Clone for Follower<A> {
@@ -105,16 +128,31 @@ impl<A: FeedApply> fmt::Debug for Follower<A> {
 
 impl<A: FeedApply> Follower<A> {
     /// Follows `feed` into `db`, reading it as `ctx` (see [`super::follower()`]); with no
-    /// identity the feed is not followed and every catch-up applies nothing.
+    /// identity the feed is not followed and every catch-up applies nothing. A followed feed's
+    /// series are labelled with the database's owner ([`Database::owner`]) and the cursor.
     pub fn new(feed: A, db: Database, ctx: Option<Ctx>) -> Self {
+        let metrics = ctx
+            .as_ref()
+            .map(|_| FollowerMetrics::new(db.owner().unwrap_or("unnamed"), A::CURSOR.0));
         Self {
             inner: Arc::new(Inner {
                 feed,
                 db,
                 ctx,
                 one_at_a_time: tokio::sync::Mutex::new(()),
+                metrics,
             }),
         }
+    }
+
+    /// How far behind its feed the follower is and how it last failed, as this replica knows
+    /// (the default when the feed is not followed).
+    pub fn lag(&self) -> Lag {
+        self.inner
+            .metrics
+            .as_ref()
+            .map(FollowerMetrics::snapshot)
+            .unwrap_or_default()
     }
 
     /// Whether the feed is followed (an identity is configured).
@@ -133,12 +171,22 @@ impl<A: FeedApply> Follower<A> {
     }
 
     /// Applies every change not applied yet, page by page until a page is short; returns how
-    /// many were applied (0 when the feed is not followed).
+    /// many were applied (0 when the feed is not followed). Told on `/metrics` either way.
     pub async fn catch_up(&self) -> AppResult<usize> {
-        let Some(ctx) = &self.inner.ctx else {
+        let (Some(ctx), Some(metrics)) = (&self.inner.ctx, &self.inner.metrics) else {
             return Ok(0);
         };
         let _one_at_a_time = self.inner.one_at_a_time.lock().await;
+        let result = self.pages(ctx, metrics).await;
+        match &result {
+            Ok(_) => metrics.caught_up(),
+            Err(e) => metrics.failed(e),
+        }
+        result
+    }
+
+    /// The pages of one catch-up, each told to `metrics` as it is read and applied.
+    async fn pages(&self, ctx: &Ctx, metrics: &FollowerMetrics) -> AppResult<usize> {
         let mut total = 0;
         loop {
             let after = {
@@ -146,11 +194,15 @@ impl<A: FeedApply> Follower<A> {
                 A::CURSOR.read(&mut conn).await?.0
             };
             let page = self.inner.feed.page(ctx, after, A::PAGE_SIZE).await?;
-            let n = page.len();
+            let n = page.changes.len();
+            metrics.page_read(n, page.changes_after);
             if n == 0 {
                 break;
             }
-            total += self.apply_page(ctx, &page).await?;
+            let applied = self.apply_page(ctx, &page.changes).await?;
+            let newest = page.changes.iter().filter_map(A::made_at_micros).max();
+            metrics.page_applied(applied, newest, page.changes_after);
+            total += applied;
             if n < usize::try_from(A::PAGE_SIZE).unwrap_or(usize::MAX) {
                 break;
             }
@@ -314,7 +366,12 @@ mod tests {
             *change
         }
 
-        async fn page(&self, _ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<i64>> {
+        /// Change n was made n seconds after the epoch.
+        fn made_at_micros(change: &i64) -> Option<i64> {
+            Some(change * 1_000_000)
+        }
+
+        async fn page(&self, _ctx: &Ctx, after: i64, limit: i32) -> AppResult<FeedPage<i64>> {
             self.asked.lock().unwrap().push(after);
             if self.unreachable.load(Ordering::SeqCst) {
                 return Err(AppError::Unavailable("the fake feed is down".into()));
@@ -330,13 +387,12 @@ mod tests {
                 tx.commit().await?;
             }
             let limit = usize::try_from(limit).unwrap();
-            Ok(self
-                .feed
-                .iter()
-                .copied()
-                .filter(|s| *s > after)
-                .take(limit)
-                .collect())
+            let ahead: Vec<i64> = self.feed.iter().copied().filter(|s| *s > after).collect();
+            let changes: Vec<i64> = ahead.iter().copied().take(limit).collect();
+            Ok(FeedPage {
+                changes_after: i64::try_from(ahead.len() - changes.len()).unwrap(),
+                changes,
+            })
         }
 
         async fn apply(&self, conn: &mut AnyConnection, _ctx: &Ctx, change: &i64) -> AppResult<()> {
@@ -459,6 +515,44 @@ mod tests {
         assert!(!f.follows());
         assert_eq!(f.catch_up().await.unwrap(), 0);
         assert!(asked(&f).is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_lag_is_what_the_last_page_read_left_to_apply() {
+        let f = follower(&[1, 2, 3, 4, 5]).await;
+        assert_eq!(f.lag(), Lag::default(), "nothing read yet");
+        // The second page (3, 4) cannot be applied: it and the one change after it are behind,
+        // and the newest applied change is 2.
+        *f.feed().fail_on.lock().unwrap() = Some(4);
+        assert!(f.catch_up().await.is_err());
+        let lag = f.lag();
+        assert_eq!(lag.changes_behind, Some(3));
+        assert_eq!(lag.newest_applied_micros, Some(2_000_000));
+        assert_eq!((lag.errors, lag.last_error), (1, Some("internal")));
+        // Unreachable: still 3 behind as far as it knows, another failure of another kind.
+        f.feed().unreachable.store(true, Ordering::SeqCst);
+        assert!(f.catch_up().await.is_err());
+        let lag = f.lag();
+        assert_eq!(lag.changes_behind, Some(3));
+        assert_eq!((lag.errors, lag.last_error), (2, Some("unavailable")));
+        // Caught up: nothing behind, the newest change applied is the feed's last.
+        f.feed().unreachable.store(false, Ordering::SeqCst);
+        *f.feed().fail_on.lock().unwrap() = None;
+        assert_eq!(f.catch_up().await.unwrap(), 3);
+        let lag = f.lag();
+        assert_eq!(lag.changes_behind, Some(0));
+        assert_eq!(lag.newest_applied_micros, Some(5_000_000));
+        assert_eq!(lag.errors, 2, "the failures stay counted");
+    }
+
+    #[tokio::test]
+    async fn changes_another_replica_applied_count_as_applied_for_the_lag() {
+        let f = follower(&[1, 2, 3]).await;
+        *f.feed().other_replica.lock().unwrap() = Some(2);
+        f.catch_up().await.unwrap();
+        let lag = f.lag();
+        assert_eq!(lag.changes_behind, Some(0));
+        assert_eq!(lag.newest_applied_micros, Some(3_000_000));
     }
 
     fn is_not_found(e: &AppError) -> bool {

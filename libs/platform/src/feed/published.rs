@@ -51,6 +51,10 @@ const _: () = assert!(1 << ORDINAL_BITS == 65536);
 /// transaction to end) before it answers without them.
 pub const SETTLE_WAIT: Duration = Duration::from_secs(3);
 
+/// The most changes [`PublishedFeed::changes_after`] counts after a page: a follower further
+/// behind is told this many (its lag alerts fire far below it).
+pub const CHANGES_AFTER_COUNTED_UP_TO: i64 = 10_000;
+
 /// How often a read waiting for changes to settle looks again.
 const SETTLE_POLL: Duration = Duration::from_millis(2);
 
@@ -184,6 +188,40 @@ impl PublishedFeed {
             }
             tokio::time::sleep(SETTLE_POLL).await;
         }
+    }
+
+    /// How many changes a reader would still find after a page of `page_len` changes (of at
+    /// most `limit`) that ended at `last` (the page's last sequence, or the one it was read
+    /// after): what the page answer's `changes_after` tells a follower of its lag. Counted only
+    /// after a full page: a shorter one already holds every change a reader could be given
+    /// (on PostgreSQL, every settled one), so 0. Counts settled changes only, and at most
+    /// [`CHANGES_AFTER_COUNTED_UP_TO`], so a far-behind follower's every page costs a bounded
+    /// index range, not the whole feed.
+    pub async fn changes_after(
+        &self,
+        conn: &mut AnyConnection,
+        last: i64,
+        page_len: usize,
+        limit: i64,
+    ) -> AppResult<i64> {
+        if i64::try_from(page_len).unwrap_or(i64::MAX) < limit {
+            return Ok(0);
+        }
+        let settled = if is_postgres(conn) {
+            format!("AND sequence < {}", self.first_sequence_after("xmin"))
+        } else {
+            String::new()
+        };
+        // Only the service's constant names and the bound reach the SQL text: no input does.
+        let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM (SELECT sequence FROM {} WHERE sequence > $1 {settled} \
+             ORDER BY sequence LIMIT {CHANGES_AFTER_COUNTED_UP_TO}) AS ahead",
+            self.table
+        )))
+        .bind(last)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(count)
     }
 
     /// On PostgreSQL, makes sure new changes number above the feed's head: after a logical

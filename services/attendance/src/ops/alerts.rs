@@ -146,6 +146,13 @@ pub async fn list_alert_changes(
     let limit = page_size(req.page_size, 100, 1000)?;
     let mut conn = app.db.pool().acquire().await?;
     let changes = store::list_alert_changes(&mut conn, req.after_sequence, limit).await?;
+    let last_sequence = changes
+        .last()
+        .map(|c| c.sequence)
+        .unwrap_or(req.after_sequence);
+    let changes_after = store::ALERT_FEED
+        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+        .await?;
     drop(conn);
     // An alert names its client: one entry naming the page's clients.
     let shown = changes
@@ -154,12 +161,9 @@ pub async fn list_alert_changes(
         .map(|a| a.client_id.clone())
         .collect();
     read_clients(app, &ctx, shown, "ListAlertChanges").await?;
-    let last_sequence = changes
-        .last()
-        .map(|c| c.sequence)
-        .unwrap_or(req.after_sequence);
     Ok(pb::ListAlertChangesResponse {
         changes,
         last_sequence,
+        changes_after,
     })
 }

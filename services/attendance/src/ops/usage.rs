@@ -82,11 +82,15 @@ pub async fn list_usage_changes(
     } else {
         store::clients_of_usage_changes(&mut conn, req.after_sequence, last_sequence).await?
     };
+    let changes_after = store::USAGE_FEED
+        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+        .await?;
     drop(conn);
     read_clients(app, &ctx, shown, "ListUsageChanges").await?;
     Ok(pb::ListUsageChangesResponse {
         changes,
         last_sequence,
+        changes_after,
     })
 }
 

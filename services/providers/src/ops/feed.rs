@@ -138,9 +138,13 @@ pub async fn list_provider_changes(
         .last()
         .map(|c| c.sequence)
         .unwrap_or(req.after_sequence);
+    let changes_after = store::PROVIDER_FEED
+        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+        .await?;
     Ok(pb::ListProviderChangesResponse {
         changes,
         last_sequence,
+        changes_after,
     })
 }
 

@@ -12,7 +12,7 @@ use seteli_platform::AppResult;
 use seteli_platform::clock::Clock;
 use seteli_platform::convert::date;
 use seteli_platform::db::new_id;
-use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
+use seteli_platform::feed::{Cursor, FeedApply, FeedLog, FeedPage};
 use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use sqlx::AnyConnection;
@@ -36,7 +36,16 @@ impl FeedApply for AlertFeed {
         change.sequence
     }
 
-    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<apb::AlertChange>> {
+    fn made_at_micros(change: &apb::AlertChange) -> Option<i64> {
+        followed::alert_change_made_at(change)
+    }
+
+    async fn page(
+        &self,
+        ctx: &Ctx,
+        after: i64,
+        limit: i32,
+    ) -> AppResult<FeedPage<apb::AlertChange>> {
         followed::alert_changes(&self.attendance, ctx, after, limit).await
     }
 

@@ -8,7 +8,7 @@ use seteli_api::attendance::v1 as apb;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::change::lock_row;
 use seteli_platform::convert::date;
-use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
+use seteli_platform::feed::{Cursor, FeedApply, FeedLog, FeedPage};
 use seteli_platform::followed;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
@@ -50,7 +50,16 @@ impl FeedApply for UsageFeed {
         change.sequence
     }
 
-    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<apb::UsageChange>> {
+    fn made_at_micros(change: &apb::UsageChange) -> Option<i64> {
+        followed::usage_change_made_at(change)
+    }
+
+    async fn page(
+        &self,
+        ctx: &Ctx,
+        after: i64,
+        limit: i32,
+    ) -> AppResult<FeedPage<apb::UsageChange>> {
         followed::usage_changes(&self.attendance, ctx, after, limit).await
     }
 

@@ -24,6 +24,13 @@ pub async fn list_voucher_changes(
     let limit = seteli_platform::paging::page_size(req.page_size, 100, 1000)?;
     let mut conn = app.db.pool().acquire().await?;
     let mut changes = store::list_changes(&mut conn, req.after_sequence, limit).await?;
+    let last_sequence = changes
+        .last()
+        .map(|c| c.sequence)
+        .unwrap_or(req.after_sequence);
+    let changes_after = store::VOUCHER_FEED
+        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+        .await?;
     drop(conn);
     // Snapshots written before the feed left out free text carry it still: shown as the feed
     // view is now (idempotent on newer ones).
@@ -46,12 +53,9 @@ pub async fn list_voucher_changes(
         "voucher_service",
     )
     .await?;
-    let last_sequence = changes
-        .last()
-        .map(|c| c.sequence)
-        .unwrap_or(req.after_sequence);
     Ok(pb::ListVoucherChangesResponse {
         changes,
         last_sequence,
+        changes_after,
     })
 }
