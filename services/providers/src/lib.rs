@@ -67,6 +67,11 @@ impl Service for Providers {
             description: "offering price history",
             sql: include_str!("../migrations/0106_offering_prices.sql"),
         },
+        MigrationFile {
+            version: 107,
+            description: "discarded drafts free their business id",
+            sql: include_str!("../migrations/0107_discarded_drafts.sql"),
+        },
     ];
 
     type Settings = app::Settings;

@@ -45,6 +45,7 @@ mod platform_sqlite_writers;
 mod platform_tokens;
 mod providers_access;
 mod providers_approval;
+mod providers_drafts;
 mod providers_list_queries;
 mod providers_offerings;
 mod providers_platform;

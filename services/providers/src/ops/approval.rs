@@ -1,17 +1,24 @@
-//! The provider's approval state: submit, approve, reject, suspend, resume and revoke, each a
-//! row of the state table ([`crate::model::StateChange::transition`]); entering SUBMITTED or
-//! APPROVED checks every approval rule against today's ceiling prices.
+//! The provider's approval state: submit, approve, reject, suspend, resume and revoke, and
+//! discarding a draft, each a row of the state table
+//! ([`crate::model::StateChange::transition`]); entering SUBMITTED or APPROVED checks every
+//! approval rule against today's ceiling prices. A discarded draft frees its business id and
+//! loses its staff (personal data, each removal audited).
 
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppResult;
+use seteli_platform::audit::{self, Access};
 use seteli_platform::change::Change;
 use seteli_platform::rpc::Ctx;
+use sqlx::AnyConnection;
 
-use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
+use super::common::{
+    PURPOSE, ProviderChange, STAFF, facts_of, not_found, not_in_state, provider_answer, stamp,
+    visible_to,
+};
 use super::rules::{approval_violations, refuse};
-use crate::access;
+use crate::access::{self, Rpc};
 use crate::app::App;
-use crate::model::{ProviderRoot, StateChange};
+use crate::model::{ProviderRoot, ProviderState, StateChange};
 use crate::store;
 use crate::wire;
 
@@ -52,6 +59,9 @@ impl StateRpc for pb::RevokeProviderRequest {
     fn reasons(&self) -> AppResult<Vec<String>> {
         wire::reasons("reason", std::slice::from_ref(&self.reason))
     }
+}
+impl StateRpc for pb::DiscardProviderDraftRequest {
+    const CHANGE: StateChange = StateChange::Discard;
 }
 
 /// Changes the approval state of the provider `req` names as its row of the table says, once
@@ -97,6 +107,10 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
                 if !reasons.is_empty() {
                     summary = format!("{summary}: {}", reasons.join("; "));
                 }
+                if transition.to == ProviderState::Discarded {
+                    let freed = discard(conn, &ctx, &root.id).await?;
+                    summary = format!("{summary}: {freed}");
+                }
                 let stamp = stamp(&ctx, rpc, &request_id);
                 store::record_history(conn, &root.id, &stamp, &summary).await?;
                 Ok(Req::answer(Some(
@@ -105,6 +119,61 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
             })
         })
         .await
+}
+
+/// What discarding draft `id` does beyond its state: frees its business id and removes its
+/// staff, each removal audited. Says so for the history.
+async fn discard(conn: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<String> {
+    let business_id = store::free_business_id(conn, id).await?;
+    let staff = store::remove_staff(conn, id).await?;
+    for member in &staff {
+        let entry = Access {
+            subject_kind: STAFF,
+            subject_id: member,
+            action: Rpc::DiscardProviderDraft.name(),
+            purpose: PURPOSE,
+        };
+        audit::record(&mut *conn, &ctx.caller, ctx.request_id(), entry).await?;
+    }
+    Ok(format!(
+        "business id {business_id} free again, {} staff member(s) removed",
+        staff.len()
+    ))
+}
+
+/// Checks a state change without making it (`validate_only`, AIP-163): the caller must be
+/// allowed the RPC and give its reasons, see the provider and act on it, and the transition
+/// must start from its state (the approval rules it checks are not run: they are checked when
+/// the change is made). Nothing is written; the answer carries the provider as it is.
+async fn check_only<Req: StateRpc>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<Req::Answer> {
+    let rpc = Req::RPC;
+    access::may_call(&ctx.caller, rpc)?;
+    req.reasons()?;
+    let id = req.ids().1.trim();
+    let mut conn = app.db.pool().acquire().await?;
+    let state = store::state_of(&mut conn, id)
+        .await?
+        .filter(|s| access::may_see(&ctx.caller, id, *s))
+        .ok_or_else(|| not_found(id))?;
+    access::may_act_on(&ctx.caller, rpc, id)?;
+    if !Req::CHANGE.transition().from.contains(&state) {
+        return Err(not_in_state(rpc.name(), state));
+    }
+    let provider = provider_answer(&mut conn, ctx, id).await?;
+    Ok(Req::answer(Some(provider)))
+}
+
+/// DiscardProviderDraft: DRAFT → DISCARDED, its business id free again (or, with
+/// `validate_only`, only checked).
+pub async fn discard_provider_draft(
+    app: &App,
+    ctx: Ctx,
+    req: pb::DiscardProviderDraftRequest,
+) -> AppResult<pb::DiscardProviderDraftResponse> {
+    if req.validate_only {
+        return check_only(app, &ctx, &req).await;
+    }
+    change_state(app, ctx, req).await
 }
 
 /// SubmitProvider: DRAFT or REJECTED → SUBMITTED, when every approval rule holds.
@@ -164,8 +233,6 @@ pub async fn revoke_provider(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::Rpc;
-    use crate::model::ProviderState;
 
     fn refused_field(r: AppResult<Vec<String>>) -> String {
         match r {
@@ -191,6 +258,7 @@ mod tests {
                 row::<pb::SuspendProviderRequest>(),
                 row::<pb::ResumeProviderRequest>(),
                 row::<pb::RevokeProviderRequest>(),
+                row::<pb::DiscardProviderDraftRequest>(),
             ],
             [
                 (Rpc::SubmitProvider, Submitted, true),
@@ -199,6 +267,7 @@ mod tests {
                 (Rpc::SuspendProvider, Suspended, false),
                 (Rpc::ResumeProvider, Approved, true),
                 (Rpc::RevokeProvider, Revoked, false),
+                (Rpc::DiscardProviderDraft, ProviderState::Discarded, false),
             ]
         );
     }

@@ -26,8 +26,8 @@ mod search;
 mod staff;
 
 pub use approval::{
-    approve_provider, reject_provider, resume_provider, revoke_provider, submit_provider,
-    suspend_provider,
+    approve_provider, discard_provider_draft, reject_provider, resume_provider, revoke_provider,
+    submit_provider, suspend_provider,
 };
 pub use documents::{add_document, remove_document, set_soteri_classes};
 pub use offerings::{add_site, remove_offering, remove_site, set_offering};
