@@ -73,8 +73,9 @@ fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a st
     items.iter().filter_map(|i| i[key].as_str()).collect()
 }
 
-/// `voucher issue` of KTT individual coaching, `units` hours, for `client`.
-fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
+/// `voucher issue` of KTT individual coaching, `units` hours, for `client`, with the facts
+/// KTT asks of a decision.
+fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 13] {
     [
         "voucher",
         "issue",
@@ -84,6 +85,11 @@ fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
         "KTT_INDIVIDUAL",
         "--units",
         units,
+        "--activation-plan",
+        "AS-2026-0042",
+        "--job-search-in-force",
+        "--benefit",
+        "labour-market-subsidy",
     ]
 }
 
@@ -109,18 +115,7 @@ async fn a_script_issues_a_voucher_and_reads_the_json() {
     let client_id = client["id"].as_str().expect("client id").to_owned();
     assert_eq!(client["name"], "Aino Asiakas");
 
-    let voucher = cli
-        .json(&[
-            "voucher",
-            "issue",
-            "--client",
-            &client_id,
-            "--service",
-            "KTT_INDIVIDUAL",
-            "--units",
-            "30",
-        ])
-        .await;
+    let voucher = cli.json(&issue(&client_id, "30")).await;
     assert_eq!(voucher["state"], "VOUCHER_STATE_ISSUED");
     assert_eq!(
         voucher["decision"]["service_type"],
@@ -191,6 +186,10 @@ async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_fi
         "X",
         "--identity-code",
         "not-a-hetu",
+        "--municipality",
+        "Kuopio",
+        "--at",
+        "62.8924,27.6770",
     ];
     let v = cli.refused(&bad_hetu).await;
     assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
@@ -226,8 +225,16 @@ async fn a_decline_an_interruption_and_a_cancellation_each_name_their_reason_cod
     assert_eq!(declined["declined_reason"], "Ryhmä on täynnä.");
     // Chosen again and accepted; the provider's user interrupts it.
     cli.json(&choose).await;
-    cli.json(&["voucher", "accept", &id, "--provider", &provider])
-        .await;
+    cli.json(&[
+        "voucher",
+        "accept",
+        &id,
+        "--provider",
+        &provider,
+        "--coach",
+        "Olli Ohjaaja",
+    ])
+    .await;
     let stopped = cli
         .json(&[
             "voucher",

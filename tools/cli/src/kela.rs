@@ -176,27 +176,18 @@ async fn list(
         Some(KelaStatusArg::Sent) => rpb::KelaNoticeStatus::Sent,
     };
     let all = actions::list_kela_notices(p, provider, voucher, status).await?;
-    // One voucher read per voucher, however many of its periods are listed.
-    let mut vouchers = std::collections::BTreeMap::new();
+    let mut names = crate::names::Vouchers::new(p, provider);
     let mut notices = Vec::new();
     for n in &all.notices {
-        if !vouchers.contains_key(&n.voucher_id) {
-            let v = actions::notice_voucher(p, provider, &n.voucher_id).await?;
-            vouchers.insert(n.voucher_id.clone(), v);
-        }
-        let v = vouchers.get(&n.voucher_id).cloned().flatten();
         let mut item = output::json_of(n, <rpb::KelaNoticeSummary as output::Proto>::NAME)?;
         let overdue = n.status == rpb::KelaNoticeStatus::Overdue as i32;
         if let Value::Object(fields) = &mut item {
-            let number = v.as_ref().map(|v| v.voucher_number.clone());
-            let client = v.and_then(|v| v.client).map(|c| c.name);
-            fields.insert("voucher_number".into(), number.unwrap_or_default().into());
-            fields.insert("client_name".into(), client.unwrap_or_default().into());
             fields.insert("overdue".into(), overdue.into());
             fields.insert("mark".into(), if overdue { "!" } else { "" }.into());
         }
         notices.push(item);
     }
+    let unnamed = names.name(&mut notices).await?;
     let overdue = all
         .notices
         .iter()
@@ -219,7 +210,8 @@ async fn list(
                 ("late", "late", Fmt::Text),
             ],
         );
-        format!("{table}\n{overdue} overdue (!): to Kela without delay")
+        let note = crate::names::unnamed_note(unnamed);
+        format!("{table}\n{overdue} overdue (!): to Kela without delay{note}")
     })
 }
 

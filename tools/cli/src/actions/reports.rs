@@ -161,10 +161,10 @@ pub async fn mark_kela_notice_sent(
     .await
 }
 
-/// The voucher of a Kela notice as the caller of the listing reads it (a user of `provider`,
-/// or a county administrator without one): its number and client's name; None when it is not
-/// there for them.
-pub async fn notice_voucher(
+/// A voucher as the caller of a listing reads it (a user of `provider`, or a county
+/// administrator without one): its number and client's and provider's names for the list;
+/// `None` when it is not there for them.
+pub async fn voucher_as_lister(
     p: &Platform,
     provider: Option<&str>,
     voucher: &str,
