@@ -153,9 +153,11 @@ pub fn show(v: &Value, fmt: Fmt) -> String {
                 format!("{sign}{whole}.{frac:02}")
             }
         }
+        // An unset enum shows nothing.
         Fmt::Enum(prefix) => v
             .as_str()
-            .map(|s| s.strip_prefix(prefix).unwrap_or(s).to_owned())
+            .map(|s| s.strip_prefix(prefix).unwrap_or(s))
+            .map(|s| if s == "UNSPECIFIED" { "" } else { s }.to_owned())
             .unwrap_or_else(|| v.to_string()),
         Fmt::Count => v
             .as_array()
@@ -395,6 +397,36 @@ pub const VOUCHER: &[Column] = &[
     ("value", "value", Fmt::Money),
     ("client", "client.name", Fmt::Text),
     ("provider", "provider_name", Fmt::Text),
+];
+
+/// One voucher's rows: its columns, the responsible coach and why it was declined or ended.
+pub const VOUCHER_RECORD: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("number", "voucher_number", Fmt::Text),
+    (
+        "service",
+        "decision.service_type",
+        Fmt::Enum("SERVICE_TYPE_"),
+    ),
+    ("state", "state", Fmt::Enum("VOUCHER_STATE_")),
+    ("valid from", "decision.valid_from", Fmt::Date),
+    ("valid until", "decision.valid_until", Fmt::Date),
+    ("granted", "units_granted", Fmt::Units),
+    ("used", "units_used", Fmt::Units),
+    ("value", "value", Fmt::Money),
+    ("client", "client.name", Fmt::Text),
+    ("provider", "provider_name", Fmt::Text),
+    ("responsible coach", "responsible_coach", Fmt::Text),
+    (
+        "declined because",
+        "declined_reason_kind",
+        Fmt::Enum("DECLINE_REASON_KIND_"),
+    ),
+    (
+        "ended because",
+        "end_reason_kind",
+        Fmt::Enum("END_REASON_KIND_"),
+    ),
 ];
 
 /// A session's columns.

@@ -55,7 +55,7 @@ pub(super) async fn client(p: &Platform, out: Out, c: ClientCmd) -> anyhow::Resu
 
 /// Runs a `seteli voucher` command.
 pub(super) async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
-    let show = |x: &vpb::Voucher| out.record(x, output::VOUCHER);
+    let show = |x: &vpb::Voucher| out.record(x, output::VOUCHER_RECORD);
     match c {
         VoucherCmd::Issue(a) => {
             let (decision, used) = decision_of(*a)?;
