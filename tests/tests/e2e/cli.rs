@@ -9,23 +9,26 @@ use std::process::Output;
 use seteli_tests::fixtures::*;
 
 /// The `seteli` binary (the same `main`, built with the tests: `src/bin/seteli-cli-under-test.rs`).
-fn seteli() -> PathBuf {
+pub(crate) fn seteli() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_seteli-cli-under-test"))
 }
 
-struct Cli {
+/// The `seteli` binary pointed at the kit's services, with the kit's key as its dev key.
+pub(crate) struct Cli {
     args: Vec<String>,
     _keys: tempfile::TempDir,
 }
 
 impl Cli {
-    fn new(env: &Env, services: &[Svc]) -> Self {
+    /// The binary pointed at `env`'s `services`.
+    pub(crate) fn new(env: &Env, services: &[Svc]) -> Self {
         let keys = tempfile::tempdir().expect("tempdir");
         let args = cli_args(env, services, keys.path());
         Cli { args, _keys: keys }
     }
 
-    async fn run(&self, args: &[&str]) -> Output {
+    /// Runs it with `args`.
+    pub(crate) async fn run(&self, args: &[&str]) -> Output {
         let mut cmd = tokio::process::Command::new(seteli());
         cmd.args(&self.args)
             .args(args)
@@ -35,7 +38,8 @@ impl Cli {
         cmd.output().await.expect("run seteli")
     }
 
-    async fn json(&self, args: &[&str]) -> serde_json::Value {
+    /// Runs it with `--json` and `args`, which must succeed: the JSON it printed.
+    pub(crate) async fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.run(&[&["--json"], args].concat()).await;
         assert!(
             out.status.success(),
@@ -47,7 +51,7 @@ impl Cli {
     }
 
     /// Runs `args` with `--json`, expecting a refusal (exit code 1): the error it printed.
-    async fn refused(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) async fn refused(&self, args: &[&str]) -> serde_json::Value {
         let out = self.run(&[&["--json"], args].concat()).await;
         assert_eq!(out.status.code(), Some(1), "seteli {args:?}");
         serde_json::from_slice(&out.stdout).expect("JSON error")
@@ -68,14 +72,14 @@ async fn a_client(individual: u16) -> (Env, String, Cli) {
 }
 
 /// The `key` of each item of a refusal's `list` (its rules' ids, its fields' names).
-fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a str> {
+pub(crate) fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a str> {
     let items = refusal["error"][list].as_array().expect(list);
     items.iter().filter_map(|i| i[key].as_str()).collect()
 }
 
 /// `voucher issue` of KTT individual coaching, `units` hours, for `client`, with the facts
 /// KTT asks of a decision.
-fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 13] {
+pub(crate) fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 13] {
     [
         "voucher",
         "issue",

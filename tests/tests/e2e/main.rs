@@ -27,6 +27,7 @@ mod billing_rules;
 mod billing_upstream;
 mod browser_voucher_lookup;
 mod cli;
+mod cli_honest;
 mod cli_walk;
 mod conformance;
 mod dev_env;
