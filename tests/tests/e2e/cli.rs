@@ -77,6 +77,22 @@ pub(crate) fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) ->
     items.iter().filter_map(|i| i[key].as_str()).collect()
 }
 
+/// `client add` of `name` with identity code `hetu`, living in Kuopio.
+pub(crate) fn add_client<'a>(name: &'a str, hetu: &'a str) -> [&'a str; 10] {
+    [
+        "client",
+        "add",
+        "--name",
+        name,
+        "--identity-code",
+        hetu,
+        "--municipality",
+        "Kuopio",
+        "--at",
+        "62.8924,27.6770",
+    ]
+}
+
 /// `voucher issue` of KTT individual coaching, `units` hours, for `client`, with the facts
 /// KTT asks of a decision.
 pub(crate) fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 13] {
@@ -102,20 +118,7 @@ async fn a_script_issues_a_voucher_and_reads_the_json() {
     let env = start_vouchers(Prices::County).await;
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
     let hetu = hetu(ymd(1990, 5, 5), 321);
-    let client = cli
-        .json(&[
-            "client",
-            "add",
-            "--name",
-            "Aino Asiakas",
-            "--identity-code",
-            &hetu,
-            "--municipality",
-            "Kuopio",
-            "--at",
-            "62.8924,27.6770",
-        ])
-        .await;
+    let client = cli.json(&add_client("Aino Asiakas", &hetu)).await;
     let client_id = client["id"].as_str().expect("client id").to_owned();
     assert_eq!(client["name"], "Aino Asiakas");
 
@@ -183,18 +186,7 @@ async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_fi
     let v = cli.refused(&as_finance).await;
     assert_eq!(v["error"]["code"], "PERMISSION_DENIED", "{v}");
     // A malformed identity code: INVALID_ARGUMENT naming the field.
-    let bad_hetu = [
-        "client",
-        "add",
-        "--name",
-        "X",
-        "--identity-code",
-        "not-a-hetu",
-        "--municipality",
-        "Kuopio",
-        "--at",
-        "62.8924,27.6770",
-    ];
+    let bad_hetu = add_client("X", "not-a-hetu");
     let v = cli.refused(&bad_hetu).await;
     assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
     let fields = each(&v, "fields", "field");

@@ -7,7 +7,15 @@
 
 use seteli_tests::fixtures::*;
 
-use crate::cli::{Cli, each, issue};
+use crate::cli::{Cli, add_client, each, issue};
+
+/// The services from the registry to the reports.
+const THROUGH_REPORTS: [Svc; 4] = [
+    Svc::Providers,
+    Svc::Vouchers,
+    Svc::Attendance,
+    Svc::Reporting,
+];
 
 /// A provider file: every detail the registry requires, an offering and a staff, no site and
 /// no documents (PROV-DOCS will say no).
@@ -284,40 +292,15 @@ async fn example_values_are_used_only_when_asked_for_and_are_named() {
 #[tokio::test]
 async fn ids_for_scripts_and_lists_with_voucher_numbers_and_names() {
     let env = Env::builder()
-        .services(&[
-            Svc::Providers,
-            Svc::Vouchers,
-            Svc::Attendance,
-            Svc::Reporting,
-        ])
+        .services(&THROUGH_REPORTS)
         .prices(Prices::County)
         .start()
         .await;
     let provider = approved_provider(&env, "Nimet ry", 2_470_401, KUOPIO).await;
-    let cli = Cli::new(
-        &env,
-        &[
-            Svc::Providers,
-            Svc::Vouchers,
-            Svc::Attendance,
-            Svc::Reporting,
-        ],
-    );
+    let cli = Cli::new(&env, &THROUGH_REPORTS);
     let hetu = hetu(ymd(1988, 3, 3), 472);
     let out = cli
-        .run(&[
-            "--id",
-            "client",
-            "add",
-            "--name",
-            "Kaisa Koivu",
-            "--identity-code",
-            &hetu,
-            "--municipality",
-            "Kuopio",
-            "--at",
-            "62.8924,27.6770",
-        ])
+        .run(&[&["--id"], &add_client("Kaisa Koivu", &hetu)[..]].concat())
         .await;
     let client = text(&out.stdout).trim().to_owned();
     let out = cli

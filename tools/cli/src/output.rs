@@ -399,23 +399,9 @@ pub const VOUCHER: &[Column] = &[
     ("provider", "provider_name", Fmt::Text),
 ];
 
-/// One voucher's rows: its columns, the responsible coach and why it was declined or ended.
-pub const VOUCHER_RECORD: &[Column] = &[
-    ("id", "id", Fmt::Text),
-    ("number", "voucher_number", Fmt::Text),
-    (
-        "service",
-        "decision.service_type",
-        Fmt::Enum("SERVICE_TYPE_"),
-    ),
-    ("state", "state", Fmt::Enum("VOUCHER_STATE_")),
-    ("valid from", "decision.valid_from", Fmt::Date),
-    ("valid until", "decision.valid_until", Fmt::Date),
-    ("granted", "units_granted", Fmt::Units),
-    ("used", "units_used", Fmt::Units),
-    ("value", "value", Fmt::Money),
-    ("client", "client.name", Fmt::Text),
-    ("provider", "provider_name", Fmt::Text),
+/// What one voucher shows beyond its columns: the responsible coach and why it was declined
+/// or ended.
+const VOUCHER_MORE: &[Column] = &[
     ("responsible coach", "responsible_coach", Fmt::Text),
     (
         "declined because",
@@ -429,7 +415,18 @@ pub const VOUCHER_RECORD: &[Column] = &[
     ),
 ];
 
-/// A session's columns.
+/// One voucher's rows.
+pub fn voucher_record() -> Vec<Column> {
+    [VOUCHER, VOUCHER_MORE].concat()
+}
+
+/// A listed item's voucher and client, by number and name ([`crate::names`]).
+const NAMED: &[Column] = &[
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+];
+
+/// A session's columns: its id, its day's (date, status, units, coach), its invoice.
 pub const SESSION: &[Column] = &[
     ("id", "id", Fmt::Text),
     ("date", "details.date", Fmt::Date),
@@ -439,20 +436,13 @@ pub const SESSION: &[Column] = &[
     ("invoice", "invoice_id", Fmt::Text),
 ];
 
-/// A listed session's columns: its voucher, client and invoice by number and name
-/// ([`crate::names`]).
-pub const SESSION_LISTED: &[Column] = &[
-    ("id", "id", Fmt::Text),
-    ("voucher", "voucher_number", Fmt::Text),
-    ("client", "client_name", Fmt::Text),
-    ("date", "details.date", Fmt::Date),
-    ("status", "status", Fmt::Enum("SESSION_STATUS_")),
-    ("units", "units", Fmt::Units),
-    ("coach", "details.coach", Fmt::Text),
-    ("invoice", "invoice_number", Fmt::Text),
-];
+/// A listed session's columns: its id, voucher and client, its day's, its invoice's number.
+pub fn session_listed() -> Vec<Column> {
+    let invoice: &[Column] = &[("invoice", "invoice_number", Fmt::Text)];
+    [&SESSION[..1], NAMED, &SESSION[1..5], invoice].concat()
+}
 
-/// An absence's columns.
+/// An absence's columns: its id, then its day's.
 pub const ABSENCE: &[Column] = &[
     ("id", "id", Fmt::Text),
     ("date", "date", Fmt::Date),
@@ -461,16 +451,10 @@ pub const ABSENCE: &[Column] = &[
     ("certificate", "certificate_delivered", Fmt::Text),
 ];
 
-/// A listed absence's columns: its voucher and client by number and name ([`crate::names`]).
-pub const ABSENCE_LISTED: &[Column] = &[
-    ("id", "id", Fmt::Text),
-    ("voucher", "voucher_number", Fmt::Text),
-    ("client", "client_name", Fmt::Text),
-    ("date", "date", Fmt::Date),
-    ("kind", "kind", Fmt::Enum("ABSENCE_KIND_")),
-    ("reason", "reason", Fmt::Enum("ABSENCE_REASON_")),
-    ("certificate", "certificate_delivered", Fmt::Text),
-];
+/// A listed absence's columns: its id, voucher and client, its day's.
+pub fn absence_listed() -> Vec<Column> {
+    [&ABSENCE[..1], NAMED, &ABSENCE[1..]].concat()
+}
 
 /// An obligation's columns (its voucher, client and provider by [`crate::names`]).
 pub const OBLIGATION: &[Column] = &[
@@ -532,4 +516,73 @@ pub fn written(
     out.print_value(&v, |_| {
         format!("wrote {} ({bytes} bytes, {content_type})", path.display())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_ids_of_an_answer_of_a_list_or_of_a_file_written() {
+        assert_eq!(
+            ids_in(&json!({"id": "v-1", "notes": []})),
+            Some(vec!["v-1".to_owned()])
+        );
+        assert_eq!(
+            ids_in(&json!({"file": "x.pdf"})),
+            Some(vec!["x.pdf".to_owned()])
+        );
+        let listed = json!({"notices": [{"id": "a"}, {"id": "b"}], "overdue": 1});
+        assert_eq!(ids_in(&listed), Some(vec!["a".to_owned(), "b".to_owned()]));
+        let pulled = json!([{"invoice_id": "i-1", "files": ["f"]}]);
+        assert_eq!(ids_in(&pulled), Some(vec!["i-1".to_owned()]));
+        assert_eq!(
+            ids_in(&json!({"providers": []})),
+            Some(vec![]),
+            "an empty list"
+        );
+        assert_eq!(ids_in(&json!({"token": "t"})), None, "nothing with an id");
+        let health = json!([{"service": "providers", "status": "SERVING"}]);
+        assert_eq!(ids_in(&health), Some(vec![]));
+    }
+
+    #[test]
+    fn an_unset_enum_shows_nothing_and_a_set_one_its_name() {
+        let kind = "END_REASON_KIND_";
+        assert_eq!(
+            show(&json!("END_REASON_KIND_UNSPECIFIED"), Fmt::Enum(kind)),
+            ""
+        );
+        assert_eq!(
+            show(&json!("END_REASON_KIND_CLIENT_MOVED"), Fmt::Enum(kind)),
+            "CLIENT_MOVED"
+        );
+    }
+
+    #[test]
+    fn a_listed_session_or_absence_names_its_voucher_and_client_after_its_id() {
+        let headers = |c: Vec<Column>| c.iter().map(|(h, _, _)| *h).collect::<Vec<_>>();
+        assert_eq!(
+            headers(session_listed()),
+            [
+                "id", "voucher", "client", "date", "status", "units", "coach", "invoice"
+            ]
+        );
+        assert_eq!(session_listed()[7].1, "invoice_number");
+        assert_eq!(
+            headers(absence_listed()),
+            [
+                "id",
+                "voucher",
+                "client",
+                "date",
+                "kind",
+                "reason",
+                "certificate"
+            ]
+        );
+        assert_eq!(voucher_record().len(), VOUCHER.len() + 3);
+    }
 }

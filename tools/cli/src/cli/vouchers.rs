@@ -15,7 +15,7 @@ pub enum ClientCmd {
         /// Full name.
         #[arg(long)]
         name: String,
-        /// Henkilötunnus, e.g. 050590-236C (the check character is checked; `seteli example
+        /// Henkilötunnus, e.g. 050590-245C (the check character is checked; `seteli example
         /// identity-code` makes a valid one up).
         #[arg(long)]
         identity_code: String,

@@ -77,7 +77,7 @@ pub(super) async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Re
         }
         SessionCmd::List { voucher } => {
             let listed = actions::list_sessions(p, &voucher).await?;
-            named_rows(p, out, (None, true), &listed, output::SESSION_LISTED).await
+            named_rows(p, out, (None, true), &listed, &output::session_listed()).await
         }
     }
 }
@@ -128,7 +128,7 @@ pub(super) async fn absence(p: &Platform, out: Out, c: AbsenceCmd) -> anyhow::Re
         }
         AbsenceCmd::List { voucher } => {
             let listed = actions::list_absences(p, &voucher).await?;
-            named_rows(p, out, (None, false), &listed, output::ABSENCE_LISTED).await
+            named_rows(p, out, (None, false), &listed, &output::absence_listed()).await
         }
     }
 }

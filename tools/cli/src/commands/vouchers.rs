@@ -55,7 +55,7 @@ pub(super) async fn client(p: &Platform, out: Out, c: ClientCmd) -> anyhow::Resu
 
 /// Runs a `seteli voucher` command.
 pub(super) async fn voucher(p: &Platform, out: Out, c: VoucherCmd) -> anyhow::Result<()> {
-    let show = |x: &vpb::Voucher| out.record(x, output::VOUCHER_RECORD);
+    let show = |x: &vpb::Voucher| out.record(x, &output::voucher_record());
     match c {
         VoucherCmd::Issue(a) => {
             let (decision, used) = decision_of(*a)?;
@@ -243,6 +243,20 @@ mod tests {
             Command::Voucher(VoucherCmd::Issue(a)) => decision_of(*a),
             other => panic!("not an issue: {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_identity_code_in_the_help_is_a_valid_one() {
+        use clap::CommandFactory as _;
+        let mut cli = Cli::command();
+        let add = cli
+            .find_subcommand_mut("client")
+            .and_then(|c| c.find_subcommand_mut("add"))
+            .expect("client add");
+        let help = add.render_long_help().to_string();
+        let (_, after) = help.split_once("Henkilötunnus, e.g. ").expect("an example");
+        let code: String = after.chars().take(11).collect();
+        assert!(seteli_rules::ids::parse_hetu(&code).is_ok(), "{code}");
     }
 
     #[test]
