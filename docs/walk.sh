@@ -62,6 +62,7 @@ N=$($S --id session record "$V" --provider "$P" --date "$(day 8)" --start 9:00 -
 $S session cancel "$N" --provider "$P" --by client  # a no-show: the client did not come
 $S absence record "$V" --provider "$P" --date "$(day 9)" --reason own-illness
 $S session list "$V"                                # with the voucher number and the client
+$S alert list --voucher "$V"                        # what attendance asks the provider to do
 
 # Reports: the interim report written and submitted to the social worker.
 $S report list --provider "$P"
@@ -83,6 +84,7 @@ $S invoice pull --out "$OUT/invoices"
 
 # The service ends: the client found work. A voucher decided for later is cancelled instead.
 $S voucher interrupt "$V" --reason-kind client-employed-or-studying --reason "Sai työpaikan."
+$S notice list --voucher "$V"                       # the social worker is told of it
 W=$($S --id voucher issue --client "$C" --service KTT_INDIVIDUAL --units 30 \
    --from "$(date -d '+14 days' +%F)" --activation-plan AS-2026-0042 --job-search-in-force \
    --benefit labour-market-subsidy)

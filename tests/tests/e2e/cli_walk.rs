@@ -97,6 +97,8 @@ async fn the_readme_walk_runs_end_to_end_against_a_started_platform() {
         "CLIENT_WITHDREW",
         "NO_SHOW",
         "OWN_ILLNESS",
+        "ABS-KELA",
+        "INTERRUPTION",
         "REP-INTERIM",
         "SUBMITTED",
         "KTT_INDIVIDUAL",
@@ -111,10 +113,16 @@ async fn the_readme_walk_runs_end_to_end_against_a_started_platform() {
     // What the services now hold is what the walk said, and nothing else.
     let admin = env.admin();
     let v = get_voucher(&env, voucher).await;
-    assert!(
-        stdout.contains(&v.voucher_number),
-        "the voucher number shown"
-    );
+    // The lists name the voucher and the client: sessions, obligations, alerts, notices.
+    for kind in ["NO_SHOW", "REP-INTERIM", "ABS-KELA", "INTERRUPTION"] {
+        assert!(
+            stdout.lines().any(|l| l.contains(kind)
+                && l.contains(&v.voucher_number)
+                && l.contains("Aino Asiakas")),
+            "a row of {kind} with {} and the client's name:\n{stdout}",
+            v.voucher_number
+        );
+    }
     let p = read_provider(&mut env.p(), &admin, provider)
         .await
         .expect("the provider");

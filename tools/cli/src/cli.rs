@@ -15,8 +15,8 @@ mod vouchers;
 pub use crate::kela::KelaCmd;
 use crate::values::parse_date;
 pub use providers::{LegalFormArg, ProviderCmd, RegisterArgs};
-pub use records::{AbsenceCmd, ByArg, ReasonArg, RecordedDay, SessionCmd};
-pub use reports::{FormatArg, InvoiceCmd, ReportCmd, StatusArg};
+pub use records::{AbsenceCmd, AlertCmd, ByArg, ReasonArg, RecordedDay, SessionCmd};
+pub use reports::{FormatArg, InvoiceCmd, NoticeCmd, ReportCmd, StatusArg};
 pub use vouchers::{BenefitArg, ClientCmd, DeclineReasonArg, EndReasonArg, IssueArgs, VoucherCmd};
 
 /// The command-line client of Seteli, the service-voucher platform.
@@ -145,9 +145,15 @@ pub enum Command {
     /// Absences (Kela's absence information): record, list.
     #[command(subcommand)]
     Absence(AbsenceCmd),
+    /// Attendance's alerts: list.
+    #[command(subcommand)]
+    Alert(AlertCmd),
     /// Reports: list obligations, write, submit, read.
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Notices to social workers: list.
+    #[command(subcommand)]
+    Notice(NoticeCmd),
     /// Kela's absence notices (ABS-KELA): list, print, mark sent.
     #[command(subcommand)]
     Kela(KelaCmd),

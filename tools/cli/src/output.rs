@@ -237,12 +237,14 @@ protos! {
     apb::ListSessionsResponse => "seteli.attendance.v1.ListSessionsResponse", items in "sessions";
     apb::RecordAbsenceResponse => "seteli.attendance.v1.RecordAbsenceResponse", id at "absence.id";
     apb::ListAbsencesResponse => "seteli.attendance.v1.ListAbsencesResponse", items in "absences";
+    apb::ListAlertsResponse => "seteli.attendance.v1.ListAlertsResponse", items in "alerts";
     rpb::Report => "seteli.reporting.v1.Report", id at "obligation.id";
     rpb::ListObligationsResponse =>
         "seteli.reporting.v1.ListObligationsResponse", items in "obligations";
     rpb::KelaNoticeSummary => "seteli.reporting.v1.KelaNoticeSummary";
     rpb::ListKelaNoticesResponse =>
         "seteli.reporting.v1.ListKelaNoticesResponse", items in "notices";
+    rpb::ListNoticesResponse => "seteli.reporting.v1.ListNoticesResponse", items in "notices";
     bpb::GenerateInvoiceResponse => "seteli.billing.v1.GenerateInvoiceResponse", id at "invoice.id";
     bpb::Invoice => "seteli.billing.v1.Invoice";
     bpb::ListInvoicesResponse => "seteli.billing.v1.ListInvoicesResponse", items in "invoices";
@@ -455,6 +457,31 @@ pub const ABSENCE: &[Column] = &[
 pub fn absence_listed() -> Vec<Column> {
     [&ABSENCE[..1], NAMED, &ABSENCE[1..]].concat()
 }
+
+/// A listed alert's columns: its voucher and client by number and name ([`crate::names`]).
+pub const ALERT: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+    ("rule", "rule_id", Fmt::Text),
+    ("for", "audience", Fmt::Enum("ALERT_AUDIENCE_")),
+    ("due", "due_on", Fmt::Date),
+    ("state", "state", Fmt::Enum("ALERT_STATE_")),
+    ("message", "message_fi", Fmt::Text),
+];
+
+/// A listed notice's columns: its voucher and client by number and name ([`crate::names`]).
+pub const NOTICE: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+    ("kind", "kind", Fmt::Enum("NOTICE_KIND_")),
+    ("rule", "rule", Fmt::Text),
+    ("due", "due_on", Fmt::Date),
+    ("told", "told_on", Fmt::Date),
+    ("late", "late", Fmt::Text),
+    ("state", "state", Fmt::Enum("NOTICE_STATE_")),
+];
 
 /// An obligation's columns (its voucher, client and provider by [`crate::names`]).
 pub const OBLIGATION: &[Column] = &[

@@ -1,13 +1,13 @@
-//! Attendance: sessions recorded, cancelled and listed, absences, and the units a voucher has
-//! used as attendance counts them; each recorded as a user of the voucher's provider.
+//! Attendance: sessions recorded, cancelled and listed, absences, alerts, and the units a
+//! voucher has used as attendance counts them; each recorded as a user of the voucher's provider.
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as apb;
 
-use super::calling::{ADMIN, call, every_page, found, user};
+use super::calling::{ADMIN, call, every_page, found, provider_user_or, user};
 use super::convert::date;
-use crate::conn::{Platform, request_id};
+use crate::conn::{Platform, Role, request_id};
 
 /// A session on `on` from `from` to `to` (hours, minutes), on site, with notes.
 pub fn session_at(on: NaiveDate, from: (i32, i32), to: (i32, i32)) -> apb::SessionDetails {
@@ -118,6 +118,30 @@ pub async fn list_absences(
             page_token,
         };
         call!(p, ADMIN, c.list_absences(request), "ListAbsences")
+    })
+    .await
+}
+
+/// Attendance's alerts (all pages) in `state` (unspecified: any): of `provider` as its user
+/// sees them, or every one as a county administrator; of one voucher when `voucher` is given.
+pub async fn list_alerts(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: Option<&str>,
+    state: apb::AlertState,
+) -> anyhow::Result<apb::ListAlertsResponse> {
+    let c = p.attendance()?;
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    every_page(|page_token| {
+        let request = apb::ListAlertsRequest {
+            provider_id: provider.unwrap_or_default().into(),
+            voucher_id: voucher.unwrap_or_default().into(),
+            state: state as i32,
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, caller, c.list_alerts(request), "ListAlerts")
     })
     .await
 }

@@ -17,7 +17,8 @@ mod vouchers;
 mod waiting;
 
 pub use attendance::{
-    cancel_session, list_absences, list_sessions, record_absence, record_session, session_at, usage,
+    cancel_session, list_absences, list_alerts, list_sessions, record_absence, record_session,
+    session_at, usage,
 };
 pub use convert::{date, naive, today};
 pub use invoices::{
@@ -29,8 +30,8 @@ pub use providers::{
     provider_by_business_id, register_provider, submit_provider,
 };
 pub use reports::{
-    get_report, kela_notice_pdf, list_kela_notices, list_obligations, mark_kela_notice_sent,
-    report_pdf, save_report, submit_report, voucher_as_lister, write_file,
+    get_report, kela_notice_pdf, list_kela_notices, list_notices, list_obligations,
+    mark_kela_notice_sent, report_pdf, save_report, submit_report, voucher_as_lister, write_file,
 };
 pub use vouchers::{
     accept_voucher, add_client, cancel_voucher, ceiling_price, choose_provider, decision,

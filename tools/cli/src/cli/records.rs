@@ -1,4 +1,5 @@
-//! `seteli session …` and `seteli absence …`: what a provider's user records of a day.
+//! `seteli session …`, `seteli absence …` and `seteli alert …`: what a provider's user records of
+//! a day, and the alerts attendance raises of them.
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
@@ -131,5 +132,23 @@ pub enum AbsenceCmd {
     List {
         /// The voucher id.
         voucher: String,
+    },
+}
+
+/// `seteli alert …`.
+#[derive(Debug, Subcommand)]
+pub enum AlertCmd {
+    /// Attendance's alerts (ABS-*, a week without a session …) with the voucher number and the
+    /// client's name: a provider's, as its user; or every one, as the county.
+    List {
+        /// Only this provider's, as its user.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Only this voucher's.
+        #[arg(long)]
+        voucher: Option<String>,
+        /// Only those still open.
+        #[arg(long)]
+        open: bool,
     },
 }

@@ -1,5 +1,5 @@
-//! `seteli report …` and `seteli invoice …`: reports and their PDFs, invoices and the
-//! financial system's pull.
+//! `seteli report …`, `seteli notice …` and `seteli invoice …`: reports and their PDFs, the
+//! notices social workers are told, invoices and the financial system's pull.
 
 use std::path::PathBuf;
 
@@ -150,5 +150,24 @@ pub enum InvoiceCmd {
         /// The file to write.
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+/// `seteli notice …`.
+#[derive(Debug, Subcommand)]
+pub enum NoticeCmd {
+    /// The notices social workers are told (a sick certificate, repeated no-shows, a prolonged
+    /// absence, an interruption), with the voucher number and the client's name: a provider's,
+    /// as its user; or every one, as the county.
+    List {
+        /// Only this provider's, as its user.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Only this voucher's.
+        #[arg(long)]
+        voucher: Option<String>,
+        /// Only those not acknowledged yet.
+        #[arg(long)]
+        open: bool,
     },
 }

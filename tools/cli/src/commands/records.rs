@@ -5,7 +5,7 @@ use seteli_api::attendance::v1 as apb;
 
 use super::named_rows;
 use crate::actions::{self, date};
-use crate::cli::{AbsenceCmd, ByArg, ReasonArg, RecordedDay, SessionCmd};
+use crate::cli::{AbsenceCmd, AlertCmd, ByArg, ReasonArg, RecordedDay, SessionCmd};
 use crate::conn::Platform;
 use crate::output::{self, Out, at, record, rule_notes};
 
@@ -129,6 +129,26 @@ pub(super) async fn absence(p: &Platform, out: Out, c: AbsenceCmd) -> anyhow::Re
         AbsenceCmd::List { voucher } => {
             let listed = actions::list_absences(p, &voucher).await?;
             named_rows(p, out, (None, false), &listed, &output::absence_listed()).await
+        }
+    }
+}
+
+/// Runs a `seteli alert` command.
+pub(super) async fn alert(p: &Platform, out: Out, c: AlertCmd) -> anyhow::Result<()> {
+    match c {
+        AlertCmd::List {
+            provider,
+            voucher,
+            open,
+        } => {
+            let state = if open {
+                apb::AlertState::Open
+            } else {
+                apb::AlertState::Unspecified
+            };
+            let provider = provider.as_deref();
+            let listed = actions::list_alerts(p, provider, voucher.as_deref(), state).await?;
+            named_rows(p, out, (provider, false), &listed, output::ALERT).await
         }
     }
 }

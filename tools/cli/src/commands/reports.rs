@@ -8,7 +8,7 @@ use seteli_api::reporting::v1 as rpb;
 
 use super::{named_rows, spinner};
 use crate::actions;
-use crate::cli::{FormatArg, InvoiceCmd, ReportCmd, StatusArg};
+use crate::cli::{FormatArg, InvoiceCmd, NoticeCmd, ReportCmd, StatusArg};
 use crate::conn::Platform;
 use crate::names;
 use crate::output::{self, Out, Proto, at, items, record, rows, written};
@@ -88,6 +88,26 @@ pub(super) async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Resu
                 }
             };
             written(out, &path, pdf.content.len(), &pdf.content_type)
+        }
+    }
+}
+
+/// Runs a `seteli notice` command.
+pub(super) async fn notice(p: &Platform, out: Out, c: NoticeCmd) -> anyhow::Result<()> {
+    match c {
+        NoticeCmd::List {
+            provider,
+            voucher,
+            open,
+        } => {
+            let state = if open {
+                rpb::NoticeState::Open
+            } else {
+                rpb::NoticeState::Unspecified
+            };
+            let provider = provider.as_deref();
+            let listed = actions::list_notices(p, provider, voucher.as_deref(), state).await?;
+            named_rows(p, out, (provider, false), &listed, output::NOTICE).await
         }
     }
 }
