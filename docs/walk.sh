@@ -65,16 +65,17 @@ $S session list "$V"                                # with the voucher number an
 $S alert list --voucher "$V"                        # what attendance asks the provider to do
 
 # Reports: the interim report written and submitted to the social worker.
-$S report list --provider "$P"
+$S report list --provider "$P" --wait 10            # once reporting follows the voucher
 $S report write "$V/REP-INTERIM" --provider "$P" --goals "Arjen rytmi vahvistui." \
    --changes "Osallistuu säännöllisesti." --means "Yksilövalmennus kahdesti viikossa." \
    --follow-up "Jatketaan työkokeiluun."
 $S report submit "$V/REP-INTERIM" --provider "$P"
 
-# Kela's absence notice (ABS-KELA) of the illness: its TT3 PDF, then marked sent.
+# Kela's absence notices (ABS-KELA), once reporting knows the service started; the one of the
+# illness as its TT3 PDF, then marked sent.
+$S kela list --voucher "$V" --wait 10               # voucher number, client, overdue marked !
 $S kela pdf "$V" --day "$(day 9)" --provider "$P" --out "$OUT"
 $S kela mark-sent "$V" --day "$(day 9)" --provider "$P"
-$S kela list --voucher "$V"                         # voucher number, client, overdue marked !
 
 # Last month invoiced, approved, and pulled by the financial system as Finvoice and UBL files.
 I=$($S --id invoice generate --provider "$P" --month "$MONTH")
@@ -84,7 +85,7 @@ $S invoice pull --out "$OUT/invoices"
 
 # The service ends: the client found work. A voucher decided for later is cancelled instead.
 $S voucher interrupt "$V" --reason-kind client-employed-or-studying --reason "Sai työpaikan."
-$S notice list --voucher "$V"                       # the social worker is told of it
+$S notice list --voucher "$V" --wait 10             # the social worker is told of it
 W=$($S --id voucher issue --client "$C" --service KTT_INDIVIDUAL --units 30 \
    --from "$(date -d '+14 days' +%F)" --activation-plan AS-2026-0042 --job-search-in-force \
    --benefit labour-market-subsidy)

@@ -35,6 +35,10 @@ pub enum KelaCmd {
         /// Only in this status.
         #[arg(long, value_enum)]
         status: Option<KelaStatusArg>,
+        /// Ask again until the list holds something, for up to this many seconds: reporting
+        /// learns that a service started (its first session) within a second or two.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
     },
     /// Write a notice as a PDF (TT3) to the file --out names.
     Pdf {
@@ -110,7 +114,11 @@ pub async fn run(p: &Platform, out: Out, c: KelaCmd) -> anyhow::Result<()> {
             provider,
             voucher,
             status,
-        } => list(p, out, provider.as_deref(), voucher.as_deref(), status).await,
+            wait,
+        } => {
+            let filter = (provider.as_deref(), voucher.as_deref(), status);
+            list(p, out, filter, wait).await
+        }
         KelaCmd::Pdf {
             id,
             day,
@@ -165,9 +173,8 @@ const COLUMNS: &[output::Column] = &[
 async fn list(
     p: &Platform,
     out: Out,
-    provider: Option<&str>,
-    voucher: Option<&str>,
-    status: Option<KelaStatusArg>,
+    (provider, voucher, status): (Option<&str>, Option<&str>, Option<KelaStatusArg>),
+    wait: u64,
 ) -> anyhow::Result<()> {
     let status = match status {
         None => rpb::KelaNoticeStatus::Unspecified,
@@ -175,7 +182,8 @@ async fn list(
         Some(KelaStatusArg::Overdue) => rpb::KelaNoticeStatus::Overdue,
         Some(KelaStatusArg::Sent) => rpb::KelaNoticeStatus::Sent,
     };
-    let all = actions::list_kela_notices(p, provider, voucher, status).await?;
+    let fetch = || actions::list_kela_notices(p, provider, voucher, status);
+    let all = actions::listed(wait, fetch, |l| l.notices.is_empty()).await?;
     let mut names = crate::names::Vouchers::new(p, provider);
     let mut notices = Vec::new();
     for n in &all.notices {

@@ -38,4 +38,4 @@ pub use vouchers::{
     decline_voucher, get_voucher, interrupt_voucher, issue_voucher, list_clients, list_vouchers,
     set_ceiling_price,
 };
-pub use waiting::eventually;
+pub use waiting::{eventually, listed};

@@ -150,5 +150,9 @@ pub enum AlertCmd {
         /// Only those still open.
         #[arg(long)]
         open: bool,
+        /// Ask again until the list holds something, for up to this many seconds: what one
+        /// service derives from another's change reaches it within a second or so.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
     },
 }

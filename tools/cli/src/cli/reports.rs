@@ -29,6 +29,10 @@ pub enum ReportCmd {
         /// Only in this status.
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
+        /// Ask again until the list holds something, for up to this many seconds: what one
+        /// service derives from another's change reaches it within a second or so.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
     },
     /// One report (its id is `<voucher id>/<rule>`).
     Get {
@@ -169,5 +173,9 @@ pub enum NoticeCmd {
         /// Only those not acknowledged yet.
         #[arg(long)]
         open: bool,
+        /// Ask again until the list holds something, for up to this many seconds: what one
+        /// service derives from another's change reaches it within a second or so.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
     },
 }

@@ -140,6 +140,7 @@ pub(super) async fn alert(p: &Platform, out: Out, c: AlertCmd) -> anyhow::Result
             provider,
             voucher,
             open,
+            wait,
         } => {
             let state = if open {
                 apb::AlertState::Open
@@ -147,7 +148,8 @@ pub(super) async fn alert(p: &Platform, out: Out, c: AlertCmd) -> anyhow::Result
                 apb::AlertState::Unspecified
             };
             let provider = provider.as_deref();
-            let listed = actions::list_alerts(p, provider, voucher.as_deref(), state).await?;
+            let fetch = || actions::list_alerts(p, provider, voucher.as_deref(), state);
+            let listed = actions::listed(wait, fetch, |l| l.alerts.is_empty()).await?;
             named_rows(p, out, (provider, false), &listed, output::ALERT).await
         }
     }

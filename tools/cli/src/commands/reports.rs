@@ -25,14 +25,19 @@ pub(super) async fn report(p: &Platform, out: Out, c: ReportCmd) -> anyhow::Resu
     let show =
         async |x: rpb::Report, provider: Option<&str>| named_report(p, out, provider, &x).await;
     match c {
-        ReportCmd::List { provider, status } => {
+        ReportCmd::List {
+            provider,
+            status,
+            wait,
+        } => {
             let status = match status {
                 None => rpb::ObligationStatus::Unspecified,
                 Some(StatusArg::Due) => rpb::ObligationStatus::Due,
                 Some(StatusArg::Overdue) => rpb::ObligationStatus::Overdue,
                 Some(StatusArg::Submitted) => rpb::ObligationStatus::Submitted,
             };
-            let listed = actions::list_obligations(p, provider.as_deref(), status).await?;
+            let fetch = || actions::list_obligations(p, provider.as_deref(), status);
+            let listed = actions::listed(wait, fetch, |l| l.obligations.is_empty()).await?;
             let provider = (provider.as_deref(), false);
             named_rows(p, out, provider, &listed, output::OBLIGATION).await
         }
@@ -99,6 +104,7 @@ pub(super) async fn notice(p: &Platform, out: Out, c: NoticeCmd) -> anyhow::Resu
             provider,
             voucher,
             open,
+            wait,
         } => {
             let state = if open {
                 rpb::NoticeState::Open
@@ -106,7 +112,8 @@ pub(super) async fn notice(p: &Platform, out: Out, c: NoticeCmd) -> anyhow::Resu
                 rpb::NoticeState::Unspecified
             };
             let provider = provider.as_deref();
-            let listed = actions::list_notices(p, provider, voucher.as_deref(), state).await?;
+            let fetch = || actions::list_notices(p, provider, voucher.as_deref(), state);
+            let listed = actions::listed(wait, fetch, |l| l.notices.is_empty()).await?;
             named_rows(p, out, (provider, false), &listed, output::NOTICE).await
         }
     }
