@@ -57,8 +57,10 @@ $S voucher choose "$V" --provider "$P"              # chosen again: a place came
 $S voucher accept "$V" --provider "$P" --coach "Olli Ohjaaja"
 
 # Last month's sessions: one held, one the client did not come to, a day of illness.
-$S session record "$V" --provider "$P" --date "$(day 1)" --start 9:00 --end 11:00
-N=$($S --id session record "$V" --provider "$P" --date "$(day 8)" --start 9:00 --end 11:00)
+$S session record "$V" --provider "$P" --date "$(day 1)" --start 9:00 --end 11:00 \
+   --modality on-site
+N=$($S --id session record "$V" --provider "$P" --date "$(day 8)" --start 9:00 --end 11:00 \
+   --modality on-site)
 $S session cancel "$N" --provider "$P" --by client  # a no-show: the client did not come
 $S absence record "$V" --provider "$P" --date "$(day 9)" --reason own-illness
 $S session list "$V"                                # with the voucher number and the client

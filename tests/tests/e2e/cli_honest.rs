@@ -331,6 +331,8 @@ async fn ids_for_scripts_and_lists_with_voucher_numbers_and_names() {
         "9:00",
         "--end",
         "10:30",
+        "--modality",
+        "on-site",
     ];
     let out = cli.run(&record).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -415,6 +417,8 @@ async fn error_texts_name_the_real_problem() {
             "p",
             "--date",
             "2026-11-31",
+            "--modality",
+            "on-site",
         ])
         .await,
     );

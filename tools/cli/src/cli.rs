@@ -15,7 +15,9 @@ mod vouchers;
 pub use crate::kela::KelaCmd;
 use crate::values::parse_date;
 pub use providers::{LegalFormArg, ProviderCmd, RegisterArgs};
-pub use records::{AbsenceCmd, AlertCmd, ByArg, ReasonArg, RecordedDay, SessionCmd};
+pub use records::{
+    AbsenceCmd, AlertCmd, ByArg, ModalityArg, ReasonArg, RecordedDay, SessionCmd, SessionKindArg,
+};
 pub use reports::{FormatArg, InvoiceCmd, NoticeCmd, ReportCmd, StatusArg};
 pub use vouchers::{BenefitArg, ClientCmd, DeclineReasonArg, EndReasonArg, IssueArgs, VoucherCmd};
 

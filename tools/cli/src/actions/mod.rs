@@ -18,7 +18,7 @@ mod waiting;
 
 pub use attendance::{
     cancel_session, list_absences, list_alerts, list_sessions, record_absence, record_session,
-    session_at, usage,
+    usage,
 };
 pub use convert::{date, naive, today};
 pub use invoices::{

@@ -19,6 +19,28 @@ pub struct RecordedDay {
     pub date: NaiveDate,
 }
 
+/// Where a session took place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModalityArg {
+    /// On site, in person.
+    OnSite,
+    /// Remote, by phone.
+    Phone,
+    /// Remote, by video.
+    Video,
+}
+
+/// What a session is, beside a regular one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SessionKindArg {
+    /// A session of the voucher's service.
+    Regular,
+    /// A KTT group coaching individual discussion (KTT_GROUP only; consumes no units).
+    IndividualDiscussion,
+    /// The individual coaching included in KTT work activity (consumes no units).
+    IndividualCoaching,
+}
+
 /// Who cancelled a session.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ByArg {
@@ -46,6 +68,15 @@ pub enum SessionCmd {
         /// or 2.5.
         #[arg(long, value_parser = parse_units)]
         hours: Option<i64>,
+        /// Where it took place: on site, or remote by phone or video (KTT-NOT-ONLY-REMOTE).
+        #[arg(long, value_enum)]
+        modality: ModalityArg,
+        /// What it was, when not a regular session of the voucher's service.
+        #[arg(long, value_enum)]
+        kind: Option<SessionKindArg>,
+        /// SK group: an excursion day (CAP-SESSION-LENGTH allows it more hours).
+        #[arg(long)]
+        excursion: bool,
         /// Group services: the clients in the session, this one included.
         #[arg(long, default_value_t = 0)]
         participants: i32,

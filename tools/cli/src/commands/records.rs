@@ -5,7 +5,9 @@ use seteli_api::attendance::v1 as apb;
 
 use super::named_rows;
 use crate::actions::{self, date};
-use crate::cli::{AbsenceCmd, AlertCmd, ByArg, ReasonArg, RecordedDay, SessionCmd};
+use crate::cli::{
+    AbsenceCmd, AlertCmd, ByArg, ModalityArg, ReasonArg, RecordedDay, SessionCmd, SessionKindArg,
+};
 use crate::conn::Platform;
 use crate::output::{self, Out, at, record, rule_notes};
 
@@ -22,6 +24,9 @@ pub(super) async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Re
             start,
             end,
             hours,
+            modality,
+            kind,
+            excursion,
             participants,
             coach,
             notes,
@@ -34,11 +39,20 @@ pub(super) async fn session(p: &Platform, out: Out, c: SessionCmd) -> anyhow::Re
                 start_time: clock(start),
                 end_time: clock(end),
                 hours: hours.map(|hundredths| apb::Units { hundredths }),
-                modality: apb::Modality::OnSite as i32,
+                modality: match modality {
+                    ModalityArg::OnSite => apb::Modality::OnSite,
+                    ModalityArg::Phone => apb::Modality::Phone,
+                    ModalityArg::Video => apb::Modality::Video,
+                } as i32,
+                kind: kind.map_or(apb::SessionKind::Unspecified, |k| match k {
+                    SessionKindArg::Regular => apb::SessionKind::Regular,
+                    SessionKindArg::IndividualDiscussion => apb::SessionKind::IndividualDiscussion,
+                    SessionKindArg::IndividualCoaching => apb::SessionKind::IndividualCoaching,
+                }) as i32,
+                excursion,
                 coach,
                 notes,
                 participants,
-                ..Default::default()
             };
             let r = actions::record_session(p, &provider, &voucher, details, replaces.as_deref())
                 .await?;
