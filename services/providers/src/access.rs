@@ -31,6 +31,7 @@ pub enum Rpc {
     RemoveDocument,
     SetSoteriClasses,
     SubmitProvider,
+    DiscardProviderDraft,
     ApproveProvider,
     RejectProvider,
     SuspendProvider,
@@ -45,7 +46,7 @@ pub enum Rpc {
 
 impl Rpc {
     /// Every RPC.
-    pub const ALL: [Rpc; 24] = [
+    pub const ALL: [Rpc; 25] = [
         Rpc::CreateProvider,
         Rpc::GetProvider,
         Rpc::ListProviders,
@@ -60,6 +61,7 @@ impl Rpc {
         Rpc::RemoveDocument,
         Rpc::SetSoteriClasses,
         Rpc::SubmitProvider,
+        Rpc::DiscardProviderDraft,
         Rpc::ApproveProvider,
         Rpc::RejectProvider,
         Rpc::SuspendProvider,
@@ -89,6 +91,7 @@ impl Rpc {
             Rpc::RemoveDocument => "RemoveDocument",
             Rpc::SetSoteriClasses => "SetSoteriClasses",
             Rpc::SubmitProvider => "SubmitProvider",
+            Rpc::DiscardProviderDraft => "DiscardProviderDraft",
             Rpc::ApproveProvider => "ApproveProvider",
             Rpc::RejectProvider => "RejectProvider",
             Rpc::SuspendProvider => "SuspendProvider",
@@ -162,7 +165,10 @@ pub const fn rule(rpc: Rpc) -> Rule {
         | Rpc::AddDocument
         | Rpc::RemoveDocument
         | Rpc::SetSoteriClasses => (EVERY_ROLE, EDITORS),
-        Rpc::SubmitProvider => (&[Role::ProviderUser, Role::CountyAdmin], EDITORS),
+        // Whoever may edit the draft submits it or gives it up.
+        Rpc::SubmitProvider | Rpc::DiscardProviderDraft => {
+            (&[Role::ProviderUser, Role::CountyAdmin], EDITORS)
+        }
         Rpc::ApproveProvider
         | Rpc::RejectProvider
         | Rpc::SuspendProvider
@@ -331,6 +337,9 @@ mod tests {
         assert!(may_act_on(&own, Rpc::AddSite, "p2").is_err());
         assert!(may_call(&own, Rpc::ApproveProvider).is_err());
         assert!(may_call(&own, Rpc::SubmitProvider).is_ok());
+        assert!(may_call(&own, Rpc::DiscardProviderDraft).is_ok());
+        assert!(may_act_on(&own, Rpc::DiscardProviderDraft, "p2").is_err());
+        assert!(may_call(&caller(Role::SocialWorker, None), Rpc::DiscardProviderDraft).is_err());
         assert!(!may_see(&own, "p2", ProviderState::Draft));
         assert!(may_see(&own, "p2", ProviderState::Approved));
         assert_eq!(detail(&own, "p2"), Detail::Public);

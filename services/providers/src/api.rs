@@ -38,6 +38,7 @@ impl ProvidersService for ProvidersApi {
     async fn remove_document(&self, r: Request<pb::RemoveDocumentRequest>) -> Answer<pb::RemoveDocumentResponse> { rpc::unary(&self.0, r, ops::remove_document).await }
     async fn set_soteri_classes(&self, r: Request<pb::SetSoteriClassesRequest>) -> Answer<pb::SetSoteriClassesResponse> { rpc::unary(&self.0, r, ops::set_soteri_classes).await }
     async fn submit_provider(&self, r: Request<pb::SubmitProviderRequest>) -> Answer<pb::SubmitProviderResponse> { rpc::unary(&self.0, r, ops::submit_provider).await }
+    async fn discard_provider_draft(&self, r: Request<pb::DiscardProviderDraftRequest>) -> Answer<pb::DiscardProviderDraftResponse> { rpc::unary(&self.0, r, ops::discard_provider_draft).await }
     async fn approve_provider(&self, r: Request<pb::ApproveProviderRequest>) -> Answer<pb::ApproveProviderResponse> { rpc::unary(&self.0, r, ops::approve_provider).await }
     async fn reject_provider(&self, r: Request<pb::RejectProviderRequest>) -> Answer<pb::RejectProviderResponse> { rpc::unary(&self.0, r, ops::reject_provider).await }
     async fn suspend_provider(&self, r: Request<pb::SuspendProviderRequest>) -> Answer<pb::SuspendProviderResponse> { rpc::unary(&self.0, r, ops::suspend_provider).await }

@@ -78,6 +78,11 @@ impl Service for Providers {
             description: "provider change feed",
             sql: include_str!("../migrations/0107_provider_feed.sql"),
         },
+        MigrationFile {
+            version: 108,
+            description: "discarded drafts free their business id",
+            sql: include_str!("../migrations/0108_discarded_drafts.sql"),
+        },
     ];
 
     type Settings = app::Settings;

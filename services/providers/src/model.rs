@@ -28,20 +28,23 @@ pub enum ProviderState {
     Suspended,
     /// Approval withdrawn for good.
     Revoked,
+    /// A draft given up before it was submitted: its business id is free again.
+    Discarded,
 }
 
 impl ProviderState {
     /// Every state.
-    pub const ALL: [ProviderState; 6] = [
+    pub const ALL: [ProviderState; 7] = [
         Self::Draft,
         Self::Submitted,
         Self::Approved,
         Self::Rejected,
         Self::Suspended,
         Self::Revoked,
+        Self::Discarded,
     ];
 
-    /// States in which the provider's data may be edited (all but REVOKED).
+    /// States in which the provider's data may be edited (all but REVOKED and DISCARDED).
     pub const EDITABLE: &'static [ProviderState] = &[
         Self::Draft,
         Self::Submitted,
@@ -59,6 +62,7 @@ impl ProviderState {
             Self::Rejected => "REJECTED",
             Self::Suspended => "SUSPENDED",
             Self::Revoked => "REVOKED",
+            Self::Discarded => "DISCARDED",
         }
     }
 
@@ -83,6 +87,8 @@ pub enum StateChange {
     Resume,
     /// The county withdraws the approval for good, with a reason.
     Revoke,
+    /// Whoever may edit a draft gives it up before it is submitted.
+    Discard,
 }
 
 /// One row of the approval state table.
@@ -98,9 +104,10 @@ pub struct Transition {
 
 impl StateChange {
     /// The state table: DRAFT/REJECTED → SUBMITTED → APPROVED/REJECTED, APPROVED ↔ SUSPENDED,
-    /// APPROVED/SUSPENDED → REVOKED; entering SUBMITTED or APPROVED checks every approval rule.
+    /// APPROVED/SUSPENDED → REVOKED, DRAFT → DISCARDED; entering SUBMITTED or APPROVED checks
+    /// every approval rule.
     pub const fn transition(self) -> Transition {
-        use ProviderState::{Approved, Draft, Rejected, Revoked, Submitted, Suspended};
+        use ProviderState::{Approved, Discarded, Draft, Rejected, Revoked, Submitted, Suspended};
         let (from, to, checks_rules): (&'static [ProviderState], _, _) = match self {
             Self::Submit => (&[Draft, Rejected], Submitted, true),
             Self::Approve => (&[Submitted], Approved, true),
@@ -108,6 +115,7 @@ impl StateChange {
             Self::Suspend => (&[Approved], Suspended, false),
             Self::Resume => (&[Suspended], Approved, true),
             Self::Revoke => (&[Approved, Suspended], Revoked, false),
+            Self::Discard => (&[Draft], Discarded, false),
         };
         Transition {
             from,
@@ -557,17 +565,25 @@ mod tests {
     }
 
     #[test]
-    fn revoked_is_final() {
-        assert!(!ProviderState::EDITABLE.contains(&ProviderState::Revoked));
-        for change in [
-            StateChange::Submit,
-            StateChange::Approve,
-            StateChange::Reject,
-            StateChange::Suspend,
-            StateChange::Resume,
-            StateChange::Revoke,
-        ] {
-            assert!(!change.transition().from.contains(&ProviderState::Revoked));
+    fn revoked_and_discarded_are_final() {
+        for last in [ProviderState::Revoked, ProviderState::Discarded] {
+            assert!(!ProviderState::EDITABLE.contains(&last));
+            for change in [
+                StateChange::Submit,
+                StateChange::Approve,
+                StateChange::Reject,
+                StateChange::Suspend,
+                StateChange::Resume,
+                StateChange::Revoke,
+                StateChange::Discard,
+            ] {
+                assert!(!change.transition().from.contains(&last), "{change:?}");
+            }
         }
+        // Only a draft is discarded: what was submitted is rejected or revoked instead.
+        assert_eq!(
+            StateChange::Discard.transition().from,
+            &[ProviderState::Draft]
+        );
     }
 }

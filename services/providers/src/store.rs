@@ -15,9 +15,11 @@ use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+mod drafts;
 mod feed;
 mod offerings;
 
+pub use drafts::{free_business_id, remove_staff};
 pub use feed::{PROVIDER_FEED, append_change, is_fed, list_changes, unfed_providers};
 pub use offerings::upsert_offering;
 
@@ -72,7 +74,8 @@ type CandidateRow = (
     f64,
 );
 
-const PROVIDER_COLUMNS: &str = "id, name, business_id, legal_form, contact_name, contact_email, \
+/// A provider's columns, its business id read where a discarded draft keeps it.
+const PROVIDER_COLUMNS: &str = "id, name, COALESCE(discarded_business_id, business_id), legal_form, contact_name, contact_email, \
     contact_phone, contact_address, iban, bic, einvoice_address, supplier_number, \
     uses_subcontractors, state, state_reasons, version, created_at, updated_at, \
     pending_iban, pending_bic, pending_bank_at, pending_bank_by";
@@ -676,10 +679,12 @@ fn site_from_row(r: SiteRow) -> Result<Site, AppError> {
 }
 
 /// Up to `limit` providers by name (with [`Detail::Public`]) after the provider `after_id`
-/// (by its stored name, then id), optionally only in `state`, and only those `visibility` shows.
+/// (by its stored name, then id): only in `state` when given, else in every state but
+/// DISCARDED; only the one registered with `business_id` when it is not empty (a discarded
+/// draft no longer holds its business id); and only those `visibility` shows.
 pub async fn list_providers(
     conn: &mut AnyConnection,
-    state: Option<ProviderState>,
+    (state, business_id): (Option<ProviderState>, &str),
     visibility: Visibility<'_>,
     after_id: Option<String>,
     limit: i64,
@@ -709,9 +714,10 @@ pub async fn list_providers(
     };
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {PROVIDER_COLUMNS} FROM providers \
-         WHERE ($1 = '' OR state = $1) \
+         WHERE (($1 = '' AND state <> 'DISCARDED') OR state = $1) \
          AND ($2 = 0 OR state = 'APPROVED' OR id = $3) \
          AND (name > $4 OR (name = $4 AND id > $5)) \
+         AND ($7 = '' OR business_id = $7) \
          ORDER BY name, id LIMIT $6"
     )))
     .bind(state.map(ProviderState::code).unwrap_or_default())
@@ -720,6 +726,7 @@ pub async fn list_providers(
     .bind(after_name)
     .bind(after_id)
     .bind(limit)
+    .bind(business_id)
     .fetch_all(&mut *conn)
     .await?;
     let mut page = rows

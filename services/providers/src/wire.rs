@@ -27,6 +27,7 @@ seteli_platform::pb_enum!(ProviderState, pb::ProviderState {
     Rejected => Rejected,
     Suspended => Suspended,
     Revoked => Revoked,
+    Discarded => Discarded,
 });
 
 seteli_platform::pb_enum!(SiteKind, pb::SiteKind {
@@ -130,6 +131,16 @@ pub fn details(d: Option<&pb::ProviderDetails>) -> Result<Details, AppError> {
         supplier_number: d.supplier_number.trim().to_owned(),
         uses_subcontractors: d.uses_subcontractors,
     })
+}
+
+/// The business id ListProviders filters by: empty for none, else a checked Y-tunnus.
+pub fn business_id_filter(given: &str) -> Result<String, AppError> {
+    let business_id = given.trim();
+    if !business_id.is_empty() {
+        seteli_rules::ids::validate_y_tunnus(business_id)
+            .map_err(|e| AppError::invalid("business_id", e.to_string()))?;
+    }
+    Ok(business_id.to_owned())
 }
 
 /// Checks a new site (its fields are stored as given).

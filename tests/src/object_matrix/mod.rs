@@ -73,6 +73,8 @@ pub enum Key {
     IdentityCode,
     /// A person's token subject.
     Subject,
+    /// A provider's Y-tunnus (business id).
+    BusinessId,
 }
 
 /// Fields whose name ends in `_id` but name no object: the idempotency key.
@@ -109,6 +111,7 @@ fn known(field: &str) -> Option<(Kind, Key)> {
         "group_id" => (Kind::Group, Key::Id),
         "invoice_id" => (Kind::Invoice, Key::Id),
         "social_worker" => (Kind::SocialWorker, Key::Subject),
+        "business_id" => (Kind::Provider, Key::BusinessId),
         _ => return None,
     };
     Some(named)
@@ -248,7 +251,8 @@ fn date(d: &MessageDescriptor, day: NaiveDate) -> DynamicMessage {
 
 /// A key of the same shape as `real` that names nothing: every uuid in it a fresh one (a
 /// report id `<voucher>/<rule>` keeps its rule), a voucher number's digits a number never
-/// given, an identity code of someone nobody registered, a subject nobody signs in as.
+/// given, an identity code of someone nobody registered, a subject nobody signs in as, a
+/// Y-tunnus no provider registered.
 pub fn fake_of(key: Key, real: &str) -> String {
     match key {
         Key::Id => {
@@ -279,6 +283,13 @@ pub fn fake_of(key: Key, real: &str) -> String {
             .expect("hetu")
         }
         Key::Subject => format!("matrix-nobody-{}", uuid::Uuid::now_v7().simple()),
+        // A valid Y-tunnus of the 9 000 000s: the world's come from small seeds.
+        Key::BusinessId => (0..20)
+            .find_map(|i| {
+                let body = 9_000_000 + (uuid::Uuid::now_v7().as_u128() % 990_000) as u32 + i;
+                seteli_rules::ids::format_y_tunnus(&body.to_string()).ok()
+            })
+            .expect("a Y-tunnus"),
     }
 }
 
@@ -422,6 +433,8 @@ mod tests {
         );
         assert_ne!(number, "PS-2026-000012");
         assert!(seteli_rules::ids::parse_hetu(&fake_of(Key::IdentityCode, "x")).is_ok());
+        let y = fake_of(Key::BusinessId, "0737546-2");
+        assert!(seteli_rules::ids::validate_y_tunnus(&y).is_ok(), "{y}");
     }
 
     #[test]

@@ -210,7 +210,10 @@ pub async fn world(env: &Env) -> World {
         let entry = read_provider(&mut env.p(), &admin, p)
             .await
             .expect("provider");
-        w.id(Kind::Provider, side, p);
+        let business_id = entry.details.as_ref().map(|d| d.business_id.clone());
+        let keys = [(Key::Id, p.clone())].into_iter();
+        let keys = keys.chain(business_id.map(|b| (Key::BusinessId, b)));
+        w.add(Kind::Provider, side, keys.collect());
         w.id(Kind::Site, side, &entry.sites[0].id);
         w.id(Kind::StaffMember, side, &entry.staff[0].id);
         w.id(Kind::Document, side, &entry.documents[0].id);

@@ -73,6 +73,7 @@ const PROVIDERS: &[(&str, u16)] = &[
     ("RemoveDocument", EVERY),
     ("SetSoteriClasses", EVERY),
     ("SubmitProvider", PU | CA),
+    ("DiscardProviderDraft", PU | CA),
     ("ApproveProvider", CA),
     ("RejectProvider", CA),
     ("SuspendProvider", CA),

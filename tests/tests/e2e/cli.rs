@@ -9,23 +9,26 @@ use std::process::Output;
 use seteli_tests::fixtures::*;
 
 /// The `seteli` binary (the same `main`, built with the tests: `src/bin/seteli-cli-under-test.rs`).
-fn seteli() -> PathBuf {
+pub(crate) fn seteli() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_seteli-cli-under-test"))
 }
 
-struct Cli {
+/// The `seteli` binary pointed at the kit's services, with the kit's key as its dev key.
+pub(crate) struct Cli {
     args: Vec<String>,
     _keys: tempfile::TempDir,
 }
 
 impl Cli {
-    fn new(env: &Env, services: &[Svc]) -> Self {
+    /// The binary pointed at `env`'s `services`.
+    pub(crate) fn new(env: &Env, services: &[Svc]) -> Self {
         let keys = tempfile::tempdir().expect("tempdir");
         let args = cli_args(env, services, keys.path());
         Cli { args, _keys: keys }
     }
 
-    async fn run(&self, args: &[&str]) -> Output {
+    /// Runs it with `args`.
+    pub(crate) async fn run(&self, args: &[&str]) -> Output {
         let mut cmd = tokio::process::Command::new(seteli());
         cmd.args(&self.args)
             .args(args)
@@ -35,7 +38,8 @@ impl Cli {
         cmd.output().await.expect("run seteli")
     }
 
-    async fn json(&self, args: &[&str]) -> serde_json::Value {
+    /// Runs it with `--json` and `args`, which must succeed: the JSON it printed.
+    pub(crate) async fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.run(&[&["--json"], args].concat()).await;
         assert!(
             out.status.success(),
@@ -47,7 +51,7 @@ impl Cli {
     }
 
     /// Runs `args` with `--json`, expecting a refusal (exit code 1): the error it printed.
-    async fn refused(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) async fn refused(&self, args: &[&str]) -> serde_json::Value {
         let out = self.run(&[&["--json"], args].concat()).await;
         assert_eq!(out.status.code(), Some(1), "seteli {args:?}");
         serde_json::from_slice(&out.stdout).expect("JSON error")
@@ -68,13 +72,30 @@ async fn a_client(individual: u16) -> (Env, String, Cli) {
 }
 
 /// The `key` of each item of a refusal's `list` (its rules' ids, its fields' names).
-fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a str> {
+pub(crate) fn each<'a>(refusal: &'a serde_json::Value, list: &str, key: &str) -> Vec<&'a str> {
     let items = refusal["error"][list].as_array().expect(list);
     items.iter().filter_map(|i| i[key].as_str()).collect()
 }
 
-/// `voucher issue` of KTT individual coaching, `units` hours, for `client`.
-fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
+/// `client add` of `name` with identity code `hetu`, living in Kuopio.
+pub(crate) fn add_client<'a>(name: &'a str, hetu: &'a str) -> [&'a str; 10] {
+    [
+        "client",
+        "add",
+        "--name",
+        name,
+        "--identity-code",
+        hetu,
+        "--municipality",
+        "Kuopio",
+        "--at",
+        "62.8924,27.6770",
+    ]
+}
+
+/// `voucher issue` of KTT individual coaching, `units` hours, for `client`, with the facts
+/// KTT asks of a decision.
+pub(crate) fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 13] {
     [
         "voucher",
         "issue",
@@ -84,6 +105,11 @@ fn issue<'a>(client: &'a str, units: &'a str) -> [&'a str; 8] {
         "KTT_INDIVIDUAL",
         "--units",
         units,
+        "--activation-plan",
+        "AS-2026-0042",
+        "--job-search-in-force",
+        "--benefit",
+        "labour-market-subsidy",
     ]
 }
 
@@ -92,35 +118,11 @@ async fn a_script_issues_a_voucher_and_reads_the_json() {
     let env = start_vouchers(Prices::County).await;
     let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
     let hetu = hetu(ymd(1990, 5, 5), 321);
-    let client = cli
-        .json(&[
-            "client",
-            "add",
-            "--name",
-            "Aino Asiakas",
-            "--identity-code",
-            &hetu,
-            "--municipality",
-            "Kuopio",
-            "--at",
-            "62.8924,27.6770",
-        ])
-        .await;
+    let client = cli.json(&add_client("Aino Asiakas", &hetu)).await;
     let client_id = client["id"].as_str().expect("client id").to_owned();
     assert_eq!(client["name"], "Aino Asiakas");
 
-    let voucher = cli
-        .json(&[
-            "voucher",
-            "issue",
-            "--client",
-            &client_id,
-            "--service",
-            "KTT_INDIVIDUAL",
-            "--units",
-            "30",
-        ])
-        .await;
+    let voucher = cli.json(&issue(&client_id, "30")).await;
     assert_eq!(voucher["state"], "VOUCHER_STATE_ISSUED");
     assert_eq!(
         voucher["decision"]["service_type"],
@@ -184,14 +186,7 @@ async fn a_role_that_may_not_gets_permission_denied_and_input_errors_name_the_fi
     let v = cli.refused(&as_finance).await;
     assert_eq!(v["error"]["code"], "PERMISSION_DENIED", "{v}");
     // A malformed identity code: INVALID_ARGUMENT naming the field.
-    let bad_hetu = [
-        "client",
-        "add",
-        "--name",
-        "X",
-        "--identity-code",
-        "not-a-hetu",
-    ];
+    let bad_hetu = add_client("X", "not-a-hetu");
     let v = cli.refused(&bad_hetu).await;
     assert_eq!(v["error"]["code"], "INVALID_ARGUMENT", "{v}");
     let fields = each(&v, "fields", "field");
@@ -226,8 +221,16 @@ async fn a_decline_an_interruption_and_a_cancellation_each_name_their_reason_cod
     assert_eq!(declined["declined_reason"], "Ryhmä on täynnä.");
     // Chosen again and accepted; the provider's user interrupts it.
     cli.json(&choose).await;
-    cli.json(&["voucher", "accept", &id, "--provider", &provider])
-        .await;
+    cli.json(&[
+        "voucher",
+        "accept",
+        &id,
+        "--provider",
+        &provider,
+        "--coach",
+        "Olli Ohjaaja",
+    ])
+    .await;
     let stopped = cli
         .json(&[
             "voucher",

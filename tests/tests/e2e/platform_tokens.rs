@@ -16,6 +16,7 @@ fn list() -> pb::ListProvidersRequest {
         state: 0,
         page_size: 0,
         page_token: String::new(),
+        ..Default::default()
     }
 }
 

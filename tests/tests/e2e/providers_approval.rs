@@ -383,6 +383,7 @@ async fn pages_through_providers_by_name() {
                 state: 0,
                 page_size: 2,
                 page_token: token.clone(),
+                ..Default::default()
             },
         )
         .await
@@ -406,6 +407,7 @@ async fn pages_through_providers_by_name() {
             state: 0,
             page_size: 1000,
             page_token: String::new(),
+            ..Default::default()
         },
     )
     .await
@@ -431,6 +433,7 @@ async fn all_names(
                 state: 0,
                 page_size,
                 page_token: page_token.clone(),
+                ..Default::default()
             },
         )
         .await
@@ -477,6 +480,7 @@ async fn a_name_with_a_bar_pages_correctly() {
             state: 0,
             page_size: 1,
             page_token: "Aa|Bb ry|x".into(),
+            ..Default::default()
         },
     )
     .await
@@ -521,6 +525,7 @@ async fn pages_through_the_history_oldest_first() {
             state: 0,
             page_size: 1,
             page_token: String::new(),
+            ..Default::default()
         },
     )
     .await

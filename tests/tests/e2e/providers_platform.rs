@@ -125,6 +125,7 @@ async fn the_same_request_id_sent_twice_at_once_creates_one_provider() {
             state: 0,
             page_size: 0,
             page_token: String::new(),
+            ..Default::default()
         },
     )
     .await

@@ -35,6 +35,10 @@ pub enum KelaCmd {
         /// Only in this status.
         #[arg(long, value_enum)]
         status: Option<KelaStatusArg>,
+        /// Ask again until the list holds something, for up to this many seconds: reporting
+        /// learns that a service started (its first session) within a second or two.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
     },
     /// Write a notice as a PDF (TT3) to the file --out names.
     Pdf {
@@ -110,7 +114,11 @@ pub async fn run(p: &Platform, out: Out, c: KelaCmd) -> anyhow::Result<()> {
             provider,
             voucher,
             status,
-        } => list(p, out, provider.as_deref(), voucher.as_deref(), status).await,
+            wait,
+        } => {
+            let filter = (provider.as_deref(), voucher.as_deref(), status);
+            list(p, out, filter, wait).await
+        }
         KelaCmd::Pdf {
             id,
             day,
@@ -165,9 +173,8 @@ const COLUMNS: &[output::Column] = &[
 async fn list(
     p: &Platform,
     out: Out,
-    provider: Option<&str>,
-    voucher: Option<&str>,
-    status: Option<KelaStatusArg>,
+    (provider, voucher, status): (Option<&str>, Option<&str>, Option<KelaStatusArg>),
+    wait: u64,
 ) -> anyhow::Result<()> {
     let status = match status {
         None => rpb::KelaNoticeStatus::Unspecified,
@@ -175,28 +182,20 @@ async fn list(
         Some(KelaStatusArg::Overdue) => rpb::KelaNoticeStatus::Overdue,
         Some(KelaStatusArg::Sent) => rpb::KelaNoticeStatus::Sent,
     };
-    let all = actions::list_kela_notices(p, provider, voucher, status).await?;
-    // One voucher read per voucher, however many of its periods are listed.
-    let mut vouchers = std::collections::BTreeMap::new();
+    let fetch = || actions::list_kela_notices(p, provider, voucher, status);
+    let all = actions::listed(wait, fetch, |l| l.notices.is_empty()).await?;
+    let mut names = crate::names::Vouchers::new(p, provider);
     let mut notices = Vec::new();
     for n in &all.notices {
-        if !vouchers.contains_key(&n.voucher_id) {
-            let v = actions::notice_voucher(p, provider, &n.voucher_id).await?;
-            vouchers.insert(n.voucher_id.clone(), v);
-        }
-        let v = vouchers.get(&n.voucher_id).cloned().flatten();
         let mut item = output::json_of(n, <rpb::KelaNoticeSummary as output::Proto>::NAME)?;
         let overdue = n.status == rpb::KelaNoticeStatus::Overdue as i32;
         if let Value::Object(fields) = &mut item {
-            let number = v.as_ref().map(|v| v.voucher_number.clone());
-            let client = v.and_then(|v| v.client).map(|c| c.name);
-            fields.insert("voucher_number".into(), number.unwrap_or_default().into());
-            fields.insert("client_name".into(), client.unwrap_or_default().into());
             fields.insert("overdue".into(), overdue.into());
             fields.insert("mark".into(), if overdue { "!" } else { "" }.into());
         }
         notices.push(item);
     }
+    let unnamed = names.name(&mut notices).await?;
     let overdue = all
         .notices
         .iter()
@@ -219,7 +218,8 @@ async fn list(
                 ("late", "late", Fmt::Text),
             ],
         );
-        format!("{table}\n{overdue} overdue (!): to Kela without delay")
+        let note = crate::names::unnamed_note(unnamed);
+        format!("{table}\n{overdue} overdue (!): to Kela without delay{note}")
     })
 }
 

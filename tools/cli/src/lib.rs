@@ -23,9 +23,12 @@ pub mod cli;
 pub mod commands;
 pub mod conn;
 pub mod demo;
+pub mod examples;
 pub mod failure;
 pub mod kela;
+pub mod names;
 pub mod output;
+pub mod registration;
 pub mod values;
 
 use std::process::ExitCode;
@@ -63,6 +66,7 @@ pub async fn main() -> ExitCode {
 pub async fn run(cli: Cli) -> ExitCode {
     let out = Out {
         json: cli.global.json,
+        id_only: cli.global.id_only,
     };
     let result = match &cli.command {
         // Minting and completions need no platform (nor a dev key for completions).
@@ -80,10 +84,48 @@ pub async fn run(cli: Cli) -> ExitCode {
         // `seteli … | head`: the reader has what it wanted.
         Err(e) if e.is::<output::OutputClosed>() => ExitCode::SUCCESS,
         Err(e) => {
-            report_error(&e, out);
+            match unreachable(&e, &cli.global) {
+                // Nothing refused it: say only what did not answer.
+                Some(said) if !out.json => eprintln!("seteli: {said}"),
+                Some(said) => report_error(&e.context(said), out),
+                None => report_error(&e, out),
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// When `e` is a call that got no answer (nothing listening, no route, no such host), what to
+/// say: which service, at which address, and how to name another.
+fn unreachable(e: &anyhow::Error, global: &cli::Global) -> Option<String> {
+    let status = failure::status_of(e)?;
+    let m = status.message();
+    let transport = ["connect", "transport error", "dns error", "connection"]
+        .iter()
+        .any(|w| m.contains(w));
+    if status.code() != tonic::Code::Unavailable || !transport {
+        return None;
+    }
+    // The outermost context of a call is its RPC's name (`actions::calling::call!`).
+    let outermost = e.to_string();
+    let rpc = outermost.split(':').next().unwrap_or_default();
+    let (what, flag, url) = match output::package_of_rpc(rpc)?.as_str() {
+        "seteli.providers.v1" => ("the provider registry", "providers", &global.providers_url),
+        "seteli.vouchers.v1" => ("the voucher service", "vouchers", &global.vouchers_url),
+        "seteli.attendance.v1" => (
+            "the attendance service",
+            "attendance",
+            &global.attendance_url,
+        ),
+        "seteli.reporting.v1" => ("the reporting service", "reporting", &global.reporting_url),
+        "seteli.billing.v1" => ("the billing service", "billing", &global.billing_url),
+        _ => return None,
+    };
+    Some(format!(
+        "{rpc}: no answer from {what} at {url} ({m}): start the platform (`make run`), or name \
+         where it runs with --{flag}-url or SETELI_{}_URL",
+        flag.to_uppercase()
+    ))
 }
 
 /// Prints `e`: a refused call with its rules and Finnish message, anything else as its chain.

@@ -3,7 +3,8 @@
 //! Every answer is first turned into JSON by the protobuf JSON mapping, read from the
 //! contracts' own descriptor set (`seteli_api::FILE_DESCRIPTOR_SET`, through `prost-reflect`):
 //! field names as in the `.proto`, enums by name, every field present. `--json` prints that;
-//! a table picks columns out of it by path, so both show the same data.
+//! a table picks columns out of it by path, so both show the same data; `--id` prints only the
+//! id of what was made or read (each listed item's, a line each).
 
 use std::sync::OnceLock;
 
@@ -24,6 +25,15 @@ fn pool() -> &'static DescriptorPool {
         DescriptorPool::decode(seteli_api::FILE_DESCRIPTOR_SET)
             .unwrap_or_else(|e| panic!("the compiled descriptor set does not decode: {e}"))
     })
+}
+
+/// The package of the service that has RPC `method` (e.g. `ListProviders` →
+/// `seteli.providers.v1`), if a contract has it.
+pub fn package_of_rpc(method: &str) -> Option<String> {
+    pool()
+        .services()
+        .find(|s| s.methods().any(|m| m.name() == method))
+        .map(|s| s.package_name().to_owned())
 }
 
 /// `message` (of protobuf type `full_name`, e.g. `seteli.vouchers.v1.Voucher`) as JSON.
@@ -143,9 +153,11 @@ pub fn show(v: &Value, fmt: Fmt) -> String {
                 format!("{sign}{whole}.{frac:02}")
             }
         }
+        // An unset enum shows nothing.
         Fmt::Enum(prefix) => v
             .as_str()
-            .map(|s| s.strip_prefix(prefix).unwrap_or(s).to_owned())
+            .map(|s| s.strip_prefix(prefix).unwrap_or(s))
+            .map(|s| if s == "UNSPECIFIED" { "" } else { s }.to_owned())
             .unwrap_or_else(|| v.to_string()),
         Fmt::Count => v
             .as_array()
@@ -191,6 +203,8 @@ pub fn rows(items: &[Value], columns: &[Column]) -> String {
 pub trait Proto: prost::Message {
     /// The full name, e.g. `seteli.vouchers.v1.Voucher`.
     const NAME: &'static str;
+    /// Where its id is in its JSON (what `--id` prints), e.g. `session.id`.
+    const ID: &'static str = "id";
 }
 
 /// The answer of a listing: a message with a list of items.
@@ -200,9 +214,10 @@ pub trait Listing: Proto {
 }
 
 macro_rules! protos {
-    ($($message:ty => $name:literal $(, items in $items:literal)?;)*) => {$(
+    ($($message:ty => $name:literal $(, id at $id:literal)? $(, items in $items:literal)?;)*) => {$(
         impl Proto for $message {
             const NAME: &'static str = $name;
+            $(const ID: &'static str = $id;)?
         }
         $(impl Listing for $message {
             const ITEMS: &'static str = $items;
@@ -217,61 +232,109 @@ protos! {
     vpb::ListClientsResponse => "seteli.vouchers.v1.ListClientsResponse", items in "clients";
     vpb::Voucher => "seteli.vouchers.v1.Voucher";
     vpb::ListVouchersResponse => "seteli.vouchers.v1.ListVouchersResponse", items in "vouchers";
-    apb::RecordSessionResponse => "seteli.attendance.v1.RecordSessionResponse";
+    apb::RecordSessionResponse => "seteli.attendance.v1.RecordSessionResponse", id at "session.id";
     apb::Session => "seteli.attendance.v1.Session";
     apb::ListSessionsResponse => "seteli.attendance.v1.ListSessionsResponse", items in "sessions";
-    apb::RecordAbsenceResponse => "seteli.attendance.v1.RecordAbsenceResponse";
+    apb::RecordAbsenceResponse => "seteli.attendance.v1.RecordAbsenceResponse", id at "absence.id";
     apb::ListAbsencesResponse => "seteli.attendance.v1.ListAbsencesResponse", items in "absences";
-    rpb::Report => "seteli.reporting.v1.Report";
+    apb::ListAlertsResponse => "seteli.attendance.v1.ListAlertsResponse", items in "alerts";
+    rpb::Report => "seteli.reporting.v1.Report", id at "obligation.id";
     rpb::ListObligationsResponse =>
         "seteli.reporting.v1.ListObligationsResponse", items in "obligations";
     rpb::KelaNoticeSummary => "seteli.reporting.v1.KelaNoticeSummary";
     rpb::ListKelaNoticesResponse =>
         "seteli.reporting.v1.ListKelaNoticesResponse", items in "notices";
-    bpb::GenerateInvoiceResponse => "seteli.billing.v1.GenerateInvoiceResponse";
+    rpb::ListNoticesResponse => "seteli.reporting.v1.ListNoticesResponse", items in "notices";
+    bpb::GenerateInvoiceResponse => "seteli.billing.v1.GenerateInvoiceResponse", id at "invoice.id";
     bpb::Invoice => "seteli.billing.v1.Invoice";
     bpb::ListInvoicesResponse => "seteli.billing.v1.ListInvoicesResponse", items in "invoices";
 }
 
-/// How the client prints: JSON or tables.
+/// How the client prints: JSON, only ids, or tables.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Out {
     /// Print JSON instead of tables.
     pub json: bool,
+    /// Print only the ids (`--id`).
+    pub id_only: bool,
 }
 
 impl Out {
-    /// Prints `message`: JSON, or `human` of its JSON.
+    /// Prints `message`: JSON, its id, or `human` of its JSON.
     pub fn print<M: Proto>(
         &self,
         message: &M,
         human: impl FnOnce(&Value) -> String,
     ) -> anyhow::Result<()> {
         let v = json_of(message, M::NAME)?;
+        if self.id_only {
+            let id = show(at(&v, M::ID), Fmt::Text);
+            return emit_ids((!id.is_empty()).then(|| vec![id]));
+        }
         self.print_value(&v, human)
     }
 
-    /// Prints `message`: JSON, or a two-column table of `columns`.
+    /// Prints `message`: JSON, its id, or a two-column table of `columns`.
     pub fn record(&self, message: &impl Proto, columns: &[Column]) -> anyhow::Result<()> {
         self.print(message, |v| record(v, columns))
     }
 
-    /// Prints a listing: JSON, or its items as a table of `columns`, one row each.
+    /// Prints a listing: JSON, its items' ids, or its items as a table of `columns`, one row
+    /// each.
     pub fn rows<L: Listing>(&self, listing: &L, columns: &[Column]) -> anyhow::Result<()> {
-        self.print(listing, |v| rows(&items(v, L::ITEMS), columns))
+        let v = json_of(listing, L::NAME)?;
+        self.print_value(&v, |v| rows(&items(v, L::ITEMS), columns))
     }
 
-    /// Prints `v`: JSON, or `human` of it.
+    /// Prints `v`: JSON, the ids in it ([`ids_in`]), or `human` of it.
     pub fn print_value(
         &self,
         v: &Value,
         human: impl FnOnce(&Value) -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
+        if self.id_only {
+            emit_ids(ids_in(v))
+        } else if self.json {
             emit(&serde_json::to_string_pretty(v)?)
         } else {
             emit(&human(v))
         }
+    }
+}
+
+/// The ids an answer holds, as `--id` prints them: its `id` (or the `file` it wrote, or its
+/// `invoice_id`); for a list (the answer, or its one list field), its items' (none when it is
+/// empty). `None` when the answer is neither.
+pub fn ids_in(v: &Value) -> Option<Vec<String>> {
+    let own = |v: &Value| {
+        ["id", "file", "invoice_id"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()))
+            .map(str::to_owned)
+    };
+    if let Some(id) = own(v) {
+        return Some(vec![id]);
+    }
+    let list = match v {
+        Value::Array(items) => Some(items),
+        Value::Object(fields) => {
+            let mut lists = fields.values().filter_map(Value::as_array);
+            match (lists.next(), lists.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    list.map(|items| items.iter().filter_map(own).collect())
+}
+
+/// Prints `ids`, a line each (nothing for an empty list); an answer without any is an error.
+fn emit_ids(ids: Option<Vec<String>>) -> anyhow::Result<()> {
+    match ids {
+        None => anyhow::bail!("--id: the answer holds no id to print"),
+        Some(ids) if ids.is_empty() => Ok(()),
+        Some(ids) => emit(&ids.join("\n")),
     }
 }
 
@@ -334,10 +397,38 @@ pub const VOUCHER: &[Column] = &[
     ("granted", "units_granted", Fmt::Units),
     ("used", "units_used", Fmt::Units),
     ("value", "value", Fmt::Money),
+    ("client", "client.name", Fmt::Text),
     ("provider", "provider_name", Fmt::Text),
 ];
 
-/// A session's columns.
+/// What one voucher shows beyond its columns: the responsible coach and why it was declined
+/// or ended.
+const VOUCHER_MORE: &[Column] = &[
+    ("responsible coach", "responsible_coach", Fmt::Text),
+    (
+        "declined because",
+        "declined_reason_kind",
+        Fmt::Enum("DECLINE_REASON_KIND_"),
+    ),
+    (
+        "ended because",
+        "end_reason_kind",
+        Fmt::Enum("END_REASON_KIND_"),
+    ),
+];
+
+/// One voucher's rows.
+pub fn voucher_record() -> Vec<Column> {
+    [VOUCHER, VOUCHER_MORE].concat()
+}
+
+/// A listed item's voucher and client, by number and name ([`crate::names`]).
+const NAMED: &[Column] = &[
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+];
+
+/// A session's columns: its id, its day's (date, status, units, coach), its invoice.
 pub const SESSION: &[Column] = &[
     ("id", "id", Fmt::Text),
     ("date", "details.date", Fmt::Date),
@@ -347,7 +438,13 @@ pub const SESSION: &[Column] = &[
     ("invoice", "invoice_id", Fmt::Text),
 ];
 
-/// An absence's columns.
+/// A listed session's columns: its id, voucher and client, its day's, its invoice's number.
+pub fn session_listed() -> Vec<Column> {
+    let invoice: &[Column] = &[("invoice", "invoice_number", Fmt::Text)];
+    [&SESSION[..1], NAMED, &SESSION[1..5], invoice].concat()
+}
+
+/// An absence's columns: its id, then its day's.
 pub const ABSENCE: &[Column] = &[
     ("id", "id", Fmt::Text),
     ("date", "date", Fmt::Date),
@@ -356,9 +453,42 @@ pub const ABSENCE: &[Column] = &[
     ("certificate", "certificate_delivered", Fmt::Text),
 ];
 
-/// An obligation's columns (a report's, under `obligation.` in a report).
+/// A listed absence's columns: its id, voucher and client, its day's.
+pub fn absence_listed() -> Vec<Column> {
+    [&ABSENCE[..1], NAMED, &ABSENCE[1..]].concat()
+}
+
+/// A listed alert's columns: its voucher and client by number and name ([`crate::names`]).
+pub const ALERT: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+    ("rule", "rule_id", Fmt::Text),
+    ("for", "audience", Fmt::Enum("ALERT_AUDIENCE_")),
+    ("due", "due_on", Fmt::Date),
+    ("state", "state", Fmt::Enum("ALERT_STATE_")),
+    ("message", "message_fi", Fmt::Text),
+];
+
+/// A listed notice's columns: its voucher and client by number and name ([`crate::names`]).
+pub const NOTICE: &[Column] = &[
+    ("id", "id", Fmt::Text),
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+    ("kind", "kind", Fmt::Enum("NOTICE_KIND_")),
+    ("rule", "rule", Fmt::Text),
+    ("due", "due_on", Fmt::Date),
+    ("told", "told_on", Fmt::Date),
+    ("late", "late", Fmt::Text),
+    ("state", "state", Fmt::Enum("NOTICE_STATE_")),
+];
+
+/// An obligation's columns (its voucher, client and provider by [`crate::names`]).
 pub const OBLIGATION: &[Column] = &[
     ("report id", "id", Fmt::Text),
+    ("voucher", "voucher_number", Fmt::Text),
+    ("client", "client_name", Fmt::Text),
+    ("provider", "provider_name", Fmt::Text),
     ("rule", "rule", Fmt::Text),
     ("due", "due_on", Fmt::Date),
     ("status", "status", Fmt::Enum("OBLIGATION_STATUS_")),
@@ -367,9 +497,12 @@ pub const OBLIGATION: &[Column] = &[
     ("late", "late", Fmt::Text),
 ];
 
-/// A report's columns.
+/// A report's columns (its voucher, client and provider by [`crate::names`]).
 pub const REPORT: &[Column] = &[
     ("report id", "obligation.id", Fmt::Text),
+    ("voucher", "obligation.voucher_number", Fmt::Text),
+    ("client", "obligation.client_name", Fmt::Text),
+    ("provider", "obligation.provider_name", Fmt::Text),
     ("rule", "obligation.rule", Fmt::Text),
     ("due", "obligation.due_on", Fmt::Date),
     (
@@ -410,4 +543,73 @@ pub fn written(
     out.print_value(&v, |_| {
         format!("wrote {} ({bytes} bytes, {content_type})", path.display())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_ids_of_an_answer_of_a_list_or_of_a_file_written() {
+        assert_eq!(
+            ids_in(&json!({"id": "v-1", "notes": []})),
+            Some(vec!["v-1".to_owned()])
+        );
+        assert_eq!(
+            ids_in(&json!({"file": "x.pdf"})),
+            Some(vec!["x.pdf".to_owned()])
+        );
+        let listed = json!({"notices": [{"id": "a"}, {"id": "b"}], "overdue": 1});
+        assert_eq!(ids_in(&listed), Some(vec!["a".to_owned(), "b".to_owned()]));
+        let pulled = json!([{"invoice_id": "i-1", "files": ["f"]}]);
+        assert_eq!(ids_in(&pulled), Some(vec!["i-1".to_owned()]));
+        assert_eq!(
+            ids_in(&json!({"providers": []})),
+            Some(vec![]),
+            "an empty list"
+        );
+        assert_eq!(ids_in(&json!({"token": "t"})), None, "nothing with an id");
+        let health = json!([{"service": "providers", "status": "SERVING"}]);
+        assert_eq!(ids_in(&health), Some(vec![]));
+    }
+
+    #[test]
+    fn an_unset_enum_shows_nothing_and_a_set_one_its_name() {
+        let kind = "END_REASON_KIND_";
+        assert_eq!(
+            show(&json!("END_REASON_KIND_UNSPECIFIED"), Fmt::Enum(kind)),
+            ""
+        );
+        assert_eq!(
+            show(&json!("END_REASON_KIND_CLIENT_MOVED"), Fmt::Enum(kind)),
+            "CLIENT_MOVED"
+        );
+    }
+
+    #[test]
+    fn a_listed_session_or_absence_names_its_voucher_and_client_after_its_id() {
+        let headers = |c: Vec<Column>| c.iter().map(|(h, _, _)| *h).collect::<Vec<_>>();
+        assert_eq!(
+            headers(session_listed()),
+            [
+                "id", "voucher", "client", "date", "status", "units", "coach", "invoice"
+            ]
+        );
+        assert_eq!(session_listed()[7].1, "invoice_number");
+        assert_eq!(
+            headers(absence_listed()),
+            [
+                "id",
+                "voucher",
+                "client",
+                "date",
+                "kind",
+                "reason",
+                "certificate"
+            ]
+        );
+        assert_eq!(voucher_record().len(), VOUCHER.len() + 3);
+    }
 }

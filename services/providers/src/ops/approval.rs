@@ -1,19 +1,25 @@
-//! The provider's approval state: submit, approve, reject, suspend, resume and revoke, each a
-//! row of the state table ([`crate::model::StateChange::transition`]); entering SUBMITTED or
-//! APPROVED checks every approval rule against today's ceiling prices. Every change of state is
-//! on the registry's change feed, in its own transaction (`super::feed`).
+//! The provider's approval state: submit, approve, reject, suspend, resume and revoke, and
+//! discarding a draft, each a row of the state table
+//! ([`crate::model::StateChange::transition`]); entering SUBMITTED or APPROVED checks every
+//! approval rule against today's ceiling prices. A discarded draft frees its business id and
+//! loses its staff (personal data, each removal audited). Every change of state is on the
+//! registry's change feed, in its own transaction (`super::feed`).
 
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppResult;
+use seteli_platform::audit::{self, Access};
 use seteli_platform::change::Change;
 use seteli_platform::rpc::Ctx;
+use sqlx::AnyConnection;
 
-use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
+use super::common::{
+    PURPOSE, ProviderChange, STAFF, facts_of, not_in_state, provider_answer, stamp, visible_to,
+};
 use super::feed::publish;
 use super::rules::{approval_violations, refuse};
-use crate::access;
+use crate::access::{self, Rpc};
 use crate::app::App;
-use crate::model::{ProviderRoot, StateChange};
+use crate::model::{ProviderRoot, ProviderState, StateChange};
 use crate::store;
 use crate::wire;
 
@@ -54,6 +60,9 @@ impl StateRpc for pb::RevokeProviderRequest {
     fn reasons(&self) -> AppResult<Vec<String>> {
         wire::reasons("reason", std::slice::from_ref(&self.reason))
     }
+}
+impl StateRpc for pb::DiscardProviderDraftRequest {
+    const CHANGE: StateChange = StateChange::Discard;
 }
 
 /// Changes the approval state of the provider `req` names as its row of the table says, once
@@ -99,6 +108,10 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
                 if !reasons.is_empty() {
                     summary = format!("{summary}: {}", reasons.join("; "));
                 }
+                if transition.to == ProviderState::Discarded {
+                    let freed = discard(conn, &ctx, &root.id).await?;
+                    summary = format!("{summary}: {freed}");
+                }
                 let stamp = stamp(&ctx, rpc, &request_id);
                 store::record_history(conn, &root.id, &stamp, &summary).await?;
                 publish(conn, rpc, &root.id, &stamp).await?;
@@ -108,6 +121,35 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
             })
         })
         .await
+}
+
+/// What discarding draft `id` does beyond its state: frees its business id and removes its
+/// staff, each removal audited. Says so for the history.
+async fn discard(conn: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<String> {
+    let business_id = store::free_business_id(conn, id).await?;
+    let staff = store::remove_staff(conn, id).await?;
+    for member in &staff {
+        let entry = Access {
+            subject_kind: STAFF,
+            subject_id: member,
+            action: Rpc::DiscardProviderDraft.name(),
+            purpose: PURPOSE,
+        };
+        audit::record(&mut *conn, &ctx.caller, ctx.request_id(), entry).await?;
+    }
+    Ok(format!(
+        "business id {business_id} free again, {} staff member(s) removed",
+        staff.len()
+    ))
+}
+
+/// DiscardProviderDraft: DRAFT → DISCARDED, its business id free again.
+pub async fn discard_provider_draft(
+    app: &App,
+    ctx: Ctx,
+    req: pb::DiscardProviderDraftRequest,
+) -> AppResult<pb::DiscardProviderDraftResponse> {
+    change_state(app, ctx, req).await
 }
 
 /// SubmitProvider: DRAFT or REJECTED → SUBMITTED, when every approval rule holds.
@@ -167,8 +209,6 @@ pub async fn revoke_provider(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::Rpc;
-    use crate::model::ProviderState;
 
     fn refused_field(r: AppResult<Vec<String>>) -> String {
         match r {
@@ -194,6 +234,7 @@ mod tests {
                 row::<pb::SuspendProviderRequest>(),
                 row::<pb::ResumeProviderRequest>(),
                 row::<pb::RevokeProviderRequest>(),
+                row::<pb::DiscardProviderDraftRequest>(),
             ],
             [
                 (Rpc::SubmitProvider, Submitted, true),
@@ -202,6 +243,7 @@ mod tests {
                 (Rpc::SuspendProvider, Suspended, false),
                 (Rpc::ResumeProvider, Approved, true),
                 (Rpc::RevokeProvider, Revoked, false),
+                (Rpc::DiscardProviderDraft, ProviderState::Discarded, false),
             ]
         );
     }

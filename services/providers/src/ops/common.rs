@@ -114,6 +114,7 @@ provider_changes! {
     SetSoteriClasses: SetSoteriClassesRequest => SetSoteriClassesResponse,
     // The changes of its approval state.
     SubmitProvider: SubmitProviderRequest => SubmitProviderResponse,
+    DiscardProviderDraft: DiscardProviderDraftRequest => DiscardProviderDraftResponse,
     ApproveProvider: ApproveProviderRequest => ApproveProviderResponse,
     RejectProvider: RejectProviderRequest => RejectProviderResponse,
     SuspendProvider: SuspendProviderRequest => SuspendProviderResponse,

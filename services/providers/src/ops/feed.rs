@@ -35,6 +35,7 @@ pub(super) fn on_the_feed(rpc: Rpc) -> bool {
         | Rpc::SetOffering
         | Rpc::RemoveOffering
         | Rpc::SubmitProvider
+        | Rpc::DiscardProviderDraft
         | Rpc::ApproveProvider
         | Rpc::RejectProvider
         | Rpc::SuspendProvider

@@ -29,8 +29,8 @@ mod search;
 mod staff;
 
 pub use approval::{
-    approve_provider, reject_provider, resume_provider, revoke_provider, submit_provider,
-    suspend_provider,
+    approve_provider, discard_provider_draft, reject_provider, resume_provider, revoke_provider,
+    submit_provider, suspend_provider,
 };
 pub use documents::{add_document, remove_document, set_soteri_classes};
 pub use feed::{FEED_START, list_provider_changes, publish_unfed};

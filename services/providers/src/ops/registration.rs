@@ -80,7 +80,8 @@ pub async fn get_provider(
     })
 }
 
-/// ListProviders: the providers the caller may see, by name.
+/// ListProviders: the providers the caller may see, by name (of one state, or every state but
+/// DISCARDED; of one business id when asked).
 pub async fn list_providers(
     app: &App,
     ctx: Ctx,
@@ -88,12 +89,14 @@ pub async fn list_providers(
 ) -> AppResult<pb::ListProvidersResponse> {
     access::may_call(&ctx.caller, Rpc::ListProviders)?;
     let state = ProviderState::optional("state", req.state)?;
+    let business_id = wire::business_id_filter(&req.business_id)?;
     let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
     // The cursor is the last provider's id: a name never stands in a page token.
     let after = page.after_row()?;
     let mut conn = app.db.pool().acquire().await?;
     let visibility = access::listing(&ctx.caller);
-    let rows = store::list_providers(&mut conn, state, visibility, after, page.fetch()).await?;
+    let filter = (state, business_id.as_str());
+    let rows = store::list_providers(&mut conn, filter, visibility, after, page.fetch()).await?;
     let (rows, next_page_token) = page.cut_at_row(rows, |p| p.id.clone());
     Ok(pb::ListProvidersResponse {
         providers: rows

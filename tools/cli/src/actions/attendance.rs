@@ -1,31 +1,11 @@
-//! Attendance: sessions recorded, cancelled and listed, absences, and the units a voucher has
-//! used as attendance counts them; each recorded as a user of the voucher's provider.
+//! Attendance: sessions recorded, cancelled and listed, absences, alerts, and the units a
+//! voucher has used as attendance counts them; each recorded as a user of the voucher's provider.
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
 use seteli_api::attendance::v1 as apb;
 
-use super::calling::{ADMIN, call, every_page, found, user};
-use super::convert::date;
-use crate::conn::{Platform, request_id};
-
-/// A session on `on` from `from` to `to` (hours, minutes), on site, with notes.
-pub fn session_at(on: NaiveDate, from: (i32, i32), to: (i32, i32)) -> apb::SessionDetails {
-    apb::SessionDetails {
-        date: date(on),
-        start_time: Some(apb::ClockTime {
-            hours: from.0,
-            minutes: from.1,
-        }),
-        end_time: Some(apb::ClockTime {
-            hours: to.0,
-            minutes: to.1,
-        }),
-        modality: apb::Modality::OnSite as i32,
-        notes: "Harjoiteltiin arjen taitoja.".into(),
-        ..Default::default()
-    }
-}
+use super::calling::{ADMIN, call, every_page, found, provider_user_or, user};
+use crate::conn::{Platform, Role, request_id};
 
 /// Records a session, as a user of `provider`.
 pub async fn record_session(
@@ -124,6 +104,30 @@ pub async fn list_absences(
     .await
 }
 
+/// Attendance's alerts (all pages) in `state` (unspecified: any): of `provider` as its user
+/// sees them, or every one as a county administrator; of one voucher when `voucher` is given.
+pub async fn list_alerts(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: Option<&str>,
+    state: apb::AlertState,
+) -> anyhow::Result<apb::ListAlertsResponse> {
+    let c = p.attendance()?;
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    every_page(|page_token| {
+        let request = apb::ListAlertsRequest {
+            provider_id: provider.unwrap_or_default().into(),
+            voucher_id: voucher.unwrap_or_default().into(),
+            state: state as i32,
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, caller, c.list_alerts(request), "ListAlerts")
+    })
+    .await
+}
+
 /// The units used on a voucher as attendance counts them, once attendance follows it.
 pub async fn usage(p: &Platform, voucher: &str) -> anyhow::Result<Option<apb::VoucherUsage>> {
     let request = apb::GetVoucherUsageRequest {
@@ -132,34 +136,4 @@ pub async fn usage(p: &Platform, voucher: &str) -> anyhow::Result<Option<apb::Vo
     let c = p.attendance()?;
     let r = call!(p, ADMIN, c.get_voucher_usage(request), "GetVoucherUsage");
     Ok(found(r.await)?.and_then(|r| r.usage))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_session_at_a_time_of_day_on_site() {
-        let on = NaiveDate::from_ymd_opt(2026, 3, 10).expect("a day");
-        let s = session_at(on, (9, 0), (11, 30));
-        assert_eq!(s.date, date(on));
-        assert_eq!(
-            s.start_time,
-            Some(apb::ClockTime {
-                hours: 9,
-                minutes: 0
-            })
-        );
-        assert_eq!(
-            s.end_time,
-            Some(apb::ClockTime {
-                hours: 11,
-                minutes: 30
-            })
-        );
-        assert_eq!(s.modality, apb::Modality::OnSite as i32);
-        assert!(!s.notes.is_empty());
-        assert_eq!(s.participants, 0);
-        assert_eq!(s.hours, None);
-    }
 }

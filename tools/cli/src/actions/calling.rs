@@ -97,8 +97,10 @@ paged! {
     vpb::ListVouchersResponse => vouchers,
     apb::ListSessionsResponse => sessions,
     apb::ListAbsencesResponse => absences,
+    apb::ListAlertsResponse => alerts,
     rpb::ListObligationsResponse => obligations,
     rpb::ListKelaNoticesResponse => notices,
+    rpb::ListNoticesResponse => notices,
     bpb::ListInvoicesResponse => invoices,
 }
 

@@ -1,5 +1,5 @@
 //! Between the contracts' values and the command line's: dates as the contracts carry them,
-//! today as the services count days, and units in hundredths.
+//! and today as the services count days.
 
 use chrono::NaiveDate;
 use seteli_api::common::v1::Date;
@@ -22,11 +22,6 @@ pub fn naive(d: Option<&Date>) -> Option<NaiveDate> {
 /// Today in Finland, as the services count days.
 pub fn today() -> NaiveDate {
     seteli_platform::clock::Clock::system().today()
-}
-
-/// Units (hours or days) in hundredths.
-pub fn hundredths(units: f64) -> i64 {
-    (units * 100.0).round() as i64
 }
 
 #[cfg(test)]
@@ -59,14 +54,5 @@ mod tests {
             day: 1,
         };
         assert_eq!(naive(Some(&negative)), None);
-    }
-
-    #[test]
-    fn units_are_rounded_to_hundredths() {
-        assert_eq!(hundredths(1.5), 150);
-        assert_eq!(hundredths(30.0), 3000);
-        assert_eq!(hundredths(0.333), 33);
-        assert_eq!(hundredths(0.125), 13);
-        assert_eq!(hundredths(0.0), 0);
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use seteli_api::billing::v1 as bpb;
 
-use super::calling::{ADMIN, FINANCE, call, every_page, user};
+use super::calling::{ADMIN, FINANCE, call, every_page, found, user};
 use crate::conn::{Platform, Role, request_id};
 
 /// Generates `provider`'s invoice of a closed month, as its user (or, with `as_county`, as a
@@ -68,6 +68,12 @@ pub async fn get_invoice(p: &Platform, invoice: &str) -> anyhow::Result<bpb::Inv
     };
     let c = p.billing()?;
     call!(p, ADMIN, c.get_invoice(request), "GetInvoice" => invoice).await
+}
+
+/// The number of invoice `invoice`, as a county administrator reads it; `None` when it is not
+/// there.
+pub async fn invoice_number(p: &Platform, invoice: &str) -> anyhow::Result<Option<String>> {
+    Ok(found(get_invoice(p, invoice).await)?.map(|i| i.invoice_number))
 }
 
 /// Invoices (all pages) of a provider, or every one, as a county administrator lists them.

@@ -17,24 +17,25 @@ mod vouchers;
 mod waiting;
 
 pub use attendance::{
-    cancel_session, list_absences, list_sessions, record_absence, record_session, session_at, usage,
+    cancel_session, list_absences, list_alerts, list_sessions, record_absence, record_session,
+    usage,
 };
-pub use convert::{date, hundredths, naive, today};
+pub use convert::{date, naive, today};
 pub use invoices::{
     Pulled, approve_invoice, export_invoice, format_name, generate_invoice, get_invoice,
-    list_invoices, pull_invoices, submit_invoice,
+    invoice_number, list_invoices, pull_invoices, submit_invoice,
 };
 pub use providers::{
-    ProviderSpec, REQUIRED_DOCUMENTS, approve_provider, get_provider, list_providers,
-    register_provider,
+    ProviderSpec, approve_provider, discard_provider, get_provider, lacking, list_providers,
+    provider_by_business_id, register_provider, submit_provider,
 };
 pub use reports::{
-    get_report, kela_notice_pdf, list_kela_notices, list_obligations, mark_kela_notice_sent,
-    notice_voucher, report_pdf, save_report, submit_report, write_file,
+    get_report, kela_notice_pdf, list_kela_notices, list_notices, list_obligations,
+    mark_kela_notice_sent, report_pdf, save_report, submit_report, voucher_as_lister, write_file,
 };
 pub use vouchers::{
     accept_voucher, add_client, cancel_voucher, ceiling_price, choose_provider, decision,
     decline_voucher, get_voucher, interrupt_voucher, issue_voucher, list_clients, list_vouchers,
     set_ceiling_price,
 };
-pub use waiting::eventually;
+pub use waiting::{eventually, listed};

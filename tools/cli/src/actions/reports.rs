@@ -1,4 +1,5 @@
 //! Reporting: the report obligations, writing and submitting a report and its printable PDF,
+//! the notices social workers are told,
 //! Kela's absence notices and theirs, and writing such a file into a folder.
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,30 @@ pub async fn list_obligations(
             ..Default::default()
         };
         call!(p, caller, c.list_obligations(request), "ListObligations")
+    })
+    .await
+}
+
+/// The notices social workers are told (all pages) in `state` (unspecified: any): of `provider`
+/// as its user sees them, or every one as a county administrator; of one voucher when given.
+pub async fn list_notices(
+    p: &Platform,
+    provider: Option<&str>,
+    voucher: Option<&str>,
+    state: rpb::NoticeState,
+) -> anyhow::Result<rpb::ListNoticesResponse> {
+    let c = p.reporting()?;
+    let caller = (provider_user_or(provider, Role::CountyAdmin), provider);
+    every_page(|page_token| {
+        let request = rpb::ListNoticesRequest {
+            provider_id: provider.unwrap_or_default().into(),
+            voucher_id: voucher.unwrap_or_default().into(),
+            state: state as i32,
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        call!(p, caller, c.list_notices(request), "ListNotices")
     })
     .await
 }
@@ -164,10 +189,10 @@ pub async fn mark_kela_notice_sent(
     .await
 }
 
-/// The voucher of a Kela notice as the caller of the listing reads it (a user of `provider`,
-/// or a county administrator without one): its number and client's name; None when it is not
-/// there for them.
-pub async fn notice_voucher(
+/// A voucher as the caller of a listing reads it (a user of `provider`, or a county
+/// administrator without one): its number and client's and provider's names for the list;
+/// `None` when it is not there for them.
+pub async fn voucher_as_lister(
     p: &Platform,
     provider: Option<&str>,
     voucher: &str,

@@ -8,7 +8,7 @@ use seteli_api::common::v1::{Money, ServiceType};
 use seteli_api::vouchers::v1 as vpb;
 
 use super::calling::{ADMIN, WORKER, call, every_page, found, user};
-use super::convert::{date, hundredths};
+use super::convert::date;
 use crate::conn::{Platform, request_id};
 
 /// Registers a client, as a social worker.
@@ -71,42 +71,22 @@ pub async fn set_ceiling_price(
         .context("no price in the answer")
 }
 
-/// A decision of `service` for `client`, valid `from`–`until`, granting `units`, with the
-/// facts its rulebook asks of it (a KTT activation plan and job search; an SK assessment).
+/// A decision of `service` for `client`, decided on `decided_on` and valid `from`–`until`,
+/// granting `units` (hundredths). The facts its rulebook asks of it (a KTT plan, job search and
+/// benefit; an SK assessment) are the caller's to add, as its user gave them.
 pub fn decision(
     client: &str,
-    service: seteli_api::common::v1::ServiceType,
-    (from, until): (chrono::NaiveDate, chrono::NaiveDate),
-    units: f64,
-    plan: &str,
-    assessment: &str,
+    service: ServiceType,
+    (decided_on, from, until): (NaiveDate, NaiveDate, NaiveDate),
+    units: i64,
 ) -> vpb::ServiceDecision {
-    let ktt = service.as_str_name().starts_with("SERVICE_TYPE_KTT");
     vpb::ServiceDecision {
         client_id: client.into(),
         service_type: service as i32,
-        decision_date: date(from),
+        decision_date: date(decided_on),
         valid_from: date(from),
         valid_until: date(until),
-        granted_units: Some(vpb::Units {
-            hundredths: hundredths(units),
-        }),
-        job_search_in_force: ktt,
-        unemployment_benefit: if ktt {
-            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
-        } else {
-            vpb::UnemploymentBenefit::Unspecified as i32
-        },
-        employment_plan: ktt.then(|| vpb::EmploymentPlan {
-            kind: vpb::PlanKind::ActivationPlan as i32,
-            reference: plan.into(),
-        }),
-        need_assessment: (!ktt).then(|| vpb::NeedAssessment {
-            reference: assessment.into(),
-            social_rehabilitation_need: true,
-            daily_living_need: service
-                == seteli_api::common::v1::ServiceType::SkIndividualDailyLiving,
-        }),
+        granted_units: Some(vpb::Units { hundredths: units }),
         ..Default::default()
     }
 }
@@ -261,70 +241,25 @@ pub async fn list_vouchers(
 mod tests {
     use super::*;
 
-    fn months() -> (NaiveDate, NaiveDate) {
-        (
-            NaiveDate::from_ymd_opt(2026, 1, 5).expect("a day"),
-            NaiveDate::from_ymd_opt(2026, 4, 4).expect("a day"),
-        )
-    }
-
     #[test]
-    fn a_ktt_decision_carries_the_activation_plan_and_job_search() {
-        let (from, until) = months();
+    fn a_decision_carries_what_was_decided_and_nothing_more() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("a day");
         let d = decision(
             "c-1",
             ServiceType::KttIndividual,
-            (from, until),
-            30.5,
-            "AS-1",
-            "PTA-1",
+            (day(1, 2), day(1, 5), day(4, 4)),
+            3050,
         );
         assert_eq!(d.client_id, "c-1");
         assert_eq!(d.service_type, ServiceType::KttIndividual as i32);
-        assert_eq!(d.decision_date, date(from));
-        assert_eq!(d.valid_from, date(from));
-        assert_eq!(d.valid_until, date(until));
+        assert_eq!(d.decision_date, date(day(1, 2)));
+        assert_eq!(d.valid_from, date(day(1, 5)));
+        assert_eq!(d.valid_until, date(day(4, 4)));
         assert_eq!(d.granted_units, Some(vpb::Units { hundredths: 3050 }));
-        assert!(d.job_search_in_force);
-        assert_eq!(
-            d.unemployment_benefit,
-            vpb::UnemploymentBenefit::LabourMarketSubsidy as i32
-        );
-        assert_eq!(
-            d.employment_plan,
-            Some(vpb::EmploymentPlan {
-                kind: vpb::PlanKind::ActivationPlan as i32,
-                reference: "AS-1".into(),
-            })
-        );
-        assert_eq!(d.need_assessment, None);
-    }
-
-    #[test]
-    fn an_sk_decision_carries_the_need_assessment() {
-        let d = decision("c-2", ServiceType::SkGroup, months(), 40.0, "AS-1", "PTA-1");
+        // No fact of the rulebook is assumed.
         assert!(!d.job_search_in_force);
-        assert_eq!(
-            d.unemployment_benefit,
-            vpb::UnemploymentBenefit::Unspecified as i32
-        );
+        assert_eq!(d.unemployment_benefit, 0);
         assert_eq!(d.employment_plan, None);
-        let a = d.need_assessment.expect("an assessment");
-        assert_eq!(a.reference, "PTA-1");
-        assert!(a.social_rehabilitation_need);
-        assert!(!a.daily_living_need);
-    }
-
-    #[test]
-    fn only_daily_living_coaching_asks_for_a_daily_living_need() {
-        let d = decision(
-            "c-3",
-            ServiceType::SkIndividualDailyLiving,
-            months(),
-            10.0,
-            "",
-            "PTA-2",
-        );
-        assert!(d.need_assessment.expect("an assessment").daily_living_need);
+        assert_eq!(d.need_assessment, None);
     }
 }

@@ -22,6 +22,28 @@ where
     }
 }
 
+/// What `fetch` lists; with `wait` seconds, asked again every 200 ms while `empty` says it holds
+/// nothing, until the time is up (then the empty list): a list of what a service derives from
+/// another's change, which it follows within a second or so.
+pub async fn listed<L, F, Fut>(
+    wait: u64,
+    mut fetch: F,
+    empty: impl Fn(&L) -> bool,
+) -> anyhow::Result<L>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<L>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    loop {
+        let list = fetch().await?;
+        if !empty(&list) || Instant::now() >= deadline {
+            return Ok(list);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +70,27 @@ mod tests {
         .await
         .expect_err("never answered");
         assert!(e.to_string().contains("waiting for nothing"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_list_is_asked_again_until_it_holds_something_or_the_time_is_up() {
+        let mut asked = 0;
+        let got = listed(
+            5,
+            || {
+                asked += 1;
+                let n = asked;
+                async move { anyhow::Ok(if n < 3 { vec![] } else { vec![n] }) }
+            },
+            Vec::is_empty,
+        )
+        .await
+        .expect("listed");
+        assert_eq!(got, [3]);
+        let none = listed(0, || async { anyhow::Ok(Vec::<i32>::new()) }, Vec::is_empty)
+            .await
+            .expect("an empty list, at once");
+        assert!(none.is_empty());
     }
 
     #[tokio::test]

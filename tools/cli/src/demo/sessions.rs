@@ -21,6 +21,24 @@ pub(super) fn weekdays(first: NaiveDate, day: Weekday) -> Vec<NaiveDate> {
         .collect()
 }
 
+/// A demo session on `on` from `from` to `to` (hours, minutes), on site, with made-up notes.
+pub(super) fn session_at(on: NaiveDate, from: (i32, i32), to: (i32, i32)) -> apb::SessionDetails {
+    apb::SessionDetails {
+        date: actions::date(on),
+        start_time: Some(apb::ClockTime {
+            hours: from.0,
+            minutes: from.1,
+        }),
+        end_time: Some(apb::ClockTime {
+            hours: to.0,
+            minutes: to.1,
+        }),
+        modality: apb::Modality::OnSite as i32,
+        notes: "Harjoiteltiin arjen taitoja.".into(),
+        ..Default::default()
+    }
+}
+
 /// What the month's sessions came to.
 #[derive(Debug, Clone)]
 pub(super) struct Sessions {
@@ -55,11 +73,11 @@ pub(super) async fn sessions(
     ];
     let record = |v: &DemoVoucher, on: NaiveDate, ktt: bool| {
         let details = if ktt {
-            actions::session_at(on, (9, 0), (11, 0))
+            session_at(on, (9, 0), (11, 0))
         } else {
             apb::SessionDetails {
                 participants: 5,
-                ..actions::session_at(on, (12, 0), (13, 30))
+                ..session_at(on, (12, 0), (13, 30))
             }
         };
         let (provider, voucher) = (v.provider_id.clone(), v.id.clone());
@@ -130,7 +148,7 @@ pub(super) async fn sessions(
         &eero.id,
         apb::SessionDetails {
             participants: 5,
-            ..actions::session_at(long_day, (9, 0), (12, 30))
+            ..session_at(long_day, (9, 0), (12, 30))
         },
         None,
     )
@@ -177,7 +195,7 @@ pub(super) async fn sessions(
         p,
         &aino.provider_id,
         &aino.id,
-        actions::session_at(thursday, (9, 0), (11, 0)),
+        session_at(thursday, (9, 0), (11, 0)),
         Some(&sessions[replaced_index].session_id),
     )
     .await?
@@ -221,6 +239,31 @@ pub(super) async fn sessions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_at_a_time_of_day_on_site() {
+        let on = NaiveDate::from_ymd_opt(2026, 3, 10).expect("a day");
+        let s = session_at(on, (9, 0), (11, 30));
+        assert_eq!(s.date, actions::date(on));
+        assert_eq!(
+            s.start_time,
+            Some(apb::ClockTime {
+                hours: 9,
+                minutes: 0
+            })
+        );
+        assert_eq!(
+            s.end_time,
+            Some(apb::ClockTime {
+                hours: 11,
+                minutes: 30
+            })
+        );
+        assert_eq!(s.modality, apb::Modality::OnSite as i32);
+        assert!(!s.notes.is_empty());
+        assert_eq!(s.participants, 0);
+        assert_eq!(s.hours, None);
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("a calendar day")

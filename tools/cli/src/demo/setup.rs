@@ -1,5 +1,6 @@
 //! The demo's first phases: the county's ceiling prices (set when a platform has none), and
-//! three providers registered with everything an approval needs, submitted and approved.
+//! three made-up providers registered with everything an approval needs (the example contact,
+//! bank details, site, documents and staff of [`crate::examples`]), submitted and approved.
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -65,16 +66,39 @@ pub(super) async fn providers(p: &Platform, s: u32) -> anyhow::Result<Vec<DemoPr
         ),
     ];
     let mut providers = Vec::new();
+    let (contact, email, phone) = crate::examples::CONTACT;
+    let (iban, bic) = crate::examples::BANK;
     for (i, (name, form, town, at, offerings)) in specs.into_iter().enumerate() {
-        let spec = actions::ProviderSpec {
+        let details = ppb::ProviderDetails {
             name: name.into(),
             business_id: business_id(s.wrapping_add(u32::try_from(i).unwrap_or(0) * 101))?,
-            legal_form: form,
-            municipality: town.into(),
-            at,
-            offerings,
+            legal_form: form as i32,
+            contact: Some(ppb::Contact {
+                name: contact.into(),
+                email: email.into(),
+                phone: phone.into(),
+                postal_address: format!("Kauppakatu 1, {town}"),
+            }),
+            iban: iban.into(),
+            bic: bic.into(),
+            ..Default::default()
         };
-        let submitted = actions::register_provider(p, &spec)
+        let today = actions::today();
+        let spec = actions::ProviderSpec {
+            details,
+            sites: vec![crate::examples::site(town, at)],
+            offerings: offerings
+                .into_iter()
+                .map(|(service, cents, size)| crate::registration::offering(service, cents, size))
+                .collect(),
+            staff: crate::examples::staff(),
+            documents: crate::examples::REQUIRED_DOCUMENTS
+                .into_iter()
+                .map(|kind| crate::examples::document_of(kind, today))
+                .collect(),
+            soteri_classes: vec![crate::examples::SOTERI_CLASS],
+        };
+        let submitted = actions::register_provider(p, &spec, None, true)
             .await
             .with_context(|| format!("registering {name}"))?;
         let approved = actions::approve_provider(p, &submitted.id).await?;

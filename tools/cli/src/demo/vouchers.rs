@@ -66,23 +66,29 @@ pub(super) async fn clients_and_vouchers(
         .with_context(|| format!("adding client {name}"))?;
         let ktt = service == ServiceType::KttIndividual;
         let (from, until, units) = if ktt {
-            (ktt_from, ktt_until, 30.0)
+            (ktt_from, ktt_until, 3000)
         } else {
-            (sk_from, sk_until, 40.0)
+            (sk_from, sk_until, 4000)
         };
-        let v = actions::issue_voucher(
-            p,
-            actions::decision(
-                &client.id,
-                service,
-                (from, until),
-                units,
-                "AS-2026-0042",
-                "PTA-2026-77",
-            ),
-        )
-        .await
-        .with_context(|| format!("issuing {name}'s voucher"))?;
+        let mut decision = actions::decision(&client.id, service, (from, from, until), units);
+        // The made-up decisions rest on the example facts of their rulebooks.
+        if ktt {
+            decision.employment_plan = Some(vpb::EmploymentPlan {
+                kind: vpb::PlanKind::ActivationPlan as i32,
+                reference: crate::examples::ACTIVATION_PLAN.into(),
+            });
+            decision.job_search_in_force = true;
+            decision.unemployment_benefit = vpb::UnemploymentBenefit::LabourMarketSubsidy as i32;
+        } else {
+            decision.need_assessment = Some(vpb::NeedAssessment {
+                reference: crate::examples::NEED_ASSESSMENT.into(),
+                social_rehabilitation_need: true,
+                daily_living_need: false,
+            });
+        }
+        let v = actions::issue_voucher(p, decision)
+            .await
+            .with_context(|| format!("issuing {name}'s voucher"))?;
         actions::choose_provider(p, &v.id, &provider.id, None).await?;
         actions::accept_voucher(p, &provider.id, &v.id, "Olli Ohjaaja", Some(from)).await?;
         vouchers.push(DemoVoucher {
