@@ -54,11 +54,11 @@ async fn a_discarded_draft_frees_its_business_id_and_keeps_its_history() {
         std::slice::from_ref(&draft.id)
     );
 
-    // Checked only: nothing changes.
+    // Checked only (AIP-163): the answer is the discard's, and nothing changes.
     let checked = discard_draft(&mut c, &a.admin, discard(&draft.id, true))
         .await
         .expect("it may be discarded");
-    assert_eq!(checked.state, pb::ProviderState::Draft as i32);
+    assert_eq!(checked.state, pb::ProviderState::Discarded as i32);
     let still = read_provider(&mut c, &a.admin, &draft.id)
         .await
         .expect("read");

@@ -168,6 +168,7 @@ mod tests {
                 "SetOffering",
                 "RemoveOffering",
                 "SubmitProvider",
+                "DiscardProviderDraft",
                 "ApproveProvider",
                 "RejectProvider",
                 "SuspendProvider",
