@@ -9,7 +9,30 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use seteli_api::attendance::v1 as apb;
+use seteli_api::vouchers::v1 as vpb;
 use tokio::task::JoinHandle;
+
+/// A page of a published change feed as the readers see it: its sequences and its
+/// `last_sequence`.
+pub trait FeedPage: Send {
+    /// The page's sequences and its `last_sequence`.
+    fn sequences(&self) -> (Vec<i64>, i64);
+}
+
+impl FeedPage for vpb::ListVoucherChangesResponse {
+    fn sequences(&self) -> (Vec<i64>, i64) {
+        let seen = self.changes.iter().map(|c| c.sequence).collect();
+        (seen, self.last_sequence)
+    }
+}
+
+impl FeedPage for apb::ListUsageChangesResponse {
+    fn sequences(&self) -> (Vec<i64>, i64) {
+        let seen = self.changes.iter().map(|c| c.sequence).collect();
+        (seen, self.last_sequence)
+    }
+}
 
 /// Readers following a feed while writers run ([`Readers::start`]).
 pub struct Readers {
@@ -42,6 +65,43 @@ impl Readers {
             expected,
             tasks,
         }
+    }
+
+    /// Runs `writers` at once (each answers how many changes it made) while the readers read,
+    /// then tells the readers ([`Readers::writers_done`]) of those and of `made_before`,
+    /// changes made before; answers all the changes made, and how long the writers took.
+    pub async fn run_writers<Fut>(
+        &self,
+        writers: impl IntoIterator<Item = Fut>,
+        made_before: usize,
+    ) -> (usize, Duration)
+    where
+        Fut: Future<Output = usize> + Send + 'static,
+    {
+        let started = Instant::now();
+        let tasks: Vec<_> = writers.into_iter().map(tokio::spawn).collect();
+        let mut changes = made_before;
+        for task in tasks {
+            changes += task.await.expect("writer");
+        }
+        let took = started.elapsed();
+        self.writers_done(changes);
+        (changes, took)
+    }
+
+    /// [`Readers::start`] with `page(of, after, page_size)`, a call of the feed on `of` (the
+    /// test's environment).
+    pub fn paging<E, F, Fut, P>(count: usize, of: Arc<E>, page: F) -> Self
+    where
+        E: Send + Sync + 'static,
+        F: Fn(Arc<E>, i64, i32) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = P> + Send,
+        P: FeedPage,
+    {
+        Self::start(count, move |after, size| {
+            let (of, page) = (of.clone(), page.clone());
+            async move { page(of, after, size).await.sequences() }
+        })
     }
 
     /// The writers are done, having made `changes` changes: the readers stop once they saw

@@ -70,6 +70,26 @@ pub trait Aggregate: Sized + Send {
     ) -> impl Future<Output = AppResult<Option<Self>>> + Send + 'c;
 }
 
+/// Implements [`Aggregate`] for a root type `$root` kept in table `$table`, called `$kind` in a
+/// `NOT_FOUND`, loaded by the store function `$load(conn, id)`:
+/// `aggregate!(InvoiceRow, "invoices", "invoice", load_invoice);`.
+#[macro_export]
+macro_rules! aggregate {
+    ($root:ty, $table:literal, $kind:literal, $load:path) => {
+        impl $crate::change::Aggregate for $root {
+            const TABLE: &'static str = $table;
+            const KIND: &'static str = $kind;
+
+            async fn load(
+                conn: &mut ::sqlx::AnyConnection,
+                id: &str,
+            ) -> $crate::AppResult<Option<Self>> {
+                $load(conn, id).await
+            }
+        }
+    };
+}
+
 /// What [`Change::apply_to_decided`] decided on a read, before the write lock.
 pub trait Decision: Send + Sized {
     /// Under the write lock, with the root locked: takes the further locks the write needs and
@@ -128,6 +148,11 @@ impl<'a> Change<'a> {
             caller: ctx.caller.clone(),
             validate_only: request.validate_only(),
         })
+    }
+
+    /// The client-chosen id of this change (the audit log and the feed name it).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
     }
 
     /// Whether the request only validates (Google AIP-163): the change is rolled back and

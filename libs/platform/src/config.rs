@@ -171,6 +171,18 @@ impl Config {
         Self::from_vars(defaults, vars)
     }
 
+    /// [`Config::from_vars`] of `pairs` (a test's settings).
+    pub fn from_pairs(
+        defaults: ServiceDefaults,
+        pairs: &[(&str, &str)],
+    ) -> Result<Self, ConfigError> {
+        let vars = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::from_vars(defaults, vars)
+    }
+
     /// Reads the configuration from a map of variables (the environment, or a map in tests).
     pub fn from_vars(
         defaults: ServiceDefaults,
@@ -455,11 +467,7 @@ mod tests {
     };
 
     fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_vars(DEFAULTS, map)
+        Config::from_pairs(DEFAULTS, vars)
     }
 
     #[test]

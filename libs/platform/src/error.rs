@@ -61,6 +61,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// What the error says, to collect it under another field: an `INVALID_ARGUMENT`'s
+    /// descriptions joined, any other error's text.
+    pub fn describe(self) -> String {
+        match self {
+            AppError::InvalidArgument(v) => v
+                .into_iter()
+                .map(|f| f.description)
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        }
+    }
+
     /// A single invalid field.
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
         Self::InvalidArgument(vec![FieldViolation {

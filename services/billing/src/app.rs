@@ -215,16 +215,8 @@ mod tests {
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let defaults = seteli_platform::config::ServiceDefaults {
-            name: "billing",
-            grpc_port: 50055,
-            metrics_port: 9105,
-        };
-        Settings::read(&Config::from_vars(defaults, vars).expect("config"))
+        let defaults = <crate::Billing as seteli_platform::server::Service>::DEFAULTS;
+        Settings::read(&Config::from_pairs(defaults, vars).expect("config"))
     }
 
     fn refused_key(vars: &[(&str, &str)]) -> String {

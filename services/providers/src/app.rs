@@ -124,16 +124,8 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Config {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let defaults = seteli_platform::config::ServiceDefaults {
-            name: "providers",
-            grpc_port: 50051,
-            metrics_port: 9101,
-        };
-        Config::from_vars(defaults, vars).expect("config")
+        let defaults = <crate::Providers as seteli_platform::server::Service>::DEFAULTS;
+        Config::from_pairs(defaults, vars).expect("config")
     }
 
     #[test]

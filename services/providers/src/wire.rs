@@ -71,18 +71,6 @@ seteli_platform::pb_enum!(fn document_kind_to_pb, fn document_kind: DocumentKind
     SubcontractorStatement => SubcontractorStatement,
 });
 
-/// The description of an `INVALID_ARGUMENT`, to collect it under another field.
-fn describe(e: AppError) -> String {
-    match e {
-        AppError::InvalidArgument(v) => v
-            .into_iter()
-            .map(|f| f.description)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
-}
-
 /// Checks and normalises a provider's basic details.
 pub fn details(d: Option<&pb::ProviderDetails>) -> Result<Details, AppError> {
     let d = d.ok_or_else(|| AppError::invalid("details", "required"))?;
@@ -163,7 +151,7 @@ pub fn site(site: Option<&pb::Site>) -> Result<Site, AppError> {
     );
     let at = errors.take(
         "site.coordinates",
-        coordinates("site.coordinates", site.coordinates.as_ref()).map_err(describe),
+        coordinates("site.coordinates", site.coordinates.as_ref()).map_err(AppError::describe),
     );
     errors.finish()?;
     let at = at.ok_or_else(|| AppError::invalid("site.coordinates", "required"))?;
@@ -260,12 +248,12 @@ pub fn document(d: Option<&pb::Document>) -> Result<Document, AppError> {
     errors.check(kind.is_none(), "document.kind", "required");
     let issued = errors.take(
         "document.issued_on",
-        date("document.issued_on", d.issued_on.as_ref()).map_err(describe),
+        date("document.issued_on", d.issued_on.as_ref()).map_err(AppError::describe),
     );
     let expires = match &d.expires_on {
         Some(e) => errors.take(
             "document.expires_on",
-            date("document.expires_on", Some(e)).map_err(describe),
+            date("document.expires_on", Some(e)).map_err(AppError::describe),
         ),
         None => None,
     };

@@ -239,11 +239,7 @@ mod tests {
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let config = Config::from_vars(crate::Reporting::DEFAULTS, vars).expect("config");
+        let config = Config::from_pairs(crate::Reporting::DEFAULTS, vars).expect("config");
         Settings::read(&config)
     }
 

@@ -172,21 +172,12 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use seteli_platform::config::ServiceDefaults;
 
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Config {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let defaults = ServiceDefaults {
-            name: "vouchers",
-            grpc_port: 50052,
-            metrics_port: 9102,
-        };
-        Config::from_vars(defaults, vars).expect("config")
+        let defaults = <crate::Vouchers as seteli_platform::server::Service>::DEFAULTS;
+        Config::from_pairs(defaults, vars).expect("config")
     }
 
     fn refused_key(vars: &[(&str, &str)]) -> String {

@@ -7,7 +7,7 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::convert::{PbEnum, coordinates, date, service_type};
 pub use seteli_platform::convert::{optional_date, required_id, required_text};
-use seteli_platform::{AppError, FieldErrors};
+use seteli_platform::{AppError, AppResult, FieldErrors};
 use seteli_rules::geo::{Coordinates, PlaceKind, ServicePlace};
 use seteli_rules::provider::{DocumentKind, ProviderDocument};
 
@@ -231,10 +231,18 @@ pub fn reason<K>(
 ) -> Option<(String, K)> {
     let text = errors.take(
         "reason",
-        required_text("reason", text, 2000).map_err(describe),
+        required_text("reason", text, 2000).map_err(AppError::describe),
     );
-    let kind = errors.take("reason_kind", kind.map_err(describe));
+    let kind = errors.take("reason_kind", kind.map_err(AppError::describe));
     text.zip(kind)
+}
+
+/// [`reason`] of a change that asks for nothing else: both fields, or every malformed one.
+pub fn required_reason<K>(text: &str, kind: Result<K, AppError>) -> AppResult<(String, K)> {
+    let mut errors = FieldErrors::new();
+    let reason = reason(&mut errors, text, kind);
+    errors.finish()?;
+    reason.ok_or_else(|| AppError::invalid("reason", "required"))
 }
 
 /// The decision as a provider's user sees it: service, dates, units and weekly cap; none of
@@ -369,18 +377,6 @@ pub fn provider_places(answer: &ppb::CheckProviderForServiceResponse) -> Vec<Ser
             Some(ServicePlace { kind, coordinates })
         })
         .collect()
-}
-
-/// The descriptions of an `INVALID_ARGUMENT`, to fold into a collection of field errors.
-pub fn describe(e: AppError) -> String {
-    match e {
-        AppError::InvalidArgument(v) => v
-            .into_iter()
-            .map(|f| f.description)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

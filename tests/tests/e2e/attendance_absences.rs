@@ -1,9 +1,6 @@
 //! KTT absences (ABS-RECORD, ABS-KELA, ABS-SICK-CERT): deadlines in business days across
 //! Finnish holidays (Easter, Midsummer Eve, Christmas).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use seteli_api::attendance::v1 as apb;
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
@@ -26,26 +23,12 @@ async fn spring_voucher(env: &Env, p: &str, individual: u16) -> String {
 }
 
 /// The services on a clock pinned to 20 June 2026, within the spring vouchers' validity, and
-/// moved on by the returned days (from 20 June): the absences below are recorded in time, not
+/// moved on by the test: the absences below are recorded in time, not
 /// months after their vouchers ended (a late record is taken only for the grace period after
 /// the end, RULES.md §10).
-async fn start_in_june() -> (Env, Arc<AtomicI64>) {
-    let days = Arc::new(AtomicI64::new(0));
-    let moved = days.clone();
-    let june = ymd(2026, 6, 20)
-        .and_hms_opt(10, 0, 0)
-        .expect("10:00")
-        .and_utc();
-    let clock = seteli_platform::clock::Clock::from_fn(move || {
-        june + chrono::Duration::days(moved.load(Ordering::SeqCst))
-    });
-    let env = Env::builder()
-        .services(&ATTENDANCE)
-        .prices(Prices::County)
-        .clock(clock)
-        .start()
-        .await;
-    (env, days)
+async fn start_in_june() -> (Env, MovedToday) {
+    let services = Env::builder().services(&ATTENDANCE).prices(Prices::County);
+    start_moved(services, ymd(2026, 6, 20)).await
 }
 
 fn due(alerts: &[apb::Alert], rule: &str) -> Vec<chrono::NaiveDate> {
@@ -98,10 +81,7 @@ async fn kela_notices_are_due_in_business_days_across_holidays() {
     assert_eq!(due(&a.alerts, "ABS-KELA"), vec![ymd(2026, 6, 22)]);
     // 2026-12-10 + 14 days = Christmas Eve: past Christmas, Boxing Day and Sunday to 28 Dec.
     // 1 November, the winter voucher's first day (its steward notice is not in the future).
-    days.store(
-        (ymd(2026, 11, 1) - ymd(2026, 6, 20)).num_days(),
-        Ordering::SeqCst,
-    );
+    days.set(ymd(2026, 11, 1));
     let winter = ymd(2026, 11, 1);
     let w = ktt_voucher(&env, &p, 132, winter, validity_end(winter, 3)).await;
     // A job interview may be recorded ahead of its day (ABS-RECORD, RULES.md §10).

@@ -28,8 +28,8 @@ const SESSIONS: usize = 8;
 const READERS: usize = 4;
 
 /// One page of the usage feed after `after`.
-async fn page(env: &Env, after: i64, page_size: i32) -> apb::ListUsageChangesResponse {
-    usage_feed_page(env, &env.service(Svc::Vouchers), after, page_size)
+async fn page(env: Arc<Env>, after: i64, page_size: i32) -> apb::ListUsageChangesResponse {
+    usage_feed_page(&env, &env.service(Svc::Vouchers), after, page_size)
         .await
         .expect("usage changes")
 }
@@ -70,33 +70,14 @@ async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_r
             .push(ktt_voucher(&env, &provider, 700 + i as u16, from, validity_end(from, 3)).await);
     }
 
-    let readers = Readers::start(READERS, {
-        let env = env.clone();
-        move |after, size| {
-            let env = env.clone();
-            async move {
-                let got = page(&env, after, size).await;
-                let sequences = got.changes.iter().map(|c| c.sequence).collect();
-                (sequences, got.last_sequence)
-            }
-        }
-    });
+    let readers = Readers::paging(READERS, env.clone(), page);
 
-    let started = Instant::now();
-    let writers: Vec<_> = vouchers
-        .iter()
-        .map(|voucher| {
-            let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
-            tokio::spawn(async move { record_sessions(&env, &provider, &voucher, day).await })
-        })
-        .collect();
-    let mut answered = 0;
-    for writer in writers {
-        answered += writer.await.expect("writer");
-    }
-    let took = started.elapsed();
+    let writers = vouchers.iter().map(|voucher| {
+        let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
+        async move { record_sessions(&env, &provider, &voucher, day).await }
+    });
     // Each admitted session moved its voucher's units used: one change each.
-    readers.writers_done(answered);
+    let (answered, took) = readers.run_writers(writers, 0).await;
 
     // The final full read: every change, once, increasing; each voucher's last one its total.
     let mut all = Vec::new();
@@ -104,7 +85,7 @@ async fn every_reader_sees_every_usage_change_once_in_order_while_sessions_are_r
     let mut after = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
     while all.len() < answered && Instant::now() < deadline {
-        let got = page(&env, after, 1000).await;
+        let got = page(env.clone(), after, 1000).await;
         for change in &got.changes {
             all.push(change.sequence);
             last_units.insert(

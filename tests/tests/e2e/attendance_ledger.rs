@@ -12,16 +12,18 @@ use seteli_tests::fixtures::*;
 use seteli_tests::kit::{Env, Prices, Svc};
 use tonic::Code;
 
-/// Today on every service: Wednesday 14 October 2026, 10:00 UTC.
-fn today() -> NaiveDate {
+/// Today on every service: Wednesday 14 October 2026, 10:00 UTC (the ledger's tests share it).
+pub(super) fn today() -> NaiveDate {
     ymd(2026, 10, 14)
 }
 
-fn later(days: u64) -> NaiveDate {
+/// `days` after [`today`].
+pub(super) fn later(days: u64) -> NaiveDate {
     today().checked_add_days(Days::new(days)).expect("date")
 }
 
-fn earlier(days: u64) -> NaiveDate {
+/// `days` before [`today`].
+pub(super) fn earlier(days: u64) -> NaiveDate {
     today().checked_sub_days(Days::new(days)).expect("date")
 }
 

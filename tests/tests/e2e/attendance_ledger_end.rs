@@ -20,14 +20,8 @@ fn first_day() -> NaiveDate {
 }
 
 async fn start_on_first_day() -> (Env, MovedToday) {
-    let (today, clock) = MovedToday::starts(first_day());
-    let env = Env::builder()
-        .services(&ATTENDANCE)
-        .prices(Prices::County)
-        .clock(clock)
-        .start()
-        .await;
-    (env, today)
+    let services = Env::builder().services(&ATTENDANCE).prices(Prices::County);
+    start_moved(services, first_day()).await
 }
 
 fn plus(day: NaiveDate, n: u64) -> NaiveDate {
@@ -40,20 +34,8 @@ async fn absence(
     v: &str,
     date: NaiveDate,
 ) -> Result<apb::RecordAbsenceResponse, tonic::Status> {
-    env.a()
-        .record_absence(with_token(
-            &env.provider_user(p),
-            apb::RecordAbsenceRequest {
-                request_id: rid(),
-                voucher_id: v.into(),
-                date: d(date),
-                kind: apb::AbsenceKind::Absent as i32,
-                reason: apb::AbsenceReason::Other as i32,
-                ..Default::default()
-            },
-        ))
-        .await
-        .map(|r| r.into_inner())
+    let (absent, other) = (apb::AbsenceKind::Absent, apb::AbsenceReason::Other);
+    record_absence(env, p, v, date, absent, other).await
 }
 
 /// The session ids the billable feed offers for a month.
@@ -287,13 +269,8 @@ async fn a_voucher_whose_validity_ended_takes_late_records_for_the_grace_period(
 
 #[tokio::test]
 async fn late_records_stop_once_the_last_month_is_approved() {
-    let (today, clock) = MovedToday::starts(first_day());
-    let env = Env::builder()
-        .services(&BILLING)
-        .prices(Prices::County)
-        .clock(clock)
-        .start()
-        .await;
+    let services = Env::builder().services(&BILLING).prices(Prices::County);
+    let (env, today) = start_moved(services, first_day()).await;
     let p = approved_provider(&env, "Valmennus ry", 1_024_103, SIILINJARVI).await;
     let from = ymd(2026, 10, 1);
     let v = ktt_voucher(&env, &p, 214, from, validity_end(from, 3)).await;

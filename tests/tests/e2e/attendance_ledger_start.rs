@@ -5,7 +5,7 @@
 //! first valid day, owed by no continuation with the same provider, and a closed group's start
 //! as its clients' agreed start (SK 5).
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::vouchers::v1 as pb;
@@ -16,18 +16,7 @@ use seteli_tests::fixtures::*;
 use seteli_tests::kit::{Env, Prices};
 use tonic::Code;
 
-/// Today on every service: Wednesday 14 October 2026, 10:00 UTC.
-fn today() -> NaiveDate {
-    ymd(2026, 10, 14)
-}
-
-fn later(days: u64) -> NaiveDate {
-    today().checked_add_days(Days::new(days)).expect("date")
-}
-
-fn earlier(days: u64) -> NaiveDate {
-    today().checked_sub_days(Days::new(days)).expect("date")
-}
+use super::attendance_ledger::{earlier, later, today};
 
 /// The registry (with KTT work activity's ceiling prices), vouchers and attendance on today.
 async fn start_on_today() -> Env {

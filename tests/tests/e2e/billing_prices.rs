@@ -26,15 +26,9 @@ fn day(m: u32, d: u32) -> NaiveDate {
 
 /// Every service of billing, "today" moved by the test, the county's ceiling prices set
 /// (KTT individual coaching 65.00).
-async fn start_moved(first: NaiveDate) -> (Env, MovedToday) {
-    let (today, clock) = MovedToday::starts(first);
-    let env = Env::builder()
-        .services(&BILLING)
-        .prices(Prices::County)
-        .clock(clock)
-        .start()
-        .await;
-    (env, today)
+async fn start_billing_moved(first: NaiveDate) -> (Env, MovedToday) {
+    let services = Env::builder().services(&BILLING).prices(Prices::County);
+    start_moved(services, first).await
 }
 
 /// (unit price, units, amount) of each of `voucher`'s lines on `inv`, in line order.
@@ -74,7 +68,7 @@ fn history(p: &ppb::Provider) -> Vec<(NaiveDate, i64)> {
 #[tokio::test]
 async fn a_session_is_billed_at_the_price_in_force_on_its_date() {
     // Monday 7 September 2026: the provider offers KTT individual coaching at 60.00.
-    let (env, today) = start_moved(day(9, 7)).await;
+    let (env, today) = start_billing_moved(day(9, 7)).await;
     let (env, p) = with_provider(env, 1_450_001).await;
     let user = env.provider_user(&p);
     // September: 2 hours on an earlier voucher, invoiced and approved on 1 October, before
@@ -204,7 +198,7 @@ async fn a_session_is_billed_at_the_price_in_force_on_its_date() {
 
 #[tokio::test]
 async fn the_county_dates_a_price_back_under_the_ceiling_of_that_day() {
-    let (env, today) = start_moved(day(10, 5)).await;
+    let (env, today) = start_billing_moved(day(10, 5)).await;
     let (env, p) = with_provider(env, 1_450_002).await;
     let v = voucher_granting(&env, &p, 661, KTT, day(10, 5), 3000).await;
     today.set(day(10, 20));

@@ -131,15 +131,7 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
         "B's draft is invisible to A",
     );
     refused_with(
-        try_add_site(
-            &mut c,
-            &user_a,
-            &pb_.id,
-            pb::SiteKind::Site,
-            KUOPIO,
-            "Kuopio",
-        )
-        .await,
+        try_add_kuopio_site(&mut c, &user_a, &pb_.id).await,
         Code::NotFound,
         "cannot edit B",
     );
@@ -159,16 +151,9 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
     read_provider(&mut c, &user_a, &pa.id)
         .await
         .expect("own draft");
-    try_add_site(
-        &mut c,
-        &user_a,
-        &pa.id,
-        pb::SiteKind::Site,
-        KUOPIO,
-        "Kuopio",
-    )
-    .await
-    .expect("own edit");
+    try_add_kuopio_site(&mut c, &user_a, &pa.id)
+        .await
+        .expect("own edit");
 }
 
 #[tokio::test]
@@ -185,15 +170,7 @@ async fn another_approved_provider_is_visible_without_staff_and_not_editable() {
     assert!(seen.staff.is_empty() && seen.documents.is_empty());
     assert!(!seen.offerings.is_empty());
     refused_with(
-        try_add_site(
-            &mut c,
-            &user_a,
-            &pb_.id,
-            pb::SiteKind::Site,
-            KUOPIO,
-            "Kuopio",
-        )
-        .await,
+        try_add_kuopio_site(&mut c, &user_a, &pb_.id).await,
         Code::PermissionDenied,
         "cannot edit B",
     );

@@ -320,15 +320,7 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
     .await
     .expect("revoke");
     refused_with(
-        try_add_site(
-            &mut c,
-            &a.admin,
-            &p.id,
-            pb::SiteKind::Site,
-            KUOPIO,
-            "Kuopio",
-        )
-        .await,
+        try_add_kuopio_site(&mut c, &a.admin, &p.id).await,
         tonic::Code::FailedPrecondition,
         "revoked is final",
     );

@@ -47,8 +47,8 @@ async fn choose_and_decline(env: &Env, voucher: &str, provider: &str, rounds: us
 }
 
 /// One page of the feed after `after`.
-async fn page(env: &Env, after: i64, page_size: i32) -> pb::ListVoucherChangesResponse {
-    voucher_feed_page(env, &env.service(Svc::Attendance), after, page_size)
+async fn page(env: Arc<Env>, after: i64, page_size: i32) -> pb::ListVoucherChangesResponse {
+    voucher_feed_page(&env, &env.service(Svc::Attendance), after, page_size)
         .await
         .expect("voucher changes")
 }
@@ -69,39 +69,21 @@ async fn every_reader_sees_every_change_once_in_order_while_writers_run_side_by_
         );
     }
 
-    let readers = Readers::start(READERS, {
-        let env = env.clone();
-        move |after, size| {
-            let env = env.clone();
-            async move {
-                let got = page(&env, after, size).await;
-                let sequences = got.changes.iter().map(|c| c.sequence).collect();
-                (sequences, got.last_sequence)
-            }
-        }
-    });
+    let readers = Readers::paging(READERS, env.clone(), page);
 
-    let started = Instant::now();
-    let writers: Vec<_> = vouchers
-        .iter()
-        .map(|voucher| {
-            let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
-            tokio::spawn(async move { choose_and_decline(&env, &voucher, &provider, ROUNDS).await })
-        })
-        .collect();
-    let mut answered = WRITERS; // the issues above
-    for writer in writers {
-        answered += writer.await.expect("writer");
-    }
-    let took = started.elapsed();
-    readers.writers_done(answered);
+    let writers = vouchers.iter().map(|voucher| {
+        let (env, voucher, provider) = (env.clone(), voucher.clone(), provider.clone());
+        async move { choose_and_decline(&env, &voucher, &provider, ROUNDS).await }
+    });
+    // The issues above are changes too.
+    let (answered, took) = readers.run_writers(writers, WRITERS).await;
 
     // The final full read: every answered change, once, increasing.
     let mut all = Vec::new();
     let mut after = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
     while all.len() < answered && Instant::now() < deadline {
-        let got = page(&env, after, 1000).await;
+        let got = page(env.clone(), after, 1000).await;
         all.extend(got.changes.iter().map(|c| c.sequence));
         after = got.last_sequence;
     }

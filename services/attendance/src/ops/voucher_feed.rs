@@ -15,15 +15,15 @@
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
-use seteli_platform::convert::{PbEnum, date};
-use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
-use seteli_platform::followed;
+use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
+use seteli_platform::client::Upstream;
+use seteli_platform::followed::{FollowedVoucher, VoucherFollower, day, voucher_copy_status};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
-use seteli_rules::ServiceType;
 use seteli_rules::ledger::after_the_end;
 use seteli_rules::rule_ids::{KTT_STEWARD, PROC_COACH, PROC_START};
 use sqlx::AnyConnection;
+use tonic::transport::Channel;
 
 use super::admission::update_units;
 
@@ -32,41 +32,26 @@ use crate::app::{App, VoucherFeed};
 use crate::model::{SessionRow, SessionStatus, StartDates, Voucher};
 use crate::store;
 
-impl FeedApply for VoucherFeed {
-    type Change = vpb::VoucherChange;
-    const CURSOR: Cursor = followed::VOUCHERS_CURSOR;
-    const LOG: FeedLog = followed::VOUCHERS_LOG;
-
-    fn sequence(change: &vpb::VoucherChange) -> i64 {
-        change.sequence
-    }
-
-    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<vpb::VoucherChange>> {
-        followed::voucher_changes(&self.vouchers, ctx, after, limit).await
+impl VoucherFollower for VoucherFeed {
+    fn vouchers(&self) -> &Upstream<VouchersServiceClient<Channel>> {
+        &self.vouchers
     }
 
     /// Stores the voucher the change carries, unless the copy already has a newer version of
     /// it (`store::upsert_voucher`: the feed's order is not one voucher's order), and cancels
-    /// what the stored copy's end leaves after it ([`cancel_after_the_end`]). A change without
-    /// a usable voucher is skipped, and still moves the cursor.
-    async fn apply(
+    /// what the stored copy's end leaves after it ([`cancel_after_the_end`]).
+    async fn apply_voucher(
         &self,
         conn: &mut AnyConnection,
         ctx: &Ctx,
         change: &vpb::VoucherChange,
+        voucher: FollowedVoucher<'_>,
     ) -> AppResult<()> {
-        match followed(change) {
-            Some(v) => {
-                store::upsert_voucher(conn, &v).await?;
-                if let Some(stored) = store::load_voucher(conn, &v.id).await? {
-                    let request_id = format!("voucher-change-{}", change.sequence);
-                    cancel_after_the_end(conn, ctx, &stored, &request_id).await?;
-                }
-            }
-            None => tracing::warn!(
-                sequence = change.sequence,
-                "a voucher change without a usable voucher; skipped"
-            ),
+        let v = followed(voucher);
+        store::upsert_voucher(conn, &v).await?;
+        if let Some(stored) = store::load_voucher(conn, &v.id).await? {
+            let request_id = format!("voucher-change-{}", change.sequence);
+            cancel_after_the_end(conn, ctx, &stored, &request_id).await?;
         }
         Ok(())
     }
@@ -145,42 +130,13 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
 }
 
 /// The voucher a change carries, as attendance follows it.
-fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
-    let v = change.voucher.as_ref()?;
-    let d = v.decision.as_ref()?;
-    let service = ServiceType::from_pb(d.service_type)?;
-    let day = |x: Option<&seteli_api::common::v1::Date>| date("date", x).ok();
-    let state = vpb::VoucherState::try_from(v.state)
-        .ok()?
-        .as_str_name()
-        .trim_start_matches("VOUCHER_STATE_")
-        .to_owned();
-    let issued = change.kind == vpb::VoucherChangeKind::Issued as i32;
-    Some(Voucher {
-        id: v.id.clone(),
-        client_id: v.client.as_ref()?.client_id.clone(),
-        provider_id: v.provider_id.clone(),
-        service,
-        state,
-        decision_date: day(d.decision_date.as_ref())?,
-        valid_from: day(d.valid_from.as_ref())?,
-        valid_until: day(d.valid_until.as_ref())?,
+fn followed(f: FollowedVoucher<'_>) -> Voucher {
+    let (v, d) = (f.voucher, f.decision);
+    Voucher {
+        decision_date: f.decision_date,
         units_granted: v.units_granted.map(|u| u.hundredths).unwrap_or_default(),
         weekly_cap: v.weekly_cap.map(|u| u.hundredths),
         responsible_coach: v.responsible_coach.clone(),
-        social_worker: if issued {
-            change
-                .actor
-                .as_ref()
-                .map(|a| a.subject.clone())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        },
-        social_worker_team: v.social_worker_team.clone(),
-        ended_on: day(v.ended_on.as_ref()),
-        version: v.version,
-        feed_sequence: change.sequence,
         units_used: 0,
         units_reserved: 0,
         start: StartDates {
@@ -191,7 +147,19 @@ fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
         },
         continues: Some(d.continues_voucher_id.trim().to_owned()).filter(|c| !c.is_empty()),
         approved_month: None,
-    })
+        id: f.id,
+        client_id: f.client_id,
+        provider_id: f.provider_id,
+        service: f.service,
+        state: f.state,
+        valid_from: f.valid_from,
+        valid_until: f.valid_until,
+        social_worker: f.social_worker,
+        social_worker_team: f.social_worker_team,
+        ended_on: f.ended_on,
+        version: f.version,
+        feed_sequence: f.feed_sequence,
+    }
 }
 
 /// GetFeedStatus.
@@ -202,8 +170,7 @@ pub async fn get_feed_status(
 ) -> AppResult<pb::GetFeedStatusResponse> {
     ctx.caller.require(access::ADMIN)?;
     let mut conn = app.db.pool().acquire().await?;
-    let (last_sequence, changes_applied) = VoucherFeed::CURSOR.read(&mut conn).await?;
-    let vouchers = store::count_vouchers(&mut conn).await?;
+    let (last_sequence, changes_applied, vouchers) = voucher_copy_status(&mut conn).await?;
     Ok(pb::GetFeedStatusResponse {
         last_sequence,
         changes_applied,
@@ -240,8 +207,8 @@ where
 
 #[cfg(test)]
 mod tests {
-    use seteli_rules::Violation;
     use seteli_rules::rule_ids::CAP_GROUP_SIZE;
+    use seteli_rules::{ServiceType, Violation};
 
     use super::*;
 

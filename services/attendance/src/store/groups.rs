@@ -2,7 +2,6 @@
 
 use chrono::NaiveDate;
 use seteli_platform::AppError;
-use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{parse_stored_date, store_date};
 use seteli_platform::db::now_micros;
 use seteli_rules::ServiceType;
@@ -128,16 +127,7 @@ pub async fn load_group(conn: &mut AnyConnection, id: &str) -> Result<Option<Gro
     Ok(Some(g))
 }
 
-impl Aggregate for GroupRow {
-    const TABLE: &'static str = "coaching_groups";
-    const KIND: &'static str = "group";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_group(conn, id)
-    }
-}
+seteli_platform::aggregate!(GroupRow, "coaching_groups", "group", load_group);
 
 /// A page of groups by start after the cursor `(start, id)`, with their enrolments.
 pub async fn list_groups(

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use seteli_platform::AppError;
-use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{parse_stored_date, store_date};
 use seteli_platform::db::now_micros;
 use sqlx::any::AnyRow;
@@ -150,16 +149,7 @@ pub async fn load_voucher(conn: &mut AnyConnection, id: &str) -> Result<Option<V
     row.as_ref().map(voucher_from_row).transpose()
 }
 
-impl Aggregate for Voucher {
-    const TABLE: &'static str = "vouchers";
-    const KIND: &'static str = "voucher";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_voucher(conn, id)
-    }
-}
+seteli_platform::aggregate!(Voucher, "vouchers", "voucher", load_voucher);
 
 /// Every followed voucher of a client (for the checks across the client's vouchers).
 pub async fn client_vouchers(

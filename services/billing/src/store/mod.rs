@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use seteli_api::billing::v1 as pb;
 use seteli_platform::AppError;
-use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{
     PbEnum, parse_stored_date, store_date, store_message, stored_message, stored_service, to_date,
     to_money,
@@ -42,9 +41,10 @@ pub use told::{
 /// Parameters per multi-row statement on SQLite (its limit is 32,766).
 const SQLITE_PARAMETERS: usize = 2800;
 /// Parameters per multi-row statement on PostgreSQL: about 12 KiB of them, so a statement goes
-/// out in one TLS record (16 KiB). sqlx 0.9.0 leaves Nagle's algorithm on (it does not set
-/// TCP_NODELAY: transact-rs/sqlx#4335), and over TLS a statement written in two records waits
-/// for the server's delayed ACK, ~40 ms each time.
+/// out in one TLS record (16 KiB). Chosen when sqlx 0.9.0 left Nagle's algorithm on
+/// (transact-rs/sqlx#4335: a statement in two TLS records waited ~40 ms for the server's delayed
+/// ACK); sqlx 0.9.1 sets TCP_NODELAY again, and the bound stays as a statement size that
+/// PostgreSQL parses quickly.
 const POSTGRES_PARAMETERS: usize = 504;
 
 /// Rows of `columns` parameters per multi-row statement on `conn`'s backend.
@@ -579,16 +579,7 @@ pub async fn load_invoice(
     row.as_ref().map(invoice_from_row).transpose()
 }
 
-impl Aggregate for InvoiceRow {
-    const TABLE: &'static str = "invoices";
-    const KIND: &'static str = "invoice";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_invoice(conn, id)
-    }
-}
+seteli_platform::aggregate!(InvoiceRow, "invoices", "invoice", load_invoice);
 
 /// What a state change also sets.
 #[derive(Debug, Clone, Default)]

@@ -11,17 +11,19 @@
 
 use seteli_api::reporting::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
+use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::auth::Role;
-use seteli_platform::convert::{PbEnum, date};
+use seteli_platform::client::Upstream;
+use seteli_platform::convert::date;
 use seteli_platform::db::new_id;
-use seteli_platform::feed::{Cursor, FeedApply, FeedLog};
-use seteli_platform::followed;
+use seteli_platform::feed::FeedApply;
+use seteli_platform::followed::{FollowedVoucher, VoucherFollower, voucher_copy_status};
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
-use seteli_rules::ServiceType;
 use seteli_rules::process::NoticeKind as RuleNotice;
 use seteli_rules::reports::report_obligations;
 use sqlx::AnyConnection;
+use tonic::transport::Channel;
 
 use super::common::{day_of, due_after, told_at, told_late};
 use crate::access;
@@ -31,45 +33,29 @@ use crate::model::{
 };
 use crate::store;
 
-impl FeedApply for VoucherFeed {
-    type Change = vpb::VoucherChange;
-    const CURSOR: Cursor = followed::VOUCHERS_CURSOR;
-    const LOG: FeedLog = followed::VOUCHERS_LOG;
-
-    fn sequence(change: &vpb::VoucherChange) -> i64 {
-        change.sequence
-    }
-
-    async fn page(&self, ctx: &Ctx, after: i64, limit: i32) -> AppResult<Vec<vpb::VoucherChange>> {
-        followed::voucher_changes(&self.vouchers, ctx, after, limit).await
+impl VoucherFollower for VoucherFeed {
+    fn vouchers(&self) -> &Upstream<VouchersServiceClient<Channel>> {
+        &self.vouchers
     }
 
     /// Stores the voucher the change carries (`store::upsert_voucher` keeps the newer version),
     /// derives its report obligations again (and those of the voucher it continues) and does
-    /// what the change means for notices. A change without a usable voucher is skipped, and
-    /// still moves the cursor.
-    async fn apply(
+    /// what the change means for notices.
+    async fn apply_voucher(
         &self,
         conn: &mut AnyConnection,
         _ctx: &Ctx,
         change: &vpb::VoucherChange,
+        voucher: FollowedVoucher<'_>,
     ) -> AppResult<()> {
-        match followed(change) {
-            Some(v) => {
-                store::upsert_voucher(conn, &v).await?;
-                refresh(conn, &v.id).await?;
-                if !v.continues_voucher_id.is_empty() {
-                    refresh(conn, &v.continues_voucher_id).await?;
-                }
-                // The Kela notices' service start, and PROC-INTERRUPT notices.
-                on_voucher_change(conn, self, change).await?;
-            }
-            None => tracing::warn!(
-                sequence = change.sequence,
-                "a voucher change without a usable voucher; skipped"
-            ),
+        let v = followed(voucher);
+        store::upsert_voucher(conn, &v).await?;
+        refresh(conn, &v.id).await?;
+        if !v.continues_voucher_id.is_empty() {
+            refresh(conn, &v.continues_voucher_id).await?;
         }
-        Ok(())
+        // The Kela notices' service start, and PROC-INTERRUPT notices.
+        on_voucher_change(conn, self, change).await
     }
 }
 
@@ -79,40 +65,22 @@ pub async fn catch_up(app: &App) -> AppResult<usize> {
 }
 
 /// The voucher a change carries, as reporting follows it.
-fn followed(change: &vpb::VoucherChange) -> Option<Voucher> {
-    let v = change.voucher.as_ref()?;
-    let d = v.decision.as_ref()?;
-    let service = ServiceType::from_pb(d.service_type)?;
-    let day = |x: Option<&seteli_api::common::v1::Date>| date("date", x).ok();
-    let state = vpb::VoucherState::try_from(v.state)
-        .ok()?
-        .as_str_name()
-        .trim_start_matches("VOUCHER_STATE_")
-        .to_owned();
-    let issued = change.kind == vpb::VoucherChangeKind::Issued as i32;
-    Some(Voucher {
-        id: v.id.clone(),
-        client_id: v.client.as_ref()?.client_id.clone(),
-        provider_id: v.provider_id.clone(),
-        social_worker: if issued {
-            change
-                .actor
-                .as_ref()
-                .map(|a| a.subject.clone())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        },
-        social_worker_team: v.social_worker_team.clone(),
-        service,
-        state,
-        valid_from: day(d.valid_from.as_ref())?,
-        valid_until: day(d.valid_until.as_ref())?,
-        ended_on: day(v.ended_on.as_ref()),
-        continues_voucher_id: d.continues_voucher_id.clone(),
-        version: v.version,
-        feed_sequence: change.sequence,
-    })
+fn followed(f: FollowedVoucher<'_>) -> Voucher {
+    Voucher {
+        continues_voucher_id: f.decision.continues_voucher_id.clone(),
+        id: f.id,
+        client_id: f.client_id,
+        provider_id: f.provider_id,
+        social_worker: f.social_worker,
+        social_worker_team: f.social_worker_team,
+        service: f.service,
+        state: f.state,
+        valid_from: f.valid_from,
+        valid_until: f.valid_until,
+        ended_on: f.ended_on,
+        version: f.version,
+        feed_sequence: f.feed_sequence,
+    }
 }
 
 /// Derives the report obligations of voucher `voucher_id` again from its followed state: the
@@ -300,8 +268,7 @@ pub async fn get_feed_status(
 ) -> AppResult<pb::GetFeedStatusResponse> {
     ctx.caller.require(access::ADMIN)?;
     let mut conn = app.db.pool().acquire().await?;
-    let (last_sequence, changes_applied) = VoucherFeed::CURSOR.read(&mut conn).await?;
-    let vouchers = store::count_vouchers(&mut conn).await?;
+    let (last_sequence, changes_applied, vouchers) = voucher_copy_status(&mut conn).await?;
     let (attendance_last_sequence, attendance_changes_applied) =
         AlertFeed::CURSOR.read(&mut conn).await?;
     Ok(pb::GetFeedStatusResponse {
@@ -332,9 +299,15 @@ fn unknown_yet(e: &AppError) -> bool {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
-    use seteli_platform::convert::to_date;
+    use seteli_platform::convert::{PbEnum, to_date};
+    use seteli_rules::ServiceType;
 
     use super::*;
+
+    /// The voucher `c` carries, as this follower copies it.
+    fn follow(c: &vpb::VoucherChange) -> Option<Voucher> {
+        FollowedVoucher::of(c).map(followed)
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("a date")
@@ -358,6 +331,7 @@ mod tests {
                 }),
                 decision: Some(vpb::ServiceDecision {
                     service_type: ServiceType::SkGroup.to_pb(),
+                    decision_date: Some(to_date(d(2026, 2, 20))),
                     valid_from: Some(to_date(d(2026, 3, 2))),
                     valid_until: Some(to_date(d(2026, 8, 31))),
                     continues_voucher_id: "v-1".into(),
@@ -374,7 +348,7 @@ mod tests {
 
     #[test]
     fn an_issued_voucher_is_followed_with_its_social_worker() {
-        let v = followed(&change(
+        let v = follow(&change(
             vpb::VoucherChangeKind::Issued,
             vpb::VoucherState::Issued,
         ))
@@ -408,7 +382,7 @@ mod tests {
         if let Some(v) = c.voucher.as_mut() {
             v.ended_on = Some(to_date(d(2026, 5, 15)));
         }
-        let v = followed(&c).expect("a usable voucher");
+        let v = follow(&c).expect("a usable voucher");
         // The provider's user interrupted it: the stored social worker is kept (upsert_voucher).
         assert_eq!(v.social_worker, "");
         assert_eq!(v.state, "INTERRUPTED");
@@ -461,12 +435,12 @@ mod tests {
         if let Some(v) = no_decision.voucher.as_mut() {
             v.decision = None;
         }
-        assert_eq!(followed(&no_decision), None);
+        assert_eq!(follow(&no_decision), None);
         let mut no_client = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
         if let Some(v) = no_client.voucher.as_mut() {
             v.client = None;
         }
-        assert_eq!(followed(&no_client), None);
+        assert_eq!(follow(&no_client), None);
         let mut no_service = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
         if let Some(d) = no_service
             .voucher
@@ -475,9 +449,9 @@ mod tests {
         {
             d.service_type = 0;
         }
-        assert_eq!(followed(&no_service), None);
+        assert_eq!(follow(&no_service), None);
         let mut no_voucher = change(vpb::VoucherChangeKind::Issued, vpb::VoucherState::Issued);
         no_voucher.voucher = None;
-        assert_eq!(followed(&no_voucher), None);
+        assert_eq!(follow(&no_voucher), None);
     }
 }

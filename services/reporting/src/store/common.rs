@@ -28,24 +28,3 @@ pub(super) fn actor_from(r: &AnyRow, prefix: &str) -> Result<Actor, AppError> {
         organisation: r.try_get(format!("{prefix}_organisation").as_str())?,
     })
 }
-
-/// Implements [`Aggregate`](seteli_platform::change::Aggregate) for a row type: the table it is
-/// stored in, its name in errors and the function that loads it by id.
-macro_rules! aggregate {
-    ($row:ty, $table:literal, $kind:literal, $load:ident) => {
-        impl seteli_platform::change::Aggregate for $row {
-            const TABLE: &'static str = $table;
-            const KIND: &'static str = $kind;
-            fn load<'c>(
-                conn: &'c mut sqlx::AnyConnection,
-                id: &'c str,
-            ) -> impl std::future::Future<Output = Result<Option<Self>, seteli_platform::AppError>>
-            + Send
-            + 'c {
-                $load(conn, id)
-            }
-        }
-    };
-}
-
-pub(super) use aggregate;

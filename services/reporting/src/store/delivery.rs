@@ -7,7 +7,7 @@ use seteli_platform::convert::{parse_stored_date, store_date};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::common::{aggregate, corrupt};
+use super::common::corrupt;
 use super::reports::load_obligation;
 use super::vouchers::load_voucher;
 use crate::model::{ObligationRow, obligation_id};
@@ -70,7 +70,7 @@ pub async fn add_mark(
     Ok(())
 }
 
-aggregate!(
+seteli_platform::aggregate!(
     crate::model::ClosingVoucher,
     "vouchers",
     "voucher",

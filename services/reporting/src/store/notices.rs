@@ -6,7 +6,7 @@ use seteli_platform::convert::{parse_stored_date, store_date};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::common::{actor_from, aggregate, corrupt};
+use super::common::{actor_from, corrupt};
 
 const NOTICE_COLUMNS: &str = "id, source_key, kind, voucher_id, client_id, provider_id, \
     social_worker, COALESCE((SELECT t.social_worker_team FROM vouchers t \
@@ -116,7 +116,7 @@ pub async fn load_notice(
     row.as_ref().map(notice_from_row).transpose()
 }
 
-aggregate!(crate::model::NoticeRow, "notices", "notice", load_notice);
+seteli_platform::aggregate!(crate::model::NoticeRow, "notices", "notice", load_notice);
 
 /// Stores a notice's acknowledgement as version `n.version`.
 pub async fn save_notice_acknowledgement(

@@ -9,7 +9,7 @@ use seteli_rules::reports::ReportObligation;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::common::{aggregate, corrupt, opt_stored_date};
+use super::common::{corrupt, opt_stored_date};
 use crate::model::{
     ObligationRow, ReportState, Sections, Voucher, kind_code, kind_from_code, obligation_id,
 };
@@ -65,7 +65,7 @@ pub async fn load_obligation(
     row.as_ref().map(obligation_from_row).transpose()
 }
 
-aggregate!(ObligationRow, "obligations", "report", load_obligation);
+seteli_platform::aggregate!(ObligationRow, "obligations", "report", load_obligation);
 
 /// Every obligation ever derived for voucher `voucher_id` (owed or not).
 pub async fn voucher_obligations(

@@ -28,8 +28,8 @@ use super::common::{AuditRefusal, append_change, audit_client};
 use crate::access;
 use crate::app::App;
 use crate::model::{ChangeKind, StartDates, VoucherState};
-use crate::store::{self, Choice, VoucherRow};
-use crate::wire::{self, describe, required_id};
+use crate::store::{self, Choice, Ending, VoucherRow};
+use crate::wire::{self, required_id};
 
 /// ChooseProvider: the registry is asked for the provider's facts before the transaction, so
 /// no lock is held over a network call; a retry is answered from the store first, even with the
@@ -117,15 +117,17 @@ pub async fn choose_provider(
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "ChooseProvider",
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::choose_provider(conn, &v.id, &choice).await? {
-                    return Err(not_in_state("choose a provider for", v.state));
-                }
-                Ok(vec![ChangeKind::ProviderChosen])
+                let moved = store::choose_provider(conn, &v.id, &choice).await?;
+                transition(
+                    moved,
+                    "choose a provider for",
+                    v,
+                    ChangeKind::ProviderChosen,
+                )
             })
         }),
     )
@@ -155,7 +157,6 @@ pub async fn accept_voucher(
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "AcceptVoucher",
         &id,
         Box::new(move |conn, v| {
@@ -170,10 +171,8 @@ pub async fn accept_voucher(
                 };
                 let continuation = continues_with_same_provider(conn, v).await?;
                 refuse(start_checklist(v, &dates, today, continuation))?;
-                if !store::accept(conn, &v.id, &own, &coach, steward, today).await? {
-                    return Err(not_in_state("accept", v.state));
-                }
-                Ok(vec![ChangeKind::Accepted])
+                let moved = store::accept(conn, &v.id, &own, &coach, steward, today).await?;
+                transition(moved, "accept", v, ChangeKind::Accepted)
             })
         }),
     )
@@ -193,29 +192,18 @@ pub async fn decline_voucher(
     ctx.caller.require(access::PROVIDER)?;
     let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
-    let mut errors = FieldErrors::new();
-    let reason = wire::reason(
-        &mut errors,
-        &req.reason,
-        wire::decline_reason_kind(req.reason_kind),
-    );
-    errors.finish()?;
-    let Some((reason, kind)) = reason else {
-        return Err(AppError::invalid("reason", "required"));
-    };
+    let (reason, kind) =
+        wire::required_reason(&req.reason, wire::decline_reason_kind(req.reason_kind))?;
     let own = ctx.caller.provider_id.clone().unwrap_or_default();
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "DeclineVoucher",
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::decline(conn, &v.id, &own, kind, &reason).await? {
-                    return Err(not_in_state("decline", v.state));
-                }
-                Ok(vec![ChangeKind::Declined])
+                let moved = store::decline(conn, &v.id, &own, kind, &reason).await?;
+                transition(moved, "decline", v, ChangeKind::Declined)
             })
         }),
     )
@@ -249,17 +237,17 @@ pub async fn start_voucher(
             "started_on",
             date("started_on", req.started_on.as_ref())
                 .map(Some)
-                .map_err(describe),
+                .map_err(AppError::describe),
         )
     };
     let coach = errors.take(
         "responsible_coach",
-        optional_coach(&req.responsible_coach).map_err(describe),
+        optional_coach(&req.responsible_coach).map_err(AppError::describe),
     );
     let steward = errors.take(
         "steward_notified_on",
         wire::optional_date("steward_notified_on", req.steward_notified_on.as_ref())
-            .map_err(describe),
+            .map_err(AppError::describe),
     );
     errors.finish()?;
     let (Some(on), Some(coach), Some(steward)) = (on, coach, steward) else {
@@ -277,7 +265,6 @@ pub async fn start_voucher(
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "StartVoucher",
         &id,
         Box::new(move |conn, v| {
@@ -306,10 +293,9 @@ pub async fn start_voucher(
                         .into_iter()
                         .collect(),
                     )?;
-                    if !store::record_steward_notice(conn, &v.id, notified_on).await? {
-                        return Err(not_in_state("record the steward's notice on", v.state));
-                    }
-                    return Ok(vec![ChangeKind::Started]);
+                    let moved = store::record_steward_notice(conn, &v.id, notified_on).await?;
+                    let verb = "record the steward's notice on";
+                    return transition(moved, verb, v, ChangeKind::Started);
                 }
                 let on = on.ok_or_else(|| AppError::invalid("started_on", "required"))?;
                 let (coach, dates) = started(v, on, &coach, steward);
@@ -320,10 +306,8 @@ pub async fn start_voucher(
                     violations.extend(start_checklist(v, &dates, today, continuation));
                     refuse(violations)?;
                 }
-                if !store::start(conn, &v.id, on, &coach, &dates).await? {
-                    return Err(not_in_state("start", v.state));
-                }
-                Ok(vec![ChangeKind::Started])
+                let moved = store::start(conn, &v.id, on, &coach, &dates).await?;
+                transition(moved, "start", v, ChangeKind::Started)
             })
         }),
     )
@@ -346,15 +330,12 @@ pub async fn complete_voucher(
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "CompleteVoucher",
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::complete(conn, &v.id, on).await? {
-                    return Err(not_in_state("complete", v.state));
-                }
-                Ok(vec![ChangeKind::Completed])
+                let moved = store::complete(conn, &v.id, on).await?;
+                transition(moved, "complete", v, ChangeKind::Completed)
             })
         }),
     )
@@ -382,7 +363,7 @@ pub async fn interrupt_voucher(
     );
     let on = errors.take(
         "interrupted_on",
-        date("interrupted_on", req.interrupted_on.as_ref()).map_err(describe),
+        date("interrupted_on", req.interrupted_on.as_ref()).map_err(AppError::describe),
     );
     errors.finish()?;
     let (Some((reason, kind)), Some(on)) = (reason, on) else {
@@ -391,15 +372,12 @@ pub async fn interrupt_voucher(
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "InterruptVoucher",
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::interrupt(conn, &v.id, on, kind, &reason).await? {
-                    return Err(not_in_state("interrupt", v.state));
-                }
-                Ok(vec![ChangeKind::Interrupted])
+                let moved = store::end(conn, &v.id, Ending::Interrupted, on, kind, &reason).await?;
+                transition(moved, "interrupt", v, ChangeKind::Interrupted)
             })
         }),
     )
@@ -419,29 +397,19 @@ pub async fn cancel_voucher(
     ctx.caller.require(access::COUNTY_STAFF)?;
     let change = Change::new(&app.db, &ctx, &req)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
-    let mut errors = FieldErrors::new();
-    let reason = wire::reason(
-        &mut errors,
-        &req.reason,
-        wire::end_reason_kind(req.reason_kind),
-    );
-    errors.finish()?;
-    let Some((reason, kind)) = reason else {
-        return Err(AppError::invalid("reason", "required"));
-    };
+    let (reason, kind) =
+        wire::required_reason(&req.reason, wire::end_reason_kind(req.reason_kind))?;
     let today = ctx.today();
     let voucher = change_voucher(
         change,
         &ctx,
-        &req.request_id,
         "CancelVoucher",
         &id,
         Box::new(move |conn, v| {
             Box::pin(async move {
-                if !store::cancel(conn, &v.id, today, kind, &reason).await? {
-                    return Err(not_in_state("cancel", v.state));
-                }
-                Ok(vec![ChangeKind::Cancelled])
+                let moved =
+                    store::end(conn, &v.id, Ending::Cancelled, today, kind, &reason).await?;
+                transition(moved, "cancel", v, ChangeKind::Cancelled)
             })
         }),
     )
@@ -467,13 +435,12 @@ type VoucherOp = Box<
 async fn change_voucher(
     change: Change<'_>,
     ctx: &Ctx,
-    request_id: &str,
     action: &'static str,
     id: &str,
     op: VoucherOp,
 ) -> AppResult<pb::Voucher> {
     let caller = ctx.caller.clone();
-    let (ctx, request_id) = (ctx.clone(), request_id.to_owned());
+    let (ctx, request_id) = (ctx.clone(), change.request_id().to_owned());
     let answer: pb::GetVoucherResponse = change
         .apply_to(
             id,
@@ -524,6 +491,21 @@ async fn visible_voucher(app: &App, caller: &Caller, id: &str) -> AppResult<Vouc
         .await?
         .filter(|v| access::may_see(caller, v))
         .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))
+}
+
+/// The feed entry of a transition whose conditional UPDATE `moved` the voucher; otherwise why
+/// it could not (the voucher is in a state the transition does not start from).
+fn transition(
+    moved: bool,
+    verb: &str,
+    v: &VoucherRow,
+    kind: ChangeKind,
+) -> AppResult<Vec<ChangeKind>> {
+    if moved {
+        Ok(vec![kind])
+    } else {
+        Err(not_in_state(verb, v.state))
+    }
 }
 
 fn not_in_state(verb: &str, state: VoucherState) -> AppError {

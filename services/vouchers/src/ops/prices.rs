@@ -15,7 +15,7 @@ use seteli_rules::prices::CeilingPrices;
 use crate::access;
 use crate::app::App;
 use crate::store;
-use crate::wire::{self, describe};
+use crate::wire;
 
 /// SetCeilingPrice: recorded with history, never overwritten.
 pub async fn set_ceiling_price(
@@ -28,11 +28,11 @@ pub async fn set_ceiling_price(
     let mut errors = FieldErrors::new();
     let service = errors.take(
         "service_type",
-        service_type("service_type", req.service_type).map_err(describe),
+        service_type("service_type", req.service_type).map_err(AppError::describe),
     );
     let from = errors.take(
         "effective_from",
-        date("effective_from", req.effective_from.as_ref()).map_err(describe),
+        date("effective_from", req.effective_from.as_ref()).map_err(AppError::describe),
     );
     let cents = req.unit_price.map(|m| m.cents);
     errors.check(

@@ -175,52 +175,43 @@ pub async fn complete(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Resu
     .await
 }
 
-/// ASSIGNED or ACTIVE → INTERRUPTED (PROC-INTERRUPT), with why (its code and text).
-pub async fn interrupt(
+/// Ends the voucher `on` with why (its code and text): INTERRUPTED from ASSIGNED or ACTIVE
+/// (PROC-INTERRUPT), CANCELLED from ISSUED or ASSIGNED (before the service started).
+pub async fn end(
     conn: &mut AnyConnection,
     id: &str,
+    ending: Ending,
     on: NaiveDate,
     kind: EndReasonKind,
     reason: &str,
 ) -> Result<bool, AppError> {
+    let (to, from) = match ending {
+        Ending::Interrupted => ("INTERRUPTED", "'ASSIGNED', 'ACTIVE'"),
+        Ending::Cancelled => ("CANCELLED", "'ISSUED', 'ASSIGNED'"),
+    };
+    let sql = format!(
+        "UPDATE vouchers SET state = '{to}', ended_on = $2, end_reason = $3, \
+         end_reason_kind = $5, version = version + 1, updated_at = $4 \
+         WHERE id = $1 AND state IN ({from})"
+    );
     changed(
-        sqlx::query(
-            "UPDATE vouchers SET state = 'INTERRUPTED', ended_on = $2, end_reason = $3, \
-             end_reason_kind = $5, version = version + 1, updated_at = $4 \
-             WHERE id = $1 AND state IN ('ASSIGNED', 'ACTIVE')",
-        )
-        .bind(id)
-        .bind(store_date(on))
-        .bind(reason)
-        .bind(now_micros())
-        .bind(kind.code())
-        .execute(&mut *conn)
-        .await,
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(store_date(on))
+            .bind(reason)
+            .bind(now_micros())
+            .bind(kind.code())
+            .execute(&mut *conn)
+            .await,
     )
     .await
 }
 
-/// ISSUED or ASSIGNED → CANCELLED, with why (its code and text).
-pub async fn cancel(
-    conn: &mut AnyConnection,
-    id: &str,
-    on: NaiveDate,
-    kind: EndReasonKind,
-    reason: &str,
-) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET state = 'CANCELLED', ended_on = $2, end_reason = $3, \
-             end_reason_kind = $5, version = version + 1, updated_at = $4 \
-             WHERE id = $1 AND state IN ('ISSUED', 'ASSIGNED')",
-        )
-        .bind(id)
-        .bind(store_date(on))
-        .bind(reason)
-        .bind(now_micros())
-        .bind(kind.code())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+/// How a voucher ends before it is completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// PROC-INTERRUPT: the service stops early.
+    Interrupted,
+    /// Before the service started.
+    Cancelled,
 }

@@ -35,8 +35,7 @@ pub use clients::{
 pub use common::bump_counter;
 pub use decisions::{client_vouchers, insert_voucher, lock_client_for_issue, next_voucher_number};
 pub use lifecycle::{
-    Choice, accept, cancel, choose_provider, complete, decline, interrupt, record_steward_notice,
-    start,
+    Choice, Ending, accept, choose_provider, complete, decline, end, record_steward_notice, start,
 };
 pub use prices::{PriceRow, count_prices, insert_price, list_prices, price_on};
 pub use sweep::sweep;

@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
-use seteli_platform::change::Aggregate;
 use seteli_platform::convert::{PbEnum, parse_stored_date, stored_message, to_date, to_money};
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
@@ -174,16 +173,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
     })
 }
 
-impl Aggregate for VoucherRow {
-    const TABLE: &'static str = "vouchers";
-    const KIND: &'static str = "voucher";
-    fn load<'c>(
-        conn: &'c mut AnyConnection,
-        id: &'c str,
-    ) -> impl std::future::Future<Output = Result<Option<Self>, AppError>> + Send + 'c {
-        load_voucher(conn, id)
-    }
-}
+seteli_platform::aggregate!(VoucherRow, "vouchers", "voucher", load_voucher);
 
 /// Loads a voucher by id, or `None`.
 pub async fn load_voucher(
