@@ -308,7 +308,7 @@ impl<'a> Change<'a> {
         if self.validate_only {
             tx.rollback().await?;
             audit::record_validation(self.db, &self.caller, &self.request_id, recorded).await?;
-            tracing::info!(request_id = %self.request_id, "validate only: the change was rolled back");
+            tracing::debug!(request_id = %self.request_id, "validate only: the change was rolled back");
             return Ok(response);
         }
         self.store(&mut tx, &response, &recorded).await?;
