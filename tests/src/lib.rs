@@ -41,3 +41,4 @@ pub mod kit;
 pub mod object_matrix;
 pub mod pki;
 pub mod process;
+pub mod statements;

@@ -34,6 +34,7 @@ mod dev_env;
 mod feed_order;
 mod journey;
 mod kit_hermetic;
+mod performance_statements;
 mod platform_audit;
 mod platform_audit_load;
 mod platform_audit_reads;

@@ -1,55 +1,16 @@
 //! ListProviders loads a page's children (sites, offerings, Soteri classes) in one statement per
 //! child table for the whole page, not one per provider (issue 15, N+1): the statements the
 //! registry runs for a page of 3 and for a page of 30 are counted from sqlx's own statement log
-//! (target `sqlx::query`), captured by a subscriber installed before the server starts. The
+//! ([`StatementLog`], installed before the server starts), those of the ListProviders calls. The
 //! page answers what each provider's last change answered (a list carries no staff or
 //! documents), and GetProvider, which shares the loading, still answers every child.
-//!
-//! One test in this binary: the subscriber is process-wide.
-
-use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use seteli_api::common::v1::ServiceType;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
-use tracing::field::{Field, Visit};
-use tracing_subscriber::Layer;
-use tracing_subscriber::layer::SubscriberExt;
-
-/// The SQL of every statement that touches a provider table, as sqlx logs it.
-#[derive(Clone, Default)]
-struct ProviderStatements(Arc<Mutex<Vec<String>>>);
-
-struct Sql(String);
-
-impl Visit for Sql {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if matches!(field.name(), "summary" | "db.statement") {
-            self.0.push_str(value);
-            self.0.push(' ');
-        }
-    }
-    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
-}
-
-impl<S: tracing::Subscriber> Layer<S> for ProviderStatements {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let mut sql = Sql(String::new());
-        event.record(&mut sql);
-        // The health probe's `SELECT 1` and the idempotency purge are not the list's.
-        if sql.0.contains("provider") {
-            self.0.lock().expect("statement log").push(sql.0);
-        }
-    }
-}
-
-impl ProviderStatements {
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().expect("statement log"))
-    }
-}
+use seteli_tests::statements::StatementLog;
 
 /// Provider `i`: 1–3 sites, one or two offerings, two Soteri classes, one staff member and one
 /// document; answers its last change (every child, as the county sees it).
@@ -145,11 +106,7 @@ async fn list(
 
 #[tokio::test]
 async fn a_page_costs_the_same_statements_however_many_providers_it_holds() {
-    let statements = ProviderStatements::default();
-    let subscriber = tracing_subscriber::registry().with(statements.clone().with_filter(
-        tracing_subscriber::filter::filter_fn(|m| m.target() == "sqlx::query"),
-    ));
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let statements = StatementLog::install();
 
     let env = registry().await;
     let a = actors(&env);
@@ -170,9 +127,9 @@ async fn a_page_costs_the_same_statements_however_many_providers_it_holds() {
 
     statements.take();
     let small = list(&mut c, &a.admin, 3).await;
-    let small_statements = statements.take();
+    let small_statements = statements.take_of("ListProviders");
     let all = list(&mut c, &a.admin, 100).await;
-    let all_statements = statements.take();
+    let all_statements = statements.take_of("ListProviders");
 
     assert_eq!(small.len(), 3);
     assert_eq!(all.len(), PROVIDERS as usize);

@@ -1,0 +1,141 @@
+//! What a busy call costs the database, counted from sqlx's own statement log
+//! ([`StatementLog`]): a list at one statement per page, however long the page (its audit
+//! entries go to the group-committed audit writer, outside the call), and a session write at no
+//! more statements than it costs today.
+//!
+//! Issue 29 asks a session write of at most five round trips; today's is 18 statements on
+//! SQLite and 19 on PostgreSQL (its `COMMIT` is logged, its `BEGIN` is not): the decision's
+//! reads (the followed provider, the voucher, the client's sessions, the voucher's absences, a
+//! closed group's start), then the claim, the voucher's lock and load, the client's lock, the
+//! session, its reread, the units read and written, the usage feed entry, the history, the
+//! audit entry, the answer's reread and its storing. The budget below keeps it from growing
+//! while that work is open.
+
+use chrono::NaiveDate;
+use seteli_api::attendance::v1 as apb;
+use seteli_api::vouchers::v1 as pb;
+use seteli_platform::testing::with_token;
+use seteli_rules::terms::validity_end;
+use seteli_tests::fixtures::*;
+use seteli_tests::kit::{Env, Prices};
+use seteli_tests::statements::StatementLog;
+
+use super::attendance_ledger::{later, today};
+
+async fn start_on_today() -> Env {
+    Env::builder()
+        .services(&ATTENDANCE)
+        .prices(Prices::County)
+        .clock(clock_on(today()))
+        .start()
+        .await
+}
+
+/// An approved provider and `vouchers` active KTT coaching vouchers of 30 h from 1 October,
+/// each of its own client.
+async fn provider_and_vouchers(env: &Env, vouchers: u16) -> (String, Vec<String>) {
+    let p = approved_provider(env, "Valmennus ry", 7, SIILINJARVI).await;
+    let from = ymd(2026, 10, 1);
+    let mut ids = Vec::new();
+    for i in 0..vouchers {
+        ids.push(ktt_voucher(env, &p, 300 + i, from, validity_end(from, 3)).await);
+    }
+    (p, ids)
+}
+
+async fn record(env: &Env, p: &str, v: &str, day: NaiveDate, from: i32) {
+    env.a()
+        .record_session(with_token(
+            &env.provider_user(p),
+            record_request(v, at(day, from, from + 1)),
+        ))
+        .await
+        .expect("recorded");
+}
+
+/// Today's measured cost of a session write (see the module's docs), PostgreSQL's `COMMIT`
+/// included.
+const SESSION_WRITE_BUDGET: usize = 19;
+
+#[tokio::test]
+async fn a_session_write_costs_no_more_statements_than_measured() {
+    let log = StatementLog::install();
+    let env = start_on_today().await;
+    let (p, v) = provider_and_vouchers(&env, 1).await;
+    // The voucher's and the client's first session makes their rows; a later one only moves them.
+    record(&env, &p, &v[0], today(), 9).await;
+    record(&env, &p, &v[0], later(1), 9).await;
+    log.take();
+    record(&env, &p, &v[0], later(2), 9).await;
+    let statements = log.take_of("RecordSession");
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.contains("INSERT") && s.contains("sessions")),
+        "the capture sees the session's insert: {statements:#?}"
+    );
+    assert!(
+        statements.len() <= SESSION_WRITE_BUDGET,
+        "{} statements: {statements:#?}",
+        statements.len()
+    );
+}
+
+async fn list_sessions(env: &Env, p: &str, v: &str, page_size: i32) -> usize {
+    env.a()
+        .list_sessions(with_token(
+            &env.provider_user(p),
+            apb::ListSessionsRequest {
+                voucher_id: v.into(),
+                page_size,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("listed")
+        .into_inner()
+        .sessions
+        .len()
+}
+
+async fn list_vouchers(env: &Env, page_size: i32) -> usize {
+    env.v()
+        .list_vouchers(with_token(
+            &env.admin(),
+            pb::ListVouchersRequest {
+                page_size,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("listed")
+        .into_inner()
+        .vouchers
+        .len()
+}
+
+#[tokio::test]
+async fn a_page_of_sessions_or_vouchers_costs_one_statement_and_its_audit_entry() {
+    let log = StatementLog::install();
+    let env = start_on_today().await;
+    let (p, v) = provider_and_vouchers(&env, 12).await;
+    for day in 0..12 {
+        record(&env, &p, &v[0], later(day), 9).await;
+    }
+    for (page, expected) in [(2, 2), (12, 12)] {
+        log.take();
+        assert_eq!(list_sessions(&env, &p, &v[0], page).await, expected);
+        let statements = log.take_of("ListSessions");
+        assert!(
+            (1..=2).contains(&statements.len()),
+            "a page of {page}: {statements:#?}"
+        );
+        log.take();
+        assert_eq!(list_vouchers(&env, page).await, expected);
+        let statements = log.take_of("ListVouchers");
+        assert!(
+            (1..=2).contains(&statements.len()),
+            "a page of {page}: {statements:#?}"
+        );
+    }
+}
