@@ -436,14 +436,14 @@ async fn lock_visible_root<A: Aggregate>(
         .ok_or_else(|| not_found::<A>(id))
 }
 
-/// Locks the row `id` of `table` for the rest of the transaction (PostgreSQL: `FOR UPDATE`;
-/// SQLite: the transaction already holds the database's write lock since its claim).
+/// Locks the row `id` of `table` for the rest of the transaction (PostgreSQL: `FOR UPDATE`).
+/// On SQLite it sends nothing: a write transaction runs alone in its process
+/// ([`crate::db::Database::begin_write`]'s gate) and the database is the process's own.
 pub async fn lock_row(conn: &mut AnyConnection, table: &str, id: &str) -> AppResult<()> {
-    let sql = if crate::db::is_postgres(conn) {
-        format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE")
-    } else {
-        format!("SELECT id FROM {table} WHERE id = $1")
-    };
+    if !crate::db::is_postgres(conn) {
+        return Ok(());
+    }
+    let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)

@@ -3,13 +3,13 @@
 //! entries go to the group-committed audit writer, outside the call), and a session write at no
 //! more statements than it costs today.
 //!
-//! Issue 29 asks a session write of at most five round trips; today's is 18 statements on
-//! SQLite and 19 on PostgreSQL (its `COMMIT` is logged, its `BEGIN` is not): the decision's
-//! reads (the followed provider, the voucher, the client's sessions, the voucher's absences, a
-//! closed group's start), then the claim, the voucher's lock and load, the client's lock, the
-//! session, its reread, the units read and written, the usage feed entry, the history, the
-//! audit entry, the answer's reread and its storing. The budget below keeps it from growing
-//! while that work is open.
+//! Issue 29 asks a session write of at most five round trips; today's is 13 statements on
+//! SQLite and 15 on PostgreSQL (which adds the voucher's `FOR UPDATE` and a logged `COMMIT`;
+//! its `BEGIN` is not logged): the decision's reads (the followed provider, the voucher, the
+//! client's sessions with their version and the day's absence, a closed group's start while
+//! the voucher is assigned), then the claim, the voucher's load, the client's lock, the session
+//! (`RETURNING` it), the units when they moved, the usage feed entry, the history, the audit
+//! entry and the stored answer. The budget below keeps it from growing while that work is open.
 
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as apb;
@@ -53,9 +53,8 @@ async fn record(env: &Env, p: &str, v: &str, day: NaiveDate, from: i32) {
         .expect("recorded");
 }
 
-/// Today's measured cost of a session write (see the module's docs), PostgreSQL's `COMMIT`
-/// included.
-const SESSION_WRITE_BUDGET: usize = 19;
+/// Today's measured cost of a session write (see the module's docs): SQLite, PostgreSQL.
+const SESSION_WRITE_BUDGET: (usize, usize) = (13, 15);
 
 #[tokio::test]
 async fn a_session_write_costs_no_more_statements_than_measured() {
@@ -74,8 +73,13 @@ async fn a_session_write_costs_no_more_statements_than_measured() {
             .any(|s| s.contains("INSERT") && s.contains("sessions")),
         "the capture sees the session's insert: {statements:#?}"
     );
+    let budget = if std::env::var_os("SETELI_TEST_POSTGRES").is_some() {
+        SESSION_WRITE_BUDGET.1
+    } else {
+        SESSION_WRITE_BUDGET.0
+    };
     assert!(
-        statements.len() <= SESSION_WRITE_BUDGET,
+        statements.len() <= budget,
         "{} statements: {statements:#?}",
         statements.len()
     );

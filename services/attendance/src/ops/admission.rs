@@ -361,14 +361,17 @@ pub(super) async fn count_units(
     today: NaiveDate,
 ) -> AppResult<()> {
     let (count, first_used_on) = units_as_of(sessions, today);
-    // Read inside the transaction (the voucher is locked): a change made earlier in the same
-    // transaction (a group session's no-show) counts.
-    let before = store::units_now(conn, &v.id).await?;
-    if let Some(usage_version) = store::set_units(conn, &v.id, count, today).await? {
-        // The usage feed `vouchers` follows: written with the change that moved the count.
-        if before != Some(count) {
-            store::append_usage_change(conn, &v.id, count, first_used_on, usage_version).await?;
-        }
+    // The usage feed `vouchers` follows: written with the change that moved the count. The
+    // stored count is compared inside the transaction (the voucher is locked), so a change
+    // made earlier in the same transaction (a group session's no-show) counts.
+    if let Some(usage_version) = store::set_units_if_moved(conn, &v.id, count, today).await? {
+        store::append_usage_change(conn, &v.id, count, first_used_on, usage_version).await?;
+        return Ok(());
+    }
+    // Not moved (the day of the count is still stamped), or refused below.
+    if store::units_now(conn, &v.id).await? == Some(count)
+        && store::set_units(conn, &v.id, count, today).await?.is_some()
+    {
         return Ok(());
     }
     // CAP-UNITS (decided by the rules crate): used and reserved together within the grant.

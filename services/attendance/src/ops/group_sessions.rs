@@ -211,7 +211,7 @@ async fn try_record_group_session(
                                 let mut input = wire::validate_session(Some(&d), "")?;
                                 // CAP-GROUP-SIZE against the group's own size too
                                 input.group_max = Some(g.max_size);
-                                let (id, admission) = match record_admitted(
+                                let (stored, admission) = match record_admitted(
                                     conn,
                                     &ctx,
                                     &request_id,
@@ -228,6 +228,7 @@ async fn try_record_group_session(
                                     }
                                     Err(e) => return Err(e),
                                 };
+                                let id = stored.id;
                                 if m.presence == Presence::NoShow {
                                     match mark_no_show(conn, &ctx, &request_id, v, &id).await {
                                         Ok(alerts) => outcome.alerts = alerts,

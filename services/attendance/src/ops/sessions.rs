@@ -20,12 +20,13 @@ use seteli_platform::error::refuse;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
+use seteli_rules::ledger::check_day_not_missed;
 use sqlx::AnyConnection;
 
 use super::admission::{Admission, admit, admit_among, count_units, start_context, update_units};
 use super::common::{audit_client, not_in_state, read_client};
 use super::groups::offered_group_size;
-use super::ledger::{not_an_absence_day, replacement_check};
+use super::ledger::replacement_check;
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
 use crate::app::App;
@@ -117,11 +118,10 @@ async fn try_record_session(
             },
             move |conn, v, decided| {
                 Box::pin(async move {
-                    let (id, admission) =
+                    let (stored, admission) =
                         write_session(conn, &ctx, &request_id, &v, decided).await?;
-                    let session = store::load_session(conn, &id).await?.map(|s| s.view);
                     Ok(pb::RecordSessionResponse {
-                        session,
+                        session: Some(stored.view),
                         warnings: admission.warnings,
                     })
                 })
@@ -138,7 +138,7 @@ struct DecidedSession {
     replaces: Option<String>,
     admission: Admission,
     /// The client whose sessions were read, and their version read with them
-    /// ([`store::client_sessions_with_version`]).
+    /// ([`store::session_decision_reads`]).
     client_id: String,
     client_version: i64,
 }
@@ -168,9 +168,13 @@ async fn decide_session(
             v.state, input.date
         )));
     }
-    // Every session the decision reads, with their version, in one statement.
-    let (sessions, client_version) =
-        store::client_sessions_with_version(conn, &v.client_id).await?;
+    // Every session the decision reads, with their version and the day's absence, in one
+    // statement.
+    let store::SessionDecisionReads {
+        sessions,
+        version: client_version,
+        absent_on_date,
+    } = store::session_decision_reads(conn, &v.client_id, &v.id, input.date).await?;
     if input.details.coach.is_empty() {
         input.details.coach = v.responsible_coach.clone();
     }
@@ -205,7 +209,9 @@ async fn decide_session(
             refuse(replacement_check(conn, v, &old, input.date, cancelled_on, None).await?)?;
         }
     }
-    not_an_absence_day(conn, v, input.date).await?;
+    // ABS-RECORD: a day is either attended or missed.
+    let absences: &[NaiveDate] = if absent_on_date { &[input.date] } else { &[] };
+    refuse(check_day_not_missed(input.date, absences))?;
     let start = start_context(conn, v).await?;
     let admission = admit_among(sessions, v, &input, None, today, start)?;
     Ok(DecidedSession {
@@ -219,7 +225,7 @@ async fn decide_session(
 
 /// Records `input` on `v` inside the change's transaction (the voucher locked), deciding under
 /// the client's lock: RecordGroupSession comes this way for each client present. Returns the
-/// new session's id.
+/// new session as stored.
 pub(super) async fn record_admitted(
     conn: &mut AnyConnection,
     ctx: &Ctx,
@@ -227,7 +233,7 @@ pub(super) async fn record_admitted(
     v: &Voucher,
     input: SessionInput,
     grace_days: i64,
-) -> AppResult<(String, Admission)> {
+) -> AppResult<(SessionRow, Admission)> {
     store::lock_client(conn, &v.client_id).await?;
     let decided = decide_session(conn, v, input, None, ctx.today(), grace_days).await?;
     write_session(conn, ctx, request_id, v, decided).await
@@ -235,14 +241,14 @@ pub(super) async fn record_admitted(
 
 /// Writes a decided session inside the change's transaction (the voucher and the client
 /// locked, the decision still holding): the session, its history, the units used and the audit
-/// entry. Returns the new session's id.
+/// entry. Returns the new session as stored.
 async fn write_session(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     request_id: &str,
     v: &Voucher,
     decided: DecidedSession,
-) -> AppResult<(String, Admission)> {
+) -> AppResult<(SessionRow, Admission)> {
     let DecidedSession {
         input,
         replaces,
@@ -250,10 +256,11 @@ async fn write_session(
         ..
     } = decided;
     let id = new_id();
-    store::insert_session(conn, &id, v, &input, admission.units, replaces.as_deref()).await?;
+    let stored =
+        store::insert_session(conn, &id, v, &input, admission.units, replaces.as_deref()).await?;
     // The voucher's sessions as admission read them, and the new one as stored.
     let mut sessions = std::mem::take(&mut admission.voucher_sessions);
-    sessions.extend(store::load_session(conn, &id).await?);
+    sessions.push(stored.clone());
     count_units(conn, v, &sessions, ctx.today()).await?;
     store::append_history(
         conn,
@@ -267,7 +274,7 @@ async fn write_session(
     )
     .await?;
     audit_client(conn, ctx, request_id, &v.client_id, "RecordSession").await?;
-    Ok((id, admission))
+    Ok((stored, admission))
 }
 
 /// GetSession.

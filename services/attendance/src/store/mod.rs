@@ -43,13 +43,14 @@ pub use groups::{
     list_groups, load_group, touch_group, withdraw,
 };
 pub use sessions::{
-    SessionFilter, all_voucher_sessions, append_history, cancel_at_end, client_sessions,
-    client_sessions_with_version, correct_session, history, insert_session, link_replacement,
-    list_sessions, load_session, lock_client, set_status, voucher_sessions_between,
+    SessionDecisionReads, SessionFilter, all_voucher_sessions, append_history, cancel_at_end,
+    client_sessions, client_sessions_with_version, correct_session, history, insert_session,
+    link_replacement, list_sessions, load_session, lock_client, session_decision_reads, set_status,
+    voucher_sessions_between,
 };
 pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,
-    units_now, vouchers_to_recount,
+    set_units_if_moved, units_now, vouchers_to_recount,
 };
 pub use vouchers::{
     client_vouchers, count_vouchers, load_voucher, record_approved_month, upsert_voucher,

@@ -119,7 +119,64 @@ pub async fn client_sessions_with_version(
     Ok((sessions, version))
 }
 
-/// Inserts a RECORDED session.
+/// What deciding a new session on a voucher's `date` reads of the client and the voucher
+/// ([`session_decision_reads`]).
+pub struct SessionDecisionReads {
+    /// Every session of the client, any state, by date.
+    pub sessions: Vec<SessionRow>,
+    /// Their version, as [`client_sessions_with_version`] gives it.
+    pub version: i64,
+    /// Whether the voucher records `date` as an absence or a day without service (ABS-RECORD).
+    pub absent_on_date: bool,
+}
+
+/// [`client_sessions_with_version`] and whether the voucher records `date` as an absence, in
+/// one statement (one snapshot) once the client has a session; before the client's first, the
+/// absence is read on its own.
+pub async fn session_decision_reads(
+    conn: &mut AnyConnection,
+    client_id: &str,
+    voucher_id: &str,
+    date: NaiveDate,
+) -> Result<SessionDecisionReads, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS}, \
+         (SELECT n FROM client_locks WHERE client_id = $1) AS client_version, \
+         (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $3) AS absent \
+         FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
+    )))
+    .bind(client_id)
+    .bind(voucher_id)
+    .bind(store_date(date))
+    .fetch_all(&mut *conn)
+    .await?;
+    let (version, absent) = match rows.first() {
+        Some(r) => (
+            r.try_get::<Option<i64>, _>("client_version")?.unwrap_or(0),
+            r.try_get::<i64, _>("absent")?,
+        ),
+        None => (
+            0,
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM absences WHERE voucher_id = $1 AND absence_date = $2",
+            )
+            .bind(voucher_id)
+            .bind(store_date(date))
+            .fetch_one(&mut *conn)
+            .await?,
+        ),
+    };
+    Ok(SessionDecisionReads {
+        sessions: rows
+            .iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()?,
+        version,
+        absent_on_date: absent > 0,
+    })
+}
+
+/// Inserts a RECORDED session and answers it as stored (one statement: `RETURNING`).
 pub async fn insert_session(
     conn: &mut AnyConnection,
     id: &str,
@@ -127,16 +184,16 @@ pub async fn insert_session(
     s: &SessionInput,
     units: i64,
     replaces: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<SessionRow, AppError> {
     let now = now_micros();
-    sqlx::query(
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO sessions (id, voucher_id, client_id, provider_id, service_type, \
          session_date, start_time, end_time, hours, units, modality, kind, excursion, status, \
          details, cancellation, replaces_session_id, invoice_id, invoiced_units, invoiced_kind, \
          corrected_after_invoicing, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'RECORDED', $14, NULL, \
-         $15, NULL, NULL, NULL, 0, 1, $16, $16)",
-    )
+         $15, NULL, NULL, NULL, 0, 1, $16, $16) RETURNING {SESSION_COLUMNS}"
+    )))
     .bind(id)
     .bind(&v.id)
     .bind(&v.client_id)
@@ -153,9 +210,9 @@ pub async fn insert_session(
     .bind(store_message(&s.details))
     .bind(replaces.map(str::to_owned))
     .bind(now)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    session_from_row(&row)
 }
 
 /// Replaces a session's details (a correction); marks it corrected after invoicing when it was

@@ -49,6 +49,32 @@ pub async fn set_units(
     Ok(version.map(|(v,)| v))
 }
 
+/// [`set_units`] only when `count` differs from the count stored: `Some(usage_version)` when it
+/// moved and was written within the grant, `None` when it did not move, exceeds the grant or
+/// attendance does not follow the voucher (then [`units_now`] tells which). A session's write
+/// moves the count, so it is one statement in the common case.
+pub async fn set_units_if_moved(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    count: UnitCount,
+    counted_on: NaiveDate,
+) -> Result<Option<i64>, AppError> {
+    let version: Option<(i64,)> = sqlx::query_as(
+        "UPDATE vouchers SET units_used = $2, units_reserved = $3, counted_on = $4, \
+         usage_version = usage_version + 1 \
+         WHERE id = $1 AND $2 + $3 <= units_granted AND $2 >= 0 AND $3 >= 0 \
+         AND (units_used <> $2 OR units_reserved <> $3) \
+         RETURNING usage_version",
+    )
+    .bind(voucher_id)
+    .bind(count.used)
+    .bind(count.reserved)
+    .bind(store_date(counted_on))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(version.map(|(v,)| v))
+}
+
 /// The units used and reserved on a voucher as stored now (inside a transaction that locked
 /// the voucher), or `None` when attendance does not follow it.
 pub async fn units_now(
