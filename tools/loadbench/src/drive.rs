@@ -274,6 +274,15 @@ pub async fn run(time: Duration, warmup: Duration) -> anyhow::Result<Vec<Line>> 
             .push(Line::Process(process_row(&insert, backend, idle, false)));
     }
 
+    // Large statements over TLS (issue 29): no delayed-ACK wait with sqlx's own TCP_NODELAY.
+    if let Some(url) = std::env::var("SETELI_TEST_POSTGRES")
+        .ok()
+        .filter(|_| postgres)
+    {
+        let rows = crate::tls::statements_over_tls(&url, time).await?;
+        bench.lines.extend(rows.into_iter().map(Line::Load));
+    }
+
     eprintln!("loadbench: seeding {backend} through the public APIs");
     let seeded = seed::seed().await.context("seeding")?;
     let services = start_services(&seeded).await?;

@@ -12,8 +12,9 @@
 //! service, dropped afterwards). Every row has req/s, p50/p99/p99.9, the server's CPU time per
 //! call (utime + stime of `/proc/<pid>/stat` around the round; on PostgreSQL also the
 //! `postgres` processes') and the ratio to its bare baseline; then idle and after-load RSS and
-//! exec → SERVING per process; then issue 15's targets, each met or missed. Exits non-zero
-//! when one is missed.
+//! exec → SERVING per process; on PostgreSQL also a small and a 64 KiB statement over TLS
+//! ([`tls`]); then the targets of issues 15 and 29, each met or missed. Exits non-zero when one
+//! is missed.
 //!
 //! Each backend's part measures its own bare baselines just before its scenarios, so that a
 //! ratio compares two figures of the same minute (other work on the machine moves both).
@@ -35,6 +36,7 @@ mod drive;
 mod load;
 mod report;
 mod seed;
+mod tls;
 
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -173,7 +175,7 @@ async fn whole_run() -> anyhow::Result<bool> {
     println!();
     print!("{}", report::tables(&rows, &processes));
     println!();
-    println!("Targets (issue 15):");
+    println!("Targets (issues 15 and 29):");
     println!();
     for t in &targets {
         println!(
