@@ -20,7 +20,7 @@ use super::admission::update_units;
 use super::alerts::raise;
 use super::common::{audit_client, not_in_state};
 use super::ledger::{repeated_absences_alert, replacement_check};
-use super::sessions::{changeable, session_of, voucher_of_session};
+use super::sessions::{changeable_session, session_of, voucher_of_session};
 use crate::access;
 use crate::app::App;
 use crate::model::{Audience, NewAlert, SessionRow, SessionStatus, Voucher};
@@ -74,9 +74,7 @@ pub async fn cancel_session(
             |v: &Voucher| access::may_record(&caller, v),
             move |conn, v: Voucher| {
                 Box::pin(async move {
-                    store::lock_client(conn, &v.client_id).await?;
-                    let s = session_of(conn, &v, &id).await?;
-                    changeable(&ctx, &s)?;
+                    let s = changeable_session(conn, &ctx, &v, &id).await?;
                     let today = ctx.today();
                     if cancelled_on.is_some_and(|on| on > today) {
                         return Err(AppError::invalid(

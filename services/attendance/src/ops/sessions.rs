@@ -378,9 +378,7 @@ pub async fn correct_session(
             |v: &Voucher| access::may_correct(&caller, v),
             move |conn, v: Voucher| {
                 Box::pin(async move {
-                    store::lock_client(conn, &v.client_id).await?;
-                    let s = session_of(conn, &v, &id).await?;
-                    changeable(&ctx, &s)?;
+                    changeable_session(conn, &ctx, &v, &id).await?;
                     if !v.takes_sessions_on(input.date, ctx.today(), grace_days) {
                         return Err(not_in_state(&format!(
                             "the voucher is {}: no session on {}",
@@ -417,11 +415,25 @@ pub async fn correct_session(
         .await
 }
 
+/// Takes the client's lock and reads the session `id` of `v` (NOT_FOUND when it is another
+/// voucher's), which the caller must be able to change ([`changeable`]).
+pub(super) async fn changeable_session(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    v: &Voucher,
+    id: &str,
+) -> AppResult<SessionRow> {
+    store::lock_client(conn, &v.client_id).await?;
+    let s = session_of(conn, v, id).await?;
+    changeable(ctx, &s)?;
+    Ok(s)
+}
+
 /// A recorded session may be changed; once invoiced only by `county_admin` (a correction after
 /// invoicing). A session whose invoice the county returned is no longer invoiced (billing
 /// released it: MarkItemsInvoiced `released`), so its provider's user changes it again until the
 /// month is generated again.
-pub(super) fn changeable(ctx: &Ctx, s: &SessionRow) -> AppResult<()> {
+fn changeable(ctx: &Ctx, s: &SessionRow) -> AppResult<()> {
     if s.status != SessionStatus::Recorded {
         return Err(not_in_state(&format!(
             "the session is {}: only a recorded session changes",
@@ -455,9 +467,7 @@ pub async fn void_session(
             |v: &Voucher| access::may_correct(&caller, v),
             move |conn, v: Voucher| {
                 Box::pin(async move {
-                    store::lock_client(conn, &v.client_id).await?;
-                    let s = session_of(conn, &v, &id).await?;
-                    changeable(&ctx, &s)?;
+                    let s = changeable_session(conn, &ctx, &v, &id).await?;
                     let version = store::set_status(conn, &id, SessionStatus::Voided, None)
                         .await?
                         .ok_or_else(|| not_in_state("the session changed; retry"))?;

@@ -261,7 +261,9 @@ pub async fn cancel_at_end(conn: &mut AnyConnection, id: &str) -> Result<Option<
     Ok(row.map(|(v,)| v))
 }
 
-/// is no longer RECORDED. Returns the new version when changed.
+/// Moves a RECORDED session to `status` (voided, cancelled, a no-show) with its cancellation,
+/// marking it corrected after invoicing when it was invoiced; nothing when the session is no
+/// longer RECORDED. Returns the new version when changed.
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: &str,

@@ -34,19 +34,7 @@ pub async fn set_units(
     count: UnitCount,
     counted_on: NaiveDate,
 ) -> Result<Option<i64>, AppError> {
-    let version: Option<(i64,)> = sqlx::query_as(
-        "UPDATE vouchers SET units_used = $2, units_reserved = $3, counted_on = $4, \
-         usage_version = usage_version + 1 \
-         WHERE id = $1 AND $2 + $3 <= units_granted AND $2 >= 0 AND $3 >= 0 \
-         RETURNING usage_version",
-    )
-    .bind(voucher_id)
-    .bind(count.used)
-    .bind(count.reserved)
-    .bind(store_date(counted_on))
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(version.map(|(v,)| v))
+    write_units(conn, voucher_id, count, counted_on, "").await
 }
 
 /// [`set_units`] only when `count` differs from the count stored: `Some(usage_version)` when it
@@ -59,13 +47,24 @@ pub async fn set_units_if_moved(
     count: UnitCount,
     counted_on: NaiveDate,
 ) -> Result<Option<i64>, AppError> {
-    let version: Option<(i64,)> = sqlx::query_as(
+    let moved = "AND (units_used <> $2 OR units_reserved <> $3)";
+    write_units(conn, voucher_id, count, counted_on, moved).await
+}
+
+/// The update of [`set_units`], on the further condition `and` (constant SQL).
+async fn write_units(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    count: UnitCount,
+    counted_on: NaiveDate,
+    and: &'static str,
+) -> Result<Option<i64>, AppError> {
+    let version: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE vouchers SET units_used = $2, units_reserved = $3, counted_on = $4, \
          usage_version = usage_version + 1 \
-         WHERE id = $1 AND $2 + $3 <= units_granted AND $2 >= 0 AND $3 >= 0 \
-         AND (units_used <> $2 OR units_reserved <> $3) \
-         RETURNING usage_version",
-    )
+         WHERE id = $1 AND $2 + $3 <= units_granted AND $2 >= 0 AND $3 >= 0 {and} \
+         RETURNING usage_version"
+    )))
     .bind(voucher_id)
     .bind(count.used)
     .bind(count.reserved)
