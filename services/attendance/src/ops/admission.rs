@@ -394,6 +394,16 @@ mod tests {
     use super::*;
     use crate::ops::testing::{day, input, session, voucher};
 
+    /// [`admit_among`] of a new session (nothing excluded) with no start context.
+    fn admit_on(
+        sessions: Vec<SessionRow>,
+        v: &Voucher,
+        s: &SessionInput,
+        today: NaiveDate,
+    ) -> AppResult<Admission> {
+        admit_among(sessions, v, s, None, today, StartContext::default())
+    }
+
     /// The rule ids of a refusal by the rules.
     fn refused_by(r: AppResult<Admission>) -> Vec<&'static str> {
         match r {
@@ -698,14 +708,7 @@ mod tests {
         let unnotified = voucher(ServiceType::KttWorkCapacity, 3000);
         let today = day(2026, 3, 2);
         let agreed = timed(day(2026, 3, 9));
-        let r = admit_among(
-            Vec::new(),
-            &unnotified,
-            &agreed,
-            None,
-            today,
-            StartContext::default(),
-        );
+        let r = admit_on(Vec::new(), &unnotified, &agreed, today);
         assert_eq!(refused_by(r), [KTT_STEWARD]);
         let notified = Voucher {
             start: crate::model::StartDates {
@@ -714,15 +717,8 @@ mod tests {
             },
             ..unnotified.clone()
         };
-        admit_among(
-            Vec::new(),
-            &notified,
-            &agreed,
-            None,
-            today,
-            StartContext::default(),
-        )
-        .expect("notified before the agreed first day");
+        admit_on(Vec::new(), &notified, &agreed, today)
+            .expect("notified before the agreed first day");
         // A notice dated after the first work day: that day is refused.
         let late = Voucher {
             start: crate::model::StartDates {
@@ -732,14 +728,7 @@ mod tests {
             ..unnotified.clone()
         };
         let earlier = timed(day(2026, 2, 27));
-        let r = admit_among(
-            Vec::new(),
-            &late,
-            &earlier,
-            None,
-            today,
-            StartContext::default(),
-        );
+        let r = admit_on(Vec::new(), &late, &earlier, today);
         assert_eq!(refused_by(r), [KTT_STEWARD]);
         // Not the earliest work day: the first one was checked already.
         let first = SessionRow {
@@ -747,26 +736,10 @@ mod tests {
             ..session("s1", "v1", day(2026, 3, 9), SessionStatus::Recorded, 100)
         };
         let next = timed(day(2026, 3, 16));
-        admit_among(
-            vec![first],
-            &unnotified,
-            &next,
-            None,
-            today,
-            StartContext::default(),
-        )
-        .expect("a later work day");
+        admit_on(vec![first], &unnotified, &next, today).expect("a later work day");
         // Coaching needs no notice.
         let coaching = voucher(ServiceType::KttIndividual, 3000);
-        admit_among(
-            Vec::new(),
-            &coaching,
-            &agreed,
-            None,
-            today,
-            StartContext::default(),
-        )
-        .expect("coaching");
+        admit_on(Vec::new(), &coaching, &agreed, today).expect("coaching");
     }
 
     #[test]
