@@ -57,6 +57,26 @@ const CODE_NAMES = [
   "UNAUTHENTICATED",
 ];
 
+/** What each gRPC code means, in Finnish, for the heading's one-line summary. */
+const CODE_SUMMARIES: Record<number, string> = {
+  [Code.Canceled]: "Pyyntö peruttiin.",
+  [Code.Unknown]: "Palvelu vastasi tuntemattomalla virheellä.",
+  [Code.InvalidArgument]: "Pyynnössä on virheellinen tai puuttuva tieto.",
+  [Code.DeadlineExceeded]: "Palvelu ei vastannut ajoissa.",
+  [Code.NotFound]: "Haettua ei löytynyt, tai sinulla ei ole oikeutta nähdä sitä.",
+  [Code.AlreadyExists]: "Sama tieto on jo olemassa.",
+  [Code.PermissionDenied]: "Sinulla ei ole oikeutta tähän toimintoon.",
+  [Code.ResourceExhausted]: "Palvelu on ruuhkautunut; yritä hetken kuluttua uudelleen.",
+  [Code.FailedPrecondition]: "Säännöt eivät salli tätä.",
+  [Code.Aborted]: "Tieto muuttui samaan aikaan; yritä uudelleen.",
+  [Code.OutOfRange]: "Arvo on sallitun alueen ulkopuolella.",
+  [Code.Unimplemented]: "Palvelu ei tue tätä toimintoa.",
+  [Code.Internal]: "Palvelussa tapahtui sisäinen virhe.",
+  [Code.Unavailable]: "Palvelu ei ole juuri nyt käytettävissä.",
+  [Code.DataLoss]: "Tietoja on kadonnut.",
+  [Code.Unauthenticated]: "Kirjautuminen puuttuu tai on vanhentunut.",
+};
+
 const SERVICE_NAMES: Record<ServiceType, string> = {
   [ServiceType.UNSPECIFIED]: "—",
   [ServiceType.KTT_INDIVIDUAL]: "Kuntouttava työtoiminta, yksilövalmennus",
@@ -187,7 +207,7 @@ async function showFailure(e: unknown, api: string): Promise<void> {
     kind === "cors" ? "Selain esti vastauksen (CORS)" : "Palveluun ei saatu yhteyttä";
   section.dataset.kind = kind;
   showRefusal(err);
-  field(section, "message").textContent =
+  field(section, "summary").textContent =
     kind === "cors"
       ? `Palvelu ${api} vastasi, mutta tämän sivun alkuperä ${location.origin} ei ole sen ` +
         "sallimissa (SETELI_CORS_ALLOWED_ORIGINS), joten selain ei antanut vastausta sivulle."
@@ -199,6 +219,7 @@ async function showFailure(e: unknown, api: string): Promise<void> {
 function showRefusal(err: ConnectError): void {
   const section = element<HTMLElement>("#refusal");
   field(section, "code").textContent = CODE_NAMES[err.code] ?? String(err.code);
+  field(section, "summary").textContent = CODE_SUMMARIES[err.code] ?? "";
   field(section, "message").textContent = err.rawMessage;
   const rules = field(section, "rules");
   rules.replaceChildren();

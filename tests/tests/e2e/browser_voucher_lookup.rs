@@ -197,8 +197,8 @@ async fn without_the_pages_origin_allowed_the_browser_blocks_the_call() {
         "cors"
     );
     assert!(
-        refusal["message"].contains("SETELI_CORS_ALLOWED_ORIGINS")
-            && refusal["message"].contains(&origin),
+        refusal["summary"].contains("SETELI_CORS_ALLOWED_ORIGINS")
+            && refusal["summary"].contains(&origin),
         "{refusal:?}"
     );
     assert!(
@@ -238,7 +238,7 @@ async fn a_service_that_does_not_answer_is_told_apart_from_a_refusal() {
             .await,
         "connection"
     );
-    assert!(refusal["message"].contains("ei vastannut"), "{refusal:?}");
+    assert!(refusal["summary"].contains("ei vastannut"), "{refusal:?}");
     assert_eq!(
         browser
             .eval("document.querySelector('#refusal-title').textContent")
