@@ -91,6 +91,24 @@ pub async fn serve_static(dir: &std::path::Path) -> String {
     origin
 }
 
+/// The portal's address at `origin` calling every service of `env` (each at its own address,
+/// started or not) with `token` in the fragment, as `make portal` prints it.
+pub fn portal_url(env: &crate::kit::Env, origin: &str, token: &str) -> String {
+    use crate::kit::Svc;
+    let services = [
+        ("vouchers", Svc::Vouchers),
+        ("providers", Svc::Providers),
+        ("attendance", Svc::Attendance),
+        ("reporting", Svc::Reporting),
+        ("billing", Svc::Billing),
+    ];
+    let query: Vec<String> = services
+        .iter()
+        .map(|(name, svc)| format!("{name}={}", env.url(*svc)))
+        .collect();
+    format!("{origin}/index.html?{}#token={token}", query.join("&"))
+}
+
 /// Headless Chromium (Debian's `chromium`, or `SETELI_CHROMIUM`) driven over the DevTools
 /// protocol on a pipe (`--remote-debugging-pipe`: commands on its fd 3, answers on fd 4), with
 /// one page. No WebDriver and no extra crate: JSON messages separated by NUL bytes. The browser
@@ -419,6 +437,102 @@ impl Browser {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).expect("screenshot directory");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+    }
+
+    /// Lays the page out `width` CSS pixels wide (a phone: 360), as a touch device below 600.
+    pub async fn set_width(&mut self, width: u32) {
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": width < 600
+            }),
+        )
+        .await;
+    }
+
+    /// How many CSS pixels the page is wider than its window (0: nothing to scroll sideways).
+    pub async fn overflow_x(&mut self) -> i64 {
+        let v = self
+            .eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            .await;
+        v.as_i64().expect("a number")
+    }
+
+    /// Presses a key as a keyboard would (`Tab`, `Enter`, `Escape`, `Space`, `ArrowDown`):
+    /// down and up, to whatever has the focus.
+    pub async fn press(&mut self, key: &str) {
+        let (code, text, key_name) = match key {
+            "Tab" => (9, "", "Tab"),
+            "Enter" => (13, "\r", "Enter"),
+            "Escape" => (27, "", "Escape"),
+            "Space" => (32, " ", " "),
+            "ArrowDown" => (40, "", "ArrowDown"),
+            other => panic!("no key {other} in Browser::press"),
+        };
+        let code_name = if key == "Space" { "Space" } else { key };
+        let mut down = serde_json::json!({
+            "type": if text.is_empty() { "rawKeyDown" } else { "keyDown" },
+            "key": key_name, "code": code_name,
+            "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
+        });
+        if !text.is_empty() {
+            down["text"] = text.into();
+        }
+        self.send("Input.dispatchKeyEvent", down).await;
+        self.send(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({
+                "type": "keyUp", "key": key_name, "code": code_name,
+                "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
+            }),
+        )
+        .await;
+    }
+
+    /// Checks the page as it is now with axe-core (web/node_modules/axe-core, pinned in
+    /// web/package-lock.json; `make web` installs it): its script is put into the page, and
+    /// every finding of `serious` or `critical` impact is answered, one line each (rule id,
+    /// impact, help, the elements). What `view` names is for the messages.
+    pub async fn accessibility_findings(&mut self, view: &str) -> Vec<String> {
+        let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../web/node_modules/axe-core/axe.min.js");
+        let script = std::fs::read_to_string(&axe).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is not installed ({}: {e}): run `make web` (npm ci in web/)",
+                axe.display()
+            )
+        });
+        if self.eval("typeof axe === 'undefined'").await == serde_json::Value::Bool(true) {
+            let loaded = self
+                .send(
+                    "Runtime.evaluate",
+                    serde_json::json!({ "expression": script, "returnByValue": true }),
+                )
+                .await;
+            assert!(
+                loaded.get("exceptionDetails").is_none(),
+                "axe-core did not load in {view}: {loaded}"
+            );
+        }
+        let found = self
+            .eval(
+                "axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations \
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                 .map(v => `${v.id} (${v.impact}): ${v.help} — ` + \
+                      v.nodes.map(n => n.target.join(' ')).join(', ')))",
+            )
+            .await;
+        serde_json::from_value(found).expect("axe's findings")
+    }
+
+    /// Asserts that axe-core finds nothing serious or critical in the page as it is now.
+    pub async fn assert_accessible(&mut self, view: &str) {
+        let findings = self.accessibility_findings(view).await;
+        assert!(
+            findings.is_empty(),
+            "axe-core found serious or critical problems in {view}:\n{}",
+            findings.join("\n")
+        );
     }
 
     /// What the page logged and threw so far.
