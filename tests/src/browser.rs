@@ -91,6 +91,29 @@ pub async fn serve_static(dir: &std::path::Path) -> String {
     origin
 }
 
+/// The page is ready: its script has run, signed in and wired the forms.
+pub const READY: &str = "document.body.dataset.ready === 'true'";
+/// The page's last call has been answered, one way or the other (its status line says so).
+pub const ANSWERED: &str =
+    "['ok', 'error'].includes(document.querySelector('#status').dataset.state)";
+
+/// The portal served from its own origin, and `services` started with that origin allowed
+/// (CORS) and `prices` set: answers the environment and the portal's origin.
+pub async fn portal_env(
+    services: &[crate::kit::Svc],
+    prices: crate::kit::Prices,
+) -> (crate::kit::Env, String) {
+    let origin = serve_static(&web_dist()).await;
+    let allowed = origin.clone();
+    let env = crate::kit::Env::builder()
+        .services(services)
+        .prices(prices)
+        .tweak(move |_, c| c.cors_allowed_origins = vec![allowed.clone()])
+        .start()
+        .await;
+    (env, origin)
+}
+
 /// The portal's address at `origin` calling every service of `env` (each at its own address,
 /// started or not) with `token` in the fragment, as `make portal` prints it.
 pub fn portal_url(env: &crate::kit::Env, origin: &str, token: &str) -> String {
@@ -437,6 +460,45 @@ impl Browser {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).expect("screenshot directory");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+    }
+
+    /// Sets the value of the field `selector` (a date, a time, a select) and tells the page, as
+    /// a person's input would (`input` and `change` events).
+    pub async fn set_value(&mut self, selector: &str, value: &str) {
+        let done = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({s}); if (!e) return false; \
+                 e.value = {v}; e.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+                 e.dispatchEvent(new Event('change', {{ bubbles: true }})); return true; }})()",
+                s = serde_json::Value::from(selector),
+                v = serde_json::Value::from(value),
+            ))
+            .await;
+        assert_eq!(done, serde_json::Value::Bool(true), "no field {selector}");
+    }
+
+    /// The text of the first element `selector` names (trimmed); panics when there is none.
+    pub async fn text(&mut self, selector: &str) -> String {
+        let v = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({s}); \
+                 return e ? e.textContent.trim() : null; }})()",
+                s = serde_json::Value::from(selector)
+            ))
+            .await;
+        v.as_str()
+            .unwrap_or_else(|| panic!("no {selector} on the page"))
+            .to_owned()
+    }
+
+    /// Clicks `selector`, then waits until the page's status says the call the click made was
+    /// answered (the status is set idle first: a click that starts no call times out).
+    pub async fn click_and_wait(&mut self, selector: &str) {
+        self.eval("document.querySelector('#status').dataset.state = 'idle'")
+            .await;
+        self.click(selector).await;
+        self.wait_for(&format!("the answer to {selector}"), ANSWERED)
+            .await;
     }
 
     /// Lays the page out `width` CSS pixels wide (a phone: 360), as a touch device below 600.

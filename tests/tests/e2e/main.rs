@@ -25,6 +25,8 @@ mod billing_prices;
 mod billing_pull;
 mod billing_rules;
 mod billing_upstream;
+mod browser_provider_day;
+mod browser_social_worker_day;
 mod browser_voucher_lookup;
 mod cli;
 mod cli_honest;

@@ -43,6 +43,7 @@ export function startGroups(api: Api): GroupsView {
   /** The enrolled clients of the chosen group on the chosen day, one row of marks each. */
   const showMembers = async () => {
     members.replaceChildren();
+    members.dataset.state = "loading";
     const id = select.value;
     if (!id) return;
     try {
