@@ -195,6 +195,9 @@ impl Browser {
                 "--no-default-browser-check",
                 "--no-proxy-server",
                 "--window-size=1280,1024",
+                // A Finnish browser, as the county's staff have: its own date and time fields
+                // in Finnish too.
+                "--lang=fi-FI",
                 "--remote-debugging-pipe",
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))

@@ -39,6 +39,7 @@ export function startSocial(api: Api): void {
 
   const opened = async (v: Voucher, said: string) => {
     focus.voucher = v;
+    if (focus.client && focus.client.id === v.client?.clientId) void listClientVouchers(api, focus.client, opened).catch(() => undefined);
     showVoucher(v);
     hideRefusal(refusal);
     await showTimeline(api, v);
@@ -131,27 +132,36 @@ async function showClient(
   element<HTMLElement>("#voucher").hidden = true;
   status("loading", "Haetaan asiakkaan seteleitä…");
   try {
-    const { vouchers } = await api.vouchers.listVouchers({ clientId: c.id, pageSize: 100 }, api.opts);
-    const list = element<HTMLUListElement>("#client-vouchers");
-    list.replaceChildren(
-      ...vouchers.map((v) => {
-        const service = v.decision?.serviceType ?? 0;
-        const b = h(
-          "button",
-          { type: "button", "data-voucher": v.id },
-          `${v.voucherNumber}: ${SERVICE_NAMES[service]}, ${STATE_NAMES[v.state]}, ` +
-            `${date(v.decision?.validFrom)}–${date(v.decision?.validUntil)}`,
-        );
-        b.addEventListener("click", () => void opened(v, `Seteli ${v.voucherNumber} avattu.`));
-        return h("li", {}, b);
-      }),
-    );
-    if (!vouchers.length) list.append(h("li", {}, "Ei seteleitä."));
+    await listClientVouchers(api, c, opened);
     hideRefusal(refusal);
     status("ok", `Asiakas ${c.name} avattu.`);
   } catch (err) {
     await showFailure(refusal, err, api.urls.vouchers);
   }
+}
+
+/** The client's vouchers, newest first, each opening the voucher. */
+async function listClientVouchers(
+  api: Api,
+  c: Client,
+  opened: (v: Voucher, said: string) => Promise<void>,
+): Promise<void> {
+  const { vouchers } = await api.vouchers.listVouchers({ clientId: c.id, pageSize: 100 }, api.opts);
+  const list = element<HTMLUListElement>("#client-vouchers");
+  list.replaceChildren(
+    ...vouchers.map((v) => {
+      const service = v.decision?.serviceType ?? 0;
+      const b = h(
+        "button",
+        { type: "button", "data-voucher": v.id },
+        `${v.voucherNumber}: ${SERVICE_NAMES[service]}, ${STATE_NAMES[v.state]}, ` +
+          `${date(v.decision?.validFrom)}–${date(v.decision?.validUntil)}`,
+      );
+      b.addEventListener("click", () => void opened(v, `Seteli ${v.voucherNumber} avattu.`));
+      return h("li", {}, b);
+    }),
+  );
+  if (!vouchers.length) list.append(h("li", {}, "Ei seteleitä."));
 }
 
 /**
