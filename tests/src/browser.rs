@@ -91,6 +91,18 @@ pub async fn serve_static(dir: &std::path::Path) -> String {
     origin
 }
 
+/// A day as the portals write it (Intl, fi-FI): `7.12.2026`.
+pub fn fi_date(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}.{}.{}", day.day(), day.month(), day.year())
+}
+
+/// Text with the no-break spaces Intl's fi-FI puts in numbers and before units made plain:
+/// `1 400,00 €`.
+pub fn plain(text: &str) -> String {
+    text.replace(['\u{a0}', '\u{202f}'], " ")
+}
+
 /// The page is ready: its script has run, signed in and wired the forms.
 pub const READY: &str = "document.body.dataset.ready === 'true'";
 /// The page's last call has been answered, one way or the other (its status line says so).

@@ -7,17 +7,11 @@
 //! their deadlines in Finnish. Each view is checked with axe-core (nothing serious or critical)
 //! and at a phone's 360 px. Screenshots go to `SETELI_BROWSER_SCREENSHOTS` when it is set.
 
-use chrono::Datelike;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_rules::terms::validity_end;
-use seteli_tests::browser::{ANSWERED, Browser, READY, portal_env, portal_url};
+use seteli_tests::browser::{ANSWERED, Browser, READY, fi_date, portal_env, portal_url};
 use seteli_tests::fixtures::*;
-
-/// A day as the portal writes it (fi-FI): `7.12.2026`.
-fn fi(day: chrono::NaiveDate) -> String {
-    format!("{}.{}.{}", day.day(), day.month(), day.year())
-}
 
 /// The grid's cell of `voucher` on `day`.
 fn cell(voucher: &str, day: chrono::NaiveDate) -> String {
@@ -296,7 +290,7 @@ async fn a_provider_fills_the_week_by_clicking_marks_a_group_at_once_and_sees_re
         .await;
     assert_eq!(
         row,
-        serde_json::json!([[fi(due_on), format!("Väliraportti ({rule})")]])
+        serde_json::json!([[fi_date(due_on), format!("Väliraportti ({rule})")]])
     );
     browser.screenshot("provider-reports").await;
     browser.assert_accessible("the reports due").await;

@@ -9,22 +9,11 @@
 //! phone's 360 px (nothing to scroll sideways), and by keyboard. Screenshots go to
 //! `SETELI_BROWSER_SCREENSHOTS` when it is set.
 
-use chrono::Datelike;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::reporting::v1 as rpb;
 use seteli_rules::terms::validity_end;
-use seteli_tests::browser::{ANSWERED, Browser, READY, portal_env, portal_url};
+use seteli_tests::browser::{ANSWERED, Browser, READY, fi_date, plain, portal_env, portal_url};
 use seteli_tests::fixtures::*;
-
-/// A day as the portal writes it (fi-FI): `7.12.2026`.
-fn fi(day: chrono::NaiveDate) -> String {
-    format!("{}.{}.{}", day.day(), day.month(), day.year())
-}
-
-/// Text with the no-break spaces Intl puts in numbers and before units made plain.
-fn plain(text: &str) -> String {
-    text.replace(['\u{a0}', '\u{202f}'], " ")
-}
 
 #[tokio::test]
 async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_the_choice_and_follows_it()
@@ -146,7 +135,10 @@ async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_th
     let shown = browser.fields("#voucher").await;
     assert_eq!(shown["number"], voucher.voucher_number);
     assert_eq!(shown["state"], "Myönnetty");
-    assert_eq!(shown["valid"], format!("{}–{}", fi(today), fi(until)));
+    assert_eq!(
+        shown["valid"],
+        format!("{}–{}", fi_date(today), fi_date(until))
+    );
     assert_eq!(shown["units-granted"], "40 h");
     assert_eq!(shown["provider"], "Ei valittu");
 
@@ -308,14 +300,14 @@ async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_th
     let agreed = browser
         .text("#timeline li[data-kind=\"agreed\"] time")
         .await;
-    assert_eq!(agreed, fi(next_week));
+    assert_eq!(agreed, fi_date(next_week));
     let realised_line = plain(
         &browser
             .text("#timeline li[data-kind=\"session-recorded\"]")
             .await,
     );
     assert!(
-        realised_line.starts_with(&fi(today)) && realised_line.ends_with("2 h"),
+        realised_line.starts_with(&fi_date(today)) && realised_line.ends_with("2 h"),
         "{realised_line}"
     );
     browser.screenshot("social-timeline").await;
