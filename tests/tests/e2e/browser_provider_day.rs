@@ -221,6 +221,22 @@ async fn a_provider_fills_the_week_by_clicking_marks_a_group_at_once_and_sees_re
         "{}",
         browser.text("#status").await
     );
+    // The weeks ahead at a glance: the agreed session listed under the grid.
+    let agreed = browser
+        .eval("[...document.querySelectorAll('#agreed-list li[data-date]')].map(li => [li.dataset.voucher, li.dataset.date, li.querySelector('time').textContent])")
+        .await;
+    let weekday = browser
+        .text(&format!("#week-grid th[data-date=\"{next_week}\"]"))
+        .await;
+    let weekday = weekday.split(' ').next().unwrap_or_default().to_owned();
+    assert_eq!(
+        agreed,
+        serde_json::json!([[
+            k1,
+            next_week.to_string(),
+            format!("{weekday} {}", fi_date(next_week))
+        ]])
+    );
     // The client cancels it beforehand.
     mark(&mut browser, &cell(&k1, next_week), "cancelled", None).await;
     assert_eq!(

@@ -155,6 +155,31 @@ export function startWeek(api: Api): WeekView {
     );
     if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 8 }, "Ei asiakkaita, joiden seteli on voimassa.")));
     table.dataset.week = first;
+    drawAgreed(now);
+  };
+
+  /** Every session agreed for a later day, whatever the week shown: the weeks ahead at a glance. */
+  const drawAgreed = (now: string) => {
+    const agreed = rows
+      .flatMap((row) =>
+        row.sessions
+          .filter((s) => s.status === SessionStatus.RECORDED && iso(s.details?.date) > now)
+          .map((s) => ({ row, s, day: iso(s.details?.date) })),
+      )
+      .sort((a, b) => a.day.localeCompare(b.day));
+    const list = element<HTMLUListElement>("#agreed-list");
+    list.replaceChildren(
+      ...agreed.map(({ row, s, day }) =>
+        h(
+          "li",
+          { "data-voucher": row.voucher.id, "data-date": day },
+          h("time", { datetime: day }, dayWithWeekday(day)),
+          ` klo ${clockText(s.details?.startTime)}–${clockText(s.details?.endTime)}: `,
+          `${row.voucher.client?.name ?? ""} (${row.voucher.voucherNumber})`,
+        ),
+      ),
+    );
+    if (!agreed.length) list.append(h("li", {}, "Ei sovittuja käyntejä."));
   };
 
   const reload = async () => {
