@@ -1,5 +1,7 @@
-//! The browser portal under test: its build served from a port of its own, and headless
-//! Chromium driven over the DevTools protocol (typing, clicking, reading what the page shows).
+//! The browser portals under test: their build served from a port of its own, the services
+//! started allowing that origin, and headless Chromium driven over the DevTools protocol
+//! (typing, clicking, pressing keys, reading what the page shows, at a phone's width), with
+//! axe-core's accessibility check put into the page.
 
 /// The browser portal's build (`make web`: web/build.sh), served by [`serve_static`].
 pub fn web_dist() -> std::path::PathBuf {
