@@ -96,7 +96,10 @@ async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_th
     let refusal = browser.fields("#issue-refusal").await;
     assert_eq!(refusal["code"], "FAILED_PRECONDITION", "{refusal:?}");
     assert!(refusal["rules"].contains("SK-ELIG-NEED ("), "{refusal:?}");
-    assert!(refusal["finnish"].contains("SK-ELIG-NEED"), "{refusal:?}");
+    assert!(
+        refusal["rules"].contains("SK-ELIG-NEED (SK 1, 6): Palvelutarpeen arvioinnissa"),
+        "{refusal:?}"
+    );
     assert_eq!(refusal["summary"], "Säännöt eivät salli tätä.");
     browser.screenshot("social-decision-refused-live").await;
     browser.assert_accessible("the decision refused live").await;
@@ -244,6 +247,15 @@ async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_th
         seteli_api::vouchers::v1::VoucherState::Active as i32
     );
 
+    // Reporting owes the final report once it follows the voucher.
+    let (_, final_due) = poll_until(
+        || owed(&env, &voucher.id),
+        |owed| !owed.is_empty(),
+        |owed| format!("reporting owes {owed:?}"),
+    )
+    .await[0]
+        .clone();
+
     // The timeline, by keyboard: the number typed, Enter.
     browser
         .eval("document.querySelector('#voucher-query').focus()")
@@ -309,6 +321,15 @@ async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_th
     assert!(
         realised_line.starts_with(&fi_date(today)) && realised_line.ends_with("2 h"),
         "{realised_line}"
+    );
+    let report = browser.text("#timeline li[data-kind=\"report\"]").await;
+    assert!(
+        report.starts_with(&format!(
+            "{} Loppuraportti (REP-FINAL), määräaika {}",
+            fi_date(final_due),
+            fi_date(final_due)
+        )),
+        "{report}"
     );
     browser.screenshot("social-timeline").await;
 

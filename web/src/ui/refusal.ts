@@ -153,23 +153,38 @@ function showRefusal(box: HTMLElement, err: ConnectError): void {
     .filter((m) => m.locale.toLowerCase().startsWith("fi"))
     .map((m) => m.message)
     .join("\n");
+  // The localized message holds one line per broken rule, `RULE (section): …`: each rule's
+  // line goes beside its id; what names no rule stays below the list.
+  const byRule = new Map<string, string>();
+  const rest: string[] = [];
+  for (const line of finnish.split("\n").filter((l) => l.trim())) {
+    const m = /^([A-Z][A-Z0-9-]*) \([^)]*\): (.*)$/s.exec(line);
+    if (m?.[1] && m[2] && !byRule.has(m[1])) byRule.set(m[1], m[2]);
+    else rest.push(line);
+  }
   const rules = field(box, "rules");
   rules.replaceChildren();
   for (const failure of err.findDetails(PreconditionFailureSchema)) {
     for (const v of failure.violations) {
-      // The rule id and its rulebook section, then the rule's own Finnish line when the
-      // localized message has one (`RULE (section): …`).
+      // The rule id, its rulebook section and its Finnish message; the English and Finnish
+      // description (the violation's own) a hover away.
       const li = h("li", { "data-rule": v.type, title: v.description });
       li.append(h("strong", {}, v.type), v.subject ? ` (${v.subject})` : "");
+      const text = byRule.get(v.type);
+      if (text) {
+        li.append(": ", h("span", { "data-rule-text": v.type }, text));
+        byRule.delete(v.type);
+      }
       rules.append(li);
     }
   }
+  rest.push(...[...byRule].map(([rule, text]) => `${rule}: ${text}`));
   for (const bad of err.findDetails(BadRequestSchema)) {
     for (const v of bad.fieldViolations) {
       rules.append(h("li", { "data-field-name": v.field, lang: "en" }, `${v.field}: ${v.description}`));
     }
   }
-  field(box, "finnish").textContent = finnish;
+  field(box, "finnish").textContent = rest.join("\n");
   field(box, "request-id").textContent = err.findDetails(RequestInfoSchema)[0]?.requestId ?? "";
   box.dataset.code = codeName(err.code);
   box.hidden = false;
