@@ -66,13 +66,19 @@ export function startGroups(api: Api): GroupsView {
               .filter(([v]) => v !== "0")
               .map(([v, n]) => h("option", { value: v }, n)),
           );
+          // Kela's reason is asked only of an absence.
+          const reasonShown = () => {
+            reason.hidden = Number(presence.value) !== Presence.ABSENT;
+          };
+          presence.addEventListener("change", reasonShown);
+          reasonShown();
           const name = names.get(e.voucherId) ?? e.voucherId;
           return h(
             "li",
             { "data-voucher": e.voucherId },
             h("label", { for: `presence-${i}` }, name),
             presence,
-            h("label", { for: `reason-${i}`, class: "visually-hidden" }, `${name}: poissaolon syy`),
+            h("label", { for: `reason-${i}`, class: "visually-hidden" }, `${name}: poissaolon syy (Kela)`),
             reason,
           );
         }),
