@@ -209,8 +209,8 @@ impl Browser {
                 "--no-default-browser-check",
                 "--no-proxy-server",
                 "--window-size=1280,1024",
-                // A Finnish browser, as the county's staff have: its own date and time fields
-                // in Finnish too.
+                // The browser's language Finnish, as the county's staff have it (headless
+                // Chromium still draws its date and time fields in its own US format).
                 "--lang=fi-FI",
                 "--remote-debugging-pipe",
             ])
