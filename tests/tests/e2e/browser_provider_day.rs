@@ -4,7 +4,8 @@
 //! reason, an agreed session next week recorded by keyboard and then cancelled beforehand), a
 //! refusal in the grid with its rule id, section and Finnish message (ABS-RECORD: a session on a
 //! day already absent), a group session marked for everyone at once, and the reports due with
-//! their deadlines in Finnish. Each view is checked with axe-core (nothing serious or critical)
+//! their deadlines in Finnish; then the social worker's timeline of the same vouchers shows the
+//! no-show, the realised session, the cancellation and the absence. Each view is checked with axe-core (nothing serious or critical)
 //! and at a phone's 360 px. Screenshots go to `SETELI_BROWSER_SCREENSHOTS` when it is set.
 
 use seteli_api::attendance::v1 as apb;
@@ -311,5 +312,44 @@ async fn a_provider_fills_the_week_by_clicking_marks_a_group_at_once_and_sees_re
     );
     browser.screenshot("provider-reports").await;
     browser.assert_accessible("the reports due").await;
+
+    // What the provider recorded, as the social worker's timeline of each voucher shows it (a
+    // fresh page: the same address with another fragment would not load again).
+    browser.open("about:blank", "true").await;
+    browser
+        .open(&portal_url(&env, &origin, &env.social_worker()), READY)
+        .await;
+    let kinds_of = async |browser: &mut Browser, voucher: &str| {
+        let number = get_voucher(&env, voucher).await.voucher_number;
+        browser.type_into("#voucher-query", &number).await;
+        browser.click_and_wait("#lookup-button").await;
+        let kinds = browser
+            .eval("[...document.querySelectorAll('#timeline li')].map(li => [li.dataset.kind, li.dataset.day ?? ''])")
+            .await;
+        serde_json::from_value::<Vec<(String, String)>>(kinds).expect("kinds")
+    };
+    let k1_line = kinds_of(&mut browser, &k1).await;
+    for (kind, day) in [
+        ("session-no_show", yesterday),
+        ("session-recorded", today),
+        ("session-cancelled_by_client", next_week),
+    ] {
+        assert!(
+            k1_line.contains(&(kind.to_owned(), day.to_string())),
+            "no {kind} on {day} in {k1_line:?}"
+        );
+    }
+    let k2_line = kinds_of(&mut browser, &k2).await;
+    assert!(
+        k2_line.contains(&("absence".to_owned(), today.to_string())),
+        "{k2_line:?}"
+    );
+    let absence = browser
+        .text("#timeline li[data-kind=\"absence\"] .what")
+        .await;
+    assert_eq!(absence, "Poissa: Oma sairaus");
+    browser
+        .screenshot("provider-day-in-the-social-workers-timeline")
+        .await;
     browser.close().await;
 }
