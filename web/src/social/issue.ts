@@ -3,6 +3,8 @@
 // the refusal's rule ids, sections and Finnish message, or that the decision passes and what the
 // voucher would be worth; "Tee päätös" then sends it for real.
 
+import type { MessageInitShape } from "@bufbuild/protobuf";
+
 import type { Api } from "../api.js";
 import { rid } from "../api.js";
 import { ServiceType } from "../gen/seteli/common/v1/common_pb.js";
@@ -10,11 +12,9 @@ import {
   PlanKind,
   UnemploymentBenefit,
   type Client,
-
+  type ServiceDecisionSchema,
   type Voucher,
 } from "../gen/seteli/vouchers/v1/vouchers_service_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ServiceDecisionSchema } from "../gen/seteli/vouchers/v1/vouchers_service_pb.js";
 import { debounce, element, field, h, status } from "../ui/dom.js";
 import { euros, today, units, wire } from "../ui/format.js";
 import { BENEFIT_NAMES, PLAN_NAMES, SERVICE_NAMES, countsDays, isKtt } from "../ui/names.js";
