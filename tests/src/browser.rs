@@ -642,6 +642,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_accessibility_check_finds_what_is_serious_and_passes_what_is_not() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<!doctype html><html lang=\"fi\"><head><title>t</title></head><body><main>\
+             <h1>Otsikko</h1><img src=\"x.png\"><button></button></main></body></html>",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("good.html"),
+            "<!doctype html><html lang=\"fi\"><head><title>t</title></head><body><main>\
+             <h1>Otsikko</h1><img src=\"x.png\" alt=\"Kuva\"><button>Tallenna</button>\
+             </main></body></html>",
+        )
+        .expect("write");
+        let origin = serve_static(dir.path()).await;
+        let mut browser = Browser::launch().await;
+        browser
+            .open(&format!("{origin}/"), "document.readyState === 'complete'")
+            .await;
+        let findings = browser.accessibility_findings("a page with faults").await;
+        for rule in ["image-alt", "button-name"] {
+            assert!(
+                findings.iter().any(|f| f.starts_with(&format!("{rule} ("))),
+                "{rule} not in {findings:?}"
+            );
+        }
+        browser
+            .open(
+                &format!("{origin}/good.html"),
+                "document.readyState === 'complete'",
+            )
+            .await;
+        browser.assert_accessible("a page without faults").await;
+        browser.close().await;
+    }
+
+    #[tokio::test]
     async fn the_static_server_serves_the_index_at_the_root_and_nothing_it_does_not_have() {
         let dir = tempfile::tempdir().expect("dir");
         std::fs::write(dir.path().join("index.html"), "<p>portal</p>").expect("write");
