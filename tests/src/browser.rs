@@ -111,6 +111,14 @@ pub const READY: &str = "document.body.dataset.ready === 'true'";
 pub const ANSWERED: &str =
     "['ok', 'error'].includes(document.querySelector('#status').dataset.state)";
 
+/// The services a day in the portals calls: the registry, vouchers, attendance and reporting.
+pub const DAY_SERVICES: [crate::kit::Svc; 4] = [
+    crate::kit::Svc::Providers,
+    crate::kit::Svc::Vouchers,
+    crate::kit::Svc::Attendance,
+    crate::kit::Svc::Reporting,
+];
+
 /// The portal served from its own origin, and `services` started with that origin allowed
 /// (CORS) and `prices` set: answers the environment and the portal's origin.
 pub async fn portal_env(

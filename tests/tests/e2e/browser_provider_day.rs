@@ -11,7 +11,9 @@
 use seteli_api::attendance::v1 as apb;
 use seteli_api::common::v1::ServiceType;
 use seteli_rules::terms::validity_end;
-use seteli_tests::browser::{ANSWERED, Browser, READY, fi_date, portal_env, portal_url};
+use seteli_tests::browser::{
+    ANSWERED, Browser, DAY_SERVICES, READY, fi_date, portal_env, portal_url,
+};
 use seteli_tests::fixtures::*;
 
 /// The grid's cell of `voucher` on `day`.
@@ -73,13 +75,7 @@ async fn sessions(env: &Env, provider: &str, voucher: &str) -> Vec<apb::Session>
 
 #[tokio::test]
 async fn a_provider_fills_the_week_by_clicking_marks_a_group_at_once_and_sees_reports_due() {
-    let services = [
-        Svc::Providers,
-        Svc::Vouchers,
-        Svc::Attendance,
-        Svc::Reporting,
-    ];
-    let (env, origin) = portal_env(&services, Prices::County).await;
+    let (env, origin) = portal_env(&DAY_SERVICES, Prices::County).await;
     let p = approved_provider(&env, "Siilin Valmennus ry", 1_000_501, SIILINJARVI).await;
     let today = today();
     let yesterday = days(today, -1);

@@ -12,19 +12,15 @@
 use seteli_api::attendance::v1 as apb;
 use seteli_api::reporting::v1 as rpb;
 use seteli_rules::terms::validity_end;
-use seteli_tests::browser::{ANSWERED, Browser, READY, fi_date, plain, portal_env, portal_url};
+use seteli_tests::browser::{
+    ANSWERED, Browser, DAY_SERVICES, READY, fi_date, plain, portal_env, portal_url,
+};
 use seteli_tests::fixtures::*;
 
 #[tokio::test]
 async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_the_choice_and_follows_it()
  {
-    let services = [
-        Svc::Providers,
-        Svc::Vouchers,
-        Svc::Attendance,
-        Svc::Reporting,
-    ];
-    let (env, origin) = portal_env(&services, Prices::County).await;
+    let (env, origin) = portal_env(&DAY_SERVICES, Prices::County).await;
     let near = approved_provider(&env, "Kuopion Valmennus ry", 1_000_401, KUOPIO).await;
     let _far = approved_provider(&env, "Siilin Paja ry", 1_000_402, SIILINJARVI).await;
     let identity_code = hetu(ymd(1990, 5, 5), 401);
