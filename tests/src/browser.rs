@@ -105,6 +105,21 @@ pub fn plain(text: &str) -> String {
     text.replace(['\u{a0}', '\u{202f}'], " ")
 }
 
+/// Serves the portal's build with `config.json` beside it (what a deployment writes: where the
+/// services are, the identity provider); answers its origin.
+pub async fn serve_with_config(config: &serde_json::Value) -> String {
+    let dir = tempfile::tempdir().expect("a directory for the portal");
+    for entry in std::fs::read_dir(web_dist()).expect("read web/dist") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("config.json");
+    // The files are read once, now: the directory may go.
+    serve_static(dir.path()).await
+}
+
 /// The page is ready: its script has run, signed in and wired the forms.
 pub const READY: &str = "document.body.dataset.ready === 'true'";
 /// The page's last call has been answered, one way or the other (its status line says so).
@@ -285,6 +300,19 @@ impl Browser {
     /// Sends a DevTools command (to the page once one is attached) and returns its result;
     /// panics on an error answer or after [`BROWSER_PATIENCE`].
     pub async fn send(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        match self.try_send(method, params).await {
+            Ok(result) => result,
+            Err(error) => panic!("{method} failed: {error}"),
+        }
+    }
+
+    /// [`Browser::send`], answering an error answer (e.g. while the page navigates away: its
+    /// context is gone) instead of panicking.
+    pub async fn try_send(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         use tokio::io::AsyncWriteExt;
 
         self.next_id += 1;
@@ -310,9 +338,9 @@ impl Browser {
             };
             if message["id"].as_u64() == Some(id) {
                 if let Some(error) = message.get("error") {
-                    panic!("{method} failed: {error}");
+                    return Err(error.clone());
                 }
-                return message["result"].clone();
+                return Ok(message["result"].clone());
             }
             self.note(&message);
         }
@@ -410,6 +438,28 @@ impl Browser {
                     self.log.join("\n")
                 );
             }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits, across navigations (the page leaving for another address and coming back), until
+    /// the JavaScript condition holds in whatever page is loaded; at most [`BROWSER_PATIENCE`].
+    pub async fn wait_across_navigations(&mut self, what: &str, condition: &str) {
+        let deadline = tokio::time::Instant::now() + BROWSER_PATIENCE;
+        let probe = serde_json::json!({
+            "expression": format!("(() => {{ try {{ return Boolean({condition}); }} catch (e) {{ return false; }} }})()"),
+            "returnByValue": true,
+        });
+        loop {
+            let held = self.try_send("Runtime.evaluate", probe.clone()).await;
+            if held.is_ok_and(|r| r["result"]["value"] == serde_json::Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "waited {BROWSER_PATIENCE:?} for {what} (`{condition}`); its log:\n{}",
+                self.log.join("\n")
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }

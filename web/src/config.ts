@@ -3,6 +3,8 @@
 // reporting=…&billing=…`; `api` is the vouchers service's older name, and with only `api` given
 // every service is looked for at that address). See web/README.md.
 
+import { queryBeforeSignIn } from "./auth/oidc.js";
+
 /** The five services, by the name the query and config.json use. */
 export const SERVICES = ["vouchers", "providers", "attendance", "reporting", "billing"] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -38,7 +40,8 @@ export async function loadConfig(): Promise<Config> {
   } catch {
     // No config.json: the query says it all.
   }
-  const query = new URLSearchParams(location.search);
+  // Back from the identity provider the address holds the code: the page's own query was kept.
+  const query = new URLSearchParams(queryBeforeSignIn() ?? location.search);
   const api = query.get("api") ?? "";
   const services = {} as Record<ServiceName, string>;
   for (const name of SERVICES) {

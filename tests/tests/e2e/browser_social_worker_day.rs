@@ -400,29 +400,3 @@ async fn vouchers_of(env: &Env, client_id: &str) -> Vec<seteli_api::vouchers::v1
         .into_inner()
         .vouchers
 }
-
-#[tokio::test]
-async fn without_a_token_the_sign_in_view_takes_a_dev_token_and_opens_the_roles_portal() {
-    let (env, origin) = portal_env(&[Svc::Providers, Svc::Vouchers], Prices::County).await;
-    let address = portal_url(&env, &origin, "");
-    let address = address.trim_end_matches("#token=");
-    let mut browser = Browser::launch().await;
-    browser.open(address, READY).await;
-    let hidden = |id: &str| format!("document.querySelector('{id}').hidden");
-    assert_eq!(browser.eval(&hidden("#sign-in")).await, false);
-    assert_eq!(browser.eval(&hidden("#social")).await, true);
-    // No identity provider configured (no config.json): only the dev token form.
-    assert_eq!(browser.eval(&hidden("#oidc-box")).await, true);
-    browser.screenshot("sign-in").await;
-    browser.assert_accessible("the sign-in").await;
-    browser.type_into("#dev-token", &env.social_worker()).await;
-    browser
-        .eval("document.querySelector('#dev-token-form button').focus()")
-        .await;
-    browser.press("Enter").await;
-    browser.wait_for("the portal", READY).await;
-    assert_eq!(browser.eval(&hidden("#sign-in")).await, true);
-    assert_eq!(browser.eval(&hidden("#social")).await, false);
-    assert_eq!(browser.fields("#who").await["role"], "Sosiaalityöntekijä");
-    browser.close().await;
-}

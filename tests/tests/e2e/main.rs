@@ -26,6 +26,7 @@ mod billing_pull;
 mod billing_rules;
 mod billing_upstream;
 mod browser_provider_day;
+mod browser_sign_in;
 mod browser_social_worker_day;
 mod browser_voucher_lookup;
 mod cli;

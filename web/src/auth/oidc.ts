@@ -79,13 +79,37 @@ export async function discover(config: OidcConfig): Promise<Endpoints> {
   return (await answer.json()) as Endpoints;
 }
 
+/** What `begin` keeps for the return: the verifier, the state, and the page's own query. */
+interface Pending {
+  verifier?: string;
+  state?: string;
+  back?: string;
+}
+
+function pending(): Pending {
+  try {
+    return JSON.parse(sessionStorage.getItem(PENDING) ?? "{}") as Pending;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * On the return from the identity provider (`?code=…`), the query the page had when it sent the
+ * browser there (where the services are, when the address says it); null otherwise.
+ */
+export function queryBeforeSignIn(): string | null {
+  if (!new URLSearchParams(location.search).has("code")) return null;
+  return pending().back ?? null;
+}
+
 /** Sends the browser to the identity provider. */
 export async function begin(config: OidcConfig): Promise<void> {
   const endpoints = await discover(config);
   const verifier = newVerifier();
   const state = newVerifier();
   const nonce = newVerifier();
-  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state }));
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, back: location.search }));
   const verifierChallenge = await challengeOf(verifier);
   location.assign(authorizationUrl(config, endpoints, location.href, { verifierChallenge, state, nonce }));
 }
@@ -98,26 +122,19 @@ export async function complete(config: OidcConfig): Promise<string | null> {
   const query = new URLSearchParams(location.search);
   const code = query.get("code");
   if (!code) return null;
-  const pending = JSON.parse(sessionStorage.getItem(PENDING) ?? "{}") as {
-    verifier?: string;
-    state?: string;
-  };
+  const kept = pending();
   sessionStorage.removeItem(PENDING);
-  if (!pending.verifier || pending.state !== query.get("state")) {
+  // The code is used once: off the address and the history, the page's own query back.
+  const here = location.href;
+  history.replaceState(null, "", location.pathname + (kept.back ?? ""));
+  if (!kept.verifier || kept.state !== query.get("state")) {
     throw new Error("kirjautumisen tila ei täsmää (state)");
   }
-  const here = location.href;
-  // The code is used once: off the address and the history.
-  query.delete("code");
-  query.delete("state");
-  query.delete("session_state");
-  const rest = query.toString();
-  history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
   const endpoints = await discover(config);
   const answer = await fetch(endpoints.token_endpoint, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: tokenRequestBody(config, here, code, pending.verifier),
+    body: tokenRequestBody(config, here, code, kept.verifier),
   });
   if (!answer.ok) throw new Error(`token: ${answer.status}`);
   const tokens = (await answer.json()) as Record<string, string>;
