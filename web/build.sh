@@ -5,7 +5,7 @@
 #   2. TypeScript types of the voucher contract and google.rpc's error details (buf generate
 #      with protoc-gen-es, buf.gen.yaml) into src/gen;
 #   3. a type check (tsc), the unit tests of src/**/*.test.ts (bundled by esbuild for Node's
-#      test runner: the OIDC sign-in's PKCE), then one bundle (esbuild) beside index.html and
+#      test runner: the Finnish formats, the OIDC sign-in's PKCE), then one bundle (esbuild) beside index.html and
 #      style.css in dist/.
 # tests/tests/e2e/browser_*.rs serve dist/ and drive it in headless Chromium.
 set -euo pipefail
