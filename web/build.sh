@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the browser portal into web/dist (`make web`; the test targets depend on it):
+# Builds the browser portals into web/dist (`make web`; the test targets depend on it):
 #   1. the pinned tools and libraries from package-lock.json (`npm ci`, only when node_modules
 #      is missing or older than the lockfile);
-#   2. TypeScript types of the voucher contract and google.rpc's error details (buf generate
+#   2. TypeScript types of the services' contracts and google.rpc's error details (buf generate
 #      with protoc-gen-es, buf.gen.yaml) into src/gen;
 #   3. a type check (tsc), the unit tests of src/**/*.test.ts (bundled by esbuild for Node's
-#      test runner: the Finnish formats, the OIDC sign-in's PKCE), then one bundle (esbuild) beside index.html and
-#      style.css in dist/.
+#      test runner: the Finnish formats, the OIDC sign-in's PKCE), then one bundle (esbuild)
+#      beside index.html and style.css in dist/.
 # tests/tests/e2e/browser_*.rs serve dist/ and drive it in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")"
