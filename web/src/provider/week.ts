@@ -59,9 +59,9 @@ function cellOf(row: Row, day: string, now: string): { mark: Mark; words: string
     const words = absence.kind === AbsenceKind.ABSENT ? `Poissa: ${ABSENCE_REASON_NAMES[absence.reason]}` : "Ei toimintaa";
     return { mark: "absent", words };
   }
-  const today = row.sessions.filter((s) => iso(s.details?.date) === day && s.status !== SessionStatus.VOIDED);
+  const onDay = row.sessions.filter((s) => iso(s.details?.date) === day && s.status !== SessionStatus.VOIDED);
   const days = countsDays(row.voucher.decision?.serviceType ?? 0);
-  const recorded = today.find((s) => s.status === SessionStatus.RECORDED);
+  const recorded = onDay.find((s) => s.status === SessionStatus.RECORDED);
   if (recorded) {
     const d = recorded.details;
     const times = d?.startTime ? ` ${clockText(d.startTime)}–${clockText(d.endTime)}` : "";
@@ -69,8 +69,8 @@ function cellOf(row: Row, day: string, now: string): { mark: Mark; words: string
       ? { mark: "agreed", words: `Sovittu${times}`, session: recorded }
       : { mark: "realised", words: `Toteutunut ${units(recorded.units?.hundredths, days)}`, session: recorded };
   }
-  if (today.some((s) => s.status === SessionStatus.NO_SHOW)) return { mark: "no-show", words: "Ei saapunut" };
-  if (today.length) return { mark: "cancelled", words: "Peruttu" };
+  if (onDay.some((s) => s.status === SessionStatus.NO_SHOW)) return { mark: "no-show", words: "Ei saapunut" };
+  if (onDay.length) return { mark: "cancelled", words: "Peruttu" };
   return { mark: "empty", words: "Ei merkintää" };
 }
 
