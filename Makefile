@@ -59,11 +59,13 @@ k8s-check: ## Render both kustomize overlays and validate them offline against t
 einvoice-schemas: ## Fetch the official Finvoice 3.0 / UBL 2.1 schemas and EN 16931 / Peppol rules (pinned, sha256), lxml and saxonche, for the billing tests
 	@deploy/scripts/einvoice-schemas.sh
 
-web: ## Build the browser portal (web/: gRPC-Web voucher lookup) into web/dist; npm ci from web/package-lock.json
+web: ## Build the browser portals (web/: the social worker's and the provider's, over gRPC-Web) into web/dist; npm ci from web/package-lock.json
 	@web/build.sh
 
-portal: web ## Serve the browser portal (web/dist) on http://127.0.0.1:3000, an origin `make run` allows
-	@echo "Open http://127.0.0.1:3000/?api=http://127.0.0.1:50052#token=$$($(BIN)/seteli token --role social_worker 2>/dev/null || echo '<a social_worker token: make token ROLE=social_worker>')"
+portal: web ## Serve the browser portals (web/dist) on http://127.0.0.1:3000, an origin `make run` allows
+	@u="http://127.0.0.1:3000/?vouchers=http://127.0.0.1:50052&providers=http://127.0.0.1:50051&attendance=http://127.0.0.1:50053&reporting=http://127.0.0.1:50054&billing=http://127.0.0.1:50055"; \
+	  echo "Social worker: $$u#token=$$($(BIN)/seteli token --role social_worker 2>/dev/null || echo '<make token ROLE=social_worker>')"; \
+	  echo "Provider:      $$u#token=<make token ROLE=provider_user PROVIDER=<provider id>>"
 	@python3 -m http.server --bind 127.0.0.1 --directory web/dist 3000
 
 proto-check: ## buf lint (STANDARD) and buf breaking against main

@@ -1,5 +1,7 @@
-//! The browser portal under test: its build served from a port of its own, and headless
-//! Chromium driven over the DevTools protocol (typing, clicking, reading what the page shows).
+//! The browser portals under test: their build served from a port of its own, the services
+//! started allowing that origin, and headless Chromium driven over the DevTools protocol
+//! (typing, clicking, pressing keys, reading what the page shows, at a phone's width), with
+//! axe-core's accessibility check put into the page.
 
 /// The browser portal's build (`make web`: web/build.sh), served by [`serve_static`].
 pub fn web_dist() -> std::path::PathBuf {
@@ -91,6 +93,82 @@ pub async fn serve_static(dir: &std::path::Path) -> String {
     origin
 }
 
+/// A day as the portals write it (Intl, fi-FI): `7.12.2026`.
+pub fn fi_date(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}.{}.{}", day.day(), day.month(), day.year())
+}
+
+/// Text with the no-break spaces Intl's fi-FI puts in numbers and before units made plain:
+/// `1 400,00 €`.
+pub fn plain(text: &str) -> String {
+    text.replace(['\u{a0}', '\u{202f}'], " ")
+}
+
+/// Serves the portal's build with `config.json` beside it (what a deployment writes: where the
+/// services are, the identity provider); answers its origin.
+pub async fn serve_with_config(config: &serde_json::Value) -> String {
+    let dir = tempfile::tempdir().expect("a directory for the portal");
+    for entry in std::fs::read_dir(web_dist()).expect("read web/dist") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("config.json");
+    // The files are read once, now: the directory may go.
+    serve_static(dir.path()).await
+}
+
+/// The page is ready: its script has run, signed in and wired the forms.
+pub const READY: &str = "document.body.dataset.ready === 'true'";
+/// The page's last call has been answered, one way or the other (its status line says so).
+pub const ANSWERED: &str =
+    "['ok', 'error'].includes(document.querySelector('#status').dataset.state)";
+
+/// The services a day in the portals calls: the registry, vouchers, attendance and reporting.
+pub const DAY_SERVICES: [crate::kit::Svc; 4] = [
+    crate::kit::Svc::Providers,
+    crate::kit::Svc::Vouchers,
+    crate::kit::Svc::Attendance,
+    crate::kit::Svc::Reporting,
+];
+
+/// The portal served from its own origin, and `services` started with that origin allowed
+/// (CORS) and `prices` set: answers the environment and the portal's origin.
+pub async fn portal_env(
+    services: &[crate::kit::Svc],
+    prices: crate::kit::Prices,
+) -> (crate::kit::Env, String) {
+    let origin = serve_static(&web_dist()).await;
+    let allowed = origin.clone();
+    let env = crate::kit::Env::builder()
+        .services(services)
+        .prices(prices)
+        .tweak(move |_, c| c.cors_allowed_origins = vec![allowed.clone()])
+        .start()
+        .await;
+    (env, origin)
+}
+
+/// The portal's address at `origin` calling every service of `env` (each at its own address,
+/// started or not) with `token` in the fragment, as `make portal` prints it.
+pub fn portal_url(env: &crate::kit::Env, origin: &str, token: &str) -> String {
+    use crate::kit::Svc;
+    let services = [
+        ("vouchers", Svc::Vouchers),
+        ("providers", Svc::Providers),
+        ("attendance", Svc::Attendance),
+        ("reporting", Svc::Reporting),
+        ("billing", Svc::Billing),
+    ];
+    let query: Vec<String> = services
+        .iter()
+        .map(|(name, svc)| format!("{name}={}", env.url(*svc)))
+        .collect();
+    format!("{origin}/index.html?{}#token={token}", query.join("&"))
+}
+
 /// Headless Chromium (Debian's `chromium`, or `SETELI_CHROMIUM`) driven over the DevTools
 /// protocol on a pipe (`--remote-debugging-pipe`: commands on its fd 3, answers on fd 4), with
 /// one page. No WebDriver and no extra crate: JSON messages separated by NUL bytes. The browser
@@ -154,6 +232,9 @@ impl Browser {
                 "--no-default-browser-check",
                 "--no-proxy-server",
                 "--window-size=1280,1024",
+                // The browser's language Finnish, as the county's staff have it (headless
+                // Chromium still draws its date and time fields in its own US format).
+                "--lang=fi-FI",
                 "--remote-debugging-pipe",
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
@@ -219,6 +300,19 @@ impl Browser {
     /// Sends a DevTools command (to the page once one is attached) and returns its result;
     /// panics on an error answer or after [`BROWSER_PATIENCE`].
     pub async fn send(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        match self.try_send(method, params).await {
+            Ok(result) => result,
+            Err(error) => panic!("{method} failed: {error}"),
+        }
+    }
+
+    /// [`Browser::send`], answering an error answer (e.g. while the page navigates away: its
+    /// context is gone) instead of panicking.
+    pub async fn try_send(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         use tokio::io::AsyncWriteExt;
 
         self.next_id += 1;
@@ -244,9 +338,9 @@ impl Browser {
             };
             if message["id"].as_u64() == Some(id) {
                 if let Some(error) = message.get("error") {
-                    panic!("{method} failed: {error}");
+                    return Err(error.clone());
                 }
-                return message["result"].clone();
+                return Ok(message["result"].clone());
             }
             self.note(&message);
         }
@@ -348,6 +442,28 @@ impl Browser {
         }
     }
 
+    /// Waits, across navigations (the page leaving for another address and coming back), until
+    /// the JavaScript condition holds in whatever page is loaded; at most [`BROWSER_PATIENCE`].
+    pub async fn wait_across_navigations(&mut self, what: &str, condition: &str) {
+        let deadline = tokio::time::Instant::now() + BROWSER_PATIENCE;
+        let probe = serde_json::json!({
+            "expression": format!("(() => {{ try {{ return Boolean({condition}); }} catch (e) {{ return false; }} }})()"),
+            "returnByValue": true,
+        });
+        loop {
+            let held = self.try_send("Runtime.evaluate", probe.clone()).await;
+            if held.is_ok_and(|r| r["result"]["value"] == serde_json::Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "waited {BROWSER_PATIENCE:?} for {what} (`{condition}`); its log:\n{}",
+                self.log.join("\n")
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Types `text` into the field `selector` as a person would (focus, then text input).
     pub async fn type_into(&mut self, selector: &str, text: &str) {
         let found = self
@@ -421,6 +537,141 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
     }
 
+    /// Sets the value of the field `selector` (a date, a time, a select) and tells the page, as
+    /// a person's input would (`input` and `change` events).
+    pub async fn set_value(&mut self, selector: &str, value: &str) {
+        let done = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({s}); if (!e) return false; \
+                 e.value = {v}; e.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+                 e.dispatchEvent(new Event('change', {{ bubbles: true }})); return true; }})()",
+                s = serde_json::Value::from(selector),
+                v = serde_json::Value::from(value),
+            ))
+            .await;
+        assert_eq!(done, serde_json::Value::Bool(true), "no field {selector}");
+    }
+
+    /// The text of the first element `selector` names (trimmed); panics when there is none.
+    pub async fn text(&mut self, selector: &str) -> String {
+        let v = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({s}); \
+                 return e ? e.textContent.trim() : null; }})()",
+                s = serde_json::Value::from(selector)
+            ))
+            .await;
+        v.as_str()
+            .unwrap_or_else(|| panic!("no {selector} on the page"))
+            .to_owned()
+    }
+
+    /// Clicks `selector`, then waits until the page's status says the call the click made was
+    /// answered (the status is set idle first: a click that starts no call times out).
+    pub async fn click_and_wait(&mut self, selector: &str) {
+        self.eval("document.querySelector('#status').dataset.state = 'idle'")
+            .await;
+        self.click(selector).await;
+        self.wait_for(&format!("the answer to {selector}"), ANSWERED)
+            .await;
+    }
+
+    /// Lays the page out `width` CSS pixels wide (a phone: 360), as a touch device below 600.
+    pub async fn set_width(&mut self, width: u32) {
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": width < 600
+            }),
+        )
+        .await;
+    }
+
+    /// How many CSS pixels the page is wider than its window (0: nothing to scroll sideways).
+    pub async fn overflow_x(&mut self) -> i64 {
+        let v = self
+            .eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            .await;
+        v.as_i64().expect("a number")
+    }
+
+    /// Presses a key as a keyboard would (`Tab`, `Enter`, `Escape`, `Space`, `ArrowDown`):
+    /// down and up, to whatever has the focus.
+    pub async fn press(&mut self, key: &str) {
+        let (code, text, key_name) = match key {
+            "Tab" => (9, "", "Tab"),
+            "Enter" => (13, "\r", "Enter"),
+            "Escape" => (27, "", "Escape"),
+            "Space" => (32, " ", " "),
+            "ArrowDown" => (40, "", "ArrowDown"),
+            other => panic!("no key {other} in Browser::press"),
+        };
+        let code_name = if key == "Space" { "Space" } else { key };
+        let mut down = serde_json::json!({
+            "type": if text.is_empty() { "rawKeyDown" } else { "keyDown" },
+            "key": key_name, "code": code_name,
+            "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
+        });
+        if !text.is_empty() {
+            down["text"] = text.into();
+        }
+        self.send("Input.dispatchKeyEvent", down).await;
+        self.send(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({
+                "type": "keyUp", "key": key_name, "code": code_name,
+                "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
+            }),
+        )
+        .await;
+    }
+
+    /// Checks the page as it is now with axe-core (web/node_modules/axe-core, pinned in
+    /// web/package-lock.json; `make web` installs it): its script is put into the page, and
+    /// every finding of `serious` or `critical` impact is answered, one line each (rule id,
+    /// impact, help, the elements). What `view` names is for the messages.
+    pub async fn accessibility_findings(&mut self, view: &str) -> Vec<String> {
+        let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../web/node_modules/axe-core/axe.min.js");
+        let script = std::fs::read_to_string(&axe).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is not installed ({}: {e}): run `make web` (npm ci in web/)",
+                axe.display()
+            )
+        });
+        if self.eval("typeof axe === 'undefined'").await == serde_json::Value::Bool(true) {
+            let loaded = self
+                .send(
+                    "Runtime.evaluate",
+                    serde_json::json!({ "expression": script, "returnByValue": true }),
+                )
+                .await;
+            assert!(
+                loaded.get("exceptionDetails").is_none(),
+                "axe-core did not load in {view}: {loaded}"
+            );
+        }
+        let found = self
+            .eval(
+                "axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations \
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                 .map(v => `${v.id} (${v.impact}): ${v.help} — ` + \
+                      v.nodes.map(n => n.target.join(' ')).join(', ')))",
+            )
+            .await;
+        serde_json::from_value(found).expect("axe's findings")
+    }
+
+    /// Asserts that axe-core finds nothing serious or critical in the page as it is now.
+    pub async fn assert_accessible(&mut self, view: &str) {
+        let findings = self.accessibility_findings(view).await;
+        assert!(
+            findings.is_empty(),
+            "axe-core found serious or critical problems in {view}:\n{}",
+            findings.join("\n")
+        );
+    }
+
     /// What the page logged and threw so far.
     pub fn log(&self) -> &[String] {
         &self.log
@@ -446,6 +697,44 @@ mod tests {
         let mut answer = String::new();
         stream.read_to_string(&mut answer).await.expect("read");
         answer
+    }
+
+    #[tokio::test]
+    async fn the_accessibility_check_finds_what_is_serious_and_passes_what_is_not() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<!doctype html><html lang=\"fi\"><head><title>t</title></head><body><main>\
+             <h1>Otsikko</h1><img src=\"x.png\"><button></button></main></body></html>",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("good.html"),
+            "<!doctype html><html lang=\"fi\"><head><title>t</title></head><body><main>\
+             <h1>Otsikko</h1><img src=\"x.png\" alt=\"Kuva\"><button>Tallenna</button>\
+             </main></body></html>",
+        )
+        .expect("write");
+        let origin = serve_static(dir.path()).await;
+        let mut browser = Browser::launch().await;
+        browser
+            .open(&format!("{origin}/"), "document.readyState === 'complete'")
+            .await;
+        let findings = browser.accessibility_findings("a page with faults").await;
+        for rule in ["image-alt", "button-name"] {
+            assert!(
+                findings.iter().any(|f| f.starts_with(&format!("{rule} ("))),
+                "{rule} not in {findings:?}"
+            );
+        }
+        browser
+            .open(
+                &format!("{origin}/good.html"),
+                "document.readyState === 'complete'",
+            )
+            .await;
+        browser.assert_accessible("a page without faults").await;
+        browser.close().await;
     }
 
     #[tokio::test]

@@ -37,6 +37,7 @@ pub mod db_state;
 pub mod einvoice;
 pub mod feed_readers;
 pub mod fixtures;
+pub mod identity_provider;
 pub mod kit;
 pub mod object_matrix;
 pub mod pki;

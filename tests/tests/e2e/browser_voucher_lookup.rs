@@ -3,10 +3,11 @@
 //! served from its own origin, driven in headless Chromium by typing and clicking, calling the
 //! voucher service across origins (CORS). The page shows the voucher's data, and a refusal
 //! with its gRPC code, its rule id (PROV-DISTANCE) and the Finnish message from the error
-//! details; without the page's origin allowed, the browser itself blocks the call.
+//! details; without the page's origin allowed, the browser itself blocks the call. The client's
+//! choice is made from the providers the registry finds (SearchProviders), never by typing an id.
 
 use seteli_api::vouchers::v1 as pb;
-use seteli_tests::browser::{Browser, serve_static, web_dist};
+use seteli_tests::browser::{Browser, portal_url, serve_static, web_dist};
 use seteli_tests::fixtures::*;
 
 /// The page is ready: its script has run and wired the forms.
@@ -24,8 +25,8 @@ async fn start_portal(allow: bool) -> (Env, String) {
     let env = Env::builder()
         .services(&[Svc::Providers, Svc::Vouchers])
         .prices(Prices::County)
-        .tweak(move |svc, c| {
-            if svc == Svc::Vouchers && allow {
+        .tweak(move |_, c| {
+            if allow {
                 c.cors_allowed_origins = vec![allowed.clone()];
             }
         })
@@ -36,11 +37,7 @@ async fn start_portal(allow: bool) -> (Env, String) {
 
 /// The lookup page of `origin` calling `env`'s voucher service as a social worker.
 fn page_url(env: &Env, origin: &str) -> String {
-    format!(
-        "{origin}/index.html?api={}#token={}",
-        env.vouchers().url(),
-        env.social_worker()
-    )
+    portal_url(env, origin, &env.social_worker())
 }
 
 /// Types `query` into the lookup field, clicks "Hae" and waits for the answer.
@@ -127,9 +124,34 @@ async fn a_provider_too_far_is_refused_in_the_page_with_its_rule_id_and_finnish_
     look_up(&mut browser, &voucher.id).await;
     assert_eq!(browser.fields("#voucher").await["provider"], "Ei valittu");
 
+    // The providers of the voucher's service: within 20 km only the near one, within 50 km
+    // both, nearest first, with their distance and price.
+    let listed = search_providers(&mut browser, "20").await;
+    assert_eq!(listed, vec![near.clone()]);
+    let listed = search_providers(&mut browser, "50").await;
+    assert_eq!(listed, vec![near.clone(), far.clone()]);
+    let row = |id: &str, col: &str| {
+        format!(
+            "document.querySelector('#providers tr[data-provider=\"{id}\"] [data-col=\"{col}\"]').textContent"
+        )
+    };
+    assert_eq!(browser.eval(&row(&far, "name")).await, "Siilin Paja ry");
+    let distance = browser.eval(&row(&far, "distance")).await;
+    assert!(
+        distance.as_str().unwrap_or_default().starts_with("20,"),
+        "{distance}"
+    );
+    // The county's price list sets the provider's own price in `approved_provider`.
+    let price = browser.eval(&row(&far, "price")).await;
+    assert!(
+        price.as_str().unwrap_or_default().ends_with("€ / h"),
+        "{price}"
+    );
+
     // PROV-DISTANCE: the choice is refused; the page shows the rule and the Finnish message.
-    browser.type_into("#provider-id", &far).await;
-    browser.click("#choose-button").await;
+    browser
+        .click(&format!("#providers button[data-provider=\"{far}\"]"))
+        .await;
     browser.wait_for("the refused choice", ANSWERED).await;
     browser.screenshot("voucher-lookup-prov-distance").await;
     let refusal = browser.fields("#refusal").await;
@@ -139,11 +161,9 @@ async fn a_provider_too_far_is_refused_in_the_page_with_its_rule_id_and_finnish_
         .eval("[...document.querySelectorAll('#refusal li')].map(li => li.dataset.rule)")
         .await;
     assert_eq!(rules, serde_json::json!(["PROV-DISTANCE"]));
-    assert_eq!(
-        refusal["rules"], "PROV-DISTANCE (KTT 5, SK 6)",
-        "{refusal:?}"
-    );
-    let finnish = &refusal["finnish"];
+    // The rule's id, its section and its Finnish message, side by side; nothing else left over.
+    let finnish = &refusal["rules"];
+    assert_eq!(refusal["finnish"], "", "{refusal:?}");
     assert!(
         finnish.starts_with("PROV-DISTANCE (KTT 5, SK 6): Palveluntuottajan toimipiste on 20."),
         "{finnish}"
@@ -158,9 +178,10 @@ async fn a_provider_too_far_is_refused_in_the_page_with_its_rule_id_and_finnish_
         "the refused choice was recorded"
     );
 
-    // The same form with a provider near by: recorded, and the page shows it.
-    browser.type_into("#provider-id", &near).await;
-    browser.click("#choose-button").await;
+    // The same list with a provider near by: recorded, and the page shows it.
+    browser
+        .click(&format!("#providers button[data-provider=\"{near}\"]"))
+        .await;
     browser.wait_for("the accepted choice", ANSWERED).await;
     let status = browser
         .eval("document.querySelector('#status').dataset.state")
@@ -197,8 +218,8 @@ async fn without_the_pages_origin_allowed_the_browser_blocks_the_call() {
         "cors"
     );
     assert!(
-        refusal["message"].contains("SETELI_CORS_ALLOWED_ORIGINS")
-            && refusal["message"].contains(&origin),
+        refusal["summary"].contains("SETELI_CORS_ALLOWED_ORIGINS")
+            && refusal["summary"].contains(&origin),
         "{refusal:?}"
     );
     assert!(
@@ -238,7 +259,7 @@ async fn a_service_that_does_not_answer_is_told_apart_from_a_refusal() {
             .await,
         "connection"
     );
-    assert!(refusal["message"].contains("ei vastannut"), "{refusal:?}");
+    assert!(refusal["summary"].contains("ei vastannut"), "{refusal:?}");
     assert_eq!(
         browser
             .eval("document.querySelector('#refusal-title').textContent")
@@ -246,6 +267,22 @@ async fn a_service_that_does_not_answer_is_told_apart_from_a_refusal() {
         "Palveluun ei saatu yhteyttä"
     );
     browser.close().await;
+}
+
+/// Searches the providers within `radius_km` of the client's home; answers their ids as listed.
+async fn search_providers(browser: &mut Browser, radius_km: &str) -> Vec<String> {
+    browser
+        .eval(&format!(
+            "(() => {{ const s = document.querySelector('#radius'); s.value = '{radius_km}'; \
+             s.dispatchEvent(new Event('change')); }})()"
+        ))
+        .await;
+    browser.click("#provider-search-button").await;
+    browser.wait_for("the providers' list", ANSWERED).await;
+    let ids = browser
+        .eval("[...document.querySelectorAll('#providers tbody tr[data-provider]')].map(r => r.dataset.provider)")
+        .await;
+    serde_json::from_value(ids).expect("ids")
 }
 
 /// Whether the page hides its refusal box.
