@@ -434,6 +434,9 @@ pub async fn run(time: Duration, warmup: Duration) -> anyhow::Result<Vec<Line>> 
         );
         let ids = Arc::clone(&ids);
         let on = d(today());
+        // Every write of the run gets its own minute on its voucher: one record per hour
+        // (BILL-REALISED) refuses a second session in a slot already taken, across rounds too.
+        let written = Arc::new(std::sync::atomic::AtomicU64::new(0));
         bench
             .rounds(
                 "write: RecordSession (attendance)",
@@ -441,25 +444,28 @@ pub async fn run(time: Duration, warmup: Duration) -> anyhow::Result<Vec<Line>> 
                 attendance,
                 &IN_FLIGHT,
                 Some("insert"),
-                move |n| {
+                move |_| {
                     let mut c = client.clone();
-                    // One minute (0.02 h): a KTT individual voucher's 30 h take 1,500 of them.
-                    // KTT coaching carries clock times (COACHING-NOT-DURING-WORK).
+                    let k = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let vouchers = ids.len() as u64;
+                    // One minute (0.02 h) from 08:00 on: a KTT individual voucher's 30 h take
+                    // 1,500 of them. KTT coaching carries clock times (COACHING-NOT-DURING-WORK).
+                    let minute = (8 * 60 + k / vouchers) as i32;
                     let request = with_token(
                         &token,
                         apb::RecordSessionRequest {
                             request_id: uuid::Uuid::now_v7().to_string(),
                             validate_only: false,
-                            voucher_id: ids[(n % ids.len() as u64) as usize].clone(),
+                            voucher_id: ids[(k % vouchers) as usize].clone(),
                             details: Some(apb::SessionDetails {
                                 date: on,
                                 start_time: Some(apb::ClockTime {
-                                    hours: 9,
-                                    minutes: 0,
+                                    hours: minute / 60,
+                                    minutes: minute % 60,
                                 }),
                                 end_time: Some(apb::ClockTime {
-                                    hours: 9,
-                                    minutes: 1,
+                                    hours: (minute + 1) / 60,
+                                    minutes: (minute + 1) % 60,
                                 }),
                                 modality: apb::Modality::OnSite as i32,
                                 notes: "Harjoiteltiin arjen taitoja.".into(),
