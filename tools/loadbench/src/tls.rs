@@ -19,9 +19,6 @@ use crate::report::LoadRow;
 /// The large statement's parameter: four TLS records' worth.
 const LARGE_BYTES: usize = 64 * 1024;
 
-/// The longest a statement may take before it counts as having waited for a delayed ACK.
-pub const DELAYED_ACK_MICROS: u64 = 40_000;
-
 /// Rows for a small and a large statement over TLS to the PostgreSQL server at `url`, each run
 /// one at a time for `time`.
 pub async fn statements_over_tls(url: &str, time: Duration) -> anyhow::Result<Vec<LoadRow>> {
