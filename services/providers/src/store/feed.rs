@@ -50,30 +50,16 @@ pub async fn append_change(
 }
 
 /// Entries after `after`, oldest first; only settled ones on PostgreSQL
-/// ([`PublishedFeed::read_page`]).
+/// ([`PublishedFeed::read_changes`]).
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::ProviderChange>, AppError> {
     type ChangeRecord = (i64, String, i64, String, String, String, String);
-    let rows = PROVIDER_FEED
-        .read_page(
-            conn,
-            after,
-            limit,
-            |settled| {
-                // Only the constant condition is formatted in: no input reaches the SQL text.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, action, occurred_at, actor_subject, actor_role, \
-                     organisation, snapshot FROM provider_changes \
-                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
-                )))
-                .bind(after)
-                .bind(limit)
-            },
-            |r: &ChangeRecord| r.0,
-        )
+    let columns = "action, occurred_at, actor_subject, actor_role, organisation, snapshot";
+    let rows: Vec<ChangeRecord> = PROVIDER_FEED
+        .read_changes(conn, columns, after, limit)
         .await?;
     rows.into_iter()
         .map(

@@ -61,31 +61,17 @@ pub async fn append_change(
         .await
 }
 
-/// Changes after `after`, oldest first, optionally only of one provider's vouchers; only
-/// settled ones on PostgreSQL ([`PublishedFeed::read_page`]).
+/// Changes after `after`, oldest first; only settled ones on PostgreSQL
+/// ([`PublishedFeed::read_changes`]).
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::VoucherChange>, AppError> {
     type ChangeRecord = (i64, String, i64, String, String, String, String);
-    let rows = VOUCHER_FEED
-        .read_page(
-            conn,
-            after,
-            limit,
-            |settled| {
-                // Only the constant condition is formatted in: no input reaches the SQL text.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, kind, occurred_at, actor_subject, actor_role, \
-                     organisation, snapshot FROM voucher_changes \
-                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
-                )))
-                .bind(after)
-                .bind(limit)
-            },
-            |r: &ChangeRecord| r.0,
-        )
+    let columns = "kind, occurred_at, actor_subject, actor_role, organisation, snapshot";
+    let rows: Vec<ChangeRecord> = VOUCHER_FEED
+        .read_changes(conn, columns, after, limit)
         .await?;
     rows.into_iter()
         .map(
