@@ -27,6 +27,7 @@ use sqlx::AnyConnection;
 use tonic::transport::Channel;
 
 use crate::client::Upstream;
+use crate::clock::Clock;
 use crate::convert::PbEnum;
 use crate::db::Database;
 use crate::error::{AppError, AppResult, refuse};
@@ -270,13 +271,16 @@ pub struct FollowedProviders {
 }
 
 impl FollowedProviders {
-    /// Follows the registry at `providers` into `db`, reading its feed as `ctx` (the service's
-    /// own account, [`crate::feed::follower`]); with no identity it is not followed.
+    /// Follows the registry at `providers` into `db`, reading its feed as `system:provider-feed`
+    /// with the bearer `token` (the service's own account, [`crate::feed::follower`]); with no
+    /// token it is not followed.
     pub fn new(
         providers: Upstream<ProvidersServiceClient<Channel>>,
         db: Database,
-        ctx: Option<Ctx>,
+        token: Option<&String>,
+        clock: Clock,
     ) -> Self {
+        let ctx = crate::feed::follower("provider-feed", token, clock);
         Self {
             follower: Follower::new(ProviderFeed { providers }, db.clone(), ctx),
             db,

@@ -36,6 +36,7 @@
 
 use std::time::Duration;
 
+use seteli_api::common::v1::Actor;
 use sqlx::AnyConnection;
 
 use crate::db::{Backend, Database, is_postgres};
@@ -80,6 +81,22 @@ pub struct PublishedFeed {
 
 /// A query of a feed's changes, bound and ready to run.
 pub type ChangeQuery<'q, R> = sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments>;
+
+/// A change read by [`PublishedFeed::read_stamped_changes`]: what it did, who did it, when,
+/// and the snapshot it carries as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StampedChange {
+    /// Its sequence on the feed.
+    pub sequence: i64,
+    /// What it did (the feed's own word: an action, a kind).
+    pub what: String,
+    /// When it was made.
+    pub occurred_at_micros: i64,
+    /// Who made it.
+    pub actor: Actor,
+    /// The message it carries, as stored (`crate::convert::stored_message` reads it).
+    pub snapshot: String,
+}
 
 /// A stored change as [`PublishedFeed::read_changes`] reads it: a row of the feed's table whose
 /// first column is the change's sequence.
@@ -260,6 +277,35 @@ impl PublishedFeed {
             .bind(limit)
         };
         self.read_page(conn, after, limit, query, R::sequence).await
+    }
+
+    /// Reads a page as [`PublishedFeed::read_changes`] does, of a feed whose changes say who
+    /// made them and when: the columns `what` (what the change did), `occurred_at`,
+    /// `actor_subject`, `actor_role`, `organisation` and `snapshot` (the stored message).
+    pub async fn read_stamped_changes(
+        &self,
+        conn: &mut AnyConnection,
+        what: &str,
+        after: i64,
+        limit: i64,
+    ) -> AppResult<Vec<StampedChange>> {
+        type Row = (i64, String, i64, String, String, String, String);
+        let columns =
+            format!("{what}, occurred_at, actor_subject, actor_role, organisation, snapshot");
+        let rows: Vec<Row> = self.read_changes(conn, &columns, after, limit).await?;
+        let stamped =
+            |(sequence, what, at, subject, role, organisation, snapshot): Row| StampedChange {
+                sequence,
+                what,
+                occurred_at_micros: at,
+                actor: Actor {
+                    subject,
+                    role,
+                    organisation,
+                },
+                snapshot,
+            };
+        Ok(rows.into_iter().map(stamped).collect())
     }
 
     /// Where a page read after `after` (of at most `limit`) ends, as its answer tells a

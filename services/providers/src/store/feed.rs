@@ -6,7 +6,6 @@
 //! reader resuming after the last sequence it saw never misses an entry:
 //! `seteli_platform::feed::published`.
 
-use seteli_api::common::v1::Actor;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::convert::{store_message, stored_message};
@@ -56,27 +55,20 @@ pub async fn list_changes(
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::ProviderChange>, AppError> {
-    type ChangeRecord = (i64, String, i64, String, String, String, String);
-    let columns = "action, occurred_at, actor_subject, actor_role, organisation, snapshot";
-    let rows: Vec<ChangeRecord> = PROVIDER_FEED
-        .read_changes(conn, columns, after, limit)
+    let changes = PROVIDER_FEED
+        .read_stamped_changes(conn, "action", after, limit)
         .await?;
-    rows.into_iter()
-        .map(
-            |(sequence, action, at, subject, role, organisation, snapshot)| {
-                Ok(pb::ProviderChange {
-                    sequence,
-                    action,
-                    occurred_at_micros: at,
-                    actor: Some(Actor {
-                        subject,
-                        role,
-                        organisation,
-                    }),
-                    provider: Some(stored_message(&snapshot, "provider change")?),
-                })
-            },
-        )
+    changes
+        .into_iter()
+        .map(|c| {
+            Ok(pb::ProviderChange {
+                provider: Some(stored_message(&c.snapshot, "provider change")?),
+                sequence: c.sequence,
+                action: c.what,
+                occurred_at_micros: c.occurred_at_micros,
+                actor: Some(c.actor),
+            })
+        })
         .collect()
 }
 
