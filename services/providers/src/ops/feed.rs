@@ -16,7 +16,7 @@ use seteli_platform::identity::Caller;
 use seteli_platform::rpc::Ctx;
 use sqlx::AnyConnection;
 
-use super::common::not_found;
+use super::common::{not_found, stamp};
 use crate::access::{self, Rpc};
 use crate::app::App;
 use crate::model::{Detail, Stamp};
@@ -71,6 +71,22 @@ pub(super) async fn publish(
         append(conn, id, stamp).await?;
     }
     Ok(())
+}
+
+/// Records the change `rpc` made to provider `id` (as `request_id`, by `ctx`'s caller, now) in
+/// its history with `summary`, and on the feed when it may change what the feed carries
+/// ([`publish`]).
+pub(super) async fn record_change(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    rpc: Rpc,
+    request_id: &str,
+    id: &str,
+    summary: &str,
+) -> AppResult<()> {
+    let stamp = stamp(ctx, rpc, request_id);
+    store::record_history(conn, id, &stamp, summary).await?;
+    publish(conn, rpc, id, &stamp).await
 }
 
 /// Appends provider `id` as it now stands to the feed, made by `stamp`.
