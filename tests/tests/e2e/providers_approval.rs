@@ -229,21 +229,13 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
         "draft",
     );
     submit(&mut c, &a.admin, &p.id).await.expect("submit");
-    let rejected = c
-        .reject_provider(with_token(
-            &a.admin,
-            pb::RejectProviderRequest {
-                request_id: rid(),
-                validate_only: false,
-                provider_id: p.id.clone(),
-                reasons: vec!["staff form unsigned".into()],
-            },
-        ))
-        .await
-        .expect("reject")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let reject = pb::RejectProviderRequest {
+        request_id: rid(),
+        validate_only: false,
+        provider_id: p.id.clone(),
+        reasons: vec!["staff form unsigned".into()],
+    };
+    let rejected = reject_with(&mut c, &a.admin, reject).await.expect("reject");
     assert_eq!(rejected.state, pb::ProviderState::Rejected as i32);
     assert_eq!(
         rejected.state_reasons,
