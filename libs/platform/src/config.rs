@@ -383,6 +383,17 @@ impl Config {
         }
     }
 
+    /// A number of days: `key` (`default` when unset), not negative.
+    pub fn days_or(&self, key: &str, default: i64) -> Result<i64, ConfigError> {
+        match self.var_or(key, default)? {
+            days if days < 0 => Err(ConfigError {
+                key: key.into(),
+                message: "must not be negative".into(),
+            }),
+            days => Ok(days),
+        }
+    }
+
     /// A service's own variable that must be set.
     pub fn require_var(&self, key: &str) -> Result<&str, ConfigError> {
         self.var(key).ok_or_else(|| ConfigError {

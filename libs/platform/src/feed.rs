@@ -19,7 +19,7 @@ pub mod published;
 
 pub use following::{FeedApply, FeedLog, FeedPage, Follower};
 pub use lag::Lag;
-pub use published::PublishedFeed;
+pub use published::{FeedRow, PublishedFeed, StampedChange, page_limit};
 
 use sqlx::AnyConnection;
 

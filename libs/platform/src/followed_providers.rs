@@ -12,17 +12,9 @@
 //! The rule is the rules crate's `check_provider_may_work`; this module only reads the
 //! contract's approval state into it.
 //!
-//! The copy's tables, created by each following service's migration (with the cursor row
-//! `providers` in its `feed_cursors`):
-//!
-//! ```sql
-//! CREATE TABLE followed_providers (
-//!     id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL,
-//!     version BIGINT NOT NULL, feed_sequence BIGINT NOT NULL);
-//! CREATE TABLE followed_provider_offerings (
-//!     provider_id TEXT NOT NULL, service_type TEXT NOT NULL, unit_price_cents BIGINT NOT NULL,
-//!     max_group_size BIGINT NOT NULL, PRIMARY KEY (provider_id, service_type));
-//! ```
+//! The copy's tables, `followed_providers` and `followed_provider_offerings`, and the cursor row
+//! `providers` in the service's `feed_cursors`, are made by one migration ([`MIGRATION_SQL`])
+//! that each following service registers in its `MIGRATIONS` under a version of its own.
 
 use std::time::Duration;
 
@@ -35,6 +27,7 @@ use sqlx::AnyConnection;
 use tonic::transport::Channel;
 
 use crate::client::Upstream;
+use crate::clock::Clock;
 use crate::convert::PbEnum;
 use crate::db::Database;
 use crate::error::{AppError, AppResult, refuse};
@@ -42,6 +35,10 @@ use crate::feed::{Cursor, FeedApply, FeedLog, FeedPage, Follower};
 use crate::followed;
 use crate::identity::Role;
 use crate::rpc::Ctx;
+
+/// The migration of a following service that makes the copy's tables and its `providers`
+/// cursor row (portable SQL; the service gives it its own version in `MIGRATIONS`).
+pub const MIGRATION_SQL: &str = include_str!("../migrations/followed_providers.sql");
 
 /// The registry's feed as a service follows it: each change stored in the copy.
 #[derive(Debug, Clone)]
@@ -274,13 +271,16 @@ pub struct FollowedProviders {
 }
 
 impl FollowedProviders {
-    /// Follows the registry at `providers` into `db`, reading its feed as `ctx` (the service's
-    /// own account, [`crate::feed::follower`]); with no identity it is not followed.
+    /// Follows the registry at `providers` into `db`, reading its feed as `system:provider-feed`
+    /// with the bearer `token` (the service's own account, [`crate::feed::follower`]); with no
+    /// token it is not followed.
     pub fn new(
         providers: Upstream<ProvidersServiceClient<Channel>>,
         db: Database,
-        ctx: Option<Ctx>,
+        token: Option<&String>,
+        clock: Clock,
     ) -> Self {
+        let ctx = crate::feed::follower("provider-feed", token, clock);
         Self {
             follower: Follower::new(ProviderFeed { providers }, db.clone(), ctx),
             db,

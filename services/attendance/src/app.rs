@@ -61,19 +61,10 @@ impl Settings {
             providers_feed_token: config.text("SETELI_PROVIDERS_FEED_TOKEN"),
             feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
-            late_record_grace_days: {
-                let days: i64 = config.var_or(
-                    "SETELI_LATE_RECORD_GRACE_DAYS",
-                    seteli_rules::ledger::LATE_RECORD_GRACE_DAYS,
-                )?;
-                if days < 0 {
-                    return Err(ConfigError {
-                        key: "SETELI_LATE_RECORD_GRACE_DAYS".into(),
-                        message: "must not be negative".into(),
-                    });
-                }
-                days
-            },
+            late_record_grace_days: config.days_or(
+                "SETELI_LATE_RECORD_GRACE_DAYS",
+                seteli_rules::ledger::LATE_RECORD_GRACE_DAYS,
+            )?,
             recount_every: match config.var_or("SETELI_USAGE_RECOUNT_SECONDS", 300u64)? {
                 0 => None,
                 seconds => Some(Duration::from_secs(seconds)),
@@ -144,15 +135,9 @@ impl App {
             db.clone(),
             feed::follower("voucher-feed", settings.feed_token.as_ref(), clock.clone()),
         );
-        let followed_providers = FollowedProviders::new(
-            providers,
-            db.clone(),
-            feed::follower(
-                "provider-feed",
-                settings.providers_feed_token.as_ref(),
-                clock.clone(),
-            ),
-        );
+        let token = settings.providers_feed_token.as_ref();
+        let followed_providers =
+            FollowedProviders::new(providers, db.clone(), token, clock.clone());
         Ok(Self {
             db,
             vouchers,

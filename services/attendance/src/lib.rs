@@ -125,7 +125,7 @@ impl Service for Attendance {
         MigrationFile {
             version: 113,
             description: "followed providers",
-            sql: include_str!("../migrations/0113_followed_providers.sql"),
+            sql: seteli_platform::followed_providers::MIGRATION_SQL,
         },
     ];
     type Settings = app::Settings;

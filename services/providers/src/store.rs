@@ -113,34 +113,46 @@ pub async fn insert_provider(
     d: &Details,
     now_micros: i64,
 ) -> Result<(), AppError> {
-    let result = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO providers (id, name, business_id, legal_form, contact_name, contact_email, \
          contact_phone, contact_address, iban, bic, einvoice_address, supplier_number, \
          uses_subcontractors, state, state_reasons, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '[]', 1, $15, $15) \
          ON CONFLICT (business_id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(&d.name)
-    .bind(&d.business_id)
-    .bind(d.legal_form.code())
-    .bind(&d.contact.name)
-    .bind(&d.contact.email)
-    .bind(&d.contact.phone)
-    .bind(&d.contact.postal_address)
-    .bind(&d.iban)
-    .bind(&d.bic)
-    .bind(&d.einvoice_address)
-    .bind(&d.supplier_number)
-    .bind(i64::from(d.uses_subcontractors))
-    .bind(ProviderState::Draft.code())
-    .bind(now_micros)
-    .execute(&mut *conn)
-    .await?;
+    );
+    let result = with_details(insert, id, d)
+        .bind(ProviderState::Draft.code())
+        .bind(now_micros)
+        .execute(&mut *conn)
+        .await?;
     if result.rows_affected() == 0 {
         return Err(already_registered(d));
     }
     Ok(())
+}
+
+/// `query` with `$1` provider `id` and `$2`…`$13` its basic details `d`: name, business id,
+/// legal form, contact name, email, phone and address, IBAN, BIC, e-invoice address, supplier
+/// number, whether it uses subcontractors.
+fn with_details<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    id: &'q str,
+    d: &'q Details,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(id)
+        .bind(&d.name)
+        .bind(&d.business_id)
+        .bind(d.legal_form.code())
+        .bind(&d.contact.name)
+        .bind(&d.contact.email)
+        .bind(&d.contact.phone)
+        .bind(&d.contact.postal_address)
+        .bind(&d.iban)
+        .bind(&d.bic)
+        .bind(&d.einvoice_address)
+        .bind(&d.supplier_number)
+        .bind(i64::from(d.uses_subcontractors))
 }
 
 fn already_registered(d: &Details) -> AppError {
@@ -201,26 +213,12 @@ pub async fn update_details(
     id: &str,
     d: &Details,
 ) -> Result<(), AppError> {
-    let result = sqlx::query(
+    let update = sqlx::query(
         "UPDATE providers SET name = $2, business_id = $3, legal_form = $4, contact_name = $5, \
          contact_email = $6, contact_phone = $7, contact_address = $8, iban = $9, bic = $10, \
          einvoice_address = $11, supplier_number = $12, uses_subcontractors = $13 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(&d.name)
-    .bind(&d.business_id)
-    .bind(d.legal_form.code())
-    .bind(&d.contact.name)
-    .bind(&d.contact.email)
-    .bind(&d.contact.phone)
-    .bind(&d.contact.postal_address)
-    .bind(&d.iban)
-    .bind(&d.bic)
-    .bind(&d.einvoice_address)
-    .bind(&d.supplier_number)
-    .bind(i64::from(d.uses_subcontractors))
-    .execute(&mut *conn)
-    .await;
+    );
+    let result = with_details(update, id, d).execute(&mut *conn).await;
     match result {
         Ok(_) => Ok(()),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(already_registered(d)),

@@ -83,29 +83,12 @@ impl Settings {
             providers_feed_token: config.text("SETELI_PROVIDERS_FEED_TOKEN"),
             feed_poll: config.poll_ms("SETELI_FEED_POLL_MS", 1000)?,
             upstream: config.upstream.clone(),
-            provider_access_after_end_days: {
-                let days: i64 = config.var_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?;
-                if days < 0 {
-                    return Err(ConfigError {
-                        key: "SETELI_PROVIDER_ACCESS_AFTER_END_DAYS".into(),
-                        message: "must not be negative".into(),
-                    });
-                }
-                days
-            },
-            late_record_grace_days: {
-                let days: i64 = config.var_or(
-                    "SETELI_LATE_RECORD_GRACE_DAYS",
-                    seteli_rules::ledger::LATE_RECORD_GRACE_DAYS,
-                )?;
-                if days < 0 {
-                    return Err(ConfigError {
-                        key: "SETELI_LATE_RECORD_GRACE_DAYS".into(),
-                        message: "must not be negative".into(),
-                    });
-                }
-                days
-            },
+            provider_access_after_end_days: config
+                .days_or("SETELI_PROVIDER_ACCESS_AFTER_END_DAYS", 90)?,
+            late_record_grace_days: config.days_or(
+                "SETELI_LATE_RECORD_GRACE_DAYS",
+                seteli_rules::ledger::LATE_RECORD_GRACE_DAYS,
+            )?,
         })
     }
 }
@@ -163,15 +146,9 @@ impl App {
             db.clone(),
             feed::follower("usage-feed", settings.feed_token.as_ref(), clock.clone()),
         );
-        let followed_providers = FollowedProviders::new(
-            providers.clone(),
-            db.clone(),
-            feed::follower(
-                "provider-feed",
-                settings.providers_feed_token.as_ref(),
-                clock,
-            ),
-        );
+        let token = settings.providers_feed_token.as_ref();
+        let followed_providers =
+            FollowedProviders::new(providers.clone(), db.clone(), token, clock);
         Ok(Self {
             db,
             providers,

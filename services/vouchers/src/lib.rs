@@ -115,7 +115,7 @@ impl Service for Vouchers {
         MigrationFile {
             version: 110,
             description: "followed providers",
-            sql: include_str!("../migrations/0110_followed_providers.sql"),
+            sql: seteli_platform::followed_providers::MIGRATION_SQL,
         },
     ];
     type Settings = app::Settings;

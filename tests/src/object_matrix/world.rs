@@ -260,16 +260,7 @@ pub async fn world(env: &Env) -> World {
         x.rule_id == "ABS-REPEATED" && x.audience == apb::AlertAudience::SocialWorker as i32
     };
     let mut alerts = poll_until(
-        || {
-            alerts(
-                env,
-                &admin,
-                apb::ListAlertsRequest {
-                    voucher_id: va.clone(),
-                    ..Default::default()
-                },
-            )
-        },
+        || alerts(env, &admin, of_voucher(&va)),
         |got| got.iter().any(to_the_social_worker),
         |got| format!("ABS-REPEATED alerts of {va}: {got:?}"),
     )

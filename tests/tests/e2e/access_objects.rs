@@ -16,13 +16,7 @@ async fn sessions_of_client(
     client_id: &str,
 ) -> Result<Vec<apb::Session>, tonic::Status> {
     env.a()
-        .list_sessions(with_token(
-            token,
-            apb::ListSessionsRequest {
-                client_id: client_id.into(),
-                ..Default::default()
-            },
-        ))
+        .list_sessions(with_token(token, of_client(client_id)))
         .await
         .map(|r| r.into_inner().sessions)
 }
@@ -58,13 +52,7 @@ async fn another_social_workers_client_filter_finds_nothing() {
     assert_eq!(err.code(), Code::NotFound, "{err:?}");
     let err = env
         .a()
-        .list_sessions(with_token(
-            &other,
-            apb::ListSessionsRequest {
-                voucher_id: v.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_sessions(with_token(&other, of_voucher(&v)))
         .await
         .expect_err("not their voucher");
     assert_eq!(err.code(), Code::NotFound, "{err:?}");

@@ -60,10 +60,7 @@ async fn a_substitute_reads_with_a_stated_reason_that_the_auditor_lists() {
     );
 
     // With a reason: the client, the voucher and its sessions.
-    let get_client = pb::GetClientRequest {
-        client_id: client.clone(),
-        ..Default::default()
-    };
+    let get_client: pb::GetClientRequest = of_client(&client);
     let read = env
         .v()
         .get_client(as_substitute(&other, REASON_SENT, get_client.clone()))
@@ -71,18 +68,12 @@ async fn a_substitute_reads_with_a_stated_reason_that_the_auditor_lists() {
         .expect("a substitute reads the client")
         .into_inner();
     assert_eq!(read.client.expect("client").id, client);
-    let get_voucher = pb::GetVoucherRequest {
-        voucher_id: v.clone(),
-        ..Default::default()
-    };
+    let get_voucher = of_voucher(&v);
     env.v()
         .get_voucher(as_substitute(&other, REASON_SENT, get_voucher))
         .await
         .expect("a substitute reads the voucher");
-    let by_client = apb::ListSessionsRequest {
-        client_id: client.clone(),
-        ..Default::default()
-    };
+    let by_client = of_client(&client);
     let sessions = env
         .a()
         .list_sessions(as_substitute(&other, REASON_SENT, by_client))

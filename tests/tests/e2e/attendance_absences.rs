@@ -124,16 +124,9 @@ async fn a_sick_absence_over_three_days_needs_a_certificate() {
     .await
     .expect("day 2");
     assert_eq!(due(&second.alerts, "ABS-SICK-CERT").len(), 1);
-    let listed = list_absences(
-        &env,
-        &env.social_worker(),
-        apb::ListAbsencesRequest {
-            voucher_id: v.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("absences")
-    .absences;
+    let listed = list_absences(&env, &env.social_worker(), of_voucher(&v))
+        .await
+        .expect("absences")
+        .absences;
     assert_eq!(listed.len(), 2);
 }

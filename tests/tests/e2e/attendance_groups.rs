@@ -119,15 +119,7 @@ async fn a_closed_sk_group_under_60_percent_is_cancelled_with_notices() {
         2
     );
     // The social worker finds them among their alerts.
-    let listed = alerts(
-        &env,
-        &env.social_worker(),
-        apb::ListAlertsRequest {
-            voucher_id: v[0].clone(),
-            ..Default::default()
-        },
-    )
-    .await;
+    let listed = alerts(&env, &env.social_worker(), of_voucher(&v[0])).await;
     assert!(listed.iter().any(|a| a.rule_id == "SK-GROUP-MIN-FILL"
         && a.audience == apb::AlertAudience::SocialWorker as i32
         && !a.social_worker.is_empty()));

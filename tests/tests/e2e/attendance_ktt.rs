@@ -266,15 +266,7 @@ async fn five_arranged_days_absent_are_told_to_the_social_worker() {
         prolonged[0].audience,
         apb::AlertAudience::SocialWorker as i32
     );
-    let listed = alerts(
-        &env,
-        &env.social_worker(),
-        apb::ListAlertsRequest {
-            voucher_id: v.clone(),
-            ..Default::default()
-        },
-    )
-    .await;
+    let listed = alerts(&env, &env.social_worker(), of_voucher(&v)).await;
     assert!(listed.iter().any(|a| a.rule_id == "ABS-PROLONGED"));
 }
 

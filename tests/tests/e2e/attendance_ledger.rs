@@ -108,13 +108,7 @@ async fn billable_october(env: &Env, p: &str) -> Vec<String> {
 
 async fn absence_days(env: &Env, p: &str, v: &str) -> Vec<Option<seteli_api::common::v1::Date>> {
     env.a()
-        .list_absences(with_token(
-            &env.provider_user(p),
-            apb::ListAbsencesRequest {
-                voucher_id: v.into(),
-                ..Default::default()
-            },
-        ))
+        .list_absences(with_token(&env.provider_user(p), of_voucher(v)))
         .await
         .expect("absences")
         .into_inner()

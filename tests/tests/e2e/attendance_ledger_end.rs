@@ -79,19 +79,8 @@ async fn attendance_sees(env: &Env, v: &str, state: &str) {
 
 /// ExpireVouchers as of today: (expired ids, completed ids).
 async fn sweep(env: &Env) -> (Vec<String>, Vec<String>) {
-    let r = env
-        .v()
-        .expire_vouchers(with_token(
-            &env.admin(),
-            pb::ExpireVouchersRequest {
-                request_id: rid(),
-                validate_only: false,
-                as_of: None,
-            },
-        ))
-        .await
-        .expect("sweep")
-        .into_inner();
+    let r = expire_vouchers(env, &env.admin(), sweep_as_of(None)).await;
+    let r = r.expect("sweep");
     (r.expired_voucher_ids, r.completed_voucher_ids)
 }
 

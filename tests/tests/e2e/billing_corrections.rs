@@ -148,17 +148,10 @@ async fn a_returned_invoice_is_corrected_and_generated_again_under_its_own_numbe
     );
     assert!(fixed.version > returned.version);
     // One invoice of the provider, no new number.
-    let listed = list_invoices(
-        &env,
-        &env.admin(),
-        bpb::ListInvoicesRequest {
-            provider_id: p.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list")
-    .invoices;
+    let listed = list_invoices(&env, &env.admin(), of_provider(&p))
+        .await
+        .expect("list")
+        .invoices;
     assert_eq!(listed.len(), 1, "{listed:?}");
     // Attendance knows the items are on it again.
     let id = &inv.id;

@@ -420,10 +420,7 @@ async fn not_found_by(env: &Env, token: &str, id: &str, format: bpb::ExportForma
 
 /// The invoices of provider `p` as `token`'s holder lists them (one page).
 async fn invoices_of(env: &Env, token: &str, p: &str) -> Vec<bpb::Invoice> {
-    let of_provider = bpb::ListInvoicesRequest {
-        provider_id: p.into(),
-        ..Default::default()
-    };
+    let of_provider = of_provider(p);
     let listed = list_invoices(env, token, of_provider).await;
     listed.expect("list").invoices
 }

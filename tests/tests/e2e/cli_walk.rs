@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use seteli_api::providers::v1 as pb;
-use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
 /// The repository's root.
@@ -203,26 +202,18 @@ async fn the_readme_grpcurl_request_is_one_create_provider_takes() {
         "the walk registers another business id"
     );
     let (env, a, mut c) = registry_desk().await;
-    let first = c
-        .create_provider(with_token(&a.admin, request.clone()))
+    let first = create_with(&mut c, &a.admin, request.clone())
         .await
-        .expect("created")
-        .into_inner()
-        .provider
-        .expect("provider");
+        .expect("created");
     assert_eq!(first.state, pb::ProviderState::Draft as i32);
     assert_eq!(
         first.details.as_ref().map(|d| d.business_id.as_str()),
         Some(business_id.as_str())
     );
     // Copied twice, it is answered the same (the same request id), not ALREADY_EXISTS.
-    let again = c
-        .create_provider(with_token(&a.admin, request))
+    let again = create_with(&mut c, &a.admin, request)
         .await
-        .expect("answered again")
-        .into_inner()
-        .provider
-        .expect("provider");
+        .expect("answered again");
     assert_eq!(again.id, first.id);
     drop(env);
 }

@@ -119,17 +119,10 @@ async fn a_month_of_the_journey_from_providers_to_the_financial_systems_files() 
         .find(|v| v.id == s.absence.voucher_id)
         .expect("the absent client's voucher");
     assert_eq!(kaisa.service, ServiceType::KttIndividual);
-    let absences = list_absences(
-        &env,
-        &env.admin(),
-        apb::ListAbsencesRequest {
-            voucher_id: kaisa.id.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("absences")
-    .absences;
+    let absences = list_absences(&env, &env.admin(), of_voucher(&kaisa.id))
+        .await
+        .expect("absences")
+        .absences;
     assert_eq!(absences.len(), 1);
     assert_eq!(absences[0].id, s.absence.id);
 

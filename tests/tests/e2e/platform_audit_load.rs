@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use seteli_api::vouchers::v1 as pb;
 use seteli_platform::db::Database;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
@@ -49,15 +48,9 @@ async fn concurrent_get_voucher() {
         let (mut v, token, id, calls) = (env.v(), token.clone(), voucher.id.clone(), calls.clone());
         callers.push(tokio::spawn(async move {
             while Instant::now() < deadline {
-                v.get_voucher(with_token(
-                    &token,
-                    pb::GetVoucherRequest {
-                        voucher_id: id.clone(),
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .expect("get voucher");
+                v.get_voucher(with_token(&token, of_voucher(&id)))
+                    .await
+                    .expect("get voucher");
                 calls.fetch_add(1, Ordering::Relaxed);
             }
         }));

@@ -15,10 +15,7 @@ use seteli_platform::testing::{TestDatabase, with_token};
 use seteli_tests::fixtures::*;
 
 fn get_voucher(id: &str) -> pb::GetVoucherRequest {
-    pb::GetVoucherRequest {
-        voucher_id: id.into(),
-        ..Default::default()
-    }
+    of_voucher(id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,15 +189,11 @@ async fn a_replayed_answer_is_recorded_for_the_same_client() {
     let env = Env::builder().services(&[Svc::Vouchers]).start().await;
     set_prices(&env).await;
     let worker = env.keys.token_as("worker-replay-3", "social_worker", None);
-    let create = pb::CreateClientRequest {
-        request_id: rid(),
-        validate_only: false,
-        details: Some(client_details(
-            &hetu(ymd(1990, 5, 5), 841),
-            "Kuopio",
-            KUOPIO,
-        )),
-    };
+    let create = create_client_request(client_details(
+        &hetu(ymd(1990, 5, 5), 841),
+        "Kuopio",
+        KUOPIO,
+    ));
     let send = async || {
         env.v()
             .create_client(with_token(&worker, create.clone()))

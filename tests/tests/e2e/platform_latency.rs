@@ -9,7 +9,6 @@
 
 use std::time::{Duration, Instant};
 
-use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
 use seteli_tests::fixtures::*;
 
@@ -25,15 +24,7 @@ async fn sequential_get_voucher_calls_do_not_wait_for_delayed_acks() {
     let token = env.social_worker();
     // One open channel, as a portal keeps it; the first call opens the connection.
     let mut vouchers = env.v();
-    let get = || {
-        with_token(
-            &token,
-            pb::GetVoucherRequest {
-                voucher_id: voucher.id.clone(),
-                ..Default::default()
-            },
-        )
-    };
+    let get = || with_token(&token, of_voucher(&voucher.id));
     vouchers.get_voucher(get()).await.expect("first call");
     let mut took = Vec::with_capacity(CALLS);
     for _ in 0..CALLS {

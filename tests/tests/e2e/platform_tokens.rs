@@ -11,15 +11,6 @@ use seteli_platform::testing::{AUDIENCE, ISSUER, JwksServer, with_token};
 use seteli_tests::fixtures::*;
 use tonic::{Code, Status};
 
-fn list() -> pb::ListProvidersRequest {
-    pb::ListProvidersRequest {
-        state: 0,
-        page_size: 0,
-        page_token: String::new(),
-        ..Default::default()
-    }
-}
-
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -46,7 +37,7 @@ fn with(mut base: Value, changes: Value) -> Value {
 
 /// ListProviders with `token`.
 async fn call(env: &Env, token: &str) -> Result<(), Status> {
-    list_providers(&mut env.p(), token, list())
+    list_providers(&mut env.p(), token, every_provider())
         .await
         .map(|_| ())
 }

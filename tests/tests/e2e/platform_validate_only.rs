@@ -273,15 +273,11 @@ async fn validated_vouchers_and_attendance_answer_as_the_change_and_write_nothin
     let worker = env.social_worker();
 
     // CreateClient: the client it would make, which then does not exist.
-    let create = pb::CreateClientRequest {
-        request_id: rid(),
-        validate_only: false,
-        details: Some(client_details(
-            &hetu(ymd(1990, 5, 5), 421),
-            "Siilinjärvi",
-            SIILINJARVI,
-        )),
-    };
+    let create = create_client_request(client_details(
+        &hetu(ymd(1990, 5, 5), 421),
+        "Siilinjärvi",
+        SIILINJARVI,
+    ));
     let (would, client) = validate_then_call(
         &dbs,
         create,

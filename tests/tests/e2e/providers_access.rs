@@ -8,15 +8,6 @@ use seteli_platform::testing::{AUDIENCE, ISSUER, with_token};
 use seteli_tests::fixtures::*;
 use tonic::Code;
 
-fn list() -> pb::ListProvidersRequest {
-    pb::ListProvidersRequest {
-        state: 0,
-        page_size: 0,
-        page_token: String::new(),
-        ..Default::default()
-    }
-}
-
 #[tokio::test]
 async fn every_bad_token_is_unauthenticated() {
     let env = registry().await;
@@ -61,21 +52,26 @@ async fn every_bad_token_is_unauthenticated() {
         ("garbage", "not.a.token".into()),
     ];
     for (what, token) in cases {
-        let err = list_providers(&mut c, &token, list())
+        let err = list_providers(&mut c, &token, every_provider())
             .await
             .expect_err(what);
         assert_eq!(err.code(), Code::Unauthenticated, "{what}: {err:?}");
     }
     // No authorization header at all.
     refused_with(
-        c.list_providers(tonic::Request::new(list())).await,
+        c.list_providers(tonic::Request::new(every_provider()))
+            .await,
         Code::Unauthenticated,
         "no token",
     );
     // A good token works.
-    list_providers(&mut c, &env.keys.token("social_worker", None), list())
-        .await
-        .expect("valid token");
+    list_providers(
+        &mut c,
+        &env.keys.token("social_worker", None),
+        every_provider(),
+    )
+    .await
+    .expect("valid token");
 }
 
 #[tokio::test]
@@ -103,7 +99,12 @@ async fn wrong_roles_are_permission_denied() {
     );
     // A provider_user token without provider_id is refused.
     refused_with(
-        list_providers(&mut c, &env.keys.token("provider_user", None), list()).await,
+        list_providers(
+            &mut c,
+            &env.keys.token("provider_user", None),
+            every_provider(),
+        )
+        .await,
         Code::PermissionDenied,
         "unscoped provider user",
     );
@@ -141,7 +142,7 @@ async fn a_providers_user_cannot_read_or_edit_another_providers_draft() {
         Code::NotFound,
         "cannot submit B",
     );
-    let listed = list_providers(&mut c, &user_a, list())
+    let listed = list_providers(&mut c, &user_a, every_provider())
         .await
         .expect("list")
         .providers;

@@ -17,16 +17,16 @@ async fn submitting_an_empty_draft_lists_every_broken_rule_at_once() {
     let err = submit(&mut c, &a.admin, &p.id)
         .await
         .expect_err("must be refused");
-    let ids = rule_ids(&err);
-    for id in [
-        "PROV-DOCS",
-        "PROV-INSURANCE",
-        "PROV-STAFF-SOCIAL",
-        "PROV-STAFF-COACH",
-        "PROV-SOTERI",
-    ] {
-        assert!(ids.iter().any(|i| i == id), "{id} missing from {ids:?}");
-    }
+    assert_includes(
+        &rule_ids(&err),
+        &[
+            "PROV-DOCS",
+            "PROV-INSURANCE",
+            "PROV-STAFF-SOCIAL",
+            "PROV-STAFF-COACH",
+            "PROV-SOTERI",
+        ],
+    );
     // The description names the rule and its section.
     use tonic_types::StatusExt;
     let details = err.get_details_precondition_failure().expect("details");
@@ -148,19 +148,16 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
         let approved = approve(&mut c, &a.admin, &p.id).await.expect("approve");
         assert_eq!(approved.state, pb::ProviderState::Approved as i32);
     }
-    // A client 2 km south of Kuopio centre.
-    let found = search_providers(
-        &mut c,
-        &a.social_worker,
-        pb::SearchProvidersRequest {
-            service_type: ServiceType::KttIndividual as i32,
-            near: point((62.8744, 27.6770)),
-            radius_km: 0.0,
-            page_size: 0,
-        },
-    )
-    .await
-    .expect("search");
+    // A client 2 km south of Kuopio centre, looking for KTT within `radius_km` (0: the rule's).
+    let ktt_within = |radius_km: f64| pb::SearchProvidersRequest {
+        service_type: ServiceType::KttIndividual as i32,
+        near: point((62.8744, 27.6770)),
+        radius_km,
+        page_size: 0,
+    };
+    let found = search_providers(&mut c, &a.social_worker, ktt_within(0.0))
+        .await
+        .expect("search");
     let names: Vec<&str> = found.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
@@ -174,18 +171,9 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
     );
 
     // With a wider radius, nearest first, Iisalmi (≈ 80 km) still outside 50 km.
-    let wide = search_providers(
-        &mut c,
-        &a.social_worker,
-        pb::SearchProvidersRequest {
-            service_type: ServiceType::KttIndividual as i32,
-            near: point((62.8744, 27.6770)),
-            radius_km: 50.0,
-            page_size: 0,
-        },
-    )
-    .await
-    .expect("search");
+    let wide = search_providers(&mut c, &a.social_worker, ktt_within(50.0))
+        .await
+        .expect("search");
     let names: Vec<&str> = wide.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, vec!["Keskusta ry", "Siilinjärven ry"]);
     assert!(wide[0].distance_km < wide[1].distance_km);
@@ -203,36 +191,16 @@ async fn a_complete_provider_is_approved_and_found_nearest_first() {
     )
     .await
     .expect("suspend");
-    let after = search_providers(
-        &mut c,
-        &a.social_worker,
-        pb::SearchProvidersRequest {
-            service_type: ServiceType::KttIndividual as i32,
-            near: point((62.8744, 27.6770)),
-            radius_km: 0.0,
-            page_size: 0,
-        },
-    )
-    .await
-    .expect("search");
+    let after = search_providers(&mut c, &a.social_worker, ktt_within(0.0))
+        .await
+        .expect("search");
     assert!(after.is_empty(), "{after:?}");
 }
 
 #[tokio::test]
 async fn a_worker_location_counts_for_sk_but_not_for_ktt() {
     let (_env, a, mut c) = registry_desk().await;
-    let p = complete_provider(&mut c, &a.admin, "Liikkuva ry", "1234570-0", IISALMI).await;
-    add_site(
-        &mut c,
-        &a.admin,
-        &p.id,
-        pb::SiteKind::WorkerLocation,
-        KUOPIO,
-        "Kuopio",
-    )
-    .await;
-    submit(&mut c, &a.admin, &p.id).await.expect("submit");
-    approve(&mut c, &a.admin, &p.id).await.expect("approve");
+    iisalmi_provider_working_in_kuopio(&mut c, &a.admin, "Liikkuva ry", "1234570-0").await;
     let search = |service: ServiceType| pb::SearchProvidersRequest {
         service_type: service as i32,
         near: point(KUOPIO),
@@ -261,21 +229,13 @@ async fn state_machine_refuses_wrong_transitions_and_keeps_history() {
         "draft",
     );
     submit(&mut c, &a.admin, &p.id).await.expect("submit");
-    let rejected = c
-        .reject_provider(with_token(
-            &a.admin,
-            pb::RejectProviderRequest {
-                request_id: rid(),
-                validate_only: false,
-                provider_id: p.id.clone(),
-                reasons: vec!["staff form unsigned".into()],
-            },
-        ))
-        .await
-        .expect("reject")
-        .into_inner()
-        .provider
-        .expect("provider");
+    let reject = pb::RejectProviderRequest {
+        request_id: rid(),
+        validate_only: false,
+        provider_id: p.id.clone(),
+        reasons: vec!["staff form unsigned".into()],
+    };
+    let rejected = reject_with(&mut c, &a.admin, reject).await.expect("reject");
     assert_eq!(rejected.state, pb::ProviderState::Rejected as i32);
     assert_eq!(
         rejected.state_reasons,
@@ -366,88 +326,15 @@ async fn pages_through_providers_by_name() {
         ("A ry", "1234560-4"),
         ("B ry", "1234561-2"),
     ] {
-        create(
-            &mut c,
-            &a.admin,
-            details(name, id, pb::LegalForm::Association),
-        )
-        .await;
+        association(&mut c, &a.admin, name, id).await;
     }
-    let mut names = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = list_providers(
-            &mut c,
-            &a.admin,
-            pb::ListProvidersRequest {
-                state: 0,
-                page_size: 2,
-                page_token: token.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("list");
-        assert!(page.providers.len() <= 2);
-        names.extend(
-            page.providers
-                .into_iter()
-                .map(|p| p.details.expect("details").name),
-        );
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    // Every page holds at most two (`provider_names` checks each page's size).
+    let names = provider_names(&mut c, &a.admin, 2).await;
     assert_eq!(names, vec!["A ry", "B ry", "C ry"]);
-    let err = list_providers(
-        &mut c,
-        &a.admin,
-        pb::ListProvidersRequest {
-            state: 0,
-            page_size: 1000,
-            page_token: String::new(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("page too large");
-    assert_eq!(bad_fields(&err), vec!["page_size".to_owned()]);
-}
-
-/// Every page of ListProviders with `page_size`, followed to the end: the names in order.
-async fn all_names(
-    c: &mut seteli_api::providers::v1::providers_service_client::ProvidersServiceClient<
-        tonic::transport::Channel,
-    >,
-    token: &str,
-    page_size: i32,
-) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = list_providers(
-            c,
-            token,
-            pb::ListProvidersRequest {
-                state: 0,
-                page_size,
-                page_token: page_token.clone(),
-                ..Default::default()
-            },
-        )
+    let err = list_providers(&mut c, &a.admin, providers_page(1000, ""))
         .await
-        .expect("list");
-        names.extend(
-            page.providers
-                .into_iter()
-                .map(|p| p.details.expect("details").name),
-        );
-        if page.next_page_token.is_empty() {
-            return names;
-        }
-        page_token = page.next_page_token;
-    }
+        .expect_err("page too large");
+    assert_eq!(bad_fields(&err), vec!["page_size".to_owned()]);
 }
 
 #[tokio::test]
@@ -459,32 +346,18 @@ async fn a_name_with_a_bar_pages_correctly() {
         ("Aa|Aa|Cc ry", "1234561-2"),
         ("Aa|", "1234562-0"),
     ] {
-        create(
-            &mut c,
-            &a.admin,
-            details(name, id, pb::LegalForm::Association),
-        )
-        .await;
+        association(&mut c, &a.admin, name, id).await;
     }
     // One page of all, in the database's order of names.
-    let whole = all_names(&mut c, &a.admin, 0).await;
+    let whole = provider_names(&mut c, &a.admin, 0).await;
     assert_eq!(whole.len(), 4, "{whole:?}");
     // Page by page, a `|` in a name neither skips nor repeats a provider.
-    assert_eq!(all_names(&mut c, &a.admin, 1).await, whole);
-    assert_eq!(all_names(&mut c, &a.admin, 3).await, whole);
+    assert_eq!(provider_names(&mut c, &a.admin, 1).await, whole);
+    assert_eq!(provider_names(&mut c, &a.admin, 3).await, whole);
     // A token that is not one of ours is refused, not misread.
-    let err = list_providers(
-        &mut c,
-        &a.admin,
-        pb::ListProvidersRequest {
-            state: 0,
-            page_size: 1,
-            page_token: "Aa|Bb ry|x".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("foreign token");
+    let err = list_providers(&mut c, &a.admin, providers_page(1, "Aa|Bb ry|x"))
+        .await
+        .expect_err("foreign token");
     assert_eq!(bad_fields(&err), vec!["page_token".to_owned()]);
 }
 
@@ -518,19 +391,10 @@ async fn pages_through_the_history_oldest_first() {
     assert_eq!(paged, whole.entries);
     // A ListProviders token is not a history token.
     association(&mut c, &a.admin, "Toinen ry", "1234572-7").await;
-    let providers_token = list_providers(
-        &mut c,
-        &a.admin,
-        pb::ListProvidersRequest {
-            state: 0,
-            page_size: 1,
-            page_token: String::new(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list")
-    .next_page_token;
+    let providers_token = list_providers(&mut c, &a.admin, providers_page(1, ""))
+        .await
+        .expect("list")
+        .next_page_token;
     assert!(!providers_token.is_empty());
     let err = provider_history(&mut c, &a.admin, page(2, providers_token))
         .await

@@ -79,16 +79,9 @@ async fn a_discarded_draft_frees_its_business_id_and_keeps_its_history() {
     assert_eq!(replayed, discarded);
 
     // The history says who discarded it and that the business id is free.
-    let history = provider_history(
-        &mut c,
-        &a.admin,
-        pb::ListProviderHistoryRequest {
-            provider_id: draft.id.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("history");
+    let history = provider_history(&mut c, &a.admin, of_provider(&draft.id))
+        .await
+        .expect("history");
     let last = history.entries.last().expect("entries");
     assert_eq!(last.action, "DiscardProviderDraft");
     assert!(

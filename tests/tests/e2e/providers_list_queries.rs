@@ -91,17 +91,8 @@ async fn list(
     admin: &str,
     page_size: i32,
 ) -> Vec<pb::Provider> {
-    list_providers(
-        c,
-        admin,
-        pb::ListProvidersRequest {
-            page_size,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list")
-    .providers
+    let page = list_providers(c, admin, providers_page(page_size, "")).await;
+    page.expect("list").providers
 }
 
 #[tokio::test]

@@ -150,25 +150,8 @@ async fn an_sk_only_provider_needs_no_group_insurance_but_a_ktt_offering_does() 
 async fn the_nearest_place_that_counts_decides_the_distance_a_choice_is_checked_with() {
     let (env, a, mut c) = registry_desk().await;
     // Its site in Iisalmi, a worker working in Kuopio.
-    let p = complete_provider(
-        &mut c,
-        &a.admin,
-        "Liikkuva ry",
-        &business_id(3_700_001),
-        IISALMI,
-    )
-    .await;
-    add_site(
-        &mut c,
-        &a.admin,
-        &p.id,
-        pb::SiteKind::WorkerLocation,
-        KUOPIO,
-        "Kuopio",
-    )
-    .await;
-    submit(&mut c, &a.admin, &p.id).await.expect("submit");
-    approve(&mut c, &a.admin, &p.id).await.expect("approve");
+    let id = business_id(3_700_001);
+    let p = iisalmi_provider_working_in_kuopio(&mut c, &a.admin, "Liikkuva ry", &id).await;
     let check = |service: ServiceType| pb::CheckProviderForServiceRequest {
         provider_id: p.id.clone(),
         service_type: service as i32,

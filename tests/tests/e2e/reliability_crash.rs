@@ -278,7 +278,7 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
     };
     let following = Instant::now() + Duration::from_secs(30);
     let changes = loop {
-        let changes = voucher_changes(&env).await;
+        let changes = every_voucher_change(&env).await;
         if vouchers.iter().all(|v| started(&changes, v) >= 1) {
             break changes;
         }
@@ -306,22 +306,6 @@ async fn acknowledged_sessions_survive_kill_9_exactly_once() {
         retried.load(Ordering::SeqCst) > 0,
         "no write was in flight at a kill: the test proved nothing"
     );
-}
-
-/// Every change of vouchers' feed, oldest first.
-async fn voucher_changes(env: &Env) -> Vec<pb::VoucherChange> {
-    let mut all = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = voucher_feed_page(env, &env.service(Svc::Attendance), after, 1000)
-            .await
-            .expect("voucher feed");
-        if page.changes.is_empty() {
-            return all;
-        }
-        after = page.last_sequence;
-        all.extend(page.changes);
-    }
 }
 
 async fn units_used_at(

@@ -61,22 +61,9 @@ async fn recorded(env: &Env, voucher: &str) -> Vec<(String, i64)> {
 
 /// The last units the usage feed says for `voucher`.
 async fn fed_units(env: &Env, voucher: &str) -> Option<i64> {
-    let mut after = 0;
-    let mut last = None;
-    loop {
-        let page = usage_feed_page(env, &env.service(Svc::Vouchers), after, 1000)
-            .await
-            .expect("usage feed");
-        if page.changes.is_empty() {
-            return last;
-        }
-        for change in page.changes {
-            after = change.sequence;
-            if change.voucher_id == voucher {
-                last = change.units_used.map(|u| u.hundredths);
-            }
-        }
-    }
+    let changes = every_usage_change(env).await;
+    let last = changes.into_iter().rfind(|c| c.voucher_id == voucher)?;
+    last.units_used.map(|u| u.hundredths)
 }
 
 /// Applies `op` and checks the invariants; whether it was admitted.

@@ -332,17 +332,10 @@ async fn a_kela_notice_lists_every_day_of_two_weeks_and_is_marked_sent() {
             .is_empty()
     );
     assert_eq!(
-        list_kela_notices(
-            &env,
-            &stranger,
-            rpb::ListKelaNoticesRequest {
-                provider_id: p.clone(),
-                ..Default::default()
-            }
-        )
-        .await
-        .expect_err("another provider's list")
-        .code(),
+        list_kela_notices(&env, &stranger, of_provider(&p))
+            .await
+            .expect_err("another provider's list")
+            .code(),
         Code::NotFound
     );
     assert_eq!(
@@ -490,16 +483,9 @@ async fn sk_has_no_kela_notice_and_a_service_not_started_has_none_yet() {
         ["STATE-TRANSITION"],
         "not started",
     );
-    let none = list_kela_notices(
-        &env,
-        &user,
-        rpb::ListKelaNoticesRequest {
-            voucher_id: k.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list");
+    let none = list_kela_notices(&env, &user, of_voucher(&k))
+        .await
+        .expect("list");
     assert!(none.is_empty());
     // An unknown voucher, a missing day.
     refused_with(

@@ -175,15 +175,7 @@ async fn attendance_alerts_reach_only_their_social_worker_who_acknowledges_them(
         "another provider's",
     );
     refused_with(
-        list_notices(
-            &env,
-            &env.provider_user(&q),
-            rpb::ListNoticesRequest {
-                provider_id: p.clone(),
-                ..Default::default()
-            },
-        )
-        .await,
+        list_notices(&env, &env.provider_user(&q), of_provider(&p)).await,
         Code::NotFound,
         "another provider's list",
     );

@@ -537,21 +537,7 @@ async fn the_feed_follower_resumes_from_its_cursor_after_a_restart() {
 
 /// The voucher feed as a follower reads it: `(last sequence, number of changes)`.
 async fn voucher_feed(env: &Env) -> (i64, i64) {
-    let mut after = 0;
-    let mut count = 0;
-    loop {
-        let page = voucher_feed_page(env, &env.service(Svc::Attendance), after, 500)
-            .await
-            .expect("voucher changes");
-        if page.changes.is_empty() {
-            return (after, count);
-        }
-        count += i64::try_from(page.changes.len()).expect("count");
-        after = page
-            .changes
-            .iter()
-            .map(|c| c.sequence)
-            .max()
-            .unwrap_or(after);
-    }
+    let all = every_voucher_change(env).await;
+    let last = all.iter().map(|c| c.sequence).max().unwrap_or(0);
+    (last, i64::try_from(all.len()).expect("count"))
 }

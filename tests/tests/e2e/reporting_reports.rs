@@ -127,15 +127,16 @@ async fn a_final_report_missing_a_section_is_refused_with_rep_final() {
         .expect("client")
         .client_id;
     let actions = reporting_audit_actions(&env, &client).await;
-    for action in [
-        "SaveReportDraft",
-        "SubmitReport",
-        "RequestRevision",
-        "AcknowledgeReport",
-        "GetReport",
-    ] {
-        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
-    }
+    assert_includes(
+        &actions,
+        &[
+            "SaveReportDraft",
+            "SubmitReport",
+            "RequestRevision",
+            "AcknowledgeReport",
+            "GetReport",
+        ],
+    );
 }
 
 #[tokio::test]
@@ -232,13 +233,7 @@ async fn another_providers_reports_are_not_found() {
 
     let list = env
         .r()
-        .list_obligations(with_token(
-            &other,
-            rpb::ListObligationsRequest {
-                provider_id: p.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_obligations(with_token(&other, of_provider(&p)))
         .await
         .expect_err("another provider's list");
     assert_eq!(list.code(), Code::NotFound);

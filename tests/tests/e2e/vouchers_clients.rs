@@ -80,10 +80,7 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
     .await
     .expect("search")
     .clients;
-    assert_eq!(
-        found.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
-        vec![created.id.as_str()]
-    );
+    assert_eq!(ids_of(&found), [created.id.as_str()]);
     // Paging, one at a time.
     let first = list_clients(
         &env,
@@ -133,15 +130,11 @@ async fn clients_are_masked_in_lists_and_every_access_is_audited() {
 async fn a_client_is_registered_once() {
     let env = start_vouchers(Prices::Unset).await;
     let mut c = env.v();
-    let req = pb::CreateClientRequest {
-        request_id: rid(),
-        validate_only: false,
-        details: Some(client_details(
-            &hetu(ymd(1990, 1, 1), 410),
-            "Kuopio",
-            KUOPIO,
-        )),
-    };
+    let req = create_client_request(client_details(
+        &hetu(ymd(1990, 1, 1), 410),
+        "Kuopio",
+        KUOPIO,
+    ));
     let first = c
         .create_client(with_token(&env.social_worker(), req.clone()))
         .await
@@ -225,11 +218,8 @@ async fn bad_client_input_names_every_field_and_roles_are_enforced() {
         "missing",
     );
     refused_with(
-        c.get_client(tonic::Request::new(pb::GetClientRequest {
-            client_id: client.id,
-            ..Default::default()
-        }))
-        .await,
+        c.get_client(tonic::Request::new(of_client(&client.id)))
+            .await,
         Code::Unauthenticated,
         "no token",
     );

@@ -102,7 +102,6 @@ async fn client_page_tokens_carry_no_names_and_paging_returns_everyone_once_in_o
 
 #[tokio::test]
 async fn provider_page_tokens_carry_no_names_and_paging_returns_everyone_once() {
-    use seteli_api::providers::v1 as ppb;
     let (env, a, mut c) = registry_desk().await;
     // A sole trader's business name can be a person's name.
     let names = ["Toiminimi Aino Virtanen", "Kuntoutus ry", "Työpaja Oy"];
@@ -115,11 +114,7 @@ async fn provider_page_tokens_carry_no_names_and_paging_returns_everyone_once() 
         let page = c
             .list_providers(seteli_platform::testing::with_token(
                 &env.admin(),
-                ppb::ListProvidersRequest {
-                    page_size: 1,
-                    page_token: token.clone(),
-                    ..Default::default()
-                },
+                providers_page(1, &token),
             ))
             .await
             .expect("a page")

@@ -77,15 +77,15 @@ async fn every_eligibility_rule_comes_back_with_its_id_at_once() {
     decision.unemployment_benefit = pb::UnemploymentBenefit::None as i32;
     decision.employment_plan = None;
     let err = issue(&env, decision).await.expect_err("refused");
-    let ids = rule_ids(&err);
-    for rule in [
-        "ELIG-AGE",
-        "ELIG-RESIDENCE",
-        "KTT-ELIG-UNEMPLOYED",
-        "KTT-ELIG-PLAN",
-    ] {
-        assert!(ids.iter().any(|r| r == rule), "{rule} missing in {ids:?}");
-    }
+    assert_includes(
+        &rule_ids(&err),
+        &[
+            "ELIG-AGE",
+            "ELIG-RESIDENCE",
+            "KTT-ELIG-UNEMPLOYED",
+            "KTT-ELIG-PLAN",
+        ],
+    );
 
     let client = client_at(&env, 121, KUOPIO).await;
     // SK-ELIG-NEED: no assessment found a need; an assessment without a reference counts as
@@ -234,16 +234,9 @@ async fn concurrent_overlapping_decisions_issue_exactly_one_voucher() {
         }
     }
     assert_eq!(issued, 1);
-    let list = list_vouchers(
-        &env,
-        &env.social_worker(),
-        pb::ListVouchersRequest {
-            client_id: client.id.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list");
+    let list = list_vouchers(&env, &env.social_worker(), of_client(&client.id))
+        .await
+        .expect("list");
     assert_eq!(list.vouchers.len(), 1);
 }
 
@@ -299,17 +292,17 @@ async fn malformed_decisions_name_every_bad_field() {
     )
     .await
     .expect_err("invalid");
-    let fields = bad_fields(&err);
-    for f in [
-        "decision.client_id",
-        "decision.service_type",
-        "decision.decision_date",
-        "decision.valid_from",
-        "decision.granted_units",
-        "decision.distance_exemption.reason",
-    ] {
-        assert!(fields.iter().any(|x| x == f), "{f} missing in {fields:?}");
-    }
+    assert_includes(
+        &bad_fields(&err),
+        &[
+            "decision.client_id",
+            "decision.service_type",
+            "decision.decision_date",
+            "decision.valid_from",
+            "decision.granted_units",
+            "decision.distance_exemption.reason",
+        ],
+    );
     // A missing request id.
     let client = client_at(&env, 180, KUOPIO).await;
     let err = issue_with(

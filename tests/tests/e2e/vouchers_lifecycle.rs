@@ -258,29 +258,13 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
         .expect("units on a valid day");
     let current = assigned(&env, &provider, 323).await;
 
-    let err = expire_vouchers(
-        &env,
-        &env.admin(),
-        pb::ExpireVouchersRequest {
-            request_id: rid(),
-            validate_only: false,
-            as_of: d(days(today(), 1)),
-        },
-    )
-    .await
-    .expect_err("future");
+    let err = expire_vouchers(&env, &env.admin(), sweep_as_of(Some(days(today(), 1))))
+        .await
+        .expect_err("future");
     assert_eq!(bad_fields(&err), vec!["as_of".to_owned()]);
-    let swept = expire_vouchers(
-        &env,
-        &env.admin(),
-        pb::ExpireVouchersRequest {
-            request_id: rid(),
-            validate_only: false,
-            as_of: None,
-        },
-    )
-    .await
-    .expect("sweep");
+    let swept = expire_vouchers(&env, &env.admin(), sweep_as_of(None))
+        .await
+        .expect("sweep");
     assert_eq!(swept.expired_voucher_ids, vec![unused.id.clone()]);
     assert_eq!(swept.completed_voucher_ids, vec![used.id.clone()]);
     let state = async |id: &str| {
@@ -315,10 +299,7 @@ async fn the_sweep_expires_unused_vouchers_and_completes_used_ones() {
     .await
     .expect("list")
     .vouchers;
-    assert_eq!(
-        valid_now.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
-        vec![current.id.as_str()]
-    );
+    assert_eq!(ids_of(&valid_now), [current.id.as_str()]);
 }
 
 #[tokio::test]
@@ -432,16 +413,9 @@ async fn every_read_of_a_clients_voucher_is_audited() {
     read_voucher(&env, &env.social_worker(), &v.id)
         .await
         .expect("get");
-    list_vouchers(
-        &env,
-        &env.social_worker(),
-        pb::ListVouchersRequest {
-            client_id: client.id.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list");
+    list_vouchers(&env, &env.social_worker(), of_client(&client.id))
+        .await
+        .expect("list");
     let entries = audit_actions(&env, &client.id).await;
     for action in ["CreateClient", "IssueVoucher", "GetVoucher", "ListVouchers"] {
         assert!(

@@ -167,8 +167,7 @@ async fn the_provider_registry_checks_prov_price_against_these_prices() {
     let id = draft_provider(&mut pc, &env_admin, "Hinta ry", 2_000_001, SIILINJARVI).await;
     // Above the ceiling kept by the vouchers service: PROV-PRICE.
     refused_by(
-        pc.set_offering(with_token(&env_admin, offering(&id, 6001)))
-            .await,
+        set_offering_with(&mut pc, &env_admin, offering(&id, 6001)).await,
         ["PROV-PRICE"],
         "above the ceiling",
     );
@@ -182,13 +181,9 @@ async fn the_provider_registry_checks_prov_price_against_these_prices() {
     ))
     .await
     .expect("raise");
-    let p = pc
-        .set_offering(with_token(&env_admin, offering(&id, 6200)))
+    let p = set_offering_with(&mut pc, &env_admin, offering(&id, 6200))
         .await
-        .expect("within the new ceiling")
-        .into_inner()
-        .provider
-        .expect("provider");
+        .expect("within the new ceiling");
     assert_eq!(p.state, ppb::ProviderState::Approved as i32);
 }
 
@@ -222,8 +217,7 @@ async fn the_registry_answers_unavailable_when_the_vouchers_service_is_down() {
     )
     .await
     .expect("a draft needs no prices");
-    let err = pc
-        .set_offering(with_token(&admin, offering(&p.id, 5000)))
+    let err = set_offering_with(&mut pc, &admin, offering(&p.id, 5000))
         .await
         .expect_err("no prices to check against");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");

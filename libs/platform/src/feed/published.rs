@@ -36,6 +36,7 @@
 
 use std::time::Duration;
 
+use seteli_api::common::v1::Actor;
 use sqlx::AnyConnection;
 
 use crate::db::{Backend, Database, is_postgres};
@@ -54,6 +55,12 @@ pub const SETTLE_WAIT: Duration = Duration::from_secs(3);
 /// The most changes [`PublishedFeed::changes_after`] counts after a page: a follower further
 /// behind is told this many (its lag alerts fire far below it).
 pub const CHANGES_AFTER_COUNTED_UP_TO: i64 = 10_000;
+
+/// A page of a feed holds this many changes when its request asks for none in particular.
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+
+/// The most changes a page of a feed holds.
+pub const MAX_PAGE_SIZE: i64 = 1000;
 
 /// How often a read waiting for changes to settle looks again.
 const SETTLE_POLL: Duration = Duration::from_millis(2);
@@ -74,6 +81,60 @@ pub struct PublishedFeed {
 
 /// A query of a feed's changes, bound and ready to run.
 pub type ChangeQuery<'q, R> = sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments>;
+
+/// A change read by [`PublishedFeed::read_stamped_changes`]: what it did, who did it, when,
+/// and the snapshot it carries as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StampedChange {
+    /// Its sequence on the feed.
+    pub sequence: i64,
+    /// What it did (the feed's own word: an action, a kind).
+    pub what: String,
+    /// When it was made.
+    pub occurred_at_micros: i64,
+    /// Who made it.
+    pub actor: Actor,
+    /// The message it carries, as stored (`crate::convert::stored_message` reads it).
+    pub snapshot: String,
+}
+
+/// A stored change as [`PublishedFeed::read_changes`] reads it: a row of the feed's table whose
+/// first column is the change's sequence.
+pub trait FeedRow {
+    /// The change's sequence (the row's first column).
+    fn sequence(&self) -> i64;
+}
+
+/// Rows of a sequence and up to seven of the change's columns.
+macro_rules! feed_rows {
+    ($(($($column:ident),+)),+ $(,)?) => {$(
+        impl<$($column),+> FeedRow for (i64, $($column),+) {
+            fn sequence(&self) -> i64 {
+                self.0
+            }
+        }
+    )+};
+}
+
+feed_rows!(
+    (A),
+    (A, B),
+    (A, B, C),
+    (A, B, C, D),
+    (A, B, C, D, E),
+    (A, B, C, D, E, F),
+    (A, B, C, D, E, F, G),
+);
+
+/// The most changes a page after `after_sequence` may hold, as a List…Changes request asks
+/// (`page_size` 0: [`DEFAULT_PAGE_SIZE`]); `INVALID_ARGUMENT` for a negative `after_sequence`
+/// or a page size above [`MAX_PAGE_SIZE`].
+pub fn page_limit(after_sequence: i64, page_size: i32) -> AppResult<i64> {
+    if after_sequence < 0 {
+        return Err(AppError::invalid("after_sequence", "must not be negative"));
+    }
+    crate::paging::page_size(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+}
 
 impl PublishedFeed {
     /// Appends one change in the caller's transaction and returns its sequence: `columns`
@@ -188,6 +249,81 @@ impl PublishedFeed {
             }
             tokio::time::sleep(SETTLE_POLL).await;
         }
+    }
+
+    /// Reads a page of at most `limit` changes after `after`, oldest first, as rows of their
+    /// sequence and `columns` (comma-separated, the feed table's, after `sequence` as
+    /// [`PublishedFeed::append`] takes them): the whole feed, waited for and bounded as
+    /// [`PublishedFeed::read_page`] does. `columns` is written in the service's code, never
+    /// input.
+    pub async fn read_changes<R>(
+        &self,
+        conn: &mut AnyConnection,
+        columns: &str,
+        after: i64,
+        limit: i64,
+    ) -> AppResult<Vec<R>>
+    where
+        R: FeedRow + Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let table = self.table;
+        let query = |settled: &str| {
+            // Only the service's constant names and the bound reach the SQL text: no input does.
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT sequence, {columns} FROM {table} \
+                 WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
+            )))
+            .bind(after)
+            .bind(limit)
+        };
+        self.read_page(conn, after, limit, query, R::sequence).await
+    }
+
+    /// Reads a page as [`PublishedFeed::read_changes`] does, of a feed whose changes say who
+    /// made them and when: the columns `what` (what the change did), `occurred_at`,
+    /// `actor_subject`, `actor_role`, `organisation` and `snapshot` (the stored message).
+    pub async fn read_stamped_changes(
+        &self,
+        conn: &mut AnyConnection,
+        what: &str,
+        after: i64,
+        limit: i64,
+    ) -> AppResult<Vec<StampedChange>> {
+        type Row = (i64, String, i64, String, String, String, String);
+        let columns =
+            format!("{what}, occurred_at, actor_subject, actor_role, organisation, snapshot");
+        let rows: Vec<Row> = self.read_changes(conn, &columns, after, limit).await?;
+        let stamped =
+            |(sequence, what, at, subject, role, organisation, snapshot): Row| StampedChange {
+                sequence,
+                what,
+                occurred_at_micros: at,
+                actor: Actor {
+                    subject,
+                    role,
+                    organisation,
+                },
+                snapshot,
+            };
+        Ok(rows.into_iter().map(stamped).collect())
+    }
+
+    /// Where a page read after `after` (of at most `limit`) ends, as its answer tells a
+    /// follower: `(last_sequence, changes_after)` — the page's last sequence (`last`, or `after`
+    /// when the page is empty) and [`PublishedFeed::changes_after`] it.
+    pub async fn page_end(
+        &self,
+        conn: &mut AnyConnection,
+        after: i64,
+        last: Option<i64>,
+        page_len: usize,
+        limit: i64,
+    ) -> AppResult<(i64, i64)> {
+        let last_sequence = last.unwrap_or(after);
+        let changes_after = self
+            .changes_after(conn, last_sequence, page_len, limit)
+            .await?;
+        Ok((last_sequence, changes_after))
     }
 
     /// How many changes a reader would still find after a page of `page_len` changes (of at

@@ -5,7 +5,8 @@
 use seteli_api::attendance::v1 as pb;
 use seteli_platform::change::Change;
 use seteli_platform::convert::{PbEnum, date, store_date};
-use seteli_platform::paging::{Paging, page_size};
+use seteli_platform::feed::page_limit;
+use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use sqlx::AnyConnection;
@@ -140,18 +141,15 @@ pub async fn list_alert_changes(
     req: pb::ListAlertChangesRequest,
 ) -> AppResult<pb::ListAlertChangesResponse> {
     ctx.caller.require_service(access::REPORTING)?;
-    if req.after_sequence < 0 {
-        return Err(AppError::invalid("after_sequence", "must not be negative"));
-    }
-    let limit = page_size(req.page_size, 100, 1000)?;
+    let (after, limit) = (
+        req.after_sequence,
+        page_limit(req.after_sequence, req.page_size)?,
+    );
     let mut conn = app.db.pool().acquire().await?;
-    let changes = store::list_alert_changes(&mut conn, req.after_sequence, limit).await?;
-    let last_sequence = changes
-        .last()
-        .map(|c| c.sequence)
-        .unwrap_or(req.after_sequence);
-    let changes_after = store::ALERT_FEED
-        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+    let changes = store::list_alert_changes(&mut conn, after, limit).await?;
+    let last = changes.last().map(|c| c.sequence);
+    let (last_sequence, changes_after) = store::ALERT_FEED
+        .page_end(&mut conn, after, last, changes.len(), limit)
         .await?;
     drop(conn);
     // An alert names its client: one entry naming the page's clients.

@@ -73,6 +73,18 @@ fn group_size_violations(
         weekly_cap: None,
         four_day_variant: false,
     };
+    full_group_violations(&terms, on, max_size, offered)
+}
+
+/// CAP-GROUP-SIZE (only) of a group of `participants` clients where the provider takes at most
+/// `provider_max`, as `check_session` decides it for a group session on `terms`: a probe
+/// session (an hour on site on `on`) stands for the group, not a real session.
+fn full_group_violations(
+    terms: &seteli_rules::sessions::VoucherTerms,
+    on: NaiveDate,
+    participants: u32,
+    provider_max: u32,
+) -> AppResult<Vec<Violation>> {
     let probe = Session {
         date: on,
         units: rust_decimal::Decimal::ONE,
@@ -83,11 +95,11 @@ fn group_size_violations(
         time: None,
     };
     let context = SessionContext {
-        voucher: &terms,
+        voucher: terms,
         recorded: &[],
         group: Some(GroupContext {
-            participants: max_size,
-            provider_max: Some(offered),
+            participants,
+            provider_max: Some(provider_max),
         }),
         work_activity: &[],
         coaching: &[],
@@ -165,34 +177,7 @@ fn enrolment_size_violations(
     on: NaiveDate,
     clients: u32,
 ) -> AppResult<Vec<Violation>> {
-    let terms = v.terms(0);
-    let probe = Session {
-        date: on,
-        units: rust_decimal::Decimal::ONE,
-        hours: rust_decimal::Decimal::ONE,
-        modality: seteli_rules::sessions::Modality::OnSite,
-        kind: seteli_rules::sessions::SessionKind::Regular,
-        excursion: false,
-        time: None,
-    };
-    let context = SessionContext {
-        voucher: &terms,
-        recorded: &[],
-        group: Some(GroupContext {
-            participants: clients,
-            provider_max: Some(g.max_size),
-        }),
-        work_activity: &[],
-        coaching: &[],
-        other_ktt_work_days: &[],
-        responsible_coach_named: true,
-    };
-    // CAP-GROUP-SIZE (only: the probe session stands for the enrolment, not a real session)
-    Ok(check_session(&context, &probe)
-        .map_err(rule_error)?
-        .into_iter()
-        .filter(|x| x.rule == CAP_GROUP_SIZE)
-        .collect())
+    full_group_violations(&v.terms(0), on, clients, g.max_size)
 }
 
 async fn group_response(conn: &mut AnyConnection, id: &str) -> AppResult<pb::Group> {

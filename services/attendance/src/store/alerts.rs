@@ -166,28 +166,14 @@ pub async fn append_alert_change(
 }
 
 /// Alert changes after `after`, oldest first; only settled ones on PostgreSQL
-/// ([`PublishedFeed::read_page`]).
+/// ([`PublishedFeed::read_changes`]).
 pub async fn list_alert_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::AlertChange>, AppError> {
-    let rows = ALERT_FEED
-        .read_page(
-            conn,
-            after,
-            limit,
-            |settled| {
-                // Only the constant condition is formatted in: no input reaches the SQL text.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, kind, snapshot FROM alert_changes \
-                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
-                )))
-                .bind(after)
-                .bind(limit)
-            },
-            |r: &(i64, String, String)| r.0,
-        )
+    let rows: Vec<(i64, String, String)> = ALERT_FEED
+        .read_changes(conn, "kind, snapshot", after, limit)
         .await?;
     rows.into_iter()
         .map(|(sequence, kind, snapshot)| {

@@ -6,11 +6,10 @@
 //! is generated again: [`super::generation`]), and their marking again when a returned document
 //! is submitted as it is.
 
-use seteli_api::RpcRequest;
 use seteli_api::billing::v1 as pb;
+use seteli_api::{Mutation, RpcRequest};
 use seteli_platform::auth::Caller;
 use seteli_platform::change::Change;
-use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
@@ -22,13 +21,14 @@ use crate::model::InvoiceState;
 use crate::store::{self, StateFacts};
 use crate::wire::{self, required_id, required_text};
 
-/// Moves an invoice along the state table. The stored answer (what a retry gets) is the
-/// invoice without its lines' items, a few KiB however large the invoice; the items are put
-/// back afterwards for a caller who reads them ([`access::sees_items`]).
+/// Moves invoice `id` along the state table, the change `req` asks for. The stored answer
+/// (what a retry gets) is the invoice without its lines' items, a few KiB however large the
+/// invoice; the items are put back afterwards for a caller who reads them
+/// ([`access::sees_items`]).
 async fn move_invoice(
-    db: &Database,
-    change: Change<'_>,
+    app: &App,
     ctx: &Ctx,
+    req: &impl Mutation,
     id: &str,
     to: InvoiceState,
     may: fn(&Caller, &InvoiceRow) -> bool,
@@ -39,6 +39,7 @@ async fn move_invoice(
         #[prost(message, optional, tag = "1")]
         invoice: Option<pb::Invoice>,
     }
+    let (db, change) = (&app.db, Change::new(&app.db, ctx, req)?);
     let caller = ctx.caller.clone();
     let caller2 = ctx.caller.clone();
     let id_owned = id.to_owned();
@@ -126,9 +127,9 @@ pub async fn submit_invoice(
     ctx.caller.require(access::SUBMITTERS)?;
     let id = required_id("invoice_id", &req.invoice_id)?;
     let invoice = move_invoice(
-        &app.db,
-        Change::new(&app.db, &ctx, &req)?,
+        app,
         &ctx,
+        &req,
         &id,
         InvoiceState::Submitted,
         |c, i| c.is_user_of(&i.provider_id),
@@ -150,9 +151,9 @@ pub async fn approve_invoice(
     ctx.caller.require(access::APPROVERS)?;
     let id = required_id("invoice_id", &req.invoice_id)?;
     let invoice = move_invoice(
-        &app.db,
-        Change::new(&app.db, &ctx, &req)?,
+        app,
         &ctx,
+        &req,
         &id,
         InvoiceState::Approved,
         |_, _| true,
@@ -177,9 +178,9 @@ pub async fn return_invoice(
     let id = required_id("invoice_id", &req.invoice_id)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let invoice = move_invoice(
-        &app.db,
-        Change::new(&app.db, &ctx, &req)?,
+        app,
         &ctx,
+        &req,
         &id,
         InvoiceState::Returned,
         |_, _| true,
@@ -205,9 +206,9 @@ pub async fn record_payment(
     let id = required_id("invoice_id", &req.invoice_id)?;
     let paid_on = wire::paid_on(req.paid_on.as_ref())?;
     let invoice = move_invoice(
-        &app.db,
-        Change::new(&app.db, &ctx, &req)?,
+        app,
         &ctx,
+        &req,
         &id,
         InvoiceState::Paid,
         |_, _| true,

@@ -13,9 +13,9 @@ use seteli_platform::rpc::Ctx;
 use sqlx::AnyConnection;
 
 use super::common::{
-    PURPOSE, ProviderChange, STAFF, facts_of, not_in_state, provider_answer, stamp, visible_to,
+    PURPOSE, ProviderChange, STAFF, facts_of, not_in_state, provider_answer, visible_to,
 };
-use super::feed::publish;
+use super::feed::record_change;
 use super::rules::{approval_violations, refuse};
 use crate::access::{self, Rpc};
 use crate::app::App;
@@ -112,9 +112,7 @@ async fn change_state<Req: StateRpc>(app: &App, ctx: Ctx, req: Req) -> AppResult
                     let freed = discard(conn, &ctx, &root.id).await?;
                     summary = format!("{summary}: {freed}");
                 }
-                let stamp = stamp(&ctx, rpc, &request_id);
-                store::record_history(conn, &root.id, &stamp, &summary).await?;
-                publish(conn, rpc, &root.id, &stamp).await?;
+                record_change(conn, &ctx, rpc, &request_id, &root.id, &summary).await?;
                 Ok(Req::answer(Some(
                     provider_answer(conn, &ctx, &root.id).await?,
                 )))

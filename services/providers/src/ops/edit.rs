@@ -13,8 +13,8 @@ use seteli_platform::{AppError, AppResult};
 use seteli_rules::prices::CeilingPrices;
 use sqlx::AnyConnection;
 
-use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, stamp, visible_to};
-use super::feed::publish;
+use super::common::{ProviderChange, facts_of, not_in_state, provider_answer, visible_to};
+use super::feed::record_change;
 use super::rules::{approval_violations, refuse};
 use crate::access;
 use crate::app::App;
@@ -150,9 +150,7 @@ where
                     // PROV-SOTERI, KTT-COMPANY, PROV-PRICE, CAP-GROUP-SIZE
                     refuse(approval_violations(&facts, &prices, today))?;
                 }
-                let stamp = stamp(&ctx, rpc, &request_id);
-                store::record_history(conn, &root.id, &stamp, &summary).await?;
-                publish(conn, rpc, &root.id, &stamp).await?;
+                record_change(conn, &ctx, rpc, &request_id, &root.id, &summary).await?;
                 Ok(Req::answer(Some(
                     provider_answer(conn, &ctx, &root.id).await?,
                 )))

@@ -7,15 +7,16 @@
 //! then is ([`on_the_feed`]); a follower keeps the highest version of each provider it reads.
 
 use seteli_api::providers::v1 as pb;
+use seteli_platform::AppResult;
 use seteli_platform::change::lock_row;
 use seteli_platform::clock::Clock;
 use seteli_platform::db::Database;
+use seteli_platform::feed::page_limit;
 use seteli_platform::identity::Caller;
 use seteli_platform::rpc::Ctx;
-use seteli_platform::{AppError, AppResult};
 use sqlx::AnyConnection;
 
-use super::common::not_found;
+use super::common::{not_found, stamp};
 use crate::access::{self, Rpc};
 use crate::app::App;
 use crate::model::{Detail, Stamp};
@@ -70,6 +71,22 @@ pub(super) async fn publish(
         append(conn, id, stamp).await?;
     }
     Ok(())
+}
+
+/// Records the change `rpc` made to provider `id` (as `request_id`, by `ctx`'s caller, now) in
+/// its history with `summary`, and on the feed when it may change what the feed carries
+/// ([`publish`]).
+pub(super) async fn record_change(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    rpc: Rpc,
+    request_id: &str,
+    id: &str,
+    summary: &str,
+) -> AppResult<()> {
+    let stamp = stamp(ctx, rpc, request_id);
+    store::record_history(conn, id, &stamp, summary).await?;
+    publish(conn, rpc, id, &stamp).await
 }
 
 /// Appends provider `id` as it now stands to the feed, made by `stamp`.
@@ -129,18 +146,15 @@ pub async fn list_provider_changes(
 ) -> AppResult<pb::ListProviderChangesResponse> {
     access::may_call(&ctx.caller, Rpc::ListProviderChanges)?;
     ctx.caller.require_service(access::FEED_FOLLOWERS)?;
-    if req.after_sequence < 0 {
-        return Err(AppError::invalid("after_sequence", "must not be negative"));
-    }
-    let limit = seteli_platform::paging::page_size(req.page_size, 100, 1000)?;
+    let (after, limit) = (
+        req.after_sequence,
+        page_limit(req.after_sequence, req.page_size)?,
+    );
     let mut conn = app.db.pool().acquire().await?;
-    let changes = store::list_changes(&mut conn, req.after_sequence, limit).await?;
-    let last_sequence = changes
-        .last()
-        .map(|c| c.sequence)
-        .unwrap_or(req.after_sequence);
-    let changes_after = store::PROVIDER_FEED
-        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+    let changes = store::list_changes(&mut conn, after, limit).await?;
+    let last = changes.last().map(|c| c.sequence);
+    let (last_sequence, changes_after) = store::PROVIDER_FEED
+        .page_end(&mut conn, after, last, changes.len(), limit)
         .await?;
     Ok(pb::ListProviderChangesResponse {
         changes,

@@ -12,9 +12,9 @@ use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
-use super::common::{PURPOSE, STAFF, not_found, provider_answer, stamp};
+use super::common::{PURPOSE, STAFF, not_found, provider_answer};
 use super::edit::{Prices, Step, edit};
-use super::feed::publish;
+use super::feed::record_change;
 use crate::access::{self, Rpc};
 use crate::app::App;
 use crate::model::{Detail, PendingBank, ProviderState};
@@ -39,9 +39,8 @@ pub async fn create_provider(
             Box::pin(async move {
                 let id = new_id();
                 store::insert_provider(conn, &id, &details, ctx.now_micros()).await?;
-                let stamp = stamp(&ctx, Rpc::CreateProvider, &request_id);
-                store::record_history(conn, &id, &stamp, "created as DRAFT").await?;
-                publish(conn, Rpc::CreateProvider, &id, &stamp).await?;
+                let created = "created as DRAFT";
+                record_change(conn, &ctx, Rpc::CreateProvider, &request_id, &id, created).await?;
                 Ok(pb::CreateProviderResponse {
                     provider: Some(provider_answer(conn, &ctx, &id).await?),
                 })

@@ -6,7 +6,6 @@
 //! reader resuming after the last sequence it saw never misses an entry:
 //! `seteli_platform::feed::published`.
 
-use seteli_api::common::v1::Actor;
 use seteli_api::providers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::convert::{store_message, stored_message};
@@ -50,47 +49,26 @@ pub async fn append_change(
 }
 
 /// Entries after `after`, oldest first; only settled ones on PostgreSQL
-/// ([`PublishedFeed::read_page`]).
+/// ([`PublishedFeed::read_changes`]).
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::ProviderChange>, AppError> {
-    type ChangeRecord = (i64, String, i64, String, String, String, String);
-    let rows = PROVIDER_FEED
-        .read_page(
-            conn,
-            after,
-            limit,
-            |settled| {
-                // Only the constant condition is formatted in: no input reaches the SQL text.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, action, occurred_at, actor_subject, actor_role, \
-                     organisation, snapshot FROM provider_changes \
-                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
-                )))
-                .bind(after)
-                .bind(limit)
-            },
-            |r: &ChangeRecord| r.0,
-        )
+    let changes = PROVIDER_FEED
+        .read_stamped_changes(conn, "action", after, limit)
         .await?;
-    rows.into_iter()
-        .map(
-            |(sequence, action, at, subject, role, organisation, snapshot)| {
-                Ok(pb::ProviderChange {
-                    sequence,
-                    action,
-                    occurred_at_micros: at,
-                    actor: Some(Actor {
-                        subject,
-                        role,
-                        organisation,
-                    }),
-                    provider: Some(stored_message(&snapshot, "provider change")?),
-                })
-            },
-        )
+    changes
+        .into_iter()
+        .map(|c| {
+            Ok(pb::ProviderChange {
+                provider: Some(stored_message(&c.snapshot, "provider change")?),
+                sequence: c.sequence,
+                action: c.what,
+                occurred_at_micros: c.occurred_at_micros,
+                actor: Some(c.actor),
+            })
+        })
         .collect()
 }
 

@@ -43,6 +43,29 @@ impl<T> AuditRefusal<T> for AppResult<T> {
     }
 }
 
+/// What every change of voucher `id` ends with, in its transaction: the voucher as it now is
+/// (answered), the access to its client audited as `action`, and a feed entry of each of
+/// `kinds` (a change that cleared the choice belongs to `previous_provider`).
+pub(super) async fn record_voucher_change(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    id: &str,
+    action: &str,
+    kinds: Vec<ChangeKind>,
+    previous_provider: Option<&str>,
+) -> AppResult<VoucherRow> {
+    let after = store::load_voucher(conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+    let client_id = after.client_id.clone();
+    audit_client(conn, ctx, request_id, &client_id, action, "voucher_service").await?;
+    for kind in kinds {
+        append_change(conn, ctx, request_id, &after, previous_provider, kind).await?;
+    }
+    Ok(after)
+}
+
 /// Appends a change of `v` to the feed, carrying the feed's view of the voucher.
 pub(super) async fn append_change(
     conn: &mut AnyConnection,

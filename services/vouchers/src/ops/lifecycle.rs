@@ -23,7 +23,7 @@ use seteli_rules::provider::{ChoiceFacts, check_choice};
 use seteli_rules::terms::check_use_date;
 use sqlx::AnyConnection;
 
-use super::common::{AuditRefusal, append_change, audit_client};
+use super::common::{AuditRefusal, record_voucher_change};
 use crate::access;
 use crate::app::App;
 use crate::model::{ChangeKind, StartDates, VoucherState};
@@ -450,29 +450,17 @@ async fn change_voucher(
                 Box::pin(async move {
                     let (ctx, request_id) = (&ctx, request_id.as_str());
                     let kinds = op(conn, &before).await?;
-                    let after = store::load_voucher(conn, &before.id)
-                        .await?
-                        .ok_or_else(|| AppError::NotFound(format!("voucher {}", before.id)))?;
-                    audit_client(
+                    let previous_provider = before.chosen_provider.as_deref();
+                    let after = record_voucher_change(
                         conn,
                         ctx,
                         request_id,
-                        &after.client_id,
+                        &before.id,
                         action,
-                        "voucher_service",
+                        kinds,
+                        previous_provider,
                     )
                     .await?;
-                    for kind in kinds {
-                        append_change(
-                            conn,
-                            ctx,
-                            request_id,
-                            &after,
-                            before.chosen_provider.as_deref(),
-                            kind,
-                        )
-                        .await?;
-                    }
                     Ok(pb::GetVoucherResponse {
                         voucher: Some(wire::voucher_for(&ctx.caller, &after.view)),
                     })

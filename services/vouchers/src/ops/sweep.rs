@@ -16,7 +16,7 @@ use seteli_platform::{AppError, AppResult};
 use seteli_rules::ledger::LATE_RECORD_GRACE_DAYS;
 use sqlx::AnyConnection;
 
-use super::common::{append_change, audit_client};
+use super::common::record_voucher_change;
 use crate::access;
 use crate::app::App;
 use crate::model::ChangeKind;
@@ -143,19 +143,8 @@ async fn expire_due(
         .map(|id| (id, ChangeKind::Expired))
         .chain(completed.iter().map(|id| (id, ChangeKind::Completed)));
     for (id, kind) in changes {
-        let v = store::load_voucher(conn, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
-        audit_client(
-            conn,
-            ctx,
-            request_id,
-            &v.client_id,
-            "ExpireVouchers",
-            "voucher_service",
-        )
-        .await?;
-        append_change(conn, ctx, request_id, &v, None, kind).await?;
+        let action = "ExpireVouchers";
+        record_voucher_change(conn, ctx, request_id, id, action, vec![kind], None).await?;
     }
     Ok((expired, completed))
 }

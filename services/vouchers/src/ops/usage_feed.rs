@@ -14,7 +14,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use sqlx::AnyConnection;
 
-use super::common::{append_change, audit_client};
+use super::common::record_voucher_change;
 use crate::access;
 use crate::app::{App, UsageFeed};
 use crate::model::{ChangeKind, VoucherState};
@@ -113,21 +113,8 @@ impl FeedApply for UsageFeed {
         }
         store::set_units(conn, &before.id, used, reserved).await?;
         kinds.push(ChangeKind::UnitsChanged);
-        let after = store::load_voucher(conn, &before.id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("voucher {}", before.id)))?;
-        audit_client(
-            conn,
-            ctx,
-            &request_id,
-            &after.client_id,
-            "FollowUsage",
-            "voucher_service",
-        )
-        .await?;
-        for kind in kinds {
-            append_change(conn, ctx, &request_id, &after, None, kind).await?;
-        }
+        let (id, action) = (&before.id, "FollowUsage");
+        record_voucher_change(conn, ctx, &request_id, id, action, kinds, None).await?;
         Ok(())
     }
 }

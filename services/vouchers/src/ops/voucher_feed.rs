@@ -2,8 +2,9 @@
 //! `reporting` follow by sequence number, with their service accounts and nobody else.
 
 use seteli_api::vouchers::v1 as pb;
+use seteli_platform::AppResult;
+use seteli_platform::feed::page_limit;
 use seteli_platform::rpc::Ctx;
-use seteli_platform::{AppError, AppResult};
 
 use super::common::read_clients;
 use crate::access;
@@ -18,18 +19,15 @@ pub async fn list_voucher_changes(
     req: pb::ListVoucherChangesRequest,
 ) -> AppResult<pb::ListVoucherChangesResponse> {
     ctx.caller.require_service(access::FEED_FOLLOWERS)?;
-    if req.after_sequence < 0 {
-        return Err(AppError::invalid("after_sequence", "must not be negative"));
-    }
-    let limit = seteli_platform::paging::page_size(req.page_size, 100, 1000)?;
+    let (after, limit) = (
+        req.after_sequence,
+        page_limit(req.after_sequence, req.page_size)?,
+    );
     let mut conn = app.db.pool().acquire().await?;
-    let mut changes = store::list_changes(&mut conn, req.after_sequence, limit).await?;
-    let last_sequence = changes
-        .last()
-        .map(|c| c.sequence)
-        .unwrap_or(req.after_sequence);
-    let changes_after = store::VOUCHER_FEED
-        .changes_after(&mut conn, last_sequence, changes.len(), limit)
+    let mut changes = store::list_changes(&mut conn, after, limit).await?;
+    let last = changes.last().map(|c| c.sequence);
+    let (last_sequence, changes_after) = store::VOUCHER_FEED
+        .page_end(&mut conn, after, last, changes.len(), limit)
         .await?;
     drop(conn);
     // Snapshots written before the feed left out free text carry it still: shown as the feed

@@ -5,7 +5,6 @@
 //! reader resuming after the last sequence it saw never misses a change:
 //! `seteli_platform::feed::published`.
 
-use seteli_api::common::v1::Actor;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::auth::Caller;
@@ -61,50 +60,28 @@ pub async fn append_change(
         .await
 }
 
-/// Changes after `after`, oldest first, optionally only of one provider's vouchers; only
-/// settled ones on PostgreSQL ([`PublishedFeed::read_page`]).
+/// Changes after `after`, oldest first; only settled ones on PostgreSQL
+/// ([`PublishedFeed::read_changes`]).
 pub async fn list_changes(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
 ) -> Result<Vec<pb::VoucherChange>, AppError> {
-    type ChangeRecord = (i64, String, i64, String, String, String, String);
-    let rows = VOUCHER_FEED
-        .read_page(
-            conn,
-            after,
-            limit,
-            |settled| {
-                // Only the constant condition is formatted in: no input reaches the SQL text.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT sequence, kind, occurred_at, actor_subject, actor_role, \
-                     organisation, snapshot FROM voucher_changes \
-                     WHERE sequence > $1 {settled} ORDER BY sequence LIMIT $2"
-                )))
-                .bind(after)
-                .bind(limit)
-            },
-            |r: &ChangeRecord| r.0,
-        )
+    let changes = VOUCHER_FEED
+        .read_stamped_changes(conn, "kind", after, limit)
         .await?;
-    rows.into_iter()
-        .map(
-            |(sequence, kind, at, subject, role, organisation, snapshot)| {
-                let voucher: pb::Voucher = stored_message(&snapshot, "change")?;
-                Ok(pb::VoucherChange {
-                    sequence,
-                    kind: ChangeKind::parse(&kind)
-                        .map(PbEnum::to_pb)
-                        .unwrap_or_default(),
-                    occurred_at_micros: at,
-                    actor: Some(Actor {
-                        subject,
-                        role,
-                        organisation,
-                    }),
-                    voucher: Some(voucher),
-                })
-            },
-        )
+    changes
+        .into_iter()
+        .map(|c| {
+            Ok(pb::VoucherChange {
+                voucher: Some(stored_message(&c.snapshot, "change")?),
+                sequence: c.sequence,
+                kind: ChangeKind::parse(&c.what)
+                    .map(PbEnum::to_pb)
+                    .unwrap_or_default(),
+                occurred_at_micros: c.occurred_at_micros,
+                actor: Some(c.actor),
+            })
+        })
         .collect()
 }
