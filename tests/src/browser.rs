@@ -99,6 +99,26 @@ pub fn fi_date(day: chrono::NaiveDate) -> String {
     format!("{}.{}.{}", day.day(), day.month(), day.year())
 }
 
+/// A month as the portals write it (Intl, fi-FI, month and year): `marraskuu 2026`.
+pub fn fi_month(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "tammikuu",
+        "helmikuu",
+        "maaliskuu",
+        "huhtikuu",
+        "toukokuu",
+        "kesäkuu",
+        "heinäkuu",
+        "elokuu",
+        "syyskuu",
+        "lokakuu",
+        "marraskuu",
+        "joulukuu",
+    ];
+    format!("{} {}", MONTHS[day.month0() as usize], day.year())
+}
+
 /// Text with the no-break spaces Intl's fi-FI puts in numbers and before units made plain:
 /// `1 400,00 €`.
 pub fn plain(text: &str) -> String {
