@@ -12,9 +12,7 @@
 use seteli_api::attendance::v1 as apb;
 use seteli_api::reporting::v1 as rpb;
 use seteli_rules::terms::validity_end;
-use seteli_tests::browser::{
-    ANSWERED, Browser, DAY_SERVICES, READY, fi_date, plain, portal_env, portal_url,
-};
+use seteli_tests::browser::{Browser, DAY_SERVICES, READY, fi_date, plain, portal_env, portal_url};
 use seteli_tests::fixtures::*;
 
 #[tokio::test]
@@ -254,21 +252,7 @@ async fn a_social_worker_finds_a_client_issues_a_voucher_checked_live_records_th
 
     // The timeline, by keyboard: the number typed, Enter.
     browser
-        .eval("document.querySelector('#voucher-query').focus()")
-        .await;
-    browser
-        .type_into("#voucher-query", &voucher.voucher_number)
-        .await;
-    browser
-        .eval("document.querySelector('#status').dataset.state = 'idle'")
-        .await;
-    browser.press("Enter").await;
-    browser.wait_for("the lookup by keyboard", ANSWERED).await;
-    browser
-        .wait_for(
-            "the timeline",
-            "document.querySelector('#timeline').dataset.state === 'ok'",
-        )
+        .look_up_voucher_by_keyboard(&voucher.voucher_number)
         .await;
     let shown = browser.fields("#voucher").await;
     assert_eq!(shown["state"], "Palvelu käynnissä", "{shown:?}");

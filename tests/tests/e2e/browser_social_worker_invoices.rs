@@ -8,10 +8,7 @@
 //! `SETELI_BROWSER_SCREENSHOTS` when it is set.
 
 use chrono::Datelike as _;
-use seteli_api::attendance::v1 as apb;
-use seteli_tests::browser::{
-    ANSWERED, Browser, READY, fi_date, fi_month, plain, portal_env, portal_url,
-};
+use seteli_tests::browser::{Browser, READY, fi_date, fi_month, plain, portal_env, portal_url};
 use seteli_tests::fixtures::*;
 
 /// The day's services and billing.
@@ -36,20 +33,7 @@ async fn a_social_worker_sees_what_the_sessions_record_of_the_vouchers_invoicing
         last.with_day(12).expect("day"),
     );
     let voucher = billed_voucher(&env, &p, 411, last, &[3, 10], 2).await;
-    let no_show = record(&env, &p, &voucher, at(twelfth, 9, 10))
-        .await
-        .expect("session");
-    cancel(
-        &env,
-        &p,
-        &no_show.id,
-        apb::Cancellation {
-            by: apb::CancelledBy::Client as i32,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("no-show");
+    no_show(&env, &p, &voucher, twelfth).await;
     let generated = generate(&env, &env.provider_user(&p), &p, last)
         .await
         .expect("generated");
@@ -91,21 +75,7 @@ async fn a_social_worker_sees_what_the_sessions_record_of_the_vouchers_invoicing
     browser
         .open(&portal_url(&env, &origin, &env.social_worker()), READY)
         .await;
-    browser
-        .eval("document.querySelector('#voucher-query').focus()")
-        .await;
-    browser.type_into("#voucher-query", &number).await;
-    browser
-        .eval("document.querySelector('#status').dataset.state = 'idle'")
-        .await;
-    browser.press("Enter").await;
-    browser.wait_for("the lookup by keyboard", ANSWERED).await;
-    browser
-        .wait_for(
-            "the timeline",
-            "document.querySelector('#timeline').dataset.state === 'ok'",
-        )
-        .await;
+    browser.look_up_voucher_by_keyboard(&number).await;
 
     // The invoice: last month, its three sessions by day, the realised units.
     let item = format!(
