@@ -99,6 +99,17 @@ pub fn fi_date(day: chrono::NaiveDate) -> String {
     format!("{}.{}.{}", day.day(), day.month(), day.year())
 }
 
+/// A month as the portals write it (Intl, fi-FI, month and year): `marraskuu 2026`.
+pub fn fi_month(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let stems = "tammi helmi maalis huhti touko kesä heinä elo syys loka marras joulu";
+    let stem = stems
+        .split(' ')
+        .nth(day.month0() as usize)
+        .expect("12 months");
+    format!("{stem}kuu {}", day.year())
+}
+
 /// Text with the no-break spaces Intl's fi-FI puts in numbers and before units made plain:
 /// `1 400,00 €`.
 pub fn plain(text: &str) -> String {
@@ -564,6 +575,20 @@ impl Browser {
         v.as_str()
             .unwrap_or_else(|| panic!("no {selector} on the page"))
             .to_owned()
+    }
+
+    /// Looks voucher `number` up by keyboard in the social worker's portal (the field focused,
+    /// the number typed, Enter), and waits for the answer and for the voucher's timeline.
+    pub async fn look_up_voucher_by_keyboard(&mut self, number: &str) {
+        self.eval("document.querySelector('#voucher-query').focus()")
+            .await;
+        self.type_into("#voucher-query", number).await;
+        self.eval("document.querySelector('#status').dataset.state = 'idle'")
+            .await;
+        self.press("Enter").await;
+        self.wait_for("the lookup by keyboard", ANSWERED).await;
+        let filled = "document.querySelector('#timeline').dataset.state === 'ok'";
+        self.wait_for("the timeline", filled).await;
     }
 
     /// Clicks `selector`, then waits until the page's status says the call the click made was

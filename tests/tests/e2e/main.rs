@@ -28,6 +28,7 @@ mod billing_upstream;
 mod browser_provider_day;
 mod browser_sign_in;
 mod browser_social_worker_day;
+mod browser_social_worker_invoices;
 mod browser_voucher_lookup;
 mod cli;
 mod cli_honest;

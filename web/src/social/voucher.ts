@@ -1,8 +1,8 @@
 // The voucher as a social worker sees it: its data, and its timeline from every service that
 // holds a part of it: the decision, choice, acceptance, start and end (vouchers), sessions
-// realised and agreed, no-shows, cancellations and absences (attendance), notices and reports
-// with their deadlines (reporting). Invoices are not the social worker's to read (billing lets
-// a provider's user, the county's administrator, auditors and the financial system read them).
+// realised and agreed, no-shows, cancellations and absences, and the invoicing as the sessions
+// record it (attendance: billing's invoices themselves are not the social worker's to read, see
+// invoicing.ts), notices and reports with their deadlines (reporting).
 
 import type { Api } from "../api.js";
 import { SessionStatus, type Absence, type Session } from "../gen/seteli/attendance/v1/attendance_service_pb.js";
@@ -10,7 +10,7 @@ import { ServiceType } from "../gen/seteli/common/v1/common_pb.js";
 import type { Notice, Obligation } from "../gen/seteli/reporting/v1/reporting_service_pb.js";
 import { VoucherState, type Voucher } from "../gen/seteli/vouchers/v1/vouchers_service_pb.js";
 import { element, fill, h } from "../ui/dom.js";
-import { clockText, date, euros, iso, km, today, units } from "../ui/format.js";
+import { clockText, date, euros, iso, km, month, today, units } from "../ui/format.js";
 import {
   ABSENCE_KIND_NAMES,
   ABSENCE_REASON_NAMES,
@@ -22,6 +22,7 @@ import {
   SESSION_STATUS_NAMES,
   STATE_NAMES,
 } from "../ui/names.js";
+import { awaitsInvoicing, invoicesOf, type SessionsInvoice } from "./invoicing.js";
 
 /** Shows `v` in the voucher card; the choice form only while a provider may still be chosen. */
 export function showVoucher(v: Voucher): void {
@@ -54,10 +55,15 @@ export function showVoucher(v: Voucher): void {
 
 /** One line of the timeline. */
 interface Event {
+  /** The ISO day it is sorted by (and shown, unless `when` says otherwise). */
   day: string;
   kind: string;
   text: string;
   detail?: string;
+  /** What its `time` shows instead of the day, and the machine-readable value. */
+  when?: { datetime: string; text: string };
+  /** A session's invoicing: the invoice id it was billed on, or "" when it awaits one. */
+  invoice?: string;
 }
 
 function voucherEvents(v: Voucher): Event[] {
@@ -104,6 +110,35 @@ function sessionEvent(s: Session, days: boolean, now: string): Event {
     kind: agreed ? "agreed" : `session-${SessionStatus[s.status]?.toLowerCase() ?? ""}`,
     text: agreed ? "Sovittu käynti" : `Käynti: ${SESSION_STATUS_NAMES[s.status]}`,
     detail: `${times}${units(s.units?.hundredths, days)}`,
+    invoice: s.invoiceId || (awaitsInvoicing(s, now) ? "" : undefined),
+  };
+}
+
+/** How many sessions, in Finnish: `1 käynti`, `2 käyntiä`. */
+function sessionCount(n: number): string {
+  return `${n} ${n === 1 ? "käynti" : "käyntiä"}`;
+}
+
+/**
+ * One invoice as the sessions record it, on its last session's day: when it covers one month,
+ * that month (an invoice is a provider's month); its sessions by day with their units.
+ */
+function invoiceEvent(inv: SessionsInvoice, days: boolean): Event {
+  const oneMonth = inv.first.slice(0, 7) === inv.last.slice(0, 7);
+  const billed = inv.sessions.map((s) =>
+    s.status === SessionStatus.RECORDED
+      ? `${date(s.details?.date)} ${units(s.units?.hundredths, days)}`
+      : `${date(s.details?.date)} ${SESSION_STATUS_NAMES[s.status].toLowerCase()}`,
+  );
+  return {
+    day: inv.last,
+    kind: "invoice",
+    when: oneMonth
+      ? { datetime: inv.last.slice(0, 7), text: month(inv.last) }
+      : { datetime: inv.last, text: `${date(inv.first)}–${date(inv.last)}` },
+    text: `Laskutettu: ${sessionCount(inv.sessions.length)}, toteutuneet yhteensä ${units(inv.realisedUnits, days)}`,
+    detail: `${billed.join(", ")} (lasku ${inv.invoiceId})`,
+    invoice: inv.invoiceId,
   };
 }
 
@@ -149,8 +184,10 @@ export async function showTimeline(api: Api, v: Voucher): Promise<void> {
   ]);
   const events = voucherEvents(v);
   const missing: string[] = [];
-  if (sessions.status === "fulfilled") events.push(...sessions.value.sessions.map((s) => sessionEvent(s, days, now)));
-  else missing.push("käynnit");
+  if (sessions.status === "fulfilled") {
+    events.push(...sessions.value.sessions.map((s) => sessionEvent(s, days, now)));
+    events.push(...invoicesOf(sessions.value.sessions).map((inv) => invoiceEvent(inv, days)));
+  } else missing.push("käynnit ja laskutus");
   if (absences.status === "fulfilled") events.push(...absences.value.absences.map(absenceEvent));
   else missing.push("poissaolot");
   if (notices.status === "fulfilled") events.push(...notices.value.notices.map(noticeEvent));
@@ -158,24 +195,30 @@ export async function showTimeline(api: Api, v: Voucher): Promise<void> {
   if (obligations.status === "fulfilled") {
     events.push(...obligations.value.filter((ob) => ob.voucherId === v.id).map(obligationEvent));
   } else missing.push("raportit");
+  // Stable: an invoice comes after the sessions of its last day.
   events.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-  list.replaceChildren(
-    ...events.map((e) =>
-      h(
-        "li",
-        { "data-kind": e.kind, "data-day": e.day },
-        h("time", { datetime: e.day }, date(e.day)),
-        " ",
-        h("span", { class: "what" }, e.text),
-        e.detail ? h("span", { class: "detail" }, ` — ${e.detail}`) : null,
-      ),
-    ),
-    h("li", { class: "note", "data-kind": "invoices" }, "Laskut näkyvät palveluntuottajalle ja hyvinvointialueen pääkäyttäjälle, eivät sosiaalityöntekijälle."),
-  );
+  list.replaceChildren(...events.map(eventItem));
   if (missing.length) {
     list.append(h("li", { class: "note", "data-kind": "missing" }, `Ei saatu luettua: ${missing.join(", ")}.`));
   }
   list.dataset.state = "ok";
+}
+
+/** The timeline's line of `e`; a session's invoicing after its details. */
+function eventItem(e: Event): HTMLLIElement {
+  const invoicing =
+    e.kind === "invoice" || e.invoice === undefined
+      ? null
+      : h("span", { class: "invoicing" }, e.invoice ? "; laskutettu" : "; ei vielä laskutettu");
+  return h(
+    "li",
+    { "data-kind": e.kind, "data-day": e.day, "data-invoice": e.invoice },
+    h("time", { datetime: e.when?.datetime ?? e.day }, e.when?.text ?? date(e.day)),
+    " ",
+    h("span", { class: "what" }, e.text),
+    e.detail ? h("span", { class: "detail" }, ` — ${e.detail}`) : null,
+    invoicing,
+  );
 }
 
 /** The caller's report obligations, every page (reporting has no voucher filter). */

@@ -11,6 +11,7 @@ const DAY = new Intl.DateTimeFormat("fi-FI", {
   year: "numeric",
   timeZone: "UTC",
 });
+const MONTH = new Intl.DateTimeFormat("fi-FI", { month: "long", year: "numeric", timeZone: "UTC" });
 const WEEKDAY = new Intl.DateTimeFormat("fi-FI", { weekday: "short", timeZone: "UTC" });
 const SHORT_DAY = new Intl.DateTimeFormat("fi-FI", {
   day: "numeric",
@@ -51,6 +52,11 @@ function utc(day: string): Date {
 export function date(d: PbDate | string | undefined): string {
   const day = typeof d === "string" ? d : iso(d);
   return day ? DAY.format(utc(day)) : "";
+}
+
+/** The month of `day` in Finnish: `marraskuu 2026`. */
+export function month(day: string): string {
+  return MONTH.format(utc(day));
 }
 
 /** A day with its weekday, short: `ma 7.12.` */
