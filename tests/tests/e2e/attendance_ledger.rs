@@ -27,7 +27,8 @@ pub(super) fn earlier(days: u64) -> NaiveDate {
     today().checked_sub_days(Days::new(days)).expect("date")
 }
 
-async fn start_on_today() -> Env {
+/// The registry, vouchers and attendance with the county's prices, on [`today`].
+pub(super) async fn start_on_today() -> Env {
     Env::builder()
         .services(&ATTENDANCE)
         .prices(Prices::County)

@@ -17,19 +17,10 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_platform::testing::with_token;
 use seteli_rules::terms::validity_end;
 use seteli_tests::fixtures::*;
-use seteli_tests::kit::{Env, Prices};
+use seteli_tests::kit::Env;
 use seteli_tests::statements::StatementLog;
 
-use super::attendance_ledger::{later, today};
-
-async fn start_on_today() -> Env {
-    Env::builder()
-        .services(&ATTENDANCE)
-        .prices(Prices::County)
-        .clock(clock_on(today()))
-        .start()
-        .await
-}
+use super::attendance_ledger::{later, start_on_today, today};
 
 /// An approved provider and `vouchers` active KTT coaching vouchers of 30 h from 1 October,
 /// each of its own client.
