@@ -44,9 +44,8 @@ pub use groups::{
 };
 pub use sessions::{
     SessionDecisionReads, SessionFilter, all_voucher_sessions, append_history, cancel_at_end,
-    client_sessions, client_sessions_with_version, correct_session, history, insert_session,
-    link_replacement, list_sessions, load_session, lock_client, session_decision_reads, set_status,
-    voucher_sessions_between,
+    client_sessions, correct_session, history, insert_session, link_replacement, list_sessions,
+    load_session, lock_client, session_decision_reads, set_status, voucher_sessions_between,
 };
 pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,

@@ -80,7 +80,7 @@ fn session_from_row(r: &AnyRow) -> Result<SessionRow, AppError> {
 }
 
 /// Takes the client's lock (see the module doc) and returns the version of its sessions before
-/// this change ([`client_sessions_with_version`]).
+/// this change ([`SessionDecisionReads::version`]).
 pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i64, AppError> {
     let (after,): (i64,) = sqlx::query_as(
         "INSERT INTO client_locks (client_id, n) VALUES ($1, 1) \
@@ -92,47 +92,22 @@ pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i6
     Ok(after - 1)
 }
 
-/// Every session of a client, any state, by date, and their version: how many changes of
-/// them took [`lock_client`] (0 before the first, or when the client has no session yet). One
-/// statement, so one snapshot: a change landing after it shows under the lock as a newer
-/// version.
-pub async fn client_sessions_with_version(
-    conn: &mut AnyConnection,
-    client_id: &str,
-) -> Result<(Vec<SessionRow>, i64), AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS}, \
-         (SELECT n FROM client_locks WHERE client_id = $1) AS client_version \
-         FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
-    )))
-    .bind(client_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let version = match rows.first() {
-        Some(r) => r.try_get::<Option<i64>, _>("client_version")?.unwrap_or(0),
-        None => 0,
-    };
-    let sessions = rows
-        .iter()
-        .map(session_from_row)
-        .collect::<Result<_, _>>()?;
-    Ok((sessions, version))
-}
-
 /// What deciding a new session on a voucher's `date` reads of the client and the voucher
 /// ([`session_decision_reads`]).
 pub struct SessionDecisionReads {
     /// Every session of the client, any state, by date.
     pub sessions: Vec<SessionRow>,
-    /// Their version, as [`client_sessions_with_version`] gives it.
+    /// Their version: how many changes of them took [`lock_client`] (0 before the first, or
+    /// when the client has no session yet). Read in the same statement as the sessions, so a
+    /// change landing after it shows under the lock as a newer version.
     pub version: i64,
     /// Whether the voucher records `date` as an absence or a day without service (ABS-RECORD).
     pub absent_on_date: bool,
 }
 
-/// [`client_sessions_with_version`] and whether the voucher records `date` as an absence, in
-/// one statement (one snapshot) once the client has a session; before the client's first, the
-/// absence is read on its own.
+/// Every session of the client, their version and whether the voucher records `date` as an
+/// absence, in one statement (one snapshot) once the client has a session; before the client's
+/// first, the absence is read on its own.
 pub async fn session_decision_reads(
     conn: &mut AnyConnection,
     client_id: &str,
@@ -318,7 +293,13 @@ pub async fn client_sessions(
     conn: &mut AnyConnection,
     client_id: &str,
 ) -> Result<Vec<SessionRow>, AppError> {
-    Ok(client_sessions_with_version(conn, client_id).await?.0)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
+    )))
+    .bind(client_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(session_from_row).collect()
 }
 
 /// Every session of a voucher dated in `[from, until]`, any state, by date.
