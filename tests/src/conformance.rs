@@ -17,13 +17,15 @@ use crate::kit::{Env, Svc};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// The roles of the design, each with a provider for `provider_user`.
-pub const ROLES: [(&str, Option<&str>); 5] = [
+/// The roles of the design, each with a provider for `provider_user` (a `client` carries an
+/// identity code no client in the register has: [`Env::token`]).
+pub const ROLES: [(&str, Option<&str>); 6] = [
     ("county_admin", None),
     ("social_worker", None),
     ("provider_user", Some("p-unknown")),
     ("finance_system", None),
     ("auditor", None),
+    ("client", None),
 ];
 
 /// The service's RPCs from the descriptor set (never empty).

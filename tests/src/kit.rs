@@ -563,6 +563,10 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// A valid identity code (henkilötunnus) that no test registers: a `client` token of a person
+/// the county has no voucher for.
+pub const STRANGER_IDENTITY_CODE: &str = "010199-9986";
+
 /// Running services.
 pub struct Env {
     /// The key every service trusts.
@@ -738,8 +742,12 @@ impl Env {
         self.restart(svc).await;
     }
 
-    /// A token of `role` (and `provider_id` for a provider's user).
+    /// A token of `role` (and `provider_id` for a provider's user). A `client`'s carries
+    /// [`STRANGER_IDENTITY_CODE`], a valid identity code of nobody in the register.
     pub fn token(&self, role: &str, provider_id: Option<&str>) -> String {
+        if role == "client" {
+            return self.keys.client(STRANGER_IDENTITY_CODE);
+        }
         self.keys.token(role, provider_id)
     }
 
@@ -767,6 +775,12 @@ impl Env {
     /// The financial system's token.
     pub fn finance(&self) -> String {
         self.keys.token("finance_system", None)
+    }
+
+    /// A token of the voucher holder whose identity code is `identity_code` (role `client`,
+    /// strongly identified).
+    pub fn client(&self, identity_code: &str) -> String {
+        self.keys.client(identity_code)
     }
 
     /// A token of a user of provider `provider_id`.

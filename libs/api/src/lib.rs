@@ -50,6 +50,14 @@ pub mod audit {
     }
 }
 
+/// `seteli.catalogue.v1`: the public comparison of providers (no token).
+pub mod catalogue {
+    /// Version 1.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/seteli.catalogue.v1.rs"));
+    }
+}
+
 /// `seteli.providers.v1`: the provider registry.
 pub mod providers {
     /// Version 1.

@@ -671,6 +671,7 @@ mod tests {
             token: String::new(),
             team: None,
             substitute_reason: None,
+            identity_code: None,
         };
         let ids = ["c-2", "c-1", "c-2", "c-3"].map(str::to_owned).to_vec();
         let entry = Entry::new(&caller, "req-1", "client", ids, "ListVouchers", "care");

@@ -105,6 +105,8 @@ pub struct TokenPolicy {
     pub provider_claim: ClaimPath,
     /// Where a social worker's team is (`SETELI_JWT_TEAM_CLAIM`).
     pub team_claim: ClaimPath,
+    /// Where a client's identity code is (`SETELI_JWT_IDENTITY_CODE_CLAIM`).
+    pub identity_code_claim: ClaimPath,
     /// How many verified tokens are remembered (`SETELI_JWT_CACHE_SIZE`; 0: none).
     pub cache_size: usize,
 }
@@ -120,6 +122,7 @@ impl TokenPolicy {
             role_claim: ClaimPath::parse("role").expect("a claim name"),
             provider_claim: ClaimPath::parse("provider_id").expect("a claim name"),
             team_claim: ClaimPath::parse("team").expect("a claim name"),
+            identity_code_claim: ClaimPath::parse("hetu").expect("a claim name"),
             cache_size: 10_000,
         }
     }
@@ -140,6 +143,10 @@ impl TokenPolicy {
             role_claim: path("SETELI_JWT_ROLE_CLAIM", &config.jwt_role_claim)?,
             provider_claim: path("SETELI_JWT_PROVIDER_CLAIM", &config.jwt_provider_claim)?,
             team_claim: path("SETELI_JWT_TEAM_CLAIM", &config.jwt_team_claim)?,
+            identity_code_claim: path(
+                "SETELI_JWT_IDENTITY_CODE_CLAIM",
+                &config.jwt_identity_code_claim,
+            )?,
             cache_size: config.jwt_cache_size,
         })
     }
@@ -421,6 +428,11 @@ impl Verifier {
             .flatten()
             .and_then(|v| first_text(v, |_| true))
             .map(|t| t.trim().to_owned());
+        let identity_code = if role == Role::Client {
+            Some(self.identity_code_of(&claims)?)
+        } else {
+            None
+        };
         let caller = Caller {
             issuer: self.policy.issuer.clone(),
             subject,
@@ -429,8 +441,32 @@ impl Verifier {
             token: token.to_owned(),
             team,
             substitute_reason: None,
+            identity_code,
         };
         Ok((caller, exp, generation))
+    }
+
+    /// A client's identity code: the valid henkilötunnus at the identity-code claim, in its
+    /// canonical upper-case form. Without one the token cannot say whose data it may read.
+    fn identity_code_of(&self, claims: &Map<String, Value>) -> Result<String, AppError> {
+        let claim = self.policy.identity_code_claim.as_str();
+        let code = self
+            .policy
+            .identity_code_claim
+            .find(claims)
+            .and_then(|v| first_text(v, |_| true))
+            .map(|c| c.trim().to_uppercase())
+            .ok_or_else(|| {
+                AppError::PermissionDenied(format!(
+                    "a client token must carry the person's identity code (claim `{claim}`)"
+                ))
+            })?;
+        seteli_rules::ids::parse_hetu(&code).map_err(|_| {
+            AppError::PermissionDenied(format!(
+                "claim `{claim}` is not a valid identity code (henkilötunnus)"
+            ))
+        })?;
+        Ok(code)
     }
 
     /// The caller's role: the value at the role claim, or for an array its first known role.
@@ -549,6 +585,11 @@ impl Authenticator {
     pub fn new(verifier: Arc<Verifier>, clock: Clock) -> Self {
         Self { verifier, clock }
     }
+
+    /// The clock this interceptor hands its calls.
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
 }
 
 impl Interceptor for Authenticator {
@@ -566,6 +607,28 @@ impl Interceptor for Authenticator {
         caller.substitute_reason = substitute_reason(&caller, &request).map_err(refused)?;
         tracing::Span::current().record("caller", caller.subject.as_str());
         request.extensions_mut().insert(caller);
+        request.extensions_mut().insert(self.clock.clone());
+        Ok(request)
+    }
+}
+
+/// A tonic interceptor for the few public calls that answer without a token (a public
+/// catalogue: no personal data, nothing changed): it reads no token, puts no [`Caller`] into
+/// the request, only the clock. Handlers behind it use [`crate::rpc::public_unary`].
+#[derive(Clone, Debug)]
+pub struct PublicDoor {
+    clock: Clock,
+}
+
+impl PublicDoor {
+    /// A door handing every call `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Self { clock }
+    }
+}
+
+impl Interceptor for PublicDoor {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, tonic::Status> {
         request.extensions_mut().insert(self.clock.clone());
         Ok(request)
     }
@@ -830,6 +893,41 @@ mod tests {
         let c = with(claims(), json!({"provider_id": "p-1"}));
         let caller = v.verify_at(&key.sign_json(&c, None).unwrap(), NOW).unwrap();
         assert_eq!(caller.provider_id, None);
+    }
+
+    #[test]
+    fn a_client_is_known_by_a_valid_identity_code_where_the_policy_says() {
+        let (key, v) = setup(|p| {
+            p.identity_code_claim = ClaimPath::parse("nationalIdentificationNumber").unwrap();
+        });
+        let c = with(
+            claims(),
+            json!({"role": "client", "nationalIdentificationNumber": " 131052-308t "}),
+        );
+        let caller = v.verify_at(&key.sign_json(&c, None).unwrap(), NOW).unwrap();
+        assert_eq!(caller.role, Role::Client);
+        assert_eq!(caller.identity_code.as_deref(), Some("131052-308T"));
+        // Without the code, or with one that fails its check character, the token cannot say
+        // whose data it reads: refused for its role, not as a bad token.
+        for bad in [json!(null), json!(""), json!("131052-308X"), json!(42)] {
+            let c = with(
+                claims(),
+                json!({"role": "client", "nationalIdentificationNumber": bad}),
+            );
+            match v.verify_at(&key.sign_json(&c, None).unwrap(), NOW) {
+                Err(AppError::PermissionDenied(why)) => {
+                    assert!(why.contains("nationalIdentificationNumber"), "{why}")
+                }
+                other => panic!("expected PERMISSION_DENIED for {bad}, got {other:?}"),
+            }
+        }
+        // Another role's token never carries an identity code, whatever it holds.
+        let c = with(
+            claims(),
+            json!({"nationalIdentificationNumber": "131052-308T"}),
+        );
+        let caller = v.verify_at(&key.sign_json(&c, None).unwrap(), NOW).unwrap();
+        assert_eq!(caller.identity_code, None);
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub struct Config {
     /// `SETELI_JWT_TEAM_CLAIM`: where a social worker's team is in a token (default `team`); a
     /// team shares its members' caseloads. A token without it: the worker's own caseload only.
     pub jwt_team_claim: String,
+    /// `SETELI_JWT_IDENTITY_CODE_CLAIM`: where a `client`'s identity code (henkilötunnus) is in
+    /// their strongly identified token (default `hetu`; Suomi.fi's attribute is
+    /// `nationalIdentificationNumber`). A client token without a valid code there is refused.
+    pub jwt_identity_code_claim: String,
     /// `SETELI_JWT_CACHE_SIZE`: how many verified tokens are remembered until their `exp`
     /// (default 10,000; `0` verifies every call).
     pub jwt_cache_size: usize,
@@ -245,6 +249,7 @@ impl Config {
         let jwt_role_claim = claim("SETELI_JWT_ROLE_CLAIM", "role")?;
         let jwt_provider_claim = claim("SETELI_JWT_PROVIDER_CLAIM", "provider_id")?;
         let jwt_team_claim = claim("SETELI_JWT_TEAM_CLAIM", "team")?;
+        let jwt_identity_code_claim = claim("SETELI_JWT_IDENTITY_CODE_CLAIM", "hetu")?;
         Ok(Self {
             service: defaults.name,
             grpc_addr: parse_or(
@@ -283,6 +288,7 @@ impl Config {
             jwt_role_claim,
             jwt_provider_claim,
             jwt_team_claim,
+            jwt_identity_code_claim,
             jwt_cache_size: parse_or(&get, "SETELI_JWT_CACHE_SIZE", 10_000)?,
             log_filter: get("SETELI_LOG").unwrap_or_else(|| "info".into()),
             log_format,
@@ -565,6 +571,7 @@ mod tests {
         assert_eq!(c.jwt_role_claim, "role");
         assert_eq!(c.jwt_provider_claim, "provider_id");
         assert_eq!(c.jwt_team_claim, "team");
+        assert_eq!(c.jwt_identity_code_claim, "hetu");
         assert_eq!(c.jwt_cache_size, 10_000);
         let c = with(&[
             ("SETELI_DEV", "true"),

@@ -180,6 +180,7 @@ impl DevKey {
             iat: now,
             role: role.to_owned(),
             provider_id: provider_id.map(str::to_owned),
+            hetu: None,
         })
     }
 }

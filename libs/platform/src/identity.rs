@@ -33,6 +33,11 @@ pub enum Role {
     /// feed, reading billable items); the token's subject names the service, e.g.
     /// `attendance`. Answered only where that service is named ([`Caller::require_service`]).
     Service,
+    /// The person who holds a voucher (asiakas), strongly identified by the county's identity
+    /// provider (Suomi.fi): the token carries their identity code
+    /// ([`Caller::identity_code`]), matched to the client register by that code, never by a
+    /// name. Reads and chooses only on their own vouchers; everything else is `NOT_FOUND`.
+    Client,
 }
 
 impl Role {
@@ -45,17 +50,19 @@ impl Role {
             Role::FinanceSystem => "finance_system",
             Role::Auditor => "auditor",
             Role::Service => "service",
+            Role::Client => "client",
         }
     }
 
     /// Every role, people's and the services' own.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::SocialWorker,
         Role::ProviderUser,
         Role::CountyAdmin,
         Role::FinanceSystem,
         Role::Auditor,
         Role::Service,
+        Role::Client,
     ];
 
     /// Parses a claim value.
@@ -84,6 +91,10 @@ pub struct Claims {
     /// For `provider_user`: the provider the user works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<String>,
+    /// For `client`: the person's identity code (henkilötunnus), where Suomi.fi's
+    /// `nationalIdentificationNumber` would be; the default `SETELI_JWT_IDENTITY_CODE_CLAIM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hetu: Option<String>,
 }
 
 /// An authenticated caller, put into every request's extensions when its token verified.
@@ -107,6 +118,10 @@ pub struct Caller {
     /// of the call carries it, and an auditor lists them (ListAuditEntries,
     /// `substitute_reads_only`).
     pub substitute_reason: Option<String>,
+    /// A `client`'s identity code (henkilötunnus) from their strongly identified token
+    /// (`SETELI_JWT_IDENTITY_CODE_CLAIM`), checked to be a valid code; `None` for every other
+    /// role. Personal data: never logged, never in an audit entry's subject.
+    pub identity_code: Option<String>,
 }
 
 /// Whose clients a social worker's calls are confined to: their own (the clients they
@@ -141,6 +156,7 @@ impl Caller {
             token: String::new(),
             team: None,
             substitute_reason: None,
+            identity_code: None,
         }
     }
 
@@ -230,12 +246,13 @@ impl Caller {
 mod tests {
     use super::*;
 
-    const ROLES: [Role; 5] = [
+    const ROLES: [Role; 6] = [
         Role::SocialWorker,
         Role::ProviderUser,
         Role::CountyAdmin,
         Role::FinanceSystem,
         Role::Auditor,
+        Role::Client,
     ];
 
     fn caller(role: Role, provider_id: Option<&str>) -> Caller {
@@ -247,6 +264,7 @@ mod tests {
             token: "t".into(),
             team: None,
             substitute_reason: None,
+            identity_code: None,
         }
     }
 

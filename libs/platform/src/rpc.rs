@@ -130,6 +130,53 @@ where
         .map_err(|e| to_status(e, &request_id))
 }
 
+/// The context of a public call (no token, [`crate::auth::PublicDoor`]): the trace and the
+/// clock, and nobody to name.
+#[derive(Debug, Clone)]
+pub struct PublicCtx {
+    /// Trace context and correlation (request) id of the call.
+    pub trace: TraceContext,
+    /// Where "now" and "today" come from.
+    pub clock: Clock,
+}
+
+impl PublicCtx {
+    /// Today in Finland (Europe/Helsinki).
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+}
+
+/// Runs one unary RPC of a public service ([`crate::server::Built::public_grpc`]) as [`unary`]
+/// does, without a caller: the request's limits are checked and its error mapped the same way.
+pub async fn public_unary<'a, S, Req, Resp, Fut>(
+    state: &'a S,
+    request: Request<Req>,
+    op: impl FnOnce(&'a S, PublicCtx, Req) -> Fut,
+) -> Answer<Resp>
+where
+    S: ?Sized,
+    Req: prost::Message,
+    Fut: Future<Output = AppResult<Resp>> + 'a,
+{
+    let trace = request
+        .extensions()
+        .get::<TraceContext>()
+        .cloned()
+        .unwrap_or_else(|| TraceContext::from_headers(&http::HeaderMap::new()));
+    let request_id = trace.request_id.clone();
+    let clock = request
+        .extensions()
+        .get::<Clock>()
+        .cloned()
+        .unwrap_or_default();
+    check_limits(&request).map_err(|e| to_status(e, &request_id))?;
+    op(state, PublicCtx { trace, clock }, request.into_inner())
+        .await
+        .map(Response::new)
+        .map_err(|e| to_status(e, &request_id))
+}
+
 /// Checks every string and list of `request` against [`crate::limits`] (by the RPC path the
 /// admission layer recorded); for handlers that do not go through [`unary`], e.g. streams.
 pub fn check_limits<Req: prost::Message>(request: &Request<Req>) -> Result<(), AppError> {
@@ -186,6 +233,7 @@ mod tests {
             token: "abc.def.ghi".into(),
             team: None,
             substitute_reason: None,
+            identity_code: None,
         };
         let outgoing = forward(&caller, Some(&incoming), ());
         let md = outgoing.metadata();

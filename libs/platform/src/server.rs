@@ -31,7 +31,7 @@ use tonic_health::ServingStatus;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::audit_api::AuditApi;
-use crate::auth::{Authenticator, Verifier};
+use crate::auth::{Authenticator, PublicDoor, Verifier};
 use crate::catalogue::DATABASE_UP;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, MigrateMode, ServiceDefaults};
@@ -521,6 +521,33 @@ impl Built {
         self.routes = self
             .routes
             .add_service(InterceptedService::new(server, self.authenticator.clone()));
+        self
+    }
+
+    /// Adds a public gRPC server: its calls are answered without a token
+    /// ([`crate::auth::PublicDoor`]), so it must hold no personal data and change nothing.
+    /// Health and reflection name it as they name the others.
+    pub fn public_grpc<S>(mut self, server: S) -> Self
+    where
+        S: NamedService,
+        InterceptedService<S, PublicDoor>: tower::Service<http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <InterceptedService<S, PublicDoor> as tower::Service<
+            http::Request<tonic::body::Body>,
+        >>::Response: axum::response::IntoResponse,
+        <InterceptedService<S, PublicDoor> as tower::Service<
+            http::Request<tonic::body::Body>,
+        >>::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        let door = PublicDoor::new(self.authenticator.clock());
+        self.routes = self
+            .routes
+            .add_service(InterceptedService::new(server, door));
         self
     }
 

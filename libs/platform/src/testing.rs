@@ -192,6 +192,20 @@ impl TestKeys {
             .expect("sign token")
     }
 
+    /// A valid token of a voucher holder (role `client`) whose identity code is `identity_code`
+    /// (claim `hetu`, the default `SETELI_JWT_IDENTITY_CODE_CLAIM`), subject `client-<code>`:
+    /// as the county's identity provider gives after strong identification.
+    pub fn client(&self, identity_code: &str) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": format!("client-{identity_code}"),
+            "iat": now, "exp": now + 600, "role": "client", "hetu": identity_code,
+        });
+        self.key
+            .sign_json(&claims, Some("JWT"))
+            .expect("sign token")
+    }
+
     /// A valid token for `role` (and `provider_id`).
     pub fn token(&self, role: &str, provider_id: Option<&str>) -> String {
         self.token_as(&format!("test-{role}"), role, provider_id)

@@ -95,6 +95,7 @@ mod tests {
                 token: "the-token".into(),
                 team: None,
                 substitute_reason: None,
+                identity_code: None,
             },
             exp,
             generation,

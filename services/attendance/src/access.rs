@@ -51,7 +51,7 @@ pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
         Role::SocialWorker => caller.answers_for(&v.social_worker, &v.social_worker_team),
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor | Role::Service => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
 }
 
@@ -100,7 +100,7 @@ pub fn may_see_group(caller: &Caller, g: &GroupRow) -> bool {
     match caller.role {
         Role::ProviderUser => caller.is_user_of(&g.provider_id),
         Role::SocialWorker | Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor | Role::Service => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
 }
 

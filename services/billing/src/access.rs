@@ -44,7 +44,7 @@ pub fn may_see(caller: &Caller, i: &InvoiceRow) -> bool {
         Role::ProviderUser => caller.is_user_of(&i.provider_id),
         Role::CountyAdmin | Role::Auditor => true,
         Role::FinanceSystem => i.state.is_approved(),
-        Role::SocialWorker | Role::Service => false,
+        Role::SocialWorker | Role::Service | Role::Client => false,
     }
 }
 

@@ -314,6 +314,7 @@ mod tests {
             token: String::new(),
             team: None,
             substitute_reason: None,
+            identity_code: None,
         }
     }
 

@@ -441,6 +441,7 @@ pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
                         set_at_micros: p.set_at_micros,
                     })
                     .collect(),
+                ..Default::default()
             })
             .collect(),
         soteri_classes: p.soteri_classes.clone(),
@@ -501,6 +502,7 @@ pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
         nearest_site: Some(site_view(&c.site)),
         distance_km: (distance_km * 1000.0).round() / 1000.0,
         unit_price: Some(to_money(c.unit_price_cents)),
+        ..Default::default()
     }
 }
 

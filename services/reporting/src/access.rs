@@ -33,7 +33,7 @@ pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
         Role::ProviderUser => may_write(caller, o),
         Role::SocialWorker => caller.answers_for(&o.social_worker, &o.social_worker_team),
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor | Role::Service => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
 }
 
@@ -135,7 +135,7 @@ pub fn may_see_notice(caller: &Caller, n: &crate::model::NoticeRow) -> bool {
         Role::ProviderUser => !n.provider_id.is_empty() && caller.is_user_of(&n.provider_id),
         Role::SocialWorker => caller.answers_for(&n.social_worker, &n.social_worker_team),
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor | Role::Service => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
 }
 
@@ -155,7 +155,7 @@ pub fn may_see_voucher(caller: &Caller, v: &crate::model::Voucher) -> bool {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
         Role::SocialWorker => caller.answers_for(&v.social_worker, &v.social_worker_team),
         Role::CountyAdmin => true,
-        Role::FinanceSystem | Role::Auditor | Role::Service => false,
+        Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
 }
 
@@ -221,6 +221,7 @@ mod tests {
             token: String::new(),
             team: team.map(str::to_owned),
             substitute_reason: None,
+            identity_code: None,
         }
     }
 

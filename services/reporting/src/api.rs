@@ -15,6 +15,24 @@ pub struct ReportingApi(pub App);
 
 #[tonic::async_trait]
 impl ReportingService for ReportingApi {
+    async fn get_client_feedback_form(
+        &self,
+        _r: Request<pb::GetClientFeedbackFormRequest>,
+    ) -> Answer<pb::GetClientFeedbackFormResponse> {
+        Err(tonic::Status::unimplemented("being built (issue 28)"))
+    }
+    async fn submit_client_feedback(
+        &self,
+        _r: Request<pb::SubmitClientFeedbackRequest>,
+    ) -> Answer<pb::SubmitClientFeedbackResponse> {
+        Err(tonic::Status::unimplemented("being built (issue 28)"))
+    }
+    async fn get_client_feedback_summary(
+        &self,
+        _r: Request<pb::GetClientFeedbackSummaryRequest>,
+    ) -> Answer<pb::GetClientFeedbackSummaryResponse> {
+        Err(tonic::Status::unimplemented("being built (issue 28)"))
+    }
     async fn list_obligations(
         &self,
         r: Request<pb::ListObligationsRequest>,

@@ -82,7 +82,7 @@ pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
         Role::SocialWorker => caller.answers_for(&v.issued_by, &v.issued_by_team),
         Role::CountyAdmin => true,
         Role::Service => caller.is_service(BILLING),
-        Role::FinanceSystem | Role::Auditor => false,
+        Role::FinanceSystem | Role::Auditor | Role::Client => false,
     }
 }
 

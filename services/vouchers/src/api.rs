@@ -15,6 +15,12 @@ pub struct VouchersApi(pub App);
 
 #[tonic::async_trait]
 impl VouchersService for VouchersApi {
+    async fn compare_providers_for_voucher(
+        &self,
+        _r: Request<pb::CompareProvidersForVoucherRequest>,
+    ) -> Answer<pb::CompareProvidersForVoucherResponse> {
+        Err(tonic::Status::unimplemented("being built (issue 28)"))
+    }
     async fn create_client(
         &self,
         r: Request<pb::CreateClientRequest>,

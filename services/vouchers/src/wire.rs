@@ -292,7 +292,7 @@ pub fn voucher_for(caller: &Caller, v: &pb::Voucher) -> pb::Voucher {
     match caller.role {
         Role::SocialWorker | Role::CountyAdmin => v.clone(),
         Role::ProviderUser => provider_view(v),
-        Role::Service | Role::FinanceSystem | Role::Auditor => feed_view(v),
+        Role::Service | Role::FinanceSystem | Role::Auditor | Role::Client => feed_view(v),
     }
 }
 

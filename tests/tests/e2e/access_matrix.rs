@@ -18,6 +18,7 @@ const PU: u16 = 2; // provider_user
 const CA: u16 = 4; // county_admin
 const FS: u16 = 8; // finance_system
 const AU: u16 = 16; // auditor
+const CL: u16 = 1024; // client: the voucher holder
 const EVERY: u16 = SW | PU | CA | FS | AU;
 // Service accounts (role `service`, the subject naming the service).
 const S_PROVIDERS: u16 = 32;
@@ -35,6 +36,7 @@ fn bit(role: &str) -> u16 {
         "county_admin" => CA,
         "finance_system" => FS,
         "auditor" => AU,
+        "client" => CL,
         other => panic!("unknown role {other}"),
     }
 }
@@ -97,6 +99,7 @@ const VOUCHERS: &[(&str, u16)] = &[
     ("GetVoucher", SW | CA | PU | SERVICES),
     ("ListVouchers", SW | CA | PU | SERVICES),
     ("ChooseProvider", SW | CA),
+    ("CompareProvidersForVoucher", SW | CA | CL),
     ("AcceptVoucher", PU),
     ("DeclineVoucher", PU),
     ("StartVoucher", PU),
@@ -162,6 +165,9 @@ const REPORTING: &[(&str, u16)] = &[
     ("MarkDeliveredToCounty", PU),
     ("GetClosingChecklist", PU | SW | CA),
     ("MarkClosingItem", PU | SW | CA),
+    ("GetClientFeedbackForm", SW | CA | CL),
+    ("SubmitClientFeedback", CL),
+    ("GetClientFeedbackSummary", CA | AU | PU),
 ];
 
 /// services/billing/src/access.rs.
