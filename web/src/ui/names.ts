@@ -137,4 +137,5 @@ export const ROLE_NAMES: Record<string, string> = {
   social_worker: "Sosiaalityöntekijä",
   county_admin: "Hyvinvointialueen pääkäyttäjä",
   provider_user: "Palveluntuottaja",
+  client: "Asiakas",
 };
