@@ -24,9 +24,9 @@ demo: einvoice-schemas ## Walk one month of the journey against the running `mak
 	  echo "The demo's e-invoices against the official Finvoice 3.0 / UBL 2.1 schemas and EN 16931 / Peppol BIS 3.0 rules:"; \
 	  .venv/bin/python deploy/scripts/validate-einvoice.py $$files && .venv/bin/python deploy/scripts/einvoice-rules.py $$files
 
-token: ## Mint a dev token: make token ROLE=county_admin [PROVIDER=<id>]
+token: ## Mint a dev token: make token ROLE=county_admin [PROVIDER=<id>] (a client: ROLE=client HETU=<identity code>)
 	@$(CARGO) build --quiet --bins
-	@$(BIN)/seteli-dev token --role $(ROLE) $(if $(PROVIDER),--provider $(PROVIDER),)
+	@$(BIN)/seteli-dev token --role $(ROLE) $(if $(PROVIDER),--provider $(PROVIDER),) $(if $(HETU),--identity-code $(HETU),)
 
 test: test-sqlite test-postgres ## Run every test on SQLite and on PostgreSQL
 
@@ -65,7 +65,9 @@ web: ## Build the browser portals (web/: the social worker's and the provider's,
 portal: web ## Serve the browser portals (web/dist) on http://127.0.0.1:3000, an origin `make run` allows
 	@u="http://127.0.0.1:3000/?vouchers=http://127.0.0.1:50052&providers=http://127.0.0.1:50051&attendance=http://127.0.0.1:50053&reporting=http://127.0.0.1:50054&billing=http://127.0.0.1:50055"; \
 	  echo "Social worker: $$u#token=$$($(BIN)/seteli token --role social_worker 2>/dev/null || echo '<make token ROLE=social_worker>')"; \
-	  echo "Provider:      $$u#token=<make token ROLE=provider_user PROVIDER=<provider id>>"
+	  echo "Provider:      $$u#token=<make token ROLE=provider_user PROVIDER=<provider id>>"; \
+	  echo "Client:        $$u#token=<make token ROLE=client HETU=<identity code>>"; \
+	  echo "Comparison:    $$u#/vertailu (no sign-in)"
 	@python3 -m http.server --bind 127.0.0.1 --directory web/dist 3000
 
 proto-check: ## buf lint (STANDARD) and buf breaking against main

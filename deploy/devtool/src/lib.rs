@@ -8,6 +8,7 @@ use std::path::Path;
 
 use seteli_platform::auth::Role;
 use seteli_platform::devkeys::{DEV_ISSUER, DevKey, is_pkcs8_v1};
+use seteli_platform::identity::Claims;
 
 /// Key id of the dev signing key: a service outside dev mode refuses a JWKS holding it.
 pub const KID: &str = seteli_platform::devkeys::DEV_KID;
@@ -83,10 +84,13 @@ pub struct TokenRequest {
     pub role: String,
     /// The provider of a `provider_user` (required for that role).
     pub provider: Option<String>,
-    /// The token's subject; `None`: `dev-<role>`.
+    /// The token's subject; `None`: `dev-<role>` (a `client`'s: `dev-client-<identity code>`).
     pub subject: Option<String>,
     /// How long it is valid, in seconds.
     pub ttl_seconds: i64,
+    /// The identity code (henkilötunnus) of a `client` (required for that role), carried in the
+    /// claim `hetu`, where the services look by default (`SETELI_JWT_IDENTITY_CODE_CLAIM`).
+    pub identity_code: Option<String>,
 }
 
 /// The issuer dev tokens carry: `SETELI_JWT_ISSUER`, or `seteli-dev` as the services expect
@@ -110,7 +114,8 @@ pub const SERVICES: [&str; 5] = [
 ];
 
 /// Signs `req` with `key` for `issuer` and `audience`; refuses an unknown role, a
-/// `provider_user` without a provider and a `service` token that names no service.
+/// `provider_user` without a provider, a `service` token that names no service, a `client`
+/// without a valid identity code, and an identity code on any other role.
 pub fn mint(
     key: &DevKey,
     issuer: &str,
@@ -120,7 +125,7 @@ pub fn mint(
     if Role::parse(&req.role).is_none() {
         anyhow::bail!(
             "unknown role {}: social_worker, provider_user, county_admin, finance_system, \
-             auditor or service",
+             auditor, service or client",
             req.role
         );
     }
@@ -137,6 +142,31 @@ pub fn mint(
             "a service token's subject names the service: --subject {}",
             SERVICES.join("|")
         );
+    }
+    if req.role == "client" {
+        let Some(code) = req.identity_code.as_deref() else {
+            anyhow::bail!("a client token needs the person's identity code: --identity-code");
+        };
+        if seteli_rules::ids::parse_hetu(code).is_err() {
+            anyhow::bail!("{code} is not a valid identity code (henkilötunnus)");
+        }
+        let now = chrono::Utc::now().timestamp();
+        return key.sign(&Claims {
+            sub: req
+                .subject
+                .clone()
+                .unwrap_or_else(|| format!("dev-client-{code}")),
+            iss: issuer.to_owned(),
+            aud: audience.to_owned(),
+            exp: now + req.ttl_seconds,
+            iat: now,
+            role: req.role.clone(),
+            provider_id: None,
+            hetu: Some(code.to_owned()),
+        });
+    }
+    if req.identity_code.is_some() {
+        anyhow::bail!("only a client token carries an identity code");
     }
     let subject = req
         .subject
@@ -164,10 +194,60 @@ mod tests {
             provider: None,
             subject: subject.map(str::to_owned),
             ttl_seconds: 60,
+            identity_code: None,
         };
         assert!(mint(&key, "seteli-dev", "seteli", &request(None)).is_err());
         assert!(mint(&key, "seteli-dev", "seteli", &request(Some("someone"))).is_err());
         assert!(mint(&key, "seteli-dev", "seteli", &request(Some("attendance"))).is_ok());
+    }
+
+    #[test]
+    fn a_client_token_carries_a_valid_identity_code_in_hetu() {
+        let key = DevKey::generate("test-key");
+        let request = |role: &str, code: Option<&str>| TokenRequest {
+            role: role.into(),
+            provider: None,
+            subject: None,
+            ttl_seconds: 60,
+            identity_code: code.map(str::to_owned),
+        };
+        let token = mint(
+            &key,
+            "seteli-dev",
+            "seteli",
+            &request("client", Some("010190-998V")),
+        )
+        .expect("a client token");
+        let payload = token.split('.').nth(1).expect("a payload");
+        use base64::Engine as _;
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .expect("base64url"),
+        )
+        .expect("JSON");
+        assert_eq!(claims["role"], "client");
+        assert_eq!(claims["hetu"], "010190-998V");
+        assert_eq!(claims["sub"], "dev-client-010190-998V");
+        assert!(mint(&key, "seteli-dev", "seteli", &request("client", None)).is_err());
+        assert!(
+            mint(
+                &key,
+                "seteli-dev",
+                "seteli",
+                &request("client", Some("010190-9999"))
+            )
+            .is_err()
+        );
+        assert!(
+            mint(
+                &key,
+                "seteli-dev",
+                "seteli",
+                &request("social_worker", Some("010190-998V"))
+            )
+            .is_err()
+        );
     }
     use std::path::PathBuf;
     use std::process::Command;

@@ -4,7 +4,8 @@
 //! seteli-dev keys  [--dir deploy/dev-keys]
 //!     Writes signing-key.pem (Ed25519, PKCS#8 v1 PEM, mode 0600) and jwks.json into DIR
 //!     unless they exist (an older v2 or world-readable key is rewritten, the same key).
-//! seteli-dev token --role ROLE [--provider ID] [--subject SUB] [--ttl SECONDS] [--dir DIR]
+//! seteli-dev token --role ROLE [--provider ID] [--identity-code HETU] [--subject SUB]
+//!                  [--ttl SECONDS] [--dir DIR]
 //!     Prints a token signed with DIR/signing-key.pem (issuer seteli-dev, audience seteli,
 //!     or SETELI_JWT_ISSUER / SETELI_JWT_AUDIENCE).
 //! ```
@@ -19,9 +20,10 @@ use seteli_devtool::{TokenRequest, audience, issuer, keys, mint};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  seteli-dev keys [--dir DIR]\n  seteli-dev token --role ROLE [--provider ID] [--subject SUB] [--ttl SECONDS] [--dir DIR]\n\
+        "usage:\n  seteli-dev keys [--dir DIR]\n  seteli-dev token --role ROLE [--provider ID] [--identity-code HETU] [--subject SUB] [--ttl SECONDS] [--dir DIR]\n\
          roles: social_worker, provider_user (needs --provider), county_admin, finance_system, auditor,\n\
-         service (a service's own account: --subject providers|vouchers|attendance|reporting|billing)"
+         service (a service's own account: --subject providers|vouchers|attendance|reporting|billing),\n\
+         client (a voucher holder: needs --identity-code, carried in the claim hetu)"
     );
     ExitCode::from(2)
 }
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
                 ttl_seconds: flag("--ttl")
                     .and_then(|t| t.parse().ok())
                     .unwrap_or(8 * 3600),
+                identity_code: flag("--identity-code"),
             };
             keys(&dir)
                 .and_then(|k| mint(&k, &issuer(), &audience(), &req))

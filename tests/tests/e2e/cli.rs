@@ -341,6 +341,59 @@ async fn dev_tokens_health_and_completions() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("seteli"));
 }
 
+/// The claims of a JWT, decoded (not verified: the services do that).
+fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&json).expect("JSON claims")
+}
+
+#[tokio::test]
+async fn a_dev_token_of_a_client_carries_their_identity_code_and_the_services_take_it() {
+    let env = start_vouchers(Prices::Unset).await;
+    let cli = Cli::new(&env, &[Svc::Providers, Svc::Vouchers]);
+    let code = seteli_tests::kit::STRANGER_IDENTITY_CODE;
+    let out = cli
+        .run(&["token", "--role", "client", "--identity-code", code])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let claims = claims_of(&token);
+    assert_eq!(claims["role"], "client", "{claims}");
+    assert_eq!(claims["hetu"], code, "{claims}");
+    assert_eq!(claims["sub"], format!("dev-client-{code}"), "{claims}");
+    // The services verify it: a person the county has no client record of holds no voucher
+    // (answered as such, not as a token they refuse).
+    let out = cli
+        .run(&["--token", &token, "voucher", "get", "PS-1999-999999"])
+        .await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("UNAUTHENTICATED"), "{said}");
+    // A client without an identity code, or with an invalid one, gets no token; nor does
+    // another role with one.
+    for args in [
+        &["token", "--role", "client"][..],
+        &[
+            "token",
+            "--role",
+            "client",
+            "--identity-code",
+            "010199-9999",
+        ],
+        &["token", "--role", "social_worker", "--identity-code", code],
+    ] {
+        let out = cli.run(args).await;
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_closed_output_ends_the_command_quietly() {
     let env = start_vouchers(Prices::County).await;

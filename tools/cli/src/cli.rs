@@ -119,6 +119,8 @@ pub enum RoleArg {
     FinanceSystem,
     /// An auditor.
     Auditor,
+    /// A voucher holder, strongly identified (needs --identity-code; only `seteli token`).
+    Client,
 }
 
 /// The commands.
@@ -183,7 +185,11 @@ pub struct TokenArgs {
     /// The provider of a provider_user.
     #[arg(long)]
     pub provider: Option<String>,
-    /// The token's subject (default dev-<role>).
+    /// The identity code (henkilötunnus) of a client, carried in the claim `hetu` (the
+    /// services' default SETELI_JWT_IDENTITY_CODE_CLAIM); `seteli example identity-code` makes one.
+    #[arg(long, value_name = "HETU")]
+    pub identity_code: Option<String>,
+    /// The token's subject (default dev-<role>; a client's dev-client-<identity code>).
     #[arg(long)]
     pub subject: Option<String>,
     /// Validity in seconds.

@@ -29,6 +29,7 @@ pub fn role_of(r: RoleArg) -> crate::conn::Role {
         RoleArg::CountyAdmin => Role::CountyAdmin,
         RoleArg::FinanceSystem => Role::FinanceSystem,
         RoleArg::Auditor => Role::Auditor,
+        RoleArg::Client => Role::Client,
     }
 }
 
@@ -74,11 +75,12 @@ pub async fn run(
     match command {
         Command::Token(a) => {
             let dev = DevTokens::from_dir(&global.keys)?;
-            let token = dev.mint(
+            let token = dev.mint_with_identity_code(
                 role_of(a.role).as_str(),
                 a.provider.as_deref(),
                 a.subject.as_deref(),
                 a.ttl,
+                a.identity_code.as_deref(),
             )?;
             if out.json {
                 output::emit(&serde_json::json!({ "token": token }).to_string())?;

@@ -90,6 +90,19 @@ impl DevTokens {
         subject: Option<&str>,
         ttl_seconds: i64,
     ) -> anyhow::Result<String> {
+        self.mint_with_identity_code(role, provider, subject, ttl_seconds, None)
+    }
+
+    /// As [`DevTokens::mint`], and a `client`'s token carries `identity_code` (required for
+    /// that role, refused on any other).
+    pub fn mint_with_identity_code(
+        &self,
+        role: &str,
+        provider: Option<&str>,
+        subject: Option<&str>,
+        ttl_seconds: i64,
+        identity_code: Option<&str>,
+    ) -> anyhow::Result<String> {
         seteli_devtool::mint(
             &self.key,
             &self.issuer,
@@ -99,6 +112,7 @@ impl DevTokens {
                 provider: provider.map(str::to_owned),
                 subject: subject.map(str::to_owned),
                 ttl_seconds,
+                identity_code: identity_code.map(str::to_owned),
             },
         )
     }
