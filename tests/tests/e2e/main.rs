@@ -25,6 +25,7 @@ mod billing_prices;
 mod billing_pull;
 mod billing_rules;
 mod billing_upstream;
+mod browser_client_day;
 mod browser_provider_day;
 mod browser_sign_in;
 mod browser_social_worker_day;
