@@ -37,8 +37,11 @@ export async function startClient(api: Api): Promise<void> {
     note.textContent = missing.length ? `Ei saatu luettua: ${missing.join(", ")}.` : "";
     note.hidden = !missing.length;
     section.dataset.loaded = "true";
-    const failed = parts.find((p): p is PromiseRejectedResult => p.status === "rejected");
-    if (failed) await showFailure(refusal, failed.reason, api.urls.attendance);
+    // The first part that failed, with the address of the service it asked.
+    const urls = [api.urls.attendance, api.urls.reporting, api.urls.reporting];
+    const failed = parts.findIndex((p) => p.status === "rejected");
+    const part = parts[failed];
+    if (part?.status === "rejected") await showFailure(refusal, part.reason, urls[failed] ?? "");
     else {
       hideRefusal(refusal);
       status("ok", said);
