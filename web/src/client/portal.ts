@@ -15,7 +15,7 @@ import { hasEnded, listOwnVouchers, showOwnVoucher, startChoose } from "./vouche
 
 /** Opens the client's pages. */
 export async function startClient(api: Api): Promise<void> {
-  const portal = element<HTMLElement>("#client");
+  const portal = element<HTMLElement>("#client-portal");
   portal.hidden = false;
   const refusal = refusalIn(element("#client-refusal-slot"), "client-refusal");
   const feedback = startFeedback(api);
