@@ -94,11 +94,12 @@ export async function listOwnVouchers(api: Api, open: (v: Voucher) => void): Pro
       const c = voucherCard(v);
       const b = h("button", { type: "button", "data-open": v.id }, `Avaa seteli ${c.number}`);
       b.addEventListener("click", () => open(v));
+      // The list names each voucher in a line; the opened one shows every value below.
       return h(
         "li",
         { "data-voucher": v.id, "data-state": c.stateCode },
         h("h4", {}, `Seteli ${c.number}`),
-        cardValues(c),
+        h("p", { class: "meta" }, `${c.service}. ${c.state}, voimassa ${c.valid}.`),
         b,
       );
     }),
