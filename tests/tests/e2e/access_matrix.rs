@@ -58,10 +58,12 @@ const AUDIT: &[(&str, u16)] = &[("ListAuditEntries", AU)];
 /// services/providers/src/access.rs, `rule`.
 const PROVIDERS: &[(&str, u16)] = &[
     ("CreateProvider", CA),
-    ("GetProvider", EVERY | SERVICES),
+    // A client (the voucher holder) reads approved providers as an outsider, searches near a
+    // point and checks the provider their own choice is checked against.
+    ("GetProvider", EVERY | SERVICES | CL),
     ("ListProviders", EVERY),
-    ("SearchProviders", EVERY),
-    ("CheckProviderForService", EVERY),
+    ("SearchProviders", EVERY | CL),
+    ("CheckProviderForService", EVERY | CL),
     // Every role passes the gate; who may edit is decided on the provider (its own users and
     // county administrators).
     ("UpdateProvider", EVERY),
