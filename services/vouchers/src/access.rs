@@ -5,7 +5,7 @@
 //! | CreateClient, UpdateClient, ListClients, CancelVoucher | social worker, county admin |
 //! | GetClient | social worker, county admin, provider's user (only clients with a voucher of theirs), client (their own record only) |
 //! | SetCeilingPrice, ExpireVouchers | county admin |
-//! | GetCeilingPrice, ListCeilingPrices | every role |
+//! | GetCeilingPrice, ListCeilingPrices | every role, the client too (the county's prices are public) |
 //! | IssueVoucher | social worker |
 //! | GetVoucher, ListVouchers | social worker, county admin, provider's user (own vouchers), billing's service account, client (their own vouchers: ListVouchers is filtered to them whatever the request's filters) |
 //! | ChooseProvider | social worker, county admin, client (their own voucher, under the same rules) |

@@ -91,16 +91,18 @@ const PROVIDERS: &[(&str, u16)] = &[
 /// services/vouchers/src/access.rs.
 const VOUCHERS: &[(&str, u16)] = &[
     ("CreateClient", SW | CA),
-    ("GetClient", SW | CA | PU),
+    // A client (the voucher holder) reads their own record and vouchers, and chooses on them.
+    ("GetClient", SW | CA | PU | CL),
     ("UpdateClient", SW | CA),
     ("ListClients", SW | CA),
     ("SetCeilingPrice", CA),
-    ("GetCeilingPrice", EVERY | SERVICES),
-    ("ListCeilingPrices", EVERY | SERVICES),
+    // The county's ceiling prices are public: every role, the voucher holder too.
+    ("GetCeilingPrice", EVERY | SERVICES | CL),
+    ("ListCeilingPrices", EVERY | SERVICES | CL),
     ("IssueVoucher", SW),
-    ("GetVoucher", SW | CA | PU | SERVICES),
-    ("ListVouchers", SW | CA | PU | SERVICES),
-    ("ChooseProvider", SW | CA),
+    ("GetVoucher", SW | CA | PU | SERVICES | CL),
+    ("ListVouchers", SW | CA | PU | SERVICES | CL),
+    ("ChooseProvider", SW | CA | CL),
     ("CompareProvidersForVoucher", SW | CA | CL),
     ("AcceptVoucher", PU),
     ("DeclineVoucher", PU),
