@@ -39,9 +39,18 @@ pub fn rpcs(svc: Svc) -> Vec<Rpc> {
     rpcs
 }
 
-/// The RPCs of the public services it serves without a token ([`Svc::public_packages`]).
+/// The packages of the public services `svc` also serves, answered without a token
+/// (`Built::public_grpc`): the registry serves the public comparison of providers.
+pub fn public_packages(svc: Svc) -> &'static [&'static str] {
+    match svc {
+        Svc::Providers => &["seteli.catalogue.v1"],
+        Svc::Vouchers | Svc::Attendance | Svc::Billing | Svc::Reporting => &[],
+    }
+}
+
+/// The RPCs of the public services it serves without a token ([`public_packages`]).
 pub fn public_rpcs(svc: Svc) -> Vec<Rpc> {
-    svc.public_packages()
+    public_packages(svc)
         .iter()
         .flat_map(|package| {
             let rpcs = rpcs_of(package);
@@ -54,7 +63,7 @@ pub fn public_rpcs(svc: Svc) -> Vec<Rpc> {
         .collect()
 }
 
-/// Every RPC of a public service ([`Svc::public_packages`]) answers without a token, and a
+/// Every RPC of a public service ([`public_packages`]) answers without a token, and a
 /// token — garbage, another key's, expired or valid — changes nothing: an empty request is
 /// INVALID_ARGUMENT (it names no place), never UNAUTHENTICATED or PERMISSION_DENIED, and the
 /// error carries the call's request id.

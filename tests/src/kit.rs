@@ -110,15 +110,6 @@ impl Svc {
         }
     }
 
-    /// The packages of the public services it also serves, answered without a token
-    /// (`Built::public_grpc`): the registry serves the public comparison of providers.
-    pub fn public_packages(self) -> &'static [&'static str] {
-        match self {
-            Svc::Providers => &["seteli.catalogue.v1"],
-            Svc::Vouchers | Svc::Attendance | Svc::Billing | Svc::Reporting => &[],
-        }
-    }
-
     /// Every upstream URL setting the service reads (its `Settings::read`; a kit test checks
     /// the list against the service's source).
     pub fn upstreams(self) -> &'static [UpstreamUrl] {
