@@ -39,6 +39,59 @@ pub fn rpcs(svc: Svc) -> Vec<Rpc> {
     rpcs
 }
 
+/// The packages of the public services `svc` also serves, answered without a token
+/// (`Built::public_grpc`): the registry serves the public comparison of providers.
+pub fn public_packages(svc: Svc) -> &'static [&'static str] {
+    match svc {
+        Svc::Providers => &["seteli.catalogue.v1"],
+        Svc::Vouchers | Svc::Attendance | Svc::Billing | Svc::Reporting => &[],
+    }
+}
+
+/// The RPCs of the public services it serves without a token ([`public_packages`]).
+pub fn public_rpcs(svc: Svc) -> Vec<Rpc> {
+    public_packages(svc)
+        .iter()
+        .flat_map(|package| {
+            let rpcs = rpcs_of(package);
+            assert!(
+                !rpcs.is_empty(),
+                "no RPCs of {package} in the descriptor set"
+            );
+            rpcs
+        })
+        .collect()
+}
+
+/// Every RPC of a public service ([`public_packages`]) answers without a token, and a
+/// token — garbage, another key's, expired or valid — changes nothing: an empty request is
+/// INVALID_ARGUMENT (it names no place), never UNAUTHENTICATED or PERMISSION_DENIED, and the
+/// error carries the call's request id.
+pub async fn public_rpcs_answer_without_a_token(svc: Svc) {
+    let env = Env::builder().services(&[svc]).start().await;
+    let server = env.server(svc);
+    let stranger = seteli_platform::testing::TestKeys::new();
+    for rpc in public_rpcs(svc) {
+        for (what, token) in [
+            ("no token", String::new()),
+            ("garbage", "not.a.jwt".to_owned()),
+            ("another key", stranger.token("county_admin", None)),
+            ("a valid token", env.admin()),
+        ] {
+            let id = format!("public-{}", rpc.method);
+            let status = call_raw_as(server.channel(), &rpc, &token, &id, Vec::new()).await;
+            assert_eq!(
+                status.code(),
+                Code::InvalidArgument,
+                "{} with {what}: {status:?}",
+                rpc.path()
+            );
+            let info = status.get_error_details().request_info().cloned();
+            assert_eq!(info.map(|i| i.request_id), Some(id), "{}", rpc.path());
+        }
+    }
+}
+
 /// Every RPC answers UNAUTHENTICATED to no token, a malformed token, a token signed by another
 /// key, and an expired token.
 pub async fn every_rpc_refuses_a_missing_or_bad_token(svc: Svc) {
@@ -220,7 +273,7 @@ macro_rules! listed_services {
     }};
 }
 
-/// Server reflection lists the service, audit and health in both v1 and v1alpha (Postman,
+/// Server reflection lists the service, its public services, audit and health in both v1 and v1alpha (Postman,
 /// Python's grpcio-reflection and older grpcurl speak only v1alpha), and no other Seteli
 /// service: a port lists what it serves. A call to another service's RPC on the port answers
 /// UNIMPLEMENTED saying so, not with an empty message.
@@ -228,6 +281,7 @@ pub async fn reflection_lists_the_service_in_v1_and_v1alpha(svc: Svc) {
     let env = Env::builder().services(&[svc]).start().await;
     let server = env.server(svc);
     let mut expected: Vec<String> = rpcs(svc).into_iter().map(|r| r.service).collect();
+    expected.extend(public_rpcs(svc).into_iter().map(|r| r.service));
     expected.push("seteli.audit.v1.AuditService".into());
     expected.push("grpc.health.v1.Health".into());
 

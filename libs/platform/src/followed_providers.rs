@@ -383,7 +383,7 @@ mod tests {
                         service_type: PbService::SkGroup as i32,
                         unit_price: Some(Money { cents: 3_000 }),
                         max_group_size: 8,
-                        price_history: Vec::new(),
+                        ..Default::default()
                     },
                     ppb::Offering {
                         service_type: PbService::Unspecified as i32,

@@ -6,6 +6,17 @@
 //! (its existence is not theirs to know) before any `PERMISSION_DENIED` about it. Staff and
 //! documents are shown to the county and the provider's own users only. The change feed
 //! (ListProviderChanges) is for the service accounts of [`FEED_FOLLOWERS`] only.
+//!
+//! | RPC | roles |
+//! | --- | --- |
+//! | CreateProvider, Approve/Reject/Suspend/Resume/RevokeProvider, ApproveBankDetails | county admin |
+//! | GetProvider | every role and the services' accounts; a client (the voucher holder) approved providers only, as another provider's user sees them (no staff, documents, contact person or bank details) |
+//! | ListProviders, ListProviderHistory (the county, auditors, own users) | social worker, provider's user, county admin, finance system, auditor |
+//! | SearchProviders, CheckProviderForService | those, and a client: approved providers, as outsiders see them; a client's CheckProviderForService also carries the documents' kinds and dates (no file), which their own ChooseProvider is checked against (PROV-DOCS, PROV-INSURANCE), and answers for a provider once approved (also SUSPENDED, REVOKED) so that a choice of it is refused by PROVIDER-NOT-APPROVED as a social worker's is |
+//! | Update, sites, offerings, staff, documents, Soteri classes | the gate of the five roles above; then the provider's own users and county admins |
+//! | SubmitProvider, DiscardProviderDraft | provider's user, county admin (their own provider's) |
+//! | ListProviderChanges | the service accounts of [`FEED_FOLLOWERS`] |
+//! | `seteli.catalogue.v1` CompareProviders | anyone, without a token (no personal data) |
 
 use seteli_platform::AppError;
 use seteli_platform::auth::{Caller, Role};
@@ -132,6 +143,16 @@ const EVERY_ROLE: &[Role] = &[
     Role::FinanceSystem,
     Role::Auditor,
 ];
+/// Every role of people, the voucher holder (`client`) too: who may search for a provider near
+/// a point and check one for a service (their own choice is checked against it).
+const EVERY_ROLE_AND_CLIENTS: &[Role] = &[
+    Role::SocialWorker,
+    Role::ProviderUser,
+    Role::CountyAdmin,
+    Role::FinanceSystem,
+    Role::Auditor,
+    Role::Client,
+];
 /// Every role, and the services' accounts: billing reads the seller of an invoice.
 const EVERY_ROLE_AND_SERVICES: &[Role] = &Role::ALL;
 const COUNTY_ADMIN: &[Role] = &[Role::CountyAdmin];
@@ -152,9 +173,8 @@ pub const fn rule(rpc: Rpc) -> Rule {
     let (roles, on_provider): (&'static [Role], OnProvider) = match rpc {
         Rpc::CreateProvider => (COUNTY_ADMIN, Anyone),
         Rpc::GetProvider => (EVERY_ROLE_AND_SERVICES, Anyone),
-        Rpc::ListProviders | Rpc::SearchProviders | Rpc::CheckProviderForService => {
-            (EVERY_ROLE, Anyone)
-        }
+        Rpc::ListProviders => (EVERY_ROLE, Anyone),
+        Rpc::SearchProviders | Rpc::CheckProviderForService => (EVERY_ROLE_AND_CLIENTS, Anyone),
         Rpc::UpdateProvider
         | Rpc::AddSite
         | Rpc::RemoveSite
@@ -276,21 +296,49 @@ pub fn owned_fields(
 }
 
 /// Whether the caller may see provider `id` in `state`: county roles see all; a provider user
-/// sees its own provider and approved ones.
+/// sees its own provider and approved ones; a client (the voucher holder) approved ones.
 pub fn may_see(caller: &Caller, id: &str, state: ProviderState) -> bool {
-    caller.role != Role::ProviderUser || caller.is_user_of(id) || state == ProviderState::Approved
+    match caller.role {
+        Role::ProviderUser => caller.is_user_of(id) || state == ProviderState::Approved,
+        Role::Client => state == ProviderState::Approved,
+        _ => true,
+    }
+}
+
+/// Whether the caller may check provider `id` in `state` for a service
+/// (CheckProviderForService): as [`may_see`], except that a client also checks a provider that
+/// was approved and is now SUSPENDED or REVOKED, so that their choice of it is refused with
+/// PROVIDER-NOT-APPROVED as a social worker's is (a draft, a submitted, rejected or discarded
+/// provider stays NOT_FOUND to them: it was never public).
+pub fn may_check(caller: &Caller, id: &str, state: ProviderState) -> bool {
+    may_see(caller, id, state)
+        || (caller.role == Role::Client
+            && matches!(state, ProviderState::Suspended | ProviderState::Revoked))
 }
 
 /// What of provider `id` the caller sees: everything, except that another provider's user
-/// sees no staff, documents, bank details, contact person, supplier number or e-invoice
-/// address (see `wire::provider_view`): only what choosing and working beside a provider
-/// needs — the name, business id, sites, services and prices.
+/// and a client see no staff, documents, bank details, contact person, supplier number or
+/// e-invoice address (see `wire::provider_view`): only what choosing and working beside a
+/// provider needs — the name, business id, sites, services and prices.
 pub fn detail(caller: &Caller, id: &str) -> Detail {
-    if caller.role == Role::ProviderUser && !caller.is_user_of(id) {
+    let outsider = match caller.role {
+        Role::ProviderUser => !caller.is_user_of(id),
+        Role::Client => true,
+        _ => false,
+    };
+    if outsider {
         Detail::Public
     } else {
         Detail::Full
     }
+}
+
+/// Whether a check of provider `id` for a service (CheckProviderForService) carries its
+/// documents' kinds and dates (no file reference): for whoever sees them in full, and for a
+/// client, whose own choice of the provider is checked against them (PROV-DOCS,
+/// PROV-INSURANCE) exactly as a social worker's is.
+pub fn sees_document_dates(caller: &Caller, id: &str) -> bool {
+    detail(caller, id) == Detail::Full || caller.role == Role::Client
 }
 
 /// Which providers the caller's lists show.
@@ -350,5 +398,29 @@ mod tests {
         assert!(may_act_on(&caller(Role::Auditor, None), Rpc::ListProviderHistory, "p1").is_ok());
         assert!(may_accept_degree(&own).is_err());
         assert!(may_accept_degree(&caller(Role::CountyAdmin, None)).is_ok());
+    }
+
+    #[test]
+    fn a_client_searches_checks_and_reads_approved_providers_as_an_outsider() {
+        let client = caller(Role::Client, None);
+        for rpc in Rpc::ALL {
+            let admitted = matches!(
+                rpc,
+                Rpc::GetProvider | Rpc::SearchProviders | Rpc::CheckProviderForService
+            );
+            assert_eq!(may_call(&client, rpc).is_ok(), admitted, "{}", rpc.name());
+        }
+        assert!(may_see(&client, "p1", ProviderState::Approved));
+        for state in ProviderState::ALL {
+            if state != ProviderState::Approved {
+                assert!(!may_see(&client, "p1", state), "{state:?}");
+            }
+        }
+        assert!(may_check(&client, "p1", ProviderState::Suspended));
+        assert!(!may_check(&client, "p1", ProviderState::Draft));
+        assert_eq!(detail(&client, "p1"), Detail::Public);
+        assert!(sees_document_dates(&client, "p1"));
+        let other = caller(Role::ProviderUser, Some("p2"));
+        assert!(!sees_document_dates(&other, "p1"));
     }
 }

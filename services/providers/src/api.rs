@@ -2,6 +2,8 @@
 //! request to its workflow in [`crate::ops`] through `seteli_platform::rpc::unary` (which
 //! builds the operation's context and turns its error into a `Status`).
 
+use seteli_api::catalogue::v1 as cpb;
+use seteli_api::catalogue::v1::provider_catalogue_service_server::ProviderCatalogueService;
 use seteli_api::providers::v1 as pb;
 use seteli_api::providers::v1::providers_service_server::ProvidersService;
 use seteli_platform::rpc::{self, Answer};
@@ -49,4 +51,22 @@ impl ProvidersService for ProvidersApi {
     async fn list_provider_history(&self, r: Request<pb::ListProviderHistoryRequest>) -> Answer<pb::ListProviderHistoryResponse> { rpc::unary(&self.0, r, ops::list_provider_history).await }
     async fn approve_bank_details(&self, r: Request<pb::ApproveBankDetailsRequest>) -> Answer<pb::ApproveBankDetailsResponse> { rpc::unary(&self.0, r, ops::approve_bank_details).await }
     async fn list_provider_changes(&self, r: Request<pb::ListProviderChangesRequest>) -> Answer<pb::ListProviderChangesResponse> { rpc::unary(&self.0, r, ops::list_provider_changes).await }
+}
+
+/// The public catalogue's handler (`seteli.catalogue.v1`, served without a token through
+/// `seteli_platform::rpc::public_unary`).
+#[derive(Debug, Clone)]
+pub struct CatalogueApi(App);
+
+impl CatalogueApi {
+    /// The handler over the registry's comparison.
+    pub fn new(app: App) -> Self {
+        Self(app)
+    }
+}
+
+#[rustfmt::skip]
+#[tonic::async_trait]
+impl ProviderCatalogueService for CatalogueApi {
+    async fn compare_providers(&self, r: Request<cpb::CompareProvidersRequest>) -> Answer<cpb::CompareProvidersResponse> { rpc::public_unary(&self.0, r, ops::compare_providers).await }
 }

@@ -1,6 +1,9 @@
 //! The registry's composition: its [`Settings`] (where PROV-PRICE's ceiling prices come from:
 //! the vouchers service, or fixed prices for running the registry alone), read once at start,
-//! and the [`App`] every workflow works with (the database and that source of prices).
+//! and the [`App`] every workflow works with (the database and that source of prices), and the
+//! gazetteer the public comparison measures from (built in, or [`PLACES_FILE`]).
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use seteli_api::vouchers::v1 as vpb;
@@ -15,6 +18,7 @@ use seteli_platform::server::Platform;
 use seteli_rules::prices::CeilingPrices;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::gazetteer::Gazetteer;
 use crate::wire;
 
 /// Configuration key of the vouchers service whose ceiling prices PROV-PRICE reads.
@@ -22,11 +26,17 @@ pub const VOUCHERS_URL: &str = "SETELI_VOUCHERS_URL";
 /// Configuration key of fixed ceiling prices, used when [`VOUCHERS_URL`] is unset (format of
 /// `seteli_rules::prices::CeilingPrices::parse`).
 pub const CEILING_PRICES: &str = "SETELI_CEILING_PRICES";
+/// Configuration key of the gazetteer file the public comparison reads (the columns of
+/// `assets/places.csv`, [`crate::gazetteer::HEADER`]); unset: the built-in one (Pohjois-Savo's
+/// municipalities and their centres' postal codes). Production points it at the full list of
+/// postal code areas built from Posti's postal code file.
+pub const PLACES_FILE: &str = "SETELI_PLACES_FILE";
 
 /// The registry's settings beyond the platform's.
 #[derive(Debug, Clone)]
 pub struct Settings {
     prices: PriceSettings,
+    places: Arc<Gazetteer>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,14 +72,28 @@ pub fn settings(config: &Config) -> Result<Settings, ConfigError> {
                 .map_err(|e| bad(CEILING_PRICES, e))?,
         ),
     };
-    Ok(Settings { prices })
+    let places = match config.var(PLACES_FILE) {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad(PLACES_FILE, format!("{path}: {e}")))?;
+            Gazetteer::parse(&text).map_err(|e| bad(PLACES_FILE, format!("{path}: {e}")))?
+        }
+        None => Gazetteer::parse(crate::gazetteer::BUILT_IN)
+            .map_err(|e| bad(PLACES_FILE, format!("the built-in gazetteer: {e}")))?,
+    };
+    Ok(Settings {
+        prices,
+        places: Arc::new(places),
+    })
 }
 
-/// What the workflows work with: the registry's database and its source of ceiling prices.
+/// What the workflows work with: the registry's database, its source of ceiling prices and
+/// the gazetteer of the public comparison.
 #[derive(Debug, Clone)]
 pub struct App {
     pub(crate) db: Database,
     pub(crate) prices: CeilingPriceSource,
+    pub(crate) places: Arc<Gazetteer>,
 }
 
 impl App {
@@ -85,6 +109,7 @@ impl App {
         Ok(Self {
             db: platform.db.clone(),
             prices,
+            places: settings.places,
         })
     }
 }
@@ -136,5 +161,23 @@ mod tests {
         assert_eq!(err.key, VOUCHERS_URL);
         assert!(settings(&config(&[(VOUCHERS_URL, "http://vouchers:50052")])).is_ok());
         assert!(settings(&config(&[])).is_ok());
+        let err = settings(&config(&[(PLACES_FILE, "/no/such/places.csv")])).expect_err("bad");
+        assert_eq!(err.key, PLACES_FILE);
+    }
+
+    #[test]
+    fn a_places_file_replaces_the_built_in_gazetteer() {
+        let path = std::env::temp_dir().join(format!("places-{}.csv", std::process::id()));
+        let text = format!(
+            "{}\nmunicipality,297,Kuopio,297,62.89,27.68\npostal_code,70100,Kuopio,297,62.89,27.68\n",
+            crate::gazetteer::HEADER
+        );
+        std::fs::write(&path, text).expect("write");
+        let s = settings(&config(&[(PLACES_FILE, path.to_str().expect("path"))])).expect("ok");
+        assert_eq!(s.places.len(), (1, 1));
+        std::fs::write(&path, "not a gazetteer").expect("write");
+        let err = settings(&config(&[(PLACES_FILE, path.to_str().expect("path"))]));
+        assert_eq!(err.expect_err("bad").key, PLACES_FILE);
+        let _ = std::fs::remove_file(&path);
     }
 }

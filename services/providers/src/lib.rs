@@ -5,7 +5,8 @@
 //! classes, and the county's approval of them (DRAFT → SUBMITTED → APPROVED/REJECTED,
 //! APPROVED ↔ SUSPENDED, REVOKED). Submitting and approving check every approval rule of
 //! `seteli_rules::provider` at once. Clients choosing a provider search approved ones near a
-//! point (PROV-DISTANCE). Every change of a provider's name, details, approval state or
+//! point (PROV-DISTANCE); anyone, without a token, compares approved providers from a
+//! municipality or a postal code area (`seteli.catalogue.v1`, [`gazetteer`]). Every change of a provider's name, details, approval state or
 //! offerings appends the provider as it then is to the registry's change feed
 //! (`ListProviderChanges`) in the same transaction: `vouchers` and `attendance` follow it and
 //! decide from their copy whether a provider may work (PROVIDER-NOT-APPROVED) and how large its
@@ -22,11 +23,14 @@
 //! state table) → [`store`] (SQL). The registry has no jobs.
 //!
 //! Settings beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service whose ceiling
-//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`app::settings`]).
+//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`app::settings`]);
+//! `SETELI_PLACES_FILE`, the gazetteer of the public comparison (default: the built-in
+//! `assets/places.csv`).
 
 pub mod access;
 pub mod api;
 pub mod app;
+pub mod gazetteer;
 pub mod model;
 pub mod ops;
 pub mod store;
@@ -34,6 +38,7 @@ pub mod wire;
 
 use std::future::Future;
 
+use seteli_api::catalogue::v1::provider_catalogue_service_server::ProviderCatalogueServiceServer;
 use seteli_api::providers::v1::providers_service_server::ProvidersServiceServer;
 use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
 use seteli_platform::db::MigrationFile;
@@ -83,6 +88,11 @@ impl Service for Providers {
             description: "discarded drafts free their business id",
             sql: include_str!("../migrations/0108_discarded_drafts.sql"),
         },
+        MigrationFile {
+            version: 109,
+            description: "free places declared per offering",
+            sql: include_str!("../migrations/0109_free_places.sql"),
+        },
     ];
 
     type Settings = app::Settings;
@@ -97,8 +107,14 @@ impl Service for Providers {
             .await?;
         ops::publish_unfed(&platform.db, &platform.clock).await?;
         let app = app::App::new(platform, settings)?;
+        let max = seteli_platform::limits::max_message_bytes(&platform.config)?;
+        // The public comparison (seteli.catalogue.v1): answered without a token, no personal
+        // data, nothing changed.
+        let catalogue = ProviderCatalogueServiceServer::new(api::CatalogueApi::new(app.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
         let server = ProvidersServiceServer::new(api::ProvidersApi::new(app));
-        Ok(seteli_platform::grpc_routes!(platform, server)?)
+        Ok(seteli_platform::grpc_routes!(platform, server)?.public_grpc(catalogue))
     }
 }
 

@@ -243,6 +243,23 @@ pub struct Offering {
     pub max_group_size: Option<u32>,
     /// The price's history, oldest first (PROV-PRICE); empty on an offering being set.
     pub prices: Vec<OfferingPrice>,
+    /// The free places the provider declared for the service, and when; `None`: not declared.
+    pub free_places: Option<FreePlaces>,
+}
+
+/// Free places a provider declared for a service it offers (vapaat paikat): shown to those
+/// comparing providers, never decided by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreePlaces {
+    /// How many, 0–[`FreePlaces::MAX`].
+    pub count: u32,
+    /// The day they were declared (SetOffering's day).
+    pub declared_on: NaiveDate,
+}
+
+impl FreePlaces {
+    /// The most free places a provider may declare for one service.
+    pub const MAX: u32 = 999;
 }
 
 /// One price of an offering and the first day it is in force.
@@ -446,8 +463,12 @@ pub struct Candidate {
     pub provider_id: String,
     /// Provider name.
     pub name: String,
-    /// Unit price of the service, cents.
+    /// Unit price of the service in force today, cents.
     pub unit_price_cents: i64,
+    /// For a group service: the largest group (CAP-GROUP-SIZE).
+    pub max_group_size: Option<u32>,
+    /// The free places the provider declared for the service.
+    pub free_places: Option<FreePlaces>,
     /// The place of service.
     pub site: Site,
 }

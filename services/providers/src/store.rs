@@ -11,22 +11,23 @@ use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
 use seteli_platform::db::new_id;
 use seteli_platform::paging::Paging;
-use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 mod drafts;
 mod feed;
 mod offerings;
+mod search;
 
 pub use drafts::{free_business_id, remove_staff};
 pub use feed::{PROVIDER_FEED, append_change, is_fed, list_changes, unfed_providers};
 pub use offerings::upsert_offering;
+pub use search::search_candidates;
 
 use crate::model::{
-    BoundingBox, Candidate, Contact, Detail, Details, Document, DocumentKind, HistoryEntry,
-    LegalForm, PendingBank, Provider, ProviderRoot, ProviderState, Qualification, Site, SiteKind,
-    StaffMember, Stamp, Visibility,
+    Contact, Detail, Details, Document, DocumentKind, HistoryEntry, LegalForm, PendingBank,
+    Provider, ProviderRoot, ProviderState, Qualification, Site, SiteKind, StaffMember, Stamp,
+    Visibility,
 };
 
 /// A history row: id, occurred_at, actor subject, role, organisation, action, summary, request id.
@@ -44,7 +45,7 @@ type StaffRow = (
     Option<i64>,
 );
 /// A site row: id, kind, name, street address, postal code, municipality, latitude, longitude.
-type SiteRow = (String, String, String, String, String, String, f64, f64);
+pub(crate) type SiteRow = (String, String, String, String, String, String, f64, f64);
 /// A site row led by its provider's id.
 type ProviderSiteRow = (
     String,
@@ -59,20 +60,6 @@ type ProviderSiteRow = (
 );
 /// A document row: provider id, id, kind, issued on, expires on, file reference.
 type DocumentRow = (String, String, String, String, Option<String>, String);
-/// A search row: provider id, name, unit price cents, then the site's columns.
-type CandidateRow = (
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    f64,
-    f64,
-);
 
 /// A provider's columns, its business id read where a discarded draft keeps it.
 const PROVIDER_COLUMNS: &str = "id, name, COALESCE(discarded_business_id, business_id), legal_form, contact_name, contact_email, \
@@ -663,7 +650,7 @@ async fn fill_children(
     Ok(())
 }
 
-fn site_from_row(r: SiteRow) -> Result<Site, AppError> {
+pub(crate) fn site_from_row(r: SiteRow) -> Result<Site, AppError> {
     Ok(Site {
         id: r.0,
         kind: SiteKind::from_code(&r.1).ok_or_else(|| unknown("site kind", &r.1))?,
@@ -733,39 +720,4 @@ pub async fn list_providers(
         .collect::<Result<Vec<_>, _>>()?;
     fill_children(conn, &mut page, Detail::Public).await?;
     Ok(page)
-}
-
-/// Every place of service (sites and worker locations) of APPROVED providers offering
-/// `service` inside `bounds`.
-pub async fn search_candidates(
-    conn: &mut AnyConnection,
-    service: ServiceType,
-    bounds: BoundingBox,
-) -> Result<Vec<Candidate>, AppError> {
-    let rows: Vec<CandidateRow> = sqlx::query_as(
-        "SELECT p.id, p.name, o.unit_price_cents, s.id, s.kind, s.name, s.street_address, \
-             s.postal_code, s.municipality, s.latitude, s.longitude \
-             FROM providers p \
-             JOIN provider_offerings o ON o.provider_id = p.id \
-             JOIN provider_sites s ON s.provider_id = p.id \
-             WHERE p.state = 'APPROVED' AND o.service_type = $1 \
-             AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5",
-    )
-    .bind(service.code())
-    .bind(bounds.min_lat)
-    .bind(bounds.max_lat)
-    .bind(bounds.min_lon)
-    .bind(bounds.max_lon)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Candidate {
-                provider_id: r.0,
-                name: r.1,
-                unit_price_cents: r.2,
-                site: site_from_row((r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))?,
-            })
-        })
-        .collect()
 }

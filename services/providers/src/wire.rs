@@ -6,6 +6,7 @@
 //! implement `PbEnum` for them) with a local `rules_enum!`, two exhaustive matches each.
 
 use chrono::NaiveDate;
+use seteli_api::catalogue::v1 as cpb;
 use seteli_api::common::v1 as common;
 use seteli_api::providers::v1 as pb;
 use seteli_api::vouchers::v1 as vpb;
@@ -15,9 +16,10 @@ use seteli_rules::ServiceType;
 use seteli_rules::geo::{Coordinates, DEFAULT_DISTANCE_LIMIT_KM};
 use seteli_rules::prices::CeilingPrices;
 
+use crate::gazetteer::{Gazetteer, Place, is_digits};
 use crate::model::{
-    Candidate, Contact, Detail, Details, Document, DocumentKind, HistoryEntry, LegalForm, Offering,
-    Provider, ProviderState, Qualification, Site, SiteKind, StaffMember,
+    Candidate, Contact, Detail, Details, Document, DocumentKind, FreePlaces, HistoryEntry,
+    LegalForm, Offering, Provider, ProviderState, Qualification, Site, SiteKind, StaffMember,
 };
 
 seteli_platform::pb_enum!(ProviderState, pb::ProviderState {
@@ -179,7 +181,7 @@ pub fn site(site: Option<&pb::Site>) -> Result<Site, AppError> {
 }
 
 /// Checks an offering's shape (its price and group size are the rules' to judge).
-pub fn offering(o: Option<&pb::Offering>) -> Result<Offering, AppError> {
+pub fn offering(o: Option<&pb::Offering>, today: NaiveDate) -> Result<Offering, AppError> {
     let o = o.ok_or_else(|| AppError::invalid("offering", "required"))?;
     let service = service_type("offering.service_type", o.service_type)?;
     money("offering.unit_price", o.unit_price.as_ref())?;
@@ -194,7 +196,42 @@ pub fn offering(o: Option<&pb::Offering>) -> Result<Offering, AppError> {
         unit_price_cents: o.unit_price.map(|m| m.cents).unwrap_or_default(),
         max_group_size: u32::try_from(o.max_group_size).ok().filter(|s| *s > 0),
         prices: Vec::new(),
+        free_places: free_places(o.free_places, today)?,
     })
+}
+
+/// The free places an offering declares, as of `today` (the day they are declared: a
+/// `free_places_on` in the request is ignored); `None` when unset. `INVALID_ARGUMENT` outside
+/// 0–[`FreePlaces::MAX`].
+pub fn free_places(given: Option<i32>, today: NaiveDate) -> Result<Option<FreePlaces>, AppError> {
+    let Some(n) = given else {
+        return Ok(None);
+    };
+    let count = u32::try_from(n)
+        .ok()
+        .filter(|n| *n <= FreePlaces::MAX)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "offering.free_places",
+                format!(
+                    "{n} free places: declare between 0 and {} (leave it unset when not declared)",
+                    FreePlaces::MAX
+                ),
+            )
+        })?;
+    Ok(Some(FreePlaces {
+        count,
+        declared_on: today,
+    }))
+}
+
+/// The free places as the contract shows them: the count and its day, both unset when none
+/// were declared.
+pub fn free_places_view(f: Option<FreePlaces>) -> (Option<i32>, Option<common::Date>) {
+    match f {
+        Some(f) => (i32::try_from(f.count).ok(), Some(to_date(f.declared_on))),
+        None => (None, None),
+    }
 }
 
 /// The first day a price being set is in force (SetOffering's `price_effective_from`): `today`
@@ -441,7 +478,8 @@ pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
                         set_at_micros: p.set_at_micros,
                     })
                     .collect(),
-                ..Default::default()
+                free_places: free_places_view(o.free_places).0,
+                free_places_on: free_places_view(o.free_places).1,
             })
             .collect(),
         soteri_classes: p.soteri_classes.clone(),
@@ -481,14 +519,23 @@ pub fn provider_view(p: &Provider, detail: Detail) -> pb::Provider {
 /// The provider as the registry's change feed carries it (ListProviderChanges): what the
 /// services following the registry decide by — its name and public details, approval state,
 /// offerings with their prices and group sizes, and version — and nothing else: no contact,
-/// bank details, sites, staff, documents or free-text reasons.
+/// bank details, sites, staff, documents or free-text reasons, nor the free places declared (no
+/// follower decides by them).
 pub fn feed_view(p: &Provider) -> pb::Provider {
     let public = provider_view(p, Detail::Public);
     pb::Provider {
         id: public.id,
         details: public.details,
         state: public.state,
-        offerings: public.offerings,
+        offerings: public
+            .offerings
+            .into_iter()
+            .map(|o| pb::Offering {
+                free_places: None,
+                free_places_on: None,
+                ..o
+            })
+            .collect(),
         version: public.version,
         ..Default::default()
     }
@@ -502,20 +549,126 @@ pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
         nearest_site: Some(site_view(&c.site)),
         distance_km: (distance_km * 1000.0).round() / 1000.0,
         unit_price: Some(to_money(c.unit_price_cents)),
-        ..Default::default()
+        max_group_size: c
+            .max_group_size
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or_default(),
+        free_places: free_places_view(c.free_places).0,
+        free_places_on: free_places_view(c.free_places).1,
+    }
+}
+
+/// A checked public comparison (CompareProviders): the service, the place compared from and
+/// how many providers at most.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The service.
+    pub service: ServiceType,
+    /// The municipality or postal code area whose centre distances are measured from.
+    pub place: Place,
+    /// Most providers answered.
+    pub limit: usize,
+}
+
+/// Checks a CompareProviders request against the gazetteer: a service, and exactly one of a
+/// municipality (Finnish name in any case, or its three-digit code) and a five-digit postal
+/// code (`INVALID_ARGUMENT` naming every malformed field); a place the gazetteer does not know
+/// is `NOT_FOUND`.
+pub fn comparison(
+    req: &cpb::CompareProvidersRequest,
+    places: &Gazetteer,
+) -> Result<Comparison, AppError> {
+    let mut errors = FieldErrors::new();
+    let service = errors.take(
+        "service_type",
+        service_type("service_type", req.service_type).map_err(AppError::describe),
+    );
+    let limit = errors.take(
+        "page_size",
+        seteli_platform::paging::page_size(req.page_size, 50, 200).map_err(AppError::describe),
+    );
+    let (municipality, postal_code) = (req.municipality.trim(), req.postal_code.trim());
+    match (municipality.is_empty(), postal_code.is_empty()) {
+        (true, true) => errors.add(
+            "municipality",
+            "give a municipality (name or three-digit code) or a postal code, one of them",
+        ),
+        (false, false) => errors.add(
+            "postal_code",
+            "give a municipality or a postal code, not both",
+        ),
+        (true, false) if !is_digits(postal_code, 5) => {
+            errors.add("postal_code", "a postal code is five digits, e.g. 70100")
+        }
+        _ => {}
+    }
+    errors.finish()?;
+    let place = if postal_code.is_empty() {
+        places
+            .municipality(municipality)
+            .ok_or_else(|| AppError::NotFound(format!("municipality {municipality}")))?
+    } else {
+        places
+            .postal_code(postal_code)
+            .ok_or_else(|| AppError::NotFound(format!("postal code {postal_code}")))?
+    };
+    Ok(Comparison {
+        service: service.unwrap_or(ServiceType::KttIndividual),
+        place: place.clone(),
+        limit: limit.and_then(|n| usize::try_from(n).ok()).unwrap_or(50),
+    })
+}
+
+/// The place a comparison measured from, as the contract shows it.
+pub fn compared_place(p: &Place) -> cpb::ComparedPlace {
+    cpb::ComparedPlace {
+        name: p.display_name(),
+        municipality_code: p.municipality_code.clone(),
+        postal_code: match p.kind {
+            crate::gazetteer::PlaceKind::PostalCode => p.code.clone(),
+            crate::gazetteer::PlaceKind::Municipality => String::new(),
+        },
+        centre: Some(common::Coordinates {
+            latitude: p.centre.lat,
+            longitude: p.centre.lon,
+        }),
+    }
+}
+
+/// A provider in the public comparison, `distance_km` from the place's centre (to the metre):
+/// its name, its nearest own site's name and address, the unit price in force today, the largest
+/// group and the free places declared. Nothing of a person.
+pub fn compared_provider(distance_km: f64, c: &Candidate) -> cpb::ComparedProvider {
+    let (free_places, free_places_on) = free_places_view(c.free_places);
+    cpb::ComparedProvider {
+        provider_id: c.provider_id.clone(),
+        name: c.name.clone(),
+        site_name: c.site.name.clone(),
+        street_address: c.site.street_address.clone(),
+        postal_code: c.site.postal_code.clone(),
+        municipality: c.site.municipality.clone(),
+        distance_km: (distance_km * 1000.0).round() / 1000.0,
+        unit_price: Some(to_money(c.unit_price_cents)),
+        max_group_size: c
+            .max_group_size
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or_default(),
+        free_places,
+        free_places_on,
     }
 }
 
 /// Whether `p` may deliver a service it offers as `offering`, its nearest place of service
 /// that counts `nearest_km` away (`-1` when none does), with the facts a choice is checked
-/// against: its places of service and (with [`Detail::Full`]) its documents' dates.
+/// against: its places of service and (with `documents`, see
+/// `access::sees_document_dates`) its documents' kinds and dates.
 pub fn check_view(
     p: &Provider,
     offering: Option<&Offering>,
     nearest_km: Option<f64>,
-    detail: Detail,
+    documents: bool,
 ) -> pb::CheckProviderForServiceResponse {
-    let documents = if detail == Detail::Full {
+    let documents = if documents {
         p.documents
             .iter()
             .map(|doc| pb::DocumentValidity {

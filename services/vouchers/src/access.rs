@@ -2,12 +2,14 @@
 //!
 //! | RPC | roles |
 //! | --- | --- |
-//! | CreateClient, UpdateClient, ListClients, ChooseProvider, CancelVoucher | social worker, county admin |
-//! | GetClient | social worker, county admin, provider's user (only clients with a voucher of theirs) |
+//! | CreateClient, UpdateClient, ListClients, CancelVoucher | social worker, county admin |
+//! | GetClient | social worker, county admin, provider's user (only clients with a voucher of theirs), client (their own record only) |
 //! | SetCeilingPrice, ExpireVouchers | county admin |
-//! | GetCeilingPrice, ListCeilingPrices | every role |
+//! | GetCeilingPrice, ListCeilingPrices | every role, the client too (the county's prices are public) |
 //! | IssueVoucher | social worker |
-//! | GetVoucher, ListVouchers | social worker, county admin, provider's user (own vouchers), billing's service account |
+//! | GetVoucher, ListVouchers | social worker, county admin, provider's user (own vouchers), billing's service account, client (their own vouchers: ListVouchers is filtered to them whatever the request's filters) |
+//! | ChooseProvider | social worker, county admin, client (their own voucher, under the same rules) |
+//! | CompareProvidersForVoucher | social worker, county admin, client (their own voucher) |
 //! | AcceptVoucher, DeclineVoucher, StartVoucher | provider's user |
 //! | RecordUnitsUsed (deprecated: always refused, units are recorded in attendance) | provider's user, county admin |
 //! | CompleteVoucher | provider's user, social worker, county admin |
@@ -21,16 +23,26 @@
 //! substitute with a stated reason (`x-seteli-substitute-reason`, audited). So does, to a provider's user, a voucher that ended
 //! more than `SETELI_PROVIDER_ACCESS_AFTER_END_DAYS` (90) days ago, and its client ([`may_read`]).
 //!
+//! A client (the voucher holder, role `client`) is the person their token's identity code
+//! (`Caller::identity_code`, strongly identified) names in the client register, matched by that
+//! code and never by a name; every match is audited (`IdentifyClient`, purpose
+//! `strong_identification`). They see their own record and vouchers only ([`may_see`] with the
+//! matched client id, the holder); everything else — and everything, when no client has their
+//! code — is `NOT_FOUND` or an empty list, never an error that tells whether a code is
+//! registered.
+//!
 //! Which fields each role's job needs (least data, issue 14; the views are in `wire.rs`):
 //!
-//! | data | social worker, county admin | provider's user | finance system | feed (ListVoucherChanges) |
-//! | --- | --- | --- | --- | --- |
-//! | voucher terms, state, units | all | own vouchers | all | all |
-//! | decision's eligibility facts (benefit, need assessment) | yes | no (`provider_view`) | no (`feed_view`) | no |
-//! | client's name and masked identity code | yes | own vouchers' clients (`client_for_provider`) | no (`feed_view`: the client id only) | no |
-//! | client's full identity code, home municipality and coordinates, contact | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no | no | no |
-//! | free text of the end and decline reasons | yes | own vouchers | no | no (`feed_view`) |
-//! | codes of the end and decline reasons (`end_reason_kind`, `declined_reason_kind`) | yes | own vouchers | yes | yes: what the feed tells of why |
+//! | data | social worker, county admin | provider's user | finance system | feed (ListVoucherChanges) | client (own) |
+//! | --- | --- | --- | --- | --- | --- |
+//! | voucher terms, state, validity, units granted/used/reserved/left, provider, coach, dates | all | own vouchers | all | all | own vouchers (`holder_view`) |
+//! | decision's eligibility facts (benefit, plan, need assessment, 4-day variant, distance exemption) | yes | no (`provider_view`) | no (`feed_view`) | no | yes: the decision is theirs and was given to them; they have the right to see what it rests on |
+//! | the issuing social worker's team (`social_worker_team`) | yes | yes | yes | yes | no: the county's internal organisation |
+//! | client's name and masked identity code | yes | own vouchers' clients (`client_for_provider`) | no (`feed_view`: the client id only) | no | yes |
+//! | client's full identity code | GetClient only; CreateClient/UpdateClient do not echo it (`client_answer`) | no (only for Kela's notice) | no | no | no: masked (`client_for_holder`), they know it |
+//! | client's home municipality and coordinates, contact | GetClient only | no | no | no | yes, their own (`client_for_holder`) |
+//! | free text of the end and decline reasons | yes | own vouchers | no | no (`feed_view`) | yes: why their service ended or a provider declined them |
+//! | codes of the end and decline reasons (`end_reason_kind`, `declined_reason_kind`) | yes | own vouchers | yes | yes: what the feed tells of why | yes |
 
 use chrono::NaiveDate;
 use seteli_platform::auth::{Caller, Role};
@@ -41,8 +53,17 @@ use crate::store::VoucherRow;
 
 /// The county's staff who keep the client register and decide.
 pub const COUNTY_STAFF: &[Role] = &[Role::SocialWorker, Role::CountyAdmin];
-/// Who may read clients (a provider's user only its own vouchers' clients).
-pub const CLIENT_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
+/// Who may read clients (a provider's user only its own vouchers' clients, a client only their
+/// own record).
+pub const CLIENT_READERS: &[Role] = &[
+    Role::SocialWorker,
+    Role::CountyAdmin,
+    Role::ProviderUser,
+    Role::Client,
+];
+/// Who chooses a voucher's provider: the county's staff for the client, or the client
+/// (the voucher holder) themself, on their own voucher under the same rules.
+pub const CHOOSERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::Client];
 /// The county's administrators.
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 /// Who issues vouchers.
@@ -53,6 +74,7 @@ pub const VOUCHER_READERS: &[Role] = &[
     Role::CountyAdmin,
     Role::ProviderUser,
     Role::Service,
+    Role::Client,
 ];
 /// The service account that reads vouchers' terms to invoice them.
 pub const BILLING: &str = "billing";
@@ -72,9 +94,11 @@ pub const FEED_FOLLOWERS: &[&str] = &["attendance", "reporting"];
 /// Whether `caller` may know voucher `v` exists: a social worker the vouchers they issued
 /// (their caseload), the county's administrators all; a provider's user only vouchers whose
 /// chosen provider is its own; billing's service account all (it invoices them: the voucher's
-/// terms). The financial system reads invoices, not vouchers.
-pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
+/// terms); a client only their own, `holder` being the client their identity code was matched
+/// to (none: no voucher). The financial system reads invoices, not vouchers.
+pub fn may_see(caller: &Caller, holder: Option<&str>, v: &VoucherRow) -> bool {
     match caller.role {
+        Role::Client => holder.is_some_and(|own| own == v.client_id),
         Role::ProviderUser => v
             .chosen_provider
             .as_deref()
@@ -82,7 +106,7 @@ pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
         Role::SocialWorker => caller.answers_for(&v.issued_by, &v.issued_by_team),
         Role::CountyAdmin => true,
         Role::Service => caller.is_service(BILLING),
-        Role::FinanceSystem | Role::Auditor | Role::Client => false,
+        Role::FinanceSystem | Role::Auditor => false,
     }
 }
 
@@ -98,8 +122,14 @@ pub const ENDED: &[VoucherState] = &[
 /// provider's user reads an ended voucher (and its client) only for `after_end_days` after its
 /// end (`SETELI_PROVIDER_ACCESS_AFTER_END_DAYS`, for the final report and the last invoice),
 /// then it is NOT_FOUND to them: the provider's need for the client's data has ended.
-pub fn may_read(caller: &Caller, v: &VoucherRow, today: NaiveDate, after_end_days: i64) -> bool {
-    may_see(caller, v)
+pub fn may_read(
+    caller: &Caller,
+    holder: Option<&str>,
+    v: &VoucherRow,
+    today: NaiveDate,
+    after_end_days: i64,
+) -> bool {
+    may_see(caller, holder, v)
         && (caller.role != Role::ProviderUser || !ended_before(v, today, after_end_days))
 }
 
@@ -144,11 +174,16 @@ pub fn made_by(caller: &Caller) -> (String, String) {
     }
 }
 
-/// Why the county processes the client's data in a read by `caller` (the audit purpose).
+/// Why the county processes the client's data in a read by `caller` (the audit purpose): the
+/// client reading their own is the data subject's access.
 pub fn client_purpose(caller: &Caller) -> &'static str {
-    if caller.role == Role::ProviderUser {
-        "service_delivery"
-    } else {
-        "client_register"
+    match caller.role {
+        Role::ProviderUser => "service_delivery",
+        Role::Client => "own_data",
+        _ => "client_register",
     }
 }
+
+/// The audit action and purpose of matching a client's token to the client register by the
+/// identity code it carries.
+pub const IDENTIFY: (&str, &str) = ("IdentifyClient", "strong_identification");

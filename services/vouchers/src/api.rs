@@ -17,9 +17,9 @@ pub struct VouchersApi(pub App);
 impl VouchersService for VouchersApi {
     async fn compare_providers_for_voucher(
         &self,
-        _r: Request<pb::CompareProvidersForVoucherRequest>,
+        r: Request<pb::CompareProvidersForVoucherRequest>,
     ) -> Answer<pb::CompareProvidersForVoucherResponse> {
-        Err(tonic::Status::unimplemented("being built (issue 28)"))
+        unary(&self.0, r, ops::compare_providers_for_voucher).await
     }
     async fn create_client(
         &self,

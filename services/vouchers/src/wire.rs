@@ -285,15 +285,65 @@ pub fn feed_view(v: &pb::Voucher) -> pb::Voucher {
     out
 }
 
+/// The voucher as its holder (the client, their own) sees it: everything about them — the
+/// terms, state, validity, units, provider, coach, dates, the decision with what it rests on and
+/// the reasons given — but not the issuing social worker's team, the county's internal
+/// organisation (see the field table in `access.rs`).
+pub fn holder_view(v: &pb::Voucher) -> pb::Voucher {
+    let mut out = v.clone();
+    out.social_worker_team.clear();
+    out
+}
+
 /// The voucher as `caller` may see it: a provider's user without the decision's eligibility
 /// facts; a service's account (billing invoicing it) without them and without the client's
-/// name and code (what it invoices needs neither); the county's staff all of it.
+/// name and code (what it invoices needs neither); the client their own ([`holder_view`]); the
+/// county's staff all of it.
 pub fn voucher_for(caller: &Caller, v: &pb::Voucher) -> pb::Voucher {
     match caller.role {
         Role::SocialWorker | Role::CountyAdmin => v.clone(),
         Role::ProviderUser => provider_view(v),
-        Role::Service | Role::FinanceSystem | Role::Auditor | Role::Client => feed_view(v),
+        Role::Client => holder_view(v),
+        Role::Service | Role::FinanceSystem | Role::Auditor => feed_view(v),
     }
+}
+
+/// A provider a voucher's holder may choose (CompareProvidersForVoucher), from the registry's
+/// search match: its nearest place of service that counts, the distance from home, the unit
+/// price in force today, the largest group and the free places declared. A worker's work
+/// location (SK) is named with its municipality only: its street address may be a person's
+/// home.
+pub fn provider_option(m: &ppb::ProviderMatch) -> pb::ProviderOption {
+    let place = m.nearest_site.clone().unwrap_or_default();
+    let own_site = place.kind == ppb::SiteKind::Site as i32;
+    pb::ProviderOption {
+        provider_id: m.provider_id.clone(),
+        name: m.name.clone(),
+        place_name: place.name,
+        street_address: if own_site {
+            place.street_address
+        } else {
+            String::new()
+        },
+        postal_code: if own_site {
+            place.postal_code
+        } else {
+            String::new()
+        },
+        municipality: place.municipality,
+        distance_km: m.distance_km,
+        unit_price: m.unit_price,
+        max_group_size: m.max_group_size,
+        free_places: m.free_places,
+        free_places_on: m.free_places_on,
+    }
+}
+
+/// A client's own record as they see it (GetClient): all of it but the full identity code,
+/// which they know (the masked one stays).
+pub fn client_for_holder(mut c: pb::Client) -> pb::Client {
+    c.identity_code.clear();
+    c
 }
 
 /// A client as CreateClient and UpdateClient answer: without the full identity code the caller

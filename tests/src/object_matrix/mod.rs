@@ -153,11 +153,13 @@ pub fn every_rpc() -> Vec<Rpc> {
         .collect()
 }
 
-/// Whether `rpc` only reads (its name says so: Get, List, Search, Check, Export, Stream).
+/// Whether `rpc` only reads (its name says so: Get, List, Search, Check, Compare, Export, Stream).
 pub fn is_read(rpc: &Rpc) -> bool {
-    ["Get", "List", "Search", "Check", "Export", "Stream"]
-        .iter()
-        .any(|verb| rpc.method.starts_with(verb))
+    [
+        "Get", "List", "Search", "Check", "Compare", "Export", "Stream",
+    ]
+    .iter()
+    .any(|verb| rpc.method.starts_with(verb))
 }
 
 /// What the fields of a request that name no object hold.

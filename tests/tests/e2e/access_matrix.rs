@@ -58,10 +58,12 @@ const AUDIT: &[(&str, u16)] = &[("ListAuditEntries", AU)];
 /// services/providers/src/access.rs, `rule`.
 const PROVIDERS: &[(&str, u16)] = &[
     ("CreateProvider", CA),
-    ("GetProvider", EVERY | SERVICES),
+    // A client (the voucher holder) reads approved providers as an outsider, searches near a
+    // point and checks the provider their own choice is checked against.
+    ("GetProvider", EVERY | SERVICES | CL),
     ("ListProviders", EVERY),
-    ("SearchProviders", EVERY),
-    ("CheckProviderForService", EVERY),
+    ("SearchProviders", EVERY | CL),
+    ("CheckProviderForService", EVERY | CL),
     // Every role passes the gate; who may edit is decided on the provider (its own users and
     // county administrators).
     ("UpdateProvider", EVERY),
@@ -89,16 +91,18 @@ const PROVIDERS: &[(&str, u16)] = &[
 /// services/vouchers/src/access.rs.
 const VOUCHERS: &[(&str, u16)] = &[
     ("CreateClient", SW | CA),
-    ("GetClient", SW | CA | PU),
+    // A client (the voucher holder) reads their own record and vouchers, and chooses on them.
+    ("GetClient", SW | CA | PU | CL),
     ("UpdateClient", SW | CA),
     ("ListClients", SW | CA),
     ("SetCeilingPrice", CA),
-    ("GetCeilingPrice", EVERY | SERVICES),
-    ("ListCeilingPrices", EVERY | SERVICES),
+    // The county's ceiling prices are public: every role, the voucher holder too.
+    ("GetCeilingPrice", EVERY | SERVICES | CL),
+    ("ListCeilingPrices", EVERY | SERVICES | CL),
     ("IssueVoucher", SW),
-    ("GetVoucher", SW | CA | PU | SERVICES),
-    ("ListVouchers", SW | CA | PU | SERVICES),
-    ("ChooseProvider", SW | CA),
+    ("GetVoucher", SW | CA | PU | SERVICES | CL),
+    ("ListVouchers", SW | CA | PU | SERVICES | CL),
+    ("ChooseProvider", SW | CA | CL),
     ("CompareProvidersForVoucher", SW | CA | CL),
     ("AcceptVoucher", PU),
     ("DeclineVoucher", PU),

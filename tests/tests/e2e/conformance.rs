@@ -21,6 +21,7 @@ macro_rules! conformance {
 
             checks! { $svc;
                 every_rpc_refuses_a_missing_or_bad_token
+                public_rpcs_answer_without_a_token
                 every_rpc_answers_an_empty_request_from_every_role
                 every_error_carries_the_request_id
                 health_follows_the_database

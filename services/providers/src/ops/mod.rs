@@ -12,12 +12,14 @@
 //! - `offerings`: places of service and offerings; `staff`: staff members; `documents`:
 //!   documents and Soteri classes: each an edit through the one path of `edit`;
 //! - `approval`: the approval state, the state RPCs from one table;
-//! - `search`: choosing a provider near a point;
+//! - `search`: choosing a provider near a point; `catalogue`: the public comparison from a
+//!   municipality or a postal code area (no token, no personal data);
 //! - `feed`: the change feed the registry publishes (ListProviderChanges), written by the
 //!   changes of `registration`, `edit` and `approval` in their own transactions;
 //! - `rules` and `common`: the rules chosen in one place, and what every change shares.
 
 mod approval;
+mod catalogue;
 mod common;
 mod documents;
 mod edit;
@@ -32,6 +34,7 @@ pub use approval::{
     approve_provider, discard_provider_draft, reject_provider, resume_provider, revoke_provider,
     submit_provider, suspend_provider,
 };
+pub use catalogue::compare_providers;
 pub use documents::{add_document, remove_document, set_soteri_classes};
 pub use feed::{FEED_START, list_provider_changes, publish_unfed};
 pub use offerings::{add_site, remove_offering, remove_site, set_offering};

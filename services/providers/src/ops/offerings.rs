@@ -58,7 +58,7 @@ pub async fn set_offering(
     req: pb::SetOfferingRequest,
 ) -> AppResult<pb::SetOfferingResponse> {
     let read = |ctx: &Ctx, req: &pb::SetOfferingRequest| {
-        let offering = wire::offering(req.offering.as_ref());
+        let offering = wire::offering(req.offering.as_ref(), ctx.today());
         let from = wire::price_effective_from(req.price_effective_from.as_ref(), ctx.today());
         let (offering, from) = (offering?, from?);
         if from < ctx.today() {

@@ -79,6 +79,7 @@ mod tests {
             unit_price_cents: 9_001,
             max_group_size: Some(13),
             prices: Vec::new(),
+            free_places: None,
         };
         let prices = CeilingPrices::parse("KTT_GROUP@2024-01-01=90.00").expect("prices");
         let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");

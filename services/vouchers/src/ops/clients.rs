@@ -1,6 +1,6 @@
 //! Clients: registering them (identity code checked, answered without it), reading one (a
 //! provider's user only while it serves the client, a social worker only within their
-//! caseload) and listing them by name; every read and change is audited.
+//! caseload, a client only their own record) and listing them by name; every read and change is audited.
 
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::Role;
@@ -11,6 +11,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
 use super::common::{audit_client, read_client, read_clients};
+use super::holders::holder;
 use crate::access;
 use crate::app::App;
 use crate::store;
@@ -58,8 +59,12 @@ pub async fn get_client(
 ) -> AppResult<pb::GetClientResponse> {
     ctx.caller.require(access::CLIENT_READERS)?;
     let id = required_id("client_id", &req.client_id)?;
-    let mut conn = app.db.pool().acquire().await?;
     let not_found = || AppError::NotFound(format!("client {id}"));
+    // A client reads their own record only: another's, or any without a match, is NOT_FOUND.
+    if ctx.caller.role == Role::Client && holder(app, &ctx).await?.as_deref() != Some(id.as_str()) {
+        return Err(not_found());
+    }
+    let mut conn = app.db.pool().acquire().await?;
     if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref())
         && !store::client_has_voucher_with(
             &mut conn,
@@ -96,7 +101,9 @@ pub async fn get_client(
         ("GetClient", access::client_purpose(&ctx.caller))
     };
     read_client(&app.db, &ctx, &id, action, purpose).await?;
-    let client = if ctx.caller.role == Role::ProviderUser {
+    let client = if ctx.caller.role == Role::Client {
+        wire::client_for_holder(client)
+    } else if ctx.caller.role == Role::ProviderUser {
         pb::Client {
             identity_code: if for_kela {
                 client.identity_code.clone()

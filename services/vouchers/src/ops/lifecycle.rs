@@ -24,6 +24,7 @@ use seteli_rules::terms::check_use_date;
 use sqlx::AnyConnection;
 
 use super::common::{AuditRefusal, record_voucher_change};
+use super::holders::holder;
 use crate::access;
 use crate::app::App;
 use crate::model::{ChangeKind, StartDates, VoucherState};
@@ -41,7 +42,7 @@ pub async fn choose_provider(
     ctx: Ctx,
     req: pb::ChooseProviderRequest,
 ) -> AppResult<pb::ChooseProviderResponse> {
-    ctx.caller.require(access::COUNTY_STAFF)?;
+    ctx.caller.require(access::CHOOSERS)?;
     let change = Change::new(&app.db, &ctx, &req)?;
     if let Some(first) = change.replay().await? {
         return Ok(first);
@@ -49,7 +50,10 @@ pub async fn choose_provider(
     let id = required_id("voucher_id", &req.voucher_id)?;
     let provider_id = required_id("provider_id", &req.provider_id)?;
     let agreed_start_on = wire::optional_date("agreed_start_on", req.agreed_start_on.as_ref())?;
-    let v = visible_voucher(app, &ctx.caller, &id).await?;
+    // A client chooses on their own voucher only (the same rules as a social worker's choice);
+    // the registry is asked with their token.
+    let holder = holder(app, &ctx).await?;
+    let v = visible_voucher(app, &ctx.caller, holder.as_deref(), &id).await?;
     let home = {
         let mut conn = app.db.pool().acquire().await?;
         store::load_client(&mut conn, &v.client_id)
@@ -118,6 +122,7 @@ pub async fn choose_provider(
         &ctx,
         "ChooseProvider",
         &id,
+        holder,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 let moved = store::choose_provider(conn, &v.id, &choice).await?;
@@ -159,6 +164,7 @@ pub async fn accept_voucher(
         &ctx,
         "AcceptVoucher",
         &id,
+        None,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 // PROC-START, PROC-COACH, KTT-STEWARD
@@ -200,6 +206,7 @@ pub async fn decline_voucher(
         &ctx,
         "DeclineVoucher",
         &id,
+        None,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 let moved = store::decline(conn, &v.id, &own, kind, &reason).await?;
@@ -268,6 +275,7 @@ pub async fn start_voucher(
         &ctx,
         "StartVoucher",
         &id,
+        None,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 if let Some(notified_on) = steward
@@ -333,6 +341,7 @@ pub async fn complete_voucher(
         &ctx,
         "CompleteVoucher",
         &id,
+        None,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 let moved = store::complete(conn, &v.id, on).await?;
@@ -375,6 +384,7 @@ pub async fn interrupt_voucher(
         &ctx,
         "InterruptVoucher",
         &id,
+        None,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 let moved = store::end(conn, &v.id, Ending::Interrupted, on, kind, &reason).await?;
@@ -406,6 +416,7 @@ pub async fn cancel_voucher(
         &ctx,
         "CancelVoucher",
         &id,
+        None,
         Box::new(move |conn, v| {
             Box::pin(async move {
                 let moved =
@@ -438,6 +449,7 @@ async fn change_voucher(
     ctx: &Ctx,
     action: &'static str,
     id: &str,
+    holder: Option<String>,
     op: VoucherOp,
 ) -> AppResult<pb::Voucher> {
     let caller = ctx.caller.clone();
@@ -445,7 +457,7 @@ async fn change_voucher(
     let answer: pb::GetVoucherResponse = change
         .apply_to(
             id,
-            |v: &VoucherRow| access::may_see(&caller, v),
+            |v: &VoucherRow| access::may_see(&caller, holder.as_deref(), v),
             move |conn, before: VoucherRow| {
                 Box::pin(async move {
                     let (ctx, request_id) = (&ctx, request_id.as_str());
@@ -473,12 +485,17 @@ async fn change_voucher(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored answer has no voucher")))
 }
 
-/// Loads a voucher the caller may see, outside a transaction.
-async fn visible_voucher(app: &App, caller: &Caller, id: &str) -> AppResult<VoucherRow> {
+/// Loads a voucher the caller (a client: as `holder`) may see, outside a transaction.
+async fn visible_voucher(
+    app: &App,
+    caller: &Caller,
+    holder: Option<&str>,
+    id: &str,
+) -> AppResult<VoucherRow> {
     let mut conn = app.db.pool().acquire().await?;
     store::load_voucher(&mut conn, id)
         .await?
-        .filter(|v| access::may_see(caller, v))
+        .filter(|v| access::may_see(caller, holder, v))
         .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))
 }
 

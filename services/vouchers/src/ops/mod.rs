@@ -1,6 +1,7 @@
 //! The voucher service's workflows: validate → decide with `seteli_rules` → change through the
 //! store, one module per capability: clients, ceiling prices, service decisions, reading
-//! vouchers, the life cycle, the units used (attendance's usage feed), the published change
+//! vouchers, the voucher holder as a user (`holders`: matched by identity code, comparing
+//! providers from home), the life cycle, the units used (attendance's usage feed), the published change
 //! feed and the expiry sweep; what several of them share (the client audit, the feed entry) is
 //! in `common`. Each function is re-exported here: `api.rs` calls one per RPC as `ops::x`,
 //! `jobs.rs` calls the sweep and the usage follower.
@@ -12,6 +13,7 @@
 mod clients;
 mod common;
 mod decisions;
+mod holders;
 mod lifecycle;
 mod prices;
 mod sweep;
@@ -21,6 +23,7 @@ mod vouchers;
 
 pub use clients::{create_client, get_client, list_clients, update_client};
 pub use decisions::issue_voucher;
+pub use holders::{UNLIMITED_SEARCH_KM, compare_providers_for_voucher};
 pub use lifecycle::{
     accept_voucher, cancel_voucher, choose_provider, complete_voucher, decline_voucher,
     interrupt_voucher, start_voucher,

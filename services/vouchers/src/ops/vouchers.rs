@@ -1,5 +1,6 @@
 //! Reading vouchers: one by id or number, and the listing (newest first); a provider's user sees
-//! only its own provider's vouchers, ended ones for a while after the end.
+//! only its own provider's vouchers, ended ones for a while after the end; a client only their
+//! own.
 
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::auth::Role;
@@ -9,6 +10,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
 use super::common::{read_client, read_clients};
+use super::holders::holder;
 use crate::access;
 use crate::app::App;
 use crate::model::VoucherState;
@@ -22,6 +24,7 @@ pub async fn get_voucher(
     req: pb::GetVoucherRequest,
 ) -> AppResult<pb::GetVoucherResponse> {
     ctx.caller.require(access::VOUCHER_READERS)?;
+    let holder = holder(app, &ctx).await?;
     let mut conn = app.db.pool().acquire().await?;
     let (what, row) = if !req.voucher_id.trim().is_empty() {
         let id = req.voucher_id.trim();
@@ -38,7 +41,7 @@ pub async fn get_voucher(
     };
     let (today, days) = (ctx.today(), app.provider_access_after_end_days);
     let v = row
-        .filter(|v| access::may_read(&ctx.caller, v, today, days))
+        .filter(|v| access::may_read(&ctx.caller, holder.as_deref(), v, today, days))
         .ok_or_else(|| AppError::NotFound(format!("voucher {what}")))?;
     drop(conn);
     read_client(&app.db, &ctx, &v.client_id, "GetVoucher", "voucher_service").await?;
@@ -77,6 +80,14 @@ pub async fn list_vouchers(
     // A service's account other than billing's sees no voucher (access::may_see).
     if ctx.caller.role == Role::Service && !ctx.caller.is_service(access::BILLING) {
         return Ok(pb::ListVouchersResponse::default());
+    }
+    // A client lists their own vouchers only, whatever client the request names; without a
+    // match in the register, none.
+    if ctx.caller.role == Role::Client {
+        match holder(app, &ctx).await? {
+            Some(own) => filter.client_id = own,
+            None => return Ok(pb::ListVouchersResponse::default()),
+        }
     }
     if let (Role::ProviderUser, Some(own)) = (ctx.caller.role, ctx.caller.provider_id.as_deref()) {
         if !filter.provider_id.is_empty() && filter.provider_id != own {

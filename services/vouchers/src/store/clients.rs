@@ -133,6 +133,19 @@ pub async fn load_client(
     row.as_ref().map(client_from_row).transpose()
 }
 
+/// The id of the client whose identity code is `identity_code` (canonical form, as stored), if
+/// one is registered: how a client's strongly identified token is matched to the register.
+pub async fn client_id_by_identity_code(
+    conn: &mut AnyConnection,
+    identity_code: &str,
+) -> Result<Option<String>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM clients WHERE identity_code = $1")
+        .bind(identity_code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// Whether `provider_id` is the chosen provider of any voucher of the client that has not
 /// ended, or ended on or after `ended_on_or_after`.
 pub async fn client_has_voucher_with(

@@ -29,8 +29,8 @@ mod voucher_feed;
 mod vouchers;
 
 pub use clients::{
-    client_has_ktt_voucher_with, client_has_voucher_with, in_caseload, insert_client, list_clients,
-    load_client, update_client,
+    client_has_ktt_voucher_with, client_has_voucher_with, client_id_by_identity_code, in_caseload,
+    insert_client, list_clients, load_client, update_client,
 };
 pub use common::bump_counter;
 pub use decisions::{client_vouchers, insert_voucher, lock_client_for_issue, next_voucher_number};
