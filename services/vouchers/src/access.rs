@@ -7,7 +7,8 @@
 //! | SetCeilingPrice, ExpireVouchers | county admin |
 //! | GetCeilingPrice, ListCeilingPrices | every role |
 //! | IssueVoucher | social worker |
-//! | GetVoucher, ListVouchers | social worker, county admin, provider's user (own vouchers), billing's service account |
+//! | GetVoucher | social worker, county admin, provider's user (own vouchers), billing's service account, client (own vouchers: the identity code of their token is the voucher's client's) |
+//! | ListVouchers | social worker, county admin, provider's user (own vouchers), billing's service account |
 //! | AcceptVoucher, DeclineVoucher, StartVoucher | provider's user |
 //! | RecordUnitsUsed (deprecated: always refused, units are recorded in attendance) | provider's user, county admin |
 //! | CompleteVoucher | provider's user, social worker, county admin |
@@ -54,6 +55,15 @@ pub const VOUCHER_READERS: &[Role] = &[
     Role::ProviderUser,
     Role::Service,
 ];
+/// Who may read one voucher: [`VOUCHER_READERS`] and the voucher's holder (a client: their own
+/// vouchers only, [`may_see`]; attendance and reporting ask this for a client's request).
+pub const VOUCHER_GETTERS: &[Role] = &[
+    Role::SocialWorker,
+    Role::CountyAdmin,
+    Role::ProviderUser,
+    Role::Service,
+    Role::Client,
+];
 /// The service account that reads vouchers' terms to invoice them.
 pub const BILLING: &str = "billing";
 /// The provider's side of a voucher.
@@ -72,7 +82,8 @@ pub const FEED_FOLLOWERS: &[&str] = &["attendance", "reporting"];
 /// Whether `caller` may know voucher `v` exists: a social worker the vouchers they issued
 /// (their caseload), the county's administrators all; a provider's user only vouchers whose
 /// chosen provider is its own; billing's service account all (it invoices them: the voucher's
-/// terms). The financial system reads invoices, not vouchers.
+/// terms); a client only the vouchers whose client has the identity code of their token. The
+/// financial system reads invoices, not vouchers.
 pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
     match caller.role {
         Role::ProviderUser => v
@@ -82,7 +93,11 @@ pub fn may_see(caller: &Caller, v: &VoucherRow) -> bool {
         Role::SocialWorker => caller.answers_for(&v.issued_by, &v.issued_by_team),
         Role::CountyAdmin => true,
         Role::Service => caller.is_service(BILLING),
-        Role::FinanceSystem | Role::Auditor | Role::Client => false,
+        Role::Client => caller
+            .identity_code
+            .as_deref()
+            .is_some_and(|code| !code.is_empty() && code == v.client_identity_code),
+        Role::FinanceSystem | Role::Auditor => false,
     }
 }
 

@@ -96,7 +96,7 @@ const VOUCHERS: &[(&str, u16)] = &[
     ("GetCeilingPrice", EVERY | SERVICES),
     ("ListCeilingPrices", EVERY | SERVICES),
     ("IssueVoucher", SW),
-    ("GetVoucher", SW | CA | PU | SERVICES),
+    ("GetVoucher", SW | CA | PU | SERVICES | CL),
     ("ListVouchers", SW | CA | PU | SERVICES),
     ("ChooseProvider", SW | CA),
     ("CompareProvidersForVoucher", SW | CA | CL),

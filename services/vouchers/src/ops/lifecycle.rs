@@ -614,6 +614,7 @@ mod tests {
             start,
             issued_by: "sw-1".into(),
             issued_by_team: String::new(),
+            client_identity_code: String::new(),
             view: pb::Voucher::default(),
         }
     }

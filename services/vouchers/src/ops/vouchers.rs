@@ -21,7 +21,7 @@ pub async fn get_voucher(
     ctx: Ctx,
     req: pb::GetVoucherRequest,
 ) -> AppResult<pb::GetVoucherResponse> {
-    ctx.caller.require(access::VOUCHER_READERS)?;
+    ctx.caller.require(access::VOUCHER_GETTERS)?;
     let mut conn = app.db.pool().acquire().await?;
     let (what, row) = if !req.voucher_id.trim().is_empty() {
         let id = req.voucher_id.trim();

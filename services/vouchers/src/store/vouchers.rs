@@ -20,7 +20,8 @@ const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.serv
     v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
     v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, v.issued_by, \
     v.issued_by_team, v.end_reason_kind, v.declined_reason_kind, \
-    c.name AS client_name, c.identity_code_masked AS client_masked \
+    c.name AS client_name, c.identity_code_masked AS client_masked, \
+    c.identity_code AS client_identity_code \
     FROM vouchers v JOIN clients c ON c.id = v.client_id";
 
 /// A voucher as stored.
@@ -56,6 +57,9 @@ pub struct VoucherRow {
     /// Their team, where the identity provider names one (empty otherwise): the team shares
     /// the caseload.
     pub issued_by_team: String,
+    /// The client's identity code, matched to a client's token ([`crate::access::may_see`]);
+    /// never put into a view.
+    pub client_identity_code: String,
     /// The full contract view (county).
     pub view: pb::Voucher,
 }
@@ -153,6 +157,7 @@ fn voucher_from_row(r: &AnyRow) -> Result<VoucherRow, AppError> {
     Ok(VoucherRow {
         issued_by: r.try_get("issued_by")?,
         issued_by_team: r.try_get("issued_by_team")?,
+        client_identity_code: r.try_get("client_identity_code")?,
         id: view.id.clone(),
         client_id: view
             .client
