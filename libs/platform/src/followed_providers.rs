@@ -384,6 +384,7 @@ mod tests {
                         unit_price: Some(Money { cents: 3_000 }),
                         max_group_size: 8,
                         price_history: Vec::new(),
+                        ..Default::default()
                     },
                     ppb::Offering {
                         service_type: PbService::Unspecified as i32,
