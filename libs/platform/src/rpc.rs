@@ -130,7 +130,7 @@ where
         .map_err(|e| to_status(e, &request_id))
 }
 
-/// The context of a public call (no token, [`crate::auth::PublicDoor`]): the trace and the
+/// The context of a public call (no token, the auth module's `PublicDoor`): the trace and the
 /// clock, and nobody to name.
 #[derive(Debug, Clone)]
 pub struct PublicCtx {
@@ -147,7 +147,7 @@ impl PublicCtx {
     }
 }
 
-/// Runs one unary RPC of a public service ([`crate::server::Built::public_grpc`]) as [`unary`]
+/// Runs one unary RPC of a public service (the server's `Built::public_grpc`) as [`unary`]
 /// does, without a caller: the request's limits are checked and its error mapped the same way.
 pub async fn public_unary<'a, S, Req, Resp, Fut>(
     state: &'a S,
