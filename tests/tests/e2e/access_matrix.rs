@@ -142,8 +142,8 @@ const ATTENDANCE: &[(&str, u16)] = &[
 
 /// services/reporting/src/access.rs.
 const REPORTING: &[(&str, u16)] = &[
-    ("ListObligations", PU | SW | CA),
-    ("GetReport", PU | SW | CA),
+    ("ListObligations", PU | SW | CA | CL),
+    ("GetReport", PU | SW | CA | CL),
     ("SaveReportDraft", PU),
     ("SubmitReport", PU),
     ("AcknowledgeReport", SW | CA),
@@ -160,7 +160,7 @@ const REPORTING: &[(&str, u16)] = &[
     ("MarkKelaNoticeSent", PU),
     ("GetFollowUp", CA | AU),
     ("ExportFollowUpCsv", CA | AU),
-    ("GetReportPdf", PU | SW | CA),
+    ("GetReportPdf", PU | SW | CA | CL),
     ("MarkClientCopyGiven", PU),
     ("MarkDeliveredToCounty", PU),
     ("GetClosingChecklist", PU | SW | CA),
