@@ -33,6 +33,7 @@ mod browser_voucher_lookup;
 mod cli;
 mod cli_honest;
 mod cli_walk;
+mod clients_following;
 mod conformance;
 mod dev_env;
 mod feed_order;
