@@ -55,6 +55,9 @@ pub const READERS: &[Role] = &[
     Role::ProviderUser,
     Role::Client,
 ];
+/// Who reads groups: the county's roles and the providers' users (a client reads their own
+/// voucher's sessions, not the provider's groups).
+pub const GROUP_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
 /// The service account that reads the billable items and marks them invoiced.
 pub const BILLING: &[&str] = &["billing"];
 /// Who reads and resolves alerts.

@@ -243,7 +243,7 @@ pub fn may_mark(
 // | --- | --- |
 // | GetClientFeedbackForm | the voucher's client (their own), its social worker (caseload), county admin |
 // | SubmitClientFeedback | the voucher's client only (their own voucher) |
-// | GetClientFeedbackSummary | county admin, auditor (every row); provider's user (its own provider's rows) |
+// | GetClientFeedbackSummary | county admin, auditor (every row); provider's user (its own provider's rows; another provider named: PERMISSION_DENIED, as the provider itself is public) |
 //
 // The answers are the client's personal data: the write is audited. The summary shows per
 // service and provider how many answered and each question's mean; a row of fewer than five

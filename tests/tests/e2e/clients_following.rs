@@ -437,7 +437,8 @@ async fn the_summary_suppresses_fewer_than_five_answers_and_shows_comments_only_
         );
     }
 
-    // A provider's user: its own provider's rows, without comments; another's is NOT_FOUND.
+    // A provider's user: its own provider's rows, without comments; another provider (public:
+    // it exists) is not theirs to read.
     let own = feedback_summary(&env, &env.provider_user(&p), period.clone())
         .await
         .expect("own rows");
@@ -446,10 +447,10 @@ async fn the_summary_suppresses_fewer_than_five_answers_and_shows_comments_only_
     assert!(!own.rows[0].suppressed && own.rows[0].comments.is_empty());
     let mut of_q = period.clone();
     of_q.provider_id = q.clone();
-    not_found(
-        feedback_summary(&env, &env.provider_user(&p), of_q).await,
-        "another provider",
-    );
+    let refused = feedback_summary(&env, &env.provider_user(&p), of_q)
+        .await
+        .expect_err("another provider's feedback");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
 
     // Outside the period nothing; a period backwards is refused; a social worker reads none.
     let december = summary_of(ymd(2026, 12, 1), ymd(2026, 12, 31));

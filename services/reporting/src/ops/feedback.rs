@@ -361,8 +361,15 @@ pub async fn get_client_feedback_summary(
     ctx.caller.require(access::FEEDBACK_SUMMARY_READERS)?;
     let (from, until) = period(("from", req.from.as_ref()), ("until", req.until.as_ref()))?;
     let service = wire::optional_enum::<ServiceType>("service_type", req.service_type)?;
-    // A provider's user: its own provider's rows (another asked: NOT_FOUND).
-    let scope = access::list_scope(&ctx.caller, &req.provider_id, "")?;
+    // A provider's user: its own provider's rows. Another provider is public (it exists), its
+    // clients' feedback is not this caller's: refused, whichever provider is named.
+    let asked = req.provider_id.trim();
+    if ctx.caller.role == Role::ProviderUser && !asked.is_empty() && !ctx.caller.is_user_of(asked) {
+        return Err(AppError::PermissionDenied(
+            "a provider's user reads its own provider's feedback only".into(),
+        ));
+    }
+    let scope = access::list_scope(&ctx.caller, asked, "")?;
     let comments = access::reads_feedback_comments(&ctx.caller);
     let sums = {
         let mut conn = app.db.pool().acquire().await?;
