@@ -471,3 +471,46 @@ async fn the_summary_suppresses_fewer_than_five_answers_and_shows_comments_only_
         .expect_err("role");
     assert_eq!(denied.code(), Code::PermissionDenied);
 }
+
+#[tokio::test]
+async fn with_the_voucher_service_down_a_client_is_told_to_retry_and_a_retry_is_answered() {
+    let (env, p) = started(1_002_806).await;
+    let v = ended_ktt_voucher(&env, &p, 821, oct1(), pinned()).await;
+    let me = holder(&env, 821);
+    let answer = feedback(&v, 5, "");
+    let given = submit_feedback(&env, &me, answer.clone())
+        .await
+        .expect("answered");
+
+    let mut env = env;
+    env.take(Svc::Vouchers)
+        .stop()
+        .await
+        .expect("vouchers stops");
+
+    // Whose the voucher is only the voucher service can say: UNAVAILABLE, retryable.
+    for refused in [
+        list_voucher_sessions(&env, &me, &v).await.map(|_| ()),
+        feedback_form(&env, &me, &v).await.map(|_| ()),
+        obligations_of_voucher(&env, &me, &v).await.map(|_| ()),
+        submit_feedback(&env, &me, feedback(&v, 5, ""))
+            .await
+            .map(|_| ()),
+    ] {
+        let e = refused.expect_err("vouchers is down");
+        assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+    }
+    // A retry is answered from the store, before the voucher service is asked.
+    let again = submit_feedback(&env, &me, answer).await.expect("the retry");
+    assert_eq!(again, given);
+    // The county's staff are answered from the followed copy.
+    list_voucher_sessions(&env, &env.social_worker(), &v)
+        .await
+        .expect("the social worker reads on");
+    assert!(
+        feedback_form(&env, &env.admin(), &v)
+            .await
+            .expect("the county reads on")
+            .answered
+    );
+}
