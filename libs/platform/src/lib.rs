@@ -35,7 +35,8 @@
 //! - [`admission`] and [`limits`]: how many calls at once, how large a request;
 //! - [`convert`]: the contract's common types to and from the domain's (dates, money, enums);
 //! - [`client`]: calls to other services, balanced per call over every ready pod, with one
-//!   mapping of a downstream status;
+//!   mapping of a downstream status; [`holder`]: a client's own voucher, as the voucher service
+//!   confirms it to attendance and reporting;
 //! - [`server`]: health, reflection, gRPC-Web with CORS, metrics endpoint, graceful drain.
 //!
 //! # Layers
@@ -50,7 +51,7 @@
 //! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
 //! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
-//! 6. [`followed`], [`server`]
+//! 6. [`followed`], [`server`], [`holder`]
 //! 7. [`followed_providers`]
 //! 8. `testing` (the test kit, behind the feature of that name)
 
@@ -73,6 +74,7 @@ pub mod error;
 pub mod feed;
 pub mod followed;
 pub mod followed_providers;
+pub mod holder;
 pub mod identity;
 pub mod jwks;
 pub mod leader;

@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | RecordSession, CancelSession, RecordAbsence | provider's user (own vouchers) |
 //! | CorrectSession, VoidSession | provider's user (own vouchers, until invoiced, and again once the invoice is returned), county admin (also after) |
-//! | GetSession, ListSessions, ListAbsences, GetVoucherUsage | social worker, county admin, provider's user (own vouchers) |
+//! | GetSession, ListSessions, ListAbsences, GetVoucherUsage | social worker, county admin, provider's user (own vouchers), client (own vouchers: `voucher_id` required of them, `client_id` ignored) |
 //! | ListBillableItems | billing's service account |
 //! | MarkItemsInvoiced | billing's service account (items of the invoice's provider and month; `released`: of its provider) |
 //! | ListAlerts, ResolveAlert | social worker, county admin, provider's user (own provider) |
@@ -22,8 +22,24 @@
 //! they issued (the feed's ISSUED change names them). Another provider's or another social
 //! worker's voucher or session answers `NOT_FOUND`, never `PERMISSION_DENIED`: its existence
 //! is not the caller's business.
+//!
+//! A client (the voucher holder) reads what was recorded on their own vouchers: the sessions
+//! (date, times, units, kind, status, cancellations, the history of corrections), the absences
+//! with their reason codes and the usage. Whose a voucher is the followed copy cannot tell (it
+//! carries client ids, never identity codes), so for a client's read the voucher service
+//! confirms the voucher is theirs, with their own token (`ops::common::readable_voucher`,
+//! [`is_holder`]); another client's voucher or session answers `NOT_FOUND` as above. A client
+//! always names the voucher: ListSessions by `client_id` is refused them (`voucher_id`
+//! required), so no read of theirs rests on a client id they typed.
+//!
+//! Which fields a client sees: all a reader sees, the provider's free text included (the daily
+//! record's `notes`, the cancellation's `documentation`, an absence's `notes`, a correction's
+//! reason, the coach's name). It is the client's own data, written about them; the client-data
+//! act (703/2023) and the GDPR's right of access give it to them, and nothing in it is another
+//! person's. Their reads are audited as every reader's are, with the purpose `own_data`.
 
 use seteli_platform::auth::{Caller, Role};
+use seteli_platform::holder::OwnVoucher;
 use seteli_platform::identity::Caseload;
 
 use crate::model::{GroupRow, Voucher};
@@ -32,8 +48,16 @@ use crate::model::{GroupRow, Voucher};
 pub const RECORDERS: &[Role] = &[Role::ProviderUser];
 /// Who corrects and voids sessions.
 pub const CORRECTORS: &[Role] = &[Role::ProviderUser, Role::CountyAdmin];
-/// Who reads sessions, absences and usage.
-pub const READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
+/// Who reads sessions, absences and usage (a client: their own vouchers, [`is_holder`]).
+pub const READERS: &[Role] = &[
+    Role::SocialWorker,
+    Role::CountyAdmin,
+    Role::ProviderUser,
+    Role::Client,
+];
+/// Who reads groups: the county's roles and the providers' users (a client reads their own
+/// voucher's sessions, not the provider's groups).
+pub const GROUP_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::ProviderUser];
 /// The service account that reads the billable items and marks them invoiced.
 pub const BILLING: &[&str] = &["billing"];
 /// Who reads and resolves alerts.
@@ -45,7 +69,9 @@ pub const REPORTING: &[&str] = &["reporting"];
 /// The county's administrators.
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 
-/// Whether `caller` may know voucher `v` (and its sessions) exists.
+/// Whether `caller` may know voucher `v` (and its sessions) exists, from the followed copy
+/// alone. A client is never admitted here: the copy cannot tell whose a voucher is to an
+/// identity code; their reads go through the voucher service's confirmation ([`is_holder`]).
 pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
     match caller.role {
         Role::ProviderUser => !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id),
@@ -53,6 +79,12 @@ pub fn may_see(caller: &Caller, v: &Voucher) -> bool {
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
+}
+
+/// Whether the followed copy `v` is the voucher the voucher service confirmed as the calling
+/// client's own (`own`): the same voucher, the same client.
+pub fn is_holder(v: &Voucher, own: &OwnVoucher) -> bool {
+    v.id == own.voucher_id && !v.client_id.is_empty() && v.client_id == own.client_id
 }
 
 /// Whether `caller` records on voucher `v`: a user of its provider.
@@ -81,6 +113,7 @@ pub fn purpose(caller: &Caller) -> &'static str {
     match caller.role {
         Role::ProviderUser => "service_delivery",
         Role::FinanceSystem => "billing",
+        Role::Client => "own_data",
         _ => "service_follow_up",
     }
 }

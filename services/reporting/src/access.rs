@@ -2,7 +2,7 @@
 //!
 //! | RPC | roles |
 //! | --- | --- |
-//! | ListObligations, GetReport | provider's user (own provider), social worker, county admin |
+//! | ListObligations, GetReport | provider's user (own provider), social worker, county admin, client (their own voucher's reports given to them: submitted or acknowledged; ListObligations needs `voucher_id` of them) |
 //! | SaveReportDraft, SubmitReport | provider's user (own provider's vouchers) |
 //! | AcknowledgeReport, RequestRevision | social worker, county admin |
 //! | GetFeedStatus | county admin |
@@ -11,14 +11,28 @@
 //! are responsible for: their caseload); their list is confined to those. Another provider's
 //! or another social worker's obligation or report answers `NOT_FOUND`, never
 //! `PERMISSION_DENIED`: its existence is not the caller's business.
+//!
+//! A client (the voucher holder) reads the reports of their own vouchers once they are given to
+//! them — submitted or acknowledged (REP-DELIVERY: the client's copy), never a draft nor one sent
+//! back for revision — and prints their copy (GetReportPdf). Whose a voucher is the followed
+//! copy cannot tell (it carries client ids, never identity codes): for a client's request the
+//! voucher service confirms the voucher is theirs, with their own token (`ops::holder`,
+//! [`is_holder`]); anything else is `NOT_FOUND`. Their reads are audited with the purpose
+//! `own_data`.
 
 use seteli_platform::AppError;
 use seteli_platform::auth::{Caller, Role};
+use seteli_platform::holder::OwnVoucher;
 
 use crate::model::ObligationRow;
 
-/// Who reads obligations and reports.
-pub const READERS: &[Role] = &[Role::ProviderUser, Role::SocialWorker, Role::CountyAdmin];
+/// Who reads obligations and reports (a client: their own vouchers' reports given to them).
+pub const READERS: &[Role] = &[
+    Role::ProviderUser,
+    Role::SocialWorker,
+    Role::CountyAdmin,
+    Role::Client,
+];
 /// Who writes and submits reports.
 pub const WRITERS: &[Role] = &[Role::ProviderUser];
 /// Who acknowledges reports or asks for revisions.
@@ -27,7 +41,8 @@ pub const REVIEWERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin];
 pub const ADMIN: &[Role] = &[Role::CountyAdmin];
 
 /// Whether `caller` may know obligation `o` (and its report) exists: a user of its provider,
-/// its voucher's social worker (caseload), or the county's administrator.
+/// its voucher's social worker (caseload), or the county's administrator. Never a client from
+/// the followed copy alone: see [`is_holder`] and [`given_to_client`].
 pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
     match caller.role {
         Role::ProviderUser => may_write(caller, o),
@@ -35,6 +50,19 @@ pub fn may_see(caller: &Caller, o: &ObligationRow) -> bool {
         Role::CountyAdmin => true,
         Role::FinanceSystem | Role::Auditor | Role::Service | Role::Client => false,
     }
+}
+
+/// Whether followed voucher `v` is the one the voucher service confirmed as the calling
+/// client's own (`own`): the same voucher, the same client.
+pub fn is_holder(v: &crate::model::Voucher, own: &OwnVoucher) -> bool {
+    v.id == own.voucher_id && !v.client_id.is_empty() && v.client_id == own.client_id
+}
+
+/// Whether the report of `o` has been given to its client (REP-DELIVERY: the client's copy):
+/// submitted or acknowledged. A draft, or a report sent back for revision, is the provider's
+/// work in progress and is not shown to the client.
+pub fn given_to_client(o: &ObligationRow) -> bool {
+    o.state.handed_in()
 }
 
 /// Whose obligations, notices or Kela notices a list of `caller`'s holds.
@@ -97,6 +125,7 @@ pub fn may_write(caller: &Caller, o: &ObligationRow) -> bool {
 pub fn purpose(caller: &Caller) -> &'static str {
     match caller.role {
         Role::ProviderUser => "service_reporting",
+        Role::Client => "own_data",
         _ => "service_follow_up",
     }
 }
@@ -163,7 +192,7 @@ pub fn may_see_voucher(caller: &Caller, v: &crate::model::Voucher) -> bool {
 //
 // | RPC | roles |
 // | --- | --- |
-// | GetReportPdf | whoever reads the report (GetReport) |
+// | GetReportPdf | whoever reads the report (GetReport): a client their copy of a report given to them |
 // | MarkClientCopyGiven, MarkDeliveredToCounty | a user of the voucher's provider |
 // | GetClosingChecklist | a user of the voucher's provider, the voucher's social worker, county admin |
 // | MarkClosingItem | REP-FEEDBACK items: a user of the voucher's provider; ARCHIVE: the voucher's social worker, county admin |
@@ -206,6 +235,32 @@ pub fn may_mark(
             !v.provider_id.is_empty() && caller.is_user_of(&v.provider_id)
         }
     }
+}
+
+// ------------------------------------------------------------------------------ client feedback (REP-FEEDBACK)
+//
+// | RPC | roles |
+// | --- | --- |
+// | GetClientFeedbackForm | the voucher's client (their own), its social worker (caseload), county admin |
+// | SubmitClientFeedback | the voucher's client only (their own voucher) |
+// | GetClientFeedbackSummary | county admin, auditor (every row); provider's user (its own provider's rows; another provider named: PERMISSION_DENIED, as the provider itself is public) |
+//
+// The answers are the client's personal data: the write is audited. The summary shows per
+// service and provider how many answered and each question's mean; a row of fewer than five
+// answers is suppressed (means zero, no comments), and comments — free text that may name a
+// person — go only to the county (county admin, auditor), never to a provider.
+
+/// Who reads the feedback form of a voucher and whether it may be answered.
+pub const FEEDBACK_FORM_READERS: &[Role] = &[Role::SocialWorker, Role::CountyAdmin, Role::Client];
+/// Who answers the feedback form: the voucher's holder.
+pub const FEEDBACK_GIVERS: &[Role] = &[Role::Client];
+/// Who reads the feedback summary.
+pub const FEEDBACK_SUMMARY_READERS: &[Role] =
+    &[Role::CountyAdmin, Role::Auditor, Role::ProviderUser];
+
+/// Whether `caller` reads the summary's comments: the county only.
+pub fn reads_feedback_comments(caller: &Caller) -> bool {
+    matches!(caller.role, Role::CountyAdmin | Role::Auditor)
 }
 
 #[cfg(test)]

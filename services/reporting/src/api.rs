@@ -17,21 +17,21 @@ pub struct ReportingApi(pub App);
 impl ReportingService for ReportingApi {
     async fn get_client_feedback_form(
         &self,
-        _r: Request<pb::GetClientFeedbackFormRequest>,
+        r: Request<pb::GetClientFeedbackFormRequest>,
     ) -> Answer<pb::GetClientFeedbackFormResponse> {
-        Err(tonic::Status::unimplemented("being built (issue 28)"))
+        unary(&self.0, r, ops::get_client_feedback_form).await
     }
     async fn submit_client_feedback(
         &self,
-        _r: Request<pb::SubmitClientFeedbackRequest>,
+        r: Request<pb::SubmitClientFeedbackRequest>,
     ) -> Answer<pb::SubmitClientFeedbackResponse> {
-        Err(tonic::Status::unimplemented("being built (issue 28)"))
+        unary(&self.0, r, ops::submit_client_feedback).await
     }
     async fn get_client_feedback_summary(
         &self,
-        _r: Request<pb::GetClientFeedbackSummaryRequest>,
+        r: Request<pb::GetClientFeedbackSummaryRequest>,
     ) -> Answer<pb::GetClientFeedbackSummaryResponse> {
-        Err(tonic::Status::unimplemented("being built (issue 28)"))
+        unary(&self.0, r, ops::get_client_feedback_summary).await
     }
     async fn list_obligations(
         &self,

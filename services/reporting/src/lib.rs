@@ -109,6 +109,11 @@ impl Service for Reporting {
             description: "caseload teams",
             sql: include_str!("../migrations/0106_caseload_teams.sql"),
         },
+        MigrationFile {
+            version: 107,
+            description: "client feedback",
+            sql: include_str!("../migrations/0107_client_feedback.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -631,3 +631,45 @@ pub struct DatedSection {
 /// A followed voucher as the root of its closing marks (locked while one is added).
 #[derive(Debug, Clone)]
 pub struct ClosingVoucher(pub Voucher);
+
+/// A voucher's client feedback on the county's form (REP-FEEDBACK), with what the summary needs
+/// of the voucher kept beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFeedback {
+    /// The voucher answered for.
+    pub voucher_id: String,
+    /// Its client (the audit subject).
+    pub client_id: String,
+    /// The voucher's service.
+    pub service: ServiceType,
+    /// The voucher's provider.
+    pub provider_id: String,
+    /// The form's version answered.
+    pub form_version: String,
+    /// Each question's key and answer, in the form's order.
+    pub answers: Vec<(String, i32)>,
+    /// The optional comment (trimmed; empty: none).
+    pub comment: String,
+    /// The day it was given (Finnish).
+    pub submitted_on: NaiveDate,
+    /// When it was given, microseconds UTC.
+    pub submitted_at: i64,
+}
+
+/// The answers of one service and provider in a period, summed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackSums {
+    /// The service.
+    pub service: ServiceType,
+    /// The provider.
+    pub provider_id: String,
+    /// How many answered.
+    pub answers: i64,
+    /// How many distinct clients answered (a client may hold two vouchers of one provider).
+    pub clients: i64,
+    /// Per question key: how many answers and their sum.
+    pub questions: std::collections::BTreeMap<String, (i64, i64)>,
+    /// The non-empty comments, oldest first, each with its client (the audit subject); read
+    /// for the county only.
+    pub comments: Vec<(String, String)>,
+}

@@ -35,6 +35,7 @@ mod cli;
 mod cli_honest;
 mod cli_walk;
 mod clients_as_users;
+mod clients_following;
 mod conformance;
 mod dev_env;
 mod feed_order;

@@ -25,7 +25,7 @@ use seteli_rules::terms::check_use_date;
 use sqlx::AnyConnection;
 
 use super::alerts::raise;
-use super::common::{audit_client, not_in_state, read_client};
+use super::common::{audit_client, not_in_state, read_client, readable_voucher};
 use super::ledger::repeated_absences_alert;
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
@@ -375,12 +375,9 @@ pub async fn list_absences(
     ctx.caller.require(access::READERS)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
     let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
-    let mut conn = app.db.pool().acquire().await?;
-    let v = store::load_voucher(&mut conn, &id)
-        .await?
-        .filter(|v| access::may_see(&ctx.caller, v))
-        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
+    let v = readable_voucher(app, &ctx, &id).await?;
     let after = page.after::<(String, String)>()?;
+    let mut conn = app.db.pool().acquire().await?;
     let rows = store::list_absences(&mut conn, &id, after, page.fetch()).await?;
     drop(conn);
     let (rows, next_page_token) = page.cut(rows, |a| (store_date(a.date), a.view.id.clone()));

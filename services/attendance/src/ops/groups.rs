@@ -234,7 +234,7 @@ pub async fn get_group(
     ctx: Ctx,
     req: pb::GetGroupRequest,
 ) -> AppResult<pb::GetGroupResponse> {
-    ctx.caller.require(access::READERS)?;
+    ctx.caller.require(access::GROUP_READERS)?;
     let id = required_id("group_id", &req.group_id)?;
     let mut conn = app.db.pool().acquire().await?;
     let g = store::load_group(&mut conn, &id)
@@ -255,7 +255,7 @@ pub async fn list_groups(
     ctx: Ctx,
     req: pb::ListGroupsRequest,
 ) -> AppResult<pb::ListGroupsResponse> {
-    ctx.caller.require(access::READERS)?;
+    ctx.caller.require(access::GROUP_READERS)?;
     let page = Paging::read(req.page_size, &req.page_token, 100, 500)?;
     let service = ServiceType::optional("service_type", req.service_type)?;
     let mut provider = req.provider_id.trim().to_owned();

@@ -13,6 +13,7 @@
 
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
+use seteli_platform::auth::Role;
 use seteli_platform::change::{Change, Decision};
 use seteli_platform::convert::{PbEnum, store_date};
 use seteli_platform::db::new_id;
@@ -24,7 +25,7 @@ use seteli_rules::ledger::check_day_not_missed;
 use sqlx::AnyConnection;
 
 use super::admission::{Admission, admit, admit_among, count_units, start_context, update_units};
-use super::common::{audit_client, not_in_state, read_client};
+use super::common::{audit_client, not_in_state, read_client, readable_voucher};
 use super::groups::offered_group_size;
 use super::ledger::replacement_check;
 use super::voucher_feed::with_fresh_voucher;
@@ -290,10 +291,13 @@ pub async fn get_session(
     let s = store::load_session(&mut conn, &id)
         .await?
         .ok_or_else(not_found)?;
-    let v = store::load_voucher(&mut conn, &s.voucher_id)
-        .await?
-        .filter(|v| access::may_see(&ctx.caller, v))
-        .ok_or_else(not_found)?;
+    drop(conn);
+    // Another's voucher is NOT_FOUND as the session, not the voucher (nor UNAVAILABLE's cause).
+    let v = match readable_voucher(app, &ctx, &s.voucher_id).await {
+        Err(AppError::NotFound(_)) => return Err(not_found()),
+        other => other?,
+    };
+    let mut conn = app.db.pool().acquire().await?;
     let history = store::history(&mut conn, &id).await?;
     drop(conn);
     read_client(app, &ctx, &v.client_id, "GetSession").await?;
@@ -303,7 +307,8 @@ pub async fn get_session(
     })
 }
 
-/// ListSessions: of a voucher, or of a client (a provider's user: its own vouchers only).
+/// ListSessions: of a voucher, or of a client (a provider's user: its own vouchers only; a
+/// client: of their own voucher, named by id).
 pub async fn list_sessions(
     app: &App,
     ctx: Ctx,
@@ -324,19 +329,25 @@ pub async fn list_sessions(
         filter.social_worker = own.social_worker.to_owned();
         filter.social_worker_team = own.team.to_owned();
     }
-    let mut conn = app.db.pool().acquire().await?;
-    if !filter.voucher_id.is_empty() {
-        let v = store::load_voucher(&mut conn, &filter.voucher_id)
-            .await?
-            .filter(|v| access::may_see(&ctx.caller, v))
-            .ok_or_else(|| AppError::NotFound(format!("voucher {}", filter.voucher_id)))?;
-        filter.client_id = v.client_id;
-    } else if filter.client_id.is_empty() {
+    if ctx.caller.role == Role::Client && filter.voucher_id.is_empty() {
+        // A client names their voucher; a client id is never taken from them (access.rs).
         return Err(AppError::invalid(
             "voucher_id",
-            "required: a voucher id or a client id",
+            "required of a client: the voucher whose sessions to list",
         ));
-    } else {
+    }
+    if !filter.voucher_id.is_empty() {
+        let v = readable_voucher(app, &ctx, &filter.voucher_id).await?;
+        filter.client_id = v.client_id;
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    if filter.voucher_id.is_empty() {
+        if filter.client_id.is_empty() {
+            return Err(AppError::invalid(
+                "voucher_id",
+                "required: a voucher id or a client id",
+            ));
+        }
         // By client: only a caller who may see one of the client's vouchers learns the client
         // has sessions at all, and then of those vouchers only (the filter above).
         let vouchers = store::client_vouchers(&mut conn, &filter.client_id).await?;

@@ -13,7 +13,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 
 use super::admission::{units_as_of, update_units};
-use super::common::{read_client, read_clients};
+use super::common::{read_client, read_clients, readable_voucher};
 use crate::access;
 use crate::app::App;
 use crate::model::to_units;
@@ -29,11 +29,8 @@ pub async fn get_voucher_usage(
 ) -> AppResult<pb::GetVoucherUsageResponse> {
     ctx.caller.require(access::READERS)?;
     let id = required_id("voucher_id", &req.voucher_id)?;
+    let v = readable_voucher(app, &ctx, &id).await?;
     let mut conn = app.db.pool().acquire().await?;
-    let v = store::load_voucher(&mut conn, &id)
-        .await?
-        .filter(|v| access::may_see(&ctx.caller, v))
-        .ok_or_else(|| AppError::NotFound(format!("voucher {id}")))?;
     // As of today, even before the recount job moved agreed sessions whose day has come from
     // reserved to used (RULES.md §10, "realised, not planned").
     let all = store::all_voucher_sessions(&mut conn, &id).await?;

@@ -66,20 +66,30 @@ fn query(
     service: i32,
     provider_id: &str,
 ) -> AppResult<Query> {
-    let from = wire::required_day("period_from", from)?;
-    let until = wire::required_day("period_until", until)?;
-    if until < from || (until - from).num_days() > MAX_PERIOD_DAYS {
-        return Err(AppError::invalid(
-            "period_until",
-            "not before period_from, at most 366 days after it",
-        ));
-    }
+    let (from, until) = period(("period_from", from), ("period_until", until))?;
     Ok(Query {
         from,
         until,
         service: wire::optional_enum::<ServiceType>("service_type", service)?,
         provider_id: provider_id.trim().to_owned(),
     })
+}
+
+/// A period of the county's follow-up, its two days named by their request fields: both
+/// required, the last not before the first and at most [`MAX_PERIOD_DAYS`] after it.
+pub(super) fn period(
+    (from_field, from): (&str, Option<&seteli_api::common::v1::Date>),
+    (until_field, until): (&str, Option<&seteli_api::common::v1::Date>),
+) -> AppResult<(NaiveDate, NaiveDate)> {
+    let from = wire::required_day(from_field, from)?;
+    let until = wire::required_day(until_field, until)?;
+    if until < from || (until - from).num_days() > MAX_PERIOD_DAYS {
+        return Err(AppError::invalid(
+            until_field,
+            format!("not before {from_field}, at most 366 days after it"),
+        ));
+    }
+    Ok((from, until))
 }
 
 /// Every voucher's activity in the period, from attendance.

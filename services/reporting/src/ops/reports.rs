@@ -7,8 +7,8 @@
 
 use seteli_api::Mutation;
 use seteli_api::reporting::v1 as pb;
-use seteli_platform::audit;
-use seteli_platform::auth::Caller;
+use seteli_platform::audit::{self, Access};
+use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::Change;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
@@ -18,7 +18,8 @@ use seteli_rules::reports::{
 };
 use sqlx::AnyConnection;
 
-use super::common::{decorate, report_access};
+use super::common::{CLIENT, decorate, report_access};
+use super::holder::holders_voucher;
 use super::voucher_feed::with_fresh_vouchers;
 use crate::access;
 use crate::app::App;
@@ -27,16 +28,32 @@ use crate::store::{self, ObligationFilter};
 use crate::wire::{self, MAX_REASON, required_id, required_text};
 
 /// Report `id` if the caller may see it (NOT_FOUND otherwise), catching up with the voucher
-/// feed first when it is not known yet.
+/// feed first when it is not known yet. A client sees the reports of their own voucher (as the
+/// voucher service confirms it, [`holders_voucher`]) once given to them
+/// ([`access::given_to_client`], REP-DELIVERY).
 pub(super) async fn visible_report(app: &App, ctx: &Ctx, id: &str) -> AppResult<ObligationRow> {
-    with_fresh_vouchers(app, || async {
+    let not_found = || AppError::NotFound(format!("report {id}"));
+    let client = ctx.caller.role == Role::Client;
+    let o = with_fresh_vouchers(app, || async {
         let mut conn = app.db.pool().acquire().await?;
         store::load_obligation(&mut conn, id)
             .await?
-            .filter(|o| access::may_see(&ctx.caller, o))
-            .ok_or_else(|| AppError::NotFound(format!("report {id}")))
+            .filter(|o| client || access::may_see(&ctx.caller, o))
+            .ok_or_else(not_found)
     })
-    .await
+    .await?;
+    if client {
+        // REP-DELIVERY: the client's copy is of a report handed in, never of a draft.
+        if !access::given_to_client(&o) {
+            return Err(not_found());
+        }
+        match holders_voucher(app, ctx, &o.voucher_id).await {
+            Ok((v, _)) if v.client_id == o.client_id => {}
+            Ok(_) | Err(AppError::NotFound(_)) => return Err(not_found()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(o)
 }
 
 /// ListObligations.
@@ -46,6 +63,17 @@ pub async fn list_obligations(
     req: pb::ListObligationsRequest,
 ) -> AppResult<pb::ListObligationsResponse> {
     ctx.caller.require(access::READERS)?;
+    let client = ctx.caller.role == Role::Client;
+    let voucher_id = req.voucher_id.trim().to_owned();
+    if client && voucher_id.is_empty() {
+        return Err(AppError::invalid(
+            "voucher_id",
+            "required of a client: the voucher whose reports to list",
+        ));
+    }
+    if voucher_id.len() > 200 {
+        return Err(AppError::invalid("voucher_id", "at most 200 bytes"));
+    }
     let scope = access::list_scope(&ctx.caller, &req.provider_id, &req.social_worker)?;
     let filter = ObligationFilter {
         provider_id: scope.provider_id,
@@ -53,17 +81,41 @@ pub async fn list_obligations(
         social_worker_team: scope.team,
         status: wire::status_filter(req.status)?,
         today: ctx.today(),
+        voucher_id: voucher_id.clone(),
+        // REP-DELIVERY: a client is shown the reports given to them, never a draft.
+        given_only: client,
     };
     let page = Paging::read(req.page_size, &req.page_token, 50, 500)?;
     let after = page.after::<(String, String)>()?;
+    let holder = if client {
+        Some(holders_voucher(app, &ctx, &voucher_id).await?.0)
+    } else {
+        None
+    };
     let mut conn = app.db.pool().acquire().await?;
     let rows = store::list_obligations(&mut conn, &filter, after, page.fetch()).await?;
+    drop(conn);
     let (rows, next_page_token) = page.cut(rows, |last| {
         (
             seteli_platform::convert::store_date(last.due_on),
             last.id.clone(),
         )
     });
+    if let Some(v) = holder.filter(|_| !rows.is_empty()) {
+        // The client's own reports listed: their personal data, read.
+        audit::record_read(
+            &app.db,
+            &ctx.caller,
+            ctx.request_id(),
+            Access {
+                subject_kind: CLIENT,
+                subject_id: &v.client_id,
+                action: "ListObligations",
+                purpose: access::purpose(&ctx.caller),
+            },
+        )
+        .await?;
+    }
     let today = ctx.today();
     Ok(pb::ListObligationsResponse {
         obligations: rows.iter().map(|o| wire::to_obligation(o, today)).collect(),

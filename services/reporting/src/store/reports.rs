@@ -162,6 +162,10 @@ pub struct ObligationFilter {
     pub status: &'static str,
     /// The day the status is judged on.
     pub today: NaiveDate,
+    /// Only this voucher's (empty: any).
+    pub voucher_id: String,
+    /// Only reports handed in (submitted or acknowledged): what a client is given.
+    pub given_only: bool,
 }
 
 /// A page of owed obligations by due date after the cursor `(due_on, id)`.
@@ -183,6 +187,8 @@ pub async fn list_obligations(
                   AND due_on >= $4) \
               OR ($3 = 'OVERDUE' AND report_state NOT IN ('SUBMITTED', 'ACKNOWLEDGED') \
                   AND due_on < $4)) \
+         AND ($9 = '' OR voucher_id = $9) \
+         AND ($10 = 0 OR report_state IN ('SUBMITTED', 'ACKNOWLEDGED')) \
          AND (due_on > $5 OR (due_on = $5 AND id > $6)) ORDER BY due_on, id LIMIT $7"
     )))
     .bind(&f.provider_id)
@@ -193,6 +199,8 @@ pub async fn list_obligations(
     .bind(a_id)
     .bind(limit)
     .bind(&f.social_worker_team)
+    .bind(&f.voucher_id)
+    .bind(i64::from(f.given_only))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(obligation_from_row).collect()
