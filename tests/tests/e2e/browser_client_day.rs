@@ -243,8 +243,10 @@ async fn a_client_compares_without_signing_in_then_chooses_follows_and_gives_fee
         .eval("[...document.querySelectorAll('#choose-refusal li[data-rule]')].map(li => li.dataset.rule)")
         .await;
     assert!(
-        rules.as_array().is_some_and(|r| !r.is_empty()),
-        "{rules}; {refusal:?}"
+        rules
+            .as_array()
+            .is_some_and(|r| r.iter().any(|id| id == "PROVIDER-NOT-APPROVED")),
+        "the refusal names PROVIDER-NOT-APPROVED: {rules}; {refusal:?}"
     );
     assert!(
         !refusal["rules"].is_empty() || !refusal["finnish"].is_empty(),
