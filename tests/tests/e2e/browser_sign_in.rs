@@ -8,6 +8,7 @@
 use seteli_tests::browser::{Browser, READY, portal_env, portal_url, serve_with_config};
 use seteli_tests::fixtures::*;
 use seteli_tests::identity_provider::serve_identity_provider;
+use seteli_tests::kit::STRANGER_IDENTITY_CODE;
 
 #[tokio::test]
 async fn without_a_token_the_sign_in_view_takes_a_dev_token_and_opens_the_roles_portal() {
@@ -80,5 +81,65 @@ async fn the_countys_identity_provider_signs_in_by_code_and_pkce_and_opens_the_p
     browser.type_into("#voucher-query", "PS-1999-999999").await;
     browser.click_and_wait("#lookup-button").await;
     assert_eq!(browser.fields("#refusal").await["code"], "NOT_FOUND");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_client_signs_in_through_the_countys_identity_provider_and_sees_their_own_pages() {
+    let idp = serve_identity_provider().await;
+    let config = serde_json::json!({
+        "oidc": { "issuer": idp.origin, "clientId": "seteli-portaali" }
+    });
+    let origin = serve_with_config(&config).await;
+    let allowed = origin.clone();
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers])
+        .prices(Prices::County)
+        .tweak(move |_, c| c.cors_allowed_origins = vec![allowed.clone()])
+        .start()
+        .await;
+    // Strong identification: the identity provider's token names the person by their identity
+    // code; the county has granted them no voucher yet.
+    *idp.token.lock().expect("token") = env.client(STRANGER_IDENTITY_CODE);
+    let address = portal_url(&env, &origin, "");
+    let address = address.trim_end_matches("#token=").to_owned();
+
+    let mut browser = Browser::launch().await;
+    browser.open(&address, READY).await;
+    browser.click("#oidc-button").await;
+    browser
+        .wait_across_navigations(
+            "the client's pages after signing in",
+            "document.body.dataset.ready === 'true' \
+             && !document.querySelector('#client-portal').hidden \
+             && document.querySelector('#client-vouchers-list').dataset.state === 'ok'",
+        )
+        .await;
+    assert_eq!(
+        *idp.seen.lock().expect("seen"),
+        vec!["authorize S256 seteli-portaali", "token issued"]
+    );
+    assert_eq!(browser.fields("#who").await["role"], "Asiakas");
+    // The token reached the voucher service as the client's: their own (empty) list, no refusal.
+    let list = browser.text("#client-vouchers-list").await;
+    assert!(
+        list.contains("Sinulle ei ole myönnetty palveluseteleitä"),
+        "{list}"
+    );
+    // The portals of the county's staff stay closed, and the identity code is not on the page.
+    assert_eq!(
+        browser
+            .eval("document.querySelector('#social').hidden")
+            .await,
+        true
+    );
+    let page = browser.eval("document.body.innerText").await;
+    assert!(
+        !page.to_string().contains(STRANGER_IDENTITY_CODE),
+        "the identity code is shown"
+    );
+    browser
+        .assert_accessible("the client's pages, signed in")
+        .await;
     browser.close().await;
 }
