@@ -7,7 +7,7 @@
 
 use seteli_tests::browser::{Browser, READY, portal_env, portal_url, serve_with_config};
 use seteli_tests::fixtures::*;
-use seteli_tests::identity_provider::serve_identity_provider;
+use seteli_tests::identity_provider::{IdentityProvider, serve_identity_provider};
 use seteli_tests::kit::STRANGER_IDENTITY_CODE;
 
 #[tokio::test]
@@ -38,18 +38,7 @@ async fn without_a_token_the_sign_in_view_takes_a_dev_token_and_opens_the_roles_
 
 #[tokio::test]
 async fn the_countys_identity_provider_signs_in_by_code_and_pkce_and_opens_the_portal() {
-    let idp = serve_identity_provider().await;
-    let config = serde_json::json!({
-        "oidc": { "issuer": idp.origin, "clientId": "seteli-portaali" }
-    });
-    let origin = serve_with_config(&config).await;
-    let allowed = origin.clone();
-    let env = Env::builder()
-        .services(&[Svc::Providers, Svc::Vouchers])
-        .prices(Prices::County)
-        .tweak(move |_, c| c.cors_allowed_origins = vec![allowed.clone()])
-        .start()
-        .await;
+    let (idp, env, origin) = with_identity_provider().await;
     *idp.token.lock().expect("token") = env.social_worker();
     let address = portal_url(&env, &origin, "");
     let address = address.trim_end_matches("#token=").to_owned();
@@ -86,18 +75,7 @@ async fn the_countys_identity_provider_signs_in_by_code_and_pkce_and_opens_the_p
 
 #[tokio::test]
 async fn a_client_signs_in_through_the_countys_identity_provider_and_sees_their_own_pages() {
-    let idp = serve_identity_provider().await;
-    let config = serde_json::json!({
-        "oidc": { "issuer": idp.origin, "clientId": "seteli-portaali" }
-    });
-    let origin = serve_with_config(&config).await;
-    let allowed = origin.clone();
-    let env = Env::builder()
-        .services(&[Svc::Providers, Svc::Vouchers])
-        .prices(Prices::County)
-        .tweak(move |_, c| c.cors_allowed_origins = vec![allowed.clone()])
-        .start()
-        .await;
+    let (idp, env, origin) = with_identity_provider().await;
     // Strong identification: the identity provider's token names the person by their identity
     // code; the county has granted them no voucher yet.
     *idp.token.lock().expect("token") = env.client(STRANGER_IDENTITY_CODE);
@@ -142,4 +120,22 @@ async fn a_client_signs_in_through_the_countys_identity_provider_and_sees_their_
         .assert_accessible("the client's pages, signed in")
         .await;
     browser.close().await;
+}
+
+/// The county's identity provider (a stand-in), the portal configured to sign in through it,
+/// and the registry and voucher services that trust the portal's origin.
+async fn with_identity_provider() -> (IdentityProvider, Env, String) {
+    let idp = serve_identity_provider().await;
+    let config = serde_json::json!({
+        "oidc": { "issuer": idp.origin, "clientId": "seteli-portaali" }
+    });
+    let origin = serve_with_config(&config).await;
+    let allowed = origin.clone();
+    let env = Env::builder()
+        .services(&[Svc::Providers, Svc::Vouchers])
+        .prices(Prices::County)
+        .tweak(move |_, c| c.cors_allowed_origins = vec![allowed.clone()])
+        .start()
+        .await;
+    (idp, env, origin)
 }
