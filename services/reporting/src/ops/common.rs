@@ -22,18 +22,28 @@ use crate::wire;
 /// Subject kind of every audit entry this service writes.
 pub(super) const CLIENT: &str = "client";
 
+/// The audit entry of `caller`'s access to client `client_id`'s data by `action`, for the
+/// purpose the caller's role has.
+pub(super) fn client_access<'a>(
+    caller: &Caller,
+    client_id: &'a str,
+    action: &'a str,
+) -> Access<'a> {
+    Access {
+        subject_kind: CLIENT,
+        subject_id: client_id,
+        action,
+        purpose: access::purpose(caller),
+    }
+}
+
 /// The audit entry of an access to a report's text.
 pub(super) fn report_access<'a>(
     caller: &Caller,
     o: &'a ObligationRow,
     action: &'a str,
 ) -> Access<'a> {
-    Access {
-        subject_kind: CLIENT,
-        subject_id: &o.client_id,
-        action,
-        purpose: access::purpose(caller),
-    }
+    client_access(caller, &o.client_id, action)
 }
 
 /// Adds what delivery knows to a report's view: its delivery marks (REP-DELIVERY), and for an

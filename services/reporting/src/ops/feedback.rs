@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use seteli_api::reporting::v1 as pb;
-use seteli_platform::audit::{self, Access, AccessOfMany};
+use seteli_platform::audit::{self, AccessOfMany};
 use seteli_platform::auth::Role;
 use seteli_platform::change::Change;
 use seteli_platform::convert::to_service_type;
@@ -32,7 +32,7 @@ use seteli_platform::{AppError, AppResult};
 use seteli_rules::rule_ids::REP_FEEDBACK;
 use seteli_rules::{ServiceType, Violation};
 
-use super::common::CLIENT;
+use super::common::{CLIENT, client_access};
 use super::followup::{MIN_CLIENTS_PER_FIGURE, period};
 use super::holder::holders_voucher;
 use super::voucher_feed::{catch_up, with_fresh_vouchers};
@@ -211,18 +211,8 @@ pub async fn get_client_feedback_form(
         store::feedback_given(&mut conn, &v.id).await?
     };
     // Whether the client answered is theirs to know, and their social worker's: audited.
-    audit::record_read(
-        &app.db,
-        &ctx.caller,
-        ctx.request_id(),
-        Access {
-            subject_kind: CLIENT,
-            subject_id: &v.client_id,
-            action: "GetClientFeedbackForm",
-            purpose: access::purpose(&ctx.caller),
-        },
-    )
-    .await?;
+    let access = client_access(&ctx.caller, &v.client_id, "GetClientFeedbackForm");
+    audit::record_read(&app.db, &ctx.caller, ctx.request_id(), access).await?;
     let refusal = not_answerable(&v);
     Ok(pb::GetClientFeedbackFormResponse {
         form_version: FORM_VERSION.into(),
@@ -290,18 +280,9 @@ pub async fn submit_client_feedback(
                             if v.service.is_ktt() {
                                 mark_collected(&mut *conn, &v, &caller, today, now).await?;
                             }
-                            audit::record(
-                                &mut *conn,
-                                &caller,
-                                &request,
-                                Access {
-                                    subject_kind: CLIENT,
-                                    subject_id: &v.client_id,
-                                    action: "SubmitClientFeedback",
-                                    purpose: access::purpose(&caller),
-                                },
-                            )
-                            .await?;
+                            let access =
+                                client_access(&caller, &v.client_id, "SubmitClientFeedback");
+                            audit::record(&mut *conn, &caller, &request, access).await?;
                             Ok(pb::SubmitClientFeedbackResponse {
                                 voucher_id: v.id,
                                 form_version: FORM_VERSION.into(),

@@ -28,7 +28,7 @@ use seteli_platform::rpc::Ctx;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::process::NoticeKind as RuleNotice;
 
-use super::common::{CLIENT, due_after, told_late};
+use super::common::{CLIENT, client_access, due_after, told_late};
 use super::voucher_feed::catch_up;
 use crate::access;
 use crate::app::App;
@@ -246,12 +246,7 @@ pub async fn notify_damage(
 
 /// The audit entry of reading or changing a notice.
 fn notice_access<'a>(ctx: &Ctx, client_id: &'a str, action: &'a str) -> Access<'a> {
-    Access {
-        subject_kind: CLIENT,
-        subject_id: client_id,
-        action,
-        purpose: access::purpose(&ctx.caller),
-    }
+    client_access(&ctx.caller, client_id, action)
 }
 
 /// Audits `ctx`'s caller reading (by `action`) a notice about `client_id`, grouped with the

@@ -7,7 +7,7 @@
 
 use seteli_api::Mutation;
 use seteli_api::reporting::v1 as pb;
-use seteli_platform::audit::{self, Access};
+use seteli_platform::audit;
 use seteli_platform::auth::{Caller, Role};
 use seteli_platform::change::Change;
 use seteli_platform::paging::Paging;
@@ -18,7 +18,7 @@ use seteli_rules::reports::{
 };
 use sqlx::AnyConnection;
 
-use super::common::{CLIENT, decorate, report_access};
+use super::common::{client_access, decorate, report_access};
 use super::holder::holders_voucher;
 use super::voucher_feed::with_fresh_vouchers;
 use crate::access;
@@ -103,18 +103,8 @@ pub async fn list_obligations(
     });
     if let Some(v) = holder.filter(|_| !rows.is_empty()) {
         // The client's own reports listed: their personal data, read.
-        audit::record_read(
-            &app.db,
-            &ctx.caller,
-            ctx.request_id(),
-            Access {
-                subject_kind: CLIENT,
-                subject_id: &v.client_id,
-                action: "ListObligations",
-                purpose: access::purpose(&ctx.caller),
-            },
-        )
-        .await?;
+        let access = client_access(&ctx.caller, &v.client_id, "ListObligations");
+        audit::record_read(&app.db, &ctx.caller, ctx.request_id(), access).await?;
     }
     let today = ctx.today();
     Ok(pb::ListObligationsResponse {
