@@ -1,6 +1,6 @@
 //! ChooseProvider through `seteli_rules::provider::check_choice`: an approved provider whose
 //! liability insurance or tax certificate has expired by the day of the choice may not be
-//! chosen (PROV-DOCS, PROV-INSURANCE), a worker's work location counts for SK only
+//! chosen (PROV-DOCS, PROV-INSURANCE) — by the social worker or by the client themself — a worker's work location counts for SK only
 //! (PROV-DISTANCE), and the choice records its day and an agreed start (PROC-START).
 
 use seteli_api::common::v1::ServiceType;
@@ -99,6 +99,16 @@ async fn a_provider_whose_insurance_expired_may_not_be_chosen_from_the_day_after
             assert_eq!(chosen.provider_id, lapsing);
             assert_eq!(chosen.provider_chosen_on, d(on));
         } else {
+            // The client choosing themself meets the same rules (issue 28).
+            let own = vouchers.client(&hetu(ymd(1990, 5, 5), 401));
+            let by_client = choose_as(&vouchers, &own, &voucher.id, &lapsing, None)
+                .await
+                .expect_err("the client's own choice of expired documents");
+            assert_eq!(
+                rule_ids(&by_client),
+                vec!["PROV-DOCS", "PROV-DOCS", "PROV-INSURANCE"],
+                "{by_client:?}"
+            );
             let err = answer.expect_err("expired insurance and tax certificate");
             let ids = rule_ids(&err);
             assert_eq!(
