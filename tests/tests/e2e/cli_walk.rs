@@ -1,7 +1,8 @@
 //! The README's examples, run as written: `docs/walk.sh` — the README's "The command line"
 //! shows exactly that script — against all five services the kit starts, and the request of the
 //! README's grpcurl example (`docs/create-provider.json`, what grpcurl sends) decoded by the
-//! protobuf JSON mapping and sent to the registry. Both backends, like every test here.
+//! protobuf JSON mapping and sent to the registry, and the public comparison's request sent with
+//! no token. Both backends, like every test here.
 
 use std::path::{Path, PathBuf};
 
@@ -216,4 +217,30 @@ async fn the_readme_grpcurl_request_is_one_create_provider_takes() {
         .expect("answered again");
     assert_eq!(again.id, first.id);
     drop(env);
+}
+
+#[tokio::test]
+async fn the_readmes_public_comparison_answers_without_a_token() {
+    let block = readme_block_after("The public comparison of providers needs no token");
+    assert!(
+        block.contains("seteli.catalogue.v1.ProviderCatalogueService/CompareProviders"),
+        "{block}"
+    );
+    assert!(!block.contains("authorization"), "no token: {block}");
+    // The request grpcurl sends: the JSON between `-d '` and the next `'`.
+    let (_, after) = block.split_once("-d '").expect("a request in the block");
+    let (json, _) = after.split_once('\'').expect("the request's end");
+    let pool = DescriptorPool::decode(seteli_api::FILE_DESCRIPTOR_SET).expect("descriptors");
+    let message = pool
+        .get_message_by_name("seteli.catalogue.v1.CompareProvidersRequest")
+        .expect("the request type");
+    let mut de = serde_json::Deserializer::from_str(json);
+    let dynamic = DynamicMessage::deserialize(message, &mut de).expect("the JSON mapping");
+    let request: seteli_api::catalogue::v1::CompareProvidersRequest =
+        dynamic.transcode_to().expect("the request");
+    let (env, _, _) = registry_desk().await;
+    let answer = compare_providers(&env, None, request)
+        .await
+        .expect("answered without a token");
+    assert_eq!(answer.place.map(|p| p.name).as_deref(), Some("Kuopio"));
 }
