@@ -439,13 +439,20 @@ async fn the_summary_suppresses_fewer_than_five_answers_and_shows_comments_only_
 
     // A provider's user: its own provider's rows, without comments; another provider (public:
     // it exists) is not theirs to read.
-    let own = feedback_summary(&env, &env.provider_user(&p), period.clone())
+    // By whole calendar quarter only: two overlapping periods could show one client's answers
+    // as their difference.
+    let refused = feedback_summary(&env, &env.provider_user(&p), period.clone())
+        .await
+        .expect_err("a month is not a quarter");
+    assert_eq!(bad_fields(&refused), ["from"]);
+    let quarter = summary_of(ymd(2026, 10, 1), ymd(2026, 12, 31));
+    let own = feedback_summary(&env, &env.provider_user(&p), quarter.clone())
         .await
         .expect("own rows");
     assert_eq!(own.rows.len(), 1);
     assert_eq!(own.rows[0].provider_id, p);
     assert!(!own.rows[0].suppressed && own.rows[0].comments.is_empty());
-    let mut of_q = period.clone();
+    let mut of_q = quarter;
     of_q.provider_id = q.clone();
     let refused = feedback_summary(&env, &env.provider_user(&p), of_q)
         .await

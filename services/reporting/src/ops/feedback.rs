@@ -350,6 +350,9 @@ pub async fn get_client_feedback_summary(
             "a provider's user reads its own provider's feedback only".into(),
         ));
     }
+    if ctx.caller.role == Role::ProviderUser {
+        whole_calendar_quarter(from, until)?;
+    }
     let scope = access::list_scope(&ctx.caller, asked, "")?;
     let comments = access::reads_feedback_comments(&ctx.caller);
     let sums = {
@@ -383,6 +386,28 @@ pub async fn get_client_feedback_summary(
         questions: questions(),
         rows,
     })
+}
+
+/// A provider's user reads the summary by whole calendar quarters only. Two overlapping
+/// periods would show one client's answers as their difference (five answers to 30 November,
+/// six to 1 December: the sixth is one person's), however each is suppressed on its own;
+/// quarters never overlap, and each is suppressed under five clients by itself.
+fn whole_calendar_quarter(from: NaiveDate, until: NaiveDate) -> AppResult<()> {
+    use chrono::Datelike;
+    let quarter_end = match from.month() {
+        1 | 4 | 7 => NaiveDate::from_ymd_opt(from.year(), from.month() + 3, 1),
+        10 => NaiveDate::from_ymd_opt(from.year() + 1, 1, 1),
+        _ => None,
+    }
+    .and_then(|next| next.pred_opt());
+    if from.day() == 1 && quarter_end == Some(until) {
+        return Ok(());
+    }
+    Err(AppError::invalid(
+        "from",
+        "a provider's user reads feedback by whole calendar quarter (e.g. 2026-10-01 to \
+         2026-12-31): overlapping periods could show one client's answers",
+    ))
 }
 
 /// One service's and provider's row: suppressed (means zero, no comments) under
@@ -443,6 +468,34 @@ mod tests {
         match e {
             AppError::InvalidArgument(v) => v.into_iter().map(|f| f.field).collect(),
             other => panic!("not invalid: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_providers_period_is_one_whole_calendar_quarter() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("a date");
+        for (from, until) in [
+            (d(2026, 1, 1), d(2026, 3, 31)),
+            (d(2026, 4, 1), d(2026, 6, 30)),
+            (d(2026, 7, 1), d(2026, 9, 30)),
+            (d(2026, 10, 1), d(2026, 12, 31)),
+        ] {
+            assert!(
+                whole_calendar_quarter(from, until).is_ok(),
+                "{from}..{until}"
+            );
+        }
+        for (from, until) in [
+            (d(2026, 11, 1), d(2026, 11, 30)),
+            (d(2026, 10, 1), d(2026, 12, 30)),
+            (d(2026, 10, 2), d(2026, 12, 31)),
+            (d(2026, 1, 1), d(2026, 6, 30)),
+            (d(2026, 2, 1), d(2026, 4, 30)),
+        ] {
+            assert!(
+                whole_calendar_quarter(from, until).is_err(),
+                "{from}..{until}"
+            );
         }
     }
 
