@@ -68,6 +68,19 @@ pub trait Aggregate: Sized + Send {
         conn: &'c mut AnyConnection,
         id: &'c str,
     ) -> impl Future<Output = AppResult<Option<Self>>> + Send + 'c;
+
+    /// Locks the root's row for the rest of the transaction and loads it. By default two
+    /// statements on PostgreSQL ([`lock_row`], then [`Aggregate::load`]); a root read from its
+    /// one row overrides it with one `SELECT … FOR UPDATE` (a round trip less on every change).
+    fn load_locked<'c>(
+        conn: &'c mut AnyConnection,
+        id: &'c str,
+    ) -> impl Future<Output = AppResult<Option<Self>>> + Send + 'c {
+        async move {
+            lock_row(&mut *conn, Self::TABLE, id).await?;
+            Self::load(conn, id).await
+        }
+    }
 }
 
 /// Implements [`Aggregate`] for a root type `$root` kept in table `$table`, called `$kind` in a
@@ -85,6 +98,27 @@ macro_rules! aggregate {
                 id: &str,
             ) -> $crate::AppResult<Option<Self>> {
                 $load(conn, id).await
+            }
+        }
+    };
+    // With `$load_locked(conn, id)`, which locks and loads the row in one statement.
+    ($root:ty, $table:literal, $kind:literal, $load:path, $load_locked:path) => {
+        impl $crate::change::Aggregate for $root {
+            const TABLE: &'static str = $table;
+            const KIND: &'static str = $kind;
+
+            async fn load(
+                conn: &mut ::sqlx::AnyConnection,
+                id: &str,
+            ) -> $crate::AppResult<Option<Self>> {
+                $load(conn, id).await
+            }
+
+            async fn load_locked(
+                conn: &mut ::sqlx::AnyConnection,
+                id: &str,
+            ) -> $crate::AppResult<Option<Self>> {
+                $load_locked(conn, id).await
             }
         }
     };
@@ -429,8 +463,7 @@ async fn lock_visible_root<A: Aggregate>(
     id: &str,
     visible: impl FnOnce(&A) -> bool,
 ) -> AppResult<A> {
-    lock_row(conn, A::TABLE, id).await?;
-    A::load(conn, id)
+    A::load_locked(conn, id)
         .await?
         .filter(|a| visible(a))
         .ok_or_else(|| not_found::<A>(id))

@@ -140,8 +140,31 @@ pub async fn record_approved_month(
 
 /// Loads a followed voucher, or `None`.
 pub async fn load_voucher(conn: &mut AnyConnection, id: &str) -> Result<Option<Voucher>, AppError> {
+    fetch_voucher(conn, id, "").await
+}
+
+/// The followed voucher `id`, its row locked for the rest of the transaction in the same
+/// statement (PostgreSQL `FOR UPDATE`; on SQLite the write gate is the lock, see
+/// `seteli_platform::change::lock_row`).
+pub async fn load_voucher_locked(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<Voucher>, AppError> {
+    let lock = if seteli_platform::db::is_postgres(conn) {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    fetch_voucher(conn, id, lock).await
+}
+
+async fn fetch_voucher(
+    conn: &mut AnyConnection,
+    id: &str,
+    lock: &str,
+) -> Result<Option<Voucher>, AppError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE id = $1"
+        "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE id = $1{lock}"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -149,7 +172,13 @@ pub async fn load_voucher(conn: &mut AnyConnection, id: &str) -> Result<Option<V
     row.as_ref().map(voucher_from_row).transpose()
 }
 
-seteli_platform::aggregate!(Voucher, "vouchers", "voucher", load_voucher);
+seteli_platform::aggregate!(
+    Voucher,
+    "vouchers",
+    "voucher",
+    load_voucher,
+    load_voucher_locked
+);
 
 /// Every followed voucher of a client (for the checks across the client's vouchers).
 pub async fn client_vouchers(
