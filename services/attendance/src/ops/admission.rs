@@ -100,9 +100,16 @@ pub(super) async fn start_context(
             .is_some_and(|c| c.provider_id == v.provider_id),
         _ => false,
     };
+    // Only a group service's voucher is ever enrolled (a group is of a group service, and an
+    // enrolment of a voucher of the group's service): no other asks the database.
+    let group_start = if v.service.is_group() {
+        store::closed_group_start(conn, &v.id).await?
+    } else {
+        None
+    };
     Ok(StartContext {
         continues_with_same_provider,
-        group_start: store::closed_group_start(conn, &v.id).await?,
+        group_start,
     })
 }
 
