@@ -85,10 +85,13 @@ pub trait Aggregate: Sized + Send {
 
 /// Implements [`Aggregate`] for a root type `$root` kept in table `$table`, called `$kind` in a
 /// `NOT_FOUND`, loaded by the store function `$load(conn, id)`:
-/// `aggregate!(InvoiceRow, "invoices", "invoice", load_invoice);`.
+/// `aggregate!(InvoiceRow, "invoices", "invoice", load_invoice);`. A fifth argument, a store
+/// function that locks and loads the row in one statement, becomes its
+/// [`Aggregate::load_locked`].
 #[macro_export]
 macro_rules! aggregate {
-    ($root:ty, $table:literal, $kind:literal, $load:path) => {
+    // With `$load_locked(conn, id)`, it locks and loads the row in one statement.
+    ($root:ty, $table:literal, $kind:literal, $load:path $(, $load_locked:path)?) => {
         impl $crate::change::Aggregate for $root {
             const TABLE: &'static str = $table;
             const KIND: &'static str = $kind;
@@ -99,27 +102,14 @@ macro_rules! aggregate {
             ) -> $crate::AppResult<Option<Self>> {
                 $load(conn, id).await
             }
-        }
-    };
-    // With `$load_locked(conn, id)`, which locks and loads the row in one statement.
-    ($root:ty, $table:literal, $kind:literal, $load:path, $load_locked:path) => {
-        impl $crate::change::Aggregate for $root {
-            const TABLE: &'static str = $table;
-            const KIND: &'static str = $kind;
-
-            async fn load(
-                conn: &mut ::sqlx::AnyConnection,
-                id: &str,
-            ) -> $crate::AppResult<Option<Self>> {
-                $load(conn, id).await
-            }
-
-            async fn load_locked(
-                conn: &mut ::sqlx::AnyConnection,
-                id: &str,
-            ) -> $crate::AppResult<Option<Self>> {
-                $load_locked(conn, id).await
-            }
+            $(
+                async fn load_locked(
+                    conn: &mut ::sqlx::AnyConnection,
+                    id: &str,
+                ) -> $crate::AppResult<Option<Self>> {
+                    $load_locked(conn, id).await
+                }
+            )?
         }
     };
 }
