@@ -79,6 +79,18 @@ impl Ctx {
 /// authenticating interceptor put into its extensions, the trace the telemetry layer did).
 pub fn ctx_of<T>(request: &Request<T>) -> Result<Ctx, AppError> {
     let caller = Caller::of(request)?;
+    let PublicCtx { trace, clock } = public_ctx_of(request);
+    Ok(Ctx {
+        caller,
+        trace,
+        clock,
+    })
+}
+
+/// The trace the telemetry layer and the clock the interceptor put into a request's
+/// extensions (a fresh trace and the system clock where they are missing): all a public call
+/// has, and the rest of a [`Ctx`].
+fn public_ctx_of<T>(request: &Request<T>) -> PublicCtx {
     let trace = request
         .extensions()
         .get::<TraceContext>()
@@ -89,11 +101,7 @@ pub fn ctx_of<T>(request: &Request<T>) -> Result<Ctx, AppError> {
         .get::<Clock>()
         .cloned()
         .unwrap_or_default();
-    Ok(Ctx {
-        caller,
-        trace,
-        clock,
-    })
+    PublicCtx { trace, clock }
 }
 
 /// Runs one unary RPC: builds the [`Ctx`], calls `op` with the service's state and the request
@@ -159,19 +167,10 @@ where
     Req: prost::Message,
     Fut: Future<Output = AppResult<Resp>> + 'a,
 {
-    let trace = request
-        .extensions()
-        .get::<TraceContext>()
-        .cloned()
-        .unwrap_or_else(|| TraceContext::from_headers(&http::HeaderMap::new()));
-    let request_id = trace.request_id.clone();
-    let clock = request
-        .extensions()
-        .get::<Clock>()
-        .cloned()
-        .unwrap_or_default();
+    let ctx = public_ctx_of(&request);
+    let request_id = ctx.trace.request_id.clone();
     check_limits(&request).map_err(|e| to_status(e, &request_id))?;
-    op(state, PublicCtx { trace, clock }, request.into_inner())
+    op(state, ctx, request.into_inner())
         .await
         .map(Response::new)
         .map_err(|e| to_status(e, &request_id))
