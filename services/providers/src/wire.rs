@@ -543,6 +543,7 @@ pub fn feed_view(p: &Provider) -> pb::Provider {
 
 /// A search match `distance_km` away (shown to the metre).
 pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
+    let (free_places, free_places_on) = free_places_view(c.free_places);
     pb::ProviderMatch {
         provider_id: c.provider_id.clone(),
         name: c.name.clone(),
@@ -553,8 +554,8 @@ pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
             .max_group_size
             .and_then(|n| i32::try_from(n).ok())
             .unwrap_or_default(),
-        free_places: free_places_view(c.free_places).0,
-        free_places_on: free_places_view(c.free_places).1,
+        free_places,
+        free_places_on,
     }
 }
 
