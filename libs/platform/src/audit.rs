@@ -38,6 +38,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::db::{Backend, Database, new_id, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::identity::Caller;
+use crate::statement::Binds;
 
 /// What a personal-data access was about.
 #[derive(Debug, Clone, Copy)]
@@ -132,15 +133,39 @@ where
     .bind(caller.substitute_reason.as_deref().unwrap_or(""))
     .execute(executor)
     .await?;
-    let _outside_a_change = RECORDED.try_with(|recorded| {
-        recorded.borrow_mut().push(Recorded {
-            kind: access.subject_kind.to_owned(),
-            id: access.subject_id.to_owned(),
-            action: access.action.to_owned(),
-            purpose: access.purpose.to_owned(),
-        })
-    });
+    let _outside_a_change =
+        RECORDED.try_with(|recorded| recorded.borrow_mut().push(Recorded::of(&access)));
     Ok(())
+}
+
+/// [`record`] as a part of one composed statement ([`crate::statement`]): an `INSERT` of the
+/// entry with one row for each row of `gate` (the part that must have written first), its
+/// values bound in `binds`. The access is not noted for a replay here: the change that writes
+/// at once stores it with its answer itself. Never for a validation (its
+/// entries are marked, and it is never written at once).
+pub fn entry_part(
+    binds: &mut Binds,
+    gate: &str,
+    caller: &Caller,
+    request_id: &str,
+    access: &Access<'_>,
+) -> String {
+    format!(
+        "INSERT INTO platform_audit_log (id, occurred_at, actor_subject, actor_role, \
+         organisation, subject_kind, subject_id, action, purpose, request_id, \
+         substitute_reason) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {gate}",
+        binds.text(new_id()),
+        binds.int(now_micros()),
+        binds.text(caller.subject.as_str()),
+        binds.text(caller.role.as_str()),
+        binds.text(caller.organisation()),
+        binds.text(access.subject_kind),
+        binds.text(access.subject_id),
+        binds.text(access.action),
+        binds.text(access.purpose),
+        binds.text(request_id),
+        binds.text(caller.substitute_reason.as_deref().unwrap_or("")),
+    )
 }
 
 /// Records a read of one subject's data before it is answered: the entry goes to the
@@ -195,6 +220,18 @@ pub(crate) struct Recorded {
     id: String,
     action: String,
     purpose: String,
+}
+
+impl Recorded {
+    /// The access as a change's stored answer keeps it.
+    pub(crate) fn of(access: &Access<'_>) -> Self {
+        Self {
+            kind: access.subject_kind.to_owned(),
+            id: access.subject_id.to_owned(),
+            action: access.action.to_owned(),
+            purpose: access.purpose.to_owned(),
+        }
+    }
 }
 
 tokio::task_local! {

@@ -16,7 +16,10 @@
 //!
 //! [`Change::apply_to_decided`] is step 4 for a change whose rules read much: it decides on a
 //! read first, then claims, locks and writes, deciding again under the lock only when what it
-//! decided on has moved.
+//! decided on has moved. On PostgreSQL such a change may be written **at once** ([`AtOnce`]):
+//! one statement, outside any transaction, holding the claim with its answer, the change, its
+//! audit and feed entries, guarded so that it writes nothing unless what it decided on stands
+//! (then the transaction's way above is taken).
 //!
 //! A failed change rolls its claim back, so errors are not remembered: a retry after fixing the
 //! cause runs again. The same id with a different request is refused with `INVALID_ARGUMENT` on
@@ -46,13 +49,14 @@ use futures::future::BoxFuture;
 use prost::Message;
 use seteli_api::Mutation;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::audit::{self, Recorded};
-use crate::db::{Database, WriteTransaction};
+use crate::db::{Database, WriteTransaction, is_postgres};
 use crate::error::{AppError, AppResult};
 use crate::identity::Caller;
 use crate::rpc::Ctx;
+use crate::statement::Binds;
 
 /// A transaction of the `Any` driver.
 pub type Tx = Transaction<'static, Any>;
@@ -264,11 +268,19 @@ impl<'a> Change<'a> {
     ///
     /// `decide` must read the versions its [`Decision::still_holds`] compares *before* the
     /// data they guard (a change that lands in between then shows as a newer version).
-    pub async fn apply_to_decided<A, D, Resp, Decide, Write>(
+    ///
+    /// **At once** (PostgreSQL, not a validation): before the transaction, `at_once` may turn
+    /// the decision into one statement that writes the whole change outside any transaction
+    /// ([`AtOnce`]: the claim with its answer, the change, its audit entries), guarded so that
+    /// it writes nothing unless what was decided on still stands. When it wrote, its answer is
+    /// the change's; when a guard stopped it (or a twin's claim stood in its way, or `at_once`
+    /// gave no statement), the change goes the transaction's way above.
+    pub async fn apply_to_decided<A, D, Resp, Decide, Write, WriteAtOnce>(
         self,
         id: &str,
         visible: impl Fn(&A) -> bool + Send,
         decide: Decide,
+        at_once: WriteAtOnce,
         write: Write,
     ) -> AppResult<Resp>
     where
@@ -276,14 +288,24 @@ impl<'a> Change<'a> {
         D: Decision,
         Resp: Message + Default,
         Decide: for<'t> Fn(&'t mut AnyConnection, &'t A) -> BoxFuture<'t, AppResult<D>> + Send,
+        WriteAtOnce: FnOnce(&A, &D, &Self) -> AppResult<Option<AtOnce<Resp>>>,
         Write: for<'t> FnOnce(&'t mut AnyConnection, A, D) -> BoxFuture<'t, AppResult<Resp>>,
     {
         let decided = {
             let mut conn = self.db.pool().acquire().await?;
-            match A::load(&mut conn, id).await?.filter(|a| visible(a)) {
+            let decided = match A::load(&mut conn, id).await?.filter(|a| visible(a)) {
                 None => Err(not_found::<A>(id)),
                 Some(root) => decide(&mut conn, &root).await.map(|d| (root, d)),
+            };
+            if let Ok((root, decision)) = &decided
+                && !self.validate_only
+                && is_postgres(&conn)
+                && let Some(statement) = at_once(root, decision, &self)?
+                && let Some(answer) = write_at_once(&mut conn, statement).await?
+            {
+                return Ok(answer);
             }
+            decided
             // The read connection goes back before anything else is asked of the pool.
         };
         let (decided_on, decision) = match decided {
@@ -303,6 +325,31 @@ impl<'a> Change<'a> {
         };
         let answered = audit::recording(write(&mut tx, root, decision)).await;
         self.commit_answer(tx, answered).await
+    }
+
+    /// The change's claim as a part of a statement that writes it at once ([`AtOnce`]): an
+    /// `INSERT` of the claim with `answer` stored and the `accesses` the change records (for its
+    /// replays, as [`Change::apply`] keeps them), one row when `gate` (the part that must have
+    /// written first) has one, `RETURNING 1`. It claims without `ON CONFLICT`: a twin's claim
+    /// fails the whole statement, and the change goes the transaction's way, which answers it.
+    pub fn claim_part<Resp: Message>(
+        &self,
+        binds: &mut Binds,
+        gate: &str,
+        answer: &Resp,
+        accesses: &[audit::Access<'_>],
+    ) -> AppResult<String> {
+        let recorded: Vec<Recorded> = accesses.iter().map(Recorded::of).collect();
+        Ok(format!(
+            "INSERT INTO platform_idempotency (caller, request_id, request_hash, response, \
+             audited, created_at) SELECT {}, {}, {}, {}, {}, {} FROM {gate} RETURNING 1",
+            binds.text(self.scope.as_str()),
+            binds.text(self.request_id.as_str()),
+            binds.text(self.fingerprint.as_str()),
+            binds.text(STANDARD.encode(answer.encode_to_vec())),
+            binds.text(audit::encode_recorded(&recorded)?),
+            binds.int(self.now_micros),
+        ))
     }
 
     /// Begins the change's transaction with its claim; `None` (rolled back) when a twin with
@@ -403,6 +450,39 @@ impl<'a> Change<'a> {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("stored response is corrupt: {e}")))?;
         Resp::decode(bytes.as_slice())
             .map_err(|e| AppError::Internal(anyhow::anyhow!("stored response is corrupt: {e}")))
+    }
+}
+
+/// A change written whole in one statement, outside any transaction (PostgreSQL): what the
+/// `at_once` of [`Change::apply_to_decided`] gives.
+///
+/// The statement's parts are chained so that each writes only when the one before it did
+/// (`… SELECT … FROM <the part before>`): the first parts check, under their row locks, that
+/// what the decision was taken on still stands, then the claim ([`Change::claim_part`]), the
+/// change, its audit entries ([`audit::entry_part`]) and feed entries follow. Its main query
+/// answers one row whose first column is 1 when the change was written and 0 when a guard
+/// stopped it (then nothing was). One statement is one transaction: it all commits or none.
+#[derive(Debug)]
+pub struct AtOnce<Resp> {
+    /// The statement: constant text and the placeholders of `binds` only.
+    pub sql: String,
+    /// Its values.
+    pub binds: Binds,
+    /// The answer when it wrote (built before the write; the claim stores it).
+    pub answer: Resp,
+}
+
+/// Runs `statement` on `conn`: its answer when it wrote, `None` when a guard stopped it or a
+/// twin's claim (a unique violation) stood in its way.
+async fn write_at_once<Resp>(
+    conn: &mut AnyConnection,
+    statement: AtOnce<Resp>,
+) -> AppResult<Option<Resp>> {
+    let AtOnce { sql, binds, answer } = statement;
+    match binds.query(sql).fetch_one(&mut *conn).await {
+        Ok(row) => Ok((row.try_get::<i64, _>(0)? == 1).then_some(answer)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -27,6 +27,7 @@
 //!   [`jwks`]: its keys from a JWKS file or URL, refreshed without a restart; [`devkeys`]: dev
 //!   keys and tokens;
 //! - [`db`]: sqlx `Any` on SQLite or PostgreSQL, migrations under a lock, a health probe;
+//!   [`statement`]: one statement composed of parts and the values bound to it;
 //!   [`leader`]: one replica at a time runs each job;
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023);
 //!   [`client_data`]: a client's reads and accesses as a service records them;
@@ -47,7 +48,7 @@
 //! `server::forward`, `client::UpstreamOptions`, `devkeys::DEV_KID`).
 //!
 //! 1. [`error`], [`clock`], [`config`], [`catalogue`]
-//! 2. [`convert`], [`paging`], [`telemetry`], [`limits`], [`status`], [`identity`], [`db`]
+//! 2. [`convert`], [`paging`], [`telemetry`], [`limits`], [`status`], [`identity`], [`db`], [`statement`]
 //! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
 //! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
@@ -82,6 +83,7 @@ pub mod limits;
 pub mod paging;
 pub mod rpc;
 pub mod server;
+pub mod statement;
 pub mod status;
 pub mod telemetry;
 #[cfg(feature = "testing")]

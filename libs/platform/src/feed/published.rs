@@ -151,21 +151,7 @@ impl PublishedFeed {
             .collect::<Vec<_>>()
             .join(", ");
         let statement = if is_postgres(conn) {
-            // `first`: the first sequence of this transaction's range; `next`: the one after
-            // its last change (it sees its own rows; no other transaction writes in the
-            // range). No row when the range is full.
-            format!(
-                "INSERT INTO {table} (sequence, {columns}) \
-                 SELECT next, {values} FROM ( \
-                   SELECT own.first, COALESCE((SELECT MAX(sequence) + 1 FROM {table} \
-                     WHERE sequence >= own.first AND sequence < own.first + 65536), own.first) \
-                     AS next \
-                   FROM (SELECT (pg_current_xact_id()::text::bigint + value) * 65536 AS first \
-                     FROM {counters} WHERE name = '{offset}') AS own \
-                 ) AS position WHERE next < first + 65536 RETURNING sequence",
-                counters = self.counters,
-                offset = self.offset,
-            )
+            self.postgres_append(columns, &values, "")
         } else {
             format!(
                 "INSERT INTO {table} (sequence, {columns}) \
@@ -183,6 +169,38 @@ impl PublishedFeed {
                 self.table
             ))
         })
+    }
+
+    /// [`PublishedFeed::append`] as a part of one composed PostgreSQL statement
+    /// ([`crate::statement`]): one change of `columns` (after `sequence`) with `values` (SQL
+    /// expressions: placeholders of the statement's binds, or columns of earlier parts), appended
+    /// when `gate` (a part that must have written first) has a row; `RETURNING sequence`.
+    pub fn append_part(&self, columns: &str, values: &str, gate: &str) -> String {
+        self.postgres_append(
+            columns,
+            values,
+            &format!("AND EXISTS (SELECT 1 FROM {gate})"),
+        )
+    }
+
+    /// The PostgreSQL `INSERT` of one change, on the further condition `and`.
+    fn postgres_append(&self, columns: &str, values: &str, and: &str) -> String {
+        // `first`: the first sequence of this transaction's range; `next`: the one after its
+        // last change (it sees its own rows; no other transaction writes in the range). No row
+        // when the range is full.
+        format!(
+            "INSERT INTO {table} (sequence, {columns}) \
+             SELECT next, {values} FROM ( \
+               SELECT own.first, COALESCE((SELECT MAX(sequence) + 1 FROM {table} \
+                 WHERE sequence >= own.first AND sequence < own.first + 65536), own.first) \
+                 AS next \
+               FROM (SELECT (pg_current_xact_id()::text::bigint + value) * 65536 AS first \
+                 FROM {counters} WHERE name = '{offset}') AS own \
+             ) AS position WHERE next < first + 65536 {and} RETURNING sequence",
+            table = self.table,
+            counters = self.counters,
+            offset = self.offset,
+        )
     }
 
     /// The lowest sequence a transaction starting after `pg_snapshot_<edge>` of the current

@@ -11,6 +11,7 @@
 //! answered from the followed copy alone.
 
 use seteli_api::attendance::v1 as pb;
+use seteli_platform::audit::Access;
 use seteli_platform::auth::Role;
 use seteli_platform::client_data;
 use seteli_platform::holder::confirm_own_voucher;
@@ -76,6 +77,18 @@ pub(super) async fn audit_client(
 ) -> AppResult<()> {
     let purpose = access::purpose(&ctx.caller);
     client_data::audit_client(conn, ctx, request_id, client_id, action, purpose).await
+}
+
+/// The access to a client's personal data a change of `ctx` makes, for the caller's purpose,
+/// as [`audit_client`] records it (for a change written in one statement, which records it
+/// as a part of that statement).
+pub(super) fn client_access<'a>(ctx: &Ctx, client_id: &'a str, action: &'a str) -> Access<'a> {
+    Access {
+        subject_kind: client_data::CLIENT,
+        subject_id: client_id,
+        action,
+        purpose: access::purpose(&ctx.caller),
+    }
 }
 
 /// Voucher `id` as the caller of `ctx` may read it, else `NOT_FOUND` (its existence is not their

@@ -9,29 +9,35 @@
 //!
 //! RecordSession, the busiest, decides first on a read ([`Change::apply_to_decided`]): the
 //! rules run without the claim or any lock, and the transaction only checks that the voucher
-//! and the client's sessions (their version in `client_locks`) are as they were decided on.
+//! and the client's sessions (their version in `client_locks`) are as they were decided on. On
+//! PostgreSQL there is no transaction to begin: one statement checks the same and writes it all
+//! ([`store::record_session_at_once`]), four round trips for the whole call.
 
 use chrono::NaiveDate;
 use seteli_api::attendance::v1 as pb;
+use seteli_platform::audit;
 use seteli_platform::auth::Role;
-use seteli_platform::change::{Change, Decision};
+use seteli_platform::change::{AtOnce, Change, Decision};
 use seteli_platform::convert::{PbEnum, store_date};
-use seteli_platform::db::new_id;
+use seteli_platform::db::{new_id, now_micros};
 use seteli_platform::error::refuse;
 use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
+use seteli_platform::statement::Binds;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ledger::check_day_not_missed;
 use sqlx::AnyConnection;
 
-use super::admission::{Admission, admit, admit_among, count_units, start_context, update_units};
-use super::common::{audit_client, not_in_state, read_client, readable_voucher};
+use super::admission::{
+    Admission, admit, admit_among, count_units, start_context, units_as_of, update_units,
+};
+use super::common::{audit_client, client_access, not_in_state, read_client, readable_voucher};
 use super::groups::offered_group_size;
 use super::ledger::replacement_check;
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
 use crate::app::App;
-use crate::model::{SessionInput, SessionRow, SessionStatus, Voucher};
+use crate::model::{SessionInput, SessionRow, SessionStatus, UnitCount, Voucher};
 use crate::store::{self, SessionFilter};
 use crate::wire::{self, required_id, required_text};
 
@@ -102,10 +108,12 @@ async fn try_record_session(
     let caller = ctx.caller.clone();
     let today = ctx.today();
     let grace_days = app.late_record_grace_days;
+    let caller_ctx = ctx;
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
     // The rules run on a read, outside the claim and the voucher's lock; the write checks that
-    // neither the voucher nor the client's sessions moved since (Change::apply_to_decided).
+    // neither the voucher nor the client's sessions moved since (Change::apply_to_decided), in
+    // one statement on PostgreSQL (`record_at_once`).
     change
         .apply_to_decided(
             &voucher_id,
@@ -117,6 +125,7 @@ async fn try_record_session(
                     decide_session(conn, v, input, replaces, today, grace_days).await
                 })
             },
+            |v, decided, change| record_at_once(caller_ctx, &req.request_id, v, decided, change),
             move |conn, v, decided| {
                 Box::pin(async move {
                     let (stored, admission) =
@@ -150,6 +159,62 @@ impl Decision for DecidedSession {
     async fn still_holds(&self, conn: &mut AnyConnection) -> AppResult<bool> {
         Ok(store::lock_client(conn, &self.client_id).await? == self.client_version)
     }
+}
+
+/// The decided session's write as one statement (PostgreSQL, [`Change::apply_to_decided`]):
+/// the session, its history, the units it moves, the usage feed's change, the audit entry and
+/// the claim with its answer, guarded by the voucher and the client's sessions as the decision
+/// read them ([`store::record_session_at_once`]). `None` — the transaction's way — when the
+/// count does not move (nothing to feed) or would not fit the grant (CAP-UNITS refuses there).
+fn record_at_once(
+    ctx: &Ctx,
+    request_id: &str,
+    v: &Voucher,
+    decided: &DecidedSession,
+    change: &Change<'_>,
+) -> AppResult<Option<AtOnce<pb::RecordSessionResponse>>> {
+    let session = store::recorded_session(
+        &new_id(),
+        v,
+        &decided.input,
+        decided.admission.units,
+        decided.replaces.as_deref(),
+        now_micros(),
+    );
+    let mut sessions = decided.admission.voucher_sessions.clone();
+    sessions.push(session.clone());
+    let (count, first_used_on) = units_as_of(&sessions, ctx.today());
+    let held = UnitCount {
+        used: v.units_used,
+        reserved: v.units_reserved,
+    };
+    let fits = count.used >= 0 && count.reserved >= 0;
+    if count == held || !fits || count.used + count.reserved > v.units_granted {
+        return Ok(None);
+    }
+    let answer = pb::RecordSessionResponse {
+        session: Some(session.view.clone()),
+        warnings: decided.admission.warnings.clone(),
+    };
+    let access = client_access(ctx, &v.client_id, "RecordSession");
+    let write = store::SessionAtOnce {
+        voucher: v,
+        client_version: decided.client_version,
+        session: &session,
+        count,
+        first_used_on,
+        counted_on: ctx.today(),
+        caller: &ctx.caller,
+        request_id,
+    };
+    let mut binds = Binds::new();
+    let sql = store::record_session_at_once(
+        &mut binds,
+        &write,
+        |b, gate| change.claim_part(b, gate, &answer, std::slice::from_ref(&access)),
+        |b, gate| audit::entry_part(b, gate, &ctx.caller, request_id, &access),
+    )?;
+    Ok(Some(AtOnce { sql, binds, answer }))
 }
 
 /// Decides whether `input` may be recorded on `v`: the voucher's state, the replaced session,

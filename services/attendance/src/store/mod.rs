@@ -27,6 +27,7 @@ mod activity;
 mod alerts;
 mod billing;
 mod groups;
+mod record_at_once;
 mod sessions;
 mod usage;
 mod vouchers;
@@ -42,10 +43,12 @@ pub use groups::{
     cancel_group, closed_group_start, delay_group, enrol, group_enrolments, insert_group,
     list_groups, load_group, touch_group, withdraw,
 };
+pub use record_at_once::{SessionAtOnce, record_session_at_once};
 pub use sessions::{
     SessionDecisionReads, SessionFilter, all_voucher_sessions, append_history, cancel_at_end,
     client_sessions, correct_session, history, insert_session, link_replacement, list_sessions,
-    load_session, lock_client, session_decision_reads, set_status, voucher_sessions_between,
+    load_session, lock_client, recorded_session, session_decision_reads, set_status,
+    voucher_sessions_between,
 };
 pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,

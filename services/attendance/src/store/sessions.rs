@@ -8,6 +8,7 @@ use seteli_platform::AppError;
 use seteli_platform::auth::Caller;
 use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_service_type};
 use seteli_platform::db::now_micros;
+use seteli_platform::statement::Binds;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -92,6 +93,19 @@ pub async fn lock_client(conn: &mut AnyConnection, client_id: &str) -> Result<i6
     Ok(after - 1)
 }
 
+/// [`lock_client`] as a part of a composed statement: takes the lock of a client whose
+/// sessions a decision read at `version`, for each row of `gate`; one row (`n`) when they are
+/// still at that version, none when a change of them landed since (then it writes nothing).
+pub(super) fn lock_client_part(b: &mut Binds, client_id: &str, version: i64, gate: &str) -> String {
+    let version = b.int(version);
+    format!(
+        "INSERT INTO client_locks (client_id, n) SELECT {}, {version} + 1 FROM {gate} \
+         ON CONFLICT (client_id) DO UPDATE SET n = client_locks.n + 1 \
+         WHERE client_locks.n = {version} RETURNING n",
+        b.text(client_id),
+    )
+}
+
 /// What deciding a new session on a voucher's `date` reads of the client and the voucher
 /// ([`session_decision_reads`]).
 pub struct SessionDecisionReads {
@@ -151,7 +165,55 @@ pub async fn session_decision_reads(
     })
 }
 
-/// Inserts a RECORDED session and answers it as stored (one statement: `RETURNING`).
+/// A new session as [`insert_session`] stores it: recorded at `now`, version 1, on `v` with
+/// `units`, replacing `replaces` if given.
+pub fn recorded_session(
+    id: &str,
+    v: &Voucher,
+    s: &SessionInput,
+    units: i64,
+    replaces: Option<&str>,
+    now: i64,
+) -> SessionRow {
+    let view = pb::Session {
+        id: id.to_owned(),
+        voucher_id: v.id.clone(),
+        client_id: v.client_id.clone(),
+        provider_id: v.provider_id.clone(),
+        service_type: to_service_type(v.service),
+        details: Some(s.details.clone()),
+        units: Some(to_units(units)),
+        status: SessionStatus::Recorded.to_pb(),
+        cancellation: None,
+        replaces_session_id: replaces.unwrap_or_default().to_owned(),
+        invoice_id: String::new(),
+        version: 1,
+        created_at_micros: now,
+        updated_at_micros: now,
+    };
+    SessionRow {
+        id: id.to_owned(),
+        voucher_id: v.id.clone(),
+        client_id: v.client_id.clone(),
+        provider_id: v.provider_id.clone(),
+        service: v.service,
+        date: s.date,
+        time: s.time,
+        hours: s.hours,
+        units,
+        modality: s.modality,
+        kind: s.kind,
+        excursion: s.excursion,
+        status: SessionStatus::Recorded,
+        invoice_id: None,
+        invoiced_units: None,
+        corrected_after_invoicing: false,
+        view,
+    }
+}
+
+/// Inserts a new session (RECORDED, version 1) and returns it as stored
+/// ([`recorded_session`]).
 pub async fn insert_session(
     conn: &mut AnyConnection,
     id: &str,
@@ -160,34 +222,41 @@ pub async fn insert_session(
     units: i64,
     replaces: Option<&str>,
 ) -> Result<SessionRow, AppError> {
-    let now = now_micros();
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = recorded_session(id, v, s, units, replaces, now_micros());
+    let mut binds = Binds::new();
+    let insert = session_insert(&mut binds, &row, "");
+    binds.query(insert).execute(&mut *conn).await?;
+    Ok(row)
+}
+
+/// The `INSERT` of `row`, a new session: its values `SELECT`ed, `from` (empty, or `FROM` the
+/// part before it in a composed statement).
+pub(super) fn session_insert(b: &mut Binds, row: &SessionRow, from: &str) -> String {
+    let details = store_message(&row.view.details.clone().unwrap_or_default());
+    let now = b.int(row.view.created_at_micros);
+    format!(
         "INSERT INTO sessions (id, voucher_id, client_id, provider_id, service_type, \
          session_date, start_time, end_time, hours, units, modality, kind, excursion, status, \
          details, cancellation, replaces_session_id, invoice_id, invoiced_units, invoiced_kind, \
          corrected_after_invoicing, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'RECORDED', $14, NULL, \
-         $15, NULL, NULL, NULL, 0, 1, $16, $16) RETURNING {SESSION_COLUMNS}"
-    )))
-    .bind(id)
-    .bind(&v.id)
-    .bind(&v.client_id)
-    .bind(&v.provider_id)
-    .bind(v.service.code())
-    .bind(store_date(s.date))
-    .bind(s.time.map(|(a, _)| store_time(a)))
-    .bind(s.time.map(|(_, b)| store_time(b)))
-    .bind(s.hours)
-    .bind(units)
-    .bind(s.modality.code())
-    .bind(s.kind.code())
-    .bind(i64::from(s.excursion))
-    .bind(store_message(&s.details))
-    .bind(replaces.map(str::to_owned))
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    session_from_row(&row)
+         SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'RECORDED', {}, NULL, {}, \
+         NULL, NULL, NULL, 0, 1, {now}, {now} {from}",
+        b.text(row.id.as_str()),
+        b.text(row.voucher_id.as_str()),
+        b.text(row.client_id.as_str()),
+        b.text(row.provider_id.as_str()),
+        b.text(row.service.code()),
+        b.text(store_date(row.date)),
+        b.opt_text(row.time.map(|(a, _)| store_time(a))),
+        b.opt_text(row.time.map(|(_, z)| store_time(z))),
+        b.int(row.hours),
+        b.int(row.units),
+        b.text(row.modality.code()),
+        b.text(row.kind.code()),
+        b.int(i64::from(row.excursion)),
+        b.text(details),
+        b.opt_text(Some(row.view.replaces_session_id.clone()).filter(|r| !r.is_empty())),
+    )
 }
 
 /// Replaces a session's details (a correction); marks it corrected after invoicing when it was
@@ -395,24 +464,52 @@ pub async fn append_history(
     caller: &Caller,
     request_id: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    let mut binds = Binds::new();
+    let id = binds.text(session_id);
+    let revision = Revision {
+        version,
+        action,
+        reason,
+        details,
+    };
+    let insert = history_insert(&mut binds, &id, &revision, caller, request_id, "");
+    binds.query(insert).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// A revision of a session as its history keeps it.
+pub(super) struct Revision<'a> {
+    pub version: i64,
+    pub action: &'a str,
+    pub reason: &'a str,
+    pub details: &'a pb::SessionDetails,
+}
+
+/// The `INSERT` of `revision` of the session `session_id` (an SQL expression: a placeholder,
+/// or a column of the part before it) into its history, by `caller`: its values `SELECT`ed,
+/// `from` (empty, or `FROM` that part).
+pub(super) fn history_insert(
+    b: &mut Binds,
+    session_id: &str,
+    revision: &Revision<'_>,
+    caller: &Caller,
+    request_id: &str,
+    from: &str,
+) -> String {
+    format!(
         "INSERT INTO session_history (session_id, version, action, reason, details, at, \
          actor_subject, actor_role, organisation, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         SELECT {session_id}, {}, {}, {}, {}, {}, {}, {}, {}, {} {from}",
+        b.int(revision.version),
+        b.text(revision.action),
+        b.text(revision.reason),
+        b.text(store_message(revision.details)),
+        b.int(now_micros()),
+        b.text(caller.subject.as_str()),
+        b.text(caller.role.as_str()),
+        b.text(caller.organisation()),
+        b.text(request_id),
     )
-    .bind(session_id)
-    .bind(version)
-    .bind(action)
-    .bind(reason)
-    .bind(store_message(details))
-    .bind(now_micros())
-    .bind(&caller.subject)
-    .bind(caller.role.as_str())
-    .bind(caller.organisation())
-    .bind(request_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// A stored revision: version, action, reason, details, at, subject, role, organisation.

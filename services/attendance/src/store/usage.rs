@@ -10,6 +10,7 @@ use seteli_platform::AppError;
 use seteli_platform::convert::{store_date, to_date};
 use seteli_platform::db::now_micros;
 use seteli_platform::feed::PublishedFeed;
+use seteli_platform::statement::Binds;
 use sqlx::AnyConnection;
 
 use super::opt_stored_date;
@@ -49,6 +50,26 @@ pub async fn set_units_if_moved(
 ) -> Result<Option<i64>, AppError> {
     let moved = "AND (units_used <> $2 OR units_reserved <> $3)";
     write_units(conn, voucher_id, count, counted_on, moved).await
+}
+
+/// [`set_units`] as a part of a composed statement, on a voucher an earlier part locked and
+/// checked against the grant: for each row of `gate`; `RETURNING usage_version`.
+pub(super) fn set_units_part(
+    b: &mut Binds,
+    voucher_id: &str,
+    count: UnitCount,
+    counted_on: NaiveDate,
+    gate: &str,
+) -> String {
+    format!(
+        "UPDATE vouchers SET units_used = {}, units_reserved = {}, counted_on = {}, \
+         usage_version = usage_version + 1 \
+         WHERE id = {} AND EXISTS (SELECT 1 FROM {gate}) RETURNING usage_version",
+        b.int(count.used),
+        b.int(count.reserved),
+        b.text(store_date(counted_on)),
+        b.text(voucher_id),
+    )
 }
 
 /// The update of [`set_units`], on the further condition `and` (constant SQL).
@@ -119,21 +140,41 @@ pub async fn append_usage_change(
     usage_version: i64,
 ) -> Result<i64, AppError> {
     USAGE_FEED
-        .append(
-            conn,
-            "voucher_id, units_used, units_reserved, first_used_on, occurred_at, usage_version",
-            |query| {
-                query
-                    .bind(voucher_id)
-                    .bind(count.used)
-                    .bind(count.reserved)
-                    .bind(first_used_on.map(store_date))
-                    .bind(now_micros())
-                    .bind(usage_version)
-            },
-        )
+        .append(conn, USAGE_CHANGE_COLUMNS, |query| {
+            query
+                .bind(voucher_id)
+                .bind(count.used)
+                .bind(count.reserved)
+                .bind(first_used_on.map(store_date))
+                .bind(now_micros())
+                .bind(usage_version)
+        })
         .await
 }
+
+/// [`append_usage_change`] as a part of a composed statement (PostgreSQL): the change of the
+/// count `units` (the part of [`set_units_part`]) wrote, with its usage version.
+pub(super) fn usage_change_part(
+    b: &mut Binds,
+    voucher_id: &str,
+    count: UnitCount,
+    first_used_on: Option<NaiveDate>,
+    units: &str,
+) -> String {
+    let values = format!(
+        "{}, {}, {}, {}, {}, (SELECT usage_version FROM {units})",
+        b.text(voucher_id),
+        b.int(count.used),
+        b.int(count.reserved),
+        b.opt_text(first_used_on.map(store_date)),
+        b.int(now_micros()),
+    );
+    USAGE_FEED.append_part(USAGE_CHANGE_COLUMNS, &values, units)
+}
+
+/// The columns of a usage change after its sequence.
+const USAGE_CHANGE_COLUMNS: &str =
+    "voucher_id, units_used, units_reserved, first_used_on, occurred_at, usage_version";
 
 /// Usage changes after `after`, oldest first; only settled ones on PostgreSQL
 /// ([`PublishedFeed::read_page`]).

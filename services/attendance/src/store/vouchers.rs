@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use seteli_platform::AppError;
 use seteli_platform::convert::{parse_stored_date, store_date};
 use seteli_platform::db::now_micros;
+use seteli_platform::statement::Binds;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::opt_stored_date;
-use crate::model::{StartDates, Voucher};
+use crate::model::{StartDates, UnitCount, Voucher};
 use seteli_platform::convert::stored_service;
 
 /// How many vouchers this service follows.
@@ -117,6 +118,30 @@ fn voucher_from_row(r: &AnyRow) -> Result<Voucher, AppError> {
         continues: r.try_get("continues_voucher_id")?,
         approved_month: opt_stored_date(r.try_get("approved_month")?)?,
     })
+}
+
+/// Locks the followed voucher `v` as the first part of a composed statement: one row (`id`)
+/// when it still stands as `v` was read — the same change of its feed, the same units used and
+/// reserved, the same latest approved month — and `count` fits its grant (CAP-UNITS); none
+/// otherwise (then nothing after it writes). The units are attendance's own; every other
+/// column moves only with the feed's change.
+pub(super) fn voucher_as_read_part(b: &mut Binds, v: &Voucher, count: UnitCount) -> String {
+    let id = b.text(v.id.as_str());
+    format!(
+        "SELECT id FROM vouchers WHERE id = {id} AND voucher_version = {} \
+         AND feed_sequence = {} AND units_used = {} AND units_reserved = {} \
+         AND {} + {} <= units_granted \
+         AND (SELECT MAX(a.month) FROM approved_months a WHERE a.voucher_id = {id}) \
+             IS NOT DISTINCT FROM {} \
+         FOR UPDATE",
+        b.int(v.version),
+        b.int(v.feed_sequence),
+        b.int(v.units_used),
+        b.int(v.units_reserved),
+        b.int(count.used),
+        b.int(count.reserved),
+        b.opt_text(v.approved_month.map(store_date)),
+    )
 }
 
 /// Records that an invoice billing approved holds the voucher's month starting `month`: late
