@@ -127,6 +127,11 @@ impl Service for Attendance {
             description: "followed providers",
             sql: seteli_platform::followed_providers::MIGRATION_SQL,
         },
+        MigrationFile {
+            version: 114,
+            description: "voucher versions seen",
+            sql: include_str!("../migrations/0114_voucher_versions_seen.sql"),
+        },
     ];
     type Settings = app::Settings;
 

@@ -262,6 +262,9 @@ pub struct Voucher {
     pub version: i64,
     /// The feed sequence of that change.
     pub feed_sequence: i64,
+    /// The version and feed sequence of the last change followed that altered the copy (a
+    /// change of the units alone does not): what a session write written at once checks.
+    pub content_stamp: (i64, i64),
     /// Units used, hundredths (attendance's count): realised sessions and allowed no-shows.
     pub units_used: i64,
     /// Units reserved, hundredths: sessions agreed for a later day than the count's.
@@ -587,6 +590,7 @@ mod tests {
             ended_on,
             version: 1,
             feed_sequence: 1,
+            content_stamp: (1, 1),
             units_used: 0,
             units_reserved: 0,
             start: StartDates::default(),

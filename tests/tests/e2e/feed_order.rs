@@ -132,6 +132,59 @@ async fn attendance_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order(
 /// voucher state through its API): a change with a lower voucher version than the one applied
 /// is skipped even though its sequence is higher; a change of the same version keeps the
 /// sequence order.
+/// A change of the units alone (vouchers telling back what attendance counted, after every
+/// session write) moves only the version attendance has seen, which GetVoucherUsage shows: the
+/// copy's row keeps the stamp of the last change that altered it. So following it writes (and,
+/// on PostgreSQL, locks) no row that a session write locks, and a write decided on the copy
+/// meanwhile still stands.
+#[tokio::test]
+async fn attendance_follows_a_change_of_the_units_alone_without_writing_the_copys_row() {
+    let env = start_attendance_on(pinned()).await;
+    let p = approved_provider(&env, "Järjestys ry", 1_000_305, SIILINJARVI).await;
+    let from = ymd(2026, 10, 1);
+    let v = ktt_voucher(
+        &env,
+        &p,
+        305,
+        from,
+        seteli_rules::terms::validity_end(from, 3),
+    )
+    .await;
+    let db = Database::connect(&env.attendance().db.url, 1)
+        .await
+        .expect("attendance's database");
+    let stamp = || async {
+        let stamp: (i64, i64) =
+            sqlx::query_as("SELECT voucher_version, feed_sequence FROM vouchers WHERE id = $1")
+                .bind(&v)
+                .fetch_one(db.pool())
+                .await
+                .expect("the copy's stamp");
+        stamp
+    };
+    let follows = |version: i64| {
+        let (env, v) = (&env, &v);
+        move || async move { voucher_usage(env, v).await.voucher_version == version }
+    };
+    // The first session starts the voucher: a change the copy keeps.
+    record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
+        .await
+        .expect("2 h");
+    let started = voucher_shows_usage(&env, &v).await;
+    eventually("attendance follows the start", follows(started.version)).await;
+    let before = stamp().await;
+    assert_eq!(before.0, started.version, "the start altered the copy");
+
+    // The second changes only the units.
+    record(&env, &p, &v, at(ymd(2026, 10, 6), 9, 11))
+        .await
+        .expect("2 h");
+    let counted = voucher_shows_usage(&env, &v).await;
+    assert!(counted.version > started.version);
+    eventually("attendance follows the units", follows(counted.version)).await;
+    assert_eq!(stamp().await, before, "the copy's row was written");
+}
+
 #[tokio::test]
 async fn reporting_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order() {
     use seteli_platform::server::Service;

@@ -34,6 +34,7 @@ pub(super) fn voucher(service: ServiceType, granted: i64) -> Voucher {
         ended_on: None,
         version: 1,
         feed_sequence: 1,
+        content_stamp: (1, 1),
         units_used: 0,
         units_reserved: 0,
         start: StartDates::default(),

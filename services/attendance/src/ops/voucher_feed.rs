@@ -38,8 +38,9 @@ impl VoucherFollower for VoucherFeed {
     }
 
     /// Stores the voucher the change carries, unless the copy already has a newer version of
-    /// it (`store::upsert_voucher`: the feed's order is not one voucher's order), and cancels
-    /// what the stored copy's end leaves after it ([`cancel_after_the_end`]).
+    /// it (`store::upsert_voucher`: the feed's order is not one voucher's order), and, for a
+    /// change that ends it, cancels what the stored copy's end leaves after it
+    /// ([`cancel_after_the_end`]).
     async fn apply_voucher(
         &self,
         conn: &mut AnyConnection,
@@ -49,6 +50,11 @@ impl VoucherFollower for VoucherFeed {
     ) -> AppResult<()> {
         let v = followed(voucher);
         store::upsert_voucher(conn, &v).await?;
+        // Only a change that ends the voucher leaves anything to cancel: a copy that ended with
+        // a newer change cancelled when that change was followed.
+        if ended(&v).is_none() {
+            return Ok(());
+        }
         if let Some(stored) = store::load_voucher(conn, &v.id).await? {
             let request_id = format!("voucher-change-{}", change.sequence);
             cancel_after_the_end(conn, ctx, &stored, &request_id).await?;
@@ -157,6 +163,7 @@ fn followed(f: FollowedVoucher<'_>) -> Voucher {
         social_worker: f.social_worker,
         social_worker_team: f.social_worker_team,
         ended_on: f.ended_on,
+        content_stamp: (f.version, f.feed_sequence),
         version: f.version,
         feed_sequence: f.feed_sequence,
     }
