@@ -81,13 +81,16 @@ pub fn required_id_within(field: &str, value: &str, max: usize) -> Result<String
 
 /// Parses a stored `YYYY-MM-DD`.
 pub fn parse_stored_date(s: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    // chrono's ISO 8601 parser: the same `YYYY-MM-DD`, without interpreting a format string for
+    // every date of every row (2-3 % of a page of vouchers' CPU in a profile).
+    s.parse::<NaiveDate>()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored date {s:?}: {e}")))
 }
 
 /// A date as stored: `YYYY-MM-DD`.
 pub fn store_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // `YYYY-MM-DD` (ISO 8601) for the years 0–9999, as `%Y-%m-%d` writes them.
+    d.to_string()
 }
 
 /// Money in cents as a decimal amount of euros.
@@ -285,6 +288,23 @@ pub fn coordinates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_date_is_yyyy_mm_dd_both_ways() {
+        for (text, date) in [
+            ("2026-12-07", NaiveDate::from_ymd_opt(2026, 12, 7)),
+            ("0999-01-02", NaiveDate::from_ymd_opt(999, 1, 2)),
+            ("9999-12-31", NaiveDate::from_ymd_opt(9999, 12, 31)),
+        ] {
+            let date = date.unwrap();
+            assert_eq!(store_date(date), text);
+            assert_eq!(store_date(date), date.format("%Y-%m-%d").to_string());
+            assert_eq!(parse_stored_date(text).unwrap(), date);
+        }
+        for bad in ["2026-13-01", "2026-1-1x", "", "7.12.2026"] {
+            assert!(parse_stored_date(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_stored_message_reads_back_and_a_corrupt_one_is_internal() {
