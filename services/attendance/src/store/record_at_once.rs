@@ -1,5 +1,6 @@
 //! RecordSession's write as one statement on PostgreSQL ([`record_session_at_once`]; the
-//! platform's `seteli_platform::change::AtOnce`): five round trips became one.
+//! platform's `seteli_platform::change::AtOnce`): its transaction (`BEGIN`, ten statements,
+//! `COMMIT`) became one statement.
 //!
 //! Its parts, each writing only when the one before it did:
 //!
