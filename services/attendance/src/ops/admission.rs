@@ -47,9 +47,11 @@ pub(super) struct Admission {
 
 /// BILL-NO-SHOW: the units billable for each no-show of one voucher (one unit per calendar
 /// month at most, decided by the rules crate), never more than the session's own units.
-pub(super) fn no_show_allowance(sessions: &[SessionRow]) -> HashMap<String, i64> {
+pub(super) fn no_show_allowance<'a>(
+    sessions: impl IntoIterator<Item = &'a SessionRow>,
+) -> HashMap<String, i64> {
     let mut no_shows: Vec<&SessionRow> = sessions
-        .iter()
+        .into_iter()
         .filter(|s| s.status == SessionStatus::NoShow)
         .collect();
     no_shows.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
@@ -332,24 +334,25 @@ pub(super) async fn update_units(
 /// voucher) count as of `today` — a recorded session whose day has come is used, one agreed for
 /// a later day reserved; no-shows within the allowance (BILL-NO-SHOW) are used — and the
 /// earliest day with units used (the start of the service when these are the first).
-pub(super) fn units_as_of(
-    sessions: &[SessionRow],
+pub(super) fn units_as_of<'a>(
+    sessions: impl IntoIterator<Item = &'a SessionRow> + Clone,
     today: NaiveDate,
 ) -> (UnitCount, Option<NaiveDate>) {
     let recorded = |realised: bool| {
         sessions
-            .iter()
+            .clone()
+            .into_iter()
             .filter(|s| s.status == SessionStatus::Recorded && (s.date <= today) == realised)
             .map(|s| s.units)
             .sum::<i64>()
     };
-    let allowance = no_show_allowance(sessions);
+    let allowance = no_show_allowance(sessions.clone());
     let count = UnitCount {
         used: recorded(true) + allowance.values().sum::<i64>(),
         reserved: recorded(false),
     };
     let first_used_on = sessions
-        .iter()
+        .into_iter()
         .filter(|s| match s.status {
             SessionStatus::Recorded => s.units > 0 && s.date <= today,
             SessionStatus::NoShow => allowance.get(&s.id).is_some_and(|u| *u > 0),

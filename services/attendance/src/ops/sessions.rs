@@ -181,9 +181,9 @@ fn record_at_once(
         decided.replaces.as_deref(),
         now_micros(),
     );
-    let mut sessions = decided.admission.voucher_sessions.clone();
-    sessions.push(session.clone());
-    let (count, first_used_on) = units_as_of(&sessions, ctx.today());
+    // The voucher's sessions as admission read them, and the new one.
+    let sessions = decided.admission.voucher_sessions.iter();
+    let (count, first_used_on) = units_as_of(sessions.chain([&session]), ctx.today());
     let held = UnitCount {
         used: v.units_used,
         reserved: v.units_reserved,
