@@ -472,8 +472,11 @@ pub struct AtOnce<Resp> {
     pub answer: Resp,
 }
 
-/// Runs `statement` on `conn`: its answer when it wrote, `None` when a guard stopped it or a
-/// twin's claim (a unique violation) stood in its way.
+/// Runs `statement` on `conn`: its answer when it wrote, `None` when a guard stopped it, a
+/// twin's claim (a unique violation) stood in its way, or it lost a race PostgreSQL broke
+/// (`40P01` deadlock, `40001` serialization failure: it locks the root before the claim, a
+/// twin on the transaction's way the claim before the root). Nothing was written then, and the
+/// transaction's way answers.
 async fn write_at_once<Resp>(
     conn: &mut AnyConnection,
     statement: AtOnce<Resp>,
@@ -481,7 +484,13 @@ async fn write_at_once<Resp>(
     let AtOnce { sql, binds, answer } = statement;
     match binds.query(sql).fetch_one(&mut *conn).await {
         Ok(row) => Ok((row.try_get::<i64, _>(0)? == 1).then_some(answer)),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        Err(sqlx::Error::Database(e))
+            if e.is_unique_violation()
+                || matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
+        {
+            tracing::debug!(error = %e, "written at once: lost a race; the transaction's way");
+            Ok(None)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -259,6 +259,36 @@ async fn the_same_request_id_records_once() {
     );
 }
 
+/// Twins sent at once (a client retrying before its first call answered) record once and all
+/// get its answer, whichever way each is written (on PostgreSQL one statement or, when a
+/// twin's claim or lock stands in its way, a transaction).
+#[tokio::test]
+async fn twins_sent_at_once_record_once_and_get_one_answer() {
+    let (env, p) = started(1_000_011).await;
+    let v = ktt(&env, &p, 111).await;
+    let req = record_request(&v, at(ymd(2026, 10, 5), 9, 11));
+    let token = env.provider_user(&p);
+    let calls = (0..6).map(|_| {
+        let (mut client, token, req) = (env.a(), token.clone(), req.clone());
+        async move { client.record_session(with_token(&token, req)).await }
+    });
+    let answers = futures::future::join_all(calls).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .into_iter()
+        .map(|a| {
+            a.expect("answered")
+                .into_inner()
+                .session
+                .expect("session")
+                .id
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(units_used(&env, &v).await, 200);
+    let listed = sessions_of(&env, &token, &v).await.expect("listed");
+    assert_eq!(listed.len(), 1);
+}
+
 #[tokio::test]
 async fn a_provider_cannot_record_on_or_read_another_providers_voucher() {
     let (env, p) = started(1_000_010).await;
