@@ -47,6 +47,16 @@ async fn copy_oldest_change_to_head(
         .expect("the head")
 }
 
+/// An approved provider (registry number `1_000_000 + n`) and its KTT voucher `n` of three
+/// months from 1 October 2026.
+async fn provider_and_voucher(env: &Env, n: u16) -> (String, String) {
+    let p = approved_provider(env, "Järjestys ry", 1_000_000 + u32::from(n), SIILINJARVI).await;
+    let from = ymd(2026, 10, 1);
+    let until = seteli_rules::terms::validity_end(from, 3);
+    let v = ktt_voucher(env, &p, n, from, until).await;
+    (p, v)
+}
+
 #[tokio::test]
 async fn vouchers_keeps_the_newest_usage_of_a_voucher_whatever_the_feed_order() {
     let env = start_attendance_on(pinned()).await;
@@ -89,16 +99,7 @@ async fn vouchers_keeps_the_newest_usage_of_a_voucher_whatever_the_feed_order() 
 #[tokio::test]
 async fn attendance_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order() {
     let env = start_attendance_on(pinned()).await;
-    let p = approved_provider(&env, "Järjestys ry", 1_000_303, SIILINJARVI).await;
-    let from = ymd(2026, 10, 1);
-    let v = ktt_voucher(
-        &env,
-        &p,
-        303,
-        from,
-        seteli_rules::terms::validity_end(from, 3),
-    )
-    .await;
+    let (p, v) = provider_and_voucher(&env, 303).await;
     record(&env, &p, &v, at(ymd(2026, 10, 5), 9, 11))
         .await
         .expect("the voucher is followed");
@@ -140,16 +141,7 @@ async fn attendance_keeps_the_newest_state_of_a_voucher_whatever_the_feed_order(
 #[tokio::test]
 async fn attendance_follows_a_change_of_the_units_alone_without_writing_the_copys_row() {
     let env = start_attendance_on(pinned()).await;
-    let p = approved_provider(&env, "Järjestys ry", 1_000_305, SIILINJARVI).await;
-    let from = ymd(2026, 10, 1);
-    let v = ktt_voucher(
-        &env,
-        &p,
-        305,
-        from,
-        seteli_rules::terms::validity_end(from, 3),
-    )
-    .await;
+    let (p, v) = provider_and_voucher(&env, 305).await;
     let db = Database::connect(&env.attendance().db.url, 1)
         .await
         .expect("attendance's database");

@@ -49,17 +49,24 @@ async fn record(env: &Env, p: &str, v: &str, day: NaiveDate, from: i32) {
         .expect("recorded");
 }
 
+/// The statement log, an environment, its provider and one voucher (`v[0]`) with a session
+/// today: the voucher's and the client's first session makes their rows, a later one only
+/// moves them.
+async fn a_voucher_with_a_session() -> (StatementLog, Env, String, Vec<String>) {
+    let log = StatementLog::install();
+    let env = start_on_today().await;
+    let (p, v) = provider_and_vouchers(&env, 1).await;
+    record(&env, &p, &v[0], today(), 9).await;
+    (log, env, p, v)
+}
+
 /// Today's measured cost of a session write (see the module's docs): SQLite, PostgreSQL (its
 /// round trips: one statement each, and no `BEGIN` or `COMMIT`).
 const SESSION_WRITE_BUDGET: (usize, usize) = (12, 4);
 
 #[tokio::test]
 async fn a_session_write_costs_no_more_statements_than_measured() {
-    let log = StatementLog::install();
-    let env = start_on_today().await;
-    let (p, v) = provider_and_vouchers(&env, 1).await;
-    // The voucher's and the client's first session makes their rows; a later one only moves them.
-    record(&env, &p, &v[0], today(), 9).await;
+    let (log, env, p, v) = a_voucher_with_a_session().await;
     record(&env, &p, &v[0], later(1), 9).await;
     // A write whose voucher copy moved between its decision and its lock (the vouchers feed
     // telling attendance of the units the last write used) decides again under the lock, by
@@ -100,10 +107,7 @@ async fn a_session_write_costs_no_more_statements_than_measured() {
 /// and the write. On SQLite the write is always the transaction's.
 #[tokio::test]
 async fn a_write_whose_decision_went_stale_is_made_the_transactions_way_with_nothing_twice() {
-    let log = StatementLog::install();
-    let env = start_on_today().await;
-    let (p, v) = provider_and_vouchers(&env, 1).await;
-    record(&env, &p, &v[0], today(), 9).await;
+    let (log, env, p, v) = a_voucher_with_a_session().await;
     let postgres = std::env::var_os("SETELI_TEST_POSTGRES").is_some();
     let db = Database::connect(&env.server(Svc::Attendance).db.url, 2)
         .await
