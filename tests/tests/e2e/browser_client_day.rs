@@ -53,6 +53,21 @@ async fn accessible_at_both_widths(browser: &mut Browser, view: &str, shot: &str
 }
 
 /// Opens the client's pages afresh with `token` and waits until their voucher is shown.
+/// Chooses `provider` in the comparison and waits for the confirmation dialog.
+async fn choose(browser: &mut Browser, provider: &str) {
+    browser
+        .click(&format!(
+            "#client-options button[data-choose=\"{provider}\"]"
+        ))
+        .await;
+    browser
+        .wait_for(
+            "the confirmation",
+            "document.querySelector('#choose-dialog').open",
+        )
+        .await;
+}
+
 async fn open_as_client(browser: &mut Browser, address: &str) {
     browser.open("about:blank", "true").await;
     browser.open(address, READY).await;
@@ -220,15 +235,7 @@ async fn a_client_compares_without_signing_in_then_chooses_follows_and_gives_fee
     .await
     .expect("suspend");
     followed_as(&env, &second, false).await;
-    browser
-        .click(&format!("#client-options button[data-choose=\"{second}\"]"))
-        .await;
-    browser
-        .wait_for(
-            "the confirmation",
-            "document.querySelector('#choose-dialog').open",
-        )
-        .await;
+    choose(&mut browser, &second).await;
     assert!(
         browser
             .text("#choose-what")
@@ -256,15 +263,7 @@ async fn a_client_compares_without_signing_in_then_chooses_follows_and_gives_fee
     assert_eq!(get_voucher(&env, &voucher.id).await.provider_id, "");
 
     // The nearest, confirmed: recorded as the client's own choice.
-    browser
-        .click(&format!("#client-options button[data-choose=\"{near}\"]"))
-        .await;
-    browser
-        .wait_for(
-            "the confirmation",
-            "document.querySelector('#choose-dialog').open",
-        )
-        .await;
+    choose(&mut browser, &near).await;
     browser.click_and_wait("#choose-confirm").await;
     assert_eq!(
         browser

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use seteli_platform::AppError;
 use seteli_platform::convert::{store_date, stored_service};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::model::{ClientFeedback, FeedbackSums};
@@ -88,9 +89,13 @@ pub async fn feedback_sums(
             comments: Vec::new(),
         });
     }
-    let find = |out: &mut Vec<FeedbackSums>, service: &str, provider: &str| {
-        out.iter_mut()
-            .position(|s| s.service.code() == service && s.provider_id == provider)
+    // The group (service and provider) a row of the later statements belongs to.
+    let group_of = |out: &[FeedbackSums], r: &AnyRow| -> Result<Option<usize>, AppError> {
+        let (service, provider): (String, String) =
+            (r.try_get("service_type")?, r.try_get("provider_id")?);
+        Ok(out
+            .iter()
+            .position(|s| s.service.code() == service && s.provider_id == provider))
     };
     let rows = bind(format!(
         "SELECT f.service_type, f.provider_id, a.question_key, COUNT(*) AS n, \
@@ -101,9 +106,7 @@ pub async fn feedback_sums(
     .fetch_all(&mut *conn)
     .await?;
     for r in &rows {
-        let (service, provider): (String, String) =
-            (r.try_get("service_type")?, r.try_get("provider_id")?);
-        if let Some(i) = find(&mut out, &service, &provider) {
+        if let Some(i) = group_of(&out, r)? {
             out[i].questions.insert(
                 r.try_get("question_key")?,
                 (r.try_get("n")?, r.try_get("total")?),
@@ -118,9 +121,7 @@ pub async fn feedback_sums(
         .fetch_all(&mut *conn)
         .await?;
         for r in &rows {
-            let (service, provider): (String, String) =
-                (r.try_get("service_type")?, r.try_get("provider_id")?);
-            if let Some(i) = find(&mut out, &service, &provider) {
+            if let Some(i) = group_of(&out, r)? {
                 out[i]
                     .comments
                     .push((r.try_get("client_id")?, r.try_get("comment")?));
