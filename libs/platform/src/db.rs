@@ -32,28 +32,32 @@ pub struct MigrationFile {
     pub sql: &'static str,
 }
 
+/// A crate's migrations, one line each, in order: `version, "description", "file";` with the
+/// file in the calling crate's `migrations/` folder, or `version, "description", (SQL);` for SQL
+/// another crate gives (the platform's followed-providers copy).
+#[macro_export]
+macro_rules! migrations {
+    ($($version:literal, $description:literal, $sql:tt;)*) => {
+        &[$($crate::db::MigrationFile {
+            version: $version,
+            description: $description,
+            sql: $crate::migrations!(@sql $sql),
+        }),*]
+    };
+    (@sql $file:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/", $file))
+    };
+    (@sql ($sql:expr)) => {
+        $sql
+    };
+}
+
 /// The platform's own tables, in every service's database.
-pub const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
-    MigrationFile {
-        version: 1,
-        description: "platform idempotency and audit",
-        sql: include_str!("../migrations/0001_platform.sql"),
-    },
-    MigrationFile {
-        version: 2,
-        description: "idempotency retention index",
-        sql: include_str!("../migrations/0002_idempotency_retention.sql"),
-    },
-    MigrationFile {
-        version: 3,
-        description: "audit entries of many subjects; audited subjects of stored answers",
-        sql: include_str!("../migrations/0003_audit_subjects.sql"),
-    },
-    MigrationFile {
-        version: 4,
-        description: "substitutes' stated reasons in the audit log",
-        sql: include_str!("../migrations/0004_audit_substitutes.sql"),
-    },
+pub const PLATFORM_MIGRATIONS: &[MigrationFile] = crate::migrations![
+    1, "platform idempotency and audit", "0001_platform.sql";
+    2, "idempotency retention index", "0002_idempotency_retention.sql";
+    3, "audit entries of many subjects; audited subjects of stored answers", "0003_audit_subjects.sql";
+    4, "substitutes' stated reasons in the audit log", "0004_audit_substitutes.sql";
 ];
 
 /// Outside dev mode (`SETELI_DEV`), a PostgreSQL `DATABASE_URL` must ask for an encrypted,

@@ -3,7 +3,7 @@
 //! What providers record day to day — sessions on a voucher (hours, or activity days with their
 //! hours; on site, by phone or by video), corrections and voids with history, cancellations and
 //! no-shows, KTT absences with Kela's reasons — checked against the voucher's terms with
-//! `seteli_rules` (`sessions::check_session` with every session of the client in scope,
+//! `seteli_rules` (`sessions::check_session` with the voucher's sessions and the client's week in scope,
 //! `absences::*`); the alerts the rules raise (ABS-REPEATED, ABS-SICK-CERT, ABS-PROLONGED,
 //! ABS-KELA) with a change feed `reporting` follows; the units used per voucher — attendance is
 //! their only bookkeeper: every change of the count is published on the usage feed
@@ -71,67 +71,19 @@ impl Service for Attendance {
         grpc_port: 50053,
         metrics_port: 9103,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[
-        MigrationFile {
-            version: 100,
-            description: "attendance",
-            sql: include_str!("../migrations/0100_attendance.sql"),
-        },
-        MigrationFile {
-            version: 101,
-            description: "attendance groups",
-            sql: include_str!("../migrations/0101_groups.sql"),
-        },
-        MigrationFile {
-            version: 102,
-            description: "usage feed",
-            sql: include_str!("../migrations/0102_usage_feed.sql"),
-        },
-        MigrationFile {
-            version: 103,
-            description: "start facts",
-            sql: include_str!("../migrations/0103_start_facts.sql"),
-        },
-        MigrationFile {
-            version: 104,
-            description: "feeds without counters",
-            sql: include_str!("../migrations/0104_feeds_without_counters.sql"),
-        },
-        MigrationFile {
-            version: 105,
-            description: "usage versions",
-            sql: include_str!("../migrations/0105_usage_versions.sql"),
-        },
-        MigrationFile {
-            version: 106,
-            description: "agreed sessions",
-            sql: include_str!("../migrations/0106_agreed_sessions.sql"),
-        },
-        MigrationFile {
-            version: 110,
-            description: "voucher continues",
-            sql: include_str!("../migrations/0110_voucher_continues.sql"),
-        },
-        MigrationFile {
-            version: 111,
-            description: "approved months",
-            sql: include_str!("../migrations/0111_approved_months.sql"),
-        },
-        MigrationFile {
-            version: 112,
-            description: "caseload teams",
-            sql: include_str!("../migrations/0112_caseload_teams.sql"),
-        },
-        MigrationFile {
-            version: 113,
-            description: "followed providers",
-            sql: seteli_platform::followed_providers::MIGRATION_SQL,
-        },
-        MigrationFile {
-            version: 114,
-            description: "voucher versions seen",
-            sql: include_str!("../migrations/0114_voucher_versions_seen.sql"),
-        },
+    const MIGRATIONS: &'static [MigrationFile] = seteli_platform::migrations![
+        100, "attendance", "0100_attendance.sql";
+        101, "attendance groups", "0101_groups.sql";
+        102, "usage feed", "0102_usage_feed.sql";
+        103, "start facts", "0103_start_facts.sql";
+        104, "feeds without counters", "0104_feeds_without_counters.sql";
+        105, "usage versions", "0105_usage_versions.sql";
+        106, "agreed sessions", "0106_agreed_sessions.sql";
+        110, "voucher continues", "0110_voucher_continues.sql";
+        111, "approved months", "0111_approved_months.sql";
+        112, "caseload teams", "0112_caseload_teams.sql";
+        113, "followed providers", (seteli_platform::followed_providers::MIGRATION_SQL);
+        114, "voucher versions seen", "0114_voucher_versions_seen.sql";
     ];
     type Settings = app::Settings;
 

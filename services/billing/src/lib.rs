@@ -58,22 +58,10 @@ impl Service for Billing {
         grpc_port: 50055,
         metrics_port: 9105,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[
-        MigrationFile {
-            version: 100,
-            description: "billing",
-            sql: include_str!("../migrations/0100_billing.sql"),
-        },
-        MigrationFile {
-            version: 105,
-            description: "returned regeneration",
-            sql: include_str!("../migrations/0105_returned_regeneration.sql"),
-        },
-        MigrationFile {
-            version: 106,
-            description: "the line of each invoiced item",
-            sql: include_str!("../migrations/0106_item_lines.sql"),
-        },
+    const MIGRATIONS: &'static [MigrationFile] = seteli_platform::migrations![
+        100, "billing", "0100_billing.sql";
+        105, "returned regeneration", "0105_returned_regeneration.sql";
+        106, "the line of each invoiced item", "0106_item_lines.sql";
     ];
     type Settings = app::Settings;
 

@@ -57,42 +57,14 @@ impl Service for Providers {
         metrics_port: 9101,
     };
 
-    const MIGRATIONS: &'static [MigrationFile] = &[
-        MigrationFile {
-            version: 100,
-            description: "provider registry",
-            sql: include_str!("../migrations/0100_providers.sql"),
-        },
-        MigrationFile {
-            version: 101,
-            description: "staff facts of the staff rules",
-            sql: include_str!("../migrations/0101_staff_facts.sql"),
-        },
-        MigrationFile {
-            version: 102,
-            description: "bank details waiting for the county",
-            sql: include_str!("../migrations/0102_pending_bank_details.sql"),
-        },
-        MigrationFile {
-            version: 106,
-            description: "offering price history",
-            sql: include_str!("../migrations/0106_offering_prices.sql"),
-        },
-        MigrationFile {
-            version: 107,
-            description: "provider change feed",
-            sql: include_str!("../migrations/0107_provider_feed.sql"),
-        },
-        MigrationFile {
-            version: 108,
-            description: "discarded drafts free their business id",
-            sql: include_str!("../migrations/0108_discarded_drafts.sql"),
-        },
-        MigrationFile {
-            version: 109,
-            description: "free places declared per offering",
-            sql: include_str!("../migrations/0109_free_places.sql"),
-        },
+    const MIGRATIONS: &'static [MigrationFile] = seteli_platform::migrations![
+        100, "provider registry", "0100_providers.sql";
+        101, "staff facts of the staff rules", "0101_staff_facts.sql";
+        102, "bank details waiting for the county", "0102_pending_bank_details.sql";
+        106, "offering price history", "0106_offering_prices.sql";
+        107, "provider change feed", "0107_provider_feed.sql";
+        108, "discarded drafts free their business id", "0108_discarded_drafts.sql";
+        109, "free places declared per offering", "0109_free_places.sql";
     ];
 
     type Settings = app::Settings;

@@ -78,42 +78,14 @@ impl Service for Reporting {
         grpc_port: 50054,
         metrics_port: 9104,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[
-        MigrationFile {
-            version: 100,
-            description: "reporting",
-            sql: include_str!("../migrations/0100_reporting.sql"),
-        },
-        MigrationFile {
-            version: 101,
-            description: "delivery",
-            sql: include_str!("../migrations/0101_delivery.sql"),
-        },
-        MigrationFile {
-            version: 102,
-            description: "notices",
-            sql: include_str!("../migrations/0102_notices.sql"),
-        },
-        MigrationFile {
-            version: 103,
-            description: "voucher versions",
-            sql: include_str!("../migrations/0103_voucher_versions.sql"),
-        },
-        MigrationFile {
-            version: 104,
-            description: "kela backdated",
-            sql: include_str!("../migrations/0104_kela_backdated.sql"),
-        },
-        MigrationFile {
-            version: 106,
-            description: "caseload teams",
-            sql: include_str!("../migrations/0106_caseload_teams.sql"),
-        },
-        MigrationFile {
-            version: 107,
-            description: "client feedback",
-            sql: include_str!("../migrations/0107_client_feedback.sql"),
-        },
+    const MIGRATIONS: &'static [MigrationFile] = seteli_platform::migrations![
+        100, "reporting", "0100_reporting.sql";
+        101, "delivery", "0101_delivery.sql";
+        102, "notices", "0102_notices.sql";
+        103, "voucher versions", "0103_voucher_versions.sql";
+        104, "kela backdated", "0104_kela_backdated.sql";
+        106, "caseload teams", "0106_caseload_teams.sql";
+        107, "client feedback", "0107_client_feedback.sql";
     ];
     type Settings = app::Settings;
 

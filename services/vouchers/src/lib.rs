@@ -61,62 +61,18 @@ impl Service for Vouchers {
         grpc_port: 50052,
         metrics_port: 9102,
     };
-    const MIGRATIONS: &'static [MigrationFile] = &[
-        MigrationFile {
-            version: 100,
-            description: "vouchers",
-            sql: include_str!("../migrations/0100_vouchers.sql"),
-        },
-        MigrationFile {
-            version: 101,
-            description: "start checklist dates",
-            sql: include_str!("../migrations/0101_start_dates.sql"),
-        },
-        MigrationFile {
-            version: 102,
-            description: "usage feed follower",
-            sql: include_str!("../migrations/0102_usage_follower.sql"),
-        },
-        MigrationFile {
-            version: 103,
-            description: "identity codes masked without the birth date",
-            sql: include_str!("../migrations/0103_identity_mask.sql"),
-        },
-        MigrationFile {
-            version: 104,
-            description: "change feed without a counter row",
-            sql: include_str!("../migrations/0104_feed_without_counter.sql"),
-        },
-        MigrationFile {
-            version: 105,
-            description: "usage versions",
-            sql: include_str!("../migrations/0105_usage_versions.sql"),
-        },
-        MigrationFile {
-            version: 106,
-            description: "units reserved",
-            sql: include_str!("../migrations/0106_units_reserved.sql"),
-        },
-        MigrationFile {
-            version: 107,
-            description: "client caseloads",
-            sql: include_str!("../migrations/0107_client_caseloads.sql"),
-        },
-        MigrationFile {
-            version: 108,
-            description: "end and decline reason codes",
-            sql: include_str!("../migrations/0108_reason_kinds.sql"),
-        },
-        MigrationFile {
-            version: 109,
-            description: "caseload teams",
-            sql: include_str!("../migrations/0109_caseload_teams.sql"),
-        },
-        MigrationFile {
-            version: 110,
-            description: "followed providers",
-            sql: seteli_platform::followed_providers::MIGRATION_SQL,
-        },
+    const MIGRATIONS: &'static [MigrationFile] = seteli_platform::migrations![
+        100, "vouchers", "0100_vouchers.sql";
+        101, "start checklist dates", "0101_start_dates.sql";
+        102, "usage feed follower", "0102_usage_follower.sql";
+        103, "identity codes masked without the birth date", "0103_identity_mask.sql";
+        104, "change feed without a counter row", "0104_feed_without_counter.sql";
+        105, "usage versions", "0105_usage_versions.sql";
+        106, "units reserved", "0106_units_reserved.sql";
+        107, "client caseloads", "0107_client_caseloads.sql";
+        108, "end and decline reason codes", "0108_reason_kinds.sql";
+        109, "caseload teams", "0109_caseload_teams.sql";
+        110, "followed providers", (seteli_platform::followed_providers::MIGRATION_SQL);
     ];
     type Settings = app::Settings;
 
