@@ -15,6 +15,7 @@ use sqlx::query::Query;
 enum Value {
     Text(Option<String>),
     Int(Option<i64>),
+    Real(Option<f64>),
 }
 
 /// The values bound to one statement, in the order of their placeholders (`$1`, `$2`, …).
@@ -54,6 +55,11 @@ impl Binds {
         self.push(Value::Int(value))
     }
 
+    /// Binds a `DOUBLE PRECISION` value; returns its placeholder.
+    pub fn real(&mut self, value: f64) -> String {
+        self.push(Value::Real(Some(value)))
+    }
+
     /// How many values are bound.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -72,6 +78,7 @@ impl Binds {
             query = match value {
                 Value::Text(v) => query.bind(v),
                 Value::Int(v) => query.bind(v),
+                Value::Real(v) => query.bind(v),
             };
         }
         query
@@ -90,6 +97,7 @@ mod tests {
         assert_eq!(b.int(7), "$2");
         assert_eq!(b.opt_text(None), "$3");
         assert_eq!(b.opt_int(Some(1)), "$4");
-        assert_eq!(b.len(), 4);
+        assert_eq!(b.real(1.5), "$5");
+        assert_eq!(b.len(), 5);
     }
 }

@@ -6,11 +6,9 @@
 
 use chrono::NaiveDate;
 use seteli_platform::AppError;
-use seteli_platform::convert::store_date;
-use seteli_platform::db::now_micros;
 use sqlx::AnyConnection;
 
-use super::common::changed;
+use super::common::VoucherUpdate;
 use crate::model::{DeclineReasonKind, EndReasonKind, StartDates};
 
 /// The client's choice of provider, as ChooseProvider records it.
@@ -34,23 +32,17 @@ pub async fn choose_provider(
     id: &str,
     choice: &Choice,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET provider_id = $2, provider_name = $3, provider_distance_km = $4, \
-             provider_chosen_on = $5, agreed_start_on = $6, declined_reason = '', \
-             declined_reason_kind = '', version = version + 1, updated_at = $7 WHERE id = $1 AND state = 'ISSUED'",
-        )
-        .bind(id)
-        .bind(&choice.provider_id)
-        .bind(&choice.provider_name)
-        .bind(choice.distance_km)
-        .bind(store_date(choice.chosen_on))
-        .bind(choice.agreed_start_on.map(store_date))
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .text("provider_id", &choice.provider_id)
+        .text("provider_name", &choice.provider_name)
+        .real("provider_distance_km", choice.distance_km)
+        .date("provider_chosen_on", Some(choice.chosen_on))
+        .date("agreed_start_on", choice.agreed_start_on)
+        .constant("declined_reason = ''")
+        .constant("declined_reason_kind = ''")
+        .only_if("state = 'ISSUED'")
+        .apply(conn, id)
+        .await
 }
 
 /// ISSUED with `provider_id` chosen → ASSIGNED: the contract made `on`, the coach (if named)
@@ -63,24 +55,16 @@ pub async fn accept(
     steward_notified_on: Option<NaiveDate>,
     on: NaiveDate,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET state = 'ASSIGNED', responsible_coach = $3, \
-             steward_notified_on = $4, accepted_on = $5, coach_named_on = $6, \
-             version = version + 1, updated_at = $7 \
-             WHERE id = $1 AND state = 'ISSUED' AND provider_id = $2",
-        )
-        .bind(id)
-        .bind(provider_id)
-        .bind(coach)
-        .bind(steward_notified_on.map(store_date))
-        .bind(store_date(on))
-        .bind((!coach.is_empty()).then(|| store_date(on)))
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .constant("state = 'ASSIGNED'")
+        .text("responsible_coach", coach)
+        .date("steward_notified_on", steward_notified_on)
+        .date("accepted_on", Some(on))
+        .date("coach_named_on", (!coach.is_empty()).then_some(on))
+        .only_if("state = 'ISSUED'")
+        .only_if_text("provider_id", provider_id)
+        .apply(conn, id)
+        .await
 }
 
 /// ISSUED with `provider_id` chosen: clears the choice, recording why (its code and text).
@@ -91,22 +75,18 @@ pub async fn decline(
     kind: DeclineReasonKind,
     reason: &str,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET provider_id = NULL, provider_name = '', \
-             provider_distance_km = 0.0, provider_chosen_on = NULL, agreed_start_on = NULL, \
-             declined_reason = $3, declined_reason_kind = $5, version = version + 1, \
-             updated_at = $4 WHERE id = $1 AND state = 'ISSUED' AND provider_id = $2",
-        )
-        .bind(id)
-        .bind(provider_id)
-        .bind(reason)
-        .bind(now_micros())
-        .bind(kind.code())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .constant("provider_id = NULL")
+        .constant("provider_name = ''")
+        .constant("provider_distance_km = 0.0")
+        .constant("provider_chosen_on = NULL")
+        .constant("agreed_start_on = NULL")
+        .text("declined_reason", reason)
+        .text("declined_reason_kind", kind.code())
+        .only_if("state = 'ISSUED'")
+        .only_if_text("provider_id", provider_id)
+        .apply(conn, id)
+        .await
 }
 
 /// ASSIGNED → ACTIVE `on`, with the responsible coach and the steward notice as the start
@@ -118,22 +98,12 @@ pub async fn start(
     coach: &str,
     dates: &StartDates,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET state = 'ACTIVE', started_on = $2, responsible_coach = $3, \
-             coach_named_on = $4, steward_notified_on = $5, version = version + 1, \
-             updated_at = $6 WHERE id = $1 AND state = 'ASSIGNED'",
-        )
-        .bind(id)
-        .bind(store_date(on))
-        .bind(coach)
-        .bind(dates.coach_named_on.map(store_date))
-        .bind(dates.steward_notified_on.map(store_date))
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::started(on)
+        .text("responsible_coach", coach)
+        .date("coach_named_on", dates.coach_named_on)
+        .date("steward_notified_on", dates.steward_notified_on)
+        .apply(conn, id)
+        .await
 }
 
 /// KTT-STEWARD on an accepted (ASSIGNED) or ACTIVE voucher whose first work day is not
@@ -144,35 +114,22 @@ pub async fn record_steward_notice(
     id: &str,
     steward_notified_on: NaiveDate,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET steward_notified_on = $2, version = version + 1, \
-             updated_at = $3 WHERE id = $1 AND state IN ('ASSIGNED', 'ACTIVE') \
-             AND units_used = 0",
-        )
-        .bind(id)
-        .bind(store_date(steward_notified_on))
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .date("steward_notified_on", Some(steward_notified_on))
+        .only_if("state IN ('ASSIGNED', 'ACTIVE')")
+        .only_if("units_used = 0")
+        .apply(conn, id)
+        .await
 }
 
 /// ACTIVE → COMPLETED.
 pub async fn complete(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET state = 'COMPLETED', ended_on = $2, version = version + 1, \
-             updated_at = $3 WHERE id = $1 AND state = 'ACTIVE'",
-        )
-        .bind(id)
-        .bind(store_date(on))
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .constant("state = 'COMPLETED'")
+        .date("ended_on", Some(on))
+        .only_if("state = 'ACTIVE'")
+        .apply(conn, id)
+        .await
 }
 
 /// Ends the voucher `on` with why (its code and text): INTERRUPTED from ASSIGNED or ACTIVE
@@ -186,25 +143,17 @@ pub async fn end(
     reason: &str,
 ) -> Result<bool, AppError> {
     let (to, from) = match ending {
-        Ending::Interrupted => ("INTERRUPTED", "'ASSIGNED', 'ACTIVE'"),
-        Ending::Cancelled => ("CANCELLED", "'ISSUED', 'ASSIGNED'"),
+        Ending::Interrupted => ("state = 'INTERRUPTED'", "state IN ('ASSIGNED', 'ACTIVE')"),
+        Ending::Cancelled => ("state = 'CANCELLED'", "state IN ('ISSUED', 'ASSIGNED')"),
     };
-    let sql = format!(
-        "UPDATE vouchers SET state = '{to}', ended_on = $2, end_reason = $3, \
-         end_reason_kind = $5, version = version + 1, updated_at = $4 \
-         WHERE id = $1 AND state IN ({from})"
-    );
-    changed(
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(store_date(on))
-            .bind(reason)
-            .bind(now_micros())
-            .bind(kind.code())
-            .execute(&mut *conn)
-            .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .constant(to)
+        .date("ended_on", Some(on))
+        .text("end_reason", reason)
+        .text("end_reason_kind", kind.code())
+        .only_if(from)
+        .apply(conn, id)
+        .await
 }
 
 /// How a voucher ends before it is completed.

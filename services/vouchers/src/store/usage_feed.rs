@@ -6,11 +6,9 @@
 
 use chrono::NaiveDate;
 use seteli_platform::AppError;
-use seteli_platform::convert::store_date;
-use seteli_platform::db::now_micros;
 use sqlx::AnyConnection;
 
-use super::common::changed;
+use super::common::VoucherUpdate;
 
 /// Sets the units used and reserved as attendance counts them (its usage feed); `false` when
 /// there is no such voucher. Attendance never lets the two exceed the grant (CAP-UNITS is
@@ -21,19 +19,11 @@ pub async fn set_units(
     used: i64,
     reserved: i64,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET units_used = $2, units_reserved = $3, version = version + 1, \
-             updated_at = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(used)
-        .bind(reserved)
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::new()
+        .int("units_used", used)
+        .int("units_reserved", reserved)
+        .apply(conn, id)
+        .await
 }
 
 /// Moves voucher `id`'s usage version up to `version` (attendance's `UsageChange.
@@ -61,16 +51,5 @@ pub async fn start_by_usage(
     id: &str,
     on: NaiveDate,
 ) -> Result<bool, AppError> {
-    changed(
-        sqlx::query(
-            "UPDATE vouchers SET state = 'ACTIVE', started_on = $2, version = version + 1, \
-             updated_at = $3 WHERE id = $1 AND state = 'ASSIGNED'",
-        )
-        .bind(id)
-        .bind(store_date(on))
-        .bind(now_micros())
-        .execute(&mut *conn)
-        .await,
-    )
-    .await
+    VoucherUpdate::started(on).apply(conn, id).await
 }
