@@ -23,6 +23,8 @@ pub struct Statement {
     pub method: String,
     /// Its SQL as sqlx logs it (summary and statement).
     pub sql: String,
+    /// How many rows it returned, as sqlx counts them.
+    pub rows_returned: u64,
 }
 
 /// Every statement sent since the last [`StatementLog::take`].
@@ -36,6 +38,7 @@ struct Method(String);
 struct Fields {
     method: String,
     sql: String,
+    rows_returned: u64,
 }
 
 impl Visit for Fields {
@@ -47,6 +50,11 @@ impl Visit for Fields {
             }
             "method" => self.method = value.to_owned(),
             _ => {}
+        }
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "rows_returned" {
+            self.rows_returned = value;
         }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
@@ -88,6 +96,7 @@ where
         self.0.lock().expect("statement log").push(Statement {
             method,
             sql: fields.sql.trim().to_owned(),
+            rows_returned: fields.rows_returned,
         });
     }
 }
@@ -110,11 +119,19 @@ impl StatementLog {
     /// The SQL of the statements since the last take that ran in calls of `method` (the end of
     /// the gRPC path: `RecordSession`), and forgets every statement.
     pub fn take_of(&self, method: &str) -> Vec<String> {
+        self.take_statements_of(method)
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
+    }
+
+    /// The statements since the last take that ran in calls of `method`, with what they
+    /// returned, and forgets every statement.
+    pub fn take_statements_of(&self, method: &str) -> Vec<Statement> {
         let suffix = format!("/{method}");
         self.take()
             .into_iter()
             .filter(|s| s.method.ends_with(&suffix))
-            .map(|s| s.sql)
             .collect()
     }
 }

@@ -303,3 +303,41 @@ async fn the_first_work_day_is_a_start_and_needs_the_stewards_notice() {
     })
     .await;
 }
+
+/// A session write reads the sessions of its own voucher and the client's others in the same
+/// ISO week, the only ones the rules compare it with (CAP-WEEKLY per person,
+/// COACHING-NOT-DURING-WORK on a day), never the client's history on other vouchers: the
+/// decision's read returns as many rows however long that history is.
+#[tokio::test]
+async fn a_session_write_reads_its_voucher_and_the_clients_week_not_their_history() {
+    let log = seteli_tests::statements::StatementLog::install();
+    let env = start_attendance_all_services_on(pinned()).await;
+    let p = ktt_provider(&env, "Työpaja ry", 1_000_058, SIILINJARVI).await;
+    let c = client_at(&env, 258, SIILINJARVI).await;
+    let coaching =
+        voucher_for_client(&env, &p, &c.id, ServiceType::KttIndividual, october(), 30).await;
+    let work =
+        voucher_for_client(&env, &p, &c.id, ServiceType::KttWorkCapacity, october(), 40).await;
+    // Coaching through ISO weeks 41 to 43, and on Monday 26 October (week 44).
+    for day in [5, 6, 7, 12, 13, 14, 19, 20, 21, 26] {
+        record(&env, &p, &coaching, at(ymd(2026, 10, day), 15, 16))
+            .await
+            .expect("coaching");
+    }
+    record(&env, &p, &work, at(ymd(2026, 10, 27), 9, 14))
+        .await
+        .expect("a work day");
+    log.take();
+    record(&env, &p, &work, at(ymd(2026, 10, 28), 9, 14))
+        .await
+        .expect("the next work day");
+    let reads: Vec<u64> = log
+        .take_statements_of("RecordSession")
+        .into_iter()
+        .filter(|s| s.sql.contains("client_version"))
+        .map(|s| s.rows_returned)
+        .collect();
+    // The work day of the 27th and the coaching of the 26th; not the nine of weeks 41 to 43.
+    assert!(!reads.is_empty(), "the decision's read is logged");
+    assert!(reads.iter().all(|rows| *rows == 2), "{reads:?}");
+}

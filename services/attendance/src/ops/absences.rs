@@ -176,7 +176,7 @@ pub(super) async fn record_absence_in(
     // voucher has a session held or missed; the client's lock orders this against sessions
     // recorded at the same moment (their decision holds only while the lock's version does).
     store::lock_client(conn, &v.client_id).await?;
-    let held: Vec<NaiveDate> = store::client_sessions(conn, &v.client_id)
+    let held: Vec<NaiveDate> = store::all_voucher_sessions(conn, &v.id)
         .await?
         .iter()
         .filter(|s| s.voucher_id == v.id)
@@ -313,7 +313,7 @@ async fn absence_alerts(
         }
     }
     // ABS-PROLONGED: arranged days are the sessions held or missed and the absences.
-    let sessions = store::client_sessions(conn, &v.client_id).await?;
+    let sessions = store::all_voucher_sessions(conn, &v.id).await?;
     let mut days: Vec<ArrangedDay> = sessions
         .iter()
         .filter(|s| s.voucher_id == v.id && s.kind == SessionKind::Regular && s.date <= today)

@@ -1,7 +1,9 @@
 //! Admission of a session by the rules crate, and what a voucher's sessions count.
 //!
-//! A session is admitted against every session of the client (`check_session`, the period
-//! review, and the start of the service on the first session of an ASSIGNED voucher). What
+//! A session is admitted against every session of its voucher and the client's sessions on other
+//! vouchers in the same ISO week, the only ones the rules compare it with (`check_session`, the
+//! period review, and the start of the service on the first session of an ASSIGNED voucher):
+//! a write reads one voucher's sessions and a week, never the client's whole history. What
 //! counts on a voucher is its recorded sessions and its no-shows within the allowance
 //! (BILL-NO-SHOW: one unit per calendar month); the count is stored with one conditional update
 //! that never exceeds the grant (CAP-UNITS), and every change of it is published on the usage
@@ -115,8 +117,9 @@ pub(super) async fn start_context(
     })
 }
 
-/// Admits `s` on `v` against every session of the client (without `exclude`, the session
-/// being corrected): `check_session` and the period review.
+/// Admits `s` on `v` against the client's sessions the rules read (without `exclude`, the
+/// session being corrected; [`store::session_decision_reads`]): `check_session` and the period
+/// review.
 pub(super) async fn admit(
     conn: &mut AnyConnection,
     v: &Voucher,
@@ -124,14 +127,14 @@ pub(super) async fn admit(
     exclude: Option<&str>,
     today: NaiveDate,
 ) -> AppResult<Admission> {
-    let sessions = store::client_sessions(conn, &v.client_id).await?;
-    not_an_absence_day(conn, v, s.date).await?;
+    let reads = store::session_decision_reads(conn, &v.client_id, &v.id, s.date).await?;
+    not_an_absence_day(reads.absent_on_date, s.date)?;
     let start = start_context(conn, v).await?;
-    admit_among(sessions, v, s, exclude, today, start)
+    admit_among(reads.sessions, v, s, exclude, today, start)
 }
 
-/// [`admit`] against `sessions`, every session of the client as read, with the voucher's
-/// [`StartContext`].
+/// [`admit`] against `sessions` as read (every session of the voucher, the client's others in
+/// the session's ISO week; others may be given too), with the voucher's [`StartContext`].
 pub(super) fn admit_among(
     sessions: Vec<SessionRow>,
     v: &Voucher,

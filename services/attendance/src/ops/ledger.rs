@@ -23,17 +23,14 @@ use crate::model::{AbsenceKind, Audience, NewAlert, SessionRow, SessionStatus, V
 use crate::store;
 
 /// ABS-RECORD, "a day is either attended or missed" (RULES.md §10): no session on a date the
-/// voucher records as an absence (or as a day with no service arranged). Recording an absence
-/// takes the client's lock, so a decision read before it does not hold after it.
-pub(super) async fn not_an_absence_day(
-    conn: &mut AnyConnection,
-    v: &Voucher,
-    date: NaiveDate,
-) -> AppResult<()> {
-    let absences = store::voucher_absences(conn, &v.id).await?;
-    let days: Vec<NaiveDate> = absences.iter().map(|a| a.date).collect();
-    refuse(check_day_not_missed(date, &days))
+/// voucher records as an absence (or as a day with no service arranged), as read with the
+/// decision ([`store::SessionDecisionReads::absent_on_date`]). Recording an absence takes the
+/// client's lock, so a decision read before it does not hold after it.
+pub(super) fn not_an_absence_day(absent_on_date: bool, date: NaiveDate) -> AppResult<()> {
+    let absences: &[NaiveDate] = if absent_on_date { &[date] } else { &[] };
+    refuse(check_day_not_missed(date, absences))
 }
+
 /// BILL-PROVIDER-CANCEL, "a replacement is a new time" (RULES.md §10): `cancelled` (cancelled
 /// by the provider on `cancelled_on`, or about to be) is replaced by a session on
 /// `replacement_date` — `replacement` when it is already recorded — dated on or after the
@@ -46,7 +43,7 @@ pub(super) async fn replacement_check(
     cancelled_on: NaiveDate,
     replacement: Option<&SessionRow>,
 ) -> AppResult<Vec<Violation>> {
-    let sessions = store::client_sessions(conn, &v.client_id).await?;
+    let sessions = store::all_voucher_sessions(conn, &v.id).await?;
     let replacement_id = replacement.map(|r| r.id.as_str());
     let replaces = |x: &SessionRow| x.view.replaces_session_id.clone();
     Ok(check_replacement(&Replacement {
@@ -74,7 +71,7 @@ pub(super) async fn repeated_absences_alert(
     subject_id: &str,
     today: NaiveDate,
 ) -> AppResult<Option<pb::Alert>> {
-    let mut days: Vec<(NaiveDate, LedgerDay)> = store::client_sessions(conn, &v.client_id)
+    let mut days: Vec<(NaiveDate, LedgerDay)> = store::all_voucher_sessions(conn, &v.id)
         .await?
         .iter()
         .filter(|x| x.voucher_id == v.id && x.date <= today)

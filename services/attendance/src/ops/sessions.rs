@@ -3,7 +3,8 @@
 //!
 //! Every change of a voucher's sessions runs through [`Change::apply_to`] on the followed
 //! voucher: once per `request_id`, in one transaction that locks the voucher, then the client
-//! ([`store::lock_client`]), reads every session of the client, admits with the rules crate
+//! ([`store::lock_client`]), reads the client's sessions the rules need
+//! ([`store::session_decision_reads`]), admits with the rules crate
 //! ([`super::admission`]), writes the session, its history, the units used, the alerts and the
 //! audit entry.
 //!
@@ -25,7 +26,6 @@ use seteli_platform::paging::Paging;
 use seteli_platform::rpc::Ctx;
 use seteli_platform::statement::Binds;
 use seteli_platform::{AppError, AppResult};
-use seteli_rules::ledger::check_day_not_missed;
 use sqlx::AnyConnection;
 
 use super::admission::{
@@ -33,7 +33,7 @@ use super::admission::{
 };
 use super::common::{audit_client, client_access, not_in_state, read_client, readable_voucher};
 use super::groups::offered_group_size;
-use super::ledger::replacement_check;
+use super::ledger::{not_an_absence_day, replacement_check};
 use super::voucher_feed::with_fresh_voucher;
 use crate::access;
 use crate::app::App;
@@ -218,7 +218,8 @@ fn record_at_once(
 }
 
 /// Decides whether `input` may be recorded on `v`: the voucher's state, the replaced session,
-/// admission by the rules crate over every session of the client. Only reads. A voucher whose
+/// admission by the rules crate over the client's sessions it reads (every one of the voucher,
+/// the others in the session's week). Only reads. A voucher whose
 /// validity ended takes it for `grace_days` more ([`Voucher::takes_sessions_on`]).
 async fn decide_session(
     conn: &mut AnyConnection,
@@ -275,9 +276,7 @@ async fn decide_session(
             refuse(replacement_check(conn, v, &old, input.date, cancelled_on, None).await?)?;
         }
     }
-    // ABS-RECORD: a day is either attended or missed.
-    let absences: &[NaiveDate] = if absent_on_date { &[input.date] } else { &[] };
-    refuse(check_day_not_missed(input.date, absences))?;
+    not_an_absence_day(absent_on_date, input.date)?;
     let start = start_context(conn, v).await?;
     let admission = admit_among(sessions, v, &input, None, today, start)?;
     Ok(DecidedSession {

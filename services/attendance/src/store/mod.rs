@@ -3,7 +3,7 @@
 //! Concurrency without read-then-write races:
 //! - every change of a voucher's sessions locks the voucher row first
 //!   ([`seteli_platform::change::Change::apply_to`]) and then the client's row in
-//!   `client_locks` ([`lock_client`]), so the checks over every session of the client run one
+//!   `client_locks` ([`lock_client`]), so the checks over the client's sessions run one
 //!   after the other; the units used move with one conditional `UPDATE … WHERE $n <=
 //!   units_granted` ([`set_units`]);
 //! - the voucher feed's cursor row is locked by an `UPDATE … RETURNING` before a page is
@@ -46,9 +46,8 @@ pub use groups::{
 pub use record_at_once::{SessionAtOnce, record_session_at_once};
 pub use sessions::{
     SessionDecisionReads, SessionFilter, all_voucher_sessions, append_history, cancel_at_end,
-    client_sessions, correct_session, history, insert_session, link_replacement, list_sessions,
-    load_session, lock_client, recorded_session, session_decision_reads, set_status,
-    voucher_sessions_between,
+    correct_session, history, insert_session, link_replacement, list_sessions, load_session,
+    lock_client, recorded_session, session_decision_reads, set_status, voucher_sessions_between,
 };
 pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,

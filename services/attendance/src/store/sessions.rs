@@ -109,7 +109,8 @@ pub(super) fn lock_client_part(b: &mut Binds, client_id: &str, version: i64, gat
 /// What deciding a new session on a voucher's `date` reads of the client and the voucher
 /// ([`session_decision_reads`]).
 pub struct SessionDecisionReads {
-    /// Every session of the client, any state, by date.
+    /// The sessions a decision on `date` is made against (`DECISION_SESSIONS`: every one of
+    /// the voucher, the client's others in `date`'s ISO week), any state, by date.
     pub sessions: Vec<SessionRow>,
     /// Their version: how many changes of them took [`lock_client`] (0 before the first, or
     /// when the client has no session yet). Read in the same statement as the sessions, so a
@@ -119,23 +120,42 @@ pub struct SessionDecisionReads {
     pub absent_on_date: bool,
 }
 
-/// Every session of the client, their version and whether the voucher records `date` as an
-/// absence, in one statement (one snapshot) once the client has a session; before the client's
-/// first, the absence is read on its own.
+/// Which of the client's sessions a decision on `voucher_id` for `date` is made against: every
+/// session of that voucher (its period, its units, its no-shows, its hours) and the client's
+/// sessions on other vouchers in `date`'s ISO week, the only ones the rules read of them
+/// (CAP-WEEKLY per person, COACHING-NOT-DURING-WORK on the same day). A client's history on
+/// earlier vouchers is not read again by every write. `$1` is the client, `$2` the voucher, `$3`
+/// and `$4` the week's first and last day.
+const DECISION_SESSIONS: &str = "FROM sessions WHERE client_id = $1 \
+     AND (voucher_id = $2 OR session_date BETWEEN $3 AND $4) ORDER BY session_date, id";
+
+/// The first and last day of `date`'s ISO week (Monday to Sunday), as stored.
+fn iso_week_of(date: NaiveDate) -> (String, String) {
+    let week = date.week(chrono::Weekday::Mon);
+    (store_date(week.first_day()), store_date(week.last_day()))
+}
+
+/// The sessions a decision on `date` is made against (`DECISION_SESSIONS`), the client's
+/// version and whether the voucher records `date` as an absence, in one statement (one
+/// snapshot) once there is such a session; without one, the version and the absence are read
+/// on their own (the client may have sessions outside the week on other vouchers).
 pub async fn session_decision_reads(
     conn: &mut AnyConnection,
     client_id: &str,
     voucher_id: &str,
     date: NaiveDate,
 ) -> Result<SessionDecisionReads, AppError> {
+    let (monday, sunday) = iso_week_of(date);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SESSION_COLUMNS}, \
          (SELECT n FROM client_locks WHERE client_id = $1) AS client_version, \
-         (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $3) AS absent \
-         FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
+         (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $5) AS absent \
+         {DECISION_SESSIONS}"
     )))
     .bind(client_id)
     .bind(voucher_id)
+    .bind(monday)
+    .bind(sunday)
     .bind(store_date(date))
     .fetch_all(&mut *conn)
     .await?;
@@ -144,16 +164,18 @@ pub async fn session_decision_reads(
             r.try_get::<Option<i64>, _>("client_version")?.unwrap_or(0),
             r.try_get::<i64, _>("absent")?,
         ),
-        None => (
-            0,
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM absences WHERE voucher_id = $1 AND absence_date = $2",
+        None => {
+            let (version, absent): (Option<i64>, i64) = sqlx::query_as(
+                "SELECT (SELECT n FROM client_locks WHERE client_id = $1), \
+                 (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $3)",
             )
+            .bind(client_id)
             .bind(voucher_id)
             .bind(store_date(date))
             .fetch_one(&mut *conn)
-            .await?,
-        ),
+            .await?;
+            (version.unwrap_or(0), absent)
+        }
     };
     Ok(SessionDecisionReads {
         sessions: rows
@@ -355,20 +377,6 @@ pub async fn load_session(
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(session_from_row).transpose()
-}
-
-/// Every session of a client, any state, by date.
-pub async fn client_sessions(
-    conn: &mut AnyConnection,
-    client_id: &str,
-) -> Result<Vec<SessionRow>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE client_id = $1 ORDER BY session_date, id"
-    )))
-    .bind(client_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(session_from_row).collect()
 }
 
 /// Every session of a voucher dated in `[from, until]`, any state, by date.
