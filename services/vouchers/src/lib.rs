@@ -73,6 +73,7 @@ impl Service for Vouchers {
         108, "end and decline reason codes", "0108_reason_kinds.sql";
         109, "caseload teams", "0109_caseload_teams.sql";
         110, "followed providers", (seteli_platform::followed_providers::MIGRATION_SQL);
+        111, "caseload list indexes", "0111_caseload_list_indexes.sql";
     ];
     type Settings = app::Settings;
 
