@@ -20,6 +20,22 @@ fn october() -> (chrono::NaiveDate, chrono::NaiveDate) {
     (from, validity_end(from, 3))
 }
 
+/// A KTT provider and one client with a voucher of `first` and one of `second`, both from
+/// October: the provider's id and the two vouchers. `seed` tells the provider and the client
+/// apart from other tests'.
+async fn client_with_two_vouchers(
+    env: &Env,
+    seed: u16,
+    (first, first_units): (ServiceType, i64),
+    (second, second_units): (ServiceType, i64),
+) -> (String, String, String) {
+    let p = ktt_provider(env, "Työpaja ry", 1_000_000 + u32::from(seed), SIILINJARVI).await;
+    let c = client_at(env, 200 + seed, SIILINJARVI).await;
+    let a = voucher_for_client(env, &p, &c.id, first, october(), first_units).await;
+    let b = voucher_for_client(env, &p, &c.id, second, october(), second_units).await;
+    (p, a, b)
+}
+
 fn warning_ids(r: &apb::RecordSessionResponse) -> Vec<String> {
     r.warnings.iter().map(|w| w.rule_id.clone()).collect()
 }
@@ -77,12 +93,13 @@ async fn ktt_group_individual_discussions_are_admitted_and_fill_the_month() {
 #[tokio::test]
 async fn coaching_is_not_given_during_work_activity_in_either_order() {
     let env = start_attendance_all_services_on(pinned()).await;
-    let p = ktt_provider(&env, "Työpaja ry", 1_000_052, SIILINJARVI).await;
-    let c = client_at(&env, 252, SIILINJARVI).await;
-    let coaching =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttIndividual, october(), 30).await;
-    let work =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttWorkCapacity, october(), 40).await;
+    let (p, coaching, work) = client_with_two_vouchers(
+        &env,
+        52,
+        (ServiceType::KttIndividual, 30),
+        (ServiceType::KttWorkCapacity, 40),
+    )
+    .await;
     // Coaching recorded over a work day.
     record(&env, &p, &work, at(ymd(2026, 10, 5), 9, 14))
         .await
@@ -123,12 +140,13 @@ async fn coaching_is_not_given_during_work_activity_in_either_order() {
 #[tokio::test]
 async fn ktt_work_activity_is_four_days_a_week_per_person() {
     let env = start_attendance_all_services_on(pinned()).await;
-    let p = ktt_provider(&env, "Työpaja ry", 1_000_053, SIILINJARVI).await;
-    let c = client_at(&env, 253, SIILINJARVI).await;
-    let assessment =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttAssessment, october(), 40).await;
-    let capacity =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttWorkCapacity, october(), 40).await;
+    let (p, assessment, capacity) = client_with_two_vouchers(
+        &env,
+        53,
+        (ServiceType::KttAssessment, 40),
+        (ServiceType::KttWorkCapacity, 40),
+    )
+    .await;
     // ISO week 41: Monday 5 to Sunday 11 October; two days on each voucher.
     for (v, day) in [
         (&assessment, 5),
@@ -159,12 +177,13 @@ async fn ktt_work_activity_is_four_days_a_week_per_person() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_weekly_cap_across_vouchers_holds_when_both_record_at_once() {
     let env = start_attendance_all_services_on(pinned()).await;
-    let p = ktt_provider(&env, "Työpaja ry", 1_000_057, SIILINJARVI).await;
-    let c = client_at(&env, 257, SIILINJARVI).await;
-    let assessment =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttAssessment, october(), 40).await;
-    let capacity =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttWorkCapacity, october(), 40).await;
+    let (p, assessment, capacity) = client_with_two_vouchers(
+        &env,
+        57,
+        (ServiceType::KttAssessment, 40),
+        (ServiceType::KttWorkCapacity, 40),
+    )
+    .await;
     let token = env.provider_user(&p);
     // ISO weeks 41–45 start on Mondays 5, 12, 19, 26 October and 2 November.
     for monday in [
@@ -312,12 +331,13 @@ async fn the_first_work_day_is_a_start_and_needs_the_stewards_notice() {
 async fn a_session_write_reads_its_voucher_and_the_clients_week_not_their_history() {
     let log = seteli_tests::statements::StatementLog::install();
     let env = start_attendance_all_services_on(pinned()).await;
-    let p = ktt_provider(&env, "Työpaja ry", 1_000_058, SIILINJARVI).await;
-    let c = client_at(&env, 258, SIILINJARVI).await;
-    let coaching =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttIndividual, october(), 30).await;
-    let work =
-        voucher_for_client(&env, &p, &c.id, ServiceType::KttWorkCapacity, october(), 40).await;
+    let (p, coaching, work) = client_with_two_vouchers(
+        &env,
+        58,
+        (ServiceType::KttIndividual, 30),
+        (ServiceType::KttWorkCapacity, 40),
+    )
+    .await;
     // Coaching through ISO weeks 41 to 43, and on Monday 26 October (week 44).
     for day in [5, 6, 7, 12, 13, 14, 19, 20, 21, 26] {
         record(&env, &p, &coaching, at(ymd(2026, 10, day), 15, 16))
