@@ -3,8 +3,8 @@
 //! What providers record day to day — sessions on a voucher (hours, or activity days with their
 //! hours; on site, by phone or by video), corrections and voids with history, cancellations and
 //! no-shows, KTT absences with Kela's reasons — checked against the voucher's terms with
-//! `seteli_rules` (`sessions::check_session` with the voucher's sessions and the client's week in scope,
-//! `absences::*`); the alerts the rules raise (ABS-REPEATED, ABS-SICK-CERT, ABS-PROLONGED,
+//! `seteli_rules` (`sessions::check_session` with the voucher's sessions and the client's week
+//! in scope, `absences::*`); the alerts the rules raise (ABS-REPEATED, ABS-SICK-CERT, ABS-PROLONGED,
 //! ABS-KELA) with a change feed `reporting` follows; the units used per voucher — attendance is
 //! their only bookkeeper: every change of the count is published on the usage feed
 //! (`ListUsageChanges`, written in the same transaction, sequenced by a counter row) that

@@ -179,7 +179,6 @@ pub(super) async fn record_absence_in(
     let held: Vec<NaiveDate> = store::all_voucher_sessions(conn, &v.id)
         .await?
         .iter()
-        .filter(|s| s.voucher_id == v.id)
         .filter(|s| matches!(s.status, SessionStatus::Recorded | SessionStatus::NoShow))
         .map(|s| s.date)
         .collect();
@@ -316,7 +315,7 @@ async fn absence_alerts(
     let sessions = store::all_voucher_sessions(conn, &v.id).await?;
     let mut days: Vec<ArrangedDay> = sessions
         .iter()
-        .filter(|s| s.voucher_id == v.id && s.kind == SessionKind::Regular && s.date <= today)
+        .filter(|s| s.kind == SessionKind::Regular && s.date <= today)
         .filter(|s| matches!(s.status, SessionStatus::Recorded | SessionStatus::NoShow))
         .map(|s| ArrangedDay {
             date: s.date,

@@ -50,8 +50,7 @@ pub(super) async fn replacement_check(
         cancelled_on,
         replacement_date,
         cancellation_already_replaced: sessions.iter().any(|x| {
-            x.voucher_id == v.id
-                && replaces(x) == cancelled.id
+            replaces(x) == cancelled.id
                 && Some(x.id.as_str()) != replacement_id
                 && matches!(x.status, SessionStatus::Recorded | SessionStatus::NoShow)
         }),
@@ -74,7 +73,7 @@ pub(super) async fn repeated_absences_alert(
     let mut days: Vec<(NaiveDate, LedgerDay)> = store::all_voucher_sessions(conn, &v.id)
         .await?
         .iter()
-        .filter(|x| x.voucher_id == v.id && x.date <= today)
+        .filter(|x| x.date <= today)
         .filter_map(|x| match x.status {
             SessionStatus::Recorded => Some((x.date, LedgerDay::Attended)),
             SessionStatus::NoShow => Some((x.date, LedgerDay::NoShow)),

@@ -4,9 +4,8 @@
 //! Every change of a voucher's sessions runs through [`Change::apply_to`] on the followed
 //! voucher: once per `request_id`, in one transaction that locks the voucher, then the client
 //! ([`store::lock_client`]), reads the client's sessions the rules need
-//! ([`store::session_decision_reads`]), admits with the rules crate
-//! ([`super::admission`]), writes the session, its history, the units used, the alerts and the
-//! audit entry.
+//! ([`store::session_decision_reads`]), admits with the rules crate ([`super::admission`]),
+//! writes the session, its history, the units used, the alerts and the audit entry.
 //!
 //! RecordSession, the busiest, decides first on a read ([`Change::apply_to_decided`]): the
 //! rules run without the claim or any lock, and the transaction only checks that the voucher
@@ -219,8 +218,8 @@ fn record_at_once(
 
 /// Decides whether `input` may be recorded on `v`: the voucher's state, the replaced session,
 /// admission by the rules crate over the client's sessions it reads (every one of the voucher,
-/// the others in the session's week). Only reads. A voucher whose
-/// validity ended takes it for `grace_days` more ([`Voucher::takes_sessions_on`]).
+/// the others in the session's week). Only reads. A voucher whose validity ended takes it for
+/// `grace_days` more ([`Voucher::takes_sessions_on`]).
 async fn decide_session(
     conn: &mut AnyConnection,
     v: &Voucher,
