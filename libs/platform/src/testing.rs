@@ -94,11 +94,32 @@ impl TestDatabase {
             )))
             .await
             .expect("disallow connections");
-            conn.execute(sqlx::AssertSqlSafe(format!(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            // A backend still starting up may have passed the ALLOW_CONNECTIONS check before
+            // the ALTER committed and not yet show in pg_stat_activity: it would survive and keep
+            // the service healthy. Until its startup transaction ends it holds a lock on the
+            // database, and it shows in pg_stat_activity before that ends: reading the locks
+            // first, then the activity, misses none (a backend that starts later is refused).
+            let locking: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT pid FROM pg_locks WHERE locktype = 'object' \
+                 AND classid = 'pg_database'::regclass AND pid <> pg_backend_pid() \
+                 AND objid = (SELECT oid FROM pg_database WHERE datname = '{name}')"
             )))
+            .fetch_all(&mut conn)
             .await
-            .expect("terminate connections");
+            .expect("backends starting in the database");
+            let active: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .expect("backends in the database");
+            for pid in locking.into_iter().chain(active) {
+                sqlx::query("SELECT pg_terminate_backend($1)")
+                    .bind(pid)
+                    .execute(&mut conn)
+                    .await
+                    .expect("terminate a connection");
+            }
         } else if let Some(file) = &self.sqlite_file {
             std::fs::rename(file, file.with_extension("away")).expect("move database away");
         }
