@@ -5,129 +5,59 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::AppError;
 use seteli_platform::{coded, pb_enum};
 use seteli_rules::ServiceType;
 
-/// State of a voucher (see the life cycle in the contract).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VoucherState {
-    /// Issued; a chosen provider may be pending acceptance.
-    Issued,
-    /// Accepted by the chosen provider.
-    Assigned,
-    /// Service running.
-    Active,
-    /// Service ended.
-    Completed,
-    /// Stopped for the client's reasons (PROC-INTERRUPT).
-    Interrupted,
-    /// Cancelled before it started.
-    Cancelled,
-    /// Validity ended unused.
-    Expired,
+coded! {
+    /// State of a voucher (see the life cycle in the contract).
+    VoucherState {
+        /// Issued; a chosen provider may be pending acceptance.
+        Issued = "ISSUED",
+        /// Accepted by the chosen provider.
+        Assigned = "ASSIGNED",
+        /// Service running.
+        Active = "ACTIVE",
+        /// Service ended.
+        Completed = "COMPLETED",
+        /// Stopped for the client's reasons (PROC-INTERRUPT).
+        Interrupted = "INTERRUPTED",
+        /// Cancelled before it started.
+        Cancelled = "CANCELLED",
+        /// Validity ended unused.
+        Expired = "EXPIRED",
+    }
 }
 
 impl VoucherState {
-    /// Every state.
-    pub const ALL: [VoucherState; 7] = [
-        Self::Issued,
-        Self::Assigned,
-        Self::Active,
-        Self::Completed,
-        Self::Interrupted,
-        Self::Cancelled,
-        Self::Expired,
-    ];
-
-    /// Stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Issued => "ISSUED",
-            Self::Assigned => "ASSIGNED",
-            Self::Active => "ACTIVE",
-            Self::Completed => "COMPLETED",
-            Self::Interrupted => "INTERRUPTED",
-            Self::Cancelled => "CANCELLED",
-            Self::Expired => "EXPIRED",
-        }
-    }
-
-    /// Parses a stored code.
-    pub fn parse(s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.code() == s)
-            .ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("unknown stored voucher state {s:?}"))
-            })
-    }
-
     /// States in which a voucher counts as held by its client for VOUCHER-EXTENSION's overlap
     /// check. Cancelled, expired and interrupted vouchers no longer hold the period.
     pub const HELD: &'static [VoucherState] =
         &[Self::Issued, Self::Assigned, Self::Active, Self::Completed];
 }
 
-/// What a voucher change was (the change feed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// IssueVoucher.
-    Issued,
-    /// ChooseProvider.
-    ProviderChosen,
-    /// AcceptVoucher.
-    Accepted,
-    /// DeclineVoucher.
-    Declined,
-    /// Started (explicitly or by the first units).
-    Started,
-    /// The units used changed (attendance's usage feed).
-    UnitsChanged,
-    /// Completed.
-    Completed,
-    /// Interrupted.
-    Interrupted,
-    /// Cancelled.
-    Cancelled,
-    /// Expired.
-    Expired,
-}
-
-impl ChangeKind {
-    /// Every kind.
-    pub const ALL: [ChangeKind; 10] = [
-        Self::Issued,
-        Self::ProviderChosen,
-        Self::Accepted,
-        Self::Declined,
-        Self::Started,
-        Self::UnitsChanged,
-        Self::Completed,
-        Self::Interrupted,
-        Self::Cancelled,
-        Self::Expired,
-    ];
-
-    /// Stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Issued => "ISSUED",
-            Self::ProviderChosen => "PROVIDER_CHOSEN",
-            Self::Accepted => "ACCEPTED",
-            Self::Declined => "DECLINED",
-            Self::Started => "STARTED",
-            Self::UnitsChanged => "UNITS_CHANGED",
-            Self::Completed => "COMPLETED",
-            Self::Interrupted => "INTERRUPTED",
-            Self::Cancelled => "CANCELLED",
-            Self::Expired => "EXPIRED",
-        }
-    }
-
-    /// Parses a stored code.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == s)
+coded! {
+    /// What a voucher change was (the change feed).
+    ChangeKind {
+        /// IssueVoucher.
+        Issued = "ISSUED",
+        /// ChooseProvider.
+        ProviderChosen = "PROVIDER_CHOSEN",
+        /// AcceptVoucher.
+        Accepted = "ACCEPTED",
+        /// DeclineVoucher.
+        Declined = "DECLINED",
+        /// Started (explicitly or by the first units).
+        Started = "STARTED",
+        /// The units used changed (attendance's usage feed).
+        UnitsChanged = "UNITS_CHANGED",
+        /// Completed.
+        Completed = "COMPLETED",
+        /// Interrupted.
+        Interrupted = "INTERRUPTED",
+        /// Cancelled.
+        Cancelled = "CANCELLED",
+        /// Expired.
+        Expired = "EXPIRED",
     }
 }
 
@@ -359,12 +289,12 @@ mod tests {
 
     #[test]
     fn states_and_kinds_round_trip() {
-        for s in VoucherState::ALL {
+        for &s in VoucherState::ALL {
             assert_eq!(VoucherState::parse(s.code()).ok(), Some(s));
             assert_eq!(VoucherState::from_pb(s.to_pb()), Some(s));
         }
-        for k in ChangeKind::ALL {
-            assert_eq!(ChangeKind::parse(k.code()), Some(k));
+        for &k in ChangeKind::ALL {
+            assert_eq!(ChangeKind::parse(k.code()).ok(), Some(k));
             assert_eq!(ChangeKind::from_pb(k.to_pb()), Some(k));
         }
     }

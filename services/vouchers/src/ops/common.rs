@@ -15,7 +15,7 @@ use crate::wire;
 /// A refusal that read a client's data (age, municipality, home, earlier vouchers) is an
 /// access too (703/2023), but its transaction — and the audit entry written in it — rolled
 /// back: [`AuditRefusal::or_else_audit`] records it again, on its own, before answering.
-pub(super) trait AuditRefusal<T> {
+pub(super) trait AuditRefusal<T>: Sized + Into<AppResult<T>> {
     /// On a rule refusal, records `action` on client `client_id`, then passes the result on.
     async fn or_else_audit(
         self,
@@ -24,24 +24,16 @@ pub(super) trait AuditRefusal<T> {
         client_id: &str,
         action: &str,
         purpose: &str,
-    ) -> AppResult<T>;
-}
-
-impl<T> AuditRefusal<T> for AppResult<T> {
-    async fn or_else_audit(
-        self,
-        app: &App,
-        ctx: &Ctx,
-        client_id: &str,
-        action: &str,
-        purpose: &str,
     ) -> AppResult<T> {
-        if let Err(AppError::RuleViolations(_)) = &self {
+        let result = self.into();
+        if let Err(AppError::RuleViolations(_)) = &result {
             read_client(&app.db, ctx, client_id, action, purpose).await?;
         }
-        self
+        result
     }
 }
+
+impl<T> AuditRefusal<T> for AppResult<T> {}
 
 /// What every change of voucher `id` ends with, in its transaction: the voucher as it now is
 /// (answered), the access to its client audited as `action`, and a feed entry of each of

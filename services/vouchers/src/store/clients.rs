@@ -47,6 +47,26 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// Binds `$1` to `$11`, the id and the client's details in the order both writes name them.
+fn bind_client<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    id: &'q str,
+    c: &'q ClientInput,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(id)
+        .bind(&c.identity_code)
+        .bind(&c.identity_code_masked)
+        .bind(store_date(c.birth_date))
+        .bind(&c.name)
+        .bind(&c.home_municipality)
+        .bind(c.latitude)
+        .bind(c.longitude)
+        .bind(&c.contact.phone)
+        .bind(&c.contact.email)
+        .bind(&c.contact.postal_address)
+}
+
 /// Inserts a client; ALREADY_EXISTS when the identity code is registered.
 pub async fn insert_client(
     conn: &mut AnyConnection,
@@ -56,25 +76,18 @@ pub async fn insert_client(
     created_by_team: &str,
 ) -> Result<(), AppError> {
     let now = now_micros();
-    let result = sqlx::query(
-        "INSERT INTO clients (id, identity_code, identity_code_masked, birth_date, name, \
+    let result = bind_client(
+        sqlx::query(
+            "INSERT INTO clients (id, identity_code, identity_code_masked, birth_date, name, \
          home_municipality, home_latitude, home_longitude, contact_phone, contact_email, \
          contact_address, version, issue_lock, created_at, updated_at, created_by, \
          created_by_team) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13, $14) \
          ON CONFLICT (identity_code) DO NOTHING",
+        ),
+        id,
+        c,
     )
-    .bind(id)
-    .bind(&c.identity_code)
-    .bind(&c.identity_code_masked)
-    .bind(store_date(c.birth_date))
-    .bind(&c.name)
-    .bind(&c.home_municipality)
-    .bind(c.latitude)
-    .bind(c.longitude)
-    .bind(&c.contact.phone)
-    .bind(&c.contact.email)
-    .bind(&c.contact.postal_address)
     .bind(now)
     .bind(created_by)
     .bind(created_by_team)
@@ -92,23 +105,16 @@ pub async fn update_client(
     id: &str,
     c: &ClientInput,
 ) -> Result<bool, AppError> {
-    let result = sqlx::query(
-        "UPDATE clients SET identity_code = $2, identity_code_masked = $3, birth_date = $4, \
+    let result = bind_client(
+        sqlx::query(
+            "UPDATE clients SET identity_code = $2, identity_code_masked = $3, birth_date = $4, \
          name = $5, home_municipality = $6, home_latitude = $7, home_longitude = $8, \
          contact_phone = $9, contact_email = $10, contact_address = $11, \
          version = version + 1, updated_at = $12 WHERE id = $1",
+        ),
+        id,
+        c,
     )
-    .bind(id)
-    .bind(&c.identity_code)
-    .bind(&c.identity_code_masked)
-    .bind(store_date(c.birth_date))
-    .bind(&c.name)
-    .bind(&c.home_municipality)
-    .bind(c.latitude)
-    .bind(c.longitude)
-    .bind(&c.contact.phone)
-    .bind(&c.contact.email)
-    .bind(&c.contact.postal_address)
     .bind(now_micros())
     .execute(&mut *conn)
     .await;

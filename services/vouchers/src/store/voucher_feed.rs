@@ -77,6 +77,7 @@ pub async fn list_changes(
                 voucher: Some(stored_message(&c.snapshot, "change")?),
                 sequence: c.sequence,
                 kind: ChangeKind::parse(&c.what)
+                    .ok()
                     .map(PbEnum::to_pb)
                     .unwrap_or_default(),
                 occurred_at_micros: c.occurred_at_micros,
