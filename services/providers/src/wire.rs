@@ -541,6 +541,18 @@ pub fn feed_view(p: &Provider) -> pb::Provider {
     }
 }
 
+/// A distance in kilometres rounded to the metre.
+fn to_the_metre(km: f64) -> f64 {
+    (km * 1000.0).round() / 1000.0
+}
+
+/// The largest group the candidate's offering takes (0: not limited).
+fn largest_group(c: &Candidate) -> i32 {
+    c.max_group_size
+        .and_then(|n| i32::try_from(n).ok())
+        .unwrap_or_default()
+}
+
 /// A search match `distance_km` away (shown to the metre).
 pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
     let (free_places, free_places_on) = free_places_view(c.free_places);
@@ -548,12 +560,9 @@ pub fn match_view(distance_km: f64, c: &Candidate) -> pb::ProviderMatch {
         provider_id: c.provider_id.clone(),
         name: c.name.clone(),
         nearest_site: Some(site_view(&c.site)),
-        distance_km: (distance_km * 1000.0).round() / 1000.0,
+        distance_km: to_the_metre(distance_km),
         unit_price: Some(to_money(c.unit_price_cents)),
-        max_group_size: c
-            .max_group_size
-            .and_then(|n| i32::try_from(n).ok())
-            .unwrap_or_default(),
+        max_group_size: largest_group(c),
         free_places,
         free_places_on,
     }
@@ -648,12 +657,9 @@ pub fn compared_provider(distance_km: f64, c: &Candidate) -> cpb::ComparedProvid
         street_address: c.site.street_address.clone(),
         postal_code: c.site.postal_code.clone(),
         municipality: c.site.municipality.clone(),
-        distance_km: (distance_km * 1000.0).round() / 1000.0,
+        distance_km: to_the_metre(distance_km),
         unit_price: Some(to_money(c.unit_price_cents)),
-        max_group_size: c
-            .max_group_size
-            .and_then(|n| i32::try_from(n).ok())
-            .unwrap_or_default(),
+        max_group_size: largest_group(c),
         free_places,
         free_places_on,
     }
