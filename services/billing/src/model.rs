@@ -239,7 +239,8 @@ pub struct VoucherTerms {
     pub value_cents: i64,
 }
 
-/// What billing has billed so far of one item (invoiced − credited).
+/// One item's units and cents: what billing has billed so far of it (invoiced − credited), or,
+/// in a document's `store::ItemEntry`, what that document bills (credits, negative) of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemTotal {
     /// The attendance item id.
@@ -250,9 +251,9 @@ pub struct ItemTotal {
     pub kind: ItemKind,
     /// The session date.
     pub date: NaiveDate,
-    /// Net units, hundredths.
+    /// Units, hundredths.
     pub units: i64,
-    /// Net money, cents.
+    /// Money, cents.
     pub cents: i64,
 }
 

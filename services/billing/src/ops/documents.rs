@@ -11,7 +11,7 @@ use seteli_platform::{AppError, AppResult};
 use seteli_rules::ids::{finnish_reference, rf_reference};
 
 use crate::app::Settings;
-use crate::model::{InvoiceRow, InvoiceState, ItemKind, VoucherTerms, to_units};
+use crate::model::{InvoiceRow, InvoiceState, ItemKind, ItemTotal, VoucherTerms, to_units};
 use crate::plan::PlannedLine;
 use crate::store::{self, ItemEntry};
 use crate::wire::Seller;
@@ -160,12 +160,14 @@ impl Draft<'_> {
             });
             let sign = if self.credit { -1 } else { 1 };
             entries.extend(line.items.iter().map(|i| ItemEntry {
-                item_id: i.item_id.clone(),
-                voucher_id: t.voucher_id.clone(),
-                kind: i.kind,
-                date: i.date,
-                units: sign * i.units,
-                cents: sign * i.cents,
+                item: ItemTotal {
+                    item_id: i.item_id.clone(),
+                    voucher_id: t.voucher_id.clone(),
+                    kind: i.kind,
+                    date: i.date,
+                    units: sign * i.units,
+                    cents: sign * i.cents,
+                },
                 line_number,
             }));
         }

@@ -202,18 +202,8 @@ pub async fn voucher_totals(
 /// One item billed (or credited) on a document.
 #[derive(Debug, Clone)]
 pub struct ItemEntry {
-    /// The attendance item id.
-    pub item_id: String,
-    /// The voucher.
-    pub voucher_id: String,
-    /// Realised or no-show.
-    pub kind: ItemKind,
-    /// The session date.
-    pub date: NaiveDate,
-    /// Signed units: positive on an invoice, negative on a credit note.
-    pub units: i64,
-    /// Signed cents.
-    pub cents: i64,
+    /// The item with signed units and cents: positive on an invoice, negative on a credit note.
+    pub item: ItemTotal,
     /// The number of the document's line it is on.
     pub line_number: i32,
 }
@@ -262,13 +252,9 @@ pub async fn add_items(
         sql.push_str(") AS v");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id);
         for i in chunk {
-            q = q
-                .bind(&i.item_id)
-                .bind(&i.voucher_id)
-                .bind(i.kind.code())
-                .bind(store_date(i.date))
-                .bind(i.units.abs())
-                .bind(i.cents.abs())
+            q = bind_item(q, &i.item)
+                .bind(i.item.units.abs())
+                .bind(i.item.cents.abs())
                 .bind(i64::from(i.line_number));
         }
         q.execute(&mut *conn).await?;
@@ -284,18 +270,12 @@ pub async fn add_items(
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(provider_id);
         for i in chunk {
-            q = q
-                .bind(&i.item_id)
-                .bind(&i.voucher_id)
-                .bind(i.kind.code())
-                .bind(store_date(i.date))
-                .bind(i.units)
-                .bind(i.cents);
+            q = bind_item(q, &i.item).bind(i.item.units).bind(i.item.cents);
         }
         q.execute(&mut *conn).await?;
     }
     let mut per_voucher: HashMap<&str, VoucherTotal> = HashMap::new();
-    for i in items {
+    for ItemEntry { item: i, .. } in items {
         let t = per_voucher.entry(i.voucher_id.as_str()).or_default();
         t.units += i.units;
         t.cents += i.cents;
@@ -320,6 +300,19 @@ pub async fn add_items(
 }
 
 /// Appends `rows` tuples of `columns` parameters, numbered from 1.
+/// Binds what names an item, the columns an invoice line and an item total share: its id,
+/// voucher, kind and date.
+fn bind_item<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    i: &'q ItemTotal,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(&i.item_id)
+        .bind(&i.voucher_id)
+        .bind(i.kind.code())
+        .bind(store_date(i.date))
+}
+
 fn push_values(sql: &mut String, style: Placeholders, rows: usize, columns: usize) {
     push_values_from(sql, style, 1, rows, columns);
 }
