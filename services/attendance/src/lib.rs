@@ -53,6 +53,8 @@ pub mod jobs;
 pub mod model;
 pub mod ops;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod wire;
 
 use seteli_api::attendance::v1::attendance_service_server::AttendanceServiceServer;

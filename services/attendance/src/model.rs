@@ -554,6 +554,7 @@ impl GroupRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::day;
     use seteli_platform::convert::PbEnum;
 
     #[test]
@@ -568,34 +569,12 @@ mod tests {
         assert_eq!(AbsenceReason::from_pb(0), None);
     }
 
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("a real date")
-    }
-
+    /// Voucher `v1` (KTT individual coaching, 10 units, valid 1.2.–31.5.2026) in `state`.
     fn voucher(state: &str, ended_on: Option<NaiveDate>) -> Voucher {
         Voucher {
-            id: "v1".into(),
-            client_id: "c1".into(),
-            provider_id: "p1".into(),
-            service: ServiceType::KttIndividual,
             state: state.into(),
-            decision_date: day(2026, 1, 15),
-            valid_from: day(2026, 2, 1),
-            valid_until: day(2026, 5, 31),
-            units_granted: 1000,
-            weekly_cap: None,
-            responsible_coach: String::new(),
-            social_worker: String::new(),
-            social_worker_team: String::new(),
             ended_on,
-            version: 1,
-            feed_sequence: 1,
-            content_stamp: (1, 1),
-            units_used: 0,
-            units_reserved: 0,
-            start: StartDates::default(),
-            continues: None,
-            approved_month: None,
+            ..crate::testing::voucher(ServiceType::KttIndividual, 1000)
         }
     }
 

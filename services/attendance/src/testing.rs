@@ -10,13 +10,13 @@ use crate::model::{
 };
 
 /// A calendar day.
-pub(super) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a real date")
 }
 
 /// An ACTIVE voucher `v1` of client `c1` at provider `p1` with a coach, decided 2026-01-15 and
 /// valid 2026-02-01..=2026-05-31, with `granted` hundredths of units.
-pub(super) fn voucher(service: ServiceType, granted: i64) -> Voucher {
+pub(crate) fn voucher(service: ServiceType, granted: i64) -> Voucher {
     Voucher {
         id: "v1".into(),
         client_id: "c1".into(),
@@ -45,7 +45,7 @@ pub(super) fn voucher(service: ServiceType, granted: i64) -> Voucher {
 
 /// A stored regular SK individual session `id` of voucher `voucher_id` (client `c1`) on `date`,
 /// in `status`, of `units` hundredths (as many hours), on site, not invoiced.
-pub(super) fn session(
+pub(crate) fn session(
     id: &str,
     voucher_id: &str,
     date: NaiveDate,
@@ -78,7 +78,7 @@ pub(super) fn session(
 }
 
 /// A regular on-site session to admit on `date` of `hours` hundredths, outside any group.
-pub(super) fn input(date: NaiveDate, hours: i64) -> SessionInput {
+pub(crate) fn input(date: NaiveDate, hours: i64) -> SessionInput {
     SessionInput {
         date,
         time: None,

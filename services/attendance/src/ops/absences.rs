@@ -69,39 +69,25 @@ async fn try_record_absence(
     if notes.chars().count() > 2000 {
         return Err(AppError::invalid("notes", "at most 2000 characters"));
     }
-    let (delivered, first_day) = (
-        req.certificate_delivered,
-        req.certificate_required_from_first_day,
-    );
+    let input = AbsenceInput {
+        day,
+        kind,
+        reason,
+        notes,
+        delivered: req.certificate_delivered,
+        first_day: req.certificate_required_from_first_day,
+        ahead: app.absences_ahead.clone(),
+        grace_days: app.late_record_grace_days,
+    };
     let caller = ctx.caller.clone();
     let ctx = ctx.clone();
     let request_id = req.request_id.clone();
-    let ahead = app.absences_ahead.clone();
-    let grace_days = app.late_record_grace_days;
     change
         .apply_to(
             &voucher_id,
             |v: &Voucher| access::may_record(&caller, v),
             move |conn, v: Voucher| {
-                Box::pin(async move {
-                    record_absence_in(
-                        conn,
-                        &ctx,
-                        &request_id,
-                        &v,
-                        AbsenceInput {
-                            day,
-                            kind,
-                            reason,
-                            notes,
-                            delivered,
-                            first_day,
-                            ahead,
-                            grace_days,
-                        },
-                    )
-                    .await
-                })
+                Box::pin(async move { record_absence_in(conn, &ctx, &request_id, &v, input).await })
             },
         )
         .await

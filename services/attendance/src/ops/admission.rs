@@ -405,7 +405,7 @@ mod tests {
     use seteli_rules::rule_ids::{CAP_UNITS, KTT_STEWARD, PROC_COACH, PROC_START, TERM_VALIDITY};
 
     use super::*;
-    use crate::ops::testing::{day, input, session, voucher};
+    use crate::testing::{day, input, session, voucher};
 
     /// [`admit_among`] of a new session (nothing excluded) with no start context.
     fn admit_on(
@@ -415,6 +415,19 @@ mod tests {
         today: NaiveDate,
     ) -> AppResult<Admission> {
         admit_among(sessions, v, s, None, today, StartContext::default())
+    }
+
+    /// An SK voucher ASSIGNED to its provider, chosen on 2.2.2026 and accepted on 3.2.
+    fn assigned() -> Voucher {
+        Voucher {
+            state: "ASSIGNED".into(),
+            start: crate::model::StartDates {
+                provider_chosen_on: Some(day(2026, 2, 2)),
+                accepted_on: Some(day(2026, 2, 3)),
+                ..Default::default()
+            },
+            ..voucher(ServiceType::SkIndividual, 4000)
+        }
     }
 
     /// The rule ids of a refusal by the rules.
@@ -528,15 +541,8 @@ mod tests {
             // Another voucher of the client: not counted, not returned.
             session("o1", "v2", day(2026, 3, 2), SessionStatus::Recorded, 3900),
         ];
-        let a = admit_among(
-            sessions,
-            &v,
-            &input(day(2026, 3, 4), 150),
-            None,
-            day(2026, 3, 4),
-            StartContext::default(),
-        )
-        .expect("admitted");
+        let a = admit_on(sessions, &v, &input(day(2026, 3, 4), 150), day(2026, 3, 4))
+            .expect("admitted");
         assert_eq!(a.units, 150);
         assert!(a.warnings.is_empty());
         let ids: Vec<&str> = a.voucher_sessions.iter().map(|s| s.id.as_str()).collect();
@@ -546,13 +552,11 @@ mod tests {
     #[test]
     fn a_day_service_counts_one_unit_and_a_discussion_none() {
         let v = voucher(ServiceType::SkParticipation, 7800);
-        let a = admit_among(
+        let a = admit_on(
             Vec::new(),
             &v,
             &input(day(2026, 3, 4), 350),
-            None,
             day(2026, 3, 4),
-            StartContext::default(),
         )
         .expect("an activity day of 3.5 h");
         assert_eq!(a.units, 100);
@@ -562,15 +566,8 @@ mod tests {
             kind: SessionKind::IndividualDiscussion,
             ..input(day(2026, 3, 4), 100)
         };
-        let a = admit_among(
-            Vec::new(),
-            &v,
-            &discussion,
-            None,
-            day(2026, 3, 4),
-            StartContext::default(),
-        )
-        .expect("a KTT group's individual discussion");
+        let a = admit_on(Vec::new(), &v, &discussion, day(2026, 3, 4))
+            .expect("a KTT group's individual discussion");
         assert_eq!(a.units, 0);
     }
 
@@ -580,25 +577,10 @@ mod tests {
         let recorded = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 100);
         let next = input(day(2026, 3, 9), 150);
         // 1 + 1.5 of 3 units.
-        admit_among(
-            vec![recorded.clone()],
-            &v,
-            &next,
-            None,
-            day(2026, 3, 9),
-            StartContext::default(),
-        )
-        .expect("within");
+        admit_on(vec![recorded.clone()], &v, &next, day(2026, 3, 9)).expect("within");
         // A no-show bills its one unit of the grant: 1 + 1 + 1.5 > 3.
         let no_show = session("n1", "v1", day(2026, 3, 3), SessionStatus::NoShow, 150);
-        let r = admit_among(
-            vec![recorded, no_show],
-            &v,
-            &next,
-            None,
-            day(2026, 3, 9),
-            StartContext::default(),
-        );
+        let r = admit_on(vec![recorded, no_show], &v, &next, day(2026, 3, 9));
         assert_eq!(refused_by(r), [CAP_UNITS]);
     }
 
@@ -617,14 +599,7 @@ mod tests {
         )
         .expect("1.5 h corrected to 2 h of 2");
         assert!(a.voucher_sessions.is_empty());
-        let r = admit_among(
-            vec![s1],
-            &v,
-            &corrected,
-            None,
-            day(2026, 3, 2),
-            StartContext::default(),
-        );
+        let r = admit_on(vec![s1], &v, &corrected, day(2026, 3, 2));
         assert_eq!(refused_by(r), [CAP_UNITS]);
     }
 
@@ -634,13 +609,11 @@ mod tests {
             responsible_coach: " ".into(),
             ..voucher(ServiceType::SkIndividual, 4000)
         };
-        let r = admit_among(
+        let r = admit_on(
             Vec::new(),
             &v,
             &input(day(2026, 6, 1), 100),
-            None,
             day(2026, 6, 1),
-            StartContext::default(),
         );
         let rules = refused_by(r);
         assert!(rules.contains(&PROC_COACH), "{rules:?}");
@@ -649,62 +622,23 @@ mod tests {
 
     #[test]
     fn the_first_session_on_an_assigned_voucher_is_checked_as_the_start() {
-        let assigned = Voucher {
-            state: "ASSIGNED".into(),
-            start: crate::model::StartDates {
-                provider_chosen_on: Some(day(2026, 2, 2)),
-                accepted_on: Some(day(2026, 2, 3)),
-                ..Default::default()
-            },
-            ..voucher(ServiceType::SkIndividual, 4000)
-        };
+        let assigned = assigned();
         // Within ten business days of the choice (by 2026-02-16): in time.
         let on_time = input(day(2026, 2, 10), 100);
-        admit_among(
-            Vec::new(),
-            &assigned,
-            &on_time,
-            None,
-            day(2026, 2, 10),
-            StartContext::default(),
-        )
-        .expect("in time");
+        admit_on(Vec::new(), &assigned, &on_time, day(2026, 2, 10)).expect("in time");
         // Two months later: PROC-START.
         let late = input(day(2026, 4, 1), 100);
-        let r = admit_among(
-            Vec::new(),
-            &assigned,
-            &late,
-            None,
-            day(2026, 4, 1),
-            StartContext::default(),
-        );
+        let r = admit_on(Vec::new(), &assigned, &late, day(2026, 4, 1));
         assert_eq!(refused_by(r), [PROC_START]);
         // Not the first session with units: the start was checked before.
         let earlier = session("s1", "v1", day(2026, 2, 10), SessionStatus::Recorded, 100);
-        admit_among(
-            vec![earlier],
-            &assigned,
-            &late,
-            None,
-            day(2026, 4, 1),
-            StartContext::default(),
-        )
-        .expect("a later session");
+        admit_on(vec![earlier], &assigned, &late, day(2026, 4, 1)).expect("a later session");
         // An ACTIVE voucher has started.
         let active = Voucher {
             state: "ACTIVE".into(),
             ..assigned
         };
-        admit_among(
-            Vec::new(),
-            &active,
-            &late,
-            None,
-            day(2026, 4, 1),
-            StartContext::default(),
-        )
-        .expect("started");
+        admit_on(Vec::new(), &active, &late, day(2026, 4, 1)).expect("started");
     }
 
     #[test]
@@ -758,15 +692,7 @@ mod tests {
     #[test]
     fn proc_start_from_the_first_valid_day_a_continuation_and_a_closed_groups_start() {
         // PROC-START: chosen 2.2., first session 1.4., two months later.
-        let assigned = Voucher {
-            state: "ASSIGNED".into(),
-            start: crate::model::StartDates {
-                provider_chosen_on: Some(day(2026, 2, 2)),
-                accepted_on: Some(day(2026, 2, 3)),
-                ..Default::default()
-            },
-            ..voucher(ServiceType::SkIndividual, 4000)
-        };
+        let assigned = assigned();
         let late = input(day(2026, 4, 1), 100);
         let today = day(2026, 4, 1);
         let none = StartContext::default();

@@ -220,26 +220,38 @@ pub async fn mark_items_invoiced(
                             s.invoice_id.clone().unwrap_or_default()
                         )));
                     }
-                    let details = s.view.details.clone().unwrap_or_default();
-                    store::append_history(
-                        conn,
-                        &s.id,
-                        s.view.version + 1,
-                        "INVOICED",
-                        &invoice,
-                        &details,
-                        &ctx.caller,
-                        &request_id,
-                    )
-                    .await?;
-                    audit_client(conn, &ctx, &request_id, &s.client_id, "MarkItemsInvoiced")
-                        .await?;
+                    record_billing_step(conn, &ctx, &request_id, &s, "INVOICED", &invoice).await?;
                     marked += 1;
                 }
                 Ok(pb::MarkItemsInvoicedResponse { marked })
             })
         })
         .await
+}
+
+/// What marking an item invoiced (`INVOICED`) or released (`RELEASED`) leaves behind: a line
+/// of the session's history naming `invoice`, and the access to its client audited.
+async fn record_billing_step(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    request_id: &str,
+    s: &SessionRow,
+    step: &str,
+    invoice: &str,
+) -> AppResult<()> {
+    let details = s.view.details.clone().unwrap_or_default();
+    store::append_history(
+        conn,
+        &s.id,
+        s.view.version + 1,
+        step,
+        invoice,
+        &details,
+        &ctx.caller,
+        request_id,
+    )
+    .await?;
+    audit_client(conn, ctx, request_id, &s.client_id, "MarkItemsInvoiced").await
 }
 
 /// MarkItemsInvoiced with `released`: each item still on returned invoice `invoice` is no
@@ -271,19 +283,7 @@ async fn release_items(
         if !store::release_invoiced(conn, &s.id, invoice).await? {
             continue;
         }
-        let details = s.view.details.clone().unwrap_or_default();
-        store::append_history(
-            conn,
-            &s.id,
-            s.view.version + 1,
-            "RELEASED",
-            invoice,
-            &details,
-            &ctx.caller,
-            request_id,
-        )
-        .await?;
-        audit_client(conn, ctx, request_id, &s.client_id, "MarkItemsInvoiced").await?;
+        record_billing_step(conn, ctx, request_id, &s, "RELEASED", invoice).await?;
         released += 1;
     }
     Ok(released)
@@ -292,7 +292,7 @@ async fn release_items(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::testing::{day, session};
+    use crate::testing::{day, session};
 
     fn kind(item: &pb::BillableItem) -> pb::BillableKind {
         pb::BillableKind::try_from(item.kind).expect("a known kind")

@@ -631,7 +631,7 @@ async fn decide_start(
 mod tests {
     use super::*;
     use crate::model::EnrolmentRow;
-    use crate::ops::testing::{day, voucher};
+    use crate::testing::{day, voucher};
 
     fn rules(v: &[Violation]) -> Vec<&'static str> {
         v.iter().map(|x| x.rule).collect()

@@ -47,6 +47,3 @@ pub use groups::{
 pub use sessions::{correct_session, get_session, list_sessions, record_session, void_session};
 pub use usage::{get_voucher_usage, list_usage_changes, recount_due};
 pub use voucher_feed::{catch_up, get_feed_status};
-
-#[cfg(test)]
-mod testing;

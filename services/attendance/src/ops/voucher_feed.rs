@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn the_end_cancels_only_what_is_still_agreed_after_it() {
-        use crate::ops::testing::{day, session, voucher};
+        use crate::testing::{day, session, voucher};
         let end = day(2026, 10, 20);
         let agreed = session("a", "v1", day(2026, 10, 22), SessionStatus::Recorded, 100);
         assert!(cancelled_by_the_end(end, &agreed));

@@ -53,9 +53,7 @@ pub use usage::{
     USAGE_FEED, append_usage_change, clients_of_usage_changes, list_usage_changes, set_units,
     set_units_if_moved, units_now, vouchers_to_recount,
 };
-pub use vouchers::{
-    client_vouchers, count_vouchers, load_voucher, record_approved_month, upsert_voucher,
-};
+pub use vouchers::{client_vouchers, load_voucher, record_approved_month, upsert_voucher};
 
 fn opt_stored_date(s: Option<String>) -> Result<Option<NaiveDate>, AppError> {
     s.map(|d| parse_stored_date(&d)).transpose()
