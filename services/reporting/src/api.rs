@@ -87,13 +87,13 @@ impl ReportingService for ReportingApi {
         &self,
         r: Request<pb::NotifyChangeRequest>,
     ) -> Answer<pb::NotifyChangeResponse> {
-        unary(&self.0, r, ops::notify_change).await
+        unary(&self.0, r, ops::notify).await
     }
     async fn notify_damage(
         &self,
         r: Request<pb::NotifyDamageRequest>,
     ) -> Answer<pb::NotifyDamageResponse> {
-        unary(&self.0, r, ops::notify_damage).await
+        unary(&self.0, r, ops::notify).await
     }
     async fn acknowledge_notice(
         &self,

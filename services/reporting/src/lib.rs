@@ -60,6 +60,8 @@ pub mod model;
 pub mod ops;
 pub mod pdf;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod wire;
 
 use seteli_api::reporting::v1::reporting_service_server::ReportingServiceServer;

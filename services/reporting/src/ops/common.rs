@@ -63,6 +63,27 @@ pub(super) async fn decorate(
     Ok(())
 }
 
+/// What a change of report `o` ends with in its transaction: `caller`'s access to its text
+/// audited as `action` under `request`, and the report as it now is, as of `today`, decorated.
+pub(super) async fn audited_report(
+    conn: &mut AnyConnection,
+    (caller, request): (&Caller, &str),
+    o: &ObligationRow,
+    action: &str,
+    today: NaiveDate,
+) -> AppResult<pb::Report> {
+    seteli_platform::audit::record(
+        &mut *conn,
+        caller,
+        request,
+        report_access(caller, o, action),
+    )
+    .await?;
+    let mut report = wire::to_report(o, today);
+    decorate(conn, o, &mut report).await?;
+    Ok(report)
+}
+
 /// Every page of a listing read from another service: `page(token)` reads the page at `token`
 /// (empty: the first) and answers its items and the next page's token (empty: none). After
 /// `max_pages` pages with more to come, answers `too_many()` instead.
@@ -134,10 +155,7 @@ mod tests {
     use seteli_rules::calendar::DeadlineRoll;
 
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
+    use crate::testing::d;
 
     fn micros(y: i32, m: u32, day: u32, h: u32, min: u32) -> i64 {
         Utc.with_ymd_and_hms(y, m, day, h, min, 0)

@@ -32,7 +32,7 @@ use seteli_rules::reports::{ClosureFacts, ReportKind, check_closure};
 use seteli_rules::rule_ids::{ARCHIVE, REP_DELIVERY, REP_FEEDBACK, REP_FINAL};
 use sqlx::AnyConnection;
 
-use super::common::{decorate, report_access};
+use super::common::{audited_report, report_access};
 use super::reports::visible_report;
 use super::voucher_feed::with_fresh_vouchers;
 use crate::access;
@@ -246,16 +246,8 @@ async fn mark_report<Req: MarkRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppRe
                                 },
                             )
                             .await?;
-                            audit::record(
-                                &mut *conn,
-                                &caller,
-                                &request,
-                                report_access(&caller, &o, Req::ACTION),
-                            )
-                            .await?;
-                            let mut report = wire::to_report(&o, today);
-                            decorate(&mut *conn, &o, &mut report).await?;
-                            Ok(report)
+                            let who = (&caller, request.as_str());
+                            audited_report(&mut *conn, who, &o, Req::ACTION, today).await
                         })
                     },
                 )
@@ -492,27 +484,14 @@ pub async fn mark_closing_item(
                             {
                                 return Err(AppError::RuleViolations(vec![refusal]));
                             }
-                            let marks = store::voucher_marks(&mut *conn, &v.id).await?;
-                            if marks
-                                .iter()
-                                .any(|m| m.item == item && m.report_id.is_empty())
-                            {
+                            let mark = done_by(&caller, done_on, now, note);
+                            if !store::mark_closing_item(&mut *conn, &v.id, item, mark).await? {
                                 return Err(AppError::StateConflict(format!(
                                     "voucher {}: {} is already marked",
                                     v.id,
                                     item.code()
                                 )));
                             }
-                            store::add_mark(
-                                &mut *conn,
-                                &StoredMark {
-                                    voucher_id: v.id.clone(),
-                                    report_id: String::new(),
-                                    item,
-                                    mark: done_by(&caller, done_on, now, note),
-                                },
-                            )
-                            .await?;
                             let checklist = checklist(&mut *conn, &v, today).await?;
                             Ok(pb::MarkClosingItemResponse {
                                 checklist: Some(checklist),

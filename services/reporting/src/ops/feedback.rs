@@ -38,9 +38,7 @@ use super::holder::holders_voucher;
 use super::voucher_feed::{catch_up, with_fresh_vouchers};
 use crate::access;
 use crate::app::App;
-use crate::model::{
-    ClientFeedback, ClosingItem, ClosingVoucher, DoneMark, FeedbackSums, StoredMark, Voucher,
-};
+use crate::model::{ClientFeedback, ClosingItem, ClosingVoucher, DoneMark, FeedbackSums, Voucher};
 use crate::store;
 use crate::wire::{self, required_id};
 
@@ -306,31 +304,17 @@ async fn mark_collected(
     today: NaiveDate,
     now: i64,
 ) -> AppResult<()> {
+    let mark = DoneMark {
+        done_on: today,
+        recorded_at: now,
+        by_subject: caller.subject.clone(),
+        by_role: caller.role.as_str().to_owned(),
+        by_organisation: "client".into(),
+        note: format!("sähköinen asiakaspalautelomake {FORM_VERSION}"),
+    };
     let item = ClosingItem::ClientFeedbackCollected;
-    let marks = store::voucher_marks(&mut *conn, &v.id).await?;
-    if marks
-        .iter()
-        .any(|m| m.item == item && m.report_id.is_empty())
-    {
-        return Ok(());
-    }
-    store::add_mark(
-        &mut *conn,
-        &StoredMark {
-            voucher_id: v.id.clone(),
-            report_id: String::new(),
-            item,
-            mark: DoneMark {
-                done_on: today,
-                recorded_at: now,
-                by_subject: caller.subject.clone(),
-                by_role: caller.role.as_str().to_owned(),
-                by_organisation: "client".into(),
-                note: format!("sähköinen asiakaspalautelomake {FORM_VERSION}"),
-            },
-        },
-    )
-    .await
+    store::mark_closing_item(&mut *conn, &v.id, item, mark).await?;
+    Ok(())
 }
 
 /// GetClientFeedbackSummary.

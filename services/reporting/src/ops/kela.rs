@@ -526,10 +526,7 @@ pub async fn get_kela_notice_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
+    use crate::testing::d;
 
     #[test]
     fn periods_are_two_weeks_from_the_start_to_the_end() {

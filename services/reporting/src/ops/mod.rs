@@ -42,7 +42,7 @@ pub use delivery::{
 pub use feedback::{get_client_feedback_form, get_client_feedback_summary, submit_client_feedback};
 pub use followup::{export_follow_up_csv, get_follow_up};
 pub use kela::{get_kela_notice, get_kela_notice_pdf, list_kela_notices, mark_kela_notice_sent};
-pub use notices::{acknowledge_notice, get_notice, list_notices, notify_change, notify_damage};
+pub use notices::{TellRequest, acknowledge_notice, get_notice, list_notices, notify};
 pub use reports::{
     acknowledge_report, get_report, list_obligations, request_revision, save_report_draft,
     submit_report,

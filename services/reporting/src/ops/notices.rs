@@ -6,9 +6,8 @@
 //! - attendance's alerts ([`super::alert_feed`]);
 //! - the voucher feed: an interruption (PROC-INTERRUPT) makes a notice in the transaction that
 //!   applies it ([`super::voucher_feed`]);
-//! - the provider's user: [`notify_change`] (NOTIFY-CHANGE) and [`notify_damage`]
-//!   (PROV-DAMAGE-NOTICE), here, with the inbox itself: [`list_notices`], [`get_notice`],
-//!   [`acknowledge_notice`].
+//! - the provider's user: [`notify`] (NOTIFY-CHANGE and PROV-DAMAGE-NOTICE), here, with the
+//!   inbox itself: [`list_notices`], [`get_notice`], [`acknowledge_notice`].
 //!
 //! "Told" is when the notice reached the social worker's inbox: the call that told it, or, for
 //! a followed change, the earlier of when the upstream recorded it and when it was applied here.
@@ -141,30 +140,25 @@ async fn tell<Req: Mutation>(
         .apply(move |conn| {
             Box::pin(async move {
                 store::insert_notice(conn, &notice).await?;
-                audit::record(
-                    &mut *conn,
-                    &caller,
-                    &request,
-                    Access {
-                        subject_kind: CLIENT,
-                        subject_id: &notice.client_id,
-                        action,
-                        purpose: access::purpose(&caller),
-                    },
-                )
-                .await?;
+                let entry = client_access(&caller, &notice.client_id, action);
+                audit::record(&mut *conn, &caller, &request, entry).await?;
                 Ok(wire::to_notice(&notice))
             })
         })
         .await
 }
 
-/// A provider's user telling the social worker something (a notice the user writes).
-trait TellRequest: Mutation {
+/// A provider's user telling the social worker something (a notice the user writes): the
+/// requests [`notify`] answers.
+pub trait TellRequest: Mutation {
     /// What kind of notice it is, and under which rule.
     const KIND: NoticeKind;
     /// The rule the notice is told under.
     const RULE: RuleNotice;
+    /// The RPC's answer.
+    type Answer;
+    /// The answer carrying the notice told.
+    fn answer(notice: pb::Notice) -> Self::Answer;
     /// Its voucher id, day it happened and description.
     fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str);
     /// The situation change it tells of, when it tells of one.
@@ -173,16 +167,30 @@ trait TellRequest: Mutation {
     }
 }
 
+/// [`TellRequest::parts`] of a request whose fields are named `voucher_id`, `occurred_on` and
+/// `description`, as every notice request's are, and its answer `$answer` carrying the notice.
+macro_rules! told_parts {
+    ($answer:path) => {
+        type Answer = $answer;
+        fn answer(notice: pb::Notice) -> $answer {
+            $answer {
+                notice: Some(notice),
+            }
+        }
+        fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str) {
+            (
+                &self.voucher_id,
+                self.occurred_on.as_ref(),
+                &self.description,
+            )
+        }
+    };
+}
+
 impl TellRequest for pb::NotifyChangeRequest {
     const KIND: NoticeKind = NoticeKind::SituationChange;
     const RULE: RuleNotice = RuleNotice::Change;
-    fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str) {
-        (
-            &self.voucher_id,
-            self.occurred_on.as_ref(),
-            &self.description,
-        )
-    }
+    told_parts!(pb::NotifyChangeResponse);
     fn situation_change(&self) -> AppResult<Option<SituationChange>> {
         SituationChange::from_pb(self.situation_change)
             .map(Some)
@@ -195,17 +203,15 @@ impl TellRequest for pb::NotifyChangeRequest {
 impl TellRequest for pb::NotifyDamageRequest {
     const KIND: NoticeKind = NoticeKind::Damage;
     const RULE: RuleNotice = RuleNotice::Damage;
-    fn parts(&self) -> (&str, Option<&seteli_api::common::v1::Date>, &str) {
-        (
-            &self.voucher_id,
-            self.occurred_on.as_ref(),
-            &self.description,
-        )
-    }
+    told_parts!(pb::NotifyDamageResponse);
 }
 
 /// Checks what `req` tells, then tells it (see [`tell`]).
-async fn notify<Req: TellRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<pb::Notice> {
+async fn notify_checked<Req: TellRequest>(
+    app: &App,
+    ctx: &Ctx,
+    req: &Req,
+) -> AppResult<pb::Notice> {
     ctx.caller.require(access::NOTICE_TELLERS)?;
     let (voucher_id, occurred_on, description) = req.parts();
     let voucher_id = required_id("voucher_id", voucher_id)?;
@@ -222,24 +228,10 @@ async fn notify<Req: TellRequest>(app: &App, ctx: &Ctx, req: &Req) -> AppResult<
     tell(app, ctx, req, &voucher_id, told).await
 }
 
-/// NotifyChange (NOTIFY-CHANGE).
-pub async fn notify_change(
-    app: &App,
-    ctx: Ctx,
-    req: pb::NotifyChangeRequest,
-) -> AppResult<pb::NotifyChangeResponse> {
-    let notice = Some(notify(app, &ctx, &req).await?);
-    Ok(pb::NotifyChangeResponse { notice })
-}
-
-/// NotifyDamage (PROV-DAMAGE-NOTICE).
-pub async fn notify_damage(
-    app: &App,
-    ctx: Ctx,
-    req: pb::NotifyDamageRequest,
-) -> AppResult<pb::NotifyDamageResponse> {
-    let notice = Some(notify(app, &ctx, &req).await?);
-    Ok(pb::NotifyDamageResponse { notice })
+/// NotifyChange (NOTIFY-CHANGE) and NotifyDamage (PROV-DAMAGE-NOTICE): the notice told,
+/// answered as the request's RPC answers.
+pub async fn notify<Req: TellRequest>(app: &App, ctx: Ctx, req: Req) -> AppResult<Req::Answer> {
+    Ok(Req::answer(notify_checked(app, &ctx, &req).await?))
 }
 
 // ------------------------------------------------------------------------------ reading
@@ -357,18 +349,8 @@ pub async fn acknowledge_notice(
                     n.acknowledgement_note = note;
                     n.version += 1;
                     store::save_notice_acknowledgement(&mut *conn, &n).await?;
-                    audit::record(
-                        &mut *conn,
-                        &caller,
-                        &request,
-                        Access {
-                            subject_kind: CLIENT,
-                            subject_id: &n.client_id,
-                            action: "AcknowledgeNotice",
-                            purpose: access::purpose(&caller),
-                        },
-                    )
-                    .await?;
+                    let entry = client_access(&caller, &n.client_id, "AcknowledgeNotice");
+                    audit::record(&mut *conn, &caller, &request, entry).await?;
                     Ok(wire::to_notice(&n))
                 })
             },
@@ -384,10 +366,7 @@ mod tests {
     use seteli_platform::convert::to_date;
 
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
+    use crate::testing::d;
 
     #[test]
     fn what_is_told_happened_on_a_day_not_after_today() {

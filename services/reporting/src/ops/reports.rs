@@ -18,7 +18,7 @@ use seteli_rules::reports::{
 };
 use sqlx::AnyConnection;
 
-use super::common::{client_access, decorate, report_access};
+use super::common::{audited_report, client_access, decorate, report_access};
 use super::holder::holders_voucher;
 use super::voucher_feed::with_fresh_vouchers;
 use crate::access;
@@ -287,16 +287,8 @@ async fn change_report<Req: Mutation>(
                             act(&mut *conn, &caller, today, &mut o, action).await?;
                             o.version += 1;
                             store::save_report(&mut *conn, &o).await?;
-                            audit::record(
-                                &mut *conn,
-                                &caller,
-                                &request,
-                                report_access(&caller, &o, name),
-                            )
-                            .await?;
-                            let mut report = wire::to_report(&o, today);
-                            decorate(&mut *conn, &o, &mut report).await?;
-                            Ok(report)
+                            let who = (&caller, request.as_str());
+                            audited_report(&mut *conn, who, &o, name, today).await
                         })
                     },
                 )

@@ -298,19 +298,15 @@ fn unknown_yet(e: &AppError) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
     use seteli_platform::convert::{PbEnum, to_date};
     use seteli_rules::ServiceType;
 
     use super::*;
+    use crate::testing::{d, voucher};
 
     /// The voucher `c` carries, as this follower copies it.
     fn follow(c: &vpb::VoucherChange) -> Option<Voucher> {
         FollowedVoucher::of(c).map(followed)
-    }
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
     }
 
     fn change(kind: vpb::VoucherChangeKind, state: vpb::VoucherState) -> vpb::VoucherChange {
@@ -356,19 +352,11 @@ mod tests {
         assert_eq!(
             v,
             Voucher {
-                id: "v-2".into(),
-                client_id: "c-1".into(),
-                provider_id: "p-1".into(),
-                social_worker: "sw-1".into(),
-                social_worker_team: String::new(),
-                service: ServiceType::SkGroup,
                 state: "ISSUED".into(),
-                valid_from: d(2026, 3, 2),
-                valid_until: d(2026, 8, 31),
-                ended_on: None,
                 continues_voucher_id: "v-1".into(),
                 version: 3,
                 feed_sequence: 42,
+                ..voucher(ServiceType::SkGroup)
             }
         );
     }

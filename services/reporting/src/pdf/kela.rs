@@ -161,10 +161,7 @@ mod tests {
 
     use super::*;
     use crate::pdf::Block;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
+    use crate::testing::d;
 
     fn day(date: NaiveDate, status: pb::KelaDayStatus) -> pb::KelaDay {
         pb::KelaDay {

@@ -140,10 +140,7 @@ mod tests {
 
     use super::*;
     use crate::pdf::{Block, Field};
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
+    use crate::testing::{d, voucher};
 
     fn printed() -> Printed {
         Printed {
@@ -151,24 +148,6 @@ mod tests {
             voucher_number: "PS-2026-0001".into(),
             provider_name: "Työpaja Örö Oy".into(),
             client_name: "Åsa Öberg".into(),
-        }
-    }
-
-    fn voucher(service: ServiceType) -> Voucher {
-        Voucher {
-            id: "v-2".into(),
-            client_id: "c-1".into(),
-            provider_id: "p-1".into(),
-            social_worker: "sw-1".into(),
-            social_worker_team: String::new(),
-            service,
-            state: "ACTIVE".into(),
-            valid_from: d(2026, 3, 2),
-            valid_until: d(2026, 8, 31),
-            ended_on: None,
-            continues_voucher_id: String::new(),
-            version: 1,
-            feed_sequence: 1,
         }
     }
 

@@ -70,6 +70,31 @@ pub async fn add_mark(
     Ok(())
 }
 
+/// Marks voucher `voucher_id`'s closing `item` done unless it is marked already; `false` then.
+/// The caller holds the voucher's lock.
+pub async fn mark_closing_item(
+    conn: &mut AnyConnection,
+    voucher_id: &str,
+    item: crate::model::ClosingItem,
+    mark: crate::model::DoneMark,
+) -> Result<bool, AppError> {
+    let marks = voucher_marks(conn, voucher_id).await?;
+    if marks
+        .iter()
+        .any(|m| m.item == item && m.report_id.is_empty())
+    {
+        return Ok(false);
+    }
+    let m = crate::model::StoredMark {
+        voucher_id: voucher_id.to_owned(),
+        report_id: String::new(),
+        item,
+        mark,
+    };
+    add_mark(conn, &m).await?;
+    Ok(true)
+}
+
 seteli_platform::aggregate!(
     crate::model::ClosingVoucher,
     "vouchers",

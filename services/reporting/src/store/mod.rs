@@ -15,7 +15,9 @@ mod notices;
 mod reports;
 mod vouchers;
 
-pub use delivery::{add_mark, earlier_sections, load_closing_voucher, voucher_marks};
+pub use delivery::{
+    add_mark, earlier_sections, load_closing_voucher, mark_closing_item, voucher_marks,
+};
 pub use feedback::{feedback_given, feedback_sums, insert_feedback};
 pub use followup::{DueReport, reports_due_between, voucher_clients};
 pub use kela::{
@@ -29,4 +31,4 @@ pub use reports::{
     ObligationFilter, drop_obligation, list_obligations, load_obligation, owe, save_report,
     voucher_obligations,
 };
-pub use vouchers::{count_vouchers, is_continued, load_voucher, upsert_voucher};
+pub use vouchers::{is_continued, load_voucher, upsert_voucher};

@@ -59,7 +59,7 @@ pub async fn insert_notice(
     conn: &mut AnyConnection,
     n: &crate::model::NoticeRow,
 ) -> Result<bool, AppError> {
-    let r = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO notices (id, source_key, kind, rule, voucher_id, client_id, provider_id, \
          social_worker, subject_id, situation_change, occurred_on, due_on, told_at, told_on, \
          late, told_by_subject, told_by_role, told_by_organisation, message_en, message_fi, \
@@ -89,16 +89,8 @@ pub async fn insert_notice(
     .bind(&n.told_by.organisation)
     .bind(&n.message_en)
     .bind(&n.message_fi)
-    .bind(&n.details)
-    .bind(n.state.code())
-    .bind(n.acknowledged_at)
-    .bind(&n.acknowledged_by.subject)
-    .bind(&n.acknowledged_by.role)
-    .bind(&n.acknowledged_by.organisation)
-    .bind(&n.acknowledgement_note)
-    .bind(n.version)
-    .execute(&mut *conn)
-    .await?;
+    .bind(&n.details);
+    let r = bind_acknowledgement(insert, n).execute(&mut *conn).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -118,25 +110,33 @@ pub async fn load_notice(
 
 seteli_platform::aggregate!(crate::model::NoticeRow, "notices", "notice", load_notice);
 
+/// Binds the notice's state, acknowledgement and version: the last seven parameters of both
+/// the insert and the acknowledgement's update.
+fn bind_acknowledgement<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    n: &'q crate::model::NoticeRow,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(n.state.code())
+        .bind(n.acknowledged_at)
+        .bind(&n.acknowledged_by.subject)
+        .bind(&n.acknowledged_by.role)
+        .bind(&n.acknowledged_by.organisation)
+        .bind(&n.acknowledgement_note)
+        .bind(n.version)
+}
+
 /// Stores a notice's acknowledgement as version `n.version`.
 pub async fn save_notice_acknowledgement(
     conn: &mut AnyConnection,
     n: &crate::model::NoticeRow,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    let update = sqlx::query(
         "UPDATE notices SET state = $2, acknowledged_at = $3, ack_subject = $4, ack_role = $5, \
          ack_organisation = $6, ack_note = $7, version = $8 WHERE id = $1",
     )
-    .bind(&n.id)
-    .bind(n.state.code())
-    .bind(n.acknowledged_at)
-    .bind(&n.acknowledged_by.subject)
-    .bind(&n.acknowledged_by.role)
-    .bind(&n.acknowledged_by.organisation)
-    .bind(&n.acknowledgement_note)
-    .bind(n.version)
-    .execute(&mut *conn)
-    .await?;
+    .bind(&n.id);
+    bind_acknowledgement(update, n).execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -10,14 +10,6 @@ use super::common::opt_stored_date;
 use crate::model::Voucher;
 use seteli_platform::convert::stored_service;
 
-/// How many vouchers this service follows.
-pub async fn count_vouchers(conn: &mut AnyConnection) -> Result<i64, AppError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vouchers")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(n)
-}
-
 /// Inserts or updates a followed voucher from the change with sequence `v.feed_sequence`,
 /// unless it already has that change or a newer one: newer by the voucher's version first (two
 /// changes of one voucher can stand in the feed in the other order than they were made), then

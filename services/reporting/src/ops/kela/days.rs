@@ -102,10 +102,7 @@ mod tests {
     use seteli_platform::convert::to_date;
 
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
+    use crate::testing::d;
 
     fn session(date: NaiveDate, status: apb::SessionStatus) -> apb::Session {
         apb::Session {
