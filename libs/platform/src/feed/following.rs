@@ -14,8 +14,14 @@
 //! order one aggregate's changes on PostgreSQL, see [`super::published`]) stays in the
 //! follower's [`FeedApply::apply`].
 //!
+//! A feed whose changes carry whole states ([`FeedApply::state_of`]) is applied one state per
+//! thing and page: under load a page holds several changes of one thing, and only the newest
+//! needs writing.
+//!
 //! Each follower reports its lag and failures on `/metrics` ([`super::lag`]).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -78,6 +84,49 @@ pub trait FeedApply: Send + Sync + 'static {
         ctx: &Ctx,
         change: &Self::Change,
     ) -> impl Future<Output = AppResult<()>> + Send;
+
+    /// For a feed whose changes each carry the whole state of one thing (not a step from its
+    /// last state): the thing's key and how new the state is. Of the changes of one key on a
+    /// page, only the newest is applied ([`FeedApply::apply`]; the later one among equals):
+    /// one standing before it on the page is superseded ([`FeedApply::apply_superseded`]), one
+    /// standing after it is older news. Both count as applied. `None` (the default): the
+    /// change is applied on its own.
+    fn state_of(_change: &Self::Change) -> Option<(Cow<'_, str>, i64)> {
+        None
+    }
+
+    /// What a change superseded by a newer one of its key on its page still does, inside the
+    /// page's transaction: only what the newer state alone would not (a transition the older
+    /// state made on its way). By default nothing.
+    fn apply_superseded(
+        &self,
+        _conn: &mut AnyConnection,
+        _ctx: &Ctx,
+        _change: &Self::Change,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// The page position of the newest change of each key among `changes` after sequence
+/// `after` ([`FeedApply::state_of`]; the later one among equally new).
+fn newest_of_each_key<A: FeedApply>(
+    changes: &[A::Change],
+    after: i64,
+) -> HashMap<Cow<'_, str>, (i64, usize)> {
+    let mut newest: HashMap<Cow<'_, str>, (i64, usize)> = HashMap::new();
+    for (at, change) in changes.iter().enumerate() {
+        if A::sequence(change) <= after {
+            continue;
+        }
+        if let Some((key, newness)) = A::state_of(change) {
+            let entry = newest.entry(key).or_insert((newness, at));
+            if newness >= entry.0 {
+                *entry = (newness, at);
+            }
+        }
+    }
+    newest
 }
 
 /// The ticker's log lines for one feed, worded by its service.
@@ -216,13 +265,25 @@ impl<A: FeedApply> Follower<A> {
     async fn apply_page(&self, ctx: &Ctx, changes: &[A::Change]) -> AppResult<usize> {
         let mut tx = self.inner.db.begin_write().await?;
         let (mut last, _) = A::CURSOR.lock(&mut tx).await?;
+        let newest = newest_of_each_key::<A>(changes, last);
         let mut applied = 0usize;
-        for change in changes {
+        for (at, change) in changes.iter().enumerate() {
             let sequence = A::sequence(change);
             if sequence <= last {
                 continue;
             }
-            self.inner.feed.apply(&mut tx, ctx, change).await?;
+            let newest_at = A::state_of(change).and_then(|(key, _)| newest.get(&key).map(|n| n.1));
+            match newest_at {
+                Some(newest_at) if at < newest_at => {
+                    self.inner
+                        .feed
+                        .apply_superseded(&mut tx, ctx, change)
+                        .await?;
+                }
+                // Older news than the newest of its key, standing after it: only counted.
+                Some(newest_at) if at > newest_at => {}
+                _ => self.inner.feed.apply(&mut tx, ctx, change).await?,
+            }
             last = sequence;
             applied += 1;
         }
@@ -553,6 +614,71 @@ mod tests {
         let lag = f.lag();
         assert_eq!(lag.changes_behind, Some(0));
         assert_eq!(lag.newest_applied_micros, Some(3_000_000));
+    }
+
+    /// A feed whose changes from 10 up carry whole states: of key `c % 10`, as new as the
+    /// tens digit. Applied as rows of `applied`; a superseded one as its negative.
+    struct Keyed;
+
+    impl FeedApply for Keyed {
+        type Change = i64;
+        const CURSOR: Cursor = Cursor("fake");
+        const LOG: FeedLog = Fake::LOG;
+
+        fn sequence(change: &i64) -> i64 {
+            *change
+        }
+
+        async fn page(&self, _ctx: &Ctx, _after: i64, _limit: i32) -> AppResult<FeedPage<i64>> {
+            Ok(FeedPage {
+                changes: Vec::new(),
+                changes_after: 0,
+            })
+        }
+
+        async fn apply(&self, conn: &mut AnyConnection, _ctx: &Ctx, change: &i64) -> AppResult<()> {
+            insert(conn, *change).await
+        }
+
+        fn state_of(change: &i64) -> Option<(Cow<'_, str>, i64)> {
+            (*change >= 10).then(|| (Cow::Owned((change % 10).to_string()), (change / 10) % 10))
+        }
+
+        async fn apply_superseded(
+            &self,
+            conn: &mut AnyConnection,
+            _ctx: &Ctx,
+            change: &i64,
+        ) -> AppResult<()> {
+            insert(conn, -change).await
+        }
+    }
+
+    #[tokio::test]
+    async fn of_the_states_of_one_thing_on_a_page_only_the_newest_is_applied() {
+        let db = database().await;
+        let f = Follower::new(
+            Keyed,
+            db.clone(),
+            Some(Ctx::system("keyed", Clock::system())),
+        );
+        // 5 is a step; 11 and 41 are states of thing 1 (41 the newer), 32 and 112 of thing 2
+        // (32 the newer, although 112 stands after it: older news).
+        let ctx = Ctx::system("keyed", Clock::system());
+        let applied = f.apply_page(&ctx, &[5, 11, 32, 41, 112]).await.unwrap();
+        assert_eq!(applied, 5, "every change counts as applied");
+        let mut conn = db.pool().acquire().await.unwrap();
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT sequence FROM applied ORDER BY rowid")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let rows: Vec<i64> = rows.into_iter().map(|(s,)| s).collect();
+        assert_eq!(
+            rows,
+            [5, -11, 32, 41],
+            "11 superseded by 41; 112 skipped after 32"
+        );
+        assert_eq!(Keyed::CURSOR.read(&mut conn).await.unwrap(), (112, 5));
     }
 
     fn is_not_found(e: &AppError) -> bool {
