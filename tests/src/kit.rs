@@ -567,6 +567,13 @@ impl<'a> Builder<'a> {
 /// the county has no voucher for.
 pub const STRANGER_IDENTITY_CODE: &str = "010199-9986";
 
+/// A service [`Env::stop`] stopped, to [`Env::start_again`].
+#[must_use = "a stopped service is started again with Env::start_again"]
+pub struct Stopped {
+    svc: Svc,
+    server: TestServer,
+}
+
 /// Running services.
 pub struct Env {
     /// The key every service trusts.
@@ -702,10 +709,17 @@ impl Env {
     /// Restarts `svc`: stops it (waiting until its port is closed) and starts it again on the
     /// same database, wired as at the first start (its tweak is not run again).
     pub async fn restart(&mut self, svc: Svc) {
-        let mut stopped = self.take(svc);
-        stopped.begin_shutdown();
+        let stopped = self.stop(svc).await;
+        self.start_again(stopped).await;
+    }
+
+    /// Stops `svc` and waits until its port is closed: the others find it away until
+    /// [`Env::start_again`].
+    pub async fn stop(&mut self, svc: Svc) -> Stopped {
+        let mut server = self.take(svc);
+        server.begin_shutdown();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(stopped.addr).await.is_ok() {
+        while tokio::net::TcpStream::connect(server.addr).await.is_ok() {
             assert!(
                 std::time::Instant::now() < deadline,
                 "{} did not stop",
@@ -714,17 +728,24 @@ impl Env {
             tokio::task::yield_now().await;
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        let db = TestDatabase::shared(&stopped.db.url);
-        // The same address: the others keep the URL they were configured with.
+        Stopped { svc, server }
+    }
+
+    /// Starts a service [`Env::stop`] stopped on its database and address (the others keep
+    /// the URL they were configured with), wired as at the first start.
+    pub async fn start_again(&mut self, stopped: Stopped) {
+        let Stopped { svc, server } = stopped;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let db = TestDatabase::shared(&server.db.url);
         let listener = loop {
-            match TcpListener::bind(stopped.addr).await {
+            match TcpListener::bind(server.addr).await {
                 Ok(l) => break l,
                 Err(e) => {
                     assert!(
                         std::time::Instant::now() < deadline,
                         "{} cannot listen on {} again: {e}",
                         svc.name(),
-                        stopped.addr
+                        server.addr
                     );
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 }
@@ -732,7 +753,7 @@ impl Env {
         };
         self.launch(svc, listener, db, |_| {}).await;
         // The stopped server owns its database: keep it until the environment ends.
-        self.retired.push(stopped);
+        self.retired.push(server);
     }
 
     /// Restarts `svc` (as [`Env::restart`]) reading "now" from `clock` — and so will every

@@ -111,10 +111,85 @@ async fn the_usage_follower_resumes_after_a_restart_of_vouchers_without_losing_o
             .collect::<Vec<_>>()
     };
     assert_eq!(of(pb::VoucherChangeKind::Started).len(), 1);
+    // Counts a page of the usage feed held together show as its newest alone; none is shown
+    // twice or out of order, and the last is the count.
+    let counts = of(pb::VoucherChangeKind::UnitsChanged);
+    assert_eq!(counts.first(), Some(&Some(100)), "{counts:?}");
+    assert_eq!(counts.last(), Some(&Some(700)), "{counts:?}");
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
+}
+
+/// An ASSIGNED voucher of a new client `individual` at a new provider `n`, which attendance
+/// follows as ASSIGNED: a validation of a session catches its copy up (deciding again after a
+/// refusal by a stale copy) and records nothing.
+async fn assigned_and_followed(env: &Env, n: u32, individual: u16) -> (String, pb::Voucher) {
+    let provider = approved_provider(env, "Poissa ry", 2_100_120 + n, KUOPIO).await;
+    let v = assigned(env, &provider, individual).await;
+    let check = seteli_api::attendance::v1::RecordSessionRequest {
+        validate_only: true,
+        ..record_request(&v.id, at(today(), 8, 9))
+    };
+    env.a()
+        .record_session(with_token(&env.provider_user(&provider), check))
+        .await
+        .expect("a session may be recorded");
+    (provider, v)
+}
+
+#[tokio::test]
+async fn a_session_recorded_and_voided_while_vouchers_is_away_still_started_the_voucher() {
+    let mut env = start_attendance().await;
+    let (provider, v) = assigned_and_followed(&env, 2, 304).await;
+    // Two usage changes on one page when vouchers is back: the first units, then none. The
+    // newest alone would leave the voucher ASSIGNED; the first one's start is kept.
+    let stopped = env.stop(Svc::Vouchers).await;
+    let s = record(&env, &provider, &v.id, at(today(), 8, 9))
+        .await
+        .expect("session");
+    let user = env.provider_user(&provider);
+    void_session(&env, &user, &s.id, "Kirjattu väärälle asiakkaalle.")
+        .await
+        .expect("void");
+    env.start_again(stopped).await;
+    let shown = poll_until(
+        || get_voucher(&env, &v.id),
+        |shown| shown.state == pb::VoucherState::Active as i32,
+        |shown| format!("vouchers shows the voucher {:?}", shown.state()),
+    )
+    .await;
+    assert_eq!(shown.started_on, d(today()));
     assert_eq!(
-        of(pb::VoucherChangeKind::UnitsChanged),
-        vec![Some(100), Some(300), Some(500), Some(700)]
+        shown.units_used.map(|u| u.hundredths).unwrap_or_default(),
+        0
     );
+}
+
+#[tokio::test]
+async fn sessions_recorded_while_vouchers_is_away_start_the_voucher_and_show_the_newest_count_once()
+{
+    let mut env = start_attendance().await;
+    let (provider, v) = assigned_and_followed(&env, 1, 303).await;
+    // Vouchers is away while three sessions are recorded; back, its usage follower reads their
+    // three changes on one page and writes the newest count only, the first units' start kept.
+    let stopped = env.stop(Svc::Vouchers).await;
+    for hour in [8, 10, 12] {
+        record(&env, &provider, &v.id, at(today(), hour, hour + 1))
+            .await
+            .expect("session");
+    }
+    env.start_again(stopped).await;
+    let shown = voucher_shows_usage(&env, &v.id).await;
+    assert_eq!(shown.units_used.map(|u| u.hundredths), Some(300));
+    assert_eq!(shown.state, pb::VoucherState::Active as i32);
+    assert_eq!(shown.started_on, d(today()));
+    let changes = voucher_feed_page(&env, &env.service(Svc::Attendance), 0, 1000)
+        .await
+        .expect("feed")
+        .changes;
+    let kinds: Vec<i32> = changes.iter().map(|c| c.kind).collect();
+    let count = |kind: pb::VoucherChangeKind| kinds.iter().filter(|k| **k == kind as i32).count();
+    assert_eq!(count(pb::VoucherChangeKind::Started), 1, "{kinds:?}");
+    assert_eq!(count(pb::VoucherChangeKind::UnitsChanged), 1, "{kinds:?}");
 }
 
 #[tokio::test]

@@ -4,9 +4,11 @@
 //! [`seteli_platform::feed::Follower`]); the first units start an ASSIGNED voucher. The old
 //! RecordUnitsUsed RPC is refused.
 
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
 use seteli_api::attendance::v1 as apb;
 use seteli_api::vouchers::v1 as pb;
-use seteli_platform::change::lock_row;
 use seteli_platform::convert::date;
 use seteli_platform::feed::{Cursor, FeedApply, FeedLog, FeedPage};
 use seteli_platform::followed;
@@ -63,60 +65,113 @@ impl FeedApply for UsageFeed {
         followed::usage_changes(&self.attendance, ctx, after, limit).await
     }
 
+    /// A usage change carries the voucher's whole count, so a page applies only the newest
+    /// of each voucher (by its usage version; a change without one stands on its own).
+    fn state_of(change: &apb::UsageChange) -> Option<(Cow<'_, str>, i64)> {
+        (change.usage_version > 0).then_some((
+            Cow::Borrowed(change.voucher_id.as_str()),
+            change.usage_version,
+        ))
+    }
+
     /// Applies a usage change inside its page's transaction (which skips changes at or below
-    /// the stored cursor, applied by another replica meanwhile); a change older than the
-    /// voucher's last one applied (its `usage_version`) is skipped too. The voucher is locked
-    /// before it is read; its units used and reserved are set to attendance's count (a UNITS_CHANGED entry
-    /// on this service's feed), and the first units start an ASSIGNED voucher on the earliest
-    /// day with units (STARTED): attendance admits sessions on ASSIGNED vouchers.
+    /// the stored cursor, applied by another replica meanwhile). One statement sets the units
+    /// used and reserved to attendance's count and the voucher's usage version to the
+    /// change's, unless the voucher shows that version or a newer one (a change made before
+    /// the last one applied, standing after it in the feed: older news) or these very units.
+    /// What changed is a UNITS_CHANGED entry on this service's feed, and the first units start
+    /// an ASSIGNED voucher on the earliest day with units (STARTED): attendance admits sessions
+    /// on ASSIGNED vouchers.
     async fn apply(
         &self,
         conn: &mut AnyConnection,
         ctx: &Ctx,
         change: &apb::UsageChange,
     ) -> AppResult<()> {
-        let used = change.units_used.map(|u| u.hundredths).unwrap_or_default();
-        let reserved = change
-            .units_reserved
-            .map(|u| u.hundredths)
-            .unwrap_or_default();
-        let first_used_on = change
-            .first_used_on
-            .as_ref()
-            .and_then(|d| date("first_used_on", Some(d)).ok());
-        lock_row(conn, "vouchers", &change.voucher_id).await?;
-        let Some(before) = store::load_voucher(conn, &change.voucher_id).await? else {
-            tracing::warn!(
-                sequence = change.sequence,
-                "a usage change of an unknown voucher; skipped"
-            );
-            return Ok(());
+        let usage = Usage::of(change);
+        let id = &change.voucher_id;
+        let units = (usage.used, usage.reserved);
+        let Some(state) = store::set_units(conn, id, units, change.usage_version).await? else {
+            return seen_unchanged(conn, change).await;
         };
-        // A change of this voucher made before the last one applied, standing after it in the
-        // feed (a transaction that took its id first and committed second): older news.
-        if change.usage_version > 0
-            && !store::advance_usage_version(conn, &before.id, change.usage_version).await?
-        {
-            return Ok(());
-        }
-        if before.units_used == used && before.units_reserved == reserved {
-            return Ok(());
-        }
-        let request_id = format!("usage-{}", change.sequence);
         let mut kinds = Vec::new();
-        if used > 0
-            && before.state == VoucherState::Assigned
-            && let Some(on) = first_used_on
-            && store::start_by_usage(conn, &before.id, on).await?
+        if state == VoucherState::Assigned
+            && usage.used > 0
+            && let Some(on) = usage.first_used_on
+            && store::start_by_usage(conn, id, on, None).await?
         {
             kinds.push(ChangeKind::Started);
         }
-        store::set_units(conn, &before.id, used, reserved).await?;
         kinds.push(ChangeKind::UnitsChanged);
-        let (id, action) = (&before.id, "FollowUsage");
-        record_voucher_change(conn, ctx, &request_id, id, action, kinds, None).await?;
+        let request_id = format!("usage-{}", change.sequence);
+        record_voucher_change(conn, ctx, &request_id, id, "FollowUsage", kinds, None).await?;
         Ok(())
     }
+
+    /// A change a newer one of its voucher on the page supersedes still starts the voucher
+    /// with its first units (on its earliest day with units, as applying it alone would),
+    /// unless the voucher has seen its usage version.
+    async fn apply_superseded(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &Ctx,
+        change: &apb::UsageChange,
+    ) -> AppResult<()> {
+        let usage = Usage::of(change);
+        let id = &change.voucher_id;
+        if usage.used > 0
+            && let Some(on) = usage.first_used_on
+            && store::start_by_usage(conn, id, on, Some(change.usage_version)).await?
+        {
+            let request_id = format!("usage-{}", change.sequence);
+            let kinds = vec![ChangeKind::Started];
+            record_voucher_change(conn, ctx, &request_id, id, "FollowUsage", kinds, None).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a usage change says of its voucher's units.
+struct Usage {
+    used: i64,
+    reserved: i64,
+    /// The earliest day with units, if any.
+    first_used_on: Option<NaiveDate>,
+}
+
+impl Usage {
+    fn of(change: &apb::UsageChange) -> Self {
+        Self {
+            used: change.units_used.map(|u| u.hundredths).unwrap_or_default(),
+            reserved: change
+                .units_reserved
+                .map(|u| u.hundredths)
+                .unwrap_or_default(),
+            first_used_on: change
+                .first_used_on
+                .as_ref()
+                .and_then(|d| date("first_used_on", Some(d)).ok()),
+        }
+    }
+}
+
+/// A change that set nothing: older news, the units the voucher shows already, or a voucher
+/// this service does not know (logged). A newer usage version still counts as seen, so a
+/// change older than it is older news.
+async fn seen_unchanged(conn: &mut AnyConnection, change: &apb::UsageChange) -> AppResult<()> {
+    let id = &change.voucher_id;
+    if change.usage_version > 0
+        && store::advance_usage_version(conn, id, change.usage_version).await?
+    {
+        return Ok(());
+    }
+    if store::load_voucher(conn, id).await?.is_none() {
+        tracing::warn!(
+            sequence = change.sequence,
+            "a usage change of an unknown voucher; skipped"
+        );
+    }
+    Ok(())
 }
 
 /// Applies every change of attendance's usage feed not applied yet; returns how many were

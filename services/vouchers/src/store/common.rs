@@ -7,7 +7,9 @@ use seteli_platform::AppError;
 use seteli_platform::convert::store_date;
 use seteli_platform::db::now_micros;
 use seteli_platform::statement::Binds;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+
+use crate::model::VoucherState;
 
 /// Adds `by` to a counter and returns its new value (the row stays locked until commit).
 pub async fn bump_counter(conn: &mut AnyConnection, name: &str, by: i64) -> Result<i64, AppError> {
@@ -91,6 +93,24 @@ impl VoucherUpdate {
         self
     }
 
+    /// Applies the change only where the integer column `column` is below `value`.
+    pub(super) fn only_if_below(mut self, column: &'static str, value: i64) -> Self {
+        let placeholder = self.binds.int(value);
+        self.conditions.push(format!("{column} < {placeholder}"));
+        self
+    }
+
+    /// Applies the change only where one of the integer `columns` differs from its value:
+    /// setting what the row shows already is no change (its version stays).
+    pub(super) fn only_if_any_differs(mut self, columns: &[(&'static str, i64)]) -> Self {
+        let differs: Vec<String> = columns
+            .iter()
+            .map(|(column, value)| format!("{column} <> {}", self.binds.int(*value)))
+            .collect();
+        self.conditions.push(format!("({})", differs.join(" OR ")));
+        self
+    }
+
     /// ASSIGNED → ACTIVE `on`: the service started.
     pub(super) fn started(on: NaiveDate) -> Self {
         Self::new()
@@ -102,6 +122,28 @@ impl VoucherUpdate {
     /// Applies the change to voucher `id`; `false` when its conditions did not hold (or there is
     /// no such voucher): nothing changed.
     pub(super) async fn apply(self, conn: &mut AnyConnection, id: &str) -> Result<bool, AppError> {
+        let (binds, sql) = self.statement(id);
+        Ok(binds.query(sql).execute(&mut *conn).await?.rows_affected() > 0)
+    }
+
+    /// As [`VoucherUpdate::apply`], answering the voucher's state after the change (`None`:
+    /// nothing changed), in the same statement.
+    pub(super) async fn apply_returning_state(
+        self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<VoucherState>, AppError> {
+        let (binds, sql) = self.statement(id);
+        let row = binds
+            .query(format!("{sql} RETURNING state"))
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| VoucherState::parse(&r.try_get::<String, _>(0)?))
+            .transpose()
+    }
+
+    /// The `UPDATE` of voucher `id` with its binds.
+    fn statement(self, id: &str) -> (Binds, String) {
         let Self {
             mut binds,
             set,
@@ -114,6 +156,6 @@ impl VoucherUpdate {
             set.join(", "),
             conditions.join(" AND ")
         );
-        Ok(binds.query(sql).execute(&mut *conn).await?.rows_affected() > 0)
+        (binds, sql)
     }
 }
