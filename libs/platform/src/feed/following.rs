@@ -95,14 +95,15 @@ pub trait FeedApply: Send + Sync + 'static {
         None
     }
 
-    /// What a change superseded by a newer one of its key on its page still does, inside the
-    /// page's transaction: only what the newer state alone would not (a transition the older
-    /// state made on its way). By default nothing.
+    /// What a change superseded by `newest`, the newest of its key on its page (applied after
+    /// it), still does, inside the page's transaction: only what the newest state alone would
+    /// not (a transition the older state made on its way). By default nothing.
     fn apply_superseded(
         &self,
         _conn: &mut AnyConnection,
         _ctx: &Ctx,
         _change: &Self::Change,
+        _newest: &Self::Change,
     ) -> impl Future<Output = AppResult<()>> + Send {
         async { Ok(()) }
     }
@@ -275,9 +276,9 @@ impl<A: FeedApply> Follower<A> {
             let newest_at = A::state_of(change).and_then(|(key, _)| newest.get(&key).map(|n| n.1));
             match newest_at {
                 Some(newest_at) if at < newest_at => {
-                    self.inner
-                        .feed
-                        .apply_superseded(&mut tx, ctx, change)
+                    let newest = &changes[newest_at];
+                    (self.inner.feed)
+                        .apply_superseded(&mut tx, ctx, change, newest)
                         .await?;
                 }
                 // Older news than the newest of its key, standing after it: only counted.
@@ -649,7 +650,12 @@ mod tests {
             conn: &mut AnyConnection,
             _ctx: &Ctx,
             change: &i64,
+            newest: &i64,
         ) -> AppResult<()> {
+            assert_eq!(
+                Self::state_of(change).unwrap().0,
+                Self::state_of(newest).unwrap().0
+            );
             insert(conn, -change).await
         }
     }

@@ -110,16 +110,20 @@ impl FeedApply for UsageFeed {
 
     /// A change a newer one of its voucher on the page supersedes still starts the voucher
     /// with its first units (on its earliest day with units, as applying it alone would),
-    /// unless the voucher has seen its usage version.
+    /// unless the voucher has seen its usage version — or the newest starts it alike: with
+    /// units, on the same first day.
     async fn apply_superseded(
         &self,
         conn: &mut AnyConnection,
         ctx: &Ctx,
         change: &apb::UsageChange,
+        newest: &apb::UsageChange,
     ) -> AppResult<()> {
-        let usage = Usage::of(change);
+        let (usage, newest) = (Usage::of(change), Usage::of(newest));
         let id = &change.voucher_id;
+        let started_alike = newest.used > 0 && newest.first_used_on == usage.first_used_on;
         if usage.used > 0
+            && !started_alike
             && let Some(on) = usage.first_used_on
             && store::start_by_usage(conn, id, on, Some(change.usage_version)).await?
         {
