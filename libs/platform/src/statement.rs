@@ -10,6 +10,10 @@ use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
+/// A statement with the values bound to it so far: what a store's bind helper takes and gives
+/// back (`fn bind_x<'q>(query: AnyQuery<'q>, x: &'q X) -> AnyQuery<'q>`).
+pub type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
+
 /// One bound value.
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
@@ -72,7 +76,7 @@ impl Binds {
 
     /// `sql` (made of constant text and this statement's placeholders only) with the values
     /// bound in order.
-    pub fn query(self, sql: String) -> Query<'static, Any, AnyArguments> {
+    pub fn query(self, sql: String) -> AnyQuery<'static> {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in self.values {
             query = match value {

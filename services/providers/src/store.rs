@@ -11,6 +11,7 @@ use seteli_platform::AppError;
 use seteli_platform::change::Aggregate;
 use seteli_platform::db::new_id;
 use seteli_platform::paging::Paging;
+use seteli_platform::statement::AnyQuery;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -121,11 +122,7 @@ pub async fn insert_provider(
 /// `query` with `$1` provider `id` and `$2`…`$13` its basic details `d`: name, business id,
 /// legal form, contact name, email, phone and address, IBAN, BIC, e-invoice address, supplier
 /// number, whether it uses subcontractors.
-fn with_details<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    id: &'q str,
-    d: &'q Details,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn with_details<'q>(query: AnyQuery<'q>, id: &'q str, d: &'q Details) -> AnyQuery<'q> {
     query
         .bind(id)
         .bind(&d.name)

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use seteli_platform::AppError;
 use seteli_platform::convert::{parse_stored_date, store_date};
 use seteli_platform::db::now_micros;
+use seteli_platform::statement::AnyQuery;
 use seteli_platform::statement::Binds;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -101,10 +102,7 @@ pub async fn upsert_voucher(conn: &mut AnyConnection, v: &Voucher) -> Result<(),
 }
 
 /// Binds `v` as [`upsert_voucher`]'s statements number it ($1 … $22).
-fn bind_voucher<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    v: &Voucher,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind_voucher<'q>(query: AnyQuery<'q>, v: &Voucher) -> AnyQuery<'q> {
     query
         .bind(v.id.clone())
         .bind(v.client_id.clone())

@@ -22,6 +22,7 @@ use seteli_platform::convert::{
     to_money,
 };
 use seteli_platform::db::now_micros;
+use seteli_platform::statement::AnyQuery;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -302,10 +303,7 @@ pub async fn add_items(
 /// Appends `rows` tuples of `columns` parameters, numbered from 1.
 /// Binds what names an item, the columns an invoice line and an item total share: its id,
 /// voucher, kind and date.
-fn bind_item<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    i: &'q ItemTotal,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind_item<'q>(query: AnyQuery<'q>, i: &'q ItemTotal) -> AnyQuery<'q> {
     query
         .bind(&i.item_id)
         .bind(&i.voucher_id)

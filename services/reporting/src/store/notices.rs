@@ -3,6 +3,7 @@
 
 use seteli_platform::AppError;
 use seteli_platform::convert::{parse_stored_date, store_date};
+use seteli_platform::statement::AnyQuery;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -112,10 +113,7 @@ seteli_platform::aggregate!(crate::model::NoticeRow, "notices", "notice", load_n
 
 /// Binds the notice's state, acknowledgement and version: the last seven parameters of both
 /// the insert and the acknowledgement's update.
-fn bind_acknowledgement<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    n: &'q crate::model::NoticeRow,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind_acknowledgement<'q>(query: AnyQuery<'q>, n: &'q crate::model::NoticeRow) -> AnyQuery<'q> {
     query
         .bind(n.state.code())
         .bind(n.acknowledged_at)

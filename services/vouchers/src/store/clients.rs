@@ -9,6 +9,7 @@ use seteli_platform::convert::store_date;
 use seteli_platform::db::now_micros;
 use seteli_platform::identity::Caseload;
 use seteli_platform::paging::Paging;
+use seteli_platform::statement::AnyQuery;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -48,11 +49,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// Binds `$1` to `$11`, the id and the client's details in the order both writes name them.
-fn bind_client<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    id: &'q str,
-    c: &'q ClientInput,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind_client<'q>(query: AnyQuery<'q>, id: &'q str, c: &'q ClientInput) -> AnyQuery<'q> {
     query
         .bind(id)
         .bind(&c.identity_code)
