@@ -18,7 +18,14 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::Config;
 use seteli_platform::server::Service;
 use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, with_token};
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpListener;
+
+mod ports;
+
+#[cfg(test)]
+use ports::PortHolder;
+use ports::outside_make_run;
+pub use ports::{ClosedPort, MAKE_RUN_PORTS, port_of};
 
 /// Placeholder ceiling prices the registry checks offerings against when `vouchers` is not
 /// started beside it.
@@ -31,10 +38,6 @@ pub const CEILING_PRICES: &str = "KTT_INDIVIDUAL@2024-01-01=65.00,KTT_GROUP@2024
 KTT_ASSESSMENT@2024-01-01=95.00,KTT_WORK_CAPACITY@2024-01-01=95.00,SK_INDIVIDUAL@2026-01-01=70.00,\
 SK_INDIVIDUAL_DAILY_LIVING@2026-01-01=70.00,SK_GROUP@2026-01-01=35.00,\
 SK_SUPPORTED_WORK@2026-01-01=85.00,SK_PARTICIPATION@2026-01-01=80.00";
-
-/// The ports `make run` serves on (`deploy/scripts/run-local.sh`): the services' default
-/// upstream URLs name them, so no service under test may be told any of them.
-pub const MAKE_RUN_PORTS: std::ops::RangeInclusive<u16> = 50051..=50055;
 
 /// A Seteli service the kit can start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,88 +189,6 @@ pub fn assert_hermetic<'v>(
         wired.insert(u.key.to_owned(), url.to_owned());
     }
     wired
-}
-
-/// The port of a URL such as `http://127.0.0.1:4711` or `https://localhost:4711/`.
-pub fn port_of(url: &str) -> Option<u16> {
-    let authority = url.split("://").nth(1)?.split('/').next()?;
-    authority.rsplit(':').next()?.parse().ok()
-}
-
-/// What `bind` binds on a port of the system's choosing (127.0.0.1:0), never one of `make run`'s:
-/// the system may hand out any ephemeral port, 50051–50055 among them, and a service told such
-/// a port would dial what a developer's platform answers ([`assert_hermetic`] refuses it). Such
-/// a port is held while another is taken, so it does not come back.
-fn outside_make_run<T: PortHolder>(mut bind: impl FnMut() -> T) -> T {
-    let mut held = Vec::new();
-    loop {
-        let bound = bind();
-        if !MAKE_RUN_PORTS.contains(&bound.port()) {
-            return bound;
-        }
-        held.push(bound);
-    }
-}
-
-/// Something bound to a local port.
-trait PortHolder {
-    /// The port it holds.
-    fn port(&self) -> u16;
-}
-
-impl PortHolder for TcpSocket {
-    fn port(&self) -> u16 {
-        self.local_addr().expect("its address").port()
-    }
-}
-
-impl PortHolder for std::net::TcpListener {
-    fn port(&self) -> u16 {
-        self.local_addr().expect("its address").port()
-    }
-}
-
-/// A loopback port held closed: bound but never listening, so a dial is refused at once, and
-/// no other process can take the port while this lives. Where a service under test is told a
-/// service that does not run.
-#[derive(Debug)]
-pub struct ClosedPort {
-    _socket: TcpSocket,
-    addr: SocketAddr,
-}
-
-impl ClosedPort {
-    /// Binds a fresh port on 127.0.0.1 (never listens on it).
-    pub fn new() -> Self {
-        let socket = outside_make_run(|| {
-            let socket = TcpSocket::new_v4().expect("a socket");
-            socket
-                .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .expect("bind a port to hold closed");
-            socket
-        });
-        let addr = socket.local_addr().expect("its address");
-        Self {
-            _socket: socket,
-            addr,
-        }
-    }
-
-    /// Its address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Its URL, `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Default for ClosedPort {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The service account token of `svc` (role `service`, the subject naming the service): what
