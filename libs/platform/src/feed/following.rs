@@ -109,25 +109,31 @@ pub trait FeedApply: Send + Sync + 'static {
     }
 }
 
-/// The page position of the newest change of each key among `changes` after sequence
-/// `after` ([`FeedApply::state_of`]; the later one among equally new).
-fn newest_of_each_key<A: FeedApply>(
-    changes: &[A::Change],
-    after: i64,
-) -> HashMap<Cow<'_, str>, (i64, usize)> {
-    let mut newest: HashMap<Cow<'_, str>, (i64, usize)> = HashMap::new();
-    for (at, change) in changes.iter().enumerate() {
-        if A::sequence(change) <= after {
-            continue;
-        }
-        if let Some((key, newness)) = A::state_of(change) {
-            let entry = newest.entry(key).or_insert((newness, at));
-            if newness >= entry.0 {
-                *entry = (newness, at);
-            }
+/// For each change of the page, the position of the newest change of its key among those after
+/// sequence `after` ([`FeedApply::state_of`]; the later one among equally new): `None` for a
+/// change without a key, or at or below `after`.
+fn newest_of_its_key<A: FeedApply>(changes: &[A::Change], after: i64) -> Vec<Option<usize>> {
+    let keys: Vec<Option<(Cow<'_, str>, i64)>> = changes
+        .iter()
+        .map(|c| A::state_of(c).filter(|_| A::sequence(c) > after))
+        .collect();
+    let mut newest: HashMap<&str, (i64, usize)> = HashMap::new();
+    for (at, (key, newness)) in keys
+        .iter()
+        .enumerate()
+        .filter_map(|(at, k)| Some((at, k.as_ref()?)))
+    {
+        let entry = newest.entry(key.as_ref()).or_insert((*newness, at));
+        if *newness >= entry.0 {
+            *entry = (*newness, at);
         }
     }
-    newest
+    keys.iter()
+        .map(|k| {
+            k.as_ref()
+                .and_then(|(key, _)| newest.get(key.as_ref()).map(|n| n.1))
+        })
+        .collect()
 }
 
 /// The ticker's log lines for one feed, worded by its service.
@@ -266,15 +272,14 @@ impl<A: FeedApply> Follower<A> {
     async fn apply_page(&self, ctx: &Ctx, changes: &[A::Change]) -> AppResult<usize> {
         let mut tx = self.inner.db.begin_write().await?;
         let (mut last, _) = A::CURSOR.lock(&mut tx).await?;
-        let newest = newest_of_each_key::<A>(changes, last);
+        let newest_of_key = newest_of_its_key::<A>(changes, last);
         let mut applied = 0usize;
         for (at, change) in changes.iter().enumerate() {
             let sequence = A::sequence(change);
             if sequence <= last {
                 continue;
             }
-            let newest_at = A::state_of(change).and_then(|(key, _)| newest.get(&key).map(|n| n.1));
-            match newest_at {
+            match newest_of_key[at] {
                 Some(newest_at) if at < newest_at => {
                     let newest = &changes[newest_at];
                     (self.inner.feed)
