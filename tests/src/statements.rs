@@ -126,12 +126,21 @@ impl StatementLog {
     }
 
     /// The statements since the last take that ran in calls of `method`, with what they
-    /// returned, and forgets every statement.
+    /// returned, and forgets every statement. A connection the pool opened during the call
+    /// sends its session setup in the call's span; that is the pool's, not the call's, and
+    /// left out ([`is_connection_setup`]).
     pub fn take_statements_of(&self, method: &str) -> Vec<Statement> {
         let suffix = format!("/{method}");
         self.take()
             .into_iter()
-            .filter(|s| s.method.ends_with(&suffix))
+            .filter(|s| s.method.ends_with(&suffix) && !is_connection_setup(&s.sql))
             .collect()
     }
+}
+
+/// Whether `sql` is what the platform's pool sends on every new connection before lending it
+/// (`Database::connect`'s `after_connect`): PostgreSQL's session timeouts, SQLite's pragmas.
+/// No request sends either.
+fn is_connection_setup(sql: &str) -> bool {
+    sql.contains(seteli_platform::db::SESSION_TIMEOUTS) || sql.trim_start().starts_with("PRAGMA ")
 }
