@@ -456,6 +456,13 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// A service's typed settings beyond the platform's ([`Service::Settings`]).
+pub trait ServiceSettings: Sized + Send + 'static {
+    /// Reads them from `config`, once at start; a bad value is a [`ConfigError`] naming its
+    /// key.
+    fn read(config: &Config) -> Result<Self, ConfigError>;
+}
+
 /// A Seteli service, as the platform boots it: its defaults, migrations, settings, gRPC
 /// services and jobs. `main.rs` is `seteli_platform::server::main::<MyService>()`; tests call
 /// [`serve`] with a listener on port 0.
@@ -465,10 +472,7 @@ pub trait Service: 'static {
     /// The service's own migrations (the platform's come first, automatically).
     const MIGRATIONS: &'static [MigrationFile];
     /// The service's typed settings beyond the platform's, read once at start.
-    type Settings: Send + 'static;
-
-    /// Reads the settings from `config`; a bad value is a [`ConfigError`] naming its key.
-    fn settings(config: &Config) -> Result<Self::Settings, ConfigError>;
+    type Settings: ServiceSettings;
 
     /// Builds the gRPC services and background jobs on the started platform
     /// (`platform.routes().grpc(…).job(…)`).
@@ -630,7 +634,7 @@ pub async fn serve_on<S: Service>(
     metrics: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let settings = S::settings(&config)?;
+    let settings = S::Settings::read(&config)?;
     let mut platform = Platform::start(config, S::MIGRATIONS).await?;
     platform.clock = clock;
     platform.metrics_listener = metrics;

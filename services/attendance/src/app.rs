@@ -14,6 +14,7 @@ use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed::{self, Follower};
 use seteli_platform::followed_providers::FollowedProviders;
+use seteli_platform::server::ServiceSettings;
 use seteli_rules::ledger::AheadReasons;
 use tonic::transport::Channel;
 
@@ -51,9 +52,8 @@ pub struct Settings {
     pub late_record_grace_days: i64,
 }
 
-impl Settings {
-    /// Reads the settings; a bad value names its key.
-    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+impl ServiceSettings for Settings {
+    fn read(config: &Config) -> Result<Self, ConfigError> {
         Ok(Self {
             vouchers_url: config.service_url("vouchers"),
             providers_url: config.service_url("providers"),

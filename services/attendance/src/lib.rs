@@ -58,10 +58,9 @@ mod testing;
 pub mod wire;
 
 use seteli_api::attendance::v1::attendance_service_server::AttendanceServiceServer;
-use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::config::ServiceDefaults;
 use seteli_platform::db::MigrationFile;
 use seteli_platform::server::{Built, Platform, Service};
-use tokio::net::TcpListener;
 
 /// The attendance service, as the platform boots it.
 #[derive(Debug, Clone, Copy)]
@@ -89,10 +88,6 @@ impl Service for Attendance {
     ];
     type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
-        app::Settings::read(config)
-    }
-
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         for feed in [store::USAGE_FEED, store::ALERT_FEED] {
             feed.align_with_transaction_ids(&platform.db).await?;
@@ -119,13 +114,4 @@ impl Service for Attendance {
             "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, sessions cannot be recorded",
         ))
     }
-}
-
-/// Serves the attendance service on `listener` until `shutdown` resolves, then drains.
-pub async fn serve(
-    config: Config,
-    listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    seteli_platform::server::serve::<Attendance>(config, listener, shutdown).await
 }

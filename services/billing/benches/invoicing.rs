@@ -48,7 +48,7 @@ use seteli_platform::config::Config;
 use seteli_platform::convert::{PbEnum, to_date, to_money};
 use seteli_platform::db::{Database, new_id, now_micros};
 use seteli_platform::rpc::Ctx;
-use seteli_platform::server::Service;
+use seteli_platform::server::{Service, ServiceSettings};
 use seteli_rules::ServiceType;
 use seteli_rules::prices::PriceHistory;
 use sqlx::{Connection, Executor};

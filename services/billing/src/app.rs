@@ -20,6 +20,7 @@ use seteli_platform::clock::Clock;
 use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
+use seteli_platform::server::ServiceSettings;
 use seteli_platform::{AppError, AppResult};
 use seteli_rules::ids::{format_y_tunnus, ovt_from_y_tunnus, validate_ovt, validate_y_tunnus};
 use tonic::transport::Channel;
@@ -85,9 +86,8 @@ fn config_error(key: &str, message: impl std::fmt::Display) -> ConfigError {
     }
 }
 
-impl Settings {
-    /// Reads the settings; a bad value names its key.
-    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+impl ServiceSettings for Settings {
+    fn read(config: &Config) -> Result<Self, ConfigError> {
         let text = |key: &str, default: &str| config.var(key).unwrap_or(default).trim().to_owned();
         // Dev default only; production sets the county's own.
         let default_business_id = format_y_tunnus("3221331").unwrap_or_default();

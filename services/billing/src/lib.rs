@@ -43,10 +43,9 @@ pub mod store;
 pub mod wire;
 
 use seteli_api::billing::v1::billing_service_server::BillingServiceServer;
-use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::config::ServiceDefaults;
 use seteli_platform::db::MigrationFile;
 use seteli_platform::server::{Built, Platform, Service};
-use tokio::net::TcpListener;
 
 /// The billing service, as the platform boots it.
 #[derive(Debug, Clone, Copy)]
@@ -65,10 +64,6 @@ impl Service for Billing {
     ];
     type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
-        app::Settings::read(config)
-    }
-
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let built = seteli_platform::grpc_routes!(
@@ -82,13 +77,4 @@ impl Service for Billing {
             "SETELI_BILLING_UPSTREAM_TOKEN is not set: invoices cannot be generated",
         ))
     }
-}
-
-/// Serves the billing service on `listener` until `shutdown` resolves, then drains.
-pub async fn serve(
-    config: Config,
-    listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    seteli_platform::server::serve::<Billing>(config, listener, shutdown).await
 }

@@ -14,7 +14,7 @@ use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::convert::to_date;
 use seteli_platform::db::Database;
 use seteli_platform::rpc::Ctx;
-use seteli_platform::server::Platform;
+use seteli_platform::server::{Platform, ServiceSettings};
 use seteli_rules::prices::CeilingPrices;
 use tonic::transport::{Channel, Endpoint};
 
@@ -48,43 +48,45 @@ enum PriceSettings {
     },
 }
 
-/// Reads the settings: [`VOUCHERS_URL`] when set, otherwise [`CEILING_PRICES`] (empty: no
-/// prices, so every offering breaks PROV-PRICE). A bad value names its key.
-pub fn settings(config: &Config) -> Result<Settings, ConfigError> {
-    let bad = |key: &str, message: String| ConfigError {
-        key: key.to_owned(),
-        message,
-    };
-    let prices = match config.var(VOUCHERS_URL) {
-        Some(url) => {
-            let endpoint = Endpoint::from_shared(url.to_owned())
-                .map_err(|e| bad(VOUCHERS_URL, e.to_string()))?;
-            if endpoint.uri().host().is_none() {
-                return Err(bad(VOUCHERS_URL, format!("{url}: no host")));
+impl ServiceSettings for Settings {
+    /// Reads the settings: [`VOUCHERS_URL`] when set, otherwise [`CEILING_PRICES`] (empty: no
+    /// prices, so every offering breaks PROV-PRICE). A bad value names its key.
+    fn read(config: &Config) -> Result<Self, ConfigError> {
+        let bad = |key: &str, message: String| ConfigError {
+            key: key.to_owned(),
+            message,
+        };
+        let prices = match config.var(VOUCHERS_URL) {
+            Some(url) => {
+                let endpoint = Endpoint::from_shared(url.to_owned())
+                    .map_err(|e| bad(VOUCHERS_URL, e.to_string()))?;
+                if endpoint.uri().host().is_none() {
+                    return Err(bad(VOUCHERS_URL, format!("{url}: no host")));
+                }
+                PriceSettings::Vouchers {
+                    url: url.to_owned(),
+                    upstream: config.upstream.clone(),
+                }
             }
-            PriceSettings::Vouchers {
-                url: url.to_owned(),
-                upstream: config.upstream.clone(),
+            None => PriceSettings::Configured(
+                CeilingPrices::parse(config.var(CEILING_PRICES).unwrap_or(""))
+                    .map_err(|e| bad(CEILING_PRICES, e))?,
+            ),
+        };
+        let places = match config.var(PLACES_FILE) {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| bad(PLACES_FILE, format!("{path}: {e}")))?;
+                Gazetteer::parse(&text).map_err(|e| bad(PLACES_FILE, format!("{path}: {e}")))?
             }
-        }
-        None => PriceSettings::Configured(
-            CeilingPrices::parse(config.var(CEILING_PRICES).unwrap_or(""))
-                .map_err(|e| bad(CEILING_PRICES, e))?,
-        ),
-    };
-    let places = match config.var(PLACES_FILE) {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| bad(PLACES_FILE, format!("{path}: {e}")))?;
-            Gazetteer::parse(&text).map_err(|e| bad(PLACES_FILE, format!("{path}: {e}")))?
-        }
-        None => Gazetteer::parse(crate::gazetteer::BUILT_IN)
-            .map_err(|e| bad(PLACES_FILE, format!("the built-in gazetteer: {e}")))?,
-    };
-    Ok(Settings {
-        prices,
-        places: Arc::new(places),
-    })
+            None => Gazetteer::parse(crate::gazetteer::BUILT_IN)
+                .map_err(|e| bad(PLACES_FILE, format!("the built-in gazetteer: {e}")))?,
+        };
+        Ok(Settings {
+            prices,
+            places: Arc::new(places),
+        })
+    }
 }
 
 /// What the workflows work with: the registry's database, its source of ceiling prices and
@@ -155,13 +157,15 @@ mod tests {
 
     #[test]
     fn a_bad_setting_names_its_key() {
-        let err = settings(&config(&[(CEILING_PRICES, "KTT_INDIVIDUAL=1")])).expect_err("bad");
+        let err =
+            Settings::read(&config(&[(CEILING_PRICES, "KTT_INDIVIDUAL=1")])).expect_err("bad");
         assert_eq!(err.key, CEILING_PRICES);
-        let err = settings(&config(&[(VOUCHERS_URL, "not a url")])).expect_err("bad");
+        let err = Settings::read(&config(&[(VOUCHERS_URL, "not a url")])).expect_err("bad");
         assert_eq!(err.key, VOUCHERS_URL);
-        assert!(settings(&config(&[(VOUCHERS_URL, "http://vouchers:50052")])).is_ok());
-        assert!(settings(&config(&[])).is_ok());
-        let err = settings(&config(&[(PLACES_FILE, "/no/such/places.csv")])).expect_err("bad");
+        assert!(Settings::read(&config(&[(VOUCHERS_URL, "http://vouchers:50052")])).is_ok());
+        assert!(Settings::read(&config(&[])).is_ok());
+        let err =
+            Settings::read(&config(&[(PLACES_FILE, "/no/such/places.csv")])).expect_err("bad");
         assert_eq!(err.key, PLACES_FILE);
     }
 
@@ -173,10 +177,11 @@ mod tests {
             crate::gazetteer::HEADER
         );
         std::fs::write(&path, text).expect("write");
-        let s = settings(&config(&[(PLACES_FILE, path.to_str().expect("path"))])).expect("ok");
+        let s =
+            Settings::read(&config(&[(PLACES_FILE, path.to_str().expect("path"))])).expect("ok");
         assert_eq!(s.places.len(), (1, 1));
         std::fs::write(&path, "not a gazetteer").expect("write");
-        let err = settings(&config(&[(PLACES_FILE, path.to_str().expect("path"))]));
+        let err = Settings::read(&config(&[(PLACES_FILE, path.to_str().expect("path"))]));
         assert_eq!(err.expect_err("bad").key, PLACES_FILE);
         let _ = std::fs::remove_file(&path);
     }

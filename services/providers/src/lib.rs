@@ -23,7 +23,7 @@
 //! state table) → [`store`] (SQL). The registry has no jobs.
 //!
 //! Settings beyond the platform's: `SETELI_VOUCHERS_URL`, the vouchers service whose ceiling
-//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`app::settings`]);
+//! price lists PROV-PRICE reads; when unset, `SETELI_CEILING_PRICES` (see [`app::Settings`]);
 //! `SETELI_PLACES_FILE`, the gazetteer of the public comparison (default: the built-in
 //! `assets/places.csv`).
 
@@ -36,14 +36,11 @@ pub mod ops;
 pub mod store;
 pub mod wire;
 
-use std::future::Future;
-
 use seteli_api::catalogue::v1::provider_catalogue_service_server::ProviderCatalogueServiceServer;
 use seteli_api::providers::v1::providers_service_server::ProvidersServiceServer;
-use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::config::ServiceDefaults;
 use seteli_platform::db::MigrationFile;
 use seteli_platform::server::{Built, Platform, Service};
-use tokio::net::TcpListener;
 
 /// The provider registry service.
 #[derive(Debug, Clone, Copy)]
@@ -69,10 +66,6 @@ impl Service for Providers {
 
     type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
-        app::settings(config)
-    }
-
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         store::PROVIDER_FEED
             .align_with_transaction_ids(&platform.db)
@@ -88,13 +81,4 @@ impl Service for Providers {
         let server = ProvidersServiceServer::new(api::ProvidersApi::new(app));
         Ok(seteli_platform::grpc_routes!(platform, server)?.public_grpc(catalogue))
     }
-}
-
-/// Serves the registry on `listener` until `shutdown` resolves, then drains.
-pub async fn serve(
-    config: Config,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    seteli_platform::server::serve::<Providers>(config, listener, shutdown).await
 }

@@ -17,6 +17,7 @@ use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed::{self, Follower};
 use seteli_platform::rpc::Ctx;
+use seteli_platform::server::ServiceSettings;
 use seteli_rules::process::ProcessConfig;
 use tonic::transport::Channel;
 
@@ -57,9 +58,8 @@ pub struct Settings {
     pub providers_url: String,
 }
 
-impl Settings {
-    /// Reads the settings; a bad value names its key.
-    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+impl ServiceSettings for Settings {
+    fn read(config: &Config) -> Result<Self, ConfigError> {
         Ok(Self {
             vouchers_url: config.service_url("vouchers"),
             feed_token: config.text("SETELI_VOUCHERS_FEED_TOKEN"),

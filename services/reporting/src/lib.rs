@@ -65,10 +65,9 @@ mod testing;
 pub mod wire;
 
 use seteli_api::reporting::v1::reporting_service_server::ReportingServiceServer;
-use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::config::ServiceDefaults;
 use seteli_platform::db::MigrationFile;
 use seteli_platform::server::{Built, Platform, Service};
-use tokio::net::TcpListener;
 
 /// The reporting service, as the platform boots it.
 #[derive(Debug, Clone, Copy)]
@@ -91,10 +90,6 @@ impl Service for Reporting {
     ];
     type Settings = app::Settings;
 
-    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
-        app::Settings::read(config)
-    }
-
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         let app = app::App::new(platform.db.clone(), platform.clock.clone(), &settings)?;
         let built = seteli_platform::grpc_routes!(
@@ -114,13 +109,4 @@ impl Service for Reporting {
             "SETELI_VOUCHERS_FEED_TOKEN is not set: vouchers are not followed, no report obligations are derived",
         ))
     }
-}
-
-/// Serves the reporting service on `listener` until `shutdown` resolves, then drains.
-pub async fn serve(
-    config: Config,
-    listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    seteli_platform::server::serve::<Reporting>(config, listener, shutdown).await
 }

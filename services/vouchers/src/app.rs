@@ -13,6 +13,7 @@ use seteli_platform::config::{Config, ConfigError};
 use seteli_platform::db::Database;
 use seteli_platform::feed::{self, Follower};
 use seteli_platform::followed_providers::FollowedProviders;
+use seteli_platform::server::ServiceSettings;
 use seteli_rules::prices::CeilingPrices;
 use tonic::transport::Channel;
 
@@ -52,9 +53,8 @@ pub struct Settings {
     pub late_record_grace_days: i64,
 }
 
-impl Settings {
-    /// Reads the settings; a bad value names its key.
-    pub fn read(config: &Config) -> Result<Self, ConfigError> {
+impl ServiceSettings for Settings {
+    fn read(config: &Config) -> Result<Self, ConfigError> {
         let limit: f64 = config.var_or(
             "SETELI_DISTANCE_LIMIT_KM",
             seteli_rules::geo::DEFAULT_DISTANCE_LIMIT_KM,

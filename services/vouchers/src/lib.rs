@@ -46,10 +46,9 @@ pub mod store;
 pub mod wire;
 
 use seteli_api::vouchers::v1::vouchers_service_server::VouchersServiceServer;
-use seteli_platform::config::{Config, ConfigError, ServiceDefaults};
+use seteli_platform::config::ServiceDefaults;
 use seteli_platform::db::MigrationFile;
 use seteli_platform::server::{Built, Platform, Service};
-use tokio::net::TcpListener;
 
 /// The voucher service, as the platform boots it.
 #[derive(Debug, Clone, Copy)]
@@ -76,10 +75,6 @@ impl Service for Vouchers {
         111, "caseload list indexes", "0111_caseload_list_indexes.sql";
     ];
     type Settings = app::Settings;
-
-    fn settings(config: &Config) -> Result<app::Settings, ConfigError> {
-        app::Settings::read(config)
-    }
 
     async fn build(platform: &Platform, settings: app::Settings) -> anyhow::Result<Built> {
         ops::seed_prices(&platform.db, &settings.seed_prices).await?;
@@ -116,13 +111,4 @@ impl Service for Vouchers {
             None => built,
         })
     }
-}
-
-/// Serves the voucher service on `listener` until `shutdown` resolves, then drains.
-pub async fn serve(
-    config: Config,
-    listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    seteli_platform::server::serve::<Vouchers>(config, listener, shutdown).await
 }
