@@ -27,7 +27,8 @@
 //!   [`jwks`]: its keys from a JWKS file or URL, refreshed without a restart; [`devkeys`]: dev
 //!   keys and tokens;
 //! - [`db`]: sqlx `Any` on SQLite or PostgreSQL, migrations under a lock, a health probe;
-//!   [`statement`]: one statement composed of parts and the values bound to it;
+//!   [`statement`]: one statement composed of parts and the values bound to it; [`packed`]:
+//!   many rows read as one JSON value (for hot reads: past the `Any` driver's per-column cost);
 //!   [`leader`]: one replica at a time runs each job;
 //! - [`audit`]: the audit log of personal-data access (client-data act 703/2023);
 //!   [`client_data`]: a client's reads and accesses as a service records them;
@@ -49,7 +50,7 @@
 //!
 //! 1. [`error`], [`clock`], [`config`], [`catalogue`]
 //! 2. [`convert`], [`paging`], [`telemetry`], [`limits`], [`status`], [`identity`], [`db`], [`statement`]
-//! 3. [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
+//! 3. [`packed`], [`admission`], [`audit`], [`devkeys`], `token_cache`, [`leader`]
 //! 4. [`jwks`], [`rpc`]
 //! 5. [`auth`], [`change`], [`client`], [`client_data`], [`feed`], [`audit_api`]
 //! 6. [`followed`], [`server`], [`holder`]
@@ -80,6 +81,7 @@ pub mod identity;
 pub mod jwks;
 pub mod leader;
 pub mod limits;
+pub mod packed;
 pub mod paging;
 pub mod rpc;
 pub mod server;

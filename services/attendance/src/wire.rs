@@ -43,7 +43,8 @@ pub fn store_time(t: NaiveTime) -> String {
 
 /// Parses a stored `HH:MM`.
 pub fn parse_stored_time(s: &str) -> Result<NaiveTime, AppError> {
-    NaiveTime::parse_from_str(s, "%H:%M")
+    // chrono's own `HH:MM` parser, without interpreting a format string for every row.
+    s.parse::<NaiveTime>()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored time {s:?}: {e}")))
 }
 

@@ -119,3 +119,48 @@ async fn fresh_database() -> (TestDatabase, Database) {
     let pool = Database::connect(&db.url, 2).await.expect("connect");
     (db, pool)
 }
+
+/// Rows packed into one JSON value (`seteli_platform::packed`) read back as they were stored on
+/// this backend: order, `NULL`, integers beyond a double's exact range, text that JSON escapes.
+#[tokio::test]
+async fn packed_rows_read_back_as_stored() {
+    use seteli_platform::packed::{packed_rows, unpack};
+    let db = TestDatabase::fresh().await;
+    let database = Database::connect(&db.url, 1).await.expect("connect");
+    let tricky = "quote \" backslash \\ tab \t newline \n ä € 🦀";
+    sqlx::query("CREATE TABLE packed (id TEXT NOT NULL, n BIGINT NOT NULL, note TEXT)")
+        .execute(database.pool())
+        .await
+        .expect("table");
+    sqlx::query("INSERT INTO packed VALUES ('b', $1, NULL), ('a', -2, $2)")
+        .bind(i64::MAX)
+        .bind(tricky)
+        .execute(database.pool())
+        .await
+        .expect("rows");
+    let postgres = database.backend() == seteli_platform::db::Backend::Postgres;
+    let sql = format!(
+        "SELECT {}",
+        packed_rows(postgres, "id, n, note", "FROM packed WHERE n > $1", "id")
+    );
+    let read = |above: i64| {
+        let (sql, pool) = (sql.clone(), database.pool().clone());
+        async move {
+            let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(above)
+                .fetch_one(&pool)
+                .await
+                .expect("packed");
+            unpack::<(String, i64, Option<String>)>(packed.as_deref()).expect("unpacked")
+        }
+    };
+    assert_eq!(
+        read(-100).await,
+        vec![
+            ("a".to_owned(), -2, Some(tricky.to_owned())),
+            ("b".to_owned(), i64::MAX, None),
+        ]
+    );
+    assert!(read(i64::MAX).await.is_empty(), "no rows: none");
+    database.close().await;
+}

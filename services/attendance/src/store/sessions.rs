@@ -7,7 +7,8 @@ use seteli_api::common::v1::Actor;
 use seteli_platform::AppError;
 use seteli_platform::auth::Caller;
 use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_service_type};
-use seteli_platform::db::now_micros;
+use seteli_platform::db::{is_postgres, now_micros};
+use seteli_platform::packed::{packed_rows, unpack};
 use seteli_platform::statement::Binds;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -23,61 +24,117 @@ const SESSION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_t
     details, cancellation, replaces_session_id, invoice_id, invoiced_units, \
     corrected_after_invoicing, version, created_at, updated_at";
 
+/// A session's columns as stored, in the order of [`SESSION_COLUMNS`]: read from a row by
+/// name ([`StoredSession::of_row`]) or from a packed row by position
+/// ([`seteli_platform::packed`]: serde reads a struct from an array in field order).
+#[derive(Debug, serde::Deserialize)]
+struct StoredSession {
+    id: String,
+    voucher_id: String,
+    client_id: String,
+    provider_id: String,
+    service_type: String,
+    session_date: String,
+    start_time: Option<String>,
+    end_time: Option<String>,
+    hours: i64,
+    units: i64,
+    modality: String,
+    kind: String,
+    excursion: i64,
+    status: String,
+    details: String,
+    cancellation: Option<String>,
+    replaces_session_id: Option<String>,
+    invoice_id: Option<String>,
+    invoiced_units: Option<i64>,
+    corrected_after_invoicing: i64,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl StoredSession {
+    fn of_row(r: &AnyRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.try_get("id")?,
+            voucher_id: r.try_get("voucher_id")?,
+            client_id: r.try_get("client_id")?,
+            provider_id: r.try_get("provider_id")?,
+            service_type: r.try_get("service_type")?,
+            session_date: r.try_get("session_date")?,
+            start_time: r.try_get("start_time")?,
+            end_time: r.try_get("end_time")?,
+            hours: r.try_get("hours")?,
+            units: r.try_get("units")?,
+            modality: r.try_get("modality")?,
+            kind: r.try_get("kind")?,
+            excursion: r.try_get("excursion")?,
+            status: r.try_get("status")?,
+            details: r.try_get("details")?,
+            cancellation: r.try_get("cancellation")?,
+            replaces_session_id: r.try_get("replaces_session_id")?,
+            invoice_id: r.try_get("invoice_id")?,
+            invoiced_units: r.try_get("invoiced_units")?,
+            corrected_after_invoicing: r.try_get("corrected_after_invoicing")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+
+    fn into_session(self) -> Result<SessionRow, AppError> {
+        let service = stored_service(&self.service_type)?;
+        let time = match (&self.start_time, &self.end_time) {
+            (Some(s), Some(e)) => Some((parse_stored_time(s)?, parse_stored_time(e)?)),
+            _ => None,
+        };
+        let status = SessionStatus::parse(&self.status)?;
+        let details: pb::SessionDetails = stored_message(&self.details, "session")?;
+        let cancellation = self
+            .cancellation
+            .map(|c| stored_message::<pb::Cancellation>(&c, "cancellation"))
+            .transpose()?;
+        let view = pb::Session {
+            id: self.id.clone(),
+            voucher_id: self.voucher_id.clone(),
+            client_id: self.client_id.clone(),
+            provider_id: self.provider_id.clone(),
+            service_type: to_service_type(service),
+            details: Some(details),
+            units: Some(to_units(self.units)),
+            status: status.to_pb(),
+            cancellation,
+            replaces_session_id: self.replaces_session_id.unwrap_or_default(),
+            invoice_id: self.invoice_id.clone().unwrap_or_default(),
+            version: self.version,
+            created_at_micros: self.created_at,
+            updated_at_micros: self.updated_at,
+        };
+        Ok(SessionRow {
+            id: self.id,
+            voucher_id: self.voucher_id,
+            client_id: self.client_id,
+            provider_id: self.provider_id,
+            service,
+            date: parse_stored_date(&self.session_date)?,
+            time,
+            hours: self.hours,
+            units: self.units,
+            modality: Modality::parse(&self.modality)?,
+            kind: SessionKind::parse(&self.kind)?,
+            excursion: self.excursion != 0,
+            status,
+            invoice_id: self.invoice_id,
+            invoiced_units: self.invoiced_units,
+            corrected_after_invoicing: self.corrected_after_invoicing != 0,
+            view,
+        })
+    }
+}
+
 fn session_from_row(r: &AnyRow) -> Result<SessionRow, AppError> {
-    let service = stored_service(&r.try_get::<String, _>("service_type")?)?;
-    let date = parse_stored_date(&r.try_get::<String, _>("session_date")?)?;
-    let start: Option<String> = r.try_get("start_time")?;
-    let end: Option<String> = r.try_get("end_time")?;
-    let time = match (start, end) {
-        (Some(s), Some(e)) => Some((parse_stored_time(&s)?, parse_stored_time(&e)?)),
-        _ => None,
-    };
-    let status = SessionStatus::parse(&r.try_get::<String, _>("status")?)?;
-    let units: i64 = r.try_get("units")?;
-    let details: pb::SessionDetails =
-        stored_message(&r.try_get::<String, _>("details")?, "session")?;
-    let cancellation: Option<String> = r.try_get("cancellation")?;
-    let cancellation = cancellation
-        .map(|c| stored_message::<pb::Cancellation>(&c, "cancellation"))
-        .transpose()?;
-    let invoice_id: Option<String> = r.try_get("invoice_id")?;
-    let view = pb::Session {
-        id: r.try_get("id")?,
-        voucher_id: r.try_get("voucher_id")?,
-        client_id: r.try_get("client_id")?,
-        provider_id: r.try_get("provider_id")?,
-        service_type: to_service_type(service),
-        details: Some(details),
-        units: Some(to_units(units)),
-        status: status.to_pb(),
-        cancellation,
-        replaces_session_id: r
-            .try_get::<Option<String>, _>("replaces_session_id")?
-            .unwrap_or_default(),
-        invoice_id: invoice_id.clone().unwrap_or_default(),
-        version: r.try_get("version")?,
-        created_at_micros: r.try_get("created_at")?,
-        updated_at_micros: r.try_get("updated_at")?,
-    };
-    Ok(SessionRow {
-        id: view.id.clone(),
-        voucher_id: view.voucher_id.clone(),
-        client_id: view.client_id.clone(),
-        provider_id: view.provider_id.clone(),
-        service,
-        date,
-        time,
-        hours: r.try_get("hours")?,
-        units,
-        modality: Modality::parse(&r.try_get::<String, _>("modality")?)?,
-        kind: SessionKind::parse(&r.try_get::<String, _>("kind")?)?,
-        excursion: r.try_get::<i64, _>("excursion")? != 0,
-        status,
-        invoice_id,
-        invoiced_units: r.try_get("invoiced_units")?,
-        corrected_after_invoicing: r.try_get::<i64, _>("corrected_after_invoicing")? != 0,
-        view,
-    })
+    StoredSession::of_row(r)?.into_session()
 }
 
 /// Takes the client's lock (see the module doc) and returns the version of its sessions before
@@ -127,7 +184,7 @@ pub struct SessionDecisionReads {
 /// earlier vouchers is not read again by every write. `$1` is the client, `$2` the voucher, `$3`
 /// and `$4` the week's first and last day.
 const DECISION_SESSIONS: &str = "FROM sessions WHERE client_id = $1 \
-     AND (voucher_id = $2 OR session_date BETWEEN $3 AND $4) ORDER BY session_date, id";
+     AND (voucher_id = $2 OR session_date BETWEEN $3 AND $4)";
 
 /// The first and last day of `date`'s ISO week (Monday to Sunday), as stored.
 fn iso_week_of(date: NaiveDate) -> (String, String) {
@@ -135,10 +192,11 @@ fn iso_week_of(date: NaiveDate) -> (String, String) {
     (store_date(week.first_day()), store_date(week.last_day()))
 }
 
-/// The sessions a decision on `date` is made against (`DECISION_SESSIONS`), the client's
-/// version and whether the voucher records `date` as an absence, in one statement (one
-/// snapshot) once there is such a session; without one, the version and the absence are read
-/// on their own (the client may have sessions outside the week on other vouchers).
+/// The sessions a decision on `date` is made against (`DECISION_SESSIONS`, by date), the
+/// client's version and whether the voucher records `date` as an absence: one statement (one
+/// snapshot) of one row, the sessions packed into one value ([`seteli_platform::packed`]: this
+/// read is on every session write, and row by row its conversion was most of attendance's CPU
+/// per write).
 pub async fn session_decision_reads(
     conn: &mut AnyConnection,
     client_id: &str,
@@ -146,43 +204,31 @@ pub async fn session_decision_reads(
     date: NaiveDate,
 ) -> Result<SessionDecisionReads, AppError> {
     let (monday, sunday) = iso_week_of(date);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS}, \
-         (SELECT n FROM client_locks WHERE client_id = $1) AS client_version, \
-         (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $5) AS absent \
-         {DECISION_SESSIONS}"
-    )))
-    .bind(client_id)
-    .bind(voucher_id)
-    .bind(monday)
-    .bind(sunday)
-    .bind(store_date(date))
-    .fetch_all(&mut *conn)
-    .await?;
-    let (version, absent) = match rows.first() {
-        Some(r) => (
-            r.try_get::<Option<i64>, _>("client_version")?.unwrap_or(0),
-            r.try_get::<i64, _>("absent")?,
-        ),
-        None => {
-            let (version, absent): (Option<i64>, i64) = sqlx::query_as(
-                "SELECT (SELECT n FROM client_locks WHERE client_id = $1), \
-                 (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $3)",
-            )
-            .bind(client_id)
-            .bind(voucher_id)
-            .bind(store_date(date))
-            .fetch_one(&mut *conn)
-            .await?;
-            (version.unwrap_or(0), absent)
-        }
-    };
+    let sessions = packed_rows(
+        is_postgres(conn),
+        SESSION_COLUMNS,
+        DECISION_SESSIONS,
+        "session_date, id",
+    );
+    let (version, absent, packed): (Option<i64>, i64, Option<String>) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT (SELECT n FROM client_locks WHERE client_id = $1), \
+             (SELECT COUNT(*) FROM absences WHERE voucher_id = $2 AND absence_date = $5), \
+             {sessions}"
+        )))
+        .bind(client_id)
+        .bind(voucher_id)
+        .bind(monday)
+        .bind(sunday)
+        .bind(store_date(date))
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(SessionDecisionReads {
-        sessions: rows
-            .iter()
-            .map(session_from_row)
+        sessions: unpack::<StoredSession>(packed.as_deref())?
+            .into_iter()
+            .map(StoredSession::into_session)
             .collect::<Result<_, _>>()?,
-        version,
+        version: version.unwrap_or(0),
         absent_on_date: absent > 0,
     })
 }
