@@ -365,7 +365,10 @@ async fn a_session_write_reads_its_voucher_and_the_clients_week_not_their_histor
     // The work day of the 27th and the coaching of the 26th; not the nine of weeks 41 to 43.
     let days: Vec<_> = reads.sessions.iter().map(|s| s.date).collect();
     assert_eq!(days, [ymd(2026, 10, 26), ymd(2026, 10, 27)]);
-    assert!(reads.version > 0, "the client's sessions have their version");
+    assert!(
+        reads.version > 0,
+        "the client's sessions have their version"
+    );
     assert!(!reads.absent_on_date);
     drop(conn);
     db.close().await;
