@@ -10,8 +10,7 @@ use seteli_platform::convert::{PbEnum, parse_stored_date, store_date, to_service
 use seteli_platform::db::{is_postgres, now_micros};
 use seteli_platform::packed::{packed_rows, unpack};
 use seteli_platform::statement::Binds;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::model::{
     Modality, SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, to_units,
@@ -24,8 +23,7 @@ const SESSION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_t
     details, cancellation, replaces_session_id, invoice_id, invoiced_units, \
     corrected_after_invoicing, version, created_at, updated_at";
 
-/// A session's columns as stored, in the order of [`SESSION_COLUMNS`]: read from a row by
-/// name ([`StoredSession::of_row`]) or from a packed row by position
+/// A session's columns as stored, in the order of [`SESSION_COLUMNS`], as a packed row
 /// ([`seteli_platform::packed`]: serde reads a struct from an array in field order).
 #[derive(Debug, serde::Deserialize)]
 struct StoredSession {
@@ -55,34 +53,6 @@ struct StoredSession {
 }
 
 impl StoredSession {
-    fn of_row(r: &AnyRow) -> Result<Self, AppError> {
-        Ok(Self {
-            id: r.try_get("id")?,
-            voucher_id: r.try_get("voucher_id")?,
-            client_id: r.try_get("client_id")?,
-            provider_id: r.try_get("provider_id")?,
-            service_type: r.try_get("service_type")?,
-            session_date: r.try_get("session_date")?,
-            start_time: r.try_get("start_time")?,
-            end_time: r.try_get("end_time")?,
-            hours: r.try_get("hours")?,
-            units: r.try_get("units")?,
-            modality: r.try_get("modality")?,
-            kind: r.try_get("kind")?,
-            excursion: r.try_get("excursion")?,
-            status: r.try_get("status")?,
-            details: r.try_get("details")?,
-            cancellation: r.try_get("cancellation")?,
-            replaces_session_id: r.try_get("replaces_session_id")?,
-            invoice_id: r.try_get("invoice_id")?,
-            invoiced_units: r.try_get("invoiced_units")?,
-            corrected_after_invoicing: r.try_get("corrected_after_invoicing")?,
-            version: r.try_get("version")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-        })
-    }
-
     fn into_session(self) -> Result<SessionRow, AppError> {
         let service = stored_service(&self.service_type)?;
         let time = match (&self.start_time, &self.end_time) {
@@ -133,8 +103,20 @@ impl StoredSession {
     }
 }
 
-fn session_from_row(r: &AnyRow) -> Result<SessionRow, AppError> {
-    StoredSession::of_row(r)?.into_session()
+/// The statement whose one value packs the sessions `from` (`FROM sessions WHERE …`) selects,
+/// by date ([`seteli_platform::packed`]): sessions are read packed, every read of them being
+/// one of many rows or on a session write's path.
+fn packed_sessions(conn: &AnyConnection, from: &str) -> String {
+    let packed = packed_rows(is_postgres(conn), SESSION_COLUMNS, from, "session_date, id");
+    format!("SELECT {packed}")
+}
+
+/// The sessions a statement of [`packed_sessions`] answered.
+fn unpacked_sessions(packed: Option<&str>) -> Result<Vec<SessionRow>, AppError> {
+    unpack::<StoredSession>(packed)?
+        .into_iter()
+        .map(StoredSession::into_session)
+        .collect()
 }
 
 /// Takes the client's lock (see the module doc) and returns the version of its sessions before
@@ -224,10 +206,7 @@ pub async fn session_decision_reads(
         .fetch_one(&mut *conn)
         .await?;
     Ok(SessionDecisionReads {
-        sessions: unpack::<StoredSession>(packed.as_deref())?
-            .into_iter()
-            .map(StoredSession::into_session)
-            .collect::<Result<_, _>>()?,
+        sessions: unpacked_sessions(packed.as_deref())?,
         version: version.unwrap_or(0),
         absent_on_date: absent > 0,
     })
@@ -416,13 +395,12 @@ pub async fn load_session(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<SessionRow>, AppError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(session_from_row).transpose()
+    let sql = packed_sessions(conn, "FROM sessions WHERE id = $1");
+    let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(unpacked_sessions(packed.as_deref())?.pop())
 }
 
 /// Every session of a voucher dated in `[from, until]`, any state, by date.
@@ -432,16 +410,17 @@ pub async fn voucher_sessions_between(
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<SessionRow>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE voucher_id = $1 \
-         AND session_date >= $2 AND session_date <= $3 ORDER BY session_date, id"
-    )))
-    .bind(voucher_id)
-    .bind(store_date(from))
-    .bind(store_date(until))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(session_from_row).collect()
+    let sql = packed_sessions(
+        conn,
+        "FROM sessions WHERE voucher_id = $1 AND session_date >= $2 AND session_date <= $3",
+    );
+    let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(voucher_id)
+        .bind(store_date(from))
+        .bind(store_date(until))
+        .fetch_one(&mut *conn)
+        .await?;
+    unpacked_sessions(packed.as_deref())
 }
 
 /// Every session of a voucher, any state, by date.
@@ -449,13 +428,12 @@ pub async fn all_voucher_sessions(
     conn: &mut AnyConnection,
     voucher_id: &str,
 ) -> Result<Vec<SessionRow>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE voucher_id = $1 ORDER BY session_date, id"
-    )))
-    .bind(voucher_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(session_from_row).collect()
+    let sql = packed_sessions(conn, "FROM sessions WHERE voucher_id = $1");
+    let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(voucher_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    unpacked_sessions(packed.as_deref())
 }
 
 /// Filters of a session listing (empty strings: no filter).
@@ -483,27 +461,30 @@ pub async fn list_sessions(
     limit: i64,
 ) -> Result<Vec<SessionRow>, AppError> {
     let (a_date, a_id) = after.unwrap_or_default();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE ($1 = '' OR voucher_id = $1) \
+    // The page is cut before it is packed.
+    let sql = packed_sessions(
+        conn,
+        "FROM (SELECT * FROM sessions WHERE ($1 = '' OR voucher_id = $1) \
          AND ($2 = '' OR client_id = $2) AND ($3 = '' OR provider_id = $3) \
          AND ($4 = '' OR status = $4) \
          AND (session_date > $5 OR (session_date = $5 AND id > $6)) \
          AND ($8 = '' OR voucher_id IN (SELECT id FROM vouchers WHERE social_worker = $8 \
                                         OR ($9 <> '' AND social_worker_team = $9))) \
-         ORDER BY session_date, id LIMIT $7"
-    )))
-    .bind(&f.voucher_id)
-    .bind(&f.client_id)
-    .bind(&f.provider_id)
-    .bind(&f.status)
-    .bind(a_date)
-    .bind(a_id)
-    .bind(limit)
-    .bind(&f.social_worker)
-    .bind(&f.social_worker_team)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(session_from_row).collect()
+         ORDER BY session_date, id LIMIT $7) s",
+    );
+    let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&f.voucher_id)
+        .bind(&f.client_id)
+        .bind(&f.provider_id)
+        .bind(&f.status)
+        .bind(a_date)
+        .bind(a_id)
+        .bind(limit)
+        .bind(&f.social_worker)
+        .bind(&f.social_worker_team)
+        .fetch_one(&mut *conn)
+        .await?;
+    unpacked_sessions(packed.as_deref())
 }
 
 /// Appends a revision of a session to its history.
