@@ -34,7 +34,7 @@ test-sqlite: einvoice-schemas web ## Run every test on SQLite only
 	$(CARGO) nextest run --workspace --no-fail-fast
 
 test-postgres: einvoice-schemas web ## Run every test on PostgreSQL only (needs a server: SETELI_TEST_POSTGRES)
-	@# Each test makes its own seteli_test_* database; drop those left by earlier runs.
+	@# Each test makes its own seteli_test_* databases (the templates too); drop those left by earlier runs.
 	@psql "$(SETELI_TEST_POSTGRES)" -Atqc "SELECT 'DROP DATABASE IF EXISTS ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'seteli\_test\_%'" 2>/dev/null | psql "$(SETELI_TEST_POSTGRES)" -q >/dev/null 2>&1 || true
 	SETELI_TEST_POSTGRES=$(SETELI_TEST_POSTGRES) $(CARGO) nextest run --workspace --no-fail-fast
 

@@ -16,6 +16,7 @@ use seteli_api::vouchers::v1 as pb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::clock::Clock;
 use seteli_platform::config::Config;
+use seteli_platform::db::MigrationFile;
 use seteli_platform::server::Service;
 use seteli_platform::testing::{TestDatabase, TestKeys, TestServer, with_token};
 use tokio::net::TcpListener;
@@ -94,6 +95,17 @@ impl Svc {
             Svc::Attendance => seteli_attendance::Attendance::DEFAULTS.name,
             Svc::Billing => seteli_billing::Billing::DEFAULTS.name,
             Svc::Reporting => seteli_reporting::Reporting::DEFAULTS.name,
+        }
+    }
+
+    /// The service's migrations (`MIGRATIONS`): what its test database is made with.
+    pub fn migrations(self) -> &'static [MigrationFile] {
+        match self {
+            Svc::Providers => seteli_providers::Providers::MIGRATIONS,
+            Svc::Vouchers => seteli_vouchers::Vouchers::MIGRATIONS,
+            Svc::Attendance => seteli_attendance::Attendance::MIGRATIONS,
+            Svc::Billing => seteli_billing::Billing::MIGRATIONS,
+            Svc::Reporting => seteli_reporting::Reporting::MIGRATIONS,
         }
     }
 
@@ -464,11 +476,19 @@ impl<'a> Builder<'a> {
             closed,
             upstreams: BTreeMap::new(),
         };
+        // Each service's own database, made side by side (on PostgreSQL each is a copy of a
+        // template database, and copies made at once share the server's work).
+        let fresh = listeners
+            .iter()
+            .filter(|(svc, _)| !self.databases.contains_key(svc))
+            .map(|(svc, _)| async move { (*svc, TestDatabase::migrated(svc.migrations()).await) });
+        self.databases
+            .extend(futures::future::join_all(fresh).await);
         for (svc, listener) in listeners {
-            let db = match self.databases.remove(&svc) {
-                Some(db) => db,
-                None => TestDatabase::fresh().await,
-            };
+            let db = self
+                .databases
+                .remove(&svc)
+                .expect("a database for every service started");
             let tweaks = &self.tweaks;
             env.launch(svc, listener, db, |c| {
                 for tweak in tweaks {

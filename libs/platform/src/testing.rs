@@ -2,13 +2,12 @@
 //!
 //! Backend: SQLite in a temporary folder by default; with `SETELI_TEST_POSTGRES` set to a server
 //! URL (e.g. `postgres://postgres@127.0.0.1:5432/postgres`) every test creates its own fresh
-//! database on that server. `make test` runs the whole suite both ways.
+//! databases on that server ([`database`]). `make test` runs the whole suite both ways.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -20,153 +19,14 @@ use crate::config::{Config, ServiceDefaults};
 use crate::devkeys::DevKey;
 use crate::server::{Service, serve_on};
 
+pub mod database;
+
+pub use database::{TEST_DATABASE_PREFIX, TestDatabase};
+
 /// Issuer of test tokens.
 pub const ISSUER: &str = "seteli-test";
 /// Audience of test tokens.
 pub const AUDIENCE: &str = "seteli";
-
-/// A fresh, empty database for one test.
-#[derive(Debug)]
-pub struct TestDatabase {
-    /// Its URL.
-    pub url: String,
-    sqlite_file: Option<PathBuf>,
-    postgres: Option<(String, String)>,
-    _dir: TempDir,
-}
-
-impl TestDatabase {
-    /// A fresh database on the backend the environment chose.
-    pub async fn fresh() -> Self {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        match std::env::var("SETELI_TEST_POSTGRES") {
-            Ok(admin) if !admin.is_empty() => {
-                sqlx::any::install_default_drivers();
-                let name = format!("seteli_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::AnyConnection::connect(&admin)
-                    .await
-                    .expect("connect to SETELI_TEST_POSTGRES");
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await
-                    .expect("create test database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                Self {
-                    url: format!("{base}/{name}"),
-                    sqlite_file: None,
-                    postgres: Some((admin.clone(), name)),
-                    _dir: dir,
-                }
-            }
-            _ => {
-                let file = dir.path().join("test.db");
-                Self {
-                    url: format!("sqlite://{}?mode=rwc", file.display()),
-                    sqlite_file: Some(file),
-                    postgres: None,
-                    _dir: dir,
-                }
-            }
-        }
-    }
-
-    /// Another handle on an existing database (e.g. for a second replica); it does not own it.
-    pub fn shared(url: &str) -> Self {
-        Self {
-            url: url.to_owned(),
-            sqlite_file: None,
-            postgres: None,
-            _dir: tempfile::tempdir().expect("temporary folder"),
-        }
-    }
-
-    /// Whether this is PostgreSQL.
-    pub fn is_postgres(&self) -> bool {
-        self.postgres.is_some()
-    }
-
-    /// Makes the database unreachable for the service (PostgreSQL: refuses connections and
-    /// ends the open ones; SQLite: the file goes away, as when a volume is lost).
-    pub async fn take_away(&self) {
-        if let Some((admin, name)) = &self.postgres {
-            let mut conn = sqlx::AnyConnection::connect(admin).await.expect("admin");
-            conn.execute(sqlx::AssertSqlSafe(format!(
-                "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
-            )))
-            .await
-            .expect("disallow connections");
-            // A backend still starting up may have passed the ALLOW_CONNECTIONS check before
-            // the ALTER committed and not yet show in pg_stat_activity: it would survive and keep
-            // the service healthy. Until its startup transaction ends it holds a lock on the
-            // database, and it shows in pg_stat_activity before that ends: reading the locks
-            // first, then the activity, misses none (a backend that starts later is refused).
-            let locking: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT pid FROM pg_locks WHERE locktype = 'object' \
-                 AND classid = 'pg_database'::regclass AND pid <> pg_backend_pid() \
-                 AND objid = (SELECT oid FROM pg_database WHERE datname = '{name}')"
-            )))
-            .fetch_all(&mut conn)
-            .await
-            .expect("backends starting in the database");
-            let active: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"
-            )))
-            .fetch_all(&mut conn)
-            .await
-            .expect("backends in the database");
-            for pid in locking.into_iter().chain(active) {
-                sqlx::query("SELECT pg_terminate_backend($1)")
-                    .bind(pid)
-                    .execute(&mut conn)
-                    .await
-                    .expect("terminate a connection");
-            }
-        } else if let Some(file) = &self.sqlite_file {
-            std::fs::rename(file, file.with_extension("away")).expect("move database away");
-        }
-    }
-
-    /// Undoes [`TestDatabase::take_away`].
-    pub async fn bring_back(&self) {
-        if let Some((admin, name)) = &self.postgres {
-            let mut conn = sqlx::AnyConnection::connect(admin).await.expect("admin");
-            conn.execute(sqlx::AssertSqlSafe(format!(
-                "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
-            )))
-            .await
-            .expect("allow connections");
-        } else if let Some(file) = &self.sqlite_file {
-            std::fs::rename(file.with_extension("away"), file).expect("bring database back");
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    /// Drops the PostgreSQL database this test created (SQLite files go with the folder).
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.postgres.take() else {
-            return;
-        };
-        // Drop runs inside the test's runtime: use a thread with a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let mut conn = sqlx::AnyConnection::connect(&admin).await.ok()?;
-                conn.execute(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .await
-                .ok()
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(_))) {
-            eprintln!("warning: could not drop a test database");
-        }
-    }
-}
 
 /// A signing key for one test, with its JWKS written to a file. Clones share the key, so
 /// several services in one test trust the same tokens.
@@ -278,10 +138,12 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts service `S` on port 0 with fresh keys and a fresh database; `tweak` may change
+    /// Starts service `S` on port 0 with fresh keys and a fresh database that holds its
+    /// migrations ([`TestDatabase::migrated`]); `tweak` may change
     /// its configuration.
     pub async fn start<S: Service>(tweak: impl FnOnce(&mut Config)) -> Self {
-        Self::start_with::<S>(TestKeys::new(), TestDatabase::fresh().await, tweak).await
+        let db = TestDatabase::migrated(S::MIGRATIONS).await;
+        Self::start_with::<S>(TestKeys::new(), db, tweak).await
     }
 
     /// Starts service `S` with given keys and database.

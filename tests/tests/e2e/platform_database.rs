@@ -1,6 +1,7 @@
 //! The platform's database under faults, on the backend the environment chose: a saturated
 //! pool is not an outage, an older release starts after a newer one migrated, and PostgreSQL
-//! sessions carry statement, lock and idle-transaction timeouts.
+//! sessions carry statement, lock and idle-transaction timeouts; a test database made for a set
+//! of migrations holds them.
 
 use std::time::Duration;
 
@@ -163,4 +164,63 @@ async fn packed_rows_read_back_as_stored() {
     );
     assert!(read(i64::MAX).await.is_empty(), "no rows: none");
     database.close().await;
+}
+
+/// A test database made for a set of migrations (`TestDatabase::migrated`: on PostgreSQL a copy
+/// of the template built once for them) lacks none of them, and each copy is its own: a row
+/// written in one is in no other, nor in a copy made after it. On PostgreSQL the copies are gone
+/// once the process's last database is dropped.
+#[tokio::test]
+async fn migrated_test_databases_hold_their_migrations_and_only_their_own_rows() {
+    let first = TestDatabase::migrated(&[V100, V101]).await;
+    let second = TestDatabase::migrated(&[V100, V101]).await;
+    let written = Database::connect(&first.url, 1).await.expect("connect");
+    sqlx::query("INSERT INTO things (id, name) VALUES ('a', 'only in the first')")
+        .execute(written.pool())
+        .await
+        .expect("a migrated database has the migrations' tables");
+    written.close().await;
+    let third = TestDatabase::migrated(&[V100, V101]).await;
+    let mut counts = Vec::new();
+    for db in [&first, &second, &third] {
+        let database = Database::connect(&db.url, 1).await.expect("connect");
+        assert_eq!(
+            database
+                .missing_migrations(&[V100, V101])
+                .await
+                .expect("applied migrations"),
+            Vec::<i64>::new()
+        );
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM things")
+            .fetch_one(database.pool())
+            .await
+            .expect("count");
+        counts.push(n);
+        database.close().await;
+    }
+    assert_eq!(counts, [1, 0, 0]);
+
+    let Ok(admin) = std::env::var("SETELI_TEST_POSTGRES") else {
+        return;
+    };
+    if admin.is_empty() {
+        return;
+    }
+    let names: Vec<String> = [&first, &second, &third]
+        .iter()
+        .map(|db| db.url.rsplit('/').next().expect("a name").to_owned())
+        .collect();
+    drop((first, second, third));
+    let admin = Database::connect(&admin, 1).await.expect("admin");
+    let mut left = Vec::new();
+    for name in &names {
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(name)
+            .fetch_optional(admin.pool())
+            .await
+            .expect("look for the database");
+        left.extend(found.map(|_| name.clone()));
+    }
+    admin.close().await;
+    assert_eq!(left, Vec::<String>::new(), "test databases left behind");
 }
