@@ -16,7 +16,7 @@ use seteli_api::providers::v1::providers_service_client::ProvidersServiceClient;
 use seteli_api::vouchers::v1 as vpb;
 use seteli_api::vouchers::v1::vouchers_service_client::VouchersServiceClient;
 use seteli_platform::testing::{AUDIENCE, ISSUER, TestDatabase, TestKeys, with_token};
-use seteli_tests::fixtures::{KUOPIO, d, today};
+use seteli_tests::fixtures::{KUOPIO, today};
 use seteli_tests::kit::{REGISTRY_PRICES, Svc, service_token};
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
@@ -420,20 +420,46 @@ pub async fn run(time: Duration, warmup: Duration) -> anyhow::Result<Vec<Line>> 
             )
             .await?;
     }
+    let provider = seeded
+        .providers
+        .first()
+        .context("a seeded provider")?
+        .clone();
+    let recorder = seeded.keys.token_as(
+        &format!("user-of-{provider}"),
+        "provider_user",
+        Some(&provider),
+    );
     {
         let client = AttendanceServiceClient::new(channel(attendance).await?);
-        let provider = seeded
-            .providers
-            .first()
-            .context("a seeded provider")?
-            .clone();
-        let token = seeded.keys.token_as(
-            &format!("user-of-{provider}"),
-            "provider_user",
-            Some(&provider),
-        );
+        let (token, listed) = (recorder.clone(), Arc::new(seeded.listed.clone()));
+        bench
+            .rounds(
+                "list: ListSessions (a page of 20)",
+                "list-sessions",
+                attendance,
+                &IN_FLIGHT,
+                Some("echo"),
+                move |n| {
+                    let mut c = client.clone();
+                    let request = with_token(
+                        &token,
+                        apb::ListSessionsRequest {
+                            voucher_id: listed[(n % listed.len() as u64) as usize].clone(),
+                            page_size: PAGE,
+                            ..Default::default()
+                        },
+                    );
+                    async move { c.list_sessions(request).await }
+                },
+            )
+            .await?;
+    }
+    {
+        let client = AttendanceServiceClient::new(channel(attendance).await?);
+        let token = recorder;
         let ids = Arc::clone(&ids);
-        let on = d(today());
+        let on = today();
         // Every write of the run gets its own minute on its voucher: one record per hour
         // (BILL-REALISED) refuses a second session in a slot already taken, across rounds too.
         let written = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -449,30 +475,11 @@ pub async fn run(time: Duration, warmup: Duration) -> anyhow::Result<Vec<Line>> 
                     let k = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let vouchers = ids.len() as u64;
                     // One minute (0.02 h) from 08:00 on: a KTT individual voucher's 30 h take
-                    // 1,500 of them. KTT coaching carries clock times (COACHING-NOT-DURING-WORK).
+                    // 1,500 of them.
                     let minute = (8 * 60 + k / vouchers) as i32;
                     let request = with_token(
                         &token,
-                        apb::RecordSessionRequest {
-                            request_id: uuid::Uuid::now_v7().to_string(),
-                            validate_only: false,
-                            voucher_id: ids[(k % vouchers) as usize].clone(),
-                            details: Some(apb::SessionDetails {
-                                date: on,
-                                start_time: Some(apb::ClockTime {
-                                    hours: minute / 60,
-                                    minutes: minute % 60,
-                                }),
-                                end_time: Some(apb::ClockTime {
-                                    hours: (minute + 1) / 60,
-                                    minutes: (minute + 1) % 60,
-                                }),
-                                modality: apb::Modality::OnSite as i32,
-                                notes: "Harjoiteltiin arjen taitoja.".into(),
-                                ..Default::default()
-                            }),
-                            replaces_session_id: String::new(),
-                        },
+                        seed::one_minute_session(&ids[(k % vouchers) as usize], on, minute),
                     );
                     async move { c.record_session(request).await }
                 },

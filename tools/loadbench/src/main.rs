@@ -6,7 +6,8 @@
 //! on loopback, driven by a closed-loop tonic load generator (HDR histograms).
 //!
 //! Scenarios: read (GetVoucher, also one call at a time), write (RecordSession, attendance's
-//! session write), search (SearchProviders), list (ListVouchers, ListProviders), each at 8, 32
+//! session write), search (SearchProviders), list (ListVouchers, ListProviders, ListSessions of a
+//! voucher with 20 sessions), each at 8, 32
 //! and 64 calls in flight, and each service's own health check beside the bare echo; on SQLite
 //! and, with `SETELI_BENCH_POSTGRES` set to a server URL, PostgreSQL (a fresh database per
 //! service, dropped afterwards). Every row has req/s, p50/p99/p99.9, the server's CPU time per
@@ -20,7 +21,7 @@
 //! ratio compares two figures of the same minute (other work on the machine moves both).
 //!
 //! Settings: `LOADBENCH_SECONDS` (measured time of a round, default 2), `LOADBENCH_WARMUP_MS`
-//! (unmeasured time before each round, default 300). A run is 4 echo rounds and 26 rounds per
+//! (unmeasured time before each round, default 300). A run is 4 echo rounds and 29 rounds per
 //! backend, plus seeding: about 2½ minutes with both backends at the defaults.
 //! `LOADBENCH_ONLY=read,write` runs only the scenarios of those keys (and the baselines), e.g.
 //! for longer rounds under a profiler.

@@ -6,12 +6,12 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use futures::future::join_all;
 use seteli_api::attendance::v1 as apb;
 use seteli_platform::testing::{TestKeys, TestServer, with_token};
 use seteli_tests::fixtures::{
-    KUOPIO, active_voucher, approved_provider, client_at, ktt_decision, start_attendance,
+    KUOPIO, active_voucher, approved_provider, client_at, d, ktt_decision, start_attendance, today,
 };
 use seteli_tests::kit::Svc;
 
@@ -20,6 +20,12 @@ pub const PROVIDERS: u32 = 20;
 /// Vouchers (KTT individual, 30 h, ASSIGNED to the first provider): the writes spread over
 /// them, so that no voucher's lock is the bottleneck and no voucher's history grows long.
 pub const VOUCHERS: u16 = 128;
+/// Vouchers beside [`VOUCHERS`] (same provider, same kind) that each hold
+/// [`LISTED_SESSIONS`] sessions from the seeding: what ListSessions pages through, whichever
+/// scenarios run (the writes do not touch them).
+pub const LISTED_VOUCHERS: u16 = 8;
+/// Sessions on each listed voucher: one page of 20.
+pub const LISTED_SESSIONS: i32 = 20;
 /// Seeding calls in flight.
 const SEEDERS: usize = 8;
 
@@ -33,6 +39,8 @@ pub struct Seeded {
     pub providers: Vec<String>,
     /// The vouchers, all of `providers[0]`.
     pub vouchers: Vec<String>,
+    /// The listed vouchers ([`LISTED_VOUCHERS`]), also of `providers[0]`.
+    pub listed: Vec<String>,
 }
 
 impl Seeded {
@@ -75,9 +83,18 @@ pub async fn seed() -> anyhow::Result<Seeded> {
         .await;
         vouchers.extend(made);
     }
+    let listed = join_all((0..LISTED_VOUCHERS).map(|i| {
+        let env = &env;
+        let provider = &providers[0];
+        async move {
+            let client = client_at(env, 100 + VOUCHERS + i, KUOPIO).await;
+            active_voucher(env, provider, ktt_decision(&client.id)).await
+        }
+    }))
+    .await;
     // Attendance learns vouchers from the voucher feed: wait until it knows the last one.
     let deadline = Instant::now() + Duration::from_secs(60);
-    if let Some(voucher_id) = vouchers.last() {
+    if let Some(voucher_id) = listed.last() {
         loop {
             let known = env
                 .a()
@@ -98,6 +115,24 @@ pub async fn seed() -> anyhow::Result<Seeded> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+    let recorder = env.provider_user(&providers[0]);
+    let sessions: Vec<(&String, i32)> = listed
+        .iter()
+        .flat_map(|v| (0..LISTED_SESSIONS).map(move |k| (v, k)))
+        .collect();
+    for chunk in sessions.chunks(SEEDERS) {
+        for recorded in join_all(chunk.iter().map(|(v, k)| {
+            // From 06:00, before the writes' minutes (08:00 on).
+            let request = one_minute_session(v, today(), 6 * 60 + k);
+            let mut attendance = env.a();
+            let token = &recorder;
+            async move { attendance.record_session(with_token(token, request)).await }
+        }))
+        .await
+        {
+            recorded.context("a listed voucher's session")?;
+        }
+    }
     let keys = env.keys.clone();
     let mut servers = Vec::new();
     for svc in [Svc::Providers, Svc::Vouchers, Svc::Attendance] {
@@ -113,7 +148,37 @@ pub async fn seed() -> anyhow::Result<Seeded> {
         servers,
         providers,
         vouchers,
+        listed,
     })
+}
+
+/// RecordSession of one minute, `minute` minutes after midnight of `on`, on `voucher_id`: the
+/// writes' shape (KTT coaching carries clock times: COACHING-NOT-DURING-WORK).
+pub fn one_minute_session(
+    voucher_id: &str,
+    on: chrono::NaiveDate,
+    minute: i32,
+) -> apb::RecordSessionRequest {
+    apb::RecordSessionRequest {
+        request_id: uuid::Uuid::now_v7().to_string(),
+        validate_only: false,
+        voucher_id: voucher_id.to_owned(),
+        details: Some(apb::SessionDetails {
+            date: d(on),
+            start_time: Some(apb::ClockTime {
+                hours: minute / 60,
+                minutes: minute % 60,
+            }),
+            end_time: Some(apb::ClockTime {
+                hours: (minute + 1) / 60,
+                minutes: (minute + 1) % 60,
+            }),
+            modality: apb::Modality::OnSite as i32,
+            notes: "Harjoiteltiin arjen taitoja.".into(),
+            ..Default::default()
+        }),
+        replaces_session_id: String::new(),
+    }
 }
 
 /// Waits (bounded) until nothing accepts connections on `addr` any more.
