@@ -31,7 +31,9 @@ use sqlx::AnyConnection;
 
 use super::common::{rule_error, to_warning};
 use super::ledger::not_an_absence_day;
-use crate::model::{SessionInput, SessionKind, SessionRow, SessionStatus, UnitCount, Voucher, dec};
+use crate::model::{
+    CountedSession, SessionFact, SessionInput, SessionKind, SessionStatus, UnitCount, Voucher, dec,
+};
 use crate::store;
 use crate::wire::clock_hundredths;
 
@@ -44,35 +46,35 @@ pub(super) struct Admission {
     /// Every session of the voucher (any state, without the excluded one) as admission read
     /// them in this transaction: what the units are recounted from after the write, without
     /// reading them again.
-    pub(super) voucher_sessions: Vec<SessionRow>,
+    pub(super) voucher_sessions: Vec<SessionFact>,
 }
 
 /// BILL-NO-SHOW: the units billable for each no-show of one voucher (one unit per calendar
 /// month at most, decided by the rules crate), never more than the session's own units.
-pub(super) fn no_show_allowance<'a>(
-    sessions: impl IntoIterator<Item = &'a SessionRow>,
+pub(super) fn no_show_allowance<'a, S: CountedSession + 'a>(
+    sessions: impl IntoIterator<Item = &'a S>,
 ) -> HashMap<String, i64> {
-    let mut no_shows: Vec<&SessionRow> = sessions
+    let mut no_shows: Vec<&S> = sessions
         .into_iter()
-        .filter(|s| s.status == SessionStatus::NoShow)
+        .filter(|s| s.status() == SessionStatus::NoShow)
         .collect();
-    no_shows.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    no_shows.sort_by(|a, b| (a.date(), a.id()).cmp(&(b.date(), b.id())));
     let mut billed: Vec<NaiveDate> = Vec::new();
     let mut out = HashMap::new();
     for s in no_shows {
         // BILL-NO-SHOW
-        let allowed = billable_no_show_units(s.date, &billed);
+        let allowed = billable_no_show_units(s.date(), &billed);
         let hundredths = i64::try_from(
             (allowed * rust_decimal::Decimal::ONE_HUNDRED)
                 .trunc()
                 .mantissa(),
         )
         .unwrap_or_default();
-        let units = hundredths.min(s.units);
+        let units = hundredths.min(s.units());
         if hundredths > 0 {
-            billed.push(s.date);
+            billed.push(s.date());
         }
-        out.insert(s.id.clone(), units);
+        out.insert(s.id().to_owned(), units);
     }
     out
 }
@@ -136,7 +138,7 @@ pub(super) async fn admit(
 /// [`admit`] against `sessions` as read (every session of the voucher, the client's others in
 /// the session's ISO week; others may be given too), with the voucher's [`StartContext`].
 pub(super) fn admit_among(
-    sessions: Vec<SessionRow>,
+    sessions: Vec<SessionFact>,
     v: &Voucher,
     s: &SessionInput,
     exclude: Option<&str>,
@@ -164,15 +166,15 @@ pub(super) fn admit_among(
         (SessionKind::Regular, Unit::Hour) => s.hours,
         _ => 0,
     };
-    let (own, other_vouchers): (Vec<SessionRow>, Vec<SessionRow>) = sessions
+    let (own, other_vouchers): (Vec<SessionFact>, Vec<SessionFact>) = sessions
         .into_iter()
         .filter(|r| Some(r.id.as_str()) != exclude)
         .partition(|r| r.voucher_id == v.id);
     let no_show_units: i64 = no_show_allowance(&own).values().sum();
-    let live = |r: &&SessionRow| r.status == SessionStatus::Recorded;
-    let recorded: Vec<Session> = own.iter().filter(live).map(SessionRow::rules).collect();
-    let others: Vec<&SessionRow> = other_vouchers.iter().filter(live).collect();
-    let slot = |r: &&SessionRow| {
+    let live = |r: &&SessionFact| r.status == SessionStatus::Recorded;
+    let recorded: Vec<Session> = own.iter().filter(live).map(SessionFact::rules).collect();
+    let others: Vec<&SessionFact> = other_vouchers.iter().filter(live).collect();
+    let slot = |r: &&SessionFact| {
         r.time.map(|(start, end)| TimeSlot {
             date: r.date,
             start,
@@ -180,7 +182,7 @@ pub(super) fn admit_among(
         })
     };
     let is_work =
-        |r: &&&SessionRow| r.service.is_ktt_work_activity() && r.kind == SessionKind::Regular;
+        |r: &&&SessionFact| r.service.is_ktt_work_activity() && r.kind == SessionKind::Regular;
     let work_activity: Vec<TimeSlot> = others.iter().filter(is_work).filter_map(slot).collect();
     let coaching: Vec<TimeSlot> = others
         .iter()
@@ -337,16 +339,16 @@ pub(super) async fn update_units(
 /// voucher) count as of `today` — a recorded session whose day has come is used, one agreed for
 /// a later day reserved; no-shows within the allowance (BILL-NO-SHOW) are used — and the
 /// earliest day with units used (the start of the service when these are the first).
-pub(super) fn units_as_of<'a>(
-    sessions: impl IntoIterator<Item = &'a SessionRow> + Clone,
+pub(super) fn units_as_of<'a, S: CountedSession + 'a>(
+    sessions: impl IntoIterator<Item = &'a S> + Clone,
     today: NaiveDate,
 ) -> (UnitCount, Option<NaiveDate>) {
     let recorded = |realised: bool| {
         sessions
             .clone()
             .into_iter()
-            .filter(|s| s.status == SessionStatus::Recorded && (s.date <= today) == realised)
-            .map(|s| s.units)
+            .filter(|s| s.status() == SessionStatus::Recorded && (s.date() <= today) == realised)
+            .map(|s| s.units())
             .sum::<i64>()
     };
     let allowance = no_show_allowance(sessions.clone());
@@ -356,21 +358,21 @@ pub(super) fn units_as_of<'a>(
     };
     let first_used_on = sessions
         .into_iter()
-        .filter(|s| match s.status {
-            SessionStatus::Recorded => s.units > 0 && s.date <= today,
-            SessionStatus::NoShow => allowance.get(&s.id).is_some_and(|u| *u > 0),
+        .filter(|s| match s.status() {
+            SessionStatus::Recorded => s.units() > 0 && s.date() <= today,
+            SessionStatus::NoShow => allowance.get(s.id()).is_some_and(|u| *u > 0),
             _ => false,
         })
-        .map(|s| s.date)
+        .map(|s| s.date())
         .min();
     (count, first_used_on)
 }
 
 /// [`update_units`] from `sessions`, every session of `v` as they stand in this transaction.
-pub(super) async fn count_units(
+pub(super) async fn count_units<S: CountedSession>(
     conn: &mut AnyConnection,
     v: &Voucher,
-    sessions: &[SessionRow],
+    sessions: &[S],
     today: NaiveDate,
 ) -> AppResult<()> {
     let (count, first_used_on) = units_as_of(sessions, today);
@@ -405,6 +407,7 @@ mod tests {
     use seteli_rules::rule_ids::{CAP_UNITS, KTT_STEWARD, PROC_COACH, PROC_START, TERM_VALIDITY};
 
     use super::*;
+    use crate::model::SessionRow;
     use crate::testing::{day, input, session, voucher};
 
     /// [`admit_among`] of a new session (nothing excluded) with no start context.
@@ -414,7 +417,8 @@ mod tests {
         s: &SessionInput,
         today: NaiveDate,
     ) -> AppResult<Admission> {
-        admit_among(sessions, v, s, None, today, StartContext::default())
+        let facts = sessions.iter().map(SessionRow::fact).collect();
+        admit_among(facts, v, s, None, today, StartContext::default())
     }
 
     /// An SK voucher ASSIGNED to its provider, chosen on 2.2.2026 and accepted on 3.2.
@@ -530,7 +534,7 @@ mod tests {
         ];
         let allowance = no_show_allowance(&sessions);
         assert_eq!((allowance["s1"], allowance["s2"]), (100, 0));
-        assert!(no_show_allowance(&[]).is_empty());
+        assert!(no_show_allowance::<SessionRow>(&[]).is_empty());
     }
 
     #[test]
@@ -590,7 +594,7 @@ mod tests {
         let s1 = session("s1", "v1", day(2026, 3, 2), SessionStatus::Recorded, 150);
         let corrected = input(day(2026, 3, 2), 200);
         let a = admit_among(
-            vec![s1.clone()],
+            vec![s1.fact()],
             &v,
             &corrected,
             Some("s1"),

@@ -181,8 +181,9 @@ fn record_at_once(
         now_micros(),
     );
     // The voucher's sessions as admission read them, and the new one.
+    let new = session.fact();
     let sessions = decided.admission.voucher_sessions.iter();
-    let (count, first_used_on) = units_as_of(sessions.chain([&session]), ctx.today());
+    let (count, first_used_on) = units_as_of(sessions.chain([&new]), ctx.today());
     let held = UnitCount {
         used: v.units_used,
         reserved: v.units_reserved,
@@ -262,8 +263,11 @@ async fn decide_session(
         }
         // BILL-PROVIDER-CANCEL: after a cancellation already made, the replacement is dated on
         // or after it and is its only one (RULES.md §10); a session the provider will cancel
-        // is checked when it is.
+        // is checked when it is. The cancellation is in the session's view, read whole here.
         if old.status == SessionStatus::CancelledByProvider {
+            let old = store::load_session(conn, r).await?.ok_or_else(|| {
+                AppError::invalid("replaces_session_id", "no such session on the voucher")
+            })?;
             let cancelled_on = old
                 .view
                 .cancellation
@@ -271,7 +275,6 @@ async fn decide_session(
                 .and_then(|c| c.cancelled_on.as_ref())
                 .and_then(|d| seteli_platform::convert::date("cancelled_on", Some(d)).ok())
                 .unwrap_or(old.date);
-            let old = old.clone();
             refuse(replacement_check(conn, v, &old, input.date, cancelled_on, None).await?)?;
         }
     }
@@ -324,7 +327,7 @@ async fn write_session(
         store::insert_session(conn, &id, v, &input, admission.units, replaces.as_deref()).await?;
     // The voucher's sessions as admission read them, and the new one as stored.
     let mut sessions = std::mem::take(&mut admission.voucher_sessions);
-    sessions.push(stored.clone());
+    sessions.push(stored.fact());
     count_units(conn, v, &sessions, ctx.today()).await?;
     store::append_history(
         conn,

@@ -1,7 +1,7 @@
 //! Sessions (`sessions`, `session_history`) and the client's lock (`client_locks`) every change of
 //! a client's sessions takes, whose counter is also the version of those sessions.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use seteli_api::attendance::v1 as pb;
 use seteli_api::common::v1::Actor;
 use seteli_platform::AppError;
@@ -13,7 +13,7 @@ use seteli_platform::statement::Binds;
 use sqlx::AnyConnection;
 
 use crate::model::{
-    Modality, SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, to_units,
+    Modality, SessionFact, SessionInput, SessionKind, SessionRow, SessionStatus, Voucher, to_units,
 };
 use crate::wire::{parse_stored_time, store_time};
 use seteli_platform::convert::{store_message, stored_message, stored_service};
@@ -23,17 +23,56 @@ const SESSION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_t
     details, cancellation, replaces_session_id, invoice_id, invoiced_units, \
     corrected_after_invoicing, version, created_at, updated_at";
 
-/// [`SESSION_COLUMNS`] as a session write's decision reads them ([`session_decision_reads`]):
-/// without `details`, the contract's document of the session: what the rules and the count
-/// read of it (the date, times, hours, modality, kind) are columns of their own, and the rest
-/// (the notes, the coach, the participants) nothing decided reads. It is the widest column,
-/// and every write reads every session of its voucher: packing it was about a third of the
-/// decision's statement on PostgreSQL (pgbench, 100 sessions: 0.66 ms with it, 0.42 without),
-/// and parsing it a JSON document per row in the service.
-const DECISION_COLUMNS: &str = "id, voucher_id, client_id, provider_id, service_type, \
-    session_date, start_time, end_time, hours, units, modality, kind, excursion, status, \
-    NULL, cancellation, replaces_session_id, invoice_id, invoiced_units, \
-    corrected_after_invoicing, version, created_at, updated_at";
+/// What a session write's decision reads of each session ([`SessionFact`], in its order): the
+/// facts the rules and the count read, not the session's contract view.
+const FACT_COLUMNS: &str = "id, voucher_id, service_type, session_date, start_time, end_time, \
+    hours, units, modality, kind, excursion, status";
+
+/// A session's [`FACT_COLUMNS`] as a packed row.
+#[derive(Debug, serde::Deserialize)]
+struct StoredFact {
+    id: String,
+    voucher_id: String,
+    service_type: String,
+    session_date: String,
+    start_time: Option<String>,
+    end_time: Option<String>,
+    hours: i64,
+    units: i64,
+    modality: String,
+    kind: String,
+    excursion: i64,
+    status: String,
+}
+
+impl StoredFact {
+    fn into_fact(self) -> Result<SessionFact, AppError> {
+        Ok(SessionFact {
+            id: self.id,
+            voucher_id: self.voucher_id,
+            service: stored_service(&self.service_type)?,
+            date: parse_stored_date(&self.session_date)?,
+            time: stored_times(self.start_time.as_deref(), self.end_time.as_deref())?,
+            hours: self.hours,
+            units: self.units,
+            modality: Modality::parse(&self.modality)?,
+            kind: SessionKind::parse(&self.kind)?,
+            excursion: self.excursion != 0,
+            status: SessionStatus::parse(&self.status)?,
+        })
+    }
+}
+
+/// A session's clock times as stored (`HH:MM`), when it has both.
+fn stored_times(
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<Option<(NaiveTime, NaiveTime)>, AppError> {
+    match (start, end) {
+        (Some(s), Some(e)) => Ok(Some((parse_stored_time(s)?, parse_stored_time(e)?))),
+        _ => Ok(None),
+    }
+}
 
 /// A session's columns as stored, in the order of [`SESSION_COLUMNS`], as a packed row
 /// ([`seteli_platform::packed`]: serde reads a struct from an array in field order).
@@ -53,8 +92,7 @@ struct StoredSession {
     kind: String,
     excursion: i64,
     status: String,
-    /// `None` where the read leaves it out ([`DECISION_COLUMNS`]).
-    details: Option<String>,
+    details: String,
     cancellation: Option<String>,
     replaces_session_id: Option<String>,
     invoice_id: Option<String>,
@@ -68,15 +106,9 @@ struct StoredSession {
 impl StoredSession {
     fn into_session(self) -> Result<SessionRow, AppError> {
         let service = stored_service(&self.service_type)?;
-        let time = match (&self.start_time, &self.end_time) {
-            (Some(s), Some(e)) => Some((parse_stored_time(s)?, parse_stored_time(e)?)),
-            _ => None,
-        };
+        let time = stored_times(self.start_time.as_deref(), self.end_time.as_deref())?;
         let status = SessionStatus::parse(&self.status)?;
-        let details = self
-            .details
-            .map(|d| stored_message::<pb::SessionDetails>(&d, "session"))
-            .transpose()?;
+        let details: pb::SessionDetails = stored_message(&self.details, "session")?;
         let cancellation = self
             .cancellation
             .map(|c| stored_message::<pb::Cancellation>(&c, "cancellation"))
@@ -87,7 +119,7 @@ impl StoredSession {
             client_id: self.client_id.clone(),
             provider_id: self.provider_id.clone(),
             service_type: to_service_type(service),
-            details,
+            details: Some(details),
             units: Some(to_units(self.units)),
             status: status.to_pb(),
             cancellation,
@@ -165,9 +197,9 @@ pub(super) fn lock_client_part(b: &mut Binds, client_id: &str, version: i64, gat
 /// ([`session_decision_reads`]).
 pub struct SessionDecisionReads {
     /// The sessions a decision on `date` is made against (`DECISION_SESSIONS`: every one of
-    /// the voucher, the client's others in `date`'s ISO week), any state, by date; their
-    /// views without details (`DECISION_COLUMNS`).
-    pub sessions: Vec<SessionRow>,
+    /// the voucher, the client's others in `date`'s ISO week), any state, by date: what the
+    /// decision reads of each.
+    pub sessions: Vec<SessionFact>,
     /// Their version: how many changes of them took [`lock_client`] (0 before the first, or
     /// when the client has no session yet). Read in the same statement as the sessions, so a
     /// change landing after it shows under the lock as a newer version.
@@ -205,7 +237,7 @@ pub async fn session_decision_reads(
     let (monday, sunday) = iso_week_of(date);
     let sessions = packed_rows(
         is_postgres(conn),
-        DECISION_COLUMNS,
+        FACT_COLUMNS,
         DECISION_SESSIONS,
         "session_date, id",
     );
@@ -223,7 +255,10 @@ pub async fn session_decision_reads(
         .fetch_one(&mut *conn)
         .await?;
     Ok(SessionDecisionReads {
-        sessions: unpacked_sessions(packed.as_deref())?,
+        sessions: unpack::<StoredFact>(packed.as_deref())?
+            .into_iter()
+            .map(StoredFact::into_fact)
+            .collect::<Result<_, _>>()?,
         version: version.unwrap_or(0),
         absent_on_date: absent > 0,
     })
